@@ -1,0 +1,167 @@
+# synovia — one non-recursive GNU Makefile.
+#
+#   make            build the library and the program (build/release/)
+#   make test       everything: unit tests (plain and ASan/UBSan), language
+#                   tables, docs examples, reference solutions, HDF5 readers,
+#                   fuzz-corpus replay, CLI tests; ends with "N passed, N failed"
+#   make demo       run the default model and show the result
+#   make bench      interpreter vs hand-written C, and start-up cost
+#   make fuzz       run the libFuzzer harness (FUZZ_SECONDS, default 60)
+#   make valgrind   a full `synovia run` under valgrind
+#   make deps       install missing Debian packages (as root) or say which
+#   make deps-check check that includes respect the layering
+#   make clean
+#
+# Build configurations live in build/<config>/: release (-O2), test (-O2 with
+# the test hooks of -DSYN_TESTING) and asan (ASan + UBSan, test hooks).
+
+SHELL    := /bin/sh
+CC       ?= cc
+ifeq ($(origin CC),default)
+CC       := gcc
+endif
+BUILD    := build
+PYTHON   ?= /usr/bin/python3
+
+# --- third-party flags (Debian 12 paths; see DESIGN §7) ----------------------
+HDF5_PC      ?= hdf5-serial
+HDF5_CFLAGS  := $(shell pkg-config --cflags $(HDF5_PC) 2>/dev/null)
+HDF5_LIBS    := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null) -lhdf5_hl
+SUNDIALS_LIBS := -lsundials_cvode -lsundials_nvecserial -lsundials_sunmatrixdense \
+                 -lsundials_sunlinsoldense -lsundials_sunmatrixsparse -lsundials_sunlinsolklu
+KLU_CFLAGS   := -I/usr/include/suitesparse
+KLU_LIBS     := -lklu
+GSL_LIBS     := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
+LIBS         := $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) -lnettle -lm
+
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null)
+
+# --- warnings are errors ------------------------------------------------------
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wwrite-strings -Wcast-align -Wvla -Wdouble-promotion -Wformat=2 -Wundef \
+        -Wold-style-definition -Wnull-dereference -Werror
+STD  := -std=c11 -D_POSIX_C_SOURCE=200809L
+INC  := -Iinclude -Isrc $(HDF5_CFLAGS) $(KLU_CFLAGS)
+DEFS := -DSYN_GIT_REV='"$(GIT_REV)"'
+
+OPT_release := -O2 -g
+OPT_test    := -O2 -g -DSYN_TESTING
+OPT_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=undefined -DSYN_TESTING
+LDOPT_asan  := -fsanitize=address,undefined
+
+# --- sources ------------------------------------------------------------------
+LIB_DIRS := base lang model io solve
+LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
+CLI_SRC  := $(wildcard src/cli/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
+HELPER_SRC := $(wildcard tests/support/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
+
+LIB_release := $(BUILD)/release/libsynovia.a
+LIB_test    := $(BUILD)/test/libsynovia.a
+LIB_asan    := $(BUILD)/asan/libsynovia.a
+BIN         := $(BUILD)/release/synovia
+BIN_asan    := $(BUILD)/asan/synovia
+DEPS_STAMP  := $(BUILD)/.deps-ok
+
+.PHONY: all test demo bench fuzz valgrind deps deps-check clean unit-bins tools
+.DEFAULT_GOAL := all
+
+all: $(BIN)
+
+# Installs missing packages once (as root), or says what to install.
+$(DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@scripts/deps.sh
+	@touch $@
+
+deps:
+	@scripts/deps.sh
+	@mkdir -p $(BUILD) && touch $(DEPS_STAMP)
+
+# --- per-configuration rules ----------------------------------------------------
+define CONFIG_RULES
+$(BUILD)/$(1)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) $(DEFS) -MMD -MP -c $$< -o $$@
+
+$(LIB_$(1)): $(call obj,$(1),$(LIB_SRC))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^
+
+$(BUILD)/$(1)/synovia: $(call obj,$(1),$(CLI_SRC)) $(LIB_$(1))
+	$$(CC) $(OPT_$(1)) $(LDOPT_$(1)) -o $$@ $$^ $(LIBS)
+
+$(BUILD)/$(1)/tests/%: tests/unit/%.c $(call obj,$(1),$(HELPER_SRC)) $(LIB_$(1)) | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) -Itests $(LDOPT_$(1)) -MMD -MP -o $$@ $$< \
+	  $(call obj,$(1),$(HELPER_SRC)) $(LIB_$(1)) -lcmocka $(LIBS)
+
+-include $(patsubst %.c,$(BUILD)/$(1)/obj/%.d,$(LIB_SRC) $(CLI_SRC) $(HELPER_SRC))
+-include $(patsubst %,$(BUILD)/$(1)/tests/%.d,$(UNIT_NAMES))
+endef
+$(eval $(call CONFIG_RULES,release))
+$(eval $(call CONFIG_RULES,test))
+$(eval $(call CONFIG_RULES,asan))
+
+UNIT_test := $(addprefix $(BUILD)/test/tests/,$(UNIT_NAMES))
+UNIT_asan := $(addprefix $(BUILD)/asan/tests/,$(UNIT_NAMES))
+
+# Small helper programs the test scripts drive (language tables, references).
+TOOL_SRC   := $(wildcard tests/tools/*.c)
+TOOL_NAMES := $(patsubst tests/tools/%.c,%,$(TOOL_SRC))
+TOOLS_asan := $(addprefix $(BUILD)/asan/tools/,$(TOOL_NAMES))
+TOOLS_test := $(addprefix $(BUILD)/test/tools/,$(TOOL_NAMES))
+define TOOL_RULES
+$(BUILD)/$(1)/tools/%: tests/tools/%.c $(LIB_$(1)) | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) -Itests $(LDOPT_$(1)) -MMD -MP -o $$@ $$< \
+	  $(LIB_$(1)) $(LIBS)
+-include $(patsubst %,$(BUILD)/$(1)/tools/%.d,$(TOOL_NAMES))
+endef
+$(eval $(call TOOL_RULES,test))
+$(eval $(call TOOL_RULES,asan))
+
+unit-bins: $(UNIT_test) $(UNIT_asan)
+tools: $(TOOLS_test) $(TOOLS_asan)
+
+# --- fuzzing (clang libFuzzer) -----------------------------------------------------
+FUZZ_BIN := $(BUILD)/fuzz/fuzz_model
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined -DSYN_TESTING $(INC)
+$(FUZZ_BIN): tests/fuzz/fuzz_model.c $(LIB_SRC) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_model.c $(LIB_SRC) $(LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(BUILD)/fuzz/new
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -dict=tests/fuzz/model.dict \
+	  $(BUILD)/fuzz/new tests/fuzz/corpus
+
+# --- the suite ------------------------------------------------------------------------
+test: $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) $(FUZZ_BIN)
+	@LC_ALL=C BUILD=$(BUILD) PYTHON=$(PYTHON) tests/run.sh
+
+demo: $(BIN)
+	@scripts/demo.sh $(BIN)
+
+BENCH_BIN := $(BUILD)/release/bench
+$(BENCH_BIN): tests/bench/bench.c $(LIB_release) | $(DEPS_STAMP)
+	$(CC) $(STD) $(OPT_release) $(WARN) $(INC) -Itests -o $@ $< $(LIB_release) $(LIBS)
+
+bench: $(BIN) $(BENCH_BIN)
+	@$(BENCH_BIN) tests/bench
+
+valgrind: $(BIN)
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	  $(BIN) run models/two_compartment.model -o $(BUILD)/valgrind.h5
+
+deps-check:
+	@scripts/deps-check.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,125 @@
+/* synovia — models: load, compile, query, instantiate.
+ *
+ * A syn_model is the immutable result of parsing a .model file (and its
+ * imports), checking it, and compiling every expression to bytecode,
+ * including the exact symbolic Jacobian and its sparsity pattern. It is
+ * shared read-only by any number of syn_instance objects.
+ *
+ * A syn_instance holds one run's parameter values and the evaluation
+ * workspace (allocated once, at create): evaluating the right-hand side, the
+ * Jacobian or the outputs never allocates.
+ *
+ * Ownership: create/load functions give the caller a new object to destroy;
+ * pointers returned by queries are borrowed and live as long as the model.
+ * Time: all times and rates are in the model clock (`time unit`). */
+#ifndef SYNOVIA_MODEL_H
+#define SYNOVIA_MODEL_H
+
+#include <stddef.h>
+
+#include "synovia/ode.h"
+#include "synovia/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct syn_model syn_model;
+typedef struct syn_instance syn_instance;
+
+typedef enum syn_symkind {
+  SYN_SYM_COMPARTMENT,
+  SYN_SYM_PARAM,
+  SYN_SYM_STATE,
+  SYN_SYM_LET,
+  SYN_SYM_OUTPUT,
+  SYN_SYM_KIND_COUNT
+} syn_symkind;
+
+/* Everything the model says about one declared name. Strings are never NULL
+ * ("" when absent). */
+typedef struct syn_symbol {
+  const char *name;
+  syn_symkind kind;
+  const char *units;        /* derived from the expression's literals: "pg/mL", "1/h", "" */
+  const char *description;
+  const char *source;       /* citation or "assumed: …" */
+  const char *expr;         /* the defining expression as written */
+  const char *compartment;  /* states: the compartment name, "" if none */
+  const char *file;         /* where it is declared */
+  int line;
+  double value;             /* compartments and params: default value; states:
+                               default initial value (model clock units) */
+} syn_symbol;
+
+/* Load and compile. Errors are located (file:line:col) in err. */
+syn_status syn_model_load(const char *path, syn_model **out, syn_error *err);
+syn_status syn_model_load_text(const char *name, const char *text, size_t len,
+                               syn_model **out, syn_error *err);
+void syn_model_destroy(syn_model *m); /* NULL allowed */
+
+const char *syn_model_title(const syn_model *m);      /* "" if no `model` line */
+const char *syn_model_time_unit(const syn_model *m);  /* "" if the model has no clock */
+size_t syn_model_count(const syn_model *m, syn_symkind kind);
+const syn_symbol *syn_model_symbol(const syn_model *m, syn_symkind kind, size_t i);
+
+/* Look a name up; returns 1 and fills kind/index (either may be NULL) if found. */
+int syn_model_find(const syn_model *m, const char *name, syn_symkind *kind, size_t *index);
+
+/* The model's files (root first, then imports) and a SHA-256 over all of them
+ * (each file's path and text, in that order), as 64 lowercase hex digits. */
+size_t syn_model_file_count(const syn_model *m);
+const char *syn_model_file_path(const syn_model *m, size_t i);
+const char *syn_model_file_text(const syn_model *m, size_t i);
+const char *syn_model_sha256(const syn_model *m);
+
+/* Parse a time such as "180 d", "36", "20 min" into model clock units.
+ * A bare number is already in clock units. Errors name the text. */
+syn_status syn_model_parse_time(const syn_model *m, const char *text, double *out,
+                                syn_error *err);
+
+/* Compiled sizes, for `synovia info` and the benchmark. */
+typedef struct syn_model_stats {
+  size_t rhs_instructions, jac_instructions, setup_instructions, output_instructions;
+  size_t jac_nnz;
+  size_t registers;
+} syn_model_stats;
+void syn_model_get_stats(const syn_model *m, syn_model_stats *st);
+
+/* --- instances ------------------------------------------------------------ */
+
+syn_status syn_instance_create(const syn_model *m, syn_instance **out, syn_error *err);
+void syn_instance_destroy(syn_instance *inst); /* NULL allowed */
+const syn_model *syn_instance_model(const syn_instance *inst);
+
+/* Override a compartment, a parameter, or a state's initial value by name
+ * (model clock units). Parameters defined from others are recomputed by
+ * syn_instance_prepare unless overridden themselves. Unknown names and lets /
+ * outputs are refused with a did-you-mean message. */
+syn_status syn_instance_set(syn_instance *inst, const char *name, double value, syn_error *err);
+
+/* Evaluate parameters (in dependency order) and initial values. Must be called
+ * after the last set and before using the ODE. Fails if any value is not finite,
+ * naming it. */
+syn_status syn_instance_prepare(syn_instance *inst, syn_error *err);
+
+/* Current value of a compartment or parameter (after prepare). */
+double syn_instance_value(const syn_instance *inst, syn_symkind kind, size_t i);
+
+/* Initial state vector (n states), after prepare. */
+void syn_instance_initial(const syn_instance *inst, double *y0);
+
+/* The ODE view of the instance: rhs, exact Jacobian with pattern, explain.
+ * Valid while inst lives; prepare first. */
+void syn_instance_ode(syn_instance *inst, syn_ode *ode);
+
+/* Evaluate the outputs at (t, y) into out[noutputs]. No allocation.
+ * Returns SYN_ENONFINITE (with the output named in err) if one is not finite;
+ * the values are still written. */
+syn_status syn_instance_outputs(syn_instance *inst, double t, const double *y, double *out,
+                                syn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,74 @@
+/* synovia — an in-memory time series of one run (one arm).
+ *
+ * Series-major storage: each series (a state or an output) is a contiguous
+ * array over time, as the HDF5 writer wants it. Attributes (solver settings,
+ * statistics) and the parameter table travel with it. The result copies every
+ * string it is given. */
+#ifndef SYNOVIA_RESULT_H
+#define SYNOVIA_RESULT_H
+
+#include <stddef.h>
+
+#include "synovia/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum syn_series_kind { SYN_SERIES_STATE, SYN_SERIES_OUTPUT } syn_series_kind;
+
+typedef struct syn_series_info {
+  const char *name;
+  const char *units;      /* "" allowed */
+  const char *long_name;  /* description; "" allowed (the writer falls back to name) */
+  syn_series_kind kind;
+} syn_series_info;
+
+typedef enum syn_attr_type { SYN_ATTR_STRING, SYN_ATTR_DOUBLE, SYN_ATTR_INT } syn_attr_type;
+
+typedef struct syn_attr {
+  const char *key;
+  syn_attr_type type;
+  const char *s;
+  double d;
+  long long i;
+} syn_attr;
+
+typedef struct syn_result syn_result;
+
+/* capacity: number of time points expected (grows if exceeded). */
+syn_status syn_result_create(size_t nseries, const syn_series_info *info, size_t capacity,
+                             const char *time_units, syn_result **out, syn_error *err);
+void syn_result_destroy(syn_result *r); /* NULL allowed */
+
+/* Append one time point: values[nseries]. */
+syn_status syn_result_append(syn_result *r, double t, const double *values, syn_error *err);
+
+size_t syn_result_nseries(const syn_result *r);
+size_t syn_result_ntimes(const syn_result *r);
+const char *syn_result_time_units(const syn_result *r);
+const syn_series_info *syn_result_info(const syn_result *r, size_t s);
+const double *syn_result_times(const syn_result *r);
+const double *syn_result_series(const syn_result *r, size_t s); /* ntimes values */
+/* Index of a series by name; returns 1 and sets *s if found. */
+int syn_result_find(const syn_result *r, const char *name, size_t *s);
+
+/* Attributes (replacing an existing key). */
+syn_status syn_result_attr_string(syn_result *r, const char *key, const char *value,
+                                  syn_error *err);
+syn_status syn_result_attr_double(syn_result *r, const char *key, double value, syn_error *err);
+syn_status syn_result_attr_int(syn_result *r, const char *key, long long value, syn_error *err);
+size_t syn_result_attr_count(const syn_result *r);
+const syn_attr *syn_result_attr(const syn_result *r, size_t i);
+
+/* The parameter table: values actually used (compartments and params). */
+syn_status syn_result_add_param(syn_result *r, const char *name, const char *units,
+                                double value, syn_error *err);
+size_t syn_result_param_count(const syn_result *r);
+void syn_result_param(const syn_result *r, size_t i, const char **name, const char **units,
+                      double *value);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

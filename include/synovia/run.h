@@ -1,0 +1,42 @@
+/* synovia — one simulation of a model instance onto an output grid.
+ *
+ * The driver that joins the layers below: it builds the output grid, runs the
+ * solver over it, evaluates the outputs at every output time, and returns a
+ * syn_result with states and outputs, solver settings and statistics as
+ * attributes, and the parameter values used. */
+#ifndef SYNOVIA_RUN_H
+#define SYNOVIA_RUN_H
+
+#include <stddef.h>
+
+#include "synovia/model.h"
+#include "synovia/result.h"
+#include "synovia/solver.h"
+#include "synovia/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct syn_run_opts {
+  double t_start;        /* model clock units (default 0) */
+  double t_end;          /* > t_start */
+  double every;          /* output spacing (> 0); the grid is t_start, t_start+every, …,
+                            always ending exactly at t_end */
+  syn_solver_opts solver;
+} syn_run_opts;
+
+void syn_run_opts_default(syn_run_opts *o);
+
+/* Number of points of the output grid the options describe (0 if invalid). */
+size_t syn_run_grid_size(const syn_run_opts *o);
+
+/* Run inst (already prepared) with opts. Errors: invalid grid or solver
+ * options, solver failure (with the CVODE diagnosis), non-finite output. */
+syn_status syn_run(syn_instance *inst, const syn_run_opts *opts, syn_result **out,
+                   syn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,118 @@
+/* synovia — the abstract syntax tree of .model files (internal, lang layer).
+ *
+ * Built by the parser in an arena owned by syn_program; nothing here knows
+ * about ODEs. Names are NUL-terminated arena strings. Numbers keep the value
+ * as written plus their unit; conversion to the model clock happens in model/. */
+#ifndef SYN_LANG_AST_H
+#define SYN_LANG_AST_H
+
+#include <stddef.h>
+
+#include "source.h"
+
+/* ORDER: syn_op_name() in ast.c follows this order. */
+typedef enum ast_op {
+  AST_ADD, AST_SUB, AST_MUL, AST_DIV, AST_POW,          /* binary arithmetic */
+  AST_LT, AST_LE, AST_GT, AST_GE, AST_EQ, AST_NE,       /* comparisons -> 0 or 1 */
+  AST_AND, AST_OR,                                      /* logical, on != 0 */
+  AST_NEG, AST_NOT                                      /* unary */
+} ast_op;
+
+typedef struct ast_unit_term {
+  const char *symbol; /* a known unit symbol (validated by the parser) */
+  int exponent;       /* e.g. -1 for "/d", 2 for "m^2" */
+  syn_span span;
+} ast_unit_term;
+
+typedef struct ast_unit {
+  ast_unit_term *terms;
+  size_t nterms;
+  syn_span span;      /* the whole unit text */
+} ast_unit;
+
+typedef enum ast_kind { AST_NUM, AST_NAME, AST_UNARY, AST_BINARY, AST_CALL } ast_kind;
+
+typedef struct ast_expr ast_expr;
+struct ast_expr {
+  ast_kind kind;
+  syn_span span; /* whole expression */
+  union {
+    struct { double value; const ast_unit *unit; } num;      /* unit NULL if none */
+    struct { const char *id; } name;                          /* includes "t" */
+    struct { ast_op op; ast_expr *a; } unary;
+    struct { ast_op op; ast_expr *a, *b; } binary;
+    struct { const char *fn; syn_span fn_span; ast_expr **args; size_t nargs; } call;
+  } u;
+};
+
+typedef enum ast_decl_kind {
+  DECL_MODEL,        /* model "title"                 -> text */
+  DECL_TIME_UNIT,    /* time unit SYMBOL              -> text (symbol), text_span */
+  DECL_IMPORT,       /* import "path"                 -> text (path as written), text_span */
+  DECL_COMPARTMENT,  /* compartment NAME = expr [desc] [source "…"] */
+  DECL_PARAM,        /* param NAME = expr [desc] [source "…"] */
+  DECL_STATE,        /* state NAME [in COMP] = expr [desc] [source "…"] */
+  DECL_LET,          /* let NAME = expr [desc] [source "…"] */
+  DECL_DDT,          /* d/dt NAME = expr */
+  DECL_OUTPUT        /* output NAME = expr [desc] [source "…"] */
+} ast_decl_kind;
+
+typedef struct ast_decl {
+  ast_decl_kind kind;
+  syn_span span;          /* the keyword (for "declared here" notes) */
+  const char *name;       /* NULL for MODEL, TIME_UNIT, IMPORT */
+  syn_span name_span;
+  ast_expr *value;        /* NULL for MODEL, TIME_UNIT, IMPORT */
+  const char *compartment;/* STATE ... in COMP; NULL otherwise */
+  syn_span compartment_span;
+  const char *text;       /* MODEL title, TIME_UNIT symbol, IMPORT path */
+  syn_span text_span;
+  const char *description;/* NULL if none */
+  const char *source;     /* NULL if none */
+} ast_decl;
+
+typedef struct ast_file {
+  uint32_t file;          /* index in the source set */
+  ast_decl *decls;
+  size_t ndecls;
+  const char *time_unit;  /* the file's `time unit`, or NULL */
+  syn_span time_unit_span;
+} ast_file;
+
+/* A model and everything it imports, parsed. files[] is in dependency order:
+ * every file comes after the files it imports, the root file last; a file
+ * imported twice (a diamond) appears once. */
+typedef struct syn_program {
+  syn_srcset *sources;    /* owned */
+  struct syn_arena *arena;/* owned: every AST node and string */
+  ast_file *files;
+  size_t nfiles;
+} syn_program;
+
+/* Limits that keep hostile input from exhausting the stack or memory. */
+enum {
+  SYN_MAX_NESTING = 256,  /* parenthesis/operator nesting depth in one expression */
+  SYN_MAX_IMPORTS = 256,  /* files in one program */
+  SYN_MAX_ARGS = 64       /* arguments to one function call */
+};
+
+/* Parse a model file and, recursively, its imports (paths relative to the
+ * importing file). Errors: unreadable/missing file or import, import cycle,
+ * any lexical or syntax error — the first one, located. On error *out is NULL. */
+syn_status syn_program_parse_file(const char *path, syn_program **out, syn_error *err);
+
+/* Same, from text in memory; `name` is used in messages and as the base for
+ * relative imports (its directory; "." if it has none). */
+syn_status syn_program_parse_text(const char *name, const char *text, size_t len,
+                                  syn_program **out, syn_error *err);
+
+void syn_program_destroy(syn_program *p); /* NULL allowed */
+
+/* Operator spelling for messages and the AST printer ("+", "&&", unary "-"). */
+const char *syn_op_name(ast_op op);
+
+/* Print an expression in fully parenthesised prefix form, e.g.
+ * "(+ a (* 2 [min] b))", for tests. Returns the bytes needed (snprintf rules). */
+size_t syn_ast_print(const ast_expr *e, char *buf, size_t size);
+
+#endif
