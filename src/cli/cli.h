@@ -1,0 +1,39 @@
+/* synovia — the command-line program (the only code that prints or exits).
+ * Each subcommand is a function taking its arguments after the command name;
+ * it returns the process exit status: 0 success, 1 the work failed (bad
+ * model, failed run), 2 bad usage. */
+#ifndef SYN_CLI_H
+#define SYN_CLI_H
+
+#include <stddef.h>
+
+#include "synovia/status.h"
+
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
+
+int cmd_run(int argc, char **argv, const char *command_line);
+int cmd_check(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* Print an error object as the library rendered it, prefixed with nothing:
+ * "file:line:col: error: …" + source line + caret + hint. */
+void cli_print_error(const syn_error *err);
+
+/* "synovia: error: <message>\n  hint: see 'synovia CMD --help'" for usage errors. */
+void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Option scanning: recognises "--name VALUE" and "--name=VALUE".
+ * Returns 1 and sets *value when argv[*i] is the option `name` (advancing *i
+ * past a separate value); 0 when it is another argument; -1 when the value is
+ * missing (after printing a usage error). */
+int cli_take_value(int argc, char **argv, int *i, const char *name, const char *cmd,
+                   const char **value);
+
+/* Strict number parsing: the whole text must be a finite number. */
+int cli_parse_double(const char *text, double *out);
+int cli_parse_long(const char *text, long *out);
+
+/* Is this argument a request for help? */
+int cli_is_help(const char *arg);
+
+#endif

@@ -1,0 +1,105 @@
+/* synovia info MODEL — what a model contains: clock, files, compartments,
+ * parameters (value, units, description, source), states, outputs. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "synovia/model.h"
+
+static const char info_help[] =
+    "usage: synovia info MODEL\n"
+    "\n"
+    "Describe a model: its title and clock, the files it is built from (with the\n"
+    "SHA-256 recorded in every result file), then compartments, parameters,\n"
+    "states and outputs with their values, units, descriptions and sources.\n";
+
+static const char *kind_heading(syn_symkind k) {
+  switch (k) {
+    case SYN_SYM_COMPARTMENT: return "compartments";
+    case SYN_SYM_PARAM: return "parameters";
+    case SYN_SYM_STATE: return "states (initial value)";
+    case SYN_SYM_LET: return "intermediates (let)";
+    case SYN_SYM_OUTPUT: return "outputs";
+    case SYN_SYM_KIND_COUNT: break;
+  }
+  return "";
+}
+
+static int name_width(const syn_model *m, syn_symkind k) {
+  int w = 4;
+  for (size_t i = 0; i < syn_model_count(m, k); i++) {
+    int n = (int)strlen(syn_model_symbol(m, k, i)->name);
+    if (n > w) w = n;
+  }
+  return w;
+}
+
+static int has_value(syn_symkind k) {
+  return k == SYN_SYM_COMPARTMENT || k == SYN_SYM_PARAM || k == SYN_SYM_STATE;
+}
+
+static void print_symbol(const syn_symbol *s, int w) {
+  if (has_value(s->kind))
+    printf("  %-*s  %12.6g %-10s", w, s->name, s->value, s->units);
+  else
+    printf("  %-*s  = %-24s", w, s->name, s->expr);
+  if (s->kind == SYN_SYM_STATE && s->compartment[0]) printf(" in %s", s->compartment);
+  if (s->description[0]) printf("  %s", s->description);
+  if (s->source[0]) printf("  [source: %s]", s->source);
+  putchar('\n');
+}
+
+static void print_kind(const syn_model *m, syn_symkind k) {
+  size_t n = syn_model_count(m, k);
+  if (n == 0) return;
+  printf("\n%s (%zu):\n", kind_heading(k), n);
+  int w = name_width(m, k);
+  for (size_t i = 0; i < n; i++) print_symbol(syn_model_symbol(m, k, i), w);
+}
+
+static void print_model(const syn_model *m) {
+  const char *clock = syn_model_time_unit(m);
+  printf("model: %s\n", syn_model_title(m)[0] ? syn_model_title(m) : "(untitled)");
+  printf("clock: %s\n", clock[0] ? clock : "(none: time is dimensionless)");
+  printf("files:");
+  for (size_t i = 0; i < syn_model_file_count(m); i++) printf(" %s", syn_model_file_path(m, i));
+  printf("\nsha256: %s\n", syn_model_sha256(m));
+  syn_model_stats st;
+  syn_model_get_stats(m, &st);
+  printf("compiled: %zu rhs + %zu Jacobian instructions, %zu Jacobian entries\n",
+         st.rhs_instructions, st.jac_instructions, st.jac_nnz);
+  for (int k = 0; k < SYN_SYM_KIND_COUNT; k++) print_kind(m, (syn_symkind)k);
+}
+
+int cmd_info(int argc, char **argv) {
+  const char *path = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (cli_is_help(argv[i])) {
+      fputs(info_help, stdout);
+      return CLI_OK;
+    }
+    if (argv[i][0] == '-' && argv[i][1] != 0) {
+      cli_usage_error("info", "unknown option '%s'", argv[i]);
+      return CLI_USAGE;
+    }
+    if (path != NULL) {
+      cli_usage_error("info", "one model at a time ('%s' and '%s' given)", path, argv[i]);
+      return CLI_USAGE;
+    }
+    path = argv[i];
+  }
+  if (path == NULL) {
+    cli_usage_error("info", "no model file given");
+    return CLI_USAGE;
+  }
+  syn_error err;
+  syn_model *m = NULL;
+  syn_error_clear(&err);
+  if (syn_model_load(path, &m, &err) != SYN_OK) {
+    cli_print_error(&err);
+    return CLI_FAILED;
+  }
+  print_model(m);
+  syn_model_destroy(m);
+  return CLI_OK;
+}

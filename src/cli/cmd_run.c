@@ -1,0 +1,420 @@
+/* synovia run MODEL — simulate one model and write an HDF5 time series.
+ *
+ * Order matters for the user: every argument is checked and the output file
+ * is opened (as <out>.tmp) before the simulation starts, so a typo fails in
+ * milliseconds, and an existing result is replaced only when the new one is
+ * complete. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "synovia/synovia.h"
+
+static const char run_help[] =
+    "usage: synovia run MODEL [options]\n"
+    "\n"
+    "Simulate MODEL from its initial values and write every state and output to\n"
+    "an HDF5 file (NetCDF-4 compatible; see docs/output-format.md). Prints a short\n"
+    "table of the result.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE      result file (default: the model's name with .h5,\n"
+    "                         in the current directory)\n"
+    "  --t-start T            start time (default 0)\n"
+    "  --t-end T              end time (default 24 clock units)\n"
+    "  --every DT             output spacing (default: 100 intervals)\n"
+    "                         T and DT are in the model clock, or carry a time\n"
+    "                         unit: --t-end '180 d', --every '30 min'\n"
+    "  --set NAME=VALUE       override a parameter, a compartment or a state's\n"
+    "                         initial value (repeatable); VALUE may carry a time\n"
+    "                         unit: --set 't_half=20 min'\n"
+    "  --rtol R               relative tolerance (default 1e-6)\n"
+    "  --atol A               absolute tolerance for every state (default 1e-9)\n"
+    "  --atol STATE=A         absolute tolerance for one state (repeatable)\n"
+    "  --max-steps N          most solver steps between two outputs (default 50000)\n"
+    "  --linear-solver KIND   auto (default), dense or klu (sparse)\n"
+    "  --no-jacobian          difference quotients instead of the exact Jacobian\n"
+    "  -q, --quiet            print nothing but errors\n"
+    "\n"
+    "Exit status: 0 success, 1 the model or the run failed, 2 bad usage.\n";
+
+enum { DEFAULT_T_END = 24, DEFAULT_INTERVALS = 100, TABLE_ROWS = 7, TABLE_COLUMNS = 6 };
+
+typedef struct name_value {
+  const char *option; /* the argument as typed, for messages */
+  char *name;
+  const char *value;
+} name_value;
+
+typedef struct run_args {
+  const char *model_path, *output_path;
+  const char *t_start, *t_end, *every;
+  name_value *sets, *atols;
+  size_t nsets, natols;
+  const char *rtol, *atol, *max_steps, *linsol;
+  int no_jacobian, quiet;
+} run_args;
+
+static void free_pairs(name_value *p, size_t n) {
+  for (size_t i = 0; i < n; i++) free(p[i].name);
+  free(p);
+}
+
+static void free_args(run_args *a) {
+  free_pairs(a->sets, a->nsets);
+  free_pairs(a->atols, a->natols);
+}
+
+/* "NAME=VALUE" -> pair; 0 on a malformed argument (after a usage error). */
+static int add_pair(name_value **list, size_t *n, const char *option, const char *text) {
+  const char *eq = strchr(text, '=');
+  if (eq == NULL || eq == text || eq[1] == 0) {
+    cli_usage_error("run", "%s '%s' is not NAME=VALUE", option, text);
+    return 0;
+  }
+  name_value *grown = realloc(*list, (*n + 1) * sizeof **list);
+  if (grown == NULL) return 0;
+  *list = grown;
+  size_t len = (size_t)(eq - text);
+  char *name = malloc(len + 1);
+  if (name == NULL) return 0;
+  memcpy(name, text, len);
+  name[len] = 0;
+  grown[*n] = (name_value){option, name, eq + 1};
+  *n += 1;
+  return 1;
+}
+
+/* One option with a value; returns 1 taken, 0 not this option, -1 error. */
+static int take_valued(int argc, char **argv, int *i, run_args *a) {
+  static const struct { const char *name; size_t off; } simple[] = {
+      {"--output", offsetof(run_args, output_path)}, {"-o", offsetof(run_args, output_path)},
+      {"--t-start", offsetof(run_args, t_start)},    {"--t-end", offsetof(run_args, t_end)},
+      {"--every", offsetof(run_args, every)},        {"--rtol", offsetof(run_args, rtol)},
+      {"--max-steps", offsetof(run_args, max_steps)},
+      {"--linear-solver", offsetof(run_args, linsol)},
+  };
+  const char *v = NULL;
+  for (size_t k = 0; k < sizeof simple / sizeof simple[0]; k++) {
+    int r = cli_take_value(argc, argv, i, simple[k].name, "run", &v);
+    if (r < 0) return -1;
+    if (r > 0) {
+      *(const char **)(void *)((char *)a + simple[k].off) = v;
+      return 1;
+    }
+  }
+  int r = cli_take_value(argc, argv, i, "--set", "run", &v);
+  if (r != 0) return r < 0 ? -1 : (add_pair(&a->sets, &a->nsets, "--set", v) ? 1 : -1);
+  r = cli_take_value(argc, argv, i, "--atol", "run", &v);
+  if (r < 0) return -1;
+  if (r > 0) {
+    if (strchr(v, '=') == NULL) {
+      a->atol = v;
+      return 1;
+    }
+    return add_pair(&a->atols, &a->natols, "--atol", v) ? 1 : -1;
+  }
+  return 0;
+}
+
+/* Returns CLI_OK, CLI_USAGE, or -1 for "help was printed". */
+static int parse_args(int argc, char **argv, run_args *a) {
+  for (int i = 0; i < argc; i++) {
+    const char *arg = argv[i];
+    if (cli_is_help(arg)) {
+      fputs(run_help, stdout);
+      return -1;
+    }
+    if (strcmp(arg, "--no-jacobian") == 0) {
+      a->no_jacobian = 1;
+      continue;
+    }
+    if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+      a->quiet = 1;
+      continue;
+    }
+    int r = take_valued(argc, argv, &i, a);
+    if (r < 0) return CLI_USAGE;
+    if (r > 0) continue;
+    if (arg[0] == '-' && arg[1] != 0) {
+      cli_usage_error("run", "unknown option '%s'", arg);
+      return CLI_USAGE;
+    }
+    if (a->model_path != NULL) {
+      cli_usage_error("run", "one model at a time ('%s' and '%s' given)", a->model_path, arg);
+      return CLI_USAGE;
+    }
+    a->model_path = arg;
+  }
+  if (a->model_path == NULL) {
+    cli_usage_error("run", "no model file given");
+    return CLI_USAGE;
+  }
+  return CLI_OK;
+}
+
+/* A library error about an option: "synovia: error: --set 'x=1': message". */
+static void option_error(const char *option, const char *text, const syn_error *err) {
+  fprintf(stderr, "synovia: error: %s '%s': %s\n", option, text, err->message);
+  if (err->hint[0]) fprintf(stderr, "  hint: %s\n", err->hint);
+}
+
+/* A value: a plain number, or a time with a unit converted to the clock. */
+static int parse_value(const syn_model *m, const char *option, const char *text, double *out) {
+  if (cli_parse_double(text, out)) return 1;
+  syn_error err;
+  syn_error_clear(&err);
+  if (syn_model_parse_time(m, text, out, &err) == SYN_OK) return 1;
+  option_error(option, text, &err);
+  return 0;
+}
+
+static int parse_solver_options(const run_args *a, syn_solver_opts *o) {
+  double d = 0;
+  long l = 0;
+  if (a->rtol && (!cli_parse_double(a->rtol, &d) || d <= 0)) {
+    cli_usage_error("run", "--rtol '%s' is not a positive number", a->rtol);
+    return 0;
+  }
+  if (a->rtol) o->rtol = d;
+  if (a->atol && (!cli_parse_double(a->atol, &d) || d <= 0)) {
+    cli_usage_error("run", "--atol '%s' is not a positive number", a->atol);
+    return 0;
+  }
+  if (a->atol) o->atol = d;
+  if (a->max_steps && (!cli_parse_long(a->max_steps, &l) || l <= 0)) {
+    cli_usage_error("run", "--max-steps '%s' is not a positive whole number", a->max_steps);
+    return 0;
+  }
+  if (a->max_steps) o->max_steps = l;
+  if (a->linsol) {
+    if (strcmp(a->linsol, "auto") == 0) o->linsol = SYN_LINSOL_AUTO;
+    else if (strcmp(a->linsol, "dense") == 0) o->linsol = SYN_LINSOL_DENSE;
+    else if (strcmp(a->linsol, "klu") == 0) o->linsol = SYN_LINSOL_KLU;
+    else {
+      cli_usage_error("run", "--linear-solver '%s' is not one of auto, dense, klu", a->linsol);
+      return 0;
+    }
+  }
+  if (a->no_jacobian) o->use_jacobian = 0;
+  return 1;
+}
+
+/* Per-state tolerances: a vector the size of the state, owned by the caller. */
+static double *state_atols(const syn_model *m, const run_args *a, double global) {
+  size_t n = syn_model_count(m, SYN_SYM_STATE);
+  double *v = malloc((n ? n : 1) * sizeof *v);
+  if (v == NULL) return NULL;
+  for (size_t i = 0; i < n; i++) v[i] = global;
+  for (size_t k = 0; k < a->natols; k++) {
+    syn_symkind kind;
+    size_t idx;
+    double d;
+    if (!syn_model_find(m, a->atols[k].name, &kind, &idx) || kind != SYN_SYM_STATE) {
+      cli_usage_error("run", "--atol '%s=%s': '%s' is not a state of the model",
+                      a->atols[k].name, a->atols[k].value, a->atols[k].name);
+      goto fail;
+    }
+    if (!cli_parse_double(a->atols[k].value, &d) || d <= 0) {
+      cli_usage_error("run", "--atol '%s=%s': '%s' is not a positive number", a->atols[k].name,
+                      a->atols[k].value, a->atols[k].value);
+      goto fail;
+    }
+    v[idx] = d;
+  }
+  return v;
+fail:
+  free(v);
+  return NULL;
+}
+
+static int apply_sets(const syn_model *m, syn_instance *inst, const run_args *a) {
+  for (size_t k = 0; k < a->nsets; k++) {
+    double v;
+    char shown[512];
+    snprintf(shown, sizeof shown, "%s=%s", a->sets[k].name, a->sets[k].value);
+    if (!parse_value(m, "--set", a->sets[k].value, &v)) return 0;
+    syn_error err;
+    syn_error_clear(&err);
+    if (syn_instance_set(inst, a->sets[k].name, v, &err) != SYN_OK) {
+      option_error("--set", shown, &err);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int resolve_times(const syn_model *m, const run_args *a, syn_run_opts *o) {
+  double v;
+  if (a->t_start) {
+    if (!parse_value(m, "--t-start", a->t_start, &v)) return 0;
+    o->t_start = v;
+  }
+  o->t_end = o->t_start + DEFAULT_T_END;
+  if (a->t_end) {
+    if (!parse_value(m, "--t-end", a->t_end, &v)) return 0;
+    o->t_end = v;
+  }
+  if (!(o->t_end > o->t_start)) {
+    cli_usage_error("run", "the end time (%g) must come after the start time (%g)", o->t_end,
+                    o->t_start);
+    return 0;
+  }
+  o->every = (o->t_end - o->t_start) / DEFAULT_INTERVALS;
+  if (a->every) {
+    if (!parse_value(m, "--every", a->every, &v)) return 0;
+    if (!(v > 0)) {
+      cli_usage_error("run", "--every '%s' must be positive", a->every);
+      return 0;
+    }
+    o->every = v;
+  }
+  return 1;
+}
+
+/* "models/knee.model" -> "knee.h5" (in the current directory). */
+static char *default_output(const char *model_path) {
+  const char *base = strrchr(model_path, '/');
+  base = base ? base + 1 : model_path;
+  size_t len = strlen(base);
+  const char *dot = strrchr(base, '.');
+  if (dot && dot != base) len = (size_t)(dot - base);
+  char *out = malloc(len + 4);
+  if (out == NULL) return NULL;
+  memcpy(out, base, len);
+  memcpy(out + len, ".h5", 4);
+  return out;
+}
+
+static void print_header(const syn_result *r, const size_t *cols, size_t ncols) {
+  printf("%12s", "time");
+  for (size_t c = 0; c < ncols; c++) printf(" %14.14s", syn_result_info(r, cols[c])->name);
+  printf("\n%12s", syn_result_time_units(r)[0] ? syn_result_time_units(r) : "");
+  for (size_t c = 0; c < ncols; c++) printf(" %14.14s", syn_result_info(r, cols[c])->units);
+  putchar('\n');
+}
+
+/* A glance at the result: a few rows spread over the run, a few series. */
+static void print_table(const syn_result *r) {
+  size_t ns = syn_result_nseries(r), nt = syn_result_ntimes(r);
+  size_t cols[TABLE_COLUMNS], ncols = ns < TABLE_COLUMNS ? ns : TABLE_COLUMNS;
+  for (size_t c = 0; c < ncols; c++) cols[c] = c;
+  if (nt == 0) return;
+  print_header(r, cols, ncols);
+  size_t rows = nt < TABLE_ROWS ? nt : TABLE_ROWS;
+  for (size_t k = 0; k < rows; k++) {
+    size_t i = rows > 1 ? k * (nt - 1) / (rows - 1) : 0;
+    printf("%12.6g", syn_result_times(r)[i]);
+    for (size_t c = 0; c < ncols; c++) printf(" %14.6g", syn_result_series(r, cols[c])[i]);
+    putchar('\n');
+  }
+  if (ns > ncols) printf("(%zu more series in the file)\n", ns - ncols);
+}
+
+static long long attr_int(const syn_result *r, const char *key) {
+  for (size_t i = 0; i < syn_result_attr_count(r); i++) {
+    const syn_attr *a = syn_result_attr(r, i);
+    if (strcmp(a->key, key) == 0) return a->type == SYN_ATTR_INT ? a->i : (long long)a->d;
+  }
+  return 0;
+}
+
+static const char *attr_str(const syn_result *r, const char *key) {
+  for (size_t i = 0; i < syn_result_attr_count(r); i++) {
+    const syn_attr *a = syn_result_attr(r, i);
+    if (strcmp(a->key, key) == 0 && a->type == SYN_ATTR_STRING) return a->s;
+  }
+  return "";
+}
+
+static void print_summary(const syn_model *m, const syn_result *r, const char *out_path) {
+  const char *title = syn_model_title(m);
+  size_t nt = syn_result_ntimes(r);
+  printf("%s\n", title[0] ? title : "(untitled model)");
+  printf("%zu outputs from t = %g to %g %s; %lld steps, %lld right-hand sides, "
+         "%s linear solver, %s Jacobian\n\n",
+         nt, syn_result_times(r)[0], syn_result_times(r)[nt - 1], syn_result_time_units(r),
+         attr_int(r, "cvode_nsteps"), attr_int(r, "cvode_nfevals"), attr_str(r, "linear_solver"),
+         attr_str(r, "jacobian"));
+  print_table(r);
+  printf("\nwrote %s\n", out_path);
+}
+
+typedef struct run_state {
+  syn_model *model;
+  syn_instance *inst;
+  syn_result *result;
+  syn_h5 *h5;
+  double *atol_vec;
+  char *out_path;
+} run_state;
+
+static void run_state_free(run_state *s) {
+  syn_h5_destroy(s->h5);
+  syn_result_destroy(s->result);
+  syn_instance_destroy(s->inst);
+  syn_model_destroy(s->model);
+  free(s->atol_vec);
+  free(s->out_path);
+}
+
+static syn_status open_output(run_state *s, const run_args *a, const char *command_line,
+                              syn_error *err) {
+  size_t nf = syn_model_file_count(s->model);
+  const char *paths[64], *texts[64];
+  if (nf > 64) nf = 64;
+  for (size_t i = 0; i < nf; i++) {
+    paths[i] = syn_model_file_path(s->model, i);
+    texts[i] = syn_model_file_text(s->model, i);
+  }
+  syn_provenance prov = {syn_model_title(s->model), command_line, syn_model_sha256(s->model),
+                         nf, paths, texts, NULL};
+  s->out_path = a->output_path ? strdup(a->output_path) : default_output(a->model_path);
+  if (s->out_path == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  return syn_h5_create(s->out_path, &prov, &s->h5, err);
+}
+
+/* Everything after the arguments are parsed; returns the exit status. */
+static int simulate(const run_args *a, const char *command_line) {
+  run_state s = {0};
+  syn_error err;
+  syn_error_clear(&err);
+  int rc = CLI_FAILED;
+  syn_run_opts opts;
+  syn_run_opts_default(&opts);
+  if (syn_model_load(a->model_path, &s.model, &err) != SYN_OK) goto print_fail;
+  if (syn_instance_create(s.model, &s.inst, &err) != SYN_OK) goto print_fail;
+  rc = CLI_USAGE;
+  if (!apply_sets(s.model, s.inst, a) || !resolve_times(s.model, a, &opts) ||
+      !parse_solver_options(a, &opts.solver))
+    goto done;
+  if (a->natols > 0) {
+    if ((s.atol_vec = state_atols(s.model, a, opts.solver.atol)) == NULL) goto done;
+    opts.solver.atol_vec = s.atol_vec;
+  }
+  rc = CLI_FAILED;
+  if (syn_instance_prepare(s.inst, &err) != SYN_OK) goto print_fail;
+  if (open_output(&s, a, command_line, &err) != SYN_OK) goto print_fail;
+  if (syn_run(s.inst, &opts, &s.result, &err) != SYN_OK) goto print_fail;
+  if (syn_h5_write_arm(s.h5, "run", s.result, &err) != SYN_OK) goto print_fail;
+  if (syn_h5_commit(s.h5, &err) != SYN_OK) goto print_fail;
+  if (!a->quiet) print_summary(s.model, s.result, s.out_path);
+  rc = CLI_OK;
+  goto done;
+print_fail:
+  cli_print_error(&err);
+done:
+  run_state_free(&s);
+  return rc;
+}
+
+int cmd_run(int argc, char **argv, const char *command_line) {
+  run_args a = {0};
+  int rc = parse_args(argc, argv, &a);
+  if (rc == CLI_OK) rc = simulate(&a, command_line);
+  else if (rc < 0) rc = CLI_OK;
+  free_args(&a);
+  return rc;
+}

@@ -1,0 +1,67 @@
+/* synovia — small helpers shared by the subcommands: error printing and
+ * option scanning. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_print_error(const syn_error *err) {
+  char buf[4096];
+  syn_error_format(err, buf, sizeof buf);
+  fputs(buf, stderr);
+}
+
+void cli_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  fputs("synovia: error: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  if (cmd && cmd[0])
+    fprintf(stderr, "\n  hint: see 'synovia %s --help'\n", cmd);
+  else
+    fputs("\n  hint: see 'synovia --help'\n", stderr);
+}
+
+int cli_take_value(int argc, char **argv, int *i, const char *name, const char *cmd,
+                   const char **value) {
+  const char *arg = argv[*i];
+  size_t n = strlen(name);
+  if (strncmp(arg, name, n) != 0) return 0;
+  if (arg[n] == '=') {
+    *value = arg + n + 1;
+    return 1;
+  }
+  if (arg[n] != 0) return 0;
+  if (*i + 1 >= argc) {
+    cli_usage_error(cmd, "option '%s' needs a value", name);
+    return -1;
+  }
+  *i += 1;
+  *value = argv[*i];
+  return 1;
+}
+
+int cli_parse_double(const char *text, double *out) {
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (end == text || *end != 0 || errno == ERANGE || !isfinite(v)) return 0;
+  *out = v;
+  return 1;
+}
+
+int cli_parse_long(const char *text, long *out) {
+  char *end = NULL;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (end == text || *end != 0 || errno == ERANGE) return 0;
+  *out = v;
+  return 1;
+}
+
+int cli_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }

@@ -1,0 +1,35 @@
+# synovia — every ```model block in docs/*.md and README.md is a complete model:
+# each must pass `synovia check`, and every model under examples/ and models/
+# must check too. Blocks fenced ```model-error are meant to fail: they must be
+# rejected (exit 1) with a located message.
+. tests/integration/lib.sh
+
+extract() { # file -> numbered block files in $TMP/blocks/<file>-N.model(-error)
+  awk -v dir="$TMP/blocks" -v base="$(basename "$1" .md)" '
+    /^```model-error[ \t]*$/ { n++; out=sprintf("%s/%s-%d.model-error", dir, base, n); inb=1; next }
+    /^```model[ \t]*$/       { n++; out=sprintf("%s/%s-%d.model", dir, base, n); inb=1; next }
+    /^```/ && inb            { inb=0; close(out); next }
+    inb                      { print > out }
+  ' "$1"
+}
+
+mkdir -p "$TMP/blocks"
+for f in docs/*.md README.md; do [ -f "$f" ] && extract "$f"; done
+
+for b in "$TMP"/blocks/*.model; do
+  [ -f "$b" ] || continue
+  name="docs example $(basename "$b" .model)"
+  if "$SYNOVIA" check "$b" >"$TMP/out" 2>&1; then ok "$name"; else not_ok "$name"; sed 's/^/# /' "$TMP/out"; fi
+done
+for b in "$TMP"/blocks/*.model-error; do
+  [ -f "$b" ] || continue
+  name="docs counter-example $(basename "$b" .model-error) is rejected with a location"
+  "$SYNOVIA" check "$b" >"$TMP/out" 2>&1
+  rc=$?
+  if [ $rc -eq 1 ] && grep -q ':[0-9]*:[0-9]*: error: ' "$TMP/out"; then ok "$name"; else not_ok "$name"; fi
+done
+for m in models/*.model examples/*.model; do
+  [ -f "$m" ] || continue
+  if "$SYNOVIA" check "$m" >"$TMP/out" 2>&1; then ok "check $m"; else not_ok "check $m"; sed 's/^/# /' "$TMP/out"; fi
+done
+finish
