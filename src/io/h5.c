@@ -1,0 +1,616 @@
+/* synovia — HDF5 writer, NetCDF-4 compatible (io layer; see synovia/h5.h and
+ * docs/output-format.md). The only file of the project that includes hdf5.h.
+ *
+ * NetCDF-4 compatibility (reference/hpc.md §1.2) needs: link + attribute
+ * creation order tracked and indexed on every group (the root through the
+ * fcpl, the others through a gcpl), attribute creation order on every
+ * dataset, and a dimension scale on every axis of every dataset. Scales are
+ * created before the variables that use them, so no _Netcdf4Dimid is needed.
+ *
+ * HDF5's error stack: HDF5 prints its error stack to stderr by default, and
+ * the library must never print. H5Eset_auto2(H5E_DEFAULT, NULL, NULL) once
+ * would silence it for the whole process, including any other HDF5 user in a
+ * program that embeds synovia. Instead every public function here saves the
+ * current handler, turns printing off for its own sequence of HDF5 calls and
+ * restores the handler before returning (quiet_begin/quiet_end). Failures are
+ * turned into syn_error messages naming the file, what failed, and the
+ * innermost HDF5 description (read with H5Ewalk2). */
+#include "synovia/h5.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "base/alloc.h"
+#include "synovia/synovia.h"
+
+/* Chunks of at most 1 MiB: the default HDF5/h5py chunk cache (hpc.md §1.5). */
+enum { CHUNK_MAX_BYTES = 1 << 20, DEFLATE_LEVEL = 1 };
+
+struct syn_h5 {
+  char *path;     /* final name */
+  char *tmp_path; /* <path>.tmp, written until commit */
+  hid_t file;     /* < 0 when closed */
+  hid_t arms;     /* the /arms group, < 0 when closed */
+  int committed;
+};
+
+/* ---- the HDF5 error stack -------------------------------------------------------- */
+
+typedef struct quiet {
+  H5E_auto2_t func;
+  void *data;
+  int saved;
+} quiet;
+
+static void quiet_begin(quiet *q) {
+  q->saved = H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) >= 0;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static void quiet_end(const quiet *q) {
+  if (q->saved) H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+typedef struct h5_detail {
+  char text[256];
+} h5_detail;
+
+/* Walked upward, entry 0 is the innermost error: the most specific one. */
+static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data) {
+  h5_detail *d = data;
+  if (n == 0 && e->desc != NULL) snprintf(d->text, sizeof d->text, "%s", e->desc);
+  return 0;
+}
+
+/* Sets err to SYN_EIO: "<path>: cannot <what> (HDF5: <detail>)". */
+static syn_status h5_fail(const syn_h5 *h, syn_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static syn_status h5_fail(const syn_h5 *h, syn_error *err, const char *fmt, ...) {
+  char what[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  h5_detail d = {{0}};
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, &d);
+  if (d.text[0])
+    return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot %s (HDF5: %s)", h->path, what,
+                         d.text);
+  return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot %s", h->path, what);
+}
+
+/* ---- small writers; each returns < 0 on failure and closes what it opened ------ */
+
+static hid_t utf8_vlen_type(void) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  if (t < 0) return t;
+  if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+    H5Tclose(t);
+    return -1;
+  }
+  return t;
+}
+
+/* A scalar attribute of file type ftype, written from memory type mtype. */
+static herr_t attr_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
+                          const void *value) {
+  herr_t rc = -1;
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = sp < 0 ? -1 : H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
+  if (a >= 0) rc = H5Awrite(a, mtype, value);
+  if (a >= 0 && H5Aclose(a) < 0) rc = -1;
+  if (sp >= 0) H5Sclose(sp);
+  return rc;
+}
+
+/* Variable-length UTF-8 scalar: h5py reads it as str, netCDF as NC_STRING. */
+static herr_t attr_string(hid_t obj, const char *name, const char *value) {
+  hid_t t = utf8_vlen_type();
+  if (t < 0) return -1;
+  const char *v = value ? value : "";
+  herr_t rc = attr_scalar(obj, name, t, t, &v);
+  H5Tclose(t);
+  return rc;
+}
+
+static herr_t attr_double(hid_t obj, const char *name, double value) {
+  return attr_scalar(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
+
+static herr_t attr_int64(hid_t obj, const char *name, long long value) {
+  return attr_scalar(obj, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &value);
+}
+
+/* Units as CF wants them: "1" for dimensionless. */
+static const char *cf_units(const char *units) {
+  return (units == NULL || units[0] == 0) ? "1" : units;
+}
+
+/* Group creation properties with link + attribute creation order. */
+static hid_t ordered_gcpl(void) {
+  hid_t p = H5Pcreate(H5P_GROUP_CREATE);
+  if (p < 0) return p;
+  unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  if (H5Pset_link_creation_order(p, flags) < 0 || H5Pset_attr_creation_order(p, flags) < 0) {
+    H5Pclose(p);
+    return -1;
+  }
+  return p;
+}
+
+static hid_t create_group(hid_t loc, const char *name) {
+  hid_t p = ordered_gcpl();
+  if (p < 0) return -1;
+  hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, p, H5P_DEFAULT);
+  H5Pclose(p);
+  return g;
+}
+
+/* Dataset creation properties: attribute creation order always; for float64
+ * data of n > 0 elements also chunks <= 1 MiB, shuffle + deflate(1) and a NaN
+ * fill value. (Filters need chunks and chunks need n > 0, so an empty series
+ * is stored contiguous; it still gets the NaN fill value.) */
+static hid_t dataset_dcpl(int is_f64, hsize_t n) {
+  hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+  if (p < 0) return p;
+  if (H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
+    goto fail;
+  if (is_f64) {
+    double fill = NAN;
+    if (H5Pset_fill_value(p, H5T_NATIVE_DOUBLE, &fill) < 0) goto fail;
+    if (n > 0) {
+      hsize_t chunk = n < CHUNK_MAX_BYTES / sizeof(double) ? n : CHUNK_MAX_BYTES / sizeof(double);
+      if (H5Pset_chunk(p, 1, &chunk) < 0 || H5Pset_shuffle(p) < 0 ||
+          H5Pset_deflate(p, DEFLATE_LEVEL) < 0)
+        goto fail;
+    }
+  }
+  return p;
+fail:
+  H5Pclose(p);
+  return -1;
+}
+
+/* A 1-D dataset of n elements written from buf (which may be NULL when n == 0).
+ * String datasets are left contiguous: filters would compress only the heap
+ * references of variable-length strings. Returns the open dataset or < 0. */
+static hid_t write_1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int is_f64,
+                      size_t n, const void *buf) {
+  hsize_t dim = n;
+  hid_t d = -1;
+  hid_t sp = H5Screate_simple(1, &dim, NULL);
+  hid_t p = dataset_dcpl(is_f64, dim);
+  if (sp >= 0 && p >= 0) d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, p, H5P_DEFAULT);
+  if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+    H5Dclose(d);
+    d = -1;
+  }
+  if (p >= 0) H5Pclose(p);
+  if (sp >= 0) H5Sclose(sp);
+  return d;
+}
+
+static hid_t write_f64(hid_t loc, const char *name, size_t n, const double *v) {
+  return write_1d(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, n, v);
+}
+
+static hid_t write_strings(hid_t loc, const char *name, size_t n, const char *const *v) {
+  hid_t t = utf8_vlen_type();
+  if (t < 0) return -1;
+  hid_t d = write_1d(loc, name, t, t, 0, n, v);
+  H5Tclose(t);
+  return d;
+}
+
+/* A float64 data variable: _FillValue = NaN of the dataset's own type. */
+static herr_t attr_nan_fill(hid_t d) { return attr_double(d, "_FillValue", NAN); }
+
+/* ---- create ---------------------------------------------------------------------- */
+
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL) return syn_strdup(".");
+  if (slash == path) return syn_strdup("/");
+  return syn_strndup(path, (size_t)(slash - path));
+}
+
+/* Creates the tmp file with open(2) first: that gives the real errno
+ * (directory missing, not writable, read-only file system) that HDF5 would
+ * bury in its stack. Nothing is created on failure. */
+static syn_status probe_tmp(const syn_h5 *h, syn_error *err) {
+  struct stat stt;
+  if (stat(h->path, &stt) == 0 && S_ISDIR(stt.st_mode))
+    return syn_error_set(err, SYN_EINVAL, "HDF5 output '%s' is a directory", h->path);
+  int fd = open(h->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0666);
+  if (fd < 0) {
+    int e = errno;
+    char *dir = dir_of(h->path);
+    syn_status st = syn_error_set(err, SYN_EIO, "cannot create HDF5 output '%s' in directory '%s': %s",
+                                  h->tmp_path, dir ? dir : "?", strerror(e));
+    syn_error_hint(err, "check that the directory exists and is writable");
+    syn_free(dir);
+    return st;
+  }
+  close(fd);
+  return SYN_OK;
+}
+
+static void iso8601_now(char *buf, size_t size) {
+  time_t now = time(NULL);
+  struct tm tmv;
+  if (gmtime_r(&now, &tmv) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tmv) == 0)
+    snprintf(buf, size, "unknown");
+}
+
+static syn_status write_globals(syn_h5 *h, const syn_provenance *prov, syn_error *err) {
+  char source[256], now[64];
+  snprintf(source, sizeof source, "synovia %s", syn_version());
+  const char *created = prov->created;
+  if (created == NULL) {
+    iso8601_now(now, sizeof now);
+    created = now;
+  }
+  const char *model_file = (prov->nfiles > 0 && prov->file_paths) ? prov->file_paths[0] : "";
+  const struct {
+    const char *key, *value;
+  } attrs[] = {
+      {"Conventions", "CF-1.8"},
+      {"title", prov->title},
+      {"source", source},
+      {"synovia_version", syn_version()},
+      {"date_created", created},
+      {"command_line", prov->command_line},
+      {"model_sha256", prov->model_sha256},
+      {"model_file", model_file},
+  };
+  for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+    if (attr_string(h->file, attrs[i].key, attrs[i].value) < 0)
+      return h5_fail(h, err, "write global attribute '%s'", attrs[i].key);
+  return SYN_OK;
+}
+
+/* /provenance/file: dimension scale of paths; /provenance/text attached. */
+static syn_status write_provenance(syn_h5 *h, const syn_provenance *prov, syn_error *err) {
+  syn_status st = SYN_OK;
+  hid_t g = -1, dfile = -1, dtext = -1;
+  const char **paths = syn_calloc(prov->nfiles ? prov->nfiles : 1, sizeof *paths);
+  const char **texts = syn_calloc(prov->nfiles ? prov->nfiles : 1, sizeof *texts);
+  if (paths == NULL || texts == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", h->path);
+    goto done;
+  }
+  for (size_t i = 0; i < prov->nfiles; i++) { /* NULL entries are written as "" */
+    paths[i] = prov->file_paths[i] ? prov->file_paths[i] : "";
+    texts[i] = prov->file_texts[i] ? prov->file_texts[i] : "";
+  }
+  if ((g = create_group(h->file, "provenance")) < 0) {
+    st = h5_fail(h, err, "create group '/provenance'");
+    goto done;
+  }
+  if ((dfile = write_strings(g, "file", prov->nfiles, paths)) < 0 ||
+      H5DSset_scale(dfile, "file") < 0 || attr_string(dfile, "long_name", "model file path") < 0) {
+    st = h5_fail(h, err, "write dataset '/provenance/file'");
+    goto done;
+  }
+  if ((dtext = write_strings(g, "text", prov->nfiles, texts)) < 0 ||
+      H5DSattach_scale(dtext, dfile, 0) < 0 ||
+      attr_string(dtext, "long_name", "model file text") < 0) {
+    st = h5_fail(h, err, "write dataset '/provenance/text'");
+    goto done;
+  }
+done:
+  if (dtext >= 0) H5Dclose(dtext);
+  if (dfile >= 0) H5Dclose(dfile);
+  if (g >= 0) H5Gclose(g);
+  syn_free(paths);
+  syn_free(texts);
+  return st;
+}
+
+static syn_status check_provenance(const char *path, const syn_provenance *prov,
+                                   syn_error *err) {
+  if (prov->nfiles > 0 && (prov->file_paths == NULL || prov->file_texts == NULL))
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 output '%s': provenance lists %zu files but no paths or texts", path,
+                         prov->nfiles);
+  return SYN_OK;
+}
+
+/* The file access list: a STRONG close degree so closing the file really
+ * closes it (and everything in it) before rename/unlink; file locking that is
+ * ignored where the file system cannot lock (hpc.md §1.8, errno 524). */
+static hid_t file_fapl(void) {
+  hid_t p = H5Pcreate(H5P_FILE_ACCESS);
+  if (p < 0) return p;
+  if (H5Pset_fclose_degree(p, H5F_CLOSE_STRONG) < 0) goto fail;
+#if H5_VERSION_GE(1, 10, 7)
+  if (H5Pset_file_locking(p, 1, 1) < 0) goto fail;
+#endif
+  return p;
+fail:
+  H5Pclose(p);
+  return -1;
+}
+
+static syn_status open_file(syn_h5 *h, syn_error *err) {
+  syn_status st = SYN_OK;
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+  hid_t fapl = file_fapl();
+  unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  if (fcpl < 0 || fapl < 0 || H5Pset_link_creation_order(fcpl, flags) < 0 ||
+      H5Pset_attr_creation_order(fcpl, flags) < 0 ||
+      (h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl)) < 0) {
+    st = h5_fail(h, err, "create HDF5 file '%s'", h->tmp_path);
+  }
+  if (fapl >= 0) H5Pclose(fapl);
+  if (fcpl >= 0) H5Pclose(fcpl);
+  return st;
+}
+
+syn_status syn_h5_create(const char *path, const syn_provenance *prov, syn_h5 **out,
+                         syn_error *err) {
+  static const syn_provenance no_prov = {"", "", "", 0, NULL, NULL, NULL};
+  syn_h5 *h = NULL;
+  syn_status st = SYN_OK;
+  quiet q;
+  if (out == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 output: no place for the writer");
+  *out = NULL;
+  if (path == NULL || path[0] == 0)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 output: empty file name");
+  if (prov == NULL) prov = &no_prov;
+  st = check_provenance(path, prov, err);
+  if (st != SYN_OK) return st;
+
+  quiet_begin(&q);
+  h = syn_calloc(1, sizeof *h);
+  if (h == NULL) goto nomem;
+  h->file = h->arms = -1;
+  h->committed = 0;
+  size_t n = strlen(path);
+  h->path = syn_strdup(path);
+  h->tmp_path = syn_malloc(n + sizeof ".tmp");
+  if (h->path == NULL || h->tmp_path == NULL) goto nomem;
+  memcpy(h->tmp_path, path, n);
+  memcpy(h->tmp_path + n, ".tmp", sizeof ".tmp");
+
+  st = probe_tmp(h, err);
+  if (st != SYN_OK) {
+    syn_free(h->tmp_path); /* nothing was created: destroy must not unlink */
+    h->tmp_path = NULL;
+    goto fail;
+  }
+  st = open_file(h, err);
+  if (st == SYN_OK) st = write_globals(h, prov, err);
+  if (st == SYN_OK) st = write_provenance(h, prov, err);
+  if (st == SYN_OK && (h->arms = create_group(h->file, "arms")) < 0)
+    st = h5_fail(h, err, "create group '/arms'");
+  if (st != SYN_OK) goto fail;
+  *out = h;
+  quiet_end(&q);
+  return SYN_OK;
+
+nomem:
+  st = syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", path);
+fail:
+  syn_h5_destroy(h);
+  quiet_end(&q);
+  return st;
+}
+
+/* ---- arms ------------------------------------------------------------------------ */
+
+static syn_status check_arm(const syn_h5 *h, const char *arm, const syn_result *r,
+                            syn_error *err) {
+  if (h->committed || h->file < 0)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 output '%s': already committed or closed",
+                         h->path);
+  if (r == NULL)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 output '%s': no result for arm '%s'", h->path,
+                         arm ? arm : "");
+  if (arm == NULL || arm[0] == 0)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 output '%s': empty arm name", h->path);
+  if (strchr(arm, '/') != NULL || strcmp(arm, ".") == 0)
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 output '%s': arm name '%s' is not a valid group name (no '/', not '.')",
+                         h->path, arm);
+  static const char *const reserved[] = {"time", "param", "param_value", "param_units"};
+  for (size_t s = 0; s < syn_result_nseries(r); s++) {
+    const char *name = syn_result_info(r, s)->name;
+    if (strchr(name, '/') != NULL || strcmp(name, ".") == 0)
+      return syn_error_set(err, SYN_EINVAL,
+                           "HDF5 output '%s': series name '%s' is not a valid dataset name",
+                           h->path, name);
+    for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
+      if (strcmp(name, reserved[k]) == 0)
+        return syn_error_set(err, SYN_EINVAL,
+                             "HDF5 output '%s': series name '%s' in arm '%s' collides with the "
+                             "dataset '%s' every arm holds",
+                             h->path, name, arm, reserved[k]);
+  }
+  return SYN_OK;
+}
+
+static herr_t write_group_attr(hid_t g, const syn_attr *a) {
+  switch (a->type) {
+  case SYN_ATTR_STRING: return attr_string(g, a->key, a->s);
+  case SYN_ATTR_DOUBLE: return attr_double(g, a->key, a->d);
+  case SYN_ATTR_INT: return attr_int64(g, a->key, a->i);
+  }
+  return -1;
+}
+
+static syn_status write_series(syn_h5 *h, hid_t g, hid_t dtime, const char *arm,
+                               const syn_result *r, size_t s, syn_error *err) {
+  const syn_series_info *info = syn_result_info(r, s);
+  const char *long_name = info->long_name[0] ? info->long_name : info->name;
+  const char *kind = info->kind == SYN_SERIES_STATE ? "state" : "output";
+  hid_t d = write_f64(g, info->name, syn_result_ntimes(r), syn_result_series(r, s));
+  herr_t rc = d < 0 ? -1 : H5DSattach_scale(d, dtime, 0);
+  if (rc >= 0) rc = attr_string(d, "units", cf_units(info->units));
+  if (rc >= 0) rc = attr_string(d, "long_name", long_name);
+  if (rc >= 0) rc = attr_string(d, "kind", kind);
+  if (rc >= 0) rc = attr_nan_fill(d);
+  if (d >= 0 && H5Dclose(d) < 0) rc = -1;
+  if (rc < 0) return h5_fail(h, err, "write dataset '/arms/%s/%s'", arm, info->name);
+  return SYN_OK;
+}
+
+static syn_status write_params(syn_h5 *h, hid_t g, const char *arm, const syn_result *r,
+                               syn_error *err) {
+  syn_status st = SYN_OK;
+  size_t n = syn_result_param_count(r);
+  hid_t dparam = -1, dvalue = -1, dunits = -1;
+  const char **names = syn_calloc(n ? n : 1, sizeof *names);
+  const char **units = syn_calloc(n ? n : 1, sizeof *units);
+  double *values = syn_calloc(n ? n : 1, sizeof *values);
+  if (names == NULL || units == NULL || values == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", h->path);
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
+    syn_result_param(r, i, &names[i], &units[i], &values[i]);
+    units[i] = cf_units(units[i]);
+  }
+  if ((dparam = write_strings(g, "param", n, names)) < 0 || H5DSset_scale(dparam, "param") < 0 ||
+      attr_string(dparam, "long_name", "parameter name") < 0) {
+    st = h5_fail(h, err, "write dataset '/arms/%s/param'", arm);
+    goto done;
+  }
+  if ((dvalue = write_f64(g, "param_value", n, values)) < 0 ||
+      H5DSattach_scale(dvalue, dparam, 0) < 0 ||
+      attr_string(dvalue, "long_name", "parameter value used in the run") < 0 ||
+      attr_nan_fill(dvalue) < 0) {
+    st = h5_fail(h, err, "write dataset '/arms/%s/param_value'", arm);
+    goto done;
+  }
+  if ((dunits = write_strings(g, "param_units", n, units)) < 0 ||
+      H5DSattach_scale(dunits, dparam, 0) < 0 ||
+      attr_string(dunits, "long_name", "units of param_value") < 0) {
+    st = h5_fail(h, err, "write dataset '/arms/%s/param_units'", arm);
+    goto done;
+  }
+done:
+  if (dunits >= 0) H5Dclose(dunits);
+  if (dvalue >= 0) H5Dclose(dvalue);
+  if (dparam >= 0) H5Dclose(dparam);
+  syn_free(names);
+  syn_free(units);
+  syn_free(values);
+  return st;
+}
+
+static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *r,
+                                  syn_error *err) {
+  syn_status st = SYN_OK;
+  hid_t g = -1, dtime = -1;
+  if ((g = create_group(h->arms, arm)) < 0) {
+    st = h5_fail(h, err, "create group '/arms/%s'", arm);
+    goto done;
+  }
+  for (size_t i = 0; i < syn_result_attr_count(r); i++) {
+    const syn_attr *a = syn_result_attr(r, i);
+    if (write_group_attr(g, a) < 0) {
+      st = h5_fail(h, err, "write attribute '%s' of arm '%s'", a->key, arm);
+      goto done;
+    }
+  }
+  if ((dtime = write_f64(g, "time", syn_result_ntimes(r), syn_result_times(r))) < 0 ||
+      H5DSset_scale(dtime, "time") < 0 ||
+      attr_string(dtime, "units", cf_units(syn_result_time_units(r))) < 0 ||
+      attr_string(dtime, "long_name", "time") < 0) {
+    st = h5_fail(h, err, "write dataset '/arms/%s/time'", arm);
+    goto done;
+  }
+  for (size_t s = 0; s < syn_result_nseries(r) && st == SYN_OK; s++)
+    st = write_series(h, g, dtime, arm, r, s, err);
+  if (st == SYN_OK) st = write_params(h, g, arm, r, err);
+done:
+  if (dtime >= 0) H5Dclose(dtime);
+  if (g >= 0) H5Gclose(g);
+  return st;
+}
+
+syn_status syn_h5_write_arm(syn_h5 *h, const char *arm, const syn_result *r, syn_error *err) {
+  if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 output: NULL writer");
+  syn_status st = check_arm(h, arm, r, err);
+  if (st != SYN_OK) return st;
+  quiet q;
+  quiet_begin(&q);
+  htri_t exists = H5Lexists(h->arms, arm, H5P_DEFAULT);
+  if (exists > 0)
+    st = syn_error_set(err, SYN_EINVAL, "HDF5 output '%s': arm '%s' is already written", h->path,
+                       arm);
+  else if (exists < 0)
+    st = h5_fail(h, err, "look up arm '%s'", arm);
+  else
+    st = write_arm_group(h, arm, r, err);
+  quiet_end(&q);
+  return st;
+}
+
+/* ---- commit / destroy ------------------------------------------------------------ */
+
+/* Closes the file; returns < 0 if HDF5 could not flush it. */
+static herr_t close_file(syn_h5 *h) {
+  herr_t rc = 0;
+  if (h->arms >= 0 && H5Gclose(h->arms) < 0) rc = -1;
+  h->arms = -1;
+  if (h->file >= 0 && H5Fclose(h->file) < 0) rc = -1;
+  h->file = -1;
+  return rc;
+}
+
+/* The data must be on disk before the rename makes the name point at it. */
+static int sync_file(const char *path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return -1;
+  int rc = fsync(fd);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return rc;
+}
+
+syn_status syn_h5_commit(syn_h5 *h, syn_error *err) {
+  if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 output: NULL writer");
+  if (h->committed || h->file < 0)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 output '%s': already committed or closed",
+                         h->path);
+  syn_status st = SYN_OK;
+  quiet q;
+  quiet_begin(&q);
+  if (close_file(h) < 0)
+    st = h5_fail(h, err, "close '%s'", h->tmp_path);
+  else if (sync_file(h->tmp_path) != 0)
+    st = syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot sync '%s': %s", h->path,
+                       h->tmp_path, strerror(errno));
+  else if (rename(h->tmp_path, h->path) != 0)
+    st = syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot rename '%s' to it: %s", h->path,
+                       h->tmp_path, strerror(errno));
+  else
+    h->committed = 1;
+  quiet_end(&q);
+  return st;
+}
+
+void syn_h5_destroy(syn_h5 *h) {
+  if (h == NULL) return;
+  quiet q;
+  quiet_begin(&q);
+  close_file(h);
+  if (!h->committed && h->tmp_path != NULL) unlink(h->tmp_path);
+  quiet_end(&q);
+  syn_free(h->path);
+  syn_free(h->tmp_path);
+  syn_free(h);
+}

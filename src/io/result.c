@@ -1,0 +1,296 @@
+/* synovia — the in-memory time series of one run (io layer; see synovia/result.h).
+ *
+ * Storage is series-major: one block of nseries * cap doubles, series s at
+ * data + s * cap, so each series is contiguous over time and the HDF5 writer
+ * can hand it to H5Dwrite as is. Growing reallocates the block and moves each
+ * series to its new offset. Every string is copied, so callers may free or
+ * reuse theirs as soon as a call returns. Uses only the base layer. */
+#include "synovia/result.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "base/alloc.h"
+
+enum { DEFAULT_CAPACITY = 64 };
+
+typedef struct param_entry {
+  char *name;
+  char *units;
+  double value;
+} param_entry;
+
+struct syn_result {
+  size_t nseries;
+  syn_series_info *info; /* strings owned */
+  char *time_units;
+  size_t ntimes, cap;
+  double *times; /* cap */
+  double *data;  /* nseries * cap, series-major */
+  syn_attr *attrs; /* key and s owned */
+  size_t nattrs, attrs_cap;
+  param_entry *params;
+  size_t nparams, params_cap;
+};
+
+/* NULL means "" for the optional text fields (units, descriptions). */
+static const char *or_empty(const char *s) { return s ? s : ""; }
+
+static void free_info(syn_series_info *info, size_t n) {
+  if (info == NULL) return;
+  for (size_t i = 0; i < n; i++) {
+    syn_free((char *)info[i].name);
+    syn_free((char *)info[i].units);
+    syn_free((char *)info[i].long_name);
+  }
+  syn_free(info);
+}
+
+void syn_result_destroy(syn_result *r) {
+  if (r == NULL) return;
+  free_info(r->info, r->nseries);
+  syn_free(r->time_units);
+  syn_free(r->times);
+  syn_free(r->data);
+  for (size_t i = 0; i < r->nattrs; i++) {
+    syn_free((char *)r->attrs[i].key);
+    syn_free((char *)r->attrs[i].s);
+  }
+  syn_free(r->attrs);
+  for (size_t i = 0; i < r->nparams; i++) {
+    syn_free(r->params[i].name);
+    syn_free(r->params[i].units);
+  }
+  syn_free(r->params);
+  syn_free(r);
+}
+
+/* Names are checked before anything is allocated, so a bad argument never
+ * costs a cleanup. */
+static syn_status check_series_info(size_t nseries, const syn_series_info *info,
+                                    syn_error *err) {
+  if (nseries > 0 && info == NULL)
+    return syn_error_set(err, SYN_EINVAL, "result: %zu series but no series descriptions",
+                         nseries);
+  for (size_t s = 0; s < nseries; s++) {
+    if (info[s].name == NULL || info[s].name[0] == 0)
+      return syn_error_set(err, SYN_EINVAL, "result: series %zu has no name", s);
+    if (info[s].kind != SYN_SERIES_STATE && info[s].kind != SYN_SERIES_OUTPUT)
+      return syn_error_set(err, SYN_EINVAL, "result: series '%s' has an unknown kind %d",
+                           info[s].name, (int)info[s].kind);
+    for (size_t p = 0; p < s; p++)
+      if (strcmp(info[p].name, info[s].name) == 0)
+        return syn_error_set(err, SYN_EINVAL, "result: duplicate series name '%s'",
+                             info[s].name);
+  }
+  return SYN_OK;
+}
+
+/* Copies the descriptions into r->info (r->nseries counts the copied ones, so
+ * destroy frees exactly what was made). */
+static int copy_series_info(syn_result *r, size_t nseries, const syn_series_info *info) {
+  r->info = syn_calloc(nseries ? nseries : 1, sizeof *r->info);
+  if (r->info == NULL) return -1;
+  for (size_t s = 0; s < nseries; s++) {
+    syn_series_info *d = &r->info[s];
+    r->nseries = s + 1;
+    d->kind = info[s].kind;
+    d->name = syn_strdup(info[s].name);
+    d->units = syn_strdup(or_empty(info[s].units));
+    d->long_name = syn_strdup(or_empty(info[s].long_name));
+    if (d->name == NULL || d->units == NULL || d->long_name == NULL) return -1;
+  }
+  r->nseries = nseries;
+  return 0;
+}
+
+syn_status syn_result_create(size_t nseries, const syn_series_info *info, size_t capacity,
+                             const char *time_units, syn_result **out, syn_error *err) {
+  syn_result *r = NULL;
+  syn_status st = SYN_OK;
+  if (out == NULL) return syn_error_set(err, SYN_EINVAL, "result: no place for the result");
+  *out = NULL;
+  st = check_series_info(nseries, info, err);
+  if (st != SYN_OK) return st;
+  if (capacity == 0) capacity = DEFAULT_CAPACITY;
+  if (nseries > 0 && capacity > ((size_t)-1) / sizeof(double) / nseries)
+    return syn_error_set(err, SYN_ELIMIT, "result: %zu series x %zu time points is too large",
+                         nseries, capacity);
+
+  r = syn_calloc(1, sizeof *r);
+  if (r == NULL) goto nomem;
+  if (copy_series_info(r, nseries, info) != 0) goto nomem;
+  r->time_units = syn_strdup(or_empty(time_units));
+  r->times = syn_malloc(capacity * sizeof *r->times);
+  r->data = syn_malloc((nseries ? nseries : 1) * capacity * sizeof *r->data);
+  if (r->time_units == NULL || r->times == NULL || r->data == NULL) goto nomem;
+  r->cap = capacity;
+  *out = r;
+  return SYN_OK;
+
+nomem:
+  syn_result_destroy(r);
+  return syn_error_set(err, SYN_ENOMEM, "result: out of memory creating a result of %zu series",
+                       nseries);
+}
+
+/* Doubles the time capacity; each series moves from offset s*cap to s*ncap,
+ * last series first so that nothing is overwritten before it is moved. */
+static int grow_times(syn_result *r) {
+  if (r->cap > ((size_t)-1) / 2 / sizeof(double) / (r->nseries ? r->nseries : 1)) return -1;
+  size_t ncap = r->cap * 2;
+  double *t = syn_realloc(r->times, ncap * sizeof *t);
+  if (t == NULL) return -1;
+  r->times = t;
+  double *d = syn_realloc(r->data, (r->nseries ? r->nseries : 1) * ncap * sizeof *d);
+  if (d == NULL) return -1; /* times grew, data did not: cap stays, still consistent */
+  for (size_t s = r->nseries; s-- > 1;)
+    memmove(d + s * ncap, d + s * r->cap, r->ntimes * sizeof *d);
+  r->data = d;
+  r->cap = ncap;
+  return 0;
+}
+
+syn_status syn_result_append(syn_result *r, double t, const double *values, syn_error *err) {
+  if (r == NULL) return syn_error_set(err, SYN_EINVAL, "result: append to a NULL result");
+  if (values == NULL && r->nseries > 0)
+    return syn_error_set(err, SYN_EINVAL, "result: append at t=%g without values", t);
+  if (!isfinite(t))
+    return syn_error_set(err, SYN_EINVAL, "result: time point %zu is not finite (%g)",
+                         r->ntimes, t);
+  if (r->ntimes > 0 && !(t > r->times[r->ntimes - 1]))
+    return syn_error_set(err, SYN_EINVAL,
+                         "result: times must increase, but t=%.17g follows t=%.17g", t,
+                         r->times[r->ntimes - 1]);
+  if (r->ntimes == r->cap && grow_times(r) != 0)
+    return syn_error_set(err, SYN_ENOMEM, "result: out of memory storing %zu time points",
+                         r->ntimes + 1);
+  r->times[r->ntimes] = t;
+  for (size_t s = 0; s < r->nseries; s++) r->data[s * r->cap + r->ntimes] = values[s];
+  r->ntimes++;
+  return SYN_OK;
+}
+
+size_t syn_result_nseries(const syn_result *r) { return r ? r->nseries : 0; }
+size_t syn_result_ntimes(const syn_result *r) { return r ? r->ntimes : 0; }
+const char *syn_result_time_units(const syn_result *r) { return r ? r->time_units : ""; }
+
+const syn_series_info *syn_result_info(const syn_result *r, size_t s) {
+  return (r && s < r->nseries) ? &r->info[s] : NULL;
+}
+
+const double *syn_result_times(const syn_result *r) { return r ? r->times : NULL; }
+
+const double *syn_result_series(const syn_result *r, size_t s) {
+  return (r && s < r->nseries) ? r->data + s * r->cap : NULL;
+}
+
+int syn_result_find(const syn_result *r, const char *name, size_t *s) {
+  if (r == NULL || name == NULL) return 0;
+  for (size_t i = 0; i < r->nseries; i++) {
+    if (strcmp(r->info[i].name, name) == 0) {
+      if (s) *s = i;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* ---- attributes ------------------------------------------------------------ */
+
+/* The slot for key: the existing one (its old string freed) or a new one at
+ * the end. NULL when out of memory. */
+static syn_attr *attr_slot(syn_result *r, const char *key) {
+  for (size_t i = 0; i < r->nattrs; i++) {
+    if (strcmp(r->attrs[i].key, key) == 0) {
+      syn_free((char *)r->attrs[i].s);
+      r->attrs[i].s = NULL;
+      return &r->attrs[i];
+    }
+  }
+  void *p = r->attrs;
+  if (syn_grow(&p, &r->attrs_cap, r->nattrs + 1, sizeof *r->attrs) != 0) return NULL;
+  r->attrs = p;
+  char *k = syn_strdup(key);
+  if (k == NULL) return NULL;
+  syn_attr *a = &r->attrs[r->nattrs++];
+  memset(a, 0, sizeof *a);
+  a->key = k;
+  return a;
+}
+
+/* s may be NULL for non-string types; copied before the slot is touched so a
+ * failed copy leaves the old value in place. */
+static syn_status set_attr(syn_result *r, const char *key, syn_attr_type type, const char *s,
+                           double d, long long i, syn_error *err) {
+  if (r == NULL) return syn_error_set(err, SYN_EINVAL, "result: attribute on a NULL result");
+  if (key == NULL || key[0] == 0)
+    return syn_error_set(err, SYN_EINVAL, "result: attribute without a name");
+  if (type == SYN_ATTR_STRING && s == NULL)
+    return syn_error_set(err, SYN_EINVAL, "result: attribute '%s' has a NULL value", key);
+  char *copy = NULL;
+  if (type == SYN_ATTR_STRING && (copy = syn_strdup(s)) == NULL) goto nomem;
+  syn_attr *a = attr_slot(r, key);
+  if (a == NULL) goto nomem;
+  a->type = type;
+  a->s = copy;
+  a->d = type == SYN_ATTR_DOUBLE ? d : 0.0;
+  a->i = type == SYN_ATTR_INT ? i : 0;
+  return SYN_OK;
+nomem:
+  syn_free(copy);
+  return syn_error_set(err, SYN_ENOMEM, "result: out of memory storing attribute '%s'", key);
+}
+
+syn_status syn_result_attr_string(syn_result *r, const char *key, const char *value,
+                                  syn_error *err) {
+  return set_attr(r, key, SYN_ATTR_STRING, value, 0.0, 0, err);
+}
+
+syn_status syn_result_attr_double(syn_result *r, const char *key, double value, syn_error *err) {
+  return set_attr(r, key, SYN_ATTR_DOUBLE, NULL, value, 0, err);
+}
+
+syn_status syn_result_attr_int(syn_result *r, const char *key, long long value, syn_error *err) {
+  return set_attr(r, key, SYN_ATTR_INT, NULL, 0.0, value, err);
+}
+
+size_t syn_result_attr_count(const syn_result *r) { return r ? r->nattrs : 0; }
+
+const syn_attr *syn_result_attr(const syn_result *r, size_t i) {
+  return (r && i < r->nattrs) ? &r->attrs[i] : NULL;
+}
+
+/* ---- parameters -------------------------------------------------------------- */
+
+syn_status syn_result_add_param(syn_result *r, const char *name, const char *units,
+                                double value, syn_error *err) {
+  if (r == NULL) return syn_error_set(err, SYN_EINVAL, "result: parameter on a NULL result");
+  if (name == NULL || name[0] == 0)
+    return syn_error_set(err, SYN_EINVAL, "result: parameter without a name");
+  for (size_t i = 0; i < r->nparams; i++)
+    if (strcmp(r->params[i].name, name) == 0)
+      return syn_error_set(err, SYN_EINVAL, "result: duplicate parameter '%s'", name);
+  char *n = syn_strdup(name);
+  char *u = syn_strdup(or_empty(units));
+  void *p = r->params;
+  if (n == NULL || u == NULL ||
+      syn_grow(&p, &r->params_cap, r->nparams + 1, sizeof *r->params) != 0) {
+    syn_free(n);
+    syn_free(u);
+    return syn_error_set(err, SYN_ENOMEM, "result: out of memory storing parameter '%s'", name);
+  }
+  r->params = p;
+  r->params[r->nparams++] = (param_entry){n, u, value};
+  return SYN_OK;
+}
+
+size_t syn_result_param_count(const syn_result *r) { return r ? r->nparams : 0; }
+
+void syn_result_param(const syn_result *r, size_t i, const char **name, const char **units,
+                      double *value) {
+  const param_entry *p = (r && i < r->nparams) ? &r->params[i] : NULL;
+  if (name) *name = p ? p->name : NULL;
+  if (units) *units = p ? p->units : NULL;
+  if (value) *value = p ? p->value : 0.0;
+}
