@@ -1,0 +1,86 @@
+# synovia — the command-line program: help, version, usage errors, a full run
+# read back with h5py, tolerances and overrides, and the promise that a failed
+# run never damages an existing result.
+. tests/integration/lib.sh
+M=tests/cli/decay.model
+
+# expect "name" status pattern command...  (exit status and a pattern in stdout+stderr)
+expect() {
+  name=$1 want=$2 pat=$3; shift 3
+  "$@" >"$TMP/out" 2>&1
+  got=$?
+  if [ "$got" -eq "$want" ] && grep -q -- "$pat" "$TMP/out"; then ok "$name"
+  else not_ok "$name (exit $got, want $want; pattern '$pat')"; sed 's/^/# /' "$TMP/out" | head -20; fi
+}
+h5py() { "$PYTHON" -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); $2" "$3"; }
+
+expect "--version" 0 "^synovia [0-9]" "$SYNOVIA" --version
+expect "--help" 0 "usage: synovia <command>" "$SYNOVIA" --help
+expect "no command shows usage, exit 2" 2 "usage: synovia" "$SYNOVIA"
+for c in run check info; do
+  expect "$c --help" 0 "usage: synovia $c" "$SYNOVIA" $c --help
+  expect "help $c" 0 "usage: synovia $c" "$SYNOVIA" help $c
+done
+expect "unknown command" 2 "unknown command 'rn'" "$SYNOVIA" rn
+expect "run without a model" 2 "no model file given" "$SYNOVIA" run
+expect "run with an unknown option" 2 "unknown option '--tend'" "$SYNOVIA" run $M --tend 3
+expect "option without its value" 2 "option '--rtol' needs a value" "$SYNOVIA" run $M --rtol
+expect "negative rtol" 2 "'-1' is not a positive number" "$SYNOVIA" run $M --rtol -1 -o "$TMP/a.h5"
+expect "bad linear solver" 2 "not one of auto, dense, klu" "$SYNOVIA" run $M --linear-solver lu -o "$TMP/a.h5"
+expect "--set of an unknown name suggests" 2 "did you mean 'X0'" "$SYNOVIA" run $M --set X1=3 -o "$TMP/a.h5"
+expect "--set without =" 2 "is not NAME=VALUE" "$SYNOVIA" run $M --set X0 -o "$TMP/a.h5"
+expect "--atol for a non-state" 2 "'k' is not a state" "$SYNOVIA" run $M --atol k=1e-3 -o "$TMP/a.h5"
+expect "end before start" 2 "must come after the start" "$SYNOVIA" run $M --t-end -1 -o "$TMP/a.h5"
+expect "missing model file" 1 "nope.model" "$SYNOVIA" run "$TMP/nope.model" -o "$TMP/a.h5"
+expect "broken model: located error" 1 "broken.model:5:11: error: unknown name 'kk' (did you mean 'k'?)" \
+  "$SYNOVIA" run tests/cli/broken.model -o "$TMP/a.h5"
+check "no file written after usage and model errors" test ! -e "$TMP/a.h5" -a ! -e "$TMP/a.h5.tmp"
+expect "output directory does not exist" 1 "no/such/dir" "$SYNOVIA" run $M -o "$TMP/no/such/dir/x.h5"
+
+expect "check a good model" 0 "decay.model: ok (1 states, 2 parameters, 1 outputs)" "$SYNOVIA" check $M
+expect "check a broken model" 1 "  d/dt X = -kk \* X" "$SYNOVIA" check tests/cli/broken.model
+expect "info lists parameters with sources" 0 "source: assumed: t½ = 6 h" "$SYNOVIA" info $M
+expect "info lists the clock" 0 "clock: h" "$SYNOVIA" info $M
+
+expect "run writes the file" 0 "wrote $TMP/r.h5" "$SYNOVIA" run $M --t-end '2 d' --every '30 min' \
+  --rtol 1e-10 --atol 1e-12 -o "$TMP/r.h5"
+check "no temporary file left" test ! -e "$TMP/r.h5.tmp"
+check "2 d with a 30 min grid is 97 points ending at 48 h" h5py "$TMP/r.h5" \
+  "t = f['arms/run/time'][:]; assert len(t) == 97 and t[0] == 0 and t[-1] == 48, t" "$TMP/r.h5"
+check "X follows 8 exp(-ln2 t / 6) to 1e-8" h5py "$TMP/r.h5" \
+  "import numpy as np; t = f['arms/run/time'][:]; x = f['arms/run/X'][:]; \
+   e = 8 * np.exp(-np.log(2) * t / 6); assert np.max(np.abs(x - e) / e) < 1e-8, np.max(np.abs(x - e) / e)" "$TMP/r.h5"
+check "units and kind are recorded" h5py "$TMP/r.h5" \
+  "d = f['arms/run/X']; assert d.attrs['units'] == 'pg/mL' and d.attrs['kind'] == 'state'; \
+   assert f['arms/run/fraction'].attrs['kind'] == 'output'; assert f['arms/run/time'].attrs['units'] == 'h'" "$TMP/r.h5"
+check "provenance: command line, model text and hash" h5py "$TMP/r.h5" \
+  "import hashlib; a = f.attrs; assert '--t-end' in a['command_line']; \
+   assert len(a['model_sha256']) == 64; assert 'd/dt X = -k * X' in f['provenance/text'][0].decode()" "$TMP/r.h5"
+check "solver settings and statistics are recorded" h5py "$TMP/r.h5" \
+  "a = f['arms/run'].attrs; assert a['rtol'] == 1e-10 and a['atol'] == 1e-12 and a['cvode_nsteps'] > 10" "$TMP/r.h5"
+
+"$SYNOVIA" run $M --set X0=2 --set 'k=0.5 /h' -q -o "$TMP/s.h5" >"$TMP/out" 2>&1
+check "--set overrides, with a unit converted to the clock" h5py "$TMP/s.h5" \
+  "import numpy as np; t = f['arms/run/time'][:]; x = f['arms/run/X'][:]; \
+   assert abs(x[0] - 2) < 1e-12 and abs(x[-1] - 2 * np.exp(-0.5 * t[-1])) < 1e-5" "$TMP/s.h5"
+check "--quiet prints nothing" test ! -s "$TMP/out"
+"$SYNOVIA" run $M --set 'k=0.5 /d' -q -o "$TMP/s2.h5" >/dev/null 2>&1
+check "--set 'k=0.5 /d' is 0.5/24 per hour" h5py "$TMP/s2.h5" \
+  "import numpy as np; t = f['arms/run/time'][:]; x = f['arms/run/X'][:]; \
+   assert abs(x[-1] - 8 * np.exp(-0.5 / 24 * t[-1])) < 1e-5 * x[-1]" "$TMP/s2.h5"
+
+# a failing run must not touch an existing result
+cp "$TMP/r.h5" "$TMP/keep.h5"
+sum_before=$(cksum <"$TMP/keep.h5")
+"$SYNOVIA" run tests/cli/broken.model -o "$TMP/keep.h5" >/dev/null 2>&1
+"$SYNOVIA" run $M --max-steps 2 --t-end 1000 -o "$TMP/keep.h5" >"$TMP/out" 2>&1
+rc=$?
+check "a solver failure exits 1" test $rc -eq 1
+check "the existing result is untouched by failed runs" test "$(cksum <"$TMP/keep.h5")" = "$sum_before"
+check "no temporary file left by a failed run" test ! -e "$TMP/keep.h5.tmp"
+
+expect "per-state atol and klu run" 0 "klu" "$SYNOVIA" run $M --atol X=1e-11 --linear-solver klu -o "$TMP/k.h5"
+expect "difference-quotient Jacobian run" 0 "difference quotients" "$SYNOVIA" run $M --no-jacobian -o "$TMP/n.h5"
+expect "the ASan build runs a full model cleanly" 0 "wrote" "$SYNOVIA_ASAN" run models/joint_demo.model \
+  --t-end '28 d' -o "$TMP/asan.h5"
+finish
