@@ -1,0 +1,350 @@
+/* synovia — unit tests of the in-memory result (src/io/result.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "synovia/result.h"
+
+static const syn_series_info two_series[] = {
+    {"IL6", "pg/mL", "interleukin-6", SYN_SERIES_STATE},
+    {"ratio", "", "", SYN_SERIES_OUTPUT},
+};
+
+static syn_result *make_two(size_t capacity) {
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_result_create(2, two_series, capacity, "h", &r, &err), SYN_OK);
+  assert_non_null(r);
+  return r;
+}
+
+static void test_create_and_accessors(void **state) {
+  (void)state;
+  syn_result *r = make_two(4);
+  assert_int_equal(syn_result_nseries(r), 2);
+  assert_int_equal(syn_result_ntimes(r), 0);
+  assert_string_equal(syn_result_time_units(r), "h");
+  assert_string_equal(syn_result_info(r, 0)->name, "IL6");
+  assert_string_equal(syn_result_info(r, 0)->units, "pg/mL");
+  assert_string_equal(syn_result_info(r, 0)->long_name, "interleukin-6");
+  assert_int_equal(syn_result_info(r, 0)->kind, SYN_SERIES_STATE);
+  assert_int_equal(syn_result_info(r, 1)->kind, SYN_SERIES_OUTPUT);
+  assert_null(syn_result_info(r, 2));
+  assert_null(syn_result_series(r, 2));
+  size_t s = 99;
+  assert_int_equal(syn_result_find(r, "ratio", &s), 1);
+  assert_int_equal(s, 1);
+  assert_int_equal(syn_result_find(r, "nope", &s), 0);
+  assert_int_equal(s, 1);
+  syn_result_destroy(r);
+}
+
+static void test_append_series_major(void **state) {
+  (void)state;
+  syn_result *r = make_two(8);
+  syn_error err;
+  for (int k = 0; k < 5; k++) {
+    double v[2] = {10.0 * k, -1.0 * k};
+    assert_int_equal(syn_result_append(r, 0.5 * k, v, &err), SYN_OK);
+  }
+  assert_int_equal(syn_result_ntimes(r), 5);
+  const double *t = syn_result_times(r), *a = syn_result_series(r, 0),
+               *b = syn_result_series(r, 1);
+  for (int k = 0; k < 5; k++) {
+    assert_true(t[k] == 0.5 * k);
+    assert_true(a[k] == 10.0 * k);
+    assert_true(b[k] == -1.0 * k);
+  }
+  syn_result_destroy(r);
+}
+
+/* Capacity 1 forces many doublings; every series must survive each move. */
+static void test_growth_beyond_capacity(void **state) {
+  (void)state;
+  syn_result *r = make_two(1);
+  syn_error err;
+  enum { N = 1000 };
+  for (int k = 0; k < N; k++) {
+    double v[2] = {k * 3.0 + 1.0, k * 7.0 - 2.0};
+    assert_int_equal(syn_result_append(r, (double)k, v, &err), SYN_OK);
+  }
+  assert_int_equal(syn_result_ntimes(r), N);
+  const double *a = syn_result_series(r, 0), *b = syn_result_series(r, 1);
+  for (int k = 0; k < N; k++) {
+    assert_true(syn_result_times(r)[k] == (double)k);
+    assert_true(a[k] == k * 3.0 + 1.0);
+    assert_true(b[k] == k * 7.0 - 2.0);
+  }
+  syn_result_destroy(r);
+}
+
+static void test_capacity_zero_and_no_series(void **state) {
+  (void)state;
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_result_create(0, NULL, 0, NULL, &r, &err), SYN_OK);
+  assert_string_equal(syn_result_time_units(r), "");
+  for (int k = 0; k < 200; k++) assert_int_equal(syn_result_append(r, k, NULL, &err), SYN_OK);
+  assert_int_equal(syn_result_ntimes(r), 200);
+  assert_true(syn_result_times(r)[199] == 199.0);
+  syn_result_destroy(r);
+}
+
+/* The result keeps its own copies of every string. */
+static void test_strings_are_copied(void **state) {
+  (void)state;
+  char name[16], units[16], desc[16], tu[8], key[16], sval[16], pname[16], punits[16];
+  strcpy(name, "TNF");
+  strcpy(units, "pg/mL");
+  strcpy(desc, "tumour");
+  strcpy(tu, "min");
+  syn_series_info info = {name, units, desc, SYN_SERIES_STATE};
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_result_create(1, &info, 2, tu, &r, &err), SYN_OK);
+  strcpy(key, "method");
+  strcpy(sval, "bdf");
+  assert_int_equal(syn_result_attr_string(r, key, sval, &err), SYN_OK);
+  strcpy(pname, "k_deg");
+  strcpy(punits, "1/h");
+  assert_int_equal(syn_result_add_param(r, pname, punits, 0.25, &err), SYN_OK);
+  memset(name, 'x', 15);
+  memset(units, 'x', 15);
+  memset(desc, 'x', 15);
+  memset(tu, 'x', 7);
+  memset(key, 'x', 15);
+  memset(sval, 'x', 15);
+  memset(pname, 'x', 15);
+  memset(punits, 'x', 15);
+  assert_string_equal(syn_result_info(r, 0)->name, "TNF");
+  assert_string_equal(syn_result_info(r, 0)->units, "pg/mL");
+  assert_string_equal(syn_result_info(r, 0)->long_name, "tumour");
+  assert_string_equal(syn_result_time_units(r), "min");
+  assert_string_equal(syn_result_attr(r, 0)->key, "method");
+  assert_string_equal(syn_result_attr(r, 0)->s, "bdf");
+  const char *n = NULL, *u = NULL;
+  double v = 0;
+  syn_result_param(r, 0, &n, &u, &v);
+  assert_string_equal(n, "k_deg");
+  assert_string_equal(u, "1/h");
+  assert_true(v == 0.25);
+  syn_result_destroy(r);
+}
+
+static void test_null_units_become_empty(void **state) {
+  (void)state;
+  syn_series_info info = {"x", NULL, NULL, SYN_SERIES_OUTPUT};
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_result_create(1, &info, 1, "h", &r, &err), SYN_OK);
+  assert_string_equal(syn_result_info(r, 0)->units, "");
+  assert_string_equal(syn_result_info(r, 0)->long_name, "");
+  assert_int_equal(syn_result_add_param(r, "p", NULL, 1.0, &err), SYN_OK);
+  const char *u = NULL;
+  syn_result_param(r, 0, NULL, &u, NULL);
+  assert_string_equal(u, "");
+  syn_result_destroy(r);
+}
+
+static void test_attributes_replace(void **state) {
+  (void)state;
+  syn_result *r = make_two(1);
+  syn_error err;
+  assert_int_equal(syn_result_attr_string(r, "solver", "cvode", &err), SYN_OK);
+  assert_int_equal(syn_result_attr_double(r, "rtol", 1e-6, &err), SYN_OK);
+  assert_int_equal(syn_result_attr_int(r, "nsteps", 12, &err), SYN_OK);
+  assert_int_equal(syn_result_attr_count(r), 3);
+  /* same key, same type: replaced in place */
+  assert_int_equal(syn_result_attr_double(r, "rtol", 1e-8, &err), SYN_OK);
+  /* same key, another type: replaced, old string released */
+  assert_int_equal(syn_result_attr_int(r, "solver", 7, &err), SYN_OK);
+  assert_int_equal(syn_result_attr_string(r, "nsteps", "many", &err), SYN_OK);
+  assert_int_equal(syn_result_attr_count(r), 3);
+  const syn_attr *a0 = syn_result_attr(r, 0), *a1 = syn_result_attr(r, 1),
+                 *a2 = syn_result_attr(r, 2);
+  assert_string_equal(a0->key, "solver");
+  assert_int_equal(a0->type, SYN_ATTR_INT);
+  assert_int_equal(a0->i, 7);
+  assert_null(a0->s);
+  assert_string_equal(a1->key, "rtol");
+  assert_int_equal(a1->type, SYN_ATTR_DOUBLE);
+  assert_true(a1->d == 1e-8);
+  assert_string_equal(a2->key, "nsteps");
+  assert_int_equal(a2->type, SYN_ATTR_STRING);
+  assert_string_equal(a2->s, "many");
+  assert_null(syn_result_attr(r, 3));
+  /* many keys: growth of the table */
+  char key[32];
+  for (int i = 0; i < 40; i++) {
+    snprintf(key, sizeof key, "k%d", i);
+    assert_int_equal(syn_result_attr_int(r, key, i, &err), SYN_OK);
+  }
+  assert_int_equal(syn_result_attr_count(r), 43);
+  assert_int_equal(syn_result_attr(r, 42)->i, 39);
+  syn_result_destroy(r);
+}
+
+static void test_params(void **state) {
+  (void)state;
+  syn_result *r = make_two(1);
+  syn_error err;
+  char name[32];
+  for (int i = 0; i < 30; i++) {
+    snprintf(name, sizeof name, "p%d", i);
+    assert_int_equal(syn_result_add_param(r, name, "1/h", i * 0.5, &err), SYN_OK);
+  }
+  assert_int_equal(syn_result_param_count(r), 30);
+  const char *n = NULL, *u = NULL;
+  double v = 0;
+  syn_result_param(r, 17, &n, &u, &v);
+  assert_string_equal(n, "p17");
+  assert_string_equal(u, "1/h");
+  assert_true(v == 8.5);
+  syn_result_param(r, 30, &n, &u, &v); /* out of range: NULLs */
+  assert_null(n);
+  assert_null(u);
+  assert_int_equal(syn_result_add_param(r, "p3", "", 1.0, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "p3"));
+  assert_int_equal(syn_result_param_count(r), 30);
+  syn_result_destroy(r);
+}
+
+static void test_create_errors(void **state) {
+  (void)state;
+  syn_result *r = (syn_result *)&r; /* must be reset to NULL on failure */
+  syn_error err;
+  assert_int_equal(syn_result_create(2, NULL, 1, "h", &r, &err), SYN_EINVAL);
+  assert_null(r);
+  assert_int_equal(syn_result_create(1, two_series, 1, "h", NULL, &err), SYN_EINVAL);
+
+  syn_series_info dup[] = {{"A", "", "", SYN_SERIES_STATE}, {"A", "", "", SYN_SERIES_OUTPUT}};
+  assert_int_equal(syn_result_create(2, dup, 1, "h", &r, &err), SYN_EINVAL);
+  assert_int_equal(err.code, SYN_EINVAL);
+  assert_non_null(strstr(err.message, "duplicate"));
+  assert_non_null(strstr(err.message, "'A'"));
+  assert_null(r);
+
+  syn_series_info noname[] = {{"A", "", "", SYN_SERIES_STATE}, {NULL, "", "", SYN_SERIES_STATE}};
+  assert_int_equal(syn_result_create(2, noname, 1, "h", &r, &err), SYN_EINVAL);
+  noname[1].name = "";
+  assert_int_equal(syn_result_create(2, noname, 1, "h", &r, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "no name"));
+  assert_null(r);
+  /* NULL err is allowed */
+  assert_int_equal(syn_result_create(2, dup, 1, "h", &r, NULL), SYN_EINVAL);
+}
+
+static void test_append_errors(void **state) {
+  (void)state;
+  syn_result *r = make_two(2);
+  syn_error err;
+  double v[2] = {1, 2};
+  assert_int_equal(syn_result_append(NULL, 0, v, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_append(r, 0, NULL, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_append(r, NAN, v, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_append(r, INFINITY, v, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_append(r, 1.0, v, &err), SYN_OK);
+  assert_int_equal(syn_result_append(r, 1.0, v, &err), SYN_EINVAL); /* equal */
+  assert_non_null(strstr(err.message, "increase"));
+  assert_int_equal(syn_result_append(r, 0.5, v, &err), SYN_EINVAL); /* decreasing */
+  assert_non_null(strstr(err.message, "increase"));
+  assert_int_equal(syn_result_ntimes(r), 1);
+  /* NaN values are data, not errors (they become the fill value in files) */
+  double nanv[2] = {NAN, 3};
+  assert_int_equal(syn_result_append(r, 2.0, nanv, &err), SYN_OK);
+  assert_true(isnan(syn_result_series(r, 0)[1]));
+  syn_result_destroy(r);
+}
+
+static void test_attr_param_errors(void **state) {
+  (void)state;
+  syn_result *r = make_two(2);
+  syn_error err;
+  assert_int_equal(syn_result_attr_string(NULL, "k", "v", &err), SYN_EINVAL);
+  assert_int_equal(syn_result_attr_string(r, NULL, "v", &err), SYN_EINVAL);
+  assert_int_equal(syn_result_attr_string(r, "", "v", &err), SYN_EINVAL);
+  assert_int_equal(syn_result_attr_string(r, "k", NULL, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_attr_double(NULL, "k", 1.0, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_attr_int(r, "", 1, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_attr_count(r), 0);
+  assert_int_equal(syn_result_add_param(NULL, "p", "", 1.0, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_add_param(r, NULL, "", 1.0, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_add_param(r, "", "", 1.0, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_param_count(r), 0);
+  syn_result_destroy(r);
+}
+
+static void test_null_accessors(void **state) {
+  (void)state;
+  assert_int_equal(syn_result_nseries(NULL), 0);
+  assert_int_equal(syn_result_ntimes(NULL), 0);
+  assert_null(syn_result_times(NULL));
+  assert_null(syn_result_series(NULL, 0));
+  assert_null(syn_result_info(NULL, 0));
+  assert_int_equal(syn_result_find(NULL, "x", NULL), 0);
+  assert_int_equal(syn_result_attr_count(NULL), 0);
+  assert_int_equal(syn_result_param_count(NULL), 0);
+  syn_result_destroy(NULL);
+}
+
+/* Fail each allocation in turn: every failure reports SYN_ENOMEM, leaves the
+ * result usable (or not created) and leaks nothing (checked under ASan). */
+static void test_allocation_failures(void **state) {
+  (void)state;
+  int saw_ok = 0;
+  for (long n = 1; n < 200 && !saw_ok; n++) {
+    syn_result *r = NULL;
+    syn_error err;
+    syn_status st = SYN_OK;
+    syn_alloc_test_fail_after(n);
+    st = syn_result_create(2, two_series, 1, "h", &r, &err);
+    for (int k = 0; st == SYN_OK && k < 10; k++) {
+      double v[2] = {k, k};
+      st = syn_result_append(r, k, v, &err);
+    }
+    if (st == SYN_OK) st = syn_result_attr_string(r, "a", "b", &err);
+    if (st == SYN_OK) st = syn_result_attr_string(r, "a", "c", &err);
+    if (st == SYN_OK) st = syn_result_add_param(r, "p", "u", 1.0, &err);
+    syn_alloc_test_fail_after(0);
+    if (st == SYN_OK) {
+      saw_ok = 1;
+      assert_int_equal(syn_result_ntimes(r), 10);
+      assert_true(syn_result_series(r, 1)[9] == 9.0);
+    } else {
+      assert_int_equal(st, SYN_ENOMEM);
+      assert_int_equal(err.code, SYN_ENOMEM);
+      if (r != NULL) { /* data so far intact */
+        size_t nt = syn_result_ntimes(r);
+        for (size_t k = 0; k < nt; k++) assert_true(syn_result_series(r, 1)[k] == (double)k);
+      }
+    }
+    syn_result_destroy(r);
+  }
+  assert_true(saw_ok);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_create_and_accessors),
+      cmocka_unit_test(test_append_series_major),
+      cmocka_unit_test(test_growth_beyond_capacity),
+      cmocka_unit_test(test_capacity_zero_and_no_series),
+      cmocka_unit_test(test_strings_are_copied),
+      cmocka_unit_test(test_null_units_become_empty),
+      cmocka_unit_test(test_attributes_replace),
+      cmocka_unit_test(test_params),
+      cmocka_unit_test(test_create_errors),
+      cmocka_unit_test(test_append_errors),
+      cmocka_unit_test(test_attr_param_errors),
+      cmocka_unit_test(test_null_accessors),
+      cmocka_unit_test(test_allocation_failures),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
