@@ -1,0 +1,798 @@
+/* synovia — the CVODE backend of syn_solver (solve layer; see include/synovia/solver.h).
+ *
+ * The only file that includes SUNDIALS headers. It owns a SUNContext, the
+ * CVODE memory, the state vector and the linear solver, and adapts the
+ * syn_ode callbacks to CVODE's (the 0 / > 0 / < 0 contract is the same).
+ *
+ * Segment loop: the output and stop times are merged; CVODE integrates with
+ * its stop time set to the next stop (or the last output) so it never steps
+ * across a discontinuity; outputs between stops are taken from CVODE's own
+ * interpolant at exactly the requested time. At a stop the caller may change
+ * the state and CVODE is reinitialised. CVODE resets its counters on
+ * CVodeReInit, so the solver keeps running totals.
+ *
+ * Failures are turned into messages for modellers: CVODE's own text is
+ * captured by an error handler (never printed), and each failure flag becomes
+ * a sentence naming the time, the state that is hardest to follow (largest
+ * weighted local error) and what to try. Written for SUNDIALS 6.x; the few
+ * places where 7.x differs are shimmed below. */
+#include "synovia/solver.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cvode/cvode.h>
+#include <nvector/nvector_serial.h>
+#include <sundials/sundials_types.h>
+#include <sundials/sundials_version.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunlinsol/sunlinsol_klu.h>
+#include <sunmatrix/sunmatrix_dense.h>
+#include <sunmatrix/sunmatrix_sparse.h>
+
+#include "base/alloc.h"
+
+/* --- SUNDIALS 6.x / 7.x shim ---------------------------------------------- */
+#if SUNDIALS_VERSION_MAJOR >= 7
+#define SYN_SUN_COMM_NULL SUN_COMM_NULL
+#else
+#define SYN_SUN_COMM_NULL NULL
+#endif
+
+enum { SYN_CV_MSG_MAX = 512, SYN_NAME_MAX = 64, SYN_TIME_MAX = 64 };
+
+struct syn_solver {
+  const syn_ode *ode;        /* borrowed */
+  syn_solver_opts opts;      /* atol_vec is NULL here: the copy lives in atol */
+  SUNContext sunctx;
+  void *cvode;
+  N_Vector y;                /* state at the last returned time */
+  N_Vector atol;             /* per-state tolerances, or NULL */
+  N_Vector scratch1, scratch2; /* local errors and weights for diagnosis */
+  SUNMatrix A;
+  SUNLinearSolver LS;
+  syn_linsol linsol;         /* DENSE or KLU */
+  int use_jac;
+
+  double *jval;              /* ode->nnz Jacobian values from ode->jac */
+  /* KLU: the pattern as CVODE wants it (ode pattern plus the diagonal). */
+  sunindextype *sp_colptr, *sp_rowind;
+  size_t *sp_map;            /* jval[k] goes to data[sp_map[k]] */
+  size_t sp_nnz;
+
+  double t;                  /* last returned time */
+  syn_solver_stats totals;   /* counters of finished segments (before reinit) */
+
+  /* Last failing right-hand side evaluation (for the non-finite diagnosis). */
+  int rhs_failing;           /* the most recent rhs call failed */
+  int rhs_failed_ever;       /* some rhs call failed during this integrate call */
+  double fail_t;
+  double *fail_y;
+  size_t fail_state;         /* first non-finite derivative, or n if none seen */
+  int fail_rc;
+
+  char cv_msg[SYN_CV_MSG_MAX]; /* CVODE's own last error text */
+};
+
+/* --- small helpers ------------------------------------------------------------ */
+
+void syn_solver_opts_default(syn_solver_opts *o) {
+  if (o == NULL) return;
+  memset(o, 0, sizeof *o);
+  o->rtol = 1e-6;
+  o->atol = 1e-9;
+  o->atol_vec = NULL;
+  o->max_steps = 50000;
+  o->max_step = 0.0;
+  o->init_step = 0.0;
+  o->max_order = 5;
+  o->linsol = SYN_LINSOL_AUTO;
+  o->klu_threshold = 100;
+  o->use_jacobian = 1;
+}
+
+const char *syn_linsol_name(syn_linsol l) {
+  switch (l) {
+    case SYN_LINSOL_AUTO: return "auto";
+    case SYN_LINSOL_DENSE: return "dense";
+    case SYN_LINSOL_KLU: return "klu";
+  }
+  return "unknown";
+}
+
+/* "'IL6'" or "y[3]" when the ode has no names. */
+static const char *state_name(const syn_ode *ode, size_t i, char *buf, size_t size) {
+  if (ode->names != NULL && ode->names[i] != NULL && ode->names[i][0] != '\0')
+    snprintf(buf, size, "'%s'", ode->names[i]);
+  else
+    snprintf(buf, size, "y[%zu]", i);
+  return buf;
+}
+
+/* "12.5 h" (or "12.5" for a model without a clock unit). */
+static const char *time_text(const syn_ode *ode, double t, char *buf, size_t size) {
+  if (ode->time_unit != NULL && ode->time_unit[0] != '\0')
+    snprintf(buf, size, "%.6g %s", t, ode->time_unit);
+  else
+    snprintf(buf, size, "%.6g", t);
+  return buf;
+}
+
+static int is_pos_finite(double x) { return isfinite(x) && x > 0.0; }
+
+/* --- CVODE callbacks ---------------------------------------------------------- */
+
+static void record_rhs_failure(syn_solver *s, double t, const double *y, size_t bad, int rc) {
+  s->rhs_failing = 1;
+  s->rhs_failed_ever = 1;
+  s->fail_t = t;
+  memcpy(s->fail_y, y, s->ode->n * sizeof *y);
+  s->fail_state = bad;
+  s->fail_rc = rc;
+}
+
+/* The right-hand side. A non-finite derivative is turned into a recoverable
+ * failure (> 0) so CVODE retries with a smaller step instead of carrying NaN. */
+static int cv_rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *user) {
+  syn_solver *s = user;
+  const syn_ode *ode = s->ode;
+  const double *y = N_VGetArrayPointer(yv);
+  double *f = N_VGetArrayPointer(ydotv);
+  int rc = ode->rhs(t, y, f, ode->ctx);
+  size_t bad = ode->n;
+  if (rc == 0) {
+    for (size_t i = 0; i < ode->n; i++) {
+      if (!isfinite(f[i])) {
+        bad = i;
+        rc = 1;
+        break;
+      }
+    }
+  }
+  if (rc != 0)
+    record_rhs_failure(s, t, y, bad, rc);
+  else
+    s->rhs_failing = 0;
+  return rc;
+}
+
+/* Evaluate ode->jac into s->jval; a non-finite entry is a recoverable failure. */
+static int eval_jac_values(syn_solver *s, double t, const double *y) {
+  const syn_ode *ode = s->ode;
+  int rc = ode->jac(t, y, s->jval, ode->ctx);
+  if (rc != 0) return rc;
+  for (size_t k = 0; k < ode->nnz; k++)
+    if (!isfinite(s->jval[k])) return 1;
+  return 0;
+}
+
+static int cv_jac_dense(sunrealtype t, N_Vector yv, N_Vector fy, SUNMatrix J, void *user,
+                        N_Vector tmp1, N_Vector tmp2, N_Vector tmp3) {
+  (void)fy, (void)tmp1, (void)tmp2, (void)tmp3;
+  syn_solver *s = user;
+  const syn_ode *ode = s->ode;
+  int rc = eval_jac_values(s, t, N_VGetArrayPointer(yv));
+  if (rc != 0) return rc;
+  /* CVODE zeroes J before calling; scatter the pattern's entries. */
+  for (size_t j = 0; j < ode->n; j++) {
+    sunrealtype *col = SUNDenseMatrix_Column(J, (sunindextype)j);
+    for (int32_t k = ode->colptr[j]; k < ode->colptr[j + 1]; k++) col[ode->rowind[k]] = s->jval[k];
+  }
+  return 0;
+}
+
+static int cv_jac_sparse(sunrealtype t, N_Vector yv, N_Vector fy, SUNMatrix J, void *user,
+                         N_Vector tmp1, N_Vector tmp2, N_Vector tmp3) {
+  (void)fy, (void)tmp1, (void)tmp2, (void)tmp3;
+  syn_solver *s = user;
+  const syn_ode *ode = s->ode;
+  int rc = eval_jac_values(s, t, N_VGetArrayPointer(yv));
+  if (rc != 0) return rc;
+  /* SUNMatZero clears the structure too, so it is written every time. The
+   * pattern always holds the diagonal, so CVODE's I - gamma*J stays in place
+   * and KLU's symbolic analysis stays valid. */
+  if ((size_t)SUNSparseMatrix_NNZ(J) < s->sp_nnz) return -1;
+  memcpy(SUNSparseMatrix_IndexPointers(J), s->sp_colptr, (ode->n + 1) * sizeof(sunindextype));
+  memcpy(SUNSparseMatrix_IndexValues(J), s->sp_rowind, s->sp_nnz * sizeof(sunindextype));
+  sunrealtype *data = SUNSparseMatrix_Data(J);
+  memset(data, 0, s->sp_nnz * sizeof *data);
+  for (size_t k = 0; k < ode->nnz; k++) data[s->sp_map[k]] = s->jval[k];
+  return 0;
+}
+
+/* Keep CVODE's message for the diagnosis instead of letting it print. */
+#if SUNDIALS_VERSION_MAJOR >= 7
+static void cv_err_handler(int line, const char *func, const char *file, const char *msg,
+                           SUNErrCode code, void *data, SUNContext ctx) {
+  (void)line, (void)func, (void)file, (void)code, (void)ctx;
+  syn_solver *s = data;
+  snprintf(s->cv_msg, sizeof s->cv_msg, "%s", msg != NULL ? msg : "");
+}
+#else
+static void cv_err_handler(int code, const char *module, const char *function, char *msg,
+                           void *data) {
+  (void)code, (void)module, (void)function;
+  syn_solver *s = data;
+  snprintf(s->cv_msg, sizeof s->cv_msg, "%s", msg != NULL ? msg : "");
+}
+#endif
+
+static int install_err_handler(syn_solver *s) {
+#if SUNDIALS_VERSION_MAJOR >= 7
+  SUNContext_ClearErrHandlers(s->sunctx);
+  return SUNContext_PushErrHandler(s->sunctx, cv_err_handler, s) == SUN_SUCCESS ? 0 : -1;
+#else
+  return CVodeSetErrHandlerFn(s->cvode, cv_err_handler, s) == CV_SUCCESS ? 0 : -1;
+#endif
+}
+
+/* --- validation --------------------------------------------------------------- */
+
+static syn_status check_pattern(const syn_ode *ode, syn_error *err) {
+  if (ode->colptr == NULL || ode->rowind == NULL)
+    return syn_error_set(err, SYN_EINVAL, "the ODE has a Jacobian function but no sparsity pattern");
+  if (ode->colptr[0] != 0 || ode->colptr[ode->n] < 0 || (size_t)ode->colptr[ode->n] != ode->nnz)
+    return syn_error_set(err, SYN_EINVAL,
+                         "the Jacobian pattern is inconsistent: colptr[0] = %d, colptr[n] = %d, "
+                         "nnz = %zu",
+                         (int)ode->colptr[0], (int)ode->colptr[ode->n], ode->nnz);
+  for (size_t j = 0; j < ode->n; j++) {
+    if (ode->colptr[j + 1] < ode->colptr[j])
+      return syn_error_set(err, SYN_EINVAL, "the Jacobian pattern's column %zu has negative length",
+                           j);
+    for (int32_t k = ode->colptr[j]; k < ode->colptr[j + 1]; k++) {
+      int32_t r = ode->rowind[k];
+      if (r < 0 || (size_t)r >= ode->n || (k > ode->colptr[j] && r <= ode->rowind[k - 1]))
+        return syn_error_set(err, SYN_EINVAL,
+                             "the Jacobian pattern's column %zu has a row index out of range or "
+                             "out of order (%d)",
+                             j, (int)r);
+    }
+  }
+  return SYN_OK;
+}
+
+static syn_status check_ode(const syn_ode *ode, syn_error *err) {
+  if (ode == NULL || ode->rhs == NULL)
+    return syn_error_set(err, SYN_EINVAL, "the ODE has no right-hand side function");
+  if (ode->n == 0) return syn_error_set(err, SYN_EINVAL, "the ODE has no states");
+  if (ode->jac != NULL) return check_pattern(ode, err);
+  return SYN_OK;
+}
+
+static syn_status check_opts(const syn_ode *ode, const syn_solver_opts *o, syn_error *err) {
+  char nm[SYN_NAME_MAX];
+  syn_status st = SYN_EINVAL;
+  if (!is_pos_finite(o->rtol) || o->rtol >= 1.0) {
+    syn_error_set(err, st, "invalid solver option rtol = %g: the relative tolerance must be a "
+                           "positive number below 1", o->rtol);
+    syn_error_hint(err, "typical values are 1e-4 to 1e-10 (default 1e-6)");
+    return st;
+  }
+  if (o->atol_vec == NULL && !is_pos_finite(o->atol)) {
+    syn_error_set(err, st, "invalid solver option atol = %g: the absolute tolerance must be a "
+                           "positive finite number", o->atol);
+    syn_error_hint(err, "choose it well below the smallest concentration that matters "
+                        "(default 1e-9)");
+    return st;
+  }
+  if (o->atol_vec != NULL) {
+    for (size_t i = 0; i < ode->n; i++) {
+      if (!is_pos_finite(o->atol_vec[i]))
+        return syn_error_set(err, st, "invalid solver option atol for state %s = %g: absolute "
+                                      "tolerances must be positive finite numbers",
+                             state_name(ode, i, nm, sizeof nm), o->atol_vec[i]);
+    }
+  }
+  if (o->max_steps <= 0)
+    return syn_error_set(err, st, "invalid solver option max_steps = %ld: it must be at least 1",
+                         o->max_steps);
+  if (!isfinite(o->max_step) || o->max_step < 0.0)
+    return syn_error_set(err, st, "invalid solver option max_step = %g: it must be 0 (unlimited) "
+                                  "or a positive finite step", o->max_step);
+  if (!isfinite(o->init_step) || o->init_step < 0.0)
+    return syn_error_set(err, st, "invalid solver option init_step = %g: it must be 0 (automatic) "
+                                  "or a positive finite step", o->init_step);
+  if (o->max_step > 0.0 && o->init_step > o->max_step)
+    return syn_error_set(err, st, "invalid solver options: init_step = %g is larger than "
+                                  "max_step = %g", o->init_step, o->max_step);
+  if (o->max_order < 1 || o->max_order > 5)
+    return syn_error_set(err, st, "invalid solver option max_order = %d: BDF orders are 1 to 5",
+                         o->max_order);
+  if (o->linsol != SYN_LINSOL_AUTO && o->linsol != SYN_LINSOL_DENSE && o->linsol != SYN_LINSOL_KLU)
+    return syn_error_set(err, st, "invalid solver option linsol = %d: use auto, dense or klu",
+                         (int)o->linsol);
+  if (o->use_jacobian != 0 && o->use_jacobian != 1)
+    return syn_error_set(err, st, "invalid solver option use_jacobian = %d: use 0 or 1",
+                         o->use_jacobian);
+  return SYN_OK;
+}
+
+/* Dense or KLU: AUTO takes KLU for large systems, but only when an exact
+ * Jacobian is at hand (KLU needs the pattern); asking for KLU without one is
+ * refused. */
+static syn_status choose_linsol(const syn_ode *ode, const syn_solver_opts *o, int use_jac,
+                                syn_linsol *out, syn_error *err) {
+  if (o->linsol == SYN_LINSOL_KLU) {
+    if (!use_jac) {
+      syn_error_set(err, SYN_EINVAL, "the sparse linear solver (KLU) needs the model's Jacobian, "
+                                     "but %s",
+                    ode->jac == NULL ? "this ODE has none" : "use_jacobian is off");
+      syn_error_hint(err, "use the dense linear solver, or turn the symbolic Jacobian back on");
+      return SYN_EINVAL;
+    }
+    *out = SYN_LINSOL_KLU;
+  } else if (o->linsol == SYN_LINSOL_AUTO && use_jac && ode->n >= o->klu_threshold) {
+    *out = SYN_LINSOL_KLU;
+  } else {
+    *out = SYN_LINSOL_DENSE;
+  }
+  return SYN_OK;
+}
+
+/* --- creation ----------------------------------------------------------------- */
+
+/* The KLU pattern: the ode's pattern with every missing diagonal entry added. */
+static syn_status build_sparse_pattern(syn_solver *s, syn_error *err) {
+  const syn_ode *ode = s->ode;
+  size_t n = ode->n, extra = 0;
+  for (size_t j = 0; j < n; j++) {
+    int has = 0;
+    for (int32_t k = ode->colptr[j]; k < ode->colptr[j + 1]; k++) has |= (size_t)ode->rowind[k] == j;
+    extra += !has;
+  }
+  s->sp_nnz = ode->nnz + extra;
+  s->sp_colptr = syn_calloc(n + 1, sizeof *s->sp_colptr);
+  s->sp_rowind = syn_calloc(s->sp_nnz, sizeof *s->sp_rowind);
+  s->sp_map = syn_calloc(ode->nnz > 0 ? ode->nnz : 1, sizeof *s->sp_map);
+  if (s->sp_colptr == NULL || s->sp_rowind == NULL || s->sp_map == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "out of memory for the sparse Jacobian pattern");
+  size_t p = 0;
+  for (size_t j = 0; j < n; j++) {
+    s->sp_colptr[j] = (sunindextype)p;
+    int diag_done = 0;
+    for (int32_t k = ode->colptr[j]; k < ode->colptr[j + 1]; k++) {
+      size_t r = (size_t)ode->rowind[k];
+      if (!diag_done && r > j) s->sp_rowind[p++] = (sunindextype)j;
+      if (r >= j) diag_done = 1;
+      s->sp_map[k] = p;
+      s->sp_rowind[p++] = (sunindextype)r;
+    }
+    if (!diag_done) s->sp_rowind[p++] = (sunindextype)j;
+  }
+  s->sp_colptr[n] = (sunindextype)p;
+  return p == s->sp_nnz ? SYN_OK
+                        : syn_error_set(err, SYN_EINTERNAL, "sparse pattern size mismatch");
+}
+
+static syn_status setup_linear_solver(syn_solver *s, syn_error *err) {
+  sunindextype n = (sunindextype)s->ode->n;
+  if (s->linsol == SYN_LINSOL_KLU) {
+    syn_status st = build_sparse_pattern(s, err);
+    if (st != SYN_OK) return st;
+    s->A = SUNSparseMatrix(n, n, (sunindextype)s->sp_nnz, CSC_MAT, s->sunctx);
+    if (s->A != NULL) s->LS = SUNLinSol_KLU(s->y, s->A, s->sunctx);
+  } else {
+    s->A = SUNDenseMatrix(n, n, s->sunctx);
+    if (s->A != NULL) s->LS = SUNLinSol_Dense(s->y, s->A, s->sunctx);
+  }
+  if (s->A == NULL || s->LS == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "could not create the %s linear solver for %zu states",
+                         syn_linsol_name(s->linsol), s->ode->n);
+  if (CVodeSetLinearSolver(s->cvode, s->LS, s->A) != CV_SUCCESS)
+    return syn_error_set(err, SYN_EINTERNAL, "CVODE refused the linear solver: %s", s->cv_msg);
+  if (s->use_jac) {
+    CVLsJacFn fn = s->linsol == SYN_LINSOL_KLU ? cv_jac_sparse : cv_jac_dense;
+    if (CVodeSetJacFn(s->cvode, fn) != CV_SUCCESS)
+      return syn_error_set(err, SYN_EINTERNAL, "CVODE refused the Jacobian: %s", s->cv_msg);
+  }
+  return SYN_OK;
+}
+
+static syn_status setup_tolerances(syn_solver *s, const syn_solver_opts *o, syn_error *err) {
+  int flag;
+  if (o->atol_vec != NULL) {
+    s->atol = N_VNew_Serial((sunindextype)s->ode->n, s->sunctx);
+    if (s->atol == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory for tolerances");
+    memcpy(N_VGetArrayPointer(s->atol), o->atol_vec, s->ode->n * sizeof(double));
+    flag = CVodeSVtolerances(s->cvode, o->rtol, s->atol);
+  } else {
+    flag = CVodeSStolerances(s->cvode, o->rtol, o->atol);
+  }
+  if (flag != CV_SUCCESS)
+    return syn_error_set(err, SYN_EINVAL, "CVODE refused the tolerances: %s", s->cv_msg);
+  return SYN_OK;
+}
+
+static syn_status setup_limits(syn_solver *s, const syn_solver_opts *o, syn_error *err) {
+  int flag = CVodeSetMaxNumSteps(s->cvode, o->max_steps);
+  if (flag == CV_SUCCESS && o->max_step > 0.0) flag = CVodeSetMaxStep(s->cvode, o->max_step);
+  if (flag == CV_SUCCESS && o->init_step > 0.0) flag = CVodeSetInitStep(s->cvode, o->init_step);
+  if (flag == CV_SUCCESS) flag = CVodeSetMaxOrd(s->cvode, o->max_order);
+  if (flag != CV_SUCCESS)
+    return syn_error_set(err, SYN_EINVAL, "CVODE refused a solver option: %s", s->cv_msg);
+  return SYN_OK;
+}
+
+static syn_status check_initial(const syn_ode *ode, double t0, const double *y0, syn_error *err) {
+  char nm[SYN_NAME_MAX];
+  if (!isfinite(t0)) return syn_error_set(err, SYN_EINVAL, "the start time %g is not finite", t0);
+  if (y0 == NULL) return syn_error_set(err, SYN_EINVAL, "no initial state given");
+  for (size_t i = 0; i < ode->n; i++)
+    if (!isfinite(y0[i]))
+      return syn_error_set(err, SYN_ENONFINITE, "the initial value of state %s is %g",
+                           state_name(ode, i, nm, sizeof nm), y0[i]);
+  return SYN_OK;
+}
+
+static syn_status create_cvode(syn_solver *s, const double *y0, syn_error *err) {
+  size_t n = s->ode->n;
+  if (SUNContext_Create(SYN_SUN_COMM_NULL, &s->sunctx) != 0) {
+    s->sunctx = NULL;
+    return syn_error_set(err, SYN_ENOMEM, "could not create the SUNDIALS context");
+  }
+  s->y = N_VNew_Serial((sunindextype)n, s->sunctx);
+  s->scratch1 = N_VNew_Serial((sunindextype)n, s->sunctx);
+  s->scratch2 = N_VNew_Serial((sunindextype)n, s->sunctx);
+  s->cvode = CVodeCreate(CV_BDF, s->sunctx);
+  if (s->y == NULL || s->scratch1 == NULL || s->scratch2 == NULL || s->cvode == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "out of memory creating CVODE for %zu states", n);
+  if (install_err_handler(s) != 0)
+    return syn_error_set(err, SYN_EINTERNAL, "could not install the CVODE error handler");
+  memcpy(N_VGetArrayPointer(s->y), y0, n * sizeof *y0);
+  if (CVodeInit(s->cvode, cv_rhs, s->t, s->y) != CV_SUCCESS)
+    return syn_error_set(err, SYN_ENOMEM, "CVODE initialisation failed: %s", s->cv_msg);
+  if (CVodeSetUserData(s->cvode, s) != CV_SUCCESS)
+    return syn_error_set(err, SYN_EINTERNAL, "CVODE refused the user data: %s", s->cv_msg);
+  return SYN_OK;
+}
+
+syn_status syn_solver_create(const syn_ode *ode, const syn_solver_opts *opts, double t0,
+                             const double *y0, syn_solver **out, syn_error *err) {
+  syn_solver *s = NULL;
+  syn_solver_opts dflt;
+  syn_status st;
+  if (out == NULL) return syn_error_set(err, SYN_EINVAL, "syn_solver_create: out is NULL");
+  *out = NULL;
+  if (opts == NULL) {
+    syn_solver_opts_default(&dflt);
+    opts = &dflt;
+  }
+  st = check_ode(ode, err);
+  if (st == SYN_OK) st = check_opts(ode, opts, err);
+  if (st == SYN_OK) st = check_initial(ode, t0, y0, err);
+  if (st != SYN_OK) goto fail;
+
+  s = syn_calloc(1, sizeof *s);
+  if (s == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "out of memory creating the solver");
+    goto fail;
+  }
+  s->ode = ode;
+  s->opts = *opts;
+  s->opts.atol_vec = NULL;
+  s->t = t0;
+  s->use_jac = opts->use_jacobian && ode->jac != NULL;
+  s->fail_y = syn_calloc(ode->n, sizeof *s->fail_y);
+  s->jval = syn_calloc(ode->nnz > 0 ? ode->nnz : 1, sizeof *s->jval);
+  if (s->fail_y == NULL || s->jval == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "out of memory creating the solver");
+    goto fail;
+  }
+  st = choose_linsol(ode, opts, s->use_jac, &s->linsol, err);
+  if (st == SYN_OK) st = create_cvode(s, y0, err);
+  if (st == SYN_OK) st = setup_tolerances(s, opts, err);
+  if (st == SYN_OK) st = setup_linear_solver(s, err);
+  if (st == SYN_OK) st = setup_limits(s, opts, err);
+  if (st != SYN_OK) goto fail;
+  s->totals.linsol = s->linsol;
+  *out = s;
+  return SYN_OK;
+fail:
+  syn_solver_destroy(s);
+  return st;
+}
+
+void syn_solver_destroy(syn_solver *s) {
+  if (s == NULL) return;
+  if (s->cvode != NULL) CVodeFree(&s->cvode);
+  if (s->LS != NULL) SUNLinSolFree(s->LS);
+  if (s->A != NULL) SUNMatDestroy(s->A);
+  if (s->y != NULL) N_VDestroy(s->y);
+  if (s->atol != NULL) N_VDestroy(s->atol);
+  if (s->scratch1 != NULL) N_VDestroy(s->scratch1);
+  if (s->scratch2 != NULL) N_VDestroy(s->scratch2);
+  if (s->sunctx != NULL) SUNContext_Free(&s->sunctx);
+  syn_free(s->jval);
+  syn_free(s->sp_colptr);
+  syn_free(s->sp_rowind);
+  syn_free(s->sp_map);
+  syn_free(s->fail_y);
+  syn_free(s);
+}
+
+/* --- statistics --------------------------------------------------------------- */
+
+/* Counters of the current CVODE segment (since the last (re)initialisation). */
+static void segment_stats(const syn_solver *s, syn_solver_stats *st) {
+  long nfe_ls = 0;
+  memset(st, 0, sizeof *st);
+  CVodeGetNumSteps(s->cvode, &st->nsteps);
+  CVodeGetNumRhsEvals(s->cvode, &st->nfevals);
+  CVodeGetNumLinRhsEvals(s->cvode, &nfe_ls);
+  st->nfevals += nfe_ls; /* every right-hand side evaluation, difference quotients included */
+  CVodeGetNumJacEvals(s->cvode, &st->njevals);
+  CVodeGetNumLinSolvSetups(s->cvode, &st->nlinsetups);
+  CVodeGetNumErrTestFails(s->cvode, &st->netfails);
+  CVodeGetNumNonlinSolvIters(s->cvode, &st->nniters);
+  CVodeGetNumNonlinSolvConvFails(s->cvode, &st->nncfails);
+  if (st->nsteps > 0) {
+    sunrealtype h = 0.0;
+    CVodeGetLastStep(s->cvode, &h);
+    st->hlast = h;
+    CVodeGetLastOrder(s->cvode, &st->qlast);
+  }
+}
+
+void syn_solver_get_stats(const syn_solver *s, syn_solver_stats *st) {
+  syn_solver_stats seg;
+  if (st == NULL) return;
+  memset(st, 0, sizeof *st);
+  if (s == NULL) return;
+  segment_stats(s, &seg);
+  *st = s->totals;
+  st->nsteps += seg.nsteps;
+  st->nfevals += seg.nfevals;
+  st->njevals += seg.njevals;
+  st->nlinsetups += seg.nlinsetups;
+  st->netfails += seg.netfails;
+  st->nniters += seg.nniters;
+  st->nncfails += seg.nncfails;
+  if (seg.nsteps > 0) {
+    st->hlast = seg.hlast;
+    st->qlast = seg.qlast;
+  }
+}
+
+/* Fold the segment's counters into the totals before CVodeReInit resets them. */
+static void bank_segment_stats(syn_solver *s) {
+  syn_solver_get_stats(s, &s->totals);
+  s->totals.nreinit++;
+}
+
+double syn_solver_time(const syn_solver *s) { return s != NULL ? s->t : (double)NAN; }
+
+void syn_solver_state(const syn_solver *s, double *y) {
+  if (s == NULL || y == NULL) return;
+  memcpy(y, N_VGetArrayPointer(s->y), s->ode->n * sizeof *y);
+}
+
+/* --- failure diagnosis -------------------------------------------------------- */
+
+/* The state with the largest weighted local error estimate, or n if CVODE
+ * has none (no step attempted yet). */
+static size_t hardest_state(syn_solver *s) {
+  size_t n = s->ode->n, best = n;
+  if (CVodeGetEstLocalErrors(s->cvode, s->scratch1) != CV_SUCCESS) return n;
+  if (CVodeGetErrWeights(s->cvode, s->scratch2) != CV_SUCCESS) return n;
+  const double *ele = N_VGetArrayPointer(s->scratch1), *w = N_VGetArrayPointer(s->scratch2);
+  double worst = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    double e = fabs(ele[i] * w[i]);
+    if (isfinite(e) && e > worst) {
+      worst = e;
+      best = i;
+    }
+  }
+  return best;
+}
+
+static double cvode_time(syn_solver *s) {
+  sunrealtype t = s->t;
+  if (CVodeGetCurrentTime(s->cvode, &t) != CV_SUCCESS) t = s->t;
+  return t;
+}
+
+/* Explain a persistent non-finite right-hand side at the last failing point. */
+static syn_status fail_nonfinite(syn_solver *s, syn_error *err) {
+  const syn_ode *ode = s->ode;
+  char why[SYN_ERROR_MSG_MAX / 2], tt[SYN_TIME_MAX], nm[SYN_NAME_MAX];
+  why[0] = '\0';
+  if (ode->explain == NULL || !ode->explain(s->fail_t, s->fail_y, why, sizeof why, ode->ctx) ||
+      why[0] == '\0') {
+    if (s->fail_state < ode->n)
+      snprintf(why, sizeof why, "d/dt %s is not finite",
+               state_name(ode, s->fail_state, nm, sizeof nm));
+    else
+      snprintf(why, sizeof why, "the right-hand side reported a failure (code %d)", s->fail_rc);
+  }
+  syn_error_set(err, SYN_ENONFINITE, "the model produced a non-finite value at t = %s: %s",
+                time_text(ode, s->fail_t, tt, sizeof tt), why);
+  syn_error_hint(err, "check the expression for a division by zero, log or sqrt of a negative "
+                      "value, or a power that overflows; a state that should stay positive may "
+                      "have gone negative (tighten --atol)");
+  return SYN_ENONFINITE;
+}
+
+/* Turn a CVODE failure flag into a message for modellers. */
+static syn_status diagnose_failure(syn_solver *s, int flag, double t_from, double t_to,
+                                   int to_output, syn_error *err) {
+  const syn_ode *ode = s->ode;
+  char t0s[SYN_TIME_MAX], t1s[SYN_TIME_MAX], tns[SYN_TIME_MAX], nm[SYN_NAME_MAX];
+  char who[SYN_NAME_MAX + 64], rate[SYN_NAME_MAX + 16];
+  double tn = cvode_time(s);
+  size_t hard = hardest_state(s);
+
+  int rhs_flag = flag == CV_RHSFUNC_FAIL || flag == CV_FIRST_RHSFUNC_ERR ||
+                 flag == CV_REPTD_RHSFUNC_ERR || flag == CV_UNREC_RHSFUNC_ERR;
+  /* A failing right-hand side can also surface as convergence, error-test or
+   * linear-solver-setup failures: the latest evaluation tells. */
+  if (rhs_flag || (s->rhs_failing && s->rhs_failed_ever)) return fail_nonfinite(s, err);
+
+  time_text(ode, t_from, t0s, sizeof t0s);
+  time_text(ode, t_to, t1s, sizeof t1s);
+  time_text(ode, tn, tns, sizeof tns);
+  who[0] = '\0';
+  if (hard < ode->n) {
+    state_name(ode, hard, nm, sizeof nm);
+    snprintf(who, sizeof who, " (state %s is the hardest to follow)", nm);
+    snprintf(rate, sizeof rate, "d/dt %s", nm);
+  } else {
+    snprintf(rate, sizeof rate, "the right-hand side");
+  }
+
+  switch (flag) {
+    case CV_TOO_MUCH_WORK:
+      syn_error_set(err, SYN_ESOLVER,
+                    "the solver took %ld steps between t = %s and t = %s without reaching the "
+                    "next %s at t = %s%s",
+                    s->opts.max_steps, t0s, tns, to_output ? "output" : "stop", t1s, who);
+      syn_error_hint(err, "raise --max-steps, loosen --rtol, or check %s for a value that grows "
+                          "without bound", rate);
+      break;
+    case CV_TOO_MUCH_ACC:
+      syn_error_set(err, SYN_ESOLVER,
+                    "the solver cannot reach the requested accuracy at t = %s%s", tns, who);
+      syn_error_hint(err, "loosen --rtol or --atol (rtol below about 1e-14 is beyond double "
+                          "precision)");
+      break;
+    case CV_ERR_FAILURE:
+      syn_error_set(err, SYN_ESOLVER,
+                    "the solver's error test failed repeatedly at t = %s, down to the smallest "
+                    "step%s",
+                    tns, who);
+      syn_error_hint(err, "a sudden change in %s (a switch or step in time) should be a stop time "
+                          "of the schedule; otherwise loosen --atol for states near zero or "
+                          "tighten --rtol",
+                     rate);
+      break;
+    case CV_CONV_FAILURE:
+      syn_error_set(err, SYN_ESOLVER,
+                    "the Newton iteration failed to converge repeatedly at t = %s, down to the "
+                    "smallest step%s",
+                    tns, who);
+      syn_error_hint(err, "the model may be extremely stiff or discontinuous here; check %s "
+                          "for a switch, try a smaller --max-step, or compare with the "
+                          "difference-quotient Jacobian",
+                     rate);
+      break;
+    case CV_LSETUP_FAIL:
+    case CV_LSOLVE_FAIL:
+      syn_error_set(err, SYN_ESOLVER,
+                    "the linear solver failed at t = %s (the Newton matrix is singular)%s", tns,
+                    who);
+      syn_error_hint(err, "check the Jacobian of %s for a non-finite or huge entry", rate);
+      break;
+    case CV_TOO_CLOSE:
+      syn_error_set(err, SYN_ESOLVER,
+                    "the next time t = %s is too close to the current time t = %s for the "
+                    "solver to start", t1s, t0s);
+      syn_error_hint(err, "space output and stop times further apart");
+      break;
+    default:
+      syn_error_set(err, SYN_ESOLVER, "the solver failed at t = %s (CVODE flag %d): %s", tns,
+                    flag, s->cv_msg[0] ? s->cv_msg : "no details");
+      break;
+  }
+  return SYN_ESOLVER;
+}
+
+/* --- the segment loop ---------------------------------------------------------- */
+
+static syn_status check_times(const syn_solver *s, const double *t_out, size_t n_out,
+                              const double *t_stop, size_t n_stop, syn_error *err) {
+  if (n_out > 0 && t_out == NULL) return syn_error_set(err, SYN_EINVAL, "no output times given");
+  if (n_stop > 0 && t_stop == NULL) return syn_error_set(err, SYN_EINVAL, "no stop times given");
+  for (size_t i = 0; i < n_out; i++) {
+    if (!isfinite(t_out[i]))
+      return syn_error_set(err, SYN_EINVAL, "output time %zu is not finite (%g)", i, t_out[i]);
+    if (t_out[i] < s->t)
+      return syn_error_set(err, SYN_EINVAL,
+                           "output time %g lies before the solver's current time %g", t_out[i],
+                           s->t);
+    if (i > 0 && t_out[i] <= t_out[i - 1])
+      return syn_error_set(err, SYN_EINVAL, "output times must increase (%g follows %g)",
+                           t_out[i], t_out[i - 1]);
+  }
+  for (size_t j = 0; j < n_stop; j++) {
+    if (!isfinite(t_stop[j]))
+      return syn_error_set(err, SYN_EINVAL, "stop time %zu is not finite (%g)", j, t_stop[j]);
+    if (j > 0 && t_stop[j] < t_stop[j - 1])
+      return syn_error_set(err, SYN_EINVAL, "stop times must not decrease (%g follows %g)",
+                           t_stop[j], t_stop[j - 1]);
+  }
+  return SYN_OK;
+}
+
+/* Advance CVODE to tout, never past tstop. */
+static syn_status advance(syn_solver *s, double tout, double tstop, int to_output,
+                          syn_error *err) {
+  sunrealtype tret = s->t;
+  double t_from = s->t;
+  s->cv_msg[0] = '\0';
+  s->rhs_failing = 0;
+  s->rhs_failed_ever = 0;
+  int flag = CVodeSetStopTime(s->cvode, tstop);
+  if (flag == CV_SUCCESS) flag = CVode(s->cvode, tout, s->y, &tret, CV_NORMAL);
+  if (flag < 0) return diagnose_failure(s, flag, t_from, tout, to_output, err);
+  /* tout is reached exactly (interpolated or at the stop time). */
+  s->t = tout;
+  return SYN_OK;
+}
+
+static syn_status apply_stop(syn_solver *s, double t, syn_stop_fn on_stop, void *ctx,
+                             syn_error *err) {
+  char tt[SYN_TIME_MAX];
+  double *y = N_VGetArrayPointer(s->y);
+  if (on_stop != NULL) {
+    syn_status st = on_stop(t, y, s->ode->n, ctx, err);
+    if (st != SYN_OK) return st;
+  }
+  for (size_t i = 0; i < s->ode->n; i++) {
+    if (!isfinite(y[i])) {
+      char nm[SYN_NAME_MAX];
+      return syn_error_set(err, SYN_ENONFINITE, "state %s is %g after the change at t = %s",
+                           state_name(s->ode, i, nm, sizeof nm), y[i],
+                           time_text(s->ode, t, tt, sizeof tt));
+    }
+  }
+  bank_segment_stats(s);
+  s->cv_msg[0] = '\0';
+  if (CVodeReInit(s->cvode, t, s->y) != CV_SUCCESS)
+    return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %s: %s",
+                         time_text(s->ode, t, tt, sizeof tt), s->cv_msg);
+  return SYN_OK;
+}
+
+syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out,
+                                const double *t_stop, size_t n_stop, syn_stop_fn on_stop,
+                                void *stop_ctx, syn_output_fn on_output, void *output_ctx,
+                                syn_error *err) {
+  if (s == NULL) return syn_error_set(err, SYN_EINVAL, "syn_solver_integrate: no solver");
+  syn_status st = check_times(s, t_out, n_out, t_stop, n_stop, err);
+  if (st != SYN_OK || n_out == 0) return st;
+  double t_last = t_out[n_out - 1];
+  size_t i = 0, j = 0;
+  /* Stops at or before the current time, or after the last output, are ignored. */
+  while (j < n_stop && t_stop[j] <= s->t) j++;
+  while (i < n_out && st == SYN_OK) {
+    int stop_next = j < n_stop && t_stop[j] <= t_out[i] && t_stop[j] <= t_last;
+    double target = stop_next ? t_stop[j] : t_out[i];
+    double tstop = (j < n_stop && t_stop[j] <= t_last) ? t_stop[j] : t_last;
+    if (target > s->t) st = advance(s, target, tstop, !stop_next, err);
+    if (st != SYN_OK) break;
+    if (stop_next) {
+      /* Every stop entry at this time (two doses at once are two calls). */
+      while (st == SYN_OK && j < n_stop && t_stop[j] == target) {
+        st = apply_stop(s, target, on_stop, stop_ctx, err);
+        j++;
+      }
+    } else {
+      if (on_output != NULL)
+        st = on_output(t_out[i], N_VGetArrayPointer(s->y), s->ode->n, output_ctx, err);
+      i++;
+    }
+  }
+  return st;
+}
