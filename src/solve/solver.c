@@ -536,23 +536,26 @@ static void segment_stats(const syn_solver *s, syn_solver_stats *st) {
 }
 
 void syn_solver_get_stats(const syn_solver *s, syn_solver_stats *st) {
-  syn_solver_stats seg;
+  syn_solver_stats seg, sum;
   if (st == NULL) return;
-  memset(st, 0, sizeof *st);
-  if (s == NULL) return;
-  segment_stats(s, &seg);
-  *st = s->totals;
-  st->nsteps += seg.nsteps;
-  st->nfevals += seg.nfevals;
-  st->njevals += seg.njevals;
-  st->nlinsetups += seg.nlinsetups;
-  st->netfails += seg.netfails;
-  st->nniters += seg.nniters;
-  st->nncfails += seg.nncfails;
-  if (seg.nsteps > 0) {
-    st->hlast = seg.hlast;
-    st->qlast = seg.qlast;
+  if (s == NULL) {
+    memset(st, 0, sizeof *st);
+    return;
   }
+  segment_stats(s, &seg);
+  sum = s->totals;
+  sum.nsteps += seg.nsteps;
+  sum.nfevals += seg.nfevals;
+  sum.njevals += seg.njevals;
+  sum.nlinsetups += seg.nlinsetups;
+  sum.netfails += seg.netfails;
+  sum.nniters += seg.nniters;
+  sum.nncfails += seg.nncfails;
+  if (seg.nsteps > 0) {
+    sum.hlast = seg.hlast;
+    sum.qlast = seg.qlast;
+  }
+  *st = sum; /* st may be &s->totals */
 }
 
 /* Fold the segment's counters into the totals before CVodeReInit resets them. */
@@ -627,8 +630,12 @@ static syn_status diagnose_failure(syn_solver *s, int flag, double t_from, doubl
   int rhs_flag = flag == CV_RHSFUNC_FAIL || flag == CV_FIRST_RHSFUNC_ERR ||
                  flag == CV_REPTD_RHSFUNC_ERR || flag == CV_UNREC_RHSFUNC_ERR;
   /* A failing right-hand side can also surface as convergence, error-test or
-   * linear-solver-setup failures: the latest evaluation tells. */
-  if (rhs_flag || (s->rhs_failing && s->rhs_failed_ever)) return fail_nonfinite(s, err);
+   * linear-solver-setup failures (the latest evaluation failed), or as too
+   * much work: CVODE creeps towards a point past which the rhs always fails,
+   * with ever smaller steps (the last failure lies right ahead of tn). */
+  double span = fmax(fabs(tn), fabs(t_to - t_from));
+  int stuck = s->rhs_failed_ever && fabs(s->fail_t - tn) <= 1e-6 * span;
+  if (rhs_flag || s->rhs_failing || stuck) return fail_nonfinite(s, err);
 
   time_text(ode, t_from, t0s, sizeof t0s);
   time_text(ode, t_to, t1s, sizeof t1s);
