@@ -3,14 +3,14 @@
  * Layout (docs/output-format.md):
  *   /                     global attributes: Conventions, title, source, synovia_version,
  *                         date_created, command_line, model_sha256, model_file
- *   /provenance/files     vlen UTF-8 strings: the model file paths (dimension "file")
- *   /provenance/texts     vlen UTF-8 strings: their full texts
+ *   /provenance/file      vlen UTF-8 strings: the model file paths (dimension scale "file")
+ *   /provenance/text      vlen UTF-8 strings: their full texts (dimension "file")
  *   /arms/<arm>/          one group per arm (a single run is arm "run"), attributes =
  *                         solver settings and statistics (the result's attributes)
  *      time               dimension scale, units = clock symbol ("h")
  *      <state>, <output>  float64 (time), units, long_name, kind = "state"|"output"
  *      param              dimension scale of parameter names
- *      param_value        float64 (param), units in param_units
+ *      param_value        float64 (param), units in param_units (vlen strings, (param))
  *
  * The file is written as <path>.tmp and renamed to <path> by syn_h5_commit, so
  * a failure never leaves a partial file (or damages an old one) under <path>.

@@ -14,7 +14,17 @@
  * current handler, turns printing off for its own sequence of HDF5 calls and
  * restores the handler before returning (quiet_begin/quiet_end). Failures are
  * turned into syn_error messages naming the file, what failed, and the
- * innermost HDF5 description (read with H5Ewalk2). */
+ * innermost HDF5 description (read with H5Ewalk2).
+ *
+ * The file is built in memory (the core driver, no backing store) and written
+ * to <path>.tmp with plain write(2) at commit, then fsync'ed and renamed. Why:
+ * HDF5 1.10.8 does not survive a failed H5Fclose (disk full, quota, file size
+ * limit): the file identifier stays half-closed and the library crashes at
+ * exit in H5F__close_cb (seen in test_h5's test_disk_failure_is_reported). With the core
+ * driver HDF5 never does disk I/O, so it cannot fail that way; disk errors
+ * come from our own write() with a real errno. The cost is memory: the file
+ * image (compressed, so at most about the size of the results, which are in
+ * memory anyway) plus one copy of it during commit. */
 #include "synovia/h5.h"
 
 #include <errno.h>
@@ -41,6 +51,7 @@ struct syn_h5 {
   char *tmp_path; /* <path>.tmp, written until commit */
   hid_t file;     /* < 0 when closed */
   hid_t arms;     /* the /arms group, < 0 when closed */
+  int fd;         /* the open tmp file, -1 when none */
   int committed;
 };
 
@@ -227,7 +238,7 @@ static char *dir_of(const char *path) {
 /* Creates the tmp file with open(2) first: that gives the real errno
  * (directory missing, not writable, read-only file system) that HDF5 would
  * bury in its stack. Nothing is created on failure. */
-static syn_status probe_tmp(const syn_h5 *h, syn_error *err) {
+static syn_status probe_tmp(syn_h5 *h, syn_error *err) {
   struct stat stt;
   if (stat(h->path, &stt) == 0 && S_ISDIR(stt.st_mode))
     return syn_error_set(err, SYN_EINVAL, "HDF5 output '%s' is a directory", h->path);
@@ -241,7 +252,7 @@ static syn_status probe_tmp(const syn_h5 *h, syn_error *err) {
     syn_free(dir);
     return st;
   }
-  close(fd);
+  h->fd = fd; /* kept open: the image is written through it at commit */
   return SYN_OK;
 }
 
@@ -326,16 +337,14 @@ static syn_status check_provenance(const char *path, const syn_provenance *prov,
   return SYN_OK;
 }
 
-/* The file access list: a STRONG close degree so closing the file really
- * closes it (and everything in it) before rename/unlink; file locking that is
- * ignored where the file system cannot lock (hpc.md §1.8, errno 524). */
+/* The file access list: in memory (see the header comment), growing by
+ * 1 MiB; a STRONG close degree so that closing the file closes everything in
+ * it. No disk file means no file locking either (hpc.md §1.8). */
 static hid_t file_fapl(void) {
   hid_t p = H5Pcreate(H5P_FILE_ACCESS);
   if (p < 0) return p;
+  if (H5Pset_fapl_core(p, (size_t)1 << 20, 0) < 0) goto fail;
   if (H5Pset_fclose_degree(p, H5F_CLOSE_STRONG) < 0) goto fail;
-#if H5_VERSION_GE(1, 10, 7)
-  if (H5Pset_file_locking(p, 1, 1) < 0) goto fail;
-#endif
   return p;
 fail:
   H5Pclose(p);
@@ -350,7 +359,7 @@ static syn_status open_file(syn_h5 *h, syn_error *err) {
   if (fcpl < 0 || fapl < 0 || H5Pset_link_creation_order(fcpl, flags) < 0 ||
       H5Pset_attr_creation_order(fcpl, flags) < 0 ||
       (h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl)) < 0) {
-    st = h5_fail(h, err, "create HDF5 file '%s'", h->tmp_path);
+    st = h5_fail(h, err, "create the HDF5 file in memory");
   }
   if (fapl >= 0) H5Pclose(fapl);
   if (fcpl >= 0) H5Pclose(fcpl);
@@ -375,6 +384,7 @@ syn_status syn_h5_create(const char *path, const syn_provenance *prov, syn_h5 **
   h = syn_calloc(1, sizeof *h);
   if (h == NULL) goto nomem;
   h->file = h->arms = -1;
+  h->fd = -1;
   h->committed = 0;
   size_t n = strlen(path);
   h->path = syn_strdup(path);
@@ -560,7 +570,7 @@ syn_status syn_h5_write_arm(syn_h5 *h, const char *arm, const syn_result *r, syn
 
 /* ---- commit / destroy ------------------------------------------------------------ */
 
-/* Closes the file; returns < 0 if HDF5 could not flush it. */
+/* Closes the in-memory file; returns < 0 if HDF5 reports a failure. */
 static herr_t close_file(syn_h5 *h) {
   herr_t rc = 0;
   if (h->arms >= 0 && H5Gclose(h->arms) < 0) rc = -1;
@@ -570,36 +580,71 @@ static herr_t close_file(syn_h5 *h) {
   return rc;
 }
 
-/* The data must be on disk before the rename makes the name point at it. */
-static int sync_file(const char *path) {
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) return -1;
-  int rc = fsync(fd);
+/* Writes all of buf to fd; returns 0 or -1 with errno set. */
+static int write_all(int fd, const unsigned char *buf, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      if (w == 0) errno = EIO;
+      return -1;
+    }
+    buf += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* The image of the finished file, copied out of HDF5 (then closed). */
+static syn_status take_image(syn_h5 *h, unsigned char **image, size_t *size, syn_error *err) {
+  *image = NULL;
+  *size = 0;
+  ssize_t n = -1;
+  if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0 || (n = H5Fget_file_image(h->file, NULL, 0)) <= 0)
+    return h5_fail(h, err, "finish the file");
+  *image = syn_malloc((size_t)n);
+  if (*image == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory for %zd bytes", h->path,
+                         n);
+  if (H5Fget_file_image(h->file, *image, (size_t)n) != n) return h5_fail(h, err, "copy the file");
+  *size = (size_t)n;
+  if (close_file(h) < 0) return h5_fail(h, err, "close the file");
+  return SYN_OK;
+}
+
+/* Data on disk (fsync) before the rename makes the final name point at it. */
+static syn_status store_image(syn_h5 *h, const unsigned char *image, size_t size, syn_error *err) {
+  int rc = write_all(h->fd, image, size);
+  if (rc == 0) rc = fsync(h->fd);
   int e = errno;
-  close(fd);
-  errno = e;
-  return rc;
+  if (close(h->fd) != 0 && rc == 0) {
+    rc = -1;
+    e = errno;
+  }
+  h->fd = -1;
+  if (rc != 0)
+    return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot write '%s': %s", h->path,
+                         h->tmp_path, strerror(e));
+  if (rename(h->tmp_path, h->path) != 0)
+    return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot rename '%s' to it: %s", h->path,
+                         h->tmp_path, strerror(errno));
+  return SYN_OK;
 }
 
 syn_status syn_h5_commit(syn_h5 *h, syn_error *err) {
   if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 output: NULL writer");
-  if (h->committed || h->file < 0)
+  if (h->committed || h->file < 0 || h->fd < 0)
     return syn_error_set(err, SYN_EINVAL, "HDF5 output '%s': already committed or closed",
                          h->path);
-  syn_status st = SYN_OK;
+  unsigned char *image = NULL;
+  size_t size = 0;
   quiet q;
   quiet_begin(&q);
-  if (close_file(h) < 0)
-    st = h5_fail(h, err, "close '%s'", h->tmp_path);
-  else if (sync_file(h->tmp_path) != 0)
-    st = syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot sync '%s': %s", h->path,
-                       h->tmp_path, strerror(errno));
-  else if (rename(h->tmp_path, h->path) != 0)
-    st = syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot rename '%s' to it: %s", h->path,
-                       h->tmp_path, strerror(errno));
-  else
-    h->committed = 1;
+  syn_status st = take_image(h, &image, &size, err);
   quiet_end(&q);
+  if (st == SYN_OK) st = store_image(h, image, size, err);
+  if (st == SYN_OK) h->committed = 1;
+  syn_free(image);
   return st;
 }
 
@@ -608,6 +653,7 @@ void syn_h5_destroy(syn_h5 *h) {
   quiet q;
   quiet_begin(&q);
   close_file(h);
+  if (h->fd >= 0) close(h->fd);
   if (!h->committed && h->tmp_path != NULL) unlink(h->tmp_path);
   quiet_end(&q);
   syn_free(h->path);

@@ -1,0 +1,760 @@
+/* synovia — unit tests of the HDF5 writer (src/io/h5.c).
+ *
+ * Files are written to a fresh temporary directory and read back with the
+ * HDF5 C API directly (not through synovia), so the tests check the layout a
+ * reader sees: values, attribute types and values, dimension scales,
+ * creation-order flags, filters and the NaN fill; plus the <path>.tmp /
+ * rename() protocol and the error paths. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "synovia/h5.h"
+#include "synovia/result.h"
+#include "synovia/synovia.h"
+
+enum { NT = 11 };
+
+typedef struct fixture {
+  char dir[64];
+  char path[128];
+  char tmp[140];
+} fixture;
+
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  if (f == NULL) return -1;
+  strcpy(f->dir, "/tmp/syn_h5_XXXXXX");
+  if (mkdtemp(f->dir) == NULL) return -1;
+  snprintf(f->path, sizeof f->path, "%s/out.h5", f->dir);
+  snprintf(f->tmp, sizeof f->tmp, "%s/out.h5.tmp", f->dir);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  char cmd[200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+  int rc = system(cmd);
+  free(f);
+  return rc == 0 ? 0 : -1;
+}
+
+static int exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+/* ---- a representative result --------------------------------------------------- */
+
+static double il6(double t) { return 10.0 * exp(-0.3 * t); }
+static double tnf(double t) { return 2.0 + sin(t); }
+static double ratio(double t) { return il6(t) / tnf(t); }
+
+static syn_result *make_result(const char *time_units, size_t nt) {
+  static const syn_series_info info[] = {
+      {"IL6", "pg/mL", "interleukin-6 in synovial fluid", SYN_SERIES_STATE},
+      {"TNF", "pg/mL", "", SYN_SERIES_STATE},
+      {"ratio", "", "IL6 / TNF", SYN_SERIES_OUTPUT},
+  };
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_result_create(3, info, 4, time_units, &r, &err), SYN_OK);
+  for (size_t k = 0; k < nt; k++) {
+    double t = 0.5 * (double)k;
+    double v[3] = {il6(t), tnf(t), ratio(t)};
+    assert_int_equal(syn_result_append(r, t, v, &err), SYN_OK);
+  }
+  assert_int_equal(syn_result_attr_string(r, "solver", "CVODE BDF", &err), SYN_OK);
+  assert_int_equal(syn_result_attr_double(r, "rtol", 1e-8, &err), SYN_OK);
+  assert_int_equal(syn_result_attr_int(r, "nsteps", 4242, &err), SYN_OK);
+  assert_int_equal(syn_result_add_param(r, "k_deg", "1/h", 0.3, &err), SYN_OK);
+  assert_int_equal(syn_result_add_param(r, "V_joint", "mL", 2.5, &err), SYN_OK);
+  assert_int_equal(syn_result_add_param(r, "hill", "", 1.5, &err), SYN_OK);
+  return r;
+}
+
+static const char *const prov_paths[] = {"models/knee.model", "models/lib/cytokines.model"};
+static const char *const prov_texts[] = {"model knee\nuse \"lib/cytokines.model\"\n",
+                                         "# cytokines \xce\xb2\nstate IL6\n"};
+
+static syn_provenance make_prov(void) {
+  syn_provenance p = {"Knee OA \xe2\x80\x94 IA dose", "synovia run models/knee.model -o out.h5",
+                      "ab12cd34", 2, prov_paths, prov_texts, "2024-05-06T07:08:09Z"};
+  return p;
+}
+
+/* Writes one arm "run" to f->path and commits. */
+static void write_sample(const fixture *f, const char *time_units) {
+  syn_provenance prov = make_prov();
+  syn_result *r = make_result(time_units, NT);
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, &prov, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+}
+
+/* ---- readers ---------------------------------------------------------------------- */
+
+/* A scalar attribute that must be a variable-length UTF-8 string. */
+static void str_attr(hid_t obj, const char *name, char *buf, size_t size) {
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  assert_true(a >= 0);
+  hid_t t = H5Aget_type(a);
+  assert_int_equal(H5Tget_class(t), H5T_STRING);
+  assert_true(H5Tis_variable_str(t) > 0);
+  assert_int_equal(H5Tget_cset(t), H5T_CSET_UTF8);
+  hid_t sp = H5Aget_space(a);
+  assert_int_equal(H5Sget_simple_extent_type(sp), H5S_SCALAR);
+  char *s = NULL;
+  assert_true(H5Aread(a, t, &s) >= 0);
+  assert_non_null(s);
+  snprintf(buf, size, "%s", s);
+  H5free_memory(s);
+  H5Sclose(sp);
+  H5Tclose(t);
+  H5Aclose(a);
+}
+
+static void assert_str_attr(hid_t obj, const char *name, const char *want) {
+  char buf[512];
+  str_attr(obj, name, buf, sizeof buf);
+  assert_string_equal(buf, want);
+}
+
+static double f64_attr(hid_t obj, const char *name) {
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  assert_true(a >= 0);
+  hid_t t = H5Aget_type(a);
+  assert_int_equal(H5Tget_class(t), H5T_FLOAT);
+  assert_int_equal(H5Tget_size(t), 8);
+  double v = 0;
+  assert_true(H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0);
+  H5Tclose(t);
+  H5Aclose(a);
+  return v;
+}
+
+static long long i64_attr(hid_t obj, const char *name) {
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  assert_true(a >= 0);
+  hid_t t = H5Aget_type(a);
+  assert_int_equal(H5Tget_class(t), H5T_INTEGER);
+  assert_int_equal(H5Tget_size(t), 8);
+  assert_int_equal(H5Tget_sign(t), H5T_SGN_2);
+  long long v = 0;
+  assert_true(H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0);
+  H5Tclose(t);
+  H5Aclose(a);
+  return v;
+}
+
+/* A 1-D float64 dataset of exactly n elements, into out[n]. */
+static void read_f64(hid_t loc, const char *name, size_t n, double *out) {
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  assert_true(d >= 0);
+  hid_t t = H5Dget_type(d);
+  assert_int_equal(H5Tget_class(t), H5T_FLOAT);
+  assert_int_equal(H5Tget_size(t), 8);
+  hid_t sp = H5Dget_space(d);
+  hsize_t dim = 0;
+  assert_int_equal(H5Sget_simple_extent_ndims(sp), 1);
+  H5Sget_simple_extent_dims(sp, &dim, NULL);
+  assert_int_equal(dim, n);
+  if (n > 0) assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0);
+  H5Sclose(sp);
+  H5Tclose(t);
+  H5Dclose(d);
+}
+
+/* Element i of a 1-D variable-length UTF-8 string dataset. */
+static void read_str_elem(hid_t loc, const char *name, size_t n, size_t i, char *buf,
+                          size_t size) {
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  assert_true(d >= 0);
+  hid_t t = H5Dget_type(d);
+  assert_true(H5Tis_variable_str(t) > 0);
+  assert_int_equal(H5Tget_cset(t), H5T_CSET_UTF8);
+  hid_t sp = H5Dget_space(d);
+  hsize_t dim = 0;
+  H5Sget_simple_extent_dims(sp, &dim, NULL);
+  assert_int_equal(dim, n);
+  char **v = calloc(n, sizeof *v);
+  assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+  snprintf(buf, size, "%s", v[i]);
+  H5Dvlen_reclaim(t, sp, H5P_DEFAULT, v);
+  free(v);
+  H5Sclose(sp);
+  H5Tclose(t);
+  H5Dclose(d);
+}
+
+static void assert_creation_order(hid_t plist, int links) {
+  unsigned flags = 0;
+  unsigned want = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  assert_true(H5Pget_attr_creation_order(plist, &flags) >= 0);
+  assert_int_equal(flags, want);
+  if (links) {
+    flags = 0;
+    assert_true(H5Pget_link_creation_order(plist, &flags) >= 0);
+    assert_int_equal(flags, want);
+  }
+}
+
+/* Chunked <= 1 MiB, shuffle then deflate level 1, NaN fill, _FillValue NaN. */
+static void assert_data_storage(hid_t d) {
+  hid_t p = H5Dget_create_plist(d);
+  assert_creation_order(p, 0);
+  assert_int_equal(H5Pget_layout(p), H5D_CHUNKED);
+  hsize_t chunk = 0;
+  assert_int_equal(H5Pget_chunk(p, 1, &chunk), 1);
+  assert_true(chunk >= 1 && chunk * 8 <= (1u << 20));
+  assert_int_equal(H5Pget_nfilters(p), 2);
+  unsigned flags = 0, cd[4] = {0};
+  size_t ncd = 4;
+  assert_int_equal(H5Pget_filter2(p, 0, &flags, &ncd, cd, 0, NULL, NULL), H5Z_FILTER_SHUFFLE);
+  ncd = 4;
+  assert_int_equal(H5Pget_filter2(p, 1, &flags, &ncd, cd, 0, NULL, NULL), H5Z_FILTER_DEFLATE);
+  assert_true(ncd >= 1);
+  assert_int_equal(cd[0], 1);
+  double fill = 0;
+  assert_true(H5Pget_fill_value(p, H5T_NATIVE_DOUBLE, &fill) >= 0);
+  assert_true(isnan(fill));
+  assert_true(isnan(f64_attr(d, "_FillValue")));
+  H5Pclose(p);
+}
+
+/* No HDF5 identifier may stay open after the writer is gone. */
+static void assert_no_open_hdf5_objects(void) {
+  assert_int_equal(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);
+}
+
+/* ---- layout -------------------------------------------------------------------------- */
+
+static void test_global_attributes_and_provenance(void **state) {
+  fixture *f = *state;
+  write_sample(f, "h");
+  assert_no_open_hdf5_objects();
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(file >= 0);
+  hid_t root = H5Gopen2(file, "/", H5P_DEFAULT); /* the fcpl's orders live on the root group */
+  hid_t rcpl = H5Gget_create_plist(root);
+  assert_creation_order(rcpl, 1);
+  H5Pclose(rcpl);
+  H5Gclose(root);
+
+  char want[256];
+  assert_str_attr(file, "Conventions", "CF-1.8");
+  assert_str_attr(file, "title", "Knee OA \xe2\x80\x94 IA dose");
+  snprintf(want, sizeof want, "synovia %s", syn_version());
+  assert_str_attr(file, "source", want);
+  assert_str_attr(file, "synovia_version", syn_version());
+  assert_str_attr(file, "date_created", "2024-05-06T07:08:09Z");
+  assert_str_attr(file, "command_line", "synovia run models/knee.model -o out.h5");
+  assert_str_attr(file, "model_sha256", "ab12cd34");
+  assert_str_attr(file, "model_file", "models/knee.model");
+
+  hid_t g = H5Gopen2(file, "provenance", H5P_DEFAULT);
+  assert_true(g >= 0);
+  hid_t gcpl = H5Gget_create_plist(g);
+  assert_creation_order(gcpl, 1);
+  H5Pclose(gcpl);
+  char buf[256];
+  for (size_t i = 0; i < 2; i++) {
+    read_str_elem(g, "file", 2, i, buf, sizeof buf);
+    assert_string_equal(buf, prov_paths[i]);
+    read_str_elem(g, "text", 2, i, buf, sizeof buf);
+    assert_string_equal(buf, prov_texts[i]);
+  }
+  hid_t dfile = H5Dopen2(g, "file", H5P_DEFAULT), dtext = H5Dopen2(g, "text", H5P_DEFAULT);
+  assert_true(H5DSis_scale(dfile) > 0);
+  assert_true(H5DSis_attached(dtext, dfile, 0) > 0);
+  hid_t p = H5Dget_create_plist(dtext);
+  assert_creation_order(p, 0);
+  H5Pclose(p);
+  H5Dclose(dtext);
+  H5Dclose(dfile);
+  H5Gclose(g);
+  H5Fclose(file);
+}
+
+static void test_arm_datasets(void **state) {
+  fixture *f = *state;
+  write_sample(f, "h");
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(file >= 0);
+  hid_t arms = H5Gopen2(file, "arms", H5P_DEFAULT);
+  hid_t g = H5Gopen2(file, "arms/run", H5P_DEFAULT);
+  assert_true(arms >= 0 && g >= 0);
+  hid_t gcpl = H5Gget_create_plist(arms);
+  assert_creation_order(gcpl, 1);
+  H5Pclose(gcpl);
+  gcpl = H5Gget_create_plist(g);
+  assert_creation_order(gcpl, 1);
+  H5Pclose(gcpl);
+
+  /* group attributes keep their types */
+  assert_str_attr(g, "solver", "CVODE BDF");
+  assert_true(f64_attr(g, "rtol") == 1e-8);
+  assert_int_equal(i64_attr(g, "nsteps"), 4242);
+
+  double t[NT], v[NT];
+  read_f64(g, "time", NT, t);
+  for (int k = 0; k < NT; k++) assert_true(t[k] == 0.5 * k);
+  hid_t dtime = H5Dopen2(g, "time", H5P_DEFAULT);
+  assert_true(H5DSis_scale(dtime) > 0);
+  assert_str_attr(dtime, "units", "h");
+  assert_str_attr(dtime, "long_name", "time");
+
+  static const struct {
+    const char *name, *units, *long_name, *kind;
+    double (*fn)(double);
+  } want[] = {
+      {"IL6", "pg/mL", "interleukin-6 in synovial fluid", "state", il6},
+      {"TNF", "pg/mL", "TNF", "state", tnf},  /* empty description: the name */
+      {"ratio", "1", "IL6 / TNF", "output", ratio}, /* empty units: "1" */
+  };
+  for (size_t s = 0; s < 3; s++) {
+    read_f64(g, want[s].name, NT, v);
+    for (int k = 0; k < NT; k++) assert_true(v[k] == want[s].fn(t[k]));
+    hid_t d = H5Dopen2(g, want[s].name, H5P_DEFAULT);
+    assert_true(H5DSis_attached(d, dtime, 0) > 0);
+    assert_str_attr(d, "units", want[s].units);
+    assert_str_attr(d, "long_name", want[s].long_name);
+    assert_str_attr(d, "kind", want[s].kind);
+    assert_data_storage(d);
+    H5Dclose(d);
+  }
+  hid_t p = H5Dget_create_plist(dtime);
+  assert_creation_order(p, 0);
+  H5Pclose(p);
+  H5Dclose(dtime);
+
+  /* the parameter table */
+  static const char *const pn[] = {"k_deg", "V_joint", "hill"};
+  static const char *const pu[] = {"1/h", "mL", "1"};
+  static const double pv[] = {0.3, 2.5, 1.5};
+  char buf[64];
+  double vals[3];
+  read_f64(g, "param_value", 3, vals);
+  for (size_t i = 0; i < 3; i++) {
+    read_str_elem(g, "param", 3, i, buf, sizeof buf);
+    assert_string_equal(buf, pn[i]);
+    read_str_elem(g, "param_units", 3, i, buf, sizeof buf);
+    assert_string_equal(buf, pu[i]);
+    assert_true(vals[i] == pv[i]);
+  }
+  hid_t dparam = H5Dopen2(g, "param", H5P_DEFAULT);
+  hid_t dvalue = H5Dopen2(g, "param_value", H5P_DEFAULT);
+  hid_t dunits = H5Dopen2(g, "param_units", H5P_DEFAULT);
+  assert_true(H5DSis_scale(dparam) > 0);
+  assert_true(H5DSis_attached(dvalue, dparam, 0) > 0);
+  assert_true(H5DSis_attached(dunits, dparam, 0) > 0);
+  dtime = H5Dopen2(g, "time", H5P_DEFAULT);
+  assert_false(H5DSis_attached(dvalue, dtime, 0) > 0);
+  assert_data_storage(dvalue);
+  H5Dclose(dtime);
+  H5Dclose(dunits);
+  H5Dclose(dvalue);
+  H5Dclose(dparam);
+  H5Gclose(g);
+  H5Gclose(arms);
+  H5Fclose(file);
+}
+
+/* NaN data stay NaN; empty time units become "1"; date_created defaults to
+ * now (ISO 8601 UTC); no files and no parameters give empty tables. */
+static void test_nan_values_and_empty_units(void **state) {
+  fixture *f = *state;
+  syn_series_info info = {"x", "", "", SYN_SERIES_STATE};
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_result_create(1, &info, 2, "", &r, &err), SYN_OK);
+  double v = NAN;
+  assert_int_equal(syn_result_append(r, 0.0, &v, &err), SYN_OK);
+  v = 1.0;
+  assert_int_equal(syn_result_append(r, 1.0, &v, &err), SYN_OK);
+  syn_h5 *h = NULL;
+  syn_provenance prov = {"", "", "", 0, NULL, NULL, NULL}; /* created NULL: now */
+  assert_int_equal(syn_h5_create(f->path, &prov, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "a", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  char buf[64];
+  str_attr(file, "date_created", buf, sizeof buf);
+  int y, mo, d, hh, mm, ss;
+  char z = 0;
+  assert_int_equal(sscanf(buf, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &hh, &mm, &ss, &z), 7);
+  assert_int_equal(strlen(buf), 20);
+  assert_int_equal(z, 'Z');
+  assert_true(y >= 2024 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31);
+  assert_str_attr(file, "model_file", "");
+  hid_t g = H5Gopen2(file, "arms/a", H5P_DEFAULT);
+  hid_t dt = H5Dopen2(g, "time", H5P_DEFAULT);
+  assert_str_attr(dt, "units", "1"); /* empty time units: "1" */
+  double x[2];
+  read_f64(g, "x", 2, x);
+  assert_true(isnan(x[0]) && x[1] == 1.0);
+  /* no parameters: empty but present param table */
+  read_f64(g, "param_value", 0, x);
+  hid_t pf = H5Gopen2(file, "provenance", H5P_DEFAULT);
+  hid_t df = H5Dopen2(pf, "file", H5P_DEFAULT);
+  assert_true(H5DSis_scale(df) > 0);
+  H5Dclose(df);
+  H5Gclose(pf);
+  H5Dclose(dt);
+  H5Gclose(g);
+  H5Fclose(file);
+}
+
+/* A series longer than 1 MiB of doubles is split into several chunks. */
+static void test_long_series_chunks(void **state) {
+  fixture *f = *state;
+  enum { N = 300000 };
+  syn_series_info info = {"y", "1", "", SYN_SERIES_OUTPUT};
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_result_create(1, &info, N, "s", &r, &err), SYN_OK);
+  for (int k = 0; k < N; k++) {
+    double v = (double)k * 0.25;
+    assert_int_equal(syn_result_append(r, (double)k, &v, &err), SYN_OK);
+  }
+  syn_h5 *h = NULL;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t d = H5Dopen2(file, "arms/run/y", H5P_DEFAULT);
+  assert_data_storage(d);
+  hid_t p = H5Dget_create_plist(d);
+  hsize_t chunk = 0;
+  H5Pget_chunk(p, 1, &chunk);
+  assert_true(chunk < N);
+  H5Pclose(p);
+  H5Dclose(d);
+  double *v = malloc(N * sizeof *v);
+  read_f64(file, "arms/run/y", N, v);
+  for (int k = 0; k < N; k++) assert_true(v[k] == (double)k * 0.25);
+  free(v);
+  H5Fclose(file);
+}
+
+static void test_several_arms(void **state) {
+  fixture *f = *state;
+  syn_result *r = make_result("h", NT);
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "IA", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "IV", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t arms = H5Gopen2(file, "arms", H5P_DEFAULT);
+  H5G_info_t gi;
+  H5Gget_info(arms, &gi);
+  assert_int_equal(gi.nlinks, 2);
+  char name[16];
+  /* listed in creation order */
+  H5Lget_name_by_idx(arms, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, 0, name, sizeof name,
+                     H5P_DEFAULT);
+  assert_string_equal(name, "IA");
+  H5Lget_name_by_idx(arms, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, 1, name, sizeof name,
+                     H5P_DEFAULT);
+  assert_string_equal(name, "IV");
+  H5Gclose(arms);
+  H5Fclose(file);
+}
+
+/* ---- the tmp / rename protocol --------------------------------------------------------- */
+
+static void test_tmp_then_rename(void **state) {
+  fixture *f = *state;
+  syn_result *r = make_result("h", NT);
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_true(exists(f->tmp));
+  assert_false(exists(f->path));
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+  assert_false(exists(f->path));
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  assert_true(exists(f->path));
+  assert_false(exists(f->tmp));
+  /* after commit: no more writes, no second commit */
+  assert_int_equal(syn_h5_write_arm(h, "late", r, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_EINVAL);
+  syn_h5_destroy(h); /* committed: the final file stays */
+  assert_true(exists(f->path));
+  syn_result_destroy(r);
+  assert_no_open_hdf5_objects();
+}
+
+static void write_text(const char *path, const char *text) {
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fputs(text, fp);
+  fclose(fp);
+}
+
+static void assert_text(const char *path, const char *want) {
+  char buf[128] = {0};
+  FILE *fp = fopen(path, "r");
+  assert_non_null(fp);
+  size_t n = fread(buf, 1, sizeof buf - 1, fp);
+  fclose(fp);
+  buf[n] = 0;
+  assert_string_equal(buf, want);
+}
+
+static void test_destroy_without_commit_keeps_old_file(void **state) {
+  fixture *f = *state;
+  write_text(f->path, "old result\n");
+  syn_result *r = make_result("h", NT);
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+  assert_text(f->path, "old result\n");
+  syn_h5_destroy(h);
+  assert_false(exists(f->tmp));
+  assert_text(f->path, "old result\n");
+  assert_no_open_hdf5_objects();
+  /* and a commit replaces it */
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  assert_true(H5Fis_hdf5(f->path) > 0);
+  syn_result_destroy(r);
+}
+
+/* A stale tmp file from a crashed run is simply overwritten. */
+static void test_stale_tmp_is_replaced(void **state) {
+  fixture *f = *state;
+  write_text(f->tmp, "garbage from a crash");
+  write_sample(f, "h");
+  assert_false(exists(f->tmp));
+  assert_true(H5Fis_hdf5(f->path) > 0);
+}
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+static void test_missing_directory(void **state) {
+  fixture *f = *state;
+  char path[200];
+  snprintf(path, sizeof path, "%s/no/such/dir/out.h5", f->dir);
+  syn_h5 *h = (syn_h5 *)&h;
+  syn_error err;
+  assert_int_equal(syn_h5_create(path, NULL, &h, &err), SYN_EIO);
+  assert_null(h);
+  assert_non_null(strstr(err.message, strerror(ENOENT)));
+  assert_non_null(strstr(err.message, "no/such/dir"));
+  assert_false(exists(path));
+  assert_no_open_hdf5_objects();
+}
+
+/* A directory component that is a regular file: ENOTDIR, nothing created. */
+static void test_directory_is_a_file(void **state) {
+  fixture *f = *state;
+  char file[160], path[200];
+  snprintf(file, sizeof file, "%s/plain", f->dir);
+  write_text(file, "x");
+  snprintf(path, sizeof path, "%s/out.h5", file);
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(path, NULL, &h, &err), SYN_EIO);
+  assert_non_null(strstr(err.message, strerror(ENOTDIR)));
+  assert_non_null(strstr(err.message, file));
+  assert_null(h);
+}
+
+static void test_unwritable_directory(void **state) {
+  fixture *f = *state;
+  if (geteuid() == 0) skip(); /* root writes anywhere; covered by the two tests above */
+  char dir[160], path[200];
+  snprintf(dir, sizeof dir, "%s/ro", f->dir);
+  assert_int_equal(mkdir(dir, 0555), 0);
+  snprintf(path, sizeof path, "%s/out.h5", dir);
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(path, NULL, &h, &err), SYN_EIO);
+  assert_non_null(strstr(err.message, strerror(EACCES)));
+  assert_non_null(strstr(err.message, dir));
+  assert_false(exists(path));
+  chmod(dir, 0755);
+}
+
+static void test_bad_create_arguments(void **state) {
+  fixture *f = *state;
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(NULL, NULL, &h, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_create("", NULL, &h, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_create(f->path, NULL, NULL, &err), SYN_EINVAL);
+  syn_provenance prov = {"", "", "", 2, NULL, NULL, NULL};
+  assert_int_equal(syn_h5_create(f->path, &prov, &h, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_create(f->dir, NULL, &h, &err), SYN_EINVAL); /* a directory */
+  assert_non_null(strstr(err.message, "directory"));
+  assert_null(h);
+  assert_false(exists(f->tmp));
+  assert_int_equal(syn_h5_commit(NULL, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_write_arm(NULL, "a", NULL, &err), SYN_EINVAL);
+  syn_h5_destroy(NULL);
+}
+
+static void test_bad_arms(void **state) {
+  fixture *f = *state;
+  syn_result *r = make_result("h", NT);
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "'run'"));
+  assert_non_null(strstr(err.message, "already"));
+  assert_non_null(strstr(err.message, f->path));
+  assert_int_equal(syn_h5_write_arm(h, "", r, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "empty"));
+  assert_int_equal(syn_h5_write_arm(h, NULL, r, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_write_arm(h, "a/b", r, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "'a/b'"));
+  assert_int_equal(syn_h5_write_arm(h, "ok", NULL, &err), SYN_EINVAL);
+  /* a series named like a dataset every arm has */
+  syn_series_info clash = {"time", "h", "", SYN_SERIES_OUTPUT};
+  syn_result *r2 = NULL;
+  assert_int_equal(syn_result_create(1, &clash, 1, "h", &r2, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "clash", r2, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "'time'"));
+  syn_result_destroy(r2);
+  /* the file is still good after refused arms */
+  assert_int_equal(syn_h5_write_arm(h, "second", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(H5Lexists(file, "arms/second", H5P_DEFAULT) > 0);
+  assert_false(H5Lexists(file, "arms/clash", H5P_DEFAULT) > 0);
+  H5Fclose(file);
+}
+
+/* A disk failure (the file size limit makes writes fail with EFBIG, as a full
+ * disk would with ENOSPC) becomes a syn_error naming the file and the errno
+ * text; nothing is printed; the caller's own HDF5 error handler is restored
+ * afterwards; neither the tmp file nor the final name is left behind, and the
+ * process exits cleanly (HDF5 1.10.8 crashed at exit after a failed
+ * H5Fclose: the reason the writer builds the file in memory). */
+static herr_t my_handler(hid_t stack, void *data) {
+  (void)stack;
+  (void)data;
+  return 0;
+}
+
+static void test_disk_failure_is_reported(void **state) {
+  fixture *f = *state;
+  enum { N = 200000 };
+  syn_series_info info[2] = {{"a", "1", "", SYN_SERIES_STATE}, {"b", "1", "", SYN_SERIES_STATE}};
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_result_create(2, info, N, "h", &r, &err), SYN_OK);
+  for (int k = 0; k < N; k++) { /* noisy data so that deflate cannot shrink it much */
+    double v[2] = {sin(k * 12.9898) * 43758.5453, cos(k * 78.233) * 1234.5};
+    assert_int_equal(syn_result_append(r, k, v, &err), SYN_OK);
+  }
+  int marker = 7;
+  H5E_auto2_t orig_func = NULL;
+  void *orig_data = NULL;
+  H5Eget_auto2(H5E_DEFAULT, &orig_func, &orig_data);
+  H5Eset_auto2(H5E_DEFAULT, my_handler, &marker);
+
+  char errpath[200];
+  snprintf(errpath, sizeof errpath, "%s/stderr.txt", f->dir);
+  fflush(stderr);
+  int saved = dup(2);
+  int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  assert_true(saved >= 0 && fd >= 0);
+  dup2(fd, 2);
+  close(fd);
+  struct rlimit old, lim;
+  getrlimit(RLIMIT_FSIZE, &old);
+  lim = old;
+  lim.rlim_cur = 64 * 1024;
+  void (*old_sig)(int) = signal(SIGXFSZ, SIG_IGN);
+  setrlimit(RLIMIT_FSIZE, &lim);
+
+  syn_h5 *h = NULL;
+  syn_status st = syn_h5_create(f->path, NULL, &h, &err);
+  if (st == SYN_OK) st = syn_h5_write_arm(h, "run", r, &err);
+  if (st == SYN_OK) st = syn_h5_commit(h, &err);
+  syn_h5_destroy(h);
+
+  setrlimit(RLIMIT_FSIZE, &old);
+  signal(SIGXFSZ, old_sig);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+
+  assert_int_equal(st, SYN_EIO);
+  assert_non_null(strstr(err.message, f->path));
+  assert_non_null(strstr(err.message, "cannot write"));
+  assert_non_null(strstr(err.message, strerror(EFBIG)));
+  struct stat sb;
+  assert_int_equal(stat(errpath, &sb), 0);
+  assert_int_equal(sb.st_size, 0); /* HDF5 printed nothing */
+  assert_false(exists(f->tmp));
+  assert_false(exists(f->path));
+  H5E_auto2_t func = NULL;
+  void *data = NULL;
+  H5Eget_auto2(H5E_DEFAULT, &func, &data);
+  assert_true(func == my_handler);
+  assert_true(data == &marker);
+  H5Eset_auto2(H5E_DEFAULT, orig_func, orig_data);
+  syn_result_destroy(r);
+  assert_no_open_hdf5_objects();
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_global_attributes_and_provenance, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_arm_datasets, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_nan_values_and_empty_units, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_long_series_chunks, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_several_arms, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_tmp_then_rename, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_destroy_without_commit_keeps_old_file, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stale_tmp_is_replaced, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_directory_is_a_file, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unwritable_directory, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_create_arguments, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_arms, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_disk_failure_is_reported, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
