@@ -1,0 +1,224 @@
+/* synovia — one simulation of a model instance onto an output grid (solve layer;
+ * see include/synovia/run.h).
+ *
+ * Joins the layers: the instance's ODE goes to syn_solver, every output time
+ * evaluates the model's outputs and appends states and outputs to a
+ * syn_result, which also receives the solver settings, the statistics and
+ * the parameter table. Uses only the public model.h / result.h API. */
+#include "synovia/run.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "base/alloc.h"
+
+/* A grid with more points than this is almost certainly a typo in --every. */
+#define SYN_RUN_MAX_POINTS 100000000.0
+
+void syn_run_opts_default(syn_run_opts *o) {
+  if (o == NULL) return;
+  memset(o, 0, sizeof *o);
+  o->t_start = 0.0;
+  o->t_end = 0.0; /* invalid until set */
+  o->every = 0.0;
+  syn_solver_opts_default(&o->solver);
+}
+
+static int grid_valid(const syn_run_opts *o) {
+  return o != NULL && isfinite(o->t_start) && isfinite(o->t_end) && isfinite(o->every) &&
+         o->t_end > o->t_start && o->every > 0.0 &&
+         (o->t_end - o->t_start) / o->every < SYN_RUN_MAX_POINTS;
+}
+
+/* Times closer than this to t_end are t_end (rounding in k*every). */
+static double snap_tol(const syn_run_opts *o) {
+  return 1e-9 * fmax(fabs(o->t_end), o->t_end - o->t_start);
+}
+
+/* Index of the last regular point t_start + m*every that is not past t_end
+ * (allowing for rounding). */
+static size_t last_regular_index(const syn_run_opts *o) {
+  double tol = snap_tol(o);
+  size_t m = (size_t)floor((o->t_end - o->t_start) / o->every);
+  if (o->t_start + (double)(m + 1) * o->every <= o->t_end + tol) m++;
+  while (m > 0 && o->t_start + (double)m * o->every > o->t_end + tol) m--;
+  return m;
+}
+
+size_t syn_run_grid_size(const syn_run_opts *o) {
+  if (!grid_valid(o)) return 0;
+  size_t m = last_regular_index(o);
+  double tm = o->t_start + (double)m * o->every;
+  return fabs(tm - o->t_end) <= snap_tol(o) ? m + 1 : m + 2;
+}
+
+/* Fill t[0..n-1]: t_start + k*every, ending exactly at t_end. */
+static void fill_grid(const syn_run_opts *o, double *t, size_t n) {
+  for (size_t k = 0; k + 1 < n; k++) t[k] = o->t_start + (double)k * o->every;
+  t[n - 1] = o->t_end;
+}
+
+static syn_status check_grid(const syn_run_opts *o, syn_error *err) {
+  if (o == NULL) return syn_error_set(err, SYN_EINVAL, "no run options given");
+  if (!isfinite(o->t_start) || !isfinite(o->t_end) || !(o->t_end > o->t_start)) {
+    syn_error_set(err, SYN_EINVAL, "the run must end after it starts (start %g, end %g)",
+                  o->t_start, o->t_end);
+    syn_error_hint(err, "set the end time, e.g. --end 72h");
+    return SYN_EINVAL;
+  }
+  if (!isfinite(o->every) || !(o->every > 0.0)) {
+    syn_error_set(err, SYN_EINVAL, "the output spacing must be positive (every = %g)", o->every);
+    syn_error_hint(err, "set the output spacing, e.g. --every 1h");
+    return SYN_EINVAL;
+  }
+  if (!grid_valid(o))
+    return syn_error_set(err, SYN_ELIMIT,
+                         "the output grid from %g to %g every %g would have more than %.0f points",
+                         o->t_start, o->t_end, o->every, SYN_RUN_MAX_POINTS);
+  return SYN_OK;
+}
+
+/* --- the output callback -------------------------------------------------------- */
+
+typedef struct run_ctx {
+  syn_instance *inst;
+  syn_result *result;
+  size_t nstates, noutputs;
+  double *values; /* nstates + noutputs */
+} run_ctx;
+
+static syn_status on_output(double t, const double *y, size_t n, void *ctx, syn_error *err) {
+  run_ctx *rc = ctx;
+  memcpy(rc->values, y, n * sizeof *y);
+  if (rc->noutputs > 0) {
+    syn_status st = syn_instance_outputs(rc->inst, t, y, rc->values + rc->nstates, err);
+    if (st != SYN_OK) return st;
+  }
+  return syn_result_append(rc->result, t, rc->values, err);
+}
+
+/* --- building the result ---------------------------------------------------------- */
+
+static syn_status create_result(const syn_model *m, size_t capacity, syn_result **out,
+                                syn_error *err) {
+  size_t ns = syn_model_count(m, SYN_SYM_STATE), no = syn_model_count(m, SYN_SYM_OUTPUT);
+  syn_series_info *info = syn_calloc(ns + no > 0 ? ns + no : 1, sizeof *info);
+  if (info == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory for the result");
+  for (size_t i = 0; i < ns + no; i++) {
+    int is_state = i < ns;
+    const syn_symbol *sym = syn_model_symbol(m, is_state ? SYN_SYM_STATE : SYN_SYM_OUTPUT,
+                                             is_state ? i : i - ns);
+    info[i].name = sym->name;
+    info[i].units = sym->units;
+    info[i].long_name = sym->description;
+    info[i].kind = is_state ? SYN_SERIES_STATE : SYN_SERIES_OUTPUT;
+  }
+  syn_status st = syn_result_create(ns + no, info, capacity, syn_model_time_unit(m), out, err);
+  syn_free(info);
+  return st;
+}
+
+static syn_status add_settings(syn_result *r, const syn_run_opts *o, const syn_ode *ode,
+                               const syn_solver_stats *st, syn_error *err) {
+  const syn_solver_opts *so = &o->solver;
+  int exact = so->use_jacobian && ode->jac != NULL;
+  syn_status s = syn_result_attr_double(r, "rtol", so->rtol, err);
+  if (s == SYN_OK) s = syn_result_attr_double(r, "atol", so->atol, err);
+  if (s == SYN_OK) s = syn_result_attr_int(r, "max_steps", so->max_steps, err);
+  if (s == SYN_OK) s = syn_result_attr_string(r, "linear_solver", syn_linsol_name(st->linsol), err);
+  if (s == SYN_OK)
+    s = syn_result_attr_string(r, "jacobian", exact ? "symbolic" : "difference quotients", err);
+  if (s == SYN_OK) s = syn_result_attr_double(r, "t_start", o->t_start, err);
+  if (s == SYN_OK) s = syn_result_attr_double(r, "t_end", o->t_end, err);
+  if (s == SYN_OK) s = syn_result_attr_double(r, "every", o->every, err);
+  return s;
+}
+
+static syn_status add_stats(syn_result *r, const syn_solver_stats *st, syn_error *err) {
+  const struct {
+    const char *key;
+    long value;
+  } counts[] = {{"cvode_nsteps", st->nsteps},         {"cvode_nfevals", st->nfevals},
+                {"cvode_njevals", st->njevals},       {"cvode_nlinsetups", st->nlinsetups},
+                {"cvode_netfails", st->netfails},     {"cvode_nniters", st->nniters},
+                {"cvode_nncfails", st->nncfails},     {"cvode_last_order", st->qlast}};
+  syn_status s = SYN_OK;
+  for (size_t i = 0; i < sizeof counts / sizeof *counts && s == SYN_OK; i++)
+    s = syn_result_attr_int(r, counts[i].key, counts[i].value, err);
+  if (s == SYN_OK) s = syn_result_attr_double(r, "cvode_last_step", st->hlast, err);
+  return s;
+}
+
+static syn_status add_params(syn_result *r, const syn_instance *inst, syn_error *err) {
+  const syn_model *m = syn_instance_model(inst);
+  const syn_symkind kinds[] = {SYN_SYM_COMPARTMENT, SYN_SYM_PARAM};
+  syn_status s = SYN_OK;
+  for (size_t k = 0; k < 2 && s == SYN_OK; k++) {
+    size_t count = syn_model_count(m, kinds[k]);
+    for (size_t i = 0; i < count && s == SYN_OK; i++) {
+      const syn_symbol *sym = syn_model_symbol(m, kinds[k], i);
+      s = syn_result_add_param(r, sym->name, sym->units, syn_instance_value(inst, kinds[k], i),
+                               err);
+    }
+  }
+  return s;
+}
+
+/* --- the run ---------------------------------------------------------------------------- */
+
+syn_status syn_run(syn_instance *inst, const syn_run_opts *opts, syn_result **out,
+                   syn_error *err) {
+  syn_solver *solver = NULL;
+  syn_result *result = NULL;
+  double *grid = NULL, *y0 = NULL;
+  run_ctx rc = {inst, NULL, 0, 0, NULL};
+  syn_ode ode;
+  syn_solver_stats stats;
+  syn_status st;
+
+  if (out == NULL || inst == NULL)
+    return syn_error_set(err, SYN_EINVAL, "syn_run: missing instance or result pointer");
+  *out = NULL;
+  st = check_grid(opts, err);
+  if (st != SYN_OK) return st;
+
+  const syn_model *m = syn_instance_model(inst);
+  size_t npts = syn_run_grid_size(opts);
+  rc.nstates = syn_model_count(m, SYN_SYM_STATE);
+  rc.noutputs = syn_model_count(m, SYN_SYM_OUTPUT);
+  if (rc.nstates == 0) return syn_error_set(err, SYN_EINVAL, "the model has no states to solve");
+
+  grid = syn_calloc(npts, sizeof *grid);
+  y0 = syn_calloc(rc.nstates, sizeof *y0);
+  rc.values = syn_calloc(rc.nstates + rc.noutputs, sizeof *rc.values);
+  if (grid == NULL || y0 == NULL || rc.values == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "out of memory for a run of %zu points", npts);
+    goto done;
+  }
+  fill_grid(opts, grid, npts);
+  syn_instance_ode(inst, &ode);
+  syn_instance_initial(inst, y0);
+
+  st = create_result(m, npts, &result, err);
+  if (st == SYN_OK) st = syn_solver_create(&ode, &opts->solver, opts->t_start, y0, &solver, err);
+  if (st != SYN_OK) goto done;
+  rc.result = result;
+  st = syn_solver_integrate(solver, grid, npts, NULL, 0, NULL, NULL, on_output, &rc, err);
+  if (st != SYN_OK) goto done;
+
+  syn_solver_get_stats(solver, &stats);
+  st = add_settings(result, opts, &ode, &stats, err);
+  if (st == SYN_OK) st = add_stats(result, &stats, err);
+  if (st == SYN_OK) st = add_params(result, inst, err);
+  if (st == SYN_OK) {
+    *out = result;
+    result = NULL;
+  }
+done:
+  syn_solver_destroy(solver);
+  syn_result_destroy(result);
+  syn_free(grid);
+  syn_free(y0);
+  syn_free(rc.values);
+  return st;
+}
