@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""synovia — reads the file written by tests/tools/h5_sample with the tools
+users have: h5py, xarray (netcdf4 and h5netcdf engines), netCDF4, ncdump.
+
+Prints TAP ("ok N - ..." / "not ok N - ...") and exits non-zero on failure.
+The snippets of docs/output-format.md are the ones exercised here.
+Run: BUILD=build-io /usr/bin/python3 tests/python/test_h5_read.py
+"""
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+
+BUILD = os.environ.get("BUILD", "build")
+TOOL = os.path.join(BUILD, "test", "tools", "h5_sample")
+
+results = []
+
+
+def check(name):
+    """Decorator: runs the check, records ok / not ok (with the reason)."""
+    def wrap(fn):
+        try:
+            fn()
+            results.append((True, name, None))
+        except SkipTest as e:
+            results.append((True, name + " # SKIP " + str(e), None))
+        except Exception:  # report every failure, keep going
+            results.append((False, name, traceback.format_exc()))
+        return fn
+    return wrap
+
+
+class SkipTest(Exception):
+    pass
+
+
+def expected(t):
+    il6 = 10.0 * math.exp(-0.3 * t)
+    tnf = 2.0 + math.sin(t)
+    return {"IL6": il6, "TNF": tnf, "ratio": il6 / tnf}
+
+
+SERIES = {  # name: (units, long_name, kind)
+    "IL6": ("pg/mL", "interleukin-6 in synovial fluid", "state"),
+    "TNF": ("pg/mL", "TNF", "state"),
+    "ratio": ("1", "IL6 / TNF ratio", "output"),
+}
+PARAMS = [("k_deg", "1/h", 0.3), ("V_joint", "mL", 2.5), ("hill", "1", 1.5)]
+
+
+def close(a, b):
+    return abs(a - b) <= 1e-12 * max(1.0, abs(b))
+
+
+tmpdir = tempfile.mkdtemp(prefix="syn_h5_read_")
+path = os.path.join(tmpdir, "sample.h5")
+
+
+def main():
+    if not os.access(TOOL, os.X_OK):
+        print("1..1")
+        print("not ok 1 - %s is not built (make %s)" % (TOOL, TOOL))
+        return 1
+    proc = subprocess.run([TOOL, path], capture_output=True, text=True)
+
+    @check("h5_sample writes the file and prints nothing")
+    def _():
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == "" and proc.stderr == "", (proc.stdout, proc.stderr)
+        assert os.path.exists(path) and not os.path.exists(path + ".tmp")
+
+    import h5py
+    import numpy as np
+
+    @check("h5py: global attributes are str")
+    def _():
+        with h5py.File(path, "r") as f:
+            a = f.attrs
+            assert a["Conventions"] == "CF-1.8"
+            assert a["title"] == "Knee OA \u2014 IA dose"
+            for key in ("title", "source", "synovia_version", "date_created",
+                        "command_line", "model_sha256", "model_file"):
+                assert isinstance(a[key], str), (key, type(a[key]))
+            assert a["source"] == "synovia " + a["synovia_version"]
+            assert a["date_created"] == "2024-05-06T07:08:09Z"
+            assert a["command_line"] == "synovia run models/knee.model"
+            assert a["model_sha256"] == "0123abcd"
+            assert a["model_file"] == "models/knee.model"
+
+    @check("h5py: provenance file/text")
+    def _():
+        with h5py.File(path, "r") as f:
+            files = f["provenance/file"].asstr()[:]
+            texts = f["provenance/text"].asstr()[:]
+            assert list(files) == ["models/knee.model", "models/lib/cytokines.model"]
+            assert texts[1] == "# cytokines \u03b2\nstate IL6\n"
+            assert h5py.h5ds.is_scale(f["provenance/file"].id)
+            assert f["provenance/text"].dims[0][0].name == "/provenance/file"
+
+    @check("h5py: arm datasets, units/long_name/kind as str, values")
+    def _():
+        with h5py.File(path, "r") as f:
+            assert set(f["arms"]) == {"IV", "run"}
+            g = f["arms/run"]
+            t = g["time"][:]
+            assert t.dtype == np.float64 and len(t) == 49 and t[-1] == 24.0
+            assert g["time"].attrs["units"] == "h"
+            assert h5py.h5ds.is_scale(g["time"].id)
+            for name, (units, long_name, kind) in SERIES.items():
+                d = g[name]
+                assert d.dtype == np.float64
+                assert d.attrs["units"] == units and isinstance(d.attrs["units"], str)
+                assert d.attrs["long_name"] == long_name
+                assert d.attrs["kind"] == kind
+                assert math.isnan(d.attrs["_FillValue"])
+                assert math.isnan(d.fillvalue)
+                assert d.compression == "gzip" and d.compression_opts == 1 and d.shuffle
+                assert d.dims[0][0].name == "/arms/run/time"
+                v = d[:]
+                for k in range(len(t)):
+                    assert close(v[k], expected(t[k])[name]), (name, k)
+            assert g.attrs["solver"] == "CVODE BDF"
+            assert g.attrs["rtol"] == 1e-8
+            assert g.attrs["nsteps"] == 321 and g.attrs["nsteps"].dtype == np.int64
+
+    @check("h5py: parameter table")
+    def _():
+        with h5py.File(path, "r") as f:
+            g = f["arms/run"]
+            names = list(g["param"].asstr()[:])
+            units = list(g["param_units"].asstr()[:])
+            values = list(g["param_value"][:])
+            assert names == [p[0] for p in PARAMS]
+            assert units == [p[1] for p in PARAMS]
+            assert values == [p[2] for p in PARAMS]
+
+    import xarray as xr
+    engines = ["netcdf4"]
+    try:
+        import h5netcdf  # noqa: F401
+        engines.append("h5netcdf")
+    except ImportError:
+        pass
+
+    for engine in engines:
+        @check("xarray[%s]: arm group, time float64 in h, variables, values" % engine)
+        def _():
+            ds = xr.open_dataset(path, group="arms/run", engine=engine)
+            try:
+                assert ds["time"].dtype == np.float64, ds["time"].dtype
+                assert ds["time"].attrs["units"] == "h"
+                for name, (units, long_name, kind) in SERIES.items():
+                    da = ds[name]
+                    assert da.dims == ("time",)
+                    assert da.attrs["units"] == units
+                    assert da.attrs["long_name"] == long_name
+                    assert da.attrs["kind"] == kind
+                    for k, t in enumerate(ds["time"].values):
+                        assert close(float(da.values[k]), expected(t)[name])
+                assert list(ds["param"].values) == [p[0] for p in PARAMS]
+                assert ds["param_value"].sel(param="V_joint").item() == 2.5
+                assert list(ds["param_units"].values) == [p[1] for p in PARAMS]
+                assert ds.attrs["solver"] == "CVODE BDF"
+                assert int(ds.attrs["nsteps"]) == 321
+                # the documented pandas route
+                df = ds[["IL6", "TNF", "ratio"]].to_dataframe()
+                assert list(df.columns) == ["IL6", "TNF", "ratio"]
+                assert df.index.name == "time" and len(df) == 49
+                assert close(df.loc[1.0, "IL6"], expected(1.0)["IL6"])
+            finally:
+                ds.close()
+
+        @check("xarray[%s]: provenance group and global attributes" % engine)
+        def _():
+            with xr.open_dataset(path, group="provenance", engine=engine) as prov:
+                assert list(prov["file"].values) == ["models/knee.model",
+                                                     "models/lib/cytokines.model"]
+                assert prov["text"].sel(file="models/knee.model").item().startswith("model knee")
+            with xr.open_dataset(path, engine=engine) as root:
+                assert root.attrs["Conventions"] == "CF-1.8"
+                assert root.attrs["model_file"] == "models/knee.model"
+
+    @check("netCDF4: the file opens for append (creation order tracked)")
+    def _():
+        import netCDF4
+        copy = os.path.join(tmpdir, "append.h5")
+        shutil.copy(path, copy)
+        with netCDF4.Dataset(copy, "a") as nc:
+            g = nc.groups["arms"].groups["run"]
+            assert g.variables["IL6"].units == "pg/mL"
+            nc.history_note = "appended"
+        with netCDF4.Dataset(copy, "r") as nc:
+            assert nc.history_note == "appended"
+
+    @check("ncdump -h reads the file")
+    def _():
+        exe = shutil.which("ncdump")
+        if exe is None:
+            raise SkipTest("ncdump not installed")
+        out = subprocess.run([exe, "-h", path], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert 'IL6:units = "pg/mL"' in out.stdout
+        assert "time = 49" in out.stdout
+
+    print("1..%d" % len(results))
+    failed = 0
+    for i, (ok, name, why) in enumerate(results, 1):
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
+        if not ok:
+            failed += 1
+            for line in why.rstrip().splitlines():
+                print("# " + line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        rc = main()
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    sys.exit(rc)
