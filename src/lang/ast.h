@@ -36,6 +36,8 @@ typedef struct ast_expr ast_expr;
 struct ast_expr {
   ast_kind kind;
   syn_span span; /* whole expression */
+  unsigned height; /* nodes on the longest path down to a leaf (1 for a leaf);
+                      at most SYN_MAX_NESTING, so recursive walks are bounded */
   union {
     struct { double value; const ast_unit *unit; } num;      /* unit NULL if none */
     struct { const char *id; } name;                          /* includes "t" */

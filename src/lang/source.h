@@ -62,4 +62,15 @@ void syn_srcset_linecol(const syn_srcset *s, syn_span span, int *line, int *col)
  * gives pointer and length into the source instead. */
 const char *syn_span_text(const syn_srcset *s, syn_span span);
 
+/* Length (1-4) of the valid UTF-8 sequence starting at s, looking at no
+ * more than avail bytes; 0 when the bytes there are not valid UTF-8
+ * (overlong forms, surrogates and code points above U+10FFFF included). */
+size_t syn_utf8_len(const char *s, size_t avail);
+
+/* The path of `rel` as seen from the file `importer` (its directory; NULL or
+ * a name without '/' means the current directory), lexically normalised:
+ * "./" and "x/.." removed. Absolute `rel` is only normalised. Returns a
+ * syn_malloc'd string, NULL when out of memory. */
+char *syn_path_resolve(const char *importer, const char *rel);
+
 #endif

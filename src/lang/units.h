@@ -24,6 +24,9 @@ const syn_unit_def *syn_unit_lookup(const char *symbol, size_t len);
  * or NULL when nothing is close. */
 const char *syn_unit_suggest(const char *symbol, size_t len);
 
+/* Same, among the units of one kind only (the `time unit` declaration). */
+const char *syn_unit_suggest_kind(const char *symbol, size_t len, syn_unit_kind kind);
+
 /* All known units, for docs and `synovia info --units`. */
 size_t syn_unit_count(void);
 const syn_unit_def *syn_unit_at(size_t i);

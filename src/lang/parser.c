@@ -1,0 +1,718 @@
+/* synovia — the parser (see parser.h). Lang layer: lexer tokens in, AST out.
+ *
+ * Line oriented: a declaration ends at a newline, except inside parentheses
+ * and right after a binary operator, ',' or '=' (continuation lines). Every
+ * parse function starts with its grammar rule; docs/language.md has the
+ * whole grammar. The first error stops the parse. */
+#include "parser.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "lexer.h"
+#include "suggest.h"
+#include "units.h"
+
+/* Tokens of lookahead: `3 mm ^ - 2` needs the current one and three more. */
+enum { LOOKAHEAD = 4, UNIT_MAX_EXPONENT = 99, UNARY_PRIORITY = 6 };
+
+typedef struct parser {
+  syn_lexer lx;
+  const syn_srcset *src;
+  syn_arena *arena;
+  syn_error *err;
+  syn_token la[LOOKAHEAD]; /* la[0] is the current token */
+  size_t nla;
+  syn_status lex_status;   /* status of the TK_ERROR token, once the lexer failed */
+  syn_error lex_err;       /* its message, reported when the parser reaches it */
+  int paren_depth;         /* > 0: newlines are not significant */
+  int depth;               /* expression recursion depth (SYN_MAX_NESTING) */
+} parser;
+
+/* ---- errors ------------------------------------------------------------- */
+
+static syn_status error_at(parser *p, syn_span at, syn_status code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static syn_status error_at(parser *p, syn_span at, syn_status code, const char *fmt, ...) {
+  char msg[SYN_ERROR_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return syn_diag(p->err, p->src, at, code, "%s", msg);
+}
+
+static syn_status out_of_memory(parser *p) {
+  return syn_error_set(p->err, SYN_ENOMEM, "out of memory");
+}
+
+/* ---- tokens ---------------------------------------------------------------- */
+
+static void fill(parser *p, size_t k) {
+  while (p->nla <= k) {
+    syn_token *t = &p->la[p->nla];
+    if (p->nla > 0 && p->la[p->nla - 1].kind == TK_ERROR) {
+      *t = p->la[p->nla - 1]; /* the lexer stopped: repeat the error token */
+    } else if (p->lex_status == SYN_OK) {
+      syn_status st = lex_next(&p->lx, t, &p->lex_err);
+      if (st != SYN_OK) {
+        t->kind = TK_ERROR;
+        p->lex_status = st;
+      }
+    } else {
+      t->kind = TK_ERROR;
+    }
+    p->nla++;
+  }
+}
+
+static const syn_token *peek(parser *p, size_t k) {
+  fill(p, k);
+  return &p->la[k];
+}
+
+static const syn_token *cur(parser *p) { return peek(p, 0); }
+
+/* Drop the current token; inside parentheses newlines are skipped. Fails
+ * when the new current token is a lexical error. */
+static syn_status advance(parser *p) {
+  do {
+    fill(p, 0);
+    memmove(&p->la[0], &p->la[1], (p->nla - 1) * sizeof p->la[0]);
+    p->nla--;
+  } while (p->paren_depth > 0 && cur(p)->kind == TK_NEWLINE);
+  if (cur(p)->kind != TK_ERROR) return SYN_OK;
+  if (p->err) *p->err = p->lex_err;
+  return p->lex_status;
+}
+
+/* Continuation: newlines after an operator, ',' or '=' do not end the line. */
+static syn_status skip_newlines(parser *p) {
+  while (cur(p)->kind == TK_NEWLINE) {
+    syn_status st = advance(p);
+    if (st != SYN_OK) return st;
+  }
+  return SYN_OK;
+}
+
+static int is_word(parser *p, const syn_token *t, const char *word) {
+  size_t n = strlen(word);
+  return t->span.len == n && memcmp(syn_span_text(p->src, t->span), word, n) == 0;
+}
+
+static syn_status expected(parser *p, const char *what) {
+  char found[200];
+  lex_describe(p->src, cur(p), found, sizeof found);
+  return error_at(p, cur(p)->span, SYN_EINPUT, "expected %s, found %s", what, found);
+}
+
+static syn_status expect(parser *p, syn_tk kind) {
+  if (cur(p)->kind == kind) return advance(p);
+  char what[32];
+  snprintf(what, sizeof what, "'%s'", lex_kind_text(kind));
+  return expected(p, what);
+}
+
+static const char *span_str(parser *p, syn_span s) {
+  return syn_arena_strndup(p->arena, syn_span_text(p->src, s), s.len);
+}
+
+static syn_span join(syn_span a, syn_span b) {
+  return (syn_span){a.file, a.off, b.off + b.len - a.off};
+}
+
+/* ---- AST nodes --------------------------------------------------------------- */
+
+static ast_expr *new_expr(parser *p, ast_kind kind, syn_span span) {
+  ast_expr *e = syn_arena_alloc(p->arena, sizeof *e);
+  if (e == NULL) return NULL;
+  e->kind = kind;
+  e->span = span;
+  e->height = 1;
+  return e;
+}
+
+/* Nodes deeper than SYN_MAX_NESTING are refused even when the parser did
+ * not recurse (a + b + c + ... builds a deep tree iteratively), because
+ * everything downstream walks the tree recursively. */
+static syn_status check_height(parser *p, ast_expr *e, syn_span at) {
+  if (e->height <= SYN_MAX_NESTING) return SYN_OK;
+  return error_at(p, at, SYN_ELIMIT, "expression is nested too deeply (more than %d levels)",
+                  SYN_MAX_NESTING);
+}
+
+static unsigned max_u(unsigned a, unsigned b) { return a > b ? a : b; }
+
+/* Grow an arena array by doubling (the old copy stays in the arena; the
+ * waste is bounded by the final size). */
+static int arena_grow(syn_arena *a, void **arr, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return 0;
+  size_t ncap = *cap ? *cap * 2 : 4;
+  while (ncap < need) ncap *= 2;
+  void *n = syn_arena_alloc(a, ncap * elem);
+  if (n == NULL) return -1;
+  if (*cap) memcpy(n, *arr, *cap * elem);
+  *arr = n;
+  *cap = ncap;
+  return 0;
+}
+
+/* The text of a string token without quotes, escapes decoded. */
+static const char *string_value(parser *p, const syn_token *t) {
+  const char *s = syn_span_text(p->src, t->span) + 1;
+  size_t n = t->span.len - 2, o = 0;
+  char *d = syn_arena_alloc(p->arena, n + 1);
+  if (d == NULL) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c == '\\') {
+      c = s[++i];
+      c = c == 'n' ? '\n' : c == 't' ? '\t' : c; /* the lexer allowed only these, '"', '\\' */
+    }
+    d[o++] = c;
+  }
+  d[o] = 0;
+  return d;
+}
+
+/* ---- units ------------------------------------------------------------------------ */
+
+static const syn_unit_def *unit_at(parser *p, const syn_token *t) {
+  if (t->kind != TK_NAME || t->newline_before) return NULL;
+  return syn_unit_lookup(syn_span_text(p->src, t->span), t->span.len);
+}
+
+static syn_status unknown_unit(parser *p, const syn_token *t) {
+  const char *text = syn_span_text(p->src, t->span);
+  const char *near = syn_unit_suggest(text, t->span.len);
+  if (near)
+    return error_at(p, t->span, SYN_EINPUT, "unknown unit '%.*s' (did you mean '%s'?)",
+                    (int)t->span.len, text, near);
+  error_at(p, t->span, SYN_EINPUT, "unknown unit '%.*s'", (int)t->span.len, text);
+  syn_error_hint(p->err, "known units include s, min, h, d, wk, yr, mL, L, pg, ng, mg, nM, "
+                         "cells, U (see docs/language.md)");
+  return SYN_EINPUT;
+}
+
+static int is_integer_token(parser *p, const syn_token *t) {
+  if (t->kind != TK_NUMBER || t->newline_before) return 0;
+  const char *s = syn_span_text(p->src, t->span);
+  for (uint32_t i = 0; i < t->span.len; i++)
+    if (s[i] < '0' || s[i] > '9') return 0;
+  return 1;
+}
+
+/* power = '^' ['-'] INTEGER        (after a unit symbol: always part of the unit) */
+static syn_status parse_unit_power(parser *p, ast_unit_term *term) {
+  syn_status st = advance(p); /* '^' */
+  int sign = 1;
+  if (st == SYN_OK && cur(p)->kind == TK_MINUS && !cur(p)->newline_before) {
+    sign = -1;
+    st = advance(p);
+  }
+  if (st != SYN_OK) return st;
+  const syn_token *t = cur(p);
+  if (!is_integer_token(p, t)) return expected(p, "an integer unit exponent");
+  if (t->number < 1 || t->number > UNIT_MAX_EXPONENT)
+    return error_at(p, t->span, SYN_EINPUT, "unit exponent must be from 1 to %d",
+                    UNIT_MAX_EXPONENT);
+  term->exponent *= sign * (int)t->number;
+  term->span = join(term->span, t->span);
+  return advance(p);
+}
+
+/* term = SYM [power]     (SYM is the current token, a known unit) */
+static syn_status parse_unit_term(parser *p, ast_unit *u, size_t *cap, const syn_unit_def *def,
+                                  int sign, syn_span start) {
+  if (arena_grow(p->arena, (void **)&u->terms, cap, u->nterms + 1, sizeof *u->terms) != 0)
+    return out_of_memory(p);
+  ast_unit_term *term = &u->terms[u->nterms++];
+  term->symbol = def->symbol;
+  term->exponent = sign;
+  term->span = join(start, cur(p)->span);
+  syn_status st = advance(p);
+  if (st == SYN_OK && cur(p)->kind == TK_CARET && !cur(p)->newline_before)
+    st = parse_unit_power(p, term);
+  u->span = u->nterms == 1 ? term->span : join(u->span, term->span);
+  return st;
+}
+
+/* Does a unit start at the current token (right after a number)?
+ * unit = ( SYM | '/' SYM ) [power] { ( '/' | '.' ) SYM [power] }   on one line */
+static int unit_starts(parser *p) {
+  const syn_token *t = cur(p);
+  if (t->newline_before) return 0;
+  if (t->kind == TK_NAME) return 1; /* must be a unit; unknown ones are errors */
+  return t->kind == TK_SLASH && unit_at(p, peek(p, 1)) != NULL;
+}
+
+static syn_status parse_unit(parser *p, const ast_unit **out) {
+  ast_unit *u = syn_arena_alloc(p->arena, sizeof *u);
+  size_t cap = 0;
+  if (u == NULL) return out_of_memory(p);
+  syn_status st = SYN_OK;
+  for (int first = 1; st == SYN_OK; first = 0) {
+    const syn_token *t = cur(p);
+    syn_span start = t->span;
+    int sign = 1;
+    if (!first || t->kind == TK_SLASH) {
+      const syn_token *sym = peek(p, 1);
+      int sep = (t->kind == TK_SLASH || (t->kind == TK_DOT && !first)) && !t->newline_before &&
+                sym->kind == TK_NAME && !sym->newline_before;
+      if (!sep || (t->kind == TK_SLASH && unit_at(p, sym) == NULL)) break; /* a division */
+      sign = t->kind == TK_SLASH ? -1 : 1;
+      st = advance(p);
+      if (st != SYN_OK) break;
+    }
+    const syn_unit_def *def = unit_at(p, cur(p));
+    if (def == NULL) return unknown_unit(p, cur(p));
+    st = parse_unit_term(p, u, &cap, def, sign, start);
+  }
+  *out = u;
+  return st;
+}
+
+/* ---- expressions --------------------------------------------------------------- */
+
+static syn_status parse_expr(parser *p, ast_expr **out);
+
+/* Binary operators and their priorities: left > limit continues the
+ * current operand; right is the limit for the right operand, so right <
+ * left makes an operator right associative ('^'). */
+static const struct {
+  unsigned char left, right;
+} priority[] = {
+    [AST_ADD] = {4, 4}, [AST_SUB] = {4, 4}, [AST_MUL] = {5, 5}, [AST_DIV] = {5, 5},
+    [AST_POW] = {8, 7}, [AST_LT] = {3, 3},  [AST_LE] = {3, 3},  [AST_GT] = {3, 3},
+    [AST_GE] = {3, 3},  [AST_EQ] = {3, 3},  [AST_NE] = {3, 3},  [AST_AND] = {2, 2},
+    [AST_OR] = {1, 1},
+};
+
+static int binary_op(syn_tk kind) {
+  switch (kind) {
+    case TK_PLUS: return AST_ADD;
+    case TK_MINUS: return AST_SUB;
+    case TK_STAR: return AST_MUL;
+    case TK_SLASH: return AST_DIV;
+    case TK_CARET: return AST_POW;
+    case TK_LT: return AST_LT;
+    case TK_LE: return AST_LE;
+    case TK_GT: return AST_GT;
+    case TK_GE: return AST_GE;
+    case TK_EQEQ: return AST_EQ;
+    case TK_NE: return AST_NE;
+    case TK_AND: return AST_AND;
+    case TK_OR: return AST_OR;
+    default: return -1;
+  }
+}
+
+static int is_comparison(int op) { return op >= AST_LT && op <= AST_NE; }
+
+/* number = NUMBER [unit] */
+static syn_status parse_number(parser *p, ast_expr **out) {
+  ast_expr *e = new_expr(p, AST_NUM, cur(p)->span);
+  if (e == NULL) return out_of_memory(p);
+  e->u.num.value = cur(p)->number;
+  syn_status st = advance(p);
+  if (st == SYN_OK && unit_starts(p)) {
+    st = parse_unit(p, &e->u.num.unit);
+    if (st == SYN_OK) e->span = join(e->span, e->u.num.unit->span);
+  }
+  *out = e;
+  return st;
+}
+
+static syn_status unclosed(parser *p, syn_span open, const char *what) {
+  int line, col;
+  syn_srcset_linecol(p->src, open, &line, &col);
+  syn_status st = expected(p, what);
+  syn_error_hint(p->err, "the '(' at line %d, column %d is not closed", line, col);
+  return st;
+}
+
+/* args = '(' [ expr { ',' expr } ] ')'      (the current token is '(') */
+static syn_status parse_args(parser *p, ast_expr *call) {
+  syn_span open = cur(p)->span;
+  size_t cap = 0;
+  p->paren_depth++;
+  syn_status st = advance(p);
+  int more = st == SYN_OK && cur(p)->kind != TK_RPAREN;
+  while (st == SYN_OK && more) {
+    if (call->u.call.nargs == SYN_MAX_ARGS)
+      return error_at(p, cur(p)->span, SYN_ELIMIT, "too many arguments to '%s' (at most %d)",
+                      call->u.call.fn, SYN_MAX_ARGS);
+    ast_expr *arg = NULL;
+    st = parse_expr(p, &arg);
+    if (st != SYN_OK) return st;
+    if (arena_grow(p->arena, (void **)&call->u.call.args, &cap, call->u.call.nargs + 1,
+                   sizeof *call->u.call.args) != 0)
+      return out_of_memory(p);
+    call->u.call.args[call->u.call.nargs++] = arg;
+    call->height = max_u(call->height, arg->height + 1);
+    more = cur(p)->kind == TK_COMMA;
+    if (more) st = advance(p);
+    else if (cur(p)->kind != TK_RPAREN) return unclosed(p, open, "',' or ')'");
+  }
+  if (st != SYN_OK) return st;
+  call->span = join(call->span, cur(p)->span);
+  p->paren_depth--;
+  st = advance(p);
+  return st == SYN_OK ? check_height(p, call, call->span) : st;
+}
+
+/* call = ( NAME | 'if' ) args */
+static syn_status parse_call(parser *p, ast_expr **out) {
+  ast_expr *e = new_expr(p, AST_CALL, cur(p)->span);
+  if (e == NULL) return out_of_memory(p);
+  e->u.call.fn = span_str(p, cur(p)->span);
+  e->u.call.fn_span = cur(p)->span;
+  if (e->u.call.fn == NULL) return out_of_memory(p);
+  *out = e;
+  syn_status st = advance(p);
+  if (st != SYN_OK) return st;
+  return parse_args(p, e);
+}
+
+/* group = '(' expr ')' */
+static syn_status parse_group(parser *p, ast_expr **out) {
+  syn_span open = cur(p)->span;
+  p->paren_depth++;
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = parse_expr(p, out);
+  if (st != SYN_OK) return st;
+  if (cur(p)->kind != TK_RPAREN) return unclosed(p, open, "')'");
+  (*out)->span = join(open, cur(p)->span);
+  p->paren_depth--;
+  return advance(p);
+}
+
+/* simple = number | NAME | call | group */
+static syn_status parse_simple(parser *p, ast_expr **out) {
+  const syn_token *t = cur(p);
+  switch (t->kind) {
+    case TK_NUMBER: return parse_number(p, out);
+    case TK_LPAREN: return parse_group(p, out);
+    case TK_IF:
+      if (peek(p, 1)->kind == TK_LPAREN) return parse_call(p, out);
+      error_at(p, t->span, SYN_EINPUT, "'if' must be called like a function");
+      syn_error_hint(p->err, "write if(condition, value_if_true, value_if_false)");
+      return SYN_EINPUT;
+    case TK_NAME: {
+      if (peek(p, 1)->kind == TK_LPAREN) return parse_call(p, out);
+      ast_expr *e = new_expr(p, AST_NAME, t->span);
+      if (e == NULL || (e->u.name.id = span_str(p, t->span)) == NULL) return out_of_memory(p);
+      *out = e;
+      return advance(p);
+    }
+    default: break;
+  }
+  syn_status st = expected(p, "expression");
+  if (t->kind == TK_STRING)
+    syn_error_hint(p->err, "strings are descriptions; they cannot be used in a calculation");
+  else if (lex_is_keyword(t->kind))
+    syn_error_hint(p->err, "'%s' is a reserved word", lex_kind_text(t->kind));
+  return st;
+}
+
+static syn_status parse_subexpr(parser *p, ast_expr **out, unsigned limit);
+
+/* unary = ( '-' | '!' ) subexpr(UNARY_PRIORITY) */
+static syn_status parse_unary(parser *p, ast_expr **out) {
+  syn_span at = cur(p)->span;
+  ast_expr *e = new_expr(p, AST_UNARY, at);
+  if (e == NULL) return out_of_memory(p);
+  e->u.unary.op = cur(p)->kind == TK_MINUS ? AST_NEG : AST_NOT;
+  *out = e;
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = parse_subexpr(p, &e->u.unary.a, UNARY_PRIORITY);
+  if (st != SYN_OK) return st;
+  e->span = join(at, e->u.unary.a->span);
+  e->height = e->u.unary.a->height + 1;
+  return check_height(p, e, at);
+}
+
+static syn_status make_binary(parser *p, int op, ast_expr **left, ast_expr *right, syn_span at) {
+  ast_expr *e = new_expr(p, AST_BINARY, join((*left)->span, right->span));
+  if (e == NULL) return out_of_memory(p);
+  e->u.binary.op = (ast_op)op;
+  e->u.binary.a = *left;
+  e->u.binary.b = right;
+  e->height = max_u((*left)->height, right->height) + 1;
+  *left = e;
+  return check_height(p, e, at);
+}
+
+static syn_status chained_comparison(parser *p) {
+  error_at(p, cur(p)->span, SYN_EINPUT, "comparisons cannot be chained");
+  syn_error_hint(p->err, "write 'a < b && b < c', or add parentheses");
+  return SYN_EINPUT;
+}
+
+/* subexpr = ( unary | simple ) { binop subexpr(priority[binop].right) }
+ *           where only operators with priority[binop].left > limit are taken */
+static syn_status parse_subexpr(parser *p, ast_expr **out, unsigned limit) {
+  if (++p->depth > SYN_MAX_NESTING)
+    return error_at(p, cur(p)->span, SYN_ELIMIT,
+                    "expression is nested too deeply (more than %d levels)", SYN_MAX_NESTING);
+  syn_tk k = cur(p)->kind;
+  syn_status st = k == TK_MINUS || k == TK_BANG ? parse_unary(p, out) : parse_simple(p, out);
+  int op, prev_comparison = 0;
+  while (st == SYN_OK && (op = binary_op(cur(p)->kind)) >= 0 && priority[op].left > limit) {
+    if (is_comparison(op) && prev_comparison) return chained_comparison(p);
+    prev_comparison = is_comparison(op);
+    syn_span at = cur(p)->span;
+    ast_expr *right = NULL;
+    st = advance(p);
+    if (st == SYN_OK) st = skip_newlines(p);
+    if (st == SYN_OK) st = parse_subexpr(p, &right, priority[op].right);
+    if (st == SYN_OK) st = make_binary(p, op, out, right, at);
+  }
+  p->depth--;
+  return st;
+}
+
+/* expr = subexpr(0) */
+static syn_status parse_expr(parser *p, ast_expr **out) { return parse_subexpr(p, out, 0); }
+
+/* ---- declarations ------------------------------------------------------------------ */
+
+static const char *const decl_words[] = {"model", "time",  "import", "compartment",
+                                         "param", "state", "let",    "output"};
+
+static const char decl_list[] =
+    "a line starts with model, time unit, import, compartment, param, state, let, d/dt or "
+    "output";
+
+/* NAME, with a helpful message for reserved words. */
+static syn_status parse_name(parser *p, const char **name, syn_span *span) {
+  const syn_token *t = cur(p);
+  if (t->kind != TK_NAME) {
+    syn_status st = expected(p, "name");
+    if (lex_is_keyword(t->kind))
+      syn_error_hint(p->err, "'%s' is a reserved word and cannot be used as a name",
+                     lex_kind_text(t->kind));
+    return st;
+  }
+  *span = t->span;
+  if ((*name = span_str(p, t->span)) == NULL) return out_of_memory(p);
+  return advance(p);
+}
+
+static syn_status parse_string(parser *p, const char **text, syn_span *span) {
+  if (cur(p)->kind != TK_STRING) return expected(p, "string");
+  if (span) *span = cur(p)->span;
+  if ((*text = string_value(p, cur(p))) == NULL) return out_of_memory(p);
+  return advance(p);
+}
+
+/* end = NEWLINE | EOF */
+static syn_status expect_end(parser *p) {
+  syn_tk k = cur(p)->kind;
+  if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
+  return expected(p, "end of line");
+}
+
+/* annotations = [ STRING ] [ 'source' STRING ] */
+static syn_status parse_annotations(parser *p, ast_decl *d) {
+  syn_status st = SYN_OK;
+  if (cur(p)->kind == TK_STRING) st = parse_string(p, &d->description, NULL);
+  if (st == SYN_OK && cur(p)->kind == TK_SOURCE) {
+    st = advance(p);
+    if (st == SYN_OK) st = parse_string(p, &d->source, NULL);
+  }
+  return st;
+}
+
+/* value = '=' expr        (newlines after '=' continue the line) */
+static syn_status parse_value(parser *p, ast_decl *d) {
+  syn_status st = expect(p, TK_ASSIGN);
+  if (st == SYN_OK) st = skip_newlines(p);
+  if (st == SYN_OK) st = parse_expr(p, &d->value);
+  return st;
+}
+
+/* named = ( 'compartment' | 'param' | 'let' | 'output' ) NAME value annotations
+ * state = 'state' NAME [ 'in' NAME ] value annotations */
+static syn_status parse_named(parser *p, ast_decl *d) {
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = parse_name(p, &d->name, &d->name_span);
+  if (st == SYN_OK && d->kind == DECL_STATE && cur(p)->kind == TK_IN) {
+    st = advance(p);
+    if (st == SYN_OK) st = parse_name(p, &d->compartment, &d->compartment_span);
+  }
+  if (st == SYN_OK) st = parse_value(p, d);
+  if (st == SYN_OK) st = parse_annotations(p, d);
+  return st;
+}
+
+/* ddt = 'd/dt' NAME value        ('d/dt' written without spaces) */
+static syn_status parse_ddt(parser *p, ast_decl *d) {
+  syn_status st = advance(p); /* d */
+  if (st == SYN_OK) st = advance(p); /* / */
+  if (st == SYN_OK) st = advance(p); /* dt */
+  if (st == SYN_OK) st = parse_name(p, &d->name, &d->name_span);
+  if (st == SYN_OK) st = parse_value(p, d);
+  return st;
+}
+
+/* textual = ( 'model' | 'import' ) STRING */
+static syn_status parse_textual(parser *p, ast_decl *d) {
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = parse_string(p, &d->text, &d->text_span);
+  if (st == SYN_OK && d->kind == DECL_IMPORT && d->text[0] == 0)
+    return error_at(p, d->text_span, SYN_EINPUT, "import path is empty");
+  return st;
+}
+
+static syn_status bad_time_unit(parser *p, const syn_token *t) {
+  const char *text = syn_span_text(p->src, t->span);
+  int n = (int)t->span.len;
+  const syn_unit_def *u = syn_unit_lookup(text, t->span.len);
+  if (u != NULL)
+    return error_at(p, t->span, SYN_EINPUT,
+                    "'%.*s' is not a time unit (use s, min, h, d, wk or yr)", n, text);
+  const char *near = syn_unit_suggest_kind(text, t->span.len, SYN_UNIT_TIME);
+  if (near)
+    return error_at(p, t->span, SYN_EINPUT, "unknown time unit '%.*s' (did you mean '%s'?)", n,
+                    text, near);
+  return error_at(p, t->span, SYN_EINPUT,
+                  "unknown time unit '%.*s' (use s, min, h, d, wk or yr)", n, text);
+}
+
+/* time = 'time' 'unit' SYM        (SYM a time unit; once per file) */
+static syn_status parse_time_unit(parser *p, ast_decl *d, ast_file *f) {
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = expect(p, TK_UNIT);
+  if (st != SYN_OK) return st;
+  const syn_token *t = cur(p);
+  if (t->kind != TK_NAME) return expected(p, "a time unit");
+  const syn_unit_def *u = syn_unit_lookup(syn_span_text(p->src, t->span), t->span.len);
+  if (u == NULL || u->kind != SYN_UNIT_TIME) return bad_time_unit(p, t);
+  if (f->time_unit != NULL) {
+    int line, col;
+    syn_srcset_linecol(p->src, f->time_unit_span, &line, &col);
+    return error_at(p, d->span, SYN_EINPUT, "'time unit' is already declared on line %d", line);
+  }
+  d->text_span = t->span;
+  if ((d->text = span_str(p, t->span)) == NULL) return out_of_memory(p);
+  f->time_unit = d->text;
+  f->time_unit_span = d->span;
+  return advance(p);
+}
+
+static int is_ddt(parser *p) {
+  const syn_token *slash = peek(p, 1), *dt = peek(p, 2);
+  return is_word(p, cur(p), "d") && slash->kind == TK_SLASH && dt->kind == TK_NAME &&
+         is_word(p, dt, "dt") && !slash->space_before && !dt->space_before;
+}
+
+/* A line that starts with a name that is not a declaration keyword. */
+static syn_status unknown_declaration(parser *p) {
+  const syn_token *t = cur(p);
+  const char *text = syn_span_text(p->src, t->span);
+  int n = (int)t->span.len;
+  const syn_token *next = peek(p, 1), *after = peek(p, 2);
+  if (is_word(p, t, "d") && next->kind == TK_SLASH && is_word(p, after, "dt")) {
+    error_at(p, join(t->span, after->span), SYN_EINPUT, "'d/dt' is written without spaces");
+    return SYN_EINPUT;
+  }
+  if (is_word(p, t, "d") && next->kind == TK_SLASH && !next->space_before) {
+    char found[200];
+    lex_describe(p->src, after, found, sizeof found);
+    return error_at(p, after->span, SYN_EINPUT, "expected 'dt' after 'd/', found %s", found);
+  }
+  const char *near = syn_suggest(text, t->span.len, decl_words,
+                                 sizeof decl_words / sizeof decl_words[0]);
+  if (near)
+    return error_at(p, t->span, SYN_EINPUT, "unknown declaration '%.*s' (did you mean '%s'?)", n,
+                    text, near);
+  error_at(p, t->span, SYN_EINPUT, "unknown declaration '%.*s'", n, text);
+  if (next->kind == TK_ASSIGN)
+    syn_error_hint(p->err, "to define a value write 'param %.*s = ...' or 'let %.*s = ...'", n,
+                   text, n, text);
+  else
+    syn_error_hint(p->err, "%s", decl_list);
+  return SYN_EINPUT;
+}
+
+static ast_decl *new_decl(parser *p, ast_file *f, size_t *cap, ast_decl_kind kind) {
+  if (arena_grow(p->arena, (void **)&f->decls, cap, f->ndecls + 1, sizeof *f->decls) != 0)
+    return NULL;
+  ast_decl *d = &f->decls[f->ndecls++];
+  memset(d, 0, sizeof *d);
+  d->kind = kind;
+  d->span = cur(p)->span;
+  return d;
+}
+
+static int decl_kind_of(parser *p, ast_decl_kind *kind) {
+  switch (cur(p)->kind) {
+    case TK_MODEL: *kind = DECL_MODEL; return 1;
+    case TK_TIME: *kind = DECL_TIME_UNIT; return 1;
+    case TK_IMPORT: *kind = DECL_IMPORT; return 1;
+    case TK_COMPARTMENT: *kind = DECL_COMPARTMENT; return 1;
+    case TK_PARAM: *kind = DECL_PARAM; return 1;
+    case TK_STATE: *kind = DECL_STATE; return 1;
+    case TK_LET: *kind = DECL_LET; return 1;
+    case TK_OUTPUT: *kind = DECL_OUTPUT; return 1;
+    case TK_NAME: *kind = DECL_DDT; return is_ddt(p);
+    default: return 0;
+  }
+}
+
+/* decl = model | time | import | named | state | ddt */
+static syn_status parse_decl(parser *p, ast_file *f, size_t *cap) {
+  ast_decl_kind kind;
+  if (!decl_kind_of(p, &kind)) {
+    if (cur(p)->kind == TK_NAME) return unknown_declaration(p);
+    syn_status st = expected(p, "a declaration");
+    syn_error_hint(p->err, "%s", decl_list);
+    return st;
+  }
+  ast_decl *d = new_decl(p, f, cap, kind);
+  if (d == NULL) return out_of_memory(p);
+  switch (kind) {
+    case DECL_MODEL:
+    case DECL_IMPORT: return parse_textual(p, d);
+    case DECL_TIME_UNIT: return parse_time_unit(p, d, f);
+    case DECL_DDT:
+      d->span = join(cur(p)->span, peek(p, 2)->span);
+      return parse_ddt(p, d);
+    default: return parse_named(p, d);
+  }
+}
+
+/* file = { [ decl ] end } EOF */
+static syn_status parse_lines(parser *p, ast_file *f) {
+  size_t cap = 0;
+  syn_status st = SYN_OK;
+  if (cur(p)->kind == TK_ERROR) {
+    if (p->err) *p->err = p->lex_err;
+    return p->lex_status;
+  }
+  while (st == SYN_OK && cur(p)->kind != TK_EOF) {
+    if (cur(p)->kind != TK_NEWLINE) st = parse_decl(p, f, &cap);
+    if (st == SYN_OK) st = expect_end(p);
+    if (st == SYN_OK && cur(p)->kind == TK_NEWLINE) st = advance(p);
+  }
+  return st;
+}
+
+syn_status parse_file(const syn_srcset *src, uint32_t file, syn_arena *arena, ast_file *out,
+                      syn_error *err) {
+  parser *p = syn_calloc(1, sizeof *p);
+  if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  lex_init(&p->lx, src, file);
+  p->src = src;
+  p->arena = arena;
+  p->err = err;
+  memset(out, 0, sizeof *out);
+  out->file = file;
+  syn_status st = parse_lines(p, out);
+  syn_free(p);
+  return st;
+}
