@@ -184,6 +184,17 @@ def main():
                 assert root.attrs["Conventions"] == "CF-1.8"
                 assert root.attrs["model_file"] == "models/knee.model"
 
+    @check("docs/output-format.md: every python snippet runs on the file")
+    def _():
+        import re
+        doc = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs",
+                                "output-format.md"), encoding="utf-8").read()
+        blocks = re.findall(r"^```python\n(.*?)^```", doc, re.S | re.M)
+        assert len(blocks) >= 2, "no python snippets found"
+        for code in blocks:
+            exec(compile(code.replace('"out.h5"', repr(path)), "output-format.md", "exec"),
+                 {"print": lambda *args: None})
+
     @check("netCDF4: the file opens for append (creation order tracked)")
     def _():
         import netCDF4
