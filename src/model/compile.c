@@ -1,0 +1,230 @@
+/* synovia — from the DAG to bytecode (model layer).
+ *
+ * Register allocation is trivial and safe: register k holds DAG node k.
+ * Programs:
+ *   setup   parameters and compartments in dependency order (SETP applies
+ *           overrides), initial values (INIT), then every constant node the
+ *           other programs use ("hoisting": the rhs only does work that
+ *           depends on y or t);
+ *   rhs     loads of y/t, the dynamic nodes, STORE ydot[i];
+ *   jac     the same for the symbolic Jacobian's nonzeros (CSC order);
+ *   out     the same for outputs.
+ * Ascending node id is a topological order, so each program is emitted by
+ * one scan over a reachability mark. */
+#include <string.h>
+
+#include "base/alloc.h"
+#include "model/model_impl.h"
+
+typedef struct cctx {
+  syn_model *m;
+  unsigned char *mark;    /* per node: reachable from the program being emitted */
+  unsigned char *emitted; /* per node: computed by setup already */
+  uint32_t *stack;
+  size_t stack_cap;
+  uint32_t *jac_nodes;
+  size_t njac;
+} cctx;
+
+/* Mark nodes reachable from roots (descending into all operands). */
+static int mark_from(cctx *c, const uint32_t *roots, size_t nroots) {
+  const syn_dag *d = &c->m->dag;
+  for (size_t r = 0; r < nroots; r++) {
+    size_t top = 0;
+    if (syn_grow((void **)&c->stack, &c->stack_cap, 1, sizeof *c->stack)) return -1;
+    c->stack[top++] = roots[r];
+    while (top > 0) {
+      uint32_t k = c->stack[--top];
+      if (c->mark[k]) continue;
+      c->mark[k] = 1;
+      const dag_node *nd = &d->nodes[k];
+      int n = syn_op_arity((syn_op)nd->op);
+      if (syn_grow((void **)&c->stack, &c->stack_cap, top + 3, sizeof *c->stack)) return -1;
+      if (n >= 1) c->stack[top++] = nd->a;
+      if (n >= 2) c->stack[top++] = nd->b;
+      if (n >= 3) c->stack[top++] = nd->c;
+    }
+  }
+  return 0;
+}
+
+static int emit_node(syn_prog *p, const syn_dag *d, uint32_t k) {
+  const dag_node *nd = &d->nodes[k];
+  switch ((syn_op)nd->op) {
+    case SYN_OP_CONST:
+    case SYN_OP_PARAM: return 0; /* preloaded / set by setup */
+    case SYN_OP_STATE: return syn_prog_emit(p, SYN_OP_LOADY, k, nd->a, 0, 0, k);
+    case SYN_OP_TIME: return syn_prog_emit(p, SYN_OP_LOADT, k, 0, 0, 0, k);
+    default: {
+      int n = syn_op_arity((syn_op)nd->op);
+      return syn_prog_emit(p, (syn_op)nd->op, k, nd->a, n >= 2 ? nd->b : nd->a,
+                           n >= 3 ? nd->c : nd->a, k);
+    }
+  }
+}
+
+/* Emit into setup every constant op node of the marked set not yet computed. */
+static int emit_constant_part(cctx *c) {
+  const syn_dag *d = &c->m->dag;
+  for (size_t k = 0; k < d->n; k++) {
+    if (!c->mark[k] || c->emitted[k] || d->nodes[k].dyn) continue;
+    c->emitted[k] = 1;
+    if (emit_node(&c->m->setup, d, (uint32_t)k)) return -1;
+  }
+  return 0;
+}
+
+/* A program for roots: hoisted part into setup, dynamic part here, then stores. */
+static int emit_program(cctx *c, syn_prog *p, const uint32_t *roots, size_t nroots) {
+  const syn_dag *d = &c->m->dag;
+  memset(c->mark, 0, d->n);
+  if (mark_from(c, roots, nroots) || emit_constant_part(c)) return -1;
+  for (size_t k = 0; k < d->n; k++)
+    if (c->mark[k] && d->nodes[k].dyn && emit_node(p, d, (uint32_t)k)) return -1;
+  for (size_t i = 0; i < nroots; i++)
+    if (syn_prog_emit(p, SYN_OP_STORE, (uint32_t)i, roots[i], 0, 0, DAG_NONE)) return -1;
+  return 0;
+}
+
+/* Which symbol a PARAM leaf index belongs to. */
+static const sym_info *const_info(const syn_model *m, uint32_t cidx) {
+  size_t nc = m->nsym[SYN_SYM_COMPARTMENT];
+  return cidx < nc ? &m->info[SYN_SYM_COMPARTMENT][cidx] : &m->info[SYN_SYM_PARAM][cidx - nc];
+}
+
+/* Parameters in dependency order, each SETP right after its expression; then
+ * initial values. */
+static int emit_setup_definitions(cctx *c) {
+  syn_model *m = c->m;
+  size_t n = m->dag.n;
+  for (size_t o = 0; o < m->nconst; o++) {
+    const sym_info *si = const_info(m, m->const_order[o]);
+    memset(c->mark, 0, n);
+    if (mark_from(c, &si->expr, 1) || emit_constant_part(c)) return -1;
+    if (syn_prog_emit(&m->setup, SYN_OP_SETP, si->node, si->expr, m->const_order[o], 0, DAG_NONE))
+      return -1;
+  }
+  for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
+    const sym_info *si = &m->info[SYN_SYM_STATE][i];
+    memset(c->mark, 0, n);
+    if (mark_from(c, &si->expr, 1) || emit_constant_part(c)) return -1;
+    if (syn_prog_emit(&m->setup, SYN_OP_INIT, (uint32_t)i, si->expr, 0, 0, DAG_NONE)) return -1;
+  }
+  return 0;
+}
+
+/* Symbolic Jacobian, column by column: pattern (CSC) and value nodes. */
+static int build_jacobian(cctx *c, const uint32_t *rhs) {
+  syn_model *m = c->m;
+  size_t ns = m->nsym[SYN_SYM_STATE], n0 = m->dag.n, cap_rows = 0, cap_nodes = 0;
+  int rc = -1;
+  uint32_t *memo = syn_malloc((n0 + 1) * sizeof *memo);
+  uint32_t *col = syn_malloc((ns + 1) * sizeof *col);
+  m->colptr = syn_calloc(ns + 1, sizeof *m->colptr);
+  if (memo == NULL || col == NULL || m->colptr == NULL) goto done;
+  for (size_t j = 0; j < ns; j++) {
+    if (syn_dag_derive(&m->dag, rhs, ns, (uint32_t)j, memo, n0, col) != 0) goto done;
+    for (size_t i = 0; i < ns; i++) {
+      if (col[i] == m->dag.zero) continue;
+      if (syn_grow((void **)&m->rowind, &cap_rows, c->njac + 1, sizeof *m->rowind) ||
+          syn_grow((void **)&c->jac_nodes, &cap_nodes, c->njac + 1, sizeof *c->jac_nodes))
+        goto done;
+      m->rowind[c->njac] = (int32_t)i;
+      c->jac_nodes[c->njac++] = col[i];
+    }
+    if (c->njac > INT32_MAX) goto done;
+    m->colptr[j + 1] = (int32_t)c->njac;
+  }
+  m->nnz = c->njac;
+  rc = 0;
+done:
+  syn_free(memo);
+  syn_free(col);
+  return rc;
+}
+
+/* For diagnoses: which d/dt (or output) first uses each node, and the
+ * symbol each node is the value of. */
+static int label_nodes(syn_model *m, const uint32_t *rhs, const uint32_t *outs) {
+  size_t n = m->dag.n;
+  m->owner_rhs = syn_malloc((n + 1) * sizeof *m->owner_rhs);
+  m->owner_out = syn_malloc((n + 1) * sizeof *m->owner_out);
+  m->node_name = syn_calloc(n + 1, sizeof *m->node_name);
+  if (!m->owner_rhs || !m->owner_out || !m->node_name) return -1;
+  for (size_t k = 0; k < n; k++) m->owner_rhs[k] = m->owner_out[k] = -1;
+  /* each root claims the still unclaimed nodes below it; node ids are
+   * topological, so scanning downwards from the root visits parents first */
+  for (int pass = 0; pass < 2; pass++) {
+    int32_t *owner = pass == 0 ? m->owner_rhs : m->owner_out;
+    const uint32_t *roots = pass == 0 ? rhs : outs;
+    size_t nroots = m->nsym[pass == 0 ? SYN_SYM_STATE : SYN_SYM_OUTPUT];
+    for (size_t r = 0; r < nroots; r++) {
+      if (owner[roots[r]] < 0) owner[roots[r]] = -2 - (int32_t)r; /* tentative */
+      for (size_t k = roots[r] + 1; k-- > 0;) {
+        if (owner[k] != -2 - (int32_t)r) continue;
+        owner[k] = (int32_t)r;
+        const dag_node *nd = &m->dag.nodes[k];
+        int na = syn_op_arity((syn_op)nd->op);
+        uint32_t ops[3] = {nd->a, nd->b, nd->c};
+        for (int i = 0; i < na; i++)
+          if (owner[ops[i]] == -1) owner[ops[i]] = -2 - (int32_t)r;
+      }
+    }
+  }
+  for (int k = 0; k < SYN_SYM_KIND_COUNT; k++)
+    for (size_t i = 0; i < m->nsym[k]; i++) {
+      uint32_t node = m->info[k][i].node;
+      if (node != DAG_NONE && m->node_name[node] == NULL) m->node_name[node] = m->sym[k][i].name;
+    }
+  return 0;
+}
+
+static int build_register_image(syn_model *m) {
+  m->nregs = m->dag.n;
+  m->reg_init = syn_calloc(m->nregs + 1, sizeof *m->reg_init);
+  if (m->reg_init == NULL) return -1;
+  for (size_t k = 0; k < m->nregs; k++)
+    if (m->dag.nodes[k].op == SYN_OP_CONST) m->reg_init[k] = m->dag.nodes[k].value;
+  m->state_names = syn_calloc(m->nsym[SYN_SYM_STATE] + 1, sizeof *m->state_names);
+  if (m->state_names == NULL) return -1;
+  for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++)
+    m->state_names[i] = m->sym[SYN_SYM_STATE][i].name;
+  return 0;
+}
+
+static int compile_all(cctx *c) {
+  syn_model *m = c->m;
+  size_t ns = m->nsym[SYN_SYM_STATE], no = m->nsym[SYN_SYM_OUTPUT];
+  int rc = -1;
+  uint32_t *rhs = syn_malloc((ns + 1) * sizeof *rhs);
+  uint32_t *outs = syn_malloc((no + 1) * sizeof *outs);
+  if (rhs == NULL || outs == NULL) goto done;
+  for (size_t i = 0; i < ns; i++) rhs[i] = m->info[SYN_SYM_STATE][i].rhs;
+  for (size_t i = 0; i < no; i++) outs[i] = m->info[SYN_SYM_OUTPUT][i].node;
+  if (build_jacobian(c, rhs)) goto done;
+  /* the DAG is complete: size the per-node arrays */
+  c->mark = syn_calloc(m->dag.n + 1, 1);
+  c->emitted = syn_calloc(m->dag.n + 1, 1);
+  if (c->mark == NULL || c->emitted == NULL) goto done;
+  if (emit_setup_definitions(c)) goto done;
+  if (emit_program(c, &m->rhs, rhs, ns)) goto done;
+  if (emit_program(c, &m->jac, c->jac_nodes, c->njac)) goto done;
+  if (emit_program(c, &m->out, outs, no)) goto done;
+  if (label_nodes(m, rhs, outs) || build_register_image(m)) goto done;
+  rc = 0;
+done:
+  syn_free(rhs);
+  syn_free(outs);
+  return rc;
+}
+
+syn_status syn_model_compile(syn_model *m, syn_error *err) {
+  cctx c = {.m = m};
+  int rc = compile_all(&c);
+  if (m->dag.failed) rc = -1;
+  syn_free(c.mark);
+  syn_free(c.emitted);
+  syn_free(c.stack);
+  syn_free(c.jac_nodes);
+  return rc ? syn_error_set(err, SYN_ENOMEM, "out of memory") : SYN_OK;
+}

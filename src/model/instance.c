@@ -1,0 +1,196 @@
+/* synovia — instances: one run's values and workspace; the ODE callbacks
+ * (model layer). Everything is allocated at create; rhs, jac and outputs
+ * only run bytecode. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "model/model_impl.h"
+
+void syn_instance_destroy(syn_instance *inst) {
+  if (inst == NULL) return;
+  syn_free(inst->reg);
+  syn_free(inst->param);
+  syn_free(inst->pset);
+  syn_free(inst->pover);
+  syn_free(inst->y0);
+  syn_free(inst->yset);
+  syn_free(inst->yover);
+  syn_free(inst);
+}
+
+syn_status syn_instance_create(const syn_model *m, syn_instance **out, syn_error *err) {
+  if (m == NULL || out == NULL) return syn_error_set(err, SYN_EINVAL, "no model given");
+  *out = NULL;
+  syn_instance *inst = syn_calloc(1, sizeof *inst);
+  if (inst == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  size_t ns = m->nsym[SYN_SYM_STATE];
+  inst->m = m;
+  inst->reg = syn_malloc((m->nregs + 1) * sizeof *inst->reg);
+  inst->param = syn_calloc(m->nconst + 1, sizeof *inst->param);
+  inst->pset = syn_calloc(m->nconst + 1, 1);
+  inst->pover = syn_calloc(m->nconst + 1, sizeof *inst->pover);
+  inst->y0 = syn_calloc(ns + 1, sizeof *inst->y0);
+  inst->yset = syn_calloc(ns + 1, 1);
+  inst->yover = syn_calloc(ns + 1, sizeof *inst->yover);
+  if (!inst->reg || !inst->param || !inst->pset || !inst->pover || !inst->y0 || !inst->yset ||
+      !inst->yover) {
+    syn_instance_destroy(inst);
+    return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  }
+  memcpy(inst->reg, m->reg_init, m->nregs * sizeof *inst->reg);
+  *out = inst;
+  return SYN_OK;
+}
+
+const syn_model *syn_instance_model(const syn_instance *inst) { return inst->m; }
+
+syn_status syn_instance_set(syn_instance *inst, const char *name, double value, syn_error *err) {
+  const syn_model *m = inst->m;
+  const name_entry *e = name ? syn_names_get(&m->names, name) : NULL;
+  if (e == NULL) {
+    unsigned mask = (1u << SYN_SYM_COMPARTMENT) | (1u << SYN_SYM_PARAM) | (1u << SYN_SYM_STATE);
+    const char *sug = name ? syn_names_suggest(m, name, mask) : NULL;
+    if (sug) return syn_error_set(err, SYN_EINVAL, "unknown name '%s' (did you mean '%s'?)", name, sug);
+    return syn_error_set(err, SYN_EINVAL, "unknown name '%s'", name ? name : "");
+  }
+  if (e->kind == SYN_SYM_LET || e->kind == SYN_SYM_OUTPUT) {
+    syn_status s = syn_error_set(err, SYN_EINVAL, "'%s' is %s %s and cannot be set", name,
+                                 syn_kind_article((syn_symkind)e->kind), syn_kind_noun((syn_symkind)e->kind));
+    syn_error_hint(err, "it is computed from other values; set the parameters it uses");
+    return s;
+  }
+  if (!isfinite(value))
+    return syn_error_set(err, SYN_EINVAL, "value for '%s' is not finite (%g)", name, value);
+  if (e->kind == SYN_SYM_STATE) {
+    inst->yset[e->index] = 1;
+    inst->yover[e->index] = value;
+  } else {
+    size_t c = syn_const_index(m, (syn_symkind)e->kind, e->index);
+    inst->pset[c] = 1;
+    inst->pover[c] = value;
+  }
+  inst->prepared = 0;
+  return SYN_OK;
+}
+
+static void setup_io(syn_instance *inst, syn_vm_io *io) {
+  memset(io, 0, sizeof *io);
+  io->param = inst->param;
+  io->pset = inst->pset;
+  io->pover = inst->pover;
+  io->y0 = inst->y0;
+  io->yset = inst->yset;
+  io->yover = inst->yover;
+}
+
+int syn_instance_run_setup(syn_instance *inst, syn_symkind *kind, size_t *index, double *bad) {
+  const syn_model *m = inst->m;
+  syn_vm_io io;
+  setup_io(inst, &io);
+  syn_vm_run(&m->setup, inst->reg, &io);
+  size_t nc = m->nsym[SYN_SYM_COMPARTMENT];
+  for (size_t o = 0; o < m->nconst; o++) {
+    uint32_t c = m->const_order[o];
+    if (isfinite(inst->param[c])) continue;
+    *kind = c < nc ? SYN_SYM_COMPARTMENT : SYN_SYM_PARAM;
+    *index = c < nc ? c : c - nc;
+    *bad = inst->param[c];
+    return 1;
+  }
+  for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
+    if (isfinite(inst->y0[i])) continue;
+    *kind = SYN_SYM_STATE;
+    *index = i;
+    *bad = inst->y0[i];
+    return 1;
+  }
+  return 0;
+}
+
+syn_status syn_instance_prepare(syn_instance *inst, syn_error *err) {
+  syn_symkind kind;
+  size_t index;
+  double bad;
+  if (syn_instance_run_setup(inst, &kind, &index, &bad)) {
+    inst->prepared = 0;
+    const syn_symbol *s = &inst->m->sym[kind][index];
+    if (kind == SYN_SYM_STATE)
+      return syn_error_set(err, SYN_ENONFINITE, "initial value of state '%s' is %g", s->name, bad);
+    return syn_error_set(err, SYN_ENONFINITE, "%s '%s' is %g", syn_kind_noun(kind), s->name, bad);
+  }
+  inst->prepared = 1;
+  return SYN_OK;
+}
+
+double syn_instance_value(const syn_instance *inst, syn_symkind kind, size_t i) {
+  const syn_model *m = inst->m;
+  if ((kind != SYN_SYM_COMPARTMENT && kind != SYN_SYM_PARAM) || i >= m->nsym[kind]) return NAN;
+  return inst->param[syn_const_index(m, kind, i)];
+}
+
+void syn_instance_initial(const syn_instance *inst, double *y0) {
+  memcpy(y0, inst->y0, inst->m->nsym[SYN_SYM_STATE] * sizeof *y0);
+}
+
+static int all_finite(const double *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(v[i])) return 0;
+  return 1;
+}
+
+static int ode_rhs(double t, const double *y, double *ydot, void *ctx) {
+  syn_instance *inst = ctx;
+  syn_vm_io io = {.t = t, .y = y, .out = ydot};
+  syn_vm_run(&inst->m->rhs, inst->reg, &io);
+  return all_finite(ydot, inst->m->nsym[SYN_SYM_STATE]) ? 0 : 1;
+}
+
+static int ode_jac(double t, const double *y, double *jval, void *ctx) {
+  syn_instance *inst = ctx;
+  syn_vm_io io = {.t = t, .y = y, .out = jval};
+  syn_vm_run(&inst->m->jac, inst->reg, &io);
+  return all_finite(jval, inst->m->nnz) ? 0 : 1;
+}
+
+static int ode_explain(double t, const double *y, char *buf, size_t size, void *ctx) {
+  return syn_model_explain(ctx, 0, t, y, buf, size);
+}
+
+void syn_instance_ode(syn_instance *inst, syn_ode *ode) {
+  const syn_model *m = inst->m;
+  *ode = (syn_ode){
+      .n = m->nsym[SYN_SYM_STATE],
+      .rhs = ode_rhs,
+      .jac = ode_jac,
+      .nnz = m->nnz,
+      .colptr = m->colptr,
+      .rowind = m->rowind,
+      .explain = ode_explain,
+      .names = m->state_names,
+      .time_unit = m->time_unit,
+      .ctx = inst,
+  };
+}
+
+syn_status syn_instance_outputs(syn_instance *inst, double t, const double *y, double *out,
+                                syn_error *err) {
+  const syn_model *m = inst->m;
+  syn_vm_io io = {.t = t, .y = y, .out = out};
+  syn_vm_run(&m->out, inst->reg, &io);
+  for (size_t i = 0; i < m->nsym[SYN_SYM_OUTPUT]; i++) {
+    if (isfinite(out[i])) continue;
+    syn_status s = syn_error_set(err, SYN_ENONFINITE, "output '%s' is %g at t = %g%s%s",
+                                 m->sym[SYN_SYM_OUTPUT][i].name, out[i], t,
+                                 m->time_unit[0] ? " " : "", m->time_unit);
+    if (err != NULL) {
+      char why[SYN_ERROR_HINT_MAX];
+      if (syn_model_explain(inst, 1, t, y, why, sizeof why)) syn_error_hint(err, "%s", why);
+      /* the diagnosis reran the program: put the caller's values back */
+      syn_vm_run(&m->out, inst->reg, &io);
+    }
+    return s;
+  }
+  return SYN_OK;
+}

@@ -1,0 +1,200 @@
+/* synovia — the public syn_model_* functions: load, query, files, hash,
+ * time parsing, statistics (model layer). */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/sha256.h"
+#include "lang/units.h"
+#include "model/model_impl.h"
+
+void syn_model_destroy(syn_model *m) {
+  if (m == NULL) return;
+  for (int k = 0; k < SYN_SYM_KIND_COUNT; k++) {
+    syn_free(m->sym[k]);
+    syn_free(m->info[k]);
+  }
+  syn_names_free(&m->names);
+  syn_free(m->file_path);
+  syn_free(m->file_text);
+  syn_dag_free(&m->dag);
+  syn_prog_free(&m->setup);
+  syn_prog_free(&m->rhs);
+  syn_prog_free(&m->jac);
+  syn_prog_free(&m->out);
+  syn_free(m->reg_init);
+  syn_free(m->const_order);
+  syn_free(m->colptr);
+  syn_free(m->rowind);
+  syn_free(m->state_names);
+  syn_free(m->owner_rhs);
+  syn_free(m->owner_out);
+  syn_free(m->node_name);
+  syn_arena_destroy(m->arena);
+  syn_program_destroy(m->prog);
+  syn_free(m);
+}
+
+/* Root first, then the imports in dependency order; hash over (path, text). */
+static syn_status collect_files(syn_model *m, syn_error *err) {
+  const syn_program *p = m->prog;
+  m->nfiles = p->nfiles;
+  m->file_path = syn_calloc(p->nfiles, sizeof *m->file_path);
+  m->file_text = syn_calloc(p->nfiles, sizeof *m->file_text);
+  if (m->file_path == NULL || m->file_text == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  syn_sha256 h;
+  syn_sha256_init(&h);
+  for (size_t i = 0; i < p->nfiles; i++) {
+    size_t f = i == 0 ? p->nfiles - 1 : i - 1;
+    const syn_source *s = syn_srcset_get(p->sources, p->files[f].file);
+    m->file_path[i] = s->path;
+    m->file_text[i] = s->text;
+    /* lengths delimit the fields, so ("ab","c") and ("a","bc") differ */
+    char len[64];
+    size_t plen = strlen(s->path);
+    int n = snprintf(len, sizeof len, "%zu:%zu:", plen, s->len);
+    syn_sha256_update(&h, len, (size_t)n);
+    syn_sha256_update(&h, s->path, plen);
+    syn_sha256_update(&h, s->text, s->len);
+  }
+  syn_sha256_hex(&h, m->sha256);
+  return SYN_OK;
+}
+
+/* Default values: run setup once on a fresh instance; a value that is not
+ * finite is a model error, located at its declaration. */
+static syn_status compute_defaults(syn_model *m, syn_error *err) {
+  syn_instance *inst = NULL;
+  syn_status s = syn_instance_create(m, &inst, err);
+  if (s != SYN_OK) return s;
+  syn_symkind kind;
+  size_t index;
+  double bad;
+  if (syn_instance_run_setup(inst, &kind, &index, &bad)) {
+    const ast_decl *d = m->info[kind][index].decl;
+    s = syn_diag(err, m->prog->sources, d->name_span, SYN_ENONFINITE,
+                 "%s of %s '%s' is %g", kind == SYN_SYM_STATE ? "initial value" : "value",
+                 syn_kind_noun(kind), d->name, bad);
+    syn_error_hint(err, "check for a division by zero or a logarithm of zero in its definition");
+  } else {
+    for (int k = SYN_SYM_COMPARTMENT; k <= SYN_SYM_PARAM; k++)
+      for (size_t i = 0; i < m->nsym[k]; i++)
+        m->sym[k][i].value = inst->param[syn_const_index(m, (syn_symkind)k, i)];
+    for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++)
+      m->sym[SYN_SYM_STATE][i].value = inst->y0[i];
+  }
+  syn_instance_destroy(inst);
+  return s;
+}
+
+static syn_status build_model(syn_program *prog, syn_model **out, syn_error *err) {
+  syn_status s = SYN_OK;
+  syn_model *m = syn_calloc(1, sizeof *m);
+  if (m == NULL) {
+    syn_program_destroy(prog);
+    return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  }
+  m->prog = prog;
+  m->arena = syn_arena_create();
+  if (m->arena == NULL || syn_dag_init(&m->dag) != 0) {
+    s = syn_error_set(err, SYN_ENOMEM, "out of memory");
+    goto fail;
+  }
+  s = syn_model_resolve(m, err);
+  if (s == SYN_OK) s = syn_model_compile(m, err);
+  if (s == SYN_OK) s = collect_files(m, err);
+  if (s == SYN_OK) s = compute_defaults(m, err);
+  if (s != SYN_OK) goto fail;
+  *out = m;
+  return SYN_OK;
+fail:
+  syn_model_destroy(m);
+  return s;
+}
+
+syn_status syn_model_load(const char *path, syn_model **out, syn_error *err) {
+  syn_program *prog = NULL;
+  if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no model path given");
+  *out = NULL;
+  syn_status s = syn_program_parse_file(path, &prog, err);
+  return s != SYN_OK ? s : build_model(prog, out, err);
+}
+
+syn_status syn_model_load_text(const char *name, const char *text, size_t len, syn_model **out,
+                               syn_error *err) {
+  syn_program *prog = NULL;
+  if (out == NULL || text == NULL) return syn_error_set(err, SYN_EINVAL, "no model text given");
+  *out = NULL;
+  syn_status s = syn_program_parse_text(name ? name : "<text>", text, len, &prog, err);
+  return s != SYN_OK ? s : build_model(prog, out, err);
+}
+
+const char *syn_model_title(const syn_model *m) { return m->title ? m->title : ""; }
+const char *syn_model_time_unit(const syn_model *m) { return m->time_unit ? m->time_unit : ""; }
+
+size_t syn_model_count(const syn_model *m, syn_symkind kind) {
+  return kind < SYN_SYM_KIND_COUNT ? m->nsym[kind] : 0;
+}
+
+const syn_symbol *syn_model_symbol(const syn_model *m, syn_symkind kind, size_t i) {
+  if (kind >= SYN_SYM_KIND_COUNT || i >= m->nsym[kind]) return NULL;
+  return &m->sym[kind][i];
+}
+
+int syn_model_find(const syn_model *m, const char *name, syn_symkind *kind, size_t *index) {
+  const name_entry *e = name ? syn_names_get(&m->names, name) : NULL;
+  if (e == NULL) return 0;
+  if (kind) *kind = (syn_symkind)e->kind;
+  if (index) *index = e->index;
+  return 1;
+}
+
+size_t syn_model_file_count(const syn_model *m) { return m->nfiles; }
+const char *syn_model_file_path(const syn_model *m, size_t i) {
+  return i < m->nfiles ? m->file_path[i] : NULL;
+}
+const char *syn_model_file_text(const syn_model *m, size_t i) {
+  return i < m->nfiles ? m->file_text[i] : NULL;
+}
+const char *syn_model_sha256(const syn_model *m) { return m->sha256; }
+
+syn_status syn_model_parse_time(const syn_model *m, const char *text, double *out, syn_error *err) {
+  if (text == NULL) return syn_error_set(err, SYN_EINVAL, "no time given");
+  const char *p = text;
+  while (isspace((unsigned char)*p)) p++;
+  char *end = NULL;
+  double v = strtod(p, &end);
+  if (end == p || !isfinite(v))
+    return syn_error_set(err, SYN_EINVAL, "invalid time '%s': expected a number and a unit, e.g. '180 d'",
+                         text);
+  p = end;
+  while (isspace((unsigned char)*p)) p++;
+  size_t len = strlen(p);
+  while (len > 0 && isspace((unsigned char)p[len - 1])) len--;
+  if (len == 0) {
+    *out = v;
+    return SYN_OK;
+  }
+  const syn_unit_def *def = syn_unit_lookup(p, len);
+  if (def == NULL || def->kind != SYN_UNIT_TIME)
+    return syn_error_set(err, SYN_EINVAL, "invalid time '%s': '%.*s' is not a unit of time", text,
+                         (int)len, p);
+  if (m->clock_seconds <= 0)
+    return syn_error_set(err, SYN_EINVAL,
+                         "invalid time '%s': the model has no clock, give a plain number", text);
+  *out = v * def->seconds / m->clock_seconds;
+  return SYN_OK;
+}
+
+void syn_model_get_stats(const syn_model *m, syn_model_stats *st) {
+  st->rhs_instructions = m->rhs.n;
+  st->jac_instructions = m->jac.n;
+  st->setup_instructions = m->setup.n;
+  st->output_instructions = m->out.n;
+  st->jac_nnz = m->nnz;
+  st->registers = m->nregs;
+}

@@ -1,0 +1,111 @@
+/* synovia — the compiled model's internals, shared by the model/ files
+ * (internal, model layer). Nothing outside src/model/ includes this. */
+#ifndef SYN_MODEL_IMPL_H
+#define SYN_MODEL_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "lang/ast.h"
+#include "model/dag.h"
+#include "model/vm.h"
+#include "synovia/model.h"
+
+/* A name in the one namespace of a program. */
+typedef struct name_entry {
+  const char *name;
+  uint8_t kind;   /* syn_symkind */
+  uint32_t index;
+} name_entry;
+
+typedef struct name_table {
+  name_entry *slots; /* open addressing, name NULL = empty */
+  size_t cap, count;
+} name_table;
+
+/* Per-symbol compile information, parallel to the public syn_symbol arrays. */
+typedef struct sym_info {
+  const ast_decl *decl;
+  const ast_decl *ddt;   /* states: their d/dt declaration */
+  uint32_t node;         /* the value as used in expressions (a leaf for
+                            params/compartments/states, the expression for lets/outputs) */
+  uint32_t expr;         /* params/compartments: defining expression; states: initial value;
+                            lets/outputs: same as node */
+  uint32_t rhs;          /* states: d/dt expression */
+} sym_info;
+
+struct syn_model {
+  syn_program *prog;     /* owns the sources and the AST */
+  syn_arena *arena;      /* the model's own strings */
+  const char *title;
+  const char *time_unit; /* canonical clock symbol or "" */
+  double clock_seconds;  /* 0 without a clock */
+  syn_symbol *sym[SYN_SYM_KIND_COUNT];
+  sym_info *info[SYN_SYM_KIND_COUNT];
+  size_t nsym[SYN_SYM_KIND_COUNT];
+  name_table names;
+  size_t nfiles;
+  const char **file_path; /* root first */
+  const char **file_text;
+  char sha256[65];
+
+  /* compiled form */
+  syn_dag dag;
+  syn_prog setup, rhs, jac, out;
+  size_t nregs;
+  double *reg_init;       /* register image: constants preloaded */
+  size_t nconst;          /* compartments then params: the PARAM leaf index space */
+  uint32_t *const_order;  /* nconst PARAM leaf indices, definitions before uses */
+  int32_t *colptr, *rowind;
+  size_t nnz;
+  const char **state_names;
+  int32_t *owner_rhs;     /* per DAG node: first state whose d/dt uses it, -1 */
+  int32_t *owner_out;     /* per DAG node: first output that uses it, -1 */
+  const char **node_name; /* per DAG node: the symbol it is the value of, or NULL */
+};
+
+struct syn_instance {
+  const syn_model *m;
+  double *reg;      /* nregs */
+  double *param;    /* nconst current values */
+  unsigned char *pset;
+  double *pover;
+  double *y0;       /* nstates */
+  unsigned char *yset;
+  double *yover;
+  int prepared;
+};
+
+/* names.c */
+int syn_names_put(name_table *t, const char *name, syn_symkind kind, uint32_t index); /* 0, 1 dup, -1 OOM */
+const name_entry *syn_names_get(const name_table *t, const char *name);
+void syn_names_free(name_table *t);
+/* 1 if candidate is a good "did you mean" for word (lang/suggest.h rule); *dist = distance. */
+int syn_close_enough(const char *word, const char *candidate, size_t *dist);
+/* The closest of the model's names of the kinds in kind_mask (1 << kind). */
+const char *syn_names_suggest(const syn_model *m, const char *name, unsigned kind_mask);
+const char *syn_kind_noun(syn_symkind kind);     /* "parameter" */
+const char *syn_kind_article(syn_symkind kind);  /* "a" / "an" */
+
+/* resolve.c: check the program and fill symbols, the DAG and roots. */
+syn_status syn_model_resolve(syn_model *m, syn_error *err);
+
+/* compile.c: Jacobian, programs, register image. */
+syn_status syn_model_compile(syn_model *m, syn_error *err);
+
+/* explain.c: find the first instruction that turned finite inputs into a
+ * non-finite value while running setup + the program `which` (0 rhs, 1 outputs). */
+int syn_model_explain(syn_instance *inst, int which, double t, const double *y, char *buf,
+                      size_t size);
+
+/* instance.c: run the setup program; returns 1 and names the first value
+ * (in evaluation order) that is not finite, 0 when all are. */
+int syn_instance_run_setup(syn_instance *inst, syn_symkind *kind, size_t *index, double *bad);
+
+/* Index of a compartment/param in the PARAM leaf space. */
+static inline size_t syn_const_index(const syn_model *m, syn_symkind kind, size_t i) {
+  return kind == SYN_SYM_COMPARTMENT ? i : m->nsym[SYN_SYM_COMPARTMENT] + i;
+}
+
+#endif

@@ -1,0 +1,848 @@
+/* synovia — name resolution, checking and DAG construction (model layer).
+ *
+ * From the parsed program (all files, imports first) to the model's symbol
+ * tables and one expression DAG. Every error is one located diagnostic; the
+ * checks run in passes (clock, declarations, compartments, d/dt, expressions,
+ * cycles, constancy) so each pass can assume the previous ones hold. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "lang/units.h"
+#include "model/model_impl.h"
+
+/* --- functions of the language ------------------------------------------ */
+
+typedef enum { FN_OP, FN_HILL, FN_INHIBIT } fn_kind;
+
+typedef struct fn_def {
+  const char *name;
+  int min_args, max_args; /* max -1: any number */
+  syn_op op;
+  fn_kind kind;
+} fn_def;
+
+static const fn_def FUNCTIONS[] = {
+    {"exp", 1, 1, SYN_OP_EXP, FN_OP},       {"log", 1, 1, SYN_OP_LOG, FN_OP},
+    {"ln", 1, 1, SYN_OP_LOG, FN_OP},        {"log10", 1, 1, SYN_OP_LOG10, FN_OP},
+    {"sqrt", 1, 1, SYN_OP_SQRT, FN_OP},     {"abs", 1, 1, SYN_OP_ABS, FN_OP},
+    {"min", 2, -1, SYN_OP_MIN, FN_OP},      {"max", 2, -1, SYN_OP_MAX, FN_OP},
+    {"pow", 2, 2, SYN_OP_POW, FN_OP},       {"floor", 1, 1, SYN_OP_FLOOR, FN_OP},
+    {"ceil", 1, 1, SYN_OP_CEIL, FN_OP},     {"sin", 1, 1, SYN_OP_SIN, FN_OP},
+    {"cos", 1, 1, SYN_OP_COS, FN_OP},       {"tan", 1, 1, SYN_OP_TAN, FN_OP},
+    {"asin", 1, 1, SYN_OP_ASIN, FN_OP},     {"acos", 1, 1, SYN_OP_ACOS, FN_OP},
+    {"atan", 1, 1, SYN_OP_ATAN, FN_OP},     {"sinh", 1, 1, SYN_OP_SINH, FN_OP},
+    {"cosh", 1, 1, SYN_OP_COSH, FN_OP},     {"tanh", 1, 1, SYN_OP_TANH, FN_OP},
+    {"hill", 3, 3, SYN_OP_POW, FN_HILL},    {"inhibit", 3, 3, SYN_OP_POW, FN_INHIBIT},
+    {"if", 3, 3, SYN_OP_IF, FN_OP},
+};
+enum { NFUNCTIONS = sizeof FUNCTIONS / sizeof FUNCTIONS[0] };
+
+static const fn_def *find_function(const char *name) {
+  for (size_t i = 0; i < NFUNCTIONS; i++)
+    if (strcmp(FUNCTIONS[i].name, name) == 0) return &FUNCTIONS[i];
+  return NULL;
+}
+
+static const char *suggest_function(const char *name) {
+  const char *best = NULL;
+  size_t best_d = 3, d;
+  for (size_t i = 0; i < NFUNCTIONS; i++) {
+    if (syn_close_enough(name, FUNCTIONS[i].name, &d) && d < best_d) {
+      best_d = d;
+      best = FUNCTIONS[i].name;
+    }
+  }
+  return best;
+}
+
+/* --- unit algebra (annotation only) --------------------------------------- */
+
+enum { UNIT_TERMS = 8 };
+typedef struct ualg {
+  const char *sym[UNIT_TERMS];
+  int exp[UNIT_TERMS];
+  int n;
+} ualg;
+
+static void u_term(ualg *u, const char *sym, int e) {
+  for (int i = 0; i < u->n; i++) {
+    if (strcmp(u->sym[i], sym) != 0) continue;
+    u->exp[i] += e;
+    if (u->exp[i] == 0) {
+      for (int j = i + 1; j < u->n; j++) u->sym[j - 1] = u->sym[j], u->exp[j - 1] = u->exp[j];
+      u->n--;
+    }
+    return;
+  }
+  if (e != 0 && u->n < UNIT_TERMS) u->sym[u->n] = sym, u->exp[u->n++] = e;
+}
+
+static ualg u_combine(const ualg *a, const ualg *b, int sign) {
+  ualg r = *a;
+  for (int i = 0; i < b->n; i++) u_term(&r, b->sym[i], sign * b->exp[i]);
+  return r;
+}
+
+static void u_render(const ualg *u, char *buf, size_t size) {
+  char num[128] = "", den[128] = "";
+  int nden = 0;
+  for (int i = 0; i < u->n; i++) {
+    char *dst = u->exp[i] > 0 ? num : den;
+    int e = u->exp[i] > 0 ? u->exp[i] : -u->exp[i];
+    size_t len = strlen(dst);
+    if (u->exp[i] < 0) nden++;
+    snprintf(dst + len, 128 - len, len ? "*%s" : "%s", u->sym[i]);
+    len = strlen(dst);
+    if (e != 1) snprintf(dst + len, 128 - len, "^%d", e);
+  }
+  if (nden == 0)
+    snprintf(buf, size, "%s", num);
+  else
+    snprintf(buf, size, nden > 1 ? "%s/(%s)" : "%s/%s", num[0] ? num : "1", den);
+}
+
+/* --- the resolver's state ------------------------------------------------ */
+
+typedef struct ref {
+  uint32_t target; /* global symbol id */
+  syn_span span;
+} ref;
+
+typedef struct rctx {
+  syn_model *m;
+  const syn_srcset *src;
+  syn_error *err;
+  size_t base[SYN_SYM_KIND_COUNT + 1]; /* global id = base[kind] + index */
+  ref **refs;                          /* per global id: names its definition uses */
+  size_t *nrefs, *caprefs;
+  ualg *units;                         /* per global id */
+  uint32_t *order;                     /* global ids, definitions before uses */
+  size_t norder;
+} rctx;
+
+static syn_status diag(rctx *c, syn_span sp, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static syn_status diag(rctx *c, syn_span sp, const char *fmt, ...) {
+  char msg[SYN_ERROR_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return syn_diag(c->err, c->src, sp, SYN_EINPUT, "%s", msg);
+}
+
+static syn_status oom(rctx *c) { return syn_error_set(c->err, SYN_ENOMEM, "out of memory"); }
+
+/* "file:line:col" of a span, for hints. */
+static void where(const rctx *c, syn_span sp, char *buf, size_t size) {
+  int line = 0, col = 0;
+  syn_srcset_linecol(c->src, sp, &line, &col);
+  snprintf(buf, size, "%s:%d:%d", syn_srcset_get(c->src, sp.file)->path, line, col);
+}
+
+static int is_symbol_decl(ast_decl_kind k) {
+  return k == DECL_COMPARTMENT || k == DECL_PARAM || k == DECL_STATE || k == DECL_LET ||
+         k == DECL_OUTPUT;
+}
+
+static syn_symkind decl_symkind(ast_decl_kind k) {
+  switch (k) {
+    case DECL_COMPARTMENT: return SYN_SYM_COMPARTMENT;
+    case DECL_PARAM: return SYN_SYM_PARAM;
+    case DECL_STATE: return SYN_SYM_STATE;
+    case DECL_LET: return SYN_SYM_LET;
+    default: return SYN_SYM_OUTPUT;
+  }
+}
+
+static uint32_t gid(const rctx *c, syn_symkind kind, size_t index) {
+  return (uint32_t)(c->base[kind] + index);
+}
+
+static void gid_split(const rctx *c, uint32_t g, syn_symkind *kind, size_t *index) {
+  int k = 0;
+  while (k + 1 < SYN_SYM_KIND_COUNT && g >= c->base[k + 1]) k++;
+  *kind = (syn_symkind)k;
+  *index = g - c->base[k];
+}
+
+static const char *gid_name(const rctx *c, uint32_t g) {
+  syn_symkind k;
+  size_t i;
+  gid_split(c, g, &k, &i);
+  return c->m->sym[k][i].name;
+}
+
+/* --- pass 1: the clock -------------------------------------------------- */
+
+static syn_status resolve_clock(rctx *c) {
+  syn_model *m = c->m;
+  const syn_program *p = m->prog;
+  const ast_file *root = &p->files[p->nfiles - 1];
+  m->time_unit = "";
+  const char *root_written = NULL;
+  if (root->time_unit != NULL) {
+    const syn_unit_def *def = syn_unit_lookup(root->time_unit, strlen(root->time_unit));
+    if (def == NULL || def->kind != SYN_UNIT_TIME)
+      return diag(c, root->time_unit_span, "'%s' is not a unit of time", root->time_unit);
+    m->time_unit = def->canonical;
+    m->clock_seconds = def->seconds;
+    root_written = root->time_unit;
+  }
+  for (size_t f = 0; f + 1 < p->nfiles; f++) {
+    const ast_file *file = &p->files[f];
+    if (file->time_unit == NULL) continue;
+    const syn_unit_def *def = syn_unit_lookup(file->time_unit, strlen(file->time_unit));
+    if (def == NULL || def->kind != SYN_UNIT_TIME)
+      return diag(c, file->time_unit_span, "'%s' is not a unit of time", file->time_unit);
+    if (root_written == NULL) {
+      syn_status s = diag(c, file->time_unit_span,
+                          "imported file declares time unit '%s' but the model has no clock",
+                          file->time_unit);
+      syn_error_hint(c->err, "declare the clock in the main file: 'time unit %s'", file->time_unit);
+      return s;
+    }
+    if (strcmp(def->canonical, m->time_unit) != 0)
+      return diag(c, file->time_unit_span,
+                  "imported file declares time unit '%s' but the model's clock is '%s'",
+                  file->time_unit, root_written);
+  }
+  return SYN_OK;
+}
+
+/* --- pass 2: declarations ------------------------------------------------ */
+
+static const char *span_copy(rctx *c, syn_span sp) {
+  const char *s = syn_span_text(c->src, sp);
+  return syn_arena_strndup(c->m->arena, s, sp.len);
+}
+
+static syn_status declare_all(rctx *c) {
+  syn_model *m = c->m;
+  const syn_program *p = m->prog;
+  size_t count[SYN_SYM_KIND_COUNT] = {0};
+  for (size_t f = 0; f < p->nfiles; f++)
+    for (size_t d = 0; d < p->files[f].ndecls; d++)
+      if (is_symbol_decl(p->files[f].decls[d].kind)) count[decl_symkind(p->files[f].decls[d].kind)]++;
+  size_t total = 0;
+  for (int k = 0; k < SYN_SYM_KIND_COUNT; k++) {
+    c->base[k] = total;
+    total += count[k];
+    m->sym[k] = syn_calloc(count[k], sizeof *m->sym[k]);
+    m->info[k] = syn_calloc(count[k], sizeof *m->info[k]);
+    if (m->sym[k] == NULL || m->info[k] == NULL) return oom(c);
+  }
+  c->base[SYN_SYM_KIND_COUNT] = total;
+  m->nconst = count[SYN_SYM_COMPARTMENT] + count[SYN_SYM_PARAM];
+
+  for (size_t f = 0; f < p->nfiles; f++) {
+    const ast_file *file = &p->files[f];
+    const char *path = syn_srcset_get(c->src, file->file)->path;
+    for (size_t d = 0; d < file->ndecls; d++) {
+      const ast_decl *decl = &file->decls[d];
+      if (!is_symbol_decl(decl->kind)) continue;
+      syn_symkind kind = decl_symkind(decl->kind);
+      if (strcmp(decl->name, "t") == 0) {
+        syn_status s = diag(c, decl->name_span, "'t' is reserved for time");
+        syn_error_hint(c->err, "choose another name");
+        return s;
+      }
+      size_t idx = m->nsym[kind];
+      int rc = syn_names_put(&m->names, decl->name, kind, (uint32_t)idx);
+      if (rc < 0) return oom(c);
+      if (rc > 0) {
+        const name_entry *first = syn_names_get(&m->names, decl->name);
+        char at[600];
+        where(c, m->info[first->kind][first->index].decl->name_span, at, sizeof at);
+        syn_status s = diag(c, decl->name_span, "'%s' is already declared", decl->name);
+        syn_error_hint(c->err, "first declared at %s", at);
+        return s;
+      }
+      int line = 0, col = 0;
+      syn_srcset_linecol(c->src, decl->name_span, &line, &col);
+      const char *expr = decl->value ? span_copy(c, decl->value->span) : "";
+      if (expr == NULL) return oom(c);
+      m->sym[kind][idx] = (syn_symbol){
+          .name = decl->name,
+          .kind = kind,
+          .units = "",
+          .description = decl->description ? decl->description : "",
+          .source = decl->source ? decl->source : "",
+          .expr = expr,
+          .compartment = decl->compartment ? decl->compartment : "",
+          .file = path,
+          .line = line,
+      };
+      m->info[kind][idx] = (sym_info){.decl = decl, .node = DAG_NONE, .expr = DAG_NONE, .rhs = DAG_NONE};
+      m->nsym[kind]++;
+    }
+  }
+  return SYN_OK;
+}
+
+/* --- pass 3 and 4: compartments of states, d/dt ---------------------------- */
+
+static syn_status check_compartments(rctx *c) {
+  syn_model *m = c->m;
+  for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
+    const ast_decl *d = m->info[SYN_SYM_STATE][i].decl;
+    if (d->compartment == NULL) continue;
+    const name_entry *e = syn_names_get(&m->names, d->compartment);
+    if (e == NULL) {
+      const char *sug = syn_names_suggest(m, d->compartment, 1u << SYN_SYM_COMPARTMENT);
+      if (sug)
+        return diag(c, d->compartment_span,
+                    "state '%s' is in unknown compartment '%s' (did you mean '%s'?)", d->name,
+                    d->compartment, sug);
+      return diag(c, d->compartment_span, "state '%s' is in unknown compartment '%s'", d->name,
+                  d->compartment);
+    }
+    if (e->kind != SYN_SYM_COMPARTMENT)
+      return diag(c, d->compartment_span, "'%s' is %s %s, not a compartment", d->compartment,
+                  syn_kind_article(e->kind), syn_kind_noun(e->kind));
+  }
+  return SYN_OK;
+}
+
+static syn_status unknown_name(rctx *c, syn_span sp, const char *name, unsigned mask) {
+  const char *sug = syn_names_suggest(c->m, name, mask);
+  if (sug) return diag(c, sp, "unknown name '%s' (did you mean '%s'?)", name, sug);
+  return diag(c, sp, "unknown name '%s'", name);
+}
+
+static syn_status check_ddts(rctx *c) {
+  syn_model *m = c->m;
+  const syn_program *p = m->prog;
+  for (size_t f = 0; f < p->nfiles; f++) {
+    for (size_t d = 0; d < p->files[f].ndecls; d++) {
+      const ast_decl *decl = &p->files[f].decls[d];
+      if (decl->kind != DECL_DDT) continue;
+      if (strcmp(decl->name, "t") == 0)
+        return diag(c, decl->name_span, "d/dt of 't', which is time, not a state");
+      const name_entry *e = syn_names_get(&m->names, decl->name);
+      if (e == NULL) return unknown_name(c, decl->name_span, decl->name, 1u << SYN_SYM_STATE);
+      if (e->kind != SYN_SYM_STATE)
+        return diag(c, decl->name_span, "d/dt of '%s', which is %s %s, not a state", decl->name,
+                    syn_kind_article(e->kind), syn_kind_noun(e->kind));
+      sym_info *si = &m->info[SYN_SYM_STATE][e->index];
+      if (si->ddt != NULL) {
+        char at[600];
+        where(c, si->ddt->name_span, at, sizeof at);
+        syn_status s = diag(c, decl->name_span, "second d/dt for '%s'", decl->name);
+        syn_error_hint(c->err, "first at %s", at);
+        return s;
+      }
+      si->ddt = decl;
+    }
+  }
+  for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
+    const sym_info *si = &m->info[SYN_SYM_STATE][i];
+    if (si->ddt != NULL) continue;
+    syn_status s = diag(c, si->decl->name_span, "state '%s' has no d/dt equation", si->decl->name);
+    syn_error_hint(c->err, "add a line: d/dt %s = \xe2\x80\xa6", si->decl->name);
+    return s;
+  }
+  return SYN_OK;
+}
+
+/* --- pass 5: expressions (names, calls, units) --------------------------- */
+
+static syn_status check_unit(rctx *c, const ast_unit *u, int in_compartment) {
+  for (size_t i = 0; i < u->nterms; i++) {
+    const ast_unit_term *t = &u->terms[i];
+    const syn_unit_def *def = syn_unit_lookup(t->symbol, strlen(t->symbol));
+    if (def == NULL || def->kind != SYN_UNIT_TIME) continue;
+    if (in_compartment) return diag(c, t->span, "a compartment size cannot have a time unit");
+    if (c->m->clock_seconds <= 0) {
+      syn_status s = diag(c, t->span, "'%s' is a time unit but the model has no clock", t->symbol);
+      syn_error_hint(c->err, "declare one, e.g. 'time unit h'");
+      return s;
+    }
+  }
+  return SYN_OK;
+}
+
+/* Record that the definition of `owner` uses symbol `target`. */
+static syn_status add_ref(rctx *c, uint32_t owner, uint32_t target, syn_span sp) {
+  if (syn_grow((void **)&c->refs[owner], &c->caprefs[owner], c->nrefs[owner] + 1, sizeof(ref)))
+    return oom(c);
+  c->refs[owner][c->nrefs[owner]++] = (ref){target, sp};
+  return SYN_OK;
+}
+
+static syn_status check_expr(rctx *c, const ast_expr *e, uint32_t owner, int in_compartment) {
+  syn_status s = SYN_OK;
+  switch (e->kind) {
+    case AST_NUM:
+      return e->u.num.unit ? check_unit(c, e->u.num.unit, in_compartment) : SYN_OK;
+    case AST_NAME: {
+      if (strcmp(e->u.name.id, "t") == 0) return SYN_OK;
+      const name_entry *n = syn_names_get(&c->m->names, e->u.name.id);
+      if (n == NULL) return unknown_name(c, e->span, e->u.name.id, 0x1f);
+      return owner == DAG_NONE ? SYN_OK : add_ref(c, owner, gid(c, n->kind, n->index), e->span);
+    }
+    case AST_UNARY: return check_expr(c, e->u.unary.a, owner, in_compartment);
+    case AST_BINARY:
+      s = check_expr(c, e->u.binary.a, owner, in_compartment);
+      return s ? s : check_expr(c, e->u.binary.b, owner, in_compartment);
+    case AST_CALL: {
+      const char *fn = e->u.call.fn;
+      const name_entry *n = syn_names_get(&c->m->names, fn);
+      if (n != NULL)
+        return diag(c, e->u.call.fn_span, "'%s' is %s %s, not a function", fn,
+                    syn_kind_article(n->kind), syn_kind_noun(n->kind));
+      if (strcmp(fn, "t") == 0)
+        return diag(c, e->u.call.fn_span, "'t' is time, not a function");
+      const fn_def *def = find_function(fn);
+      if (def == NULL) {
+        const char *sug = suggest_function(fn);
+        if (sug)
+          return diag(c, e->u.call.fn_span, "unknown function '%s' (did you mean '%s'?)", fn, sug);
+        return diag(c, e->u.call.fn_span, "unknown function '%s'", fn);
+      }
+      int nargs = (int)e->u.call.nargs;
+      if (def->max_args < 0 && nargs < def->min_args)
+        return diag(c, e->u.call.fn_span, "'%s' takes at least %d arguments, got %d", fn,
+                    def->min_args, nargs);
+      if (def->max_args >= 0 && nargs != def->min_args)
+        return diag(c, e->u.call.fn_span, "'%s' takes %d argument%s, got %d", fn, def->min_args,
+                    def->min_args == 1 ? "" : "s", nargs);
+      for (size_t i = 0; i < e->u.call.nargs && s == SYN_OK; i++)
+        s = check_expr(c, e->u.call.args[i], owner, in_compartment);
+      return s;
+    }
+  }
+  return SYN_OK;
+}
+
+static syn_status check_expressions(rctx *c) {
+  syn_model *m = c->m;
+  const syn_program *p = m->prog;
+  for (size_t f = 0; f < p->nfiles; f++) {
+    for (size_t d = 0; d < p->files[f].ndecls; d++) {
+      const ast_decl *decl = &p->files[f].decls[d];
+      if (decl->value == NULL) continue;
+      uint32_t owner = DAG_NONE;
+      if (is_symbol_decl(decl->kind)) {
+        const name_entry *n = syn_names_get(&m->names, decl->name);
+        owner = gid(c, n->kind, n->index);
+      }
+      syn_status s = check_expr(c, decl->value, owner, decl->kind == DECL_COMPARTMENT);
+      if (s != SYN_OK) return s;
+    }
+  }
+  return SYN_OK;
+}
+
+/* --- pass 6: definition order and cycles ----------------------------------- */
+
+/* Depth-first over definitions, iteratively (a hostile file may chain
+ * thousands of lets). With include_states, states are nodes too (their
+ * initial values) and every use of a state is an edge; without, uses of
+ * states are ignored, which is the definition graph whose cycles are errors. */
+static syn_status order_definitions(rctx *c, int include_states) {
+  size_t total = c->base[SYN_SYM_KIND_COUNT];
+  syn_status s = SYN_OK;
+  unsigned char *color = syn_calloc(total, 1);
+  uint32_t *stack = syn_malloc((total + 1) * sizeof *stack);
+  size_t *next = syn_calloc(total, sizeof *next);
+  if (color == NULL || stack == NULL || next == NULL) {
+    s = oom(c);
+    goto done;
+  }
+  c->norder = 0;
+  for (uint32_t start = 0; start < total && s == SYN_OK; start++) {
+    syn_symkind k;
+    size_t idx;
+    gid_split(c, start, &k, &idx);
+    if (color[start] || (k == SYN_SYM_STATE && !include_states)) continue;
+    size_t top = 0;
+    stack[top++] = start;
+    color[start] = 1;
+    next[start] = 0;
+    while (top > 0 && s == SYN_OK) {
+      uint32_t g = stack[top - 1];
+      if (next[g] == c->nrefs[g]) {
+        color[g] = 2;
+        c->order[c->norder++] = g;
+        top--;
+        continue;
+      }
+      const ref *r = &c->refs[g][next[g]++];
+      gid_split(c, r->target, &k, &idx);
+      if (k == SYN_SYM_STATE && !include_states) continue;
+      if (color[r->target] == 2) continue;
+      if (color[r->target] == 1) { /* a cycle: from target up the stack, back to target */
+        char msg[SYN_ERROR_MSG_MAX] = "";
+        size_t pos = 0, len = 0;
+        while (stack[pos] != r->target) pos++;
+        for (; pos < top; pos++)
+          len += (size_t)snprintf(msg + len, len < sizeof msg ? sizeof msg - len : 0, "%s -> ",
+                                  gid_name(c, stack[pos]));
+        if (len < sizeof msg)
+          snprintf(msg + len, sizeof msg - len, "%s", gid_name(c, r->target));
+        s = diag(c, r->span, "cyclic definition: %s", msg);
+        break;
+      }
+      color[r->target] = 1;
+      next[r->target] = 0;
+      stack[top++] = r->target;
+    }
+  }
+done:
+  syn_free(color);
+  syn_free(stack);
+  syn_free(next);
+  return s;
+}
+
+/* --- pass 7: the DAG -------------------------------------------------------- */
+
+static double time_factor(const rctx *c, const ast_unit *u) {
+  double f = 1.0;
+  if (u == NULL) return f;
+  for (size_t i = 0; i < u->nterms; i++) {
+    const syn_unit_def *def = syn_unit_lookup(u->terms[i].symbol, strlen(u->terms[i].symbol));
+    if (def == NULL || def->kind != SYN_UNIT_TIME || c->m->clock_seconds <= 0) continue;
+    f *= pow(def->seconds / c->m->clock_seconds, u->terms[i].exponent);
+  }
+  return f;
+}
+
+static syn_op binary_op(ast_op op) {
+  switch (op) {
+    case AST_ADD: return SYN_OP_ADD;
+    case AST_SUB: return SYN_OP_SUB;
+    case AST_MUL: return SYN_OP_MUL;
+    case AST_DIV: return SYN_OP_DIV;
+    case AST_POW: return SYN_OP_POW;
+    case AST_LT: return SYN_OP_LT;
+    case AST_LE: return SYN_OP_LE;
+    case AST_GT: return SYN_OP_GT;
+    case AST_GE: return SYN_OP_GE;
+    case AST_EQ: return SYN_OP_EQ;
+    case AST_NE: return SYN_OP_NE;
+    case AST_AND: return SYN_OP_AND;
+    case AST_OR: return SYN_OP_OR;
+    case AST_NOT: return SYN_OP_NOT;
+    case AST_NEG: return SYN_OP_NEG;
+  }
+  return SYN_OP_ADD;
+}
+
+/* hill(x, K, n) = x^n / (K^n + x^n); inhibit = K^n / (K^n + x^n). */
+static uint32_t build_hill(syn_dag *d, uint32_t x, uint32_t k, uint32_t n, int inhibit,
+                           syn_span sp) {
+  uint32_t xn = syn_dag_bin(d, SYN_OP_POW, x, n);
+  syn_dag_set_span(d, xn, sp);
+  uint32_t kn = syn_dag_bin(d, SYN_OP_POW, k, n);
+  syn_dag_set_span(d, kn, sp);
+  uint32_t den = syn_dag_bin(d, SYN_OP_ADD, kn, xn);
+  syn_dag_set_span(d, den, sp);
+  return syn_dag_bin(d, SYN_OP_DIV, inhibit ? kn : xn, den);
+}
+
+static uint32_t build_expr(rctx *c, const ast_expr *e) {
+  syn_model *m = c->m;
+  syn_dag *d = &m->dag;
+  uint32_t r = DAG_NONE;
+  switch (e->kind) {
+    case AST_NUM: r = syn_dag_const(d, e->u.num.value * time_factor(c, e->u.num.unit)); break;
+    case AST_NAME: {
+      if (strcmp(e->u.name.id, "t") == 0) {
+        r = syn_dag_time(d);
+        break;
+      }
+      const name_entry *n = syn_names_get(&m->names, e->u.name.id);
+      return m->info[n->kind][n->index].node; /* a symbol keeps its own span */
+    }
+    case AST_UNARY: r = syn_dag_un(d, binary_op(e->u.unary.op), build_expr(c, e->u.unary.a)); break;
+    case AST_BINARY:
+      r = syn_dag_bin(d, binary_op(e->u.binary.op), build_expr(c, e->u.binary.a),
+                      build_expr(c, e->u.binary.b));
+      break;
+    case AST_CALL: {
+      const fn_def *def = find_function(e->u.call.fn);
+      uint32_t args[3] = {DAG_NONE, DAG_NONE, DAG_NONE};
+      for (size_t i = 0; i < e->u.call.nargs && i < 3; i++) args[i] = build_expr(c, e->u.call.args[i]);
+      if (def->kind == FN_HILL || def->kind == FN_INHIBIT) {
+        r = build_hill(d, args[0], args[1], args[2], def->kind == FN_INHIBIT, e->span);
+      } else if (def->op == SYN_OP_MIN || def->op == SYN_OP_MAX) {
+        r = syn_dag_bin(d, def->op, args[0], args[1]);
+        for (size_t i = 2; i < e->u.call.nargs; i++) {
+          syn_dag_set_span(d, r, e->span);
+          r = syn_dag_bin(d, def->op, r, build_expr(c, e->u.call.args[i]));
+        }
+      } else {
+        r = syn_dag_op(d, def->op, args[0], args[1], args[2]);
+      }
+      break;
+    }
+  }
+  syn_dag_set_span(d, r, e->span);
+  return r;
+}
+
+/* The first state (or t) a dynamic node depends on, for messages. */
+static const char *dynamic_culprit(const syn_model *m, uint32_t node) {
+  const syn_dag *d = &m->dag;
+  while (node != DAG_NONE) {
+    const dag_node *nd = &d->nodes[node];
+    if (nd->op == SYN_OP_STATE) return m->sym[SYN_SYM_STATE][nd->a].name;
+    if (nd->op == SYN_OP_TIME) return "t";
+    int n = syn_op_arity((syn_op)nd->op);
+    uint32_t next = DAG_NONE;
+    if (n >= 1 && d->nodes[nd->a].dyn) next = nd->a;
+    else if (n >= 2 && d->nodes[nd->b].dyn) next = nd->b;
+    else if (n >= 3 && d->nodes[nd->c].dyn) next = nd->c;
+    node = next;
+  }
+  return "?";
+}
+
+static const ast_expr *find_dynamic_name(const syn_model *m, const ast_expr *e) {
+  switch (e->kind) {
+    case AST_NUM: return NULL;
+    case AST_NAME: {
+      if (strcmp(e->u.name.id, "t") == 0) return e;
+      const name_entry *n = syn_names_get(&m->names, e->u.name.id);
+      uint32_t node = m->info[n->kind][n->index].node;
+      return (node != DAG_NONE && m->dag.nodes[node].dyn) ? e : NULL;
+    }
+    case AST_UNARY: return find_dynamic_name(m, e->u.unary.a);
+    case AST_BINARY: {
+      const ast_expr *r = find_dynamic_name(m, e->u.binary.a);
+      return r ? r : find_dynamic_name(m, e->u.binary.b);
+    }
+    case AST_CALL:
+      for (size_t i = 0; i < e->u.call.nargs; i++) {
+        const ast_expr *r = find_dynamic_name(m, e->u.call.args[i]);
+        if (r) return r;
+      }
+      return NULL;
+  }
+  return NULL;
+}
+
+/* `what` is "parameter 'k'" or "initial value of 'X'". */
+static syn_status not_constant(rctx *c, const ast_expr *value, const char *what, const char *hint) {
+  const syn_model *m = c->m;
+  const ast_expr *at = find_dynamic_name(m, value);
+  syn_status s;
+  if (at == NULL) { /* cannot happen: a dynamic value uses a dynamic name */
+    s = diag(c, value->span, "%s cannot change with time", what);
+  } else if (strcmp(at->u.name.id, "t") == 0) {
+    s = diag(c, at->span, "%s cannot depend on time 't'", what);
+  } else {
+    const name_entry *n = syn_names_get(&m->names, at->u.name.id);
+    if (n->kind == SYN_SYM_STATE) {
+      s = diag(c, at->span, "%s cannot depend on state '%s'", what, at->u.name.id);
+    } else {
+      const char *culprit = dynamic_culprit(m, m->info[n->kind][n->index].node);
+      if (strcmp(culprit, "t") == 0)
+        s = diag(c, at->span, "%s cannot depend on %s '%s', which depends on time 't'", what,
+                 syn_kind_noun(n->kind), at->u.name.id);
+      else
+        s = diag(c, at->span, "%s cannot depend on %s '%s', which depends on state '%s'", what,
+                 syn_kind_noun(n->kind), at->u.name.id, culprit);
+    }
+  }
+  syn_error_hint(c->err, "%s", hint);
+  return s;
+}
+
+static syn_status build_all(rctx *c) {
+  syn_model *m = c->m;
+  syn_dag *d = &m->dag;
+  for (int k = SYN_SYM_COMPARTMENT; k <= SYN_SYM_PARAM; k++)
+    for (size_t i = 0; i < m->nsym[k]; i++)
+      m->info[k][i].node = syn_dag_param(d, (uint32_t)syn_const_index(m, (syn_symkind)k, i));
+  for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++)
+    m->info[SYN_SYM_STATE][i].node = syn_dag_state(d, (uint32_t)i);
+  if (d->failed) return oom(c);
+
+  size_t nconst_done = 0;
+  m->const_order = syn_calloc(m->nconst, sizeof *m->const_order);
+  if (m->const_order == NULL) return oom(c);
+  for (size_t o = 0; o < c->norder; o++) {
+    syn_symkind k;
+    size_t i;
+    gid_split(c, c->order[o], &k, &i);
+    sym_info *si = &m->info[k][i];
+    si->expr = build_expr(c, si->decl->value);
+    if (si->expr == DAG_NONE) return oom(c);
+    if (k == SYN_SYM_LET || k == SYN_SYM_OUTPUT) {
+      si->node = si->expr;
+      continue;
+    }
+    m->const_order[nconst_done++] = (uint32_t)syn_const_index(m, k, i);
+    if (d->nodes[si->expr].dyn) {
+      char what[300];
+      snprintf(what, sizeof what, "%s '%s'", syn_kind_noun(k), si->decl->name);
+      return not_constant(c, si->decl->value, what,
+                          "parameters and compartments are constants; use a let for a value "
+                          "that changes with time");
+    }
+  }
+  for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
+    sym_info *si = &m->info[SYN_SYM_STATE][i];
+    si->expr = build_expr(c, si->decl->value);
+    if (si->expr == DAG_NONE) return oom(c);
+    if (d->nodes[si->expr].dyn) {
+      char what[300];
+      snprintf(what, sizeof what, "initial value of '%s'", si->decl->name);
+      return not_constant(c, si->decl->value, what,
+                          "initial values may use parameters and compartments only");
+    }
+  }
+  for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
+    sym_info *si = &m->info[SYN_SYM_STATE][i];
+    si->rhs = build_expr(c, si->ddt->value);
+    if (si->rhs == DAG_NONE) return oom(c);
+  }
+  return SYN_OK;
+}
+
+/* --- pass 8: derived units ------------------------------------------------- */
+
+static ualg units_of(rctx *c, const ast_expr *e);
+
+static ualg first_nonempty(rctx *c, const ast_expr *const *args, size_t n) {
+  ualg empty = {0};
+  for (size_t i = 0; i < n; i++) {
+    ualg u = units_of(c, args[i]);
+    if (u.n > 0) return u;
+  }
+  return empty;
+}
+
+static ualg power_units(rctx *c, const ast_expr *base, const ast_expr *expo) {
+  ualg u = units_of(c, base), r = {0};
+  if (expo->kind != AST_NUM || expo->u.num.unit != NULL) return u;
+  double v = expo->u.num.value;
+  if (v != floor(v) || fabs(v) > 16) return u;
+  for (int i = 0; i < u.n; i++) u_term(&r, u.sym[i], u.exp[i] * (int)v);
+  return r;
+}
+
+static ualg units_of(rctx *c, const ast_expr *e) {
+  ualg u = {0};
+  const syn_model *m = c->m;
+  switch (e->kind) {
+    case AST_NUM:
+      if (e->u.num.unit == NULL) return u;
+      for (size_t i = 0; i < e->u.num.unit->nterms; i++) {
+        const ast_unit_term *t = &e->u.num.unit->terms[i];
+        const syn_unit_def *def = syn_unit_lookup(t->symbol, strlen(t->symbol));
+        const char *sym = def == NULL ? t->symbol
+                          : def->kind == SYN_UNIT_TIME ? m->time_unit : def->canonical;
+        u_term(&u, sym, t->exponent);
+      }
+      return u;
+    case AST_NAME: {
+      if (strcmp(e->u.name.id, "t") == 0) {
+        if (m->time_unit[0]) u_term(&u, m->time_unit, 1);
+        return u;
+      }
+      const name_entry *n = syn_names_get(&m->names, e->u.name.id);
+      return c->units[gid(c, n->kind, n->index)];
+    }
+    case AST_UNARY: return e->u.unary.op == AST_NEG ? units_of(c, e->u.unary.a) : u;
+    case AST_BINARY: {
+      switch (e->u.binary.op) {
+        case AST_ADD:
+        case AST_SUB: {
+          const ast_expr *args[2] = {e->u.binary.a, e->u.binary.b};
+          return first_nonempty(c, args, 2);
+        }
+        case AST_MUL:
+        case AST_DIV: {
+          ualg a = units_of(c, e->u.binary.a), b = units_of(c, e->u.binary.b);
+          return u_combine(&a, &b, e->u.binary.op == AST_MUL ? 1 : -1);
+        }
+        case AST_POW: return power_units(c, e->u.binary.a, e->u.binary.b);
+        default: return u; /* comparisons and logic: pure numbers */
+      }
+    }
+    case AST_CALL: {
+      const char *fn = e->u.call.fn;
+      const ast_expr *const *args = (const ast_expr *const *)e->u.call.args;
+      if (strcmp(fn, "pow") == 0) return power_units(c, args[0], args[1]);
+      if (strcmp(fn, "if") == 0) return first_nonempty(c, args + 1, 2);
+      if (!strcmp(fn, "abs") || !strcmp(fn, "min") || !strcmp(fn, "max") || !strcmp(fn, "floor") ||
+          !strcmp(fn, "ceil"))
+        return first_nonempty(c, args, e->u.call.nargs);
+      if (strcmp(fn, "sqrt") == 0) {
+        ualg a = units_of(c, args[0]);
+        for (int i = 0; i < a.n; i++)
+          if (a.exp[i] % 2) return a;
+        for (int i = 0; i < a.n; i++) a.exp[i] /= 2;
+        return a;
+      }
+      return u; /* exp, log, trigonometry, hill, inhibit: dimensionless */
+    }
+  }
+  return u;
+}
+
+static syn_status derive_units(rctx *c) {
+  syn_model *m = c->m;
+  for (size_t o = 0; o < c->norder; o++) {
+    syn_symkind k;
+    size_t i;
+    gid_split(c, c->order[o], &k, &i);
+    c->units[c->order[o]] = units_of(c, m->info[k][i].decl->value);
+    char buf[256];
+    u_render(&c->units[c->order[o]], buf, sizeof buf);
+    m->sym[k][i].units = syn_arena_strdup(m->arena, buf);
+    if (m->sym[k][i].units == NULL) return oom(c);
+  }
+  return SYN_OK;
+}
+
+/* --- driver ------------------------------------------------------------------ */
+
+static const char *root_title(const syn_program *p) {
+  const ast_file *root = &p->files[p->nfiles - 1];
+  for (size_t d = 0; d < root->ndecls; d++)
+    if (root->decls[d].kind == DECL_MODEL && root->decls[d].text) return root->decls[d].text;
+  return "";
+}
+
+static syn_status resolve_passes(rctx *c) {
+  syn_status s = resolve_clock(c);
+  if (s == SYN_OK) s = declare_all(c);
+  if (s != SYN_OK) return s;
+  size_t total = c->base[SYN_SYM_KIND_COUNT];
+  c->refs = syn_calloc(total, sizeof *c->refs);
+  c->nrefs = syn_calloc(total, sizeof *c->nrefs);
+  c->caprefs = syn_calloc(total, sizeof *c->caprefs);
+  c->units = syn_calloc(total, sizeof *c->units);
+  c->order = syn_calloc(total, sizeof *c->order);
+  if (!c->refs || !c->nrefs || !c->caprefs || !c->units || !c->order) return oom(c);
+  s = check_compartments(c);
+  if (s == SYN_OK) s = check_ddts(c);
+  if (s == SYN_OK) s = check_expressions(c);
+  if (s == SYN_OK) s = order_definitions(c, 0);
+  if (s == SYN_OK) s = build_all(c);
+  if (s == SYN_OK) s = order_definitions(c, 1);
+  if (s == SYN_OK) s = derive_units(c);
+  return s;
+}
+
+syn_status syn_model_resolve(syn_model *m, syn_error *err) {
+  rctx c = {.m = m, .src = m->prog->sources, .err = err};
+  m->title = root_title(m->prog);
+  syn_status s = resolve_passes(&c);
+  if (c.refs)
+    for (size_t i = 0; i < c.base[SYN_SYM_KIND_COUNT]; i++) syn_free(c.refs[i]);
+  syn_free(c.refs);
+  syn_free(c.nrefs);
+  syn_free(c.caprefs);
+  syn_free(c.units);
+  syn_free(c.order);
+  return s;
+}
