@@ -314,35 +314,36 @@ syn_status syn_srcset_load_file(syn_srcset *s, const char *path, const syn_span 
 
 /* ---- paths ------------------------------------------------------------------- */
 
-/* Remove "." segments, empty segments and "x/.." pairs, in place. */
-static void normalise_path(char *p) {
-  int absolute = p[0] == '/';
-  char *out = p + absolute, *in = p + absolute;
-  char *start = out;
+/* Copy `in` to `out` (at least as large) without "." segments, empty
+ * segments and "x/.." pairs. */
+static void normalise_path(const char *in, char *out) {
+  int absolute = in[0] == '/';
+  char *start = out + absolute, *o = start;
+  if (absolute) out[0] = '/';
   while (*in) {
-    char *seg = in;
+    const char *seg = in;
     while (*in && *in != '/') in++;
     size_t n = (size_t)(in - seg);
     if (*in == '/') in++;
     if (n == 0 || (n == 1 && seg[0] == '.')) continue;
     if (n == 2 && seg[0] == '.' && seg[1] == '.') {
       /* Pop the previous segment unless there is none or it is "..". */
-      char *last = out > start ? out - 1 : start;
+      char *last = o > start ? o - 1 : start; /* o - 1 is its trailing '/' */
       while (last > start && last[-1] != '/') last--;
-      int prev_is_up = out - last >= 3 && last[0] == '.' && last[1] == '.' && last[2] == '/';
-      if (out > start && !prev_is_up) {
-        out = last;
+      int prev_is_up = o - last == 3 && last[0] == '.' && last[1] == '.';
+      if (o > start && !prev_is_up) {
+        o = last;
         continue;
       }
       if (absolute) continue; /* "/.." is "/" */
     }
-    memmove(out, seg, n);
-    out += n;
-    *out++ = '/';
+    memcpy(o, seg, n);
+    o += n;
+    *o++ = '/';
   }
-  if (out > start) out--; /* drop the trailing '/' */
-  *out = 0;
-  if (p[0] == 0) strcpy(p, ".");
+  if (o > start) o--; /* drop the trailing '/' */
+  *o = 0;
+  if (out[0] == 0) strcpy(out, ".");
 }
 
 char *syn_path_resolve(const char *importer, const char *rel) {
@@ -352,10 +353,16 @@ char *syn_path_resolve(const char *importer, const char *rel) {
     if (slash) dir_len = (size_t)(slash - importer) + 1;
   }
   size_t rel_len = strlen(rel);
-  char *p = syn_malloc(dir_len + rel_len + 2);
-  if (p == NULL) return NULL;
-  if (dir_len > 0) memcpy(p, importer, dir_len);
-  memcpy(p + dir_len, rel, rel_len + 1);
-  normalise_path(p);
+  char *joined = syn_malloc(dir_len + rel_len + 2);
+  char *p = syn_malloc(dir_len + rel_len + 3);
+  if (joined && p) {
+    if (dir_len > 0) memcpy(joined, importer, dir_len);
+    memcpy(joined + dir_len, rel, rel_len + 1);
+    normalise_path(joined, p);
+  } else {
+    syn_free(p);
+    p = NULL;
+  }
+  syn_free(joined);
   return p;
 }
