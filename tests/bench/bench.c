@@ -1,0 +1,310 @@
+/* synovia benchmark: the bytecode interpreter against hand-written C.
+ *
+ *   build/release/bench tests/bench
+ *
+ * The stiff 24-state cytokine cascade of tests/bench/stiff20.model is written
+ * a second time below as plain C (right-hand side and exact Jacobian by
+ * hand, dense). Both go through the same syn_solver with the same settings
+ * (BDF, dense LU, exact Jacobian, rtol 1e-6, atol 1e-9, 0..200 h every 1 h).
+ * The program checks that both give the same trajectory, then times many
+ * solves of each (median of the repetitions) and prints the ratio
+ * synovia / hand-written (design target <= 1.3). It also times the start-up
+ * cost (load + compile) of the largest model under models/ and the bench
+ * folder. Timings are printed, never asserted. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "synovia/model.h"
+#include "synovia/solver.h"
+
+enum { NS = 24, NPTS = 201, REPS = 200, LOAD_REPS = 51 };
+
+/* --- the hand-written system -------------------------------------------------------- */
+
+/* State layout: 0 S, 1 Inh, 2..11 C1..C10, 12..17 R1..R6, 18..23 B1..B6. */
+#define IS 0
+#define II 1
+#define IC(i) (1 + (i))  /* i = 1..10 */
+#define IR(i) (11 + (i)) /* i = 1..6 */
+#define IB(i) (17 + (i)) /* i = 1..6 */
+
+static const char *const hand_names[NS] = {
+    "S",  "Inh", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10",
+    "R1", "R2",  "R3", "R4", "R5", "R6", "B1", "B2", "B3", "B4", "B5", "B6"};
+
+static const double k_S = 0.05, K_S = 1.0, K_B = 0.5, K_C = 1.0, K_I = 2.0, s_I = 0.5,
+                    K_I10 = 1.0, k_Iu = 0.1, kon = 50.0, koff = 5.0, k_int = 0.5, k_syn = 0.2,
+                    k_deg = 0.1;
+static const double kc[11] = {0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 1000};
+
+static double hill2(double x, double K) { return x * x / (K * K + x * x); }
+static double dhill2(double x, double K) {
+  double d = K * K + x * x;
+  return 2.0 * x * K * K / (d * d);
+}
+
+/* The driver of cytokine i: S, then bound receptor B(i-1), then C(i-1). */
+static int driver_index(int i) { return i == 1 ? IS : i <= 7 ? IB(i - 1) : IC(i - 1); }
+static double driver_K(int i) { return i == 1 ? K_S : i <= 7 ? K_B : K_C; }
+
+static int hand_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t, (void)ctx;
+  double calm = K_I / (K_I + y[II]);
+  f[IS] = -k_S * y[IS];
+  f[II] = s_I * y[IC(10)] / (K_I10 + y[IC(10)]) - k_Iu * y[II];
+  for (int i = 1; i <= 10; i++) {
+    double s = 2.0 * kc[i];
+    f[IC(i)] = s * hill2(y[driver_index(i)], driver_K(i)) * calm - kc[i] * y[IC(i)];
+  }
+  for (int i = 1; i <= 6; i++) {
+    double bind = kon * y[IC(i)] * y[IR(i)] - koff * y[IB(i)];
+    f[IC(i)] -= bind;
+    f[IR(i)] = -bind + k_syn - k_deg * y[IR(i)];
+    f[IB(i)] = bind - k_int * y[IB(i)];
+  }
+  return 0;
+}
+
+/* Dense Jacobian, column-major: jv[j*NS + i] = d f_i / d y_j. */
+#define J(i, j) jv[(size_t)(j) * NS + (size_t)(i)]
+static int hand_jac(double t, const double *y, double *jv, void *ctx) {
+  (void)t, (void)ctx;
+  memset(jv, 0, NS * NS * sizeof *jv);
+  double I = y[II], calm = K_I / (K_I + I), dcalm = -K_I / ((K_I + I) * (K_I + I));
+  J(IS, IS) = -k_S;
+  J(II, IC(10)) = s_I * K_I10 / ((K_I10 + y[IC(10)]) * (K_I10 + y[IC(10)]));
+  J(II, II) = -k_Iu;
+  for (int i = 1; i <= 10; i++) {
+    double s = 2.0 * kc[i];
+    int d = driver_index(i);
+    J(IC(i), d) += s * dhill2(y[d], driver_K(i)) * calm;
+    J(IC(i), II) += s * hill2(y[d], driver_K(i)) * dcalm;
+    J(IC(i), IC(i)) += -kc[i];
+  }
+  for (int i = 1; i <= 6; i++) {
+    double C = y[IC(i)], R = y[IR(i)];
+    J(IC(i), IC(i)) += -kon * R;
+    J(IC(i), IR(i)) += -kon * C;
+    J(IC(i), IB(i)) += koff;
+    J(IR(i), IC(i)) = -kon * R;
+    J(IR(i), IR(i)) = -kon * C - k_deg;
+    J(IR(i), IB(i)) = koff;
+    J(IB(i), IC(i)) = kon * R;
+    J(IB(i), IR(i)) = kon * C;
+    J(IB(i), IB(i)) = -koff - k_int;
+  }
+  return 0;
+}
+#undef J
+
+static int32_t dense_colptr[NS + 1], dense_rowind[NS * NS];
+
+static void hand_ode(syn_ode *ode) {
+  for (int j = 0; j <= NS; j++) dense_colptr[j] = j * NS;
+  for (int k = 0; k < NS * NS; k++) dense_rowind[k] = k % NS;
+  syn_ode o = {NS, hand_rhs, hand_jac, NS * NS, dense_colptr, dense_rowind, NULL, hand_names,
+               "h", NULL};
+  *ode = o;
+}
+
+static void hand_initial(double *y0) {
+  memset(y0, 0, NS * sizeof *y0);
+  y0[IS] = 10.0;
+  for (int i = 1; i <= 6; i++) y0[IR(i)] = 2.0;
+}
+
+/* --- timing and solving ---------------------------------------------------------- */
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n) {
+  qsort(v, n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+typedef struct traj {
+  size_t count;
+  double y[NPTS][NS];
+} traj;
+
+static syn_status store(double t, const double *y, size_t n, void *ctx, syn_error *err) {
+  (void)t, (void)err;
+  traj *tr = ctx;
+  if (tr->count < NPTS) memcpy(tr->y[tr->count], y, n * sizeof *y);
+  tr->count++;
+  return SYN_OK;
+}
+
+static int solve(const syn_ode *ode, const double *y0, const double *grid, traj *tr,
+                 syn_solver_stats *stats) {
+  syn_solver_opts o;
+  syn_solver_opts_default(&o);
+  o.linsol = SYN_LINSOL_DENSE;
+  syn_solver *s = NULL;
+  syn_error err;
+  tr->count = 0;
+  syn_status st = syn_solver_create(ode, &o, 0.0, y0, &s, &err);
+  if (st == SYN_OK) st = syn_solver_integrate(s, grid, NPTS, NULL, 0, NULL, NULL, store, tr, &err);
+  if (st == SYN_OK && stats != NULL) syn_solver_get_stats(s, stats);
+  syn_solver_destroy(s);
+  if (st != SYN_OK) fprintf(stderr, "bench: solve failed: %s\n", err.message);
+  return st == SYN_OK ? 0 : -1;
+}
+
+/* --- start-up cost ------------------------------------------------------------------- */
+
+static void consider_dir(const char *dir, char *best, size_t size, long *best_size) {
+  DIR *d = opendir(dir);
+  if (d == NULL) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    size_t len = strlen(e->d_name);
+    if (len < 7 || strcmp(e->d_name + len - 6, ".model") != 0) continue;
+    char path[1024];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if (stat(path, &sb) == 0 && (long)sb.st_size > *best_size) {
+      *best_size = (long)sb.st_size;
+      snprintf(best, size, "%s", path);
+    }
+  }
+  closedir(d);
+}
+
+static int time_startup(const char *bench_dir) {
+  char path[1024] = "";
+  long size = -1;
+  consider_dir("models", path, sizeof path, &size);
+  consider_dir(bench_dir, path, sizeof path, &size);
+  if (size < 0) {
+    fprintf(stderr, "bench: no .model files found\n");
+    return -1;
+  }
+  double t[LOAD_REPS];
+  size_t nstates = 0;
+  for (int r = 0; r < LOAD_REPS; r++) {
+    syn_model *m = NULL;
+    syn_error err;
+    double t0 = now_seconds();
+    syn_status st = syn_model_load(path, &m, &err);
+    t[r] = now_seconds() - t0;
+    if (st != SYN_OK) {
+      fprintf(stderr, "bench: %s: %s\n", path, err.message);
+      return -1;
+    }
+    nstates = syn_model_count(m, SYN_SYM_STATE);
+    syn_model_destroy(m);
+  }
+  printf("start-up: load + compile %s (%ld bytes, %zu states): median %.3f ms over %d loads\n",
+         path, size, nstates, 1e3 * median(t, LOAD_REPS), LOAD_REPS);
+  return 0;
+}
+
+/* --- main ------------------------------------------------------------------------------ */
+
+static int load_model_ode(const char *dir, syn_model **m, syn_instance **inst, syn_ode *ode,
+                          int *perm, double *y0) {
+  char path[1024];
+  syn_error err;
+  snprintf(path, sizeof path, "%s/stiff20.model", dir);
+  if (syn_model_load(path, m, &err) != SYN_OK || syn_instance_create(*m, inst, &err) != SYN_OK ||
+      syn_instance_prepare(*inst, &err) != SYN_OK) {
+    fprintf(stderr, "bench: %s: %s\n", path, err.message);
+    return -1;
+  }
+  if (syn_model_count(*m, SYN_SYM_STATE) != NS) {
+    fprintf(stderr, "bench: %s has %zu states, expected %d\n", path,
+            syn_model_count(*m, SYN_SYM_STATE), NS);
+    return -1;
+  }
+  for (int i = 0; i < NS; i++) { /* perm[hand index] = model index */
+    size_t idx;
+    syn_symkind kind;
+    if (!syn_model_find(*m, hand_names[i], &kind, &idx) || kind != SYN_SYM_STATE) {
+      fprintf(stderr, "bench: state %s missing from the model\n", hand_names[i]);
+      return -1;
+    }
+    perm[i] = (int)idx;
+  }
+  syn_instance_ode(*inst, ode);
+  syn_instance_initial(*inst, y0);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *dir = argc > 1 ? argv[1] : "tests/bench";
+  static traj hand_tr, model_tr;
+  syn_model *m = NULL;
+  syn_instance *inst = NULL;
+  syn_ode mode, hode;
+  syn_solver_stats hst, mst;
+  double grid[NPTS], hy0[NS], my0[NS];
+  int perm[NS], rc = 1;
+
+  for (int k = 0; k < NPTS; k++) grid[k] = (double)k;
+  hand_ode(&hode);
+  hand_initial(hy0);
+  if (load_model_ode(dir, &m, &inst, &mode, perm, my0) != 0) goto done;
+  for (int i = 0; i < NS; i++)
+    if (my0[perm[i]] != hy0[i]) {
+      fprintf(stderr, "bench: initial %s differs: %g vs %g\n", hand_names[i], my0[perm[i]], hy0[i]);
+      goto done;
+    }
+
+  /* Same trajectory? */
+  if (solve(&hode, hy0, grid, &hand_tr, &hst) != 0 || solve(&mode, my0, grid, &model_tr, &mst) != 0)
+    goto done;
+  double worst = 0.0;
+  for (int k = 0; k < NPTS; k++)
+    for (int i = 0; i < NS; i++) {
+      double a = hand_tr.y[k][i], b = model_tr.y[k][perm[i]];
+      worst = fmax(worst, fabs(a - b) / fmax(fabs(a), 1e-6));
+    }
+  printf("stiff20 (%d states, %d outputs, rtol 1e-6, atol 1e-9, dense, exact Jacobian)\n", NS,
+         NPTS);
+  printf("  hand-written: nsteps %ld nfevals %ld njevals %ld\n", hst.nsteps, hst.nfevals,
+         hst.njevals);
+  printf("  synovia:      nsteps %ld nfevals %ld njevals %ld\n", mst.nsteps, mst.nfevals,
+         mst.njevals);
+  printf("  max relative difference of the trajectories: %.3g\n", worst);
+  if (!(worst < 1e-4)) {
+    fprintf(stderr, "bench: FAIL: the two trajectories differ (max rel. diff %.3g)\n", worst);
+    goto done;
+  }
+
+  /* Timing: alternate the two so drifts in machine load hit both alike. */
+  static double th[REPS], tm[REPS];
+  for (int r = 0; r < REPS; r++) {
+    double t0 = now_seconds();
+    if (solve(&hode, hy0, grid, &hand_tr, NULL) != 0) goto done;
+    double t1 = now_seconds();
+    if (solve(&mode, my0, grid, &model_tr, NULL) != 0) goto done;
+    double t2 = now_seconds();
+    th[r] = t1 - t0;
+    tm[r] = t2 - t1;
+  }
+  double mh = median(th, REPS), mm = median(tm, REPS);
+  printf("  hand-written C: median %.3f ms per solve (%d solves)\n", 1e3 * mh, REPS);
+  printf("  synovia:        median %.3f ms per solve (%d solves)\n", 1e3 * mm, REPS);
+  printf("  ratio synovia / hand-written: %.2f (target <= 1.3)\n", mm / mh);
+  if (time_startup(dir) != 0) goto done;
+  rc = 0;
+done:
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+  return rc;
+}
