@@ -167,51 +167,68 @@ static int solve(const syn_ode *ode, const double *y0, const double *grid, traj 
 
 /* --- start-up cost ------------------------------------------------------------------- */
 
-static void consider_dir(const char *dir, char *best, size_t size, long *best_size) {
+typedef struct model_file {
+  char path[1024];
+  long size;
+} model_file;
+
+enum { MAX_MODELS = 256 };
+
+static void list_models(const char *dir, model_file *files, size_t *count) {
   DIR *d = opendir(dir);
   if (d == NULL) return;
   struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
+  while ((e = readdir(d)) != NULL && *count < MAX_MODELS) {
     size_t len = strlen(e->d_name);
-    if (len < 7 || strcmp(e->d_name + len - 6, ".model") != 0) continue;
-    char path[1024];
     struct stat sb;
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    if (stat(path, &sb) == 0 && (long)sb.st_size > *best_size) {
-      *best_size = (long)sb.st_size;
-      snprintf(best, size, "%s", path);
-    }
+    model_file *f = &files[*count];
+    if (len < 7 || strcmp(e->d_name + len - 6, ".model") != 0) continue;
+    snprintf(f->path, sizeof f->path, "%s/%s", dir, e->d_name);
+    if (stat(f->path, &sb) != 0) continue;
+    f->size = (long)sb.st_size;
+    (*count)++;
   }
   closedir(d);
 }
 
+static int larger_first(const void *a, const void *b) {
+  long x = ((const model_file *)a)->size, y = ((const model_file *)b)->size;
+  return (y > x) - (y < x);
+}
+
+/* Median load + compile time of the largest model that loads (models that do
+ * not load are reported and skipped). */
 static int time_startup(const char *bench_dir) {
-  char path[1024] = "";
-  long size = -1;
-  consider_dir("models", path, sizeof path, &size);
-  consider_dir(bench_dir, path, sizeof path, &size);
-  if (size < 0) {
-    fprintf(stderr, "bench: no .model files found\n");
-    return -1;
-  }
-  double t[LOAD_REPS];
-  size_t nstates = 0;
-  for (int r = 0; r < LOAD_REPS; r++) {
-    syn_model *m = NULL;
-    syn_error err;
-    double t0 = now_seconds();
-    syn_status st = syn_model_load(path, &m, &err);
-    t[r] = now_seconds() - t0;
-    if (st != SYN_OK) {
-      fprintf(stderr, "bench: %s: %s\n", path, err.message);
-      return -1;
+  static model_file files[MAX_MODELS];
+  size_t count = 0;
+  list_models("models", files, &count);
+  list_models(bench_dir, files, &count);
+  qsort(files, count, sizeof *files, larger_first);
+  for (size_t f = 0; f < count; f++) {
+    double t[LOAD_REPS];
+    size_t nstates = 0;
+    int ok = 1;
+    for (int r = 0; r < LOAD_REPS && ok; r++) {
+      syn_model *m = NULL;
+      syn_error err;
+      double t0 = now_seconds();
+      syn_status st = syn_model_load(files[f].path, &m, &err);
+      t[r] = now_seconds() - t0;
+      if (st != SYN_OK) {
+        printf("start-up: skipping %s (does not load: %s)\n", files[f].path, err.message);
+        ok = 0;
+      } else {
+        nstates = syn_model_count(m, SYN_SYM_STATE);
+      }
+      syn_model_destroy(m);
     }
-    nstates = syn_model_count(m, SYN_SYM_STATE);
-    syn_model_destroy(m);
+    if (!ok) continue;
+    printf("start-up: load + compile %s (%ld bytes, %zu states): median %.3f ms over %d loads\n",
+           files[f].path, files[f].size, nstates, 1e3 * median(t, LOAD_REPS), LOAD_REPS);
+    return 0;
   }
-  printf("start-up: load + compile %s (%ld bytes, %zu states): median %.3f ms over %d loads\n",
-         path, size, nstates, 1e3 * median(t, LOAD_REPS), LOAD_REPS);
-  return 0;
+  fprintf(stderr, "bench: no .model file could be loaded\n");
+  return -1;
 }
 
 /* --- main ------------------------------------------------------------------------------ */
