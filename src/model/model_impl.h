@@ -83,6 +83,7 @@ const name_entry *syn_names_get(const name_table *t, const char *name);
 void syn_names_free(name_table *t);
 /* 1 if candidate is a good "did you mean" for word (lang/suggest.h rule); *dist = distance. */
 int syn_close_enough(const char *word, const char *candidate, size_t *dist);
+int syn_better_tie(const char *word, const char *candidate, const char *best);
 /* The closest of the model's names of the kinds in kind_mask (1 << kind). */
 const char *syn_names_suggest(const syn_model *m, const char *name, unsigned kind_mask);
 const char *syn_kind_noun(syn_symkind kind);     /* "parameter" */

@@ -61,13 +61,20 @@ int syn_close_enough(const char *word, const char *candidate, size_t *dist) {
   return d >= 1 && d <= 2 && d < lw;
 }
 
+/* Between equally close candidates, one with the same first letter reads as
+ * the likelier typo ('foo' -> 'floor' rather than 'log'). */
+int syn_better_tie(const char *word, const char *candidate, const char *best) {
+  return best != NULL && candidate[0] == word[0] && best[0] != word[0];
+}
+
 const char *syn_names_suggest(const syn_model *m, const char *name, unsigned kind_mask) {
   const char *best = NULL;
   size_t best_d = 3, d;
   for (int k = 0; k < SYN_SYM_KIND_COUNT; k++) {
     if (!(kind_mask & (1u << k))) continue;
     for (size_t i = 0; i < m->nsym[k]; i++) {
-      if (syn_close_enough(name, m->sym[k][i].name, &d) && d < best_d) {
+      if (syn_close_enough(name, m->sym[k][i].name, &d) &&
+          (d < best_d || (d == best_d && syn_better_tie(name, m->sym[k][i].name, best)))) {
         best_d = d;
         best = m->sym[k][i].name;
       }

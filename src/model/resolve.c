@@ -50,7 +50,8 @@ static const char *suggest_function(const char *name) {
   const char *best = NULL;
   size_t best_d = 3, d;
   for (size_t i = 0; i < NFUNCTIONS; i++) {
-    if (syn_close_enough(name, FUNCTIONS[i].name, &d) && d < best_d) {
+    if (syn_close_enough(name, FUNCTIONS[i].name, &d) &&
+        (d < best_d || (d == best_d && syn_better_tie(name, FUNCTIONS[i].name, best)))) {
       best_d = d;
       best = FUNCTIONS[i].name;
     }
@@ -120,6 +121,7 @@ typedef struct rctx {
   size_t *nrefs, *caprefs;
   ualg *units;                         /* per global id */
   uint32_t *order;                     /* global ids, definitions before uses */
+  uint32_t *declared;                  /* global ids in the order of the files */
   size_t norder;
 } rctx;
 
@@ -178,6 +180,14 @@ static const char *gid_name(const rctx *c, uint32_t g) {
 
 /* --- pass 1: the clock -------------------------------------------------- */
 
+/* The unit symbol of a file's `time unit` line (the parser's file-level span
+ * covers the keyword). */
+static syn_span clock_span(const ast_file *f) {
+  for (size_t d = 0; d < f->ndecls; d++)
+    if (f->decls[d].kind == DECL_TIME_UNIT) return f->decls[d].text_span;
+  return f->time_unit_span;
+}
+
 static syn_status resolve_clock(rctx *c) {
   syn_model *m = c->m;
   const syn_program *p = m->prog;
@@ -187,7 +197,7 @@ static syn_status resolve_clock(rctx *c) {
   if (root->time_unit != NULL) {
     const syn_unit_def *def = syn_unit_lookup(root->time_unit, strlen(root->time_unit));
     if (def == NULL || def->kind != SYN_UNIT_TIME)
-      return diag(c, root->time_unit_span, "'%s' is not a unit of time", root->time_unit);
+      return diag(c, clock_span(root), "'%s' is not a unit of time", root->time_unit);
     m->time_unit = def->canonical;
     m->clock_seconds = def->seconds;
     root_written = root->time_unit;
@@ -197,16 +207,16 @@ static syn_status resolve_clock(rctx *c) {
     if (file->time_unit == NULL) continue;
     const syn_unit_def *def = syn_unit_lookup(file->time_unit, strlen(file->time_unit));
     if (def == NULL || def->kind != SYN_UNIT_TIME)
-      return diag(c, file->time_unit_span, "'%s' is not a unit of time", file->time_unit);
+      return diag(c, clock_span(file), "'%s' is not a unit of time", file->time_unit);
     if (root_written == NULL) {
-      syn_status s = diag(c, file->time_unit_span,
+      syn_status s = diag(c, clock_span(file),
                           "imported file declares time unit '%s' but the model has no clock",
                           file->time_unit);
       syn_error_hint(c->err, "declare the clock in the main file: 'time unit %s'", file->time_unit);
       return s;
     }
     if (strcmp(def->canonical, m->time_unit) != 0)
-      return diag(c, file->time_unit_span,
+      return diag(c, clock_span(file),
                   "imported file declares time unit '%s' but the model's clock is '%s'",
                   file->time_unit, root_written);
   }
@@ -236,6 +246,9 @@ static syn_status declare_all(rctx *c) {
     if (m->sym[k] == NULL || m->info[k] == NULL) return oom(c);
   }
   c->base[SYN_SYM_KIND_COUNT] = total;
+  size_t ndeclared = 0;
+  c->declared = syn_calloc(total, sizeof *c->declared);
+  if (c->declared == NULL) return oom(c);
   m->nconst = count[SYN_SYM_COMPARTMENT] + count[SYN_SYM_PARAM];
 
   for (size_t f = 0; f < p->nfiles; f++) {
@@ -277,6 +290,7 @@ static syn_status declare_all(rctx *c) {
           .line = line,
       };
       m->info[kind][idx] = (sym_info){.decl = decl, .node = DAG_NONE, .expr = DAG_NONE, .rhs = DAG_NONE};
+      c->declared[ndeclared++] = gid(c, kind, idx);
       m->nsym[kind]++;
     }
   }
@@ -454,7 +468,8 @@ static syn_status order_definitions(rctx *c, int include_states) {
     goto done;
   }
   c->norder = 0;
-  for (uint32_t start = 0; start < total && s == SYN_OK; start++) {
+  for (size_t si = 0; si < total && s == SYN_OK; si++) {
+    uint32_t start = c->declared[si];
     syn_symkind k;
     size_t idx;
     gid_split(c, start, &k, &idx);
@@ -844,5 +859,6 @@ syn_status syn_model_resolve(syn_model *m, syn_error *err) {
   syn_free(c.caprefs);
   syn_free(c.units);
   syn_free(c.order);
+  syn_free(c.declared);
   return s;
 }

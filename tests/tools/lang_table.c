@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "lang/ast.h"
+#include "synovia/model.h"
 #include "synovia/status.h"
 
 enum { MAX_FILES = 16, MAX_LINE = 8192, PAD_LINE = 64 };
@@ -52,9 +53,9 @@ typedef struct tcase {
 /* The one function to change when the table should exercise a later layer
  * (e.g. syn_model_load for semantic errors). */
 static syn_status load(const char *path, syn_error *err) {
-  syn_program *prog = NULL;
-  syn_status st = syn_program_parse_file(path, &prog, err);
-  syn_program_destroy(prog);
+  syn_model *m = NULL;
+  syn_status st = syn_model_load(path, &m, err);
+  syn_model_destroy(m);
   return st;
 }
 
