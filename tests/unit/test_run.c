@@ -1,0 +1,229 @@
+/* synovia — unit tests of syn_run (solve layer): the output grid, the result
+ * it builds (series, attributes, parameter table), accuracy against a closed
+ * form, and its errors. Models come from text (syn_model_load_text). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "synovia/run.h"
+
+static const char decay_text[] =
+    "model \"decay\"\n"
+    "time unit h\n"
+    "param k = 0.5 /h \"elimination\" source \"assumed\"\n"
+    "state X = 100 mg \"amount\"\n"
+    "d/dt X = -k * X\n"
+    "output frac = X / 100 \"fraction left\"\n";
+
+static syn_model *load(const char *text) {
+  syn_model *m = NULL;
+  syn_error err;
+  if (syn_model_load_text("test.model", text, strlen(text), &m, &err) != SYN_OK)
+    fail_msg("load: %s", err.message);
+  return m;
+}
+
+static syn_instance *instance(const syn_model *m) {
+  syn_instance *inst = NULL;
+  syn_error err;
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  return inst;
+}
+
+static const syn_attr *find_attr(const syn_result *r, const char *key) {
+  for (size_t i = 0; i < syn_result_attr_count(r); i++)
+    if (strcmp(syn_result_attr(r, i)->key, key) == 0) return syn_result_attr(r, i);
+  return NULL;
+}
+
+static size_t grid(double t0, double t1, double every) {
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  o.t_start = t0;
+  o.t_end = t1;
+  o.every = every;
+  return syn_run_grid_size(&o);
+}
+
+static void test_grid_size(void **state) {
+  (void)state;
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  assert_int_equal(syn_run_grid_size(&o), 0); /* t_end unset */
+  assert_true(o.solver.rtol == 1e-6);
+  assert_int_equal(grid(0, 10, 2), 6);     /* 0 2 4 6 8 10 */
+  assert_int_equal(grid(0, 10, 3), 5);     /* 0 3 6 9 10 */
+  assert_int_equal(grid(0, 1, 0.1), 11);   /* 10 * 0.1 rounds below 1: no extra point */
+  assert_int_equal(grid(0, 0.3, 0.1), 4);  /* 3 * 0.1 rounds above 0.3 */
+  assert_int_equal(grid(0, 0.7, 0.1), 8);
+  assert_int_equal(grid(5, 6, 10), 2);     /* spacing wider than the run */
+  assert_int_equal(grid(0, 10, -1), 0);
+  assert_int_equal(grid(0, 10, 0), 0);
+  assert_int_equal(grid(3, 3, 1), 0);
+  assert_int_equal(grid(0, NAN, 1), 0);
+  assert_int_equal(grid(0, 1e12, 1e-3), 0); /* absurdly many points */
+  assert_int_equal(syn_run_grid_size(NULL), 0);
+}
+
+static void test_run_decay(void **state) {
+  (void)state;
+  syn_model *m = load(decay_text);
+  syn_instance *inst = instance(m);
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  o.t_end = 0.3;
+  o.every = 0.1;
+  o.solver.rtol = 1e-10;
+  o.solver.atol = 1e-12;
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_run(inst, &o, &r, &err), SYN_OK);
+  assert_int_equal(syn_result_ntimes(r), 4);
+  assert_int_equal(syn_result_nseries(r), 2);
+  assert_string_equal(syn_result_time_units(r), "h");
+  const double *t = syn_result_times(r), *x = syn_result_series(r, 0), *f = syn_result_series(r, 1);
+  assert_true(t[3] == 0.3); /* ends exactly at t_end */
+  for (size_t k = 0; k < 4; k++) {
+    double want = 100.0 * exp(-0.5 * t[k]);
+    assert_true(fabs(x[k] - want) <= 1e-8 * want);
+    assert_true(fabs(f[k] - want / 100.0) <= 1e-8 * want / 100.0);
+  }
+  const syn_series_info *si = syn_result_info(r, 0), *so = syn_result_info(r, 1);
+  assert_string_equal(si->name, "X");
+  assert_int_equal(si->kind, SYN_SERIES_STATE);
+  assert_string_equal(si->long_name, "amount");
+  assert_string_equal(so->name, "frac");
+  assert_int_equal(so->kind, SYN_SERIES_OUTPUT);
+  assert_string_equal(so->long_name, "fraction left");
+
+  const syn_attr *a = find_attr(r, "linear_solver");
+  assert_non_null(a);
+  assert_string_equal(a->s, "dense");
+  a = find_attr(r, "jacobian");
+  assert_non_null(a);
+  assert_string_equal(a->s, "symbolic");
+  a = find_attr(r, "rtol");
+  assert_non_null(a);
+  assert_true(a->d == 1e-10);
+  a = find_attr(r, "cvode_nsteps");
+  assert_non_null(a);
+  assert_true(a->i > 0);
+  const char *keys[] = {"atol", "max_steps", "t_start", "t_end", "every", "cvode_nfevals",
+                        "cvode_njevals", "cvode_nlinsetups", "cvode_netfails", "cvode_nniters",
+                        "cvode_nncfails", "cvode_last_step", "cvode_last_order"};
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+    if (find_attr(r, keys[i]) == NULL) fail_msg("attribute %s missing", keys[i]);
+
+  assert_int_equal(syn_result_param_count(r), 1);
+  const char *name, *units;
+  double value;
+  syn_result_param(r, 0, &name, &units, &value);
+  assert_string_equal(name, "k");
+  assert_true(value == 0.5);
+  syn_result_destroy(r);
+
+  /* difference quotients are recorded as such */
+  o.solver.use_jacobian = 0;
+  assert_int_equal(syn_run(inst, &o, &r, &err), SYN_OK);
+  assert_string_equal(find_attr(r, "jacobian")->s, "difference quotients");
+  syn_result_destroy(r);
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+static void test_run_errors(void **state) {
+  (void)state;
+  syn_model *m = load(decay_text);
+  syn_instance *inst = instance(m);
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  syn_result *r = (syn_result *)&r;
+  syn_error err;
+  assert_int_equal(syn_run(inst, &o, &r, &err), SYN_EINVAL); /* no end time */
+  assert_null(r);
+  assert_non_null(strstr(err.message, "end"));
+  o.t_end = 10;
+  assert_int_equal(syn_run(inst, &o, &r, &err), SYN_EINVAL); /* no spacing */
+  assert_non_null(strstr(err.message, "every"));
+  o.every = 1;
+  o.solver.rtol = 2.0;
+  assert_int_equal(syn_run(inst, &o, &r, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "rtol"));
+  o.solver.rtol = 1e-6;
+  o.solver.max_steps = 1;
+  assert_int_equal(syn_run(inst, &o, &r, &err), SYN_ESOLVER);
+  assert_null(r);
+  assert_non_null(strstr(err.message, "'X'"));
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+static void test_run_nonfinite_output(void **state) {
+  (void)state;
+  static const char text[] =
+      "model \"bad output\"\n"
+      "time unit h\n"
+      "state X = 1 \"amount\"\n"
+      "d/dt X = -X\n"
+      "output lx = log(X - 0.5) \"log of the excess\"\n";
+  syn_model *m = load(text);
+  syn_instance *inst = instance(m);
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  o.t_end = 2;
+  o.every = 0.5;
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_run(inst, &o, &r, &err), SYN_ENONFINITE); /* X < 0.5 after ln 2 h */
+  assert_null(r);
+  assert_non_null(strstr(err.message, "lx"));
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+static void test_run_alloc_failures(void **state) {
+  (void)state;
+  syn_model *m = load(decay_text);
+  syn_instance *inst = instance(m);
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  o.t_end = 2;
+  o.every = 0.5;
+  int failures = 0;
+  for (long n = 1; n < 200; n++) {
+    syn_result *r = NULL;
+    syn_error err;
+    syn_alloc_test_fail_after(n);
+    syn_status st = syn_run(inst, &o, &r, &err);
+    syn_alloc_test_fail_after(0);
+    if (st == SYN_OK) {
+      syn_result_destroy(r);
+      break;
+    }
+    assert_int_equal(st, SYN_ENOMEM);
+    assert_null(r);
+    failures++;
+  }
+  assert_true(failures >= 5);
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_grid_size),
+      cmocka_unit_test(test_run_decay),
+      cmocka_unit_test(test_run_errors),
+      cmocka_unit_test(test_run_nonfinite_output),
+      cmocka_unit_test(test_run_alloc_failures),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
