@@ -27,11 +27,26 @@ size_t syn_edit_distance(const char *a, size_t alen, const char *b, size_t blen,
   return row[blen] > limit ? limit + 1 : row[blen];
 }
 
+static int equal_ignoring_case(const char *a, size_t alen, const char *b, size_t blen) {
+  if (alen != blen) return 0;
+  for (size_t i = 0; i < alen; i++) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
+    if (x != y) return 0;
+  }
+  return 1;
+}
+
 const char *syn_suggest(const char *word, size_t len, const char *const *candidates, size_t n) {
   const char *best = NULL;
   size_t best_d = SUGGEST_MAX_DISTANCE + 1;
   for (size_t i = 0; i < n; i++) {
     size_t clen = strlen(candidates[i]);
+    /* "ml" means "mL" far more often than "mol": a case slip wins. */
+    if (clen == len && memcmp(word, candidates[i], len) != 0 &&
+        equal_ignoring_case(word, len, candidates[i], clen))
+      return candidates[i];
     size_t d = syn_edit_distance(word, len, candidates[i], clen, SUGGEST_MAX_DISTANCE);
     if (d == 0 || d >= len) continue;
     if (d < best_d) {

@@ -13,7 +13,8 @@
 size_t syn_edit_distance(const char *a, size_t alen, const char *b, size_t blen, size_t limit);
 
 /* The candidate closest to word[0..len): distance <= 2 and < len (so a one-
- * letter word never gets a suggestion), the first of equally close ones.
+ * letter word never gets a suggestion), the first of equally close ones;
+ * a candidate differing only in letter case wins outright.
  * Exact matches are not suggested. NULL when nothing is close. */
 const char *syn_suggest(const char *word, size_t len, const char *const *candidates, size_t n);
 
