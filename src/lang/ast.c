@@ -32,10 +32,10 @@ static void put(out_buf *o, const char *fmt, ...) {
   if (n > 0) o->len += (size_t)n;
 }
 
-/* The shortest %g text that reads back as the same double. */
+/* The shortest %g text (of 15 to 17 digits) that reads back as the same double. */
 static void put_number(out_buf *o, double v) {
   char tmp[40];
-  for (int prec = 1; prec <= 17; prec++) {
+  for (int prec = 15; prec <= 17; prec++) { /* 15 digits always print 20 as "20" */
     snprintf(tmp, sizeof tmp, "%.*g", prec, v);
     if (strtod(tmp, NULL) == v) break;
   }
