@@ -87,7 +87,7 @@ static void case_free(tcase *c) {
 static tfile *new_file(tcase *c, const char *name) {
   if (c->nfiles == MAX_FILES) die("too many %%FILE blocks in one case");
   tfile *f = &c->files[c->nfiles++];
-  snprintf(f->name, sizeof f->name, "%s", name);
+  snprintf(f->name, sizeof f->name, "%.*s", (int)sizeof f->name - 1, name);
   return f;
 }
 
@@ -176,7 +176,7 @@ static int read_case(FILE *in, int *lineno, tcase *c) {
         exit(2);
       }
       chomp(line);
-      snprintf(c->name, sizeof c->name, "%s", arg_of(line, "%%CASE"));
+      snprintf(c->name, sizeof c->name, "%.*s", (int)sizeof c->name - 1, arg_of(line, "%%CASE"));
       c->line = *lineno;
       mode = BODY;
     } else if (mode == EXPECT) {
@@ -188,7 +188,7 @@ static int read_case(FILE *in, int *lineno, tcase *c) {
       new_file(c, arg_of(line, dir ? "%%DIR" : "%%FILE"))->is_dir = dir;
     } else if (starts(line, "%%ROOT")) {
       chomp(line);
-      snprintf(c->root, sizeof c->root, "%s", arg_of(line, "%%ROOT"));
+      snprintf(c->root, sizeof c->root, "%.*s", (int)sizeof c->root - 1, arg_of(line, "%%ROOT"));
     } else if (starts(line, "%%BYTES")) {
       add_bytes(current_file(c), arg_of(line, "%%BYTES"), *lineno);
     } else if (starts(line, "%%SIZE")) {
