@@ -71,7 +71,7 @@ static void describe(out_text *o, const syn_model *m, int which, int32_t owner, 
   } else {
     put(o, "%s'", syn_op_spelling((syn_op)nd->op));
   }
-  put(o, " gave %g", reg[node]);
+  put(o, " gave %g", syn_shown(reg[node]));
   int n = syn_op_arity((syn_op)nd->op), shown = 0;
   uint32_t ops[3] = {nd->a, nd->b, nd->c};
   for (int i = 0; i < n; i++) {
@@ -81,7 +81,7 @@ static void describe(out_text *o, const syn_model *m, int which, int32_t owner, 
     if (dup) continue;
     put(o, shown++ ? ", " : " (");
     put_source(o, m, ops[i]);
-    put(o, " = %g", reg[ops[i]]);
+    put(o, " = %g", syn_shown(reg[ops[i]]));
   }
   if (shown) put(o, ")");
 }
@@ -107,13 +107,13 @@ static int scan(syn_instance *inst, const syn_prog *p, int which, const syn_vm_i
     if (ins->op == SYN_OP_LOADY) {
       if (isfinite(inst->reg[node])) continue;
       put_owner(o, m, which, owner[node]);
-      put(o, "state '%s' is %g", m->sym[SYN_SYM_STATE][ins->a].name, inst->reg[node]);
+      put(o, "state '%s' is %g", m->sym[SYN_SYM_STATE][ins->a].name, syn_shown(inst->reg[node]));
       return 1;
     }
     if (ins->op == SYN_OP_LOADT) {
       if (isfinite(inst->reg[node])) continue;
       put_owner(o, m, which, owner[node]);
-      put(o, "time t is %g", inst->reg[node]);
+      put(o, "time t is %g", syn_shown(inst->reg[node]));
       return 1;
     }
     if (!newly_nonfinite(ins, inst->reg)) continue;

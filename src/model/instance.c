@@ -62,7 +62,7 @@ syn_status syn_instance_set(syn_instance *inst, const char *name, double value, 
     return s;
   }
   if (!isfinite(value))
-    return syn_error_set(err, SYN_EINVAL, "value for '%s' is not finite (%g)", name, value);
+    return syn_error_set(err, SYN_EINVAL, "value for '%s' is not finite (%g)", name, syn_shown(value));
   if (e->kind == SYN_SYM_STATE) {
     inst->yset[e->index] = 1;
     inst->yover[e->index] = value;
@@ -117,8 +117,10 @@ syn_status syn_instance_prepare(syn_instance *inst, syn_error *err) {
     inst->prepared = 0;
     const syn_symbol *s = &inst->m->sym[kind][index];
     if (kind == SYN_SYM_STATE)
-      return syn_error_set(err, SYN_ENONFINITE, "initial value of state '%s' is %g", s->name, bad);
-    return syn_error_set(err, SYN_ENONFINITE, "%s '%s' is %g", syn_kind_noun(kind), s->name, bad);
+      return syn_error_set(err, SYN_ENONFINITE, "initial value of state '%s' is %g", s->name,
+                            syn_shown(bad));
+    return syn_error_set(err, SYN_ENONFINITE, "%s '%s' is %g", syn_kind_noun(kind), s->name,
+                          syn_shown(bad));
   }
   inst->prepared = 1;
   return SYN_OK;
@@ -182,7 +184,7 @@ syn_status syn_instance_outputs(syn_instance *inst, double t, const double *y, d
   for (size_t i = 0; i < m->nsym[SYN_SYM_OUTPUT]; i++) {
     if (isfinite(out[i])) continue;
     syn_status s = syn_error_set(err, SYN_ENONFINITE, "output '%s' is %g at t = %g%s%s",
-                                 m->sym[SYN_SYM_OUTPUT][i].name, out[i], t,
+                                 m->sym[SYN_SYM_OUTPUT][i].name, syn_shown(out[i]), t,
                                  m->time_unit[0] ? " " : "", m->time_unit);
     if (err != NULL) {
       char why[SYN_ERROR_HINT_MAX];

@@ -78,7 +78,7 @@ static syn_status compute_defaults(syn_model *m, syn_error *err) {
     const ast_decl *d = m->info[kind][index].decl;
     s = syn_diag(err, m->prog->sources, d->name_span, SYN_ENONFINITE,
                  "%s of %s '%s' is %g", kind == SYN_SYM_STATE ? "initial value" : "value",
-                 syn_kind_noun(kind), d->name, bad);
+                 syn_kind_noun(kind), d->name, syn_shown(bad));
     syn_error_hint(err, "check for a division by zero or a logarithm of zero in its definition");
   } else {
     for (int k = SYN_SYM_COMPARTMENT; k <= SYN_SYM_PARAM; k++)

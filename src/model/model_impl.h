@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 
 #include "base/arena.h"
 #include "lang/ast.h"
@@ -103,6 +104,9 @@ int syn_model_explain(syn_instance *inst, int which, double t, const double *y, 
 /* instance.c: run the setup program; returns 1 and names the first value
  * (in evaluation order) that is not finite, 0 when all are. */
 int syn_instance_run_setup(syn_instance *inst, syn_symkind *kind, size_t *index, double *bad);
+
+/* For messages: printf shows the sign bit of a NaN ("-nan"); users see "nan". */
+static inline double syn_shown(double v) { return v != v ? fabs(v) : v; }
 
 /* Index of a compartment/param in the PARAM leaf space. */
 static inline size_t syn_const_index(const syn_model *m, syn_symkind kind, size_t i) {

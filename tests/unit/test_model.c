@@ -1,0 +1,360 @@
+/* synovia — unit tests of the public model API on small models loaded from
+ * text: symbols, units, time conversion, instances (set/prepare), rhs,
+ * Jacobian and outputs against hand-computed values, diagnosis of non-finite
+ * values, hashing, allocation-free evaluation, and allocation failures. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "synovia/model.h"
+
+static syn_model *load(const char *text) {
+  syn_model *m = NULL;
+  syn_error err;
+  if (syn_model_load_text("test.model", text, strlen(text), &m, &err) != SYN_OK)
+    fail_msg("load failed: %s:%d:%d: %s", err.file, err.line, err.col, err.message);
+  return m;
+}
+
+static const syn_symbol *sym(const syn_model *m, const char *name) {
+  syn_symkind k;
+  size_t i;
+  assert_true(syn_model_find(m, name, &k, &i));
+  return syn_model_symbol(m, k, i);
+}
+
+static const char *KNEE =
+    "model \"knee\"\n"
+    "time unit h\n"
+    "compartment sf = 24 mL \"synovial fluid\" source \"Heilmann 1996\"\n"
+    "param k_TNF = ln(2) / 20 min \"TNF clearance\" source \"Chapman 1987\"\n"
+    "param K = 10 pg/mL\n"
+    "param s = 2 * K * k_TNF\n"
+    "param slow = 0.5 /d\n"
+    "state TNF in sf = 3 pg/mL \"tumour necrosis factor\"\n"
+    "state M = 1\n"
+    "let lic = hill(TNF, K, 2)\n"
+    "d/dt TNF = s * M - k_TNF * TNF\n"
+    "d/dt M = -slow * M * inhibit(TNF, K, 2)\n"
+    "output total = TNF * sf \"amount\"\n"
+    "output licensed = lic\n";
+
+static void test_symbols_and_metadata(void **state) {
+  (void)state;
+  syn_model *m = load(KNEE);
+  assert_string_equal(syn_model_title(m), "knee");
+  assert_string_equal(syn_model_time_unit(m), "h");
+  assert_int_equal(syn_model_count(m, SYN_SYM_COMPARTMENT), 1);
+  assert_int_equal(syn_model_count(m, SYN_SYM_PARAM), 4);
+  assert_int_equal(syn_model_count(m, SYN_SYM_STATE), 2);
+  assert_int_equal(syn_model_count(m, SYN_SYM_LET), 1);
+  assert_int_equal(syn_model_count(m, SYN_SYM_OUTPUT), 2);
+  const syn_symbol *s = sym(m, "k_TNF");
+  assert_int_equal(s->kind, SYN_SYM_PARAM);
+  assert_string_equal(s->description, "TNF clearance");
+  assert_string_equal(s->source, "Chapman 1987");
+  assert_string_equal(s->expr, "ln(2) / 20 min");
+  assert_string_equal(s->units, "1/h");
+  assert_string_equal(s->file, "test.model");
+  assert_int_equal(s->line, 4);
+  assert_true(fabs(s->value - log(2.0) * 3.0) < 1e-14);
+  s = sym(m, "TNF");
+  assert_string_equal(s->compartment, "sf");
+  assert_string_equal(s->units, "pg/mL");
+  assert_true(s->value == 3.0);
+  assert_string_equal(sym(m, "M")->compartment, "");
+  assert_string_equal(sym(m, "M")->description, "");
+  assert_string_equal(sym(m, "sf")->units, "mL");
+  assert_string_equal(sym(m, "s")->units, "pg/(mL*h)");
+  assert_string_equal(sym(m, "total")->units, "pg");
+  assert_string_equal(sym(m, "licensed")->units, "");
+  assert_null(syn_model_symbol(m, SYN_SYM_STATE, 2));
+  assert_false(syn_model_find(m, "nope", NULL, NULL));
+  syn_model_destroy(m);
+}
+
+static void test_derived_units(void **state) {
+  (void)state;
+  syn_model *m = load("time unit d\nparam a = 3 pg/mL\nparam r = 0.5 /h\nparam b = a * r\n"
+                      "param c = 10 * a\nparam q = a / (2 mL * r)\nparam p = a ^ 2\n"
+                      "param v = 5 mL/h\n");
+  assert_string_equal(sym(m, "b")->units, "pg/(mL*d)");
+  assert_string_equal(sym(m, "c")->units, "pg/mL");
+  assert_string_equal(sym(m, "q")->units, "pg*d/mL^2");
+  assert_string_equal(sym(m, "p")->units, "pg^2/mL^2");
+  assert_string_equal(sym(m, "r")->units, "1/d");
+  syn_model_destroy(m);
+}
+
+static void test_time_conversion(void **state) {
+  (void)state;
+  syn_model *m = load("time unit h\nparam a = 20 min\nparam b = 0.5 /d\nparam c = 2 d\n"
+                      "param e = 90 s\n");
+  assert_true(fabs(sym(m, "a")->value - 1.0 / 3.0) < 1e-15);
+  assert_true(fabs(sym(m, "b")->value - 0.5 / 24) < 1e-15);
+  assert_true(sym(m, "c")->value == 48.0);
+  assert_true(fabs(sym(m, "e")->value - 0.025) < 1e-15);
+  double t = 0;
+  syn_error err;
+  assert_int_equal(syn_model_parse_time(m, "180 d", &t, &err), SYN_OK);
+  assert_true(t == 180 * 24.0);
+  assert_int_equal(syn_model_parse_time(m, " 36 ", &t, &err), SYN_OK);
+  assert_true(t == 36.0);
+  assert_int_equal(syn_model_parse_time(m, "20 min", &t, &err), SYN_OK);
+  assert_true(fabs(t - 1.0 / 3.0) < 1e-15);
+  assert_int_equal(syn_model_parse_time(m, "3 mL", &t, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "'3 mL'"));
+  assert_int_equal(syn_model_parse_time(m, "soon", &t, &err), SYN_EINVAL);
+  syn_model_destroy(m);
+  m = load("time unit d\nparam v = 5 mL/h\n");
+  assert_true(fabs(sym(m, "v")->value - 120.0) < 1e-12);
+  assert_string_equal(sym(m, "v")->units, "mL/d");
+  syn_model_destroy(m);
+}
+
+/* rhs, Jacobian (values and pattern) and outputs against hand computation. */
+static void test_rhs_jacobian_outputs(void **state) {
+  (void)state;
+  syn_model *m = load(KNEE);
+  syn_instance *inst = NULL;
+  syn_error err;
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  syn_ode ode;
+  syn_instance_ode(inst, &ode);
+  assert_int_equal(ode.n, 2);
+  assert_string_equal(ode.names[0], "TNF");
+  assert_string_equal(ode.time_unit, "h");
+  double y[2] = {7.0, 0.4}, f[2], J[4];
+  double k = log(2.0) * 3, K = 10, s = 2 * K * k, slow = 0.5 / 24;
+  double T = y[0], M = y[1], inh = K * K / (K * K + T * T);
+  assert_int_equal(ode.rhs(1.0, y, f, ode.ctx), 0);
+  assert_true(fabs(f[0] - (s * M - k * T)) < 1e-12);
+  assert_true(fabs(f[1] - (-slow * M * inh)) < 1e-15);
+  /* pattern: column TNF rows {0,1}; column M rows {0,1} */
+  assert_int_equal(ode.nnz, 4);
+  assert_int_equal(ode.colptr[0], 0);
+  assert_int_equal(ode.colptr[1], 2);
+  assert_int_equal(ode.colptr[2], 4);
+  assert_int_equal(ode.rowind[0], 0);
+  assert_int_equal(ode.rowind[1], 1);
+  assert_int_equal(ode.jac(1.0, y, J, ode.ctx), 0);
+  double dinh = -K * K * 2 * T / ((K * K + T * T) * (K * K + T * T));
+  assert_true(fabs(J[0] - (-k)) < 1e-14);
+  assert_true(fabs(J[1] - (-slow * M * dinh)) < 1e-15);
+  assert_true(fabs(J[2] - s) < 1e-13);
+  assert_true(fabs(J[3] - (-slow * inh)) < 1e-15);
+  double out[2];
+  assert_int_equal(syn_instance_outputs(inst, 1.0, y, out, &err), SYN_OK);
+  assert_true(fabs(out[0] - 7.0 * 24) < 1e-12);
+  assert_true(fabs(out[1] - T * T / (K * K + T * T)) < 1e-15);
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+static void test_set_and_prepare(void **state) {
+  (void)state;
+  syn_model *m = load(KNEE);
+  syn_instance *inst = NULL;
+  syn_error err;
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_ptr_equal(syn_instance_model(inst), m);
+  /* a dependent parameter follows its inputs, unless overridden itself */
+  assert_int_equal(syn_instance_set(inst, "K", 4.0, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  size_t is = 0;
+  syn_symkind kind;
+  assert_true(syn_model_find(m, "s", &kind, &is));
+  assert_true(fabs(syn_instance_value(inst, SYN_SYM_PARAM, is) - 2 * 4.0 * log(2.0) * 3) < 1e-13);
+  assert_int_equal(syn_instance_set(inst, "s", 1.5, &err), SYN_OK);
+  assert_int_equal(syn_instance_set(inst, "TNF", 9.0, &err), SYN_OK);
+  assert_int_equal(syn_instance_set(inst, "sf", 12.0, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  assert_true(syn_instance_value(inst, SYN_SYM_PARAM, is) == 1.5);
+  assert_true(syn_instance_value(inst, SYN_SYM_COMPARTMENT, 0) == 12.0);
+  double y0[2];
+  syn_instance_initial(inst, y0);
+  assert_true(y0[0] == 9.0 && y0[1] == 1.0);
+  syn_ode ode;
+  syn_instance_ode(inst, &ode);
+  double f[2], y[2] = {0.0, 2.0};
+  ode.rhs(0, y, f, ode.ctx);
+  assert_true(fabs(f[0] - 1.5 * 2.0) < 1e-15);
+  /* refusals */
+  assert_int_equal(syn_instance_set(inst, "lic", 1.0, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "'lic' is a let and cannot be set");
+  assert_int_equal(syn_instance_set(inst, "total", 1.0, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "'total' is an output and cannot be set");
+  assert_int_equal(syn_instance_set(inst, "k_TFN", 1.0, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "unknown name 'k_TFN' (did you mean 'k_TNF'?)");
+  assert_int_equal(syn_instance_set(inst, "K", NAN, &err), SYN_EINVAL);
+  /* a parameter made infinite by an override is named by prepare */
+  assert_int_equal(syn_instance_set(inst, "K", 0.0, &err), SYN_OK);
+  assert_int_equal(syn_instance_set(inst, "s", 1.0, &err), SYN_OK);
+  syn_instance_destroy(inst);
+  m = (syn_model_destroy(m), load("param a = 1\nparam b = 1 / a\n"));
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_set(inst, "a", 0.0, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_ENONFINITE);
+  assert_string_equal(err.message, "parameter 'b' is inf");
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+static void test_functions_evaluate(void **state) {
+  (void)state;
+  syn_model *m = load("state x = 1\nd/dt x = 0\n"
+                      "output h = hill(x, 2, 3)\noutput i = inhibit(x, 2, 3)\n"
+                      "output c = if(x > 1, 10, 20)\noutput mn = min(x, 3, -1)\n"
+                      "output mx = max(x, 3, -1)\noutput l = (x > 0) && !(x > 5)\n"
+                      "output p = pow(x, 0.5) + 2 ^ 3\noutput lg = log10(x) + ln(x)\n");
+  syn_instance *inst = NULL;
+  syn_error err;
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  double x = 1.7, out[8];
+  assert_int_equal(syn_instance_outputs(inst, 0, &x, out, &err), SYN_OK);
+  assert_true(fabs(out[0] - pow(x, 3) / (8 + pow(x, 3))) < 1e-15);
+  assert_true(fabs(out[1] - 8 / (8 + pow(x, 3))) < 1e-15);
+  assert_true(out[2] == 10 && out[3] == -1 && out[4] == 3 && out[5] == 1);
+  assert_true(fabs(out[6] - (sqrt(x) + 8)) < 1e-15);
+  assert_true(fabs(out[7] - (log10(x) + log(x))) < 1e-15);
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+static void test_nonfinite_diagnosis(void **state) {
+  (void)state;
+  const char *text = "model \"bad\"\nstate X = 1\nlet x = X - 1\nlet r = log(x)\n"
+                     "d/dt X = -r\noutput o = sqrt(x)\n";
+  syn_model *m = load(text);
+  syn_instance *inst = NULL;
+  syn_error err;
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  syn_ode ode;
+  syn_instance_ode(inst, &ode);
+  double y = 0.5, f, out;
+  assert_int_equal(ode.rhs(0, &y, &f, ode.ctx), 1);
+  char buf[512];
+  assert_int_equal(ode.explain(0, &y, buf, sizeof buf, ode.ctx), 1);
+  assert_string_equal(buf, "d/dt X: 'log(x)' at test.model:4:9 gave nan (x = -0.5)");
+  y = 1.0;
+  assert_int_equal(ode.rhs(0, &y, &f, ode.ctx), 1);
+  assert_int_equal(ode.explain(0, &y, buf, sizeof buf, ode.ctx), 1);
+  assert_string_equal(buf, "d/dt X: 'log(x)' at test.model:4:9 gave -inf (x = 0)");
+  y = 2.0;
+  assert_int_equal(ode.rhs(0, &y, &f, ode.ctx), 0);
+  assert_int_equal(ode.explain(0, &y, buf, sizeof buf, ode.ctx), 0);
+  y = 0.5;
+  assert_int_equal(syn_instance_outputs(inst, 3, &y, &out, &err), SYN_ENONFINITE);
+  assert_string_equal(err.message, "output 'o' is nan at t = 3");
+  assert_string_equal(err.hint, "output o: 'sqrt(x)' at test.model:6:12 gave nan (x = -0.5)");
+  assert_true(isnan(out));
+  /* a short buffer is cut, never overrun */
+  y = 0.5;
+  assert_int_equal(ode.explain(0, &y, buf, 10, ode.ctx), 1);
+  assert_int_equal(strlen(buf), 9);
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+static void test_no_allocation_in_hot_path(void **state) {
+  (void)state;
+  syn_model *m = load(KNEE);
+  syn_instance *inst = NULL;
+  syn_error err;
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  syn_ode ode;
+  syn_instance_ode(inst, &ode);
+  double y[2] = {1, 2}, f[2], J[4], out[2];
+  long before = syn_alloc_test_count();
+  for (int i = 0; i < 100; i++) {
+    y[0] = 0.1 * i;
+    ode.rhs(0.5 * i, y, f, ode.ctx);
+    ode.jac(0.5 * i, y, J, ode.ctx);
+    syn_instance_outputs(inst, 0.5 * i, y, out, &err);
+  }
+  assert_int_equal(syn_alloc_test_count(), before);
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+static void test_files_and_hash(void **state) {
+  (void)state;
+  syn_model *a = load(KNEE), *b = load(KNEE);
+  assert_int_equal(syn_model_file_count(a), 1);
+  assert_string_equal(syn_model_file_path(a, 0), "test.model");
+  assert_string_equal(syn_model_file_text(a, 0), KNEE);
+  const char *h = syn_model_sha256(a);
+  assert_int_equal(strlen(h), 64);
+  assert_int_equal(strspn(h, "0123456789abcdef"), 64);
+  assert_string_equal(h, syn_model_sha256(b));
+  syn_model_destroy(b);
+  const char *other = "model \"knee\"\nstate X = 2\nd/dt X = -X\n";
+  b = load(other);
+  assert_string_not_equal(h, syn_model_sha256(b));
+  syn_model_stats st;
+  syn_model_get_stats(b, &st);
+  assert_int_equal(st.jac_nnz, 1);
+  assert_true(st.rhs_instructions >= 3);
+  syn_model_destroy(b);
+  syn_model_destroy(a);
+}
+
+static void test_load_errors(void **state) {
+  (void)state;
+  syn_model *m = NULL;
+  syn_error err;
+  const char *text = "state X = 1\nd/dt X = -TNFa\n";
+  assert_int_equal(syn_model_load_text("e.model", text, strlen(text), &m, &err), SYN_EINPUT);
+  assert_null(m);
+  assert_string_equal(err.message, "unknown name 'TNFa'");
+  assert_string_equal(err.file, "e.model");
+  assert_int_equal(err.line, 2);
+  assert_int_equal(err.col, 11);
+  assert_int_equal(syn_model_load("/nonexistent/x.model", &m, &err), SYN_EIO);
+  assert_null(m);
+}
+
+/* Every allocation of load + instance may fail: a clean error, no leak. */
+static void test_allocation_failures(void **state) {
+  (void)state;
+  int succeeded = 0;
+  for (long n = 1; n < 5000 && !succeeded; n++) {
+    syn_model *m = NULL;
+    syn_instance *inst = NULL;
+    syn_error err;
+    syn_alloc_test_fail_after(n);
+    syn_status s = syn_model_load_text("t.model", KNEE, strlen(KNEE), &m, &err);
+    if (s == SYN_OK) s = syn_instance_create(m, &inst, &err);
+    syn_alloc_test_fail_after(0);
+    if (s == SYN_OK) {
+      succeeded = 1;
+    } else {
+      assert_int_equal(s, SYN_ENOMEM);
+    }
+    syn_instance_destroy(inst);
+    syn_model_destroy(m);
+  }
+  assert_true(succeeded);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_symbols_and_metadata), cmocka_unit_test(test_derived_units),
+      cmocka_unit_test(test_time_conversion),      cmocka_unit_test(test_rhs_jacobian_outputs),
+      cmocka_unit_test(test_set_and_prepare),      cmocka_unit_test(test_functions_evaluate),
+      cmocka_unit_test(test_nonfinite_diagnosis),  cmocka_unit_test(test_no_allocation_in_hot_path),
+      cmocka_unit_test(test_files_and_hash),       cmocka_unit_test(test_load_errors),
+      cmocka_unit_test(test_allocation_failures),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
