@@ -11,6 +11,7 @@
  *   out     the same for outputs.
  * Ascending node id is a topological order, so each program is emitted by
  * one scan over a reachability mark. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -22,12 +23,17 @@ typedef struct cctx {
   unsigned char *emitted; /* per node: computed by setup already */
   uint32_t *stack;
   size_t stack_cap;
+  uint32_t *list;         /* the marked nodes */
+  size_t nlist, list_cap;
   uint32_t *jac_nodes;
   size_t njac;
 } cctx;
 
-/* Mark nodes reachable from roots (descending into all operands). */
-static int mark_from(cctx *c, const uint32_t *roots, size_t nroots) {
+/* Mark nodes reachable from roots (descending into all operands), listing
+ * them in c->list. With skip_emitted, stop at nodes setup already computed
+ * (their operands were computed before them), which keeps building setup
+ * linear in the size of the DAG. */
+static int mark_from(cctx *c, const uint32_t *roots, size_t nroots, int skip_emitted) {
   const syn_dag *d = &c->m->dag;
   for (size_t r = 0; r < nroots; r++) {
     size_t top = 0;
@@ -35,8 +41,10 @@ static int mark_from(cctx *c, const uint32_t *roots, size_t nroots) {
     c->stack[top++] = roots[r];
     while (top > 0) {
       uint32_t k = c->stack[--top];
-      if (c->mark[k]) continue;
+      if (c->mark[k] || (skip_emitted && c->emitted[k])) continue;
       c->mark[k] = 1;
+      if (syn_grow((void **)&c->list, &c->list_cap, c->nlist + 1, sizeof *c->list)) return -1;
+      c->list[c->nlist++] = k;
       const dag_node *nd = &d->nodes[k];
       int n = syn_op_arity((syn_op)nd->op);
       if (syn_grow((void **)&c->stack, &c->stack_cap, top + 3, sizeof *c->stack)) return -1;
@@ -46,6 +54,19 @@ static int mark_from(cctx *c, const uint32_t *roots, size_t nroots) {
     }
   }
   return 0;
+}
+
+static int cmp_u32(const void *x, const void *y) {
+  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+  return (a > b) - (a < b);
+}
+
+/* Sort the marked list (ascending id = evaluation order). */
+static void sort_marked(cctx *c) { qsort(c->list, c->nlist, sizeof *c->list, cmp_u32); }
+
+static void clear_marks(cctx *c) {
+  for (size_t i = 0; i < c->nlist; i++) c->mark[c->list[i]] = 0;
+  c->nlist = 0;
 }
 
 static int emit_node(syn_prog *p, const syn_dag *d, uint32_t k) {
@@ -63,13 +84,14 @@ static int emit_node(syn_prog *p, const syn_dag *d, uint32_t k) {
   }
 }
 
-/* Emit into setup every constant op node of the marked set not yet computed. */
+/* Emit into setup every constant op node of the (sorted) marked list not yet computed. */
 static int emit_constant_part(cctx *c) {
   const syn_dag *d = &c->m->dag;
-  for (size_t k = 0; k < d->n; k++) {
-    if (!c->mark[k] || c->emitted[k] || d->nodes[k].dyn) continue;
+  for (size_t i = 0; i < c->nlist; i++) {
+    uint32_t k = c->list[i];
+    if (c->emitted[k] || d->nodes[k].dyn) continue;
     c->emitted[k] = 1;
-    if (emit_node(&c->m->setup, d, (uint32_t)k)) return -1;
+    if (emit_node(&c->m->setup, d, k)) return -1;
   }
   return 0;
 }
@@ -77,10 +99,12 @@ static int emit_constant_part(cctx *c) {
 /* A program for roots: hoisted part into setup, dynamic part here, then stores. */
 static int emit_program(cctx *c, syn_prog *p, const uint32_t *roots, size_t nroots) {
   const syn_dag *d = &c->m->dag;
-  memset(c->mark, 0, d->n);
-  if (mark_from(c, roots, nroots) || emit_constant_part(c)) return -1;
-  for (size_t k = 0; k < d->n; k++)
-    if (c->mark[k] && d->nodes[k].dyn && emit_node(p, d, (uint32_t)k)) return -1;
+  if (mark_from(c, roots, nroots, 0)) return -1;
+  sort_marked(c);
+  if (emit_constant_part(c)) return -1;
+  for (size_t i = 0; i < c->nlist; i++)
+    if (d->nodes[c->list[i]].dyn && emit_node(p, d, c->list[i])) return -1;
+  clear_marks(c);
   for (size_t i = 0; i < nroots; i++)
     if (syn_prog_emit(p, SYN_OP_STORE, (uint32_t)i, roots[i], 0, 0, DAG_NONE)) return -1;
   return 0;
@@ -96,18 +120,21 @@ static const sym_info *const_info(const syn_model *m, uint32_t cidx) {
  * initial values. */
 static int emit_setup_definitions(cctx *c) {
   syn_model *m = c->m;
-  size_t n = m->dag.n;
   for (size_t o = 0; o < m->nconst; o++) {
     const sym_info *si = const_info(m, m->const_order[o]);
-    memset(c->mark, 0, n);
-    if (mark_from(c, &si->expr, 1) || emit_constant_part(c)) return -1;
+    if (mark_from(c, &si->expr, 1, 1)) return -1;
+    sort_marked(c);
+    if (emit_constant_part(c)) return -1;
+    clear_marks(c);
     if (syn_prog_emit(&m->setup, SYN_OP_SETP, si->node, si->expr, m->const_order[o], 0, DAG_NONE))
       return -1;
   }
   for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
     const sym_info *si = &m->info[SYN_SYM_STATE][i];
-    memset(c->mark, 0, n);
-    if (mark_from(c, &si->expr, 1) || emit_constant_part(c)) return -1;
+    if (mark_from(c, &si->expr, 1, 1)) return -1;
+    sort_marked(c);
+    if (emit_constant_part(c)) return -1;
+    clear_marks(c);
     if (syn_prog_emit(&m->setup, SYN_OP_INIT, (uint32_t)i, si->expr, 0, 0, DAG_NONE)) return -1;
   }
   return 0;
@@ -143,34 +170,40 @@ done:
   return rc;
 }
 
+/* Claim for root r every node below it that no earlier root claimed. */
+static int claim(cctx *c, int32_t *owner, uint32_t root, int32_t r) {
+  const syn_dag *d = &c->m->dag;
+  size_t top = 0;
+  if (syn_grow((void **)&c->stack, &c->stack_cap, 1, sizeof *c->stack)) return -1;
+  c->stack[top++] = root;
+  while (top > 0) {
+    uint32_t k = c->stack[--top];
+    if (owner[k] >= 0) continue; /* and so is everything below it */
+    owner[k] = r;
+    const dag_node *nd = &d->nodes[k];
+    int n = syn_op_arity((syn_op)nd->op);
+    if (syn_grow((void **)&c->stack, &c->stack_cap, top + 3, sizeof *c->stack)) return -1;
+    if (n >= 1) c->stack[top++] = nd->a;
+    if (n >= 2) c->stack[top++] = nd->b;
+    if (n >= 3) c->stack[top++] = nd->c;
+  }
+  return 0;
+}
+
 /* For diagnoses: which d/dt (or output) first uses each node, and the
  * symbol each node is the value of. */
-static int label_nodes(syn_model *m, const uint32_t *rhs, const uint32_t *outs) {
+static int label_nodes(cctx *c, const uint32_t *rhs, const uint32_t *outs) {
+  syn_model *m = c->m;
   size_t n = m->dag.n;
   m->owner_rhs = syn_malloc((n + 1) * sizeof *m->owner_rhs);
   m->owner_out = syn_malloc((n + 1) * sizeof *m->owner_out);
   m->node_name = syn_calloc(n + 1, sizeof *m->node_name);
   if (!m->owner_rhs || !m->owner_out || !m->node_name) return -1;
   for (size_t k = 0; k < n; k++) m->owner_rhs[k] = m->owner_out[k] = -1;
-  /* each root claims the still unclaimed nodes below it; node ids are
-   * topological, so scanning downwards from the root visits parents first */
-  for (int pass = 0; pass < 2; pass++) {
-    int32_t *owner = pass == 0 ? m->owner_rhs : m->owner_out;
-    const uint32_t *roots = pass == 0 ? rhs : outs;
-    size_t nroots = m->nsym[pass == 0 ? SYN_SYM_STATE : SYN_SYM_OUTPUT];
-    for (size_t r = 0; r < nroots; r++) {
-      if (owner[roots[r]] < 0) owner[roots[r]] = -2 - (int32_t)r; /* tentative */
-      for (size_t k = roots[r] + 1; k-- > 0;) {
-        if (owner[k] != -2 - (int32_t)r) continue;
-        owner[k] = (int32_t)r;
-        const dag_node *nd = &m->dag.nodes[k];
-        int na = syn_op_arity((syn_op)nd->op);
-        uint32_t ops[3] = {nd->a, nd->b, nd->c};
-        for (int i = 0; i < na; i++)
-          if (owner[ops[i]] == -1) owner[ops[i]] = -2 - (int32_t)r;
-      }
-    }
-  }
+  for (size_t r = 0; r < m->nsym[SYN_SYM_STATE]; r++)
+    if (claim(c, m->owner_rhs, rhs[r], (int32_t)r)) return -1;
+  for (size_t r = 0; r < m->nsym[SYN_SYM_OUTPUT]; r++)
+    if (claim(c, m->owner_out, outs[r], (int32_t)r)) return -1;
   for (int k = 0; k < SYN_SYM_KIND_COUNT; k++)
     for (size_t i = 0; i < m->nsym[k]; i++) {
       uint32_t node = m->info[k][i].node;
@@ -210,7 +243,7 @@ static int compile_all(cctx *c) {
   if (emit_program(c, &m->rhs, rhs, ns)) goto done;
   if (emit_program(c, &m->jac, c->jac_nodes, c->njac)) goto done;
   if (emit_program(c, &m->out, outs, no)) goto done;
-  if (label_nodes(m, rhs, outs) || build_register_image(m)) goto done;
+  if (label_nodes(c, rhs, outs) || build_register_image(m)) goto done;
   rc = 0;
 done:
   syn_free(rhs);
@@ -225,6 +258,7 @@ syn_status syn_model_compile(syn_model *m, syn_error *err) {
   syn_free(c.mark);
   syn_free(c.emitted);
   syn_free(c.stack);
+  syn_free(c.list);
   syn_free(c.jac_nodes);
   return rc ? syn_error_set(err, SYN_ENOMEM, "out of memory") : SYN_OK;
 }
