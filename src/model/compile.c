@@ -62,7 +62,9 @@ static int cmp_u32(const void *x, const void *y) {
 }
 
 /* Sort the marked list (ascending id = evaluation order). */
-static void sort_marked(cctx *c) { qsort(c->list, c->nlist, sizeof *c->list, cmp_u32); }
+static void sort_marked(cctx *c) {
+  if (c->nlist > 1) qsort(c->list, c->nlist, sizeof *c->list, cmp_u32);
+}
 
 static void clear_marks(cctx *c) {
   for (size_t i = 0; i < c->nlist; i++) c->mark[c->list[i]] = 0;
