@@ -73,8 +73,15 @@ const char *syn_model_file_path(const syn_model *m, size_t i);
 const char *syn_model_file_text(const syn_model *m, size_t i);
 const char *syn_model_sha256(const syn_model *m);
 
-/* Parse a time such as "180 d", "36", "20 min" into model clock units.
- * A bare number is already in clock units. Errors name the text. */
+/* Parse a value written like a literal of the language, "0.5 /d", "3 pg/mL",
+ * "20 min", "42": time units in the unit are converted to the model clock
+ * (a rate per day becomes a rate per hour on an hourly clock); other units
+ * are accepted as annotation. Errors name the text and the bad unit. */
+syn_status syn_model_parse_value(const syn_model *m, const char *text, double *out,
+                                 syn_error *err);
+
+/* Parse a time such as "180 d", "36", "20 min" into model clock units: like
+ * syn_model_parse_value, but the unit must be a unit of time (or absent). */
 syn_status syn_model_parse_time(const syn_model *m, const char *text, double *out,
                                 syn_error *err);
 

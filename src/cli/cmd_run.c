@@ -161,12 +161,16 @@ static void option_error(const char *option, const char *text, const syn_error *
   if (err->hint[0]) fprintf(stderr, "  hint: %s\n", err->hint);
 }
 
-/* A value: a plain number, or a time with a unit converted to the clock. */
+/* A value: a plain number, or a number with a unit whose time part is
+ * converted to the clock ("0.5 /d"); times must be times ("180 d"). */
 static int parse_value(const syn_model *m, const char *option, const char *text, double *out) {
   if (cli_parse_double(text, out)) return 1;
   syn_error err;
   syn_error_clear(&err);
-  if (syn_model_parse_time(m, text, out, &err) == SYN_OK) return 1;
+  int is_time = strcmp(option, "--set") != 0;
+  syn_status st = is_time ? syn_model_parse_time(m, text, out, &err)
+                          : syn_model_parse_value(m, text, out, &err);
+  if (st == SYN_OK) return 1;
   option_error(option, text, &err);
   return 0;
 }

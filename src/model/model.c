@@ -162,31 +162,105 @@ const char *syn_model_file_text(const syn_model *m, size_t i) {
 }
 const char *syn_model_sha256(const syn_model *m) { return m->sha256; }
 
-syn_status syn_model_parse_time(const syn_model *m, const char *text, double *out, syn_error *err) {
-  if (text == NULL) return syn_error_set(err, SYN_EINVAL, "no time given");
-  const char *p = text;
+/* A unit text after a number, as in literals: ["/"] SYM ["^" ["-"] INT]
+ * { ("/" | ".") SYM ["^" ["-"] INT] }. Accumulates the conversion factor of
+ * the time terms to the model clock, the net power of time, and whether any
+ * other unit appears. Returns 0 with err set on a malformed or unknown unit. */
+typedef struct quantity_unit {
+  double factor;
+  int time_power;
+  int has_other;
+} quantity_unit;
+
+static const char *skip_space(const char *p) {
   while (isspace((unsigned char)*p)) p++;
+  return p;
+}
+
+static int parse_unit_term(const syn_model *m, const char *text, const char **pp, int sign,
+                           quantity_unit *u, syn_error *err) {
+  const char *p = skip_space(*pp), *sym = p;
+  while (isalpha((unsigned char)*p) || *p == '_') p++;
+  size_t len = (size_t)(p - sym);
+  const syn_unit_def *def = len ? syn_unit_lookup(sym, len) : NULL;
+  if (def == NULL) {
+    syn_error_set(err, SYN_EINVAL, "invalid value '%s': '%.*s' is not a known unit", text,
+                  len ? (int)len : 1, len ? sym : p);
+    return 0;
+  }
+  long power = 1;
+  if (*p == '^') {
+    char *end = NULL;
+    power = strtol(p + 1, &end, 10);
+    if (end == p + 1 || power == 0 || labs(power) > 16) {
+      syn_error_set(err, SYN_EINVAL, "invalid value '%s': bad exponent after '%.*s'", text,
+                    (int)len, sym);
+      return 0;
+    }
+    p = end;
+  }
+  power *= sign;
+  if (def->kind == SYN_UNIT_TIME) {
+    if (m->clock_seconds <= 0) {
+      syn_error_set(err, SYN_EINVAL,
+                    "invalid value '%s': '%.*s' is a time unit but the model has no clock", text,
+                    (int)len, sym);
+      return 0;
+    }
+    u->factor *= pow(def->seconds / m->clock_seconds, (double)power);
+    u->time_power += (int)power;
+  } else {
+    u->has_other = 1;
+  }
+  *pp = p;
+  return 1;
+}
+
+/* Parse "NUMBER [UNIT]" into clock units. */
+static syn_status parse_quantity(const syn_model *m, const char *text, double *out,
+                                 quantity_unit *u, syn_error *err) {
+  *u = (quantity_unit){1.0, 0, 0};
+  if (text == NULL) return syn_error_set(err, SYN_EINVAL, "no value given");
+  const char *p = skip_space(text);
   char *end = NULL;
   double v = strtod(p, &end);
   if (end == p || !isfinite(v))
-    return syn_error_set(err, SYN_EINVAL, "invalid time '%s': expected a number and a unit, e.g. '180 d'",
-                         text);
-  p = end;
-  while (isspace((unsigned char)*p)) p++;
-  size_t len = strlen(p);
-  while (len > 0 && isspace((unsigned char)p[len - 1])) len--;
-  if (len == 0) {
-    *out = v;
-    return SYN_OK;
-  }
-  const syn_unit_def *def = syn_unit_lookup(p, len);
-  if (def == NULL || def->kind != SYN_UNIT_TIME)
-    return syn_error_set(err, SYN_EINVAL, "invalid time '%s': '%.*s' is not a unit of time", text,
-                         (int)len, p);
-  if (m->clock_seconds <= 0)
     return syn_error_set(err, SYN_EINVAL,
-                         "invalid time '%s': the model has no clock, give a plain number", text);
-  *out = v * def->seconds / m->clock_seconds;
+                         "invalid value '%s': expected a number, optionally with a unit "
+                         "('180 d', '0.5 /d')", text);
+  p = skip_space(end);
+  int sign = 1;
+  if (*p == '/') {
+    sign = -1;
+    p++;
+  }
+  if (*p != 0 && !parse_unit_term(m, text, &p, sign, u, err)) return err ? err->code : SYN_EINVAL;
+  for (p = skip_space(p); *p != 0; p = skip_space(p)) {
+    if (*p != '/' && *p != '.')
+      return syn_error_set(err, SYN_EINVAL, "invalid value '%s': unexpected '%c' in the unit",
+                           text, *p);
+    sign = *p == '/' ? -1 : 1;
+    p++;
+    if (!parse_unit_term(m, text, &p, sign, u, err)) return err ? err->code : SYN_EINVAL;
+  }
+  *out = v * u->factor;
+  return SYN_OK;
+}
+
+syn_status syn_model_parse_value(const syn_model *m, const char *text, double *out,
+                                 syn_error *err) {
+  quantity_unit u;
+  return parse_quantity(m, text, out, &u, err);
+}
+
+syn_status syn_model_parse_time(const syn_model *m, const char *text, double *out, syn_error *err) {
+  quantity_unit u;
+  double v;
+  syn_status st = parse_quantity(m, text, &v, &u, err);
+  if (st != SYN_OK) return st;
+  if (u.has_other || (u.time_power != 0 && u.time_power != 1))
+    return syn_error_set(err, SYN_EINVAL, "invalid time '%s': the unit is not a unit of time", text);
+  *out = v;
   return SYN_OK;
 }
 

@@ -51,6 +51,7 @@ static inline void exec(const syn_insn *ins, double *restrict reg, const syn_vm_
 }
 
 void syn_vm_run(const syn_prog *p, double *reg, const syn_vm_io *io) {
+  if (p->n == 0) return; /* an empty program may have no code array at all */
   const syn_insn *ins = p->code, *end = p->code + p->n;
   for (; ins < end; ins++) exec(ins, reg, io);
 }

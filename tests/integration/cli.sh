@@ -1,7 +1,7 @@
 # synovia — the command-line program: help, version, usage errors, a full run
 # read back with h5py, tolerances and overrides, and the promise that a failed
 # run never damages an existing result.
-. tests/integration/lib.sh
+. tests/lib/tap.sh
 M=tests/cli/decay.model
 
 # expect "name" status pattern command...  (exit status and a pattern in stdout+stderr)

@@ -2,7 +2,7 @@
 # each must pass `synovia check`, and every model under examples/ and models/
 # must check too. Blocks fenced ```model-error are meant to fail: they must be
 # rejected (exit 1) with a located message.
-. tests/integration/lib.sh
+. tests/lib/tap.sh
 
 extract() { # file -> numbered block files in $TMP/blocks/<file>-N.model(-error)
   awk -v dir="$TMP/blocks" -v base="$(basename "$1" .md)" '

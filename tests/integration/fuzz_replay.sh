@@ -1,6 +1,6 @@
 # synovia — replay every input of the fuzz corpus (seeds and past crashers)
 # through the libFuzzer harness built with ASan + UBSan: none may crash or leak.
-. tests/integration/lib.sh
+. tests/lib/tap.sh
 FUZZ=$BUILD/fuzz/fuzz_model
 if [ ! -x "$FUZZ" ]; then not_ok "fuzz harness $FUZZ is built"; finish; exit 1; fi
 n=$(find tests/fuzz/corpus -type f | wc -l)

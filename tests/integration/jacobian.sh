@@ -3,7 +3,7 @@
 # must load) and every loadable model under tests/ (fixtures meant to fail are
 # skipped; tests/lang/ holds only rejection tables), compare the symbolic
 # Jacobian with finite differences at 20 random states (tests/tools/jac_check.c).
-. "$(dirname "$0")/lib.sh"
+. tests/lib/tap.sh
 TOOL=$BUILD/asan/tools/jac_check
 if [ ! -x "$TOOL" ]; then
   echo "not ok 1 - $TOOL is not built (make tools)"

@@ -2,7 +2,7 @@
 # synovia — the language reject/accept table (tests/lang/*.tests) under the
 # ASan/UBSan build of tests/tools/lang_table. TAP: one line per case, with
 # the expected and actual diagnostics as comments when a case fails.
-. "$(dirname "$0")/lib.sh"
+. tests/lib/tap.sh
 TOOL=$BUILD/asan/tools/lang_table
 if [ ! -x "$TOOL" ]; then
   echo "not ok 1 - $TOOL is not built (make tools)"

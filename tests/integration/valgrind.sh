@@ -1,6 +1,6 @@
 # synovia — a full `synovia run` (parse, compile, solve, write HDF5) and a
 # failing one under valgrind: no invalid accesses, no definite or indirect leaks.
-. tests/integration/lib.sh
+. tests/lib/tap.sh
 if ! command -v valgrind >/dev/null 2>&1; then
   not_ok "valgrind is installed (make deps installs it)"; finish; exit 1
 fi

@@ -111,6 +111,22 @@ static void test_time_conversion(void **state) {
   assert_int_equal(syn_model_parse_time(m, "3 mL", &t, &err), SYN_EINVAL);
   assert_non_null(strstr(err.message, "'3 mL'"));
   assert_int_equal(syn_model_parse_time(m, "soon", &t, &err), SYN_EINVAL);
+  assert_int_equal(syn_model_parse_time(m, "2 /d", &t, &err), SYN_EINVAL);
+  /* values with units, as --set reads them: rates convert, other units annotate */
+  assert_int_equal(syn_model_parse_value(m, "0.5 /d", &t, &err), SYN_OK);
+  assert_true(fabs(t - 0.5 / 24) < 1e-15);
+  assert_int_equal(syn_model_parse_value(m, "3 pg/mL/min", &t, &err), SYN_OK);
+  assert_true(fabs(t - 180.0) < 1e-12);
+  assert_int_equal(syn_model_parse_value(m, "2.5 mm^2.d^-1", &t, &err), SYN_OK);
+  assert_true(fabs(t - 2.5 / 24) < 1e-15);
+  assert_int_equal(syn_model_parse_value(m, "7 pg/mLL", &t, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "invalid value '7 pg/mLL': 'mLL' is not a known unit");
+  assert_int_equal(syn_model_parse_value(m, "7 pg mL", &t, &err), SYN_EINVAL);
+  assert_int_equal(syn_model_parse_value(m, "1e999", &t, &err), SYN_EINVAL);
+  syn_model_destroy(m);
+  m = load("param k = 2\n");
+  assert_int_equal(syn_model_parse_value(m, "2 /h", &t, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "the model has no clock"));
   syn_model_destroy(m);
   m = load("time unit d\nparam v = 5 mL/h\n");
   assert_true(fabs(sym(m, "v")->value - 120.0) < 1e-12);
