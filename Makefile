@@ -23,6 +23,20 @@ endif
 BUILD    := build
 PYTHON   ?= /usr/bin/python3
 
+# --- Debian packages -------------------------------------------------------------
+# Before anything asks pkg-config for flags, make sure the packages are there:
+# scripts/deps.sh installs what is missing (as root) or names the exact
+# apt-get line and fails. It runs once per build directory (the stamp).
+DEPS_STAMP := $(BUILD)/.deps-ok
+ifeq ($(filter clean deps deps-check,$(MAKECMDGOALS)),)
+ifeq ($(wildcard $(DEPS_STAMP)),)
+DEPS_RESULT := $(shell scripts/deps.sh >&2 && mkdir -p $(BUILD) && touch $(DEPS_STAMP) && echo ok)
+ifneq ($(DEPS_RESULT),ok)
+$(error missing Debian packages (see the message above))
+endif
+endif
+endif
+
 # --- third-party flags (Debian 12 paths; see DESIGN §7) ----------------------
 HDF5_PC      ?= hdf5-serial
 HDF5_CFLAGS  := $(shell pkg-config --cflags $(HDF5_PC) 2>/dev/null)
@@ -65,7 +79,6 @@ LIB_test    := $(BUILD)/test/libsynovia.a
 LIB_asan    := $(BUILD)/asan/libsynovia.a
 BIN         := $(BUILD)/release/synovia
 BIN_asan    := $(BUILD)/asan/synovia
-DEPS_STAMP  := $(BUILD)/.deps-ok
 
 .PHONY: all test demo bench fuzz valgrind deps deps-check clean unit-bins tools
 .DEFAULT_GOAL := all
