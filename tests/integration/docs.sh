@@ -1,6 +1,6 @@
 # synovia — every ```model block in docs/*.md and README.md is a complete model:
-# each must pass `synovia check`, and every model under examples/ and models/
-# must check too. Blocks fenced ```model-error are meant to fail: they must be
+# each must pass `synovia check` and run (`synovia run`, default times), and
+# every model under examples/ and models/ must check too. Blocks fenced ```model-error are meant to fail: they must be
 # rejected (exit 1) with a located message.
 . tests/lib/tap.sh
 
@@ -19,7 +19,8 @@ for f in docs/*.md README.md; do [ -f "$f" ] && extract "$f"; done
 for b in "$TMP"/blocks/*.model; do
   [ -f "$b" ] || continue
   name="docs example $(basename "$b" .model)"
-  if "$SYNOVIA" check "$b" >"$TMP/out" 2>&1; then ok "$name"; else not_ok "$name"; sed 's/^/# /' "$TMP/out"; fi
+  if "$SYNOVIA" check "$b" >"$TMP/out" 2>&1 && "$SYNOVIA" run "$b" -q -o "$TMP/doc.h5" >>"$TMP/out" 2>&1
+  then ok "$name checks and runs"; else not_ok "$name"; sed 's/^/# /' "$TMP/out"; fi
 done
 for b in "$TMP"/blocks/*.model-error; do
   [ -f "$b" ] || continue
