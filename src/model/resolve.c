@@ -61,35 +61,55 @@ static const char *suggest_function(const char *name) {
 
 /* --- unit algebra (annotation only) --------------------------------------- */
 
-enum { UNIT_TERMS = 8 };
+/* A product of unit symbols with integer exponents. Units are annotations,
+ * so rather than overflow (a chain of `let a2 = a1 * a1` doubles exponents)
+ * or silently drop terms, a unit the fixed representation cannot hold
+ * becomes `unknown` and is shown as "?". */
+enum { UNIT_TERMS = 8, UNIT_MAX_EXP = 1000 };
 typedef struct ualg {
   const char *sym[UNIT_TERMS];
   int exp[UNIT_TERMS];
   int n;
+  int unknown;
 } ualg;
 
+/* Multiply by sym^e; |e| <= 16 * UNIT_MAX_EXP, so no sum below overflows. */
 static void u_term(ualg *u, const char *sym, int e) {
+  if (u->unknown) return;
   for (int i = 0; i < u->n; i++) {
     if (strcmp(u->sym[i], sym) != 0) continue;
     u->exp[i] += e;
+    if (u->exp[i] > UNIT_MAX_EXP || u->exp[i] < -UNIT_MAX_EXP) u->unknown = 1;
     if (u->exp[i] == 0) {
       for (int j = i + 1; j < u->n; j++) u->sym[j - 1] = u->sym[j], u->exp[j - 1] = u->exp[j];
       u->n--;
     }
     return;
   }
-  if (e != 0 && u->n < UNIT_TERMS) u->sym[u->n] = sym, u->exp[u->n++] = e;
+  if (e == 0) return;
+  if (u->n == UNIT_TERMS || e > UNIT_MAX_EXP || e < -UNIT_MAX_EXP) {
+    u->unknown = 1;
+    return;
+  }
+  u->sym[u->n] = sym, u->exp[u->n++] = e;
 }
 
 static ualg u_combine(const ualg *a, const ualg *b, int sign) {
   ualg r = *a;
+  r.unknown |= b->unknown;
   for (int i = 0; i < b->n; i++) u_term(&r, b->sym[i], sign * b->exp[i]);
   return r;
 }
 
+static int u_empty(const ualg *u) { return u->n == 0 && !u->unknown; }
+
 static void u_render(const ualg *u, char *buf, size_t size) {
   char num[128] = "", den[128] = "";
   int nden = 0;
+  if (u->unknown) {
+    snprintf(buf, size, "?");
+    return;
+  }
   for (int i = 0; i < u->n; i++) {
     char *dst = u->exp[i] > 0 ? num : den;
     int e = u->exp[i] > 0 ? u->exp[i] : -u->exp[i];
@@ -745,7 +765,7 @@ static ualg first_nonempty(rctx *c, const ast_expr *const *args, size_t n) {
   ualg empty = {0};
   for (size_t i = 0; i < n; i++) {
     ualg u = units_of(c, args[i]);
-    if (u.n > 0) return u;
+    if (!u_empty(&u)) return u;
   }
   return empty;
 }
@@ -755,6 +775,7 @@ static ualg power_units(rctx *c, const ast_expr *base, const ast_expr *expo) {
   if (expo->kind != AST_NUM || expo->u.num.unit != NULL) return u;
   double v = expo->u.num.value;
   if (v != floor(v) || fabs(v) > 16) return u;
+  r.unknown = u.unknown;
   for (int i = 0; i < u.n; i++) u_term(&r, u.sym[i], u.exp[i] * (int)v);
   return r;
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -89,6 +90,34 @@ static void test_derived_units(void **state) {
   assert_string_equal(sym(m, "q")->units, "pg*d/mL^2");
   assert_string_equal(sym(m, "p")->units, "pg^2/mL^2");
   assert_string_equal(sym(m, "r")->units, "1/d");
+  syn_model_destroy(m);
+}
+
+/* Exponents that would overflow an int (each let squares the previous one)
+ * and more distinct symbols than the unit algebra holds: the units are
+ * unknown ("?"), never wrong, and the arithmetic never overflows (UBSan). */
+static void test_units_beyond_representation(void **state) {
+  (void)state;
+  char text[4096];
+  int k = snprintf(text, sizeof text, "param a0 = 1 mm^99\n");
+  for (int i = 0; i < 40; i++)
+    k += snprintf(text + k, sizeof text - (size_t)k, "param a%d = a%d * a%d\n", i + 1, i, i);
+  k += snprintf(text + k, sizeof text - (size_t)k, "param p0 = 1 mm^99\n");
+  for (int i = 0; i < 12; i++)
+    k += snprintf(text + k, sizeof text - (size_t)k, "param p%d = p%d ^ 16\n", i + 1, i);
+  snprintf(text + k, sizeof text - (size_t)k,
+           "param many = 1 mm.cm.um.L.mL.uL.nL.dL.kg.g\nparam ok = 2 mm.cm.um.L.mL.uL.nL.dL\n"
+           "param back = a20 / a20\n");
+  syn_model *m = load(text);
+  assert_string_equal(sym(m, "a1")->units, "mm^198");
+  assert_string_equal(sym(m, "a3")->units, "mm^792");
+  assert_string_equal(sym(m, "a4")->units, "?");
+  assert_string_equal(sym(m, "a40")->units, "?");
+  assert_string_equal(sym(m, "p1")->units, "?");
+  assert_string_equal(sym(m, "p12")->units, "?");
+  assert_string_equal(sym(m, "many")->units, "?");
+  assert_string_equal(sym(m, "ok")->units, "mm*cm*um*L*mL*uL*nL*dL");
+  assert_string_equal(sym(m, "back")->units, "?");
   syn_model_destroy(m);
 }
 
@@ -366,6 +395,7 @@ static void test_allocation_failures(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_symbols_and_metadata), cmocka_unit_test(test_derived_units),
+      cmocka_unit_test(test_units_beyond_representation),
       cmocka_unit_test(test_time_conversion),      cmocka_unit_test(test_rhs_jacobian_outputs),
       cmocka_unit_test(test_set_and_prepare),      cmocka_unit_test(test_functions_evaluate),
       cmocka_unit_test(test_nonfinite_diagnosis),  cmocka_unit_test(test_no_allocation_in_hot_path),
