@@ -252,6 +252,73 @@ static void test_set_and_prepare(void **state) {
   syn_model_destroy(m);
 }
 
+/* Hoisting: everything that does not depend on y or t runs once, in setup.
+ * Overrides must still reach every hoisted value: parameters defined from an
+ * overridden one, parameters defined from those, initial values, and the
+ * constant subexpressions of the rhs, Jacobian and outputs. */
+static const char *CHAIN =
+    "param k1 = 2\n"
+    "param k2 = 3 * k1\n"
+    "param k3 = k2 + 1\n"
+    "state X = k3 * 10\n"
+    "state Y = 5\n"
+    "d/dt X = -(k1 * 4) * X + k3\n"
+    "d/dt Y = k2 * X\n"
+    "output o = k3 + 2 * k1\n";
+
+/* Check values, y0, rhs, Jacobian and output against the closed forms for
+ * the given k1, k2, k3 and initial X. */
+static void check_chain(syn_instance *inst, double k1, double k2, double k3, double x0) {
+  syn_error err;
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  assert_true(syn_instance_value(inst, SYN_SYM_PARAM, 0) == k1);
+  assert_true(syn_instance_value(inst, SYN_SYM_PARAM, 1) == k2);
+  assert_true(syn_instance_value(inst, SYN_SYM_PARAM, 2) == k3);
+  double y0[2];
+  syn_instance_initial(inst, y0);
+  assert_true(y0[0] == x0 && y0[1] == 5.0);
+  syn_ode ode;
+  syn_instance_ode(inst, &ode);
+  double y[2] = {1.5, 0.25}, f[2], J[4], out;
+  assert_int_equal(ode.rhs(0.0, y, f, ode.ctx), 0);
+  assert_true(f[0] == -(k1 * 4) * y[0] + k3);
+  assert_true(f[1] == k2 * y[0]);
+  assert_int_equal(ode.nnz, 2); /* dX/dX and dY/dX */
+  assert_int_equal(ode.jac(0.0, y, J, ode.ctx), 0);
+  assert_true(J[0] == -(k1 * 4));
+  assert_true(J[1] == k2);
+  assert_int_equal(syn_instance_outputs(inst, 0.0, y, &out, &err), SYN_OK);
+  assert_true(out == k3 + 2 * k1);
+}
+
+static void test_overrides_reach_hoisted_values(void **state) {
+  (void)state;
+  syn_model *m = load(CHAIN);
+  syn_instance *a = NULL, *b = NULL;
+  syn_error err;
+  assert_int_equal(syn_instance_create(m, &a, &err), SYN_OK);
+  assert_int_equal(syn_instance_create(m, &b, &err), SYN_OK);
+  check_chain(a, 2, 6, 7, 70);
+  /* an input of derived parameters: both levels and the initial value follow */
+  assert_int_equal(syn_instance_set(a, "k1", 5.0, &err), SYN_OK);
+  check_chain(a, 5, 15, 16, 160);
+  /* a derived parameter overridden: it wins, its dependents follow it */
+  assert_int_equal(syn_instance_set(a, "k2", 7.0, &err), SYN_OK);
+  check_chain(a, 5, 7, 8, 80);
+  /* an overridden initial value wins over its (recomputed) definition */
+  assert_int_equal(syn_instance_set(a, "X", 1.25, &err), SYN_OK);
+  check_chain(a, 5, 7, 8, 1.25);
+  /* the last parameter of the chain overridden alone */
+  assert_int_equal(syn_instance_set(b, "k3", 100.0, &err), SYN_OK);
+  check_chain(b, 2, 6, 100, 1000);
+  /* instances are independent, and the model's defaults unchanged */
+  check_chain(a, 5, 7, 8, 1.25);
+  assert_true(sym(m, "k3")->value == 7.0 && sym(m, "X")->value == 70.0);
+  syn_instance_destroy(a);
+  syn_instance_destroy(b);
+  syn_model_destroy(m);
+}
+
 static void test_functions_evaluate(void **state) {
   (void)state;
   syn_model *m = load("state x = 1\nd/dt x = 0\n"
@@ -397,7 +464,8 @@ int main(void) {
       cmocka_unit_test(test_symbols_and_metadata), cmocka_unit_test(test_derived_units),
       cmocka_unit_test(test_units_beyond_representation),
       cmocka_unit_test(test_time_conversion),      cmocka_unit_test(test_rhs_jacobian_outputs),
-      cmocka_unit_test(test_set_and_prepare),      cmocka_unit_test(test_functions_evaluate),
+      cmocka_unit_test(test_set_and_prepare),
+      cmocka_unit_test(test_overrides_reach_hoisted_values),      cmocka_unit_test(test_functions_evaluate),
       cmocka_unit_test(test_nonfinite_diagnosis),  cmocka_unit_test(test_no_allocation_in_hot_path),
       cmocka_unit_test(test_files_and_hash),       cmocka_unit_test(test_load_errors),
       cmocka_unit_test(test_allocation_failures),
