@@ -24,15 +24,28 @@ void syn_run_opts_default(syn_run_opts *o) {
   syn_solver_opts_default(&o->solver);
 }
 
+/* Larger of |t_start| and |t_end|: the magnitude that sets the rounding of
+ * t_start + k*every. */
+static double time_scale(const syn_run_opts *o) { return fmax(fabs(o->t_start), fabs(o->t_end)); }
+
+/* Spacing finer than this (relative to the times) cannot be told apart from
+ * rounding: far from zero, t_start + k*every would repeat or barely move. */
+#define SYN_RUN_MIN_REL_EVERY 1e-11
+
 static int grid_valid(const syn_run_opts *o) {
   return o != NULL && isfinite(o->t_start) && isfinite(o->t_end) && isfinite(o->every) &&
          o->t_end > o->t_start && o->every > 0.0 &&
+         o->every >= SYN_RUN_MIN_REL_EVERY * time_scale(o) &&
          (o->t_end - o->t_start) / o->every < SYN_RUN_MAX_POINTS;
 }
 
-/* Times closer than this to t_end are t_end (rounding in k*every). */
+/* A regular point closer than this to t_end is t_end (rounding in k*every,
+ * or in the unit conversion of the user's numbers). Capped at a thousandth of
+ * the spacing: a tolerance near the spacing would snap the point after the
+ * last one too and repeat t_end. The cap stays far above rounding because
+ * grid_valid asks every >= 1e-11 * time_scale. */
 static double snap_tol(const syn_run_opts *o) {
-  return 1e-9 * fmax(fabs(o->t_end), o->t_end - o->t_start);
+  return fmin(1e-9 * fmax(time_scale(o), o->t_end - o->t_start), 1e-3 * o->every);
 }
 
 /* Index of the last regular point t_start + m*every that is not past t_end
@@ -52,7 +65,9 @@ size_t syn_run_grid_size(const syn_run_opts *o) {
   return fabs(tm - o->t_end) <= snap_tol(o) ? m + 1 : m + 2;
 }
 
-/* Fill t[0..n-1]: t_start + k*every, ending exactly at t_end. */
+/* Fill t[0..n-1]: t_start + k*every, ending exactly at t_end. Each point is
+ * computed from k, not by adding every to the previous one, so the error
+ * stays at a rounding of one product and one sum (no drift over 1e6 points). */
 static void fill_grid(const syn_run_opts *o, double *t, size_t n) {
   for (size_t k = 0; k + 1 < n; k++) t[k] = o->t_start + (double)k * o->every;
   t[n - 1] = o->t_end;
@@ -69,6 +84,14 @@ static syn_status check_grid(const syn_run_opts *o, syn_error *err) {
   if (!isfinite(o->every) || !(o->every > 0.0)) {
     syn_error_set(err, SYN_EINVAL, "the output spacing must be positive (every = %g)", o->every);
     syn_error_hint(err, "set the output spacing, e.g. --every 1h");
+    return SYN_EINVAL;
+  }
+  if (o->every < SYN_RUN_MIN_REL_EVERY * time_scale(o)) {
+    syn_error_set(err, SYN_EINVAL,
+                  "the output spacing %g is too fine for times near %g: consecutive output "
+                  "times would not differ in double precision",
+                  o->every, time_scale(o));
+    syn_error_hint(err, "use a coarser --every, or start the clock nearer zero");
     return SYN_EINVAL;
   }
   if (!grid_valid(o))

@@ -73,6 +73,95 @@ static void test_grid_size(void **state) {
   assert_int_equal(syn_run_grid_size(NULL), 0);
 }
 
+/* Runs the decay model over [t0, t1] every `every`; asserts success. */
+static syn_result *run_grid(double t0, double t1, double every) {
+  syn_model *m = load(decay_text);
+  syn_instance *inst = instance(m);
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  o.t_start = t0;
+  o.t_end = t1;
+  o.every = every;
+  syn_result *r = NULL;
+  syn_error err;
+  if (syn_run(inst, &o, &r, &err) != SYN_OK) fail_msg("run: %s", err.message);
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+  return r;
+}
+
+/* Strictly increasing, starting at t0 and ending exactly at t1. */
+static void check_times(const syn_result *r, double t0, double t1) {
+  const double *t = syn_result_times(r);
+  size_t n = syn_result_ntimes(r);
+  assert_true(n >= 2);
+  assert_true(t[0] == t0);
+  assert_true(t[n - 1] == t1);
+  for (size_t k = 1; k < n; k++)
+    if (!(t[k] > t[k - 1])) fail_msg("time %zu (%.17g) does not follow %.17g", k, t[k], t[k - 1]);
+}
+
+/* Far from zero the snapping tolerance (relative to the times) used to exceed
+ * the spacing: 1e6 + 10000 * 1e-4 was snapped to t_end, and so was the point
+ * before it, repeating t_end. Spacing below rounding is refused. */
+static void test_grid_far_from_zero(void **state) {
+  (void)state;
+  assert_int_equal(grid(1e6, 1e6 + 1, 1e-4), 10001);
+  assert_int_equal(grid(1e7, 1e7 + 1, 1e-3), 1001);
+  syn_result *r = run_grid(1e6, 1e6 + 1, 1e-4);
+  assert_int_equal(syn_result_ntimes(r), 10001);
+  check_times(r, 1e6, 1e6 + 1);
+  syn_result_destroy(r);
+  assert_int_equal(grid(1e17, 1e17 + 1600, 1), 0); /* 1 is below the spacing of doubles there */
+  syn_model *m = load(decay_text);
+  syn_instance *inst = instance(m);
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  o.t_start = 1e17;
+  o.t_end = 1e17 + 1600;
+  o.every = 1;
+  syn_result *bad = (syn_result *)&bad;
+  syn_error err;
+  assert_int_equal(syn_run(inst, &o, &bad, &err), SYN_EINVAL);
+  assert_null(bad);
+  assert_non_null(strstr(err.message, "too fine"));
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+/* A spacing wider than the run gives just the two ends. */
+static void test_grid_wider_than_run(void **state) {
+  (void)state;
+  syn_result *r = run_grid(5, 6, 10);
+  assert_int_equal(syn_result_ntimes(r), 2);
+  check_times(r, 5, 6);
+  syn_result_destroy(r);
+}
+
+/* 1e5 intervals of 0.1 (not exact in binary): no drift, no extra or repeated
+ * last point, and the values still follow the closed form. */
+static void test_grid_long(void **state) {
+  (void)state;
+  const size_t n = 100001;
+  syn_result *r = run_grid(0, 1e4, 0.1);
+  assert_int_equal(syn_result_ntimes(r), n);
+  check_times(r, 0, 1e4);
+  const double *t = syn_result_times(r), *x = syn_result_series(r, 0);
+  long double every = 0.1; /* the double 0.1, widened: the exact grid is k * that */
+  double worst = 0.0;
+  for (size_t k = 0; k + 1 < n; k++) {
+    long double exact = (long double)k * every;
+    worst = fmax(worst, (double)fabsl((long double)t[k] - exact));
+  }
+  /* one rounding of k*0.1 near 1e4 is at most half an ulp there (9.1e-13) */
+  if (worst > 1e-12) fail_msg("grid drifts by %.3g", worst);
+  for (size_t k = 0; k < n; k += 997) {
+    double want = 100.0 * exp(-0.5 * t[k]);
+    assert_true(fabs(x[k] - want) <= 1e-4 * want + 1e-8);
+  }
+  syn_result_destroy(r);
+}
+
 static void test_run_decay(void **state) {
   (void)state;
   syn_model *m = load(decay_text);
@@ -220,6 +309,9 @@ static void test_run_alloc_failures(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_grid_size),
+      cmocka_unit_test(test_grid_far_from_zero),
+      cmocka_unit_test(test_grid_wider_than_run),
+      cmocka_unit_test(test_grid_long),
       cmocka_unit_test(test_run_decay),
       cmocka_unit_test(test_run_errors),
       cmocka_unit_test(test_run_nonfinite_output),
