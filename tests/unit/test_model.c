@@ -10,7 +10,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h> /* mkdtemp */
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "synovia/model.h"
@@ -459,6 +462,132 @@ static void test_allocation_failures(void **state) {
   assert_true(succeeded);
 }
 
+/* KNEE with one error appended, found by successive passes. */
+#define KNEE_BODY                                                                  \
+  "model \"knee\"\ntime unit h\ncompartment sf = 24 mL\nparam K = 10 pg/mL\n"      \
+  "param k = ln(2) / 20 min\nstate TNF in sf = 3 pg/mL\nstate M = 1\n"             \
+  "let lic = hill(TNF, K, 2)\nd/dt TNF = k * M - k * TNF\nd/dt M = -lic * M\n"      \
+  "output total = TNF * sf\n"
+#define KNEE_PREFIX_UNKNOWN KNEE_BODY "output bad = TNF + Kk\n"
+#define KNEE_PREFIX_CYCLE KNEE_BODY "let c1 = c2 + lic\nlet c2 = c1 * 2\n"
+#define KNEE_PREFIX_NONCONST KNEE_BODY "param p = lic * 2\n"
+#define KNEE_PREFIX_NONFINITE KNEE_BODY "param z = K - 10\nparam q = log(z)\n"
+
+/* The whole pipeline on files: a diamond of imports, every kind of
+ * declaration, units, functions with many arguments, then an instance with
+ * overrides and one evaluation of everything. */
+static const char *const RICH_FILES[][2] = {
+    {"common.model", "time unit h\ncompartment sf = 2 mL \"fluid\" source \"assumed\"\n"
+                     "param K = 10 pg/mL\n"},
+    {"lib/a.model", "import \"../common.model\"\nparam ka = ln(2) / 20 min\n"
+                    "state A in sf = 2 * K \"a\"\nlet la = hill(A, K, 2)\n"},
+    {"lib/b.model", "import \"../common.model\"\nparam kb = 0.5 /d\nstate B = 1\n"
+                    "let lb = inhibit(B, K, 3) * min(A, B, 4, K) + max(A, 1, 2)\n"},
+    {"main.model", "model \"rich\"\ntime unit h\nimport \"lib/a.model\"\n"
+                   "import \"lib/b.model\"\nparam s = 2 * K * ka\n"
+                   "d/dt A = s * B - ka * A + if(t > 1, 0, la)\n"
+                   "d/dt B = -kb * B * lb + sqrt(abs(A)) / (1 + exp(-t))\n"
+                   "output total = A * sf \"amount\"\noutput both = la + lb\n"},
+};
+enum { NRICH = sizeof RICH_FILES / sizeof RICH_FILES[0] };
+
+static void write_rich(char *dir, size_t size) {
+  snprintf(dir, size, "/tmp/syn_model_XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  char path[256];
+  snprintf(path, sizeof path, "%s/lib", dir);
+  assert_int_equal(mkdir(path, 0700), 0);
+  for (size_t i = 0; i < NRICH; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, RICH_FILES[i][0]);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(RICH_FILES[i][1], f);
+    fclose(f);
+  }
+}
+
+static void remove_rich(const char *dir) {
+  char path[256];
+  for (size_t i = 0; i < NRICH; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, RICH_FILES[i][0]);
+    remove(path);
+  }
+  snprintf(path, sizeof path, "%s/lib", dir);
+  rmdir(path);
+  rmdir(dir);
+}
+
+static syn_status run_rich(const char *path, syn_error *err) {
+  syn_model *m = NULL;
+  syn_instance *inst = NULL;
+  syn_status s = syn_model_load(path, &m, err);
+  if (s == SYN_OK) s = syn_instance_create(m, &inst, err);
+  if (s == SYN_OK) s = syn_instance_set(inst, "K", 4.0, err);
+  if (s == SYN_OK) s = syn_instance_prepare(inst, err);
+  if (s == SYN_OK) {
+    syn_ode ode;
+    double y[2] = {1, 2}, f[2], J[4], out[2];
+    syn_instance_ode(inst, &ode);
+    if (ode.rhs(2.0, y, f, ode.ctx) != 0 || ode.jac(2.0, y, J, ode.ctx) != 0) s = SYN_EINTERNAL;
+    if (s == SYN_OK) s = syn_instance_outputs(inst, 2.0, y, out, err);
+  }
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+  return s;
+}
+
+/* Every allocation of the pipeline (reading files, parsing, imports,
+ * resolving, compiling, the instance) may fail: SYN_ENOMEM, nothing leaked
+ * (ASan), and the run succeeds once enough allocations are allowed. */
+static void test_allocation_failures_whole_pipeline(void **state) {
+  (void)state;
+  char dir[64], path[128];
+  write_rich(dir, sizeof dir);
+  snprintf(path, sizeof path, "%s/main.model", dir);
+  syn_error err;
+  assert_int_equal(run_rich(path, &err), SYN_OK);
+  long failures = 0;
+  syn_status s = SYN_ENOMEM;
+  for (long n = 1; n < 20000 && s != SYN_OK; n++) {
+    syn_alloc_test_fail_after(n);
+    s = run_rich(path, &err);
+    syn_alloc_test_fail_after(0);
+    if (s != SYN_OK) {
+      assert_int_equal(s, SYN_ENOMEM);
+      failures++;
+    }
+  }
+  assert_int_equal(s, SYN_OK);
+  assert_true(failures > 100); /* the pipeline really was exercised */
+  remove_rich(dir);
+}
+
+/* The same on error paths: a model whose error is found late (after all
+ * files are parsed and most symbols declared) gives either that error or
+ * SYN_ENOMEM, whichever allocation fails, and never leaks. */
+static void test_allocation_failures_on_error_paths(void **state) {
+  (void)state;
+  static const char *const bad[] = {
+      KNEE_PREFIX_UNKNOWN, KNEE_PREFIX_CYCLE, KNEE_PREFIX_NONCONST, KNEE_PREFIX_NONFINITE};
+  for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+    syn_model *m = NULL;
+    syn_error want, err;
+    syn_status expected = syn_model_load_text("t.model", bad[b], strlen(bad[b]), &m, &want);
+    assert_null(m);
+    assert_int_not_equal(expected, SYN_OK);
+    syn_status s = SYN_ENOMEM;
+    for (long n = 1; n < 5000 && s == SYN_ENOMEM; n++) {
+      syn_alloc_test_fail_after(n);
+      s = syn_model_load_text("t.model", bad[b], strlen(bad[b]), &m, &err);
+      syn_alloc_test_fail_after(0);
+      assert_null(m);
+    }
+    assert_int_equal(s, expected);
+    assert_string_equal(err.message, want.message);
+    assert_int_equal(err.line, want.line);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_symbols_and_metadata), cmocka_unit_test(test_derived_units),
@@ -469,6 +598,8 @@ int main(void) {
       cmocka_unit_test(test_nonfinite_diagnosis),  cmocka_unit_test(test_no_allocation_in_hot_path),
       cmocka_unit_test(test_files_and_hash),       cmocka_unit_test(test_load_errors),
       cmocka_unit_test(test_allocation_failures),
+      cmocka_unit_test(test_allocation_failures_whole_pipeline),
+      cmocka_unit_test(test_allocation_failures_on_error_paths),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
