@@ -67,12 +67,28 @@ typedef syn_status (*syn_output_fn)(double t, const double *y, size_t n, void *c
                                     syn_error *err);
 
 /* Integrate from the current time through every output time.
- * t_out: n_out increasing times >= current time (an output at the current
- * time is emitted without integrating). t_stop: n_stop increasing times;
- * stops outside (current time, last output] are ignored here (the caller
- * warns). Order at equal times: stop first, then output.
+ *
+ * t_out: n_out strictly increasing times >= the current time; an output at
+ * the current time is emitted without integrating. n_out == 0 does nothing.
+ *
+ * t_stop: n_stop non-decreasing times (may be NULL when n_stop is 0). Which
+ * stops a call applies (each stop is applied exactly once when calls follow
+ * each other, so a schedule can be passed whole to every call):
+ *   - those in (current time, last output] — a stop at the call's last output
+ *     is applied by that call, before its output, and not by the next call,
+ *     which starts at that time;
+ *   - and, in the first call after syn_solver_create that has outputs, those at
+ *     the start time t0 itself: a dose at t = 0 comes before the output at t = 0.
+ * Stops before that range or after the last output are ignored here (the
+ * caller warns about the ones it will never reach).
+ * Several stops at one time call on_stop once each, in order, then the solver
+ * restarts once. Order at equal times: every stop first, then the output.
+ *
  * On a CVODE failure the message says which state, what time, and what to
- * try; a persistent non-finite right-hand side is explained via ode->explain. */
+ * try; a persistent non-finite right-hand side is explained via ode->explain,
+ * a non-finite Jacobian entry by its row and column. After a failure,
+ * syn_solver_time and syn_solver_state agree (where CVODE stopped); the
+ * solver should then only be inspected and destroyed. */
 syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out,
                                 const double *t_stop, size_t n_stop, syn_stop_fn on_stop,
                                 void *stop_ctx, syn_output_fn on_output, void *output_ctx,

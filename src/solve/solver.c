@@ -8,8 +8,11 @@
  * its stop time set to the next stop (or the last output) so it never steps
  * across a discontinuity; outputs between stops are taken from CVODE's own
  * interpolant at exactly the requested time. At a stop the caller may change
- * the state and CVODE is reinitialised. CVODE resets its counters on
- * CVodeReInit, so the solver keeps running totals.
+ * the state and CVODE is reinitialised (once per stop time). CVODE resets its
+ * counters on CVodeReInit, so the solver keeps running totals. Which stops a
+ * call applies is the contract in solver.h: (current time, last output], plus
+ * the start time in the first call, so that consecutive calls with the whole
+ * schedule apply every stop exactly once.
  *
  * Failures are turned into messages for modellers: CVODE's own text is
  * captured by an error handler (never printed), and each failure flag becomes
@@ -62,6 +65,7 @@ struct syn_solver {
   size_t sp_nnz;
 
   double t;                  /* last returned time */
+  int started;               /* an integrate call has run: stops at t0 are done */
   syn_solver_stats totals;   /* counters of finished segments (before reinit) */
 
   /* Last failing right-hand side evaluation (for the non-finite diagnosis). */
@@ -71,6 +75,11 @@ struct syn_solver {
   double *fail_y;
   size_t fail_state;         /* first non-finite derivative, or n if none seen */
   int fail_rc;
+  /* Last failing Jacobian evaluation (same purpose). */
+  int jac_failing;           /* the most recent Jacobian evaluation failed */
+  double jac_fail_t;
+  size_t jac_fail_entry;     /* first non-finite entry (pattern order), or nnz */
+  int jac_fail_rc;
 
   char cv_msg[SYN_CV_MSG_MAX]; /* CVODE's own last error text */
 };
@@ -157,47 +166,57 @@ static int cv_rhs(sunrealtype t, N_Vector yv, N_Vector ydotv, void *user) {
   return rc;
 }
 
-/* Evaluate ode->jac into s->jval; a non-finite entry is a recoverable failure. */
+/* Evaluate ode->jac into s->jval; a non-finite entry is a recoverable failure
+ * (CVODE retries with a smaller step). The failure is kept for the diagnosis. */
 static int eval_jac_values(syn_solver *s, double t, const double *y) {
   const syn_ode *ode = s->ode;
+  size_t bad = ode->nnz;
   int rc = ode->jac(t, y, s->jval, ode->ctx);
-  if (rc != 0) return rc;
-  for (size_t k = 0; k < ode->nnz; k++)
-    if (!isfinite(s->jval[k])) return 1;
-  return 0;
+  for (size_t k = 0; rc == 0 && k < ode->nnz; k++) {
+    if (!isfinite(s->jval[k])) {
+      bad = k;
+      rc = 1;
+    }
+  }
+  s->jac_failing = rc != 0;
+  if (rc != 0) {
+    s->jac_fail_t = t;
+    s->jac_fail_entry = bad;
+    s->jac_fail_rc = rc;
+  }
+  return rc;
 }
 
-static int cv_jac_dense(sunrealtype t, N_Vector yv, N_Vector fy, SUNMatrix J, void *user,
-                        N_Vector tmp1, N_Vector tmp2, N_Vector tmp3) {
-  (void)fy, (void)tmp1, (void)tmp2, (void)tmp3;
-  syn_solver *s = user;
+/* CVODE zeroes a dense J before calling; scatter the pattern's entries. */
+static void scatter_dense(const syn_solver *s, SUNMatrix J) {
   const syn_ode *ode = s->ode;
-  int rc = eval_jac_values(s, t, N_VGetArrayPointer(yv));
-  if (rc != 0) return rc;
-  /* CVODE zeroes J before calling; scatter the pattern's entries. */
   for (size_t j = 0; j < ode->n; j++) {
     sunrealtype *col = SUNDenseMatrix_Column(J, (sunindextype)j);
     for (int32_t k = ode->colptr[j]; k < ode->colptr[j + 1]; k++) col[ode->rowind[k]] = s->jval[k];
   }
-  return 0;
 }
 
-static int cv_jac_sparse(sunrealtype t, N_Vector yv, N_Vector fy, SUNMatrix J, void *user,
-                         N_Vector tmp1, N_Vector tmp2, N_Vector tmp3) {
-  (void)fy, (void)tmp1, (void)tmp2, (void)tmp3;
-  syn_solver *s = user;
-  const syn_ode *ode = s->ode;
-  int rc = eval_jac_values(s, t, N_VGetArrayPointer(yv));
-  if (rc != 0) return rc;
-  /* SUNMatZero clears the structure too, so it is written every time. The
-   * pattern always holds the diagonal, so CVODE's I - gamma*J stays in place
-   * and KLU's symbolic analysis stays valid. */
+/* SUNMatZero clears a sparse J's structure too, so it is written every time.
+ * The pattern always holds the diagonal, so CVODE's I - gamma*J stays in
+ * place and KLU's symbolic analysis stays valid. */
+static int scatter_sparse(const syn_solver *s, SUNMatrix J) {
   if ((size_t)SUNSparseMatrix_NNZ(J) < s->sp_nnz) return -1;
-  memcpy(SUNSparseMatrix_IndexPointers(J), s->sp_colptr, (ode->n + 1) * sizeof(sunindextype));
+  memcpy(SUNSparseMatrix_IndexPointers(J), s->sp_colptr, (s->ode->n + 1) * sizeof(sunindextype));
   memcpy(SUNSparseMatrix_IndexValues(J), s->sp_rowind, s->sp_nnz * sizeof(sunindextype));
   sunrealtype *data = SUNSparseMatrix_Data(J);
   memset(data, 0, s->sp_nnz * sizeof *data);
-  for (size_t k = 0; k < ode->nnz; k++) data[s->sp_map[k]] = s->jval[k];
+  for (size_t k = 0; k < s->ode->nnz; k++) data[s->sp_map[k]] = s->jval[k];
+  return 0;
+}
+
+static int cv_jac(sunrealtype t, N_Vector yv, N_Vector fy, SUNMatrix J, void *user, N_Vector tmp1,
+                  N_Vector tmp2, N_Vector tmp3) {
+  (void)fy, (void)tmp1, (void)tmp2, (void)tmp3;
+  syn_solver *s = user;
+  int rc = eval_jac_values(s, t, N_VGetArrayPointer(yv));
+  if (rc != 0) return rc;
+  if (s->linsol == SYN_LINSOL_KLU) return scatter_sparse(s, J);
+  scatter_dense(s, J);
   return 0;
 }
 
@@ -383,8 +402,7 @@ static syn_status setup_linear_solver(syn_solver *s, syn_error *err) {
   if (CVodeSetLinearSolver(s->cvode, s->LS, s->A) != CV_SUCCESS)
     return syn_error_set(err, SYN_EINTERNAL, "CVODE refused the linear solver: %s", s->cv_msg);
   if (s->use_jac) {
-    CVLsJacFn fn = s->linsol == SYN_LINSOL_KLU ? cv_jac_sparse : cv_jac_dense;
-    if (CVodeSetJacFn(s->cvode, fn) != CV_SUCCESS)
+    if (CVodeSetJacFn(s->cvode, cv_jac) != CV_SUCCESS)
       return syn_error_set(err, SYN_EINTERNAL, "CVODE refused the Jacobian: %s", s->cv_msg);
   }
   return SYN_OK;
@@ -618,15 +636,121 @@ static syn_status fail_nonfinite(syn_solver *s, syn_error *err) {
   return SYN_ENONFINITE;
 }
 
+/* Explain a persistent failure of the Jacobian at the last failing point. */
+static syn_status fail_jacobian(syn_solver *s, syn_error *err) {
+  const syn_ode *ode = s->ode;
+  char tt[SYN_TIME_MAX], fi[SYN_NAME_MAX], yj[SYN_NAME_MAX];
+  syn_status st;
+  time_text(ode, s->jac_fail_t, tt, sizeof tt);
+  if (s->jac_fail_entry < ode->nnz) {
+    size_t k = s->jac_fail_entry, col = 0;
+    while ((size_t)ode->colptr[col + 1] <= k) col++; /* the column whose range holds k */
+    st = syn_error_set(err, SYN_ENONFINITE,
+                  "the model's Jacobian is not finite at t = %s: d(d/dt %s)/d%s = %g", tt,
+                  state_name(ode, (size_t)ode->rowind[k], fi, sizeof fi),
+                  state_name(ode, col, yj, sizeof yj), s->jval[k]);
+  } else {
+    st = syn_error_set(err, SYN_ESOLVER,
+                  "the model's Jacobian function reported a failure (code %d) at t = %s",
+                  s->jac_fail_rc, tt);
+  }
+  syn_error_hint(err, "the rates are finite there but their derivatives are not (sqrt or a "
+                      "fractional power at 0, a kink); keep the state away from that point, or "
+                      "run with --no-jacobian");
+  return st;
+}
+
+/* The texts a failure message is made of. */
+typedef struct fail_text {
+  char t_from[SYN_TIME_MAX], t_to[SYN_TIME_MAX], t_now[SYN_TIME_MAX];
+  char who[SYN_NAME_MAX + 64];  /* " (state 'X' is the hardest to follow)" or "" */
+  char rate[SYN_NAME_MAX + 16]; /* "d/dt 'X'" or "the right-hand side" */
+} fail_text;
+
+static void fill_fail_text(syn_solver *s, double t_from, double t_to, double tn, fail_text *f) {
+  const syn_ode *ode = s->ode;
+  char nm[SYN_NAME_MAX];
+  size_t hard = hardest_state(s);
+  time_text(ode, t_from, f->t_from, sizeof f->t_from);
+  time_text(ode, t_to, f->t_to, sizeof f->t_to);
+  time_text(ode, tn, f->t_now, sizeof f->t_now);
+  f->who[0] = '\0';
+  snprintf(f->rate, sizeof f->rate, "the right-hand side");
+  if (hard < ode->n) {
+    state_name(ode, hard, nm, sizeof nm);
+    snprintf(f->who, sizeof f->who, " (state %s is the hardest to follow)", nm);
+    snprintf(f->rate, sizeof f->rate, "d/dt %s", nm);
+  }
+}
+
+/* The message for a CVODE flag that is not about the model's callbacks. */
+static syn_status fail_numerics(syn_solver *s, int flag, const fail_text *f, int to_output,
+                                syn_error *err) {
+  syn_status st = SYN_ESOLVER;
+  switch (flag) {
+    case CV_TOO_MUCH_WORK:
+      syn_error_set(err, st,
+                    "the solver took %ld steps between t = %s and t = %s without reaching the "
+                    "next %s at t = %s%s",
+                    s->opts.max_steps, f->t_from, f->t_now, to_output ? "output" : "stop",
+                    f->t_to, f->who);
+      syn_error_hint(err, "raise --max-steps, loosen --rtol, or check %s for a value that grows "
+                          "without bound", f->rate);
+      break;
+    case CV_TOO_MUCH_ACC:
+      syn_error_set(err, st, "the solver cannot reach the requested accuracy at t = %s%s",
+                    f->t_now, f->who);
+      syn_error_hint(err, "loosen --rtol or --atol (rtol below about 1e-14 is beyond double "
+                          "precision)");
+      break;
+    case CV_ERR_FAILURE:
+      syn_error_set(err, st,
+                    "the solver's error test failed repeatedly at t = %s, down to the smallest "
+                    "step%s", f->t_now, f->who);
+      syn_error_hint(err, "a sudden change in %s (a switch or step in time) should be a stop time "
+                          "of the schedule; otherwise loosen --atol for states near zero or "
+                          "tighten --rtol", f->rate);
+      break;
+    case CV_CONV_FAILURE:
+    case CV_NLS_SETUP_FAIL:
+    case CV_NLS_FAIL:
+      syn_error_set(err, st,
+                    "the Newton iteration failed to converge repeatedly at t = %s, down to the "
+                    "smallest step%s", f->t_now, f->who);
+      syn_error_hint(err, "the model may be extremely stiff or discontinuous here; check %s for "
+                          "a switch, tighten --rtol, or compare with --no-jacobian", f->rate);
+      break;
+    case CV_LSETUP_FAIL:
+    case CV_LSOLVE_FAIL:
+      syn_error_set(err, st,
+                    "the linear solver failed at t = %s (the Newton matrix is singular)%s",
+                    f->t_now, f->who);
+      syn_error_hint(err, "check the Jacobian of %s for a huge entry, or try --linear-solver "
+                          "dense", f->rate);
+      break;
+    case CV_TOO_CLOSE:
+      syn_error_set(err, st,
+                    "the next time t = %s is too close to the current time t = %s for the "
+                    "solver to start", f->t_to, f->t_from);
+      syn_error_hint(err, "space output and stop times further apart");
+      break;
+    case CV_MEM_FAIL:
+      st = syn_error_set(err, SYN_ENOMEM, "the solver ran out of memory at t = %s", f->t_now);
+      break;
+    default:
+      syn_error_set(err, st, "the solver failed at t = %s%s (CVODE flag %d): %s", f->t_now,
+                    f->who, flag, s->cv_msg[0] ? s->cv_msg : "no details");
+      syn_error_hint(err, "try --linear-solver dense, --no-jacobian or other tolerances; if it "
+                          "persists, report it with the model");
+      break;
+  }
+  return st;
+}
+
 /* Turn a CVODE failure flag into a message for modellers. */
 static syn_status diagnose_failure(syn_solver *s, int flag, double t_from, double t_to,
                                    int to_output, syn_error *err) {
-  const syn_ode *ode = s->ode;
-  char t0s[SYN_TIME_MAX], t1s[SYN_TIME_MAX], tns[SYN_TIME_MAX], nm[SYN_NAME_MAX];
-  char who[SYN_NAME_MAX + 64], rate[SYN_NAME_MAX + 16];
   double tn = cvode_time(s);
-  size_t hard = hardest_state(s);
-
   int rhs_flag = flag == CV_RHSFUNC_FAIL || flag == CV_FIRST_RHSFUNC_ERR ||
                  flag == CV_REPTD_RHSFUNC_ERR || flag == CV_UNREC_RHSFUNC_ERR;
   /* A failing right-hand side can also surface as convergence, error-test or
@@ -636,73 +760,11 @@ static syn_status diagnose_failure(syn_solver *s, int flag, double t_from, doubl
   double span = fmax(fabs(tn), fabs(t_to - t_from));
   int stuck = s->rhs_failed_ever && fabs(s->fail_t - tn) <= 1e-6 * span;
   if (rhs_flag || s->rhs_failing || stuck) return fail_nonfinite(s, err);
-
-  time_text(ode, t_from, t0s, sizeof t0s);
-  time_text(ode, t_to, t1s, sizeof t1s);
-  time_text(ode, tn, tns, sizeof tns);
-  who[0] = '\0';
-  if (hard < ode->n) {
-    state_name(ode, hard, nm, sizeof nm);
-    snprintf(who, sizeof who, " (state %s is the hardest to follow)", nm);
-    snprintf(rate, sizeof rate, "d/dt %s", nm);
-  } else {
-    snprintf(rate, sizeof rate, "the right-hand side");
-  }
-
-  switch (flag) {
-    case CV_TOO_MUCH_WORK:
-      syn_error_set(err, SYN_ESOLVER,
-                    "the solver took %ld steps between t = %s and t = %s without reaching the "
-                    "next %s at t = %s%s",
-                    s->opts.max_steps, t0s, tns, to_output ? "output" : "stop", t1s, who);
-      syn_error_hint(err, "raise --max-steps, loosen --rtol, or check %s for a value that grows "
-                          "without bound", rate);
-      break;
-    case CV_TOO_MUCH_ACC:
-      syn_error_set(err, SYN_ESOLVER,
-                    "the solver cannot reach the requested accuracy at t = %s%s", tns, who);
-      syn_error_hint(err, "loosen --rtol or --atol (rtol below about 1e-14 is beyond double "
-                          "precision)");
-      break;
-    case CV_ERR_FAILURE:
-      syn_error_set(err, SYN_ESOLVER,
-                    "the solver's error test failed repeatedly at t = %s, down to the smallest "
-                    "step%s",
-                    tns, who);
-      syn_error_hint(err, "a sudden change in %s (a switch or step in time) should be a stop time "
-                          "of the schedule; otherwise loosen --atol for states near zero or "
-                          "tighten --rtol",
-                     rate);
-      break;
-    case CV_CONV_FAILURE:
-      syn_error_set(err, SYN_ESOLVER,
-                    "the Newton iteration failed to converge repeatedly at t = %s, down to the "
-                    "smallest step%s",
-                    tns, who);
-      syn_error_hint(err, "the model may be extremely stiff or discontinuous here; check %s "
-                          "for a switch, try a smaller --max-step, or compare with the "
-                          "difference-quotient Jacobian",
-                     rate);
-      break;
-    case CV_LSETUP_FAIL:
-    case CV_LSOLVE_FAIL:
-      syn_error_set(err, SYN_ESOLVER,
-                    "the linear solver failed at t = %s (the Newton matrix is singular)%s", tns,
-                    who);
-      syn_error_hint(err, "check the Jacobian of %s for a non-finite or huge entry", rate);
-      break;
-    case CV_TOO_CLOSE:
-      syn_error_set(err, SYN_ESOLVER,
-                    "the next time t = %s is too close to the current time t = %s for the "
-                    "solver to start", t1s, t0s);
-      syn_error_hint(err, "space output and stop times further apart");
-      break;
-    default:
-      syn_error_set(err, SYN_ESOLVER, "the solver failed at t = %s (CVODE flag %d): %s", tns,
-                    flag, s->cv_msg[0] ? s->cv_msg : "no details");
-      break;
-  }
-  return SYN_ESOLVER;
+  /* A failing Jacobian shows as a linear-solver setup or convergence failure. */
+  if (s->jac_failing) return fail_jacobian(s, err);
+  fail_text f;
+  fill_fail_text(s, t_from, t_to, tn, &f);
+  return fail_numerics(s, flag, &f, to_output, err);
 }
 
 /* --- the segment loop ---------------------------------------------------------- */
@@ -732,7 +794,8 @@ static syn_status check_times(const syn_solver *s, const double *t_out, size_t n
   return SYN_OK;
 }
 
-/* Advance CVODE to tout, never past tstop. */
+/* Advance CVODE to tout, never past tstop. On failure the solver's time and
+ * state are where CVODE stopped (it returns both), so they stay consistent. */
 static syn_status advance(syn_solver *s, double tout, double tstop, int to_output,
                           syn_error *err) {
   sunrealtype tret = s->t;
@@ -740,36 +803,49 @@ static syn_status advance(syn_solver *s, double tout, double tstop, int to_outpu
   s->cv_msg[0] = '\0';
   s->rhs_failing = 0;
   s->rhs_failed_ever = 0;
+  s->jac_failing = 0;
   int flag = CVodeSetStopTime(s->cvode, tstop);
   if (flag == CV_SUCCESS) flag = CVode(s->cvode, tout, s->y, &tret, CV_NORMAL);
-  if (flag < 0) return diagnose_failure(s, flag, t_from, tout, to_output, err);
+  if (flag < 0) {
+    if (isfinite(tret) && tret >= t_from) s->t = tret;
+    return diagnose_failure(s, flag, t_from, tout, to_output, err);
+  }
   /* tout is reached exactly (interpolated or at the stop time). */
   s->t = tout;
   return SYN_OK;
 }
 
-static syn_status apply_stop(syn_solver *s, double t, syn_stop_fn on_stop, void *ctx,
-                             syn_error *err) {
-  char tt[SYN_TIME_MAX];
+/* Every stop at time t (from *j on) changes the state in turn; then one check
+ * and one restart: CVODE's history is void after a jump, whatever its size. */
+static syn_status apply_stops(syn_solver *s, double t, const double *t_stop, size_t n_stop,
+                              size_t *j, syn_stop_fn on_stop, void *ctx, syn_error *err) {
+  char tt[SYN_TIME_MAX], nm[SYN_NAME_MAX];
   double *y = N_VGetArrayPointer(s->y);
-  if (on_stop != NULL) {
+  for (; *j < n_stop && t_stop[*j] == t; (*j)++) {
+    if (on_stop == NULL) continue;
     syn_status st = on_stop(t, y, s->ode->n, ctx, err);
     if (st != SYN_OK) return st;
   }
-  for (size_t i = 0; i < s->ode->n; i++) {
-    if (!isfinite(y[i])) {
-      char nm[SYN_NAME_MAX];
+  for (size_t i = 0; i < s->ode->n; i++)
+    if (!isfinite(y[i]))
       return syn_error_set(err, SYN_ENONFINITE, "state %s is %g after the change at t = %s",
                            state_name(s->ode, i, nm, sizeof nm), y[i],
                            time_text(s->ode, t, tt, sizeof tt));
-    }
-  }
   bank_segment_stats(s);
   s->cv_msg[0] = '\0';
   if (CVodeReInit(s->cvode, t, s->y) != CV_SUCCESS)
     return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %s: %s",
                          time_text(s->ode, t, tt, sizeof tt), s->cv_msg);
   return SYN_OK;
+}
+
+/* The first stop this call applies: the first call after create applies
+ * stops at the start time t0 too; later calls start after the current time
+ * (the previous call applied those at its last output). */
+static size_t first_stop(const syn_solver *s, const double *t_stop, size_t n_stop) {
+  size_t j = 0;
+  while (j < n_stop && (t_stop[j] < s->t || (s->started && t_stop[j] == s->t))) j++;
+  return j;
 }
 
 syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out,
@@ -780,21 +856,19 @@ syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out
   syn_status st = check_times(s, t_out, n_out, t_stop, n_stop, err);
   if (st != SYN_OK || n_out == 0) return st;
   double t_last = t_out[n_out - 1];
-  size_t i = 0, j = 0;
-  /* Stops at or before the current time, or after the last output, are ignored. */
-  while (j < n_stop && t_stop[j] <= s->t) j++;
+  size_t i = 0, j = first_stop(s, t_stop, n_stop);
+  s->started = 1;
+  /* Stops after the last output are left for a later call. */
+  if (j < n_stop && t_stop[j] > t_last) j = n_stop;
   while (i < n_out && st == SYN_OK) {
     int stop_next = j < n_stop && t_stop[j] <= t_out[i] && t_stop[j] <= t_last;
     double target = stop_next ? t_stop[j] : t_out[i];
+    /* CVODE must not step across the next stop (a jump), nor past the last output. */
     double tstop = (j < n_stop && t_stop[j] <= t_last) ? t_stop[j] : t_last;
     if (target > s->t) st = advance(s, target, tstop, !stop_next, err);
     if (st != SYN_OK) break;
     if (stop_next) {
-      /* Every stop entry at this time (two doses at once are two calls). */
-      while (st == SYN_OK && j < n_stop && t_stop[j] == target) {
-        st = apply_stop(s, target, on_stop, stop_ctx, err);
-        j++;
-      }
+      st = apply_stops(s, target, t_stop, n_stop, &j, on_stop, stop_ctx, err);
     } else {
       if (on_output != NULL)
         st = on_output(t_out[i], N_VGetArrayPointer(s->y), s->ode->n, output_ctx, err);

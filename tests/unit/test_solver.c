@@ -590,8 +590,9 @@ static syn_status on_stop_bolus(double t, double *y, size_t n, void *ctx, syn_er
   return SYN_OK;
 }
 
-/* y' = -k y, y(0) = 1, y += 1 at t = 2:
- * y = e^{-kt} (t < 2), y = e^{-kt} + e^{-k(t-2)} (t >= 2). */
+/* y' = -k y, y(0) = 1, y += 1 at t = 0 (the start: applied by the first
+ * call, before the output there) and at t = 2:
+ * y = 2 e^{-kt} (t < 2), y = 2 e^{-kt} + e^{-k(t-2)} (t >= 2). */
 static void test_stop_bolus(void **state) {
   (void)state;
   decay_ctx c = {.k = 0.7};
@@ -600,7 +601,7 @@ static void test_stop_bolus(void **state) {
   tight_opts(&o);
   const double t_out[] = {0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0};
   const size_t n = sizeof t_out / sizeof *t_out;
-  const double t_stop[] = {-1.0, 0.0, 2.0, 7.0}; /* only 2.0 is inside (0, 5] */
+  const double t_stop[] = {-1.0, 0.0, 2.0, 7.0}; /* 0 and 2 are inside [0, 5] */
   const double y0 = 1.0;
   bolus b = {1.0, 0, {0}};
   collect col;
@@ -611,20 +612,22 @@ static void test_stop_bolus(void **state) {
   assert_int_equal(syn_solver_integrate(s, t_out, n, t_stop, 4, on_stop_bolus, &b,
                                         on_out_collect, &col, &err),
                    SYN_OK);
-  assert_int_equal(b.calls, 1);
-  assert_true(b.t_seen[0] == 2.0);
+  assert_int_equal(b.calls, 2);
+  assert_true(b.t_seen[0] == 0.0);
+  assert_true(b.t_seen[1] == 2.0);
   assert_int_equal(col.count, n); /* no shifted or duplicated outputs */
+  assert_true(col.y[0][0] == 2.0); /* the output at the start is after the dose there */
   for (size_t k = 0; k < n; k++) {
     double t = t_out[k];
     assert_true(col.t[k] == t);
-    double want = exp(-c.k * t) + (t >= 2.0 ? exp(-c.k * (t - 2.0)) : 0.0);
+    double want = 2.0 * exp(-c.k * t) + (t >= 2.0 ? exp(-c.k * (t - 2.0)) : 0.0);
     check_close(col.y[k][0], want, 1e-6, 0.0, "bolus", t);
   }
   /* the output at the stop time is after the jump */
   assert_true(col.y[4][0] > 1.0);
   syn_solver_stats st;
   syn_solver_get_stats(s, &st);
-  assert_int_equal(st.nreinit, 1);
+  assert_int_equal(st.nreinit, 2);
   assert_true(syn_solver_time(s) == 5.0);
   syn_solver_destroy(s);
 }
@@ -665,6 +668,54 @@ static void test_stops_between_outputs(void **state) {
                   (t >= 5.0 ? 2.0 * exp(-c.k * (t - 5.0)) : 0.0);
     check_close(c2.y[k][0], want, 1e-6, 0.0, "doses", t);
   }
+  syn_solver_destroy(s);
+}
+
+/* The contract of solver.h for stops on the edges of a call: a stop at the
+ * start time is applied once, by the first call, even when that call only
+ * emits the output there; a stop at a call's last output is applied by that
+ * call (its output shows the jump) and not again by the next call, which
+ * starts at that time. Several stops at one time are one restart. */
+static void test_stops_at_call_edges(void **state) {
+  (void)state;
+  decay_ctx c = {.k = 0.4};
+  syn_ode ode = decay_ode(&c);
+  syn_solver_opts o;
+  tight_opts(&o);
+  const double y0 = 0.0;
+  const double only_start[] = {0.0}, first[] = {0.5, 1.0}, second[] = {1.0, 3.0};
+  const double t_stop[] = {0.0, 1.0, 1.0, 1.0};
+  bolus b = {1.0, 0, {0}};
+  collect c0, c1, c2;
+  memset(&c0, 0, sizeof c0);
+  memset(&c1, 0, sizeof c1);
+  memset(&c2, 0, sizeof c2);
+  syn_solver *s = NULL;
+  syn_error err;
+  assert_int_equal(syn_solver_create(&ode, &o, 0.0, &y0, &s, &err), SYN_OK);
+  /* the dose at t0 comes before the output at t0 */
+  assert_int_equal(syn_solver_integrate(s, only_start, 1, t_stop, 4, on_stop_bolus, &b,
+                                        on_out_collect, &c0, &err),
+                   SYN_OK);
+  assert_int_equal(b.calls, 1);
+  assert_true(c0.y[0][0] == 1.0);
+  /* a second call from t0 does not apply it again; three doses at 1.0 (the
+   * last output) are applied by this call, before its output */
+  assert_int_equal(syn_solver_integrate(s, first, 2, t_stop, 4, on_stop_bolus, &b,
+                                        on_out_collect, &c1, &err),
+                   SYN_OK);
+  assert_int_equal(b.calls, 4);
+  check_close(c1.y[1][0], exp(-c.k * 1.0) + 3.0, 1e-6, 0.0, "after three doses", 1.0);
+  syn_solver_stats st;
+  syn_solver_get_stats(s, &st);
+  assert_int_equal(st.nreinit, 2); /* one restart at 0, one at 1 for the three doses */
+  /* the next call starts at 1.0: the doses there are not applied twice */
+  assert_int_equal(syn_solver_integrate(s, second, 2, t_stop, 4, on_stop_bolus, &b,
+                                        on_out_collect, &c2, &err),
+                   SYN_OK);
+  assert_int_equal(b.calls, 4);
+  assert_true(c2.y[0][0] == c1.y[1][0]);
+  check_close(c2.y[1][0], (exp(-c.k) + 3.0) * exp(-c.k * 2.0), 1e-6, 0.0, "decay after", 3.0);
   syn_solver_destroy(s);
 }
 
@@ -889,6 +940,11 @@ static void test_too_much_work(void **state) {
   assert_non_null(strstr(err.message, "state 'X' is the hardest to follow"));
   assert_non_null(strstr(err.hint, "--max-steps"));
   assert_non_null(strstr(err.hint, "d/dt 'X'"));
+  /* time and state agree after the failure: both where CVODE stopped */
+  double t_fail = syn_solver_time(s), y_fail;
+  syn_solver_state(s, &y_fail);
+  assert_true(t_fail > 0.0 && t_fail < 10.0);
+  check_close(y_fail, exp(-c.k * t_fail), 1e-4, 0.0, "state at the failure", t_fail);
   syn_solver_destroy(s);
 
   /* without names, states are numbered */
@@ -900,6 +956,60 @@ static void test_too_much_work(void **state) {
   assert_non_null(strstr(err.message, "state y[0]"));
   assert_non_null(strstr(err.message, "at t = 10 "));
   syn_solver_destroy(s);
+}
+
+/* A' = -A, B' = A - B, with a Jacobian that turns bad after t = 1 while the
+ * right-hand side stays finite (like sqrt(x) at 0: finite, slope infinite). */
+typedef struct badjac_ctx {
+  int nan_entry; /* >= 0: this pattern entry is NaN after t = 1 */
+  int fatal;     /* return -1 after t = 1 */
+} badjac_ctx;
+
+static int badjac_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t, (void)ctx;
+  f[0] = -y[0];
+  f[1] = y[0] - y[1];
+  return 0;
+}
+
+static const int32_t badjac_colptr[] = {0, 2, 3};
+static const int32_t badjac_rowind[] = {0, 1, 1};
+static const char *const badjac_names[] = {"A", "B"};
+
+static int badjac_jac(double t, const double *y, double *j, void *ctx) {
+  (void)y;
+  const badjac_ctx *c = ctx;
+  j[0] = -1.0, j[1] = 1.0, j[2] = -1.0;
+  if (t > 1.0 && c->fatal) return -1;
+  if (t > 1.0 && c->nan_entry >= 0) j[c->nan_entry] = NAN;
+  return 0;
+}
+
+static syn_status run_badjac(badjac_ctx *c, syn_error *err) {
+  syn_ode ode = {2, badjac_rhs, badjac_jac, 3, badjac_colptr, badjac_rowind, NULL,
+                 badjac_names, "h", c};
+  const double y0[2] = {1.0, 0.0}, t_out[] = {0.5, 5.0};
+  syn_solver *s = NULL;
+  assert_int_equal(syn_solver_create(&ode, NULL, 0.0, y0, &s, err), SYN_OK);
+  syn_status st = syn_solver_integrate(s, t_out, 2, NULL, 0, NULL, NULL, NULL, NULL, err);
+  print_message("%s: %s\n  hint: %s\n", syn_status_name(st), err->message, err->hint);
+  syn_solver_destroy(s);
+  return st;
+}
+
+/* A bad Jacobian used to be reported as a singular Newton matrix or a
+ * convergence failure; the message now names the entry and the time. */
+static void test_nonfinite_jacobian(void **state) {
+  (void)state;
+  syn_error err;
+  badjac_ctx c = {1, 0}; /* entry 1: row 1 of column 0, d(d/dt B)/dA */
+  assert_int_equal(run_badjac(&c, &err), SYN_ENONFINITE);
+  assert_non_null(strstr(err.message, "Jacobian is not finite at t = 1"));
+  assert_non_null(strstr(err.message, "d(d/dt 'B')/d'A' = nan"));
+  assert_non_null(strstr(err.hint, "--no-jacobian"));
+  badjac_ctx fatal = {-1, 1};
+  assert_int_equal(run_badjac(&fatal, &err), SYN_ESOLVER);
+  assert_non_null(strstr(err.message, "Jacobian function reported a failure (code -1) at t = 1"));
 }
 
 static void expect_nonfinite(decay_ctx *c, const char *want_why) {
@@ -1036,6 +1146,7 @@ int main(void) {
       cmocka_unit_test(test_gsl_agrees),
       cmocka_unit_test(test_stop_bolus),
       cmocka_unit_test(test_stops_between_outputs),
+      cmocka_unit_test(test_stops_at_call_edges),
       cmocka_unit_test(test_output_at_current_time),
       cmocka_unit_test(test_stats_accumulate),
       cmocka_unit_test(test_option_validation),
@@ -1043,6 +1154,7 @@ int main(void) {
       cmocka_unit_test(test_too_much_work),
       cmocka_unit_test(test_nonfinite_rhs),
       cmocka_unit_test(test_fatal_rhs),
+      cmocka_unit_test(test_nonfinite_jacobian),
       cmocka_unit_test(test_rhs_recovers),
       cmocka_unit_test(test_callback_errors_end_the_run),
       cmocka_unit_test(test_alloc_failures),
