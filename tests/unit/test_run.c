@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -228,6 +229,78 @@ static void test_run_decay(void **state) {
   syn_model_destroy(m);
 }
 
+/* A linear chain A0 -> A1 -> ... -> A(n-1) of n states, rates spread over
+ * six decades (stiff); the last state only collects, so the states sum to 1. */
+static char *chain_text(size_t n) {
+  size_t cap = 160 * n + 64, len = 0;
+  char *text = syn_malloc(cap);
+  assert_non_null(text);
+  len += (size_t)snprintf(text + len, cap - len, "model \"chain\"\ntime unit h\n");
+  for (size_t i = 0; i + 1 < n; i++)
+    len += (size_t)snprintf(text + len, cap - len, "param k%zu = %g /h \"rate\" source \"test\"\n",
+                            i, pow(10.0, (double)(i % 7) - 3.0));
+  for (size_t i = 0; i < n; i++)
+    len += (size_t)snprintf(text + len, cap - len, "state A%zu = %d \"amount\"\n", i, i == 0);
+  for (size_t i = 0; i < n; i++) {
+    len += (size_t)snprintf(text + len, cap - len, "d/dt A%zu =", i);
+    if (i > 0) len += (size_t)snprintf(text + len, cap - len, " k%zu * A%zu", i - 1, i - 1);
+    if (i + 1 < n) len += (size_t)snprintf(text + len, cap - len, " - k%zu * A%zu", i, i);
+    len += (size_t)snprintf(text + len, cap - len, "\n");
+  }
+  assert_true(len < cap);
+  return text;
+}
+
+static syn_result *run_chain(syn_instance *inst, syn_linsol linsol, const char *want) {
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  o.t_end = 1000;
+  o.every = 10;
+  o.solver.rtol = 1e-10;
+  o.solver.atol = 1e-14;
+  o.solver.linsol = linsol;
+  syn_result *r = NULL;
+  syn_error err;
+  if (syn_run(inst, &o, &r, &err) != SYN_OK) fail_msg("run: %s", err.message);
+  assert_string_equal(find_attr(r, "linear_solver")->s, want);
+  return r;
+}
+
+/* AUTO picks KLU at 100 states and more: a 150-state model compiled from text
+ * runs through the sparse path and gives the dense answer. */
+static void test_run_klu_auto(void **state) {
+  (void)state;
+  const size_t n = 150;
+  char *text = chain_text(n);
+  syn_model *m = load(text);
+  syn_free(text);
+  syn_instance *inst = instance(m);
+  syn_result *klu = run_chain(inst, SYN_LINSOL_AUTO, "klu");
+  syn_result *dense = run_chain(inst, SYN_LINSOL_DENSE, "dense");
+  assert_int_equal(syn_result_nseries(klu), n);
+  assert_int_equal(syn_result_ntimes(klu), syn_result_ntimes(dense));
+  double worst = 0.0, mass_err = 0.0;
+  for (size_t k = 0; k < syn_result_ntimes(klu); k++) {
+    double mass = 0.0;
+    for (size_t i = 0; i < n; i++) {
+      double a = syn_result_series(klu, i)[k], b = syn_result_series(dense, i)[k];
+      worst = fmax(worst, fabs(a - b));
+      mass += a;
+    }
+    mass_err = fmax(mass_err, fabs(mass - 1.0));
+  }
+  print_message("150-state chain: KLU vs dense max abs diff %.3g, mass error %.3g\n", worst,
+                mass_err);
+  assert_true(worst <= 1e-9);    /* same method, same tolerances: only rounding differs */
+  assert_true(mass_err <= 1e-8); /* the chain conserves the total */
+  /* the last state has collected some of the total by t = 1000 */
+  assert_true(syn_result_series(klu, n - 1)[syn_result_ntimes(klu) - 1] > 0.0);
+  syn_result_destroy(klu);
+  syn_result_destroy(dense);
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
 static void test_run_errors(void **state) {
   (void)state;
   syn_model *m = load(decay_text);
@@ -313,6 +386,7 @@ int main(void) {
       cmocka_unit_test(test_grid_wider_than_run),
       cmocka_unit_test(test_grid_long),
       cmocka_unit_test(test_run_decay),
+      cmocka_unit_test(test_run_klu_auto),
       cmocka_unit_test(test_run_errors),
       cmocka_unit_test(test_run_nonfinite_output),
       cmocka_unit_test(test_run_alloc_failures),
