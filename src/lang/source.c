@@ -13,9 +13,19 @@
 
 #include "base/alloc.h"
 
+/* Offsets of the line starts of one file, built once when the file is
+ * added, so locating an offset is a binary search instead of a rescan from
+ * the start of the file (diagnostics and symbol line numbers of big
+ * generated models would otherwise be quadratic). */
+typedef struct line_index {
+  uint32_t *start; /* start[0] = 0; start[i] = offset after the i-th '\n' */
+  size_t n;        /* lines (>= 1) */
+} line_index;
+
 struct syn_srcset {
   syn_source *files;
-  size_t count, cap;
+  line_index *lines; /* parallel to files */
+  size_t count, cap, lines_cap;
 };
 
 syn_srcset *syn_srcset_create(void) { return syn_calloc(1, sizeof(syn_srcset)); }
@@ -25,8 +35,10 @@ void syn_srcset_destroy(syn_srcset *s) {
   for (size_t i = 0; i < s->count; i++) {
     syn_free(s->files[i].path);
     syn_free(s->files[i].text);
+    syn_free(s->lines[i].start);
   }
   syn_free(s->files);
+  syn_free(s->lines);
   syn_free(s);
 }
 
@@ -97,17 +109,18 @@ typedef struct line_info {
   int line, col;     /* of the located offset */
 } line_info;
 
-static line_info locate(const syn_source *src, size_t off) {
+static line_info locate(const syn_source *src, const line_index *lx, size_t off) {
   line_info li = {0, 0, 1, 1};
   if (off > src->len) off = src->len;
-  for (size_t i = 0; i < off; i++) {
-    if (src->text[i] == '\n') {
-      li.line++;
-      li.start = i + 1;
-    }
+  size_t lo = 0, hi = lx->n; /* the line is the last start <= off */
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (lx->start[mid] <= off) lo = mid;
+    else hi = mid;
   }
-  li.end = off;
-  while (li.end < src->len && src->text[li.end] != '\n') li.end++;
+  li.line = (int)lo + 1;
+  li.start = lx->start[lo];
+  li.end = lo + 1 < lx->n ? lx->start[lo + 1] - 1 : src->len; /* at its '\n' */
   if (li.end > li.start && li.end > off && src->text[li.end - 1] == '\r') li.end--;
   li.col = (int)count_chars(src->text + li.start, off - li.start) + 1;
   return li;
@@ -116,7 +129,7 @@ static line_info locate(const syn_source *src, size_t off) {
 void syn_srcset_linecol(const syn_srcset *s, syn_span span, int *line, int *col) {
   const syn_source *src = syn_srcset_get(s, span.file);
   line_info li = {0, 0, 0, 0};
-  if (src) li = locate(src, span.off);
+  if (src) li = locate(src, &s->lines[span.file], span.off);
   if (line) *line = li.line;
   if (col) *col = li.col;
 }
@@ -154,7 +167,7 @@ static void fill_location(syn_error *err, const syn_srcset *s, syn_span span) {
   if (src == NULL) return;
   copy_path(err->file, sizeof err->file, src->path);
   size_t off = span.off <= src->len ? span.off : src->len;
-  line_info li = locate(src, off);
+  line_info li = locate(src, &s->lines[span.file], off);
   err->line = li.line;
   err->col = li.col;
   size_t stop = span.len <= li.end - off ? off + span.len : li.end;
@@ -213,21 +226,38 @@ static syn_status check_text(const syn_srcset *s, uint32_t index, syn_error *err
   return SYN_OK;
 }
 
+static int build_line_index(line_index *lx, const char *text, size_t len) {
+  size_t n = 1;
+  for (size_t i = 0; i < len; i++) n += text[i] == '\n';
+  lx->start = syn_malloc(n * sizeof *lx->start);
+  if (lx->start == NULL) return -1;
+  lx->n = 0;
+  lx->start[lx->n++] = 0;
+  for (size_t i = 0; i < len; i++)
+    if (text[i] == '\n') lx->start[lx->n++] = (uint32_t)(i + 1); /* len <= 4 MiB */
+  return 0;
+}
+
 /* Append (path, text) — both taken, freed on failure — and check the text. */
 static syn_status add_owned(syn_srcset *s, char *path, char *text, size_t len, uint32_t *index,
                             syn_error *err) {
-  if (syn_grow((void **)&s->files, &s->cap, s->count + 1, sizeof *s->files) != 0) {
+  line_index lx = {NULL, 0};
+  if (syn_grow((void **)&s->files, &s->cap, s->count + 1, sizeof *s->files) != 0 ||
+      syn_grow((void **)&s->lines, &s->lines_cap, s->count + 1, sizeof *s->lines) != 0 ||
+      build_line_index(&lx, text, len) != 0) {
     syn_free(path);
     syn_free(text);
     return syn_error_set(err, SYN_ENOMEM, "out of memory");
   }
   uint32_t at = (uint32_t)s->count;
-  s->files[s->count++] = (syn_source){path, text, len};
+  s->files[s->count] = (syn_source){path, text, len};
+  s->lines[s->count++] = lx;
   syn_status st = check_text(s, at, err);
   if (st != SYN_OK) {
     s->count--;
     syn_free(path);
     syn_free(text);
+    syn_free(lx.start);
     return st;
   }
   if (index) *index = at;

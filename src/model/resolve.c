@@ -250,22 +250,6 @@ static const char *span_copy(rctx *c, syn_span sp) {
   return syn_arena_strndup(c->m->arena, s, sp.len);
 }
 
-/* Line numbers of declarations, counted incrementally: declarations come in
- * file order, and asking the source set for each would rescan the file from
- * its start every time (quadratic in big generated models). */
-typedef struct line_cursor {
-  uint32_t file, off;
-  int line;
-} line_cursor;
-
-static int line_of(const rctx *c, line_cursor *lc, syn_span sp) {
-  const syn_source *src = syn_srcset_get(c->src, sp.file);
-  if (lc->line == 0 || lc->file != sp.file || sp.off < lc->off) *lc = (line_cursor){sp.file, 0, 1};
-  for (uint32_t i = lc->off; i < sp.off && i < src->len; i++) lc->line += src->text[i] == '\n';
-  lc->off = sp.off;
-  return lc->line;
-}
-
 static syn_status declare_all(rctx *c) {
   syn_model *m = c->m;
   const syn_program *p = m->prog;
@@ -283,7 +267,6 @@ static syn_status declare_all(rctx *c) {
   }
   c->base[SYN_SYM_KIND_COUNT] = total;
   size_t ndeclared = 0;
-  line_cursor lc = {0, 0, 0};
   c->declared = syn_calloc(total, sizeof *c->declared);
   if (c->declared == NULL) return oom(c);
   m->nconst = count[SYN_SYM_COMPARTMENT] + count[SYN_SYM_PARAM];
@@ -311,7 +294,8 @@ static syn_status declare_all(rctx *c) {
         syn_error_hint(c->err, "first declared at %s", at);
         return s;
       }
-      int line = line_of(c, &lc, decl->name_span);
+      int line = 0;
+      syn_srcset_linecol(c->src, decl->name_span, &line, NULL);
       const char *expr = decl->value ? span_copy(c, decl->value->span) : "";
       if (expr == NULL) return oom(c);
       m->sym[kind][idx] = (syn_symbol){

@@ -155,6 +155,40 @@ static void test_linecol_counts_characters(void **state) {
   syn_srcset_destroy(s);
 }
 
+/* The line index against a direct count, over LF, CRLF, empty lines, a
+ * last line without a newline, offsets on the '\n' itself and at the end,
+ * in two files of one set (each file has its own index). */
+static void test_linecol_matches_a_direct_count(void **state) {
+  (void)state;
+  static const char *const texts[] = {"a\n\nbc\r\n\r\n\xc3\xa9x\ny", "\n\n\nlast line\n"};
+  syn_srcset *s = syn_srcset_create();
+  syn_error err;
+  uint32_t idx;
+  assert_int_equal(syn_srcset_add_text(s, "one", texts[0], strlen(texts[0]), &idx, &err), SYN_OK);
+  assert_int_equal(syn_srcset_add_text(s, "two", texts[1], strlen(texts[1]), &idx, &err), SYN_OK);
+  for (uint32_t f = 0; f < 2; f++) {
+    const char *t = texts[f];
+    int want_line = 1, want_col = 1;
+    for (size_t off = 0; off <= strlen(t); off++) {
+      int line = 0, col = 0;
+      syn_srcset_linecol(s, (syn_span){f, (uint32_t)off, 0}, &line, &col);
+      assert_int_equal(line, want_line);
+      if (((unsigned char)t[off] & 0xC0) != 0x80) assert_int_equal(col, want_col);
+      if (t[off] == '\n') want_line++, want_col = 1;
+      else if (((unsigned char)t[off] & 0xC0) != 0x80) want_col++;
+    }
+  }
+  /* the echoed line stops before "\r\n" */
+  syn_diag(&err, s, (syn_span){0, 3, 2}, SYN_EINPUT, "here");
+  assert_int_equal(err.line, 3);
+  assert_string_equal(err.source_line, "bc");
+  syn_diag(&err, s, (syn_span){0, 13, 1}, SYN_EINPUT, "here");
+  assert_int_equal(err.line, 6);
+  assert_int_equal(err.col, 1);
+  assert_string_equal(err.source_line, "y");
+  syn_srcset_destroy(s);
+}
+
 static void test_diag_fills_location(void **state) {
   (void)state;
   syn_srcset *s = syn_srcset_create();
@@ -343,6 +377,7 @@ int main(void) {
       cmocka_unit_test(test_invalid_utf8_is_located),
       cmocka_unit_test(test_utf8_len),
       cmocka_unit_test(test_linecol_counts_characters),
+      cmocka_unit_test(test_linecol_matches_a_direct_count),
       cmocka_unit_test(test_diag_fills_location),
       cmocka_unit_test(test_diag_truncates_long_lines_safely),
       cmocka_unit_test(test_load_file),
