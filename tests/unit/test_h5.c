@@ -25,6 +25,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include "base/alloc.h"
 #include "synovia/h5.h"
 #include "synovia/result.h"
 #include "synovia/synovia.h"
@@ -686,6 +687,38 @@ static herr_t my_handler(hid_t stack, void *data) {
   return 0;
 }
 
+/* Every allocation failure (synovia's own; HDF5 allocates with malloc) is
+ * reported as ENOMEM and leaves nothing behind: no tmp file, no half-written
+ * final file, the old file untouched, no open HDF5 object, no leak (ASan). */
+static void test_alloc_failures(void **state) {
+  fixture *f = *state;
+  static const char *const paths[] = {"a.model", "b.model"}, *const texts[] = {"x", "y"};
+  const syn_provenance prov = {"t", "synovia run", "ab", 2, paths, texts, "2024-01-01T00:00:00Z"};
+  syn_result *r = make_result("h", NT);
+  assert_int_equal(syn_result_add_param(r, "k", "1/h", 0.5, NULL), SYN_OK);
+  write_text(f->path, "old result\n");
+  int failures = 0;
+  for (long n = 1; n < 100; n++) {
+    syn_h5 *h = NULL;
+    syn_error err;
+    syn_alloc_test_fail_after(n);
+    syn_status st = syn_h5_create(f->path, &prov, &h, &err);
+    if (st == SYN_OK) st = syn_h5_write_arm(h, "run", r, &err);
+    if (st == SYN_OK) st = syn_h5_commit(h, &err);
+    syn_alloc_test_fail_after(0);
+    syn_h5_destroy(h);
+    assert_false(exists(f->tmp));
+    assert_no_open_hdf5_objects();
+    if (st == SYN_OK) break;
+    if (st != SYN_ENOMEM) fail_msg("allocation %ld: %s: %s", n, syn_status_name(st), err.message);
+    assert_text(f->path, "old result\n");
+    failures++;
+  }
+  assert_true(failures >= 5);
+  assert_true(H5Fis_hdf5(f->path) > 0); /* the loop ended with a successful write */
+  syn_result_destroy(r);
+}
+
 static void test_disk_failure_is_reported(void **state) {
   fixture *f = *state;
   enum { N = 200000 };
@@ -764,6 +797,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_unwritable_directory, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_create_arguments, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_arms, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
       cmocka_unit_test_setup_teardown(test_disk_failure_is_reported, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
