@@ -17,7 +17,8 @@
  * innermost HDF5 description (read with H5Ewalk2).
  *
  * The file is built in memory (the core driver, no backing store) and written
- * to <path>.tmp with plain write(2) at commit, then fsync'ed and renamed. Why:
+ * to <path>.tmp with plain write(2) at commit, then fsync'ed and renamed (and
+ * the directory fsync'ed, so the rename is durable too). Why:
  * HDF5 1.10.8 does not survive a failed H5Fclose (disk full, quota, file size
  * limit): the file identifier stays half-closed and the library crashes at
  * exit in H5F__close_cb (seen in test_h5's test_disk_failure_is_reported). With the core
@@ -612,6 +613,20 @@ static syn_status take_image(syn_h5 *h, unsigned char **image, size_t *size, syn
   return SYN_OK;
 }
 
+/* The rename is a change of the directory: it survives a crash only once the
+ * directory is synced too. Best effort: some file systems refuse fsync on a
+ * directory (EINVAL), and the file under its final name is complete either
+ * way, so a failure here is not reported. */
+static void sync_dir(const char *path) {
+  char *dir = dir_of(path);
+  int fd = dir != NULL ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
+  if (fd >= 0) {
+    (void)fsync(fd);
+    close(fd);
+  }
+  syn_free(dir);
+}
+
 /* Data on disk (fsync) before the rename makes the final name point at it. */
 static syn_status store_image(syn_h5 *h, const unsigned char *image, size_t size, syn_error *err) {
   int rc = write_all(h->fd, image, size);
@@ -628,6 +643,7 @@ static syn_status store_image(syn_h5 *h, const unsigned char *image, size_t size
   if (rename(h->tmp_path, h->path) != 0)
     return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot rename '%s' to it: %s", h->path,
                          h->tmp_path, strerror(errno));
+  sync_dir(h->path);
   return SYN_OK;
 }
 

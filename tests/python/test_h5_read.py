@@ -217,6 +217,34 @@ def main():
         assert 'IL6:units = "pg/mL"' in out.stdout
         assert "time = 49" in out.stdout
 
+    @check("commit is durable: tmp fsync'ed, renamed, then the directory fsync'ed")
+    def _():
+        exe = shutil.which("strace")
+        if exe is None:
+            raise SkipTest("strace not installed")
+        out = os.path.join(tmpdir, "traced.h5")
+        log = os.path.join(tmpdir, "strace.log")
+        run = subprocess.run([exe, "-f", "-o", log, "-e", "trace=openat,fsync,rename,close",
+                              TOOL, out], capture_output=True, text=True)
+        if run.returncode != 0 and "ptrace" in run.stderr:
+            raise SkipTest("ptrace not permitted here")
+        assert run.returncode == 0, run.stderr
+        import re
+        calls = [re.sub(r"\s+= ", " = ", re.sub(r"^\d+\s+", "", line))
+                 for line in open(log).read().splitlines()]
+        renamed = [i for i, c in enumerate(calls)
+                   if c.startswith('rename("%s.tmp", "%s")' % (out, out))]
+        assert len(renamed) == 1, calls
+        tmp_fd = [re.search(r"= (\d+)$", c).group(1) for c in calls[:renamed[0]]
+                  if c.startswith('openat(AT_FDCWD, "%s.tmp", O_WRONLY' % out)]
+        assert tmp_fd and ("fsync(%s) = 0" % tmp_fd[0]) in calls[:renamed[0]], calls
+        after = calls[renamed[0] + 1:]
+        dir_open = [c for c in after
+                    if c.startswith('openat(AT_FDCWD, "%s", O_RDONLY|O_DIRECTORY' % tmpdir)]
+        assert dir_open, after
+        dir_fd = re.search(r"= (\d+)$", dir_open[0]).group(1)
+        assert ("fsync(%s) = 0" % dir_fd) in after, after
+
     print("1..%d" % len(results))
     failed = 0
     for i, (ok, name, why) in enumerate(results, 1):
