@@ -301,6 +301,28 @@ static void test_run_klu_auto(void **state) {
   syn_model_destroy(m);
 }
 
+/* Every attribute a run writes is documented (by name, in backquotes) in
+ * docs/output-format.md: readers rely on the names. Run from the top of the
+ * tree, as tests/run.sh does. */
+static void test_attributes_documented(void **state) {
+  (void)state;
+  FILE *fp = fopen("docs/output-format.md", "r");
+  if (fp == NULL) fail_msg("docs/output-format.md not found: run from the top of the tree");
+  static char doc[1 << 16];
+  size_t len = fread(doc, 1, sizeof doc - 1, fp);
+  fclose(fp);
+  doc[len] = '\0';
+  syn_result *r = run_grid(0, 1, 0.5);
+  assert_true(syn_result_attr_count(r) >= 15);
+  for (size_t i = 0; i < syn_result_attr_count(r); i++) {
+    char quoted[80];
+    snprintf(quoted, sizeof quoted, "`%s`", syn_result_attr(r, i)->key);
+    if (strstr(doc, quoted) == NULL)
+      fail_msg("attribute %s is not in docs/output-format.md", quoted);
+  }
+  syn_result_destroy(r);
+}
+
 static void test_run_errors(void **state) {
   (void)state;
   syn_model *m = load(decay_text);
@@ -387,6 +409,7 @@ int main(void) {
       cmocka_unit_test(test_grid_long),
       cmocka_unit_test(test_run_decay),
       cmocka_unit_test(test_run_klu_auto),
+      cmocka_unit_test(test_attributes_documented),
       cmocka_unit_test(test_run_errors),
       cmocka_unit_test(test_run_nonfinite_output),
       cmocka_unit_test(test_run_alloc_failures),
