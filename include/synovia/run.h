@@ -21,8 +21,9 @@ extern "C" {
 typedef struct syn_run_opts {
   double t_start;        /* model clock units (default 0) */
   double t_end;          /* > t_start */
-  double every;          /* output spacing (> 0); the grid is t_start, t_start+every, …,
-                            always ending exactly at t_end */
+  double every;          /* output spacing (> 0); the grid is t_start + k*every (no
+                            drift), always ending exactly at t_end, never twice; a
+                            spacing below ~1e-11 of the times is refused */
   syn_solver_opts solver;
 } syn_run_opts;
 
