@@ -145,21 +145,21 @@ static int emit_setup_definitions(cctx *c) {
 /* Symbolic Jacobian, column by column: pattern (CSC) and value nodes. */
 static int build_jacobian(cctx *c, const uint32_t *rhs) {
   syn_model *m = c->m;
-  size_t ns = m->nsym[SYN_SYM_STATE], n0 = m->dag.n, cap_rows = 0, cap_nodes = 0;
+  size_t ns = m->nsym[SYN_SYM_STATE], cap_rows = 0, cap_nodes = 0, count = 0;
   int rc = -1;
-  uint32_t *memo = syn_malloc((n0 + 1) * sizeof *memo);
-  uint32_t *col = syn_malloc((ns + 1) * sizeof *col);
+  syn_jac_cols *jc = syn_jac_cols_create(&m->dag, rhs, ns);
+  uint32_t *rows = syn_malloc((ns + 1) * sizeof *rows);
+  uint32_t *vals = syn_malloc((ns + 1) * sizeof *vals);
   m->colptr = syn_calloc(ns + 1, sizeof *m->colptr);
-  if (memo == NULL || col == NULL || m->colptr == NULL) goto done;
+  if (jc == NULL || rows == NULL || vals == NULL || m->colptr == NULL) goto done;
   for (size_t j = 0; j < ns; j++) {
-    if (syn_dag_derive(&m->dag, rhs, ns, (uint32_t)j, memo, n0, col) != 0) goto done;
-    for (size_t i = 0; i < ns; i++) {
-      if (col[i] == m->dag.zero) continue;
-      if (syn_grow((void **)&m->rowind, &cap_rows, c->njac + 1, sizeof *m->rowind) ||
-          syn_grow((void **)&c->jac_nodes, &cap_nodes, c->njac + 1, sizeof *c->jac_nodes))
-        goto done;
-      m->rowind[c->njac] = (int32_t)i;
-      c->jac_nodes[c->njac++] = col[i];
+    if (syn_jac_cols_get(jc, (uint32_t)j, rows, vals, &count) != 0) goto done;
+    if (syn_grow((void **)&m->rowind, &cap_rows, c->njac + count + 1, sizeof *m->rowind) ||
+        syn_grow((void **)&c->jac_nodes, &cap_nodes, c->njac + count + 1, sizeof *c->jac_nodes))
+      goto done;
+    for (size_t k = 0; k < count; k++) {
+      m->rowind[c->njac] = (int32_t)rows[k];
+      c->jac_nodes[c->njac++] = vals[k];
     }
     if (c->njac > INT32_MAX) goto done;
     m->colptr[j + 1] = (int32_t)c->njac;
@@ -167,8 +167,9 @@ static int build_jacobian(cctx *c, const uint32_t *rhs) {
   m->nnz = c->njac;
   rc = 0;
 done:
-  syn_free(memo);
-  syn_free(col);
+  syn_jac_cols_destroy(jc);
+  syn_free(rows);
+  syn_free(vals);
   return rc;
 }
 

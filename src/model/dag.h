@@ -76,4 +76,15 @@ static inline int syn_dag_is_const(const syn_dag *d, uint32_t id, double v) {
 int syn_dag_derive(syn_dag *d, const uint32_t *roots, size_t nroots, uint32_t wrt,
                    uint32_t *memo, size_t memo_len, uint32_t *out);
 
+/* The Jacobian of roots[0..nroots-1] (one per state) column by column, each
+ * column in time proportional to the nodes that depend on its state rather
+ * than to the whole DAG (deriv.c). Same derivatives as syn_dag_derive. */
+typedef struct syn_jac_cols syn_jac_cols;
+syn_jac_cols *syn_jac_cols_create(syn_dag *d, const uint32_t *roots, size_t nroots); /* NULL: OOM */
+void syn_jac_cols_destroy(syn_jac_cols *c); /* NULL allowed */
+/* The nonzero derivatives d roots[rows[k]] / d y_wrt = node vals[k], k < *count,
+ * rows ascending; rows and vals need room for nroots. 0 / -1 (OOM). */
+int syn_jac_cols_get(syn_jac_cols *c, uint32_t wrt, uint32_t *rows, uint32_t *vals,
+                     size_t *count);
+
 #endif

@@ -8,6 +8,8 @@
 #include "model/dag.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "base/alloc.h"
 
@@ -155,4 +157,171 @@ int syn_dag_derive(syn_dag *d, const uint32_t *roots, size_t nroots, uint32_t wr
     out[i] = (r < memo_len && memo[r] != DAG_NONE) ? memo[r] : d->zero;
   }
   return d->failed ? -1 : 0;
+}
+
+/* ---- Jacobian columns over dependency cones ------------------------------
+
+ * syn_dag_derive visits the whole DAG per column, so a Jacobian of n states
+ * costs O(n * DAG): minutes for 10^5 states. Here the users (parents) of
+ * every node reachable from the roots are indexed once; a column then
+ * visits only the cone of nodes that depend on its state. */
+struct syn_jac_cols {
+  syn_dag *d;
+  size_t n0;           /* nodes when created; derivatives are appended after */
+  uint32_t *ustart;    /* users of node k: users[ustart[k] .. ustart[k+1]) */
+  uint32_t *users;
+  uint32_t *rstart;    /* roots equal to node k: rows[rstart[k] .. rstart[k+1]) */
+  uint32_t *rows;
+  uint32_t *memo;      /* derivative per node of the current cone, else DAG_NONE */
+  uint32_t *cone;      /* nodes of the current cone */
+  uint64_t *entries;   /* (row << 32 | derivative node) of the current column */
+  uint32_t *leaf;      /* per state index < nroots: its STATE node, or DAG_NONE */
+  size_t nroots;
+};
+
+void syn_jac_cols_destroy(syn_jac_cols *c) {
+  if (c == NULL) return;
+  syn_free(c->ustart);
+  syn_free(c->users);
+  syn_free(c->rstart);
+  syn_free(c->rows);
+  syn_free(c->memo);
+  syn_free(c->cone);
+  syn_free(c->entries);
+  syn_free(c->leaf);
+  syn_free(c);
+}
+
+/* CSR of users for the marked (reachable, dynamic) nodes; memo is the mark. */
+static int index_users(syn_jac_cols *c) {
+  const syn_dag *d = c->d;
+  size_t nusers = 0;
+  for (size_t k = 0; k < c->n0; k++) {
+    if (c->memo[k] != MARK) continue;
+    int n = syn_op_arity((syn_op)d->nodes[k].op);
+    uint32_t ops[3] = {d->nodes[k].a, d->nodes[k].b, d->nodes[k].c};
+    for (int i = 0; i < n; i++)
+      if (c->memo[ops[i]] == MARK) c->ustart[ops[i] + 1]++, nusers++;
+  }
+  for (size_t k = 0; k < c->n0; k++) c->ustart[k + 1] += c->ustart[k];
+  c->users = syn_malloc((nusers + 1) * sizeof *c->users);
+  uint32_t *fill = syn_malloc((c->n0 + 1) * sizeof *fill);
+  int rc = c->users && fill ? 0 : -1;
+  if (rc == 0) {
+    memcpy(fill, c->ustart, c->n0 * sizeof *fill);
+    for (size_t k = 0; k < c->n0; k++) {
+      if (c->memo[k] != MARK) continue;
+      int n = syn_op_arity((syn_op)d->nodes[k].op);
+      uint32_t ops[3] = {d->nodes[k].a, d->nodes[k].b, d->nodes[k].c};
+      for (int i = 0; i < n; i++)
+        if (c->memo[ops[i]] == MARK && (i == 0 || ops[i] != ops[i - 1]) &&
+            (i < 2 || ops[i] != ops[0]))
+          c->users[fill[ops[i]]++] = (uint32_t)k;
+    }
+    /* a node using one operand twice (x*x) was counted twice, listed once */
+    for (size_t k = 0; k < c->n0; k++)
+      while (fill[k] < c->ustart[k + 1]) c->users[fill[k]++] = DAG_NONE;
+  }
+  syn_free(fill);
+  return rc;
+}
+
+syn_jac_cols *syn_jac_cols_create(syn_dag *d, const uint32_t *roots, size_t nroots) {
+  syn_jac_cols *c = syn_calloc(1, sizeof *c);
+  if (c == NULL) return NULL;
+  c->d = d;
+  c->n0 = d->n;
+  c->nroots = nroots;
+  c->ustart = syn_calloc(c->n0 + 1, sizeof *c->ustart);
+  c->rstart = syn_calloc(c->n0 + 1, sizeof *c->rstart);
+  c->rows = syn_malloc((nroots + 1) * sizeof *c->rows);
+  c->memo = syn_malloc((c->n0 + 1) * sizeof *c->memo);
+  c->cone = syn_malloc((c->n0 + 1) * sizeof *c->cone);
+  c->entries = syn_malloc((nroots + 1) * sizeof *c->entries);
+  c->leaf = syn_malloc((nroots + 1) * sizeof *c->leaf);
+  if (!c->ustart || !c->rstart || !c->rows || !c->memo || !c->cone || !c->entries || !c->leaf)
+    goto fail;
+  for (size_t i = 0; i < nroots; i++) c->leaf[i] = DAG_NONE;
+  for (size_t k = 0; k < c->n0; k++) {
+    c->memo[k] = DAG_NONE;
+    if (d->nodes[k].op == SYN_OP_STATE && d->nodes[k].a < nroots) c->leaf[d->nodes[k].a] = (uint32_t)k;
+  }
+  if (mark_reachable(d, roots, nroots, c->memo) != 0 || index_users(c) != 0) goto fail;
+  for (size_t i = 0; i < nroots; i++) c->rstart[roots[i] + 1]++;
+  for (size_t k = 0; k < c->n0; k++) c->rstart[k + 1] += c->rstart[k];
+  memcpy(c->memo, c->rstart, c->n0 * sizeof *c->memo); /* memo as fill cursor */
+  for (size_t i = 0; i < nroots; i++) c->rows[c->memo[roots[i]]++] = (uint32_t)i;
+  for (size_t k = 0; k < c->n0; k++) c->memo[k] = DAG_NONE;
+  return c;
+fail:
+  syn_jac_cols_destroy(c);
+  return NULL;
+}
+
+static int cmp_u32(const void *x, const void *y) {
+  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+  return (a > b) - (a < b);
+}
+
+static int cmp_u64(const void *x, const void *y) {
+  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+  return (a > b) - (a < b);
+}
+
+/* The nodes that depend on `leaf`, ascending (= evaluation order). */
+static size_t collect_cone(syn_jac_cols *c, uint32_t leaf) {
+  size_t n = 0, done = 0;
+  c->memo[leaf] = MARK;
+  c->cone[n++] = leaf;
+  while (done < n) { /* the cone array doubles as the work list */
+    uint32_t k = c->cone[done++];
+    for (uint32_t u = c->ustart[k]; u < c->ustart[k + 1]; u++) {
+      uint32_t p = c->users[u];
+      if (p == DAG_NONE || c->memo[p] == MARK) continue;
+      c->memo[p] = MARK;
+      c->cone[n++] = p;
+    }
+  }
+  if (n > 1) qsort(c->cone, n, sizeof *c->cone, cmp_u32);
+  return n;
+}
+
+int syn_jac_cols_get(syn_jac_cols *c, uint32_t wrt, uint32_t *rows, uint32_t *vals,
+                     size_t *count) {
+  syn_dag *d = c->d;
+  *count = 0;
+  uint32_t leaf = wrt < c->nroots ? c->leaf[wrt] : DAG_NONE;
+  if (leaf == DAG_NONE) return 0; /* no expression uses this state */
+  size_t n = collect_cone(c, leaf), nent = 0;
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    uint32_t k = c->cone[i];
+    dag_node nd = d->nodes[k];
+    uint32_t r = d->one;
+    if (k != leaf) {
+      int ar = syn_op_arity((syn_op)nd.op);
+      uint32_t da = ar >= 1 && c->memo[nd.a] != DAG_NONE ? c->memo[nd.a] : d->zero;
+      uint32_t db = ar >= 2 && c->memo[nd.b] != DAG_NONE ? c->memo[nd.b] : d->zero;
+      uint32_t dc = ar >= 3 && c->memo[nd.c] != DAG_NONE ? c->memo[nd.c] : d->zero;
+      r = (da == d->zero && db == d->zero && dc == d->zero) ? d->zero
+                                                           : derive_node(d, k, da, db, dc);
+    }
+    if (r == DAG_NONE) rc = -1;
+    else c->memo[k] = r;
+  }
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    uint32_t k = c->cone[i];
+    if (c->memo[k] == d->zero) continue;
+    for (uint32_t j = c->rstart[k]; j < c->rstart[k + 1]; j++)
+      c->entries[nent++] = (uint64_t)c->rows[j] << 32 | c->memo[k];
+  }
+  for (size_t i = 0; i < n; i++) c->memo[c->cone[i]] = DAG_NONE;
+  if (rc != 0 || d->failed) return -1;
+  if (nent > 1) qsort(c->entries, nent, sizeof *c->entries, cmp_u64);
+  for (size_t i = 0; i < nent; i++) {
+    rows[i] = (uint32_t)(c->entries[i] >> 32);
+    vals[i] = (uint32_t)c->entries[i];
+  }
+  *count = nent;
+  return 0;
 }

@@ -211,12 +211,64 @@ static void test_structural_zeros(void **state) {
   syn_dag_free(&d);
 }
 
+/* Columns over dependency cones give exactly the nodes syn_dag_derive
+ * gives (hash-consing makes equal derivatives the same node), rows
+ * ascending, structural zeros left out: on a ring of states with shared
+ * subexpressions, a root used twice, a constant root, a state used by no
+ * root, x*x (an operand used twice) and piecewise ops. */
+static void test_cone_columns_match_full_derivation(void **state) {
+  (void)state;
+  enum { N = 12 };
+  syn_dag d;
+  assert_int_equal(syn_dag_init(&d), 0);
+  uint32_t y[N], roots[N];
+  for (uint32_t i = 0; i < N; i++) y[i] = syn_dag_state(&d, i);
+  uint32_t k = syn_dag_param(&d, 0), shared = syn_dag_bin(&d, SYN_OP_MUL, y[0], y[0]);
+  for (uint32_t i = 0; i < N - 3; i++) {
+    uint32_t next = syn_dag_bin(&d, SYN_OP_MUL, k, y[(i + 1) % (N - 2)]);
+    uint32_t own = syn_dag_un(&d, SYN_OP_EXP, syn_dag_un(&d, SYN_OP_NEG, y[i]));
+    uint32_t r = syn_dag_bin(&d, SYN_OP_SUB, next, own);
+    if (i % 3 == 0) r = syn_dag_bin(&d, SYN_OP_ADD, r, shared);
+    if (i % 4 == 1) r = syn_dag_bin(&d, SYN_OP_MAX, r, y[i + 2]);
+    roots[i] = r;
+  }
+  roots[N - 3] = roots[2];                       /* two states, one rhs */
+  roots[N - 2] = syn_dag_const(&d, 3.0);         /* constant rhs */
+  roots[N - 1] = y[4];                           /* rhs is a state itself */
+  /* y[N - 2] and y[N - 1] are used by no root */
+  syn_jac_cols *jc = syn_jac_cols_create(&d, roots, N);
+  assert_non_null(jc);
+  size_t n0 = d.n, total = 0;
+  uint32_t *memo = malloc(n0 * sizeof *memo);
+  assert_non_null(memo);
+  for (uint32_t j = 0; j < N; j++) {
+    uint32_t want[N], rows[N], vals[N];
+    size_t count = 0, at = 0;
+    assert_int_equal(syn_dag_derive(&d, roots, N, j, memo, n0, want), 0);
+    assert_int_equal(syn_jac_cols_get(jc, j, rows, vals, &count), 0);
+    for (uint32_t i = 0; i < N; i++) {
+      if (want[i] == d.zero) continue;
+      assert_true(at < count);
+      assert_int_equal(rows[at], i);
+      assert_int_equal(vals[at], want[i]);
+      at++;
+    }
+    assert_int_equal(at, count);
+    total += count;
+  }
+  assert_true(total > N); /* the ring really has off-diagonal entries */
+  free(memo);
+  syn_jac_cols_destroy(jc);
+  syn_dag_free(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unary_chain_rule),
       cmocka_unit_test(test_pow_rules),
       cmocka_unit_test(test_binary_and_piecewise),
       cmocka_unit_test(test_structural_zeros),
+      cmocka_unit_test(test_cone_columns_match_full_derivation),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
