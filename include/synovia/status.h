@@ -47,7 +47,10 @@ typedef struct syn_error {
   int line;                          /* 1-based, 0 if none */
   int col;                           /* 1-based character column, 0 if none */
   int span;                          /* characters to underline (>= 1 when line > 0) */
-  char source_line[SYN_ERROR_LINE_MAX]; /* the text of the offending line */
+  char source_line[SYN_ERROR_LINE_MAX]; /* the offending line, or a window of a long
+                                           one with "…" where it is cut */
+  int caret_col;                     /* column of the caret within source_line;
+                                        0: the same as col */
 } syn_error;
 
 /* Short name ("SYN_EINPUT") and generic message of a status. Never NULL. */

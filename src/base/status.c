@@ -78,13 +78,13 @@ static int is_utf8_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 /* The caret line: keep tabs from the source so the caret lines up. */
 static void put_caret(out_buf *o, const syn_error *err) {
   put_str(o, "  ");
-  int col = 1;
-  for (const char *p = err->source_line; *p && col < err->col; p++) {
+  int col = 1, at = err->caret_col > 0 ? err->caret_col : err->col;
+  for (const char *p = err->source_line; *p && col < at; p++) {
     if (is_utf8_continuation((unsigned char)*p)) continue;
     put_char(o, *p == '\t' ? '\t' : ' ');
     col++;
   }
-  for (; col < err->col; col++) put_char(o, ' ');
+  for (; col < at; col++) put_char(o, ' ');
   put_char(o, '^');
   for (int i = 1; i < err->span; i++) put_char(o, '~');
   put_char(o, '\n');

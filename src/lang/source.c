@@ -153,6 +153,44 @@ static void copy_line(char *dst, size_t size, const char *p, size_t n) {
   dst[o] = 0;
 }
 
+/* Bytes of the first `chars` characters of p[0..n). */
+static size_t bytes_of_chars(const char *p, size_t n, size_t chars) {
+  size_t i = 0;
+  for (; i < n && chars > 0; chars--) {
+    size_t k = syn_utf8_len(p + i, n - i);
+    i += k ? k : 1;
+  }
+  return i < n ? i : n;
+}
+
+/* Show the offending line, or for a long line a window of it around the
+ * column ("…" marks what is cut), so the caret stays near the left margin and
+ * within the buffer. caret_col is the caret's column within what is shown. */
+enum { WINDOW_BEFORE = 40, WINDOW_CHARS = 120 };
+static void copy_window(syn_error *err, const char *line, size_t len) {
+  static const char ellipsis[] = "\xe2\x80\xa6"; /* U+2026, one character */
+  size_t total = count_chars(line, len), col = (size_t)err->col;
+  err->caret_col = 0;
+  if (total <= WINDOW_CHARS && len + 1 < sizeof err->source_line) {
+    copy_line(err->source_line, sizeof err->source_line, line, len);
+    return;
+  }
+  size_t skip = col - 1 > WINDOW_BEFORE ? col - 1 - WINDOW_BEFORE : 0;
+  size_t from = bytes_of_chars(line, len, skip);
+  size_t shown = bytes_of_chars(line + from, len - from, WINDOW_CHARS);
+  char *dst = err->source_line;
+  size_t o = 0, cap = sizeof err->source_line;
+  if (skip > 0) {
+    memcpy(dst, ellipsis, 3);
+    o = 3;
+  }
+  copy_line(dst + o, cap - o - 4, line + from, shown);
+  if (from + shown < len) strcat(dst, ellipsis);
+  err->caret_col = (int)(col - skip + (skip > 0));
+  size_t room = count_chars(line + from, shown) - (col - 1 - skip);
+  if ((size_t)err->span > room) err->span = room > 0 ? (int)room : 1;
+}
+
 static void copy_path(char *dst, size_t size, const char *path) {
   size_t n = strlen(path);
   if (n >= size) n = size - 1;
@@ -173,7 +211,7 @@ static void fill_location(syn_error *err, const syn_srcset *s, syn_span span) {
   size_t stop = span.len <= li.end - off ? off + span.len : li.end;
   size_t chars = count_chars(src->text + off, stop - off);
   err->span = chars > 0 ? (int)chars : 1;
-  copy_line(err->source_line, sizeof err->source_line, src->text + li.start, li.end - li.start);
+  copy_window(err, src->text + li.start, li.end - li.start);
 }
 
 syn_status syn_diag(syn_error *err, const syn_srcset *s, syn_span span, syn_status code,

@@ -30,20 +30,24 @@ static void put(out_text *o, const char *fmt, ...) {
 }
 
 /* A node's source text, cut at 40 bytes (at a UTF-8 boundary). */
+/* Source text of at most max bytes, cut before a whole UTF-8 character and
+ * marked with "…" when cut. */
+static void put_clipped(out_text *o, const char *s, size_t len, size_t max) {
+  if (len <= max) {
+    put(o, "%.*s", (int)len, s);
+    return;
+  }
+  len = max;
+  while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80) len--;
+  put(o, "%.*s\xe2\x80\xa6", (int)len, s);
+}
+
 static void put_source(out_text *o, const syn_model *m, uint32_t node) {
   const dag_node *nd = &m->dag.nodes[node];
   if (m->node_name[node]) {
     put(o, "%s", m->node_name[node]);
   } else if (nd->has_span) {
-    const char *s = syn_span_text(m->prog->sources, nd->span);
-    size_t len = nd->span.len;
-    if (len > 40) {
-      len = 40;
-      while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80) len--;
-      put(o, "%.*s\xe2\x80\xa6", (int)len, s);
-    } else {
-      put(o, "%.*s", (int)len, s);
-    }
+    put_clipped(o, syn_span_text(m->prog->sources, nd->span), nd->span.len, 40);
   } else {
     put(o, "%s", syn_op_spelling((syn_op)nd->op));
   }
@@ -62,9 +66,7 @@ static void describe(out_text *o, const syn_model *m, int which, int32_t owner, 
   put_owner(o, m, which, owner);
   put(o, "'");
   if (nd->has_span) {
-    const char *s = syn_span_text(m->prog->sources, nd->span);
-    size_t len = nd->span.len > 60 ? 60 : nd->span.len;
-    put(o, "%.*s%s", (int)len, s, len < nd->span.len ? "\xe2\x80\xa6" : "");
+    put_clipped(o, syn_span_text(m->prog->sources, nd->span), nd->span.len, 60);
     int line = 0, col = 0;
     syn_srcset_linecol(m->prog->sources, nd->span, &line, &col);
     put(o, "' at %s:%d:%d", syn_srcset_get(m->prog->sources, nd->span.file)->path, line, col);

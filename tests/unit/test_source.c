@@ -223,6 +223,13 @@ static void test_diag_fills_location(void **state) {
   syn_srcset_destroy(s);
 }
 
+/* Characters (UTF-8 code points) before byte offset n of s. */
+static size_t chars_before(const char *s, size_t n) {
+  size_t c = 0;
+  for (size_t i = 0; i < n; i++) c += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return c;
+}
+
 static void test_diag_truncates_long_lines_safely(void **state) {
   (void)state;
   enum { N = 2000 };
@@ -234,12 +241,46 @@ static void test_diag_truncates_long_lines_safely(void **state) {
   assert_int_equal(syn_srcset_add_text(s, "l.model", text, 2 * N, NULL, NULL), SYN_OK);
   syn_error err;
   syn_diag(&err, s, (syn_span){0, 2 * (N - 1), 2}, SYN_EINPUT, "end");
-  assert_int_equal(err.col, N);
+  assert_int_equal(err.col, N); /* the true column, for file:line:col */
   size_t n = strlen(err.source_line);
   assert_true(n < SYN_ERROR_LINE_MAX);
-  assert_true(n > SYN_ERROR_LINE_MAX - 4);
-  assert_int_equal(n % 2, 0); /* whole characters only */
+  assert_int_equal(n % 2, 1);   /* "…" (3 bytes) + whole 2-byte characters */
+  assert_memory_equal(err.source_line, "\xe2\x80\xa6", 3);
+  assert_true(err.caret_col > 1 && err.caret_col <= 42); /* near the left margin */
+  assert_int_equal(chars_before(err.source_line, n), (size_t)err.caret_col); /* last char */
   free(text);
+  syn_srcset_destroy(s);
+}
+
+/* A stray character at column 511 of a 1000-character line: the message
+ * keeps the true column, the shown window is cut with "…" on both sides, and
+ * the caret sits under the offending character. */
+static void test_diag_window_puts_caret_under_the_error(void **state) {
+  (void)state;
+  enum { LEN = 1000, AT = 510 };
+  char text[LEN + 1];
+  for (int i = 0; i < LEN; i++) text[i] = (char)('a' + i % 26);
+  text[AT] = '@';
+  text[LEN] = 0;
+  syn_srcset *s = syn_srcset_create();
+  assert_int_equal(syn_srcset_add_text(s, "w.model", text, LEN, NULL, NULL), SYN_OK);
+  syn_error err;
+  syn_diag(&err, s, (syn_span){0, AT, 400}, SYN_EINPUT, "stray character '@'");
+  char out[2048];
+  syn_error_format(&err, out, sizeof out);
+  assert_memory_equal(out, "w.model:1:511: error: stray character '@'\n", 42);
+  char *line2 = strchr(out, '\n') + 1, *line3 = strchr(line2, '\n') + 1;
+  char *at = strchr(line2, '@'), *caret = strchr(line3, '^');
+  assert_non_null(at);
+  assert_non_null(caret);
+  assert_int_equal(chars_before(line2, (size_t)(at - line2)), (size_t)(caret - line3));
+  assert_memory_equal(line2, "  \xe2\x80\xa6", 5);
+  assert_non_null(strstr(line2, "\xe2\x80\xa6\n"));
+  size_t shown = chars_before(line2, (size_t)(strchr(line2, '\n') - line2));
+  assert_true(shown <= 2 + 1 + 120 + 1);
+  /* the underline stops at the end of what is shown */
+  size_t tildes = strspn(caret + 1, "~");
+  assert_true((size_t)(caret - line3) + 1 + tildes <= shown);
   syn_srcset_destroy(s);
 }
 
@@ -380,6 +421,7 @@ int main(void) {
       cmocka_unit_test(test_linecol_matches_a_direct_count),
       cmocka_unit_test(test_diag_fills_location),
       cmocka_unit_test(test_diag_truncates_long_lines_safely),
+      cmocka_unit_test(test_diag_window_puts_caret_under_the_error),
       cmocka_unit_test(test_load_file),
       cmocka_unit_test(test_load_file_errors),
       cmocka_unit_test(test_load_file_too_big),
