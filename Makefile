@@ -42,7 +42,8 @@ HDF5_PC      ?= hdf5-serial
 HDF5_CFLAGS  := $(shell pkg-config --cflags $(HDF5_PC) 2>/dev/null)
 HDF5_LIBS    := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null) -lhdf5_hl
 SUNDIALS_LIBS := -lsundials_cvode -lsundials_nvecserial -lsundials_sunmatrixdense \
-                 -lsundials_sunlinsoldense -lsundials_sunmatrixsparse -lsundials_sunlinsolklu
+                 -lsundials_sunlinsoldense -lsundials_sunmatrixsparse -lsundials_sunlinsolklu \
+                 -lsundials_kinsol
 KLU_CFLAGS   := -I/usr/include/suitesparse
 KLU_LIBS     := -lklu
 GSL_LIBS     := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
@@ -65,7 +66,7 @@ OPT_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDOPT_asan  := -fsanitize=address,undefined
 
 # --- sources ------------------------------------------------------------------
-LIB_DIRS := base lang model io solve
+LIB_DIRS := base lang model io solve scenario
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -12,10 +12,11 @@ allowed() { # layer -> internal layers it may include
     model) echo "base lang model" ;;
     io) echo "base io" ;;
     solve) echo "base lang model io solve" ;;
+    scenario) echo "base lang model io solve scenario" ;;
     cli) echo "" ;;
   esac
 }
-for dir in base lang model io solve cli; do
+for dir in base lang model io solve scenario cli; do
   ok=$(allowed $dir)
   for f in src/$dir/*.[ch]; do
     [ -f "$f" ] || continue

@@ -10,7 +10,15 @@
  *      time               dimension scale, units = clock symbol ("h")
  *      <state>, <output>  float64 (time), units, long_name, kind = "state"|"output"
  *      param              dimension scale of parameter names
- *      param_value        float64 (param), units in param_units (vlen strings, (param))
+ *      param_value        float64 (param), units in param_units
+ *      doses/             when the result has dose records: dimension `dose`,
+ *                         time, amount, duration (float64), route, target, joint,
+ *                         units (vlen strings)
+ *      metric, metric_value  when the result has metrics: names (dimension scale),
+ *                         values, with metric_units and metric_description
+ *   /metrics              all arms' metrics at commit, when any arm has metrics:
+ *                         arm and metric dimension scales, value(arm, metric)
+ *                         (NaN where an arm lacks a metric), units per metric (vlen strings, (param))
  *
  * The file is written as <path>.tmp and renamed to <path> by syn_h5_commit, so
  * a failure never leaves a partial file (or damages an old one) under <path>.
@@ -36,6 +44,9 @@ typedef struct syn_provenance {
   const char *const *file_paths;
   const char *const *file_texts;
   const char *created;        /* ISO 8601 UTC; NULL: the writer uses now */
+  const char *scenario_sha256;/* hex, when the run came from a scenario; NULL or "" otherwise */
+  const char *scenario_file;  /* the scenario's path; NULL or "" otherwise (its text is
+                                 among file_paths/file_texts, first) */
 } syn_provenance;
 
 typedef struct syn_h5 syn_h5;

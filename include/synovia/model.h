@@ -50,6 +50,8 @@ typedef struct syn_symbol {
   int line;
   double value;             /* compartments and params: default value; states:
                                default initial value (model clock units) */
+  const char *joint;        /* declared in `per joint { … }`: this copy's joint; "" otherwise */
+  const char *base;         /* the name without the joint: "TNF" for "knee_R.TNF" */
 } syn_symbol;
 
 /* Load and compile. Errors are located (file:line:col) in err. */
@@ -93,6 +95,35 @@ typedef struct syn_model_stats {
 } syn_model_stats;
 void syn_model_get_stats(const syn_model *m, syn_model_stats *st);
 
+/* --- joints, routes, presets ----------------------------------------------- */
+
+/* Joints declared with `joints A B C`, in order. Declarations inside
+ * `per joint { … }` exist once per joint under qualified names ("A.TNF"). */
+size_t syn_model_joint_count(const syn_model *m);
+const char *syn_model_joint(const syn_model *m, size_t i);
+
+/* A route: where doses of that name go. A route declared inside `per joint`
+ * exists once per joint (joint = that joint), else joint = "". */
+typedef struct syn_route {
+  const char *name;         /* "IA" */
+  const char *joint;        /* "knee_R", or "" for a systemic route */
+  size_t state;             /* index of the target state */
+  const char *description;
+} syn_route;
+
+size_t syn_model_route_count(const syn_model *m);
+const syn_route *syn_model_route(const syn_model *m, size_t i);
+
+/* The route called name for joint ("" or NULL: the systemic one). Errors
+ * with did-you-mean for an unknown route, and say so when a per-joint route
+ * is asked for without a joint (or a systemic one with a joint). */
+syn_status syn_model_find_route(const syn_model *m, const char *name, const char *joint,
+                                size_t *index, syn_error *err);
+
+/* Presets: named sets of parameter values (`preset autologous { potency = 0.45 }`). */
+size_t syn_model_preset_count(const syn_model *m);
+const char *syn_model_preset_name(const syn_model *m, size_t i);
+
 /* --- instances ------------------------------------------------------------ */
 
 syn_status syn_instance_create(const syn_model *m, syn_instance **out, syn_error *err);
@@ -102,8 +133,24 @@ const syn_model *syn_instance_model(const syn_instance *inst);
 /* Override a compartment, a parameter, or a state's initial value by name
  * (model clock units). Parameters defined from others are recomputed by
  * syn_instance_prepare unless overridden themselves. Unknown names and lets /
- * outputs are refused with a did-you-mean message. */
+ * outputs are refused with a did-you-mean message. A per-joint name without
+ * its joint ("severity") sets every joint's copy; "knee_R.severity" one. */
 syn_status syn_instance_set(syn_instance *inst, const char *name, double value, syn_error *err);
+
+/* Apply a preset's assignments (as syn_instance_set each). Unknown preset ->
+ * SYN_EINVAL with did-you-mean. */
+syn_status syn_instance_use_preset(syn_instance *inst, const char *name, syn_error *err);
+
+/* The scale of route i (`route IA -> MSC scale f_viable`), after prepare; 1 when
+ * the route has none. A dose of amount A puts A * scale into the target. */
+double syn_instance_route_scale(const syn_instance *inst, size_t route);
+
+/* Input rate into a state (amount per clock unit), added to its d/dt: how
+ * zero-order infusions enter. Only targets of some route have an input;
+ * others return SYN_EINVAL. Rates start at 0; they are not reset by prepare. */
+syn_status syn_instance_set_input(syn_instance *inst, size_t state, double rate,
+                                  syn_error *err);
+double syn_instance_input(const syn_instance *inst, size_t state);
 
 /* Evaluate parameters (in dependency order) and initial values. Must be called
  * after the last set and before using the ODE. Fails if any value is not finite,

@@ -68,6 +68,29 @@ size_t syn_result_param_count(const syn_result *r);
 void syn_result_param(const syn_result *r, size_t i, const char **name, const char **units,
                       double *value);
 
+/* Dose records: what was given to this arm (written to /arms/<arm>/doses). */
+typedef struct syn_dose_record {
+  double time;            /* clock units */
+  double amount;          /* as written in the scenario (before the route's scale) */
+  double duration;        /* 0 for a bolus; infusion length in clock units */
+  const char *route;      /* "IA" */
+  const char *target;     /* the state that received it ("knee_R.MSC") */
+  const char *joint;      /* "" for a systemic route */
+  const char *units;      /* the amount's unit as written, "" if none */
+} syn_dose_record;
+
+syn_status syn_result_add_dose(syn_result *r, const syn_dose_record *d, syn_error *err);
+size_t syn_result_dose_count(const syn_result *r);
+const syn_dose_record *syn_result_dose(const syn_result *r, size_t i);
+
+/* Metrics of this arm (written per arm and gathered into the file's /metrics
+ * table by the HDF5 writer). NaN is allowed (e.g. a threshold never crossed). */
+syn_status syn_result_add_metric(syn_result *r, const char *name, const char *units,
+                                 const char *description, double value, syn_error *err);
+size_t syn_result_metric_count(const syn_result *r);
+void syn_result_metric(const syn_result *r, size_t i, const char **name, const char **units,
+                       const char **description, double *value);
+
 #ifdef __cplusplus
 }
 #endif

@@ -94,6 +94,18 @@ syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out
                                 void *stop_ctx, syn_output_fn on_output, void *output_ctx,
                                 syn_error *err);
 
+/* Dense output. When a step hook is set, the solver integrates step by step
+ * and calls it after every internal step with the interval it covered,
+ * [t_prev, t_now] (clipped at stop times); inside the hook,
+ * syn_solver_interpolate gives the state anywhere in that interval from
+ * CVODE's interpolating polynomial (exact at t_now). Used by metrics (areas,
+ * extrema, threshold crossings) that must not depend on the output grid.
+ * fn NULL removes the hook. */
+typedef syn_status (*syn_step_fn)(const syn_solver *s, double t_prev, double t_now, void *ctx,
+                                  syn_error *err);
+void syn_solver_set_step_hook(syn_solver *s, syn_step_fn fn, void *ctx);
+syn_status syn_solver_interpolate(const syn_solver *s, double t, double *y, syn_error *err);
+
 /* Current time and state of the solver. */
 double syn_solver_time(const syn_solver *s);
 void syn_solver_state(const syn_solver *s, double *y);

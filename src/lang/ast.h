@@ -56,8 +56,18 @@ typedef enum ast_decl_kind {
   DECL_STATE,        /* state NAME [in COMP] = expr [desc] [source "…"] */
   DECL_LET,          /* let NAME = expr [desc] [source "…"] */
   DECL_DDT,          /* d/dt NAME = expr */
-  DECL_OUTPUT        /* output NAME = expr [desc] [source "…"] */
+  DECL_OUTPUT,       /* output NAME = expr [desc] [source "…"] */
+  DECL_ROUTE,        /* route NAME -> TARGET [scale expr] [desc]  -> target, value = scale or NULL */
+  DECL_PRESET,       /* preset NAME { NAME = expr ; … }            -> assigns */
+  DECL_JOINTS        /* joints A B C …                            -> names */
 } ast_decl_kind;
+
+/* One `NAME = expr` of a preset (NAME may be qualified: knee_R.severity). */
+typedef struct ast_assign {
+  const char *name;
+  syn_span name_span;
+  ast_expr *value;
+} ast_assign;
 
 typedef struct ast_decl {
   ast_decl_kind kind;
@@ -71,6 +81,14 @@ typedef struct ast_decl {
   syn_span text_span;
   const char *description;/* NULL if none */
   const char *source;     /* NULL if none */
+  int per_joint;          /* 1 when declared inside `per joint { … }` */
+  const char *target;     /* ROUTE: the state that receives doses */
+  syn_span target_span;
+  ast_assign *assigns;    /* PRESET: its assignments */
+  size_t nassigns;
+  const char **names;     /* JOINTS: the joint names, in order */
+  syn_span *name_spans;
+  size_t nnames;
 } ast_decl;
 
 typedef struct ast_file {

@@ -1,0 +1,94 @@
+/* synovia — scenarios: arms, doses, a baseline and metrics on one model.
+ *
+ * A scenario file (.scenario; grammar in docs/scenarios.md) names a model,
+ * a time grid, an optional baseline (`baseline steady`: each arm starts from
+ * the untreated steady state of its own parameters), arms with doses, presets
+ * and settings, and metrics. syn_scenario_load parses it, loads the model and
+ * resolves every name (routes, joints, presets, parameters, metric targets),
+ * so that running an arm cannot fail on a name.
+ *
+ * Running an arm: parameters = model defaults, then the scenario's common
+ * `use`/`set` in order, then the arm's `use`/`set` in order, then the
+ * caller's overrides. The dose schedule becomes exact integrator stops: a
+ * bolus adds amount * route scale to the target state at its time; an
+ * infusion adds amount * scale / duration to the target's input rate from
+ * its start to its end. Outputs at a dose time show the state after the dose.
+ * Doses at the same time are all applied; a dose after the end of the
+ * simulation is skipped with a warning; doses before the start are an error
+ * at load. Metrics are computed from the solver's dense output.
+ *
+ * Ownership: load gives a scenario to destroy; run gives an arm result to
+ * destroy; strings returned by queries live as long as the scenario. */
+#ifndef SYNOVIA_SCENARIO_H
+#define SYNOVIA_SCENARIO_H
+
+#include <stddef.h>
+
+#include "synovia/model.h"
+#include "synovia/result.h"
+#include "synovia/solver.h"
+#include "synovia/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct syn_scenario syn_scenario;
+
+syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *err);
+void syn_scenario_destroy(syn_scenario *s); /* NULL allowed */
+
+const char *syn_scenario_title(const syn_scenario *s);     /* "" if none */
+const char *syn_scenario_path(const syn_scenario *s);
+const char *syn_scenario_text(const syn_scenario *s);
+const char *syn_scenario_sha256(const syn_scenario *s);    /* of the scenario text */
+const syn_model *syn_scenario_model(const syn_scenario *s); /* borrowed */
+
+/* The simulation grid in model clock units, and the baseline ("steady" or "declared"). */
+void syn_scenario_grid(const syn_scenario *s, double *t_start, double *t_end, double *every);
+const char *syn_scenario_baseline(const syn_scenario *s);
+
+size_t syn_scenario_arm_count(const syn_scenario *s);
+const char *syn_scenario_arm_name(const syn_scenario *s, size_t i);
+/* Index of the arm called name; unknown -> SYN_EINVAL with did-you-mean and the list. */
+syn_status syn_scenario_find_arm(const syn_scenario *s, const char *name, size_t *index,
+                                 syn_error *err);
+
+size_t syn_scenario_metric_count(const syn_scenario *s);
+const char *syn_scenario_metric_name(const syn_scenario *s, size_t i);
+const char *syn_scenario_metric_units(const syn_scenario *s, size_t i); /* "" if unknown */
+const char *syn_scenario_metric_description(const syn_scenario *s, size_t i);
+
+/* An override applied after the arm's own settings (CLI --set, sweeps). */
+typedef struct syn_override {
+  const char *name;
+  double value; /* model clock units */
+} syn_override;
+
+/* How the arm's start was found (baseline steady), for the record. */
+typedef struct syn_baseline_info {
+  const char *method;   /* "declared", "kinsol" or "integration" */
+  long iterations;
+  double residual;
+  double t_integrated;
+} syn_baseline_info;
+
+typedef struct syn_arm_result {
+  syn_result *series;   /* owned: states and outputs on the grid, with the arm's dose
+                           records, metrics (syn_result_add_metric, in scenario order),
+                           solver settings and statistics, baseline attributes */
+  syn_baseline_info baseline;
+  char **warnings;      /* owned: e.g. "dose of IA at 200 d is after the end (180 d): skipped" */
+  size_t nwarnings;
+} syn_arm_result;
+
+/* Run arm `arm` with solver options opts (NULL: defaults) and overrides. */
+syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_solver_opts *opts,
+                                const syn_override *ov, size_t nov, syn_arm_result **out,
+                                syn_error *err);
+void syn_arm_result_destroy(syn_arm_result *r); /* NULL allowed */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

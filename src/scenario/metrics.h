@@ -1,0 +1,66 @@
+/* synovia — metric probes evaluated on the solver's dense output (internal,
+ * scenario layer).
+ *
+ * A probe is one metric primitive on one series (a state or an output of the
+ * model) over a window [t1, t2]:
+ *
+ *   at(X, T)               X(T)
+ *   auc(X, T1, T2)         ∫ X dt over [T1, T2]
+ *   max/min(X, T1, T2)     extreme value over the window (inside steps, not only
+ *                          at grid points)
+ *   tmax/tmin(X, T1, T2)   first time the extreme is reached
+ *   change(X, T1, T2)      100 * (X(T2) - X(T1)) / X(T1)   (percent; NaN if X(T1) = 0)
+ *   time_below(X, L, T1, T2) / time_above: the first time in the window at which
+ *                          X < L (> L); NaN if never. If X is already below
+ *                          (above) at T1, the value is T1.
+ *
+ * The engine is driven by the solver's step hook: after every internal step
+ * it reads the interpolating polynomial (syn_solver_interpolate) where it
+ * needs to: Gauss–Legendre points for areas (exact for the BDF interpolant of
+ * a state, whose degree is at most 5), bracketing and refinement for extrema
+ * and crossings, the exact time for `at`. Outputs are evaluated from the
+ * interpolated state with syn_instance_outputs. Values at stop times (doses)
+ * are taken after the dose, like the output grid. No allocation per step. */
+#ifndef SYN_SCENARIO_METRICS_H
+#define SYN_SCENARIO_METRICS_H
+
+#include <stddef.h>
+
+#include "synovia/model.h"
+#include "synovia/solver.h"
+#include "synovia/status.h"
+
+typedef enum syn_probe_kind {
+  PROBE_AT, PROBE_AUC, PROBE_MAX, PROBE_MIN, PROBE_TMAX, PROBE_TMIN, PROBE_CHANGE,
+  PROBE_TIME_BELOW, PROBE_TIME_ABOVE
+} syn_probe_kind;
+
+typedef struct syn_probe {
+  syn_probe_kind kind;
+  size_t series;   /* < nstates: a state; else output series - nstates */
+  double t1, t2;   /* window (t1 = t2 = T for PROBE_AT), clock units */
+  double level;    /* TIME_BELOW / TIME_ABOVE */
+  double value;    /* out, after syn_metrics_finish; NaN when undefined */
+} syn_probe;
+
+typedef struct syn_metrics syn_metrics;
+
+/* Workspace for evaluating probes[0..n) on one run of inst (borrowed; the
+ * probes array too, whose `value`s are written by finish). */
+syn_status syn_metrics_create(syn_instance *inst, syn_probe *probes, size_t n,
+                              syn_metrics **out, syn_error *err);
+void syn_metrics_destroy(syn_metrics *m);
+
+/* The step hook to install on the solver (ctx = the syn_metrics). */
+syn_status syn_metrics_step(const syn_solver *s, double t_prev, double t_now, void *ctx,
+                            syn_error *err);
+
+/* Called by the runner right after a dose was applied at time t with the new
+ * state y, so probes see the post-dose value there (at, extrema, crossings). */
+syn_status syn_metrics_jump(syn_metrics *m, double t, const double *y, syn_error *err);
+
+/* Called once with the initial state before integrating, and once at the end. */
+syn_status syn_metrics_start(syn_metrics *m, double t0, const double *y0, syn_error *err);
+syn_status syn_metrics_finish(syn_metrics *m, syn_error *err);
+
+#endif
