@@ -374,7 +374,7 @@ static syn_status open_output(run_state *s, const run_args *a, const char *comma
     texts[i] = syn_model_file_text(s->model, i);
   }
   syn_provenance prov = {syn_model_title(s->model), command_line, syn_model_sha256(s->model),
-                         nf, paths, texts, NULL};
+                         nf, paths, texts, NULL, NULL, NULL};
   s->out_path = a->output_path ? strdup(a->output_path) : default_output(a->model_path);
   if (s->out_path == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
   return syn_h5_create(s->out_path, &prov, &s->h5, err);

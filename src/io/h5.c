@@ -369,7 +369,7 @@ static syn_status open_file(syn_h5 *h, syn_error *err) {
 
 syn_status syn_h5_create(const char *path, const syn_provenance *prov, syn_h5 **out,
                          syn_error *err) {
-  static const syn_provenance no_prov = {"", "", "", 0, NULL, NULL, NULL};
+  static const syn_provenance no_prov = {"", "", "", 0, NULL, NULL, NULL, NULL, NULL};
   syn_h5 *h = NULL;
   syn_status st = SYN_OK;
   quiet q;
