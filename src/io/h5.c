@@ -47,6 +47,20 @@
 /* Chunks of at most 1 MiB: the default HDF5/h5py chunk cache (hpc.md §1.5). */
 enum { CHUNK_MAX_BYTES = 1 << 20, DEFLATE_LEVEL = 1 };
 
+/* The file-level /metrics table is gathered arm by arm (the results may be
+ * gone by commit): the union of metric names in first-seen order, and for
+ * every arm written the columns it has and their values. */
+typedef struct table_metric {
+  char *name, *units, *description; /* units/description: from the first arm that had it */
+} table_metric;
+
+typedef struct table_arm {
+  char *name;
+  size_t n;      /* metrics of this arm */
+  size_t *col;   /* [n] column in the table */
+  double *value; /* [n] */
+} table_arm;
+
 struct syn_h5 {
   char *path;     /* final name */
   char *tmp_path; /* <path>.tmp, written until commit */
@@ -54,6 +68,10 @@ struct syn_h5 {
   hid_t arms;     /* the /arms group, < 0 when closed */
   int fd;         /* the open tmp file, -1 when none */
   int committed;
+  table_metric *metrics; /* the /metrics columns */
+  size_t nmetrics, metrics_cap;
+  table_arm *rows; /* the /metrics rows: every arm written, in order */
+  size_t nrows, rows_cap;
 };
 
 /* ---- the HDF5 error stack -------------------------------------------------------- */
@@ -168,11 +186,22 @@ static hid_t create_group(hid_t loc, const char *name) {
   return g;
 }
 
+/* Chunk shape of at most 1 MiB of doubles: the last axis first (whole rows
+ * when they fit), then as many rows as fit. */
+static void chunk_shape(int rank, const hsize_t *dims, hsize_t *chunk) {
+  hsize_t room = CHUNK_MAX_BYTES / sizeof(double);
+  for (int k = rank; k-- > 0;) {
+    chunk[k] = dims[k] < room ? dims[k] : room;
+    room /= chunk[k];
+    if (room == 0) room = 1;
+  }
+}
+
 /* Dataset creation properties: attribute creation order always; for float64
- * data of n > 0 elements also chunks <= 1 MiB, shuffle + deflate(1) and a NaN
- * fill value. (Filters need chunks and chunks need n > 0, so an empty series
- * is stored contiguous; it still gets the NaN fill value.) */
-static hid_t dataset_dcpl(int is_f64, hsize_t n) {
+ * data with no empty axis also chunks <= 1 MiB, shuffle + deflate(1) and a NaN
+ * fill value. (Filters need chunks and chunks need every axis > 0, so an empty
+ * series is stored contiguous; it still gets the NaN fill value.) */
+static hid_t dataset_dcpl(int is_f64, int rank, const hsize_t *dims) {
   hid_t p = H5Pcreate(H5P_DATASET_CREATE);
   if (p < 0) return p;
   if (H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
@@ -180,9 +209,12 @@ static hid_t dataset_dcpl(int is_f64, hsize_t n) {
   if (is_f64) {
     double fill = NAN;
     if (H5Pset_fill_value(p, H5T_NATIVE_DOUBLE, &fill) < 0) goto fail;
+    hsize_t n = 1;
+    for (int k = 0; k < rank; k++) n *= dims[k];
     if (n > 0) {
-      hsize_t chunk = n < CHUNK_MAX_BYTES / sizeof(double) ? n : CHUNK_MAX_BYTES / sizeof(double);
-      if (H5Pset_chunk(p, 1, &chunk) < 0 || H5Pset_shuffle(p) < 0 ||
+      hsize_t chunk[2];
+      chunk_shape(rank, dims, chunk);
+      if (H5Pset_chunk(p, rank, chunk) < 0 || H5Pset_shuffle(p) < 0 ||
           H5Pset_deflate(p, DEFLATE_LEVEL) < 0)
         goto fail;
     }
@@ -193,15 +225,17 @@ fail:
   return -1;
 }
 
-/* A 1-D dataset of n elements written from buf (which may be NULL when n == 0).
- * String datasets are left contiguous: filters would compress only the heap
- * references of variable-length strings. Returns the open dataset or < 0. */
-static hid_t write_1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int is_f64,
-                      size_t n, const void *buf) {
-  hsize_t dim = n;
+/* A dataset of rank 1 or 2 written from buf (which may be NULL when it is
+ * empty). String and integer datasets are left contiguous: filters would
+ * compress only the heap references of variable-length strings, and the
+ * integer ones are short indices. Returns the open dataset or < 0. */
+static hid_t write_nd(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int is_f64,
+                      int rank, const hsize_t *dims, const void *buf) {
   hid_t d = -1;
-  hid_t sp = H5Screate_simple(1, &dim, NULL);
-  hid_t p = dataset_dcpl(is_f64, dim);
+  hsize_t n = 1;
+  for (int k = 0; k < rank; k++) n *= dims[k];
+  hid_t sp = H5Screate_simple(rank, dims, NULL);
+  hid_t p = dataset_dcpl(is_f64, rank, dims);
   if (sp >= 0 && p >= 0) d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, p, H5P_DEFAULT);
   if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
     H5Dclose(d);
@@ -212,8 +246,18 @@ static hid_t write_1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int
   return d;
 }
 
+static hid_t write_1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int is_f64,
+                      size_t n, const void *buf) {
+  hsize_t dim = n;
+  return write_nd(loc, name, ftype, mtype, is_f64, 1, &dim, buf);
+}
+
 static hid_t write_f64(hid_t loc, const char *name, size_t n, const double *v) {
   return write_1d(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, n, v);
+}
+
+static hid_t write_i64(hid_t loc, const char *name, size_t n, const long long *v) {
+  return write_1d(loc, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, 0, n, v);
 }
 
 static hid_t write_strings(hid_t loc, const char *name, size_t n, const char *const *v) {
@@ -264,6 +308,18 @@ static void iso8601_now(char *buf, size_t size) {
     snprintf(buf, size, "unknown");
 }
 
+/* The root model file: the first file, or the second when the first is the
+ * scenario (a scenario run lists its own text first, then the model's). */
+static const char *model_root(const syn_provenance *prov) {
+  size_t first = 0;
+  if (prov->nfiles == 0 || prov->file_paths == NULL) return "";
+  if (prov->scenario_file != NULL && prov->scenario_file[0] != 0 &&
+      prov->file_paths[0] != NULL && strcmp(prov->file_paths[0], prov->scenario_file) == 0)
+    first = 1;
+  if (first >= prov->nfiles || prov->file_paths[first] == NULL) return "";
+  return prov->file_paths[first];
+}
+
 static syn_status write_globals(syn_h5 *h, const syn_provenance *prov, syn_error *err) {
   char source[256], now[64];
   snprintf(source, sizeof source, "synovia %s", syn_version());
@@ -272,7 +328,7 @@ static syn_status write_globals(syn_h5 *h, const syn_provenance *prov, syn_error
     iso8601_now(now, sizeof now);
     created = now;
   }
-  const char *model_file = (prov->nfiles > 0 && prov->file_paths) ? prov->file_paths[0] : "";
+  const int scenario = prov->scenario_file != NULL && prov->scenario_file[0] != 0;
   const struct {
     const char *key, *value;
   } attrs[] = {
@@ -283,11 +339,18 @@ static syn_status write_globals(syn_h5 *h, const syn_provenance *prov, syn_error
       {"date_created", created},
       {"command_line", prov->command_line},
       {"model_sha256", prov->model_sha256},
-      {"model_file", model_file},
+      {"model_file", model_root(prov)},
+      {"scenario_sha256", prov->scenario_sha256},
+      {"scenario_file", prov->scenario_file},
   };
-  for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+  for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
+    /* the scenario's attributes only when the run came from one */
+    if (strncmp(attrs[i].key, "scenario_", 9) == 0 &&
+        (!scenario || attrs[i].value == NULL || attrs[i].value[0] == 0))
+      continue;
     if (attr_string(h->file, attrs[i].key, attrs[i].value) < 0)
       return h5_fail(h, err, "write global attribute '%s'", attrs[i].key);
+  }
   return SYN_OK;
 }
 
@@ -310,13 +373,13 @@ static syn_status write_provenance(syn_h5 *h, const syn_provenance *prov, syn_er
     goto done;
   }
   if ((dfile = write_strings(g, "file", prov->nfiles, paths)) < 0 ||
-      H5DSset_scale(dfile, "file") < 0 || attr_string(dfile, "long_name", "model file path") < 0) {
+      H5DSset_scale(dfile, "file") < 0 || attr_string(dfile, "long_name", "input file path") < 0) {
     st = h5_fail(h, err, "write dataset '/provenance/file'");
     goto done;
   }
   if ((dtext = write_strings(g, "text", prov->nfiles, texts)) < 0 ||
       H5DSattach_scale(dtext, dfile, 0) < 0 ||
-      attr_string(dtext, "long_name", "model file text") < 0) {
+      attr_string(dtext, "long_name", "input file text") < 0) {
     st = h5_fail(h, err, "write dataset '/provenance/text'");
     goto done;
   }
@@ -434,19 +497,27 @@ static syn_status check_arm(const syn_h5 *h, const char *arm, const syn_result *
     return syn_error_set(err, SYN_EINVAL,
                          "HDF5 output '%s': arm name '%s' is not a valid group name (no '/', not '.')",
                          h->path, arm);
-  static const char *const reserved[] = {"time", "param", "param_value", "param_units"};
+  /* the names the writer itself puts into an arm group: always the first
+   * four, the others when the result has doses / metrics */
+  static const char *const reserved[] = {"time",   "param",        "param_value",
+                                         "param_units", "doses",   "metric",
+                                         "metric_value", "metric_units", "metric_description"};
+  const size_t nreserved = 4 + (syn_result_dose_count(r) > 0 ? 1 : 0);
+  const int has_metrics = syn_result_metric_count(r) > 0;
   for (size_t s = 0; s < syn_result_nseries(r); s++) {
     const char *name = syn_result_info(r, s)->name;
     if (strchr(name, '/') != NULL || strcmp(name, ".") == 0)
       return syn_error_set(err, SYN_EINVAL,
                            "HDF5 output '%s': series name '%s' is not a valid dataset name",
                            h->path, name);
-    for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
+    for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++) {
+      if (k >= nreserved && (k < 5 || !has_metrics)) continue;
       if (strcmp(name, reserved[k]) == 0)
         return syn_error_set(err, SYN_EINVAL,
                              "HDF5 output '%s': series name '%s' in arm '%s' collides with the "
-                             "dataset '%s' every arm holds",
-                             h->path, name, arm, reserved[k]);
+                             "%s '%s' the writer puts there",
+                             h->path, name, arm, k == 4 ? "group" : "dataset", reserved[k]);
+    }
   }
   return SYN_OK;
 }
@@ -520,6 +591,127 @@ done:
   return st;
 }
 
+/* One numeric or text column of a table (doses, metrics). */
+typedef struct column {
+  const char *name;
+  const double *num;        /* float64 data, or NULL */
+  const char *const *text;  /* vlen strings, when num is NULL */
+  const char *units;        /* attribute "units" of a float64 column; NULL: none */
+  const char *long_name;
+} column;
+
+/* Writes the columns of a 1-D table over the dimension scale dim (already
+ * written in g, n rows), each attached to it. */
+static syn_status write_columns(syn_h5 *h, hid_t g, hid_t dim, const char *where, size_t n,
+                                const column *cols, size_t ncols, syn_error *err) {
+  for (size_t c = 0; c < ncols; c++) {
+    const column *k = &cols[c];
+    hid_t d = k->num ? write_f64(g, k->name, n, k->num) : write_strings(g, k->name, n, k->text);
+    herr_t rc = d < 0 ? -1 : H5DSattach_scale(d, dim, 0);
+    if (rc >= 0 && k->units != NULL) rc = attr_string(d, "units", k->units);
+    if (rc >= 0) rc = attr_string(d, "long_name", k->long_name);
+    if (rc >= 0 && k->num) rc = attr_nan_fill(d);
+    if (d >= 0 && H5Dclose(d) < 0) rc = -1;
+    if (rc < 0) return h5_fail(h, err, "write dataset '%s/%s'", where, k->name);
+  }
+  return SYN_OK;
+}
+
+/* The dose records of one arm: the group doses/ with the dimension scale
+ * `dose` (0-based record numbers, in the order recorded) and one column per
+ * field. No group when there are no doses. */
+static syn_status write_doses(syn_h5 *h, hid_t arm_g, const char *arm, const syn_result *r,
+                              syn_error *err) {
+  syn_status st = SYN_OK;
+  const size_t n = syn_result_dose_count(r), m = n ? n : 1;
+  hid_t g = -1, ddose = -1;
+  char where[512];
+  snprintf(where, sizeof where, "/arms/%s/doses", arm);
+  if (n == 0) return SYN_OK;
+  long long *index = syn_calloc(m, sizeof *index);
+  double *num = syn_calloc(3 * m, sizeof *num); /* time, amount, duration */
+  const char **text = syn_calloc(4 * m, sizeof *text); /* route, target, joint, units */
+  if (index == NULL || num == NULL || text == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", h->path);
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const syn_dose_record *d = syn_result_dose(r, i);
+    index[i] = (long long)i;
+    num[i] = d->time;
+    num[m + i] = d->amount;
+    num[2 * m + i] = d->duration;
+    text[i] = d->route;
+    text[m + i] = d->target;
+    text[2 * m + i] = d->joint;
+    text[3 * m + i] = d->units;
+  }
+  const char *tu = cf_units(syn_result_time_units(r));
+  const column cols[] = {
+      {"time", num, NULL, tu, "time of the dose (start of an infusion)"},
+      {"amount", num + m, NULL, NULL, "amount as written in the scenario (units in 'units')"},
+      {"duration", num + 2 * m, NULL, tu, "infusion duration (0 for a bolus)"},
+      {"route", NULL, text, NULL, "route"},
+      {"target", NULL, text + m, NULL, "state that received the dose"},
+      {"joint", NULL, text + 2 * m, NULL, "joint (empty for a systemic route)"},
+      {"units", NULL, text + 3 * m, NULL, "unit of amount as written (empty if none)"},
+  };
+  if ((g = create_group(arm_g, "doses")) < 0) {
+    st = h5_fail(h, err, "create group '%s'", where);
+    goto done;
+  }
+  if ((ddose = write_i64(g, "dose", n, index)) < 0 || H5DSset_scale(ddose, "dose") < 0 ||
+      attr_string(ddose, "long_name", "dose record number (0-based)") < 0) {
+    st = h5_fail(h, err, "write dataset '%s/dose'", where);
+    goto done;
+  }
+  st = write_columns(h, g, ddose, where, n, cols, sizeof cols / sizeof cols[0], err);
+done:
+  if (ddose >= 0) H5Dclose(ddose);
+  if (g >= 0) H5Gclose(g);
+  syn_free(index);
+  syn_free(num);
+  syn_free(text);
+  return st;
+}
+
+/* The arm's own metrics: the dimension scale `metric` and metric_value,
+ * metric_units, metric_description over it. Nothing when there are none. */
+static syn_status write_arm_metrics(syn_h5 *h, hid_t g, const char *arm, const syn_result *r,
+                                    syn_error *err) {
+  syn_status st = SYN_OK;
+  const size_t n = syn_result_metric_count(r), m = n ? n : 1;
+  hid_t dmetric = -1;
+  char where[512];
+  snprintf(where, sizeof where, "/arms/%s", arm);
+  if (n == 0) return SYN_OK;
+  const char **text = syn_calloc(3 * m, sizeof *text); /* names, units, descriptions */
+  double *values = syn_calloc(m, sizeof *values);
+  if (text == NULL || values == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", h->path);
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++)
+    syn_result_metric(r, i, &text[i], &text[m + i], &text[2 * m + i], &values[i]);
+  const column cols[] = {
+      {"metric_value", values, NULL, NULL, "metric value"},
+      {"metric_units", NULL, text + m, NULL, "units of metric_value (empty if unknown)"},
+      {"metric_description", NULL, text + 2 * m, NULL, "metric definition"},
+  };
+  if ((dmetric = write_strings(g, "metric", n, text)) < 0 ||
+      H5DSset_scale(dmetric, "metric") < 0 ||
+      attr_string(dmetric, "long_name", "metric name") < 0) {
+    st = h5_fail(h, err, "write dataset '%s/metric'", where);
+    goto done;
+  }
+  st = write_columns(h, g, dmetric, where, n, cols, sizeof cols / sizeof cols[0], err);
+done:
+  if (dmetric >= 0) H5Dclose(dmetric);
+  syn_free(text);
+  syn_free(values);
+  return st;
+}
+
 static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *r,
                                   syn_error *err) {
   syn_status st = SYN_OK;
@@ -545,9 +737,194 @@ static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *
   for (size_t s = 0; s < syn_result_nseries(r) && st == SYN_OK; s++)
     st = write_series(h, g, dtime, arm, r, s, err);
   if (st == SYN_OK) st = write_params(h, g, arm, r, err);
+  if (st == SYN_OK) st = write_doses(h, g, arm, r, err);
+  if (st == SYN_OK) st = write_arm_metrics(h, g, arm, r, err);
 done:
   if (dtime >= 0) H5Dclose(dtime);
   if (g >= 0) H5Gclose(g);
+  return st;
+}
+
+/* ---- the /metrics table, gathered arm by arm --------------------------------------- */
+
+/* What one arm adds to the table, prepared before its group is written so
+ * that taking it in afterwards cannot fail (all memory reserved). */
+typedef struct staged_row {
+  table_arm row;
+  table_metric *fresh; /* metric names not seen in earlier arms, in order */
+  size_t nfresh;
+} staged_row;
+
+static void free_table_metric(table_metric *m) {
+  syn_free(m->name);
+  syn_free(m->units);
+  syn_free(m->description);
+}
+
+static void free_table_arm(table_arm *a) {
+  syn_free(a->name);
+  syn_free(a->col);
+  syn_free(a->value);
+}
+
+static void staged_free(staged_row *sg) {
+  free_table_arm(&sg->row);
+  for (size_t i = 0; i < sg->nfresh; i++) free_table_metric(&sg->fresh[i]);
+  syn_free(sg->fresh);
+  memset(sg, 0, sizeof *sg);
+}
+
+static int find_table_metric(const syn_h5 *h, const char *name, size_t *col) {
+  for (size_t j = 0; j < h->nmetrics; j++) {
+    if (strcmp(h->metrics[j].name, name) == 0) {
+      *col = j;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* A metric of the same name must mean the same quantity in every arm: one
+ * column of /metrics has one unit. Checked before anything is written. */
+static syn_status check_metric_units(const syn_h5 *h, const char *arm, const syn_result *r,
+                                     syn_error *err) {
+  for (size_t i = 0; i < syn_result_metric_count(r); i++) {
+    const char *name = NULL, *units = NULL;
+    size_t col = 0;
+    syn_result_metric(r, i, &name, &units, NULL, NULL);
+    if (find_table_metric(h, name, &col) && strcmp(h->metrics[col].units, units) != 0)
+      return syn_error_set(err, SYN_EINVAL,
+                           "HDF5 output '%s': metric '%s' has units '%s' in arm '%s' but '%s' "
+                           "in an earlier arm (one column of /metrics has one unit)",
+                           h->path, name, units, arm, h->metrics[col].units);
+  }
+  return SYN_OK;
+}
+
+static syn_status stage_row(syn_h5 *h, const char *arm, const syn_result *r, staged_row *sg,
+                            syn_error *err) {
+  const size_t n = syn_result_metric_count(r);
+  memset(sg, 0, sizeof *sg);
+  sg->row.n = n;
+  sg->row.name = syn_strdup(arm);
+  sg->row.col = syn_calloc(n ? n : 1, sizeof *sg->row.col);
+  sg->row.value = syn_calloc(n ? n : 1, sizeof *sg->row.value);
+  sg->fresh = syn_calloc(n ? n : 1, sizeof *sg->fresh);
+  if (sg->row.name == NULL || sg->row.col == NULL || sg->row.value == NULL || sg->fresh == NULL)
+    goto nomem;
+  for (size_t i = 0; i < n; i++) {
+    const char *name = NULL, *units = NULL, *description = NULL;
+    syn_result_metric(r, i, &name, &units, &description, &sg->row.value[i]);
+    if (find_table_metric(h, name, &sg->row.col[i])) continue;
+    /* names are unique within a result, so a fresh name is new to the table */
+    table_metric *m = &sg->fresh[sg->nfresh++];
+    m->name = syn_strdup(name);
+    m->units = syn_strdup(units);
+    m->description = syn_strdup(description);
+    if (m->name == NULL || m->units == NULL || m->description == NULL) goto nomem;
+    sg->row.col[i] = h->nmetrics + sg->nfresh - 1;
+  }
+  void *pm = h->metrics, *pr = h->rows;
+  int grow_m = syn_grow(&pm, &h->metrics_cap, h->nmetrics + sg->nfresh, sizeof *h->metrics);
+  h->metrics = pm;
+  if (grow_m != 0) goto nomem;
+  int grow_r = syn_grow(&pr, &h->rows_cap, h->nrows + 1, sizeof *h->rows);
+  h->rows = pr;
+  if (grow_r != 0) goto nomem;
+  return SYN_OK;
+nomem:
+  staged_free(sg);
+  return syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", h->path);
+}
+
+/* Takes a staged row into the table; the room was reserved by stage_row. */
+static void take_row(syn_h5 *h, staged_row *sg) {
+  for (size_t i = 0; i < sg->nfresh; i++) h->metrics[h->nmetrics++] = sg->fresh[i];
+  syn_free(sg->fresh);
+  h->rows[h->nrows++] = sg->row;
+  memset(sg, 0, sizeof *sg);
+}
+
+static void free_table(syn_h5 *h) {
+  for (size_t j = 0; j < h->nmetrics; j++) free_table_metric(&h->metrics[j]);
+  syn_free(h->metrics);
+  for (size_t i = 0; i < h->nrows; i++) free_table_arm(&h->rows[i]);
+  syn_free(h->rows);
+  h->metrics = NULL;
+  h->rows = NULL;
+  h->nmetrics = h->nrows = 0;
+}
+
+/* /metrics: the arm and metric dimension scales, value(arm, metric) with NaN
+ * where an arm lacks a metric, and units and description per metric. */
+static syn_status write_metrics_datasets(syn_h5 *h, hid_t g, syn_error *err) {
+  syn_status st = SYN_OK;
+  const size_t na = h->nrows, nm = h->nmetrics;
+  hid_t darm = -1, dmetric = -1, dvalue = -1;
+  const char **arms = syn_calloc(na ? na : 1, sizeof *arms);
+  const char **text = syn_calloc(3 * nm, sizeof *text); /* names, units, descriptions */
+  double *value = NULL;
+  if (na > 0 && nm > ((size_t)-1) / sizeof(double) / na) goto nomem;
+  value = syn_malloc((na ? na : 1) * nm * sizeof *value);
+  if (arms == NULL || text == NULL || value == NULL) goto nomem;
+  for (size_t i = 0; i < na; i++) arms[i] = h->rows[i].name;
+  for (size_t j = 0; j < nm; j++) {
+    text[j] = h->metrics[j].name;
+    text[nm + j] = h->metrics[j].units;
+    text[2 * nm + j] = h->metrics[j].description;
+  }
+  for (size_t k = 0; k < na * nm; k++) value[k] = NAN;
+  for (size_t i = 0; i < na; i++)
+    for (size_t k = 0; k < h->rows[i].n; k++) value[i * nm + h->rows[i].col[k]] = h->rows[i].value[k];
+
+  if ((darm = write_strings(g, "arm", na, arms)) < 0 || H5DSset_scale(darm, "arm") < 0 ||
+      attr_string(darm, "long_name", "arm name") < 0) {
+    st = h5_fail(h, err, "write dataset '/metrics/arm'");
+    goto done;
+  }
+  if ((dmetric = write_strings(g, "metric", nm, text)) < 0 ||
+      H5DSset_scale(dmetric, "metric") < 0 ||
+      attr_string(dmetric, "long_name", "metric name") < 0) {
+    st = h5_fail(h, err, "write dataset '/metrics/metric'");
+    goto done;
+  }
+  const hsize_t dims[2] = {na, nm};
+  if ((dvalue = write_nd(g, "value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 2, dims, value)) < 0 ||
+      H5DSattach_scale(dvalue, darm, 0) < 0 || H5DSattach_scale(dvalue, dmetric, 1) < 0 ||
+      attr_string(dvalue, "long_name", "metric value (units in 'units')") < 0 ||
+      attr_nan_fill(dvalue) < 0) {
+    st = h5_fail(h, err, "write dataset '/metrics/value'");
+    goto done;
+  }
+  const column cols[] = {
+      {"units", NULL, text + nm, NULL, "units of value (empty if unknown)"},
+      {"description", NULL, text + 2 * nm, NULL, "metric definition"},
+  };
+  st = write_columns(h, g, dmetric, "/metrics", nm, cols, sizeof cols / sizeof cols[0], err);
+  goto done;
+nomem:
+  st = syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory for the metrics table",
+                     h->path);
+done:
+  if (dvalue >= 0) H5Dclose(dvalue);
+  if (dmetric >= 0) H5Dclose(dmetric);
+  if (darm >= 0) H5Dclose(darm);
+  syn_free(arms);
+  syn_free(text);
+  syn_free(value);
+  return st;
+}
+
+/* Written at commit when any arm had metrics. A failure removes the partial
+ * group, so the writer stays as it was. */
+static syn_status write_metrics_table(syn_h5 *h, syn_error *err) {
+  if (h->nmetrics == 0) return SYN_OK;
+  syn_status st = SYN_OK;
+  hid_t g = create_group(h->file, "metrics");
+  if (g < 0) return h5_fail(h, err, "create group '/metrics'");
+  st = write_metrics_datasets(h, g, err);
+  H5Gclose(g);
+  if (st != SYN_OK) H5Ldelete(h->file, "metrics", H5P_DEFAULT);
   return st;
 }
 
@@ -555,6 +932,8 @@ syn_status syn_h5_write_arm(syn_h5 *h, const char *arm, const syn_result *r, syn
   if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 output: NULL writer");
   syn_status st = check_arm(h, arm, r, err);
   if (st != SYN_OK) return st;
+  staged_row sg;
+  memset(&sg, 0, sizeof sg);
   quiet q;
   quiet_begin(&q);
   htri_t exists = H5Lexists(h->arms, arm, H5P_DEFAULT);
@@ -563,8 +942,15 @@ syn_status syn_h5_write_arm(syn_h5 *h, const char *arm, const syn_result *r, syn
                        arm);
   else if (exists < 0)
     st = h5_fail(h, err, "look up arm '%s'", arm);
-  else
+  else if ((st = check_metric_units(h, arm, r, err)) == SYN_OK &&
+           (st = stage_row(h, arm, r, &sg, err)) == SYN_OK) {
     st = write_arm_group(h, arm, r, err);
+    if (st == SYN_OK)
+      take_row(h, &sg);
+    else /* a partial group would make the arm look written */
+      H5Ldelete(h->arms, arm, H5P_DEFAULT);
+  }
+  staged_free(&sg);
   quiet_end(&q);
   return st;
 }
@@ -656,7 +1042,8 @@ syn_status syn_h5_commit(syn_h5 *h, syn_error *err) {
   size_t size = 0;
   quiet q;
   quiet_begin(&q);
-  syn_status st = take_image(h, &image, &size, err);
+  syn_status st = write_metrics_table(h, err);
+  if (st == SYN_OK) st = take_image(h, &image, &size, err);
   quiet_end(&q);
   if (st == SYN_OK) st = store_image(h, image, size, err);
   if (st == SYN_OK) h->committed = 1;
@@ -672,6 +1059,7 @@ void syn_h5_destroy(syn_h5 *h) {
   if (h->fd >= 0) close(h->fd);
   if (!h->committed && h->tmp_path != NULL) unlink(h->tmp_path);
   quiet_end(&q);
+  free_table(h);
   syn_free(h->path);
   syn_free(h->tmp_path);
   syn_free(h);

@@ -4,7 +4,8 @@
  * data + s * cap, so each series is contiguous over time and the HDF5 writer
  * can hand it to H5Dwrite as is. Growing reallocates the block and moves each
  * series to its new offset. Every string is copied, so callers may free or
- * reuse theirs as soon as a call returns. Uses only the base layer. */
+ * reuse theirs as soon as a call returns. Dose records and metrics are kept
+ * in the order they were added. Uses only the base layer. */
 #include "synovia/result.h"
 
 #include <math.h>
@@ -20,6 +21,14 @@ typedef struct param_entry {
   double value;
 } param_entry;
 
+/* A metric of the arm; name, units and description owned. */
+typedef struct metric_entry {
+  char *name;
+  char *units;
+  char *description;
+  double value;
+} metric_entry;
+
 struct syn_result {
   size_t nseries;
   syn_series_info *info; /* strings owned */
@@ -31,6 +40,10 @@ struct syn_result {
   size_t nattrs, attrs_cap;
   param_entry *params;
   size_t nparams, params_cap;
+  syn_dose_record *doses; /* route, target, joint, units owned */
+  size_t ndoses, doses_cap;
+  metric_entry *metrics;
+  size_t nmetrics, metrics_cap;
 };
 
 /* NULL means "" for the optional text fields (units, descriptions). */
@@ -44,6 +57,19 @@ static void free_info(syn_series_info *info, size_t n) {
     syn_free((char *)info[i].long_name);
   }
   syn_free(info);
+}
+
+static void free_dose_strings(syn_dose_record *d) {
+  syn_free((char *)d->route);
+  syn_free((char *)d->target);
+  syn_free((char *)d->joint);
+  syn_free((char *)d->units);
+}
+
+static void free_metric_strings(metric_entry *m) {
+  syn_free(m->name);
+  syn_free(m->units);
+  syn_free(m->description);
 }
 
 void syn_result_destroy(syn_result *r) {
@@ -62,6 +88,10 @@ void syn_result_destroy(syn_result *r) {
     syn_free(r->params[i].units);
   }
   syn_free(r->params);
+  for (size_t i = 0; i < r->ndoses; i++) free_dose_strings(&r->doses[i]);
+  syn_free(r->doses);
+  for (size_t i = 0; i < r->nmetrics; i++) free_metric_strings(&r->metrics[i]);
+  syn_free(r->metrics);
   syn_free(r);
 }
 
@@ -293,4 +323,88 @@ void syn_result_param(const syn_result *r, size_t i, const char **name, const ch
   if (name) *name = p ? p->name : NULL;
   if (units) *units = p ? p->units : NULL;
   if (value) *value = p ? p->value : 0.0;
+}
+
+/* ---- dose records ----------------------------------------------------------------- */
+
+/* The record must describe a dose that can have happened: a finite time, a
+ * finite amount, a finite non-negative duration, a route and a target. (Sign
+ * and range rules of the scenario language are the scenario layer's.) */
+static syn_status check_dose(const syn_dose_record *d, size_t i, syn_error *err) {
+  if (d == NULL) return syn_error_set(err, SYN_EINVAL, "result: dose record %zu is NULL", i);
+  if (d->route == NULL || d->route[0] == 0)
+    return syn_error_set(err, SYN_EINVAL, "result: dose record %zu has no route", i);
+  if (d->target == NULL || d->target[0] == 0)
+    return syn_error_set(err, SYN_EINVAL, "result: dose record %zu (route '%s') has no target",
+                         i, d->route);
+  if (!isfinite(d->time) || !isfinite(d->amount))
+    return syn_error_set(err, SYN_EINVAL,
+                         "result: dose record %zu (route '%s') has a non-finite time or amount "
+                         "(t=%g, amount=%g)",
+                         i, d->route, d->time, d->amount);
+  if (!isfinite(d->duration) || d->duration < 0.0)
+    return syn_error_set(err, SYN_EINVAL,
+                         "result: dose record %zu (route '%s') has duration %g (want a finite "
+                         "value >= 0)",
+                         i, d->route, d->duration);
+  return SYN_OK;
+}
+
+syn_status syn_result_add_dose(syn_result *r, const syn_dose_record *d, syn_error *err) {
+  if (r == NULL) return syn_error_set(err, SYN_EINVAL, "result: dose on a NULL result");
+  syn_status st = check_dose(d, r->ndoses, err);
+  if (st != SYN_OK) return st;
+  syn_dose_record c = {d->time, d->amount, d->duration, syn_strdup(d->route),
+                       syn_strdup(d->target), syn_strdup(or_empty(d->joint)),
+                       syn_strdup(or_empty(d->units))};
+  void *p = r->doses;
+  if (c.route == NULL || c.target == NULL || c.joint == NULL || c.units == NULL ||
+      syn_grow(&p, &r->doses_cap, r->ndoses + 1, sizeof *r->doses) != 0) {
+    free_dose_strings(&c);
+    return syn_error_set(err, SYN_ENOMEM, "result: out of memory storing dose %zu (route '%s')",
+                         r->ndoses, d->route);
+  }
+  r->doses = p;
+  r->doses[r->ndoses++] = c;
+  return SYN_OK;
+}
+
+size_t syn_result_dose_count(const syn_result *r) { return r ? r->ndoses : 0; }
+
+const syn_dose_record *syn_result_dose(const syn_result *r, size_t i) {
+  return (r && i < r->ndoses) ? &r->doses[i] : NULL;
+}
+
+/* ---- metrics ----------------------------------------------------------------------- */
+
+syn_status syn_result_add_metric(syn_result *r, const char *name, const char *units,
+                                 const char *description, double value, syn_error *err) {
+  if (r == NULL) return syn_error_set(err, SYN_EINVAL, "result: metric on a NULL result");
+  if (name == NULL || name[0] == 0)
+    return syn_error_set(err, SYN_EINVAL, "result: metric without a name");
+  for (size_t i = 0; i < r->nmetrics; i++)
+    if (strcmp(r->metrics[i].name, name) == 0)
+      return syn_error_set(err, SYN_EINVAL, "result: duplicate metric '%s'", name);
+  metric_entry m = {syn_strdup(name), syn_strdup(or_empty(units)),
+                    syn_strdup(or_empty(description)), value};
+  void *p = r->metrics;
+  if (m.name == NULL || m.units == NULL || m.description == NULL ||
+      syn_grow(&p, &r->metrics_cap, r->nmetrics + 1, sizeof *r->metrics) != 0) {
+    free_metric_strings(&m);
+    return syn_error_set(err, SYN_ENOMEM, "result: out of memory storing metric '%s'", name);
+  }
+  r->metrics = p;
+  r->metrics[r->nmetrics++] = m;
+  return SYN_OK;
+}
+
+size_t syn_result_metric_count(const syn_result *r) { return r ? r->nmetrics : 0; }
+
+void syn_result_metric(const syn_result *r, size_t i, const char **name, const char **units,
+                       const char **description, double *value) {
+  const metric_entry *m = (r && i < r->nmetrics) ? &r->metrics[i] : NULL;
+  if (name) *name = m ? m->name : NULL;
+  if (units) *units = m ? m->units : NULL;
+  if (description) *description = m ? m->description : NULL;
+  if (value) *value = m ? m->value : (double)NAN;
 }

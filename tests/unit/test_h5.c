@@ -99,7 +99,7 @@ static const char *const prov_texts[] = {"model knee\nuse \"lib/cytokines.model\
 
 static syn_provenance make_prov(void) {
   syn_provenance p = {"Knee OA \xe2\x80\x94 IA dose", "synovia run models/knee.model -o out.h5",
-                      "ab12cd34", 2, prov_paths, prov_texts, "2024-05-06T07:08:09Z"};
+                      "ab12cd34", 2, prov_paths, prov_texts, "2024-05-06T07:08:09Z", NULL, NULL};
   return p;
 }
 
@@ -397,7 +397,7 @@ static void test_nan_values_and_empty_units(void **state) {
   v = 1.0;
   assert_int_equal(syn_result_append(r, 1.0, &v, &err), SYN_OK);
   syn_h5 *h = NULL;
-  syn_provenance prov = {"", "", "", 0, NULL, NULL, NULL}; /* created NULL: now */
+  syn_provenance prov = {"", "", "", 0, NULL, NULL, NULL, NULL, NULL}; /* created NULL: now */
   assert_int_equal(syn_h5_create(f->path, &prov, &h, &err), SYN_OK);
   assert_int_equal(syn_h5_write_arm(h, "a", r, &err), SYN_OK);
   assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
@@ -634,7 +634,7 @@ static void test_bad_create_arguments(void **state) {
   assert_int_equal(syn_h5_create(NULL, NULL, &h, &err), SYN_EINVAL);
   assert_int_equal(syn_h5_create("", NULL, &h, &err), SYN_EINVAL);
   assert_int_equal(syn_h5_create(f->path, NULL, NULL, &err), SYN_EINVAL);
-  syn_provenance prov = {"", "", "", 2, NULL, NULL, NULL};
+  syn_provenance prov = {"", "", "", 2, NULL, NULL, NULL, NULL, NULL};
   assert_int_equal(syn_h5_create(f->path, &prov, &h, &err), SYN_EINVAL);
   assert_int_equal(syn_h5_create(f->dir, NULL, &h, &err), SYN_EINVAL); /* a directory */
   assert_non_null(strstr(err.message, "directory"));
@@ -698,7 +698,8 @@ static herr_t my_handler(hid_t stack, void *data) {
 static void test_alloc_failures(void **state) {
   fixture *f = *state;
   static const char *const paths[] = {"a.model", "b.model"}, *const texts[] = {"x", "y"};
-  const syn_provenance prov = {"t", "synovia run", "ab", 2, paths, texts, "2024-01-01T00:00:00Z"};
+  const syn_provenance prov = {"t", "synovia run", "ab", 2, paths, texts, "2024-01-01T00:00:00Z", NULL,
+                               NULL};
   syn_result *r = make_result("h", NT);
   assert_int_equal(syn_result_add_param(r, "k", "1/h", 0.5, NULL), SYN_OK);
   write_text(f->path, "old result\n");
