@@ -294,6 +294,121 @@ static void test_null_accessors(void **state) {
   syn_result_destroy(NULL);
 }
 
+/* ---- dose records ------------------------------------------------------------------ */
+
+static void test_doses(void **state) {
+  (void)state;
+  syn_result *r = make_two(4);
+  syn_error err;
+  char route[8] = "IA", target[16] = "knee_R.MSC", joint[8] = "knee_R", units[8] = "Mcell";
+  syn_dose_record d = {24.0, 10.0, 0.0, route, target, joint, units};
+  assert_int_equal(syn_result_dose_count(r), 0);
+  assert_null(syn_result_dose(r, 0));
+  assert_int_equal(syn_result_add_dose(r, &d, &err), SYN_OK);
+  /* the caller's strings may change right after: the record holds copies */
+  strcpy(route, "XX");
+  strcpy(target, "XX");
+  strcpy(joint, "XX");
+  strcpy(units, "XX");
+  syn_dose_record iv = {0.0, 2.5, 1.5, "IV", "plasma.drug", NULL, NULL}; /* NULL -> "" */
+  assert_int_equal(syn_result_add_dose(r, &iv, &err), SYN_OK);
+  assert_int_equal(syn_result_dose_count(r), 2);
+  const syn_dose_record *a = syn_result_dose(r, 0), *b = syn_result_dose(r, 1);
+  assert_true(a->time == 24.0 && a->amount == 10.0 && a->duration == 0.0);
+  assert_string_equal(a->route, "IA");
+  assert_string_equal(a->target, "knee_R.MSC");
+  assert_string_equal(a->joint, "knee_R");
+  assert_string_equal(a->units, "Mcell");
+  /* kept in the order added, not sorted by time */
+  assert_true(b->time == 0.0 && b->amount == 2.5 && b->duration == 1.5);
+  assert_string_equal(b->route, "IV");
+  assert_string_equal(b->joint, "");
+  assert_string_equal(b->units, "");
+  assert_null(syn_result_dose(r, 2));
+  syn_result_destroy(r);
+}
+
+static void test_dose_errors(void **state) {
+  (void)state;
+  syn_result *r = make_two(4);
+  syn_error err;
+  const syn_dose_record ok = {1.0, 1.0, 0.0, "IA", "x", "", ""};
+  syn_dose_record d = ok;
+  assert_int_equal(syn_result_add_dose(NULL, &d, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_add_dose(r, NULL, &err), SYN_EINVAL);
+  d.route = NULL;
+  assert_int_equal(syn_result_add_dose(r, &d, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "route"));
+  d.route = "";
+  assert_int_equal(syn_result_add_dose(r, &d, &err), SYN_EINVAL);
+  d = ok;
+  d.target = "";
+  assert_int_equal(syn_result_add_dose(r, &d, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "target"));
+  d = ok;
+  d.time = NAN;
+  assert_int_equal(syn_result_add_dose(r, &d, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "non-finite"));
+  d = ok;
+  d.amount = INFINITY;
+  assert_int_equal(syn_result_add_dose(r, &d, &err), SYN_EINVAL);
+  d = ok;
+  d.duration = -1.0;
+  assert_int_equal(syn_result_add_dose(r, &d, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "duration"));
+  d.duration = NAN;
+  assert_int_equal(syn_result_add_dose(r, &d, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_dose_count(r), 0); /* nothing refused was kept */
+  assert_int_equal(syn_result_add_dose(r, &ok, &err), SYN_OK);
+  assert_int_equal(syn_result_dose_count(r), 1);
+  syn_result_destroy(r);
+}
+
+/* ---- metrics ------------------------------------------------------------------------ */
+
+static void test_metrics(void **state) {
+  (void)state;
+  syn_result *r = make_two(4);
+  syn_error err;
+  char name[16] = "IL6_auc", units[16] = "pg/mL*h", desc[32] = "auc(IL6, 0 d, 28 d)";
+  assert_int_equal(syn_result_metric_count(r), 0);
+  assert_int_equal(syn_result_add_metric(r, name, units, desc, 123.5, &err), SYN_OK);
+  strcpy(name, "XX");
+  strcpy(units, "XX");
+  strcpy(desc, "XX");
+  assert_int_equal(syn_result_add_metric(r, "t_half", NULL, NULL, NAN, &err), SYN_OK);
+  assert_int_equal(syn_result_metric_count(r), 2);
+  const char *n = NULL, *u = NULL, *ds = NULL;
+  double v = 0;
+  syn_result_metric(r, 0, &n, &u, &ds, &v);
+  assert_string_equal(n, "IL6_auc");
+  assert_string_equal(u, "pg/mL*h");
+  assert_string_equal(ds, "auc(IL6, 0 d, 28 d)");
+  assert_true(v == 123.5);
+  syn_result_metric(r, 1, &n, &u, &ds, &v);
+  assert_string_equal(n, "t_half");
+  assert_string_equal(u, "");
+  assert_string_equal(ds, "");
+  assert_true(isnan(v)); /* NaN is a value (a threshold never crossed) */
+  syn_result_metric(r, 2, &n, &u, &ds, &v); /* out of range */
+  assert_null(n);
+  assert_null(u);
+  assert_null(ds);
+  assert_true(isnan(v));
+  syn_result_metric(r, 0, NULL, NULL, NULL, NULL); /* every output optional */
+  /* errors */
+  assert_int_equal(syn_result_add_metric(r, "IL6_auc", "", "", 1.0, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "duplicate metric 'IL6_auc'"));
+  assert_int_equal(syn_result_add_metric(r, "", "", "", 1.0, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_add_metric(r, NULL, "", "", 1.0, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_add_metric(NULL, "m", "", "", 1.0, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_metric_count(r), 2);
+  assert_int_equal(syn_result_metric_count(NULL), 0);
+  assert_int_equal(syn_result_dose_count(NULL), 0);
+  assert_null(syn_result_dose(NULL, 0));
+  syn_result_destroy(r);
+}
+
 /* Fail each allocation in turn: every failure reports SYN_ENOMEM, leaves the
  * result usable (or not created) and leaks nothing (checked under ASan). */
 static void test_allocation_failures(void **state) {
@@ -312,17 +427,34 @@ static void test_allocation_failures(void **state) {
     if (st == SYN_OK) st = syn_result_attr_string(r, "a", "b", &err);
     if (st == SYN_OK) st = syn_result_attr_string(r, "a", "c", &err);
     if (st == SYN_OK) st = syn_result_add_param(r, "p", "u", 1.0, &err);
+    for (int k = 0; st == SYN_OK && k < 3; k++) { /* grows the dose and metric tables */
+      const syn_dose_record d = {k, 1.0, 0.5, "IA", "x", "knee", "mg"};
+      char name[16];
+      snprintf(name, sizeof name, "m%d", k);
+      st = syn_result_add_dose(r, &d, &err);
+      if (st == SYN_OK) st = syn_result_add_metric(r, name, "h", "a metric", k, &err);
+    }
     syn_alloc_test_fail_after(0);
     if (st == SYN_OK) {
       saw_ok = 1;
       assert_int_equal(syn_result_ntimes(r), 10);
       assert_true(syn_result_series(r, 1)[9] == 9.0);
+      assert_int_equal(syn_result_dose_count(r), 3);
+      assert_int_equal(syn_result_metric_count(r), 3);
+      assert_string_equal(syn_result_dose(r, 2)->units, "mg");
     } else {
       assert_int_equal(st, SYN_ENOMEM);
       assert_int_equal(err.code, SYN_ENOMEM);
       if (r != NULL) { /* data so far intact */
         size_t nt = syn_result_ntimes(r);
         for (size_t k = 0; k < nt; k++) assert_true(syn_result_series(r, 1)[k] == (double)k);
+        for (size_t k = 0; k < syn_result_dose_count(r); k++) /* a failed add kept nothing */
+          assert_true(syn_result_dose(r, k)->time == (double)k);
+        for (size_t k = 0; k < syn_result_metric_count(r); k++) {
+          double v = -1;
+          syn_result_metric(r, k, NULL, NULL, NULL, &v);
+          assert_true(v == (double)k);
+        }
       }
     }
     syn_result_destroy(r);
@@ -344,6 +476,9 @@ int main(void) {
       cmocka_unit_test(test_append_errors),
       cmocka_unit_test(test_attr_param_errors),
       cmocka_unit_test(test_null_accessors),
+      cmocka_unit_test(test_doses),
+      cmocka_unit_test(test_dose_errors),
+      cmocka_unit_test(test_metrics),
       cmocka_unit_test(test_allocation_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
