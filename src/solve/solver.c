@@ -14,6 +14,13 @@
  * the start time in the first call, so that consecutive calls with the whole
  * schedule apply every stop exactly once.
  *
+ * Dense output: with a step hook set, each segment is run in CV_ONE_STEP
+ * mode (same stop time, same tout, hence the same steps as the normal mode);
+ * the hook sees every internal step's interval, clipped at the stop time, and
+ * may read CVODE's interpolant over it (syn_solver_interpolate); outputs are
+ * then interpolated exactly as CVODE's normal mode does. Without a hook the
+ * normal mode runs unchanged (no per-step call).
+ *
  * Failures are turned into messages for modellers: CVODE's own text is
  * captured by an error handler (never printed), and each failure flag becomes
  * a sentence naming the time, the state that is hardest to follow (largest
@@ -53,6 +60,8 @@ struct syn_solver {
   N_Vector y;                /* state at the last returned time */
   N_Vector atol;             /* per-state tolerances, or NULL */
   N_Vector scratch1, scratch2; /* local errors and weights for diagnosis */
+  N_Vector ystep;            /* state at the end of an internal step (hook mode) */
+  N_Vector dky;              /* interpolated state (syn_solver_interpolate) */
   SUNMatrix A;
   SUNLinearSolver LS;
   syn_linsol linsol;         /* DENSE or KLU */
@@ -66,6 +75,11 @@ struct syn_solver {
 
   double t;                  /* last returned time */
   int started;               /* an integrate call has run: stops at t0 are done */
+
+  /* Dense output: with a hook, CVODE runs one step at a time. */
+  syn_step_fn hook;
+  void *hook_ctx;
+  double reach;              /* end of the last interval given to the hook (hook mode) */
   syn_solver_stats totals;   /* counters of finished segments (before reinit) */
 
   /* Last failing right-hand side evaluation (for the non-finite diagnosis). */
@@ -453,8 +467,11 @@ static syn_status create_cvode(syn_solver *s, const double *y0, syn_error *err) 
   s->y = N_VNew_Serial((sunindextype)n, s->sunctx);
   s->scratch1 = N_VNew_Serial((sunindextype)n, s->sunctx);
   s->scratch2 = N_VNew_Serial((sunindextype)n, s->sunctx);
+  s->ystep = N_VNew_Serial((sunindextype)n, s->sunctx);
+  s->dky = N_VNew_Serial((sunindextype)n, s->sunctx);
   s->cvode = CVodeCreate(CV_BDF, s->sunctx);
-  if (s->y == NULL || s->scratch1 == NULL || s->scratch2 == NULL || s->cvode == NULL)
+  if (s->y == NULL || s->scratch1 == NULL || s->scratch2 == NULL || s->ystep == NULL ||
+      s->dky == NULL || s->cvode == NULL)
     return syn_error_set(err, SYN_ENOMEM, "out of memory creating CVODE for %zu states", n);
   if (install_err_handler(s) != 0)
     return syn_error_set(err, SYN_EINTERNAL, "could not install the CVODE error handler");
@@ -521,6 +538,8 @@ void syn_solver_destroy(syn_solver *s) {
   if (s->atol != NULL) N_VDestroy(s->atol);
   if (s->scratch1 != NULL) N_VDestroy(s->scratch1);
   if (s->scratch2 != NULL) N_VDestroy(s->scratch2);
+  if (s->ystep != NULL) N_VDestroy(s->ystep);
+  if (s->dky != NULL) N_VDestroy(s->dky);
   if (s->sunctx != NULL) SUNContext_Free(&s->sunctx);
   syn_free(s->jval);
   syn_free(s->sp_colptr);
@@ -815,6 +834,52 @@ static syn_status advance(syn_solver *s, double tout, double tstop, int to_outpu
   return SYN_OK;
 }
 
+/* Hook mode: advance CVODE one internal step at a time until it has passed
+ * tout (or reached tstop), giving each step's interval, clipped at tstop, to
+ * the hook; then interpolate at tout exactly as CVODE's normal mode does. tout
+ * is also CVODE's tout, so the first step size (and hence every step) is the
+ * same as without a hook. max_steps bounds the steps per call of this
+ * function, like CVODE's own limit per output interval in normal mode. */
+static syn_status advance_steps(syn_solver *s, double tout, double tstop, int to_output,
+                                syn_error *err) {
+  sunrealtype tret = s->t;
+  double t_from = s->t;
+  long steps = 0;
+  syn_status st = SYN_OK;
+  s->cv_msg[0] = '\0';
+  s->rhs_failing = 0;
+  s->rhs_failed_ever = 0;
+  s->jac_failing = 0;
+  int flag = CVodeSetStopTime(s->cvode, tstop);
+  while (flag >= 0 && s->reach < tout) {
+    if (steps >= s->opts.max_steps) {
+      flag = CV_TOO_MUCH_WORK;
+      break;
+    }
+    flag = CVode(s->cvode, tout, s->ystep, &tret, CV_ONE_STEP);
+    if (flag < 0) break;
+    steps++;
+    double t_now = flag == CV_TSTOP_RETURN ? tstop : fmin(tret, tstop);
+    if (t_now > s->reach) {
+      double t_prev = s->reach;
+      s->reach = t_now;
+      st = s->hook(s, t_prev, t_now, s->hook_ctx, err);
+      if (st != SYN_OK) break;
+    }
+  }
+  if (flag < 0 || st != SYN_OK) {
+    /* Time and state where CVODE stopped (unchanged if it never moved). */
+    double tn = fmin(cvode_time(s), tstop);
+    if (isfinite(tn) && tn > t_from && CVodeGetDky(s->cvode, tn, 0, s->y) == CV_SUCCESS) s->t = tn;
+    return st != SYN_OK ? st : diagnose_failure(s, flag, t_from, tout, to_output, err);
+  }
+  if (CVodeGetDky(s->cvode, tout, 0, s->y) != CV_SUCCESS)
+    return syn_error_set(err, SYN_EINTERNAL, "the solver could not interpolate at t = %g: %s",
+                         tout, s->cv_msg);
+  s->t = tout;
+  return SYN_OK;
+}
+
 /* Every stop at time t (from *j on) changes the state in turn; then one check
  * and one restart: CVODE's history is void after a jump, whatever its size. */
 static syn_status apply_stops(syn_solver *s, double t, const double *t_stop, size_t n_stop,
@@ -836,6 +901,7 @@ static syn_status apply_stops(syn_solver *s, double t, const double *t_stop, siz
   if (CVodeReInit(s->cvode, t, s->y) != CV_SUCCESS)
     return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %s: %s",
                          time_text(s->ode, t, tt, sizeof tt), s->cv_msg);
+  s->reach = t;
   return SYN_OK;
 }
 
@@ -858,6 +924,7 @@ syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out
   double t_last = t_out[n_out - 1];
   size_t i = 0, j = first_stop(s, t_stop, n_stop);
   s->started = 1;
+  s->reach = s->t;
   /* Stops after the last output are left for a later call. */
   if (j < n_stop && t_stop[j] > t_last) j = n_stop;
   while (i < n_out && st == SYN_OK) {
@@ -865,7 +932,9 @@ syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out
     double target = stop_next ? t_stop[j] : t_out[i];
     /* CVODE must not step across the next stop (a jump), nor past the last output. */
     double tstop = (j < n_stop && t_stop[j] <= t_last) ? t_stop[j] : t_last;
-    if (target > s->t) st = advance(s, target, tstop, !stop_next, err);
+    if (target > s->t)
+      st = s->hook != NULL ? advance_steps(s, target, tstop, !stop_next, err)
+                           : advance(s, target, tstop, !stop_next, err);
     if (st != SYN_OK) break;
     if (stop_next) {
       st = apply_stops(s, target, t_stop, n_stop, &j, on_stop, stop_ctx, err);
@@ -876,4 +945,36 @@ syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out
     }
   }
   return st;
+}
+
+/* --- dense output -------------------------------------------------------------- */
+
+void syn_solver_set_step_hook(syn_solver *s, syn_step_fn fn, void *ctx) {
+  if (s == NULL) return;
+  s->hook = fn;
+  s->hook_ctx = fn != NULL ? ctx : NULL;
+  s->reach = s->t;
+}
+
+/* CVODE's interpolant of the last step (valid on [t_n - h_last, t_n]); at the
+ * solver's current time the state itself (also right after a restart, when
+ * CVODE has no step yet). */
+syn_status syn_solver_interpolate(const syn_solver *s, double t, double *y, syn_error *err) {
+  if (s == NULL || y == NULL)
+    return syn_error_set(err, SYN_EINVAL, "syn_solver_interpolate: no solver or no output");
+  size_t n = s->ode->n;
+  if (t == s->t) {
+    memcpy(y, N_VGetArrayPointer(s->y), n * sizeof *y);
+    return SYN_OK;
+  }
+  if (!isfinite(t) || CVodeGetDky(s->cvode, t, 0, s->dky) != CV_SUCCESS) {
+    sunrealtype tn = s->t, h = 0.0;
+    CVodeGetCurrentTime(s->cvode, &tn);
+    CVodeGetLastStep(s->cvode, &h);
+    return syn_error_set(err, SYN_EINVAL,
+                         "cannot interpolate the state at t = %g: outside the solver's last step "
+                         "[%g, %g]", t, tn - h, tn);
+  }
+  memcpy(y, N_VGetArrayPointer(s->dky), n * sizeof *y);
+  return SYN_OK;
 }

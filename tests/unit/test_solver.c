@@ -958,6 +958,228 @@ static void test_too_much_work(void **state) {
   syn_solver_destroy(s);
 }
 
+
+/* --- dense output (step hook, interpolation) ------------------------------------ */
+
+enum { MAXSTEPS = 4096 };
+
+/* What a step hook saw: the intervals, and the worst deviation of the
+ * interpolant from the closed form of the bolus decay of test_stop_bolus
+ * (y' = -k y, +amount at each stop) at interior points of every step. */
+typedef struct hook_log {
+  size_t count;
+  double t_prev[MAXSTEPS], t_now[MAXSTEPS];
+  double k, stops[4], amount, y0; /* closed form */
+  size_t nstops;
+  double worst_rel;               /* interpolant vs closed form inside steps */
+  int fail_at;                    /* return an error at this call (1-based), 0: never */
+} hook_log;
+
+/* The closed form at t with the doses given at or before t_dosed. */
+static double bolus_decay_exact(const hook_log *h, double t, double t_dosed) {
+  double y = h->y0 * exp(-h->k * t);
+  for (size_t j = 0; j < h->nstops; j++)
+    if (h->stops[j] <= t_dosed) y += h->amount * exp(-h->k * (t - h->stops[j]));
+  return y;
+}
+
+static syn_status hook_record(const syn_solver *s, double t_prev, double t_now, void *ctx,
+                              syn_error *err) {
+  hook_log *h = ctx;
+  assert_true(h->count < MAXSTEPS);
+  h->t_prev[h->count] = t_prev;
+  h->t_now[h->count] = t_now;
+  h->count++;
+  if (h->fail_at > 0 && (size_t)h->fail_at == h->count)
+    return syn_error_set(err, SYN_EINVAL, "hook says stop");
+  static const double frac[] = {0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0};
+  for (size_t q = 0; q < sizeof frac / sizeof *frac; q++) {
+    double t = q == 0 ? t_prev : q == 6 ? t_now : t_prev + frac[q] * (t_now - t_prev), y;
+    syn_status st = syn_solver_interpolate(s, t, &y, err);
+    if (st != SYN_OK) fail_msg("interpolate at %.17g in [%.17g, %.17g]: %s", t, t_prev, t_now,
+                               err->message);
+    /* doses happen at step edges: a step sees those up to its start (at a
+     * stop, it ends with the state before the dose there) */
+    double want = bolus_decay_exact(h, t, t_prev);
+    h->worst_rel = fmax(h->worst_rel, fabs(y - want) / want);
+  }
+  return SYN_OK;
+}
+
+/* The intervals tile [t0, t_end] exactly: no gaps, no overlaps, each stop an
+ * edge, every interval non-empty. */
+static void check_tiling(const hook_log *h, double t0, double t_end, const double *stops,
+                         size_t nstops) {
+  assert_true(h->count > 0);
+  assert_true(h->t_prev[0] == t0);
+  for (size_t i = 0; i < h->count; i++) {
+    assert_true(h->t_now[i] > h->t_prev[i]);
+    if (i > 0 && h->t_prev[i] != h->t_now[i - 1])
+      fail_msg("gap or overlap: step %zu starts at %.17g, step %zu ended at %.17g", i,
+               h->t_prev[i], i - 1, h->t_now[i - 1]);
+  }
+  assert_true(h->t_now[h->count - 1] == t_end);
+  for (size_t j = 0; j < nstops; j++) {
+    int edge = 0;
+    for (size_t i = 0; i < h->count; i++) edge |= h->t_now[i] == stops[j];
+    if (!edge) fail_msg("stop %g is not the end of a step", stops[j]);
+  }
+}
+
+/* With a hook: the intervals tile the run across stops and across two calls,
+ * the interpolant matches the closed form inside steps, and the outputs are
+ * those of the run without a hook (same steps, same interpolation). */
+static void test_step_hook_tiles_the_run(void **state) {
+  (void)state;
+  decay_ctx c = {.k = 0.7};
+  syn_ode ode = decay_ode(&c);
+  syn_solver_opts o;
+  tight_opts(&o);
+  const double t_out[] = {0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0};
+  const size_t n = sizeof t_out / sizeof *t_out;
+  const double t_stop[] = {0.0, 2.0, 3.3, 7.5}; /* one between outputs, one at the call edge */
+  const double y0 = 1.0;
+  static hook_log h;
+  memset(&h, 0, sizeof h);
+  h.k = c.k;
+  h.y0 = y0;
+  h.amount = 1.0;
+  memcpy(h.stops, t_stop, sizeof t_stop);
+  h.nstops = 4;
+  bolus b1 = {1.0, 0, {0}}, b2 = {1.0, 0, {0}};
+  collect plain, hooked;
+  memset(&hooked, 0, sizeof hooked);
+  solve_grid(&ode, &o, 0.0, &y0, t_out, 0, &plain); /* memset only */
+  syn_solver *s = NULL;
+  syn_error err;
+  assert_int_equal(syn_solver_create(&ode, &o, 0.0, &y0, &s, &err), SYN_OK);
+  assert_int_equal(syn_solver_integrate(s, t_out, n, t_stop, 4, on_stop_bolus, &b1,
+                                        on_out_collect, &plain, &err),
+                   SYN_OK);
+  syn_solver_stats st_plain, st_hook;
+  syn_solver_get_stats(s, &st_plain);
+  syn_solver_destroy(s);
+
+  assert_int_equal(syn_solver_create(&ode, &o, 0.0, &y0, &s, &err), SYN_OK);
+  syn_solver_set_step_hook(s, hook_record, &h);
+  /* two calls, the whole schedule each time; the first ends at 7.5, a stop */
+  assert_int_equal(syn_solver_integrate(s, t_out, 10, t_stop, 4, on_stop_bolus, &b2,
+                                        on_out_collect, &hooked, &err),
+                   SYN_OK);
+  assert_int_equal(syn_solver_integrate(s, t_out + 10, 1, t_stop, 4, on_stop_bolus, &b2,
+                                        on_out_collect, &hooked, &err),
+                   SYN_OK);
+  syn_solver_get_stats(s, &st_hook);
+  assert_int_equal(b2.calls, 4);
+  check_tiling(&h, 0.0, 10.0, t_stop + 1, 3);
+  print_message("hook: %zu steps, interpolant vs closed form: %.3g relative\n", h.count,
+                h.worst_rel);
+  assert_true(h.worst_rel < 1e-8);
+  assert_true(h.count == (size_t)st_hook.nsteps);
+  /* same steps, same outputs */
+  assert_int_equal(hooked.count, n);
+  assert_int_equal(st_hook.nsteps, st_plain.nsteps);
+  assert_int_equal(st_hook.nreinit, st_plain.nreinit);
+  for (size_t k = 0; k < n; k++) {
+    assert_true(hooked.t[k] == plain.t[k]);
+    check_close(hooked.y[k][0], plain.y[k][0], 1e-13, 0.0, "hook vs no hook", t_out[k]);
+    check_close(hooked.y[k][0], bolus_decay_exact(&h, t_out[k], t_out[k]), 1e-8, 0.0, "closed form",
+                t_out[k]);
+  }
+  /* removing the hook returns to the fast path */
+  syn_solver_set_step_hook(s, NULL, NULL);
+  size_t before = h.count;
+  const double t_more[] = {12.0};
+  assert_int_equal(syn_solver_integrate(s, t_more, 1, NULL, 0, NULL, NULL, NULL, NULL, &err),
+                   SYN_OK);
+  assert_int_equal(h.count, before);
+  syn_solver_destroy(s);
+}
+
+/* Coarse outputs (one at the end): many steps per output, all reported. */
+static void test_step_hook_single_output(void **state) {
+  (void)state;
+  decay_ctx c = {.k = 2.0};
+  syn_ode ode = decay_ode(&c);
+  syn_solver_opts o;
+  tight_opts(&o);
+  const double y0 = 3.0, t_out[] = {6.0};
+  static hook_log h;
+  memset(&h, 0, sizeof h);
+  h.k = c.k;
+  h.y0 = y0;
+  syn_solver *s = NULL;
+  syn_error err;
+  assert_int_equal(syn_solver_create(&ode, &o, 1.0, &y0, &s, &err), SYN_OK);
+  syn_solver_set_step_hook(s, hook_record, &h);
+  h.y0 = y0 * exp(c.k * 1.0); /* closed form from t0 = 1 */
+  assert_int_equal(syn_solver_integrate(s, t_out, 1, NULL, 0, NULL, NULL, NULL, NULL, &err),
+                   SYN_OK);
+  check_tiling(&h, 1.0, 6.0, NULL, 0);
+  assert_true(h.count > 20);
+  print_message("one output: %zu steps, interpolant vs closed form: %.3g relative\n", h.count,
+                h.worst_rel);
+  assert_true(h.worst_rel < 1e-7); /* the global error of test_exponential_decay */
+  /* after the run, the last step can still be interpolated; outside it, not */
+  double y;
+  assert_int_equal(syn_solver_interpolate(s, 6.0, &y, &err), SYN_OK);
+  check_close(y, y0 * exp(-c.k * 5.0), 1e-7, 0.0, "end", 6.0);
+  assert_int_equal(syn_solver_interpolate(s, 2.0, &y, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "outside the solver's last step"));
+  assert_int_equal(syn_solver_interpolate(s, NAN, &y, &err), SYN_EINVAL);
+  assert_int_equal(syn_solver_interpolate(NULL, 1.0, &y, &err), SYN_EINVAL);
+  syn_solver_destroy(s);
+}
+
+/* A hook error ends the run with time and state agreeing; max_steps counts
+ * internal steps per output interval as without a hook, with the same message. */
+static void test_step_hook_errors(void **state) {
+  (void)state;
+  decay_ctx c = {.k = 1.0};
+  syn_ode ode = decay_ode(&c);
+  syn_solver_opts o;
+  tight_opts(&o);
+  const double y0 = 1.0, t_out[] = {0.0, 5.0};
+  static hook_log h;
+  memset(&h, 0, sizeof h);
+  h.k = c.k;
+  h.y0 = y0;
+  h.fail_at = 7;
+  syn_solver *s = NULL;
+  syn_error err;
+  assert_int_equal(syn_solver_create(&ode, &o, 0.0, &y0, &s, &err), SYN_OK);
+  syn_solver_set_step_hook(s, hook_record, &h);
+  assert_int_equal(syn_solver_integrate(s, t_out, 2, NULL, 0, NULL, NULL, NULL, NULL, &err),
+                   SYN_EINVAL);
+  assert_string_equal(err.message, "hook says stop");
+  assert_int_equal(h.count, 7);
+  double y;
+  assert_true(syn_solver_time(s) == h.t_now[6]);
+  syn_solver_state(s, &y);
+  check_close(y, exp(-h.t_now[6]), 1e-8, 0.0, "state after a hook error", h.t_now[6]);
+  syn_solver_destroy(s);
+
+  c.k = 50.0;
+  o.rtol = 1e-6;
+  o.atol = 1e-9;
+  o.max_steps = 5;
+  memset(&h, 0, sizeof h);
+  h.k = c.k;
+  h.y0 = y0;
+  const double t_far[] = {10.0};
+  assert_int_equal(syn_solver_create(&ode, &o, 0.0, &y0, &s, &err), SYN_OK);
+  syn_solver_set_step_hook(s, hook_record, &h);
+  assert_int_equal(syn_solver_integrate(s, t_far, 1, NULL, 0, NULL, NULL, NULL, NULL, &err),
+                   SYN_ESOLVER);
+  assert_non_null(strstr(err.message, "the solver took 5 steps between t = 0 h and t = "));
+  assert_non_null(strstr(err.message, "next output at t = 10 h"));
+  assert_int_equal(h.count, 5);
+  assert_true(syn_solver_time(s) == h.t_now[4]);
+  syn_solver_state(s, &y);
+  check_close(y, exp(-c.k * h.t_now[4]), 1e-3, 0.0, "state at the failure", h.t_now[4]);
+  syn_solver_destroy(s);
+}
+
 /* A' = -A, B' = A - B, with a Jacobian that turns bad after t = 1 while the
  * right-hand side stays finite (like sqrt(x) at 0: finite, slope infinite). */
 typedef struct badjac_ctx {
@@ -1155,6 +1377,9 @@ int main(void) {
       cmocka_unit_test(test_rhs_recovers),
       cmocka_unit_test(test_callback_errors_end_the_run),
       cmocka_unit_test(test_alloc_failures),
+      cmocka_unit_test(test_step_hook_tiles_the_run),
+      cmocka_unit_test(test_step_hook_single_output),
+      cmocka_unit_test(test_step_hook_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
