@@ -1,0 +1,901 @@
+/* synovia — the parser of .scenario files (see scenario_ast.h). Lang layer:
+ * the model language's lexer in, a syn_scenario_ast out.
+ *
+ * The scenario words (scenario, simulate, to, every, baseline, arm, dose, at,
+ * over, times, into, use, set, metric, steady) are plain names to the lexer
+ * (they are not reserved in .model files), so this parser recognises them by
+ * their text. Line oriented like the model parser: a statement ends at a
+ * newline, except inside parentheses and right after a binary operator, ','
+ * or '='. Expressions are numbers with units, names (qualified names
+ * `knee_R.TNF` too), calls, + - * / ^ and unary minus; what they mean is
+ * decided by src/scenario/. The first error stops the parse. */
+#include "scenario_ast.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/arena.h"
+#include "lexer.h"
+#include "suggest.h"
+#include "units.h"
+
+enum { LOOKAHEAD = 4, UNIT_MAX_EXPONENT = 99, UNARY_PRIORITY = 6 };
+
+typedef struct sparser {
+  syn_lexer lx;
+  const syn_srcset *src;
+  syn_arena *arena;
+  syn_error *err;
+  syn_token la[LOOKAHEAD];
+  size_t nla;
+  syn_status lex_status;
+  syn_error lex_err;
+  int paren_depth;
+  int depth;
+  syn_scenario_ast *ast;
+  size_t common_cap, arms_cap, metrics_cap, items_cap;
+  int in_arm;        /* an `arm` line was seen and no metric since */
+  int after_metric;  /* a metric line ended the last arm */
+} sparser;
+
+/* ---- errors ------------------------------------------------------------------ */
+
+static syn_status error_at(sparser *p, syn_span at, syn_status code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static syn_status error_at(sparser *p, syn_span at, syn_status code, const char *fmt, ...) {
+  char msg[SYN_ERROR_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return syn_diag(p->err, p->src, at, code, "%s", msg);
+}
+
+static syn_status out_of_memory(sparser *p) {
+  return syn_error_set(p->err, SYN_ENOMEM, "out of memory");
+}
+
+/* ---- tokens -------------------------------------------------------------------- */
+
+static void fill(sparser *p, size_t k) {
+  while (p->nla <= k) {
+    syn_token *t = &p->la[p->nla];
+    if (p->nla > 0 && p->la[p->nla - 1].kind == TK_ERROR) {
+      *t = p->la[p->nla - 1];
+    } else if (p->lex_status == SYN_OK) {
+      syn_status st = lex_next(&p->lx, t, &p->lex_err);
+      if (st != SYN_OK) {
+        t->kind = TK_ERROR;
+        p->lex_status = st;
+      }
+    } else {
+      t->kind = TK_ERROR;
+    }
+    p->nla++;
+  }
+}
+
+static const syn_token *peek(sparser *p, size_t k) {
+  fill(p, k);
+  return &p->la[k];
+}
+
+static const syn_token *cur(sparser *p) { return peek(p, 0); }
+
+static syn_status advance(sparser *p) {
+  do {
+    fill(p, 0);
+    memmove(&p->la[0], &p->la[1], (p->nla - 1) * sizeof p->la[0]);
+    p->nla--;
+  } while (p->paren_depth > 0 && cur(p)->kind == TK_NEWLINE);
+  if (cur(p)->kind != TK_ERROR) return SYN_OK;
+  if (p->err) *p->err = p->lex_err;
+  return p->lex_status;
+}
+
+static syn_status skip_newlines(sparser *p) {
+  while (cur(p)->kind == TK_NEWLINE) {
+    syn_status st = advance(p);
+    if (st != SYN_OK) return st;
+  }
+  return SYN_OK;
+}
+
+static int is_word(sparser *p, const syn_token *t, const char *word) {
+  size_t n = strlen(word);
+  return t->kind == TK_NAME && t->span.len == n &&
+         memcmp(syn_span_text(p->src, t->span), word, n) == 0;
+}
+
+static syn_status expected(sparser *p, const char *what) {
+  char found[200];
+  lex_describe(p->src, cur(p), found, sizeof found);
+  return error_at(p, cur(p)->span, SYN_EINPUT, "expected %s, found %s", what, found);
+}
+
+/* Expected `word`: a name close to it is taken for a misspelling of it. */
+static syn_status expected_word(sparser *p, const char *word, const char *what) {
+  const syn_token *t = cur(p);
+  const char *text = syn_span_text(p->src, t->span);
+  if (t->kind == TK_NAME && syn_suggest(text, t->span.len, &word, 1) != NULL)
+    return error_at(p, t->span, SYN_EINPUT, "unexpected '%.*s' (did you mean '%s'?)",
+                    (int)t->span.len, text, word);
+  return expected(p, what);
+}
+
+static syn_status expect_word(sparser *p, const char *word, const char *what) {
+  if (is_word(p, cur(p), word)) return advance(p);
+  return expected_word(p, word, what);
+}
+
+static const char *span_str(sparser *p, syn_span s) {
+  return syn_arena_strndup(p->arena, syn_span_text(p->src, s), s.len);
+}
+
+static syn_span join(syn_span a, syn_span b) {
+  return (syn_span){a.file, a.off, b.off + b.len - a.off};
+}
+
+static int line_of(sparser *p, syn_span s) {
+  int line, col;
+  syn_srcset_linecol(p->src, s, &line, &col);
+  return line;
+}
+
+static int arena_grow(syn_arena *a, void **arr, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return 0;
+  size_t ncap = *cap ? *cap * 2 : 4;
+  while (ncap < need) ncap *= 2;
+  void *n = syn_arena_alloc(a, ncap * elem);
+  if (n == NULL) return -1;
+  if (*cap) memcpy(n, *arr, *cap * elem);
+  *arr = n;
+  *cap = ncap;
+  return 0;
+}
+
+static const char *string_value(sparser *p, const syn_token *t) {
+  const char *s = syn_span_text(p->src, t->span) + 1;
+  size_t n = t->span.len - 2, o = 0;
+  char *d = syn_arena_alloc(p->arena, n + 1);
+  if (d == NULL) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c == '\\') {
+      c = s[++i];
+      c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+    }
+    d[o++] = c;
+  }
+  d[o] = 0;
+  return d;
+}
+
+/* ---- units (as in literals of the model language) --------------------------------- */
+
+/* Words that end an expression inside a statement: a name right after a
+ * number is a unit unless it is one of these. */
+static const char *const clause_words[] = {"to", "every", "at", "over", "times", "into"};
+
+static int is_clause_word(sparser *p, const syn_token *t) {
+  for (size_t i = 0; i < sizeof clause_words / sizeof *clause_words; i++)
+    if (is_word(p, t, clause_words[i])) return 1;
+  return 0;
+}
+
+static const syn_unit_def *unit_at(sparser *p, const syn_token *t) {
+  if (t->kind != TK_NAME || t->newline_before) return NULL;
+  return syn_unit_lookup(syn_span_text(p->src, t->span), t->span.len);
+}
+
+static syn_status unknown_unit(sparser *p, const syn_token *t) {
+  const char *text = syn_span_text(p->src, t->span);
+  const char *near = syn_unit_suggest(text, t->span.len);
+  if (near)
+    return error_at(p, t->span, SYN_EINPUT, "unknown unit '%.*s' (did you mean '%s'?)",
+                    (int)t->span.len, text, near);
+  error_at(p, t->span, SYN_EINPUT, "unknown unit '%.*s'", (int)t->span.len, text);
+  syn_error_hint(p->err, "known units include s, min, h, d, wk, yr, mL, L, pg, ng, mg, nM, "
+                         "cells, U (see docs/language.md)");
+  return SYN_EINPUT;
+}
+
+/* A name right after a number that is no unit: a misspelled clause word
+ * (`5 mg att 0 d`) is more likely than a misspelled unit when it is close to one. */
+static syn_status not_a_unit(sparser *p, const syn_token *t) {
+  const char *text = syn_span_text(p->src, t->span);
+  const char *near = t->kind == TK_NAME ? syn_suggest(text, t->span.len, clause_words,
+                                                      sizeof clause_words / sizeof *clause_words)
+                                        : NULL;
+  if (near == NULL) return unknown_unit(p, t);
+  return error_at(p, t->span, SYN_EINPUT, "unexpected '%.*s' (did you mean '%s'?)",
+                  (int)t->span.len, text, near);
+}
+
+static int is_integer_token(sparser *p, const syn_token *t) {
+  if (t->kind != TK_NUMBER || t->newline_before) return 0;
+  const char *s = syn_span_text(p->src, t->span);
+  for (uint32_t i = 0; i < t->span.len; i++)
+    if (s[i] < '0' || s[i] > '9') return 0;
+  return 1;
+}
+
+static syn_status parse_unit_power(sparser *p, ast_unit_term *term) {
+  syn_status st = advance(p); /* '^' */
+  int sign = 1;
+  if (st == SYN_OK && cur(p)->kind == TK_MINUS && !cur(p)->newline_before) {
+    sign = -1;
+    st = advance(p);
+  }
+  if (st != SYN_OK) return st;
+  const syn_token *t = cur(p);
+  if (!is_integer_token(p, t)) return expected(p, "an integer unit exponent");
+  if (t->number < 1 || t->number > UNIT_MAX_EXPONENT)
+    return error_at(p, t->span, SYN_EINPUT, "unit exponent must be from 1 to %d",
+                    UNIT_MAX_EXPONENT);
+  term->exponent *= sign * (int)t->number;
+  term->span = join(term->span, t->span);
+  return advance(p);
+}
+
+static syn_status parse_unit_term(sparser *p, ast_unit *u, size_t *cap, const syn_unit_def *def,
+                                  int sign, syn_span start) {
+  if (arena_grow(p->arena, (void **)&u->terms, cap, u->nterms + 1, sizeof *u->terms) != 0)
+    return out_of_memory(p);
+  ast_unit_term *term = &u->terms[u->nterms++];
+  term->symbol = def->symbol;
+  term->exponent = sign;
+  term->span = join(start, cur(p)->span);
+  syn_status st = advance(p);
+  if (st == SYN_OK && cur(p)->kind == TK_CARET && !cur(p)->newline_before)
+    st = parse_unit_power(p, term);
+  u->span = u->nterms == 1 ? term->span : join(u->span, term->span);
+  return st;
+}
+
+static int unit_starts(sparser *p) {
+  const syn_token *t = cur(p);
+  if (t->newline_before) return 0;
+  if (t->kind == TK_NAME) return !is_clause_word(p, t);
+  return t->kind == TK_SLASH && unit_at(p, peek(p, 1)) != NULL;
+}
+
+/* unit = ( SYM | '/' SYM ) [power] { ( '/' | '.' ) SYM [power] }   on one line */
+static syn_status parse_unit(sparser *p, const ast_unit **out) {
+  ast_unit *u = syn_arena_alloc(p->arena, sizeof *u);
+  size_t cap = 0;
+  if (u == NULL) return out_of_memory(p);
+  syn_status st = SYN_OK;
+  for (int first = 1; st == SYN_OK; first = 0) {
+    const syn_token *t = cur(p);
+    syn_span start = t->span;
+    int sign = 1;
+    if (!first || t->kind == TK_SLASH) {
+      const syn_token *sym = peek(p, 1);
+      int sep = (t->kind == TK_SLASH || (t->kind == TK_DOT && !first)) && !t->newline_before &&
+                sym->kind == TK_NAME && !sym->newline_before;
+      if (!sep || (t->kind == TK_SLASH && unit_at(p, sym) == NULL)) break;
+      sign = t->kind == TK_SLASH ? -1 : 1;
+      st = advance(p);
+      if (st != SYN_OK) break;
+    }
+    const syn_unit_def *def = unit_at(p, cur(p));
+    if (def == NULL && first) return not_a_unit(p, cur(p));
+    if (def == NULL) return unknown_unit(p, cur(p));
+    st = parse_unit_term(p, u, &cap, def, sign, start);
+  }
+  *out = u;
+  return st;
+}
+
+/* ---- expressions ---------------------------------------------------------------- */
+
+static ast_expr *new_expr(sparser *p, ast_kind kind, syn_span span) {
+  ast_expr *e = syn_arena_alloc(p->arena, sizeof *e);
+  if (e == NULL) return NULL;
+  e->kind = kind;
+  e->span = span;
+  e->height = 1;
+  return e;
+}
+
+static syn_status check_height(sparser *p, ast_expr *e, syn_span at) {
+  if (e->height <= SYN_MAX_NESTING) return SYN_OK;
+  return error_at(p, at, SYN_ELIMIT, "expression is nested too deeply (more than %d levels)",
+                  SYN_MAX_NESTING);
+}
+
+static unsigned max_u(unsigned a, unsigned b) { return a > b ? a : b; }
+
+static syn_status parse_expr(sparser *p, ast_expr **out);
+
+static const struct {
+  unsigned char left, right;
+} priority[] = {
+    [AST_ADD] = {4, 4}, [AST_SUB] = {4, 4}, [AST_MUL] = {5, 5}, [AST_DIV] = {5, 5},
+    [AST_POW] = {8, 7},
+};
+
+static int binary_op(syn_tk kind) {
+  switch (kind) {
+    case TK_PLUS: return AST_ADD;
+    case TK_MINUS: return AST_SUB;
+    case TK_STAR: return AST_MUL;
+    case TK_SLASH: return AST_DIV;
+    case TK_CARET: return AST_POW;
+    default: return -1;
+  }
+}
+
+/* number = NUMBER [unit] */
+static syn_status parse_number(sparser *p, ast_expr **out) {
+  ast_expr *e = new_expr(p, AST_NUM, cur(p)->span);
+  if (e == NULL) return out_of_memory(p);
+  e->u.num.value = cur(p)->number;
+  syn_status st = advance(p);
+  if (st == SYN_OK && unit_starts(p)) {
+    st = parse_unit(p, &e->u.num.unit);
+    if (st == SYN_OK) e->span = join(e->span, e->u.num.unit->span);
+  }
+  *out = e;
+  return st;
+}
+
+static syn_status unclosed(sparser *p, syn_span open, const char *what) {
+  int line, col;
+  syn_srcset_linecol(p->src, open, &line, &col);
+  syn_status st = expected(p, what);
+  syn_error_hint(p->err, "the '(' at line %d, column %d is not closed", line, col);
+  return st;
+}
+
+/* args = '(' [ expr { ',' expr } ] ')' */
+static syn_status parse_args(sparser *p, ast_expr *call) {
+  syn_span open = cur(p)->span;
+  size_t cap = 0;
+  p->paren_depth++;
+  syn_status st = advance(p);
+  int more = st == SYN_OK && cur(p)->kind != TK_RPAREN;
+  while (st == SYN_OK && more) {
+    if (call->u.call.nargs == SYN_MAX_ARGS)
+      return error_at(p, cur(p)->span, SYN_ELIMIT, "too many arguments to '%s' (at most %d)",
+                      call->u.call.fn, SYN_MAX_ARGS);
+    ast_expr *arg = NULL;
+    st = parse_expr(p, &arg);
+    if (st != SYN_OK) return st;
+    if (arena_grow(p->arena, (void **)&call->u.call.args, &cap, call->u.call.nargs + 1,
+                   sizeof *call->u.call.args) != 0)
+      return out_of_memory(p);
+    call->u.call.args[call->u.call.nargs++] = arg;
+    call->height = max_u(call->height, arg->height + 1);
+    more = cur(p)->kind == TK_COMMA;
+    if (more) st = advance(p);
+    else if (cur(p)->kind != TK_RPAREN) return unclosed(p, open, "',' or ')'");
+  }
+  if (st != SYN_OK) return st;
+  call->span = join(call->span, cur(p)->span);
+  p->paren_depth--;
+  st = advance(p);
+  return st == SYN_OK ? check_height(p, call, call->span) : st;
+}
+
+/* qname = NAME { '.' NAME }     (no spaces around the dots) */
+static syn_status parse_qname(sparser *p, const char **name, syn_span *span) {
+  const syn_token *t = cur(p);
+  if (t->kind != TK_NAME) {
+    syn_status st = expected(p, "name");
+    if (lex_is_keyword(t->kind))
+      syn_error_hint(p->err, "'%s' is a reserved word and cannot be used as a name",
+                     lex_kind_text(t->kind));
+    return st;
+  }
+  syn_span s = t->span;
+  syn_status st = advance(p);
+  while (st == SYN_OK && cur(p)->kind == TK_DOT && !cur(p)->space_before &&
+         peek(p, 1)->kind == TK_NAME && !peek(p, 1)->space_before) {
+    st = advance(p);
+    if (st == SYN_OK) {
+      s = join(s, cur(p)->span);
+      st = advance(p);
+    }
+  }
+  if (st != SYN_OK) return st;
+  *span = s;
+  if ((*name = span_str(p, s)) == NULL) return out_of_memory(p);
+  return SYN_OK;
+}
+
+/* simple = number | qname | NAME args | '(' expr ')' */
+static syn_status parse_simple(sparser *p, ast_expr **out) {
+  const syn_token *t = cur(p);
+  if (t->kind == TK_NUMBER) return parse_number(p, out);
+  if (t->kind == TK_LPAREN) {
+    syn_span open = t->span;
+    p->paren_depth++;
+    syn_status st = advance(p);
+    if (st == SYN_OK) st = parse_expr(p, out);
+    if (st != SYN_OK) return st;
+    if (cur(p)->kind != TK_RPAREN) return unclosed(p, open, "')'");
+    (*out)->span = join(open, cur(p)->span);
+    p->paren_depth--;
+    return advance(p);
+  }
+  if (t->kind == TK_NAME && peek(p, 1)->kind == TK_LPAREN) {
+    ast_expr *e = new_expr(p, AST_CALL, t->span);
+    if (e == NULL || (e->u.call.fn = span_str(p, t->span)) == NULL) return out_of_memory(p);
+    e->u.call.fn_span = t->span;
+    *out = e;
+    syn_status st = advance(p);
+    return st == SYN_OK ? parse_args(p, e) : st;
+  }
+  if (t->kind == TK_NAME) {
+    ast_expr *e = new_expr(p, AST_NAME, t->span);
+    if (e == NULL) return out_of_memory(p);
+    *out = e;
+    return parse_qname(p, &e->u.name.id, &e->span);
+  }
+  syn_status st = expected(p, "expression");
+  if (t->kind == TK_STRING)
+    syn_error_hint(p->err, "strings are descriptions; they cannot be used in a calculation");
+  return st;
+}
+
+static syn_status parse_subexpr(sparser *p, ast_expr **out, unsigned limit);
+
+static syn_status parse_unary(sparser *p, ast_expr **out) {
+  syn_span at = cur(p)->span;
+  ast_expr *e = new_expr(p, AST_UNARY, at);
+  if (e == NULL) return out_of_memory(p);
+  e->u.unary.op = AST_NEG;
+  *out = e;
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = parse_subexpr(p, &e->u.unary.a, UNARY_PRIORITY);
+  if (st != SYN_OK) return st;
+  e->span = join(at, e->u.unary.a->span);
+  e->height = e->u.unary.a->height + 1;
+  return check_height(p, e, at);
+}
+
+static syn_status make_binary(sparser *p, int op, ast_expr **left, ast_expr *right,
+                              syn_span at) {
+  ast_expr *e = new_expr(p, AST_BINARY, join((*left)->span, right->span));
+  if (e == NULL) return out_of_memory(p);
+  e->u.binary.op = (ast_op)op;
+  e->u.binary.a = *left;
+  e->u.binary.b = right;
+  e->height = max_u((*left)->height, right->height) + 1;
+  *left = e;
+  return check_height(p, e, at);
+}
+
+/* subexpr = ( '-' subexpr(UNARY) | simple ) { binop subexpr(priority[binop].right) } */
+static syn_status parse_subexpr(sparser *p, ast_expr **out, unsigned limit) {
+  if (++p->depth > SYN_MAX_NESTING)
+    return error_at(p, cur(p)->span, SYN_ELIMIT,
+                    "expression is nested too deeply (more than %d levels)", SYN_MAX_NESTING);
+  syn_status st = cur(p)->kind == TK_MINUS ? parse_unary(p, out) : parse_simple(p, out);
+  int op;
+  while (st == SYN_OK && (op = binary_op(cur(p)->kind)) >= 0 && priority[op].left > limit) {
+    syn_span at = cur(p)->span;
+    ast_expr *right = NULL;
+    st = advance(p);
+    if (st == SYN_OK) st = skip_newlines(p);
+    if (st == SYN_OK) st = parse_subexpr(p, &right, priority[op].right);
+    if (st == SYN_OK) st = make_binary(p, op, out, right, at);
+  }
+  p->depth--;
+  return st;
+}
+
+static syn_status parse_expr(sparser *p, ast_expr **out) { return parse_subexpr(p, out, 0); }
+
+/* ---- statements ------------------------------------------------------------------ */
+
+static const char *const statement_words[] = {"scenario", "model", "simulate", "baseline", "arm",
+                                              "dose",     "use",   "set",      "metric"};
+
+static const char statement_list[] =
+    "a line starts with scenario, model, simulate, baseline, arm, dose, use, set or metric";
+
+static syn_status parse_string(sparser *p, const char **text, syn_span *span) {
+  if (cur(p)->kind != TK_STRING) return expected(p, "string");
+  if (span) *span = cur(p)->span;
+  if ((*text = string_value(p, cur(p))) == NULL) return out_of_memory(p);
+  return advance(p);
+}
+
+static syn_status expect_end(sparser *p) {
+  syn_tk k = cur(p)->kind;
+  if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
+  return expected(p, "end of line");
+}
+
+/* A statement that may be given once: `what` was already seen at `first`. */
+static syn_status once(sparser *p, syn_span kw, int seen, syn_span first, const char *what) {
+  if (!seen) return SYN_OK;
+  return error_at(p, kw, SYN_EINPUT, "'%s' is already given on line %d", what,
+                  line_of(p, first));
+}
+
+/* 'scenario' STRING */
+static syn_status parse_title(sparser *p, syn_span kw, int *seen, syn_span *first) {
+  syn_status st = once(p, kw, *seen, *first, "scenario");
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK) st = parse_string(p, &p->ast->title, NULL);
+  *seen = 1;
+  *first = kw;
+  return st;
+}
+
+/* 'model' STRING */
+static syn_status parse_model(sparser *p, syn_span kw) {
+  syn_scenario_ast *a = p->ast;
+  syn_status st = once(p, kw, a->model_path != NULL, a->model_span, "model");
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK) st = parse_string(p, &a->model_path, &a->model_span);
+  if (st == SYN_OK && a->model_path[0] == 0)
+    return error_at(p, a->model_span, SYN_EINPUT, "the model path is empty");
+  return st;
+}
+
+/* 'simulate' expr 'to' expr 'every' expr */
+static syn_status parse_simulate(sparser *p, syn_span kw) {
+  syn_scenario_ast *a = p->ast;
+  syn_status st = once(p, kw, a->t_start != NULL, a->simulate_span, "simulate");
+  a->simulate_span = kw;
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK) st = parse_expr(p, &a->t_start);
+  if (st == SYN_OK) st = expect_word(p, "to", "'to' and the end time (simulate 0 d to 180 d every 1 d)");
+  if (st == SYN_OK) st = parse_expr(p, &a->t_end);
+  if (st == SYN_OK)
+    st = expect_word(p, "every", "'every' and the output spacing (simulate 0 d to 180 d every 1 d)");
+  if (st == SYN_OK) st = parse_expr(p, &a->every);
+  return st;
+}
+
+/* 'baseline' ( 'steady' | '0' ) */
+static syn_status parse_baseline(sparser *p, syn_span kw, int *seen) {
+  syn_scenario_ast *a = p->ast;
+  syn_status st = once(p, kw, *seen, a->baseline_span, "baseline");
+  *seen = 1;
+  a->baseline_span = kw;
+  if (st == SYN_OK) st = advance(p);
+  if (st != SYN_OK) return st;
+  const syn_token *t = cur(p);
+  if (is_word(p, t, "steady")) {
+    a->baseline = BASELINE_STEADY;
+    return advance(p);
+  }
+  if (t->kind == TK_NUMBER && t->number == 0.0) {
+    a->baseline = BASELINE_DECLARED;
+    return advance(p);
+  }
+  static const char *const words[] = {"steady"};
+  const char *near = t->kind == TK_NAME
+                         ? syn_suggest(syn_span_text(p->src, t->span), t->span.len, words, 1)
+                         : NULL;
+  if (near)
+    return error_at(p, t->span, SYN_EINPUT, "unknown baseline '%.*s' (did you mean 'steady'?)",
+                    (int)t->span.len, syn_span_text(p->src, t->span));
+  st = expected(p, "'steady' or 0 after 'baseline'");
+  syn_error_hint(p->err, "baseline steady: start each arm from its untreated steady state; "
+                         "baseline 0: from the declared initial values");
+  return st;
+}
+
+/* 'arm' ( STRING | NAME ) */
+static syn_status parse_arm(sparser *p) {
+  syn_scenario_ast *a = p->ast;
+  if (arena_grow(p->arena, (void **)&a->arms, &p->arms_cap, a->narms + 1, sizeof *a->arms) != 0)
+    return out_of_memory(p);
+  ast_arm *arm = &a->arms[a->narms++];
+  memset(arm, 0, sizeof *arm);
+  p->items_cap = 0;
+  p->in_arm = 1;
+  p->after_metric = 0;
+  syn_status st = advance(p);
+  if (st != SYN_OK) return st;
+  if (cur(p)->kind == TK_STRING) {
+    st = parse_string(p, &arm->name, &arm->name_span);
+    if (st == SYN_OK && arm->name[0] == 0)
+      return error_at(p, arm->name_span, SYN_EINPUT, "the arm name is empty");
+    return st;
+  }
+  if (cur(p)->kind == TK_NAME) {
+    arm->name_span = cur(p)->span;
+    if ((arm->name = span_str(p, cur(p)->span)) == NULL) return out_of_memory(p);
+    return advance(p);
+  }
+  return expected(p, "the arm's name (a string, e.g. arm \"control\")");
+}
+
+/* The list use/set/dose go to: the current arm, or the common part. */
+static ast_arm_item *new_item(sparser *p, ast_arm_item_kind kind) {
+  syn_scenario_ast *a = p->ast;
+  ast_arm_item **items;
+  size_t *n, *cap;
+  if (p->in_arm) {
+    ast_arm *arm = &a->arms[a->narms - 1];
+    items = &arm->items, n = &arm->nitems, cap = &p->items_cap;
+  } else {
+    items = &a->common, n = &a->ncommon, cap = &p->common_cap;
+  }
+  if (arena_grow(p->arena, (void **)items, cap, *n + 1, sizeof **items) != 0) return NULL;
+  ast_arm_item *it = &(*items)[(*n)++];
+  memset(it, 0, sizeof *it);
+  it->kind = kind;
+  return it;
+}
+
+/* After a metric line, use/set/dose have no arm to belong to. */
+static syn_status check_placement(sparser *p, syn_span kw, const char *what) {
+  if (!p->after_metric) return SYN_OK;
+  error_at(p, kw, SYN_EINPUT, "'%s' after a metric: it belongs to no arm", what);
+  syn_error_hint(p->err, "write arms (with their doses, use and set lines) before the metrics, "
+                         "or start a new arm here");
+  return SYN_EINPUT;
+}
+
+/* 'use' NAME */
+static syn_status parse_use(sparser *p, syn_span kw) {
+  syn_status st = check_placement(p, kw, "use");
+  if (st != SYN_OK) return st;
+  ast_arm_item *it = new_item(p, ARM_USE);
+  if (it == NULL) return out_of_memory(p);
+  st = advance(p);
+  if (st == SYN_OK && cur(p)->kind != TK_NAME) return expected(p, "the name of a preset");
+  if (st == SYN_OK) st = parse_qname(p, &it->name, &it->name_span);
+  return st;
+}
+
+/* 'set' qname '=' expr */
+static syn_status parse_set(sparser *p, syn_span kw) {
+  syn_status st = check_placement(p, kw, "set");
+  if (st != SYN_OK) return st;
+  ast_arm_item *it = new_item(p, ARM_SET);
+  if (it == NULL) return out_of_memory(p);
+  st = advance(p);
+  if (st == SYN_OK) st = parse_qname(p, &it->name, &it->name_span);
+  if (st == SYN_OK && cur(p)->kind != TK_ASSIGN) return expected(p, "'='");
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK) st = skip_newlines(p);
+  if (st == SYN_OK) st = parse_expr(p, &it->value);
+  return st;
+}
+
+/* `times N` with N a literal: a whole number of doses, at least one. */
+static syn_status check_times_literal(sparser *p, const ast_expr *e) {
+  if (e->kind != AST_NUM) return SYN_OK;
+  double n = e->u.num.value;
+  if (e->u.num.unit != NULL)
+    return error_at(p, e->span, SYN_EINPUT, "'times' takes a number of doses, without a unit");
+  if (n >= 1 && n == floor(n)) return SYN_OK;
+  error_at(p, e->span, SYN_EINPUT, "'times' must be a whole number of doses, at least 1 (found %g)",
+           n);
+  syn_error_hint(p->err, "every P times N gives N doses, P apart; for a single dose leave out "
+                         "'every' and 'times'");
+  return SYN_EINPUT;
+}
+
+static syn_status clause_twice(sparser *p, const char *word) {
+  return error_at(p, cur(p)->span, SYN_EINPUT, "'%s' is given twice in this dose", word);
+}
+
+/* clauses = { 'over' expr | 'every' expr 'times' expr | 'into' NAME } (each once) */
+static syn_status parse_dose_clauses(sparser *p, ast_dose *d) {
+  syn_status st = SYN_OK;
+  while (st == SYN_OK) {
+    const syn_token *t = cur(p);
+    if (is_word(p, t, "over")) {
+      if (d->over) return clause_twice(p, "over");
+      st = advance(p);
+      if (st == SYN_OK) st = parse_expr(p, &d->over);
+    } else if (is_word(p, t, "every")) {
+      if (d->every) return clause_twice(p, "every");
+      st = advance(p);
+      if (st == SYN_OK) st = parse_expr(p, &d->every);
+      if (st == SYN_OK && !is_word(p, cur(p), "times")) {
+        st = expected_word(p, "times", "'times' and the number of doses after 'every'");
+        syn_error_hint(p->err, "repeated doses: dose IA 5 mg at 0 d every 7 d times 4");
+        return st;
+      }
+      if (st == SYN_OK) st = advance(p);
+      if (st == SYN_OK) st = parse_expr(p, &d->times);
+      if (st == SYN_OK) st = check_times_literal(p, d->times);
+    } else if (is_word(p, t, "times")) {
+      error_at(p, t->span, SYN_EINPUT, "'times' without 'every'");
+      syn_error_hint(p->err, "repeated doses: dose IA 5 mg at 0 d every 7 d times 4");
+      return SYN_EINPUT;
+    } else if (is_word(p, t, "into")) {
+      if (d->into) return clause_twice(p, "into");
+      st = advance(p);
+      if (st == SYN_OK && cur(p)->kind != TK_NAME) return expected(p, "the name of a joint");
+      if (st == SYN_OK) {
+        d->into_span = cur(p)->span;
+        if ((d->into = span_str(p, cur(p)->span)) == NULL) return out_of_memory(p);
+        st = advance(p);
+      }
+    } else {
+      break;
+    }
+  }
+  return st;
+}
+
+/* 'dose' NAME expr 'at' expr clauses */
+static syn_status parse_dose(sparser *p, syn_span kw) {
+  syn_status st = check_placement(p, kw, "dose");
+  if (st != SYN_OK) return st;
+  if (!p->in_arm) {
+    error_at(p, kw, SYN_EINPUT, "a dose before the first arm: doses belong to an arm");
+    syn_error_hint(p->err, "start an arm first, e.g. arm \"treated\"");
+    return SYN_EINPUT;
+  }
+  ast_arm_item *it = new_item(p, ARM_DOSE);
+  if (it == NULL) return out_of_memory(p);
+  ast_dose *d = &it->dose;
+  d->span = kw;
+  st = advance(p);
+  if (st != SYN_OK) return st;
+  if (cur(p)->kind != TK_NAME) return expected(p, "the name of a route (dose IV 5 mg at 0 d)");
+  d->route_span = cur(p)->span;
+  if ((d->route = span_str(p, cur(p)->span)) == NULL) return out_of_memory(p);
+  st = advance(p);
+  if (st == SYN_OK && is_word(p, cur(p), "at")) return expected(p, "the amount of the dose");
+  if (st == SYN_OK) st = parse_expr(p, &d->amount);
+  if (st == SYN_OK && !is_word(p, cur(p), "at")) {
+    st = expected_word(p, "at", "'at' and the time of the dose");
+    syn_error_hint(p->err, "e.g. dose IV 5 mg at 0 d");
+    return st;
+  }
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK) st = parse_expr(p, &d->at);
+  if (st == SYN_OK) st = parse_dose_clauses(p, d);
+  return st;
+}
+
+/* 'metric' NAME '=' expr [ STRING ] */
+static syn_status parse_metric(sparser *p) {
+  syn_scenario_ast *a = p->ast;
+  if (arena_grow(p->arena, (void **)&a->metrics, &p->metrics_cap, a->nmetrics + 1,
+                 sizeof *a->metrics) != 0)
+    return out_of_memory(p);
+  ast_metric *m = &a->metrics[a->nmetrics++];
+  memset(m, 0, sizeof *m);
+  p->in_arm = 0;
+  p->after_metric = 1;
+  syn_status st = advance(p);
+  if (st == SYN_OK && cur(p)->kind != TK_NAME) return expected(p, "the metric's name");
+  if (st == SYN_OK) {
+    m->name_span = cur(p)->span;
+    if ((m->name = span_str(p, cur(p)->span)) == NULL) return out_of_memory(p);
+    st = advance(p);
+  }
+  if (st == SYN_OK && cur(p)->kind != TK_ASSIGN) return expected(p, "'='");
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK) st = skip_newlines(p);
+  if (st == SYN_OK) st = parse_expr(p, &m->value);
+  if (st == SYN_OK && cur(p)->kind == TK_STRING) st = parse_string(p, &m->description, NULL);
+  return st;
+}
+
+static syn_status unknown_statement(sparser *p) {
+  const syn_token *t = cur(p);
+  const char *text = syn_span_text(p->src, t->span);
+  const char *near = syn_suggest(text, t->span.len, statement_words,
+                                 sizeof statement_words / sizeof *statement_words);
+  if (near)
+    return error_at(p, t->span, SYN_EINPUT, "unknown statement '%.*s' (did you mean '%s'?)",
+                    (int)t->span.len, text, near);
+  error_at(p, t->span, SYN_EINPUT, "unknown statement '%.*s'", (int)t->span.len, text);
+  syn_error_hint(p->err, "%s", statement_list);
+  return SYN_EINPUT;
+}
+
+typedef struct seen_once {
+  int title, baseline;
+  syn_span title_span;
+} seen_once;
+
+static syn_status parse_statement(sparser *p, seen_once *seen) {
+  const syn_token *t = cur(p);
+  syn_span kw = t->span;
+  if (t->kind == TK_MODEL) return parse_model(p, kw);
+  if (t->kind != TK_NAME) {
+    syn_status st = expected(p, "a statement");
+    syn_error_hint(p->err, "%s", statement_list);
+    return st;
+  }
+  if (is_word(p, t, "scenario")) return parse_title(p, kw, &seen->title, &seen->title_span);
+  if (is_word(p, t, "simulate")) return parse_simulate(p, kw);
+  if (is_word(p, t, "baseline")) return parse_baseline(p, kw, &seen->baseline);
+  if (is_word(p, t, "arm")) return parse_arm(p);
+  if (is_word(p, t, "dose")) return parse_dose(p, kw);
+  if (is_word(p, t, "use")) return parse_use(p, kw);
+  if (is_word(p, t, "set")) return parse_set(p, kw);
+  if (is_word(p, t, "metric")) return parse_metric(p);
+  return unknown_statement(p);
+}
+
+static syn_status parse_lines(sparser *p) {
+  seen_once seen = {0, 0, {0, 0, 0}};
+  syn_status st = SYN_OK;
+  if (cur(p)->kind == TK_ERROR) {
+    if (p->err) *p->err = p->lex_err;
+    return p->lex_status;
+  }
+  while (st == SYN_OK && cur(p)->kind != TK_EOF) {
+    if (cur(p)->kind != TK_NEWLINE) st = parse_statement(p, &seen);
+    if (st == SYN_OK) st = expect_end(p);
+    if (st == SYN_OK && cur(p)->kind == TK_NEWLINE) st = advance(p);
+  }
+  return st;
+}
+
+/* ---- entry points ------------------------------------------------------------------- */
+
+static syn_status parse_loaded(syn_scenario_ast *a, syn_error *err) {
+  sparser *p = syn_calloc(1, sizeof *p);
+  if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  lex_init(&p->lx, a->sources, a->file);
+  p->src = a->sources;
+  p->arena = a->arena;
+  p->err = err;
+  p->ast = a;
+  syn_status st = parse_lines(p);
+  syn_free(p);
+  return st;
+}
+
+static syn_scenario_ast *ast_create(void) {
+  syn_scenario_ast *a = syn_calloc(1, sizeof *a);
+  if (a == NULL) return NULL;
+  a->sources = syn_srcset_create();
+  a->arena = syn_arena_create();
+  if (a->sources == NULL || a->arena == NULL) {
+    syn_scenario_ast_destroy(a);
+    return NULL;
+  }
+  return a;
+}
+
+static syn_status finish(syn_scenario_ast *a, syn_status st, syn_scenario_ast **out,
+                         syn_error *err) {
+  if (st == SYN_OK) st = parse_loaded(a, err);
+  if (st != SYN_OK) {
+    syn_scenario_ast_destroy(a);
+    return st;
+  }
+  *out = a;
+  return SYN_OK;
+}
+
+syn_status syn_scenario_parse_file(const char *path, syn_scenario_ast **out, syn_error *err) {
+  if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no scenario path given");
+  *out = NULL;
+  syn_scenario_ast *a = ast_create();
+  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  return finish(a, syn_srcset_load_file(a->sources, path, NULL, &a->file, err), out, err);
+}
+
+syn_status syn_scenario_parse_text(const char *name, const char *text, size_t len,
+                                   syn_scenario_ast **out, syn_error *err) {
+  if (out == NULL || text == NULL)
+    return syn_error_set(err, SYN_EINVAL, "no scenario text given");
+  *out = NULL;
+  syn_scenario_ast *a = ast_create();
+  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  return finish(a, syn_srcset_add_text(a->sources, name ? name : "<text>", text, len, &a->file, err),
+                out, err);
+}
+
+void syn_scenario_ast_destroy(syn_scenario_ast *s) {
+  if (s == NULL) return;
+  syn_srcset_destroy(s->sources);
+  syn_arena_destroy(s->arena);
+  syn_free(s);
+}
