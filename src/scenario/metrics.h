@@ -20,7 +20,13 @@
  * a state, whose degree is at most 5), bracketing and refinement for extrema
  * and crossings, the exact time for `at`. Outputs are evaluated from the
  * interpolated state with syn_instance_outputs. Values at stop times (doses)
- * are taken after the dose, like the output grid. No allocation per step. */
+ * are taken after the dose, like the output grid; for extrema and crossings
+ * the value just before a dose (the limit from the left: the trough before
+ * the next dose) also counts, at the dose time. A probe whose window the run
+ * did not cover (t1 before the start, t2 after the end) is NaN. Extrema are
+ * located as zeros of the interpolant's slope and crossings by bisection, to
+ * ~1e-13 relative in time (the solver's accuracy is the limit). No allocation
+ * per step. */
 #ifndef SYN_SCENARIO_METRICS_H
 #define SYN_SCENARIO_METRICS_H
 

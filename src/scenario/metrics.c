@@ -1,0 +1,465 @@
+/* synovia — metric probes on the solver's dense output (scenario layer; see metrics.h).
+ *
+ * Every internal step [a, b] of the solver is clipped to each probe's window
+ * and read through CVODE's interpolant:
+ *   - areas: 3-point Gauss–Legendre per clipped step, exact for the BDF
+ *     interpolant of a state (a polynomial of degree <= 5);
+ *   - extrema: the clipped step is sampled at SYN_SAMPLES + 1 points; a sample
+ *     that beats both neighbours brackets a local extremum, located as the zero
+ *     of the interpolant's slope (central differences, bisection), which is far
+ *     sharper than comparing values (those are flat to sqrt(eps) at the top);
+ *   - crossings: the first sample beyond the level brackets the crossing, refined
+ *     by bisection on the interpolant down to ~1e-13 relative in time;
+ *   - point values (at, change, the window start): interpolated at the exact
+ *     time; at a dose time the value after the dose (syn_metrics_jump).
+ * The value just before a dose (the limit from the left, e.g. the trough before
+ * the next dose) counts for extrema and crossings, at the dose time.
+ *
+ * Point values at a window edge are final once the run has moved past it: a
+ * step ending exactly at t1 gives the value before a dose there, which the
+ * jump then replaces. So "already below at t1" is decided by the first step
+ * that covers part of the window (or by finish for an empty window).
+ *
+ * Outputs are evaluated from the interpolated state with syn_instance_outputs
+ * into buffers allocated at create; nothing is allocated per step. */
+#include "scenario/metrics.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "base/alloc.h"
+
+enum { SYN_SAMPLES = 8, SYN_REFINE_ITERS = 200 };
+
+/* What one probe has gathered so far. */
+typedef struct probe_state {
+  double v1, v2;        /* values at t1 and t2 (after any dose there) */
+  int have1, have2;
+  int start_checked;    /* TIME_BELOW/ABOVE: the value at t1 was looked at */
+  double acc;           /* AUC */
+  double best, tbest;   /* extrema; crossing time for TIME_BELOW/ABOVE */
+  int found;            /* an extreme or a crossing is known */
+} probe_state;
+
+struct syn_metrics {
+  syn_instance *inst;   /* borrowed */
+  syn_probe *probes;    /* borrowed */
+  size_t n;
+  size_t nstates, noutputs;
+  int any_output;       /* some probe reads an output */
+  probe_state *ps;
+  double *y, *out;      /* workspace: state and outputs at cache_t */
+  double cache_t;
+  int cache_valid, cache_out;
+  const syn_solver *solver; /* during a step */
+  double t0, reached;   /* the run covers [t0, reached] */
+  int started;
+};
+
+/* --- evaluation ------------------------------------------------------------------- */
+
+static int is_output(const syn_metrics *m, size_t series) { return series >= m->nstates; }
+
+/* The series' value from the state in m->y at time t (outputs evaluated once
+ * per time). A non-finite output is not an error here: its metrics become NaN. */
+static syn_status series_from_state(syn_metrics *m, size_t series, double t, double *v,
+                                    syn_error *err) {
+  if (!is_output(m, series)) {
+    *v = m->y[series];
+    return SYN_OK;
+  }
+  if (!m->cache_out) {
+    syn_status st = syn_instance_outputs(m->inst, t, m->y, m->out, err);
+    if (st != SYN_OK && st != SYN_ENONFINITE) return st;
+    m->cache_out = 1;
+  }
+  *v = m->out[series - m->nstates];
+  return SYN_OK;
+}
+
+/* The series at time t inside the current step, from the interpolant. */
+static syn_status value_at(syn_metrics *m, size_t series, double t, double *v, syn_error *err) {
+  if (!m->cache_valid || m->cache_t != t) {
+    syn_status st = syn_solver_interpolate(m->solver, t, m->y, err);
+    if (st != SYN_OK) return st;
+    m->cache_t = t;
+    m->cache_valid = 1;
+    m->cache_out = 0;
+  }
+  return series_from_state(m, series, t, v, err);
+}
+
+/* The series from a given state (start, jumps); invalidates the step cache. */
+static syn_status value_of_state(syn_metrics *m, size_t series, double t, const double *y,
+                                 double *v, syn_error *err) {
+  if (y != m->y) memcpy(m->y, y, m->nstates * sizeof *y);
+  m->cache_valid = 0;
+  m->cache_out = 0;
+  return series_from_state(m, series, t, v, err);
+}
+
+/* --- create / destroy ------------------------------------------------------------ */
+
+static syn_status check_probe(const syn_metrics *m, const syn_probe *p, size_t i,
+                              syn_error *err) {
+  if (p->series >= m->nstates + m->noutputs)
+    return syn_error_set(err, SYN_EINVAL, "metric %zu reads series %zu, but the model has %zu "
+                                          "states and %zu outputs",
+                         i, p->series, m->nstates, m->noutputs);
+  if (!isfinite(p->t1) || !isfinite(p->t2) || p->t2 < p->t1)
+    return syn_error_set(err, SYN_EINVAL, "metric %zu has an invalid window [%g, %g]", i, p->t1,
+                         p->t2);
+  if ((p->kind == PROBE_TIME_BELOW || p->kind == PROBE_TIME_ABOVE) && !isfinite(p->level))
+    return syn_error_set(err, SYN_EINVAL, "metric %zu has a non-finite level (%g)", i, p->level);
+  if ((int)p->kind < (int)PROBE_AT || (int)p->kind > (int)PROBE_TIME_ABOVE)
+    return syn_error_set(err, SYN_EINVAL, "metric %zu has an unknown kind %d", i, (int)p->kind);
+  return SYN_OK;
+}
+
+static void reset_states(syn_metrics *m) {
+  for (size_t i = 0; i < m->n; i++) {
+    probe_state *s = &m->ps[i];
+    memset(s, 0, sizeof *s);
+    s->tbest = (double)NAN;
+    s->best = (double)NAN;
+  }
+}
+
+syn_status syn_metrics_create(syn_instance *inst, syn_probe *probes, size_t n,
+                              syn_metrics **out, syn_error *err) {
+  syn_metrics *m = NULL;
+  syn_status st = SYN_OK;
+  if (out == NULL) return syn_error_set(err, SYN_EINVAL, "syn_metrics_create: out is NULL");
+  *out = NULL;
+  if (inst == NULL || (n > 0 && probes == NULL))
+    return syn_error_set(err, SYN_EINVAL, "syn_metrics_create: no instance or no probes");
+  const syn_model *model = syn_instance_model(inst);
+  m = syn_calloc(1, sizeof *m);
+  if (m == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "out of memory for the metrics");
+    goto fail;
+  }
+  m->inst = inst;
+  m->probes = probes;
+  m->n = n;
+  m->nstates = syn_model_count(model, SYN_SYM_STATE);
+  m->noutputs = syn_model_count(model, SYN_SYM_OUTPUT);
+  for (size_t i = 0; i < n && st == SYN_OK; i++) {
+    st = check_probe(m, &probes[i], i, err);
+    m->any_output |= is_output(m, probes[i].series);
+  }
+  if (st != SYN_OK) goto fail;
+  m->ps = syn_calloc(n > 0 ? n : 1, sizeof *m->ps);
+  m->y = syn_calloc(m->nstates > 0 ? m->nstates : 1, sizeof *m->y);
+  m->out = syn_calloc(m->noutputs > 0 ? m->noutputs : 1, sizeof *m->out);
+  if (m->ps == NULL || m->y == NULL || m->out == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "out of memory for the metrics");
+    goto fail;
+  }
+  reset_states(m);
+  *out = m;
+  return SYN_OK;
+fail:
+  syn_metrics_destroy(m);
+  return st;
+}
+
+void syn_metrics_destroy(syn_metrics *m) {
+  if (m == NULL) return;
+  syn_free(m->ps);
+  syn_free(m->y);
+  syn_free(m->out);
+  syn_free(m);
+}
+
+/* --- folding values into probes --------------------------------------------------- */
+
+static int wants_max(syn_probe_kind k) { return k == PROBE_MAX || k == PROBE_TMAX; }
+static int wants_min(syn_probe_kind k) { return k == PROBE_MIN || k == PROBE_TMIN; }
+static int is_extreme(syn_probe_kind k) { return wants_max(k) || wants_min(k); }
+static int is_crossing(syn_probe_kind k) {
+  return k == PROBE_TIME_BELOW || k == PROBE_TIME_ABOVE;
+}
+
+/* A candidate for an extreme at time t; ties keep the earlier time. */
+static void offer_extreme(const syn_probe *p, probe_state *s, double t, double v) {
+  if (isnan(v)) return;
+  int better = !s->found || (wants_max(p->kind) ? v > s->best : v < s->best) ||
+               (v == s->best && t < s->tbest);
+  if (better) {
+    s->best = v;
+    s->tbest = t;
+    s->found = 1;
+  }
+}
+
+/* Beyond the level (strictly). */
+static int beyond(const syn_probe *p, double v) {
+  return p->kind == PROBE_TIME_BELOW ? v < p->level : v > p->level;
+}
+
+static void offer_crossing(probe_state *s, double t) {
+  if (!s->found || t < s->tbest) {
+    s->tbest = t;
+    s->found = 1;
+  }
+}
+
+/* The value at t1 is final: for extrema it is a candidate, for crossings
+ * "already beyond at t1" gives t1. */
+static void settle_start(const syn_probe *p, probe_state *s) {
+  if (s->start_checked || !s->have1) return;
+  s->start_checked = 1;
+  if (is_extreme(p->kind)) offer_extreme(p, s, p->t1, s->v1);
+  if (is_crossing(p->kind) && beyond(p, s->v1)) offer_crossing(s, p->t1);
+}
+
+/* A point value from a known state (start or jump) at time t. */
+static syn_status point_from_state(syn_metrics *m, double t, const double *y, int is_jump,
+                                   syn_error *err) {
+  syn_status st = SYN_OK;
+  for (size_t i = 0; i < m->n && st == SYN_OK; i++) {
+    const syn_probe *p = &m->probes[i];
+    probe_state *s = &m->ps[i];
+    if (t < p->t1 || t > p->t2) continue;
+    double v;
+    st = value_of_state(m, p->series, t, y, &v, err);
+    if (st != SYN_OK) break;
+    if (t == p->t1) {
+      s->v1 = v;
+      s->have1 = 1;
+    }
+    if (t == p->t2) {
+      s->v2 = v;
+      s->have2 = 1;
+    }
+    /* inside the window after its start: the post-dose value is a candidate */
+    if (is_jump && t > p->t1) {
+      if (is_extreme(p->kind)) offer_extreme(p, s, t, v);
+      if (is_crossing(p->kind) && beyond(p, v)) offer_crossing(s, t);
+    }
+  }
+  return st;
+}
+
+syn_status syn_metrics_start(syn_metrics *m, double t0, const double *y0, syn_error *err) {
+  if (m == NULL || y0 == NULL)
+    return syn_error_set(err, SYN_EINVAL, "syn_metrics_start: no metrics or no state");
+  reset_states(m);
+  m->t0 = t0;
+  m->reached = t0;
+  m->started = 1;
+  return point_from_state(m, t0, y0, 0, err);
+}
+
+syn_status syn_metrics_jump(syn_metrics *m, double t, const double *y, syn_error *err) {
+  if (m == NULL || y == NULL)
+    return syn_error_set(err, SYN_EINVAL, "syn_metrics_jump: no metrics or no state");
+  return point_from_state(m, t, y, 1, err);
+}
+
+/* --- per step ------------------------------------------------------------------- */
+
+static const double gl_node = 0.77459666924148337704; /* sqrt(3/5) */
+
+/* ∫ over [lo, hi] by 3-point Gauss–Legendre. */
+static syn_status area(syn_metrics *m, size_t series, double lo, double hi, double *out,
+                       syn_error *err) {
+  double c = 0.5 * (lo + hi), h = 0.5 * (hi - lo), f0, fm, fp;
+  syn_status st = value_at(m, series, c, &f0, err);
+  if (st == SYN_OK) st = value_at(m, series, c - gl_node * h, &fm, err);
+  if (st == SYN_OK) st = value_at(m, series, c + gl_node * h, &fp, err);
+  *out = h * ((8.0 / 9.0) * f0 + (5.0 / 9.0) * (fm + fp));
+  return st;
+}
+
+/* The slope of the interpolated series at t (central difference inside [lo, hi]). */
+static syn_status slope(syn_metrics *m, size_t series, double t, double lo, double hi,
+                        double *d, syn_error *err) {
+  double h = 1e-4 * (hi - lo);
+  double ta = fmax(lo, t - h), tb = fmin(hi, t + h), fa, fb;
+  syn_status st = value_at(m, series, ta, &fa, err);
+  if (st == SYN_OK) st = value_at(m, series, tb, &fb, err);
+  *d = (fb - fa) / (tb - ta);
+  return st;
+}
+
+/* A local extremum bracketed by samples [lo, hi] around x: the zero of the
+ * slope by bisection (sign(slope) = +1 before a max, -1 before a min); if the
+ * slope does not change sign, the best of the three samples stands. */
+static syn_status refine_extreme(syn_metrics *m, const syn_probe *p, double lo, double hi,
+                                 double step_lo, double step_hi, double *t_out, double *v_out,
+                                 syn_error *err) {
+  double sgn = wants_max(p->kind) ? 1.0 : -1.0, dl, dh;
+  syn_status st = slope(m, p->series, lo, step_lo, step_hi, &dl, err);
+  if (st == SYN_OK) st = slope(m, p->series, hi, step_lo, step_hi, &dh, err);
+  if (st != SYN_OK) return st;
+  if (!(sgn * dl > 0.0 && sgn * dh < 0.0)) return SYN_OK; /* keep the samples */
+  for (int it = 0; it < SYN_REFINE_ITERS && hi - lo > 1e-13 * fmax(fabs(hi), step_hi - step_lo);
+       it++) {
+    double mid = 0.5 * (lo + hi), dm;
+    st = slope(m, p->series, mid, step_lo, step_hi, &dm, err);
+    if (st != SYN_OK) return st;
+    if (sgn * dm > 0.0)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  double t = 0.5 * (lo + hi), v;
+  st = value_at(m, p->series, t, &v, err);
+  if (st == SYN_OK) {
+    *t_out = t;
+    *v_out = v;
+  }
+  return st;
+}
+
+/* Extremes over [lo, hi] (part of the step [a, b]). */
+static syn_status step_extreme(syn_metrics *m, const syn_probe *p, probe_state *s, double lo,
+                               double hi, double a, double b, syn_error *err) {
+  double t[SYN_SAMPLES + 1], v[SYN_SAMPLES + 1];
+  syn_status st = SYN_OK;
+  for (int k = 0; k <= SYN_SAMPLES && st == SYN_OK; k++) {
+    t[k] = k == SYN_SAMPLES ? hi : lo + (hi - lo) * k / SYN_SAMPLES;
+    st = value_at(m, p->series, t[k], &v[k], err);
+  }
+  if (st != SYN_OK) return st;
+  double sgn = wants_max(p->kind) ? 1.0 : -1.0;
+  /* a sample at least as good as its neighbours brackets a local extremum
+   * (at the ends of the range too: the peak may lie just inside the step) */
+  for (int k = 0; k <= SYN_SAMPLES && st == SYN_OK; k++) {
+    int kl = k > 0 ? k - 1 : k, kr = k < SYN_SAMPLES ? k + 1 : k;
+    int local = sgn * (v[k] - v[kl]) >= 0.0 && sgn * (v[k] - v[kr]) >= 0.0;
+    if (local && kl < kr) {
+      double tr = t[k], vr = v[k];
+      st = refine_extreme(m, p, t[kl], t[kr], a, b, &tr, &vr, err);
+      if (sgn * (vr - v[k]) > 0.0) offer_extreme(p, s, tr, vr);
+    }
+    offer_extreme(p, s, t[k], v[k]);
+  }
+  return st;
+}
+
+/* The first crossing of the level in [lo, hi]: the first sample beyond it,
+ * then bisection between it and the previous sample. */
+static syn_status step_crossing(syn_metrics *m, const syn_probe *p, probe_state *s, double lo,
+                                double hi, syn_error *err) {
+  double tprev = lo, vk;
+  syn_status st = SYN_OK;
+  for (int k = 0; k <= SYN_SAMPLES; k++) {
+    double tk = k == SYN_SAMPLES ? hi : lo + (hi - lo) * k / SYN_SAMPLES;
+    st = value_at(m, p->series, tk, &vk, err);
+    if (st != SYN_OK) return st;
+    if (!beyond(p, vk)) {
+      tprev = tk;
+      continue;
+    }
+    if (k == 0) {
+      offer_crossing(s, tk);
+      return SYN_OK;
+    }
+    double a = tprev, b = tk; /* not beyond at a, beyond at b */
+    for (int it = 0; it < SYN_REFINE_ITERS && b - a > 1e-13 * fmax(fabs(b), hi - lo); it++) {
+      double mid = 0.5 * (a + b), vm;
+      st = value_at(m, p->series, mid, &vm, err);
+      if (st != SYN_OK) return st;
+      if (beyond(p, vm))
+        b = mid;
+      else
+        a = mid;
+    }
+    offer_crossing(s, 0.5 * (a + b));
+    return SYN_OK;
+  }
+  return SYN_OK;
+}
+
+/* Point values inside the step (a, b]; at a, the post-dose value if none yet. */
+static syn_status step_points(syn_metrics *m, const syn_probe *p, probe_state *s, double a,
+                              double b, syn_error *err) {
+  syn_status st = SYN_OK;
+  if ((p->t1 > a && p->t1 <= b) || (p->t1 == a && !s->have1)) {
+    st = value_at(m, p->series, p->t1, &s->v1, err);
+    s->have1 = 1;
+  }
+  if (st == SYN_OK && ((p->t2 > a && p->t2 <= b) || (p->t2 == a && !s->have2))) {
+    st = value_at(m, p->series, p->t2, &s->v2, err);
+    s->have2 = 1;
+  }
+  return st;
+}
+
+static syn_status step_probe(syn_metrics *m, size_t i, double a, double b, syn_error *err) {
+  const syn_probe *p = &m->probes[i];
+  probe_state *s = &m->ps[i];
+  syn_status st = step_points(m, p, s, a, b, err);
+  double lo = fmax(a, p->t1), hi = fmin(b, p->t2);
+  if (st != SYN_OK || !(lo < hi)) return st;
+  /* the window has begun before b: its start value is final */
+  settle_start(p, s);
+  switch (p->kind) {
+    case PROBE_AUC: {
+      double part = 0.0;
+      st = area(m, p->series, lo, hi, &part, err);
+      s->acc += part;
+      break;
+    }
+    case PROBE_MAX:
+    case PROBE_MIN:
+    case PROBE_TMAX:
+    case PROBE_TMIN:
+      st = step_extreme(m, p, s, lo, hi, a, b, err);
+      break;
+    case PROBE_TIME_BELOW:
+    case PROBE_TIME_ABOVE:
+      if (!s->found) st = step_crossing(m, p, s, lo, hi, err);
+      break;
+    case PROBE_AT:
+    case PROBE_CHANGE:
+      break;
+  }
+  return st;
+}
+
+syn_status syn_metrics_step(const syn_solver *s, double t_prev, double t_now, void *ctx,
+                            syn_error *err) {
+  syn_metrics *m = ctx;
+  syn_status st = SYN_OK;
+  if (m == NULL || s == NULL)
+    return syn_error_set(err, SYN_EINVAL, "syn_metrics_step: no metrics or no solver");
+  m->solver = s;
+  m->cache_valid = 0;
+  for (size_t i = 0; i < m->n && st == SYN_OK; i++) st = step_probe(m, i, t_prev, t_now, err);
+  m->solver = NULL;
+  m->cache_valid = 0;
+  if (t_now > m->reached) m->reached = t_now;
+  return st;
+}
+
+/* --- finish ----------------------------------------------------------------------- */
+
+static double final_value(const syn_metrics *m, const syn_probe *p, probe_state *s) {
+  /* a window the run did not cover has no value */
+  if (!m->started || p->t1 < m->t0 || p->t2 > m->reached) return (double)NAN;
+  settle_start(p, s);
+  switch (p->kind) {
+    case PROBE_AT: return s->have1 ? s->v1 : (double)NAN;
+    case PROBE_AUC: return s->acc;
+    case PROBE_MAX:
+    case PROBE_MIN: return s->found ? s->best : (double)NAN;
+    case PROBE_TMAX:
+    case PROBE_TMIN: return s->found ? s->tbest : (double)NAN;
+    case PROBE_CHANGE:
+      if (!s->have1 || !s->have2 || s->v1 == 0.0) return (double)NAN;
+      return 100.0 * (s->v2 - s->v1) / s->v1;
+    case PROBE_TIME_BELOW:
+    case PROBE_TIME_ABOVE: return s->found ? s->tbest : (double)NAN;
+  }
+  return (double)NAN;
+}
+
+syn_status syn_metrics_finish(syn_metrics *m, syn_error *err) {
+  if (m == NULL) return syn_error_set(err, SYN_EINVAL, "syn_metrics_finish: no metrics");
+  for (size_t i = 0; i < m->n; i++) m->probes[i].value = final_value(m, &m->probes[i], &m->ps[i]);
+  return SYN_OK;
+}

@@ -1,0 +1,360 @@
+/* synovia — unit tests of the metric probes (src/scenario/metrics.c).
+ *
+ * Small models from text are integrated by syn_solver with the metrics' step
+ * hook at tight tolerances; doses are stop callbacks that add to a state and
+ * report the jump. Every value is checked against a closed form: areas of
+ * exponential decay over windows that cut steps and across a bolus, the
+ * Bateman peak (tmax = ln(ka/ke)/(ka-ke)), first crossing times, percent
+ * change, and values at exact times. The output grid is deliberately coarse:
+ * everything must come from the dense output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "scenario/metrics.h"
+#include "synovia/model.h"
+#include "synovia/solver.h"
+
+/* --- models --------------------------------------------------------------------- */
+
+/* X' = -k X, X(0) = 100; outputs: a linear and a nonlinear one. */
+static const char decay_text[] =
+    "model \"decay\"\n"
+    "time unit h\n"
+    "param k = 0.5 /h \"elimination\"\n"
+    "state X = 100 \"amount\"\n"
+    "d/dt X = -k * X\n"
+    "output frac = X / 100 \"fraction left\"\n"
+    "output sq = X * X \"square\"\n";
+
+/* Depot A -> central C -> out: C = D ka/(ka-ke) (e^{-ke t} - e^{-ka t}). */
+static const char bateman_text[] =
+    "model \"bateman\"\n"
+    "time unit h\n"
+    "param ka = 1.3 /h \"absorption\"\n"
+    "param ke = 0.2 /h \"elimination\"\n"
+    "state A = 100 \"depot\"\n"
+    "state C = 0 \"central\"\n"
+    "d/dt A = -ka * A\n"
+    "d/dt C = ka * A - ke * C\n"
+    "output conc = C / 10 \"concentration\"\n";
+
+static const double K = 0.5, X0 = 100.0, KA = 1.3, KE = 0.2, D = 100.0;
+
+static double decay(double t) { return X0 * exp(-K * t); }
+
+static double bateman(double t) { return D * KA / (KA - KE) * (exp(-KE * t) - exp(-KA * t)); }
+
+/* --- the harness ------------------------------------------------------------------ */
+
+typedef struct dosing {
+  syn_metrics *m;
+  size_t state;
+  double amount;
+} dosing;
+
+static syn_status on_dose(double t, double *y, size_t n, void *ctx, syn_error *err) {
+  (void)n;
+  dosing *d = ctx;
+  y[d->state] += d->amount;
+  return syn_metrics_jump(d->m, t, y, err);
+}
+
+typedef struct harness {
+  syn_model *model;
+  syn_instance *inst;
+  syn_ode ode;
+  syn_solver *solver;
+  syn_metrics *metrics;
+} harness;
+
+static void harness_open(harness *h, const char *text, syn_probe *probes, size_t n) {
+  syn_error err;
+  memset(h, 0, sizeof *h);
+  if (syn_model_load_text("test.model", text, strlen(text), &h->model, &err) != SYN_OK)
+    fail_msg("load: %s", err.message);
+  assert_int_equal(syn_instance_create(h->model, &h->inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(h->inst, &err), SYN_OK);
+  syn_instance_ode(h->inst, &h->ode);
+  double y0[4];
+  assert_true(h->ode.n <= 4);
+  syn_instance_initial(h->inst, y0);
+  syn_solver_opts o;
+  syn_solver_opts_default(&o);
+  o.rtol = 1e-11;
+  o.atol = 1e-12;
+  assert_int_equal(syn_solver_create(&h->ode, &o, 0.0, y0, &h->solver, &err), SYN_OK);
+  if (syn_metrics_create(h->inst, probes, n, &h->metrics, &err) != SYN_OK)
+    fail_msg("metrics: %s", err.message);
+  syn_solver_set_step_hook(h->solver, syn_metrics_step, h->metrics);
+  assert_int_equal(syn_metrics_start(h->metrics, 0.0, y0, &err), SYN_OK);
+}
+
+/* Integrate onto t_out with doses of amount into state at t_stop, then finish. */
+static void harness_run(harness *h, const double *t_out, size_t n_out, const double *t_stop,
+                        size_t n_stop, size_t state, double amount) {
+  syn_error err;
+  dosing d = {h->metrics, state, amount};
+  syn_status st = syn_solver_integrate(h->solver, t_out, n_out, t_stop, n_stop, on_dose, &d,
+                                       NULL, NULL, &err);
+  if (st != SYN_OK) fail_msg("integrate: %s", err.message);
+  assert_int_equal(syn_metrics_finish(h->metrics, &err), SYN_OK);
+}
+
+static void harness_close(harness *h) {
+  syn_metrics_destroy(h->metrics);
+  syn_solver_destroy(h->solver);
+  syn_instance_destroy(h->inst);
+  syn_model_destroy(h->model);
+}
+
+static void check_rel(double got, double want, double rel, const char *what) {
+  double d = fabs(got - want);
+  print_message("%-34s got %.15g want %.15g (rel. %.2e)\n", what, got, want,
+                d / fmax(fabs(want), 1e-300));
+  if (!(d <= rel * fabs(want)))
+    fail_msg("%s: got %.15g, want %.15g (rel. diff %.3g, allowed %.3g)", what, got, want,
+             d / fabs(want), rel);
+}
+
+static void check_abs(double got, double want, double tol, const char *what) {
+  print_message("%-34s got %.15g want %.15g (abs. %.2e)\n", what, got, want, fabs(got - want));
+  if (!(fabs(got - want) <= tol))
+    fail_msg("%s: got %.15g, want %.15g (diff %.3g, allowed %.3g)", what, got, want,
+             fabs(got - want), tol);
+}
+
+static syn_probe probe(syn_probe_kind kind, size_t series, double t1, double t2, double level) {
+  syn_probe p = {kind, series, t1, t2, level, 0.0};
+  return p;
+}
+
+/* --- tests ---------------------------------------------------------------------- */
+
+/* ∫ X over windows that start and end inside steps; outputs (linear and
+ * quadratic in X) too. One output time: everything comes from the steps. */
+static void test_auc_decay(void **state) {
+  (void)state;
+  syn_probe p[] = {
+      probe(PROBE_AUC, 0, 0.0, 10.0, 0),   probe(PROBE_AUC, 0, 0.3, 2.7, 0),
+      probe(PROBE_AUC, 0, 1.234, 7.77, 0), probe(PROBE_AUC, 1, 0.3, 2.7, 0),
+      probe(PROBE_AUC, 2, 0.5, 9.5, 0),    probe(PROBE_AUC, 0, 4.0, 4.0, 0),
+  };
+  harness h;
+  harness_open(&h, decay_text, p, 6);
+  const double t_out[] = {10.0};
+  harness_run(&h, t_out, 1, NULL, 0, 0, 0.0);
+#define AUC(a, b) (X0 / K * (exp(-K * (a)) - exp(-K * (b))))
+  check_rel(p[0].value, AUC(0.0, 10.0), 1e-9, "auc X [0, 10]");
+  check_rel(p[1].value, AUC(0.3, 2.7), 1e-9, "auc X [0.3, 2.7]");
+  check_rel(p[2].value, AUC(1.234, 7.77), 1e-9, "auc X [1.234, 7.77]");
+  check_rel(p[3].value, AUC(0.3, 2.7) / 100.0, 1e-9, "auc frac [0.3, 2.7]");
+  check_rel(p[4].value, X0 * X0 / (2 * K) * (exp(-2 * K * 0.5) - exp(-2 * K * 9.5)), 1e-8,
+            "auc X^2 [0.5, 9.5]");
+#undef AUC
+  assert_true(p[5].value == 0.0); /* an empty window */
+  harness_close(&h);
+}
+
+/* A bolus of 50 at t = 3: the area is the sum of the two pieces; at(), max and
+ * change see the value after the dose at the dose time; the trough just
+ * before the dose is the minimum, at the dose time. */
+static void test_auc_across_bolus(void **state) {
+  (void)state;
+  syn_probe p[] = {
+      probe(PROBE_AUC, 0, 1.0, 8.0, 0),    probe(PROBE_AT, 0, 3.0, 3.0, 0),
+      probe(PROBE_MAX, 0, 2.0, 8.0, 0),    probe(PROBE_TMAX, 0, 2.0, 8.0, 0),
+      probe(PROBE_MIN, 0, 0.0, 5.0, 0),    probe(PROBE_TMIN, 0, 0.0, 5.0, 0),
+      probe(PROBE_CHANGE, 0, 3.0, 6.0, 0), probe(PROBE_TIME_ABOVE, 0, 2.0, 8.0, 40.0),
+  };
+  harness h;
+  harness_open(&h, decay_text, p, 8);
+  const double t_out[] = {0.0, 8.0}, t_stop[] = {3.0};
+  harness_run(&h, t_out, 2, t_stop, 1, 0, 50.0);
+  double pre = decay(3.0), post = pre + 50.0;
+  double want = X0 / K * (exp(-K * 1.0) - exp(-K * 8.0)) + 50.0 / K * (1 - exp(-K * 5.0));
+  check_rel(p[0].value, want, 1e-9, "auc across the bolus");
+  check_rel(p[1].value, post, 1e-9, "at the dose time (after it)");
+  check_rel(p[2].value, post, 1e-9, "max: right after the dose");
+  check_abs(p[3].value, 3.0, 0.0, "tmax: the dose time");
+  check_rel(p[4].value, pre, 1e-9, "min: the trough before the dose");
+  check_abs(p[5].value, 3.0, 0.0, "tmin: the dose time");
+  check_rel(p[6].value, 100.0 * (exp(-K * 3.0) - 1.0), 1e-9, "change from the dose");
+  /* X < 40 at t = 2 (36.8), above it after the dose */
+  check_abs(p[7].value, 3.0, 0.0, "time_above: the dose lifts it");
+  harness_close(&h);
+}
+
+/* The Bateman peak between coarse grid points: tmax = ln(ka/ke)/(ka-ke). */
+static void test_bateman_peak(void **state) {
+  (void)state;
+  syn_probe p[] = {
+      probe(PROBE_MAX, 1, 0.0, 24.0, 0),  probe(PROBE_TMAX, 1, 0.0, 24.0, 0),
+      probe(PROBE_MAX, 2, 0.0, 24.0, 0),  probe(PROBE_TMAX, 2, 0.0, 24.0, 0),
+      probe(PROBE_MIN, 1, 0.5, 24.0, 0),  probe(PROBE_TMIN, 1, 0.5, 24.0, 0),
+      probe(PROBE_TMAX, 1, 5.0, 24.0, 0), probe(PROBE_MIN, 0, 0.0, 5.0, 0),
+  };
+  harness h;
+  harness_open(&h, bateman_text, p, 8);
+  const double t_out[] = {0.0, 12.0, 24.0};
+  harness_run(&h, t_out, 3, NULL, 0, 0, 0.0);
+  double tmax = log(KA / KE) / (KA - KE);
+  check_rel(p[0].value, bateman(tmax), 1e-9, "Cmax");
+  check_abs(p[1].value, tmax, 1e-8, "tmax");
+  check_rel(p[2].value, bateman(tmax) / 10.0, 1e-9, "max of an output");
+  check_abs(p[3].value, tmax, 1e-8, "tmax of an output");
+  /* C rises then falls: the minimum over [0.5, 24] is at an edge */
+  double lo = fmin(bateman(0.5), bateman(24.0));
+  check_rel(p[4].value, lo, 1e-9, "min at a window edge");
+  check_abs(p[5].value, bateman(0.5) < bateman(24.0) ? 0.5 : 24.0, 0.0, "tmin at the edge");
+  check_abs(p[6].value, 5.0, 0.0, "tmax after the peak: the window start");
+  check_rel(p[7].value, D * exp(-KA * 5.0), 1e-8, "min of the depot on [0, 5]");
+  harness_close(&h);
+}
+
+/* First crossing times of exponential decay between coarse grid points:
+ * X < L first at ln(X0/L)/k; already below at t1 gives t1; never: NaN. */
+static void test_time_below_above(void **state) {
+  (void)state;
+  syn_probe p[] = {
+      probe(PROBE_TIME_BELOW, 0, 0.0, 20.0, 10.0), probe(PROBE_TIME_BELOW, 1, 0.0, 20.0, 0.37),
+      probe(PROBE_TIME_BELOW, 0, 8.0, 20.0, 10.0), probe(PROBE_TIME_BELOW, 0, 0.0, 20.0, 1e-6),
+      probe(PROBE_TIME_ABOVE, 0, 0.0, 20.0, 100.0), probe(PROBE_TIME_ABOVE, 0, 0.0, 20.0, 99.0),
+      probe(PROBE_TIME_BELOW, 0, 0.0, 4.0, 10.0),
+  };
+  harness h;
+  harness_open(&h, decay_text, p, 7);
+  const double t_out[] = {20.0};
+  harness_run(&h, t_out, 1, NULL, 0, 0, 0.0);
+  double t10 = log(X0 / 10.0) / K;
+  check_abs(p[0].value, t10, 1e-9 * t10, "time_below 10");
+  check_abs(p[1].value, log(1.0 / 0.37) / K, 1e-9, "time_below of an output");
+  check_abs(p[2].value, 8.0, 0.0, "already below at t1");
+  assert_true(isnan(p[3].value)); /* X(20) = 4.5e-3 > 1e-6 */
+  assert_true(isnan(p[4].value)); /* never strictly above its start */
+  check_abs(p[5].value, 0.0, 0.0, "above at the start");
+  assert_true(isnan(p[6].value)); /* t10 = 4.6 lies after the window */
+  harness_close(&h);
+}
+
+/* time_above on the rising Bateman curve (reference by bisection on the
+ * closed form); at() and change at times off the grid; two calls. */
+static void test_bateman_crossing_and_points(void **state) {
+  (void)state;
+  const double L = 30.0;
+  syn_probe p[] = {
+      probe(PROBE_TIME_ABOVE, 1, 0.0, 24.0, L), probe(PROBE_AT, 1, 1.2345, 1.2345, 0),
+      probe(PROBE_CHANGE, 1, 2.0, 13.3, 0),     probe(PROBE_CHANGE, 1, 0.0, 5.0, 0),
+      probe(PROBE_AT, 0, 0.0, 0.0, 0),          probe(PROBE_AUC, 1, 0.0, 30.0, 0),
+  };
+  harness h;
+  harness_open(&h, bateman_text, p, 6);
+  const double t_first[] = {0.0, 12.0}, t_second[] = {24.0};
+  harness_run(&h, t_first, 2, NULL, 0, 0, 0.0);
+  syn_error err;
+  syn_status st = syn_solver_integrate(h.solver, t_second, 1, NULL, 0, NULL, NULL, NULL, NULL,
+                                       &err);
+  assert_int_equal(st, SYN_OK);
+  assert_int_equal(syn_metrics_finish(h.metrics, &err), SYN_OK);
+  double a = 0.0, b = log(KA / KE) / (KA - KE); /* C rises on [0, tmax] */
+  for (int i = 0; i < 200; i++) {
+    double mid = 0.5 * (a + b);
+    if (bateman(mid) > L)
+      b = mid;
+    else
+      a = mid;
+  }
+  check_abs(p[0].value, 0.5 * (a + b), 1e-9, "time_above 30");
+  check_rel(p[1].value, bateman(1.2345), 1e-9, "at 1.2345");
+  check_rel(p[2].value, 100.0 * (bateman(13.3) - bateman(2.0)) / bateman(2.0), 1e-8,
+            "change [2, 13.3]");
+  assert_true(isnan(p[3].value)); /* C(0) = 0 */
+  check_rel(p[4].value, D, 0.0, "at the start");
+  assert_true(isnan(p[5].value)); /* the run ended before the window */
+  harness_close(&h);
+}
+
+/* Doses at t = 0 (before everything) and at the last output time. */
+static void test_doses_at_the_edges(void **state) {
+  (void)state;
+  syn_probe p[] = {
+      probe(PROBE_AT, 0, 0.0, 0.0, 0),   probe(PROBE_AT, 0, 6.0, 6.0, 0),
+      probe(PROBE_MAX, 0, 0.0, 6.0, 0),  probe(PROBE_TMAX, 0, 1.0, 6.0, 0),
+      probe(PROBE_AUC, 0, 0.0, 6.0, 0),  probe(PROBE_CHANGE, 0, 0.0, 6.0, 0),
+  };
+  harness h;
+  harness_open(&h, decay_text, p, 6);
+  const double t_out[] = {0.0, 3.0, 6.0}, t_stop[] = {0.0, 6.0};
+  harness_run(&h, t_out, 3, t_stop, 2, 0, 500.0);
+  double x6 = 600.0 * exp(-K * 6.0) + 500.0;
+  check_rel(p[0].value, 600.0, 1e-12, "at 0 after the dose at 0");
+  check_rel(p[1].value, x6, 1e-9, "at the end after the dose there");
+  check_rel(p[2].value, 600.0, 1e-12, "max: the start");
+  check_abs(p[3].value, 6.0, 0.0, "tmax on [1, 6]: the last dose");
+  check_rel(p[4].value, 600.0 / K * (1 - exp(-K * 6.0)), 1e-9, "auc with doses at the edges");
+  check_rel(p[5].value, 100.0 * (x6 - 600.0) / 600.0, 1e-9, "change");
+  harness_close(&h);
+}
+
+/* No allocation during the run; bad probes are refused; allocation failures
+ * at create leave nothing behind. */
+static void test_no_allocation_and_errors(void **state) {
+  (void)state;
+  syn_probe p[] = {probe(PROBE_AUC, 2, 0.0, 10.0, 0), probe(PROBE_TMAX, 0, 0.0, 10.0, 0),
+                   probe(PROBE_TIME_BELOW, 1, 0.0, 10.0, 0.5)};
+  harness h;
+  harness_open(&h, decay_text, p, 3);
+  const double t_out[] = {2.0, 10.0};
+  long before = syn_alloc_test_count();
+  harness_run(&h, t_out, 2, NULL, 0, 0, 0.0);
+  assert_int_equal(syn_alloc_test_count(), before);
+  check_abs(p[2].value, log(2.0) / K, 1e-9, "time_below 0.5 of frac");
+
+  syn_error err;
+  syn_metrics *m = NULL;
+  syn_probe bad[] = {probe(PROBE_AUC, 3, 0.0, 1.0, 0)};
+  assert_int_equal(syn_metrics_create(h.inst, bad, 1, &m, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "1 states and 2 outputs"));
+  assert_null(m);
+  bad[0] = probe(PROBE_AUC, 0, 2.0, 1.0, 0);
+  assert_int_equal(syn_metrics_create(h.inst, bad, 1, &m, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "invalid window"));
+  bad[0] = probe(PROBE_TIME_ABOVE, 0, 0.0, 1.0, NAN);
+  assert_int_equal(syn_metrics_create(h.inst, bad, 1, &m, &err), SYN_EINVAL);
+  assert_int_equal(syn_metrics_create(NULL, bad, 1, &m, &err), SYN_EINVAL);
+  syn_metrics_destroy(NULL);
+
+  for (long k = 1; k < 10; k++) {
+    syn_alloc_test_fail_after(k);
+    syn_status st = syn_metrics_create(h.inst, p, 3, &m, &err);
+    syn_alloc_test_fail_after(0);
+    if (st == SYN_OK) {
+      syn_metrics_destroy(m);
+      break;
+    }
+    assert_int_equal(st, SYN_ENOMEM);
+    assert_null(m);
+  }
+  harness_close(&h);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_auc_decay),
+      cmocka_unit_test(test_auc_across_bolus),
+      cmocka_unit_test(test_bateman_peak),
+      cmocka_unit_test(test_time_below_above),
+      cmocka_unit_test(test_bateman_crossing_and_points),
+      cmocka_unit_test(test_doses_at_the_edges),
+      cmocka_unit_test(test_no_allocation_and_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
