@@ -124,6 +124,14 @@ syn_status syn_model_find_route(const syn_model *m, const char *name, const char
 size_t syn_model_preset_count(const syn_model *m);
 const char *syn_model_preset_name(const syn_model *m, size_t i);
 
+/* Preset i's assignments, in the order written: assignment k sets *name
+ * ("potency", "knee_R.severity", or a per-joint name for every joint) to the
+ * returned value, evaluated once at load from *expr (the value as written)
+ * with the model's declared values. name/expr may be NULL; out of range: NAN. */
+size_t syn_model_preset_assign_count(const syn_model *m, size_t i);
+double syn_model_preset_assign(const syn_model *m, size_t i, size_t k, const char **name,
+                               const char **expr);
+
 /* --- instances ------------------------------------------------------------ */
 
 syn_status syn_instance_create(const syn_model *m, syn_instance **out, syn_error *err);

@@ -97,6 +97,16 @@ static syn_tk name_kind(const char *s, size_t n) {
   return TK_NAME;
 }
 
+/* name = ident { '.' ident }   with no spaces: `knee_R.TNF` is one name (a
+ * joint's copy). Units written `mg.L` lex the same way; the parser splits them. */
+static void lex_name(syn_lexer *lx) {
+  for (;;) {
+    while (is_name_char(peek_char(lx, 0))) lx->pos++;
+    if (peek_char(lx, 0) != '.' || !is_name_start(peek_char(lx, 1))) return;
+    lx->pos++;
+  }
+}
+
 static void scan_digits(syn_lexer *lx) {
   while (is_digit(peek_char(lx, 0))) lx->pos++;
 }
@@ -208,7 +218,7 @@ static syn_tk pick(syn_lexer *lx, char second, syn_tk two, syn_tk one) {
 static syn_tk operator_kind(syn_lexer *lx) {
   switch (peek_char(lx, 0)) {
     case '+': lx->pos++; return TK_PLUS;
-    case '-': lx->pos++; return TK_MINUS;
+    case '-': return pick(lx, '>', TK_ARROW, TK_MINUS);
     case '*': lx->pos++; return TK_STAR;
     case '/': lx->pos++; return TK_SLASH;
     case '^': lx->pos++; return TK_CARET;
@@ -216,6 +226,9 @@ static syn_tk operator_kind(syn_lexer *lx) {
     case ')': lx->pos++; return TK_RPAREN;
     case ',': lx->pos++; return TK_COMMA;
     case '.': lx->pos++; return TK_DOT;
+    case '{': lx->pos++; return TK_LBRACE;
+    case '}': lx->pos++; return TK_RBRACE;
+    case ';': lx->pos++; return TK_SEMI;
     case '<': return pick(lx, '=', TK_LE, TK_LT);
     case '>': return pick(lx, '=', TK_GE, TK_GT);
     case '=': return pick(lx, '=', TK_EQEQ, TK_ASSIGN);
@@ -230,9 +243,8 @@ static const char *stray_hint(char c) {
   switch (c) {
     case '&': return "logical and is written '&&'";
     case '|': return "logical or is written '||'";
-    case ';': return "a declaration ends at the end of its line; no ';' is needed";
     case '\'': return "strings are written in double quotes";
-    case '[': case ']': case '{': case '}': return "group expressions with '(' and ')'";
+    case '[': case ']': return "group expressions with '(' and ')'";
     default: return "";
   }
 }
@@ -297,7 +309,7 @@ syn_status lex_next(syn_lexer *lx, syn_token *tok, syn_error *err) {
     return SYN_OK;
   }
   if (is_name_start(c)) {
-    while (is_name_char(peek_char(lx, 0))) lx->pos++;
+    lex_name(lx);
     tok->kind = name_kind(lx->text + start, lx->pos - start);
     tok->span = span_from(lx, start);
   } else if (is_digit(c) || (c == '.' && is_digit(peek_char(lx, 1)))) {

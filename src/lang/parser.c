@@ -28,6 +28,7 @@ typedef struct parser {
   syn_status lex_status;   /* status of the TK_ERROR token, once the lexer failed */
   syn_error lex_err;       /* its message, reported when the parser reaches it */
   int paren_depth;         /* > 0: newlines are not significant */
+  int in_block;            /* inside `per joint { … }` */
   int depth;               /* expression recursion depth (SYN_MAX_NESTING) */
 } parser;
 
@@ -180,18 +181,28 @@ static const char *string_value(parser *p, const syn_token *t) {
 
 /* ---- units ------------------------------------------------------------------------ */
 
-static const syn_unit_def *unit_at(parser *p, const syn_token *t) {
-  if (t->kind != TK_NAME || t->newline_before) return NULL;
-  return syn_unit_lookup(syn_span_text(p->src, t->span), t->span.len);
+/* Length of the first '.'-separated segment of a name token: the lexer reads
+ * `mg.L` as one (qualified) name, which in a unit is the product mg*L. */
+static uint32_t first_segment(const char *s, uint32_t len) {
+  uint32_t n = 0;
+  while (n < len && s[n] != '.') n++;
+  return n;
 }
 
-static syn_status unknown_unit(parser *p, const syn_token *t) {
-  const char *text = syn_span_text(p->src, t->span);
-  const char *near = syn_unit_suggest(text, t->span.len);
+/* The unit named by the first segment of a name token, or NULL. */
+static const syn_unit_def *unit_at(parser *p, const syn_token *t) {
+  if (t->kind != TK_NAME || t->newline_before) return NULL;
+  const char *s = syn_span_text(p->src, t->span);
+  return syn_unit_lookup(s, first_segment(s, t->span.len));
+}
+
+static syn_status unknown_unit(parser *p, syn_span at) {
+  const char *text = syn_span_text(p->src, at);
+  const char *near = syn_unit_suggest(text, at.len);
   if (near)
-    return error_at(p, t->span, SYN_EINPUT, "unknown unit '%.*s' (did you mean '%s'?)",
-                    (int)t->span.len, text, near);
-  error_at(p, t->span, SYN_EINPUT, "unknown unit '%.*s'", (int)t->span.len, text);
+    return error_at(p, at, SYN_EINPUT, "unknown unit '%.*s' (did you mean '%s'?)",
+                    (int)at.len, text, near);
+  error_at(p, at, SYN_EINPUT, "unknown unit '%.*s'", (int)at.len, text);
   syn_error_hint(p->err, "known units include s, min, h, d, wk, yr, mL, L, pg, ng, mg, nM, "
                          "cells, U (see docs/language.md)");
   return SYN_EINPUT;
@@ -224,15 +235,27 @@ static syn_status parse_unit_power(parser *p, ast_unit_term *term) {
   return advance(p);
 }
 
-/* term = SYM [power]     (SYM is the current token, a known unit) */
-static syn_status parse_unit_term(parser *p, ast_unit *u, size_t *cap, const syn_unit_def *def,
-                                  int sign, syn_span start) {
-  if (arena_grow(p->arena, (void **)&u->terms, cap, u->nterms + 1, sizeof *u->terms) != 0)
-    return out_of_memory(p);
-  ast_unit_term *term = &u->terms[u->nterms++];
-  term->symbol = def->symbol;
-  term->exponent = sign;
-  term->span = join(start, cur(p)->span);
+/* term = SYM { '.' SYM } [power]   (the current token; the lexer joined
+ * `mg.L` into one name, so it is split here and a power binds to the last) */
+static syn_status parse_unit_term(parser *p, ast_unit *u, size_t *cap, int sign, syn_span start) {
+  const syn_token *t = cur(p);
+  const char *text = syn_span_text(p->src, t->span);
+  ast_unit_term *term = NULL;
+  for (uint32_t off = 0; off < t->span.len;) {
+    uint32_t n = first_segment(text + off, t->span.len - off);
+    syn_span seg = {t->span.file, t->span.off + off, n};
+    const syn_unit_def *def = syn_unit_lookup(text + off, n);
+    if (def == NULL) return unknown_unit(p, seg);
+    if (arena_grow(p->arena, (void **)&u->terms, cap, u->nterms + 1, sizeof *u->terms) != 0)
+      return out_of_memory(p);
+    term = &u->terms[u->nterms++];
+    term->symbol = def->symbol;
+    term->exponent = off == 0 ? sign : 1;
+    term->span = off == 0 ? join(start, seg) : seg;
+    u->span = u->nterms == 1 ? term->span : join(u->span, term->span);
+    off += n + 1;
+  }
+  if (term == NULL) return unknown_unit(p, t->span); /* a name token is never empty */
   syn_status st = advance(p);
   if (st == SYN_OK && cur(p)->kind == TK_CARET && !cur(p)->newline_before)
     st = parse_unit_power(p, term);
@@ -267,9 +290,8 @@ static syn_status parse_unit(parser *p, const ast_unit **out) {
       st = advance(p);
       if (st != SYN_OK) break;
     }
-    const syn_unit_def *def = unit_at(p, cur(p));
-    if (def == NULL) return unknown_unit(p, cur(p));
-    st = parse_unit_term(p, u, &cap, def, sign, start);
+    if (cur(p)->kind != TK_NAME || cur(p)->newline_before) return unknown_unit(p, cur(p)->span);
+    st = parse_unit_term(p, u, &cap, sign, start);
   }
   *out = u;
   return st;
@@ -334,7 +356,16 @@ static syn_status unclosed(parser *p, syn_span open, const char *what) {
   return st;
 }
 
-/* args = '(' [ expr { ',' expr } ] ')'      (the current token is '(') */
+/* The `joint` of sum(joint, expr): a name no declaration can have, since
+ * `joint` is reserved; the model layer checks the function aggregates. */
+static syn_status parse_joint_arg(parser *p, ast_expr **out) {
+  ast_expr *e = new_expr(p, AST_NAME, cur(p)->span);
+  if (e == NULL || (e->u.name.id = span_str(p, cur(p)->span)) == NULL) return out_of_memory(p);
+  *out = e;
+  return advance(p);
+}
+
+/* args = '(' [ ( expr | 'joint' ) { ',' expr } ] ')'      (the current token is '(') */
 static syn_status parse_args(parser *p, ast_expr *call) {
   syn_span open = cur(p)->span;
   size_t cap = 0;
@@ -346,7 +377,10 @@ static syn_status parse_args(parser *p, ast_expr *call) {
       return error_at(p, cur(p)->span, SYN_ELIMIT, "too many arguments to '%s' (at most %d)",
                       call->u.call.fn, SYN_MAX_ARGS);
     ast_expr *arg = NULL;
-    st = parse_expr(p, &arg);
+    if (call->u.call.nargs == 0 && cur(p)->kind == TK_JOINT)
+      st = parse_joint_arg(p, &arg);
+    else
+      st = parse_expr(p, &arg);
     if (st != SYN_OK) return st;
     if (arena_grow(p->arena, (void **)&call->u.call.args, &cap, call->u.call.nargs + 1,
                    sizeof *call->u.call.args) != 0)
@@ -413,6 +447,11 @@ static syn_status parse_simple(parser *p, ast_expr **out) {
   syn_status st = expected(p, "expression");
   if (t->kind == TK_STRING)
     syn_error_hint(p->err, "strings are descriptions; they cannot be used in a calculation");
+  else if (t->kind == TK_JOINT)
+    syn_error_hint(p->err, "'joint' can only be the first argument of sum, mean, max or min, "
+                           "as in sum(joint, TNF)");
+  else if (t->kind == TK_LBRACE || t->kind == TK_RBRACE)
+    syn_error_hint(p->err, "group expressions with '(' and ')'");
   else if (lex_is_keyword(t->kind))
     syn_error_hint(p->err, "'%s' is a reserved word", lex_kind_text(t->kind));
   return st;
@@ -481,11 +520,12 @@ static syn_status parse_expr(parser *p, ast_expr **out) { return parse_subexpr(p
 /* ---- declarations ------------------------------------------------------------------ */
 
 static const char *const decl_words[] = {"model", "time",  "import", "compartment",
-                                         "param", "state", "let",    "output"};
+                                         "param", "state", "let",    "output",
+                                         "route", "preset", "joints", "per"};
 
 static const char decl_list[] =
-    "a line starts with model, time unit, import, compartment, param, state, let, d/dt or "
-    "output";
+    "a line starts with model, time unit, import, compartment, param, state, let, d/dt, "
+    "output, route, preset, joints or per joint";
 
 /* NAME, with a helpful message for reserved words. */
 static syn_status parse_name(parser *p, const char **name, syn_span *span) {
@@ -509,11 +549,17 @@ static syn_status parse_string(parser *p, const char **text, syn_span *span) {
   return advance(p);
 }
 
+static syn_status no_semicolon_hint(parser *p, syn_status st) {
+  if (cur(p)->kind == TK_SEMI)
+    syn_error_hint(p->err, "a declaration ends at the end of its line; no ';' is needed");
+  return st;
+}
+
 /* end = NEWLINE | EOF */
 static syn_status expect_end(parser *p) {
   syn_tk k = cur(p)->kind;
   if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
-  return expected(p, "end of line");
+  return no_semicolon_hint(p, expected(p, "end of line"));
 }
 
 /* annotations = [ STRING ] [ 'source' STRING ] */
@@ -639,6 +685,108 @@ static syn_status unknown_declaration(parser *p) {
   return SYN_EINPUT;
 }
 
+static syn_status unclosed_brace(parser *p, syn_span open, const char *what) {
+  int line, col;
+  syn_srcset_linecol(p->src, open, &line, &col);
+  syn_status st = expected(p, what);
+  syn_error_hint(p->err, "the '{' at line %d, column %d is not closed", line, col);
+  return st;
+}
+
+/* route = 'route' NAME '->' NAME [ 'scale' expr ] annotations */
+static syn_status parse_route(parser *p, ast_decl *d) {
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = parse_name(p, &d->name, &d->name_span);
+  if (st == SYN_OK && cur(p)->kind != TK_ARROW) {
+    st = expected(p, "'->'");
+    syn_error_hint(p->err, "write 'route %s -> STATE'", d->name);
+    return st;
+  }
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK) st = parse_name(p, &d->target, &d->target_span);
+  if (st == SYN_OK && is_word(p, cur(p), "scale")) {
+    st = advance(p);
+    if (st == SYN_OK) st = parse_expr(p, &d->value);
+  }
+  if (st == SYN_OK) st = parse_annotations(p, d);
+  return st;
+}
+
+/* Separators inside braces: newlines and ';'. */
+static syn_status skip_separators(parser *p) {
+  syn_status st = SYN_OK;
+  while (st == SYN_OK && (cur(p)->kind == TK_NEWLINE || cur(p)->kind == TK_SEMI)) st = advance(p);
+  return st;
+}
+
+/* assign = NAME '=' expr */
+static syn_status parse_assign(parser *p, ast_decl *d, size_t *cap) {
+  if (arena_grow(p->arena, (void **)&d->assigns, cap, d->nassigns + 1, sizeof *d->assigns) != 0)
+    return out_of_memory(p);
+  ast_assign *a = &d->assigns[d->nassigns++];
+  memset(a, 0, sizeof *a);
+  syn_status st = parse_name(p, &a->name, &a->name_span);
+  if (st == SYN_OK) st = expect(p, TK_ASSIGN);
+  if (st == SYN_OK) st = skip_newlines(p);
+  if (st == SYN_OK) st = parse_expr(p, &a->value);
+  return st;
+}
+
+/* preset = 'preset' NAME '{' { assign ( ';' | NEWLINE ) } '}'   (over several lines) */
+static syn_status parse_preset(parser *p, ast_decl *d) {
+  size_t cap = 0;
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = parse_name(p, &d->name, &d->name_span);
+  if (st != SYN_OK) return st;
+  if (cur(p)->kind != TK_LBRACE) return expected(p, "'{'");
+  syn_span open = cur(p)->span;
+  st = advance(p);
+  while (st == SYN_OK) {
+    st = skip_separators(p);
+    if (st != SYN_OK) return st;
+    if (cur(p)->kind == TK_RBRACE) return advance(p);
+    if (cur(p)->kind == TK_EOF) return unclosed_brace(p, open, "'}'");
+    st = parse_assign(p, d, &cap);
+    syn_tk k = cur(p)->kind;
+    if (st == SYN_OK && k != TK_SEMI && k != TK_NEWLINE && k != TK_RBRACE)
+      return k == TK_EOF ? unclosed_brace(p, open, "'}'") : expected(p, "';', end of line or '}'");
+  }
+  return st;
+}
+
+/* joints = 'joints' NAME { NAME }      (plain names) */
+static syn_status parse_joints(parser *p, ast_decl *d) {
+  size_t cap = 0, scap = 0;
+  syn_status st = advance(p);
+  if (st == SYN_OK && cur(p)->kind != TK_NAME) {
+    st = expected(p, "a joint name");
+    syn_error_hint(p->err, "list the joints on one line: joints knee_L knee_R");
+  }
+  while (st == SYN_OK && cur(p)->kind == TK_NAME) {
+    const syn_token *t = cur(p);
+    if (memchr(syn_span_text(p->src, t->span), '.', t->span.len) != NULL)
+      return error_at(p, t->span, SYN_EINPUT, "a joint name cannot contain '.'");
+    if (arena_grow(p->arena, (void **)&d->names, &cap, d->nnames + 1, sizeof *d->names) != 0 ||
+        arena_grow(p->arena, (void **)&d->name_spans, &scap, d->nnames + 1,
+                   sizeof *d->name_spans) != 0)
+      return out_of_memory(p);
+    d->name_spans[d->nnames] = t->span;
+    if ((d->names[d->nnames] = span_str(p, t->span)) == NULL) return out_of_memory(p);
+    d->nnames++;
+    st = advance(p);
+  }
+  if (st == SYN_OK && lex_is_keyword(cur(p)->kind)) {
+    st = expected(p, "a joint name or end of line");
+    syn_error_hint(p->err, "'%s' is a reserved word and cannot be used as a name",
+                   lex_kind_text(cur(p)->kind));
+  }
+  return st;
+}
+
+static int is_per_joint(parser *p) {
+  return is_word(p, cur(p), "per") && peek(p, 1)->kind == TK_JOINT;
+}
+
 static ast_decl *new_decl(parser *p, ast_file *f, size_t *cap, ast_decl_kind kind) {
   if (arena_grow(p->arena, (void **)&f->decls, cap, f->ndecls + 1, sizeof *f->decls) != 0)
     return NULL;
@@ -646,6 +794,7 @@ static ast_decl *new_decl(parser *p, ast_file *f, size_t *cap, ast_decl_kind kin
   memset(d, 0, sizeof *d);
   d->kind = kind;
   d->span = cur(p)->span;
+  d->per_joint = p->in_block;
   return d;
 }
 
@@ -659,23 +808,55 @@ static int decl_kind_of(parser *p, ast_decl_kind *kind) {
     case TK_STATE: *kind = DECL_STATE; return 1;
     case TK_LET: *kind = DECL_LET; return 1;
     case TK_OUTPUT: *kind = DECL_OUTPUT; return 1;
+    case TK_ROUTE: *kind = DECL_ROUTE; return 1;
+    case TK_PRESET: *kind = DECL_PRESET; return 1;
+    case TK_JOINTS: *kind = DECL_JOINTS; return 1;
     case TK_NAME: *kind = DECL_DDT; return is_ddt(p);
     default: return 0;
   }
 }
 
-/* decl = model | time | import | named | state | ddt */
+static syn_status parse_block(parser *p, ast_file *f, size_t *cap);
+
+/* What cannot appear inside `per joint { … }`. */
+static syn_status not_in_block(parser *p, ast_decl_kind kind) {
+  if (kind == DECL_COMPARTMENT || kind == DECL_PARAM || kind == DECL_STATE ||
+      kind == DECL_LET || kind == DECL_DDT || kind == DECL_OUTPUT || kind == DECL_ROUTE)
+    return SYN_OK;
+  const char *word = kind == DECL_DDT ? "d/dt" : lex_kind_text(cur(p)->kind);
+  syn_status st = error_at(p, cur(p)->span, SYN_EINPUT, "'%s' cannot appear inside 'per joint'",
+                           word);
+  syn_error_hint(p->err, "a 'per joint' block holds compartment, param, state, let, d/dt, "
+                         "output and route declarations");
+  return st;
+}
+
+/* decl = model | time | import | named | state | ddt | route | preset | joints | block */
 static syn_status parse_decl(parser *p, ast_file *f, size_t *cap) {
   ast_decl_kind kind;
+  if (is_per_joint(p)) {
+    if (!p->in_block) return parse_block(p, f, cap);
+    syn_status st = error_at(p, join(cur(p)->span, peek(p, 1)->span), SYN_EINPUT,
+                             "'per joint' blocks cannot be nested");
+    syn_error_hint(p->err, "everything inside a 'per joint' block is already per joint");
+    return st;
+  }
   if (!decl_kind_of(p, &kind)) {
     if (cur(p)->kind == TK_NAME) return unknown_declaration(p);
     syn_status st = expected(p, "a declaration");
     syn_error_hint(p->err, "%s", decl_list);
     return st;
   }
+  if (p->in_block) {
+    syn_status st = not_in_block(p, kind);
+    if (st != SYN_OK) return st;
+  }
   ast_decl *d = new_decl(p, f, cap, kind);
   if (d == NULL) return out_of_memory(p);
   switch (kind) {
+    case DECL_ROUTE: return parse_route(p, d);
+    case DECL_PRESET: return parse_preset(p, d);
+    case DECL_JOINTS: return parse_joints(p, d);
     case DECL_MODEL:
     case DECL_IMPORT: return parse_textual(p, d);
     case DECL_TIME_UNIT: return parse_time_unit(p, d, f);
@@ -684,6 +865,35 @@ static syn_status parse_decl(parser *p, ast_file *f, size_t *cap) {
       return parse_ddt(p, d);
     default: return parse_named(p, d);
   }
+}
+
+/* block = 'per' 'joint' '{' { [ decl ] ( end | ';' ) } '}'     (over several lines) */
+static syn_status parse_block(parser *p, ast_file *f, size_t *cap) {
+  syn_status st = advance(p); /* per */
+  if (st == SYN_OK) st = advance(p); /* joint */
+  if (st != SYN_OK) return st;
+  if (cur(p)->kind != TK_LBRACE) return expected(p, "'{'");
+  syn_span open = cur(p)->span;
+  st = advance(p);
+  p->in_block = 1;
+  while (st == SYN_OK) {
+    st = skip_separators(p);
+    if (st != SYN_OK) break;
+    if (cur(p)->kind == TK_RBRACE) {
+      st = advance(p);
+      break;
+    }
+    if (cur(p)->kind == TK_EOF) {
+      st = unclosed_brace(p, open, "'}'");
+      break;
+    }
+    st = parse_decl(p, f, cap);
+    syn_tk k = cur(p)->kind;
+    if (st == SYN_OK && k != TK_SEMI && k != TK_NEWLINE && k != TK_RBRACE)
+      st = k == TK_EOF ? unclosed_brace(p, open, "'}'") : expected(p, "end of line or '}'");
+  }
+  p->in_block = 0;
+  return st;
 }
 
 /* file = { [ decl ] end } EOF */

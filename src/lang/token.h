@@ -44,7 +44,15 @@
   X(TK_RPAREN, ")", OP)                                        \
   X(TK_COMMA, ",", OP)                                         \
   X(TK_DOT, ".", OP)                                           \
-  X(TK_ASSIGN, "=", OP)
+  X(TK_ASSIGN, "=", OP)                                        \
+  X(TK_ARROW, "->", OP)                                        \
+  X(TK_LBRACE, "{", OP)                                        \
+  X(TK_RBRACE, "}", OP)                                        \
+  X(TK_SEMI, ";", OP)                                          \
+  X(TK_ROUTE, "route", KW)                                     \
+  X(TK_PRESET, "preset", KW)                                   \
+  X(TK_JOINTS, "joints", KW)                                   \
+  X(TK_JOINT, "joint", KW)
 
 typedef enum syn_tk {
 #define SYN_TK_ENUM_(name, text, cls) name,

@@ -118,8 +118,24 @@ static const sym_info *const_info(const syn_model *m, uint32_t cidx) {
   return cidx < nc ? &m->info[SYN_SYM_COMPARTMENT][cidx] : &m->info[SYN_SYM_PARAM][cidx - nc];
 }
 
+/* Route scales and preset values: constants read from registers after setup. */
+static int emit_setup_extras(cctx *c) {
+  syn_model *m = c->m;
+  for (size_t r = 0; r < m->nroutes; r++) {
+    if (m->route_info[r].scale == DAG_NONE) continue;
+    if (mark_from(c, &m->route_info[r].scale, 1, 1)) return -1;
+  }
+  for (size_t p = 0; p < m->npresets; p++)
+    for (size_t a = 0; a < m->presets[p].nassigns; a++)
+      if (mark_from(c, &m->presets[p].assigns[a].node, 1, 1)) return -1;
+  sort_marked(c);
+  int rc = emit_constant_part(c);
+  clear_marks(c);
+  return rc;
+}
+
 /* Parameters in dependency order, each SETP right after its expression; then
- * initial values. */
+ * initial values, then route scales and preset values. */
 static int emit_setup_definitions(cctx *c) {
   syn_model *m = c->m;
   for (size_t o = 0; o < m->nconst; o++) {
@@ -139,7 +155,7 @@ static int emit_setup_definitions(cctx *c) {
     clear_marks(c);
     if (syn_prog_emit(&m->setup, SYN_OP_INIT, (uint32_t)i, si->expr, 0, 0, DAG_NONE)) return -1;
   }
-  return 0;
+  return emit_setup_extras(c);
 }
 
 /* Symbolic Jacobian, column by column: pattern (CSC) and value nodes. */

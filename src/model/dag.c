@@ -120,6 +120,7 @@ static uint32_t leaf(syn_dag *d, syn_op op, uint32_t index, uint8_t dyn) {
 uint32_t syn_dag_time(syn_dag *d) { return leaf(d, SYN_OP_TIME, 0, 1); }
 uint32_t syn_dag_state(syn_dag *d, uint32_t index) { return leaf(d, SYN_OP_STATE, index, 1); }
 uint32_t syn_dag_param(syn_dag *d, uint32_t index) { return leaf(d, SYN_OP_PARAM, index, 0); }
+uint32_t syn_dag_input(syn_dag *d, uint32_t index) { return leaf(d, SYN_OP_PARAM, index, 1); }
 
 void syn_dag_set_span(syn_dag *d, uint32_t node, syn_span span) {
   if (node == DAG_NONE || d->nodes[node].has_span) return;

@@ -54,6 +54,10 @@ uint32_t syn_dag_const(syn_dag *d, double v);
 uint32_t syn_dag_time(syn_dag *d);
 uint32_t syn_dag_state(syn_dag *d, uint32_t index);
 uint32_t syn_dag_param(syn_dag *d, uint32_t index);
+/* An input register (an infusion rate set between solver calls): a PARAM leaf
+ * with an index past the constants, marked dynamic so that nothing using it
+ * is hoisted into setup; its derivative is zero. Setup never writes it. */
+uint32_t syn_dag_input(syn_dag *d, uint32_t index);
 uint32_t syn_dag_op(syn_dag *d, syn_op op, uint32_t a, uint32_t b, uint32_t c);
 static inline uint32_t syn_dag_un(syn_dag *d, syn_op op, uint32_t a) {
   return syn_dag_op(d, op, a, DAG_NONE, DAG_NONE);

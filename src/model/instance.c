@@ -46,33 +46,103 @@ syn_status syn_instance_create(const syn_model *m, syn_instance **out, syn_error
 
 const syn_model *syn_instance_model(const syn_instance *inst) { return inst->m; }
 
+static void set_symbol(syn_instance *inst, syn_symkind kind, size_t index, double value) {
+  if (kind == SYN_SYM_STATE) {
+    inst->yset[index] = 1;
+    inst->yover[index] = value;
+  } else {
+    size_t c = syn_const_index(inst->m, kind, index);
+    inst->pset[c] = 1;
+    inst->pover[c] = value;
+  }
+  inst->prepared = 0;
+}
+
+static syn_status unknown_setting(const syn_model *m, const char *name, syn_error *err) {
+  unsigned mask = (1u << SYN_SYM_COMPARTMENT) | (1u << SYN_SYM_PARAM) | (1u << SYN_SYM_STATE);
+  const char *sug = name ? syn_names_suggest(m, name, mask) : NULL;
+  if (sug) return syn_error_set(err, SYN_EINVAL, "unknown name '%s' (did you mean '%s'?)", name, sug);
+  return syn_error_set(err, SYN_EINVAL, "unknown name '%s'", name ? name : "");
+}
+
 syn_status syn_instance_set(syn_instance *inst, const char *name, double value, syn_error *err) {
   const syn_model *m = inst->m;
-  const name_entry *e = name ? syn_names_get(&m->names, name) : NULL;
-  if (e == NULL) {
-    unsigned mask = (1u << SYN_SYM_COMPARTMENT) | (1u << SYN_SYM_PARAM) | (1u << SYN_SYM_STATE);
-    const char *sug = name ? syn_names_suggest(m, name, mask) : NULL;
-    if (sug) return syn_error_set(err, SYN_EINVAL, "unknown name '%s' (did you mean '%s'?)", name, sug);
-    return syn_error_set(err, SYN_EINVAL, "unknown name '%s'", name ? name : "");
+  syn_symkind kind;
+  size_t index;
+  const name_entry *base = name ? syn_names_get(&m->pj_names, name) : NULL;
+  if (base != NULL) {
+    kind = m->pj[base->index].kind;
+    index = m->pj[base->index].copies[0];
+  } else if (name == NULL || !syn_model_lookup(m, name, -1, &kind, &index)) {
+    return unknown_setting(m, name, err);
   }
-  if (e->kind == SYN_SYM_LET || e->kind == SYN_SYM_OUTPUT) {
+  if (kind == SYN_SYM_LET || kind == SYN_SYM_OUTPUT) {
     syn_status s = syn_error_set(err, SYN_EINVAL, "'%s' is %s %s and cannot be set", name,
-                                 syn_kind_article((syn_symkind)e->kind), syn_kind_noun((syn_symkind)e->kind));
+                                 syn_kind_article(kind), syn_kind_noun(kind));
     syn_error_hint(err, "it is computed from other values; set the parameters it uses");
     return s;
   }
   if (!isfinite(value))
     return syn_error_set(err, SYN_EINVAL, "value for '%s' is not finite (%g)", name, syn_shown(value));
-  if (e->kind == SYN_SYM_STATE) {
-    inst->yset[e->index] = 1;
-    inst->yover[e->index] = value;
-  } else {
-    size_t c = syn_const_index(m, (syn_symkind)e->kind, e->index);
-    inst->pset[c] = 1;
-    inst->pover[c] = value;
+  if (base == NULL) {
+    set_symbol(inst, kind, index, value);
+  } else { /* a per-joint name without a joint: every joint's copy */
+    for (size_t j = 0; j < m->njoints; j++)
+      set_symbol(inst, kind, m->pj[base->index].copies[j], value);
   }
-  inst->prepared = 0;
   return SYN_OK;
+}
+
+syn_status syn_instance_use_preset(syn_instance *inst, const char *name, syn_error *err) {
+  const syn_model *m = inst->m;
+  const char *best = NULL;
+  size_t best_d = 3, d;
+  for (size_t p = 0; p < m->npresets; p++) {
+    const model_preset *pr = &m->presets[p];
+    if (name != NULL && strcmp(pr->name, name) == 0) {
+      syn_status s = SYN_OK;
+      for (size_t a = 0; a < pr->nassigns && s == SYN_OK; a++)
+        s = syn_instance_set(inst, pr->assigns[a].name, pr->assigns[a].value, err);
+      return s;
+    }
+    if (name != NULL && syn_close_enough(name, pr->name, &d) &&
+        (d < best_d || (d == best_d && syn_better_tie(name, pr->name, best)))) {
+      best_d = d;
+      best = pr->name;
+    }
+  }
+  if (best) return syn_error_set(err, SYN_EINVAL, "unknown preset '%s' (did you mean '%s'?)", name, best);
+  syn_status s = syn_error_set(err, SYN_EINVAL, "unknown preset '%s'", name ? name : "");
+  if (m->npresets == 0) syn_error_hint(err, "the model declares no presets");
+  return s;
+}
+
+double syn_instance_route_scale(const syn_instance *inst, size_t route) {
+  const syn_model *m = inst->m;
+  if (route >= m->nroutes) return NAN;
+  uint32_t node = m->route_info[route].scale;
+  return node == DAG_NONE ? 1.0 : inst->reg[node];
+}
+
+syn_status syn_instance_set_input(syn_instance *inst, size_t state, double rate, syn_error *err) {
+  const syn_model *m = inst->m;
+  size_t ns = m->nsym[SYN_SYM_STATE];
+  if (state >= ns)
+    return syn_error_set(err, SYN_EINVAL, "no state %zu (the model has %zu)", state, ns);
+  if (m->input_node[state] == DAG_NONE)
+    return syn_error_set(err, SYN_EINVAL, "state '%s' has no input: no route goes to it",
+                         m->sym[SYN_SYM_STATE][state].name);
+  if (!isfinite(rate))
+    return syn_error_set(err, SYN_EINVAL, "input rate into '%s' is not finite (%g)",
+                         m->sym[SYN_SYM_STATE][state].name, syn_shown(rate));
+  inst->reg[m->input_node[state]] = rate;
+  return SYN_OK;
+}
+
+double syn_instance_input(const syn_instance *inst, size_t state) {
+  const syn_model *m = inst->m;
+  if (state >= m->nsym[SYN_SYM_STATE] || m->input_node[state] == DAG_NONE) return 0.0;
+  return inst->reg[m->input_node[state]];
 }
 
 static void setup_io(syn_instance *inst, syn_vm_io *io) {
@@ -121,6 +191,14 @@ syn_status syn_instance_prepare(syn_instance *inst, syn_error *err) {
                             syn_shown(bad));
     return syn_error_set(err, SYN_ENONFINITE, "%s '%s' is %g", syn_kind_noun(kind), s->name,
                           syn_shown(bad));
+  }
+  for (size_t r = 0; r < inst->m->nroutes; r++) {
+    double v = syn_instance_route_scale(inst, r);
+    if (isfinite(v)) continue;
+    inst->prepared = 0;
+    const syn_route *rt = &inst->m->routes[r];
+    return syn_error_set(err, SYN_ENONFINITE, "scale of route '%s'%s%s is %g", rt->name,
+                         rt->joint[0] ? " into " : "", rt->joint, syn_shown(v));
   }
   inst->prepared = 1;
   return SYN_OK;

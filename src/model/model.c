@@ -18,6 +18,8 @@ void syn_model_destroy(syn_model *m) {
     syn_free(m->info[k]);
   }
   syn_names_free(&m->names);
+  syn_names_free(&m->joint_names);
+  syn_names_free(&m->pj_names);
   syn_free(m->file_path);
   syn_free(m->file_text);
   syn_dag_free(&m->dag);
@@ -65,6 +67,22 @@ static syn_status collect_files(syn_model *m, syn_error *err) {
   return SYN_OK;
 }
 
+/* Preset values, with the declared values of what they use (after setup). */
+static syn_status preset_values(syn_model *m, const syn_instance *inst, syn_error *err) {
+  for (size_t p = 0; p < m->npresets; p++)
+    for (size_t a = 0; a < m->presets[p].nassigns; a++) {
+      preset_assign *pa = &m->presets[p].assigns[a];
+      pa->value = inst->reg[pa->node];
+      if (isfinite(pa->value)) continue;
+      syn_status s = syn_diag(err, m->prog->sources, pa->assign->value->span, SYN_ENONFINITE,
+                              "value of '%s' in preset '%s' is %g", pa->name, m->presets[p].name,
+                              syn_shown(pa->value));
+      syn_error_hint(err, "check for a division by zero or a logarithm of zero");
+      return s;
+    }
+  return SYN_OK;
+}
+
 /* Default values: run setup once on a fresh instance; a value that is not
  * finite is a model error, located at its declaration. */
 static syn_status compute_defaults(syn_model *m, syn_error *err) {
@@ -86,6 +104,7 @@ static syn_status compute_defaults(syn_model *m, syn_error *err) {
         m->sym[k][i].value = inst->param[syn_const_index(m, (syn_symkind)k, i)];
     for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++)
       m->sym[SYN_SYM_STATE][i].value = inst->y0[i];
+    s = preset_values(m, inst, err);
   }
   syn_instance_destroy(inst);
   return s;
@@ -271,4 +290,89 @@ void syn_model_get_stats(const syn_model *m, syn_model_stats *st) {
   st->output_instructions = m->out.n;
   st->jac_nnz = m->nnz;
   st->registers = m->nregs;
+}
+
+/* --- joints, routes, presets ----------------------------------------------- */
+
+size_t syn_model_joint_count(const syn_model *m) { return m->njoints; }
+const char *syn_model_joint(const syn_model *m, size_t i) {
+  return i < m->njoints ? m->joints[i] : NULL;
+}
+
+size_t syn_model_route_count(const syn_model *m) { return m->nroutes; }
+const syn_route *syn_model_route(const syn_model *m, size_t i) {
+  return i < m->nroutes ? &m->routes[i] : NULL;
+}
+
+/* The closest of a list of names (did-you-mean), or NULL. */
+static const char *closest(const char *word, const char *const *names, size_t n, size_t stride) {
+  const char *best = NULL;
+  size_t best_d = 3, d;
+  for (size_t i = 0; i < n; i++) {
+    const char *cand = *(const char *const *)((const char *)names + i * stride);
+    if (syn_close_enough(word, cand, &d) &&
+        (d < best_d || (d == best_d && syn_better_tie(word, cand, best)))) {
+      best_d = d;
+      best = cand;
+    }
+  }
+  return best;
+}
+
+static syn_status unknown_joint(const syn_model *m, const char *joint, syn_error *err) {
+  if (m->njoints == 0)
+    return syn_error_set(err, SYN_EINVAL, "unknown joint '%s': the model declares no joints", joint);
+  const char *sug = closest(joint, m->joints, m->njoints, sizeof *m->joints);
+  if (sug) return syn_error_set(err, SYN_EINVAL, "unknown joint '%s' (did you mean '%s'?)", joint, sug);
+  syn_status s = syn_error_set(err, SYN_EINVAL, "unknown joint '%s'", joint);
+  syn_error_hint(err, "the model's joints are listed by 'synovia info'");
+  return s;
+}
+
+syn_status syn_model_find_route(const syn_model *m, const char *name, const char *joint,
+                                size_t *index, syn_error *err) {
+  int any = 0, per_joint = 0;
+  if (joint == NULL) joint = "";
+  if (name == NULL) name = "";
+  for (size_t r = 0; r < m->nroutes; r++) {
+    if (strcmp(m->routes[r].name, name) != 0) continue;
+    any = 1;
+    per_joint = m->routes[r].joint[0] != 0;
+    if (strcmp(m->routes[r].joint, joint) == 0) {
+      if (index) *index = r;
+      return SYN_OK;
+    }
+  }
+  if (!any) {
+    const char *sug = closest(name, &m->routes[0].name, m->nroutes, sizeof *m->routes);
+    if (sug) return syn_error_set(err, SYN_EINVAL, "unknown route '%s' (did you mean '%s'?)", name, sug);
+    syn_status s = syn_error_set(err, SYN_EINVAL, "unknown route '%s'", name);
+    if (m->nroutes == 0) syn_error_hint(err, "the model declares no routes");
+    return s;
+  }
+  if (!per_joint)
+    return syn_error_set(err, SYN_EINVAL, "route '%s' is not per joint, so it cannot go into joint '%s'",
+                         name, joint);
+  if (joint[0] == 0) {
+    syn_status s = syn_error_set(err, SYN_EINVAL, "route '%s' is per joint: say which joint", name);
+    syn_error_hint(err, "e.g. 'into %s'", m->joints[0]);
+    return s;
+  }
+  return unknown_joint(m, joint, err);
+}
+
+size_t syn_model_preset_count(const syn_model *m) { return m->npresets; }
+const char *syn_model_preset_name(const syn_model *m, size_t i) {
+  return i < m->npresets ? m->presets[i].name : NULL;
+}
+size_t syn_model_preset_assign_count(const syn_model *m, size_t i) {
+  return i < m->npresets ? m->presets[i].nassigns : 0;
+}
+double syn_model_preset_assign(const syn_model *m, size_t i, size_t k, const char **name,
+                               const char **expr) {
+  if (i >= m->npresets || k >= m->presets[i].nassigns) return NAN;
+  const preset_assign *a = &m->presets[i].assigns[k];
+  if (name) *name = a->name;
+  if (expr) *expr = a->expr;
+  return a->value;
 }

@@ -33,8 +33,38 @@ typedef struct sym_info {
                             params/compartments/states, the expression for lets/outputs) */
   uint32_t expr;         /* params/compartments: defining expression; states: initial value;
                             lets/outputs: same as node */
-  uint32_t rhs;          /* states: d/dt expression */
+  uint32_t rhs;          /* states: d/dt expression (plus the input register, if any) */
+  int32_t joint;         /* declared in `per joint`: the copy's joint; -1 systemic */
+  int32_t ddt_joint;     /* states: the context of the d/dt (its joint, or -1) */
 } sym_info;
+
+/* A per-joint name ("TNF" of `per joint { state TNF … }`): its copies. */
+typedef struct pj_base {
+  const char *name;
+  syn_symkind kind;
+  const ast_decl *decl;
+  uint32_t *copies;      /* per joint: index in sym[kind] */
+} pj_base;
+
+typedef struct route_info {
+  const ast_decl *decl;
+  uint32_t scale;        /* DAG node of the scale, DAG_NONE = 1 */
+} route_info;
+
+typedef struct preset_assign {
+  const char *name;      /* as written: "potency", "knee_R.severity" */
+  const char *expr;      /* the value as written */
+  const ast_assign *assign;
+  uint32_t node;         /* DAG node of the value (constant) */
+  double value;          /* evaluated at load with the declared values */
+} preset_assign;
+
+typedef struct model_preset {
+  const char *name;
+  const ast_decl *decl;
+  preset_assign *assigns;
+  size_t nassigns;
+} model_preset;
 
 struct syn_model {
   syn_program *prog;     /* owns the sources and the AST */
@@ -46,6 +76,19 @@ struct syn_model {
   sym_info *info[SYN_SYM_KIND_COUNT];
   size_t nsym[SYN_SYM_KIND_COUNT];
   name_table names;
+  /* joints, per-joint names, routes, presets */
+  const char **joints;
+  size_t njoints;
+  name_table joint_names; /* joint -> index */
+  name_table pj_names;    /* per-joint base name -> index in pj */
+  pj_base *pj;
+  size_t npj;
+  syn_route *routes;
+  route_info *route_info;
+  size_t nroutes;
+  model_preset *presets;
+  size_t npresets;
+  uint32_t *input_node;   /* per state: DAG node of its input register, or DAG_NONE */
   size_t nfiles;
   const char **file_path; /* root first */
   const char **file_text;
@@ -89,6 +132,12 @@ int syn_better_tie(const char *word, const char *candidate, const char *best);
 const char *syn_names_suggest(const syn_model *m, const char *name, unsigned kind_mask);
 const char *syn_kind_noun(syn_symkind kind);     /* "parameter" */
 const char *syn_kind_article(syn_symkind kind);  /* "a" / "an" */
+
+/* Resolve a name as written where per-joint names mean joint `joint`'s copy
+ * (-1: systemic context). Qualified names ("knee_R.TNF") resolve anywhere.
+ * Returns 1 and fills kind/index when found. */
+int syn_model_lookup(const syn_model *m, const char *name, int joint, syn_symkind *kind,
+                     size_t *index);
 
 /* resolve.c: check the program and fill symbols, the DAG and roots. */
 syn_status syn_model_resolve(syn_model *m, syn_error *err);

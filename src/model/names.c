@@ -89,3 +89,20 @@ const char *syn_kind_noun(syn_symkind kind) {
 }
 
 const char *syn_kind_article(syn_symkind kind) { return kind == SYN_SYM_OUTPUT ? "an" : "a"; }
+
+int syn_model_lookup(const syn_model *m, const char *name, int joint, syn_symkind *kind,
+                     size_t *index) {
+  if (joint >= 0) {
+    const name_entry *b = syn_names_get(&m->pj_names, name);
+    if (b != NULL) {
+      *kind = m->pj[b->index].kind;
+      *index = m->pj[b->index].copies[joint];
+      return 1;
+    }
+  }
+  const name_entry *e = syn_names_get(&m->names, name);
+  if (e == NULL) return 0;
+  *kind = (syn_symkind)e->kind;
+  *index = e->index;
+  return 1;
+}

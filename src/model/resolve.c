@@ -6,6 +6,7 @@
  * cycles, constancy) so each pass can assume the previous ones hold. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -143,6 +144,8 @@ typedef struct rctx {
   uint32_t *order;                     /* global ids, definitions before uses */
   uint32_t *declared;                  /* global ids in the order of the files */
   size_t norder;
+  int joint;                           /* name context: the joint whose copies unqualified
+                                          per-joint names mean; -1 systemic */
 } rctx;
 
 static syn_status diag(rctx *c, syn_span sp, const char *fmt, ...)
@@ -157,6 +160,30 @@ static syn_status diag(rctx *c, syn_span sp, const char *fmt, ...) {
 }
 
 static syn_status oom(rctx *c) { return syn_error_set(c->err, SYN_ENOMEM, "out of memory"); }
+
+/* A zeroed array of n elements in the model's arena (never NULL for n = 0). */
+static void *arena_array(rctx *c, size_t n, size_t elem) {
+  if (n + 1 > SIZE_MAX / elem) return NULL;
+  return syn_arena_alloc(c->m->arena, (n + 1) * elem);
+}
+
+/* A name in the current context (c->joint). */
+static int lookup(const rctx *c, const char *name, syn_symkind *kind, size_t *index) {
+  return syn_model_lookup(c->m, name, c->joint, kind, index);
+}
+
+/* The joint contexts a declaration is read in: each joint for one inside
+ * `per joint`, else only the systemic context. */
+static int ctx_first(const ast_decl *d) { return d->per_joint ? 0 : -1; }
+static int ctx_end(const rctx *c, const ast_decl *d) {
+  return d->per_joint ? (int)c->m->njoints : 0;
+}
+
+/* sum(joint, e), mean(joint, e), max(joint, e), min(joint, e) */
+static int is_aggregate(const ast_expr *e) {
+  return e->kind == AST_CALL && e->u.call.nargs >= 1 && e->u.call.args[0]->kind == AST_NAME &&
+         strcmp(e->u.call.args[0]->u.name.id, "joint") == 0;
+}
 
 /* "file:line:col" of a span, for hints. */
 static void where(const rctx *c, syn_span sp, char *buf, size_t size) {
@@ -250,13 +277,169 @@ static const char *span_copy(rctx *c, syn_span sp) {
   return syn_arena_strndup(c->m->arena, s, sp.len);
 }
 
+/* `joints A B C`: at most once per model, names unique. */
+static syn_status declare_joints(rctx *c) {
+  syn_model *m = c->m;
+  const syn_program *p = m->prog;
+  const ast_decl *first = NULL, *first_pj = NULL;
+  for (size_t f = 0; f < p->nfiles; f++)
+    for (size_t d = 0; d < p->files[f].ndecls; d++) {
+      const ast_decl *decl = &p->files[f].decls[d];
+      if (decl->per_joint && first_pj == NULL) first_pj = decl;
+      if (decl->kind != DECL_JOINTS) continue;
+      if (first != NULL) {
+        char at[600];
+        where(c, first->span, at, sizeof at);
+        syn_status s = diag(c, decl->span, "'joints' is declared twice");
+        syn_error_hint(c->err, "list every joint on one 'joints' line; the first is at %s", at);
+        return s;
+      }
+      first = decl;
+    }
+  if (first == NULL) {
+    if (first_pj == NULL) return SYN_OK;
+    syn_status s = diag(c, first_pj->span, "'per joint' declarations, but the model declares no joints");
+    syn_error_hint(c->err, "declare them, e.g. 'joints knee_L knee_R'");
+    return s;
+  }
+  m->joints = arena_array(c, first->nnames, sizeof *m->joints);
+  if (m->joints == NULL) return oom(c);
+  for (size_t i = 0; i < first->nnames; i++) {
+    int rc = syn_names_put(&m->joint_names, first->names[i], SYN_SYM_PARAM, (uint32_t)i);
+    if (rc < 0) return oom(c);
+    if (rc > 0) return diag(c, first->name_spans[i], "joint '%s' is listed twice", first->names[i]);
+    m->joints[m->njoints++] = first->names[i];
+  }
+  return SYN_OK;
+}
+
+static syn_status bad_declared_name(rctx *c, const ast_decl *decl, const char *what) {
+  if (strcmp(decl->name, "t") == 0) {
+    syn_status s = diag(c, decl->name_span, "'t' is reserved for time");
+    syn_error_hint(c->err, "choose another name");
+    return s;
+  }
+  if (strchr(decl->name, '.') != NULL) {
+    syn_status s = diag(c, decl->name_span, "%s name '%s' cannot contain '.'", what, decl->name);
+    syn_error_hint(c->err, "declare it inside 'per joint { \xe2\x80\xa6 }' to get one copy per "
+                           "joint, 'joint.%s'", strchr(decl->name, '.') + 1);
+    return s;
+  }
+  if (syn_names_get(&c->m->joint_names, decl->name) != NULL)
+    return diag(c, decl->name_span, "'%s' is a joint and cannot also be declared as a name",
+                decl->name);
+  return SYN_OK;
+}
+
+static syn_status already_declared(rctx *c, syn_span at_span, const char *name, syn_span first) {
+  char at[600];
+  where(c, first, at, sizeof at);
+  syn_status s = diag(c, at_span, "'%s' is already declared", name);
+  syn_error_hint(c->err, "first declared at %s", at);
+  return s;
+}
+
+/* Per-joint base names: their own namespace, disjoint from the systemic one. */
+static syn_status declare_bases(rctx *c) {
+  syn_model *m = c->m;
+  const syn_program *p = m->prog;
+  size_t n = 0;
+  for (size_t f = 0; f < p->nfiles; f++)
+    for (size_t d = 0; d < p->files[f].ndecls; d++)
+      n += p->files[f].decls[d].per_joint && is_symbol_decl(p->files[f].decls[d].kind);
+  m->pj = arena_array(c, n, sizeof *m->pj);
+  if (m->pj == NULL) return oom(c);
+  for (size_t f = 0; f < p->nfiles; f++)
+    for (size_t d = 0; d < p->files[f].ndecls; d++) {
+      const ast_decl *decl = &p->files[f].decls[d];
+      if (!decl->per_joint || !is_symbol_decl(decl->kind)) continue;
+      syn_status s = bad_declared_name(c, decl, "a");
+      if (s != SYN_OK) return s;
+      int rc = syn_names_put(&m->pj_names, decl->name, decl_symkind(decl->kind), (uint32_t)m->npj);
+      if (rc < 0) return oom(c);
+      if (rc > 0)
+        return already_declared(c, decl->name_span, decl->name,
+                                m->pj[syn_names_get(&m->pj_names, decl->name)->index].decl->name_span);
+      pj_base *b = &m->pj[m->npj++];
+      b->name = decl->name;
+      b->kind = decl_symkind(decl->kind);
+      b->decl = decl;
+      b->copies = arena_array(c, m->njoints, sizeof *b->copies);
+      if (b->copies == NULL) return oom(c);
+    }
+  return SYN_OK;
+}
+
+/* One symbol: a systemic declaration (joint -1) or joint j's copy. */
+static syn_status declare_one(rctx *c, const ast_decl *decl, int j, const char *path,
+                              size_t *ndeclared) {
+  syn_model *m = c->m;
+  syn_symkind kind = decl_symkind(decl->kind);
+  const char *name = decl->name;
+  if (j < 0) {
+    syn_status s = bad_declared_name(c, decl, "a");
+    if (s != SYN_OK) return s;
+    const name_entry *b = syn_names_get(&m->pj_names, decl->name);
+    if (b != NULL) {
+      char at[600];
+      where(c, m->pj[b->index].decl->name_span, at, sizeof at);
+      s = diag(c, decl->name_span, "'%s' is already declared", decl->name);
+      syn_error_hint(c->err, "declared per joint at %s", at);
+      return s;
+    }
+  } else {
+    size_t len = strlen(m->joints[j]) + strlen(decl->name) + 2;
+    char *q = syn_arena_alloc(m->arena, len);
+    if (q == NULL) return oom(c);
+    snprintf(q, len, "%s.%s", m->joints[j], decl->name);
+    name = q;
+  }
+  size_t idx = m->nsym[kind];
+  int rc = syn_names_put(&m->names, name, kind, (uint32_t)idx);
+  if (rc < 0) return oom(c);
+  if (rc > 0) {
+    const name_entry *first = syn_names_get(&m->names, name);
+    return already_declared(c, decl->name_span, name,
+                            m->info[first->kind][first->index].decl->name_span);
+  }
+  if (j >= 0) m->pj[syn_names_get(&m->pj_names, decl->name)->index].copies[j] = (uint32_t)idx;
+  int line = 0;
+  syn_srcset_linecol(c->src, decl->name_span, &line, NULL);
+  const char *expr = decl->value ? span_copy(c, decl->value->span) : "";
+  if (expr == NULL) return oom(c);
+  m->sym[kind][idx] = (syn_symbol){
+      .name = name,
+      .kind = kind,
+      .units = "",
+      .description = decl->description ? decl->description : "",
+      .source = decl->source ? decl->source : "",
+      .expr = expr,
+      .compartment = decl->compartment ? decl->compartment : "",
+      .file = path,
+      .line = line,
+      .joint = j >= 0 ? m->joints[j] : "",
+      .base = decl->name,
+  };
+  m->info[kind][idx] = (sym_info){.decl = decl, .node = DAG_NONE, .expr = DAG_NONE,
+                                  .rhs = DAG_NONE, .joint = j, .ddt_joint = -1};
+  c->declared[(*ndeclared)++] = gid(c, kind, idx);
+  m->nsym[kind]++;
+  return SYN_OK;
+}
+
 static syn_status declare_all(rctx *c) {
   syn_model *m = c->m;
   const syn_program *p = m->prog;
   size_t count[SYN_SYM_KIND_COUNT] = {0};
+  syn_status s = declare_joints(c);
+  if (s == SYN_OK) s = declare_bases(c);
+  if (s != SYN_OK) return s;
   for (size_t f = 0; f < p->nfiles; f++)
-    for (size_t d = 0; d < p->files[f].ndecls; d++)
-      if (is_symbol_decl(p->files[f].decls[d].kind)) count[decl_symkind(p->files[f].decls[d].kind)]++;
+    for (size_t d = 0; d < p->files[f].ndecls; d++) {
+      const ast_decl *decl = &p->files[f].decls[d];
+      if (is_symbol_decl(decl->kind))
+        count[decl_symkind(decl->kind)] += decl->per_joint ? m->njoints : 1;
+    }
   size_t total = 0;
   for (int k = 0; k < SYN_SYM_KIND_COUNT; k++) {
     c->base[k] = total;
@@ -271,50 +454,24 @@ static syn_status declare_all(rctx *c) {
   if (c->declared == NULL) return oom(c);
   m->nconst = count[SYN_SYM_COMPARTMENT] + count[SYN_SYM_PARAM];
 
+  /* A run of consecutive per-joint declarations (one block) is laid out
+   * joint by joint, so each joint's states are contiguous. */
   for (size_t f = 0; f < p->nfiles; f++) {
     const ast_file *file = &p->files[f];
     const char *path = syn_srcset_get(c->src, file->file)->path;
-    for (size_t d = 0; d < file->ndecls; d++) {
-      const ast_decl *decl = &file->decls[d];
-      if (!is_symbol_decl(decl->kind)) continue;
-      syn_symkind kind = decl_symkind(decl->kind);
-      if (strcmp(decl->name, "t") == 0) {
-        syn_status s = diag(c, decl->name_span, "'t' is reserved for time");
-        syn_error_hint(c->err, "choose another name");
-        return s;
-      }
-      size_t idx = m->nsym[kind];
-      int rc = syn_names_put(&m->names, decl->name, kind, (uint32_t)idx);
-      if (rc < 0) return oom(c);
-      if (rc > 0) {
-        const name_entry *first = syn_names_get(&m->names, decl->name);
-        char at[600];
-        where(c, m->info[first->kind][first->index].decl->name_span, at, sizeof at);
-        syn_status s = diag(c, decl->name_span, "'%s' is already declared", decl->name);
-        syn_error_hint(c->err, "first declared at %s", at);
-        return s;
-      }
-      int line = 0;
-      syn_srcset_linecol(c->src, decl->name_span, &line, NULL);
-      const char *expr = decl->value ? span_copy(c, decl->value->span) : "";
-      if (expr == NULL) return oom(c);
-      m->sym[kind][idx] = (syn_symbol){
-          .name = decl->name,
-          .kind = kind,
-          .units = "",
-          .description = decl->description ? decl->description : "",
-          .source = decl->source ? decl->source : "",
-          .expr = expr,
-          .compartment = decl->compartment ? decl->compartment : "",
-          .file = path,
-          .line = line,
-      };
-      m->info[kind][idx] = (sym_info){.decl = decl, .node = DAG_NONE, .expr = DAG_NONE, .rhs = DAG_NONE};
-      c->declared[ndeclared++] = gid(c, kind, idx);
-      m->nsym[kind]++;
+    size_t d = 0;
+    while (d < file->ndecls && s == SYN_OK) {
+      size_t end = d + 1;
+      if (file->decls[d].per_joint)
+        while (end < file->ndecls && file->decls[end].per_joint) end++;
+      for (int j = ctx_first(&file->decls[d]); j < ctx_end(c, &file->decls[d]) && s == SYN_OK; j++)
+        for (size_t e = d; e < end && s == SYN_OK; e++)
+          if (is_symbol_decl(file->decls[e].kind))
+            s = declare_one(c, &file->decls[e], j, path, &ndeclared);
+      d = end;
     }
   }
-  return SYN_OK;
+  return s;
 }
 
 /* --- pass 3 and 4: compartments of states, d/dt ---------------------------- */
@@ -324,8 +481,10 @@ static syn_status check_compartments(rctx *c) {
   for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
     const ast_decl *d = m->info[SYN_SYM_STATE][i].decl;
     if (d->compartment == NULL) continue;
-    const name_entry *e = syn_names_get(&m->names, d->compartment);
-    if (e == NULL) {
+    syn_symkind ek;
+    size_t ei;
+    c->joint = m->info[SYN_SYM_STATE][i].joint;
+    if (!lookup(c, d->compartment, &ek, &ei)) {
       const char *sug = syn_names_suggest(m, d->compartment, 1u << SYN_SYM_COMPARTMENT);
       if (sug)
         return diag(c, d->compartment_span,
@@ -334,17 +493,103 @@ static syn_status check_compartments(rctx *c) {
       return diag(c, d->compartment_span, "state '%s' is in unknown compartment '%s'", d->name,
                   d->compartment);
     }
-    if (e->kind != SYN_SYM_COMPARTMENT)
+    if (ek != SYN_SYM_COMPARTMENT)
       return diag(c, d->compartment_span, "'%s' is %s %s, not a compartment", d->compartment,
-                  syn_kind_article(e->kind), syn_kind_noun(e->kind));
+                  syn_kind_article(ek), syn_kind_noun(ek));
   }
+  c->joint = -1;
   return SYN_OK;
 }
 
+/* The closest per-joint base name, or NULL. */
+static const char *suggest_base(const syn_model *m, const char *name) {
+  const char *best = NULL;
+  size_t best_d = 3, d;
+  for (size_t i = 0; i < m->npj; i++)
+    if (syn_close_enough(name, m->pj[i].name, &d) &&
+        (d < best_d || (d == best_d && syn_better_tie(name, m->pj[i].name, best)))) {
+      best_d = d;
+      best = m->pj[i].name;
+    }
+  return best;
+}
+
+/* 'A.x' that does not exist: A is not a joint, or x is not per joint. */
+static syn_status unknown_qualified(rctx *c, syn_span sp, const char *name) {
+  const syn_model *m = c->m;
+  const char *dot = strchr(name, '.');
+  int n = (int)(dot - name);
+  char joint[256];
+  snprintf(joint, sizeof joint, "%.*s", n, name);
+  syn_status s;
+  if (m->njoints == 0) {
+    s = diag(c, sp, "unknown name '%s'", name);
+    syn_error_hint(c->err, "'%s' would name joint '%s''s copy, but the model declares no joints",
+                   name, joint);
+    return s;
+  }
+  if (syn_names_get(&m->joint_names, joint) == NULL) {
+    const char *best = NULL;
+    size_t best_d = 3, d;
+    for (size_t i = 0; i < m->njoints; i++)
+      if (syn_close_enough(joint, m->joints[i], &d) &&
+          (d < best_d || (d == best_d && syn_better_tie(joint, m->joints[i], best)))) {
+        best_d = d;
+        best = m->joints[i];
+      }
+    if (best) return diag(c, sp, "unknown joint '%s' in '%s' (did you mean '%s'?)", joint, name, best);
+    s = diag(c, sp, "unknown joint '%s' in '%s'", joint, name);
+    syn_error_hint(c->err, "the joints are declared with 'joints'; the first is '%s'", m->joints[0]);
+    return s;
+  }
+  const char *base = dot + 1;
+  if (syn_names_get(&m->names, base) != NULL) {
+    s = diag(c, sp, "'%s' is not declared per joint, so there is no '%s'", base, name);
+    syn_error_hint(c->err, "write '%s'", base);
+    return s;
+  }
+  const char *sug = suggest_base(m, base);
+  if (sug) return diag(c, sp, "unknown name '%s' (did you mean '%s.%s'?)", name, joint, sug);
+  return diag(c, sp, "unknown name '%s': no per-joint declaration '%s'", name, base);
+}
+
 static syn_status unknown_name(rctx *c, syn_span sp, const char *name, unsigned mask) {
-  const char *sug = syn_names_suggest(c->m, name, mask);
+  const syn_model *m = c->m;
+  if (strchr(name, '.') != NULL) return unknown_qualified(c, sp, name);
+  if (syn_names_get(&m->pj_names, name) != NULL) { /* only in a systemic context */
+    syn_status s = diag(c, sp, "'%s' is declared per joint; name one joint's copy or aggregate",
+                        name);
+    syn_error_hint(c->err, "write e.g. '%s.%s' or 'sum(joint, %s)'", m->joints[0], name, name);
+    return s;
+  }
+  const char *sug = syn_names_suggest(m, name, mask);
+  if (sug == NULL && c->joint >= 0) sug = suggest_base(m, name);
   if (sug) return diag(c, sp, "unknown name '%s' (did you mean '%s'?)", name, sug);
   return diag(c, sp, "unknown name '%s'", name);
+}
+
+static syn_status check_ddt(rctx *c, const ast_decl *decl) {
+  syn_model *m = c->m;
+  syn_symkind ek;
+  size_t ei;
+  if (strcmp(decl->name, "t") == 0)
+    return diag(c, decl->name_span, "d/dt of 't', which is time, not a state");
+  if (!lookup(c, decl->name, &ek, &ei))
+    return unknown_name(c, decl->name_span, decl->name, 1u << SYN_SYM_STATE);
+  if (ek != SYN_SYM_STATE)
+    return diag(c, decl->name_span, "d/dt of '%s', which is %s %s, not a state", decl->name,
+                syn_kind_article(ek), syn_kind_noun(ek));
+  sym_info *si = &m->info[SYN_SYM_STATE][ei];
+  if (si->ddt != NULL) {
+    char at[600];
+    where(c, si->ddt->name_span, at, sizeof at);
+    syn_status s = diag(c, decl->name_span, "second d/dt for '%s'", m->sym[SYN_SYM_STATE][ei].name);
+    syn_error_hint(c->err, "first at %s", at);
+    return s;
+  }
+  si->ddt = decl;
+  si->ddt_joint = c->joint;
+  return SYN_OK;
 }
 
 static syn_status check_ddts(rctx *c) {
@@ -354,24 +599,13 @@ static syn_status check_ddts(rctx *c) {
     for (size_t d = 0; d < p->files[f].ndecls; d++) {
       const ast_decl *decl = &p->files[f].decls[d];
       if (decl->kind != DECL_DDT) continue;
-      if (strcmp(decl->name, "t") == 0)
-        return diag(c, decl->name_span, "d/dt of 't', which is time, not a state");
-      const name_entry *e = syn_names_get(&m->names, decl->name);
-      if (e == NULL) return unknown_name(c, decl->name_span, decl->name, 1u << SYN_SYM_STATE);
-      if (e->kind != SYN_SYM_STATE)
-        return diag(c, decl->name_span, "d/dt of '%s', which is %s %s, not a state", decl->name,
-                    syn_kind_article(e->kind), syn_kind_noun(e->kind));
-      sym_info *si = &m->info[SYN_SYM_STATE][e->index];
-      if (si->ddt != NULL) {
-        char at[600];
-        where(c, si->ddt->name_span, at, sizeof at);
-        syn_status s = diag(c, decl->name_span, "second d/dt for '%s'", decl->name);
-        syn_error_hint(c->err, "first at %s", at);
-        return s;
+      for (c->joint = ctx_first(decl); c->joint < ctx_end(c, decl); c->joint++) {
+        syn_status s = check_ddt(c, decl);
+        if (s != SYN_OK) return s;
       }
-      si->ddt = decl;
     }
   }
+  c->joint = -1;
   for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
     const sym_info *si = &m->info[SYN_SYM_STATE][i];
     if (si->ddt != NULL) continue;
@@ -407,6 +641,37 @@ static syn_status add_ref(rctx *c, uint32_t owner, uint32_t target, syn_span sp)
   return SYN_OK;
 }
 
+static syn_status check_expr(rctx *c, const ast_expr *e, uint32_t owner, int in_compartment);
+
+static int is_aggregate_fn(const char *fn) {
+  return !strcmp(fn, "sum") || !strcmp(fn, "mean") || !strcmp(fn, "max") || !strcmp(fn, "min");
+}
+
+/* fn(joint, body): body is read once per joint, in that joint's context. */
+static syn_status check_aggregate(rctx *c, const ast_expr *e, uint32_t owner, int in_compartment) {
+  const char *fn = e->u.call.fn;
+  syn_status s;
+  if (!is_aggregate_fn(fn)) {
+    s = diag(c, e->u.call.fn_span, "'%s' cannot aggregate over joints", fn);
+    syn_error_hint(c->err, "aggregate with sum, mean, max or min, as in sum(joint, TNF)");
+    return s;
+  }
+  if (e->u.call.nargs != 2)
+    return diag(c, e->u.call.fn_span, "'%s(joint, \xe2\x80\xa6)' takes one expression after 'joint', got %zu",
+                fn, e->u.call.nargs - 1);
+  if (c->m->njoints == 0) {
+    s = diag(c, e->u.call.args[0]->span, "'%s(joint, \xe2\x80\xa6)' but the model declares no joints", fn);
+    syn_error_hint(c->err, "declare them, e.g. 'joints knee_L knee_R'");
+    return s;
+  }
+  int saved = c->joint;
+  s = SYN_OK;
+  for (c->joint = 0; c->joint < (int)c->m->njoints && s == SYN_OK; c->joint++)
+    s = check_expr(c, e->u.call.args[1], owner, in_compartment);
+  c->joint = saved;
+  return s;
+}
+
 static syn_status check_expr(rctx *c, const ast_expr *e, uint32_t owner, int in_compartment) {
   syn_status s = SYN_OK;
   switch (e->kind) {
@@ -414,9 +679,10 @@ static syn_status check_expr(rctx *c, const ast_expr *e, uint32_t owner, int in_
       return e->u.num.unit ? check_unit(c, e->u.num.unit, in_compartment) : SYN_OK;
     case AST_NAME: {
       if (strcmp(e->u.name.id, "t") == 0) return SYN_OK;
-      const name_entry *n = syn_names_get(&c->m->names, e->u.name.id);
-      if (n == NULL) return unknown_name(c, e->span, e->u.name.id, 0x1f);
-      return owner == DAG_NONE ? SYN_OK : add_ref(c, owner, gid(c, n->kind, n->index), e->span);
+      syn_symkind nk;
+      size_t ni;
+      if (!lookup(c, e->u.name.id, &nk, &ni)) return unknown_name(c, e->span, e->u.name.id, 0x1f);
+      return owner == DAG_NONE ? SYN_OK : add_ref(c, owner, gid(c, nk, ni), e->span);
     }
     case AST_UNARY: return check_expr(c, e->u.unary.a, owner, in_compartment);
     case AST_BINARY:
@@ -424,13 +690,20 @@ static syn_status check_expr(rctx *c, const ast_expr *e, uint32_t owner, int in_
       return s ? s : check_expr(c, e->u.binary.b, owner, in_compartment);
     case AST_CALL: {
       const char *fn = e->u.call.fn;
-      const name_entry *n = syn_names_get(&c->m->names, fn);
-      if (n != NULL)
+      syn_symkind nk;
+      size_t ni;
+      if (lookup(c, fn, &nk, &ni))
         return diag(c, e->u.call.fn_span, "'%s' is %s %s, not a function", fn,
-                    syn_kind_article(n->kind), syn_kind_noun(n->kind));
+                    syn_kind_article(nk), syn_kind_noun(nk));
       if (strcmp(fn, "t") == 0)
         return diag(c, e->u.call.fn_span, "'t' is time, not a function");
+      if (is_aggregate(e)) return check_aggregate(c, e, owner, in_compartment);
       const fn_def *def = find_function(fn);
+      if (def == NULL && (strcmp(fn, "sum") == 0 || strcmp(fn, "mean") == 0)) {
+        syn_status st = diag(c, e->u.call.fn_span, "'%s' aggregates over joints", fn);
+        syn_error_hint(c->err, "write %s(joint, expr)", fn);
+        return st;
+      }
       if (def == NULL) {
         const char *sug = suggest_function(fn);
         if (sug)
@@ -452,22 +725,32 @@ static syn_status check_expr(rctx *c, const ast_expr *e, uint32_t owner, int in_
   return SYN_OK;
 }
 
+static syn_status check_decl_exprs(rctx *c, const ast_decl *decl) {
+  syn_status s = SYN_OK;
+  if (decl->kind == DECL_PRESET) {
+    for (size_t i = 0; i < decl->nassigns && s == SYN_OK; i++)
+      s = check_expr(c, decl->assigns[i].value, DAG_NONE, 0);
+    return s;
+  }
+  if (decl->value == NULL) return SYN_OK;
+  for (c->joint = ctx_first(decl); c->joint < ctx_end(c, decl) && s == SYN_OK; c->joint++) {
+    uint32_t owner = DAG_NONE;
+    syn_symkind nk;
+    size_t ni;
+    if (is_symbol_decl(decl->kind) && lookup(c, decl->name, &nk, &ni)) owner = gid(c, nk, ni);
+    s = check_expr(c, decl->value, owner, decl->kind == DECL_COMPARTMENT);
+  }
+  c->joint = -1;
+  return s;
+}
+
 static syn_status check_expressions(rctx *c) {
-  syn_model *m = c->m;
-  const syn_program *p = m->prog;
-  for (size_t f = 0; f < p->nfiles; f++) {
+  const syn_program *p = c->m->prog;
+  for (size_t f = 0; f < p->nfiles; f++)
     for (size_t d = 0; d < p->files[f].ndecls; d++) {
-      const ast_decl *decl = &p->files[f].decls[d];
-      if (decl->value == NULL) continue;
-      uint32_t owner = DAG_NONE;
-      if (is_symbol_decl(decl->kind)) {
-        const name_entry *n = syn_names_get(&m->names, decl->name);
-        owner = gid(c, n->kind, n->index);
-      }
-      syn_status s = check_expr(c, decl->value, owner, decl->kind == DECL_COMPARTMENT);
+      syn_status s = check_decl_exprs(c, &p->files[f].decls[d]);
       if (s != SYN_OK) return s;
     }
-  }
   return SYN_OK;
 }
 
@@ -580,6 +863,28 @@ static uint32_t build_hill(syn_dag *d, uint32_t x, uint32_t k, uint32_t n, int i
   return syn_dag_bin(d, SYN_OP_DIV, inhibit ? kn : xn, den);
 }
 
+static uint32_t build_expr(rctx *c, const ast_expr *e);
+
+/* sum: a + b + …; mean: the sum / number of joints; max, min: chained. */
+static uint32_t build_aggregate(rctx *c, const ast_expr *e) {
+  syn_dag *d = &c->m->dag;
+  const char *fn = e->u.call.fn;
+  syn_op op = !strcmp(fn, "max") ? SYN_OP_MAX : !strcmp(fn, "min") ? SYN_OP_MIN : SYN_OP_ADD;
+  int saved = c->joint;
+  uint32_t r = DAG_NONE;
+  for (c->joint = 0; c->joint < (int)c->m->njoints; c->joint++) {
+    uint32_t v = build_expr(c, e->u.call.args[1]);
+    if (r != DAG_NONE) syn_dag_set_span(d, r, e->span);
+    r = c->joint == 0 ? v : syn_dag_bin(d, op, r, v);
+  }
+  c->joint = saved;
+  if (!strcmp(fn, "mean")) {
+    syn_dag_set_span(d, r, e->span);
+    r = syn_dag_bin(d, SYN_OP_DIV, r, syn_dag_const(d, (double)c->m->njoints));
+  }
+  return r;
+}
+
 static uint32_t build_expr(rctx *c, const ast_expr *e) {
   syn_model *m = c->m;
   syn_dag *d = &m->dag;
@@ -591,8 +896,10 @@ static uint32_t build_expr(rctx *c, const ast_expr *e) {
         r = syn_dag_time(d);
         break;
       }
-      const name_entry *n = syn_names_get(&m->names, e->u.name.id);
-      return m->info[n->kind][n->index].node; /* a symbol keeps its own span */
+      syn_symkind nk;
+      size_t ni;
+      lookup(c, e->u.name.id, &nk, &ni); /* checked in pass 5 */
+      return m->info[nk][ni].node; /* a symbol keeps its own span */
     }
     case AST_UNARY: r = syn_dag_un(d, binary_op(e->u.unary.op), build_expr(c, e->u.unary.a)); break;
     case AST_BINARY:
@@ -600,6 +907,10 @@ static uint32_t build_expr(rctx *c, const ast_expr *e) {
                       build_expr(c, e->u.binary.b));
       break;
     case AST_CALL: {
+      if (is_aggregate(e)) {
+        r = build_aggregate(c, e);
+        break;
+      }
       const fn_def *def = find_function(e->u.call.fn);
       uint32_t args[3] = {DAG_NONE, DAG_NONE, DAG_NONE};
       for (size_t i = 0; i < e->u.call.nargs && i < 3; i++) args[i] = build_expr(c, e->u.call.args[i]);
@@ -638,23 +949,37 @@ static const char *dynamic_culprit(const syn_model *m, uint32_t node) {
   return "?";
 }
 
-static const ast_expr *find_dynamic_name(const syn_model *m, const ast_expr *e) {
+/* The first name in e whose value is dynamic; *joint = the context it was
+ * read in (inside an aggregate, the joint). */
+static const ast_expr *find_dynamic_name(rctx *c, const ast_expr *e, int *joint) {
+  const syn_model *m = c->m;
   switch (e->kind) {
     case AST_NUM: return NULL;
     case AST_NAME: {
       if (strcmp(e->u.name.id, "t") == 0) return e;
-      const name_entry *n = syn_names_get(&m->names, e->u.name.id);
-      uint32_t node = m->info[n->kind][n->index].node;
+      syn_symkind nk;
+      size_t ni;
+      if (!lookup(c, e->u.name.id, &nk, &ni)) return NULL; /* `joint` of an aggregate */
+      uint32_t node = m->info[nk][ni].node;
+      *joint = c->joint;
       return (node != DAG_NONE && m->dag.nodes[node].dyn) ? e : NULL;
     }
-    case AST_UNARY: return find_dynamic_name(m, e->u.unary.a);
+    case AST_UNARY: return find_dynamic_name(c, e->u.unary.a, joint);
     case AST_BINARY: {
-      const ast_expr *r = find_dynamic_name(m, e->u.binary.a);
-      return r ? r : find_dynamic_name(m, e->u.binary.b);
+      const ast_expr *r = find_dynamic_name(c, e->u.binary.a, joint);
+      return r ? r : find_dynamic_name(c, e->u.binary.b, joint);
     }
     case AST_CALL:
+      if (is_aggregate(e)) {
+        int saved = c->joint;
+        const ast_expr *r = NULL;
+        for (c->joint = 0; c->joint < (int)m->njoints && r == NULL; c->joint++)
+          r = find_dynamic_name(c, e->u.call.args[1], joint);
+        c->joint = saved;
+        return r;
+      }
       for (size_t i = 0; i < e->u.call.nargs; i++) {
-        const ast_expr *r = find_dynamic_name(m, e->u.call.args[i]);
+        const ast_expr *r = find_dynamic_name(c, e->u.call.args[i], joint);
         if (r) return r;
       }
       return NULL;
@@ -665,26 +990,32 @@ static const ast_expr *find_dynamic_name(const syn_model *m, const ast_expr *e) 
 /* `what` is "parameter 'k'" or "initial value of 'X'". */
 static syn_status not_constant(rctx *c, const ast_expr *value, const char *what, const char *hint) {
   const syn_model *m = c->m;
-  const ast_expr *at = find_dynamic_name(m, value);
+  int joint = c->joint;
+  const ast_expr *at = find_dynamic_name(c, value, &joint);
+  int saved = c->joint;
+  c->joint = joint;
   syn_status s;
   if (at == NULL) { /* cannot happen: a dynamic value uses a dynamic name */
     s = diag(c, value->span, "%s cannot change with time", what);
   } else if (strcmp(at->u.name.id, "t") == 0) {
     s = diag(c, at->span, "%s cannot depend on time 't'", what);
   } else {
-    const name_entry *n = syn_names_get(&m->names, at->u.name.id);
-    if (n->kind == SYN_SYM_STATE) {
+    syn_symkind nk = SYN_SYM_STATE;
+    size_t ni = 0;
+    lookup(c, at->u.name.id, &nk, &ni);
+    if (nk == SYN_SYM_STATE) {
       s = diag(c, at->span, "%s cannot depend on state '%s'", what, at->u.name.id);
     } else {
-      const char *culprit = dynamic_culprit(m, m->info[n->kind][n->index].node);
+      const char *culprit = dynamic_culprit(m, m->info[nk][ni].node);
       if (strcmp(culprit, "t") == 0)
         s = diag(c, at->span, "%s cannot depend on %s '%s', which depends on time 't'", what,
-                 syn_kind_noun(n->kind), at->u.name.id);
+                 syn_kind_noun(nk), at->u.name.id);
       else
         s = diag(c, at->span, "%s cannot depend on %s '%s', which depends on state '%s'", what,
-                 syn_kind_noun(n->kind), at->u.name.id, culprit);
+                 syn_kind_noun(nk), at->u.name.id, culprit);
     }
   }
+  c->joint = saved;
   syn_error_hint(c->err, "%s", hint);
   return s;
 }
@@ -707,6 +1038,7 @@ static syn_status build_all(rctx *c) {
     size_t i;
     gid_split(c, c->order[o], &k, &i);
     sym_info *si = &m->info[k][i];
+    c->joint = si->joint;
     si->expr = build_expr(c, si->decl->value);
     if (si->expr == DAG_NONE) return oom(c);
     if (k == SYN_SYM_LET || k == SYN_SYM_OUTPUT) {
@@ -716,7 +1048,7 @@ static syn_status build_all(rctx *c) {
     m->const_order[nconst_done++] = (uint32_t)syn_const_index(m, k, i);
     if (d->nodes[si->expr].dyn) {
       char what[300];
-      snprintf(what, sizeof what, "%s '%s'", syn_kind_noun(k), si->decl->name);
+      snprintf(what, sizeof what, "%s '%s'", syn_kind_noun(k), m->sym[k][i].name);
       return not_constant(c, si->decl->value, what,
                           "parameters and compartments are constants; use a let for a value "
                           "that changes with time");
@@ -724,24 +1056,27 @@ static syn_status build_all(rctx *c) {
   }
   for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
     sym_info *si = &m->info[SYN_SYM_STATE][i];
+    c->joint = si->joint;
     si->expr = build_expr(c, si->decl->value);
     if (si->expr == DAG_NONE) return oom(c);
     if (d->nodes[si->expr].dyn) {
       char what[300];
-      snprintf(what, sizeof what, "initial value of '%s'", si->decl->name);
+      snprintf(what, sizeof what, "initial value of '%s'", m->sym[SYN_SYM_STATE][i].name);
       return not_constant(c, si->decl->value, what,
                           "initial values may use parameters and compartments only");
     }
   }
   for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
     sym_info *si = &m->info[SYN_SYM_STATE][i];
+    c->joint = si->ddt_joint;
     si->rhs = build_expr(c, si->ddt->value);
     if (si->rhs == DAG_NONE) return oom(c);
   }
+  c->joint = -1;
   return SYN_OK;
 }
 
-/* --- pass 8: derived units ------------------------------------------------- */
+/* --- pass 10: derived units ------------------------------------------------- */
 
 static ualg units_of(rctx *c, const ast_expr *e);
 
@@ -783,8 +1118,10 @@ static ualg units_of(rctx *c, const ast_expr *e) {
         if (m->time_unit[0]) u_term(&u, m->time_unit, 1);
         return u;
       }
-      const name_entry *n = syn_names_get(&m->names, e->u.name.id);
-      return c->units[gid(c, n->kind, n->index)];
+      syn_symkind nk;
+      size_t ni;
+      if (!lookup(c, e->u.name.id, &nk, &ni)) return u;
+      return c->units[gid(c, nk, ni)];
     }
     case AST_UNARY: return e->u.unary.op == AST_NEG ? units_of(c, e->u.unary.a) : u;
     case AST_BINARY: {
@@ -806,6 +1143,13 @@ static ualg units_of(rctx *c, const ast_expr *e) {
     case AST_CALL: {
       const char *fn = e->u.call.fn;
       const ast_expr *const *args = (const ast_expr *const *)e->u.call.args;
+      if (is_aggregate(e)) { /* the first joint's copy stands for all */
+        int saved = c->joint;
+        c->joint = 0;
+        u = units_of(c, args[1]);
+        c->joint = saved;
+        return u;
+      }
       if (strcmp(fn, "pow") == 0) return power_units(c, args[0], args[1]);
       if (strcmp(fn, "if") == 0) return first_nonempty(c, args + 1, 2);
       if (!strcmp(fn, "abs") || !strcmp(fn, "min") || !strcmp(fn, "max") || !strcmp(fn, "floor") ||
@@ -824,18 +1168,212 @@ static ualg units_of(rctx *c, const ast_expr *e) {
   return u;
 }
 
+
 static syn_status derive_units(rctx *c) {
   syn_model *m = c->m;
   for (size_t o = 0; o < c->norder; o++) {
     syn_symkind k;
     size_t i;
     gid_split(c, c->order[o], &k, &i);
+    c->joint = m->info[k][i].joint;
     c->units[c->order[o]] = units_of(c, m->info[k][i].decl->value);
     char buf[256];
     u_render(&c->units[c->order[o]], buf, sizeof buf);
     m->sym[k][i].units = syn_arena_strdup(m->arena, buf);
     if (m->sym[k][i].units == NULL) return oom(c);
   }
+  return SYN_OK;
+}
+
+/* --- pass 8: routes and inputs ------------------------------------------------ */
+
+static syn_status route_target(rctx *c, const ast_decl *decl, size_t *state) {
+  const syn_model *m = c->m;
+  syn_symkind k;
+  if (lookup(c, decl->target, &k, state)) {
+    if (k == SYN_SYM_STATE) return SYN_OK;
+    syn_status s = diag(c, decl->target_span, "route '%s' goes to '%s', which is %s %s, not a state",
+                        decl->name, decl->target, syn_kind_article(k), syn_kind_noun(k));
+    syn_error_hint(c->err, "doses go into a state");
+    return s;
+  }
+  if (strchr(decl->target, '.') != NULL || syn_names_get(&m->pj_names, decl->target) != NULL)
+    return unknown_name(c, decl->target_span, decl->target, 1u << SYN_SYM_STATE);
+  const char *sug = syn_names_suggest(m, decl->target, 1u << SYN_SYM_STATE);
+  if (sug == NULL && c->joint >= 0) sug = suggest_base(m, decl->target);
+  if (sug)
+    return diag(c, decl->target_span, "route '%s' goes to unknown state '%s' (did you mean '%s'?)",
+                decl->name, decl->target, sug);
+  return diag(c, decl->target_span, "route '%s' goes to unknown state '%s'", decl->name,
+              decl->target);
+}
+
+/* The first route declaration called name, or NULL. */
+static const ast_decl *route_named(const syn_model *m, const char *name) {
+  for (size_t r = 0; r < m->nroutes; r++)
+    if (strcmp(m->routes[r].name, name) == 0) return m->route_info[r].decl;
+  return NULL;
+}
+
+static syn_status add_route(rctx *c, const ast_decl *decl) {
+  syn_model *m = c->m;
+  size_t state;
+  syn_status s = route_target(c, decl, &state);
+  if (s != SYN_OK) return s;
+  uint32_t scale = DAG_NONE;
+  if (decl->value != NULL) {
+    scale = build_expr(c, decl->value);
+    if (scale == DAG_NONE) return oom(c);
+    if (m->dag.nodes[scale].dyn) {
+      char what[300];
+      snprintf(what, sizeof what, "scale of route '%s'", decl->name);
+      return not_constant(c, decl->value, what,
+                          "a route's scale is a constant: use parameters, compartments and numbers");
+    }
+  }
+  size_t r = m->nroutes++;
+  m->routes[r] = (syn_route){.name = decl->name,
+                             .joint = c->joint >= 0 ? m->joints[c->joint] : "",
+                             .state = state,
+                             .description = decl->description ? decl->description : ""};
+  m->route_info[r] = (route_info){.decl = decl, .scale = scale};
+  m->input_node[state] = 0; /* marked: gets an input register below */
+  return SYN_OK;
+}
+
+static syn_status check_route_name(rctx *c, const ast_decl *decl) {
+  if (strchr(decl->name, '.') != NULL)
+    return diag(c, decl->name_span, "route name '%s' cannot contain '.'", decl->name);
+  const ast_decl *first = route_named(c->m, decl->name);
+  if (first == NULL) return SYN_OK;
+  char at[600];
+  where(c, first->name_span, at, sizeof at);
+  syn_status s = diag(c, decl->name_span, "route '%s' is already declared", decl->name);
+  syn_error_hint(c->err, "first declared at %s", at);
+  return s;
+}
+
+/* Routes in file order (a per-joint route once per joint); every target
+ * gets an input register added to its d/dt. */
+static syn_status resolve_routes(rctx *c) {
+  syn_model *m = c->m;
+  const syn_program *p = m->prog;
+  size_t n = 0, ns = m->nsym[SYN_SYM_STATE];
+  for (size_t f = 0; f < p->nfiles; f++)
+    for (size_t d = 0; d < p->files[f].ndecls; d++)
+      if (p->files[f].decls[d].kind == DECL_ROUTE)
+        n += p->files[f].decls[d].per_joint ? m->njoints : 1;
+  m->routes = arena_array(c, n, sizeof *m->routes);
+  m->route_info = arena_array(c, n, sizeof *m->route_info);
+  m->input_node = arena_array(c, ns, sizeof *m->input_node);
+  if (m->routes == NULL || m->route_info == NULL || m->input_node == NULL) return oom(c);
+  for (size_t i = 0; i < ns; i++) m->input_node[i] = DAG_NONE;
+  syn_status s = SYN_OK;
+  for (size_t f = 0; f < p->nfiles && s == SYN_OK; f++)
+    for (size_t d = 0; d < p->files[f].ndecls && s == SYN_OK; d++) {
+      const ast_decl *decl = &p->files[f].decls[d];
+      if (decl->kind != DECL_ROUTE) continue;
+      s = check_route_name(c, decl);
+      for (c->joint = ctx_first(decl); c->joint < ctx_end(c, decl) && s == SYN_OK; c->joint++)
+        s = add_route(c, decl);
+      c->joint = -1;
+    }
+  for (size_t i = 0; i < ns && s == SYN_OK; i++) {
+    if (m->input_node[i] == DAG_NONE) continue;
+    sym_info *si = &m->info[SYN_SYM_STATE][i];
+    m->input_node[i] = syn_dag_input(&m->dag, (uint32_t)(m->nconst + i));
+    uint32_t rhs = syn_dag_bin(&m->dag, SYN_OP_ADD, si->rhs, m->input_node[i]);
+    if (rhs == DAG_NONE) return oom(c);
+    syn_dag_set_span(&m->dag, rhs, si->ddt->value->span);
+    si->rhs = rhs;
+  }
+  return s;
+}
+
+/* --- pass 9: presets ------------------------------------------------------------ */
+
+static syn_status preset_target(rctx *c, const ast_decl *decl, const ast_assign *a) {
+  const syn_model *m = c->m;
+  syn_symkind k;
+  size_t i;
+  const name_entry *b = syn_names_get(&m->pj_names, a->name);
+  if (b != NULL) {
+    k = m->pj[b->index].kind;
+  } else if (!lookup(c, a->name, &k, &i)) {
+    if (strchr(a->name, '.') != NULL) return unknown_qualified(c, a->name_span, a->name);
+    unsigned mask = (1u << SYN_SYM_COMPARTMENT) | (1u << SYN_SYM_PARAM) | (1u << SYN_SYM_STATE);
+    const char *sug = syn_names_suggest(m, a->name, mask);
+    if (sug == NULL) sug = suggest_base(m, a->name);
+    if (sug)
+      return diag(c, a->name_span, "unknown name '%s' in preset '%s' (did you mean '%s'?)",
+                  a->name, decl->name, sug);
+    return diag(c, a->name_span, "unknown name '%s' in preset '%s'", a->name, decl->name);
+  }
+  if (k == SYN_SYM_LET || k == SYN_SYM_OUTPUT) {
+    syn_status s = diag(c, a->name_span, "preset '%s' sets '%s', which is %s %s", decl->name,
+                        a->name, syn_kind_article(k), syn_kind_noun(k));
+    syn_error_hint(c->err, "a preset sets compartments, parameters and initial values of states");
+    return s;
+  }
+  for (const ast_assign *o = decl->assigns; o < a; o++)
+    if (strcmp(o->name, a->name) == 0)
+      return diag(c, a->name_span, "'%s' is set twice in preset '%s'", a->name, decl->name);
+  return SYN_OK;
+}
+
+static syn_status add_preset(rctx *c, const ast_decl *decl) {
+  syn_model *m = c->m;
+  if (strchr(decl->name, '.') != NULL)
+    return diag(c, decl->name_span, "preset name '%s' cannot contain '.'", decl->name);
+  for (size_t i = 0; i < m->npresets; i++)
+    if (strcmp(m->presets[i].name, decl->name) == 0) {
+      char at[600];
+      where(c, m->presets[i].decl->name_span, at, sizeof at);
+      syn_status s = diag(c, decl->name_span, "preset '%s' is already declared", decl->name);
+      syn_error_hint(c->err, "first declared at %s", at);
+      return s;
+    }
+  model_preset *pr = &m->presets[m->npresets++];
+  pr->name = decl->name;
+  pr->decl = decl;
+  pr->assigns = arena_array(c, decl->nassigns, sizeof *pr->assigns);
+  if (pr->assigns == NULL) return oom(c);
+  for (size_t i = 0; i < decl->nassigns; i++) {
+    const ast_assign *a = &decl->assigns[i];
+    syn_status s = preset_target(c, decl, a);
+    if (s != SYN_OK) return s;
+    preset_assign *pa = &pr->assigns[pr->nassigns++];
+    pa->name = a->name;
+    pa->expr = span_copy(c, a->value->span);
+    pa->node = build_expr(c, a->value);
+    pa->assign = a;
+    if (pa->expr == NULL || pa->node == DAG_NONE) return oom(c);
+    if (m->dag.nodes[pa->node].dyn) {
+      char what[600];
+      snprintf(what, sizeof what, "value of '%s' in preset '%s'", a->name, decl->name);
+      return not_constant(c, a->value, what,
+                          "preset values are constants: use parameters, compartments and numbers");
+    }
+  }
+  return SYN_OK;
+}
+
+/* Presets are read in the systemic context; values are evaluated at load. */
+static syn_status resolve_presets(rctx *c) {
+  syn_model *m = c->m;
+  const syn_program *p = m->prog;
+  size_t n = 0;
+  for (size_t f = 0; f < p->nfiles; f++)
+    for (size_t d = 0; d < p->files[f].ndecls; d++) n += p->files[f].decls[d].kind == DECL_PRESET;
+  m->presets = arena_array(c, n, sizeof *m->presets);
+  if (m->presets == NULL) return oom(c);
+  c->joint = -1;
+  for (size_t f = 0; f < p->nfiles; f++)
+    for (size_t d = 0; d < p->files[f].ndecls; d++) {
+      if (p->files[f].decls[d].kind != DECL_PRESET) continue;
+      syn_status s = add_preset(c, &p->files[f].decls[d]);
+      if (s != SYN_OK) return s;
+    }
   return SYN_OK;
 }
 
@@ -859,18 +1397,21 @@ static syn_status resolve_passes(rctx *c) {
   c->units = syn_calloc(total, sizeof *c->units);
   c->order = syn_calloc(total, sizeof *c->order);
   if (!c->refs || !c->nrefs || !c->caprefs || !c->units || !c->order) return oom(c);
+  c->joint = -1;
   s = check_compartments(c);
   if (s == SYN_OK) s = check_ddts(c);
   if (s == SYN_OK) s = check_expressions(c);
   if (s == SYN_OK) s = order_definitions(c, 0);
   if (s == SYN_OK) s = build_all(c);
+  if (s == SYN_OK) s = resolve_routes(c);
+  if (s == SYN_OK) s = resolve_presets(c);
   if (s == SYN_OK) s = order_definitions(c, 1);
   if (s == SYN_OK) s = derive_units(c);
   return s;
 }
 
 syn_status syn_model_resolve(syn_model *m, syn_error *err) {
-  rctx c = {.m = m, .src = m->prog->sources, .err = err};
+  rctx c = {.m = m, .src = m->prog->sources, .err = err, .joint = -1};
   m->title = root_title(m->prog);
   syn_status s = resolve_passes(&c);
   if (c.refs)

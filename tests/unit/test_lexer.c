@@ -105,6 +105,40 @@ static void test_number_followed_by_unit_and_dot(void **state) {
   syn_srcset_destroy(L.src);
 }
 
+static void test_scenario_tokens(void **state) {
+  (void)state;
+  lexed L;
+  lex_text(&L, "route IA -> MSC {a=1; b} joints joint per - > a->b");
+  static const syn_tk want[] = {TK_ROUTE, TK_NAME,  TK_ARROW,  TK_NAME,   TK_LBRACE, TK_NAME,
+                                TK_ASSIGN, TK_NUMBER, TK_SEMI, TK_NAME,  TK_RBRACE, TK_JOINTS,
+                                TK_JOINT, TK_NAME,  TK_MINUS,  TK_GT,     TK_NAME,   TK_ARROW,
+                                TK_NAME,  TK_EOF};
+  assert_kinds(&L, want, sizeof want / sizeof want[0]);
+  assert_text(&L, 2, "->");
+  assert_text(&L, 13, "per"); /* `per` is a word only at the start of `per joint` */
+  assert_true(lex_is_keyword(TK_JOINT));
+  assert_true(lex_is_keyword(TK_PRESET));
+  assert_false(lex_is_keyword(TK_ARROW));
+  syn_srcset_destroy(L.src);
+}
+
+static void test_qualified_names(void **state) {
+  (void)state;
+  lexed L;
+  /* ident '.' ident without spaces is one name; anything else is not */
+  lex_text(&L, "knee_R.TNF a.b.c a. b .c x .y mg.L^2 k.5");
+  static const syn_tk want[] = {TK_NAME, TK_NAME, TK_NAME, TK_DOT, TK_NAME, TK_DOT,
+                                TK_NAME, TK_NAME, TK_DOT,  TK_NAME, TK_NAME, TK_CARET,
+                                TK_NUMBER, TK_NAME, TK_NUMBER, TK_EOF};
+  assert_kinds(&L, want, sizeof want / sizeof want[0]);
+  assert_text(&L, 0, "knee_R.TNF");
+  assert_text(&L, 1, "a.b.c");
+  assert_text(&L, 10, "mg.L");
+  assert_text(&L, 13, "k");
+  assert_true(L.tok[14].number == 0.5);
+  syn_srcset_destroy(L.src);
+}
+
 static void test_number_errors(void **state) {
   (void)state;
   lexed L;
@@ -195,8 +229,7 @@ static void test_stray_characters(void **state) {
        3},
       {"a & b", "unexpected character '&'", "logical and is written '&&'", 3},
       {"a | b", "unexpected character '|'", "logical or is written '||'", 3},
-      {"a;", "unexpected character ';'",
-       "a declaration ends at the end of its line; no ';' is needed", 2},
+      {"a $", "unexpected character '$'", "", 3},
       {"'a'", "unexpected character '''", "strings are written in double quotes", 1},
       {"x[1]", "unexpected character '['", "group expressions with '(' and ')'", 2},
       {"\x7f", "unexpected control character 0x7F", "", 1},
@@ -309,6 +342,8 @@ int main(void) {
       cmocka_unit_test(test_numbers),
       cmocka_unit_test(test_number_followed_by_unit_and_dot),
       cmocka_unit_test(test_number_errors),
+      cmocka_unit_test(test_scenario_tokens),
+      cmocka_unit_test(test_qualified_names),
       cmocka_unit_test(test_strings),
       cmocka_unit_test(test_string_errors),
       cmocka_unit_test(test_comments_newlines_and_flags),

@@ -191,6 +191,86 @@ static void test_declarations(void **state) {
   syn_program_destroy(p);
 }
 
+static void test_routes_presets_joints(void **state) {
+  (void)state;
+  syn_error err;
+  char got[256];
+  syn_program *p = parse("joints knee_L knee_R\n"
+                         "route IA -> MSC scale f * 2 \"intra-articular\" source \"s\"\n"
+                         "route IV -> knee_R.C\n"
+                         "preset p { a = 1; knee_R.b = 2 * a\n"
+                         "  c = (1 +\n 2) }\n"
+                         "per joint {\n"
+                         "  param s = 1\n"
+                         "\n"
+                         "  state X = 0; d/dt X = -X\n"
+                         "}\n"
+                         "let tot = sum(joint, X) + max(joint, X, 2)\n",
+                         &err, SYN_OK);
+  const ast_file *f = &p->files[0];
+  assert_int_equal(f->ndecls, 8);
+  const ast_decl *d = f->decls;
+  assert_int_equal(d[0].kind, DECL_JOINTS);
+  assert_int_equal(d[0].nnames, 2);
+  assert_string_equal(d[0].names[1], "knee_R");
+  assert_int_equal(d[0].name_spans[1].off, 14);
+  assert_int_equal(d[1].kind, DECL_ROUTE);
+  assert_string_equal(d[1].name, "IA");
+  assert_string_equal(d[1].target, "MSC");
+  assert_int_equal(d[1].target_span.off, 33);
+  syn_ast_print(d[1].value, got, sizeof got);
+  assert_string_equal(got, "(* f 2)");
+  assert_string_equal(d[1].description, "intra-articular");
+  assert_string_equal(d[1].source, "s");
+  assert_string_equal(d[2].target, "knee_R.C");
+  assert_null(d[2].value);
+  assert_int_equal(d[3].kind, DECL_PRESET);
+  assert_string_equal(d[3].name, "p");
+  assert_int_equal(d[3].nassigns, 3);
+  assert_string_equal(d[3].assigns[1].name, "knee_R.b");
+  syn_ast_print(d[3].assigns[1].value, got, sizeof got);
+  assert_string_equal(got, "(* 2 a)");
+  syn_ast_print(d[3].assigns[2].value, got, sizeof got);
+  assert_string_equal(got, "(+ 1 2)");
+  for (int i = 0; i < 4; i++) assert_int_equal(d[i].per_joint, 0);
+  assert_int_equal(d[4].kind, DECL_PARAM);
+  assert_int_equal(d[5].kind, DECL_STATE);
+  assert_int_equal(d[6].kind, DECL_DDT);
+  for (int i = 4; i < 7; i++) assert_int_equal(d[i].per_joint, 1);
+  assert_int_equal(d[7].per_joint, 0);
+  syn_ast_print(d[7].value, got, sizeof got);
+  assert_string_equal(got, "(+ (sum joint X) (max joint X 2))");
+  syn_program_destroy(p);
+  /* one-line block and a qualified name in an expression */
+  p = parse("per joint { param s = 1 }\nlet y = a.s * 2\n", &err, SYN_OK);
+  assert_int_equal(p->files[0].ndecls, 2);
+  syn_ast_print(p->files[0].decls[1].value, got, sizeof got);
+  assert_string_equal(got, "(* a.s 2)");
+  syn_program_destroy(p);
+}
+
+static void test_route_block_errors(void **state) {
+  (void)state;
+  check_error("route IA MSC\n", SYN_EINPUT, "expected '->', found 'MSC'", 1, 10);
+  check_error("route IA ->\n", SYN_EINPUT, "expected name, found end of line", 1, 12);
+  check_error("preset p a = 1\n", SYN_EINPUT, "expected '{', found 'a'", 1, 10);
+  check_error("preset p { a = 1\n", SYN_EINPUT, "expected '}', found end of file", 1, 17);
+  check_error("preset p { a = x b = 2 }\n", SYN_EINPUT,
+              "expected ';', end of line or '}', found 'b'", 1, 18);
+  check_error("preset p { a }\n", SYN_EINPUT, "expected '=', found '}'", 1, 14);
+  check_error("joints\n", SYN_EINPUT, "expected a joint name, found end of line", 1, 7);
+  check_error("joints a.b\n", SYN_EINPUT, "a joint name cannot contain '.'", 1, 8);
+  check_error("per joint {\n per joint {\n }\n}\n", SYN_EINPUT,
+              "'per joint' blocks cannot be nested", 2, 2);
+  check_error("per joint {\n joints a\n}\n", SYN_EINPUT,
+              "'joints' cannot appear inside 'per joint'", 2, 2);
+  check_error("per joint {\n param a = 1\n", SYN_EINPUT, "expected '}', found end of file", 2,
+              13);
+  check_error("per joint param a = 1\n", SYN_EINPUT, "expected '{', found 'param'", 1, 11);
+  check_error("let x = joint\n", SYN_EINPUT, "expected expression, found 'joint'", 1, 9);
+  check_error("let x = 1 }\n", SYN_EINPUT, "expected end of line, found '}'", 1, 11);
+}
+
 static void test_continuation_lines(void **state) {
   (void)state;
   check_expr("1 +\n  2", "(+ 1 2)");
@@ -483,6 +563,8 @@ int main(void) {
       cmocka_unit_test(test_units),
       cmocka_unit_test(test_unit_terms),
       cmocka_unit_test(test_declarations),
+      cmocka_unit_test(test_routes_presets_joints),
+      cmocka_unit_test(test_route_block_errors),
       cmocka_unit_test(test_continuation_lines),
       cmocka_unit_test(test_layout),
       cmocka_unit_test(test_syntax_errors),
