@@ -745,7 +745,9 @@ static syn_status parse_preset(parser *p, ast_decl *d) {
     st = skip_separators(p);
     if (st != SYN_OK) return st;
     if (cur(p)->kind == TK_RBRACE) return advance(p);
-    if (cur(p)->kind == TK_EOF) return unclosed_brace(p, open, "'}'");
+    /* a declaration keyword here means the '}' was forgotten */
+    if (cur(p)->kind == TK_EOF || lex_is_keyword(cur(p)->kind))
+      return unclosed_brace(p, open, "'}'");
     st = parse_assign(p, d, &cap);
     syn_tk k = cur(p)->kind;
     if (st == SYN_OK && k != TK_SEMI && k != TK_NEWLINE && k != TK_RBRACE)

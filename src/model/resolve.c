@@ -298,7 +298,7 @@ static syn_status declare_joints(rctx *c) {
     }
   if (first == NULL) {
     if (first_pj == NULL) return SYN_OK;
-    syn_status s = diag(c, first_pj->span, "'per joint' declarations, but the model declares no joints");
+    syn_status s = diag(c, first_pj->span, "'per joint' needs joints, but the model declares none");
     syn_error_hint(c->err, "declare them, e.g. 'joints knee_L knee_R'");
     return s;
   }
@@ -321,13 +321,13 @@ static syn_status bad_declared_name(rctx *c, const ast_decl *decl, const char *w
   }
   if (strchr(decl->name, '.') != NULL) {
     syn_status s = diag(c, decl->name_span, "%s name '%s' cannot contain '.'", what, decl->name);
-    syn_error_hint(c->err, "declare it inside 'per joint { \xe2\x80\xa6 }' to get one copy per "
-                           "joint, 'joint.%s'", strchr(decl->name, '.') + 1);
+    syn_error_hint(c->err, "names like 'knee_R.TNF' are the copies of a 'per joint' declaration; "
+                           "declare '%s' inside 'per joint { \xe2\x80\xa6 }'",
+                   strchr(decl->name, '.') + 1);
     return s;
   }
   if (syn_names_get(&c->m->joint_names, decl->name) != NULL)
-    return diag(c, decl->name_span, "'%s' is a joint and cannot also be declared as a name",
-                decl->name);
+    return diag(c, decl->name_span, "'%s' is already the name of a joint", decl->name);
   return SYN_OK;
 }
 
@@ -353,7 +353,7 @@ static syn_status declare_bases(rctx *c) {
     for (size_t d = 0; d < p->files[f].ndecls; d++) {
       const ast_decl *decl = &p->files[f].decls[d];
       if (!decl->per_joint || !is_symbol_decl(decl->kind)) continue;
-      syn_status s = bad_declared_name(c, decl, "a");
+      syn_status s = bad_declared_name(c, decl, "declared");
       if (s != SYN_OK) return s;
       int rc = syn_names_put(&m->pj_names, decl->name, decl_symkind(decl->kind), (uint32_t)m->npj);
       if (rc < 0) return oom(c);
@@ -377,7 +377,7 @@ static syn_status declare_one(rctx *c, const ast_decl *decl, int j, const char *
   syn_symkind kind = decl_symkind(decl->kind);
   const char *name = decl->name;
   if (j < 0) {
-    syn_status s = bad_declared_name(c, decl, "a");
+    syn_status s = bad_declared_name(c, decl, "declared");
     if (s != SYN_OK) return s;
     const name_entry *b = syn_names_get(&m->pj_names, decl->name);
     if (b != NULL) {
@@ -524,8 +524,8 @@ static syn_status unknown_qualified(rctx *c, syn_span sp, const char *name) {
   syn_status s;
   if (m->njoints == 0) {
     s = diag(c, sp, "unknown name '%s'", name);
-    syn_error_hint(c->err, "'%s' would name joint '%s''s copy, but the model declares no joints",
-                   name, joint);
+    syn_error_hint(c->err, "a name with '.' is one joint's copy ('%s' of joint '%s'), but the "
+                           "model declares no joints", dot + 1, joint);
     return s;
   }
   if (syn_names_get(&m->joint_names, joint) == NULL) {
@@ -657,10 +657,10 @@ static syn_status check_aggregate(rctx *c, const ast_expr *e, uint32_t owner, in
     return s;
   }
   if (e->u.call.nargs != 2)
-    return diag(c, e->u.call.fn_span, "'%s(joint, \xe2\x80\xa6)' takes one expression after 'joint', got %zu",
+    return diag(c, e->u.call.fn_span, "%s(joint, \xe2\x80\xa6) takes one expression after 'joint', got %zu",
                 fn, e->u.call.nargs - 1);
   if (c->m->njoints == 0) {
-    s = diag(c, e->u.call.args[0]->span, "'%s(joint, \xe2\x80\xa6)' but the model declares no joints", fn);
+    s = diag(c, e->u.call.args[0]->span, "%s(joint, \xe2\x80\xa6) needs joints, but the model declares none", fn);
     syn_error_hint(c->err, "declare them, e.g. 'joints knee_L knee_R'");
     return s;
   }
