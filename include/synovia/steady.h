@@ -1,11 +1,34 @@
 /* synovia — steady states of a syn_ode (f(y) = 0), for `baseline steady`.
  *
- * KINSOL (Newton with line search and the exact Jacobian) from the given
- * guess; if it fails, integration from the guess with CVODE until the scaled
- * right-hand side is below tolerance (a convergence test over time), up to a
- * time limit. Reports how it got there. Fails with a clear message when
- * neither finds a steady state (e.g. a state that grows without bound or
- * oscillates), naming the state that keeps moving. */
+ * Tolerance units: a state's error tolerance is tol_i = rtol |y_i| + atol_i
+ * (the solver options below); the scaled rate is r(y) = max_i |f_i(y)| / tol_i
+ * (tolerances per clock unit).
+ *
+ * 1. KINSOL (Newton with line search, the ode's exact Jacobian when present,
+ *    states and rates scaled by 1/tol_i) from the given guess. Its root is
+ *    taken only if it is
+ *      - a root: the Newton correction J^-1 f there is at most ftol tolerance
+ *        units in every state;
+ *      - attracting: every eigenvalue of the Jacobian has a negative real part.
+ *        A saddle, a centre, an unstable focus inside a limit cycle, or a
+ *        singular Jacobian (a conserved total: the answer depends on the
+ *        guess) is not where the untreated model settles, so the integration
+ *        decides instead;
+ *      - physical: if no component of the guess is negative, none of the root
+ *        is below -atol_i (KINSOL can find non-physical roots).
+ *    The last two checks use a dense Jacobian and are skipped above 2000
+ *    states.
+ * 2. Otherwise, integration with CVODE from the guess, checked at times T
+ *    growing geometrically (max_time * 1e-9 * 2^k): converged when
+ *        r(y(T)) * max(T, 1) <= ftol,
+ *    i.e. at its current rate no state would move by more than ftol of its
+ *    tolerances over as long again as it has been integrated (at least one
+ *    clock unit). This refuses a state that grows linearly or oscillates,
+ *    whatever the horizon. Up to max_time.
+ *
+ * Fails (SYN_ESOLVER) with a message naming the state with the largest
+ * scaled rate and whether it grows, falls or oscillates, plus why KINSOL's
+ * answer was not used; on failure y holds where the integration stopped. */
 #ifndef SYNOVIA_STEADY_H
 #define SYNOVIA_STEADY_H
 
@@ -18,8 +41,7 @@ extern "C" {
 #endif
 
 typedef struct syn_steady_opts {
-  double ftol;          /* converged when max_i |f_i| / (rtol |y_i| + atol) * rate_scale < 1;
-                           see steady.c (default 1e-6 relative change per clock unit) */
+  double ftol;          /* tolerance units, see above (default 1) */
   long max_iters;       /* KINSOL nonlinear iterations (default 200) */
   double max_time;      /* fallback integration horizon in clock units (default 1e6) */
   syn_solver_opts solver; /* tolerances used for the convergence test and the fallback */
@@ -30,7 +52,8 @@ void syn_steady_opts_default(syn_steady_opts *o);
 typedef struct syn_steady_info {
   const char *method;   /* "kinsol" or "integration" (static strings) */
   long iterations;      /* KINSOL iterations, or integration steps */
-  double residual;      /* max_i |f_i(y)| / (rtol |y_i| + atol) at the end */
+  double residual;      /* r(y) = max_i |f_i(y)| / (rtol |y_i| + atol_i) at the end,
+                           per clock unit */
   double t_integrated;  /* clock units integrated by the fallback (0 for kinsol) */
 } syn_steady_info;
 

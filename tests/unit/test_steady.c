@@ -1,0 +1,377 @@
+/* synovia — unit tests of syn_steady_state (src/solve/steady.c).
+ *
+ * Hand-written systems with known equilibria: a linear system (exact fixed
+ * point), a bistable switch (the root depends on the guess; an unstable root
+ * found by Newton is refused and integration decides), logistic growth (K),
+ * a conserved total (singular Jacobian: integration keeps the total), a
+ * negative root (refused from KINSOL, found again by integration), and
+ * systems without a steady state: constant growth, a centre and a limit
+ * cycle (van der Pol), each with a clear message. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <gsl/gsl_errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "synovia/steady.h"
+
+/* --- systems -------------------------------------------------------------------- */
+
+typedef struct sys {
+  double p[4];
+} sys;
+
+static const int32_t dense2_colptr[] = {0, 2, 4};
+static const int32_t dense2_rowind[] = {0, 1, 0, 1};
+static const int32_t one_colptr[] = {0, 1};
+static const int32_t one_rowind[] = {0};
+static const char *const xy_names[] = {"X", "Y"};
+
+/* X' = a - X, Y' = X - b Y: (a, a/b). */
+static int linear_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t;
+  const sys *s = ctx;
+  f[0] = s->p[0] - y[0];
+  f[1] = y[0] - s->p[1] * y[1];
+  return 0;
+}
+static int linear_jac(double t, const double *y, double *j, void *ctx) {
+  (void)t, (void)y;
+  const sys *s = ctx;
+  j[0] = -1.0, j[1] = 1.0, j[2] = 0.0, j[3] = -s->p[1];
+  return 0;
+}
+
+/* X' = r X (1 - X)(X - a): stable 0 and 1, unstable a. */
+static int bistable_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t;
+  const sys *s = ctx;
+  f[0] = s->p[0] * y[0] * (1.0 - y[0]) * (y[0] - s->p[1]);
+  return 0;
+}
+static int bistable_jac(double t, const double *y, double *j, void *ctx) {
+  (void)t;
+  const sys *s = ctx;
+  double x = y[0], a = s->p[1];
+  j[0] = s->p[0] * (-3.0 * x * x + 2.0 * (1.0 + a) * x - a);
+  return 0;
+}
+
+/* X' = r X (1 - X/K). */
+static int logistic_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t;
+  const sys *s = ctx;
+  f[0] = s->p[0] * y[0] * (1.0 - y[0] / s->p[1]);
+  return 0;
+}
+static int logistic_jac(double t, const double *y, double *j, void *ctx) {
+  (void)t;
+  const sys *s = ctx;
+  j[0] = s->p[0] * (1.0 - 2.0 * y[0] / s->p[1]);
+  return 0;
+}
+
+/* A <-> B with rates k1, k2: A + B is conserved. No Jacobian given. */
+static int exchange_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t;
+  const sys *s = ctx;
+  double flux = s->p[0] * y[0] - s->p[1] * y[1];
+  f[0] = -flux;
+  f[1] = flux;
+  return 0;
+}
+
+/* X' = (X + 1)(X - 2): stable at -1 (negative), unstable at 2. */
+static int negroot_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t, (void)ctx;
+  f[0] = (y[0] + 1.0) * (y[0] - 2.0);
+  return 0;
+}
+
+/* X' = 1: no steady state. */
+static int growth_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t, (void)y, (void)ctx;
+  f[0] = 1.0;
+  return 0;
+}
+static int growth_jac(double t, const double *y, double *j, void *ctx) {
+  (void)t, (void)y, (void)ctx;
+  j[0] = 0.0;
+  return 0;
+}
+
+/* van der Pol: X' = Y, Y' = mu (1 - X^2) Y - X; mu = 0: a centre. */
+static int vdp_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t;
+  const sys *s = ctx;
+  f[0] = y[1];
+  f[1] = s->p[0] * (1.0 - y[0] * y[0]) * y[1] - y[0];
+  return 0;
+}
+static int vdp_jac(double t, const double *y, double *j, void *ctx) {
+  (void)t;
+  const sys *s = ctx;
+  j[0] = 0.0;                                   /* dX'/dX */
+  j[1] = -2.0 * s->p[0] * y[0] * y[1] - 1.0;    /* dY'/dX */
+  j[2] = 1.0;                                   /* dX'/dY */
+  j[3] = s->p[0] * (1.0 - y[0] * y[0]);         /* dY'/dY */
+  return 0;
+}
+
+static syn_ode ode1(syn_ode_rhs_fn rhs, syn_ode_jac_fn jac, sys *s) {
+  syn_ode o = {1, rhs, jac, 1, one_colptr, one_rowind, NULL, xy_names, "h", s};
+  if (jac == NULL) o.nnz = 0, o.colptr = NULL, o.rowind = NULL;
+  return o;
+}
+
+static syn_ode ode2(syn_ode_rhs_fn rhs, syn_ode_jac_fn jac, sys *s) {
+  syn_ode o = {2, rhs, jac, 4, dense2_colptr, dense2_rowind, NULL, xy_names, "h", s};
+  if (jac == NULL) o.nnz = 0, o.colptr = NULL, o.rowind = NULL;
+  return o;
+}
+
+static syn_steady_opts tight(void) {
+  syn_steady_opts o;
+  syn_steady_opts_default(&o);
+  o.solver.rtol = 1e-10;
+  o.solver.atol = 1e-12;
+  return o;
+}
+
+static void steady_ok(const syn_ode *ode, double *y, const syn_steady_opts *o,
+                      syn_steady_info *info) {
+  syn_error err;
+  syn_status st = syn_steady_state(ode, 0.0, y, o, info, &err);
+  if (st != SYN_OK) fail_msg("steady state: %s", err.message);
+  print_message("  %s: %ld iterations/steps, residual %.3g, integrated %g\n", info->method,
+                info->iterations, info->residual, info->t_integrated);
+}
+
+static void check_close(double got, double want, double rel, const char *what) {
+  double d = fabs(got - want);
+  if (!(d <= rel * fabs(want) + 1e-14))
+    fail_msg("%s: got %.15g, want %.15g (rel. diff %.3g)", what, got, want, d / fabs(want));
+}
+
+/* --- tests ---------------------------------------------------------------------- */
+
+static void test_linear(void **state) {
+  (void)state;
+  sys s = {{2.0, 3.0, 0, 0}};
+  syn_ode ode = ode2(linear_rhs, linear_jac, &s);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y[2] = {0.0, 0.0};
+  steady_ok(&ode, y, &o, &info);
+  assert_string_equal(info.method, "kinsol");
+  assert_true(info.iterations >= 1);
+  assert_true(info.t_integrated == 0.0);
+  assert_true(info.residual < 1e-3);
+  check_close(y[0], 2.0, 1e-12, "X");
+  check_close(y[1], 2.0 / 3.0, 1e-12, "Y");
+  /* the same without the exact Jacobian (KINSOL's difference quotients) */
+  ode.jac = NULL;
+  y[0] = 5.0, y[1] = 7.0;
+  steady_ok(&ode, y, &o, &info);
+  assert_string_equal(info.method, "kinsol");
+  check_close(y[0], 2.0, 1e-9, "X (no Jacobian)");
+  check_close(y[1], 2.0 / 3.0, 1e-9, "Y (no Jacobian)");
+}
+
+/* Guesses near each stable root go there; a guess next to the unstable root
+ * lets Newton land on it, which is refused: integration goes to 1. */
+static void test_bistable(void **state) {
+  (void)state;
+  sys s = {{2.0, 0.3, 0, 0}};
+  syn_ode ode = ode1(bistable_rhs, bistable_jac, &s);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y = 0.8;
+  steady_ok(&ode, &y, &o, &info);
+  assert_string_equal(info.method, "kinsol");
+  check_close(y, 1.0, 1e-12, "from 0.8");
+  y = 0.1;
+  steady_ok(&ode, &y, &o, &info);
+  assert_string_equal(info.method, "kinsol");
+  assert_true(fabs(y) <= 1e-12);
+  y = 0.3001;
+  steady_ok(&ode, &y, &o, &info);
+  assert_string_equal(info.method, "integration");
+  assert_true(info.t_integrated > 0.0);
+  check_close(y, 1.0, 1e-8, "from 0.3001 (above the unstable root)");
+  y = 0.2999;
+  steady_ok(&ode, &y, &o, &info);
+  assert_string_equal(info.method, "integration");
+  assert_true(fabs(y) <= 1e-9);
+}
+
+/* From a small population Newton overshoots to the unstable 0 (or below):
+ * the answer is K either way. */
+static void test_logistic(void **state) {
+  (void)state;
+  sys s = {{0.5, 100.0, 0, 0}};
+  syn_ode ode = ode1(logistic_rhs, logistic_jac, &s);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  const double guesses[] = {1.0, 10.0, 80.0, 250.0};
+  for (size_t k = 0; k < 4; k++) {
+    double y = guesses[k];
+    steady_ok(&ode, &y, &o, &info);
+    check_close(y, 100.0, 1e-8, "logistic K");
+  }
+}
+
+/* A conserved total: the Jacobian is singular, KINSOL cannot be used; the
+ * integration keeps the total of the guess. */
+static void test_conserved_total(void **state) {
+  (void)state;
+  sys s = {{0.2, 0.6, 0, 0}};
+  syn_ode ode = ode2(exchange_rhs, NULL, &s);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y[2] = {4.0, 0.0};
+  steady_ok(&ode, y, &o, &info);
+  assert_string_equal(info.method, "integration");
+  assert_true(info.t_integrated > 1.0);
+  assert_true(info.residual * fmax(info.t_integrated, 1.0) <= o.ftol);
+  check_close(y[0], 4.0 * 0.6 / 0.8, 1e-8, "A");
+  check_close(y[1], 4.0 * 0.2 / 0.8, 1e-8, "B");
+}
+
+/* KINSOL's negative root from a non-negative guess is not taken; integration
+ * from the guess decides (here it goes to the same root: the model says so). */
+static void test_negative_root(void **state) {
+  (void)state;
+  syn_ode ode = ode1(negroot_rhs, NULL, NULL);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y = 0.1;
+  steady_ok(&ode, &y, &o, &info);
+  assert_string_equal(info.method, "integration");
+  check_close(y, -1.0, 1e-8, "the negative root, by integration");
+  /* from a negative guess, KINSOL's answer is taken */
+  y = -0.5;
+  steady_ok(&ode, &y, &o, &info);
+  assert_string_equal(info.method, "kinsol");
+  check_close(y, -1.0, 1e-12, "the negative root, by KINSOL");
+}
+
+static void test_no_steady_state_growth(void **state) {
+  (void)state;
+  syn_ode ode = ode1(growth_rhs, growth_jac, NULL);
+  syn_steady_opts o;
+  syn_steady_opts_default(&o);
+  syn_steady_info info;
+  syn_error err;
+  double y = 0.0;
+  assert_int_equal(syn_steady_state(&ode, 0.0, &y, &o, &info, &err), SYN_ESOLVER);
+  print_message("%s\n  hint: %s\n", err.message, err.hint);
+  assert_non_null(strstr(err.message, "no steady state found"));
+  assert_non_null(strstr(err.message, "'X' keeps growing"));
+  assert_non_null(strstr(err.message, "KINSOL found no root either: the Jacobian is singular"));
+  assert_non_null(strstr(err.hint, "baseline 0"));
+  assert_string_equal(info.method, "integration");
+  assert_true(info.t_integrated == o.max_time);
+  assert_true(y > 0.99e6); /* where the integration stopped */
+}
+
+/* A centre (mu = 0) and a limit cycle (mu = 1): KINSOL's root at the origin
+ * is a steady state, but not one the model settles into from the guess; the
+ * integration sees an oscillation. */
+static void test_no_steady_state_oscillation(void **state) {
+  (void)state;
+  for (int k = 0; k < 2; k++) {
+    sys s = {{k == 0 ? 0.0 : 1.0, 0, 0, 0}};
+    syn_ode ode = ode2(vdp_rhs, vdp_jac, &s);
+    syn_steady_opts o;
+    syn_steady_opts_default(&o);
+    syn_steady_info info;
+    syn_error err;
+    double y[2] = {2.0, 0.0};
+    assert_int_equal(syn_steady_state(&ode, 0.0, y, &o, &info, &err), SYN_ESOLVER);
+    print_message("%s\n", err.message);
+    assert_non_null(strstr(err.message, "no steady state found"));
+    assert_non_null(strstr(err.message, "oscillates"));
+    assert_non_null(strstr(err.message, "KINSOL's root is not attracting"));
+  }
+}
+
+/* A stable focus (mu < 0 damps near the origin): complex eigenvalues with a
+ * negative real part are attracting, so KINSOL's root is taken. */
+static void test_damped_oscillation_converges(void **state) {
+  (void)state;
+  sys s = {{-0.3, 0, 0, 0}}; /* negative mu near the origin: damping */
+  syn_ode ode = ode2(vdp_rhs, vdp_jac, &s);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y[2] = {0.5, 0.0};
+  steady_ok(&ode, y, &o, &info);
+  assert_string_equal(info.method, "kinsol");
+  assert_true(fabs(y[0]) < 1e-12 && fabs(y[1]) < 1e-12);
+}
+
+static void test_bad_arguments(void **state) {
+  (void)state;
+  sys s = {{2.0, 3.0, 0, 0}};
+  syn_ode ode = ode2(linear_rhs, linear_jac, &s);
+  syn_steady_opts o;
+  syn_error err;
+  double y[2] = {0.0, 0.0};
+  syn_steady_opts_default(&o);
+  o.ftol = 0.0;
+  assert_int_equal(syn_steady_state(&ode, 0.0, y, &o, NULL, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "ftol"));
+  syn_steady_opts_default(&o);
+  o.max_iters = 0;
+  assert_int_equal(syn_steady_state(&ode, 0.0, y, &o, NULL, &err), SYN_EINVAL);
+  syn_steady_opts_default(&o);
+  o.max_time = -1.0;
+  assert_int_equal(syn_steady_state(&ode, 0.0, y, &o, NULL, &err), SYN_EINVAL);
+  y[1] = NAN;
+  assert_int_equal(syn_steady_state(&ode, 0.0, y, NULL, NULL, &err), SYN_ENONFINITE);
+  assert_non_null(strstr(err.message, "'Y'"));
+  assert_int_equal(syn_steady_state(NULL, 0.0, y, NULL, NULL, &err), SYN_EINVAL);
+  /* NULL options and info are allowed */
+  y[0] = 1.0, y[1] = 1.0;
+  assert_int_equal(syn_steady_state(&ode, 0.0, y, NULL, NULL, &err), SYN_OK);
+  check_close(y[0], 2.0, 1e-9, "X with default options");
+}
+
+static void test_alloc_failures(void **state) {
+  (void)state;
+  sys s = {{0.2, 0.6, 0, 0}};
+  syn_ode ode = ode2(exchange_rhs, NULL, &s); /* the integration path too */
+  syn_error err;
+  for (long k = 1; k < 200; k++) {
+    double y[2] = {3.0, 1.0};
+    syn_alloc_test_fail_after(k);
+    syn_status st = syn_steady_state(&ode, 0.0, y, NULL, NULL, &err);
+    syn_alloc_test_fail_after(0);
+    if (st == SYN_OK) break;
+    assert_int_equal(st, SYN_ENOMEM);
+  }
+}
+
+int main(void) {
+  gsl_set_error_handler_off(); /* GSL's default handler aborts */
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_linear),
+      cmocka_unit_test(test_bistable),
+      cmocka_unit_test(test_logistic),
+      cmocka_unit_test(test_conserved_total),
+      cmocka_unit_test(test_negative_root),
+      cmocka_unit_test(test_no_steady_state_growth),
+      cmocka_unit_test(test_no_steady_state_oscillation),
+      cmocka_unit_test(test_damped_oscillation_converges),
+      cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_alloc_failures),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
