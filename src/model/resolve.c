@@ -126,6 +126,10 @@ static void u_render(const ualg *u, char *buf, size_t size) {
     snprintf(buf, size, nden > 1 ? "%s/(%s)" : "%s/%s", num[0] ? num : "1", den);
 }
 
+/* Declared names after replication per joint: a bound on the memory a small
+ * hostile file (many joints times many per-joint lines) can ask for. */
+enum { MAX_SYMBOLS = 1000000 };
+
 /* --- the resolver's state ------------------------------------------------ */
 
 typedef struct ref {
@@ -440,6 +444,16 @@ static syn_status declare_all(rctx *c) {
       if (is_symbol_decl(decl->kind))
         count[decl_symkind(decl->kind)] += decl->per_joint ? m->njoints : 1;
     }
+  size_t all = 0;
+  for (int k = 0; k < SYN_SYM_KIND_COUNT; k++) all += count[k];
+  if (all > MAX_SYMBOLS) { /* joints x per-joint declarations, from a small file */
+    const ast_decl *j = NULL;
+    for (size_t f = 0; f < p->nfiles && j == NULL; f++)
+      for (size_t d = 0; d < p->files[f].ndecls && j == NULL; d++)
+        if (p->files[f].decls[d].kind == DECL_JOINTS) j = &p->files[f].decls[d];
+    return syn_diag(c->err, c->src, j ? j->span : p->files[0].decls[0].span, SYN_ELIMIT,
+                    "the model would have %zu names (at most %d)", all, MAX_SYMBOLS);
+  }
   size_t total = 0;
   for (int k = 0; k < SYN_SYM_KIND_COUNT; k++) {
     c->base[k] = total;

@@ -401,6 +401,27 @@ static void test_joints20_runs_with_klu(void **state) {
   syn_model_destroy(m);
 }
 
+/* Many joints times many per-joint lines: refused before allocating them. */
+static void test_replication_limit(void **state) {
+  (void)state;
+  size_t cap = 64 * 1024, len = 0;
+  char *text = malloc(cap);
+  assert_non_null(text);
+  len += (size_t)snprintf(text + len, cap - len, "joints");
+  for (int i = 0; i < 1001; i++) len += (size_t)snprintf(text + len, cap - len, " j%d", i);
+  len += (size_t)snprintf(text + len, cap - len, "\nper joint {\n");
+  for (int i = 0; i < 1000; i++) len += (size_t)snprintf(text + len, cap - len, "param p%d = 1\n", i);
+  len += (size_t)snprintf(text + len, cap - len, "}\n");
+  assert_true(len < cap);
+  syn_model *m = NULL;
+  syn_error err;
+  assert_int_equal(syn_model_load_text("big.model", text, len, &m, &err), SYN_ELIMIT);
+  assert_null(m);
+  assert_string_equal(err.message, "the model would have 1001000 names (at most 1000000)");
+  assert_int_equal(err.line, 1);
+  free(text);
+}
+
 /* Every allocation of loading a joints model may fail: a clean error, no leak. */
 static void test_allocation_failures(void **state) {
   (void)state;
@@ -434,6 +455,7 @@ int main(void) {
       cmocka_unit_test(test_namespace_clash),
       cmocka_unit_test(test_joints20_jacobian),
       cmocka_unit_test(test_joints20_runs_with_klu),
+      cmocka_unit_test(test_replication_limit),
       cmocka_unit_test(test_allocation_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
