@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "run_internal.h"
 
 /* A grid with more points than this is almost certainly a typo in --every. */
 #define SYN_RUN_MAX_POINTS 100000000.0
@@ -244,4 +245,24 @@ done:
   syn_free(y0);
   syn_free(rc.values);
   return st;
+}
+
+/* --- shared with the scenario runner (run_internal.h) --------------------------------- */
+
+syn_status syn_run_check_grid(const syn_run_opts *o, syn_error *err) { return check_grid(o, err); }
+
+void syn_run_fill_grid(const syn_run_opts *o, double *t, size_t n) { fill_grid(o, t, n); }
+
+syn_status syn_run_create_result(const syn_model *m, size_t capacity, syn_result **out,
+                                 syn_error *err) {
+  return create_result(m, capacity, out, err);
+}
+
+syn_status syn_run_add_attributes(syn_result *r, const syn_run_opts *o, const syn_ode *ode,
+                                  const syn_solver_stats *st, const syn_instance *inst,
+                                  syn_error *err) {
+  syn_status s = add_settings(r, o, ode, st, err);
+  if (s == SYN_OK) s = add_stats(r, st, err);
+  if (s == SYN_OK) s = add_params(r, inst, err);
+  return s;
 }

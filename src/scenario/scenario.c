@@ -1,0 +1,891 @@
+/* synovia — loading a scenario: parse, load its model, resolve every name
+ * and time (scenario layer; see include/synovia/scenario.h).
+ *
+ * Everything that can be wrong in the text is found here, located at the
+ * scenario line that says it, so that running an arm cannot fail on a name:
+ * routes and joints of doses, presets and parameters of use/set (applied to a
+ * scratch instance of each arm, in the order a run applies them), metric
+ * functions, their arities and targets, and every time (converted to the
+ * model clock: a bare number is in clock units). */
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/arena.h"
+#include "base/sha256.h"
+#include "lang/suggest.h"
+#include "scenario_impl.h"
+#include "synovia/run.h"
+
+/* More doses from one statement than this is a typo, not a regimen. */
+#define SCN_MAX_TIMES 1000000.0
+
+typedef struct loader {
+  syn_scenario *s;
+  syn_scenario_ast *ast;
+  const syn_srcset *src;
+  syn_error *err;
+  size_t calls_cap;
+} loader;
+
+/* ---- messages ---------------------------------------------------------------------- */
+
+static syn_status diag(loader *L, syn_span at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static syn_status diag(loader *L, syn_span at, const char *fmt, ...) {
+  char msg[SYN_ERROR_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return syn_diag(L->err, L->src, at, SYN_EINPUT, "%s", msg);
+}
+
+/* An error from the model layer (no location) moved to the scenario text
+ * that caused it, keeping its code, message and hint. */
+static syn_status relocate(loader *L, syn_span at) {
+  syn_error e = *L->err;
+  syn_diag(L->err, L->src, at, e.code, "%s", e.message);
+  if (e.hint[0]) syn_error_hint(L->err, "%s", e.hint);
+  return e.code;
+}
+
+static syn_status oom(loader *L) { return syn_error_set(L->err, SYN_ENOMEM, "out of memory"); }
+
+/* " d" after a time in clock units, or "" on a clockless model. */
+static const char *clock_suffix(const loader *L, char *buf, size_t n) {
+  snprintf(buf, n, "%s%s", L->s->clock[0] ? " " : "", L->s->clock);
+  return buf;
+}
+
+static int line_of(loader *L, syn_span at) {
+  int line, col;
+  syn_srcset_linecol(L->src, at, &line, &col);
+  return line;
+}
+
+/* "a, b, c" (at most the first 20) into buf. */
+static void join_names(char *buf, size_t n, const char *const *names, size_t count) {
+  size_t len = 0;
+  buf[0] = 0;
+  for (size_t i = 0; i < count && i < 20 && len < n; i++)
+    len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", names[i]);
+  if (count > 20 && len < n) snprintf(buf + len, n - len, ", …");
+}
+
+/* ---- constants: numbers with units and arithmetic ----------------------------------------- */
+
+static const char *const metric_functions[] = {"at",  "auc",    "max",        "min",       "tmax",
+                                               "tmin", "change", "time_below", "time_above"};
+enum { NFUNCTIONS = sizeof metric_functions / sizeof *metric_functions };
+
+static int is_metric_function(const char *fn) {
+  for (size_t i = 0; i < NFUNCTIONS; i++)
+    if (strcmp(fn, metric_functions[i]) == 0) return 1;
+  return 0;
+}
+
+/* A literal "14 d" / "0.5 /d" / "3" in clock units; want_time: the unit
+ * must be a time (or absent). */
+static syn_status literal_value(loader *L, const ast_expr *e, int want_time, double *v) {
+  char text[256];
+  snprintf(text, sizeof text, "%.*s", (int)e->span.len, syn_span_text(L->src, e->span));
+  const syn_model *m = L->s->model;
+  syn_status st = want_time ? syn_model_parse_time(m, text, v, L->err)
+                            : syn_model_parse_value(m, text, v, L->err);
+  return st == SYN_OK ? SYN_OK : relocate(L, e->span);
+}
+
+static double arith(ast_op op, double a, double b) {
+  switch (op) {
+    case AST_ADD: return a + b;
+    case AST_SUB: return a - b;
+    case AST_MUL: return a * b;
+    case AST_DIV: return a / b;
+    case AST_POW: return pow(a, b);
+    default: return (double)NAN; /* the scenario parser makes no other binary operators */
+  }
+}
+
+/* A constant: numbers, units and arithmetic, no names or calls. */
+static syn_status const_value(loader *L, const ast_expr *e, int want_time, double *v) {
+  double a = 0, b = 0;
+  syn_status st = SYN_OK;
+  switch (e->kind) {
+    case AST_NUM: return literal_value(L, e, want_time, v);
+    case AST_NAME:
+      return diag(L, e->span, "expected a number, found the name '%s'", e->u.name.id);
+    case AST_CALL:
+      if (is_metric_function(e->u.call.fn))
+        return diag(L, e->span, "'%s' is a metric function: it can only be used in a metric",
+                    e->u.call.fn);
+      return diag(L, e->u.call.fn_span, "expected a number, found a call of '%s'", e->u.call.fn);
+    case AST_UNARY:
+      st = const_value(L, e->u.unary.a, want_time, &a);
+      *v = -a;
+      return st;
+    case AST_BINARY:
+      st = const_value(L, e->u.binary.a, want_time, &a);
+      if (st == SYN_OK) st = const_value(L, e->u.binary.b, want_time, &b);
+      *v = arith(e->u.binary.op, a, b);
+      return st;
+  }
+  return SYN_EINTERNAL;
+}
+
+/* A constant time; finite. */
+static syn_status const_time(loader *L, const ast_expr *e, const char *what, double *v) {
+  syn_status st = const_value(L, e, 1, v);
+  if (st == SYN_OK && !isfinite(*v)) return diag(L, e->span, "%s is not finite", what);
+  return st;
+}
+
+/* ---- the model and the grid ------------------------------------------------------------ */
+
+static syn_status load_model(loader *L) {
+  const syn_scenario_ast *a = L->ast;
+  if (a->model_path == NULL) {
+    diag(L, (syn_span){a->file, 0, 0}, "the scenario does not name its model");
+    syn_error_hint(L->err, "add a line: model \"path/to/file.model\" (relative to the scenario)");
+    return SYN_EINPUT;
+  }
+  char *path = syn_path_resolve(L->s->path, a->model_path);
+  if (path == NULL) return oom(L);
+  uint32_t index = 0;
+  syn_status st = syn_srcset_load_file(L->ast->sources, path, &a->model_span, &index, L->err);
+  if (st == SYN_OK) {
+    const syn_source *f = syn_srcset_get(L->ast->sources, index);
+    st = syn_model_load_text(path, f->text, f->len, &L->s->model, L->err);
+  }
+  syn_free(path);
+  if (st == SYN_OK) L->s->clock = syn_model_time_unit(L->s->model);
+  return st;
+}
+
+static syn_status resolve_grid(loader *L) {
+  const syn_scenario_ast *a = L->ast;
+  syn_scenario *s = L->s;
+  char u[32];
+  if (a->t_start == NULL) {
+    diag(L, (syn_span){a->file, 0, 0}, "the scenario has no 'simulate' line");
+    syn_error_hint(L->err, "add one, e.g. simulate 0 d to 180 d every 1 d");
+    return SYN_EINPUT;
+  }
+  syn_status st = const_time(L, a->t_start, "the start time", &s->t_start);
+  if (st == SYN_OK) st = const_time(L, a->t_end, "the end time", &s->t_end);
+  if (st == SYN_OK) st = const_time(L, a->every, "the output spacing", &s->every);
+  if (st != SYN_OK) return st;
+  if (!(s->t_end > s->t_start))
+    return diag(L, a->t_end->span, "the simulation must end after it starts (%g%s to %g%s)",
+                s->t_start, clock_suffix(L, u, sizeof u), s->t_end, u);
+  if (!(s->every > 0))
+    return diag(L, a->every->span, "the output spacing must be positive (found %g%s)", s->every,
+                clock_suffix(L, u, sizeof u));
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  o.t_start = s->t_start, o.t_end = s->t_end, o.every = s->every;
+  if (syn_run_grid_size(&o) == 0) {
+    syn_error_set(L->err, SYN_EINPUT, "the output spacing %g%s is too fine for this simulation",
+                  s->every, clock_suffix(L, u, sizeof u));
+    return relocate(L, a->every->span);
+  }
+  s->steady = a->baseline == BASELINE_STEADY;
+  return SYN_OK;
+}
+
+/* ---- use / set --------------------------------------------------------------------------- */
+
+static syn_status resolve_settings(loader *L, const ast_arm_item *items, size_t n,
+                                   scn_setting **out, size_t *nout) {
+  size_t count = 0;
+  for (size_t i = 0; i < n; i++) count += items[i].kind != ARM_DOSE;
+  *nout = 0;
+  *out = count ? syn_arena_alloc(L->ast->arena, count * sizeof **out) : NULL;
+  if (count && *out == NULL) return oom(L);
+  for (size_t i = 0; i < n; i++) {
+    const ast_arm_item *it = &items[i];
+    if (it->kind == ARM_DOSE) continue;
+    scn_setting *set = &(*out)[(*nout)++];
+    set->is_preset = it->kind == ARM_USE;
+    set->name = it->name;
+    if (it->kind == ARM_SET) {
+      syn_status st = const_value(L, it->value, 0, &set->value);
+      if (st != SYN_OK) return st;
+    }
+  }
+  return SYN_OK;
+}
+
+/* Apply settings to inst; errors located at the matching AST item. */
+static syn_status apply_located(loader *L, syn_instance *inst, const scn_setting *set, size_t n,
+                                const ast_arm_item *items) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++, k++) {
+    while (items[k].kind == ARM_DOSE) k++;
+    syn_status st = set[i].is_preset ? syn_instance_use_preset(inst, set[i].name, L->err)
+                                     : syn_instance_set(inst, set[i].name, set[i].value, L->err);
+    if (st == SYN_ENOMEM) return st;
+    if (st != SYN_OK) return relocate(L, items[k].name_span);
+  }
+  return SYN_OK;
+}
+
+/* Each arm's settings on a scratch instance, as a run applies them (common
+ * first), then prepare: unknown presets and parameters, and values that
+ * make the model non-finite, are found here. */
+static syn_status check_arm_settings(loader *L, size_t arm) {
+  syn_instance *inst = NULL;
+  const syn_scenario *s = L->s;
+  syn_status st = syn_instance_create(s->model, &inst, L->err);
+  if (st == SYN_OK) st = apply_located(L, inst, s->common, s->ncommon, L->ast->common);
+  if (st == SYN_OK)
+    st = apply_located(L, inst, s->arms[arm].settings, s->arms[arm].nsettings,
+                       L->ast->arms[arm].items);
+  if (st == SYN_OK && syn_instance_prepare(inst, L->err) != SYN_OK) {
+    st = relocate(L, L->ast->arms[arm].name_span);
+    char msg[2 * SYN_ERROR_MSG_MAX];
+    size_t n = (size_t)snprintf(msg, sizeof msg, "arm '%s': %s", s->arms[arm].name,
+                                L->err->message);
+    if (n >= sizeof L->err->message) n = sizeof L->err->message - 1;
+    memcpy(L->err->message, msg, n);
+    L->err->message[n] = 0;
+  }
+  syn_instance_destroy(inst);
+  return st;
+}
+
+/* ---- doses -------------------------------------------------------------------------------- */
+
+/* Distinct route names of the model, in order. */
+static size_t route_names(const syn_model *m, const char **names, size_t cap) {
+  size_t n = 0, count = syn_model_route_count(m);
+  for (size_t i = 0; i < count && n < cap; i++) {
+    const char *name = syn_model_route(m, i)->name;
+    size_t j = 0;
+    while (j < n && strcmp(names[j], name) != 0) j++;
+    if (j == n) names[n++] = name;
+  }
+  return n;
+}
+
+static syn_status unknown_route(loader *L, const ast_dose *d) {
+  const char *names[64];
+  char list[512];
+  size_t n = route_names(L->s->model, names, 64);
+  if (n == 0) {
+    diag(L, d->route_span, "unknown route '%s': the model declares no routes", d->route);
+    syn_error_hint(L->err, "declare one in the model, e.g. route %s -> STATE", d->route);
+    return SYN_EINPUT;
+  }
+  const char *near = syn_suggest(d->route, strlen(d->route), names, n);
+  if (near) diag(L, d->route_span, "unknown route '%s' (did you mean '%s'?)", d->route, near);
+  else diag(L, d->route_span, "unknown route '%s'", d->route);
+  join_names(list, sizeof list, names, n);
+  syn_error_hint(L->err, "the model's routes: %s", list);
+  return SYN_EINPUT;
+}
+
+static void joint_list(const syn_model *m, char *list, size_t size) {
+  const char *names[64];
+  size_t n = syn_model_joint_count(m);
+  for (size_t i = 0; i < n && i < 64; i++) names[i] = syn_model_joint(m, i);
+  join_names(list, size, names, n < 64 ? n : 64);
+}
+
+static syn_status check_joint(loader *L, const ast_dose *d) {
+  const syn_model *m = L->s->model;
+  size_t n = syn_model_joint_count(m);
+  const char *names[64];
+  char list[512];
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(syn_model_joint(m, i), d->into) == 0) return SYN_OK;
+  if (n == 0) return diag(L, d->into_span, "unknown joint '%s': the model declares no joints", d->into);
+  for (size_t i = 0; i < n && i < 64; i++) names[i] = syn_model_joint(m, i);
+  const char *near = syn_suggest(d->into, strlen(d->into), names, n < 64 ? n : 64);
+  if (near) diag(L, d->into_span, "unknown joint '%s' (did you mean '%s'?)", d->into, near);
+  else diag(L, d->into_span, "unknown joint '%s'", d->into);
+  joint_list(m, list, sizeof list);
+  syn_error_hint(L->err, "the model's joints: %s", list);
+  return SYN_EINPUT;
+}
+
+/* The route a dose goes through: its name, and its joint from `into`. */
+static syn_status find_route(loader *L, const ast_dose *d, size_t *index) {
+  const syn_model *m = L->s->model;
+  size_t count = syn_model_route_count(m), systemic = SIZE_MAX, per_joint = SIZE_MAX;
+  char list[512];
+  for (size_t i = 0; i < count; i++) {
+    const syn_route *r = syn_model_route(m, i);
+    if (strcmp(r->name, d->route) != 0) continue;
+    if (r->joint[0] == 0) systemic = i;
+    else if (per_joint == SIZE_MAX || (d->into && strcmp(r->joint, d->into) == 0)) per_joint = i;
+  }
+  if (systemic == SIZE_MAX && per_joint == SIZE_MAX) return unknown_route(L, d);
+  if (d->into == NULL) {
+    if (systemic != SIZE_MAX) {
+      *index = systemic;
+      return SYN_OK;
+    }
+    joint_list(m, list, sizeof list);
+    diag(L, d->route_span, "route '%s' goes into a joint: say which with 'into JOINT'", d->route);
+    syn_error_hint(L->err, "the model's joints: %s", list);
+    return SYN_EINPUT;
+  }
+  syn_status st = check_joint(L, d);
+  if (st != SYN_OK) return st;
+  if (per_joint == SIZE_MAX || strcmp(syn_model_route(m, per_joint)->joint, d->into) != 0) {
+    diag(L, d->into_span, "route '%s' is systemic: 'into' is only for routes declared per joint",
+         d->route);
+    syn_error_hint(L->err, "leave out 'into %s'", d->into);
+    return SYN_EINPUT;
+  }
+  *index = per_joint;
+  return SYN_OK;
+}
+
+static syn_status resolve_amount(loader *L, const ast_dose *d, scn_dose *out) {
+  syn_status st = const_value(L, d->amount, 0, &out->amount);
+  if (st != SYN_OK) return st;
+  if (!isfinite(out->amount)) return diag(L, d->amount->span, "the amount of the dose is not finite");
+  if (out->amount < 0)
+    return diag(L, d->amount->span, "the amount of a dose cannot be negative (found %g)",
+                out->amount);
+  out->units = "";
+  if (d->amount->kind == AST_NUM && d->amount->u.num.unit != NULL) {
+    syn_span us = d->amount->u.num.unit->span;
+    out->units = syn_arena_strndup(L->ast->arena, syn_span_text(L->src, us), us.len);
+    if (out->units == NULL) return oom(L);
+  }
+  return SYN_OK;
+}
+
+static syn_status resolve_timing(loader *L, const ast_dose *d, scn_dose *out) {
+  const syn_scenario *s = L->s;
+  char u[32];
+  clock_suffix(L, u, sizeof u);
+  syn_status st = const_time(L, d->at, "the time of the dose", &out->at);
+  if (st != SYN_OK) return st;
+  if (out->at < s->t_start) {
+    diag(L, d->at->span, "the dose at %g%s comes before the start of the simulation (%g%s)",
+         out->at, u, s->t_start, u);
+    syn_error_hint(L->err, "doses can be given from the start of the simulation on");
+    return SYN_EINPUT;
+  }
+  if (d->over) {
+    st = const_time(L, d->over, "the duration of the infusion", &out->over);
+    if (st == SYN_OK && !(out->over > 0))
+      return diag(L, d->over->span, "the duration of an infusion must be positive (found %g%s)",
+                  out->over, u);
+  }
+  out->times = 1;
+  if (d->every && st == SYN_OK) {
+    double times = 0;
+    st = const_time(L, d->every, "the interval between doses", &out->every);
+    if (st == SYN_OK && !(out->every > 0))
+      return diag(L, d->every->span, "the interval between doses must be positive (found %g%s)",
+                  out->every, u);
+    if (st == SYN_OK) st = const_value(L, d->times, 0, &times);
+    if (st == SYN_OK && !(times >= 1 && times == floor(times)))
+      return diag(L, d->times->span,
+                  "'times' must be a whole number of doses, at least 1 (found %g)", times);
+    if (st == SYN_OK && times > SCN_MAX_TIMES)
+      return diag(L, d->times->span, "too many doses (%g; at most %.0f)", times, SCN_MAX_TIMES);
+    out->times = (long)times;
+  }
+  return st;
+}
+
+static syn_status resolve_dose(loader *L, const ast_dose *d, scn_dose *out) {
+  const syn_model *m = L->s->model;
+  syn_status st = find_route(L, d, &out->route_index);
+  if (st != SYN_OK) return st;
+  const syn_route *r = syn_model_route(m, out->route_index);
+  out->route = r->name;
+  out->joint = r->joint;
+  out->state = r->state;
+  out->target = syn_model_symbol(m, SYN_SYM_STATE, r->state)->name;
+  st = resolve_amount(L, d, out);
+  if (st == SYN_OK) st = resolve_timing(L, d, out);
+  return st;
+}
+
+/* ---- arms ------------------------------------------------------------------------------ */
+
+static syn_status resolve_arm(loader *L, size_t i) {
+  const ast_arm *a = &L->ast->arms[i];
+  scn_arm *arm = &L->s->arms[i];
+  arm->name = a->name;
+  for (size_t j = 0; j < i; j++)
+    if (strcmp(L->ast->arms[j].name, a->name) == 0)
+      return diag(L, a->name_span, "arm '%s' is already defined on line %d", a->name,
+                  line_of(L, L->ast->arms[j].name_span));
+  syn_status st = resolve_settings(L, a->items, a->nitems, &arm->settings, &arm->nsettings);
+  size_t ndoses = 0;
+  for (size_t k = 0; k < a->nitems; k++) ndoses += a->items[k].kind == ARM_DOSE;
+  if (st == SYN_OK && ndoses) {
+    arm->doses = syn_arena_alloc(L->ast->arena, ndoses * sizeof *arm->doses);
+    if (arm->doses == NULL) return oom(L);
+  }
+  for (size_t k = 0; k < a->nitems && st == SYN_OK; k++)
+    if (a->items[k].kind == ARM_DOSE) st = resolve_dose(L, &a->items[k].dose, &arm->doses[arm->ndoses++]);
+  if (st == SYN_OK) st = check_arm_settings(L, i);
+  return st;
+}
+
+static syn_status resolve_arms(loader *L) {
+  syn_scenario_ast *a = L->ast;
+  syn_scenario *s = L->s;
+  if (a->narms == 0) {
+    diag(L, (syn_span){a->file, 0, 0}, "the scenario has no arms");
+    syn_error_hint(L->err, "add at least one, e.g. arm \"control\"");
+    return SYN_EINPUT;
+  }
+  syn_status st = resolve_settings(L, a->common, a->ncommon, &s->common, &s->ncommon);
+  if (st != SYN_OK) return st;
+  s->arms = syn_arena_alloc(a->arena, a->narms * sizeof *s->arms);
+  if (s->arms == NULL) return oom(L);
+  s->narms = a->narms;
+  for (size_t i = 0; i < a->narms && st == SYN_OK; i++) st = resolve_arm(L, i);
+  return st;
+}
+
+/* ---- metrics ------------------------------------------------------------------------------ */
+
+typedef enum { WINDOW_NONE, WINDOW_OPTIONAL, WINDOW_REQUIRED } window_rule;
+
+static const struct metric_fn {
+  const char *name;
+  syn_probe_kind kind;
+  int has_time;   /* at(X, T) */
+  int has_level;  /* time_below(X, L, ...) */
+  window_rule window;
+  const char *usage;
+} metric_fns[] = {
+    {"at", PROBE_AT, 1, 0, WINDOW_NONE, "at(X, T)"},
+    {"auc", PROBE_AUC, 0, 0, WINDOW_REQUIRED, "auc(X, T1, T2)"},
+    {"max", PROBE_MAX, 0, 0, WINDOW_OPTIONAL, "max(X) or max(X, T1, T2)"},
+    {"min", PROBE_MIN, 0, 0, WINDOW_OPTIONAL, "min(X) or min(X, T1, T2)"},
+    {"tmax", PROBE_TMAX, 0, 0, WINDOW_OPTIONAL, "tmax(X) or tmax(X, T1, T2)"},
+    {"tmin", PROBE_TMIN, 0, 0, WINDOW_OPTIONAL, "tmin(X) or tmin(X, T1, T2)"},
+    {"change", PROBE_CHANGE, 0, 0, WINDOW_REQUIRED, "change(X, T1, T2)"},
+    {"time_below", PROBE_TIME_BELOW, 0, 1, WINDOW_OPTIONAL,
+     "time_below(X, level) or time_below(X, level, T1, T2)"},
+    {"time_above", PROBE_TIME_ABOVE, 0, 1, WINDOW_OPTIONAL,
+     "time_above(X, level) or time_above(X, level, T1, T2)"},
+};
+
+static const struct metric_fn *find_fn(const char *name) {
+  for (size_t i = 0; i < sizeof metric_fns / sizeof *metric_fns; i++)
+    if (strcmp(metric_fns[i].name, name) == 0) return &metric_fns[i];
+  return NULL;
+}
+
+static const char *kind_phrase(syn_symkind k) {
+  switch (k) {
+    case SYN_SYM_COMPARTMENT: return "a compartment";
+    case SYN_SYM_PARAM: return "a parameter";
+    case SYN_SYM_LET: return "an intermediate value (let)";
+    default: return "not a series";
+  }
+}
+
+static syn_status unknown_target(loader *L, const ast_expr *arg) {
+  const syn_model *m = L->s->model;
+  const char *name = arg->u.name.id;
+  size_t ns = syn_model_count(m, SYN_SYM_STATE), no = syn_model_count(m, SYN_SYM_OUTPUT);
+  const char **names = syn_calloc(ns + no + 1, sizeof *names);
+  if (names == NULL) return oom(L);
+  const char *per_joint = NULL;
+  for (size_t i = 0; i < ns + no; i++) {
+    const syn_symbol *sym =
+        syn_model_symbol(m, i < ns ? SYN_SYM_STATE : SYN_SYM_OUTPUT, i < ns ? i : i - ns);
+    names[i] = sym->name;
+    if (per_joint == NULL && sym->joint && sym->joint[0] && strcmp(sym->base, name) == 0)
+      per_joint = sym->name;
+  }
+  const char *near = syn_suggest(name, strlen(name), names, ns + no);
+  if (near)
+    diag(L, arg->span, "unknown metric target '%s' (did you mean '%s'?)", name, near);
+  else
+    diag(L, arg->span, "unknown metric target '%s'", name);
+  if (per_joint)
+    syn_error_hint(L->err, "'%s' exists once per joint: name one, e.g. %s", name, per_joint);
+  else
+    syn_error_hint(L->err, "a metric follows a state or an output of the model");
+  syn_free(names);
+  return SYN_EINPUT;
+}
+
+/* The state or output a metric function follows (its first argument). */
+static syn_status find_series(loader *L, const struct metric_fn *fn, const ast_expr *arg,
+                              size_t *series, const char **units) {
+  const syn_model *m = L->s->model;
+  if (arg->kind != AST_NAME) {
+    diag(L, arg->span, "the first argument of '%s' must be a state or an output", fn->name);
+    syn_error_hint(L->err, "%s", fn->usage);
+    return SYN_EINPUT;
+  }
+  syn_symkind kind;
+  size_t index;
+  if (!syn_model_find(m, arg->u.name.id, &kind, &index)) return unknown_target(L, arg);
+  if (kind != SYN_SYM_STATE && kind != SYN_SYM_OUTPUT) {
+    diag(L, arg->span, "'%s' is %s: metrics follow states and outputs", arg->u.name.id,
+         kind_phrase(kind));
+    syn_error_hint(L->err, "declare an output for it in the model: output name = %s",
+                   arg->u.name.id);
+    return SYN_EINPUT;
+  }
+  *series = kind == SYN_SYM_STATE ? index : syn_model_count(m, SYN_SYM_STATE) + index;
+  *units = syn_model_symbol(m, kind, index)->units;
+  return SYN_OK;
+}
+
+static syn_status compile_expr(loader *L, ast_expr *e, int want_time, int *round);
+
+static syn_status arity_error(loader *L, const ast_expr *call, const struct metric_fn *fn) {
+  diag(L, call->span, "wrong number of arguments to '%s' (%zu)", fn->name, call->u.call.nargs);
+  syn_error_hint(L->err, "write %s", fn->usage);
+  return SYN_EINPUT;
+}
+
+static syn_status unknown_function(loader *L, const ast_expr *call) {
+  const char *fn = call->u.call.fn;
+  const char *near = syn_suggest(fn, strlen(fn), metric_functions, NFUNCTIONS);
+  if (near)
+    diag(L, call->u.call.fn_span, "unknown metric function '%s' (did you mean '%s'?)", fn, near);
+  else
+    diag(L, call->u.call.fn_span, "unknown metric function '%s'", fn);
+  syn_error_hint(L->err, "metric functions: at, auc, max, min, tmax, tmin, change, time_below, "
+                         "time_above");
+  return SYN_EINPUT;
+}
+
+/* Constant times of a call (no calls inside) must lie in the simulation. */
+static syn_status check_window(loader *L, const ast_expr *call, const scn_call *c) {
+  const syn_scenario *s = L->s;
+  char u[32];
+  clock_suffix(L, u, sizeof u);
+  if (c->kind == PROBE_AT) {
+    double t = scn_eval(s, c->t1, NULL);
+    if (t >= s->t_start && t <= s->t_end) return SYN_OK;
+    return diag(L, c->t1->span, "the time %g%s is outside the simulation (%g%s to %g%s)", t, u,
+                s->t_start, u, s->t_end, u);
+  }
+  if (c->t1 == NULL) return SYN_OK;
+  double t1 = scn_eval(s, c->t1, NULL), t2 = scn_eval(s, c->t2, NULL);
+  if (!(t2 > t1))
+    return diag(L, call->span, "the window of '%s' must end after it starts (%g%s to %g%s)",
+                call->u.call.fn, t1, u, t2, u);
+  if (t1 >= s->t_start && t2 <= s->t_end) return SYN_OK;
+  return diag(L, call->span,
+              "the window of '%s' (%g%s to %g%s) is outside the simulation (%g%s to %g%s)",
+              call->u.call.fn, t1, u, t2, u, s->t_start, u, s->t_end, u);
+}
+
+static syn_status add_call(loader *L, const scn_call *c) {
+  syn_scenario *s = L->s;
+  if (s->ncalls == L->calls_cap) {
+    size_t cap = L->calls_cap ? 2 * L->calls_cap : 8;
+    scn_call *n = syn_realloc(s->calls, cap * sizeof *n);
+    if (n == NULL) return oom(L);
+    s->calls = n;
+    L->calls_cap = cap;
+  }
+  s->calls[s->ncalls++] = *c;
+  return SYN_OK;
+}
+
+static int max_i(int a, int b) { return a > b ? a : b; }
+
+static syn_status compile_call(loader *L, ast_expr *call, const char **units, int *round) {
+  const struct metric_fn *fn = find_fn(call->u.call.fn);
+  if (fn == NULL) return unknown_function(L, call);
+  size_t n = call->u.call.nargs, fixed = 1 + (size_t)fn->has_time + (size_t)fn->has_level;
+  int ok = fn->window == WINDOW_NONE       ? n == fixed
+           : fn->window == WINDOW_REQUIRED ? n == fixed + 2
+                                           : n == fixed || n == fixed + 2;
+  if (!ok) return arity_error(L, call, fn);
+  ast_expr **args = call->u.call.args;
+  scn_call c = {call, fn->kind, 0, NULL, NULL, NULL, 0};
+  syn_status st = find_series(L, fn, args[0], &c.series, units);
+  int inner = -1, r = -1, window_calls = -1;
+  size_t next = 1;
+  if (st == SYN_OK && fn->has_level) {
+    c.level = args[next];
+    st = compile_expr(L, args[next++], 0, &r);
+    inner = max_i(inner, r);
+  }
+  if (st == SYN_OK && fn->has_time) {
+    c.t1 = c.t2 = args[next];
+    st = compile_expr(L, args[next++], 1, &window_calls);
+  }
+  if (st == SYN_OK && n == fixed + 2) {
+    c.t1 = args[next];
+    c.t2 = args[next + 1];
+    st = compile_expr(L, args[next], 1, &r);
+    window_calls = max_i(window_calls, r);
+    if (st == SYN_OK) st = compile_expr(L, args[next + 1], 1, &r);
+    window_calls = max_i(window_calls, r);
+  }
+  if (st != SYN_OK) return st;
+  inner = max_i(inner, window_calls);
+  c.round = inner + 1;
+  if (window_calls < 0) st = check_window(L, call, &c);
+  if (st == SYN_OK) st = add_call(L, &c);
+  *round = c.round;
+  return st;
+}
+
+/* Convert literals to clock units in place, check every call, and give the
+ * highest round of the calls in e (-1 when none). */
+static syn_status compile_expr(loader *L, ast_expr *e, int want_time, int *round) {
+  int ra = -1, rb = -1;
+  const char *units = NULL;
+  syn_status st = SYN_OK;
+  *round = -1;
+  switch (e->kind) {
+    case AST_NUM: return literal_value(L, e, want_time, &e->u.num.value);
+    case AST_NAME:
+      diag(L, e->span, "a name can only be the first argument of a metric function");
+      syn_error_hint(L->err, "e.g. max(%s) or at(%s, 7 d)", e->u.name.id, e->u.name.id);
+      return SYN_EINPUT;
+    case AST_CALL: return compile_call(L, e, &units, round);
+    case AST_UNARY: return compile_expr(L, e->u.unary.a, want_time, round);
+    case AST_BINARY:
+      st = compile_expr(L, e->u.binary.a, want_time, &ra);
+      if (st == SYN_OK) st = compile_expr(L, e->u.binary.b, want_time, &rb);
+      *round = max_i(ra, rb);
+      return st;
+  }
+  return SYN_EINTERNAL;
+}
+
+/* Units of a metric expression: NULL for a pure number, "" when unknown. */
+static const char *units_of(loader *L, const ast_expr *e, syn_arena *arena);
+
+static const char *auc_units(const char *u, const char *clock, syn_arena *arena) {
+  char buf[256];
+  const char *slash = strchr(u, '/');
+  if (u[0] == 0) return clock;
+  if (clock[0] == 0) return u;
+  if (slash == NULL) {
+    snprintf(buf, sizeof buf, "%s*%s", u, clock);
+  } else if (strcmp(slash + 1, clock) == 0) {
+    snprintf(buf, sizeof buf, "%.*s", (int)(slash - u), u);
+    if (strcmp(buf, "1") == 0) buf[0] = 0;
+  } else if (slash == u + 1 && u[0] == '1') {
+    snprintf(buf, sizeof buf, "%s%s", clock, slash);
+  } else {
+    snprintf(buf, sizeof buf, "%.*s*%s%s", (int)(slash - u), u, clock, slash);
+  }
+  return syn_arena_strdup(arena, buf);
+}
+
+static const char *call_units(loader *L, const ast_expr *call, syn_arena *arena) {
+  const struct metric_fn *fn = find_fn(call->u.call.fn);
+  const syn_model *m = L->s->model;
+  syn_symkind kind;
+  size_t index;
+  syn_model_find(m, call->u.call.args[0]->u.name.id, &kind, &index);
+  const char *u = syn_model_symbol(m, kind, index)->units;
+  if (strcmp(u, "?") == 0) u = "";
+  switch (fn->kind) {
+    case PROBE_AUC: return auc_units(u, L->s->clock, arena);
+    case PROBE_CHANGE: return "%";
+    case PROBE_TMAX:
+    case PROBE_TMIN:
+    case PROBE_TIME_BELOW:
+    case PROBE_TIME_ABOVE: return L->s->clock;
+    default: return u;
+  }
+}
+
+static const char *units_of(loader *L, const ast_expr *e, syn_arena *arena) {
+  const char *a, *b;
+  switch (e->kind) {
+    case AST_NUM: return NULL;
+    case AST_CALL: return call_units(L, e, arena);
+    case AST_UNARY: return units_of(L, e->u.unary.a, arena);
+    case AST_BINARY:
+      a = units_of(L, e->u.binary.a, arena);
+      b = units_of(L, e->u.binary.b, arena);
+      switch (e->u.binary.op) {
+        case AST_ADD:
+        case AST_SUB:
+          if (a == NULL || b == NULL) return a ? a : b;
+          return strcmp(a, b) == 0 ? a : "";
+        case AST_MUL: return a == NULL ? b : b == NULL ? a : "";
+        case AST_DIV:
+          if (b == NULL) return a;
+          return a != NULL && strcmp(a, b) == 0 && a[0] ? NULL : "";
+        default: return a == NULL ? NULL : "";
+      }
+    default: return "";
+  }
+}
+
+static syn_status resolve_metrics(loader *L) {
+  syn_scenario_ast *a = L->ast;
+  syn_scenario *s = L->s;
+  s->max_round = -1;
+  if (a->nmetrics == 0) return SYN_OK;
+  s->metrics = syn_arena_alloc(a->arena, a->nmetrics * sizeof *s->metrics);
+  size_t *first = syn_calloc(a->nmetrics, sizeof *first);
+  syn_status st = s->metrics && first ? SYN_OK : oom(L);
+  for (size_t i = 0; i < a->nmetrics && st == SYN_OK; i++) {
+    const ast_metric *am = &a->metrics[i];
+    scn_metric *m = &s->metrics[s->nmetrics++];
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(a->metrics[j].name, am->name) == 0)
+        st = diag(L, am->name_span, "metric '%s' is already defined on line %d", am->name,
+                  line_of(L, a->metrics[j].name_span));
+    m->name = am->name;
+    m->description = am->description ? am->description : "";
+    m->value = am->value;
+    first[i] = s->ncalls;
+    int round = -1;
+    if (st == SYN_OK) st = compile_expr(L, am->value, 0, &round);
+    if (st == SYN_OK && s->ncalls == first[i]) {
+      diag(L, am->value->span, "metric '%s' uses no metric function", am->name);
+      syn_error_hint(L->err, "e.g. metric %s = auc(X, 0 d, 7 d)", am->name);
+      st = SYN_EINPUT;
+    }
+    if (st == SYN_OK) {
+      const char *u = units_of(L, am->value, a->arena);
+      m->units = u ? u : "";
+    }
+    s->max_round = max_i(s->max_round, round);
+  }
+  for (size_t i = 0; i < s->nmetrics && st == SYN_OK; i++) {
+    s->metrics[i].calls = s->calls + first[i];
+    s->metrics[i].ncalls = (i + 1 < s->nmetrics ? first[i + 1] : s->ncalls) - first[i];
+  }
+  syn_free(first);
+  return st;
+}
+
+double scn_eval(const syn_scenario *s, const ast_expr *e, const double *values) {
+  switch (e->kind) {
+    case AST_NUM: return e->u.num.value;
+    case AST_UNARY: return -scn_eval(s, e->u.unary.a, values);
+    case AST_BINARY:
+      return arith(e->u.binary.op, scn_eval(s, e->u.binary.a, values),
+                   scn_eval(s, e->u.binary.b, values));
+    case AST_CALL:
+      for (size_t i = 0; i < s->ncalls; i++)
+        if (s->calls[i].node == e) return values ? values[i] : (double)NAN;
+      return (double)NAN;
+    default: return (double)NAN;
+  }
+}
+
+/* ---- the public API ----------------------------------------------------------------------- */
+
+static syn_status hash_text(syn_scenario *s, syn_error *err) {
+  const syn_source *f = syn_srcset_get(s->ast->sources, s->ast->file);
+  syn_sha256 h;
+  char hex[SYN_SHA256_HEX];
+  syn_sha256_init(&h);
+  syn_sha256_update(&h, f->text, f->len);
+  syn_sha256_hex(&h, hex);
+  s->sha256 = syn_strdup(hex);
+  return s->sha256 ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
+}
+
+syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *err) {
+  syn_error local;
+  loader L = {NULL, NULL, NULL, err ? err : &local, 0};
+  if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no scenario path given");
+  *out = NULL;
+  syn_scenario *s = syn_calloc(1, sizeof *s);
+  if (s == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  s->clock = "";
+  s->max_round = -1;
+  L.s = s;
+  syn_status st = (s->path = syn_strdup(path)) ? SYN_OK : oom(&L);
+  if (st == SYN_OK) st = syn_scenario_parse_file(path, &s->ast, L.err);
+  if (st == SYN_OK) {
+    L.ast = s->ast;
+    L.src = s->ast->sources;
+    st = hash_text(s, L.err);
+  }
+  if (st == SYN_OK) st = load_model(&L);
+  if (st == SYN_OK) st = resolve_grid(&L);
+  if (st == SYN_OK) st = resolve_arms(&L);
+  if (st == SYN_OK) st = resolve_metrics(&L);
+  if (st != SYN_OK) {
+    syn_scenario_destroy(s);
+    return st;
+  }
+  *out = s;
+  return SYN_OK;
+}
+
+void syn_scenario_destroy(syn_scenario *s) {
+  if (s == NULL) return;
+  syn_model_destroy(s->model);
+  syn_scenario_ast_destroy(s->ast);
+  syn_free(s->calls);
+  syn_free(s->path);
+  syn_free(s->sha256);
+  syn_free(s);
+}
+
+const char *syn_scenario_title(const syn_scenario *s) {
+  return s->ast->title ? s->ast->title : "";
+}
+const char *syn_scenario_path(const syn_scenario *s) { return s->path; }
+const char *syn_scenario_text(const syn_scenario *s) {
+  return syn_srcset_get(s->ast->sources, s->ast->file)->text;
+}
+const char *syn_scenario_sha256(const syn_scenario *s) { return s->sha256; }
+const syn_model *syn_scenario_model(const syn_scenario *s) { return s->model; }
+
+void syn_scenario_grid(const syn_scenario *s, double *t_start, double *t_end, double *every) {
+  if (t_start) *t_start = s->t_start;
+  if (t_end) *t_end = s->t_end;
+  if (every) *every = s->every;
+}
+
+const char *syn_scenario_baseline(const syn_scenario *s) {
+  return s->steady ? "steady" : "declared";
+}
+
+size_t syn_scenario_arm_count(const syn_scenario *s) { return s->narms; }
+const char *syn_scenario_arm_name(const syn_scenario *s, size_t i) {
+  return i < s->narms ? s->arms[i].name : NULL;
+}
+
+syn_status syn_scenario_find_arm(const syn_scenario *s, const char *name, size_t *index,
+                                 syn_error *err) {
+  const char *names[64];
+  char list[512];
+  size_t n = s->narms < 64 ? s->narms : 64;
+  for (size_t i = 0; i < s->narms; i++)
+    if (name && strcmp(s->arms[i].name, name) == 0) {
+      if (index) *index = i;
+      return SYN_OK;
+    }
+  for (size_t i = 0; i < n; i++) names[i] = s->arms[i].name;
+  const char *near = name ? syn_suggest(name, strlen(name), names, n) : NULL;
+  if (near) syn_error_set(err, SYN_EINVAL, "unknown arm '%s' (did you mean '%s'?)", name, near);
+  else syn_error_set(err, SYN_EINVAL, "unknown arm '%s'", name ? name : "");
+  join_names(list, sizeof list, names, s->narms);
+  syn_error_hint(err, "the scenario's arms: %s", list);
+  return SYN_EINVAL;
+}
+
+size_t syn_scenario_metric_count(const syn_scenario *s) { return s->nmetrics; }
+const char *syn_scenario_metric_name(const syn_scenario *s, size_t i) {
+  return i < s->nmetrics ? s->metrics[i].name : NULL;
+}
+const char *syn_scenario_metric_units(const syn_scenario *s, size_t i) {
+  return i < s->nmetrics ? s->metrics[i].units : NULL;
+}
+const char *syn_scenario_metric_description(const syn_scenario *s, size_t i) {
+  return i < s->nmetrics ? s->metrics[i].description : NULL;
+}

@@ -1,0 +1,127 @@
+/* synovia — the resolved form of a scenario (internal, scenario layer).
+ *
+ * scenario.c builds it from the syntax tree (every name checked against the
+ * model, every time in clock units); schedule.c turns an arm's doses into
+ * sorted events; arm.c runs an arm. */
+#ifndef SYN_SCENARIO_IMPL_H
+#define SYN_SCENARIO_IMPL_H
+
+#include <stddef.h>
+
+#include "lang/scenario_ast.h"
+#include "metrics.h"
+#include "synovia/result.h"
+#include "synovia/scenario.h"
+
+/* A `use` or `set` of an arm (or of the whole scenario), in order. */
+typedef struct scn_setting {
+  int is_preset;        /* 1: use NAME; 0: set NAME = value */
+  const char *name;     /* arena string */
+  double value;         /* clock units */
+} scn_setting;
+
+/* One dose statement, resolved. */
+typedef struct scn_dose {
+  const char *route;    /* route name as written */
+  const char *joint;    /* "" for a systemic route */
+  const char *target;   /* name of the target state */
+  const char *units;    /* unit of the amount as written, "" if none */
+  size_t route_index;   /* in syn_model_route */
+  size_t state;         /* target state */
+  double amount;        /* as written (before the route's scale) */
+  double at;            /* first dose, clock units */
+  double over;          /* infusion length; 0 for a bolus */
+  double every;         /* repeat interval; 0 when given once */
+  long times;           /* number of doses (1 when given once) */
+} scn_dose;
+
+typedef struct scn_arm {
+  const char *name;
+  scn_setting *settings;
+  size_t nsettings;
+  scn_dose *doses;
+  size_t ndoses;
+} scn_arm;
+
+/* A call of a metric function inside a metric expression. Its arguments
+ * (window, level) are expressions that may contain other calls; a call is
+ * evaluated in round 1 + the highest round of the calls in its arguments
+ * (0 when none), each round being one run of the arm. */
+typedef struct scn_call {
+  const ast_expr *node;  /* the AST_CALL */
+  syn_probe_kind kind;
+  size_t series;         /* as syn_probe.series */
+  const ast_expr *t1, *t2, *level; /* NULL: the whole simulation / no level */
+  int round;
+} scn_call;
+
+typedef struct scn_metric {
+  const char *name;
+  const char *units;
+  const char *description; /* "" if none */
+  const ast_expr *value;
+  scn_call *calls;         /* points into syn_scenario.calls */
+  size_t ncalls;
+} scn_metric;
+
+struct syn_scenario {
+  syn_scenario_ast *ast;   /* owned; literals in metric expressions hold clock values */
+  syn_model *model;        /* owned */
+  char *path, *sha256;
+  double t_start, t_end, every;
+  int steady;
+  scn_setting *common;
+  size_t ncommon;
+  scn_arm *arms;
+  size_t narms;
+  scn_metric *metrics;
+  size_t nmetrics;
+  scn_call *calls;         /* every metric's calls, metric by metric */
+  size_t ncalls;
+  int max_round;           /* -1 when there are no calls */
+  const char *clock;       /* the model's time unit ("" if none) */
+};
+
+/* --- schedule.c ------------------------------------------------------------------ */
+
+typedef enum scn_event_kind { SCN_BOLUS, SCN_INFUSION_START, SCN_INFUSION_END } scn_event_kind;
+
+typedef struct scn_event {
+  double t;
+  scn_event_kind kind;
+  size_t dose;      /* index in the arm's doses */
+  size_t infusion;  /* infusions: index of this infusion (start and end share it) */
+  size_t seq;       /* order of creation: ties at one time keep the scenario's order */
+} scn_event;
+
+typedef struct scn_schedule {
+  scn_event *events;  /* sorted by time, then seq; only times in [t_start, t_end] */
+  size_t nevents;
+  double *stops;      /* the distinct event times, increasing */
+  size_t nstops;
+  size_t ninfusions;  /* infusions that start within the simulation */
+  char **warnings;    /* doses skipped because they come after t_end */
+  size_t nwarnings;
+} scn_schedule;
+
+/* Expand the arm's doses (repeats, infusion ends) into events inside
+ * [t_start, t_end]; doses after t_end become warnings (clock is the unit
+ * name for them). An infusion that runs past t_end has no end event.
+ * Event times within rounding (SCN_SNAP_REL of the run's times) of an
+ * output time grid[0..npts) become that output time, and events within
+ * rounding of each other one stop: 0.1 + 3 * 0.3 h is the output at 1 h,
+ * not a stop 1e-16 h before it (which the integrator could not reach). */
+#define SCN_SNAP_REL 1e-12
+syn_status scn_schedule_build(const scn_arm *arm, double t_start, double t_end,
+                              const double *grid, size_t npts, const char *clock,
+                              scn_schedule *out, syn_error *err);
+void scn_schedule_free(scn_schedule *s);
+
+/* --- scenario.c: evaluating metric expressions --------------------------------------- */
+
+/* Value of a (sub)expression of a metric: literals are already in clock
+ * units; a call takes values[index of the call in s->calls] (NaN when not
+ * yet known). */
+double scn_eval(const syn_scenario *s, const ast_expr *e, const double *values);
+
+#endif
