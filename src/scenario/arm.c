@@ -371,7 +371,8 @@ syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_sol
   if (st == SYN_OK) st = allocate(&r, err);
   if (st == SYN_OK) {
     syn_run_fill_grid(&ro, r.grid, r.npts);
-    st = scn_schedule_build(r.arm, s->t_start, s->t_end, r.grid, r.npts, s->clock, &r.sched, err);
+    st = scn_schedule_build(r.arm, s->t_start, s->t_end, r.grid, r.npts, s->show_unit,
+                            s->show_factor, &r.sched, err);
   }
   if (st == SYN_OK) st = allocate_doses(&r, err);
   if (st == SYN_OK) st = find_start(&r, &so, &res->baseline, err);

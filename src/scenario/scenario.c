@@ -56,11 +56,14 @@ static syn_status relocate(loader *L, syn_span at) {
 
 static syn_status oom(loader *L) { return syn_error_set(L->err, SYN_ENOMEM, "out of memory"); }
 
-/* " d" after a time in clock units, or "" on a clockless model. */
+/* " d" after a time shown in the scenario's unit, or "" on a clockless model. */
 static const char *clock_suffix(const loader *L, char *buf, size_t n) {
-  snprintf(buf, n, "%s%s", L->s->clock[0] ? " " : "", L->s->clock);
+  snprintf(buf, n, "%s%s", L->s->show_unit[0] ? " " : "", L->s->show_unit);
   return buf;
 }
+
+/* A time in clock units as shown in messages. */
+static double shown(const loader *L, double t) { return t / L->s->show_factor; }
 
 static int line_of(loader *L, syn_span at) {
   int line, col;
@@ -162,8 +165,25 @@ static syn_status load_model(loader *L) {
     st = syn_model_load_text(path, f->text, f->len, &L->s->model, L->err);
   }
   syn_free(path);
-  if (st == SYN_OK) L->s->clock = syn_model_time_unit(L->s->model);
+  if (st == SYN_OK) L->s->clock = L->s->show_unit = syn_model_time_unit(L->s->model);
   return st;
+}
+
+/* Times in messages are shown in the unit of the simulation's end time
+ * ("180 d"), when it is written with a time unit. */
+static void choose_show_unit(loader *L) {
+  const ast_expr *e = L->ast->t_end;
+  syn_scenario *s = L->s;
+  double factor = 0;
+  if (e->kind != AST_NUM || e->u.num.unit == NULL || e->u.num.unit->nterms != 1 ||
+      e->u.num.unit->terms[0].exponent != 1)
+    return;
+  char text[64];
+  snprintf(text, sizeof text, "1 %s", e->u.num.unit->terms[0].symbol);
+  if (syn_model_parse_time(s->model, text, &factor, NULL) == SYN_OK && factor > 0) {
+    s->show_unit = e->u.num.unit->terms[0].symbol;
+    s->show_factor = factor;
+  }
 }
 
 static syn_status resolve_grid(loader *L) {
@@ -179,18 +199,19 @@ static syn_status resolve_grid(loader *L) {
   if (st == SYN_OK) st = const_time(L, a->t_end, "the end time", &s->t_end);
   if (st == SYN_OK) st = const_time(L, a->every, "the output spacing", &s->every);
   if (st != SYN_OK) return st;
+  choose_show_unit(L);
   if (!(s->t_end > s->t_start))
     return diag(L, a->t_end->span, "the simulation must end after it starts (%g%s to %g%s)",
-                s->t_start, clock_suffix(L, u, sizeof u), s->t_end, u);
+                shown(L, s->t_start), clock_suffix(L, u, sizeof u), shown(L, s->t_end), u);
   if (!(s->every > 0))
-    return diag(L, a->every->span, "the output spacing must be positive (found %g%s)", s->every,
+    return diag(L, a->every->span, "the output spacing must be positive (found %g%s)", shown(L, s->every),
                 clock_suffix(L, u, sizeof u));
   syn_run_opts o;
   syn_run_opts_default(&o);
   o.t_start = s->t_start, o.t_end = s->t_end, o.every = s->every;
   if (syn_run_grid_size(&o) == 0) {
     syn_error_set(L->err, SYN_EINPUT, "the output spacing %g%s is too fine for this simulation",
-                  s->every, clock_suffix(L, u, sizeof u));
+                  shown(L, s->every), clock_suffix(L, u, sizeof u));
     return relocate(L, a->every->span);
   }
   s->steady = a->baseline == BASELINE_STEADY;
@@ -371,7 +392,7 @@ static syn_status resolve_timing(loader *L, const ast_dose *d, scn_dose *out) {
   if (st != SYN_OK) return st;
   if (out->at < s->t_start) {
     diag(L, d->at->span, "the dose at %g%s comes before the start of the simulation (%g%s)",
-         out->at, u, s->t_start, u);
+         shown(L, out->at), u, shown(L, s->t_start), u);
     syn_error_hint(L->err, "doses can be given from the start of the simulation on");
     return SYN_EINPUT;
   }
@@ -379,7 +400,7 @@ static syn_status resolve_timing(loader *L, const ast_dose *d, scn_dose *out) {
     st = const_time(L, d->over, "the duration of the infusion", &out->over);
     if (st == SYN_OK && !(out->over > 0))
       return diag(L, d->over->span, "the duration of an infusion must be positive (found %g%s)",
-                  out->over, u);
+                  shown(L, out->over), u);
   }
   out->times = 1;
   if (d->every && st == SYN_OK) {
@@ -387,7 +408,7 @@ static syn_status resolve_timing(loader *L, const ast_dose *d, scn_dose *out) {
     st = const_time(L, d->every, "the interval between doses", &out->every);
     if (st == SYN_OK && !(out->every > 0))
       return diag(L, d->every->span, "the interval between doses must be positive (found %g%s)",
-                  out->every, u);
+                  shown(L, out->every), u);
     if (st == SYN_OK) st = const_value(L, d->times, 0, &times);
     if (st == SYN_OK && !(times >= 1 && times == floor(times)))
       return diag(L, d->times->span,
@@ -508,14 +529,17 @@ static syn_status unknown_target(loader *L, const ast_expr *arg) {
       per_joint = sym->name;
   }
   const char *near = syn_suggest(name, strlen(name), names, ns + no);
-  if (near)
+  if (per_joint) {
+    diag(L, arg->span, "'%s' exists once per joint: name one copy, e.g. %s", name, per_joint);
+    syn_error_hint(L->err, "metrics follow one series; for a total, declare an output with "
+                           "sum(joint, %s) in the model", name);
+  } else if (near) {
     diag(L, arg->span, "unknown metric target '%s' (did you mean '%s'?)", name, near);
-  else
-    diag(L, arg->span, "unknown metric target '%s'", name);
-  if (per_joint)
-    syn_error_hint(L->err, "'%s' exists once per joint: name one, e.g. %s", name, per_joint);
-  else
     syn_error_hint(L->err, "a metric follows a state or an output of the model");
+  } else {
+    diag(L, arg->span, "unknown metric target '%s'", name);
+    syn_error_hint(L->err, "a metric follows a state or an output of the model");
+  }
   syn_free(names);
   return SYN_EINPUT;
 }
@@ -572,18 +596,19 @@ static syn_status check_window(loader *L, const ast_expr *call, const scn_call *
   if (c->kind == PROBE_AT) {
     double t = scn_eval(s, c->t1, NULL);
     if (t >= s->t_start && t <= s->t_end) return SYN_OK;
-    return diag(L, c->t1->span, "the time %g%s is outside the simulation (%g%s to %g%s)", t, u,
-                s->t_start, u, s->t_end, u);
+    return diag(L, c->t1->span, "the time %g%s is outside the simulation (%g%s to %g%s)",
+                shown(L, t), u, shown(L, s->t_start), u, shown(L, s->t_end), u);
   }
   if (c->t1 == NULL) return SYN_OK;
   double t1 = scn_eval(s, c->t1, NULL), t2 = scn_eval(s, c->t2, NULL);
   if (!(t2 > t1))
     return diag(L, call->span, "the window of '%s' must end after it starts (%g%s to %g%s)",
-                call->u.call.fn, t1, u, t2, u);
+                call->u.call.fn, shown(L, t1), u, shown(L, t2), u);
   if (t1 >= s->t_start && t2 <= s->t_end) return SYN_OK;
   return diag(L, call->span,
               "the window of '%s' (%g%s to %g%s) is outside the simulation (%g%s to %g%s)",
-              call->u.call.fn, t1, u, t2, u, s->t_start, u, s->t_end, u);
+              call->u.call.fn, shown(L, t1), u, shown(L, t2), u, shown(L, s->t_start), u,
+              shown(L, s->t_end), u);
 }
 
 static syn_status add_call(loader *L, const scn_call *c) {
@@ -803,7 +828,8 @@ syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *er
   *out = NULL;
   syn_scenario *s = syn_calloc(1, sizeof *s);
   if (s == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  s->clock = "";
+  s->clock = s->show_unit = "";
+  s->show_factor = 1;
   s->max_round = -1;
   L.s = s;
   syn_status st = (s->path = syn_strdup(path)) ? SYN_OK : oom(&L);

@@ -80,6 +80,10 @@ struct syn_scenario {
   size_t ncalls;
   int max_round;           /* -1 when there are no calls */
   const char *clock;       /* the model's time unit ("" if none) */
+  const char *show_unit;   /* unit times are shown in: the one of `simulate`'s end time
+                              when it has one (times written in days are shown in days),
+                              else the clock */
+  double show_factor;      /* clock units per show_unit */
 };
 
 /* --- schedule.c ------------------------------------------------------------------ */
@@ -105,15 +109,15 @@ typedef struct scn_schedule {
 } scn_schedule;
 
 /* Expand the arm's doses (repeats, infusion ends) into events inside
- * [t_start, t_end]; doses after t_end become warnings (clock is the unit
- * name for them). An infusion that runs past t_end has no end event.
+ * [t_start, t_end]; doses after t_end become warnings (times shown in
+ * `unit`, of `factor` clock units). An infusion that runs past t_end has no end event.
  * Event times within rounding (SCN_SNAP_REL of the run's times) of an
  * output time grid[0..npts) become that output time, and events within
  * rounding of each other one stop: 0.1 + 3 * 0.3 h is the output at 1 h,
  * not a stop 1e-16 h before it (which the integrator could not reach). */
 #define SCN_SNAP_REL 1e-12
 syn_status scn_schedule_build(const scn_arm *arm, double t_start, double t_end,
-                              const double *grid, size_t npts, const char *clock,
+                              const double *grid, size_t npts, const char *unit, double factor,
                               scn_schedule *out, syn_error *err);
 void scn_schedule_free(scn_schedule *s);
 

@@ -33,8 +33,10 @@ static syn_status add_warning(scn_schedule *s, const char *text, syn_error *err)
 /* "dose of IA at 200 d is after the end of the simulation (180 d): skipped",
  * or for repeated doses how many of them are skipped. */
 static syn_status warn_skipped(scn_schedule *s, const scn_dose *d, long skipped, double first,
-                               double t_end, const char *clock, syn_error *err) {
+                               double t_end, const char *clock, double factor, syn_error *err) {
   char text[512];
+  first /= factor;
+  t_end /= factor;
   const char *sp = clock[0] ? " " : "";
   if (d->times == 1)
     snprintf(text, sizeof text,
@@ -81,7 +83,7 @@ static double snap(const snapper *g, double t) {
 }
 
 static syn_status expand(const scn_arm *arm, const snapper *g, const char *clock,
-                         scn_schedule *s, syn_error *err) {
+                         double factor, scn_schedule *s, syn_error *err) {
   double t_start = g->t_start, t_end = g->t_end;
   size_t seq = 0;
   syn_status st = SYN_OK;
@@ -104,7 +106,7 @@ static syn_status expand(const scn_arm *arm, const snapper *g, const char *clock
             (scn_event){end, SCN_INFUSION_END, i, s->ninfusions, seq++};
       s->ninfusions++;
     }
-    if (skipped > 0) st = warn_skipped(s, d, skipped, first_skipped, t_end, clock, err);
+    if (skipped > 0) st = warn_skipped(s, d, skipped, first_skipped, t_end, clock, factor, err);
   }
   return st;
 }
@@ -124,7 +126,7 @@ static syn_status collect_stops(scn_schedule *s, double tol, syn_error *err) {
 }
 
 syn_status scn_schedule_build(const scn_arm *arm, double t_start, double t_end,
-                              const double *grid, size_t npts, const char *clock,
+                              const double *grid, size_t npts, const char *unit, double factor,
                               scn_schedule *out, syn_error *err) {
   snapper g = {t_start, t_end, SCN_SNAP_REL * fmax(fabs(t_start), fabs(t_end)), grid, npts};
   memset(out, 0, sizeof *out);
@@ -132,7 +134,8 @@ syn_status scn_schedule_build(const scn_arm *arm, double t_start, double t_end,
   syn_status st = SYN_OK;
   if (cap > 0 && (out->events = syn_calloc(cap, sizeof *out->events)) == NULL)
     st = syn_error_set(err, SYN_ENOMEM, "out of memory for %zu dose events", cap);
-  if (st == SYN_OK) st = expand(arm, &g, clock ? clock : "", out, err);
+  if (st == SYN_OK)
+    st = expand(arm, &g, unit ? unit : "", factor > 0 ? factor : 1.0, out, err);
   if (st == SYN_OK && out->nevents > 1)
     qsort(out->events, out->nevents, sizeof *out->events, by_time_then_seq);
   if (st == SYN_OK) st = collect_stops(out, g.tol, err);

@@ -10,7 +10,8 @@
  *   # comments and blank lines between cases are ignored
  *   %%CASE name of the case
  *   %%FILE main.model        optional (default test.model); several allowed,
- *   ...text lines...         the first file is the one loaded
+ *   ...text lines...         the first file is the one loaded (a .scenario
+ *                            file is loaded with syn_scenario_load)
  *   %%BYTES "a\x00b"         C-escaped content appended to the current file
  *   %%SIZE 5000000           the current file padded with comments to n bytes
  *   %%DIR lib.model          a directory instead of a file
@@ -28,6 +29,7 @@
 
 #include "lang/ast.h"
 #include "synovia/model.h"
+#include "synovia/scenario.h"
 #include "synovia/status.h"
 
 enum { MAX_FILES = 16, MAX_LINE = 8192, PAD_LINE = 64 };
@@ -51,8 +53,16 @@ typedef struct tcase {
 } tcase;
 
 /* The one function to change when the table should exercise a later layer
- * (e.g. syn_model_load for semantic errors). */
+ * (e.g. syn_model_load for semantic errors). A root ending in .scenario is
+ * loaded as a scenario (syn_scenario_load: parse, model, resolution). */
 static syn_status load(const char *path, syn_error *err) {
+  size_t n = strlen(path);
+  if (n > 9 && strcmp(path + n - 9, ".scenario") == 0) {
+    syn_scenario *s = NULL;
+    syn_status st = syn_scenario_load(path, &s, err);
+    syn_scenario_destroy(s);
+    return st;
+  }
   syn_model *m = NULL;
   syn_status st = syn_model_load(path, &m, err);
   syn_model_destroy(m);

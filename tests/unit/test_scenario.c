@@ -306,7 +306,8 @@ static void test_errors_metrics(void **state) {
              "unknown metric target 'AA' (did you mean 'A'?)", 4, 16);
   load_fails(pk_model, HEAD "arm a\nmetric m = max(k)\n",
              "'k' is a parameter: metrics follow states and outputs", 4, 16);
-  load_fails(joint_model, HEAD "arm a\nmetric m = max(MSC)\n", "unknown metric target 'MSC'", 4, 16);
+  load_fails(joint_model, HEAD "arm a\nmetric m = max(MSC)\n",
+             "'MSC' exists once per joint: name one copy, e.g. knee_L.MSC", 4, 16);
   load_fails(pk_model, HEAD "arm a\nmetric m = mx(A)\n",
              "unknown metric function 'mx' (did you mean 'max'?)", 4, 12);
   load_fails(pk_model, HEAD "arm a\nmetric m = auc(A, 0 h)\n",
@@ -323,6 +324,9 @@ static void test_errors_metrics(void **state) {
              "the window of 'auc' must end after it starts (5 h to 1 h)", 4, 12);
   load_fails(pk_model, HEAD "arm a\nmetric m = at(A, 3 d)\n",
              "the time 72 h is outside the simulation (0 h to 48 h)", 4, 18);
+  load_fails(pk_model, "model \"m.model\"\nsimulate 0 d to 2 d every 1 h\narm a\n"
+                       "metric m = at(A, 36 h + 1 d)\n",
+             "the time 2.5 d is outside the simulation (0 d to 2 d)", 4, 18);
   load_fails(pk_model, HEAD "arm a\nmetric m = at(A, 3 mg)\n",
              "invalid time '3 mg': the unit is not a unit of time", 4, 18);
   load_fails(pk_model, HEAD "arm a\nmetric m = 3\n", "metric 'm' uses no metric function", 4, 12);
@@ -333,7 +337,8 @@ static void test_errors_metrics(void **state) {
   syn_error err;
   syn_scenario *s = NULL;
   assert_int_not_equal(load(joint_model, HEAD "arm a\nmetric m = max(MSC)\n", &s, &err), SYN_OK);
-  assert_string_equal(err.hint, "'MSC' exists once per joint: name one, e.g. knee_L.MSC");
+  assert_string_equal(err.hint, "metrics follow one series; for a total, declare an output with "
+                                "sum(joint, MSC) in the model");
 }
 
 /* The whole rendered message of one error, as the CLI prints it. */
@@ -365,7 +370,7 @@ static void test_schedule_events(void **state) {
   scn_arm arm = {"a", NULL, 0, doses, 3};
   scn_schedule s;
   syn_error err;
-  assert_int_equal(scn_schedule_build(&arm, 0, 10, NULL, 0, "h", &s, &err), SYN_OK);
+  assert_int_equal(scn_schedule_build(&arm, 0, 10, NULL, 0, "h", 1, &s, &err), SYN_OK);
   /* infusions start 0 3 6 9, end 4 7 10 (13 is past the end); bolus at 5 */
   double want_t[] = {0, 3, 4, 5, 6, 7, 9, 10};
   assert_int_equal(s.nevents, 8);
@@ -383,7 +388,7 @@ static void test_schedule_events(void **state) {
   scn_dose same[2] = {{.route = "A", .amount = 1, .at = 2, .times = 1},
                       {.route = "B", .amount = 1, .at = 2, .times = 3, .every = 4}};
   scn_arm arm2 = {"b", NULL, 0, same, 2};
-  assert_int_equal(scn_schedule_build(&arm2, 0, 7, NULL, 0, "", &s, &err), SYN_OK);
+  assert_int_equal(scn_schedule_build(&arm2, 0, 7, NULL, 0, "", 1, &s, &err), SYN_OK);
   assert_int_equal(s.nevents, 3);
   assert_int_equal(s.nstops, 2);
   assert_int_equal(s.events[0].dose, 0);
@@ -409,7 +414,7 @@ static void test_schedule_snaps_rounding(void **state) {
   scn_arm arm = {"a", NULL, 0, doses, 3};
   scn_schedule s;
   syn_error err;
-  assert_int_equal(scn_schedule_build(&arm, 0, 10, grid, 11, "", &s, &err), SYN_OK);
+  assert_int_equal(scn_schedule_build(&arm, 0, 10, grid, 11, "", 1, &s, &err), SYN_OK);
   assert_int_equal(s.nevents, 7);
   assert_true(s.events[3].t == 1.0);
   assert_true(s.events[5].t == s.events[6].t); /* the infusion's end and 2.8 + 1e-13: one stop */
@@ -428,7 +433,7 @@ static void test_schedule_allocation_failures(void **state) {
     scn_schedule s;
     syn_error err;
     syn_alloc_test_fail_after(n);
-    syn_status st = scn_schedule_build(&arm, 0, 10, NULL, 0, "h", &s, &err);
+    syn_status st = scn_schedule_build(&arm, 0, 10, NULL, 0, "h", 1, &s, &err);
     syn_alloc_test_fail_after(-1);
     if (st == SYN_OK) ok = 1;
     else assert_int_equal(st, SYN_ENOMEM);
