@@ -598,6 +598,20 @@ static void test_steady_baseline(void **state) {
   syn_scenario_destroy(s);
 }
 
+/* No steady state to find: the run fails, naming the arm. */
+static void test_steady_baseline_fails(void **state) {
+  (void)state;
+  syn_scenario *s = load_ok("time unit h\nstate A = 0\nd/dt A = 1 /h\n",
+                            "model \"m.model\"\nsimulate 0 h to 1 h every 1 h\nbaseline steady\n"
+                            "arm growing\n");
+  syn_error err;
+  syn_arm_result *r = NULL;
+  assert_int_not_equal(syn_scenario_run_arm(s, 0, NULL, NULL, 0, &r, &err), SYN_OK);
+  assert_null(r);
+  assert_non_null(strstr(err.message, "arm 'growing': no steady state for the baseline: "));
+  syn_scenario_destroy(s);
+}
+
 static void test_nested_metric(void **state) {
   (void)state;
   syn_scenario *s = load_ok(pk_model, "model \"m.model\"\nsimulate 0 h to 24 h every 1 h\n"
@@ -814,6 +828,7 @@ int main(void) {
       cmocka_unit_test(test_presets_settings_overrides),
       cmocka_unit_test(test_joint_route),
       cmocka_unit_test(test_steady_baseline),
+      cmocka_unit_test(test_steady_baseline_fails),
       cmocka_unit_test(test_nested_metric),
       cmocka_unit_test(test_closed_form_one_compartment),
       cmocka_unit_test(test_closed_form_two_compartment),
