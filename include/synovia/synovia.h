@@ -14,6 +14,8 @@
 #include "synovia/solver.h"
 #include "synovia/result.h"
 #include "synovia/run.h"
+#include "synovia/scenario.h"
+#include "synovia/steady.h"
 #include "synovia/h5.h"
 
 #ifdef __cplusplus

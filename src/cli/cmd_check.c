@@ -5,16 +5,34 @@
 
 #include "cli.h"
 #include "synovia/model.h"
+#include "synovia/scenario.h"
 
 static const char check_help[] =
     "usage: synovia check FILE...\n"
     "\n"
     "Check model files without running them: syntax, names, units of time,\n"
-    "equations and the symbolic Jacobian. Prints 'FILE: ok' with a summary, or\n"
+    "equations and the symbolic Jacobian; and scenario files (.scenario): their\n"
+    "model, arms, doses, presets and metrics. Prints 'FILE: ok' with a summary, or\n"
     "the first error as 'file:line:col: error: …' with the source line.\n"
     "Exit status: 0 all files are valid, 1 a file has an error, 2 bad usage.\n";
 
+static int check_scenario(const char *path) {
+  syn_error err;
+  syn_scenario *sc = NULL;
+  syn_error_clear(&err);
+  if (syn_scenario_load(path, &sc, &err) != SYN_OK) {
+    cli_print_error(&err);
+    return CLI_FAILED;
+  }
+  printf("%s: ok (%zu arms, %zu metrics; model %s)\n", path, syn_scenario_arm_count(sc),
+         syn_scenario_metric_count(sc), syn_model_file_path(syn_scenario_model(sc), 0));
+  syn_scenario_destroy(sc);
+  return CLI_OK;
+}
+
 static int check_one(const char *path) {
+  size_t n = strlen(path);
+  if (n > 9 && strcmp(path + n - 9, ".scenario") == 0) return check_scenario(path);
   syn_error err;
   syn_model *m = NULL;
   syn_error_clear(&err);

@@ -57,6 +57,29 @@ static void print_kind(const syn_model *m, syn_symkind k) {
   for (size_t i = 0; i < n; i++) print_symbol(syn_model_symbol(m, k, i), w);
 }
 
+static void print_joints_routes_presets(const syn_model *m) {
+  size_t nj = syn_model_joint_count(m), nr = syn_model_route_count(m);
+  size_t np = syn_model_preset_count(m);
+  if (nj > 0) {
+    printf("\njoints (%zu):", nj);
+    for (size_t i = 0; i < nj; i++) printf(" %s", syn_model_joint(m, i));
+    putchar('\n');
+  }
+  if (nr > 0) printf("\nroutes (%zu):\n", nr);
+  for (size_t i = 0; i < nr; i++) {
+    const syn_route *r = syn_model_route(m, i);
+    const syn_symbol *target = syn_model_symbol(m, SYN_SYM_STATE, r->state);
+    printf("  %s%s%s -> %s", r->name, r->joint[0] ? " into " : "", r->joint, target->name);
+    if (r->description[0]) printf("  %s", r->description);
+    putchar('\n');
+  }
+  if (np > 0) {
+    printf("\npresets (%zu):", np);
+    for (size_t i = 0; i < np; i++) printf(" %s", syn_model_preset_name(m, i));
+    putchar('\n');
+  }
+}
+
 static void print_model(const syn_model *m) {
   const char *clock = syn_model_time_unit(m);
   printf("model: %s\n", syn_model_title(m)[0] ? syn_model_title(m) : "(untitled)");
@@ -69,6 +92,7 @@ static void print_model(const syn_model *m) {
   printf("compiled: %zu rhs + %zu Jacobian instructions, %zu Jacobian entries\n",
          st.rhs_instructions, st.jac_instructions, st.jac_nnz);
   for (int k = 0; k < SYN_SYM_KIND_COUNT; k++) print_kind(m, (syn_symkind)k);
+  print_joints_routes_presets(m);
 }
 
 int cmd_info(int argc, char **argv) {

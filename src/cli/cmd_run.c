@@ -10,14 +10,18 @@
 #include <string.h>
 
 #include "cli.h"
-#include "synovia/synovia.h"
+#include "run.h"
 
 static const char run_help[] =
-    "usage: synovia run MODEL [options]\n"
+    "usage: synovia run MODEL|SCENARIO [options]\n"
     "\n"
     "Simulate MODEL from its initial values and write every state and output to\n"
     "an HDF5 file (NetCDF-4 compatible; see docs/output-format.md). Prints a short\n"
     "table of the result.\n"
+    "\n"
+    "Given a scenario (a .scenario file; docs/scenarios.md), run each of its arms\n"
+    "(doses, presets, settings) on its model into one file, one group per arm,\n"
+    "and print the metrics of every arm side by side.\n"
     "\n"
     "options:\n"
     "  -o, --output FILE      result file (default: the model's name with .h5,\n"
@@ -36,26 +40,12 @@ static const char run_help[] =
     "  --max-steps N          most solver steps between two outputs (default 50000)\n"
     "  --linear-solver KIND   auto (default), dense or klu (sparse)\n"
     "  --no-jacobian          difference quotients instead of the exact Jacobian\n"
+    "  --arm NAME             scenarios: run only this arm\n"
     "  -q, --quiet            print nothing but errors\n"
     "\n"
     "Exit status: 0 success, 1 the model or the run failed, 2 bad usage.\n";
 
 enum { DEFAULT_T_END = 24, DEFAULT_INTERVALS = 100, TABLE_ROWS = 7, TABLE_COLUMNS = 6 };
-
-typedef struct name_value {
-  const char *option; /* the argument as typed, for messages */
-  char *name;
-  const char *value;
-} name_value;
-
-typedef struct run_args {
-  const char *model_path, *output_path;
-  const char *t_start, *t_end, *every;
-  name_value *sets, *atols;
-  size_t nsets, natols;
-  const char *rtol, *atol, *max_steps, *linsol;
-  int no_jacobian, quiet;
-} run_args;
 
 static void free_pairs(name_value *p, size_t n) {
   for (size_t i = 0; i < n; i++) free(p[i].name);
@@ -94,7 +84,7 @@ static int take_valued(int argc, char **argv, int *i, run_args *a) {
       {"--t-start", offsetof(run_args, t_start)},    {"--t-end", offsetof(run_args, t_end)},
       {"--every", offsetof(run_args, every)},        {"--rtol", offsetof(run_args, rtol)},
       {"--max-steps", offsetof(run_args, max_steps)},
-      {"--linear-solver", offsetof(run_args, linsol)},
+      {"--linear-solver", offsetof(run_args, linsol)}, {"--arm", offsetof(run_args, arm)},
   };
   const char *v = NULL;
   for (size_t k = 0; k < sizeof simple / sizeof simple[0]; k++) {
@@ -163,7 +153,7 @@ static void option_error(const char *option, const char *text, const syn_error *
 
 /* A value: a plain number, or a number with a unit whose time part is
  * converted to the clock ("0.5 /d"); times must be times ("180 d"). */
-static int parse_value(const syn_model *m, const char *option, const char *text, double *out) {
+int run_parse_value(const syn_model *m, const char *option, const char *text, double *out) {
   if (cli_parse_double(text, out)) return 1;
   syn_error err;
   syn_error_clear(&err);
@@ -234,12 +224,32 @@ fail:
   return NULL;
 }
 
-static int apply_sets(const syn_model *m, syn_instance *inst, const run_args *a) {
+int run_solver_options(const syn_model *m, const run_args *a, syn_solver_opts *o,
+                       double **atol_vec) {
+  *atol_vec = NULL;
+  if (!parse_solver_options(a, o)) return 0;
+  if (a->natols == 0) return 1;
+  if ((*atol_vec = state_atols(m, a, o->atol)) == NULL) return 0;
+  o->atol_vec = *atol_vec;
+  return 1;
+}
+
+size_t run_model_files(const syn_model *m, const char **paths, const char **texts,
+                       size_t first, size_t max) {
+  size_t n = first;
+  for (size_t i = 0; i < syn_model_file_count(m) && n < max; i++, n++) {
+    paths[n] = syn_model_file_path(m, i);
+    texts[n] = syn_model_file_text(m, i);
+  }
+  return n - first;
+}
+
+int run_apply_sets(const syn_model *m, syn_instance *inst, const run_args *a) {
   for (size_t k = 0; k < a->nsets; k++) {
     double v;
     char shown[512];
     snprintf(shown, sizeof shown, "%s=%s", a->sets[k].name, a->sets[k].value);
-    if (!parse_value(m, "--set", a->sets[k].value, &v)) return 0;
+    if (!run_parse_value(m, "--set", a->sets[k].value, &v)) return 0;
     syn_error err;
     syn_error_clear(&err);
     if (syn_instance_set(inst, a->sets[k].name, v, &err) != SYN_OK) {
@@ -253,12 +263,12 @@ static int apply_sets(const syn_model *m, syn_instance *inst, const run_args *a)
 static int resolve_times(const syn_model *m, const run_args *a, syn_run_opts *o) {
   double v;
   if (a->t_start) {
-    if (!parse_value(m, "--t-start", a->t_start, &v)) return 0;
+    if (!run_parse_value(m, "--t-start", a->t_start, &v)) return 0;
     o->t_start = v;
   }
   o->t_end = o->t_start + DEFAULT_T_END;
   if (a->t_end) {
-    if (!parse_value(m, "--t-end", a->t_end, &v)) return 0;
+    if (!run_parse_value(m, "--t-end", a->t_end, &v)) return 0;
     o->t_end = v;
   }
   if (!(o->t_end > o->t_start)) {
@@ -268,7 +278,7 @@ static int resolve_times(const syn_model *m, const run_args *a, syn_run_opts *o)
   }
   o->every = (o->t_end - o->t_start) / DEFAULT_INTERVALS;
   if (a->every) {
-    if (!parse_value(m, "--every", a->every, &v)) return 0;
+    if (!run_parse_value(m, "--every", a->every, &v)) return 0;
     if (!(v > 0)) {
       cli_usage_error("run", "--every '%s' must be positive", a->every);
       return 0;
@@ -279,7 +289,7 @@ static int resolve_times(const syn_model *m, const run_args *a, syn_run_opts *o)
 }
 
 /* "models/knee.model" -> "knee.h5" (in the current directory). */
-static char *default_output(const char *model_path) {
+char *run_default_output(const char *model_path) {
   const char *base = strrchr(model_path, '/');
   base = base ? base + 1 : model_path;
   size_t len = strlen(base);
@@ -366,16 +376,11 @@ static void run_state_free(run_state *s) {
 
 static syn_status open_output(run_state *s, const run_args *a, const char *command_line,
                               syn_error *err) {
-  size_t nf = syn_model_file_count(s->model);
-  const char *paths[64], *texts[64];
-  if (nf > 64) nf = 64;
-  for (size_t i = 0; i < nf; i++) {
-    paths[i] = syn_model_file_path(s->model, i);
-    texts[i] = syn_model_file_text(s->model, i);
-  }
+  const char *paths[SYN_MAX_PROVENANCE_FILES], *texts[SYN_MAX_PROVENANCE_FILES];
+  size_t nf = run_model_files(s->model, paths, texts, 0, SYN_MAX_PROVENANCE_FILES);
   syn_provenance prov = {syn_model_title(s->model), command_line, syn_model_sha256(s->model),
                          nf, paths, texts, NULL, NULL, NULL};
-  s->out_path = a->output_path ? strdup(a->output_path) : default_output(a->model_path);
+  s->out_path = a->output_path ? strdup(a->output_path) : run_default_output(a->model_path);
   if (s->out_path == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
   return syn_h5_create(s->out_path, &prov, &s->h5, err);
 }
@@ -391,13 +396,9 @@ static int simulate(const run_args *a, const char *command_line) {
   if (syn_model_load(a->model_path, &s.model, &err) != SYN_OK) goto print_fail;
   if (syn_instance_create(s.model, &s.inst, &err) != SYN_OK) goto print_fail;
   rc = CLI_USAGE;
-  if (!apply_sets(s.model, s.inst, a) || !resolve_times(s.model, a, &opts) ||
-      !parse_solver_options(a, &opts.solver))
+  if (!run_apply_sets(s.model, s.inst, a) || !resolve_times(s.model, a, &opts) ||
+      !run_solver_options(s.model, a, &opts.solver, &s.atol_vec))
     goto done;
-  if (a->natols > 0) {
-    if ((s.atol_vec = state_atols(s.model, a, opts.solver.atol)) == NULL) goto done;
-    opts.solver.atol_vec = s.atol_vec;
-  }
   rc = CLI_FAILED;
   if (syn_instance_prepare(s.inst, &err) != SYN_OK) goto print_fail;
   if (open_output(&s, a, command_line, &err) != SYN_OK) goto print_fail;
@@ -414,10 +415,19 @@ done:
   return rc;
 }
 
+static int is_scenario_path(const char *path) {
+  size_t n = strlen(path);
+  return n > 9 && strcmp(path + n - 9, ".scenario") == 0;
+}
+
 int cmd_run(int argc, char **argv, const char *command_line) {
   run_args a = {0};
   int rc = parse_args(argc, argv, &a);
-  if (rc == CLI_OK) rc = simulate(&a, command_line);
+  if (rc == CLI_OK && is_scenario_path(a.model_path)) rc = run_scenario(&a, command_line);
+  else if (rc == CLI_OK && a.arm) {
+    cli_usage_error("run", "--arm needs a scenario (a .scenario file), not a model");
+    rc = CLI_USAGE;
+  } else if (rc == CLI_OK) rc = simulate(&a, command_line);
   else if (rc < 0) rc = CLI_OK;
   free_args(&a);
   return rc;

@@ -72,6 +72,7 @@ struct syn_h5 {
   size_t nmetrics, metrics_cap;
   table_arm *rows; /* the /metrics rows: every arm written, in order */
   size_t nrows, rows_cap;
+  int metrics_written; /* /metrics is in the file (a retried commit skips it) */
 };
 
 /* ---- the HDF5 error stack -------------------------------------------------------- */
@@ -916,15 +917,16 @@ done:
 }
 
 /* Written at commit when any arm had metrics. A failure removes the partial
- * group, so the writer stays as it was. */
+ * group, so the writer stays as it was and the commit can be retried. */
 static syn_status write_metrics_table(syn_h5 *h, syn_error *err) {
-  if (h->nmetrics == 0) return SYN_OK;
+  if (h->nmetrics == 0 || h->metrics_written) return SYN_OK;
   syn_status st = SYN_OK;
   hid_t g = create_group(h->file, "metrics");
   if (g < 0) return h5_fail(h, err, "create group '/metrics'");
   st = write_metrics_datasets(h, g, err);
   H5Gclose(g);
   if (st != SYN_OK) H5Ldelete(h->file, "metrics", H5P_DEFAULT);
+  h->metrics_written = st == SYN_OK;
   return st;
 }
 
@@ -945,9 +947,13 @@ syn_status syn_h5_write_arm(syn_h5 *h, const char *arm, const syn_result *r, syn
   else if ((st = check_metric_units(h, arm, r, err)) == SYN_OK &&
            (st = stage_row(h, arm, r, &sg, err)) == SYN_OK) {
     st = write_arm_group(h, arm, r, err);
-    if (st == SYN_OK)
+    if (st == SYN_OK) {
       take_row(h, &sg);
-    else /* a partial group would make the arm look written */
+      if (h->metrics_written) { /* after a failed commit: the table is rebuilt at the next */
+        H5Ldelete(h->file, "metrics", H5P_DEFAULT);
+        h->metrics_written = 0;
+      }
+    } else /* a partial group would make the arm look written */
       H5Ldelete(h->arms, arm, H5P_DEFAULT);
   }
   staged_free(&sg);

@@ -680,6 +680,491 @@ static void test_bad_arms(void **state) {
   H5Fclose(file);
 }
 
+/* ---- doses, metrics, scenario provenance ------------------------------------------------ */
+
+static const syn_dose_record sample_doses[] = {
+    {24.0, 10.0, 0.0, "IA", "knee_R.MSC", "knee_R", "Mcell"},
+    {0.0, 2.5, 1.5, "IV", "plasma.drug", "", "mg"},
+    {48.0, 7.0, 0.0, "oral", "gut.drug", "", ""},
+};
+enum { NDOSES = sizeof sample_doses / sizeof sample_doses[0] };
+
+static void add_sample_doses(syn_result *r) {
+  syn_error err;
+  for (size_t i = 0; i < NDOSES; i++)
+    assert_int_equal(syn_result_add_dose(r, &sample_doses[i], &err), SYN_OK);
+}
+
+static int has_attr(hid_t obj, const char *name) { return H5Aexists(obj, name) > 0; }
+
+static int has_link(hid_t loc, const char *name) { return H5Lexists(loc, name, H5P_DEFAULT) > 0; }
+
+static void read_i64(hid_t loc, const char *name, size_t n, long long *out) {
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  assert_true(d >= 0);
+  hid_t t = H5Dget_type(d);
+  assert_int_equal(H5Tget_class(t), H5T_INTEGER);
+  assert_int_equal(H5Tget_size(t), 8);
+  hid_t sp = H5Dget_space(d);
+  hsize_t dim = 0;
+  H5Sget_simple_extent_dims(sp, &dim, NULL);
+  assert_int_equal(dim, n);
+  assert_true(H5Dread(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0);
+  H5Sclose(sp);
+  H5Tclose(t);
+  H5Dclose(d);
+}
+
+/* Dataset `name` in loc is attached to the scale `scale` (in loc) on axis idx. */
+static void assert_attached(hid_t loc, const char *name, const char *scale, unsigned idx) {
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT), ds = H5Dopen2(loc, scale, H5P_DEFAULT);
+  assert_true(d >= 0 && ds >= 0);
+  assert_true(H5DSis_scale(ds) > 0);
+  assert_true(H5DSis_attached(d, ds, idx) > 0);
+  hid_t p = H5Dget_create_plist(d);
+  assert_creation_order(p, 0);
+  H5Pclose(p);
+  H5Dclose(ds);
+  H5Dclose(d);
+}
+
+/* Every dataset of group g is attached on every axis to a scale, or is one. */
+static void assert_all_axes_scaled(hid_t g) {
+  H5G_info_t gi;
+  assert_true(H5Gget_info(g, &gi) >= 0);
+  for (hsize_t i = 0; i < gi.nlinks; i++) {
+    char name[64];
+    assert_true(H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, name, sizeof name,
+                                   H5P_DEFAULT) > 0);
+    H5O_info_t oi;
+    assert_true(H5Oget_info_by_name(g, name, &oi, H5P_DEFAULT) >= 0);
+    if (oi.type != H5O_TYPE_DATASET) continue;
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    if (H5DSis_scale(d) <= 0) {
+      hid_t sp = H5Dget_space(d);
+      int rank = H5Sget_simple_extent_ndims(sp);
+      for (int k = 0; k < rank; k++)
+        if (H5DSget_num_scales(d, (unsigned)k) != 1) fail_msg("'%s' axis %d has no scale", name, k);
+      H5Sclose(sp);
+    }
+    H5Dclose(d);
+  }
+}
+
+static void test_doses_group(void **state) {
+  fixture *f = *state;
+  syn_result *r = make_result("h", NT), *none = make_result("h", NT);
+  add_sample_doses(r);
+  syn_provenance prov = make_prov();
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, &prov, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "dosed", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "untreated", none, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+  syn_result_destroy(none);
+
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(file >= 0);
+  /* an arm without doses has no doses group; no metrics anywhere: no /metrics */
+  assert_false(has_link(file, "arms/untreated/doses"));
+  assert_false(has_link(file, "metrics"));
+  assert_false(has_link(file, "arms/dosed/metric"));
+  hid_t g = H5Gopen2(file, "arms/dosed/doses", H5P_DEFAULT);
+  assert_true(g >= 0);
+  hid_t gcpl = H5Gget_create_plist(g);
+  assert_creation_order(gcpl, 1);
+  H5Pclose(gcpl);
+
+  long long index[NDOSES];
+  read_i64(g, "dose", NDOSES, index);
+  double tv[NDOSES], amount[NDOSES], duration[NDOSES];
+  read_f64(g, "time", NDOSES, tv);
+  read_f64(g, "amount", NDOSES, amount);
+  read_f64(g, "duration", NDOSES, duration);
+  char buf[64];
+  for (size_t i = 0; i < NDOSES; i++) {
+    const syn_dose_record *d = &sample_doses[i];
+    assert_int_equal(index[i], (long long)i);
+    assert_true(tv[i] == d->time && amount[i] == d->amount && duration[i] == d->duration);
+    read_str_elem(g, "route", NDOSES, i, buf, sizeof buf);
+    assert_string_equal(buf, d->route);
+    read_str_elem(g, "target", NDOSES, i, buf, sizeof buf);
+    assert_string_equal(buf, d->target);
+    read_str_elem(g, "joint", NDOSES, i, buf, sizeof buf);
+    assert_string_equal(buf, d->joint);
+    read_str_elem(g, "units", NDOSES, i, buf, sizeof buf);
+    assert_string_equal(buf, d->units);
+  }
+  static const char *const cols[] = {"time",  "amount", "duration", "route",
+                                     "target", "joint", "units"};
+  for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+    assert_attached(g, cols[c], "dose", 0);
+    hid_t d = H5Dopen2(g, cols[c], H5P_DEFAULT);
+    assert_true(has_attr(d, "long_name"));
+    if (c < 3) assert_data_storage(d);
+    /* time and duration are in the clock unit; amount's units vary per dose */
+    if (c == 0 || c == 2) assert_str_attr(d, "units", "h");
+    if (c == 1) assert_false(has_attr(d, "units"));
+    H5Dclose(d);
+  }
+  hid_t dd = H5Dopen2(g, "dose", H5P_DEFAULT);
+  assert_str_attr(dd, "long_name", "dose record number (0-based)");
+  H5Dclose(dd);
+  assert_all_axes_scaled(g);
+  /* listed in creation order: the scale first, then the columns */
+  char name[32];
+  H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, 0, name, sizeof name, H5P_DEFAULT);
+  assert_string_equal(name, "dose");
+  H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, 7, name, sizeof name, H5P_DEFAULT);
+  assert_string_equal(name, "units");
+  H5Gclose(g);
+  H5Fclose(file);
+}
+
+/* Three arms: A has m1 and m2, B has m3 and m2 (same units), C none. */
+static void write_metric_arms(const fixture *f) {
+  syn_result *a = make_result("h", NT), *b = make_result("h", NT), *c = make_result("h", NT);
+  syn_error err;
+  assert_int_equal(syn_result_add_metric(a, "m1", "pg/mL*h", "auc(IL6, 0 h, 5 h)", 1.5, &err),
+                   SYN_OK);
+  assert_int_equal(syn_result_add_metric(a, "m2", "h", "tmax(TNF, 0 h, 5 h)", NAN, &err), SYN_OK);
+  assert_int_equal(syn_result_add_metric(b, "m3", "", "", -4.0, &err), SYN_OK);
+  assert_int_equal(syn_result_add_metric(b, "m2", "h", "other text", 2.25, &err), SYN_OK);
+  syn_h5 *h = NULL;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "A", a, &err), SYN_OK);
+  syn_result_destroy(a); /* the table keeps its own copy */
+  assert_int_equal(syn_h5_write_arm(h, "B", b, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "C", c, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(b);
+  syn_result_destroy(c);
+}
+
+static void test_arm_metrics(void **state) {
+  fixture *f = *state;
+  write_metric_arms(f);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t g = H5Gopen2(file, "arms/B", H5P_DEFAULT);
+  char buf[64];
+  double v[2];
+  read_f64(g, "metric_value", 2, v);
+  assert_true(v[0] == -4.0 && v[1] == 2.25);
+  static const char *const names[] = {"m3", "m2"}, *const units[] = {"", "h"},
+                           *const desc[] = {"", "other text"};
+  for (size_t i = 0; i < 2; i++) {
+    read_str_elem(g, "metric", 2, i, buf, sizeof buf);
+    assert_string_equal(buf, names[i]);
+    read_str_elem(g, "metric_units", 2, i, buf, sizeof buf);
+    assert_string_equal(buf, units[i]); /* "" = unknown, kept as is */
+    read_str_elem(g, "metric_description", 2, i, buf, sizeof buf);
+    assert_string_equal(buf, desc[i]);
+  }
+  assert_attached(g, "metric_value", "metric", 0);
+  assert_attached(g, "metric_units", "metric", 0);
+  assert_attached(g, "metric_description", "metric", 0);
+  hid_t d = H5Dopen2(g, "metric_value", H5P_DEFAULT);
+  assert_data_storage(d);
+  assert_str_attr(d, "long_name", "metric value");
+  H5Dclose(d);
+  d = H5Dopen2(g, "metric", H5P_DEFAULT);
+  assert_str_attr(d, "long_name", "metric name");
+  H5Dclose(d);
+  assert_all_axes_scaled(g);
+  H5Gclose(g);
+  g = H5Gopen2(file, "arms/A", H5P_DEFAULT);
+  read_f64(g, "metric_value", 2, v);
+  assert_true(v[0] == 1.5 && isnan(v[1]));
+  H5Gclose(g);
+  assert_false(has_link(file, "arms/C/metric")); /* no metrics, no metric datasets */
+  assert_false(has_link(file, "arms/C/metric_value"));
+  H5Fclose(file);
+}
+
+static void test_metrics_table(void **state) {
+  fixture *f = *state;
+  write_metric_arms(f);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t g = H5Gopen2(file, "metrics", H5P_DEFAULT);
+  assert_true(g >= 0);
+  hid_t gcpl = H5Gget_create_plist(g);
+  assert_creation_order(gcpl, 1);
+  H5Pclose(gcpl);
+  char buf[64];
+  static const char *const arms[] = {"A", "B", "C"}; /* every arm, in the order written */
+  static const char *const names[] = {"m1", "m2", "m3"}; /* union, first seen */
+  static const char *const units[] = {"pg/mL*h", "h", ""};
+  static const char *const desc[] = {"auc(IL6, 0 h, 5 h)", "tmax(TNF, 0 h, 5 h)", ""};
+  for (size_t i = 0; i < 3; i++) {
+    read_str_elem(g, "arm", 3, i, buf, sizeof buf);
+    assert_string_equal(buf, arms[i]);
+    read_str_elem(g, "metric", 3, i, buf, sizeof buf);
+    assert_string_equal(buf, names[i]);
+    read_str_elem(g, "units", 3, i, buf, sizeof buf);
+    assert_string_equal(buf, units[i]);
+    read_str_elem(g, "description", 3, i, buf, sizeof buf); /* the first arm's text */
+    assert_string_equal(buf, desc[i]);
+  }
+  hid_t d = H5Dopen2(g, "value", H5P_DEFAULT);
+  hid_t sp = H5Dget_space(d);
+  hsize_t dims[2] = {0, 0};
+  assert_int_equal(H5Sget_simple_extent_ndims(sp), 2);
+  H5Sget_simple_extent_dims(sp, dims, NULL);
+  assert_true(dims[0] == 3 && dims[1] == 3);
+  double v[3][3];
+  assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+  /* row = arm, column = metric; NaN where the arm lacks the metric (and A's own NaN) */
+  assert_true(v[0][0] == 1.5 && isnan(v[0][1]) && isnan(v[0][2]));
+  assert_true(isnan(v[1][0]) && v[1][1] == 2.25 && v[1][2] == -4.0);
+  assert_true(isnan(v[2][0]) && isnan(v[2][1]) && isnan(v[2][2]));
+  hid_t p = H5Dget_create_plist(d);
+  assert_int_equal(H5Pget_layout(p), H5D_CHUNKED);
+  hsize_t chunk[2] = {0, 0};
+  assert_int_equal(H5Pget_chunk(p, 2, chunk), 2);
+  assert_true(chunk[0] == 3 && chunk[1] == 3);
+  assert_int_equal(H5Pget_nfilters(p), 2);
+  assert_creation_order(p, 0);
+  H5Pclose(p);
+  assert_true(isnan(f64_attr(d, "_FillValue")));
+  assert_true(has_attr(d, "long_name"));
+  H5Sclose(sp);
+  H5Dclose(d);
+  assert_attached(g, "value", "arm", 0);
+  assert_attached(g, "value", "metric", 1);
+  assert_attached(g, "units", "metric", 0);
+  assert_attached(g, "description", "metric", 0);
+  hid_t da = H5Dopen2(g, "arm", H5P_DEFAULT), dm = H5Dopen2(g, "metric", H5P_DEFAULT);
+  d = H5Dopen2(g, "value", H5P_DEFAULT);
+  assert_false(H5DSis_attached(d, dm, 0) > 0); /* each scale on its own axis only */
+  assert_false(H5DSis_attached(d, da, 1) > 0);
+  H5Dclose(d);
+  H5Dclose(dm);
+  H5Dclose(da);
+  assert_all_axes_scaled(g);
+  H5Gclose(g);
+  H5Fclose(file);
+}
+
+/* A table larger than 1 MiB: whole rows per chunk, as many rows as fit. */
+static void test_metrics_table_chunks(void **state) {
+  fixture *f = *state;
+  enum { NA = 300, NM = 500 }; /* 150000 doubles > 131072 = 1 MiB */
+  syn_result *r = make_result("h", 2);
+  syn_error err;
+  for (int j = 0; j < NM; j++) {
+    char name[32];
+    snprintf(name, sizeof name, "m%d", j);
+    assert_int_equal(syn_result_add_metric(r, name, "1", "", j, &err), SYN_OK);
+  }
+  syn_h5 *h = NULL;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  for (int i = 0; i < NA; i++) {
+    char arm[16];
+    snprintf(arm, sizeof arm, "arm%d", i);
+    assert_int_equal(syn_h5_write_arm(h, arm, r, &err), SYN_OK);
+  }
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t d = H5Dopen2(file, "metrics/value", H5P_DEFAULT);
+  hid_t p = H5Dget_create_plist(d);
+  hsize_t chunk[2] = {0, 0};
+  assert_int_equal(H5Pget_chunk(p, 2, chunk), 2);
+  assert_true(chunk[0] >= 1 && chunk[0] < NA && chunk[1] == NM);
+  assert_true(chunk[0] * chunk[1] * 8 <= (1u << 20));
+  H5Pclose(p);
+  double *v = malloc((size_t)NA * NM * sizeof *v);
+  assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+  for (int i = 0; i < NA; i++)
+    for (int j = 0; j < NM; j++) assert_true(v[(size_t)i * NM + j] == (double)j);
+  free(v);
+  H5Dclose(d);
+  H5Fclose(file);
+}
+
+/* One column of /metrics has one unit: a metric whose units differ from an
+ * earlier arm's is refused before anything of that arm is written. */
+static void test_metric_units_conflict(void **state) {
+  fixture *f = *state;
+  syn_result *a = make_result("h", NT), *b = make_result("h", NT);
+  syn_error err;
+  assert_int_equal(syn_result_add_metric(a, "auc", "pg/mL*h", "", 1.0, &err), SYN_OK);
+  assert_int_equal(syn_result_add_metric(b, "auc", "pg/mL*d", "", 2.0, &err), SYN_OK);
+  syn_h5 *h = NULL;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "A", a, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "B", b, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "'auc'"));
+  assert_non_null(strstr(err.message, "'pg/mL*d'"));
+  assert_non_null(strstr(err.message, "'pg/mL*h'"));
+  assert_non_null(strstr(err.message, "'B'"));
+  assert_int_equal(syn_h5_write_arm(h, "A2", a, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(a);
+  syn_result_destroy(b);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_false(has_link(file, "arms/B"));
+  char buf[16];
+  read_str_elem(file, "metrics/arm", 2, 1, buf, sizeof buf); /* B is not a row */
+  assert_string_equal(buf, "A2");
+  H5Fclose(file);
+}
+
+/* The writer's own names are refused as series names only where it writes
+ * them: "doses" with dose records, metric* with metrics. */
+static void test_reserved_names_with_doses_and_metrics(void **state) {
+  fixture *f = *state;
+  static const char *const names[] = {"doses", "metric", "metric_value", "metric_units",
+                                      "metric_description"};
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+    syn_series_info info = {names[k], "", "", SYN_SERIES_STATE};
+    syn_result *r = NULL;
+    assert_int_equal(syn_result_create(1, &info, 1, "h", &r, &err), SYN_OK);
+    char arm[32];
+    snprintf(arm, sizeof arm, "plain%zu", k);
+    assert_int_equal(syn_h5_write_arm(h, arm, r, &err), SYN_OK); /* nothing to collide with */
+    if (k == 0)
+      add_sample_doses(r);
+    else
+      assert_int_equal(syn_result_add_metric(r, "m", "", "", 1.0, &err), SYN_OK);
+    snprintf(arm, sizeof arm, "clash%zu", k);
+    assert_int_equal(syn_h5_write_arm(h, arm, r, &err), SYN_EINVAL);
+    assert_non_null(strstr(err.message, names[k]));
+    assert_non_null(strstr(err.message, "collides"));
+    syn_result_destroy(r);
+  }
+  /* a series called "metric" is fine next to doses, "doses" next to metrics */
+  syn_series_info info = {"metric", "", "", SYN_SERIES_STATE};
+  syn_result *r = NULL;
+  assert_int_equal(syn_result_create(1, &info, 1, "h", &r, &err), SYN_OK);
+  add_sample_doses(r);
+  assert_int_equal(syn_h5_write_arm(h, "mixed", r, &err), SYN_OK);
+  syn_result_destroy(r);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+}
+
+static void test_scenario_provenance(void **state) {
+  fixture *f = *state;
+  static const char *const paths[] = {"scenarios/ia_vs_iv.scenario", "models/knee.model"};
+  static const char *const texts[] = {"model \"../models/knee.model\"\n", "model knee\n"};
+  syn_provenance prov = {"t", "synovia run scenarios/ia_vs_iv.scenario", "ab12", 2, paths,
+                         texts, "2024-05-06T07:08:09Z", "5ce0", "scenarios/ia_vs_iv.scenario"};
+  syn_result *r = make_result("h", NT);
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, &prov, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_str_attr(file, "scenario_sha256", "5ce0");
+  assert_str_attr(file, "scenario_file", "scenarios/ia_vs_iv.scenario");
+  assert_str_attr(file, "model_file", "models/knee.model"); /* the scenario is not the model */
+  assert_str_attr(file, "model_sha256", "ab12");
+  char buf[64];
+  read_str_elem(file, "provenance/file", 2, 0, buf, sizeof buf);
+  assert_string_equal(buf, "scenarios/ia_vs_iv.scenario");
+  hid_t df = H5Dopen2(file, "provenance/file", H5P_DEFAULT);
+  assert_str_attr(df, "long_name", "input file path");
+  H5Dclose(df);
+  H5Fclose(file);
+
+  /* without a scenario: no scenario attributes (NULL and "" alike), model_file first */
+  const char *empty[] = {NULL, ""};
+  for (size_t k = 0; k < 2; k++) {
+    syn_provenance p2 = make_prov();
+    p2.scenario_sha256 = empty[k];
+    p2.scenario_file = empty[k];
+    assert_int_equal(syn_h5_create(f->path, &p2, &h, &err), SYN_OK);
+    assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+    assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+    syn_h5_destroy(h);
+    file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_false(has_attr(file, "scenario_sha256"));
+    assert_false(has_attr(file, "scenario_file"));
+    assert_str_attr(file, "model_file", "models/knee.model");
+    H5Fclose(file);
+  }
+  /* a scenario whose model text is not listed: model_file is "" */
+  syn_provenance p3 = prov;
+  p3.nfiles = 1;
+  assert_int_equal(syn_h5_create(f->path, &p3, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_str_attr(file, "model_file", "");
+  assert_str_attr(file, "scenario_file", "scenarios/ia_vs_iv.scenario");
+  H5Fclose(file);
+  syn_result_destroy(r);
+}
+
+/* Allocation failures while a second arm (doses, metrics) is written or at
+ * the commit (the /metrics table): ENOMEM, and the writer stays usable: the
+ * same calls then succeed and the file holds exactly arms A and B. */
+static void test_alloc_failures_keep_writer_usable(void **state) {
+  fixture *f = *state;
+  syn_result *a = make_result("h", NT), *b = make_result("h", NT);
+  syn_error err;
+  add_sample_doses(b);
+  assert_int_equal(syn_result_add_metric(a, "m1", "h", "d1", 1.0, &err), SYN_OK);
+  assert_int_equal(syn_result_add_metric(b, "m2", "1", "d2", 2.0, &err), SYN_OK);
+  assert_int_equal(syn_result_add_metric(b, "m1", "h", "d1", 3.0, &err), SYN_OK);
+  int failures = 0, done = 0;
+  for (long n = 1; n < 200 && !done; n++) {
+    syn_h5 *h = NULL;
+    assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+    assert_int_equal(syn_h5_write_arm(h, "A", a, &err), SYN_OK);
+    syn_alloc_test_fail_after(n);
+    syn_status st = syn_h5_write_arm(h, "B", b, &err);
+    int in_commit = st == SYN_OK;
+    if (st == SYN_OK) st = syn_h5_commit(h, &err);
+    syn_alloc_test_fail_after(0);
+    if (st == SYN_OK) {
+      done = 1;
+    } else {
+      if (st != SYN_ENOMEM) fail_msg("allocation %ld: %s: %s", n, syn_status_name(st), err.message);
+      failures++;
+      if (!in_commit) assert_int_equal(syn_h5_write_arm(h, "B", b, &err), SYN_OK);
+      st = syn_h5_commit(h, &err);
+      if (st != SYN_OK) fail_msg("allocation %ld: retry: %s", n, err.message);
+    }
+    syn_h5_destroy(h);
+    assert_no_open_hdf5_objects();
+    hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(file >= 0);
+    hid_t arms = H5Gopen2(file, "arms", H5P_DEFAULT);
+    H5G_info_t gi;
+    H5Gget_info(arms, &gi);
+    assert_int_equal(gi.nlinks, 2);
+    H5Gclose(arms);
+    char buf[16];
+    read_str_elem(file, "metrics/arm", 2, 1, buf, sizeof buf);
+    assert_string_equal(buf, "B");
+    double v[2][2];
+    hid_t d = H5Dopen2(file, "metrics/value", H5P_DEFAULT);
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(d);
+    assert_true(v[0][0] == 1.0 && isnan(v[0][1]) && v[1][0] == 3.0 && v[1][1] == 2.0);
+    long long idx[NDOSES];
+    read_i64(file, "arms/B/doses/dose", NDOSES, idx);
+    H5Fclose(file);
+  }
+  assert_true(done);
+  assert_true(failures >= 5);
+  syn_result_destroy(a);
+  syn_result_destroy(b);
+}
+
 /* A disk failure (the file size limit makes writes fail with EFBIG, as a full
  * disk would with ENOSPC) becomes a syn_error naming the file and the errno
  * text; nothing is printed; the caller's own HDF5 error handler is restored
@@ -702,14 +1187,17 @@ static void test_alloc_failures(void **state) {
                                NULL};
   syn_result *r = make_result("h", NT);
   assert_int_equal(syn_result_add_param(r, "k", "1/h", 0.5, NULL), SYN_OK);
+  add_sample_doses(r);
+  assert_int_equal(syn_result_add_metric(r, "m", "h", "", 1.0, NULL), SYN_OK);
   write_text(f->path, "old result\n");
   int failures = 0;
-  for (long n = 1; n < 100; n++) {
+  for (long n = 1; n < 200; n++) {
     syn_h5 *h = NULL;
     syn_error err;
     syn_alloc_test_fail_after(n);
     syn_status st = syn_h5_create(f->path, &prov, &h, &err);
     if (st == SYN_OK) st = syn_h5_write_arm(h, "run", r, &err);
+    if (st == SYN_OK) st = syn_h5_write_arm(h, "other", r, &err);
     if (st == SYN_OK) st = syn_h5_commit(h, &err);
     syn_alloc_test_fail_after(0);
     syn_h5_destroy(h);
@@ -804,6 +1292,15 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_bad_create_arguments, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_arms, setup, teardown),
       cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_doses_group, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_arm_metrics, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_metrics_table, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_metrics_table_chunks, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_metric_units_conflict, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_reserved_names_with_doses_and_metrics, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_scenario_provenance, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_alloc_failures_keep_writer_usable, setup, teardown),
       cmocka_unit_test_setup_teardown(test_disk_failure_is_reported, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,247 @@
+/* synovia run FILE.scenario — every arm of a scenario into one HDF5 file, and
+ * the arms' metrics side by side.
+ *
+ * As for a model run, everything that can be checked is checked before the
+ * first arm runs (scenario, model, arm name, overrides, output path), and the
+ * file appears under its name only when every arm has been written. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "run.h"
+
+enum { MIN_COLUMN = 12, FINAL_ROWS = 8 };
+
+typedef struct scenario_run {
+  syn_scenario *sc;
+  syn_h5 *h5;
+  char *out_path;
+  double *atol_vec;
+  syn_override *ov;
+  size_t nov;
+  size_t *arms;      /* indices of the arms to run */
+  size_t narms;
+  double *table;     /* narms x nrows: metric values, or final values without metrics */
+  size_t nrows;
+  const char **row_names, **row_units;
+} scenario_run;
+
+static void scenario_run_free(scenario_run *r) {
+  syn_h5_destroy(r->h5);
+  syn_scenario_destroy(r->sc);
+  free(r->out_path);
+  free(r->atol_vec);
+  free(r->ov);
+  free(r->arms);
+  free(r->table);
+  free(r->row_names);
+  free(r->row_units);
+}
+
+/* --set values converted with the model's clock and checked against it on a
+ * scratch instance, so a typo fails before the first arm runs. */
+static int parse_overrides(scenario_run *r, const run_args *a) {
+  const syn_model *m = syn_scenario_model(r->sc);
+  syn_instance *inst = NULL;
+  syn_error err;
+  int ok = 0;
+  r->ov = calloc(a->nsets + 1, sizeof *r->ov);
+  if (r->ov == NULL || syn_instance_create(m, &inst, &err) != SYN_OK) goto done;
+  for (size_t k = 0; k < a->nsets; k++) {
+    double v;
+    if (!run_parse_value(m, "--set", a->sets[k].value, &v)) goto done;
+    syn_error_clear(&err);
+    if (syn_instance_set(inst, a->sets[k].name, v, &err) != SYN_OK) {
+      fprintf(stderr, "synovia: error: --set '%s=%s': %s\n", a->sets[k].name, a->sets[k].value,
+              err.message);
+      if (err.hint[0]) fprintf(stderr, "  hint: %s\n", err.hint);
+      goto done;
+    }
+    r->ov[r->nov++] = (syn_override){a->sets[k].name, v};
+  }
+  ok = 1;
+done:
+  syn_instance_destroy(inst);
+  return ok;
+}
+
+static int choose_arms(scenario_run *r, const run_args *a) {
+  size_t n = syn_scenario_arm_count(r->sc);
+  r->arms = calloc(n + 1, sizeof *r->arms);
+  if (r->arms == NULL) return 0;
+  if (a->arm == NULL) {
+    for (size_t i = 0; i < n; i++) r->arms[r->narms++] = i;
+    return 1;
+  }
+  syn_error err;
+  syn_error_clear(&err);
+  size_t i;
+  if (syn_scenario_find_arm(r->sc, a->arm, &i, &err) != SYN_OK) {
+    fprintf(stderr, "synovia: error: --arm '%s': %s\n", a->arm, err.message);
+    if (err.hint[0]) fprintf(stderr, "  hint: %s\n", err.hint);
+    return 0;
+  }
+  r->arms[r->narms++] = i;
+  return 1;
+}
+
+static syn_status open_output(scenario_run *r, const run_args *a, const char *command_line,
+                              syn_error *err) {
+  const syn_model *m = syn_scenario_model(r->sc);
+  const char *paths[SYN_MAX_PROVENANCE_FILES], *texts[SYN_MAX_PROVENANCE_FILES];
+  paths[0] = syn_scenario_path(r->sc);
+  texts[0] = syn_scenario_text(r->sc);
+  size_t nf = 1 + run_model_files(m, paths, texts, 1, SYN_MAX_PROVENANCE_FILES);
+  const char *title = syn_scenario_title(r->sc)[0] ? syn_scenario_title(r->sc) : syn_model_title(m);
+  syn_provenance prov = {title, command_line, syn_model_sha256(m), nf, paths, texts, NULL,
+                         syn_scenario_sha256(r->sc), syn_scenario_path(r->sc)};
+  r->out_path = a->output_path ? strdup(a->output_path) : run_default_output(a->model_path);
+  if (r->out_path == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  return syn_h5_create(r->out_path, &prov, &r->h5, err);
+}
+
+/* Rows of the comparison: the metrics, or without metrics the final values
+ * of the first few series. */
+static int prepare_table(scenario_run *r) {
+  size_t nm = syn_scenario_metric_count(r->sc);
+  const syn_model *m = syn_scenario_model(r->sc);
+  size_t ns = syn_model_count(m, SYN_SYM_STATE) + syn_model_count(m, SYN_SYM_OUTPUT);
+  r->nrows = nm > 0 ? nm : (ns < FINAL_ROWS ? ns : FINAL_ROWS);
+  r->table = calloc(r->narms * r->nrows + 1, sizeof *r->table);
+  r->row_names = calloc(r->nrows + 1, sizeof *r->row_names);
+  r->row_units = calloc(r->nrows + 1, sizeof *r->row_units);
+  if (!r->table || !r->row_names || !r->row_units) return 0;
+  for (size_t i = 0; i < nm; i++) {
+    r->row_names[i] = syn_scenario_metric_name(r->sc, i);
+    r->row_units[i] = syn_scenario_metric_units(r->sc, i);
+  }
+  return 1;
+}
+
+/* Remember what the table shows of one arm (the result is freed afterwards). */
+static void record_row_values(scenario_run *r, size_t k, const syn_result *res) {
+  size_t nm = syn_scenario_metric_count(r->sc);
+  for (size_t i = 0; i < nm && i < syn_result_metric_count(res); i++) {
+    const char *name, *units, *desc;
+    syn_result_metric(res, i, &name, &units, &desc, &r->table[k * r->nrows + i]);
+  }
+  if (nm > 0) return;
+  size_t nt = syn_result_ntimes(res);
+  for (size_t i = 0; i < r->nrows; i++) /* names come from the model (series_name) */
+    r->table[k * r->nrows + i] = nt ? syn_result_series(res, i)[nt - 1] : (double)NAN;
+}
+
+static const char *series_name(const syn_model *m, size_t i, const char **units) {
+  size_t ns = syn_model_count(m, SYN_SYM_STATE);
+  const syn_symbol *s = i < ns ? syn_model_symbol(m, SYN_SYM_STATE, i)
+                               : syn_model_symbol(m, SYN_SYM_OUTPUT, i - ns);
+  *units = s->units;
+  return s->name;
+}
+
+static void print_table(const scenario_run *r) {
+  const syn_model *m = syn_scenario_model(r->sc);
+  int wname = 6, wunit = 5;
+  for (size_t i = 0; i < r->nrows; i++) {
+    const char *units = r->row_units[i];
+    const char *name = r->row_names[i] ? r->row_names[i] : series_name(m, i, &units);
+    if ((int)strlen(name) > wname) wname = (int)strlen(name);
+    if (units && (int)strlen(units) > wunit) wunit = (int)strlen(units);
+  }
+  printf("%-*s  %-*s", wname, syn_scenario_metric_count(r->sc) ? "metric" : "at end", wunit,
+         "units");
+  for (size_t k = 0; k < r->narms; k++) {
+    const char *arm = syn_scenario_arm_name(r->sc, r->arms[k]);
+    int w = (int)strlen(arm) > MIN_COLUMN ? (int)strlen(arm) : MIN_COLUMN;
+    printf("  %*s", w, arm);
+  }
+  putchar('\n');
+  for (size_t i = 0; i < r->nrows; i++) {
+    const char *units = r->row_units[i];
+    const char *name = r->row_names[i] ? r->row_names[i] : series_name(m, i, &units);
+    printf("%-*s  %-*s", wname, name, wunit, units ? units : "");
+    for (size_t k = 0; k < r->narms; k++) {
+      const char *arm = syn_scenario_arm_name(r->sc, r->arms[k]);
+      int w = (int)strlen(arm) > MIN_COLUMN ? (int)strlen(arm) : MIN_COLUMN;
+      printf("  %*.6g", w, r->table[k * r->nrows + i]);
+    }
+    putchar('\n');
+  }
+}
+
+static void print_header(const scenario_run *r) {
+  double t0, t1, every;
+  syn_scenario_grid(r->sc, &t0, &t1, &every);
+  const char *clock = syn_model_time_unit(syn_scenario_model(r->sc));
+  const char *title = syn_scenario_title(r->sc);
+  printf("%s\n", title[0] ? title : syn_scenario_path(r->sc));
+  printf("%zu arm%s, t = %g to %g %s every %g, baseline %s\n\n", r->narms, r->narms == 1 ? "" : "s",
+         t0, t1, clock, every, syn_scenario_baseline(r->sc));
+}
+
+static void print_warnings(const char *arm, const syn_arm_result *ar) {
+  for (size_t i = 0; i < ar->nwarnings; i++)
+    fprintf(stderr, "synovia: warning: arm '%s': %s\n", arm, ar->warnings[i]);
+}
+
+/* Run one arm, write it, keep its row of the table. */
+static int run_one_arm(scenario_run *r, size_t k, const syn_solver_opts *opts, const run_args *a) {
+  size_t arm = r->arms[k];
+  const char *name = syn_scenario_arm_name(r->sc, arm);
+  syn_arm_result *ar = NULL;
+  syn_error err;
+  syn_error_clear(&err);
+  int ok = 0;
+  if (syn_scenario_run_arm(r->sc, arm, opts, r->ov, r->nov, &ar, &err) != SYN_OK ||
+      syn_h5_write_arm(r->h5, name, ar->series, &err) != SYN_OK) {
+    fprintf(stderr, "synovia: arm '%s' failed:\n", name);
+    cli_print_error(&err);
+    goto done;
+  }
+  if (!a->quiet) print_warnings(name, ar);
+  record_row_values(r, k, ar->series);
+  ok = 1;
+done:
+  syn_arm_result_destroy(ar);
+  return ok;
+}
+
+int run_scenario(const run_args *a, const char *command_line) {
+  scenario_run r = {0};
+  syn_error err;
+  syn_error_clear(&err);
+  syn_solver_opts opts;
+  syn_solver_opts_default(&opts);
+  int rc = CLI_USAGE;
+  if (a->t_start || a->t_end || a->every) {
+    cli_usage_error("run", "--t-start, --t-end and --every do not apply to a scenario: "
+                           "its 'simulate' line sets the times");
+    goto done;
+  }
+  rc = CLI_FAILED;
+  if (syn_scenario_load(a->model_path, &r.sc, &err) != SYN_OK) goto print_fail;
+  rc = CLI_USAGE;
+  if (!run_solver_options(syn_scenario_model(r.sc), a, &opts, &r.atol_vec) ||
+      !parse_overrides(&r, a) || !choose_arms(&r, a))
+    goto done;
+  rc = CLI_FAILED;
+  if (!prepare_table(&r)) goto done;
+  if (open_output(&r, a, command_line, &err) != SYN_OK) goto print_fail;
+  for (size_t k = 0; k < r.narms; k++)
+    if (!run_one_arm(&r, k, &opts, a)) goto done;
+  if (syn_h5_commit(r.h5, &err) != SYN_OK) goto print_fail;
+  if (!a->quiet) {
+    print_header(&r);
+    print_table(&r);
+    printf("\nwrote %s\n", r.out_path);
+  }
+  rc = CLI_OK;
+  goto done;
+print_fail:
+  cli_print_error(&err);
+done:
+  scenario_run_free(&r);
+  return rc;
+}

@@ -1,0 +1,53 @@
+/* synovia — what `synovia run` was asked, shared by the model and the
+ * scenario paths of the command (cmd_run.c, cmd_scenario.c). */
+#ifndef SYN_CLI_RUN_H
+#define SYN_CLI_RUN_H
+
+#include "synovia/synovia.h"
+
+/* Most files recorded in a result file's provenance (a scenario and its model
+ * with imports). */
+enum { SYN_MAX_PROVENANCE_FILES = 64 };
+
+typedef struct name_value {
+  const char *option; /* the argument as typed, for messages */
+  char *name;
+  const char *value;
+} name_value;
+
+typedef struct run_args {
+  const char *model_path, *output_path;
+  const char *t_start, *t_end, *every;
+  name_value *sets, *atols;
+  size_t nsets, natols;
+  const char *rtol, *atol, *max_steps, *linsol;
+  const char *arm;
+  int no_jacobian, quiet;
+} run_args;
+
+/* A value: a plain number, or a number with a unit whose time part is
+ * converted to the clock ("0.5 /d"); for the time options, a time ("180 d").
+ * Prints the error and returns 0 when the text is not one. */
+int run_parse_value(const syn_model *m, const char *option, const char *text, double *out);
+
+/* --rtol, --atol, --max-steps, --linear-solver, --no-jacobian into o; per-state
+ * --atol NAME=A into *atol_vec (allocated, or NULL when none). 0 after a
+ * usage error. */
+int run_solver_options(const syn_model *m, const run_args *a, syn_solver_opts *o,
+                       double **atol_vec);
+
+/* Apply every --set to inst; 0 after printing an error. */
+int run_apply_sets(const syn_model *m, syn_instance *inst, const run_args *a);
+
+/* "models/knee.model" -> "knee.h5" (in the current directory); caller frees. */
+char *run_default_output(const char *path);
+
+/* Model files as provenance arrays (at most max, root first) after `first`
+ * leading entries already filled by the caller; returns the count written. */
+size_t run_model_files(const syn_model *m, const char **paths, const char **texts,
+                       size_t first, size_t max);
+
+/* The scenario path of `synovia run`. Returns the exit status. */
+int run_scenario(const run_args *a, const char *command_line);
+
+#endif
