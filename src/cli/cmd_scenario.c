@@ -13,6 +13,7 @@
 #include "run.h"
 
 enum { MIN_COLUMN = 12, FINAL_ROWS = 8 };
+static const double ROUNDOFF = 1e-9;
 
 typedef struct scenario_run {
   syn_scenario *sc;
@@ -141,6 +142,18 @@ static const char *series_name(const syn_model *m, size_t i, const char **units)
   return s->name;
 }
 
+/* The largest magnitude in a row: values a billion times smaller are
+ * round-off (a control arm's "change" of -1e-14 %) and are shown as 0. The
+ * file keeps every digit. */
+static double row_scale(const scenario_run *r, size_t i) {
+  double scale = 0;
+  for (size_t k = 0; k < r->narms; k++) {
+    double v = fabs(r->table[k * r->nrows + i]);
+    if (isfinite(v) && v > scale) scale = v;
+  }
+  return scale;
+}
+
 static void print_table(const scenario_run *r) {
   const syn_model *m = syn_scenario_model(r->sc);
   int wname = 6, wunit = 5;
@@ -162,10 +175,13 @@ static void print_table(const scenario_run *r) {
     const char *units = r->row_units[i];
     const char *name = r->row_names[i] ? r->row_names[i] : series_name(m, i, &units);
     printf("%-*s  %-*s", wname, name, wunit, units ? units : "");
+    double scale = row_scale(r, i);
     for (size_t k = 0; k < r->narms; k++) {
       const char *arm = syn_scenario_arm_name(r->sc, r->arms[k]);
       int w = (int)strlen(arm) > MIN_COLUMN ? (int)strlen(arm) : MIN_COLUMN;
-      printf("  %*.6g", w, r->table[k * r->nrows + i]);
+      double v = r->table[k * r->nrows + i];
+      if (isnan(v)) printf("  %*s", w, "n/a");
+      else printf("  %*.6g", w, fabs(v) <= ROUNDOFF * scale ? 0.0 : v);
     }
     putchar('\n');
   }
@@ -177,8 +193,8 @@ static void print_header(const scenario_run *r) {
   const char *clock = syn_model_time_unit(syn_scenario_model(r->sc));
   const char *title = syn_scenario_title(r->sc);
   printf("%s\n", title[0] ? title : syn_scenario_path(r->sc));
-  printf("%zu arm%s, t = %g to %g %s every %g, baseline %s\n\n", r->narms, r->narms == 1 ? "" : "s",
-         t0, t1, clock, every, syn_scenario_baseline(r->sc));
+  printf("%zu arm%s, t = %g to %g %s every %g %s, baseline %s\n\n", r->narms,
+         r->narms == 1 ? "" : "s", t0, t1, clock, every, clock, syn_scenario_baseline(r->sc));
 }
 
 static void print_warnings(const char *arm, const syn_arm_result *ar) {

@@ -83,11 +83,4 @@ expect "per-state atol and klu run" 0 "klu" "$SYNOVIA" run $M --atol X=1e-11 --l
 expect "difference-quotient Jacobian run" 0 "difference quotients" "$SYNOVIA" run $M --no-jacobian -o "$TMP/n.h5"
 expect "the ASan build runs a full model cleanly" 0 "wrote" "$SYNOVIA_ASAN" run models/joint_demo.model \
   --t-end '28 d' -o "$TMP/asan.h5"
-# the README's main command and its Python snippet
-SYNOVIA_DEMO_OUT="$TMP/demo.h5" sh scripts/demo.sh "$SYNOVIA" >"$TMP/demo.out" 2>&1
-rc=$?
-check "README main command (scripts/demo.sh) succeeds" test $rc -eq 0
-check "the demo prints its table and the file it wrote" grep -q "wrote $TMP/demo.h5" "$TMP/demo.out"
-awk '/^```python/{inb=1; next} /^```/{inb=0} inb' README.md | sed "s#synovia-demo.h5#$TMP/demo.h5#" >"$TMP/readme.py"
-check "README's Python snippet runs on the demo result" "$PYTHON" "$TMP/readme.py"
 finish

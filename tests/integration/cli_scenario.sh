@@ -1,0 +1,63 @@
+# synovia — `synovia run` and `synovia check` on scenarios: all arms into one
+# file with the comparison table, --arm, overrides, bad input (one message, a
+# non-zero exit, nothing written), and the README's main command.
+. tests/lib/tap.sh
+S=examples/joint_demo.scenario
+
+expect() {
+  name=$1 want=$2 pat=$3; shift 3
+  "$@" >"$TMP/out" 2>&1
+  got=$?
+  if [ "$got" -eq "$want" ] && grep -q -- "$pat" "$TMP/out"; then ok "$name"
+  else not_ok "$name (exit $got, want $want; pattern '$pat')"; sed 's/^/# /' "$TMP/out" | head -20; fi
+}
+h5py() { "$PYTHON" -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); $2" "$3"; }
+
+expect "check a scenario" 0 "joint_demo.scenario: ok (3 arms, 4 metrics" "$SYNOVIA" check $S
+expect "run a scenario: the comparison table" 0 "IL6_auc_28d *pg\*h/mL" "$SYNOVIA" run $S -o "$TMP/s.h5"
+check "the table has one column per arm" grep -q "control *IA 10M MSCs *IA 50M MSCs" "$TMP/out"
+check "NaN metrics read n/a" grep -q "TNF_half .* n/a " "$TMP/out"
+check "one group per arm, with doses and metrics" h5py "$TMP/s.h5" \
+  "a = f['arms']; assert sorted(a) == ['IA 10M MSCs', 'IA 50M MSCs', 'control'], list(a); \
+   assert a['IA 50M MSCs']['doses']['amount'][0] == 50e6; assert 'doses' not in a['control']; \
+   assert f['metrics']['value'].shape == (3, 4)" "$TMP/s.h5"
+check "provenance: the scenario and its model" h5py "$TMP/s.h5" \
+  "assert len(f.attrs['scenario_sha256']) == 64; p = [x.decode() for x in f['provenance/file'][:]]; \
+   assert p[0].endswith('joint_demo.scenario') and p[1].endswith('joint_demo.model'), p" "$TMP/s.h5"
+check "baseline steady is recorded per arm" h5py "$TMP/s.h5" \
+  "assert f['arms/control'].attrs['baseline_method'] in ('kinsol', 'integration')" "$TMP/s.h5"
+expect "--arm runs one arm" 0 "IA 50M MSCs" "$SYNOVIA" run $S --arm "IA 50M MSCs" -o "$TMP/one.h5"
+check "--arm: only that arm is in the file" h5py "$TMP/one.h5" "assert list(f['arms']) == ['IA 50M MSCs']" "$TMP/one.h5"
+expect "--arm unknown lists the arms" 2 "the scenario's arms: control, IA 10M MSCs, IA 50M MSCs" \
+  "$SYNOVIA" run $S --arm "IA 5M" -o "$TMP/x.h5"
+expect "--arm misspelled suggests" 2 "did you mean 'control'" "$SYNOVIA" run $S --arm contrl -o "$TMP/x.h5"
+"$SYNOVIA" run $S --set 'lic_max=1' --set 'f_slow=0.3' -q -o "$TMP/x.h5" >"$TMP/out" 2>&1
+check "--set applies to every arm (f_slow=0.3 doubles the cells at day 28)" h5py "$TMP/x.h5" \
+  "v = f['metrics/value'][:]; w = h5py.File('$TMP/s.h5', 'r')['metrics/value'][:]; \
+   assert abs(v[2, 3] / w[2, 3] - 2) < 1e-6, (v[2, 3], w[2, 3])" "$TMP/x.h5"
+"$SYNOVIA" run $S --set 'k_slow=0.1 /d' -q -o "$TMP/x2.h5" >"$TMP/out" 2>&1
+check "--set with a unit (0.1 /d) is converted to the clock" h5py "$TMP/x2.h5" \
+  "import math; a = f['arms/IA 50M MSCs']; k = dict(zip([x.decode() for x in a['param'][:]], a['param_value'][:]))['k_slow']; \
+   assert abs(k - 0.1 / 24) < 1e-15, k" "$TMP/x2.h5"
+expect "--set of an unknown name" 2 "did you mean 'k_slow'" "$SYNOVIA" run $S --set 'k_slw=1' -o "$TMP/y.h5"
+expect "--t-end does not apply to a scenario" 2 "its 'simulate' line sets the times" \
+  "$SYNOVIA" run $S --t-end 3 -o "$TMP/y.h5"
+expect "--arm needs a scenario" 2 "--arm needs a scenario" "$SYNOVIA" run tests/cli/decay.model --arm a -o "$TMP/y.h5"
+expect "unknown route: located, did you mean" 1 "bad_route.scenario:5:8: error: unknown route 'orl' (did you mean 'oral'?)" \
+  "$SYNOVIA" run tests/cli/bad_route.scenario -o "$TMP/y.h5"
+expect "missing model: located at the model line" 1 "missing_model.scenario:2:7: error: " \
+  "$SYNOVIA" run tests/cli/missing_model.scenario -o "$TMP/y.h5"
+check "nothing written after bad scenarios" test ! -e "$TMP/y.h5" -a ! -e "$TMP/y.h5.tmp"
+cp "$TMP/s.h5" "$TMP/keep.h5"; before=$(cksum <"$TMP/keep.h5")
+"$SYNOVIA" run tests/cli/bad_route.scenario -o "$TMP/keep.h5" >/dev/null 2>&1
+check "a failed scenario leaves an existing result untouched" test "$(cksum <"$TMP/keep.h5")" = "$before"
+expect "the ASan build runs the demo scenario" 0 "wrote" "$SYNOVIA_ASAN" run $S -o "$TMP/asan.h5"
+
+# the README's main command and its Python snippet
+SYNOVIA_DEMO_OUT="$TMP/demo.h5" sh scripts/demo.sh "$SYNOVIA" >"$TMP/demo.out" 2>&1
+rc=$?
+check "README main command (scripts/demo.sh) succeeds" test $rc -eq 0
+check "the demo prints its table and the file it wrote" grep -q "wrote $TMP/demo.h5" "$TMP/demo.out"
+awk '/^```python/{inb=1; next} /^```/{inb=0} inb' README.md | sed "s#synovia-demo.h5#$TMP/demo.h5#" >"$TMP/readme.py"
+check "README's Python snippet runs on the demo result" "$PYTHON" "$TMP/readme.py"
+finish
