@@ -50,6 +50,36 @@ SERIES = {  # name: (units, long_name, kind)
     "ratio": ("1", "IL6 / TNF ratio", "output"),
 }
 PARAMS = [("k_deg", "1/h", 0.3), ("V_joint", "mL", 2.5), ("hill", "1", 1.5)]
+FILES = ["scenarios/ia_vs_iv.scenario", "models/knee.model", "models/lib/cytokines.model"]
+# the dose records and metrics h5_sample writes: (time, amount, duration, route, target, joint, units)
+DOSES = {
+    "IV": [(0.0, 2.5, 1.5, "IV", "plasma.drug", "", "mg")],
+    "IA": [(0.0, 10.0, 0.0, "IA", "knee_R.MSC", "knee_R", "Mcell"),
+           (12.0, 5.0, 0.0, "IA", "knee_L.MSC", "knee_L", "Mcell")],
+}
+# arm: [(name, units, description, value)], in the order added; NaN = never reached
+METRICS = {
+    "IV": [("IL6_auc", "pg/mL*h", "auc(IL6, 0 h, 24 h)", 33.25),
+           ("t_half", "h", "time_below(IL6, 5 pg/mL)", 2.31)],
+    "IA": [("t_half", "h", "time_below(IL6, 5 pg/mL)", float("nan")),
+           ("TNF_max", "pg/mL", "", 3.0)],
+}
+ARMS = ["run", "IV", "IA", "bare"]  # in the order written; bare: no times, no params
+TABLE_METRICS = ["IL6_auc", "t_half", "TNF_max"]  # union, first seen
+TABLE_UNITS = ["pg/mL*h", "h", "pg/mL"]
+
+
+def table_value(arm, metric):
+    """What /metrics must hold: the arm's value, or NaN when it lacks the metric."""
+    for name, _, _, value in METRICS.get(arm, []):
+        if name == metric:
+            return value
+    return float("nan")
+
+
+def same(a, b):
+    """Equal, with NaN equal to NaN."""
+    return (math.isnan(a) and math.isnan(b)) or a == b
 
 
 def close(a, b):
@@ -83,28 +113,31 @@ def main():
             assert a["Conventions"] == "CF-1.8"
             assert a["title"] == "Knee OA \u2014 IA dose"
             for key in ("title", "source", "synovia_version", "date_created",
-                        "command_line", "model_sha256", "model_file"):
+                        "command_line", "model_sha256", "model_file",
+                        "scenario_sha256", "scenario_file"):
                 assert isinstance(a[key], str), (key, type(a[key]))
             assert a["source"] == "synovia " + a["synovia_version"]
             assert a["date_created"] == "2024-05-06T07:08:09Z"
-            assert a["command_line"] == "synovia run models/knee.model"
+            assert a["command_line"] == "synovia run scenarios/ia_vs_iv.scenario"
             assert a["model_sha256"] == "0123abcd"
             assert a["model_file"] == "models/knee.model"
+            assert a["scenario_sha256"] == "5ce0a1b2"
+            assert a["scenario_file"] == "scenarios/ia_vs_iv.scenario"
 
     @check("h5py: provenance file/text")
     def _():
         with h5py.File(path, "r") as f:
             files = f["provenance/file"].asstr()[:]
             texts = f["provenance/text"].asstr()[:]
-            assert list(files) == ["models/knee.model", "models/lib/cytokines.model"]
-            assert texts[1] == "# cytokines \u03b2\nstate IL6\n"
+            assert list(files) == FILES
+            assert texts[2] == "# cytokines \u03b2\nstate IL6\n"
             assert h5py.h5ds.is_scale(f["provenance/file"].id)
             assert f["provenance/text"].dims[0][0].name == "/provenance/file"
 
     @check("h5py: arm datasets, units/long_name/kind as str, values")
     def _():
         with h5py.File(path, "r") as f:
-            assert set(f["arms"]) == {"IV", "run"}
+            assert list(f["arms"]) == ARMS  # creation order is tracked: h5py keeps it
             g = f["arms/run"]
             t = g["time"][:]
             assert t.dtype == np.float64 and len(t) == 49 and t[-1] == 24.0
@@ -137,6 +170,52 @@ def main():
             assert names == [p[0] for p in PARAMS]
             assert units == [p[1] for p in PARAMS]
             assert values == [p[2] for p in PARAMS]
+
+    @check("h5py: dose records; an arm without doses has no doses group")
+    def _():
+        with h5py.File(path, "r") as f:
+            assert "doses" not in f["arms/run"]
+            for arm, doses in DOSES.items():
+                g = f["arms/%s/doses" % arm]
+                assert h5py.h5ds.is_scale(g["dose"].id)
+                assert list(g["dose"][:]) == list(range(len(doses)))
+                assert g["dose"].dtype == np.int64
+                for k, col in enumerate(["time", "amount", "duration"]):
+                    assert g[col].dtype == np.float64
+                    assert list(g[col][:]) == [d[k] for d in doses], (arm, col)
+                    assert g[col].dims[0][0].name == "/arms/%s/doses/dose" % arm
+                for k, col in enumerate(["route", "target", "joint", "units"], 3):
+                    assert list(g[col].asstr()[:]) == [d[k] for d in doses], (arm, col)
+                    assert g[col].dims[0][0].name == "/arms/%s/doses/dose" % arm
+                assert g["time"].attrs["units"] == "h"
+                assert g["duration"].attrs["units"] == "h"
+                assert "units" not in g["amount"].attrs
+
+    @check("h5py: per-arm metrics and the /metrics table (NaN where an arm lacks one)")
+    def _():
+        with h5py.File(path, "r") as f:
+            assert "metric" not in f["arms/run"]
+            for arm, metrics in METRICS.items():
+                g = f["arms/" + arm]
+                assert list(g["metric"].asstr()[:]) == [m[0] for m in metrics]
+                assert list(g["metric_units"].asstr()[:]) == [m[1] for m in metrics]
+                assert list(g["metric_description"].asstr()[:]) == [m[2] for m in metrics]
+                values = g["metric_value"][:]
+                assert all(same(v, m[3]) for v, m in zip(values, metrics)), (arm, values)
+                for name in ("metric_value", "metric_units", "metric_description"):
+                    assert g[name].dims[0][0].name == "/arms/%s/metric" % arm
+            t = f["metrics"]
+            assert list(t["arm"].asstr()[:]) == ARMS
+            assert list(t["metric"].asstr()[:]) == TABLE_METRICS
+            assert list(t["units"].asstr()[:]) == TABLE_UNITS
+            v = t["value"][:]
+            assert v.shape == (len(ARMS), len(TABLE_METRICS)) and v.dtype == np.float64
+            for i, arm in enumerate(ARMS):
+                for j, metric in enumerate(TABLE_METRICS):
+                    assert same(v[i, j], table_value(arm, metric)), (arm, metric, v[i, j])
+            assert t["value"].dims[0][0].name == "/metrics/arm"
+            assert t["value"].dims[1][0].name == "/metrics/metric"
+            assert t["description"].dims[0][0].name == "/metrics/metric"
 
     import xarray as xr
     engines = ["netcdf4"]
@@ -177,12 +256,51 @@ def main():
         @check("xarray[%s]: provenance group and global attributes" % engine)
         def _():
             with xr.open_dataset(path, group="provenance", engine=engine) as prov:
-                assert list(prov["file"].values) == ["models/knee.model",
-                                                     "models/lib/cytokines.model"]
+                assert list(prov["file"].values) == FILES
                 assert prov["text"].sel(file="models/knee.model").item().startswith("model knee")
             with xr.open_dataset(path, engine=engine) as root:
                 assert root.attrs["Conventions"] == "CF-1.8"
                 assert root.attrs["model_file"] == "models/knee.model"
+                assert root.attrs["scenario_file"] == "scenarios/ia_vs_iv.scenario"
+                assert root.attrs["scenario_sha256"] == "5ce0a1b2"
+
+        @check("xarray[%s]: zero-length time, series and string datasets" % engine)
+        def _():
+            with xr.open_dataset(path, group="arms/bare", engine=engine) as ds:
+                assert ds.sizes["time"] == 0 and ds.sizes["param"] == 0
+                assert ds["IL6"].shape == (0,) and ds["param_units"].shape == (0,)
+                assert list(ds["param"].values) == []
+
+        @check("xarray[%s]: doses groups (all-empty joint strings read as '')" % engine)
+        def _():
+            for arm, doses in DOSES.items():
+                with xr.open_dataset(path, group="arms/%s/doses" % arm, engine=engine) as ds:
+                    assert ds["amount"].dims == ("dose",)
+                    assert list(ds["dose"].values) == list(range(len(doses)))
+                    for k, col in enumerate(["time", "amount", "duration", "route", "target",
+                                             "joint", "units"]):
+                        assert list(ds[col].values) == [d[k] for d in doses], (arm, col)
+                    assert ds["time"].dtype == np.float64  # "h" is not decoded as timedelta
+                    assert ds["time"].attrs["units"] == "h"
+
+        @check("xarray[%s]: /metrics (arm x metric) and per-arm metrics" % engine)
+        def _():
+            with xr.open_dataset(path, group="metrics", engine=engine) as ds:
+                assert ds["value"].dims == ("arm", "metric")
+                assert list(ds["arm"].values) == ARMS
+                assert list(ds["metric"].values) == TABLE_METRICS
+                assert list(ds["units"].values) == TABLE_UNITS
+                assert ds["description"].sel(metric="TNF_max").item() == ""
+                for arm in ARMS:
+                    for metric in TABLE_METRICS:
+                        got = float(ds["value"].sel(arm=arm, metric=metric))
+                        assert same(got, table_value(arm, metric)), (arm, metric, got)
+                df = ds["value"].to_pandas()  # rows = arms, columns = metrics
+                assert list(df.index) == ARMS and list(df.columns) == TABLE_METRICS
+            with xr.open_dataset(path, group="arms/IA", engine=engine) as ds:
+                assert list(ds["metric"].values) == ["t_half", "TNF_max"]
+                assert math.isnan(float(ds["metric_value"].sel(metric="t_half")))
+                assert list(ds["metric_description"].values) == [m[2] for m in METRICS["IA"]]
 
     @check("docs/output-format.md: every python snippet runs on the file")
     def _():
