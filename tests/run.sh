@@ -7,7 +7,10 @@
 #   tests/integration/*.sh     CLI, language tables, docs, references, fuzz corpus
 #   tests/python/*.py          HDF5 files read back with h5py and xarray
 # A program that exits non-zero without reporting a failure counts as one
-# failure, so a crash is never silent. Ends with "N passed, N failed".
+# failure, so a crash is never silent. TAP directives are honoured: a
+# "not ok … # SKIP" is skipped, and a "not ok … # TODO" is a known gap (a
+# calibration target not met, documented in docs/) — listed, not counted as a
+# failure. Ends with "N passed, N failed".
 set -u
 BUILD=${BUILD:-build}
 PYTHON=${PYTHON:-/usr/bin/python3}
@@ -20,6 +23,7 @@ cd "$top" || exit 2
 
 passed=0
 failed=0
+todo=0
 logdir="$BUILD/test-logs"
 mkdir -p "$logdir"
 failures=""
@@ -30,7 +34,9 @@ run_one() {  # label, command...
   "$@" >"$log" 2>&1
   rc=$?
   p=$(grep -c '^ok ' "$log")
-  f=$(grep '^not ok ' "$log" | grep -vc '# SKIP')
+  f=$(grep '^not ok ' "$log" | grep -v '# SKIP' | grep -vc '# TODO')
+  t=$(grep '^not ok ' "$log" | grep -c '# TODO')
+  todo=$((todo + t))
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
     f=1
     echo "not ok - $label exited with status $rc" >>"$log"
@@ -41,6 +47,9 @@ run_one() {  # label, command...
     failures="$failures $label"
     printf '%-48s %4d passed  %3d FAILED  (%s)\n' "$label" "$p" "$f" "$log"
     grep '^not ok' "$log" | head -20 | sed 's/^/    /'
+  elif [ "$t" -gt 0 ]; then
+    printf '%-48s %4d passed  %3d known gaps (TODO)\n' "$label" "$p" "$t"
+    grep '^not ok .*# TODO' "$log" | head -20 | sed 's/^/    /'
   else
     printf '%-48s %4d passed\n' "$label" "$p"
   fi
@@ -60,5 +69,6 @@ for t in tests/python/test_*.py; do
 done
 
 echo
+[ "$todo" -gt 0 ] && echo "$todo known gaps (TAP TODO), listed above"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
