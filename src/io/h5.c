@@ -500,9 +500,11 @@ static syn_status check_arm(const syn_h5 *h, const char *arm, const syn_result *
                          h->path, arm);
   /* the names the writer itself puts into an arm group: always the first
    * four, the others when the result has doses / metrics */
-  static const char *const reserved[] = {"time",   "param",        "param_value",
-                                         "param_units", "doses",   "metric",
-                                         "metric_value", "metric_units", "metric_description"};
+  static const char *const reserved[] = {
+      "time",   "param",        "param_value",  "param_units",       /* always */
+      "doses",                                                       /* with doses */
+      "metric", "metric_value", "metric_units", "metric_description" /* with metrics */
+  };
   const size_t nreserved = 4 + (syn_result_dose_count(r) > 0 ? 1 : 0);
   const int has_metrics = syn_result_metric_count(r) > 0;
   for (size_t s = 0; s < syn_result_nseries(r); s++) {
