@@ -7,11 +7,15 @@
 #include "synovia/model.h"
 
 static const char info_help[] =
-    "usage: synovia info MODEL\n"
+    "usage: synovia info MODEL [--markdown]\n"
     "\n"
     "Describe a model: its title and clock, the files it is built from (with the\n"
     "SHA-256 recorded in every result file), then compartments, parameters,\n"
-    "states and outputs with their values, units, descriptions and sources.\n";
+    "states and outputs with their values, units, descriptions and sources,\n"
+    "and its joints, routes and presets.\n"
+    "\n"
+    "options:\n"
+    "  --markdown   print the tables as Markdown (for docs/model.md)\n";
 
 static const char *kind_heading(syn_symkind k) {
   switch (k) {
@@ -95,12 +99,62 @@ static void print_model(const syn_model *m) {
   print_joints_routes_presets(m);
 }
 
+/* Markdown: a table cell must not contain '|' or a line break. */
+static void put_cell(const char *s) {
+  for (; *s; s++) {
+    if (*s == '|') fputs("\\|", stdout);
+    else if (*s == '\n') putchar(' ');
+    else putchar(*s);
+  }
+}
+
+static void markdown_kind(const syn_model *m, syn_symkind k) {
+  size_t n = syn_model_count(m, k);
+  if (n == 0) return;
+  printf("\n### %s (%zu)\n\n", kind_heading(k), n);
+  if (has_value(k)) printf("| name | value | units | description | source |\n|---|---:|---|---|---|\n");
+  else printf("| name | definition | units | description |\n|---|---|---|---|\n");
+  for (size_t i = 0; i < n; i++) {
+    const syn_symbol *s = syn_model_symbol(m, k, i);
+    printf("| `%s` | ", s->name);
+    if (has_value(k)) printf("%.6g", s->value);
+    else {
+      putchar('`');
+      put_cell(s->expr);
+      putchar('`');
+    }
+    fputs(" | ", stdout);
+    put_cell(s->units);
+    fputs(" | ", stdout);
+    put_cell(s->description);
+    if (has_value(k)) {
+      fputs(" | ", stdout);
+      put_cell(s->source);
+    }
+    fputs(" |\n", stdout);
+  }
+}
+
+static void print_markdown(const syn_model *m) {
+  const char *title = syn_model_title(m);
+  printf("## %s\n\n", title[0] ? title : syn_model_file_path(m, 0));
+  printf("Clock: `%s`. Files:", syn_model_time_unit(m));
+  for (size_t i = 0; i < syn_model_file_count(m); i++) printf(" `%s`", syn_model_file_path(m, i));
+  printf(". SHA-256 `%s`.\n", syn_model_sha256(m));
+  for (int k = 0; k < SYN_SYM_KIND_COUNT; k++) markdown_kind(m, (syn_symkind)k);
+}
+
 int cmd_info(int argc, char **argv) {
   const char *path = NULL;
+  int markdown = 0;
   for (int i = 0; i < argc; i++) {
     if (cli_is_help(argv[i])) {
       fputs(info_help, stdout);
       return CLI_OK;
+    }
+    if (strcmp(argv[i], "--markdown") == 0) {
+      markdown = 1;
+      continue;
     }
     if (argv[i][0] == '-' && argv[i][1] != 0) {
       cli_usage_error("info", "unknown option '%s'", argv[i]);
@@ -123,7 +177,8 @@ int cmd_info(int argc, char **argv) {
     cli_print_error(&err);
     return CLI_FAILED;
   }
-  print_model(m);
+  if (markdown) print_markdown(m);
+  else print_model(m);
   syn_model_destroy(m);
   return CLI_OK;
 }

@@ -41,6 +41,11 @@ expect "check a good model" 0 "decay.model: ok (1 states, 2 parameters, 1 output
 expect "check a broken model" 1 "  d/dt X = -kk \* X" "$SYNOVIA" check tests/cli/broken.model
 expect "info lists parameters with sources" 0 "source: assumed: t½ = 6 h" "$SYNOVIA" info $M
 expect "info lists the clock" 0 "clock: h" "$SYNOVIA" info $M
+expect "info --markdown: parameter table rows" 0 '| `k` | 0.115525 | 1/h | elimination rate | assumed: t½ = 6 h |' \
+  "$SYNOVIA" info $M --markdown
+expect "info --markdown: outputs with their definition" 0 '| `fraction` | `X / X0` |' "$SYNOVIA" info $M --markdown
+expect "info lists routes" 0 "oral -> Agut  by mouth" "$SYNOVIA" info models/pk_one_compartment.model
+expect "info lists joints" 0 "joints (2): knee_L knee_R" "$SYNOVIA" info models/two_knees.model
 
 expect "run writes the file" 0 "wrote $TMP/r.h5" "$SYNOVIA" run $M --t-end '2 d' --every '30 min' \
   --rtol 1e-10 --atol 1e-12 -o "$TMP/r.h5"
