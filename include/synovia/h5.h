@@ -3,7 +3,8 @@
  * Layout (docs/output-format.md):
  *   /                     global attributes: Conventions, title, source, synovia_version,
  *                         date_created, command_line, model_sha256, model_file
- *   /provenance/file      vlen UTF-8 strings: the model file paths (dimension scale "file")
+ *   /provenance/file      vlen UTF-8 strings: the input file paths (dimension scale "file"),
+ *                         the scenario first when there is one, then the model and imports
  *   /provenance/text      vlen UTF-8 strings: their full texts (dimension "file")
  *   /arms/<arm>/          one group per arm (a single run is arm "run"), attributes =
  *                         solver settings and statistics (the result's attributes)
