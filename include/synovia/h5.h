@@ -20,7 +20,7 @@
  *   /metrics              all arms' metrics at commit, when any arm has metrics:
  *                         `arm` and `metric` dimension scales, value(arm, metric)
  *                         (NaN where an arm lacks a metric), units(metric) and
- *                         description(metric) (vlen strings, (param))
+ *                         description(metric) (vlen strings)
  *
  * The file is written as <path>.tmp and renamed to <path> by syn_h5_commit, so
  * a failure never leaves a partial file (or damages an old one) under <path>.
