@@ -13,9 +13,10 @@
  * bolus adds amount * route scale to the target state at its time; an
  * infusion adds amount * scale / duration to the target's input rate from
  * its start to its end. Outputs at a dose time show the state after the dose.
- * Doses at the same time are all applied; a dose after the end of the
- * simulation is skipped with a warning; doses before the start are an error
- * at load. Metrics are computed from the solver's dense output.
+ * Doses at the same time are all applied; a dose time outside the
+ * simulation is an error at load, but repeats (`every … times …`) after the
+ * end are skipped with a warning. Metrics are computed from the solver's
+ * dense output.
  *
  * Ownership: load gives a scenario to destroy; run gives an arm result to
  * destroy; strings returned by queries live as long as the scenario. */

@@ -396,6 +396,16 @@ static syn_status resolve_timing(loader *L, const ast_dose *d, scn_dose *out) {
     syn_error_hint(L->err, "doses can be given from the start of the simulation on");
     return SYN_EINPUT;
   }
+  /* A first dose after the end is a mistake (a wrong unit, a wrong grid);
+   * only the later doses of `every … times …` may run past it (a regimen cut
+   * short by the simulation), and those are skipped with a warning. A time
+   * within rounding of the end is the end (the schedule snaps it). */
+  if (out->at > s->t_end + SCN_SNAP_REL * fmax(fabs(s->t_start), fabs(s->t_end))) {
+    diag(L, d->at->span, "the dose at %g%s comes after the end of the simulation (%g%s)",
+         shown(L, out->at), u, shown(L, s->t_end), u);
+    syn_error_hint(L->err, "doses can be given up to the end of the simulation");
+    return SYN_EINPUT;
+  }
   if (d->over) {
     st = const_time(L, d->over, "the duration of the infusion", &out->over);
     if (st == SYN_OK && !(out->over > 0))

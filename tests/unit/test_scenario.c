@@ -273,6 +273,11 @@ static void test_errors_doses(void **state) {
              "the amount of the dose is not finite", 4, 10);
   load_fails(pk_model, "model \"m.model\"\nsimulate 2 h to 48 h every 1 h\narm a\n dose IV 1 at 1 h\n",
              "the dose at 1 h comes before the start of the simulation (2 h)", 4, 15);
+  /* a first dose after the end is refused; only later repeats may pass it */
+  load_fails(pk_model, HEAD "arm a\n dose IV 1 at 49 h every 1 h times 3\n",
+             "the dose at 49 h comes after the end of the simulation (48 h)", 4, 15);
+  load_fails(pk_model, "model \"m.model\"\nsimulate 0 d to 2 d every 1 h\narm a\n dose IV 1 at 50 h\n",
+             "the dose at 2.08333 d comes after the end of the simulation (2 d)", 4, 15);
   load_fails(pk_model, HEAD "arm a\n dose IV 1 at 0 over 0 h\n",
              "the duration of an infusion must be positive (found 0 h)", 4, 22);
   load_fails(pk_model, HEAD "arm a\n dose IV 1 at 0 every -2 h times 3\n",
@@ -461,7 +466,8 @@ static void test_doses_at_same_time_start_and_end(void **state) {
   syn_scenario *s = load_ok(pk_model, "model \"m.model\"\nsimulate 0 h to 10 h every 1 h\n"
                                       "arm a\n dose IV 1 at 0\n dose IV 2 at 0 h\n"
                                       " dose PO 4 at 3.5 h\n dose IV 8 at 10 h\n dose IV 16 at 10 h\n"
-                                      " dose IVB 3 at 11 h\n dose IVB 3 at 20 h every 1 h times 2\n");
+                                      " dose IVB 3 at 10 h every 1 h times 3\n"
+                                      " dose IVB 3 at 8.5 h every 1.5 h times 3\n");
   syn_arm_result *r = run_arm(s, 0);
   check_grid(r, 0, 1, 11);
   const double *A = series(r, "A"), *B = series(r, "B");
@@ -469,15 +475,18 @@ static void test_doses_at_same_time_start_and_end(void **state) {
   for (size_t i = 0; i <= 10; i++) assert_close(A[i], bolus_sum(t0, amt, 5, 0.2, (double)i), 1e-7, 1e-12);
   assert_close(A[0], 3, 1e-12, 0);
   assert_close(A[10], 3 * exp(-2.0) + 2 * exp(-0.2 * 6.5) + 24, 1e-7, 0);
-  for (size_t i = 0; i <= 10; i++) assert_true(B[i] == 0);
+  for (size_t i = 0; i <= 8; i++) assert_true(B[i] == 0);
+  assert_close(B[9], 3 * exp(-0.2 * 0.5), 1e-7, 0); /* IVB: d/dt B = -k B */
+  assert_close(B[10], 3 * exp(-0.2 * 1.5) + 3 + 3, 1e-7, 0);
   assert_int_equal(r->nwarnings, 2);
   assert_string_equal(r->warnings[0],
-                      "dose of IVB at 11 h is after the end of the simulation (10 h): skipped");
+                      "2 of the 3 doses of IVB (from 11 h) are after the end of the simulation "
+                      "(10 h): skipped");
   assert_string_equal(r->warnings[1],
-                      "2 of the 2 doses of IVB (from 20 h) are after the end of the simulation "
+                      "1 of the 3 doses of IVB (from 11.5 h) are after the end of the simulation "
                       "(10 h): skipped");
   /* dose records: the applied doses, in time order */
-  assert_int_equal(syn_result_dose_count(r->series), 5);
+  assert_int_equal(syn_result_dose_count(r->series), 8);
   const syn_dose_record *d = syn_result_dose(r->series, 2);
   assert_true(d->time == 3.5 && d->amount == 4 && d->duration == 0);
   assert_string_equal(d->route, "PO");
@@ -789,7 +798,7 @@ static void test_allocation_failures(void **state) {
   char path[512];
   write_file("m.model", pk_model);
   write_file("s.scenario", "model \"m.model\"\nsimulate 0 h to 4 h every 1 h\narm a\n"
-                           " dose IV 1 at 0 over 1 h\n dose IV 1 at 9\n"
+                           " dose IV 1 at 0 over 1 h\n dose IV 1 at 3 every 6 h times 2\n"
                            "metric m = time_below(A, 0.5 * max(A), 0 h, 4 h)\n");
   snprintf(path, sizeof path, "%s/s.scenario", dir);
   int ok = 0;
