@@ -17,6 +17,7 @@
 #include "base/arena.h"
 #include "base/sha256.h"
 #include "lang/suggest.h"
+#include "lang/units.h"
 #include "scenario_impl.h"
 #include "synovia/run.h"
 
@@ -368,6 +369,31 @@ static syn_status find_route(loader *L, const ast_dose *d, size_t *index) {
   return SYN_OK;
 }
 
+/* One unit symbol in its canonical spelling ("cell" -> "cells"), or the text as it is. */
+static int same_unit(const char *a, const char *b) {
+  const syn_unit_def *ua = syn_unit_lookup(a, strlen(a)), *ub = syn_unit_lookup(b, strlen(b));
+  if (ua && ub) return strcmp(ua->canonical, ub->canonical) == 0;
+  return strcmp(a, b) == 0;
+}
+
+/* Units other than time are annotations and are never converted, so an
+ * amount written in another unit than its target's ("1 g" into a state in
+ * mg) would silently be read as 1 mg: refuse it. A target without units, or
+ * an amount without a unit, is not checked (a route whose scale changes the
+ * units, e.g. 1 / V into a concentration, takes a bare amount). */
+static syn_status check_amount_unit(loader *L, const ast_dose *d, const scn_dose *out) {
+  const syn_symbol *target = syn_model_symbol(L->s->model, SYN_SYM_STATE, out->state);
+  const char *tu = target->units;
+  if (out->units[0] == 0 || tu[0] == 0 || strcmp(tu, "?") == 0 || strcmp(tu, "1") == 0 ||
+      same_unit(out->units, tu))
+    return SYN_OK;
+  diag(L, d->amount->u.num.unit->span, "the dose is in %s but its target '%s' is in %s",
+       out->units, target->name, tu);
+  syn_error_hint(L->err, "units other than time are not converted: write the amount in %s, or "
+                         "without a unit", tu);
+  return SYN_EINPUT;
+}
+
 static syn_status resolve_amount(loader *L, const ast_dose *d, scn_dose *out) {
   syn_status st = const_value(L, d->amount, 0, &out->amount);
   if (st != SYN_OK) return st;
@@ -381,7 +407,7 @@ static syn_status resolve_amount(loader *L, const ast_dose *d, scn_dose *out) {
     out->units = syn_arena_strndup(L->ast->arena, syn_span_text(L->src, us), us.len);
     if (out->units == NULL) return oom(L);
   }
-  return SYN_OK;
+  return check_amount_unit(L, d, out);
 }
 
 static syn_status resolve_timing(loader *L, const ast_dose *d, scn_dose *out) {

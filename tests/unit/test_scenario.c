@@ -294,6 +294,25 @@ static void test_errors_doses(void **state) {
              "'max' is a metric function: it can only be used in a metric", 4, 10);
 }
 
+/* Units other than time are not converted: an amount in another unit than
+ * its target's is refused, not read as a number in the target's unit. */
+static void test_errors_dose_units(void **state) {
+  (void)state;
+  static const char units_model[] = "time unit h\nstate A = 0 mg\nstate N = 0 cells\n"
+                                    "state B = 0\nd/dt A = -A\nd/dt N = -N\nd/dt B = -B\n"
+                                    "route IV -> A\nroute IA -> N\nroute X -> B\n";
+  load_fails(units_model, HEAD "arm a\n dose IV 1 g at 0\n",
+             "the dose is in g but its target 'A' is in mg", 4, 12);
+  load_fails(units_model, HEAD "arm a\n dose IV 100 mg/h at 0 over 1 h\n",
+             "the dose is in mg/h but its target 'A' is in mg", 4, 14);
+  load_fails(units_model, HEAD "arm a\n dose IA 5 mg at 0\n",
+             "the dose is in mg but its target 'N' is in cells", 4, 12);
+  /* the target's unit (any spelling), no unit, or a target without units */
+  syn_scenario *s = load_ok(units_model, HEAD "arm a\n dose IV 1 mg at 0\n dose IA 1 cell at 0\n"
+                                              " dose IA 2 at 0\n dose X 3 g at 0\n");
+  syn_scenario_destroy(s);
+}
+
 static void test_errors_settings(void **state) {
   (void)state;
   load_fails(pk_model, HEAD "use fsat\narm a\n",
@@ -825,6 +844,7 @@ int main(void) {
       cmocka_unit_test(test_errors_model_and_grid),
       cmocka_unit_test(test_errors_routes_and_joints),
       cmocka_unit_test(test_errors_doses),
+      cmocka_unit_test(test_errors_dose_units),
       cmocka_unit_test(test_errors_settings),
       cmocka_unit_test(test_errors_metrics),
       cmocka_unit_test(test_error_rendering),
