@@ -12,8 +12,10 @@
 #include "cli.h"
 #include "run.h"
 
-enum { MIN_COLUMN = 12, FINAL_ROWS = 8 };
-static const double ROUNDOFF = 1e-9;
+/* Arm columns are at least MIN_COLUMN wide (a "%.6g" value such as
+ * -1.23457e+299 is 13 characters) and arm names longer than MAX_COLUMN are
+ * wrapped over several heading lines. */
+enum { MIN_COLUMN = 13, MAX_COLUMN = 20, FINAL_ROWS = 8 };
 
 typedef struct scenario_run {
   syn_scenario *sc;
@@ -142,49 +144,142 @@ static const char *series_name(const syn_model *m, size_t i, const char **units)
   return s->name;
 }
 
-/* The largest magnitude in a row: values a billion times smaller are
- * round-off (a control arm's "change" of -1e-14 %) and are shown as 0. The
+/* A relative change (a `change` metric, in %) below this is the round-off
+ * of a series that did not change (a control arm's -1e-14 %), and is shown
+ * as 0. Only those rows: elsewhere a small value may be real (an arm given a
+ * dose a billion times smaller than another's), so it is shown as it is. The
  * file keeps every digit. */
-static double row_scale(const scenario_run *r, size_t i) {
-  double scale = 0;
-  for (size_t k = 0; k < r->narms; k++) {
-    double v = fabs(r->table[k * r->nrows + i]);
-    if (isfinite(v) && v > scale) scale = v;
-  }
-  return scale;
+static const double ROUNDOFF_PERCENT = 1e-7;
+
+/* Width on a terminal of the n bytes of UTF-8 text s: bytes that do not
+ * continue a character ("α" is two bytes, one column). */
+static int display_width(const char *s, size_t n) {
+  int w = 0;
+  for (size_t i = 0; i < n; i++) w += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return w;
 }
 
-static void print_table(const scenario_run *r) {
-  const syn_model *m = syn_scenario_model(r->sc);
-  int wname = 6, wunit = 5;
-  for (size_t i = 0; i < r->nrows; i++) {
-    const char *units = r->row_units[i];
-    const char *name = r->row_names[i] ? r->row_names[i] : series_name(m, i, &units);
-    if ((int)strlen(name) > wname) wname = (int)strlen(name);
-    if (units && (int)strlen(units) > wunit) wunit = (int)strlen(units);
+/* s in a field of `width` columns, right-aligned or left-aligned. */
+static void print_field(const char *s, size_t n, int width, int right) {
+  int pad = width - display_width(s, n);
+  if (right)
+    for (; pad > 0; pad--) putchar(' ');
+  fwrite(s, 1, n, stdout);
+  if (!right)
+    for (; pad > 0; pad--) putchar(' ');
+}
+
+/* The next line of s wrapped at `width` columns: its length in bytes (at a
+ * space when there is one, else after `width` characters), and in *next
+ * where the line after it starts. */
+static size_t wrap_line(const char *s, int width, const char **next) {
+  size_t n = strlen(s), cut = 0, space = 0;
+  int w = 0;
+  if (display_width(s, n) <= width) {
+    *next = s + n;
+    return n;
   }
-  printf("%-*s  %-*s", wname, syn_scenario_metric_count(r->sc) ? "metric" : "at end", wunit,
-         "units");
-  for (size_t k = 0; k < r->narms; k++) {
-    const char *arm = syn_scenario_arm_name(r->sc, r->arms[k]);
-    int w = (int)strlen(arm) > MIN_COLUMN ? (int)strlen(arm) : MIN_COLUMN;
-    printf("  %*s", w, arm);
+  for (cut = 0; cut < n; cut++) {
+    if (((unsigned char)s[cut] & 0xC0) != 0x80 && w++ == width) break;
+    if (s[cut] == ' ') space = cut;
   }
-  putchar('\n');
-  for (size_t i = 0; i < r->nrows; i++) {
-    const char *units = r->row_units[i];
-    const char *name = r->row_names[i] ? r->row_names[i] : series_name(m, i, &units);
-    printf("%-*s  %-*s", wname, name, wunit, units ? units : "");
-    double scale = row_scale(r, i);
+  if (space > 0) cut = space;
+  *next = s + cut;
+  while (**next == ' ') (*next)++;
+  return cut;
+}
+
+/* Line `line` (0 = top) of arm k's heading wrapped into `lines` lines,
+ * bottom-aligned: NULL above the name. */
+static const char *heading_line(const char *name, int width, int lines, int line,
+                                size_t *len) {
+  const char *p = name, *next;
+  int count = 0;
+  for (const char *q = name; *q; q = next, count++) wrap_line(q, width, &next);
+  if (count == 0) count = 1;
+  if (line < lines - count) return NULL;
+  for (int i = lines - count; i < line; i++) {
+    wrap_line(p, width, &next);
+    p = next;
+  }
+  *len = wrap_line(p, width, &next);
+  return p;
+}
+
+/* Column width of an arm (its name wrapped at MAX_COLUMN) and its number of lines. */
+static int arm_column(const char *name, int *lines) {
+  const char *next;
+  int w = MIN_COLUMN;
+  *lines = 0;
+  for (const char *p = name; *p; p = next, (*lines)++) {
+    size_t n = wrap_line(p, MAX_COLUMN, &next);
+    if (display_width(p, n) > w) w = display_width(p, n);
+  }
+  if (*lines == 0) *lines = 1;
+  return w;
+}
+
+static const char *row_name(const scenario_run *r, size_t i, const char **units) {
+  *units = r->row_units[i];
+  return r->row_names[i] ? r->row_names[i] : series_name(syn_scenario_model(r->sc), i, units);
+}
+
+/* The headings: arm names wrapped over several lines, the last line with
+ * the labels of the first two columns. */
+static void print_headings(const scenario_run *r, int wname, int wunit, const int *width,
+                           int lines) {
+  for (int line = 0; line < lines; line++) {
+    int last = line == lines - 1;
+    const char *first = last ? (syn_scenario_metric_count(r->sc) ? "metric" : "at end") : "";
+    print_field(first, strlen(first), wname, 0);
+    fputs("  ", stdout);
+    print_field(last ? "units" : "", last ? 5 : 0, wunit, 0);
     for (size_t k = 0; k < r->narms; k++) {
-      const char *arm = syn_scenario_arm_name(r->sc, r->arms[k]);
-      int w = (int)strlen(arm) > MIN_COLUMN ? (int)strlen(arm) : MIN_COLUMN;
-      double v = r->table[k * r->nrows + i];
-      if (isnan(v)) printf("  %*s", w, "n/a");
-      else printf("  %*.6g", w, fabs(v) <= ROUNDOFF * scale ? 0.0 : v);
+      size_t len = 0;
+      const char *text = heading_line(syn_scenario_arm_name(r->sc, r->arms[k]), MAX_COLUMN,
+                                      lines, line, &len);
+      fputs("  ", stdout);
+      print_field(text ? text : "", text ? len : 0, width[k], 1);
     }
     putchar('\n');
   }
+}
+
+static void print_value(double v, int width, int is_percent) {
+  char text[64];
+  if (isnan(v)) snprintf(text, sizeof text, "n/a");
+  else if (v == 0 || (is_percent && fabs(v) < ROUNDOFF_PERCENT)) snprintf(text, sizeof text, "0");
+  else snprintf(text, sizeof text, "%.6g", v);
+  fputs("  ", stdout);
+  print_field(text, strlen(text), width, 1);
+}
+
+static void print_table(const scenario_run *r) {
+  int wname = 6, wunit = 5, lines = 1;
+  int *width = calloc(r->narms + 1, sizeof *width);
+  if (width == NULL) return;
+  for (size_t i = 0; i < r->nrows; i++) {
+    const char *units, *name = row_name(r, i, &units);
+    if (display_width(name, strlen(name)) > wname) wname = display_width(name, strlen(name));
+    if (units && display_width(units, strlen(units)) > wunit)
+      wunit = display_width(units, strlen(units));
+  }
+  for (size_t k = 0; k < r->narms; k++) {
+    int n;
+    width[k] = arm_column(syn_scenario_arm_name(r->sc, r->arms[k]), &n);
+    if (n > lines) lines = n;
+  }
+  print_headings(r, wname, wunit, width, lines);
+  for (size_t i = 0; i < r->nrows; i++) {
+    const char *units, *name = row_name(r, i, &units);
+    print_field(name, strlen(name), wname, 0);
+    fputs("  ", stdout);
+    print_field(units ? units : "", units ? strlen(units) : 0, wunit, 0);
+    int is_percent = units && strcmp(units, "%") == 0;
+    for (size_t k = 0; k < r->narms; k++) print_value(r->table[k * r->nrows + i], width[k], is_percent);
+    putchar('\n');
+  }
+  free(width);
 }
 
 static void print_header(const scenario_run *r) {

@@ -51,6 +51,31 @@ check "nothing written after bad scenarios" test ! -e "$TMP/y.h5" -a ! -e "$TMP/
 cp "$TMP/s.h5" "$TMP/keep.h5"; before=$(cksum <"$TMP/keep.h5")
 "$SYNOVIA" run tests/cli/bad_route.scenario -o "$TMP/keep.h5" >/dev/null 2>&1
 check "a failed scenario leaves an existing result untouched" test "$(cksum <"$TMP/keep.h5")" = "$before"
+# The comparison table: long and UTF-8 arm names wrapped, columns aligned, a
+# value next to one 1e300 times larger still shown, -0 and NaN readable.
+cat >"$TMP/table.scenario" <<EOF
+model "$PWD/models/pk_one_compartment.model"
+simulate 0 h to 24 h every 1 h
+arm "a"
+arm "IV bolus of one hundred milligrams at zero hours, then nothing for a day"
+  dose IV 100 mg at 0 h
+arm "α tiny"
+  dose IV 1e-300 mg at 0 h
+arm "huge"
+  dose IV 1e300 mg at 0 h
+metric Cmax = max(C)
+metric a_long_metric_name_for_the_exposure = auc(C, 0 h, 24 h)
+metric neg = -max(A)
+metric half = time_below(C, 0.5 * max(C), tmax(C), 24 h)
+metric ch = change(A, 0 h, 12 h)
+EOF
+expect "table: a long arm name is wrapped" 0 "IV bolus of one" "$SYNOVIA" run "$TMP/table.scenario" -o "$TMP/t.h5"
+check "table: every line of the table has the same width" "$PYTHON" -c "
+import sys; lines = open(sys.argv[1], encoding='utf-8').read().split('\n\n')[1].splitlines()
+assert len(lines) >= 8 and len(set(len(l) for l in lines)) == 1, [len(l) for l in lines]" "$TMP/out"
+check "table: 5 is shown next to 5e+298 (no row-wide rounding to 0)" grep -q "^Cmax .* 5  *5e-302  *5e+298$" "$TMP/out"
+check "table: -0 reads 0" grep -q "^neg .*  0  *-100  " "$TMP/out"
+check "table: NaN reads n/a" grep -q "^half .* n/a " "$TMP/out"
 expect "the ASan build runs the demo scenario" 0 "wrote" "$SYNOVIA_ASAN" run $S -o "$TMP/asan.h5"
 
 # the README's main command and its Python snippet
