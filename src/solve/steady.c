@@ -5,8 +5,8 @@
  *    1/(rtol |y_i| + atol_i). Its root is accepted only if it is
  *      - a root: the Newton correction J^-1 f there is below ftol tolerance
  *        units in every state (a distance, independent of the clock);
- *      - attracting: every eigenvalue of J has a negative real part (GSL's
- *        nonsymmetric eigensolver); an unstable or neutral equilibrium is not
+ *      - attracting: every eigenvalue of J has a negative real part (Hessenberg
+ *        reduction and Francis QR, below); an unstable or neutral equilibrium is not
  *        where the untreated model settles (a centre, a saddle, the origin of
  *        a limit cycle, a conserved total);
  *      - physical: when the guess has no negative component, neither has the
@@ -27,8 +27,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <gsl/gsl_eigen.h>
-#include <gsl/gsl_errno.h> /* GSL_SUCCESS; programs turn GSL's aborting handler off (the CLI does) */
 #include <kinsol/kinsol.h>
 #include <nvector/nvector_serial.h>
 #include <sundials/sundials_version.h>
@@ -56,7 +54,7 @@ typedef struct steady_ws {
   double *jac;     /* dense J, column-major n x n (n <= SYN_STEADY_DENSE_MAX) */
   double *lu;      /* a copy of J for elimination / eigenvalues */
   double *jval;    /* ode->nnz Jacobian values */
-  double *eval;    /* 2n: complex eigenvalues */
+  double *eval;    /* 3n: eigenvalues (real parts, imaginary parts), scratch */
   size_t *piv;
   char kin_msg[SYN_KIN_MSG_MAX];
   char why_kinsol[SYN_WHY_MAX]; /* why KINSOL's answer was not taken */
@@ -120,7 +118,9 @@ static double scaled_rate(const steady_ws *w, const double *y, size_t *worst) {
 
 /* --- the dense Jacobian, its eigenvalues and the Newton correction ------------- */
 
-/* J at y into w->jac: the ode's exact Jacobian, or forward differences. */
+/* J at y into w->jac: the ode's exact Jacobian, or forward differences.
+ * -1 unless every entry is finite (a kink like sqrt at 0 gives an infinite
+ * slope: no linearisation to judge the root by). */
 static int dense_jacobian(steady_ws *w, const double *y) {
   size_t n = w->n;
   const syn_ode *ode = w->ode;
@@ -128,8 +128,10 @@ static int dense_jacobian(steady_ws *w, const double *y) {
   if (ode->jac != NULL) {
     if (ode->jac(w->t, y, w->jval, ode->ctx) != 0) return -1;
     for (size_t j = 0; j < n; j++)
-      for (int32_t k = ode->colptr[j]; k < ode->colptr[j + 1]; k++)
+      for (int32_t k = ode->colptr[j]; k < ode->colptr[j + 1]; k++) {
+        if (!isfinite(w->jval[k])) return -1;
         w->jac[j * n + (size_t)ode->rowind[k]] = w->jval[k];
+      }
     return 0;
   }
   /* differences: w->lu holds f(y) in its first column, y + h e_j in w->eval */
@@ -141,7 +143,10 @@ static int dense_jacobian(steady_ws *w, const double *y) {
     double h = sqrt(DBL_EPSILON) * fmax(fabs(y[j]), tol_of(w, y, j) / w->o->solver.rtol);
     yp[j] = y[j] + h;
     if (eval_rates(w, yp) != 0) return -1;
-    for (size_t i = 0; i < n; i++) w->jac[j * n + i] = (w->f[i] - f0[i]) / h;
+    for (size_t i = 0; i < n; i++) {
+      w->jac[j * n + i] = (w->f[i] - f0[i]) / h;
+      if (!isfinite(w->jac[j * n + i])) return -1;
+    }
     yp[j] = y[j];
   }
   return 0;
@@ -186,28 +191,187 @@ static int dense_solve(steady_ws *w, double *b) {
   return 0;
 }
 
+/* Householder reduction of the n x n column-major matrix a (a[j*n+i] = A(i,j))
+ * to upper Hessenberg form, in place; v: n doubles of scratch. The
+ * similarity transforms keep the eigenvalues. */
+static void hessenberg(double *a, size_t n, double *v) {
+  for (size_t k = 0; k + 2 < n; k++) {
+    size_t m = n - k - 1; /* rows k+1..n-1 */
+    double norm = 0.0;
+    for (size_t i = 0; i < m; i++) norm = hypot(norm, a[k * n + k + 1 + i]);
+    if (norm == 0.0) continue;
+    double alpha = a[k * n + k + 1] > 0.0 ? -norm : norm, vv = 0.0;
+    for (size_t i = 0; i < m; i++) v[i] = a[k * n + k + 1 + i];
+    v[0] -= alpha;
+    for (size_t i = 0; i < m; i++) vv += v[i] * v[i];
+    if (vv == 0.0) continue;
+    for (size_t j = k; j < n; j++) { /* H A: rows k+1.. */
+      double sum = 0.0;
+      for (size_t i = 0; i < m; i++) sum += v[i] * a[j * n + k + 1 + i];
+      sum *= 2.0 / vv;
+      for (size_t i = 0; i < m; i++) a[j * n + k + 1 + i] -= sum * v[i];
+    }
+    for (size_t i = 0; i < n; i++) { /* (H A) H: columns k+1.. */
+      double sum = 0.0;
+      for (size_t j = 0; j < m; j++) sum += a[(k + 1 + j) * n + i] * v[j];
+      sum *= 2.0 / vv;
+      for (size_t j = 0; j < m; j++) a[(k + 1 + j) * n + i] -= sum * v[j];
+    }
+  }
+}
+
+/* The eigenvalues of the 2 x 2 block [[y, b], [c, x]] (w = b c), shifted by t. */
+static void block2(double x, double y, double w, double t, double *re, double *im) {
+  double p = 0.5 * (y - x), q = p * p + w, z = sqrt(fabs(q));
+  x += t;
+  if (q >= 0.0) {
+    z = p + (p >= 0.0 ? z : -z);
+    re[0] = re[1] = x + z;
+    if (z != 0.0) re[1] = x - w / z;
+    im[0] = im[1] = 0.0;
+  } else {
+    re[0] = re[1] = x + p;
+    im[0] = z;
+    im[1] = -z;
+  }
+}
+
+/* One Francis double-shift QR sweep on rows/columns l..nn of the Hessenberg
+ * matrix h, with the shifts' sum and product given by x, y, w (the trailing
+ * 2 x 2 block). */
+static void francis_sweep(double *h, size_t n, size_t l, size_t nn, double x, double y,
+                          double w) {
+#define H(i, j) h[(size_t)(j) * n + (size_t)(i)]
+  size_t m = nn - 2;
+  double p = 0.0, q = 0.0, r = 0.0, z;
+  for (;; m--) { /* where two small subdiagonals let the sweep start */
+    z = H(m, m);
+    double rr = x - z, ss = y - z;
+    p = (rr * ss - w) / H(m + 1, m) + H(m, m + 1);
+    q = H(m + 1, m + 1) - z - rr - ss;
+    r = H(m + 2, m + 1);
+    double sc = fabs(p) + fabs(q) + fabs(r);
+    p /= sc, q /= sc, r /= sc;
+    if (m == l) break;
+    double u = fabs(H(m, m - 1)) * (fabs(q) + fabs(r));
+    double vv = fabs(p) * (fabs(H(m - 1, m - 1)) + fabs(z) + fabs(H(m + 1, m + 1)));
+    if (u <= DBL_EPSILON * vv) break;
+  }
+  for (size_t i = m + 2; i <= nn; i++) {
+    H(i, i - 2) = 0.0;
+    if (i != m + 2) H(i, i - 3) = 0.0;
+  }
+  for (size_t k = m; k + 1 <= nn; k++) {
+    double sc = 1.0;
+    if (k != m) {
+      p = H(k, k - 1);
+      q = H(k + 1, k - 1);
+      r = k + 1 != nn ? H(k + 2, k - 1) : 0.0;
+      sc = fabs(p) + fabs(q) + fabs(r);
+      if (sc == 0.0) continue;
+      p /= sc, q /= sc, r /= sc;
+    }
+    double s = sqrt(p * p + q * q + r * r);
+    if (p < 0.0) s = -s;
+    if (s == 0.0) continue;
+    if (k == m) {
+      if (l != m) H(k, k - 1) = -H(k, k - 1);
+    } else {
+      H(k, k - 1) = -s * sc;
+    }
+    p += s;
+    double xx = p / s, yy = q / s, zz = r / s;
+    q /= p, r /= p;
+    for (size_t j = k; j <= nn; j++) { /* rows k..k+2 */
+      double t = H(k, j) + q * H(k + 1, j);
+      if (k + 1 != nn) {
+        t += r * H(k + 2, j);
+        H(k + 2, j) -= t * zz;
+      }
+      H(k + 1, j) -= t * yy;
+      H(k, j) -= t * xx;
+    }
+    size_t imax = nn < k + 3 ? nn : k + 3;
+    for (size_t i = l; i <= imax; i++) { /* columns k..k+2 */
+      double t = xx * H(i, k) + yy * H(i, k + 1);
+      if (k + 1 != nn) {
+        t += zz * H(i, k + 2);
+        H(i, k + 2) -= t * r;
+      }
+      H(i, k + 1) -= t * q;
+      H(i, k) -= t;
+    }
+  }
+#undef H
+}
+
+/* The eigenvalues (re, im) of the upper Hessenberg matrix h (destroyed):
+ * Francis double-shift QR with deflation and exceptional shifts. Written here
+ * rather than calling GSL, whose failure path (no convergence) calls GSL's
+ * error handler, which aborts the process unless the program turned it off.
+ * Returns -1 when it does not converge in 30 n sweeps or meets a non-finite
+ * value. */
+static int hessenberg_eigenvalues(double *h, size_t n, double *re, double *im) {
+#define H(i, j) h[(size_t)(j) * n + (size_t)(i)]
+  double norm = 0.0, t = 0.0;
+  for (size_t k = 0; k < n * n; k++) norm += fabs(h[k]);
+  if (!isfinite(norm)) return -1;
+  long its = 0, total = 0;
+  size_t nn = n - 1;
+  for (;;) {
+    size_t l = nn; /* the active block is l..nn: look for a negligible subdiagonal */
+    for (; l >= 1; l--) {
+      double s = fabs(H(l - 1, l - 1)) + fabs(H(l, l));
+      if (s == 0.0) s = norm;
+      if (fabs(H(l, l - 1)) <= DBL_EPSILON * s) {
+        H(l, l - 1) = 0.0;
+        break;
+      }
+    }
+    double x = H(nn, nn);
+    if (l == nn) { /* a 1 x 1 block */
+      re[nn] = x + t, im[nn] = 0.0;
+      its = 0;
+      if (nn-- == 0) break;
+      continue;
+    }
+    double y = H(nn - 1, nn - 1), w = H(nn, nn - 1) * H(nn - 1, nn);
+    if (l + 1 == nn) { /* a 2 x 2 block */
+      block2(x, y, w, t, &re[nn - 1], &im[nn - 1]);
+      its = 0;
+      if (nn < 2) break;
+      nn -= 2;
+      continue;
+    }
+    if (total >= 30 * (long)n || !isfinite(x + y + w)) return -1;
+    if (its == 10 || its == 20) { /* exceptional shift: break a cycle */
+      t += x;
+      for (size_t i = 0; i <= nn; i++) H(i, i) -= x;
+      double s = fabs(H(nn, nn - 1)) + fabs(H(nn - 1, nn - 2));
+      x = y = 0.75 * s;
+      w = -0.4375 * s * s;
+    }
+    its++, total++;
+    francis_sweep(h, n, l, nn, x, y, w);
+  }
+  return 0;
+#undef H
+}
+
 /* The largest real part of J's eigenvalues, and the largest modulus. */
 static int spectrum(steady_ws *w, double *max_re, double *max_abs) {
   size_t n = w->n;
-  int rc = -1;
+  double *re = w->eval, *im = w->eval + n, *scratch = w->eval + 2 * n;
   memcpy(w->lu, w->jac, n * n * sizeof *w->lu);
-  /* GSL is row-major: the eigenvalues of J^T are those of J */
-  gsl_matrix_view A = gsl_matrix_view_array(w->lu, n, n);
-  gsl_vector_complex_view ev = gsl_vector_complex_view_array(w->eval, n);
-  gsl_eigen_nonsymm_workspace *ws = gsl_eigen_nonsymm_alloc(n);
-  if (ws == NULL) return -1;
-  if (gsl_eigen_nonsymm(&A.matrix, &ev.vector, ws) == GSL_SUCCESS) {
-    *max_re = -INFINITY;
-    *max_abs = 0.0;
-    for (size_t i = 0; i < n; i++) {
-      double re = w->eval[2 * i], im = w->eval[2 * i + 1];
-      *max_re = fmax(*max_re, re);
-      *max_abs = fmax(*max_abs, hypot(re, im));
-    }
-    rc = 0;
+  hessenberg(w->lu, n, scratch);
+  if (hessenberg_eigenvalues(w->lu, n, re, im) != 0) return -1;
+  *max_re = -INFINITY;
+  *max_abs = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    *max_re = fmax(*max_re, re[i]);
+    *max_abs = fmax(*max_abs, hypot(re[i], im[i]));
   }
-  gsl_eigen_nonsymm_free(ws);
-  return rc;
+  return 0;
 }
 
 /* --- KINSOL --------------------------------------------------------------------- */
@@ -359,7 +523,7 @@ static int accept_root(steady_ws *w, const double *y) {
     return 0;
   }
   for (size_t i = 0; i < n; i++) {
-    if (fabs(dx[i]) > w->o->ftol * tol_of(w, y, i)) {
+    if (!(fabs(dx[i]) <= w->o->ftol * tol_of(w, y, i))) { /* NaN too */
       snprintf(w->why_kinsol, sizeof w->why_kinsol,
                "KINSOL stopped %g tolerances away from a root in %s",
                fabs(dx[i]) / tol_of(w, y, i), state_name(w->ode, i, nm, sizeof nm));
@@ -500,7 +664,7 @@ static syn_status ws_alloc(steady_ws *w, syn_error *err) {
   if (n <= SYN_STEADY_DENSE_MAX) {
     w->jac = syn_calloc(n * n, sizeof *w->jac);
     w->lu = syn_calloc(n * n, sizeof *w->lu);
-    w->eval = syn_calloc(2 * n, sizeof *w->eval);
+    w->eval = syn_calloc(3 * n, sizeof *w->eval);
     w->piv = syn_calloc(n, sizeof *w->piv);
     if (w->jac == NULL || w->lu == NULL || w->eval == NULL || w->piv == NULL) goto oom;
   }

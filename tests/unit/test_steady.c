@@ -6,7 +6,9 @@
  * a conserved total (singular Jacobian: integration keeps the total), a
  * negative root (refused from KINSOL, found again by integration), and
  * systems without a steady state: constant growth, a centre and a limit
- * cycle (van der Pol), each with a clear message. */
+ * cycle (van der Pol), each with a clear message. Six-state linear systems
+ * with known complex spectra check the stability test (its own QR
+ * eigensolver); a Jacobian that is NaN at the root is refused cleanly. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +16,6 @@
 
 #include <cmocka.h>
 
-#include <gsl/gsl_errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -359,8 +360,124 @@ static void test_alloc_failures(void **state) {
   }
 }
 
+/* --- six states: y' = A (y - c), A = Q B Q with B block diagonal of known
+ * eigenvalues and Q = I - 2 v v^T / v^T v (orthogonal, its own inverse) ---- */
+
+enum { N6 = 6 };
+typedef struct lin6 {
+  double a[N6 * N6]; /* row-major A */
+  double c[N6];
+  int nan_at_root;   /* the Jacobian has a NaN entry exactly at y = c */
+} lin6;
+static int32_t dense6_colptr[N6 + 1], dense6_rowind[N6 * N6];
+
+static int lin6_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t;
+  const lin6 *L = ctx;
+  for (int i = 0; i < N6; i++) {
+    f[i] = 0.0;
+    for (int j = 0; j < N6; j++) f[i] += L->a[i * N6 + j] * (y[j] - L->c[j]);
+  }
+  return 0;
+}
+static int lin6_jac(double t, const double *y, double *jv, void *ctx) {
+  (void)t;
+  const lin6 *L = ctx;
+  int at_root = 1;
+  for (int i = 0; i < N6; i++) at_root &= y[i] == L->c[i];
+  for (int j = 0; j < N6; j++)
+    for (int i = 0; i < N6; i++) jv[j * N6 + i] = L->a[i * N6 + j]; /* column-major */
+  if (L->nan_at_root && at_root) jv[0 * N6 + 2] = (double)NAN;   /* d f2 / d y0 */
+  return 0;
+}
+
+/* B: blocks [[re, -im], [im, re]] for the pairs re +- i im, then reals. */
+static void lin6_make(lin6 *L, const double *re, const double *im) {
+  double b[N6 * N6] = {0}, v[N6] = {1.0, -2.0, 0.5, 3.0, -1.0, 2.0}, q[N6 * N6], qb[N6 * N6],
+         vv = 0.0;
+  for (int k = 0; k < N6; k += 2) {
+    b[k * N6 + k] = re[k / 2], b[(k + 1) * N6 + k + 1] = re[k / 2];
+    b[k * N6 + k + 1] = -im[k / 2], b[(k + 1) * N6 + k] = im[k / 2];
+  }
+  for (int i = 0; i < N6; i++) vv += v[i] * v[i];
+  for (int i = 0; i < N6; i++)
+    for (int j = 0; j < N6; j++) q[i * N6 + j] = (i == j) - 2.0 * v[i] * v[j] / vv;
+  for (int i = 0; i < N6; i++)
+    for (int j = 0; j < N6; j++) {
+      qb[i * N6 + j] = 0.0;
+      for (int k = 0; k < N6; k++) qb[i * N6 + j] += q[i * N6 + k] * b[k * N6 + j];
+    }
+  for (int i = 0; i < N6; i++)
+    for (int j = 0; j < N6; j++) {
+      L->a[i * N6 + j] = 0.0;
+      for (int k = 0; k < N6; k++) L->a[i * N6 + j] += qb[i * N6 + k] * q[k * N6 + j];
+    }
+  for (int i = 0; i < N6; i++) L->c[i] = 1.0 + 0.5 * i;
+  L->nan_at_root = 0;
+  for (int j = 0; j <= N6; j++) dense6_colptr[j] = j * N6;
+  for (int k = 0; k < N6 * N6; k++) dense6_rowind[k] = k % N6;
+}
+
+static syn_ode ode6(lin6 *L) {
+  syn_ode o = {N6, lin6_rhs, lin6_jac, N6 * N6, dense6_colptr, dense6_rowind, NULL, NULL,
+               "h", L};
+  return o;
+}
+
+/* Stable foci and nodes (one slow, weakly damped pair): KINSOL's root is taken.
+ * Move one pair's real part to +0.01 (an unstable focus): refused as not
+ * attracting, and the integration finds no steady state. */
+static void test_spectrum_six_states(void **state) {
+  (void)state;
+  lin6 L;
+  const double im[3] = {2.0, 0.3, 0.0};
+  const double stable[3] = {-0.01, -0.5, -3.0}, unstable[3] = {-0.5, 0.01, -3.0};
+  lin6_make(&L, stable, im);
+  syn_ode ode = ode6(&L);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y[N6] = {0};
+  steady_ok(&ode, y, &o, &info);
+  assert_string_equal(info.method, "kinsol");
+  for (int i = 0; i < N6; i++) check_close(y[i], L.c[i], 1e-9, "stable six-state root");
+
+  lin6_make(&L, unstable, im);
+  o.max_time = 1e3;
+  for (int i = 0; i < N6; i++) y[i] = 0.0;
+  syn_error err;
+  assert_int_equal(syn_steady_state(&ode, 0.0, y, &o, &info, &err), SYN_ESOLVER);
+  if (strstr(err.message, "not attracting") == NULL) fail_msg("message: %s", err.message);
+  assert_non_null(strstr(err.message, "0.01"));
+}
+
+/* A Jacobian with a NaN entry at the root (a kink such as sqrt(|x|) at 0):
+ * the root cannot be judged by its linearisation. With GSL's default
+ * (aborting) error handler in force, this used to abort the process inside
+ * the eigenvalue routine; now it is refused with a message. */
+static void test_nan_jacobian_at_root(void **state) {
+  (void)state;
+  lin6 L;
+  const double re[3] = {-1.0, -0.5, -3.0}, im[3] = {2.0, 0.3, 0.0};
+  lin6_make(&L, re, im);
+  L.nan_at_root = 1;
+  syn_ode ode = ode6(&L);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  syn_error err;
+  double y[N6];
+  memcpy(y, L.c, sizeof y); /* the root itself: KINSOL takes the guess as it is */
+  syn_status st = syn_steady_state(&ode, 0.0, y, &o, &info, &err);
+  if (st == SYN_OK) {
+    assert_string_equal(info.method, "integration");
+    for (int i = 0; i < N6; i++) check_close(y[i], L.c[i], 1e-9, "root");
+  } else {
+    assert_non_null(strstr(err.message, "not finite at KINSOL's root"));
+  }
+}
+
+/* No gsl_set_error_handler_off() here on purpose: the library must not depend on
+ * the program turning GSL's aborting error handler off. */
 int main(void) {
-  gsl_set_error_handler_off(); /* GSL's default handler aborts */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_linear),
       cmocka_unit_test(test_bistable),
@@ -371,6 +488,8 @@ int main(void) {
       cmocka_unit_test(test_no_steady_state_oscillation),
       cmocka_unit_test(test_damped_oscillation_converges),
       cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_spectrum_six_states),
+      cmocka_unit_test(test_nan_jacobian_at_root),
       cmocka_unit_test(test_alloc_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
