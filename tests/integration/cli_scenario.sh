@@ -76,6 +76,40 @@ assert len(lines) >= 8 and len(set(len(l) for l in lines)) == 1, [len(l) for l i
 check "table: 5 is shown next to 5e+298 (no row-wide rounding to 0)" grep -q "^Cmax .* 5  *5e-302  *5e+298$" "$TMP/out"
 check "table: -0 reads 0" grep -q "^neg .*  0  *-100  " "$TMP/out"
 check "table: NaN reads n/a" grep -q "^half .* n/a " "$TMP/out"
+# Issue point 8 through the CLI: each bad input gives exactly one located
+# error, exit status 1, and nothing under the output name.
+bad_case() {
+  name=$1 where=$2 pat=$3; shift 3
+  { printf 'model "%s"\nsimulate 0 h to 24 h every 1 h\n' "${MODEL:-$PWD/models/pk_one_compartment.model}"
+    printf '%s\n' "$@"; } >"$TMP/bad.scenario"
+  rm -f "$TMP/bad.h5" "$TMP/bad.h5.tmp"
+  "$SYNOVIA" run "$TMP/bad.scenario" -o "$TMP/bad.h5" >"$TMP/out" 2>&1
+  got=$?
+  if [ $got -eq 1 ] && [ "$(grep -c 'error:' "$TMP/out")" -eq 1 ] &&
+     grep -q "bad.scenario:$where: error: $pat" "$TMP/out" && [ ! -e "$TMP/bad.h5" ] &&
+     [ ! -e "$TMP/bad.h5.tmp" ]; then ok "bad input: $name"
+  else not_ok "bad input: $name (exit $got)"; sed 's/^/# /' "$TMP/out" | head -8; fi
+}
+bad_case "unknown route" 4:8 "unknown route 'IVV' (did you mean 'IV'?)" 'arm "a"' '  dose IVV 1 mg at 0 h'
+bad_case "unknown preset" 4:7 "unknown preset 'fast'" 'arm "a"' '  use fast'
+bad_case "unknown metric target" 4:16 "unknown metric target 'Cc' (did you mean 'C'?)" 'arm "a"' 'metric m = max(Cc)'
+bad_case "negative amount" 4:11 "the amount of a dose cannot be negative" 'arm "a"' '  dose IV -1 mg at 0 h'
+bad_case "non-finite amount" 4:11 "the amount of the dose is not finite" 'arm "a"' '  dose IV 0/0 mg at 0 h'
+bad_case "dose before the start" 4:19 "the dose at -1 h comes before the start" 'arm "a"' '  dose IV 1 mg at -1 h'
+bad_case "dose after the end" 4:19 "the dose at 30 h comes after the end of the simulation (24 h)" \
+  'arm "a"' '  dose IV 1 mg at 30 h every 1 h times 2'
+bad_case "times 0" 4:39 "'times' must be a whole number of doses" 'arm "a"' '  dose IV 1 mg at 0 h every 1 h times 0'
+bad_case "amount in another unit than its target" 4:13 "the dose is in g but its target 'A' is in mg" \
+  'arm "a"' '  dose IV 1 g at 0 h'
+MODEL=$PWD/tests/models/joints20.model
+bad_case "unknown joint" 4:25 "unknown joint 'j21' (did you mean" 'arm "a"' '  dose IA 1 at 0 h into j21'
+bad_case "per-joint name with an unknown joint" 4:7 "unknown name 'j21.severity'" 'arm "a"' '  set j21.severity = 2'
+bad_case "per-joint metric target without its joint" 4:16 "'MSC' exists once per joint" 'arm "a"' 'metric m = max(MSC)'
+MODEL=missing.model
+bad_case "missing model" 1:7 "cannot open '.*/missing.model': No such file" 'arm "a"'
+unset MODEL
+"$SYNOVIA" run "$TMP/table.scenario" --arm nope -o "$TMP/bad.h5" >"$TMP/out" 2>&1
+check "bad input: unknown --arm, exit 2, nothing written" test $? -eq 2 -a ! -e "$TMP/bad.h5"
 expect "the ASan build runs the demo scenario" 0 "wrote" "$SYNOVIA_ASAN" run $S -o "$TMP/asan.h5"
 
 # the README's main command and its Python snippet
