@@ -228,16 +228,6 @@ static void run_options(const syn_scenario *s, const syn_solver_opts *opts, syn_
 
 /* ---- metrics --------------------------------------------------------------------------------------- */
 
-static syn_status add_warning(syn_arm_result *out, const char *text, syn_error *err) {
-  char **w = syn_realloc(out->warnings, (out->nwarnings + 1) * sizeof *w);
-  if (w == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory for a warning");
-  out->warnings = w;
-  if ((w[out->nwarnings] = syn_strdup(text)) == NULL)
-    return syn_error_set(err, SYN_ENOMEM, "out of memory for a warning");
-  out->nwarnings++;
-  return SYN_OK;
-}
-
 /* The metric a call belongs to (for messages). */
 static const char *metric_of(const syn_scenario *s, size_t call) {
   for (size_t i = 0; i < s->nmetrics; i++)
@@ -282,7 +272,7 @@ static syn_status run_rounds(arm_run *r, const syn_solver_opts *opts, double *va
                  "metric '%s': the arguments of '%s' give no window inside the simulation: "
                  "its value is NaN",
                  metric_of(s, i), s->calls[i].node->u.call.fn);
-        st = add_warning(out, text, err);
+        st = scn_add_warning(&out->warnings, &out->nwarnings, text, err);
       }
     }
     if (st != SYN_OK) break;
@@ -336,7 +326,7 @@ static syn_status add_arm_attributes(const arm_run *r, const syn_baseline_info *
 static syn_status take_warnings(arm_run *r, syn_arm_result *out, syn_error *err) {
   syn_status st = SYN_OK;
   for (size_t i = 0; i < r->sched.nwarnings && st == SYN_OK; i++)
-    st = add_warning(out, r->sched.warnings[i], err);
+    st = scn_add_warning(&out->warnings, &out->nwarnings, r->sched.warnings[i], err);
   return st;
 }
 

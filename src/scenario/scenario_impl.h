@@ -121,6 +121,10 @@ syn_status scn_schedule_build(const scn_arm *arm, double t_start, double t_end,
                               scn_schedule *out, syn_error *err);
 void scn_schedule_free(scn_schedule *s);
 
+/* Append a copy of text to a list of warnings (*list of *n, grown by one);
+ * on failure the list is unchanged and still the caller's to free. */
+syn_status scn_add_warning(char ***list, size_t *n, const char *text, syn_error *err);
+
 /* --- scenario.c: evaluating metric expressions --------------------------------------- */
 
 /* Value of a (sub)expression of a metric: literals are already in clock

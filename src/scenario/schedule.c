@@ -20,13 +20,13 @@ static int by_time_then_seq(const void *a, const void *b) {
   return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static syn_status add_warning(scn_schedule *s, const char *text, syn_error *err) {
-  char **w = syn_realloc(s->warnings, (s->nwarnings + 1) * sizeof *w);
+syn_status scn_add_warning(char ***list, size_t *n, const char *text, syn_error *err) {
+  char **w = syn_realloc(*list, (*n + 1) * sizeof *w);
   if (w == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory for a warning");
-  s->warnings = w;
-  if ((w[s->nwarnings] = syn_strdup(text)) == NULL)
+  *list = w;
+  if ((w[*n] = syn_strdup(text)) == NULL)
     return syn_error_set(err, SYN_ENOMEM, "out of memory for a warning");
-  s->nwarnings++;
+  (*n)++;
   return SYN_OK;
 }
 
@@ -47,7 +47,7 @@ static syn_status warn_skipped(scn_schedule *s, const scn_dose *d, long skipped,
              "%ld of the %ld doses of %s (from %g%s%s) are after the end of the simulation "
              "(%g%s%s): skipped",
              skipped, d->times, d->route, first, sp, clock, t_end, sp, clock);
-  return add_warning(s, text, err);
+  return scn_add_warning(&s->warnings, &s->nwarnings, text, err);
 }
 
 /* Number of events the doses can give (an upper bound). */
