@@ -17,7 +17,16 @@
  *      - physical: if no component of the guess is negative, none of the root
  *        is below -atol_i (KINSOL can find non-physical roots).
  *    The last two checks use a dense Jacobian and are skipped above 2000
- *    states.
+ *    states. Newton's method may jump from the guess into the basin of
+ *    another equilibrium (a model with two steady states, started on one
+ *    side of the threshold, Newton overshooting to the other). So a root
+ *    that passes is confirmed by the integration of 2.: it is kept if the
+ *    integration from the guess ends within 1000 ftol tolerance units of it
+ *    (or does not settle within max_time); otherwise the integration's end
+ *    is the answer (method "integration").
+ *
+ * Which steady state: with several, the one the untreated model settles into
+ * from the guess (its declared initial values for `baseline steady`).
  * 2. Otherwise, integration with CVODE from the guess, checked at times T
  *    growing geometrically (max_time * 1e-9 * 2^k): converged when
  *        r(y(T)) * max(T, 1) <= ftol,

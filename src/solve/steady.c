@@ -13,6 +13,10 @@
  *        root (beyond atol).
  *    The stability check needs the dense Jacobian: above SYN_STEADY_DENSE_MAX
  *    states it is skipped (documented in steady.h).
+ *    Newton can jump from the guess into another basin of attraction, so
+ *    the root is then confirmed by integrating from the guess (2.): it is
+ *    taken if the integration ends within SYN_BASIN_TOL tolerance units of
+ *    it (or does not settle), the integration's end otherwise.
  * 2. Otherwise, integration with CVODE from the guess, checked at times
  *    growing geometrically (T = max_time * 1e-9 * 2^k) until the test of
  *    steady.h holds or max_time is reached.
@@ -42,6 +46,11 @@
 #endif
 
 enum { SYN_STEADY_DENSE_MAX = 2000, SYN_KIN_MSG_MAX = 256, SYN_NAME_MAX = 64, SYN_WHY_MAX = 320 };
+
+/* How far (in ftol tolerance units) the integration may end from KINSOL's
+ * root and still be taken as settling there: its convergence test leaves it
+ * a little short of the equilibrium along slow modes. */
+static const double SYN_BASIN_TOL = 1e3;
 
 /* Everything one call needs, allocated once. */
 typedef struct steady_ws {
@@ -622,6 +631,41 @@ static syn_status integrate_to_rest(steady_ws *w, double *y, syn_steady_info *in
   return st;
 }
 
+/* Is the integrated state z within SYN_BASIN_TOL tolerance units of root c? */
+static int same_equilibrium(const steady_ws *w, const double *z, const double *c) {
+  for (size_t i = 0; i < w->n; i++)
+    if (!(fabs(z[i] - c[i]) <= SYN_BASIN_TOL * w->o->ftol * tol_of(w, c, i))) return 0;
+  return 1;
+}
+
+/* KINSOL's root cand is an attracting equilibrium, but Newton may have jumped
+ * from the guess into another basin of attraction (a bistable switch started
+ * below its threshold, Newton overshooting it). The untreated model settles
+ * where the integration from the guess goes: cand is taken if that
+ * integration ends at it, the integration's end otherwise. If the integration
+ * does not settle (max_time, a solver failure), cand stands. Result in y. */
+static syn_status choose_basin(steady_ws *w, const double *cand, long iters, double *y,
+                               syn_steady_info *info, syn_error *err) {
+  syn_steady_info run;
+  syn_error e;
+  memset(&run, 0, sizeof run);
+  syn_status st = integrate_to_rest(w, y, &run, &e);
+  if (st == SYN_ENOMEM) {
+    if (err != NULL) *err = e;
+    return st;
+  }
+  if (st == SYN_OK && !same_equilibrium(w, y, cand)) {
+    *info = run;
+    return SYN_OK;
+  }
+  memcpy(y, cand, w->n * sizeof *y);
+  info->method = "kinsol";
+  info->iterations = iters;
+  info->residual = eval_rates(w, y) == 0 ? scaled_rate(w, y, NULL) : (double)INFINITY;
+  info->t_integrated = 0.0;
+  return SYN_OK;
+}
+
 /* --- the entry point --------------------------------------------------------------- */
 
 static syn_status check_args(const syn_ode *ode, const double *y, const syn_steady_opts *o,
@@ -706,11 +750,7 @@ syn_status syn_steady_state(const syn_ode *ode, double t, double *y, const syn_s
   int flag = run_kinsol(&w, cand, &iters);
   int usable = flag >= 0 || flag == KIN_LINESEARCH_NONCONV || flag == KIN_MAXITER_REACHED;
   if (usable && accept_root(&w, cand)) {
-    memcpy(y, cand, w.n * sizeof *y);
-    info->method = "kinsol";
-    info->iterations = iters;
-    info->residual = eval_rates(&w, y) == 0 ? scaled_rate(&w, y, NULL) : (double)INFINITY;
-    info->t_integrated = 0.0;
+    st = choose_basin(&w, cand, iters, y, info, err);
     goto done;
   }
   if (flag < 0 && (!usable || strncmp(w.why_kinsol, "KINSOL's root", 13) != 0))

@@ -2,7 +2,8 @@
  *
  * Hand-written systems with known equilibria: a linear system (exact fixed
  * point), a bistable switch (the root depends on the guess; an unstable root
- * found by Newton is refused and integration decides), logistic growth (K),
+ * found by Newton is refused and integration decides; a stable root Newton
+ * reaches by jumping over the threshold is refused too), logistic growth (K),
  * a conserved total (singular Jacobian: integration keeps the total), a
  * negative root (refused from KINSOL, found again by integration), and
  * systems without a steady state: constant growth, a centre and a limit
@@ -211,6 +212,29 @@ static void test_bistable(void **state) {
   steady_ok(&ode, &y, &o, &info);
   assert_string_equal(info.method, "integration");
   assert_true(fabs(y) <= 1e-9);
+}
+
+/* Newton jumps basins: from 0.15 (which settles to 0) its first step lands
+ * exactly on the stable root 1, from 0.65 (which settles to 1) on 0. Both
+ * roots are attracting; the model's own trajectory decides. */
+static void test_bistable_newton_jumps_basin(void **state) {
+  (void)state;
+  sys s = {{2.0, 0.3, 0, 0}};
+  syn_ode ode = ode1(bistable_rhs, bistable_jac, &s);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y = 0.15;
+  steady_ok(&ode, &y, &o, &info);
+  if (!(fabs(y) <= 1e-9)) fail_msg("from 0.15: got %g (%s), want 0", y, info.method);
+  assert_string_equal(info.method, "integration");
+  y = 0.65;
+  steady_ok(&ode, &y, &o, &info);
+  check_close(y, 1.0, 1e-8, "from 0.65");
+  /* well inside a basin KINSOL's (sharper) root is kept */
+  y = 0.9;
+  steady_ok(&ode, &y, &o, &info);
+  assert_string_equal(info.method, "kinsol");
+  check_close(y, 1.0, 1e-12, "from 0.9");
 }
 
 /* From a small population Newton overshoots to the unstable 0 (or below):
@@ -481,6 +505,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_linear),
       cmocka_unit_test(test_bistable),
+      cmocka_unit_test(test_bistable_newton_jumps_basin),
       cmocka_unit_test(test_logistic),
       cmocka_unit_test(test_conserved_total),
       cmocka_unit_test(test_negative_root),
