@@ -7,6 +7,7 @@
 #   make demo       run the default model and show the result
 #   make bench      interpreter vs hand-written C, and start-up cost
 #   make fuzz       run the libFuzzer harness (FUZZ_SECONDS, default 60)
+#   make fuzz-scenario  the same for the scenario parser and loader
 #   make valgrind   a full `synovia run` under valgrind
 #   make deps       install missing Debian packages (as root) or say which
 #   make deps-check check that includes respect the layering
@@ -81,7 +82,7 @@ LIB_asan    := $(BUILD)/asan/libsynovia.a
 BIN         := $(BUILD)/release/synovia
 BIN_asan    := $(BUILD)/asan/synovia
 
-.PHONY: all test demo bench fuzz valgrind deps deps-check clean unit-bins tools
+.PHONY: all test demo bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -156,8 +157,18 @@ fuzz: $(FUZZ_BIN)
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -dict=tests/fuzz/model.dict \
 	  $(BUILD)/fuzz/new tests/fuzz/corpus
 
+FUZZ_SCN_BIN := $(BUILD)/fuzz/fuzz_scenario
+$(FUZZ_SCN_BIN): tests/fuzz/fuzz_scenario.c $(LIB_SRC) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(LIBS)
+
+fuzz-scenario: $(FUZZ_SCN_BIN)
+	@mkdir -p $(BUILD)/fuzz/new_scenario
+	$(FUZZ_SCN_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -dict=tests/fuzz/scenario.dict \
+	  $(BUILD)/fuzz/new_scenario tests/fuzz/scenario_corpus
+
 # --- the suite ------------------------------------------------------------------------
-test: $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) $(FUZZ_BIN)
+test: $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) $(FUZZ_BIN) $(FUZZ_SCN_BIN)
 	@LC_ALL=C BUILD=$(BUILD) PYTHON=$(PYTHON) tests/run.sh
 
 demo: $(BIN)
