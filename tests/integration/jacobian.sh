@@ -9,7 +9,9 @@ if [ ! -x "$TOOL" ]; then
   echo "not ok 1 - $TOOL is not built (make tools)"
   exit 1
 fi
-shipped=$(find models examples -name '*.model' -type f 2>/dev/null | LC_ALL=C sort)
+# models/parts/ are pieces imported by the shipped models (a `per joint` part needs the
+# importer's `joints`), so they are checked through the models that import them.
+shipped=$(find models examples -name '*.model' -type f -not -path 'models/parts/*' 2>/dev/null | LC_ALL=C sort)
 fixtures=$(find tests -name '*.model' -type f -not -path 'tests/lang/*' 2>/dev/null | LC_ALL=C sort)
 # shellcheck disable=SC2086 # one argument per path (paths have no spaces)
 "$TOOL" $shipped --skip-unloadable $fixtures
