@@ -4,12 +4,20 @@
  * and read through CVODE's interpolant:
  *   - areas: 3-point Gauss–Legendre per clipped step, exact for the BDF
  *     interpolant of a state (a polynomial of degree <= 5);
- *   - extrema: the clipped step is sampled at SYN_SAMPLES + 1 points; a sample
- *     that beats both neighbours brackets a local extremum, located as the zero
- *     of the interpolant's slope (central differences, bisection), which is far
- *     sharper than comparing values (those are flat to sqrt(eps) at the top);
- *   - crossings: the first sample beyond the level brackets the crossing, refined
- *     by bisection on the interpolant down to ~1e-13 relative in time;
+ *   - extrema and crossings of a state: from the step's polynomial itself
+ *     (Taylor coefficients about the step's end, read once per step for all
+ *     states): the ends and the real zeros of the slope; the first root of
+ *     (state - level) after which the state is beyond it. Real roots are
+ *     isolated between the roots of the derivative, recursively, so nothing
+ *     hides between samples;
+ *   - extrema of an output: the clipped step is sampled at SYN_SAMPLES + 1
+ *     points; a sample that beats both neighbours brackets a local extremum,
+ *     located as the zero of the interpolant's slope (central differences,
+ *     bisection), which is far sharper than comparing values (those are flat
+ *     to sqrt(eps) at the top);
+ *   - crossings of an output: the first sample beyond the level brackets the
+ *     crossing, refined by bisection on the interpolant down to ~1e-13
+ *     relative in time (an excursion between two samples can be missed);
  *   - point values (at, change, the window start): interpolated at the exact
  *     time; at a dose time the value after the dose (syn_metrics_jump).
  * The value just before a dose (the limit from the left, e.g. the trough before
@@ -28,8 +36,11 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "solve/dense_output.h"
 
-enum { SYN_SAMPLES = 8, SYN_REFINE_ITERS = 200 };
+/* SYN_POLY_MAX: the highest interpolant degree read exactly (CVODE's BDF order
+ * is at most 5, its Adams order at most 12). */
+enum { SYN_SAMPLES = 8, SYN_REFINE_ITERS = 200, SYN_POLY_MAX = 12 };
 
 /* What one probe has gathered so far. */
 typedef struct probe_state {
@@ -51,6 +62,10 @@ struct syn_metrics {
   double *y, *out;      /* workspace: state and outputs at cache_t */
   double cache_t;
   int cache_valid, cache_out;
+  int any_exact;        /* some extreme or crossing probe reads a state */
+  double *taylor;       /* (SYN_POLY_MAX + 1) x nstates: the step's Taylor coefficients */
+  double t_ref;         /* ... about t_ref (the step's end) */
+  int deg;              /* their degree; -1: not read yet this step; -2: unavailable */
   const syn_solver *solver; /* during a step */
   double t0, reached;   /* the run covers [t0, reached] */
   int started;
@@ -147,12 +162,15 @@ syn_status syn_metrics_create(syn_instance *inst, syn_probe *probes, size_t n,
   for (size_t i = 0; i < n && st == SYN_OK; i++) {
     st = check_probe(m, &probes[i], i, err);
     m->any_output |= is_output(m, probes[i].series);
+    m->any_exact |= !is_output(m, probes[i].series) && probes[i].kind != PROBE_AUC &&
+                    probes[i].kind != PROBE_AT && probes[i].kind != PROBE_CHANGE;
   }
   if (st != SYN_OK) goto fail;
   m->ps = syn_calloc(n > 0 ? n : 1, sizeof *m->ps);
   m->y = syn_calloc(m->nstates > 0 ? m->nstates : 1, sizeof *m->y);
   m->out = syn_calloc(m->noutputs > 0 ? m->noutputs : 1, sizeof *m->out);
-  if (m->ps == NULL || m->y == NULL || m->out == NULL) {
+  if (m->any_exact) m->taylor = syn_calloc((SYN_POLY_MAX + 1) * m->nstates, sizeof *m->taylor);
+  if (m->ps == NULL || m->y == NULL || m->out == NULL || (m->any_exact && m->taylor == NULL)) {
     st = syn_error_set(err, SYN_ENOMEM, "out of memory for the metrics");
     goto fail;
   }
@@ -169,6 +187,7 @@ void syn_metrics_destroy(syn_metrics *m) {
   syn_free(m->ps);
   syn_free(m->y);
   syn_free(m->out);
+  syn_free(m->taylor);
   syn_free(m);
 }
 
@@ -389,6 +408,116 @@ static syn_status step_points(syn_metrics *m, const syn_probe *p, probe_state *s
   return st;
 }
 
+/* --- states: the step's polynomial, exactly --------------------------------------- */
+
+/* c[0] + c[1] x + ... + c[deg] x^deg */
+static double horner(const double *c, int deg, double x) {
+  double v = c[deg];
+  for (int k = deg - 1; k >= 0; k--) v = v * x + c[k];
+  return v;
+}
+
+/* The root of c in [u, v], where c is monotone and changes sign. */
+static double bisect_root(const double *c, int deg, double u, double v) {
+  int neg_u = horner(c, deg, u) < 0.0;
+  for (int it = 0; it < SYN_REFINE_ITERS; it++) {
+    double mid = 0.5 * (u + v);
+    if (!(mid > u && mid < v)) break; /* adjacent doubles */
+    if ((horner(c, deg, mid) < 0.0) == neg_u)
+      u = mid;
+    else
+      v = mid;
+  }
+  return 0.5 * (u + v);
+}
+
+/* The real roots of c (degree deg <= SYN_POLY_MAX) in [a, b], ascending, at
+ * most cap, into r; returns how many. Between consecutive roots of the
+ * derivative (found the same way, recursively) c is monotone, so each sign
+ * change there is exactly one root: nothing between samples is missed. A
+ * root where c only touches zero counts if c is exactly 0 at it. */
+static int poly_roots(const double *c, int deg, double a, double b, double *r, int cap) {
+  while (deg > 0 && c[deg] == 0.0) deg--;
+  if (deg == 0 || cap <= 0) return 0;
+  double d[SYN_POLY_MAX] = {0}, knots[SYN_POLY_MAX + 2];
+  for (int k = 0; k < deg; k++) d[k] = (k + 1) * c[k + 1];
+  int nk = 0, n = 0;
+  knots[nk++] = a;
+  nk += poly_roots(d, deg - 1, a, b, knots + 1, deg);
+  knots[nk++] = b;
+  for (int j = 0; j + 1 < nk && n < cap; j++) {
+    double u = knots[j], v = knots[j + 1], pu = horner(c, deg, u), pv = horner(c, deg, v);
+    double x = pu == 0.0 ? u : (pv != 0.0 && (pu < 0.0) != (pv < 0.0)) ? bisect_root(c, deg, u, v)
+                                                                          : (double)NAN;
+    if (!isnan(x) && (n == 0 || x > r[n - 1])) r[n++] = x;
+  }
+  if (n < cap && horner(c, deg, b) == 0.0 && (n == 0 || b > r[n - 1])) r[n++] = b;
+  return n;
+}
+
+/* The Taylor coefficients of every state about the step's end b, read once per
+ * step; m->deg -2 when the solver cannot give them (then sampling is used). */
+static syn_status read_taylor(syn_metrics *m, double b, syn_error *err) {
+  if (m->deg != -1) return SYN_OK;
+  int q = syn_solver_interp_degree(m->solver);
+  m->deg = -2;
+  if (q < 1 || q > SYN_POLY_MAX) return SYN_OK;
+  double fact = 1.0;
+  for (int k = 0; k <= q; k++) {
+    double *ck = m->taylor + (size_t)k * m->nstates;
+    syn_status st = syn_solver_interpolate_deriv(m->solver, b, k, ck, err);
+    if (st != SYN_OK) return st;
+    if (k > 0) fact *= k;
+    for (size_t i = 0; i < m->nstates; i++) ck[i] /= fact;
+  }
+  m->t_ref = b;
+  m->deg = q;
+  return SYN_OK;
+}
+
+/* The polynomial of state `series` in x = t - m->t_ref (level subtracted). */
+static int state_poly(const syn_metrics *m, size_t series, double level, double *c) {
+  for (int k = 0; k <= m->deg; k++) c[k] = m->taylor[(size_t)k * m->nstates + series];
+  c[0] -= level;
+  return m->deg;
+}
+
+/* Extremes of a state over [lo, hi]: the ends and every zero of the slope. */
+static void exact_extreme(const syn_metrics *m, const syn_probe *p, probe_state *s, double lo,
+                          double hi) {
+  double c[SYN_POLY_MAX + 1] = {0}, d[SYN_POLY_MAX] = {0}, x[SYN_POLY_MAX + 1], x0 = m->t_ref;
+  int deg = state_poly(m, p->series, 0.0, c);
+  for (int k = 0; k < deg; k++) d[k] = (k + 1) * c[k + 1];
+  int n = poly_roots(d, deg - 1, lo - x0, hi - x0, x, SYN_POLY_MAX);
+  offer_extreme(p, s, lo, horner(c, deg, lo - x0));
+  for (int j = 0; j < n; j++) offer_extreme(p, s, x0 + x[j], horner(c, deg, x[j]));
+  offer_extreme(p, s, hi, horner(c, deg, hi - x0));
+}
+
+/* The first time in [lo, hi] a state is beyond the level: the first root of
+ * (state - level) after which it is beyond (or lo, or hi). */
+static void exact_crossing(const syn_metrics *m, const syn_probe *p, probe_state *s, double lo,
+                           double hi) {
+  double c[SYN_POLY_MAX + 1] = {0}, x[SYN_POLY_MAX + 1], x0 = m->t_ref;
+  int deg = state_poly(m, p->series, p->level, c);
+  double a = lo - x0, b = hi - x0;
+  if (beyond(p, horner(c, deg, a) + p->level)) {
+    offer_crossing(s, lo);
+    return;
+  }
+  int n = poly_roots(c, deg, a, b, x, SYN_POLY_MAX + 1);
+  double prev = a;
+  for (int j = 0; j <= n; j++) {
+    double next = j < n ? x[j] : b;
+    if (prev < next && beyond(p, horner(c, deg, 0.5 * (prev + next)) + p->level)) {
+      offer_crossing(s, x0 + prev);
+      return;
+    }
+    prev = next;
+  }
+  if (beyond(p, horner(c, deg, b) + p->level)) offer_crossing(s, hi);
+}
+
 static syn_status step_probe(syn_metrics *m, size_t i, double a, double b, syn_error *err) {
   const syn_probe *p = &m->probes[i];
   probe_state *s = &m->ps[i];
@@ -408,11 +537,20 @@ static syn_status step_probe(syn_metrics *m, size_t i, double a, double b, syn_e
     case PROBE_MIN:
     case PROBE_TMAX:
     case PROBE_TMIN:
-      st = step_extreme(m, p, s, lo, hi, a, b, err);
+      if (!is_output(m, p->series)) st = read_taylor(m, b, err);
+      if (st == SYN_OK && !is_output(m, p->series) && m->deg > 0)
+        exact_extreme(m, p, s, lo, hi);
+      else if (st == SYN_OK)
+        st = step_extreme(m, p, s, lo, hi, a, b, err);
       break;
     case PROBE_TIME_BELOW:
     case PROBE_TIME_ABOVE:
-      if (!s->found) st = step_crossing(m, p, s, lo, hi, err);
+      if (s->found) break;
+      if (!is_output(m, p->series)) st = read_taylor(m, b, err);
+      if (st == SYN_OK && !is_output(m, p->series) && m->deg > 0)
+        exact_crossing(m, p, s, lo, hi);
+      else if (st == SYN_OK)
+        st = step_crossing(m, p, s, lo, hi, err);
       break;
     case PROBE_AT:
     case PROBE_CHANGE:
@@ -429,6 +567,7 @@ syn_status syn_metrics_step(const syn_solver *s, double t_prev, double t_now, vo
     return syn_error_set(err, SYN_EINVAL, "syn_metrics_step: no metrics or no solver");
   m->solver = s;
   m->cache_valid = 0;
+  m->deg = -1;
   for (size_t i = 0; i < m->n && st == SYN_OK; i++) st = step_probe(m, i, t_prev, t_now, err);
   m->solver = NULL;
   m->cache_valid = 0;

@@ -15,18 +15,30 @@
  *                          (above) at T1, the value is T1.
  *
  * The engine is driven by the solver's step hook: after every internal step
- * it reads the interpolating polynomial (syn_solver_interpolate) where it
- * needs to: Gauss–Legendre points for areas (exact for the BDF interpolant of
- * a state, whose degree is at most 5), bracketing and refinement for extrema
- * and crossings, the exact time for `at`. Outputs are evaluated from the
- * interpolated state with syn_instance_outputs. Values at stop times (doses)
+ * it reads the interpolating polynomial where it needs to: Gauss–Legendre
+ * points for areas (exact for the BDF interpolant of a state, whose degree is
+ * at most 5), the exact time for `at`.
+ *
+ * Resolution of extrema and crossings:
+ *   - of a state: exact within each step. The step's interpolant is read as a
+ *     polynomial (its derivatives at the step's end, solve/dense_output.h);
+ *     extrema are the ends and every real zero of its slope, a crossing is the
+ *     first real root of (state - level) after which the state is beyond the
+ *     level, roots isolated between the zeros of the derivative (recursively)
+ *     and refined by bisection. A dip of any width inside a step is seen.
+ *   - of an output (a nonlinear function of the states, evaluated with
+ *     syn_instance_outputs): 9 samples per step (clipped to the window), an
+ *     extremum bracketed by samples refined as the zero of the slope, a
+ *     crossing bracketed by the first sample beyond the level refined by
+ *     bisection. An excursion beyond the level that starts and ends between
+ *     two samples (shorter than 1/8 of the step) can be missed; a metric on
+ *     the underlying state does not have this limit. Values at stop times (doses)
  * are taken after the dose, like the output grid; for extrema and crossings
  * the value just before a dose (the limit from the left: the trough before
  * the next dose) also counts, at the dose time. A probe whose window the run
- * did not cover (t1 before the start, t2 after the end) is NaN. Extrema are
- * located as zeros of the interpolant's slope and crossings by bisection, to
- * ~1e-13 relative in time (the solver's accuracy is the limit). No allocation
- * per step. */
+ * did not cover (t1 before the start, t2 after the end) is NaN. Times are
+ * located to ~1e-13 relative; the solver's accuracy is the limit (a crossing
+ * where the slope is small moves by error / slope). No allocation per step. */
 #ifndef SYN_SCENARIO_METRICS_H
 #define SYN_SCENARIO_METRICS_H
 

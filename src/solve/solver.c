@@ -42,6 +42,7 @@
 #include <sunmatrix/sunmatrix_sparse.h>
 
 #include "base/alloc.h"
+#include "solve/dense_output.h"
 
 /* --- SUNDIALS 6.x / 7.x shim ---------------------------------------------- */
 #if SUNDIALS_VERSION_MAJOR >= 7
@@ -976,5 +977,24 @@ syn_status syn_solver_interpolate(const syn_solver *s, double t, double *y, syn_
                          "[%g, %g]", t, tn - h, tn);
   }
   memcpy(y, N_VGetArrayPointer(s->dky), n * sizeof *y);
+  return SYN_OK;
+}
+
+int syn_solver_interp_degree(const syn_solver *s) {
+  int q = 0;
+  if (s == NULL || CVodeGetLastOrder(s->cvode, &q) != CV_SUCCESS || q < 1) return -1;
+  return q;
+}
+
+syn_status syn_solver_interpolate_deriv(const syn_solver *s, double t, int k, double *dky,
+                                        syn_error *err) {
+  if (s == NULL || dky == NULL || k < 0)
+    return syn_error_set(err, SYN_EINVAL, "syn_solver_interpolate_deriv: no solver, no output "
+                                          "or a negative order");
+  if (!isfinite(t) || CVodeGetDky(s->cvode, t, k, s->dky) != CV_SUCCESS)
+    return syn_error_set(err, SYN_EINVAL, "cannot interpolate derivative %d of the state at "
+                                          "t = %g: outside the solver's last step or above its "
+                                          "order", k, t);
+  memcpy(dky, N_VGetArrayPointer(s->dky), s->ode->n * sizeof *dky);
   return SYN_OK;
 }

@@ -47,6 +47,19 @@ static const char bateman_text[] =
     "d/dt C = ka * A - ke * C\n"
     "output conc = C / 10 \"concentration\"\n";
 
+/* x = (t - a)^2 + 1 exactly (u is the clock): a polynomial the BDF method
+ * integrates without error, so its steps grow to several hours and the dip
+ * to 1 at t = a lies deep inside one step. */
+static const char dip_text[] =
+    "model \"dip\"\n"
+    "time unit h\n"
+    "param a = 3.7 h \"bottom of the dip\"\n"
+    "state u = 0 h \"clock\"\n"
+    "state x = 1 + 3.7 * 3.7 \"parabola\"\n"
+    "d/dt u = 1\n"
+    "d/dt x = 2 * (u - a) / 1 h\n"
+    "output xo = x \"the same, as an output\"\n";
+
 static const double K = 0.5, X0 = 100.0, KA = 1.3, KE = 0.2, D = 100.0;
 
 static double decay(double t) { return X0 * exp(-K * t); }
@@ -304,6 +317,38 @@ static void test_doses_at_the_edges(void **state) {
   harness_close(&h);
 }
 
+/* A level just above the bottom of a dip inside one solver step: the series
+ * is below it only for 2e-4 h (a step of hours, 9 samples per step miss it).
+ * A state's crossing is exact (the interpolating polynomial's roots); tmin
+ * and min too. */
+static void test_dip_inside_one_step(void **state) {
+  (void)state;
+  const double a = 3.7, eps = 1e-8;
+  syn_probe p[] = {
+      probe(PROBE_TIME_BELOW, 1, 0.0, 10.0, 1.0 + eps),
+      probe(PROBE_TIME_ABOVE, 1, 4.0, 10.0, 1.0 + 0.3 * 0.3 + eps),
+      probe(PROBE_MIN, 1, 0.0, 10.0, 0.0),
+      probe(PROBE_TMIN, 1, 0.0, 10.0, 0.0),
+      probe(PROBE_TIME_BELOW, 1, 0.0, 10.0, 1.0 - eps), /* never */
+  };
+  harness h;
+  harness_open(&h, dip_text, p, 5);
+  const double t_out[] = {10.0};
+  harness_run(&h, t_out, 1, NULL, 0, 0, 0.0);
+  syn_solver_stats st;
+  syn_solver_get_stats(h.solver, &st);
+  print_message("%ld steps over 10 h\n", st.nsteps);
+  assert_true(st.nsteps < 200); /* the premise: long steps */
+  /* ill-conditioned: the slope there is 2 sqrt(eps), so the state's own error
+   * (~1e-10) moves the crossing by ~1e-6 h; the dip is 2e-4 h wide */
+  check_abs(p[0].value, a - sqrt(eps), 1e-5, "time_below just above the bottom");
+  check_abs(p[1].value, a + 0.3 + eps / 0.6, 1e-9, "time_above on the way up");
+  check_abs(p[2].value, 1.0, 1e-9, "min");
+  check_abs(p[3].value, a, 1e-6, "tmin");
+  assert_true(isnan(p[4].value));
+  harness_close(&h);
+}
+
 /* No allocation during the run; bad probes are refused; allocation failures
  * at create leave nothing behind. */
 static void test_no_allocation_and_errors(void **state) {
@@ -354,6 +399,7 @@ int main(void) {
       cmocka_unit_test(test_time_below_above),
       cmocka_unit_test(test_bateman_crossing_and_points),
       cmocka_unit_test(test_doses_at_the_edges),
+      cmocka_unit_test(test_dip_inside_one_step),
       cmocka_unit_test(test_no_allocation_and_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #include "base/alloc.h"
 #include "solve/gslode.h"
 #include "synovia/solver.h"
+#include "solve/dense_output.h"
 
 /* --- helpers ------------------------------------------------------------------ */
 
@@ -1131,6 +1132,68 @@ static void test_step_hook_single_output(void **state) {
   syn_solver_destroy(s);
 }
 
+/* Inside every step: the degree is CVODE's order (1..5), and the Taylor
+ * polynomial built from syn_solver_interpolate_deriv at the step's end is the
+ * interpolant (syn_solver_interpolate) anywhere in the step. */
+typedef struct taylor_log {
+  size_t steps;
+  int max_deg;
+  double worst;
+} taylor_log;
+
+static syn_status hook_taylor(const syn_solver *s, double t_prev, double t_now, void *ctx,
+                              syn_error *err) {
+  taylor_log *L = ctx;
+  int q = syn_solver_interp_degree(s);
+  assert_true(q >= 1 && q <= 5);
+  L->max_deg = q > L->max_deg ? q : L->max_deg;
+  double c[6], fact = 1.0;
+  for (int k = 0; k <= q; k++) {
+    if (syn_solver_interpolate_deriv(s, t_now, k, &c[k], err) != SYN_OK)
+      fail_msg("derivative %d: %s", k, err->message);
+    if (k > 0) fact *= k;
+    c[k] /= fact;
+  }
+  double dummy;
+  assert_int_equal(syn_solver_interpolate_deriv(s, t_now, q + 1, &dummy, err), SYN_EINVAL);
+  for (int j = 0; j <= 8; j++) {
+    double t = t_prev + (t_now - t_prev) * j / 8.0, x = t - t_now, p = c[q], y;
+    for (int k = q - 1; k >= 0; k--) p = p * x + c[k];
+    assert_int_equal(syn_solver_interpolate(s, t, &y, err), SYN_OK);
+    L->worst = fmax(L->worst, fabs(p - y) / fabs(y));
+  }
+  L->steps++;
+  return SYN_OK;
+}
+
+static void test_step_hook_taylor(void **state) {
+  (void)state;
+  decay_ctx c = {.k = 0.7};
+  syn_ode ode = decay_ode(&c);
+  syn_solver_opts o;
+  tight_opts(&o);
+  const double y0 = 2.0, t_out[] = {10.0};
+  taylor_log L = {0, 0, 0.0};
+  syn_solver *s = NULL;
+  syn_error err;
+  assert_int_equal(syn_solver_create(&ode, &o, 0.0, &y0, &s, &err), SYN_OK);
+  assert_int_equal(syn_solver_interp_degree(s), -1); /* no step yet */
+  syn_solver_set_step_hook(s, hook_taylor, &L);
+  assert_int_equal(syn_solver_integrate(s, t_out, 1, NULL, 0, NULL, NULL, NULL, NULL, &err),
+                   SYN_OK);
+  print_message("%zu steps, degree up to %d, Taylor vs interpolant %.3g relative\n", L.steps,
+                L.max_deg, L.worst);
+  assert_true(L.steps > 10);
+  assert_true(L.max_deg >= 3);
+  assert_true(L.worst < 1e-12);
+  double y;
+  assert_int_equal(syn_solver_interpolate_deriv(NULL, 1.0, 0, &y, &err), SYN_EINVAL);
+  assert_int_equal(syn_solver_interpolate_deriv(s, 10.0, -1, &y, &err), SYN_EINVAL);
+  assert_int_equal(syn_solver_interpolate_deriv(s, NAN, 0, &y, &err), SYN_EINVAL);
+  assert_int_equal(syn_solver_interp_degree(NULL), -1);
+  syn_solver_destroy(s);
+}
+
 /* A hook error ends the run with time and state agreeing; max_steps counts
  * internal steps per output interval as without a hook, with the same message. */
 static void test_step_hook_errors(void **state) {
@@ -1379,6 +1442,7 @@ int main(void) {
       cmocka_unit_test(test_alloc_failures),
       cmocka_unit_test(test_step_hook_tiles_the_run),
       cmocka_unit_test(test_step_hook_single_output),
+      cmocka_unit_test(test_step_hook_taylor),
       cmocka_unit_test(test_step_hook_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
