@@ -24,8 +24,9 @@ static int check_scenario(const char *path) {
     cli_print_error(&err);
     return CLI_FAILED;
   }
-  printf("%s: ok (%zu arms, %zu metrics; model %s)\n", path, syn_scenario_arm_count(sc),
-         syn_scenario_metric_count(sc), syn_model_file_path(syn_scenario_model(sc), 0));
+  size_t na = syn_scenario_arm_count(sc), nm = syn_scenario_metric_count(sc);
+  printf("%s: ok (%zu arm%s, %zu metric%s; model %s)\n", path, na, na == 1 ? "" : "s", nm,
+         nm == 1 ? "" : "s", syn_model_file_path(syn_scenario_model(sc), 0));
   syn_scenario_destroy(sc);
   return CLI_OK;
 }
