@@ -41,9 +41,10 @@ static int check_one(const char *path) {
     cli_print_error(&err);
     return CLI_FAILED;
   }
-  printf("%s: ok (%zu states, %zu parameters, %zu outputs)\n", path,
-         syn_model_count(m, SYN_SYM_STATE), syn_model_count(m, SYN_SYM_PARAM),
-         syn_model_count(m, SYN_SYM_OUTPUT));
+  size_t ns = syn_model_count(m, SYN_SYM_STATE), np = syn_model_count(m, SYN_SYM_PARAM);
+  size_t no = syn_model_count(m, SYN_SYM_OUTPUT);
+  printf("%s: ok (%zu state%s, %zu parameter%s, %zu output%s)\n", path, ns, ns == 1 ? "" : "s",
+         np, np == 1 ? "" : "s", no, no == 1 ? "" : "s");
   syn_model_destroy(m);
   return CLI_OK;
 }

@@ -37,7 +37,7 @@ expect "broken model: located error" 1 "broken.model:5:11: error: unknown name '
 check "no file written after usage and model errors" test ! -e "$TMP/a.h5" -a ! -e "$TMP/a.h5.tmp"
 expect "output directory does not exist" 1 "no/such/dir" "$SYNOVIA" run $M -o "$TMP/no/such/dir/x.h5"
 
-expect "check a good model" 0 "decay.model: ok (1 states, 2 parameters, 1 outputs)" "$SYNOVIA" check $M
+expect "check a good model" 0 "decay.model: ok (1 state, 2 parameters, 1 output)" "$SYNOVIA" check $M
 expect "check a broken model" 1 "  d/dt X = -kk \* X" "$SYNOVIA" check tests/cli/broken.model
 expect "info lists parameters with sources" 0 "source: assumed: t½ = 6 h" "$SYNOVIA" info $M
 expect "info lists the clock" 0 "clock: h" "$SYNOVIA" info $M
