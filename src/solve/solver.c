@@ -43,15 +43,11 @@
 
 #include "base/alloc.h"
 #include "solve/dense_output.h"
+#include "solve/sun_compat.h"
 
 /* --- SUNDIALS 6.x / 7.x shim ---------------------------------------------- */
-#if SUNDIALS_VERSION_MAJOR >= 7
-#define SYN_SUN_COMM_NULL SUN_COMM_NULL
-#else
-#define SYN_SUN_COMM_NULL NULL
-#endif
 
-enum { SYN_CV_MSG_MAX = 512, SYN_NAME_MAX = 64, SYN_TIME_MAX = 64 };
+enum { SYN_NAME_MAX = 64, SYN_TIME_MAX = 64 };
 
 struct syn_solver {
   const syn_ode *ode;        /* borrowed */
@@ -96,7 +92,7 @@ struct syn_solver {
   size_t jac_fail_entry;     /* first non-finite entry (pattern order), or nnz */
   int jac_fail_rc;
 
-  char cv_msg[SYN_CV_MSG_MAX]; /* CVODE's own last error text */
+  char cv_msg[SYN_SUN_MSG_MAX]; /* CVODE's own last error text */
 };
 
 /* --- small helpers ------------------------------------------------------------ */
@@ -236,29 +232,8 @@ static int cv_jac(sunrealtype t, N_Vector yv, N_Vector fy, SUNMatrix J, void *us
 }
 
 /* Keep CVODE's message for the diagnosis instead of letting it print. */
-#if SUNDIALS_VERSION_MAJOR >= 7
-static void cv_err_handler(int line, const char *func, const char *file, const char *msg,
-                           SUNErrCode code, void *data, SUNContext ctx) {
-  (void)line, (void)func, (void)file, (void)code, (void)ctx;
-  syn_solver *s = data;
-  snprintf(s->cv_msg, sizeof s->cv_msg, "%s", msg != NULL ? msg : "");
-}
-#else
-static void cv_err_handler(int code, const char *module, const char *function, char *msg,
-                           void *data) {
-  (void)code, (void)module, (void)function;
-  syn_solver *s = data;
-  snprintf(s->cv_msg, sizeof s->cv_msg, "%s", msg != NULL ? msg : "");
-}
-#endif
-
 static int install_err_handler(syn_solver *s) {
-#if SUNDIALS_VERSION_MAJOR >= 7
-  SUNContext_ClearErrHandlers(s->sunctx);
-  return SUNContext_PushErrHandler(s->sunctx, cv_err_handler, s) == SUN_SUCCESS ? 0 : -1;
-#else
-  return CVodeSetErrHandlerFn(s->cvode, cv_err_handler, s) == CV_SUCCESS ? 0 : -1;
-#endif
+  return syn_sun_capture_cvode(s->sunctx, s->cvode, s->cv_msg);
 }
 
 /* --- validation --------------------------------------------------------------- */

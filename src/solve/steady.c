@@ -38,14 +38,10 @@
 #include <sunmatrix/sunmatrix_dense.h>
 
 #include "base/alloc.h"
+#include "solve/sun_compat.h"
 
-#if SUNDIALS_VERSION_MAJOR >= 7
-#define SYN_SUN_COMM_NULL SUN_COMM_NULL
-#else
-#define SYN_SUN_COMM_NULL NULL
-#endif
 
-enum { SYN_STEADY_DENSE_MAX = 2000, SYN_KIN_MSG_MAX = 256, SYN_NAME_MAX = 64, SYN_WHY_MAX = 320 };
+enum { SYN_STEADY_DENSE_MAX = 2000, SYN_NAME_MAX = 64, SYN_WHY_MAX = 320 };
 
 /* How far (in ftol tolerance units) the integration may end from KINSOL's
  * root and still be taken as settling there: its convergence test leaves it
@@ -65,7 +61,7 @@ typedef struct steady_ws {
   double *jval;    /* ode->nnz Jacobian values */
   double *eval;    /* 3n: eigenvalues (real parts, imaginary parts), scratch */
   size_t *piv;
-  char kin_msg[SYN_KIN_MSG_MAX];
+  char kin_msg[SYN_SUN_MSG_MAX]; /* KINSOL's last message (kept from stderr) */
   char why_kinsol[SYN_WHY_MAX]; /* why KINSOL's answer was not taken */
 } steady_ws;
 
@@ -412,21 +408,6 @@ static int kin_jac(N_Vector u, N_Vector fu, SUNMatrix J, void *user, N_Vector tm
   return 0;
 }
 
-#if SUNDIALS_VERSION_MAJOR >= 7
-static void kin_err(int line, const char *func, const char *file, const char *msg,
-                    SUNErrCode code, void *data, SUNContext ctx) {
-  (void)line, (void)func, (void)file, (void)code, (void)ctx;
-  steady_ws *w = data;
-  snprintf(w->kin_msg, sizeof w->kin_msg, "%s", msg != NULL ? msg : "");
-}
-#else
-static void kin_err(int code, const char *module, const char *function, char *msg, void *data) {
-  (void)code, (void)module, (void)function;
-  steady_ws *w = data;
-  snprintf(w->kin_msg, sizeof w->kin_msg, "%s", msg != NULL ? msg : "");
-}
-#endif
-
 /* A sentence for KINSOL's failure flags. */
 static const char *kin_reason(int flag) {
   switch (flag) {
@@ -470,7 +451,7 @@ static int run_kinsol(steady_ws *w, double *y, long *iters) {
     NV_Ith_S(us, i) = s;
     NV_Ith_S(fs, i) = s;
   }
-  flag = KINSetErrHandlerFn(kin, kin_err, w);
+  flag = syn_sun_capture_kinsol(ctx, kin, w->kin_msg) == 0 ? KIN_SUCCESS : KIN_MEM_FAIL;
   if (flag == KIN_SUCCESS) flag = KINInit(kin, kin_rates, u);
   if (flag == KIN_SUCCESS) flag = KINSetUserData(kin, w);
   if (flag == KIN_SUCCESS) flag = KINSetLinearSolver(kin, LS, A);

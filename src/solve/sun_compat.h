@@ -1,0 +1,26 @@
+/* synovia — what CVODE and KINSOL users in the solve layer share (internal):
+ * the SUNDIALS 6.x / 7.x differences, and an error handler that keeps
+ * SUNDIALS' last message in a buffer instead of printing it (library code
+ * never prints). Written for SUNDIALS 6.x; 7.x is shimmed here. */
+#ifndef SYN_SOLVE_SUN_COMPAT_H
+#define SYN_SOLVE_SUN_COMPAT_H
+
+#include <sundials/sundials_context.h>
+#include <sundials/sundials_version.h>
+
+#if SUNDIALS_VERSION_MAJOR >= 7
+#define SYN_SUN_COMM_NULL SUN_COMM_NULL
+#else
+#define SYN_SUN_COMM_NULL NULL
+#endif
+
+/* The size of a message buffer given to the capture functions. */
+enum { SYN_SUN_MSG_MAX = 512 };
+
+/* From now on, messages of the CVODE (KINSOL) instance mem, created in ctx,
+ * go into buf (char[SYN_SUN_MSG_MAX], the last one kept), never to stderr.
+ * 0 on success. */
+int syn_sun_capture_cvode(SUNContext ctx, void *mem, char *buf);
+int syn_sun_capture_kinsol(SUNContext ctx, void *mem, char *buf);
+
+#endif
