@@ -880,17 +880,29 @@ static uint32_t build_hill(syn_dag *d, uint32_t x, uint32_t k, uint32_t n, int i
 static uint32_t build_expr(rctx *c, const ast_expr *e);
 
 /* sum: a + b + …; mean: the sum / number of joints; max, min: chained. */
+/* expr of an aggregate over joints [lo, hi), combined by op as a balanced
+ * tree: a left-deep chain of N max/min would make the derivative of the
+ * result in one joint's copy a nest of up to N selections (O(N^2) Jacobian
+ * code over all joints); the tree keeps each at log2 N (and sums pairwise). */
+static uint32_t build_joint_range(rctx *c, const ast_expr *e, syn_op op, int lo, int hi) {
+  if (hi - lo == 1) {
+    c->joint = lo;
+    return build_expr(c, e->u.call.args[1]);
+  }
+  int mid = lo + (hi - lo) / 2;
+  uint32_t a = build_joint_range(c, e, op, lo, mid), b = build_joint_range(c, e, op, mid, hi);
+  syn_dag *d = &c->m->dag;
+  syn_dag_set_span(d, a, e->span);
+  syn_dag_set_span(d, b, e->span);
+  return syn_dag_bin(d, op, a, b);
+}
+
 static uint32_t build_aggregate(rctx *c, const ast_expr *e) {
   syn_dag *d = &c->m->dag;
   const char *fn = e->u.call.fn;
   syn_op op = !strcmp(fn, "max") ? SYN_OP_MAX : !strcmp(fn, "min") ? SYN_OP_MIN : SYN_OP_ADD;
   int saved = c->joint;
-  uint32_t r = DAG_NONE;
-  for (c->joint = 0; c->joint < (int)c->m->njoints; c->joint++) {
-    uint32_t v = build_expr(c, e->u.call.args[1]);
-    if (r != DAG_NONE) syn_dag_set_span(d, r, e->span);
-    r = c->joint == 0 ? v : syn_dag_bin(d, op, r, v);
-  }
+  uint32_t r = build_joint_range(c, e, op, 0, (int)c->m->njoints);
   c->joint = saved;
   if (!strcmp(fn, "mean")) {
     syn_dag_set_span(d, r, e->span);
