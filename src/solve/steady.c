@@ -241,27 +241,36 @@ static void block2(double x, double y, double w, double t, double *re, double *i
   }
 }
 
+#define H(i, j) h[(size_t)(j) * n + (size_t)(i)]
+
+/* Where a double-shift sweep on rows l..nn can start: the lowest m >= l below
+ * which two consecutive small subdiagonals decouple the shifted first column
+ * (p, q, r: that column, normalised). */
+static size_t sweep_start(const double *h, size_t n, size_t l, size_t nn, double x, double y,
+                          double w, double *pqr) {
+  size_t m = nn - 2;
+  for (;; m--) {
+    double z = H(m, m), rr = x - z, ss = y - z;
+    double p = (rr * ss - w) / H(m + 1, m) + H(m, m + 1);
+    double q = H(m + 1, m + 1) - z - rr - ss, r = H(m + 2, m + 1);
+    double sc = fabs(p) + fabs(q) + fabs(r);
+    pqr[0] = p / sc, pqr[1] = q / sc, pqr[2] = r / sc;
+    if (m == l) break;
+    double u = fabs(H(m, m - 1)) * (fabs(pqr[1]) + fabs(pqr[2]));
+    double v = fabs(pqr[0]) * (fabs(H(m - 1, m - 1)) + fabs(z) + fabs(H(m + 1, m + 1)));
+    if (u <= DBL_EPSILON * v) break;
+  }
+  return m;
+}
+
 /* One Francis double-shift QR sweep on rows/columns l..nn of the Hessenberg
  * matrix h, with the shifts' sum and product given by x, y, w (the trailing
  * 2 x 2 block). */
 static void francis_sweep(double *h, size_t n, size_t l, size_t nn, double x, double y,
                           double w) {
-#define H(i, j) h[(size_t)(j) * n + (size_t)(i)]
-  size_t m = nn - 2;
-  double p = 0.0, q = 0.0, r = 0.0, z;
-  for (;; m--) { /* where two small subdiagonals let the sweep start */
-    z = H(m, m);
-    double rr = x - z, ss = y - z;
-    p = (rr * ss - w) / H(m + 1, m) + H(m, m + 1);
-    q = H(m + 1, m + 1) - z - rr - ss;
-    r = H(m + 2, m + 1);
-    double sc = fabs(p) + fabs(q) + fabs(r);
-    p /= sc, q /= sc, r /= sc;
-    if (m == l) break;
-    double u = fabs(H(m, m - 1)) * (fabs(q) + fabs(r));
-    double vv = fabs(p) * (fabs(H(m - 1, m - 1)) + fabs(z) + fabs(H(m + 1, m + 1)));
-    if (u <= DBL_EPSILON * vv) break;
-  }
+  double pqr[3];
+  size_t m = sweep_start(h, n, l, nn, x, y, w, pqr);
+  double p = pqr[0], q = pqr[1], r = pqr[2];
   for (size_t i = m + 2; i <= nn; i++) {
     H(i, i - 2) = 0.0;
     if (i != m + 2) H(i, i - 3) = 0.0;
@@ -307,7 +316,6 @@ static void francis_sweep(double *h, size_t n, size_t l, size_t nn, double x, do
       H(i, k) -= t;
     }
   }
-#undef H
 }
 
 /* The eigenvalues (re, im) of the upper Hessenberg matrix h (destroyed):
@@ -317,7 +325,6 @@ static void francis_sweep(double *h, size_t n, size_t l, size_t nn, double x, do
  * Returns -1 when it does not converge in 30 n sweeps or meets a non-finite
  * value. */
 static int hessenberg_eigenvalues(double *h, size_t n, double *re, double *im) {
-#define H(i, j) h[(size_t)(j) * n + (size_t)(i)]
   double norm = 0.0, t = 0.0;
   for (size_t k = 0; k < n * n; k++) norm += fabs(h[k]);
   if (!isfinite(norm)) return -1;
@@ -360,8 +367,8 @@ static int hessenberg_eigenvalues(double *h, size_t n, double *re, double *im) {
     francis_sweep(h, n, l, nn, x, y, w);
   }
   return 0;
-#undef H
 }
+#undef H
 
 /* The largest real part of J's eigenvalues, and the largest modulus. */
 static int spectrum(steady_ws *w, double *max_re, double *max_abs) {
