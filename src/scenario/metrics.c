@@ -455,6 +455,18 @@ static int poly_roots(const double *c, int deg, double a, double b, double *r, i
   return n;
 }
 
+/* A bound on |c[from] x^from + ... + c[deg] x^deg| for |x| <= h, with a
+ * margin for rounding: a cheap test that a step is monotone, or stays away
+ * from a level, before isolating roots. */
+static double tail_bound(const double *c, int deg, int from, double h) {
+  double hk = 1.0, sum = 0.0;
+  for (int k = 1; k <= deg; k++) {
+    hk *= h;
+    if (k >= from) sum += fabs(c[k]) * hk;
+  }
+  return sum * (1.0 + 1e-9);
+}
+
 /* The Taylor coefficients of every state about the step's end b, read once per
  * step; m->deg -2 when the solver cannot give them (then sampling is used). */
 static syn_status read_taylor(syn_metrics *m, double b, syn_error *err) {
@@ -486,9 +498,11 @@ static int state_poly(const syn_metrics *m, size_t series, double level, double 
 static void exact_extreme(const syn_metrics *m, const syn_probe *p, probe_state *s, double lo,
                           double hi) {
   double c[SYN_POLY_MAX + 1] = {0}, d[SYN_POLY_MAX] = {0}, x[SYN_POLY_MAX + 1], x0 = m->t_ref;
-  int deg = state_poly(m, p->series, 0.0, c);
+  int deg = state_poly(m, p->series, 0.0, c), n = 0;
   for (int k = 0; k < deg; k++) d[k] = (k + 1) * c[k + 1];
-  int n = poly_roots(d, deg - 1, lo - x0, hi - x0, x, SYN_POLY_MAX);
+  /* the slope keeps the sign of d[0] over the step unless the rest can outweigh it */
+  if (!(fabs(d[0]) > tail_bound(d, deg - 1, 1, x0 - lo)))
+    n = poly_roots(d, deg - 1, lo - x0, hi - x0, x, SYN_POLY_MAX);
   offer_extreme(p, s, lo, horner(c, deg, lo - x0));
   for (int j = 0; j < n; j++) offer_extreme(p, s, x0 + x[j], horner(c, deg, x[j]));
   offer_extreme(p, s, hi, horner(c, deg, hi - x0));
@@ -505,6 +519,8 @@ static void exact_crossing(const syn_metrics *m, const syn_probe *p, probe_state
     offer_crossing(s, lo);
     return;
   }
+  /* the state stays on the side of the level it ends on */
+  if (fabs(c[0]) > tail_bound(c, deg, 1, x0 - lo)) return;
   int n = poly_roots(c, deg, a, b, x, SYN_POLY_MAX + 1);
   double prev = a;
   for (int j = 0; j <= n; j++) {
