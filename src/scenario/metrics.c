@@ -66,6 +66,9 @@ struct syn_metrics {
   double *taylor;       /* (SYN_POLY_MAX + 1) x nstates: the step's Taylor coefficients */
   double t_ref;         /* ... about t_ref (the step's end) */
   int deg;              /* their degree; -1: not read yet this step; -2: unavailable */
+  double *samp_out;     /* (SYN_SAMPLES + 1) x noutputs: outputs at the samples of */
+  double samp_lo, samp_hi; /* ... [samp_lo, samp_hi] in this step, shared by probes */
+  int samp_valid;
   const syn_solver *solver; /* during a step */
   double t0, reached;   /* the run covers [t0, reached] */
   int started;
@@ -170,7 +173,9 @@ syn_status syn_metrics_create(syn_instance *inst, syn_probe *probes, size_t n,
   m->y = syn_calloc(m->nstates > 0 ? m->nstates : 1, sizeof *m->y);
   m->out = syn_calloc(m->noutputs > 0 ? m->noutputs : 1, sizeof *m->out);
   if (m->any_exact) m->taylor = syn_calloc((SYN_POLY_MAX + 1) * m->nstates, sizeof *m->taylor);
-  if (m->ps == NULL || m->y == NULL || m->out == NULL || (m->any_exact && m->taylor == NULL)) {
+  if (m->any_output) m->samp_out = syn_calloc((SYN_SAMPLES + 1) * m->noutputs, sizeof *m->samp_out);
+  if (m->ps == NULL || m->y == NULL || m->out == NULL || (m->any_exact && m->taylor == NULL) ||
+      (m->any_output && m->samp_out == NULL)) {
     st = syn_error_set(err, SYN_ENOMEM, "out of memory for the metrics");
     goto fail;
   }
@@ -188,6 +193,7 @@ void syn_metrics_destroy(syn_metrics *m) {
   syn_free(m->y);
   syn_free(m->out);
   syn_free(m->taylor);
+  syn_free(m->samp_out);
   syn_free(m);
 }
 
@@ -309,11 +315,17 @@ static syn_status slope(syn_metrics *m, size_t series, double t, double lo, doub
 static syn_status refine_extreme(syn_metrics *m, const syn_probe *p, double lo, double hi,
                                  double step_lo, double step_hi, double *t_out, double *v_out,
                                  syn_error *err) {
-  double sgn = wants_max(p->kind) ? 1.0 : -1.0, dl, dh;
-  syn_status st = slope(m, p->series, lo, step_lo, step_hi, &dl, err);
-  if (st == SYN_OK) st = slope(m, p->series, hi, step_lo, step_hi, &dh, err);
+  double sgn = wants_max(p->kind) ? 1.0 : -1.0, dl = 0.0, dh = 0.0;
+  /* the bracket's outer end first: a series monotone over the whole range
+   * fails there (its best sample is that end), which spares the other slope */
+  int hi_first = hi == step_hi || hi == p->t2;
+  syn_status st = slope(m, p->series, hi_first ? hi : lo, step_lo, step_hi, hi_first ? &dh : &dl,
+                        err);
   if (st != SYN_OK) return st;
-  if (!(sgn * dl > 0.0 && sgn * dh < 0.0)) return SYN_OK; /* keep the samples */
+  if (hi_first ? !(sgn * dh < 0.0) : !(sgn * dl > 0.0)) return SYN_OK; /* keep the samples */
+  st = slope(m, p->series, hi_first ? lo : hi, step_lo, step_hi, hi_first ? &dl : &dh, err);
+  if (st != SYN_OK) return st;
+  if (!(sgn * dl > 0.0 && sgn * dh < 0.0)) return SYN_OK;
   for (int it = 0; it < SYN_REFINE_ITERS && hi - lo > 1e-13 * fmax(fabs(hi), step_hi - step_lo);
        it++) {
     double mid = 0.5 * (lo + hi), dm;
@@ -333,15 +345,36 @@ static syn_status refine_extreme(syn_metrics *m, const syn_probe *p, double lo, 
   return st;
 }
 
+/* The series at the SYN_SAMPLES + 1 sample times of [lo, hi] into t and v.
+ * Outputs at those times are kept for the step: probes over the same range
+ * (most windows cover whole steps) share one evaluation of the outputs. */
+static syn_status sample_range(syn_metrics *m, size_t series, double lo, double hi, double *t,
+                               double *v, syn_error *err) {
+  syn_status st = SYN_OK;
+  for (int k = 0; k <= SYN_SAMPLES; k++) t[k] = k == SYN_SAMPLES ? hi : lo + (hi - lo) * k / SYN_SAMPLES;
+  if (!is_output(m, series)) {
+    for (int k = 0; k <= SYN_SAMPLES && st == SYN_OK; k++) st = value_at(m, series, t[k], &v[k], err);
+    return st;
+  }
+  if (!(m->samp_valid && m->samp_lo == lo && m->samp_hi == hi)) {
+    m->samp_valid = 0;
+    for (int k = 0; k <= SYN_SAMPLES && st == SYN_OK; k++) {
+      st = value_at(m, series, t[k], &v[k], err); /* fills m->out */
+      memcpy(m->samp_out + (size_t)k * m->noutputs, m->out, m->noutputs * sizeof *m->out);
+    }
+    if (st != SYN_OK) return st;
+    m->samp_lo = lo, m->samp_hi = hi, m->samp_valid = 1;
+  }
+  for (int k = 0; k <= SYN_SAMPLES; k++)
+    v[k] = m->samp_out[(size_t)k * m->noutputs + (series - m->nstates)];
+  return SYN_OK;
+}
+
 /* Extremes over [lo, hi] (part of the step [a, b]). */
 static syn_status step_extreme(syn_metrics *m, const syn_probe *p, probe_state *s, double lo,
                                double hi, double a, double b, syn_error *err) {
   double t[SYN_SAMPLES + 1], v[SYN_SAMPLES + 1];
-  syn_status st = SYN_OK;
-  for (int k = 0; k <= SYN_SAMPLES && st == SYN_OK; k++) {
-    t[k] = k == SYN_SAMPLES ? hi : lo + (hi - lo) * k / SYN_SAMPLES;
-    st = value_at(m, p->series, t[k], &v[k], err);
-  }
+  syn_status st = sample_range(m, p->series, lo, hi, t, v, err);
   if (st != SYN_OK) return st;
   double sgn = wants_max(p->kind) ? 1.0 : -1.0;
   /* a sample at least as good as its neighbours brackets a local extremum
@@ -363,12 +396,11 @@ static syn_status step_extreme(syn_metrics *m, const syn_probe *p, probe_state *
  * then bisection between it and the previous sample. */
 static syn_status step_crossing(syn_metrics *m, const syn_probe *p, probe_state *s, double lo,
                                 double hi, syn_error *err) {
-  double tprev = lo, vk;
-  syn_status st = SYN_OK;
+  double tprev = lo, t[SYN_SAMPLES + 1], v[SYN_SAMPLES + 1];
+  syn_status st = sample_range(m, p->series, lo, hi, t, v, err);
+  if (st != SYN_OK) return st;
   for (int k = 0; k <= SYN_SAMPLES; k++) {
-    double tk = k == SYN_SAMPLES ? hi : lo + (hi - lo) * k / SYN_SAMPLES;
-    st = value_at(m, p->series, tk, &vk, err);
-    if (st != SYN_OK) return st;
+    double tk = t[k], vk = v[k];
     if (!beyond(p, vk)) {
       tprev = tk;
       continue;
@@ -584,6 +616,7 @@ syn_status syn_metrics_step(const syn_solver *s, double t_prev, double t_now, vo
   m->solver = s;
   m->cache_valid = 0;
   m->deg = -1;
+  m->samp_valid = 0;
   for (size_t i = 0; i < m->n && st == SYN_OK; i++) st = step_probe(m, i, t_prev, t_now, err);
   m->solver = NULL;
   m->cache_valid = 0;
