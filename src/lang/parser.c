@@ -348,12 +348,18 @@ static syn_status parse_number(parser *p, ast_expr **out) {
   return st;
 }
 
-static syn_status unclosed(parser *p, syn_span open, const char *what) {
+/* "expected WHAT", with a hint pointing at the unclosed bracket (the
+ * character at `open`: '(' or '{'). */
+static syn_status unclosed_at(parser *p, syn_span open, char bracket, const char *what) {
   int line, col;
   syn_srcset_linecol(p->src, open, &line, &col);
   syn_status st = expected(p, what);
-  syn_error_hint(p->err, "the '(' at line %d, column %d is not closed", line, col);
+  syn_error_hint(p->err, "the '%c' at line %d, column %d is not closed", bracket, line, col);
   return st;
+}
+
+static syn_status unclosed(parser *p, syn_span open, const char *what) {
+  return unclosed_at(p, open, '(', what);
 }
 
 /* The `joint` of sum(joint, expr): a name no declaration can have, since
@@ -686,11 +692,7 @@ static syn_status unknown_declaration(parser *p) {
 }
 
 static syn_status unclosed_brace(parser *p, syn_span open, const char *what) {
-  int line, col;
-  syn_srcset_linecol(p->src, open, &line, &col);
-  syn_status st = expected(p, what);
-  syn_error_hint(p->err, "the '{' at line %d, column %d is not closed", line, col);
-  return st;
+  return unclosed_at(p, open, '{', what);
 }
 
 /* route = 'route' NAME '->' NAME [ 'scale' expr ] annotations */
