@@ -32,8 +32,13 @@
  *        r(y(T)) * max(T, 1) <= ftol,
  *    i.e. at its current rate no state would move by more than ftol of its
  *    tolerances over as long again as it has been integrated (at least one
- *    clock unit). This refuses a state that grows linearly or oscillates,
- *    whatever the horizon. Up to max_time.
+ *    clock unit); or, when the scaled rate fell from r' at the previous check
+ *    T' to r at T, the drift still to come of an exponential approach with
+ *    that time constant is below ftol:
+ *        r * (T - T') / ln(r' / r) <= ftol
+ *    (a slow mode that has nearly settled late in a long run). Both refuse a
+ *    state that grows linearly or oscillates, whatever the horizon. Up to
+ *    max_time.
  *
  * Fails (SYN_ESOLVER) with a message naming the state with the largest
  * scaled rate and whether it grows, falls or oscillates, plus why KINSOL's

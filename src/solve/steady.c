@@ -5,8 +5,8 @@
  *    1/(rtol |y_i| + atol_i). Its root is accepted only if it is
  *      - a root: the Newton correction J^-1 f there is below ftol tolerance
  *        units in every state (a distance, independent of the clock);
- *      - attracting: every eigenvalue of J has a negative real part (Hessenberg
- *        reduction and Francis QR, below); an unstable or neutral equilibrium is not
+ *      - attracting: every eigenvalue of J has a negative real part (LAPACK
+ *        dgeev); an unstable or neutral equilibrium is not
  *        where the untreated model settles (a centre, a saddle, the origin of
  *        a limit cycle, a conserved total);
  *      - physical: when the guess has no negative component, neither has the
@@ -37,11 +37,16 @@
 #include <sunlinsol/sunlinsol_dense.h>
 #include <sunmatrix/sunmatrix_dense.h>
 
+#include <lapacke.h>
+
 #include "base/alloc.h"
 #include "solve/sun_compat.h"
 
 
 enum { SYN_STEADY_DENSE_MAX = 2000, SYN_NAME_MAX = 64, SYN_WHY_MAX = 320 };
+
+/* dgeev's workspace without eigenvectors: at least 3n; 4n lets it block a little. */
+enum { SYN_EIG_WORK = 4 };
 
 /* How far (in ftol tolerance units) the integration may end from KINSOL's
  * root and still be taken as settling there: its convergence test leaves it
@@ -59,8 +64,8 @@ typedef struct steady_ws {
   double *jac;     /* dense J, column-major n x n (n <= SYN_STEADY_DENSE_MAX) */
   double *lu;      /* a copy of J for elimination / eigenvalues */
   double *jval;    /* ode->nnz Jacobian values */
-  double *eval;    /* 3n: eigenvalues (real parts, imaginary parts), scratch */
-  size_t *piv;
+  double *eval;    /* (2 + SYN_EIG_WORK) n: eigenvalues (real, imaginary parts), LAPACK work */
+  lapack_int *piv; /* LU pivots */
   char kin_msg[SYN_SUN_MSG_MAX]; /* KINSOL's last message (kept from stderr) */
   char why_kinsol[SYN_WHY_MAX]; /* why KINSOL's answer was not taken */
 } steady_ws;
@@ -157,226 +162,33 @@ static int dense_jacobian(steady_ws *w, const double *y) {
   return 0;
 }
 
-/* Solve J x = b in place (b := x) by elimination with partial pivoting on a
- * copy of J. Returns -1 when J is singular to working precision. */
+/* Solve J x = b in place (b := x) by LU with partial pivoting (LAPACK
+ * dgetrf/dgetrs) on a copy of J. Returns -1 when J is singular to working
+ * precision (a pivot below 1e3 eps of J's largest entry). */
 static int dense_solve(steady_ws *w, double *b) {
-  size_t n = w->n;
-  double *a = w->lu, scale = 0.0;
-  memcpy(a, w->jac, n * n * sizeof *a);
-  for (size_t k = 0; k < n * n; k++) scale = fmax(scale, fabs(a[k]));
+  lapack_int n = (lapack_int)w->n;
+  double *a = w->lu, scale = 0.0, smallest = INFINITY;
+  memcpy(a, w->jac, w->n * w->n * sizeof *a);
+  for (size_t k = 0; k < w->n * w->n; k++) scale = fmax(scale, fabs(a[k]));
   if (scale == 0.0) return -1;
-  for (size_t k = 0; k < n; k++) {
-    size_t p = k;
-    for (size_t i = k + 1; i < n; i++)
-      if (fabs(a[k * n + i]) > fabs(a[k * n + p])) p = i;
-    if (fabs(a[k * n + p]) <= 1e3 * DBL_EPSILON * scale) return -1;
-    w->piv[k] = p;
-    if (p != k) {
-      for (size_t j = 0; j < n; j++) {
-        double tmp = a[j * n + k];
-        a[j * n + k] = a[j * n + p];
-        a[j * n + p] = tmp;
-      }
-      double tb = b[k];
-      b[k] = b[p];
-      b[p] = tb;
-    }
-    for (size_t i = k + 1; i < n; i++) {
-      double l = a[k * n + i] / a[k * n + k];
-      if (l == 0.0) continue;
-      for (size_t j = k + 1; j < n; j++) a[j * n + i] -= l * a[j * n + k];
-      b[i] -= l * b[k];
-    }
-  }
-  for (size_t k = n; k-- > 0;) {
-    double s = b[k];
-    for (size_t j = k + 1; j < n; j++) s -= a[j * n + k] * b[j];
-    b[k] = s / a[k * n + k];
-  }
-  return 0;
+  if (LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, a, n, w->piv) != 0) return -1;
+  for (size_t k = 0; k < w->n; k++) smallest = fmin(smallest, fabs(a[k * w->n + k]));
+  if (smallest <= 1e3 * DBL_EPSILON * scale) return -1;
+  return LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', n, 1, a, n, w->piv, b, n) == 0 ? 0 : -1;
 }
 
-/* Householder reduction of the n x n column-major matrix a (a[j*n+i] = A(i,j))
- * to upper Hessenberg form, in place; v: n doubles of scratch. The
- * similarity transforms keep the eigenvalues. */
-static void hessenberg(double *a, size_t n, double *v) {
-  for (size_t k = 0; k + 2 < n; k++) {
-    size_t m = n - k - 1; /* rows k+1..n-1 */
-    double norm = 0.0;
-    for (size_t i = 0; i < m; i++) norm = hypot(norm, a[k * n + k + 1 + i]);
-    if (norm == 0.0) continue;
-    double alpha = a[k * n + k + 1] > 0.0 ? -norm : norm, vv = 0.0;
-    for (size_t i = 0; i < m; i++) v[i] = a[k * n + k + 1 + i];
-    v[0] -= alpha;
-    for (size_t i = 0; i < m; i++) vv += v[i] * v[i];
-    if (vv == 0.0) continue;
-    for (size_t j = k; j < n; j++) { /* H A: rows k+1.. */
-      double sum = 0.0;
-      for (size_t i = 0; i < m; i++) sum += v[i] * a[j * n + k + 1 + i];
-      sum *= 2.0 / vv;
-      for (size_t i = 0; i < m; i++) a[j * n + k + 1 + i] -= sum * v[i];
-    }
-    for (size_t i = 0; i < n; i++) { /* (H A) H: columns k+1.. */
-      double sum = 0.0;
-      for (size_t j = 0; j < m; j++) sum += a[(k + 1 + j) * n + i] * v[j];
-      sum *= 2.0 / vv;
-      for (size_t j = 0; j < m; j++) a[(k + 1 + j) * n + i] -= sum * v[j];
-    }
-  }
-}
-
-/* The eigenvalues of the 2 x 2 block [[y, b], [c, x]] (w = b c), shifted by t. */
-static void block2(double x, double y, double w, double t, double *re, double *im) {
-  double p = 0.5 * (y - x), q = p * p + w, z = sqrt(fabs(q));
-  x += t;
-  if (q >= 0.0) {
-    z = p + (p >= 0.0 ? z : -z);
-    re[0] = re[1] = x + z;
-    if (z != 0.0) re[1] = x - w / z;
-    im[0] = im[1] = 0.0;
-  } else {
-    re[0] = re[1] = x + p;
-    im[0] = z;
-    im[1] = -z;
-  }
-}
-
-#define H(i, j) h[(size_t)(j) * n + (size_t)(i)]
-
-/* Where a double-shift sweep on rows l..nn can start: the lowest m >= l below
- * which two consecutive small subdiagonals decouple the shifted first column
- * (p, q, r: that column, normalised). */
-static size_t sweep_start(const double *h, size_t n, size_t l, size_t nn, double x, double y,
-                          double w, double *pqr) {
-  size_t m = nn - 2;
-  for (;; m--) {
-    double z = H(m, m), rr = x - z, ss = y - z;
-    double p = (rr * ss - w) / H(m + 1, m) + H(m, m + 1);
-    double q = H(m + 1, m + 1) - z - rr - ss, r = H(m + 2, m + 1);
-    double sc = fabs(p) + fabs(q) + fabs(r);
-    pqr[0] = p / sc, pqr[1] = q / sc, pqr[2] = r / sc;
-    if (m == l) break;
-    double u = fabs(H(m, m - 1)) * (fabs(pqr[1]) + fabs(pqr[2]));
-    double v = fabs(pqr[0]) * (fabs(H(m - 1, m - 1)) + fabs(z) + fabs(H(m + 1, m + 1)));
-    if (u <= DBL_EPSILON * v) break;
-  }
-  return m;
-}
-
-/* One Francis double-shift QR sweep on rows/columns l..nn of the Hessenberg
- * matrix h, with the shifts' sum and product given by x, y, w (the trailing
- * 2 x 2 block). */
-static void francis_sweep(double *h, size_t n, size_t l, size_t nn, double x, double y,
-                          double w) {
-  double pqr[3];
-  size_t m = sweep_start(h, n, l, nn, x, y, w, pqr);
-  double p = pqr[0], q = pqr[1], r = pqr[2];
-  for (size_t i = m + 2; i <= nn; i++) {
-    H(i, i - 2) = 0.0;
-    if (i != m + 2) H(i, i - 3) = 0.0;
-  }
-  for (size_t k = m; k + 1 <= nn; k++) {
-    double sc = 1.0;
-    if (k != m) {
-      p = H(k, k - 1);
-      q = H(k + 1, k - 1);
-      r = k + 1 != nn ? H(k + 2, k - 1) : 0.0;
-      sc = fabs(p) + fabs(q) + fabs(r);
-      if (sc == 0.0) continue;
-      p /= sc, q /= sc, r /= sc;
-    }
-    double s = sqrt(p * p + q * q + r * r);
-    if (p < 0.0) s = -s;
-    if (s == 0.0) continue;
-    if (k == m) {
-      if (l != m) H(k, k - 1) = -H(k, k - 1);
-    } else {
-      H(k, k - 1) = -s * sc;
-    }
-    p += s;
-    double xx = p / s, yy = q / s, zz = r / s;
-    q /= p, r /= p;
-    for (size_t j = k; j <= nn; j++) { /* rows k..k+2 */
-      double t = H(k, j) + q * H(k + 1, j);
-      if (k + 1 != nn) {
-        t += r * H(k + 2, j);
-        H(k + 2, j) -= t * zz;
-      }
-      H(k + 1, j) -= t * yy;
-      H(k, j) -= t * xx;
-    }
-    size_t imax = nn < k + 3 ? nn : k + 3;
-    for (size_t i = l; i <= imax; i++) { /* columns k..k+2 */
-      double t = xx * H(i, k) + yy * H(i, k + 1);
-      if (k + 1 != nn) {
-        t += zz * H(i, k + 2);
-        H(i, k + 2) -= t * r;
-      }
-      H(i, k + 1) -= t * q;
-      H(i, k) -= t;
-    }
-  }
-}
-
-/* The eigenvalues (re, im) of the upper Hessenberg matrix h (destroyed):
- * Francis double-shift QR with deflation and exceptional shifts. Written here
- * rather than calling GSL, whose failure path (no convergence) calls GSL's
- * error handler, which aborts the process unless the program turned it off.
- * Returns -1 when it does not converge in 30 n sweeps or meets a non-finite
- * value. */
-static int hessenberg_eigenvalues(double *h, size_t n, double *re, double *im) {
-  double norm = 0.0, t = 0.0;
-  for (size_t k = 0; k < n * n; k++) norm += fabs(h[k]);
-  if (!isfinite(norm)) return -1;
-  long its = 0, total = 0;
-  size_t nn = n - 1;
-  for (;;) {
-    size_t l = nn; /* the active block is l..nn: look for a negligible subdiagonal */
-    for (; l >= 1; l--) {
-      double s = fabs(H(l - 1, l - 1)) + fabs(H(l, l));
-      if (s == 0.0) s = norm;
-      if (fabs(H(l, l - 1)) <= DBL_EPSILON * s) {
-        H(l, l - 1) = 0.0;
-        break;
-      }
-    }
-    double x = H(nn, nn);
-    if (l == nn) { /* a 1 x 1 block */
-      re[nn] = x + t, im[nn] = 0.0;
-      its = 0;
-      if (nn-- == 0) break;
-      continue;
-    }
-    double y = H(nn - 1, nn - 1), w = H(nn, nn - 1) * H(nn - 1, nn);
-    if (l + 1 == nn) { /* a 2 x 2 block */
-      block2(x, y, w, t, &re[nn - 1], &im[nn - 1]);
-      its = 0;
-      if (nn < 2) break;
-      nn -= 2;
-      continue;
-    }
-    if (total >= 30 * (long)n || !isfinite(x + y + w)) return -1;
-    if (its == 10 || its == 20) { /* exceptional shift: break a cycle */
-      t += x;
-      for (size_t i = 0; i <= nn; i++) H(i, i) -= x;
-      double s = fabs(H(nn, nn - 1)) + fabs(H(nn - 1, nn - 2));
-      x = y = 0.75 * s;
-      w = -0.4375 * s * s;
-    }
-    its++, total++;
-    francis_sweep(h, n, l, nn, x, y, w);
-  }
-  return 0;
-}
-#undef H
-
-/* The largest real part of J's eigenvalues, and the largest modulus. */
+/* The largest real part of J's eigenvalues, and the largest modulus (LAPACK
+ * dgeev, eigenvalues only, with its balancing; the _work variant does not
+ * allocate, and LAPACK reports failure by its return value, never by
+ * aborting). */
 static int spectrum(steady_ws *w, double *max_re, double *max_abs) {
   size_t n = w->n;
-  double *re = w->eval, *im = w->eval + n, *scratch = w->eval + 2 * n;
+  double *re = w->eval, *im = w->eval + n, *work = w->eval + 2 * n;
   memcpy(w->lu, w->jac, n * n * sizeof *w->lu);
-  hessenberg(w->lu, n, scratch);
-  if (hessenberg_eigenvalues(w->lu, n, re, im) != 0) return -1;
+  lapack_int ln = (lapack_int)n;
+  if (LAPACKE_dgeev_work(LAPACK_COL_MAJOR, 'N', 'N', ln, w->lu, ln, re, im, NULL, 1, NULL, 1,
+                         work, (lapack_int)(SYN_EIG_WORK * n)) != 0)
+    return -1;
   *max_re = -INFINITY;
   *max_abs = 0.0;
   for (size_t i = 0; i < n; i++) {
@@ -565,6 +377,20 @@ static syn_status no_steady_state(steady_ws *w, const double *y, double T, size_
 
 /* Integrate from the guess, checking at T = T0 * 2^k, until
  * r(y) * max(T, 1) <= ftol or T = max_time. */
+/* The second convergence test: the scaled rate fell from prev_r (at T_prev)
+ * to r (at T). Read as an exponential approach, its time constant is
+ * tau = (T - T_prev) / ln(prev_r / r), and the drift still to come is about
+ * r * tau tolerance units. A late, slow but steady approach (a rate of 1e-10
+ * per hour after 10^6 hours, halving every few hundred hours) passes this,
+ * where the first test (no drift for another T) would not; steady growth does
+ * not (the rate falls only like 1/T there, so tau ~ T), nor does a rate that
+ * stops falling. */
+static int decays_to_rest(double r, double prev_r, double T, double prev_T, double ftol) {
+  if (!(r < prev_r) || !isfinite(prev_r) || r <= 0.0) return r <= 0.0;
+  double tau = (T - prev_T) / log(prev_r / r);
+  return r * tau <= ftol;
+}
+
 static syn_status integrate_to_rest(steady_ws *w, double *y, syn_steady_info *info,
                                     syn_error *err) {
   syn_solver *s = NULL;
@@ -572,6 +398,7 @@ static syn_status integrate_to_rest(steady_ws *w, double *y, syn_steady_info *in
   syn_status st = syn_solver_create(w->ode, &w->o->solver, w->t, w->guess, &s, &e);
   double T = w->o->max_time * 1e-9;
   size_t worst = 0, prev_worst = w->n;
+  double prev_r = INFINITY, prev_T = 0.0;
   int sign_changes = 0;
   double prev_sign = 0.0;
   info->method = "integration";
@@ -605,7 +432,9 @@ static syn_status integrate_to_rest(steady_ws *w, double *y, syn_steady_info *in
     prev_sign = sign;
     info->residual = r;
     info->t_integrated = T;
-    if (r * fmax(T, 1.0) <= w->o->ftol) break;
+    if (r * fmax(T, 1.0) <= w->o->ftol || decays_to_rest(r, prev_r, T, prev_T, w->o->ftol)) break;
+    prev_r = r;
+    prev_T = T;
     if (T >= w->o->max_time) {
       st = no_steady_state(w, y, T, worst, sign_changes >= 2, err);
       break;
@@ -696,7 +525,7 @@ static syn_status ws_alloc(steady_ws *w, syn_error *err) {
   if (n <= SYN_STEADY_DENSE_MAX) {
     w->jac = syn_calloc(n * n, sizeof *w->jac);
     w->lu = syn_calloc(n * n, sizeof *w->lu);
-    w->eval = syn_calloc(3 * n, sizeof *w->eval);
+    w->eval = syn_calloc((2 + SYN_EIG_WORK) * n, sizeof *w->eval);
     w->piv = syn_calloc(n, sizeof *w->piv);
     if (w->jac == NULL || w->lu == NULL || w->eval == NULL || w->piv == NULL) goto oom;
   }
