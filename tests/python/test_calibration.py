@@ -127,5 +127,93 @@ a_ia = auc(pk["IA 1e7"], "MSC_joints_total", 28 * 24)
 a_iv = auc(pk["IV 1e7"], "MSC_joints_total", 28 * 24)
 report(a_ia > 1000 * a_iv, f"target 9: joint MSC AUC(28 d) IA/IV = {a_ia / a_iv:.0f} > 1000 (same dose 10⁷; MODEL.md)")
 
+
+def at(g, name, day):
+    """Value of output `name` at the output time nearest to `day` days."""
+    t = g["time"][:]
+    return float(g[name][int(np.argmin(np.abs(t - day * 24)))])
+
+
+def rel(g, c, name, day):
+    """Treated over control at `day` days."""
+    return at(g, name, day) / at(c, name, day)
+
+
+# ---- targets 5, 6: IA UC-MSC in effusive knee OA ------------------------------------------
+# "measurably lower" is read as ≥ 10 % below control (beyond the assay repeatability);
+# "halted" as no cartilage lost below the control at 6 months; "not reversed" as an MRI-like
+# cartilage volume gain under 2 points of normal (the resolution of MRI volumetry).
+ia = run("knee_ia_efficacy.scenario")
+c = ia["control"]
+for arm in ("IA 1e7", "IA 1e8"):
+    g = ia[arm]
+    for name, label in (("knee.IL6", "IL-6"), ("knee.TNF", "TNF-α")):
+        r = rel(g, c, name, 28)
+        report(r <= 0.9, f"target 5: {arm} SF {label} at 4 weeks {r:.2f}× control (≤ 0.9; MODEL.md target 5)")
+    for day in (90, 180):
+        d = at(c, "knee.pain_VAS", day) - at(g, "knee.pain_VAS", day)
+        report(within(d, 13, 19), f"target 5: {arm} pain VAS {d:.1f} mm below control at day {day} (13–19 mm; meta-analyses Bone Joint Res 2020: −13.2, Medicine 2020: −19.2)",
+               gap=f"closest value {d:.1f} mm: a partial reduction of macrophage activation tips the near-threshold OA network into its healthy state")
+    dc = at(g, "knee.cartilage_volume", 180) - at(c, "knee.cartilage_volume", 180)
+    report(dc >= 0, f"target 5: {arm} cartilage at 6 months {dc:+.1f} points vs control: loss halted (≥ 0; MODEL.md)")
+    gain = at(g, "knee.cartilage_volume", 180) - at(g, "knee.cartilage_volume", 0)
+    report(gain < 2, f"target 5: {arm} cartilage gain by 6 months {gain:+.1f} points of normal, not reversed (< 2; MODEL.md)",
+           gap=f"closest value {gain:+.1f} points: the reversible proteoglycan pool (t½ 30 d) refills once inflammation falls")
+
+
+def t_half(g, name, t_end_day):
+    """Time (days) at which `name` has made half of its change from day 0 to `t_end_day`."""
+    t = g["time"][:] / 24
+    y = g[name][:]
+    k = t <= t_end_day + 1e-9
+    t, y = t[k], y[k]
+    d = y - y[0]
+    half = d[-1] / 2
+    i = int(np.argmax(np.abs(d) >= abs(half)))
+    return float(t[i])
+
+
+for arm in ("IA 1e7", "IA 1e8"):
+    g = ia[arm]
+    tp, tc = t_half(g, "knee.pain_VAS", 180), t_half(g, "knee.cartilage_volume", 180)
+    report(tp < 0.5 * tc, f"target 6: {arm} half the pain improvement at day {tp:.0f}, half the cartilage change at day {tc:.0f} "
+           f"(pain well before structure: < half the time; MODEL.md, mission article)")
+
+
+# ---- targets 7, 8: IV in moderate RA (DAS28-CRP ≈ 4.5, the Park 2018 population) -----------
+# "fall" is read as ≥ 10 % below control at 4 weeks; "lasts 3–6 months" as still ≥ 10 % below at
+# 3 months and waning by 6 months; "≈ 1.6" as 1.6 ± 30 %; "nearly unchanged" as within 10 % of
+# control at 1, 4 and 12 weeks.
+iv = run("ra_iv_efficacy.scenario")
+c = iv["control"]
+v = at(c, "DAS28_CRP", 0)
+report(within(v, 0.7 * 4.5, 1.3 * 4.5), f"target 7: untreated moderate RA DAS28-CRP {v:.2f} ≈ 4.5 (Park 2018: 4.53)")
+for arm in ("UC 4e7", "UC 1e8"):
+    g = iv[arm]
+    for name, label in (("IL6_s", "serum IL-6"), ("TNF_s", "serum TNF-α"), ("CRP", "CRP")):
+        r = rel(g, c, name, 28)
+        report(r <= 0.9, f"target 7: {arm} IV {label} at 4 weeks {r:.2f}× control (≤ 0.9; Wang 2013, Park 2018)")
+    for name, label in (("IL6_s", "serum IL-6"), ("CRP", "CRP")):
+        r90, r180 = rel(g, c, name, 90), rel(g, c, name, 180)
+        report(r90 <= 0.9 and r180 > r90, f"target 7: {arm} IV {label} still {r90:.2f}× control at 3 months, waning to {r180:.2f}× at 6 (Wang 2013: effect 3–6 months)")
+g = iv["UC 1e8"]
+d = at(g, "DAS28_CRP", 28) - at(c, "DAS28_CRP", 28)
+report(within(d, -1.6 * 1.3, -1.6 * 0.7), f"target 7: UC 1e8 IV ΔDAS28-CRP at 4 weeks {d:.2f} ≈ −1.6 ± 30 % (Park 2018: −1.60 ± 1.57)")
+g = iv["autologous 2e8"]
+for name, label in (("IL6_s", "serum IL-6"), ("TNF_s", "serum TNF-α")):
+    worst = min(rel(g, c, name, day) for day in (7, 28, 90))
+    report(worst >= 0.9, f"target 8: autologous long-inflamed 2e8 IV, {label} lowest {worst:.2f}× control in 12 weeks (nearly unchanged: ≥ 0.9; Lee 2021)",
+           gap=f"closest value {worst:.2f}×: a potency of 0.3 at twice the highest UC dose still gives a signal near that of 4×10⁷ UC-MSCs")
+
+# ---- target 10: RA combination protocol (active RA, UC-MSC) --------------------------------
+cb = run("ra_combination.scenario")
+for day in (90, 180):
+    a, b = at(cb["IV + IA"], "CRP", day), at(cb["IA alone"], "CRP", day)
+    report(a < b, f"target 10: day {day} CRP IV+IA {a:.2f} < IA alone {b:.2f} mg/L (MODEL.md)")
+    a, b = at(cb["IV + IA"], "knee_R.pain", day), at(cb["IV alone"], "knee_R.pain", day)
+    report(a < b, f"target 10: day {day} worst joint (right knee) pain IV+IA {a:.2f} < IV alone {b:.2f} (MODEL.md)")
+    a, b = at(cb["IV + IA"], "knee_R.cartilage_volume", day), at(cb["IV alone"], "knee_R.cartilage_volume", day)
+    report(a > b, f"target 10: day {day} worst joint cartilage IV+IA {a:.1f} > IV alone {b:.1f} % (MODEL.md)")
+
 print(f"1..{n}")
 sys.exit(1 if failed else 0)
