@@ -69,7 +69,11 @@ LDOPT_asan  := -fsanitize=address,undefined
 # --- sources ------------------------------------------------------------------
 LIB_DIRS := base lang model io solve scenario
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
-CLI_SRC  := $(wildcard src/cli/*.c)
+# The built-in demonstration's files, embedded in the program (src/cli/demo.h).
+DEMO_FILES := examples/knee_ia_vs_iv.scenario models/knee_oa.model models/parts/msc_pk.model \
+              models/parts/joint_network.model models/parts/systemic.model
+DEMO_C   := $(BUILD)/gen/demo_files.c
+CLI_SRC  := $(wildcard src/cli/*.c) $(DEMO_C)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 HELPER_SRC := $(wildcard tests/support/*.c)
@@ -92,6 +96,10 @@ $(DEPS_STAMP): scripts/deps.sh
 	@mkdir -p $(BUILD)
 	@scripts/deps.sh
 	@touch $@
+
+$(DEMO_C): scripts/embed.sh Makefile $(DEMO_FILES)
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $@ $(DEMO_FILES)
 
 deps:
 	@scripts/deps.sh
@@ -172,7 +180,7 @@ test: $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) $
 	@LC_ALL=C BUILD=$(BUILD) PYTHON=$(PYTHON) tests/run.sh
 
 demo: $(BIN)
-	@scripts/demo.sh $(BIN)
+	@scripts/demo.sh $(abspath $(BIN))
 
 BENCH_BIN := $(BUILD)/release/bench
 $(BENCH_BIN): tests/bench/bench.c $(LIB_release) | $(DEPS_STAMP)

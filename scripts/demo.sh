@@ -1,9 +1,10 @@
 #!/bin/sh
-# synovia — the README's main command: run the demonstration scenario (one IA
-# injection of MSCs versus none, in the teaching knee model) and show it.
-# Usage: scripts/demo.sh [path/to/synovia]
+# synovia — the README's main command: the built-in demonstration (knee OA,
+# IA versus IV UC-MSCs versus no treatment; `synovia run` with no arguments),
+# then its figure. Writes synovia-demo.h5 and synovia-demo.png in the current
+# directory. Usage: scripts/demo.sh [path/to/synovia]
 set -eu
-bin=${1:-build/release/synovia}
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=${SYNOVIA_DEMO_OUT:-synovia-demo.h5}
-"$bin" run "$top/examples/joint_demo.scenario" -o "$out"
+bin=${1:-$top/build/release/synovia}
+"$bin" run
+"$top/scripts/synovia-plot" synovia-demo.h5 -o synovia-demo.png

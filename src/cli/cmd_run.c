@@ -13,11 +13,16 @@
 #include "run.h"
 
 static const char run_help[] =
-    "usage: synovia run MODEL|SCENARIO [options]\n"
+    "usage: synovia run [MODEL|SCENARIO [options]]\n"
     "\n"
     "Simulate MODEL from its initial values and write every state and output to\n"
     "an HDF5 file (NetCDF-4 compatible; see docs/output-format.md). Prints a short\n"
     "table of the result.\n"
+    "\n"
+    "Without arguments, run the built-in demonstration: knee osteoarthritis, one\n"
+    "injection of UC-MSCs into the knee (IA) versus an intravenous infusion (IV)\n"
+    "versus no treatment, over 6 months; writes synovia-demo.h5 and prints the key\n"
+    "biomarkers of each arm at days 0, 7, 28, 90 and 180.\n"
     "\n"
     "Given a scenario (a .scenario file; docs/scenarios.md), run each of its arms\n"
     "(doses, presets, settings) on its model into one file, one group per arm,\n"
@@ -139,7 +144,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
     a->model_path = arg;
   }
   if (a->model_path == NULL) {
-    cli_usage_error("run", "no model file given");
+    cli_usage_error("run", "no model file given (run 'synovia run' alone for the demonstration)");
     return CLI_USAGE;
   }
   return CLI_OK;
@@ -422,6 +427,7 @@ static int is_scenario_path(const char *path) {
 
 int cmd_run(int argc, char **argv, const char *command_line) {
   run_args a = {0};
+  if (argc == 0) return run_demo(command_line);
   int rc = parse_args(argc, argv, &a);
   if (rc == CLI_OK && is_scenario_path(a.model_path)) rc = run_scenario(&a, command_line);
   else if (rc == CLI_OK && a.arm) {

@@ -23,6 +23,7 @@ typedef struct run_args {
   const char *rtol, *atol, *max_steps, *linsol;
   const char *arm;
   int no_jacobian, quiet;
+  int demo; /* the built-in demonstration: print the biomarker table too */
 } run_args;
 
 /* A value: a plain number, or a number with a unit whose time part is
@@ -49,5 +50,9 @@ size_t run_model_files(const syn_model *m, const char **paths, const char **text
 
 /* The scenario path of `synovia run`. Returns the exit status. */
 int run_scenario(const run_args *a, const char *command_line);
+
+/* `synovia run` with no arguments: the built-in demonstration (src/cli/demo.h).
+ * Returns the exit status. */
+int run_demo(const char *command_line);
 
 #endif

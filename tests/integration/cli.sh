@@ -22,7 +22,7 @@ for c in run check info; do
   expect "help $c" 0 "usage: synovia $c" "$SYNOVIA" help $c
 done
 expect "unknown command" 2 "unknown command 'rn'" "$SYNOVIA" rn
-expect "run without a model" 2 "no model file given" "$SYNOVIA" run
+expect "run with options but no model" 2 "no model file given" "$SYNOVIA" run -q
 expect "run with an unknown option" 2 "unknown option '--tend'" "$SYNOVIA" run $M --tend 3
 expect "option without its value" 2 "option '--rtol' needs a value" "$SYNOVIA" run $M --rtol
 expect "negative rtol" 2 "'-1' is not a positive number" "$SYNOVIA" run $M --rtol -1 -o "$TMP/a.h5"

@@ -112,11 +112,27 @@ unset MODEL
 check "bad input: unknown --arm, exit 2, nothing written" test $? -eq 2 -a ! -e "$TMP/bad.h5"
 expect "the ASan build runs the demo scenario" 0 "wrote" "$SYNOVIA_ASAN" run $S -o "$TMP/asan.h5"
 
-# the README's main command and its Python snippet
-SYNOVIA_DEMO_OUT="$TMP/demo.h5" sh scripts/demo.sh "$SYNOVIA" >"$TMP/demo.out" 2>&1
+# the built-in demonstration, from a directory that has nothing of synovia's
+top=$(pwd)
+abs_synovia=$(cd "$(dirname "$SYNOVIA")" && pwd)/$(basename "$SYNOVIA")
+mkdir -p "$TMP/elsewhere"
+(cd "$TMP/elsewhere" && TMPDIR="$TMP/elsewhere" "$abs_synovia" run) >"$TMP/demo.out" 2>&1
+rc=$?
+check "synovia run with no arguments runs the demonstration from any directory" test $rc -eq 0
+check "the demonstration prints the biomarker table at days 0-180" \
+  grep -q "key biomarkers by arm *day 0 *day 7 *day 28 *day 90 *day 180" "$TMP/demo.out"
+check "the demonstration has three arms" grep -q "^  IV 100M UC-MSC " "$TMP/demo.out"
+check "its temporary folder is gone" sh -c "! ls '$TMP/elsewhere' | grep -q synovia-demo-"
+check "the demonstration's provenance names the repository files" h5py "$TMP/elsewhere/synovia-demo.h5" \
+  "p = [x.decode() for x in f['provenance/file'][:]]; \
+   assert p[:2] == ['examples/knee_ia_vs_iv.scenario', 'models/knee_oa.model'], p" "$TMP/elsewhere/synovia-demo.h5"
+
+# the README's main command (scripts/demo.sh: the demonstration and its figure) and its Python snippet
+mkdir -p "$TMP/readme"
+(cd "$TMP/readme" && sh "$top/scripts/demo.sh" "$abs_synovia") >"$TMP/readme.out" 2>&1
 rc=$?
 check "README main command (scripts/demo.sh) succeeds" test $rc -eq 0
-check "the demo prints its table and the file it wrote" grep -q "wrote $TMP/demo.h5" "$TMP/demo.out"
-awk '/^```python/{inb=1; next} /^```/{inb=0} inb' README.md | sed "s#synovia-demo.h5#$TMP/demo.h5#" >"$TMP/readme.py"
-check "README's Python snippet runs on the demo result" "$PYTHON" "$TMP/readme.py"
+check "it writes the result and the figure" test -s "$TMP/readme/synovia-demo.h5" -a -s "$TMP/readme/synovia-demo.png"
+awk '/^```python/{inb=1; next} /^```/{inb=0} inb' README.md >"$TMP/readme.py"
+check "README's Python snippet runs on the demo result" sh -c "cd '$TMP/readme' && '$PYTHON' '$TMP/readme.py'"
 finish
