@@ -1,0 +1,116 @@
+# synovia — every examples/*.scenario runs (exit 0, the result file written),
+# and the model really shows what each example's comment tells the reader to
+# look for: one or more qualitative claims per example, read from the /metrics
+# table of its result file. An example without a claim here fails, so a new
+# example must say here what it demonstrates.
+# Not asserted, on purpose (docs/model.md §4, known gaps): the size of the pain
+# effect in knee OA (target 5: far larger than the 13–19 mm of the trials, and
+# nearly dose-independent) and the cartilage gain being "halted, not reversed"
+# (target 5); autologous IV cells leaving serum IL-6 unchanged (target 8) is in
+# no example. Nor is the demo's "the joint barely notices" IV cells: with the
+# knee near its inflamed/healthy switch, the model's IV arm lowers SF IL-6 too.
+. tests/lib/tap.sh
+
+# claim "name" FILE.h5 'python': the python runs with m[arm][metric] (floats)
+# and passes when it raises nothing.
+claim() {
+  name=$1 file=$2 code=$3
+  if "$PYTHON" - "$file" "$code" >"$TMP/claim" 2>&1 <<'PY'
+import sys, math, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    arms = [a.decode() for a in f["metrics/arm"][:]]
+    names = [n.decode() for n in f["metrics/metric"][:]]
+    v = f["metrics/value"][:]
+m = {a: {n: float(v[i, j]) for j, n in enumerate(names)} for i, a in enumerate(arms)}
+def close(a, b, rel=1e-6): return abs(a - b) <= rel * max(abs(a), abs(b))
+exec(sys.argv[2])
+PY
+  then ok "$name"; else not_ok "$name"; sed 's/^/# /' "$TMP/claim" | tail -5; fi
+}
+
+claims() { # example name, result file
+  r=$2
+  case $1 in
+  knee_ia_vs_iv)
+    claim "knee_ia_vs_iv: the knee's MSC exposure after IA is > 1000x that after IV (target 9)" "$r" \
+      "x = m['IA 50M UC-MSC']['MSC_exposure_28d'] / m['IV 100M UC-MSC']['MSC_exposure_28d']; assert x > 1000, x"
+    ;;
+  joint_demo)
+    claim "joint_demo: IL-6 exposure falls with the dose (control > 10M > 50M)" "$r" \
+      "a = [m[k]['IL6_auc_28d'] for k in ('control', 'IA 10M MSCs', 'IA 50M MSCs')]; assert a[0] > a[1] > a[2], a"
+    ;;
+  two_knees)
+    claim "two_knees: IA into the right knee gives it more cells than a 10x larger IV dose" "$r" \
+      "assert m['IA 10M into the right knee']['right_exposure'] > m['IV 100M']['right_exposure']"
+    claim "two_knees: IV cells home more to the very inflamed right knee than to the left" "$r" \
+      "a = m['IV 100M']; assert a['right_exposure'] > a['left_exposure'] > 0, a"
+    ;;
+  cell_source)
+    claim "cell_source: the same cells in the knee whatever the source" "$r" \
+      "e = [m[a]['MSC_exposure_28d'] for a in list(m)[1:]]; assert e[0] > 0 and all(close(x, e[0]) for x in e), e"
+    claim "cell_source: SF IL-6 exposure rises UC < BM < AD < long-inflamed < control" "$r" \
+      "k = ['UC-MSC', 'autologous BM-MSC', 'autologous AD-MSC', 'long-inflamed autologous', 'control']; \
+a = [m[x]['IL6_auc_28d'] for x in k]; assert all(p < q for p, q in zip(a, a[1:])), a"
+    claim "cell_source: SF IL-6 takes longer to halve with less potent cells" "$r" \
+      "k = ['UC-MSC', 'autologous BM-MSC', 'autologous AD-MSC', 'long-inflamed autologous']; \
+a = [m[x]['IL6_half_time'] for x in k]; assert all(p < q for p, q in zip(a, a[1:])), a; assert math.isnan(m['control']['IL6_half_time'])"
+    ;;
+  ia_dose_response)
+    claim "ia_dose_response: the knee's MSC exposure is proportional to the dose" "$r" \
+      "d = {'IA 1e6': 1e6, 'IA 1e7': 1e7, 'IA 3e7': 3e7, 'IA 1e8': 1e8}; \
+e = [m[k]['MSC_exposure_28d'] / d[k] for k in d]; assert all(close(x, e[0]) for x in e), e"
+    claim "ia_dose_response: SF IL-6 exposure and TNF-α at 4 weeks fall with every step up in dose" "$r" \
+      "k = ['control', 'IA 1e6', 'IA 1e7', 'IA 3e7', 'IA 1e8']
+for x in ('IL6_auc_28d', 'TNF_28d'):
+    a = [m[j][x] for j in k]; assert all(p > q for p, q in zip(a, a[1:])), (x, a)"
+    claim "ia_dose_response: diminishing returns (IL-6 falls less from 1e7 to 1e8 than from 1e6 to 1e7)" "$r" \
+      "a = {k: m[k]['IL6_auc_28d'] for k in m}; assert a['IA 1e6'] - a['IA 1e7'] > a['IA 1e7'] - a['IA 1e8'] > 0, a"
+    ;;
+  repeated_ia)
+    claim "repeated_ia: the knee's MSC exposure adds up with the injections (x3 > x2 > once)" "$r" \
+      "a = [m[k]['MSC_exposure_1y'] for k in ('IA once', 'IA every 3 months x2', 'IA every 4 weeks x3')]; assert 0 < a[0] < a[1] < a[2], a"
+    claim "repeated_ia: repeated injections relapse later and give less SF IL-6 over the year" "$r" \
+      "o = m['IA once']
+for k in ('IA every 4 weeks x3', 'IA every 3 months x2'):
+    assert m[k]['relapse_time'] > o['relapse_time'] and m[k]['IL6_auc_1y'] < o['IL6_auc_1y'], (k, m[k], o)
+assert o['IL6_auc_1y'] < m['control']['IL6_auc_1y']"
+    ;;
+  ra_routes)
+    claim "ra_routes: IA gives the right knee > 100x the MSC exposure of IV" "$r" \
+      "x = m['IA worst joints']['knee_R_MSC_28d'] / m['IV 1e8']['knee_R_MSC_28d']; assert x > 100, x"
+    claim "ra_routes: IV calms an uninjected joint (MCP2_R), IA into other joints leaves it as in the control" "$r" \
+      "c = m['control']['MCP2_R_pain_90d']; assert close(m['IA worst joints']['MCP2_R_pain_90d'], c) and m['IV 1e8']['MCP2_R_pain_90d'] < 0.9 * c, m"
+    claim "ra_routes: CRP at 3 months: IV then IA < IV < IA < control (target 10)" "$r" \
+      "a = [m[k]['CRP_90d'] for k in ('IV then IA', 'IV 1e8', 'IA worst joints', 'control')]; assert all(p < q for p, q in zip(a, a[1:])), a"
+    claim "ra_routes: IV then IA gives the largest fall in DAS28-CRP at 4 weeks" "$r" \
+      "a = {k: m[k]['DAS28_change_28d'] for k in m}; assert min(a, key=a.get) == 'IV then IA', a"
+    ;;
+  pain_vs_structure)
+    claim "pain_vs_structure: pain reaches half its fall before cartilage reaches half its gain, in every arm (target 6)" "$r" \
+      "for k in m: p, c = m[k]['pain_half_time'], m[k]['cartilage_half_time']; assert p < c, (k, p, c)"
+    claim "pain_vs_structure: every arm lowers pain and gains cartilage" "$r" \
+      "for k in m: assert m[k]['pain_change_max'] < 0 < m[k]['cartilage_change_max'], (k, m[k])"
+    ;;
+  biomarker_panel)
+    claim "biomarker_panel: after IA, SF IL-6 falls by a larger fraction than serum IL-6 by week 2" "$r" \
+      "a = m['IA 50M UC-MSC']; assert a['sfIL6_w2'] / a['sfIL6_d0'] < a['sIL6_w2'] / a['sIL6_d0'] < 1, a"
+    claim "biomarker_panel: IV lowers CRP more than IA at week 2 while SF IL-6 falls less" "$r" \
+      "i, v = m['IA 50M UC-MSC'], m['IV 100M UC-MSC']; assert v['CRP_w2'] < i['CRP_w2'] and v['sfIL6_w2'] > i['sfIL6_w2'], (i, v)"
+    claim "biomarker_panel: the control's markers are the same at every visit" "$r" \
+      "c = m['control']
+for n in c: assert close(c[n], c[n.rsplit('_', 1)[0] + '_d0']), n"
+    ;;
+  *) not_ok "$1: no claim of its comment is tested (add one to tests/integration/examples.sh)" ;;
+  esac
+}
+
+for s in examples/*.scenario; do
+  name=$(basename "$s" .scenario)
+  out="$TMP/$name.h5"
+  "$SYNOVIA" run "$s" -q -o "$out" >"$TMP/out" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ] && [ -s "$out" ]; then ok "$name runs and writes its result"
+  else not_ok "$name runs (exit $rc)"; sed 's/^/# /' "$TMP/out" | head -20; continue; fi
+  claims "$name" "$out"
+done
+finish
