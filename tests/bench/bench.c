@@ -10,7 +10,22 @@
  * solves of each (median of the repetitions) and prints the ratio
  * synovia / hand-written (design target <= 1.3). It also times the start-up
  * cost (load + compile) of the largest model under models/ and the bench
- * folder. Timings are printed, never asserted. */
+ * folder. Timings are printed, never asserted.
+ *
+ * Issue 4 (speed of the joint models), with the scenario API as the program
+ * uses it (load once, syn_scenario_run_arm per arm; results stay in memory,
+ * no HDF5):
+ *   - every arm of examples/knee_ia_vs_iv.scenario, median of KNEE_REPS runs,
+ *     and the steady-state baseline on its own (the same syn_steady_state call
+ *     the arm makes), so the arm's integration is the difference (target: well
+ *     under 10 ms per arm);
+ *   - the 1-year arm of tests/bench/ra_year.scenario (16-joint RA model) with
+ *     the dense and the KLU linear solver, median of RA_REPS runs (target:
+ *     under 100 ms), with CVODE's counters and the largest relative difference
+ *     between the two solutions at the end;
+ *   - load + compile of models/ra.model (median of LOAD_REPS).
+ *
+ *   build/release/bench tests/bench issue4    only the issue-4 part */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,9 +35,11 @@
 #include <time.h>
 
 #include "synovia/model.h"
+#include "synovia/scenario.h"
 #include "synovia/solver.h"
+#include "synovia/steady.h"
 
-enum { NS = 24, NPTS = 201, REPS = 200, LOAD_REPS = 51 };
+enum { NS = 24, NPTS = 201, REPS = 200, LOAD_REPS = 51, KNEE_REPS = 20, RA_REPS = 10 };
 
 /* --- the hand-written system -------------------------------------------------------- */
 
@@ -238,6 +255,218 @@ static int time_startup(const char *bench_dir) {
   return -1;
 }
 
+/* --- issue 4: the joint models ------------------------------------------------------ */
+
+static const char *const KNEE_SCENARIO = "examples/knee_ia_vs_iv.scenario";
+static const char *const RA_MODEL = "models/ra.model";
+
+/* Median wall time of one syn_scenario_run_arm; the last run's result is
+ * kept in *keep when keep is not NULL. */
+static int time_arm(const syn_scenario *s, size_t arm, const syn_solver_opts *o, int reps,
+                    double *med, syn_arm_result **keep) {
+  double t[KNEE_REPS > RA_REPS ? KNEE_REPS : RA_REPS];
+  for (int r = 0; r < reps; r++) {
+    syn_arm_result *res = NULL;
+    syn_error err;
+    double t0 = now_seconds();
+    syn_status st = syn_scenario_run_arm(s, arm, o, NULL, 0, &res, &err);
+    t[r] = now_seconds() - t0;
+    if (st != SYN_OK) {
+      fprintf(stderr, "bench: %s, arm '%s': %s\n", syn_scenario_path(s),
+              syn_scenario_arm_name(s, arm), err.message);
+      return -1;
+    }
+    if (keep != NULL && r == reps - 1)
+      *keep = res;
+    else
+      syn_arm_result_destroy(res);
+  }
+  *med = median(t, (size_t)reps);
+  return 0;
+}
+
+static long long result_count(const syn_result *r, const char *key) {
+  for (size_t i = 0; i < syn_result_attr_count(r); i++) {
+    const syn_attr *a = syn_result_attr(r, i);
+    if (strcmp(a->key, key) == 0 && a->type == SYN_ATTR_INT) return a->i;
+  }
+  return -1;
+}
+
+/* The scenario's common `use` lines (before the first arm), when that is all
+ * it sets: then the baseline can be rebuilt here and timed on its own. */
+static int common_presets(const char *text, char names[][64], size_t max, size_t *count) {
+  *count = 0;
+  for (const char *line = text; line != NULL && *line; line = strchr(line, '\n')) {
+    if (*line == '\n') line++;
+    char word[16], name[64];
+    if (sscanf(line, "%15s %63s", word, name) != 2) continue;
+    if (strcmp(word, "arm") == 0) break;
+    if (strcmp(word, "set") == 0) return -1;
+    if (strcmp(word, "use") == 0 && line[0] == 'u') {
+      if (*count == max) return -1;
+      snprintf(names[(*count)++], 64, "%s", name);
+    }
+  }
+  /* Settings inside arms would make the baselines differ. */
+  const char *arm = strstr(text, "\narm ");
+  if (arm != NULL && (strstr(arm, "\n  use ") != NULL || strstr(arm, "\n  set ") != NULL))
+    return -1;
+  return 0;
+}
+
+/* Median time of the baseline's syn_steady_state with the scenario's presets. */
+static int time_baseline(const syn_scenario *s, double *med, const char **method) {
+  char names[16][64];
+  size_t npresets;
+  double t[KNEE_REPS];
+  syn_instance *inst = NULL;
+  syn_ode ode;
+  syn_error err;
+  int rc = -1;
+  if (common_presets(syn_scenario_text(s), names, 16, &npresets) != 0) return 1;
+  syn_status st = syn_instance_create(syn_scenario_model(s), &inst, &err);
+  for (size_t i = 0; i < npresets && st == SYN_OK; i++)
+    st = syn_instance_use_preset(inst, names[i], &err);
+  if (st == SYN_OK) st = syn_instance_prepare(inst, &err);
+  if (st != SYN_OK) goto done;
+  syn_instance_ode(inst, &ode);
+  double *y = calloc(ode.n, sizeof *y);
+  if (y == NULL) goto done;
+  for (int r = 0; r < KNEE_REPS && st == SYN_OK; r++) {
+    syn_steady_opts so;
+    syn_steady_info si;
+    double t_start, t_end, every;
+    syn_steady_opts_default(&so);
+    syn_solver_opts_default(&so.solver);
+    syn_scenario_grid(s, &t_start, &t_end, &every);
+    syn_instance_initial(inst, y);
+    double t0 = now_seconds();
+    st = syn_steady_state(&ode, t_start, y, &so, &si, &err);
+    t[r] = now_seconds() - t0;
+    *method = si.method;
+  }
+  free(y);
+  if (st == SYN_OK) {
+    *med = median(t, KNEE_REPS);
+    rc = 0;
+  }
+done:
+  if (rc != 0 && st != SYN_OK) fprintf(stderr, "bench: baseline: %s\n", err.message);
+  syn_instance_destroy(inst);
+  return rc;
+}
+
+static int bench_knee(void) {
+  syn_scenario *s = NULL;
+  syn_error err;
+  int rc = -1;
+  double base = 0.0;
+  const char *method = "?";
+  if (syn_scenario_load(KNEE_SCENARIO, &s, &err) != SYN_OK) {
+    fprintf(stderr, "bench: %s: %s\n", KNEE_SCENARIO, err.message);
+    return -1;
+  }
+  int have_base = time_baseline(s, &base, &method);
+  if (have_base < 0) goto done;
+  printf("issue 4: knee OA scenario %s (%zu states, baseline %s), median of %d runs per arm\n",
+         KNEE_SCENARIO, syn_model_count(syn_scenario_model(s), SYN_SYM_STATE),
+         syn_scenario_baseline(s), KNEE_REPS);
+  if (have_base == 0)
+    printf("  steady-state baseline alone (%s): %.3f ms\n", method, 1e3 * base);
+  for (size_t a = 0; a < syn_scenario_arm_count(s); a++) {
+    double med;
+    syn_arm_result *res = NULL;
+    if (time_arm(s, a, NULL, KNEE_REPS, &med, &res) != 0) goto done;
+    printf("  arm %-18s total %.3f ms", syn_scenario_arm_name(s, a), 1e3 * med);
+    if (have_base == 0) printf(", without the baseline %.3f ms", 1e3 * (med - base));
+    printf(" (nsteps %lld, nfevals %lld, njevals %lld) [target: well under 10 ms]\n",
+           result_count(res->series, "cvode_nsteps"), result_count(res->series, "cvode_nfevals"),
+           result_count(res->series, "cvode_njevals"));
+    syn_arm_result_destroy(res);
+  }
+  rc = 0;
+done:
+  syn_scenario_destroy(s);
+  return rc;
+}
+
+/* Largest relative difference between two results' last rows. */
+static double end_difference(const syn_result *a, const syn_result *b) {
+  double worst = 0.0;
+  size_t last = syn_result_ntimes(a) - 1;
+  for (size_t k = 0; k < syn_result_nseries(a); k++) {
+    double x = syn_result_series(a, k)[last], y = syn_result_series(b, k)[last];
+    worst = fmax(worst, fabs(x - y) / fmax(fmax(fabs(x), fabs(y)), 1e-6));
+  }
+  return worst;
+}
+
+static int bench_ra(const char *dir) {
+  char path[1024];
+  syn_scenario *s = NULL;
+  syn_error err;
+  syn_arm_result *res[2] = {NULL, NULL};
+  const syn_linsol which[2] = {SYN_LINSOL_DENSE, SYN_LINSOL_KLU};
+  double med[2];
+  int rc = -1;
+  snprintf(path, sizeof path, "%s/ra_year.scenario", dir);
+  double t0 = now_seconds();
+  if (syn_scenario_load(path, &s, &err) != SYN_OK) {
+    fprintf(stderr, "bench: %s: %s\n", path, err.message);
+    return -1;
+  }
+  double t_load = now_seconds() - t0;
+  printf("issue 4: RA 1-year arm %s (%zu states), median of %d runs\n", path,
+         syn_model_count(syn_scenario_model(s), SYN_SYM_STATE), RA_REPS);
+  printf("  scenario load (parse, load + compile the model, resolve): %.3f ms (one run)\n",
+         1e3 * t_load);
+  for (int k = 0; k < 2; k++) {
+    syn_solver_opts o;
+    syn_solver_opts_default(&o);
+    o.linsol = which[k];
+    if (time_arm(s, 0, &o, RA_REPS, &med[k], &res[k]) != 0) goto done;
+    const syn_result *r = res[k]->series;
+    printf("  %-5s %.3f ms (nsteps %lld, nfevals %lld, njevals %lld, nlinsetups %lld) "
+           "[target: under 100 ms]\n",
+           syn_linsol_name(which[k]), 1e3 * med[k], result_count(r, "cvode_nsteps"),
+           result_count(r, "cvode_nfevals"), result_count(r, "cvode_njevals"),
+           result_count(r, "cvode_nlinsetups"));
+  }
+  printf("  dense / KLU: %.2f; largest relative difference at the end: %.2g\n", med[0] / med[1],
+         end_difference(res[0]->series, res[1]->series));
+  rc = 0;
+done:
+  syn_arm_result_destroy(res[0]);
+  syn_arm_result_destroy(res[1]);
+  syn_scenario_destroy(s);
+  return rc;
+}
+
+static int time_ra_startup(void) {
+  double t[LOAD_REPS];
+  for (int r = 0; r < LOAD_REPS; r++) {
+    syn_model *m = NULL;
+    syn_error err;
+    double t0 = now_seconds();
+    syn_status st = syn_model_load(RA_MODEL, &m, &err);
+    t[r] = now_seconds() - t0;
+    syn_model_destroy(m);
+    if (st != SYN_OK) {
+      fprintf(stderr, "bench: %s: %s\n", RA_MODEL, err.message);
+      return -1;
+    }
+  }
+  printf("  start-up: load + compile %s: median %.3f ms over %d loads\n", RA_MODEL,
+         1e3 * median(t, LOAD_REPS), LOAD_REPS);
+  return 0;
+}
+
+static int bench_issue4(const char *dir) {
+  if (bench_knee() != 0 || bench_ra(dir) != 0 || time_ra_startup() != 0) return -1;
+  return 0;
+}
+
 /* --- main ------------------------------------------------------------------------------ */
 
 static int load_model_ode(const char *dir, syn_model **m, syn_instance **inst, syn_ode *ode,
@@ -278,6 +507,9 @@ int main(int argc, char **argv) {
   syn_solver_stats hst, mst;
   double grid[NPTS], hy0[NS], my0[NS];
   int perm[NS], rc = 1;
+  int only_issue4 = argc > 2 && strcmp(argv[2], "issue4") == 0;
+
+  if (only_issue4) return bench_issue4(dir) == 0 ? 0 : 1;
 
   for (int k = 0; k < NPTS; k++) grid[k] = (double)k;
   hand_ode(&hode);
@@ -330,6 +562,7 @@ int main(int argc, char **argv) {
   printf("  synovia:        median %.3f ms per solve (%d solves)\n", 1e3 * mm, REPS);
   printf("  ratio synovia / hand-written: %.2f (target <= 1.3)\n", mm / mh);
   if (time_startup(dir) != 0) goto done;
+  if (bench_issue4(dir) != 0) goto done;
   rc = 0;
 done:
   syn_instance_destroy(inst);
