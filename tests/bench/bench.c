@@ -373,7 +373,8 @@ static int bench_knee(void) {
          KNEE_SCENARIO, syn_model_count(syn_scenario_model(s), SYN_SYM_STATE),
          syn_scenario_baseline(s), KNEE_REPS);
   if (have_base == 0)
-    printf("  steady-state baseline alone (%s): %.3f ms\n", method, 1e3 * base);
+    printf("  steady-state baseline alone (method %s; syn_steady_state, i.e. KINSOL and the "
+           "integration that confirms its root): %.3f ms\n", method, 1e3 * base);
   for (size_t a = 0; a < syn_scenario_arm_count(s); a++) {
     double med;
     syn_arm_result *res = NULL;
