@@ -3,10 +3,10 @@
 # look for: one or more qualitative claims per example, read from the /metrics
 # table of its result file. An example without a claim here fails, so a new
 # example must say here what it demonstrates.
-# Not asserted, on purpose: the size of the pain effect in knee OA (target 5,
-# checked by tests/python/test_calibration.py) and, as known gaps (docs/model.md
-# §4), the cartilage gain being "halted, not reversed" (target 5); autologous IV
-# cells leaving serum IL-6 unchanged (target 8) is in no example. Nor is the demo's "the joint barely notices" IV cells: with the
+# Not asserted, on purpose: the size of the pain effect and the cartilage being
+# "halted, not reversed" in knee OA (target 5, checked by
+# tests/python/test_calibration.py); autologous IV cells leaving serum IL-6
+# unchanged (target 8, a known gap, docs/model.md §4) is in no example. Nor is the demo's "the joint barely notices" IV cells: with the
 # knee near its inflamed/healthy switch, the model's IV arm lowers SF IL-6 too.
 . tests/lib/tap.sh
 
