@@ -1,6 +1,7 @@
 /* synovia info MODEL — what a model contains: clock, files, compartments,
  * parameters (value, units, description, source), states, outputs. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -29,6 +30,16 @@ static const char *kind_heading(syn_symkind k) {
   return "";
 }
 
+/* Units as shown: a value written as a bare number is dimensionless, "1";
+ * an empty unit of anything else stays empty (the annotation algebra could
+ * not tell). */
+static const char *shown_units(const syn_symbol *s) {
+  if (s->units[0]) return s->units;
+  char *end = NULL;
+  if (s->expr[0] && (strtod(s->expr, &end), end != s->expr) && *end == 0) return "1";
+  return "";
+}
+
 static int name_width(const syn_model *m, syn_symkind k) {
   int w = 4;
   for (size_t i = 0; i < syn_model_count(m, k); i++) {
@@ -44,7 +55,7 @@ static int has_value(syn_symkind k) {
 
 static void print_symbol(const syn_symbol *s, int w) {
   if (has_value(s->kind))
-    printf("  %-*s  %12.6g %-10s", w, s->name, s->value, s->units);
+    printf("  %-*s  %12.6g %-10s", w, s->name, s->value, shown_units(s));
   else
     printf("  %-*s  = %-24s", w, s->name, s->expr);
   if (s->kind == SYN_SYM_STATE && s->compartment[0]) printf(" in %s", s->compartment);
@@ -124,7 +135,7 @@ static void markdown_kind(const syn_model *m, syn_symkind k) {
       putchar('`');
     }
     fputs(" | ", stdout);
-    put_cell(s->units);
+    put_cell(shown_units(s));
     fputs(" | ", stdout);
     put_cell(s->description);
     if (has_value(k)) {

@@ -44,6 +44,8 @@ expect "info lists the clock" 0 "clock: h" "$SYNOVIA" info $M
 expect "info --markdown: parameter table rows" 0 '| `k` | 0.115525 | 1/h | elimination rate | assumed: t½ = 6 h |' \
   "$SYNOVIA" info $M --markdown
 expect "info --markdown: outputs with their definition" 0 '| `fraction` | `X / X0` |' "$SYNOVIA" info $M --markdown
+expect "info: a bare number is dimensionless (1)" 0 '| `F_oral` | 0.8 | 1 | oral bioavailability |' \
+  "$SYNOVIA" info models/pk_one_compartment.model --markdown
 expect "info lists routes" 0 "oral -> Agut  by mouth" "$SYNOVIA" info models/pk_one_compartment.model
 expect "info lists joints" 0 "joints (2): knee_L knee_R" "$SYNOVIA" info models/two_knees.model
 
