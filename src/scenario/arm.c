@@ -68,11 +68,73 @@ static syn_status prepare_instance(arm_run *r, const syn_override *ov, size_t no
   return st;
 }
 
+void scn_baseline_cache_free(scn_baseline_cache *c) {
+  if (c == NULL) return;
+  for (size_t i = 0; i < SCN_BASELINE_CACHE; i++) {
+    syn_free(c->entry[i].key);
+    syn_free(c->entry[i].y);
+  }
+}
+
+/* Everything a steady-state baseline depends on, as one vector (NULL on OOM:
+ * then nothing is cached). */
+static double *baseline_key(const arm_run *r, const syn_solver_opts *o, size_t *nkey) {
+  const syn_model *m = r->s->model;
+  size_t nc = syn_model_count(m, SYN_SYM_COMPARTMENT), np = syn_model_count(m, SYN_SYM_PARAM);
+  size_t ny = syn_model_count(m, SYN_SYM_STATE), k = 0;
+  *nkey = nc + np + ny + 9 + (o->atol_vec ? ny : 0);
+  double *key = syn_malloc(*nkey * sizeof *key);
+  if (key == NULL) return NULL;
+  for (size_t i = 0; i < nc; i++) key[k++] = syn_instance_value(r->inst, SYN_SYM_COMPARTMENT, i);
+  for (size_t i = 0; i < np; i++) key[k++] = syn_instance_value(r->inst, SYN_SYM_PARAM, i);
+  for (size_t i = 0; i < ny; i++) key[k++] = r->y0[i];
+  const double opts[9] = {r->s->t_start, o->rtol, o->atol, (double)o->max_steps, o->max_step,
+                          o->init_step, (double)o->max_order, (double)o->linsol,
+                          (double)o->use_jacobian};
+  for (size_t i = 0; i < 9; i++) key[k++] = opts[i];
+  for (size_t i = 0; o->atol_vec && i < ny; i++) key[k++] = o->atol_vec[i];
+  return key;
+}
+
+static const scn_baseline_entry *cached_baseline(const scn_baseline_cache *c, const double *key,
+                                                 size_t nkey) {
+  for (size_t i = 0; key && i < SCN_BASELINE_CACHE; i++)
+    if (c->entry[i].key && c->entry[i].nkey == nkey &&
+        memcmp(c->entry[i].key, key, nkey * sizeof *key) == 0)
+      return &c->entry[i];
+  return NULL;
+}
+
+/* Keep key (taken) and a copy of y; on OOM simply does not cache. */
+static void remember_baseline(scn_baseline_cache *c, double *key, size_t nkey, const double *y,
+                              size_t ny, const syn_baseline_info *info) {
+  double *copy = key ? syn_malloc((ny ? ny : 1) * sizeof *copy) : NULL;
+  if (copy == NULL) {
+    syn_free(key);
+    return;
+  }
+  memcpy(copy, y, ny * sizeof *copy);
+  scn_baseline_entry *e = &c->entry[c->next];
+  c->next = (c->next + 1) % SCN_BASELINE_CACHE;
+  syn_free(e->key);
+  syn_free(e->y);
+  *e = (scn_baseline_entry){key, nkey, copy, *info};
+}
+
 static syn_status find_start(arm_run *r, const syn_solver_opts *opts, syn_baseline_info *info,
                              syn_error *err) {
   syn_instance_initial(r->inst, r->y0);
   *info = (syn_baseline_info){"declared", 0, 0.0, 0.0};
   if (!r->s->steady) return SYN_OK;
+  size_t ny = syn_model_count(r->s->model, SYN_SYM_STATE), nkey = 0;
+  double *key = baseline_key(r, opts, &nkey);
+  const scn_baseline_entry *hit = cached_baseline(r->s->baselines, key, nkey);
+  if (hit != NULL) {
+    memcpy(r->y0, hit->y, ny * sizeof *r->y0);
+    *info = hit->info;
+    syn_free(key);
+    return SYN_OK;
+  }
   syn_steady_opts so;
   syn_steady_info si;
   syn_steady_opts_default(&so);
@@ -86,9 +148,11 @@ static syn_status find_start(arm_run *r, const syn_solver_opts *opts, syn_baseli
     if (n < sizeof err->message)
       snprintf(err->message + n, sizeof err->message - n, "%.*s",
                (int)(sizeof err->message - n - 1), msg);
+    syn_free(key);
     return st;
   }
   *info = (syn_baseline_info){si.method, si.iterations, si.residual, si.t_integrated};
+  remember_baseline(r->s->baselines, key, nkey, r->y0, ny, info);
   return SYN_OK;
 }
 

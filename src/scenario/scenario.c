@@ -868,7 +868,8 @@ syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *er
   s->show_factor = 1;
   s->max_round = -1;
   L.s = s;
-  syn_status st = (s->path = syn_strdup(path)) ? SYN_OK : oom(&L);
+  s->baselines = syn_calloc(1, sizeof *s->baselines);
+  syn_status st = (s->path = syn_strdup(path)) && s->baselines ? SYN_OK : oom(&L);
   if (st == SYN_OK) st = syn_scenario_parse_file(path, &s->ast, L.err);
   if (st == SYN_OK) {
     L.ast = s->ast;
@@ -894,6 +895,8 @@ void syn_scenario_destroy(syn_scenario *s) {
   syn_free(s->calls);
   syn_free(s->path);
   syn_free(s->sha256);
+  scn_baseline_cache_free(s->baselines);
+  syn_free(s->baselines);
   syn_free(s);
 }
 

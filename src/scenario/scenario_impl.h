@@ -64,6 +64,28 @@ typedef struct scn_metric {
   size_t ncalls;
 } scn_metric;
 
+/* Steady-state baselines already found, keyed by everything that decides
+ * them (parameter and compartment values, declared initial state, start time,
+ * solver options): arms that share their parameters, and the re-runs of an
+ * arm for nested metrics, find the baseline once. The cache is the one part
+ * of a scenario that running an arm changes (running arms of one scenario
+ * from several threads at once is therefore not supported). */
+typedef struct scn_baseline_entry {
+  double *key;
+  size_t nkey;
+  double *y;
+  syn_baseline_info info;
+} scn_baseline_entry;
+
+enum { SCN_BASELINE_CACHE = 8 };
+
+typedef struct scn_baseline_cache {
+  scn_baseline_entry entry[SCN_BASELINE_CACHE];
+  size_t next; /* the slot to replace next */
+} scn_baseline_cache;
+
+void scn_baseline_cache_free(scn_baseline_cache *c);
+
 struct syn_scenario {
   syn_scenario_ast *ast;   /* owned; literals in metric expressions hold clock values */
   syn_model *model;        /* owned */
@@ -84,6 +106,7 @@ struct syn_scenario {
                               when it has one (times written in days are shown in days),
                               else the clock */
   double show_factor;      /* clock units per show_unit */
+  scn_baseline_cache *baselines; /* owned; see scn_baseline_cache */
 };
 
 /* --- schedule.c ------------------------------------------------------------------ */

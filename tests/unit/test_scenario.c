@@ -626,6 +626,46 @@ static void test_steady_baseline(void **state) {
   syn_scenario_destroy(s);
 }
 
+/* Arms with the same parameters share one steady state, found once: arm c
+ * run after arm a (a cached baseline) starts exactly where arm c run alone
+ * starts, and an override that changes a parameter does not reuse it. The
+ * model's slow approach makes the baseline come from integration, so a cache
+ * hit and a fresh search give bitwise the same start only if the cache keyed
+ * everything right. */
+static void test_steady_baseline_shared_by_arms(void **state) {
+  (void)state;
+  const char model[] = "time unit h\nparam r = 2 /h\nparam k = 0.5 /h\nstate A = 0\nstate B = 1\n"
+                       "d/dt A = r - k * A * B\nd/dt B = 0.25 /h * (A / 4 - B)\nroute IV -> A\n";
+  const char scn[] = "model \"m.model\"\nsimulate 0 h to 10 h every 1 h\nbaseline steady\n"
+                     "arm a\narm b\n set r = 1 /h\narm c\n dose IV 1 at 5 h\n";
+  syn_scenario *s = load_ok(model, scn);
+  syn_arm_result *ra = run_arm(s, 0), *rb = run_arm(s, 1), *rc = run_arm(s, 2);
+  syn_scenario *fresh = load_ok(model, scn);
+  syn_arm_result *rc_alone = run_arm(fresh, 2);
+  assert_true(series(rc, "A")[0] == series(rc_alone, "A")[0]);
+  assert_true(series(rc, "B")[0] == series(rc_alone, "B")[0]);
+  assert_true(series(rc, "A")[0] == series(ra, "A")[0]);
+  assert_string_equal(rc->baseline.method, rc_alone->baseline.method);
+  assert_true(rc->baseline.iterations == rc_alone->baseline.iterations);
+  assert_true(fabs(series(rb, "A")[0] - series(ra, "A")[0]) > 0.1); /* r = 1 vs 2 */
+  syn_solver_opts o;
+  syn_solver_opts_default(&o);
+  o.rtol = 1e-10;
+  o.atol = 1e-12;
+  syn_override ov = {"k", 0.25};
+  syn_arm_result *rk = NULL;
+  syn_error err;
+  assert_int_equal(syn_scenario_run_arm(s, 2, &o, &ov, 1, &rk, &err), SYN_OK);
+  assert_true(fabs(series(rk, "A")[0] - series(rc, "A")[0]) > 0.1); /* k halved: new baseline */
+  syn_arm_result_destroy(rk);
+  syn_arm_result_destroy(ra);
+  syn_arm_result_destroy(rb);
+  syn_arm_result_destroy(rc);
+  syn_arm_result_destroy(rc_alone);
+  syn_scenario_destroy(s);
+  syn_scenario_destroy(fresh);
+}
+
 /* No steady state to find: the run fails, naming the arm. */
 static void test_steady_baseline_fails(void **state) {
   (void)state;
@@ -857,6 +897,7 @@ int main(void) {
       cmocka_unit_test(test_presets_settings_overrides),
       cmocka_unit_test(test_joint_route),
       cmocka_unit_test(test_steady_baseline),
+      cmocka_unit_test(test_steady_baseline_shared_by_arms),
       cmocka_unit_test(test_steady_baseline_fails),
       cmocka_unit_test(test_nested_metric),
       cmocka_unit_test(test_closed_form_one_compartment),
