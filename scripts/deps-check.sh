@@ -13,7 +13,7 @@ allowed() { # layer -> internal layers it may include
     io) echo "base io" ;;
     solve) echo "base lang model io solve" ;;
     scenario) echo "base lang model io solve scenario" ;;
-    cli) echo "" ;;
+    cli) echo "cli" ;;
   esac
 }
 for dir in base lang model io solve scenario cli; do

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cli/demo.h"
+#include "demo.h"
 #include "run.h"
 
 enum { DEMO_PATH_MAX = 4096 };

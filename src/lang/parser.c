@@ -11,23 +11,18 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "lexer.h"
+#include "tokstream.h"
 #include "suggest.h"
 #include "units.h"
 
 /* Tokens of lookahead: `3 mm ^ - 2` needs the current one and three more. */
-enum { LOOKAHEAD = 4, UNIT_MAX_EXPONENT = 99, UNARY_PRIORITY = 6 };
+enum { UNIT_MAX_EXPONENT = 99, UNARY_PRIORITY = 6 };
 
 typedef struct parser {
-  syn_lexer lx;
+  syn_tokstream ts;        /* tokens, lookahead, lexical errors */
   const syn_srcset *src;
   syn_arena *arena;
   syn_error *err;
-  syn_token la[LOOKAHEAD]; /* la[0] is the current token */
-  size_t nla;
-  syn_status lex_status;   /* status of the TK_ERROR token, once the lexer failed */
-  syn_error lex_err;       /* its message, reported when the parser reaches it */
-  int paren_depth;         /* > 0: newlines are not significant */
   int in_block;            /* inside `per joint { … }` */
   int depth;               /* expression recursion depth (SYN_MAX_NESTING) */
 } parser;
@@ -43,7 +38,7 @@ static syn_status error_at(parser *p, syn_span at, syn_status code, const char *
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return syn_diag(p->err, p->src, at, code, "%s", msg);
+  return ts_error_at(&p->ts, at, code, "%s", msg);
 }
 
 static syn_status out_of_memory(parser *p) {
@@ -52,56 +47,12 @@ static syn_status out_of_memory(parser *p) {
 
 /* ---- tokens ---------------------------------------------------------------- */
 
-static void fill(parser *p, size_t k) {
-  while (p->nla <= k) {
-    syn_token *t = &p->la[p->nla];
-    if (p->nla > 0 && p->la[p->nla - 1].kind == TK_ERROR) {
-      *t = p->la[p->nla - 1]; /* the lexer stopped: repeat the error token */
-    } else if (p->lex_status == SYN_OK) {
-      syn_status st = lex_next(&p->lx, t, &p->lex_err);
-      if (st != SYN_OK) {
-        t->kind = TK_ERROR;
-        p->lex_status = st;
-      }
-    } else {
-      t->kind = TK_ERROR;
-    }
-    p->nla++;
-  }
-}
-
-static const syn_token *peek(parser *p, size_t k) {
-  fill(p, k);
-  return &p->la[k];
-}
-
-static const syn_token *cur(parser *p) { return peek(p, 0); }
-
-/* Drop the current token; inside parentheses newlines are skipped. Fails
- * when the new current token is a lexical error. */
-static syn_status advance(parser *p) {
-  do {
-    fill(p, 0);
-    memmove(&p->la[0], &p->la[1], (p->nla - 1) * sizeof p->la[0]);
-    p->nla--;
-  } while (p->paren_depth > 0 && cur(p)->kind == TK_NEWLINE);
-  if (cur(p)->kind != TK_ERROR) return SYN_OK;
-  if (p->err) *p->err = p->lex_err;
-  return p->lex_status;
-}
-
-/* Continuation: newlines after an operator, ',' or '=' do not end the line. */
-static syn_status skip_newlines(parser *p) {
-  while (cur(p)->kind == TK_NEWLINE) {
-    syn_status st = advance(p);
-    if (st != SYN_OK) return st;
-  }
-  return SYN_OK;
-}
-
+static const syn_token *peek(parser *p, size_t k) { return ts_peek(&p->ts, k); }
+static const syn_token *cur(parser *p) { return ts_peek(&p->ts, 0); }
+static syn_status advance(parser *p) { return ts_advance(&p->ts); }
+static syn_status skip_newlines(parser *p) { return ts_skip_newlines(&p->ts); }
 static int is_word(parser *p, const syn_token *t, const char *word) {
-  size_t n = strlen(word);
-  return t->span.len == n && memcmp(syn_span_text(p->src, t->span), word, n) == 0;
+  return ts_is_word(&p->ts, t, word);
 }
 
 static syn_status expected(parser *p, const char *what) {
@@ -375,7 +326,7 @@ static syn_status parse_joint_arg(parser *p, ast_expr **out) {
 static syn_status parse_args(parser *p, ast_expr *call) {
   syn_span open = cur(p)->span;
   size_t cap = 0;
-  p->paren_depth++;
+  p->ts.paren_depth++;
   syn_status st = advance(p);
   int more = st == SYN_OK && cur(p)->kind != TK_RPAREN;
   while (st == SYN_OK && more) {
@@ -399,7 +350,7 @@ static syn_status parse_args(parser *p, ast_expr *call) {
   }
   if (st != SYN_OK) return st;
   call->span = join(call->span, cur(p)->span);
-  p->paren_depth--;
+  p->ts.paren_depth--;
   st = advance(p);
   return st == SYN_OK ? check_height(p, call, call->span) : st;
 }
@@ -420,13 +371,13 @@ static syn_status parse_call(parser *p, ast_expr **out) {
 /* group = '(' expr ')' */
 static syn_status parse_group(parser *p, ast_expr **out) {
   syn_span open = cur(p)->span;
-  p->paren_depth++;
+  p->ts.paren_depth++;
   syn_status st = advance(p);
   if (st == SYN_OK) st = parse_expr(p, out);
   if (st != SYN_OK) return st;
   if (cur(p)->kind != TK_RPAREN) return unclosed(p, open, "')'");
   (*out)->span = join(open, cur(p)->span);
-  p->paren_depth--;
+  p->ts.paren_depth--;
   return advance(p);
 }
 
@@ -904,10 +855,7 @@ static syn_status parse_block(parser *p, ast_file *f, size_t *cap) {
 static syn_status parse_lines(parser *p, ast_file *f) {
   size_t cap = 0;
   syn_status st = SYN_OK;
-  if (cur(p)->kind == TK_ERROR) {
-    if (p->err) *p->err = p->lex_err;
-    return p->lex_status;
-  }
+  if (cur(p)->kind == TK_ERROR) return ts_lex_error(&p->ts);
   while (st == SYN_OK && cur(p)->kind != TK_EOF) {
     if (cur(p)->kind != TK_NEWLINE) st = parse_decl(p, f, &cap);
     if (st == SYN_OK) st = expect_end(p);
@@ -920,7 +868,7 @@ syn_status parse_file(const syn_srcset *src, uint32_t file, syn_arena *arena, as
                       syn_error *err) {
   parser *p = syn_calloc(1, sizeof *p);
   if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  lex_init(&p->lx, src, file);
+  ts_init(&p->ts, src, file, err);
   p->src = src;
   p->arena = arena;
   p->err = err;

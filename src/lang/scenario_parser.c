@@ -18,22 +18,17 @@
 
 #include "base/alloc.h"
 #include "base/arena.h"
-#include "lexer.h"
+#include "tokstream.h"
 #include "suggest.h"
 #include "units.h"
 
-enum { LOOKAHEAD = 4, UNIT_MAX_EXPONENT = 99, UNARY_PRIORITY = 6 };
+enum { UNIT_MAX_EXPONENT = 99, UNARY_PRIORITY = 6 };
 
 typedef struct sparser {
-  syn_lexer lx;
+  syn_tokstream ts;        /* tokens, lookahead, lexical errors */
   const syn_srcset *src;
   syn_arena *arena;
   syn_error *err;
-  syn_token la[LOOKAHEAD];
-  size_t nla;
-  syn_status lex_status;
-  syn_error lex_err;
-  int paren_depth;
   int depth;
   syn_scenario_ast *ast;
   size_t common_cap, arms_cap, metrics_cap, items_cap;
@@ -52,7 +47,7 @@ static syn_status error_at(sparser *p, syn_span at, syn_status code, const char 
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return syn_diag(p->err, p->src, at, code, "%s", msg);
+  return ts_error_at(&p->ts, at, code, "%s", msg);
 }
 
 static syn_status out_of_memory(sparser *p) {
@@ -61,54 +56,12 @@ static syn_status out_of_memory(sparser *p) {
 
 /* ---- tokens -------------------------------------------------------------------- */
 
-static void fill(sparser *p, size_t k) {
-  while (p->nla <= k) {
-    syn_token *t = &p->la[p->nla];
-    if (p->nla > 0 && p->la[p->nla - 1].kind == TK_ERROR) {
-      *t = p->la[p->nla - 1];
-    } else if (p->lex_status == SYN_OK) {
-      syn_status st = lex_next(&p->lx, t, &p->lex_err);
-      if (st != SYN_OK) {
-        t->kind = TK_ERROR;
-        p->lex_status = st;
-      }
-    } else {
-      t->kind = TK_ERROR;
-    }
-    p->nla++;
-  }
-}
-
-static const syn_token *peek(sparser *p, size_t k) {
-  fill(p, k);
-  return &p->la[k];
-}
-
-static const syn_token *cur(sparser *p) { return peek(p, 0); }
-
-static syn_status advance(sparser *p) {
-  do {
-    fill(p, 0);
-    memmove(&p->la[0], &p->la[1], (p->nla - 1) * sizeof p->la[0]);
-    p->nla--;
-  } while (p->paren_depth > 0 && cur(p)->kind == TK_NEWLINE);
-  if (cur(p)->kind != TK_ERROR) return SYN_OK;
-  if (p->err) *p->err = p->lex_err;
-  return p->lex_status;
-}
-
-static syn_status skip_newlines(sparser *p) {
-  while (cur(p)->kind == TK_NEWLINE) {
-    syn_status st = advance(p);
-    if (st != SYN_OK) return st;
-  }
-  return SYN_OK;
-}
-
+static const syn_token *peek(sparser *p, size_t k) { return ts_peek(&p->ts, k); }
+static const syn_token *cur(sparser *p) { return ts_peek(&p->ts, 0); }
+static syn_status advance(sparser *p) { return ts_advance(&p->ts); }
+static syn_status skip_newlines(sparser *p) { return ts_skip_newlines(&p->ts); }
 static int is_word(sparser *p, const syn_token *t, const char *word) {
-  size_t n = strlen(word);
-  return t->kind == TK_NAME && t->span.len == n &&
-         memcmp(syn_span_text(p->src, t->span), word, n) == 0;
+  return t->kind == TK_NAME && ts_is_word(&p->ts, t, word);
 }
 
 static syn_status expected(sparser *p, const char *what) {
@@ -357,7 +310,7 @@ static syn_status unclosed(sparser *p, syn_span open, const char *what) {
 static syn_status parse_args(sparser *p, ast_expr *call) {
   syn_span open = cur(p)->span;
   size_t cap = 0;
-  p->paren_depth++;
+  p->ts.paren_depth++;
   syn_status st = advance(p);
   int more = st == SYN_OK && cur(p)->kind != TK_RPAREN;
   while (st == SYN_OK && more) {
@@ -378,7 +331,7 @@ static syn_status parse_args(sparser *p, ast_expr *call) {
   }
   if (st != SYN_OK) return st;
   call->span = join(call->span, cur(p)->span);
-  p->paren_depth--;
+  p->ts.paren_depth--;
   st = advance(p);
   return st == SYN_OK ? check_height(p, call, call->span) : st;
 }
@@ -415,13 +368,13 @@ static syn_status parse_simple(sparser *p, ast_expr **out) {
   if (t->kind == TK_NUMBER) return parse_number(p, out);
   if (t->kind == TK_LPAREN) {
     syn_span open = t->span;
-    p->paren_depth++;
+    p->ts.paren_depth++;
     syn_status st = advance(p);
     if (st == SYN_OK) st = parse_expr(p, out);
     if (st != SYN_OK) return st;
     if (cur(p)->kind != TK_RPAREN) return unclosed(p, open, "')'");
     (*out)->span = join(open, cur(p)->span);
-    p->paren_depth--;
+    p->ts.paren_depth--;
     return advance(p);
   }
   if (t->kind == TK_NAME && peek(p, 1)->kind == TK_LPAREN) {
@@ -824,10 +777,7 @@ static syn_status parse_statement(sparser *p, seen_once *seen) {
 static syn_status parse_lines(sparser *p) {
   seen_once seen = {0, 0, {0, 0, 0}};
   syn_status st = SYN_OK;
-  if (cur(p)->kind == TK_ERROR) {
-    if (p->err) *p->err = p->lex_err;
-    return p->lex_status;
-  }
+  if (cur(p)->kind == TK_ERROR) return ts_lex_error(&p->ts);
   while (st == SYN_OK && cur(p)->kind != TK_EOF) {
     if (cur(p)->kind != TK_NEWLINE) st = parse_statement(p, &seen);
     if (st == SYN_OK) st = expect_end(p);
@@ -841,7 +791,7 @@ static syn_status parse_lines(sparser *p) {
 static syn_status parse_loaded(syn_scenario_ast *a, syn_error *err) {
   sparser *p = syn_calloc(1, sizeof *p);
   if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  lex_init(&p->lx, a->sources, a->file);
+  ts_init(&p->ts, a->sources, a->file, err);
   p->src = a->sources;
   p->arena = a->arena;
   p->err = err;

@@ -1,0 +1,73 @@
+/* synovia — token stream with lookahead (see tokstream.h). */
+#include "tokstream.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void ts_init(syn_tokstream *ts, const syn_srcset *src, uint32_t file, syn_error *err) {
+  memset(ts, 0, sizeof *ts);
+  ts->src = src;
+  ts->err = err;
+  lex_init(&ts->lx, src, file);
+}
+
+static void fill(syn_tokstream *ts, size_t k) {
+  while (ts->nla <= k) {
+    syn_token *t = &ts->la[ts->nla];
+    if (ts->nla > 0 && ts->la[ts->nla - 1].kind == TK_ERROR) {
+      *t = ts->la[ts->nla - 1]; /* the lexer stopped: repeat the error token */
+    } else if (ts->lex_status == SYN_OK) {
+      syn_status st = lex_next(&ts->lx, t, &ts->lex_err);
+      if (st != SYN_OK) {
+        t->kind = TK_ERROR;
+        ts->lex_status = st;
+      }
+    } else {
+      t->kind = TK_ERROR;
+    }
+    ts->nla++;
+  }
+}
+
+const syn_token *ts_peek(syn_tokstream *ts, size_t k) {
+  fill(ts, k);
+  return &ts->la[k];
+}
+
+syn_status ts_lex_error(syn_tokstream *ts) {
+  if (ts_peek(ts, 0)->kind != TK_ERROR) return SYN_OK;
+  if (ts->err) *ts->err = ts->lex_err;
+  return ts->lex_status;
+}
+
+syn_status ts_advance(syn_tokstream *ts) {
+  do {
+    fill(ts, 0);
+    memmove(&ts->la[0], &ts->la[1], (ts->nla - 1) * sizeof ts->la[0]);
+    ts->nla--;
+  } while (ts->paren_depth > 0 && ts_peek(ts, 0)->kind == TK_NEWLINE);
+  return ts_lex_error(ts);
+}
+
+syn_status ts_skip_newlines(syn_tokstream *ts) {
+  while (ts_peek(ts, 0)->kind == TK_NEWLINE) {
+    syn_status st = ts_advance(ts);
+    if (st != SYN_OK) return st;
+  }
+  return SYN_OK;
+}
+
+syn_status ts_error_at(syn_tokstream *ts, syn_span at, syn_status code, const char *fmt, ...) {
+  char msg[SYN_ERROR_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return syn_diag(ts->err, ts->src, at, code, "%s", msg);
+}
+
+int ts_is_word(const syn_tokstream *ts, const syn_token *t, const char *word) {
+  size_t n = strlen(word);
+  return t->span.len == n && memcmp(syn_span_text(ts->src, t->span), word, n) == 0;
+}

@@ -1,0 +1,51 @@
+/* synovia — a token stream with lookahead over the lexer, shared by the model
+ * parser (parser.c) and the scenario parser (scenario_parser.c) (internal,
+ * lang layer).
+ *
+ * A lexical error becomes a TK_ERROR token that repeats forever, and is
+ * reported (its own message, in err) when the parser moves onto it, so a
+ * parser can look ahead past the end of valid input without special cases.
+ * Inside parentheses (paren_depth > 0) newlines are skipped. */
+#ifndef SYN_LANG_TOKSTREAM_H
+#define SYN_LANG_TOKSTREAM_H
+
+#include <stddef.h>
+
+#include "lexer.h"
+
+enum { SYN_TOK_LOOKAHEAD = 4 };
+
+typedef struct syn_tokstream {
+  syn_lexer lx;
+  const syn_srcset *src;
+  syn_error *err;
+  syn_token la[SYN_TOK_LOOKAHEAD]; /* la[0] is the current token */
+  size_t nla;
+  syn_status lex_status; /* status of the TK_ERROR token, once the lexer failed */
+  syn_error lex_err;     /* its message, reported when the parser reaches it */
+  int paren_depth;       /* > 0: newlines are not significant */
+} syn_tokstream;
+
+void ts_init(syn_tokstream *ts, const syn_srcset *src, uint32_t file, syn_error *err);
+
+/* The k-th token ahead (0: the current one), k < SYN_TOK_LOOKAHEAD. */
+const syn_token *ts_peek(syn_tokstream *ts, size_t k);
+
+/* Drop the current token. Fails (with the lexer's message) when the new
+ * current token is a lexical error. */
+syn_status ts_advance(syn_tokstream *ts);
+
+/* Skip newlines (continuation lines after an operator, ',' or '='). */
+syn_status ts_skip_newlines(syn_tokstream *ts);
+
+/* The lexer's error, if the current token is one (SYN_OK otherwise). */
+syn_status ts_lex_error(syn_tokstream *ts);
+
+/* A located error at span (printf-style message). Returns code. */
+syn_status ts_error_at(syn_tokstream *ts, syn_span at, syn_status code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Is token t the word `word` (by its text)? */
+int ts_is_word(const syn_tokstream *ts, const syn_token *t, const char *word);
+
+#endif
