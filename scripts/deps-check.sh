@@ -13,10 +13,11 @@ allowed() { # layer -> internal layers it may include
     io) echo "base io" ;;
     solve) echo "base lang model io solve" ;;
     scenario) echo "base lang model io solve scenario" ;;
+    sweep) echo "base lang model io solve scenario sweep" ;;
     cli) echo "cli" ;;
   esac
 }
-for dir in base lang model io solve scenario cli; do
+for dir in base lang model io solve scenario sweep cli; do
   ok=$(allowed $dir)
   for f in src/$dir/*.[ch]; do
     [ -f "$f" ] || continue
