@@ -32,7 +32,7 @@ static int all_finite(const double *v, size_t n) {
 }
 
 static void fill_nan(double *v, size_t n) {
-  for (size_t k = 0; k < n; k++) v[k] = NAN;
+  for (size_t k = 0; k < n; k++) v[k] = (double)NAN;
 }
 
 /* ---- Sobol --------------------------------------------------------------- */
@@ -342,7 +342,7 @@ syn_status syn_morris_indices(const double *x, const double *y, size_t n_samples
     if (used > 1.0)
       out->sigma[j] = sqrt(out->sigma[j] / (used - 1.0));
     else
-      out->sigma[j] = NAN;
+      out->sigma[j] = (double)NAN;
   }
 
 done:

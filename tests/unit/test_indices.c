@@ -240,10 +240,10 @@ static void test_sobol_nan_rows(void **state) {
   double *pruned = malloc(n_y * sizeof *pruned);
   assert_non_null(pruned);
   /* failures in an A, an AB and a B sample of three rows, two in one row */
-  y[5 * stride + 0] = NAN;
-  y[7 * stride + 2] = INFINITY;
-  y[7 * stride + 3] = NAN;
-  y[1000 * stride + stride - 1] = NAN;
+  y[5 * stride + 0] = (double)NAN;
+  y[7 * stride + 2] = (double)INFINITY;
+  y[7 * stride + 3] = (double)NAN;
+  y[1000 * stride + stride - 1] = (double)NAN;
   size_t m = 0;
   for (size_t i = 0; i < N; i++)
     if (i != 5 && i != 7 && i != 1000)
@@ -264,7 +264,7 @@ static void test_sobol_nan_rows(void **state) {
   syn_sobol_result_destroy(&p);
 
   /* all rows but one failed: refused, naming how many */
-  for (size_t i = 1; i < N; i++) y[i * stride] = NAN;
+  for (size_t i = 1; i < N; i++) y[i * stride] = (double)NAN;
   assert_int_equal(syn_sobol_indices(y, n_y, N, D, 0, 10, 1, 0.95, &r, &err), SYN_ENONFINITE);
   assert_non_null(strstr(err.message, "1023 of 1024 base rows"));
   assert_null(r.S1);
@@ -297,7 +297,7 @@ static void test_sobol_errors(void **state) {
   assert_non_null(strstr(err.message, "N = 0"));
   assert_int_equal(syn_sobol_indices(y, 10, 2, 0, 0, 10, 1, 0.95, &r, &err), SYN_EINVAL);
   assert_non_null(strstr(err.message, "D = 0"));
-  const double bad_conf[] = {0.0, 1.0, -0.5, 1.5, NAN};
+  const double bad_conf[] = {0.0, 1.0, -0.5, 1.5, (double)NAN};
   for (size_t k = 0; k < 5; k++) {
     assert_int_equal(syn_sobol_indices(y, 10, 2, 3, 0, 10, 1, bad_conf[k], &r, &err),
                      SYN_EINVAL);
@@ -411,13 +411,13 @@ static void test_morris_linear(void **state) {
   syn_morris_result_destroy(&m);
 
   /* a failed point drops its trajectory only */
-  y[3 * (D + 1) + 2] = NAN;
+  y[3 * (D + 1) + 2] = (double)NAN;
   assert_int_equal(syn_morris_indices(x, y, r * (D + 1), r, D, lower, upper, &m, &err), SYN_OK);
   assert_int_equal(m.n_traj_used, r - 1);
   assert_int_equal(m.n_traj_dropped, 1);
   check_near(m.mu_star[1], 3.0 * 4.0, 1e-9, "linear mu* after drop", 1);
   syn_morris_result_destroy(&m);
-  for (size_t t = 0; t < r; t++) y[t * (D + 1)] = NAN;
+  for (size_t t = 0; t < r; t++) y[t * (D + 1)] = (double)NAN;
   assert_int_equal(syn_morris_indices(x, y, r * (D + 1), r, D, lower, upper, &m, &err),
                    SYN_ENONFINITE);
   assert_non_null(strstr(err.message, "all 20 trajectories"));
@@ -482,7 +482,7 @@ static void test_morris_errors(void **state) {
   double twice[6] = {0, 0, 1, 0, 0, 0}; /* x0 moved twice, x1 never */
   assert_int_equal(syn_morris_indices(twice, y, 3, 1, 2, lower, upper, &m, &err), SYN_EINVAL);
   assert_non_null(strstr(err.message, "twice"));
-  double inf[6] = {0, 0, INFINITY, 0, 1, 1};
+  double inf[6] = {0, 0, (double)INFINITY, 0, 1, 1};
   assert_int_equal(syn_morris_indices(inf, y, 3, 1, 2, lower, upper, &m, &err), SYN_EINVAL);
   assert_null(m.mu);
   syn_morris_result_destroy(NULL);
