@@ -155,7 +155,7 @@ double syn_dist_map(const syn_dist *dist, double u) {
     return dist->truncated ? clamp(x, dist->lo, dist->hi) : x;
   }
   }
-  return NAN;
+  return (double)NAN;
 }
 
 static const char *dist_kind_name(syn_dist_kind k) {

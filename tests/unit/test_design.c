@@ -283,6 +283,28 @@ static void test_lhs_strata(void **state) {
   syn_design_destroy(d);
 }
 
+/* The LHS permutations are uniform: a uniform random permutation has one
+ * fixed point on average (a biased shuffle such as Sattolo's has none). */
+static void test_lhs_permutation_uniform(void **state) {
+  (void)state;
+  enum { N = 5, SEEDS = 4000 };
+  syn_dist dist = uni(0, 1);
+  size_t fixed = 0;
+  for (uint64_t seed = 0; seed < SEEDS; seed++) {
+    syn_design_spec s = spec_of(SYN_DESIGN_LHS, N, 1, &dist);
+    s.seed = seed;
+    syn_design *d = make(&s);
+    double u;
+    for (size_t i = 0; i < N; i++) {
+      assert_int_equal(syn_design_unit(d, i, &u, NULL), SYN_OK);
+      fixed += (size_t)(u * N) == i;
+    }
+    syn_design_destroy(d);
+  }
+  /* mean 1 fixed point per permutation, variance 1: 5 sd of the total */
+  assert_true(fabs((double)fixed - SEEDS) < 5 * sqrt((double)SEEDS));
+}
+
 /* ---- morris ----------------------------------------------------------------------- */
 
 static void test_morris_trajectories(void **state) {
@@ -416,6 +438,9 @@ static void test_truncation(void **state) {
     mx = fmax(mx, v[i]);
   }
   assert_true(mx - mn > 0.1);
+  double ta = 9, tb = 10, tz = gsl_cdf_ugaussian_Q(ta) - gsl_cdf_ugaussian_Q(tb);
+  double tmean = (exp(-ta * ta / 2) - exp(-tb * tb / 2)) / sqrt(2 * 3.14159265358979323846) / tz;
+  assert_true(fabs(mean_of(v, NSTAT) - tmean) < 5 * 0.2 / sqrt((double)NSTAT));
 
   /* lognormal within lo hi */
   syn_dist tl = truncated(SYN_DIST_LOGNORMAL, 0, 1, 0.5, 3);
@@ -598,6 +623,7 @@ int main(void) {
       cmocka_unit_test(test_sobol_matches_gsl),
       cmocka_unit_test(test_saltelli_order),
       cmocka_unit_test(test_lhs_strata),
+      cmocka_unit_test(test_lhs_permutation_uniform),
       cmocka_unit_test(test_morris_trajectories),
       cmocka_unit_test(test_distributions),
       cmocka_unit_test(test_truncation),
