@@ -12,7 +12,7 @@
  * would silence it for the whole process, including any other HDF5 user in a
  * program that embeds synovia. Instead every public function here saves the
  * current handler, turns printing off for its own sequence of HDF5 calls and
- * restores the handler before returning (quiet_begin/quiet_end). Failures are
+ * restores the handler before returning (syn_h5u_quiet_begin/syn_h5u_quiet_end). Failures are
  * turned into syn_error messages naming the file, what failed, and the
  * innermost HDF5 description (read with H5Ewalk2).
  *
@@ -42,10 +42,10 @@
 #include <hdf5_hl.h>
 
 #include "base/alloc.h"
+#include "io/h5util.h"
 #include "synovia/synovia.h"
 
 /* Chunks of at most 1 MiB: the default HDF5/h5py chunk cache (hpc.md §1.5). */
-enum { CHUNK_MAX_BYTES = 1 << 20, DEFLATE_LEVEL = 1 };
 
 /* The file-level /metrics table is gathered arm by arm (the results may be
  * gone by commit): the union of metric names in first-seen order, and for
@@ -75,211 +75,7 @@ struct syn_h5 {
   int metrics_written; /* /metrics is in the file (a retried commit skips it) */
 };
 
-/* ---- the HDF5 error stack -------------------------------------------------------- */
-
-typedef struct quiet {
-  H5E_auto2_t func;
-  void *data;
-  int saved;
-} quiet;
-
-static void quiet_begin(quiet *q) {
-  q->saved = H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) >= 0;
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void quiet_end(const quiet *q) {
-  if (q->saved) H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
-
-typedef struct h5_detail {
-  char text[256];
-} h5_detail;
-
-/* Walked upward, entry 0 is the innermost error: the most specific one. */
-static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data) {
-  h5_detail *d = data;
-  if (n == 0 && e->desc != NULL) snprintf(d->text, sizeof d->text, "%s", e->desc);
-  return 0;
-}
-
-/* Sets err to SYN_EIO: "<path>: cannot <what> (HDF5: <detail>)". */
-static syn_status h5_fail(const syn_h5 *h, syn_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static syn_status h5_fail(const syn_h5 *h, syn_error *err, const char *fmt, ...) {
-  char what[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(what, sizeof what, fmt, ap);
-  va_end(ap);
-  h5_detail d = {{0}};
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, &d);
-  if (d.text[0])
-    return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot %s (HDF5: %s)", h->path, what,
-                         d.text);
-  return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot %s", h->path, what);
-}
-
-/* ---- small writers; each returns < 0 on failure and closes what it opened ------ */
-
-static hid_t utf8_vlen_type(void) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  if (t < 0) return t;
-  if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-    H5Tclose(t);
-    return -1;
-  }
-  return t;
-}
-
-/* A scalar attribute of file type ftype, written from memory type mtype. */
-static herr_t attr_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
-                          const void *value) {
-  herr_t rc = -1;
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = sp < 0 ? -1 : H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
-  if (a >= 0) rc = H5Awrite(a, mtype, value);
-  if (a >= 0 && H5Aclose(a) < 0) rc = -1;
-  if (sp >= 0) H5Sclose(sp);
-  return rc;
-}
-
-/* Variable-length UTF-8 scalar: h5py reads it as str, netCDF as NC_STRING. */
-static herr_t attr_string(hid_t obj, const char *name, const char *value) {
-  hid_t t = utf8_vlen_type();
-  if (t < 0) return -1;
-  const char *v = value ? value : "";
-  herr_t rc = attr_scalar(obj, name, t, t, &v);
-  H5Tclose(t);
-  return rc;
-}
-
-static herr_t attr_double(hid_t obj, const char *name, double value) {
-  return attr_scalar(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
-}
-
-static herr_t attr_int64(hid_t obj, const char *name, long long value) {
-  return attr_scalar(obj, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &value);
-}
-
-/* Units as CF wants them: "1" for dimensionless. */
-static const char *cf_units(const char *units) {
-  return (units == NULL || units[0] == 0) ? "1" : units;
-}
-
-/* Group creation properties with link + attribute creation order. */
-static hid_t ordered_gcpl(void) {
-  hid_t p = H5Pcreate(H5P_GROUP_CREATE);
-  if (p < 0) return p;
-  unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-  if (H5Pset_link_creation_order(p, flags) < 0 || H5Pset_attr_creation_order(p, flags) < 0) {
-    H5Pclose(p);
-    return -1;
-  }
-  return p;
-}
-
-static hid_t create_group(hid_t loc, const char *name) {
-  hid_t p = ordered_gcpl();
-  if (p < 0) return -1;
-  hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, p, H5P_DEFAULT);
-  H5Pclose(p);
-  return g;
-}
-
-/* Chunk shape of at most 1 MiB of doubles: the last axis first (whole rows
- * when they fit), then as many rows as fit. */
-static void chunk_shape(int rank, const hsize_t *dims, hsize_t *chunk) {
-  hsize_t room = CHUNK_MAX_BYTES / sizeof(double);
-  for (int k = rank; k-- > 0;) {
-    chunk[k] = dims[k] < room ? dims[k] : room;
-    room /= chunk[k];
-    if (room == 0) room = 1;
-  }
-}
-
-/* Dataset creation properties: attribute creation order always; for float64
- * data with no empty axis also chunks <= 1 MiB, shuffle + deflate(1) and a NaN
- * fill value. (Filters need chunks and chunks need every axis > 0, so an empty
- * series is stored contiguous; it still gets the NaN fill value.) */
-static hid_t dataset_dcpl(int is_f64, int rank, const hsize_t *dims) {
-  hid_t p = H5Pcreate(H5P_DATASET_CREATE);
-  if (p < 0) return p;
-  if (H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
-    goto fail;
-  if (is_f64) {
-    double fill = NAN;
-    if (H5Pset_fill_value(p, H5T_NATIVE_DOUBLE, &fill) < 0) goto fail;
-    hsize_t n = 1;
-    for (int k = 0; k < rank; k++) n *= dims[k];
-    if (n > 0) {
-      hsize_t chunk[2];
-      chunk_shape(rank, dims, chunk);
-      if (H5Pset_chunk(p, rank, chunk) < 0 || H5Pset_shuffle(p) < 0 ||
-          H5Pset_deflate(p, DEFLATE_LEVEL) < 0)
-        goto fail;
-    }
-  }
-  return p;
-fail:
-  H5Pclose(p);
-  return -1;
-}
-
-/* A dataset of rank 1 or 2 written from buf (which may be NULL when it is
- * empty). String and integer datasets are left contiguous: filters would
- * compress only the heap references of variable-length strings, and the
- * integer ones are short indices. Returns the open dataset or < 0. */
-static hid_t write_nd(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int is_f64,
-                      int rank, const hsize_t *dims, const void *buf) {
-  hid_t d = -1;
-  hsize_t n = 1;
-  for (int k = 0; k < rank; k++) n *= dims[k];
-  hid_t sp = H5Screate_simple(rank, dims, NULL);
-  hid_t p = dataset_dcpl(is_f64, rank, dims);
-  if (sp >= 0 && p >= 0) d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, p, H5P_DEFAULT);
-  if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-    H5Dclose(d);
-    d = -1;
-  }
-  if (p >= 0) H5Pclose(p);
-  if (sp >= 0) H5Sclose(sp);
-  return d;
-}
-
-static hid_t write_1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int is_f64,
-                      size_t n, const void *buf) {
-  hsize_t dim = n;
-  return write_nd(loc, name, ftype, mtype, is_f64, 1, &dim, buf);
-}
-
-static hid_t write_f64(hid_t loc, const char *name, size_t n, const double *v) {
-  return write_1d(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, n, v);
-}
-
-static hid_t write_i64(hid_t loc, const char *name, size_t n, const long long *v) {
-  return write_1d(loc, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, 0, n, v);
-}
-
-static hid_t write_strings(hid_t loc, const char *name, size_t n, const char *const *v) {
-  hid_t t = utf8_vlen_type();
-  if (t < 0) return -1;
-  hid_t d = write_1d(loc, name, t, t, 0, n, v);
-  H5Tclose(t);
-  return d;
-}
-
-/* A float64 data variable: _FillValue = NaN of the dataset's own type. */
-static herr_t attr_nan_fill(hid_t d) { return attr_double(d, "_FillValue", NAN); }
-
 /* ---- create ---------------------------------------------------------------------- */
-
-static char *dir_of(const char *path) {
-  const char *slash = strrchr(path, '/');
-  if (slash == NULL) return syn_strdup(".");
-  if (slash == path) return syn_strdup("/");
-  return syn_strndup(path, (size_t)(slash - path));
-}
 
 /* Creates the tmp file with open(2) first: that gives the real errno
  * (directory missing, not writable, read-only file system) that HDF5 would
@@ -291,7 +87,7 @@ static syn_status probe_tmp(syn_h5 *h, syn_error *err) {
   int fd = open(h->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0666);
   if (fd < 0) {
     int e = errno;
-    char *dir = dir_of(h->path);
+    char *dir = syn_h5u_dir_of(h->path);
     syn_status st = syn_error_set(err, SYN_EIO, "cannot create HDF5 output '%s' in directory '%s': %s",
                                   h->tmp_path, dir ? dir : "?", strerror(e));
     syn_error_hint(err, "check that the directory exists and is writable");
@@ -299,106 +95,6 @@ static syn_status probe_tmp(syn_h5 *h, syn_error *err) {
     return st;
   }
   h->fd = fd; /* kept open: the image is written through it at commit */
-  return SYN_OK;
-}
-
-static void iso8601_now(char *buf, size_t size) {
-  time_t now = time(NULL);
-  struct tm tmv;
-  if (gmtime_r(&now, &tmv) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tmv) == 0)
-    snprintf(buf, size, "unknown");
-}
-
-/* The root model file: the first file, or the second when the first is the
- * scenario (a scenario run lists its own text first, then the model's). */
-static const char *model_root(const syn_provenance *prov) {
-  size_t first = 0;
-  if (prov->nfiles == 0 || prov->file_paths == NULL) return "";
-  if (prov->scenario_file != NULL && prov->scenario_file[0] != 0 &&
-      prov->file_paths[0] != NULL && strcmp(prov->file_paths[0], prov->scenario_file) == 0)
-    first = 1;
-  if (first >= prov->nfiles || prov->file_paths[first] == NULL) return "";
-  return prov->file_paths[first];
-}
-
-static syn_status write_globals(syn_h5 *h, const syn_provenance *prov, syn_error *err) {
-  char source[256], now[64];
-  snprintf(source, sizeof source, "synovia %s", syn_version());
-  const char *created = prov->created;
-  if (created == NULL) {
-    iso8601_now(now, sizeof now);
-    created = now;
-  }
-  const int scenario = prov->scenario_file != NULL && prov->scenario_file[0] != 0;
-  const struct {
-    const char *key, *value;
-  } attrs[] = {
-      {"Conventions", "CF-1.8"},
-      {"title", prov->title},
-      {"source", source},
-      {"synovia_version", syn_version()},
-      {"date_created", created},
-      {"command_line", prov->command_line},
-      {"model_sha256", prov->model_sha256},
-      {"model_file", model_root(prov)},
-      {"scenario_sha256", prov->scenario_sha256},
-      {"scenario_file", prov->scenario_file},
-  };
-  for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
-    /* the scenario's attributes only when the run came from one */
-    if (strncmp(attrs[i].key, "scenario_", 9) == 0 &&
-        (!scenario || attrs[i].value == NULL || attrs[i].value[0] == 0))
-      continue;
-    if (attr_string(h->file, attrs[i].key, attrs[i].value) < 0)
-      return h5_fail(h, err, "write global attribute '%s'", attrs[i].key);
-  }
-  return SYN_OK;
-}
-
-/* /provenance/file: dimension scale of paths; /provenance/text attached. */
-static syn_status write_provenance(syn_h5 *h, const syn_provenance *prov, syn_error *err) {
-  syn_status st = SYN_OK;
-  hid_t g = -1, dfile = -1, dtext = -1;
-  const char **paths = syn_calloc(prov->nfiles ? prov->nfiles : 1, sizeof *paths);
-  const char **texts = syn_calloc(prov->nfiles ? prov->nfiles : 1, sizeof *texts);
-  if (paths == NULL || texts == NULL) {
-    st = syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", h->path);
-    goto done;
-  }
-  for (size_t i = 0; i < prov->nfiles; i++) { /* NULL entries are written as "" */
-    paths[i] = prov->file_paths[i] ? prov->file_paths[i] : "";
-    texts[i] = prov->file_texts[i] ? prov->file_texts[i] : "";
-  }
-  if ((g = create_group(h->file, "provenance")) < 0) {
-    st = h5_fail(h, err, "create group '/provenance'");
-    goto done;
-  }
-  if ((dfile = write_strings(g, "file", prov->nfiles, paths)) < 0 ||
-      H5DSset_scale(dfile, "file") < 0 || attr_string(dfile, "long_name", "input file path") < 0) {
-    st = h5_fail(h, err, "write dataset '/provenance/file'");
-    goto done;
-  }
-  if ((dtext = write_strings(g, "text", prov->nfiles, texts)) < 0 ||
-      H5DSattach_scale(dtext, dfile, 0) < 0 ||
-      attr_string(dtext, "long_name", "input file text") < 0) {
-    st = h5_fail(h, err, "write dataset '/provenance/text'");
-    goto done;
-  }
-done:
-  if (dtext >= 0) H5Dclose(dtext);
-  if (dfile >= 0) H5Dclose(dfile);
-  if (g >= 0) H5Gclose(g);
-  syn_free(paths);
-  syn_free(texts);
-  return st;
-}
-
-static syn_status check_provenance(const char *path, const syn_provenance *prov,
-                                   syn_error *err) {
-  if (prov->nfiles > 0 && (prov->file_paths == NULL || prov->file_texts == NULL))
-    return syn_error_set(err, SYN_EINVAL,
-                         "HDF5 output '%s': provenance lists %zu files but no paths or texts", path,
-                         prov->nfiles);
   return SYN_OK;
 }
 
@@ -424,7 +120,7 @@ static syn_status open_file(syn_h5 *h, syn_error *err) {
   if (fcpl < 0 || fapl < 0 || H5Pset_link_creation_order(fcpl, flags) < 0 ||
       H5Pset_attr_creation_order(fcpl, flags) < 0 ||
       (h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl)) < 0) {
-    st = h5_fail(h, err, "create the HDF5 file in memory");
+    st = syn_h5u_fail(h->path, err, "create the HDF5 file in memory");
   }
   if (fapl >= 0) H5Pclose(fapl);
   if (fcpl >= 0) H5Pclose(fcpl);
@@ -436,16 +132,16 @@ syn_status syn_h5_create(const char *path, const syn_provenance *prov, syn_h5 **
   static const syn_provenance no_prov = {"", "", "", 0, NULL, NULL, NULL, NULL, NULL};
   syn_h5 *h = NULL;
   syn_status st = SYN_OK;
-  quiet q;
+  syn_h5u_quiet q;
   if (out == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 output: no place for the writer");
   *out = NULL;
   if (path == NULL || path[0] == 0)
     return syn_error_set(err, SYN_EINVAL, "HDF5 output: empty file name");
   if (prov == NULL) prov = &no_prov;
-  st = check_provenance(path, prov, err);
+  st = syn_h5u_check_provenance(path, prov, err);
   if (st != SYN_OK) return st;
 
-  quiet_begin(&q);
+  syn_h5u_quiet_begin(&q);
   h = syn_calloc(1, sizeof *h);
   if (h == NULL) goto nomem;
   h->file = h->arms = -1;
@@ -465,20 +161,20 @@ syn_status syn_h5_create(const char *path, const syn_provenance *prov, syn_h5 **
     goto fail;
   }
   st = open_file(h, err);
-  if (st == SYN_OK) st = write_globals(h, prov, err);
-  if (st == SYN_OK) st = write_provenance(h, prov, err);
-  if (st == SYN_OK && (h->arms = create_group(h->file, "arms")) < 0)
-    st = h5_fail(h, err, "create group '/arms'");
+  if (st == SYN_OK) st = syn_h5u_write_globals(h->file, h->path, prov, err);
+  if (st == SYN_OK) st = syn_h5u_write_provenance(h->file, h->path, prov, err);
+  if (st == SYN_OK && (h->arms = syn_h5u_create_group(h->file, "arms")) < 0)
+    st = syn_h5u_fail(h->path, err, "create group '/arms'");
   if (st != SYN_OK) goto fail;
   *out = h;
-  quiet_end(&q);
+  syn_h5u_quiet_end(&q);
   return SYN_OK;
 
 nomem:
   st = syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", path);
 fail:
   syn_h5_destroy(h);
-  quiet_end(&q);
+  syn_h5u_quiet_end(&q);
   return st;
 }
 
@@ -527,9 +223,9 @@ static syn_status check_arm(const syn_h5 *h, const char *arm, const syn_result *
 
 static herr_t write_group_attr(hid_t g, const syn_attr *a) {
   switch (a->type) {
-  case SYN_ATTR_STRING: return attr_string(g, a->key, a->s);
-  case SYN_ATTR_DOUBLE: return attr_double(g, a->key, a->d);
-  case SYN_ATTR_INT: return attr_int64(g, a->key, a->i);
+  case SYN_ATTR_STRING: return syn_h5u_attr_string(g, a->key, a->s);
+  case SYN_ATTR_DOUBLE: return syn_h5u_attr_double(g, a->key, a->d);
+  case SYN_ATTR_INT: return syn_h5u_attr_int64(g, a->key, a->i);
   }
   return -1;
 }
@@ -539,14 +235,14 @@ static syn_status write_series(syn_h5 *h, hid_t g, hid_t dtime, const char *arm,
   const syn_series_info *info = syn_result_info(r, s);
   const char *long_name = info->long_name[0] ? info->long_name : info->name;
   const char *kind = info->kind == SYN_SERIES_STATE ? "state" : "output";
-  hid_t d = write_f64(g, info->name, syn_result_ntimes(r), syn_result_series(r, s));
+  hid_t d = syn_h5u_write_f64(g, info->name, syn_result_ntimes(r), syn_result_series(r, s));
   herr_t rc = d < 0 ? -1 : H5DSattach_scale(d, dtime, 0);
-  if (rc >= 0) rc = attr_string(d, "units", cf_units(info->units));
-  if (rc >= 0) rc = attr_string(d, "long_name", long_name);
-  if (rc >= 0) rc = attr_string(d, "kind", kind);
-  if (rc >= 0) rc = attr_nan_fill(d);
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "units", syn_h5u_cf_units(info->units));
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "long_name", long_name);
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "kind", kind);
+  if (rc >= 0) rc = syn_h5u_attr_nan_fill(d);
   if (d >= 0 && H5Dclose(d) < 0) rc = -1;
-  if (rc < 0) return h5_fail(h, err, "write dataset '/arms/%s/%s'", arm, info->name);
+  if (rc < 0) return syn_h5u_fail(h->path, err, "write dataset '/arms/%s/%s'", arm, info->name);
   return SYN_OK;
 }
 
@@ -564,24 +260,24 @@ static syn_status write_params(syn_h5 *h, hid_t g, const char *arm, const syn_re
   }
   for (size_t i = 0; i < n; i++) {
     syn_result_param(r, i, &names[i], &units[i], &values[i]);
-    units[i] = cf_units(units[i]);
+    units[i] = syn_h5u_cf_units(units[i]);
   }
-  if ((dparam = write_strings(g, "param", n, names)) < 0 || H5DSset_scale(dparam, "param") < 0 ||
-      attr_string(dparam, "long_name", "parameter name") < 0) {
-    st = h5_fail(h, err, "write dataset '/arms/%s/param'", arm);
+  if ((dparam = syn_h5u_write_strings(g, "param", n, names)) < 0 || H5DSset_scale(dparam, "param") < 0 ||
+      syn_h5u_attr_string(dparam, "long_name", "parameter name") < 0) {
+    st = syn_h5u_fail(h->path, err, "write dataset '/arms/%s/param'", arm);
     goto done;
   }
-  if ((dvalue = write_f64(g, "param_value", n, values)) < 0 ||
+  if ((dvalue = syn_h5u_write_f64(g, "param_value", n, values)) < 0 ||
       H5DSattach_scale(dvalue, dparam, 0) < 0 ||
-      attr_string(dvalue, "long_name", "parameter value used in the run") < 0 ||
-      attr_nan_fill(dvalue) < 0) {
-    st = h5_fail(h, err, "write dataset '/arms/%s/param_value'", arm);
+      syn_h5u_attr_string(dvalue, "long_name", "parameter value used in the run") < 0 ||
+      syn_h5u_attr_nan_fill(dvalue) < 0) {
+    st = syn_h5u_fail(h->path, err, "write dataset '/arms/%s/param_value'", arm);
     goto done;
   }
-  if ((dunits = write_strings(g, "param_units", n, units)) < 0 ||
+  if ((dunits = syn_h5u_write_strings(g, "param_units", n, units)) < 0 ||
       H5DSattach_scale(dunits, dparam, 0) < 0 ||
-      attr_string(dunits, "long_name", "units of param_value") < 0) {
-    st = h5_fail(h, err, "write dataset '/arms/%s/param_units'", arm);
+      syn_h5u_attr_string(dunits, "long_name", "units of param_value") < 0) {
+    st = syn_h5u_fail(h->path, err, "write dataset '/arms/%s/param_units'", arm);
     goto done;
   }
 done:
@@ -609,13 +305,13 @@ static syn_status write_columns(syn_h5 *h, hid_t g, hid_t dim, const char *where
                                 const column *cols, size_t ncols, syn_error *err) {
   for (size_t c = 0; c < ncols; c++) {
     const column *k = &cols[c];
-    hid_t d = k->num ? write_f64(g, k->name, n, k->num) : write_strings(g, k->name, n, k->text);
+    hid_t d = k->num ? syn_h5u_write_f64(g, k->name, n, k->num) : syn_h5u_write_strings(g, k->name, n, k->text);
     herr_t rc = d < 0 ? -1 : H5DSattach_scale(d, dim, 0);
-    if (rc >= 0 && k->units != NULL) rc = attr_string(d, "units", k->units);
-    if (rc >= 0) rc = attr_string(d, "long_name", k->long_name);
-    if (rc >= 0 && k->num) rc = attr_nan_fill(d);
+    if (rc >= 0 && k->units != NULL) rc = syn_h5u_attr_string(d, "units", k->units);
+    if (rc >= 0) rc = syn_h5u_attr_string(d, "long_name", k->long_name);
+    if (rc >= 0 && k->num) rc = syn_h5u_attr_nan_fill(d);
     if (d >= 0 && H5Dclose(d) < 0) rc = -1;
-    if (rc < 0) return h5_fail(h, err, "write dataset '%s/%s'", where, k->name);
+    if (rc < 0) return syn_h5u_fail(h->path, err, "write dataset '%s/%s'", where, k->name);
   }
   return SYN_OK;
 }
@@ -649,7 +345,7 @@ static syn_status write_doses(syn_h5 *h, hid_t arm_g, const char *arm, const syn
     text[2 * m + i] = d->joint;
     text[3 * m + i] = d->units;
   }
-  const char *tu = cf_units(syn_result_time_units(r));
+  const char *tu = syn_h5u_cf_units(syn_result_time_units(r));
   const column cols[] = {
       {"time", num, NULL, tu, "time of the dose (start of an infusion)"},
       {"amount", num + m, NULL, NULL, "amount as written in the scenario (units in 'units')"},
@@ -659,13 +355,13 @@ static syn_status write_doses(syn_h5 *h, hid_t arm_g, const char *arm, const syn
       {"joint", NULL, text + 2 * m, NULL, "joint (empty for a systemic route)"},
       {"units", NULL, text + 3 * m, NULL, "unit of amount as written (empty if none)"},
   };
-  if ((g = create_group(arm_g, "doses")) < 0) {
-    st = h5_fail(h, err, "create group '%s'", where);
+  if ((g = syn_h5u_create_group(arm_g, "doses")) < 0) {
+    st = syn_h5u_fail(h->path, err, "create group '%s'", where);
     goto done;
   }
-  if ((ddose = write_i64(g, "dose", n, index)) < 0 || H5DSset_scale(ddose, "dose") < 0 ||
-      attr_string(ddose, "long_name", "dose record number (0-based)") < 0) {
-    st = h5_fail(h, err, "write dataset '%s/dose'", where);
+  if ((ddose = syn_h5u_write_i64(g, "dose", n, index)) < 0 || H5DSset_scale(ddose, "dose") < 0 ||
+      syn_h5u_attr_string(ddose, "long_name", "dose record number (0-based)") < 0) {
+    st = syn_h5u_fail(h->path, err, "write dataset '%s/dose'", where);
     goto done;
   }
   st = write_columns(h, g, ddose, where, n, cols, sizeof cols / sizeof cols[0], err);
@@ -701,10 +397,10 @@ static syn_status write_arm_metrics(syn_h5 *h, hid_t g, const char *arm, const s
       {"metric_units", NULL, text + m, NULL, "units of metric_value (empty if unknown)"},
       {"metric_description", NULL, text + 2 * m, NULL, "metric definition"},
   };
-  if ((dmetric = write_strings(g, "metric", n, text)) < 0 ||
+  if ((dmetric = syn_h5u_write_strings(g, "metric", n, text)) < 0 ||
       H5DSset_scale(dmetric, "metric") < 0 ||
-      attr_string(dmetric, "long_name", "metric name") < 0) {
-    st = h5_fail(h, err, "write dataset '%s/metric'", where);
+      syn_h5u_attr_string(dmetric, "long_name", "metric name") < 0) {
+    st = syn_h5u_fail(h->path, err, "write dataset '%s/metric'", where);
     goto done;
   }
   st = write_columns(h, g, dmetric, where, n, cols, sizeof cols / sizeof cols[0], err);
@@ -719,22 +415,22 @@ static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *
                                   syn_error *err) {
   syn_status st = SYN_OK;
   hid_t g = -1, dtime = -1;
-  if ((g = create_group(h->arms, arm)) < 0) {
-    st = h5_fail(h, err, "create group '/arms/%s'", arm);
+  if ((g = syn_h5u_create_group(h->arms, arm)) < 0) {
+    st = syn_h5u_fail(h->path, err, "create group '/arms/%s'", arm);
     goto done;
   }
   for (size_t i = 0; i < syn_result_attr_count(r); i++) {
     const syn_attr *a = syn_result_attr(r, i);
     if (write_group_attr(g, a) < 0) {
-      st = h5_fail(h, err, "write attribute '%s' of arm '%s'", a->key, arm);
+      st = syn_h5u_fail(h->path, err, "write attribute '%s' of arm '%s'", a->key, arm);
       goto done;
     }
   }
-  if ((dtime = write_f64(g, "time", syn_result_ntimes(r), syn_result_times(r))) < 0 ||
+  if ((dtime = syn_h5u_write_f64(g, "time", syn_result_ntimes(r), syn_result_times(r))) < 0 ||
       H5DSset_scale(dtime, "time") < 0 ||
-      attr_string(dtime, "units", cf_units(syn_result_time_units(r))) < 0 ||
-      attr_string(dtime, "long_name", "time") < 0) {
-    st = h5_fail(h, err, "write dataset '/arms/%s/time'", arm);
+      syn_h5u_attr_string(dtime, "units", syn_h5u_cf_units(syn_result_time_units(r))) < 0 ||
+      syn_h5u_attr_string(dtime, "long_name", "time") < 0) {
+    st = syn_h5u_fail(h->path, err, "write dataset '/arms/%s/time'", arm);
     goto done;
   }
   for (size_t s = 0; s < syn_result_nseries(r) && st == SYN_OK; s++)
@@ -880,23 +576,23 @@ static syn_status write_metrics_datasets(syn_h5 *h, hid_t g, syn_error *err) {
   for (size_t i = 0; i < na; i++)
     for (size_t k = 0; k < h->rows[i].n; k++) value[i * nm + h->rows[i].col[k]] = h->rows[i].value[k];
 
-  if ((darm = write_strings(g, "arm", na, arms)) < 0 || H5DSset_scale(darm, "arm") < 0 ||
-      attr_string(darm, "long_name", "arm name") < 0) {
-    st = h5_fail(h, err, "write dataset '/metrics/arm'");
+  if ((darm = syn_h5u_write_strings(g, "arm", na, arms)) < 0 || H5DSset_scale(darm, "arm") < 0 ||
+      syn_h5u_attr_string(darm, "long_name", "arm name") < 0) {
+    st = syn_h5u_fail(h->path, err, "write dataset '/metrics/arm'");
     goto done;
   }
-  if ((dmetric = write_strings(g, "metric", nm, text)) < 0 ||
+  if ((dmetric = syn_h5u_write_strings(g, "metric", nm, text)) < 0 ||
       H5DSset_scale(dmetric, "metric") < 0 ||
-      attr_string(dmetric, "long_name", "metric name") < 0) {
-    st = h5_fail(h, err, "write dataset '/metrics/metric'");
+      syn_h5u_attr_string(dmetric, "long_name", "metric name") < 0) {
+    st = syn_h5u_fail(h->path, err, "write dataset '/metrics/metric'");
     goto done;
   }
   const hsize_t dims[2] = {na, nm};
-  if ((dvalue = write_nd(g, "value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 2, dims, value)) < 0 ||
+  if ((dvalue = syn_h5u_write_nd(g, "value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 2, dims, value)) < 0 ||
       H5DSattach_scale(dvalue, darm, 0) < 0 || H5DSattach_scale(dvalue, dmetric, 1) < 0 ||
-      attr_string(dvalue, "long_name", "metric value (units in 'units')") < 0 ||
-      attr_nan_fill(dvalue) < 0) {
-    st = h5_fail(h, err, "write dataset '/metrics/value'");
+      syn_h5u_attr_string(dvalue, "long_name", "metric value (units in 'units')") < 0 ||
+      syn_h5u_attr_nan_fill(dvalue) < 0) {
+    st = syn_h5u_fail(h->path, err, "write dataset '/metrics/value'");
     goto done;
   }
   const column cols[] = {
@@ -923,8 +619,8 @@ done:
 static syn_status write_metrics_table(syn_h5 *h, syn_error *err) {
   if (h->nmetrics == 0 || h->metrics_written) return SYN_OK;
   syn_status st = SYN_OK;
-  hid_t g = create_group(h->file, "metrics");
-  if (g < 0) return h5_fail(h, err, "create group '/metrics'");
+  hid_t g = syn_h5u_create_group(h->file, "metrics");
+  if (g < 0) return syn_h5u_fail(h->path, err, "create group '/metrics'");
   st = write_metrics_datasets(h, g, err);
   H5Gclose(g);
   if (st != SYN_OK) H5Ldelete(h->file, "metrics", H5P_DEFAULT);
@@ -938,14 +634,14 @@ syn_status syn_h5_write_arm(syn_h5 *h, const char *arm, const syn_result *r, syn
   if (st != SYN_OK) return st;
   staged_row sg;
   memset(&sg, 0, sizeof sg);
-  quiet q;
-  quiet_begin(&q);
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
   htri_t exists = H5Lexists(h->arms, arm, H5P_DEFAULT);
   if (exists > 0)
     st = syn_error_set(err, SYN_EINVAL, "HDF5 output '%s': arm '%s' is already written", h->path,
                        arm);
   else if (exists < 0)
-    st = h5_fail(h, err, "look up arm '%s'", arm);
+    st = syn_h5u_fail(h->path, err, "look up arm '%s'", arm);
   else if ((st = check_metric_units(h, arm, r, err)) == SYN_OK &&
            (st = stage_row(h, arm, r, &sg, err)) == SYN_OK) {
     st = write_arm_group(h, arm, r, err);
@@ -959,7 +655,7 @@ syn_status syn_h5_write_arm(syn_h5 *h, const char *arm, const syn_result *r, syn
       H5Ldelete(h->arms, arm, H5P_DEFAULT);
   }
   staged_free(&sg);
-  quiet_end(&q);
+  syn_h5u_quiet_end(&q);
   return st;
 }
 
@@ -975,55 +671,26 @@ static herr_t close_file(syn_h5 *h) {
   return rc;
 }
 
-/* Writes all of buf to fd; returns 0 or -1 with errno set. */
-static int write_all(int fd, const unsigned char *buf, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, buf, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      if (w == 0) errno = EIO;
-      return -1;
-    }
-    buf += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 /* The image of the finished file, copied out of HDF5 (then closed). */
 static syn_status take_image(syn_h5 *h, unsigned char **image, size_t *size, syn_error *err) {
   *image = NULL;
   *size = 0;
   ssize_t n = -1;
   if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0 || (n = H5Fget_file_image(h->file, NULL, 0)) <= 0)
-    return h5_fail(h, err, "finish the file");
+    return syn_h5u_fail(h->path, err, "finish the file");
   *image = syn_malloc((size_t)n);
   if (*image == NULL)
     return syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory for %zd bytes", h->path,
                          n);
-  if (H5Fget_file_image(h->file, *image, (size_t)n) != n) return h5_fail(h, err, "copy the file");
+  if (H5Fget_file_image(h->file, *image, (size_t)n) != n) return syn_h5u_fail(h->path, err, "copy the file");
   *size = (size_t)n;
-  if (close_file(h) < 0) return h5_fail(h, err, "close the file");
+  if (close_file(h) < 0) return syn_h5u_fail(h->path, err, "close the file");
   return SYN_OK;
-}
-
-/* The rename is a change of the directory: it survives a crash only once the
- * directory is synced too. Best effort: some file systems refuse fsync on a
- * directory (EINVAL), and the file under its final name is complete either
- * way, so a failure here is not reported. */
-static void sync_dir(const char *path) {
-  char *dir = dir_of(path);
-  int fd = dir != NULL ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
-  if (fd >= 0) {
-    (void)fsync(fd);
-    close(fd);
-  }
-  syn_free(dir);
 }
 
 /* Data on disk (fsync) before the rename makes the final name point at it. */
 static syn_status store_image(syn_h5 *h, const unsigned char *image, size_t size, syn_error *err) {
-  int rc = write_all(h->fd, image, size);
+  int rc = syn_h5u_write_all(h->fd, image, size);
   if (rc == 0) rc = fsync(h->fd);
   int e = errno;
   if (close(h->fd) != 0 && rc == 0) {
@@ -1037,7 +704,7 @@ static syn_status store_image(syn_h5 *h, const unsigned char *image, size_t size
   if (rename(h->tmp_path, h->path) != 0)
     return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot rename '%s' to it: %s", h->path,
                          h->tmp_path, strerror(errno));
-  sync_dir(h->path);
+  syn_h5u_sync_dir(h->path);
   return SYN_OK;
 }
 
@@ -1048,11 +715,11 @@ syn_status syn_h5_commit(syn_h5 *h, syn_error *err) {
                          h->path);
   unsigned char *image = NULL;
   size_t size = 0;
-  quiet q;
-  quiet_begin(&q);
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
   syn_status st = write_metrics_table(h, err);
   if (st == SYN_OK) st = take_image(h, &image, &size, err);
-  quiet_end(&q);
+  syn_h5u_quiet_end(&q);
   if (st == SYN_OK) st = store_image(h, image, size, err);
   if (st == SYN_OK) h->committed = 1;
   syn_free(image);
@@ -1061,12 +728,12 @@ syn_status syn_h5_commit(syn_h5 *h, syn_error *err) {
 
 void syn_h5_destroy(syn_h5 *h) {
   if (h == NULL) return;
-  quiet q;
-  quiet_begin(&q);
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
   close_file(h);
   if (h->fd >= 0) close(h->fd);
   if (!h->committed && h->tmp_path != NULL) unlink(h->tmp_path);
-  quiet_end(&q);
+  syn_h5u_quiet_end(&q);
   free_table(h);
   syn_free(h->path);
   syn_free(h->tmp_path);

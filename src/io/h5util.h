@@ -1,0 +1,77 @@
+/* synovia — helpers shared by the HDF5 writers (io layer, internal; only
+ * src/io/ includes this header, as it includes hdf5.h).
+ *
+ * Every function that makes HDF5 objects returns < 0 on failure and closes
+ * whatever it opened; the caller turns that into a syn_error with
+ * syn_h5u_fail, which reads the innermost HDF5 error description. Callers
+ * bracket their HDF5 calls with syn_h5u_quiet_begin/_end so that HDF5 never
+ * prints (the library must not), without changing the process-wide handler
+ * for other HDF5 users. */
+#ifndef SYNOVIA_IO_H5UTIL_H
+#define SYNOVIA_IO_H5UTIL_H
+
+#include <stddef.h>
+
+#include <hdf5.h>
+
+#include "synovia/h5.h"
+#include "synovia/status.h"
+
+/* ---- the HDF5 error stack ---- */
+typedef struct syn_h5u_quiet {
+  H5E_auto2_t func;
+  void *data;
+  int saved;
+} syn_h5u_quiet;
+
+void syn_h5u_quiet_begin(syn_h5u_quiet *q);
+void syn_h5u_quiet_end(const syn_h5u_quiet *q);
+
+/* Sets err to SYN_EIO: "HDF5 output '<path>': cannot <what> (HDF5: <detail>)". */
+syn_status syn_h5u_fail(const char *path, syn_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- attributes ---- */
+hid_t syn_h5u_utf8_vlen_type(void);
+herr_t syn_h5u_attr_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
+                           const void *value);
+herr_t syn_h5u_attr_string(hid_t obj, const char *name, const char *value); /* vlen UTF-8 */
+herr_t syn_h5u_attr_double(hid_t obj, const char *name, double value);
+herr_t syn_h5u_attr_int64(hid_t obj, const char *name, long long value);
+herr_t syn_h5u_attr_nan_fill(hid_t d); /* _FillValue = NaN (float64) */
+const char *syn_h5u_cf_units(const char *units); /* "1" for empty/NULL */
+
+/* ---- groups and datasets (NetCDF-4 compatible: creation order tracked) ---- */
+hid_t syn_h5u_ordered_gcpl(void);
+hid_t syn_h5u_create_group(hid_t loc, const char *name);
+/* Chunk shape of at most 1 MiB of doubles, the last axis first. */
+void syn_h5u_chunk_shape(int rank, const hsize_t *dims, hsize_t *chunk);
+/* Attribute creation order; float64: chunks, shuffle + deflate(1), NaN fill. */
+hid_t syn_h5u_dataset_dcpl(int is_f64, int rank, const hsize_t *dims);
+/* Datasets written whole from buf; return the open dataset or < 0. */
+hid_t syn_h5u_write_nd(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int is_f64,
+                       int rank, const hsize_t *dims, const void *buf);
+hid_t syn_h5u_write_1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int is_f64,
+                       size_t n, const void *buf);
+hid_t syn_h5u_write_f64(hid_t loc, const char *name, size_t n, const double *v);
+hid_t syn_h5u_write_i64(hid_t loc, const char *name, size_t n, const long long *v);
+hid_t syn_h5u_write_strings(hid_t loc, const char *name, size_t n, const char *const *v);
+
+/* ---- what every synovia file has ---- */
+syn_status syn_h5u_check_provenance(const char *path, const syn_provenance *prov,
+                                    syn_error *err);
+/* Root attributes: Conventions, title, source, synovia_version, date_created,
+ * command_line, model_sha256, model_file (+ scenario_* for scenario runs). */
+syn_status syn_h5u_write_globals(hid_t file, const char *path, const syn_provenance *prov,
+                                 syn_error *err);
+/* /provenance/file (scale) and /provenance/text. */
+syn_status syn_h5u_write_provenance(hid_t file, const char *path, const syn_provenance *prov,
+                                    syn_error *err);
+
+/* ---- files ---- */
+char *syn_h5u_dir_of(const char *path);             /* syn_malloc'ed; NULL: no memory */
+void syn_h5u_iso8601_now(char *buf, size_t size);
+int syn_h5u_write_all(int fd, const unsigned char *buf, size_t n); /* 0 or -1 + errno */
+void syn_h5u_sync_dir(const char *path); /* fsync the directory of path (best effort) */
+
+#endif
