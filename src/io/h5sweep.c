@@ -1,0 +1,745 @@
+/* synovia — HDF5 writer for sweep files, NetCDF-4 compatible (io layer; see
+ * synovia/h5sweep.h and docs/output-format.md, "Sweep files").
+ *
+ * Every dataset is created at syn_h5sweep_create with its full shape and a
+ * fill value (NaN, status 0 = not_run), then filled row by row: rows are keyed
+ * by the global sample index (reference/hpc.md §1.1, §3.2), and chunked
+ * storage is allocated only for chunks that get written, so a shard that
+ * writes a tenth of the rows costs a tenth of the space.
+ *
+ * Memory or disk. Small files are built in memory with the core driver and
+ * written to <path>.tmp with write(2) at commit, as run files are (h5.c
+ * explains why: HDF5 1.10.8 crashes at exit after a failed H5Fclose, and with
+ * the core driver disk errors come from our own write() with a real errno).
+ * But a sweep of 10^5..10^6 samples with trajectories can hold gigabytes, far
+ * more than a worker should keep in RAM, and a sweep that runs for hours must
+ * not lose everything when it is killed: so when the uncompressed data would
+ * exceed spec->memory_limit (64 MiB by default), the file is written straight
+ * to <path>.tmp (sec2 driver) and syn_h5sweep_flush, called by the driver at
+ * block boundaries, makes the rows written so far durable in the tmp file
+ * (hpc.md §1.8: a flushed default-libver file stays readable after SIGKILL).
+ * The price is the H5Fclose risk above on a full disk; the final name is
+ * still never a partial file, because the rename happens only after a
+ * successful close and fsync.
+ *
+ * Order of the writes of one row: the data first, /status last, so that a
+ * status other than not_run in a flushed file means the row is complete. */
+#include "synovia/h5sweep.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "base/alloc.h"
+#include "io/h5util.h"
+
+enum {
+  DEFAULT_MEMORY_LIMIT = 64 << 20,
+  ROW_CHUNK_BYTES = 256 << 10, /* (sample, k) tables: chunks of 256 KiB (hpc.md §1.5) */
+  TRAJ_CHUNK_ROWS = 64,        /* trajectories: (64, 512) chunks */
+  TRAJ_CHUNK_TIMES = 512,
+  STATUS_CHUNK = 1 << 16,
+  REASON_CHUNK = 1 << 12
+};
+
+static const signed char FLAG_VALUES[] = {0, 1, -1, -2, -3};
+static const char FLAG_MEANINGS[] = "not_run ok solver_failure nonfinite error";
+
+struct syn_h5sweep {
+  char *path, *tmp_path;
+  hid_t file;
+  int fd;      /* memory mode: the open tmp file, written at commit; -1 otherwise */
+  int on_disk; /* written straight to the tmp file */
+  int committed;
+  size_t nsamples, nparams, narms, nmetrics, nseries, ntimes;
+  hid_t param_value, status, reason; /* < 0 when closed */
+  hid_t *metric_value;               /* [narms] */
+  hid_t *traj;                       /* [narms * nseries] */
+  unsigned char *done;               /* bitmap of rows written */
+  size_t nwritten;
+};
+
+/* ---- checking the spec --------------------------------------------------------- */
+
+static int bad_name(const char *s) {
+  return s == NULL || s[0] == 0 || strchr(s, '/') != NULL || strcmp(s, ".") == 0;
+}
+
+/* Names must be valid HDF5 link names and unique within their list. */
+static syn_status check_names(const char *path, const char *what, size_t n,
+                              const char *const *names, syn_error *err) {
+  if (n > 0 && names == NULL)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': %zu %s names missing", path,
+                         n, what);
+  for (size_t i = 0; i < n; i++) {
+    if (bad_name(names[i]))
+      return syn_error_set(err, SYN_EINVAL,
+                           "HDF5 sweep output '%s': %s name '%s' is empty or not a valid name "
+                           "(no '/', not '.')",
+                           path, what, names[i] ? names[i] : "(null)");
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(names[i], names[j]) == 0)
+        return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': %s '%s' is listed twice",
+                             path, what, names[i]);
+  }
+  return SYN_OK;
+}
+
+static syn_status check_series(const char *path, const syn_h5sweep_spec *s, syn_error *err) {
+  static const char *const reserved[] = {"time", "metric", "metric_units", "metric_value"};
+  if (s->nseries == 0) return SYN_OK;
+  if (s->ntimes == 0 || s->times == NULL)
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 sweep output '%s': trajectories need a time grid (ntimes > 0)",
+                         path);
+  syn_status st = check_names(path, "series", s->nseries, s->series_names, err);
+  for (size_t i = 0; i < s->nseries && st == SYN_OK; i++)
+    for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
+      if (strcmp(s->series_names[i], reserved[k]) == 0)
+        return syn_error_set(err, SYN_EINVAL,
+                             "HDF5 sweep output '%s': series name '%s' collides with the "
+                             "dataset the writer puts into every arm",
+                             path, reserved[k]);
+  return st;
+}
+
+static syn_status check_spec(const char *path, const syn_h5sweep_spec *s, syn_error *err) {
+  if (s->nsamples == 0 || s->nparams == 0 || s->narms == 0)
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 sweep output '%s': needs at least one sample, parameter and arm "
+                         "(got %zu, %zu, %zu)",
+                         path, s->nsamples, s->nparams, s->narms);
+  if (s->task_count > 0 && s->task_index >= s->task_count)
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 sweep output '%s': task index %zu is not below the task count %zu",
+                         path, s->task_index, s->task_count);
+  if ((s->param_lower == NULL) != (s->param_upper == NULL))
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 sweep output '%s': give both parameter bounds or neither", path);
+  syn_status st = check_names(path, "parameter", s->nparams, s->param_names, err);
+  if (st == SYN_OK) st = check_names(path, "arm", s->narms, s->arm_names, err);
+  if (st == SYN_OK) st = check_names(path, "metric", s->nmetrics, s->metric_names, err);
+  if (st == SYN_OK) st = check_series(path, s, err);
+  if (st == SYN_OK && s->prov != NULL) st = syn_h5u_check_provenance(path, s->prov, err);
+  return st;
+}
+
+/* ---- creating the file ----------------------------------------------------------- */
+
+/* Uncompressed bytes of all per-sample data (double arithmetic: no overflow). */
+static double data_bytes(const syn_h5sweep_spec *s) {
+  double per = (double)s->nparams + (double)s->narms * (double)s->nmetrics +
+               (double)s->narms * (double)s->nseries * (double)s->ntimes;
+  return (double)s->nsamples * (8.0 * per + 8.0 + 1.0 + 16.0);
+}
+
+/* Creates <path>.tmp with open(2) first for a real errno (cf. h5.c). */
+static syn_status probe_tmp(syn_h5sweep *h, syn_error *err) {
+  struct stat stt;
+  if (stat(h->path, &stt) == 0 && S_ISDIR(stt.st_mode))
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s' is a directory", h->path);
+  int fd = open(h->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0666);
+  if (fd < 0) {
+    int e = errno;
+    char *dir = syn_h5u_dir_of(h->path);
+    syn_status st = syn_error_set(err, SYN_EIO,
+                                  "cannot create HDF5 sweep output '%s' in directory '%s': %s",
+                                  h->tmp_path, dir ? dir : "?", strerror(e));
+    syn_error_hint(err, "check that the directory exists and is writable");
+    syn_free(dir);
+    return st;
+  }
+  if (h->on_disk)
+    close(fd); /* HDF5 opens it itself */
+  else
+    h->fd = fd;
+  return SYN_OK;
+}
+
+/* In memory: the core driver without backing store. On disk: sec2, file
+ * locking where the file system has it (ignored where it does not, as on
+ * some Lustre mounts, hpc.md §1.8). Closing the file closes all in it. */
+static hid_t file_fapl(int on_disk) {
+  hid_t p = H5Pcreate(H5P_FILE_ACCESS);
+  if (p < 0) return p;
+  if (!on_disk && H5Pset_fapl_core(p, (size_t)1 << 20, 0) < 0) goto fail;
+  if (on_disk && H5Pset_file_locking(p, 1, 1) < 0) goto fail;
+  if (H5Pset_fclose_degree(p, H5F_CLOSE_STRONG) < 0) goto fail;
+  return p;
+fail:
+  H5Pclose(p);
+  return -1;
+}
+
+static syn_status open_file(syn_h5sweep *h, syn_error *err) {
+  syn_status st = SYN_OK;
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+  hid_t fapl = file_fapl(h->on_disk);
+  unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  if (fcpl < 0 || fapl < 0 || H5Pset_link_creation_order(fcpl, flags) < 0 ||
+      H5Pset_attr_creation_order(fcpl, flags) < 0 ||
+      (h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl)) < 0)
+    st = syn_h5u_fail(h->path, err, "create the HDF5 file");
+  if (fapl >= 0) H5Pclose(fapl);
+  if (fcpl >= 0) H5Pclose(fcpl);
+  return st;
+}
+
+static herr_t attr_u64(hid_t obj, const char *name, uint64_t v) {
+  unsigned long long x = v;
+  return syn_h5u_attr_scalar(obj, name, H5T_STD_U64LE, H5T_NATIVE_ULLONG, &x);
+}
+
+static syn_status write_sweep_attrs(syn_h5sweep *h, const syn_h5sweep_spec *s, syn_error *err) {
+  const char *txt[][2] = {{"sweep_sha256", s->sweep_sha256},
+                          {"sweep_file", s->sweep_file},
+                          {"design", s->design}};
+  for (size_t i = 0; i < sizeof txt / sizeof txt[0]; i++)
+    if (txt[i][1] != NULL && txt[i][1][0] != 0 &&
+        syn_h5u_attr_string(h->file, txt[i][0], txt[i][1]) < 0)
+      return syn_h5u_fail(h->path, err, "write global attribute '%s'", txt[i][0]);
+  if (attr_u64(h->file, "seed", s->seed) < 0 || attr_u64(h->file, "base_seed", s->base_seed) < 0 ||
+      syn_h5u_attr_int64(h->file, "n_samples", (long long)s->nsamples) < 0)
+    return syn_h5u_fail(h->path, err, "write the sweep's global attributes");
+  if (s->task_count > 0 &&
+      (syn_h5u_attr_int64(h->file, "task_index", (long long)s->task_index) < 0 ||
+       syn_h5u_attr_int64(h->file, "task_count", (long long)s->task_count) < 0))
+    return syn_h5u_fail(h->path, err, "write the shard's global attributes");
+  return SYN_OK;
+}
+
+/* Creation properties of a per-sample dataset: attribute creation order,
+ * the given chunk shape, shuffle (not for bytes) + deflate(1), fill value. */
+static hid_t sample_dcpl(int rank, const hsize_t *chunk, hid_t fill_type, const void *fill,
+                         int shuffle) {
+  hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+  if (p < 0) return p;
+  if (H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+      H5Pset_chunk(p, rank, chunk) < 0 || (shuffle && H5Pset_shuffle(p) < 0) ||
+      H5Pset_deflate(p, 1) < 0 || (fill != NULL && H5Pset_fill_value(p, fill_type, fill) < 0)) {
+    H5Pclose(p);
+    return -1;
+  }
+  return p;
+}
+
+static hsize_t min_h(hsize_t a, hsize_t b) { return a < b ? a : b; }
+
+/* An empty per-sample dataset over the given scales (one per axis). */
+static hid_t create_sample_ds(hid_t loc, const char *name, hid_t ftype, int rank,
+                              const hsize_t *dims, const hsize_t *chunk, const void *fill,
+                              hid_t fill_type, int shuffle, const hid_t *scales) {
+  hid_t d = -1;
+  hid_t sp = H5Screate_simple(rank, dims, NULL);
+  hid_t p = sample_dcpl(rank, chunk, fill_type, fill, shuffle);
+  if (sp >= 0 && p >= 0) d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, p, H5P_DEFAULT);
+  for (int k = 0; k < rank && d >= 0; k++) {
+    if (H5DSattach_scale(d, scales[k], (unsigned)k) < 0) {
+      H5Dclose(d);
+      d = -1;
+    }
+  }
+  if (p >= 0) H5Pclose(p);
+  if (sp >= 0) H5Sclose(sp);
+  return d;
+}
+
+/* float64 (sample, k) with NaN fill, chunks of <= 256 KiB of whole rows. */
+static hid_t create_table(hid_t loc, const char *name, size_t n, size_t k, hid_t dsample,
+                          hid_t dk, const char *long_name) {
+  const hsize_t dims[2] = {n, k};
+  hsize_t rows = ROW_CHUNK_BYTES / sizeof(double) / (k ? k : 1);
+  const hsize_t chunk[2] = {min_h(n, rows ? rows : 1), k};
+  const double nan = NAN;
+  const hid_t scales[2] = {dsample, dk};
+  hid_t d = create_sample_ds(loc, name, H5T_IEEE_F64LE, 2, dims, chunk, &nan, H5T_NATIVE_DOUBLE,
+                             1, scales);
+  if (d >= 0 && (syn_h5u_attr_string(d, "long_name", long_name) < 0 ||
+                 syn_h5u_attr_nan_fill(d) < 0)) {
+    H5Dclose(d);
+    d = -1;
+  }
+  return d;
+}
+
+/* A 1-D vlen-string scale with a long_name. */
+static hid_t string_scale(hid_t loc, const char *name, size_t n, const char *const *v,
+                          const char *long_name) {
+  hid_t d = syn_h5u_write_strings(loc, name, n, v);
+  if (d >= 0 && (H5DSset_scale(d, name) < 0 || syn_h5u_attr_string(d, "long_name", long_name) < 0)) {
+    H5Dclose(d);
+    d = -1;
+  }
+  return d;
+}
+
+/* A 1-D column attached to the scale dim (strings when num is NULL; a NULL
+ * string list writes ""). */
+static herr_t column(hid_t loc, const char *name, hid_t dim, size_t n, const double *num,
+                     const char *const *text, const char *long_name) {
+  hid_t d = num ? syn_h5u_write_f64(loc, name, n, num) : syn_h5u_write_strings(loc, name, n, text);
+  herr_t rc = d < 0 ? -1 : H5DSattach_scale(d, dim, 0);
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "long_name", long_name);
+  if (rc >= 0 && num) rc = syn_h5u_attr_nan_fill(d);
+  if (d >= 0 && H5Dclose(d) < 0) rc = -1;
+  return rc;
+}
+
+/* Units lists with "" for missing entries mapped to CF's "1". */
+static const char **units_list(size_t n, const char *const *units) {
+  const char **u = syn_calloc(n ? n : 1, sizeof *u);
+  for (size_t i = 0; u != NULL && i < n; i++) u[i] = syn_h5u_cf_units(units ? units[i] : NULL);
+  return u;
+}
+
+static syn_status write_sample_scale(syn_h5sweep *h, hid_t *dsample, syn_error *err) {
+  long long *idx = syn_malloc(h->nsamples * sizeof *idx);
+  if (idx == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", h->path);
+  for (size_t i = 0; i < h->nsamples; i++) idx[i] = (long long)i;
+  syn_status st = SYN_OK;
+  *dsample = syn_h5u_write_i64(h->file, "sample", h->nsamples, idx);
+  if (*dsample < 0 || H5DSset_scale(*dsample, "sample") < 0 ||
+      syn_h5u_attr_string(*dsample, "long_name", "global sample index") < 0)
+    st = syn_h5u_fail(h->path, err, "write dataset '/sample'");
+  syn_free(idx);
+  return st;
+}
+
+static syn_status write_params(syn_h5sweep *h, const syn_h5sweep_spec *s, hid_t dsample,
+                               syn_error *err) {
+  syn_status st = SYN_OK;
+  hid_t dparam = -1;
+  const char **units = units_list(s->nparams, s->param_units);
+  if (units == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", h->path);
+    goto done;
+  }
+  if ((dparam = string_scale(h->file, "param", s->nparams, s->param_names, "parameter name")) < 0 ||
+      column(h->file, "param_units", dparam, s->nparams, NULL, units, "units of param_value") < 0 ||
+      (s->param_lower != NULL &&
+       (column(h->file, "param_lower", dparam, s->nparams, s->param_lower, NULL,
+               "lower bound of the parameter's range") < 0 ||
+        column(h->file, "param_upper", dparam, s->nparams, s->param_upper, NULL,
+               "upper bound of the parameter's range") < 0)) ||
+      (s->param_distribution != NULL &&
+       column(h->file, "param_distribution", dparam, s->nparams, NULL, s->param_distribution,
+              "distribution the parameter was sampled from") < 0)) {
+    st = syn_h5u_fail(h->path, err, "write the parameter table");
+    goto done;
+  }
+  if ((h->param_value = create_table(h->file, "param_value", h->nsamples, s->nparams, dsample,
+                                     dparam, "parameter value of the sample (units in "
+                                             "param_units)")) < 0)
+    st = syn_h5u_fail(h->path, err, "create dataset '/param_value'");
+done:
+  if (dparam >= 0) H5Dclose(dparam);
+  syn_free(units);
+  return st;
+}
+
+static herr_t write_flags(hid_t d) {
+  const hsize_t n = sizeof FLAG_VALUES;
+  herr_t rc = -1;
+  hid_t sp = H5Screate_simple(1, &n, NULL);
+  hid_t a = sp < 0 ? -1 : H5Acreate2(d, "flag_values", H5T_STD_I8LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+  if (a >= 0) rc = H5Awrite(a, H5T_NATIVE_SCHAR, FLAG_VALUES);
+  if (a >= 0 && H5Aclose(a) < 0) rc = -1;
+  if (sp >= 0) H5Sclose(sp);
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "flag_meanings", FLAG_MEANINGS);
+  return rc;
+}
+
+/* /status int8 (fill 0 = not_run; no _FillValue attribute, which xarray
+ * would turn into NaN) and /status_reason vlen strings. */
+static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
+  const hsize_t n = h->nsamples;
+  const hsize_t cs = min_h(n, STATUS_CHUNK), cr = min_h(n, REASON_CHUNK);
+  const signed char zero = 0;
+  h->status = create_sample_ds(h->file, "status", H5T_STD_I8LE, 1, &n, &cs, &zero,
+                               H5T_NATIVE_SCHAR, 0, &dsample);
+  if (h->status < 0 || syn_h5u_attr_string(h->status, "long_name", "outcome of the sample") < 0 ||
+      write_flags(h->status) < 0)
+    return syn_h5u_fail(h->path, err, "create dataset '/status'");
+  hid_t t = syn_h5u_utf8_vlen_type();
+  if (t >= 0)
+    h->reason = create_sample_ds(h->file, "status_reason", t, 1, &n, &cr, NULL, t, 0, &dsample);
+  if (t >= 0) H5Tclose(t);
+  if (h->reason < 0 ||
+      syn_h5u_attr_string(h->reason, "long_name", "why the sample failed (empty when ok)") < 0)
+    return syn_h5u_fail(h->path, err, "create dataset '/status_reason'");
+  return SYN_OK;
+}
+
+static syn_status write_arm_metrics(syn_h5sweep *h, const syn_h5sweep_spec *s, size_t a,
+                                    hid_t g, hid_t dsample, syn_error *err) {
+  if (s->nmetrics == 0) return SYN_OK;
+  syn_status st = SYN_OK;
+  const char *arm = s->arm_names[a];
+  hid_t dmetric = -1;
+  const char **units = units_list(s->nmetrics, s->metric_units);
+  if (units == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", h->path);
+    goto done;
+  }
+  if ((dmetric = string_scale(g, "metric", s->nmetrics, s->metric_names, "metric name")) < 0 ||
+      column(g, "metric_units", dmetric, s->nmetrics, NULL, units, "units of metric_value") < 0 ||
+      (h->metric_value[a] = create_table(g, "metric_value", h->nsamples, s->nmetrics, dsample,
+                                         dmetric, "metric value of the sample")) < 0)
+    st = syn_h5u_fail(h->path, err, "write the metrics of arm '%s'", arm);
+done:
+  if (dmetric >= 0) H5Dclose(dmetric);
+  syn_free(units);
+  return st;
+}
+
+static syn_status write_arm_series(syn_h5sweep *h, const syn_h5sweep_spec *s, size_t a,
+                                   hid_t g, hid_t dsample, syn_error *err) {
+  if (s->nseries == 0) return SYN_OK;
+  const char *arm = s->arm_names[a];
+  hid_t dtime = syn_h5u_write_f64(g, "time", s->ntimes, s->times);
+  if (dtime < 0 || H5DSset_scale(dtime, "time") < 0 ||
+      syn_h5u_attr_string(dtime, "units", syn_h5u_cf_units(s->time_units)) < 0 ||
+      syn_h5u_attr_string(dtime, "long_name", "time") < 0) {
+    if (dtime >= 0) H5Dclose(dtime);
+    return syn_h5u_fail(h->path, err, "write dataset '/arms/%s/time'", arm);
+  }
+  const hsize_t dims[2] = {h->nsamples, s->ntimes};
+  const hsize_t chunk[2] = {min_h(h->nsamples, TRAJ_CHUNK_ROWS), min_h(s->ntimes, TRAJ_CHUNK_TIMES)};
+  const hid_t scales[2] = {dsample, dtime};
+  const double nan = NAN;
+  syn_status st = SYN_OK;
+  for (size_t k = 0; k < s->nseries && st == SYN_OK; k++) {
+    const char *name = s->series_names[k];
+    hid_t d = create_sample_ds(g, name, H5T_IEEE_F64LE, 2, dims, chunk, &nan, H5T_NATIVE_DOUBLE,
+                               1, scales);
+    h->traj[a * s->nseries + k] = d;
+    if (d < 0 ||
+        syn_h5u_attr_string(d, "units", syn_h5u_cf_units(s->series_units ? s->series_units[k]
+                                                                         : NULL)) < 0 ||
+        syn_h5u_attr_string(d, "long_name", name) < 0 || syn_h5u_attr_nan_fill(d) < 0)
+      st = syn_h5u_fail(h->path, err, "create dataset '/arms/%s/%s'", arm, name);
+  }
+  H5Dclose(dtime);
+  return st;
+}
+
+static syn_status write_arms(syn_h5sweep *h, const syn_h5sweep_spec *s, hid_t dsample,
+                             syn_error *err) {
+  syn_status st = SYN_OK;
+  hid_t arms = syn_h5u_create_group(h->file, "arms");
+  if (arms < 0) return syn_h5u_fail(h->path, err, "create group '/arms'");
+  for (size_t a = 0; a < s->narms && st == SYN_OK; a++) {
+    hid_t g = syn_h5u_create_group(arms, s->arm_names[a]);
+    if (g < 0) {
+      st = syn_h5u_fail(h->path, err, "create group '/arms/%s'", s->arm_names[a]);
+      break;
+    }
+    st = write_arm_metrics(h, s, a, g, dsample, err);
+    if (st == SYN_OK) st = write_arm_series(h, s, a, g, dsample, err);
+    H5Gclose(g);
+  }
+  H5Gclose(arms);
+  return st;
+}
+
+static syn_status build_file(syn_h5sweep *h, const syn_h5sweep_spec *s, syn_error *err) {
+  static const syn_provenance no_prov = {"", "", "", 0, NULL, NULL, NULL, NULL, NULL};
+  hid_t dsample = -1;
+  syn_status st = open_file(h, err);
+  if (st == SYN_OK) st = syn_h5u_write_globals(h->file, h->path, s->prov ? s->prov : &no_prov, err);
+  if (st == SYN_OK) st = write_sweep_attrs(h, s, err);
+  if (st == SYN_OK)
+    st = syn_h5u_write_provenance(h->file, h->path, s->prov ? s->prov : &no_prov, err);
+  if (st == SYN_OK) st = write_sample_scale(h, &dsample, err);
+  if (st == SYN_OK) st = write_params(h, s, dsample, err);
+  if (st == SYN_OK) st = write_status(h, dsample, err);
+  if (st == SYN_OK) st = write_arms(h, s, dsample, err);
+  if (dsample >= 0) H5Dclose(dsample);
+  return st;
+}
+
+syn_status syn_h5sweep_create(const char *path, const syn_h5sweep_spec *spec, syn_h5sweep **out,
+                              syn_error *err) {
+  syn_h5sweep *h = NULL;
+  syn_status st = SYN_OK;
+  syn_h5u_quiet q;
+  if (out == NULL)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: no place for the writer");
+  *out = NULL;
+  if (path == NULL || path[0] == 0)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: empty file name");
+  if (spec == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': no spec", path);
+  st = check_spec(path, spec, err);
+  if (st != SYN_OK) return st;
+
+  syn_h5u_quiet_begin(&q);
+  h = syn_calloc(1, sizeof *h);
+  if (h == NULL) goto nomem;
+  h->file = h->param_value = h->status = h->reason = -1;
+  h->fd = -1;
+  h->nsamples = spec->nsamples;
+  h->nparams = spec->nparams;
+  h->narms = spec->narms;
+  h->nmetrics = spec->nmetrics;
+  h->nseries = spec->nseries;
+  h->ntimes = spec->nseries ? spec->ntimes : 0;
+  const size_t limit = spec->memory_limit ? spec->memory_limit : (size_t)DEFAULT_MEMORY_LIMIT;
+  h->on_disk = data_bytes(spec) > (double)limit;
+  const size_t n = strlen(path);
+  h->path = syn_strdup(path);
+  h->tmp_path = syn_malloc(n + sizeof ".tmp");
+  h->metric_value = syn_malloc(h->narms * sizeof *h->metric_value);
+  h->traj = syn_malloc((h->nseries > 0 ? h->narms * h->nseries : 1) * sizeof *h->traj);
+  h->done = syn_calloc(h->nsamples / 8 + 1, 1);
+  for (size_t a = 0; h->metric_value != NULL && a < h->narms; a++) h->metric_value[a] = -1;
+  for (size_t k = 0; h->traj != NULL && k < h->narms * h->nseries; k++) h->traj[k] = -1;
+  if (h->path == NULL || h->tmp_path == NULL || h->metric_value == NULL || h->traj == NULL ||
+      h->done == NULL)
+    goto nomem;
+  memcpy(h->tmp_path, path, n);
+  memcpy(h->tmp_path + n, ".tmp", sizeof ".tmp");
+
+  st = probe_tmp(h, err);
+  if (st != SYN_OK) {
+    syn_free(h->tmp_path); /* nothing was created: destroy must not unlink */
+    h->tmp_path = NULL;
+    goto fail;
+  }
+  st = build_file(h, spec, err);
+  if (st != SYN_OK) goto fail;
+  *out = h;
+  syn_h5u_quiet_end(&q);
+  return SYN_OK;
+
+nomem:
+  st = syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", path);
+fail:
+  syn_h5sweep_destroy(h);
+  syn_h5u_quiet_end(&q);
+  return st;
+}
+
+/* ---- rows ------------------------------------------------------------------------- */
+
+static int is_done(const syn_h5sweep *h, size_t i) { return (h->done[i / 8] >> (i % 8)) & 1; }
+
+static int valid_status(int status) {
+  for (size_t k = 1; k < sizeof FLAG_VALUES; k++)
+    if (status == FLAG_VALUES[k]) return 1;
+  return 0;
+}
+
+/* Writes ncols values (1 for a 1-D dataset) into row `row` of d. */
+static herr_t write_row(hid_t d, hsize_t row, hsize_t ncols, int rank, hid_t mtype,
+                        const void *buf) {
+  herr_t rc = -1;
+  const hsize_t start[2] = {row, 0}, count[2] = {1, ncols};
+  hid_t fs = H5Dget_space(d);
+  hid_t ms = H5Screate_simple(rank, count, NULL);
+  if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
+    rc = H5Dwrite(d, mtype, ms, fs, H5P_DEFAULT, buf);
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  return rc;
+}
+
+static syn_status check_row(const syn_h5sweep *h, size_t sample, const double *params, int status,
+                            syn_error *err) {
+  if (h->committed || h->file < 0)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': already committed or closed",
+                         h->path);
+  if (sample >= h->nsamples)
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 sweep output '%s': sample %zu is out of range (the sweep has %zu)",
+                         h->path, sample, h->nsamples);
+  if (is_done(h, sample))
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': sample %zu is already written",
+                         h->path, sample);
+  if (params == NULL)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': sample %zu has no parameters",
+                         h->path, sample);
+  if (!valid_status(status))
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 sweep output '%s': sample %zu: status %d is not one of 1, -1, -2, "
+                         "-3",
+                         h->path, sample, status);
+  return SYN_OK;
+}
+
+static syn_status write_row_data(syn_h5sweep *h, hsize_t i, const double *params,
+                                 const double *metrics, const double *traj, syn_error *err) {
+  if (write_row(h->param_value, i, h->nparams, 2, H5T_NATIVE_DOUBLE, params) < 0)
+    return syn_h5u_fail(h->path, err, "write row %llu of '/param_value'", (unsigned long long)i);
+  for (size_t a = 0; metrics != NULL && h->nmetrics > 0 && a < h->narms; a++)
+    if (write_row(h->metric_value[a], i, h->nmetrics, 2, H5T_NATIVE_DOUBLE,
+                  metrics + a * h->nmetrics) < 0)
+      return syn_h5u_fail(h->path, err, "write row %llu of the metrics of arm %zu",
+                          (unsigned long long)i, a);
+  for (size_t k = 0; traj != NULL && k < h->narms * h->nseries; k++)
+    if (write_row(h->traj[k], i, h->ntimes, 2, H5T_NATIVE_DOUBLE, traj + k * h->ntimes) < 0)
+      return syn_h5u_fail(h->path, err, "write row %llu of trajectory %zu", (unsigned long long)i,
+                          k);
+  return SYN_OK;
+}
+
+syn_status syn_h5sweep_write_sample(syn_h5sweep *h, size_t sample, const double *params,
+                                    int status, const char *reason, const double *metrics,
+                                    const double *traj, syn_error *err) {
+  if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: NULL writer");
+  syn_status st = check_row(h, sample, params, status, err);
+  if (st != SYN_OK) return st;
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  const hsize_t i = sample;
+  const signed char code = (signed char)status;
+  const char *why = reason ? reason : "";
+  hid_t t = syn_h5u_utf8_vlen_type();
+  st = write_row_data(h, i, params, metrics, traj, err);
+  if (st == SYN_OK && (t < 0 || write_row(h->reason, i, 1, 1, t, &why) < 0))
+    st = syn_h5u_fail(h->path, err, "write row %zu of '/status_reason'", sample);
+  /* last: a status in the file means the row is complete */
+  if (st == SYN_OK && write_row(h->status, i, 1, 1, H5T_NATIVE_SCHAR, &code) < 0)
+    st = syn_h5u_fail(h->path, err, "write row %zu of '/status'", sample);
+  if (t >= 0) H5Tclose(t);
+  syn_h5u_quiet_end(&q);
+  if (st == SYN_OK) {
+    h->done[sample / 8] = (unsigned char)(h->done[sample / 8] | (1u << (sample % 8)));
+    h->nwritten++;
+  }
+  return st;
+}
+
+size_t syn_h5sweep_written(const syn_h5sweep *h) { return h ? h->nwritten : 0; }
+
+syn_status syn_h5sweep_flush(syn_h5sweep *h, syn_error *err) {
+  if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: NULL writer");
+  if (h->committed || h->file < 0)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': already committed or closed",
+                         h->path);
+  if (!h->on_disk) return SYN_OK;
+  syn_status st = SYN_OK;
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0) st = syn_h5u_fail(h->path, err, "flush the file");
+  syn_h5u_quiet_end(&q);
+  return st;
+}
+
+/* ---- commit / destroy ------------------------------------------------------------ */
+
+static herr_t close_datasets(syn_h5sweep *h) {
+  herr_t rc = 0;
+  hid_t *one[] = {&h->param_value, &h->status, &h->reason};
+  for (size_t k = 0; k < sizeof one / sizeof one[0]; k++) {
+    if (*one[k] >= 0 && H5Dclose(*one[k]) < 0) rc = -1;
+    *one[k] = -1;
+  }
+  for (size_t a = 0; h->metric_value != NULL && a < h->narms; a++) {
+    if (h->metric_value[a] >= 0 && H5Dclose(h->metric_value[a]) < 0) rc = -1;
+    h->metric_value[a] = -1;
+  }
+  for (size_t k = 0; h->traj != NULL && k < h->narms * h->nseries; k++) {
+    if (h->traj[k] >= 0 && H5Dclose(h->traj[k]) < 0) rc = -1;
+    h->traj[k] = -1;
+  }
+  return rc;
+}
+
+static herr_t close_file(syn_h5sweep *h) {
+  herr_t rc = close_datasets(h);
+  if (h->file >= 0 && H5Fclose(h->file) < 0) rc = -1;
+  h->file = -1;
+  return rc;
+}
+
+/* In memory: the image is written through the fd kept open since create. */
+static syn_status store_image(syn_h5sweep *h, syn_error *err) {
+  syn_status st = SYN_OK;
+  unsigned char *image = NULL;
+  ssize_t n = -1;
+  if (close_datasets(h) < 0 || H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0 ||
+      (n = H5Fget_file_image(h->file, NULL, 0)) <= 0)
+    return syn_h5u_fail(h->path, err, "finish the file");
+  image = syn_malloc((size_t)n);
+  if (image == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory for %zd bytes",
+                         h->path, n);
+  if (H5Fget_file_image(h->file, image, (size_t)n) != n || close_file(h) < 0) {
+    st = syn_h5u_fail(h->path, err, "copy the file");
+    goto done;
+  }
+  int rc = syn_h5u_write_all(h->fd, image, (size_t)n);
+  if (rc == 0) rc = fsync(h->fd);
+  int e = errno;
+  if (close(h->fd) != 0 && rc == 0) {
+    rc = -1;
+    e = errno;
+  }
+  h->fd = -1;
+  if (rc != 0)
+    st = syn_error_set(err, SYN_EIO, "HDF5 sweep output '%s': cannot write '%s': %s", h->path,
+                       h->tmp_path, strerror(e));
+done:
+  syn_free(image);
+  return st;
+}
+
+/* On disk: close, then fsync the tmp file through a descriptor of our own. */
+static syn_status finish_on_disk(syn_h5sweep *h, syn_error *err) {
+  if (close_datasets(h) < 0 || H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0 || close_file(h) < 0)
+    return syn_h5u_fail(h->path, err, "finish the file");
+  int fd = open(h->tmp_path, O_WRONLY | O_NOFOLLOW);
+  int rc = fd < 0 ? -1 : fsync(fd);
+  int e = errno;
+  if (fd >= 0 && close(fd) != 0 && rc == 0) {
+    rc = -1;
+    e = errno;
+  }
+  if (rc != 0)
+    return syn_error_set(err, SYN_EIO, "HDF5 sweep output '%s': cannot sync '%s': %s", h->path,
+                         h->tmp_path, strerror(e));
+  return SYN_OK;
+}
+
+syn_status syn_h5sweep_commit(syn_h5sweep *h, syn_error *err) {
+  if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: NULL writer");
+  if (h->committed || h->file < 0)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': already committed or closed",
+                         h->path);
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  syn_status st = h->on_disk ? finish_on_disk(h, err) : store_image(h, err);
+  syn_h5u_quiet_end(&q);
+  if (st == SYN_OK && rename(h->tmp_path, h->path) != 0)
+    st = syn_error_set(err, SYN_EIO, "HDF5 sweep output '%s': cannot rename '%s' to it: %s",
+                       h->path, h->tmp_path, strerror(errno));
+  if (st == SYN_OK) {
+    syn_h5u_sync_dir(h->path);
+    h->committed = 1;
+  }
+  return st;
+}
+
+void syn_h5sweep_destroy(syn_h5sweep *h) {
+  if (h == NULL) return;
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  close_file(h);
+  if (h->fd >= 0) close(h->fd);
+  if (!h->committed && h->tmp_path != NULL) unlink(h->tmp_path);
+  syn_h5u_quiet_end(&q);
+  syn_free(h->metric_value);
+  syn_free(h->traj);
+  syn_free(h->done);
+  syn_free(h->path);
+  syn_free(h->tmp_path);
+  syn_free(h);
+}
