@@ -1,0 +1,878 @@
+/* synovia — the parser of .sweep files (see sweep_ast.h). Lang layer: the
+ * model language's lexer in, a syn_sweep_ast out.
+ *
+ * The sweep words (sweep, scenario, design, vary, metrics, arms, keep, the
+ * design kinds, distributions and clauses) are plain names to the lexer, so
+ * this parser recognises them by their text, like the scenario parser. One
+ * statement per line. Distribution arguments are numbers, each with an
+ * optional unit as in models (`0.1 /d`); they are separated by spaces, so
+ * they cannot be full expressions (`0.3 -1` would read as a subtraction).
+ * The first error stops the parse. */
+#include "sweep_ast.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/arena.h"
+#include "suggest.h"
+#include "tokstream.h"
+#include "units.h"
+
+enum { UNIT_MAX_EXPONENT = 99, DIST_ARGS = 2 };
+
+/* Counts (N, levels) above 2^53 would not survive the lexer's double. */
+#define MAX_COUNT 9007199254740992.0
+
+typedef struct wparser {
+  syn_tokstream ts; /* tokens, lookahead, lexical errors */
+  const syn_srcset *src;
+  syn_arena *arena;
+  syn_error *err;
+  syn_sweep_ast *ast;
+  size_t vary_cap;
+  int has_design;
+} wparser;
+
+/* ---- errors and tokens ------------------------------------------------------------ */
+
+static syn_status error_at(wparser *p, syn_span at, syn_status code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static syn_status error_at(wparser *p, syn_span at, syn_status code, const char *fmt, ...) {
+  char msg[SYN_ERROR_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return ts_error_at(&p->ts, at, code, "%s", msg);
+}
+
+static syn_status out_of_memory(wparser *p) {
+  return syn_error_set(p->err, SYN_ENOMEM, "out of memory");
+}
+
+static const syn_token *peek(wparser *p, size_t k) { return ts_peek(&p->ts, k); }
+static const syn_token *cur(wparser *p) { return ts_peek(&p->ts, 0); }
+static syn_status advance(wparser *p) { return ts_advance(&p->ts); }
+static int is_word(wparser *p, const syn_token *t, const char *word) {
+  return t->kind == TK_NAME && ts_is_word(&p->ts, t, word);
+}
+static const char *tok_text(wparser *p, const syn_token *t) {
+  return syn_span_text(p->src, t->span);
+}
+
+static syn_status expected(wparser *p, const char *what) {
+  char found[200];
+  lex_describe(p->src, cur(p), found, sizeof found);
+  return error_at(p, cur(p)->span, SYN_EINPUT, "expected %s, found %s", what, found);
+}
+
+/* The word of `words` closest to the current token, if it is a name. */
+static const char *near_word(wparser *p, const char *const *words, size_t n) {
+  const syn_token *t = cur(p);
+  if (t->kind != TK_NAME) return NULL;
+  return syn_suggest(tok_text(p, t), t->span.len, words, n);
+}
+
+static syn_status did_you_mean(wparser *p, const char *near) {
+  const syn_token *t = cur(p);
+  return error_at(p, t->span, SYN_EINPUT, "unexpected '%.*s' (did you mean '%s'?)",
+                  (int)t->span.len, tok_text(p, t), near);
+}
+
+static syn_status expect_word(wparser *p, const char *word, const char *what) {
+  if (is_word(p, cur(p), word)) return advance(p);
+  const char *near = near_word(p, &word, 1);
+  return near ? did_you_mean(p, near) : expected(p, what);
+}
+
+static syn_span join(syn_span a, syn_span b) {
+  return (syn_span){a.file, a.off, b.off + b.len - a.off};
+}
+
+static int line_of(wparser *p, syn_span s) {
+  int line, col;
+  syn_srcset_linecol(p->src, s, &line, &col);
+  return line;
+}
+
+static int arena_grow(syn_arena *a, void **arr, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return 0;
+  size_t ncap = *cap ? *cap * 2 : 4;
+  while (ncap < need) ncap *= 2;
+  void *n = syn_arena_alloc(a, ncap * elem);
+  if (n == NULL) return -1;
+  if (*cap) memcpy(n, *arr, *cap * elem);
+  *arr = n;
+  *cap = ncap;
+  return 0;
+}
+
+static const char *span_str(wparser *p, syn_span s) {
+  return syn_arena_strndup(p->arena, syn_span_text(p->src, s), s.len);
+}
+
+static const char *string_value(wparser *p, const syn_token *t) {
+  const char *s = tok_text(p, t) + 1;
+  size_t n = t->span.len - 2, o = 0;
+  char *d = syn_arena_alloc(p->arena, n + 1);
+  if (d == NULL) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c == '\\') {
+      c = s[++i];
+      c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+    }
+    d[o++] = c;
+  }
+  d[o] = 0;
+  return d;
+}
+
+static syn_status parse_string(wparser *p, const char **text, syn_span *span, const char *what) {
+  if (cur(p)->kind != TK_STRING) return expected(p, what);
+  if (span) *span = cur(p)->span;
+  if ((*text = string_value(p, cur(p))) == NULL) return out_of_memory(p);
+  return advance(p);
+}
+
+/* qname = NAME { '.' NAME }     (no spaces around the dots) */
+static syn_status parse_qname(wparser *p, const char **name, syn_span *span) {
+  syn_span s = cur(p)->span;
+  syn_status st = advance(p);
+  while (st == SYN_OK && cur(p)->kind == TK_DOT && !cur(p)->space_before &&
+         peek(p, 1)->kind == TK_NAME && !peek(p, 1)->space_before) {
+    st = advance(p);
+    if (st == SYN_OK) {
+      s = join(s, cur(p)->span);
+      st = advance(p);
+    }
+  }
+  if (st != SYN_OK) return st;
+  *span = s;
+  if ((*name = span_str(p, s)) == NULL) return out_of_memory(p);
+  return SYN_OK;
+}
+
+/* ---- whole numbers: counts and seeds ------------------------------------------------- */
+
+static int on_this_line(const syn_token *t) { return !t->newline_before; }
+
+/* A count (N, levels): a number token on this line whose value is a whole
+ * number from `min` to 2^53 (1e6 is fine). `what` names it in messages. */
+static syn_status parse_count(wparser *p, uint64_t min, const char *what, const char *example,
+                              uint64_t *out, syn_span *span) {
+  const syn_token *t = cur(p);
+  if (t->kind == TK_MINUS && peek(p, 1)->kind == TK_NUMBER && !peek(p, 1)->space_before) {
+    error_at(p, join(t->span, peek(p, 1)->span), SYN_EINPUT,
+             "%s must be a whole number, at least %llu (found -%.*s)", what,
+             (unsigned long long)min, (int)peek(p, 1)->span.len, tok_text(p, peek(p, 1)));
+    return SYN_EINPUT;
+  }
+  if (t->kind != TK_NUMBER || !on_this_line(t)) {
+    char want[200];
+    snprintf(want, sizeof want, "%s (%s)", what, example);
+    return expected(p, want);
+  }
+  double v = t->number;
+  if (v != floor(v) || v < (double)min || v > MAX_COUNT)
+    return error_at(p, t->span, SYN_EINPUT, "%s must be a whole number, at least %llu (found %.*s)",
+                    what, (unsigned long long)min, (int)t->span.len, tok_text(p, t));
+  *out = (uint64_t)v;
+  *span = t->span;
+  return advance(p);
+}
+
+/* A seed: digits only (exact in all 64 bits, which a double is not), at most
+ * 2^64 - 1. */
+static syn_status parse_seed(wparser *p, uint64_t *out, syn_span *span) {
+  static const char range[] = "a whole number from 0 to 18446744073709551615";
+  const syn_token *t = cur(p);
+  syn_span at = t->span;
+  int ok = t->kind == TK_NUMBER && on_this_line(t);
+  if (t->kind == TK_MINUS && peek(p, 1)->kind == TK_NUMBER && !peek(p, 1)->space_before) {
+    at = join(t->span, peek(p, 1)->span);
+    ok = 0;
+  } else if (!ok) {
+    return expected(p, "the seed (seed 7)");
+  }
+  const char *s = syn_span_text(p->src, at);
+  uint64_t v = 0;
+  for (uint32_t i = 0; ok && i < at.len; i++) {
+    unsigned d = (unsigned)(s[i] - '0');
+    if (d > 9 || v > (UINT64_MAX - d) / 10) ok = 0;
+    else v = v * 10 + d;
+  }
+  if (!ok)
+    return error_at(p, at, SYN_EINPUT, "the seed must be %s (found %.*s)", range, (int)at.len, s);
+  *out = v;
+  *span = at;
+  return advance(p);
+}
+
+/* ---- numbers with units (as in literals of the model language) ------------------------ */
+
+/* Words that end a number inside a vary line: a name right after a number
+ * is a unit unless it is one of these. */
+static const char *const clause_words[] = {"within", "levels"};
+enum { NCLAUSE_WORDS = sizeof clause_words / sizeof *clause_words };
+
+static int is_clause_word(wparser *p, const syn_token *t) {
+  for (size_t i = 0; i < NCLAUSE_WORDS; i++)
+    if (is_word(p, t, clause_words[i])) return 1;
+  return 0;
+}
+
+static const syn_unit_def *unit_at(wparser *p, const syn_token *t) {
+  if (t->kind != TK_NAME || t->newline_before) return NULL;
+  return syn_unit_lookup(tok_text(p, t), t->span.len);
+}
+
+static syn_status unknown_unit(wparser *p, const syn_token *t) {
+  const char *text = tok_text(p, t);
+  const char *near = syn_unit_suggest(text, t->span.len);
+  if (near)
+    return error_at(p, t->span, SYN_EINPUT, "unknown unit '%.*s' (did you mean '%s'?)",
+                    (int)t->span.len, text, near);
+  error_at(p, t->span, SYN_EINPUT, "unknown unit '%.*s'", (int)t->span.len, text);
+  syn_error_hint(p->err, "known units include s, min, h, d, wk, yr, mL, L, pg, ng, mg, nM, "
+                         "cells, U (see docs/language.md)");
+  return SYN_EINPUT;
+}
+
+/* A name right after a number that is no unit: a misspelled clause word
+ * (`1 2 withn 0 3`) is likelier than a misspelled unit when close to one. */
+static syn_status not_a_unit(wparser *p, const syn_token *t) {
+  const char *near = near_word(p, clause_words, NCLAUSE_WORDS);
+  return near ? did_you_mean(p, near) : unknown_unit(p, t);
+}
+
+static int is_integer_token(wparser *p, const syn_token *t) {
+  if (t->kind != TK_NUMBER || t->newline_before) return 0;
+  const char *s = tok_text(p, t);
+  for (uint32_t i = 0; i < t->span.len; i++)
+    if (s[i] < '0' || s[i] > '9') return 0;
+  return 1;
+}
+
+static syn_status parse_unit_power(wparser *p, ast_unit_term *term) {
+  syn_status st = advance(p); /* '^' */
+  int sign = 1;
+  if (st == SYN_OK && cur(p)->kind == TK_MINUS && !cur(p)->newline_before) {
+    sign = -1;
+    st = advance(p);
+  }
+  if (st != SYN_OK) return st;
+  const syn_token *t = cur(p);
+  if (!is_integer_token(p, t)) return expected(p, "an integer unit exponent");
+  if (t->number < 1 || t->number > UNIT_MAX_EXPONENT)
+    return error_at(p, t->span, SYN_EINPUT, "unit exponent must be from 1 to %d",
+                    UNIT_MAX_EXPONENT);
+  term->exponent *= sign * (int)t->number;
+  term->span = join(term->span, t->span);
+  return advance(p);
+}
+
+static syn_status parse_unit_term(wparser *p, ast_unit *u, size_t *cap, const syn_unit_def *def,
+                                  int sign, syn_span start) {
+  if (arena_grow(p->arena, (void **)&u->terms, cap, u->nterms + 1, sizeof *u->terms) != 0)
+    return out_of_memory(p);
+  ast_unit_term *term = &u->terms[u->nterms++];
+  term->symbol = def->symbol;
+  term->exponent = sign;
+  term->span = join(start, cur(p)->span);
+  syn_status st = advance(p);
+  if (st == SYN_OK && cur(p)->kind == TK_CARET && !cur(p)->newline_before)
+    st = parse_unit_power(p, term);
+  u->span = u->nterms == 1 ? term->span : join(u->span, term->span);
+  return st;
+}
+
+static int unit_starts(wparser *p) {
+  const syn_token *t = cur(p);
+  if (t->newline_before) return 0;
+  if (t->kind == TK_NAME) return !is_clause_word(p, t);
+  return t->kind == TK_SLASH && unit_at(p, peek(p, 1)) != NULL;
+}
+
+/* unit = ( SYM | '/' SYM ) [power] { ( '/' | '.' ) SYM [power] }   on one line */
+static syn_status parse_unit(wparser *p, const ast_unit **out) {
+  ast_unit *u = syn_arena_alloc(p->arena, sizeof *u);
+  size_t cap = 0;
+  if (u == NULL) return out_of_memory(p);
+  syn_status st = SYN_OK;
+  for (int first = 1; st == SYN_OK; first = 0) {
+    const syn_token *t = cur(p);
+    syn_span start = t->span;
+    int sign = 1;
+    if (!first || t->kind == TK_SLASH) {
+      const syn_token *sym = peek(p, 1);
+      int sep = (t->kind == TK_SLASH || (t->kind == TK_DOT && !first)) && !t->newline_before &&
+                sym->kind == TK_NAME && !sym->newline_before;
+      if (!sep || (t->kind == TK_SLASH && unit_at(p, sym) == NULL)) break;
+      sign = t->kind == TK_SLASH ? -1 : 1;
+      st = advance(p);
+      if (st != SYN_OK) break;
+    }
+    const syn_unit_def *def = unit_at(p, cur(p));
+    if (def == NULL && first) return not_a_unit(p, cur(p));
+    if (def == NULL) return unknown_unit(p, cur(p));
+    st = parse_unit_term(p, u, &cap, def, sign, start);
+  }
+  *out = u;
+  return st;
+}
+
+/* Does a number (NUMBER or '-' NUMBER) start here, on this line? */
+static int number_starts(wparser *p) {
+  const syn_token *t = cur(p);
+  if (t->newline_before) return 0;
+  if (t->kind == TK_NUMBER) return 1;
+  return t->kind == TK_MINUS && peek(p, 1)->kind == TK_NUMBER && !peek(p, 1)->newline_before;
+}
+
+/* value = [ '-' ] NUMBER [unit]    (the sign folded into the value) */
+static syn_status parse_value(wparser *p, ast_expr **out) {
+  ast_expr *e = syn_arena_alloc(p->arena, sizeof *e);
+  if (e == NULL) return out_of_memory(p);
+  e->kind = AST_NUM;
+  e->height = 1;
+  e->span = cur(p)->span;
+  double sign = 1;
+  syn_status st = SYN_OK;
+  if (cur(p)->kind == TK_MINUS) {
+    sign = -1;
+    st = advance(p);
+  }
+  if (st != SYN_OK) return st;
+  e->u.num.value = sign * cur(p)->number;
+  e->span = join(e->span, cur(p)->span);
+  st = advance(p);
+  if (st == SYN_OK && unit_starts(p)) {
+    st = parse_unit(p, &e->u.num.unit);
+    if (st == SYN_OK) e->span = join(e->span, e->u.num.unit->span);
+  }
+  *out = e;
+  return st;
+}
+
+/* group = value value     exactly two; `say` describes them for messages.
+ * A unit after the second number only applies to the first too when the
+ * first has none (`loguniform 0.005 0.1 /d`). */
+static syn_status parse_pair(wparser *p, syn_span word, const char *say, ast_expr **a,
+                             ast_expr **b) {
+  ast_expr *v[DIST_ARGS] = {NULL, NULL};
+  size_t n = 0;
+  syn_status st = SYN_OK;
+  while (st == SYN_OK && n < DIST_ARGS && number_starts(p)) st = parse_value(p, &v[n++]);
+  if (st != SYN_OK) return st;
+  if (n < DIST_ARGS || number_starts(p)) {
+    syn_span at = n < DIST_ARGS ? word : cur(p)->span;
+    const char *count = n == 0 ? "none" : n == 1 ? "one" : "more";
+    return error_at(p, at, SYN_EINPUT, "'%.*s' takes two numbers (%s), found %s",
+                    (int)word.len, syn_span_text(p->src, word), say, count);
+  }
+  if (v[0]->u.num.unit == NULL && v[1]->u.num.unit != NULL) v[0]->u.num.unit = v[1]->u.num.unit;
+  *a = v[0];
+  *b = v[1];
+  return SYN_OK;
+}
+
+/* ---- statements ------------------------------------------------------------------------ */
+
+static const char *const statement_words[] = {"sweep", "scenario", "design", "vary",
+                                              "metrics", "arms", "keep"};
+static const char statement_list[] =
+    "a line starts with sweep, scenario, design, vary, metrics, arms or keep";
+
+static const char *const design_words[] = {"grid", "random", "lhs", "sobol",
+                                           "saltelli", "morris", "file"};
+/* What N counts, per design kind (grid and file take none). */
+static const char *const design_n_meaning[] = {
+    NULL, "the number of samples", "the number of samples", "the number of samples",
+    "the number of base samples", "the number of trajectories", NULL};
+static const char design_list[] =
+    "designs: grid, random N, lhs N, sobol N, saltelli N [second order], morris N [levels P], "
+    "or file \"design.csv\"";
+
+static const char *const dist_words[] = {"uniform", "loguniform", "normal", "lognormal"};
+static const char *const dist_args[] = {"low and high", "low and high", "mean and sd",
+                                        "mu and sigma of log"};
+static const char dist_list[] = "distributions: uniform, loguniform, normal, lognormal";
+
+static int find_word(wparser *p, const syn_token *t, const char *const *words, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (is_word(p, t, words[i])) return (int)i;
+  return -1;
+}
+
+static syn_status expect_end(wparser *p) {
+  syn_tk k = cur(p)->kind;
+  if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
+  return expected(p, "end of line");
+}
+
+/* A statement that may be given once: it was already given at `first`. */
+static syn_status once(wparser *p, syn_span kw, int seen, syn_span first, const char *what) {
+  if (!seen) return SYN_OK;
+  return error_at(p, kw, SYN_EINPUT, "'%s' is already given on line %d", what, line_of(p, first));
+}
+
+/* 'sweep' STRING */
+static syn_status parse_title(wparser *p, syn_span kw) {
+  syn_sweep_ast *a = p->ast;
+  syn_status st = once(p, kw, a->title != NULL, a->title_span, "sweep");
+  a->title_span = kw;
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK) st = parse_string(p, &a->title, NULL, "the sweep's title (a string)");
+  return st;
+}
+
+/* 'scenario' STRING */
+static syn_status parse_scenario(wparser *p, syn_span kw) {
+  syn_sweep_ast *a = p->ast;
+  syn_status st = once(p, kw, a->scenario_path != NULL, a->scenario_span, "scenario");
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK)
+    st = parse_string(p, &a->scenario_path, &a->scenario_span,
+                      "the scenario's path (a string: scenario \"trial.scenario\")");
+  if (st == SYN_OK && a->scenario_path[0] == 0)
+    return error_at(p, a->scenario_span, SYN_EINPUT, "the scenario path is empty");
+  return st;
+}
+
+static syn_status option_twice(wparser *p, const char *what) {
+  return error_at(p, cur(p)->span, SYN_EINPUT, "'%s' is given twice in this design", what);
+}
+
+/* 'second' 'order'    (saltelli only) */
+static syn_status parse_second_order(wparser *p, ast_sweep_design *d) {
+  if (d->kind != SWEEP_DESIGN_SALTELLI)
+    return error_at(p, cur(p)->span, SYN_EINPUT, "'second order' applies to saltelli designs only");
+  if (d->second_order) return option_twice(p, "second order");
+  d->second_order = 1;
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = expect_word(p, "order", "'order' after 'second'");
+  return st;
+}
+
+/* 'levels' P    (morris only: P even, >= 2) */
+static syn_status parse_morris_levels(wparser *p, ast_sweep_design *d) {
+  if (d->kind != SWEEP_DESIGN_MORRIS) {
+    error_at(p, cur(p)->span, SYN_EINPUT, "'levels' on the design line applies to morris designs only");
+    if (d->kind == SWEEP_DESIGN_GRID)
+      syn_error_hint(p->err, "a grid takes its levels from the vary lines: "
+                             "vary dose loguniform 1e6 1e8 levels 3");
+    return SYN_EINPUT;
+  }
+  if (d->morris_levels) return option_twice(p, "levels");
+  syn_status st = advance(p);
+  if (st == SYN_OK)
+    st = parse_count(p, 2, "the number of Morris levels", "levels 4", &d->morris_levels,
+                     &d->levels_span);
+  if (st == SYN_OK && d->morris_levels % 2 != 0)
+    return error_at(p, d->levels_span, SYN_EINPUT,
+                    "the number of Morris levels must be even (found %llu)",
+                    (unsigned long long)d->morris_levels);
+  return st;
+}
+
+/* options = { 'seed' S | 'second' 'order' | 'levels' P }   each once */
+static syn_status parse_design_options(wparser *p, ast_sweep_design *d) {
+  static const char *const options[] = {"seed", "second", "levels"};
+  syn_status st = SYN_OK;
+  while (st == SYN_OK && cur(p)->kind == TK_NAME) {
+    if (is_word(p, cur(p), "seed")) {
+      if (d->has_seed) return option_twice(p, "seed");
+      d->has_seed = 1;
+      st = advance(p);
+      if (st == SYN_OK) st = parse_seed(p, &d->seed, &d->seed_span);
+    } else if (is_word(p, cur(p), "second")) {
+      st = parse_second_order(p, d);
+    } else if (is_word(p, cur(p), "levels")) {
+      st = parse_morris_levels(p, d);
+    } else {
+      const char *near = near_word(p, options, sizeof options / sizeof *options);
+      return near ? did_you_mean(p, near) : expected(p, "end of line");
+    }
+  }
+  return st;
+}
+
+static syn_status unknown_design(wparser *p) {
+  const syn_token *t = cur(p);
+  if (t->kind != TK_NAME) {
+    syn_status st = expected(p, "the kind of design (design lhs 1000)");
+    syn_error_hint(p->err, "%s", design_list);
+    return st;
+  }
+  const char *near = near_word(p, design_words, sizeof design_words / sizeof *design_words);
+  if (near)
+    return error_at(p, t->span, SYN_EINPUT, "unknown design '%.*s' (did you mean '%s'?)",
+                    (int)t->span.len, tok_text(p, t), near);
+  error_at(p, t->span, SYN_EINPUT, "unknown design '%.*s'", (int)t->span.len, tok_text(p, t));
+  syn_error_hint(p->err, "%s", design_list);
+  return SYN_EINPUT;
+}
+
+/* 'file' STRING */
+static syn_status parse_design_file(wparser *p, ast_sweep_design *d) {
+  syn_status st = advance(p);
+  if (st == SYN_OK)
+    st = parse_string(p, &d->path, &d->path_span,
+                      "the design file's path (a string: design file \"design.csv\")");
+  if (st == SYN_OK && d->path[0] == 0)
+    return error_at(p, d->path_span, SYN_EINPUT, "the design file path is empty");
+  return st;
+}
+
+/* 'design' ( 'grid' | KIND N | 'file' STRING ) options */
+static syn_status parse_design(wparser *p, syn_span kw) {
+  ast_sweep_design *d = &p->ast->design;
+  syn_status st = once(p, kw, p->has_design, d->span, "design");
+  p->has_design = 1;
+  d->span = kw;
+  if (st == SYN_OK) st = advance(p);
+  if (st != SYN_OK) return st;
+  int k = find_word(p, cur(p), design_words, sizeof design_words / sizeof *design_words);
+  if (k < 0) return unknown_design(p);
+  d->kind = (sweep_design_kind)k;
+  d->kind_span = cur(p)->span;
+  if (d->kind == SWEEP_DESIGN_FILE) return parse_design_file(p, d);
+  st = advance(p);
+  if (st != SYN_OK) return st;
+  if (d->kind == SWEEP_DESIGN_GRID && number_starts(p)) {
+    error_at(p, cur(p)->span, SYN_EINPUT, "a grid design takes no N");
+    syn_error_hint(p->err, "its size is the product of the levels on the vary lines");
+    return SYN_EINPUT;
+  }
+  if (d->kind != SWEEP_DESIGN_GRID) {
+    char example[64];
+    snprintf(example, sizeof example, "design %s 1000", design_words[k]);
+    st = parse_count(p, 1, design_n_meaning[k], example, &d->n, &d->n_span);
+  }
+  if (st == SYN_OK) st = parse_design_options(p, d);
+  return st;
+}
+
+static syn_status unknown_distribution(wparser *p) {
+  const syn_token *t = cur(p);
+  if (t->kind != TK_NAME) {
+    syn_status st = expected(p, "a distribution (vary potency uniform 0.3 1.0)");
+    syn_error_hint(p->err, "%s", dist_list);
+    return st;
+  }
+  const char *near = near_word(p, dist_words, sizeof dist_words / sizeof *dist_words);
+  if (near)
+    return error_at(p, t->span, SYN_EINPUT, "unknown distribution '%.*s' (did you mean '%s'?)",
+                    (int)t->span.len, tok_text(p, t), near);
+  error_at(p, t->span, SYN_EINPUT, "unknown distribution '%.*s'", (int)t->span.len, tok_text(p, t));
+  syn_error_hint(p->err, "%s", dist_list);
+  return SYN_EINPUT;
+}
+
+static syn_status clause_twice(wparser *p, const char *word) {
+  return error_at(p, cur(p)->span, SYN_EINPUT, "'%s' is given twice on this line", word);
+}
+
+/* 'within' lo hi    (normal and lognormal only) */
+static syn_status parse_within(wparser *p, ast_vary *v) {
+  const syn_token *t = cur(p);
+  if (v->dist == SWEEP_DIST_UNIFORM || v->dist == SWEEP_DIST_LOGUNIFORM) {
+    error_at(p, t->span, SYN_EINPUT, "'within' applies to normal and lognormal only");
+    syn_error_hint(p->err, "%s is bounded by its own low and high", dist_words[v->dist]);
+    return SYN_EINPUT;
+  }
+  if (v->lo) return clause_twice(p, "within");
+  v->within_span = t->span;
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = parse_pair(p, v->within_span, "low and high", &v->lo, &v->hi);
+  return st;
+}
+
+/* clauses = { 'within' lo hi | 'levels' L }   each once */
+static syn_status parse_vary_clauses(wparser *p, ast_vary *v) {
+  syn_status st = SYN_OK;
+  while (st == SYN_OK) {
+    if (is_word(p, cur(p), "within")) {
+      st = parse_within(p, v);
+    } else if (is_word(p, cur(p), "levels")) {
+      if (v->levels) return clause_twice(p, "levels");
+      st = advance(p);
+      if (st == SYN_OK)
+        st = parse_count(p, 2, "the number of grid levels", "levels 5", &v->levels,
+                         &v->levels_span);
+    } else {
+      const char *near = near_word(p, clause_words, NCLAUSE_WORDS);
+      return near ? did_you_mean(p, near) : SYN_OK;
+    }
+  }
+  return st;
+}
+
+static syn_status check_new_name(wparser *p, const ast_vary *v) {
+  const syn_sweep_ast *a = p->ast;
+  for (size_t i = 0; i + 1 < a->nvary; i++)
+    if (strcmp(a->vary[i].name, v->name) == 0)
+      return error_at(p, v->name_span, SYN_EINPUT, "'%s' is already varied on line %d", v->name,
+                      line_of(p, a->vary[i].name_span));
+  return SYN_OK;
+}
+
+/* Does a number follow the current token on this line? */
+static int number_starts_after_name(wparser *p) {
+  const syn_token *t = peek(p, 1);
+  if (t->newline_before) return 0;
+  return t->kind == TK_NUMBER || (t->kind == TK_MINUS && peek(p, 2)->kind == TK_NUMBER);
+}
+
+/* 'vary' qname DIST value value clauses */
+static syn_status parse_vary(wparser *p) {
+  syn_sweep_ast *a = p->ast;
+  if (arena_grow(p->arena, (void **)&a->vary, &p->vary_cap, a->nvary + 1, sizeof *a->vary) != 0)
+    return out_of_memory(p);
+  ast_vary *v = &a->vary[a->nvary++];
+  memset(v, 0, sizeof *v);
+  syn_status st = advance(p);
+  if (st != SYN_OK) return st;
+  if (cur(p)->kind != TK_NAME) return expected(p, "the name of a parameter (vary potency uniform 0.3 1.0)");
+  /* `vary uniform 0 1`: the distribution where the name should be */
+  if (find_word(p, cur(p), dist_words, sizeof dist_words / sizeof *dist_words) >= 0 &&
+      number_starts_after_name(p))
+    return error_at(p, cur(p)->span, SYN_EINPUT,
+                    "'vary' needs the parameter's name before the distribution");
+  st = parse_qname(p, &v->name, &v->name_span);
+  if (st == SYN_OK) st = check_new_name(p, v);
+  if (st != SYN_OK) return st;
+  int k = find_word(p, cur(p), dist_words, sizeof dist_words / sizeof *dist_words);
+  if (k < 0 || !on_this_line(cur(p))) return unknown_distribution(p);
+  v->dist = (sweep_dist_kind)k;
+  v->dist_span = cur(p)->span;
+  st = advance(p);
+  if (st == SYN_OK) st = parse_pair(p, v->dist_span, dist_args[k], &v->a, &v->b);
+  if (st == SYN_OK) st = parse_vary_clauses(p, v);
+  return st;
+}
+
+/* Add a name to a list of names, refusing one listed before. */
+static syn_status add_name(wparser *p, ast_sweep_name **list, size_t *n, size_t *cap,
+                           const char *name, syn_span span, const char *what) {
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp((*list)[i].name, name) == 0)
+      return error_at(p, span, SYN_EINPUT, "%s '%s' is listed twice", what, name);
+  if (arena_grow(p->arena, (void **)list, cap, *n + 1, sizeof **list) != 0)
+    return out_of_memory(p);
+  (*list)[(*n)++] = (ast_sweep_name){name, span};
+  return SYN_OK;
+}
+
+/* 'metrics' NAME { NAME } */
+static syn_status parse_metrics(wparser *p, syn_span kw) {
+  syn_sweep_ast *a = p->ast;
+  size_t cap = 0;
+  syn_status st = once(p, kw, a->nmetrics > 0, a->metrics_span, "metrics");
+  a->metrics_span = kw;
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK && cur(p)->kind != TK_NAME)
+    return expected(p, "the name of a metric (metrics IL6_auc_28d pain_change)");
+  while (st == SYN_OK && cur(p)->kind == TK_NAME) {
+    syn_span s = cur(p)->span;
+    const char *name = span_str(p, s);
+    if (name == NULL) return out_of_memory(p);
+    st = add_name(p, &a->metrics, &a->nmetrics, &cap, name, s, "metric");
+    if (st == SYN_OK) st = advance(p);
+  }
+  return st;
+}
+
+/* 'arms' ( STRING | NAME ) { STRING | NAME } */
+static syn_status parse_arms(wparser *p, syn_span kw) {
+  syn_sweep_ast *a = p->ast;
+  size_t cap = 0;
+  syn_status st = once(p, kw, a->narms > 0, a->arms_span, "arms");
+  a->arms_span = kw;
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK && cur(p)->kind != TK_NAME && cur(p)->kind != TK_STRING)
+    return expected(p, "the name of an arm (arms \"control\" \"treated\")");
+  while (st == SYN_OK && (cur(p)->kind == TK_NAME || cur(p)->kind == TK_STRING)) {
+    syn_span s = cur(p)->span;
+    const char *name = cur(p)->kind == TK_STRING ? string_value(p, cur(p)) : span_str(p, s);
+    if (name == NULL) return out_of_memory(p);
+    if (name[0] == 0) return error_at(p, s, SYN_EINPUT, "the arm name is empty");
+    st = add_name(p, &a->arms, &a->narms, &cap, name, s, "arm");
+    if (st == SYN_OK) st = advance(p);
+  }
+  return st;
+}
+
+/* 'keep' 'trajectories' */
+static syn_status parse_keep(wparser *p, syn_span kw) {
+  syn_sweep_ast *a = p->ast;
+  syn_status st = once(p, kw, a->keep_trajectories, a->keep_span, "keep");
+  a->keep_trajectories = 1;
+  a->keep_span = kw;
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK) st = expect_word(p, "trajectories", "'trajectories' after 'keep'");
+  return st;
+}
+
+static syn_status unknown_statement(wparser *p) {
+  const syn_token *t = cur(p);
+  const char *near =
+      near_word(p, statement_words, sizeof statement_words / sizeof *statement_words);
+  if (near)
+    return error_at(p, t->span, SYN_EINPUT, "unknown statement '%.*s' (did you mean '%s'?)",
+                    (int)t->span.len, tok_text(p, t), near);
+  error_at(p, t->span, SYN_EINPUT, "unknown statement '%.*s'", (int)t->span.len, tok_text(p, t));
+  syn_error_hint(p->err, "%s", statement_list);
+  return SYN_EINPUT;
+}
+
+static syn_status parse_statement(wparser *p) {
+  const syn_token *t = cur(p);
+  syn_span kw = t->span;
+  if (t->kind != TK_NAME) {
+    syn_status st = expected(p, "a statement");
+    syn_error_hint(p->err, "%s", statement_list);
+    return st;
+  }
+  if (is_word(p, t, "sweep")) return parse_title(p, kw);
+  if (is_word(p, t, "scenario")) return parse_scenario(p, kw);
+  if (is_word(p, t, "design")) return parse_design(p, kw);
+  if (is_word(p, t, "vary")) return parse_vary(p);
+  if (is_word(p, t, "metrics")) return parse_metrics(p, kw);
+  if (is_word(p, t, "arms")) return parse_arms(p, kw);
+  if (is_word(p, t, "keep")) return parse_keep(p, kw);
+  return unknown_statement(p);
+}
+
+/* ---- whole-file checks ------------------------------------------------------------------- */
+
+/* A missing statement is reported at the start of the file. */
+static syn_status missing(wparser *p, const char *msg, const char *hint) {
+  error_at(p, (syn_span){p->ast->file, 0, 0}, SYN_EINPUT, "%s", msg);
+  syn_error_hint(p->err, "%s", hint);
+  return SYN_EINPUT;
+}
+
+/* Levels on vary lines go with a grid design, and a grid needs them all. */
+static syn_status check_levels(wparser *p) {
+  const syn_sweep_ast *a = p->ast;
+  int grid = a->design.kind == SWEEP_DESIGN_GRID;
+  for (size_t i = 0; i < a->nvary; i++) {
+    const ast_vary *v = &a->vary[i];
+    if (grid && v->levels == 0) {
+      error_at(p, v->name_span, SYN_EINPUT, "'%s' has no 'levels': a grid design needs them on every vary line",
+               v->name);
+      syn_error_hint(p->err, "e.g. vary dose loguniform 1e6 1e8 levels 3 (1e6, 1e7, 1e8)");
+      return SYN_EINPUT;
+    }
+    if (!grid && v->levels != 0) {
+      error_at(p, v->levels_span, SYN_EINPUT, "'levels' on a vary line needs a grid design");
+      syn_error_hint(p->err, "the design on line %d draws values from the distribution",
+                     line_of(p, a->design.span));
+      return SYN_EINPUT;
+    }
+  }
+  return SYN_OK;
+}
+
+static syn_status check_complete(wparser *p) {
+  const syn_sweep_ast *a = p->ast;
+  if (a->scenario_path == NULL)
+    return missing(p, "the sweep has no 'scenario' line",
+                   "name the scenario it varies: scenario \"trial.scenario\" "
+                   "(relative to the sweep file)");
+  if (!p->has_design)
+    return missing(p, "the sweep has no 'design' line", design_list);
+  if (a->design.kind == SWEEP_DESIGN_FILE) {
+    if (a->nvary == 0) return SYN_OK;
+    error_at(p, a->vary[0].name_span, SYN_EINPUT, "'vary' with a design file");
+    syn_error_hint(p->err, "the columns of the design file name the parameters and give their "
+                           "values");
+    return SYN_EINPUT;
+  }
+  if (a->nvary == 0) {
+    error_at(p, a->design.span, SYN_EINPUT, "the sweep varies nothing: no 'vary' line");
+    syn_error_hint(p->err, "e.g. vary potency uniform 0.3 1.0");
+    return SYN_EINPUT;
+  }
+  return check_levels(p);
+}
+
+static syn_status parse_lines(wparser *p) {
+  syn_status st = SYN_OK;
+  if (cur(p)->kind == TK_ERROR) return ts_lex_error(&p->ts);
+  while (st == SYN_OK && cur(p)->kind != TK_EOF) {
+    if (cur(p)->kind != TK_NEWLINE) st = parse_statement(p);
+    if (st == SYN_OK) st = expect_end(p);
+    if (st == SYN_OK && cur(p)->kind == TK_NEWLINE) st = advance(p);
+  }
+  if (st == SYN_OK) st = check_complete(p);
+  return st;
+}
+
+/* ---- entry points ---------------------------------------------------------------------- */
+
+static syn_status parse_loaded(syn_sweep_ast *a, syn_error *err) {
+  wparser *p = syn_calloc(1, sizeof *p);
+  if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  ts_init(&p->ts, a->sources, a->file, err);
+  p->src = a->sources;
+  p->arena = a->arena;
+  p->err = err;
+  p->ast = a;
+  syn_status st = parse_lines(p);
+  syn_free(p);
+  return st;
+}
+
+static syn_sweep_ast *ast_create(void) {
+  syn_sweep_ast *a = syn_calloc(1, sizeof *a);
+  if (a == NULL) return NULL;
+  a->sources = syn_srcset_create();
+  a->arena = syn_arena_create();
+  if (a->sources == NULL || a->arena == NULL) {
+    syn_sweep_ast_destroy(a);
+    return NULL;
+  }
+  return a;
+}
+
+static syn_status finish(syn_sweep_ast *a, syn_status st, syn_sweep_ast **out, syn_error *err) {
+  if (st == SYN_OK) st = parse_loaded(a, err);
+  if (st != SYN_OK) {
+    syn_sweep_ast_destroy(a);
+    return st;
+  }
+  *out = a;
+  return SYN_OK;
+}
+
+syn_status syn_sweep_parse_file(const char *path, syn_sweep_ast **out, syn_error *err) {
+  if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no sweep path given");
+  *out = NULL;
+  syn_sweep_ast *a = ast_create();
+  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  return finish(a, syn_srcset_load_file(a->sources, path, NULL, &a->file, err), out, err);
+}
+
+syn_status syn_sweep_parse_text(const char *name, const char *text, size_t len,
+                                syn_sweep_ast **out, syn_error *err) {
+  if (out == NULL || text == NULL) return syn_error_set(err, SYN_EINVAL, "no sweep text given");
+  *out = NULL;
+  syn_sweep_ast *a = ast_create();
+  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  return finish(a, syn_srcset_add_text(a->sources, name ? name : "<text>", text, len, &a->file, err),
+                out, err);
+}
+
+void syn_sweep_ast_destroy(syn_sweep_ast *s) {
+  if (s == NULL) return;
+  syn_srcset_destroy(s->sources);
+  syn_arena_destroy(s->arena);
+  syn_free(s);
+}
