@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""synovia — reads the sweep file written by tests/tools/h5sweep_sample with
+the tools users have: h5py and xarray (netcdf4 and h5netcdf engines), at the
+root and in the arm groups; in both storage modes of the writer (built in
+memory; written straight to disk).
+
+Prints TAP ("ok N - ..." / "not ok N - ...") and exits non-zero on failure.
+Run: BUILD=build-hs /usr/bin/python3 tests/python/test_h5sweep_read.py
+"""
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+
+BUILD = os.environ.get("BUILD", "build")
+TOOL = os.path.join(BUILD, "test", "tools", "h5sweep_sample")
+
+results = []
+
+
+class SkipTest(Exception):
+    pass
+
+
+def check(name):
+    """Decorator: runs the check, records ok / not ok (with the reason)."""
+    def wrap(fn):
+        try:
+            fn()
+            results.append((True, name, None))
+        except SkipTest as e:
+            results.append((True, name + " # SKIP " + str(e), None))
+        except Exception:  # report every failure, keep going
+            results.append((False, name, traceback.format_exc()))
+        return fn
+    return wrap
+
+
+# What h5sweep_sample writes (its header comment): closed forms of i, p, a, t.
+NS, PARAMS, ARMS, METRICS = 10, ["k_deg", "V_joint", "hill"], ["IA", "IV"], ["auc", "cmax"]
+TIMES = [0.5 * k for k in range(5)]
+WRITTEN = range(8)             # 8 and 9 never written
+STATUS = {3: -1, 5: -2}        # the others written are ok (1)
+REASON = {3: "CVODE: too much work at t = 1.2 h", 5: "IL6 is NaN at t = 0.5 h"}
+
+
+def param(i, p):
+    return 1.0 + p + 0.1 * i
+
+
+def metric(a, i, m):
+    return 100.0 * a + i + 0.5 * m
+
+
+def il6(a, i, t):
+    return (a + 1) * 10.0 * math.exp(-param(i, 0) * t)
+
+
+def has_data(i):
+    return i in WRITTEN and i not in STATUS
+
+
+def status(i):
+    return STATUS.get(i, 1) if i in WRITTEN else 0
+
+
+def same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def engines():
+    found = []
+    for eng, mod in (("netcdf4", "netCDF4"), ("h5netcdf", "h5netcdf")):
+        try:
+            __import__(mod)
+            found.append(eng)
+        except ImportError:
+            pass
+    return found
+
+
+def check_file(path, mode):
+    import h5py
+    import numpy as np
+
+    @check("%s: h5py: root attributes, scales and values" % mode)
+    def _():
+        with h5py.File(path, "r") as f:
+            a = f.attrs
+            assert a["Conventions"] == "CF-1.8"
+            assert a["sweep_sha256"] == "cd34" and a["design"] == "lhs"
+            assert a["sweep_file"] == "examples/tiny.sweep"
+            assert int(a["seed"]) == 42 and int(a["base_seed"]) == 12345678901
+            assert int(a["n_samples"]) == NS
+            assert int(a["task_index"]) == 1 and int(a["task_count"]) == 3
+            assert a["title"] == "tiny sweep" and a["date_created"] == "2026-01-02T03:04:05Z"
+            assert list(f["provenance/file"].asstr()[:]) == ["examples/tiny.sweep"]
+            assert list(f["sample"][:]) == list(range(NS))
+            assert list(f["param"].asstr()[:]) == PARAMS
+            assert list(f["param_units"].asstr()[:]) == ["1/h", "mL", "1"]
+            assert list(f["param_lower"][:]) == [0.5, 1.5, 2.5]
+            assert list(f["param_upper"][:]) == [2.5, 3.5, 4.5]
+            assert f["param_distribution"].asstr()[2] == "loguniform(2.5, 4.5)"
+            pv = f["param_value"][:]
+            assert pv.shape == (NS, 3)
+            for i in range(NS):
+                for p in range(3):
+                    want = param(i, p) if i in WRITTEN else float("nan")
+                    assert same(pv[i, p], want), (i, p, pv[i, p])
+            st = f["status"]
+            assert st.dtype == np.int8
+            assert list(st[:]) == [status(i) for i in range(NS)]
+            assert list(st.attrs["flag_values"]) == [0, 1, -1, -2, -3]
+            assert st.attrs["flag_meanings"] == "not_run ok solver_failure nonfinite error"
+            reasons = [r.decode() if r else "" for r in f["status_reason"][:]]
+            assert reasons == [REASON.get(i, "") for i in range(NS)]
+            for name in ("param_value", "status", "status_reason",
+                         "arms/IA/metric_value", "arms/IV/IL6"):
+                d = f[name]
+                for k in range(d.ndim):
+                    assert len(d.dims[k]) == 1, (name, k)
+            assert f["arms/IV/IL6"].dims[0][0].name == "/sample"
+            assert f["arms/IV/IL6"].dims[1][0].name == "/arms/IV/time"
+
+    for eng in engines():
+        @check("%s: xarray (%s): root dims, coords, values, attrs" % (mode, eng))
+        def _():
+            import xarray as xr
+            with xr.open_dataset(path, engine=eng) as ds:
+                assert dict(ds.sizes) == {"sample": NS, "param": 3}, dict(ds.sizes)
+                assert ds["param_value"].dims == ("sample", "param")
+                assert list(ds["sample"].values) == list(range(NS))
+                assert list(ds["param"].values) == PARAMS
+                assert ds["status"].dims == ("sample",)
+                assert list(ds["status"].values) == [status(i) for i in range(NS)]
+                assert list(ds["status_reason"].values) == [REASON.get(i, "") for i in range(NS)]
+                v = ds["param_value"].sel(param="V_joint").values
+                for i in range(NS):
+                    assert same(float(v[i]), param(i, 1) if i in WRITTEN else float("nan"))
+                assert ds.attrs["design"] == "lhs" and int(ds.attrs["n_samples"]) == NS
+
+        for a, arm in enumerate(ARMS):
+            @check("%s: xarray (%s): group arms/%s: metrics and IL6 (sample, time)"
+                   % (mode, eng, arm))
+            def _():
+                import xarray as xr
+                with xr.open_dataset(path, engine=eng, group="arms/" + arm) as g:
+                    assert dict(g.sizes) == {"sample": NS, "metric": 2, "time": 5}, dict(g.sizes)
+                    assert g["metric_value"].dims == ("sample", "metric")
+                    assert list(g["metric"].values) == METRICS
+                    assert list(g["metric_units"].values) == ["pg/mL*h", "pg/mL"]
+                    assert g["IL6"].dims == ("sample", "time")
+                    assert g["IL6"].attrs["units"] == "pg/mL"
+                    assert list(g["time"].values) == TIMES  # units "h": stays float
+                    mv, tr = g["metric_value"].values, g["IL6"].values
+                    for i in range(NS):
+                        for m in range(2):
+                            want = metric(a, i, m) if has_data(i) else float("nan")
+                            assert same(float(mv[i, m]), want), (i, m, mv[i, m])
+                        for k, t in enumerate(TIMES):
+                            want = il6(a, i, t) if has_data(i) else float("nan")
+                            got = float(tr[i, k])
+                            assert (math.isnan(want) and math.isnan(got)) or \
+                                abs(got - want) <= 1e-14 * abs(want), (i, k, got, want)
+
+
+def main():
+    if not os.access(TOOL, os.X_OK):
+        print("1..1")
+        print("not ok 1 - %s is not built (make %s)" % (TOOL, TOOL))
+        return 1
+    tmpdir = tempfile.mkdtemp(prefix="syn_h5sweep_read_")
+    try:
+        for mode, extra in (("memory", []), ("disk", ["disk"])):
+            path = os.path.join(tmpdir, "sweep_%s.h5" % mode)
+            proc = subprocess.run([TOOL, path] + extra, capture_output=True, text=True)
+
+            @check("%s: h5sweep_sample writes the file and prints nothing" % mode)
+            def _():
+                assert proc.returncode == 0, proc.stderr
+                assert proc.stdout == "" and proc.stderr == "", (proc.stdout, proc.stderr)
+                assert os.path.exists(path) and not os.path.exists(path + ".tmp")
+
+            if proc.returncode == 0:
+                check_file(path, mode)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    print("1..%d" % len(results))
+    failed = 0
+    for i, (ok, name, why) in enumerate(results, 1):
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
+        if not ok:
+            failed += 1
+            for line in why.rstrip().splitlines():
+                print("# " + line)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
