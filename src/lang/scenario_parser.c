@@ -19,10 +19,11 @@
 #include "base/alloc.h"
 #include "base/arena.h"
 #include "tokstream.h"
+#include "unitparse.h"
 #include "suggest.h"
 #include "units.h"
 
-enum { UNIT_MAX_EXPONENT = 99, UNARY_PRIORITY = 6 };
+enum { UNARY_PRIORITY = 6 };
 
 typedef struct sparser {
   syn_tokstream ts;        /* tokens, lookahead, lexical errors */
@@ -134,115 +135,19 @@ static const char *string_value(sparser *p, const syn_token *t) {
  * number is a unit unless it is one of these. */
 static const char *const clause_words[] = {"to", "every", "at", "over", "times", "into"};
 
-static int is_clause_word(sparser *p, const syn_token *t) {
-  for (size_t i = 0; i < sizeof clause_words / sizeof *clause_words; i++)
-    if (is_word(p, t, clause_words[i])) return 1;
-  return 0;
-}
-
-static const syn_unit_def *unit_at(sparser *p, const syn_token *t) {
-  if (t->kind != TK_NAME || t->newline_before) return NULL;
-  return syn_unit_lookup(syn_span_text(p->src, t->span), t->span.len);
-}
-
-static syn_status unknown_unit(sparser *p, const syn_token *t) {
-  const char *text = syn_span_text(p->src, t->span);
-  const char *near = syn_unit_suggest(text, t->span.len);
-  if (near)
-    return error_at(p, t->span, SYN_EINPUT, "unknown unit '%.*s' (did you mean '%s'?)",
-                    (int)t->span.len, text, near);
-  error_at(p, t->span, SYN_EINPUT, "unknown unit '%.*s'", (int)t->span.len, text);
-  syn_error_hint(p->err, "known units include s, min, h, d, wk, yr, mL, L, pg, ng, mg, nM, "
-                         "cells, U (see docs/language.md)");
-  return SYN_EINPUT;
-}
-
-/* A name right after a number that is no unit: a misspelled clause word
- * (`5 mg att 0 d`) is more likely than a misspelled unit when it is close to one. */
-static syn_status not_a_unit(sparser *p, const syn_token *t) {
-  const char *text = syn_span_text(p->src, t->span);
-  const char *near = t->kind == TK_NAME ? syn_suggest(text, t->span.len, clause_words,
-                                                      sizeof clause_words / sizeof *clause_words)
-                                        : NULL;
-  if (near == NULL) return unknown_unit(p, t);
-  return error_at(p, t->span, SYN_EINPUT, "unexpected '%.*s' (did you mean '%s'?)",
-                  (int)t->span.len, text, near);
-}
-
-static int is_integer_token(sparser *p, const syn_token *t) {
-  if (t->kind != TK_NUMBER || t->newline_before) return 0;
-  const char *s = syn_span_text(p->src, t->span);
-  for (uint32_t i = 0; i < t->span.len; i++)
-    if (s[i] < '0' || s[i] > '9') return 0;
-  return 1;
-}
-
-static syn_status parse_unit_power(sparser *p, ast_unit_term *term) {
-  syn_status st = advance(p); /* '^' */
-  int sign = 1;
-  if (st == SYN_OK && cur(p)->kind == TK_MINUS && !cur(p)->newline_before) {
-    sign = -1;
-    st = advance(p);
-  }
-  if (st != SYN_OK) return st;
-  const syn_token *t = cur(p);
-  if (!is_integer_token(p, t)) return expected(p, "an integer unit exponent");
-  if (t->number < 1 || t->number > UNIT_MAX_EXPONENT)
-    return error_at(p, t->span, SYN_EINPUT, "unit exponent must be from 1 to %d",
-                    UNIT_MAX_EXPONENT);
-  term->exponent *= sign * (int)t->number;
-  term->span = join(term->span, t->span);
-  return advance(p);
-}
-
-static syn_status parse_unit_term(sparser *p, ast_unit *u, size_t *cap, const syn_unit_def *def,
-                                  int sign, syn_span start) {
-  if (arena_grow(p->arena, (void **)&u->terms, cap, u->nterms + 1, sizeof *u->terms) != 0)
-    return out_of_memory(p);
-  ast_unit_term *term = &u->terms[u->nterms++];
-  term->symbol = def->symbol;
-  term->exponent = sign;
-  term->span = join(start, cur(p)->span);
-  syn_status st = advance(p);
-  if (st == SYN_OK && cur(p)->kind == TK_CARET && !cur(p)->newline_before)
-    st = parse_unit_power(p, term);
-  u->span = u->nterms == 1 ? term->span : join(u->span, term->span);
-  return st;
+/* Units after numbers: the shared unit parser, with this file's clause words. */
+static syn_unit_parser unit_parser(sparser *p) {
+  return (syn_unit_parser){&p->ts, p->arena, clause_words, sizeof clause_words / sizeof *clause_words};
 }
 
 static int unit_starts(sparser *p) {
-  const syn_token *t = cur(p);
-  if (t->newline_before) return 0;
-  if (t->kind == TK_NAME) return !is_clause_word(p, t);
-  return t->kind == TK_SLASH && unit_at(p, peek(p, 1)) != NULL;
+  syn_unit_parser up = unit_parser(p);
+  return syn_unit_starts(&up);
 }
 
-/* unit = ( SYM | '/' SYM ) [power] { ( '/' | '.' ) SYM [power] }   on one line */
 static syn_status parse_unit(sparser *p, const ast_unit **out) {
-  ast_unit *u = syn_arena_alloc(p->arena, sizeof *u);
-  size_t cap = 0;
-  if (u == NULL) return out_of_memory(p);
-  syn_status st = SYN_OK;
-  for (int first = 1; st == SYN_OK; first = 0) {
-    const syn_token *t = cur(p);
-    syn_span start = t->span;
-    int sign = 1;
-    if (!first || t->kind == TK_SLASH) {
-      const syn_token *sym = peek(p, 1);
-      int sep = (t->kind == TK_SLASH || (t->kind == TK_DOT && !first)) && !t->newline_before &&
-                sym->kind == TK_NAME && !sym->newline_before;
-      if (!sep || (t->kind == TK_SLASH && unit_at(p, sym) == NULL)) break;
-      sign = t->kind == TK_SLASH ? -1 : 1;
-      st = advance(p);
-      if (st != SYN_OK) break;
-    }
-    const syn_unit_def *def = unit_at(p, cur(p));
-    if (def == NULL && first) return not_a_unit(p, cur(p));
-    if (def == NULL) return unknown_unit(p, cur(p));
-    st = parse_unit_term(p, u, &cap, def, sign, start);
-  }
-  *out = u;
-  return st;
+  syn_unit_parser up = unit_parser(p);
+  return syn_unit_parse(&up, out);
 }
 
 /* ---- expressions ---------------------------------------------------------------- */
