@@ -603,7 +603,9 @@ syn_status syn_h5sweep_write_sample(syn_h5sweep *h, size_t sample, const double 
   const char *why = reason ? reason : "";
   hid_t t = syn_h5u_utf8_vlen_type();
   st = write_row_data(h, i, params, metrics, traj, err);
-  if (st == SYN_OK && (t < 0 || write_row(h->reason, i, 1, 1, t, &why) < 0))
+  /* an empty reason is not written: the fill (a null string) reads as "" in
+   * h5py, netCDF and xarray, and a written "" would cost a heap object */
+  if (st == SYN_OK && why[0] != 0 && (t < 0 || write_row(h->reason, i, 1, 1, t, &why) < 0))
     st = syn_h5u_fail(h->path, err, "write row %zu of '/status_reason'", sample);
   /* last: a status in the file means the row is complete */
   if (st == SYN_OK && write_row(h->status, i, 1, 1, H5T_NATIVE_SCHAR, &code) < 0)

@@ -167,6 +167,20 @@ def check_file(path, mode):
                                 abs(got - want) <= 1e-14 * abs(want), (i, k, got, want)
 
 
+def check_doc_snippets(path):
+    @check("docs/output-format.md: the sweep section's snippets run on the file")
+    def _():
+        import re
+        doc = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs",
+                                "output-format.md"), encoding="utf-8").read()
+        section = doc[doc.index("## Sweep files"):]
+        blocks = re.findall(r"^```py\n(.*?)^```", section, re.S | re.M)
+        assert blocks, "no snippets found"
+        for code in blocks:
+            exec(compile(code.replace('"sweep.h5"', repr(path)), "output-format.md", "exec"),
+                 {"print": lambda *args: None})
+
+
 def main():
     if not os.access(TOOL, os.X_OK):
         print("1..1")
@@ -186,6 +200,8 @@ def main():
 
             if proc.returncode == 0:
                 check_file(path, mode)
+                if mode == "memory":
+                    check_doc_snippets(path)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     print("1..%d" % len(results))
