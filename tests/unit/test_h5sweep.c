@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -456,6 +459,48 @@ static void test_flushed_tmp_is_readable(void **state) {
   assert_no_open_hdf5_objects();
 }
 
+/* A writer killed with SIGKILL after a flush leaves a tmp file that opens,
+ * with every row flushed before the kill (hpc.md §1.8), and no final file. */
+static void test_killed_writer_leaves_flushed_rows(void **state) {
+  fixture *f = *state;
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) { /* the child: no cmocka here */
+    syn_h5sweep_spec s = make_spec(1);
+    syn_h5sweep *h = NULL;
+    syn_error err;
+    if (syn_h5sweep_create(f->path, &s, &h, &err) != SYN_OK) _exit(2);
+    for (size_t i = 0; i < 5; i++)
+      if (put(h, i, SYN_SWEEP_OK, "") != SYN_OK) _exit(3);
+    if (syn_h5sweep_flush(h, &err) != SYN_OK) _exit(4);
+    if (put(h, 7, SYN_SWEEP_OK, "") != SYN_OK) _exit(5); /* not flushed */
+    kill(getpid(), SIGKILL);
+    _exit(6);
+  }
+  int ws = 0;
+  assert_int_equal(waitpid(pid, &ws, 0), pid);
+  assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+  assert_false(exists(f->path));
+  hid_t file = H5Fopen(f->tmp, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(file >= 0);
+  signed char status[NS];
+  hid_t d = H5Dopen2(file, "status", H5P_DEFAULT);
+  assert_true(H5Dread(d, H5T_NATIVE_SCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, status) >= 0);
+  H5Dclose(d);
+  double pv[NS * NP], mv[NS * NM];
+  read_f64(file, "param_value", pv);
+  read_f64(file, "arms/IV/metric_value", mv);
+  H5Fclose(file);
+  for (size_t i = 0; i < 5; i++) {
+    assert_int_equal(status[i], SYN_SWEEP_OK);
+    assert_true(pv[i * NP + 1] == pval(i, 1));
+    assert_true(mv[i * NM + 1] == mval(1, i, 1));
+  }
+  for (size_t i = 5; i < NS; i++)
+    if (i != 7) assert_int_equal(status[i], SYN_SWEEP_NOT_RUN);
+  assert_no_open_hdf5_objects();
+}
+
 /* ---- allocation failures ----------------------------------------------------------- */
 
 /* Every allocation failing in turn: ENOMEM, nothing left behind, the old file
@@ -498,6 +543,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_tmp_then_rename_in_memory, setup, teardown),
       cmocka_unit_test_setup_teardown(test_tmp_then_rename_on_disk, setup, teardown),
       cmocka_unit_test_setup_teardown(test_flushed_tmp_is_readable, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_killed_writer_leaves_flushed_rows, setup, teardown),
       cmocka_unit_test_setup_teardown(test_alloc_failures_in_memory, setup, teardown),
       cmocka_unit_test_setup_teardown(test_alloc_failures_on_disk, setup, teardown),
   };
