@@ -262,7 +262,8 @@ static syn_status write_params(syn_h5 *h, hid_t g, const char *arm, const syn_re
     syn_result_param(r, i, &names[i], &units[i], &values[i]);
     units[i] = syn_h5u_cf_units(units[i]);
   }
-  if ((dparam = syn_h5u_write_strings(g, "param", n, names)) < 0 || H5DSset_scale(dparam, "param") < 0 ||
+  if ((dparam = syn_h5u_write_strings(g, "param", n, names)) < 0 ||
+      H5DSset_scale(dparam, "param") < 0 ||
       syn_h5u_attr_string(dparam, "long_name", "parameter name") < 0) {
     st = syn_h5u_fail(h->path, err, "write dataset '/arms/%s/param'", arm);
     goto done;
@@ -305,7 +306,8 @@ static syn_status write_columns(syn_h5 *h, hid_t g, hid_t dim, const char *where
                                 const column *cols, size_t ncols, syn_error *err) {
   for (size_t c = 0; c < ncols; c++) {
     const column *k = &cols[c];
-    hid_t d = k->num ? syn_h5u_write_f64(g, k->name, n, k->num) : syn_h5u_write_strings(g, k->name, n, k->text);
+    hid_t d = k->num ? syn_h5u_write_f64(g, k->name, n, k->num)
+                     : syn_h5u_write_strings(g, k->name, n, k->text);
     herr_t rc = d < 0 ? -1 : H5DSattach_scale(d, dim, 0);
     if (rc >= 0 && k->units != NULL) rc = syn_h5u_attr_string(d, "units", k->units);
     if (rc >= 0) rc = syn_h5u_attr_string(d, "long_name", k->long_name);
@@ -588,7 +590,8 @@ static syn_status write_metrics_datasets(syn_h5 *h, hid_t g, syn_error *err) {
     goto done;
   }
   const hsize_t dims[2] = {na, nm};
-  if ((dvalue = syn_h5u_write_nd(g, "value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 2, dims, value)) < 0 ||
+  if ((dvalue = syn_h5u_write_nd(g, "value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 2, dims,
+                                 value)) < 0 ||
       H5DSattach_scale(dvalue, darm, 0) < 0 || H5DSattach_scale(dvalue, dmetric, 1) < 0 ||
       syn_h5u_attr_string(dvalue, "long_name", "metric value (units in 'units')") < 0 ||
       syn_h5u_attr_nan_fill(dvalue) < 0) {
@@ -682,7 +685,8 @@ static syn_status take_image(syn_h5 *h, unsigned char **image, size_t *size, syn
   if (*image == NULL)
     return syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory for %zd bytes", h->path,
                          n);
-  if (H5Fget_file_image(h->file, *image, (size_t)n) != n) return syn_h5u_fail(h->path, err, "copy the file");
+  if (H5Fget_file_image(h->file, *image, (size_t)n) != n)
+    return syn_h5u_fail(h->path, err, "copy the file");
   *size = (size_t)n;
   if (close_file(h) < 0) return syn_h5u_fail(h->path, err, "close the file");
   return SYN_OK;

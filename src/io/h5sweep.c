@@ -273,7 +273,8 @@ static hid_t create_table(hid_t loc, const char *name, size_t n, size_t k, hid_t
 static hid_t string_scale(hid_t loc, const char *name, size_t n, const char *const *v,
                           const char *long_name) {
   hid_t d = syn_h5u_write_strings(loc, name, n, v);
-  if (d >= 0 && (H5DSset_scale(d, name) < 0 || syn_h5u_attr_string(d, "long_name", long_name) < 0)) {
+  if (d >= 0 &&
+      (H5DSset_scale(d, name) < 0 || syn_h5u_attr_string(d, "long_name", long_name) < 0)) {
     H5Dclose(d);
     d = -1;
   }
@@ -412,7 +413,8 @@ static syn_status write_arm_series(syn_h5sweep *h, const syn_h5sweep_spec *s, si
     return syn_h5u_fail(h->path, err, "write dataset '/arms/%s/time'", arm);
   }
   const hsize_t dims[2] = {h->nsamples, s->ntimes};
-  const hsize_t chunk[2] = {min_h(h->nsamples, TRAJ_CHUNK_ROWS), min_h(s->ntimes, TRAJ_CHUNK_TIMES)};
+  const hsize_t chunk[2] = {min_h(h->nsamples, TRAJ_CHUNK_ROWS),
+                           min_h(s->ntimes, TRAJ_CHUNK_TIMES)};
   const hid_t scales[2] = {dsample, dtime};
   const double nan = NAN;
   syn_status st = SYN_OK;

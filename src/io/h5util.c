@@ -239,7 +239,8 @@ static const char *syn_h5u_model_root(const syn_provenance *prov) {
   return prov->file_paths[first];
 }
 
-syn_status syn_h5u_write_globals(hid_t file, const char *path, const syn_provenance *prov, syn_error *err) {
+syn_status syn_h5u_write_globals(hid_t file, const char *path, const syn_provenance *prov,
+                                 syn_error *err) {
   char source[256], now[64];
   snprintf(source, sizeof source, "synovia %s", syn_version());
   const char *created = prov->created;
@@ -274,7 +275,8 @@ syn_status syn_h5u_write_globals(hid_t file, const char *path, const syn_provena
 }
 
 /* /provenance/file: dimension scale of paths; /provenance/text attached. */
-syn_status syn_h5u_write_provenance(hid_t file, const char *path, const syn_provenance *prov, syn_error *err) {
+syn_status syn_h5u_write_provenance(hid_t file, const char *path, const syn_provenance *prov,
+                                    syn_error *err) {
   syn_status st = SYN_OK;
   hid_t g = -1, dfile = -1, dtext = -1;
   const char **paths = syn_calloc(prov->nfiles ? prov->nfiles : 1, sizeof *paths);
@@ -292,7 +294,8 @@ syn_status syn_h5u_write_provenance(hid_t file, const char *path, const syn_prov
     goto done;
   }
   if ((dfile = syn_h5u_write_strings(g, "file", prov->nfiles, paths)) < 0 ||
-      H5DSset_scale(dfile, "file") < 0 || syn_h5u_attr_string(dfile, "long_name", "input file path") < 0) {
+      H5DSset_scale(dfile, "file") < 0 ||
+      syn_h5u_attr_string(dfile, "long_name", "input file path") < 0) {
     st = syn_h5u_fail(path, err, "write dataset '/provenance/file'");
     goto done;
   }

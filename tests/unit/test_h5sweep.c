@@ -75,7 +75,9 @@ static const double TIMES[NT] = {0.0, 1.0, 2.0, 4.0};
 static const double LOWER[NP] = {0, 1, 2}, UPPER[NP] = {10, 11, 12};
 
 static double pval(size_t i, size_t k) { return 1.0 + (double)k + 0.25 * (double)i; }
-static double mval(size_t a, size_t i, size_t m) { return 100.0 * (double)a + (double)i + 0.5 * (double)m; }
+static double mval(size_t a, size_t i, size_t m) {
+  return 100.0 * (double)a + (double)i + 0.5 * (double)m;
+}
 static double tval(size_t a, size_t i, size_t t) {
   return ((double)a + 1.0) * exp(-pval(i, 0) * TIMES[t]);
 }
@@ -243,7 +245,9 @@ static void check_file(const char *path) {
   d = H5Dopen2(file, "status_reason", H5P_DEFAULT);
   assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, reason) >= 0);
   for (size_t i = 0; i < NS; i++) {
-    int want = !was_written(i) ? SYN_SWEEP_NOT_RUN : i == 1 ? SYN_SWEEP_SOLVER_FAILURE : SYN_SWEEP_OK;
+    int want = !was_written(i) ? SYN_SWEEP_NOT_RUN
+               : i == 1        ? SYN_SWEEP_SOLVER_FAILURE
+                               : SYN_SWEEP_OK;
     assert_int_equal(status[i], want);
     const char *r = reason[i] ? reason[i] : "";
     assert_string_equal(r, i == 1 ? "CVODE: too much work" : "");
