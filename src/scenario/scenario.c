@@ -451,7 +451,7 @@ static syn_status resolve_timing(loader *L, const ast_dose *d, scn_dose *out) {
                   "'times' must be a whole number of doses, at least 1 (found %g)", times);
     if (st == SYN_OK && times > SCN_MAX_TIMES)
       return diag(L, d->times->span, "too many doses (%g; at most %.0f)", times, SCN_MAX_TIMES);
-    out->times = (long)times;
+    if (st == SYN_OK) out->times = (long)times; /* after a failed evaluation it may be inf */
   }
   return st;
 }
