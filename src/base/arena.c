@@ -66,3 +66,16 @@ char *syn_arena_strndup(syn_arena *a, const char *s, size_t n) {
 char *syn_arena_strdup(syn_arena *a, const char *s) {
   return s ? syn_arena_strndup(a, s, strlen(s)) : NULL;
 }
+
+int syn_arena_grow(syn_arena *a, void **arr, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap) return 0;
+  size_t ncap = *cap ? *cap * 2 : 4;
+  while (ncap < need) ncap *= 2;
+  if (ncap > SIZE_MAX / elem) return -1;
+  void *n = syn_arena_alloc(a, ncap * elem);
+  if (n == NULL) return -1;
+  if (*cap) memcpy(n, *arr, *cap * elem);
+  *arr = n;
+  *cap = ncap;
+  return 0;
+}

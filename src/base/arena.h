@@ -14,4 +14,9 @@ void *syn_arena_alloc(syn_arena *a, size_t size);   /* zeroed, 16-byte aligned; 
 char *syn_arena_strndup(syn_arena *a, const char *s, size_t n);
 char *syn_arena_strdup(syn_arena *a, const char *s); /* NULL in -> NULL out */
 
+/* Grow the arena array *arr (*cap elements of elem bytes) to hold at least
+ * need elements, doubling from 4 (the old block stays in the arena). Returns
+ * 0, or -1 when out of memory (then *arr and *cap are unchanged). */
+int syn_arena_grow(syn_arena *a, void **arr, size_t *cap, size_t need, size_t elem);
+
 #endif

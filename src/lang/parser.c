@@ -55,26 +55,18 @@ static int is_word(parser *p, const syn_token *t, const char *word) {
   return ts_is_word(&p->ts, t, word);
 }
 
-static syn_status expected(parser *p, const char *what) {
-  char found[200];
-  lex_describe(p->src, cur(p), found, sizeof found);
-  return error_at(p, cur(p)->span, SYN_EINPUT, "expected %s, found %s", what, found);
-}
 
 static syn_status expect(parser *p, syn_tk kind) {
   if (cur(p)->kind == kind) return advance(p);
   char what[32];
   snprintf(what, sizeof what, "'%s'", lex_kind_text(kind));
-  return expected(p, what);
+  return ts_expected(&p->ts, what);
 }
 
 static const char *span_str(parser *p, syn_span s) {
   return syn_arena_strndup(p->arena, syn_span_text(p->src, s), s.len);
 }
 
-static syn_span join(syn_span a, syn_span b) {
-  return (syn_span){a.file, a.off, b.off + b.len - a.off};
-}
 
 /* ---- AST nodes --------------------------------------------------------------- */
 
@@ -100,35 +92,8 @@ static unsigned max_u(unsigned a, unsigned b) { return a > b ? a : b; }
 
 /* Grow an arena array by doubling (the old copy stays in the arena; the
  * waste is bounded by the final size). */
-static int arena_grow(syn_arena *a, void **arr, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap) return 0;
-  size_t ncap = *cap ? *cap * 2 : 4;
-  while (ncap < need) ncap *= 2;
-  void *n = syn_arena_alloc(a, ncap * elem);
-  if (n == NULL) return -1;
-  if (*cap) memcpy(n, *arr, *cap * elem);
-  *arr = n;
-  *cap = ncap;
-  return 0;
-}
 
 /* The text of a string token without quotes, escapes decoded. */
-static const char *string_value(parser *p, const syn_token *t) {
-  const char *s = syn_span_text(p->src, t->span) + 1;
-  size_t n = t->span.len - 2, o = 0;
-  char *d = syn_arena_alloc(p->arena, n + 1);
-  if (d == NULL) return NULL;
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (c == '\\') {
-      c = s[++i];
-      c = c == 'n' ? '\n' : c == 't' ? '\t' : c; /* the lexer allowed only these, '"', '\\' */
-    }
-    d[o++] = c;
-  }
-  d[o] = 0;
-  return d;
-}
 
 /* ---- units ------------------------------------------------------------------------ */
 
@@ -177,12 +142,12 @@ static syn_status parse_unit_power(parser *p, ast_unit_term *term) {
   }
   if (st != SYN_OK) return st;
   const syn_token *t = cur(p);
-  if (!is_integer_token(p, t)) return expected(p, "an integer unit exponent");
+  if (!is_integer_token(p, t)) return ts_expected(&p->ts, "an integer unit exponent");
   if (t->number < 1 || t->number > UNIT_MAX_EXPONENT)
     return error_at(p, t->span, SYN_EINPUT, "unit exponent must be from 1 to %d",
                     UNIT_MAX_EXPONENT);
   term->exponent *= sign * (int)t->number;
-  term->span = join(term->span, t->span);
+  term->span = syn_span_join(term->span, t->span);
   return advance(p);
 }
 
@@ -197,20 +162,20 @@ static syn_status parse_unit_term(parser *p, ast_unit *u, size_t *cap, int sign,
     syn_span seg = {t->span.file, t->span.off + off, n};
     const syn_unit_def *def = syn_unit_lookup(text + off, n);
     if (def == NULL) return unknown_unit(p, seg);
-    if (arena_grow(p->arena, (void **)&u->terms, cap, u->nterms + 1, sizeof *u->terms) != 0)
+    if (syn_arena_grow(p->arena, (void **)&u->terms, cap, u->nterms + 1, sizeof *u->terms) != 0)
       return out_of_memory(p);
     term = &u->terms[u->nterms++];
     term->symbol = def->symbol;
     term->exponent = off == 0 ? sign : 1;
-    term->span = off == 0 ? join(start, seg) : seg;
-    u->span = u->nterms == 1 ? term->span : join(u->span, term->span);
+    term->span = off == 0 ? syn_span_join(start, seg) : seg;
+    u->span = u->nterms == 1 ? term->span : syn_span_join(u->span, term->span);
     off += n + 1;
   }
   if (term == NULL) return unknown_unit(p, t->span); /* a name token is never empty */
   syn_status st = advance(p);
   if (st == SYN_OK && cur(p)->kind == TK_CARET && !cur(p)->newline_before)
     st = parse_unit_power(p, term);
-  u->span = u->nterms == 1 ? term->span : join(u->span, term->span);
+  u->span = u->nterms == 1 ? term->span : syn_span_join(u->span, term->span);
   return st;
 }
 
@@ -293,7 +258,7 @@ static syn_status parse_number(parser *p, ast_expr **out) {
   syn_status st = advance(p);
   if (st == SYN_OK && unit_starts(p)) {
     st = parse_unit(p, &e->u.num.unit);
-    if (st == SYN_OK) e->span = join(e->span, e->u.num.unit->span);
+    if (st == SYN_OK) e->span = syn_span_join(e->span, e->u.num.unit->span);
   }
   *out = e;
   return st;
@@ -304,7 +269,7 @@ static syn_status parse_number(parser *p, ast_expr **out) {
 static syn_status unclosed_at(parser *p, syn_span open, char bracket, const char *what) {
   int line, col;
   syn_srcset_linecol(p->src, open, &line, &col);
-  syn_status st = expected(p, what);
+  syn_status st = ts_expected(&p->ts, what);
   syn_error_hint(p->err, "the '%c' at line %d, column %d is not closed", bracket, line, col);
   return st;
 }
@@ -339,7 +304,7 @@ static syn_status parse_args(parser *p, ast_expr *call) {
     else
       st = parse_expr(p, &arg);
     if (st != SYN_OK) return st;
-    if (arena_grow(p->arena, (void **)&call->u.call.args, &cap, call->u.call.nargs + 1,
+    if (syn_arena_grow(p->arena, (void **)&call->u.call.args, &cap, call->u.call.nargs + 1,
                    sizeof *call->u.call.args) != 0)
       return out_of_memory(p);
     call->u.call.args[call->u.call.nargs++] = arg;
@@ -349,7 +314,7 @@ static syn_status parse_args(parser *p, ast_expr *call) {
     else if (cur(p)->kind != TK_RPAREN) return unclosed(p, open, "',' or ')'");
   }
   if (st != SYN_OK) return st;
-  call->span = join(call->span, cur(p)->span);
+  call->span = syn_span_join(call->span, cur(p)->span);
   p->ts.paren_depth--;
   st = advance(p);
   return st == SYN_OK ? check_height(p, call, call->span) : st;
@@ -376,7 +341,7 @@ static syn_status parse_group(parser *p, ast_expr **out) {
   if (st == SYN_OK) st = parse_expr(p, out);
   if (st != SYN_OK) return st;
   if (cur(p)->kind != TK_RPAREN) return unclosed(p, open, "')'");
-  (*out)->span = join(open, cur(p)->span);
+  (*out)->span = syn_span_join(open, cur(p)->span);
   p->ts.paren_depth--;
   return advance(p);
 }
@@ -401,7 +366,7 @@ static syn_status parse_simple(parser *p, ast_expr **out) {
     }
     default: break;
   }
-  syn_status st = expected(p, "expression");
+  syn_status st = ts_expected(&p->ts, "expression");
   if (t->kind == TK_STRING)
     syn_error_hint(p->err, "strings are descriptions; they cannot be used in a calculation");
   else if (t->kind == TK_JOINT)
@@ -426,13 +391,13 @@ static syn_status parse_unary(parser *p, ast_expr **out) {
   syn_status st = advance(p);
   if (st == SYN_OK) st = parse_subexpr(p, &e->u.unary.a, UNARY_PRIORITY);
   if (st != SYN_OK) return st;
-  e->span = join(at, e->u.unary.a->span);
+  e->span = syn_span_join(at, e->u.unary.a->span);
   e->height = e->u.unary.a->height + 1;
   return check_height(p, e, at);
 }
 
 static syn_status make_binary(parser *p, int op, ast_expr **left, ast_expr *right, syn_span at) {
-  ast_expr *e = new_expr(p, AST_BINARY, join((*left)->span, right->span));
+  ast_expr *e = new_expr(p, AST_BINARY, syn_span_join((*left)->span, right->span));
   if (e == NULL) return out_of_memory(p);
   e->u.binary.op = (ast_op)op;
   e->u.binary.a = *left;
@@ -488,7 +453,7 @@ static const char decl_list[] =
 static syn_status parse_name(parser *p, const char **name, syn_span *span) {
   const syn_token *t = cur(p);
   if (t->kind != TK_NAME) {
-    syn_status st = expected(p, "name");
+    syn_status st = ts_expected(&p->ts, "name");
     if (lex_is_keyword(t->kind))
       syn_error_hint(p->err, "'%s' is a reserved word and cannot be used as a name",
                      lex_kind_text(t->kind));
@@ -500,9 +465,9 @@ static syn_status parse_name(parser *p, const char **name, syn_span *span) {
 }
 
 static syn_status parse_string(parser *p, const char **text, syn_span *span) {
-  if (cur(p)->kind != TK_STRING) return expected(p, "string");
+  if (cur(p)->kind != TK_STRING) return ts_expected(&p->ts, "string");
   if (span) *span = cur(p)->span;
-  if ((*text = string_value(p, cur(p))) == NULL) return out_of_memory(p);
+  if ((*text = ts_string_value(&p->ts, p->arena, cur(p))) == NULL) return out_of_memory(p);
   return advance(p);
 }
 
@@ -516,7 +481,7 @@ static syn_status no_semicolon_hint(parser *p, syn_status st) {
 static syn_status expect_end(parser *p) {
   syn_tk k = cur(p)->kind;
   if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
-  return no_semicolon_hint(p, expected(p, "end of line"));
+  return no_semicolon_hint(p, ts_expected(&p->ts, "end of line"));
 }
 
 /* annotations = [ STRING ] [ 'source' STRING ] */
@@ -592,7 +557,7 @@ static syn_status parse_time_unit(parser *p, ast_decl *d, ast_file *f) {
   if (st == SYN_OK) st = expect(p, TK_UNIT);
   if (st != SYN_OK) return st;
   const syn_token *t = cur(p);
-  if (t->kind != TK_NAME) return expected(p, "a time unit");
+  if (t->kind != TK_NAME) return ts_expected(&p->ts, "a time unit");
   const syn_unit_def *u = syn_unit_lookup(syn_span_text(p->src, t->span), t->span.len);
   if (u == NULL || u->kind != SYN_UNIT_TIME) return bad_time_unit(p, t);
   if (f->time_unit != NULL) {
@@ -620,7 +585,7 @@ static syn_status unknown_declaration(parser *p) {
   int n = (int)t->span.len;
   const syn_token *next = peek(p, 1), *after = peek(p, 2);
   if (is_word(p, t, "d") && next->kind == TK_SLASH && is_word(p, after, "dt")) {
-    error_at(p, join(t->span, after->span), SYN_EINPUT, "'d/dt' is written without spaces");
+    error_at(p, syn_span_join(t->span, after->span), SYN_EINPUT, "'d/dt' is written without spaces");
     return SYN_EINPUT;
   }
   if (is_word(p, t, "d") && next->kind == TK_SLASH && !next->space_before) {
@@ -651,7 +616,7 @@ static syn_status parse_route(parser *p, ast_decl *d) {
   syn_status st = advance(p);
   if (st == SYN_OK) st = parse_name(p, &d->name, &d->name_span);
   if (st == SYN_OK && cur(p)->kind != TK_ARROW) {
-    st = expected(p, "'->'");
+    st = ts_expected(&p->ts, "'->'");
     syn_error_hint(p->err, "write 'route %s -> STATE'", d->name);
     return st;
   }
@@ -674,7 +639,7 @@ static syn_status skip_separators(parser *p) {
 
 /* assign = NAME '=' expr */
 static syn_status parse_assign(parser *p, ast_decl *d, size_t *cap) {
-  if (arena_grow(p->arena, (void **)&d->assigns, cap, d->nassigns + 1, sizeof *d->assigns) != 0)
+  if (syn_arena_grow(p->arena, (void **)&d->assigns, cap, d->nassigns + 1, sizeof *d->assigns) != 0)
     return out_of_memory(p);
   ast_assign *a = &d->assigns[d->nassigns++];
   memset(a, 0, sizeof *a);
@@ -691,7 +656,7 @@ static syn_status parse_preset(parser *p, ast_decl *d) {
   syn_status st = advance(p);
   if (st == SYN_OK) st = parse_name(p, &d->name, &d->name_span);
   if (st != SYN_OK) return st;
-  if (cur(p)->kind != TK_LBRACE) return expected(p, "'{'");
+  if (cur(p)->kind != TK_LBRACE) return ts_expected(&p->ts, "'{'");
   syn_span open = cur(p)->span;
   st = advance(p);
   while (st == SYN_OK) {
@@ -704,7 +669,7 @@ static syn_status parse_preset(parser *p, ast_decl *d) {
     st = parse_assign(p, d, &cap);
     syn_tk k = cur(p)->kind;
     if (st == SYN_OK && k != TK_SEMI && k != TK_NEWLINE && k != TK_RBRACE)
-      return k == TK_EOF ? unclosed_brace(p, open, "'}'") : expected(p, "';', end of line or '}'");
+      return k == TK_EOF ? unclosed_brace(p, open, "'}'") : ts_expected(&p->ts, "';', end of line or '}'");
   }
   return st;
 }
@@ -714,15 +679,15 @@ static syn_status parse_joints(parser *p, ast_decl *d) {
   size_t cap = 0, scap = 0;
   syn_status st = advance(p);
   if (st == SYN_OK && cur(p)->kind != TK_NAME) {
-    st = expected(p, "a joint name");
+    st = ts_expected(&p->ts, "a joint name");
     syn_error_hint(p->err, "list the joints on one line: joints knee_L knee_R");
   }
   while (st == SYN_OK && cur(p)->kind == TK_NAME) {
     const syn_token *t = cur(p);
     if (memchr(syn_span_text(p->src, t->span), '.', t->span.len) != NULL)
       return error_at(p, t->span, SYN_EINPUT, "a joint name cannot contain '.'");
-    if (arena_grow(p->arena, (void **)&d->names, &cap, d->nnames + 1, sizeof *d->names) != 0 ||
-        arena_grow(p->arena, (void **)&d->name_spans, &scap, d->nnames + 1,
+    if (syn_arena_grow(p->arena, (void **)&d->names, &cap, d->nnames + 1, sizeof *d->names) != 0 ||
+        syn_arena_grow(p->arena, (void **)&d->name_spans, &scap, d->nnames + 1,
                    sizeof *d->name_spans) != 0)
       return out_of_memory(p);
     d->name_spans[d->nnames] = t->span;
@@ -731,7 +696,7 @@ static syn_status parse_joints(parser *p, ast_decl *d) {
     st = advance(p);
   }
   if (st == SYN_OK && lex_is_keyword(cur(p)->kind)) {
-    st = expected(p, "a joint name or end of line");
+    st = ts_expected(&p->ts, "a joint name or end of line");
     syn_error_hint(p->err, "'%s' is a reserved word and cannot be used as a name",
                    lex_kind_text(cur(p)->kind));
   }
@@ -743,7 +708,7 @@ static int is_per_joint(parser *p) {
 }
 
 static ast_decl *new_decl(parser *p, ast_file *f, size_t *cap, ast_decl_kind kind) {
-  if (arena_grow(p->arena, (void **)&f->decls, cap, f->ndecls + 1, sizeof *f->decls) != 0)
+  if (syn_arena_grow(p->arena, (void **)&f->decls, cap, f->ndecls + 1, sizeof *f->decls) != 0)
     return NULL;
   ast_decl *d = &f->decls[f->ndecls++];
   memset(d, 0, sizeof *d);
@@ -791,14 +756,14 @@ static syn_status parse_decl(parser *p, ast_file *f, size_t *cap) {
   ast_decl_kind kind;
   if (is_per_joint(p)) {
     if (!p->in_block) return parse_block(p, f, cap);
-    syn_status st = error_at(p, join(cur(p)->span, peek(p, 1)->span), SYN_EINPUT,
+    syn_status st = error_at(p, syn_span_join(cur(p)->span, peek(p, 1)->span), SYN_EINPUT,
                              "'per joint' blocks cannot be nested");
     syn_error_hint(p->err, "everything inside a 'per joint' block is already per joint");
     return st;
   }
   if (!decl_kind_of(p, &kind)) {
     if (cur(p)->kind == TK_NAME) return unknown_declaration(p);
-    syn_status st = expected(p, "a declaration");
+    syn_status st = ts_expected(&p->ts, "a declaration");
     syn_error_hint(p->err, "%s", decl_list);
     return st;
   }
@@ -816,7 +781,7 @@ static syn_status parse_decl(parser *p, ast_file *f, size_t *cap) {
     case DECL_IMPORT: return parse_textual(p, d);
     case DECL_TIME_UNIT: return parse_time_unit(p, d, f);
     case DECL_DDT:
-      d->span = join(cur(p)->span, peek(p, 2)->span);
+      d->span = syn_span_join(cur(p)->span, peek(p, 2)->span);
       return parse_ddt(p, d);
     default: return parse_named(p, d);
   }
@@ -827,7 +792,7 @@ static syn_status parse_block(parser *p, ast_file *f, size_t *cap) {
   syn_status st = advance(p); /* per */
   if (st == SYN_OK) st = advance(p); /* joint */
   if (st != SYN_OK) return st;
-  if (cur(p)->kind != TK_LBRACE) return expected(p, "'{'");
+  if (cur(p)->kind != TK_LBRACE) return ts_expected(&p->ts, "'{'");
   syn_span open = cur(p)->span;
   st = advance(p);
   p->in_block = 1;
@@ -845,7 +810,7 @@ static syn_status parse_block(parser *p, ast_file *f, size_t *cap) {
     st = parse_decl(p, f, cap);
     syn_tk k = cur(p)->kind;
     if (st == SYN_OK && k != TK_SEMI && k != TK_NEWLINE && k != TK_RBRACE)
-      st = k == TK_EOF ? unclosed_brace(p, open, "'}'") : expected(p, "end of line or '}'");
+      st = k == TK_EOF ? unclosed_brace(p, open, "'}'") : ts_expected(&p->ts, "end of line or '}'");
   }
   p->in_block = 0;
   return st;

@@ -65,11 +65,6 @@ static int is_word(sparser *p, const syn_token *t, const char *word) {
   return t->kind == TK_NAME && ts_is_word(&p->ts, t, word);
 }
 
-static syn_status expected(sparser *p, const char *what) {
-  char found[200];
-  lex_describe(p->src, cur(p), found, sizeof found);
-  return error_at(p, cur(p)->span, SYN_EINPUT, "expected %s, found %s", what, found);
-}
 
 /* Expected `word`: a name close to it is taken for a misspelling of it. */
 static syn_status expected_word(sparser *p, const char *word, const char *what) {
@@ -78,7 +73,7 @@ static syn_status expected_word(sparser *p, const char *word, const char *what) 
   if (t->kind == TK_NAME && syn_suggest(text, t->span.len, &word, 1) != NULL)
     return error_at(p, t->span, SYN_EINPUT, "unexpected '%.*s' (did you mean '%s'?)",
                     (int)t->span.len, text, word);
-  return expected(p, what);
+  return ts_expected(&p->ts, what);
 }
 
 static syn_status expect_word(sparser *p, const char *word, const char *what) {
@@ -90,9 +85,6 @@ static const char *span_str(sparser *p, syn_span s) {
   return syn_arena_strndup(p->arena, syn_span_text(p->src, s), s.len);
 }
 
-static syn_span join(syn_span a, syn_span b) {
-  return (syn_span){a.file, a.off, b.off + b.len - a.off};
-}
 
 static int line_of(sparser *p, syn_span s) {
   int line, col;
@@ -100,34 +92,7 @@ static int line_of(sparser *p, syn_span s) {
   return line;
 }
 
-static int arena_grow(syn_arena *a, void **arr, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap) return 0;
-  size_t ncap = *cap ? *cap * 2 : 4;
-  while (ncap < need) ncap *= 2;
-  void *n = syn_arena_alloc(a, ncap * elem);
-  if (n == NULL) return -1;
-  if (*cap) memcpy(n, *arr, *cap * elem);
-  *arr = n;
-  *cap = ncap;
-  return 0;
-}
 
-static const char *string_value(sparser *p, const syn_token *t) {
-  const char *s = syn_span_text(p->src, t->span) + 1;
-  size_t n = t->span.len - 2, o = 0;
-  char *d = syn_arena_alloc(p->arena, n + 1);
-  if (d == NULL) return NULL;
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (c == '\\') {
-      c = s[++i];
-      c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
-    }
-    d[o++] = c;
-  }
-  d[o] = 0;
-  return d;
-}
 
 /* ---- units (as in literals of the model language) --------------------------------- */
 
@@ -197,7 +162,7 @@ static syn_status parse_number(sparser *p, ast_expr **out) {
   syn_status st = advance(p);
   if (st == SYN_OK && unit_starts(p)) {
     st = parse_unit(p, &e->u.num.unit);
-    if (st == SYN_OK) e->span = join(e->span, e->u.num.unit->span);
+    if (st == SYN_OK) e->span = syn_span_join(e->span, e->u.num.unit->span);
   }
   *out = e;
   return st;
@@ -206,7 +171,7 @@ static syn_status parse_number(sparser *p, ast_expr **out) {
 static syn_status unclosed(sparser *p, syn_span open, const char *what) {
   int line, col;
   syn_srcset_linecol(p->src, open, &line, &col);
-  syn_status st = expected(p, what);
+  syn_status st = ts_expected(&p->ts, what);
   syn_error_hint(p->err, "the '(' at line %d, column %d is not closed", line, col);
   return st;
 }
@@ -225,7 +190,7 @@ static syn_status parse_args(sparser *p, ast_expr *call) {
     ast_expr *arg = NULL;
     st = parse_expr(p, &arg);
     if (st != SYN_OK) return st;
-    if (arena_grow(p->arena, (void **)&call->u.call.args, &cap, call->u.call.nargs + 1,
+    if (syn_arena_grow(p->arena, (void **)&call->u.call.args, &cap, call->u.call.nargs + 1,
                    sizeof *call->u.call.args) != 0)
       return out_of_memory(p);
     call->u.call.args[call->u.call.nargs++] = arg;
@@ -235,7 +200,7 @@ static syn_status parse_args(sparser *p, ast_expr *call) {
     else if (cur(p)->kind != TK_RPAREN) return unclosed(p, open, "',' or ')'");
   }
   if (st != SYN_OK) return st;
-  call->span = join(call->span, cur(p)->span);
+  call->span = syn_span_join(call->span, cur(p)->span);
   p->ts.paren_depth--;
   st = advance(p);
   return st == SYN_OK ? check_height(p, call, call->span) : st;
@@ -245,7 +210,7 @@ static syn_status parse_args(sparser *p, ast_expr *call) {
 static syn_status parse_qname(sparser *p, const char **name, syn_span *span) {
   const syn_token *t = cur(p);
   if (t->kind != TK_NAME) {
-    syn_status st = expected(p, "name");
+    syn_status st = ts_expected(&p->ts, "name");
     if (lex_is_keyword(t->kind))
       syn_error_hint(p->err, "'%s' is a reserved word and cannot be used as a name",
                      lex_kind_text(t->kind));
@@ -257,7 +222,7 @@ static syn_status parse_qname(sparser *p, const char **name, syn_span *span) {
          peek(p, 1)->kind == TK_NAME && !peek(p, 1)->space_before) {
     st = advance(p);
     if (st == SYN_OK) {
-      s = join(s, cur(p)->span);
+      s = syn_span_join(s, cur(p)->span);
       st = advance(p);
     }
   }
@@ -278,7 +243,7 @@ static syn_status parse_simple(sparser *p, ast_expr **out) {
     if (st == SYN_OK) st = parse_expr(p, out);
     if (st != SYN_OK) return st;
     if (cur(p)->kind != TK_RPAREN) return unclosed(p, open, "')'");
-    (*out)->span = join(open, cur(p)->span);
+    (*out)->span = syn_span_join(open, cur(p)->span);
     p->ts.paren_depth--;
     return advance(p);
   }
@@ -296,7 +261,7 @@ static syn_status parse_simple(sparser *p, ast_expr **out) {
     *out = e;
     return parse_qname(p, &e->u.name.id, &e->span);
   }
-  syn_status st = expected(p, "expression");
+  syn_status st = ts_expected(&p->ts, "expression");
   if (t->kind == TK_STRING)
     syn_error_hint(p->err, "strings are descriptions; they cannot be used in a calculation");
   return st;
@@ -313,14 +278,14 @@ static syn_status parse_unary(sparser *p, ast_expr **out) {
   syn_status st = advance(p);
   if (st == SYN_OK) st = parse_subexpr(p, &e->u.unary.a, UNARY_PRIORITY);
   if (st != SYN_OK) return st;
-  e->span = join(at, e->u.unary.a->span);
+  e->span = syn_span_join(at, e->u.unary.a->span);
   e->height = e->u.unary.a->height + 1;
   return check_height(p, e, at);
 }
 
 static syn_status make_binary(sparser *p, int op, ast_expr **left, ast_expr *right,
                               syn_span at) {
-  ast_expr *e = new_expr(p, AST_BINARY, join((*left)->span, right->span));
+  ast_expr *e = new_expr(p, AST_BINARY, syn_span_join((*left)->span, right->span));
   if (e == NULL) return out_of_memory(p);
   e->u.binary.op = (ast_op)op;
   e->u.binary.a = *left;
@@ -360,16 +325,16 @@ static const char statement_list[] =
     "a line starts with scenario, model, simulate, baseline, arm, dose, use, set or metric";
 
 static syn_status parse_string(sparser *p, const char **text, syn_span *span) {
-  if (cur(p)->kind != TK_STRING) return expected(p, "string");
+  if (cur(p)->kind != TK_STRING) return ts_expected(&p->ts, "string");
   if (span) *span = cur(p)->span;
-  if ((*text = string_value(p, cur(p))) == NULL) return out_of_memory(p);
+  if ((*text = ts_string_value(&p->ts, p->arena, cur(p))) == NULL) return out_of_memory(p);
   return advance(p);
 }
 
 static syn_status expect_end(sparser *p) {
   syn_tk k = cur(p)->kind;
   if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
-  return expected(p, "end of line");
+  return ts_expected(&p->ts, "end of line");
 }
 
 /* A statement that may be given once: `what` was already seen at `first`. */
@@ -439,7 +404,7 @@ static syn_status parse_baseline(sparser *p, syn_span kw, int *seen) {
   if (near)
     return error_at(p, t->span, SYN_EINPUT, "unknown baseline '%.*s' (did you mean 'steady'?)",
                     (int)t->span.len, syn_span_text(p->src, t->span));
-  st = expected(p, "'steady' or 0 after 'baseline'");
+  st = ts_expected(&p->ts, "'steady' or 0 after 'baseline'");
   syn_error_hint(p->err, "baseline steady: start each arm from its untreated steady state; "
                          "baseline 0: from the declared initial values");
   return st;
@@ -448,7 +413,7 @@ static syn_status parse_baseline(sparser *p, syn_span kw, int *seen) {
 /* 'arm' ( STRING | NAME ) */
 static syn_status parse_arm(sparser *p) {
   syn_scenario_ast *a = p->ast;
-  if (arena_grow(p->arena, (void **)&a->arms, &p->arms_cap, a->narms + 1, sizeof *a->arms) != 0)
+  if (syn_arena_grow(p->arena, (void **)&a->arms, &p->arms_cap, a->narms + 1, sizeof *a->arms) != 0)
     return out_of_memory(p);
   ast_arm *arm = &a->arms[a->narms++];
   memset(arm, 0, sizeof *arm);
@@ -468,7 +433,7 @@ static syn_status parse_arm(sparser *p) {
     if ((arm->name = span_str(p, cur(p)->span)) == NULL) return out_of_memory(p);
     return advance(p);
   }
-  return expected(p, "the arm's name (a string, e.g. arm \"control\")");
+  return ts_expected(&p->ts, "the arm's name (a string, e.g. arm \"control\")");
 }
 
 /* The list use/set/dose go to: the current arm, or the common part. */
@@ -482,7 +447,7 @@ static ast_arm_item *new_item(sparser *p, ast_arm_item_kind kind) {
   } else {
     items = &a->common, n = &a->ncommon, cap = &p->common_cap;
   }
-  if (arena_grow(p->arena, (void **)items, cap, *n + 1, sizeof **items) != 0) return NULL;
+  if (syn_arena_grow(p->arena, (void **)items, cap, *n + 1, sizeof **items) != 0) return NULL;
   ast_arm_item *it = &(*items)[(*n)++];
   memset(it, 0, sizeof *it);
   it->kind = kind;
@@ -505,7 +470,7 @@ static syn_status parse_use(sparser *p, syn_span kw) {
   ast_arm_item *it = new_item(p, ARM_USE);
   if (it == NULL) return out_of_memory(p);
   st = advance(p);
-  if (st == SYN_OK && cur(p)->kind != TK_NAME) return expected(p, "the name of a preset");
+  if (st == SYN_OK && cur(p)->kind != TK_NAME) return ts_expected(&p->ts, "the name of a preset");
   if (st == SYN_OK) st = parse_qname(p, &it->name, &it->name_span);
   return st;
 }
@@ -518,7 +483,7 @@ static syn_status parse_set(sparser *p, syn_span kw) {
   if (it == NULL) return out_of_memory(p);
   st = advance(p);
   if (st == SYN_OK) st = parse_qname(p, &it->name, &it->name_span);
-  if (st == SYN_OK && cur(p)->kind != TK_ASSIGN) return expected(p, "'='");
+  if (st == SYN_OK && cur(p)->kind != TK_ASSIGN) return ts_expected(&p->ts, "'='");
   if (st == SYN_OK) st = advance(p);
   if (st == SYN_OK) st = skip_newlines(p);
   if (st == SYN_OK) st = parse_expr(p, &it->value);
@@ -571,7 +536,7 @@ static syn_status parse_dose_clauses(sparser *p, ast_dose *d) {
     } else if (is_word(p, t, "into")) {
       if (d->into) return clause_twice(p, "into");
       st = advance(p);
-      if (st == SYN_OK && cur(p)->kind != TK_NAME) return expected(p, "the name of a joint");
+      if (st == SYN_OK && cur(p)->kind != TK_NAME) return ts_expected(&p->ts, "the name of a joint");
       if (st == SYN_OK) {
         d->into_span = cur(p)->span;
         if ((d->into = span_str(p, cur(p)->span)) == NULL) return out_of_memory(p);
@@ -599,11 +564,11 @@ static syn_status parse_dose(sparser *p, syn_span kw) {
   d->span = kw;
   st = advance(p);
   if (st != SYN_OK) return st;
-  if (cur(p)->kind != TK_NAME) return expected(p, "the name of a route (dose IV 5 mg at 0 d)");
+  if (cur(p)->kind != TK_NAME) return ts_expected(&p->ts, "the name of a route (dose IV 5 mg at 0 d)");
   d->route_span = cur(p)->span;
   if ((d->route = span_str(p, cur(p)->span)) == NULL) return out_of_memory(p);
   st = advance(p);
-  if (st == SYN_OK && is_word(p, cur(p), "at")) return expected(p, "the amount of the dose");
+  if (st == SYN_OK && is_word(p, cur(p), "at")) return ts_expected(&p->ts, "the amount of the dose");
   if (st == SYN_OK) st = parse_expr(p, &d->amount);
   if (st == SYN_OK && !is_word(p, cur(p), "at")) {
     st = expected_word(p, "at", "'at' and the time of the dose");
@@ -619,7 +584,7 @@ static syn_status parse_dose(sparser *p, syn_span kw) {
 /* 'metric' NAME '=' expr [ STRING ] */
 static syn_status parse_metric(sparser *p) {
   syn_scenario_ast *a = p->ast;
-  if (arena_grow(p->arena, (void **)&a->metrics, &p->metrics_cap, a->nmetrics + 1,
+  if (syn_arena_grow(p->arena, (void **)&a->metrics, &p->metrics_cap, a->nmetrics + 1,
                  sizeof *a->metrics) != 0)
     return out_of_memory(p);
   ast_metric *m = &a->metrics[a->nmetrics++];
@@ -627,13 +592,13 @@ static syn_status parse_metric(sparser *p) {
   p->in_arm = 0;
   p->after_metric = 1;
   syn_status st = advance(p);
-  if (st == SYN_OK && cur(p)->kind != TK_NAME) return expected(p, "the metric's name");
+  if (st == SYN_OK && cur(p)->kind != TK_NAME) return ts_expected(&p->ts, "the metric's name");
   if (st == SYN_OK) {
     m->name_span = cur(p)->span;
     if ((m->name = span_str(p, cur(p)->span)) == NULL) return out_of_memory(p);
     st = advance(p);
   }
-  if (st == SYN_OK && cur(p)->kind != TK_ASSIGN) return expected(p, "'='");
+  if (st == SYN_OK && cur(p)->kind != TK_ASSIGN) return ts_expected(&p->ts, "'='");
   if (st == SYN_OK) st = advance(p);
   if (st == SYN_OK) st = skip_newlines(p);
   if (st == SYN_OK) st = parse_expr(p, &m->value);
@@ -664,7 +629,7 @@ static syn_status parse_statement(sparser *p, seen_once *seen) {
   syn_span kw = t->span;
   if (t->kind == TK_MODEL) return parse_model(p, kw);
   if (t->kind != TK_NAME) {
-    syn_status st = expected(p, "a statement");
+    syn_status st = ts_expected(&p->ts, "a statement");
     syn_error_hint(p->err, "%s", statement_list);
     return st;
   }

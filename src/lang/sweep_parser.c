@@ -65,11 +65,6 @@ static const char *tok_text(wparser *p, const syn_token *t) {
   return syn_span_text(p->src, t->span);
 }
 
-static syn_status expected(wparser *p, const char *what) {
-  char found[200];
-  lex_describe(p->src, cur(p), found, sizeof found);
-  return error_at(p, cur(p)->span, SYN_EINPUT, "expected %s, found %s", what, found);
-}
 
 /* The word of `words` closest to the current token, if it is a name. */
 static const char *near_word(wparser *p, const char *const *words, size_t n) {
@@ -87,12 +82,9 @@ static syn_status did_you_mean(wparser *p, const char *near) {
 static syn_status expect_word(wparser *p, const char *word, const char *what) {
   if (is_word(p, cur(p), word)) return advance(p);
   const char *near = near_word(p, &word, 1);
-  return near ? did_you_mean(p, near) : expected(p, what);
+  return near ? did_you_mean(p, near) : ts_expected(&p->ts, what);
 }
 
-static syn_span join(syn_span a, syn_span b) {
-  return (syn_span){a.file, a.off, b.off + b.len - a.off};
-}
 
 static int line_of(wparser *p, syn_span s) {
   int line, col;
@@ -100,43 +92,16 @@ static int line_of(wparser *p, syn_span s) {
   return line;
 }
 
-static int arena_grow(syn_arena *a, void **arr, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap) return 0;
-  size_t ncap = *cap ? *cap * 2 : 4;
-  while (ncap < need) ncap *= 2;
-  void *n = syn_arena_alloc(a, ncap * elem);
-  if (n == NULL) return -1;
-  if (*cap) memcpy(n, *arr, *cap * elem);
-  *arr = n;
-  *cap = ncap;
-  return 0;
-}
 
 static const char *span_str(wparser *p, syn_span s) {
   return syn_arena_strndup(p->arena, syn_span_text(p->src, s), s.len);
 }
 
-static const char *string_value(wparser *p, const syn_token *t) {
-  const char *s = tok_text(p, t) + 1;
-  size_t n = t->span.len - 2, o = 0;
-  char *d = syn_arena_alloc(p->arena, n + 1);
-  if (d == NULL) return NULL;
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (c == '\\') {
-      c = s[++i];
-      c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
-    }
-    d[o++] = c;
-  }
-  d[o] = 0;
-  return d;
-}
 
 static syn_status parse_string(wparser *p, const char **text, syn_span *span, const char *what) {
-  if (cur(p)->kind != TK_STRING) return expected(p, what);
+  if (cur(p)->kind != TK_STRING) return ts_expected(&p->ts, what);
   if (span) *span = cur(p)->span;
-  if ((*text = string_value(p, cur(p))) == NULL) return out_of_memory(p);
+  if ((*text = ts_string_value(&p->ts, p->arena, cur(p))) == NULL) return out_of_memory(p);
   return advance(p);
 }
 
@@ -148,7 +113,7 @@ static syn_status parse_qname(wparser *p, const char **name, syn_span *span) {
          peek(p, 1)->kind == TK_NAME && !peek(p, 1)->space_before) {
     st = advance(p);
     if (st == SYN_OK) {
-      s = join(s, cur(p)->span);
+      s = syn_span_join(s, cur(p)->span);
       st = advance(p);
     }
   }
@@ -168,7 +133,7 @@ static syn_status parse_count(wparser *p, uint64_t min, const char *what, const 
                               uint64_t *out, syn_span *span) {
   const syn_token *t = cur(p);
   if (t->kind == TK_MINUS && peek(p, 1)->kind == TK_NUMBER && !peek(p, 1)->space_before) {
-    error_at(p, join(t->span, peek(p, 1)->span), SYN_EINPUT,
+    error_at(p, syn_span_join(t->span, peek(p, 1)->span), SYN_EINPUT,
              "%s must be a whole number, at least %llu (found -%.*s)", what,
              (unsigned long long)min, (int)peek(p, 1)->span.len, tok_text(p, peek(p, 1)));
     return SYN_EINPUT;
@@ -176,7 +141,7 @@ static syn_status parse_count(wparser *p, uint64_t min, const char *what, const 
   if (t->kind != TK_NUMBER || !on_this_line(t)) {
     char want[200];
     snprintf(want, sizeof want, "%s (%s)", what, example);
-    return expected(p, want);
+    return ts_expected(&p->ts, want);
   }
   double v = t->number;
   if (v != floor(v) || v < (double)min || v > MAX_COUNT)
@@ -195,10 +160,10 @@ static syn_status parse_seed(wparser *p, uint64_t *out, syn_span *span) {
   syn_span at = t->span;
   int ok = t->kind == TK_NUMBER && on_this_line(t);
   if (t->kind == TK_MINUS && peek(p, 1)->kind == TK_NUMBER && !peek(p, 1)->space_before) {
-    at = join(t->span, peek(p, 1)->span);
+    at = syn_span_join(t->span, peek(p, 1)->span);
     ok = 0;
   } else if (!ok) {
-    return expected(p, "the seed (seed 7)");
+    return ts_expected(&p->ts, "the seed (seed 7)");
   }
   const char *s = syn_span_text(p->src, at);
   uint64_t v = 0;
@@ -259,11 +224,11 @@ static syn_status parse_value(wparser *p, ast_expr **out) {
   }
   if (st != SYN_OK) return st;
   e->u.num.value = sign * cur(p)->number;
-  e->span = join(e->span, cur(p)->span);
+  e->span = syn_span_join(e->span, cur(p)->span);
   st = advance(p);
   if (st == SYN_OK && unit_starts(p)) {
     st = parse_unit(p, &e->u.num.unit);
-    if (st == SYN_OK) e->span = join(e->span, e->u.num.unit->span);
+    if (st == SYN_OK) e->span = syn_span_join(e->span, e->u.num.unit->span);
   }
   *out = e;
   return st;
@@ -322,7 +287,7 @@ static int find_word(wparser *p, const syn_token *t, const char *const *words, s
 static syn_status expect_end(wparser *p) {
   syn_tk k = cur(p)->kind;
   if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
-  return expected(p, "end of line");
+  return ts_expected(&p->ts, "end of line");
 }
 
 /* A statement that may be given once: it was already given at `first`. */
@@ -406,7 +371,7 @@ static syn_status parse_design_options(wparser *p, ast_sweep_design *d) {
       st = parse_morris_levels(p, d);
     } else {
       const char *near = near_word(p, options, sizeof options / sizeof *options);
-      return near ? did_you_mean(p, near) : expected(p, "end of line");
+      return near ? did_you_mean(p, near) : ts_expected(&p->ts, "end of line");
     }
   }
   return st;
@@ -415,7 +380,7 @@ static syn_status parse_design_options(wparser *p, ast_sweep_design *d) {
 static syn_status unknown_design(wparser *p) {
   const syn_token *t = cur(p);
   if (t->kind != TK_NAME) {
-    syn_status st = expected(p, "the kind of design (design lhs 1000)");
+    syn_status st = ts_expected(&p->ts, "the kind of design (design lhs 1000)");
     syn_error_hint(p->err, "%s", design_list);
     return st;
   }
@@ -471,7 +436,7 @@ static syn_status parse_design(wparser *p, syn_span kw) {
 static syn_status unknown_distribution(wparser *p) {
   const syn_token *t = cur(p);
   if (t->kind != TK_NAME) {
-    syn_status st = expected(p, "a distribution (vary potency uniform 0.3 1.0)");
+    syn_status st = ts_expected(&p->ts, "a distribution (vary potency uniform 0.3 1.0)");
     syn_error_hint(p->err, "%s", dist_list);
     return st;
   }
@@ -542,13 +507,13 @@ static int number_starts_after_name(wparser *p) {
 /* 'vary' qname DIST value value clauses */
 static syn_status parse_vary(wparser *p) {
   syn_sweep_ast *a = p->ast;
-  if (arena_grow(p->arena, (void **)&a->vary, &p->vary_cap, a->nvary + 1, sizeof *a->vary) != 0)
+  if (syn_arena_grow(p->arena, (void **)&a->vary, &p->vary_cap, a->nvary + 1, sizeof *a->vary) != 0)
     return out_of_memory(p);
   ast_vary *v = &a->vary[a->nvary++];
   memset(v, 0, sizeof *v);
   syn_status st = advance(p);
   if (st != SYN_OK) return st;
-  if (cur(p)->kind != TK_NAME) return expected(p, "the name of a parameter (vary potency uniform 0.3 1.0)");
+  if (cur(p)->kind != TK_NAME) return ts_expected(&p->ts, "the name of a parameter (vary potency uniform 0.3 1.0)");
   /* `vary uniform 0 1`: the distribution where the name should be */
   if (find_word(p, cur(p), dist_words, sizeof dist_words / sizeof *dist_words) >= 0 &&
       number_starts_after_name(p))
@@ -573,7 +538,7 @@ static syn_status add_name(wparser *p, ast_sweep_name **list, size_t *n, size_t 
   for (size_t i = 0; i < *n; i++)
     if (strcmp((*list)[i].name, name) == 0)
       return error_at(p, span, SYN_EINPUT, "%s '%s' is listed twice", what, name);
-  if (arena_grow(p->arena, (void **)list, cap, *n + 1, sizeof **list) != 0)
+  if (syn_arena_grow(p->arena, (void **)list, cap, *n + 1, sizeof **list) != 0)
     return out_of_memory(p);
   (*list)[(*n)++] = (ast_sweep_name){name, span};
   return SYN_OK;
@@ -587,7 +552,7 @@ static syn_status parse_metrics(wparser *p, syn_span kw) {
   a->metrics_span = kw;
   if (st == SYN_OK) st = advance(p);
   if (st == SYN_OK && cur(p)->kind != TK_NAME)
-    return expected(p, "the name of a metric (metrics IL6_auc_28d pain_change)");
+    return ts_expected(&p->ts, "the name of a metric (metrics IL6_auc_28d pain_change)");
   while (st == SYN_OK && cur(p)->kind == TK_NAME) {
     syn_span s = cur(p)->span;
     const char *name = span_str(p, s);
@@ -606,10 +571,10 @@ static syn_status parse_arms(wparser *p, syn_span kw) {
   a->arms_span = kw;
   if (st == SYN_OK) st = advance(p);
   if (st == SYN_OK && cur(p)->kind != TK_NAME && cur(p)->kind != TK_STRING)
-    return expected(p, "the name of an arm (arms \"control\" \"treated\")");
+    return ts_expected(&p->ts, "the name of an arm (arms \"control\" \"treated\")");
   while (st == SYN_OK && (cur(p)->kind == TK_NAME || cur(p)->kind == TK_STRING)) {
     syn_span s = cur(p)->span;
-    const char *name = cur(p)->kind == TK_STRING ? string_value(p, cur(p)) : span_str(p, s);
+    const char *name = cur(p)->kind == TK_STRING ? ts_string_value(&p->ts, p->arena, cur(p)) : span_str(p, s);
     if (name == NULL) return out_of_memory(p);
     if (name[0] == 0) return error_at(p, s, SYN_EINPUT, "the arm name is empty");
     st = add_name(p, &a->arms, &a->narms, &cap, name, s, "arm");
@@ -645,7 +610,7 @@ static syn_status parse_statement(wparser *p) {
   const syn_token *t = cur(p);
   syn_span kw = t->span;
   if (t->kind != TK_NAME) {
-    syn_status st = expected(p, "a statement");
+    syn_status st = ts_expected(&p->ts, "a statement");
     syn_error_hint(p->err, "%s", statement_list);
     return st;
   }

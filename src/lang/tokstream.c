@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/arena.h"
+
 void ts_init(syn_tokstream *ts, const syn_srcset *src, uint32_t file, syn_error *err) {
   memset(ts, 0, sizeof *ts);
   ts->src = src;
@@ -70,4 +72,32 @@ syn_status ts_error_at(syn_tokstream *ts, syn_span at, syn_status code, const ch
 int ts_is_word(const syn_tokstream *ts, const syn_token *t, const char *word) {
   size_t n = strlen(word);
   return t->span.len == n && memcmp(syn_span_text(ts->src, t->span), word, n) == 0;
+}
+
+syn_status ts_expected(syn_tokstream *ts, const char *what) {
+  char found[200];
+  const syn_token *t = ts_peek(ts, 0);
+  lex_describe(ts->src, t, found, sizeof found);
+  return ts_error_at(ts, t->span, SYN_EINPUT, "expected %s, found %s", what, found);
+}
+
+const char *ts_string_value(const syn_tokstream *ts, syn_arena *arena, const syn_token *t) {
+  const char *s = syn_span_text(ts->src, t->span) + 1;
+  size_t n = t->span.len - 2, o = 0;
+  char *d = syn_arena_alloc(arena, n + 1);
+  if (d == NULL) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c == '\\') {
+      c = s[++i];
+      c = c == 'n' ? '\n' : c == 't' ? '\t' : c; /* the lexer allowed only these, '"', '\\' */
+    }
+    d[o++] = c;
+  }
+  d[o] = 0;
+  return d;
+}
+
+syn_span syn_span_join(syn_span a, syn_span b) {
+  return (syn_span){a.file, a.off, b.off + b.len - a.off};
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "base/arena.h"
 #include "lexer.h"
 
 enum { SYN_TOK_LOOKAHEAD = 4 };
@@ -44,6 +45,16 @@ syn_status ts_lex_error(syn_tokstream *ts);
 /* A located error at span (printf-style message). Returns code. */
 syn_status ts_error_at(syn_tokstream *ts, syn_span at, syn_status code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* "expected WHAT, found <the current token>" at the current token. */
+syn_status ts_expected(syn_tokstream *ts, const char *what);
+
+/* The text of a string token without its quotes, escapes resolved, in the
+ * arena (the lexer has already checked the escapes). NULL on OOM. */
+const char *ts_string_value(const syn_tokstream *ts, syn_arena *arena, const syn_token *t);
+
+/* The span from the start of a to the end of b (same file). */
+syn_span syn_span_join(syn_span a, syn_span b);
 
 /* Is token t the word `word` (by its text)? */
 int ts_is_word(const syn_tokstream *ts, const syn_token *t, const char *word);

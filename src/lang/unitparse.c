@@ -15,10 +15,6 @@ static const char *text_of(const syn_unit_parser *up, const syn_token *t) {
   return syn_span_text(up->ts->src, t->span);
 }
 
-static syn_span join(syn_span a, syn_span b) {
-  return (syn_span){a.file, a.off, b.off + b.len - a.off};
-}
-
 static int is_clause_word(const syn_unit_parser *up, const syn_token *t) {
   if (t->kind != TK_NAME) return 0;
   for (size_t i = 0; i < up->nclause; i++)
@@ -62,13 +58,6 @@ static int is_integer_token(const syn_unit_parser *up, const syn_token *t) {
   return 1;
 }
 
-static syn_status expected_exponent(const syn_unit_parser *up) {
-  char found[200];
-  lex_describe(up->ts->src, cur(up), found, sizeof found);
-  return ts_error_at(up->ts, cur(up)->span, SYN_EINPUT, "expected %s, found %s",
-                     "an integer unit exponent", found);
-}
-
 static syn_status parse_power(const syn_unit_parser *up, ast_unit_term *term) {
   syn_status st = ts_advance(up->ts); /* '^' */
   int sign = 1;
@@ -78,37 +67,27 @@ static syn_status parse_power(const syn_unit_parser *up, ast_unit_term *term) {
   }
   if (st != SYN_OK) return st;
   const syn_token *t = cur(up);
-  if (!is_integer_token(up, t)) return expected_exponent(up);
+  if (!is_integer_token(up, t)) return ts_expected(up->ts, "an integer unit exponent");
   if (t->number < 1 || t->number > UNIT_MAX_EXPONENT)
     return ts_error_at(up->ts, t->span, SYN_EINPUT, "unit exponent must be from 1 to %d",
                        UNIT_MAX_EXPONENT);
   term->exponent *= sign * (int)t->number;
-  term->span = join(term->span, t->span);
+  term->span = syn_span_join(term->span, t->span);
   return ts_advance(up->ts);
-}
-
-static int grow_terms(const syn_unit_parser *up, ast_unit *u, size_t *cap) {
-  if (u->nterms < *cap) return 0;
-  size_t ncap = *cap ? *cap * 2 : 4;
-  ast_unit_term *n = syn_arena_alloc(up->arena, ncap * sizeof *n);
-  if (n == NULL) return -1;
-  if (*cap) memcpy(n, u->terms, *cap * sizeof *n);
-  u->terms = n;
-  *cap = ncap;
-  return 0;
 }
 
 static syn_status parse_term(const syn_unit_parser *up, ast_unit *u, size_t *cap,
                              const syn_unit_def *def, int sign, syn_span start) {
-  if (grow_terms(up, u, cap) != 0) return syn_error_set(up->ts->err, SYN_ENOMEM, "out of memory");
+  if (syn_arena_grow(up->arena, (void **)&u->terms, cap, u->nterms + 1, sizeof *u->terms) != 0)
+    return syn_error_set(up->ts->err, SYN_ENOMEM, "out of memory");
   ast_unit_term *term = &u->terms[u->nterms++];
   term->symbol = def->symbol;
   term->exponent = sign;
-  term->span = join(start, cur(up)->span);
+  term->span = syn_span_join(start, cur(up)->span);
   syn_status st = ts_advance(up->ts);
   if (st == SYN_OK && cur(up)->kind == TK_CARET && !cur(up)->newline_before)
     st = parse_power(up, term);
-  u->span = u->nterms == 1 ? term->span : join(u->span, term->span);
+  u->span = u->nterms == 1 ? term->span : syn_span_join(u->span, term->span);
   return st;
 }
 

@@ -116,6 +116,20 @@ static void test_arena(void **state) {
   memset(big, 1, 200000);
   assert_string_equal(syn_arena_strndup(a, "hello world", 5), "hello");
   assert_null(syn_arena_strdup(a, NULL));
+  int *v = NULL;
+  size_t cap = 0;
+  assert_int_equal(syn_arena_grow(a, (void **)&v, &cap, 3, sizeof *v), 0);
+  assert_int_equal(cap, 4);
+  v[0] = 11;
+  v[3] = 44;
+  assert_int_equal(syn_arena_grow(a, (void **)&v, &cap, 9, sizeof *v), 0);
+  assert_int_equal(cap, 16);
+  assert_int_equal(v[0], 11); /* contents kept */
+  assert_int_equal(v[3], 44);
+  int *before = v;
+  assert_int_equal(syn_arena_grow(a, (void **)&v, &cap, SIZE_MAX / 2, sizeof *v), -1);
+  assert_ptr_equal(v, before); /* unchanged on failure */
+  assert_int_equal(cap, 16);
   syn_arena_destroy(a);
   syn_arena_destroy(NULL);
 }
