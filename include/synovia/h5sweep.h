@@ -1,9 +1,12 @@
-/* synovia — HDF5 output of a parameter sweep (NetCDF-4 compatible; io layer).
+/* synovia — HDF5 sweep files: writer, reader and merge (NetCDF-4 compatible;
+ * io layer).
  *
  * Layout (docs/output-format.md, "Sweep files"):
  *   /                      root attributes as in run files, plus sweep_sha256,
- *                          sweep_file, design, seed, base_seed, n_samples and, for a
- *                          shard, task_index and task_count
+ *                          config_sha256, sweep_file, design, seed, base_seed,
+ *                          n_samples, design_n, second_order and morris_levels
+ *                          (int64, when not 0) and, for a shard, task_index and
+ *                          task_count
  *   /provenance/{file,text} the input files, as in run files
  *   /sample                int64 (sample), dimension scale: the GLOBAL sample index
  *   /param                 vlen strings (param), dimension scale: parameter names
@@ -20,13 +23,38 @@
  *   /arms/<arm>/time       float64 (time), dimension scale (only with trajectories)
  *   /arms/<arm>/<series>   float64 (sample, time), NaN where not written
  *
+ * Sensitivity indices (syn_h5sweep_write_sobol / _morris), per arm, with the
+ * arm's `metric` scale on axis 0 and the root `param` scale on axis 1 (a
+ * scale of the parent group: netCDF-4 and xarray see the dimension `param`
+ * in the arm group; its coordinate values are the root's /param):
+ *   /arms/<arm>/sobol_S1, sobol_S1_conf, sobol_ST, sobol_ST_conf
+ *                          float64 (metric, param), units "1", NaN fill; _conf is
+ *                          the half-width of the bootstrap confidence interval
+ *   /arms/<arm>/sobol_n_used, sobol_n_dropped   int64 (metric): base rows used
+ *                          in / left out of the estimate (a failed sample in them)
+ *   /arms/<arm> attributes sobol_n_base, sobol_n_boot, sobol_confidence_level,
+ *                          sobol_estimator_S1, sobol_estimator_ST
+ *   /arms/<arm>/morris_mu, morris_mu_star, morris_sigma, morris_mu_star_conf
+ *                          float64 (metric, param), NaN fill; elementary effects
+ *                          per unit-cube step (SALib), so in the units of each
+ *                          metric (metric_units): no `units` attribute, a comment
+ *   /arms/<arm>/morris_n_used, morris_n_dropped  int64 (metric): trajectories
+ *   /arms/<arm> attributes morris_n_trajectories, morris_num_levels,
+ *                          morris_n_boot, morris_confidence_level
+ *
  * Rows are keyed by the global sample index, so a shard of a sweep (an MPI
  * rank's part, a job-array task) has the full `sample` axis and writes only
  * its own rows; rows it never wrote read as NaN and status 0 (not_run), which
  * is what a merge step looks at.
  *
  * Like run files, the file is written as <path>.tmp and renamed to <path> by
- * syn_h5sweep_commit (after fsync), so <path> never names a partial file. */
+ * syn_h5sweep_commit (after fsync), so <path> never names a partial file.
+ *
+ * Errors: SYN_EINVAL for a bad argument or call (a row written twice, a spec
+ * that cannot be written), a file that is not a synovia sweep file, and parts
+ * that do not belong together; SYN_EIO when a file cannot be created, opened
+ * (missing, not HDF5, truncated), read or written; SYN_ENOMEM. Every message
+ * names the file. HDF5 never prints. */
 #ifndef SYNOVIA_H5SWEEP_H
 #define SYNOVIA_H5SWEEP_H
 
@@ -51,10 +79,16 @@ typedef enum syn_sweep_status {
 
 typedef struct syn_h5sweep_spec {
   const syn_provenance *prov; /* root attributes and /provenance; NULL: none */
-  const char *sweep_sha256;   /* hex; NULL or "" when unknown */
+  const char *sweep_sha256;   /* hex of the sweep text; NULL or "" when unknown */
+  const char *config_sha256;  /* hex of everything that decides the rows (resume and
+                                 merge compare it); NULL or "" when unknown */
   const char *sweep_file;     /* NULL or "" when none */
   const char *design;         /* "grid", "lhs", "saltelli", ...; NULL or "" when unknown */
   uint64_t seed, base_seed;
+  size_t design_n;            /* base size N of the design (saltelli, morris, sobol, lhs,
+                                 random); 0: none (grid, file) or unknown */
+  int second_order;           /* saltelli with the BA rows: N(2D+2) samples */
+  size_t morris_levels;       /* p of a morris design; 0: none */
   size_t nsamples;            /* of the whole sweep: global indices 0 .. nsamples-1 (> 0) */
   size_t task_index, task_count; /* task_count 0: the whole sweep, not a shard */
 
@@ -116,6 +150,183 @@ syn_status syn_h5sweep_commit(syn_h5sweep *h, syn_error *err);
 
 /* Frees; if not committed, closes and removes <path>.tmp. NULL allowed. */
 void syn_h5sweep_destroy(syn_h5sweep *h);
+
+/* Writes the rows first .. first+count-1 from blocks laid out like
+ * write_sample's arguments, row after row:
+ *   params  [count * nparams]                         (required)
+ *   status  [count]: a row with status 0 (NOT_RUN) is skipped, not written
+ *   reasons [count] strings ("" or NULL when ok), or NULL: all ""
+ *   metrics [count * narms * nmetrics] or NULL; traj [count * narms * nseries *
+ *           ntimes] or NULL (NaN)
+ * Each run of consecutive written rows goes to every dataset in one write, so
+ * this is much faster than a loop of write_sample. Everything is checked
+ * before anything is written: a row already written, an index out of range
+ * or a bad status refuse the whole block (SYN_EINVAL). */
+syn_status syn_h5sweep_write_rows(syn_h5sweep *h, size_t first, size_t count,
+                                  const double *params, const signed char *status,
+                                  const char *const *reasons, const double *metrics,
+                                  const double *traj, syn_error *err);
+
+/* Reads back rows of the file being written (e.g. the merged metrics, to
+ * compute indices before the commit); layout as in syn_h5sweep_read_rows. */
+syn_status syn_h5sweep_read_back(syn_h5sweep *h, size_t first, size_t count, double *params,
+                                 signed char *status, double *metrics, double *traj,
+                                 syn_error *err);
+
+/* ---- sensitivity indices (layout above) ---------------------------------------- */
+
+/* Sobol indices of one arm. Arrays [nmetrics * nparams] are metric-major (metric
+ * m, parameter j at m * nparams + j), nmetrics and nparams those of the file. */
+typedef struct syn_h5sweep_sobol {
+  const double *S1, *ST;           /* required */
+  const double *S1_conf, *ST_conf; /* half-widths of the intervals, or NULL (NaN) */
+  const size_t *n_used;            /* [nmetrics] base rows used, or NULL (not written) */
+  const size_t *n_dropped;         /* [nmetrics] base rows dropped, or NULL */
+  size_t n_base;                   /* N, base rows of the design; 0: not written */
+  size_t n_boot;                   /* bootstrap resamples (0: none) */
+  double confidence_level;         /* of the intervals, in (0, 1); 0: not written */
+  const char *estimator_S1;        /* e.g. "saltelli2010"; NULL or "": not written */
+  const char *estimator_ST;        /* e.g. "jansen1999"; NULL or "": not written */
+} syn_h5sweep_sobol;
+
+/* Morris statistics of one arm, arrays as for Sobol. */
+typedef struct syn_h5sweep_morris {
+  const double *mu, *mu_star, *sigma; /* required */
+  const double *mu_star_conf;         /* or NULL (NaN) */
+  const size_t *n_used;               /* [nmetrics] trajectories used, or NULL */
+  const size_t *n_dropped;            /* [nmetrics] trajectories dropped, or NULL */
+  size_t n_trajectories;              /* r; 0: not written */
+  size_t num_levels;                  /* p of the grid; 0: not written */
+  size_t n_boot;                      /* for mu_star_conf (0: none) */
+  double confidence_level;            /* 0: not written */
+} syn_h5sweep_morris;
+
+/* Writes the indices of arm `arm` (index into the spec's arm_names) before the
+ * commit. Refused (SYN_EINVAL) when the file has no metrics, the arm is out of
+ * range, a required array is NULL, or the arm's indices of that kind are
+ * already written. */
+syn_status syn_h5sweep_write_sobol(syn_h5sweep *h, size_t arm, const syn_h5sweep_sobol *ix,
+                                   syn_error *err);
+syn_status syn_h5sweep_write_morris(syn_h5sweep *h, size_t arm, const syn_h5sweep_morris *ix,
+                                    syn_error *err);
+
+/* ---- reading ------------------------------------------------------------------- */
+
+typedef struct syn_h5sweep_reader syn_h5sweep_reader;
+
+/* Opens a sweep file (or a committed part, or a shard) for reading and checks
+ * that it is one: every dataset of the layout there, of the right type and
+ * shape, the same metrics, series and time grid in every arm. Anything else
+ * is one error naming the file and what is wrong:
+ *   "cannot open sweep file 'x.h5': No such file or directory"       (SYN_EIO)
+ *   "sweep file 'x.h5' is not an HDF5 file"                          (SYN_EIO)
+ *   "sweep file 'x.h5' is truncated or damaged (HDF5: <detail>)"     (SYN_EIO)
+ *   "sweep file 'x.h5' is not a synovia sweep file: no dataset '/status'" (SYN_EINVAL)
+ * (and "... : '/param_value' has shape (10, 2), not (10, 3)", etc.) */
+syn_status syn_h5sweep_open(const char *path, syn_h5sweep_reader **out, syn_error *err);
+void syn_h5sweep_reader_destroy(syn_h5sweep_reader *r); /* NULL allowed */
+
+/* The spec reconstructed from the file: every name, unit, bound, distribution,
+ * the time grid, design, seeds, nsamples, task_index/count, the hashes and
+ * prov (provenance files and texts, title, model_sha256, scenario_sha256 and
+ * scenario_file, command_line, created). Units the writer stored as "1" (CF's
+ * dimensionless, also for "" or NULL) read as "1"; param_lower/upper and
+ * param_distribution are NULL when the file has none; memory_limit is 0.
+ * Everything is owned by the reader, valid until it is destroyed. Passing it
+ * to syn_h5sweep_create makes an equivalent empty file. */
+const syn_h5sweep_spec *syn_h5sweep_reader_spec(const syn_h5sweep_reader *r);
+const char *syn_h5sweep_reader_path(const syn_h5sweep_reader *r);
+
+/* Rows first .. first+count-1 (first + count <= nsamples). status [count];
+ * params [count * nparams]; metrics [count * narms * nmetrics], arm-major per
+ * row as in write_sample; traj [count * narms * nseries * ntimes]. Any of the
+ * buffers may be NULL (not read). Rows never written read as NaN / status 0.
+ * Reading in blocks of a few thousand rows is efficient (the datasets are
+ * chunked by rows). */
+syn_status syn_h5sweep_read_status(syn_h5sweep_reader *r, size_t first, size_t count,
+                                   signed char *status, syn_error *err);
+syn_status syn_h5sweep_read_rows(syn_h5sweep_reader *r, size_t first, size_t count,
+                                 double *params, signed char *status, double *metrics,
+                                 double *traj, syn_error *err);
+
+/* The reason of row `sample` ("" unless it failed), snprintf-like: at most
+ * size bytes including the NUL into buf (NULL when size is 0), cut at a
+ * UTF-8 character boundary; *len (may be NULL) gets the full length. */
+syn_status syn_h5sweep_read_reason(syn_h5sweep_reader *r, size_t sample, char *buf,
+                                   size_t size, size_t *len, syn_error *err);
+
+/* The indices of one arm as written by syn_h5sweep_write_sobol / _morris.
+ * Arrays [nmetrics * nparams] metric-major (NaN where unknown), counts
+ * [nmetrics]; NULL when the file has no such dataset (e.g. every field of the
+ * other kind). Arrays are owned by the struct (syn_h5sweep_indices_free);
+ * the estimator strings by the reader. */
+typedef enum syn_h5sweep_index_kind {
+  SYN_H5SWEEP_NO_INDICES = 0,
+  SYN_H5SWEEP_SOBOL = 1,
+  SYN_H5SWEEP_MORRIS = 2
+} syn_h5sweep_index_kind;
+
+typedef struct syn_h5sweep_indices {
+  syn_h5sweep_index_kind kind; /* Sobol when the arm has sobol_S1, else Morris when it
+                                  has morris_mu, else none */
+  size_t nmetrics, nparams;
+  double *S1, *S1_conf, *ST, *ST_conf;         /* Sobol */
+  double *mu, *mu_star, *mu_star_conf, *sigma; /* Morris */
+  size_t *n_used, *n_dropped;                  /* of the kind */
+  size_t n_base, n_boot, n_trajectories, num_levels; /* 0 when not in the file */
+  double confidence_level;                     /* 0 when not in the file */
+  const char *estimator_S1, *estimator_ST;     /* "" when not in the file */
+} syn_h5sweep_indices;
+
+/* Reads the indices of arm `arm` (an index into the spec's arm_names); an
+ * arm without indices gives kind NO_INDICES and SYN_OK. On error *out owns
+ * nothing. */
+syn_status syn_h5sweep_read_indices(syn_h5sweep_reader *r, size_t arm, syn_h5sweep_indices *out,
+                                    syn_error *err);
+void syn_h5sweep_indices_free(syn_h5sweep_indices *ix); /* frees the arrays, zeroes; NULL ok */
+
+/* ---- merging parts ------------------------------------------------------------- */
+
+typedef struct syn_h5sweep_merge_opts {
+  const char *command_line;  /* of the merged file; NULL: the first part's */
+  const char *created;       /* date_created; NULL: the first part's */
+  int check_tasks;           /* the parts are the shards of a job array: all of the same
+                                task_count, each task exactly once */
+  size_t require_first;      /* every sample in [require_first, require_end) must be */
+  size_t require_end;        /* in a part; end is clamped to nsamples, so {0, SIZE_MAX}
+                                requires all; end <= first: none */
+  size_t task_index, task_count; /* of the merged file; task_count 0: a whole sweep */
+  size_t memory_limit;       /* of the merged file (syn_h5sweep_spec.memory_limit) */
+  size_t window_rows;        /* rows copied at a time; 0: automatic (16 MiB of rows,
+                                at most 65536) */
+} syn_h5sweep_merge_opts;
+
+/* Merges the rows of parts (files of one sweep, each with the full sample
+ * axis and some rows written) into <out_path>.tmp, with the first part's spec
+ * (task and provenance fields from opts; NULL opts: all zero) and returns the
+ * open, uncommitted writer: the caller may add indices (syn_h5sweep_read_back
+ * gives the merged rows), then syn_h5sweep_commit, or destroy to abandon.
+ *
+ * Streams: parts are read and the output written in windows of rows in
+ * ascending sample order, so memory is bounded by the window (a few MiB), the
+ * writer's bitmap of one bit per sample and a few words per part, and the
+ * data are the same however the rows were split among parts. At most a few
+ * dozen parts are open at a time.
+ *
+ * Refused (SYN_EINVAL, nothing left on disk), e.g.:
+ *   "merge into 'out.h5': 'b.h5' does not match 'a.h5': different configuration
+ *    (config_sha256 'ab12' vs 'cd34')"  (or numbers of samples, parameters,
+ *    arms, metrics, trajectories, time grids)
+ *   "merge into 'out.h5': sample 17 is in both 'a.h5' and 'b.h5'"
+ *   "merge into 'out.h5': 3 samples of 0..99 are missing (the first is sample 40)"
+ *   "merge into 'out.h5': task 3 of 8 is missing"
+ *   "merge into 'out.h5': task 2 appears twice: 'a.h5' and 'b.h5'"
+ *   "merge into 'out.h5': 'a.h5' is not a shard of a job array (no task_count)"
+ *   "merge into 'out.h5': 'b.h5' is a task of 4 but 'a.h5' of 8"
+ * and a part that cannot be read gives its reader's error. */
+syn_status syn_h5sweep_merge(const char *out_path, const char *const *parts, size_t nparts,
+                             const syn_h5sweep_merge_opts *opts, syn_h5sweep **out,
+                             syn_error *err);
 
 #ifdef __cplusplus
 }

@@ -38,6 +38,7 @@
 #include <hdf5_hl.h>
 
 #include "base/alloc.h"
+#include "io/h5sweep_impl.h"
 #include "io/h5util.h"
 
 enum {
@@ -58,11 +59,9 @@ struct syn_h5sweep {
   int fd;      /* memory mode: the open tmp file, written at commit; -1 otherwise */
   int on_disk; /* written straight to the tmp file */
   int committed;
-  size_t nsamples, nparams, narms, nmetrics, nseries, ntimes;
-  hid_t param_value, status, reason; /* < 0 when closed */
-  hid_t *metric_value;               /* [narms] */
-  hid_t *traj;                       /* [narms * nseries] */
-  unsigned char *done;               /* bitmap of rows written */
+  syn_h5s_tables t;    /* the per-sample datasets */
+  char **arm_names;    /* [t.narms], for the indices */
+  unsigned char *done; /* bitmap of rows written */
   size_t nwritten;
 };
 
@@ -92,8 +91,16 @@ static syn_status check_names(const char *path, const char *what, size_t n,
   return SYN_OK;
 }
 
-static syn_status check_series(const char *path, const syn_h5sweep_spec *s, syn_error *err) {
+/* The names of the datasets the writer puts into arm groups: the metrics,
+ * the time scale and the indices (any name with these prefixes). */
+static int reserved_series_name(const char *name) {
   static const char *const reserved[] = {"time", "metric", "metric_units", "metric_value"};
+  for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
+    if (strcmp(name, reserved[k]) == 0) return 1;
+  return strncmp(name, "sobol_", 6) == 0 || strncmp(name, "morris_", 7) == 0;
+}
+
+static syn_status check_series(const char *path, const syn_h5sweep_spec *s, syn_error *err) {
   if (s->nseries == 0) return SYN_OK;
   if (s->ntimes == 0 || s->times == NULL)
     return syn_error_set(err, SYN_EINVAL,
@@ -101,12 +108,12 @@ static syn_status check_series(const char *path, const syn_h5sweep_spec *s, syn_
                          path);
   syn_status st = check_names(path, "series", s->nseries, s->series_names, err);
   for (size_t i = 0; i < s->nseries && st == SYN_OK; i++)
-    for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
-      if (strcmp(s->series_names[i], reserved[k]) == 0)
-        return syn_error_set(err, SYN_EINVAL,
-                             "HDF5 sweep output '%s': series name '%s' collides with the "
-                             "dataset the writer puts into every arm",
-                             path, reserved[k]);
+    if (reserved_series_name(s->series_names[i]))
+      return syn_error_set(err, SYN_EINVAL,
+                           "HDF5 sweep output '%s': series name '%s' collides with the "
+                           "datasets the writer puts into every arm (time, metric*, sobol_*, "
+                           "morris_*)",
+                           path, s->series_names[i]);
   return st;
 }
 
@@ -199,6 +206,7 @@ static herr_t attr_u64(hid_t obj, const char *name, uint64_t v) {
 
 static syn_status write_sweep_attrs(syn_h5sweep *h, const syn_h5sweep_spec *s, syn_error *err) {
   const char *txt[][2] = {{"sweep_sha256", s->sweep_sha256},
+                          {"config_sha256", s->config_sha256},
                           {"sweep_file", s->sweep_file},
                           {"design", s->design}};
   for (size_t i = 0; i < sizeof txt / sizeof txt[0]; i++)
@@ -208,6 +216,16 @@ static syn_status write_sweep_attrs(syn_h5sweep *h, const syn_h5sweep_spec *s, s
   if (attr_u64(h->file, "seed", s->seed) < 0 || attr_u64(h->file, "base_seed", s->base_seed) < 0 ||
       syn_h5u_attr_int64(h->file, "n_samples", (long long)s->nsamples) < 0)
     return syn_h5u_fail(h->path, err, "write the sweep's global attributes");
+  const struct {
+    const char *name;
+    size_t value;
+  } design[] = {{"design_n", s->design_n},
+                {"second_order", s->second_order != 0},
+                {"morris_levels", s->morris_levels}};
+  for (size_t i = 0; i < sizeof design / sizeof design[0]; i++)
+    if (design[i].value != 0 &&
+        syn_h5u_attr_int64(h->file, design[i].name, (long long)design[i].value) < 0)
+      return syn_h5u_fail(h->path, err, "write global attribute '%s'", design[i].name);
   if (s->task_count > 0 &&
       (syn_h5u_attr_int64(h->file, "task_index", (long long)s->task_index) < 0 ||
        syn_h5u_attr_int64(h->file, "task_count", (long long)s->task_count) < 0))
@@ -301,12 +319,12 @@ static const char **units_list(size_t n, const char *const *units) {
 }
 
 static syn_status write_sample_scale(syn_h5sweep *h, hid_t *dsample, syn_error *err) {
-  long long *idx = syn_malloc(h->nsamples * sizeof *idx);
+  long long *idx = syn_malloc(h->t.nsamples * sizeof *idx);
   if (idx == NULL)
     return syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", h->path);
-  for (size_t i = 0; i < h->nsamples; i++) idx[i] = (long long)i;
+  for (size_t i = 0; i < h->t.nsamples; i++) idx[i] = (long long)i;
   syn_status st = SYN_OK;
-  *dsample = syn_h5u_write_i64(h->file, "sample", h->nsamples, idx);
+  *dsample = syn_h5u_write_i64(h->file, "sample", h->t.nsamples, idx);
   if (*dsample < 0 || H5DSset_scale(*dsample, "sample") < 0 ||
       syn_h5u_attr_string(*dsample, "long_name", "global sample index") < 0)
     st = syn_h5u_fail(h->path, err, "write dataset '/sample'");
@@ -336,7 +354,7 @@ static syn_status write_params(syn_h5sweep *h, const syn_h5sweep_spec *s, hid_t 
     st = syn_h5u_fail(h->path, err, "write the parameter table");
     goto done;
   }
-  if ((h->param_value = create_table(h->file, "param_value", h->nsamples, s->nparams, dsample,
+  if ((h->t.param_value = create_table(h->file, "param_value", h->t.nsamples, s->nparams, dsample,
                                      dparam, "parameter value of the sample (units in "
                                              "param_units)")) < 0)
     st = syn_h5u_fail(h->path, err, "create dataset '/param_value'");
@@ -361,20 +379,20 @@ static herr_t write_flags(hid_t d) {
 /* /status int8 (fill 0 = not_run; no _FillValue attribute, which xarray
  * would turn into NaN) and /status_reason vlen strings. */
 static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
-  const hsize_t n = h->nsamples;
+  const hsize_t n = h->t.nsamples;
   const hsize_t cs = min_h(n, STATUS_CHUNK), cr = min_h(n, REASON_CHUNK);
   const signed char zero = 0;
-  h->status = create_sample_ds(h->file, "status", H5T_STD_I8LE, 1, &n, &cs, &zero,
+  h->t.status = create_sample_ds(h->file, "status", H5T_STD_I8LE, 1, &n, &cs, &zero,
                                H5T_NATIVE_SCHAR, 0, &dsample);
-  if (h->status < 0 || syn_h5u_attr_string(h->status, "long_name", "outcome of the sample") < 0 ||
-      write_flags(h->status) < 0)
+  if (h->t.status < 0 || syn_h5u_attr_string(h->t.status, "long_name", "outcome of the sample") < 0 ||
+      write_flags(h->t.status) < 0)
     return syn_h5u_fail(h->path, err, "create dataset '/status'");
   hid_t t = syn_h5u_utf8_vlen_type();
   if (t >= 0)
-    h->reason = create_sample_ds(h->file, "status_reason", t, 1, &n, &cr, NULL, t, 0, &dsample);
+    h->t.reason = create_sample_ds(h->file, "status_reason", t, 1, &n, &cr, NULL, t, 0, &dsample);
   if (t >= 0) H5Tclose(t);
-  if (h->reason < 0 ||
-      syn_h5u_attr_string(h->reason, "long_name", "why the sample failed (empty when ok)") < 0)
+  if (h->t.reason < 0 ||
+      syn_h5u_attr_string(h->t.reason, "long_name", "why the sample failed (empty when ok)") < 0)
     return syn_h5u_fail(h->path, err, "create dataset '/status_reason'");
   return SYN_OK;
 }
@@ -392,7 +410,7 @@ static syn_status write_arm_metrics(syn_h5sweep *h, const syn_h5sweep_spec *s, s
   }
   if ((dmetric = string_scale(g, "metric", s->nmetrics, s->metric_names, "metric name")) < 0 ||
       column(g, "metric_units", dmetric, s->nmetrics, NULL, units, "units of metric_value") < 0 ||
-      (h->metric_value[a] = create_table(g, "metric_value", h->nsamples, s->nmetrics, dsample,
+      (h->t.metric_value[a] = create_table(g, "metric_value", h->t.nsamples, s->nmetrics, dsample,
                                          dmetric, "metric value of the sample")) < 0)
     st = syn_h5u_fail(h->path, err, "write the metrics of arm '%s'", arm);
 done:
@@ -412,8 +430,8 @@ static syn_status write_arm_series(syn_h5sweep *h, const syn_h5sweep_spec *s, si
     if (dtime >= 0) H5Dclose(dtime);
     return syn_h5u_fail(h->path, err, "write dataset '/arms/%s/time'", arm);
   }
-  const hsize_t dims[2] = {h->nsamples, s->ntimes};
-  const hsize_t chunk[2] = {min_h(h->nsamples, TRAJ_CHUNK_ROWS),
+  const hsize_t dims[2] = {h->t.nsamples, s->ntimes};
+  const hsize_t chunk[2] = {min_h(h->t.nsamples, TRAJ_CHUNK_ROWS),
                            min_h(s->ntimes, TRAJ_CHUNK_TIMES)};
   const hid_t scales[2] = {dsample, dtime};
   const double nan = NAN;
@@ -422,7 +440,7 @@ static syn_status write_arm_series(syn_h5sweep *h, const syn_h5sweep_spec *s, si
     const char *name = s->series_names[k];
     hid_t d = create_sample_ds(g, name, H5T_IEEE_F64LE, 2, dims, chunk, &nan, H5T_NATIVE_DOUBLE,
                                1, scales);
-    h->traj[a * s->nseries + k] = d;
+    h->t.traj[a * s->nseries + k] = d;
     if (d < 0 ||
         syn_h5u_attr_string(d, "units", syn_h5u_cf_units(s->series_units ? s->series_units[k]
                                                                          : NULL)) < 0 ||
@@ -468,6 +486,14 @@ static syn_status build_file(syn_h5sweep *h, const syn_h5sweep_spec *s, syn_erro
   return st;
 }
 
+static syn_status copy_arm_names(syn_h5sweep *h, const syn_h5sweep_spec *s) {
+  h->arm_names = syn_calloc(s->narms, sizeof *h->arm_names);
+  if (h->arm_names == NULL) return SYN_ENOMEM;
+  for (size_t a = 0; a < s->narms; a++)
+    if ((h->arm_names[a] = syn_strdup(s->arm_names[a])) == NULL) return SYN_ENOMEM;
+  return SYN_OK;
+}
+
 syn_status syn_h5sweep_create(const char *path, const syn_h5sweep_spec *spec, syn_h5sweep **out,
                               syn_error *err) {
   syn_h5sweep *h = NULL;
@@ -485,26 +511,23 @@ syn_status syn_h5sweep_create(const char *path, const syn_h5sweep_spec *spec, sy
   syn_h5u_quiet_begin(&q);
   h = syn_calloc(1, sizeof *h);
   if (h == NULL) goto nomem;
-  h->file = h->param_value = h->status = h->reason = -1;
+  h->file = h->t.param_value = h->t.status = h->t.reason = -1;
   h->fd = -1;
-  h->nsamples = spec->nsamples;
-  h->nparams = spec->nparams;
-  h->narms = spec->narms;
-  h->nmetrics = spec->nmetrics;
-  h->nseries = spec->nseries;
-  h->ntimes = spec->nseries ? spec->ntimes : 0;
+  h->t.nsamples = spec->nsamples;
+  h->t.nparams = spec->nparams;
+  h->t.narms = spec->narms;
+  h->t.nmetrics = spec->nmetrics;
+  h->t.nseries = spec->nseries;
+  h->t.ntimes = spec->nseries ? spec->ntimes : 0;
   const size_t limit = spec->memory_limit ? spec->memory_limit : (size_t)DEFAULT_MEMORY_LIMIT;
   h->on_disk = data_bytes(spec) > (double)limit;
   const size_t n = strlen(path);
+  if (syn_h5s_tables_alloc(&h->t) != SYN_OK) goto nomem;
   h->path = syn_strdup(path);
   h->tmp_path = syn_malloc(n + sizeof ".tmp");
-  h->metric_value = syn_malloc(h->narms * sizeof *h->metric_value);
-  h->traj = syn_malloc((h->nseries > 0 ? h->narms * h->nseries : 1) * sizeof *h->traj);
-  h->done = syn_calloc(h->nsamples / 8 + 1, 1);
-  for (size_t a = 0; h->metric_value != NULL && a < h->narms; a++) h->metric_value[a] = -1;
-  for (size_t k = 0; h->traj != NULL && k < h->narms * h->nseries; k++) h->traj[k] = -1;
-  if (h->path == NULL || h->tmp_path == NULL || h->metric_value == NULL || h->traj == NULL ||
-      h->done == NULL)
+  h->done = syn_calloc(h->t.nsamples / 8 + 1, 1);
+  if (h->path == NULL || h->tmp_path == NULL || h->done == NULL ||
+      copy_arm_names(h, spec) != SYN_OK)
     goto nomem;
   memcpy(h->tmp_path, path, n);
   memcpy(h->tmp_path + n, ".tmp", sizeof ".tmp");
@@ -529,6 +552,77 @@ fail:
   return st;
 }
 
+/* ---- the tables shared with the reader ------------------------------------------- */
+
+syn_status syn_h5s_tables_alloc(syn_h5s_tables *t) {
+  t->metric_value = syn_malloc((t->narms ? t->narms : 1) * sizeof *t->metric_value);
+  const size_t ntraj = t->narms * t->nseries;
+  t->traj = syn_malloc((ntraj > 0 ? ntraj : 1) * sizeof *t->traj);
+  if (t->metric_value == NULL || t->traj == NULL) return SYN_ENOMEM;
+  for (size_t a = 0; a < t->narms; a++) t->metric_value[a] = -1;
+  for (size_t k = 0; k < t->narms * t->nseries; k++) t->traj[k] = -1;
+  return SYN_OK;
+}
+
+herr_t syn_h5s_tables_close(syn_h5s_tables *t) {
+  herr_t rc = 0;
+  hid_t *one[] = {&t->param_value, &t->status, &t->reason};
+  for (size_t k = 0; k < sizeof one / sizeof one[0]; k++) {
+    if (*one[k] >= 0 && H5Dclose(*one[k]) < 0) rc = -1;
+    *one[k] = -1;
+  }
+  for (size_t a = 0; t->metric_value != NULL && a < t->narms; a++)
+    if (t->metric_value[a] >= 0 && H5Dclose(t->metric_value[a]) < 0) rc = -1;
+  for (size_t k = 0; t->traj != NULL && k < t->narms * t->nseries; k++)
+    if (t->traj[k] >= 0 && H5Dclose(t->traj[k]) < 0) rc = -1;
+  syn_free(t->metric_value);
+  syn_free(t->traj);
+  t->metric_value = t->traj = NULL;
+  return rc;
+}
+
+size_t syn_h5s_metric_cols(const syn_h5s_tables *t) { return t->narms * t->nmetrics; }
+size_t syn_h5s_traj_cols(const syn_h5s_tables *t) { return t->narms * t->nseries * t->ntimes; }
+
+/* The file selection of rows [first, first + count) and the memory selection
+ * of columns [col, col + ncols) of a (count, mcols) buffer. */
+static herr_t select_rows(hid_t d, hsize_t first, hsize_t count, hsize_t ncols, hsize_t mcols,
+                          hsize_t col, hid_t *fs, hid_t *ms) {
+  const int rank = ncols ? 2 : 1;
+  const hsize_t fstart[2] = {first, 0}, fcount[2] = {count, ncols};
+  const hsize_t mdims[2] = {count, rank == 2 ? mcols : 1};
+  const hsize_t mstart[2] = {0, col};
+  *fs = H5Dget_space(d);
+  *ms = H5Screate_simple(rank, mdims, NULL);
+  if (*fs < 0 || *ms < 0 ||
+      H5Sselect_hyperslab(*fs, H5S_SELECT_SET, fstart, NULL, fcount, NULL) < 0)
+    return -1;
+  if (rank == 2 && (mcols != ncols || col != 0) &&
+      H5Sselect_hyperslab(*ms, H5S_SELECT_SET, mstart, NULL, fcount, NULL) < 0)
+    return -1;
+  return 0;
+}
+
+herr_t syn_h5s_read_rows(hid_t d, hsize_t first, hsize_t count, hsize_t ncols, hsize_t mcols,
+                         hsize_t col, hid_t mtype, void *buf) {
+  hid_t fs = -1, ms = -1;
+  herr_t rc = select_rows(d, first, count, ncols, mcols, col, &fs, &ms);
+  if (rc >= 0) rc = H5Dread(d, mtype, ms, fs, H5P_DEFAULT, buf);
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  return rc;
+}
+
+herr_t syn_h5s_write_rows(hid_t d, hsize_t first, hsize_t count, hsize_t ncols, hsize_t mcols,
+                          hsize_t col, hid_t mtype, const void *buf) {
+  hid_t fs = -1, ms = -1;
+  herr_t rc = select_rows(d, first, count, ncols, mcols, col, &fs, &ms);
+  if (rc >= 0) rc = H5Dwrite(d, mtype, ms, fs, H5P_DEFAULT, buf);
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  return rc;
+}
+
 /* ---- rows ------------------------------------------------------------------------- */
 
 static int is_done(const syn_h5sweep *h, size_t i) { return (h->done[i / 8] >> (i % 8)) & 1; }
@@ -539,97 +633,188 @@ static int valid_status(int status) {
   return 0;
 }
 
-/* Writes ncols values (1 for a 1-D dataset) into row `row` of d. */
-static herr_t write_row(hid_t d, hsize_t row, hsize_t ncols, int rank, hid_t mtype,
-                        const void *buf) {
-  herr_t rc = -1;
-  const hsize_t start[2] = {row, 0}, count[2] = {1, ncols};
-  hid_t fs = H5Dget_space(d);
-  hid_t ms = H5Screate_simple(rank, count, NULL);
-  if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0)
-    rc = H5Dwrite(d, mtype, ms, fs, H5P_DEFAULT, buf);
-  if (ms >= 0) H5Sclose(ms);
-  if (fs >= 0) H5Sclose(fs);
-  return rc;
-}
-
-static syn_status check_row(const syn_h5sweep *h, size_t sample, const double *params, int status,
-                            syn_error *err) {
+static syn_status check_open(const syn_h5sweep *h, syn_error *err) {
   if (h->committed || h->file < 0)
     return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': already committed or closed",
                          h->path);
-  if (sample >= h->nsamples)
-    return syn_error_set(err, SYN_EINVAL,
-                         "HDF5 sweep output '%s': sample %zu is out of range (the sweep has %zu)",
-                         h->path, sample, h->nsamples);
-  if (is_done(h, sample))
-    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': sample %zu is already written",
-                         h->path, sample);
-  if (params == NULL)
-    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': sample %zu has no parameters",
-                         h->path, sample);
-  if (!valid_status(status))
-    return syn_error_set(err, SYN_EINVAL,
-                         "HDF5 sweep output '%s': sample %zu: status %d is not one of 1, -1, -2, "
-                         "-3",
-                         h->path, sample, status);
   return SYN_OK;
 }
 
-static syn_status write_row_data(syn_h5sweep *h, hsize_t i, const double *params,
-                                 const double *metrics, const double *traj, syn_error *err) {
-  if (write_row(h->param_value, i, h->nparams, 2, H5T_NATIVE_DOUBLE, params) < 0)
-    return syn_h5u_fail(h->path, err, "write row %llu of '/param_value'", (unsigned long long)i);
-  for (size_t a = 0; metrics != NULL && h->nmetrics > 0 && a < h->narms; a++)
-    if (write_row(h->metric_value[a], i, h->nmetrics, 2, H5T_NATIVE_DOUBLE,
-                  metrics + a * h->nmetrics) < 0)
-      return syn_h5u_fail(h->path, err, "write row %llu of the metrics of arm %zu",
-                          (unsigned long long)i, a);
-  for (size_t k = 0; traj != NULL && k < h->narms * h->nseries; k++)
-    if (write_row(h->traj[k], i, h->ntimes, 2, H5T_NATIVE_DOUBLE, traj + k * h->ntimes) < 0)
-      return syn_h5u_fail(h->path, err, "write row %llu of trajectory %zu", (unsigned long long)i,
-                          k);
+/* Everything about a block that can be refused, before anything is written. */
+static syn_status check_block(const syn_h5sweep *h, size_t first, size_t count,
+                              const double *params, const signed char *status, syn_error *err) {
+  syn_status st = check_open(h, err);
+  if (st != SYN_OK) return st;
+  if (first > h->t.nsamples || count > h->t.nsamples - first) {
+    size_t bad = first >= h->t.nsamples ? first : h->t.nsamples;
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 sweep output '%s': sample %zu is out of range (the sweep has %zu)",
+                         h->path, bad, h->t.nsamples);
+  }
+  if (count > 0 && (params == NULL || status == NULL))
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 sweep output '%s': rows %zu..%zu have no parameters or status",
+                         h->path, first, first + count - 1);
+  for (size_t k = 0; k < count; k++) {
+    if (status[k] == SYN_SWEEP_NOT_RUN) continue;
+    if (!valid_status(status[k]))
+      return syn_error_set(err, SYN_EINVAL,
+                           "HDF5 sweep output '%s': sample %zu: status %d is not one of 1, -1, "
+                           "-2, -3",
+                           h->path, first + k, status[k]);
+    if (is_done(h, first + k))
+      return syn_error_set(err, SYN_EINVAL,
+                           "HDF5 sweep output '%s': sample %zu is already written", h->path,
+                           first + k);
+  }
   return SYN_OK;
+}
+
+/* The reasons of rows [a, b) of the block: only the span from the first to
+ * the last non-empty one is written, the others in it as null strings (what
+ * the fill reads as), so that a block of ok rows writes no reason at all. */
+static syn_status write_reasons(syn_h5sweep *h, size_t first, size_t a, size_t b,
+                                const char *const *reasons, syn_error *err) {
+  size_t lo = b, hi = a;
+  for (size_t k = a; reasons != NULL && k < b; k++)
+    if (reasons[k] != NULL && reasons[k][0] != 0) {
+      if (lo == b) lo = k;
+      hi = k + 1;
+    }
+  if (lo >= hi) return SYN_OK;
+  syn_status st = SYN_OK;
+  const char **span = syn_malloc((hi - lo) * sizeof *span);
+  hid_t t = syn_h5u_utf8_vlen_type();
+  if (span == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", h->path);
+    goto done;
+  }
+  for (size_t k = lo; k < hi; k++)
+    span[k - lo] = reasons[k] != NULL && reasons[k][0] != 0 ? reasons[k] : NULL;
+  if (t < 0 || syn_h5s_write_rows(h->t.reason, first + lo, hi - lo, 0, 0, 0, t, span) < 0)
+    st = syn_h5u_fail(h->path, err, "write rows %zu..%zu of '/status_reason'", first + lo,
+                      first + hi - 1);
+done:
+  if (t >= 0) H5Tclose(t);
+  syn_free(span);
+  return st;
+}
+
+/* Rows [a, b) of the block, all to be written: the data first, /status last,
+ * so that a status in the file means the row is complete. */
+static syn_status write_run(syn_h5sweep *h, size_t first, size_t a, size_t b,
+                            const double *params, const signed char *status,
+                            const char *const *reasons, const double *metrics,
+                            const double *traj, syn_error *err) {
+  const syn_h5s_tables *t = &h->t;
+  const hsize_t row = first + a, n = b - a;
+  const size_t mc = syn_h5s_metric_cols(t), tc = syn_h5s_traj_cols(t);
+  if (syn_h5s_write_rows(t->param_value, row, n, t->nparams, t->nparams, 0, H5T_NATIVE_DOUBLE,
+                         params + a * t->nparams) < 0)
+    return syn_h5u_fail(h->path, err, "write rows %zu..%zu of '/param_value'", first + a,
+                        first + b - 1);
+  for (size_t k = 0; metrics != NULL && t->nmetrics > 0 && k < t->narms; k++)
+    if (syn_h5s_write_rows(t->metric_value[k], row, n, t->nmetrics, mc, k * t->nmetrics,
+                           H5T_NATIVE_DOUBLE, metrics + a * mc) < 0)
+      return syn_h5u_fail(h->path, err, "write rows %zu..%zu of the metrics of arm '%s'",
+                          first + a, first + b - 1, h->arm_names[k]);
+  for (size_t k = 0; traj != NULL && k < t->narms * t->nseries; k++)
+    if (syn_h5s_write_rows(t->traj[k], row, n, t->ntimes, tc, k * t->ntimes, H5T_NATIVE_DOUBLE,
+                           traj + a * tc) < 0)
+      return syn_h5u_fail(h->path, err, "write rows %zu..%zu of trajectory %zu of arm '%s'",
+                          first + a, first + b - 1, k % t->nseries,
+                          h->arm_names[k / t->nseries]);
+  syn_status st = write_reasons(h, first, a, b, reasons, err);
+  if (st != SYN_OK) return st;
+  if (syn_h5s_write_rows(t->status, row, n, 0, 0, 0, H5T_NATIVE_SCHAR, status + a) < 0)
+    return syn_h5u_fail(h->path, err, "write rows %zu..%zu of '/status'", first + a,
+                        first + b - 1);
+  for (size_t i = first + a; i < first + b; i++)
+    h->done[i / 8] = (unsigned char)(h->done[i / 8] | (1u << (i % 8)));
+  h->nwritten += b - a;
+  return SYN_OK;
+}
+
+syn_status syn_h5sweep_write_rows(syn_h5sweep *h, size_t first, size_t count,
+                                  const double *params, const signed char *status,
+                                  const char *const *reasons, const double *metrics,
+                                  const double *traj, syn_error *err) {
+  if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: NULL writer");
+  syn_status st = check_block(h, first, count, params, status, err);
+  if (st != SYN_OK) return st;
+  if (h->t.nseries == 0) traj = NULL;
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  for (size_t a = 0; a < count && st == SYN_OK;) {
+    while (a < count && status[a] == SYN_SWEEP_NOT_RUN) a++;
+    size_t b = a;
+    while (b < count && status[b] != SYN_SWEEP_NOT_RUN) b++;
+    if (b > a) st = write_run(h, first, a, b, params, status, reasons, metrics, traj, err);
+    a = b;
+  }
+  syn_h5u_quiet_end(&q);
+  return st;
 }
 
 syn_status syn_h5sweep_write_sample(syn_h5sweep *h, size_t sample, const double *params,
                                     int status, const char *reason, const double *metrics,
                                     const double *traj, syn_error *err) {
   if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: NULL writer");
-  syn_status st = check_row(h, sample, params, status, err);
+  syn_status st = check_open(h, err);
   if (st != SYN_OK) return st;
-  syn_h5u_quiet q;
-  syn_h5u_quiet_begin(&q);
-  const hsize_t i = sample;
+  if (params == NULL)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': sample %zu has no parameters",
+                         h->path, sample);
+  /* NOT_RUN means "skip" to write_rows; for one row it is a caller's bug */
+  if (!valid_status(status))
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 sweep output '%s': sample %zu: status %d is not one of 1, -1, -2, "
+                         "-3",
+                         h->path, sample, status);
   const signed char code = (signed char)status;
-  const char *why = reason ? reason : "";
-  hid_t t = syn_h5u_utf8_vlen_type();
-  st = write_row_data(h, i, params, metrics, traj, err);
-  /* an empty reason is not written: the fill (a null string) reads as "" in
-   * h5py, netCDF and xarray, and a written "" would cost a heap object */
-  if (st == SYN_OK && why[0] != 0 && (t < 0 || write_row(h->reason, i, 1, 1, t, &why) < 0))
-    st = syn_h5u_fail(h->path, err, "write row %zu of '/status_reason'", sample);
-  /* last: a status in the file means the row is complete */
-  if (st == SYN_OK && write_row(h->status, i, 1, 1, H5T_NATIVE_SCHAR, &code) < 0)
-    st = syn_h5u_fail(h->path, err, "write row %zu of '/status'", sample);
-  if (t >= 0) H5Tclose(t);
-  syn_h5u_quiet_end(&q);
-  if (st == SYN_OK) {
-    h->done[sample / 8] = (unsigned char)(h->done[sample / 8] | (1u << (sample % 8)));
-    h->nwritten++;
-  }
-  return st;
+  return syn_h5sweep_write_rows(h, sample, 1, params, &code, &reason, metrics, traj, err);
 }
 
 size_t syn_h5sweep_written(const syn_h5sweep *h) { return h ? h->nwritten : 0; }
 
+int syn_h5s_writer_mark(syn_h5sweep *h, size_t i) {
+  const int was = is_done(h, i);
+  h->done[i / 8] = (unsigned char)(h->done[i / 8] | (1u << (i % 8)));
+  return was;
+}
+
+void syn_h5s_writer_clear_marks(syn_h5sweep *h) { memset(h->done, 0, h->t.nsamples / 8 + 1); }
+
+size_t syn_h5s_writer_unmarked(const syn_h5sweep *h, size_t first, size_t end,
+                               size_t *first_unmarked) {
+  size_t n = 0;
+  for (size_t i = first; i < end; i++) {
+    if ((i % 8) == 0 && i + 8 <= end && h->done[i / 8] == 0xFF) { /* a full byte */
+      i += 7;
+      continue;
+    }
+    if (!is_done(h, i) && n++ == 0) *first_unmarked = i;
+  }
+  return n;
+}
+
+syn_status syn_h5sweep_read_back(syn_h5sweep *h, size_t first, size_t count, double *params,
+                                 signed char *status, double *metrics, double *traj,
+                                 syn_error *err) {
+  if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: NULL writer");
+  syn_status st = check_open(h, err);
+  if (st != SYN_OK) return st;
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  st = syn_h5s_read_block(&h->t, h->path, first, count, params, status, metrics, traj, err);
+  syn_h5u_quiet_end(&q);
+  return st;
+}
+
 syn_status syn_h5sweep_flush(syn_h5sweep *h, syn_error *err) {
   if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: NULL writer");
-  if (h->committed || h->file < 0)
-    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': already committed or closed",
-                         h->path);
-  if (!h->on_disk) return SYN_OK;
-  syn_status st = SYN_OK;
+  syn_status st = check_open(h, err);
+  if (st != SYN_OK || !h->on_disk) return st;
   syn_h5u_quiet q;
   syn_h5u_quiet_begin(&q);
   if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0) st = syn_h5u_fail(h->path, err, "flush the file");
@@ -637,26 +822,220 @@ syn_status syn_h5sweep_flush(syn_h5sweep *h, syn_error *err) {
   return st;
 }
 
+/* ---- sensitivity indices ------------------------------------------------------------ */
+
+/* An index table (metric, param) over the arm's metric scale and the root's
+ * param scale; NULL values leave the NaN fill. */
+static herr_t index_table(hid_t g, const char *name, const syn_h5s_tables *t, hid_t dmetric,
+                          hid_t dparam, const double *values, const char *long_name,
+                          const char *comment, int unitless) {
+  const hsize_t dims[2] = {t->nmetrics, t->nparams};
+  herr_t rc = -1;
+  hid_t sp = H5Screate_simple(2, dims, NULL);
+  hid_t p = syn_h5u_dataset_dcpl(1, 2, dims);
+  hid_t d = sp >= 0 && p >= 0 ? H5Dcreate2(g, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, p,
+                                           H5P_DEFAULT)
+                              : -1;
+  if (d >= 0 && (values == NULL || H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                                            values) >= 0) &&
+      H5DSattach_scale(d, dmetric, 0) >= 0 && H5DSattach_scale(d, dparam, 1) >= 0 &&
+      syn_h5u_attr_string(d, "long_name", long_name) >= 0 &&
+      (!unitless || syn_h5u_attr_string(d, "units", "1") >= 0) &&
+      (comment == NULL || syn_h5u_attr_string(d, "comment", comment) >= 0) &&
+      syn_h5u_attr_nan_fill(d) >= 0)
+    rc = 0;
+  if (d >= 0 && H5Dclose(d) < 0) rc = -1;
+  if (p >= 0) H5Pclose(p);
+  if (sp >= 0) H5Sclose(sp);
+  return rc;
+}
+
+/* Counts per metric, int64 over the metric scale; NULL: not written. */
+static herr_t index_counts(hid_t g, const char *name, size_t nmetrics, hid_t dmetric,
+                           const size_t *counts, const char *long_name) {
+  if (counts == NULL) return 0;
+  long long *v = syn_malloc(nmetrics * sizeof *v);
+  if (v == NULL) return -1;
+  for (size_t m = 0; m < nmetrics; m++) v[m] = (long long)counts[m];
+  hid_t d = syn_h5u_write_i64(g, name, nmetrics, v);
+  herr_t rc = d < 0 ? -1 : H5DSattach_scale(d, dmetric, 0);
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "long_name", long_name);
+  if (d >= 0 && H5Dclose(d) < 0) rc = -1;
+  syn_free(v);
+  return rc;
+}
+
+/* Scalars as attributes of the arm group; zero / empty values not written. */
+static herr_t index_attr_size(hid_t g, const char *name, size_t v) {
+  return v == 0 ? 0 : syn_h5u_attr_int64(g, name, (long long)v);
+}
+static herr_t index_attr_double(hid_t g, const char *name, double v) {
+  return v == 0.0 ? 0 : syn_h5u_attr_double(g, name, v);
+}
+static herr_t index_attr_string(hid_t g, const char *name, const char *v) {
+  return v == NULL || v[0] == 0 ? 0 : syn_h5u_attr_string(g, name, v);
+}
+
+typedef struct index_table_def {
+  const char *name;
+  const double *values;
+  const char *long_name;
+} index_table_def;
+
+typedef struct index_set {
+  const char *kind;  /* "Sobol", "Morris" */
+  const char *probe; /* a dataset name that says "already written" */
+  index_table_def tables[4];
+  const char *comment; /* of every table; NULL: unitless ("1") instead */
+  const char *used_name, *dropped_name, *used_long, *dropped_long;
+  const size_t *used, *dropped;
+} index_set;
+
+/* Everything of one kind of indices into /arms/<arm>; scalars by write_scalars. */
+static syn_status write_index_set(syn_h5sweep *h, size_t arm, const index_set *set,
+                                  herr_t (*write_scalars)(hid_t g, const void *ix),
+                                  const void *ix, syn_error *err) {
+  syn_status st = check_open(h, err);
+  if (st != SYN_OK) return st;
+  if (arm >= h->t.narms)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': arm %zu is out of range (%zu "
+                         "arms)", h->path, arm, h->t.narms);
+  if (h->t.nmetrics == 0)
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 sweep output '%s': no metrics, so no %s indices for arm '%s'",
+                         h->path, set->kind, h->arm_names[arm]);
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  hid_t arms = -1, g = -1, dmetric = -1, dparam = -1;
+  if ((arms = H5Gopen2(h->file, "arms", H5P_DEFAULT)) < 0 ||
+      (g = H5Gopen2(arms, h->arm_names[arm], H5P_DEFAULT)) < 0) {
+    st = syn_h5u_fail(h->path, err, "open group '/arms/%s'", h->arm_names[arm]);
+    goto done;
+  }
+  if (H5Lexists(g, set->probe, H5P_DEFAULT) > 0) {
+    st = syn_error_set(err, SYN_EINVAL,
+                       "HDF5 sweep output '%s': the %s indices of arm '%s' are already written",
+                       h->path, set->kind, h->arm_names[arm]);
+    goto done;
+  }
+  if ((dmetric = H5Dopen2(g, "metric", H5P_DEFAULT)) < 0 ||
+      (dparam = H5Dopen2(h->file, "param", H5P_DEFAULT)) < 0) {
+    st = syn_h5u_fail(h->path, err, "open the scales of '/arms/%s'", h->arm_names[arm]);
+    goto done;
+  }
+  for (size_t k = 0; k < 4; k++)
+    if (index_table(g, set->tables[k].name, &h->t, dmetric, dparam, set->tables[k].values,
+                    set->tables[k].long_name, set->comment, set->comment == NULL) < 0) {
+      st = syn_h5u_fail(h->path, err, "write '/arms/%s/%s'", h->arm_names[arm],
+                        set->tables[k].name);
+      goto done;
+    }
+  if (index_counts(g, set->used_name, h->t.nmetrics, dmetric, set->used, set->used_long) < 0 ||
+      index_counts(g, set->dropped_name, h->t.nmetrics, dmetric, set->dropped,
+                   set->dropped_long) < 0 ||
+      write_scalars(g, ix) < 0)
+    st = syn_h5u_fail(h->path, err, "write the %s counts and attributes of '/arms/%s'",
+                      set->kind, h->arm_names[arm]);
+done:
+  if (dparam >= 0) H5Dclose(dparam);
+  if (dmetric >= 0) H5Dclose(dmetric);
+  if (g >= 0) H5Gclose(g);
+  if (arms >= 0) H5Gclose(arms);
+  syn_h5u_quiet_end(&q);
+  return st;
+}
+
+static herr_t sobol_scalars(hid_t g, const void *p) {
+  const syn_h5sweep_sobol *ix = p;
+  if (index_attr_size(g, "sobol_n_base", ix->n_base) < 0 ||
+      syn_h5u_attr_int64(g, "sobol_n_boot", (long long)ix->n_boot) < 0 ||
+      index_attr_double(g, "sobol_confidence_level", ix->confidence_level) < 0 ||
+      index_attr_string(g, "sobol_estimator_S1", ix->estimator_S1) < 0 ||
+      index_attr_string(g, "sobol_estimator_ST", ix->estimator_ST) < 0)
+    return -1;
+  return 0;
+}
+
+syn_status syn_h5sweep_write_sobol(syn_h5sweep *h, size_t arm, const syn_h5sweep_sobol *ix,
+                                   syn_error *err) {
+  if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: NULL writer");
+  if (ix == NULL || ix->S1 == NULL || ix->ST == NULL)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': Sobol indices without S1 "
+                         "or ST", h->path);
+  const index_set set = {
+      "Sobol",
+      "sobol_S1",
+      {{"sobol_S1", ix->S1, "first-order Sobol index"},
+       {"sobol_S1_conf", ix->S1_conf, "half-width of the confidence interval of sobol_S1"},
+       {"sobol_ST", ix->ST, "total Sobol index"},
+       {"sobol_ST_conf", ix->ST_conf, "half-width of the confidence interval of sobol_ST"}},
+      NULL,
+      "sobol_n_used",
+      "sobol_n_dropped",
+      "base rows used in the Sobol estimates",
+      "base rows left out of the Sobol estimates (a failed sample among them)",
+      ix->n_used,
+      ix->n_dropped};
+  return write_index_set(h, arm, &set, sobol_scalars, ix, err);
+}
+
+static herr_t morris_scalars(hid_t g, const void *p) {
+  const syn_h5sweep_morris *ix = p;
+  if (index_attr_size(g, "morris_n_trajectories", ix->n_trajectories) < 0 ||
+      index_attr_size(g, "morris_num_levels", ix->num_levels) < 0 ||
+      (ix->mu_star_conf != NULL &&
+       (syn_h5u_attr_int64(g, "morris_n_boot", (long long)ix->n_boot) < 0 ||
+        index_attr_double(g, "morris_confidence_level", ix->confidence_level) < 0)))
+    return -1;
+  return 0;
+}
+
+syn_status syn_h5sweep_write_morris(syn_h5sweep *h, size_t arm, const syn_h5sweep_morris *ix,
+                                    syn_error *err) {
+  if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: NULL writer");
+  if (ix == NULL || ix->mu == NULL || ix->mu_star == NULL || ix->sigma == NULL)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': Morris indices without mu, "
+                         "mu_star or sigma", h->path);
+  static const char comment[] =
+      "elementary effects per step of the unit cube (the parameter's range), as SALib: "
+      "in the units of the metric (metric_units)";
+  const index_set set = {
+      "Morris",
+      "morris_mu",
+      {{"morris_mu", ix->mu, "mean of the elementary effects"},
+       {"morris_mu_star", ix->mu_star, "mean of the absolute elementary effects"},
+       {"morris_sigma", ix->sigma, "standard deviation of the elementary effects"},
+       {"morris_mu_star_conf", ix->mu_star_conf,
+        "half-width of the confidence interval of morris_mu_star"}},
+      comment,
+      "morris_n_used",
+      "morris_n_dropped",
+      "trajectories used in the Morris statistics",
+      "trajectories left out of the Morris statistics (a failed sample on them)",
+      ix->n_used,
+      ix->n_dropped};
+  return write_index_set(h, arm, &set, morris_scalars, ix, err);
+}
+
 /* ---- commit / destroy ------------------------------------------------------------ */
 
 static herr_t close_datasets(syn_h5sweep *h) {
   herr_t rc = 0;
-  hid_t *one[] = {&h->param_value, &h->status, &h->reason};
+  hid_t *one[] = {&h->t.param_value, &h->t.status, &h->t.reason};
   for (size_t k = 0; k < sizeof one / sizeof one[0]; k++) {
     if (*one[k] >= 0 && H5Dclose(*one[k]) < 0) rc = -1;
     *one[k] = -1;
   }
-  for (size_t a = 0; h->metric_value != NULL && a < h->narms; a++) {
-    if (h->metric_value[a] >= 0 && H5Dclose(h->metric_value[a]) < 0) rc = -1;
-    h->metric_value[a] = -1;
+  for (size_t a = 0; h->t.metric_value != NULL && a < h->t.narms; a++) {
+    if (h->t.metric_value[a] >= 0 && H5Dclose(h->t.metric_value[a]) < 0) rc = -1;
+    h->t.metric_value[a] = -1;
   }
-  for (size_t k = 0; h->traj != NULL && k < h->narms * h->nseries; k++) {
-    if (h->traj[k] >= 0 && H5Dclose(h->traj[k]) < 0) rc = -1;
-    h->traj[k] = -1;
+  for (size_t k = 0; h->t.traj != NULL && k < h->t.narms * h->t.nseries; k++) {
+    if (h->t.traj[k] >= 0 && H5Dclose(h->t.traj[k]) < 0) rc = -1;
+    h->t.traj[k] = -1;
   }
   return rc;
 }
-
 static herr_t close_file(syn_h5sweep *h) {
   herr_t rc = close_datasets(h);
   if (h->file >= 0 && H5Fclose(h->file) < 0) rc = -1;
@@ -740,8 +1119,10 @@ void syn_h5sweep_destroy(syn_h5sweep *h) {
   if (h->fd >= 0) close(h->fd);
   if (!h->committed && h->tmp_path != NULL) unlink(h->tmp_path);
   syn_h5u_quiet_end(&q);
-  syn_free(h->metric_value);
-  syn_free(h->traj);
+  syn_free(h->t.metric_value);
+  syn_free(h->t.traj);
+  for (size_t a = 0; h->arm_names != NULL && a < h->t.narms; a++) syn_free(h->arm_names[a]);
+  syn_free(h->arm_names);
   syn_free(h->done);
   syn_free(h->path);
   syn_free(h->tmp_path);
