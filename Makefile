@@ -48,7 +48,12 @@ SUNDIALS_LIBS := -lsundials_cvode -lsundials_nvecserial -lsundials_sunmatrixdens
 KLU_CFLAGS   := -I/usr/include/suitesparse
 KLU_LIBS     := -lklu
 GSL_LIBS     := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
-LIBS         := $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) -llapacke -llapack -lnettle -lm
+# MPI (Open MPI on Debian): only src/sweep/ includes mpi.h; the binary runs
+# without mpirun too (syn_parallel_begin initialises MPI only under a launcher).
+MPI_CFLAGS   := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS     := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
+LIBS         := $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(MPI_LIBS) -llapacke -llapack \
+                -lnettle -lm
 
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null)
 
@@ -57,7 +62,7 @@ WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototyp
         -Wwrite-strings -Wcast-align -Wvla -Wdouble-promotion -Wformat=2 -Wundef \
         -Wold-style-definition -Wnull-dereference -Werror
 STD  := -std=c11 -D_POSIX_C_SOURCE=200809L
-INC  := -Iinclude -Isrc $(HDF5_CFLAGS) $(KLU_CFLAGS)
+INC  := -Iinclude -Isrc $(HDF5_CFLAGS) $(KLU_CFLAGS) $(MPI_CFLAGS)
 DEFS := -DSYN_GIT_REV='"$(GIT_REV)"'
 
 OPT_release := -O2 -g

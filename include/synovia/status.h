@@ -24,7 +24,8 @@ extern "C" {
   X(SYN_ELIMIT, -5, "limit exceeded")                                       \
   X(SYN_ESOLVER, -6, "integration failed")                                  \
   X(SYN_ENONFINITE, -7, "the model produced a value that is not finite")    \
-  X(SYN_EINTERNAL, -8, "internal error")
+  X(SYN_EINTERNAL, -8, "internal error")                                   \
+  X(SYN_EINTR, -9, "interrupted")
 
 typedef enum syn_status {
 #define SYN_STATUS_ENUM_(name, value, msg) name = (value),

@@ -14,6 +14,8 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
 int cmd_run(int argc, char **argv, const char *command_line);
 int cmd_check(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_sweep(int argc, char **argv, const char *command_line);
+int cmd_merge(int argc, char **argv, const char *command_line);
 
 /* Print an error object as the library rendered it, prefixed with nothing:
  * "file:line:col: error: …" + source line + caret + hint. */
@@ -32,6 +34,11 @@ int cli_take_value(int argc, char **argv, int *i, const char *name, const char *
 /* Strict number parsing: the whole text must be a finite number. */
 int cli_parse_double(const char *text, double *out);
 int cli_parse_long(const char *text, long *out);
+
+/* Paths matching a shell pattern, sorted; NULL and *n = 0 when none. Free
+ * with cli_glob_free. */
+char **cli_glob(const char *pattern, size_t *n);
+void cli_glob_free(char **paths, size_t n);
 
 /* Is this argument a request for help? */
 int cli_is_help(const char *arg);

@@ -17,6 +17,8 @@ static const char usage_text[] =
     "  run MODEL       simulate a model and write its time series to HDF5\n"
     "  check FILE      check a model file and report the first error, if any\n"
     "  info MODEL      list states, parameters (units, descriptions, sources), outputs\n"
+    "  sweep FILE      run a parameter sweep (.sweep): serial, MPI or job-array shards\n"
+    "  merge OUT PARTS join the shard files of a sweep\n"
     "  help [COMMAND]  show help for a command\n"
     "\n"
     "options:\n"
@@ -57,6 +59,8 @@ static int dispatch(int argc, char **argv, const char *command_line) {
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2, command_line);
   if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
   if (strcmp(cmd, "info") == 0) return cmd_info(argc - 2, argv + 2);
+  if (strcmp(cmd, "sweep") == 0) return cmd_sweep(argc - 2, argv + 2, command_line);
+  if (strcmp(cmd, "merge") == 0) return cmd_merge(argc - 2, argv + 2, command_line);
   if (strcmp(cmd, "help") == 0) {
     if (argc < 3) {
       fputs(usage_text, stdout);
@@ -74,7 +78,7 @@ static int dispatch(int argc, char **argv, const char *command_line) {
     printf("synovia %s\n", syn_version());
     return CLI_OK;
   }
-  cli_usage_error("", "unknown command '%s' (commands: run, check, info, help)", cmd);
+  cli_usage_error("", "unknown command '%s' (commands: run, check, info, sweep, merge, help)", cmd);
   return CLI_USAGE;
 }
 

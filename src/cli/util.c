@@ -1,6 +1,7 @@
 /* synovia — small helpers shared by the subcommands: error printing and
  * option scanning. */
 #include <errno.h>
+#include <glob.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,3 +66,27 @@ int cli_parse_long(const char *text, long *out) {
 }
 
 int cli_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
+
+char **cli_glob(const char *pattern, size_t *n) {
+  glob_t g;
+  *n = 0;
+  if (glob(pattern, 0, NULL, &g) != 0) return NULL;
+  char **out = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof *out);
+  for (size_t i = 0; out && i < g.gl_pathc; i++) {
+    out[i] = malloc(strlen(g.gl_pathv[i]) + 1);
+    if (out[i] == NULL) {
+      cli_glob_free(out, i);
+      out = NULL;
+      break;
+    }
+    strcpy(out[i], g.gl_pathv[i]);
+  }
+  if (out) *n = g.gl_pathc;
+  globfree(&g);
+  return out;
+}
+
+void cli_glob_free(char **paths, size_t n) {
+  for (size_t i = 0; paths && i < n; i++) free(paths[i]);
+  free(paths);
+}

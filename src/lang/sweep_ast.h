@@ -12,6 +12,7 @@
  *   metrics IL6_auc_28d pain_change          # default: all the scenario's metrics
  *   arms "control" "IA UC-MSC"               # default: all its arms
  *   keep trajectories                        # default: metrics only
+ *   difference "IA UC-MSC" "control"         # one more output arm: IA minus control
  *
  * The parser checks syntax and what one file can tell on its own (counts,
  * seeds, duplicates, which clauses go with which design). Parameter, metric
@@ -77,6 +78,13 @@ typedef struct ast_sweep_name {
   syn_span span;
 } ast_sweep_name;
 
+/* difference ARM ARM: the metrics of the first arm minus the second's, kept
+ * (and analysed) as one more arm of the output. */
+typedef struct ast_sweep_diff {
+  ast_sweep_name a, b;
+  syn_span span;             /* the `difference` keyword */
+} ast_sweep_diff;
+
 typedef struct syn_sweep_ast {
   syn_srcset *sources;      /* owned: the sweep file */
   struct syn_arena *arena;  /* owned: every node and string */
@@ -96,6 +104,8 @@ typedef struct syn_sweep_ast {
   syn_span arms_span;
   int keep_trajectories;
   syn_span keep_span;
+  ast_sweep_diff *diffs;    /* in the order written */
+  size_t ndiffs;
 } syn_sweep_ast;
 
 /* Parse a sweep file / text. Syntax errors are located like model errors; on

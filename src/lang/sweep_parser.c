@@ -258,8 +258,8 @@ static syn_status parse_pair(wparser *p, syn_span word, const char *say, ast_exp
 
 /* ---- statements ------------------------------------------------------------------------ */
 
-static const char *const statement_words[] = {"sweep", "scenario", "design", "vary",
-                                              "metrics", "arms", "keep"};
+static const char *const statement_words[] = {"sweep", "scenario", "design",    "vary",
+                                              "metrics", "arms",     "keep", "difference"};
 static const char statement_list[] =
     "a line starts with sweep, scenario, design, vary, metrics, arms or keep";
 
@@ -564,6 +564,38 @@ static syn_status parse_metrics(wparser *p, syn_span kw) {
 }
 
 /* 'arms' ( STRING | NAME ) { STRING | NAME } */
+/* An arm name: a string or a plain name. */
+static syn_status arm_name(wparser *p, ast_sweep_name *out) {
+  if (cur(p)->kind != TK_NAME && cur(p)->kind != TK_STRING)
+    return ts_expected(&p->ts, "the name of an arm (difference \"IA\" \"control\")");
+  out->span = cur(p)->span;
+  out->name = cur(p)->kind == TK_STRING ? ts_string_value(&p->ts, p->arena, cur(p))
+                                        : span_str(p, out->span);
+  if (out->name == NULL) return out_of_memory(p);
+  if (out->name[0] == 0) return error_at(p, out->span, SYN_EINPUT, "the arm name is empty");
+  return advance(p);
+}
+
+/* difference ARM ARM */
+static syn_status parse_difference(wparser *p, syn_span kw) {
+  syn_sweep_ast *a = p->ast;
+  ast_sweep_diff d = {{NULL, kw}, {NULL, kw}, kw};
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = arm_name(p, &d.a);
+  if (st == SYN_OK) st = arm_name(p, &d.b);
+  if (st != SYN_OK) return st;
+  if (strcmp(d.a.name, d.b.name) == 0)
+    return error_at(p, d.b.span, SYN_EINPUT, "the difference of an arm with itself is zero");
+  for (size_t i = 0; i < a->ndiffs; i++)
+    if (strcmp(a->diffs[i].a.name, d.a.name) == 0 && strcmp(a->diffs[i].b.name, d.b.name) == 0)
+      return error_at(p, kw, SYN_EINPUT, "this difference is already listed");
+  size_t cap = a->ndiffs;
+  if (syn_arena_grow(p->arena, (void **)&a->diffs, &cap, a->ndiffs + 1, sizeof *a->diffs) != 0)
+    return out_of_memory(p);
+  a->diffs[a->ndiffs++] = d;
+  return SYN_OK;
+}
+
 static syn_status parse_arms(wparser *p, syn_span kw) {
   syn_sweep_ast *a = p->ast;
   size_t cap = 0;
@@ -621,6 +653,7 @@ static syn_status parse_statement(wparser *p) {
   if (is_word(p, t, "metrics")) return parse_metrics(p, kw);
   if (is_word(p, t, "arms")) return parse_arms(p, kw);
   if (is_word(p, t, "keep")) return parse_keep(p, kw);
+  if (is_word(p, t, "difference")) return parse_difference(p, kw);
   return unknown_statement(p);
 }
 

@@ -1,0 +1,192 @@
+/* synovia — parameter sweeps: one scenario run many times (sweep layer).
+ *
+ * A sweep file (.sweep; grammar in docs/sweeps.md) names a scenario, a design
+ * and the parameters it varies. syn_sweep_load parses it, loads the scenario
+ * and resolves everything (parameter names through a scratch instance, units,
+ * distributions, metrics, arms, a design file's columns), so that evaluating
+ * a sample can only fail for reasons of that sample's own values.
+ *
+ * Determinism: sample i's parameter vector is a pure function of (design,
+ * seed, i) (src/sweep/design.h); evaluating it runs the selected arms with
+ * those values as overrides after the arms' own settings. Nothing depends on
+ * which process evaluates which sample, or in which order.
+ *
+ * Running a sweep (syn_sweep_run) writes part files in <out>.parts/, commits a
+ * part every `checkpoint` seconds, and at the end merges the parts into <out>
+ * (the layout of include/synovia/h5sweep.h) with sensitivity indices. Under
+ * MPI (syn_parallel_begin found several ranks) rank 0 hands out blocks of
+ * samples to every rank including itself and merges at the end.
+ *
+ * Ownership: load gives a sweep to destroy; strings returned by queries live
+ * as long as the sweep. The library never prints: progress goes through a
+ * callback, messages through syn_error. */
+#ifndef SYNOVIA_SWEEP_H
+#define SYNOVIA_SWEEP_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synovia/scenario.h"
+#include "synovia/solver.h"
+#include "synovia/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct syn_sweep syn_sweep;
+
+syn_status syn_sweep_load(const char *path, syn_sweep **out, syn_error *err);
+void syn_sweep_destroy(syn_sweep *sw); /* NULL allowed */
+
+const char *syn_sweep_title(const syn_sweep *sw);   /* "" if none */
+const char *syn_sweep_path(const syn_sweep *sw);
+const char *syn_sweep_text(const syn_sweep *sw);
+const char *syn_sweep_sha256(const syn_sweep *sw);  /* of the sweep text */
+/* SHA-256 of everything that decides the rows: synovia's version, the sweep,
+ * scenario and model texts, the design file, the solver options. Resuming
+ * requires the same value. */
+const char *syn_sweep_config_sha256(const syn_sweep *sw);
+const syn_scenario *syn_sweep_scenario(const syn_sweep *sw); /* borrowed */
+
+const char *syn_sweep_design_name(const syn_sweep *sw); /* "grid", ..., "file" */
+uint64_t syn_sweep_seed(const syn_sweep *sw);
+size_t syn_sweep_count(const syn_sweep *sw);            /* samples */
+/* Base size N of saltelli/morris/sobol/lhs/random designs (0 for grid and file);
+ * second order for saltelli. */
+size_t syn_sweep_base_count(const syn_sweep *sw);
+int syn_sweep_second_order(const syn_sweep *sw);
+
+size_t syn_sweep_param_count(const syn_sweep *sw);
+const char *syn_sweep_param_name(const syn_sweep *sw, size_t j);
+const char *syn_sweep_param_units(const syn_sweep *sw, size_t j);        /* "" if none */
+const char *syn_sweep_param_distribution(const syn_sweep *sw, size_t j); /* "uniform 0.3 1" */
+/* The range a sample can take (model clock units): bounds of bounded
+ * distributions, -inf/inf otherwise; a design file's column range. */
+void syn_sweep_param_range(const syn_sweep *sw, size_t j, double *lo, double *hi);
+
+/* The arms and metrics kept (the sweep's `arms` and `metrics`, or all). */
+size_t syn_sweep_arm_count(const syn_sweep *sw);
+const char *syn_sweep_arm_name(const syn_sweep *sw, size_t k);
+size_t syn_sweep_metric_count(const syn_sweep *sw);
+const char *syn_sweep_metric_name(const syn_sweep *sw, size_t k);
+const char *syn_sweep_metric_units(const syn_sweep *sw, size_t k);
+int syn_sweep_keeps_trajectories(const syn_sweep *sw);
+
+/* Sample i's parameter values (model clock units) into x[param_count]. */
+syn_status syn_sweep_params(const syn_sweep *sw, size_t i, double *x, syn_error *err);
+
+/* ---- evaluating samples ------------------------------------------------------------- */
+
+/* Per-thread/rank workspace: the buffers one sample fills. */
+typedef struct syn_sweep_eval syn_sweep_eval;
+
+syn_status syn_sweep_eval_create(const syn_sweep *sw, const syn_solver_opts *opts,
+                                 syn_sweep_eval **out, syn_error *err);
+void syn_sweep_eval_destroy(syn_sweep_eval *ev); /* NULL allowed */
+
+typedef struct syn_sweep_sample {
+  size_t index;
+  int status;              /* a syn_sweep_status (h5sweep.h): OK or a failure */
+  const char *reason;      /* "" when ok; else "arm 'IA': <message>" */
+  const double *params;    /* [param_count] */
+  const double *metrics;   /* [arm_count * metric_count], arm-major */
+  const double *traj;      /* [arm_count * nseries * ntimes] or NULL */
+} syn_sweep_sample;
+
+/* Run sample i. A failure of the sample itself (the solver gives up, a
+ * non-finite value, a value the model refuses) is not an error: it is
+ * returned in out->status/reason with NaN metrics. Errors are only
+ * SYN_ENOMEM and bad arguments. out's pointers live until the next call. */
+syn_status syn_sweep_eval_sample(syn_sweep_eval *ev, size_t i, syn_sweep_sample *out,
+                                 syn_error *err);
+
+/* The trajectories kept per arm (all states and outputs of the model) and
+ * their common time grid. 0 series when the sweep keeps none. */
+size_t syn_sweep_series_count(const syn_sweep *sw);
+const char *syn_sweep_series_name(const syn_sweep *sw, size_t k);
+const char *syn_sweep_series_units(const syn_sweep *sw, size_t k);
+size_t syn_sweep_time_count(const syn_sweep *sw);
+const double *syn_sweep_times(const syn_sweep *sw);
+
+/* ---- parallel runs ------------------------------------------------------------------ */
+
+/* MPI, when the process was started by mpirun/srun (Open MPI, MPICH, PMIx or
+ * Slurm PMI variables in the environment); otherwise nothing is initialised
+ * and the sweep runs alone: the same binary works without mpirun. */
+typedef struct syn_parallel {
+  int rank, size; /* 0, 1 without MPI */
+  int mpi;        /* 1 if MPI was initialised (call syn_parallel_end) */
+} syn_parallel;
+
+syn_status syn_parallel_begin(int *argc, char ***argv, syn_parallel *p, syn_error *err);
+void syn_parallel_end(syn_parallel *p); /* finalises MPI if begun; NULL allowed */
+/* 1 if ok is non-zero on every rank (collective: every rank must call it at
+ * the same point). A rank that failed alone (e.g. could not read a file)
+ * thus stops all the others instead of leaving them waiting. */
+int syn_parallel_agree(const syn_parallel *p, int ok);
+
+/* ---- running a sweep ---------------------------------------------------------------- */
+
+typedef struct syn_sweep_progress {
+  size_t done, total;  /* samples finished (this run and resumed), of the run's range */
+  size_t failed;       /* of the done ones, those with a non-ok status */
+  size_t skipped;      /* finished before (--resume) */
+  double elapsed;      /* seconds since the run started */
+} syn_sweep_progress;
+
+typedef struct syn_sweep_run_opts {
+  const char *out_path;      /* the final file */
+  const char *command_line;  /* provenance; may be NULL */
+  const syn_solver_opts *solver; /* NULL: defaults (part of the configuration hash) */
+  int resume;                /* 1: keep the finished samples of committed parts */
+  size_t task_index, task_count; /* task_count > 0: run shard task_index only and write
+                                    it as <out stem>.task-<i>-of-<n>.h5 (see
+                                    syn_sweep_shard_path) */
+  size_t block;              /* samples per block handed out (0: automatic) */
+  double checkpoint;         /* seconds between part commits (0: 30 s) */
+  size_t n_boot;             /* bootstrap resamples for Sobol intervals (0: 1000) */
+  double conf_level;         /* 0: 0.95 */
+  const volatile sig_atomic_t *stop; /* set by a signal handler: finish the current
+                                        sample, commit, return SYN_EINTR */
+  void (*progress)(void *ctx, const syn_sweep_progress *p); /* rank 0 only; may be NULL */
+  void *progress_ctx;
+  double progress_every;     /* seconds between progress calls (0: 1 s) */
+  const syn_parallel *par;   /* NULL: alone */
+} syn_sweep_run_opts;
+
+void syn_sweep_run_opts_default(syn_sweep_run_opts *o);
+
+typedef struct syn_sweep_report {
+  size_t total, ran, skipped, failed; /* samples in the run's range; run now; finished before;
+                                         failed (of all done) */
+  int interrupted;           /* stopped by a signal: parts committed, no final file */
+  char out_path[1024];       /* the file written (the shard file for a task) */
+  double seconds;
+} syn_sweep_report;
+
+/* Runs the sweep (or its shard) and writes the result. Interrupted by *stop:
+ * returns SYN_EINTR with a message saying how to resume, report->interrupted=1. */
+syn_status syn_sweep_run(const syn_sweep *sw, const syn_sweep_run_opts *o,
+                         syn_sweep_report *report, syn_error *err);
+
+/* The sample range [*first, *end) of shard `index` of `count` (contiguous,
+ * sizes differing by at most one). */
+void syn_sweep_shard_range(size_t nsamples, size_t index, size_t count, size_t *first,
+                           size_t *end);
+/* "<dir>/<stem>.task-0003-of-0008.h5" for out_path "<dir>/<stem>.h5" into buf;
+ * SYN_ELIMIT if it does not fit. */
+syn_status syn_sweep_shard_path(const char *out_path, size_t index, size_t count, char *buf,
+                                size_t size, syn_error *err);
+
+/* Joins shard files (or any parts of one sweep) into out_path, computes the
+ * indices, commits. Refuses missing, duplicated or mismatched parts. */
+syn_status syn_sweep_merge_files(const char *out_path, const char *const *parts, size_t nparts,
+                                 const char *command_line, size_t n_boot, double conf_level,
+                                 syn_sweep_report *report, syn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

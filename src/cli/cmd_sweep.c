@@ -1,0 +1,456 @@
+/* synovia — `synovia sweep FILE.sweep` and `synovia merge`: parameter sweeps,
+ * alone, under mpirun/srun, or as Slurm job-array shards. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "run.h"
+#include "synovia/h5sweep.h"
+#include "synovia/sweep.h"
+
+static const char sweep_help[] =
+    "usage: synovia sweep FILE.sweep [options]\n"
+    "\n"
+    "Run a scenario many times with parameters drawn by the sweep's design\n"
+    "(docs/sweeps.md) and write every sample's metrics to one HDF5 file, with\n"
+    "Sobol (saltelli designs) or Morris (morris designs) sensitivity indices.\n"
+    "The same command runs under mpirun or srun: rank 0 hands out blocks of\n"
+    "samples to every rank and merges their parts at the end.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE     result file (default: the sweep's name with .h5, here)\n"
+    "  --resume              keep the samples an interrupted run finished\n"
+    "                        (they are in FILE.parts/); refused if anything changed\n"
+    "  --task-index I        run shard I (0-based) of --task-count N only, into\n"
+    "  --task-count N        FILE.task-000I-of-000N.h5; join them with `synovia merge`.\n"
+    "                        Default from SLURM_ARRAY_TASK_ID (minus\n"
+    "                        SLURM_ARRAY_TASK_MIN) and SLURM_ARRAY_TASK_COUNT\n"
+    "  --dry-run             print the samples and the work split, run nothing\n"
+    "  --checkpoint SECONDS  commit finished samples at least this often (default 30)\n"
+    "  --block N             samples per block handed to a rank (default: automatic)\n"
+    "  --bootstrap B         resamples for the Sobol confidence intervals (default 1000)\n"
+    "  -q, --quiet           no progress line, no summary\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "SIGINT, SIGTERM or SIGUSR1 (Slurm's --signal) finish the current sample, keep\n"
+    "what is done and exit with status 3; rerun with --resume to go on.\n"
+    "\n"
+    "examples:\n"
+    "  synovia sweep examples/ia_iv_sobol.sweep\n"
+    "  mpirun -np 4 synovia sweep examples/virtual_population.sweep -o vp.h5\n"
+    "  synovia sweep big.sweep --task-index 0 --task-count 8   # one job-array task\n";
+
+static const char merge_help[] =
+    "usage: synovia merge -o OUT.h5 PART.h5 [PART.h5 ...]\n"
+    "       synovia merge OUT.h5\n"
+    "\n"
+    "Join the shard files of a sweep run as a job array (`synovia sweep\n"
+    "--task-index I --task-count N`) into one file, and compute its sensitivity\n"
+    "indices. With only OUT.h5, the shards are OUT.task-*-of-*.h5 beside it.\n"
+    "Refuses missing, duplicated or mismatched shards.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE     the merged file\n"
+    "  --bootstrap B         resamples for the Sobol confidence intervals (default 1000)\n"
+    "  -q, --quiet           no summary\n"
+    "  -h, --help            show this help\n";
+
+enum { CLI_INTERRUPTED = 3 };
+
+/* ---- signals: the handler only sets a flag the sweep polls between samples ---------- */
+
+static volatile sig_atomic_t stop_flag = 0;
+
+static void on_signal(int sig) {
+  if (stop_flag) { /* a second signal: the user insists */
+    signal(sig, SIG_DFL);
+    raise(sig);
+  }
+  stop_flag = 1;
+}
+
+static void catch_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* ---- arguments ---------------------------------------------------------------------- */
+
+typedef struct sweep_args {
+  const char *path, *output;
+  const char *task_index, *task_count, *checkpoint, *block, *bootstrap;
+  int resume, dry_run, quiet;
+} sweep_args;
+
+static int take_sweep_option(int argc, char **argv, int *i, sweep_args *a) {
+  static const struct {
+    const char *name;
+    size_t offset;
+  } valued[] = {
+      {"--output", offsetof(sweep_args, output)},
+      {"-o", offsetof(sweep_args, output)},
+      {"--task-index", offsetof(sweep_args, task_index)},
+      {"--task-count", offsetof(sweep_args, task_count)},
+      {"--checkpoint", offsetof(sweep_args, checkpoint)},
+      {"--block", offsetof(sweep_args, block)},
+      {"--bootstrap", offsetof(sweep_args, bootstrap)},
+  };
+  for (size_t k = 0; k < sizeof valued / sizeof *valued; k++) {
+    const char **slot = (const char **)(void *)((char *)a + valued[k].offset);
+    int r = cli_take_value(argc, argv, i, valued[k].name, "sweep", slot);
+    if (r != 0) return r;
+  }
+  return 0;
+}
+
+static int parse_sweep_args(int argc, char **argv, sweep_args *a) {
+  for (int i = 0; i < argc; i++) {
+    const char *arg = argv[i];
+    if (cli_is_help(arg)) {
+      fputs(sweep_help, stdout);
+      return -1;
+    }
+    int r = take_sweep_option(argc, argv, &i, a);
+    if (r < 0) return CLI_USAGE;
+    if (r > 0) continue;
+    if (strcmp(arg, "--resume") == 0) a->resume = 1;
+    else if (strcmp(arg, "--dry-run") == 0) a->dry_run = 1;
+    else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) a->quiet = 1;
+    else if (arg[0] == '-' && arg[1] != 0) {
+      cli_usage_error("sweep", "unknown option '%s'", arg);
+      return CLI_USAGE;
+    } else if (a->path == NULL) a->path = arg;
+    else {
+      cli_usage_error("sweep", "one sweep file at a time (got '%s' and '%s')", a->path, arg);
+      return CLI_USAGE;
+    }
+  }
+  if (a->path == NULL) {
+    cli_usage_error("sweep", "no sweep file given");
+    return CLI_USAGE;
+  }
+  return CLI_OK;
+}
+
+static int parse_count(const char *option, const char *text, long min, size_t *out) {
+  long v;
+  if (!cli_parse_long(text, &v) || v < min) {
+    cli_usage_error("sweep", "%s must be a whole number of at least %ld (got '%s')", option, min,
+                    text);
+    return 0;
+  }
+  *out = (size_t)v;
+  return 1;
+}
+
+/* --task-index/--task-count, else Slurm's job-array variables. */
+static int task_options(const sweep_args *a, syn_sweep_run_opts *o) {
+  const char *idx = a->task_index, *cnt = a->task_count, *min = NULL;
+  int from_slurm = idx == NULL && cnt == NULL && getenv("SLURM_ARRAY_TASK_COUNT") != NULL;
+  if (from_slurm) {
+    idx = getenv("SLURM_ARRAY_TASK_ID");
+    cnt = getenv("SLURM_ARRAY_TASK_COUNT");
+    min = getenv("SLURM_ARRAY_TASK_MIN");
+  }
+  if (idx == NULL && cnt == NULL) return 1;
+  if (idx == NULL || cnt == NULL) {
+    cli_usage_error("sweep", "--task-index and --task-count go together");
+    return 0;
+  }
+  size_t i, n, m = 0;
+  if (!parse_count(from_slurm ? "SLURM_ARRAY_TASK_ID" : "--task-index", idx, 0, &i) ||
+      !parse_count(from_slurm ? "SLURM_ARRAY_TASK_COUNT" : "--task-count", cnt, 1, &n) ||
+      (min && !parse_count("SLURM_ARRAY_TASK_MIN", min, 0, &m)))
+    return 0;
+  if (i < m || i - m >= n) {
+    cli_usage_error("sweep", "task index %zu is outside the %zu tasks (0 to %zu)%s", i - m, n,
+                    n - 1, from_slurm ? ": submit the array as --array=0-(N-1)" : "");
+    return 0;
+  }
+  o->task_index = i - m;
+  o->task_count = n;
+  return 1;
+}
+
+static int run_options(const sweep_args *a, syn_sweep_run_opts *o) {
+  if (!task_options(a, o)) return 0;
+  if (a->block && !parse_count("--block", a->block, 1, &o->block)) return 0;
+  if (a->bootstrap && !parse_count("--bootstrap", a->bootstrap, 0, &o->n_boot)) return 0;
+  if (a->bootstrap && o->n_boot == 1) {
+    cli_usage_error("sweep", "--bootstrap must be 0 (no intervals) or at least 2");
+    return 0;
+  }
+  if (a->checkpoint &&
+      (!cli_parse_double(a->checkpoint, &o->checkpoint) || !(o->checkpoint > 0))) {
+    cli_usage_error("sweep", "--checkpoint must be a positive number of seconds (got '%s')",
+                    a->checkpoint);
+    return 0;
+  }
+  o->resume = a->resume;
+  return 1;
+}
+
+/* ---- printing ---------------------------------------------------------------------- */
+
+static void format_duration(double s, char *buf, size_t n) {
+  if (!isfinite(s) || s < 0) snprintf(buf, n, "?");
+  else if (s < 60) snprintf(buf, n, "%.0fs", s);
+  else if (s < 3600) snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+  else snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+static void show_progress(void *ctx, const syn_sweep_progress *p) {
+  (void)ctx;
+  size_t ran = p->done - p->skipped;
+  double rate = p->elapsed > 0 ? (double)ran / p->elapsed : 0;
+  char eta[32];
+  format_duration(rate > 0 ? (double)(p->total - p->done) / rate : (double)NAN, eta, sizeof eta);
+  fprintf(stderr, "\r  %zu/%zu samples (%.1f%%), %.1f/s, ETA %s, %zu failed   ", p->done,
+          p->total, p->total ? 100.0 * (double)p->done / (double)p->total : 100.0, rate, eta,
+          p->failed);
+  fflush(stderr);
+}
+
+static void print_plan(const syn_sweep *sw, const syn_sweep_run_opts *o, const syn_parallel *par,
+                       const char *out) {
+  size_t n = syn_sweep_count(sw), first, end;
+  syn_sweep_shard_range(n, o->task_index, o->task_count, &first, &end);
+  printf("sweep %s%s%s\n", syn_sweep_path(sw), syn_sweep_title(sw)[0] ? ": " : "",
+         syn_sweep_title(sw));
+  printf("  scenario   %s\n", syn_scenario_path(syn_sweep_scenario(sw)));
+  printf("  design     %s, seed %llu: %zu samples", syn_sweep_design_name(sw),
+         (unsigned long long)syn_sweep_seed(sw), n);
+  if (syn_sweep_base_count(sw))
+    printf(" (N = %zu, D = %zu%s)", syn_sweep_base_count(sw), syn_sweep_param_count(sw),
+           syn_sweep_second_order(sw) ? ", second order" : "");
+  printf("\n  parameters\n");
+  for (size_t j = 0; j < syn_sweep_param_count(sw); j++)
+    printf("    %-24s %s\n", syn_sweep_param_name(sw, j), syn_sweep_param_distribution(sw, j));
+  printf("  arms      ");
+  for (size_t k = 0; k < syn_sweep_arm_count(sw); k++) printf(" \"%s\"", syn_sweep_arm_name(sw, k));
+  printf("\n  metrics   ");
+  for (size_t k = 0; k < syn_sweep_metric_count(sw); k++)
+    printf(" %s", syn_sweep_metric_name(sw, k));
+  printf("\n  trajectories %s\n", syn_sweep_keeps_trajectories(sw) ? "kept" : "not kept");
+  if (o->task_count)
+    printf("  this task  %zu of %zu: samples %zu to %zu (%zu)\n", o->task_index, o->task_count,
+           first, end - 1, end - first);
+  if (par->size > 1) {
+    size_t per = (end - first) / ((size_t)par->size * 8);
+    size_t block = o->block ? o->block : per < 1 ? 1 : per > 64 ? 64 : per;
+    printf("  work split %d MPI ranks (rank 0 also computes), blocks of %zu samples: about "
+           "%zu blocks per rank\n",
+           par->size, block, (end - first + block * (size_t)par->size - 1) /
+                                 (block * (size_t)par->size));
+  } else {
+    printf("  work split one process (run it under mpirun/srun to use more)\n");
+  }
+  printf("  output     %s (parts in %s.parts/ while it runs)\n", out, out);
+  if (syn_sweep_base_count(sw) && strcmp(syn_sweep_design_name(sw), "saltelli") == 0) {
+    size_t N = syn_sweep_base_count(sw);
+    if ((N & (N - 1)) != 0)
+      printf("  note       N = %zu is not a power of two: Sobol points are balanced only for "
+             "powers of two\n", N);
+  }
+}
+
+static void print_report(const syn_sweep_report *r) {
+  char dur[32];
+  format_duration(r->seconds, dur, sizeof dur);
+  printf("%zu samples: %zu run now (%.1f/s), %zu kept from before, %zu failed, in %s\n", r->total,
+         r->ran, r->seconds > 0 ? (double)r->ran / r->seconds : 0.0, r->skipped, r->failed, dur);
+  printf("wrote %s\n", r->out_path);
+}
+
+/* ---- indices ----------------------------------------------------------------------- */
+
+static void print_indices(const char *path) {
+  syn_h5sweep_reader *rd = NULL;
+  syn_error err;
+  if (syn_h5sweep_open(path, &rd, &err) != SYN_OK) return;
+  const syn_h5sweep_spec *s = syn_h5sweep_reader_spec(rd);
+  for (size_t a = 0; a < s->narms; a++) {
+    syn_h5sweep_indices ix;
+    if (syn_h5sweep_read_indices(rd, a, &ix, &err) != SYN_OK || ix.kind == SYN_H5SWEEP_NO_INDICES)
+      continue;
+    for (size_t m = 0; m < s->nmetrics; m++) {
+      const size_t D = s->nparams;
+      printf("\n%s indices of %s, arm \"%s\"%s\n",
+             ix.kind == SYN_H5SWEEP_SOBOL ? "Sobol" : "Morris", s->metric_names[m],
+             s->arm_names[a], ix.kind == SYN_H5SWEEP_SOBOL ? " (± half-width of the interval)" : "");
+      if (ix.kind == SYN_H5SWEEP_SOBOL) {
+        printf("  %-24s %16s %16s\n", "parameter", "first order S1", "total ST");
+        for (size_t j = 0; j < D; j++)
+          printf("  %-24s %7.3f ± %-6.3f %7.3f ± %-6.3f\n", s->param_names[j],
+                 ix.S1[m * D + j], ix.S1_conf ? ix.S1_conf[m * D + j] : (double)NAN,
+                 ix.ST[m * D + j], ix.ST_conf ? ix.ST_conf[m * D + j] : (double)NAN);
+      } else {
+        printf("  %-24s %12s %12s %12s\n", "parameter", "mu*", "mu", "sigma");
+        for (size_t j = 0; j < D; j++)
+          printf("  %-24s %12.4g %12.4g %12.4g\n", s->param_names[j], ix.mu_star[m * D + j],
+                 ix.mu[m * D + j], ix.sigma[m * D + j]);
+      }
+    }
+    syn_h5sweep_indices_free(&ix);
+  }
+  syn_h5sweep_reader_destroy(rd);
+}
+
+/* ---- the commands ------------------------------------------------------------------- */
+
+static char *default_output(const char *sweep_path, const char *given) {
+  if (given) {
+    char *copy = malloc(strlen(given) + 1);
+    if (copy) strcpy(copy, given);
+    return copy;
+  }
+  return run_default_output(sweep_path);
+}
+
+static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *command_line) {
+  syn_error err;
+  syn_sweep *sw = NULL;
+  syn_sweep_run_opts o;
+  syn_sweep_run_opts_default(&o);
+  int ok = run_options(a, &o);
+  syn_status st = ok ? syn_sweep_load(a->path, &sw, &err) : SYN_EINVAL;
+  if (ok && st != SYN_OK && par->rank == 0) cli_print_error(&err);
+  if (!syn_parallel_agree(par, st == SYN_OK)) {
+    syn_sweep_destroy(sw);
+    return ok ? CLI_FAILED : CLI_USAGE;
+  }
+  char *out = default_output(a->path, a->output);
+  char shard[1100];
+  int rc = CLI_OK;
+  if (out == NULL) {
+    fputs("synovia: error: out of memory\n", stderr);
+    rc = CLI_FAILED;
+  } else if (o.task_count && syn_sweep_shard_path(out, o.task_index, o.task_count, shard,
+                                                  sizeof shard, &err) != SYN_OK) {
+    cli_print_error(&err);
+    rc = CLI_FAILED;
+  } else if (a->dry_run) {
+    if (par->rank == 0) print_plan(sw, &o, par, o.task_count ? shard : out);
+  } else {
+    o.out_path = out;
+    o.command_line = command_line;
+    o.stop = &stop_flag;
+    o.par = par;
+    int tty = !a->quiet && par->rank == 0 && isatty(STDERR_FILENO);
+    o.progress = tty ? show_progress : NULL;
+    catch_signals();
+    syn_sweep_report rep;
+    st = syn_sweep_run(sw, &o, &rep, &err);
+    if (tty) fputc('\n', stderr);
+    if (par->rank == 0 && st != SYN_OK) cli_print_error(&err);
+    if (par->rank == 0 && st == SYN_OK && !a->quiet) {
+      print_report(&rep);
+      print_indices(rep.out_path);
+    }
+    rc = st == SYN_OK ? CLI_OK : st == SYN_EINTR ? CLI_INTERRUPTED : CLI_FAILED;
+  }
+  free(out);
+  syn_sweep_destroy(sw);
+  return rc;
+}
+
+int cmd_sweep(int argc, char **argv, const char *command_line) {
+  sweep_args a = {0};
+  syn_parallel par;
+  syn_error err;
+  int rc = parse_sweep_args(argc, argv, &a);
+  if (rc != CLI_OK) return rc < 0 ? CLI_OK : rc;
+  /* MPI is started after the arguments are known to be good and only here:
+   * no other command pays for it. */
+  if (syn_parallel_begin(NULL, NULL, &par, &err) != SYN_OK) {
+    cli_print_error(&err);
+    return CLI_FAILED;
+  }
+  rc = sweep_with(&a, &par, command_line);
+  syn_parallel_end(&par);
+  return rc;
+}
+
+/* ---- merge ------------------------------------------------------------------------ */
+
+/* OUT.task-*-of-*.h5 beside OUT, sorted. */
+static char **find_shards(const char *out, size_t *n) {
+  char pattern[1100], probe[1100];
+  *n = 0;
+  syn_error err;
+  if (syn_sweep_shard_path(out, 0, 1, probe, sizeof probe, &err) != SYN_OK) return NULL;
+  /* probe is "<stem>.task-0000-of-0001<ext>": turn it into a glob */
+  char *t = strstr(probe, ".task-0000-of-0001");
+  if (t == NULL) return NULL;
+  snprintf(pattern, sizeof pattern, "%.*s.task-*-of-*%s", (int)(t - probe), probe,
+           t + strlen(".task-0000-of-0001"));
+  return cli_glob(pattern, n);
+}
+
+int cmd_merge(int argc, char **argv, const char *command_line) {
+  const char *output = NULL, *bootstrap = NULL;
+  int quiet = 0, nparts = 0, rc = CLI_OK;
+  const char **parts = calloc((size_t)argc + 1, sizeof *parts);
+  if (parts == NULL) return CLI_FAILED;
+  for (int i = 0; i < argc && rc == CLI_OK; i++) {
+    int r;
+    if (cli_is_help(argv[i])) {
+      fputs(merge_help, stdout);
+      free(parts);
+      return CLI_OK;
+    }
+    if ((r = cli_take_value(argc, argv, &i, "--output", "merge", &output)) != 0 ||
+        (r = cli_take_value(argc, argv, &i, "-o", "merge", &output)) != 0 ||
+        (r = cli_take_value(argc, argv, &i, "--bootstrap", "merge", &bootstrap)) != 0) {
+      if (r < 0) rc = CLI_USAGE;
+      continue;
+    }
+    if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) quiet = 1;
+    else if (argv[i][0] == '-' && argv[i][1] != 0) {
+      cli_usage_error("merge", "unknown option '%s'", argv[i]);
+      rc = CLI_USAGE;
+    } else parts[nparts++] = argv[i];
+  }
+  size_t n_boot = 1000;
+  if (rc == CLI_OK && bootstrap && !parse_count("--bootstrap", bootstrap, 0, &n_boot))
+    rc = CLI_USAGE;
+  char **found = NULL;
+  size_t nfound = 0;
+  if (rc == CLI_OK && output == NULL && nparts == 1) { /* synovia merge OUT.h5 */
+    output = parts[0];
+    found = find_shards(output, &nfound);
+    if (nfound == 0) {
+      fprintf(stderr, "synovia: error: no shard files %s.task-*-of-*.h5 found beside '%s'\n",
+              "<name>", output);
+      rc = CLI_FAILED;
+    }
+  } else if (rc == CLI_OK && (output == NULL || nparts == 0)) {
+    cli_usage_error("merge", output ? "no shard files given" : "no output file given (-o)");
+    rc = CLI_USAGE;
+  }
+  if (rc == CLI_OK) {
+    syn_error err;
+    syn_sweep_report rep;
+    const char *const *list = found ? (const char *const *)found : parts;
+    size_t count = found ? nfound : (size_t)nparts;
+    if (syn_sweep_merge_files(output, list, count, command_line, n_boot, 0, &rep, &err) != SYN_OK) {
+      cli_print_error(&err);
+      rc = CLI_FAILED;
+    } else if (!quiet) {
+      printf("merged %zu files: %zu samples\nwrote %s\n", count, rep.total, rep.out_path);
+      print_indices(rep.out_path);
+    }
+  }
+  cli_glob_free(found, nfound);
+  free(parts);
+  return rc;
+}

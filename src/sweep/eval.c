@@ -1,0 +1,139 @@
+/* synovia — evaluating one sample of a sweep (sweep layer).
+ *
+ * The sample's values become overrides applied after each arm's own
+ * settings; the arms run one after the other (the scenario keeps the
+ * steady-state baseline they share). A sample that fails is a result, not
+ * an error: its status and reason say why, its metrics are NaN. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "sweep_internal.h"
+
+struct syn_sweep_eval {
+  const syn_sweep *sw;
+  syn_solver_opts opts;
+  int has_opts;
+  syn_override *ov;   /* [nparams] */
+  double *params;     /* [nparams] */
+  double *metrics;    /* [narms * nmetrics] */
+  double *traj;       /* [narms * nseries * ntimes] or NULL */
+  char reason[SYN_ERROR_MSG_MAX + 128];
+};
+
+syn_status syn_sweep_eval_create(const syn_sweep *sw, const syn_solver_opts *opts,
+                                 syn_sweep_eval **out, syn_error *err) {
+  *out = NULL;
+  syn_sweep_eval *ev = syn_calloc(1, sizeof *ev);
+  if (ev == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  ev->sw = sw;
+  if (opts) {
+    ev->opts = *opts;
+    ev->has_opts = 1;
+  }
+  size_t np = sw->nparams, nm = sw->narms * sw->nmetrics;
+  size_t nt = sw->narms * sw->nseries * sw->ntimes;
+  ev->ov = syn_calloc(np ? np : 1, sizeof *ev->ov);
+  ev->params = syn_calloc(np ? np : 1, sizeof *ev->params);
+  ev->metrics = syn_calloc(nm ? nm : 1, sizeof *ev->metrics);
+  ev->traj = nt ? syn_calloc(nt, sizeof *ev->traj) : NULL;
+  if (!ev->ov || !ev->params || !ev->metrics || (nt && !ev->traj)) {
+    syn_sweep_eval_destroy(ev);
+    return syn_error_set(err, SYN_ENOMEM, "out of memory for a sweep sample");
+  }
+  for (size_t j = 0; j < np; j++) ev->ov[j].name = sw->param_names[j];
+  *out = ev;
+  return SYN_OK;
+}
+
+void syn_sweep_eval_destroy(syn_sweep_eval *ev) {
+  if (ev == NULL) return;
+  syn_free(ev->ov);
+  syn_free(ev->params);
+  syn_free(ev->metrics);
+  syn_free(ev->traj);
+  syn_free(ev);
+}
+
+static int sample_status(syn_status st) {
+  switch (st) {
+    case SYN_ESOLVER: return SYN_SWEEP_SOLVER_FAILURE;
+    case SYN_ENONFINITE: return SYN_SWEEP_NONFINITE;
+    default: return SYN_SWEEP_ERROR;
+  }
+}
+
+/* Metrics of arm k into ev->metrics, in the sweep's order. */
+static void take_metrics(syn_sweep_eval *ev, size_t k, const syn_result *r) {
+  const syn_sweep *sw = ev->sw;
+  for (size_t m = 0; m < sw->nmetrics; m++) {
+    double v = NAN;
+    if (sw->metrics[m] < syn_result_metric_count(r))
+      syn_result_metric(r, sw->metrics[m], NULL, NULL, NULL, &v);
+    ev->metrics[k * sw->nmetrics + m] = v;
+  }
+}
+
+static void take_series(syn_sweep_eval *ev, size_t k, const syn_result *r) {
+  const syn_sweep *sw = ev->sw;
+  size_t nt = syn_result_ntimes(r) < sw->ntimes ? syn_result_ntimes(r) : sw->ntimes;
+  for (size_t c = 0; c < sw->nseries; c++) {
+    double *dst = ev->traj + (k * sw->nseries + c) * sw->ntimes;
+    size_t s;
+    if (syn_result_find(r, sw->series_names[c], &s))
+      memcpy(dst, syn_result_series(r, s), nt * sizeof *dst);
+  }
+}
+
+/* The `difference` arms: first arm minus second, metric by metric (and point
+ * by point for trajectories). */
+static void take_differences(syn_sweep_eval *ev) {
+  const syn_sweep *sw = ev->sw;
+  size_t M = sw->nmetrics, T = sw->nseries * sw->ntimes;
+  for (size_t i = 0; i + sw->nrun < sw->narms; i++) {
+    size_t d = sw->nrun + i, a = sw->diff_a[i], b = sw->diff_b[i];
+    for (size_t m = 0; m < M; m++)
+      ev->metrics[d * M + m] = ev->metrics[a * M + m] - ev->metrics[b * M + m];
+    for (size_t t = 0; ev->traj && t < T; t++)
+      ev->traj[d * T + t] = ev->traj[a * T + t] - ev->traj[b * T + t];
+  }
+}
+
+static void fill_nan(double *v, size_t n) {
+  for (size_t i = 0; i < n; i++) v[i] = NAN;
+}
+
+syn_status syn_sweep_eval_sample(syn_sweep_eval *ev, size_t i, syn_sweep_sample *out,
+                                 syn_error *err) {
+  const syn_sweep *sw = ev->sw;
+  syn_error local;
+  fill_nan(ev->metrics, sw->narms * sw->nmetrics);
+  if (ev->traj) fill_nan(ev->traj, sw->narms * sw->nseries * sw->ntimes);
+  ev->reason[0] = 0;
+  *out = (syn_sweep_sample){i, SYN_SWEEP_OK, ev->reason, ev->params, ev->metrics, ev->traj};
+  syn_status st = syn_sweep_params(sw, i, ev->params, err);
+  if (st != SYN_OK) return st;
+  for (size_t j = 0; j < sw->nparams; j++) ev->ov[j].value = ev->params[j];
+  for (size_t k = 0; k < sw->nrun; k++) {
+    syn_arm_result *res = NULL;
+    st = syn_scenario_run_arm(sw->scenario, sw->arms[k], ev->has_opts ? &ev->opts : NULL, ev->ov,
+                              sw->nparams, &res, &local);
+    if (st == SYN_ENOMEM) {
+      *err = local;
+      return st;
+    }
+    if (st != SYN_OK) {
+      out->status = sample_status(st);
+      snprintf(ev->reason, sizeof ev->reason, "arm '%s': %s", sw->arm_names[k], local.message);
+      fill_nan(ev->metrics, sw->narms * sw->nmetrics);
+      if (ev->traj) fill_nan(ev->traj, sw->narms * sw->nseries * sw->ntimes);
+      return SYN_OK;
+    }
+    take_metrics(ev, k, res->series);
+    if (ev->traj) take_series(ev, k, res->series);
+    syn_arm_result_destroy(res);
+  }
+  take_differences(ev);
+  return SYN_OK;
+}

@@ -1,0 +1,116 @@
+/* synovia — the resolved sweep shared by the sweep layer's files (internal).
+ *
+ * sweep.c loads and resolves (syn_sweep_load), eval.c runs samples,
+ * designfile.c reads `design file` tables, run.c drives a whole sweep
+ * (serial, shards, MPI through parallel.c) and merge.c joins parts. */
+#ifndef SYN_SWEEP_INTERNAL_H
+#define SYN_SWEEP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/sha256.h"
+#include "design.h"
+#include "lang/sweep_ast.h"
+#include "synovia/h5sweep.h"
+#include "synovia/sweep.h"
+
+/* A `design file` table: rows x cols values, column j for parameter j. */
+typedef struct sweep_table {
+  size_t rows, cols;
+  double *v;      /* row-major [rows * cols] */
+  char **names;   /* [cols] the header */
+  char *text;     /* the file's text (for provenance and the hash) */
+  char *path;     /* resolved path */
+} sweep_table;
+
+struct syn_sweep {
+  syn_sweep_ast *ast;
+  syn_scenario *scenario;
+  char *path;
+  char sha256[SYN_SHA256_HEX];
+  char config_sha256[SYN_SHA256_HEX];
+  const char *design_name;
+  uint64_t seed;
+  size_t nsamples;
+
+  size_t nparams;
+  const char **param_names;     /* arena */
+  const char **param_units;     /* arena */
+  const char **param_dist;      /* arena: "uniform 0.3 1" */
+  double *param_lo, *param_hi;  /* arena */
+  syn_dist *dists;              /* arena */
+  size_t *levels;               /* arena (grid) */
+  syn_design *design;           /* NULL for a design file */
+  sweep_table table;            /* design file */
+
+  size_t narms;                 /* output arms: the arms run, then the differences */
+  size_t nrun;                  /* arms run */
+  size_t *arms;                 /* arena [nrun]: scenario arm indices */
+  const char **arm_names;       /* arena [narms] */
+  size_t *diff_a, *diff_b;      /* arena [narms - nrun]: indices into the arms run */
+  size_t nmetrics;
+  size_t *metrics;              /* arena: scenario metric indices */
+  const char **metric_names, **metric_units; /* arena */
+
+  size_t nseries;               /* 0 unless keep trajectories */
+  const char **series_names, **series_units; /* arena */
+  size_t ntimes;
+  double *times;                /* arena */
+};
+
+/* Reads a CSV table: a header of parameter names, then rows of numbers
+ * (comma-separated; blank lines and lines starting with # skipped). Errors
+ * name the file and line; SYN_EIO when it cannot be read. */
+syn_status sweep_table_load(sweep_table *t, const char *path, syn_error *err);
+void sweep_table_free(sweep_table *t);
+
+/* The h5sweep spec of the sweep (strings borrowed from sw and prov). */
+void sweep_fill_spec(const syn_sweep *sw, const syn_provenance *prov, syn_h5sweep_spec *spec);
+
+/* The provenance of the sweep: the sweep file, the design file, the
+ * scenario, the model files. Strings borrowed; arrays owned by p. */
+typedef struct sweep_prov {
+  syn_provenance prov;
+  const char **paths, **texts;
+} sweep_prov;
+syn_status sweep_prov_init(const syn_sweep *sw, const char *command_line, sweep_prov *p,
+                           syn_error *err);
+void sweep_prov_free(sweep_prov *p);
+
+/* ---- messages between ranks (parallel.c) ---------------------------------------------- */
+
+typedef enum sweep_msg_kind {
+  SWEEP_MSG_WORK = 1,  /* manager -> worker: samples [lo, hi) */
+  SWEEP_MSG_DONE = 2,  /* worker -> manager: a block finished (or abandoned) */
+  SWEEP_MSG_STOP = 3,  /* manager -> worker: no more work */
+  SWEEP_MSG_ABORT = 4  /* manager -> worker: stop after the current sample */
+} sweep_msg_kind;
+
+typedef struct sweep_msg {
+  int64_t lo, hi;         /* WORK: the block */
+  int64_t done, failed;   /* DONE: samples finished in the block, of which failed */
+  int32_t status;         /* DONE / outcome: a syn_status */
+  int32_t interrupted;    /* DONE: the worker was signalled */
+  uint64_t value;         /* broadcasts: e.g. the part generation */
+  char text[SYN_ERROR_MSG_MAX]; /* an error message */
+} sweep_msg;
+
+/* 0 on success, -1 on an MPI error. poll: 1 if a message was received, 0 if
+ * none is waiting; source -1 = any; any_kind or only `kind`. */
+int sweep_mpi_send(const syn_parallel *p, int to, sweep_msg_kind kind, const sweep_msg *m);
+int sweep_mpi_recv(const syn_parallel *p, int *from, sweep_msg_kind *kind, sweep_msg *m);
+int sweep_mpi_poll(const syn_parallel *p, int source, int any_kind, sweep_msg_kind kind,
+                   int *from, sweep_msg_kind *got, sweep_msg *m);
+int sweep_mpi_barrier(const syn_parallel *p);
+int sweep_mpi_bcast(const syn_parallel *p, sweep_msg *m); /* from rank 0 */
+
+/* ---- indices (merge.c) ------------------------------------------------------------- */
+
+/* Computes Sobol or Morris indices of every arm and metric from the rows of
+ * the open merged file h and writes them into it (saltelli and morris designs
+ * of a whole sweep; otherwise nothing). */
+syn_status sweep_write_indices(syn_h5sweep *h, const syn_h5sweep_spec *spec, size_t n_boot,
+                               double conf_level, syn_error *err);
+
+#endif

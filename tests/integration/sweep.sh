@@ -1,0 +1,146 @@
+# synovia — `synovia sweep` and `synovia merge` end to end: the same data
+# serially, under mpirun -np 2 and -np 3, and as merged job-array shards;
+# failed samples recorded; SIGTERM and SIGKILL followed by --resume; refusals
+# (changed configuration, leftover parts, bad shards); located errors.
+. tests/lib/tap.sh
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+SW=tests/sweep/growth.sweep
+MPIRUN="timeout 300 mpirun --oversubscribe"
+
+expect() {
+  name=$1 want=$2 pat=$3; shift 3
+  "$@" >"$TMP/out" 2>&1
+  got=$?
+  if [ "$got" -eq "$want" ] && grep -q -- "$pat" "$TMP/out"; then ok "$name"
+  else not_ok "$name (exit $got, want $want; pattern '$pat')"; sed 's/^/# /' "$TMP/out" | head -20; fi
+}
+same() { "$PYTHON" tests/support/h5same.py "$1" "$2" >"$TMP/same" 2>&1 || { sed 's/^/# /' "$TMP/same"; false; }; }
+h5py() { "$PYTHON" -c "import h5py, sys, numpy as np; f = h5py.File(sys.argv[1], 'r'); $2" "$1"; }
+
+# --- the plan, the serial run, failures recorded ---------------------------------
+expect "--dry-run prints the samples and the split" 0 "lhs, seed 3: 60 samples" \
+  "$SYNOVIA" sweep $SW --dry-run -o "$TMP/dry.h5"
+check "--dry-run writes nothing" test ! -e "$TMP/dry.h5" -a ! -e "$TMP/dry.h5.parts"
+expect "a serial sweep" 0 "wrote $TMP/serial.h5" "$SYNOVIA" sweep $SW -o "$TMP/serial.h5"
+check "the parts folder is gone after the merge" test ! -e "$TMP/serial.h5.parts"
+check "every sample ran; those with r < 0 failed with their reason" h5py "$TMP/serial.h5" "
+s = f['status'][:]; r = f['param_value'][:, 0]; why = f['status_reason'][:]
+assert len(s) == 60 and (s != 0).all(), s
+assert ((s == 1) == (r >= 0)).all(), (s, r)
+bad = [x.decode() for x, ok in zip(why, s == 1) if not ok]
+assert bad and all('not finite' in x or 'NaN' in x or 'nan' in x for x in bad), bad[:2]
+m = f['arms/fast/metric_value'][:]; assert np.isnan(m[s != 1]).all() and np.isfinite(m[s == 1]).all()"
+check "the summary counts the failures" grep -q "60 samples: 60 run now .*, 0 kept from before, [1-9][0-9]* failed" "$TMP/out"
+
+# --- the same data whoever runs it -------------------------------------------------
+expect "mpirun -np 2" 0 "wrote $TMP/np2.h5" $MPIRUN -np 2 "$SYNOVIA" sweep $SW -o "$TMP/np2.h5" --block 3
+check "mpirun -np 2: the data equal the serial run's, bit for bit" same "$TMP/serial.h5" "$TMP/np2.h5"
+expect "mpirun -np 3" 0 "wrote" $MPIRUN -np 3 "$SYNOVIA" sweep $SW -o "$TMP/np3.h5" --block 2
+check "mpirun -np 3: the same data" same "$TMP/serial.h5" "$TMP/np3.h5"
+check "mpirun -np 3: only rank 0 wrote the file (no stray parts)" test ! -e "$TMP/np3.h5.parts"
+for i in 0 1 2; do
+  "$SYNOVIA" sweep $SW -q -o "$TMP/sh.h5" --task-index $i --task-count 3 >"$TMP/out" 2>&1 || not_ok "shard $i"
+done
+check "three shards write three task files" test -e "$TMP/sh.task-0000-of-0003.h5" -a -e "$TMP/sh.task-0002-of-0003.h5"
+check "a shard holds its own third of the samples" h5py "$TMP/sh.task-0001-of-0003.h5" "
+s = f['status'][:]; assert (s[:20] == 0).all() and (s[20:40] != 0).all() and (s[40:] == 0).all(), s
+assert f.attrs['task_index'] == 1 and f.attrs['task_count'] == 3"
+expect "merge finds the shards beside the output" 0 "merged 3 files: 60 samples" "$SYNOVIA" merge "$TMP/sh.h5"
+check "merged shards: the same data as the serial run" same "$TMP/serial.h5" "$TMP/sh.h5"
+SLURM_ARRAY_TASK_ID=2 SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_TASK_MIN=0 \
+  "$SYNOVIA" sweep $SW -q -o "$TMP/sl.h5" >"$TMP/out" 2>&1
+check "SLURM_ARRAY_TASK_ID/COUNT choose the shard" test -e "$TMP/sl.task-0002-of-0003.h5"
+expect "merge refuses a missing shard" 1 "task 1 of 3 is missing" \
+  "$SYNOVIA" merge -o "$TMP/m1.h5" "$TMP/sh.task-0000-of-0003.h5" "$TMP/sh.task-0002-of-0003.h5"
+expect "merge refuses a shard given twice" 1 "twice" \
+  "$SYNOVIA" merge -o "$TMP/m2.h5" "$TMP/sh.task-0000-of-0003.h5" "$TMP/sh.task-0000-of-0003.h5" \
+  "$TMP/sh.task-0001-of-0003.h5" "$TMP/sh.task-0002-of-0003.h5"
+sed 's/seed 3/seed 4/' $SW >"$TMP/other.sweep"; cp tests/sweep/growth.scenario tests/sweep/growth.model "$TMP/"
+"$SYNOVIA" sweep "$TMP/other.sweep" -q -o "$TMP/ot.h5" --task-index 1 --task-count 3 >/dev/null 2>&1
+expect "merge refuses a shard of another sweep" 1 "configuration" \
+  "$SYNOVIA" merge -o "$TMP/m3.h5" "$TMP/sh.task-0000-of-0003.h5" "$TMP/ot.task-0001-of-0003.h5" \
+  "$TMP/sh.task-0002-of-0003.h5"
+check "refused merges write nothing" test ! -e "$TMP/m1.h5" -a ! -e "$TMP/m2.h5" -a ! -e "$TMP/m3.h5"
+
+# --- interruption and resume --------------------------------------------------------
+# A longer sweep (the knee model's teaching scenario) so that signals land mid-way.
+cat >"$TMP/long.sweep" <<EOF2
+scenario "$PWD/examples/joint_demo.scenario"
+design random 400 seed 9
+vary f_slow uniform 0.1 0.4
+vary lic_max uniform 0.5 1.5
+metrics IL6_auc_28d MSC_day28
+EOF2
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/ref.h5" >"$TMP/out" 2>&1
+check "the long sweep runs uninterrupted" test -e "$TMP/ref.h5"
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/term.h5" --checkpoint 0.1 >"$TMP/term.out" 2>&1 &
+pid=$!; sleep 1; kill -TERM $pid; wait $pid; rc=$?
+check "SIGTERM: exit status 3" test $rc -eq 3
+check "SIGTERM: says how to go on" grep -q "rerun .*--resume\|with --resume" "$TMP/term.out"
+check "SIGTERM: no final file, the finished samples kept in parts" \
+  sh -c "test ! -e '$TMP/term.h5' && ls '$TMP/term.h5.parts/'*.h5 >/dev/null 2>&1"
+expect "without --resume, leftover parts are refused" 1 "add --resume" \
+  "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/term.h5"
+expect "--resume finishes the sweep" 0 "kept from before" "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/term.h5" --resume
+check "--resume skipped samples" sh -c "! grep -q ', 0 kept from before' '$TMP/out'"
+check "after SIGTERM and --resume: the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/term.h5"
+
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/kill.h5" --checkpoint 0.1 >/dev/null 2>&1 &
+pid=$!; sleep 1; kill -KILL $pid; wait $pid 2>/dev/null
+check "SIGKILL: no final file, committed parts left" \
+  sh -c "test ! -e '$TMP/kill.h5' && ls '$TMP/kill.h5.parts/'*.h5 >/dev/null 2>&1"
+cp "$TMP/long.sweep" "$TMP/long.bak"; sed -i 's/seed 9/seed 10/' "$TMP/long.sweep"
+expect "--resume with a changed sweep is refused" 1 "another configuration" \
+  "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/kill.h5" --resume
+cp "$TMP/long.bak" "$TMP/long.sweep"
+expect "--resume after SIGKILL" 0 "kept from before" "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/kill.h5" --resume
+check "after SIGKILL and --resume: the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/kill.h5"
+$MPIRUN -np 2 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/mk.h5" --checkpoint 0.1 >/dev/null 2>&1 &
+pid=$!; sleep 1.5; kill -TERM $pid; wait $pid; rc=$?
+check "mpirun -np 2 interrupted by SIGTERM: exits non-zero" test $rc -ne 0
+expect "... and --resume under mpirun -np 3 finishes it" 0 "kept from before" \
+  $MPIRUN -np 3 "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/mk.h5" --resume
+check "... with the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/mk.h5"
+
+# --- bad input: one located message, exit 1, nothing written --------------------------
+bad() {  # name, pattern, sweep text
+  printf '%s\n' "$3" >"$TMP/bad.sweep"
+  expect "$1" 1 "$2" "$SYNOVIA" sweep "$TMP/bad.sweep" -o "$TMP/bad.h5"
+}
+SC="scenario \"$PWD/tests/sweep/growth.scenario\""
+bad "unknown parameter: located, did you mean" "bad.sweep:3:6: error: .*'rr'.*did you mean 'r'" \
+  "$SC
+design random 5
+vary rr uniform 0 1"
+bad "unknown metric: located, with the list" "bad.sweep:4:9: error: the scenario has no metric 'N_ed' (did you mean 'N_end'?)" \
+  "$SC
+design random 5
+vary r uniform 0 1
+metrics N_ed"
+bad "unknown arm" "bad.sweep:4:6: error: " "$SC
+design random 5
+vary r uniform 0 1
+arms \"slw\""
+bad "a missing scenario" "bad.sweep:1:10: error: cannot read the scenario" "scenario \"nowhere.scenario\"
+design random 5
+vary r uniform 0 1"
+bad "a bad distribution (loguniform from 0)" "bad.sweep:3:8: error: " "$SC
+design random 5
+vary K loguniform 0 1"
+printf 'r,K\n0.5,3\n0.7\n' >"$TMP/d.csv"
+bad "a design file with a short row" "d.csv:3: 1 values for 2 columns" "$SC
+design file \"$TMP/d.csv\""
+printf 'r,Kx\n0.5,3\n' >"$TMP/d2.csv"
+bad "a design file naming an unknown parameter" "d2.csv:1: column 'Kx'" "$SC
+design file \"$TMP/d2.csv\""
+check "nothing written after bad sweeps" test ! -e "$TMP/bad.h5" -a ! -e "$TMP/bad.h5.parts"
+printf 'r,K\n0.5,3\n1.5,20\n-1,4\n' >"$TMP/d3.csv"
+printf '%s\ndesign file "%s"\n' "$SC" "$TMP/d3.csv" >"$TMP/file.sweep"
+expect "a design file runs its rows" 0 "3 samples: 3 run now" "$SYNOVIA" sweep "$TMP/file.sweep" -o "$TMP/file.h5"
+check "design file: the values and a failure" h5py "$TMP/file.h5" "
+assert (f['param_value'][:] == [[0.5, 3], [1.5, 20], [-1, 4]]).all(); assert list(f['status'][:]) == [1, 1, -2], f['status'][:]"
+expect "usage: --task-index without --task-count" 2 "go together" "$SYNOVIA" sweep $SW --task-index 1
+expect "usage: task index out of range" 2 "outside the 3 tasks" "$SYNOVIA" sweep $SW --task-index 3 --task-count 3
+expect "sweep --help" 0 "usage: synovia sweep" "$SYNOVIA" sweep --help
+expect "merge --help" 0 "usage: synovia merge" "$SYNOVIA" merge --help
+finish
