@@ -5,7 +5,7 @@
 #                   tables, docs examples, reference solutions, HDF5 readers,
 #                   fuzz-corpus replay, CLI tests; ends with "N passed, N failed"
 #   make demo       run the default model and show the result
-#   make bench      interpreter vs hand-written C, and start-up cost
+#   make bench      interpreter vs hand-written C, start-up cost, sweep throughput
 #   make fuzz       run the libFuzzer harness (FUZZ_SECONDS, default 60)
 #   make fuzz-scenario  the same for the scenario parser and loader
 #   make valgrind   a full `synovia run` under valgrind
@@ -193,6 +193,7 @@ $(BENCH_BIN): tests/bench/bench.c $(LIB_release) | $(DEPS_STAMP)
 
 bench: $(BIN) $(BENCH_BIN)
 	@$(BENCH_BIN) tests/bench
+	@sh tests/bench/sweep.sh $(BIN)
 
 valgrind: $(BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \

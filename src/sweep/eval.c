@@ -125,7 +125,11 @@ syn_status syn_sweep_eval_sample(syn_sweep_eval *ev, size_t i, syn_sweep_sample 
     }
     if (st != SYN_OK) {
       out->status = sample_status(st);
-      snprintf(ev->reason, sizeof ev->reason, "arm '%s': %s", sw->arm_names[k], local.message);
+      /* The scenario names the arm in its own messages; others get it here. */
+      if (strncmp(local.message, "arm '", 5) == 0)
+        snprintf(ev->reason, sizeof ev->reason, "%s", local.message);
+      else
+        snprintf(ev->reason, sizeof ev->reason, "arm '%s': %s", sw->arm_names[k], local.message);
       fill_nan(ev->metrics, sw->narms * sw->nmetrics);
       if (ev->traj) fill_nan(ev->traj, sw->narms * sw->nseries * sw->ntimes);
       return SYN_OK;
