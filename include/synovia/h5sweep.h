@@ -115,6 +115,12 @@ typedef struct syn_h5sweep_spec {
   /* Files whose data (uncompressed) would exceed this many bytes are written
    * straight to <path>.tmp instead of being built in memory; 0: 64 MiB. */
   size_t memory_limit;
+  /* At most this many rows per chunk of the per-sample datasets; 0: chunks of
+   * up to 256 KiB (tens of thousands of rows of a small table), best for the
+   * final file. A part whose rows interleave with other writers' (MPI ranks
+   * taking blocks of samples in turn) is merged several times faster with
+   * chunks of about one block: the merge then decompresses only its rows. */
+  size_t chunk_rows;
 } syn_h5sweep_spec;
 
 typedef struct syn_h5sweep syn_h5sweep;
@@ -231,7 +237,8 @@ void syn_h5sweep_reader_destroy(syn_h5sweep_reader *r); /* NULL allowed */
  * prov (provenance files and texts, title, model_sha256, scenario_sha256 and
  * scenario_file, command_line, created). Units the writer stored as "1" (CF's
  * dimensionless, also for "" or NULL) read as "1"; param_lower/upper and
- * param_distribution are NULL when the file has none; memory_limit is 0.
+ * param_distribution are NULL when the file has none; memory_limit and
+ * chunk_rows are 0.
  * Everything is owned by the reader, valid until it is destroyed. Passing it
  * to syn_h5sweep_create makes an equivalent empty file. */
 const syn_h5sweep_spec *syn_h5sweep_reader_spec(const syn_h5sweep_reader *r);

@@ -60,6 +60,7 @@ struct syn_h5sweep {
   int on_disk; /* written straight to the tmp file */
   int committed;
   syn_h5s_tables t;    /* the per-sample datasets */
+  size_t chunk_rows;   /* at most this many rows per chunk; 0: no limit */
   char **arm_names;    /* [t.narms], for the indices */
   unsigned char *done; /* bitmap of rows written */
   size_t nwritten;
@@ -250,6 +251,12 @@ static hid_t sample_dcpl(int rank, const hsize_t *chunk, hid_t fill_type, const 
 
 static hsize_t min_h(hsize_t a, hsize_t b) { return a < b ? a : b; }
 
+/* Rows per chunk: dflt, but no more than the sweep has or the spec allows. */
+static hsize_t chunk_len(const syn_h5sweep *h, hsize_t dflt) {
+  hsize_t n = min_h(h->t.nsamples, dflt ? dflt : 1);
+  return h->chunk_rows > 0 ? min_h(n, h->chunk_rows) : n;
+}
+
 /* An empty per-sample dataset over the given scales (one per axis). */
 static hid_t create_sample_ds(hid_t loc, const char *name, hid_t ftype, int rank,
                               const hsize_t *dims, const hsize_t *chunk, const void *fill,
@@ -270,11 +277,10 @@ static hid_t create_sample_ds(hid_t loc, const char *name, hid_t ftype, int rank
 }
 
 /* float64 (sample, k) with NaN fill, chunks of <= 256 KiB of whole rows. */
-static hid_t create_table(hid_t loc, const char *name, size_t n, size_t k, hid_t dsample,
-                          hid_t dk, const char *long_name) {
-  const hsize_t dims[2] = {n, k};
-  hsize_t rows = ROW_CHUNK_BYTES / sizeof(double) / (k ? k : 1);
-  const hsize_t chunk[2] = {min_h(n, rows ? rows : 1), k};
+static hid_t create_table(const syn_h5sweep *h, hid_t loc, const char *name, size_t k,
+                          hid_t dsample, hid_t dk, const char *long_name) {
+  const hsize_t dims[2] = {h->t.nsamples, k};
+  const hsize_t chunk[2] = {chunk_len(h, ROW_CHUNK_BYTES / sizeof(double) / (k ? k : 1)), k};
   const double nan = NAN;
   const hid_t scales[2] = {dsample, dk};
   hid_t d = create_sample_ds(loc, name, H5T_IEEE_F64LE, 2, dims, chunk, &nan, H5T_NATIVE_DOUBLE,
@@ -354,7 +360,7 @@ static syn_status write_params(syn_h5sweep *h, const syn_h5sweep_spec *s, hid_t 
     st = syn_h5u_fail(h->path, err, "write the parameter table");
     goto done;
   }
-  if ((h->t.param_value = create_table(h->file, "param_value", h->t.nsamples, s->nparams, dsample,
+  if ((h->t.param_value = create_table(h, h->file, "param_value", s->nparams, dsample,
                                      dparam, "parameter value of the sample (units in "
                                              "param_units)")) < 0)
     st = syn_h5u_fail(h->path, err, "create dataset '/param_value'");
@@ -380,7 +386,7 @@ static herr_t write_flags(hid_t d) {
  * would turn into NaN) and /status_reason vlen strings. */
 static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
   const hsize_t n = h->t.nsamples;
-  const hsize_t cs = min_h(n, STATUS_CHUNK), cr = min_h(n, REASON_CHUNK);
+  const hsize_t cs = chunk_len(h, STATUS_CHUNK), cr = chunk_len(h, REASON_CHUNK);
   const signed char zero = 0;
   h->t.status = create_sample_ds(h->file, "status", H5T_STD_I8LE, 1, &n, &cs, &zero,
                                H5T_NATIVE_SCHAR, 0, &dsample);
@@ -410,7 +416,7 @@ static syn_status write_arm_metrics(syn_h5sweep *h, const syn_h5sweep_spec *s, s
   }
   if ((dmetric = string_scale(g, "metric", s->nmetrics, s->metric_names, "metric name")) < 0 ||
       column(g, "metric_units", dmetric, s->nmetrics, NULL, units, "units of metric_value") < 0 ||
-      (h->t.metric_value[a] = create_table(g, "metric_value", h->t.nsamples, s->nmetrics, dsample,
+      (h->t.metric_value[a] = create_table(h, g, "metric_value", s->nmetrics, dsample,
                                          dmetric, "metric value of the sample")) < 0)
     st = syn_h5u_fail(h->path, err, "write the metrics of arm '%s'", arm);
 done:
@@ -431,7 +437,7 @@ static syn_status write_arm_series(syn_h5sweep *h, const syn_h5sweep_spec *s, si
     return syn_h5u_fail(h->path, err, "write dataset '/arms/%s/time'", arm);
   }
   const hsize_t dims[2] = {h->t.nsamples, s->ntimes};
-  const hsize_t chunk[2] = {min_h(h->t.nsamples, TRAJ_CHUNK_ROWS),
+  const hsize_t chunk[2] = {chunk_len(h, TRAJ_CHUNK_ROWS),
                            min_h(s->ntimes, TRAJ_CHUNK_TIMES)};
   const hid_t scales[2] = {dsample, dtime};
   const double nan = NAN;
@@ -519,6 +525,7 @@ syn_status syn_h5sweep_create(const char *path, const syn_h5sweep_spec *spec, sy
   h->t.nmetrics = spec->nmetrics;
   h->t.nseries = spec->nseries;
   h->t.ntimes = spec->nseries ? spec->ntimes : 0;
+  h->chunk_rows = spec->chunk_rows;
   const size_t limit = spec->memory_limit ? spec->memory_limit : (size_t)DEFAULT_MEMORY_LIMIT;
   h->on_disk = data_bytes(spec) > (double)limit;
   const size_t n = strlen(path);

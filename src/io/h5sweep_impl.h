@@ -66,6 +66,18 @@ void syn_h5s_writer_clear_marks(syn_h5sweep *h);
 size_t syn_h5s_writer_unmarked(const syn_h5sweep *h, size_t first, size_t end,
                                size_t *first_unmarked);
 
+/* Opens a reader whose datasets each cache at most cache_bytes of chunks
+ * (0: HDF5's default, 1 MiB): the merge keeps many parts open. */
+syn_status syn_h5s_open(const char *path, size_t cache_bytes, syn_h5sweep_reader **out,
+                        syn_error *err);
+
+/* The blocks of rows of /status that have storage: *n blocks of *rows rows
+ * starting at (*firsts)[k], ascending (syn_free the array); the rows a part
+ * never wrote to have none, so a merge reads only what a part has. A
+ * dataset that is not chunked is one block of every row. */
+syn_status syn_h5s_status_blocks(const syn_h5sweep_reader *r, size_t **firsts, size_t *n,
+                                 size_t *rows, syn_error *err);
+
 /* The reader's tables (for the merge). */
 const syn_h5s_tables *syn_h5s_reader_tables(const syn_h5sweep_reader *r);
 

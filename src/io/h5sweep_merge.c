@@ -5,23 +5,25 @@
  * sample axis and some rows written (status != 0). A sweep of hours under
  * MPI commits a part per rank every half minute, so there may be thousands
  * of parts, and a sweep may have millions of samples: the merge never holds
- * more than a window of rows, and never more than MAX_OPEN parts open.
+ * more than a window of rows, and never more than a few dozen parts open
+ * (with a bounded chunk cache each).
  *
  * First pass, one part open at a time: its spec must match the first part's
  * (configuration hash, samples, parameters, arms, metrics, trajectories, time
  * grid), its task must be new (job-array shards), and each row it has is
  * marked in the output writer's bitmap, so a row in two parts is found
  * without any memory per sample of our own; the first and last row of each
- * part are kept. Then the tasks and the required rows must be complete.
+ * part are kept. Only the chunks of a part's /status that have storage are
+ * read, so the pass costs what the parts hold, not parts x samples. Then the
+ * tasks and the required rows must be complete.
  *
  * Second pass, the copy: the output is built window by window in ascending
  * sample order; for each window, every part whose rows [first, last] meet it
- * is read over that span into a scratch block, its rows are moved into the
- * window, and the window is written with one write per dataset per run of
- * rows (syn_h5sweep_write_rows). The data written are therefore the same
- * whichever way the rows were split among parts. Parts with rows spread over
- * the whole sweep (strided shards) are read window by window; the rows they
- * do not have are unallocated chunks, which HDF5 fills without any I/O. */
+ * is read over that span into a scratch block (in one read per dataset, or
+ * run by run when its rows are a few runs among many of other parts), its
+ * rows are moved into the window, and the window is written with one write
+ * per dataset per run of rows (syn_h5sweep_write_rows). The data written are
+ * therefore the same whichever way the rows were split among parts. */
 #include "synovia/h5sweep.h"
 
 #include <math.h>
@@ -39,7 +41,14 @@ enum {
   WINDOW_BYTES = 32 << 20,   /* window + scratch buffers of the copy */
   WINDOW_MAX_ROWS = 1 << 16,
   WINDOW_ALIGN = 64,         /* rows; the trajectories' chunk height */
-  MAX_OPEN = 32              /* parts kept open across windows */
+  /* Parts kept open across windows: each dataset read caches one chunk (the
+   * writer's chunks are at most 256 KiB), all of them within OPEN_BYTES. */
+  PART_CACHE_BYTES = 320 << 10,
+  OPEN_BYTES = 64 << 20,
+  MAX_OPEN = 32,
+  /* A span of a part is read run by run when that saves reading this many
+   * rows per run (what one more read call per dataset costs, roughly). */
+  RUN_COST_ROWS = 256
 };
 
 typedef struct part {
@@ -64,7 +73,7 @@ typedef struct merge {
   const syn_h5sweep_spec *spec;
   part *parts;
   size_t *task_part; /* [task_count] with check_tasks: the part of each task */
-  size_t nopen;
+  size_t nopen, max_open;
   syn_h5sweep *h;
   size_t np, mc, tc; /* values per row */
   size_t wrows;      /* rows per window */
@@ -167,7 +176,7 @@ static const char *other_owner(merge *m, size_t i, size_t s) {
     if (m->parts[j].lo > s || m->parts[j].hi < s) continue;
     syn_h5sweep_reader *r = m->ref;
     signed char status = 0;
-    if (j > 0 && syn_h5sweep_open(m->paths[j], &r, NULL) != SYN_OK) continue;
+    if (j > 0 && syn_h5s_open(m->paths[j], PART_CACHE_BYTES, &r, NULL) != SYN_OK) continue;
     syn_status st = syn_h5sweep_read_status(r, s, 1, &status, NULL);
     if (j > 0) syn_h5sweep_reader_destroy(r);
     if (st == SYN_OK && status != SYN_SWEEP_NOT_RUN) return m->paths[j];
@@ -175,27 +184,39 @@ static const char *other_owner(merge *m, size_t i, size_t s) {
   return "an earlier part";
 }
 
-/* Marks the rows of part i, refusing one already marked. */
+/* Marks the rows [first, first + count) of part i that it has. */
+static syn_status scan_block(merge *m, size_t i, syn_h5sweep_reader *r, size_t first,
+                             size_t count, signed char *buf) {
+  part *p = &m->parts[i];
+  syn_status st = syn_h5sweep_read_status(r, first, count, buf, m->err);
+  for (size_t k = 0; st == SYN_OK && k < count; k++) {
+    if (buf[k] == SYN_SWEEP_NOT_RUN) continue;
+    const size_t s = first + k;
+    if (syn_h5s_writer_mark(m->h, s))
+      return syn_error_set(m->err, SYN_EINVAL, "merge into '%s': sample %zu is in both '%s' "
+                           "and '%s'", m->out_path, s, other_owner(m, i, s), m->paths[i]);
+    if (s < p->lo) p->lo = s; /* blocks may come in any order */
+    if (s > p->hi) p->hi = s;
+  }
+  return st;
+}
+
+/* Marks the rows of part i, refusing one already marked. Only the blocks of
+ * /status with storage are read: what the part wrote. */
 static syn_status scan_rows(merge *m, size_t i, syn_h5sweep_reader *r, signed char *buf) {
   part *p = &m->parts[i];
   const size_t n = m->spec->nsamples;
+  size_t *firsts = NULL, nblocks = 0, rows = 0;
   p->lo = SIZE_MAX;
   p->hi = 0;
-  for (size_t first = 0; first < n; first += SCAN_ROWS) {
-    const size_t count = n - first < SCAN_ROWS ? n - first : SCAN_ROWS;
-    syn_status st = syn_h5sweep_read_status(r, first, count, buf, m->err);
-    if (st != SYN_OK) return st;
-    for (size_t k = 0; k < count; k++) {
-      if (buf[k] == SYN_SWEEP_NOT_RUN) continue;
-      const size_t s = first + k;
-      if (syn_h5s_writer_mark(m->h, s))
-        return syn_error_set(m->err, SYN_EINVAL, "merge into '%s': sample %zu is in both '%s' "
-                             "and '%s'", m->out_path, s, other_owner(m, i, s), m->paths[i]);
-      if (p->lo == SIZE_MAX) p->lo = s;
-      p->hi = s;
-    }
+  syn_status st = syn_h5s_status_blocks(r, &firsts, &nblocks, &rows, m->err);
+  for (size_t b = 0; b < nblocks && st == SYN_OK; b++) {
+    const size_t end = n - firsts[b] < rows ? n : firsts[b] + rows;
+    for (size_t first = firsts[b]; first < end && st == SYN_OK; first += SCAN_ROWS)
+      st = scan_block(m, i, r, first, end - first < SCAN_ROWS ? end - first : SCAN_ROWS, buf);
   }
-  return SYN_OK;
+  syn_free(firsts);
+  return st;
 }
 
 static syn_status scan_parts(merge *m) {
@@ -205,7 +226,7 @@ static syn_status scan_parts(merge *m) {
     return syn_error_set(m->err, SYN_ENOMEM, "merge into '%s': out of memory", m->out_path);
   for (size_t i = 0; i < m->nparts && st == SYN_OK; i++) {
     syn_h5sweep_reader *r = m->ref;
-    if (i > 0) st = syn_h5sweep_open(m->paths[i], &r, m->err);
+    if (i > 0) st = syn_h5s_open(m->paths[i], PART_CACHE_BYTES, &r, m->err);
     if (st != SYN_OK) break;
     st = match_part(m, i, r);
     if (st == SYN_OK) st = record_task(m, i, r);
@@ -287,9 +308,9 @@ static syn_status part_reader(merge *m, size_t i, syn_h5sweep_reader **r, int *t
     *r = m->parts[i].r;
     return SYN_OK;
   }
-  syn_status st = syn_h5sweep_open(m->paths[i], r, m->err);
+  syn_status st = syn_h5s_open(m->paths[i], PART_CACHE_BYTES, r, m->err);
   if (st != SYN_OK) return st;
-  if (m->nopen < MAX_OPEN) {
+  if (m->nopen < m->max_open) {
     m->parts[i].r = *r;
     m->nopen++;
   } else {
@@ -305,18 +326,54 @@ static void close_part(merge *m, size_t i) {
   m->nopen--;
 }
 
-/* The reasons of the failed rows among scratch rows [0, n) of rows a.. . */
-static syn_status read_failed_reasons(merge *m, syn_h5sweep_reader *r, size_t a, size_t n) {
-  size_t lo = n, hi = 0;
-  for (size_t k = 0; k < n; k++) {
-    const signed char s = m->scratch.status[k];
-    if (s == SYN_SWEEP_NOT_RUN || s == SYN_SWEEP_OK) continue;
-    if (lo == n) lo = k;
-    hi = k + 1;
+static int has_row(signed char status) { return status != SYN_SWEEP_NOT_RUN; }
+static int has_reason(signed char status) {
+  return status != SYN_SWEEP_NOT_RUN && status != SYN_SWEEP_OK;
+}
+
+typedef syn_status (*read_fn)(merge *m, syn_h5sweep_reader *r, size_t first, size_t a, size_t b);
+
+/* Calls read for the scratch rows [0, n) (rows first..) that pass `want`: in
+ * one call over their whole extent, or, when they are a few runs among many
+ * rows that do not (a part of an MPI rank that took blocks in turn with the
+ * others; the rare failed rows), once per run. */
+static syn_status read_runs(merge *m, syn_h5sweep_reader *r, size_t first, size_t n,
+                            int (*want)(signed char), read_fn read) {
+  const signed char *status = m->scratch.status;
+  size_t rows = 0, runs = 0, lo = n, hi = 0;
+  for (size_t k = 0; k < n; k++)
+    if (want(status[k])) {
+      rows++;
+      if (k == 0 || !want(status[k - 1])) runs++;
+      if (lo == n) lo = k;
+      hi = k + 1;
+    }
+  if (rows == 0) return SYN_OK;
+  if (runs * RUN_COST_ROWS >= (hi - lo) - rows) return read(m, r, first, first + lo, first + hi);
+  syn_status st = SYN_OK;
+  for (size_t k = lo; k < hi && st == SYN_OK;) {
+    while (k < hi && !want(status[k])) k++;
+    size_t e = k;
+    while (e < hi && want(status[e])) e++;
+    if (e > k) st = read(m, r, first, first + k, first + e);
+    k = e;
   }
-  if (lo >= hi) return SYN_OK;
-  return syn_h5s_read_reasons(syn_h5s_reader_tables(r), syn_h5sweep_reader_path(r), a + lo,
-                              hi - lo, m->scratch.reasons + lo, m->err);
+  return st;
+}
+
+/* Reads rows [a, b) of the part into the scratch block at row a - first. */
+static syn_status read_data(merge *m, syn_h5sweep_reader *r, size_t first, size_t a, size_t b) {
+  block *s = &m->scratch;
+  const size_t k = a - first;
+  return syn_h5sweep_read_rows(r, a, b - a, s->params + k * m->np, NULL,
+                               m->mc ? s->metrics + k * m->mc : NULL,
+                               m->tc ? s->traj + k * m->tc : NULL, m->err);
+}
+
+static syn_status read_reasons(merge *m, syn_h5sweep_reader *r, size_t first, size_t a,
+                               size_t b) {
+  return syn_h5s_read_reasons(syn_h5s_reader_tables(r), syn_h5sweep_reader_path(r), a, b - a,
+                              m->scratch.reasons + (a - first), m->err);
 }
 
 /* Moves scratch row k to window row w. */
@@ -337,11 +394,9 @@ static syn_status copy_part(merge *m, size_t i, size_t w0, size_t w1) {
   syn_h5sweep_reader *r = NULL;
   int temp = 0;
   syn_status st = part_reader(m, i, &r, &temp);
-  if (st == SYN_OK)
-    st = syn_h5sweep_read_rows(r, a, b - a, m->scratch.params, m->scratch.status,
-                               m->mc ? m->scratch.metrics : NULL, m->tc ? m->scratch.traj : NULL,
-                               m->err);
-  if (st == SYN_OK) st = read_failed_reasons(m, r, a, b - a);
+  if (st == SYN_OK) st = syn_h5sweep_read_status(r, a, b - a, m->scratch.status, m->err);
+  if (st == SYN_OK) st = read_runs(m, r, a, b - a, has_row, read_data);
+  if (st == SYN_OK) st = read_runs(m, r, a, b - a, has_reason, read_reasons);
   for (size_t k = 0; st == SYN_OK && k < b - a; k++)
     if (m->scratch.status[k] != SYN_SWEEP_NOT_RUN) move_row(m, k, a + k - w0);
   free_reasons(m->scratch.reasons, b - a);
@@ -378,6 +433,9 @@ static syn_status copy_rows(merge *m) {
   m->mc = s->narms * s->nmetrics;
   m->tc = s->narms * s->nseries * s->ntimes;
   m->wrows = window_rows(m);
+  const size_t datasets = 3 + s->narms * ((s->nmetrics > 0) + s->nseries);
+  m->max_open = OPEN_BYTES / (datasets * PART_CACHE_BYTES);
+  if (m->max_open > MAX_OPEN) m->max_open = MAX_OPEN;
   if (block_alloc(&m->win, m->wrows, m->np, m->mc, m->tc) < 0 ||
       block_alloc(&m->scratch, m->wrows, m->np, m->mc, m->tc) < 0)
     return syn_error_set(m->err, SYN_ENOMEM, "merge into '%s': out of memory", m->out_path);
@@ -404,7 +462,7 @@ static syn_status create_output(merge *m) {
 }
 
 static syn_status run_merge(merge *m) {
-  syn_status st = syn_h5sweep_open(m->paths[0], &m->ref, m->err);
+  syn_status st = syn_h5s_open(m->paths[0], PART_CACHE_BYTES, &m->ref, m->err);
   if (st != SYN_OK) return st;
   m->spec = syn_h5sweep_reader_spec(m->ref);
   if ((m->parts = syn_calloc(m->nparts, sizeof *m->parts)) == NULL)

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,6 +32,8 @@
 #include "base/arena.h"
 #include "io/h5sweep_impl.h"
 #include "io/h5util.h"
+
+enum { CACHE_SLOTS = 521 }; /* HDF5's default number of chunk cache slots (a prime) */
 
 struct syn_h5sweep_reader {
   char *path;
@@ -333,7 +336,7 @@ static syn_status attr_u64(const rd *c, const char *name, uint64_t *out, int *pr
 /* ---- the file ---------------------------------------------------------------------- */
 
 /* open(2) first, for a real errno; then HDF5's signature; then HDF5. */
-static syn_status open_file(syn_h5sweep_reader *r, syn_error *err) {
+static syn_status open_file(syn_h5sweep_reader *r, size_t cache_bytes, syn_error *err) {
   struct stat sb;
   int fd = open(r->path, O_RDONLY);
   int e = errno;
@@ -346,7 +349,8 @@ static syn_status open_file(syn_h5sweep_reader *r, syn_error *err) {
   h5_detail d = {{0}};
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   if (fapl >= 0 && H5Pset_file_locking(fapl, 1, 1) >= 0 &&
-      H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
+      H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0 &&
+      (cache_bytes == 0 || H5Pset_cache(fapl, 0, CACHE_SLOTS, cache_bytes, 0.75) >= 0))
     r->file = H5Fopen(r->path, H5F_ACC_RDONLY, fapl);
   if (r->file < 0) innermost(&d); /* before the next call clears the stack */
   if (fapl >= 0) H5Pclose(fapl);
@@ -662,9 +666,9 @@ static syn_status read_arms(const rd *c) {
 
 /* ---- the reader ------------------------------------------------------------------- */
 
-static syn_status read_file(syn_h5sweep_reader *r, syn_error *err) {
+static syn_status read_file(syn_h5sweep_reader *r, size_t cache_bytes, syn_error *err) {
   const rd c = {r, err};
-  syn_status st = open_file(r, err);
+  syn_status st = open_file(r, cache_bytes, err);
   if (st == SYN_OK) st = read_root_attrs(&c);
   if (st == SYN_OK) st = read_root_tables(&c);
   if (st == SYN_OK) st = read_arms(&c);
@@ -674,6 +678,11 @@ static syn_status read_file(syn_h5sweep_reader *r, syn_error *err) {
 }
 
 syn_status syn_h5sweep_open(const char *path, syn_h5sweep_reader **out, syn_error *err) {
+  return syn_h5s_open(path, 0, out, err);
+}
+
+syn_status syn_h5s_open(const char *path, size_t cache_bytes, syn_h5sweep_reader **out,
+                        syn_error *err) {
   if (out == NULL) return syn_error_set(err, SYN_EINVAL, "sweep file: no place for the reader");
   *out = NULL;
   if (path == NULL || path[0] == 0)
@@ -690,7 +699,7 @@ syn_status syn_h5sweep_open(const char *path, syn_h5sweep_reader **out, syn_erro
   if (r == NULL || r->path == NULL || r->arena == NULL)
     st = syn_error_set(err, SYN_ENOMEM, "sweep file '%s': out of memory", path);
   else
-    st = read_file(r, err);
+    st = read_file(r, cache_bytes, err);
   if (st != SYN_OK) {
     syn_h5sweep_reader_destroy(r);
     r = NULL;
@@ -776,6 +785,71 @@ syn_status syn_h5s_read_reasons(const syn_h5s_tables *t, const char *path, size_
   if (m < 0 || syn_h5s_read_rows(t->reason, first, count, 0, 0, 0, m, out) < 0)
     st = read_fail(t->reason, path, first, count, err);
   if (m >= 0) H5Tclose(m);
+  return st;
+}
+
+static int cmp_size(const void *a, const void *b) {
+  const size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The row offsets of the allocated chunks of d (1-D, chunks of *rows rows). */
+static syn_status chunk_firsts(const syn_h5sweep_reader *r, hid_t d, size_t **firsts, size_t *n,
+                               syn_error *err) {
+  hsize_t nchunks = 0;
+  syn_status st = SYN_OK;
+  hid_t sp = H5Dget_space(d); /* HDF5 1.10 wants a real dataspace, not H5S_ALL */
+  if (sp < 0 || H5Dget_num_chunks(d, sp, &nchunks) < 0) {
+    st = syn_h5s_fail(r->path, err, "list the chunks of '/status'");
+    goto done;
+  }
+  if ((*firsts = syn_malloc((nchunks ? nchunks : 1) * sizeof **firsts)) == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "sweep file '%s': out of memory", r->path);
+    goto done;
+  }
+  for (hsize_t k = 0; k < nchunks; k++) {
+    hsize_t offset = 0, size = 0;
+    haddr_t addr;
+    unsigned mask;
+    if (H5Dget_chunk_info(d, sp, k, &offset, &mask, &addr, &size) < 0) {
+      st = syn_h5s_fail(r->path, err, "list the chunks of '/status'");
+      goto done;
+    }
+    (*firsts)[k] = (size_t)offset;
+  }
+  *n = (size_t)nchunks;
+  qsort(*firsts, *n, sizeof **firsts, cmp_size);
+done:
+  if (sp >= 0) H5Sclose(sp);
+  return st;
+}
+
+syn_status syn_h5s_status_blocks(const syn_h5sweep_reader *r, size_t **firsts, size_t *n,
+                                 size_t *rows, syn_error *err) {
+  *firsts = NULL;
+  *n = 0;
+  *rows = r->t.nsamples;
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  hsize_t chunk = 0;
+  hid_t p = H5Dget_create_plist(r->t.status);
+  const int chunked = p >= 0 && H5Pget_layout(p) == H5D_CHUNKED && H5Pget_chunk(p, 1, &chunk) == 1;
+  if (p >= 0) H5Pclose(p);
+  syn_status st = SYN_OK;
+  if (chunked && chunk > 0) {
+    *rows = (size_t)chunk;
+    st = chunk_firsts(r, r->t.status, firsts, n, err);
+  } else if ((*firsts = syn_calloc(1, sizeof **firsts)) == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "sweep file '%s': out of memory", r->path);
+  } else {
+    *n = 1;
+  }
+  syn_h5u_quiet_end(&q);
+  if (st != SYN_OK) {
+    syn_free(*firsts);
+    *firsts = NULL;
+    *n = 0;
+  }
   return st;
 }
 

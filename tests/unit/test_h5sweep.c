@@ -931,6 +931,41 @@ static void test_reader_refuses_other_files(void **state) {
 
 /* ---- the block writer and reading back ------------------------------------------- */
 
+static hsize_t chunk_rows_of(const char *path, const char *name) {
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+  hid_t p = H5Dget_create_plist(d);
+  hsize_t chunk[2] = {0, 0};
+  assert_true(H5Pget_chunk(p, 2, chunk) >= 1);
+  H5Pclose(p);
+  H5Dclose(d);
+  H5Fclose(file);
+  return chunk[0];
+}
+
+/* chunk_rows bounds the chunks of every per-sample dataset, never enlarges them */
+static void test_chunk_rows(void **state) {
+  fixture *f = *state;
+  syn_h5sweep_spec s = full_spec(0);
+  s.chunk_rows = 5;
+  write_round_trip(f->path, &s);
+  static const char *const names[] = {"param_value", "status", "status_reason",
+                                      "arms/IA/metric_value", "arms/IV/IL6"};
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+    assert_int_equal(chunk_rows_of(f->path, names[k]), 5);
+  s.chunk_rows = 1000;
+  write_round_trip(f->path, &s);
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+    assert_int_equal(chunk_rows_of(f->path, names[k]), NS);
+  syn_h5sweep_reader *r = NULL;
+  syn_error err;
+  assert_ok(syn_h5sweep_open(f->path, &r, &err));
+  check_rows_with_reader(r);
+  assert_int_equal(syn_h5sweep_reader_spec(r)->chunk_rows, 0);
+  syn_h5sweep_reader_destroy(r);
+  assert_no_open_hdf5_objects();
+}
+
 static void test_write_rows_block(void **state) {
   fixture *f = *state;
   syn_h5sweep_spec s = full_spec(0);
@@ -1022,6 +1057,7 @@ static void write_split_part(const char *path, const syn_h5sweep_spec *s, split_
                              size_t nparts, size_t k) {
   syn_h5sweep_spec ps = *s;
   ps.memory_limit = k % 2;
+  ps.chunk_rows = k % 3 == 0 ? 8 : 0; /* block-sized chunks in some parts */
   syn_h5sweep *h = NULL;
   syn_error err;
   assert_ok(syn_h5sweep_create(path, &ps, &h, &err));
@@ -1150,6 +1186,10 @@ static void test_merge_blocks_with_gaps(void **state) {
 /* more parts than are kept open at a time, each in every window */
 static void test_merge_many_parts(void **state) { merge_case(*state, 200, 40, split_strided, 16); }
 static void test_merge_one_part(void **state) { merge_case(*state, NS, 1, split_strided, 0); }
+/* blocks of 8 dealt to 40 parts, as MPI ranks take blocks in turn: each part
+ * has a few runs in a long span, read run by run */
+static int split_dealt(size_t i, size_t n) { return (int)((i / 8) % n); }
+static void test_merge_dealt_blocks(void **state) { merge_case(*state, 2000, 40, split_dealt, 0); }
 
 /* ---- merge refusals ------------------------------------------------------------------ */
 
@@ -1601,12 +1641,14 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_reader_round_trip_on_disk, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reader_minimal_file, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reader_refuses_other_files, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_chunk_rows, setup, teardown),
       cmocka_unit_test_setup_teardown(test_write_rows_block, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_two_halves, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_three_strided, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_blocks_with_gaps, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_many_parts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_one_part, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_merge_dealt_blocks, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_refuses_duplicates_and_gaps, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_refuses_mismatched_parts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_checks_tasks, setup, teardown),
