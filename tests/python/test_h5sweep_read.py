@@ -2,7 +2,8 @@
 """synovia — reads the sweep file written by tests/tools/h5sweep_sample with
 the tools users have: h5py and xarray (netcdf4 and h5netcdf engines), at the
 root and in the arm groups; in both storage modes of the writer (built in
-memory; written straight to disk).
+memory; written straight to disk) and as merged from three parts, with
+Sobol indices in arm IA and Morris statistics in arm IV.
 
 Prints TAP ("ok N - ..." / "not ok N - ...") and exits non-zero on failure.
 Run: BUILD=build-hs /usr/bin/python3 tests/python/test_h5sweep_read.py
@@ -95,7 +96,13 @@ def check_file(path, mode):
             assert a["sweep_file"] == "examples/tiny.sweep"
             assert int(a["seed"]) == 42 and int(a["base_seed"]) == 12345678901
             assert int(a["n_samples"]) == NS
-            assert int(a["task_index"]) == 1 and int(a["task_count"]) == 3
+            if mode == "merged":  # a whole sweep
+                assert "task_index" not in a and "task_count" not in a
+                assert a["command_line"] == "synovia merge"
+            else:
+                assert int(a["task_index"]) == 1 and int(a["task_count"]) == 3
+                assert a["command_line"] == "synovia sweep examples/tiny.sweep"
+            assert a["config_sha256"] == "ef56" and int(a["design_n"]) == NS
             assert a["title"] == "tiny sweep" and a["date_created"] == "2026-01-02T03:04:05Z"
             assert list(f["provenance/file"].asstr()[:]) == ["examples/tiny.sweep"]
             assert list(f["sample"][:]) == list(range(NS))
@@ -148,7 +155,10 @@ def check_file(path, mode):
             def _():
                 import xarray as xr
                 with xr.open_dataset(path, engine=eng, group="arms/" + arm) as g:
-                    assert dict(g.sizes) == {"sample": NS, "metric": 2, "time": 5}, dict(g.sizes)
+                    sizes = {"sample": NS, "metric": 2, "time": 5}
+                    if mode == "merged":  # the indices bring the param dimension
+                        sizes["param"] = 3
+                    assert dict(g.sizes) == sizes, dict(g.sizes)
                     assert g["metric_value"].dims == ("sample", "metric")
                     assert list(g["metric"].values) == METRICS
                     assert list(g["metric_units"].values) == ["pg/mL*h", "pg/mL"]
@@ -165,6 +175,82 @@ def check_file(path, mode):
                             got = float(tr[i, k])
                             assert (math.isnan(want) and math.isnan(got)) or \
                                 abs(got - want) <= 1e-14 * abs(want), (i, k, got, want)
+
+
+# The indices h5sweep_sample writes into the merged file (its header comment).
+def sobol_s1(m, p):
+    return 0.05 + 0.1 * m + 0.01 * p
+
+
+def check_indices(path):
+    import h5py
+    import numpy as np
+
+    @check("merged: h5py: index tables (metric, param) with both scales, counts, attributes")
+    def _():
+        with h5py.File(path, "r") as f:
+            for arm, names in (("IA", ["sobol_S1", "sobol_S1_conf", "sobol_ST", "sobol_ST_conf"]),
+                               ("IV", ["morris_mu", "morris_mu_star", "morris_sigma",
+                                       "morris_mu_star_conf"])):
+                g = f["arms/" + arm]
+                for name in names:
+                    d = g[name]
+                    assert d.shape == (2, 3) and d.dtype == np.float64, (name, d.shape)
+                    assert d.dims[0][0].name == "/arms/%s/metric" % arm
+                    assert d.dims[1][0].name == "/param"
+                    assert "long_name" in d.attrs
+                    if name.startswith("sobol"):
+                        assert d.attrs["units"] == "1"
+                    else:
+                        assert "units" not in d.attrs and "metric_units" in d.attrs["comment"]
+            ia, iv = f["arms/IA"], f["arms/IV"]
+            assert list(ia["sobol_n_used"][:]) == [8, 7]
+            assert list(ia["sobol_n_dropped"][:]) == [0, 1]
+            assert list(iv["morris_n_used"][:]) == [8, 7]
+            assert int(ia.attrs["sobol_n_base"]) == 2 and int(ia.attrs["sobol_n_boot"]) == 50
+            assert float(ia.attrs["sobol_confidence_level"]) == 0.9
+            assert ia.attrs["sobol_estimator_S1"] == "saltelli2010"
+            assert ia.attrs["sobol_estimator_ST"] == "jansen1999"
+            assert int(iv.attrs["morris_n_trajectories"]) == 4
+            assert int(iv.attrs["morris_num_levels"]) == 4
+            assert "sobol_S1" not in iv and "morris_mu" not in ia
+
+    for eng in engines():
+        @check("merged: xarray (%s): group arms/IA: Sobol indices over (metric, param)" % eng)
+        def _():
+            import xarray as xr
+            with xr.open_dataset(path, engine=eng, group="arms/IA") as g:
+                for name in ("sobol_S1", "sobol_S1_conf", "sobol_ST", "sobol_ST_conf"):
+                    assert g[name].dims == ("metric", "param"), (name, g[name].dims)
+                assert g["sobol_n_used"].dims == ("metric",)
+                s1 = g["sobol_S1"].sel(metric="cmax").values
+                for p in range(3):
+                    assert abs(float(s1[p]) - sobol_s1(1, p)) < 1e-15
+                    assert abs(float(g["sobol_ST"].values[0, p]) - sobol_s1(0, p) - 0.1) < 1e-15
+                    assert abs(float(g["sobol_S1_conf"].values[1, p]) - 0.001 * (p + 1)) < 1e-15
+                assert np.isnan(g["sobol_ST_conf"].values).all()
+                assert list(g["sobol_n_dropped"].values) == [0, 1]
+                assert g["sobol_S1"].attrs["units"] == "1"
+                assert float(g.attrs["sobol_confidence_level"]) == 0.9
+                assert g.attrs["sobol_estimator_ST"] == "jansen1999"
+
+        @check("merged: xarray (%s): group arms/IV: Morris statistics, param values from the root"
+               % eng)
+        def _():
+            import xarray as xr
+            with xr.open_dataset(path, engine=eng, group="arms/IV") as g, \
+                    xr.open_dataset(path, engine=eng) as root:
+                mu, mus, sg = g["morris_mu"], g["morris_mu_star"], g["morris_sigma"]
+                assert mu.dims == ("metric", "param") and mus.dims == ("metric", "param")
+                # the parameter names are the root's `param` coordinate
+                named = mus.assign_coords(param=root["param"].values)
+                for m in range(2):
+                    for p, name in enumerate(PARAMS):
+                        assert float(mu.values[m, p]) == m - p
+                        assert float(named.sel(param=name).values[m]) == m + p
+                        assert float(sg.values[m, p]) == 0.5 * (m + p)
+                assert np.isnan(g["morris_mu_star_conf"].values).all()
+                assert int(g.attrs["morris_n_trajectories"]) == 4
 
 
 def check_doc_snippets(path):
@@ -188,7 +274,7 @@ def main():
         return 1
     tmpdir = tempfile.mkdtemp(prefix="syn_h5sweep_read_")
     try:
-        for mode, extra in (("memory", []), ("disk", ["disk"])):
+        for mode, extra in (("memory", []), ("disk", ["disk"]), ("merged", ["merged"])):
             path = os.path.join(tmpdir, "sweep_%s.h5" % mode)
             proc = subprocess.run([TOOL, path] + extra, capture_output=True, text=True)
 
@@ -197,11 +283,14 @@ def main():
                 assert proc.returncode == 0, proc.stderr
                 assert proc.stdout == "" and proc.stderr == "", (proc.stdout, proc.stderr)
                 assert os.path.exists(path) and not os.path.exists(path + ".tmp")
+                assert not [n for n in os.listdir(tmpdir) if ".part-" in n]  # parts removed
 
             if proc.returncode == 0:
                 check_file(path, mode)
                 if mode == "memory":
                     check_doc_snippets(path)
+                if mode == "merged":
+                    check_indices(path)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     print("1..%d" % len(results))
