@@ -227,6 +227,7 @@ typedef struct syn_h5sweep_reader syn_h5sweep_reader;
  *   "cannot open sweep file 'x.h5': No such file or directory"       (SYN_EIO)
  *   "sweep file 'x.h5' is not an HDF5 file"                          (SYN_EIO)
  *   "sweep file 'x.h5' is truncated or damaged (HDF5: <detail>)"     (SYN_EIO)
+ *   "sweep file 'x.h5' is being written by another process (HDF5: ...)" (SYN_EIO)
  *   "sweep file 'x.h5' is not a synovia sweep file: no dataset '/status'" (SYN_EINVAL)
  * (and "... : '/param_value' has shape (10, 2), not (10, 3)", etc.) */
 syn_status syn_h5sweep_open(const char *path, syn_h5sweep_reader **out, syn_error *err);

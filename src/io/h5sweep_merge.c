@@ -496,6 +496,8 @@ syn_status syn_h5sweep_merge(const char *out_path, const char *const *parts, siz
   m.nparts = nparts;
   m.err = err;
   if (opts != NULL) m.o = *opts;
+  syn_h5u_quiet q; /* the reasons are read here directly */
+  syn_h5u_quiet_begin(&q);
   syn_status st = run_merge(&m);
   for (size_t i = 0; m.parts != NULL && i < nparts; i++) close_part(&m, i);
   block_free(&m.win, m.wrows);
@@ -508,5 +510,6 @@ syn_status syn_h5sweep_merge(const char *out_path, const char *const *parts, siz
     syn_h5sweep_destroy(m.h);
   }
   syn_h5sweep_reader_destroy(m.ref);
+  syn_h5u_quiet_end(&q);
   return st;
 }

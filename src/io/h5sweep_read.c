@@ -354,6 +354,9 @@ static syn_status open_file(syn_h5sweep_reader *r, size_t cache_bytes, syn_error
     r->file = H5Fopen(r->path, H5F_ACC_RDONLY, fapl);
   if (r->file < 0) innermost(&d); /* before the next call clears the stack */
   if (fapl >= 0) H5Pclose(fapl);
+  if (r->file < 0 && strstr(d.text, "unable to lock") != NULL) /* a writer has it open */
+    return syn_error_set(err, SYN_EIO, "sweep file '%s' is being written by another process "
+                         "(HDF5: %s)", r->path, d.text);
   if (r->file < 0)
     return syn_error_set(err, SYN_EIO, "sweep file '%s' is truncated or damaged (HDF5: %s)",
                          r->path, d.text[0] ? d.text : "cannot open it");

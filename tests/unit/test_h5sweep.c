@@ -1439,6 +1439,89 @@ static void test_merge_alloc_failures(void **state) {
   assert_int_equal(st, SYN_OK);
 }
 
+/* ---- quiet and clear failures ------------------------------------------------------- */
+
+/* A file a live writer of another process holds (locked): said so, not "damaged". */
+static void test_reader_refuses_a_file_being_written(void **state) {
+  fixture *f = *state;
+  int go[2], done[2];
+  assert_int_equal(pipe(go), 0);
+  assert_int_equal(pipe(done), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) { /* the child holds the tmp file open for writing; no cmocka here */
+    syn_h5sweep_spec s = make_spec(1);
+    syn_h5sweep *h = NULL;
+    syn_error err;
+    char c = syn_h5sweep_create(f->path, &s, &h, &err) == SYN_OK ? 'y' : 'n';
+    if (write(go[1], &c, 1) != 1 || read(done[0], &c, 1) != 1) _exit(3);
+    syn_h5sweep_destroy(h);
+    _exit(0);
+  }
+  char c = 0;
+  assert_int_equal(read(go[0], &c, 1), 1);
+  assert_int_equal(c, 'y');
+  syn_h5sweep_reader *r = NULL;
+  syn_error err;
+  syn_status st = syn_h5sweep_open(f->tmp, &r, &err);
+  assert_int_equal(write(done[1], &c, 1), 1);
+  int ws = 0;
+  assert_int_equal(waitpid(pid, &ws, 0), pid);
+  assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+  close(go[0]);
+  close(go[1]);
+  close(done[0]);
+  close(done[1]);
+  assert_int_equal(st, SYN_EIO);
+  char want[300];
+  snprintf(want, sizeof want, "sweep file '%s' is being written by another process (HDF5: ",
+           f->tmp);
+  if (strncmp(err.message, want, strlen(want)) != 0) fail_msg("got '%s'", err.message);
+  assert_no_open_hdf5_objects();
+}
+
+/* The error paths of the reader and the merge print nothing (HDF5 would,
+ * on stderr, unless kept quiet). */
+static void test_errors_print_nothing(void **state) {
+  fixture *f = *state;
+  char log[200];
+  snprintf(log, sizeof log, "%s/stderr.txt", f->dir);
+  fflush(stderr);
+  int saved = dup(2);
+  FILE *sink = fopen(log, "w");
+  assert_non_null(sink);
+  assert_true(dup2(fileno(sink), 2) >= 0);
+  merge_env e = env_of(f);
+  syn_h5sweep_spec s = whole_spec();
+  write_range(e.a, &s, 0, 7);
+  write_range(e.b, &s, 5, 12);
+  write_text(e.c, "not HDF5\n");
+  copy_prefix(e.a, e.d, file_size(e.a) / 2);
+  syn_h5sweep_reader *r = NULL;
+  syn_error err;
+  char path[200];
+  snprintf(path, sizeof path, "%s/none.h5", f->dir);
+  const char *const bad[] = {path, e.c, e.d, f->dir};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    assert_int_not_equal(syn_h5sweep_open(bad[k], &r, &err), SYN_OK);
+    const char *parts[] = {e.a, bad[k]};
+    syn_h5sweep *h = NULL;
+    assert_int_not_equal(syn_h5sweep_merge(e.out, parts, 2, NULL, &h, &err), SYN_OK);
+  }
+  const char *dup_parts[] = {e.a, e.b};
+  syn_h5sweep *h = NULL;
+  assert_int_equal(syn_h5sweep_merge(e.out, dup_parts, 2, NULL, &h, &err), SYN_EINVAL);
+  assert_ok(syn_h5sweep_open(e.a, &r, &err));
+  assert_int_equal(syn_h5sweep_read_rows(r, 5, 100, NULL, NULL, NULL, NULL, &err), SYN_EINVAL);
+  syn_h5sweep_reader_destroy(r);
+  fflush(stderr);
+  assert_true(dup2(saved, 2) >= 0);
+  close(saved);
+  fclose(sink);
+  assert_int_equal(file_size(log), 0);
+  assert_no_open_hdf5_objects();
+}
+
 /* ---- indices ------------------------------------------------------------------------- */
 
 static void read_ds(hid_t file, const char *name, hid_t mtype, void *buf) {
@@ -1641,6 +1724,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_reader_round_trip_on_disk, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reader_minimal_file, setup, teardown),
       cmocka_unit_test_setup_teardown(test_reader_refuses_other_files, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_reader_refuses_a_file_being_written, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_errors_print_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_chunk_rows, setup, teardown),
       cmocka_unit_test_setup_teardown(test_write_rows_block, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_two_halves, setup, teardown),
