@@ -106,7 +106,8 @@ typedef struct syn_h5sweep_spec {
   const char *const *metric_units;/* [nmetrics] or NULL */
 
   size_t nseries;                 /* trajectories kept per arm; 0: none */
-  const char *const *series_names;/* [nseries], unique, not "time"/"metric"/... */
+  const char *const *series_names;/* [nseries], unique, not "time", "metric",
+                                     "metric_units", "metric_value", sobol_*, morris_* */
   const char *const *series_units;/* [nseries] or NULL */
   size_t ntimes;                  /* > 0 when nseries > 0 */
   const double *times;            /* [ntimes], the common output grid of every arm */
@@ -316,10 +317,14 @@ typedef struct syn_h5sweep_merge_opts {
  * gives the merged rows), then syn_h5sweep_commit, or destroy to abandon.
  *
  * Streams: parts are read and the output written in windows of rows in
- * ascending sample order, so memory is bounded by the window (a few MiB), the
- * writer's bitmap of one bit per sample and a few words per part, and the
- * data are the same however the rows were split among parts. At most a few
- * dozen parts are open at a time.
+ * ascending sample order, so the data are the same however the rows were
+ * split among parts, and memory does not grow with the number of samples
+ * beyond the writer's bitmap (one bit per sample): a window (at most 32 MiB
+ * with its scratch copy), the chunk caches of the parts kept open (at most
+ * 32 parts, 64 MiB), a few words per part, and the merged file itself while
+ * it is smaller than memory_limit (it is written on disk otherwise). Only the
+ * rows a part has are read (the chunks of its /status with storage, then its
+ * runs of rows), so many small parts cost what they hold.
  *
  * Refused (SYN_EINVAL, nothing left on disk), e.g.:
  *   "merge into 'out.h5': 'b.h5' does not match 'a.h5': different configuration

@@ -360,9 +360,9 @@ static syn_status write_params(syn_h5sweep *h, const syn_h5sweep_spec *s, hid_t 
     st = syn_h5u_fail(h->path, err, "write the parameter table");
     goto done;
   }
-  if ((h->t.param_value = create_table(h, h->file, "param_value", s->nparams, dsample,
-                                     dparam, "parameter value of the sample (units in "
-                                             "param_units)")) < 0)
+  if ((h->t.param_value = create_table(h, h->file, "param_value", s->nparams, dsample, dparam,
+                                       "parameter value of the sample (units in "
+                                       "param_units)")) < 0)
     st = syn_h5u_fail(h->path, err, "create dataset '/param_value'");
 done:
   if (dparam >= 0) H5Dclose(dparam);
@@ -389,8 +389,9 @@ static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
   const hsize_t cs = chunk_len(h, STATUS_CHUNK), cr = chunk_len(h, REASON_CHUNK);
   const signed char zero = 0;
   h->t.status = create_sample_ds(h->file, "status", H5T_STD_I8LE, 1, &n, &cs, &zero,
-                               H5T_NATIVE_SCHAR, 0, &dsample);
-  if (h->t.status < 0 || syn_h5u_attr_string(h->t.status, "long_name", "outcome of the sample") < 0 ||
+                                 H5T_NATIVE_SCHAR, 0, &dsample);
+  if (h->t.status < 0 ||
+      syn_h5u_attr_string(h->t.status, "long_name", "outcome of the sample") < 0 ||
       write_flags(h->t.status) < 0)
     return syn_h5u_fail(h->path, err, "create dataset '/status'");
   hid_t t = syn_h5u_utf8_vlen_type();
@@ -416,8 +417,8 @@ static syn_status write_arm_metrics(syn_h5sweep *h, const syn_h5sweep_spec *s, s
   }
   if ((dmetric = string_scale(g, "metric", s->nmetrics, s->metric_names, "metric name")) < 0 ||
       column(g, "metric_units", dmetric, s->nmetrics, NULL, units, "units of metric_value") < 0 ||
-      (h->t.metric_value[a] = create_table(h, g, "metric_value", s->nmetrics, dsample,
-                                         dmetric, "metric value of the sample")) < 0)
+      (h->t.metric_value[a] = create_table(h, g, "metric_value", s->nmetrics, dsample, dmetric,
+                                           "metric value of the sample")) < 0)
     st = syn_h5u_fail(h->path, err, "write the metrics of arm '%s'", arm);
 done:
   if (dmetric >= 0) H5Dclose(dmetric);
