@@ -206,6 +206,7 @@ syn_status syn_sweep_merge_files(const char *out_path, const char *const *parts,
   mo.require_first = 0;
   mo.require_end = spec->nsamples;
   mo.check_tasks = spec->task_count > 0;
+  mo.memory_limit = 4 << 20; /* above 4 MiB straight to disk: memory flat in the samples */
   mo.command_line = command_line;
   syn_h5sweep *h = NULL;
   st = syn_h5sweep_merge(out_path, parts, nparts, &mo, &h, err);

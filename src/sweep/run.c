@@ -27,6 +27,9 @@
 #include "sweep_internal.h"
 
 enum { QUEUED_BLOCKS = 2, MAX_BLOCK = 64, BLOCKS_PER_RANK = 8 };
+/* The merged file is written straight to disk above this size, so the
+ * coordinating rank's memory does not grow with the number of samples. */
+enum { MERGE_MEMORY = 4 << 20 };
 static const double DEFAULT_CHECKPOINT = 30.0, DEFAULT_PROGRESS = 1.0, DEFAULT_CONF = 0.95;
 static const size_t DEFAULT_BOOT = 1000;
 
@@ -502,6 +505,7 @@ static syn_status merge_parts(runner *r) {
   mo.command_line = r->o->command_line;
   mo.task_index = r->o->task_index;
   mo.task_count = r->o->task_count;
+  mo.memory_limit = MERGE_MEMORY;
   syn_h5sweep *h = NULL;
   st = syn_h5sweep_merge(r->final_path, paths, l.n, &mo, &h, r->err);
   if (st == SYN_OK && r->o->task_count == 0)
