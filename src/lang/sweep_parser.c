@@ -261,7 +261,7 @@ static syn_status parse_pair(wparser *p, syn_span word, const char *say, ast_exp
 static const char *const statement_words[] = {"sweep", "scenario", "design",    "vary",
                                               "metrics", "arms",     "keep", "difference"};
 static const char statement_list[] =
-    "a line starts with sweep, scenario, design, vary, metrics, arms or keep";
+    "a line starts with sweep, scenario, design, vary, metrics, arms, keep or difference";
 
 static const char *const design_words[] = {"grid", "random", "lhs", "sobol",
                                            "saltelli", "morris", "file"};

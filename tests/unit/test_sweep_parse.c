@@ -85,7 +85,8 @@ static const char full[] =
     "vary scale          lognormal  0 0.5 within 0.1 10\n"
     "metrics IL6_auc_28d pain_change\n"
     "arms \"control\" \"IA UC-MSC\" iv\n"
-    "keep trajectories\n";
+    "keep trajectories\n"
+    "difference \"IA UC-MSC\" control\n";
 
 static void test_full_example(void **state) {
   (void)state;
@@ -141,6 +142,9 @@ static void test_full_example(void **state) {
   assert_string_equal(a->arms[1].name, "IA UC-MSC");
   assert_string_equal(a->arms[2].name, "iv");
   assert_true(a->keep_trajectories);
+  assert_int_equal(a->ndiffs, 1);
+  assert_string_equal(a->diffs[0].a.name, "IA UC-MSC");
+  assert_string_equal(a->diffs[0].b.name, "control");
   syn_sweep_ast_destroy(a);
 }
 
@@ -228,7 +232,8 @@ static void test_errors_statements(void **state) {
                "t.sweep:1:1: error: unknown statement 'frobnicate'\n"
                "  frobnicate\n"
                "  ^~~~~~~~~~\n"
-               "  hint: a line starts with sweep, scenario, design, vary, metrics, arms or keep\n");
+               "  hint: a line starts with sweep, scenario, design, vary, metrics, arms, keep or "
+               "difference\n");
   check_error("42\n", "expected a statement, found '42'", 1, 1);
   check_error("sweep\n", "expected the sweep's title (a string), found end of line", 1, 6);
   check_error("sweep \"a\"\nsweep \"b\"\n", "'sweep' is already given on line 1", 2, 1);
@@ -405,6 +410,84 @@ static void test_lexical_error_and_file(void **state) {
   assert_int_equal(syn_sweep_parse_file(NULL, &a, &err), SYN_EINVAL);
 }
 
+/* difference ARM ARM: arms as strings or names, in the order written; each
+ * pair once, and a pair in both orders is two differences. */
+static void test_difference(void **state) {
+  (void)state;
+  syn_error err;
+  char buf[128];
+  syn_sweep_ast *a = parse("scenario \"s\"\ndesign lhs 4\nvary x uniform 0 1\n"
+                           "difference \"IA UC-MSC\" control\n"
+                           "arms \"IA UC-MSC\" control iv\n"
+                           "difference control \"IA UC-MSC\"\n"
+                           "  difference iv control   # indented, with a comment\n",
+                           &err, SYN_OK);
+  assert_int_equal(a->ndiffs, 3);
+  assert_string_equal(a->diffs[0].a.name, "IA UC-MSC");
+  assert_string_equal(a->diffs[0].b.name, "control");
+  assert_string_equal(span_text(a, a->diffs[0].a.span, buf, sizeof buf), "\"IA UC-MSC\"");
+  assert_string_equal(span_text(a, a->diffs[0].b.span, buf, sizeof buf), "control");
+  assert_string_equal(span_text(a, a->diffs[0].span, buf, sizeof buf), "difference");
+  assert_string_equal(a->diffs[1].a.name, "control");
+  assert_string_equal(a->diffs[1].b.name, "IA UC-MSC");
+  assert_string_equal(a->diffs[2].a.name, "iv");
+  assert_string_equal(a->diffs[2].b.name, "control");
+  assert_int_equal(a->narms, 3);
+  syn_sweep_ast_destroy(a);
+
+  /* none by default; many grow the list */
+  a = parse(head, &err, SYN_OK);
+  assert_int_equal(a->ndiffs, 0);
+  assert_null(a->diffs);
+  syn_sweep_ast_destroy(a);
+  char text[4096];
+  size_t n = (size_t)snprintf(text, sizeof text, "%s", head);
+  for (int i = 0; i < 20; i++)
+    n += (size_t)snprintf(text + n, sizeof text - n, "difference a%d b\n", i);
+  a = parse(text, &err, SYN_OK);
+  assert_int_equal(a->ndiffs, 20);
+  for (int i = 0; i < 20; i++) {
+    char want[16];
+    snprintf(want, sizeof want, "a%d", i);
+    assert_string_equal(a->diffs[i].a.name, want);
+    assert_string_equal(a->diffs[i].b.name, "b");
+  }
+  syn_sweep_ast_destroy(a);
+}
+
+static void test_errors_difference(void **state) {
+  (void)state;
+  check_format("scenario \"s\"\ndesign lhs 100\nvary a uniform 0 1\ndifference\n",
+               "t.sweep:4:11: error: expected the name of an arm (difference \"IA\" \"control\"), "
+               "found end of line\n"
+               "  difference\n"
+               "            ^\n");
+  check_after_head("difference IA\n",
+                   "expected the name of an arm (difference \"IA\" \"control\"), found end of line",
+                   4, 14);
+  check_after_head("difference \"IA\" 3\n",
+                   "expected the name of an arm (difference \"IA\" \"control\"), found '3'", 4, 17);
+  check_after_head("difference\nIA control\n",
+                   "expected the name of an arm (difference \"IA\" \"control\"), found end of line",
+                   4, 11);
+  check_after_head("difference \"\" control\n", "the arm name is empty", 4, 12);
+  check_after_head("difference IA \"\"\n", "the arm name is empty", 4, 15);
+  check_format("scenario \"s\"\ndesign lhs 100\nvary a uniform 0 1\ndifference IA \"IA\"\n",
+               "t.sweep:4:15: error: the difference of an arm with itself is zero\n"
+               "  difference IA \"IA\"\n"
+               "                ^~~~\n");
+  check_format("scenario \"s\"\ndesign lhs 100\nvary a uniform 0 1\ndifference IA control\n"
+               "difference \"IA\" \"control\"\n",
+               "t.sweep:5:1: error: this difference is already listed\n"
+               "  difference \"IA\" \"control\"\n"
+               "  ^~~~~~~~~~\n");
+  check_after_head("difference IA control\ndifference control IA\ndifference IA control\n",
+                   "this difference is already listed", 6, 1);
+  check_after_head("difference IA control iv\n", "expected end of line, found 'iv'", 4, 23);
+  check_after_head("diference IA control\n",
+                   "unknown statement 'diference' (did you mean 'difference'?)", 4, 1);
+}
+
 /* Every allocation failure is reported as SYN_ENOMEM, without leaks. */
 static void test_allocation_failures(void **state) {
   (void)state;
@@ -434,6 +517,8 @@ int main(void) {
       cmocka_unit_test(test_errors_statements),
       cmocka_unit_test(test_errors_design),
       cmocka_unit_test(test_errors_vary),
+      cmocka_unit_test(test_difference),
+      cmocka_unit_test(test_errors_difference),
       cmocka_unit_test(test_lexical_error_and_file),
       cmocka_unit_test(test_allocation_failures),
   };
