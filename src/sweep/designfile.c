@@ -98,6 +98,7 @@ static syn_status read_header(reader *r) {
     if ((t->names[j] = syn_strdup(buf)) == NULL)
       return syn_error_set(r->err, SYN_ENOMEM, "out of memory");
   }
+  t->header_line = r->line;
   r->line++;
   return SYN_OK;
 }

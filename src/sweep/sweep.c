@@ -246,8 +246,8 @@ static syn_status resolve_table(loader *L) {
     st = syn_instance_set(inst, sw->param_names[j], sw->table.v[j], L->err);
     if (st != SYN_OK && st != SYN_ENOMEM) {
       syn_error e = *L->err;
-      syn_error_set(L->err, e.code, "%s:1: column '%s': %s", sw->table.path, sw->param_names[j],
-                    e.message);
+      syn_error_set(L->err, e.code, "%s:%zu: column '%s': %s", sw->table.path,
+                    sw->table.header_line, sw->param_names[j], e.message);
       if (e.hint[0]) syn_error_hint(L->err, "%s", e.hint);
     }
   }

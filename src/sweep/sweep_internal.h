@@ -18,6 +18,7 @@
 /* A `design file` table: rows x cols values, column j for parameter j. */
 typedef struct sweep_table {
   size_t rows, cols;
+  size_t header_line; /* 1-based line of the header (comments may come before it) */
   double *v;      /* row-major [rows * cols] */
   char **names;   /* [cols] the header */
   char *text;     /* the file's text (for provenance and the hash) */
