@@ -1,8 +1,10 @@
-# synovia — every examples/*.scenario runs (exit 0, the result file written),
-# and the model really shows what each example's comment tells the reader to
-# look for: one or more qualitative claims per example, read from the /metrics
-# table of its result file. An example without a claim here fails, so a new
-# example must say here what it demonstrates.
+# synovia — every examples/*.scenario and examples/*.sweep runs (exit 0, the
+# result file written), and the model really shows what each example's comment
+# tells the reader to look for: one or more qualitative claims per example, read
+# from the /metrics table of a scenario's result file, or from a sweep's file
+# and printed tables. An example without a claim here fails, so a new example
+# must say here what it demonstrates. The sweeps run at their full size (about
+# 25 s together on one core) with their results in a temporary folder.
 # Not asserted, on purpose: the size of the pain effect and the cartilage being
 # "halted, not reversed" in knee OA (target 5, checked by
 # tests/python/test_calibration.py); autologous IV cells leaving serum IL-6
@@ -111,5 +113,92 @@ for s in examples/*.scenario; do
   if [ $rc -eq 0 ] && [ -s "$out" ]; then ok "$name runs and writes its result"
   else not_ok "$name runs (exit $rc)"; sed 's/^/# /' "$TMP/out" | head -20; continue; fi
   claims "$name" "$out"
+done
+
+# sweep_claim "name" FILE.h5 STDOUT 'python': the python runs with f (the open
+# h5py file), out (what the sweep printed), P (parameter names), X
+# (param_value), s (status), ok (s == 1), M(arm, metric) (a column of
+# metric_value, every sample), x(param) (a column of param_value), np, and
+# passes when it raises nothing.
+sweep_claim() {
+  name=$1 file=$2 stdout=$3 code=$4
+  if "$PYTHON" - "$file" "$stdout" "$code" >"$TMP/claim" 2>&1 <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+out = open(sys.argv[2], encoding="utf-8").read()
+P = list(f["param"].asstr()[:]); X = f["param_value"][:]; s = f["status"][:]; ok = s == 1
+def M(arm, metric):
+    g = f["arms"][arm]
+    return g["metric_value"][:, list(g["metric"].asstr()[:]).index(metric)]
+def x(param): return X[:, P.index(param)]
+def rank(v): return np.argsort(np.argsort(v))
+def spearman(a, b): return np.corrcoef(rank(a), rank(b))[0, 1]
+exec(sys.argv[3])
+PY
+  then ok "$name"; else not_ok "$name"; sed 's/^/# /' "$TMP/claim" | tail -5; fi
+}
+
+IA="IA 50M UC-MSC" IV="IV 100M UC-MSC"
+sweep_claims() { # example name, result file, stdout
+  r=$2 o=$3
+  case $1 in
+  virtual_population)
+    sweep_claim "virtual_population: every sample ran; the few failures are mild knees whose baseline does not settle" "$r" "$o" \
+      "assert (s != 0).all() and ok.mean() > 0.95, s
+why = f['status_reason'].asstr()[:]
+for i in np.flatnonzero(~ok): assert s[i] == -1 and x('knee.severity')[i] < 0.03 and 'no steady state' in why[i], (i, X[i], why[i])"
+    sweep_claim "virtual_population: the 'IA - IV' arm is IA minus IV, sample by sample" "$r" "$o" \
+      "for m in ('IL6_auc_28d', 'pain_change_90d', 'CRP_28d'):
+    assert np.array_equal(M('$IA - $IV', m)[ok], M('$IA', m)[ok] - M('$IV', m)[ok]), m"
+    sweep_claim "virtual_population: IA lowers SF IL-6 exposure and pain more than IV in every knee (IL-6: ~13% vs ~36% of control)" "$r" "$o" \
+      "d = M('$IA - $IV', 'IL6_auc_28d')[ok]; p = M('$IA - $IV', 'pain_change_90d')[ok]
+assert (d < 0).all() and (p < 0).all(), (d.max(), p.max())
+c = M('control', 'IL6_auc_28d')[ok]; a = np.median(M('$IA', 'IL6_auc_28d')[ok] / c); v = np.median(M('$IV', 'IL6_auc_28d')[ok] / c)
+assert 0.08 < a < 0.18 and 0.3 < v < 0.42, (a, v)"
+    sweep_claim "virtual_population: the IA advantage in IL-6 grows with the disease drive" "$r" "$o" \
+      "rho = spearman(x('knee.severity')[ok], M('$IA - $IV', 'IL6_auc_28d')[ok]); assert rho < -0.3, rho"
+    sweep_claim "virtual_population: IV lowers serum CRP at 4 weeks more than IA in nearly every knee" "$r" "$o" \
+      "d = M('$IA - $IV', 'CRP_28d')[ok]; assert (d > 0).mean() > 0.95, (d > 0).mean()"
+    ;;
+  ia_dose_grid)
+    sweep_claim "ia_dose_grid: IA's IL-6 exposure falls with every step up in dose and in potency" "$r" "$o" \
+      "assert ok.all(), s
+y = M('$IA', 'IL6_auc_28d').reshape(5, 3)      # [f_viable level, potency level]: the last varies fastest
+assert (np.diff(x('f_viable').reshape(5, 3), axis=0) > 0).all() and (np.diff(x('potency').reshape(5, 3), axis=1) > 0).all()
+assert (np.diff(y, axis=0) < 0).all() and (np.diff(y, axis=1) < 0).all(), y"
+    sweep_claim "ia_dose_grid: saturation (10M -> 100M cells lowers IL-6 exposure less than half as much as 1M -> 10M)" "$r" "$o" \
+      "y = M('$IA', 'IL6_auc_28d').reshape(5, 3); cells = 50e6 * x('f_viable').reshape(5, 3)[:, 0]
+assert np.allclose(cells[[0, 2, 4]], [1e6, 1e7, 1e8]), cells
+late, early = y[2] - y[4], y[0] - y[2]; assert (late > 0).all() and (late < 0.5 * early).all(), (early, late)"
+    sweep_claim "ia_dose_grid: MSC exposure is proportional to the dose; the control depends on neither parameter" "$r" "$o" \
+      "e = M('$IA', 'MSC_exposure_28d') / x('f_viable'); assert np.allclose(e, e[0], rtol=1e-5), e
+for m in ('IL6_auc_28d', 'MSC_exposure_28d', 'pain_change_90d'): c = M('control', m); assert (c == c[0]).all(), m"
+    ;;
+  ia_iv_sobol)
+    sweep_claim "ia_iv_sobol: prints the Sobol tables of the difference arm; the file holds sobol_S1 (metrics, params)" "$r" "$o" \
+      "for m in ('IL6_auc_28d', 'pain_change_90d'):
+    assert 'Sobol indices of %s, arm \"$IA - $IV\"' % m in out, m
+g = f['arms/$IA - $IV']
+assert g['sobol_S1'].shape == (2, 4) and np.isfinite(g['sobol_S1'][:]).all() and (g['sobol_n_dropped'][:] == 0).all()"
+    sweep_claim "ia_iv_sobol: severity and potency decide the difference (ST add up to ~1), k_fast and h_home have ST < 0.05" "$r" "$o" \
+      "st = f['arms/$IA - $IV/sobol_ST'][:]
+for k in range(2):
+    assert st[k, P.index('knee.severity')] + st[k, P.index('potency')] > 0.9, st
+    assert st[k, P.index('k_fast')] < 0.05 and st[k, P.index('h_home')] < 0.05, st"
+    sweep_claim "ia_iv_sobol: k_fast matters for the IA arm's IL-6 exposure alone (ST > 0.05)" "$r" "$o" \
+      "st = f['arms/$IA/sobol_ST'][0]; assert st[P.index('k_fast')] > 0.05, st"
+    ;;
+  *) not_ok "$1: no claim of its comment is tested (add one to tests/integration/examples.sh)" ;;
+  esac
+}
+
+for s in examples/*.sweep; do
+  name=$(basename "$s" .sweep)
+  out="$TMP/$name.h5"
+  "$SYNOVIA" sweep "$s" -o "$out" >"$TMP/$name.out" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ] && [ -s "$out" ]; then ok "$name (sweep) runs and writes its result"
+  else not_ok "$name (sweep) runs (exit $rc)"; sed 's/^/# /' "$TMP/$name.out" | head -20; continue; fi
+  sweep_claims "$name" "$out" "$TMP/$name.out"
 done
 finish
