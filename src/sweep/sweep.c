@@ -12,6 +12,7 @@
 #include "synovia/synovia.h"
 #include "lang/source.h"
 #include "lang/suggest.h"
+#include "lang/units.h"
 #include "solve/run_internal.h"
 #include "sweep_internal.h"
 #include "synovia/run.h"
@@ -85,6 +86,47 @@ static syn_dist_kind dist_kind(sweep_dist_kind k) {
 
 /* The factor that takes a number in the literal's unit to model clock units
  * (time units converted, others annotation: 1), and the unit's text. */
+/* The unit of a value after conversion to the model clock: the written unit
+ * with its time symbols replaced by the clock's ("mg/d" -> "mg/h", "min" ->
+ * "h"), so that the label and the stored number agree. Without a clock the
+ * unit stays as written. */
+static const char *clock_label(loader *L, const ast_unit *u) {
+  const char *clock = syn_model_time_unit(syn_scenario_model(L->sw->scenario));
+  char buf[256] = "";
+  size_t len = 0;
+  int tpow = 0;
+  for (size_t k = 0; k < u->nterms; k++) {
+    const ast_unit_term *t = &u->terms[k];
+    const syn_unit_def *def = syn_unit_lookup(t->symbol, strlen(t->symbol));
+    if (clock[0] && def && def->kind == SYN_UNIT_TIME) {
+      tpow += t->exponent;
+      continue;
+    }
+    if (t->exponent > 0 && len < sizeof buf)
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", len ? "." : "", t->symbol);
+    if (t->exponent > 1 && len < sizeof buf)
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "^%d", t->exponent);
+  }
+  for (size_t k = 0; k < u->nterms; k++) { /* the denominators, after the numerators */
+    const ast_unit_term *t = &u->terms[k];
+    const syn_unit_def *def = syn_unit_lookup(t->symbol, strlen(t->symbol));
+    if ((clock[0] && def && def->kind == SYN_UNIT_TIME) || t->exponent >= 0 || len >= sizeof buf)
+      continue;
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "/%s", t->symbol);
+    if (t->exponent < -1 && len < sizeof buf)
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "^%d", -t->exponent);
+  }
+  if (tpow > 0 && len < sizeof buf)
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", len ? "." : "", clock);
+  if (tpow < 0 && len < sizeof buf)
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "/%s", clock);
+  if ((tpow > 1 || tpow < -1) && len < sizeof buf)
+    snprintf(buf + len, sizeof buf - len, "^%d", tpow > 0 ? tpow : -tpow);
+  return syn_arena_strdup(L->arena, buf);
+}
+
+/* The factor that takes a number in the literal's unit to model clock units
+ * (time units converted, others annotation: 1), and the unit in clock terms. */
 static syn_status unit_factor(loader *L, const ast_expr *e, double *factor, const char **unit) {
   *factor = 1;
   *unit = "";
@@ -92,7 +134,7 @@ static syn_status unit_factor(loader *L, const ast_expr *e, double *factor, cons
   if (u == NULL) return SYN_OK;
   char text[256];
   snprintf(text, sizeof text, "1 %.*s", (int)u->span.len, syn_span_text(L->src, u->span));
-  *unit = syn_arena_strdup(L->arena, text + 2);
+  *unit = clock_label(L, u);
   if (*unit == NULL) return oom(L);
   syn_status st = syn_model_parse_value(syn_scenario_model(L->sw->scenario), text, factor, L->err);
   return st == SYN_OK ? SYN_OK : relocate(L, u->span);

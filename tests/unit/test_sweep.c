@@ -265,14 +265,14 @@ static void test_units_hour_clock(void **state) {
                         "vary a  normal 1 2 within -1 3\n");
   syn_sweep *sw = load_ok(in_dir("h.sweep"));
   double lo, hi;
-  assert_string_equal(syn_sweep_param_units(sw, 0), "/d");
+  assert_string_equal(syn_sweep_param_units(sw, 0), "/h"); /* the label of the clock values */
   assert_string_equal(syn_sweep_param_distribution(sw, 0), "uniform 24 48 /d");
   syn_sweep_param_range(sw, 0, &lo, &hi);
   assert_true(fabs(lo - 1) < 1e-15 && fabs(hi - 2) < 1e-15);
   assert_string_equal(syn_sweep_param_units(sw, 1), "h");
   syn_sweep_param_range(sw, 1, &lo, &hi);
   assert_true(lo == 2 && hi == 3);
-  assert_string_equal(syn_sweep_param_units(sw, 2), "/d");
+  assert_string_equal(syn_sweep_param_units(sw, 2), "/h");
   assert_string_equal(syn_sweep_param_distribution(sw, 2),
                       "lognormal 0 0.5 /d within 0.5 /d 2 /d");
   syn_sweep_param_range(sw, 2, &lo, &hi);
