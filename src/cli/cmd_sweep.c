@@ -27,8 +27,8 @@ static const char sweep_help[] =
     "                        (they are in FILE.parts/); refused if anything changed\n"
     "  --task-index I        run shard I (0-based) of --task-count N only, into\n"
     "  --task-count N        FILE.task-000I-of-000N.h5; join them with `synovia merge`.\n"
-    "                        Default from SLURM_ARRAY_TASK_ID (minus\n"
-    "                        SLURM_ARRAY_TASK_MIN) and SLURM_ARRAY_TASK_COUNT\n"
+    "                        Default from SLURM_ARRAY_TASK_ID and\n"
+    "                        SLURM_ARRAY_TASK_COUNT (an array numbered 0..N-1)\n"
     "  --dry-run             print the samples and the work split, run nothing\n"
     "  --checkpoint SECONDS  commit finished samples at least this often (default 30)\n"
     "  --block N             samples per block handed to a rank (default: automatic)\n"
@@ -152,31 +152,36 @@ static int parse_count(const char *option, const char *text, long min, size_t *o
   return 1;
 }
 
-/* --task-index/--task-count, else Slurm's job-array variables. */
+/* --task-index/--task-count, else Slurm's job-array variables. The array
+ * must be numbered 0..N-1: a task of another numbering (--array=1-16, or one
+ * task resubmitted alone as --array=5, which Slurm counts as 1 task) is
+ * refused rather than silently running the wrong shard. */
 static int task_options(const sweep_args *a, syn_sweep_run_opts *o) {
-  const char *idx = a->task_index, *cnt = a->task_count, *min = NULL;
+  const char *idx = a->task_index, *cnt = a->task_count;
   int from_slurm = idx == NULL && cnt == NULL && getenv("SLURM_ARRAY_TASK_COUNT") != NULL;
   if (from_slurm) {
     idx = getenv("SLURM_ARRAY_TASK_ID");
     cnt = getenv("SLURM_ARRAY_TASK_COUNT");
-    min = getenv("SLURM_ARRAY_TASK_MIN");
   }
   if (idx == NULL && cnt == NULL) return 1;
   if (idx == NULL || cnt == NULL) {
     cli_usage_error("sweep", "--task-index and --task-count go together");
     return 0;
   }
-  size_t i, n, m = 0;
+  size_t i, n;
   if (!parse_count(from_slurm ? "SLURM_ARRAY_TASK_ID" : "--task-index", idx, 0, &i) ||
-      !parse_count(from_slurm ? "SLURM_ARRAY_TASK_COUNT" : "--task-count", cnt, 1, &n) ||
-      (min && !parse_count("SLURM_ARRAY_TASK_MIN", min, 0, &m)))
+      !parse_count(from_slurm ? "SLURM_ARRAY_TASK_COUNT" : "--task-count", cnt, 1, &n))
     return 0;
-  if (i < m || i - m >= n) {
-    cli_usage_error("sweep", "task index %zu is outside the %zu tasks (0 to %zu)%s", i - m, n,
-                    n - 1, from_slurm ? ": submit the array as --array=0-(N-1)" : "");
+  if (i >= n) {
+    if (from_slurm)
+      cli_usage_error("sweep", "array task %zu of a job array of %zu tasks: number the array from "
+                      "0 (--array=0-%zu), or pass --task-index and --task-count (e.g. to rerun "
+                      "one task alone)", i, n, n - 1);
+    else
+      cli_usage_error("sweep", "task index %zu is outside the %zu tasks (0 to %zu)", i, n, n - 1);
     return 0;
   }
-  o->task_index = i - m;
+  o->task_index = i;
   o->task_count = n;
   return 1;
 }

@@ -229,12 +229,18 @@ void syn_h5u_iso8601_now(char *buf, size_t size) {
 
 /* The root model file: the first file, or the second when the first is the
  * scenario (a scenario run lists its own text first, then the model's). */
+/* The model's root file: the first file, or the one after the scenario (a
+ * scenario lists its model next; a sweep lists itself, its design file and
+ * then its scenario). */
 static const char *syn_h5u_model_root(const syn_provenance *prov) {
   size_t first = 0;
   if (prov->nfiles == 0 || prov->file_paths == NULL) return "";
-  if (prov->scenario_file != NULL && prov->scenario_file[0] != 0 &&
-      prov->file_paths[0] != NULL && strcmp(prov->file_paths[0], prov->scenario_file) == 0)
-    first = 1;
+  for (size_t i = 0; prov->scenario_file != NULL && prov->scenario_file[0] != 0 && i < prov->nfiles;
+       i++)
+    if (prov->file_paths[i] != NULL && strcmp(prov->file_paths[i], prov->scenario_file) == 0) {
+      first = i + 1;
+      break;
+    }
   if (first >= prov->nfiles || prov->file_paths[first] == NULL) return "";
   return prov->file_paths[first];
 }
