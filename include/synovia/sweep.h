@@ -45,8 +45,9 @@ const char *syn_sweep_path(const syn_sweep *sw);
 const char *syn_sweep_text(const syn_sweep *sw);
 const char *syn_sweep_sha256(const syn_sweep *sw);  /* of the sweep text */
 /* SHA-256 of everything that decides the rows: synovia's version, the sweep,
- * scenario and model texts, the design file, the solver options. Resuming
- * requires the same value. */
+ * scenario and model texts and the design file (sweeps use the scenario's
+ * solver settings: there are no options to hash). Resuming and merging
+ * require the same value. */
 const char *syn_sweep_config_sha256(const syn_sweep *sw);
 const syn_scenario *syn_sweep_scenario(const syn_sweep *sw); /* borrowed */
 

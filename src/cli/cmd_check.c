@@ -6,13 +6,15 @@
 #include "cli.h"
 #include "synovia/model.h"
 #include "synovia/scenario.h"
+#include "synovia/sweep.h"
 
 static const char check_help[] =
     "usage: synovia check FILE...\n"
     "\n"
     "Check model files without running them: syntax, names, units of time,\n"
     "equations and the symbolic Jacobian; and scenario files (.scenario): their\n"
-    "model, arms, doses, presets and metrics. Prints 'FILE: ok' with a summary, or\n"
+    "model, arms, doses, presets and metrics; and sweep files (.sweep): their\n"
+    "scenario, parameters, units, distributions and design. Prints 'FILE: ok' with a summary, or\n"
     "the first error as 'file:line:col: error: …' with the source line.\n"
     "Exit status: 0 all files are valid, 1 a file has an error, 2 bad usage.\n";
 
@@ -31,9 +33,31 @@ static int check_scenario(const char *path) {
   return CLI_OK;
 }
 
+static int check_sweep(const char *path) {
+  syn_error err;
+  syn_sweep *sw = NULL;
+  syn_error_clear(&err);
+  if (syn_sweep_load(path, &sw, &err) != SYN_OK) {
+    cli_print_error(&err);
+    return CLI_FAILED;
+  }
+  size_t np = syn_sweep_param_count(sw), na = syn_sweep_arm_count(sw);
+  size_t nm = syn_sweep_metric_count(sw);
+  printf("%s: ok (%s design, %zu samples, %zu parameter%s, %zu arm%s, %zu metric%s; scenario %s)\n",
+         path, syn_sweep_design_name(sw), syn_sweep_count(sw), np, np == 1 ? "" : "s", na,
+         na == 1 ? "" : "s", nm, nm == 1 ? "" : "s", syn_scenario_path(syn_sweep_scenario(sw)));
+  syn_sweep_destroy(sw);
+  return CLI_OK;
+}
+
+static int has_extension(const char *path, const char *ext) {
+  size_t n = strlen(path), k = strlen(ext);
+  return n > k && strcmp(path + n - k, ext) == 0;
+}
+
 static int check_one(const char *path) {
-  size_t n = strlen(path);
-  if (n > 9 && strcmp(path + n - 9, ".scenario") == 0) return check_scenario(path);
+  if (has_extension(path, ".scenario")) return check_scenario(path);
+  if (has_extension(path, ".sweep")) return check_sweep(path);
   syn_error err;
   syn_model *m = NULL;
   syn_error_clear(&err);

@@ -147,6 +147,9 @@ check "design file: the values and a failure" h5py "$TMP/file.h5" "
 assert (f['param_value'][:] == [[0.5, 3], [1.5, 20], [-1, 4]]).all(); assert list(f['status'][:]) == [1, 1, -2], f['status'][:]"
 expect "usage: --task-index without --task-count" 2 "go together" "$SYNOVIA" sweep $SW --task-index 1
 expect "usage: task index out of range" 2 "outside the 3 tasks" "$SYNOVIA" sweep $SW --task-index 3 --task-count 3
+expect "check a sweep file" 0 "growth.sweep: ok (lhs design, 60 samples, 2 parameters, 2 arms, 2 metrics" \
+  "$SYNOVIA" check $SW
+expect "check a bad sweep file: located" 1 "d2.csv:1: column 'Kx'" "$SYNOVIA" check "$TMP/bad.sweep"
 expect "sweep --help" 0 "usage: synovia sweep" "$SYNOVIA" sweep --help
 expect "merge --help" 0 "usage: synovia merge" "$SYNOVIA" merge --help
 finish
