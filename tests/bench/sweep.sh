@@ -30,7 +30,7 @@ printf 'sweep, same, mpirun -np 2:                              %6.2f s  speed-u
   "$t2" "$(awk -v a="$t1" -v b="$t2" 'BEGIN { print a / b }')" "$(nproc)"
 
 # Memory of the coordinating rank: a small model, 10^4 then 10^5 samples.
-for n in 10000 100000; do
+for n in 10000 100000 300000; do
   cat >"$TMP/mem.sweep" <<EOF2
 scenario "$top/tests/sweep/growth.scenario"
 design random $n seed 1
@@ -40,7 +40,7 @@ EOF2
   rm -f "$TMP/m.h5"
   s=$(date +%s.%N)
   timeout 900 mpirun --oversubscribe -np 2 /usr/bin/time -f 'rss %M' "$SYN" sweep "$TMP/mem.sweep" -q \
-    -o "$TMP/m.h5" --checkpoint 5 >"$TMP/mem.out" 2>&1
+    -o "$TMP/m.h5" --checkpoint 1 >"$TMP/mem.out" 2>&1
   e=$(date +%s.%N)
   rss=$(awk '/^rss/ { if ($2 > m) m = $2 } END { print m }' "$TMP/mem.out")
   printf 'sweep, growth model, %6d samples, mpirun -np 2:      %6.2f s  largest rank max RSS %d KiB\n' \
