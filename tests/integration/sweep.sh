@@ -91,6 +91,11 @@ expect "--resume finishes the sweep" 0 "kept from before" "$SYNOVIA" sweep "$TMP
 check "--resume skipped samples" sh -c "! grep -q ', 0 kept from before' '$TMP/out'"
 check "after SIGTERM and --resume: the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/term.h5"
 
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/int.h5" --checkpoint 0.1 >"$TMP/int.out" 2>&1 &
+pid=$!; sleep 1; kill -INT $pid; wait $pid; rc=$?
+check "SIGINT (Ctrl-C) also stops with status 3 and keeps the parts" \
+  sh -c "test $rc -eq 3 && test ! -e '$TMP/int.h5' && ls '$TMP/int.h5.parts/'*.h5 >/dev/null 2>&1"
+
 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/kill.h5" --checkpoint 0.1 >/dev/null 2>&1 &
 pid=$!; sleep 1; kill -KILL $pid; wait $pid 2>/dev/null
 check "SIGKILL: no final file, committed parts left" \
@@ -107,6 +112,15 @@ check "mpirun -np 2 interrupted by SIGTERM: exits non-zero" test $rc -ne 0
 expect "... and --resume under mpirun -np 3 finishes it" 0 "kept from before" \
   $MPIRUN -np 3 "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/mk.h5" --resume
 check "... with the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/mk.h5"
+
+# --- the progress line: on a terminal only ---------------------------------------------
+if command -v script >/dev/null 2>&1; then
+  script -qec "'$SYNOVIA' sweep '$TMP/long.sweep' -o '$TMP/tty.h5'" /dev/null >"$TMP/tty.out" 2>&1
+  check "on a terminal: a progress line with done/total, rate and ETA" \
+    grep -q "400/400 samples (100.0%), [0-9.]*/s, ETA [0-9]*s, 0 failed" "$TMP/tty.out"
+  "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/notty.h5" >"$TMP/notty.out" 2>&1
+  check "not on a terminal: no progress line" sh -c "! grep -q 'ETA' '$TMP/notty.out'"
+fi
 
 # --- bad input: one located message, exit 1, nothing written --------------------------
 bad() {  # name, pattern, sweep text
