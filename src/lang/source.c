@@ -434,3 +434,11 @@ char *syn_path_resolve(const char *importer, const char *rel) {
   syn_free(joined);
   return p;
 }
+
+syn_status syn_diag_relocate(syn_error *err, const syn_srcset *s, syn_span span) {
+  syn_error e = *err;
+  if (e.code == SYN_ENOMEM) return e.code;
+  syn_diag(err, s, span, e.code, "%s", e.message);
+  if (e.hint[0]) syn_error_hint(err, "%s", e.hint);
+  return e.code;
+}

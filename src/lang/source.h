@@ -55,6 +55,11 @@ int syn_srcset_find(const syn_srcset *s, const char *path, uint32_t *index);
 syn_status syn_diag(syn_error *err, const syn_srcset *s, syn_span span, syn_status code,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* An error a lower layer set without a location (e.g. "unknown name 'x'"),
+ * moved to the text at span that caused it, keeping its code, message and
+ * hint. Out of memory is left as it is. Returns the code. */
+syn_status syn_diag_relocate(syn_error *err, const syn_srcset *s, syn_span span);
+
 /* 1-based line and character column of a byte offset. */
 void syn_srcset_linecol(const syn_srcset *s, syn_span span, int *line, int *col);
 

@@ -40,13 +40,7 @@ static syn_status diag(loader *L, syn_span at, const char *fmt, ...) {
 }
 
 /* An unlocated error from a lower layer moved to the sweep text that caused it. */
-static syn_status relocate(loader *L, syn_span at) {
-  syn_error e = *L->err;
-  if (e.code == SYN_ENOMEM) return e.code;
-  syn_diag(L->err, L->src, at, e.code, "%s", e.message);
-  if (e.hint[0]) syn_error_hint(L->err, "%s", e.hint);
-  return e.code;
-}
+static syn_status relocate(loader *L, syn_span at) { return syn_diag_relocate(L->err, L->src, at); }
 
 static syn_status oom(loader *L) { return syn_error_set(L->err, SYN_ENOMEM, "out of memory"); }
 
