@@ -598,12 +598,13 @@ syn_status syn_sweep_run(const syn_sweep *sw, const syn_sweep_run_opts *o,
   int multi = r.par.mpi && r.par.size > 1;
   if (multi) st = agree_setup(&r, st);
   else if (st == SYN_OK) st = prepare_parts(&r);
-  if (st == SYN_OK) {
+  int started = st == SYN_OK; /* progress is reported only for a run that began */
+  if (started) {
     choose_block(&r);
     report_progress(&r, 1);
     st = multi ? (r.par.rank == 0 ? run_manager(&r) : run_worker(&r)) : run_alone(&r);
   }
-  syn_status cst = st == SYN_OK || st == SYN_EINTR ? commit_part(&r) : SYN_OK;
+  syn_status cst = st == SYN_OK ? commit_part(&r) : SYN_OK;
   if (st == SYN_OK) st = cst;
   if (multi) st = agree_outcome(&r, st);
   int stopped = r.stop_seen;
@@ -618,7 +619,7 @@ syn_status syn_sweep_run(const syn_sweep *sw, const syn_sweep_run_opts *o,
   report->interrupted = st == SYN_EINTR;
   snprintf(report->out_path, sizeof report->out_path, "%s", r.final_path);
   report->seconds = now() - r.t0;
-  report_progress(&r, 1);
+  if (started) report_progress(&r, 1);
   teardown(&r);
   return st;
 }

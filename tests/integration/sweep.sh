@@ -161,6 +161,21 @@ check "design file: the values and a failure" h5py "$TMP/file.h5" "
 assert (f['param_value'][:] == [[0.5, 3], [1.5, 20], [-1, 4]]).all(); assert list(f['status'][:]) == [1, 1, -2], f['status'][:]"
 expect "usage: --task-index without --task-count" 2 "go together" "$SYNOVIA" sweep $SW --task-index 1
 expect "usage: task index out of range" 2 "outside the 3 tasks" "$SYNOVIA" sweep $SW --task-index 3 --task-count 3
+expect "usage: a bad --checkpoint" 2 "--checkpoint must be a positive number of seconds (got 'soon')" \
+  "$SYNOVIA" sweep $SW --checkpoint soon
+expect "usage: --block 0" 2 "--block must be a whole number of at least 1 (got '0')" "$SYNOVIA" sweep $SW --block 0
+expect "usage: --bootstrap 1" 2 "--bootstrap must be 0 (no intervals) or at least 2" "$SYNOVIA" sweep $SW --bootstrap 1
+expect "usage: an unknown option" 2 "unknown option '--seed'" "$SYNOVIA" sweep $SW --seed 3
+expect "usage: two sweep files" 2 "one sweep file at a time" "$SYNOVIA" sweep $SW $SW
+expect "usage: no sweep file" 2 "no sweep file given" "$SYNOVIA" sweep
+expect "merge usage: no output" 2 "no output file given (-o)" "$SYNOVIA" merge "$TMP/a.h5" "$TMP/b.h5"
+expect "merge usage: an unknown option" 2 "unknown option '--force'" "$SYNOVIA" merge --force "$TMP/sh.h5"
+expect "merge: no shards beside the output" 1 "no shard files" "$SYNOVIA" merge "$TMP/none.h5"
+expect "merge: a part that is not a sweep file" 1 "is not an HDF5 file" \
+  "$SYNOVIA" merge -o "$TMP/m4.h5" "$TMP/d.csv"
+"$SYNOVIA" sweep tests/sweep/ishigami.sweep -q -o "$TMP/nb.h5" --bootstrap 0 >"$TMP/out" 2>&1
+check "--bootstrap 0: Sobol indices without intervals" h5py "$TMP/nb.h5" "
+a = f['arms/f']; assert np.isfinite(a['sobol_S1'][:]).all() and np.isnan(a['sobol_S1_conf'][:]).all()"
 expect "check a sweep file" 0 "growth.sweep: ok (lhs design, 60 samples, 2 parameters, 2 arms, 2 metrics" \
   "$SYNOVIA" check $SW
 expect "check a bad sweep file: located" 1 "d2.csv:1: column 'Kx'" "$SYNOVIA" check "$TMP/bad.sweep"

@@ -12,30 +12,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taplib import SkipTest, check, finish  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 TOOL = os.path.join(BUILD, "test", "tools", "h5_sample")
 
-results = []
 
 
-def check(name):
-    """Decorator: runs the check, records ok / not ok (with the reason)."""
-    def wrap(fn):
-        try:
-            fn()
-            results.append((True, name, None))
-        except SkipTest as e:
-            results.append((True, name + " # SKIP " + str(e), None))
-        except Exception:  # report every failure, keep going
-            results.append((False, name, traceback.format_exc()))
-        return fn
-    return wrap
-
-
-class SkipTest(Exception):
-    pass
 
 
 def expected(t):
@@ -363,15 +348,7 @@ def main():
         dir_fd = re.search(r"= (\d+)$", dir_open[0]).group(1)
         assert ("fsync(%s) = 0" % dir_fd) in after, after
 
-    print("1..%d" % len(results))
-    failed = 0
-    for i, (ok, name, why) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-        if not ok:
-            failed += 1
-            for line in why.rstrip().splitlines():
-                print("# " + line)
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":

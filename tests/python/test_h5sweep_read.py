@@ -14,30 +14,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taplib import check, finish  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 TOOL = os.path.join(BUILD, "test", "tools", "h5sweep_sample")
 
-results = []
 
 
-class SkipTest(Exception):
-    pass
-
-
-def check(name):
-    """Decorator: runs the check, records ok / not ok (with the reason)."""
-    def wrap(fn):
-        try:
-            fn()
-            results.append((True, name, None))
-        except SkipTest as e:
-            results.append((True, name + " # SKIP " + str(e), None))
-        except Exception:  # report every failure, keep going
-            results.append((False, name, traceback.format_exc()))
-        return fn
-    return wrap
 
 
 # What h5sweep_sample writes (its header comment): closed forms of i, p, a, t.
@@ -293,15 +278,7 @@ def main():
                     check_indices(path)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
-    print("1..%d" % len(results))
-    failed = 0
-    for i, (ok, name, why) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-        if not ok:
-            failed += 1
-            for line in why.rstrip().splitlines():
-                print("# " + line)
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":

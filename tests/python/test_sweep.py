@@ -24,31 +24,17 @@ import traceback
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from taplib import SkipTest, check, fail, finish  # noqa: E402
+
 BUILD = os.environ.get("BUILD", "build")
 SYNOVIA = os.path.join(BUILD, "release", "synovia")
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIXTURES = os.path.join(ROOT, "tests", "sweep")
 TOL = 0.03  # on Sobol indices at N = 2^12 (hpc.md §4.3 suggests 0.02-0.03)
 
-results = []
 
 
-class SkipTest(Exception):
-    pass
-
-
-def check(name):
-    """Decorator: runs the check, records ok / not ok (with the reason)."""
-    def wrap(fn):
-        try:
-            fn()
-            results.append((True, name, None))
-        except SkipTest as e:
-            results.append((True, name + " # SKIP " + str(e), None))
-        except Exception:  # report every failure, keep going
-            results.append((False, name, traceback.format_exc()))
-        return fn
-    return wrap
 
 
 def engines():
@@ -235,7 +221,9 @@ def check_xarray(path, label, root_vars, group, group_dims, trajectories=None):
     try:
         import xarray as xr
     except ImportError:
-        results.append((True, "%s: xarray # SKIP no xarray" % label, None))
+        @check("%s: xarray" % label)
+        def _():
+            raise SkipTest("no xarray")
         return
     found = engines()
 
@@ -343,7 +331,7 @@ def main():
         try:
             ishigami = check_ishigami(tmp)
         except Exception:
-            results.append((False, "Ishigami sweep runs", traceback.format_exc()))
+            fail("Ishigami sweep runs", traceback.format_exc())
         if ishigami:
             check_xarray(ishigami, "indices", ["param_lower", "param_upper"], "arms/f",
                          {"metric_value": ("sample", "metric"),
@@ -356,18 +344,10 @@ def main():
             try:
                 fn(tmp)
             except Exception:
-                results.append((False, name, traceback.format_exc()))
+                fail(name, traceback.format_exc())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % len(results))
-    failed = 0
-    for i, (ok, name, why) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-        if not ok:
-            failed += 1
-            for line in why.rstrip().splitlines():
-                print("# " + line)
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -881,8 +881,12 @@ static void test_run_serial(void **state) {
   o.out_path = path_in(out, sizeof out, "bad.h5");
   o.task_count = 3;
   o.task_index = 3;
+  log = (progress_log){0};
+  o.progress = on_progress; /* a run that never began reports no progress */
   assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_EINVAL);
   assert_string_equal(err.message, "task index 3 is not below the task count 3");
+  assert_int_equal(log.calls, 0);
+  o.progress = NULL;
   o.task_count = 61;
   o.task_index = 0;
   assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_EINVAL);

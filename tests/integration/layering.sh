@@ -1,0 +1,28 @@
+# synovia — the layering of docs/design.md holds (scripts/deps-check.sh, also
+# `make deps-check`): no file includes a header of a layer above it, and
+# SUNDIALS, HDF5, MPI, GSL, nettle and LAPACKE stay in their folders. The check
+# itself is checked on a copy of the tree with one violation planted in each way.
+. tests/lib/tap.sh
+sh scripts/deps-check.sh >"$TMP/out" 2>&1
+rc=$?
+check "the tree respects the layering" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/# /' "$TMP/out"
+
+plant() {  # name, file, line, pattern expected in the report
+  rm -rf "$TMP/tree"; mkdir -p "$TMP/tree"
+  cp -r src include scripts "$TMP/tree/"
+  printf '%s\n' "$3" >>"$TMP/tree/$2"
+  sh "$TMP/tree/scripts/deps-check.sh" >"$TMP/out" 2>&1
+  rc=$?
+  if [ $rc -ne 0 ] && grep -q -- "$4" "$TMP/out"; then ok "$1"
+  else not_ok "$1 (exit $rc)"; sed 's/^/# /' "$TMP/out"; fi
+}
+plant "a layer including one above it is caught" src/io/result.c '#include "sweep/design.h"' \
+  "src/io/result.c: includes a header of layer 'sweep'"
+plant "mpi.h outside src/sweep is caught" src/scenario/arm.c '#include <mpi.h>' \
+  "src/scenario/arm.c: includes <mpi"
+plant "hdf5.h outside src/io is caught" src/sweep/run.c '#include <hdf5.h>' \
+  "src/sweep/run.c: includes <hdf5"
+plant "SUNDIALS outside src/solve is caught" src/model/vm.c '#include <cvode/cvode.h>' \
+  "src/model/vm.c: includes <cvode"
+finish
