@@ -67,6 +67,86 @@ syn_status syn_h5_commit(syn_h5 *h, syn_error *err);
 /* Free; if not committed, closes and removes <path>.tmp. NULL allowed. */
 void syn_h5_destroy(syn_h5 *h);
 
+/* ---- reading a result file back ------------------------------------------------ */
+
+/* What kind of synovia file a path holds, decided by its layout. */
+typedef enum syn_h5_kind {
+  SYN_H5_RUN = 1,  /* the layout above: /arms/<arm>/time ... (synovia run, a scenario) */
+  SYN_H5_SWEEP = 2 /* a sweep file (synovia/h5sweep.h): /status, /param_value, ... */
+} syn_h5_kind;
+
+/* Tells a run file from a sweep file. Errors name the file:
+ *   "cannot open 'x.h5': No such file or directory"                        (SYN_EIO)
+ *   "'x.h5' is not an HDF5 file"                                           (SYN_EIO)
+ *   "'x.h5' is not a synovia result: it has neither /arms nor /status"     (SYN_EINVAL) */
+syn_status syn_h5_probe(const char *path, syn_h5_kind *kind, syn_error *err);
+
+typedef struct syn_h5_reader syn_h5_reader;
+
+/* An attribute of an arm group (solver settings and statistics). */
+typedef enum syn_h5_attr_kind { SYN_H5_ATTR_TEXT, SYN_H5_ATTR_REAL, SYN_H5_ATTR_INTEGER } syn_h5_attr_kind;
+
+/* The whole file but the time series, as read by syn_h5_open. Every string is
+ * non-NULL ("" when the file lacks it) and owned by the reader. */
+typedef struct syn_h5_file_info {
+  const char *title, *source, *synovia_version, *created, *command_line;
+  const char *model_sha256, *model_file;
+  const char *scenario_sha256, *scenario_file; /* "" when the run had no scenario */
+  size_t nfiles;                    /* /provenance: paths and full texts, in file order */
+  const char *const *file_paths;
+  const char *const *file_texts;
+  size_t narms;                     /* arms in the order they were written */
+} syn_h5_file_info;
+
+typedef struct syn_h5_arm_info {
+  const char *name;
+  size_t ntimes;
+  const double *times;              /* [ntimes] */
+  const char *time_units;           /* "h"; "1" when the model has no clock unit */
+  size_t nvars;                     /* states and outputs, in the file's order */
+  const char *const *var_names;
+  const char *const *var_units;     /* "1" for dimensionless */
+  const char *const *var_long_names;
+  const int *var_is_output;         /* 1 output, 0 state */
+  size_t nparams;
+  const char *const *param_names;
+  const double *param_values;
+  const char *const *param_units;
+  size_t ndoses;                    /* 0 when the arm has no doses/ group */
+  const double *dose_time, *dose_amount, *dose_duration; /* clock units; amount as written */
+  const char *const *dose_route, *const *dose_target, *const *dose_joint, *const *dose_units;
+  size_t nmetrics;                  /* 0 when the arm has no metrics */
+  const char *const *metric_names;
+  const double *metric_values;      /* NaN when undefined */
+  const char *const *metric_units;  /* "" when unknown */
+  const char *const *metric_descriptions;
+  size_t nattrs;                    /* the arm group's attributes, in creation order */
+  const char *const *attr_names;
+  const syn_h5_attr_kind *attr_kinds;
+  const char *const *attr_texts;    /* text as is; numbers as %.17g / %lld */
+  const double *attr_reals;         /* the number (NaN for text) */
+} syn_h5_arm_info;
+
+/* Opens a result file of `synovia run` and reads everything but the series.
+ * Errors name the file and the first thing wrong:
+ *   "cannot open result file 'x.h5': No such file or directory"           (SYN_EIO)
+ *   "result file 'x.h5' is not an HDF5 file"                              (SYN_EIO)
+ *   "result file 'x.h5' is a sweep file, not the result of a run"        (SYN_EINVAL)
+ *   "result file 'x.h5' is not a synovia result: no group '/arms'"        (SYN_EINVAL)
+ *   "result file 'x.h5': arm 'A' has no 'time' dataset"                   (SYN_EINVAL)
+ * A file written by an older or newer synovia with extra datasets or
+ * attributes opens; what is not in this layout is ignored. */
+syn_status syn_h5_open(const char *path, syn_h5_reader **out, syn_error *err);
+void syn_h5_reader_destroy(syn_h5_reader *r); /* NULL allowed */
+
+const syn_h5_file_info *syn_h5_reader_file(const syn_h5_reader *r);
+/* Arm i < narms; NULL otherwise. Owned by the reader. */
+const syn_h5_arm_info *syn_h5_reader_arm(const syn_h5_reader *r, size_t i);
+
+/* The time series of variable `var` of arm `arm`: [ntimes] values into out. */
+syn_status syn_h5_read_var(syn_h5_reader *r, size_t arm, size_t var, double *out,
+                           syn_error *err);
+
 #ifdef __cplusplus
 }
 #endif
