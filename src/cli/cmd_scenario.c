@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "run.h"
+#include "table.h"
 
 /* Arm columns are at least MIN_COLUMN wide (a "%.6g" value such as
  * -1.23457e+299 is 13 characters) and arm names longer than MAX_COLUMN are
@@ -166,142 +167,42 @@ static const char *series_name(const syn_model *m, size_t i, const char **units)
   return s->name;
 }
 
-/* A relative change (a `change` metric, in %) below this is the round-off
- * of a series that did not change (a control arm's -1e-14 %), and is shown
- * as 0. Only those rows: elsewhere a small value may be real (an arm given a
- * dose a billion times smaller than another's), so it is shown as it is. The
- * file keeps every digit. */
-static const double ROUNDOFF_PERCENT = 1e-7;
-
-/* Width on a terminal of the n bytes of UTF-8 text s: bytes that do not
- * continue a character ("α" is two bytes, one column). */
-static int display_width(const char *s, size_t n) {
-  int w = 0;
-  for (size_t i = 0; i < n; i++) w += ((unsigned char)s[i] & 0xC0) != 0x80;
-  return w;
-}
-
-/* s in a field of `width` columns, right-aligned or left-aligned. */
-static void print_field(const char *s, size_t n, int width, int right) {
-  int pad = width - display_width(s, n);
-  if (right)
-    for (; pad > 0; pad--) putchar(' ');
-  fwrite(s, 1, n, stdout);
-  if (!right)
-    for (; pad > 0; pad--) putchar(' ');
-}
-
-/* The next line of s wrapped at `width` columns: its length in bytes (at a
- * space when there is one, else after `width` characters), and in *next
- * where the line after it starts. */
-static size_t wrap_line(const char *s, int width, const char **next) {
-  size_t n = strlen(s), cut = 0, space = 0;
-  int w = 0;
-  if (display_width(s, n) <= width) {
-    *next = s + n;
-    return n;
-  }
-  for (cut = 0; cut < n; cut++) {
-    if (((unsigned char)s[cut] & 0xC0) != 0x80 && w++ == width) break;
-    if (s[cut] == ' ') space = cut;
-  }
-  if (space > 0) cut = space;
-  *next = s + cut;
-  while (**next == ' ') (*next)++;
-  return cut;
-}
-
-/* Line `line` (0 = top) of arm k's heading wrapped into `lines` lines,
- * bottom-aligned: NULL above the name. */
-static const char *heading_line(const char *name, int width, int lines, int line,
-                                size_t *len) {
-  const char *p = name, *next;
-  int count = 0;
-  for (const char *q = name; *q; q = next, count++) wrap_line(q, width, &next);
-  if (count == 0) count = 1;
-  if (line < lines - count) return NULL;
-  for (int i = lines - count; i < line; i++) {
-    wrap_line(p, width, &next);
-    p = next;
-  }
-  *len = wrap_line(p, width, &next);
-  return p;
-}
-
-/* Column width of an arm (its name wrapped at MAX_COLUMN) and its number of lines. */
-static int arm_column(const char *name, int *lines) {
-  const char *next;
-  int w = MIN_COLUMN;
-  *lines = 0;
-  for (const char *p = name; *p; p = next, (*lines)++) {
-    size_t n = wrap_line(p, MAX_COLUMN, &next);
-    if (display_width(p, n) > w) w = display_width(p, n);
-  }
-  if (*lines == 0) *lines = 1;
-  return w;
-}
-
 static const char *row_name(const scenario_run *r, size_t i, const char **units) {
   *units = r->row_units[i];
   return r->row_names[i] ? r->row_names[i] : series_name(syn_scenario_model(r->sc), i, units);
 }
 
-/* The headings: arm names wrapped over several lines, the last line with
- * the labels of the first two columns. */
-static void print_headings(const scenario_run *r, int wname, int wunit, const int *width,
-                           int lines) {
-  for (int line = 0; line < lines; line++) {
-    int last = line == lines - 1;
-    const char *first = last ? (syn_scenario_metric_count(r->sc) ? "metric" : "at end") : "";
-    print_field(first, strlen(first), wname, 0);
-    fputs("  ", stdout);
-    print_field(last ? "units" : "", last ? 5 : 0, wunit, 0);
-    for (size_t k = 0; k < r->narms; k++) {
-      size_t len = 0;
-      const char *text = heading_line(syn_scenario_arm_name(r->sc, r->arms[k]), MAX_COLUMN,
-                                      lines, line, &len);
-      fputs("  ", stdout);
-      print_field(text ? text : "", text ? len : 0, width[k], 1);
-    }
-    putchar('\n');
-  }
-}
-
-static void print_value(double v, int width, int is_percent) {
-  char text[64];
-  if (isnan(v)) snprintf(text, sizeof text, "n/a");
-  else if (v == 0 || (is_percent && fabs(v) < ROUNDOFF_PERCENT)) snprintf(text, sizeof text, "0");
-  else snprintf(text, sizeof text, "%.6g", v);
-  fputs("  ", stdout);
-  print_field(text, strlen(text), width, 1);
-}
-
+/* Rows of metrics (or final values), one column per arm: name, units, values. */
 static void print_table(const scenario_run *r) {
-  int wname = 6, wunit = 5, lines = 1;
-  int *width = calloc(r->narms + 1, sizeof *width);
-  if (width == NULL) return;
+  size_t ncols = r->narms + 2;
+  const char **head = calloc(ncols, sizeof *head);
+  char *align = calloc(ncols + 1, 1);
+  cli_cells cells = {0};
+  if (head == NULL || align == NULL) goto done;
+  head[0] = syn_scenario_metric_count(r->sc) ? "metric" : "at end";
+  head[1] = "units";
+  memset(align, 'r', ncols);
+  align[0] = align[1] = 'l';
+  for (size_t k = 0; k < r->narms; k++) head[k + 2] = syn_scenario_arm_name(r->sc, r->arms[k]);
   for (size_t i = 0; i < r->nrows; i++) {
     const char *units, *name = row_name(r, i, &units);
-    if (display_width(name, strlen(name)) > wname) wname = display_width(name, strlen(name));
-    if (units && display_width(units, strlen(units)) > wunit)
-      wunit = display_width(units, strlen(units));
+    cli_cells_add(&cells, name);
+    cli_cells_add(&cells, units ? units : "");
+    for (size_t k = 0; k < r->narms; k++) {
+      char text[64];
+      cli_format_value(r->table[k * r->nrows + i], units && strcmp(units, "%") == 0, text,
+                       sizeof text);
+      cli_cells_add(&cells, text);
+    }
   }
-  for (size_t k = 0; k < r->narms; k++) {
-    int n;
-    width[k] = arm_column(syn_scenario_arm_name(r->sc, r->arms[k]), &n);
-    if (n > lines) lines = n;
-  }
-  print_headings(r, wname, wunit, width, lines);
-  for (size_t i = 0; i < r->nrows; i++) {
-    const char *units, *name = row_name(r, i, &units);
-    print_field(name, strlen(name), wname, 0);
-    fputs("  ", stdout);
-    print_field(units ? units : "", units ? strlen(units) : 0, wunit, 0);
-    int is_percent = units && strcmp(units, "%") == 0;
-    for (size_t k = 0; k < r->narms; k++) print_value(r->table[k * r->nrows + i], width[k], is_percent);
-    putchar('\n');
-  }
-  free(width);
+  if (cells.failed) goto done;
+  cli_table t = {ncols, r->nrows, head, (const char *const *)cells.cell, align, MIN_COLUMN,
+                 MAX_COLUMN, 0};
+  cli_table_print(stdout, &t);
+done:
+  cli_cells_free(&cells);
+  free(head);
+  free(align);
 }
 
 static void print_header(const scenario_run *r) {
