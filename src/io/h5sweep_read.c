@@ -46,33 +46,17 @@ struct syn_h5sweep_reader {
 
 /* ---- errors ---------------------------------------------------------------------- */
 
-typedef struct h5_detail {
-  char text[256];
-} h5_detail;
-
-/* Walked upward, entry 0 is the innermost error: the most specific one. */
-static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data) {
-  h5_detail *d = data;
-  if (n == 0 && e->desc != NULL) snprintf(d->text, sizeof d->text, "%s", e->desc);
-  return 0;
-}
-
-static void innermost(h5_detail *d) {
-  d->text[0] = 0;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, d);
-}
-
 syn_status syn_h5s_fail(const char *path, syn_error *err, const char *fmt, ...) {
   char what[512];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
-  h5_detail d;
-  innermost(&d);
-  if (d.text[0])
+  char detail[256];
+  syn_h5u_innermost(detail, sizeof detail);
+  if (detail[0])
     return syn_error_set(err, SYN_EIO, "sweep file '%s': cannot %s (HDF5: %s)", path, what,
-                         d.text);
+                         detail);
   return syn_error_set(err, SYN_EIO, "sweep file '%s': cannot %s", path, what);
 }
 
@@ -97,69 +81,6 @@ static syn_status not_sweep(const rd *c, const char *fmt, ...) {
 
 static syn_status no_memory(const rd *c) {
   return syn_error_set(c->err, SYN_ENOMEM, "sweep file '%s': out of memory", c->r->path);
-}
-
-/* ---- strings ---------------------------------------------------------------------- */
-
-enum { OBJ_DATASET, OBJ_ATTR };
-
-static hid_t obj_type(hid_t obj, int kind) {
-  return kind == OBJ_ATTR ? H5Aget_type(obj) : H5Dget_type(obj);
-}
-
-static herr_t obj_read(hid_t obj, int kind, hid_t mtype, void *buf) {
-  return kind == OBJ_ATTR ? H5Aread(obj, mtype, buf)
-                          : H5Dread(obj, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-}
-
-/* Reads the n variable-length strings of obj into arena copies ("" for a
- * null string). Returns -1 on an HDF5 error, -2 when out of memory. */
-static int read_vlen_strings(hid_t obj, int kind, hid_t ftype, size_t n, syn_arena *a,
-                             const char **out) {
-  int rc = 0;
-  char **raw = syn_calloc(n, sizeof *raw);
-  hid_t m = H5Tcopy(H5T_C_S1);
-  if (raw == NULL) rc = -2;
-  if (rc == 0 && (m < 0 || H5Tset_size(m, H5T_VARIABLE) < 0 ||
-                  H5Tset_cset(m, H5Tget_cset(ftype)) < 0 || obj_read(obj, kind, m, raw) < 0))
-    rc = -1;
-  for (size_t i = 0; rc == 0 && i < n; i++)
-    if ((out[i] = syn_arena_strdup(a, raw[i] ? raw[i] : "")) == NULL) rc = -2;
-  for (size_t i = 0; raw != NULL && i < n; i++)
-    if (raw[i] != NULL) H5free_memory(raw[i]);
-  if (m >= 0) H5Tclose(m);
-  syn_free(raw);
-  return rc;
-}
-
-/* Fixed-length strings (as other tools may write them), cut at the first NUL. */
-static int read_fixed_strings(hid_t obj, int kind, hid_t ftype, size_t n, syn_arena *a,
-                              const char **out) {
-  int rc = 0;
-  const size_t size = H5Tget_size(ftype);
-  char *buf = size > 0 ? syn_malloc(n * size) : NULL;
-  hid_t m = H5Tcopy(ftype);
-  if (buf == NULL) rc = size > 0 ? -2 : -1;
-  if (rc == 0 && (m < 0 || obj_read(obj, kind, m, buf) < 0)) rc = -1;
-  for (size_t i = 0; rc == 0 && i < n; i++) {
-    const char *s = buf + i * size;
-    if ((out[i] = syn_arena_strndup(a, s, strnlen(s, size))) == NULL) rc = -2;
-  }
-  if (m >= 0) H5Tclose(m);
-  syn_free(buf);
-  return rc;
-}
-
-static int read_strings(hid_t obj, int kind, size_t n, syn_arena *a, const char **out) {
-  if (n == 0) return 0;
-  hid_t ft = obj_type(obj, kind);
-  if (ft < 0) return -1;
-  htri_t var = H5Tis_variable_str(ft);
-  int rc = var < 0   ? -1
-           : var > 0 ? read_vlen_strings(obj, kind, ft, n, a, out)
-                     : read_fixed_strings(obj, kind, ft, n, a, out);
-  H5Tclose(ft);
-  return rc;
 }
 
 /* ---- datasets and attributes ------------------------------------------------------ */
@@ -253,7 +174,7 @@ static syn_status read_string_ds(const rd *c, hid_t loc, const char *where, cons
   if (d < 0) return st;
   *n = (size_t)got;
   *out = syn_arena_alloc(c->r->arena, (*n ? *n : 1) * sizeof **out);
-  int rc = *out == NULL ? -2 : read_strings(d, OBJ_DATASET, *n, c->r->arena, *out);
+  int rc = *out == NULL ? -2 : syn_h5u_read_strings(d, 0, *n, c->r->arena, *out);
   H5Dclose(d);
   if (rc == -2) return no_memory(c);
   if (rc < 0) return syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
@@ -305,7 +226,7 @@ static syn_status attr_text(const rd *c, hid_t obj, const char *where, const cha
   *out = absent_null ? NULL : "";
   hid_t a = open_attr(c, obj, where, name, H5T_STRING, &st);
   if (a <= 0) return st;
-  int rc = read_strings(a, OBJ_ATTR, 1, c->r->arena, out);
+  int rc = syn_h5u_read_strings(a, 1, 1, c->r->arena, out);
   H5Aclose(a);
   if (rc == -2) return no_memory(c);
   if (rc < 0) return syn_h5s_fail(c->r->path, c->err, "read attribute '%s'", name);
@@ -335,31 +256,30 @@ static syn_status attr_u64(const rd *c, const char *name, uint64_t *out, int *pr
 
 /* ---- the file ---------------------------------------------------------------------- */
 
-/* open(2) first, for a real errno; then HDF5's signature; then HDF5. */
+/* syn_h5u_open_read: open(2) first, for a real errno; then HDF5's
+ * signature; then HDF5, which refuses a file another process writes (the
+ * lock) or a truncated one. */
 static syn_status open_file(syn_h5sweep_reader *r, size_t cache_bytes, syn_error *err) {
-  struct stat sb;
-  int fd = open(r->path, O_RDONLY);
-  int e = errno;
-  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) e = EISDIR;
-  if (fd >= 0) close(fd);
-  if (fd < 0 || e == EISDIR)
-    return syn_error_set(err, SYN_EIO, "cannot open sweep file '%s': %s", r->path, strerror(e));
-  if (H5Fis_hdf5(r->path) <= 0)
-    return syn_error_set(err, SYN_EIO, "sweep file '%s' is not an HDF5 file", r->path);
-  h5_detail d = {{0}};
+  syn_h5u_open_failure why = {0, 0, {0}};
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   if (fapl >= 0 && H5Pset_file_locking(fapl, 1, 1) >= 0 &&
       H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0 &&
       (cache_bytes == 0 || H5Pset_cache(fapl, 0, CACHE_SLOTS, cache_bytes, 0.75) >= 0))
-    r->file = H5Fopen(r->path, H5F_ACC_RDONLY, fapl);
-  if (r->file < 0) innermost(&d); /* before the next call clears the stack */
+    r->file = syn_h5u_open_read(r->path, fapl, &why);
+  else
+    syn_h5u_innermost(why.detail, sizeof why.detail);
   if (fapl >= 0) H5Pclose(fapl);
-  if (r->file < 0 && strstr(d.text, "unable to lock") != NULL) /* a writer has it open */
+  if (why.errnum != 0)
+    return syn_error_set(err, SYN_EIO, "cannot open sweep file '%s': %s", r->path,
+                         strerror(why.errnum));
+  if (why.not_hdf5)
+    return syn_error_set(err, SYN_EIO, "sweep file '%s' is not an HDF5 file", r->path);
+  if (r->file < 0 && strstr(why.detail, "unable to lock") != NULL) /* a writer has it open */
     return syn_error_set(err, SYN_EIO, "sweep file '%s' is being written by another process "
-                         "(HDF5: %s)", r->path, d.text);
+                         "(HDF5: %s)", r->path, why.detail);
   if (r->file < 0)
     return syn_error_set(err, SYN_EIO, "sweep file '%s' is truncated or damaged (HDF5: %s)",
-                         r->path, d.text[0] ? d.text : "cannot open it");
+                         r->path, why.detail[0] ? why.detail : "cannot open it");
   return SYN_OK;
 }
 
@@ -468,35 +388,11 @@ static syn_status read_root_tables(const rd *c) {
 
 /* ---- arms ------------------------------------------------------------------------- */
 
-/* The name of link k of g in creation order (name order when the group does
- * not track it), into the arena. */
-static const char *link_name(const rd *c, hid_t g, hsize_t k, H5_index_t order) {
-  ssize_t n = H5Lget_name_by_idx(g, ".", order, H5_ITER_INC, k, NULL, 0, H5P_DEFAULT);
-  if (n < 0) return NULL;
-  char *name = syn_arena_alloc(c->r->arena, (size_t)n + 1);
-  if (name == NULL ||
-      H5Lget_name_by_idx(g, ".", order, H5_ITER_INC, k, name, (size_t)n + 1, H5P_DEFAULT) < 0)
-    return NULL;
-  return name;
-}
-
-static H5_index_t link_order(hid_t g) {
-  return H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, 0, NULL, 0, H5P_DEFAULT) >= 0
-             ? H5_INDEX_CRT_ORDER
-             : H5_INDEX_NAME;
-}
-
 static syn_status link_names(const rd *c, hid_t g, const char *where, size_t *n,
                              const char ***out) {
-  H5G_info_t info;
-  if (H5Gget_info(g, &info) < 0) return syn_h5s_fail(c->r->path, c->err, "list '%s'", where);
-  *n = (size_t)info.nlinks;
-  *out = syn_arena_alloc(c->r->arena, (*n ? *n : 1) * sizeof **out);
-  if (*out == NULL) return no_memory(c);
-  const H5_index_t order = *n ? link_order(g) : H5_INDEX_NAME;
-  for (size_t k = 0; k < *n; k++)
-    if (((*out)[k] = link_name(c, g, k, order)) == NULL)
-      return syn_h5s_fail(c->r->path, c->err, "list '%s'", where);
+  int rc = syn_h5u_link_names(g, c->r->arena, n, out);
+  if (rc == -2) return no_memory(c);
+  if (rc < 0) return syn_h5s_fail(c->r->path, c->err, "list '%s'", where);
   return SYN_OK;
 }
 

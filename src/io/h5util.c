@@ -1,18 +1,22 @@
-/* synovia — helpers shared by the HDF5 writers (io layer, internal): the
+/* synovia — helpers shared by the HDF5 writers and readers (io layer, internal): the
  * HDF5 error stack kept quiet and turned into syn_error, NetCDF-4 compatible
  * groups and datasets (creation order, shuffle + deflate, NaN fill, chunks
  * <= 1 MiB), variable-length UTF-8 attributes, the root attributes and
  * /provenance group every synovia file has, and the durable write + rename of
- * the tmp file. Used by h5.c (run and scenario files) and h5sweep.c (sweeps).
- * See src/io/h5util.h. */
+ * the tmp file; for the readers, opening a file with one clear reason when it
+ * cannot be, strings and link names read into an arena. Used by h5.c (run
+ * and scenario files), h5read.c, h5sweep.c and h5sweep_read.c (sweeps). See
+ * src/io/h5util.h. */
 #include "io/h5util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +50,12 @@ static herr_t keep_innermost(unsigned n, const H5E_error2_t *e, void *data) {
   return 0;
 }
 
+void syn_h5u_innermost(char *buf, size_t size) {
+  h5_detail d = {{0}};
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, &d);
+  if (size > 0) snprintf(buf, size, "%s", d.text);
+}
+
 /* Sets err to SYN_EIO: "HDF5 output '<path>': cannot <what> (HDF5: <detail>)". */
 syn_status syn_h5u_fail(const char *path, syn_error *err, const char *fmt, ...) {
   char what[512];
@@ -54,7 +64,7 @@ syn_status syn_h5u_fail(const char *path, syn_error *err, const char *fmt, ...) 
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
   h5_detail d = {{0}};
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost, &d);
+  syn_h5u_innermost(d.text, sizeof d.text);
   if (d.text[0])
     return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot %s (HDF5: %s)", path, what,
                          d.text);
@@ -328,6 +338,129 @@ syn_status syn_h5u_check_provenance(const char *path, const syn_provenance *prov
                          prov->nfiles);
   return SYN_OK;
 }
+
+/* ---- reading ---------------------------------------------------------------------- */
+
+hid_t syn_h5u_open_read(const char *path, hid_t fapl, syn_h5u_open_failure *why) {
+  struct stat sb;
+  memset(why, 0, sizeof *why);
+  int fd = open(path, O_RDONLY);
+  int e = errno;
+  if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) e = EISDIR;
+  if (fd >= 0) close(fd);
+  if (fd < 0 || e == EISDIR) {
+    why->errnum = e ? e : EIO;
+    return -1;
+  }
+  if (H5Fis_hdf5(path) <= 0) {
+    why->not_hdf5 = 1;
+    return -1;
+  }
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  if (f < 0) syn_h5u_innermost(why->detail, sizeof why->detail);
+  return f;
+}
+
+enum { OBJ_DATASET, OBJ_ATTR };
+
+static hid_t obj_type(hid_t obj, int kind) {
+  return kind == OBJ_ATTR ? H5Aget_type(obj) : H5Dget_type(obj);
+}
+
+static herr_t obj_read(hid_t obj, int kind, hid_t mtype, void *buf) {
+  return kind == OBJ_ATTR ? H5Aread(obj, mtype, buf)
+                          : H5Dread(obj, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+}
+
+static int read_vlen_strings(hid_t obj, int kind, hid_t ftype, size_t n, syn_arena *a,
+                             const char **out) {
+  int rc = 0;
+  char **raw = syn_calloc(n, sizeof *raw);
+  hid_t m = H5Tcopy(H5T_C_S1);
+  if (raw == NULL) rc = -2;
+  if (rc == 0 && (m < 0 || H5Tset_size(m, H5T_VARIABLE) < 0 ||
+                  H5Tset_cset(m, H5Tget_cset(ftype)) < 0 || obj_read(obj, kind, m, raw) < 0))
+    rc = -1;
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    if ((out[i] = syn_arena_strdup(a, raw[i] ? raw[i] : "")) == NULL) rc = -2;
+  for (size_t i = 0; raw != NULL && i < n; i++)
+    if (raw[i] != NULL) H5free_memory(raw[i]);
+  if (m >= 0) H5Tclose(m);
+  syn_free(raw);
+  return rc;
+}
+
+/* Fixed-length strings (as other tools may write them), cut at the first NUL. */
+static int read_fixed_strings(hid_t obj, int kind, hid_t ftype, size_t n, syn_arena *a,
+                              const char **out) {
+  int rc = 0;
+  const size_t size = H5Tget_size(ftype);
+  char *buf = size > 0 && n <= SIZE_MAX / size ? syn_malloc(n * size) : NULL;
+  hid_t m = H5Tcopy(ftype);
+  if (buf == NULL) rc = size > 0 && n <= SIZE_MAX / size ? -2 : -1;
+  if (rc == 0 && (m < 0 || obj_read(obj, kind, m, buf) < 0)) rc = -1;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    const char *s = buf + i * size;
+    if ((out[i] = syn_arena_strndup(a, s, strnlen(s, size))) == NULL) rc = -2;
+  }
+  if (m >= 0) H5Tclose(m);
+  syn_free(buf);
+  return rc;
+}
+
+int syn_h5u_read_strings(hid_t obj, int is_attr, size_t n, syn_arena *a, const char **out) {
+  const int kind = is_attr ? OBJ_ATTR : OBJ_DATASET;
+  if (n == 0) return 0;
+  hid_t ft = obj_type(obj, kind);
+  if (ft < 0) return -1;
+  htri_t var = H5Tis_variable_str(ft);
+  int rc = var < 0   ? -1
+           : var > 0 ? read_vlen_strings(obj, kind, ft, n, a, out)
+                     : read_fixed_strings(obj, kind, ft, n, a, out);
+  H5Tclose(ft);
+  return rc;
+}
+
+/* The name of link k of g in the order given, into the arena (NULL with *rc). */
+static const char *link_name(hid_t g, hsize_t k, H5_index_t order, syn_arena *a, int *rc) {
+  ssize_t n = H5Lget_name_by_idx(g, ".", order, H5_ITER_INC, k, NULL, 0, H5P_DEFAULT);
+  *rc = -1;
+  if (n < 0) return NULL;
+  char *name = syn_arena_alloc(a, (size_t)n + 1);
+  if (name == NULL) {
+    *rc = -2;
+    return NULL;
+  }
+  if (H5Lget_name_by_idx(g, ".", order, H5_ITER_INC, k, name, (size_t)n + 1, H5P_DEFAULT) < 0)
+    return NULL;
+  *rc = 0;
+  return name;
+}
+
+static H5_index_t link_order(hid_t g) {
+  return H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, 0, NULL, 0, H5P_DEFAULT) >= 0
+             ? H5_INDEX_CRT_ORDER
+             : H5_INDEX_NAME;
+}
+
+int syn_h5u_link_names(hid_t g, syn_arena *a, size_t *n, const char ***out) {
+  H5G_info_t info;
+  int rc = 0;
+  *n = 0;
+  *out = NULL;
+  if (H5Gget_info(g, &info) < 0) return -1;
+  const size_t m = (size_t)info.nlinks;
+  const char **names = syn_arena_alloc(a, (m ? m : 1) * sizeof *names);
+  if (names == NULL) return -2;
+  const H5_index_t order = m ? link_order(g) : H5_INDEX_NAME;
+  for (size_t k = 0; k < m; k++)
+    if ((names[k] = link_name(g, k, order, a, &rc)) == NULL) return rc;
+  *n = m;
+  *out = names;
+  return 0;
+}
+
+/* ---- files ------------------------------------------------------------------------ */
 
 /* Writes all of buf to fd; returns 0 or -1 with errno set. */
 int syn_h5u_write_all(int fd, const unsigned char *buf, size_t n) {

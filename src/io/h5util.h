@@ -1,5 +1,5 @@
-/* synovia — helpers shared by the HDF5 writers (io layer, internal; only
- * src/io/ includes this header, as it includes hdf5.h).
+/* synovia — helpers shared by the HDF5 writers and readers (io layer,
+ * internal; only src/io/ includes this header, as it includes hdf5.h).
  *
  * Every function that makes HDF5 objects returns < 0 on failure and closes
  * whatever it opened; the caller turns that into a syn_error with
@@ -14,6 +14,7 @@
 
 #include <hdf5.h>
 
+#include "base/arena.h"
 #include "synovia/h5.h"
 #include "synovia/status.h"
 
@@ -30,6 +31,10 @@ void syn_h5u_quiet_end(const syn_h5u_quiet *q);
 /* Sets err to SYN_EIO: "HDF5 output '<path>': cannot <what> (HDF5: <detail>)". */
 syn_status syn_h5u_fail(const char *path, syn_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The innermost (most specific) description on HDF5's error stack into buf,
+ * "" when the stack is empty. Read it before the next HDF5 call clears it. */
+void syn_h5u_innermost(char *buf, size_t size);
 
 /* ---- attributes ---- */
 hid_t syn_h5u_utf8_vlen_type(void);
@@ -67,6 +72,31 @@ syn_status syn_h5u_write_globals(hid_t file, const char *path, const syn_provena
 /* /provenance/file (scale) and /provenance/text. */
 syn_status syn_h5u_write_provenance(hid_t file, const char *path, const syn_provenance *prov,
                                     syn_error *err);
+
+/* ---- reading ---- */
+/* Why syn_h5u_open_read failed: errnum != 0 when open(2) did (EISDIR for a
+ * directory), else not_hdf5 when there is no HDF5 signature, else HDF5 could
+ * not open it (truncated or damaged; detail from the error stack). */
+typedef struct syn_h5u_open_failure {
+  int errnum;
+  int not_hdf5;
+  char detail[256];
+} syn_h5u_open_failure;
+
+/* Opens path read-only with the access list fapl (H5P_DEFAULT allowed):
+ * open(2) first for a real errno, then HDF5's signature, then H5Fopen.
+ * Returns the file, or < 0 with *why filled. */
+hid_t syn_h5u_open_read(const char *path, hid_t fapl, syn_h5u_open_failure *why);
+
+/* The n strings (variable or fixed length, "" for a null one) of a dataset
+ * (is_attr 0) or an attribute (is_attr 1), read whole into arena copies.
+ * Returns 0, -1 on an HDF5 error, -2 when out of memory. */
+int syn_h5u_read_strings(hid_t obj, int is_attr, size_t n, syn_arena *a, const char **out);
+
+/* The names of the links of group g in creation order (name order when the
+ * group does not track it), into the arena. Returns 0, -1 on an HDF5 error,
+ * -2 when out of memory. */
+int syn_h5u_link_names(hid_t g, syn_arena *a, size_t *n, const char ***out);
 
 /* ---- files ---- */
 char *syn_h5u_dir_of(const char *path);             /* syn_malloc'ed; NULL: no memory */
