@@ -3,7 +3,8 @@
 users have: h5py, xarray (netcdf4 and h5netcdf engines), netCDF4, ncdump.
 
 Prints TAP ("ok N - ..." / "not ok N - ...") and exits non-zero on failure.
-The snippets of docs/output-format.md are the ones exercised here.
+The snippets of docs/output-format.md run in test_doc_output_format.py, on
+files written by the synovia program.
 Run: BUILD=build-io /usr/bin/python3 tests/python/test_h5_read.py
 """
 import math
@@ -286,17 +287,6 @@ def main():
                 assert list(ds["metric"].values) == ["t_half", "TNF_max"]
                 assert math.isnan(float(ds["metric_value"].sel(metric="t_half")))
                 assert list(ds["metric_description"].values) == [m[2] for m in METRICS["IA"]]
-
-    @check("docs/output-format.md: every python snippet runs on the file")
-    def _():
-        import re
-        doc = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs",
-                                "output-format.md"), encoding="utf-8").read()
-        blocks = re.findall(r"^```python\n(.*?)^```", doc, re.S | re.M)
-        assert len(blocks) >= 2, "no python snippets found"
-        for code in blocks:
-            exec(compile(code.replace('"out.h5"', repr(path)), "output-format.md", "exec"),
-                 {"print": lambda *args: None})
 
     @check("netCDF4: the file opens for append (creation order tracked)")
     def _():

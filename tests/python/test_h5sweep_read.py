@@ -6,6 +6,7 @@ memory; written straight to disk) and as merged from three parts, with
 Sobol indices in arm IA and Morris statistics in arm IV.
 
 Prints TAP ("ok N - ..." / "not ok N - ...") and exits non-zero on failure.
+(The snippets of docs/output-format.md run in test_doc_output_format.py.)
 Run: BUILD=build-hs /usr/bin/python3 tests/python/test_h5sweep_read.py
 """
 import math
@@ -238,20 +239,6 @@ def check_indices(path):
                 assert int(g.attrs["morris_n_trajectories"]) == 4
 
 
-def check_doc_snippets(path):
-    @check("docs/output-format.md: the sweep section's snippets run on the file")
-    def _():
-        import re
-        doc = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs",
-                                "output-format.md"), encoding="utf-8").read()
-        section = doc[doc.index("## Sweep files"):]
-        blocks = re.findall(r"^```py\n(.*?)^```", section, re.S | re.M)
-        assert blocks, "no snippets found"
-        for code in blocks:
-            exec(compile(code.replace('"sweep.h5"', repr(path)), "output-format.md", "exec"),
-                 {"print": lambda *args: None})
-
-
 def main():
     if not os.access(TOOL, os.X_OK):
         print("1..1")
@@ -272,8 +259,6 @@ def main():
 
             if proc.returncode == 0:
                 check_file(path, mode)
-                if mode == "memory":
-                    check_doc_snippets(path)
                 if mode == "merged":
                     check_indices(path)
     finally:
