@@ -16,6 +16,9 @@ int cmd_check(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_sweep(int argc, char **argv, const char *command_line);
 int cmd_merge(int argc, char **argv, const char *command_line);
+int cmd_summary(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv, const char *argv0);
 
 /* Print an error object as the library rendered it, prefixed with nothing:
  * "file:line:col: error: …" + source line + caret + hint. */

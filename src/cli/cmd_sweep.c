@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "summary.h"
 #include "run.h"
 #include "synovia/h5sweep.h"
 #include "synovia/sweep.h"
@@ -281,32 +282,12 @@ static void print_report(const syn_sweep_report *r) {
 static void print_indices(const char *path) {
   syn_h5sweep_reader *rd = NULL;
   syn_error err;
-  if (syn_h5sweep_open(path, &rd, &err) != SYN_OK) return;
-  const syn_h5sweep_spec *s = syn_h5sweep_reader_spec(rd);
-  for (size_t a = 0; a < s->narms; a++) {
-    syn_h5sweep_indices ix;
-    if (syn_h5sweep_read_indices(rd, a, &ix, &err) != SYN_OK || ix.kind == SYN_H5SWEEP_NO_INDICES)
-      continue;
-    for (size_t m = 0; m < s->nmetrics; m++) {
-      const size_t D = s->nparams;
-      printf("\n%s indices of %s, arm \"%s\"%s\n",
-             ix.kind == SYN_H5SWEEP_SOBOL ? "Sobol" : "Morris", s->metric_names[m],
-             s->arm_names[a], ix.kind == SYN_H5SWEEP_SOBOL ? " (± half-width of the interval)" : "");
-      if (ix.kind == SYN_H5SWEEP_SOBOL) {
-        printf("  %-24s %16s %16s\n", "parameter", "first order S1", "total ST");
-        for (size_t j = 0; j < D; j++)
-          printf("  %-24s %7.3f ± %-6.3f %7.3f ± %-6.3f\n", s->param_names[j],
-                 ix.S1[m * D + j], ix.S1_conf ? ix.S1_conf[m * D + j] : (double)NAN,
-                 ix.ST[m * D + j], ix.ST_conf ? ix.ST_conf[m * D + j] : (double)NAN);
-      } else {
-        printf("  %-24s %12s %12s %12s\n", "parameter", "mu*", "mu", "sigma");
-        for (size_t j = 0; j < D; j++)
-          printf("  %-24s %12.4g %12.4g %12.4g\n", s->param_names[j], ix.mu_star[m * D + j],
-                 ix.mu[m * D + j], ix.sigma[m * D + j]);
-      }
-    }
-    syn_h5sweep_indices_free(&ix);
+  cli_doc doc = {0};
+  if (syn_h5sweep_open(path, &rd, &err) == SYN_OK && summary_indices(rd, &doc, &err) == SYN_OK) {
+    if (doc.n) fputc('\n', stdout); /* a blank line after the sweep's report */
+    cli_doc_print_text(stdout, &doc);
   }
+  cli_doc_free(&doc);
   syn_h5sweep_reader_destroy(rd);
 }
 

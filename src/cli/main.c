@@ -19,6 +19,9 @@ static const char usage_text[] =
     "  info MODEL      list states, parameters (units, descriptions, sources), outputs\n"
     "  sweep FILE      run a parameter sweep (.sweep): serial, MPI or job-array shards\n"
     "  merge OUT PARTS join the shard files of a sweep\n"
+    "  summary FILE    what a result file holds: provenance, arms or design, metrics\n"
+    "  export FILE     write a result file as tidy CSV files (--csv DIR)\n"
+    "  report FILE     one self-contained HTML report with figures (-o report.html)\n"
     "  help [COMMAND]  show help for a command\n"
     "\n"
     "options:\n"
@@ -61,6 +64,9 @@ static int dispatch(int argc, char **argv, const char *command_line) {
   if (strcmp(cmd, "info") == 0) return cmd_info(argc - 2, argv + 2);
   if (strcmp(cmd, "sweep") == 0) return cmd_sweep(argc - 2, argv + 2, command_line);
   if (strcmp(cmd, "merge") == 0) return cmd_merge(argc - 2, argv + 2, command_line);
+  if (strcmp(cmd, "summary") == 0) return cmd_summary(argc - 2, argv + 2);
+  if (strcmp(cmd, "export") == 0) return cmd_export(argc - 2, argv + 2);
+  if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2, argv[0]);
   if (strcmp(cmd, "help") == 0) {
     if (argc < 3) {
       fputs(usage_text, stdout);
@@ -78,7 +84,7 @@ static int dispatch(int argc, char **argv, const char *command_line) {
     printf("synovia %s\n", syn_version());
     return CLI_OK;
   }
-  cli_usage_error("", "unknown command '%s' (commands: run, check, info, sweep, merge, help)", cmd);
+  cli_usage_error("", "unknown command '%s' (commands: run, check, info, sweep, merge, summary, export, report, help)", cmd);
   return CLI_USAGE;
 }
 

@@ -1,0 +1,508 @@
+/* synovia export FILE --csv DIR — a result file as tidy CSV files.
+ *
+ * Tidy: one observation per row, one variable per column, one table per
+ * file; names and units in their own tables to join on. Numbers are written
+ * with the fewest of 15-17 significant digits that read back as the same double; a missing
+ * value (NaN) is an empty field, which R's read.csv and pandas read as NA/NaN.
+ * Text is quoted as RFC 4180 says when it holds a comma, quote or line break.
+ *
+ * Every file is written as NAME.csv.tmp and renamed only when all of them
+ * are complete, so a failure leaves the folder as it was. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "synovia/h5sweep.h"
+#include "synovia/synovia.h"
+
+static const char export_help[] =
+    "usage: synovia export FILE.h5 --csv DIR\n"
+    "\n"
+    "Writes the result file as tidy CSV files into DIR (created if missing;\n"
+    "files of the same names are replaced, nothing else is touched).\n"
+    "A run file gives:\n"
+    "  series.csv      arm, variable, time, value      every time series, long format\n"
+    "  variables.csv   variable, units, kind, description (and the time axis)\n"
+    "  metrics.csv     arm, metric, value, units, description\n"
+    "  parameters.csv  arm, parameter, value, units\n"
+    "  doses.csv       arm, time, route, amount, units, duration, target, joint\n"
+    "  provenance.csv  key, value (title, version, date, command, files, hashes)\n"
+    "A sweep file gives:\n"
+    "  samples.csv     sample, status, reason, then one column per parameter\n"
+    "  metrics.csv     sample, arm, metric, value (ok and failed samples)\n"
+    "  parameters.csv  parameter, units, lower, upper, distribution\n"
+    "  indices.csv     arm, metric, parameter, index, value, half_width\n"
+    "  trajectories.csv sample, arm, variable, time, value (when kept)\n"
+    "  provenance.csv  key, value\n"
+    "Numbers read back exactly (15-17 significant digits); a missing value is an\n"
+    "empty field.\n";
+
+enum { MAX_FILES = 8, EXPORT_ROWS = 4096 };
+
+typedef struct exporter {
+  const char *dir;
+  char *tmp[MAX_FILES], *final[MAX_FILES];
+  size_t nfiles;
+  FILE *out;  /* the file being written */
+  int failed; /* a write failed: message printed */
+} exporter;
+
+/* Start DIR/name.csv.tmp with its header line. */
+static int csv_open(exporter *e, const char *name, const char *header) {
+  size_t n = strlen(e->dir) + strlen(name) + 16;
+  char *fin = malloc(n), *tmp = malloc(n);
+  if (fin == NULL || tmp == NULL || e->nfiles == MAX_FILES) {
+    free(fin);
+    free(tmp);
+    fprintf(stderr, "synovia: error: out of memory\n");
+    return 0;
+  }
+  snprintf(fin, n, "%s/%s.csv", e->dir, name);
+  snprintf(tmp, n, "%s/%s.csv.tmp", e->dir, name);
+  e->final[e->nfiles] = fin;
+  e->tmp[e->nfiles++] = tmp;
+  e->out = fopen(tmp, "w");
+  if (e->out == NULL) {
+    fprintf(stderr, "synovia: error: cannot write '%s': %s\n", tmp, strerror(errno));
+    return 0;
+  }
+  fprintf(e->out, "%s\n", header);
+  return 1;
+}
+
+static int csv_close(exporter *e) {
+  int bad = ferror(e->out);
+  if (fclose(e->out) != 0) bad = 1;
+  e->out = NULL;
+  if (bad)
+    fprintf(stderr, "synovia: error: cannot write '%s': %s\n", e->tmp[e->nfiles - 1],
+            strerror(errno));
+  return !bad;
+}
+
+/* A text field, quoted when it must be. */
+static void csv_text(FILE *f, const char *s, int last) {
+  if (strpbrk(s, ",\"\r\n") != NULL || (s[0] == ' ' || (s[0] && s[strlen(s) - 1] == ' '))) {
+    fputc('"', f);
+    for (; *s; s++) {
+      if (*s == '"') fputc('"', f);
+      fputc(*s, f);
+    }
+    fputc('"', f);
+  } else {
+    fputs(s, f);
+  }
+  fputc(last ? '\n' : ',', f);
+}
+
+/* The shortest of %.15g, %.16g, %.17g that reads back as the same double. */
+static void csv_number(FILE *f, double v, int last) {
+  if (!isnan(v)) {
+    char buf[40];
+    for (int digits = 15; digits <= 17; digits++) {
+      snprintf(buf, sizeof buf, "%.*g", digits, v);
+      if (strtod(buf, NULL) == v) break;
+    }
+    fputs(buf, f);
+  }
+  fputc(last ? '\n' : ',', f);
+}
+
+static void csv_fact(FILE *f, const char *key, const char *value) {
+  csv_text(f, key, 0);
+  csv_text(f, value, 1);
+}
+
+/* Rename every finished file; on failure remove every temporary file. */
+static int finish(exporter *e, int ok) {
+  if (e->out) fclose(e->out);
+  e->out = NULL;
+  for (size_t i = 0; i < e->nfiles; i++) {
+    if (ok && rename(e->tmp[i], e->final[i]) != 0) {
+      fprintf(stderr, "synovia: error: cannot write '%s': %s\n", e->final[i], strerror(errno));
+      ok = 0;
+    }
+  }
+  for (size_t i = 0; i < e->nfiles; i++) {
+    if (!ok) remove(e->tmp[i]);
+    free(e->tmp[i]);
+    free(e->final[i]);
+  }
+  return ok;
+}
+
+/* ---- run files --------------------------------------------------------------------- */
+
+static int run_series(exporter *e, syn_h5_reader *r, size_t narms) {
+  syn_error err;
+  if (!csv_open(e, "series", "arm,variable,time,value")) return 0;
+  for (size_t k = 0; k < narms; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    double *v = calloc(a->ntimes + 1, sizeof *v);
+    if (v == NULL) {
+      fprintf(stderr, "synovia: error: out of memory\n");
+      return 0;
+    }
+    for (size_t i = 0; i < a->nvars; i++) {
+      if (syn_h5_read_var(r, k, i, v, &err) != SYN_OK) {
+        cli_print_error(&err);
+        free(v);
+        return 0;
+      }
+      for (size_t t = 0; t < a->ntimes; t++) {
+        csv_text(e->out, a->name, 0);
+        csv_text(e->out, a->var_names[i], 0);
+        csv_number(e->out, a->times[t], 0);
+        csv_number(e->out, v[t], 1);
+      }
+    }
+    free(v);
+  }
+  return csv_close(e);
+}
+
+/* Each variable once (the first arm that has it), and the time axis. */
+static int run_variables(exporter *e, syn_h5_reader *r, size_t narms) {
+  if (!csv_open(e, "variables", "variable,units,kind,description")) return 0;
+  if (narms) {
+    const syn_h5_arm_info *a0 = syn_h5_reader_arm(r, 0);
+    csv_text(e->out, "time", 0);
+    csv_text(e->out, a0->time_units, 0);
+    csv_text(e->out, "time", 0);
+    csv_text(e->out, "time", 1);
+  }
+  for (size_t k = 0; k < narms; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    for (size_t i = 0; i < a->nvars; i++) {
+      int seen = 0;
+      for (size_t j = 0; j < k && !seen; j++) {
+        const syn_h5_arm_info *b = syn_h5_reader_arm(r, j);
+        for (size_t q = 0; q < b->nvars && !seen; q++)
+          seen = strcmp(b->var_names[q], a->var_names[i]) == 0;
+      }
+      if (seen) continue;
+      csv_text(e->out, a->var_names[i], 0);
+      csv_text(e->out, a->var_units[i], 0);
+      csv_text(e->out, a->var_is_output[i] ? "output" : "state", 0);
+      csv_text(e->out, a->var_long_names[i], 1);
+    }
+  }
+  return csv_close(e);
+}
+
+static int run_tables(exporter *e, syn_h5_reader *r, size_t narms) {
+  if (!csv_open(e, "metrics", "arm,metric,value,units,description")) return 0;
+  for (size_t k = 0; k < narms; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    for (size_t i = 0; i < a->nmetrics; i++) {
+      csv_text(e->out, a->name, 0);
+      csv_text(e->out, a->metric_names[i], 0);
+      csv_number(e->out, a->metric_values[i], 0);
+      csv_text(e->out, a->metric_units[i], 0);
+      csv_text(e->out, a->metric_descriptions[i], 1);
+    }
+  }
+  if (!csv_close(e) || !csv_open(e, "parameters", "arm,parameter,value,units")) return 0;
+  for (size_t k = 0; k < narms; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    for (size_t i = 0; i < a->nparams; i++) {
+      csv_text(e->out, a->name, 0);
+      csv_text(e->out, a->param_names[i], 0);
+      csv_number(e->out, a->param_values[i], 0);
+      csv_text(e->out, a->param_units[i], 1);
+    }
+  }
+  if (!csv_close(e) ||
+      !csv_open(e, "doses", "arm,time,route,amount,units,duration,target,joint"))
+    return 0;
+  for (size_t k = 0; k < narms; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    for (size_t i = 0; i < a->ndoses; i++) {
+      csv_text(e->out, a->name, 0);
+      csv_number(e->out, a->dose_time[i], 0);
+      csv_text(e->out, a->dose_route[i], 0);
+      csv_number(e->out, a->dose_amount[i], 0);
+      csv_text(e->out, a->dose_units[i], 0);
+      csv_number(e->out, a->dose_duration[i], 0);
+      csv_text(e->out, a->dose_target[i], 0);
+      csv_text(e->out, a->dose_joint[i], 1);
+    }
+  }
+  return csv_close(e);
+}
+
+static int run_provenance(exporter *e, const syn_h5_file_info *f, const char *time_units) {
+  if (!csv_open(e, "provenance", "key,value")) return 0;
+  csv_fact(e->out, "kind", "run");
+  csv_fact(e->out, "title", f->title);
+  csv_fact(e->out, "synovia_version", f->synovia_version);
+  csv_fact(e->out, "date_created", f->created);
+  csv_fact(e->out, "command_line", f->command_line);
+  csv_fact(e->out, "model_file", f->model_file);
+  csv_fact(e->out, "model_sha256", f->model_sha256);
+  csv_fact(e->out, "scenario_file", f->scenario_file);
+  csv_fact(e->out, "scenario_sha256", f->scenario_sha256);
+  csv_fact(e->out, "time_units", time_units);
+  return csv_close(e);
+}
+
+static int export_run(exporter *e, const char *path) {
+  syn_h5_reader *r = NULL;
+  syn_error err;
+  if (syn_h5_open(path, &r, &err) != SYN_OK) {
+    cli_print_error(&err);
+    return 0;
+  }
+  const syn_h5_file_info *f = syn_h5_reader_file(r);
+  const char *tu = f->narms ? syn_h5_reader_arm(r, 0)->time_units : "";
+  int ok = run_series(e, r, f->narms) && run_variables(e, r, f->narms) &&
+           run_tables(e, r, f->narms) && run_provenance(e, f, tu);
+  syn_h5_reader_destroy(r);
+  return ok;
+}
+
+/* ---- sweep files ------------------------------------------------------------------- */
+
+static const char *status_name(int s) {
+  switch (s) {
+  case SYN_SWEEP_OK: return "ok";
+  case SYN_SWEEP_SOLVER_FAILURE: return "solver_failure";
+  case SYN_SWEEP_NONFINITE: return "nonfinite";
+  case SYN_SWEEP_ERROR: return "error";
+  default: return "not_run";
+  }
+}
+
+typedef struct sweep_rows {
+  double *params, *metrics, *traj;
+  signed char *status;
+} sweep_rows;
+
+/* samples.csv, metrics.csv and trajectories.csv in one pass over the rows. */
+static int sweep_samples(exporter *e, syn_h5sweep_reader *rd, const syn_h5sweep_spec *s) {
+  size_t P = s->nparams, M = s->narms * s->nmetrics, T = s->narms * s->nseries * s->ntimes;
+  sweep_rows b = {malloc(EXPORT_ROWS * P * sizeof(double)),
+                  malloc(EXPORT_ROWS * (M ? M : 1) * sizeof(double)),
+                  T ? malloc(EXPORT_ROWS * T * sizeof(double)) : NULL, malloc(EXPORT_ROWS)};
+  FILE *files[3] = {NULL, NULL, NULL};
+  syn_error err;
+  int ok = b.params && b.metrics && b.status && (T == 0 || b.traj);
+  if (!ok) fprintf(stderr, "synovia: error: out of memory\n");
+  /* the three files are open at once: each has its own exporter slot */
+  const char *names[3] = {"samples", "metrics", "trajectories"};
+  char header[4096];
+  size_t used = (size_t)snprintf(header, sizeof header, "sample,status,reason");
+  for (size_t j = 0; j < P && used < sizeof header; j++)
+    used += (size_t)snprintf(header + used, sizeof header - used, ",%s", s->param_names[j]);
+  const char *headers[3] = {header, "sample,arm,metric,value", "sample,arm,variable,time,value"};
+  for (int k = 0; ok && k < (T ? 3 : 2); k++) {
+    ok = csv_open(e, names[k], headers[k]);
+    files[k] = e->out;
+  }
+  e->out = NULL;
+  for (size_t first = 0; ok && first < s->nsamples; first += EXPORT_ROWS) {
+    size_t n = s->nsamples - first < EXPORT_ROWS ? s->nsamples - first : EXPORT_ROWS;
+    if (syn_h5sweep_read_rows(rd, first, n, b.params, b.status, b.metrics, b.traj, &err) !=
+        SYN_OK) {
+      cli_print_error(&err);
+      ok = 0;
+      break;
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+      char reason[1024];
+      if (syn_h5sweep_read_reason(rd, first + i, reason, sizeof reason, NULL, &err) != SYN_OK) {
+        cli_print_error(&err);
+        ok = 0;
+        break;
+      }
+      fprintf(files[0], "%zu,", first + i);
+      csv_text(files[0], status_name(b.status[i]), 0);
+      csv_text(files[0], reason, P == 0);
+      for (size_t j = 0; j < P; j++) csv_number(files[0], b.params[i * P + j], j + 1 == P);
+      for (size_t a = 0; a < s->narms; a++)
+        for (size_t m = 0; m < s->nmetrics; m++) {
+          fprintf(files[1], "%zu,", first + i);
+          csv_text(files[1], s->arm_names[a], 0);
+          csv_text(files[1], s->metric_names[m], 0);
+          csv_number(files[1], b.metrics[i * M + a * s->nmetrics + m], 1);
+        }
+      for (size_t a = 0; T && a < s->narms; a++)
+        for (size_t v = 0; v < s->nseries; v++)
+          for (size_t t = 0; t < s->ntimes; t++) {
+            fprintf(files[2], "%zu,", first + i);
+            csv_text(files[2], s->arm_names[a], 0);
+            csv_text(files[2], s->series_names[v], 0);
+            csv_number(files[2], s->times[t], 0);
+            csv_number(files[2], b.traj[i * T + (a * s->nseries + v) * s->ntimes + t], 1);
+          }
+    }
+  }
+  for (int k = 0; k < 3; k++) {
+    if (files[k] == NULL) continue;
+    e->out = files[k];
+    if (!csv_close(e)) ok = 0;
+  }
+  free(b.params);
+  free(b.metrics);
+  free(b.traj);
+  free(b.status);
+  return ok;
+}
+
+static int sweep_parameters(exporter *e, const syn_h5sweep_spec *s) {
+  if (!csv_open(e, "parameters", "parameter,units,lower,upper,distribution")) return 0;
+  for (size_t j = 0; j < s->nparams; j++) {
+    csv_text(e->out, s->param_names[j], 0);
+    csv_text(e->out, s->param_units ? s->param_units[j] : "", 0);
+    csv_number(e->out, s->param_lower ? s->param_lower[j] : (double)NAN, 0);
+    csv_number(e->out, s->param_upper ? s->param_upper[j] : (double)NAN, 0);
+    csv_text(e->out, s->param_distribution ? s->param_distribution[j] : "", 1);
+  }
+  return csv_close(e);
+}
+
+static void index_rows(FILE *f, const syn_h5sweep_spec *s, size_t arm, const char *index,
+                       const double *v, const double *conf) {
+  if (v == NULL) return;
+  for (size_t m = 0; m < s->nmetrics; m++)
+    for (size_t j = 0; j < s->nparams; j++) {
+      size_t k = m * s->nparams + j;
+      csv_text(f, s->arm_names[arm], 0);
+      csv_text(f, s->metric_names[m], 0);
+      csv_text(f, s->param_names[j], 0);
+      csv_text(f, index, 0);
+      csv_number(f, v[k], 0);
+      csv_number(f, conf ? conf[k] : (double)NAN, 1);
+    }
+}
+
+static int sweep_indices(exporter *e, syn_h5sweep_reader *rd, const syn_h5sweep_spec *s) {
+  syn_error err;
+  if (!csv_open(e, "indices", "arm,metric,parameter,index,value,half_width")) return 0;
+  for (size_t a = 0; a < s->narms; a++) {
+    syn_h5sweep_indices ix;
+    if (syn_h5sweep_read_indices(rd, a, &ix, &err) != SYN_OK) {
+      cli_print_error(&err);
+      return 0;
+    }
+    index_rows(e->out, s, a, "S1", ix.S1, ix.S1_conf);
+    index_rows(e->out, s, a, "ST", ix.ST, ix.ST_conf);
+    index_rows(e->out, s, a, "mu", ix.mu, NULL);
+    index_rows(e->out, s, a, "mu_star", ix.mu_star, ix.mu_star_conf);
+    index_rows(e->out, s, a, "sigma", ix.sigma, NULL);
+    syn_h5sweep_indices_free(&ix);
+  }
+  return csv_close(e);
+}
+
+static int sweep_provenance(exporter *e, const syn_h5sweep_spec *s) {
+  const syn_provenance *p = s->prov;
+  char number[64];
+  if (!csv_open(e, "provenance", "key,value")) return 0;
+  csv_fact(e->out, "kind", "sweep");
+  csv_fact(e->out, "title", p && p->title ? p->title : "");
+  csv_fact(e->out, "date_created", p && p->created ? p->created : "");
+  csv_fact(e->out, "command_line", p && p->command_line ? p->command_line : "");
+  csv_fact(e->out, "sweep_file", s->sweep_file ? s->sweep_file : "");
+  csv_fact(e->out, "sweep_sha256", s->sweep_sha256 ? s->sweep_sha256 : "");
+  csv_fact(e->out, "config_sha256", s->config_sha256 ? s->config_sha256 : "");
+  csv_fact(e->out, "scenario_file", p && p->scenario_file ? p->scenario_file : "");
+  csv_fact(e->out, "model_sha256", p && p->model_sha256 ? p->model_sha256 : "");
+  csv_fact(e->out, "design", s->design ? s->design : "");
+  snprintf(number, sizeof number, "%llu", (unsigned long long)s->seed);
+  csv_fact(e->out, "seed", number);
+  snprintf(number, sizeof number, "%zu", s->nsamples);
+  csv_fact(e->out, "n_samples", number);
+  csv_fact(e->out, "time_units", s->nseries ? (s->time_units ? s->time_units : "1") : "");
+  return csv_close(e);
+}
+
+static int export_sweep(exporter *e, const char *path) {
+  syn_h5sweep_reader *rd = NULL;
+  syn_error err;
+  if (syn_h5sweep_open(path, &rd, &err) != SYN_OK) {
+    cli_print_error(&err);
+    return 0;
+  }
+  const syn_h5sweep_spec *s = syn_h5sweep_reader_spec(rd);
+  int ok = sweep_samples(e, rd, s) && sweep_parameters(e, s) && sweep_indices(e, rd, s) &&
+           sweep_provenance(e, s);
+  syn_h5sweep_reader_destroy(rd);
+  return ok;
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+/* DIR, created with its parents when missing. */
+static int make_dir(const char *dir) {
+  struct stat sb;
+  if (stat(dir, &sb) == 0) {
+    if (S_ISDIR(sb.st_mode)) return 1;
+    fprintf(stderr, "synovia: error: cannot export into '%s': it is a file, not a folder\n", dir);
+    return 0;
+  }
+  char *copy = malloc(strlen(dir) + 1);
+  if (copy == NULL) return 0;
+  strcpy(copy, dir);
+  int ok = 1;
+  for (char *p = copy + 1; ok; p++) {
+    char c = *p;
+    if (c != '/' && c != 0) continue;
+    *p = 0;
+    if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+      fprintf(stderr, "synovia: error: cannot create the folder '%s': %s\n", copy,
+              strerror(errno));
+      ok = 0;
+    }
+    *p = c;
+    if (c == 0) break;
+  }
+  free(copy);
+  return ok;
+}
+
+int cmd_export(int argc, char **argv) {
+  const char *path = NULL, *dir = NULL;
+  for (int i = 0; i < argc; i++) {
+    const char *v;
+    int got;
+    if (cli_is_help(argv[i])) {
+      fputs(export_help, stdout);
+      return CLI_OK;
+    }
+    if ((got = cli_take_value(argc, argv, &i, "--csv", "export", &v)) != 0) {
+      if (got < 0) return CLI_USAGE;
+      dir = v;
+    } else if (argv[i][0] == '-' && argv[i][1] != 0) {
+      cli_usage_error("export", "unknown option '%s'", argv[i]);
+      return CLI_USAGE;
+    } else if (path) {
+      cli_usage_error("export", "one file at a time ('%s' and '%s')", path, argv[i]);
+      return CLI_USAGE;
+    } else {
+      path = argv[i];
+    }
+  }
+  if (path == NULL || dir == NULL || dir[0] == 0) {
+    cli_usage_error("export", "%s (synovia export FILE.h5 --csv DIR)",
+                    path == NULL ? "which file?" : "where to? give --csv DIR");
+    return CLI_USAGE;
+  }
+  syn_h5_kind kind;
+  syn_error err;
+  if (syn_h5_probe(path, &kind, &err) != SYN_OK) {
+    cli_print_error(&err);
+    return CLI_FAILED;
+  }
+  exporter e = {.dir = dir};
+  int ok = make_dir(dir) && (kind == SYN_H5_SWEEP ? export_sweep(&e, path) : export_run(&e, path));
+  size_t n = e.nfiles;
+  ok = finish(&e, ok);
+  if (!ok) return CLI_FAILED;
+  printf("wrote %zu CSV files into %s/\n", n, dir);
+  return CLI_OK;
+}

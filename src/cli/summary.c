@@ -1,0 +1,480 @@
+/* synovia — the summary of a result file: what is in it (model, scenario or
+ * sweep, arms or design, provenance) and its numbers as tables. Built as a
+ * cli_doc so that `synovia summary` (text) and `synovia report` (HTML) show
+ * the same thing. */
+#include "summary.h"
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+  SUMMARY_ROWS = 4096,  /* sweep rows read at a time */
+  SHOWN_FAILURES = 5,   /* failed samples whose reasons are listed */
+  SHORT_HASH = 12       /* hex digits of a SHA-256 shown */
+};
+
+static void fact_file(cli_doc *d, const char *key, const char *path, const char *sha) {
+  if (path[0] == 0 && sha[0] == 0) return;
+  if (sha[0])
+    cli_doc_fact(d, key, "%s (sha256 %.*s…)", path[0] ? path : "(no file)", SHORT_HASH, sha);
+  else
+    cli_doc_fact(d, key, "%s", path);
+}
+
+static void provenance_facts(cli_doc *d, const char *version, const char *created,
+                             const char *command, size_t nfiles, const char *const *paths) {
+  if (version[0])
+    cli_doc_fact(d, "written by", "synovia %s on %s", version, created[0] ? created : "?");
+  else if (created[0])
+    cli_doc_fact(d, "written on", "%s", created);
+  if (command[0]) cli_doc_fact(d, "command", "%s", command);
+  if (nfiles) {
+    char list[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < nfiles && used < sizeof list; i++)
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", paths[i]);
+    cli_doc_fact(d, "files", "%s (full texts kept in /provenance)", list);
+  }
+}
+
+/* ---- run files ------------------------------------------------------------------- */
+
+static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
+
+static double arm_attr(const syn_h5_arm_info *a, const char *name) {
+  for (size_t i = 0; i < a->nattrs; i++)
+    if (strcmp(a->attr_names[i], name) == 0) return a->attr_reals[i];
+  return NAN;
+}
+
+static const char *arm_attr_text(const syn_h5_arm_info *a, const char *name) {
+  for (size_t i = 0; i < a->nattrs; i++)
+    if (strcmp(a->attr_names[i], name) == 0) return a->attr_texts[i];
+  return "";
+}
+
+static void run_arms(cli_doc *d, syn_h5_reader *r, size_t narms) {
+  cli_doc_heading(d, "Arms");
+  cli_doc_table_begin(d, "lrrrrl");
+  cli_doc_cell(d, "arm");
+  cli_doc_cell(d, "time");
+  cli_doc_cell(d, "points");
+  cli_doc_cell(d, "series");
+  cli_doc_cell(d, "doses");
+  cli_doc_cell(d, "solver");
+  for (size_t k = 0; k < narms; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    cli_doc_cell(d, a->name);
+    if (a->ntimes)
+      cli_doc_cellf(d, "%g to %g %s", a->times[0], a->times[a->ntimes - 1], a->time_units);
+    else
+      cli_doc_cell(d, "none");
+    cli_doc_cellf(d, "%zu", a->ntimes);
+    cli_doc_cellf(d, "%zu", a->nvars);
+    cli_doc_cellf(d, "%zu", a->ndoses);
+    double rtol = arm_attr(a, "rtol"), steps = arm_attr(a, "cvode_nsteps");
+    const char *ls = arm_attr_text(a, "linear_solver");
+    if (isnan(rtol))
+      cli_doc_cell(d, "");
+    else
+      cli_doc_cellf(d, "rtol %g, %s, %.0f steps", rtol, ls[0] ? ls : "?", steps);
+  }
+  cli_doc_table_end(d);
+}
+
+static void run_doses(cli_doc *d, syn_h5_reader *r, size_t narms) {
+  size_t total = 0;
+  for (size_t k = 0; k < narms; k++) total += syn_h5_reader_arm(r, k)->ndoses;
+  if (total == 0) return;
+  cli_doc_heading(d, "Doses");
+  cli_doc_table_begin(d, "lrlrlrl");
+  const char *head[] = {"arm", "time", "route", "amount", "units", "duration", "into"};
+  for (size_t c = 0; c < 7; c++) cli_doc_cell(d, head[c]);
+  for (size_t k = 0; k < narms; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    for (size_t i = 0; i < a->ndoses; i++) {
+      cli_doc_cell(d, a->name);
+      cli_doc_cellf(d, "%g %s", a->dose_time[i], a->time_units);
+      cli_doc_cell(d, a->dose_route[i]);
+      cli_doc_value(d, a->dose_amount[i]);
+      cli_doc_cell(d, a->dose_units[i]);
+      if (a->dose_duration[i] > 0)
+        cli_doc_cellf(d, "%g %s", a->dose_duration[i], a->time_units);
+      else
+        cli_doc_cell(d, "bolus");
+      cli_doc_cell(d, a->dose_target[i]);
+    }
+  }
+  cli_doc_table_end(d);
+}
+
+/* Index of metric `name` in arm a, or SIZE_MAX. */
+static size_t metric_index(const syn_h5_arm_info *a, const char *name) {
+  for (size_t i = 0; i < a->nmetrics; i++)
+    if (strcmp(a->metric_names[i], name) == 0) return i;
+  return SIZE_MAX;
+}
+
+/* Columns: metric, units, one per arm; rows: every metric, first seen first. */
+static void run_metrics(cli_doc *d, syn_h5_reader *r, size_t narms) {
+  char align[64];
+  size_t ncols = narms + 2 < sizeof align - 1 ? narms + 2 : sizeof align - 1;
+  memset(align, 'r', ncols);
+  align[0] = align[1] = 'l';
+  align[ncols] = 0;
+  cli_doc_heading(d, "Metrics");
+  cli_doc_table_begin(d, align);
+  cli_doc_cell(d, "metric");
+  cli_doc_cell(d, "units");
+  for (size_t k = 0; k + 2 < ncols; k++) cli_doc_cell(d, syn_h5_reader_arm(r, k)->name);
+  for (size_t k = 0; k < narms; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    for (size_t i = 0; i < a->nmetrics; i++) {
+      size_t first = k;
+      for (size_t j = 0; j < k; j++)
+        if (metric_index(syn_h5_reader_arm(r, j), a->metric_names[i]) != SIZE_MAX) first = j;
+      if (first != k) continue; /* listed with an earlier arm */
+      cli_doc_cell(d, a->metric_names[i]);
+      cli_doc_cell(d, a->metric_units[i]);
+      int pct = strcmp(a->metric_units[i], "%") == 0;
+      for (size_t j = 0; j + 2 < ncols; j++) {
+        const syn_h5_arm_info *b = syn_h5_reader_arm(r, j);
+        size_t m = metric_index(b, a->metric_names[i]);
+        char text[64];
+        cli_format_value(m == SIZE_MAX ? (double)NAN : b->metric_values[m], pct, text,
+                         sizeof text);
+        cli_doc_cell(d, text);
+      }
+    }
+  }
+  cli_doc_table_end(d);
+  if (ncols < narms + 2) cli_doc_note(d, "(the first %zu arms)", ncols - 2);
+}
+
+/* Without metrics: every series at the start and the end, with its range, for
+ * each arm in turn (so a plain run shows where each state went). */
+static syn_status run_series(cli_doc *d, syn_h5_reader *r, size_t narms, syn_error *err) {
+  syn_status st = SYN_OK;
+  double *v = NULL;
+  for (size_t k = 0; k < narms && st == SYN_OK; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    free(v);
+    v = calloc(a->ntimes + 1, sizeof *v);
+    if (v == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+    cli_doc_heading(d, "Series of arm \"%s\" (t = %g to %g %s)", a->name,
+                    a->ntimes ? a->times[0] : 0.0, a->ntimes ? a->times[a->ntimes - 1] : 0.0,
+                    a->time_units);
+    cli_doc_table_begin(d, "llrrrrl");
+    const char *head[] = {"name", "units", "at start", "at end", "min", "max", "description"};
+    for (size_t c = 0; c < 7; c++) cli_doc_cell(d, head[c]);
+    for (size_t i = 0; i < a->nvars && st == SYN_OK; i++) {
+      st = syn_h5_read_var(r, k, i, v, err);
+      double lo = INFINITY, hi = -INFINITY;
+      for (size_t t = 0; t < a->ntimes; t++) {
+        if (v[t] < lo) lo = v[t];
+        if (v[t] > hi) hi = v[t];
+      }
+      cli_doc_cell(d, a->var_names[i]);
+      cli_doc_cell(d, a->var_units[i]);
+      cli_doc_value(d, a->ntimes ? v[0] : (double)NAN);
+      cli_doc_value(d, a->ntimes ? v[a->ntimes - 1] : (double)NAN);
+      cli_doc_value(d, a->ntimes ? lo : (double)NAN);
+      cli_doc_value(d, a->ntimes ? hi : (double)NAN);
+      cli_doc_cell(d, strcmp(a->var_long_names[i], a->var_names[i]) ? a->var_long_names[i] : "");
+    }
+    cli_doc_table_end(d);
+  }
+  free(v);
+  return st;
+}
+
+/* Parameters whose values differ between arms (the arms' settings and presets). */
+static void run_param_differences(cli_doc *d, syn_h5_reader *r, size_t narms) {
+  const syn_h5_arm_info *a0 = syn_h5_reader_arm(r, 0);
+  if (narms < 2 || narms + 2 >= 64) return;
+  for (size_t k = 1; k < narms; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    if (a->nparams != a0->nparams) return;
+    for (size_t j = 0; j < a->nparams; j++)
+      if (strcmp(a->param_names[j], a0->param_names[j]) != 0) return;
+  }
+  int any = 0;
+  for (size_t j = 0; j < a0->nparams; j++) {
+    int differs = 0;
+    for (size_t k = 1; k < narms; k++) {
+      double x = syn_h5_reader_arm(r, k)->param_values[j], y = a0->param_values[j];
+      differs |= !(x == y || (isnan(x) && isnan(y)));
+    }
+    if (!differs) continue;
+    if (!any) {
+      char align[64];
+      memset(align, 'r', narms + 2);
+      align[0] = align[1] = 'l';
+      align[narms + 2] = 0;
+      cli_doc_heading(d, "Parameters that differ between arms");
+      cli_doc_table_begin(d, align);
+      cli_doc_cell(d, "parameter");
+      cli_doc_cell(d, "units");
+      for (size_t k = 0; k < narms; k++) cli_doc_cell(d, syn_h5_reader_arm(r, k)->name);
+      any = 1;
+    }
+    cli_doc_cell(d, a0->param_names[j]);
+    cli_doc_cell(d, a0->param_units[j]);
+    for (size_t k = 0; k < narms; k++) cli_doc_value(d, syn_h5_reader_arm(r, k)->param_values[j]);
+  }
+  if (any) cli_doc_table_end(d);
+}
+
+static syn_status summarise_run(const char *path, cli_doc *d, syn_error *err) {
+  syn_h5_reader *r = NULL;
+  syn_status st = syn_h5_open(path, &r, err);
+  if (st != SYN_OK) return st;
+  const syn_h5_file_info *f = syn_h5_reader_file(r);
+  size_t nmetrics = 0;
+  for (size_t k = 0; k < f->narms; k++) nmetrics += syn_h5_reader_arm(r, k)->nmetrics;
+  cli_doc_heading(d, "%s: the result of a run, %zu arm%s", path, f->narms, plural(f->narms));
+  if (f->title[0]) cli_doc_fact(d, "title", "%s", f->title);
+  fact_file(d, "scenario", f->scenario_file, f->scenario_sha256);
+  fact_file(d, "model", f->model_file, f->model_sha256);
+  provenance_facts(d, f->synovia_version, f->created, f->command_line, f->nfiles,
+                   f->file_paths);
+  if (f->narms) {
+    run_arms(d, r, f->narms);
+    run_doses(d, r, f->narms);
+    run_param_differences(d, r, f->narms);
+    if (nmetrics)
+      run_metrics(d, r, f->narms);
+    else
+      st = run_series(d, r, f->narms, err);
+  }
+  syn_h5_reader_destroy(r);
+  return st;
+}
+
+/* ---- sweep files ----------------------------------------------------------------- */
+
+static void sweep_design(cli_doc *d, const syn_h5sweep_spec *s) {
+  char base[96] = "";
+  if (s->design_n)
+    snprintf(base, sizeof base, " (N = %zu, D = %zu%s%s)", s->design_n, s->nparams,
+             s->second_order ? ", second order" : "", s->morris_levels ? ", levels " : "");
+  if (s->design_n && s->morris_levels) {
+    size_t n = strlen(base);
+    snprintf(base + n - 1, sizeof base - n + 1, "%zu)", s->morris_levels);
+  }
+  cli_doc_fact(d, "design", "%s, seed %llu: %zu samples%s", s->design[0] ? s->design : "?",
+               (unsigned long long)s->seed, s->nsamples, base);
+  if (s->task_count)
+    cli_doc_fact(d, "shard", "task %zu of %zu of a job array (merge the tasks with synovia merge)",
+                 s->task_index, s->task_count);
+}
+
+static void sweep_params(cli_doc *d, const syn_h5sweep_spec *s) {
+  cli_doc_heading(d, "Parameters");
+  cli_doc_table_begin(d, "llrrl");
+  cli_doc_cell(d, "parameter");
+  cli_doc_cell(d, "units");
+  cli_doc_cell(d, "lower");
+  cli_doc_cell(d, "upper");
+  cli_doc_cell(d, "distribution");
+  for (size_t j = 0; j < s->nparams; j++) {
+    cli_doc_cell(d, s->param_names[j]);
+    cli_doc_cell(d, s->param_units ? s->param_units[j] : "");
+    cli_doc_value(d, s->param_lower ? s->param_lower[j] : (double)NAN);
+    cli_doc_value(d, s->param_upper ? s->param_upper[j] : (double)NAN);
+    cli_doc_cell(d, s->param_distribution ? s->param_distribution[j] : "");
+  }
+  cli_doc_table_end(d);
+}
+
+/* Counts of each status, and the first failed samples with their reasons. */
+static syn_status sweep_status(cli_doc *d, syn_h5sweep_reader *rd, const syn_h5sweep_spec *s,
+                               syn_error *err) {
+  size_t count[5] = {0}; /* not run, ok, solver failure, nonfinite, error */
+  size_t shown[SHOWN_FAILURES], nshown = 0;
+  signed char *status = malloc(SUMMARY_ROWS);
+  syn_status st = status ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  for (size_t first = 0; st == SYN_OK && first < s->nsamples; first += SUMMARY_ROWS) {
+    size_t n = s->nsamples - first < SUMMARY_ROWS ? s->nsamples - first : SUMMARY_ROWS;
+    st = syn_h5sweep_read_status(rd, first, n, status, err);
+    for (size_t i = 0; st == SYN_OK && i < n; i++) {
+      int v = status[i];
+      size_t slot = v == SYN_SWEEP_OK ? 1 : v == SYN_SWEEP_SOLVER_FAILURE ? 2
+                  : v == SYN_SWEEP_NONFINITE ? 3 : v == SYN_SWEEP_NOT_RUN ? 0 : 4;
+      count[slot]++;
+      if (slot >= 2 && nshown < SHOWN_FAILURES) shown[nshown++] = first + i;
+    }
+  }
+  free(status);
+  if (st != SYN_OK) return st;
+  cli_doc_fact(d, "samples", "%zu ok, %zu failed (solver %zu, non-finite %zu, other %zu), "
+               "%zu not run", count[1], count[2] + count[3] + count[4], count[2], count[3],
+               count[4], count[0]);
+  if (nshown == 0) return SYN_OK;
+  cli_doc_heading(d, "Failed samples (the first %zu)", nshown);
+  cli_doc_table_begin(d, "rl");
+  cli_doc_cell(d, "sample");
+  cli_doc_cell(d, "reason");
+  for (size_t i = 0; i < nshown && st == SYN_OK; i++) {
+    char reason[512];
+    st = syn_h5sweep_read_reason(rd, shown[i], reason, sizeof reason, NULL, err);
+    cli_doc_cellf(d, "%zu", shown[i]);
+    cli_doc_cell(d, st == SYN_OK ? reason : "");
+  }
+  cli_doc_table_end(d);
+  return st;
+}
+
+/* One row of the metric statistics: the ok samples' values, sorted here. */
+static void metric_row(cli_doc *d, const char *arm, const char *metric, const char *units,
+                       double *v, size_t n) {
+  cli_doc_cell(d, arm);
+  cli_doc_cell(d, metric);
+  cli_doc_cell(d, units);
+  cli_doc_cellf(d, "%zu", n);
+  if (n == 0) {
+    for (int c = 0; c < 6; c++) cli_doc_cell(d, "n/a");
+    return;
+  }
+  gsl_sort(v, 1, n);
+  cli_doc_value(d, gsl_stats_mean(v, 1, n));
+  cli_doc_value(d, n > 1 ? gsl_stats_sd(v, 1, n) : (double)NAN);
+  cli_doc_value(d, v[0]);
+  cli_doc_value(d, gsl_stats_quantile_from_sorted_data(v, 1, n, 0.05));
+  cli_doc_value(d, gsl_stats_quantile_from_sorted_data(v, 1, n, 0.5));
+  cli_doc_value(d, gsl_stats_quantile_from_sorted_data(v, 1, n, 0.95));
+  cli_doc_value(d, v[n - 1]);
+}
+
+/* Statistics of every metric of every arm over the ok samples (finite values). */
+static syn_status sweep_metrics(cli_doc *d, syn_h5sweep_reader *rd, const syn_h5sweep_spec *s,
+                                syn_error *err) {
+  size_t width = s->narms * s->nmetrics;
+  double *rows = malloc(SUMMARY_ROWS * (width ? width : 1) * sizeof *rows);
+  signed char *status = malloc(SUMMARY_ROWS);
+  double *col = malloc((s->nsamples ? s->nsamples : 1) * sizeof *col);
+  syn_status st = rows && status && col ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  if (st == SYN_OK && width) {
+    cli_doc_heading(d, "Metrics over the ok samples");
+    cli_doc_table_begin(d, "lllrrrrrrrr");
+    const char *head[] = {"arm", "metric", "units", "n", "mean", "sd", "min", "5%",
+                          "median", "95%", "max"};
+    for (size_t c = 0; c < 11; c++) cli_doc_cell(d, head[c]);
+  }
+  /* One column (arm, metric) at a time, so memory is one value per sample. */
+  for (size_t a = 0; st == SYN_OK && a < s->narms; a++) {
+    for (size_t m = 0; st == SYN_OK && m < s->nmetrics; m++) {
+      size_t n = 0;
+      for (size_t first = 0; st == SYN_OK && first < s->nsamples; first += SUMMARY_ROWS) {
+        size_t cnt = s->nsamples - first < SUMMARY_ROWS ? s->nsamples - first : SUMMARY_ROWS;
+        st = syn_h5sweep_read_rows(rd, first, cnt, NULL, status, rows, NULL, err);
+        for (size_t i = 0; st == SYN_OK && i < cnt; i++) {
+          double v = rows[i * width + a * s->nmetrics + m];
+          if (status[i] == SYN_SWEEP_OK && isfinite(v)) col[n++] = v;
+        }
+      }
+      if (st == SYN_OK)
+        metric_row(d, s->arm_names[a], s->metric_names[m],
+                   s->metric_units ? s->metric_units[m] : "", col, n);
+    }
+  }
+  if (st == SYN_OK && width) cli_doc_table_end(d);
+  free(rows);
+  free(status);
+  free(col);
+  return st;
+}
+
+syn_status summary_indices(syn_h5sweep_reader *rd, cli_doc *d, syn_error *err) {
+  const syn_h5sweep_spec *s = syn_h5sweep_reader_spec(rd);
+  syn_status st = SYN_OK;
+  for (size_t a = 0; a < s->narms && st == SYN_OK; a++) {
+    syn_h5sweep_indices ix;
+    st = syn_h5sweep_read_indices(rd, a, &ix, err);
+    if (st != SYN_OK || ix.kind == SYN_H5SWEEP_NO_INDICES) continue;
+    const size_t D = s->nparams;
+    int sobol = ix.kind == SYN_H5SWEEP_SOBOL;
+    for (size_t m = 0; m < s->nmetrics; m++) {
+      cli_doc_heading(d, "%s indices of %s, arm \"%s\"%s", sobol ? "Sobol" : "Morris",
+                      s->metric_names[m], s->arm_names[a],
+                      sobol ? " (± half-width of the interval)" : "");
+      cli_doc_table_begin(d, sobol ? "lrr" : "lrrr");
+      cli_doc_cell(d, "parameter");
+      cli_doc_cell(d, sobol ? "first order S1" : "mu*");
+      cli_doc_cell(d, sobol ? "total ST" : "mu");
+      if (!sobol) cli_doc_cell(d, "sigma");
+      for (size_t j = 0; j < D; j++) {
+        size_t k = m * D + j;
+        cli_doc_cell(d, s->param_names[j]);
+        if (sobol) {
+          cli_doc_cellf(d, "%.3f ± %.3f", ix.S1[k], ix.S1_conf ? ix.S1_conf[k] : (double)NAN);
+          cli_doc_cellf(d, "%.3f ± %.3f", ix.ST[k], ix.ST_conf ? ix.ST_conf[k] : (double)NAN);
+        } else {
+          cli_doc_value(d, ix.mu_star[k]);
+          cli_doc_value(d, ix.mu[k]);
+          cli_doc_value(d, ix.sigma[k]);
+        }
+      }
+      cli_doc_table_end(d);
+    }
+    syn_h5sweep_indices_free(&ix);
+  }
+  return st;
+}
+
+/* The model among the provenance files: the first ".model" file. */
+static const char *model_path(const syn_provenance *p) {
+  for (size_t i = 0; i < p->nfiles; i++) {
+    size_t n = strlen(p->file_paths[i]);
+    if (n > 6 && strcmp(p->file_paths[i] + n - 6, ".model") == 0) return p->file_paths[i];
+  }
+  return "";
+}
+
+static syn_status summarise_sweep(const char *path, cli_doc *d, syn_error *err) {
+  syn_h5sweep_reader *rd = NULL;
+  syn_status st = syn_h5sweep_open(path, &rd, err);
+  if (st != SYN_OK) return st;
+  const syn_h5sweep_spec *s = syn_h5sweep_reader_spec(rd);
+  const syn_provenance *p = s->prov;
+  cli_doc_heading(d, "%s: a sweep of %zu samples, %zu parameter%s, %zu arm%s", path,
+                  s->nsamples, s->nparams, plural(s->nparams), s->narms, plural(s->narms));
+  if (p && p->title && p->title[0]) cli_doc_fact(d, "title", "%s", p->title);
+  fact_file(d, "sweep", s->sweep_file ? s->sweep_file : "", s->sweep_sha256 ? s->sweep_sha256 : "");
+  if (p)
+    fact_file(d, "scenario", p->scenario_file ? p->scenario_file : "",
+              p->scenario_sha256 ? p->scenario_sha256 : "");
+  if (p) fact_file(d, "model", model_path(p), p->model_sha256 ? p->model_sha256 : "");
+  sweep_design(d, s);
+  char arms[1024] = "";
+  size_t used = 0;
+  for (size_t a = 0; a < s->narms && used < sizeof arms; a++)
+    used += (size_t)snprintf(arms + used, sizeof arms - used, "%s\"%s\"", a ? ", " : "",
+                             s->arm_names[a]);
+  cli_doc_fact(d, "arms", "%s", arms);
+  if (s->nseries)
+    cli_doc_fact(d, "trajectories", "%zu series at %zu times per arm and sample", s->nseries,
+                 s->ntimes);
+  st = sweep_status(d, rd, s, err);
+  if (st == SYN_OK && p)
+    provenance_facts(d, "", p->created ? p->created : "", p->command_line ? p->command_line : "",
+                     p->nfiles, p->file_paths);
+  if (st == SYN_OK) sweep_params(d, s);
+  if (st == SYN_OK) st = sweep_metrics(d, rd, s, err);
+  if (st == SYN_OK) st = summary_indices(rd, d, err);
+  syn_h5sweep_reader_destroy(rd);
+  return st;
+}
+
+syn_status summary_build(const char *path, cli_doc *doc, syn_h5_kind *kind, syn_error *err) {
+  syn_h5_kind k;
+  syn_status st = syn_h5_probe(path, &k, err);
+  if (st != SYN_OK) return st;
+  if (kind) *kind = k;
+  st = k == SYN_H5_SWEEP ? summarise_sweep(path, doc, err) : summarise_run(path, doc, err);
+  if (st == SYN_OK && doc->failed) st = syn_error_set(err, SYN_ENOMEM, "out of memory");
+  return st;
+}
