@@ -5,70 +5,20 @@ scales, dose markers, one colour per arm) and its one-line errors (exit status 2
 Result files are made with the CLI (examples/joint_demo.scenario, examples/two_knees.scenario,
 a plain run of models/joint_demo.model) in a temporary folder; two small synthetic files
 written with h5py cover the panel cap and zero-only series. Speaks TAP."""
-import importlib.machinery
-import importlib.util
 import os
-import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 
 import h5py
 import numpy as np
 
+from plotcheck import (check_image, error_case, figure_checks, finish, load_script, panel_axes,
+                       plot, png_size, report)
+
 BUILD = os.environ.get("BUILD", "build")
 SYNOVIA = os.path.join(BUILD, "release", "synovia")
-SCRIPT = "scripts/synovia-plot"
-PYTHON = "/usr/bin/python3"
-n = failed = 0
-
-
-def report(ok, name):
-    global n, failed
-    n += 1
-    failed += 0 if ok else 1
-    print(("ok" if ok else "not ok") + f" {n} - {name}")
-    sys.stdout.flush()
-    return ok
-
-
-def load_script():
-    loader = importlib.machinery.SourceFileLoader("synovia_plot", SCRIPT)
-    spec = importlib.util.spec_from_loader("synovia_plot", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-def plot(*args):
-    return subprocess.run([SCRIPT, *args], capture_output=True, text=True)
-
-
-def png_size(path):
-    with open(path, "rb") as f:
-        head = f.read(24)
-    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
-        return None
-    return struct.unpack(">II", head[16:24])
-
-
-def svg_size(path):
-    root = ET.parse(path).getroot()
-    if not root.tag.endswith("svg"):
-        return None
-    pt = [float(re.match(r"([\d.]+)pt$", root.get(k)).group(1)) for k in ("width", "height")]
-    return tuple(pt)
-
-
-def pdf_info(path):
-    data = open(path, "rb").read()
-    pages = len(re.findall(rb"/Type\s*/Page(?!s)", data))
-    box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", data)
-    size = (float(box.group(1)), float(box.group(2))) if box else None
-    return data.startswith(b"%PDF-"), pages, size
 
 
 def make_results(tmp):
@@ -100,44 +50,6 @@ def synthetic(path, nvars, arms=("a", "b")):
                     y = np.zeros_like(t) if ai == 0 else 1e6 * np.exp(-t / 5.0)
                 v = g.create_dataset(f"x{k:02d}", data=y)
                 v.attrs.update({"units": "mg/L", "long_name": f"quantity {k}", "kind": "output"})
-
-
-def check_image(kind, path, fig_in, label):
-    w_in, h_in = fig_in
-    if kind == ".png":
-        size = png_size(path)
-        want = (round(w_in * 150), round(h_in * 150))
-        return report(size == want,
-                      f"{label}: PNG of {want[0]}x{want[1]} px (got {size})")
-    if kind == ".svg":
-        try:
-            size = svg_size(path)
-        except (ET.ParseError, AttributeError, TypeError):
-            size = None
-        want = (w_in * 72, h_in * 72)
-        return report(size is not None and abs(size[0] - want[0]) < 0.5
-                      and abs(size[1] - want[1]) < 0.5,
-                      f"{label}: SVG parses as XML, {want[0]:.1f}x{want[1]:.1f} pt (got {size})")
-    ok, pages, size = pdf_info(path)
-    want = (w_in * 72, h_in * 72)
-    return report(ok and pages == 1 and size is not None and abs(size[0] - want[0]) < 0.5
-                  and abs(size[1] - want[1]) < 0.5,
-                  f"{label}: PDF, one page of {want[0]:.1f}x{want[1]:.1f} pt "
-                  f"(pages {pages}, box {size})")
-
-
-def figure_checks(mod, path, label, extra=()):
-    """Renders in-process; returns (figure, panels) after the layout checks."""
-    fig, out, ext, panels, notes = mod.render([path, *extra])
-    overlaps = mod.text_overlaps(fig)
-    report(not overlaps, f"{label}: no overlapping labels {overlaps[:3]}")
-    small = mod.smallest_font(fig)
-    report(small >= 9, f"{label}: every text at least 9 pt (smallest {small})")
-    return fig, panels
-
-
-def panel_axes(fig):
-    return [ax for ax in fig.axes if ax.axison]
 
 
 def main():
@@ -262,19 +174,14 @@ def main():
             ("bad --log", [demo, "--log", "maybe"], "invalid choice"),
         ]
         for label, args, needle in cases:
-            r = plot(*args)
-            lines = r.stderr.strip().splitlines()
-            report(r.returncode == 2 and len(lines) == 1 and needle in lines[0]
-                   and lines[0].startswith("synovia-plot: error:"),
-                   f"error, {label}: exit 2 and one line ({r.returncode}: {r.stderr.strip()})")
+            error_case(label, args, needle)
         report(not os.path.exists(os.path.join(tmp, "fig.jpg")), "no file for a refused extension")
         if "demo" in results:
             r = plot(results["demo"], "--vars", "TNFa")
             report("did you mean 'TNF'" in r.stderr, f"did-you-mean names TNF ({r.stderr.strip()})")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"1..{n}")
-    return 1 if failed else 0
+    return finish()
 
 
 if __name__ == "__main__":
