@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="gcc make pkg-config libsundials-dev libsuitesparse-dev libgsl-dev libhdf5-dev hdf5-tools netcdf-bin
 nettle-dev liblapacke-dev libopenmpi-dev openmpi-bin libcmocka-dev clang libclang-rt-14-dev valgrind
-python3 python3-numpy python3-h5py python3-h5netcdf python3-matplotlib python3-xarray python3-netcdf4 strace"
+python3 python3-numpy python3-h5py python3-h5netcdf python3-matplotlib python3-xarray python3-netcdf4 python3-pandas strace chromium"
 
 missing=""
 for p in $PACKAGES; do
