@@ -70,6 +70,13 @@ static const figure sweep_figures[] = {
     {"scatter", "A metric against each parameter, one point per sample."},
 };
 
+/* tmpdir/name or tmpdir/name-i.svg; 0 when it does not fit (mkdtemp's names are short). */
+static int temp_path(char *buf, size_t size, const char *tmpdir, const char *name, size_t i) {
+  int n = strcmp(name, "figure") == 0 ? snprintf(buf, size, "%s/%s-%zu.svg", tmpdir, name, i)
+                                      : snprintf(buf, size, "%s/%s", tmpdir, name);
+  return n >= 0 && (size_t)n < size;
+}
+
 /* ---- finding and running the plotting script --------------------------------------- */
 
 static int is_executable(const char *p) { return access(p, X_OK) == 0; }
@@ -331,9 +338,9 @@ static int draw_figures(const report_args *a, const char *argv0, const figure *f
             plot);
     return 0;
   }
-  snprintf(errfile, sizeof errfile, "%s/plot.err", tmpdir);
+  temp_path(errfile, sizeof errfile, tmpdir, "plot.err", 0);
   for (size_t i = 0; i < n; i++) {
-    snprintf(svg, sizeof svg, "%s/figure-%zu.svg", tmpdir, i);
+    temp_path(svg, sizeof svg, tmpdir, "figure", i);
     if (draw(plot, a->path, figs[i].show, svg, errfile)) {
       drawn[i] = 1;
       continue;
@@ -377,7 +384,7 @@ static int write_page(const report_args *a, const char *out_path, const cli_doc 
     fputs("<section id=\"figures\">\n<h2>Figures</h2>\n", out);
     for (size_t i = 0; i < nfigs; i++) {
       char svg[PATH_MAX];
-      snprintf(svg, sizeof svg, "%s/figure-%zu.svg", tmpdir, i);
+      temp_path(svg, sizeof svg, tmpdir, "figure", i);
       if (drawn[i]) page_figure(out, svg, &figs[i]);
     }
     fputs("</section>\n", out);
@@ -405,7 +412,7 @@ static int write_page(const report_args *a, const char *out_path, const cli_doc 
 static void remove_tmpdir(const char *tmpdir, size_t nfigs) {
   char svg[PATH_MAX];
   for (size_t i = 0; i < nfigs; i++) {
-    snprintf(svg, sizeof svg, "%s/figure-%zu.svg", tmpdir, i);
+    temp_path(svg, sizeof svg, tmpdir, "figure", i);
     remove(svg);
   }
   rmdir(tmpdir);

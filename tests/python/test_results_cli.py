@@ -520,5 +520,19 @@ def _():
     assert len(images(open(out).read())) == 1
 
 
+ASAN = os.path.abspath(os.path.join(BUILD, "asan", "synovia"))
+
+
+@check("under AddressSanitizer: summary, export and report of a run file and a sweep are clean")
+def _():
+    if not os.path.exists(ASAN):
+        raise AssertionError("no %s: make test builds it" % ASAN)
+    for path in (KNEES, PLAIN, GROWTH, ISHI):
+        for args in (["summary", path], ["export", path, "--csv", os.path.join(TMP, "asan-csv")],
+                     ["report", path, "-o", os.path.join(TMP, "asan.html"), "--no-figures"]):
+            r = subprocess.run([ASAN, *args], capture_output=True, text=True)
+            assert r.returncode == 0 and "Sanitizer" not in r.stderr, (args, r.stderr[-800:])
+
+
 shutil.rmtree(TMP, ignore_errors=True)
 sys.exit(finish())
