@@ -1,0 +1,347 @@
+"""scripts/synovia-plot on sweep files: Sobol indices with their intervals, the Morris mu*-sigma
+plot, metric distributions by arm and a metric against each parameter, in PNG, SVG and PDF of
+the documented sizes, with readable labels (no overlaps, nothing under 9 pt), and every error.
+
+Sweep files are made with the CLI in a temporary folder: tests/sweep/ishigami.sweep (Sobol),
+tests/sweep/morris_linear.sweep (Morris), and two sweeps of tests/sweep/growth.scenario written
+here (a Latin hypercube with failing samples and a saltelli design, both with a difference arm).
+Copies edited with h5py cover the panel cap, a difference arm named with a Unicode minus and a
+sweep whose samples all failed. Speaks TAP."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import h5py
+import numpy as np
+
+from plotcheck import (check_image, error_case, figure_checks, finish, load_script, panel_axes,
+                       plot, png_size, report)
+
+BUILD = os.environ.get("BUILD", "build")
+SYNOVIA = os.path.join(BUILD, "release", "synovia")
+FIXTURES = os.path.abspath("tests/sweep")
+GROWTH = os.path.join(FIXTURES, "growth.scenario")
+SWEEPS = {
+    "lhs": f'sweep "Growth: two arms and their difference"\nscenario "{GROWTH}"\n'
+           'design lhs 60 seed 3\nvary r uniform -0.1 2 /d\nvary K loguniform 2 50\n'
+           'difference fast slow\n',
+    "saltelli": f'sweep "Growth: what drives each arm"\nscenario "{GROWTH}"\n'
+                'design saltelli 64 seed 5\nvary r uniform 0.1 2 /d\nvary K loguniform 2 50\n'
+                'difference fast slow\n',
+}
+
+
+def make_sweeps(tmp):
+    made = {}
+    jobs = [("ishigami", os.path.join(FIXTURES, "ishigami.sweep")),
+            ("morris", os.path.join(FIXTURES, "morris_linear.sweep"))]
+    for key, text in SWEEPS.items():
+        path = os.path.join(tmp, key + ".sweep")
+        with open(path, "w") as f:
+            f.write(text)
+        jobs.append((key, path))
+    for key, sweep in jobs:
+        out = os.path.join(tmp, key + ".h5")
+        r = subprocess.run([SYNOVIA, "sweep", sweep, "-o", out], capture_output=True, text=True)
+        if report(r.returncode == 0 and os.path.exists(out),
+                  f"synovia sweep {os.path.basename(sweep)} ({r.stderr.strip()[-80:]})"):
+            made[key] = out
+    run = os.path.join(tmp, "run.h5")
+    r = subprocess.run([SYNOVIA, "run", GROWTH, "-o", run], capture_output=True, text=True)
+    if report(r.returncode == 0, "synovia run growth.scenario (a run file for the errors)"):
+        made["run"] = run
+    return made
+
+
+def edited_copy(src, dst, edit):
+    shutil.copyfile(src, dst)
+    with h5py.File(dst, "r+") as f:
+        edit(f)
+    return dst
+
+
+def header_height(mod, fig, width):
+    """The documented header: 0.38 in per title line, 0.30 per legend row, 0.26 per note
+    line, 0.15 of padding, counted on the figure as drawn."""
+    title_lines = len(fig._suptitle.get_text().split("\n"))
+    hax = [ax for ax in fig.axes if not ax.axison]
+    rows = notes = 0
+    if hax:
+        leg = hax[0].get_legend()
+        if leg is not None:
+            rows = -(-len(leg.get_texts()) // leg._ncols)
+        notes = sum(len(t.get_text().split("\n")) for t in hax[0].texts)
+    return 0.38 * title_lines + 0.30 * rows + 0.26 * notes + 0.15
+
+
+def check_layout(mod, fig, key, ncols, nrows, panel_h, single=False):
+    """Width and height from the layout rules of docs/plotting.md ("Sweep files")."""
+    w, h = fig.get_size_inches()
+    if single:
+        want_w, body = 6.4, max(4.0, panel_h)
+    else:
+        want_w, body = 4.6 * ncols, panel_h * nrows
+    want_h = round((body + header_height(mod, fig, want_w)) * 150) / 150
+    return report(abs(w - want_w) < 1e-9 and abs(h - want_h) < 1e-9,
+                  f"{key}: {want_w:.2f} x {want_h:.2f} in ({ncols} columns, {nrows} rows of "
+                  f"{panel_h:.2f} in; got {w:.2f} x {h:.2f})")
+
+
+def formats(mod, path, key, extra, fig_in, tmp):
+    """The CLI writes PNG, SVG and PDF of the in-process figure's size, and says so."""
+    for ext in (".png", ".svg", ".pdf"):
+        out = os.path.join(tmp, key.replace(" ", "_") + f"_fig{ext}")
+        r = plot(path, *extra, "-o", out)
+        if report(r.returncode == 0 and os.path.exists(out) and r.stdout.startswith(f"wrote {out} ("),
+                  f"{key}: writes {ext} ({r.stdout.strip()} {r.stderr.strip()[:80]})"):
+            check_image(ext, out, fig_in, f"{key} {ext}")
+            if ext == ".png":
+                w, h = png_size(out)
+                report(f"({w}x{h} px, " in r.stdout, f"{key}: the printed size is the PNG's")
+
+
+def file_values(path, arm, key):
+    with h5py.File(path, "r") as f:
+        return f[f"arms/{arm}/{key}"][:]
+
+
+def check_sobol(mod, path, tmp):
+    fig, panels = figure_checks(mod, path, "ishigami indices", ["--show", "indices"])
+    axes = panel_axes(fig)
+    report(len(panels) == 1 and len(axes) == 1, f"ishigami: one panel (got {len(panels)})")
+    ax = axes[0]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    report(ticks == ["x1", "x2", "x3"], f"ishigami: the parameters in file order {ticks}")
+    bars = [c for c in ax.containers if c.__class__.__name__ == "BarContainer"]
+    with_err = [c for c in bars if c.errorbar is not None]
+    report(len(bars) == 2 and len(with_err) == 2,
+           f"ishigami: S1 and ST bars, each with error bars ({len(bars)}, {len(with_err)})")
+    s1, st = file_values(path, "f", "sobol_S1")[0], file_values(path, "f", "sobol_ST")[0]
+    conf = file_values(path, "f", "sobol_S1_conf")[0]
+    widths = [[p.get_width() for p in c.patches] for c in bars]
+    report(np.allclose(widths[0], s1) and np.allclose(widths[1], st),
+           f"ishigami: bar lengths are the file's S1 and ST {np.round(widths, 3).tolist()}")
+    segs = with_err[0].errorbar.lines[2][0].get_segments()
+    spans = [abs(s[1][0] - s[0][0]) / 2 for s in segs]
+    report(np.allclose(spans, conf), f"ishigami: S1 error bars are the file's half-widths {spans}")
+    report(ax.get_xlim()[0] <= 0 and ax.get_xlim()[1] >= 1.0,
+           f"ishigami: the index axis spans 0 to 1 at least {ax.get_xlim()}")
+    legend = [t.get_text() for ax2 in fig.axes if not ax2.axison
+              for t in ax2.get_legend().get_texts()]
+    report(any("S1" in t for t in legend) and any("ST" in t for t in legend)
+           and any("95% bootstrap interval" in t for t in legend),
+           f"ishigami: the legend explains S1, ST and the interval {legend}")
+    check_layout(mod, fig, "ishigami", 1, 1, 3.3, single=True)
+    fig_in = tuple(fig.get_size_inches())
+    mod.plt.close(fig)
+    formats(mod, path, "ishigami", ["--show", "indices"], fig_in, tmp)
+    r = plot(path, "-o", os.path.join(tmp, "ish_auto.png"))
+    report(r.returncode == 0 and "1 panels" in r.stdout
+           and png_size(os.path.join(tmp, "ish_auto.png")) == (round(fig_in[0] * 150),
+                                                                round(fig_in[1] * 150)),
+           f"ishigami: --show auto draws the indices ({r.stdout.strip()})")
+
+
+def check_morris(mod, path, tmp):
+    fig, panels = figure_checks(mod, path, "morris", [])
+    ax = panel_axes(fig)[0]
+    names = sorted(t.get_text() for t in ax.texts)
+    report(names == ["x1", "x2", "x3"], f"morris: each point named {names}")
+    pts = np.concatenate([c.get_offsets() for c in ax.collections if len(c.get_offsets())])
+    mu_star = file_values(path, "lin", "morris_mu_star")[0]
+    sigma = file_values(path, "lin", "morris_sigma")[0]
+    report(np.allclose(sorted(pts[:, 0]), sorted(mu_star)) and np.allclose(
+        sorted(pts[:, 1]), sorted(sigma), atol=1e-9),
+        f"morris: points at the file's (mu*, sigma) {pts.tolist()}")
+    report(abs(mu_star[1] - 15) < 1e-6 and abs(mu_star[0] - 2) < 1e-6,
+           f"morris: mu* of the linear function is |coefficient| x range {mu_star}")
+    report("\u03bc*" in ax.get_xlabel() and "\u03c3" in ax.get_ylabel(),
+           f"morris: axes named mu* and sigma ({ax.get_xlabel()!r}, {ax.get_ylabel()!r})")
+    check_layout(mod, fig, "morris", 1, 1, 3.3, single=True)
+    fig_in = tuple(fig.get_size_inches())
+    mod.plt.close(fig)
+    formats(mod, path, "morris", ["--show", "indices"], fig_in, tmp)
+
+    # names of points that coincide or crowd a corner move apart (with a leader line)
+    rng = np.random.default_rng(1)
+    points = [(float(x), float(y), f"param_{k}") for k, (x, y) in
+              enumerate(zip(rng.uniform(0, 1, 14) ** 3, rng.uniform(0, 0.5, 14) ** 2))]
+    points += [(0.0, 0.0, "k_a"), (0.0, 0.0, "k_b"), (0.0, 0.0, "k_c")]
+    fig = mod.plt.figure(figsize=(6.4, 4.0), dpi=150, layout="constrained")
+    ax = fig.add_subplot()
+    ax.scatter([p[0] for p in points], [p[1] for p in points])
+    ax.set_xlim(-0.06, 1.2)
+    ax.set_ylim(-0.015, 0.3)
+    mod.place_point_labels(fig, [{"ax": ax, "points": points}])
+    overlaps = mod.text_overlaps(fig)
+    named = sorted(t.get_text() for t in ax.texts if t.get_text())
+    report(not overlaps and named == sorted(p[2] for p in points),
+           f"morris: 17 crowded names placed without overlap {overlaps[:3]}")
+    mod.plt.close(fig)
+
+
+def check_saltelli(mod, path, tmp):
+    fig, panels = figure_checks(mod, path, "growth saltelli", [])
+    titles = [p["title"] for p in panels]
+    report(titles == ["slow: N_end", "slow: N_auc", "fast: N_end", "fast: N_auc",
+                      "fast - slow: N_end", "fast - slow: N_auc"],
+           f"saltelli: one panel per arm and metric, the difference arm included {titles}")
+    axes = panel_axes(fig)
+    report(all(len([c for c in ax.containers if getattr(c, "errorbar", None)]) == 2
+               for ax in axes), "saltelli: error bars in every panel")
+    report(len({ax.get_xlim() for ax in axes}) == 1, "saltelli: one index scale for all panels")
+    report(all([t.get_text() for t in ax.get_yticklabels()] == ["r", "K"] for ax in axes),
+           "saltelli: parameter names on every panel")
+    check_layout(mod, fig, "saltelli", 2, 3, 3.3)
+    fig_in = tuple(fig.get_size_inches())
+    mod.plt.close(fig)
+    formats(mod, path, "saltelli", ["--show", "indices"], fig_in, tmp)
+    fig, panels = figure_checks(mod, path, "saltelli --arm --metric",
+                                ["--arm", "fast - slow", "--metric", "N_auc"])
+    report([p["title"] for p in panels] == ["fast - slow: N_auc"],
+           "saltelli: --arm and --metric pick one panel")
+    mod.plt.close(fig)
+
+    many = edited_copy(path, os.path.join(tmp, "many_arms.h5"), lambda f: [
+        f.copy("arms/fast", f"arms/fast copy {k}") for k in range(1, 6)])
+    r = plot(many, "-o", os.path.join(tmp, "many.png"))
+    report(r.returncode == 0 and ", 12 panels)" in r.stdout
+           and "showing the first 12 of 16 panels" in r.stderr,
+           f"16 arm x metric panels: 12 drawn and a note ({r.stdout.strip()} {r.stderr.strip()})")
+    fig, panels = figure_checks(mod, many, "capped", [])
+    check_layout(mod, fig, "capped", 2, 6, 3.3)
+    mod.plt.close(fig)
+
+
+def check_lhs(mod, path, tmp):
+    with h5py.File(path, "r") as f:
+        status = f["status"][:]
+    n_ok, n_failed = int((status == 1).sum()), int((status < 0).sum())
+    report(n_failed > 0, f"lhs: the growth sweep has failed samples ({n_failed})")
+    fig, panels = figure_checks(mod, path, "lhs distributions", [])
+    titles = [p["title"] for p in panels]
+    report(titles == ["N_end", "N_end: difference between arms", "N_auc",
+                      "N_auc: difference between arms"],
+           f"lhs: --show auto draws distributions, arms and difference apart {titles}")
+    axes = panel_axes(fig)
+    labels = [t.get_text() for t in axes[0].get_yticklabels()]
+    report(labels == [f"slow\n(n = {n_ok})", f"fast\n(n = {n_ok})"],
+           f"lhs: arms named with their ok samples {labels}")
+    report(len(axes[0].patches) == 2 and len(axes[1].patches) == 1,
+           "lhs: one box per arm")
+    dots = sum(len(c.get_offsets()) for c in axes[0].collections)
+    report(dots == 2 * n_ok, f"lhs: one dot per ok sample and arm ({dots})")
+    report(any(ln.get_xdata()[0] == 0 and ln.get_linestyle() == "--"
+               for ln in axes[1].get_lines()), "lhs: a zero line in the difference panel")
+    report("N_auc (d)" == axes[2].get_xlabel(), f"lhs: metric units ({axes[2].get_xlabel()!r})")
+    notes = [t.get_text() for ax in fig.axes if not ax.axison for t in ax.texts]
+    report(any(f"{n_failed} of {status.size} samples failed" in t for t in notes),
+           f"lhs: the figure notes the failed samples {notes}")
+    check_layout(mod, fig, "lhs distributions", 2, 2, 3.3)
+    fig_in = tuple(fig.get_size_inches())
+    mod.plt.close(fig)
+    formats(mod, path, "lhs distributions", ["--show", "distributions"], fig_in, tmp)
+
+    fig, panels = figure_checks(mod, path, "lhs scatter", ["--show", "scatter"])
+    axes = panel_axes(fig)
+    report(len(panels) == 4 and [p["param"] for p in panels] == [0, 1, 0, 1],
+           f"lhs scatter: one panel per parameter, arms then difference ({len(panels)})")
+    report([ax.get_xlabel() for ax in axes[:2]] == ["r (/d)", "K (dimensionless)"],
+           f"lhs scatter: parameter names and units {[ax.get_xlabel() for ax in axes[:2]]}")
+    report(axes[0].get_xscale() == "linear" and axes[1].get_xscale() == "log",
+           "lhs scatter: log x for the loguniform K, linear for the uniform r")
+    report(all(ax.get_ylabel() == "N_end (dimensionless)" for ax in axes),
+           "lhs scatter: the first metric by default, named with its units")
+    report(axes[0].get_title().startswith("r\nuniform -0.1 2 /d"),
+           f"lhs scatter: panel title names the distribution {axes[0].get_title()!r}")
+    colours = {tuple(np.round(c.get_facecolor()[0][:3], 3)) for c in axes[0].collections}
+    report(len(colours) == 2, f"lhs scatter: one colour per arm ({len(colours)})")
+    check_layout(mod, fig, "lhs scatter", 2, 2, 3.3)
+    fig_in = tuple(fig.get_size_inches())
+    mod.plt.close(fig)
+    formats(mod, path, "lhs scatter", ["--show", "scatter"], fig_in, tmp)
+    fig, panels = figure_checks(mod, path, "lhs scatter N_auc",
+                                ["--show", "scatter", "--metric", "N_auc", "--arm", "fast",
+                                 "--title", "T"])
+    axes = panel_axes(fig)
+    report(len(panels) == 2 and axes[0].get_ylabel() == "N_auc (d)"
+           and fig._suptitle.get_text() == "T",
+           "lhs scatter: --metric, --arm and --title honoured")
+    mod.plt.close(fig)
+
+    report(mod.wants_log_x(np.array([1e-3, 0.5, 2.0]), "design file")
+           and not mod.wants_log_x(np.array([1.0, 20.0, 50.0]), "uniform 1 50")
+           and not mod.wants_log_x(np.array([-1.0, 1e4]), "uniform -1 1e4"),
+           "log x also for positive values over more than 3 decades, never for values <= 0")
+
+    def rename(f):
+        f.move("arms/fast - slow", "arms/fast \u2212 slow")
+    minus = edited_copy(path, os.path.join(tmp, "minus.h5"), rename)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig, panels = figure_checks(mod, minus, "unicode minus", ["--show", "scatter"])
+        fig.savefig(os.path.join(tmp, "minus.png"))
+    glyphs = [str(w.message) for w in caught if "glyph" in str(w.message).lower()]
+    legend = [t.get_text() for ax in fig.axes if not ax.axison
+              for t in ax.get_legend().get_texts()]
+    report("fast \u2212 slow" in legend and not glyphs and len(panels) == 4,
+           f"an arm named with a Unicode minus is a difference arm and renders {legend} {glyphs}")
+    mod.plt.close(fig)
+
+
+def check_errors(mod, made, tmp):
+    lhs, run, sal = made.get("lhs"), made.get("run"), made.get("saltelli")
+    if not (lhs and run and sal):
+        report(False, "files for the error checks")
+        return
+    failed = edited_copy(lhs, os.path.join(tmp, "all_failed.h5"),
+                         lambda f: f["status"].__setitem__(slice(None), -1))
+    cases = [
+        ("run file, --show indices", [run, "--show", "indices"],
+         "is a run file: --show indices needs a sweep file"),
+        ("run file, --show scatter", [run, "--show", "scatter"], "is a run file"),
+        ("run file, --metric", [run, "--metric", "N_end"], "--metric is for sweep files"),
+        ("sweep without indices, --show indices", [lhs, "--show", "indices"],
+         "has no sensitivity indices (design 'lhs'"),
+        ("--vars on a sweep file", [lhs, "--vars", "N"], "--vars is for run files"),
+        ("--panels on a sweep file", [lhs, "--panels", "topic"], "--panels is for run files"),
+        ("unknown --arm", [lhs, "--arm", "fats"], "unknown arm 'fats' in --arm (did you mean 'fast'"),
+        ("unknown --metric", [sal, "--metric", "N_ed"],
+         "unknown metric 'N_ed' in --metric (did you mean 'N_end'"),
+        ("scatter of two metrics", [lhs, "--show", "scatter", "--metric", "N_end,N_auc"],
+         "--show scatter draws one metric"),
+        ("every sample failed", [failed, "--show", "distributions"], "finished ok (60 failed)"),
+        ("bad --show", [lhs, "--show", "pie"], "invalid choice"),
+        ("unknown extension", [lhs, "-o", os.path.join(tmp, "fig.jpg")], ".png, .svg or .pdf"),
+    ]
+    for label, args, needle in cases:
+        error_case(label, args, needle)
+    report(not os.path.exists(os.path.join(tmp, "fig.jpg")), "no file for a refused extension")
+    r = plot(lhs, "--arm", "fast - slow", "-o", os.path.join(tmp, "one_diff.png"))
+    report(r.returncode == 0 and "1 panels" not in r.stdout and ", 2 panels)" in r.stdout,
+           f"--arm with a difference arm's name (it contains no comma) ({r.stdout.strip()})")
+
+
+def main():
+    if not os.access(SYNOVIA, os.X_OK):
+        report(False, f"{SYNOVIA} exists (build it first)")
+        return finish()
+    mod = load_script()
+    tmp = tempfile.mkdtemp(prefix="synovia-plot-sweep-")
+    try:
+        made = make_sweeps(tmp)
+        for key, fn in (("ishigami", check_sobol), ("morris", check_morris),
+                        ("saltelli", check_saltelli), ("lhs", check_lhs)):
+            if key in made:
+                fn(mod, made[key], tmp)
+        check_errors(mod, made, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
