@@ -240,10 +240,26 @@ def check_lhs(mod, path, tmp):
     notes = [t.get_text() for ax in fig.axes if not ax.axison for t in ax.texts]
     report(any(f"{n_failed} of {status.size} samples failed" in t for t in notes),
            f"lhs: the figure notes the failed samples {notes}")
+    slow = file_values(path, "slow", "metric_value")[status == 1, 0]
+    medians = [ln.get_xdata()[0] for ln in axes[0].get_lines()
+               if ln.get_linewidth() == 2.0 and len(ln.get_xdata()) == 2]
+    report(len(medians) == 2 and abs(medians[0] - np.median(slow)) < 1e-12,
+           f"lhs: the box's median line is the median of the ok samples {medians[:1]}")
     check_layout(mod, fig, "lhs distributions", 2, 2, 3.3)
     fig_in = tuple(fig.get_size_inches())
     mod.plt.close(fig)
     formats(mod, path, "lhs distributions", ["--show", "distributions"], fig_in, tmp)
+
+    fig, panels = figure_checks(mod, path, "lhs --log on", ["--log", "on", "--metric", "N_auc"])
+    axes = panel_axes(fig)
+    boxes = [p.get_path().get_extents() for p in axes[0].patches]
+    logs = np.log10(slow_auc := file_values(path, "slow", "metric_value")[status == 1, 1])
+    q1, q3 = 10 ** np.percentile(logs, [25, 75])
+    report(all(ax.get_xscale() == "log" for ax in axes)
+           and abs(boxes[0].x0 - q1) < 1e-9 * q1 and abs(boxes[0].x1 - q3) < 1e-9 * q3,
+           f"lhs --log on: log axes, the box spans the quartiles of the logarithms "
+           f"({boxes[0].x0:.4g}..{boxes[0].x1:.4g}, want {q1:.4g}..{q3:.4g}, n {slow_auc.size})")
+    mod.plt.close(fig)
 
     fig, panels = figure_checks(mod, path, "lhs scatter", ["--show", "scatter"])
     axes = panel_axes(fig)
