@@ -252,13 +252,17 @@ def check_lhs(mod, path, tmp):
 
     fig, panels = figure_checks(mod, path, "lhs --log on", ["--log", "on", "--metric", "N_auc"])
     axes = panel_axes(fig)
-    boxes = [p.get_path().get_extents() for p in axes[0].patches]
-    logs = np.log10(slow_auc := file_values(path, "slow", "metric_value")[status == 1, 1])
-    q1, q3 = 10 ** np.percentile(logs, [25, 75])
-    report(all(ax.get_xscale() == "log" for ax in axes)
-           and abs(boxes[0].x0 - q1) < 1e-9 * q1 and abs(boxes[0].x1 - q3) < 1e-9 * q3,
-           f"lhs --log on: log axes, the box spans the quartiles of the logarithms "
-           f"({boxes[0].x0:.4g}..{boxes[0].x1:.4g}, want {q1:.4g}..{q3:.4g}, n {slow_auc.size})")
+    logs = np.log10(file_values(path, "slow", "metric_value")[status == 1, 1])
+    lq1, lq3 = np.percentile(logs, [25, 75])
+    reach = 1.5 * (lq3 - lq1)
+    want = (10 ** logs[logs >= lq1 - reach].min(), 10 ** logs[logs <= lq3 + reach].max())
+    whiskers = [ln.get_xdata() for ln in axes[0].get_lines()
+                if len(ln.get_xdata()) == 2 and ln.get_xdata()[0] != ln.get_xdata()[1]
+                and ln.get_linewidth() != 2.0][:2]
+    got = (min(whiskers[0]), max(whiskers[1])) if len(whiskers) == 2 else None
+    report(all(ax.get_xscale() == "log" for ax in axes) and got is not None
+           and np.allclose(got, want, rtol=1e-12),
+           f"lhs --log on: log axes, whiskers from the logarithms (got {got}, want {want})")
     mod.plt.close(fig)
 
     fig, panels = figure_checks(mod, path, "lhs scatter", ["--show", "scatter"])
