@@ -75,9 +75,11 @@ typedef enum syn_h5_kind {
   SYN_H5_SWEEP = 2 /* a sweep file (synovia/h5sweep.h): /status, /param_value, ... */
 } syn_h5_kind;
 
-/* Tells a run file from a sweep file. Errors name the file:
+/* Tells a run file from a sweep file (a sweep file has /arms too: its
+ * /status decides). Errors name the file:
  *   "cannot open 'x.h5': No such file or directory"                        (SYN_EIO)
  *   "'x.h5' is not an HDF5 file"                                           (SYN_EIO)
+ *   "'x.h5' is truncated or damaged (HDF5: <detail>)"                      (SYN_EIO)
  *   "'x.h5' is not a synovia result: it has neither /arms nor /status"     (SYN_EINVAL) */
 syn_status syn_h5_probe(const char *path, syn_h5_kind *kind, syn_error *err);
 
@@ -131,11 +133,19 @@ typedef struct syn_h5_arm_info {
  * Errors name the file and the first thing wrong:
  *   "cannot open result file 'x.h5': No such file or directory"           (SYN_EIO)
  *   "result file 'x.h5' is not an HDF5 file"                              (SYN_EIO)
+ *   "result file 'x.h5' is truncated or damaged (HDF5: <detail>)"         (SYN_EIO)
  *   "result file 'x.h5' is a sweep file, not the result of a run"        (SYN_EINVAL)
  *   "result file 'x.h5' is not a synovia result: no group '/arms'"        (SYN_EINVAL)
  *   "result file 'x.h5': arm 'A' has no 'time' dataset"                   (SYN_EINVAL)
+ *   "result file 'x.h5': <what is wrong>", e.g. "no dataset '/arms/A/param_value'" (SYN_EINVAL)
+ *   "result file 'x.h5': cannot read '/arms/A/X' (HDF5: <detail>)"        (SYN_EIO)
+ *   "result file 'x.h5': out of memory"                                    (SYN_ENOMEM)
  * A file written by an older or newer synovia with extra datasets or
- * attributes opens; what is not in this layout is ignored. */
+ * attributes opens; what is not in this layout is ignored. The series of an
+ * arm are its 1-D float datasets on the arm's time axis with kind = "state"
+ * or "output"; arms and series in creation order (name order in a file
+ * that does not track it). The file stays open until the reader is
+ * destroyed. */
 syn_status syn_h5_open(const char *path, syn_h5_reader **out, syn_error *err);
 void syn_h5_reader_destroy(syn_h5_reader *r); /* NULL allowed */
 
@@ -143,7 +153,10 @@ const syn_h5_file_info *syn_h5_reader_file(const syn_h5_reader *r);
 /* Arm i < narms; NULL otherwise. Owned by the reader. */
 const syn_h5_arm_info *syn_h5_reader_arm(const syn_h5_reader *r, size_t i);
 
-/* The time series of variable `var` of arm `arm`: [ntimes] values into out. */
+/* The time series of variable `var` of arm `arm`: [ntimes] values into out
+ * (out may be NULL when ntimes is 0). An index out of range is SYN_EINVAL
+ * ("result file 'x.h5': arm 3 is out of range (3 arms)"); a damaged chunk
+ * SYN_EIO naming the dataset. */
 syn_status syn_h5_read_var(syn_h5_reader *r, size_t arm, size_t var, double *out,
                            syn_error *err);
 

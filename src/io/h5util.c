@@ -378,14 +378,18 @@ static int read_vlen_strings(hid_t obj, int kind, hid_t ftype, size_t n, syn_are
   char **raw = syn_calloc(n, sizeof *raw);
   hid_t m = H5Tcopy(H5T_C_S1);
   if (raw == NULL) rc = -2;
+  hid_t stack = -1;
   if (rc == 0 && (m < 0 || H5Tset_size(m, H5T_VARIABLE) < 0 ||
-                  H5Tset_cset(m, H5Tget_cset(ftype)) < 0 || obj_read(obj, kind, m, raw) < 0))
+                  H5Tset_cset(m, H5Tget_cset(ftype)) < 0 || obj_read(obj, kind, m, raw) < 0)) {
     rc = -1;
+    stack = H5Eget_current_stack(); /* the cleanup below would clear it */
+  }
   for (size_t i = 0; rc == 0 && i < n; i++)
     if ((out[i] = syn_arena_strdup(a, raw[i] ? raw[i] : "")) == NULL) rc = -2;
   for (size_t i = 0; raw != NULL && i < n; i++)
     if (raw[i] != NULL) H5free_memory(raw[i]);
   if (m >= 0) H5Tclose(m);
+  if (stack >= 0) H5Eset_current_stack(stack);
   syn_free(raw);
   return rc;
 }
@@ -398,12 +402,17 @@ static int read_fixed_strings(hid_t obj, int kind, hid_t ftype, size_t n, syn_ar
   char *buf = size > 0 && n <= SIZE_MAX / size ? syn_malloc(n * size) : NULL;
   hid_t m = H5Tcopy(ftype);
   if (buf == NULL) rc = size > 0 && n <= SIZE_MAX / size ? -2 : -1;
-  if (rc == 0 && (m < 0 || obj_read(obj, kind, m, buf) < 0)) rc = -1;
+  hid_t stack = -1;
+  if (rc == 0 && (m < 0 || obj_read(obj, kind, m, buf) < 0)) {
+    rc = -1;
+    stack = H5Eget_current_stack();
+  }
   for (size_t i = 0; rc == 0 && i < n; i++) {
     const char *s = buf + i * size;
     if ((out[i] = syn_arena_strndup(a, s, strnlen(s, size))) == NULL) rc = -2;
   }
   if (m >= 0) H5Tclose(m);
+  if (stack >= 0) H5Eset_current_stack(stack);
   syn_free(buf);
   return rc;
 }
@@ -417,7 +426,9 @@ int syn_h5u_read_strings(hid_t obj, int is_attr, size_t n, syn_arena *a, const c
   int rc = var < 0   ? -1
            : var > 0 ? read_vlen_strings(obj, kind, ft, n, a, out)
                      : read_fixed_strings(obj, kind, ft, n, a, out);
+  hid_t stack = rc == -1 ? H5Eget_current_stack() : -1;
   H5Tclose(ft);
+  if (stack >= 0) H5Eset_current_stack(stack);
   return rc;
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <hdf5.h>
+#include <hdf5_hl.h>
 
 #include "base/alloc.h"
 #include "synovia/h5.h"
@@ -325,15 +326,633 @@ static void round_trip(const fixture *f, int scenario) {
 static void test_round_trip_scenario(void **state) { round_trip(*state, 1); }
 static void test_round_trip_plain(void **state) { round_trip(*state, 0); }
 
-static void test_probe_run(void **state) {
+/* ---- other files ---------------------------------------------------------------------- */
+
+static void write_text(const char *path, const char *text) {
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fputs(text, fp);
+  fclose(fp);
+}
+
+static void write_sweep(const char *path) {
+  static const char *const params[] = {"k"}, *const arms[] = {"IA"};
+  syn_h5sweep_spec s;
+  memset(&s, 0, sizeof s);
+  s.nsamples = 2;
+  s.nparams = 1;
+  s.param_names = params;
+  s.narms = 1;
+  s.arm_names = arms;
+  syn_h5sweep *h = NULL;
+  syn_error err;
+  if (syn_h5sweep_create(path, &s, &h, &err) != SYN_OK) fail_msg("sweep: %s", err.message);
+  const double p = 1.0;
+  assert_int_equal(syn_h5sweep_write_sample(h, 0, &p, SYN_SWEEP_OK, NULL, NULL, NULL, &err), SYN_OK);
+  assert_int_equal(syn_h5sweep_commit(h, &err), SYN_OK);
+  syn_h5sweep_destroy(h);
+}
+
+/* An HDF5 file with a group that is neither /arms nor /status. */
+static void write_other_hdf5(const char *path) {
+  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  assert_true(f >= 0);
+  hid_t g = H5Gcreate2(f, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  assert_true(g >= 0);
+  H5Gclose(g);
+  H5Fclose(f);
+}
+
+/* The first n bytes of src into dst. */
+static void copy_prefix(const char *src, const char *dst, long n) {
+  FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+  assert_non_null(in);
+  assert_non_null(out);
+  for (long k = 0; k < n; k++) {
+    int ch = fgetc(in);
+    assert_true(ch != EOF);
+    fputc(ch, out);
+  }
+  fclose(in);
+  assert_int_equal(fclose(out), 0);
+}
+
+static long file_size(const char *path) {
+  struct stat sb;
+  assert_int_equal(stat(path, &sb), 0);
+  return (long)sb.st_size;
+}
+
+/* The message expected: before, the path, after. */
+static void expect_probe(const char *path, syn_status want, const char *before, const char *after) {
+  char msg[512];
+  syn_error err;
+  syn_h5_kind kind = SYN_H5_RUN;
+  snprintf(msg, sizeof msg, "%s%s%s", before, path, after);
+  assert_int_equal(syn_h5_probe(path, &kind, &err), want);
+  assert_string_equal(err.message, msg);
+  assert_no_open_hdf5_objects();
+}
+
+static void expect_open(const char *path, syn_status want, const char *before, const char *after) {
+  char msg[512];
+  syn_error err;
+  syn_h5_reader *r = (syn_h5_reader *)&err; /* must be reset to NULL */
+  snprintf(msg, sizeof msg, "%s%s%s", before, path, after);
+  assert_int_equal(syn_h5_open(path, &r, &err), want);
+  assert_null(r);
+  assert_string_equal(err.message, msg);
+  assert_no_open_hdf5_objects();
+}
+
+static void test_probe(void **state) {
   const fixture *f = *state;
   char path[160];
-  in_dir(f, "run.h5", path, sizeof path);
-  write_sample(path, 0);
   syn_h5_kind kind = 0;
   syn_error err;
+  in_dir(f, "run.h5", path, sizeof path);
+  write_sample(path, 0);
   assert_int_equal(syn_h5_probe(path, &kind, &err), SYN_OK);
   assert_int_equal(kind, SYN_H5_RUN);
+  in_dir(f, "sweep.h5", path, sizeof path);
+  write_sweep(path);
+  assert_int_equal(syn_h5_probe(path, &kind, &err), SYN_OK);
+  assert_int_equal(kind, SYN_H5_SWEEP); /* it has /arms too: /status decides */
+  assert_no_open_hdf5_objects();
+
+  in_dir(f, "missing.h5", path, sizeof path);
+  expect_probe(path, SYN_EIO, "cannot open '", "': No such file or directory");
+  expect_probe(f->dir, SYN_EIO, "cannot open '", "': Is a directory");
+  in_dir(f, "text.h5", path, sizeof path);
+  write_text(path, "time,IL6\n0,1\n");
+  expect_probe(path, SYN_EIO, "'", "' is not an HDF5 file");
+  in_dir(f, "empty.h5", path, sizeof path);
+  write_text(path, "");
+  expect_probe(path, SYN_EIO, "'", "' is not an HDF5 file");
+  in_dir(f, "other.h5", path, sizeof path);
+  write_other_hdf5(path);
+  expect_probe(path, SYN_EINVAL, "'", "' is not a synovia result: it has neither /arms nor /status");
+
+  assert_int_equal(syn_h5_probe(NULL, &kind, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_probe("", &kind, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_probe(path, NULL, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_probe(path, &kind, NULL), SYN_EINVAL); /* no error wanted */
+}
+
+static void test_open_errors(void **state) {
+  const fixture *f = *state;
+  char path[160];
+  in_dir(f, "missing.h5", path, sizeof path);
+  expect_open(path, SYN_EIO, "cannot open result file '", "': No such file or directory");
+  expect_open(f->dir, SYN_EIO, "cannot open result file '", "': Is a directory");
+  in_dir(f, "text.h5", path, sizeof path);
+  write_text(path, "not HDF5 at all\n");
+  expect_open(path, SYN_EIO, "result file '", "' is not an HDF5 file");
+  in_dir(f, "sweep.h5", path, sizeof path);
+  write_sweep(path);
+  expect_open(path, SYN_EINVAL, "result file '", "' is a sweep file, not the result of a run");
+  in_dir(f, "other.h5", path, sizeof path);
+  write_other_hdf5(path);
+  expect_open(path, SYN_EINVAL, "result file '", "' is not a synovia result: no group '/arms'");
+
+  syn_h5_reader *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_open(NULL, &r, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_open("", &r, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_open(path, NULL, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_open(path, &r, NULL), SYN_EINVAL);
+  assert_null(r);
+  syn_h5_reader_destroy(NULL);
+  assert_null(syn_h5_reader_file(NULL));
+  assert_null(syn_h5_reader_arm(NULL, 0));
+}
+
+/* Every prefix length that matters (empty, inside the superblock, half, all
+ * but the last byte) is refused with the file named; never a crash. */
+static void test_truncated_copies(void **state) {
+  const fixture *f = *state;
+  char cut[160];
+  write_sample(f->path, 1);
+  in_dir(f, "cut.h5", cut, sizeof cut);
+  const long size = file_size(f->path);
+  const long lengths[] = {0, 4, 8, 100, 512, size / 4, size / 2, size - 100, size - 1};
+  for (size_t k = 0; k < sizeof lengths / sizeof lengths[0]; k++) {
+    copy_prefix(f->path, cut, lengths[k]);
+    syn_h5_reader *r = NULL;
+    syn_error err;
+    syn_h5_kind kind = 0;
+    syn_status st = syn_h5_open(cut, &r, &err);
+    if (st == SYN_OK) fail_msg("a copy of %ld of %ld bytes opened", lengths[k], size);
+    assert_null(r);
+    assert_int_equal(st, SYN_EIO);
+    assert_non_null(strstr(err.message, cut));
+    assert_int_equal(syn_h5_probe(cut, &kind, &err), SYN_EIO);
+    assert_non_null(strstr(err.message, cut));
+    assert_no_open_hdf5_objects();
+  }
+  /* past the superblock the words are HDF5's own, after ours */
+  char want[256];
+  copy_prefix(f->path, cut, size - 1);
+  syn_h5_reader *r = NULL;
+  syn_error err;
+  snprintf(want, sizeof want, "result file '%s' is truncated or damaged (HDF5: ", cut);
+  assert_int_equal(syn_h5_open(cut, &r, &err), SYN_EIO);
+  assert_memory_equal(err.message, want, strlen(want));
+}
+
+/* The file offset of the first chunk of dataset name (HDF5's own view). */
+static long chunk_offset(const char *path, const char *name, long *size) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+  hid_t sp = H5Dget_space(d);
+  hsize_t offset[1] = {0}, nbytes = 0;
+  haddr_t addr = 0;
+  unsigned mask = 0;
+  assert_true(H5Dget_chunk_info(d, sp, 0, offset, &mask, &addr, &nbytes) >= 0);
+  H5Sclose(sp);
+  H5Dclose(d);
+  H5Fclose(f);
+  *size = (long)nbytes;
+  return (long)addr;
+}
+
+/* Overwrites n bytes of path at offset with 0xA5. */
+static void damage(const char *path, long at, long n) {
+  FILE *fp = fopen(path, "r+b");
+  assert_non_null(fp);
+  assert_int_equal(fseek(fp, at, SEEK_SET), 0);
+  for (long k = 0; k < n; k++) fputc(0xA5, fp);
+  assert_int_equal(fclose(fp), 0);
+}
+
+/* Damage HDF5 detects: a compressed chunk of one series (deflate's checksum)
+ * is an error of that series alone, naming the file and the series; a
+ * damaged superblock is refused at open. (Damage HDF5 does not check, in
+ * its global heap of strings, can crash HDF5 1.10 itself; no reader on top
+ * of it can prevent that.) */
+static void test_damaged_copies(void **state) {
+  const fixture *f = *state;
+  char bad[160], want[256];
+  write_sample(f->path, 0);
+  in_dir(f, "bad.h5", bad, sizeof bad);
+  const long size = file_size(f->path);
+  long nbytes = 0;
+  const long at = chunk_offset(f->path, "/arms/IA/TNF", &nbytes);
+  assert_true(nbytes > 8);
+  copy_prefix(f->path, bad, size);
+  damage(bad, at + nbytes / 2 - 4, 8);
+  syn_h5_reader *r = open_ok(bad);
+  double buf[NT];
+  syn_error err;
+  assert_int_equal(syn_h5_read_var(r, 1, 0, buf, &err), SYN_OK); /* IA/IL6 */
+  assert_int_equal(syn_h5_read_var(r, 1, 1, buf, &err), SYN_EIO);
+  snprintf(want, sizeof want, "result file '%s': cannot read '/arms/IA/TNF' (HDF5: ", bad);
+  assert_memory_equal(err.message, want, strlen(want));
+  assert_int_equal(syn_h5_read_var(r, 0, 1, buf, &err), SYN_OK); /* IV/TNF */
+  syn_h5_reader_destroy(r);
+  assert_no_open_hdf5_objects();
+
+  for (long off = 8; off < 48; off += 8) { /* past the signature, inside the superblock */
+    copy_prefix(f->path, bad, size);
+    damage(bad, off, 8);
+    r = NULL;
+    assert_int_equal(syn_h5_open(bad, &r, &err), SYN_EIO);
+    assert_null(r);
+    assert_non_null(strstr(err.message, bad));
+    assert_no_open_hdf5_objects();
+  }
+}
+
+static void test_bad_indices(void **state) {
+  const fixture *f = *state;
+  write_sample(f->path, 0);
+  syn_h5_reader *r = open_ok(f->path);
+  double buf[NT];
+  syn_error err;
+  char want[512];
+  assert_int_equal(syn_h5_read_var(r, NA, 0, buf, &err), SYN_EINVAL);
+  snprintf(want, sizeof want, "result file '%s': arm 3 is out of range (3 arms)", f->path);
+  assert_string_equal(err.message, want);
+  assert_int_equal(syn_h5_read_var(r, 0, NS, buf, &err), SYN_EINVAL);
+  snprintf(want, sizeof want, "result file '%s': variable 4 is out of range (arm 'IV' has 4)",
+           f->path);
+  assert_string_equal(err.message, want);
+  assert_int_equal(syn_h5_read_var(r, (size_t)-1, 0, buf, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_read_var(r, 0, (size_t)-1, buf, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_read_var(r, 0, 0, NULL, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_read_var(NULL, 0, 0, buf, &err), SYN_EINVAL);
+  assert_null(syn_h5_reader_arm(r, NA));
+  assert_null(syn_h5_reader_arm(r, (size_t)-1));
+  /* the reader is still good after refusals */
+  assert_int_equal(syn_h5_read_var(r, 2, 1, buf, &err), SYN_OK);
+  assert_true(same_bits(buf[NT - 1], value(1, NT - 1, SCALE[2])));
+  syn_h5_reader_destroy(r);
+  assert_no_open_hdf5_objects();
+}
+
+/* ---- edge cases of the writer's own files ------------------------------------------ */
+
+/* A state may be called `metric` or `doses` in an arm without metrics or
+ * doses (the writer allows it): it is a series, not a table. */
+static void test_series_named_like_tables(void **state) {
+  const fixture *f = *state;
+  static const syn_series_info info[] = {
+      {"metric", "mg", "", SYN_SERIES_STATE},
+      {"doses", "", "", SYN_SERIES_OUTPUT},
+  };
+  syn_result *r = NULL;
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_result_create(2, info, 2, "", &r, &err), SYN_OK);
+  const double v0[2] = {1.0, 2.0}, v1[2] = {3.0, 4.0};
+  assert_int_equal(syn_result_append(r, 0.0, v0, &err), SYN_OK);
+  assert_int_equal(syn_result_append(r, 1.0, v1, &err), SYN_OK);
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+
+  syn_h5_reader *rd = open_ok(f->path);
+  const syn_h5_file_info *fi = syn_h5_reader_file(rd);
+  assert_string_equal(fi->title, "");
+  assert_string_equal(fi->scenario_file, "");
+  assert_int_equal(fi->nfiles, 0);
+  assert_non_null(fi->file_paths);
+  const syn_h5_arm_info *a = syn_h5_reader_arm(rd, 0);
+  assert_string_equal(a->time_units, "1"); /* no clock unit */
+  assert_int_equal(a->nvars, 2);
+  assert_string_equal(a->var_names[0], "metric");
+  assert_string_equal(a->var_names[1], "doses");
+  assert_int_equal(a->var_is_output[0], 0);
+  assert_int_equal(a->var_is_output[1], 1);
+  assert_int_equal(a->nmetrics, 0);
+  assert_int_equal(a->ndoses, 0);
+  assert_int_equal(a->nparams, 0);
+  assert_int_equal(a->nattrs, 0);
+  assert_non_null(a->param_names);
+  assert_non_null(a->param_values);
+  double buf[2];
+  assert_int_equal(syn_h5_read_var(rd, 0, 1, buf, &err), SYN_OK);
+  assert_true(buf[0] == 2.0 && buf[1] == 4.0);
+  syn_h5_reader_destroy(rd);
+  assert_no_open_hdf5_objects();
+}
+
+/* No time points (an arm that failed at once) and a file with no arms. */
+static void test_empty_arm_and_no_arms(void **state) {
+  const fixture *f = *state;
+  syn_result *r = make_result("min", 0, 1.0);
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "empty", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+  syn_h5_reader *rd = open_ok(f->path);
+  const syn_h5_arm_info *a = syn_h5_reader_arm(rd, 0);
+  assert_int_equal(a->ntimes, 0);
+  assert_non_null(a->times);
+  assert_string_equal(a->time_units, "min");
+  assert_int_equal(a->nvars, NS);
+  assert_int_equal(syn_h5_read_var(rd, 0, 0, NULL, &err), SYN_OK); /* nothing to read */
+  syn_h5_reader_destroy(rd);
+
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  rd = open_ok(f->path);
+  assert_int_equal(syn_h5_reader_file(rd)->narms, 0);
+  assert_null(syn_h5_reader_arm(rd, 0));
+  assert_int_equal(syn_h5_read_var(rd, 0, 0, NULL, &err), SYN_EINVAL);
+  syn_h5_reader_destroy(rd);
+  assert_no_open_hdf5_objects();
+}
+
+/* A real run of a small model (solver settings and statistics as the
+ * attributes synovia writes) comes back as written. */
+static void test_real_run(void **state) {
+  const fixture *f = *state;
+  static const char text[] = "model \"decay\"\n"
+                             "time unit h\n"
+                             "param k = 0.5 /h \"elimination\"\n"
+                             "state X = 100 mg \"amount\"\n"
+                             "d/dt X = -k * X\n"
+                             "output frac = X / 100 \"fraction left\"\n";
+  syn_model *m = NULL;
+  syn_instance *inst = NULL;
+  syn_result *r = NULL;
+  syn_h5 *h = NULL;
+  syn_error err;
+  if (syn_model_load_text("decay.model", text, strlen(text), &m, &err) != SYN_OK)
+    fail_msg("load: %s", err.message);
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  o.t_end = 10;
+  o.every = 0.5;
+  if (syn_run(inst, &o, &r, &err) != SYN_OK) fail_msg("run: %s", err.message);
+  const char *paths[] = {syn_model_file_path(m, 0)}, *texts[] = {syn_model_file_text(m, 0)};
+  const syn_provenance prov = {syn_model_title(m), "synovia run decay.model", syn_model_sha256(m),
+                               1, paths, texts, NULL, NULL, NULL};
+  assert_int_equal(syn_h5_create(f->path, &prov, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+
+  syn_h5_reader *rd = open_ok(f->path);
+  const syn_h5_file_info *fi = syn_h5_reader_file(rd);
+  assert_string_equal(fi->title, syn_model_title(m));
+  assert_string_equal(fi->model_sha256, syn_model_sha256(m));
+  assert_string_equal(fi->model_file, "decay.model");
+  assert_int_equal(strlen(fi->created), strlen("2024-05-06T07:08:09Z")); /* now, ISO 8601 */
+  assert_string_equal(fi->file_texts[0], text);
+  const syn_h5_arm_info *a = syn_h5_reader_arm(rd, 0);
+  check_series(rd, 0, a, r);
+  check_params(a, r);
+  check_attrs(a, r);
+  assert_true(a->nattrs > 3);
+  assert_int_equal(a->ndoses, 0);
+  assert_int_equal(a->nmetrics, 0);
+  syn_h5_reader_destroy(rd);
+  syn_result_destroy(r);
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+  assert_no_open_hdf5_objects();
+}
+
+/* ---- files made by hand (other writers, older or damaged layouts) ------------------- */
+
+static void raw_attr_fixed(hid_t obj, const char *name, const char *value) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, strlen(value) + 1);
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+  assert_true(a >= 0);
+  assert_true(H5Awrite(a, t, value) >= 0);
+  H5Aclose(a);
+  H5Sclose(sp);
+  H5Tclose(t);
+}
+
+static hid_t raw_f64(hid_t loc, const char *name, int rank, const hsize_t *dims, const double *v) {
+  hid_t sp = H5Screate_simple(rank, dims, NULL);
+  hid_t d = H5Dcreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  assert_true(d >= 0);
+  assert_true(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+  H5Sclose(sp);
+  return d;
+}
+
+static hid_t raw_fixed_strings(hid_t loc, const char *name, size_t n, size_t width,
+                               const char *chars) {
+  hsize_t dim = n;
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, width);
+  hid_t sp = H5Screate_simple(1, &dim, NULL);
+  hid_t d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  assert_true(d >= 0);
+  assert_true(H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, chars) >= 0);
+  H5Sclose(sp);
+  H5Tclose(t);
+  return d;
+}
+
+/* What a hand-made arm has; each flag breaks one thing. */
+typedef struct raw_arm {
+  int no_time, time_2d, short_series, param_without_value, as_dataset;
+} raw_arm;
+
+static const double RAW_T[4] = {0, 1, 2, 3}, RAW_X[4] = {1, 0.5, 0.25, 0.125};
+
+/* An arm group as another program might write it: default property lists
+ * (no creation order), fixed-length strings, a series attached to time. */
+static void raw_arm_group(hid_t arms, const char *name, const raw_arm *w) {
+  if (w->as_dataset) {
+    hsize_t n = 4;
+    H5Dclose(raw_f64(arms, name, 1, &n, RAW_T));
+    return;
+  }
+  hid_t g = H5Gcreate2(arms, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  assert_true(g >= 0);
+  raw_attr_fixed(g, "solver", "hand");
+  hsize_t n = 4, n2[2] = {2, 2}, n3 = 3;
+  if (!w->no_time) {
+    hid_t t = raw_f64(g, "time", w->time_2d ? 2 : 1, w->time_2d ? n2 : &n, RAW_T);
+    raw_attr_fixed(t, "units", "d");
+    assert_true(H5DSset_scale(t, "time") >= 0);
+    hid_t x = raw_f64(g, "X", 1, w->short_series ? &n3 : &n, RAW_X);
+    raw_attr_fixed(x, "kind", "state");
+    raw_attr_fixed(x, "units", "mg");
+    if (!w->time_2d) assert_true(H5DSattach_scale(x, t, 0) >= 0);
+    hid_t y = raw_f64(g, "Y", 1, &n, RAW_X); /* no kind: not a series */
+    hid_t z = raw_f64(g, "Z", 1, &n, RAW_X); /* kind but not attached: not a series */
+    raw_attr_fixed(z, "kind", "output");
+    H5Dclose(z);
+    H5Dclose(y);
+    H5Dclose(x);
+    H5Dclose(t);
+  }
+  hid_t p = raw_fixed_strings(g, "param", 2, 4, "kdegV\0\0\0");
+  H5Dclose(p);
+  if (!w->param_without_value) {
+    const double pv[2] = {0.5, 2.0};
+    hsize_t np = 2;
+    H5Dclose(raw_f64(g, "param_value", 1, &np, pv));
+    H5Dclose(raw_fixed_strings(g, "param_units", 2, 3, "/h\0mL\0"));
+  }
+  H5Gclose(g);
+}
+
+static void write_raw(const char *path, const raw_arm *first, const char *root_title_int) {
+  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  assert_true(f >= 0);
+  if (root_title_int) {
+    long long v = 7;
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(f, "title", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, H5T_NATIVE_LLONG, &v);
+    H5Aclose(a);
+    H5Sclose(sp);
+  } else {
+    raw_attr_fixed(f, "title", "made by hand");
+  }
+  raw_attr_fixed(f, "extra", "ignored");
+  hid_t arms = H5Gcreate2(f, "arms", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const raw_arm good = {0, 0, 0, 0, 0};
+  raw_arm_group(arms, "b", first);
+  raw_arm_group(arms, "a", &good);
+  H5Gclose(arms);
+  H5Fclose(f);
+}
+
+static void test_hand_made_file(void **state) {
+  const fixture *f = *state;
+  const raw_arm good = {0, 0, 0, 0, 0};
+  write_raw(f->path, &good, NULL);
+  syn_h5_reader *rd = open_ok(f->path);
+  const syn_h5_file_info *fi = syn_h5_reader_file(rd);
+  assert_string_equal(fi->title, "made by hand");
+  assert_string_equal(fi->source, "");
+  assert_int_equal(fi->nfiles, 0);
+  assert_int_equal(fi->narms, 2);
+  /* no creation order tracked: name order */
+  assert_string_equal(syn_h5_reader_arm(rd, 0)->name, "a");
+  assert_string_equal(syn_h5_reader_arm(rd, 1)->name, "b");
+  const syn_h5_arm_info *a = syn_h5_reader_arm(rd, 1);
+  assert_string_equal(a->time_units, "d");
+  assert_int_equal(a->nvars, 1); /* X; not Y (no kind) nor Z (not on the time axis) */
+  assert_string_equal(a->var_names[0], "X");
+  assert_string_equal(a->var_units[0], "mg");
+  assert_string_equal(a->var_long_names[0], "");
+  assert_int_equal(a->nparams, 2);
+  assert_string_equal(a->param_names[0], "kdeg");
+  assert_string_equal(a->param_names[1], "V");
+  assert_string_equal(a->param_units[0], "/h");
+  assert_true(a->param_values[1] == 2.0);
+  assert_int_equal(a->nattrs, 1);
+  assert_string_equal(a->attr_texts[0], "hand");
+  double buf[4];
+  syn_error err;
+  assert_int_equal(syn_h5_read_var(rd, 1, 0, buf, &err), SYN_OK);
+  assert_memory_equal(buf, RAW_X, sizeof buf);
+  syn_h5_reader_destroy(rd);
+  assert_no_open_hdf5_objects();
+}
+
+static void test_hand_made_errors(void **state) {
+  const fixture *f = *state;
+  const raw_arm no_time = {1, 0, 0, 0, 0}, time_2d = {0, 1, 0, 0, 0}, short_series = {0, 0, 1, 0, 0},
+                no_value = {0, 0, 0, 1, 0}, dataset = {0, 0, 0, 0, 1}, good = {0, 0, 0, 0, 0};
+  write_raw(f->path, &no_time, NULL);
+  expect_open(f->path, SYN_EINVAL, "result file '", "': arm 'b' has no 'time' dataset");
+  write_raw(f->path, &time_2d, NULL);
+  expect_open(f->path, SYN_EINVAL, "result file '", "': '/arms/b/time' is not a 1-D dataset of numbers");
+  write_raw(f->path, &short_series, NULL);
+  expect_open(f->path, SYN_EINVAL, "result file '", "': '/arms/b/X' has 3 values but 'time' has 4");
+  write_raw(f->path, &no_value, NULL);
+  expect_open(f->path, SYN_EINVAL, "result file '", "': no dataset '/arms/b/param_value'");
+  write_raw(f->path, &dataset, NULL);
+  expect_open(f->path, SYN_EINVAL, "result file '", "': '/arms/b' is not a group");
+  write_raw(f->path, &good, "int");
+  expect_open(f->path, SYN_EINVAL, "result file '", "': attribute 'title' of '/' is not a single string");
+  /* the probe only looks at the layout's top */
+  syn_h5_kind kind = 0;
+  assert_int_equal(syn_h5_probe(f->path, &kind, NULL), SYN_OK);
+  assert_int_equal(kind, SYN_H5_RUN);
+}
+
+/* ---- HDF5's error stack and memory -------------------------------------------------- */
+
+static int handler_calls;
+
+static herr_t counting_handler(hid_t stack, void *data) {
+  (void)stack;
+  (void)data;
+  handler_calls++;
+  return 0;
+}
+
+/* Failures never print (the handler is never called) and the caller's
+ * handler is back afterwards. */
+static void test_error_stack_stays_quiet(void **state) {
+  const fixture *f = *state;
+  char path[160];
+  H5E_auto2_t old_func = NULL;
+  void *old_data = NULL;
+  H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+  H5Eset_auto2(H5E_DEFAULT, counting_handler, NULL);
+  handler_calls = 0;
+  write_sample(f->path, 0);
+  in_dir(f, "cut.h5", path, sizeof path);
+  copy_prefix(f->path, path, file_size(f->path) / 2);
+  syn_h5_reader *r = NULL;
+  syn_error err;
+  syn_h5_kind kind = 0;
+  assert_int_equal(syn_h5_open(path, &r, &err), SYN_EIO);
+  assert_int_equal(syn_h5_probe(path, &kind, &err), SYN_EIO);
+  in_dir(f, "other.h5", path, sizeof path);
+  write_other_hdf5(path);
+  assert_int_equal(syn_h5_open(path, &r, &err), SYN_EINVAL);
+  const raw_arm no_value = {0, 0, 0, 1, 0};
+  write_raw(path, &no_value, NULL);
+  assert_int_equal(syn_h5_open(path, &r, &err), SYN_EINVAL);
+  assert_int_equal(handler_calls, 0);
+  H5E_auto2_t func = NULL;
+  H5Eget_auto2(H5E_DEFAULT, &func, NULL);
+  assert_true(func == counting_handler);
+  H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+}
+
+/* Every allocation failure while opening is reported (ENOMEM, the file
+ * named) with nothing left open or allocated (ASan); the loop ends with an
+ * open that succeeds and reads the same as an unhindered one. */
+static void test_alloc_failures(void **state) {
+  const fixture *f = *state;
+  write_sample(f->path, 1);
+  int failures = 0;
+  syn_h5_reader *r = NULL;
+  for (long n = 1; n < 10000; n++) {
+    syn_error err;
+    syn_alloc_test_fail_after(n);
+    syn_status st = syn_h5_open(f->path, &r, &err);
+    syn_alloc_test_fail_after(0);
+    if (st == SYN_OK) break;
+    if (st != SYN_ENOMEM) fail_msg("allocation %ld: %s: %s", n, syn_status_name(st), err.message);
+    assert_null(r);
+    assert_non_null(strstr(err.message, f->path));
+    assert_no_open_hdf5_objects();
+    failures++;
+  }
+  assert_non_null(r);
+  assert_true(failures >= 3);
+  const syn_h5_arm_info *a = syn_h5_reader_arm(r, 0);
+  assert_int_equal(syn_h5_reader_file(r)->narms, NA);
+  assert_int_equal(a->nvars, NS);
+  assert_int_equal(a->ndoses, ND);
+  syn_h5_reader_destroy(r);
   assert_no_open_hdf5_objects();
 }
 
@@ -341,7 +960,18 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_round_trip_scenario, setup, teardown),
       cmocka_unit_test_setup_teardown(test_round_trip_plain, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_probe_run, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_probe, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_truncated_copies, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_damaged_copies, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_indices, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_series_named_like_tables, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_empty_arm_and_no_arms, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_real_run, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_hand_made_file, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_hand_made_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_error_stack_stays_quiet, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
