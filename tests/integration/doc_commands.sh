@@ -3,13 +3,16 @@
 # it from the repository's top folder: in a scratch folder per page with
 # symlinks to models/ examples/ scripts/ tests/ docs/, `build` pointing at
 # $BUILD (so `build/release/synovia` is the program under test) and `synovia`
-# itself on the PATH (docs/sweeps.md writes it bare). The blocks of one page run
-# in order in the same folder, so a block may read what an earlier one wrote.
-# A block runs under `sh -e`: any failing command fails it.
+# itself on the PATH (docs/sweeps.md and docs/output-format.md write it bare).
+# The blocks of one page run in order in the same folder, so a block may read
+# what an earlier one wrote; the pages run two at a time (DOC_LANES). A block
+# runs under `sh -e`: any failing command fails it.
 #
 # - Commands that cannot run here are in SKIPS below, each with its reason; a
 #   block whose every command is skipped is reported as `ok N - … # SKIP why`,
 #   a partly skipped block runs the rest and lists what it left out.
+# - The full Saltelli sweep examples/ia_iv_sobol.sweep (18 s alone) runs as a
+#   copy with N = 16 under the same output name (see prepare()).
 # - On the tutorial and the lessons (OUTPUT_PAGES), a ```text block right
 #   after a ```sh block (nothing but blank lines between) shows what that block
 #   prints: each of its lines must be printed by it. (Other pages put usage
@@ -17,9 +20,9 @@
 # - Files a block uses but no page creates in a block (docs/sweeps.md's
 #   big.sweep, docs/output-format.md's growth.sweep) are made by fixture().
 # - The numbers the tutorial and the lessons quote in their prose are
-#   recomputed from the HDF5 files their own commands wrote (QUOTES below: the
-#   quoted text must be on the page, and the value must match within the
-#   rounding shown), and the lessons' claims are asserted (C rows).
+#   recomputed from the HDF5 files their own commands wrote (the Q rows of the
+#   table below: the quoted text must be on the page, and the value must match
+#   within the rounding shown), and their claims are asserted (C rows).
 # - The images under docs/img/ have the size of the figures the commands draw.
 # - `make demo` is skipped, but scripts/demo.sh (all it runs) runs as a test.
 . tests/lib/tap.sh
@@ -181,6 +184,7 @@ done
 wait
 i=0
 for page in $pages; do
+  [ -f "$TMP/page-$i.tap" ] || { not_ok "$page: its blocks were not run"; i=$((i + 1)); continue; }
   while IFS="$(printf '\t')" read -r res rest; do
     case $res in
     ok) ok "$rest" ;;
@@ -226,7 +230,9 @@ done
 # ~tolerance, the value must match within half a unit of its last digit. In
 # the expressions: m(arm, metric), v(arm, var, day) (on the output grid),
 # s(arm, var) (the series), days(arm), p(arm, param), peak_day(arm, var),
-# other("x.h5") (another file of the page; m, v, s, p take f=), ln2.
+# low_day, first_day(days, condition), signal(arm, day) (the systemic MSC
+# signal over K_tone), hill2(x), close(a, b, rel), other("x.h5") (another file
+# of the page; m, v, s, p, signal take f=), ln2.
 # Arms may be written as A (the page's IA arm) and V (its IV arm), C (control).
 cat >"$TMP/quotes.table" <<'EOF'
 Q docs/tutorial.md | ia_vs_iv.h5 | (24.2 mL of synovial fluid | 24.2 | p(C, 'knee.sf')
@@ -277,15 +283,23 @@ Q docs/tutorial.md | lungs30.h5 | its CRP at four weeks is now 1.33 mg/L | 1.33 
 C docs/tutorial.md | lungs30.h5 | IV's SF IL-6 exposure is a third higher with f_lung = 0.3 | 1.25 < m(V, 'IL6_auc_28d') / m(V, 'IL6_auc_28d', f=other('ia_vs_iv.h5')) < 1.42
 C docs/tutorial.md | lungs30.h5 | the cells reaching the knee are the same with f_lung = 0.3 | close(m(V, 'MSC_exposure_28d'), m(V, 'MSC_exposure_28d', f=other('ia_vs_iv.h5')), 1e-3)
 Q docs/tutorial.md | lungs30.h5 | lungs hold a third as many cells | 0.33~0.01 | s(V, 'MSC_lung').max() / s(V, 'MSC_lung', f=other('ia_vs_iv.h5')).max()
-Q docs/tutorial.md | lungs30.h5 | the tone now peaks at 0.20 instead of 0.66 | 0.20 | s(V, 'tone').max()
+Q docs/tutorial.md | lungs30.h5 | The tone now peaks at 0.20 instead of 0.66 | 0.20 | s(V, 'tone').max()
+Q docs/tutorial.md | ia_vs_iv.h5 | the lung cells count 5.5 times | 5.5 | 1 + (p(V, 'lic_max') - 1) * p(V, 'lic_capacity') * p(V, 'lic_lung')
+Q docs/tutorial.md | ia_vs_iv.h5 | On day 1 the signal is 0.84 × `K_tone` | 0.84 | signal(V, 1)
+Q docs/tutorial.md | lungs30.h5 | and 0.28 × `K_tone` with 0.3 | 0.28 | signal(V, 1)
+Q docs/tutorial.md | ia_vs_iv.h5 | the induction runs at 0.41 and 0.073 of its maximum | 0.41 | hill2(signal(V, 1))
+Q docs/tutorial.md | lungs30.h5 | the induction runs at 0.41 and 0.073 of its maximum | 0.073 | hill2(signal(V, 1))
+C docs/tutorial.md | lungs30.h5 | a third of the cells, less than a fifth of the push (day 1) | hill2(signal(V, 1)) < 0.2 * hill2(signal(V, 1, f=other('ia_vs_iv.h5')))
+Q docs/tutorial.md | ia_vs_iv.h5 | (potency 1, fully licensable) | 1 | p(A, 'potency') * p(A, 'lic_capacity')
+C docs/tutorial.md | ia_vs_iv.h5 | the control stays flat for six months | all(close(v(C, x, 180), v(C, x, 0), 1e-6) for x in ('knee.IL6', 'knee.pain_VAS', 'knee.cartilage_volume', 'CRP'))
 Q docs/tutorial.md | ia_vs_iv.h5 | from which 24 % settle | 24 | 100 * p(A, 'f_slow')
 Q docs/tutorial.md | ia_vs_iv.h5 | within minutes (t½ 5 min) | 5 | ln2 / p(V, 'k_blood') * 60
 Q docs/tutorial.md | ia_vs_iv.h5 | alive in the lungs (t½ 1 day) | 1 | ln2 / p(V, 'k_lung') / 24
 Q docs/tutorial.md | ia_vs_iv.h5 | (up to 10× more secretion) | 10 | p(A, 'lic_max')
 Q docs/tutorial.md | ia_vs_iv.h5 | half-life of 60 days, long after | 60 | ln2 / p(V, 'k_tone_off') / 24
 Q docs/tutorial.md | ia_vs_iv.h5 | cleared with t½ 30 h | 30 | ln2 / p(V, 'k_CRP')
-Q docs/tutorial.md | ia_vs_iv.h5 | (`n_tone = 2`, | 2 | p(V, 'n_tone')
-Q docs/tutorial.md | ia_vs_iv.h5 | `K_tone` = 3×10⁸ cells | 3e8 | p(V, 'K_tone')
+Q docs/tutorial.md | ia_vs_iv.h5 | `k_tone_on · hill(signal, K_tone, 2)` | 2 | p(V, 'n_tone')
+Q docs/tutorial.md | ia_vs_iv.h5 | around `K_tone` = 3×10⁸ | 3e8 | p(V, 'K_tone')
 Q docs/tutorial.md | long_inflamed.h5 | (potency 0.3) | 0.3 | p(V, 'potency')
 C docs/tutorial.md | long_inflamed.h5 | IV loses most of its CRP effect with long-inflamed cells, IA little of its IL-6 effect | (m(C, 'CRP_28d') - m(V, 'CRP_28d')) < 0.5 * (m(C, 'CRP_28d') - m(V, 'CRP_28d', f=other('ia_vs_iv.h5'))) and m(A, 'IL6_auc_28d') < 1.1 * m(A, 'IL6_auc_28d', f=other('ia_vs_iv.h5'))
 C examples/teaching/inflammation_switch.md | switch.h5 | the two drive-0.01 arms have exactly the same parameters | all(p(I1, k) == p(H1, k) for k in param_names(I1))
@@ -300,6 +314,7 @@ Q examples/teaching/inflammation_switch.md | switch.h5 | settles at 24 pg/mL | 2
 C examples/teaching/inflammation_switch.md | switch.h5 | without a drive the inflamed knee has settled at the healthy level by two years | abs(v(I0, 'knee.IL6', 730) - v(I0, 'knee.IL6', 700)) < 0.5
 Q examples/teaching/inflammation_switch.md | switch.h5 | crossing 300 pg/mL on day 33 | 33 | m(H2, 'above_300') / 24
 Q examples/teaching/inflammation_switch.md | switch.h5 | reaching 712 pg/mL at two years | 712 | m(H2, 'IL6_2y')
+Q examples/teaching/inflammation_switch.md | switch.h5 | the effusive OA preset uses 0.06 | 0.06 | p(T6, 'knee.severity')
 Q examples/teaching/inflammation_switch.md | switch.h5 | Ten million cells, of which 33 are left | 33 | m(T1, 'MSC_2y')
 Q examples/teaching/inflammation_switch.md | switch.h5 | stays calm (70 pg/mL at two years, where its untreated twin is at 602) | 70 | m(T1, 'IL6_2y')
 C examples/teaching/inflammation_switch.md | switch.h5 | the treated drive-0.01 knee ends near the healthy twin, not the inflamed one | m(T1, 'IL6_2y') < 1.2 * m(H1, 'IL6_2y') and math.isnan(m(T1, 'above_300'))
@@ -317,6 +332,7 @@ Q examples/teaching/lungs_and_crp.md | lungs.h5 | (78 % of the dose) | 78 | 100 
 Q examples/teaching/lungs_and_crp.md | lungs.h5 | At the end of the infusion 7.8×10⁷ viable cells | 7.8e7 | m(V, 'lung_1h')
 Q examples/teaching/lungs_and_crp.md | lungs.h5 | more than 2394 cells — 0.0024 % of the dose | 2394 | m(V, 'knee_max')
 Q examples/teaching/lungs_and_crp.md | lungs.h5 | more than 2394 cells — 0.0024 % of the dose | 0.0024 | 100 * m(V, 'knee_max') / 1e8
+Q examples/teaching/lungs_and_crp.md | lungs.h5 | where IA puts all 10⁸ there | 1e8 | m(A, 'knee_max')
 Q examples/teaching/lungs_and_crp.md | lungs.h5 | SF IL-6 from 631 to 139 pg/mL at four weeks | 631 | m(C, 'sfIL6_28d')
 Q examples/teaching/lungs_and_crp.md | lungs.h5 | SF IL-6 from 631 to 139 pg/mL at four weeks | 139 | m(V, 'sfIL6_28d')
 Q examples/teaching/lungs_and_crp.md | lungs.h5 | Without homing the knee's SF IL-6 is 142 pg/mL instead of 139 | 142 | m('IV, no homing', 'sfIL6_28d')
@@ -425,8 +441,13 @@ def env(ctx, page):
     def first_day(d, cond):
         i = np.flatnonzero(cond); assert len(i), "never"; return float(d[i[0]])
     def close(a, b, rel=1e-6): return abs(a - b) <= rel * max(abs(a), abs(b))
+    def signal(arm, day, f=None):  # the systemic MSC signal of parts/msc_pk.model over K_tone
+        lic = 1 + (p(arm, 'lic_max', f) - 1) * p(arm, 'lic_capacity', f) * p(arm, 'lic_lung', f)
+        cells = v(arm, 'MSC_lung', day, f) + v(arm, 'MSC_blood', day, f)
+        return p(arm, 'potency', f) * lic * cells / p(arm, 'K_tone', f)
+    def hill2(x): return x * x / (1 + x * x)
     e = dict(m=m, metric_names=metric_names, arm_names=arm_names, param_names=param_names, days=days, s=s, v=v, p=p, peak_day=peak_day,
-             low_day=low_day, first_day=first_day, close=close, other=ctx.open, np=np,
+             low_day=low_day, first_day=first_day, close=close, signal=signal, hill2=hill2, other=ctx.open, np=np,
              math=math, ln2=ln2, inf=math.inf, nan=math.nan, isnan=math.isnan)
     e.update(ALIAS.get(page, {}))
     return e
