@@ -125,7 +125,8 @@ typedef struct syn_h5_arm_info {
   size_t nattrs;                    /* the arm group's attributes, in creation order */
   const char *const *attr_names;
   const syn_h5_attr_kind *attr_kinds;
-  const char *const *attr_texts;    /* text as is; numbers as %.17g / %lld */
+  const char *const *attr_texts;    /* text as is; integers as %lld; reals as the shortest of
+                                       %.15g, %.16g, %.17g that reads back exactly ("1e-06") */
   const double *attr_reals;         /* the number (NaN for text) */
 } syn_h5_arm_info;
 

@@ -26,6 +26,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <hdf5.h>
@@ -330,9 +331,10 @@ static syn_status read_series(const rd *c, arm_ctx *x) {
   syn_h5_arm_info *a = x->a;
   const char **links = NULL;
   size_t n = 0;
-  syn_status st = read_rc(c, syn_h5u_link_names(x->g, c->r->arena, &n, &links), "list", x->where,
-                          "");
-  if (st != SYN_OK) return st;
+  const int rc = syn_h5u_link_names(x->g, c->r->arena, &n, &links);
+  if (rc == -2) return no_memory(c);
+  if (rc < 0) return h5_failed(c->r->path, c->err, "list '%s'", x->where);
+  syn_status st = SYN_OK;
   const size_t m = n ? n : 1;
   const char **names = syn_arena_alloc(c->r->arena, m * sizeof *names);
   const char **units = syn_arena_alloc(c->r->arena, m * sizeof *units);
@@ -431,6 +433,15 @@ static syn_status read_metrics(const rd *c, arm_ctx *x) {
   return st;
 }
 
+/* The shortest of %.15g, %.16g and %.17g that reads back as v (%.17g
+ * always does): rtol 1e-06 shows as "1e-06", not "9.9999999999999995e-07". */
+static void format_real(char *buf, size_t size, double v) {
+  for (int digits = 15; digits <= 17; digits++) {
+    snprintf(buf, size, "%.*g", digits, v);
+    if (strtod(buf, NULL) == v) return;
+  }
+}
+
 /* One attribute of the arm group: *kept 0 when it is not a single text,
  * real or integer (then it is left out). */
 static syn_status read_group_attr(const rd *c, arm_ctx *x, hid_t at, size_t i, int *kept) {
@@ -472,7 +483,7 @@ static syn_status read_group_attr(const rd *c, arm_ctx *x, hid_t at, size_t i, i
     kinds[i] = SYN_H5_ATTR_REAL;
     if (H5Aread(at, H5T_NATIVE_DOUBLE, &reals[i]) < 0)
       st = h5_failed(c->r->path, c->err, "read attribute '%s' of '%s'", name, x->where);
-    snprintf(buf, sizeof buf, "%.17g", reals[i]);
+    format_real(buf, sizeof buf, reals[i]);
   } else {
     long long v = 0;
     kinds[i] = SYN_H5_ATTR_INTEGER;
@@ -559,7 +570,10 @@ static syn_status read_arms(const rd *c) {
   size_t n = 0;
   hid_t garms = H5Gopen2(r->file, "arms", H5P_DEFAULT);
   if (garms < 0) return h5_failed(r->path, c->err, "open '/arms'");
-  syn_status st = read_rc(c, syn_h5u_link_names(garms, r->arena, &n, &names), "list", "/arms", "");
+  const int rc = syn_h5u_link_names(garms, r->arena, &n, &names);
+  syn_status st = rc == -2 ? no_memory(c)
+                  : rc < 0 ? h5_failed(r->path, c->err, "list '/arms'")
+                           : SYN_OK;
   if (st == SYN_OK && (r->arms = syn_arena_alloc(r->arena, (n ? n : 1) * sizeof *r->arms)) == NULL)
     st = no_memory(c);
   for (size_t k = 0; k < n && st == SYN_OK; k++) st = read_arm(c, garms, names[k], &r->arms[k]);
