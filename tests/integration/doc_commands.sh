@@ -345,6 +345,7 @@ C examples/teaching/lungs_and_crp.md | no_tone_no_homing.h5 | with neither homin
 Q examples/teaching/lungs_and_crp.md | lungs.h5 | The body makes `s_IL6_sys / k_IL6_s` = 3.0 pg/mL | 3.0 | p(C, 's_IL6_sys') / p(C, 'k_IL6_s')
 Q examples/teaching/lungs_and_crp.md | lungs.h5 | `k_lymph × sf × IL6 / V_plasma / k_IL6_s` = 1.74 pg/mL | 1.74 | p(C, 'k_lymph') * p(C, 'knee.sf') * v(C, 'knee.IL6', 0) / p(C, 'V_plasma') / p(C, 'k_IL6_s')
 Q examples/teaching/lungs_and_crp.md | lungs.h5 | together 4.74 | 4.74 | m(C, 'sIL6_28d')
+C examples/teaching/lungs_and_crp.md | lungs.h5 | only about a third of the serum IL-6 comes from the knee | 0.3 < 1 - p(C, 's_IL6_sys') / p(C, 'k_IL6_s') / v(C, 'IL6_s', 0) < 0.4
 C examples/teaching/lungs_and_crp.md | lungs.h5 | the two sources add up to the untreated serum IL-6 | close(p(C, 's_IL6_sys') / p(C, 'k_IL6_s') + p(C, 'k_lymph') * p(C, 'knee.sf') * v(C, 'knee.IL6', 0) / p(C, 'V_plasma') / p(C, 'k_IL6_s'), v(C, 'IL6_s', 0), 1e-4)
 Q examples/teaching/lungs_and_crp.md | lungs.h5 | (SF IL-6 39 against 139 pg/mL) | 39 | m(A, 'sfIL6_28d')
 Q examples/teaching/lungs_and_crp.md | lungs.h5 | cleared in about 30 hours | 30 | ln2 / p(C, 'k_CRP')
