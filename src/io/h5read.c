@@ -442,13 +442,20 @@ static void format_real(char *buf, size_t size, double v) {
   }
 }
 
-/* One attribute of the arm group: *kept 0 when it is not a single text,
- * real or integer (then it is left out). */
-static syn_status read_group_attr(const rd *c, arm_ctx *x, hid_t at, size_t i, int *kept) {
-  syn_h5_arm_info *a = x->a;
-  const char **names = (const char **)a->attr_names, **texts = (const char **)a->attr_texts;
-  syn_h5_attr_kind *kinds = (syn_h5_attr_kind *)a->attr_kinds;
-  double *reals = (double *)a->attr_reals;
+/* The arm's attributes being read. */
+typedef struct attr_table {
+  const char **names, **texts;
+  syn_h5_attr_kind *kinds;
+  double *reals;
+} attr_table;
+
+/* One attribute of the arm group into row i of tab: *kept 0 when it is not
+ * a single text, real or integer (then it is left out). */
+static syn_status read_group_attr(const rd *c, const arm_ctx *x, hid_t at, const attr_table *tab,
+                                  size_t i, int *kept) {
+  const char **names = tab->names, **texts = tab->texts;
+  syn_h5_attr_kind *kinds = tab->kinds;
+  double *reals = tab->reals;
   char buf[64];
   *kept = 0;
   ssize_t len = H5Aget_name(at, 0, NULL);
@@ -514,13 +521,16 @@ static syn_status read_group_attrs(const rd *c, arm_ctx *x) {
 #endif
     return h5_failed(c->r->path, c->err, "read the attributes of '%s'", x->where);
   const size_t n = (size_t)oi.num_attrs, m = n ? n : 1;
-  a->attr_names = syn_arena_alloc(c->r->arena, m * sizeof *a->attr_names);
-  a->attr_texts = syn_arena_alloc(c->r->arena, m * sizeof *a->attr_texts);
-  a->attr_kinds = syn_arena_alloc(c->r->arena, m * sizeof *a->attr_kinds);
-  a->attr_reals = syn_arena_alloc(c->r->arena, m * sizeof *a->attr_reals);
-  if (a->attr_names == NULL || a->attr_texts == NULL || a->attr_kinds == NULL ||
-      a->attr_reals == NULL)
+  const attr_table tab = {syn_arena_alloc(c->r->arena, m * sizeof *tab.names),
+                          syn_arena_alloc(c->r->arena, m * sizeof *tab.texts),
+                          syn_arena_alloc(c->r->arena, m * sizeof *tab.kinds),
+                          syn_arena_alloc(c->r->arena, m * sizeof *tab.reals)};
+  if (tab.names == NULL || tab.texts == NULL || tab.kinds == NULL || tab.reals == NULL)
     return no_memory(c);
+  a->attr_names = tab.names;
+  a->attr_texts = tab.texts;
+  a->attr_kinds = tab.kinds;
+  a->attr_reals = tab.reals;
   H5_index_t order = H5_INDEX_CRT_ORDER;
   hid_t at = n ? H5Aopen_by_idx(x->g, ".", order, H5_ITER_INC, 0, H5P_DEFAULT, H5P_DEFAULT) : -1;
   if (n && at < 0) order = H5_INDEX_NAME; /* creation order not tracked */
@@ -534,7 +544,7 @@ static syn_status read_group_attrs(const rd *c, arm_ctx *x) {
       break;
     }
     int keep = 0;
-    st = read_group_attr(c, x, at, kept, &keep);
+    st = read_group_attr(c, x, at, &tab, kept, &keep);
     kept += (size_t)keep;
     H5Aclose(at);
     at = -1;
