@@ -41,7 +41,11 @@ static const char export_help[] =
     "Numbers read back exactly (15-17 significant digits); a missing value is an\n"
     "empty field.\n";
 
+/* Sweep rows are read EXPORT_ROWS at a time, fewer when a row's trajectories
+ * are large (3 arms x 45 series x 181 times is 200 kB a row): a block stays
+ * under EXPORT_BLOCK_BYTES. */
 enum { MAX_FILES = 8, EXPORT_ROWS = 4096 };
+static const size_t EXPORT_BLOCK_BYTES = (size_t)64 << 20;
 
 typedef struct exporter {
   const char *dir;
@@ -51,8 +55,12 @@ typedef struct exporter {
   int failed; /* a write failed: message printed */
 } exporter;
 
-/* Start DIR/name.csv.tmp with its header line. */
-static int csv_open(exporter *e, const char *name, const char *header) {
+static void csv_text(FILE *f, const char *s, int last);
+
+/* Start DIR/name.csv.tmp with its header line: `header`, then the column
+ * names more[0..nmore) quoted as text when they must be. */
+static int csv_open_cols(exporter *e, const char *name, const char *header,
+                         const char *const *more, size_t nmore) {
   size_t n = strlen(e->dir) + strlen(name) + 16;
   char *fin = malloc(n), *tmp = malloc(n);
   if (fin == NULL || tmp == NULL || e->nfiles == MAX_FILES) {
@@ -70,8 +78,13 @@ static int csv_open(exporter *e, const char *name, const char *header) {
     fprintf(stderr, "synovia: error: cannot write '%s': %s\n", tmp, strerror(errno));
     return 0;
   }
-  fprintf(e->out, "%s\n", header);
+  fprintf(e->out, "%s%s", header, nmore ? "," : "\n");
+  for (size_t i = 0; i < nmore; i++) csv_text(e->out, more[i], i + 1 == nmore);
   return 1;
+}
+
+static int csv_open(exporter *e, const char *name, const char *header) {
+  return csv_open_cols(e, name, header, NULL, 0);
 }
 
 static int csv_close(exporter *e) {
@@ -280,32 +293,57 @@ static const char *status_name(int s) {
 typedef struct sweep_rows {
   double *params, *metrics, *traj;
   signed char *status;
+  char *reason; /* grown to the longest reason */
+  size_t reason_size;
 } sweep_rows;
+
+/* The whole reason of a sample into b->reason, however long. */
+static int read_reason(syn_h5sweep_reader *rd, size_t sample, sweep_rows *b) {
+  syn_error err;
+  size_t len = 0;
+  syn_status st = syn_h5sweep_read_reason(rd, sample, b->reason, b->reason_size, &len, &err);
+  if (st == SYN_OK && len >= b->reason_size) {
+    char *grown = realloc(b->reason, len + 1);
+    if (grown == NULL) {
+      fprintf(stderr, "synovia: error: out of memory\n");
+      return 0;
+    }
+    b->reason = grown;
+    b->reason_size = len + 1;
+    st = syn_h5sweep_read_reason(rd, sample, b->reason, b->reason_size, NULL, &err);
+  }
+  if (st != SYN_OK) cli_print_error(&err);
+  return st == SYN_OK;
+}
+
+/* Rows per block: EXPORT_ROWS, fewer for large rows, at least one. */
+static size_t block_rows(size_t doubles_per_row) {
+  size_t most = EXPORT_BLOCK_BYTES / (doubles_per_row * sizeof(double) + 1);
+  return most < 1 ? 1 : most < EXPORT_ROWS ? most : EXPORT_ROWS;
+}
 
 /* samples.csv, metrics.csv and trajectories.csv in one pass over the rows. */
 static int sweep_samples(exporter *e, syn_h5sweep_reader *rd, const syn_h5sweep_spec *s) {
   size_t P = s->nparams, M = s->narms * s->nmetrics, T = s->narms * s->nseries * s->ntimes;
-  sweep_rows b = {malloc(EXPORT_ROWS * P * sizeof(double)),
-                  malloc(EXPORT_ROWS * (M ? M : 1) * sizeof(double)),
-                  T ? malloc(EXPORT_ROWS * T * sizeof(double)) : NULL, malloc(EXPORT_ROWS)};
+  size_t rows = block_rows(P + M + T);
+  sweep_rows b = {malloc(rows * P * sizeof(double)), malloc(rows * (M ? M : 1) * sizeof(double)),
+                  T ? malloc(rows * T * sizeof(double)) : NULL, malloc(rows), NULL, 0};
   FILE *files[3] = {NULL, NULL, NULL};
   syn_error err;
   int ok = b.params && b.metrics && b.status && (T == 0 || b.traj);
   if (!ok) fprintf(stderr, "synovia: error: out of memory\n");
   /* the three files are open at once: each has its own exporter slot */
   const char *names[3] = {"samples", "metrics", "trajectories"};
-  char header[4096];
-  size_t used = (size_t)snprintf(header, sizeof header, "sample,status,reason");
-  for (size_t j = 0; j < P && used < sizeof header; j++)
-    used += (size_t)snprintf(header + used, sizeof header - used, ",%s", s->param_names[j]);
-  const char *headers[3] = {header, "sample,arm,metric,value", "sample,arm,variable,time,value"};
+  const char *headers[3] = {"sample,status,reason", "sample,arm,metric,value",
+                            "sample,arm,variable,time,value"};
   for (int k = 0; ok && k < (T ? 3 : 2); k++) {
-    ok = csv_open(e, names[k], headers[k]);
+    ok = k == 0 ? csv_open_cols(e, names[k], headers[k], s->param_names, P)
+                : csv_open(e, names[k], headers[k]);
     files[k] = e->out;
   }
   e->out = NULL;
-  for (size_t first = 0; ok && first < s->nsamples; first += EXPORT_ROWS) {
-    size_t n = s->nsamples - first < EXPORT_ROWS ? s->nsamples - first : EXPORT_ROWS;
+  for (size_t first = 0; ok && first < s->nsamples; first += rows) {
+    size_t n = s->nsamples - first < rows ? s->nsamples - first : rows;
     if (syn_h5sweep_read_rows(rd, first, n, b.params, b.status, b.metrics, b.traj, &err) !=
         SYN_OK) {
       cli_print_error(&err);
@@ -313,15 +351,13 @@ static int sweep_samples(exporter *e, syn_h5sweep_reader *rd, const syn_h5sweep_
       break;
     }
     for (size_t i = 0; ok && i < n; i++) {
-      char reason[1024];
-      if (syn_h5sweep_read_reason(rd, first + i, reason, sizeof reason, NULL, &err) != SYN_OK) {
-        cli_print_error(&err);
+      if (!read_reason(rd, first + i, &b)) {
         ok = 0;
         break;
       }
       fprintf(files[0], "%zu,", first + i);
       csv_text(files[0], status_name(b.status[i]), 0);
-      csv_text(files[0], reason, P == 0);
+      csv_text(files[0], b.reason ? b.reason : "", P == 0);
       for (size_t j = 0; j < P; j++) csv_number(files[0], b.params[i * P + j], j + 1 == P);
       for (size_t a = 0; a < s->narms; a++)
         for (size_t m = 0; m < s->nmetrics; m++) {
@@ -350,6 +386,7 @@ static int sweep_samples(exporter *e, syn_h5sweep_reader *rd, const syn_h5sweep_
   free(b.metrics);
   free(b.traj);
   free(b.status);
+  free(b.reason);
   return ok;
 }
 

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { FACT_KEY_WIDTH = 11, TABLE_MIN_WIDTH = 8, TABLE_WRAP = 24 };
+/* FACT_LEAST: a fact's value, heading or note is wrapped only when that leaves
+ * it this many columns (a narrower terminal gets long lines instead). */
+enum { FACT_KEY_WIDTH = 11, TABLE_MIN_WIDTH = 8, TABLE_WRAP = 24, FACT_LEAST = 30 };
 
 static char *copy_text(const char *s) {
   size_t n = strlen(s);
@@ -40,38 +42,79 @@ static void add_text(cli_doc *d, cli_block_kind kind, const char *text, const ch
   if (b->text == NULL || (value && b->value == NULL)) d->failed = 1;
 }
 
+/* A block whose text is printf'd: no fixed buffer, nothing cut. */
+static void add_textv(cli_doc *d, cli_block_kind kind, const char *key, const char *fmt,
+                      va_list ap) {
+  char *text = cli_vformat(fmt, ap);
+  if (text == NULL) d->failed = 1;
+  else add_text(d, kind, key ? key : text, key ? text : NULL);
+  free(text);
+}
+
 void cli_doc_heading(cli_doc *d, const char *fmt, ...) {
-  char buf[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  add_textv(d, CLI_HEADING, NULL, fmt, ap);
   va_end(ap);
-  add_text(d, CLI_HEADING, buf, NULL);
 }
 
 void cli_doc_fact(cli_doc *d, const char *key, const char *fmt, ...) {
-  char buf[2048];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  add_textv(d, CLI_FACT, key, fmt, ap);
   va_end(ap);
-  add_text(d, CLI_FACT, key, buf);
 }
 
 void cli_doc_note(cli_doc *d, const char *fmt, ...) {
-  char buf[2048];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  add_textv(d, CLI_NOTE, NULL, fmt, ap);
   va_end(ap);
-  add_text(d, CLI_NOTE, buf, NULL);
+}
+
+void cli_doc_fact_verbatim(cli_doc *d, const char *key, const char *value) {
+  add_text(d, CLI_FACT, key, value);
+  if (!d->failed) d->block[d->n - 1].verbatim = 1;
+}
+
+void cli_doc_fact_list(cli_doc *d, const char *key, const char *const *items, size_t n,
+                       const char *quote, const char *tail) {
+  size_t size = strlen(tail) + 1, used = 0;
+  for (size_t i = 0; i < n; i++) size += strlen(items[i]) + 2 * strlen(quote) + 2;
+  char *text = malloc(size);
+  if (text == NULL) {
+    d->failed = 1;
+    return;
+  }
+  for (size_t i = 0; i < n; i++)
+    used += (size_t)snprintf(text + used, size - used, "%s%s%s%s", i ? ", " : "", quote,
+                             items[i], quote);
+  snprintf(text + used, size - used, "%s", tail);
+  add_text(d, CLI_FACT, key, text);
+  free(text);
 }
 
 void cli_doc_table_begin(cli_doc *d, const char *align) {
   cli_cells_free(&d->pending);
-  d->pending_cols = strlen(align);
-  if (d->pending_cols >= sizeof d->pending_align) d->failed = 1;
-  snprintf(d->pending_align, sizeof d->pending_align, "%s", align);
+  free(d->pending_align);
+  d->pending_align = copy_text(align);
+  d->pending_cols = d->pending_align ? strlen(align) : 0;
+  if (d->pending_align == NULL) d->failed = 1;
+}
+
+void cli_doc_table_begin_wide(cli_doc *d, const char *lead, size_t nright) {
+  size_t n = strlen(lead);
+  char *align = malloc(n + nright + 1);
+  if (align == NULL) {
+    d->failed = 1;
+    cli_doc_table_begin(d, "");
+    return;
+  }
+  memcpy(align, lead, n);
+  memset(align + n, 'r', nright);
+  align[n + nright] = 0;
+  cli_doc_table_begin(d, align);
+  free(align);
 }
 
 void cli_doc_cell(cli_doc *d, const char *text) {
@@ -80,12 +123,13 @@ void cli_doc_cell(cli_doc *d, const char *text) {
 }
 
 void cli_doc_cellf(cli_doc *d, const char *fmt, ...) {
-  char buf[1024];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  char *text = cli_vformat(fmt, ap);
   va_end(ap);
-  cli_doc_cell(d, buf);
+  if (text == NULL) d->failed = 1;
+  else cli_doc_cell(d, text);
+  free(text);
 }
 
 void cli_doc_value(cli_doc *d, double v) {
@@ -94,22 +138,27 @@ void cli_doc_value(cli_doc *d, double v) {
   cli_doc_cell(d, buf);
 }
 
+/* The block takes the pending cells and alignment; a table without columns
+ * or whose cells do not fill its rows (an allocation failed) is dropped. */
 void cli_doc_table_end(cli_doc *d) {
   size_t ncols = d->pending_cols;
-  cli_block *b = ncols && d->pending.n >= ncols ? add_block(d, CLI_TABLE) : NULL;
+  int whole = ncols && d->pending.n >= ncols && d->pending.n % ncols == 0;
+  cli_block *b = whole ? add_block(d, CLI_TABLE) : NULL;
   if (b == NULL) {
+    if (ncols && !whole) d->failed = 1;
     cli_cells_free(&d->pending);
     return;
   }
   b->owned = d->pending;
   memset(&d->pending, 0, sizeof d->pending);
-  b->value = copy_text(d->pending_align);
-  if (b->value == NULL) d->failed = 1;
+  b->value = d->pending_align;
+  d->pending_align = NULL;
+  d->pending_cols = 0;
   b->table.ncols = ncols;
   b->table.nrows = b->owned.n / ncols - 1;
   b->table.head = (const char *const *)b->owned.cell;
   b->table.cells = (const char *const *)b->owned.cell + ncols;
-  b->table.align = b->value ? b->value : "";
+  b->table.align = b->value;
   b->table.min_width = TABLE_MIN_WIDTH;
   b->table.wrap = TABLE_WRAP;
   b->table.indent = 2;
@@ -123,32 +172,62 @@ void cli_doc_free(cli_doc *d) {
   }
   free(d->block);
   cli_cells_free(&d->pending);
+  free(d->pending_align);
   memset(d, 0, sizeof *d);
 }
 
 /* ---- text -------------------------------------------------------------------------- */
 
-void cli_doc_print_text(FILE *out, const cli_doc *d) {
+/* A fact: its key padded, its value wrapped to the width with a hanging
+ * indent, so a long command line or list of files stays readable. */
+static void print_fact(FILE *out, const cli_block *b, int width) {
+  int pad = FACT_KEY_WIDTH - cli_display_width(b->text, strlen(b->text));
+  int at = 2 + (pad > 0 ? FACT_KEY_WIDTH : cli_display_width(b->text, strlen(b->text))) + 1;
+  int room = width > 0 && width - at >= FACT_LEAST && !b->verbatim ? width - at : 0;
+  const char *p = b->value, *next;
+  fprintf(out, "  %s%*s ", b->text, pad > 0 ? pad : 0, "");
+  do {
+    size_t n = cli_wrap_line(p, room, &next);
+    if (p != b->value) fprintf(out, "%*s", at, "");
+    fprintf(out, "%.*s\n", (int)n, p);
+    p = next;
+  } while (*p);
+}
+
+/* Headings and notes wrapped to the width (a heading's lines flush left, a
+ * note's indented). */
+static void print_wrapped(FILE *out, const char *text, int indent, int width) {
+  const char *p = text, *next;
+  int room = width > 0 && width - indent >= FACT_LEAST ? width - indent : 0;
+  do {
+    size_t n = cli_wrap_line(p, room, &next);
+    fprintf(out, "%*s%.*s\n", indent, "", (int)n, p);
+    p = next;
+  } while (*p);
+}
+
+void cli_doc_print_text_width(FILE *out, const cli_doc *d, int width) {
   for (size_t i = 0; i < d->n; i++) {
     const cli_block *b = &d->block[i];
     switch (b->kind) {
     case CLI_HEADING:
-      fprintf(out, "%s%s\n", i ? "\n" : "", b->text);
+      if (i) fputc('\n', out);
+      print_wrapped(out, b->text, 0, width);
       break;
-    case CLI_FACT: {
-      int pad = FACT_KEY_WIDTH - cli_display_width(b->text, strlen(b->text));
-      fprintf(out, "  %s%*s %s\n", b->text, pad > 0 ? pad : 0, "", b->value);
+    case CLI_FACT:
+      print_fact(out, b, width);
       break;
-    }
     case CLI_TABLE:
-      if (b->table.ncols == strlen(b->table.align)) cli_table_print(out, &b->table);
+      cli_table_print_width(out, &b->table, width);
       break;
     case CLI_NOTE:
-      fprintf(out, "  %s\n", b->text);
+      print_wrapped(out, b->text, 2, width);
       break;
     }
   }
 }
+
+void cli_doc_print_text(FILE *out, const cli_doc *d) { cli_doc_print_text_width(out, d, 0); }
 
 /* ---- HTML -------------------------------------------------------------------------- */
 
@@ -164,8 +243,9 @@ void cli_html_escape(FILE *out, const char *s) {
   }
 }
 
+/* In a scrolling box: a table of many arms scrolls instead of widening the page. */
 static void html_table(FILE *out, const cli_table *t) {
-  fputs("<table>\n<thead><tr>", out);
+  fputs("<div class=\"scroll\"><table>\n<thead><tr>", out);
   for (size_t c = 0; c < t->ncols; c++) {
     fputs(t->align[c] == 'r' ? "<th class=\"num\">" : "<th>", out);
     cli_html_escape(out, t->head[c]);
@@ -182,7 +262,7 @@ static void html_table(FILE *out, const cli_table *t) {
     }
     fputs("</tr>\n", out);
   }
-  fputs("</tbody>\n</table>\n", out);
+  fputs("</tbody>\n</table></div>\n", out);
 }
 
 void cli_doc_print_html(FILE *out, const cli_doc *d) {

@@ -30,14 +30,8 @@ static void provenance_facts(cli_doc *d, const char *version, const char *create
     cli_doc_fact(d, "written by", "synovia %s on %s", version, created[0] ? created : "?");
   else if (created[0])
     cli_doc_fact(d, "written on", "%s", created);
-  if (command[0]) cli_doc_fact(d, "command", "%s", command);
-  if (nfiles) {
-    char list[1024] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < nfiles && used < sizeof list; i++)
-      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", paths[i]);
-    cli_doc_fact(d, "files", "%s (full texts kept in /provenance)", list);
-  }
+  if (command[0]) cli_doc_fact_verbatim(d, "command", command);
+  if (nfiles) cli_doc_fact_list(d, "files", paths, nfiles, "", " (full texts kept in /provenance)");
 }
 
 /* ---- run files ------------------------------------------------------------------- */
@@ -118,15 +112,12 @@ static size_t metric_index(const syn_h5_arm_info *a, const char *name) {
   return SIZE_MAX;
 }
 
-/* Columns: metric, units, one per arm; rows: every metric, first seen first. */
+/* Columns: metric, units, one per arm (every arm: the terminal shows many
+ * in groups); rows: every metric, first seen first. */
 static void run_metrics(cli_doc *d, syn_h5_reader *r, size_t narms) {
-  char align[64];
-  size_t ncols = narms + 2 < sizeof align - 1 ? narms + 2 : sizeof align - 1;
-  memset(align, 'r', ncols);
-  align[0] = align[1] = 'l';
-  align[ncols] = 0;
+  size_t ncols = narms + 2;
   cli_doc_heading(d, "Metrics");
-  cli_doc_table_begin(d, align);
+  cli_doc_table_begin_wide(d, "ll", narms);
   cli_doc_cell(d, "metric");
   cli_doc_cell(d, "units");
   for (size_t k = 0; k + 2 < ncols; k++) cli_doc_cell(d, syn_h5_reader_arm(r, k)->name);
@@ -151,19 +142,18 @@ static void run_metrics(cli_doc *d, syn_h5_reader *r, size_t narms) {
     }
   }
   cli_doc_table_end(d);
-  if (ncols < narms + 2) cli_doc_note(d, "(the first %zu arms)", ncols - 2);
 }
 
 /* Without metrics: every series at the start and the end, with its range, for
  * each arm in turn (so a plain run shows where each state went). */
 static syn_status run_series(cli_doc *d, syn_h5_reader *r, size_t narms, syn_error *err) {
-  syn_status st = SYN_OK;
-  double *v = NULL;
+  size_t most = 0;
+  for (size_t k = 0; k < narms; k++)
+    if (syn_h5_reader_arm(r, k)->ntimes > most) most = syn_h5_reader_arm(r, k)->ntimes;
+  double *v = calloc(most + 1, sizeof *v);
+  syn_status st = v ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
   for (size_t k = 0; k < narms && st == SYN_OK; k++) {
     const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
-    free(v);
-    v = calloc(a->ntimes + 1, sizeof *v);
-    if (v == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
     cli_doc_heading(d, "Series of arm \"%s\" (t = %g to %g %s)", a->name,
                     a->ntimes ? a->times[0] : 0.0, a->ntimes ? a->times[a->ntimes - 1] : 0.0,
                     a->time_units);
@@ -172,17 +162,17 @@ static syn_status run_series(cli_doc *d, syn_h5_reader *r, size_t narms, syn_err
     for (size_t c = 0; c < 7; c++) cli_doc_cell(d, head[c]);
     for (size_t i = 0; i < a->nvars && st == SYN_OK; i++) {
       st = syn_h5_read_var(r, k, i, v, err);
-      double lo = INFINITY, hi = -INFINITY;
-      for (size_t t = 0; t < a->ntimes; t++) {
-        if (v[t] < lo) lo = v[t];
-        if (v[t] > hi) hi = v[t];
+      double lo = NAN, hi = NAN; /* NaN values are skipped; all NaN: n/a */
+      for (size_t t = 0; st == SYN_OK && t < a->ntimes; t++) {
+        if (v[t] < lo || isnan(lo)) lo = v[t];
+        if (v[t] > hi || isnan(hi)) hi = v[t];
       }
       cli_doc_cell(d, a->var_names[i]);
       cli_doc_cell(d, a->var_units[i]);
       cli_doc_value(d, a->ntimes ? v[0] : (double)NAN);
       cli_doc_value(d, a->ntimes ? v[a->ntimes - 1] : (double)NAN);
-      cli_doc_value(d, a->ntimes ? lo : (double)NAN);
-      cli_doc_value(d, a->ntimes ? hi : (double)NAN);
+      cli_doc_value(d, lo);
+      cli_doc_value(d, hi);
       cli_doc_cell(d, strcmp(a->var_long_names[i], a->var_names[i]) ? a->var_long_names[i] : "");
     }
     cli_doc_table_end(d);
@@ -194,7 +184,7 @@ static syn_status run_series(cli_doc *d, syn_h5_reader *r, size_t narms, syn_err
 /* Parameters whose values differ between arms (the arms' settings and presets). */
 static void run_param_differences(cli_doc *d, syn_h5_reader *r, size_t narms) {
   const syn_h5_arm_info *a0 = syn_h5_reader_arm(r, 0);
-  if (narms < 2 || narms + 2 >= 64) return;
+  if (narms < 2) return;
   for (size_t k = 1; k < narms; k++) {
     const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
     if (a->nparams != a0->nparams) return;
@@ -210,12 +200,8 @@ static void run_param_differences(cli_doc *d, syn_h5_reader *r, size_t narms) {
     }
     if (!differs) continue;
     if (!any) {
-      char align[64];
-      memset(align, 'r', narms + 2);
-      align[0] = align[1] = 'l';
-      align[narms + 2] = 0;
       cli_doc_heading(d, "Parameters that differ between arms");
-      cli_doc_table_begin(d, align);
+      cli_doc_table_begin_wide(d, "ll", narms);
       cli_doc_cell(d, "parameter");
       cli_doc_cell(d, "units");
       for (size_t k = 0; k < narms; k++) cli_doc_cell(d, syn_h5_reader_arm(r, k)->name);
@@ -290,6 +276,17 @@ static void sweep_params(cli_doc *d, const syn_h5sweep_spec *s) {
   cli_doc_table_end(d);
 }
 
+/* The whole reason of a failed sample, however long (*out: malloc). */
+static syn_status read_reason(syn_h5sweep_reader *rd, size_t sample, char **out,
+                              syn_error *err) {
+  size_t len = 0;
+  syn_status st = syn_h5sweep_read_reason(rd, sample, NULL, 0, &len, err);
+  *out = st == SYN_OK ? malloc(len + 1) : NULL;
+  if (st == SYN_OK && *out == NULL) st = syn_error_set(err, SYN_ENOMEM, "out of memory");
+  if (st == SYN_OK) st = syn_h5sweep_read_reason(rd, sample, *out, len + 1, NULL, err);
+  return st;
+}
+
 /* Counts of each status, and the first failed samples with their reasons. */
 static syn_status sweep_status(cli_doc *d, syn_h5sweep_reader *rd, const syn_h5sweep_spec *s,
                                syn_error *err) {
@@ -319,10 +316,11 @@ static syn_status sweep_status(cli_doc *d, syn_h5sweep_reader *rd, const syn_h5s
   cli_doc_cell(d, "sample");
   cli_doc_cell(d, "reason");
   for (size_t i = 0; i < nshown && st == SYN_OK; i++) {
-    char reason[512];
-    st = syn_h5sweep_read_reason(rd, shown[i], reason, sizeof reason, NULL, err);
+    char *reason = NULL;
+    st = read_reason(rd, shown[i], &reason, err);
     cli_doc_cellf(d, "%zu", shown[i]);
     cli_doc_cell(d, st == SYN_OK ? reason : "");
+    free(reason);
   }
   cli_doc_table_end(d);
   return st;
@@ -336,7 +334,7 @@ static void metric_row(cli_doc *d, const char *arm, const char *metric, const ch
   cli_doc_cell(d, units);
   cli_doc_cellf(d, "%zu", n);
   if (n == 0) {
-    for (int c = 0; c < 6; c++) cli_doc_cell(d, "n/a");
+    for (int c = 0; c < 7; c++) cli_doc_cell(d, "n/a"); /* mean .. max */
     return;
   }
   gsl_sort(v, 1, n);
@@ -449,12 +447,7 @@ static syn_status summarise_sweep(const char *path, cli_doc *d, syn_error *err) 
               p->scenario_sha256 ? p->scenario_sha256 : "");
   if (p) fact_file(d, "model", model_path(p), p->model_sha256 ? p->model_sha256 : "");
   sweep_design(d, s);
-  char arms[1024] = "";
-  size_t used = 0;
-  for (size_t a = 0; a < s->narms && used < sizeof arms; a++)
-    used += (size_t)snprintf(arms + used, sizeof arms - used, "%s\"%s\"", a ? ", " : "",
-                             s->arm_names[a]);
-  cli_doc_fact(d, "arms", "%s", arms);
+  cli_doc_fact_list(d, "arms", s->arm_names, s->narms, "\"", "");
   if (s->nseries)
     cli_doc_fact(d, "trajectories", "%zu series at %zu times per arm and sample", s->nseries,
                  s->ntimes);

@@ -9,6 +9,7 @@
 #ifndef SYN_CLI_TABLE_H
 #define SYN_CLI_TABLE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -23,6 +24,23 @@ typedef struct cli_table {
 } cli_table;
 
 void cli_table_print(FILE *out, const cli_table *t);
+
+/* The same, fitted into `max_width` columns (0: no limit) when it is wider:
+ * a left-aligned last column (descriptions, reasons) is wrapped onto
+ * continuation lines when that leaves it at least 24 columns; otherwise the
+ * columns are printed in groups one under the other, each group repeating the
+ * leading left-aligned columns (the row names), as R prints a wide data frame.
+ * Nothing is cut. */
+void cli_table_print_width(FILE *out, const cli_table *t, int max_width);
+
+/* The next line of s wrapped at `width` columns (at the last space that
+ * fits, else after `width` characters): its length in bytes; *next gets where
+ * the line after it starts (spaces skipped). width <= 0: the whole of s. */
+size_t cli_wrap_line(const char *s, int width, const char **next);
+
+/* printf into a new buffer (malloc; NULL when out of memory): no fixed size,
+ * so no text is ever cut. */
+char *cli_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Columns taken on a terminal by the n bytes of UTF-8 text s. */
 int cli_display_width(const char *s, size_t n);

@@ -76,7 +76,7 @@ ISHI = make("ishigami.h5", "sweep", ISHI_SWEEP)
 
 # ---- summary -------------------------------------------------------------------------------
 
-r_knees = run("summary", KNEES)
+r_knees = run("summary", KNEES, "--width", "0")  # whole tables, one line per row
 
 
 @check("summary of a run file: exit 0, the title, scenario and model with their SHA-256")
@@ -128,7 +128,7 @@ def _():
     assert len({len(s) for s in rows}) == 1, [len(s) for s in rows]
 
 
-r_plain = run("summary", PLAIN)
+r_plain = run("summary", PLAIN, "--width", "0")
 
 
 @check("summary of a plain run: every series at start and end with its min and max")
@@ -145,7 +145,7 @@ def _():
             assert row[2:6] == [g6(x[0]), g6(x[-1]), g6(x.min()), g6(x.max())], (row, k)
 
 
-r_growth = run("summary", GROWTH)
+r_growth = run("summary", GROWTH, "--width", "0")
 
 
 @check("summary of a sweep: design, counts of ok and failed samples, the first reasons")
@@ -180,7 +180,7 @@ def _():
                 assert row[-8:] == want, (row, want)
 
 
-r_ishi = run("summary", ISHI)
+r_ishi = run("summary", ISHI, "--width", "0")
 
 
 @check("summary of a Saltelli sweep: the Sobol table has the file's S1 and ST with intervals")
@@ -387,6 +387,273 @@ def _():
     arms = {r["arm"] for r in read_csv(os.path.join(d, "metrics.csv"))}
     with h5py.File(h5) as f:
         assert arms == set(f["arms"]), arms
+
+# ---- review: long texts, many arms, narrow terminals, odd sweeps --------------------------------
+
+
+def write(name, text):
+    path = os.path.join(TMP, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+LOGISTIC = os.path.abspath("models/logistic.model")
+NARMS = 70  # more than the 63 columns the tables once held
+MANY = make("many.h5", "run", write("many.scenario", (
+    'scenario "Seventy arms"\nmodel "%s"\nsimulate 0 d to 4 d every 1 d\n' % LOGISTIC
+    + "".join('arm "a%02d"\n  set r = %g\n' % (k, 0.5 + 0.01 * k) for k in range(NARMS))
+    + 'metric N_end = at(N, 4 d) "population at the end"\n')))
+
+
+@check("summary of a run with 70 arms: every arm in the metrics and parameter tables")
+def _():
+    r = run("summary", MANY, "--width", "0")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(MANY) as f:
+        arms = list(f["arms"])
+        want = [g6(f["arms"][a]["metric_value"][0]) for a in arms]
+        rvals = [g6(f["arms"][a]["param_value"][strs(f["arms"][a]["param"]).index("r")])
+                 for a in arms]
+    assert len(arms) == NARMS
+    rows = section(r.stdout, "Metrics")
+    assert rows[0].split()[2:] == arms, rows[0]
+    assert next(s for s in rows if s.split()[0] == "N_end").split()[1:] == want
+    rows = section(r.stdout, "Parameters that differ between arms")
+    assert next(s for s in rows if s.split()[0] == "r").split()[2:] == rvals, rows
+
+
+@check("summary of 70 arms on a 100-column terminal: the metrics in column groups, none lost")
+def _():
+    r = run("summary", MANY, env={"COLUMNS": "100"})
+    assert r.returncode == 0, r.stderr
+    lines = [s for s in r.stdout.splitlines() if not s.startswith("  command ")]
+    assert max(len(s) for s in lines) <= 100, max(lines, key=len)
+    with h5py.File(MANY) as f:
+        arms = list(f["arms"])
+    block = r.stdout[r.stdout.index("\nMetrics\n"):]
+    heads = [s.split()[2:] for s in block.splitlines() if s.startswith("  metric ")]
+    assert sum(heads, []) == arms, heads  # every arm once, in order, over the groups
+
+
+@check("report of 70 arms: the metrics table has every arm, in a scrolling box")
+def _():
+    out = os.path.join(TMP, "many.html")
+    r = run("report", MANY, "-o", out, "--no-figures")
+    assert r.returncode == 0, r.stderr
+    html = open(out).read()
+    t = html[html.index("<h2>Metrics</h2>"):]
+    t = t[:t.index("</table>")]
+    assert t.count("</th>") == NARMS + 2, t.count("</th>")
+    assert '<div class="scroll"><table>' in html
+
+
+LONG_TITLE = "A title of a model run that goes on " + "and on " * 450 + "until it ends"
+LONG_ARM = "an arm whose name is long " + "x" * 600 + " end"
+LONGRUN = make("long.h5", "run", write("long.scenario", (
+    'scenario "%s"\nmodel "%s"\nsimulate 0 d to 2 d every 1 d\narm "%s"\n  set r = 1\n'
+    'arm "short"\n' % (LONG_TITLE, LOGISTIC, LONG_ARM))))
+
+
+@check("summary and report: a 3000-character title and a 600-character arm name are not cut")
+def _():
+    r = run("summary", LONGRUN, "--width", "0")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(LONGRUN) as f:
+        title = f.attrs["title"]
+    assert len(title) > 3000 and "  title       %s\n" % title in r.stdout, len(title)
+    assert '\nSeries of arm "%s" (t = 0 to 2 d)\n' % LONG_ARM in r.stdout
+    out = os.path.join(TMP, "long.html")
+    assert run("report", LONGRUN, "-o", out, "--no-figures").returncode == 0
+    html = open(out).read()
+    assert "<dd>%s</dd>" % title in html and "Series of arm &quot;%s&quot;" % LONG_ARM in html
+
+
+@check("summary on an 80-column terminal: long facts wrap under their value, nothing lost")
+def _():
+    r = run("summary", LONGRUN, env={"COLUMNS": "80"})
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert max(len(s) for s in lines if not s.startswith("  command ")) <= 80
+    i = next(k for k, s in enumerate(lines) if s.startswith("  title "))
+    text = [lines[i][14:]]
+    for s in lines[i + 1:]:
+        if not s.startswith(" " * 14):
+            break
+        text.append(s[14:])
+    with h5py.File(LONGRUN) as f:
+        assert " ".join(text) == f.attrs["title"]
+    # a command line is never wrapped: it can be copied and run again
+    assert any(s.startswith("  command ") and LONGRUN + " -q" in s for s in lines), lines[:8]
+
+
+KNEE_OA = make("knee_oa.h5", "run", "models/knee_oa.model")
+
+
+@check("summary of a plain run of knee_oa (45 series) fits 100 columns; every description kept")
+def _():
+    r = run("summary", KNEE_OA)  # a pipe: 100 columns
+    assert r.returncode == 0, r.stderr
+    lines = [s for s in r.stdout.splitlines() if not s.startswith("  command ")]
+    assert max(len(s) for s in lines) <= 100, max(lines, key=len)
+    flat = " ".join(r.stdout.split())
+    with h5py.File(KNEE_OA) as f:
+        g = f["arms/run"]
+        for k in g:
+            if g[k].attrs.get("kind") in ("state", "output") and g[k].attrs["long_name"] != k:
+                assert " ".join(str(g[k].attrs["long_name"]).split()) in flat, k
+
+
+@check("summary --width: a table too wide is wrapped or split, and each number is still shown")
+def _():
+    r = run("summary", KNEES, "--width", "60")
+    assert r.returncode == 0, r.stderr
+    lines = [s for s in r.stdout.splitlines() if not s.startswith("  command ")]
+    assert max(len(s) for s in lines) <= 60, max(lines, key=len)
+    with h5py.File(KNEES) as f:
+        names, v = strs(f["metrics/metric"]), f["metrics/value"][:]
+    for i, m in enumerate(names):
+        got = [s.split()[-1] for s in lines if s.split()[:1] == [m]]
+        assert got == [g6(v[0, i]), g6(v[1, i])], (m, got)
+    for bad in ("-3", "wide", ""):
+        r = run("summary", KNEES, "--width", bad)
+        assert r.returncode == 2 and "--width takes a number of columns" in r.stderr, r.stderr
+
+
+@check("summary: a series that is NaN throughout shows n/a as its min and max, not inf")
+def _():
+    path = os.path.join(TMP, "nan.h5")
+    shutil.copy(PLAIN, path)
+    with h5py.File(path, "r+") as f:
+        f["arms/run/N"][:] = np.nan
+    r = run("summary", path, "--width", "0")
+    assert r.returncode == 0, r.stderr
+    row = next(s for s in r.stdout.splitlines() if s.split()[:1] == ["N"]).split()
+    assert row[2:6] == ["n/a"] * 4, row
+
+
+@check("summary and export: a 3000-character failure reason is shown and written whole")
+def _():
+    path = os.path.join(TMP, "reason.h5")
+    shutil.copy(GROWTH, path)
+    with h5py.File(path, "r+") as f:
+        first = int(np.flatnonzero(f["status"][:] < 0)[0])
+        long = "arm 'slow': " + "the solver gave up " * 160 + "at the end"
+        f["status_reason"][first] = long
+    r = run("summary", path, "--width", "0")
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"\n +%d  %s\n" % (first, re.escape(long)), r.stdout)
+    d = os.path.join(TMP, "reason-csv")
+    assert run("export", path, "--csv", d).returncode == 0
+    assert read_csv(os.path.join(d, "samples.csv"))[first]["reason"] == long
+
+
+@check("export: samples.csv names every parameter even when the names pass 4096 characters")
+def _():
+    path = os.path.join(TMP, "longparams.h5")
+    shutil.copy(GROWTH, path)
+    with h5py.File(path, "r+") as f:
+        names = ["r_" + "a" * 2500, 'K, "the capacity" ' + "b" * 2500]
+        f["param"][:] = names
+    d = os.path.join(TMP, "longparams-csv")
+    r = run("export", path, "--csv", d)
+    if r.returncode != 0 and "param" in r.stderr:
+        raise SkipTest("the reader refuses such names: " + r.stderr[:100])
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(d, "samples.csv"), newline="") as f:
+        header = next(csv.reader(f))
+    assert header == ["sample", "status", "reason"] + names, [h[:20] for h in header]
+
+
+def sweep_variant(name, text):
+    """A copy of growth.sweep in TMP, with its scenario found."""
+    src = open("tests/sweep/growth.sweep").read()
+    src = src.replace('"growth.scenario"', '"%s"' % os.path.abspath("tests/sweep/growth.scenario"))
+    return write(name, text(src))
+
+
+ALLFAIL = make("allfail.h5", "sweep", sweep_variant(
+    "allfail.sweep", lambda t: t.replace("lhs 60", "lhs 8").replace("uniform -0.1 2", "uniform -2 -1")))
+
+
+@check("a sweep where every sample failed: summary says so, metrics n/a; export and report work")
+def _():
+    r = run("summary", ALLFAIL, "--width", "0")
+    assert r.returncode == 0, r.stderr
+    assert "samples     0 ok, 8 failed" in r.stdout, r.stdout
+    rows = section(r.stdout, "Metrics over the ok samples")
+    for s in rows[1:]:
+        assert s.split()[-8:] == ["0"] + ["n/a"] * 7, s
+    assert run("export", ALLFAIL, "--csv", os.path.join(TMP, "allfail-csv")).returncode == 0
+    r = run("report", ALLFAIL, "-o", os.path.join(TMP, "allfail.html"), "--no-figures")
+    assert r.returncode == 0, r.stderr
+
+
+@check("summary of one task of a job array: the shard, and its samples not run")
+def _():
+    sw = sweep_variant("shard.sweep", lambda t: t)
+    base = os.path.join(TMP, "shard.h5")
+    r = run("sweep", sw, "-q", "-o", base, "--task-index", "1", "--task-count", "3")
+    assert r.returncode == 0, r.stderr
+    task = [os.path.join(TMP, x) for x in os.listdir(TMP) if x.startswith("shard.task-")]
+    assert len(task) == 1, os.listdir(TMP)
+    r = run("summary", task[0], "--width", "0")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(task[0]) as f:
+        st = f["status"][:]
+    assert "shard       task 1 of 3 of a job array" in r.stdout, r.stdout
+    assert "%d not run" % (st == 0).sum() in r.stdout and (st == 0).sum() > 0
+
+
+@check("export of a sweep with trajectories: trajectories.csv holds every value (h5py agrees)")
+def _():
+    sw = sweep_variant("traj.sweep", lambda t: t.replace("lhs 60", "lhs 5") + "keep trajectories\n")
+    h5 = make("traj.h5", "sweep", sw)
+    d = os.path.join(TMP, "traj-csv")
+    r = run("export", h5, "--csv", d)
+    assert r.returncode == 0, r.stderr
+    rows = read_csv(os.path.join(d, "trajectories.csv"))
+    got = {(int(x["sample"]), x["arm"], x["variable"], float(x["time"])): num(x["value"])
+           for x in rows}
+    want = {}
+    with h5py.File(h5) as f:
+        for arm in f["arms"]:
+            g = f["arms"][arm]
+            t = g["time"][:]
+            for k in g:
+                if g[k].ndim == 2 and g[k].shape[1] == len(t) and k != "metric_value":
+                    for i in range(g[k].shape[0]):
+                        for j, tj in enumerate(t):
+                            want[(i, arm, k, float(tj))] = float(g[k][i, j])
+    assert len(rows) == len(got) == len(want) > 0, (len(rows), len(want))
+    bad = [k for k in want if not (got[k] == want[k] or (math.isnan(got[k]) and math.isnan(want[k])))]
+    assert not bad, bad[:3]
+
+
+@check("arm names with UTF-8, <, & and quotes: aligned in the terminal, escaped in HTML, exact in CSV")
+def _():
+    arm = 'IA “µ-dose” <5M> & co, "x"'
+    sc = write("utf8.scenario", 'scenario "UTF-8"\nmodel "%s"\nsimulate 0 d to 2 d every 1 d\n'
+               'arm "%s"\n  set r = 1\narm "β"\nmetric N_end = at(N, 2 d) "end"\n'
+               % (LOGISTIC, arm.replace('"', '\\"')))
+    h5 = os.path.join(TMP, "utf8.h5")
+    r = run("run", sc, "-q", "-o", h5)
+    if r.returncode != 0:
+        raise SkipTest("the scenario language does not take that arm name: " + r.stderr[:80])
+    with h5py.File(h5) as f:
+        arms = list(f["arms"])
+    r = run("summary", h5, "--width", "0")
+    rows = section(r.stdout, "Metrics")
+    assert len({len(s) for s in rows}) == 1, rows  # Python counts characters, as a terminal
+    out = os.path.join(TMP, "utf8.html")
+    assert run("report", h5, "-o", out, "--no-figures").returncode == 0
+    html = open(out, encoding="utf-8").read()
+    esc = arms[0].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    assert "<th class=\"num\">%s</th>" % esc in html, esc
+    d = os.path.join(TMP, "utf8-csv")
+    assert run("export", h5, "--csv", d).returncode == 0
+    assert [x["arm"] for x in read_csv(os.path.join(d, "metrics.csv"))] == arms
+
 
 # ---- report --------------------------------------------------------------------------------
 
