@@ -185,7 +185,7 @@ static const char style[] =
     "border-bottom:1px solid #d0d7de;padding-bottom:.2rem}\n"
     ".sub{color:#57606a;margin-top:0}.disclaimer{background:#f6f8fa;border-left:4px solid #8c959f;"
     "padding:.5rem .8rem;font-size:.9rem}\n"
-    "nav ul{columns:2;font-size:.95rem}\n"
+    "nav ul{font-size:.95rem;padding-left:1.2rem}\n"
     "figure{margin:1.5rem 0;text-align:center}figure img{max-width:100%;height:auto;"
     "border:1px solid #eaeef2}figcaption{font-size:.9rem;color:#57606a}\n"
     "table{border-collapse:collapse;margin:.8rem 0;font-size:.9rem}th,td{padding:.25rem .6rem;"
