@@ -7,7 +7,8 @@ run files, test_plot_sweep.py for sweep files). TAP, printed as the checks run:
 
 plus the script loaded as a module (to render in-process), the script run as a program, and
 the checks of an image file: a PNG's pixel size, an SVG's size in pt (parsed as XML), a one-page
-PDF's MediaBox, and a figure's layout (no overlapping labels, no text under 9 pt)."""
+PDF's MediaBox, and a figure's layout (no overlapping labels, no text under 9 pt, the height of
+its header, its notes)."""
 import importlib.machinery
 import importlib.util
 import re
@@ -97,7 +98,7 @@ def check_image(kind, path, fig_in, label):
 
 def figure_checks(mod, path, label, extra=()):
     """Renders in-process; returns (figure, panels) after the layout checks."""
-    fig, out, ext, panels, notes = mod.render([path, *extra])
+    fig, out, ext, panels, notes, page = mod.render([path, *extra])
     overlaps = mod.text_overlaps(fig)
     report(not overlaps, f"{label}: no overlapping labels {overlaps[:3]}")
     small = mod.smallest_font(fig)
@@ -107,6 +108,26 @@ def figure_checks(mod, path, label, extra=()):
 
 def panel_axes(fig):
     return [ax for ax in fig.axes if ax.axison]
+
+
+def header_height(fig):
+    """The documented header: 0.38 in per title line, 0.30 per legend row, 0.26 per note
+    line, 0.15 of padding, counted on the figure as drawn."""
+    title_lines = len(fig._suptitle.get_text().split("\n"))
+    hax = [ax for ax in fig.axes if not ax.axison]
+    rows = notes = 0
+    if hax:
+        leg = hax[0].get_legend()
+        if leg is not None:
+            rows = -(-len(leg.get_texts()) // leg._ncols)
+        notes = sum(len(t.get_text().split("\n")) for t in hax[0].texts)
+    return 0.38 * title_lines + 0.30 * rows + 0.26 * notes + 0.15
+
+
+def figure_notes(fig):
+    """The notes drawn under the title, one string (lines joined with spaces)."""
+    return " ".join(t.get_text().replace("\n", " ") for ax in fig.axes if not ax.axison
+                    for t in ax.texts)
 
 
 def error_case(label, args, needle):

@@ -5,8 +5,8 @@ the documented sizes, with readable labels (no overlaps, nothing under 9 pt), an
 Sweep files are made with the CLI in a temporary folder: tests/sweep/ishigami.sweep (Sobol),
 tests/sweep/morris_linear.sweep (Morris), and two sweeps of tests/sweep/growth.scenario written
 here (a Latin hypercube with failing samples and a saltelli design, both with a difference arm).
-Copies edited with h5py cover the panel cap, a difference arm named with a Unicode minus and a
-sweep whose samples all failed. Speaks TAP."""
+Copies edited with h5py cover figures of more than 12 panels (pages), a difference arm named
+with a Unicode minus and a sweep whose samples all failed. Speaks TAP."""
 import os
 import shutil
 import subprocess
@@ -17,8 +17,8 @@ import warnings
 import h5py
 import numpy as np
 
-from plotcheck import (check_image, error_case, figure_checks, finish, load_script, panel_axes,
-                       plot, png_size, report)
+from plotcheck import (check_image, error_case, figure_checks, figure_notes, finish,
+                       header_height, load_script, panel_axes, plot, png_size, report)
 
 BUILD = os.environ.get("BUILD", "build")
 SYNOVIA = os.path.join(BUILD, "release", "synovia")
@@ -63,20 +63,6 @@ def edited_copy(src, dst, edit):
     return dst
 
 
-def header_height(mod, fig, width):
-    """The documented header: 0.38 in per title line, 0.30 per legend row, 0.26 per note
-    line, 0.15 of padding, counted on the figure as drawn."""
-    title_lines = len(fig._suptitle.get_text().split("\n"))
-    hax = [ax for ax in fig.axes if not ax.axison]
-    rows = notes = 0
-    if hax:
-        leg = hax[0].get_legend()
-        if leg is not None:
-            rows = -(-len(leg.get_texts()) // leg._ncols)
-        notes = sum(len(t.get_text().split("\n")) for t in hax[0].texts)
-    return 0.38 * title_lines + 0.30 * rows + 0.26 * notes + 0.15
-
-
 def check_layout(mod, fig, key, ncols, nrows, panel_h, single=False):
     """Width and height from the layout rules of docs/plotting.md ("Sweep files")."""
     w, h = fig.get_size_inches()
@@ -84,7 +70,7 @@ def check_layout(mod, fig, key, ncols, nrows, panel_h, single=False):
         want_w, body = 6.4, max(4.0, panel_h)
     else:
         want_w, body = 4.6 * ncols, panel_h * nrows
-    want_h = round((body + header_height(mod, fig, want_w)) * 150) / 150
+    want_h = round((body + header_height(fig)) * 150) / 150
     return report(abs(w - want_w) < 1e-9 and abs(h - want_h) < 1e-9,
                   f"{key}: {want_w:.2f} x {want_h:.2f} in ({ncols} columns, {nrows} rows of "
                   f"{panel_h:.2f} in; got {w:.2f} x {h:.2f})")
@@ -205,15 +191,82 @@ def check_saltelli(mod, path, tmp):
            "saltelli: --arm and --metric pick one panel")
     mod.plt.close(fig)
 
+    check_pages(mod, path, tmp)
+
+
+def titles_of(panels):
+    return [p["title"] for p in panels]
+
+
+def check_pages(mod, path, tmp):
+    """Copies of the saltelli sweep with more arms: 16 arm x metric panels (a group of two
+    per arm) and, with one metric, 15 panels in one group; pages of 12 that keep the rows."""
     many = edited_copy(path, os.path.join(tmp, "many_arms.h5"), lambda f: [
-        f.copy("arms/fast", f"arms/fast copy {k}") for k in range(1, 6)])
-    r = plot(many, "-o", os.path.join(tmp, "many.png"))
-    report(r.returncode == 0 and ", 12 panels)" in r.stdout
-           and "showing the first 12 of 16 panels" in r.stderr,
-           f"16 arm x metric panels: 12 drawn and a note ({r.stdout.strip()} {r.stderr.strip()})")
-    fig, panels = figure_checks(mod, many, "capped", [])
-    check_layout(mod, fig, "capped", 2, 6, 3.3)
-    mod.plt.close(fig)
+        f.copy("arms/fast", f"arms/fast copy {k}") for k in range(1, 13)])
+    arms = ["slow", "fast", "fast - slow"] + [f"fast copy {k}" for k in range(1, 13)]
+    six = ",".join(arms[:3] + arms[3:8])          # 8 arms x 2 metrics = 16 panels
+    out = os.path.join(tmp, "many.png")
+    every = [f"{a}: {m}" for a in sorted(six.split(","), key=arms.index)
+             for m in ("N_end", "N_auc")]
+    pages, limits = [], set()
+    for k, n, rows in ((1, 12, 6), (2, 4, 2)):
+        r = plot(many, "--arm", six, "--page", str(k), "-o", out)
+        want = f"page {k} of 2 (16 panels)" + (": the others with --page 2" if k == 1 else "")
+        report(r.returncode == 0 and r.stdout == f"wrote {out} ({png_size(out)[0]}x"
+               f"{png_size(out)[1]} px, {n} panels, page {k} of 2)\n"
+               and r.stderr == f"synovia-plot: note: {want}\n",
+               f"16 arm x metric panels, page {k}: {n} panels and the note "
+               f"({r.stdout.strip()} {r.stderr.strip()})")
+        fig, panels = figure_checks(mod, many, f"indices page {k}",
+                                    ["--arm", six, "--page", str(k)])
+        pages.append(titles_of(panels))
+        report(f"note: {want}" in figure_notes(fig),
+               f"indices page {k}: the note is drawn ({figure_notes(fig)!r})")
+        check_layout(mod, fig, f"indices page {k}", 2, rows, 3.3)
+        limits |= {ax.get_xlim() for ax in panel_axes(fig)}
+        fig_in = tuple(fig.get_size_inches())
+        mod.plt.close(fig)
+        if k == 2:
+            formats(mod, many, "indices page 2", ["--arm", six, "--page", "2"], fig_in, tmp)
+    report(pages[0] + pages[1] == every and len(set(every)) == 16,
+           f"indices: pages 1 and 2 hold the 16 panels once each, in order {pages[1]}")
+    report(len(limits) == 1, f"indices: one index scale on both pages {sorted(limits)}")
+    r = plot(many, "--arm", six, "-o", out)
+    report(r.returncode == 0 and r.stdout.endswith(", 12 panels, page 1 of 2)\n"),
+           f"indices: page 1 by default ({r.stdout.strip()})")
+
+    # one metric: all 15 arms' panels are one group, split 12 + 3 between the pages
+    for k, n, rows in ((1, 12, 4), (2, 3, 1)):
+        fig, panels = figure_checks(mod, many, f"one group page {k}",
+                                    ["--metric", "N_end", "--page", str(k)])
+        report(titles_of(panels) == [f"{a}: N_end" for a in arms][12 * (k - 1):12 * k],
+               f"one group page {k}: panels {12 * (k - 1) + 1} to {12 * (k - 1) + n}")
+        check_layout(mod, fig, f"one group page {k}", 3, rows, 3.3)
+        mod.plt.close(fig)
+    error_case("--page 3 of 2", [many, "--metric", "N_end", "--page", "3", "-o", out + "3.png"],
+               "--page 3: the figure has only 2 pages")
+    report(not os.path.exists(out + "3.png"), "no file for a page past the last")
+    r = plot(path, "--page", "1", "-o", os.path.join(tmp, "one.png"))
+    report(r.returncode == 0 and "page" not in r.stdout + r.stderr
+           and r.stdout.endswith(", 6 panels)\n"),
+           f"a figure of 6 panels: --page 1 prints no page text ({r.stdout.strip()})")
+
+    # groups that straddle a page: each part starts a row; every panel on exactly one page
+    groups = [[("g", i, j) for j in range(n)] for i, n in enumerate((5, 5, 5, 13))]
+    got = []
+    for k in (1, 2, 3):
+        notes = []
+        part, page = mod.page_groups(groups, k, notes)
+        got.append(([len(g) for g in part], page, notes))
+    report([g[:2] for g in got] == [([5, 5, 2], (1, 3)), ([3, 9], (2, 3)), ([4], (3, 3))]
+           and got[1][2] == ["page 2 of 3 (28 panels): the others with --page 3"],
+           f"page_groups: 28 panels in groups of 5, 5, 5, 13 make pages of 12, 12, 4 {got}")
+    notes = []
+    report(mod.page_groups([[1, 2], [3]], 1, notes) == ([[1, 2], [3]], (1, 1)) and not notes,
+           "page_groups: one page leaves the groups and notes as they are")
+    report(mod.page_note(1, 3, 30) == "page 1 of 3 (30 panels): the others with --page 2 and 3"
+           and mod.page_note(1, 4, 40).endswith("--page 2 to 4"),
+           "page notes name the pages after this one")
 
 
 def check_lhs(mod, path, tmp):
