@@ -45,7 +45,8 @@ static const char report_help[] =
     "  --plot PATH     the synovia-plot script to use (default: $SYNOVIA_PLOT,\n"
     "                  then next to this program, then scripts/ of the source tree,\n"
     "                  then PATH)\n"
-    "Figures: a run file gets the arms compared over time; a sweep file gets\n"
+    "Figures: a run file gets the arms compared over time (every page of it, when\n"
+    "it has more than 12 panels); a sweep file gets\n"
     "its Sobol or Morris indices (when computed), the metrics' distributions\n"
     "by arm, and a metric against each parameter.\n"
     "Exit status: 0, 1 (the file cannot be read or a figure cannot be drawn),\n"
@@ -70,10 +71,23 @@ static const figure sweep_figures[] = {
     {"scatter", "A metric against each parameter, one point per sample."},
 };
 
-/* tmpdir/name or tmpdir/name-i.svg; 0 when it does not fit (mkdtemp's names are short). */
-static int temp_path(char *buf, size_t size, const char *tmpdir, const char *name, size_t i) {
-  int n = strcmp(name, "figure") == 0 ? snprintf(buf, size, "%s/%s-%zu.svg", tmpdir, name, i)
-                                      : snprintf(buf, size, "%s/%s", tmpdir, name);
+/* A figure of more than 12 panels comes in pages (synovia-plot --page K);
+ * the report shows at most this many pages of one figure. */
+enum { MAX_PAGES = 16 };
+
+/* tmpdir/name; 0 when it does not fit (mkdtemp's names are short). */
+static int temp_path(char *buf, size_t size, const char *tmpdir, const char *name) {
+  size_t a = strlen(tmpdir), b = strlen(name);
+  if (a + 1 + b >= size) return 0;
+  memcpy(buf, tmpdir, a);
+  buf[a] = '/';
+  memcpy(buf + a + 1, name, b + 1);
+  return 1;
+}
+
+/* tmpdir/figure-I-P.svg: page P (1-based) of figure I. */
+static int figure_path(char *buf, size_t size, const char *tmpdir, size_t i, int page) {
+  int n = snprintf(buf, size, "%s/figure-%zu-%d.svg", tmpdir, i, page);
   return n >= 0 && (size_t)n < size;
 }
 
@@ -134,32 +148,53 @@ static void last_line(const char *file, char *buf, size_t size) {
   if (f) fclose(f);
 }
 
-/* Runs `plot FILE [--show S] -o svg`, its output to /dev/null and its errors
- * to errfile. 1 when it succeeded and wrote the figure. */
-static int draw(const char *plot, const char *file, const char *show, const char *svg,
-                const char *errfile) {
+/* The files a run of the script writes its output and its errors to. */
+typedef struct plot_io {
+  char out[PATH_MAX], err[PATH_MAX];
+} plot_io;
+
+/* Runs `plot FILE [--show S] --page P -o svg`, its output and errors into
+ * io's files. 1 when it succeeded and wrote the figure. */
+static int draw(const char *plot, const char *file, const char *show, int page, const char *svg,
+                const plot_io *io) {
   posix_spawn_file_actions_t fa;
   pid_t pid;
   int status = 0, ok = 0;
-  const char *argv[8];
+  char page_text[16];
+  const char *argv[10];
   int n = 0;
+  snprintf(page_text, sizeof page_text, "%d", page);
   argv[n++] = plot;
   argv[n++] = file;
   if (show) {
     argv[n++] = "--show";
     argv[n++] = show;
   }
+  argv[n++] = "--page";
+  argv[n++] = page_text;
   argv[n++] = "-o";
   argv[n++] = svg;
   argv[n] = NULL;
   if (posix_spawn_file_actions_init(&fa) != 0) return 0;
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (posix_spawn(&pid, plot, &fa, NULL, (char *const *)argv, environ) == 0 &&
+  if (posix_spawn_file_actions_addopen(&fa, 1, io->out, O_WRONLY | O_CREAT | O_TRUNC, 0600) ==
+          0 &&
+      posix_spawn_file_actions_addopen(&fa, 2, io->err, O_WRONLY | O_CREAT | O_TRUNC, 0600) ==
+          0 &&
+      posix_spawn(&pid, plot, &fa, NULL, (char *const *)argv, environ) == 0 &&
       waitpid(pid, &status, 0) == pid)
     ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && access(svg, R_OK) == 0;
   posix_spawn_file_actions_destroy(&fa);
   return ok;
+}
+
+/* N from the script's "wrote … , page 1 of N)"; 1 when the figure has one page. */
+static int page_count(const char *outfile) {
+  char line[1024];
+  int pages = 1;
+  last_line(outfile, line, sizeof line);
+  const char *p = strstr(line, ", page 1 of ");
+  if (p && sscanf(p, ", page 1 of %d)", &pages) != 1) pages = 1;
+  return pages < 1 ? 1 : pages > MAX_PAGES ? MAX_PAGES : pages;
 }
 
 /* ---- writing the page ---------------------------------------------------------------- */
@@ -229,16 +264,22 @@ static void page_nav(FILE *out, int figures, const sources *src) {
   fputs("</ul></nav>\n", out);
 }
 
-static int page_figure(FILE *out, const char *svg, const figure *fig) {
+/* One page of a figure; the caption says which page when there are several. */
+static int page_figure(FILE *out, const char *svg, const figure *fig, int page, int pages) {
+  char caption[512];
   FILE *in = fopen(svg, "rb");
   if (in == NULL) return 0;
+  if (pages > 1)
+    snprintf(caption, sizeof caption, "%s (page %d of %d)", fig->caption, page, pages);
+  else
+    snprintf(caption, sizeof caption, "%s", fig->caption);
   fputs("<figure>\n<img alt=\"", out);
-  cli_html_escape(out, fig->caption);
+  cli_html_escape(out, caption);
   fputs("\" src=\"data:image/svg+xml;base64,", out);
   base64_file(out, in);
   fclose(in);
   fputs("\">\n<figcaption>", out);
-  cli_html_escape(out, fig->caption);
+  cli_html_escape(out, caption);
   fputs("</figcaption>\n</figure>\n", out);
   return 1;
 }
@@ -327,10 +368,12 @@ static syn_status open_sources(const char *path, syn_h5_kind kind, opened *o, so
   return SYN_OK;
 }
 
-/* Draws the figures into tmpdir; 0 (message printed) when one fails. */
+/* Draws the figures into tmpdir, every page of each; pages[i] gets the
+ * number drawn of figure i (0: none). 0 (message printed) when one fails. */
 static int draw_figures(const report_args *a, const char *argv0, const figure *figs, size_t n,
-                        const char *tmpdir, int *drawn) {
-  char plot[PATH_MAX], svg[PATH_MAX], errfile[PATH_MAX], why[1024];
+                        const char *tmpdir, int *pages) {
+  char plot[PATH_MAX], svg[PATH_MAX], why[1024];
+  plot_io io;
   if (!find_plot(argv0, a->plot, plot, sizeof plot)) {
     fprintf(stderr,
             "synovia: error: cannot draw the figures: no executable '%s' (give --plot PATH, set "
@@ -338,16 +381,21 @@ static int draw_figures(const report_args *a, const char *argv0, const figure *f
             plot);
     return 0;
   }
-  temp_path(errfile, sizeof errfile, tmpdir, "plot.err", 0);
+  temp_path(io.err, sizeof io.err, tmpdir, "plot.err");
+  temp_path(io.out, sizeof io.out, tmpdir, "plot.out");
   for (size_t i = 0; i < n; i++) {
-    temp_path(svg, sizeof svg, tmpdir, "figure", i);
-    if (draw(plot, a->path, figs[i].show, svg, errfile)) {
-      drawn[i] = 1;
-      continue;
+    int page = 1, last = 1;
+    for (; page <= last; page++) {
+      figure_path(svg, sizeof svg, tmpdir, i, page);
+      if (!draw(plot, a->path, figs[i].show, page, svg, &io)) break;
+      if (page == 1) last = page_count(io.out);
+      pages[i] = page;
     }
-    last_line(errfile, why, sizeof why);
+    if (page > last) continue;
+    last_line(io.err, why, sizeof why);
     /* A sweep without indices has no index figure: that one is skipped. */
-    if (figs[i].show && strcmp(figs[i].show, "indices") == 0 && strstr(why, "no ")) continue;
+    if (figs[i].show && strcmp(figs[i].show, "indices") == 0 &&
+        strstr(why, "has no sensitivity indices")) continue;
     fprintf(stderr,
             "synovia: error: cannot draw the figure%s%s of '%s' with %s: %s\n  hint: "
             "synovia-plot needs /usr/bin/python3 with h5py and matplotlib (Debian: "
@@ -355,15 +403,17 @@ static int draw_figures(const report_args *a, const char *argv0, const figure *f
             "figures\n",
             figs[i].show ? " --show " : "", figs[i].show ? figs[i].show : "", a->path, plot,
             why[0] ? why : "it failed");
-    remove(errfile);
+    remove(io.err);
+    remove(io.out);
     return 0;
   }
-  remove(errfile);
+  remove(io.err);
+  remove(io.out);
   return 1;
 }
 
 static int write_page(const report_args *a, const char *out_path, const cli_doc *doc,
-                      const sources *src, const figure *figs, size_t nfigs, const int *drawn,
+                      const sources *src, const figure *figs, size_t nfigs, const int *pages,
                       const char *tmpdir) {
   size_t tn = strlen(out_path) + 5;
   char *tmp = malloc(tn);
@@ -376,17 +426,19 @@ static int write_page(const report_args *a, const char *out_path, const cli_doc 
     return 0;
   }
   int any = 0;
-  for (size_t i = 0; i < nfigs; i++) any |= drawn[i];
+  for (size_t i = 0; i < nfigs; i++) any |= pages[i] > 0;
   const char *title = a->title ? a->title : src->title && src->title[0] ? src->title : a->path;
   page_head(out, title, a->path);
   page_nav(out, any, src);
   if (any) {
     fputs("<section id=\"figures\">\n<h2>Figures</h2>\n", out);
-    for (size_t i = 0; i < nfigs; i++) {
-      char svg[PATH_MAX];
-      temp_path(svg, sizeof svg, tmpdir, "figure", i);
-      if (drawn[i]) page_figure(out, svg, &figs[i]);
-    }
+    for (size_t i = 0; i < nfigs; i++)
+      for (int page = 1; page <= pages[i]; page++) {
+        char svg[PATH_MAX];
+        if (figure_path(svg, sizeof svg, tmpdir, i, page) &&
+            !page_figure(out, svg, &figs[i], page, pages[i]))
+          fputs("<p class=\"note\">(a figure could not be read back)</p>\n", out);
+      }
     fputs("</section>\n", out);
   }
   fputs("<section id=\"summary\">\n", out);
@@ -409,12 +461,11 @@ static int write_page(const report_args *a, const char *out_path, const cli_doc 
   return ok;
 }
 
-static void remove_tmpdir(const char *tmpdir, size_t nfigs) {
+static void remove_tmpdir(const char *tmpdir, size_t nfigs, const int *pages) {
   char svg[PATH_MAX];
-  for (size_t i = 0; i < nfigs; i++) {
-    temp_path(svg, sizeof svg, tmpdir, "figure", i);
-    remove(svg);
-  }
+  for (size_t i = 0; i < nfigs; i++)
+    for (int page = 1; page <= pages[i] + 1 && page <= MAX_PAGES; page++)
+      if (figure_path(svg, sizeof svg, tmpdir, i, page)) remove(svg);
   rmdir(tmpdir);
 }
 
@@ -433,7 +484,7 @@ int cmd_report(int argc, char **argv, const char *argv0) {
   sources src = {0};
   syn_error err;
   syn_h5_kind kind = SYN_H5_RUN;
-  int drawn[8] = {0}, rc = CLI_FAILED;
+  int pages[8] = {0}, rc = CLI_FAILED;
   char tmpdir[PATH_MAX] = "";
   const figure *figs = run_figures;
   size_t nfigs = sizeof run_figures / sizeof run_figures[0];
@@ -456,15 +507,15 @@ int cmd_report(int argc, char **argv, const char *argv0) {
       tmpdir[0] = 0;
       goto done;
     }
-    if (!draw_figures(&a, argv0, figs, nfigs, tmpdir, drawn)) goto done;
+    if (!draw_figures(&a, argv0, figs, nfigs, tmpdir, pages)) goto done;
   }
-  if (!write_page(&a, out, &doc, &src, figs, nfigs, drawn, tmpdir)) goto done;
+  if (!write_page(&a, out, &doc, &src, figs, nfigs, pages, tmpdir)) goto done;
   size_t nd = 0;
-  for (size_t i = 0; i < nfigs; i++) nd += (size_t)drawn[i];
+  for (size_t i = 0; i < nfigs; i++) nd += (size_t)pages[i];
   printf("wrote %s (%zu figure%s)\n", out, nd, nd == 1 ? "" : "s");
   rc = CLI_OK;
 done:
-  if (tmpdir[0]) remove_tmpdir(tmpdir, nfigs);
+  if (tmpdir[0]) remove_tmpdir(tmpdir, nfigs, pages);
   syn_h5_reader_destroy(o.run);
   syn_h5sweep_reader_destroy(o.sweep);
   cli_doc_free(&doc);

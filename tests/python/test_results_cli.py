@@ -741,6 +741,25 @@ def _():
     assert w > 400 and h > 300, got
 
 
+@check("report of a run of more than 12 panels: every page of the figure, each captioned")
+def _():
+    h5 = make("knee_ia_vs_iv.h5", "run", "examples/knee_ia_vs_iv.scenario")
+    pages = subprocess.run([PLOT, h5, "-o", os.path.join(TMP, "p1.svg")], capture_output=True,
+                           text=True)
+    m = re.search(r", page 1 of (\d+)\)$", pages.stdout.strip())
+    assert m, pages.stdout  # the knee model has more than 12 topic panels
+    n = int(m.group(1))
+    out = os.path.join(TMP, "knee.html")
+    r = run("report", h5, "-o", out)
+    assert r.returncode == 0 and r.stdout == "wrote %s (%d figures)\n" % (out, n), r
+    html = open(out).read()
+    assert len(images(html)) == n
+    for k in range(1, n + 1):
+        assert "(page %d of %d)</figcaption>" % (k, n) in html, k
+    got = render(out)
+    assert len(got) == n and "broken" not in got, got
+
+
 @check("report of a sweep: its figures load in Chromium, and the Sobol table is there")
 def _():
     out = os.path.join(TMP, "ishi.html")
