@@ -760,6 +760,17 @@ def _():
     assert len(got) == n and "broken" not in got, got
 
 
+@check("synovia-plot --page 2 without -o writes RESULT-page2.png, not over page 1's RESULT.png")
+def _():
+    h5 = os.path.join(TMP, "knee_ia_vs_iv.h5")
+    png1, png2 = h5[:-3] + ".png", h5[:-3] + "-page2.png"
+    for args in ([], ["--page", "2"]):
+        r = subprocess.run([PLOT, h5, *args], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    assert os.path.exists(png1) and os.path.exists(png2)
+    assert open(png1, "rb").read() != open(png2, "rb").read()
+
+
 @check("report of a sweep: its figures load in Chromium, and the Sobol table is there")
 def _():
     out = os.path.join(TMP, "ishi.html")
