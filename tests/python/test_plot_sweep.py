@@ -125,7 +125,7 @@ def check_sobol(mod, path, tmp):
     mod.plt.close(fig)
     formats(mod, path, "ishigami", ["--show", "indices"], fig_in, tmp)
     r = plot(path, "-o", os.path.join(tmp, "ish_auto.png"))
-    report(r.returncode == 0 and "1 panels" in r.stdout
+    report(r.returncode == 0 and ", 1 panel)" in r.stdout
            and png_size(os.path.join(tmp, "ish_auto.png")) == (round(fig_in[0] * 150),
                                                                 round(fig_in[1] * 150)),
            f"ishigami: --show auto draws the indices ({r.stdout.strip()})")
@@ -394,7 +394,7 @@ def check_errors(mod, made, tmp):
         error_case(label, args, needle)
     report(not os.path.exists(os.path.join(tmp, "fig.jpg")), "no file for a refused extension")
     r = plot(lhs, "--arm", "fast - slow", "-o", os.path.join(tmp, "one_diff.png"))
-    report(r.returncode == 0 and "1 panels" not in r.stdout and ", 2 panels)" in r.stdout,
+    report(r.returncode == 0 and ", 1 panel)" not in r.stdout and ", 2 panels)" in r.stdout,
            f"--arm with a difference arm's name (it contains no comma) ({r.stdout.strip()})")
 
 

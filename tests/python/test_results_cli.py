@@ -771,6 +771,14 @@ def _():
     assert open(png1, "rb").read() != open(png2, "rb").read()
 
 
+@check("synovia-plot says '1 panel' for a one-panel figure (and 'N panels' otherwise)")
+def _():
+    out = os.path.join(TMP, "ishi-indices.png")
+    r = subprocess.run([PLOT, ISHI, "--show", "indices", "-o", out], capture_output=True,
+                       text=True)
+    assert r.returncode == 0 and r.stdout.endswith(" px, 1 panel)\n"), r.stdout
+
+
 @check("report of a sweep: its figures load in Chromium, and the Sobol table is there")
 def _():
     out = os.path.join(TMP, "ishi.html")
