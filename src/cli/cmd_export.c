@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "synovia/h5sweep.h"
@@ -536,9 +537,12 @@ int cmd_export(int argc, char **argv) {
     return CLI_FAILED;
   }
   exporter e = {.dir = dir};
+  struct stat sb;
+  int existed = stat(dir, &sb) == 0;
   int ok = make_dir(dir) && (kind == SYN_H5_SWEEP ? export_sweep(&e, path) : export_run(&e, path));
   size_t n = e.nfiles;
   ok = finish(&e, ok);
+  if (!ok && !existed) rmdir(dir); /* a folder made for a failed export goes (only if empty) */
   if (!ok) return CLI_FAILED;
   printf("wrote %zu CSV files into %s/\n", n, dir);
   return CLI_OK;

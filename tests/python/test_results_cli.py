@@ -370,6 +370,17 @@ def _():
     assert open(os.path.join(d, "metrics.csv")).read() == "precious\n"
 
 
+@check("export: a folder made for an export that then fails is removed again")
+def _():
+    broken = os.path.join(TMP, "broken-run.h5")
+    with h5py.File(broken, "w") as f:  # a run file's /arms, but an arm without its time axis
+        f.create_group("arms/A")
+    d = os.path.join(TMP, "made-for-nothing")
+    r = run("export", broken, "--csv", d)
+    assert r.returncode == 1 and "arm 'A' has no 'time' dataset" in r.stderr, r.stderr
+    assert not os.path.exists(d)
+
+
 @check("export: text with commas and quotes is quoted (RFC 4180) and reads back")
 def _():
     sc = os.path.join(TMP, "quoted.scenario")
