@@ -245,6 +245,9 @@ void syn_h5sweep_reader_destroy(syn_h5sweep_reader *r); /* NULL allowed */
  * to syn_h5sweep_create makes an equivalent empty file. */
 const syn_h5sweep_spec *syn_h5sweep_reader_spec(const syn_h5sweep_reader *r);
 const char *syn_h5sweep_reader_path(const syn_h5sweep_reader *r);
+/* The synovia version that wrote the file (root attribute synovia_version);
+ * "" when the file has none. Owned by the reader. */
+const char *syn_h5sweep_reader_version(const syn_h5sweep_reader *r);
 
 /* Rows first .. first+count-1 (first + count <= nsamples). status [count];
  * params [count * nparams]; metrics [count * narms * nmetrics], arm-major per

@@ -453,7 +453,7 @@ static syn_status summarise_sweep(const char *path, cli_doc *d, syn_error *err) 
                  s->ntimes);
   st = sweep_status(d, rd, s, err);
   if (st == SYN_OK && p)
-    provenance_facts(d, "", p->created ? p->created : "", p->command_line ? p->command_line : "",
+    provenance_facts(d, syn_h5sweep_reader_version(rd), p->created ? p->created : "", p->command_line ? p->command_line : "",
                      p->nfiles, p->file_paths);
   if (st == SYN_OK) sweep_params(d, s);
   if (st == SYN_OK) st = sweep_metrics(d, rd, s, err);

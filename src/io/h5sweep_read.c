@@ -42,6 +42,7 @@ struct syn_h5sweep_reader {
   syn_arena *arena; /* every string and array of spec and prov */
   syn_h5sweep_spec spec;
   syn_provenance prov;
+  const char *version; /* root attribute synovia_version, "" when absent */
 };
 
 /* ---- errors ---------------------------------------------------------------------- */
@@ -321,6 +322,7 @@ static syn_status read_root_attrs(const rd *c) {
       {"title", &p->title, 0},                  {"command_line", &p->command_line, 0},
       {"model_sha256", &p->model_sha256, 0},    {"date_created", &p->created, 1},
       {"scenario_sha256", &p->scenario_sha256, 0}, {"scenario_file", &p->scenario_file, 0},
+      {"synovia_version", &c->r->version, 0},
   };
   for (size_t i = 0; i < sizeof text / sizeof text[0] && st == SYN_OK; i++)
     st = attr_text(c, f, "", text[i].name, text[i].absent_null, text[i].out);
@@ -625,6 +627,10 @@ const syn_h5sweep_spec *syn_h5sweep_reader_spec(const syn_h5sweep_reader *r) {
 }
 
 const char *syn_h5sweep_reader_path(const syn_h5sweep_reader *r) { return r ? r->path : NULL; }
+
+const char *syn_h5sweep_reader_version(const syn_h5sweep_reader *r) {
+  return r && r->version ? r->version : "";
+}
 
 const syn_h5s_tables *syn_h5s_reader_tables(const syn_h5sweep_reader *r) { return &r->t; }
 

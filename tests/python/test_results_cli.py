@@ -163,6 +163,14 @@ def _():
         assert re.search(r"\n +%d  %s" % (first, re.escape(reasons[first][:40])), out), out
 
 
+@check("summary of a sweep: the synovia version and date that wrote it")
+def _():
+    with h5py.File(GROWTH) as f:
+        want = "written by  synovia %s on %s" % (f.attrs["synovia_version"],
+                                                 f.attrs["date_created"])
+    assert want in r_growth.stdout, r_growth.stdout
+
+
 @check("summary of a sweep: each metric's statistics over the ok samples (numpy agrees)")
 def _():
     rows = section(r_growth.stdout, "Metrics over the ok samples")

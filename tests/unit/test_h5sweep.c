@@ -27,6 +27,7 @@
 
 #include "base/alloc.h"
 #include "synovia/h5sweep.h"
+#include "synovia/synovia.h"
 
 enum { NS = 12, NP = 3, NA = 2, NM = 2, NT = 4 };
 
@@ -727,6 +728,7 @@ static void reader_round_trip(const fixture *f, size_t memory_limit) {
   syn_error err;
   assert_ok(syn_h5sweep_open(f->path, &r, &err));
   assert_string_equal(syn_h5sweep_reader_path(r), f->path);
+  assert_string_equal(syn_h5sweep_reader_version(r), syn_version()); /* the writer's */
   assert_spec_equal(&s, syn_h5sweep_reader_spec(r));
   check_rows_with_reader(r);
   check_reasons(r);
