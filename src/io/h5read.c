@@ -70,16 +70,11 @@ static syn_status h5_failed(const char *path, syn_error *err, const char *fmt, .
     __attribute__((format(printf, 3, 4)));
 
 static syn_status h5_failed(const char *path, syn_error *err, const char *fmt, ...) {
-  char what[600], detail[256];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(what, sizeof what, fmt, ap);
+  syn_status st = syn_h5u_failv("result file", path, err, fmt, ap);
   va_end(ap);
-  syn_h5u_innermost(detail, sizeof detail);
-  if (detail[0])
-    return syn_error_set(err, SYN_EIO, "result file '%s': cannot %s (HDF5: %s)", path, what,
-                         detail);
-  return syn_error_set(err, SYN_EIO, "result file '%s': cannot %s", path, what);
+  return st;
 }
 
 static syn_status no_memory(const rd *c) {

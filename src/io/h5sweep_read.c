@@ -48,17 +48,11 @@ struct syn_h5sweep_reader {
 /* ---- errors ---------------------------------------------------------------------- */
 
 syn_status syn_h5s_fail(const char *path, syn_error *err, const char *fmt, ...) {
-  char what[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(what, sizeof what, fmt, ap);
+  syn_status st = syn_h5u_failv("sweep file", path, err, fmt, ap);
   va_end(ap);
-  char detail[256];
-  syn_h5u_innermost(detail, sizeof detail);
-  if (detail[0])
-    return syn_error_set(err, SYN_EIO, "sweep file '%s': cannot %s (HDF5: %s)", path, what,
-                         detail);
-  return syn_error_set(err, SYN_EIO, "sweep file '%s': cannot %s", path, what);
+  return st;
 }
 
 /* What opening needs at hand: the reader being built and the error. */

@@ -56,19 +56,23 @@ void syn_h5u_innermost(char *buf, size_t size) {
   if (size > 0) snprintf(buf, size, "%s", d.text);
 }
 
-/* Sets err to SYN_EIO: "HDF5 output '<path>': cannot <what> (HDF5: <detail>)". */
+syn_status syn_h5u_failv(const char *noun, const char *path, syn_error *err, const char *fmt,
+                         va_list ap) {
+  char what[600], detail[256];
+  vsnprintf(what, sizeof what, fmt, ap);
+  syn_h5u_innermost(detail, sizeof detail);
+  if (detail[0])
+    return syn_error_set(err, SYN_EIO, "%s '%s': cannot %s (HDF5: %s)", noun, path, what,
+                         detail);
+  return syn_error_set(err, SYN_EIO, "%s '%s': cannot %s", noun, path, what);
+}
+
 syn_status syn_h5u_fail(const char *path, syn_error *err, const char *fmt, ...) {
-  char what[512];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(what, sizeof what, fmt, ap);
+  syn_status st = syn_h5u_failv("HDF5 output", path, err, fmt, ap);
   va_end(ap);
-  h5_detail d = {{0}};
-  syn_h5u_innermost(d.text, sizeof d.text);
-  if (d.text[0])
-    return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot %s (HDF5: %s)", path, what,
-                         d.text);
-  return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot %s", path, what);
+  return st;
 }
 
 /* ---- small writers; each returns < 0 on failure and closes what it opened ------ */

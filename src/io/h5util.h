@@ -10,6 +10,7 @@
 #ifndef SYNOVIA_IO_H5UTIL_H
 #define SYNOVIA_IO_H5UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include <hdf5.h>
@@ -31,6 +32,11 @@ void syn_h5u_quiet_end(const syn_h5u_quiet *q);
 /* Sets err to SYN_EIO: "HDF5 output '<path>': cannot <what> (HDF5: <detail>)". */
 syn_status syn_h5u_fail(const char *path, syn_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The same for any file: "<noun> '<path>': cannot <what> (HDF5: <detail>)"
+ * (the readers' "sweep file", "result file"). */
+syn_status syn_h5u_failv(const char *noun, const char *path, syn_error *err, const char *fmt,
+                         va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* The innermost (most specific) description on HDF5's error stack into buf,
  * "" when the stack is empty. Read it before the next HDF5 call clears it. */

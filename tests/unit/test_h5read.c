@@ -24,6 +24,7 @@
 #include <hdf5_hl.h>
 
 #include "base/alloc.h"
+#include "support/tmpdir.h"
 #include "synovia/h5.h"
 #include "synovia/h5sweep.h"
 #include "synovia/model.h"
@@ -31,29 +32,10 @@
 #include "synovia/run.h"
 #include "synovia/synovia.h"
 
-typedef struct fixture {
-  char dir[64];
-  char path[128];
-} fixture;
+typedef syn_test_dir fixture;
 
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  if (f == NULL) return -1;
-  strcpy(f->dir, "/tmp/syn_h5read_XXXXXX");
-  if (mkdtemp(f->dir) == NULL) return -1;
-  snprintf(f->path, sizeof f->path, "%s/run.h5", f->dir);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  char cmd[200];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-  int rc = system(cmd);
-  free(f);
-  return rc == 0 ? 0 : -1;
-}
+static int setup(void **state) { return syn_test_dir_setup(state, "syn_h5read", "run.h5"); }
+static int teardown(void **state) { return syn_test_dir_teardown(state); }
 
 static void assert_no_open_hdf5_objects(void) {
   assert_int_equal(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), 0);

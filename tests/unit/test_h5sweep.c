@@ -26,36 +26,16 @@
 #include <hdf5_hl.h>
 
 #include "base/alloc.h"
+#include "support/tmpdir.h"
 #include "synovia/h5sweep.h"
 #include "synovia/synovia.h"
 
 enum { NS = 12, NP = 3, NA = 2, NM = 2, NT = 4 };
 
-typedef struct fixture {
-  char dir[64];
-  char path[128];
-  char tmp[140];
-} fixture;
+typedef syn_test_dir fixture;
 
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  if (f == NULL) return -1;
-  strcpy(f->dir, "/tmp/syn_h5s_XXXXXX");
-  if (mkdtemp(f->dir) == NULL) return -1;
-  snprintf(f->path, sizeof f->path, "%s/sweep.h5", f->dir);
-  snprintf(f->tmp, sizeof f->tmp, "%s/sweep.h5.tmp", f->dir);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  char cmd[200];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-  int rc = system(cmd);
-  free(f);
-  return rc == 0 ? 0 : -1;
-}
+static int setup(void **state) { return syn_test_dir_setup(state, "syn_h5s", "sweep.h5"); }
+static int teardown(void **state) { return syn_test_dir_teardown(state); }
 
 static int exists(const char *path) {
   struct stat st;
