@@ -1,0 +1,158 @@
+# synovia — every citation a reader meets can be followed inside the repository
+# (issue 11 §5):
+# - no model, scenario, sweep or page (models/, examples/, docs/, README.md,
+#   tests/models/) cites a file outside the repository (the notes in
+#   ../shared: reference/…, biology.md, hpc.md, MODEL.md, DESIGN.md, …);
+# - every citation key "[author2013]" in a model, scenario or sweep has an
+#   entry "### author2013" in docs/references.md, and that entry gives a year
+#   and a DOI, PMID, PMCID or journal (in italics);
+# - every "Author 2013" in a source string or comment of those files carries
+#   a key of the same year; every "Author 2013" in the pages (outside the
+#   generated tables of docs/model.md, which mirror the model files) links to
+#   references.md#key or carries a key of the same year;
+# - every references.md#key link resolves.
+# The checker runs on the repository and on planted violations (a stale
+# path, an unknown key, a bare "Author Year", an entry without DOI or journal),
+# which it must report with the file and line.
+. tests/lib/tap.sh
+
+cat >"$TMP/check.py" <<'EOF'
+"""Print one line 'KIND file:line: what' per citation problem under TOP; exit 1 if any."""
+import glob, os, re, sys
+
+TOP = sys.argv[1]
+OUTSIDE = re.compile(r"reference/|\.\./shared|/shared/|biology\.md|hpc\.md|peers\.md|style-anchors|MODEL\.md|DESIGN\.md")
+KEY = re.compile(r"\[([a-z][a-z0-9]*?((?:19|20)\d\d)[a-z]?)\]")
+LINK = re.compile(r"references\.md#([a-z0-9]+)")
+AUTHOR_YEAR = re.compile(r"\b[A-Z][\w'’-]+(?: et al\.?)?(?:/[A-Z][\w'’-]+)? ((?:19|20)\d\d)\b")
+SOURCE = re.compile(r'\bsource\s+"((?:[^"\\]|\\.)*)"')
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+IDENT = re.compile(r"doi:10\.\d+/|\bPMID \d+|\bPMC\d+|(?<![*\w])\*[^*\s][^*]*\*(?!\*)")
+
+
+def files(*patterns):
+    found = set()
+    for p in patterns:
+        found.update(glob.glob(os.path.join(TOP, p), recursive=True))
+    return sorted(f for f in found if os.path.isfile(f))
+
+
+def rel(path):
+    return os.path.relpath(path, TOP)
+
+
+def entries(path):
+    """{key: text of its entry} from the '### key' headings of references.md."""
+    out, key = {}, None
+    for line in open(path, encoding="utf-8"):
+        m = re.match(r"^#{2,3} (\S+)\s*$", line)
+        if line.startswith("#"):
+            key = m.group(1) if m and line.startswith("### ") else None
+            if key:
+                out[key] = ""
+            continue
+        if key:
+            out[key] += line
+    return out
+
+
+def generated_lines(path):
+    """Line numbers inside the 'BEGIN GENERATED' blocks of a page."""
+    inside, skip = False, set()
+    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+        if line.startswith("<!-- END GENERATED"):
+            inside = False
+        if inside:
+            skip.add(n)
+        if line.startswith("<!-- BEGIN GENERATED"):
+            inside = True
+    return skip
+
+
+problems = []
+def report(kind, path, n, what):
+    problems.append("%s %s:%d: %s" % (kind, rel(path), n, what))
+
+refs_path = os.path.join(TOP, "docs", "references.md")
+refs = entries(refs_path) if os.path.exists(refs_path) else {}
+for key, text in sorted(refs.items()):
+    if not YEAR.search(text):
+        report("entry", refs_path, 1, "'%s' gives no year" % key)
+    if not IDENT.search(text):
+        report("entry", refs_path, 1, "'%s' gives no DOI, PMID, PMCID or journal" % key)
+
+model_files = files("models/*.model", "models/parts/*.model", "examples/**/*.scenario",
+                    "examples/**/*.sweep", "tests/models/*.model")
+pages = files("docs/*.md", "README.md", "examples/**/*.md")
+for path in model_files + pages:
+    skip = generated_lines(path) if path.endswith(".md") else set()
+    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+        m = OUTSIDE.search(line)
+        if m:
+            report("outside", path, n, "cites '%s', a file outside the repository" % m.group(0))
+        for k in KEY.finditer(line):
+            if path.endswith(".md") and k.end() < len(line) and line[k.end()] == "(":
+                continue  # a markdown link text, checked through its target
+            if k.group(1) not in refs:
+                report("key", path, n, "[%s] has no entry in docs/references.md" % k.group(1))
+        for k in LINK.finditer(line):
+            if k.group(1) not in refs:
+                report("key", path, n, "references.md#%s has no entry" % k.group(1))
+        if n in skip or path == refs_path:
+            continue
+        if path.endswith(".md"):
+            texts = [line]
+        else:  # source strings and comments; descriptions are names, not citations
+            texts = [s.group(1) for s in SOURCE.finditer(line)]
+            if "#" in line:
+                texts.append(line[line.index("#"):])
+        for text in texts:
+            years = {k.group(2) for k in KEY.finditer(text)}
+            years |= {y[-4:] for y in LINK.findall(text) if y[-4:].isdigit()}
+            for a in AUTHOR_YEAR.finditer(text):
+                if a.group(1) not in years:
+                    report("bare", path, n, "'%s' has no key: add [author%s] and an entry in docs/references.md"
+                           % (a.group(0), a.group(1)))
+
+for p in problems:
+    print(p)
+sys.exit(1 if problems else 0)
+EOF
+
+run() { "$PYTHON" "$TMP/check.py" "$1" >"$TMP/out" 2>&1; }
+kind_clean() { ! grep -q "^$1 " "$TMP/out"; }
+show() { grep "^$1 " "$TMP/out" | head -20 | sed 's/^/# /'; }
+
+run .
+for kind in outside key entry bare; do
+  case $kind in
+    outside) what="no model, example or page cites a file outside the repository" ;;
+    key) what="every citation key in the models and pages has an entry in docs/references.md" ;;
+    entry) what="every entry of docs/references.md gives a year and a DOI, PMID or journal" ;;
+    bare) what="every 'Author Year' in a source, model comment or page carries a key" ;;
+  esac
+  if kind_clean $kind; then ok "$what"; else not_ok "$what"; show $kind; fi
+done
+check "docs/references.md exists" test -f docs/references.md
+
+# Planted violations in a copy: each is reported with its file and line.
+mkdir -p "$TMP/top/models" "$TMP/top/docs"
+cp docs/references.md "$TMP/top/docs/"
+cat >"$TMP/top/models/bad.model" <<'EOF'
+time unit h
+param a = 1 /h "a" source "reference/biology.md §2.2: a rate"
+param b = 1 /h "b" source "Nobody 2001 [nobody2001]: a rate"
+param c = 1 /h "c" source "Toupet 2013: a rate"
+param d = 1 /h "d" source "Toupet 2013 [toupet2013]: a rate"
+EOF
+printf '# Page\n\nSee ../shared/DESIGN.md and Owen 1994.\n' >"$TMP/top/docs/page.md"
+printf '\n### nodoi1999\n\nSomebody. A paper without a journal, 1999.\n' >>"$TMP/top/docs/references.md"
+run "$TMP/top"
+check "a planted path outside the repository is reported with its line" grep -q '^outside models/bad.model:2: ' "$TMP/out"
+check "... in a page too" grep -q '^outside docs/page.md:3: ' "$TMP/out"
+check "a planted unknown key is reported" grep -q '^key models/bad.model:3: \[nobody2001\]' "$TMP/out"
+check "a planted 'Author Year' without a key is reported" grep -q "^bare models/bad.model:4: 'Toupet 2013'" "$TMP/out"
+check "... in a page too" grep -q "^bare docs/page.md:3: 'Owen 1994'" "$TMP/out"
+check "a cited 'Author Year [key]' is not reported" sh -c "! grep -q 'bad.model:5:' '$TMP/out'"
+check "an entry without DOI, PMID or journal is reported" grep -q "^entry docs/references.md:1: 'nodoi1999' gives no DOI" "$TMP/out"
+finish
