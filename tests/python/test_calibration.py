@@ -1,5 +1,5 @@
 """Calibration of the shipped models (models/knee_oa.model, models/ra.model) against the
-targets of MODEL.md (numbers and sources: reference/biology.md §6).
+targets of docs/model.md §4 (their sources: docs/references.md).
 
 Runs the scenarios in tests/calibration/ through the `synovia` program, reads the results with
 h5py and checks one target per line, with its source in the message. A target the model cannot
@@ -51,7 +51,7 @@ def within(x, lo, hi):
 
 
 # ---- target 1: untreated steady states ---------------------------------------------------
-# "≈ X" is read as X ± 30 %: biology.md §3 notes 3–10× assay and cohort heterogeneity, so a
+# "≈ X" is read as X ± 30 %: different assays and cohorts report concentrations 3–10× apart, so a
 # tighter band would claim more than the sources give; ranges are used as printed.
 knee = run("knee_steady.scenario")
 ra = run("ra_steady.scenario")
@@ -102,7 +102,7 @@ i1, i2 = np.searchsorted(t, 24), np.searchsorted(t, 72)
 th = np.log(2) * (t[i2] - t[i1]) / np.log(lung[i1] / lung[i2])
 report(within(th, 18, 30), f"target 3: lung viable-cell t½ {th:.1f} h ≈ 1 d (18–30 h; Lee 2009)")
 fj = g["MSC_joints_total"][:].max() / dose
-report(fj < 1e-3, f"target 3: peak fraction of an IV dose in the knee {fj:.2e} < 0.1 % (Lee 2009; biology.md §2.3)")
+report(fj < 1e-3, f"target 3: peak fraction of an IV dose in the knee {fj:.2e} < 0.1 % (Lee 2009: < 0.05 % outside the lungs)")
 gr = run("ra_iv_pk.scenario")["IV 1e8"]
 fj = gr["MSC_joints_total"][:].max() / 1e8
 report(fj < 1e-3, f"target 3: peak fraction of an IV dose in all 16 RA joints {fj:.2e} < 0.1 % (Lee 2009)")
@@ -125,7 +125,7 @@ def auc(g, name, t_end):
 
 a_ia = auc(pk["IA 1e7"], "MSC_joints_total", 28 * 24)
 a_iv = auc(pk["IV 1e7"], "MSC_joints_total", 28 * 24)
-report(a_ia > 1000 * a_iv, f"target 9: joint MSC AUC(28 d) IA/IV = {a_ia / a_iv:.0f} > 1000 (same dose 10⁷; MODEL.md)")
+report(a_ia > 1000 * a_iv, f"target 9: joint MSC AUC(28 d) IA/IV = {a_ia / a_iv:.0f} > 1000 (same dose 10⁷; docs/model.md §4)")
 
 
 def at(g, name, day):
@@ -149,14 +149,14 @@ for arm in ("IA 1e7", "IA 1e8"):
     g = ia[arm]
     for name, label in (("knee.IL6", "IL-6"), ("knee.TNF", "TNF-α")):
         r = rel(g, c, name, 28)
-        report(r <= 0.9, f"target 5: {arm} SF {label} at 4 weeks {r:.2f}× control (≤ 0.9; MODEL.md target 5)")
+        report(r <= 0.9, f"target 5: {arm} SF {label} at 4 weeks {r:.2f}× control (≤ 0.9; docs/model.md §4 target 5)")
     for day in (90, 180):
         d = at(c, "knee.pain_VAS", day) - at(g, "knee.pain_VAS", day)
         report(within(d, 13, 19), f"target 5: {arm} pain VAS {d:.1f} mm below control at day {day} (13–19 mm; meta-analyses Bone Joint Res 2020: −13.2, Medicine 2020: −19.2)")
     dc = at(g, "knee.cartilage_volume", 180) - at(c, "knee.cartilage_volume", 180)
-    report(dc >= 0, f"target 5: {arm} cartilage at 6 months {dc:+.1f} points vs control: loss halted (≥ 0; MODEL.md)")
+    report(dc >= 0, f"target 5: {arm} cartilage at 6 months {dc:+.1f} points vs control: loss halted (≥ 0; Lee 2019)")
     gain = at(g, "knee.cartilage_volume", 180) - at(g, "knee.cartilage_volume", 0)
-    report(gain < 2, f"target 5: {arm} cartilage gain by 6 months {gain:+.1f} points of normal, not reversed (< 2; MODEL.md)")
+    report(gain < 2, f"target 5: {arm} cartilage gain by 6 months {gain:+.1f} points of normal, not reversed (< 2; Lee 2019)")
 
 
 def t_half(g, name, t_end_day):
@@ -175,7 +175,7 @@ for arm in ("IA 1e7", "IA 1e8"):
     g = ia[arm]
     tp, tc = t_half(g, "knee.pain_VAS", 180), t_half(g, "knee.cartilage_volume", 180)
     report(tp < 0.5 * tc, f"target 6: {arm} half the pain improvement at day {tp:.0f}, half the cartilage change at day {tc:.0f} "
-           f"(pain well before structure: < half the time; MODEL.md, mission article)")
+           f"(pain well before structure: < half the time; docs/model.md §4 target 6)")
 
 
 # ---- targets 7, 8: IV in moderate RA (DAS28-CRP ≈ 4.5, the Park 2018 population) -----------
@@ -207,11 +207,11 @@ for name, label in (("IL6_s", "serum IL-6"), ("TNF_s", "serum TNF-α")):
 cb = run("ra_combination.scenario")
 for day in (90, 180):
     a, b = at(cb["IV + IA"], "CRP", day), at(cb["IA alone"], "CRP", day)
-    report(a < b, f"target 10: day {day} CRP IV+IA {a:.2f} < IA alone {b:.2f} mg/L (MODEL.md)")
+    report(a < b, f"target 10: day {day} CRP IV+IA {a:.2f} < IA alone {b:.2f} mg/L (docs/model.md §4)")
     a, b = at(cb["IV + IA"], "knee_R.pain", day), at(cb["IV alone"], "knee_R.pain", day)
-    report(a < b, f"target 10: day {day} worst joint (right knee) pain IV+IA {a:.2f} < IV alone {b:.2f} (MODEL.md)")
+    report(a < b, f"target 10: day {day} worst joint (right knee) pain IV+IA {a:.2f} < IV alone {b:.2f} (docs/model.md §4)")
     a, b = at(cb["IV + IA"], "knee_R.cartilage_volume", day), at(cb["IV alone"], "knee_R.cartilage_volume", day)
-    report(a > b, f"target 10: day {day} worst joint cartilage IV+IA {a:.1f} > IV alone {b:.1f} % (MODEL.md)")
+    report(a > b, f"target 10: day {day} worst joint cartilage IV+IA {a:.1f} > IV alone {b:.1f} % (docs/model.md §4)")
 
 print(f"1..{n}")
 sys.exit(1 if failed else 0)
