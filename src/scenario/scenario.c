@@ -883,6 +883,16 @@ syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *er
   return SYN_OK;
 }
 
+/* The cache is created with the scenario (syn_scenario_load) and freed with it
+ * here, so scenario.c never calls into arm.c, which runs arms and fills it. */
+static void baseline_cache_free(scn_baseline_cache *c) {
+  if (c == NULL) return;
+  for (size_t i = 0; i < SCN_BASELINE_CACHE; i++) {
+    syn_free(c->entry[i].key);
+    syn_free(c->entry[i].y);
+  }
+}
+
 void syn_scenario_destroy(syn_scenario *s) {
   if (s == NULL) return;
   syn_model_destroy(s->model);
@@ -890,7 +900,7 @@ void syn_scenario_destroy(syn_scenario *s) {
   syn_free(s->calls);
   syn_free(s->path);
   syn_free(s->sha256);
-  scn_baseline_cache_free(s->baselines);
+  baseline_cache_free(s->baselines);
   syn_free(s->baselines);
   syn_free(s);
 }

@@ -84,8 +84,6 @@ typedef struct scn_baseline_cache {
   size_t next; /* the slot to replace next */
 } scn_baseline_cache;
 
-void scn_baseline_cache_free(scn_baseline_cache *c);
-
 struct syn_scenario {
   syn_scenario_ast *ast;   /* owned; literals in metric expressions hold clock values */
   syn_model *model;        /* owned */
