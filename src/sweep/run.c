@@ -28,8 +28,9 @@
 
 enum { QUEUED_BLOCKS = 2, MAX_BLOCK = 64, BLOCKS_PER_RANK = 8 };
 /* The merged file is written straight to disk above this size, so the
- * coordinating rank's memory does not grow with the number of samples. */
-enum { MERGE_MEMORY = 4 << 20, MERGE_WINDOW = 16384 };
+ * coordinating rank's memory does not grow with the number of samples (the
+ * merge's window is its own, within 32 MiB whatever the width of a row). */
+enum { MERGE_MEMORY = 4 << 20 };
 static const double DEFAULT_CHECKPOINT = 30.0, DEFAULT_PROGRESS = 1.0, DEFAULT_CONF = 0.95;
 static const size_t DEFAULT_BOOT = 1000;
 
@@ -506,7 +507,6 @@ static syn_status merge_parts(runner *r) {
   mo.task_index = r->o->task_index;
   mo.task_count = r->o->task_count;
   mo.memory_limit = MERGE_MEMORY;
-  mo.window_rows = MERGE_WINDOW;
   syn_h5sweep *h = NULL;
   st = syn_h5sweep_merge(r->final_path, paths, l.n, &mo, &h, r->err);
   if (st == SYN_OK && r->o->task_count == 0)

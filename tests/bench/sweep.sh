@@ -29,6 +29,43 @@ printf 'sweep, knee IA vs IV (3 arms, 400 samples), 1 process:  %6.2f s  %7.1f s
 printf 'sweep, same, mpirun -np 2:                              %6.2f s  speed-up %.2f x (%d cores)\n' \
   "$t2" "$(awk -v a="$t1" -v b="$t2" 'BEGIN { print a / b }')" "$(nproc)"
 
+# The max RSS of rank 0 (KiB) of an mpirun run: only rank 0 is wrapped in
+# /usr/bin/time, which writes to its own file (read from stderr, lines of
+# several ranks could interleave and a short run printed "0 KiB").
+rank0_rss() { # out-file, mpirun arguments...
+  f=$1; shift
+  rm -f "$TMP/rss0"
+  timeout 900 mpirun --oversubscribe "$@" >"$f" 2>&1 || { echo "# failed: $*" >&2; sed 's/^/# /' "$f" >&2; }
+  # no reading ("?") rather than a made-up 0 when the run failed
+  awk 'NF == 1 && $1 ~ /^[0-9]+$/ { v = $1 } END { print v == "" ? "?" : v }' "$TMP/rss0" 2>/dev/null ||
+    echo "?"
+}
+cat >"$TMP/rank0.sh" <<EOF2
+#!/bin/sh
+if [ "\${OMPI_COMM_WORLD_RANK:-0}" = 0 ]; then exec /usr/bin/time -f %M -o "$TMP/rss0" "\$@"; fi
+exec "\$@"
+EOF2
+chmod +x "$TMP/rank0.sh"
+
+# Memory of the coordinating rank with `keep trajectories` (the knee model,
+# every state and output of 3 arms per sample, ~0.35 MB a row): flat in the
+# number of samples (the merge streams windows of at most 32 MiB).
+for n in 256 1024; do
+  cat >"$TMP/traj.sweep" <<EOF2
+scenario "$top/examples/knee_ia_vs_iv.scenario"
+design random $n seed 1
+vary knee.severity  uniform    0.04 0.09
+vary potency        lognormal  0 0.3
+keep trajectories
+EOF2
+  rm -rf "$TMP/t.h5" "$TMP/t.h5.parts"
+  s=$(date +%s.%N)
+  rss=$(rank0_rss "$TMP/traj.out" -np 2 "$TMP/rank0.sh" "$SYN" sweep "$TMP/traj.sweep" -q -o "$TMP/t.h5")
+  e=$(date +%s.%N)
+  printf 'sweep, knee, keep trajectories, %5d samples, mpirun -np 2: %6.2f s  rank 0 max RSS %s KiB\n' \
+    "$n" "$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')" "$rss"
+done
+
 # Memory of the coordinating rank: a small model, 10^4 then 10^5 samples.
 for n in 10000 100000 300000; do
   cat >"$TMP/mem.sweep" <<EOF2
@@ -39,10 +76,9 @@ vary K loguniform 2 50
 EOF2
   rm -f "$TMP/m.h5"
   s=$(date +%s.%N)
-  timeout 900 mpirun --oversubscribe -np 2 /usr/bin/time -f 'rss %M' "$SYN" sweep "$TMP/mem.sweep" -q \
-    -o "$TMP/m.h5" --checkpoint 1 >"$TMP/mem.out" 2>&1
+  rss=$(rank0_rss "$TMP/mem.out" -np 2 "$TMP/rank0.sh" "$SYN" sweep "$TMP/mem.sweep" -q \
+    -o "$TMP/m.h5" --checkpoint 1)
   e=$(date +%s.%N)
-  rss=$(awk '/^rss/ { if ($2 > m) m = $2 } END { print m }' "$TMP/mem.out")
-  printf 'sweep, growth model, %6d samples, mpirun -np 2:      %6.2f s  largest rank max RSS %d KiB\n' \
+  printf 'sweep, growth model, %6d samples, mpirun -np 2:      %6.2f s  rank 0 max RSS %s KiB\n' \
     "$n" "$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')" "$rss"
 done
