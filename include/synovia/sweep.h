@@ -165,6 +165,11 @@ typedef struct syn_sweep_report {
   int interrupted;           /* stopped by a signal: parts committed, no final file */
   char out_path[1024];       /* the file written (the shard file for a task) */
   double seconds;
+  /* Under MPI, rank 0 (zero elsewhere): the blocks the workers reported and
+   * the time handling them took (receive, bookkeeping, the next block sent;
+   * waiting left out), and the samples rank 0 ran itself and their time. */
+  size_t coord_blocks, own_samples;
+  double coord_seconds, own_seconds;
 } syn_sweep_report;
 
 /* Runs the sweep (or its shard) and writes the result. Interrupted by *stop:

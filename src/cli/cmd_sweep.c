@@ -275,6 +275,9 @@ static void print_report(const syn_sweep_report *r) {
   printf("%zu samples: %zu run now (%.1f/s), %zu kept from before, %zu failed, in %s\n", r->total,
          r->ran, r->seconds > 0 ? (double)r->ran / r->seconds : 0.0, r->skipped, r->failed, dur);
   printf("wrote %s\n", r->out_path);
+  if (r->coord_blocks > 0) /* under MPI: what coordinating cost rank 0 (make bench uses it) */
+    printf("rank 0: %zu blocks handled, %.2f us each; %zu samples of its own\n", r->coord_blocks,
+           1e6 * r->coord_seconds / (double)r->coord_blocks, r->own_samples);
 }
 
 /* ---- indices ----------------------------------------------------------------------- */

@@ -12,7 +12,10 @@
  *
  * Under MPI rank 0 is the manager and also computes: between its own
  * samples it answers the workers. Each worker holds up to two blocks (one
- * queued) so it never waits while rank 0 is busy with a sample. */
+ * queued) so it never waits while rank 0 is busy with a sample; rank 0 takes
+ * a sample of its own only while that holds (own_turn), so at scale it only
+ * coordinates. Rank 0 measures what answering a block costs it (the report's
+ * coord_seconds / coord_blocks, printed by `make bench`). */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -315,6 +318,11 @@ typedef struct manager {
   unsigned char *stopped; /* STOP sent */
   int halting;            /* no more blocks: stop signal or an error */
   int nstopped;
+  size_t blocks;          /* DONE messages handled */
+  double seconds;         /* ... and the time handling them took (receive, bookkeeping, the
+                             next block sent), waiting for them left out */
+  size_t own;             /* samples rank 0 ran itself */
+  double own_seconds;
 } manager;
 
 static syn_status mpi_failed(runner *r, const char *what) {
@@ -342,17 +350,26 @@ static syn_status feed(runner *r, manager *m, int w) {
   return send_msg(r, w, SWEEP_MSG_STOP, &msg);
 }
 
+/* The error worker w sends after a DONE of status code; the first one
+ * becomes the run's, whole (its hint too), named by the rank. */
+static syn_status take_worker_error(runner *r, int w, syn_status code, syn_status st) {
+  syn_error e;
+  if (sweep_mpi_recv_error(&r->par, w, &e) != 0)
+    return st == SYN_OK ? mpi_failed(r, "a receive") : st;
+  if (st != SYN_OK) return st;
+  syn_error_set(r->err, code, "rank %d: %s", w, e.message);
+  memcpy(r->err->hint, e.hint, sizeof e.hint);
+  return code;
+}
+
 static syn_status on_message(runner *r, manager *m, int w, sweep_msg_kind kind,
                              const sweep_msg *msg, syn_status st) {
-  if (kind != SWEEP_MSG_DONE) return st; /* nothing else is sent to rank 0 */
+  if (kind != SWEEP_MSG_DONE) return st; /* nothing else comes unasked to rank 0 */
   m->outstanding[w]--;
   r->ndone += (size_t)msg->done;
   r->nfailed += (size_t)msg->failed;
   if (msg->interrupted) r->stop_seen = 1;
-  if (msg->status != SYN_OK && st == SYN_OK) {
-    st = (syn_status)msg->status;
-    syn_error_set(r->err, st, "rank %d: %s", w, msg->text);
-  }
+  if (msg->status != SYN_OK) st = take_worker_error(r, w, (syn_status)msg->status, st);
   report_progress(r, 0);
   syn_status fst = feed(r, m, w);
   return st == SYN_OK ? fst : st;
@@ -370,6 +387,38 @@ static syn_status halt(runner *r, manager *m) {
   return st;
 }
 
+/* Handles one message; t0: when handling began (its probe and receive). */
+static syn_status handle(runner *r, manager *m, int w, sweep_msg_kind kind,
+                         const sweep_msg *msg, syn_status st, double t0) {
+  st = on_message(r, m, w, kind, msg, st);
+  m->blocks++;
+  m->seconds += now() - t0;
+  return st;
+}
+
+/* Whether rank 0 may run a sample of its own now. A worker that has just
+ * reported a block holds one more (QUEUED_BLOCKS), B samples of work; rank 0
+ * answers it after its own sample and the messages waiting by then (one per
+ * worker at worst). Rank 0 computes only while that takes at most half a
+ * block, so no worker waits for it: with many ranks (or blocks of 1-2
+ * samples) it only coordinates, which is worth more than its samples. */
+static int own_turn(const runner *r, const manager *m) {
+  const double slack = 0.5 * (double)(QUEUED_BLOCKS - 1) * (double)r->block;
+  if (m->own == 0) return slack >= 1.5; /* blocks of >= 3 samples: try one sample */
+  double s = m->own_seconds / (double)m->own;
+  double c = m->blocks ? m->seconds / (double)m->blocks : 0;
+  return s + (double)(r->par.size - 1) * c <= slack * s;
+}
+
+static syn_status own_sample(runner *r, manager *m, size_t i) {
+  double t0 = now();
+  syn_status st = run_sample(r, i);
+  m->own++;
+  m->own_seconds += now() - t0;
+  report_progress(r, 0);
+  return st;
+}
+
 static syn_status manage(runner *r, manager *m) {
   syn_status st = SYN_OK;
   size_t lo = 0, hi = 0;
@@ -379,8 +428,11 @@ static syn_status manage(runner *r, manager *m) {
     int from, got;
     sweep_msg_kind kind;
     sweep_msg msg;
-    while ((got = sweep_mpi_poll(&r->par, -1, 1, SWEEP_MSG_DONE, &from, &kind, &msg)) == 1)
-      st = on_message(r, m, from, kind, &msg, st);
+    double t0 = now();
+    while ((got = sweep_mpi_poll(&r->par, -1, 1, SWEEP_MSG_DONE, &from, &kind, &msg)) == 1) {
+      st = handle(r, m, from, kind, &msg, st, t0);
+      t0 = now();
+    }
     if (got < 0) return mpi_failed(r, "a probe");
     if (!m->halting && (stop_requested(r) || st != SYN_OK)) {
       syn_status hst = halt(r, m);
@@ -388,25 +440,28 @@ static syn_status manage(runner *r, manager *m) {
       if (hst != SYN_OK) return st;
     }
     if (!m->halting && lo < hi) {
-      st = run_sample(r, lo++);
-      report_progress(r, 0);
+      st = own_sample(r, m, lo++);
       continue;
     }
-    if (!m->halting && next_block(r, &lo, &hi)) continue;
+    if (!m->halting && own_turn(r, m) && next_block(r, &lo, &hi)) continue;
     if (m->nstopped == r->par.size - 1) break;
-    if (sweep_mpi_recv(&r->par, &from, &kind, &msg) != 0) return mpi_failed(r, "a receive");
-    st = on_message(r, m, from, kind, &msg, st);
+    /* nothing to do but wait; the poll above then receives (and times) it */
+    if (sweep_mpi_wait(&r->par) != 0) return mpi_failed(r, "a probe");
   }
   return st;
 }
 
-static syn_status run_manager(runner *r) {
+static syn_status run_manager(runner *r, syn_sweep_report *rep) {
   manager m = {0};
   m.outstanding = syn_calloc((size_t)r->par.size, sizeof *m.outstanding);
   m.stopped = syn_calloc((size_t)r->par.size, 1);
   syn_status st = m.outstanding && m.stopped
                       ? manage(r, &m)
                       : syn_error_set(r->err, SYN_ENOMEM, "out of memory");
+  rep->coord_blocks = m.blocks;
+  rep->coord_seconds = m.seconds;
+  rep->own_samples = m.own;
+  rep->own_seconds = m.own_seconds;
   syn_free(m.outstanding);
   syn_free(m.stopped);
   return st;
@@ -426,12 +481,10 @@ static void work_block(runner *r, const sweep_msg *in, int *aborted, syn_status 
   out.failed = (int64_t)(r->my_failed - failed0);
   out.status = *st;
   out.interrupted = r->stop_seen;
-  if (*st != SYN_OK) {
-    snprintf(out.text, sizeof out.text, "%s", r->err->message);
-    *aborted = 1;
-  }
-  if (sweep_mpi_send(&r->par, 0, SWEEP_MSG_DONE, &out) != 0 && *st == SYN_OK)
-    *st = mpi_failed(r, "a send");
+  if (*st != SYN_OK) *aborted = 1;
+  int sent = sweep_mpi_send(&r->par, 0, SWEEP_MSG_DONE, &out) == 0;
+  if (sent && *st != SYN_OK) sent = sweep_mpi_send_error(&r->par, 0, r->err) == 0;
+  if (!sent && *st == SYN_OK) *st = mpi_failed(r, "a send");
 }
 
 static syn_status run_worker(runner *r) {
@@ -461,13 +514,12 @@ static syn_status agree_setup(runner *r, syn_status st) {
     st = prepare_parts(r);
     msg.status = st;
     msg.value = r->gen;
-    if (st != SYN_OK) snprintf(msg.text, sizeof msg.text, "%s", r->err->message);
   }
   if (sweep_mpi_bcast(&r->par, &msg) != 0) return mpi_failed(r, "a broadcast");
   r->gen = msg.value;
-  if (r->par.rank != 0 && msg.status != SYN_OK)
-    st = syn_error_set(r->err, (syn_status)msg.status, "%s", msg.text);
-  return st;
+  if (msg.status != SYN_OK && sweep_mpi_bcast_error(&r->par, r->err) != 0)
+    return mpi_failed(r, "a broadcast");
+  return (syn_status)msg.status;
 }
 
 /* Every rank has committed its parts before rank 0 merges them. */
@@ -483,14 +535,11 @@ static syn_status share_outcome(runner *r, syn_status st) {
     msg.status = st;
     msg.interrupted = r->stop_seen;
     msg.done = (int64_t)r->ndone;
-    if (st != SYN_OK) snprintf(msg.text, sizeof msg.text, "%s", r->err->message);
   }
   if (sweep_mpi_bcast(&r->par, &msg) != 0) return mpi_failed(r, "a broadcast");
-  if (r->par.rank != 0) {
-    st = (syn_status)msg.status;
-    if (st != SYN_OK) syn_error_set(r->err, st, "%s", msg.text);
-  }
-  return st;
+  if (msg.status != SYN_OK && sweep_mpi_bcast_error(&r->par, r->err) != 0)
+    return mpi_failed(r, "a broadcast");
+  return (syn_status)msg.status;
 }
 
 /* ---- merging ----------------------------------------------------------------------- */
@@ -602,7 +651,7 @@ syn_status syn_sweep_run(const syn_sweep *sw, const syn_sweep_run_opts *o,
   if (started) {
     choose_block(&r);
     report_progress(&r, 1);
-    st = multi ? (r.par.rank == 0 ? run_manager(&r) : run_worker(&r)) : run_alone(&r);
+    st = multi ? (r.par.rank == 0 ? run_manager(&r, report) : run_worker(&r)) : run_alone(&r);
   }
   syn_status cst = st == SYN_OK ? commit_part(&r) : SYN_OK;
   if (st == SYN_OK) st = cst;

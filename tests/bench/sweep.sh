@@ -29,6 +29,38 @@ printf 'sweep, knee IA vs IV (3 arms, 400 samples), 1 process:  %6.2f s  %7.1f s
 printf 'sweep, same, mpirun -np 2:                              %6.2f s  speed-up %.2f x (%d cores)\n' \
   "$t2" "$(awk -v a="$t1" -v b="$t2" 'BEGIN { print a / b }')" "$(nproc)"
 
+# The coordinator (issue 11 §4): rank 0's time per block handed back
+# (probe, receive, bookkeeping, the next block sent; waiting left out), as
+# `synovia sweep` reports it under MPI. Workers as fast as rank 0 can feed
+# them (the growth model, blocks of 1 sample), then knee-model workers.
+coord_us() { # out-file -> microseconds per block
+  awk '/^rank 0: [0-9]+ blocks handled/ { v = $6 } END { print v == "" ? "?" : v }' "$1"
+}
+cat >"$TMP/fast.sweep" <<EOF2
+scenario "$top/tests/sweep/growth.scenario"
+design random 4000 seed 1
+vary r uniform 0.1 2 /d
+vary K loguniform 2 50
+EOF2
+timeout 600 mpirun --oversubscribe -np 3 "$SYN" sweep "$TMP/fast.sweep" -o "$TMP/f.h5" --block 1 \
+  >"$TMP/fast.out" 2>&1 || sed 's/^/# /' "$TMP/fast.out"
+c_fast=$(coord_us "$TMP/fast.out")
+sed 's/design random 400 seed 1/design random 200 seed 2/' "$TMP/knee.sweep" >"$TMP/knee200.sweep"
+timeout 600 mpirun --oversubscribe -np 3 "$SYN" sweep "$TMP/knee200.sweep" -o "$TMP/k3.h5" --block 1 \
+  >"$TMP/knee3.out" 2>&1 || sed 's/^/# /' "$TMP/knee3.out"
+c_knee=$(coord_us "$TMP/knee3.out")
+s_ms=$(awk -v t="$t1" 'BEGIN { printf "%.2f", 1000 * t / 400 }')
+printf 'sweep, coordinator: rank 0 per block handled, fast workers (-np 3, 4000 blocks): %s us\n' "$c_fast"
+printf 'sweep, coordinator: rank 0 per block handled, knee workers (-np 3, 200 blocks):  %s us\n' "$c_knee"
+# Rank 0 is a single server: N workers each hand back a block every B * s
+# seconds, so it is busy N * c / (B * s) of the time; each worker holds a
+# second block, so it never waits while that stays below 95 %.
+awk -v s="$s_ms" -v a="$c_fast" -v b="$c_knee" 'BEGIN {
+  c = (a + 0 > b + 0) ? a : b
+  if (c + 0 <= 0) { print "sweep, coordinator: no figure (see the runs above)"; exit }
+  printf "sweep, coordinator: knee sample %.2f ms (1 process); one coordinator keeps %.0f ranks >= 95 %% busy at 1 sample per block (0.95 * s / c, c = %s us)\n", s, 0.95 * s * 1000 / c, c
+}'
+
 # The max RSS of rank 0 (KiB) of an mpirun run: only rank 0 is wrapped in
 # /usr/bin/time, which writes to its own file (read from stderr, lines of
 # several ranks could interleave and a short run printed "0 KiB").

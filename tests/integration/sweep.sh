@@ -49,6 +49,16 @@ check "mpirun -np 2: the data equal the serial run's, bit for bit" same "$TMP/se
 expect "mpirun -np 3" 0 "wrote" $MPIRUN -np 3 "$SYNOVIA" sweep $SW -o "$TMP/np3.h5" --block 2
 check "mpirun -np 3: the same data" same "$TMP/serial.h5" "$TMP/np3.h5"
 check "mpirun -np 3: only rank 0 wrote the file (no stray parts)" test ! -e "$TMP/np3.h5.parts"
+# A worker's error travels apart from the (small) block messages: rank 0 must
+# still print it whole, hint included. Rank 1's first part cannot be created
+# (a folder is in the way), under a path long enough that the message is
+# far above the 256 bytes a hot-path message may have.
+long="$TMP/$(printf 'p%.0s' $(seq 1 200))"
+mkdir -p "$long/w.h5.parts/g1-r1-0.h5.tmp"
+expect "mpirun: a worker's error reaches rank 0 whole" 1 \
+  "error: rank 1: cannot create HDF5 sweep output '$long/w.h5.parts/g1-r1-0.h5.tmp' in directory '$long/w.h5.parts': Is a directory" \
+  $MPIRUN -np 2 "$SYNOVIA" sweep $SW -o "$long/w.h5" --block 3
+check "... with its hint" grep -q "hint: check that the directory exists and is writable" "$TMP/out"
 for i in 0 1 2; do
   "$SYNOVIA" sweep $SW -q -o "$TMP/sh.h5" --task-index $i --task-count 3 >"$TMP/out" 2>&1 || not_ok "shard $i"
 done

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "io/h5sweep_impl.h"
+#include "sweep/sweep_internal.h"
 
 /* The merge's window and scratch copy may use this much (h5sweep_merge.c). */
 static const size_t WINDOW_CAP = 32u << 20;
@@ -56,11 +57,21 @@ static void test_window_for_narrow_rows(void **state) {
   assert_true(window_bytes(10, w) <= WINDOW_CAP);
 }
 
+/* Open MPI sends at most 256 bytes eagerly on shared memory; a blocking send
+ * of more waits for the receiver. The message once inlined a 1 KB error text
+ * (1,072 bytes): rank 0 stalled for half a sample per block. */
+static void test_hot_path_message_is_eager(void **state) {
+  (void)state;
+  assert_true(sizeof(sweep_msg) <= 256);
+  assert_true(SWEEP_MSG_EAGER_MAX <= 256);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_window_within_cap_for_wide_rows),
       cmocka_unit_test(test_window_of_one_huge_row),
       cmocka_unit_test(test_window_for_narrow_rows),
+      cmocka_unit_test(test_hot_path_message_is_eager),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
