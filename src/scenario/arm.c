@@ -401,6 +401,7 @@ syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_sol
   *out = NULL;
   syn_solver_opts_default(&so);
   if (opts) so = *opts;
+  else syn_scenario_solver_opts(s, &so);
   run_options(s, &so, &ro);
   syn_arm_result *res = syn_calloc(1, sizeof *res);
   r.s = s;

@@ -105,6 +105,8 @@ struct syn_scenario {
                               else the clock */
   double show_factor;      /* clock units per show_unit */
   scn_baseline_cache *baselines; /* owned; see scn_baseline_cache */
+  const char *solver[SYN_SETTING_COUNT]; /* the `solver` lines' values as written (checked),
+                                            NULL when not given */
 };
 
 /* --- schedule.c ------------------------------------------------------------------ */

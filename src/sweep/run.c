@@ -46,6 +46,8 @@ typedef struct runner {
   char final_path[1024];
   char parts_dir[1100];
   uint64_t gen;               /* generation of this run's parts */
+  syn_solver_opts solver;     /* what every sample is solved with */
+  char config_sha256[SYN_SHA256_HEX]; /* of the sweep and the solver options */
 
   /* rank 0 */
   unsigned char *done;        /* bit per sample of the range: finished before */
@@ -190,11 +192,12 @@ static syn_status absorb_part(runner *r, const char *path) {
   syn_status st = syn_h5sweep_open(path, &rd, r->err);
   if (st != SYN_OK) return st;
   const syn_h5sweep_spec *ps = syn_h5sweep_reader_spec(rd);
-  if (strcmp(ps->config_sha256 ? ps->config_sha256 : "", r->sw->config_sha256) != 0 ||
+  if (strcmp(ps->config_sha256 ? ps->config_sha256 : "", r->config_sha256) != 0 ||
       ps->nsamples != r->sw->nsamples) {
     st = syn_error_set(r->err, SYN_EINVAL,
                        "cannot resume: '%s' was written by a sweep with another configuration "
-                       "(the sweep, scenario or model files, or synovia, changed since)",
+                       "(the sweep, scenario or model files, the solver options, or synovia, "
+                       "changed since)",
                        path);
     syn_error_hint(r->err, "rerun without --resume to start again (the old parts in '%s' must "
                            "be deleted first), or restore the files the sweep was started with",
@@ -603,9 +606,12 @@ static syn_status setup(runner *r) {
   st = sweep_prov_init(r->sw, o->command_line, &r->prov, r->err);
   if (st != SYN_OK) return st;
   sweep_fill_spec(r->sw, &r->prov.prov, &r->spec);
+  sweep_solver_opts(r->sw, o->solver, &r->solver);
+  sweep_run_config_hash(r->sw, &r->solver, r->config_sha256);
+  r->spec.config_sha256 = r->config_sha256;
   r->spec.task_index = o->task_index;
   r->spec.task_count = o->task_count;
-  st = syn_sweep_eval_create(r->sw, o->solver, &r->ev, r->err);
+  st = syn_sweep_eval_create(r->sw, &r->solver, &r->ev, r->err);
   if (st == SYN_OK && r->par.rank == 0) {
     size_t n = r->end - r->first;
     r->done = syn_calloc(n / 8 + 1, 1);

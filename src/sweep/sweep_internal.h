@@ -30,7 +30,9 @@ struct syn_sweep {
   syn_scenario *scenario;
   char *path;
   char sha256[SYN_SHA256_HEX];
-  char config_sha256[SYN_SHA256_HEX];
+  char files_sha256[SYN_SHA256_HEX];  /* the files and synovia's version */
+  char config_sha256[SYN_SHA256_HEX]; /* ... and the default solver options with the
+                                         scenario's settings (sweep_run_config_hash) */
   const char *design_name;
   uint64_t seed;
   size_t nsamples;
@@ -78,6 +80,15 @@ typedef struct sweep_prov {
 syn_status sweep_prov_init(const syn_sweep *sw, const char *command_line, sweep_prov *p,
                            syn_error *err);
 void sweep_prov_free(sweep_prov *p);
+
+/* The solver options a run uses: given (the command line's, complete), else
+ * the defaults with the scenario's `solver` settings. */
+void sweep_solver_opts(const syn_sweep *sw, const syn_solver_opts *given, syn_solver_opts *o);
+/* The configuration hash of a run's files: the sweep's (its files and
+ * synovia's version) and every solver option that changes the rows, so a
+ * part written with another rtol is not resumed nor merged. */
+void sweep_run_config_hash(const syn_sweep *sw, const syn_solver_opts *o,
+                           char out[SYN_SHA256_HEX]);
 
 /* ---- messages between ranks (parallel.c) ---------------------------------------------- */
 

@@ -89,6 +89,30 @@ expect "merge refuses a shard of another sweep" 1 "configuration" \
   "$TMP/sh.task-0002-of-0003.h5"
 check "refused merges write nothing" test ! -e "$TMP/m1.h5" -a ! -e "$TMP/m2.h5" -a ! -e "$TMP/m3.h5"
 
+# --- solver settings: the command line, the scenario's `solver` line ------------------
+expect "--rtol and --linear-solver are taken" 0 "wrote" \
+  "$SYNOVIA" sweep $SW -o "$TMP/rtol.h5" --rtol 1e-3 --linear-solver dense
+check "another rtol: another configuration hash, other values" h5py "$TMP/rtol.h5" "
+g = h5py.File(sys.argv[1].replace('rtol.h5', 'serial.h5'), 'r')
+assert f.attrs['config_sha256'] != g.attrs['config_sha256']
+a = f['arms/fast/metric_value'][:]; b = g['arms/fast/metric_value'][:]; ok = np.isfinite(b)
+assert (np.isfinite(a) == ok).all() and not np.array_equal(a[ok], b[ok]), (a[:3], b[:3])"
+sed 's/^arm "slow"/solver rtol 1e-3 linear-solver dense\narm "slow"/' tests/sweep/growth.scenario \
+  >"$TMP/solver.scenario"
+sed "s|\"growth.scenario\"|\"$TMP/solver.scenario\"|" $SW >"$TMP/solver.sweep"
+"$SYNOVIA" sweep "$TMP/solver.sweep" -q -o "$TMP/scn.h5" >"$TMP/out" 2>&1
+"$SYNOVIA" sweep "$TMP/solver.sweep" -q -o "$TMP/scn6.h5" --rtol 1e-6 --linear-solver auto >"$TMP/out" 2>&1
+check "the scenario's solver line is applied; the command line overrides it" h5py "$TMP/scn.h5" "
+same = lambda x, y: np.array_equal(x, y, equal_nan=True)
+m = lambda p: h5py.File(sys.argv[1].replace('scn.h5', p), 'r')['arms/fast/metric_value'][:]
+assert same(m('scn.h5'), m('rtol.h5')) and not same(m('scn.h5'), m('serial.h5'))
+assert same(m('scn6.h5'), m('serial.h5'))"
+expect "usage: a bad --rtol" 2 "--rtol must be a positive number (got '0')" "$SYNOVIA" sweep $SW --rtol 0
+expect "usage: a bad --linear-solver" 2 "--linear-solver must be one of auto, dense or klu (got 'lu')" \
+  "$SYNOVIA" sweep $SW --linear-solver lu
+expect "a bad solver line in the scenario: located" 1 "solver.scenario:4:13: error: rtol must be a positive number (got '-1')" \
+  sh -c "sed -i 's/rtol 1e-3/rtol -1/' '$TMP/solver.scenario' && '$SYNOVIA' sweep '$TMP/solver.sweep' -o '$TMP/bad.h5'"
+
 # --- interruption and resume --------------------------------------------------------
 # A longer sweep (the knee model's teaching scenario) so that signals land mid-way.
 cat >"$TMP/long.sweep" <<EOF2
@@ -125,6 +149,8 @@ cp "$TMP/long.sweep" "$TMP/long.bak"; sed -i 's/seed 9/seed 10/' "$TMP/long.swee
 expect "--resume with a changed sweep is refused" 1 "another configuration" \
   "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/kill.h5" --resume
 cp "$TMP/long.bak" "$TMP/long.sweep"
+expect "--resume with another --rtol is refused" 1 "another configuration" \
+  "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/kill.h5" --resume --rtol 1e-7
 expect "--resume after SIGKILL" 0 "kept from before" "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/kill.h5" --resume
 check "after SIGKILL and --resume: the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/kill.h5"
 $MPIRUN -np 2 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/mk.h5" --checkpoint 0.1 >/dev/null 2>&1 &
