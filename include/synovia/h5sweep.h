@@ -310,7 +310,7 @@ typedef struct syn_h5sweep_merge_opts {
   size_t task_index, task_count; /* of the merged file; task_count 0: a whole sweep */
   size_t memory_limit;       /* of the merged file (syn_h5sweep_spec.memory_limit) */
   size_t window_rows;        /* rows copied at a time; 0: automatic (16 MiB of rows,
-                                at most 65536) */
+                                at most 65536); never more than the automatic number */
 } syn_h5sweep_merge_opts;
 
 /* Merges the rows of parts (files of one sweep, each with the full sample

@@ -83,7 +83,37 @@ typedef struct syn_arm_result {
   size_t nwarnings;
 } syn_arm_result;
 
-/* Run arm `arm` with solver options opts (NULL: defaults) and overrides. */
+/* ---- solver settings by name ------------------------------------------------------
+ * The settings a user gives by name, as `synovia sweep --rtol 1e-8` and as a
+ * scenario's `solver rtol 1e-8 atol 1e-10 linear-solver klu` line: one table,
+ * one validation. Names: "rtol", "atol", "linear-solver", "max-steps". */
+typedef enum syn_solver_setting {
+  SYN_SETTING_RTOL,
+  SYN_SETTING_ATOL,          /* for every state */
+  SYN_SETTING_LINEAR_SOLVER, /* auto, dense or klu (syn_linsol_name) */
+  SYN_SETTING_MAX_STEPS,
+  SYN_SETTING_COUNT
+} syn_solver_setting;
+
+const char *syn_solver_setting_name(syn_solver_setting k); /* "" for no setting */
+/* The setting called name[0..n) (as written: "linear-solver"); 0 if none. */
+int syn_solver_setting_find(const char *name, size_t n, syn_solver_setting *k);
+/* Sets k in o from its text as written ("1e-8", "klu"). SYN_EINVAL, o
+ * unchanged: "rtol must be a positive number (got '-1')", "max-steps must be
+ * a positive whole number (got '2.5')", "linear-solver must be one of auto,
+ * dense or klu (got 'lu')". err may be NULL. */
+syn_status syn_solver_setting_apply(syn_solver_opts *o, syn_solver_setting k, const char *value,
+                                    syn_error *err);
+
+/* The value the scenario's `solver` lines give setting k, as written; NULL
+ * when they do not give it. */
+const char *syn_scenario_solver_setting(const syn_scenario *s, syn_solver_setting k);
+/* Applies the scenario's solver settings onto o (the others stay as they are):
+ * the defaults, then the scenario, then the command line. */
+void syn_scenario_solver_opts(const syn_scenario *s, syn_solver_opts *o);
+
+/* Run arm `arm` with solver options opts (NULL: the defaults with the
+ * scenario's `solver` settings, syn_scenario_solver_opts) and overrides. */
 syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_solver_opts *opts,
                                 const syn_override *ov, size_t nov, syn_arm_result **out,
                                 syn_error *err);

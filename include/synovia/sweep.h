@@ -45,9 +45,11 @@ const char *syn_sweep_path(const syn_sweep *sw);
 const char *syn_sweep_text(const syn_sweep *sw);
 const char *syn_sweep_sha256(const syn_sweep *sw);  /* of the sweep text */
 /* SHA-256 of everything that decides the rows: synovia's version, the sweep,
- * scenario and model texts and the design file (sweeps use the scenario's
- * solver settings: there are no options to hash). Resuming and merging
- * require the same value. */
+ * scenario and model texts, the design file, and the solver options: here
+ * the defaults with the scenario's `solver` settings, which a run records
+ * unless given other options (syn_sweep_run_opts.solver, e.g. --rtol): its
+ * files then carry the hash with those. Resuming and merging require the
+ * same value, so another rtol is never mixed in. */
 const char *syn_sweep_config_sha256(const syn_sweep *sw);
 const syn_scenario *syn_sweep_scenario(const syn_sweep *sw); /* borrowed */
 
@@ -140,7 +142,10 @@ typedef struct syn_sweep_progress {
 typedef struct syn_sweep_run_opts {
   const char *out_path;      /* the final file */
   const char *command_line;  /* provenance; may be NULL */
-  const syn_solver_opts *solver; /* NULL: defaults (part of the configuration hash) */
+  const syn_solver_opts *solver; /* complete options (e.g. the defaults, the scenario's
+                                    `solver` settings, the command line's); NULL: the
+                                    defaults with the scenario's settings. Part of the
+                                    configuration hash of the files */
   int resume;                /* 1: keep the finished samples of committed parts */
   size_t task_index, task_count; /* task_count > 0: run shard task_index only and write
                                     it as <out stem>.task-<i>-of-<n>.h5 (see
@@ -165,6 +170,11 @@ typedef struct syn_sweep_report {
   int interrupted;           /* stopped by a signal: parts committed, no final file */
   char out_path[1024];       /* the file written (the shard file for a task) */
   double seconds;
+  /* Under MPI, rank 0 (zero elsewhere): the blocks the workers reported and
+   * the time handling them took (receive, bookkeeping, the next block sent;
+   * waiting left out), and the samples rank 0 ran itself and their time. */
+  size_t coord_blocks, own_samples;
+  double coord_seconds, own_seconds;
 } syn_sweep_report;
 
 /* Runs the sweep (or its shard) and writes the result. Interrupted by *stop:

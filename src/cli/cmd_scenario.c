@@ -319,6 +319,7 @@ int run_scenario(const run_args *a, const char *command_line) {
   rc = CLI_FAILED;
   if (syn_scenario_load(a->model_path, &r.sc, &err) != SYN_OK) goto print_fail;
   rc = CLI_USAGE;
+  syn_scenario_solver_opts(r.sc, &opts); /* the scenario's `solver` line; options override it */
   if (!run_solver_options(syn_scenario_model(r.sc), a, &opts, &r.atol_vec) ||
       !parse_overrides(&r, a) || !choose_arms(&r, a))
     goto done;

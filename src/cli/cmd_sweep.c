@@ -11,6 +11,7 @@
 #include "summary.h"
 #include "run.h"
 #include "synovia/h5sweep.h"
+#include "synovia/scenario.h"
 #include "synovia/sweep.h"
 
 static const char sweep_help[] =
@@ -34,6 +35,12 @@ static const char sweep_help[] =
     "  --checkpoint SECONDS  commit finished samples at least this often (default 30)\n"
     "  --block N             samples per block handed to a rank (default: automatic)\n"
     "  --bootstrap B         resamples for the Sobol confidence intervals (default 1000)\n"
+    "  --rtol R              relative tolerance of the solver (default 1e-6)\n"
+    "  --atol A              absolute tolerance for every state (default 1e-9)\n"
+    "  --linear-solver KIND  auto (default), dense or klu (sparse)\n"
+    "  --max-steps N         solver steps per output interval (default 50000)\n"
+    "                        These override the scenario's `solver` line; they are part\n"
+    "                        of the configuration (--resume refuses other values)\n"
     "  -q, --quiet           no progress line, no summary\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -90,7 +97,35 @@ typedef struct sweep_args {
   const char *path, *output;
   const char *task_index, *task_count, *checkpoint, *block, *bootstrap;
   int resume, dry_run, quiet;
+  const char *solver[SYN_SETTING_COUNT]; /* --rtol, --atol, ... as given; NULL: not given */
 } sweep_args;
+
+/* The solver options, named as the settings of the one table
+ * (syn_solver_setting): --rtol, --atol, --linear-solver, --max-steps. */
+static int take_solver_option(int argc, char **argv, int *i, sweep_args *a) {
+  for (int k = 0; k < SYN_SETTING_COUNT; k++) {
+    char name[64];
+    snprintf(name, sizeof name, "--%s", syn_solver_setting_name((syn_solver_setting)k));
+    int r = cli_take_value(argc, argv, i, name, "sweep", &a->solver[k]);
+    if (r != 0) return r;
+  }
+  return 0;
+}
+
+/* The defaults, then the scenario's `solver` settings, then the command line's. */
+static int solver_options(const sweep_args *a, const syn_scenario *sc, syn_solver_opts *o) {
+  syn_solver_opts_default(o);
+  if (sc != NULL) syn_scenario_solver_opts(sc, o);
+  for (int k = 0; k < SYN_SETTING_COUNT; k++) {
+    syn_error e;
+    if (a->solver[k] != NULL &&
+        syn_solver_setting_apply(o, (syn_solver_setting)k, a->solver[k], &e) != SYN_OK) {
+      cli_usage_error("sweep", "--%s", e.message);
+      return 0;
+    }
+  }
+  return 1;
+}
 
 static int take_sweep_option(int argc, char **argv, int *i, sweep_args *a) {
   static const struct {
@@ -121,6 +156,7 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a) {
       return -1;
     }
     int r = take_sweep_option(argc, argv, &i, a);
+    if (r == 0) r = take_solver_option(argc, argv, &i, a);
     if (r < 0) return CLI_USAGE;
     if (r > 0) continue;
     if (strcmp(arg, "--resume") == 0) a->resume = 1;
@@ -188,6 +224,8 @@ static int task_options(const sweep_args *a, syn_sweep_run_opts *o) {
 }
 
 static int run_options(const sweep_args *a, syn_sweep_run_opts *o) {
+  syn_solver_opts scratch;
+  if (!solver_options(a, NULL, &scratch)) return 0; /* bad values before anything runs */
   if (!task_options(a, o)) return 0;
   if (a->block && !parse_count("--block", a->block, 1, &o->block)) return 0;
   if (a->bootstrap && !parse_count("--bootstrap", a->bootstrap, 0, &o->n_boot)) return 0;
@@ -247,6 +285,9 @@ static void print_plan(const syn_sweep *sw, const syn_sweep_run_opts *o, const s
   for (size_t k = 0; k < syn_sweep_metric_count(sw); k++)
     printf(" %s", syn_sweep_metric_name(sw, k));
   printf("\n  trajectories %s\n", syn_sweep_keeps_trajectories(sw) ? "kept" : "not kept");
+  if (o->solver)
+    printf("  solver     rtol %g, atol %g, linear-solver %s, max-steps %ld\n", o->solver->rtol,
+           o->solver->atol, syn_linsol_name(o->solver->linsol), o->solver->max_steps);
   if (o->task_count)
     printf("  this task  %zu of %zu: samples %zu to %zu (%zu)\n", o->task_index, o->task_count,
            first, end - 1, end - first);
@@ -275,6 +316,9 @@ static void print_report(const syn_sweep_report *r) {
   printf("%zu samples: %zu run now (%.1f/s), %zu kept from before, %zu failed, in %s\n", r->total,
          r->ran, r->seconds > 0 ? (double)r->ran / r->seconds : 0.0, r->skipped, r->failed, dur);
   printf("wrote %s\n", r->out_path);
+  if (r->coord_blocks > 0) /* under MPI: what coordinating cost rank 0 (make bench uses it) */
+    printf("rank 0: %zu blocks handled, %.2f us each; %zu samples of its own\n", r->coord_blocks,
+           1e6 * r->coord_seconds / (double)r->coord_blocks, r->own_samples);
 }
 
 /* ---- indices ----------------------------------------------------------------------- */
@@ -317,6 +361,9 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
   char *out = default_output(a->path, a->output);
   char shard[1100];
   int rc = CLI_OK;
+  syn_solver_opts solver;
+  solver_options(a, syn_sweep_scenario(sw), &solver); /* the values were checked above */
+  o.solver = &solver;
   if (out == NULL) {
     fputs("synovia: error: out of memory\n", stderr);
     rc = CLI_FAILED;

@@ -81,4 +81,10 @@ syn_status syn_h5s_status_blocks(const syn_h5sweep_reader *r, size_t **firsts, s
 /* The reader's tables (for the merge). */
 const syn_h5s_tables *syn_h5s_reader_tables(const syn_h5sweep_reader *r);
 
+/* Rows per window of the merge's copy for rows of row_values doubles: the
+ * window and its scratch copy within the merge's 32 MiB, whole trajectory
+ * chunks, at most nsamples; requested (syn_h5sweep_merge_opts.window_rows,
+ * 0: automatic) asks for fewer rows but never for more memory. */
+size_t syn_h5s_merge_window_rows(size_t row_values, size_t nsamples, size_t requested);
+
 #endif

@@ -286,15 +286,20 @@ static void fill_nan(double *v, size_t n) {
   for (size_t k = 0; v != NULL && k < n; k++) v[k] = NAN;
 }
 
-/* Rows per window: both blocks within WINDOW_BYTES, whole trajectory chunks. */
-static size_t window_rows(const merge *m) {
-  const size_t row = sizeof(double) * (m->np + m->mc + m->tc) + 1 + sizeof(char *);
+size_t syn_h5s_merge_window_rows(size_t row_values, size_t nsamples, size_t requested) {
+  const size_t row = sizeof(double) * row_values + 1 + sizeof(char *);
   size_t w = WINDOW_BYTES / (2 * row);
   if (w > WINDOW_MAX_ROWS) w = WINDOW_MAX_ROWS;
   if (w >= WINDOW_ALIGN) w -= w % WINDOW_ALIGN;
   if (w == 0) w = 1;
-  if (m->o.window_rows > 0) w = m->o.window_rows;
-  return w < m->spec->nsamples ? w : m->spec->nsamples;
+  /* a request may ask for fewer rows, never for more memory: rank 0 must stay
+   * flat in the samples also when a row holds every trajectory of a sample */
+  if (requested > 0 && requested < w) w = requested;
+  return w < nsamples ? w : nsamples;
+}
+
+static size_t window_rows(const merge *m) {
+  return syn_h5s_merge_window_rows(m->np + m->mc + m->tc, m->spec->nsamples, m->o.window_rows);
 }
 
 /* The reader of part i for this window; *temp: close it after use. */

@@ -20,6 +20,7 @@
  *     dose IV 100e6 cells at 0 d over 1 h
  *     dose IA 25e6 cells at 14 d every 28 d times 3 into knee_R
  *     set knee_R.severity = 1.5
+ *   solver rtol 1e-8 linear-solver klu   # before the first arm: for every arm
  *   metric IL6_auc_28d = auc(IL6, 0 d, 28 d)     "IL-6 exposure over four weeks"
  *   metric time_to_half = time_below(TNF, 0.5 * at(TNF, 0 d))
  *
@@ -74,6 +75,16 @@ typedef struct ast_metric {
   const char *description;  /* NULL if none */
 } ast_metric;
 
+/* One setting of a `solver` line, as written: `rtol 1e-8`, `linear-solver klu`.
+ * Which names and values are valid is decided by src/scenario/ (one table
+ * with the command line's --rtol, --atol, ...). */
+typedef struct ast_solver_setting {
+  const char *name;         /* "rtol", "linear-solver" (a hyphenated name joined) */
+  syn_span name_span;
+  const char *value;        /* the value's text: "1e-8", "-1", "klu" */
+  syn_span value_span;
+} ast_solver_setting;
+
 typedef enum ast_baseline { BASELINE_DECLARED = 0, BASELINE_STEADY = 1 } ast_baseline;
 
 typedef struct syn_scenario_ast {
@@ -93,6 +104,8 @@ typedef struct syn_scenario_ast {
   size_t narms;
   ast_metric *metrics;
   size_t nmetrics;
+  ast_solver_setting *solver; /* every `solver` line's settings, in order */
+  size_t nsolver;
 } syn_scenario_ast;
 
 /* Parse a scenario file / text. Syntax errors are located like model errors. */

@@ -2,7 +2,7 @@
  * the model language's lexer in, a syn_scenario_ast out.
  *
  * The scenario words (scenario, simulate, to, every, baseline, arm, dose, at,
- * over, times, into, use, set, metric, steady) are plain names to the lexer
+ * over, times, into, use, set, metric, steady, solver) are plain names to the lexer
  * (they are not reserved in .model files), so this parser recognises them by
  * their text. Line oriented like the model parser: a statement ends at a
  * newline, except inside parentheses and right after a binary operator, ','
@@ -32,7 +32,7 @@ typedef struct sparser {
   syn_error *err;
   int depth;
   syn_scenario_ast *ast;
-  size_t common_cap, arms_cap, metrics_cap, items_cap;
+  size_t common_cap, arms_cap, metrics_cap, items_cap, solver_cap;
   int in_arm;        /* an `arm` line was seen and no metric since */
   int after_metric;  /* a metric line ended the last arm */
 } sparser;
@@ -319,10 +319,10 @@ static syn_status parse_expr(sparser *p, ast_expr **out) { return parse_subexpr(
 /* ---- statements ------------------------------------------------------------------ */
 
 static const char *const statement_words[] = {"scenario", "model", "simulate", "baseline", "arm",
-                                              "dose",     "use",   "set",      "metric"};
+                                              "dose",     "use",   "set",      "metric",   "solver"};
 
-static const char statement_list[] =
-    "a line starts with scenario, model, simulate, baseline, arm, dose, use, set or metric";
+static const char statement_list[] = "a line starts with scenario, model, simulate, baseline, "
+                                     "solver, arm, dose, use, set or metric";
 
 static syn_status parse_string(sparser *p, const char **text, syn_span *span) {
   if (cur(p)->kind != TK_STRING) return ts_expected(&p->ts, "string");
@@ -581,6 +581,69 @@ static syn_status parse_dose(sparser *p, syn_span kw) {
   return st;
 }
 
+/* NAME { '-' NAME }, with no spaces around the hyphens: linear-solver. */
+static syn_status parse_setting_name(sparser *p, ast_solver_setting *it) {
+  syn_span s = cur(p)->span;
+  syn_status st = advance(p);
+  while (st == SYN_OK && cur(p)->kind == TK_MINUS && !cur(p)->space_before &&
+         peek(p, 1)->kind == TK_NAME && !peek(p, 1)->space_before) {
+    st = advance(p);
+    if (st == SYN_OK) {
+      s = syn_span_join(s, cur(p)->span);
+      st = advance(p);
+    }
+  }
+  it->name_span = s;
+  if (st == SYN_OK && (it->name = span_str(p, s)) == NULL) return out_of_memory(p);
+  return st;
+}
+
+/* value = NAME | NUMBER | '-' NUMBER, kept as written */
+static syn_status parse_setting_value(sparser *p, ast_solver_setting *it) {
+  const syn_token *t = cur(p);
+  syn_span s = t->span;
+  syn_status st = SYN_OK;
+  if (t->kind == TK_MINUS && peek(p, 1)->kind == TK_NUMBER && !peek(p, 1)->space_before) {
+    st = advance(p);
+    if (st == SYN_OK) s = syn_span_join(s, cur(p)->span);
+  } else if (t->kind != TK_NAME && t->kind != TK_NUMBER) {
+    char what[160];
+    snprintf(what, sizeof what, "the value of '%s'", it->name);
+    st = ts_expected(&p->ts, what);
+    syn_error_hint(p->err, "e.g. solver rtol 1e-8 atol 1e-10 linear-solver klu");
+    return st;
+  }
+  it->value_span = s;
+  if ((it->value = span_str(p, s)) == NULL) return out_of_memory(p);
+  return advance(p);
+}
+
+/* 'solver' setting value { setting value }   (before the first arm) */
+static syn_status parse_solver(sparser *p, syn_span kw) {
+  syn_scenario_ast *a = p->ast;
+  if (a->narms > 0) {
+    error_at(p, kw, SYN_EINPUT, "'solver' after the first arm: solver settings apply to every arm");
+    syn_error_hint(p->err, "move the solver line before the first arm");
+    return SYN_EINPUT;
+  }
+  syn_status st = advance(p);
+  if (st == SYN_OK && cur(p)->kind != TK_NAME) {
+    st = ts_expected(&p->ts, "a solver setting");
+    syn_error_hint(p->err, "e.g. solver rtol 1e-8 atol 1e-10 linear-solver klu");
+    return st;
+  }
+  while (st == SYN_OK && cur(p)->kind == TK_NAME) {
+    if (syn_arena_grow(p->arena, (void **)&a->solver, &p->solver_cap, a->nsolver + 1,
+                       sizeof *a->solver) != 0)
+      return out_of_memory(p);
+    ast_solver_setting *it = &a->solver[a->nsolver++];
+    memset(it, 0, sizeof *it);
+    st = parse_setting_name(p, it);
+    if (st == SYN_OK) st = parse_setting_value(p, it);
+  }
+  return st;
+}
+
 /* 'metric' NAME '=' expr [ STRING ] */
 static syn_status parse_metric(sparser *p) {
   syn_scenario_ast *a = p->ast;
@@ -641,6 +704,7 @@ static syn_status parse_statement(sparser *p, seen_once *seen) {
   if (is_word(p, t, "use")) return parse_use(p, kw);
   if (is_word(p, t, "set")) return parse_set(p, kw);
   if (is_word(p, t, "metric")) return parse_metric(p);
+  if (is_word(p, t, "solver")) return parse_solver(p, kw);
   return unknown_statement(p);
 }
 

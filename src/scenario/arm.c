@@ -68,14 +68,6 @@ static syn_status prepare_instance(arm_run *r, const syn_override *ov, size_t no
   return st;
 }
 
-void scn_baseline_cache_free(scn_baseline_cache *c) {
-  if (c == NULL) return;
-  for (size_t i = 0; i < SCN_BASELINE_CACHE; i++) {
-    syn_free(c->entry[i].key);
-    syn_free(c->entry[i].y);
-  }
-}
-
 /* Everything a steady-state baseline depends on, as one vector (NULL on OOM:
  * then nothing is cached). */
 static double *baseline_key(const arm_run *r, const syn_solver_opts *o, size_t *nkey) {
@@ -409,6 +401,7 @@ syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_sol
   *out = NULL;
   syn_solver_opts_default(&so);
   if (opts) so = *opts;
+  else syn_scenario_solver_opts(s, &so);
   run_options(s, &so, &ro);
   syn_arm_result *res = syn_calloc(1, sizeof *res);
   r.s = s;

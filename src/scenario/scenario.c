@@ -839,6 +839,44 @@ double scn_eval(const syn_scenario *s, const ast_expr *e, const double *values) 
   }
 }
 
+/* ---- solver settings ----------------------------------------------------------------- */
+
+static syn_status unknown_setting(loader *L, const ast_solver_setting *it) {
+  const char *names[SYN_SETTING_COUNT];
+  char list[200];
+  for (int k = 0; k < SYN_SETTING_COUNT; k++) names[k] = syn_solver_setting_name((syn_solver_setting)k);
+  const char *near = syn_suggest(it->name, strlen(it->name), names, SYN_SETTING_COUNT);
+  if (near) diag(L, it->name_span, "unknown solver setting '%s' (did you mean '%s'?)", it->name, near);
+  else diag(L, it->name_span, "unknown solver setting '%s'", it->name);
+  join_names(list, sizeof list, names, SYN_SETTING_COUNT);
+  syn_error_hint(L->err, "the solver settings: %s (as the options of synovia run and sweep)",
+                 list);
+  return SYN_EINPUT;
+}
+
+/* Each setting of the `solver` lines: a known name, given once, a valid
+ * value (checked by the table the command line uses too). */
+static syn_status resolve_solver(loader *L) {
+  const syn_scenario_ast *a = L->ast;
+  syn_span first[SYN_SETTING_COUNT];
+  syn_solver_opts scratch;
+  syn_solver_opts_default(&scratch);
+  for (size_t i = 0; i < a->nsolver; i++) {
+    const ast_solver_setting *it = &a->solver[i];
+    syn_solver_setting k;
+    if (!syn_solver_setting_find(it->name, strlen(it->name), &k)) return unknown_setting(L, it);
+    if (L->s->solver[k] != NULL)
+      return diag(L, it->name_span, "'%s' is already given on line %d", it->name,
+                  line_of(L, first[k]));
+    syn_error e;
+    if (syn_solver_setting_apply(&scratch, k, it->value, &e) != SYN_OK)
+      return diag(L, it->value_span, "%s", e.message);
+    L->s->solver[k] = it->value;
+    first[k] = it->name_span;
+  }
+  return SYN_OK;
+}
+
 /* ---- the public API ----------------------------------------------------------------------- */
 
 static syn_status hash_text(syn_scenario *s, syn_error *err) {
@@ -873,6 +911,7 @@ syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *er
   }
   if (st == SYN_OK) st = load_model(&L);
   if (st == SYN_OK) st = resolve_grid(&L);
+  if (st == SYN_OK) st = resolve_solver(&L);
   if (st == SYN_OK) st = resolve_arms(&L);
   if (st == SYN_OK) st = resolve_metrics(&L);
   if (st != SYN_OK) {
@@ -883,6 +922,16 @@ syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *er
   return SYN_OK;
 }
 
+/* The cache is created with the scenario (syn_scenario_load) and freed with it
+ * here, so scenario.c never calls into arm.c, which runs arms and fills it. */
+static void baseline_cache_free(scn_baseline_cache *c) {
+  if (c == NULL) return;
+  for (size_t i = 0; i < SCN_BASELINE_CACHE; i++) {
+    syn_free(c->entry[i].key);
+    syn_free(c->entry[i].y);
+  }
+}
+
 void syn_scenario_destroy(syn_scenario *s) {
   if (s == NULL) return;
   syn_model_destroy(s->model);
@@ -890,7 +939,7 @@ void syn_scenario_destroy(syn_scenario *s) {
   syn_free(s->calls);
   syn_free(s->path);
   syn_free(s->sha256);
-  scn_baseline_cache_free(s->baselines);
+  baseline_cache_free(s->baselines);
   syn_free(s->baselines);
   syn_free(s);
 }
@@ -913,6 +962,16 @@ void syn_scenario_grid(const syn_scenario *s, double *t_start, double *t_end, do
 
 const char *syn_scenario_baseline(const syn_scenario *s) {
   return s->steady ? "steady" : "declared";
+}
+
+const char *syn_scenario_solver_setting(const syn_scenario *s, syn_solver_setting k) {
+  return (unsigned)k < SYN_SETTING_COUNT ? s->solver[k] : NULL;
+}
+
+void syn_scenario_solver_opts(const syn_scenario *s, syn_solver_opts *o) {
+  for (int k = 0; k < SYN_SETTING_COUNT; k++)
+    if (s->solver[k] != NULL)
+      syn_solver_setting_apply(o, (syn_solver_setting)k, s->solver[k], NULL);
 }
 
 size_t syn_scenario_arm_count(const syn_scenario *s) { return s->narms; }

@@ -84,8 +84,6 @@ typedef struct scn_baseline_cache {
   size_t next; /* the slot to replace next */
 } scn_baseline_cache;
 
-void scn_baseline_cache_free(scn_baseline_cache *c);
-
 struct syn_scenario {
   syn_scenario_ast *ast;   /* owned; literals in metric expressions hold clock values */
   syn_model *model;        /* owned */
@@ -107,6 +105,8 @@ struct syn_scenario {
                               else the clock */
   double show_factor;      /* clock units per show_unit */
   scn_baseline_cache *baselines; /* owned; see scn_baseline_cache */
+  const char *solver[SYN_SETTING_COUNT]; /* the `solver` lines' values as written (checked),
+                                            NULL when not given */
 };
 
 /* --- schedule.c ------------------------------------------------------------------ */

@@ -5,8 +5,9 @@
  * runs alone and MPI is never touched, so the same binary works on a laptop
  * without mpirun, and a plain `synovia run` never pays for MPI start-up.
  *
- * Messages are one fixed-size struct (sweep_msg) sent as bytes: every rank
- * runs the same binary on the same platform, so no MPI datatype is needed. */
+ * Messages are one small fixed-size struct (sweep_msg) sent as bytes: every
+ * rank runs the same binary on the same platform, so no MPI datatype is
+ * needed. An error (a syn_error, 3 KB) is sent apart, only when there is one. */
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,12 @@ int sweep_mpi_poll(const syn_parallel *p, int source, int any_kind, sweep_msg_ki
   return recv_from(st.MPI_SOURCE, st.MPI_TAG, from, got, m) == 0 ? 1 : -1;
 }
 
+int sweep_mpi_wait(const syn_parallel *p) {
+  (void)p;
+  MPI_Status st;
+  return MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st) == MPI_SUCCESS ? 0 : -1;
+}
+
 int sweep_mpi_barrier(const syn_parallel *p) {
   (void)p;
   return MPI_Barrier(MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
@@ -97,4 +104,25 @@ int sweep_mpi_barrier(const syn_parallel *p) {
 int sweep_mpi_bcast(const syn_parallel *p, sweep_msg *m) {
   (void)p;
   return MPI_Bcast(m, (int)sizeof *m, MPI_BYTE, 0, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
+}
+
+int sweep_mpi_send_error(const syn_parallel *p, int to, const syn_error *e) {
+  (void)p;
+  return MPI_Send(e, (int)sizeof *e, MPI_BYTE, to, tag_of(SWEEP_MSG_ERROR), MPI_COMM_WORLD) ==
+                 MPI_SUCCESS
+             ? 0
+             : -1;
+}
+
+int sweep_mpi_recv_error(const syn_parallel *p, int from, syn_error *e) {
+  (void)p;
+  return MPI_Recv(e, (int)sizeof *e, MPI_BYTE, from, tag_of(SWEEP_MSG_ERROR), MPI_COMM_WORLD,
+                  MPI_STATUS_IGNORE) == MPI_SUCCESS
+             ? 0
+             : -1;
+}
+
+int sweep_mpi_bcast_error(const syn_parallel *p, syn_error *e) {
+  (void)p;
+  return MPI_Bcast(e, (int)sizeof *e, MPI_BYTE, 0, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
 }

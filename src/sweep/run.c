@@ -12,7 +12,10 @@
  *
  * Under MPI rank 0 is the manager and also computes: between its own
  * samples it answers the workers. Each worker holds up to two blocks (one
- * queued) so it never waits while rank 0 is busy with a sample. */
+ * queued) so it never waits while rank 0 is busy with a sample; rank 0 takes
+ * a sample of its own only while that holds (own_turn), so at scale it only
+ * coordinates. Rank 0 measures what answering a block costs it (the report's
+ * coord_seconds / coord_blocks, printed by `make bench`). */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -28,8 +31,9 @@
 
 enum { QUEUED_BLOCKS = 2, MAX_BLOCK = 64, BLOCKS_PER_RANK = 8 };
 /* The merged file is written straight to disk above this size, so the
- * coordinating rank's memory does not grow with the number of samples. */
-enum { MERGE_MEMORY = 4 << 20, MERGE_WINDOW = 16384 };
+ * coordinating rank's memory does not grow with the number of samples (the
+ * merge's window is its own, within 32 MiB whatever the width of a row). */
+enum { MERGE_MEMORY = 4 << 20 };
 static const double DEFAULT_CHECKPOINT = 30.0, DEFAULT_PROGRESS = 1.0, DEFAULT_CONF = 0.95;
 static const size_t DEFAULT_BOOT = 1000;
 
@@ -42,6 +46,8 @@ typedef struct runner {
   char final_path[1024];
   char parts_dir[1100];
   uint64_t gen;               /* generation of this run's parts */
+  syn_solver_opts solver;     /* what every sample is solved with */
+  char config_sha256[SYN_SHA256_HEX]; /* of the sweep and the solver options */
 
   /* rank 0 */
   unsigned char *done;        /* bit per sample of the range: finished before */
@@ -186,11 +192,12 @@ static syn_status absorb_part(runner *r, const char *path) {
   syn_status st = syn_h5sweep_open(path, &rd, r->err);
   if (st != SYN_OK) return st;
   const syn_h5sweep_spec *ps = syn_h5sweep_reader_spec(rd);
-  if (strcmp(ps->config_sha256 ? ps->config_sha256 : "", r->sw->config_sha256) != 0 ||
+  if (strcmp(ps->config_sha256 ? ps->config_sha256 : "", r->config_sha256) != 0 ||
       ps->nsamples != r->sw->nsamples) {
     st = syn_error_set(r->err, SYN_EINVAL,
                        "cannot resume: '%s' was written by a sweep with another configuration "
-                       "(the sweep, scenario or model files, or synovia, changed since)",
+                       "(the sweep, scenario or model files, the solver options, or synovia, "
+                       "changed since)",
                        path);
     syn_error_hint(r->err, "rerun without --resume to start again (the old parts in '%s' must "
                            "be deleted first), or restore the files the sweep was started with",
@@ -314,6 +321,11 @@ typedef struct manager {
   unsigned char *stopped; /* STOP sent */
   int halting;            /* no more blocks: stop signal or an error */
   int nstopped;
+  size_t blocks;          /* DONE messages handled */
+  double seconds;         /* ... and the time handling them took (receive, bookkeeping, the
+                             next block sent), waiting for them left out */
+  size_t own;             /* samples rank 0 ran itself */
+  double own_seconds;
 } manager;
 
 static syn_status mpi_failed(runner *r, const char *what) {
@@ -341,17 +353,26 @@ static syn_status feed(runner *r, manager *m, int w) {
   return send_msg(r, w, SWEEP_MSG_STOP, &msg);
 }
 
+/* The error worker w sends after a DONE of status code; the first one
+ * becomes the run's, whole (its hint too), named by the rank. */
+static syn_status take_worker_error(runner *r, int w, syn_status code, syn_status st) {
+  syn_error e;
+  if (sweep_mpi_recv_error(&r->par, w, &e) != 0)
+    return st == SYN_OK ? mpi_failed(r, "a receive") : st;
+  if (st != SYN_OK) return st;
+  syn_error_set(r->err, code, "rank %d: %s", w, e.message);
+  memcpy(r->err->hint, e.hint, sizeof e.hint);
+  return code;
+}
+
 static syn_status on_message(runner *r, manager *m, int w, sweep_msg_kind kind,
                              const sweep_msg *msg, syn_status st) {
-  if (kind != SWEEP_MSG_DONE) return st; /* nothing else is sent to rank 0 */
+  if (kind != SWEEP_MSG_DONE) return st; /* nothing else comes unasked to rank 0 */
   m->outstanding[w]--;
   r->ndone += (size_t)msg->done;
   r->nfailed += (size_t)msg->failed;
   if (msg->interrupted) r->stop_seen = 1;
-  if (msg->status != SYN_OK && st == SYN_OK) {
-    st = (syn_status)msg->status;
-    syn_error_set(r->err, st, "rank %d: %s", w, msg->text);
-  }
+  if (msg->status != SYN_OK) st = take_worker_error(r, w, (syn_status)msg->status, st);
   report_progress(r, 0);
   syn_status fst = feed(r, m, w);
   return st == SYN_OK ? fst : st;
@@ -369,6 +390,38 @@ static syn_status halt(runner *r, manager *m) {
   return st;
 }
 
+/* Handles one message; t0: when handling began (its probe and receive). */
+static syn_status handle(runner *r, manager *m, int w, sweep_msg_kind kind,
+                         const sweep_msg *msg, syn_status st, double t0) {
+  st = on_message(r, m, w, kind, msg, st);
+  m->blocks++;
+  m->seconds += now() - t0;
+  return st;
+}
+
+/* Whether rank 0 may run a sample of its own now. A worker that has just
+ * reported a block holds one more (QUEUED_BLOCKS), B samples of work; rank 0
+ * answers it after its own sample and the messages waiting by then (one per
+ * worker at worst). Rank 0 computes only while that takes at most half a
+ * block, so no worker waits for it: with many ranks (or blocks of 1-2
+ * samples) it only coordinates, which is worth more than its samples. */
+static int own_turn(const runner *r, const manager *m) {
+  const double slack = 0.5 * (double)(QUEUED_BLOCKS - 1) * (double)r->block;
+  if (m->own == 0) return slack >= 1.5; /* blocks of >= 3 samples: try one sample */
+  double s = m->own_seconds / (double)m->own;
+  double c = m->blocks ? m->seconds / (double)m->blocks : 0;
+  return s + (double)(r->par.size - 1) * c <= slack * s;
+}
+
+static syn_status own_sample(runner *r, manager *m, size_t i) {
+  double t0 = now();
+  syn_status st = run_sample(r, i);
+  m->own++;
+  m->own_seconds += now() - t0;
+  report_progress(r, 0);
+  return st;
+}
+
 static syn_status manage(runner *r, manager *m) {
   syn_status st = SYN_OK;
   size_t lo = 0, hi = 0;
@@ -378,8 +431,11 @@ static syn_status manage(runner *r, manager *m) {
     int from, got;
     sweep_msg_kind kind;
     sweep_msg msg;
-    while ((got = sweep_mpi_poll(&r->par, -1, 1, SWEEP_MSG_DONE, &from, &kind, &msg)) == 1)
-      st = on_message(r, m, from, kind, &msg, st);
+    double t0 = now();
+    while ((got = sweep_mpi_poll(&r->par, -1, 1, SWEEP_MSG_DONE, &from, &kind, &msg)) == 1) {
+      st = handle(r, m, from, kind, &msg, st, t0);
+      t0 = now();
+    }
     if (got < 0) return mpi_failed(r, "a probe");
     if (!m->halting && (stop_requested(r) || st != SYN_OK)) {
       syn_status hst = halt(r, m);
@@ -387,25 +443,28 @@ static syn_status manage(runner *r, manager *m) {
       if (hst != SYN_OK) return st;
     }
     if (!m->halting && lo < hi) {
-      st = run_sample(r, lo++);
-      report_progress(r, 0);
+      st = own_sample(r, m, lo++);
       continue;
     }
-    if (!m->halting && next_block(r, &lo, &hi)) continue;
+    if (!m->halting && own_turn(r, m) && next_block(r, &lo, &hi)) continue;
     if (m->nstopped == r->par.size - 1) break;
-    if (sweep_mpi_recv(&r->par, &from, &kind, &msg) != 0) return mpi_failed(r, "a receive");
-    st = on_message(r, m, from, kind, &msg, st);
+    /* nothing to do but wait; the poll above then receives (and times) it */
+    if (sweep_mpi_wait(&r->par) != 0) return mpi_failed(r, "a probe");
   }
   return st;
 }
 
-static syn_status run_manager(runner *r) {
+static syn_status run_manager(runner *r, syn_sweep_report *rep) {
   manager m = {0};
   m.outstanding = syn_calloc((size_t)r->par.size, sizeof *m.outstanding);
   m.stopped = syn_calloc((size_t)r->par.size, 1);
   syn_status st = m.outstanding && m.stopped
                       ? manage(r, &m)
                       : syn_error_set(r->err, SYN_ENOMEM, "out of memory");
+  rep->coord_blocks = m.blocks;
+  rep->coord_seconds = m.seconds;
+  rep->own_samples = m.own;
+  rep->own_seconds = m.own_seconds;
   syn_free(m.outstanding);
   syn_free(m.stopped);
   return st;
@@ -425,12 +484,10 @@ static void work_block(runner *r, const sweep_msg *in, int *aborted, syn_status 
   out.failed = (int64_t)(r->my_failed - failed0);
   out.status = *st;
   out.interrupted = r->stop_seen;
-  if (*st != SYN_OK) {
-    snprintf(out.text, sizeof out.text, "%s", r->err->message);
-    *aborted = 1;
-  }
-  if (sweep_mpi_send(&r->par, 0, SWEEP_MSG_DONE, &out) != 0 && *st == SYN_OK)
-    *st = mpi_failed(r, "a send");
+  if (*st != SYN_OK) *aborted = 1;
+  int sent = sweep_mpi_send(&r->par, 0, SWEEP_MSG_DONE, &out) == 0;
+  if (sent && *st != SYN_OK) sent = sweep_mpi_send_error(&r->par, 0, r->err) == 0;
+  if (!sent && *st == SYN_OK) *st = mpi_failed(r, "a send");
 }
 
 static syn_status run_worker(runner *r) {
@@ -460,13 +517,12 @@ static syn_status agree_setup(runner *r, syn_status st) {
     st = prepare_parts(r);
     msg.status = st;
     msg.value = r->gen;
-    if (st != SYN_OK) snprintf(msg.text, sizeof msg.text, "%s", r->err->message);
   }
   if (sweep_mpi_bcast(&r->par, &msg) != 0) return mpi_failed(r, "a broadcast");
   r->gen = msg.value;
-  if (r->par.rank != 0 && msg.status != SYN_OK)
-    st = syn_error_set(r->err, (syn_status)msg.status, "%s", msg.text);
-  return st;
+  if (msg.status != SYN_OK && sweep_mpi_bcast_error(&r->par, r->err) != 0)
+    return mpi_failed(r, "a broadcast");
+  return (syn_status)msg.status;
 }
 
 /* Every rank has committed its parts before rank 0 merges them. */
@@ -482,14 +538,11 @@ static syn_status share_outcome(runner *r, syn_status st) {
     msg.status = st;
     msg.interrupted = r->stop_seen;
     msg.done = (int64_t)r->ndone;
-    if (st != SYN_OK) snprintf(msg.text, sizeof msg.text, "%s", r->err->message);
   }
   if (sweep_mpi_bcast(&r->par, &msg) != 0) return mpi_failed(r, "a broadcast");
-  if (r->par.rank != 0) {
-    st = (syn_status)msg.status;
-    if (st != SYN_OK) syn_error_set(r->err, st, "%s", msg.text);
-  }
-  return st;
+  if (msg.status != SYN_OK && sweep_mpi_bcast_error(&r->par, r->err) != 0)
+    return mpi_failed(r, "a broadcast");
+  return (syn_status)msg.status;
 }
 
 /* ---- merging ----------------------------------------------------------------------- */
@@ -506,7 +559,6 @@ static syn_status merge_parts(runner *r) {
   mo.task_index = r->o->task_index;
   mo.task_count = r->o->task_count;
   mo.memory_limit = MERGE_MEMORY;
-  mo.window_rows = MERGE_WINDOW;
   syn_h5sweep *h = NULL;
   st = syn_h5sweep_merge(r->final_path, paths, l.n, &mo, &h, r->err);
   if (st == SYN_OK && r->o->task_count == 0)
@@ -554,9 +606,12 @@ static syn_status setup(runner *r) {
   st = sweep_prov_init(r->sw, o->command_line, &r->prov, r->err);
   if (st != SYN_OK) return st;
   sweep_fill_spec(r->sw, &r->prov.prov, &r->spec);
+  sweep_solver_opts(r->sw, o->solver, &r->solver);
+  sweep_run_config_hash(r->sw, &r->solver, r->config_sha256);
+  r->spec.config_sha256 = r->config_sha256;
   r->spec.task_index = o->task_index;
   r->spec.task_count = o->task_count;
-  st = syn_sweep_eval_create(r->sw, o->solver, &r->ev, r->err);
+  st = syn_sweep_eval_create(r->sw, &r->solver, &r->ev, r->err);
   if (st == SYN_OK && r->par.rank == 0) {
     size_t n = r->end - r->first;
     r->done = syn_calloc(n / 8 + 1, 1);
@@ -602,7 +657,7 @@ syn_status syn_sweep_run(const syn_sweep *sw, const syn_sweep_run_opts *o,
   if (started) {
     choose_block(&r);
     report_progress(&r, 1);
-    st = multi ? (r.par.rank == 0 ? run_manager(&r) : run_worker(&r)) : run_alone(&r);
+    st = multi ? (r.par.rank == 0 ? run_manager(&r, report) : run_worker(&r)) : run_alone(&r);
   }
   syn_status cst = st == SYN_OK ? commit_part(&r) : SYN_OK;
   if (st == SYN_OK) st = cst;

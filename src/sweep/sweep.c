@@ -476,7 +476,40 @@ static void hash_config(syn_sweep *sw) {
   hash_string(&h, syn_scenario_text(sw->scenario));
   const syn_model *m = syn_scenario_model(sw->scenario);
   for (size_t i = 0; i < syn_model_file_count(m); i++) hash_string(&h, syn_model_file_text(m, i));
-  syn_sha256_hex(&h, sw->config_sha256);
+  syn_sha256_hex(&h, sw->files_sha256);
+  syn_solver_opts o;
+  sweep_solver_opts(sw, NULL, &o);
+  sweep_run_config_hash(sw, &o, sw->config_sha256);
+}
+
+void sweep_solver_opts(const syn_sweep *sw, const syn_solver_opts *given, syn_solver_opts *o) {
+  if (given != NULL) {
+    *o = *given;
+    return;
+  }
+  syn_solver_opts_default(o);
+  syn_scenario_solver_opts(sw->scenario, o);
+}
+
+void sweep_run_config_hash(const syn_sweep *sw, const syn_solver_opts *o,
+                           char out[SYN_SHA256_HEX]) {
+  char text[400];
+  syn_sha256 h;
+  syn_sha256_init(&h);
+  hash_string(&h, "synovia sweep run configuration 1");
+  hash_string(&h, sw->files_sha256);
+  snprintf(text, sizeof text,
+           "rtol %.17g atol %.17g max_steps %ld max_step %.17g init_step %.17g max_order %d "
+           "linsol %s klu_threshold %zu jacobian %d",
+           o->rtol, o->atol, o->max_steps, o->max_step, o->init_step, o->max_order,
+           syn_linsol_name(o->linsol), o->klu_threshold, o->use_jacobian);
+  hash_string(&h, text);
+  size_t n = o->atol_vec ? syn_model_count(syn_scenario_model(sw->scenario), SYN_SYM_STATE) : 0;
+  for (size_t i = 0; i < n; i++) {
+    snprintf(text, sizeof text, "atol[%zu] %.17g", i, o->atol_vec[i]);
+    hash_string(&h, text);
+  }
+  syn_sha256_hex(&h, out);
 }
 
 /* ---- load ------------------------------------------------------------------------ */

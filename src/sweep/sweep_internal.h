@@ -30,7 +30,9 @@ struct syn_sweep {
   syn_scenario *scenario;
   char *path;
   char sha256[SYN_SHA256_HEX];
-  char config_sha256[SYN_SHA256_HEX];
+  char files_sha256[SYN_SHA256_HEX];  /* the files and synovia's version */
+  char config_sha256[SYN_SHA256_HEX]; /* ... and the default solver options with the
+                                         scenario's settings (sweep_run_config_hash) */
   const char *design_name;
   uint64_t seed;
   size_t nsamples;
@@ -79,23 +81,43 @@ syn_status sweep_prov_init(const syn_sweep *sw, const char *command_line, sweep_
                            syn_error *err);
 void sweep_prov_free(sweep_prov *p);
 
+/* The solver options a run uses: given (the command line's, complete), else
+ * the defaults with the scenario's `solver` settings. */
+void sweep_solver_opts(const syn_sweep *sw, const syn_solver_opts *given, syn_solver_opts *o);
+/* The configuration hash of a run's files: the sweep's (its files and
+ * synovia's version) and every solver option that changes the rows, so a
+ * part written with another rtol is not resumed nor merged. */
+void sweep_run_config_hash(const syn_sweep *sw, const syn_solver_opts *o,
+                           char out[SYN_SHA256_HEX]);
+
 /* ---- messages between ranks (parallel.c) ---------------------------------------------- */
 
 typedef enum sweep_msg_kind {
   SWEEP_MSG_WORK = 1,  /* manager -> worker: samples [lo, hi) */
   SWEEP_MSG_DONE = 2,  /* worker -> manager: a block finished (or abandoned) */
   SWEEP_MSG_STOP = 3,  /* manager -> worker: no more work */
-  SWEEP_MSG_ABORT = 4  /* manager -> worker: stop after the current sample */
+  SWEEP_MSG_ABORT = 4, /* manager -> worker: stop after the current sample */
+  SWEEP_MSG_ERROR = 5  /* worker -> manager, right after a DONE whose status is not SYN_OK:
+                          the worker's syn_error */
 } sweep_msg_kind;
+
+/* The messages of the hot path (a block handed out, a block done) stay
+ * within Open MPI's eager limit on shared memory (256 bytes): a blocking send
+ * above it waits for the receiver (rendezvous), 14-17 ms against 5-13 us, so
+ * a 1 KB error text inlined here made rank 0 stall for half a sample per
+ * block. An error travels apart (SWEEP_MSG_ERROR), only when there is one. */
+enum { SWEEP_MSG_EAGER_MAX = 256 };
 
 typedef struct sweep_msg {
   int64_t lo, hi;         /* WORK: the block */
   int64_t done, failed;   /* DONE: samples finished in the block, of which failed */
-  int32_t status;         /* DONE / outcome: a syn_status */
+  int32_t status;         /* DONE / outcome: a syn_status; not SYN_OK: an error follows */
   int32_t interrupted;    /* DONE: the worker was signalled */
   uint64_t value;         /* broadcasts: e.g. the part generation */
-  char text[SYN_ERROR_MSG_MAX]; /* an error message */
 } sweep_msg;
+
+_Static_assert(sizeof(sweep_msg) <= SWEEP_MSG_EAGER_MAX,
+               "a sweep message must stay small enough to be sent eagerly");
 
 /* 0 on success, -1 on an MPI error. poll: 1 if a message was received, 0 if
  * none is waiting; source -1 = any; any_kind or only `kind`. */
@@ -103,8 +125,15 @@ int sweep_mpi_send(const syn_parallel *p, int to, sweep_msg_kind kind, const swe
 int sweep_mpi_recv(const syn_parallel *p, int *from, sweep_msg_kind *kind, sweep_msg *m);
 int sweep_mpi_poll(const syn_parallel *p, int source, int any_kind, sweep_msg_kind kind,
                    int *from, sweep_msg_kind *got, sweep_msg *m);
+int sweep_mpi_wait(const syn_parallel *p); /* until a message for this rank is waiting */
 int sweep_mpi_barrier(const syn_parallel *p);
 int sweep_mpi_bcast(const syn_parallel *p, sweep_msg *m); /* from rank 0 */
+/* An error, whole (message, hint, location), as SWEEP_MSG_ERROR to rank `to`
+ * / from rank `from`, or broadcast from rank 0 (after a broadcast message
+ * whose status is not SYN_OK, so that every rank knows one comes). */
+int sweep_mpi_send_error(const syn_parallel *p, int to, const syn_error *e);
+int sweep_mpi_recv_error(const syn_parallel *p, int from, syn_error *e);
+int sweep_mpi_bcast_error(const syn_parallel *p, syn_error *e);
 
 /* ---- indices (merge.c) ------------------------------------------------------------- */
 

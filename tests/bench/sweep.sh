@@ -29,6 +29,75 @@ printf 'sweep, knee IA vs IV (3 arms, 400 samples), 1 process:  %6.2f s  %7.1f s
 printf 'sweep, same, mpirun -np 2:                              %6.2f s  speed-up %.2f x (%d cores)\n' \
   "$t2" "$(awk -v a="$t1" -v b="$t2" 'BEGIN { print a / b }')" "$(nproc)"
 
+# The coordinator (issue 11 §4): rank 0's time per block handed back
+# (probe, receive, bookkeeping, the next block sent; waiting left out), as
+# `synovia sweep` reports it under MPI. Workers as fast as rank 0 can feed
+# them (the growth model, blocks of 1 sample), then knee-model workers.
+coord_us() { # out-file -> microseconds per block
+  awk '/^rank 0: [0-9]+ blocks handled/ { v = $6 } END { print v == "" ? "?" : v }' "$1"
+}
+cat >"$TMP/fast.sweep" <<EOF2
+scenario "$top/tests/sweep/growth.scenario"
+design random 4000 seed 1
+vary r uniform 0.1 2 /d
+vary K loguniform 2 50
+EOF2
+timeout 600 mpirun --oversubscribe -np 3 "$SYN" sweep "$TMP/fast.sweep" -o "$TMP/f.h5" --block 1 \
+  >"$TMP/fast.out" 2>&1 || sed 's/^/# /' "$TMP/fast.out"
+c_fast=$(coord_us "$TMP/fast.out")
+sed 's/design random 400 seed 1/design random 200 seed 2/' "$TMP/knee.sweep" >"$TMP/knee200.sweep"
+timeout 600 mpirun --oversubscribe -np 3 "$SYN" sweep "$TMP/knee200.sweep" -o "$TMP/k3.h5" --block 1 \
+  >"$TMP/knee3.out" 2>&1 || sed 's/^/# /' "$TMP/knee3.out"
+c_knee=$(coord_us "$TMP/knee3.out")
+s_ms=$(awk -v t="$t1" 'BEGIN { printf "%.2f", 1000 * t / 400 }')
+printf 'sweep, coordinator: rank 0 per block handled, fast workers (-np 3, 4000 blocks): %s us\n' "$c_fast"
+printf 'sweep, coordinator: rank 0 per block handled, knee workers (-np 3, 200 blocks):  %s us\n' "$c_knee"
+# Rank 0 is a single server: N workers each hand back a block every B * s
+# seconds, so it is busy N * c / (B * s) of the time; each worker holds a
+# second block, so it never waits while that stays below 95 %.
+awk -v s="$s_ms" -v a="$c_fast" -v b="$c_knee" 'BEGIN {
+  c = (a + 0 > b + 0) ? a : b
+  if (c + 0 <= 0) { print "sweep, coordinator: no figure (see the runs above)"; exit }
+  printf "sweep, coordinator: knee sample %.2f ms (1 process); one coordinator keeps %.0f ranks >= 95 %% busy at 1 sample per block (0.95 * s / c, c = %s us)\n", s, 0.95 * s * 1000 / c, c
+}'
+
+# The max RSS of rank 0 (KiB) of an mpirun run: only rank 0 is wrapped in
+# /usr/bin/time, which writes to its own file (read from stderr, lines of
+# several ranks could interleave and a short run printed "0 KiB").
+rank0_rss() { # out-file, mpirun arguments...
+  f=$1; shift
+  rm -f "$TMP/rss0"
+  timeout 900 mpirun --oversubscribe "$@" >"$f" 2>&1 || { echo "# failed: $*" >&2; sed 's/^/# /' "$f" >&2; }
+  # no reading ("?") rather than a made-up 0 when the run failed
+  awk 'NF == 1 && $1 ~ /^[0-9]+$/ { v = $1 } END { print v == "" ? "?" : v }' "$TMP/rss0" 2>/dev/null ||
+    echo "?"
+}
+cat >"$TMP/rank0.sh" <<EOF2
+#!/bin/sh
+if [ "\${OMPI_COMM_WORLD_RANK:-0}" = 0 ]; then exec /usr/bin/time -f %M -o "$TMP/rss0" "\$@"; fi
+exec "\$@"
+EOF2
+chmod +x "$TMP/rank0.sh"
+
+# Memory of the coordinating rank with `keep trajectories` (the knee model,
+# every state and output of 3 arms per sample, ~0.35 MB a row): flat in the
+# number of samples (the merge streams windows of at most 32 MiB).
+for n in 256 1024; do
+  cat >"$TMP/traj.sweep" <<EOF2
+scenario "$top/examples/knee_ia_vs_iv.scenario"
+design random $n seed 1
+vary knee.severity  uniform    0.04 0.09
+vary potency        lognormal  0 0.3
+keep trajectories
+EOF2
+  rm -rf "$TMP/t.h5" "$TMP/t.h5.parts"
+  s=$(date +%s.%N)
+  rss=$(rank0_rss "$TMP/traj.out" -np 2 "$TMP/rank0.sh" "$SYN" sweep "$TMP/traj.sweep" -q -o "$TMP/t.h5")
+  e=$(date +%s.%N)
+  printf 'sweep, knee, keep trajectories, %5d samples, mpirun -np 2: %6.2f s  rank 0 max RSS %s KiB\n' \
+    "$n" "$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')" "$rss"
+done
+
 # Memory of the coordinating rank: a small model, 10^4 then 10^5 samples.
 for n in 10000 100000 300000; do
   cat >"$TMP/mem.sweep" <<EOF2
@@ -39,10 +108,9 @@ vary K loguniform 2 50
 EOF2
   rm -f "$TMP/m.h5"
   s=$(date +%s.%N)
-  timeout 900 mpirun --oversubscribe -np 2 /usr/bin/time -f 'rss %M' "$SYN" sweep "$TMP/mem.sweep" -q \
-    -o "$TMP/m.h5" --checkpoint 1 >"$TMP/mem.out" 2>&1
+  rss=$(rank0_rss "$TMP/mem.out" -np 2 "$TMP/rank0.sh" "$SYN" sweep "$TMP/mem.sweep" -q \
+    -o "$TMP/m.h5" --checkpoint 1)
   e=$(date +%s.%N)
-  rss=$(awk '/^rss/ { if ($2 > m) m = $2 } END { print m }' "$TMP/mem.out")
-  printf 'sweep, growth model, %6d samples, mpirun -np 2:      %6.2f s  largest rank max RSS %d KiB\n' \
+  printf 'sweep, growth model, %6d samples, mpirun -np 2:      %6.2f s  rank 0 max RSS %s KiB\n' \
     "$n" "$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')" "$rss"
 done

@@ -15,6 +15,17 @@ expect() {
   else not_ok "$name (exit $got, want $want; pattern '$pat')"; sed 's/^/# /' "$TMP/out" | head -20; fi
 }
 same() { "$PYTHON" tests/support/h5same.py "$1" "$2" >"$TMP/same" 2>&1 || { sed 's/^/# /' "$TMP/same"; false; }; }
+# Waits (at most 120 s) until the running sweep has committed a part into the
+# folder $1: a signal sent then lands mid-way with something finished to keep,
+# however fast or loaded the machine is.
+wait_part() {
+  n=0
+  while [ $n -lt 1200 ]; do
+    for f in "$1"/*.h5; do [ -e "$f" ] && return 0; done
+    sleep 0.1; n=$((n + 1))
+  done
+  echo "# no part was committed in '$1' within 120 s"; return 1
+}
 h5py() { "$PYTHON" -c "import h5py, sys, numpy as np; f = h5py.File(sys.argv[1], 'r'); $2" "$1"; }
 
 # --- the plan, the serial run, failures recorded ---------------------------------
@@ -38,6 +49,16 @@ check "mpirun -np 2: the data equal the serial run's, bit for bit" same "$TMP/se
 expect "mpirun -np 3" 0 "wrote" $MPIRUN -np 3 "$SYNOVIA" sweep $SW -o "$TMP/np3.h5" --block 2
 check "mpirun -np 3: the same data" same "$TMP/serial.h5" "$TMP/np3.h5"
 check "mpirun -np 3: only rank 0 wrote the file (no stray parts)" test ! -e "$TMP/np3.h5.parts"
+# A worker's error travels apart from the (small) block messages: rank 0 must
+# still print it whole, hint included. Rank 1's first part cannot be created
+# (a folder is in the way), under a path long enough that the message is
+# far above the 256 bytes a hot-path message may have.
+long="$TMP/$(printf 'p%.0s' $(seq 1 200))"
+mkdir -p "$long/w.h5.parts/g1-r1-0.h5.tmp"
+expect "mpirun: a worker's error reaches rank 0 whole" 1 \
+  "error: rank 1: cannot create HDF5 sweep output '$long/w.h5.parts/g1-r1-0.h5.tmp' in directory '$long/w.h5.parts': Is a directory" \
+  $MPIRUN -np 2 "$SYNOVIA" sweep $SW -o "$long/w.h5" --block 3
+check "... with its hint" grep -q "hint: check that the directory exists and is writable" "$TMP/out"
 for i in 0 1 2; do
   "$SYNOVIA" sweep $SW -q -o "$TMP/sh.h5" --task-index $i --task-count 3 >"$TMP/out" 2>&1 || not_ok "shard $i"
 done
@@ -68,6 +89,30 @@ expect "merge refuses a shard of another sweep" 1 "configuration" \
   "$TMP/sh.task-0002-of-0003.h5"
 check "refused merges write nothing" test ! -e "$TMP/m1.h5" -a ! -e "$TMP/m2.h5" -a ! -e "$TMP/m3.h5"
 
+# --- solver settings: the command line, the scenario's `solver` line ------------------
+expect "--rtol and --linear-solver are taken" 0 "wrote" \
+  "$SYNOVIA" sweep $SW -o "$TMP/rtol.h5" --rtol 1e-3 --linear-solver dense
+check "another rtol: another configuration hash, other values" h5py "$TMP/rtol.h5" "
+g = h5py.File(sys.argv[1].replace('rtol.h5', 'serial.h5'), 'r')
+assert f.attrs['config_sha256'] != g.attrs['config_sha256']
+a = f['arms/fast/metric_value'][:]; b = g['arms/fast/metric_value'][:]; ok = np.isfinite(b)
+assert (np.isfinite(a) == ok).all() and not np.array_equal(a[ok], b[ok]), (a[:3], b[:3])"
+sed 's/^arm "slow"/solver rtol 1e-3 linear-solver dense\narm "slow"/' tests/sweep/growth.scenario \
+  >"$TMP/solver.scenario"
+sed "s|\"growth.scenario\"|\"$TMP/solver.scenario\"|" $SW >"$TMP/solver.sweep"
+"$SYNOVIA" sweep "$TMP/solver.sweep" -q -o "$TMP/scn.h5" >"$TMP/out" 2>&1
+"$SYNOVIA" sweep "$TMP/solver.sweep" -q -o "$TMP/scn6.h5" --rtol 1e-6 --linear-solver auto >"$TMP/out" 2>&1
+check "the scenario's solver line is applied; the command line overrides it" h5py "$TMP/scn.h5" "
+same = lambda x, y: np.array_equal(x, y, equal_nan=True)
+m = lambda p: h5py.File(sys.argv[1].replace('scn.h5', p), 'r')['arms/fast/metric_value'][:]
+assert same(m('scn.h5'), m('rtol.h5')) and not same(m('scn.h5'), m('serial.h5'))
+assert same(m('scn6.h5'), m('serial.h5'))"
+expect "usage: a bad --rtol" 2 "--rtol must be a positive number (got '0')" "$SYNOVIA" sweep $SW --rtol 0
+expect "usage: a bad --linear-solver" 2 "--linear-solver must be one of auto, dense or klu (got 'lu')" \
+  "$SYNOVIA" sweep $SW --linear-solver lu
+expect "a bad solver line in the scenario: located" 1 "solver.scenario:4:13: error: rtol must be a positive number (got '-1')" \
+  sh -c "sed -i 's/rtol 1e-3/rtol -1/' '$TMP/solver.scenario' && '$SYNOVIA' sweep '$TMP/solver.sweep' -o '$TMP/bad.h5'"
+
 # --- interruption and resume --------------------------------------------------------
 # A longer sweep (the knee model's teaching scenario) so that signals land mid-way.
 cat >"$TMP/long.sweep" <<EOF2
@@ -80,7 +125,7 @@ EOF2
 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/ref.h5" >"$TMP/out" 2>&1
 check "the long sweep runs uninterrupted" test -e "$TMP/ref.h5"
 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/term.h5" --checkpoint 0.1 >"$TMP/term.out" 2>&1 &
-pid=$!; sleep 1; kill -TERM $pid; wait $pid; rc=$?
+pid=$!; wait_part "$TMP/term.h5.parts"; kill -TERM $pid; wait $pid; rc=$?
 check "SIGTERM: exit status 3" test $rc -eq 3
 check "SIGTERM: says how to go on" grep -q "rerun .*--resume\|with --resume" "$TMP/term.out"
 check "SIGTERM: no final file, the finished samples kept in parts" \
@@ -92,26 +137,49 @@ check "--resume skipped samples" sh -c "! grep -q ', 0 kept from before' '$TMP/o
 check "after SIGTERM and --resume: the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/term.h5"
 
 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/int.h5" --checkpoint 0.1 >"$TMP/int.out" 2>&1 &
-pid=$!; sleep 1; kill -INT $pid; wait $pid; rc=$?
+pid=$!; wait_part "$TMP/int.h5.parts"; kill -INT $pid; wait $pid; rc=$?
 check "SIGINT (Ctrl-C) also stops with status 3 and keeps the parts" \
   sh -c "test $rc -eq 3 && test ! -e '$TMP/int.h5' && ls '$TMP/int.h5.parts/'*.h5 >/dev/null 2>&1"
 
 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/kill.h5" --checkpoint 0.1 >/dev/null 2>&1 &
-pid=$!; sleep 1; kill -KILL $pid; wait $pid 2>/dev/null
+pid=$!; wait_part "$TMP/kill.h5.parts"; kill -KILL $pid; wait $pid 2>/dev/null
 check "SIGKILL: no final file, committed parts left" \
   sh -c "test ! -e '$TMP/kill.h5' && ls '$TMP/kill.h5.parts/'*.h5 >/dev/null 2>&1"
 cp "$TMP/long.sweep" "$TMP/long.bak"; sed -i 's/seed 9/seed 10/' "$TMP/long.sweep"
 expect "--resume with a changed sweep is refused" 1 "another configuration" \
   "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/kill.h5" --resume
 cp "$TMP/long.bak" "$TMP/long.sweep"
+expect "--resume with another --rtol is refused" 1 "another configuration" \
+  "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/kill.h5" --resume --rtol 1e-7
 expect "--resume after SIGKILL" 0 "kept from before" "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/kill.h5" --resume
 check "after SIGKILL and --resume: the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/kill.h5"
 $MPIRUN -np 2 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/mk.h5" --checkpoint 0.1 >/dev/null 2>&1 &
-pid=$!; sleep 1.5; kill -TERM $pid; wait $pid; rc=$?
+pid=$!; wait_part "$TMP/mk.h5.parts"; kill -TERM $pid; wait $pid; rc=$?
 check "mpirun -np 2 interrupted by SIGTERM: exits non-zero" test $rc -ne 0
 expect "... and --resume under mpirun -np 3 finishes it" 0 "kept from before" \
   $MPIRUN -np 3 "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/mk.h5" --resume
 check "... with the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/mk.h5"
+
+# --- rank 0's memory is flat in the number of samples, also with trajectories ----------
+# 20 states x 501 times x 2 arms: 160 kB a row. The merge once took a window of
+# every row (2 x 160 kB per sample) and HDF5's chunk caches 1 MiB per dataset.
+if [ -x /usr/bin/time ]; then
+  { echo 'model "Twenty decays"'; echo 'time unit d'; echo 'param k = 0.01 /d "rate" source "test"'
+    for i in $(seq 1 20); do echo "state X$i = $i \"amount $i\""; echo "d/dt X$i = -k * X$i"; done
+  } >"$TMP/wide.model"
+  printf '%s\n' 'model "wide.model"' 'simulate 0 d to 500 d every 1 d' 'arm "a"' 'arm "b"' \
+    '  set k = 0.02 /d' 'metric X1_end = at(X1, 500 d)' >"$TMP/wide.scenario"
+  for n in 64 512; do
+    printf 'scenario "wide.scenario"\ndesign random %s seed 1\nvary k uniform 0.005 0.05 /d\nkeep trajectories\n' \
+      $n >"$TMP/wide$n.sweep"
+    /usr/bin/time -f %M -o "$TMP/rss$n" "$SYNOVIA" sweep "$TMP/wide$n.sweep" -q -o "$TMP/wide$n.h5" \
+      >"$TMP/wide.out" 2>&1 || sed 's/^/# /' "$TMP/wide.out"
+  done
+  r64=$(tail -n 1 "$TMP/rss64"); r512=$(tail -n 1 "$TMP/rss512")
+  echo "# max RSS with trajectories: $r64 KiB at 64 samples, $r512 KiB at 512 (+$(( (r512 - r64) / 1024 )) MiB)"
+  check "keep trajectories: memory does not grow with the samples (+448 samples, < 48 MiB more)" \
+    test $((r512 - r64)) -lt $((48 * 1024))
+fi
 
 # --- the progress line: on a terminal only ---------------------------------------------
 if command -v script >/dev/null 2>&1; then

@@ -409,6 +409,23 @@ static void test_config_hash(void **state) {
     assert_string_equal(syn_h5sweep_reader_spec(rd)->sweep_sha256, s0);
     syn_h5sweep_reader_destroy(rd);
   }
+
+  /* another rtol: another configuration (--resume and merge refuse to mix them) */
+  syn_solver_opts so;
+  syn_solver_opts_default(&so);
+  so.rtol = 1e-3;
+  syn_sweep_run_opts o;
+  syn_sweep_run_opts_default(&o);
+  o.out_path = outs[0];
+  o.n_boot = 10;
+  o.solver = &so;
+  syn_error err;
+  unlink(outs[0]);
+  assert_int_equal(syn_sweep_run(sw, &o, NULL, &err), SYN_OK);
+  syn_h5sweep_reader *rd = NULL;
+  assert_int_equal(syn_h5sweep_open(outs[0], &rd, &err), SYN_OK);
+  assert_string_not_equal(syn_h5sweep_reader_spec(rd)->config_sha256, h0);
+  syn_h5sweep_reader_destroy(rd);
   syn_sweep_destroy(sw);
 }
 
