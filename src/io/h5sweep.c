@@ -235,14 +235,24 @@ static syn_status write_sweep_attrs(syn_h5sweep *h, const syn_h5sweep_spec *s, s
 }
 
 /* Creation properties of a per-sample dataset: attribute creation order,
- * the given chunk shape, shuffle (not for bytes) + deflate(1), fill value. */
+ * the given chunk shape, shuffle (not for bytes) + deflate(1), fill value.
+ *
+ * A variable-length string fill ("" for /status_reason) also allocates every
+ * chunk at creation. HDF5 up to 1.14 (HDFGroup/hdf5#6187) cannot read a chunk
+ * without storage of such a dataset from a read-only file: it would write the
+ * fill's heap objects ("no write intent on file"), in every client. Without a
+ * fill, those rows would read as NULL strings, on which rhdf5 and ncdf4 crash.
+ * The price: every row holds a "" heap object from the start, about 18 bytes
+ * per sample (18 MB and 0.3 s for 10^6 samples). */
 static hid_t sample_dcpl(int rank, const hsize_t *chunk, hid_t fill_type, const void *fill,
                          int shuffle) {
   hid_t p = H5Pcreate(H5P_DATASET_CREATE);
   if (p < 0) return p;
+  const int vlen_fill = fill != NULL && H5Tis_variable_str(fill_type) > 0;
   if (H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
       H5Pset_chunk(p, rank, chunk) < 0 || (shuffle && H5Pset_shuffle(p) < 0) ||
-      H5Pset_deflate(p, 1) < 0 || (fill != NULL && H5Pset_fill_value(p, fill_type, fill) < 0)) {
+      H5Pset_deflate(p, 1) < 0 || (fill != NULL && H5Pset_fill_value(p, fill_type, fill) < 0) ||
+      (vlen_fill && H5Pset_alloc_time(p, H5D_ALLOC_TIME_EARLY) < 0)) {
     H5Pclose(p);
     return -1;
   }
@@ -383,7 +393,7 @@ static herr_t write_flags(hid_t d) {
 }
 
 /* /status int8 (fill 0 = not_run; no _FillValue attribute, which xarray
- * would turn into NaN) and /status_reason vlen strings. */
+ * would turn into NaN) and /status_reason vlen strings (fill ""). */
 static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
   const hsize_t n = h->t.nsamples;
   const hsize_t cs = chunk_len(h, STATUS_CHUNK), cr = chunk_len(h, REASON_CHUNK);
@@ -394,9 +404,11 @@ static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
       syn_h5u_attr_string(h->t.status, "long_name", "outcome of the sample") < 0 ||
       write_flags(h->t.status) < 0)
     return syn_h5u_fail(h->path, err, "create dataset '/status'");
+  static const char *const empty = ""; /* the fill: "" for rows without a reason */
   hid_t t = syn_h5u_utf8_vlen_type();
   if (t >= 0)
-    h->t.reason = create_sample_ds(h->file, "status_reason", t, 1, &n, &cr, NULL, t, 0, &dsample);
+    h->t.reason =
+        create_sample_ds(h->file, "status_reason", t, 1, &n, &cr, &empty, t, 0, &dsample);
   if (t >= 0) H5Tclose(t);
   if (h->t.reason < 0 ||
       syn_h5u_attr_string(h->t.reason, "long_name", "why the sample failed (empty when ok)") < 0)
@@ -679,8 +691,9 @@ static syn_status check_block(const syn_h5sweep *h, size_t first, size_t count,
 }
 
 /* The reasons of rows [a, b) of the block: only the span from the first to
- * the last non-empty one is written, the others in it as null strings (what
- * the fill reads as), so that a block of ok rows writes no reason at all. */
+ * the last non-empty one is written, the others in it as "" (the fill value),
+ * so that a block of ok rows writes no reason at all. Never a NULL string:
+ * rhdf5 and ncdf4 crash on one. */
 static syn_status write_reasons(syn_h5sweep *h, size_t first, size_t a, size_t b,
                                 const char *const *reasons, syn_error *err) {
   size_t lo = b, hi = a;
@@ -698,7 +711,7 @@ static syn_status write_reasons(syn_h5sweep *h, size_t first, size_t a, size_t b
     goto done;
   }
   for (size_t k = lo; k < hi; k++)
-    span[k - lo] = reasons[k] != NULL && reasons[k][0] != 0 ? reasons[k] : NULL;
+    span[k - lo] = reasons[k] != NULL ? reasons[k] : "";
   if (t < 0 || syn_h5s_write_rows(h->t.reason, first + lo, hi - lo, 0, 0, 0, t, span) < 0)
     st = syn_h5u_fail(h->path, err, "write rows %zu..%zu of '/status_reason'", first + lo,
                       first + hi - 1);
