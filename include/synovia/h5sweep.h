@@ -301,7 +301,9 @@ void syn_h5sweep_indices_free(syn_h5sweep_indices *ix); /* frees the arrays, zer
 
 typedef struct syn_h5sweep_merge_opts {
   const char *command_line;  /* of the merged file; NULL: the first part's */
-  const char *created;       /* date_created; NULL: the first part's */
+  const char *created;       /* date_created; NULL: now (the merge's own time). The
+                                parts' are kept as parts_date_created, the ISO 8601
+                                interval "<earliest>/<latest>" */
   int check_tasks;           /* the parts are the shards of a job array: all of the same
                                 task_count, each task exactly once */
   size_t require_first;      /* every sample in [require_first, require_end) must be */

@@ -819,6 +819,18 @@ size_t syn_h5s_writer_unmarked(const syn_h5sweep *h, size_t first, size_t end,
   return n;
 }
 
+syn_status syn_h5s_writer_attr_string(syn_h5sweep *h, const char *name, const char *value,
+                                      syn_error *err) {
+  syn_status st = check_open(h, err);
+  if (st != SYN_OK) return st;
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  if (syn_h5u_attr_string(h->file, name, value) < 0)
+    st = syn_h5u_fail(h->path, err, "write global attribute '%s'", name);
+  syn_h5u_quiet_end(&q);
+  return st;
+}
+
 syn_status syn_h5sweep_read_back(syn_h5sweep *h, size_t first, size_t count, double *params,
                                  signed char *status, double *metrics, double *traj,
                                  syn_error *err) {

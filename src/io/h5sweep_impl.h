@@ -66,6 +66,11 @@ void syn_h5s_writer_clear_marks(syn_h5sweep *h);
 size_t syn_h5s_writer_unmarked(const syn_h5sweep *h, size_t first, size_t end,
                                size_t *first_unmarked);
 
+/* A root attribute (vlen UTF-8) of the writer's file, e.g. the merge's
+ * parts_date_created. Errors name the file. */
+syn_status syn_h5s_writer_attr_string(syn_h5sweep *h, const char *name, const char *value,
+                                      syn_error *err);
+
 /* Opens a reader whose datasets each cache at most cache_bytes of chunks
  * (0: HDF5's default, 1 MiB): the merge keeps many parts open. */
 syn_status syn_h5s_open(const char *path, size_t cache_bytes, syn_h5sweep_reader **out,
