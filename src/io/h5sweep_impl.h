@@ -7,7 +7,12 @@
  * block of consecutive rows is one hyperslab per dataset, and the per-arm
  * metric and trajectory datasets are gathered into (or scattered from) the
  * arm-major row layout of the public API through memory hyperslabs, with no
- * copies. */
+ * copies.
+ *
+ * Callers above callees: h5sweep_merge.c uses the writer (h5sweep.c) and the
+ * reader (h5sweep_read.c); both use h5sweep_rows.c (the tables, rows and
+ * syn_h5s_fail), which uses h5util.c. The writer and the reader never call
+ * each other. */
 #ifndef SYNOVIA_IO_H5SWEEP_IMPL_H
 #define SYNOVIA_IO_H5SWEEP_IMPL_H
 

@@ -5,8 +5,8 @@
  * /provenance group every synovia file has, and the durable write + rename of
  * the tmp file; for the readers, opening a file with one clear reason when it
  * cannot be, strings and link names read into an arena. Used by h5.c (run
- * and scenario files), h5read.c, h5sweep.c and h5sweep_read.c (sweeps). See
- * src/io/h5util.h. */
+ * and scenario files), h5read.c, and the sweep files' h5sweep.c,
+ * h5sweep_read.c, h5sweep_rows.c and h5sweep_merge.c. See src/io/h5util.h. */
 #include "io/h5util.h"
 
 #include <errno.h>
