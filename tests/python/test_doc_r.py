@@ -242,6 +242,46 @@ def check_ncdf4(out, v, tmp):
     assert out == "cells %d %d ok\n" % (len(status), (status == 1).sum()), out
 
 
+# ---- beyond the doc: every package reads the reasons of a shard and a merged file --------
+
+READ_REASONS = r"""
+suppressMessages({library(rhdf5); library(hdf5r); library(ncdf4)})
+for (f in c("shard1.h5", "shards.h5")) {
+  a <- as.vector(h5read(f, "/status_reason"))
+  h <- H5File$new(f, mode = "r"); b <- h[["status_reason"]]$read(); h$close_all()
+  nc <- nc_open(f); c <- ncvar_get(nc, "status_reason"); nc_close(nc)
+  stopifnot(identical(a, b), identical(a, as.vector(c)))
+  cat(f, length(a), sum(a != ""), "\n")
+}
+"""
+
+
+def make_shards(tmp):
+    """growth.sweep as 3 job-array shards, and their merge."""
+    for k in range(3):
+        proc = subprocess.run([SYNOVIA, "sweep", "growth.sweep", "-o", "shards.h5",
+                               "--task-index", str(k), "--task-count", "3", "-q"],
+                              cwd=tmp, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    shutil.copy(os.path.join(tmp, "shards.task-0001-of-0003.h5"), os.path.join(tmp, "shard1.h5"))
+    proc = subprocess.run([SYNOVIA, "merge", "shards.h5", "-q"], cwd=tmp, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def check_shard_reasons(tmp):
+    make_shards(tmp)
+    proc, _ = run_program([RSCRIPT, "--vanilla"], READ_REASONS, tmp, "reasons", "")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and not noise(out), out[-3000:]
+    want = ""
+    for name in ("shard1.h5", "shards.h5"):
+        with h5(os.path.join(tmp, name)) as f:
+            reasons = strs(f["status_reason"])       # a shard: "" for the rows of other shards
+            want += "%s %d %d \n" % (name, len(reasons), sum(r != "" for r in reasons))
+    assert proc.stdout == want, (proc.stdout, want)
+
+
 # (a string the block contains, its check)
 EXPECT = [
     ('f <- "two_knees.h5"', check_rhdf5_run),
@@ -288,6 +328,13 @@ def main():
                         raise SkipTest(why)
                     out, names = run_r(i, code, tmp)
                     fn(out, names, tmp)
+
+            @check("rhdf5, hdf5r and ncdf4 read /status_reason of a shard and of merged shards")
+            def _():
+                why = missing_package("".join(PACKAGES))
+                if why:
+                    raise SkipTest(why)
+                check_shard_reasons(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return finish()
