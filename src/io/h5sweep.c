@@ -61,6 +61,7 @@ struct syn_h5sweep {
   int committed;
   syn_h5s_tables t;    /* the per-sample datasets */
   size_t chunk_rows;   /* at most this many rows per chunk; 0: no limit */
+  int part;            /* a part: /status_reason without a fill value (spec.part) */
   char **arm_names;    /* [t.narms], for the indices */
   unsigned char *done; /* bitmap of rows written */
   size_t nwritten;
@@ -393,7 +394,8 @@ static herr_t write_flags(hid_t d) {
 }
 
 /* /status int8 (fill 0 = not_run; no _FillValue attribute, which xarray
- * would turn into NaN) and /status_reason vlen strings (fill ""). */
+ * would turn into NaN) and /status_reason vlen strings (fill "", but none in
+ * a part: see syn_h5sweep_spec.part). */
 static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
   const hsize_t n = h->t.nsamples;
   const hsize_t cs = chunk_len(h, STATUS_CHUNK), cr = chunk_len(h, REASON_CHUNK);
@@ -407,8 +409,8 @@ static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
   static const char *const empty = ""; /* the fill: "" for rows without a reason */
   hid_t t = syn_h5u_utf8_vlen_type();
   if (t >= 0)
-    h->t.reason =
-        create_sample_ds(h->file, "status_reason", t, 1, &n, &cr, &empty, t, 0, &dsample);
+    h->t.reason = create_sample_ds(h->file, "status_reason", t, 1, &n, &cr,
+                                   h->part ? NULL : &empty, t, 0, &dsample);
   if (t >= 0) H5Tclose(t);
   if (h->t.reason < 0 ||
       syn_h5u_attr_string(h->t.reason, "long_name", "why the sample failed (empty when ok)") < 0)
@@ -539,6 +541,7 @@ syn_status syn_h5sweep_create(const char *path, const syn_h5sweep_spec *spec, sy
   h->t.nseries = spec->nseries;
   h->t.ntimes = spec->nseries ? spec->ntimes : 0;
   h->chunk_rows = spec->chunk_rows;
+  h->part = spec->part != 0;
   const size_t limit = spec->memory_limit ? spec->memory_limit : (size_t)DEFAULT_MEMORY_LIMIT;
   h->on_disk = data_bytes(spec) > (double)limit;
   const size_t n = strlen(path);

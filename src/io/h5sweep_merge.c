@@ -478,6 +478,7 @@ static syn_status create_output(merge *m) {
   if (m->o.command_line != NULL) prov.command_line = m->o.command_line;
   prov.created = m->o.created; /* NULL: now, not the first part's */
   spec.prov = &prov;
+  spec.part = 0; /* a file to read: "" in every row of /status_reason */
   spec.task_index = m->o.task_index;
   spec.task_count = m->o.task_count;
   spec.memory_limit = m->o.memory_limit;

@@ -271,9 +271,10 @@ static int every_row(size_t i) { return (int)(i + 1); }
 static int low_rows(size_t i) { return i < 10; }
 static int high_rows(size_t i) { return i >= 10; }
 
-static void write_sweep(const char *path, size_t memory_limit, int (*mine)(size_t)) {
+static void write_sweep(const char *path, size_t memory_limit, int (*mine)(size_t), int part) {
   syn_provenance prov = make_prov();
   syn_h5sweep_spec s = make_spec(&prov, memory_limit);
+  s.part = part;
   syn_h5sweep *h = NULL;
   syn_error err;
   assert_int_equal(syn_h5sweep_create(path, &s, &h, &err), SYN_OK);
@@ -287,7 +288,7 @@ static void write_sweep(const char *path, size_t memory_limit, int (*mine)(size_
 enum { SWEEP_STRING_DATASETS = 4 + 2 * NA + 2 };
 
 static void sweep_file(const fixture *f, size_t memory_limit) {
-  write_sweep(f->path, memory_limit, every_row);
+  write_sweep(f->path, memory_limit, every_row, 0);
   tally t = check_file(f->path);
   assert_int_equal(t.datasets, SWEEP_STRING_DATASETS);
   assert_true(t.saw_reason && t.attrs > 10);
@@ -296,14 +297,15 @@ static void sweep_file(const fixture *f, size_t memory_limit) {
 static void test_sweep_file_in_memory(void **state) { sweep_file(*state, 0); }
 static void test_sweep_file_on_disk(void **state) { sweep_file(*state, 1); }
 
-/* A merge of two parts (the failed rows all in the first). */
+/* A merge of two parts (the failed rows all in the first, a part file of a
+ * sweep run, whose unwritten rows are NULL: syn_h5sweep_spec.part). */
 static void test_merged_file(void **state) {
   fixture *f = *state;
   char a[160], b[160];
   snprintf(a, sizeof a, "%s/a.h5", f->dir);
   snprintf(b, sizeof b, "%s/b.h5", f->dir);
-  write_sweep(a, 0, low_rows);
-  write_sweep(b, 1, high_rows);
+  write_sweep(a, 0, low_rows, 1);
+  write_sweep(b, 1, high_rows, 0);
   const char *parts[] = {a, b};
   syn_h5sweep_merge_opts o;
   memset(&o, 0, sizeof o);
@@ -317,12 +319,37 @@ static void test_merged_file(void **state) {
   assert_true(t.saw_reason);
 }
 
+static hsize_t reason_storage(const char *path) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t d = H5Dopen2(f, "status_reason", H5P_DEFAULT);
+  assert_true(f >= 0 && d >= 0);
+  hsize_t n = H5Dget_storage_size(d);
+  H5Dclose(d);
+  H5Fclose(f);
+  return n;
+}
+
+/* A part of a sweep run (syn_h5sweep_spec.part) keeps /status_reason sparse:
+ * storage for the chunks of its own rows only, as before, so that a rank's
+ * parts cost what they hold; every other file allocates all of it. */
+static void test_part_reasons_stay_sparse(void **state) {
+  fixture *f = *state;
+  char part[160], whole[160];
+  snprintf(part, sizeof part, "%s/part.h5", f->dir);
+  snprintf(whole, sizeof whole, "%s/whole.h5", f->dir);
+  write_sweep(part, 0, low_rows, 1);
+  write_sweep(whole, 0, low_rows, 0);
+  const hsize_t p = reason_storage(part), w = reason_storage(whole);
+  assert_true(p > 0 && 3 * p <= w); /* rows 0..9 of 40: 3 chunks of 4 rows of 10 */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_run_file, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sweep_file_in_memory, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sweep_file_on_disk, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merged_file, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_part_reasons_stay_sparse, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1040,6 +1040,7 @@ static void write_split_part(const char *path, const syn_h5sweep_spec *s, split_
   syn_h5sweep_spec ps = *s;
   ps.memory_limit = k % 2;
   ps.chunk_rows = k % 3 == 0 ? 8 : 0; /* block-sized chunks in some parts */
+  ps.part = k % 2 == 0;                /* parts of a sweep run and other files */
   syn_h5sweep *h = NULL;
   syn_error err;
   assert_ok(syn_h5sweep_create(path, &ps, &h, &err));
