@@ -623,34 +623,52 @@ static syn_status check_block(const syn_h5sweep *h, size_t first, size_t count,
   return SYN_OK;
 }
 
-/* The reasons of rows [a, b) of the block: only the span from the first to
- * the last non-empty one is written, the others in it as "" (the fill value),
- * so that a block of ok rows writes no reason at all. Never a NULL string:
- * rhdf5 and ncdf4 crash on one. */
+/* The non-empty reasons of rows [a, b) of the block, in one write of just
+ * those elements: every other row keeps the fill ("", or NULL in a part), so
+ * a block of ok rows writes no reason at all, and no "" heap object is
+ * replaced by another (which would only churn the global heap). */
+static herr_t write_reason_rows(hid_t d, size_t n, const hsize_t *rows, const char **text) {
+  const hsize_t count = n;
+  herr_t rc = -1;
+  hid_t t = syn_h5u_utf8_vlen_type();
+  hid_t fs = t < 0 ? -1 : H5Dget_space(d);
+  hid_t ms = fs < 0 ? -1 : H5Screate_simple(1, &count, NULL);
+  if (ms >= 0 && H5Sselect_elements(fs, H5S_SELECT_SET, n, rows) >= 0)
+    rc = H5Dwrite(d, t, ms, fs, H5P_DEFAULT, text);
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  if (t >= 0) H5Tclose(t);
+  return rc;
+}
+
 static syn_status write_reasons(syn_h5sweep *h, size_t first, size_t a, size_t b,
                                 const char *const *reasons, syn_error *err) {
-  size_t lo = b, hi = a;
+  size_t n = 0, lo = b, hi = a;
   for (size_t k = a; reasons != NULL && k < b; k++)
     if (reasons[k] != NULL && reasons[k][0] != 0) {
-      if (lo == b) lo = k;
+      if (n++ == 0) lo = k;
       hi = k + 1;
     }
-  if (lo >= hi) return SYN_OK;
+  if (n == 0) return SYN_OK;
   syn_status st = SYN_OK;
-  const char **span = syn_malloc((hi - lo) * sizeof *span);
-  hid_t t = syn_h5u_utf8_vlen_type();
-  if (span == NULL) {
+  const char **text = syn_malloc(n * sizeof *text);
+  hsize_t *rows = syn_malloc(n * sizeof *rows);
+  if (text == NULL || rows == NULL) {
     st = syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", h->path);
     goto done;
   }
+  n = 0;
   for (size_t k = lo; k < hi; k++)
-    span[k - lo] = reasons[k] != NULL ? reasons[k] : "";
-  if (t < 0 || syn_h5s_write_rows(h->t.reason, first + lo, hi - lo, 0, 0, 0, t, span) < 0)
-    st = syn_h5u_fail(h->path, err, "write rows %zu..%zu of '/status_reason'", first + lo,
-                      first + hi - 1);
+    if (reasons[k] != NULL && reasons[k][0] != 0) {
+      rows[n] = first + k;
+      text[n++] = reasons[k];
+    }
+  if (write_reason_rows(h->t.reason, n, rows, text) < 0)
+    st = syn_h5u_fail(h->path, err, "write the reasons of rows %zu..%zu of '/status_reason'",
+                      first + lo, first + hi - 1);
 done:
-  if (t >= 0) H5Tclose(t);
-  syn_free(span);
+  syn_free(text);
+  syn_free(rows);
   return st;
 }
 
