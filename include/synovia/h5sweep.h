@@ -122,6 +122,15 @@ typedef struct syn_h5sweep_spec {
    * taking blocks of samples in turn) is merged several times faster with
    * chunks of about one block: the merge then decompresses only its rows. */
   size_t chunk_rows;
+  /* A part file (in OUT.parts/, read back only by syn_h5sweep_merge, which
+   * reads the reasons of failed rows only): /status_reason gets no fill value,
+   * so it has storage only for the rows written and a part costs what it
+   * holds. Its rows never written read as NULL strings, on which rhdf5 and
+   * ncdf4 crash. 0 for every file a person reads: then /status_reason has the
+   * fill value "" and all its chunks allocated at creation (about 18 bytes
+   * per sample; HDF5 1.10 cannot read an unallocated chunk of a string
+   * dataset with a fill value from a read-only file). */
+  int part;
 } syn_h5sweep_spec;
 
 typedef struct syn_h5sweep syn_h5sweep;
@@ -301,7 +310,9 @@ void syn_h5sweep_indices_free(syn_h5sweep_indices *ix); /* frees the arrays, zer
 
 typedef struct syn_h5sweep_merge_opts {
   const char *command_line;  /* of the merged file; NULL: the first part's */
-  const char *created;       /* date_created; NULL: the first part's */
+  const char *created;       /* date_created; NULL: now (the merge's own time). The
+                                parts' are kept as parts_date_created, the ISO 8601
+                                interval "<earliest>/<latest>" */
   int check_tasks;           /* the parts are the shards of a job array: all of the same
                                 task_count, each task exactly once */
   size_t require_first;      /* every sample in [require_first, require_end) must be */

@@ -63,6 +63,7 @@ struct syn_h5sweep {
   int committed;
   syn_h5s_tables t;    /* the per-sample datasets */
   size_t chunk_rows;   /* at most this many rows per chunk; 0: no limit */
+  int part;            /* a part: /status_reason without a fill value (spec.part) */
   char **arm_names;    /* [t.narms], for the indices */
   unsigned char *done; /* bitmap of rows written */
   size_t nwritten;
@@ -242,14 +243,25 @@ static syn_status write_sweep_attrs(syn_h5sweep *h, const syn_h5sweep_spec *s, s
 }
 
 /* Creation properties of a per-sample dataset: attribute creation order,
- * the given chunk shape, shuffle (not for bytes) + deflate(1), fill value. */
+ * the given chunk shape, shuffle (not for bytes) + deflate(1), fill value.
+ *
+ * A variable-length string fill ("" for /status_reason) also allocates every
+ * chunk at creation. HDF5 up to 1.14 (HDFGroup/hdf5#6187) cannot read a chunk
+ * without storage of such a dataset from a read-only file: it would write the
+ * fill's heap objects ("no write intent on file"), in every client. Without a
+ * fill, those rows would read as NULL strings, on which rhdf5 and ncdf4 crash.
+ * The price: every row holds a "" heap object from the start, about 18 bytes
+ * per sample (18 MB and 0.3 s for 10^6 samples); so the parts of a sweep run
+ * (spec.part), read only by the merge, get no fill and stay sparse. */
 static hid_t sample_dcpl(int rank, const hsize_t *chunk, hid_t fill_type, const void *fill,
                          int shuffle) {
   hid_t p = H5Pcreate(H5P_DATASET_CREATE);
   if (p < 0) return p;
+  const int vlen_fill = fill != NULL && H5Tis_variable_str(fill_type) > 0;
   if (H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
       H5Pset_chunk(p, rank, chunk) < 0 || (shuffle && H5Pset_shuffle(p) < 0) ||
-      H5Pset_deflate(p, 1) < 0 || (fill != NULL && H5Pset_fill_value(p, fill_type, fill) < 0)) {
+      H5Pset_deflate(p, 1) < 0 || (fill != NULL && H5Pset_fill_value(p, fill_type, fill) < 0) ||
+      (vlen_fill && H5Pset_alloc_time(p, H5D_ALLOC_TIME_EARLY) < 0)) {
     H5Pclose(p);
     return -1;
   }
@@ -390,7 +402,8 @@ static herr_t write_flags(hid_t d) {
 }
 
 /* /status int8 (fill 0 = not_run; no _FillValue attribute, which xarray
- * would turn into NaN) and /status_reason vlen strings. */
+ * would turn into NaN) and /status_reason vlen strings (fill "", but none in
+ * a part: see syn_h5sweep_spec.part). */
 static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
   const hsize_t n = h->t.nsamples;
   const hsize_t cs = chunk_len(h, STATUS_CHUNK), cr = chunk_len(h, REASON_CHUNK);
@@ -401,9 +414,11 @@ static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
       syn_h5u_attr_string(h->t.status, "long_name", "outcome of the sample") < 0 ||
       write_flags(h->t.status) < 0)
     return syn_h5u_fail(h->path, err, "create dataset '/status'");
+  static const char *const empty = ""; /* the fill: "" for rows without a reason */
   hid_t t = syn_h5u_utf8_vlen_type();
   if (t >= 0)
-    h->t.reason = create_sample_ds(h->file, "status_reason", t, 1, &n, &cr, NULL, t, 0, &dsample);
+    h->t.reason = create_sample_ds(h->file, "status_reason", t, 1, &n, &cr,
+                                   h->part ? NULL : &empty, t, 0, &dsample);
   if (t >= 0) H5Tclose(t);
   if (h->t.reason < 0 ||
       syn_h5u_attr_string(h->t.reason, "long_name", "why the sample failed (empty when ok)") < 0)
@@ -534,6 +549,7 @@ syn_status syn_h5sweep_create(const char *path, const syn_h5sweep_spec *spec, sy
   h->t.nseries = spec->nseries;
   h->t.ntimes = spec->nseries ? spec->ntimes : 0;
   h->chunk_rows = spec->chunk_rows;
+  h->part = spec->part != 0;
   const size_t limit = spec->memory_limit ? spec->memory_limit : (size_t)DEFAULT_MEMORY_LIMIT;
   h->on_disk = data_bytes(spec) > (double)limit;
   const size_t n = strlen(path);
@@ -565,77 +581,6 @@ fail:
   syn_h5sweep_destroy(h);
   syn_h5u_quiet_end(&q);
   return st;
-}
-
-/* ---- the tables shared with the reader ------------------------------------------- */
-
-syn_status syn_h5s_tables_alloc(syn_h5s_tables *t) {
-  t->metric_value = syn_malloc((t->narms ? t->narms : 1) * sizeof *t->metric_value);
-  const size_t ntraj = t->narms * t->nseries;
-  t->traj = syn_malloc((ntraj > 0 ? ntraj : 1) * sizeof *t->traj);
-  if (t->metric_value == NULL || t->traj == NULL) return SYN_ENOMEM;
-  for (size_t a = 0; a < t->narms; a++) t->metric_value[a] = -1;
-  for (size_t k = 0; k < t->narms * t->nseries; k++) t->traj[k] = -1;
-  return SYN_OK;
-}
-
-herr_t syn_h5s_tables_close(syn_h5s_tables *t) {
-  herr_t rc = 0;
-  hid_t *one[] = {&t->param_value, &t->status, &t->reason};
-  for (size_t k = 0; k < sizeof one / sizeof one[0]; k++) {
-    if (*one[k] >= 0 && H5Dclose(*one[k]) < 0) rc = -1;
-    *one[k] = -1;
-  }
-  for (size_t a = 0; t->metric_value != NULL && a < t->narms; a++)
-    if (t->metric_value[a] >= 0 && H5Dclose(t->metric_value[a]) < 0) rc = -1;
-  for (size_t k = 0; t->traj != NULL && k < t->narms * t->nseries; k++)
-    if (t->traj[k] >= 0 && H5Dclose(t->traj[k]) < 0) rc = -1;
-  syn_free(t->metric_value);
-  syn_free(t->traj);
-  t->metric_value = t->traj = NULL;
-  return rc;
-}
-
-size_t syn_h5s_metric_cols(const syn_h5s_tables *t) { return t->narms * t->nmetrics; }
-size_t syn_h5s_traj_cols(const syn_h5s_tables *t) { return t->narms * t->nseries * t->ntimes; }
-
-/* The file selection of rows [first, first + count) and the memory selection
- * of columns [col, col + ncols) of a (count, mcols) buffer. */
-static herr_t select_rows(hid_t d, hsize_t first, hsize_t count, hsize_t ncols, hsize_t mcols,
-                          hsize_t col, hid_t *fs, hid_t *ms) {
-  const int rank = ncols ? 2 : 1;
-  const hsize_t fstart[2] = {first, 0}, fcount[2] = {count, ncols};
-  const hsize_t mdims[2] = {count, rank == 2 ? mcols : 1};
-  const hsize_t mstart[2] = {0, col};
-  *fs = H5Dget_space(d);
-  *ms = H5Screate_simple(rank, mdims, NULL);
-  if (*fs < 0 || *ms < 0 ||
-      H5Sselect_hyperslab(*fs, H5S_SELECT_SET, fstart, NULL, fcount, NULL) < 0)
-    return -1;
-  if (rank == 2 && (mcols != ncols || col != 0) &&
-      H5Sselect_hyperslab(*ms, H5S_SELECT_SET, mstart, NULL, fcount, NULL) < 0)
-    return -1;
-  return 0;
-}
-
-herr_t syn_h5s_read_rows(hid_t d, hsize_t first, hsize_t count, hsize_t ncols, hsize_t mcols,
-                         hsize_t col, hid_t mtype, void *buf) {
-  hid_t fs = -1, ms = -1;
-  herr_t rc = select_rows(d, first, count, ncols, mcols, col, &fs, &ms);
-  if (rc >= 0) rc = H5Dread(d, mtype, ms, fs, H5P_DEFAULT, buf);
-  if (ms >= 0) H5Sclose(ms);
-  if (fs >= 0) H5Sclose(fs);
-  return rc;
-}
-
-herr_t syn_h5s_write_rows(hid_t d, hsize_t first, hsize_t count, hsize_t ncols, hsize_t mcols,
-                          hsize_t col, hid_t mtype, const void *buf) {
-  hid_t fs = -1, ms = -1;
-  herr_t rc = select_rows(d, first, count, ncols, mcols, col, &fs, &ms);
-  if (rc >= 0) rc = H5Dwrite(d, mtype, ms, fs, H5P_DEFAULT, buf);
-  if (ms >= 0) H5Sclose(ms);
-  if (fs >= 0) H5Sclose(fs);
-  return rc;
 }
 
 /* ---- rows ------------------------------------------------------------------------- */
@@ -685,33 +630,52 @@ static syn_status check_block(const syn_h5sweep *h, size_t first, size_t count,
   return SYN_OK;
 }
 
-/* The reasons of rows [a, b) of the block: only the span from the first to
- * the last non-empty one is written, the others in it as null strings (what
- * the fill reads as), so that a block of ok rows writes no reason at all. */
+/* The non-empty reasons of rows [a, b) of the block, in one write of just
+ * those elements: every other row keeps the fill ("", or NULL in a part), so
+ * a block of ok rows writes no reason at all, and no "" heap object is
+ * replaced by another (which would only churn the global heap). */
+static herr_t write_reason_rows(hid_t d, size_t n, const hsize_t *rows, const char **text) {
+  const hsize_t count = n;
+  herr_t rc = -1;
+  hid_t t = syn_h5u_utf8_vlen_type();
+  hid_t fs = t < 0 ? -1 : H5Dget_space(d);
+  hid_t ms = fs < 0 ? -1 : H5Screate_simple(1, &count, NULL);
+  if (ms >= 0 && H5Sselect_elements(fs, H5S_SELECT_SET, n, rows) >= 0)
+    rc = H5Dwrite(d, t, ms, fs, H5P_DEFAULT, text);
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  if (t >= 0) H5Tclose(t);
+  return rc;
+}
+
 static syn_status write_reasons(syn_h5sweep *h, size_t first, size_t a, size_t b,
                                 const char *const *reasons, syn_error *err) {
-  size_t lo = b, hi = a;
+  size_t n = 0, lo = b, hi = a;
   for (size_t k = a; reasons != NULL && k < b; k++)
     if (reasons[k] != NULL && reasons[k][0] != 0) {
-      if (lo == b) lo = k;
+      if (n++ == 0) lo = k;
       hi = k + 1;
     }
-  if (lo >= hi) return SYN_OK;
+  if (n == 0) return SYN_OK;
   syn_status st = SYN_OK;
-  const char **span = syn_malloc((hi - lo) * sizeof *span);
-  hid_t t = syn_h5u_utf8_vlen_type();
-  if (span == NULL) {
+  const char **text = syn_malloc(n * sizeof *text);
+  hsize_t *rows = syn_malloc(n * sizeof *rows);
+  if (text == NULL || rows == NULL) {
     st = syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", h->path);
     goto done;
   }
+  n = 0;
   for (size_t k = lo; k < hi; k++)
-    span[k - lo] = reasons[k] != NULL && reasons[k][0] != 0 ? reasons[k] : NULL;
-  if (t < 0 || syn_h5s_write_rows(h->t.reason, first + lo, hi - lo, 0, 0, 0, t, span) < 0)
-    st = syn_h5u_fail(h->path, err, "write rows %zu..%zu of '/status_reason'", first + lo,
-                      first + hi - 1);
+    if (reasons[k] != NULL && reasons[k][0] != 0) {
+      rows[n] = first + k;
+      text[n++] = reasons[k];
+    }
+  if (write_reason_rows(h->t.reason, n, rows, text) < 0)
+    st = syn_h5u_fail(h->path, err, "write the reasons of rows %zu..%zu of '/status_reason'",
+                      first + lo, first + hi - 1);
 done:
-  if (t >= 0) H5Tclose(t);
-  syn_free(span);
+  syn_free(text);
+  syn_free(rows);
   return st;
 }
 
@@ -811,6 +775,18 @@ size_t syn_h5s_writer_unmarked(const syn_h5sweep *h, size_t first, size_t end,
     if (!is_done(h, i) && n++ == 0) *first_unmarked = i;
   }
   return n;
+}
+
+syn_status syn_h5s_writer_attr_string(syn_h5sweep *h, const char *name, const char *value,
+                                      syn_error *err) {
+  syn_status st = check_open(h, err);
+  if (st != SYN_OK) return st;
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  if (syn_h5u_attr_string(h->file, name, value) < 0)
+    st = syn_h5u_fail(h->path, err, "write global attribute '%s'", name);
+  syn_h5u_quiet_end(&q);
+  return st;
 }
 
 syn_status syn_h5sweep_read_back(syn_h5sweep *h, size_t first, size_t count, double *params,

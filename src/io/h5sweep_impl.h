@@ -7,7 +7,12 @@
  * block of consecutive rows is one hyperslab per dataset, and the per-arm
  * metric and trajectory datasets are gathered into (or scattered from) the
  * arm-major row layout of the public API through memory hyperslabs, with no
- * copies. */
+ * copies.
+ *
+ * Callers above callees: h5sweep_merge.c uses the writer (h5sweep.c) and the
+ * reader (h5sweep_read.c); both use h5sweep_rows.c (the tables, rows and
+ * syn_h5s_fail), which uses h5util.c. The writer and the reader never call
+ * each other. */
 #ifndef SYNOVIA_IO_H5SWEEP_IMPL_H
 #define SYNOVIA_IO_H5SWEEP_IMPL_H
 
@@ -65,6 +70,11 @@ int syn_h5s_writer_mark(syn_h5sweep *h, size_t i);
 void syn_h5s_writer_clear_marks(syn_h5sweep *h);
 size_t syn_h5s_writer_unmarked(const syn_h5sweep *h, size_t first, size_t end,
                                size_t *first_unmarked);
+
+/* A root attribute (vlen UTF-8) of the writer's file, e.g. the merge's
+ * parts_date_created. Errors name the file. */
+syn_status syn_h5s_writer_attr_string(syn_h5sweep *h, const char *name, const char *value,
+                                      syn_error *err);
 
 /* Opens a reader whose datasets each cache at most cache_bytes of chunks
  * (0: HDF5's default, 1 MiB): the merge keeps many parts open. */

@@ -78,6 +78,7 @@ typedef struct merge {
   size_t np, mc, tc; /* values per row */
   size_t wrows;      /* rows per window */
   block win, scratch;
+  char first_created[40], last_created[40]; /* the parts' date_created, "" when none */
 } merge;
 
 /* ---- matching parts ---------------------------------------------------------------- */
@@ -219,6 +220,27 @@ static syn_status scan_rows(merge *m, size_t i, syn_h5sweep_reader *r, signed ch
   return st;
 }
 
+/* Keeps the earliest and latest date_created of the parts (ISO 8601 UTC
+ * texts, whose order is their time order). */
+static void note_created(merge *m, const syn_h5sweep_reader *r) {
+  const syn_provenance *p = syn_h5sweep_reader_spec(r)->prov;
+  const char *c = p != NULL && p->created != NULL ? p->created : "";
+  if (c[0] == 0 || strlen(c) >= sizeof m->first_created) return;
+  if (m->first_created[0] == 0 || strcmp(c, m->first_created) < 0)
+    snprintf(m->first_created, sizeof m->first_created, "%s", c);
+  if (strcmp(c, m->last_created) > 0)
+    snprintf(m->last_created, sizeof m->last_created, "%s", c);
+}
+
+/* The merged file's date_created is its own (create_output); when the parts
+ * were made is kept as the ISO 8601 interval "first/last" of theirs. */
+static syn_status write_parts_created(merge *m) {
+  char interval[96];
+  if (m->first_created[0] == 0) return SYN_OK;
+  snprintf(interval, sizeof interval, "%s/%s", m->first_created, m->last_created);
+  return syn_h5s_writer_attr_string(m->h, "parts_date_created", interval, m->err);
+}
+
 static syn_status scan_parts(merge *m) {
   syn_status st = SYN_OK;
   signed char *buf = syn_malloc(SCAN_ROWS);
@@ -231,6 +253,7 @@ static syn_status scan_parts(merge *m) {
     st = match_part(m, i, r);
     if (st == SYN_OK) st = record_task(m, i, r);
     if (st == SYN_OK) st = scan_rows(m, i, r, buf);
+    if (st == SYN_OK) note_created(m, r);
     if (i > 0) syn_h5sweep_reader_destroy(r);
   }
   syn_free(buf);
@@ -458,8 +481,9 @@ static syn_status create_output(merge *m) {
   memset(&prov, 0, sizeof prov);
   if (spec.prov != NULL) prov = *spec.prov;
   if (m->o.command_line != NULL) prov.command_line = m->o.command_line;
-  if (m->o.created != NULL) prov.created = m->o.created;
+  prov.created = m->o.created; /* NULL: now, not the first part's */
   spec.prov = &prov;
+  spec.part = 0; /* a file to read: "" in every row of /status_reason */
   spec.task_index = m->o.task_index;
   spec.task_count = m->o.task_count;
   spec.memory_limit = m->o.memory_limit;
@@ -476,6 +500,7 @@ static syn_status run_merge(merge *m) {
   if (st == SYN_OK) st = scan_parts(m);
   if (st == SYN_OK) st = tasks_complete(m);
   if (st == SYN_OK) st = rows_complete(m);
+  if (st == SYN_OK) st = write_parts_created(m);
   if (st != SYN_OK) return st;
   syn_h5s_writer_clear_marks(m->h); /* the writer marks them again as it writes */
   return copy_rows(m);

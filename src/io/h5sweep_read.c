@@ -47,14 +47,6 @@ struct syn_h5sweep_reader {
 
 /* ---- errors ---------------------------------------------------------------------- */
 
-syn_status syn_h5s_fail(const char *path, syn_error *err, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  syn_status st = syn_h5u_failv("sweep file", path, err, fmt, ap);
-  va_end(ap);
-  return st;
-}
-
 /* What opening needs at hand: the reader being built and the error. */
 typedef struct rd {
   syn_h5sweep_reader *r;
@@ -629,63 +621,6 @@ const char *syn_h5sweep_reader_version(const syn_h5sweep_reader *r) {
 const syn_h5s_tables *syn_h5s_reader_tables(const syn_h5sweep_reader *r) { return &r->t; }
 
 /* ---- rows ------------------------------------------------------------------------- */
-
-/* "'/arms/IA/metric_value'" for messages. */
-static void ds_name(hid_t d, char *buf, size_t size) {
-  if (H5Iget_name(d, buf, size) <= 0) snprintf(buf, size, "?");
-}
-
-static syn_status check_range(const syn_h5s_tables *t, const char *path, size_t first,
-                              size_t count, syn_error *err) {
-  if (first > t->nsamples || count > t->nsamples - first)
-    return syn_error_set(err, SYN_EINVAL,
-                         "sweep file '%s': rows %zu..%zu are out of range (the sweep has %zu "
-                         "samples)",
-                         path, first, first + count - 1, t->nsamples);
-  return SYN_OK;
-}
-
-static syn_status read_fail(hid_t d, const char *path, size_t first, size_t count,
-                            syn_error *err) {
-  char name[256];
-  ds_name(d, name, sizeof name);
-  return syn_h5s_fail(path, err, "read rows %zu..%zu of '%s'", first, first + count - 1, name);
-}
-
-syn_status syn_h5s_read_block(const syn_h5s_tables *t, const char *path, size_t first,
-                              size_t count, double *params, signed char *status,
-                              double *metrics, double *traj, syn_error *err) {
-  syn_status st = check_range(t, path, first, count, err);
-  if (st != SYN_OK || count == 0) return st;
-  const size_t mc = syn_h5s_metric_cols(t), tc = syn_h5s_traj_cols(t);
-  if (params != NULL && syn_h5s_read_rows(t->param_value, first, count, t->nparams, t->nparams,
-                                          0, H5T_NATIVE_DOUBLE, params) < 0)
-    return read_fail(t->param_value, path, first, count, err);
-  for (size_t a = 0; metrics != NULL && t->nmetrics > 0 && a < t->narms; a++)
-    if (syn_h5s_read_rows(t->metric_value[a], first, count, t->nmetrics, mc, a * t->nmetrics,
-                          H5T_NATIVE_DOUBLE, metrics) < 0)
-      return read_fail(t->metric_value[a], path, first, count, err);
-  for (size_t k = 0; traj != NULL && k < t->narms * t->nseries; k++)
-    if (syn_h5s_read_rows(t->traj[k], first, count, t->ntimes, tc, k * t->ntimes,
-                          H5T_NATIVE_DOUBLE, traj) < 0)
-      return read_fail(t->traj[k], path, first, count, err);
-  if (status != NULL &&
-      syn_h5s_read_rows(t->status, first, count, 0, 0, 0, H5T_NATIVE_SCHAR, status) < 0)
-    return read_fail(t->status, path, first, count, err);
-  return SYN_OK;
-}
-
-syn_status syn_h5s_read_reasons(const syn_h5s_tables *t, const char *path, size_t first,
-                                size_t count, char **out, syn_error *err) {
-  syn_status st = check_range(t, path, first, count, err);
-  if (st != SYN_OK || count == 0) return st;
-  for (size_t k = 0; k < count; k++) out[k] = NULL;
-  hid_t m = syn_h5u_utf8_vlen_type();
-  if (m < 0 || syn_h5s_read_rows(t->reason, first, count, 0, 0, 0, m, out) < 0)
-    st = read_fail(t->reason, path, first, count, err);
-  if (m >= 0) H5Tclose(m);
-  return st;
-}
 
 static int cmp_size(const void *a, const void *b) {
   const size_t x = *(const size_t *)a, y = *(const size_t *)b;

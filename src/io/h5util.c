@@ -5,8 +5,8 @@
  * /provenance group every synovia file has, and the durable write + rename of
  * the tmp file; for the readers, opening a file with one clear reason when it
  * cannot be, strings and link names read into an arena. Used by h5.c (run
- * and scenario files), h5read.c, h5sweep.c and h5sweep_read.c (sweeps). See
- * src/io/h5util.h. */
+ * and scenario files), h5read.c, and the sweep files' h5sweep.c,
+ * h5sweep_read.c, h5sweep_rows.c and h5sweep_merge.c. See src/io/h5util.h. */
 #include "io/h5util.h"
 
 #include <errno.h>
@@ -181,6 +181,18 @@ fail:
   return -1;
 }
 
+/* The fill value "" for a variable-length string dataset. Without one HDF5
+ * fills with NULL strings, on which rhdf5 2.42 and ncdf4 1.21 crash reading
+ * the data and h5py 3.7 reading .fillvalue. */
+herr_t syn_h5u_set_empty_string_fill(hid_t dcpl) {
+  static const char *const empty = "";
+  hid_t t = syn_h5u_utf8_vlen_type();
+  if (t < 0) return -1;
+  herr_t rc = H5Pset_fill_value(dcpl, t, &empty);
+  H5Tclose(t);
+  return rc;
+}
+
 /* A dataset of rank 1 or 2 written from buf (which may be NULL when it is
  * empty). String and integer datasets are left contiguous: filters would
  * compress only the heap references of variable-length strings, and the
@@ -192,6 +204,10 @@ hid_t syn_h5u_write_nd(hid_t loc, const char *name, hid_t ftype, hid_t mtype, in
   for (int k = 0; k < rank; k++) n *= dims[k];
   hid_t sp = H5Screate_simple(rank, dims, NULL);
   hid_t p = syn_h5u_dataset_dcpl(is_f64, rank, dims);
+  if (p >= 0 && H5Tis_variable_str(ftype) > 0 && syn_h5u_set_empty_string_fill(p) < 0) {
+    H5Pclose(p);
+    p = -1;
+  }
   if (sp >= 0 && p >= 0) d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, p, H5P_DEFAULT);
   if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
     H5Dclose(d);
@@ -216,11 +232,25 @@ hid_t syn_h5u_write_i64(hid_t loc, const char *name, size_t n, const long long *
   return syn_h5u_write_1d(loc, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, 0, n, v);
 }
 
+static int any_null(size_t n, const char *const *v) {
+  for (size_t i = 0; i < n; i++)
+    if (v == NULL || v[i] == NULL) return 1;
+  return 0;
+}
+
+/* NULL entries (and a NULL list) are written as "": never a NULL string in a
+ * file (syn_h5u_set_empty_string_fill says why). Only a list with a NULL in
+ * it is copied. */
 hid_t syn_h5u_write_strings(hid_t loc, const char *name, size_t n, const char *const *v) {
+  const char **copy = NULL;
+  if (any_null(n, v)) {
+    if ((copy = syn_calloc(n, sizeof *copy)) == NULL) return -1;
+    for (size_t i = 0; i < n; i++) copy[i] = v != NULL && v[i] != NULL ? v[i] : "";
+  }
   hid_t t = syn_h5u_utf8_vlen_type();
-  if (t < 0) return -1;
-  hid_t d = syn_h5u_write_1d(loc, name, t, t, 0, n, v);
-  H5Tclose(t);
+  hid_t d = t < 0 ? -1 : syn_h5u_write_1d(loc, name, t, t, 0, n, copy ? copy : v);
+  if (t >= 0) H5Tclose(t);
+  syn_free(copy);
   return d;
 }
 

@@ -66,7 +66,11 @@ hid_t syn_h5u_write_1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype, in
                        size_t n, const void *buf);
 hid_t syn_h5u_write_f64(hid_t loc, const char *name, size_t n, const double *v);
 hid_t syn_h5u_write_i64(hid_t loc, const char *name, size_t n, const long long *v);
+/* vlen UTF-8, NULL entries written as "", fill value "". */
 hid_t syn_h5u_write_strings(hid_t loc, const char *name, size_t n, const char *const *v);
+/* Fill value "" (vlen UTF-8) on dataset creation properties: every vlen
+ * string dataset has it, so no reader ever meets a NULL string. */
+herr_t syn_h5u_set_empty_string_fill(hid_t dcpl);
 
 /* ---- what every synovia file has ---- */
 syn_status syn_h5u_check_provenance(const char *path, const syn_provenance *prov,

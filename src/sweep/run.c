@@ -245,7 +245,9 @@ static syn_status open_part(runner *r) {
   snprintf(path, sizeof path, "%s/g%llu-r%d-%zu.h5", r->parts_dir, (unsigned long long)r->gen,
            r->par.rank, r->part_seq++);
   r->part_t0 = now();
-  return syn_h5sweep_create(path, &r->spec, &r->part, r->err);
+  syn_h5sweep_spec spec = r->spec;
+  spec.part = 1; /* read only by the merge: storage for its own rows only */
+  return syn_h5sweep_create(path, &spec, &r->part, r->err);
 }
 
 static syn_status commit_part(runner *r) {

@@ -4,14 +4,15 @@ usage: h5same.py A.h5 B.h5 [--attrs-except name,name]
 
 Compares every dataset (names, shapes, dtypes and the raw bytes of the values,
 so NaN patterns count too) and, unless told otherwise, every attribute except
-those that record when and how a file was made (date_created, command_line,
-task_index, task_count). Exit 0 when the same; 1 with the first difference."""
+those that record when and how a file was made (date_created,
+parts_date_created, command_line, task_index, task_count). Exit 0 when the same; 1 with the first difference."""
 import sys
 
 import h5py
 import numpy as np
 
-VOLATILE = {"date_created", "command_line", "task_index", "task_count", "history"}
+VOLATILE = {"date_created", "parts_date_created", "command_line", "task_index", "task_count",
+            "history"}
 
 
 def walk(f):

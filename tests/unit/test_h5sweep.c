@@ -1040,6 +1040,7 @@ static void write_split_part(const char *path, const syn_h5sweep_spec *s, split_
   syn_h5sweep_spec ps = *s;
   ps.memory_limit = k % 2;
   ps.chunk_rows = k % 3 == 0 ? 8 : 0; /* block-sized chunks in some parts */
+  ps.part = k % 2 == 0;                /* parts of a sweep run and other files */
   syn_h5sweep *h = NULL;
   syn_error err;
   assert_ok(syn_h5sweep_create(path, &ps, &h, &err));
@@ -1152,6 +1153,9 @@ static void merge_case(const fixture *f, size_t nsamples, size_t nparts, split_f
   assert_ok(syn_h5sweep_open(out, &r, &err));
   syn_provenance prov = PROV;
   prov.command_line = "synovia merge";
+  /* its date_created is its own (test_merge_date_created) */
+  prov.created = syn_h5sweep_reader_spec(r)->prov->created;
+  assert_string_not_equal(prov.created, PROV.created);
   s.prov = &prov;
   assert_spec_equal(&s, syn_h5sweep_reader_spec(r));
   syn_h5sweep_reader_destroy(r);
@@ -1226,6 +1230,65 @@ static syn_h5sweep_spec whole_spec(void) {
   syn_h5sweep_spec s = full_spec(0);
   s.task_count = 0;
   return s;
+}
+
+/* A root attribute of a committed file as text (vlen string). */
+static void root_text(const char *path, const char *name, char *buf, size_t size) {
+  hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(file >= 0);
+  hid_t a = H5Aopen(file, name, H5P_DEFAULT);
+  assert_true(a >= 0);
+  hid_t t = H5Aget_type(a);
+  char *v = NULL;
+  assert_true(H5Aread(a, t, &v) >= 0);
+  snprintf(buf, size, "%s", v ? v : "(null)");
+  H5free_memory(v);
+  H5Tclose(t);
+  H5Aclose(a);
+  H5Fclose(file);
+}
+
+/* Merges parts a (made 2001) and b (2002) into out with opts.created. */
+static void merge_dated(const char *a, const char *b, const char *out, const char *created) {
+  const char *parts[] = {b, a};
+  syn_h5sweep_merge_opts o;
+  memset(&o, 0, sizeof o);
+  o.created = created;
+  syn_h5sweep *h = NULL;
+  syn_error err;
+  assert_ok(syn_h5sweep_merge(out, parts, 2, &o, &h, &err));
+  assert_ok(syn_h5sweep_commit(h, &err));
+  syn_h5sweep_destroy(h);
+}
+
+/* A merged file's date_created is when it was merged, not its first part's
+ * (issue 11 §3.9); the parts' dates are kept as an ISO 8601 interval. */
+static void test_merge_date_created(void **state) {
+  fixture *f = *state;
+  char a[160], b[160], out[160], got[128];
+  snprintf(a, sizeof a, "%s/a.h5", f->dir);
+  snprintf(b, sizeof b, "%s/b.h5", f->dir);
+  snprintf(out, sizeof out, "%s/merged.h5", f->dir);
+  syn_h5sweep_spec s = whole_spec();
+  syn_provenance pa = PROV, pb = PROV;
+  pa.created = "2001-01-01T00:00:00Z";
+  pb.created = "2002-02-02T00:00:00Z";
+  s.prov = &pa;
+  write_range(a, &s, 0, NS / 2);
+  s.prov = &pb;
+  write_range(b, &s, NS / 2, NS);
+  merge_dated(a, b, out, NULL);
+  root_text(out, "date_created", got, sizeof got);
+  assert_int_equal(strlen(got), strlen("2026-12-07T09:00:00Z"));
+  assert_true(got[4] == '-' && got[10] == 'T' && got[19] == 'Z');
+  assert_true(strcmp(got, pb.created) > 0); /* written now, after both parts */
+  root_text(out, "parts_date_created", got, sizeof got);
+  assert_string_equal(got, "2001-01-01T00:00:00Z/2002-02-02T00:00:00Z");
+  /* the caller's date wins */
+  merge_dated(a, b, out, "2030-03-03T00:00:00Z");
+  root_text(out, "date_created", got, sizeof got);
+  assert_string_equal(got, "2030-03-03T00:00:00Z");
+  assert_no_open_hdf5_objects();
 }
 
 static void test_merge_refuses_duplicates_and_gaps(void **state) {
@@ -1717,6 +1780,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_merge_many_parts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_one_part, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_dealt_blocks, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_merge_date_created, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_refuses_duplicates_and_gaps, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_refuses_mismatched_parts, setup, teardown),
       cmocka_unit_test_setup_teardown(test_merge_checks_tasks, setup, teardown),
