@@ -166,7 +166,7 @@ static void print_table(const scenario_run *r) {
   for (size_t i = 0; i < r->nrows; i++) {
     const char *units, *name = row_name(r, i, &units);
     cli_cells_add(&cells, name);
-    cli_cells_add(&cells, units ? units : "");
+    cli_cells_add(&cells, cli_units_shown(units));
     for (size_t k = 0; k < r->narms; k++) {
       char text[64];
       cli_format_value(r->table[k * r->nrows + i], units && strcmp(units, "%") == 0, text,

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "table.h"
+
 enum {
   SUMMARY_ROWS = 4096,  /* sweep rows read at a time */
   SHOWN_FAILURES = 5,   /* failed samples whose reasons are listed */
@@ -129,7 +131,7 @@ static void run_metrics(cli_doc *d, syn_h5_reader *r, size_t narms) {
         if (metric_index(syn_h5_reader_arm(r, j), a->metric_names[i]) != SIZE_MAX) first = j;
       if (first != k) continue; /* listed with an earlier arm */
       cli_doc_cell(d, a->metric_names[i]);
-      cli_doc_cell(d, a->metric_units[i]);
+      cli_doc_cell(d, cli_units_shown(a->metric_units[i]));
       int pct = strcmp(a->metric_units[i], "%") == 0;
       for (size_t j = 0; j + 2 < ncols; j++) {
         const syn_h5_arm_info *b = syn_h5_reader_arm(r, j);
@@ -168,7 +170,7 @@ static syn_status run_series(cli_doc *d, syn_h5_reader *r, size_t narms, syn_err
         if (v[t] > hi || isnan(hi)) hi = v[t];
       }
       cli_doc_cell(d, a->var_names[i]);
-      cli_doc_cell(d, a->var_units[i]);
+      cli_doc_cell(d, cli_units_shown(a->var_units[i]));
       cli_doc_value(d, a->ntimes ? v[0] : (double)NAN);
       cli_doc_value(d, a->ntimes ? v[a->ntimes - 1] : (double)NAN);
       cli_doc_value(d, lo);
@@ -208,7 +210,7 @@ static void run_param_differences(cli_doc *d, syn_h5_reader *r, size_t narms) {
       any = 1;
     }
     cli_doc_cell(d, a0->param_names[j]);
-    cli_doc_cell(d, a0->param_units[j]);
+    cli_doc_cell(d, cli_units_shown(a0->param_units[j]));
     for (size_t k = 0; k < narms; k++) cli_doc_value(d, syn_h5_reader_arm(r, k)->param_values[j]);
   }
   if (any) cli_doc_table_end(d);
@@ -268,7 +270,7 @@ static void sweep_params(cli_doc *d, const syn_h5sweep_spec *s) {
   cli_doc_cell(d, "distribution");
   for (size_t j = 0; j < s->nparams; j++) {
     cli_doc_cell(d, s->param_names[j]);
-    cli_doc_cell(d, s->param_units ? s->param_units[j] : "");
+    cli_doc_cell(d, cli_units_shown(s->param_units ? s->param_units[j] : ""));
     cli_doc_value(d, s->param_lower ? s->param_lower[j] : (double)NAN);
     cli_doc_value(d, s->param_upper ? s->param_upper[j] : (double)NAN);
     cli_doc_cell(d, s->param_distribution ? s->param_distribution[j] : "");
@@ -331,7 +333,7 @@ static void metric_row(cli_doc *d, const char *arm, const char *metric, const ch
                        double *v, size_t n) {
   cli_doc_cell(d, arm);
   cli_doc_cell(d, metric);
-  cli_doc_cell(d, units);
+  cli_doc_cell(d, cli_units_shown(units));
   cli_doc_cellf(d, "%zu", n);
   if (n == 0) {
     for (int c = 0; c < 7; c++) cli_doc_cell(d, "n/a"); /* mean .. max */
