@@ -129,6 +129,11 @@ check "its header speaks days, as its table does" \
 check "it says where it wrote as the user sees it: relative, like the figure" \
   grep -qx "wrote synovia-demo.h5" "$TMP/demo.out"
 check "its temporary folder is gone" sh -c "! ls '$TMP/elsewhere' | grep -q synovia-demo-"
+check "a control arm at a steady baseline: its change metric is exactly 0, a dosed arm's is not" \
+  h5py "$TMP/elsewhere/synovia-demo.h5" \
+  "m = list(f['metrics/metric'].asstr()[:]); v = f['metrics/value'][:]; a = list(f['metrics/arm'].asstr()[:]); \
+   k = m.index('pain_change_90d'); assert v[a.index('control'), k] == 0.0, v[a.index('control'), k]; \
+   assert v[a.index('IA 50M UC-MSC'), k] < 0, v" "$TMP/elsewhere/synovia-demo.h5"
 check "the demonstration's provenance names the repository files" h5py "$TMP/elsewhere/synovia-demo.h5" \
   "p = [x.decode() for x in f['provenance/file'][:]]; \
    assert p[:2] == ['examples/knee_ia_vs_iv.scenario', 'models/knee_oa.model'], p" "$TMP/elsewhere/synovia-demo.h5"
