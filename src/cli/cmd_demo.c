@@ -21,8 +21,10 @@
 
 enum { DEMO_PATH_MAX = 4096 };
 
-/* The demonstration's table: key biomarkers of every arm at clinic-like days.
- * Labels come from the model's descriptions where it has them. */
+/* The demonstration's table: key biomarkers of every arm at clinic-like days,
+ * labelled by short forms of the model's descriptions (the units come from
+ * the result). The demonstration has 3 arms; the table holds at most
+ * DEMO_MAX_ARMS. */
 static const struct {
   const char *series, *label;
 } demo_markers[] = {
@@ -188,7 +190,7 @@ int run_demo(const char *command_line) {
   a.model_path = CLI_DEMO_SCENARIO;
   a.output_path = out;
   a.output_shown = CLI_DEMO_OUTPUT; /* in the directory the user is in */
-  demo_table *tb = malloc(sizeof *tb);
+  demo_table *tb = calloc(1, sizeof *tb);
   if (tb == NULL) {
     fprintf(stderr, "synovia: error: out of memory\n");
     goto done;
