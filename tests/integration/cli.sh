@@ -30,6 +30,17 @@ rc=$?
 check "run -o -: exit 2, one clear message, no file named '-'" sh -c "test $rc -eq 2 && \
   grep -qx 'synovia: error: -o -: an HDF5 file cannot be written to standard output (it is written in place, not in order); give a file name, e.g. -o run.h5' '$TMP/out' \
   && test ! -e '$TMP/dash/-' && test ! -e '$TMP/dash/-.tmp'"
+"$SYNOVIA" run $M -q -o "$TMP/dash.h5"
+(cd "$TMP/dash" && "$abs_synovia" report "$TMP/dash.h5" --no-figures -o -) >"$TMP/page" 2>"$TMP/err"
+rc=$?
+check "report -o -: the page on standard output (HTML, nothing else), no file named '-'" \
+  sh -c "test $rc -eq 0 && head -n 1 '$TMP/page' | grep -qx '<!DOCTYPE html>' && tail -n 1 '$TMP/page' | grep -qx '</html>' \
+  && test ! -s '$TMP/err' && test ! -e '$TMP/dash/-'"
+(cd "$TMP/dash" && "$abs_synovia" export "$TMP/dash.h5" --csv -) >"$TMP/out" 2>&1
+rc=$?
+check "export --csv -: exit 2, one clear message, no folder named '-'" sh -c "test $rc -eq 2 && \
+  grep -qx 'synovia: error: --csv -: the export is several CSV files, so it needs a folder, not standard output; give a folder name, e.g. --csv results-csv' '$TMP/out' \
+  && test ! -e '$TMP/dash/-'"
 for c in run check info; do
   expect "$c --help" 0 "usage: synovia $c" "$SYNOVIA" $c --help
   expect "help $c" 0 "usage: synovia $c" "$SYNOVIA" help $c
