@@ -24,7 +24,8 @@ static const char export_help[] =
     "usage: synovia export FILE.h5 --csv DIR\n"
     "\n"
     "Writes the result file as tidy CSV files into DIR (created if missing;\n"
-    "files of the same names are replaced, nothing else is touched).\n"
+    "files of the same names are replaced, nothing else is touched). Several\n"
+    "files need a folder: --csv - (standard output) is refused.\n"
     "A run file gives:\n"
     "  series.csv      arm, variable, time, value      every time series, long format\n"
     "  variables.csv   variable, units, kind, description (and the time axis)\n"
@@ -528,6 +529,11 @@ int cmd_export(int argc, char **argv) {
   if (path == NULL || dir == NULL || dir[0] == 0) {
     cli_usage_error("export", "%s (synovia export FILE.h5 --csv DIR)",
                     path == NULL ? "which file?" : "where to? give --csv DIR");
+    return CLI_USAGE;
+  }
+  if (strcmp(dir, "-") == 0) { /* several files cannot share one stream */
+    cli_usage_error("export", "--csv -: the export is several CSV files, so it needs a folder, "
+                              "not standard output; give a folder name, e.g. --csv results-csv");
     return CLI_USAGE;
   }
   syn_h5_kind kind;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "table.h"
 #include "synovia/model.h"
 
 static const char info_help[] =
@@ -30,15 +31,9 @@ static const char *kind_heading(syn_symkind k) {
   return "";
 }
 
-/* Units as shown: a value written as a bare number is dimensionless, "1";
- * an empty unit of anything else stays empty (the annotation algebra could
- * not tell). */
-static const char *shown_units(const syn_symbol *s) {
-  if (s->units[0]) return s->units;
-  char *end = NULL;
-  if (s->expr[0] && (strtod(s->expr, &end), end != s->expr) && *end == 0) return "1";
-  return "";
-}
+/* Units as written to the files and docs/model.md: what the model's unit
+ * algebra derived, "1" (CF's dimensionless) when it derived none. */
+static const char *file_units(const syn_symbol *s) { return s->units[0] ? s->units : "1"; }
 
 static int name_width(const syn_model *m, syn_symkind k) {
   int w = 4;
@@ -55,7 +50,7 @@ static int has_value(syn_symkind k) {
 
 static void print_symbol(const syn_symbol *s, int w) {
   if (has_value(s->kind))
-    printf("  %-*s  %12.6g %-10s", w, s->name, s->value, shown_units(s));
+    printf("  %-*s  %12.6g %-13s", w, s->name, s->value, cli_units_shown(file_units(s)));
   else
     printf("  %-*s  = %-24s", w, s->name, s->expr);
   if (s->kind == SYN_SYM_STATE && s->compartment[0]) printf(" in %s", s->compartment);
@@ -135,7 +130,7 @@ static void markdown_kind(const syn_model *m, syn_symkind k) {
       putchar('`');
     }
     fputs(" | ", stdout);
-    put_cell(shown_units(s));
+    put_cell(file_units(s));
     fputs(" | ", stdout);
     put_cell(s->description);
     if (has_value(k)) {

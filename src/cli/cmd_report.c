@@ -39,7 +39,8 @@ static const char report_help[] =
     "sweep files it was made from, and its provenance. The page needs no server\n"
     "and no network: open it in any browser, mail it, print it.\n"
     "\n"
-    "  -o REPORT.html  the page (default: FILE with .html instead of .h5)\n"
+    "  -o REPORT.html  the page (default: FILE with .html instead of .h5);\n"
+    "                  -o - writes it to standard output (and nothing else there)\n"
     "  --title T       the page's title (default: the model's title)\n"
     "  --no-figures    tables and texts only (no Python needed)\n"
     "  --plot PATH     the synovia-plot script to use (default: $SYNOVIA_PLOT,\n"
@@ -412,19 +413,9 @@ static int draw_figures(const report_args *a, const char *argv0, const figure *f
   return 1;
 }
 
-static int write_page(const report_args *a, const char *out_path, const cli_doc *doc,
-                      const sources *src, const figure *figs, size_t nfigs, const int *pages,
-                      const char *tmpdir) {
-  size_t tn = strlen(out_path) + 5;
-  char *tmp = malloc(tn);
-  if (tmp == NULL) return 0;
-  snprintf(tmp, tn, "%s.tmp", out_path);
-  FILE *out = fopen(tmp, "w");
-  if (out == NULL) {
-    fprintf(stderr, "synovia: error: cannot write '%s': %s\n", out_path, strerror(errno));
-    free(tmp);
-    return 0;
-  }
+/* The page's HTML into out. */
+static void print_page(FILE *out, const report_args *a, const cli_doc *doc, const sources *src,
+                       const figure *figs, size_t nfigs, const int *pages, const char *tmpdir) {
   int any = 0;
   for (size_t i = 0; i < nfigs; i++) any |= pages[i] > 0;
   const char *title = a->title ? a->title : src->title && src->title[0] ? src->title : a->path;
@@ -450,6 +441,34 @@ static int write_page(const report_args *a, const char *out_path, const cli_doc 
   strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
   fprintf(out, "<footer>Made by synovia %s on %s with <code>synovia report</code>.</footer>\n"
                "</body>\n</html>\n", syn_version(), date);
+}
+
+/* The page to standard output ("-o -"): an HTML page is a stream. */
+static int write_page_stdout(const report_args *a, const cli_doc *doc, const sources *src,
+                             const figure *figs, size_t nfigs, const int *pages,
+                             const char *tmpdir) {
+  print_page(stdout, a, doc, src, figs, nfigs, pages, tmpdir);
+  if (fflush(stdout) == 0 && !ferror(stdout)) return 1;
+  fprintf(stderr, "synovia: error: cannot write the report to standard output: %s\n",
+          strerror(errno));
+  return 0;
+}
+
+/* The page to OUT.tmp, renamed to OUT when complete. */
+static int write_page(const report_args *a, const char *out_path, const cli_doc *doc,
+                      const sources *src, const figure *figs, size_t nfigs, const int *pages,
+                      const char *tmpdir) {
+  size_t tn = strlen(out_path) + 5;
+  char *tmp = malloc(tn);
+  if (tmp == NULL) return 0;
+  snprintf(tmp, tn, "%s.tmp", out_path);
+  FILE *out = fopen(tmp, "w");
+  if (out == NULL) {
+    fprintf(stderr, "synovia: error: cannot write '%s': %s\n", out_path, strerror(errno));
+    free(tmp);
+    return 0;
+  }
+  print_page(out, a, doc, src, figs, nfigs, pages, tmpdir);
   int ok = !ferror(out);
   if (fclose(out) != 0) ok = 0;
   if (ok && rename(tmp, out_path) != 0) ok = 0;
@@ -509,10 +528,13 @@ int cmd_report(int argc, char **argv, const char *argv0) {
     }
     if (!draw_figures(&a, argv0, figs, nfigs, tmpdir, pages)) goto done;
   }
-  if (!write_page(&a, out, &doc, &src, figs, nfigs, pages, tmpdir)) goto done;
+  int to_stdout = strcmp(out, "-") == 0;
+  if (to_stdout ? !write_page_stdout(&a, &doc, &src, figs, nfigs, pages, tmpdir)
+                : !write_page(&a, out, &doc, &src, figs, nfigs, pages, tmpdir))
+    goto done;
   size_t nd = 0;
   for (size_t i = 0; i < nfigs; i++) nd += (size_t)pages[i];
-  printf("wrote %s (%zu figure%s)\n", out, nd, nd == 1 ? "" : "s");
+  if (!to_stdout) printf("wrote %s (%zu figure%s)\n", out, nd, nd == 1 ? "" : "s");
   rc = CLI_OK;
 done:
   if (tmpdir[0]) remove_tmpdir(tmpdir, nfigs, pages);

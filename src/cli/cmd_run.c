@@ -30,7 +30,8 @@ static const char run_help[] =
     "\n"
     "options:\n"
     "  -o, --output FILE      result file (default: the model's name with .h5,\n"
-    "                         in the current directory)\n"
+    "                         in the current directory); HDF5 cannot be written\n"
+    "                         to a pipe, so '-' (standard output) is refused\n"
     "  --t-start T            start time (default 0)\n"
     "  --t-end T              end time (default 24 clock units)\n"
     "  --every DT             output spacing (default: 100 intervals)\n"
@@ -147,122 +148,12 @@ static int parse_args(int argc, char **argv, run_args *a) {
     cli_usage_error("run", "no model file given (run 'synovia run' alone for the demonstration)");
     return CLI_USAGE;
   }
+  if (a->output_path != NULL && strcmp(a->output_path, "-") == 0) {
+    cli_usage_error("run", "-o -: an HDF5 file cannot be written to standard output (it is "
+                           "written in place, not in order); give a file name, e.g. -o run.h5");
+    return CLI_USAGE;
+  }
   return CLI_OK;
-}
-
-/* A library error about an option: "synovia: error: --set 'x=1': message". */
-static void option_error(const char *option, const char *text, const syn_error *err) {
-  fprintf(stderr, "synovia: error: %s '%s': %s\n", option, text, err->message);
-  if (err->hint[0]) fprintf(stderr, "  hint: %s\n", err->hint);
-}
-
-/* A value: a plain number, or a number with a unit whose time part is
- * converted to the clock ("0.5 /d"); times must be times ("180 d"). */
-int run_parse_value(const syn_model *m, const char *option, const char *text, double *out) {
-  if (cli_parse_double(text, out)) return 1;
-  syn_error err;
-  syn_error_clear(&err);
-  int is_time = strcmp(option, "--set") != 0;
-  syn_status st = is_time ? syn_model_parse_time(m, text, out, &err)
-                          : syn_model_parse_value(m, text, out, &err);
-  if (st == SYN_OK) return 1;
-  option_error(option, text, &err);
-  return 0;
-}
-
-static int parse_solver_options(const run_args *a, syn_solver_opts *o) {
-  double d = 0;
-  long l = 0;
-  if (a->rtol && (!cli_parse_double(a->rtol, &d) || d <= 0)) {
-    cli_usage_error("run", "--rtol '%s' is not a positive number", a->rtol);
-    return 0;
-  }
-  if (a->rtol) o->rtol = d;
-  if (a->atol && (!cli_parse_double(a->atol, &d) || d <= 0)) {
-    cli_usage_error("run", "--atol '%s' is not a positive number", a->atol);
-    return 0;
-  }
-  if (a->atol) o->atol = d;
-  if (a->max_steps && (!cli_parse_long(a->max_steps, &l) || l <= 0)) {
-    cli_usage_error("run", "--max-steps '%s' is not a positive whole number", a->max_steps);
-    return 0;
-  }
-  if (a->max_steps) o->max_steps = l;
-  if (a->linsol) {
-    if (strcmp(a->linsol, "auto") == 0) o->linsol = SYN_LINSOL_AUTO;
-    else if (strcmp(a->linsol, "dense") == 0) o->linsol = SYN_LINSOL_DENSE;
-    else if (strcmp(a->linsol, "klu") == 0) o->linsol = SYN_LINSOL_KLU;
-    else {
-      cli_usage_error("run", "--linear-solver '%s' is not one of auto, dense, klu", a->linsol);
-      return 0;
-    }
-  }
-  if (a->no_jacobian) o->use_jacobian = 0;
-  return 1;
-}
-
-/* Per-state tolerances: a vector the size of the state, owned by the caller. */
-static double *state_atols(const syn_model *m, const run_args *a, double global) {
-  size_t n = syn_model_count(m, SYN_SYM_STATE);
-  double *v = malloc((n ? n : 1) * sizeof *v);
-  if (v == NULL) return NULL;
-  for (size_t i = 0; i < n; i++) v[i] = global;
-  for (size_t k = 0; k < a->natols; k++) {
-    syn_symkind kind;
-    size_t idx;
-    double d;
-    if (!syn_model_find(m, a->atols[k].name, &kind, &idx) || kind != SYN_SYM_STATE) {
-      cli_usage_error("run", "--atol '%s=%s': '%s' is not a state of the model",
-                      a->atols[k].name, a->atols[k].value, a->atols[k].name);
-      goto fail;
-    }
-    if (!cli_parse_double(a->atols[k].value, &d) || d <= 0) {
-      cli_usage_error("run", "--atol '%s=%s': '%s' is not a positive number", a->atols[k].name,
-                      a->atols[k].value, a->atols[k].value);
-      goto fail;
-    }
-    v[idx] = d;
-  }
-  return v;
-fail:
-  free(v);
-  return NULL;
-}
-
-int run_solver_options(const syn_model *m, const run_args *a, syn_solver_opts *o,
-                       double **atol_vec) {
-  *atol_vec = NULL;
-  if (!parse_solver_options(a, o)) return 0;
-  if (a->natols == 0) return 1;
-  if ((*atol_vec = state_atols(m, a, o->atol)) == NULL) return 0;
-  o->atol_vec = *atol_vec;
-  return 1;
-}
-
-size_t run_model_files(const syn_model *m, const char **paths, const char **texts,
-                       size_t first, size_t max) {
-  size_t n = first;
-  for (size_t i = 0; i < syn_model_file_count(m) && n < max; i++, n++) {
-    paths[n] = syn_model_file_path(m, i);
-    texts[n] = syn_model_file_text(m, i);
-  }
-  return n - first;
-}
-
-int run_apply_sets(const syn_model *m, syn_instance *inst, const run_args *a) {
-  for (size_t k = 0; k < a->nsets; k++) {
-    double v;
-    char shown[512];
-    snprintf(shown, sizeof shown, "%s=%s", a->sets[k].name, a->sets[k].value);
-    if (!run_parse_value(m, "--set", a->sets[k].value, &v)) return 0;
-    syn_error err;
-    syn_error_clear(&err);
-    if (syn_instance_set(inst, a->sets[k].name, v, &err) != SYN_OK) {
-      option_error("--set", shown, &err);
-      return 0;
-    }
-  }
-  return 1;
 }
 
 static int resolve_times(const syn_model *m, const run_args *a, syn_run_opts *o) {
@@ -291,20 +182,6 @@ static int resolve_times(const syn_model *m, const run_args *a, syn_run_opts *o)
     o->every = v;
   }
   return 1;
-}
-
-/* "models/knee.model" -> "knee.h5" (in the current directory). */
-char *run_default_output(const char *model_path) {
-  const char *base = strrchr(model_path, '/');
-  base = base ? base + 1 : model_path;
-  size_t len = strlen(base);
-  const char *dot = strrchr(base, '.');
-  if (dot && dot != base) len = (size_t)(dot - base);
-  char *out = malloc(len + 4);
-  if (out == NULL) return NULL;
-  memcpy(out, base, len);
-  memcpy(out + len, ".h5", 4);
-  return out;
 }
 
 static void print_header(const syn_result *r, const size_t *cols, size_t ncols) {
@@ -429,7 +306,7 @@ int cmd_run(int argc, char **argv, const char *command_line) {
   run_args a = {0};
   if (argc == 0) return run_demo(command_line);
   int rc = parse_args(argc, argv, &a);
-  if (rc == CLI_OK && is_scenario_path(a.model_path)) rc = run_scenario(&a, command_line);
+  if (rc == CLI_OK && is_scenario_path(a.model_path)) rc = run_scenario(&a, command_line, NULL);
   else if (rc == CLI_OK && a.arm) {
     cli_usage_error("run", "--arm needs a scenario (a .scenario file), not a model");
     rc = CLI_USAGE;

@@ -18,25 +18,6 @@
  * wrapped over several heading lines. */
 enum { MIN_COLUMN = 13, MAX_COLUMN = 20, FINAL_ROWS = 8 };
 
-/* The demonstration's table: key biomarkers of every arm at clinic-like days. */
-static const struct {
-  const char *series, *label;
-} demo_markers[] = {
-    {"knee.IL6", "synovial fluid IL-6"},
-    {"knee.TNF", "synovial fluid TNF-alpha"},
-    {"knee.MMP_TIMP_ratio", "MMP:TIMP molar ratio"},
-    {"knee.PGE2", "synovial fluid PGE2"},
-    {"knee.pain_VAS", "knee pain (VAS)"},
-    {"knee.cartilage_volume", "cartilage volume (% of normal)"},
-    {"knee.synovial_thickness", "synovial lining thickness"},
-    {"knee.MSC_joint", "MSCs in the knee"},
-    {"MSC_lung_viable", "MSCs in the lungs"},
-    {"IL6_s", "serum IL-6"},
-    {"CRP", "serum CRP"},
-};
-enum { DEMO_MARKERS = sizeof demo_markers / sizeof demo_markers[0], DEMO_DAYS = 5 };
-static const double demo_days[DEMO_DAYS] = {0, 7, 28, 90, 180};
-
 typedef struct scenario_run {
   syn_scenario *sc;
   syn_h5 *h5;
@@ -49,8 +30,7 @@ typedef struct scenario_run {
   double *table;     /* narms x nrows: metric values, or final values without metrics */
   size_t nrows;
   const char **row_names, **row_units;
-  double *markers;   /* demo: narms x DEMO_MARKERS x DEMO_DAYS, NaN where absent */
-  char marker_units[DEMO_MARKERS][32];
+  const run_hooks *hooks;
 } scenario_run;
 
 static void scenario_run_free(scenario_run *r) {
@@ -63,7 +43,6 @@ static void scenario_run_free(scenario_run *r) {
   free(r->table);
   free(r->row_names);
   free(r->row_units);
-  free(r->markers);
 }
 
 /* --set values converted with the model's clock and checked against it on a
@@ -187,7 +166,7 @@ static void print_table(const scenario_run *r) {
   for (size_t i = 0; i < r->nrows; i++) {
     const char *units, *name = row_name(r, i, &units);
     cli_cells_add(&cells, name);
-    cli_cells_add(&cells, units ? units : "");
+    cli_cells_add(&cells, cli_units_shown(units));
     for (size_t k = 0; k < r->narms; k++) {
       char text[64];
       cli_format_value(r->table[k * r->nrows + i], units && strcmp(units, "%") == 0, text,
@@ -205,80 +184,35 @@ done:
   free(align);
 }
 
+/* A time of the grid as a person reads it: in days when the clock is finer
+ * and the run spans days (as the tables and figures show it), else in the
+ * clock; `day` is the day's length in the clock (0: not in days). */
+static void put_time(char *buf, size_t size, double t, double day, const char *clock) {
+  if (day > 0) snprintf(buf, size, "%g d", t / day);
+  else snprintf(buf, size, "%g%s%s", t, clock[0] ? " " : "", clock);
+}
+
 static void print_header(const scenario_run *r) {
-  double t0, t1, every;
+  double t0, t1, every, day = 0;
+  const syn_model *m = syn_scenario_model(r->sc);
   syn_scenario_grid(r->sc, &t0, &t1, &every);
-  const char *clock = syn_model_time_unit(syn_scenario_model(r->sc));
+  const char *clock = syn_model_time_unit(m);
   const char *title = syn_scenario_title(r->sc);
+  if (strcmp(clock, "d") != 0 && syn_model_parse_time(m, "1 d", &day, NULL) == SYN_OK &&
+      !(t1 - t0 >= 3 * day))
+    day = 0; /* a run of hours stays in hours */
+  char to[48], step[48];
+  put_time(to, sizeof to, t1, day, clock);
+  /* a step of whole days in days, else in the clock ("every 6 h") */
+  put_time(step, sizeof step, every, day > 0 && fmod(every, day) == 0 ? day : 0, clock);
   printf("%s\n", title[0] ? title : syn_scenario_path(r->sc));
-  printf("%zu arm%s, t = %g to %g %s every %g %s, baseline %s\n\n", r->narms,
-         r->narms == 1 ? "" : "s", t0, t1, clock, every, clock, syn_scenario_baseline(r->sc));
+  printf("%zu arm%s, t = %g to %s every %s, baseline %s\n\n", r->narms, r->narms == 1 ? "" : "s",
+         day > 0 ? t0 / day : t0, to, step, syn_scenario_baseline(r->sc));
 }
 
 static void print_warnings(const char *arm, const syn_arm_result *ar) {
   for (size_t i = 0; i < ar->nwarnings; i++)
     fprintf(stderr, "synovia: warning: arm '%s': %s\n", arm, ar->warnings[i]);
-}
-
-/* Index of the output time t (model clock) in the result, or -1. */
-static long time_index(const syn_result *res, double t) {
-  const double *times = syn_result_times(res);
-  for (size_t i = 0; i < syn_result_ntimes(res); i++)
-    if (fabs(times[i] - t) <= 1e-9 * fmax(1.0, fabs(t))) return (long)i;
-  return -1;
-}
-
-static void record_markers(scenario_run *r, size_t k, const syn_result *res) {
-  const syn_model *m = syn_scenario_model(r->sc);
-  for (size_t j = 0; j < DEMO_MARKERS; j++) {
-    size_t s;
-    int found = syn_result_find(res, demo_markers[j].series, &s);
-    if (found) snprintf(r->marker_units[j], sizeof r->marker_units[j], "%s",
-                        syn_result_info(res, s)->units);
-    for (size_t d = 0; d < DEMO_DAYS; d++) {
-      char when[32];
-      double t = NAN;
-      snprintf(when, sizeof when, "%g d", demo_days[d]);
-      long i = syn_model_parse_time(m, when, &t, NULL) == SYN_OK ? time_index(res, t) : -1;
-      r->markers[(k * DEMO_MARKERS + j) * DEMO_DAYS + d] =
-          found && i >= 0 ? syn_result_series(res, s)[i] : (double)NAN;
-    }
-  }
-}
-
-static void print_markers(const scenario_run *r) {
-  static const char heading[] = "key biomarkers by arm";
-  int w = (int)sizeof heading - 1;
-  for (size_t k = 0; k < r->narms; k++) {
-    int n = (int)strlen(syn_scenario_arm_name(r->sc, r->arms[k]));
-    if (n + 2 > w) w = n + 2;
-  }
-  printf("%-*s", w, heading);
-  for (size_t d = 0; d < DEMO_DAYS; d++) {
-    char day[24];
-    snprintf(day, sizeof day, "day %g", demo_days[d]);
-    printf("  %13s", day);
-  }
-  putchar('\n');
-  for (size_t j = 0; j < DEMO_MARKERS; j++) {
-    printf("%s%s%s%s\n", demo_markers[j].label, r->marker_units[j][0] ? " (" : "",
-           r->marker_units[j], r->marker_units[j][0] ? ")" : "");
-    double scale = 0; /* round-off of a state decaying to 0 (-3e-10 cells) reads 0 */
-    for (size_t q = 0; q < r->narms * DEMO_DAYS; q++) {
-      double v = fabs(r->markers[((q / DEMO_DAYS) * DEMO_MARKERS + j) * DEMO_DAYS + q % DEMO_DAYS]);
-      if (isfinite(v) && v > scale) scale = v;
-    }
-    for (size_t k = 0; k < r->narms; k++) {
-      printf("  %-*s", w - 2, syn_scenario_arm_name(r->sc, r->arms[k]));
-      for (size_t d = 0; d < DEMO_DAYS; d++) {
-        double v = r->markers[(k * DEMO_MARKERS + j) * DEMO_DAYS + d];
-        if (isnan(v)) printf("  %13s", "n/a");
-        else printf("  %13.4g", fabs(v) <= 1e-9 * scale ? 0.0 : v);
-      }
-      putchar('\n');
-    }
-  }
-  putchar('\n');
 }
 
 /* Run one arm, write it, keep its row of the table. */
@@ -297,15 +231,16 @@ static int run_one_arm(scenario_run *r, size_t k, const syn_solver_opts *opts, c
   }
   if (!a->quiet) print_warnings(name, ar);
   record_row_values(r, k, ar->series);
-  if (r->markers) record_markers(r, k, ar->series);
+  if (r->hooks && r->hooks->arm_done) r->hooks->arm_done(r->hooks->ctx, r->sc, k, arm, ar->series);
   ok = 1;
 done:
   syn_arm_result_destroy(ar);
   return ok;
 }
 
-int run_scenario(const run_args *a, const char *command_line) {
+int run_scenario(const run_args *a, const char *command_line, const run_hooks *hooks) {
   scenario_run r = {0};
+  r.hooks = hooks;
   syn_error err;
   syn_error_clear(&err);
   syn_solver_opts opts;
@@ -325,17 +260,15 @@ int run_scenario(const run_args *a, const char *command_line) {
     goto done;
   rc = CLI_FAILED;
   if (!prepare_table(&r)) goto done;
-  if (a->demo && (r.markers = calloc(r.narms * DEMO_MARKERS * DEMO_DAYS, sizeof *r.markers)) == NULL)
-    goto done;
   if (open_output(&r, a, command_line, &err) != SYN_OK) goto print_fail;
   for (size_t k = 0; k < r.narms; k++)
     if (!run_one_arm(&r, k, &opts, a)) goto done;
   if (syn_h5_commit(r.h5, &err) != SYN_OK) goto print_fail;
   if (!a->quiet) {
     print_header(&r);
-    if (r.markers) print_markers(&r);
+    if (hooks && hooks->print) hooks->print(hooks->ctx, r.sc, r.arms, r.narms);
     print_table(&r);
-    printf("\nwrote %s\n", r.out_path);
+    printf("\nwrote %s\n", a->output_shown ? a->output_shown : r.out_path);
   }
   rc = CLI_OK;
   goto done;

@@ -1,5 +1,7 @@
 /* synovia — what `synovia run` was asked, shared by the model and the
- * scenario paths of the command (cmd_run.c, cmd_scenario.c). */
+ * scenario paths of the command. Files, each calling only those below it:
+ * cmd_run.c (the command) -> cmd_demo.c (no arguments: the demonstration)
+ * -> cmd_scenario.c (a .scenario) -> runopts.c (option helpers). */
 #ifndef SYN_CLI_RUN_H
 #define SYN_CLI_RUN_H
 
@@ -22,8 +24,9 @@ typedef struct run_args {
   size_t nsets, natols;
   const char *rtol, *atol, *max_steps, *linsol;
   const char *arm;
+  const char *output_shown; /* the output path as the user knows it, for "wrote"
+                               (NULL: output_path) */
   int no_jacobian, quiet;
-  int demo; /* the built-in demonstration: print the biomarker table too */
 } run_args;
 
 /* A value: a plain number, or a number with a unit whose time part is
@@ -48,8 +51,20 @@ char *run_default_output(const char *path);
 size_t run_model_files(const syn_model *m, const char **paths, const char **texts,
                        size_t first, size_t max);
 
-/* The scenario path of `synovia run`. Returns the exit status. */
-int run_scenario(const run_args *a, const char *command_line);
+/* What a caller adds to the scenario path (the demonstration's table of
+ * biomarkers): `arm_done` sees each arm's result after it is written (k-th
+ * of the arms run, scenario arm index `arm`); `print` runs after the header
+ * and before the metrics table. Either may be NULL. */
+typedef struct run_hooks {
+  void *ctx;
+  void (*arm_done)(void *ctx, const syn_scenario *sc, size_t k, size_t arm,
+                   const syn_result *res);
+  void (*print)(void *ctx, const syn_scenario *sc, const size_t *arms, size_t narms);
+} run_hooks;
+
+/* The scenario path of `synovia run`; hooks may be NULL. Returns the exit
+ * status. */
+int run_scenario(const run_args *a, const char *command_line, const run_hooks *hooks);
 
 /* `synovia run` with no arguments: the built-in demonstration (src/cli/demo.h).
  * Returns the exit status. */

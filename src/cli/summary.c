@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "table.h"
+
 enum {
   SUMMARY_ROWS = 4096,  /* sweep rows read at a time */
   SHOWN_FAILURES = 5,   /* failed samples whose reasons are listed */
@@ -129,7 +131,7 @@ static void run_metrics(cli_doc *d, syn_h5_reader *r, size_t narms) {
         if (metric_index(syn_h5_reader_arm(r, j), a->metric_names[i]) != SIZE_MAX) first = j;
       if (first != k) continue; /* listed with an earlier arm */
       cli_doc_cell(d, a->metric_names[i]);
-      cli_doc_cell(d, a->metric_units[i]);
+      cli_doc_cell(d, cli_units_shown(a->metric_units[i]));
       int pct = strcmp(a->metric_units[i], "%") == 0;
       for (size_t j = 0; j + 2 < ncols; j++) {
         const syn_h5_arm_info *b = syn_h5_reader_arm(r, j);
@@ -168,7 +170,7 @@ static syn_status run_series(cli_doc *d, syn_h5_reader *r, size_t narms, syn_err
         if (v[t] > hi || isnan(hi)) hi = v[t];
       }
       cli_doc_cell(d, a->var_names[i]);
-      cli_doc_cell(d, a->var_units[i]);
+      cli_doc_cell(d, cli_units_shown(a->var_units[i]));
       cli_doc_value(d, a->ntimes ? v[0] : (double)NAN);
       cli_doc_value(d, a->ntimes ? v[a->ntimes - 1] : (double)NAN);
       cli_doc_value(d, lo);
@@ -208,7 +210,7 @@ static void run_param_differences(cli_doc *d, syn_h5_reader *r, size_t narms) {
       any = 1;
     }
     cli_doc_cell(d, a0->param_names[j]);
-    cli_doc_cell(d, a0->param_units[j]);
+    cli_doc_cell(d, cli_units_shown(a0->param_units[j]));
     for (size_t k = 0; k < narms; k++) cli_doc_value(d, syn_h5_reader_arm(r, k)->param_values[j]);
   }
   if (any) cli_doc_table_end(d);
@@ -268,7 +270,7 @@ static void sweep_params(cli_doc *d, const syn_h5sweep_spec *s) {
   cli_doc_cell(d, "distribution");
   for (size_t j = 0; j < s->nparams; j++) {
     cli_doc_cell(d, s->param_names[j]);
-    cli_doc_cell(d, s->param_units ? s->param_units[j] : "");
+    cli_doc_cell(d, cli_units_shown(s->param_units ? s->param_units[j] : ""));
     cli_doc_value(d, s->param_lower ? s->param_lower[j] : (double)NAN);
     cli_doc_value(d, s->param_upper ? s->param_upper[j] : (double)NAN);
     cli_doc_cell(d, s->param_distribution ? s->param_distribution[j] : "");
@@ -331,7 +333,7 @@ static void metric_row(cli_doc *d, const char *arm, const char *metric, const ch
                        double *v, size_t n) {
   cli_doc_cell(d, arm);
   cli_doc_cell(d, metric);
-  cli_doc_cell(d, units);
+  cli_doc_cell(d, cli_units_shown(units));
   cli_doc_cellf(d, "%zu", n);
   if (n == 0) {
     for (int c = 0; c < 7; c++) cli_doc_cell(d, "n/a"); /* mean .. max */
@@ -386,9 +388,80 @@ static syn_status sweep_metrics(cli_doc *d, syn_h5sweep_reader *rd, const syn_h5
   return st;
 }
 
+/* An index to three decimals: a value that rounds to zero is "0.000", never
+ * "-0.000" (a sign the estimate's noise gave it, not a finding). */
+static double shown_index(double v) { return fabs(v) < 0.0005 ? 0.0 : v; }
+
+static void index_cell(cli_doc *d, double v, const double *conf, size_t k) {
+  double c = conf ? conf[k] : (double)NAN;
+  if (isnan(v)) cli_doc_cell(d, "n/a");
+  else if (isnan(c)) cli_doc_cellf(d, "%.3f", shown_index(v));
+  else cli_doc_cellf(d, "%.3f ± %.3f", shown_index(v), shown_index(fabs(c)));
+}
+
+/* Half-widths from which indices are called noisy (the estimates then tell
+ * apart little more than "large" from "small"). */
+static const double NOISY_HALF_WIDTH = 0.1;
+
+/* "saltelli2010" -> "Saltelli 2010", as a reader would cite it. */
+static const char *estimator_name(const char *id, const char *fallback) {
+  if (id == NULL || id[0] == 0) return fallback;
+  if (strcmp(id, "saltelli2010") == 0) return "Saltelli 2010";
+  if (strcmp(id, "jansen1999") == 0) return "Jansen 1999";
+  return id;
+}
+
+/* Under a table of Sobol indices of one metric: the indices outside [0, 1]
+ * (where no true index lies) named with their intervals. Returns the widest
+ * half-width of the table. */
+static double sobol_outside_note(cli_doc *d, const syn_h5sweep_spec *s,
+                                 const syn_h5sweep_indices *ix, size_t m) {
+  const size_t D = s->nparams;
+  double widest = 0;
+  char outside[320] = "";
+  size_t nout = 0, used = 0;
+  for (size_t j = 0; j < D; j++) {
+    size_t k = m * D + j;
+    const double v[2] = {ix->S1[k], ix->ST[k]};
+    const double c[2] = {ix->S1_conf ? fabs(ix->S1_conf[k]) : (double)NAN,
+                         ix->ST_conf ? fabs(ix->ST_conf[k]) : (double)NAN};
+    for (int q = 0; q < 2; q++) {
+      if (isfinite(c[q]) && c[q] > widest) widest = c[q];
+      if (!isfinite(v[q]) || (shown_index(v[q]) >= 0 && v[q] < 1.0005)) continue;
+      if (nout++ < 3 && used < sizeof outside)
+        used += (size_t)snprintf(outside + used, sizeof outside - used, "%s%s %s = %.3f ± %.3f",
+                                 used ? ", " : "", s->param_names[j], q ? "ST" : "S1", v[q],
+                                 isfinite(c[q]) ? c[q] : 0.0);
+    }
+  }
+  if (nout > 0)
+    cli_doc_note(d, "note: %s%s %s outside [0, 1], where every true index lies: the estimator's "
+                    "noise (see the note after the tables)",
+                 outside, nout > 3 ? ", ..." : "", nout > 1 ? "lie" : "lies");
+  return widest;
+}
+
+/* After the tables of Sobol indices: what the estimator's noise means, when
+ * it shows (wide intervals), from the intervals the file has. */
+static void sobol_noise_note(cli_doc *d, const syn_h5sweep_indices *ix, double widest) {
+  if (widest < NOISY_HALF_WIDTH) return;
+  char level[32] = "";
+  if (ix->confidence_level > 0) snprintf(level, sizeof level, "%g%% ", 100 * ix->confidence_level);
+  cli_doc_note(d,
+               "note: Sobol indices are estimates (%s for S1, %s for ST) from N = %zu base "
+               "rows of the design, and noisy at this N: their %sbootstrap intervals (the ±) "
+               "reach ± %.3f. A true index lies between 0 and 1, so an estimate outside is noise; "
+               "an index whose interval includes 0 cannot be told from 0. The ± shrinks about as "
+               "1/sqrt(N): 4 times N halves it.",
+               estimator_name(ix->estimator_S1, "Saltelli 2010"),
+               estimator_name(ix->estimator_ST, "Jansen 1999"), ix->n_base, level, widest);
+}
+
 syn_status summary_indices(syn_h5sweep_reader *rd, cli_doc *d, syn_error *err) {
   const syn_h5sweep_spec *s = syn_h5sweep_reader_spec(rd);
   syn_status st = SYN_OK;
+  syn_h5sweep_indices last = {0};
+  double widest = 0;
   for (size_t a = 0; a < s->narms && st == SYN_OK; a++) {
     syn_h5sweep_indices ix;
     st = syn_h5sweep_read_indices(rd, a, &ix, err);
@@ -408,8 +481,8 @@ syn_status summary_indices(syn_h5sweep_reader *rd, cli_doc *d, syn_error *err) {
         size_t k = m * D + j;
         cli_doc_cell(d, s->param_names[j]);
         if (sobol) {
-          cli_doc_cellf(d, "%.3f ± %.3f", ix.S1[k], ix.S1_conf ? ix.S1_conf[k] : (double)NAN);
-          cli_doc_cellf(d, "%.3f ± %.3f", ix.ST[k], ix.ST_conf ? ix.ST_conf[k] : (double)NAN);
+          index_cell(d, ix.S1[k], ix.S1_conf, k);
+          index_cell(d, ix.ST[k], ix.ST_conf, k);
         } else {
           cli_doc_value(d, ix.mu_star[k]);
           cli_doc_value(d, ix.mu[k]);
@@ -417,9 +490,20 @@ syn_status summary_indices(syn_h5sweep_reader *rd, cli_doc *d, syn_error *err) {
         }
       }
       cli_doc_table_end(d);
+      if (sobol) {
+        double w = sobol_outside_note(d, s, &ix, m);
+        if (w > widest) widest = w;
+      }
     }
-    syn_h5sweep_indices_free(&ix);
+    if (ix.kind == SYN_H5SWEEP_SOBOL) { /* keep its design facts for the final note */
+      syn_h5sweep_indices_free(&last);
+      last = ix;
+    } else {
+      syn_h5sweep_indices_free(&ix);
+    }
   }
+  if (st == SYN_OK && last.kind == SYN_H5SWEEP_SOBOL) sobol_noise_note(d, &last, widest);
+  syn_h5sweep_indices_free(&last);
   return st;
 }
 

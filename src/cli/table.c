@@ -23,6 +23,10 @@ void cli_format_value(double v, int is_percent, char *buf, size_t size) {
   else snprintf(buf, size, "%.6g", v);
 }
 
+const char *cli_units_shown(const char *units) {
+  return units == NULL || units[0] == 0 || strcmp(units, "1") == 0 ? "dimensionless" : units;
+}
+
 size_t cli_wrap_line(const char *s, int width, const char **next) {
   size_t n = strlen(s), cut = 0, space = 0;
   int w = 0;

@@ -49,6 +49,10 @@ int cli_display_width(const char *s, size_t n);
  * a percentage below the round-off of an unchanged series. */
 void cli_format_value(double v, int is_percent, char *buf, size_t size);
 
+/* A unit as a person reads it next to a number: "dimensionless" for CF's
+ * "1" and for "" (no unit derived), so a value 1 never reads "1 1". */
+const char *cli_units_shown(const char *units);
+
 /* A growing array of cells: every cell is a copy owned by the set. */
 typedef struct cli_cells {
   char **cell;

@@ -220,6 +220,7 @@ static syn_status integrate_once(arm_run *r, const syn_solver_opts *opts, syn_pr
   syn_status st = syn_solver_create(&r->ode, opts, r->s->t_start, r->y0, &solver, err);
   if (st == SYN_OK && nprobes > 0) {
     st = syn_metrics_create(r->inst, probes, nprobes, &r->metrics, err);
+    if (st == SYN_OK) syn_metrics_set_rtol(r->metrics, opts->rtol);
     if (st == SYN_OK) syn_solver_set_step_hook(solver, syn_metrics_step, r->metrics);
     if (st == SYN_OK) st = syn_metrics_start(r->metrics, r->s->t_start, r->y0, err);
   }

@@ -72,6 +72,7 @@ struct syn_metrics {
   const syn_solver *solver; /* during a step */
   double t0, reached;   /* the run covers [t0, reached] */
   int started;
+  double rtol;          /* a `change` below it is 0 (syn_metrics_set_rtol) */
 };
 
 /* --- evaluation ------------------------------------------------------------------- */
@@ -141,6 +142,10 @@ static void reset_states(syn_metrics *m) {
     s->tbest = (double)NAN;
     s->best = (double)NAN;
   }
+}
+
+void syn_metrics_set_rtol(syn_metrics *m, double rtol) {
+  if (m != NULL && rtol >= 0) m->rtol = rtol;
 }
 
 syn_status syn_metrics_create(syn_instance *inst, syn_probe *probes, size_t n,
@@ -639,6 +644,7 @@ static double final_value(const syn_metrics *m, const syn_probe *p, probe_state 
     case PROBE_TMIN: return s->found ? s->tbest : (double)NAN;
     case PROBE_CHANGE:
       if (!s->have1 || !s->have2 || s->v1 == 0.0) return (double)NAN;
+      if (fabs(s->v2 - s->v1) < m->rtol * fmax(fabs(s->v1), fabs(s->v2))) return 0.0;
       return 100.0 * (s->v2 - s->v1) / s->v1;
     case PROBE_TIME_BELOW:
     case PROBE_TIME_ABOVE: return s->found ? s->tbest : (double)NAN;

@@ -69,6 +69,13 @@ syn_status syn_metrics_create(syn_instance *inst, syn_probe *probes, size_t n,
                               syn_metrics **out, syn_error *err);
 void syn_metrics_destroy(syn_metrics *m);
 
+/* The relative tolerance the run is integrated to (0, the default: none). A
+ * `change` whose two values differ by less than it (relative to the larger)
+ * is not resolved by the integration and is 0 exactly: an undosed arm at a
+ * steady baseline has no change by construction, and reports none rather
+ * than the -1e-11 % the solver's drift from the baseline's residual gives. */
+void syn_metrics_set_rtol(syn_metrics *m, double rtol);
+
 /* The step hook to install on the solver (ctx = the syn_metrics). */
 syn_status syn_metrics_step(const syn_solver *s, double t_prev, double t_now, void *ctx,
                             syn_error *err);

@@ -17,6 +17,30 @@ h5py() { "$PYTHON" -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); $2" "$
 expect "--version" 0 "^synovia [0-9]" "$SYNOVIA" --version
 expect "--help" 0 "usage: synovia <command>" "$SYNOVIA" --help
 expect "no command shows usage, exit 2" 2 "usage: synovia" "$SYNOVIA"
+expect "--help: run alone is the demonstration" 0 \
+  "^  run             the built-in demonstration (knee OA: IA vs IV MSCs vs none)$" "$SYNOVIA" --help
+expect "--help: run takes a scenario" 0 \
+  "^  run SCENARIO    run every arm of a .scenario and compare their metrics$" "$SYNOVIA" --help
+expect "run --help: '-o -' is refused, and why" 0 "to a pipe, so '-' (standard output) is refused" \
+  "$SYNOVIA" run --help
+mkdir -p "$TMP/dash"
+abs_synovia=$(cd "$(dirname "$SYNOVIA")" && pwd)/$(basename "$SYNOVIA")
+(cd "$TMP/dash" && "$abs_synovia" run "$(cd "$OLDPWD" && pwd)/$M" -o -) >"$TMP/out" 2>&1
+rc=$?
+check "run -o -: exit 2, one clear message, no file named '-'" sh -c "test $rc -eq 2 && \
+  grep -qx 'synovia: error: -o -: an HDF5 file cannot be written to standard output (it is written in place, not in order); give a file name, e.g. -o run.h5' '$TMP/out' \
+  && test ! -e '$TMP/dash/-' && test ! -e '$TMP/dash/-.tmp'"
+"$SYNOVIA" run $M -q -o "$TMP/dash.h5"
+(cd "$TMP/dash" && "$abs_synovia" report "$TMP/dash.h5" --no-figures -o -) >"$TMP/page" 2>"$TMP/err"
+rc=$?
+check "report -o -: the page on standard output (HTML, nothing else), no file named '-'" \
+  sh -c "test $rc -eq 0 && head -n 1 '$TMP/page' | grep -qx '<!DOCTYPE html>' && tail -n 1 '$TMP/page' | grep -qx '</html>' \
+  && test ! -s '$TMP/err' && test ! -e '$TMP/dash/-'"
+(cd "$TMP/dash" && "$abs_synovia" export "$TMP/dash.h5" --csv -) >"$TMP/out" 2>&1
+rc=$?
+check "export --csv -: exit 2, one clear message, no folder named '-'" sh -c "test $rc -eq 2 && \
+  grep -qx 'synovia: error: --csv -: the export is several CSV files, so it needs a folder, not standard output; give a folder name, e.g. --csv results-csv' '$TMP/out' \
+  && test ! -e '$TMP/dash/-'"
 for c in run check info; do
   expect "$c --help" 0 "usage: synovia $c" "$SYNOVIA" $c --help
   expect "help $c" 0 "usage: synovia $c" "$SYNOVIA" help $c

@@ -108,6 +108,8 @@ bad_case "per-joint metric target without its joint" 4:16 "'MSC' exists once per
 MODEL=missing.model
 bad_case "missing model" 1:7 "cannot open '.*/missing.model': No such file" 'arm "a"'
 unset MODEL
+expect "a scenario of hours in days: header with the step in the clock" 0 \
+  "^2 arms, t = 0 to 28 d every 6 h, baseline declared$" "$SYNOVIA" run examples/two_knees.scenario -o "$TMP/hours.h5"
 "$SYNOVIA" run "$TMP/table.scenario" --arm nope -o "$TMP/bad.h5" >"$TMP/out" 2>&1
 check "bad input: unknown --arm, exit 2, nothing written" test $? -eq 2 -a ! -e "$TMP/bad.h5"
 expect "the ASan build runs the demo scenario" 0 "wrote" "$SYNOVIA_ASAN" run $S -o "$TMP/asan.h5"
@@ -122,7 +124,16 @@ check "synovia run with no arguments runs the demonstration from any directory" 
 check "the demonstration prints the biomarker table at days 0-180" \
   grep -q "key biomarkers by arm *day 0 *day 7 *day 28 *day 90 *day 180" "$TMP/demo.out"
 check "the demonstration has three arms" grep -q "^  IV 100M UC-MSC " "$TMP/demo.out"
+check "its header speaks days, as its table does" \
+  grep -qx "3 arms, t = 0 to 180 d every 1 d, baseline steady" "$TMP/demo.out"
+check "it says where it wrote as the user sees it: relative, like the figure" \
+  grep -qx "wrote synovia-demo.h5" "$TMP/demo.out"
 check "its temporary folder is gone" sh -c "! ls '$TMP/elsewhere' | grep -q synovia-demo-"
+check "a control arm at a steady baseline: its change metric is exactly 0, a dosed arm's is not" \
+  h5py "$TMP/elsewhere/synovia-demo.h5" \
+  "m = list(f['metrics/metric'].asstr()[:]); v = f['metrics/value'][:]; a = list(f['metrics/arm'].asstr()[:]); \
+   k = m.index('pain_change_90d'); assert v[a.index('control'), k] == 0.0, v[a.index('control'), k]; \
+   assert v[a.index('IA 50M UC-MSC'), k] < 0, v" "$TMP/elsewhere/synovia-demo.h5"
 check "the demonstration's provenance names the repository files" h5py "$TMP/elsewhere/synovia-demo.h5" \
   "p = [x.decode() for x in f['provenance/file'][:]]; \
    assert p[:2] == ['examples/knee_ia_vs_iv.scenario', 'models/knee_oa.model'], p" "$TMP/elsewhere/synovia-demo.h5"
@@ -133,6 +144,8 @@ mkdir -p "$TMP/readme"
 rc=$?
 check "README main command (scripts/demo.sh) succeeds" test $rc -eq 0
 check "it writes the result and the figure" test -s "$TMP/readme/synovia-demo.h5" -a -s "$TMP/readme/synovia-demo.png"
+check "both 'wrote' lines name the files the same way (relative to where it ran)" \
+  sh -c "grep -qx 'wrote synovia-demo.h5' '$TMP/readme.out' && grep -q '^wrote synovia-demo.png (' '$TMP/readme.out'"
 awk '/^```python/{inb=1; next} /^```/{inb=0} inb' README.md >"$TMP/readme.py"
 check "README's Python snippet runs on the demo result" sh -c "cd '$TMP/readme' && '$PYTHON' '$TMP/readme.py'"
 finish

@@ -3,7 +3,7 @@
 scales, dose markers, one colour per arm) and its one-line errors (exit status 2).
 
 Result files are made with the CLI (examples/joint_demo.scenario, examples/two_knees.scenario,
-a plain run of models/joint_demo.model, and examples/knee_ia_vs_iv.scenario, whose 15 topic
+a plain run of models/joint_demo.model, and examples/knee_ia_vs_iv.scenario, whose 17 topic
 panels come in two pages) in a temporary folder; a small synthetic file written with h5py
 covers 15 one-variable panels and zero-only series. Speaks TAP."""
 import os
@@ -58,7 +58,7 @@ def page_titles(panels):
 
 
 def check_pages(mod, path, tmp):
-    """examples/knee_ia_vs_iv.scenario: 15 topic panels, 12 on page 1 and 3 on page 2; each
+    """examples/knee_ia_vs_iv.scenario: 17 topic panels, 12 on page 1 and 5 on page 2; each
     panel on exactly one page, in order; sizes by the layout rules; the printed lines."""
     keep = mod.MAX_PANELS
     mod.MAX_PANELS = 100          # every panel on one page: the list the pages must split
@@ -67,10 +67,10 @@ def check_pages(mod, path, tmp):
         mod.plt.close(fig)
     finally:
         mod.MAX_PANELS = keep
-    report(len(every) == 15 and page == (1, 1),
-           f"ia_iv: 15 topic panels in all (got {len(every)}, page {page})")
+    report(len(every) == 17 and page == (1, 1),
+           f"ia_iv: 17 topic panels in all (got {len(every)}, page {page})")
     got, sizes = [], []
-    for k, want_n, rows in ((1, 12, 4), (2, 3, 1)):
+    for k, want_n, rows in ((1, 12, 4), (2, 5, 2)):
         fig, panels = figure_checks(mod, path, f"ia_iv page {k}", ["--page", str(k)])
         got.extend(page_titles(panels))
         report(len(panels) == want_n and len(panel_axes(fig)) == want_n,
@@ -81,17 +81,17 @@ def check_pages(mod, path, tmp):
                f"ia_iv page {k}: 3 columns, {rows} rows of {mod.PANEL_H} in and the header "
                f"({w:.2f} x {h:.2f} in, want {3 * mod.PANEL_W:.2f} x {want_h:.2f})")
         note = figure_notes(fig)
-        want_note = "page 1 of 2 (15 panels): the others with --page 2" if k == 1 else \
-            "page 2 of 2 (15 panels)"
+        want_note = "page 1 of 2 (17 panels): the others with --page 2" if k == 1 else \
+            "page 2 of 2 (17 panels)"
         report(f"note: {want_note}" in note and (k == 2 or "others" in note)
                and (k == 1 or "others" not in note),
                f"ia_iv page {k}: the figure says {want_note!r} ({note!r})")
         sizes.append(tuple(fig.get_size_inches()))
         mod.plt.close(fig)
-    report(got == page_titles(every) and len(set(got)) == 15,
+    report(got == page_titles(every) and len(set(got)) == 17,
            "ia_iv: pages 1 and 2 hold every panel once, in order")
 
-    for k, n in ((1, 12), (2, 3)):
+    for k, n in ((1, 12), (2, 5)):
         for ext in (".png", ".svg", ".pdf"):
             out = os.path.join(tmp, f"ia_iv_p{k}{ext}")
             r = plot(path, "--page", str(k), "-o", out)
@@ -191,7 +191,7 @@ def main():
                 if not set(map(str, arm_colours)) <= set(map(str, mod.arm_colours(3))):
                     colours_ok = False
             report(colours_ok, "demo: every curve in one of the three arm colours")
-            markers = [ln for ln in axes[0].get_lines() if ln.get_marker() == "^"]
+            markers = [ln for ln in axes[0].get_lines() if ln.get_marker() == "v"]
             report(len(markers) == 2, f"demo: two dose markers per panel (got {len(markers)})")
             legends = [lg for ax in fig.axes if not ax.axison for lg in [ax.get_legend()] if lg]
             names = [t.get_text() for t in legends[0].get_texts()] if legends else []

@@ -437,7 +437,8 @@ def _():
     assert len(arms) == NARMS
     rows = section(r.stdout, "Metrics")
     assert rows[0].split()[2:] == arms, rows[0]
-    assert next(s for s in rows if s.split()[0] == "N_end").split()[1:] == want
+    n_end = next(s for s in rows if s.split()[0] == "N_end").split()
+    assert n_end[1] == "dimensionless" and n_end[2:] == want, n_end
     rows = section(r.stdout, "Parameters that differ between arms")
     assert next(s for s in rows if s.split()[0] == "r").split()[2:] == rvals, rows
 
