@@ -43,7 +43,7 @@ endif
 # $(BUILD)/deps.log) or names the exact apt-get line and fails. The program
 # needs the "build" packages; the tests also need the "test" ones. It runs
 # once per build directory and profile (the stamp).
-DEPS_TEST_GOALS := test unit-bins tools fuzz fuzz-scenario valgrind \
+DEPS_TEST_GOALS := test build-for-test unit-bins tools fuzz fuzz-scenario valgrind \
                    $(BUILD)/test/% $(BUILD)/asan/% $(BUILD)/fuzz/%
 DEPS_PROFILE := $(if $(filter $(DEPS_TEST_GOALS),$(MAKECMDGOALS)),test,build)
 DEPS_STAMP := $(BUILD)/.deps-$(DEPS_PROFILE)-ok
@@ -110,7 +110,7 @@ LIB_asan    := $(BUILD)/asan/libsynovia.a
 BIN         := $(BUILD)/release/synovia
 BIN_asan    := $(BUILD)/asan/synovia
 
-.PHONY: all test demo install bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
+.PHONY: all build-for-build build-for-test test demo install bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -205,7 +205,13 @@ fuzz-scenario: $(FUZZ_SCN_BIN)
 	  $(BUILD)/fuzz/new_scenario tests/fuzz/scenario_corpus
 
 # --- the suite ------------------------------------------------------------------------
-test: $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) $(FUZZ_BIN) $(FUZZ_SCN_BIN)
+TEST_BINS := $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) \
+             $(FUZZ_BIN) $(FUZZ_SCN_BIN)
+# what ./synovia.sh builds (quietly, into a log) before it runs demo or test
+build-for-build: $(BIN)
+build-for-test: $(TEST_BINS)
+
+test: $(TEST_BINS)
 	@LC_ALL=C BUILD=$(BUILD) PYTHON=$(PYTHON) tests/run.sh
 
 demo: $(BIN)
