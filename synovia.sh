@@ -53,7 +53,7 @@ else
   # stdout (the step lines) goes to the log; stderr (compiler errors and
   # warnings) to the log and the terminal as it comes.
   # shellcheck disable=SC2086
-  { make -j"$jobs" $vars build-for-$profile 2>&1 >>"$log"; echo $? >"$status"; } |
+  { rc=0; make -j"$jobs" $vars build-for-$profile 2>&1 >>"$log" || rc=$?; echo $rc >"$status"; } |
     tee -a "$log" >&2
   rc=$(cat "$status")
   rm -f "$status"

@@ -92,8 +92,9 @@ if [ $check_only = 1 ]; then
   exit 1
 fi
 
+[ $n = 1 ] && what="1 Debian package is" || what="$n Debian packages are"
 if [ "$(id -u)" != 0 ]; then
-  echo "synovia: $n Debian packages are missing; install them as root (su -c or sudo), then run this again:" >&2
+  echo "synovia: $what missing; install them as root (su or sudo), then run this again:" >&2
   echo "  $apt_line" >&2
   exit 1
 fi
