@@ -3,7 +3,7 @@
 #   make            build the library and the program (build/release/)
 #   make test       everything: unit tests (plain and ASan/UBSan), language
 #                   tables, docs examples, reference solutions, HDF5 readers,
-#                   fuzz-corpus replay, CLI tests; ends with "N passed, N failed"
+#                   fuzz-corpus replay, CLI tests; ends with "N passed, N failed, N skipped"
 #   make demo       run the built-in demonstration and draw its figure
 #   make install    install the program, synovia-plot, the Slurm templates,
 #                   models, examples and docs (PREFIX=/usr/local, DESTDIR)
