@@ -17,7 +17,9 @@
 set -eu
 cd "$(dirname "$0")"
 
-[ $# -gt 0 ] || { echo "usage: ./synovia.sh demo | test | TARGET... [V=1]" >&2; exit 2; }
+usage() { sed -n '4,7s/^# \{0,1\}//p' "$0"; }
+[ $# -gt 0 ] || { usage >&2; exit 2; }
+case $1 in -h | --help) usage; exit 0 ;; esac
 
 profile=build
 verbose=0
