@@ -24,6 +24,7 @@ case $1 in -h | --help) usage; exit 0 ;; esac
 profile=build
 verbose=0
 vars=""
+targets=""
 BUILD=build
 for a in "$@"; do
   case $a in
@@ -31,9 +32,11 @@ for a in "$@"; do
   *\ *) echo "synovia: ./synovia.sh: '$a' has a space; run make directly" >&2; exit 2 ;;
   V=1) verbose=1; vars="$vars $a" ;;
   BUILD=*) BUILD=${a#BUILD=}; vars="$vars $a" ;;
+  PYTHON=*) PYTHON=${a#PYTHON=}; export PYTHON; vars="$vars $a" ;;
   *=*) vars="$vars $a" ;;
   -*) echo "synovia: ./synovia.sh takes make targets and VAR=value, not '$a'" >&2; exit 2 ;;
   esac
+  case $a in *=*) ;; *) targets="$targets $a" ;; esac
 done
 mkdir -p "$BUILD"
 DEPS_LOG=$(cd "$BUILD" && pwd)/deps.log scripts/deps.sh "$profile"
@@ -65,4 +68,10 @@ else
   fi
 fi
 
+# `test` alone: the runner itself, as `make test` runs it after the same
+# build, so that its summary is the last line even when a check fails (make
+# would add its own "*** [test] Error 1" after it).
+if [ "$targets" = " test" ]; then
+  BUILD=$BUILD exec tests/run.sh
+fi
 exec make "$@"

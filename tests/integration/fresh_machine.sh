@@ -107,7 +107,7 @@ check ".ci/run runs the README's test command" grep -qx 'exec ./synovia.sh test'
 check "synovia.sh is POSIX sh (dash parses it), executable" sh -c 'sh -n synovia.sh && test -x synovia.sh'
 
 # --- a quiet build: one "  CC file" line per object; V=1 the command; errors shown
-unset MAKEFLAGS MFLAGS MAKELEVEL
+unset MAKEFLAGS MFLAGS MAKELEVEL V
 make BUILD="$TMP/qb" "$TMP/qb/release/obj/src/base/alloc.o" >"$TMP/out" 2>&1
 check "quiet build: one '  CC    src/base/alloc.c' line" test "$(cat "$TMP/out")" = "  CC    src/base/alloc.c"
 make BUILD="$TMP/qb" V=1 "$TMP/qb/release/obj/src/base/arena.o" >"$TMP/out" 2>&1
@@ -125,6 +125,22 @@ rc=$?
 check "./synovia.sh: a failing build shows the compiler's error and fails" sh -c '
   [ "$1" -ne 0 ] && grep -q "error: a planted compiler error" "$2" &&
   grep -q "synovia: the build failed (the whole log: $3/build.log)" "$2"' - $rc "$TMP/err" "$TMP/qb2"
+
+# --- ./synovia.sh test ends with the runner's summary even when a check fails
+# (make would print its own "*** [test] Error 1" after it): in a scratch tree
+# with a Makefile whose build has nothing to do and one failing test
+st=$TMP/st
+mkdir -p "$st/scripts" "$st/tests/integration"
+cp synovia.sh "$st/"
+cp scripts/deps.sh "$st/scripts/"
+cp tests/run.sh "$st/tests/"
+printf 'build-for-test:\n\t@echo built\ntest: build-for-test\n\t@tests/run.sh\n' >"$st/Makefile"
+printf 'echo "ok 1 - fine"\necho "not ok 2 - broken"\nexit 1\n' >"$st/tests/integration/a.sh"
+(cd "$st" && ./synovia.sh test) >"$TMP/out" 2>&1
+rc=$?
+sed 's/^/# /' "$TMP/out"
+check "./synovia.sh test: fails, and its last line is the summary" \
+  test $rc -ne 0 -a "$(tail -n 1 "$TMP/out")" = "1 passed, 1 failed, 0 skipped"
 
 # --- what the README's and the tutorial's commands write is ignored by git;
 # tracked files are not

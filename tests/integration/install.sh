@@ -7,7 +7,7 @@
 # source tree.
 . tests/lib/tap.sh
 
-unset MAKEFLAGS MFLAGS MAKELEVEL
+unset MAKEFLAGS MFLAGS MAKELEVEL V
 top=$(pwd)
 prefix=$TMP/prefix
 make install BUILD="$BUILD" PREFIX="$prefix" >"$TMP/out" 2>&1

@@ -50,7 +50,7 @@ check "without failures: exit 0 and '4 passed, 0 failed, 3 skipped' last" \
 
 # `make test` on an empty build folder: the runner is the last thing make runs
 # or prints (make -n shows the commands without running them).
-env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n test BUILD="$TMP/build-n" >"$TMP/make-n" 2>&1
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u V make -n test BUILD="$TMP/build-n" >"$TMP/make-n" 2>&1
 check "make test: nothing after the runner (no rm of intermediate files)" \
   sh -c 'tail -n 1 "$1" | grep -q "tests/run.sh\$"' - "$TMP/make-n"
 tail -n 3 "$TMP/make-n" | cut -c1-200 | sed 's/^/# /'
