@@ -3,18 +3,23 @@
 #   make            build the library and the program (build/release/)
 #   make test       everything: unit tests (plain and ASan/UBSan), language
 #                   tables, docs examples, reference solutions, HDF5 readers,
-#                   fuzz-corpus replay, CLI tests; ends with "N passed, N failed"
-#   make demo       run the default model and show the result
+#                   fuzz-corpus replay, CLI tests; ends with "N passed, N failed, N skipped"
+#   make demo       run the built-in demonstration and draw its figure
+#   make install    install the program, synovia-plot, the Slurm templates,
+#                   models, examples and docs (PREFIX=/usr/local, DESTDIR)
 #   make bench      interpreter vs hand-written C, start-up cost, sweep throughput
 #   make fuzz       run the libFuzzer harness (FUZZ_SECONDS, default 60)
 #   make fuzz-scenario  the same for the scenario parser and loader
 #   make valgrind   a full `synovia run` under valgrind
-#   make deps       install missing Debian packages (as root) or say which
+#   make deps       install the missing Debian packages of the build and the
+#                   tests (as root) or say which (scripts/deps.sh)
 #   make deps-check check that includes respect the layering
 #   make clean
 #
 # Build configurations live in build/<config>/: release (-O2), test (-O2 with
 # the test hooks of -DSYN_TESTING) and asan (ASan + UBSan, test hooks).
+# The build is quiet ("  CC src/x.c"); V=1 shows the full commands. A fresh
+# machine without make or a compiler starts with ./synovia.sh instead.
 
 SHELL    := /bin/sh
 CC       ?= cc
@@ -24,14 +29,28 @@ endif
 BUILD    := build
 PYTHON   ?= /usr/bin/python3
 
+# --- quiet output: "  CC src/x.c" per step, the full commands with V=1 --------------
+V ?= 0
+ifeq ($(V),1)
+step =
+else
+step = @printf '  %-5s %s\n' '$(1)' '$(2)';
+endif
+
 # --- Debian packages -------------------------------------------------------------
 # Before anything asks pkg-config for flags, make sure the packages are there:
-# scripts/deps.sh installs what is missing (as root) or names the exact
-# apt-get line and fails. It runs once per build directory (the stamp).
-DEPS_STAMP := $(BUILD)/.deps-ok
+# scripts/deps.sh installs what is missing (as root, quietly, the apt log in
+# $(BUILD)/deps.log) or names the exact apt-get line and fails. The program
+# needs the "build" packages; the tests also need the "test" ones. It runs
+# once per build directory and profile (the stamp).
+DEPS_TEST_GOALS := test build-for-test unit-bins tools fuzz fuzz-scenario valgrind \
+                   $(BUILD)/test/% $(BUILD)/asan/% $(BUILD)/fuzz/%
+DEPS_PROFILE := $(if $(filter $(DEPS_TEST_GOALS),$(MAKECMDGOALS)),test,build)
+DEPS_STAMP := $(BUILD)/.deps-$(DEPS_PROFILE)-ok
+DEPS_RUN := DEPS_LOG=$(abspath $(BUILD))/deps.log scripts/deps.sh
 ifeq ($(filter clean deps deps-check,$(MAKECMDGOALS)),)
 ifeq ($(wildcard $(DEPS_STAMP)),)
-DEPS_RESULT := $(shell scripts/deps.sh >&2 && mkdir -p $(BUILD) && touch $(DEPS_STAMP) && echo ok)
+DEPS_RESULT := $(shell $(DEPS_RUN) $(DEPS_PROFILE) >&2 && mkdir -p $(BUILD) && touch $(DEPS_STAMP) && echo ok)
 ifneq ($(DEPS_RESULT),ok)
 $(error missing Debian packages (see the message above))
 endif
@@ -91,7 +110,7 @@ LIB_asan    := $(BUILD)/asan/libsynovia.a
 BIN         := $(BUILD)/release/synovia
 BIN_asan    := $(BUILD)/asan/synovia
 
-.PHONY: all test demo bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
+.PHONY: all build-for-build build-for-test test demo install bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -99,33 +118,33 @@ all: $(BIN)
 # Installs missing packages once (as root), or says what to install.
 $(DEPS_STAMP): scripts/deps.sh
 	@mkdir -p $(BUILD)
-	@scripts/deps.sh
+	@$(DEPS_RUN) $(DEPS_PROFILE)
 	@touch $@
 
 $(DEMO_C): scripts/embed.sh Makefile $(DEMO_FILES)
 	@mkdir -p $(dir $@)
-	scripts/embed.sh $@ $(DEMO_FILES)
+	$(call step,GEN,$@) scripts/embed.sh $@ $(DEMO_FILES)
 
 deps:
-	@scripts/deps.sh
-	@mkdir -p $(BUILD) && touch $(DEPS_STAMP)
+	@$(DEPS_RUN) test
+	@mkdir -p $(BUILD) && touch $(BUILD)/.deps-build-ok $(BUILD)/.deps-test-ok
 
 # --- per-configuration rules ----------------------------------------------------
 define CONFIG_RULES
 $(BUILD)/$(1)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) $(DEFS) -MMD -MP -c $$< -o $$@
+	$$(call step,CC,$$<) $$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) $(DEFS) -MMD -MP -c $$< -o $$@
 
 $(LIB_$(1)): $(call obj,$(1),$(LIB_SRC))
 	@mkdir -p $$(dir $$@)
-	rm -f $$@ && ar rcs $$@ $$^
+	$$(call step,AR,$$@) rm -f $$@ && ar rcs $$@ $$^
 
 $(BUILD)/$(1)/synovia: $(call obj,$(1),$(CLI_SRC)) $(LIB_$(1))
-	$$(CC) $(OPT_$(1)) $(LDOPT_$(1)) -o $$@ $$^ $(LIBS)
+	$$(call step,LD,$$@) $$(CC) $(OPT_$(1)) $(LDOPT_$(1)) -o $$@ $$^ $(LIBS)
 
 $(BUILD)/$(1)/tests/%: tests/unit/%.c $(call obj,$(1),$(HELPER_SRC)) $(LIB_$(1)) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) -Itests $(LDOPT_$(1)) -MMD -MP -o $$@ $$< \
+	$$(call step,CC,$$@) $$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) -Itests $(LDOPT_$(1)) -MMD -MP -o $$@ $$< \
 	  $(call obj,$(1),$(HELPER_SRC)) $(LIB_$(1)) -lcmocka $(LIBS)
 
 -include $(patsubst %.c,$(BUILD)/$(1)/obj/%.d,$(LIB_SRC) $(CLI_SRC) $(HELPER_SRC))
@@ -134,6 +153,11 @@ endef
 $(eval $(call CONFIG_RULES,release))
 $(eval $(call CONFIG_RULES,test))
 $(eval $(call CONFIG_RULES,asan))
+
+# The unit tests' shared helpers are objects only pattern rules name: without
+# this, make deletes them as intermediates after the build, and prints the rm
+# after the test summary.
+.SECONDARY: $(foreach c,release test asan,$(call obj,$(c),$(HELPER_SRC)))
 
 UNIT_test := $(addprefix $(BUILD)/test/tests/,$(UNIT_NAMES))
 UNIT_asan := $(addprefix $(BUILD)/asan/tests/,$(UNIT_NAMES))
@@ -146,7 +170,7 @@ TOOLS_test := $(addprefix $(BUILD)/test/tools/,$(TOOL_NAMES))
 define TOOL_RULES
 $(BUILD)/$(1)/tools/%: tests/tools/%.c $(LIB_$(1)) | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) -Itests $(LDOPT_$(1)) -MMD -MP -o $$@ $$< \
+	$$(call step,CC,$$@) $$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) -Itests $(LDOPT_$(1)) -MMD -MP -o $$@ $$< \
 	  $(LIB_$(1)) $(LIBS)
 -include $(patsubst %,$(BUILD)/$(1)/tools/%.d,$(TOOL_NAMES))
 endef
@@ -163,7 +187,7 @@ FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,addre
                -fno-sanitize-recover=undefined -DSYN_TESTING $(INC)
 $(FUZZ_BIN): tests/fuzz/fuzz_model.c $(LIB_SRC) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_model.c $(LIB_SRC) $(LIBS)
+	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_model.c $(LIB_SRC) $(LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/new
@@ -173,7 +197,7 @@ fuzz: $(FUZZ_BIN)
 FUZZ_SCN_BIN := $(BUILD)/fuzz/fuzz_scenario
 $(FUZZ_SCN_BIN): tests/fuzz/fuzz_scenario.c $(LIB_SRC) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(LIBS)
+	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(LIBS)
 
 fuzz-scenario: $(FUZZ_SCN_BIN)
 	@mkdir -p $(BUILD)/fuzz/new_scenario
@@ -181,7 +205,13 @@ fuzz-scenario: $(FUZZ_SCN_BIN)
 	  $(BUILD)/fuzz/new_scenario tests/fuzz/scenario_corpus
 
 # --- the suite ------------------------------------------------------------------------
-test: $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) $(FUZZ_BIN) $(FUZZ_SCN_BIN)
+TEST_BINS := $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) \
+             $(FUZZ_BIN) $(FUZZ_SCN_BIN)
+# what ./synovia.sh builds (quietly, into a log) before it runs demo or test
+build-for-build: $(BIN)
+build-for-test: $(TEST_BINS)
+
+test: $(TEST_BINS)
 	@LC_ALL=C BUILD=$(BUILD) PYTHON=$(PYTHON) tests/run.sh
 
 demo: $(BIN)
@@ -189,7 +219,7 @@ demo: $(BIN)
 
 BENCH_BIN := $(BUILD)/release/bench
 $(BENCH_BIN): tests/bench/bench.c $(LIB_release) | $(DEPS_STAMP)
-	$(CC) $(STD) $(OPT_release) $(WARN) $(INC) -Itests -o $@ $< $(LIB_release) $(LIBS)
+	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -Itests -o $@ $< $(LIB_release) $(LIBS)
 
 bench: $(BIN) $(BENCH_BIN)
 	@$(BENCH_BIN) tests/bench
@@ -198,6 +228,32 @@ bench: $(BIN) $(BENCH_BIN)
 valgrind: $(BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  $(BIN) run models/two_compartment.model -o $(BUILD)/valgrind.h5
+
+# --- install -------------------------------------------------------------------------
+# PREFIX/bin: synovia and synovia-plot side by side (synovia report finds the
+# plot script next to the program); PREFIX/share/synovia: the Slurm templates
+# (slurm/), the models and the examples (the scenarios' "../models/…" paths
+# hold there); PREFIX/share/doc/synovia: README.md and docs/. DESTDIR is
+# prepended to every path (staged installs, packages).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+INST_BIN   := $(DESTDIR)$(PREFIX)/bin
+INST_SHARE := $(DESTDIR)$(PREFIX)/share/synovia
+INST_DOC   := $(DESTDIR)$(PREFIX)/share/doc/synovia
+INST_TREES := models models/parts examples examples/teaching
+install: $(BIN)
+	$(call step,INST,$(INST_BIN)/synovia) install -d $(INST_BIN) && \
+	  install -m 755 $(BIN) $(INST_BIN)/synovia && \
+	  install -m 755 scripts/synovia-plot $(INST_BIN)/synovia-plot
+	$(call step,INST,$(INST_SHARE)/) install -d $(INST_SHARE)/slurm \
+	  $(addprefix $(INST_SHARE)/,$(INST_TREES)) && \
+	  install -m 644 scripts/slurm/*.sbatch $(INST_SHARE)/slurm/ && \
+	  for d in $(INST_TREES); do \
+	    for f in $$d/*; do [ -f "$$f" ] && install -m 644 "$$f" $(INST_SHARE)/$$d/ || :; done; \
+	  done
+	$(call step,INST,$(INST_DOC)/) install -d $(INST_DOC)/img && \
+	  install -m 644 README.md docs/*.md $(INST_DOC)/ && \
+	  install -m 644 docs/img/*.png $(INST_DOC)/img/
 
 deps-check:
 	@scripts/deps-check.sh

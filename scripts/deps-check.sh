@@ -1,11 +1,17 @@
 #!/bin/sh
 # synovia — check that #include edges respect the layering (docs/design.md):
-#   base <- lang <- model <- solve <- cli,  io uses only base, solve may use io.
-# Third-party headers stay in their one folder. Prints offenders; exit 1 if any.
+#   base <- lang <- model <- solve <- scenario <- sweep <- cli,  io uses only
+#   base, solve and above may use io.
+# Both kinds of include count: "layer/x.h" (a header inside src/) and the
+# public "synovia/X.h", which belongs to the layer of its module (the table in
+# public_layer; the umbrella synovia/synovia.h is of the highest layer it
+# includes). The CLI uses public headers only (any of them). The public
+# headers are checked too. Third-party headers stay in their one folder. Prints offenders;
+# exit 1 if any.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 bad=0
-allowed() { # layer -> internal layers it may include
+allowed() { # layer -> layers whose headers it may include
   case $1 in
     base) echo "base" ;;
     lang) echo "base lang" ;;
@@ -17,15 +23,58 @@ allowed() { # layer -> internal layers it may include
     cli) echo "cli" ;;
   esac
 }
-for dir in base lang model io solve scenario sweep cli; do
-  ok=$(allowed $dir)
-  for f in src/$dir/*.[ch]; do
-    [ -f "$f" ] || continue
-    for inc in $(sed -n 's/^#include "\([a-z]*\)\/.*/\1/p' "$f"); do
-      [ "$inc" = synovia ] && continue
-      case " $ok " in *" $inc "*) ;; *) echo "$f: includes a header of layer '$inc'"; bad=1 ;; esac
-    done
+allowed_public() { # layer -> layers whose public headers it may include
+  case $1 in
+    cli) echo "base lang model io solve scenario sweep" ;;
+    *) allowed "$1" ;;
+  esac
+}
+public_layer() { # X of include/synovia/X.h -> its layer
+  case $1 in
+    status | version) echo base ;;
+    ode | model) echo model ;;
+    result | h5 | h5sweep) echo io ;;
+    solver | steady | run) echo solve ;;
+    scenario) echo scenario ;;
+    sweep) echo sweep ;;
+    synovia) echo scenario ;;  # the umbrella: the highest layer it includes
+    *) echo "" ;;
+  esac
+}
+includes() { # file -> the paths of its #include "..." lines
+  sed -n 's/^#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$1"
+}
+check_file() { # file, its layer
+  for inc in $(includes "$1"); do
+    case $inc in
+    synovia/*.h)
+      name=${inc#synovia/}; name=${name%.h}
+      layer=$(public_layer "$name")
+      if [ -z "$layer" ]; then
+        echo "$1: includes $inc, which has no layer: add it to public_layer in scripts/deps-check.sh"
+        bad=1; continue
+      fi
+      ok=$(allowed_public "$2") ;;
+    */*) layer=${inc%%/*}; ok=$(allowed "$2") ;;
+    *) continue ;;  # a header of the same folder
+    esac
+    case " $ok " in *" $layer "*) ;; *) echo "$1: includes a header of layer '$layer' ($inc)"; bad=1 ;; esac
   done
+}
+for dir in base lang model io solve scenario sweep cli; do
+  for f in src/$dir/*.[ch]; do
+    [ -f "$f" ] && check_file "$f" "$dir"
+  done
+done
+for f in include/synovia/*.h; do
+  [ -f "$f" ] || continue
+  name=${f##*/}; name=${name%.h}
+  layer=$(public_layer "$name")
+  if [ -z "$layer" ]; then
+    echo "$f: a public header with no layer: add it to public_layer in scripts/deps-check.sh"; bad=1
+  else
+    check_file "$f" "$layer"
+  fi
 done
 check_third() { # pattern, allowed folder regex
   grep -lE "#include <($1)" src/*/*.[ch] include/synovia/*.h 2>/dev/null | grep -vE "$2" |

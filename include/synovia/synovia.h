@@ -1,13 +1,9 @@
-/* synovia — umbrella header and version.
+/* synovia — umbrella header: the whole public API (and the version).
  * A simulator of the cytokine network of an arthritic joint under MSC therapy. */
 #ifndef SYNOVIA_H
 #define SYNOVIA_H
 
-#define SYN_VERSION_MAJOR 0
-#define SYN_VERSION_MINOR 1
-#define SYN_VERSION_PATCH 0
-#define SYN_VERSION_STRING "0.1.0"
-
+#include "synovia/version.h" /* SYN_VERSION_STRING, syn_version() */
 #include "synovia/status.h"
 #include "synovia/ode.h"
 #include "synovia/model.h"
@@ -18,14 +14,4 @@
 #include "synovia/steady.h"
 #include "synovia/h5.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-/* The library's version string (may include the git revision it was built from). */
-const char *syn_version(void);
-
-#ifdef __cplusplus
-}
-#endif
 #endif

@@ -1,6 +1,6 @@
 /* synovia — version string. SYN_GIT_REV is passed in by the Makefile when the
  * build happens in a git checkout. */
-#include "synovia/synovia.h"
+#include "synovia/version.h"
 
 #ifndef SYN_GIT_REV
 #define SYN_GIT_REV ""

@@ -43,7 +43,6 @@
 
 #include "base/alloc.h"
 #include "io/h5util.h"
-#include "synovia/synovia.h"
 
 /* Chunks of at most 1 MiB: the default HDF5/h5py chunk cache (hpc.md §1.5). */
 

@@ -23,7 +23,7 @@
 #include <hdf5_hl.h>
 
 #include "base/alloc.h"
-#include "synovia/synovia.h"
+#include "synovia/version.h"
 
 /* Chunks of at most 1 MiB: the default HDF5/h5py chunk cache (hpc.md §1.5). */
 enum { CHUNK_MAX_BYTES = 1 << 20, DEFLATE_LEVEL = 1 };

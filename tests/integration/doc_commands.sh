@@ -24,7 +24,8 @@
 #   table below: the quoted text must be on the page, and the value must match
 #   within the rounding shown), and their claims are asserted (C rows).
 # - The images under docs/img/ have the size of the figures the commands draw.
-# - `make demo` is skipped, but scripts/demo.sh (all it runs) runs as a test.
+# - `./synovia.sh demo` and `make demo` are skipped, but scripts/demo.sh (all they
+#   run after the build) runs as a test.
 . tests/lib/tap.sh
 
 top=$(pwd)
@@ -36,6 +37,7 @@ ln -s "$syn_abs" "$TMP/bin/synovia"
 # Commands the test does not run: an extended regular expression matched
 # against each command (continuation lines joined), a tab, the reason.
 SKIPS=$(printf '%s\n' \
+'^\./synovia\.sh 	sets up the machine and builds into build/ (apt-get, make); its demo is scripts/demo.sh, tested on its own below, its test the whole suite (recursion)' \
 '^make test	runs the whole test suite, this test included (recursion)' \
 '^make demo	builds into build/ with make (and apt-get when packages are missing); scripts/demo.sh, all it runs, is tested on its own below' \
 '^make( |$)	builds the program into build/ (and may apt-get install); the test uses the program already built in $BUILD' \

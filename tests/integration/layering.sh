@@ -1,6 +1,7 @@
 # synovia — the layering of docs/design.md holds (scripts/deps-check.sh, also
 # `make deps-check`): no file includes a header of a layer above it, and
-# SUNDIALS, HDF5, MPI, GSL, nettle and LAPACKE stay in their folders. The check
+# SUNDIALS, HDF5, MPI, GSL, nettle and LAPACKE stay in their folders. Public
+# headers (synovia/X.h) count as headers of their module's layer. The check
 # itself is checked on a copy of the tree with one violation planted in each way.
 . tests/lib/tap.sh
 sh scripts/deps-check.sh >"$TMP/out" 2>&1
@@ -19,6 +20,14 @@ plant() {  # name, file, line, pattern expected in the report
 }
 plant "a layer including one above it is caught" src/io/result.c '#include "sweep/design.h"' \
   "src/io/result.c: includes a header of layer 'sweep'"
+plant "a public header of a layer above is caught" src/base/alloc.c '#include "synovia/sweep.h"' \
+  "src/base/alloc.c: includes a header of layer 'sweep'"
+plant "io including the umbrella header (every layer) is caught" src/io/h5.c \
+  '#include "synovia/synovia.h"' "src/io/h5.c: includes a header of layer 'scenario'"
+plant "a public header including one of a layer above is caught" include/synovia/h5.h \
+  '#include "synovia/scenario.h"' "include/synovia/h5.h: includes a header of layer 'scenario'"
+plant "a public header missing from the layer table is caught" include/synovia/extra.h \
+  '#include "synovia/status.h"' "include/synovia/extra.h: a public header with no layer"
 plant "mpi.h outside src/sweep is caught" src/scenario/arm.c '#include <mpi.h>' \
   "src/scenario/arm.c: includes <mpi"
 plant "hdf5.h outside src/io is caught" src/sweep/run.c '#include <hdf5.h>' \
