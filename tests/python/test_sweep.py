@@ -32,7 +32,7 @@ BUILD = os.environ.get("BUILD", "build")
 SYNOVIA = os.path.join(BUILD, "release", "synovia")
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIXTURES = os.path.join(ROOT, "tests", "sweep")
-TOL = 0.03  # on Sobol indices at N = 2^12 (error ~0.007 at 2^16, ~N^-1/2: see test_indices.c)
+TOL = 0.03  # on Sobol indices at N = 2^12 (docs/design.md, "Tolerances of the Sobol-index tests")
 
 
 
