@@ -1,7 +1,7 @@
 /* synovia — HDF5 writer, NetCDF-4 compatible (io layer; see synovia/h5.h and
  * docs/output-format.md). The only file of the project that includes hdf5.h.
  *
- * NetCDF-4 compatibility (reference/hpc.md §1.2) needs: link + attribute
+ * NetCDF-4 compatibility [unidata2022] needs: link + attribute
  * creation order tracked and indexed on every group (the root through the
  * fcpl, the others through a gcpl), attribute creation order on every
  * dataset, and a dimension scale on every axis of every dataset. Scales are
@@ -44,7 +44,7 @@
 #include "base/alloc.h"
 #include "io/h5util.h"
 
-/* Chunks of at most 1 MiB: the default HDF5/h5py chunk cache (hpc.md §1.5). */
+/* Chunks of at most 1 MiB: the default HDF5/h5py chunk cache [hdfgroup2021]. */
 
 /* The file-level /metrics table is gathered arm by arm (the results may be
  * gone by commit): the union of metric names in first-seen order, and for
@@ -99,7 +99,7 @@ static syn_status probe_tmp(syn_h5 *h, syn_error *err) {
 
 /* The file access list: in memory (see the header comment), growing by
  * 1 MiB; a STRONG close degree so that closing the file closes everything in
- * it. No disk file means no file locking either (hpc.md §1.8). */
+ * it. No disk file means no file locking either [hdfgroup2021]. */
 static hid_t file_fapl(void) {
   hid_t p = H5Pcreate(H5P_FILE_ACCESS);
   if (p < 0) return p;

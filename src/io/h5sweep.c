@@ -3,7 +3,8 @@
  *
  * Every dataset is created at syn_h5sweep_create with its full shape and a
  * fill value (NaN, status 0 = not_run), then filled row by row: rows are keyed
- * by the global sample index (reference/hpc.md §1.1, §3.2), and chunked
+ * by the global sample index (so a rerun of a sample rewrites its own row:
+ * shards and resumed runs need no bookkeeping of completion order), and chunked
  * storage is allocated only for chunks that get written, so a shard that
  * writes a tenth of the rows costs a tenth of the space.
  *
@@ -17,7 +18,8 @@
  * exceed spec->memory_limit (64 MiB by default), the file is written straight
  * to <path>.tmp (sec2 driver) and syn_h5sweep_flush, called by the driver at
  * block boundaries, makes the rows written so far durable in the tmp file
- * (hpc.md §1.8: a flushed default-libver file stays readable after SIGKILL).
+ * (a flushed default-libver file stays readable after SIGKILL: docs/design.md,
+ * "Facts the I/O and sweep code rely on").
  * The price is the H5Fclose risk above on a full disk; the final name is
  * still never a partial file, because the rename happens only after a
  * successful close and fsync.
@@ -43,7 +45,7 @@
 
 enum {
   DEFAULT_MEMORY_LIMIT = 64 << 20,
-  ROW_CHUNK_BYTES = 256 << 10, /* (sample, k) tables: chunks of 256 KiB (hpc.md §1.5) */
+  ROW_CHUNK_BYTES = 256 << 10, /* (sample, k) tables: chunks of 256 KiB (docs/design.md) */
   TRAJ_CHUNK_ROWS = 64,        /* trajectories: (64, 512) chunks */
   TRAJ_CHUNK_TIMES = 512,
   STATUS_CHUNK = 1 << 16,
@@ -175,8 +177,9 @@ static syn_status probe_tmp(syn_h5sweep *h, syn_error *err) {
 }
 
 /* In memory: the core driver without backing store. On disk: sec2, file
- * locking where the file system has it (ignored where it does not, as on
- * some Lustre mounts, hpc.md §1.8). Closing the file closes all in it. */
+ * locking where the file system has it (ignored where it does not
+ * [hdfgroup2021], as on Lustre clients mounted without flock [lustre2015]).
+ * Closing the file closes all in it. */
 static hid_t file_fapl(int on_disk) {
   hid_t p = H5Pcreate(H5P_FILE_ACCESS);
   if (p < 0) return p;

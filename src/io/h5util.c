@@ -25,7 +25,7 @@
 #include "base/alloc.h"
 #include "synovia/version.h"
 
-/* Chunks of at most 1 MiB: the default HDF5/h5py chunk cache (hpc.md §1.5). */
+/* Chunks of at most 1 MiB: the default HDF5/h5py chunk cache [hdfgroup2021]. */
 enum { CHUNK_MAX_BYTES = 1 << 20, DEFLATE_LEVEL = 1 };
 
 /* ---- the HDF5 error stack -------------------------------------------------------- */

@@ -4,9 +4,10 @@
  * for (seed, sample i, parameter j) is splitmix64's output j of a stream whose
  * key is splitmix64's output i of a stream keyed by the seed and a purpose
  * tag. That is a pure integer function: no generator object, no state between
- * samples, all 64 bits of the seed used (GSL's mt19937 keeps 32, hpc.md §3.3,
- * and hashing (seed, i) into a 32-bit GSL seed collides after ~65 000
- * samples), and it costs a few multiplications per number.
+ * samples, all 64 bits of the seed used (GSL's mt19937 keeps 32, measured:
+ * docs/design.md, "Facts the I/O and sweep code rely on"; and hashing
+ * (seed, i) into a 32-bit GSL seed collides after ~65 000 samples, the
+ * birthday bound), and it costs a few multiplications per number.
  *
  * Sobol: GSL's generator has no skip-ahead, so at create we read its
  * direction numbers back from the sequence (Antonov–Saleev gray-code order:

@@ -59,7 +59,9 @@ typedef enum syn_dist_kind {
   SYN_DIST_LOGNORMAL   /* a = mu, b = sigma > 0 of log(x) (numpy's convention) */
 } syn_dist_kind;
 
-/* Largest parameter counts GSL's Sobol generator supports (hpc.md §3.3). */
+/* Largest parameter counts GSL's Sobol generator supports: 40 dimensions
+ * [galassi2021], and GSL does not fail above them (docs/design.md, "Facts the
+ * I/O and sweep code rely on"); saltelli needs 2 dimensions per parameter. */
 enum { SYN_DESIGN_SOBOL_MAX_DIMS = 40, SYN_DESIGN_SALTELLI_MAX_DIMS = 20 };
 
 typedef struct syn_dist {

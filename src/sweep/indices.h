@@ -1,11 +1,12 @@
 /* synovia — global sensitivity indices from sweep outputs (sweep layer, internal).
  *
  * Sobol first-order and total indices from a Saltelli design (Saltelli 2010
- * estimator for S1, Jansen 1999 for ST, the formulas SALib's analyze.sobol
- * uses) with bootstrap confidence intervals, and Morris elementary-effect
- * statistics (mu, mu*, sigma) from one-at-a-time trajectories.
+ * [saltelli2010] estimator for S1, Jansen 1999 [jansen1999] for ST, the
+ * formulas SALib's analyze.sobol uses) with bootstrap confidence intervals,
+ * and Morris elementary-effect statistics (mu, mu*, sigma) from
+ * one-at-a-time trajectories. Keys: docs/references.md.
  *
- * Row layout (SALib's, see docs and hpc.md §4.1): base row i occupies the
+ * Row layout (SALib's [herman2017]; docs/sweeps.md): base row i occupies the
  * samples i*stride .. i*stride+stride-1 in the order
  *     A_i, AB_i^1 .. AB_i^D, [BA_i^1 .. BA_i^D,] B_i
  * with stride = 2D+2 when second_order, else D+2.  BA rows are accepted (so a

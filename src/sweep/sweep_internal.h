@@ -102,10 +102,13 @@ typedef enum sweep_msg_kind {
 } sweep_msg_kind;
 
 /* The messages of the hot path (a block handed out, a block done) stay
- * within Open MPI's eager limit on shared memory (256 bytes): a blocking send
- * above it waits for the receiver (rendezvous), 14-17 ms against 5-13 us, so
- * a 1 KB error text inlined here made rank 0 stall for half a sample per
- * block. An error travels apart (SWEEP_MSG_ERROR), only when there is one. */
+ * within the 256 bytes Open MPI 4.1 sends inline on shared memory
+ * (btl_vader_max_inline_send; its eager limit is 4096, yet larger blocking
+ * sends waited for a busy receiver: docs/design.md, "Facts the I/O and sweep
+ * code rely on"): a blocking send above it waits for the receiver, 14-17 ms
+ * against 5-13 us, so a 1 KB error text inlined here made rank 0 stall for
+ * half a sample per block. An error travels apart (SWEEP_MSG_ERROR), only
+ * when there is one. */
 enum { SWEEP_MSG_EAGER_MAX = 256 };
 
 typedef struct sweep_msg {

@@ -10,10 +10,17 @@
 #   a key of the same year; every "Author 2013" in the pages (outside the
 #   generated tables of docs/model.md, which mirror the model files) links to
 #   references.md#key or carries a key of the same year;
-# - every references.md#key link resolves.
+# - every references.md#key link resolves;
+# - no source file, header, test or script (src/, include/, tests/ but this
+#   file, scripts/, Makefile) cites a note outside the repository either, and
+#   every citation key "[author2013]" in them has an entry: code comments cite
+#   docs/references.md by key, or a section of docs/design.md for what was
+#   measured on the project's machine; the test models, scenarios and sweeps
+#   under tests/ get the same checks as those of models/ and examples/.
 # The checker runs on the repository and on planted violations (a stale
-# path, an unknown key, a bare "Author Year", an entry without DOI or journal),
-# which it must report with the file and line.
+# path, an unknown key, a bare "Author Year", an entry without DOI or journal,
+# a stale path or unknown key in a C, Python or shell file), which it must
+# report with the file and line.
 . tests/lib/tap.sh
 
 cat >"$TMP/check.py" <<'EOF'
@@ -82,7 +89,10 @@ for key, text in sorted(refs.items()):
         report("entry", refs_path, 1, "'%s' gives no DOI, PMID, PMCID or journal" % key)
 
 model_files = files("models/*.model", "models/parts/*.model", "examples/**/*.scenario",
-                    "examples/**/*.sweep", "tests/models/*.model")
+                    "examples/**/*.sweep", "tests/**/*.model", "tests/**/*.scenario",
+                    "tests/**/*.sweep")
+# Fuzz corpora are arbitrary bytes, not citations.
+model_files = [f for f in model_files if not rel(f).startswith("tests/fuzz/")]
 pages = files("docs/*.md", "README.md", "examples/**/*.md")
 for path in model_files + pages:
     skip = generated_lines(path) if path.endswith(".md") else set()
@@ -114,6 +124,25 @@ for path in model_files + pages:
                     report("bare", path, n, "'%s' has no key: add [author%s] and an entry in docs/references.md"
                            % (a.group(0), a.group(1)))
 
+# Code, tests and scripts: no path outside the repository, no unknown key.
+# (This checker names those paths itself, so it is left out.)
+SELF = os.path.join("tests", "integration", "citations.sh")
+code_files = [f for f in files("src/**/*", "include/**/*", "tests/**/*", "scripts/**/*", "Makefile")
+              if rel(f) != SELF and f not in model_files and not rel(f).startswith("tests/fuzz/")]
+for path in code_files:
+    try:
+        lines = open(path, encoding="utf-8").read().splitlines()
+    except UnicodeDecodeError:
+        continue  # not text
+    for n, line in enumerate(lines, 1):
+        m = OUTSIDE.search(line)
+        if m:
+            report("outside", path, n, "cites '%s', a file outside the repository: cite a key of "
+                   "docs/references.md or a section of docs/design.md" % m.group(0))
+        for k in KEY.finditer(line):
+            if k.group(1) not in refs:
+                report("key", path, n, "[%s] has no entry in docs/references.md" % k.group(1))
+
 for p in problems:
     print(p)
 sys.exit(1 if problems else 0)
@@ -126,8 +155,8 @@ show() { grep "^$1 " "$TMP/out" | head -20 | sed 's/^/# /'; }
 run .
 for kind in outside key entry bare; do
   case $kind in
-    outside) what="no model, example or page cites a file outside the repository" ;;
-    key) what="every citation key in the models and pages has an entry in docs/references.md" ;;
+    outside) what="no model, example, page, source, test or script cites a file outside the repository" ;;
+    key) what="every citation key in the models, pages, sources and tests has an entry in docs/references.md" ;;
     entry) what="every entry of docs/references.md gives a year and a DOI, PMID or journal" ;;
     bare) what="every 'Author Year' in a source, model comment or page carries a key" ;;
   esac
@@ -147,6 +176,15 @@ param d = 1 /h "d" source "Toupet 2013 [toupet2013]: a rate"
 EOF
 printf '# Page\n\nSee ../shared/DESIGN.md and Owen 1994.\n' >"$TMP/top/docs/page.md"
 printf '\n### nodoi1999\n\nSomebody. A paper without a journal, 1999.\n' >>"$TMP/top/docs/references.md"
+mkdir -p "$TMP/top/src/io" "$TMP/top/include/synovia" "$TMP/top/tests/python" \
+  "$TMP/top/tests/integration" "$TMP/top/tests/sweep" "$TMP/top/scripts"
+printf '/* ok */\nenum { CHUNK = 1 << 20 }; /* the chunk cache (hpc.md 1.5) */\n' >"$TMP/top/src/io/bad.c"
+printf '/* an estimator [nobody2001] */\n' >"$TMP/top/include/synovia/bad.h"
+printf 'import math\nTOL = 0.03  # see ../shared/reference/notes\n' >"$TMP/top/tests/python/test_bad.py"
+printf '#!/bin/sh\n# DESIGN.md says so\n' >"$TMP/top/scripts/bad.sh"
+printf 'param a = 7 "a" source "Ishigami 1990: a"\n' >"$TMP/top/tests/sweep/bad.model"
+printf '/* cites [saltelli2010] and docs/design.md */\n' >"$TMP/top/src/io/good.c"
+cp tests/integration/citations.sh "$TMP/top/tests/integration/"
 run "$TMP/top"
 check "a planted path outside the repository is reported with its line" grep -q '^outside models/bad.model:2: ' "$TMP/out"
 check "... in a page too" grep -q '^outside docs/page.md:3: ' "$TMP/out"
@@ -155,4 +193,11 @@ check "a planted 'Author Year' without a key is reported" grep -q "^bare models/
 check "... in a page too" grep -q "^bare docs/page.md:3: 'Owen 1994'" "$TMP/out"
 check "a cited 'Author Year [key]' is not reported" sh -c "! grep -q 'bad.model:5:' '$TMP/out'"
 check "an entry without DOI, PMID or journal is reported" grep -q "^entry docs/references.md:1: 'nodoi1999' gives no DOI" "$TMP/out"
+check "a planted note path in a C comment is reported with its line" grep -q '^outside src/io/bad.c:2: ' "$TMP/out"
+check "... in a Python test" grep -q '^outside tests/python/test_bad.py:2: ' "$TMP/out"
+check "... in a script" grep -q '^outside scripts/bad.sh:2: ' "$TMP/out"
+check "a planted unknown key in a header is reported" grep -q '^key include/synovia/bad.h:1: \[nobody2001\]' "$TMP/out"
+check "a test model's bare 'Author Year' is reported" grep -q "^bare tests/sweep/bad.model:1: 'Ishigami 1990'" "$TMP/out"
+check "a known key and a design.md section in code are not reported" sh -c "! grep -q 'good.c:' '$TMP/out'"
+check "the checker does not report itself" sh -c "! grep -q 'tests/integration/citations.sh:' '$TMP/out'"
 finish

@@ -445,7 +445,8 @@ static void test_flushed_tmp_is_readable(void **state) {
 }
 
 /* A writer killed with SIGKILL after a flush leaves a tmp file that opens,
- * with every row flushed before the kill (hpc.md §1.8), and no final file. */
+ * with every row flushed before the kill (docs/design.md, "Facts the I/O and
+ * sweep code rely on"), and no final file. */
 static void test_killed_writer_leaves_flushed_rows(void **state) {
   fixture *f = *state;
   pid_t pid = fork();

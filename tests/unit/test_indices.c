@@ -74,8 +74,9 @@ static double ishigami(const double *x, size_t D, const void *ctx) {
   return sin(x[0]) + a * sin(x[1]) * sin(x[1]) + b * pow(x[2], 4) * sin(x[0]);
 }
 
-/* Ishigami & Homma (1990); variance terms as in hpc.md §4.3 (Sobol & Levitan
- * 1999): V1 = (1 + b pi^4/5)^2 / 2, V2 = a^2/8, V13 = 8 b^2 pi^8 / 225. */
+/* Ishigami & Homma 1990 [ishigami1990]; variance terms of Sobol & Levitan
+ * 1999 [sobol1999]: V1 = (1 + b pi^4/5)^2 / 2, V2 = a^2/8,
+ * V13 = 8 b^2 pi^8 / 225. */
 static void ishigami_exact(double s1[3], double st[3]) {
   const double a = 7.0, b = 0.1, pi4 = pow(PI_, 4), pi8 = pow(PI_, 8);
   double v1 = 0.5 * (1.0 + b * pi4 / 5.0) * (1.0 + b * pi4 / 5.0);
@@ -97,8 +98,8 @@ static double sobol_g(const double *x, size_t D, const void *ctx) {
 }
 
 /* Sobol' G: V_i = 1 / (3 (1 + a_i)^2), V = prod(1 + V_i) - 1, S_i = V_i / V,
- * ST_i = V_i prod_{j != i}(1 + V_j) / V (Saltelli et al. 2010, Comput. Phys.
- * Commun. 181:259, and SALib's test_functions/Sobol_G.py). */
+ * ST_i = V_i prod_{j != i}(1 + V_j) / V (the G function of [saltelli1995];
+ * Saltelli et al. 2010 [saltelli2010], and SALib's test_functions/Sobol_G.py). */
 static void sobol_g_exact(const double *a, size_t D, double *s1, double *st) {
   double vi[16], prod = 1.0;
   for (size_t j = 0; j < D; j++) {
@@ -129,8 +130,9 @@ static void check_near(double got, double want, double tol, const char *what, si
 /* ---- Sobol --------------------------------------------------------------- */
 
 /* Tolerance 0.02 at N = 2^13: plain Monte Carlo with these estimators is off
- * by ~0.007 at N = 2^16 (hpc.md §4.3), so ~0.02 at 2^13 (error ~ N^-1/2);
- * the quasi-random base does at least as well. */
+ * by ~0.008 at N = 2^16, so ~0.02 at 2^13 (error ~ N^-1/2; measured:
+ * docs/design.md, "Tolerances of the Sobol-index tests"); the quasi-random
+ * base does at least as well. */
 static void test_ishigami(void **state) {
   (void)state;
   size_t n_y, N = 8192, D = 3;
