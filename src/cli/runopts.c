@@ -29,30 +29,21 @@ int run_parse_value(const syn_model *m, const char *option, const char *text, do
   return 0;
 }
 
+/* --rtol, --atol, --max-steps and --linear-solver through the one table of
+ * solver settings (syn_solver_setting), as `synovia sweep` and a scenario's
+ * `solver` line take them: the same names, values and messages. */
 static int parse_solver_options(const run_args *a, syn_solver_opts *o) {
-  double d = 0;
-  long l = 0;
-  if (a->rtol && (!cli_parse_double(a->rtol, &d) || d <= 0)) {
-    cli_usage_error("run", "--rtol '%s' is not a positive number", a->rtol);
-    return 0;
-  }
-  if (a->rtol) o->rtol = d;
-  if (a->atol && (!cli_parse_double(a->atol, &d) || d <= 0)) {
-    cli_usage_error("run", "--atol '%s' is not a positive number", a->atol);
-    return 0;
-  }
-  if (a->atol) o->atol = d;
-  if (a->max_steps && (!cli_parse_long(a->max_steps, &l) || l <= 0)) {
-    cli_usage_error("run", "--max-steps '%s' is not a positive whole number", a->max_steps);
-    return 0;
-  }
-  if (a->max_steps) o->max_steps = l;
-  if (a->linsol) {
-    if (strcmp(a->linsol, "auto") == 0) o->linsol = SYN_LINSOL_AUTO;
-    else if (strcmp(a->linsol, "dense") == 0) o->linsol = SYN_LINSOL_DENSE;
-    else if (strcmp(a->linsol, "klu") == 0) o->linsol = SYN_LINSOL_KLU;
-    else {
-      cli_usage_error("run", "--linear-solver '%s' is not one of auto, dense, klu", a->linsol);
+  const char *given[SYN_SETTING_COUNT] = {
+      [SYN_SETTING_RTOL] = a->rtol,
+      [SYN_SETTING_ATOL] = a->atol,
+      [SYN_SETTING_LINEAR_SOLVER] = a->linsol,
+      [SYN_SETTING_MAX_STEPS] = a->max_steps,
+  };
+  for (int k = 0; k < SYN_SETTING_COUNT; k++) {
+    syn_error e;
+    if (given[k] != NULL &&
+        syn_solver_setting_apply(o, (syn_solver_setting)k, given[k], &e) != SYN_OK) {
+      cli_usage_error("run", "--%s", e.message);
       return 0;
     }
   }

@@ -49,8 +49,9 @@ expect "unknown command" 2 "unknown command 'rn'" "$SYNOVIA" rn
 expect "run with options but no model" 2 "no model file given" "$SYNOVIA" run -q
 expect "run with an unknown option" 2 "unknown option '--tend'" "$SYNOVIA" run $M --tend 3
 expect "option without its value" 2 "option '--rtol' needs a value" "$SYNOVIA" run $M --rtol
-expect "negative rtol" 2 "'-1' is not a positive number" "$SYNOVIA" run $M --rtol -1 -o "$TMP/a.h5"
-expect "bad linear solver" 2 "not one of auto, dense, klu" "$SYNOVIA" run $M --linear-solver lu -o "$TMP/a.h5"
+expect "negative rtol" 2 "--rtol must be a positive number (got '-1')" "$SYNOVIA" run $M --rtol -1 -o "$TMP/a.h5"
+expect "bad linear solver" 2 "--linear-solver must be one of auto, dense or klu (got 'lu')" "$SYNOVIA" run $M --linear-solver lu -o "$TMP/a.h5"
+expect "bad max-steps" 2 "--max-steps must be a positive whole number (got '2.5')" "$SYNOVIA" run $M --max-steps 2.5 -o "$TMP/a.h5"
 expect "--set of an unknown name suggests" 2 "did you mean 'X0'" "$SYNOVIA" run $M --set X1=3 -o "$TMP/a.h5"
 expect "--set without =" 2 "is not NAME=VALUE" "$SYNOVIA" run $M --set X0 -o "$TMP/a.h5"
 expect "--atol for a non-state" 2 "'k' is not a state" "$SYNOVIA" run $M --atol k=1e-3 -o "$TMP/a.h5"
