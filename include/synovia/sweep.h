@@ -115,7 +115,9 @@ const double *syn_sweep_times(const syn_sweep *sw);
 
 /* MPI, when the process was started by mpirun/srun (Open MPI, MPICH, PMIx or
  * Slurm PMI variables in the environment); otherwise nothing is initialised
- * and the sweep runs alone: the same binary works without mpirun. */
+ * and the sweep runs alone: the same binary works without mpirun.
+ * syn_parallel_begin fails (SYN_EINVAL) when srun started several tasks that
+ * are not one MPI job (each alone: srun without a usable MPI plugin). */
 typedef struct syn_parallel {
   int rank, size; /* 0, 1 without MPI */
   int mpi;        /* 1 if MPI was initialised (call syn_parallel_end) */

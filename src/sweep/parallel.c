@@ -27,9 +27,38 @@ static int launched_by_mpi(void) {
   return 0;
 }
 
+/* The number of tasks of the Slurm job step this process is one of (srun
+ * sets it; 0 outside srun). Open MPI's mpirun starts its ranks through its
+ * own daemons, so under mpirun the step is theirs, not the ranks': not asked. */
+static long srun_step_tasks(void) {
+  const char *text = getenv("SLURM_STEP_NUM_TASKS");
+  if (text == NULL || getenv("OMPI_COMM_WORLD_SIZE") != NULL) return 0;
+  char *end = NULL;
+  long n = strtol(text, &end, 10);
+  return end != text && *end == 0 ? n : 0;
+}
+
+/* srun without an MPI plugin (or with one this MPI cannot use) starts
+ * independent copies, each rank 0 of 1: every copy would run the whole sweep
+ * into the same parts folder and fail after doing all the work. Refused at
+ * once instead. (--mpi=pmi2 is not offered: Debian's Open MPI cannot use it.) */
+static syn_status refuse_separate_copies(long tasks, syn_error *err) {
+  syn_error_set(err, SYN_EINVAL,
+                "srun started %ld copies of synovia that do not form one MPI job (each is "
+                "rank 0 of 1): each would run the whole sweep into the same files",
+                tasks);
+  syn_error_hint(err, "launch it with `srun --mpi=pmix synovia sweep …` (check with --dry-run "
+                      "under the same srun: it must say '%ld MPI ranks'), or run one task "
+                      "(srun -n 1)",
+                 tasks);
+  return SYN_EINVAL;
+}
+
 syn_status syn_parallel_begin(int *argc, char ***argv, syn_parallel *p, syn_error *err) {
   *p = (syn_parallel){0, 1, 0};
-  if (!launched_by_mpi()) return SYN_OK;
+  long step_tasks = srun_step_tasks();
+  if (!launched_by_mpi())
+    return step_tasks > 1 ? refuse_separate_copies(step_tasks, err) : SYN_OK;
   int inited = 0;
   MPI_Initialized(&inited);
   if (!inited && MPI_Init(argc, argv) != MPI_SUCCESS)
@@ -39,6 +68,10 @@ syn_status syn_parallel_begin(int *argc, char ***argv, syn_parallel *p, syn_erro
   MPI_Comm_rank(MPI_COMM_WORLD, &p->rank);
   MPI_Comm_size(MPI_COMM_WORLD, &p->size);
   p->mpi = 1;
+  if (p->size == 1 && step_tasks > 1) {
+    syn_parallel_end(p);
+    return refuse_separate_copies(step_tasks, err);
+  }
   return SYN_OK;
 }
 
