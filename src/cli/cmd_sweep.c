@@ -692,7 +692,8 @@ int cmd_merge(int argc, char **argv, const char *command_line) {
     if (!shards_complete(output, found, nfound)) {
       rc = CLI_FAILED;
     } else if (nfound == 0) {
-      fprintf(stderr, "synovia: error: no shard files %s.task-*-of-*.h5 found beside '%s'\n",
+      fprintf(stderr, "synovia: error: no shard files %s.task-*-of-*.h5 found beside '%s'\n"
+              "  hint: did the tasks of the job array run? Their logs say why not\n",
               "<name>", output);
       rc = CLI_FAILED;
     }
