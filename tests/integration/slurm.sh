@@ -102,8 +102,10 @@ check "... and its lock is gone" test ! -e "$TMP/lk.h5.lock"
 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/tt.h5" --checkpoint 0.2 >"$TMP/tt.out" 2>&1 &
 pid=$!
 until_true has_committed_part "$TMP/tt.h5.parts"
-kill -TERM $pid; kill -TERM $pid; wait $pid; rc=$?
-check "SIGTERM twice: still a clean stop with status 3" test $rc -eq 3
+# The early warning, then the limit's SIGTERM twice (two kinds of signal, so
+# that the kernel cannot merge them into one).
+kill -USR1 $pid; kill -TERM $pid; kill -TERM $pid; wait $pid; rc=$?
+check "SIGUSR1 then SIGTERM twice: still a clean stop with status 3" test $rc -eq 3
 check "... that says how much it kept" grep -q "interrupted: .* samples are done and kept" "$TMP/tt.out"
 check "... and no unsaved part" no_tmp_parts "$TMP/tt.h5.parts"
 expect "... and --resume finishes it" 0 "" "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/tt.h5" --resume
