@@ -509,6 +509,22 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
   return rc;
 }
 
+/* srun without an MPI plugin starts separate copies: each would run the
+ * whole sweep into the same files and fail after doing all the work. They
+ * are refused at once, unless each was given its own shard (--task-index,
+ * e.g. from SLURM_PROCID), which is a job array by other means. */
+static int separate_copies_refused(const sweep_args *a, const syn_parallel *par) {
+  long copies = syn_parallel_separate_copies(par);
+  if (copies < 2 || a->task_index != NULL) return 0;
+  fprintf(stderr,
+          "synovia: error: srun started %ld copies of synovia that do not form one MPI job "
+          "(each is rank 0 of 1): each would run the whole sweep into the same files\n"
+          "  hint: launch it with `srun --mpi=pmix synovia sweep ...` (check with --dry-run "
+          "under the same srun: it must say '%ld MPI ranks'), or run one task (srun -n 1)\n",
+          copies, copies);
+  return 1;
+}
+
 int cmd_sweep(int argc, char **argv, const char *command_line) {
   sweep_args a = {0};
   syn_parallel par;
@@ -521,7 +537,7 @@ int cmd_sweep(int argc, char **argv, const char *command_line) {
     cli_print_error(&err);
     return CLI_FAILED;
   }
-  rc = sweep_with(&a, &par, command_line);
+  rc = separate_copies_refused(&a, &par) ? CLI_FAILED : sweep_with(&a, &par, command_line);
   syn_parallel_end(&par);
   return rc;
 }

@@ -39,26 +39,16 @@ static long srun_step_tasks(void) {
 }
 
 /* srun without an MPI plugin (or with one this MPI cannot use) starts
- * independent copies, each rank 0 of 1: every copy would run the whole sweep
- * into the same parts folder and fail after doing all the work. Refused at
- * once instead. (--mpi=pmi2 is not offered: Debian's Open MPI cannot use it.) */
-static syn_status refuse_separate_copies(long tasks, syn_error *err) {
-  syn_error_set(err, SYN_EINVAL,
-                "srun started %ld copies of synovia that do not form one MPI job (each is "
-                "rank 0 of 1): each would run the whole sweep into the same files",
-                tasks);
-  syn_error_hint(err, "launch it with `srun --mpi=pmix synovia sweep …` (check with --dry-run "
-                      "under the same srun: it must say '%ld MPI ranks'), or run one task "
-                      "(srun -n 1)",
-                 tasks);
-  return SYN_EINVAL;
+ * independent copies, each rank 0 of 1. (--mpi=pmi2 is not to be offered:
+ * Debian's Open MPI cannot use it.) */
+long syn_parallel_separate_copies(const syn_parallel *p) {
+  long tasks = srun_step_tasks();
+  return tasks > 1 && (p == NULL || p->size == 1) ? tasks : 0;
 }
 
 syn_status syn_parallel_begin(int *argc, char ***argv, syn_parallel *p, syn_error *err) {
   *p = (syn_parallel){0, 1, 0};
-  long step_tasks = srun_step_tasks();
-  if (!launched_by_mpi())
-    return step_tasks > 1 ? refuse_separate_copies(step_tasks, err) : SYN_OK;
+  if (!launched_by_mpi()) return SYN_OK;
   int inited = 0;
   MPI_Initialized(&inited);
   if (!inited && MPI_Init(argc, argv) != MPI_SUCCESS)
@@ -68,10 +58,6 @@ syn_status syn_parallel_begin(int *argc, char ***argv, syn_parallel *p, syn_erro
   MPI_Comm_rank(MPI_COMM_WORLD, &p->rank);
   MPI_Comm_size(MPI_COMM_WORLD, &p->size);
   p->mpi = 1;
-  if (p->size == 1 && step_tasks > 1) {
-    syn_parallel_end(p);
-    return refuse_separate_copies(step_tasks, err);
-  }
   return SYN_OK;
 }
 

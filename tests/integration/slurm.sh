@@ -137,6 +137,8 @@ expect "several srun tasks that are not one MPI job are refused at once" 1 "srun
 check "... pmi2 (which Debian's Open MPI cannot use) is not offered" sh -c "! grep -q pmi2 '$TMP/out'"
 check "... and nothing is written" test ! -e "$TMP/plain.h5" -a ! -e "$TMP/plain.h5.parts"
 expect "one srun task is fine" 0 "wrote" env SLURM_STEP_NUM_TASKS=1 "$SYNOVIA" sweep $SW -o "$TMP/one.h5"
+expect "srun copies each given its own shard (--task-index) are a job array by other means: fine" 0 "" \
+  env SLURM_STEP_NUM_TASKS=3 "$SYNOVIA" sweep $SW -q -o "$TMP/own.h5" --task-index 1 --task-count 3
 
 # --- 2. a real Slurm ------------------------------------------------------------------
 SKIPWHY=
