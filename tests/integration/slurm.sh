@@ -111,14 +111,15 @@ check "... and no unsaved part" no_tmp_parts "$TMP/tt.h5.parts"
 expect "... and --resume finishes it" 0 "" "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/tt.h5" --resume
 check "... with the serial run's data" same "$TMP/long-ref.h5" "$TMP/tt.h5"
 
-# Under MPI each rank gets SIGTERM twice, as from Slurm and srun at a hard limit.
+# Under MPI each rank gets the early warning and then SIGTERM twice, as from
+# Slurm and srun at a hard limit (distinct signals, which cannot merge).
 $MPIRUN -np 2 "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/mt.h5" --checkpoint 0.2 >"$TMP/mt.out" 2>&1 &
 pid=$!
 until_true has_committed_part "$TMP/mt.h5.parts"
 ranks=$(pgrep -P $pid -f "synovia sweep" | tr '\n' ' ')
-for r in $ranks; do kill -TERM $r; kill -TERM $r; done
+for r in $ranks; do kill -USR1 $r; kill -TERM $r; kill -TERM $r; done
 wait $pid
-check "mpirun -np 2, each rank SIGTERM twice: the ranks stop cleanly and keep what is done" \
+check "mpirun -np 2, each rank SIGUSR1 then SIGTERM twice: the ranks stop cleanly and keep what is done" \
   grep -q "interrupted: .* samples are done and kept" "$TMP/mt.out"
 check "... no rank died with an unsaved part" no_tmp_parts "$TMP/mt.h5.parts"
 expect "... and --resume under mpirun finishes it" 0 "kept from before" \
