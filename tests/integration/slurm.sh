@@ -201,7 +201,7 @@ act until_true jobs_done
 scheck "sweep-mpi.sbatch --ntasks=2 --time=2: two MPI ranks, not stopped early" \
   sh -c "grep -q '2 MPI rank' $W/synovia-sweep-*.out && grep -q 'ended with status 0' $W/synovia-sweep-*.out"
 scheck "... the serial run's data" same "$TMP/vp-serial.h5" "$W/results/vp-mpi.h5"
-scheck "sweep-mpi.sbatch has no default rank count that could pend for ever" \
+check "sweep-mpi.sbatch has no default rank count that could pend for ever" \
   sh -c "! grep -q '^#SBATCH --ntasks' scripts/slurm/sweep-mpi.sbatch"
 
 # --export=NONE, with the settings as arguments.
