@@ -116,7 +116,8 @@ check "... with the serial run's data" same "$TMP/long-ref.h5" "$TMP/tt.h5"
 $MPIRUN -np 2 "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/mt.h5" --checkpoint 0.2 >"$TMP/mt.out" 2>&1 &
 pid=$!
 until_true has_committed_part "$TMP/mt.h5.parts"
-ranks=$(pgrep -P $pid -f "synovia sweep" | tr '\n' ' ')
+ranks=$(pgrep -f "^$SYNOVIA sweep $TMP/long.sweep -o $TMP/mt.h5" | tr '\n' ' ')  # not mpirun's
+check "mpirun -np 2: the two ranks are found" test "$(echo $ranks | wc -w)" -eq 2
 for r in $ranks; do kill -USR1 $r; kill -TERM $r; kill -TERM $r; done
 wait $pid
 check "mpirun -np 2, each rank SIGUSR1 then SIGTERM twice: the ranks stop cleanly and keep what is done" \
@@ -252,6 +253,16 @@ act sh -c "cd '$W' && sbatch --ntasks=2 scripts/slurm/sweep-mpi.sbatch mlong.swe
 act until_true jobs_done
 scheck "... the same command again finishes it, with the serial run's data" \
   same "$TMP/mlong1500.h5" "$W/results/mlong.h5"
+
+# A hard time limit (--time=1, under 100 s: no early warning): Slurm sends
+# SIGTERM to every rank and srun sends it again. A sweep far too long for the
+# limit, so that the limit surely comes first; nothing it finished is lost.
+act sed 's/^design random [0-9]*/design random 200000/' "$W/long.sweep" >"$W/huge.sweep"
+act sh -c "cd '$W' && sbatch --parsable --ntasks=2 --time=1 scripts/slurm/sweep-mpi.sbatch huge.sweep results/huge.h5 >'$TMP/jid'"
+jid=$(cat "$TMP/jid" 2>/dev/null)
+act until_true jobs_done
+scheck "a hard time limit on an MPI job: every rank keeps what it finished, no unsaved part" \
+  sh -c "grep -q 'DUE TO TIME LIMIT' '$W/synovia-sweep-$jid.out' && grep -q 'interrupted: .* samples are done and kept' '$W/synovia-sweep-$jid.out' && ls '$W'/results/huge.h5.parts/*.h5 >/dev/null 2>&1 && ! ls '$W'/results/huge.h5.parts/*.tmp >/dev/null 2>&1"
 
 # Plain srun (no MPI plugin) is refused at once.
 act sh -c "cd '$W' && sbatch --ntasks=2 -o plain.out --wrap 'srun build/release/synovia sweep examples/virtual_population.sweep -o results/plain.h5' >/dev/null"
