@@ -174,7 +174,8 @@ ln -s "$top/examples" "$W/examples"
 ln -s "$top/models" "$W/models"
 ln -s "$top/tests" "$W/tests"
 ln -s "$syn_abs" "$W/build/release/synovia"
-jobs_done() { [ -z "$(squeue -h 2>/dev/null)" ]; }
+# (squeue must answer: a busy slurmctld's timeout is not an empty queue)
+jobs_done() { q=$(squeue -h 2>/dev/null) && [ -z "$q" ]; }
 act "$SYNOVIA" sweep examples/virtual_population.sweep -q -o "$TMP/vp-serial.h5"
 
 # The job array and its merge, as the page says; one task cancelled on the way
@@ -237,6 +238,7 @@ scheck "requeued task: its first attempt stopped cleanly (status 3) and is still
 scheck "... the second attempt resumed and ended with status 0" \
   sh -c "grep -c 'task 0 (job' '$W/synovia-shard-${jid}_0.out' | grep -qx 2 && grep -q 'task 0 ended with status 0' '$W/synovia-shard-${jid}_0.out'"
 scheck "... and the merged file has the serial run's data" same "$TMP/long1500.h5" "$W/results/long.h5"
+[ -e "$W/results/long.h5" ] || sed 's/^/# /' "$W/synovia-shard-${jid}_0.out" 2>/dev/null
 
 # scancel of a running MPI job: Slurm signals every rank and srun passes it on
 # (SIGTERM twice, as at a hard time limit); the same command then resumes.
