@@ -125,6 +125,11 @@ typedef struct syn_parallel {
 
 syn_status syn_parallel_begin(int *argc, char ***argv, syn_parallel *p, syn_error *err);
 void syn_parallel_end(syn_parallel *p); /* finalises MPI if begun; NULL allowed */
+/* When srun started this process as one of several tasks that are not one
+ * MPI job (each rank 0 of 1: srun without a usable MPI plugin), the number of
+ * those tasks; else 0. Such copies would each run the same samples into the
+ * same files. Under mpirun the answer is 0 (its ranks are not srun's tasks). */
+long syn_parallel_separate_copies(const syn_parallel *p);
 /* 1 if ok is non-zero on every rank (collective: every rank must call it at
  * the same point). A rank that failed alone (e.g. could not read a file)
  * thus stops all the others instead of leaving them waiting. */

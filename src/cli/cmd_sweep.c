@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "summary.h"
+#include "sweep_files.h"
 #include "run.h"
 #include "synovia/h5sweep.h"
 #include "synovia/scenario.h"
@@ -26,11 +27,14 @@ static const char sweep_help[] =
     "options:\n"
     "  -o, --output FILE     result file (default: the sweep's name with .h5, here)\n"
     "  --resume              keep the samples an interrupted run finished\n"
-    "                        (they are in FILE.parts/); refused if anything changed\n"
+    "                        (they are in FILE.parts/); refused if anything changed;\n"
+    "                        with nothing to resume, the sweep simply runs\n"
     "  --task-index I        run shard I (0-based) of --task-count N only, into\n"
     "  --task-count N        FILE.task-000I-of-000N.h5; join them with `synovia merge`.\n"
-    "                        Default from SLURM_ARRAY_TASK_ID and\n"
-    "                        SLURM_ARRAY_TASK_COUNT (an array numbered 0..N-1)\n"
+    "                        Default from a Slurm job array numbered 0..N-1\n"
+    "                        (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT); in an\n"
+    "                        array numbered otherwise (rerunning some tasks), give\n"
+    "                        --task-count N and the task ID is the index\n"
     "  --dry-run             print the samples and the work split, run nothing\n"
     "  --checkpoint SECONDS  commit finished samples at least this often (default 30)\n"
     "  --block N             samples per block handed to a rank (default: automatic)\n"
@@ -44,8 +48,10 @@ static const char sweep_help[] =
     "  -q, --quiet           no progress line, no summary\n"
     "  -h, --help            show this help\n"
     "\n"
+    "One run of an output at a time: a second is refused (lock FILE.lock).\n"
     "SIGINT, SIGTERM or SIGUSR1 (Slurm's --signal) finish the current sample, keep\n"
-    "what is done and exit with status 3; rerun with --resume to go on.\n"
+    "what is done and exit with status 3; rerun with --resume to go on. Repeated\n"
+    "SIGTERM/SIGUSR1 change nothing; a second SIGINT (Ctrl-C twice) stops at once.\n"
     "\n"
     "examples:\n"
     "  synovia sweep examples/ia_iv_sobol.sweep\n"
@@ -71,10 +77,15 @@ enum { CLI_INTERRUPTED = 3 };
 
 /* ---- signals: the handler only sets a flag the sweep polls between samples ---------- */
 
+/* SIGTERM and SIGUSR1 come from schedulers, often more than once for one stop
+ * (at a hard time limit Slurm signals the job and srun signals its tasks
+ * again), so repeating them only repeats the request: every rank still
+ * finishes its sample and commits what is done. Only a person insists: a
+ * second SIGINT (Ctrl-C twice) stops at once, like SIGKILL. */
 static volatile sig_atomic_t stop_flag = 0;
 
 static void on_signal(int sig) {
-  if (stop_flag) { /* a second signal: the user insists */
+  if (stop_flag && sig == SIGINT) {
     signal(sig, SIG_DFL);
     raise(sig);
   }
@@ -189,33 +200,90 @@ static int parse_count(const char *option, const char *text, long min, size_t *o
   return 1;
 }
 
-/* --task-index/--task-count, else Slurm's job-array variables. The array
- * must be numbered 0..N-1: a task of another numbering (--array=1-16, or one
- * task resubmitted alone as --array=5, which Slurm counts as 1 task) is
- * refused rather than silently running the wrong shard. */
+/* ---- the shard of a job-array task ------------------------------------------------ */
+
+/* Slurm's description of the job array this process is a task of. */
+typedef struct slurm_array {
+  long id, min, max, count, step;
+} slurm_array;
+
+/* 1 and *out when the variable holds a number; 1 and *out = fallback when it
+ * is unset; 0 (after a usage error) when it holds anything else. */
+static int env_long(const char *name, long fallback, long *out) {
+  const char *text = getenv(name);
+  *out = fallback;
+  if (text == NULL) return 1;
+  if (cli_parse_long(text, out) && *out >= 0) return 1;
+  cli_usage_error("sweep", "%s is not a whole number (got '%s')", name, text);
+  return 0;
+}
+
+/* 1 with *in_array set when Slurm says this is an array task, 0 on bad values. */
+static int read_slurm_array(slurm_array *s, int *in_array) {
+  *in_array = getenv("SLURM_ARRAY_TASK_ID") != NULL;
+  if (!*in_array) return 1;
+  return env_long("SLURM_ARRAY_TASK_ID", 0, &s->id) &&
+         env_long("SLURM_ARRAY_TASK_COUNT", 1, &s->count) &&
+         env_long("SLURM_ARRAY_TASK_MIN", s->id, &s->min) &&
+         env_long("SLURM_ARRAY_TASK_STEP", 1, &s->step) &&
+         env_long("SLURM_ARRAY_TASK_MAX", s->min + (s->count - 1) * s->step, &s->max);
+}
+
+/* An array that numbers its tasks 0..N-1 (--array=0-15) is one split into N
+ * shards. Any other numbering (--array=1-16, 0-30:2, one task resubmitted
+ * alone as --array=5) does not say how many shards there are: it is refused
+ * unless --task-count says it. */
+static int array_is_whole_split(const slurm_array *s) {
+  return s->min == 0 && s->step == 1 && s->max == s->count - 1;
+}
+
+static int task_from_array(const slurm_array *s, const char *count_text, size_t *i,
+                           size_t *n) {
+  if (count_text == NULL && !array_is_whole_split(s)) {
+    cli_usage_error("sweep",
+                    "this Slurm job array (tasks %ld to %ld, step %ld: %ld task%s) is not "
+                    "numbered 0 to N-1, so its task IDs are not the shards of one split. Submit "
+                    "the whole sweep as --array=0-(N-1); to rerun some tasks of a sweep of N "
+                    "tasks, give N: --task-count N (sweep-array.sbatch: TASKS=N), or pass "
+                    "--task-index and --task-count",
+                    s->min, s->max, s->step, s->count, s->count == 1 ? "" : "s");
+    return 0;
+  }
+  if (count_text == NULL) {
+    *n = (size_t)s->count;
+  } else if (!parse_count("--task-count", count_text, 1, n)) {
+    return 0;
+  } else if ((size_t)s->max >= *n) {
+    cli_usage_error("sweep", "the job array's task IDs go up to %ld, but --task-count is %zu: "
+                    "shards are numbered 0 to %zu", s->max, *n, *n - 1);
+    return 0;
+  }
+  *i = (size_t)s->id;
+  return 1;
+}
+
+/* --task-index/--task-count, else (or --task-count alone) Slurm's job-array
+ * variables, never silently the wrong shard. */
 static int task_options(const sweep_args *a, syn_sweep_run_opts *o) {
   const char *idx = a->task_index, *cnt = a->task_count;
-  int from_slurm = idx == NULL && cnt == NULL && getenv("SLURM_ARRAY_TASK_COUNT") != NULL;
-  if (from_slurm) {
-    idx = getenv("SLURM_ARRAY_TASK_ID");
-    cnt = getenv("SLURM_ARRAY_TASK_COUNT");
-  }
-  if (idx == NULL && cnt == NULL) return 1;
-  if (idx == NULL || cnt == NULL) {
-    cli_usage_error("sweep", "--task-index and --task-count go together");
-    return 0;
-  }
+  slurm_array s = {0};
+  int in_array = 0;
   size_t i, n;
-  if (!parse_count(from_slurm ? "SLURM_ARRAY_TASK_ID" : "--task-index", idx, 0, &i) ||
-      !parse_count(from_slurm ? "SLURM_ARRAY_TASK_COUNT" : "--task-count", cnt, 1, &n))
+  if (idx == NULL && !read_slurm_array(&s, &in_array)) return 0;
+  if (idx == NULL && in_array) {
+    if (!task_from_array(&s, cnt, &i, &n)) return 0;
+  } else if (idx == NULL && cnt == NULL) {
+    return 1;
+  } else if (idx == NULL || cnt == NULL) {
+    cli_usage_error("sweep", "--task-index and --task-count go together (--task-count alone "
+                    "only in a Slurm job array, which gives the index)");
     return 0;
+  } else if (!parse_count("--task-index", idx, 0, &i) ||
+             !parse_count("--task-count", cnt, 1, &n)) {
+    return 0;
+  }
   if (i >= n) {
-    if (from_slurm)
-      cli_usage_error("sweep", "array task %zu of a job array of %zu tasks: number the array from "
-                      "0 (--array=0-%zu), or pass --task-index and --task-count (e.g. to rerun "
-                      "one task alone)", i, n, n - 1);
-    else
-      cli_usage_error("sweep", "task index %zu is outside the %zu tasks (0 to %zu)", i, n, n - 1);
+    cli_usage_error("sweep", "task index %zu is outside the %zu tasks (0 to %zu)", i, n, n - 1);
     return 0;
   }
   o->task_index = i;
@@ -346,6 +414,12 @@ static char *default_output(const char *sweep_path, const char *given) {
   return run_default_output(sweep_path);
 }
 
+/* Rank 0 locks the output; every rank learns whether it may go on. */
+static int locked_for_run(const syn_parallel *par, const char *target, cli_lock *l) {
+  int ok = par->rank != 0 || cli_lock_output(target, l);
+  return syn_parallel_agree(par, ok);
+}
+
 static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *command_line) {
   syn_error err;
   syn_sweep *sw = NULL;
@@ -360,6 +434,7 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
   }
   char *out = default_output(a->path, a->output);
   char shard[1100];
+  cli_lock lock = {.fd = -1};
   int rc = CLI_OK;
   syn_solver_opts solver;
   solver_options(a, syn_sweep_scenario(sw), &solver); /* the values were checked above */
@@ -373,6 +448,8 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
     rc = CLI_FAILED;
   } else if (a->dry_run) {
     if (par->rank == 0) print_plan(sw, &o, par, o.task_count ? shard : out);
+  } else if (!locked_for_run(par, o.task_count ? shard : out, &lock)) {
+    rc = CLI_FAILED;
   } else {
     o.out_path = out;
     o.command_line = command_line;
@@ -391,9 +468,26 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
     }
     rc = st == SYN_OK ? CLI_OK : st == SYN_EINTR ? CLI_INTERRUPTED : CLI_FAILED;
   }
+  cli_unlock_output(&lock);
   free(out);
   syn_sweep_destroy(sw);
   return rc;
+}
+
+/* srun without an MPI plugin starts separate copies: each would run the
+ * whole sweep into the same files and fail after doing all the work. They
+ * are refused at once, unless each was given its own shard (--task-index,
+ * e.g. from SLURM_PROCID), which is a job array by other means. */
+static int separate_copies_refused(const sweep_args *a, const syn_parallel *par) {
+  long copies = syn_parallel_separate_copies(par);
+  if (copies < 2 || a->task_index != NULL) return 0;
+  fprintf(stderr,
+          "synovia: error: srun started %ld copies of synovia that do not form one MPI job "
+          "(each is rank 0 of 1): each would run the whole sweep into the same files\n"
+          "  hint: launch it with `srun --mpi=pmix synovia sweep ...` (check with --dry-run "
+          "under the same srun: it must say '%ld MPI ranks'), or run one task (srun -n 1)\n",
+          copies, copies);
+  return 1;
 }
 
 int cmd_sweep(int argc, char **argv, const char *command_line) {
@@ -408,7 +502,7 @@ int cmd_sweep(int argc, char **argv, const char *command_line) {
     cli_print_error(&err);
     return CLI_FAILED;
   }
-  rc = sweep_with(&a, &par, command_line);
+  rc = separate_copies_refused(&a, &par) ? CLI_FAILED : sweep_with(&a, &par, command_line);
   syn_parallel_end(&par);
   return rc;
 }
@@ -461,8 +555,11 @@ int cmd_merge(int argc, char **argv, const char *command_line) {
   if (rc == CLI_OK && output == NULL && nparts == 1) { /* synovia merge OUT.h5 */
     output = parts[0];
     found = find_shards(output, &nfound);
-    if (nfound == 0) {
-      fprintf(stderr, "synovia: error: no shard files %s.task-*-of-*.h5 found beside '%s'\n",
+    if (!cli_shards_complete(output, found, nfound)) {
+      rc = CLI_FAILED;
+    } else if (nfound == 0) {
+      fprintf(stderr, "synovia: error: no shard files %s.task-*-of-*.h5 found beside '%s'\n"
+              "  hint: did the tasks of the job array run? Their logs say why not\n",
               "<name>", output);
       rc = CLI_FAILED;
     }

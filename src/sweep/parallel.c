@@ -28,6 +28,25 @@ static int launched_by_mpi(void) {
   return 0;
 }
 
+/* The number of tasks of the Slurm job step this process is one of (srun
+ * sets it; 0 outside srun). Open MPI's mpirun starts its ranks through its
+ * own daemons, so under mpirun the step is theirs, not the ranks': not asked. */
+static long srun_step_tasks(void) {
+  const char *text = getenv("SLURM_STEP_NUM_TASKS");
+  if (text == NULL || getenv("OMPI_COMM_WORLD_SIZE") != NULL) return 0;
+  char *end = NULL;
+  long n = strtol(text, &end, 10);
+  return end != text && *end == 0 ? n : 0;
+}
+
+/* srun without an MPI plugin (or with one this MPI cannot use) starts
+ * independent copies, each rank 0 of 1. (--mpi=pmi2 is not to be offered:
+ * Debian's Open MPI cannot use it.) */
+long syn_parallel_separate_copies(const syn_parallel *p) {
+  long tasks = srun_step_tasks();
+  return tasks > 1 && (p == NULL || p->size == 1) ? tasks : 0;
+}
+
 syn_status syn_parallel_begin(int *argc, char ***argv, syn_parallel *p, syn_error *err) {
   *p = (syn_parallel){0, 1, 0};
   if (!launched_by_mpi()) return SYN_OK;
