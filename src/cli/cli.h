@@ -46,4 +46,8 @@ void cli_glob_free(char **paths, size_t n);
 /* Is this argument a request for help? */
 int cli_is_help(const char *arg);
 
+/* 1 after a usage error when PATH is "-" (HDF5 cannot go to standard output);
+ * EXAMPLE is a file name to suggest. 0 otherwise. */
+int cli_refuse_stdout_h5(const char *cmd, const char *path, const char *example);
+
 #endif

@@ -148,11 +148,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
     cli_usage_error("run", "no model file given (run 'synovia run' alone for the demonstration)");
     return CLI_USAGE;
   }
-  if (a->output_path != NULL && strcmp(a->output_path, "-") == 0) {
-    cli_usage_error("run", "-o -: an HDF5 file cannot be written to standard output (it is "
-                           "written in place, not in order); give a file name, e.g. -o run.h5");
-    return CLI_USAGE;
-  }
+  if (cli_refuse_stdout_h5("run", a->output_path, "run.h5")) return CLI_USAGE;
   return CLI_OK;
 }
 

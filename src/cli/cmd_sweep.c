@@ -25,7 +25,8 @@ static const char sweep_help[] =
     "samples to every rank and merges their parts at the end.\n"
     "\n"
     "options:\n"
-    "  -o, --output FILE     result file (default: the sweep's name with .h5, here)\n"
+    "  -o, --output FILE     result file (default: the sweep's name with .h5, here);\n"
+    "                        not '-': HDF5 cannot be written to standard output\n"
     "  --resume              keep the samples an interrupted run finished\n"
     "                        (they are in FILE.parts/); refused if anything changed;\n"
     "                        with nothing to resume, the sweep simply runs\n"
@@ -68,7 +69,7 @@ static const char merge_help[] =
     "Refuses missing, duplicated or mismatched shards.\n"
     "\n"
     "options:\n"
-    "  -o, --output FILE     the merged file\n"
+    "  -o, --output FILE     the merged file (not '-': HDF5 cannot go to standard output)\n"
     "  --bootstrap B         resamples for the Sobol confidence intervals (default 1000)\n"
     "  -q, --quiet           no summary\n"
     "  -h, --help            show this help\n";
@@ -186,6 +187,7 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a) {
     cli_usage_error("sweep", "no sweep file given");
     return CLI_USAGE;
   }
+  if (cli_refuse_stdout_h5("sweep", a->output, "sweep.h5")) return CLI_USAGE;
   return CLI_OK;
 }
 
@@ -547,6 +549,7 @@ int cmd_merge(int argc, char **argv, const char *command_line) {
       rc = CLI_USAGE;
     } else parts[nparts++] = argv[i];
   }
+  if (rc == CLI_OK && cli_refuse_stdout_h5("merge", output, "merged.h5")) rc = CLI_USAGE;
   size_t n_boot = 1000;
   if (rc == CLI_OK && bootstrap && !parse_count("--bootstrap", bootstrap, 0, &n_boot))
     rc = CLI_USAGE;

@@ -65,6 +65,14 @@ int cli_parse_long(const char *text, long *out) {
   return 1;
 }
 
+/* "-" as an HDF5 output: refused, since HDF5 writes in place, not in order. */
+int cli_refuse_stdout_h5(const char *cmd, const char *path, const char *example) {
+  if (path == NULL || strcmp(path, "-") != 0) return 0;
+  cli_usage_error(cmd, "-o -: an HDF5 file cannot be written to standard output (it is written in "
+                       "place, not in order); give a file name, e.g. -o %s", example);
+  return 1;
+}
+
 int cli_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
 
 char **cli_glob(const char *pattern, size_t *n) {

@@ -30,6 +30,16 @@ rc=$?
 check "run -o -: exit 2, one clear message, no file named '-'" sh -c "test $rc -eq 2 && \
   grep -qx 'synovia: error: -o -: an HDF5 file cannot be written to standard output (it is written in place, not in order); give a file name, e.g. -o run.h5' '$TMP/out' \
   && test ! -e '$TMP/dash/-' && test ! -e '$TMP/dash/-.tmp'"
+top_abs=$(pwd)
+for c in "sweep $top_abs/tests/sweep/ishigami.sweep -o - sweep.h5" "merge -o - a.h5 b.h5 merged.h5"; do
+  set -- $c
+  cmd=$1 example=$(eval echo \${$#})
+  (cd "$TMP/dash" && "$abs_synovia" $(echo "$c" | sed 's/ [^ ]*$//')) >"$TMP/out" 2>&1
+  rc=$?
+  check "$cmd -o -: exit 2, one clear message, no file named '-'" sh -c "test $rc -eq 2 && \
+    grep -qx 'synovia: error: -o -: an HDF5 file cannot be written to standard output (it is written in place, not in order); give a file name, e.g. -o $example' '$TMP/out' \
+    && test ! -e '$TMP/dash/-' && test ! -e '$TMP/dash/-.parts'"
+done
 "$SYNOVIA" run $M -q -o "$TMP/dash.h5"
 (cd "$TMP/dash" && "$abs_synovia" report "$TMP/dash.h5" --no-figures -o -) >"$TMP/page" 2>"$TMP/err"
 rc=$?
