@@ -42,7 +42,7 @@ SKIPS=$(printf '%s\n' \
 '^make demo	builds into build/ with make (and apt-get when packages are missing); scripts/demo.sh, all it runs, is tested on its own below' \
 '^make( |$)	builds the program into build/ (and may apt-get install); the test uses the program already built in $BUILD' \
 '(^|[ ;(])(sudo|apt-get) 	installs system packages' \
-'(^|[ ;($])(sbatch|srun|squeue|scancel) 	needs a Slurm cluster' \
+'(^|[ ;($])(sbatch|srun|squeue|scancel) 	needs a Slurm cluster: tests/integration/slurm.sh runs these commands on a one-node Slurm it starts (as root)' \
 '^mpirun 	4 MPI ranks, which here would run as root and oversubscribe the cores (Open MPI refuses both unless told); mpirun -np 2 and -np 3 are tested by tests/integration/sweep.sh' \
 ' \.\.\.( |$)	"..." stands for an elided list of files')
 
