@@ -52,6 +52,7 @@ enum {
   REASON_CHUNK = 1 << 12,
   WRITER_CACHE_BYTES = 320 << 10, /* chunk cache per dataset: one chunk (file_fapl) */
   WRITER_CACHE_SLOTS = 521,
+  SCALE_WINDOW = 1 << 16, /* rows of /sample written at a time */
   WRITER_MDC_BYTES = 2 << 20
 };
 
@@ -358,17 +359,60 @@ static const char **units_list(size_t n, const char *const *units) {
   return u;
 }
 
+/* The indices 0..n-1, written through idx (w rows, a whole number of
+ * chunks) a window at a time: an array of n would be 8 bytes a sample on
+ * every rank, at every part's creation. */
+static herr_t write_index_windows(hid_t d, hsize_t n, long long *idx, hsize_t w) {
+  hid_t fs = H5Dget_space(d);
+  herr_t rc = fs < 0 ? -1 : 0;
+  for (hsize_t lo = 0; rc >= 0 && lo < n; lo += w) {
+    hsize_t cnt = n - lo < w ? n - lo : w;
+    for (hsize_t i = 0; i < cnt; i++) idx[i] = (long long)(lo + i);
+    hid_t ms = H5Screate_simple(1, &cnt, NULL);
+    rc = ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, &lo, NULL, &cnt, NULL);
+    if (rc >= 0) rc = H5Dwrite(d, H5T_NATIVE_LLONG, ms, fs, H5P_DEFAULT, idx);
+    if (ms >= 0) H5Sclose(ms);
+  }
+  if (fs >= 0) H5Sclose(fs);
+  return rc;
+}
+
+/* Same creation properties as syn_h5u_write_i64, so the same file. */
+static hid_t create_sample_scale(hid_t file, hsize_t n, hid_t dcpl, long long *idx, hsize_t w) {
+  hid_t sp = H5Screate_simple(1, &n, NULL);
+  hid_t d = sp < 0 ? -1 : H5Dcreate2(file, "sample", H5T_STD_I64LE, sp, H5P_DEFAULT, dcpl,
+                                     H5P_DEFAULT);
+  if (d >= 0 && write_index_windows(d, n, idx, w) < 0) {
+    H5Dclose(d);
+    d = -1;
+  }
+  if (sp >= 0) H5Sclose(sp);
+  return d;
+}
+
+/* Rows of /sample per write: SCALE_WINDOW rounded down to whole chunks. */
+static hsize_t scale_window(hid_t dcpl, hsize_t n) {
+  hsize_t chunk = 0;
+  if (H5Pget_chunk(dcpl, 1, &chunk) < 1 || chunk == 0) chunk = n;
+  hsize_t w = chunk * (SCALE_WINDOW / chunk > 0 ? SCALE_WINDOW / chunk : 1);
+  return w < n ? w : n;
+}
+
 static syn_status write_sample_scale(syn_h5sweep *h, hid_t *dsample, syn_error *err) {
-  long long *idx = syn_malloc(h->t.nsamples * sizeof *idx);
-  if (idx == NULL)
-    return syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", h->path);
-  for (size_t i = 0; i < h->t.nsamples; i++) idx[i] = (long long)i;
+  const hsize_t n = h->t.nsamples;
+  hid_t dcpl = syn_h5u_dataset_dcpl(0, 1, &n);
+  if (dcpl < 0) return syn_h5u_fail(h->path, err, "write dataset '/sample'");
+  const hsize_t w = scale_window(dcpl, n);
+  long long *idx = syn_malloc((size_t)(w ? w : 1) * sizeof *idx);
   syn_status st = SYN_OK;
-  *dsample = syn_h5u_write_i64(h->file, "sample", h->t.nsamples, idx);
-  if (*dsample < 0 || H5DSset_scale(*dsample, "sample") < 0 ||
-      syn_h5u_attr_string(*dsample, "long_name", "global sample index") < 0)
+  if (idx == NULL)
+    st = syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", h->path);
+  else if ((*dsample = create_sample_scale(h->file, n, dcpl, idx, w)) < 0 ||
+           H5DSset_scale(*dsample, "sample") < 0 ||
+           syn_h5u_attr_string(*dsample, "long_name", "global sample index") < 0)
     st = syn_h5u_fail(h->path, err, "write dataset '/sample'");
   syn_free(idx);
+  H5Pclose(dcpl);
   return st;
 }
 
