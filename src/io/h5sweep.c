@@ -390,10 +390,12 @@ static hid_t create_sample_scale(hid_t file, hsize_t n, hid_t dcpl, long long *i
   return d;
 }
 
-/* Rows of /sample per write: SCALE_WINDOW rounded down to whole chunks. */
+/* Rows of /sample per write: SCALE_WINDOW, rounded down to whole chunks
+ * when chunked (it is contiguous: any window). */
 static hsize_t scale_window(hid_t dcpl, hsize_t n) {
-  hsize_t chunk = 0;
-  if (H5Pget_chunk(dcpl, 1, &chunk) < 1 || chunk == 0) chunk = n;
+  hsize_t chunk = 1;
+  if (H5Pget_layout(dcpl) == H5D_CHUNKED && (H5Pget_chunk(dcpl, 1, &chunk) < 1 || chunk == 0))
+    chunk = n;
   hsize_t w = chunk * (SCALE_WINDOW / chunk > 0 ? SCALE_WINDOW / chunk : 1);
   return w < n ? w : n;
 }
