@@ -98,7 +98,9 @@ EOF2
     "$n" "$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')" "$rss"
 done
 
-# Memory of the coordinating rank: a small model, 10^4 then 10^5 samples.
+# Memory of the coordinating rank: a small model, 10^4, 10^5, 3x10^5 samples.
+# Up to 65536 samples the merge's window grows with them (rows per window);
+# above, nothing should: the last line is the growth from 10^5 to 3x10^5.
 for n in 10000 100000 300000; do
   cat >"$TMP/mem.sweep" <<EOF2
 scenario "$top/tests/sweep/growth.scenario"
@@ -113,4 +115,9 @@ EOF2
   e=$(date +%s.%N)
   printf 'sweep, growth model, %6d samples, mpirun -np 2:      %6.2f s  rank 0 max RSS %s KiB\n' \
     "$n" "$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')" "$rss"
+  eval "rss_$n=\$rss"
 done
+awk -v a="$rss_100000" -v b="$rss_300000" 'BEGIN {
+  if (a !~ /^[0-9]+$/ || b !~ /^[0-9]+$/) { print "sweep, growth model: no growth figure (a run failed)"; exit }
+  printf "sweep, growth model, rank 0 from 10^5 to 3x10^5 samples: %+.1f MiB (%.1f bytes per sample)\n", (b - a) / 1024, (b - a) * 1024 / 200000
+}'
