@@ -45,6 +45,7 @@
 
 enum {
   DEFAULT_MEMORY_LIMIT = 64 << 20,
+  PART_AXIS_BYTES = 1 << 20, /* see goes_to_disk */
   ROW_CHUNK_BYTES = 256 << 10, /* (sample, k) tables: chunks of 256 KiB (docs/design.md) */
   TRAJ_CHUNK_ROWS = 64,        /* trajectories: (64, 512) chunks */
   TRAJ_CHUNK_TIMES = 512,
@@ -153,6 +154,18 @@ static double data_bytes(const syn_h5sweep_spec *s) {
   double per = (double)s->nparams + (double)s->narms * (double)s->nmetrics +
                (double)s->narms * (double)s->nseries * (double)s->ntimes;
   return (double)s->nsamples * (8.0 * per + 8.0 + 1.0 + 16.0);
+}
+
+/* On disk when the data would exceed memory_limit. A part holds only its own
+ * rows, but its /sample (contiguous, 8 bytes a sample) is written whole: in
+ * memory it costs twice that at commit (the core file and its image), on
+ * every rank at every checkpoint. So a part whose axis alone is above
+ * PART_AXIS_BYTES goes to disk too, and no rank's memory grows with the
+ * samples. */
+static int goes_to_disk(const syn_h5sweep_spec *s) {
+  const size_t limit = s->memory_limit ? s->memory_limit : (size_t)DEFAULT_MEMORY_LIMIT;
+  if (s->part && 8.0 * (double)s->nsamples > (double)PART_AXIS_BYTES) return 1;
+  return data_bytes(s) > (double)limit;
 }
 
 /* Creates <path>.tmp with open(2) first for a real errno (cf. h5.c). */
@@ -611,8 +624,7 @@ syn_status syn_h5sweep_create(const char *path, const syn_h5sweep_spec *spec, sy
   h->t.ntimes = spec->nseries ? spec->ntimes : 0;
   h->chunk_rows = spec->chunk_rows;
   h->part = spec->part != 0;
-  const size_t limit = spec->memory_limit ? spec->memory_limit : (size_t)DEFAULT_MEMORY_LIMIT;
-  h->on_disk = data_bytes(spec) > (double)limit;
+  h->on_disk = goes_to_disk(spec);
   const size_t n = strlen(path);
   if (syn_h5s_tables_alloc(&h->t) != SYN_OK) goto nomem;
   h->path = syn_strdup(path);
