@@ -28,7 +28,7 @@ targets=""
 BUILD=build
 for a in "$@"; do
   case $a in
-  test | unit-bins | tools | fuzz | fuzz-scenario | valgrind) profile=test ;;
+  test | unit-bins | tools | fuzz | fuzz-scenario | valgrind | bench) profile=test ;;
   *\ *) echo "synovia: ./synovia.sh: '$a' has a space; run make directly" >&2; exit 2 ;;
   V=1) verbose=1; vars="$vars $a" ;;
   BUILD=*) BUILD=${a#BUILD=}; vars="$vars $a" ;;

@@ -37,6 +37,7 @@ test	clang	the libFuzzer harnesses (make fuzz; the fuzz corpus replay)
 test	libclang-rt-14-dev	the sanitizer and libFuzzer runtimes of clang
 test	valgrind	a full run under valgrind (make valgrind and its test)
 test	strace	checks that a result file is fsynced and renamed into place
+test	time	/usr/bin/time: the peak memory of a sweep (rank 0 flat in the samples; also make bench)
 test	chromium	renders the HTML report headless to check its figures load
 test	hdf5-tools	h5dump and h5ls, the HDF5 command-line readers (a second opinion on the files)
 test	netcdf-bin	ncdump: the files open as NetCDF-4
