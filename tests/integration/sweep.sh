@@ -27,6 +27,21 @@ wait_part() {
   echo "# no part was committed in '$1' within 120 s"; return 1
 }
 h5py() { "$PYTHON" -c "import h5py, sys, numpy as np; f = h5py.File(sys.argv[1], 'r'); $2" "$1"; }
+# Waits (at most 120 s) until no process has $1 on its command line: mpirun may
+# return on SIGTERM before its ranks have saved their parts and let go of the
+# output's lock, and a --resume started then is rightly refused.
+wait_gone() {
+  n=0
+  while [ $n -lt 600 ]; do
+    found=no
+    for f in /proc/[0-9]*/cmdline; do
+      case $(tr '\0' ' ' 2>/dev/null <"$f") in *"$1"*) found=yes; break ;; esac
+    done
+    [ $found = no ] && return 0
+    sleep 0.2; n=$((n + 1))
+  done
+  echo "# a process still runs with '$1' after 120 s"; return 1
+}
 
 # --- the plan, the serial run, failures recorded ---------------------------------
 expect "--dry-run prints the samples and the split" 0 "lhs, seed 3: 60 samples" \
@@ -156,6 +171,7 @@ check "after SIGKILL and --resume: the same data as the uninterrupted run" same 
 $MPIRUN -np 2 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/mk.h5" --checkpoint 0.1 >/dev/null 2>&1 &
 pid=$!; wait_part "$TMP/mk.h5.parts"; kill -TERM $pid; wait $pid; rc=$?
 check "mpirun -np 2 interrupted by SIGTERM: exits non-zero" test $rc -ne 0
+wait_gone "$TMP/mk.h5"
 expect "... and --resume under mpirun -np 3 finishes it" 0 "kept from before" \
   $MPIRUN -np 3 "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/mk.h5" --resume
 check "... with the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/mk.h5"
