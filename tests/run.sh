@@ -56,6 +56,15 @@ classify() {
   ' "$1"
 }
 
+# Each failure with the diagnostic lines ("# …") its test printed right after
+# it (at most 12 a failure, 80 in all): the summary of a CI run is often all
+# one sees of it, and a failure that only happens there must explain itself.
+failed_with_diagnostics() {  # log
+  awk '/^not ok([ \t]|$)/ && toupper($0) !~ /#[ \t]*(SKIP|TODO)/ { show = 1; k = 0; print; next }
+       show && /^#/ && k < 12 { k++; print "  " $0; next }
+       { show = 0 }' "$1" | head -80 | sed 's/^/    /'
+}
+
 run_one() {  # label, command...
   label=$1; shift
   log="$logdir/$(echo "$label" | tr '/ ' '__').log"
@@ -76,7 +85,7 @@ run_one() {  # label, command...
   if [ "$f" -gt 0 ]; then
     failures="$failures $label"
     printf '%-48s %4d passed  %3d FAILED%s  (%s)\n' "$label" "$p" "$f" "$extra" "$log"
-    grep '^not ok' "$log" | head -20 | sed 's/^/    /'
+    failed_with_diagnostics "$log"
   elif [ "$t" -gt 0 ]; then
     printf '%-48s %4d passed  %3d known gaps (TODO)%s\n' "$label" "$p" "$t" "$extra"
     grep '^not ok .*# TODO' "$log" | head -20 | sed 's/^/    /'

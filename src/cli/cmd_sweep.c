@@ -416,8 +416,12 @@ static char *default_output(const char *sweep_path, const char *given) {
   return run_default_output(sweep_path);
 }
 
-/* Rank 0 locks the output; every rank learns whether it may go on. */
+/* Rank 0 locks the output; every rank learns whether it may go on. Signals
+ * are caught first: a stop that lands just after the lock is taken (a Slurm
+ * requeue at start-up) must end the run as interrupted (status 3), not kill
+ * it with the lock file left behind. */
 static int locked_for_run(const syn_parallel *par, const char *target, cli_lock *l) {
+  catch_signals();
   int ok = par->rank != 0 || cli_lock_output(target, l);
   return syn_parallel_agree(par, ok);
 }
@@ -459,7 +463,6 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
     o.par = par;
     int tty = !a->quiet && par->rank == 0 && isatty(STDERR_FILENO);
     o.progress = tty ? show_progress : NULL;
-    catch_signals();
     syn_sweep_report rep;
     st = syn_sweep_run(sw, &o, &rep, &err);
     if (tty) fputc('\n', stderr);
