@@ -87,6 +87,27 @@ syn_status syn_model_parse_value(const syn_model *m, const char *text, double *o
 syn_status syn_model_parse_time(const syn_model *m, const char *text, double *out,
                                 syn_error *err);
 
+/* The declared unit (syn_symbol.units) of a name as syn_instance_set finds
+ * it: a per-joint name without its joint gives its first copy's (all copies
+ * share it). NULL for a name the model does not have. */
+const char *syn_model_setting_units(const syn_model *m, const char *name);
+
+/* A value given for a settable name (as syn_instance_set takes it) with the
+ * unit it was written in, converted to the name's declared unit (its
+ * syn_symbol.units): `--set 'V=500 mL'` on `compartment V = 2 L` gives 0.5.
+ * A bare value (unit "" or NULL) is in the declared unit already and is
+ * returned as it is; a unit of another dimension, or any unit on a name
+ * whose unit is unknown ("?"), is refused with a message naming the name,
+ * its unit and a compatible one. An unknown name is not an error here (the
+ * value comes back as given): syn_instance_set reports it. */
+syn_status syn_model_convert(const syn_model *m, const char *name, double value,
+                             const char *unit, double *out, syn_error *err);
+
+/* The same from text: "0.5", "500 mL", "0.5 /d" (a decimal number — no hex,
+ * inf or nan — then optionally a unit). */
+syn_status syn_model_parse_setting(const syn_model *m, const char *name, const char *text,
+                                   double *out, syn_error *err);
+
 /* Compiled sizes, for `synovia info` and the benchmark. */
 typedef struct syn_model_stats {
   size_t rhs_instructions, jac_instructions, setup_instructions, output_instructions;

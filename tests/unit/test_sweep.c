@@ -95,6 +95,28 @@ static void copy_fixture(const char *name) {
   free(text);
 }
 
+/* The Ishigami model with units declared on x1, x2, x3 (rates and a time on
+ * the hour clock): a value written in another unit is converted to them. */
+static void write_ishigami_with_units(const char *x1, const char *x2, const char *x3) {
+  char *text = read_text("tests/sweep/ishigami.model"), buf[4096];
+  const char *from[3] = {"param x1 = 0 ", "param x2 = 0 ", "param x3 = 0 "};
+  const char *unit[3] = {x1, x2, x3};
+  size_t len = 0;
+  for (const char *p = text; *p;) {
+    int k = 0;
+    while (k < 3 && strncmp(p, from[k], strlen(from[k])) != 0) k++;
+    if (k < 3) {
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "param x%d = 0 %s ", k + 1, unit[k]);
+      p += strlen(from[k]);
+    } else {
+      buf[len++] = *p++;
+    }
+  }
+  buf[len] = 0;
+  write_file("ishigami.model", buf);
+  free(text);
+}
+
 static void copy_growth(void) {
   copy_fixture("growth.model");
   copy_fixture("growth.scenario");
@@ -255,7 +277,7 @@ static void test_load_sobol_g_and_growth(void **state) {
  * /24, `h` is 1, and a lognormal's unit shifts its mu by log(factor). */
 static void test_units_hour_clock(void **state) {
   (void)state;
-  copy_fixture("ishigami.model");
+  write_ishigami_with_units("/h", "h", "/h");
   copy_fixture("ishigami.scenario");
   write_file("h.sweep", "scenario \"ishigami.scenario\"\n"
                         "design random 200 seed 1\n"
@@ -305,7 +327,7 @@ static void test_units_hour_clock(void **state) {
  * quantity, so on an hour clock a rate written per day is labelled per hour. */
 static void test_units_label_the_values(void **state) {
   (void)state;
-  copy_fixture("ishigami.model");
+  write_ishigami_with_units("/h", "h", "mg/h");
   copy_fixture("ishigami.scenario");
   write_file("h.sweep", "scenario \"ishigami.scenario\"\ndesign random 10 seed 1\n"
                         "vary x1 uniform 24 48 /d\nvary x2 uniform 30 90 min\n"
