@@ -15,14 +15,14 @@
 
 #define DAY_S 86400.0
 /* dims: time, length, mass, amount, cells, U, IU, mmHg */
-#define TIME(sym, sec, canon) {sym, SYN_UNIT_TIME, sec, canon, sec, {1, 0, 0, 0, 0, 0, 0, 0}}
-#define OTHER(sym, canon, scale, l, ma, n, c, u, iu, p) \
-  {sym, SYN_UNIT_OTHER, 0.0, canon, scale, {0, l, ma, n, c, u, iu, p}}
-#define VOLUME(sym, litres) OTHER(sym, sym, (litres) * 1e-3, 3, 0, 0, 0, 0, 0, 0)
-#define MASS(sym, kg) OTHER(sym, sym, kg, 0, 1, 0, 0, 0, 0, 0)
-#define AMOUNT(sym, mol) OTHER(sym, sym, mol, 0, 0, 1, 0, 0, 0, 0)
-#define MOLAR(sym, molar) OTHER(sym, sym, (molar) * 1e3, -3, 0, 1, 0, 0, 0, 0) /* mol/L in mol/m^3 */
-#define LENGTH(sym, m) OTHER(sym, sym, m, 1, 0, 0, 0, 0, 0, 0)
+#define TIME(sym, sec, canon) {sym, SYN_UNIT_TIME, sec, canon, sec, 0, {1, 0, 0, 0, 0, 0, 0, 0}}
+#define OTHER(sym, canon, e10, l, ma, n, c, u, iu, p) \
+  {sym, SYN_UNIT_OTHER, 0.0, canon, 1.0, e10, {0, l, ma, n, c, u, iu, p}}
+#define VOLUME(sym, e10) OTHER(sym, sym, (e10) - 3, 3, 0, 0, 0, 0, 0, 0) /* L = 1e-3 m^3 */
+#define MASS(sym, e10) OTHER(sym, sym, e10, 0, 1, 0, 0, 0, 0, 0)
+#define AMOUNT(sym, e10) OTHER(sym, sym, e10, 0, 0, 1, 0, 0, 0, 0)
+#define MOLAR(sym, e10) OTHER(sym, sym, (e10) + 3, -3, 0, 1, 0, 0, 0, 0) /* M = 1e3 mol/m^3 */
+#define LENGTH(sym, e10) OTHER(sym, sym, e10, 1, 0, 0, 0, 0, 0, 0)
 
 static const syn_unit_def units[] = {
     /* time */
@@ -31,23 +31,23 @@ static const syn_unit_def units[] = {
     TIME("day", DAY_S, "d"), TIME("wk", 7 * DAY_S, "wk"), TIME("week", 7 * DAY_S, "wk"),
     TIME("yr", 365.25 * DAY_S, "yr"), /* Julian year */
     /* amount of substance */
-    AMOUNT("mol", 1), AMOUNT("mmol", 1e-3), AMOUNT("umol", 1e-6), AMOUNT("nmol", 1e-9),
-    AMOUNT("pmol", 1e-12),
+    AMOUNT("mol", 0), AMOUNT("mmol", -3), AMOUNT("umol", -6), AMOUNT("nmol", -9),
+    AMOUNT("pmol", -12),
     /* mass */
-    MASS("kg", 1), MASS("g", 1e-3), MASS("mg", 1e-6), MASS("ug", 1e-9), MASS("ng", 1e-12),
-    MASS("pg", 1e-15),
+    MASS("kg", 0), MASS("g", -3), MASS("mg", -6), MASS("ug", -9), MASS("ng", -12),
+    MASS("pg", -15),
     /* volume */
-    VOLUME("L", 1), VOLUME("dL", 1e-1), VOLUME("mL", 1e-3), VOLUME("uL", 1e-6), VOLUME("nL", 1e-9),
+    VOLUME("L", 0), VOLUME("dL", -1), VOLUME("mL", -3), VOLUME("uL", -6), VOLUME("nL", -9),
     /* concentration (molar) */
-    MOLAR("M", 1), MOLAR("mM", 1e-3), MOLAR("uM", 1e-6), MOLAR("nM", 1e-9), MOLAR("pM", 1e-12),
+    MOLAR("M", 0), MOLAR("mM", -3), MOLAR("uM", -6), MOLAR("nM", -9), MOLAR("pM", -12),
     /* counts and activity */
-    OTHER("cells", "cells", 1, 0, 0, 0, 1, 0, 0, 0), OTHER("cell", "cells", 1, 0, 0, 0, 1, 0, 0, 0),
-    OTHER("U", "U", 1, 0, 0, 0, 0, 1, 0, 0), OTHER("IU", "IU", 1, 0, 0, 0, 0, 0, 1, 0),
+    OTHER("cells", "cells", 0, 0, 0, 0, 1, 0, 0, 0), OTHER("cell", "cells", 0, 0, 0, 0, 1, 0, 0, 0),
+    OTHER("U", "U", 0, 0, 0, 0, 0, 1, 0, 0), OTHER("IU", "IU", 0, 0, 0, 0, 0, 0, 1, 0),
     /* pressure and length */
-    OTHER("mmHg", "mmHg", 1, 0, 0, 0, 0, 0, 0, 1), LENGTH("cm", 1e-2), LENGTH("mm", 1e-3),
-    LENGTH("um", 1e-6),
+    OTHER("mmHg", "mmHg", 0, 0, 0, 0, 0, 0, 0, 1), LENGTH("cm", -2), LENGTH("mm", -3),
+    LENGTH("um", -6),
     /* dimensionless */
-    OTHER("percent", "percent", 1e-2, 0, 0, 0, 0, 0, 0, 0),
+    OTHER("percent", "percent", -2, 0, 0, 0, 0, 0, 0, 0),
 };
 
 enum { UNIT_COUNT = sizeof units / sizeof units[0] };
@@ -81,9 +81,13 @@ const syn_unit_def *syn_unit_at(size_t i) { return i < UNIT_COUNT ? &units[i] : 
 
 /* ---- converting a value to a declared unit ----------------------------------------------- */
 
-/* What a unit text means: scale * base units^dim. */
+/* What a unit text means: num / den * 10^exp10 base units^dim. The
+ * mantissas (lengths of time units in seconds) are whole numbers kept on
+ * either side of the fraction and the powers of ten apart, so that a
+ * conversion rounds at most twice: 500 mL is exactly 0.5 L, 1 g 1000 mg. */
 typedef struct unit_scale {
-  double scale;
+  double num, den;
+  long exp10;
   int dim[SYN_DIM_COUNT];
 } unit_scale;
 
@@ -130,7 +134,9 @@ static int read_term(unit_reader *r, int sign) {
     if (neg) e = -e;
   }
   e *= sign;
-  r->u.scale *= pow(def->scale, (double)e);
+  if (e > 0) r->u.num *= pow(def->mantissa, (double)e);
+  else r->u.den *= pow(def->mantissa, (double)-e);
+  r->u.exp10 += e * def->exp10;
   for (int k = 0; k < SYN_DIM_COUNT; k++) r->u.dim[k] += (int)e * def->dim[k];
   return 1;
 }
@@ -155,7 +161,7 @@ static int read_divisor(unit_reader *r) {
  * number ("/d", "mg.L^-1") and the model's rendering ("1/h", "mg*L/(h*mL)"). */
 static int read_unit(unit_reader *r, const char *text) {
   r->p = text;
-  r->u = (unit_scale){1.0, {0}};
+  r->u = (unit_scale){1.0, 1.0, 0, {0}};
   r->bad = NULL;
   skip_blanks(r);
   if (*r->p == 0) return 1;
@@ -231,7 +237,7 @@ static const syn_unit_def *sibling(const syn_unit_def *def) {
     const syn_unit_def *u = &units[i];
     if (strcmp(u->canonical, def->canonical) == 0 || memcmp(u->dim, def->dim, sizeof u->dim) != 0)
       continue;
-    double d = fabs(log(u->scale / def->scale));
+    double d = fabs(log(u->mantissa / def->mantissa) + (u->exp10 - def->exp10) * log(10.0));
     if (d < best_d) best_d = d, best = u;
   }
   return best;
@@ -303,8 +309,10 @@ syn_status syn_unit_convert(const char *name, double value, const char *unit, co
     return st;
   }
   if (!same_dim(&given.u, &want.u)) return incompatible(name, unit, target, &want.u, err);
-  double v = value * (given.u.scale / want.u.scale);
-  if (!isfinite(v) || !isfinite(given.u.scale / want.u.scale))
+  double v = value * (given.u.num * want.u.den) / (given.u.den * want.u.num);
+  long d = given.u.exp10 - want.u.exp10;
+  v = d >= 0 ? v * pow(10.0, (double)d) : v / pow(10.0, (double)-d); /* 10^k is exact to 1e22 */
+  if (!isfinite(v) || (v == 0 && value != 0))
     return syn_error_set(err, SYN_EINVAL, "%g %s is out of range in %s", value, unit, target);
   *out = v;
   return SYN_OK;

@@ -28,7 +28,8 @@ typedef struct syn_unit_def {
   syn_unit_kind kind;
   double seconds;         /* SYN_UNIT_TIME: length of one unit in seconds; else 0 */
   const char *canonical;  /* name written to outputs ("h" for "hr", "d" for "day") */
-  double scale;           /* one unit in base units (s, m, kg, mol, cells, U, IU, mmHg) */
+  double mantissa;        /* one unit is mantissa * 10^exp10 base units (s, m, kg, mol, */
+  int exp10;              /* cells, U, IU, mmHg): kept apart so mL -> L is exactly /1000 */
   signed char dim[SYN_DIM_COUNT]; /* powers of the base dimensions */
 } syn_unit_def;
 
