@@ -73,7 +73,7 @@ static syn_status preset_values(syn_model *m, const syn_instance *inst, syn_erro
   for (size_t p = 0; p < m->npresets; p++)
     for (size_t a = 0; a < m->presets[p].nassigns; a++) {
       preset_assign *pa = &m->presets[p].assigns[a];
-      pa->value = inst->reg[pa->node];
+      pa->value = inst->reg[pa->node] * pa->factor;
       if (isfinite(pa->value)) continue;
       syn_status s = syn_diag(err, m->prog->sources, pa->assign->value->span, SYN_ENONFINITE,
                               "value of '%s' in preset '%s' is %g", pa->name, m->presets[p].name,

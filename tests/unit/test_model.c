@@ -272,6 +272,25 @@ static void test_setting_conversion(void **state) {
   assert_string_equal(syn_model_setting_units(m, "sev"), "mmHg");
   assert_null(syn_model_setting_units(m, "nobody"));
   syn_model_destroy(m);
+
+  /* a preset's values are converted the same way */
+  m = load("time unit h\ncompartment V = 2 L\nparam k = 0.2 /h\nstate A = 1 mg\n"
+           "d/dt A = -k * A\npreset p { V = 500 mL; k = 24 /d; A = 1 g }\n");
+  syn_instance *inst = NULL;
+  syn_error err;
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_use_preset(inst, "p", &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  size_t iv = 0, ik = 0, ia = 0;
+  assert_true(syn_model_find(m, "V", NULL, &iv) && syn_model_find(m, "k", NULL, &ik) &&
+              syn_model_find(m, "A", NULL, &ia));
+  assert_true(syn_instance_value(inst, SYN_SYM_COMPARTMENT, iv) == 0.5);
+  assert_true(syn_instance_value(inst, SYN_SYM_PARAM, ik) == 1);
+  double y0[1];
+  syn_instance_initial(inst, y0);
+  assert_true(ia == 0 && y0[0] == 1000);
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
 }
 
 /* rhs, Jacobian (values and pattern) and outputs against hand computation. */
