@@ -322,7 +322,8 @@ syn_status syn_model_parse_setting(const syn_model *m, const char *name, const c
   const char *p = text ? skip_space(text) : "";
   double v = 0;
   if (!number_then_unit(&p, &v)) {
-    syn_status st = syn_error_set(err, SYN_EINVAL, "'%s' is not a finite decimal number", text ? text : "");
+    syn_status st =
+        syn_error_set(err, SYN_EINVAL, "'%s' is not a finite decimal number", text ? text : "");
     syn_error_hint(err, "write a decimal number, optionally with a unit: 'V=0.5', 'V=500 mL', "
                         "'k=0.5 /d' (no hex, inf or nan)");
     return st;

@@ -5,6 +5,7 @@
  * --rtol 1e-8` builds its options from this table, and a scenario's
  * `solver rtol 1e-8 linear-solver klu` line is checked against it, so the
  * names, the values accepted and the messages are the same everywhere. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -13,8 +14,8 @@
 
 typedef enum value_kind { NUMBER, WHOLE, LINEAR_SOLVER } value_kind;
 
-/* Each number's valid range, (lo, hi) open or [lo, hi] closed at each end,
- * and how it is said in the one message a bad value gets, whether it is out
+/* Each number's valid range — above lo, and below hi (hi_open) or up to it
+ * — and how it is said in the one message a bad value gets, whether it is out
  * of range on either side or not a number at all ("rtol must be a number
  * above 0 and below 1 (got '10')"). The ranges are the solver's own
  * (syn_solver_opts checks them again): a value accepted here runs. */
@@ -26,8 +27,7 @@ static const struct {
   const char *range;
 } settings[SYN_SETTING_COUNT] = {
     [SYN_SETTING_RTOL] = {"rtol", NUMBER, 0, 1, 1, "a number above 0 and below 1"},
-    [SYN_SETTING_ATOL] = {"atol", NUMBER, 0, 1.7976931348623157e308, 0,
-                          "a positive number"},
+    [SYN_SETTING_ATOL] = {"atol", NUMBER, 0, DBL_MAX, 0, "a positive number"},
     [SYN_SETTING_LINEAR_SOLVER] = {"linear-solver", LINEAR_SOLVER, 0, 0, 0, ""},
     [SYN_SETTING_MAX_STEPS] = {"max-steps", WHOLE, 0, 1e15, 0,
                                "a whole number from 1 to 10^15"},

@@ -7,8 +7,6 @@
  * at the start is skipped. Numbers are decimal (synovia/number.h: no hex,
  * inf or nan). Errors name file:line. */
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

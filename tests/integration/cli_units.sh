@@ -139,6 +139,11 @@ a, b = (h5py.File(p, 'r')['arms/a'] for p in sys.argv[1:])
 assert np.array_equal(a['C'][()], b['C'][()]) and np.array_equal(a['metric_value'][()], b['metric_value'][()])
 " "$TMP/scn/500mL.h5" "$TMP/scn/0.5.h5"
 printf 'model "pk.model"\nsimulate 0 h to 24 h every 1 h\narm "a"\n  dose IV 10 mg at 0 h\nmetric Cmax = max(C)\n' >"$TMP/scn/v.scenario"
+"$SYNOVIA" run "$TMP/scn/v.scenario" --set 'V=500 mg' -o "$TMP/scn/x.h5" >"$TMP/out" 2>&1
+rc=$?
+check "scenario run: --set 'V=500 mg' is a usage error with the same message" sh -c "test $rc -eq 2 && \
+  head -n 1 '$TMP/out' | grep -qxF \"synovia: error: --set 'V=500 mg': V is in L; 'mg' is not a volume (give a value in L or a compatible unit such as dL)\" && \
+  test ! -e '$TMP/scn/x.h5'"
 printf 'scenario "v.scenario"\ndesign random 4 seed 1\nvary V uniform 400 600 mL\n' >"$TMP/scn/v.sweep"
 "$SYNOVIA" sweep "$TMP/scn/v.sweep" -q -o "$TMP/scn/v.h5" >"$TMP/out" 2>&1
 check "sweep: vary V uniform 400 600 mL samples V in [0.4, 0.6] L, labelled L" "$PYTHON" -c "
