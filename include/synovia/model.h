@@ -78,7 +78,9 @@ const char *syn_model_sha256(const syn_model *m);
 /* Parse a value written like a literal of the language, "0.5 /d", "3 pg/mL",
  * "20 min", "42": time units in the unit are converted to the model clock
  * (a rate per day becomes a rate per hour on an hourly clock); other units
- * are accepted as annotation. Errors name the text and the bad unit. */
+ * are accepted as annotation. Errors name the text and the bad unit. A value
+ * given for a name (--set, set, vary) goes through syn_model_parse_setting or
+ * syn_model_convert instead, which convert every unit to the name's own. */
 syn_status syn_model_parse_value(const syn_model *m, const char *text, double *out,
                                  syn_error *err);
 

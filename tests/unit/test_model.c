@@ -144,7 +144,8 @@ static void test_time_conversion(void **state) {
   assert_non_null(strstr(err.message, "'3 mL'"));
   assert_int_equal(syn_model_parse_time(m, "soon", &t, &err), SYN_EINVAL);
   assert_int_equal(syn_model_parse_time(m, "2 /d", &t, &err), SYN_EINVAL);
-  /* values with units, as --set reads them: rates convert, other units annotate */
+  /* values with units and no name to convert to: time converts, other units annotate
+   * (a value for a name: test_setting_conversion) */
   assert_int_equal(syn_model_parse_value(m, "0.5 /d", &t, &err), SYN_OK);
   assert_true(fabs(t - 0.5 / 24) < 1e-15);
   assert_int_equal(syn_model_parse_value(m, "3 pg/mL/min", &t, &err), SYN_OK);
