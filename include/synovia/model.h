@@ -78,7 +78,9 @@ const char *syn_model_sha256(const syn_model *m);
 /* Parse a value written like a literal of the language, "0.5 /d", "3 pg/mL",
  * "20 min", "42": time units in the unit are converted to the model clock
  * (a rate per day becomes a rate per hour on an hourly clock); other units
- * are accepted as annotation. Errors name the text and the bad unit. */
+ * are accepted as annotation. Errors name the text and the bad unit. A value
+ * given for a name (--set, set, vary) goes through syn_model_parse_setting or
+ * syn_model_convert instead, which convert every unit to the name's own. */
 syn_status syn_model_parse_value(const syn_model *m, const char *text, double *out,
                                  syn_error *err);
 
@@ -86,6 +88,27 @@ syn_status syn_model_parse_value(const syn_model *m, const char *text, double *o
  * syn_model_parse_value, but the unit must be a unit of time (or absent). */
 syn_status syn_model_parse_time(const syn_model *m, const char *text, double *out,
                                 syn_error *err);
+
+/* The declared unit (syn_symbol.units) of a name as syn_instance_set finds
+ * it: a per-joint name without its joint gives its first copy's (all copies
+ * share it). NULL for a name the model does not have. */
+const char *syn_model_setting_units(const syn_model *m, const char *name);
+
+/* A value given for a settable name (as syn_instance_set takes it) with the
+ * unit it was written in, converted to the name's declared unit (its
+ * syn_symbol.units): `--set 'V=500 mL'` on `compartment V = 2 L` gives 0.5.
+ * A bare value (unit "" or NULL) is in the declared unit already and is
+ * returned as it is; a unit of another dimension, or any unit on a name
+ * whose unit is unknown ("?"), is refused with a message naming the name,
+ * its unit and a compatible one. An unknown name is not an error here (the
+ * value comes back as given): syn_instance_set reports it. */
+syn_status syn_model_convert(const syn_model *m, const char *name, double value,
+                             const char *unit, double *out, syn_error *err);
+
+/* The same from text: "0.5", "500 mL", "0.5 /d" (a decimal number — no hex,
+ * inf or nan — then optionally a unit). */
+syn_status syn_model_parse_setting(const syn_model *m, const char *name, const char *text,
+                                   double *out, syn_error *err);
 
 /* Compiled sizes, for `synovia info` and the benchmark. */
 typedef struct syn_model_stats {

@@ -45,7 +45,7 @@ static void scenario_run_free(scenario_run *r) {
   free(r->row_units);
 }
 
-/* --set values converted with the model's clock and checked against it on a
+/* --set values converted to their names' declared units and checked on a
  * scratch instance, so a typo fails before the first arm runs. */
 static int parse_overrides(scenario_run *r, const run_args *a) {
   const syn_model *m = syn_scenario_model(r->sc);
@@ -56,7 +56,7 @@ static int parse_overrides(scenario_run *r, const run_args *a) {
   if (r->ov == NULL || syn_instance_create(m, &inst, &err) != SYN_OK) goto done;
   for (size_t k = 0; k < a->nsets; k++) {
     double v;
-    if (!run_parse_value(m, "--set", a->sets[k].value, &v)) goto done;
+    if (!run_parse_set(m, a->sets[k].name, a->sets[k].value, &v)) goto done;
     syn_error_clear(&err);
     if (syn_instance_set(inst, a->sets[k].name, v, &err) != SYN_OK) {
       fprintf(stderr, "synovia: error: --set '%s=%s': %s\n", a->sets[k].name, a->sets[k].value,

@@ -29,10 +29,15 @@ typedef struct run_args {
   int no_jacobian, quiet;
 } run_args;
 
-/* A value: a plain number, or a number with a unit whose time part is
- * converted to the clock ("0.5 /d"); for the time options, a time ("180 d").
- * Prints the error and returns 0 when the text is not one. */
+/* A time option (--t-start, --t-end, --every): a plain number in clock units
+ * or a time ("180 d"). Prints the error and returns 0 when the text is not one. */
 int run_parse_value(const syn_model *m, const char *option, const char *text, double *out);
+
+/* The value of `--set NAME=VALUE`: a decimal number, in NAME's declared unit,
+ * or with a unit converted to it ("500 mL" for a volume in L); see
+ * syn_model_parse_setting. Prints "--set 'NAME=VALUE': why" and returns 0
+ * when it is not one. */
+int run_parse_set(const syn_model *m, const char *name, const char *value, double *out);
 
 /* --rtol, --atol, --max-steps, --linear-solver, --no-jacobian into o; per-state
  * --atol NAME=A into *atol_vec (allocated, or NULL when none). 0 after a

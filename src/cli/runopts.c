@@ -15,16 +15,12 @@ static void option_error(const char *option, const char *text, const syn_error *
   if (err->hint[0]) fprintf(stderr, "  hint: %s\n", err->hint);
 }
 
-/* A value: a plain number, or a number with a unit whose time part is
- * converted to the clock ("0.5 /d"); times must be times ("180 d"). */
+/* A time option: a plain number in clock units, or a time ("180 d"). */
 int run_parse_value(const syn_model *m, const char *option, const char *text, double *out) {
   if (cli_parse_double(text, out)) return 1;
   syn_error err;
   syn_error_clear(&err);
-  int is_time = strcmp(option, "--set") != 0;
-  syn_status st = is_time ? syn_model_parse_time(m, text, out, &err)
-                          : syn_model_parse_value(m, text, out, &err);
-  if (st == SYN_OK) return 1;
+  if (syn_model_parse_time(m, text, out, &err) == SYN_OK) return 1;
   option_error(option, text, &err);
   return 0;
 }
@@ -99,12 +95,22 @@ size_t run_model_files(const syn_model *m, const char **paths, const char **text
   return n - first;
 }
 
+int run_parse_set(const syn_model *m, const char *name, const char *value, double *out) {
+  syn_error err;
+  syn_error_clear(&err);
+  if (syn_model_parse_setting(m, name, value, out, &err) == SYN_OK) return 1;
+  char shown[512];
+  snprintf(shown, sizeof shown, "%s=%s", name, value);
+  option_error("--set", shown, &err);
+  return 0;
+}
+
 int run_apply_sets(const syn_model *m, syn_instance *inst, const run_args *a) {
   for (size_t k = 0; k < a->nsets; k++) {
     double v;
     char shown[512];
     snprintf(shown, sizeof shown, "%s=%s", a->sets[k].name, a->sets[k].value);
-    if (!run_parse_value(m, "--set", a->sets[k].value, &v)) return 0;
+    if (!run_parse_set(m, a->sets[k].name, a->sets[k].value, &v)) return 0;
     syn_error err;
     syn_error_clear(&err);
     if (syn_instance_set(inst, a->sets[k].name, v, &err) != SYN_OK) {

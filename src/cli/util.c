@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "synovia/number.h"
 
 void cli_print_error(const syn_error *err) {
   char buf[4096];
@@ -47,14 +48,9 @@ int cli_take_value(int argc, char **argv, int *i, const char *name, const char *
   return 1;
 }
 
-int cli_parse_double(const char *text, double *out) {
-  char *end = NULL;
-  errno = 0;
-  double v = strtod(text, &end);
-  if (end == text || *end != 0 || errno == ERANGE || !isfinite(v)) return 0;
-  *out = v;
-  return 1;
-}
+/* Decimal only, as the language writes numbers (synovia/number.h): no hex,
+ * inf or nan. */
+int cli_parse_double(const char *text, double *out) { return syn_number_parse(text, out); }
 
 int cli_parse_long(const char *text, long *out) {
   char *end = NULL;

@@ -8,6 +8,7 @@
 
 #include "base/alloc.h"
 #include "base/sha256.h"
+#include "synovia/number.h"
 #include "lang/units.h"
 #include "model/model_impl.h"
 
@@ -72,7 +73,7 @@ static syn_status preset_values(syn_model *m, const syn_instance *inst, syn_erro
   for (size_t p = 0; p < m->npresets; p++)
     for (size_t a = 0; a < m->presets[p].nassigns; a++) {
       preset_assign *pa = &m->presets[p].assigns[a];
-      pa->value = inst->reg[pa->node];
+      pa->value = inst->reg[pa->node] * pa->factor;
       if (isfinite(pa->value)) continue;
       syn_status s = syn_diag(err, m->prog->sources, pa->assign->value->span, SYN_ENONFINITE,
                               "value of '%s' in preset '%s' is %g", pa->name, m->presets[p].name,
@@ -196,6 +197,22 @@ static const char *skip_space(const char *p) {
   return p;
 }
 
+/* A decimal number at *pp (synovia/number.h: no hex, inf or nan), followed
+ * by the end or a space (then *pp is past the spaces, at the unit) or by '/'
+ * ("0.5/d"). */
+static int number_then_unit(const char **pp, double *v) {
+  const char *p = *pp;
+  size_t n = syn_number_span(p);
+  char buf[64];
+  if (n == 0 || n >= sizeof buf || (p[n] != 0 && p[n] != '/' && !isspace((unsigned char)p[n])))
+    return 0;
+  memcpy(buf, p, n);
+  buf[n] = 0;
+  if (!syn_number_parse(buf, v)) return 0;
+  *pp = skip_space(p + n);
+  return 1;
+}
+
 static int parse_unit_term(const syn_model *m, const char *text, const char **pp, int sign,
                            quantity_unit *u, syn_error *err) {
   const char *p = skip_space(*pp), *sym = p;
@@ -241,13 +258,11 @@ static syn_status parse_quantity(const syn_model *m, const char *text, double *o
   *u = (quantity_unit){1.0, 0, 0};
   if (text == NULL) return syn_error_set(err, SYN_EINVAL, "no value given");
   const char *p = skip_space(text);
-  char *end = NULL;
-  double v = strtod(p, &end);
-  if (end == p || !isfinite(v))
+  double v = 0;
+  if (!number_then_unit(&p, &v))
     return syn_error_set(err, SYN_EINVAL,
                          "invalid value '%s': expected a number, optionally with a unit "
                          "('180 d', '0.5 /d')", text);
-  p = skip_space(end);
   int sign = 1;
   if (*p == '/') {
     sign = -1;
@@ -281,6 +296,39 @@ syn_status syn_model_parse_time(const syn_model *m, const char *text, double *ou
     return syn_error_set(err, SYN_EINVAL, "invalid time '%s': the unit is not a unit of time", text);
   *out = v;
   return SYN_OK;
+}
+
+const char *syn_model_setting_units(const syn_model *m, const char *name) {
+  syn_symkind kind;
+  size_t index;
+  const name_entry *base = syn_names_get(&m->pj_names, name);
+  if (base != NULL) return m->sym[m->pj[base->index].kind][m->pj[base->index].copies[0]].units;
+  if (!syn_model_lookup(m, name, -1, &kind, &index)) return NULL;
+  return m->sym[kind][index].units;
+}
+
+syn_status syn_model_convert(const syn_model *m, const char *name, double value,
+                             const char *unit, double *out, syn_error *err) {
+  const char *target = name ? syn_model_setting_units(m, name) : NULL;
+  if (target == NULL || unit == NULL || unit[0] == 0) { /* the setter names an unknown name */
+    *out = value;
+    return SYN_OK;
+  }
+  return syn_unit_convert(name, value, unit, target, out, err);
+}
+
+syn_status syn_model_parse_setting(const syn_model *m, const char *name, const char *text,
+                                   double *out, syn_error *err) {
+  const char *p = text ? skip_space(text) : "";
+  double v = 0;
+  if (!number_then_unit(&p, &v)) {
+    syn_status st =
+        syn_error_set(err, SYN_EINVAL, "'%s' is not a finite decimal number", text ? text : "");
+    syn_error_hint(err, "write a decimal number, optionally with a unit: 'V=0.5', 'V=500 mL', "
+                        "'k=0.5 /d' (no hex, inf or nan)");
+    return st;
+  }
+  return syn_model_convert(m, name, v, p, out, err);
 }
 
 void syn_model_get_stats(const syn_model *m, syn_model_stats *st) {

@@ -56,7 +56,8 @@ typedef struct preset_assign {
   const char *expr;      /* the value as written */
   const ast_assign *assign;
   uint32_t node;         /* DAG node of the value (constant) */
-  double value;          /* evaluated at load with the declared values */
+  double value;          /* evaluated at load with the declared values, times factor */
+  double factor;         /* from the value's unit to the target's declared unit (1: bare) */
 } preset_assign;
 
 typedef struct model_preset {

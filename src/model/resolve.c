@@ -1403,6 +1403,31 @@ static syn_status resolve_presets(rctx *c) {
   return SYN_OK;
 }
 
+/* A preset value with a unit is converted to the declared unit of what it
+ * sets (`V = 500 mL` on a volume in L is 0.5), as --set and a scenario's set
+ * are (syn_unit_convert); another dimension is refused, located. Needs the
+ * derived units; a value whose unit the algebra cannot hold ("?") is taken
+ * as it is. */
+static syn_status convert_presets(rctx *c) {
+  syn_model *m = c->m;
+  c->joint = -1;
+  for (size_t p = 0; p < m->npresets; p++)
+    for (size_t i = 0; i < m->presets[p].nassigns; i++) {
+      preset_assign *pa = &m->presets[p].assigns[i];
+      ualg u = units_of(c, pa->assign->value);
+      char unit[256];
+      u_render(&u, unit, sizeof unit);
+      pa->factor = 1;
+      if (u.unknown || unit[0] == 0) continue;
+      syn_error e;
+      if (syn_unit_convert(pa->name, 1.0, unit, syn_model_setting_units(m, pa->name), &pa->factor,
+                           &e) != SYN_OK)
+        return diag(c, pa->assign->value->span, "in preset '%s': %s", m->presets[p].name,
+                    e.message);
+    }
+  return SYN_OK;
+}
+
 /* --- driver ------------------------------------------------------------------ */
 
 static const char *root_title(const syn_program *p) {
@@ -1433,6 +1458,7 @@ static syn_status resolve_passes(rctx *c) {
   if (s == SYN_OK) s = resolve_presets(c);
   if (s == SYN_OK) s = order_definitions(c, 1);
   if (s == SYN_OK) s = derive_units(c);
+  if (s == SYN_OK) s = convert_presets(c);
   return s;
 }
 

@@ -216,6 +216,123 @@ static syn_status resolve_grid(loader *L) {
 
 /* ---- use / set --------------------------------------------------------------------------- */
 
+/* A `set` value with its unit: the number as written and the product of
+ * the unit terms of its literals (`500 mL`, `0.693 / 20 min`, `2 * 3 mg`),
+ * converted at the end, once, to the name's declared unit (the one
+ * conversion of syn_unit_convert, as for --set and a sweep's vary). */
+enum { SET_TERMS = 16, SET_MAX_POWER = 16 };
+typedef struct set_qty {
+  double v;
+  int n;
+  const char *sym[SET_TERMS];
+  int exp[SET_TERMS];
+} set_qty;
+
+static syn_status qty_term(loader *L, set_qty *q, const char *sym, int e, syn_span at) {
+  for (int i = 0; i < q->n; i++)
+    if (strcmp(q->sym[i], sym) == 0) {
+      q->exp[i] += e;
+      return SYN_OK;
+    }
+  if (q->n == SET_TERMS) return diag(L, at, "this value's unit has too many terms");
+  q->sym[q->n] = sym;
+  q->exp[q->n++] = e;
+  return SYN_OK;
+}
+
+/* "mg.L^-1", or "" without a unit: the syntax of a unit after a number. */
+static void qty_unit_text(const set_qty *q, char *buf, size_t size) {
+  size_t len = 0;
+  buf[0] = 0;
+  for (int i = 0; i < q->n && len < size; i++) {
+    if (q->exp[i] == 0) continue;
+    len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "." : "", q->sym[i]);
+    if (q->exp[i] != 1 && len < size)
+      len += (size_t)snprintf(buf + len, size - len, "^%d", q->exp[i]);
+  }
+}
+
+static int qty_has_unit(const set_qty *q) {
+  for (int i = 0; i < q->n; i++)
+    if (q->exp[i] != 0) return 1;
+  return 0;
+}
+
+static syn_status qty_combine(loader *L, const ast_expr *e, set_qty *a, const set_qty *b) {
+  char ua[128], ub[128];
+  int sign = e->u.binary.op == AST_DIV ? -1 : 1;
+  syn_status st = SYN_OK;
+  switch (e->u.binary.op) {
+    case AST_MUL:
+    case AST_DIV:
+      for (int i = 0; i < b->n && st == SYN_OK; i++)
+        st = qty_term(L, a, b->sym[i], sign * b->exp[i], e->span);
+      break;
+    case AST_ADD:
+    case AST_SUB:
+      qty_unit_text(a, ua, sizeof ua);
+      qty_unit_text(b, ub, sizeof ub);
+      if (qty_has_unit(a) && qty_has_unit(b) && strcmp(ua, ub) != 0)
+        return diag(L, e->span, "the two sides have different units ('%s' and '%s'): write "
+                    "them in one unit", ua, ub);
+      if (!qty_has_unit(a)) { /* `2 + 3 mg`: the bare number is in the other's unit */
+        double v = a->v;
+        *a = *b;
+        a->v = v;
+      }
+      break;
+    case AST_POW:
+      if (qty_has_unit(b)) return diag(L, e->u.binary.b->span, "an exponent cannot have a unit");
+      if (qty_has_unit(a) && (b->v != floor(b->v) || fabs(b->v) > SET_MAX_POWER))
+        return diag(L, e->u.binary.b->span, "a value with a unit can only be raised to a whole "
+                    "power from -%d to %d", SET_MAX_POWER, SET_MAX_POWER);
+      for (int i = 0; i < a->n; i++) a->exp[i] *= (int)b->v;
+      break;
+    default: break;
+  }
+  return st;
+}
+
+static syn_status set_quantity(loader *L, const ast_expr *e, set_qty *q) {
+  set_qty b = {0, 0, {0}, {0}};
+  syn_status st = SYN_OK;
+  switch (e->kind) {
+    case AST_NUM:
+      *q = (set_qty){e->u.num.value, 0, {0}, {0}};
+      for (size_t i = 0; e->u.num.unit && i < e->u.num.unit->nterms && st == SYN_OK; i++)
+        st = qty_term(L, q, e->u.num.unit->terms[i].symbol, e->u.num.unit->terms[i].exponent,
+                      e->u.num.unit->span);
+      return st;
+    case AST_UNARY:
+      st = set_quantity(L, e->u.unary.a, q);
+      q->v = -q->v;
+      return st;
+    case AST_BINARY:
+      st = set_quantity(L, e->u.binary.a, q);
+      if (st == SYN_OK) st = set_quantity(L, e->u.binary.b, &b);
+      if (st == SYN_OK) st = qty_combine(L, e, q, &b);
+      q->v = arith(e->u.binary.op, q->v, b.v);
+      return st;
+    default: return const_value(L, e, 0, &q->v); /* names and calls: its messages */
+  }
+}
+
+/* The value of `set NAME = VALUE` in NAME's declared unit; a bare value is
+ * in it already. A single literal's unit is quoted as written. */
+static syn_status set_value(loader *L, const ast_arm_item *it, double *v) {
+  set_qty q;
+  char unit[256];
+  syn_status st = set_quantity(L, it->value, &q);
+  if (st != SYN_OK) return st;
+  const ast_expr *lit = it->value->kind == AST_UNARY ? it->value->u.unary.a : it->value;
+  if (lit->kind == AST_NUM && lit->u.num.unit)
+    snprintf(unit, sizeof unit, "%.*s", (int)lit->u.num.unit->span.len,
+             syn_span_text(L->src, lit->u.num.unit->span));
+  else qty_unit_text(&q, unit, sizeof unit);
+  st = syn_model_convert(L->s->model, it->name, q.v, unit, v, L->err);
+  return st == SYN_OK ? SYN_OK : relocate(L, it->value->span);
+}
+
 static syn_status resolve_settings(loader *L, const ast_arm_item *items, size_t n,
                                    scn_setting **out, size_t *nout) {
   size_t count = 0;
@@ -230,7 +347,7 @@ static syn_status resolve_settings(loader *L, const ast_arm_item *items, size_t 
     set->is_preset = it->kind == ARM_USE;
     set->name = it->name;
     if (it->kind == ARM_SET) {
-      syn_status st = const_value(L, it->value, 0, &set->value);
+      syn_status st = set_value(L, it, &set->value);
       if (st != SYN_OK) return st;
     }
   }

@@ -5,23 +5,32 @@
  * --rtol 1e-8` builds its options from this table, and a scenario's
  * `solver rtol 1e-8 linear-solver klu` line is checked against it, so the
  * names, the values accepted and the messages are the same everywhere. */
-#include <errno.h>
+#include <float.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "synovia/number.h"
 #include "synovia/scenario.h"
 
-typedef enum value_kind { POSITIVE_NUMBER, POSITIVE_WHOLE, LINEAR_SOLVER } value_kind;
+typedef enum value_kind { NUMBER, WHOLE, LINEAR_SOLVER } value_kind;
 
+/* Each number's valid range — above lo, and below hi (hi_open) or up to it
+ * — and how it is said in the one message a bad value gets, whether it is out
+ * of range on either side or not a number at all ("rtol must be a number
+ * above 0 and below 1 (got '10')"). The ranges are the solver's own
+ * (syn_solver_opts checks them again): a value accepted here runs. */
 static const struct {
   const char *name;
   value_kind kind;
+  double lo, hi;
+  int hi_open;
+  const char *range;
 } settings[SYN_SETTING_COUNT] = {
-    [SYN_SETTING_RTOL] = {"rtol", POSITIVE_NUMBER},
-    [SYN_SETTING_ATOL] = {"atol", POSITIVE_NUMBER},
-    [SYN_SETTING_LINEAR_SOLVER] = {"linear-solver", LINEAR_SOLVER},
-    [SYN_SETTING_MAX_STEPS] = {"max-steps", POSITIVE_WHOLE},
+    [SYN_SETTING_RTOL] = {"rtol", NUMBER, 0, 1, 1, "a number above 0 and below 1"},
+    [SYN_SETTING_ATOL] = {"atol", NUMBER, 0, DBL_MAX, 0, "a positive number"},
+    [SYN_SETTING_LINEAR_SOLVER] = {"linear-solver", LINEAR_SOLVER, 0, 0, 0, ""},
+    [SYN_SETTING_MAX_STEPS] = {"max-steps", WHOLE, 0, 1e15, 0,
+                               "a whole number from 1 to 10^15"},
 };
 
 static const syn_linsol linear_solvers[] = {SYN_LINSOL_AUTO, SYN_LINSOL_DENSE, SYN_LINSOL_KLU};
@@ -39,23 +48,18 @@ int syn_solver_setting_find(const char *name, size_t n, syn_solver_setting *k) {
   return 0;
 }
 
-/* The whole text is one finite number. */
-static int parse_number(const char *text, double *out) {
-  char *end = NULL;
-  errno = 0;
-  double v = strtod(text, &end);
-  if (end == text || *end != 0 || errno == ERANGE || !isfinite(v)) return 0;
-  *out = v;
-  return 1;
+static int in_range(syn_solver_setting k, double v) {
+  if (!(v > settings[k].lo)) return 0; /* every lower bound is open */
+  if (settings[k].kind == WHOLE && v != floor(v)) return 0;
+  return settings[k].hi_open ? v < settings[k].hi : v <= settings[k].hi;
 }
 
 static syn_status apply_number(syn_solver_opts *o, syn_solver_setting k, const char *value,
                                syn_error *err) {
   double v = 0;
-  int whole = settings[k].kind == POSITIVE_WHOLE;
-  if (!parse_number(value, &v) || !(v > 0) || (whole && (v != floor(v) || v > 1e15)))
-    return syn_error_set(err, SYN_EINVAL, "%s must be a positive %s (got '%s')", settings[k].name,
-                         whole ? "whole number" : "number", value);
+  if (!syn_number_parse(value, &v) || !in_range(k, v))
+    return syn_error_set(err, SYN_EINVAL, "%s must be %s (got '%s')", settings[k].name,
+                         settings[k].range, value);
   if (k == SYN_SETTING_RTOL) o->rtol = v;
   else if (k == SYN_SETTING_ATOL) o->atol = v;
   else o->max_steps = (long)v;

@@ -3,10 +3,10 @@
  * The file is CSV as spreadsheets and pandas write it: a header line naming
  * one parameter per column, then one line of numbers per sample, in model
  * clock units. Blank lines and lines starting with '#' are skipped; fields
- * may be quoted ("k_fast") and padded with spaces. Errors name file:line. */
+ * may be quoted ("k_fast") and padded with spaces; a UTF-8 byte-order mark
+ * at the start is skipped. Numbers are decimal (synovia/number.h: no hex,
+ * inf or nan). Errors name file:line. */
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +14,11 @@
 
 #include "base/alloc.h"
 #include "lang/source.h"
+#include "synovia/number.h"
 #include "sweep_internal.h"
 
 enum { MAX_COLUMNS = 1000 };
+#define UTF8_BOM "\xEF\xBB\xBF"
 
 typedef struct reader {
   sweep_table *t;
@@ -89,9 +91,8 @@ static syn_status read_header(reader *r) {
   for (size_t j = 0; j < t->cols; j++) {
     field(&b, e, buf, sizeof buf);
     if (buf[0] == 0) return fail(r, "column %zu of the header has no name", j + 1);
-    char *end = NULL;
-    strtod(buf, &end);
-    if (*end == 0)
+    double number = 0;
+    if (syn_number_parse(buf, &number))
       return fail(r, "the first line must name the parameters, found the number '%s'", buf);
     for (size_t k = 0; k < j; k++)
       if (strcmp(t->names[k], buf) == 0) return fail(r, "the parameter '%s' is named twice", buf);
@@ -118,11 +119,9 @@ static syn_status read_row(reader *r, const char *b, const char *e) {
   char buf[128];
   for (size_t j = 0; j < t->cols; j++) {
     field(&b, e, buf, sizeof buf);
-    char *end = NULL;
-    errno = 0;
-    double x = strtod(buf, &end);
-    if (buf[0] == 0 || *end != 0 || !isfinite(x) || errno == ERANGE)
-      return fail(r, "column '%s': '%s' is not a finite number", t->names[j], buf);
+    double x = 0;
+    if (!syn_number_parse(buf, &x))
+      return fail(r, "column '%s': '%s' is not a finite decimal number", t->names[j], buf);
     t->v[t->rows * t->cols + j] = x;
   }
   t->rows++;
@@ -141,7 +140,9 @@ syn_status sweep_table_load(sweep_table *t, const char *path, syn_error *err) {
     if (t->text == NULL || t->path == NULL) st = syn_error_set(err, SYN_ENOMEM, "out of memory");
   }
   syn_srcset_destroy(src);
+  /* a byte-order mark, as spreadsheets on Windows write it, is no text */
   reader r = {t, err, t->text, 1, 0};
+  if (st == SYN_OK && strncmp(r.p, UTF8_BOM, sizeof UTF8_BOM - 1) == 0) r.p += sizeof UTF8_BOM - 1;
   if (st == SYN_OK) st = read_header(&r);
   const char *b, *e;
   while (st == SYN_OK && next_line(&r, &b, &e)) {

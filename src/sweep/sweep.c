@@ -119,19 +119,32 @@ static const char *clock_label(loader *L, const ast_unit *u) {
   return syn_arena_strdup(L->arena, buf);
 }
 
-/* The factor that takes a number in the literal's unit to model clock units
- * (time units converted, others annotation: 1), and the unit in clock terms. */
-static syn_status unit_factor(loader *L, const ast_expr *e, double *factor, const char **unit) {
+/* The factor that takes a number in the literal's unit to the parameter's
+ * declared unit (syn_model_convert: "0.3 /d" on a rate in 1/h, "500 mL" on a
+ * volume in L; another dimension is refused), and the unit the values are
+ * then in. */
+static syn_status unit_factor(loader *L, const ast_vary *v, const ast_expr *e, double *factor,
+                              const char **unit) {
+  const syn_model *m = syn_scenario_model(L->sw->scenario);
   *factor = 1;
   *unit = "";
   const ast_unit *u = e->u.num.unit;
   if (u == NULL) return SYN_OK;
   char text[256];
-  snprintf(text, sizeof text, "1 %.*s", (int)u->span.len, syn_span_text(L->src, u->span));
-  *unit = clock_label(L, u);
-  if (*unit == NULL) return oom(L);
-  syn_status st = syn_model_parse_value(syn_scenario_model(L->sw->scenario), text, factor, L->err);
-  return st == SYN_OK ? SYN_OK : relocate(L, u->span);
+  snprintf(text, sizeof text, "%.*s", (int)u->span.len, syn_span_text(L->src, u->span));
+  syn_status st = syn_model_convert(m, v->name, 1.0, text, factor, L->err);
+  if (st != SYN_OK) return relocate(L, u->span);
+  /* "/d" on a rate in 1/h: only time is converted, and the written unit in
+   * clock terms ("/h", as before) labels the values; "500 mL" on a volume in
+   * L: the values are in L */
+  double clock_factor = 1;
+  char one[272];
+  snprintf(one, sizeof one, "1 %s", text);
+  const char *declared = syn_model_setting_units(m, v->name);
+  int rescaled = syn_model_parse_value(m, one, &clock_factor, NULL) != SYN_OK ||
+                 fabs(clock_factor - *factor) > 1e-12 * fabs(*factor);
+  *unit = rescaled && declared ? declared : clock_label(L, u);
+  return *unit == NULL ? oom(L) : SYN_OK;
 }
 
 /* A distribution's numbers in clock units. A lognormal's unit scales x, so
@@ -139,10 +152,10 @@ static syn_status unit_factor(loader *L, const ast_expr *e, double *factor, cons
 static syn_status resolve_numbers(loader *L, const ast_vary *v, syn_dist *d, const char **unit) {
   double fa, fb, flo = 1, fhi = 1;
   const char *ua, *ub, *ulo = "", *uhi = "";
-  syn_status st = unit_factor(L, v->a, &fa, &ua);
-  if (st == SYN_OK) st = unit_factor(L, v->b, &fb, &ub);
-  if (st == SYN_OK && v->lo) st = unit_factor(L, v->lo, &flo, &ulo);
-  if (st == SYN_OK && v->hi) st = unit_factor(L, v->hi, &fhi, &uhi);
+  syn_status st = unit_factor(L, v, v->a, &fa, &ua);
+  if (st == SYN_OK) st = unit_factor(L, v, v->b, &fb, &ub);
+  if (st == SYN_OK && v->lo) st = unit_factor(L, v, v->lo, &flo, &ulo);
+  if (st == SYN_OK && v->hi) st = unit_factor(L, v, v->hi, &fhi, &uhi);
   if (st != SYN_OK) return st;
   d->kind = dist_kind(v->dist);
   if (d->kind == SYN_DIST_LOGNORMAL) {

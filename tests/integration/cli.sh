@@ -59,9 +59,34 @@ expect "unknown command" 2 "unknown command 'rn'" "$SYNOVIA" rn
 expect "run with options but no model" 2 "no model file given" "$SYNOVIA" run -q
 expect "run with an unknown option" 2 "unknown option '--tend'" "$SYNOVIA" run $M --tend 3
 expect "option without its value" 2 "option '--rtol' needs a value" "$SYNOVIA" run $M --rtol
-expect "negative rtol" 2 "--rtol must be a positive number (got '-1')" "$SYNOVIA" run $M --rtol -1 -o "$TMP/a.h5"
+# Every bad number for a solver option is a usage error (exit 2) with one
+# message that gives the valid range, whichever side it is out of, and
+# whatever the spelling (hex, inf, nan are not numbers of the language).
+while IFS='|' read -r opt value want; do
+  "$SYNOVIA" run $M "$opt" "$value" -o "$TMP/a.h5" >"$TMP/out" 2>&1
+  rc=$?
+  if [ $rc -eq 2 ] && [ "$(head -n 1 "$TMP/out")" = "synovia: error: $opt $want (got '$value')" ]; then
+    ok "$opt $value: exit 2, the range in the message"
+  else not_ok "$opt $value: exit 2, the range in the message (exit $rc)"; sed 's/^/# /' "$TMP/out" | head -5; fi
+done <<'EOF_TABLE'
+--rtol|-1|must be a number above 0 and below 1
+--rtol|0|must be a number above 0 and below 1
+--rtol|10|must be a number above 0 and below 1
+--rtol|1|must be a number above 0 and below 1
+--rtol|0x1p-10|must be a number above 0 and below 1
+--rtol|nan|must be a number above 0 and below 1
+--rtol|inf|must be a number above 0 and below 1
+--atol|0|must be a positive number
+--atol|-1e-9|must be a positive number
+--atol|1e999|must be a positive number
+--atol|infinity|must be a positive number
+--atol|0x10|must be a positive number
+--max-steps|2.5|must be a whole number from 1 to 10^15
+--max-steps|0|must be a whole number from 1 to 10^15
+--max-steps|1e20|must be a whole number from 1 to 10^15
+--max-steps|0x10|must be a whole number from 1 to 10^15
+EOF_TABLE
 expect "bad linear solver" 2 "--linear-solver must be one of auto, dense or klu (got 'lu')" "$SYNOVIA" run $M --linear-solver lu -o "$TMP/a.h5"
-expect "bad max-steps" 2 "--max-steps must be a positive whole number (got '2.5')" "$SYNOVIA" run $M --max-steps 2.5 -o "$TMP/a.h5"
 expect "--set of an unknown name suggests" 2 "did you mean 'X0'" "$SYNOVIA" run $M --set X1=3 -o "$TMP/a.h5"
 expect "--set without =" 2 "is not NAME=VALUE" "$SYNOVIA" run $M --set X0 -o "$TMP/a.h5"
 expect "--atol for a non-state" 2 "'k' is not a state" "$SYNOVIA" run $M --atol k=1e-3 -o "$TMP/a.h5"

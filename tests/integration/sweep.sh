@@ -122,10 +122,10 @@ same = lambda x, y: np.array_equal(x, y, equal_nan=True)
 m = lambda p: h5py.File(sys.argv[1].replace('scn.h5', p), 'r')['arms/fast/metric_value'][:]
 assert same(m('scn.h5'), m('rtol.h5')) and not same(m('scn.h5'), m('serial.h5'))
 assert same(m('scn6.h5'), m('serial.h5'))"
-expect "usage: a bad --rtol" 2 "--rtol must be a positive number (got '0')" "$SYNOVIA" sweep $SW --rtol 0
+expect "usage: a bad --rtol" 2 "--rtol must be a number above 0 and below 1 (got '0')" "$SYNOVIA" sweep $SW --rtol 0
 expect "usage: a bad --linear-solver" 2 "--linear-solver must be one of auto, dense or klu (got 'lu')" \
   "$SYNOVIA" sweep $SW --linear-solver lu
-expect "a bad solver line in the scenario: located" 1 "solver.scenario:4:13: error: rtol must be a positive number (got '-1')" \
+expect "a bad solver line in the scenario: located" 1 "solver.scenario:4:13: error: rtol must be a number above 0 and below 1 (got '-1')" \
   sh -c "sed -i 's/rtol 1e-3/rtol -1/' '$TMP/solver.scenario' && '$SYNOVIA' sweep '$TMP/solver.sweep' -o '$TMP/bad.h5'"
 
 # --- interruption and resume --------------------------------------------------------

@@ -12,6 +12,7 @@
 #include "base/arena.h"
 #include "base/sha256.h"
 #include "base/strbuf.h"
+#include "synovia/number.h"
 #include "synovia/synovia.h"
 
 static void test_status_names(void **state) {
@@ -176,6 +177,36 @@ static void test_version(void **state) {
   assert_memory_equal(syn_version(), SYN_VERSION_STRING, strlen(SYN_VERSION_STRING));
 }
 
+/* Numbers given outside model files are decimal, as the language writes them:
+ * hex, inf/infinity/nan and trailing text are refused (issue 12, point 7). */
+static void test_number_parse(void **state) {
+  (void)state;
+  static const struct {
+    const char *text;
+    int ok;
+    double value;
+  } cases[] = {
+      {"12", 1, 12},        {"-0.5", 1, -0.5},     {".5", 1, 0.5},       {"5.", 1, 5},
+      {"+1e-3", 1, 1e-3},   {"2.5E+6", 1, 2.5e6},  {"1e-400", 1, 0},     {"0", 1, 0},
+      {"0x10", 0, 0},       {"0x1p-1", 0, 0},      {"0X1P3", 0, 0},      {"inf", 0, 0},
+      {"-inf", 0, 0},       {"infinity", 0, 0},    {"INF", 0, 0},        {"nan", 0, 0},
+      {"NaN", 0, 0},        {"nan(1)", 0, 0},      {"1e999", 0, 0},      {"", 0, 0},
+      {" 1", 0, 0},         {"1 ", 0, 0},          {"1e", 0, 0},         {"1e+", 0, 0},
+      {".", 0, 0},          {"-", 0, 0},           {"1.2.3", 0, 0},      {"12abc", 0, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    double v = -99;
+    int ok = syn_number_parse(cases[i].text, &v);
+    if (ok != cases[i].ok) fail_msg("'%s': parse gave %d, want %d", cases[i].text, ok, cases[i].ok);
+    if (ok) assert_true(v == cases[i].value);
+    else assert_true(v == -99);
+  }
+  assert_int_equal(syn_number_span("500 mL"), 3);
+  assert_int_equal(syn_number_span("0x10"), 1);
+  assert_int_equal(syn_number_span("2e mg"), 1);
+  assert_int_equal(syn_number_span("mL"), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_status_names),
@@ -188,6 +219,7 @@ int main(void) {
       cmocka_unit_test(test_strbuf),
       cmocka_unit_test(test_sha256_vectors),
       cmocka_unit_test(test_version),
+      cmocka_unit_test(test_number_parse),
   };
   return cmocka_run_group_tests_name("base", tests, NULL, NULL);
 }

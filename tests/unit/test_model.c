@@ -144,7 +144,8 @@ static void test_time_conversion(void **state) {
   assert_non_null(strstr(err.message, "'3 mL'"));
   assert_int_equal(syn_model_parse_time(m, "soon", &t, &err), SYN_EINVAL);
   assert_int_equal(syn_model_parse_time(m, "2 /d", &t, &err), SYN_EINVAL);
-  /* values with units, as --set reads them: rates convert, other units annotate */
+  /* values with units and no name to convert to: time converts, other units annotate
+   * (a value for a name: test_setting_conversion) */
   assert_int_equal(syn_model_parse_value(m, "0.5 /d", &t, &err), SYN_OK);
   assert_true(fabs(t - 0.5 / 24) < 1e-15);
   assert_int_equal(syn_model_parse_value(m, "3 pg/mL/min", &t, &err), SYN_OK);
@@ -163,6 +164,133 @@ static void test_time_conversion(void **state) {
   m = load("time unit d\nparam v = 5 mL/h\n");
   assert_true(fabs(sym(m, "v")->value - 120.0) < 1e-12);
   assert_string_equal(sym(m, "v")->units, "mL/d");
+  syn_model_destroy(m);
+}
+
+/* A value given for a name is converted to the name's declared unit, or
+ * refused (issue 12, point 6): the one conversion behind --set, a scenario's
+ * set and a sweep's vary. Targets as the model renders them ("1/h",
+ * "pg/mL", "mg*L/(h*mL)", "" dimensionless, "?" unknown). */
+static void test_setting_conversion(void **state) {
+  (void)state;
+  syn_model *m = load("time unit h\ncompartment V = 2 L\nparam ka = 1.5 /h\nparam IL6 = 3 pg/mL\n"
+                      "param C = 2 nM\nparam N = 1e6 cells\nparam f = 0.5\nparam p = 20 percent\n"
+                      "param tlag = 2 h\nparam odd = 1 mg.L/h/mL\nparam e = 1 mm^99\n"
+                      "param big = e * e * e * e * e * e * e * e * e * e * e\nparam act = 2 U\n"
+                      "joints a b\nper joint { param sev = 1 mmHg }\n");
+  assert_string_equal(sym(m, "odd")->units, "mg*L/(h*mL)");
+  assert_string_equal(sym(m, "big")->units, "?");
+  static const struct {
+    const char *name, *text;
+    double want; /* NAN: refused with `message` */
+    const char *message;
+  } cases[] = {
+      {"V", "500 mL", 0.5, NULL},
+      {"V", "0.5", 0.5, NULL}, /* a bare number is in the declared unit */
+      {"V", "3 dL", 0.3, NULL},
+      {"ka", "24 /d", 1, NULL},
+      {"ka", "1 / min", 60, NULL},
+      {"ka", "1 h^-1", 1, NULL},
+      {"IL6", "0.04 ng/mL", 40, NULL},
+      {"IL6", "40 pg.mL^-1", 40, NULL},
+      {"C", "2000 pM", 2, NULL},
+      {"C", "0.002 uM", 2, NULL},
+      {"N", "5 cell", 5, NULL},
+      {"f", "50 percent", 0.5, NULL},
+      {"p", "20", 20, NULL},
+      {"tlag", "30 min", 0.5, NULL},
+      {"tlag", "1 d", 24, NULL},
+      {"odd", "1 g*L/(h*mL)", 1000, NULL},
+      {"odd", "1 mg/h", 0.001, NULL}, /* one mg*L/(h*mL) is 1000 mg/h */
+      {"act", "3 U", 3, NULL},
+      {"sev", "2 mmHg", 2, NULL},   /* a per-joint name without its joint */
+      {"a.sev", "2 mmHg", 2, NULL},
+      {"nobody", "2 mL", 2, NULL},  /* unknown: syn_instance_set says so */
+      {"ka", "2 mg", NAN,
+       "ka is in 1/h; 'mg' is not a rate (give a value in 1/h or a compatible unit such as 1/d)"},
+      {"V", "500 mg", NAN,
+       "V is in L; 'mg' is not a volume (give a value in L or a compatible unit such as dL)"},
+      {"IL6", "3 nM", NAN,
+       "IL6 is in pg/mL; 'nM' is not a mass concentration (give a value in pg/mL or a compatible "
+       "unit such as ng/mL)"},
+      {"C", "3 ng/mL", NAN,
+       "C is in nM; 'ng/mL' is not a molar concentration (give a value in nM or a compatible unit "
+       "such as uM)"},
+      {"N", "3 U", NAN,
+       "N is in cells; 'U' is not a number of cells (give a value in cells)"},
+      {"act", "3 IU", NAN, "act is in U; 'IU' is not an activity in U (give a value in U)"},
+      {"tlag", "3 /h", NAN,
+       "tlag is in h; '/h' is not a time (give a value in h or a compatible unit such as d)"},
+      {"f", "2 /h", NAN, "f is dimensionless; '/h' is not a pure number (give a bare number)"},
+      {"odd", "1 mg", NAN,
+       "odd is in mg*L/(h*mL); 'mg' is not a mass per time (give a value in mg*L/(h*mL) or a "
+       "compatible unit such as g*L/(h*mL))"},
+      {"odd", "1 mg.mL", NAN,
+       "odd is in mg*L/(h*mL); 'mg.mL' is not a mass per time (give a value in mg*L/(h*mL) or a "
+       "compatible unit such as g*L/(h*mL))"},
+      {"IL6", "1 mg.mL", NAN,
+       "IL6 is in pg/mL; 'mg.mL' is not a mass concentration (give a value in pg/mL or a "
+       "compatible unit such as ng/mL)"},
+      {"big", "2", 2, NULL},
+      {"big", "1 mm", NAN,
+       "the unit of big is not known ('?'), so 'mm' cannot be converted to it (give a bare "
+       "number)"},
+      {"V", "1 mLL", NAN, "unknown unit 'mLL' (did you mean 'mL'?)"},
+      {"V", "1 mL mL", NAN,
+       "cannot read the unit 'mL mL' (write it as after a number in a model: 'mL', '/d', "
+       "'pg/mL', 'mg.L^-1')"},
+      {"V", "1e300 kL", NAN, "unknown unit 'kL' (did you mean 'kg'?)"},
+      {"V", "1e300 mL^-1.mL^2", 1e297, NULL},
+      {"C", "1e300 M", NAN, "1e+300 M is out of range in nM"},
+      {"V", "0x10", NAN, "'0x10' is not a finite decimal number"},
+      {"V", "nan", NAN, "'nan' is not a finite decimal number"},
+      {"V", "inf mL", NAN, "'inf mL' is not a finite decimal number"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    double v = -1;
+    syn_error err;
+    syn_error_clear(&err);
+    syn_status st = syn_model_parse_setting(m, cases[i].name, cases[i].text, &v, &err);
+    if (isnan(cases[i].want)) {
+      if (st == SYN_OK) fail_msg("%s=%s: accepted as %g", cases[i].name, cases[i].text, v);
+      if (strcmp(err.message, cases[i].message) != 0)
+        fail_msg("%s=%s:\n  got  %s\n  want %s", cases[i].name, cases[i].text, err.message,
+                 cases[i].message);
+    } else {
+      if (st != SYN_OK) fail_msg("%s=%s: %s", cases[i].name, cases[i].text, err.message);
+      if (!(fabs(v - cases[i].want) <= 1e-15 * fabs(cases[i].want)))
+        fail_msg("%s=%s: %.17g, want %.17g", cases[i].name, cases[i].text, v, cases[i].want);
+    }
+  }
+  /* the usual conversions are exact, not merely close */
+  double v = 0;
+  assert_int_equal(syn_model_parse_setting(m, "V", "500 mL", &v, NULL), SYN_OK);
+  assert_true(v == 0.5);
+  assert_int_equal(syn_model_parse_setting(m, "IL6", "0.04 ng/mL", &v, NULL), SYN_OK);
+  assert_true(v == 40);
+  assert_int_equal(syn_model_parse_setting(m, "ka", "24 /d", &v, NULL), SYN_OK);
+  assert_true(v == 1);
+  assert_string_equal(syn_model_setting_units(m, "sev"), "mmHg");
+  assert_null(syn_model_setting_units(m, "nobody"));
+  syn_model_destroy(m);
+
+  /* a preset's values are converted the same way */
+  m = load("time unit h\ncompartment V = 2 L\nparam k = 0.2 /h\nstate A = 1 mg\n"
+           "d/dt A = -k * A\npreset p { V = 500 mL; k = 24 /d; A = 1 g }\n");
+  syn_instance *inst = NULL;
+  syn_error err;
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_use_preset(inst, "p", &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  size_t iv = 0, ik = 0, ia = 0;
+  assert_true(syn_model_find(m, "V", NULL, &iv) && syn_model_find(m, "k", NULL, &ik) &&
+              syn_model_find(m, "A", NULL, &ia));
+  assert_true(syn_instance_value(inst, SYN_SYM_COMPARTMENT, iv) == 0.5);
+  assert_true(syn_instance_value(inst, SYN_SYM_PARAM, ik) == 1);
+  double y0[1];
+  syn_instance_initial(inst, y0);
+  assert_true(ia == 0 && y0[0] == 1000);
+  syn_instance_destroy(inst);
   syn_model_destroy(m);
 }
 
@@ -592,7 +720,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_symbols_and_metadata), cmocka_unit_test(test_derived_units),
       cmocka_unit_test(test_units_beyond_representation),
-      cmocka_unit_test(test_time_conversion),      cmocka_unit_test(test_rhs_jacobian_outputs),
+      cmocka_unit_test(test_time_conversion),
+      cmocka_unit_test(test_setting_conversion),      cmocka_unit_test(test_rhs_jacobian_outputs),
       cmocka_unit_test(test_set_and_prepare),
       cmocka_unit_test(test_overrides_reach_hoisted_values),      cmocka_unit_test(test_functions_evaluate),
       cmocka_unit_test(test_nonfinite_diagnosis),  cmocka_unit_test(test_no_allocation_in_hot_path),

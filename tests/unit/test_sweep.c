@@ -95,6 +95,28 @@ static void copy_fixture(const char *name) {
   free(text);
 }
 
+/* The Ishigami model with units declared on x1, x2, x3 (rates and a time on
+ * the hour clock): a value written in another unit is converted to them. */
+static void write_ishigami_with_units(const char *x1, const char *x2, const char *x3) {
+  char *text = read_text("tests/sweep/ishigami.model"), buf[4096];
+  const char *from[3] = {"param x1 = 0 ", "param x2 = 0 ", "param x3 = 0 "};
+  const char *unit[3] = {x1, x2, x3};
+  size_t len = 0;
+  for (const char *p = text; *p;) {
+    int k = 0;
+    while (k < 3 && strncmp(p, from[k], strlen(from[k])) != 0) k++;
+    if (k < 3) {
+      len += (size_t)snprintf(buf + len, sizeof buf - len, "param x%d = 0 %s ", k + 1, unit[k]);
+      p += strlen(from[k]);
+    } else {
+      buf[len++] = *p++;
+    }
+  }
+  buf[len] = 0;
+  write_file("ishigami.model", buf);
+  free(text);
+}
+
 static void copy_growth(void) {
   copy_fixture("growth.model");
   copy_fixture("growth.scenario");
@@ -255,7 +277,7 @@ static void test_load_sobol_g_and_growth(void **state) {
  * /24, `h` is 1, and a lognormal's unit shifts its mu by log(factor). */
 static void test_units_hour_clock(void **state) {
   (void)state;
-  copy_fixture("ishigami.model");
+  write_ishigami_with_units("/h", "h", "/h");
   copy_fixture("ishigami.scenario");
   write_file("h.sweep", "scenario \"ishigami.scenario\"\n"
                         "design random 200 seed 1\n"
@@ -305,7 +327,7 @@ static void test_units_hour_clock(void **state) {
  * quantity, so on an hour clock a rate written per day is labelled per hour. */
 static void test_units_label_the_values(void **state) {
   (void)state;
-  copy_fixture("ishigami.model");
+  write_ishigami_with_units("/h", "h", "mg/h");
   copy_fixture("ishigami.scenario");
   write_file("h.sweep", "scenario \"ishigami.scenario\"\ndesign random 10 seed 1\n"
                         "vary x1 uniform 24 48 /d\nvary x2 uniform 30 90 min\n"
@@ -567,11 +589,24 @@ static void test_load_errors_design_file(void **state) {
   csv_fails(",K\n1,2\n", "error: @/d.csv:1: column 1 of the header has no name\n");
   csv_fails("r,K\n1,2\n3\n", "error: @/d.csv:3: 1 values for 2 columns\n");
   csv_fails("r,K\n1,2\n3,4,5\n", "error: @/d.csv:3: 3 values for 2 columns\n");
-  csv_fails("r,K\n1,x\n", "error: @/d.csv:2: column 'K': 'x' is not a finite number\n");
+  csv_fails("r,K\n1,x\n", "error: @/d.csv:2: column 'K': 'x' is not a finite decimal number\n");
   csv_fails("r,K\n1,2\n\n# gap\n1,nan\n",
-            "error: @/d.csv:5: column 'K': 'nan' is not a finite number\n");
-  csv_fails("r,K\n1,\n", "error: @/d.csv:2: column 'K': '' is not a finite number\n");
-  csv_fails("r,K\n1e999,2\n", "error: @/d.csv:2: column 'r': '1e999' is not a finite number\n");
+            "error: @/d.csv:5: column 'K': 'nan' is not a finite decimal number\n");
+  csv_fails("r,K\n1,\n", "error: @/d.csv:2: column 'K': '' is not a finite decimal number\n");
+  csv_fails("r,K\n1e999,2\n", "error: @/d.csv:2: column 'r': '1e999' is not a finite decimal number\n");
+  /* decimal only, as the language (issue 12, point 7): hex and inf/nan spellings are refused */
+  static const char *const not_decimal[] = {"0x10", "0x1p-1", "0X1P3", "inf", "-inf", "INF",
+                                            "infinity", "Infinity", "NaN", "nan(0)", "1e", "1,5"};
+  for (size_t i = 0; i < sizeof not_decimal / sizeof *not_decimal; i++) {
+    char csv[64], want[160];
+    if (strchr(not_decimal[i], ',')) continue; /* a comma is a separator: covered by the counts */
+    snprintf(csv, sizeof csv, "r,K\n1,%s\n", not_decimal[i]);
+    snprintf(want, sizeof want, "error: @/d.csv:2: column 'K': '%s' is not a finite decimal number\n",
+             not_decimal[i]);
+    csv_fails(csv, want);
+  }
+  /* a header of hex is not taken for a number either: it is an unknown name */
+  csv_fails("r,0x10\n1,2\n", "error: @/d.csv:1: column '0x10': unknown name '0x10'\n");
   csv_fails("r,Kx\n1,2\n",
             "error: @/d.csv:1: column 'Kx': unknown name 'Kx' (did you mean 'K'?)\n");
   /* the header's own line, after comments and blank lines */
@@ -582,8 +617,10 @@ static void test_load_errors_design_file(void **state) {
              "  design file \"nowhere.csv\"\n"
              "              ^~~~~~~~~~~~~\n");
 
-  /* a good one: quoted, padded names, CRLF, comments; values as written */
-  write_file("d.csv", "# virtual population\r\n\"K\" , r\r\n\r\n20, 0.5\r\n 3,1.5 \r\n# end\r\n");
+  /* a good one: a byte-order mark (a spreadsheet's), quoted, padded names, CRLF, comments;
+   * values as written */
+  write_file("d.csv",
+             "\xEF\xBB\xBF# virtual population\r\n\"K\" , r\r\n\r\n20, 0.5\r\n 3,1.5 \r\n# end\r\n");
   write_file("b.sweep", SCN "design file \"d.csv\"\n");
   syn_sweep *sw = load_ok(in_dir("b.sweep"));
   assert_string_equal(syn_sweep_design_name(sw), "file");
@@ -601,6 +638,11 @@ static void test_load_errors_design_file(void **state) {
   syn_error err;
   assert_int_equal(syn_sweep_params(sw, 1, x, &err), SYN_OK);
   assert_true(x[0] == 3 && x[1] == 1.5);
+  syn_sweep_destroy(sw);
+  /* the mark right before the header: the first column is still 'K' */
+  write_file("d.csv", "\xEF\xBB\xBF" "K,r\n20,0.5\n");
+  sw = load_ok(in_dir("b.sweep"));
+  assert_string_equal(syn_sweep_param_name(sw, 0), "K");
   syn_sweep_destroy(sw);
 }
 
