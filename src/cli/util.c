@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "synovia/path.h"
 
 void cli_print_error(const syn_error *err) {
   char buf[4096];
@@ -71,6 +72,46 @@ int cli_refuse_stdout_h5(const char *cmd, const char *path, const char *example)
   cli_usage_error(cmd, "-o -: an HDF5 file cannot be written to standard output (it is written in "
                        "place, not in order); give a file name, e.g. -o %s", example);
   return 1;
+}
+
+/* "synovia: error: …" and the hint, as the library words it. */
+static void print_path_error(const syn_error *err) {
+  fputs("synovia: ", stderr);
+  cli_print_error(err);
+}
+
+int cli_written_usable(const char *path, const char *role, const char *const *inputs,
+                       size_t ninputs) {
+  syn_error err;
+  syn_error_clear(&err);
+  if (syn_path_check_output(path, role, &err) != SYN_OK ||
+      syn_path_check_not_input(path, inputs, ninputs, NULL, &err) != SYN_OK) {
+    print_path_error(&err);
+    return 0;
+  }
+  return 1;
+}
+
+int cli_output_usable(const char *path, const char *const *inputs, size_t ninputs) {
+  size_t n = strlen(path) + sizeof ".tmp";
+  char *tmp = malloc(n);
+  if (tmp == NULL) {
+    fputs("synovia: error: out of memory\n", stderr);
+    return 0;
+  }
+  snprintf(tmp, n, "%s.tmp", path);
+  int ok = cli_written_usable(path, "output", inputs, ninputs) &&
+           cli_written_usable(tmp, "temporary output", inputs, ninputs);
+  free(tmp);
+  return ok;
+}
+
+int cli_input_usable(const char *path, const char *what) {
+  syn_error err;
+  syn_error_clear(&err);
+  if (syn_path_check_input(path, what, &err) == SYN_OK) return 1;
+  print_path_error(&err);
+  return 0;
 }
 
 int cli_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
