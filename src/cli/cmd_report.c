@@ -11,7 +11,9 @@
  * to the program (an installed bin/), or two levels up in scripts/ (the
  * build tree build/release/synovia), else on PATH. A figure that cannot be
  * drawn is an error (the page would be missing what it promises) unless
- * --no-figures is given. The page is written to OUT.tmp and renamed. */
+ * --no-figures is given. The page is written to OUT.tmp and renamed; OUT
+ * must be a new or a regular file, not the result file read (checked first,
+ * with the input, which must not be a FIFO or a device). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -508,6 +510,10 @@ int cmd_report(int argc, char **argv, const char *argv0) {
   const figure *figs = run_figures;
   size_t nfigs = sizeof run_figures / sizeof run_figures[0];
   if (out == NULL) goto done;
+  const char *inputs[2] = {a.path, a.plot};
+  if (!cli_input_usable(a.path, "result file") ||
+      (strcmp(out, "-") != 0 && !cli_output_usable(out, inputs, a.plot ? 2 : 1)))
+    goto done;
   if (summary_build(a.path, &doc, &kind, &err) != SYN_OK ||
       open_sources(a.path, kind, &o, &src, &err) != SYN_OK) {
     cli_print_error(&err);
