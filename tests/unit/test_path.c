@@ -27,7 +27,9 @@ typedef struct fixture {
 
 /* dir/name in one of the fixture's buffers */
 static const char *at(fixture *f, int slot, const char *name) {
-  snprintf(f->buf[slot], sizeof f->buf[slot], "%s/%s", f->dir, name);
+  char dir[sizeof f->dir]; /* a copy: the destination is in *f too */
+  memcpy(dir, f->dir, sizeof dir);
+  snprintf(f->buf[slot], sizeof f->buf[slot], "%s/%s", dir, name);
   return f->buf[slot];
 }
 
