@@ -63,10 +63,14 @@ syn_status syn_path_check_output(const char *path, const char *role, syn_error *
   if (S_ISREG(st.st_mode)) return SYN_OK;
   syn_error_set(err, SYN_EINVAL, "the %s '%s' exists and is %s, not a regular file", role, path,
                 kind_of(st.st_mode));
-  syn_error_hint(err, "synovia writes an output whole to NAME.tmp and renames it over NAME, "
-                      "which would replace %s; give the name of a new file or of an existing "
-                      "regular file",
-                 S_ISDIR(st.st_mode) ? "the folder" : "it");
+  if (S_ISDIR(st.st_mode))
+    syn_error_hint(err, "an output is one file: give a file name (a new one, or an existing "
+                        "regular file), e.g. one inside that folder");
+  else
+    syn_error_hint(err, "synovia writes an output whole to NAME.tmp and renames it over NAME, "
+                        "which would put a regular file in place of %s; give the name of a new "
+                        "file or of an existing regular file",
+                   kind_of(st.st_mode));
   return SYN_EINVAL;
 }
 
