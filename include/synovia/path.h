@@ -33,6 +33,12 @@ extern "C" {
  * "lock file"); NULL means "output". */
 syn_status syn_path_check_output(const char *path, const char *role, syn_error *err);
 
+/* SYN_OK when PATH, the NAME.tmp an output is written to before it is
+ * renamed, is absent or a regular file that is not a symlink: it is opened
+ * for writing, and a link there would send the output (and the truncation)
+ * to another file. SYN_EINVAL otherwise, saying to delete it. */
+syn_status syn_path_check_temporary(const char *path, syn_error *err);
+
 /* SYN_OK when PATH does not exist or is none of the n INPUTS (compared by
  * device and inode, following symlinks; inputs that do not exist match
  * nothing; NULL and empty entries are skipped). Else SYN_EINVAL naming the

@@ -74,6 +74,21 @@ syn_status syn_path_check_output(const char *path, const char *role, syn_error *
   return SYN_EINVAL;
 }
 
+syn_status syn_path_check_temporary(const char *path, syn_error *err) {
+  struct stat st;
+  if (path == NULL || lstat(path, &st) != 0) return SYN_OK; /* absent (its folder is the output's) */
+  if (S_ISREG(st.st_mode)) return SYN_OK; /* a stale one, replaced */
+  if (S_ISLNK(st.st_mode))
+    syn_error_set(err, SYN_EINVAL, "the temporary output '%s' is a symbolic link: it is opened "
+                  "for writing, and through a link the output would go to another file", path);
+  else
+    syn_error_set(err, SYN_EINVAL, "the temporary output '%s' exists and is %s, not a regular "
+                  "file", path, kind_of(st.st_mode));
+  syn_error_hint(err, "synovia writes an output to NAME.tmp, then renames it; delete '%s' (it is "
+                      "not a file synovia left) or choose another output name", path);
+  return SYN_EINVAL;
+}
+
 syn_status syn_path_check_not_input(const char *path, const char *const *inputs, size_t n,
                                     size_t *which, syn_error *err) {
   struct stat out, in;

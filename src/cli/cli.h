@@ -6,6 +6,7 @@
 #define SYN_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "synovia/status.h"
 
@@ -62,5 +63,9 @@ int cli_output_usable(const char *path, const char *const *inputs, size_t ninput
 int cli_written_usable(const char *path, const char *role, const char *const *inputs,
                        size_t ninputs);
 int cli_input_usable(const char *path, const char *what);
+
+/* A NAME.tmp opened for writing ("w"), never through a symlink (which could
+ * send the truncation to another file); NULL with errno set on failure. */
+FILE *cli_fopen_tmp(const char *path);
 
 #endif

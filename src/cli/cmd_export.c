@@ -77,7 +77,7 @@ static int csv_open_cols(exporter *e, const char *name, const char *header,
   snprintf(tmp, n, "%s/%s.csv.tmp", e->dir, name);
   e->final[e->nfiles] = fin;
   e->tmp[e->nfiles++] = tmp;
-  e->out = fopen(tmp, "w");
+  e->out = cli_fopen_tmp(tmp);
   if (e->out == NULL) {
     fprintf(stderr, "synovia: error: cannot write '%s': %s\n", tmp, strerror(errno));
     return 0;

@@ -465,7 +465,7 @@ static int write_page(const report_args *a, const char *out_path, const cli_doc 
   char *tmp = malloc(tn);
   if (tmp == NULL) return 0;
   snprintf(tmp, tn, "%s.tmp", out_path);
-  FILE *out = fopen(tmp, "w");
+  FILE *out = cli_fopen_tmp(tmp);
   if (out == NULL) {
     fprintf(stderr, "synovia: error: cannot write '%s': %s\n", out_path, strerror(errno));
     free(tmp);

@@ -1,12 +1,14 @@
 /* synovia — small helpers shared by the subcommands: error printing and
  * option scanning. */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "synovia/path.h"
@@ -100,10 +102,29 @@ int cli_output_usable(const char *path, const char *const *inputs, size_t ninput
     return 0;
   }
   snprintf(tmp, n, "%s.tmp", path);
-  int ok = cli_written_usable(path, "output", inputs, ninputs) &&
-           cli_written_usable(tmp, "temporary output", inputs, ninputs);
+  syn_error err;
+  syn_error_clear(&err);
+  int ok = cli_written_usable(path, "output", inputs, ninputs);
+  /* NAME.tmp is truncated when opened: no link, not an input (a hard link) */
+  if (ok && (syn_path_check_temporary(tmp, &err) != SYN_OK ||
+             syn_path_check_not_input(tmp, inputs, ninputs, NULL, &err) != SYN_OK)) {
+    print_path_error(&err);
+    ok = 0;
+  }
   free(tmp);
   return ok;
+}
+
+FILE *cli_fopen_tmp(const char *path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0) return NULL;
+  FILE *f = fdopen(fd, "w");
+  if (f == NULL) {
+    int e = errno;
+    close(fd);
+    errno = e;
+  }
+  return f;
 }
 
 int cli_input_usable(const char *path, const char *what) {

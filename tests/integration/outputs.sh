@@ -122,6 +122,34 @@ else
   skip "sweep: a character device at OUT.lock" "mknod needs root and the right to make device nodes"
 fi
 
+# OUT.tmp is truncated when opened: a symlink there would truncate the file it leads to, a
+# hard link to an input the input
+echo keep >victim.txt
+victim=$(sha256sum <victim.txt)
+ln -s victim.txt tmplink.html.tmp
+bounded report r.h5 --no-figures -o tmplink.html
+verdict "report: a symlink at OUT.tmp is refused, the file it leads to unchanged" \
+  "temporary output 'tmplink.html.tmp' is a symbolic link" \
+  sh -c "test \"\$(sha256sum <victim.txt)\" = '$victim' && test ! -e tmplink.html"
+mkdir csv-tmplink
+ln -s ../victim.txt csv-tmplink/variables.csv.tmp
+bounded export r.h5 --csv csv-tmplink
+verdict "export: a symlink at NAME.csv.tmp is refused, the file it leads to unchanged" \
+  "variables.csv.tmp' is a symbolic link" \
+  sh -c "test \"\$(sha256sum <victim.txt)\" = '$victim' && test ! -e csv-tmplink/series.csv"
+ln -s victim.txt tmplink.h5.tmp
+bounded run m.model -o tmplink.h5
+verdict "run: a symlink at OUT.tmp is refused, the file it leads to unchanged" \
+  "temporary output 'tmplink.h5.tmp' is a symbolic link" \
+  sh -c "test \"\$(sha256sum <victim.txt)\" = '$victim' && test ! -e tmplink.h5"
+before=$(sha256sum <m.model)
+ln m.model hard.h5.tmp
+bounded run m.model -o hard.h5
+verdict "run: OUT.tmp a hard link to the model is refused, the model unchanged" \
+  "the output 'hard.h5.tmp' is the input 'm.model'" \
+  sh -c "test \"\$(sha256sum <m.model)\" = '$before' && test ! -e hard.h5"
+rm -f hard.h5.tmp
+
 # point 16: an existing folder as a sweep's output fails at once, not after every sample
 mkdir existing
 bounded sweep "$SW" -q -o existing
