@@ -118,6 +118,19 @@ static void test_same_file(void **state) {
   assert_int_equal(syn_path_check_not_input(NULL, inputs, 4, NULL, &e), SYN_OK);
 }
 
+static void test_temporary(void **state) {
+  fixture *f = *state;
+  syn_error e;
+  assert_int_equal(syn_path_check_temporary(at(f, 0, "new.h5.tmp"), &e), SYN_OK);
+  assert_int_equal(syn_path_check_temporary(at(f, 0, "m.model"), &e), SYN_OK);
+  assert_int_equal(syn_path_check_temporary(at(f, 0, "link.model"), &e), SYN_EINVAL);
+  assert_non_null(strstr(e.message, "is a symbolic link"));
+  assert_int_equal(syn_path_check_temporary(at(f, 0, "dangling"), &e), SYN_EINVAL);
+  assert_int_equal(syn_path_check_temporary(at(f, 0, "fifo"), &e), SYN_EINVAL);
+  assert_non_null(strstr(e.message, "is a FIFO (named pipe), not a regular file"));
+  assert_non_null(strstr(e.hint, "delete '"));
+}
+
 static void test_inputs(void **state) {
   fixture *f = *state;
   syn_error e;
@@ -136,6 +149,7 @@ int main(void) {
       cmocka_unit_test(test_output_kinds),
       cmocka_unit_test(test_output_socket),
       cmocka_unit_test(test_same_file),
+      cmocka_unit_test(test_temporary),
       cmocka_unit_test(test_inputs),
   };
   return cmocka_run_group_tests_name("path", tests, setup, teardown);
