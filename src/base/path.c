@@ -76,7 +76,7 @@ syn_status syn_path_check_output(const char *path, const char *role, syn_error *
 
 syn_status syn_path_check_temporary(const char *path, syn_error *err) {
   struct stat st;
-  if (path == NULL || lstat(path, &st) != 0) return SYN_OK; /* absent (its folder is the output's) */
+  if (path == NULL || lstat(path, &st) != 0) return SYN_OK; /* absent: its folder is the output's */
   if (S_ISREG(st.st_mode)) return SYN_OK; /* a stale one, replaced */
   if (S_ISLNK(st.st_mode))
     syn_error_set(err, SYN_EINVAL, "the temporary output '%s' is a symbolic link: it is opened "

@@ -495,8 +495,8 @@ static int export_sweep(exporter *e, const char *path) {
   static const char *const names[] = {"samples", "metrics", "parameters", "indices",
                                       "provenance", "trajectories"};
   size_t nnames = sizeof names / sizeof *names - (s->nseries == 0); /* trajectories when kept */
-  int ok = outputs_usable(e, path, names, nnames) && sweep_samples(e, rd, s) && sweep_parameters(e, s) && sweep_indices(e, rd, s) &&
-           sweep_provenance(e, s);
+  int ok = outputs_usable(e, path, names, nnames) && sweep_samples(e, rd, s) &&
+           sweep_parameters(e, s) && sweep_indices(e, rd, s) && sweep_provenance(e, s);
   syn_h5sweep_reader_destroy(rd);
   return ok;
 }

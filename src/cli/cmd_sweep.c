@@ -465,7 +465,7 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
   syn_sweep_run_opts o;
   syn_sweep_run_opts_default(&o);
   int ok = run_options(a, &o);
-  /* the output before any work: before the design is built, before MPI ranks run */
+  /* the output before any work: before the sweep is loaded (its design built) */
   char *out = ok ? default_output(a->path, a->output) : NULL;
   char shard[1100];
   if (ok && out == NULL) fputs("synovia: error: out of memory\n", stderr);
@@ -627,7 +627,8 @@ int cmd_merge(int argc, char **argv, const char *command_line) {
     size_t count = found ? nfound : (size_t)nparts;
     if (!merge_files_usable(output, list, count)) {
       rc = CLI_FAILED;
-    } else if (syn_sweep_merge_files(output, list, count, command_line, n_boot, 0, &rep, &err) != SYN_OK) {
+    } else if (syn_sweep_merge_files(output, list, count, command_line, n_boot, 0, &rep, &err) !=
+               SYN_OK) {
       cli_print_error(&err);
       rc = CLI_FAILED;
     } else if (!quiet) {
