@@ -54,6 +54,9 @@ const char *syn_sweep_config_sha256(const syn_sweep *sw);
 const syn_scenario *syn_sweep_scenario(const syn_sweep *sw); /* borrowed */
 
 const char *syn_sweep_design_name(const syn_sweep *sw); /* "grid", ..., "file" */
+/* The CSV file of a `design file` sweep as the sweep names it (resolved
+ * like its scenario); "" for the other designs. */
+const char *syn_sweep_design_file(const syn_sweep *sw);
 uint64_t syn_sweep_seed(const syn_sweep *sw);
 size_t syn_sweep_count(const syn_sweep *sw);            /* samples */
 /* Base size N of saltelli/morris/sobol/lhs/random designs (0 for grid and file);

@@ -6,6 +6,7 @@
 #define SYN_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "synovia/status.h"
 
@@ -49,5 +50,22 @@ int cli_is_help(const char *arg);
 /* 1 after a usage error when PATH is "-" (HDF5 cannot go to standard output);
  * EXAMPLE is a file name to suggest. 0 otherwise. */
 int cli_refuse_stdout_h5(const char *cmd, const char *path, const char *example);
+
+/* Outputs and inputs checked before any work (include/synovia/path.h): each
+ * returns 1 when the path may be used, else 0 after printing why.
+ * cli_output_usable: PATH and PATH.tmp (where it is written before the
+ * rename) are absent or regular files, in an existing folder, and neither is
+ * one of the n INPUTS (by device and inode). cli_written_usable: the same for
+ * one other file the command writes (ROLE names it: "lock file").
+ * cli_input_usable: PATH is not a FIFO, device or socket (opening one could
+ * block forever); WHAT names it ("result file"). */
+int cli_output_usable(const char *path, const char *const *inputs, size_t ninputs);
+int cli_written_usable(const char *path, const char *role, const char *const *inputs,
+                       size_t ninputs);
+int cli_input_usable(const char *path, const char *what);
+
+/* A NAME.tmp opened for writing ("w"), never through a symlink (which could
+ * send the truncation to another file); NULL with errno set on failure. */
+FILE *cli_fopen_tmp(const char *path);
 
 #endif

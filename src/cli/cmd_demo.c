@@ -173,6 +173,7 @@ int run_demo(const char *command_line) {
     return CLI_FAILED;
   }
   snprintf(out, sizeof out, "%s/%s", cwd, CLI_DEMO_OUTPUT);
+  if (!cli_output_usable(out, NULL, 0)) return CLI_FAILED; /* before any file is made */
   snprintf(dir, sizeof dir, "%s/synovia-demo-XXXXXX", temp_root());
   if (mkdtemp(dir) == NULL || chdir(dir) != 0) {
     fprintf(stderr, "synovia: error: cannot make a temporary folder in %s: %s\n", temp_root(),

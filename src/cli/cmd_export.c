@@ -7,7 +7,9 @@
  * Text is quoted as RFC 4180 says when it holds a comma, quote or line break.
  *
  * Every file is written as NAME.csv.tmp and renamed only when all of them
- * are complete, so a failure leaves the folder as it was. */
+ * are complete, so a failure leaves the folder as it was. Before any is
+ * written, each NAME.csv (and its .tmp) must be absent or a regular file and
+ * not the file exported. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -75,7 +77,7 @@ static int csv_open_cols(exporter *e, const char *name, const char *header,
   snprintf(tmp, n, "%s/%s.csv.tmp", e->dir, name);
   e->final[e->nfiles] = fin;
   e->tmp[e->nfiles++] = tmp;
-  e->out = fopen(tmp, "w");
+  e->out = cli_fopen_tmp(tmp);
   if (e->out == NULL) {
     fprintf(stderr, "synovia: error: cannot write '%s': %s\n", tmp, strerror(errno));
     return 0;
@@ -265,6 +267,25 @@ static int run_provenance(exporter *e, const syn_h5_file_info *f, const char *ti
   return csv_close(e);
 }
 
+/* Before anything is written: each DIR/NAME.csv (and its .tmp) of names[n]
+ * may be replaced, and none is the file read. */
+static int outputs_usable(const exporter *e, const char *path, const char *const *names,
+                          size_t n) {
+  int ok = 1;
+  for (size_t i = 0; ok && i < n; i++) {
+    size_t size = strlen(e->dir) + strlen(names[i]) + 8;
+    char *csv = malloc(size);
+    if (csv == NULL) {
+      fputs("synovia: error: out of memory\n", stderr);
+      return 0;
+    }
+    snprintf(csv, size, "%s/%s.csv", e->dir, names[i]);
+    ok = cli_output_usable(csv, &path, 1);
+    free(csv);
+  }
+  return ok;
+}
+
 static int export_run(exporter *e, const char *path) {
   syn_h5_reader *r = NULL;
   syn_error err;
@@ -274,7 +295,10 @@ static int export_run(exporter *e, const char *path) {
   }
   const syn_h5_file_info *f = syn_h5_reader_file(r);
   const char *tu = f->narms ? syn_h5_reader_arm(r, 0)->time_units : "";
-  int ok = run_series(e, r, f->narms) && run_variables(e, r, f->narms) &&
+  static const char *const names[] = {"series", "variables", "metrics", "parameters", "doses",
+                                      "provenance"};
+  int ok = outputs_usable(e, path, names, sizeof names / sizeof *names) &&
+           run_series(e, r, f->narms) && run_variables(e, r, f->narms) &&
            run_tables(e, r, f->narms) && run_provenance(e, f, tu);
   syn_h5_reader_destroy(r);
   return ok;
@@ -468,8 +492,11 @@ static int export_sweep(exporter *e, const char *path) {
     return 0;
   }
   const syn_h5sweep_spec *s = syn_h5sweep_reader_spec(rd);
-  int ok = sweep_samples(e, rd, s) && sweep_parameters(e, s) && sweep_indices(e, rd, s) &&
-           sweep_provenance(e, s);
+  static const char *const names[] = {"samples", "metrics", "parameters", "indices",
+                                      "provenance", "trajectories"};
+  size_t nnames = sizeof names / sizeof *names - (s->nseries == 0); /* trajectories when kept */
+  int ok = outputs_usable(e, path, names, nnames) && sweep_samples(e, rd, s) &&
+           sweep_parameters(e, s) && sweep_indices(e, rd, s) && sweep_provenance(e, s);
   syn_h5sweep_reader_destroy(rd);
   return ok;
 }
@@ -538,6 +565,7 @@ int cmd_export(int argc, char **argv) {
   }
   syn_h5_kind kind;
   syn_error err;
+  if (!cli_input_usable(path, "result file")) return CLI_FAILED;
   if (syn_h5_probe(path, &kind, &err) != SYN_OK) {
     cli_print_error(&err);
     return CLI_FAILED;

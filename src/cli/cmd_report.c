@@ -11,7 +11,9 @@
  * to the program (an installed bin/), or two levels up in scripts/ (the
  * build tree build/release/synovia), else on PATH. A figure that cannot be
  * drawn is an error (the page would be missing what it promises) unless
- * --no-figures is given. The page is written to OUT.tmp and renamed. */
+ * --no-figures is given. The page is written to OUT.tmp and renamed; OUT
+ * must be a new or a regular file, not the result file read (checked first,
+ * with the input, which must not be a FIFO or a device). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,7 +42,8 @@ static const char report_help[] =
     "and no network: open it in any browser, mail it, print it.\n"
     "\n"
     "  -o REPORT.html  the page (default: FILE with .html instead of .h5);\n"
-    "                  -o - writes it to standard output (and nothing else there)\n"
+    "                  -o - writes it to standard output (and nothing else there);\n"
+    "                  an existing REPORT.html must be a regular file, not FILE\n"
     "  --title T       the page's title (default: the model's title)\n"
     "  --no-figures    tables and texts only (no Python needed)\n"
     "  --plot PATH     the synovia-plot script to use (default: $SYNOVIA_PLOT,\n"
@@ -462,7 +465,7 @@ static int write_page(const report_args *a, const char *out_path, const cli_doc 
   char *tmp = malloc(tn);
   if (tmp == NULL) return 0;
   snprintf(tmp, tn, "%s.tmp", out_path);
-  FILE *out = fopen(tmp, "w");
+  FILE *out = cli_fopen_tmp(tmp);
   if (out == NULL) {
     fprintf(stderr, "synovia: error: cannot write '%s': %s\n", out_path, strerror(errno));
     free(tmp);
@@ -508,6 +511,10 @@ int cmd_report(int argc, char **argv, const char *argv0) {
   const figure *figs = run_figures;
   size_t nfigs = sizeof run_figures / sizeof run_figures[0];
   if (out == NULL) goto done;
+  const char *inputs[2] = {a.path, a.plot};
+  if (!cli_input_usable(a.path, "result file") ||
+      (strcmp(out, "-") != 0 && !cli_output_usable(out, inputs, a.plot ? 2 : 1)))
+    goto done;
   if (summary_build(a.path, &doc, &kind, &err) != SYN_OK ||
       open_sources(a.path, kind, &o, &src, &err) != SYN_OK) {
     cli_print_error(&err);

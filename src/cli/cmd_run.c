@@ -3,7 +3,8 @@
  * Order matters for the user: every argument is checked and the output file
  * is opened (as <out>.tmp) before the simulation starts, so a typo fails in
  * milliseconds, and an existing result is replaced only when the new one is
- * complete. */
+ * complete. The output must be a new or a regular file and none of the files
+ * the run reads (run_output_early, run_output_usable). */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,9 @@ static const char run_help[] =
     "options:\n"
     "  -o, --output FILE      result file (default: the model's name with .h5,\n"
     "                         in the current directory); HDF5 cannot be written\n"
-    "                         to a pipe, so '-' (standard output) is refused\n"
+    "                         to a pipe, so '-' (standard output) is refused;\n"
+    "                         an existing FILE must be a regular file, not one\n"
+    "                         of the files the run reads\n"
     "  --t-start T            start time (default 0)\n"
     "  --t-end T              end time (default 24 clock units)\n"
     "  --every DT             output spacing (default: 100 intervals)\n"
@@ -253,14 +256,11 @@ static void run_state_free(run_state *s) {
   free(s->out_path);
 }
 
-static syn_status open_output(run_state *s, const run_args *a, const char *command_line,
-                              syn_error *err) {
+static syn_status open_output(run_state *s, const char *command_line, syn_error *err) {
   const char *paths[SYN_MAX_PROVENANCE_FILES], *texts[SYN_MAX_PROVENANCE_FILES];
   size_t nf = run_model_files(s->model, paths, texts, 0, SYN_MAX_PROVENANCE_FILES);
   syn_provenance prov = {syn_model_title(s->model), command_line, syn_model_sha256(s->model),
                          nf, paths, texts, NULL, NULL, NULL};
-  s->out_path = a->output_path ? strdup(a->output_path) : run_default_output(a->model_path);
-  if (s->out_path == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
   return syn_h5_create(s->out_path, &prov, &s->h5, err);
 }
 
@@ -280,7 +280,13 @@ static int simulate(const run_args *a, const char *command_line) {
     goto done;
   rc = CLI_FAILED;
   if (syn_instance_prepare(s.inst, &err) != SYN_OK) goto print_fail;
-  if (open_output(&s, a, command_line, &err) != SYN_OK) goto print_fail;
+  s.out_path = a->output_path ? strdup(a->output_path) : run_default_output(a->model_path);
+  if (s.out_path == NULL) {
+    fputs("synovia: error: out of memory\n", stderr);
+    goto done;
+  }
+  if (!run_output_usable(s.out_path, NULL, s.model)) goto done;
+  if (open_output(&s, command_line, &err) != SYN_OK) goto print_fail;
   if (syn_run(s.inst, &opts, &s.result, &err) != SYN_OK) goto print_fail;
   if (syn_h5_write_arm(s.h5, "run", s.result, &err) != SYN_OK) goto print_fail;
   if (syn_h5_commit(s.h5, &err) != SYN_OK) goto print_fail;
@@ -303,6 +309,7 @@ int cmd_run(int argc, char **argv, const char *command_line) {
   run_args a = {0};
   if (argc == 0) return run_demo(command_line);
   int rc = parse_args(argc, argv, &a);
+  if (rc == CLI_OK && !run_output_early(&a)) rc = CLI_FAILED; /* before anything is loaded */
   if (rc == CLI_OK && is_scenario_path(a.model_path)) rc = run_scenario(&a, command_line, NULL);
   else if (rc == CLI_OK && a.arm) {
     cli_usage_error("run", "--arm needs a scenario (a .scenario file), not a model");

@@ -92,8 +92,7 @@ static int choose_arms(scenario_run *r, const run_args *a) {
   return 1;
 }
 
-static syn_status open_output(scenario_run *r, const run_args *a, const char *command_line,
-                              syn_error *err) {
+static syn_status open_output(scenario_run *r, const char *command_line, syn_error *err) {
   const syn_model *m = syn_scenario_model(r->sc);
   const char *paths[SYN_MAX_PROVENANCE_FILES], *texts[SYN_MAX_PROVENANCE_FILES];
   paths[0] = syn_scenario_path(r->sc);
@@ -102,8 +101,6 @@ static syn_status open_output(scenario_run *r, const run_args *a, const char *co
   const char *title = syn_scenario_title(r->sc)[0] ? syn_scenario_title(r->sc) : syn_model_title(m);
   syn_provenance prov = {title, command_line, syn_model_sha256(m), nf, paths, texts, NULL,
                          syn_scenario_sha256(r->sc), syn_scenario_path(r->sc)};
-  r->out_path = a->output_path ? strdup(a->output_path) : run_default_output(a->model_path);
-  if (r->out_path == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
   return syn_h5_create(r->out_path, &prov, &r->h5, err);
 }
 
@@ -260,7 +257,15 @@ int run_scenario(const run_args *a, const char *command_line, const run_hooks *h
     goto done;
   rc = CLI_FAILED;
   if (!prepare_table(&r)) goto done;
-  if (open_output(&r, a, command_line, &err) != SYN_OK) goto print_fail;
+  r.out_path = a->output_path ? strdup(a->output_path) : run_default_output(a->model_path);
+  if (r.out_path == NULL) {
+    fputs("synovia: error: out of memory\n", stderr);
+    goto done;
+  }
+  /* none of the files read: the scenario, its model and the model's imports */
+  if (!run_output_usable(r.out_path, syn_scenario_path(r.sc), syn_scenario_model(r.sc)))
+    goto done;
+  if (open_output(&r, command_line, &err) != SYN_OK) goto print_fail;
   for (size_t k = 0; k < r.narms; k++)
     if (!run_one_arm(&r, k, &opts, a)) goto done;
   if (syn_h5_commit(r.h5, &err) != SYN_OK) goto print_fail;

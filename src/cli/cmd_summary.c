@@ -76,7 +76,9 @@ int cmd_summary(int argc, char **argv) {
   cli_doc doc = {0};
   syn_error err;
   int rc = CLI_OK;
-  if (summary_build(path, &doc, NULL, &err) != SYN_OK) {
+  if (!cli_input_usable(path, "result file")) {
+    rc = CLI_FAILED;
+  } else if (summary_build(path, &doc, NULL, &err) != SYN_OK) {
     cli_print_error(&err);
     rc = CLI_FAILED;
   } else {

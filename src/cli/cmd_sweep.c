@@ -26,7 +26,8 @@ static const char sweep_help[] =
     "\n"
     "options:\n"
     "  -o, --output FILE     result file (default: the sweep's name with .h5, here);\n"
-    "                        not '-': HDF5 cannot be written to standard output\n"
+    "                        not '-': HDF5 cannot be written to standard output;\n"
+    "                        an existing FILE must be a regular file, not an input\n"
     "  --resume              keep the samples an interrupted run finished\n"
     "                        (they are in FILE.parts/); refused if anything changed;\n"
     "                        with nothing to resume, the sweep simply runs\n"
@@ -69,7 +70,8 @@ static const char merge_help[] =
     "Refuses missing, duplicated or mismatched shards.\n"
     "\n"
     "options:\n"
-    "  -o, --output FILE     the merged file (not '-': HDF5 cannot go to standard output)\n"
+    "  -o, --output FILE     the merged file (not '-': HDF5 cannot go to standard output;\n"
+    "                        an existing FILE must be a regular file, not a part)\n"
     "  --bootstrap B         resamples for the Sobol confidence intervals (default 1000)\n"
     "  -q, --quiet           no summary\n"
     "  -h, --help            show this help\n";
@@ -426,35 +428,74 @@ static int locked_for_run(const syn_parallel *par, const char *target, cli_lock 
   return syn_parallel_agree(par, ok);
 }
 
+/* The files this run writes (OUT, or a task's shard, with its .tmp and its
+ * .lock; and for a task the OUT its merge will write) may be written and are
+ * none of INPUTS; rank 0 checks and says why not, every rank learns the
+ * answer. */
+static int outputs_usable(const syn_parallel *par, const char *target, const char *merged,
+                          const char *const *inputs, size_t n) {
+  char lock[1200];
+  snprintf(lock, sizeof lock, "%s.lock", target);
+  int ok = par->rank != 0 || (cli_output_usable(target, inputs, n) &&
+                              cli_written_usable(lock, "lock file", inputs, n) &&
+                              (merged == NULL || cli_written_usable(merged, "output", inputs, n)));
+  return syn_parallel_agree(par, ok);
+}
+
+/* The same, once the sweep is loaded: none of the files it read (the sweep,
+ * its design file, the scenario, the model and its imports). */
+static int outputs_not_inputs(const syn_parallel *par, const char *target, const char *merged,
+                              const syn_sweep *sw) {
+  const syn_scenario *sc = syn_sweep_scenario(sw);
+  const syn_model *m = syn_scenario_model(sc);
+  size_t nm = syn_model_file_count(m), n = 0;
+  const char **in = malloc((nm + 3) * sizeof *in);
+  if (in != NULL) {
+    in[n++] = syn_sweep_path(sw);
+    in[n++] = syn_sweep_design_file(sw);
+    in[n++] = syn_scenario_path(sc);
+    for (size_t i = 0; i < nm; i++) in[n++] = syn_model_file_path(m, i);
+  } else if (par->rank == 0) {
+    fputs("synovia: error: out of memory\n", stderr);
+  }
+  int ok = outputs_usable(par, target, merged, in, in ? n : 0) && in != NULL;
+  free(in);
+  return ok;
+}
+
 static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *command_line) {
   syn_error err;
   syn_sweep *sw = NULL;
   syn_sweep_run_opts o;
   syn_sweep_run_opts_default(&o);
   int ok = run_options(a, &o);
-  syn_status st = ok ? syn_sweep_load(a->path, &sw, &err) : SYN_EINVAL;
-  if (ok && st != SYN_OK && par->rank == 0) cli_print_error(&err);
-  if (!syn_parallel_agree(par, st == SYN_OK)) {
+  /* the output before any work: before the sweep is loaded (its design built) */
+  char *out = ok ? default_output(a->path, a->output) : NULL;
+  char shard[1100];
+  if (ok && out == NULL) fputs("synovia: error: out of memory\n", stderr);
+  if (ok && out && o.task_count &&
+      syn_sweep_shard_path(out, o.task_index, o.task_count, shard, sizeof shard, &err) != SYN_OK) {
+    if (par->rank == 0) cli_print_error(&err);
+    free(out);
+    out = NULL;
+  }
+  const char *target = o.task_count ? shard : out, *merged = o.task_count ? out : NULL;
+  int usable = ok && out && outputs_usable(par, target, merged, &a->path, 1);
+  syn_status st = usable ? syn_sweep_load(a->path, &sw, &err) : SYN_EINVAL;
+  if (usable && st != SYN_OK && par->rank == 0) cli_print_error(&err);
+  if (!syn_parallel_agree(par, st == SYN_OK) || !outputs_not_inputs(par, target, merged, sw)) {
     syn_sweep_destroy(sw);
+    free(out);
     return ok ? CLI_FAILED : CLI_USAGE;
   }
-  char *out = default_output(a->path, a->output);
-  char shard[1100];
   cli_lock lock = {.fd = -1};
   int rc = CLI_OK;
   syn_solver_opts solver;
   solver_options(a, syn_sweep_scenario(sw), &solver); /* the values were checked above */
   o.solver = &solver;
-  if (out == NULL) {
-    fputs("synovia: error: out of memory\n", stderr);
-    rc = CLI_FAILED;
-  } else if (o.task_count && syn_sweep_shard_path(out, o.task_index, o.task_count, shard,
-                                                  sizeof shard, &err) != SYN_OK) {
-    cli_print_error(&err);
-    rc = CLI_FAILED;
-  } else if (a->dry_run) {
-    if (par->rank == 0) print_plan(sw, &o, par, o.task_count ? shard : out);
-  } else if (!locked_for_run(par, o.task_count ? shard : out, &lock)) {
+  if (a->dry_run) {
+    if (par->rank == 0) print_plan(sw, &o, par, target);
+  } else if (!locked_for_run(par, target, &lock)) {
     rc = CLI_FAILED;
   } else {
     o.out_path = out;
@@ -528,6 +569,14 @@ static char **find_shards(const char *out, size_t *n) {
   return cli_glob(pattern, n);
 }
 
+/* Before a merge reads anything: every part is a file (a FIFO would hang
+ * it), and the output may be written and is none of them. */
+static int merge_files_usable(const char *out, const char *const *parts, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!cli_input_usable(parts[i], "shard file")) return 0;
+  return cli_output_usable(out, parts, n);
+}
+
 int cmd_merge(int argc, char **argv, const char *command_line) {
   const char *output = NULL, *bootstrap = NULL;
   int quiet = 0, nparts = 0, rc = CLI_OK;
@@ -561,7 +610,8 @@ int cmd_merge(int argc, char **argv, const char *command_line) {
   if (rc == CLI_OK && output == NULL && nparts == 1) { /* synovia merge OUT.h5 */
     output = parts[0];
     found = find_shards(output, &nfound);
-    if (!cli_shards_complete(output, found, nfound)) {
+    if (!merge_files_usable(output, (const char *const *)found, nfound) ||
+        !cli_shards_complete(output, found, nfound)) {
       rc = CLI_FAILED;
     } else if (nfound == 0) {
       fprintf(stderr, "synovia: error: no shard files %s.task-*-of-*.h5 found beside '%s'\n"
@@ -578,7 +628,10 @@ int cmd_merge(int argc, char **argv, const char *command_line) {
     syn_sweep_report rep;
     const char *const *list = found ? (const char *const *)found : parts;
     size_t count = found ? nfound : (size_t)nparts;
-    if (syn_sweep_merge_files(output, list, count, command_line, n_boot, 0, &rep, &err) != SYN_OK) {
+    if (!merge_files_usable(output, list, count)) {
+      rc = CLI_FAILED;
+    } else if (syn_sweep_merge_files(output, list, count, command_line, n_boot, 0, &rep, &err) !=
+               SYN_OK) {
       cli_print_error(&err);
       rc = CLI_FAILED;
     } else if (!quiet) {

@@ -56,6 +56,13 @@ char *run_default_output(const char *path);
 size_t run_model_files(const syn_model *m, const char **paths, const char **texts,
                        size_t first, size_t max);
 
+/* The output checked before any work (cli_output_usable): early, before the
+ * model is loaded, against the file named on the command line; then, once it
+ * is loaded, against every file read (FIRST, e.g. the scenario, may be NULL,
+ * then the model's files with their imports). 0 after printing why not. */
+int run_output_early(const run_args *a);
+int run_output_usable(const char *out, const char *first, const syn_model *m);
+
 /* What a caller adds to the scenario path (the demonstration's table of
  * biomarkers): `arm_done` sees each arm's result after it is written (k-th
  * of the arms run, scenario arm index `arm`); `print` runs after the header

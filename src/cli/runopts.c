@@ -135,3 +135,27 @@ char *run_default_output(const char *model_path) {
   return out;
 }
 
+
+int run_output_usable(const char *out, const char *first, const syn_model *m) {
+  size_t nm = syn_model_file_count(m), n = 0;
+  const char **inputs = malloc((nm + 1) * sizeof *inputs);
+  if (inputs == NULL) {
+    fputs("synovia: error: out of memory\n", stderr);
+    return 0;
+  }
+  if (first) inputs[n++] = first;
+  for (size_t i = 0; i < nm; i++) inputs[n++] = syn_model_file_path(m, i);
+  int ok = cli_output_usable(out, inputs, n);
+  free(inputs);
+  return ok;
+}
+
+int run_output_early(const run_args *a) {
+  if (a->output_path && strcmp(a->output_path, "-") == 0) return 1; /* refused with a usage error */
+  char *out = a->output_path ? NULL : run_default_output(a->model_path);
+  const char *path = a->output_path ? a->output_path : out;
+  int ok = path != NULL && cli_output_usable(path, &a->model_path, 1);
+  if (path == NULL) fputs("synovia: error: out of memory\n", stderr);
+  free(out);
+  return ok;
+}

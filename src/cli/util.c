@@ -1,15 +1,18 @@
 /* synovia — small helpers shared by the subcommands: error printing and
  * option scanning. */
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "synovia/number.h"
+#include "synovia/path.h"
 
 void cli_print_error(const syn_error *err) {
   char buf[4096];
@@ -67,6 +70,65 @@ int cli_refuse_stdout_h5(const char *cmd, const char *path, const char *example)
   cli_usage_error(cmd, "-o -: an HDF5 file cannot be written to standard output (it is written in "
                        "place, not in order); give a file name, e.g. -o %s", example);
   return 1;
+}
+
+/* "synovia: error: …" and the hint, as the library words it. */
+static void print_path_error(const syn_error *err) {
+  fputs("synovia: ", stderr);
+  cli_print_error(err);
+}
+
+int cli_written_usable(const char *path, const char *role, const char *const *inputs,
+                       size_t ninputs) {
+  syn_error err;
+  syn_error_clear(&err);
+  if (syn_path_check_output(path, role, &err) != SYN_OK ||
+      syn_path_check_not_input(path, inputs, ninputs, NULL, &err) != SYN_OK) {
+    print_path_error(&err);
+    return 0;
+  }
+  return 1;
+}
+
+int cli_output_usable(const char *path, const char *const *inputs, size_t ninputs) {
+  size_t n = strlen(path) + sizeof ".tmp";
+  char *tmp = malloc(n);
+  if (tmp == NULL) {
+    fputs("synovia: error: out of memory\n", stderr);
+    return 0;
+  }
+  snprintf(tmp, n, "%s.tmp", path);
+  syn_error err;
+  syn_error_clear(&err);
+  int ok = cli_written_usable(path, "output", inputs, ninputs);
+  /* NAME.tmp is truncated when opened: no link, not an input (a hard link) */
+  if (ok && (syn_path_check_temporary(tmp, &err) != SYN_OK ||
+             syn_path_check_not_input(tmp, inputs, ninputs, NULL, &err) != SYN_OK)) {
+    print_path_error(&err);
+    ok = 0;
+  }
+  free(tmp);
+  return ok;
+}
+
+FILE *cli_fopen_tmp(const char *path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0) return NULL;
+  FILE *f = fdopen(fd, "w");
+  if (f == NULL) {
+    int e = errno;
+    close(fd);
+    errno = e;
+  }
+  return f;
+}
+
+int cli_input_usable(const char *path, const char *what) {
+  syn_error err;
+  syn_error_clear(&err);
+  if (syn_path_check_input(path, what, &err) == SYN_OK) return 1;
+  print_path_error(&err);
+  return 0;
 }
 
 int cli_is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }

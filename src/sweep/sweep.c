@@ -591,6 +591,9 @@ const char *syn_sweep_sha256(const syn_sweep *sw) { return sw->sha256; }
 const char *syn_sweep_config_sha256(const syn_sweep *sw) { return sw->config_sha256; }
 const syn_scenario *syn_sweep_scenario(const syn_sweep *sw) { return sw->scenario; }
 const char *syn_sweep_design_name(const syn_sweep *sw) { return sw->design_name; }
+const char *syn_sweep_design_file(const syn_sweep *sw) {
+  return sw->table.path ? sw->table.path : "";
+}
 uint64_t syn_sweep_seed(const syn_sweep *sw) { return sw->seed; }
 size_t syn_sweep_count(const syn_sweep *sw) { return sw->nsamples; }
 size_t syn_sweep_base_count(const syn_sweep *sw) { return (size_t)sw->ast->design.n; }
