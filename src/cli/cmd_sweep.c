@@ -416,10 +416,10 @@ static char *default_output(const char *sweep_path, const char *given) {
   return run_default_output(sweep_path);
 }
 
-/* Rank 0 locks the output; every rank learns whether it may go on. */
-static int locked_for_run(const syn_parallel *par, const char *target, cli_lock *l) {
-  int ok = par->rank != 0 || cli_lock_output(target, l);
-  return syn_parallel_agree(par, ok);
+/* What the run says without stopping (no locks on this file system). */
+static void show_notice(void *ctx, const char *text) {
+  (void)ctx;
+  fprintf(stderr, "synovia: warning: %s\n", text);
 }
 
 static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *command_line) {
@@ -436,7 +436,6 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
   }
   char *out = default_output(a->path, a->output);
   char shard[1100];
-  cli_lock lock = {.fd = -1};
   int rc = CLI_OK;
   syn_solver_opts solver;
   solver_options(a, syn_sweep_scenario(sw), &solver); /* the values were checked above */
@@ -450,10 +449,9 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
     rc = CLI_FAILED;
   } else if (a->dry_run) {
     if (par->rank == 0) print_plan(sw, &o, par, o.task_count ? shard : out);
-  } else if (!locked_for_run(par, o.task_count ? shard : out, &lock)) {
-    rc = CLI_FAILED;
-  } else {
+  } else { /* the run locks its output (syn_sweep_run) */
     o.out_path = out;
+    o.notice = show_notice;
     o.command_line = command_line;
     o.stop = &stop_flag;
     o.par = par;
@@ -470,7 +468,6 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
     }
     rc = st == SYN_OK ? CLI_OK : st == SYN_EINTR ? CLI_INTERRUPTED : CLI_FAILED;
   }
-  cli_unlock_output(&lock);
   free(out);
   syn_sweep_destroy(sw);
   return rc;

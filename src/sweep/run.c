@@ -46,6 +46,7 @@ typedef struct runner {
   char final_path[1024];
   char parts_dir[1100];
   uint64_t gen;               /* generation of this run's parts */
+  sweep_lock lock;            /* rank 0: the output's, for the whole run */
   syn_solver_opts solver;     /* what every sample is solved with */
   char config_sha256[SYN_SHA256_HEX]; /* of the sweep and the solver options */
 
@@ -583,6 +584,14 @@ void syn_sweep_run_opts_default(syn_sweep_run_opts *o) {
   o->progress_every = DEFAULT_PROGRESS;
 }
 
+/* Rank 0, before the parts folder is looked at: the lock of the output. */
+static syn_status lock_output(runner *r) {
+  syn_status st = sweep_lock_take(r->final_path, &r->lock, r->err);
+  if (st == SYN_OK && r->lock.unsupported[0] && r->o->notice)
+    r->o->notice(r->o->notice_ctx, r->lock.unsupported);
+  return st;
+}
+
 static syn_status setup(runner *r) {
   const syn_sweep_run_opts *o = r->o;
   if (o->out_path == NULL || o->out_path[0] == 0)
@@ -605,6 +614,8 @@ static syn_status setup(runner *r) {
     snprintf(r->final_path, sizeof r->final_path, "%s", o->out_path);
   if (st != SYN_OK) return st;
   snprintf(r->parts_dir, sizeof r->parts_dir, "%s.parts", r->final_path);
+  if (r->par.rank == 0) st = lock_output(r);
+  if (st != SYN_OK) return st;
   st = sweep_prov_init(r->sw, o->command_line, &r->prov, r->err);
   if (st != SYN_OK) return st;
   sweep_fill_spec(r->sw, &r->prov.prov, &r->spec);
@@ -627,6 +638,7 @@ static void teardown(runner *r) {
   syn_sweep_eval_destroy(r->ev);
   sweep_prov_free(&r->prov);
   syn_free(r->done);
+  sweep_lock_release(&r->lock);
 }
 
 static syn_status interrupted(runner *r, syn_sweep_report *rep) {
@@ -650,6 +662,7 @@ syn_status syn_sweep_run(const syn_sweep *sw, const syn_sweep_run_opts *o,
   r.o = o;
   r.err = err;
   r.par = o->par ? *o->par : (syn_parallel){0, 1, 0};
+  r.lock.fd = -1;
   r.t0 = now();
   syn_status st = setup(&r);
   int multi = r.par.mpi && r.par.size > 1;
