@@ -176,6 +176,41 @@ expect "... and --resume under mpirun -np 3 finishes it" 0 "kept from before" \
   $MPIRUN -np 3 "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/mk.h5" --resume
 check "... with the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/mk.h5"
 
+# --- one run of an output at a time (the lock OUT.lock) --------------------------------
+# Waits (at most 120 s) until process $2 holds the lock $1 (its line is in it).
+wait_lock() {
+  n=0
+  while [ $n -lt 1200 ]; do
+    grep -q "^pid $2 on host" "$1" 2>/dev/null && return 0
+    sleep 0.1; n=$((n + 1))
+  done
+  echo "# process $2 did not take the lock '$1' within 120 s"; return 1
+}
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lk.h5" --checkpoint 0.1 >"$TMP/lk1.out" 2>&1 &
+pid=$!; wait_lock "$TMP/lk.h5.lock" $pid; wait_part "$TMP/lk.h5.parts"
+expect "a second sweep of a running output is refused at once, naming its pid and host" 1 \
+  "'$TMP/lk.h5' is being written by another run: pid $pid on host $(hostname)" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lk.h5"
+expect "... so is a --resume" 1 "being written by another run: pid $pid on host" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lk.h5" --resume
+expect "... and a merge into it" 1 "being written by another run: pid $pid on host" \
+  timeout 60 "$SYNOVIA" merge -q -o "$TMP/lk.h5" "$TMP/sh.task-0000-of-0003.h5" \
+  "$TMP/sh.task-0001-of-0003.h5" "$TMP/sh.task-0002-of-0003.h5"
+wait $pid; rc=$?
+check "... while the running sweep completes undisturbed" test $rc -eq 0
+check "... with the data of the uninterrupted run" same "$TMP/ref.h5" "$TMP/lk.h5"
+check "... and lets go of its lock" test ! -e "$TMP/lk.h5.lock"
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lr.h5" --checkpoint 0.1 >/dev/null 2>&1 &
+pid=$!; wait_part "$TMP/lr.h5.parts"; kill -TERM $pid; wait $pid
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lr.h5" --checkpoint 0.1 --resume >"$TMP/lr1.out" 2>&1 &
+pid=$!; wait_lock "$TMP/lr.h5.lock" $pid
+expect "two --resume at once: the second is refused, naming the first" 1 \
+  "being written by another run: pid $pid on host $(hostname)" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lr.h5" --resume
+wait $pid; rc=$?
+check "... and the first finishes with the uninterrupted run's data" \
+  sh -c "test $rc -eq 0 && $PYTHON tests/support/h5same.py '$TMP/ref.h5' '$TMP/lr.h5' >/dev/null"
+
 # --- rank 0's memory is flat in the number of samples, also with trajectories ----------
 # 20 states x 501 times x 2 arms: 160 kB a row. The merge once took a window of
 # every row (2 x 160 kB per sample) and HDF5's chunk caches 1 MiB per dataset.
