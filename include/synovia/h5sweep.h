@@ -167,6 +167,18 @@ syn_status syn_h5sweep_commit(syn_h5sweep *h, syn_error *err);
 /* Frees; if not committed, closes and removes <path>.tmp. NULL allowed. */
 void syn_h5sweep_destroy(syn_h5sweep *h);
 
+/* A part (spec.part) is sealed when it is committed: its first 512 bytes
+ * are an HDF5 user block holding the SHA-256 of every byte after them (the
+ * whole HDF5 file; HDF5 and its tools skip the block). This checks a part
+ * before anything reads it, with no HDF5 call:
+ *   "'P' is named like a sweep part but is not a regular file (a FIFO)" (a
+ *      directory, a symbolic link, a device, ...; never opened)      SYN_EIO
+ *   "'P' is damaged (checksum mismatch): delete it and run again with
+ *      --resume" (or "(no checksum where its seal belongs)", or "(N bytes
+ *      where its checksum covers M)"), with a hint                   SYN_EIO
+ *   "cannot read sweep part 'P': <errno text>"                       SYN_EIO */
+syn_status syn_h5sweep_part_verify(const char *path, syn_error *err);
+
 /* Writes the rows first .. first+count-1 from blocks laid out like
  * write_sample's arguments, row after row:
  *   params  [count * nparams]                         (required)

@@ -228,8 +228,10 @@ static syn_status open_file(syn_h5sweep *h, syn_error *err) {
   hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
   hid_t fapl = file_fapl(h->on_disk);
   unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  /* a part on disk: room for its seal (an in-memory part's image gets it in front) */
   if (fcpl < 0 || fapl < 0 || H5Pset_link_creation_order(fcpl, flags) < 0 ||
       H5Pset_attr_creation_order(fcpl, flags) < 0 ||
+      (h->part && h->on_disk && H5Pset_userblock(fcpl, SYN_H5S_SEAL_BYTES) < 0) ||
       (h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl)) < 0)
     st = syn_h5u_fail(h->path, err, "create the HDF5 file");
   if (fapl >= 0) H5Pclose(fapl);
@@ -1123,7 +1125,13 @@ static syn_status store_image(syn_h5sweep *h, syn_error *err) {
     st = syn_h5u_fail(h->path, err, "copy the file");
     goto done;
   }
-  int rc = syn_h5u_write_all(h->fd, image, (size_t)n);
+  int rc = 0;
+  if (h->part) { /* the seal first: HDF5 finds the file after it */
+    char seal[SYN_H5S_SEAL_BYTES];
+    syn_h5s_seal_text(image, (size_t)n, seal);
+    rc = syn_h5u_write_all(h->fd, (const unsigned char *)seal, sizeof seal);
+  }
+  if (rc == 0) rc = syn_h5u_write_all(h->fd, image, (size_t)n);
   if (rc == 0) rc = fsync(h->fd);
   int e = errno;
   if (close(h->fd) != 0 && rc == 0) {
@@ -1139,10 +1147,12 @@ done:
   return st;
 }
 
-/* On disk: close, then fsync the tmp file through a descriptor of our own. */
+/* On disk: close, then fsync the tmp file through a descriptor of our own
+ * (a part: after sealing it). */
 static syn_status finish_on_disk(syn_h5sweep *h, syn_error *err) {
   if (close_datasets(h) < 0 || H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0 || close_file(h) < 0)
     return syn_h5u_fail(h->path, err, "finish the file");
+  if (h->part) return syn_h5s_seal_file(h->path, h->tmp_path, err);
   int fd = open(h->tmp_path, O_WRONLY | O_NOFOLLOW);
   int rc = fd < 0 ? -1 : fsync(fd);
   int e = errno;

@@ -5,8 +5,11 @@
  * <out>.parts/ (one HDF5 sweep file each, keyed by global sample index). A
  * part is committed (renamed from .tmp) every `checkpoint` seconds and at the
  * end, so a committed part is complete: it is the record that its samples are
- * done. A killed run leaves committed parts and perhaps a .tmp, which resume
- * deletes. When every sample of the range is done, rank 0 merges the parts
+ * done. It is sealed with a SHA-256 of its bytes, checked before a resume or
+ * the merge reads it, so a damaged part is refused by name instead of
+ * passing its damage on. A killed run leaves committed parts and perhaps a
+ * .tmp, which resume deletes (under the output's lock, so never the .tmp of
+ * a run still going). When every sample of the range is done, rank 0 merges the parts
  * into the final file (rows in sample order, so the data do not depend on
  * who ran what) and removes the folder.
  *
@@ -190,7 +193,8 @@ static void remove_parts(const char *dir, const part_list *l) {
 static syn_status absorb_part(runner *r, const char *path) {
   syn_h5sweep_reader *rd = NULL;
   signed char status[4096];
-  syn_status st = syn_h5sweep_open(path, &rd, r->err);
+  syn_status st = syn_h5sweep_part_verify(path, r->err); /* before HDF5 reads a byte */
+  if (st == SYN_OK) st = syn_h5sweep_open(path, &rd, r->err);
   if (st != SYN_OK) return st;
   const syn_h5sweep_spec *ps = syn_h5sweep_reader_spec(rd);
   if (strcmp(ps->config_sha256 ? ps->config_sha256 : "", r->config_sha256) != 0 ||
@@ -553,7 +557,12 @@ static syn_status share_outcome(runner *r, syn_status st) {
 static syn_status merge_parts(runner *r) {
   part_list l;
   syn_status st = list_parts(r->parts_dir, &l, r->err);
-  if (st != SYN_OK) return st;
+  /* every part again, those of this run too: hours may have passed on a disk */
+  for (size_t i = 0; i < l.n && st == SYN_OK; i++) st = syn_h5sweep_part_verify(l.paths[i], r->err);
+  if (st != SYN_OK) {
+    part_list_free(&l);
+    return st;
+  }
   const char **paths = (const char **)l.paths;
   syn_h5sweep_merge_opts mo = {0};
   mo.require_first = r->first;

@@ -211,6 +211,50 @@ wait $pid; rc=$?
 check "... and the first finishes with the uninterrupted run's data" \
   sh -c "test $rc -eq 0 && $PYTHON tests/support/h5same.py '$TMP/ref.h5' '$TMP/lr.h5' >/dev/null"
 
+# --- a damaged part, or a stranger named like one, is refused by name ---------------------
+# A committed part is sealed with a SHA-256 of its bytes. Before, a part with a
+# flipped bit was resumed with exit 0 and its damage copied into the final file
+# (a letter of the provenance text here), and a FIFO named like a part hung it.
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/dm.h5" --checkpoint 0.1 >/dev/null 2>&1 &
+pid=$!; wait_part "$TMP/dm.h5.parts"; kill -TERM $pid; wait $pid
+cp -r "$TMP/dm.h5.parts" "$TMP/dm.bak"
+P0="$TMP/dm.h5.parts/g1-r0-0.h5"
+# flip FILE text|data: a letter of the sweep's text in /provenance/text, or a
+# byte in the middle of the first chunk of /param_value (found through h5py;
+# HDF5's addresses start after the user block)
+flip() {
+  "$PYTHON" -c "
+import h5py, sys
+path, what = sys.argv[1], sys.argv[2]
+b = bytearray(open(path, 'rb').read())
+if what == 'text':
+    at = b.index(b'design random 400 seed 9') + 3
+else:
+    f = h5py.File(path, 'r'); ci = f['param_value'].id.get_chunk_info(0)
+    at = f.userblock_size + ci.byte_offset + ci.size // 2; f.close()
+b[at] ^= 0x20
+open(path, 'r+b').write(b)" "$1" "$2"
+}
+flip "$P0" text
+expect "--resume refuses a part with a flipped bit in its provenance text, by name" 1 \
+  "'$P0' is damaged (checksum mismatch): delete it and run again with --resume" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/dm.h5" --resume
+check "... writes nothing and keeps the parts" \
+  sh -c "test ! -e '$TMP/dm.h5' && test \$(ls '$TMP/dm.h5.parts' | wc -l) -eq \$(ls '$TMP/dm.bak' | wc -l)"
+cp "$TMP/dm.bak/g1-r0-0.h5" "$P0"; flip "$P0" data
+expect "--resume refuses a part with a flipped bit in its data, by name" 1 \
+  "'$P0' is damaged (checksum mismatch): delete it and run again with --resume" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/dm.h5" --resume
+mkfifo "$TMP/dm.h5.parts/g1-r0-999.h5"
+cp "$TMP/dm.bak/g1-r0-0.h5" "$P0"
+expect "a FIFO named like a part is refused, not waited on" 1 \
+  "'$TMP/dm.h5.parts/g1-r0-999.h5' is named like a sweep part but is not a regular file (a FIFO)" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/dm.h5" --resume
+rm -f "$TMP/dm.h5.parts/g1-r0-999.h5"; flip "$P0" data; rm -f "$P0"
+expect "once the damaged part is deleted, --resume runs its samples again" 0 "kept from before" \
+  "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/dm.h5" --resume
+check "... with the data of the uninterrupted run" same "$TMP/ref.h5" "$TMP/dm.h5"
+
 # --- rank 0's memory is flat in the number of samples, also with trajectories ----------
 # 20 states x 501 times x 2 arms: 160 kB a row. The merge once took a window of
 # every row (2 x 160 kB per sample) and HDF5's chunk caches 1 MiB per dataset.

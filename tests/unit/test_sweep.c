@@ -1100,6 +1100,77 @@ static void test_run_locked_output(void **state) {
   syn_sweep_destroy(sw);
 }
 
+/* Flips a bit of part `path` once the resumed run has taken it in and runs
+ * its own samples: a disk going bad under a long run. */
+typedef struct spoiler {
+  const char *path;
+  int done;
+} spoiler;
+
+static void spoil_part(void *ctx, const syn_sweep_progress *p) {
+  spoiler *s = ctx;
+  if (s->done || p->skipped == 0 || p->done == p->skipped) return;
+  FILE *f = fopen(s->path, "r+b");
+  assert_non_null(f);
+  assert_int_equal(fseek(f, 2000, SEEK_SET), 0);
+  int c = fgetc(f);
+  assert_int_equal(fseek(f, 2000, SEEK_SET), 0);
+  fputc(c ^ 0x10, f);
+  fclose(f);
+  s->done = 1;
+}
+
+/* A part damaged after the resume read it is refused by the final merge, by
+ * name, and nothing is written; deleted, its samples run again and the data
+ * are those of an uninterrupted run. */
+static void test_run_refuses_damaged_part_at_merge(void **state) {
+  (void)state;
+  syn_sweep *sw = load_ok("tests/sweep/growth.sweep");
+  volatile sig_atomic_t stop = 0;
+  progress_log log = {0};
+  log.stop_at = 20;
+  log.stop = &stop;
+  syn_sweep_run_opts o;
+  syn_sweep_run_opts_default(&o);
+  char out[512], part[600], want[1400];
+  o.out_path = path_in(out, sizeof out, "dm.h5");
+  o.stop = &stop;
+  o.progress = on_progress;
+  o.progress_ctx = &log;
+  o.progress_every = 1e-9;
+  syn_sweep_report rep;
+  syn_error err;
+  assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_EINTR);
+  snprintf(part, sizeof part, "%s", in_dir("dm.h5.parts/g1-r0-0.h5"));
+  assert_true(exists(part));
+  spoiler sp = {part, 0};
+  o.stop = NULL;
+  o.resume = 1;
+  o.progress = spoil_part;
+  o.progress_ctx = &sp;
+  assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_EIO);
+  assert_true(sp.done);
+  snprintf(want, sizeof want,
+           "'%s' is damaged (checksum mismatch): delete it and run again with --resume", part);
+  assert_string_equal(err.message, want);
+  assert_false(exists(out));
+  assert_true(exists(part));
+  assert_int_equal(unlink(part), 0);
+  o.progress = NULL;
+  assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_OK);
+  assert_true(rep.ran >= 20); /* the deleted part's samples again */
+  o.resume = 0;
+  o.out_path = path_in(out, sizeof out, "dmref.h5");
+  assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_OK);
+  signed char s1[60], s2[60];
+  double p1[120], p2[120];
+  read_rows(in_dir("dm.h5"), 60, 2, s1, p1);
+  read_rows(in_dir("dmref.h5"), 60, 2, s2, p2);
+  assert_memory_equal(s1, s2, sizeof s1);
+  assert_memory_equal(p1, p2, sizeof p1);
+  syn_sweep_destroy(sw);
+}
+
 /* Every allocation failure during a run (setup, samples, parts, merge,
  * indices) returns an error, leaks nothing and leaves no final file. */
 static void test_run_allocation_failures(void **state) {
@@ -1192,6 +1263,7 @@ int main(void) {
       cmocka_unit_test(test_run_shards),
       cmocka_unit_test(test_run_stop_and_resume),
       cmocka_unit_test(test_run_locked_output),
+      cmocka_unit_test(test_run_refuses_damaged_part_at_merge),
       cmocka_unit_test(test_run_allocation_failures),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
