@@ -219,6 +219,8 @@ check "... and the first finishes with the uninterrupted run's data" \
 pid=$!; wait_part "$TMP/dm.h5.parts"; kill -TERM $pid; wait $pid
 cp -r "$TMP/dm.h5.parts" "$TMP/dm.bak"
 P0="$TMP/dm.h5.parts/g1-r0-0.h5"
+# each case on the parts as the interrupted run left them
+reset_dm() { rm -rf "$TMP/dm.h5" "$TMP/dm.h5.parts"; cp -r "$TMP/dm.bak" "$TMP/dm.h5.parts"; }
 # flip FILE text|data: a letter of the sweep's text in /provenance/text, or a
 # byte in the middle of the first chunk of /param_value (found through h5py;
 # HDF5's addresses start after the user block)
@@ -241,16 +243,15 @@ expect "--resume refuses a part with a flipped bit in its provenance text, by na
   timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/dm.h5" --resume
 check "... writes nothing and keeps the parts" \
   sh -c "test ! -e '$TMP/dm.h5' && test \$(ls '$TMP/dm.h5.parts' | wc -l) -eq \$(ls '$TMP/dm.bak' | wc -l)"
-cp "$TMP/dm.bak/g1-r0-0.h5" "$P0"; flip "$P0" data
+reset_dm; flip "$P0" data
 expect "--resume refuses a part with a flipped bit in its data, by name" 1 \
   "'$P0' is damaged (checksum mismatch): delete it and run again with --resume" \
   timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/dm.h5" --resume
-mkfifo "$TMP/dm.h5.parts/g1-r0-999.h5"
-cp "$TMP/dm.bak/g1-r0-0.h5" "$P0"
+reset_dm; mkfifo "$TMP/dm.h5.parts/g1-r0-999.h5"
 expect "a FIFO named like a part is refused, not waited on" 1 \
   "'$TMP/dm.h5.parts/g1-r0-999.h5' is named like a sweep part but is not a regular file (a FIFO)" \
   timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/dm.h5" --resume
-rm -f "$TMP/dm.h5.parts/g1-r0-999.h5"; flip "$P0" data; rm -f "$P0"
+reset_dm; rm -f "$P0"
 expect "once the damaged part is deleted, --resume runs its samples again" 0 "kept from before" \
   "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/dm.h5" --resume
 check "... with the data of the uninterrupted run" same "$TMP/ref.h5" "$TMP/dm.h5"
