@@ -200,6 +200,20 @@ wait $pid; rc=$?
 check "... while the running sweep completes undisturbed" test $rc -eq 0
 check "... with the data of the uninterrupted run" same "$TMP/ref.h5" "$TMP/lk.h5"
 check "... and lets go of its lock" test ! -e "$TMP/lk.h5.lock"
+# Under mpirun rank 0 takes the lock before any rank looks at the folder. The
+# holder here is a stand-in that keeps the lock until its stdin closes.
+mkfifo "$TMP/hold"
+"$PYTHON" -c "
+import fcntl, os, sys
+f = open(sys.argv[1], 'a+'); fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+f.write('pid %d on host %s\\n' % (os.getpid(), os.uname().nodename)); f.flush()
+sys.stdin.read()" "$TMP/mh.h5.lock" <"$TMP/hold" &
+holder=$!; exec 9>"$TMP/hold"; wait_lock "$TMP/mh.h5.lock" $holder
+expect "mpirun -np 2 on an output another run holds is refused at once, naming it" 1 \
+  "'$TMP/mh.h5' is being written by another run: pid $holder on host" \
+  $MPIRUN -np 2 "$SYNOVIA" sweep $SW -q -o "$TMP/mh.h5"
+check "... and creates nothing" test ! -e "$TMP/mh.h5" -a ! -e "$TMP/mh.h5.parts"
+exec 9>&-; wait $holder
 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lr.h5" --checkpoint 0.1 >/dev/null 2>&1 &
 pid=$!; wait_part "$TMP/lr.h5.parts"; kill -TERM $pid; wait $pid
 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lr.h5" --checkpoint 0.1 --resume >"$TMP/lr1.out" 2>&1 &
