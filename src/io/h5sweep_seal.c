@@ -68,7 +68,8 @@ syn_status syn_h5s_seal_file(const char *path, const char *tmp_path, syn_error *
   if (buf == NULL)
     return syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", path);
   int fd = open(tmp_path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-  int rc = fd < 0 || lseek(fd, SYN_H5S_SEAL_BYTES, SEEK_SET) < 0 ? -1 : digest_rest(fd, &h, &n, buf);
+  int rc = fd < 0 || lseek(fd, SYN_H5S_SEAL_BYTES, SEEK_SET) < 0 ? -1
+                                                                 : digest_rest(fd, &h, &n, buf);
   if (rc == 0) {
     seal_line(&h, n, line);
     rc = pwrite(fd, line, sizeof line, 0) == (ssize_t)sizeof line ? fsync(fd) : -1;

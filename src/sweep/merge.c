@@ -198,9 +198,8 @@ syn_status syn_sweep_merge_files(const char *out_path, const char *const *parts,
   if (report == NULL) report = &local_rep;
   *report = (syn_sweep_report){0};
   if (nparts == 0) return syn_error_set(err, SYN_EINVAL, "no parts to merge");
-  sweep_lock lock;
-  syn_status st = sweep_lock_take(out_path, &lock, err); /* a file system without locks:
-                                                            the merge is short, go on */
+  sweep_lock lock; /* where the file system has no locks, the merge (short) goes on */
+  syn_status st = sweep_lock_take(out_path, &lock, err);
   if (st != SYN_OK) return st;
   syn_h5sweep_reader *rd = NULL;
   st = syn_h5sweep_open(parts[0], &rd, err);

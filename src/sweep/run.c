@@ -9,9 +9,9 @@
  * the merge reads it, so a damaged part is refused by name instead of
  * passing its damage on. A killed run leaves committed parts and perhaps a
  * .tmp, which resume deletes (under the output's lock, so never the .tmp of
- * a run still going). When every sample of the range is done, rank 0 merges the parts
- * into the final file (rows in sample order, so the data do not depend on
- * who ran what) and removes the folder.
+ * a run still going). When every sample of the range is done, rank 0 merges
+ * the parts into the final file (rows in sample order, so the data do not
+ * depend on who ran what) and removes the folder.
  *
  * Under MPI rank 0 is the manager and also computes: between its own
  * samples it answers the workers. Each worker holds up to two blocks (one
@@ -558,7 +558,8 @@ static syn_status merge_parts(runner *r) {
   part_list l;
   syn_status st = list_parts(r->parts_dir, &l, r->err);
   /* every part again, those of this run too: hours may have passed on a disk */
-  for (size_t i = 0; i < l.n && st == SYN_OK; i++) st = syn_h5sweep_part_verify(l.paths[i], r->err);
+  for (size_t i = 0; i < l.n && st == SYN_OK; i++)
+    st = syn_h5sweep_part_verify(l.paths[i], r->err);
   if (st != SYN_OK) {
     part_list_free(&l);
     return st;
