@@ -123,9 +123,11 @@ typedef struct syn_h5sweep_spec {
    * chunks of about one block: the merge then decompresses only its rows. */
   size_t chunk_rows;
   /* A part file (in OUT.parts/, read back only by syn_h5sweep_merge, which
-   * reads the reasons of failed rows only): /status_reason gets no fill value,
-   * so it has storage only for the rows written and a part costs what it
-   * holds. Its rows never written read as NULL strings, on which rhdf5 and
+   * reads the reasons of failed rows only): /status_reason gets no fill value
+   * and /sample holds only the indices of the rows written (the others read
+   * as -1), so both have storage only for the rows written and a part costs
+   * what it holds, whatever nsamples; and the committed file is sealed
+   * (syn_h5sweep_part_verify). Its rows never written read as NULL strings, on which rhdf5 and
    * ncdf4 crash. 0 for every file a person reads: then /status_reason has the
    * fill value "" and all its chunks allocated at creation (about 18 bytes
    * per sample; HDF5 1.10 cannot read an unallocated chunk of a string
