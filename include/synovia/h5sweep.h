@@ -123,9 +123,11 @@ typedef struct syn_h5sweep_spec {
    * chunks of about one block: the merge then decompresses only its rows. */
   size_t chunk_rows;
   /* A part file (in OUT.parts/, read back only by syn_h5sweep_merge, which
-   * reads the reasons of failed rows only): /status_reason gets no fill value,
-   * so it has storage only for the rows written and a part costs what it
-   * holds. Its rows never written read as NULL strings, on which rhdf5 and
+   * reads the reasons of failed rows only): /status_reason gets no fill value
+   * and /sample holds only the indices of the rows written (the others read
+   * as -1), so both have storage only for the rows written and a part costs
+   * what it holds, whatever nsamples; and the committed file is sealed
+   * (syn_h5sweep_part_verify). Its rows never written read as NULL strings, on which rhdf5 and
    * ncdf4 crash. 0 for every file a person reads: then /status_reason has the
    * fill value "" and all its chunks allocated at creation (about 18 bytes
    * per sample; HDF5 1.10 cannot read an unallocated chunk of a string
@@ -166,6 +168,18 @@ syn_status syn_h5sweep_commit(syn_h5sweep *h, syn_error *err);
 
 /* Frees; if not committed, closes and removes <path>.tmp. NULL allowed. */
 void syn_h5sweep_destroy(syn_h5sweep *h);
+
+/* A part (spec.part) is sealed when it is committed: its first 512 bytes
+ * are an HDF5 user block holding the SHA-256 of every byte after them (the
+ * whole HDF5 file; HDF5 and its tools skip the block). This checks a part
+ * before anything reads it, with no HDF5 call:
+ *   "'P' is named like a sweep part but is not a regular file (a FIFO)" (a
+ *      directory, a symbolic link, a device, ...; never opened)      SYN_EIO
+ *   "'P' is damaged (checksum mismatch): delete it and run again with
+ *      --resume" (or "(no checksum where its seal belongs)", or "(N bytes
+ *      where its checksum covers M)"), with a hint                   SYN_EIO
+ *   "cannot read sweep part 'P': <errno text>"                       SYN_EIO */
+syn_status syn_h5sweep_part_verify(const char *path, syn_error *err);
 
 /* Writes the rows first .. first+count-1 from blocks laid out like
  * write_sample's arguments, row after row:

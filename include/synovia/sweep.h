@@ -168,6 +168,10 @@ typedef struct syn_sweep_run_opts {
   void *progress_ctx;
   double progress_every;     /* seconds between progress calls (0: 1 s) */
   const syn_parallel *par;   /* NULL: alone */
+  /* A warning worth showing that does not stop the run (rank 0 only; may be
+   * NULL): the file system has no locks, so nothing stops a second run. */
+  void (*notice)(void *ctx, const char *text);
+  void *notice_ctx;
 } syn_sweep_run_opts;
 
 void syn_sweep_run_opts_default(syn_sweep_run_opts *o);
@@ -186,7 +190,17 @@ typedef struct syn_sweep_report {
 } syn_sweep_report;
 
 /* Runs the sweep (or its shard) and writes the result. Interrupted by *stop:
- * returns SYN_EINTR with a message saying how to resume, report->interrupted=1. */
+ * returns SYN_EINTR with a message saying how to resume, report->interrupted=1.
+ *
+ * One run of an output at a time: rank 0 holds an advisory fcntl lock on
+ * <final file>.lock ("pid N on host H") from before it looks at the parts
+ * folder <final file>.parts/ until the run ends. A second run (or a merge,
+ * syn_sweep_merge_files) of the same output is refused at once, SYN_EINVAL
+ * naming that pid and host, and touches nothing.
+ *
+ * Every committed part carries a SHA-256 of its bytes (syn_h5sweep_part_verify);
+ * a resume and the final merge refuse a damaged part, or anything in the
+ * folder named like a part that is not a regular file, by name (SYN_EIO). */
 syn_status syn_sweep_run(const syn_sweep *sw, const syn_sweep_run_opts *o,
                          syn_sweep_report *report, syn_error *err);
 
@@ -200,7 +214,8 @@ syn_status syn_sweep_shard_path(const char *out_path, size_t index, size_t count
                                 size_t size, syn_error *err);
 
 /* Joins shard files (or any parts of one sweep) into out_path, computes the
- * indices, commits. Refuses missing, duplicated or mismatched parts. */
+ * indices, commits. Refuses missing, duplicated or mismatched parts, and an
+ * output that a run or another merge holds the lock of (as syn_sweep_run). */
 syn_status syn_sweep_merge_files(const char *out_path, const char *const *parts, size_t nparts,
                                  const char *command_line, size_t n_boot, double conf_level,
                                  syn_sweep_report *report, syn_error *err);

@@ -418,14 +418,10 @@ static char *default_output(const char *sweep_path, const char *given) {
   return run_default_output(sweep_path);
 }
 
-/* Rank 0 locks the output; every rank learns whether it may go on. Signals
- * are caught first: a stop that lands just after the lock is taken (a Slurm
- * requeue at start-up) must end the run as interrupted (status 3), not kill
- * it with the lock file left behind. */
-static int locked_for_run(const syn_parallel *par, const char *target, cli_lock *l) {
-  catch_signals();
-  int ok = par->rank != 0 || cli_lock_output(target, l);
-  return syn_parallel_agree(par, ok);
+/* What the run says without stopping (no locks on this file system). */
+static void show_notice(void *ctx, const char *text) {
+  (void)ctx;
+  fprintf(stderr, "synovia: warning: %s\n", text);
 }
 
 /* The files this run writes (OUT, or a task's shard, with its .tmp and its
@@ -488,22 +484,24 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
     free(out);
     return ok ? CLI_FAILED : CLI_USAGE;
   }
-  cli_lock lock = {.fd = -1};
   int rc = CLI_OK;
   syn_solver_opts solver;
   solver_options(a, syn_sweep_scenario(sw), &solver); /* the values were checked above */
   o.solver = &solver;
   if (a->dry_run) {
     if (par->rank == 0) print_plan(sw, &o, par, target);
-  } else if (!locked_for_run(par, target, &lock)) {
-    rc = CLI_FAILED;
-  } else {
+  } else { /* the run locks its output (syn_sweep_run) */
     o.out_path = out;
+    o.notice = show_notice;
     o.command_line = command_line;
     o.stop = &stop_flag;
     o.par = par;
     int tty = !a->quiet && par->rank == 0 && isatty(STDERR_FILENO);
     o.progress = tty ? show_progress : NULL;
+    /* Caught before syn_sweep_run takes the output's lock: a stop landing just
+     * after it (a Slurm requeue at start-up) must end the run as interrupted
+     * (status 3), not kill it with the lock file left behind. */
+    catch_signals();
     syn_sweep_report rep;
     st = syn_sweep_run(sw, &o, &rep, &err);
     if (tty) fputc('\n', stderr);
@@ -514,7 +512,6 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
     }
     rc = st == SYN_OK ? CLI_OK : st == SYN_EINTR ? CLI_INTERRUPTED : CLI_FAILED;
   }
-  cli_unlock_output(&lock);
   free(out);
   syn_sweep_destroy(sw);
   return rc;

@@ -1,94 +1,16 @@
 /* synovia — the files beside a sweep's output that the command line looks
- * after for batch systems: the lock that lets one run write an output at a
- * time, and the census of a job array's shard files that tells a merge which
- * tasks did not finish and how to run them again. */
-#include <errno.h>
-#include <fcntl.h>
+ * after for batch systems: the census of a job array's shard files that
+ * tells a merge which tasks did not finish and how to run them again (the
+ * lock that lets one run write an output at a time is the sweep's own,
+ * src/sweep/lock.c; its OUT.lock files say here which tasks still run). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "sweep_files.h"
 #include "synovia/h5sweep.h"
 #include "synovia/sweep.h"
-
-/* ---- one run of an output at a time ------------------------------------------------ */
-
-/* Two runs of the same output (a shard resubmitted while it still runs, a
- * requeued task beside its first attempt) would delete and overwrite each
- * other's unsaved parts. Each run therefore holds an advisory fcntl lock on
- * OUT.lock (fcntl locks also work over NFS) and writes its pid and host into
- * it; the second run refuses, naming them. The lock is released when the
- * process ends, however it ends. */
-static void describe_holder(int fd, char *buf, size_t n) {
-  ssize_t got = pread(fd, buf, n - 1, 0);
-  buf[got > 0 ? got : 0] = 0;
-  buf[strcspn(buf, "\n")] = 0;
-  if (buf[0] == 0) snprintf(buf, n, "a process that has not said which");
-}
-
-/* 1 when the lock is ours, or locks are not supported there (say so, go on);
- * 0 after printing who holds it. */
-static int take_lock(int fd, const char *target, const char *path) {
-  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-  if (fcntl(fd, F_SETLK, &fl) == 0) return 1;
-  if (errno != EACCES && errno != EAGAIN) {
-    fprintf(stderr, "synovia: warning: cannot lock '%s' (%s): nothing stops a second run of "
-            "the same output\n", path, strerror(errno));
-    return 1;
-  }
-  char holder[300];
-  describe_holder(fd, holder, sizeof holder);
-  fprintf(stderr, "synovia: error: '%s' is being written by another run: %s (lock '%s')\n"
-          "  hint: wait until it ends or stop it (scancel); two runs of one output would "
-          "destroy each other's unsaved samples\n", target, holder, path);
-  return 0;
-}
-
-/* 1 and a held lock, 0 (reported) when another run holds it or it cannot be made. */
-int cli_lock_output(const char *target, cli_lock *l) {
-  l->fd = -1;
-  snprintf(l->path, sizeof l->path, "%s.lock", target);
-  for (int attempt = 0; attempt < 100; attempt++) {
-    int fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0 && errno == ENOENT) return 1; /* no folder: the run reports it */
-    if (fd < 0) {
-      fprintf(stderr, "synovia: error: cannot create '%s': %s\n", l->path, strerror(errno));
-      return 0;
-    }
-    if (!take_lock(fd, target, l->path)) {
-      close(fd);
-      return 0;
-    }
-    /* The run before us may have removed the file between our open and our
-     * lock: then the lock is on a file nobody else will see; take it again. */
-    struct stat mine, named;
-    if (fstat(fd, &mine) == 0 && stat(l->path, &named) == 0 && mine.st_ino == named.st_ino &&
-        mine.st_dev == named.st_dev) {
-      char host[256] = "?", line[400];
-      gethostname(host, sizeof host - 1);
-      int w = snprintf(line, sizeof line, "pid %ld on host %s\n", (long)getpid(), host);
-      if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)w, 0) != w) { /* only a note */ }
-      l->fd = fd;
-      return 1;
-    }
-    close(fd);
-  }
-  fprintf(stderr, "synovia: error: cannot lock '%s': it keeps being replaced\n", l->path);
-  return 0;
-}
-
-/* Removed before it is unlocked, so a waiting run that then locks the old
- * file sees that it is gone and takes a fresh one. */
-void cli_unlock_output(cli_lock *l) {
-  if (l->fd < 0) return;
-  unlink(l->path);
-  close(l->fd);
-  l->fd = -1;
-}
 
 /* ---- the tasks a merge lacks --------------------------------------------------------- */
 

@@ -45,7 +45,6 @@
 
 enum {
   DEFAULT_MEMORY_LIMIT = 64 << 20,
-  PART_AXIS_BYTES = 1 << 20, /* see goes_to_disk */
   ROW_CHUNK_BYTES = 256 << 10, /* (sample, k) tables: chunks of 256 KiB (docs/design.md) */
   TRAJ_CHUNK_ROWS = 64,        /* trajectories: (64, 512) chunks */
   TRAJ_CHUNK_TIMES = 512,
@@ -67,6 +66,7 @@ struct syn_h5sweep {
   int on_disk; /* written straight to the tmp file */
   int committed;
   syn_h5s_tables t;    /* the per-sample datasets */
+  hid_t sample;        /* a part's /sample, written row by row; < 0 otherwise */
   size_t chunk_rows;   /* at most this many rows per chunk; 0: no limit */
   int part;            /* a part: /status_reason without a fill value (spec.part) */
   char **arm_names;    /* [t.narms], for the indices */
@@ -156,15 +156,10 @@ static double data_bytes(const syn_h5sweep_spec *s) {
   return (double)s->nsamples * (8.0 * per + 8.0 + 1.0 + 16.0);
 }
 
-/* On disk when the data would exceed memory_limit. A part holds only its own
- * rows, but its /sample (contiguous, 8 bytes a sample) is written whole: in
- * memory it costs twice that at commit (the core file and its image), on
- * every rank at every checkpoint. So a part whose axis alone is above
- * PART_AXIS_BYTES goes to disk too, and no rank's memory grows with the
- * samples. */
+/* On disk when the data would exceed memory_limit. (A part has storage only
+ * for its own rows, /sample included: see write_sample_scale.) */
 static int goes_to_disk(const syn_h5sweep_spec *s) {
   const size_t limit = s->memory_limit ? s->memory_limit : (size_t)DEFAULT_MEMORY_LIMIT;
-  if (s->part && 8.0 * (double)s->nsamples > (double)PART_AXIS_BYTES) return 1;
   return data_bytes(s) > (double)limit;
 }
 
@@ -228,8 +223,10 @@ static syn_status open_file(syn_h5sweep *h, syn_error *err) {
   hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
   hid_t fapl = file_fapl(h->on_disk);
   unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  /* a part on disk: room for its seal (an in-memory part's image gets it in front) */
   if (fcpl < 0 || fapl < 0 || H5Pset_link_creation_order(fcpl, flags) < 0 ||
       H5Pset_attr_creation_order(fcpl, flags) < 0 ||
+      (h->part && h->on_disk && H5Pset_userblock(fcpl, SYN_H5S_SEAL_BYTES) < 0) ||
       (h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl)) < 0)
     st = syn_h5u_fail(h->path, err, "create the HDF5 file");
   if (fapl >= 0) H5Pclose(fapl);
@@ -413,7 +410,29 @@ static hsize_t scale_window(hid_t dcpl, hsize_t n) {
   return w < n ? w : n;
 }
 
+/* A part's /sample: chunked like a (sample, 1) table, without storage until
+ * its rows are written (write_run writes each row's index with the row), so
+ * that a part of k samples costs k rows whatever the size of the sweep; the
+ * rows of other parts read as the fill, -1. The merged file's is whole. */
+static syn_status part_sample_scale(syn_h5sweep *h, hid_t *dsample, syn_error *err) {
+  const hsize_t n = h->t.nsamples, chunk = chunk_len(h, ROW_CHUNK_BYTES / sizeof(long long));
+  const long long none = -1;
+  hid_t sp = H5Screate_simple(1, &n, NULL);
+  hid_t p = sample_dcpl(1, &chunk, H5T_NATIVE_LLONG, &none, 1);
+  *dsample = sp >= 0 && p >= 0 ? H5Dcreate2(h->file, "sample", H5T_STD_I64LE, sp, H5P_DEFAULT, p,
+                                            H5P_DEFAULT)
+                               : -1;
+  if (p >= 0) H5Pclose(p);
+  if (sp >= 0) H5Sclose(sp);
+  if (*dsample < 0 || H5DSset_scale(*dsample, "sample") < 0 ||
+      syn_h5u_attr_string(*dsample, "long_name", "global sample index") < 0 ||
+      (h->sample = H5Dopen2(h->file, "sample", H5P_DEFAULT)) < 0)
+    return syn_h5u_fail(h->path, err, "create dataset '/sample'");
+  return SYN_OK;
+}
+
 static syn_status write_sample_scale(syn_h5sweep *h, hid_t *dsample, syn_error *err) {
+  if (h->part) return part_sample_scale(h, dsample, err);
   const hsize_t n = h->t.nsamples;
   hid_t dcpl = syn_h5u_dataset_dcpl(0, 1, &n);
   if (dcpl < 0) return syn_h5u_fail(h->path, err, "write dataset '/sample'");
@@ -614,7 +633,7 @@ syn_status syn_h5sweep_create(const char *path, const syn_h5sweep_spec *spec, sy
   syn_h5u_quiet_begin(&q);
   h = syn_calloc(1, sizeof *h);
   if (h == NULL) goto nomem;
-  h->file = h->t.param_value = h->t.status = h->t.reason = -1;
+  h->file = h->t.param_value = h->t.status = h->t.reason = h->sample = -1;
   h->fd = -1;
   h->t.nsamples = spec->nsamples;
   h->t.nparams = spec->nparams;
@@ -752,6 +771,20 @@ done:
   return st;
 }
 
+/* A part's /sample over rows [row, row + n): their indices. */
+static syn_status write_sample_rows(syn_h5sweep *h, hsize_t row, hsize_t n, syn_error *err) {
+  long long *idx = syn_malloc((size_t)n * sizeof *idx);
+  if (idx == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", h->path);
+  for (hsize_t k = 0; k < n; k++) idx[k] = (long long)(row + k);
+  syn_status st = SYN_OK;
+  if (syn_h5s_write_rows(h->sample, row, n, 0, 0, 0, H5T_NATIVE_LLONG, idx) < 0)
+    st = syn_h5u_fail(h->path, err, "write rows %llu..%llu of '/sample'",
+                      (unsigned long long)row, (unsigned long long)(row + n - 1));
+  syn_free(idx);
+  return st;
+}
+
 /* Rows [a, b) of the block, all to be written: the data first, /status last,
  * so that a status in the file means the row is complete. */
 static syn_status write_run(syn_h5sweep *h, size_t first, size_t a, size_t b,
@@ -777,6 +810,7 @@ static syn_status write_run(syn_h5sweep *h, size_t first, size_t a, size_t b,
                           first + a, first + b - 1, k % t->nseries,
                           h->arm_names[k / t->nseries]);
   syn_status st = write_reasons(h, first, a, b, reasons, err);
+  if (st == SYN_OK && h->sample >= 0) st = write_sample_rows(h, row, n, err);
   if (st != SYN_OK) return st;
   if (syn_h5s_write_rows(t->status, row, n, 0, 0, 0, H5T_NATIVE_SCHAR, status + a) < 0)
     return syn_h5u_fail(h->path, err, "write rows %zu..%zu of '/status'", first + a,
@@ -1085,7 +1119,7 @@ syn_status syn_h5sweep_write_morris(syn_h5sweep *h, size_t arm, const syn_h5swee
 
 static herr_t close_datasets(syn_h5sweep *h) {
   herr_t rc = 0;
-  hid_t *one[] = {&h->t.param_value, &h->t.status, &h->t.reason};
+  hid_t *one[] = {&h->t.param_value, &h->t.status, &h->t.reason, &h->sample};
   for (size_t k = 0; k < sizeof one / sizeof one[0]; k++) {
     if (*one[k] >= 0 && H5Dclose(*one[k]) < 0) rc = -1;
     *one[k] = -1;
@@ -1123,7 +1157,13 @@ static syn_status store_image(syn_h5sweep *h, syn_error *err) {
     st = syn_h5u_fail(h->path, err, "copy the file");
     goto done;
   }
-  int rc = syn_h5u_write_all(h->fd, image, (size_t)n);
+  int rc = 0;
+  if (h->part) { /* the seal first: HDF5 finds the file after it */
+    char seal[SYN_H5S_SEAL_BYTES];
+    syn_h5s_seal_text(image, (size_t)n, seal);
+    rc = syn_h5u_write_all(h->fd, (const unsigned char *)seal, sizeof seal);
+  }
+  if (rc == 0) rc = syn_h5u_write_all(h->fd, image, (size_t)n);
   if (rc == 0) rc = fsync(h->fd);
   int e = errno;
   if (close(h->fd) != 0 && rc == 0) {
@@ -1139,10 +1179,12 @@ done:
   return st;
 }
 
-/* On disk: close, then fsync the tmp file through a descriptor of our own. */
+/* On disk: close, then fsync the tmp file through a descriptor of our own
+ * (a part: after sealing it). */
 static syn_status finish_on_disk(syn_h5sweep *h, syn_error *err) {
   if (close_datasets(h) < 0 || H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0 || close_file(h) < 0)
     return syn_h5u_fail(h->path, err, "finish the file");
+  if (h->part) return syn_h5s_seal_file(h->path, h->tmp_path, err);
   int fd = open(h->tmp_path, O_WRONLY | O_NOFOLLOW);
   int rc = fd < 0 ? -1 : fsync(fd);
   int e = errno;

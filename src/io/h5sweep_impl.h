@@ -101,4 +101,16 @@ const syn_h5s_tables *syn_h5s_reader_tables(const syn_h5sweep_reader *r);
  * 0: automatic) asks for fewer rows but never for more memory. */
 size_t syn_h5s_merge_window_rows(size_t row_values, size_t nsamples, size_t requested);
 
+/* ---- the seal of a part (h5sweep_seal.c) ----------------------------------------- */
+
+/* A part begins with a user block of this many bytes holding its seal. */
+enum { SYN_H5S_SEAL_BYTES = 512 };
+
+/* The seal of the n bytes of data (an in-memory file image that follows it). */
+void syn_h5s_seal_text(const unsigned char *data, size_t n, char out[SYN_H5S_SEAL_BYTES]);
+/* Seals tmp_path (closed by HDF5, created with the user block): digests its
+ * bytes after the block, writes the seal into it and fsyncs. Errors name
+ * path. */
+syn_status syn_h5s_seal_file(const char *path, const char *tmp_path, syn_error *err);
+
 #endif

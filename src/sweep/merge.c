@@ -198,9 +198,15 @@ syn_status syn_sweep_merge_files(const char *out_path, const char *const *parts,
   if (report == NULL) report = &local_rep;
   *report = (syn_sweep_report){0};
   if (nparts == 0) return syn_error_set(err, SYN_EINVAL, "no parts to merge");
-  syn_h5sweep_reader *rd = NULL;
-  syn_status st = syn_h5sweep_open(parts[0], &rd, err);
+  sweep_lock lock; /* where the file system has no locks, the merge (short) goes on */
+  syn_status st = sweep_lock_take(out_path, &lock, err);
   if (st != SYN_OK) return st;
+  syn_h5sweep_reader *rd = NULL;
+  st = syn_h5sweep_open(parts[0], &rd, err);
+  if (st != SYN_OK) {
+    sweep_lock_release(&lock);
+    return st;
+  }
   const syn_h5sweep_spec *spec = syn_h5sweep_reader_spec(rd);
   syn_h5sweep_merge_opts mo = {0};
   mo.require_first = 0;
@@ -218,5 +224,6 @@ syn_status syn_sweep_merge_files(const char *out_path, const char *const *parts,
   snprintf(report->out_path, sizeof report->out_path, "%s", out_path);
   syn_h5sweep_destroy(h);
   syn_h5sweep_reader_destroy(rd);
+  sweep_lock_release(&lock);
   return st;
 }

@@ -5,10 +5,13 @@
  * <out>.parts/ (one HDF5 sweep file each, keyed by global sample index). A
  * part is committed (renamed from .tmp) every `checkpoint` seconds and at the
  * end, so a committed part is complete: it is the record that its samples are
- * done. A killed run leaves committed parts and perhaps a .tmp, which resume
- * deletes. When every sample of the range is done, rank 0 merges the parts
- * into the final file (rows in sample order, so the data do not depend on
- * who ran what) and removes the folder.
+ * done. It is sealed with a SHA-256 of its bytes, checked before a resume or
+ * the merge reads it, so a damaged part is refused by name instead of
+ * passing its damage on. A killed run leaves committed parts and perhaps a
+ * .tmp, which resume deletes (under the output's lock, so never the .tmp of
+ * a run still going). When every sample of the range is done, rank 0 merges
+ * the parts into the final file (rows in sample order, so the data do not
+ * depend on who ran what) and removes the folder.
  *
  * Under MPI rank 0 is the manager and also computes: between its own
  * samples it answers the workers. Each worker holds up to two blocks (one
@@ -46,6 +49,7 @@ typedef struct runner {
   char final_path[1024];
   char parts_dir[1100];
   uint64_t gen;               /* generation of this run's parts */
+  sweep_lock lock;            /* rank 0: the output's, for the whole run */
   syn_solver_opts solver;     /* what every sample is solved with */
   char config_sha256[SYN_SHA256_HEX]; /* of the sweep and the solver options */
 
@@ -189,7 +193,8 @@ static void remove_parts(const char *dir, const part_list *l) {
 static syn_status absorb_part(runner *r, const char *path) {
   syn_h5sweep_reader *rd = NULL;
   signed char status[4096];
-  syn_status st = syn_h5sweep_open(path, &rd, r->err);
+  syn_status st = syn_h5sweep_part_verify(path, r->err); /* before HDF5 reads a byte */
+  if (st == SYN_OK) st = syn_h5sweep_open(path, &rd, r->err);
   if (st != SYN_OK) return st;
   const syn_h5sweep_spec *ps = syn_h5sweep_reader_spec(rd);
   if (strcmp(ps->config_sha256 ? ps->config_sha256 : "", r->config_sha256) != 0 ||
@@ -552,7 +557,13 @@ static syn_status share_outcome(runner *r, syn_status st) {
 static syn_status merge_parts(runner *r) {
   part_list l;
   syn_status st = list_parts(r->parts_dir, &l, r->err);
-  if (st != SYN_OK) return st;
+  /* every part again, those of this run too: hours may have passed on a disk */
+  for (size_t i = 0; i < l.n && st == SYN_OK; i++)
+    st = syn_h5sweep_part_verify(l.paths[i], r->err);
+  if (st != SYN_OK) {
+    part_list_free(&l);
+    return st;
+  }
   const char **paths = (const char **)l.paths;
   syn_h5sweep_merge_opts mo = {0};
   mo.require_first = r->first;
@@ -583,6 +594,14 @@ void syn_sweep_run_opts_default(syn_sweep_run_opts *o) {
   o->progress_every = DEFAULT_PROGRESS;
 }
 
+/* Rank 0, before the parts folder is looked at: the lock of the output. */
+static syn_status lock_output(runner *r) {
+  syn_status st = sweep_lock_take(r->final_path, &r->lock, r->err);
+  if (st == SYN_OK && r->lock.unsupported[0] && r->o->notice)
+    r->o->notice(r->o->notice_ctx, r->lock.unsupported);
+  return st;
+}
+
 static syn_status setup(runner *r) {
   const syn_sweep_run_opts *o = r->o;
   if (o->out_path == NULL || o->out_path[0] == 0)
@@ -605,6 +624,8 @@ static syn_status setup(runner *r) {
     snprintf(r->final_path, sizeof r->final_path, "%s", o->out_path);
   if (st != SYN_OK) return st;
   snprintf(r->parts_dir, sizeof r->parts_dir, "%s.parts", r->final_path);
+  if (r->par.rank == 0) st = lock_output(r);
+  if (st != SYN_OK) return st;
   st = sweep_prov_init(r->sw, o->command_line, &r->prov, r->err);
   if (st != SYN_OK) return st;
   sweep_fill_spec(r->sw, &r->prov.prov, &r->spec);
@@ -627,6 +648,7 @@ static void teardown(runner *r) {
   syn_sweep_eval_destroy(r->ev);
   sweep_prov_free(&r->prov);
   syn_free(r->done);
+  sweep_lock_release(&r->lock);
 }
 
 static syn_status interrupted(runner *r, syn_sweep_report *rep) {
@@ -650,6 +672,7 @@ syn_status syn_sweep_run(const syn_sweep *sw, const syn_sweep_run_opts *o,
   r.o = o;
   r.err = err;
   r.par = o->par ? *o->par : (syn_parallel){0, 1, 0};
+  r.lock.fd = -1;
   r.t0 = now();
   syn_status st = setup(&r);
   int multi = r.par.mpi && r.par.size > 1;

@@ -90,6 +90,24 @@ void sweep_solver_opts(const syn_sweep *sw, const syn_solver_opts *given, syn_so
 void sweep_run_config_hash(const syn_sweep *sw, const syn_solver_opts *o,
                            char out[SYN_SHA256_HEX]);
 
+/* ---- one run of an output at a time (lock.c) ------------------------------------------ */
+
+/* An advisory fcntl lock on <target>.lock, which holds "pid N on host H". */
+typedef struct sweep_lock {
+  int fd;                /* -1: none held */
+  char path[1200];
+  char unsupported[1400]; /* "" or why the file system gave no lock (the run goes on) */
+} sweep_lock;
+
+/* Takes the lock of the output `target` (the final file, or the shard file
+ * of a task) before anything of it is touched. SYN_OK with the lock held,
+ * or with none when the folder does not exist (creating the output then
+ * says so) or the file system has no locks (l->unsupported says so);
+ * SYN_EINVAL naming the pid and host of the run that holds it. */
+syn_status sweep_lock_take(const char *target, sweep_lock *l, syn_error *err);
+/* Removes and releases the lock; nothing when none is held. */
+void sweep_lock_release(sweep_lock *l);
+
 /* ---- messages between ranks (parallel.c) ---------------------------------------------- */
 
 typedef enum sweep_msg_kind {

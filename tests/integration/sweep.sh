@@ -176,6 +176,100 @@ expect "... and --resume under mpirun -np 3 finishes it" 0 "kept from before" \
   $MPIRUN -np 3 "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/mk.h5" --resume
 check "... with the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/mk.h5"
 
+# --- one run of an output at a time (the lock OUT.lock) --------------------------------
+# Waits (at most 120 s) until process $2 holds the lock $1 (its line is in it).
+wait_lock() {
+  n=0
+  while [ $n -lt 1200 ]; do
+    grep -q "^pid $2 on host" "$1" 2>/dev/null && return 0
+    sleep 0.1; n=$((n + 1))
+  done
+  echo "# process $2 did not take the lock '$1' within 120 s"; return 1
+}
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lk.h5" --checkpoint 0.1 >"$TMP/lk1.out" 2>&1 &
+pid=$!; wait_lock "$TMP/lk.h5.lock" $pid; wait_part "$TMP/lk.h5.parts"
+expect "a second sweep of a running output is refused at once, naming its pid and host" 1 \
+  "'$TMP/lk.h5' is being written by another run: pid $pid on host $(hostname)" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lk.h5"
+expect "... so is a --resume" 1 "being written by another run: pid $pid on host" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lk.h5" --resume
+expect "... and a merge into it" 1 "being written by another run: pid $pid on host" \
+  timeout 60 "$SYNOVIA" merge -q -o "$TMP/lk.h5" "$TMP/sh.task-0000-of-0003.h5" \
+  "$TMP/sh.task-0001-of-0003.h5" "$TMP/sh.task-0002-of-0003.h5"
+wait $pid; rc=$?
+check "... while the running sweep completes undisturbed" test $rc -eq 0
+check "... with the data of the uninterrupted run" same "$TMP/ref.h5" "$TMP/lk.h5"
+check "... and lets go of its lock" test ! -e "$TMP/lk.h5.lock"
+# Under mpirun rank 0 takes the lock before any rank looks at the folder. The
+# holder here is a stand-in that keeps the lock until its stdin closes.
+mkfifo "$TMP/hold"
+"$PYTHON" -c "
+import fcntl, os, sys
+f = open(sys.argv[1], 'a+'); fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+f.write('pid %d on host %s\\n' % (os.getpid(), os.uname().nodename)); f.flush()
+sys.stdin.read()" "$TMP/mh.h5.lock" <"$TMP/hold" &
+holder=$!; exec 9>"$TMP/hold"; wait_lock "$TMP/mh.h5.lock" $holder
+expect "mpirun -np 2 on an output another run holds is refused at once, naming it" 1 \
+  "'$TMP/mh.h5' is being written by another run: pid $holder on host" \
+  $MPIRUN -np 2 "$SYNOVIA" sweep $SW -q -o "$TMP/mh.h5"
+check "... and creates nothing" test ! -e "$TMP/mh.h5" -a ! -e "$TMP/mh.h5.parts"
+exec 9>&-; wait $holder
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lr.h5" --checkpoint 0.1 >/dev/null 2>&1 &
+pid=$!; wait_part "$TMP/lr.h5.parts"; kill -TERM $pid; wait $pid
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lr.h5" --checkpoint 0.1 --resume >"$TMP/lr1.out" 2>&1 &
+pid=$!; wait_lock "$TMP/lr.h5.lock" $pid
+expect "two --resume at once: the second is refused, naming the first" 1 \
+  "being written by another run: pid $pid on host $(hostname)" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/lr.h5" --resume
+wait $pid; rc=$?
+check "... and the first finishes with the uninterrupted run's data" \
+  sh -c "test $rc -eq 0 && $PYTHON tests/support/h5same.py '$TMP/ref.h5' '$TMP/lr.h5' >/dev/null"
+
+# --- a damaged part, or a stranger named like one, is refused by name ---------------------
+# A committed part is sealed with a SHA-256 of its bytes. Before, a part with a
+# flipped bit was resumed with exit 0 and its damage copied into the final file
+# (a letter of the provenance text here), and a FIFO named like a part hung it.
+"$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/dm.h5" --checkpoint 0.1 >/dev/null 2>&1 &
+pid=$!; wait_part "$TMP/dm.h5.parts"; kill -TERM $pid; wait $pid
+cp -r "$TMP/dm.h5.parts" "$TMP/dm.bak"
+P0="$TMP/dm.h5.parts/g1-r0-0.h5"
+# each case on the parts as the interrupted run left them
+reset_dm() { rm -rf "$TMP/dm.h5" "$TMP/dm.h5.parts"; cp -r "$TMP/dm.bak" "$TMP/dm.h5.parts"; }
+# flip FILE text|data: a letter of the sweep's text in /provenance/text, or a
+# byte in the middle of the first chunk of /param_value (found through h5py;
+# HDF5's addresses start after the user block)
+flip() {
+  "$PYTHON" -c "
+import h5py, sys
+path, what = sys.argv[1], sys.argv[2]
+b = bytearray(open(path, 'rb').read())
+if what == 'text':
+    at = b.index(b'design random 400 seed 9') + 3
+else:
+    f = h5py.File(path, 'r'); ci = f['param_value'].id.get_chunk_info(0)
+    at = f.userblock_size + ci.byte_offset + ci.size // 2; f.close()
+b[at] ^= 0x20
+open(path, 'r+b').write(b)" "$1" "$2"
+}
+flip "$P0" text
+expect "--resume refuses a part with a flipped bit in its provenance text, by name" 1 \
+  "'$P0' is damaged (checksum mismatch): delete it and run again with --resume" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/dm.h5" --resume
+check "... writes nothing and keeps the parts" \
+  sh -c "test ! -e '$TMP/dm.h5' && test \$(ls '$TMP/dm.h5.parts' | wc -l) -eq \$(ls '$TMP/dm.bak' | wc -l)"
+reset_dm; flip "$P0" data
+expect "--resume refuses a part with a flipped bit in its data, by name" 1 \
+  "'$P0' is damaged (checksum mismatch): delete it and run again with --resume" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/dm.h5" --resume
+reset_dm; mkfifo "$TMP/dm.h5.parts/g1-r0-999.h5"
+expect "a FIFO named like a part is refused, not waited on" 1 \
+  "'$TMP/dm.h5.parts/g1-r0-999.h5' is named like a sweep part but is not a regular file (a FIFO)" \
+  timeout 60 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/dm.h5" --resume
+reset_dm; rm -f "$P0"
+expect "once the damaged part is deleted, --resume runs its samples again" 0 "kept from before" \
+  "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/dm.h5" --resume
+check "... with the data of the uninterrupted run" same "$TMP/ref.h5" "$TMP/dm.h5"
+
 # --- rank 0's memory is flat in the number of samples, also with trajectories ----------
 # 20 states x 501 times x 2 arms: 160 kB a row. The merge once took a window of
 # every row (2 x 160 kB per sample) and HDF5's chunk caches 1 MiB per dataset.

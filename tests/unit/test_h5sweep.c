@@ -1754,6 +1754,130 @@ static void test_indices_refusals(void **state) {
   s.series_names = bad;
   expect_bad_spec(f, &s, "collides");
 }
+/* ---- the seal of a part ---------------------------------------------------------- */
+
+static void flip_byte(const char *path, long at) {
+  FILE *fp = fopen(path, "r+b");
+  assert_non_null(fp);
+  assert_int_equal(fseek(fp, at, SEEK_SET), 0);
+  int c = fgetc(fp);
+  assert_true(c != EOF);
+  assert_int_equal(fseek(fp, at, SEEK_SET), 0);
+  fputc(c ^ 0x01, fp);
+  fclose(fp);
+}
+
+static void expect_verify(const char *path, syn_status code, const char *message) {
+  syn_error err;
+  assert_int_equal(syn_h5sweep_part_verify(path, &err), code);
+  if (strcmp(err.message, message) != 0) fprintf(stderr, "got: %s\nwant: %s\n", err.message,
+                                                 message);
+  assert_string_equal(err.message, message);
+}
+
+/* A committed part (in memory and on disk) carries the SHA-256 of its bytes
+ * in a user block HDF5 skips; any flipped bit, a truncation, a missing seal
+ * and anything but a regular file are refused by name, without HDF5. */
+static void part_seal(const fixture *f, size_t memory_limit) {
+  syn_h5sweep_spec s = make_spec(memory_limit);
+  s.part = 1;
+  syn_h5sweep *h = NULL;
+  syn_error err;
+  char msg[600], copy[200];
+  assert_int_equal(syn_h5sweep_create(f->path, &s, &h, &err), SYN_OK);
+  for (size_t i = 3; i < 7; i++) assert_int_equal(put(h, i, SYN_SWEEP_OK, NULL), SYN_OK);
+  assert_int_equal(syn_h5sweep_commit(h, &err), SYN_OK);
+  syn_h5sweep_destroy(h);
+  assert_int_equal(syn_h5sweep_part_verify(f->path, &err), SYN_OK);
+  syn_h5sweep_reader *r = NULL; /* HDF5 reads it as ever */
+  assert_int_equal(syn_h5sweep_open(f->path, &r, &err), SYN_OK);
+  signed char st[NS];
+  assert_int_equal(syn_h5sweep_read_status(r, 0, NS, st, &err), SYN_OK);
+  assert_int_equal(st[2], SYN_SWEEP_NOT_RUN);
+  assert_int_equal(st[5], SYN_SWEEP_OK);
+  syn_h5sweep_reader_destroy(r);
+
+  snprintf(copy, sizeof copy, "%s/copy.h5", f->dir);
+  char cmd[500];
+  snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->path, copy);
+  assert_int_equal(system(cmd), 0);
+  const long size = file_size(f->path);
+  const long at[] = {0, 600, size / 2, size - 1}; /* the seal itself, the file, its end */
+  for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+    flip_byte(f->path, at[k]);
+    snprintf(msg, sizeof msg, "'%s' is damaged (%s): delete it and run again with --resume",
+             f->path, k == 0 ? "no checksum where its seal belongs" : "checksum mismatch");
+    expect_verify(f->path, SYN_EIO, msg);
+    flip_byte(f->path, at[k]);
+    assert_int_equal(syn_h5sweep_part_verify(f->path, &err), SYN_OK);
+  }
+  assert_int_equal(truncate(f->path, size - 1), 0);
+  snprintf(msg, sizeof msg, "'%s' is damaged (%ld bytes where its checksum covers %ld): delete it "
+           "and run again with --resume", f->path, size - 513, size - 512);
+  expect_verify(f->path, SYN_EIO, msg);
+  assert_int_equal(rename(copy, f->path), 0);
+  assert_int_equal(syn_h5sweep_part_verify(f->path, &err), SYN_OK);
+}
+static void test_part_seal_in_memory(void **state) { part_seal(*state, 0); }
+static void test_part_seal_on_disk(void **state) { part_seal(*state, 1); }
+
+static void test_part_verify_refusals(void **state) {
+  const fixture *f = *state;
+  char path[200], msg[600];
+  write_file(f, 0); /* a file that is not a part: no seal */
+  snprintf(msg, sizeof msg, "'%s' is damaged (no checksum where its seal belongs): delete it and "
+           "run again with --resume", f->path);
+  expect_verify(f->path, SYN_EIO, msg);
+  snprintf(path, sizeof path, "%s/fifo.h5", f->dir);
+  assert_int_equal(mkfifo(path, 0600), 0); /* never opened: nothing would write into it */
+  snprintf(msg, sizeof msg, "'%s' is named like a sweep part but is not a regular file (a FIFO)",
+           path);
+  expect_verify(path, SYN_EIO, msg);
+  unlink(path);
+  assert_int_equal(mkdir(path, 0700), 0);
+  snprintf(msg, sizeof msg, "'%s' is named like a sweep part but is not a regular file (a "
+           "directory)", path);
+  expect_verify(path, SYN_EIO, msg);
+  rmdir(path);
+  assert_int_equal(symlink(f->path, path), 0);
+  snprintf(msg, sizeof msg, "'%s' is named like a sweep part but is not a regular file (a "
+           "symbolic link)", path);
+  expect_verify(path, SYN_EIO, msg);
+  unlink(path);
+  snprintf(msg, sizeof msg, "cannot read sweep part '%s': No such file or directory", path);
+  expect_verify(path, SYN_EIO, msg);
+}
+
+/* ---- a part costs what it holds ---------------------------------------------------- */
+
+/* The size of a committed part of the 64 samples 100..163 of a sweep of n. */
+static long part_size(const fixture *f, size_t n, size_t memory_limit) {
+  syn_h5sweep_spec s = full_spec(memory_limit);
+  s.nsamples = n;
+  s.part = 1;
+  syn_h5sweep *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5sweep_create(f->path, &s, &h, &err), SYN_OK);
+  for (size_t i = 100; i < 164; i++) assert_int_equal(put(h, i, SYN_SWEEP_OK, NULL), SYN_OK);
+  assert_int_equal(syn_h5sweep_commit(h, &err), SYN_OK);
+  syn_h5sweep_destroy(h);
+  assert_int_equal(syn_h5sweep_part_verify(f->path, &err), SYN_OK);
+  return file_size(f->path);
+}
+
+/* A part of k samples has the size of its k rows whatever the size N of the
+ * sweep: its /sample holds its own rows' indices only (a part of 64 samples of
+ * a sweep of 10^5 once had all 10^5, 800 kB, and of 10^7 80 MB at every
+ * checkpoint). N = 1000 and 100000, in memory and on disk: within 1.5x. */
+static void part_size_flat(const fixture *f, size_t memory_limit) {
+  const long small = part_size(f, 1000, memory_limit), large = part_size(f, 100000, memory_limit);
+  fprintf(stderr, "# a part of 64 samples (%s): %ld bytes of a sweep of 1000, %ld of 100000\n",
+          memory_limit ? "on disk" : "in memory", small, large);
+  assert_true(large < small + small / 2);
+}
+static void test_part_size_flat_in_memory(void **state) { part_size_flat(*state, 0); }
+static void test_part_size_flat_on_disk(void **state) { part_size_flat(*state, 1); }
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_layout_in_memory, setup, teardown),
@@ -1788,6 +1912,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_merge_alloc_failures, setup, teardown),
       cmocka_unit_test_setup_teardown(test_indices_round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_indices_refusals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_part_seal_in_memory, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_part_seal_on_disk, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_part_verify_refusals, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_part_size_flat_in_memory, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_part_size_flat_on_disk, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

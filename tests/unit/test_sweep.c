@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -1068,6 +1070,149 @@ static void test_run_stop_and_resume(void **state) {
   syn_sweep_destroy(sw);
 }
 
+/* Another process that holds the lock of <out> like a running sweep: it
+ * writes its holder line, says so through a pipe and keeps the lock until
+ * the write end of `release` is closed. */
+static pid_t hold_lock(const char *out, int release[2]) {
+  int ready[2];
+  assert_int_equal(pipe(ready), 0);
+  assert_int_equal(pipe(release), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    char path[600], line[64], c;
+    snprintf(path, sizeof path, "%s.lock", out);
+    int fd = open(path, O_RDWR | O_CREAT, 0666);
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fd < 0 || fcntl(fd, F_SETLK, &fl) != 0) _exit(1);
+    int n = snprintf(line, sizeof line, "pid %ld on host testhost\n", (long)getpid());
+    if (write(fd, line, (size_t)n) != n) _exit(1);
+    close(release[1]);
+    if (write(ready[1], "x", 1) != 1) _exit(1);
+    while (read(release[0], &c, 1) > 0) {}
+    _exit(0);
+  }
+  close(ready[1]);
+  close(release[0]);
+  char c;
+  assert_int_equal(read(ready[0], &c, 1), 1);
+  close(ready[0]);
+  return pid;
+}
+
+/* A run (or a merge) of an output another run holds is refused at once,
+ * naming the holder, and touches nothing: the other run's unsaved part
+ * (.h5.tmp) in the parts folder stays. Once the lock is free, the run goes
+ * on. */
+static void test_run_locked_output(void **state) {
+  (void)state;
+  syn_sweep *sw = load_ok("tests/sweep/growth.sweep");
+  syn_sweep_run_opts o;
+  syn_sweep_run_opts_default(&o);
+  char out[512], tmp[600], want[1400];
+  o.out_path = path_in(out, sizeof out, "lk.h5");
+  o.resume = 1;
+  assert_int_equal(mkdir(in_dir("lk.h5.parts"), 0777), 0);
+  snprintf(tmp, sizeof tmp, "%s", in_dir("lk.h5.parts/g1-r0-0.h5.tmp"));
+  write_file("lk.h5.parts/g1-r0-0.h5.tmp", "the running run's unsaved samples");
+  int release[2];
+  pid_t holder = hold_lock(out, release);
+  syn_sweep_report rep;
+  syn_error err;
+  assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_EINVAL);
+  snprintf(want, sizeof want, "'%s' is being written by another run: pid %ld on host testhost "
+           "(lock '%s.lock')", out, (long)holder, out);
+  assert_string_equal(err.message, want);
+  assert_true(exists(tmp));
+  assert_false(exists(out));
+  const char *parts[] = {tmp};
+  assert_int_equal(syn_sweep_merge_files(out, parts, 1, NULL, 0, 0, NULL, &err), SYN_EINVAL);
+  assert_string_equal(err.message, want);
+  assert_true(exists(tmp));
+  assert_false(exists(out));
+
+  close(release[1]);
+  int status = 0;
+  assert_int_equal(waitpid(holder, &status, 0), holder);
+  assert_int_equal(status, 0);
+  assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_OK);
+  assert_int_equal(rep.ran, 60);
+  assert_false(exists(tmp));
+  assert_false(exists(in_dir("lk.h5.lock")));
+  syn_sweep_destroy(sw);
+}
+
+/* Flips a bit of part `path` once the resumed run has taken it in and runs
+ * its own samples: a disk going bad under a long run. */
+typedef struct spoiler {
+  const char *path;
+  int done;
+} spoiler;
+
+static void spoil_part(void *ctx, const syn_sweep_progress *p) {
+  spoiler *s = ctx;
+  if (s->done || p->skipped == 0 || p->done == p->skipped) return;
+  FILE *f = fopen(s->path, "r+b");
+  assert_non_null(f);
+  assert_int_equal(fseek(f, 2000, SEEK_SET), 0);
+  int c = fgetc(f);
+  assert_int_equal(fseek(f, 2000, SEEK_SET), 0);
+  fputc(c ^ 0x10, f);
+  fclose(f);
+  s->done = 1;
+}
+
+/* A part damaged after the resume read it is refused by the final merge, by
+ * name, and nothing is written; deleted, its samples run again and the data
+ * are those of an uninterrupted run. */
+static void test_run_refuses_damaged_part_at_merge(void **state) {
+  (void)state;
+  syn_sweep *sw = load_ok("tests/sweep/growth.sweep");
+  volatile sig_atomic_t stop = 0;
+  progress_log log = {0};
+  log.stop_at = 20;
+  log.stop = &stop;
+  syn_sweep_run_opts o;
+  syn_sweep_run_opts_default(&o);
+  char out[512], part[600], want[1400];
+  o.out_path = path_in(out, sizeof out, "dm.h5");
+  o.stop = &stop;
+  o.progress = on_progress;
+  o.progress_ctx = &log;
+  o.progress_every = 1e-9;
+  syn_sweep_report rep;
+  syn_error err;
+  assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_EINTR);
+  snprintf(part, sizeof part, "%s", in_dir("dm.h5.parts/g1-r0-0.h5"));
+  assert_true(exists(part));
+  spoiler sp = {part, 0};
+  o.stop = NULL;
+  o.resume = 1;
+  o.progress = spoil_part;
+  o.progress_ctx = &sp;
+  assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_EIO);
+  assert_true(sp.done);
+  snprintf(want, sizeof want,
+           "'%s' is damaged (checksum mismatch): delete it and run again with --resume", part);
+  assert_string_equal(err.message, want);
+  assert_false(exists(out));
+  assert_true(exists(part));
+  assert_int_equal(unlink(part), 0);
+  o.progress = NULL;
+  assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_OK);
+  assert_true(rep.ran >= 20); /* the deleted part's samples again */
+  o.resume = 0;
+  o.out_path = path_in(out, sizeof out, "dmref.h5");
+  assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_OK);
+  signed char s1[60], s2[60];
+  double p1[120], p2[120];
+  read_rows(in_dir("dm.h5"), 60, 2, s1, p1);
+  read_rows(in_dir("dmref.h5"), 60, 2, s2, p2);
+  assert_memory_equal(s1, s2, sizeof s1);
+  assert_memory_equal(p1, p2, sizeof p1);
+  syn_sweep_destroy(sw);
+}
+
 /* Every allocation failure during a run (setup, samples, parts, merge,
  * indices) returns an error, leaks nothing and leaves no final file. */
 static void test_run_allocation_failures(void **state) {
@@ -1159,6 +1304,8 @@ int main(void) {
       cmocka_unit_test(test_run_serial),
       cmocka_unit_test(test_run_shards),
       cmocka_unit_test(test_run_stop_and_resume),
+      cmocka_unit_test(test_run_locked_output),
+      cmocka_unit_test(test_run_refuses_damaged_part_at_merge),
       cmocka_unit_test(test_run_allocation_failures),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
