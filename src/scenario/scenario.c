@@ -451,6 +451,48 @@ static syn_status resolve_timing(loader *L, const ast_dose *d, scn_dose *out) {
   return st;
 }
 
+/* A dose must arrive whole: an infusion long enough for the run to tell its
+ * end from its start (SCN_MIN_INFUSION_REL), an amount and a rate the solver
+ * can follow (SCN_MAX_AMOUNT). The route's scale is checked when an arm runs
+ * (it may depend on parameters a sweep varies). */
+static syn_status check_deliverable(loader *L, const ast_dose *d, const scn_dose *out) {
+  const syn_scenario *s = L->s;
+  char u[32];
+  clock_suffix(L, u, sizeof u);
+  const char *au = out->units, *sp = au[0] ? " " : "";
+  if (out->amount > SCN_MAX_AMOUNT) {
+    diag(L, d->amount->span, "the amount of the dose (%g%s%s) is too large: at most %g%s%s",
+         out->amount, sp, au, SCN_MAX_AMOUNT, sp, au);
+    syn_error_hint(L->err, "beyond that the solver's error norms overflow in double precision; "
+                           "check the amount and its unit");
+    return SYN_EINPUT;
+  }
+  if (out->over <= 0) return SYN_OK;
+  double shortest = SCN_MIN_INFUSION_REL * fmax(fabs(s->t_start), fabs(s->t_end));
+  if (out->over < shortest) {
+    diag(L, d->over->span,
+         "the infusion of %g%s is too short to resolve in this simulation (%g%s to %g%s): it "
+         "must last at least %g%s",
+         shown(L, out->over), u, shown(L, s->t_start), u, shown(L, s->t_end), u,
+         shown(L, shortest), u);
+    syn_error_hint(L->err, "give it as a bolus (leave out 'over'), or make it last at least %g%s",
+                   shown(L, shortest), u);
+    return SYN_EINPUT;
+  }
+  double rate = out->amount / out->over;
+  if (rate > SCN_MAX_AMOUNT) {
+    char per[64];
+    snprintf(per, sizeof per, " %s%s", au,
+             s->clock[0] ? "/" : au[0] ? " per unit of time" : "per unit of time");
+    diag(L, d->over->span, "the infusion's rate, %g%s%s, is too high: at most %g%s%s", rate, per,
+         s->clock, SCN_MAX_AMOUNT, per, s->clock);
+    syn_error_hint(L->err, "beyond that the solver's error norms overflow in double precision; "
+                           "check the amount, its unit and the length of the infusion");
+    return SYN_EINPUT;
+  }
+  return SYN_OK;
+}
+
 static syn_status resolve_dose(loader *L, const ast_dose *d, scn_dose *out) {
   const syn_model *m = L->s->model;
   syn_status st = find_route(L, d, &out->route_index);
@@ -462,6 +504,7 @@ static syn_status resolve_dose(loader *L, const ast_dose *d, scn_dose *out) {
   out->target = syn_model_symbol(m, SYN_SYM_STATE, r->state)->name;
   st = resolve_amount(L, d, out);
   if (st == SYN_OK) st = resolve_timing(L, d, out);
+  if (st == SYN_OK) st = check_deliverable(L, d, out);
   return st;
 }
 
