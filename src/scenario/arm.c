@@ -439,7 +439,7 @@ syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_sol
   syn_status st = res && values ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
   if (st == SYN_OK && r.nstates == 0)
     st = syn_error_set(err, SYN_EINVAL, "the model has no states to solve");
-  if (st == SYN_OK) st = syn_run_check_grid(&ro, err);
+  if (st == SYN_OK) st = syn_run_check_grid(&ro, s->show_unit, s->show_factor, err);
   if (st == SYN_OK) st = prepare_instance(&r, ov, nov, err);
   if (st == SYN_OK) st = allocate(&r, err);
   if (st == SYN_OK) {
