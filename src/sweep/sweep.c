@@ -225,7 +225,14 @@ static syn_status resolve_vary(loader *L, syn_instance *inst, size_t j) {
   sw->param_dist[j] = dist_text(L, v);
   if (sw->param_dist[j] == NULL) return oom(L);
   dist_range(&sw->dists[j], &sw->param_lo[j], &sw->param_hi[j]);
-  return check_settable(L, inst, v, syn_dist_map(&sw->dists[j], 0.5));
+  st = check_settable(L, inst, v, syn_dist_map(&sw->dists[j], 0.5));
+  /* the low end of a bounded range too: a compartment's size must stay positive */
+  if (st == SYN_OK && isfinite(sw->param_lo[j])) {
+    st = check_settable(L, inst, v, sw->param_lo[j]);
+    if (st != SYN_OK && st != SYN_ENOMEM)
+      syn_error_hint(L->err, "'%s' reaches %g", sw->param_dist[j], sw->param_lo[j]);
+  }
+  return st;
 }
 
 static syn_status resolve_params(loader *L) {
@@ -280,6 +287,8 @@ static syn_status resolve_table(loader *L) {
       sw->param_hi[j] = fmax(sw->param_hi[j], x);
     }
     st = syn_instance_set(inst, sw->param_names[j], sw->table.v[j], L->err);
+    if (st == SYN_OK) /* and the column's least value (a compartment's size must be > 0) */
+      st = syn_instance_set(inst, sw->param_names[j], sw->param_lo[j], L->err);
     if (st != SYN_OK && st != SYN_ENOMEM) {
       syn_error e = *L->err;
       syn_error_set(L->err, e.code, "%s:%zu: column '%s': %s", sw->table.path,

@@ -75,6 +75,10 @@ expect "grid: an end not finite in the clock" 2 "the end time is not finite in t
   "$SYNOVIA" run $M --t-end '1e308 d' -o "$TMP/a.h5"
 expect "grid: no spacing" 2 "the output spacing must be positive (found 0 h)" \
   "$SYNOVIA" run $M --t-end 10 --every 0 -o "$TMP/a.h5"
+# issue 12 point 7: a compartment's size must stay positive
+expect "--set of a compartment to a negative size" 2 \
+  "--set 'V=-2': compartment 'V' must have a positive size (found -2)" \
+  "$SYNOVIA" run models/pk_one_compartment.model --set V=-2 -o "$TMP/a.h5"
 expect "missing model file" 1 "nope.model" "$SYNOVIA" run "$TMP/nope.model" -o "$TMP/a.h5"
 expect "broken model: located error" 1 "broken.model:5:11: error: unknown name 'kk' (did you mean 'k'?)" \
   "$SYNOVIA" run tests/cli/broken.model -o "$TMP/a.h5"

@@ -545,6 +545,34 @@ static void test_load_errors_difference(void **state) {
   syn_sweep_destroy(sw);
 }
 
+/* Issue 12 point 7: a compartment's size must stay positive, so a vary whose
+ * range reaches 0 or below, or a design file column with such a value, is
+ * refused at load and names the compartment. */
+static void test_load_errors_compartment(void **state) {
+  (void)state;
+  write_file("cpt.model", "time unit h\ncompartment V = 2 L\nstate A = 1 mg\nd/dt A = -A / V\n"
+                          "output C = A / V\n");
+  write_file("cpt.scenario", "model \"cpt.model\"\nsimulate 0 h to 2 h every 1 h\narm a\n"
+                             "metric C_max = max(C)\n");
+  load_fails("scenario \"cpt.scenario\"\ndesign random 5\nvary V uniform -1 3\n",
+             "@/b.sweep:3:6: error: compartment 'V' must have a positive size (found -1)\n"
+             "  vary V uniform -1 3\n"
+             "       ^\n"
+             "  hint: 'uniform -1 3' reaches -1\n");
+  load_fails("scenario \"cpt.scenario\"\ndesign grid\nvary V uniform 0 3 levels 3\n",
+             "@/b.sweep:3:6: error: compartment 'V' must have a positive size (found 0)\n"
+             "  vary V uniform 0 3 levels 3\n"
+             "       ^\n"
+             "  hint: 'uniform 0 3' reaches 0\n");
+  write_file("d.csv", "V\n2\n-0.5\n3\n");
+  load_fails("scenario \"cpt.scenario\"\ndesign file \"d.csv\"\n",
+             "error: @/d.csv:1: column 'V': compartment 'V' must have a positive size (found "
+             "-0.5)\n");
+  write_file("b.sweep", "scenario \"cpt.scenario\"\ndesign random 5\nvary V loguniform 0.5 3\n");
+  syn_sweep *sw = load_ok(in_dir("b.sweep"));
+  syn_sweep_destroy(sw);
+}
+
 /* A design file `csv` with the sweep `design file "d.csv"` fails with `want`. */
 static void csv_fails(const char *csv, const char *want) {
   write_file("d.csv", csv);
@@ -1109,6 +1137,7 @@ int main(void) {
       cmocka_unit_test(test_config_hash),
       cmocka_unit_test(test_load_errors_names),
       cmocka_unit_test(test_load_errors_difference),
+      cmocka_unit_test(test_load_errors_compartment),
       cmocka_unit_test(test_load_errors_design_file),
       cmocka_unit_test(test_eval_growth),
       cmocka_unit_test(test_eval_difference),
