@@ -355,6 +355,37 @@ static syn_status resolve_diff(loader *L, size_t i) {
   return sw->arm_names[sw->nrun + i] ? SYN_OK : oom(L);
 }
 
+static int line_at(loader *L, syn_span at) {
+  int line, col;
+  syn_srcset_linecol(L->src, at, &line, &col);
+  return line;
+}
+
+/* The result has one group per output arm, so the name a difference is given
+ * ("IA - control") must not be one of the arms run, nor another difference's
+ * ("a - b - c" from "a - b" and "c" or from "a" and "b - c"). */
+static syn_status check_diff_name(loader *L, size_t i) {
+  const syn_sweep *sw = L->sw;
+  const char *name = sw->arm_names[sw->nrun + i];
+  syn_span at = L->ast->diffs[i].span;
+  for (size_t k = 0; k < sw->nrun + i; k++) {
+    if (strcmp(sw->arm_names[k], name) != 0) continue;
+    if (k < sw->nrun) {
+      diag(L, at, "this difference is named '%s', like an arm of the scenario the sweep runs",
+           name);
+      syn_error_hint(L->err, "rename the scenario's arm '%s': the result has one group per arm",
+                     name);
+    } else {
+      diag(L, at, "this difference is named '%s', like the difference on line %d", name,
+           line_at(L, L->ast->diffs[k - sw->nrun].span));
+      syn_error_hint(L->err, "rename one of the scenario's arms they use: the result has one "
+                             "group per arm");
+    }
+    return SYN_EINPUT;
+  }
+  return SYN_OK;
+}
+
 static syn_status resolve_arms(loader *L) {
   syn_sweep *sw = L->sw;
   const syn_scenario *s = sw->scenario;
@@ -377,6 +408,7 @@ static syn_status resolve_arms(loader *L) {
   }
   for (size_t i = 0; i < nd; i++) {
     syn_status st = resolve_diff(L, i);
+    if (st == SYN_OK) st = check_diff_name(L, i);
     if (st != SYN_OK) return st;
   }
   return SYN_OK;

@@ -545,6 +545,39 @@ static void test_load_errors_difference(void **state) {
   syn_sweep_destroy(sw);
 }
 
+/* Issue 12 point 17: the name of a difference ("a - b") must not be an arm's
+ * the sweep runs, nor another difference's: the result has one group per
+ * arm (it failed after the samples, without a location). */
+static void test_load_errors_difference_names(void **state) {
+  (void)state;
+  copy_growth();
+  write_file("n.scenario", "model \"growth.model\"\nsimulate 0 d to 10 d every 1 d\n"
+                           "arm \"a\"\narm \"b\"\narm \"a - b\"\narm \"b - c\"\narm \"c\"\n"
+                           "metric N_end = at(N, 10 d)\n");
+  load_fails("scenario \"n.scenario\"\ndesign random 5\nvary r uniform 0 1\n"
+             "difference \"a\" \"b\"\n",
+             "@/b.sweep:4:1: error: this difference is named 'a - b', like an arm of the scenario "
+             "the sweep runs\n"
+             "  difference \"a\" \"b\"\n"
+             "  ^~~~~~~~~~\n"
+             "  hint: rename the scenario's arm 'a - b': the result has one group per arm\n");
+  load_fails("scenario \"n.scenario\"\ndesign random 5\nvary r uniform 0 1\n"
+             "arms \"a - b\" \"c\" \"a\" \"b - c\"\n"
+             "difference \"a - b\" \"c\"\ndifference \"a\" \"b - c\"\n",
+             "@/b.sweep:6:1: error: this difference is named 'a - b - c', like the difference on "
+             "line 5\n"
+             "  difference \"a\" \"b - c\"\n"
+             "  ^~~~~~~~~~\n"
+             "  hint: rename one of the scenario's arms they use: the result has one group per "
+             "arm\n");
+  /* the arm "a - b" not run: no clash in the result */
+  write_file("b.sweep", "scenario \"n.scenario\"\ndesign random 5\nvary r uniform 0 1\n"
+                        "arms \"a\" \"b\"\ndifference \"a\" \"b\"\n");
+  syn_sweep *sw = load_ok(in_dir("b.sweep"));
+  assert_string_equal(syn_sweep_arm_name(sw, 2), "a - b");
+  syn_sweep_destroy(sw);
+}
+
 /* Issue 12 point 7: a compartment's size must stay positive, so a vary whose
  * range reaches 0 or below, or a design file column with such a value, is
  * refused at load and names the compartment. */
@@ -1138,6 +1171,7 @@ int main(void) {
       cmocka_unit_test(test_load_errors_names),
       cmocka_unit_test(test_load_errors_difference),
       cmocka_unit_test(test_load_errors_compartment),
+      cmocka_unit_test(test_load_errors_difference_names),
       cmocka_unit_test(test_load_errors_design_file),
       cmocka_unit_test(test_eval_growth),
       cmocka_unit_test(test_eval_difference),
