@@ -36,7 +36,8 @@ static const char sweep_help[] =
     "                        (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT); in an\n"
     "                        array numbered otherwise (rerunning some tasks), give\n"
     "                        --task-count N and the task ID is the index\n"
-    "  --dry-run             print the samples and the work split, run nothing\n"
+    "  --dry-run             check everything, print the plan and the work split, run\n"
+    "                        nothing (the design is counted, not built)\n"
     "  --checkpoint SECONDS  commit finished samples at least this often (default 30)\n"
     "  --block N             samples per block handed to a rank (default: automatic)\n"
     "  --bootstrap B         resamples for the Sobol confidence intervals (default 1000)\n"
@@ -428,7 +429,10 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
   syn_sweep_run_opts o;
   syn_sweep_run_opts_default(&o);
   int ok = run_options(a, &o);
-  syn_status st = ok ? syn_sweep_load(a->path, &sw, &err) : SYN_EINVAL;
+  /* a dry run reports the design without building it (gigabytes for a large lhs) */
+  syn_status st = !ok           ? SYN_EINVAL
+                  : a->dry_run ? syn_sweep_load_plan(a->path, &sw, &err)
+                               : syn_sweep_load(a->path, &sw, &err);
   if (ok && st != SYN_OK && par->rank == 0) cli_print_error(&err);
   if (!syn_parallel_agree(par, st == SYN_OK)) {
     syn_sweep_destroy(sw);

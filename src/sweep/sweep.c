@@ -311,16 +311,18 @@ static syn_status resolve_design(loader *L) {
   syn_design_spec spec = {design_kinds[k].kind, (size_t)d->n, sw->nparams, sw->seed,
                           sw->dists, sw->param_names, sw->levels, d->second_order,
                           (size_t)d->morris_levels};
-  syn_status st = syn_design_create(&spec, &sw->design, L->err);
+  /* the limits first: building a design can take gigabytes (lhs) */
+  syn_status st = syn_design_plan(&spec, &sw->nsamples, L->err);
   if (st != SYN_OK) return relocate(L, d->kind_span);
-  sw->nsamples = syn_design_count(sw->design);
   if (sw->nsamples == 0 || sw->nsamples > MAX_SAMPLES) {
     diag(L, d->span, "the design has %zu samples: at most %d are supported", sw->nsamples,
          MAX_SAMPLES);
     syn_error_hint(L->err, "split the question into several sweeps");
     return SYN_EINPUT;
   }
-  return SYN_OK;
+  if (sw->plan_only) return SYN_OK;
+  st = syn_design_create(&spec, &sw->design, L->err);
+  return st == SYN_OK ? SYN_OK : relocate(L, d->kind_span);
 }
 
 /* ---- arms and metrics ------------------------------------------------------------- */
@@ -569,13 +571,14 @@ static syn_status resolve(loader *L) {
   return st;
 }
 
-syn_status syn_sweep_load(const char *path, syn_sweep **out, syn_error *err) {
+static syn_status load_sweep(const char *path, int plan_only, syn_sweep **out, syn_error *err) {
   syn_error local;
   if (err == NULL) err = &local;
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no sweep path given");
   *out = NULL;
   syn_sweep *sw = syn_calloc(1, sizeof *sw);
   if (sw == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  sw->plan_only = plan_only;
   loader L = {sw, NULL, NULL, NULL, err};
   syn_status st = (sw->path = syn_strdup(path)) ? SYN_OK : oom(&L);
   if (st == SYN_OK) st = syn_sweep_parse_file(path, &sw->ast, err);
@@ -597,6 +600,16 @@ syn_status syn_sweep_load(const char *path, syn_sweep **out, syn_error *err) {
   *out = sw;
   return SYN_OK;
 }
+
+syn_status syn_sweep_load(const char *path, syn_sweep **out, syn_error *err) {
+  return load_sweep(path, 0, out, err);
+}
+
+syn_status syn_sweep_load_plan(const char *path, syn_sweep **out, syn_error *err) {
+  return load_sweep(path, 1, out, err);
+}
+
+int syn_sweep_is_plan(const syn_sweep *sw) { return sw->plan_only; }
 
 void syn_sweep_destroy(syn_sweep *sw) {
   if (sw == NULL) return;
@@ -653,6 +666,9 @@ syn_status syn_sweep_params(const syn_sweep *sw, size_t i, double *x, syn_error 
     return syn_error_set(err, SYN_EINVAL, "sample %zu is out of range (the sweep has %zu)", i,
                          sw->nsamples);
   if (sw->design) return syn_design_sample(sw->design, i, x, err);
+  if (sw->table.v == NULL)
+    return syn_error_set(err, SYN_EINVAL, "the sweep was loaded for a dry run: its design was "
+                                          "not built (load it with syn_sweep_load)");
   memcpy(x, sw->table.v + i * sw->nparams, sw->nparams * sizeof *x);
   return SYN_OK;
 }

@@ -545,6 +545,47 @@ static void test_load_errors_difference(void **state) {
   syn_sweep_destroy(sw);
 }
 
+/* Issue 12 point 15: a sweep loaded for a dry run has every check and count
+ * of a full load, but no design built, and cannot be run by mistake. */
+static void test_load_plan(void **state) {
+  (void)state;
+  copy_growth();
+  write_file("b.sweep", SCN "design lhs 1000000000\nvary r uniform 0 1\nvary K uniform 5 20\n");
+  syn_sweep *sw = NULL;
+  syn_error err;
+  long before = syn_alloc_test_count();
+  assert_int_equal(syn_sweep_load_plan(in_dir("b.sweep"), &sw, &err), SYN_OK);
+  assert_true(syn_alloc_test_count() - before < 10000); /* not 2e9 permutation entries */
+  assert_true(syn_sweep_is_plan(sw));
+  assert_int_equal(syn_sweep_count(sw), 1000000000);
+  double x[2];
+  assert_int_equal(syn_sweep_params(sw, 0, x, &err), SYN_EINVAL);
+  syn_sweep_eval *ev = NULL;
+  assert_int_equal(syn_sweep_eval_create(sw, NULL, &ev, &err), SYN_EINVAL);
+  assert_null(ev);
+  syn_sweep_run_opts o;
+  syn_sweep_run_opts_default(&o);
+  o.out_path = in_dir("plan.h5");
+  assert_int_not_equal(syn_sweep_run(sw, &o, NULL, &err), SYN_OK);
+  assert_int_equal(access(in_dir("plan.h5"), F_OK), -1);
+  assert_int_equal(access(in_dir("plan.h5.parts"), F_OK), -1);
+  syn_sweep_destroy(sw);
+  /* the limit is checked by both loads before anything is built */
+  write_file("b.sweep", SCN "design lhs 1000000001\nvary r uniform 0 1\n");
+  before = syn_alloc_test_count();
+  assert_int_equal(syn_sweep_load(in_dir("b.sweep"), &sw, &err), SYN_EINPUT);
+  assert_string_equal(err.message, "the design has 1000000001 samples: at most 1000000000 are "
+                                   "supported");
+  assert_true(syn_alloc_test_count() - before < 10000);
+  assert_int_equal(syn_sweep_load_plan(in_dir("b.sweep"), &sw, &err), SYN_EINPUT);
+  /* a small one loaded fully runs as before */
+  write_file("b.sweep", SCN "design lhs 4\nvary r uniform 0 1\n");
+  sw = load_ok(in_dir("b.sweep"));
+  assert_false(syn_sweep_is_plan(sw));
+  assert_int_equal(syn_sweep_params(sw, 3, x, &err), SYN_OK);
+  syn_sweep_destroy(sw);
+}
+
 /* Issue 12 point 17: the name of a difference ("a - b") must not be an arm's
  * the sweep runs, nor another difference's: the result has one group per
  * arm (it failed after the samples, without a location). */
@@ -1172,6 +1213,7 @@ int main(void) {
       cmocka_unit_test(test_load_errors_difference),
       cmocka_unit_test(test_load_errors_compartment),
       cmocka_unit_test(test_load_errors_difference_names),
+      cmocka_unit_test(test_load_plan),
       cmocka_unit_test(test_load_errors_design_file),
       cmocka_unit_test(test_eval_growth),
       cmocka_unit_test(test_eval_difference),
