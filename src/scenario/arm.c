@@ -247,24 +247,26 @@ static syn_status allocate(arm_run *r, syn_error *err) {
   return SYN_OK;
 }
 
-/* What a dose puts into its target (amount × the route's scale, per clock
- * unit for an infusion) must stay within SCN_MAX_AMOUNT: the amounts were
+/* What a dose puts into its target, amount × the route's scale, must be
+ * finite, and an infusion's rate at most SCN_MAX_RATE: the amounts were
  * checked at load, but the scale depends on parameters (a sweep's values). */
 static syn_status check_delivered(const arm_run *r, const scn_event *e, syn_error *err) {
   const scn_dose *d = &r->arm->doses[e->dose];
   double scale = r->dose_scale[e->dose];
-  double x = d->amount * scale / (e->kind == SCN_INFUSION_START ? r->sched.length[e->infusion] : 1);
-  if (fabs(x) <= SCN_MAX_AMOUNT) return SYN_OK;
+  int infusion = e->kind == SCN_INFUSION_START;
+  double x = d->amount * scale / (infusion ? r->sched.length[e->infusion] : 1);
+  if (infusion ? fabs(x) <= SCN_MAX_RATE : isfinite(x)) return SYN_OK;
   const char *clock = r->s->clock;
+  char limit[64] = "not finite";
+  if (infusion) snprintf(limit, sizeof limit, "more than %g", SCN_MAX_RATE);
   syn_error_set(err, SYN_EINPUT,
                 "the dose of %s at %g%s%s gives %g%s%s into '%s' (amount %g × route scale %g): "
-                "more than %g",
+                "%s",
                 d->route, e->t / r->s->show_factor, r->s->show_unit[0] ? " " : "",
-                r->s->show_unit, x, e->kind == SCN_INFUSION_START && clock[0] ? " per " : "",
-                e->kind == SCN_INFUSION_START ? clock : "", d->target, d->amount, scale,
-                SCN_MAX_AMOUNT);
-  syn_error_hint(err, "check the route's scale and the values it uses: beyond %g the solver's "
-                      "error norms overflow in double precision", SCN_MAX_AMOUNT);
+                r->s->show_unit, x, infusion && clock[0] ? " per " : "", infusion ? clock : "",
+                d->target, d->amount, scale, limit);
+  syn_error_hint(err, "check the route's scale and the values it uses%s",
+                 infusion ? ": at higher rates the solver's error norms overflow" : "");
   return SYN_EINPUT;
 }
 

@@ -451,21 +451,13 @@ static syn_status resolve_timing(loader *L, const ast_dose *d, scn_dose *out) {
 }
 
 /* A dose must arrive whole: an infusion long enough for the run to tell its
- * end from its start (SCN_MIN_INFUSION_REL), an amount and a rate the solver
- * can follow (SCN_MAX_AMOUNT). The route's scale is checked when an arm runs
- * (it may depend on parameters a sweep varies). */
+ * end from its start (SCN_MIN_INFUSION_REL), at a rate the solver can follow
+ * (SCN_MAX_RATE). The route's scale is checked when an arm runs (it may
+ * depend on parameters a sweep varies). */
 static syn_status check_deliverable(loader *L, const ast_dose *d, const scn_dose *out) {
   const syn_scenario *s = L->s;
   char u[32];
   clock_suffix(L, u, sizeof u);
-  const char *au = out->units, *sp = au[0] ? " " : "";
-  if (out->amount > SCN_MAX_AMOUNT) {
-    diag(L, d->amount->span, "the amount of the dose (%g%s%s) is too large: at most %g%s%s",
-         out->amount, sp, au, SCN_MAX_AMOUNT, sp, au);
-    syn_error_hint(L->err, "beyond that the solver's error norms overflow in double precision; "
-                           "check the amount and its unit");
-    return SYN_EINPUT;
-  }
   if (out->over <= 0) return SYN_OK;
   double shortest = SCN_MIN_INFUSION_REL * fmax(fabs(s->t_start), fabs(s->t_end));
   if (out->over < shortest) {
@@ -479,12 +471,13 @@ static syn_status check_deliverable(loader *L, const ast_dose *d, const scn_dose
     return SYN_EINPUT;
   }
   double rate = out->amount / out->over;
-  if (rate > SCN_MAX_AMOUNT) {
+  if (rate > SCN_MAX_RATE) {
+    const char *au = out->units;
     char per[64];
     snprintf(per, sizeof per, " %s%s", au,
              s->clock[0] ? "/" : au[0] ? " per unit of time" : "per unit of time");
     diag(L, d->over->span, "the infusion's rate, %g%s%s, is too high: at most %g%s%s", rate, per,
-         s->clock, SCN_MAX_AMOUNT, per, s->clock);
+         s->clock, SCN_MAX_RATE, per, s->clock);
     syn_error_hint(L->err, "beyond that the solver's error norms overflow in double precision; "
                            "check the amount, its unit and the length of the infusion");
     return SYN_EINPUT;

@@ -151,12 +151,14 @@ typedef struct scn_schedule {
  * they are boluses. */
 #define SCN_MIN_INFUSION_REL 1e-7
 
-/* The largest amount of a dose and the largest rate of an infusion (per clock
- * unit), in the target's units after the route's scale: the solver weighs
- * states and their rates against the tolerances (1 / atol, often 1e6 to 1e12)
- * and squares the result in its error norms, which overflows past about
- * 1e154. Far beyond any real dose, and below that overflow with margin. */
-#define SCN_MAX_AMOUNT 1e100
+/* The largest rate of an infusion (per clock unit, in the target's units
+ * after the route's scale). The solver weighs a rate of change against the
+ * tolerances, by 1 / atol (1e6 to 1e12) where the state is still near 0 as at
+ * an infusion's start, and squares that in its error norms, which overflows
+ * past about 1e154: 1e300 mg over 1 h failed. Far beyond any real infusion,
+ * and below that overflow with margin. (A bolus sets a state, which is
+ * weighed relative to its own size: its amount need only be finite.) */
+#define SCN_MAX_RATE 1e100
 syn_status scn_schedule_build(const scn_arm *arm, double t_start, double t_end,
                               const double *grid, size_t npts, const char *unit, double factor,
                               scn_schedule *out, syn_error *err);

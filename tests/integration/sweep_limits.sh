@@ -59,7 +59,7 @@ sweep "saltelli 500000000"
 bounded "saltelli above the limit (N(D+2) rows): refused before the design is built" 1 \
   "the design has 2000000000 samples: at most 1000000000 are supported"
 sweep "sobol 500000000"
-bounded "sobol: a dry run does not read GSL's sequence" 0 "sobol, seed 0: 500000000 samples"
+bounded "sobol: a dry run counts N rows" 0 "sobol, seed 0: 500000000 samples"
 sweep "morris 300000000"
 bounded "morris: a dry run counts N(D+1) rows" 0 "morris, seed 0: 900000000 samples"
 check "no output and no parts folder after the dry runs" test ! -e "$TMP/d.h5" -a ! -e "$TMP/d.h5.parts"

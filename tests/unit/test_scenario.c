@@ -594,24 +594,26 @@ static void test_short_infusions_deliver_the_dose(void **state) {
   }
 }
 
-/* What a dose puts in (amount × route scale, per hour for an infusion) is
- * checked when the arm runs: the scale may come from a sweep's values. */
+/* What a dose puts in (amount × route scale; per hour for an infusion, at
+ * most 1e100) is checked when the arm runs: the scale may come from a
+ * sweep's values. */
 static void test_dose_scaled_beyond_the_solver(void **state) {
   (void)state;
-  syn_scenario *s = load_ok(pk_model, HEAD "arm a\n dose PO 100 at 1 h\n"
+  syn_scenario *s = load_ok(pk_model, HEAD "arm a\n dose PO 1e10 at 1 h\n"
                                            "arm b\n dose PO 100 at 1 h over 0.5 h\n");
-  syn_override ov = {"F", 1e99};
+  syn_override ov = {"F", 1e300};
   syn_arm_result *r = NULL;
   syn_error err;
   assert_int_equal(syn_scenario_run_arm(s, 0, NULL, &ov, 1, &r, &err), SYN_EINPUT);
   assert_null(r);
-  assert_string_equal(err.message, "the dose of PO at 1 h gives 1e+101 into 'A' (amount 100 × "
-                                   "route scale 1e+99): more than 1e+100");
+  assert_string_equal(err.message, "the dose of PO at 1 h gives inf into 'A' (amount 1e+10 × "
+                                   "route scale 1e+300): not finite");
+  ov.value = 1e99;
   assert_int_equal(syn_scenario_run_arm(s, 1, NULL, &ov, 1, &r, &err), SYN_EINPUT);
   assert_string_equal(err.message, "the dose of PO at 1 h gives 2e+101 per h into 'A' (amount "
                                    "100 × route scale 1e+99): more than 1e+100");
-  ov.value = 5e97; /* 5e99 into A: within the limit */
-  assert_int_equal(syn_scenario_run_arm(s, 0, NULL, &ov, 1, &r, &err), SYN_OK);
+  ov.value = 4e97; /* 8e99 per hour into A: within the limit */
+  assert_int_equal(syn_scenario_run_arm(s, 1, NULL, &ov, 1, &r, &err), SYN_OK);
   syn_arm_result_destroy(r);
   syn_scenario_destroy(s);
 }
