@@ -27,17 +27,18 @@ sweep() {
     >"$TMP/d.sweep"
 }
 
-# bounded NAME EXIT PATTERN: the dry run of $TMP/d.sweep ends with EXIT, says
-# PATTERN, and peaks below 200 MB
+# bounded NAME EXIT PATTERN [COMMAND...]: COMMAND (default: the dry run of
+# $TMP/d.sweep) ends with EXIT, says PATTERN, and peaks below 200 MB
 bounded() {
   name=$1 want=$2 pat=$3
+  shift 3
+  [ $# -gt 0 ] || set -- "$SYNOVIA" sweep "$TMP/d.sweep" --dry-run -o "$TMP/d.h5"
   if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f %M -o "$TMP/rss" timeout 10 "$SYNOVIA" sweep "$TMP/d.sweep" --dry-run \
-      -o "$TMP/d.h5" >"$TMP/out" 2>&1
+    /usr/bin/time -f %M -o "$TMP/rss" timeout 10 "$@" >"$TMP/out" 2>&1
     got=$?
     rss=$(tail -n 1 "$TMP/rss")
   else
-    timeout 10 "$SYNOVIA" sweep "$TMP/d.sweep" --dry-run -o "$TMP/d.h5" >"$TMP/out" 2>&1
+    timeout 10 "$@" >"$TMP/out" 2>&1
     got=$? rss=0
   fi
   case $rss in '' | *[!0-9]*) rss=999999999 ;; esac
@@ -55,6 +56,8 @@ bounded "lhs above the limit: refused before the design is built" 1 \
 sweep "lhs 1e9"
 bounded "lhs at the limit: a dry run counts the design without building it" 0 \
   "design     lhs, seed 0: 1000000000 samples (N = 1000000000, D = 2)"
+bounded "lhs at the limit: synovia check counts it too" 0 "ok (lhs design, 1000000000 samples" \
+  "$SYNOVIA" check "$TMP/d.sweep"
 sweep "saltelli 500000000"
 bounded "saltelli above the limit (N(D+2) rows): refused before the design is built" 1 \
   "the design has 2000000000 samples: at most 1000000000 are supported"
