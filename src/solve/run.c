@@ -277,7 +277,6 @@ done:
 
 /* --- shared with the scenario runner (run_internal.h) --------------------------------- */
 
-
 void syn_run_fill_grid(const syn_run_opts *o, double *t, size_t n) { fill_grid(o, t, n); }
 
 syn_status syn_run_create_result(const syn_model *m, size_t capacity, syn_result **out,
