@@ -286,7 +286,8 @@ static syn_status allocate_doses(arm_run *r, syn_error *err) {
       r->inf_dose[r->sched.events[i].infusion] = r->sched.events[i].dose;
   syn_status st = SYN_OK;
   for (size_t i = 0; i < r->sched.nevents && st == SYN_OK; i++)
-    if (r->sched.events[i].kind != SCN_INFUSION_END) st = check_delivered(r, &r->sched.events[i], err);
+    if (r->sched.events[i].kind != SCN_INFUSION_END)
+      st = check_delivered(r, &r->sched.events[i], err);
   return st;
 }
 
