@@ -38,6 +38,13 @@ extern "C" {
 typedef struct syn_sweep syn_sweep;
 
 syn_status syn_sweep_load(const char *path, syn_sweep **out, syn_error *err);
+/* As syn_sweep_load, with every check, but the design is only counted, not
+ * built (its tables can take gigabytes: an lhs design of 1e9 samples 4 GB):
+ * for a dry run, which reports the sweep without running it. Such a sweep
+ * has no parameter vectors (syn_sweep_params fails, but for a design file)
+ * and cannot be run or evaluated. */
+syn_status syn_sweep_load_plan(const char *path, syn_sweep **out, syn_error *err);
+int syn_sweep_is_plan(const syn_sweep *sw); /* 1 when loaded by syn_sweep_load_plan */
 void syn_sweep_destroy(syn_sweep *sw); /* NULL allowed */
 
 const char *syn_sweep_title(const syn_sweep *sw);   /* "" if none */

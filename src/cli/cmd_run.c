@@ -167,21 +167,12 @@ static int resolve_times(const syn_model *m, const run_args *a, syn_run_opts *o)
     if (!run_parse_value(m, "--t-end", a->t_end, &v)) return 0;
     o->t_end = v;
   }
-  if (!(o->t_end > o->t_start)) {
-    cli_usage_error("run", "the end time (%g) must come after the start time (%g)", o->t_end,
-                    o->t_start);
-    return 0;
-  }
   o->every = (o->t_end - o->t_start) / DEFAULT_INTERVALS;
   if (a->every) {
     if (!run_parse_value(m, "--every", a->every, &v)) return 0;
-    if (!(v > 0)) {
-      cli_usage_error("run", "--every '%s' must be positive", a->every);
-      return 0;
-    }
     o->every = v;
   }
-  return 1;
+  return run_check_grid(m, o);
 }
 
 static void print_header(const syn_result *r, const size_t *cols, size_t ncols) {

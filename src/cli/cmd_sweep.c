@@ -37,7 +37,8 @@ static const char sweep_help[] =
     "                        (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT); in an\n"
     "                        array numbered otherwise (rerunning some tasks), give\n"
     "                        --task-count N and the task ID is the index\n"
-    "  --dry-run             print the samples and the work split, run nothing\n"
+    "  --dry-run             check everything, print the plan and the work split, run\n"
+    "                        nothing (the design is counted, not built)\n"
     "  --checkpoint SECONDS  commit finished samples at least this often (default 30)\n"
     "  --block N             samples per block handed to a rank (default: automatic)\n"
     "  --bootstrap B         resamples for the Sobol confidence intervals (default 1000)\n"
@@ -477,7 +478,10 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
   }
   const char *target = o.task_count ? shard : out, *merged = o.task_count ? out : NULL;
   int usable = ok && out && outputs_usable(par, target, merged, &a->path, 1);
-  syn_status st = usable ? syn_sweep_load(a->path, &sw, &err) : SYN_EINVAL;
+  /* a dry run reports the design without building it (gigabytes for a large lhs) */
+  syn_status st = !usable      ? SYN_EINVAL
+                  : a->dry_run ? syn_sweep_load_plan(a->path, &sw, &err)
+                               : syn_sweep_load(a->path, &sw, &err);
   if (usable && st != SYN_OK && par->rank == 0) cli_print_error(&err);
   if (!syn_parallel_agree(par, st == SYN_OK) || !outputs_not_inputs(par, target, merged, sw)) {
     syn_sweep_destroy(sw);

@@ -39,6 +39,11 @@ int run_parse_value(const syn_model *m, const char *option, const char *text, do
  * when it is not one. */
 int run_parse_set(const syn_model *m, const char *name, const char *value, double *out);
 
+/* The output grid of --t-start, --t-end and --every (in clock units) by the
+ * rule every grid follows (syn_run_check_grid); prints the error as a usage
+ * error and returns 0 when it breaks it. */
+int run_check_grid(const syn_model *m, const syn_run_opts *o);
+
 /* --rtol, --atol, --max-steps, --linear-solver, --no-jacobian into o; per-state
  * --atol NAME=A into *atol_vec (allocated, or NULL when none). 0 after a
  * usage error. */

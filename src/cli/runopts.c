@@ -25,6 +25,15 @@ int run_parse_value(const syn_model *m, const char *option, const char *text, do
   return 0;
 }
 
+int run_check_grid(const syn_model *m, const syn_run_opts *o) {
+  syn_error err;
+  syn_error_clear(&err);
+  if (syn_run_check_grid(o, syn_model_time_unit(m), 1.0, &err) == SYN_OK) return 1;
+  fprintf(stderr, "synovia: error: --t-start, --t-end, --every: %s\n  hint: %s\n", err.message,
+          err.hint[0] ? err.hint : "see 'synovia run --help'");
+  return 0;
+}
+
 /* --rtol, --atol, --max-steps and --linear-solver through the one table of
  * solver settings (syn_solver_setting), as `synovia sweep` and a scenario's
  * `solver` line take them: the same names, values and messages. */

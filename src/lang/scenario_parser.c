@@ -410,6 +410,39 @@ static syn_status parse_baseline(sparser *p, syn_span kw, int *seen) {
   return st;
 }
 
+/* An arm's name names its group in the result file (/arms/NAME) and is how
+ * `--arm` and the sweeps' `arms` and `difference` lines find it, so it must be
+ * an HDF5 link name that reads back as written: not empty, no '/', not '.'
+ * or '..', no control characters (a "\n" or "\t" escape) and no spaces at
+ * its ends (an arm "control " would be told from "control" by nothing
+ * visible). */
+static syn_status check_arm_name(sparser *p, const char *name, syn_span at) {
+  size_t n = strlen(name);
+  const char *why = NULL, *hint = NULL;
+  if (n == 0) return error_at(p, at, SYN_EINPUT, "the arm name is empty");
+  if (strchr(name, '/')) {
+    why = "cannot contain '/'";
+    hint = "the name is the arm's group in the result file (/arms/NAME), where '/' separates "
+           "groups; write e.g. \"IA or IV\"";
+  } else if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+    why = "cannot be '.' or '..'";
+    hint = "the name is the arm's group in the result file (/arms/NAME), where '.' and '..' "
+           "are the group itself and its parent";
+  } else if (name[0] == ' ' || name[n - 1] == ' ') {
+    why = "cannot begin or end with a space";
+    hint = "remove the space: nothing visible would tell this arm from one named without it";
+  }
+  for (size_t i = 0; i < n && why == NULL; i++)
+    if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+      why = "cannot contain control characters (a tab or a line break)";
+      hint = "use spaces: the name is shown on one line in tables and files";
+    }
+  if (why == NULL) return SYN_OK;
+  error_at(p, at, SYN_EINPUT, "an arm name %s", why);
+  syn_error_hint(p->err, "%s", hint);
+  return SYN_EINPUT;
+}
+
 /* 'arm' ( STRING | NAME ) */
 static syn_status parse_arm(sparser *p) {
   syn_scenario_ast *a = p->ast;
@@ -424,9 +457,7 @@ static syn_status parse_arm(sparser *p) {
   if (st != SYN_OK) return st;
   if (cur(p)->kind == TK_STRING) {
     st = parse_string(p, &arm->name, &arm->name_span);
-    if (st == SYN_OK && arm->name[0] == 0)
-      return error_at(p, arm->name_span, SYN_EINPUT, "the arm name is empty");
-    return st;
+    return st == SYN_OK ? check_arm_name(p, arm->name, arm->name_span) : st;
   }
   if (cur(p)->kind == TK_NAME) {
     arm->name_span = cur(p)->span;

@@ -84,6 +84,9 @@ syn_status syn_instance_set(syn_instance *inst, const char *name, double value, 
   }
   if (!isfinite(value))
     return syn_error_set(err, SYN_EINVAL, "value for '%s' is not finite (%g)", name, syn_shown(value));
+  if (kind == SYN_SYM_COMPARTMENT && !(value > 0))
+    return syn_error_set(err, SYN_EINVAL, "compartment '%s' must have a positive size (found %g)",
+                         name, value);
   if (base == NULL) {
     set_symbol(inst, kind, index, value);
   } else { /* a per-joint name without a joint: every joint's copy */
@@ -163,7 +166,7 @@ int syn_instance_run_setup(syn_instance *inst, syn_symkind *kind, size_t *index,
   size_t nc = m->nsym[SYN_SYM_COMPARTMENT];
   for (size_t o = 0; o < m->nconst; o++) {
     uint32_t c = m->const_order[o];
-    if (isfinite(inst->param[c])) continue;
+    if (isfinite(inst->param[c]) && (c >= nc || inst->param[c] > 0)) continue; /* sizes > 0 */
     *kind = c < nc ? SYN_SYM_COMPARTMENT : SYN_SYM_PARAM;
     *index = c < nc ? c : c - nc;
     *bad = inst->param[c];
@@ -189,6 +192,9 @@ syn_status syn_instance_prepare(syn_instance *inst, syn_error *err) {
     if (kind == SYN_SYM_STATE)
       return syn_error_set(err, SYN_ENONFINITE, "initial value of state '%s' is %g", s->name,
                             syn_shown(bad));
+    if (isfinite(bad)) /* a compartment's size that is not positive */
+      return syn_error_set(err, SYN_EINVAL, "compartment '%s' must have a positive size (found %g)",
+                           s->name, bad);
     return syn_error_set(err, SYN_ENONFINITE, "%s '%s' is %g", syn_kind_noun(kind), s->name,
                           syn_shown(bad));
   }

@@ -99,6 +99,9 @@ static syn_status compute_defaults(syn_model *m, syn_error *err) {
                  "%s of %s '%s' is %g", kind == SYN_SYM_STATE ? "initial value" : "value",
                  syn_kind_noun(kind), d->name, syn_shown(bad));
     syn_error_hint(err, "check for a division by zero or a logarithm of zero in its definition");
+    if (isfinite(bad)) /* not a non-finite value: a compartment's size <= 0 (replaces the above) */
+      s = syn_diag(err, m->prog->sources, d->name_span, SYN_EINPUT,
+                   "compartment '%s' must have a positive size (found %g)", d->name, bad);
   } else {
     for (int k = SYN_SYM_COMPARTMENT; k <= SYN_SYM_PARAM; k++)
       for (size_t i = 0; i < m->nsym[k]; i++)

@@ -152,7 +152,8 @@ int syn_model_explain(syn_instance *inst, int which, double t, const double *y, 
                       size_t size);
 
 /* instance.c: run the setup program; returns 1 and names the first value
- * (in evaluation order) that is not finite, 0 when all are. */
+ * (in evaluation order) that is not finite, or a compartment whose size is
+ * not positive (the only finite *bad), 0 when all are good. */
 int syn_instance_run_setup(syn_instance *inst, syn_symkind *kind, size_t *index, double *bad);
 
 /* For messages: printf shows the sign bit of a NaN ("-nan"); users see "nan". */

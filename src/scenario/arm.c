@@ -153,8 +153,9 @@ static syn_status find_start(arm_run *r, const syn_solver_opts *opts, syn_baseli
 static void set_running_rate(arm_run *r, size_t state) {
   double rate = 0;
   for (size_t i = 0; i < r->nrunning; i++) {
-    const scn_dose *d = &r->arm->doses[r->inf_dose[r->running[i]]];
-    if (d->state == state) rate += d->amount * r->dose_scale[r->inf_dose[r->running[i]]] / d->over;
+    size_t inf = r->running[i], dose = r->inf_dose[inf];
+    const scn_dose *d = &r->arm->doses[dose];
+    if (d->state == state) rate += d->amount * r->dose_scale[dose] / r->sched.length[inf];
   }
   /* Only route targets get here; they always have an input. */
   (void)syn_instance_set_input(r->inst, state, rate, NULL);
@@ -246,6 +247,29 @@ static syn_status allocate(arm_run *r, syn_error *err) {
   return SYN_OK;
 }
 
+/* What a dose puts into its target, amount × the route's scale, must be
+ * finite, and an infusion's rate at most SCN_MAX_RATE: the amounts were
+ * checked at load, but the scale depends on parameters (a sweep's values). */
+static syn_status check_delivered(const arm_run *r, const scn_event *e, syn_error *err) {
+  const scn_dose *d = &r->arm->doses[e->dose];
+  double scale = r->dose_scale[e->dose];
+  int infusion = e->kind == SCN_INFUSION_START;
+  double x = d->amount * scale / (infusion ? r->sched.length[e->infusion] : 1);
+  if (infusion ? fabs(x) <= SCN_MAX_RATE : isfinite(x)) return SYN_OK;
+  const char *clock = r->s->clock;
+  char limit[64] = "not finite";
+  if (infusion) snprintf(limit, sizeof limit, "more than %g", SCN_MAX_RATE);
+  syn_error_set(err, SYN_EINPUT,
+                "the dose of %s at %g%s%s gives %g%s%s into '%s' (amount %g × route scale %g): "
+                "%s",
+                d->route, e->t / r->s->show_factor, r->s->show_unit[0] ? " " : "",
+                r->s->show_unit, x, infusion && clock[0] ? " per " : "", infusion ? clock : "",
+                d->target, d->amount, scale, limit);
+  syn_error_hint(err, "check the route's scale and the values it uses%s",
+                 infusion ? ": at higher rates the solver's error norms overflow" : "");
+  return SYN_EINPUT;
+}
+
 static syn_status allocate_doses(arm_run *r, syn_error *err) {
   const scn_arm *arm = r->arm;
   size_t ninf = r->sched.ninfusions;
@@ -260,7 +284,11 @@ static syn_status allocate_doses(arm_run *r, syn_error *err) {
   for (size_t i = 0; i < r->sched.nevents; i++)
     if (r->sched.events[i].kind == SCN_INFUSION_START)
       r->inf_dose[r->sched.events[i].infusion] = r->sched.events[i].dose;
-  return SYN_OK;
+  syn_status st = SYN_OK;
+  for (size_t i = 0; i < r->sched.nevents && st == SYN_OK; i++)
+    if (r->sched.events[i].kind != SCN_INFUSION_END)
+      st = check_delivered(r, &r->sched.events[i], err);
+  return st;
 }
 
 static void release(arm_run *r) {
@@ -414,7 +442,7 @@ syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_sol
   syn_status st = res && values ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
   if (st == SYN_OK && r.nstates == 0)
     st = syn_error_set(err, SYN_EINVAL, "the model has no states to solve");
-  if (st == SYN_OK) st = syn_run_check_grid(&ro, err);
+  if (st == SYN_OK) st = syn_run_check_grid(&ro, s->show_unit, s->show_factor, err);
   if (st == SYN_OK) st = prepare_instance(&r, ov, nov, err);
   if (st == SYN_OK) st = allocate(&r, err);
   if (st == SYN_OK) {

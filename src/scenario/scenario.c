@@ -185,7 +185,6 @@ static void choose_show_unit(loader *L) {
 static syn_status resolve_grid(loader *L) {
   const syn_scenario_ast *a = L->ast;
   syn_scenario *s = L->s;
-  char u[32];
   if (a->t_start == NULL) {
     diag(L, (syn_span){a->file, 0, 0}, "the scenario has no 'simulate' line");
     syn_error_hint(L->err, "add one, e.g. simulate 0 d to 180 d every 1 d");
@@ -196,19 +195,19 @@ static syn_status resolve_grid(loader *L) {
   if (st == SYN_OK) st = const_time(L, a->every, "the output spacing", &s->every);
   if (st != SYN_OK) return st;
   choose_show_unit(L);
-  if (!(s->t_end > s->t_start))
-    return diag(L, a->t_end->span, "the simulation must end after it starts (%g%s to %g%s)",
-                shown(L, s->t_start), clock_suffix(L, u, sizeof u), shown(L, s->t_end), u);
-  if (!(s->every > 0))
-    return diag(L, a->every->span, "the output spacing must be positive (found %g%s)", shown(L, s->every),
-                clock_suffix(L, u, sizeof u));
   syn_run_opts o;
   syn_run_opts_default(&o);
   o.t_start = s->t_start, o.t_end = s->t_end, o.every = s->every;
-  if (syn_run_grid_size(&o) == 0) {
-    syn_error_set(L->err, SYN_EINPUT, "the output spacing %g%s is too fine for this simulation",
-                  shown(L, s->every), clock_suffix(L, u, sizeof u));
-    return relocate(L, a->every->span);
+  if (syn_run_check_grid(&o, s->show_unit, s->show_factor, L->err) != SYN_OK) {
+    /* located at what is wrong: the end (before the start, or too far from
+     * zero), the start (too far), else the spacing (not positive; too many
+     * or too close output times) */
+    const ast_expr *at = !(s->t_end > s->t_start)               ? a->t_end
+                         : fabs(s->t_start) > SYN_RUN_MAX_TIME ? a->t_start
+                         : fabs(s->t_end) > SYN_RUN_MAX_TIME   ? a->t_end
+                                                                : a->every;
+    L->err->code = SYN_EINPUT;
+    return relocate(L, at->span);
   }
   s->steady = a->baseline == BASELINE_STEADY;
   return SYN_OK;
@@ -568,6 +567,41 @@ static syn_status resolve_timing(loader *L, const ast_dose *d, scn_dose *out) {
   return st;
 }
 
+/* A dose must arrive whole: an infusion long enough for the run to tell its
+ * end from its start (SCN_MIN_INFUSION_REL), at a rate the solver can follow
+ * (SCN_MAX_RATE). The route's scale is checked when an arm runs (it may
+ * depend on parameters a sweep varies). */
+static syn_status check_deliverable(loader *L, const ast_dose *d, const scn_dose *out) {
+  const syn_scenario *s = L->s;
+  char u[32];
+  clock_suffix(L, u, sizeof u);
+  if (out->over <= 0) return SYN_OK;
+  double shortest = SCN_MIN_INFUSION_REL * fmax(fabs(s->t_start), fabs(s->t_end));
+  if (out->over < shortest) {
+    diag(L, d->over->span,
+         "the infusion of %g%s is too short to resolve in this simulation (%g%s to %g%s): it "
+         "must last at least %g%s",
+         shown(L, out->over), u, shown(L, s->t_start), u, shown(L, s->t_end), u,
+         shown(L, shortest), u);
+    syn_error_hint(L->err, "give it as a bolus (leave out 'over'), or make it last at least %g%s",
+                   shown(L, shortest), u);
+    return SYN_EINPUT;
+  }
+  double rate = out->amount / out->over;
+  if (rate > SCN_MAX_RATE) {
+    const char *au = out->units;
+    char per[64];
+    snprintf(per, sizeof per, " %s%s", au,
+             s->clock[0] ? "/" : au[0] ? " per unit of time" : "per unit of time");
+    diag(L, d->over->span, "the infusion's rate, %g%s%s, is too high: at most %g%s%s", rate, per,
+         s->clock, SCN_MAX_RATE, per, s->clock);
+    syn_error_hint(L->err, "beyond that the solver's error norms overflow in double precision; "
+                           "check the amount, its unit and the length of the infusion");
+    return SYN_EINPUT;
+  }
+  return SYN_OK;
+}
+
 static syn_status resolve_dose(loader *L, const ast_dose *d, scn_dose *out) {
   const syn_model *m = L->s->model;
   syn_status st = find_route(L, d, &out->route_index);
@@ -579,6 +613,7 @@ static syn_status resolve_dose(loader *L, const ast_dose *d, scn_dose *out) {
   out->target = syn_model_symbol(m, SYN_SYM_STATE, r->state)->name;
   st = resolve_amount(L, d, out);
   if (st == SYN_OK) st = resolve_timing(L, d, out);
+  if (st == SYN_OK) st = check_deliverable(L, d, out);
   return st;
 }
 

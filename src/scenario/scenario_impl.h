@@ -127,6 +127,8 @@ typedef struct scn_schedule {
   double *stops;      /* the distinct event times, increasing */
   size_t nstops;
   size_t ninfusions;  /* infusions that start within the simulation */
+  double *length;     /* per infusion: its length as run (end minus start after snapping;
+                         the written length when it ends after the simulation) */
   char **warnings;    /* doses skipped because they come after t_end */
   size_t nwarnings;
 } scn_schedule;
@@ -139,6 +141,24 @@ typedef struct scn_schedule {
  * rounding of each other one stop: 0.1 + 3 * 0.3 h is the output at 1 h,
  * not a stop 1e-16 h before it (which the integrator could not reach). */
 #define SCN_SNAP_REL 1e-12
+
+/* The shortest infusion, relative to the run's time scale (the larger of
+ * |start| and |end| of the simulation). Far above the snapping tolerance, so
+ * an infusion's end never joins its start (which would give nothing); and
+ * the integrator places times to within a rounding of the time scale (about
+ * 2e-16 of it), which over an infusion this short is 2e-9 of the dose, below
+ * any tolerance the solver runs with. Shorter infusions are refused at load:
+ * they are boluses. */
+#define SCN_MIN_INFUSION_REL 1e-7
+
+/* The largest rate of an infusion (per clock unit, in the target's units
+ * after the route's scale). The solver weighs a rate of change against the
+ * tolerances, by 1 / atol (1e6 to 1e12) where the state is still near 0 as at
+ * an infusion's start, and squares that in its error norms, which overflows
+ * past about 1e154: 1e300 mg over 1 h failed. Far beyond any real infusion,
+ * and below that overflow with margin. (A bolus sets a state, which is
+ * weighed relative to its own size: its amount need only be finite.) */
+#define SCN_MAX_RATE 1e100
 syn_status scn_schedule_build(const scn_arm *arm, double t_start, double t_end,
                               const double *grid, size_t npts, const char *unit, double factor,
                               scn_schedule *out, syn_error *err);

@@ -125,6 +125,31 @@ static syn_status collect_stops(scn_schedule *s, double tol, syn_error *err) {
   return SYN_OK;
 }
 
+/* Each infusion's length as it is run: its end's time minus its start's,
+ * after both were snapped and joined to stops, so that rate = amount / length
+ * gives the amount whole (the written length may differ from it by a
+ * rounding of the run's times). An infusion without an end (it runs past the
+ * end of the simulation) keeps its written length. */
+static syn_status measure_infusions(const scn_arm *arm, scn_schedule *s, syn_error *err) {
+  if (s->ninfusions == 0) return SYN_OK;
+  double *start = syn_calloc(s->ninfusions, sizeof *start);
+  s->length = syn_calloc(s->ninfusions, sizeof *s->length);
+  syn_status st = SYN_OK;
+  if (start == NULL || s->length == NULL)
+    st = syn_error_set(err, SYN_ENOMEM, "out of memory for the schedule");
+  for (size_t i = 0; i < s->nevents && st == SYN_OK; i++) {
+    const scn_event *e = &s->events[i];
+    if (e->kind == SCN_INFUSION_START) {
+      start[e->infusion] = e->t;
+      s->length[e->infusion] = arm->doses[e->dose].over;
+    } else if (e->kind == SCN_INFUSION_END) { /* after its start: sorted, seq breaks ties */
+      s->length[e->infusion] = e->t - start[e->infusion];
+    }
+  }
+  syn_free(start);
+  return st;
+}
+
 syn_status scn_schedule_build(const scn_arm *arm, double t_start, double t_end,
                               const double *grid, size_t npts, const char *unit, double factor,
                               scn_schedule *out, syn_error *err) {
@@ -139,6 +164,7 @@ syn_status scn_schedule_build(const scn_arm *arm, double t_start, double t_end,
   if (st == SYN_OK && out->nevents > 1)
     qsort(out->events, out->nevents, sizeof *out->events, by_time_then_seq);
   if (st == SYN_OK) st = collect_stops(out, g.tol, err);
+  if (st == SYN_OK) st = measure_infusions(arm, out, err);
   if (st != SYN_OK) scn_schedule_free(out);
   return st;
 }
@@ -147,6 +173,7 @@ void scn_schedule_free(scn_schedule *s) {
   if (s == NULL) return;
   syn_free(s->events);
   syn_free(s->stops);
+  syn_free(s->length);
   for (size_t i = 0; i < s->nwarnings; i++) syn_free(s->warnings[i]);
   syn_free(s->warnings);
   memset(s, 0, sizeof *s);

@@ -8,13 +8,11 @@
 #include "synovia/run.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "run_internal.h"
-
-/* A grid with more points than this is almost certainly a typo in --every. */
-#define SYN_RUN_MAX_POINTS 100000000.0
 
 void syn_run_opts_default(syn_run_opts *o) {
   if (o == NULL) return;
@@ -35,9 +33,9 @@ static double time_scale(const syn_run_opts *o) { return fmax(fabs(o->t_start), 
 
 static int grid_valid(const syn_run_opts *o) {
   return o != NULL && isfinite(o->t_start) && isfinite(o->t_end) && isfinite(o->every) &&
-         o->t_end > o->t_start && o->every > 0.0 &&
-         o->every >= SYN_RUN_MIN_REL_EVERY * time_scale(o) &&
-         (o->t_end - o->t_start) / o->every < SYN_RUN_MAX_POINTS;
+         o->t_end > o->t_start && o->every > 0.0 && time_scale(o) <= SYN_RUN_MAX_TIME &&
+         (o->t_end - o->t_start) / o->every < SYN_RUN_MAX_POINTS &&
+         o->every >= SYN_RUN_MIN_REL_EVERY * time_scale(o);
 }
 
 /* A regular point closer than this to t_end is t_end (rounding in k*every,
@@ -74,31 +72,61 @@ static void fill_grid(const syn_run_opts *o, double *t, size_t n) {
   t[n - 1] = o->t_end;
 }
 
-static syn_status check_grid(const syn_run_opts *o, syn_error *err) {
+/* "12.5 h" (t / factor, then the unit) into buf. */
+static const char *shown_time(double t, const char *unit, double factor, char *buf, size_t n) {
+  snprintf(buf, n, "%g%s%s", t / factor, unit[0] ? " " : "", unit);
+  return buf;
+}
+
+/* The one rule for an output grid, with the message that says which part fails. */
+syn_status syn_run_check_grid(const syn_run_opts *o, const char *unit, double factor,
+                              syn_error *err) {
+  char a[64], b[64], c[64];
   if (o == NULL) return syn_error_set(err, SYN_EINVAL, "no run options given");
-  if (!isfinite(o->t_start) || !isfinite(o->t_end) || !(o->t_end > o->t_start)) {
-    syn_error_set(err, SYN_EINVAL, "the run must end after it starts (start %g, end %g)",
-                  o->t_start, o->t_end);
-    syn_error_hint(err, "set the end time, e.g. --end 72h");
-    return SYN_EINVAL;
+  if (unit == NULL || !(factor > 0) || !isfinite(factor)) unit = "", factor = 1.0;
+  const double t[3] = {o->t_start, o->t_end, o->every};
+  static const char *const what[3] = {"the start time", "the end time", "the output spacing"};
+  for (int k = 0; k < 3; k++)
+    if (!isfinite(t[k]))
+      return syn_error_set(err, SYN_EINVAL, "%s is not finite in the model's clock (%g)", what[k],
+                           t[k]);
+  if (!(o->t_end > o->t_start))
+    return syn_error_set(err, SYN_EINVAL, "the simulation must end after it starts (%s to %s)",
+                         shown_time(o->t_start, unit, factor, a, sizeof a),
+                         shown_time(o->t_end, unit, factor, b, sizeof b));
+  if (!(o->every > 0.0))
+    return syn_error_set(err, SYN_EINVAL, "the output spacing must be positive (found %s)",
+                         shown_time(o->every, unit, factor, a, sizeof a));
+  if (time_scale(o) > SYN_RUN_MAX_TIME) {
+    syn_error_set(err, SYN_ELIMIT,
+                  "the simulation's times (%s to %s) go beyond ±%s, the most the solver can take",
+                  shown_time(o->t_start, unit, factor, a, sizeof a),
+                  shown_time(o->t_end, unit, factor, b, sizeof b),
+                  shown_time(SYN_RUN_MAX_TIME, unit, factor, c, sizeof c));
+    syn_error_hint(err, "the solver's step-size estimate multiplies two times, which overflows "
+                        "near 1e154; check the times and their units");
+    return SYN_ELIMIT;
   }
-  if (!isfinite(o->every) || !(o->every > 0.0)) {
-    syn_error_set(err, SYN_EINVAL, "the output spacing must be positive (every = %g)", o->every);
-    syn_error_hint(err, "set the output spacing, e.g. --every 1h");
-    return SYN_EINVAL;
+  double intervals = (o->t_end - o->t_start) / o->every, points = floor(intervals) + 1;
+  if (!(intervals < SYN_RUN_MAX_POINTS)) { /* as grid_valid */
+    syn_error_set(err, SYN_ELIMIT,
+                  "the output grid from %s to %s every %s would have %.4g points: at most %.0f",
+                  shown_time(o->t_start, unit, factor, a, sizeof a),
+                  shown_time(o->t_end, unit, factor, b, sizeof b),
+                  shown_time(o->every, unit, factor, c, sizeof c), points, SYN_RUN_MAX_POINTS);
+    syn_error_hint(err, "every point of every series is kept in memory and written to the "
+                        "result; choose a coarser output spacing");
+    return SYN_ELIMIT;
   }
   if (o->every < SYN_RUN_MIN_REL_EVERY * time_scale(o)) {
     syn_error_set(err, SYN_EINVAL,
-                  "the output spacing %g is too fine for times near %g: consecutive output "
+                  "the output spacing %s is too fine for times near %s: consecutive output "
                   "times would not differ in double precision",
-                  o->every, time_scale(o));
-    syn_error_hint(err, "use a coarser --every, or start the clock nearer zero");
+                  shown_time(o->every, unit, factor, a, sizeof a),
+                  shown_time(time_scale(o), unit, factor, b, sizeof b));
+    syn_error_hint(err, "use a coarser output spacing, or start the clock nearer zero");
     return SYN_EINVAL;
   }
-  if (!grid_valid(o))
-    return syn_error_set(err, SYN_ELIMIT,
-                         "the output grid from %g to %g every %g would have more than %.0f points",
-                         o->t_start, o->t_end, o->every, SYN_RUN_MAX_POINTS);
   return SYN_OK;
 }
 
@@ -203,7 +231,7 @@ syn_status syn_run(syn_instance *inst, const syn_run_opts *opts, syn_result **ou
   if (out == NULL || inst == NULL)
     return syn_error_set(err, SYN_EINVAL, "syn_run: missing instance or result pointer");
   *out = NULL;
-  st = check_grid(opts, err);
+  st = syn_run_check_grid(opts, syn_model_time_unit(syn_instance_model(inst)), 1.0, err);
   if (st != SYN_OK) return st;
 
   const syn_model *m = syn_instance_model(inst);
@@ -248,8 +276,6 @@ done:
 }
 
 /* --- shared with the scenario runner (run_internal.h) --------------------------------- */
-
-syn_status syn_run_check_grid(const syn_run_opts *o, syn_error *err) { return check_grid(o, err); }
 
 void syn_run_fill_grid(const syn_run_opts *o, double *t, size_t n) { fill_grid(o, t, n); }
 

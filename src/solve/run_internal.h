@@ -13,9 +13,6 @@
 #include "synovia/result.h"
 #include "synovia/run.h"
 
-/* Validate the grid of o with the messages syn_run gives. */
-syn_status syn_run_check_grid(const syn_run_opts *o, syn_error *err);
-
 /* Fill t[0..n) with the grid of o; n = syn_run_grid_size(o). */
 void syn_run_fill_grid(const syn_run_opts *o, double *t, size_t n);
 

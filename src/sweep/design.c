@@ -455,6 +455,14 @@ static syn_status copy_spec(syn_design *d, const syn_design_spec *spec, syn_erro
   return SYN_OK;
 }
 
+syn_status syn_design_plan(const syn_design_spec *spec, size_t *count, syn_error *err) {
+  size_t stride = 1;
+  if (!count) return syn_error_set(err, SYN_EINVAL, "syn_design_plan: count is NULL");
+  *count = 0;
+  if (!spec) return syn_error_set(err, SYN_EINVAL, "syn_design_plan: no design given");
+  return check_spec(spec, count, &stride, err);
+}
+
 syn_status syn_design_create(const syn_design_spec *spec, syn_design **out, syn_error *err) {
   syn_status st = SYN_OK;
   syn_design *d = NULL;

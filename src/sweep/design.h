@@ -85,6 +85,12 @@ typedef struct syn_design_spec {
 
 typedef struct syn_design syn_design;
 
+/* Validate the spec and give its number of samples, allocating nothing (a
+ * design's tables can take gigabytes: lhs keeps N x D permutation entries):
+ * limits are checked with this before syn_design_create, and a dry run needs
+ * no more. */
+syn_status syn_design_plan(const syn_design_spec *spec, size_t *count, syn_error *err);
+
 /* Validate the spec and build the design. The spec is copied. *out is NULL
  * on failure. */
 syn_status syn_design_create(const syn_design_spec *spec, syn_design **out, syn_error *err);

@@ -25,6 +25,9 @@ struct syn_sweep_eval {
 syn_status syn_sweep_eval_create(const syn_sweep *sw, const syn_solver_opts *opts,
                                  syn_sweep_eval **out, syn_error *err) {
   *out = NULL;
+  if (sw->plan_only) /* nothing to evaluate: its design was only counted */
+    return syn_error_set(err, SYN_EINVAL, "the sweep was loaded for a dry run "
+                                          "(syn_sweep_load_plan): it cannot be run");
   syn_sweep_eval *ev = syn_calloc(1, sizeof *ev);
   if (ev == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
   ev->sw = sw;

@@ -238,7 +238,14 @@ static syn_status resolve_vary(loader *L, syn_instance *inst, size_t j) {
   sw->param_dist[j] = dist_text(L, v);
   if (sw->param_dist[j] == NULL) return oom(L);
   dist_range(&sw->dists[j], &sw->param_lo[j], &sw->param_hi[j]);
-  return check_settable(L, inst, v, syn_dist_map(&sw->dists[j], 0.5));
+  st = check_settable(L, inst, v, syn_dist_map(&sw->dists[j], 0.5));
+  /* the low end of a bounded range too: a compartment's size must stay positive */
+  if (st == SYN_OK && isfinite(sw->param_lo[j])) {
+    st = check_settable(L, inst, v, sw->param_lo[j]);
+    if (st != SYN_OK && st != SYN_ENOMEM)
+      syn_error_hint(L->err, "'%s' reaches %g", sw->param_dist[j], sw->param_lo[j]);
+  }
+  return st;
 }
 
 static syn_status resolve_params(loader *L) {
@@ -293,6 +300,8 @@ static syn_status resolve_table(loader *L) {
       sw->param_hi[j] = fmax(sw->param_hi[j], x);
     }
     st = syn_instance_set(inst, sw->param_names[j], sw->table.v[j], L->err);
+    if (st == SYN_OK) /* and the column's least value (a compartment's size must be > 0) */
+      st = syn_instance_set(inst, sw->param_names[j], sw->param_lo[j], L->err);
     if (st != SYN_OK && st != SYN_ENOMEM) {
       syn_error e = *L->err;
       syn_error_set(L->err, e.code, "%s:%zu: column '%s': %s", sw->table.path,
@@ -315,16 +324,18 @@ static syn_status resolve_design(loader *L) {
   syn_design_spec spec = {design_kinds[k].kind, (size_t)d->n, sw->nparams, sw->seed,
                           sw->dists, sw->param_names, sw->levels, d->second_order,
                           (size_t)d->morris_levels};
-  syn_status st = syn_design_create(&spec, &sw->design, L->err);
+  /* the limits first: building a design can take gigabytes (lhs) */
+  syn_status st = syn_design_plan(&spec, &sw->nsamples, L->err);
   if (st != SYN_OK) return relocate(L, d->kind_span);
-  sw->nsamples = syn_design_count(sw->design);
   if (sw->nsamples == 0 || sw->nsamples > MAX_SAMPLES) {
     diag(L, d->span, "the design has %zu samples: at most %d are supported", sw->nsamples,
          MAX_SAMPLES);
     syn_error_hint(L->err, "split the question into several sweeps");
     return SYN_EINPUT;
   }
-  return SYN_OK;
+  if (sw->plan_only) return SYN_OK;
+  st = syn_design_create(&spec, &sw->design, L->err);
+  return st == SYN_OK ? SYN_OK : relocate(L, d->kind_span);
 }
 
 /* ---- arms and metrics ------------------------------------------------------------- */
@@ -359,6 +370,37 @@ static syn_status resolve_diff(loader *L, size_t i) {
   return sw->arm_names[sw->nrun + i] ? SYN_OK : oom(L);
 }
 
+static int line_at(loader *L, syn_span at) {
+  int line, col;
+  syn_srcset_linecol(L->src, at, &line, &col);
+  return line;
+}
+
+/* The result has one group per output arm, so the name a difference is given
+ * ("IA - control") must not be one of the arms run, nor another difference's
+ * ("a - b - c" from "a - b" and "c" or from "a" and "b - c"). */
+static syn_status check_diff_name(loader *L, size_t i) {
+  const syn_sweep *sw = L->sw;
+  const char *name = sw->arm_names[sw->nrun + i];
+  syn_span at = L->ast->diffs[i].span;
+  for (size_t k = 0; k < sw->nrun + i; k++) {
+    if (strcmp(sw->arm_names[k], name) != 0) continue;
+    if (k < sw->nrun) {
+      diag(L, at, "this difference is named '%s', like an arm of the scenario the sweep runs",
+           name);
+      syn_error_hint(L->err, "rename the scenario's arm '%s': the result has one group per arm",
+                     name);
+    } else {
+      diag(L, at, "this difference is named '%s', like the difference on line %d", name,
+           line_at(L, L->ast->diffs[k - sw->nrun].span));
+      syn_error_hint(L->err, "rename one of the scenario's arms they use: the result has one "
+                             "group per arm");
+    }
+    return SYN_EINPUT;
+  }
+  return SYN_OK;
+}
+
 static syn_status resolve_arms(loader *L) {
   syn_sweep *sw = L->sw;
   const syn_scenario *s = sw->scenario;
@@ -381,6 +423,7 @@ static syn_status resolve_arms(loader *L) {
   }
   for (size_t i = 0; i < nd; i++) {
     syn_status st = resolve_diff(L, i);
+    if (st == SYN_OK) st = check_diff_name(L, i);
     if (st != SYN_OK) return st;
   }
   return SYN_OK;
@@ -541,13 +584,14 @@ static syn_status resolve(loader *L) {
   return st;
 }
 
-syn_status syn_sweep_load(const char *path, syn_sweep **out, syn_error *err) {
+static syn_status load_sweep(const char *path, int plan_only, syn_sweep **out, syn_error *err) {
   syn_error local;
   if (err == NULL) err = &local;
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no sweep path given");
   *out = NULL;
   syn_sweep *sw = syn_calloc(1, sizeof *sw);
   if (sw == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  sw->plan_only = plan_only;
   loader L = {sw, NULL, NULL, NULL, err};
   syn_status st = (sw->path = syn_strdup(path)) ? SYN_OK : oom(&L);
   if (st == SYN_OK) st = syn_sweep_parse_file(path, &sw->ast, err);
@@ -569,6 +613,16 @@ syn_status syn_sweep_load(const char *path, syn_sweep **out, syn_error *err) {
   *out = sw;
   return SYN_OK;
 }
+
+syn_status syn_sweep_load(const char *path, syn_sweep **out, syn_error *err) {
+  return load_sweep(path, 0, out, err);
+}
+
+syn_status syn_sweep_load_plan(const char *path, syn_sweep **out, syn_error *err) {
+  return load_sweep(path, 1, out, err);
+}
+
+int syn_sweep_is_plan(const syn_sweep *sw) { return sw->plan_only; }
 
 void syn_sweep_destroy(syn_sweep *sw) {
   if (sw == NULL) return;
@@ -628,6 +682,9 @@ syn_status syn_sweep_params(const syn_sweep *sw, size_t i, double *x, syn_error 
     return syn_error_set(err, SYN_EINVAL, "sample %zu is out of range (the sweep has %zu)", i,
                          sw->nsamples);
   if (sw->design) return syn_design_sample(sw->design, i, x, err);
+  if (sw->table.v == NULL)
+    return syn_error_set(err, SYN_EINVAL, "the sweep was loaded for a dry run: its design was "
+                                          "not built (load it with syn_sweep_load)");
   memcpy(x, sw->table.v + i * sw->nparams, sw->nparams * sizeof *x);
   return SYN_OK;
 }

@@ -44,7 +44,8 @@ struct syn_sweep {
   double *param_lo, *param_hi;  /* arena */
   syn_dist *dists;              /* arena */
   size_t *levels;               /* arena (grid) */
-  syn_design *design;           /* NULL for a design file */
+  syn_design *design;           /* NULL for a design file, and in a plan */
+  int plan_only;                /* syn_sweep_load_plan: the design is counted, not built */
   sweep_table table;            /* design file */
 
   size_t narms;                 /* output arms: the arms run, then the differences */

@@ -90,7 +90,20 @@ expect "bad linear solver" 2 "--linear-solver must be one of auto, dense or klu 
 expect "--set of an unknown name suggests" 2 "did you mean 'X0'" "$SYNOVIA" run $M --set X1=3 -o "$TMP/a.h5"
 expect "--set without =" 2 "is not NAME=VALUE" "$SYNOVIA" run $M --set X0 -o "$TMP/a.h5"
 expect "--atol for a non-state" 2 "'k' is not a state" "$SYNOVIA" run $M --atol k=1e-3 -o "$TMP/a.h5"
-expect "end before start" 2 "must come after the start" "$SYNOVIA" run $M --t-end -1 -o "$TMP/a.h5"
+expect "end before start" 2 "must end after it starts (0 h to -1 h)" "$SYNOVIA" run $M --t-end -1 -o "$TMP/a.h5"
+# issue 12 point 20: the grid of --t-start/--t-end/--every follows the rule of every grid
+expect "grid: times beyond the solver's" 2 "the simulation's times (0 h to 1e+308 h) go beyond ±1e+100 h" \
+  "$SYNOVIA" run $M --t-end 1e308 --every 1e307 -o "$TMP/a.h5"
+expect "grid: too many points" 2 "would have 1e+09 points: at most 100000000" \
+  "$SYNOVIA" run $M --t-end 1e9 --every 1 -o "$TMP/a.h5"
+expect "grid: an end not finite in the clock" 2 "the end time is not finite in the model's clock" \
+  "$SYNOVIA" run $M --t-end '1e308 d' -o "$TMP/a.h5"
+expect "grid: no spacing" 2 "the output spacing must be positive (found 0 h)" \
+  "$SYNOVIA" run $M --t-end 10 --every 0 -o "$TMP/a.h5"
+# issue 12 point 7: a compartment's size must stay positive
+expect "--set of a compartment to a negative size" 2 \
+  "--set 'V=-2': compartment 'V' must have a positive size (found -2)" \
+  "$SYNOVIA" run models/pk_one_compartment.model --set V=-2 -o "$TMP/a.h5"
 expect "missing model file" 1 "nope.model" "$SYNOVIA" run "$TMP/nope.model" -o "$TMP/a.h5"
 expect "broken model: located error" 1 "broken.model:5:11: error: unknown name 'kk' (did you mean 'k'?)" \
   "$SYNOVIA" run tests/cli/broken.model -o "$TMP/a.h5"

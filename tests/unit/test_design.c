@@ -103,6 +103,40 @@ static void test_counts(void **state) {
   assert_int_equal(syn_design_count(NULL), 0);
 }
 
+/* Issue 12 point 15: syn_design_plan counts what syn_design_create would
+ * build, with the same checks and without allocating: a design of 1e9 lhs
+ * samples in 4 parameters is counted, not built (its permutations are 16 GB),
+ * and the limits are seen before anything is built. */
+static void test_plan_counts_without_building(void **state) {
+  (void)state;
+  size_t levels[3] = {3, 4, 5}, count = 0;
+  syn_error err;
+  for (int kind = SYN_DESIGN_GRID; kind <= SYN_DESIGN_MORRIS; kind++) {
+    syn_design_spec s = spec_of((syn_design_kind)kind, 16, 3, UNI3);
+    s.levels = levels;
+    s.second_order = 1;
+    syn_design *d = make(&s);
+    long before = syn_alloc_test_count();
+    assert_int_equal(syn_design_plan(&s, &count, &err), SYN_OK);
+    assert_int_equal(syn_alloc_test_count(), before);
+    assert_int_equal(count, syn_design_count(d));
+    syn_design_destroy(d);
+  }
+  const syn_dist four[4] = {UNI3[0], UNI3[1], UNI3[2], UNI3[0]};
+  syn_design_spec big = spec_of(SYN_DESIGN_LHS, 1000000000, 4, four);
+  long before = syn_alloc_test_count();
+  assert_int_equal(syn_design_plan(&big, &count, &err), SYN_OK);
+  assert_int_equal(count, 1000000000);
+  assert_int_equal(syn_alloc_test_count(), before);
+  big.n = (size_t)UINT32_MAX + 1; /* the same limits as create */
+  assert_int_equal(syn_design_plan(&big, &count, &err), SYN_ELIMIT);
+  assert_non_null(strstr(err.message, "an lhs design supports at most 4294967295 samples"));
+  big.kind = SYN_DESIGN_SOBOL;
+  assert_int_equal(syn_design_plan(&big, &count, &err), SYN_ELIMIT);
+  assert_int_equal(syn_design_plan(NULL, &count, &err), SYN_EINVAL);
+  assert_int_equal(syn_design_plan(&big, NULL, &err), SYN_EINVAL);
+}
+
 /* ---- determinism ---------------------------------------------------------------- */
 
 static void check_order_independent(const syn_design_spec *s) {
@@ -616,6 +650,7 @@ static void test_alloc_failure(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_counts),
+      cmocka_unit_test(test_plan_counts_without_building),
       cmocka_unit_test(test_determinism),
       cmocka_unit_test(test_seed_matters),
       cmocka_unit_test(test_grid_values),

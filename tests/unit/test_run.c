@@ -130,6 +130,51 @@ static void test_grid_far_from_zero(void **state) {
   syn_model_destroy(m);
 }
 
+/* Issue 12 point 20: the one rule for output grids, and what it says for
+ * each way a grid can be wrong (times in the unit and factor given). */
+static void test_check_grid_messages(void **state) {
+  (void)state;
+  static const struct {
+    double t0, t1, every, factor;
+    const char *unit, *message;
+  } cases[] = {
+      {0, 1e308, 1e307, 1, "h",
+       "the simulation's times (0 h to 1e+308 h) go beyond ±1e+100 h, the most the solver can "
+       "take"},
+      {-1e101, 0, 1e100, 24, "d",
+       "the simulation's times (-4.16667e+99 d to 0 d) go beyond ±4.16667e+98 d, the most the "
+       "solver can take"},
+      {0, 1e9, 1, 1, "",
+       "the output grid from 0 to 1e+09 every 1 would have 1e+09 points: at most 100000000"},
+      {0, 10, 1e-12, 1, "h",
+       "the output grid from 0 h to 10 h every 1e-12 h would have 1e+13 points: at most "
+       "100000000"},
+      {1e6, 1e6 + 1, 1e-6, 1, "h",
+       "the output spacing 1e-06 h is too fine for times near 1e+06 h: consecutive output times "
+       "would not differ in double precision"},
+      {0, INFINITY, 1, 1, "h", "the end time is not finite in the model's clock (inf)"},
+      {NAN, 1, 1, 1, "h", "the start time is not finite in the model's clock (nan)"},
+      {0, 1, -INFINITY, 1, "h", "the output spacing is not finite in the model's clock (-inf)"},
+      {2, 1, 1, 1, "h", "the simulation must end after it starts (2 h to 1 h)"},
+      {0, 1, 0, 1, "h", "the output spacing must be positive (found 0 h)"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    syn_run_opts o;
+    syn_error err;
+    syn_run_opts_default(&o);
+    o.t_start = cases[i].t0, o.t_end = cases[i].t1, o.every = cases[i].every;
+    assert_int_not_equal(syn_run_check_grid(&o, cases[i].unit, cases[i].factor, &err), SYN_OK);
+    assert_string_equal(err.message, cases[i].message);
+    assert_int_equal(syn_run_grid_size(&o), 0); /* the same rule */
+  }
+  syn_run_opts o;
+  syn_error err;
+  syn_run_opts_default(&o);
+  o.t_end = 1e100, o.every = 1e93; /* at the limits: 1e7 points, times up to 1e100 */
+  assert_int_equal(syn_run_check_grid(&o, "h", 1, &err), SYN_OK);
+  assert_int_equal(syn_run_grid_size(&o), 10000001);
+}
+
 /* A spacing wider than the run gives just the two ends. */
 static void test_grid_wider_than_run(void **state) {
   (void)state;
@@ -336,7 +381,7 @@ static void test_run_errors(void **state) {
   assert_non_null(strstr(err.message, "end"));
   o.t_end = 10;
   assert_int_equal(syn_run(inst, &o, &r, &err), SYN_EINVAL); /* no spacing */
-  assert_non_null(strstr(err.message, "every"));
+  assert_string_equal(err.message, "the output spacing must be positive (found 0 h)");
   o.every = 1;
   o.solver.rtol = 2.0;
   assert_int_equal(syn_run(inst, &o, &r, &err), SYN_EINVAL);
@@ -406,6 +451,7 @@ int main(void) {
       cmocka_unit_test(test_grid_size),
       cmocka_unit_test(test_grid_far_from_zero),
       cmocka_unit_test(test_grid_wider_than_run),
+      cmocka_unit_test(test_check_grid_messages),
       cmocka_unit_test(test_grid_long),
       cmocka_unit_test(test_run_decay),
       cmocka_unit_test(test_run_klu_auto),

@@ -556,6 +556,68 @@ static void test_infusions_leave_no_rate(void **state) {
   syn_scenario_destroy(s);
 }
 
+/* A(t_end) after 1 of IV over [s, s + d] into dA/dt = -k A, in a form that
+ * keeps its digits for tiny d: exp(-k (t - s - d)) (1 - exp(-k d)) / (k d). */
+static double after_short_infusion(double s, double d, double k, double t) {
+  return exp(-k * (t - s - d)) * -expm1(-k * d) / (k * d);
+}
+
+/* Issue 12 point 5: an infusion as short as the scenario allows arrives
+ * whole, wherever its ends fall (on an output time, between them, with its
+ * end within rounding of an output time): A at the end is the closed form
+ * and the mass balance holds (amount = A(end) + k * auc(A)). The shortest
+ * allowed is 1e-7 of the run's time scale: here 1e-6 h. */
+static void test_short_infusions_deliver_the_dose(void **state) {
+  (void)state;
+  static const struct {
+    double at, over;
+  } cases[] = {{1, 1e-6},          {1, 1.5e-6},   {1.5, 1e-6},   {1 - 0.5e-6, 1e-6},
+               {2 - 1e-6 + 1e-12, 1e-6}, {1 + 5e-12, 1e-6}, {1, 1e-3}, {10 - 1e-6, 1e-6}};
+  const double k = 0.2;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "model \"m.model\"\nsimulate 0 h to 10 h every 1 h\narm a\n"
+             " dose IV 1 at %.17g h over %.17g h\nmetric auc_A = auc(A, 0 h, 10 h)\n",
+             cases[i].at, cases[i].over);
+    syn_scenario *s = load_ok(pk_model, text);
+    syn_arm_result *r = run_arm(s, 0);
+    const double *A = series(r, "A");
+    double end = A[syn_result_ntimes(r->series) - 1];
+    double want = after_short_infusion(cases[i].at, cases[i].over, k, 10);
+    double total = end + k * metric(r, "auc_A");
+    if (!(fabs(end - want) <= 1e-7 * want) || !(fabs(total - 1) <= 1e-7))
+      fail_msg("1 over %.17g h at %.17g h: A(10 h) = %.15g (want %.15g), delivered %.15g",
+               cases[i].over, cases[i].at, end, want, total);
+    syn_arm_result_destroy(r);
+    syn_scenario_destroy(s);
+  }
+}
+
+/* What a dose puts in (amount × route scale; per hour for an infusion, at
+ * most 1e100) is checked when the arm runs: the scale may come from a
+ * sweep's values. */
+static void test_dose_scaled_beyond_the_solver(void **state) {
+  (void)state;
+  syn_scenario *s = load_ok(pk_model, HEAD "arm a\n dose PO 1e10 at 1 h\n"
+                                           "arm b\n dose PO 100 at 1 h over 0.5 h\n");
+  syn_override ov = {"F", 1e300};
+  syn_arm_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_scenario_run_arm(s, 0, NULL, &ov, 1, &r, &err), SYN_EINPUT);
+  assert_null(r);
+  assert_string_equal(err.message, "the dose of PO at 1 h gives inf into 'A' (amount 1e+10 × "
+                                   "route scale 1e+300): not finite");
+  ov.value = 1e99;
+  assert_int_equal(syn_scenario_run_arm(s, 1, NULL, &ov, 1, &r, &err), SYN_EINPUT);
+  assert_string_equal(err.message, "the dose of PO at 1 h gives 2e+101 per h into 'A' (amount "
+                                   "100 × route scale 1e+99): more than 1e+100");
+  ov.value = 4e97; /* 8e99 per hour into A: within the limit */
+  assert_int_equal(syn_scenario_run_arm(s, 1, NULL, &ov, 1, &r, &err), SYN_OK);
+  syn_arm_result_destroy(r);
+  syn_scenario_destroy(s);
+}
+
 static void test_presets_settings_overrides(void **state) {
   (void)state;
   syn_scenario *s = load_ok(pk_model, "model \"m.model\"\nsimulate 0 h to 4 h every 1 h\n"
@@ -894,6 +956,8 @@ int main(void) {
       cmocka_unit_test(test_doses_at_same_time_start_and_end),
       cmocka_unit_test(test_overlapping_infusions),
       cmocka_unit_test(test_infusions_leave_no_rate),
+      cmocka_unit_test(test_short_infusions_deliver_the_dose),
+      cmocka_unit_test(test_dose_scaled_beyond_the_solver),
       cmocka_unit_test(test_presets_settings_overrides),
       cmocka_unit_test(test_joint_route),
       cmocka_unit_test(test_steady_baseline),

@@ -569,6 +569,108 @@ static void test_load_errors_difference(void **state) {
   syn_sweep_destroy(sw);
 }
 
+/* Issue 12 point 15: a sweep loaded for a dry run has every check and count
+ * of a full load, but no design built, and cannot be run by mistake. */
+static void test_load_plan(void **state) {
+  (void)state;
+  copy_growth();
+  write_file("b.sweep", SCN "design lhs 1000000000\nvary r uniform 0 1\nvary K uniform 5 20\n");
+  syn_sweep *sw = NULL;
+  syn_error err;
+  long before = syn_alloc_test_count();
+  assert_int_equal(syn_sweep_load_plan(in_dir("b.sweep"), &sw, &err), SYN_OK);
+  assert_true(syn_alloc_test_count() - before < 10000); /* not 2e9 permutation entries */
+  assert_true(syn_sweep_is_plan(sw));
+  assert_int_equal(syn_sweep_count(sw), 1000000000);
+  double x[2];
+  assert_int_equal(syn_sweep_params(sw, 0, x, &err), SYN_EINVAL);
+  syn_sweep_eval *ev = NULL;
+  assert_int_equal(syn_sweep_eval_create(sw, NULL, &ev, &err), SYN_EINVAL);
+  assert_null(ev);
+  syn_sweep_run_opts o;
+  syn_sweep_run_opts_default(&o);
+  o.out_path = in_dir("plan.h5");
+  assert_int_not_equal(syn_sweep_run(sw, &o, NULL, &err), SYN_OK);
+  assert_int_equal(access(in_dir("plan.h5"), F_OK), -1);
+  assert_int_equal(access(in_dir("plan.h5.parts"), F_OK), -1);
+  syn_sweep_destroy(sw);
+  /* the limit is checked by both loads before anything is built */
+  write_file("b.sweep", SCN "design lhs 1000000001\nvary r uniform 0 1\n");
+  before = syn_alloc_test_count();
+  assert_int_equal(syn_sweep_load(in_dir("b.sweep"), &sw, &err), SYN_EINPUT);
+  assert_string_equal(err.message, "the design has 1000000001 samples: at most 1000000000 are "
+                                   "supported");
+  assert_true(syn_alloc_test_count() - before < 10000);
+  assert_int_equal(syn_sweep_load_plan(in_dir("b.sweep"), &sw, &err), SYN_EINPUT);
+  /* a small one loaded fully runs as before */
+  write_file("b.sweep", SCN "design lhs 4\nvary r uniform 0 1\n");
+  sw = load_ok(in_dir("b.sweep"));
+  assert_false(syn_sweep_is_plan(sw));
+  assert_int_equal(syn_sweep_params(sw, 3, x, &err), SYN_OK);
+  syn_sweep_destroy(sw);
+}
+
+/* Issue 12 point 17: the name of a difference ("a - b") must not be an arm's
+ * the sweep runs, nor another difference's: the result has one group per
+ * arm (it failed after the samples, without a location). */
+static void test_load_errors_difference_names(void **state) {
+  (void)state;
+  copy_growth();
+  write_file("n.scenario", "model \"growth.model\"\nsimulate 0 d to 10 d every 1 d\n"
+                           "arm \"a\"\narm \"b\"\narm \"a - b\"\narm \"b - c\"\narm \"c\"\n"
+                           "metric N_end = at(N, 10 d)\n");
+  load_fails("scenario \"n.scenario\"\ndesign random 5\nvary r uniform 0 1\n"
+             "difference \"a\" \"b\"\n",
+             "@/b.sweep:4:1: error: this difference is named 'a - b', like an arm of the scenario "
+             "the sweep runs\n"
+             "  difference \"a\" \"b\"\n"
+             "  ^~~~~~~~~~\n"
+             "  hint: rename the scenario's arm 'a - b': the result has one group per arm\n");
+  load_fails("scenario \"n.scenario\"\ndesign random 5\nvary r uniform 0 1\n"
+             "arms \"a - b\" \"c\" \"a\" \"b - c\"\n"
+             "difference \"a - b\" \"c\"\ndifference \"a\" \"b - c\"\n",
+             "@/b.sweep:6:1: error: this difference is named 'a - b - c', like the difference on "
+             "line 5\n"
+             "  difference \"a\" \"b - c\"\n"
+             "  ^~~~~~~~~~\n"
+             "  hint: rename one of the scenario's arms they use: the result has one group per "
+             "arm\n");
+  /* the arm "a - b" not run: no clash in the result */
+  write_file("b.sweep", "scenario \"n.scenario\"\ndesign random 5\nvary r uniform 0 1\n"
+                        "arms \"a\" \"b\"\ndifference \"a\" \"b\"\n");
+  syn_sweep *sw = load_ok(in_dir("b.sweep"));
+  assert_string_equal(syn_sweep_arm_name(sw, 2), "a - b");
+  syn_sweep_destroy(sw);
+}
+
+/* Issue 12 point 7: a compartment's size must stay positive, so a vary whose
+ * range reaches 0 or below, or a design file column with such a value, is
+ * refused at load and names the compartment. */
+static void test_load_errors_compartment(void **state) {
+  (void)state;
+  write_file("cpt.model", "time unit h\ncompartment V = 2 L\nstate A = 1 mg\nd/dt A = -A / V\n"
+                          "output C = A / V\n");
+  write_file("cpt.scenario", "model \"cpt.model\"\nsimulate 0 h to 2 h every 1 h\narm a\n"
+                             "metric C_max = max(C)\n");
+  load_fails("scenario \"cpt.scenario\"\ndesign random 5\nvary V uniform -1 3\n",
+             "@/b.sweep:3:6: error: compartment 'V' must have a positive size (found -1)\n"
+             "  vary V uniform -1 3\n"
+             "       ^\n"
+             "  hint: 'uniform -1 3' reaches -1\n");
+  load_fails("scenario \"cpt.scenario\"\ndesign grid\nvary V uniform 0 3 levels 3\n",
+             "@/b.sweep:3:6: error: compartment 'V' must have a positive size (found 0)\n"
+             "  vary V uniform 0 3 levels 3\n"
+             "       ^\n"
+             "  hint: 'uniform 0 3' reaches 0\n");
+  write_file("d.csv", "V\n2\n-0.5\n3\n");
+  load_fails("scenario \"cpt.scenario\"\ndesign file \"d.csv\"\n",
+             "error: @/d.csv:1: column 'V': compartment 'V' must have a positive size (found "
+             "-0.5)\n");
+  write_file("b.sweep", "scenario \"cpt.scenario\"\ndesign random 5\nvary V loguniform 0.5 3\n");
+  syn_sweep *sw = load_ok(in_dir("b.sweep"));
+  syn_sweep_destroy(sw);
+}
+
 /* A design file `csv` with the sweep `design file "d.csv"` fails with `want`. */
 static void csv_fails(const char *csv, const char *want) {
   write_file("d.csv", csv);
@@ -1296,6 +1398,9 @@ int main(void) {
       cmocka_unit_test(test_config_hash),
       cmocka_unit_test(test_load_errors_names),
       cmocka_unit_test(test_load_errors_difference),
+      cmocka_unit_test(test_load_errors_compartment),
+      cmocka_unit_test(test_load_errors_difference_names),
+      cmocka_unit_test(test_load_plan),
       cmocka_unit_test(test_load_errors_design_file),
       cmocka_unit_test(test_eval_growth),
       cmocka_unit_test(test_eval_difference),
