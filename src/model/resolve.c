@@ -1525,8 +1525,29 @@ static const char *root_title(const syn_program *p) {
   return "";
 }
 
+/* A file of only comments and blank lines is valid syntax but no model (it
+ * passed `check` and then `run` found no states); refused as an empty file
+ * is. A file with declarations but no states is a library for import. */
+static syn_status check_nonempty_files(rctx *c) {
+  const syn_program *p = c->m->prog;
+  for (size_t f = 0; f < p->nfiles; f++) {
+    if (p->files[f].ndecls > 0) continue;
+    syn_span at = {p->files[f].file, 0, 0};
+    syn_status s = diag(c, at, "the file declares nothing: only comments and blank lines");
+    if (f + 1 < p->nfiles)
+      syn_error_hint(c->err, "an imported file declares parameters, states or lets; remove the "
+                             "import or fill the file");
+    else
+      syn_error_hint(c->err, "a model needs at least one state and its equation, e.g. "
+                             "'state X = 1' and 'd/dt X = -0.1 * X'");
+    return s;
+  }
+  return SYN_OK;
+}
+
 static syn_status resolve_passes(rctx *c) {
-  syn_status s = resolve_clock(c);
+  syn_status s = check_nonempty_files(c);
+  if (s == SYN_OK) s = resolve_clock(c);
   if (s == SYN_OK) s = declare_all(c);
   if (s != SYN_OK) return s;
   if (index_aggregates(&c->agg, c->m->prog) != 0) return oom(c);
