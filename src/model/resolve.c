@@ -166,6 +166,8 @@ typedef struct rctx {
   int joint;                           /* name context: the joint whose copies unqualified
                                           per-joint names mean; -1 systemic */
   agg_memo agg;                        /* every aggregate of the program */
+  name_table route_names;              /* route name -> index of its first route */
+  name_table preset_names;             /* preset name -> index */
 } rctx;
 
 static syn_status diag(rctx *c, syn_span sp, const char *fmt, ...)
@@ -1347,12 +1349,6 @@ static syn_status route_target(rctx *c, const ast_decl *decl, size_t *state) {
               decl->target);
 }
 
-/* The first route declaration called name, or NULL. */
-static const ast_decl *route_named(const syn_model *m, const char *name) {
-  for (size_t r = 0; r < m->nroutes; r++)
-    if (strcmp(m->routes[r].name, name) == 0) return m->route_info[r].decl;
-  return NULL;
-}
 
 static syn_status add_route(rctx *c, const ast_decl *decl) {
   syn_model *m = c->m;
@@ -1383,8 +1379,12 @@ static syn_status add_route(rctx *c, const ast_decl *decl) {
 static syn_status check_route_name(rctx *c, const ast_decl *decl) {
   if (strchr(decl->name, '.') != NULL)
     return diag(c, decl->name_span, "route name '%s' cannot contain '.'", decl->name);
-  const ast_decl *first = route_named(c->m, decl->name);
-  if (first == NULL) return SYN_OK;
+  /* a hash, not a scan of the routes so far: a model may have 10^5 of them */
+  int rc = syn_names_put(&c->route_names, decl->name, SYN_SYM_PARAM, (uint32_t)c->m->nroutes);
+  if (rc < 0) return oom(c);
+  if (rc == 0) return SYN_OK;
+  const ast_decl *first =
+      c->m->route_info[syn_names_get(&c->route_names, decl->name)->index].decl;
   char at[600];
   where(c, first->name_span, at, sizeof at);
   syn_status s = diag(c, decl->name_span, "route '%s' is already declared", decl->name);
@@ -1454,9 +1454,32 @@ static syn_status preset_target(rctx *c, const ast_decl *decl, const ast_assign 
     syn_error_hint(c->err, "a preset sets compartments, parameters and initial values of states");
     return s;
   }
-  for (const ast_assign *o = decl->assigns; o < a; o++)
-    if (strcmp(o->name, a->name) == 0)
-      return diag(c, a->name_span, "'%s' is set twice in preset '%s'", a->name, decl->name);
+  return SYN_OK;
+}
+
+/* One `NAME = value` of a preset: its target, not set twice (seen: the
+ * names set so far, a hash so a preset may set every joint's copy), a
+ * constant value. */
+static syn_status add_preset_assign(rctx *c, const ast_decl *decl, const ast_assign *a,
+                                    model_preset *pr, name_table *seen) {
+  syn_model *m = c->m;
+  syn_status s = preset_target(c, decl, a);
+  if (s != SYN_OK) return s;
+  int rc = syn_names_put(seen, a->name, SYN_SYM_PARAM, 0);
+  if (rc < 0) return oom(c);
+  if (rc > 0) return diag(c, a->name_span, "'%s' is set twice in preset '%s'", a->name, decl->name);
+  preset_assign *pa = &pr->assigns[pr->nassigns++];
+  pa->name = a->name;
+  pa->expr = span_copy(c, a->value->span);
+  pa->node = build_expr(c, a->value);
+  pa->assign = a;
+  if (pa->expr == NULL || pa->node == DAG_NONE) return oom(c);
+  if (m->dag.nodes[pa->node].dyn) {
+    char what[600];
+    snprintf(what, sizeof what, "value of '%s' in preset '%s'", a->name, decl->name);
+    return not_constant(c, a->value, what,
+                        "preset values are constants: use parameters, compartments and numbers");
+  }
   return SYN_OK;
 }
 
@@ -1464,37 +1487,27 @@ static syn_status add_preset(rctx *c, const ast_decl *decl) {
   syn_model *m = c->m;
   if (strchr(decl->name, '.') != NULL)
     return diag(c, decl->name_span, "preset name '%s' cannot contain '.'", decl->name);
-  for (size_t i = 0; i < m->npresets; i++)
-    if (strcmp(m->presets[i].name, decl->name) == 0) {
-      char at[600];
-      where(c, m->presets[i].decl->name_span, at, sizeof at);
-      syn_status s = diag(c, decl->name_span, "preset '%s' is already declared", decl->name);
-      syn_error_hint(c->err, "first declared at %s", at);
-      return s;
-    }
+  int rc = syn_names_put(&c->preset_names, decl->name, SYN_SYM_PARAM, (uint32_t)m->npresets);
+  if (rc < 0) return oom(c);
+  if (rc > 0) {
+    char at[600];
+    where(c, m->presets[syn_names_get(&c->preset_names, decl->name)->index].decl->name_span, at,
+          sizeof at);
+    syn_status s = diag(c, decl->name_span, "preset '%s' is already declared", decl->name);
+    syn_error_hint(c->err, "first declared at %s", at);
+    return s;
+  }
   model_preset *pr = &m->presets[m->npresets++];
   pr->name = decl->name;
   pr->decl = decl;
   pr->assigns = arena_array(c, decl->nassigns, sizeof *pr->assigns);
   if (pr->assigns == NULL) return oom(c);
-  for (size_t i = 0; i < decl->nassigns; i++) {
-    const ast_assign *a = &decl->assigns[i];
-    syn_status s = preset_target(c, decl, a);
-    if (s != SYN_OK) return s;
-    preset_assign *pa = &pr->assigns[pr->nassigns++];
-    pa->name = a->name;
-    pa->expr = span_copy(c, a->value->span);
-    pa->node = build_expr(c, a->value);
-    pa->assign = a;
-    if (pa->expr == NULL || pa->node == DAG_NONE) return oom(c);
-    if (m->dag.nodes[pa->node].dyn) {
-      char what[600];
-      snprintf(what, sizeof what, "value of '%s' in preset '%s'", a->name, decl->name);
-      return not_constant(c, a->value, what,
-                          "preset values are constants: use parameters, compartments and numbers");
-    }
-  }
-  return SYN_OK;
+  name_table seen = {0}; /* names set so far: a preset may set every joint's copy */
+  syn_status s = SYN_OK;
+  for (size_t i = 0; i < decl->nassigns && s == SYN_OK; i++)
+    s = add_preset_assign(c, decl, &decl->assigns[i], pr, &seen);
+  syn_names_free(&seen);
+  return s;
 }
 
 /* Presets are read in the systemic context; values are evaluated at load. */
@@ -1578,6 +1591,8 @@ syn_status syn_model_resolve(syn_model *m, syn_error *err) {
   if (c.refs)
     for (size_t i = 0; i < gid_count(&c); i++) syn_free(c.refs[i]);
   agg_memo_free(&c.agg);
+  syn_names_free(&c.route_names);
+  syn_names_free(&c.preset_names);
   syn_free(c.refs);
   syn_free(c.nrefs);
   syn_free(c.caprefs);
