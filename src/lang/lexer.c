@@ -249,6 +249,37 @@ static const char *stray_hint(char c) {
   }
 }
 
+/* The code point of a valid UTF-8 sequence of k bytes. */
+static unsigned long code_point(const unsigned char *p, size_t k) {
+  if (k == 1) return p[0];
+  unsigned long cp = p[0] & (0xFFu >> (k + 1));
+  for (size_t i = 1; i < k; i++) cp = cp << 6 | (p[i] & 0x3Fu);
+  return cp;
+}
+
+/* What an invisible (or space-like) character is, or NULL: quoted as it is,
+ * it would show as nothing (a byte-order mark pasted mid-file, a zero-width
+ * space from a web page, a no-break space that looks like a space). */
+static const char *invisible_name(unsigned long cp) {
+  switch (cp) {
+    case 0xFEFF: return "byte-order mark";
+    case 0x00A0: return "no-break space";
+    case 0x00AD: return "soft hyphen";
+    case 0x200B: return "zero-width space";
+    case 0x200C: return "zero-width non-joiner";
+    case 0x200D: return "zero-width joiner";
+    case 0x2060: return "word joiner";
+    case 0x2028: return "line separator";
+    case 0x2029: return "paragraph separator";
+    default: break;
+  }
+  if ((cp >= 0x200E && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+      (cp >= 0x2066 && cp <= 0x2069))
+    return "text-direction mark";
+  if (cp >= 0x2000 && cp <= 0x200A) return "typographic space";
+  return NULL;
+}
+
 static syn_status lex_stray(syn_lexer *lx, syn_token *tok, syn_error *err) {
   size_t start = lx->pos;
   unsigned char c = (unsigned char)lx->text[start];
@@ -260,6 +291,15 @@ static syn_status lex_stray(syn_lexer *lx, syn_token *tok, syn_error *err) {
   if (c < 0x20 || c == 0x7F) {
     snprintf(shown, sizeof shown, "0x%02X", (unsigned)c);
     st = lex_error(lx, tok, err, at, "unexpected control character %s", shown);
+  } else if (k > 1 && invisible_name(code_point((const unsigned char *)lx->text + start, k))) {
+    unsigned long cp = code_point((const unsigned char *)lx->text + start, k);
+    st = lex_error(lx, tok, err, at, "unexpected invisible character U+%04lX (%s)", cp,
+                   invisible_name(cp));
+    if (cp == 0x00A0 || (cp >= 0x2000 && cp <= 0x200A))
+      syn_error_hint(err, "type an ordinary space instead");
+    else
+      syn_error_hint(err, "delete it (an editor or a copy from a web page put it there)");
+    return st;
   } else {
     snprintf(shown, sizeof shown, "%.*s", (int)(lx->pos - start), lx->text + start);
     st = lex_error(lx, tok, err, at, "unexpected character '%s'", shown);

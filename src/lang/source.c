@@ -55,6 +55,15 @@ int syn_srcset_find(const syn_srcset *s, const char *path, uint32_t *index) {
       return 1;
     }
   }
+  struct stat st;
+  if (s == NULL || stat(path, &st) != 0) return 0;
+  for (size_t i = 0; i < s->count; i++) {
+    const syn_source *f = &s->files[i];
+    if (f->on_disk && f->dev == (uint64_t)st.st_dev && f->ino == (uint64_t)st.st_ino) {
+      if (index) *index = (uint32_t)i;
+      return 1;
+    }
+  }
   return 0;
 }
 
@@ -276,9 +285,10 @@ static int build_line_index(line_index *lx, const char *text, size_t len) {
   return 0;
 }
 
-/* Append (path, text) — both taken, freed on failure — and check the text. */
-static syn_status add_owned(syn_srcset *s, char *path, char *text, size_t len, uint32_t *index,
-                            syn_error *err) {
+/* Append (path, text) — both taken, freed on failure — and check the text.
+ * id: the file's identity (NULL for a text from memory). */
+static syn_status add_owned(syn_srcset *s, char *path, char *text, size_t len,
+                            const struct stat *id, uint32_t *index, syn_error *err) {
   line_index lx = {NULL, 0};
   if (syn_grow((void **)&s->files, &s->cap, s->count + 1, sizeof *s->files) != 0 ||
       syn_grow((void **)&s->lines, &s->lines_cap, s->count + 1, sizeof *s->lines) != 0 ||
@@ -288,7 +298,8 @@ static syn_status add_owned(syn_srcset *s, char *path, char *text, size_t len, u
     return syn_error_set(err, SYN_ENOMEM, "out of memory");
   }
   uint32_t at = (uint32_t)s->count;
-  s->files[s->count] = (syn_source){path, text, len};
+  s->files[s->count] = (syn_source){path, text, len, id != NULL, id ? (uint64_t)id->st_dev : 0,
+                                    id ? (uint64_t)id->st_ino : 0};
   s->lines[s->count++] = lx;
   syn_status st = check_text(s, at, err);
   if (st != SYN_OK) {
@@ -302,6 +313,13 @@ static syn_status add_owned(syn_srcset *s, char *path, char *text, size_t len, u
   return SYN_OK;
 }
 
+/* The UTF-8 byte-order mark: dropped from the start of a text. */
+static const char BOM[] = "\xef\xbb\xbf";
+
+static int starts_with_bom(const char *text, size_t len) {
+  return len >= 3 && memcmp(text, BOM, 3) == 0;
+}
+
 static const char too_big_msg[] = "file is larger than the 4 MiB limit";
 _Static_assert(SYN_SOURCE_MAX_BYTES == 4 * 1024 * 1024, "update too_big_msg");
 
@@ -309,6 +327,7 @@ syn_status syn_srcset_add_text(syn_srcset *s, const char *name, const char *text
                                uint32_t *index, syn_error *err) {
   if (s == NULL || name == NULL || (text == NULL && len > 0))
     return syn_error_set(err, SYN_EINVAL, "syn_srcset_add_text: missing argument");
+  if (starts_with_bom(text, len)) text += 3, len -= 3;
   if (len == 0) return file_error(err, s, NULL, name, SYN_EINPUT, "file is empty");
   if (len > SYN_SOURCE_MAX_BYTES) return file_error(err, s, NULL, name, SYN_ELIMIT, too_big_msg);
   char *path = syn_strdup(name);
@@ -318,7 +337,7 @@ syn_status syn_srcset_add_text(syn_srcset *s, const char *name, const char *text
     syn_free(copy);
     return syn_error_set(err, SYN_ENOMEM, "out of memory");
   }
-  return add_owned(s, path, copy, len, index, err);
+  return add_owned(s, path, copy, len, NULL, index, err);
 }
 
 /* Read at most SYN_SOURCE_MAX_BYTES + 1 bytes (one more than allowed, to
@@ -365,7 +384,12 @@ syn_status syn_srcset_load_file(syn_srcset *s, const char *path, const syn_span 
   size_t len = 0;
   int errnum = 0;
   char *text = read_all(fd, (size_t)st.st_size, &len, &errnum);
+  if (fstat(fd, &st) != 0 && errnum == 0) errnum = errno; /* the identity of what was read */
   close(fd);
+  if (text != NULL && starts_with_bom(text, len)) {
+    memmove(text, text + 3, len - 3 + 1); /* and the NUL */
+    len -= 3;
+  }
   syn_status rc = SYN_OK;
   char *copy = NULL;
   if (text == NULL && errnum == ENOMEM) rc = syn_error_set(err, SYN_ENOMEM, "out of memory");
@@ -377,7 +401,7 @@ syn_status syn_srcset_load_file(syn_srcset *s, const char *path, const syn_span 
     syn_free(text);
     return rc;
   }
-  return add_owned(s, copy, text, len, index, err);
+  return add_owned(s, copy, text, len, &st, index, err);
 }
 
 /* ---- paths ------------------------------------------------------------------- */

@@ -26,6 +26,8 @@ typedef struct syn_source {
   char *path;      /* as given (relative paths resolved against the importer) */
   char *text;      /* NUL-terminated copy; len bytes before the NUL */
   size_t len;
+  int on_disk;     /* read from a file: dev and ino say which */
+  uint64_t dev, ino;
 } syn_source;
 
 typedef struct syn_srcset syn_srcset;
@@ -36,7 +38,10 @@ void syn_srcset_destroy(syn_srcset *s);     /* NULL allowed */
 /* Read a file and add it. Rejects (with a located error when `from` is given,
  * e.g. the import statement) a missing or unreadable file, a directory, an
  * empty file, a file over SYN_SOURCE_MAX_BYTES, NUL bytes and invalid UTF-8
- * (the last two located at the offending byte). On success *index is set. */
+ * (the last two located at the offending byte). On success *index is set.
+ * A UTF-8 byte-order mark (EF BB BF, which some Windows editors write) at the
+ * start of a text is dropped, here and in syn_srcset_add_text: it is
+ * invisible, and the text's offsets and columns are those of what follows. */
 syn_status syn_srcset_load_file(syn_srcset *s, const char *path, const syn_span *from,
                                 uint32_t *index, syn_error *err);
 
@@ -47,7 +52,9 @@ syn_status syn_srcset_add_text(syn_srcset *s, const char *name, const char *text
 size_t syn_srcset_count(const syn_srcset *s);
 const syn_source *syn_srcset_get(const syn_srcset *s, uint32_t index);
 
-/* Find an already-loaded file by its path; returns 1 and sets *index if found. */
+/* Find an already-loaded file by its path, or else by what the path names:
+ * the same device and inode as a file read from disk (an absolute and a
+ * relative path, a symlink, a hard link). Returns 1 and sets *index if found. */
 int syn_srcset_find(const syn_srcset *s, const char *path, uint32_t *index);
 
 /* Fill err with code, location of span (file, line, character column, the

@@ -19,6 +19,8 @@
 
 typedef struct cctx {
   syn_model *m;
+  syn_error *err;         /* set by a refusal; NULL message: out of memory */
+  int refused;
   unsigned char *mark;    /* per node: reachable from the program being emitted */
   unsigned char *emitted; /* per node: computed by setup already */
   uint32_t *stack;
@@ -158,6 +160,45 @@ static int emit_setup_definitions(cctx *c) {
   return emit_setup_extras(c);
 }
 
+/* The most nonzero entries a Jacobian may have. The compile costs about 32
+ * bytes an entry (pattern, value node, a STORE instruction), a run as much
+ * again plus the factorisations; a state that every d/dt depends on (an
+ * aggregate over joints in a per-joint d/dt) makes n^2 entries: 3 GB and
+ * minutes of compiling at 10^4 joints, 10^10 entries at 10^5. 2^25 entries
+ * is a dense coupling of 5792 states. */
+enum { JAC_MAX_NNZ = 1 << 25 };
+
+/* Refuses a model whose Jacobian has more than JAC_MAX_NNZ entries, located
+ * at the state whose column passes the bound: counted column by column
+ * without building anything, so the refusal costs about JAC_MAX_NNZ steps
+ * whatever the model's size. */
+static int check_jacobian_size(cctx *c, syn_jac_cols *jc) {
+  syn_model *m = c->m;
+  size_t ns = m->nsym[SYN_SYM_STATE], total = 0;
+  for (size_t j = 0; j < ns; j++) {
+    size_t count = syn_jac_cols_count(jc, (uint32_t)j);
+    total += count;
+    if (total <= JAC_MAX_NNZ) continue;
+    const sym_info *si = &m->info[SYN_SYM_STATE][j];
+    syn_diag(c->err, m->prog->sources, si->decl->name_span, SYN_ELIMIT,
+             "the Jacobian would have more than %d nonzero entries: %zu of the %zu d/dt "
+             "equations depend on '%s'", JAC_MAX_NNZ, count, ns, m->sym[SYN_SYM_STATE][j].name);
+    if (2 * count > ns)
+      syn_error_hint(c->err, "when (nearly) every d/dt depends on every state, e.g. through an "
+                     "aggregate such as sum(joint, X) in a per-joint d/dt, the Jacobian is dense "
+                     "(%zu^2 entries; at most %zu states can be coupled so); a systemic state "
+                     "that the aggregate drives (d/dt S = \xe2\x80\xa6 sum(joint, X) \xe2\x80\xa6) "
+                     "and that the per-joint d/dt reads keeps it sparse", ns,
+                     (size_t)sqrt((double)JAC_MAX_NNZ));
+    else
+      syn_error_hint(c->err, "the model couples too many states with each other for an exact "
+                     "Jacobian; split it into smaller models");
+    c->refused = 1;
+    return -1;
+  }
+  return 0;
+}
+
 /* Symbolic Jacobian, column by column: pattern (CSC) and value nodes. */
 static int build_jacobian(cctx *c, const uint32_t *rhs) {
   syn_model *m = c->m;
@@ -168,6 +209,7 @@ static int build_jacobian(cctx *c, const uint32_t *rhs) {
   uint32_t *vals = syn_malloc((ns + 1) * sizeof *vals);
   m->colptr = syn_calloc(ns + 1, sizeof *m->colptr);
   if (jc == NULL || rows == NULL || vals == NULL || m->colptr == NULL) goto done;
+  if (check_jacobian_size(c, jc) != 0) goto done;
   for (size_t j = 0; j < ns; j++) {
     if (syn_jac_cols_get(jc, (uint32_t)j, rows, vals, &count) != 0) goto done;
     if (syn_grow((void **)&m->rowind, &cap_rows, c->njac + count + 1, sizeof *m->rowind) ||
@@ -271,7 +313,7 @@ done:
 }
 
 syn_status syn_model_compile(syn_model *m, syn_error *err) {
-  cctx c = {.m = m};
+  cctx c = {.m = m, .err = err};
   int rc = compile_all(&c);
   if (m->dag.failed) rc = -1;
   syn_free(c.mark);
@@ -279,5 +321,6 @@ syn_status syn_model_compile(syn_model *m, syn_error *err) {
   syn_free(c.stack);
   syn_free(c.list);
   syn_free(c.jac_nodes);
+  if (c.refused) return err->code;
   return rc ? syn_error_set(err, SYN_ENOMEM, "out of memory") : SYN_OK;
 }

@@ -90,5 +90,9 @@ void syn_jac_cols_destroy(syn_jac_cols *c); /* NULL allowed */
  * rows ascending; rows and vals need room for nroots. 0 / -1 (OOM). */
 int syn_jac_cols_get(syn_jac_cols *c, uint32_t wrt, uint32_t *rows, uint32_t *vals,
                      size_t *count);
+/* The number of entries syn_jac_cols_get gives for wrt, without building
+ * them: in time proportional to the nodes that depend on the state, and no
+ * memory (so the size of a Jacobian can be bounded before it is built). */
+size_t syn_jac_cols_count(syn_jac_cols *c, uint32_t wrt);
 
 #endif

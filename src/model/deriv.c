@@ -175,6 +175,9 @@ struct syn_jac_cols {
   uint32_t *memo;      /* derivative per node of the current cone, else DAG_NONE */
   uint32_t *cone;      /* nodes of the current cone */
   uint64_t *entries;   /* (row << 32 | derivative node) of the current column */
+  uint32_t *cone_tmp;  /* scratch of the sorts: as long as cone, entries */
+  uint64_t *entries_tmp;
+  unsigned node_bits, row_bits; /* bits of the largest node id, row */
   uint32_t *leaf;      /* per state index < nroots: its STATE node, or DAG_NONE */
   size_t nroots;
 };
@@ -188,6 +191,8 @@ void syn_jac_cols_destroy(syn_jac_cols *c) {
   syn_free(c->memo);
   syn_free(c->cone);
   syn_free(c->entries);
+  syn_free(c->cone_tmp);
+  syn_free(c->entries_tmp);
   syn_free(c->leaf);
   syn_free(c);
 }
@@ -226,6 +231,66 @@ static int index_users(syn_jac_cols *c) {
   return rc;
 }
 
+static unsigned bit_width(size_t n) {
+  unsigned b = 0;
+  while (b < 64 && (n >> b) != 0) b++;
+  return b;
+}
+
+/* Sorting the cone and the column's entries is the inner loop of the
+ * Jacobian: a column of a dense coupling holds every row, and qsort's
+ * n log n with a call per comparison was half of the compile. LSD radix
+ * sort, 11 bits a pass, on the low `bits` bits of the key; below RADIX_MIN
+ * elements, insertion sort. */
+enum { RADIX_BITS = 11, RADIX_MIN = 64 };
+
+static void sort_u32(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits) {
+  if (n < RADIX_MIN) { /* insertion sort */
+    for (size_t i = 1; i < n; i++) {
+      uint32_t v = a[i];
+      size_t j = i;
+      for (; j > 0 && a[j - 1] > v; j--) a[j] = a[j - 1];
+      a[j] = v;
+    }
+    return;
+  }
+  uint32_t *src = a, *dst = tmp;
+  for (unsigned shift = 0; shift < bits; shift += RADIX_BITS) {
+    size_t count[(1u << RADIX_BITS) + 1] = {0};
+    for (size_t i = 0; i < n; i++) count[((src[i] >> shift) & ((1u << RADIX_BITS) - 1)) + 1]++;
+    for (size_t k = 1; k <= (1u << RADIX_BITS); k++) count[k] += count[k - 1];
+    for (size_t i = 0; i < n; i++) dst[count[(src[i] >> shift) & ((1u << RADIX_BITS) - 1)]++] = src[i];
+    uint32_t *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != a) memcpy(a, src, n * sizeof *a);
+}
+
+/* By the high 32 bits (the row) only. */
+static void sort_by_row(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits) {
+  if (n < RADIX_MIN) {
+    for (size_t i = 1; i < n; i++) {
+      uint64_t v = a[i];
+      size_t j = i;
+      for (; j > 0 && (a[j - 1] >> 32) > (v >> 32); j--) a[j] = a[j - 1];
+      a[j] = v;
+    }
+    return;
+  }
+  uint64_t *src = a, *dst = tmp;
+  for (unsigned shift = 32; shift < 32 + bits; shift += RADIX_BITS) {
+    size_t count[(1u << RADIX_BITS) + 1] = {0};
+    for (size_t i = 0; i < n; i++) count[((src[i] >> shift) & ((1u << RADIX_BITS) - 1)) + 1]++;
+    for (size_t k = 1; k <= (1u << RADIX_BITS); k++) count[k] += count[k - 1];
+    for (size_t i = 0; i < n; i++) dst[count[(src[i] >> shift) & ((1u << RADIX_BITS) - 1)]++] = src[i];
+    uint64_t *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != a) memcpy(a, src, n * sizeof *a);
+}
+
 syn_jac_cols *syn_jac_cols_create(syn_dag *d, const uint32_t *roots, size_t nroots) {
   syn_jac_cols *c = syn_calloc(1, sizeof *c);
   if (c == NULL) return NULL;
@@ -239,8 +304,13 @@ syn_jac_cols *syn_jac_cols_create(syn_dag *d, const uint32_t *roots, size_t nroo
   c->cone = syn_malloc((c->n0 + 1) * sizeof *c->cone);
   c->entries = syn_malloc((nroots + 1) * sizeof *c->entries);
   c->leaf = syn_malloc((nroots + 1) * sizeof *c->leaf);
-  if (!c->ustart || !c->rstart || !c->rows || !c->memo || !c->cone || !c->entries || !c->leaf)
+  c->cone_tmp = syn_malloc((c->n0 + 1) * sizeof *c->cone_tmp);
+  c->entries_tmp = syn_malloc((nroots + 1) * sizeof *c->entries_tmp);
+  if (!c->ustart || !c->rstart || !c->rows || !c->memo || !c->cone || !c->entries || !c->leaf ||
+      !c->cone_tmp || !c->entries_tmp)
     goto fail;
+  c->node_bits = bit_width(c->n0);
+  c->row_bits = bit_width(nroots);
   for (size_t i = 0; i < nroots; i++) c->leaf[i] = DAG_NONE;
   for (size_t k = 0; k < c->n0; k++) {
     c->memo[k] = DAG_NONE;
@@ -258,15 +328,6 @@ fail:
   return NULL;
 }
 
-static int cmp_u32(const void *x, const void *y) {
-  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-  return (a > b) - (a < b);
-}
-
-static int cmp_u64(const void *x, const void *y) {
-  uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-  return (a > b) - (a < b);
-}
 
 /* The nodes that depend on `leaf`, ascending (= evaluation order). */
 static size_t collect_cone(syn_jac_cols *c, uint32_t leaf) {
@@ -282,8 +343,43 @@ static size_t collect_cone(syn_jac_cols *c, uint32_t leaf) {
       c->cone[n++] = p;
     }
   }
-  if (n > 1) qsort(c->cone, n, sizeof *c->cone, cmp_u32);
+  sort_u32(c->cone, c->cone_tmp, n, c->node_bits);
   return n;
+}
+
+/* Whether the derivative of user p is nonzero when that of its operand
+ * `from` is (and its other operands' are zero): derive_node's structural
+ * zeros. Piecewise-constant ops and the condition of an `if` stop it. */
+static int propagates(const dag_node *p, uint32_t from) {
+  switch ((syn_op)p->op) {
+    case SYN_OP_NEG: case SYN_OP_ADD: case SYN_OP_SUB: case SYN_OP_MUL: case SYN_OP_DIV:
+    case SYN_OP_POW: case SYN_OP_EXP: case SYN_OP_LOG: case SYN_OP_LOG10: case SYN_OP_SQRT:
+    case SYN_OP_ABS: case SYN_OP_SIN: case SYN_OP_COS: case SYN_OP_TAN: case SYN_OP_ASIN:
+    case SYN_OP_ACOS: case SYN_OP_ATAN: case SYN_OP_SINH: case SYN_OP_COSH: case SYN_OP_TANH:
+    case SYN_OP_MIN: case SYN_OP_MAX: return 1;
+    case SYN_OP_IF: return p->b == from || p->c == from;
+    default: return 0;
+  }
+}
+
+size_t syn_jac_cols_count(syn_jac_cols *c, uint32_t wrt) {
+  uint32_t leaf = wrt < c->nroots ? c->leaf[wrt] : DAG_NONE;
+  if (leaf == DAG_NONE) return 0;
+  size_t n = 0, done = 0, count = 0;
+  c->memo[leaf] = MARK;
+  c->cone[n++] = leaf;
+  while (done < n) { /* the nodes whose derivative is not the structural zero */
+    uint32_t k = c->cone[done++];
+    count += c->rstart[k + 1] - c->rstart[k];
+    for (uint32_t u = c->ustart[k]; u < c->ustart[k + 1]; u++) {
+      uint32_t p = c->users[u];
+      if (p == DAG_NONE || c->memo[p] == MARK || !propagates(&c->d->nodes[p], k)) continue;
+      c->memo[p] = MARK;
+      c->cone[n++] = p;
+    }
+  }
+  for (size_t i = 0; i < n; i++) c->memo[c->cone[i]] = DAG_NONE;
+  return count;
 }
 
 int syn_jac_cols_get(syn_jac_cols *c, uint32_t wrt, uint32_t *rows, uint32_t *vals,
@@ -317,7 +413,7 @@ int syn_jac_cols_get(syn_jac_cols *c, uint32_t wrt, uint32_t *rows, uint32_t *va
   }
   for (size_t i = 0; i < n; i++) c->memo[c->cone[i]] = DAG_NONE;
   if (rc != 0 || d->failed) return -1;
-  if (nent > 1) qsort(c->entries, nent, sizeof *c->entries, cmp_u64);
+  sort_by_row(c->entries, c->entries_tmp, nent, c->row_bits);
   for (size_t i = 0; i < nent; i++) {
     rows[i] = (uint32_t)(c->entries[i] >> 32);
     vals[i] = (uint32_t)c->entries[i];

@@ -132,6 +132,21 @@ enum { MAX_SYMBOLS = 1000000 };
 
 /* --- the resolver's state ------------------------------------------------ */
 
+/* The aggregates of the program, by AST node. An aggregate reads its body in
+ * each joint's context and so means the same wherever it appears: in every
+ * joint's copy of a per-joint declaration too. It is checked and built once
+ * and each later use gets the same DAG node; otherwise a `sum(joint, X)` in
+ * a per-joint line costs joints^2 lookups (and as many dependency records),
+ * minutes and gigabytes at 10^4 joints. For the definition order, each one
+ * is a node of its own (the global ids after the symbols') standing between
+ * the definitions that use it and the names its body reads. */
+typedef struct agg_memo {
+  const ast_expr **key;   /* open addressing by address; NULL = empty */
+  uint32_t *node;         /* its DAG node once built, else DAG_NONE */
+  unsigned char *checked; /* bit 1 << in_compartment: checked in that setting */
+  size_t cap, count;
+} agg_memo;
+
 typedef struct ref {
   uint32_t target; /* global symbol id */
   syn_span span;
@@ -150,6 +165,9 @@ typedef struct rctx {
   size_t norder;
   int joint;                           /* name context: the joint whose copies unqualified
                                           per-joint names mean; -1 systemic */
+  agg_memo agg;                        /* every aggregate of the program */
+  name_table route_names;              /* route name -> index of its first route */
+  name_table preset_names;             /* preset name -> index */
 } rctx;
 
 static syn_status diag(rctx *c, syn_span sp, const char *fmt, ...)
@@ -189,6 +207,76 @@ static int is_aggregate(const ast_expr *e) {
          strcmp(e->u.call.args[0]->u.name.id, "joint") == 0;
 }
 
+/* --- the aggregates (agg_memo) -------------------------------------------- */
+
+static size_t agg_hash(const ast_expr *e) {
+  uint64_t x = (uint64_t)(uintptr_t)e;
+  x ^= x >> 29;
+  x *= 0x9e3779b97f4a7c15ull;
+  return (size_t)(x ^ (x >> 32));
+}
+
+/* The slot of e: where it is, or the empty one where it goes. */
+static size_t agg_slot(const agg_memo *a, const ast_expr *e) {
+  size_t mask = a->cap - 1, i = agg_hash(e) & mask;
+  while (a->key[i] != NULL && a->key[i] != e) i = (i + 1) & mask;
+  return i;
+}
+
+/* Counts the aggregates under e (a->key NULL) or enters them. */
+static void walk_aggregates(agg_memo *a, const ast_expr *e) {
+  if (e == NULL) return;
+  switch (e->kind) {
+    case AST_NUM:
+    case AST_NAME: return;
+    case AST_UNARY: walk_aggregates(a, e->u.unary.a); return;
+    case AST_BINARY:
+      walk_aggregates(a, e->u.binary.a);
+      walk_aggregates(a, e->u.binary.b);
+      return;
+    case AST_CALL:
+      if (is_aggregate(e)) {
+        if (a->key == NULL) {
+          a->count++;
+        } else {
+          size_t i = agg_slot(a, e);
+          a->key[i] = e;
+          a->node[i] = DAG_NONE;
+        }
+      }
+      for (size_t i = 0; i < e->u.call.nargs; i++) walk_aggregates(a, e->u.call.args[i]);
+      return;
+  }
+}
+
+static void walk_program_aggregates(agg_memo *a, const syn_program *p) {
+  for (size_t f = 0; f < p->nfiles; f++)
+    for (size_t d = 0; d < p->files[f].ndecls; d++) {
+      const ast_decl *decl = &p->files[f].decls[d];
+      walk_aggregates(a, decl->value);
+      for (size_t i = 0; i < decl->nassigns; i++) walk_aggregates(a, decl->assigns[i].value);
+    }
+}
+
+/* Finds every aggregate of the program; the table is at most half full. */
+static int index_aggregates(agg_memo *a, const syn_program *p) {
+  walk_program_aggregates(a, p);
+  a->cap = 16;
+  while (a->cap < 2 * a->count) a->cap *= 2;
+  a->key = syn_calloc(a->cap, sizeof *a->key);
+  a->node = syn_calloc(a->cap, sizeof *a->node);
+  a->checked = syn_calloc(a->cap, 1);
+  if (a->key == NULL || a->node == NULL || a->checked == NULL) return -1;
+  walk_program_aggregates(a, p);
+  return 0;
+}
+
+static void agg_memo_free(agg_memo *a) {
+  syn_free(a->key);
+  syn_free(a->node);
+  syn_free(a->checked);
+}
+
 /* "file:line:col" of a span, for hints. */
 static void where(const rctx *c, syn_span sp, char *buf, size_t size) {
   int line = 0, col = 0;
@@ -221,6 +309,10 @@ static void gid_split(const rctx *c, uint32_t g, syn_symkind *kind, size_t *inde
   *kind = (syn_symkind)k;
   *index = g - c->base[k];
 }
+
+/* Global ids: the symbols', then one per aggregate slot (agg_memo). */
+static size_t gid_count(const rctx *c) { return c->base[SYN_SYM_KIND_COUNT] + c->agg.cap; }
+static int is_agg_gid(const rctx *c, uint32_t g) { return g >= c->base[SYN_SYM_KIND_COUNT]; }
 
 static const char *gid_name(const rctx *c, uint32_t g) {
   syn_symkind k;
@@ -678,6 +770,16 @@ static syn_status check_aggregate(rctx *c, const ast_expr *e, uint32_t owner, in
     syn_error_hint(c->err, "declare them, e.g. 'joints knee_L knee_R'");
     return s;
   }
+  /* the body means the same in every context: read it once (agg_memo) */
+  size_t slot = agg_slot(&c->agg, e);
+  unsigned char bit = (unsigned char)(in_compartment ? 2 : 1);
+  if (c->agg.key[slot] == e) {
+    uint32_t self = (uint32_t)(c->base[SYN_SYM_KIND_COUNT] + slot);
+    if (owner != DAG_NONE && (s = add_ref(c, owner, self, e->span)) != SYN_OK) return s;
+    if (c->agg.checked[slot] & bit) return SYN_OK;
+    c->agg.checked[slot] |= bit;
+    owner = self;
+  }
   int saved = c->joint;
   s = SYN_OK;
   for (c->joint = 0; c->joint < (int)c->m->njoints && s == SYN_OK; c->joint++)
@@ -770,12 +872,29 @@ static syn_status check_expressions(rctx *c) {
 
 /* --- pass 6: definition order and cycles ----------------------------------- */
 
+/* "cyclic definition: a -> b -> a" for the cycle on the stack from r's
+ * target to its top, which r closes; aggregates are not named. */
+static syn_status cyclic(rctx *c, const uint32_t *stack, size_t top, const ref *r) {
+  char msg[SYN_ERROR_MSG_MAX] = "";
+  size_t pos = 0, len = 0;
+  uint32_t first = DAG_NONE;
+  while (stack[pos] != r->target) pos++;
+  for (; pos < top; pos++) {
+    if (is_agg_gid(c, stack[pos])) continue;
+    if (first == DAG_NONE) first = stack[pos];
+    len += (size_t)snprintf(msg + len, len < sizeof msg ? sizeof msg - len : 0, "%s -> ",
+                            gid_name(c, stack[pos]));
+  }
+  if (len < sizeof msg && first != DAG_NONE) snprintf(msg + len, sizeof msg - len, "%s", gid_name(c, first));
+  return diag(c, r->span, "cyclic definition: %s", msg);
+}
+
 /* Depth-first over definitions, iteratively (a hostile file may chain
  * thousands of lets). With include_states, states are nodes too (their
  * initial values) and every use of a state is an edge; without, uses of
  * states are ignored, which is the definition graph whose cycles are errors. */
 static syn_status order_definitions(rctx *c, int include_states) {
-  size_t total = c->base[SYN_SYM_KIND_COUNT];
+  size_t total = gid_count(c), nsyms = c->base[SYN_SYM_KIND_COUNT];
   syn_status s = SYN_OK;
   unsigned char *color = syn_calloc(total, 1);
   uint32_t *stack = syn_malloc((total + 1) * sizeof *stack);
@@ -785,7 +904,7 @@ static syn_status order_definitions(rctx *c, int include_states) {
     goto done;
   }
   c->norder = 0;
-  for (size_t si = 0; si < total && s == SYN_OK; si++) {
+  for (size_t si = 0; si < nsyms && s == SYN_OK; si++) {
     uint32_t start = c->declared[si];
     syn_symkind k;
     size_t idx;
@@ -799,24 +918,16 @@ static syn_status order_definitions(rctx *c, int include_states) {
       uint32_t g = stack[top - 1];
       if (next[g] == c->nrefs[g]) {
         color[g] = 2;
-        c->order[c->norder++] = g;
+        if (!is_agg_gid(c, g)) c->order[c->norder++] = g;
         top--;
         continue;
       }
       const ref *r = &c->refs[g][next[g]++];
       gid_split(c, r->target, &k, &idx);
-      if (k == SYN_SYM_STATE && !include_states) continue;
+      if (k == SYN_SYM_STATE && !include_states && !is_agg_gid(c, r->target)) continue;
       if (color[r->target] == 2) continue;
       if (color[r->target] == 1) { /* a cycle: from target up the stack, back to target */
-        char msg[SYN_ERROR_MSG_MAX] = "";
-        size_t pos = 0, len = 0;
-        while (stack[pos] != r->target) pos++;
-        for (; pos < top; pos++)
-          len += (size_t)snprintf(msg + len, len < sizeof msg ? sizeof msg - len : 0, "%s -> ",
-                                  gid_name(c, stack[pos]));
-        if (len < sizeof msg)
-          snprintf(msg + len, sizeof msg - len, "%s", gid_name(c, r->target));
-        s = diag(c, r->span, "cyclic definition: %s", msg);
+        s = cyclic(c, stack, top, r);
         break;
       }
       color[r->target] = 1;
@@ -933,8 +1044,12 @@ static uint32_t build_expr(rctx *c, const ast_expr *e) {
                       build_expr(c, e->u.binary.b));
       break;
     case AST_CALL: {
-      if (is_aggregate(e)) {
+      if (is_aggregate(e)) { /* built once: the same node in every context (agg_memo) */
+        size_t slot = agg_slot(&c->agg, e);
+        int known = c->agg.key[slot] == e;
+        if (known && c->agg.node[slot] != DAG_NONE) return c->agg.node[slot];
         r = build_aggregate(c, e);
+        if (known) c->agg.node[slot] = r;
         break;
       }
       const fn_def *def = find_function(e->u.call.fn);
@@ -1234,12 +1349,6 @@ static syn_status route_target(rctx *c, const ast_decl *decl, size_t *state) {
               decl->target);
 }
 
-/* The first route declaration called name, or NULL. */
-static const ast_decl *route_named(const syn_model *m, const char *name) {
-  for (size_t r = 0; r < m->nroutes; r++)
-    if (strcmp(m->routes[r].name, name) == 0) return m->route_info[r].decl;
-  return NULL;
-}
 
 static syn_status add_route(rctx *c, const ast_decl *decl) {
   syn_model *m = c->m;
@@ -1270,8 +1379,12 @@ static syn_status add_route(rctx *c, const ast_decl *decl) {
 static syn_status check_route_name(rctx *c, const ast_decl *decl) {
   if (strchr(decl->name, '.') != NULL)
     return diag(c, decl->name_span, "route name '%s' cannot contain '.'", decl->name);
-  const ast_decl *first = route_named(c->m, decl->name);
-  if (first == NULL) return SYN_OK;
+  /* a hash, not a scan of the routes so far: a model may have 10^5 of them */
+  int rc = syn_names_put(&c->route_names, decl->name, SYN_SYM_PARAM, (uint32_t)c->m->nroutes);
+  if (rc < 0) return oom(c);
+  if (rc == 0) return SYN_OK;
+  const ast_decl *first =
+      c->m->route_info[syn_names_get(&c->route_names, decl->name)->index].decl;
   char at[600];
   where(c, first->name_span, at, sizeof at);
   syn_status s = diag(c, decl->name_span, "route '%s' is already declared", decl->name);
@@ -1341,9 +1454,32 @@ static syn_status preset_target(rctx *c, const ast_decl *decl, const ast_assign 
     syn_error_hint(c->err, "a preset sets compartments, parameters and initial values of states");
     return s;
   }
-  for (const ast_assign *o = decl->assigns; o < a; o++)
-    if (strcmp(o->name, a->name) == 0)
-      return diag(c, a->name_span, "'%s' is set twice in preset '%s'", a->name, decl->name);
+  return SYN_OK;
+}
+
+/* One `NAME = value` of a preset: its target, not set twice (seen: the
+ * names set so far, a hash so a preset may set every joint's copy), a
+ * constant value. */
+static syn_status add_preset_assign(rctx *c, const ast_decl *decl, const ast_assign *a,
+                                    model_preset *pr, name_table *seen) {
+  syn_model *m = c->m;
+  syn_status s = preset_target(c, decl, a);
+  if (s != SYN_OK) return s;
+  int rc = syn_names_put(seen, a->name, SYN_SYM_PARAM, 0);
+  if (rc < 0) return oom(c);
+  if (rc > 0) return diag(c, a->name_span, "'%s' is set twice in preset '%s'", a->name, decl->name);
+  preset_assign *pa = &pr->assigns[pr->nassigns++];
+  pa->name = a->name;
+  pa->expr = span_copy(c, a->value->span);
+  pa->node = build_expr(c, a->value);
+  pa->assign = a;
+  if (pa->expr == NULL || pa->node == DAG_NONE) return oom(c);
+  if (m->dag.nodes[pa->node].dyn) {
+    char what[600];
+    snprintf(what, sizeof what, "value of '%s' in preset '%s'", a->name, decl->name);
+    return not_constant(c, a->value, what,
+                        "preset values are constants: use parameters, compartments and numbers");
+  }
   return SYN_OK;
 }
 
@@ -1351,37 +1487,27 @@ static syn_status add_preset(rctx *c, const ast_decl *decl) {
   syn_model *m = c->m;
   if (strchr(decl->name, '.') != NULL)
     return diag(c, decl->name_span, "preset name '%s' cannot contain '.'", decl->name);
-  for (size_t i = 0; i < m->npresets; i++)
-    if (strcmp(m->presets[i].name, decl->name) == 0) {
-      char at[600];
-      where(c, m->presets[i].decl->name_span, at, sizeof at);
-      syn_status s = diag(c, decl->name_span, "preset '%s' is already declared", decl->name);
-      syn_error_hint(c->err, "first declared at %s", at);
-      return s;
-    }
+  int rc = syn_names_put(&c->preset_names, decl->name, SYN_SYM_PARAM, (uint32_t)m->npresets);
+  if (rc < 0) return oom(c);
+  if (rc > 0) {
+    char at[600];
+    where(c, m->presets[syn_names_get(&c->preset_names, decl->name)->index].decl->name_span, at,
+          sizeof at);
+    syn_status s = diag(c, decl->name_span, "preset '%s' is already declared", decl->name);
+    syn_error_hint(c->err, "first declared at %s", at);
+    return s;
+  }
   model_preset *pr = &m->presets[m->npresets++];
   pr->name = decl->name;
   pr->decl = decl;
   pr->assigns = arena_array(c, decl->nassigns, sizeof *pr->assigns);
   if (pr->assigns == NULL) return oom(c);
-  for (size_t i = 0; i < decl->nassigns; i++) {
-    const ast_assign *a = &decl->assigns[i];
-    syn_status s = preset_target(c, decl, a);
-    if (s != SYN_OK) return s;
-    preset_assign *pa = &pr->assigns[pr->nassigns++];
-    pa->name = a->name;
-    pa->expr = span_copy(c, a->value->span);
-    pa->node = build_expr(c, a->value);
-    pa->assign = a;
-    if (pa->expr == NULL || pa->node == DAG_NONE) return oom(c);
-    if (m->dag.nodes[pa->node].dyn) {
-      char what[600];
-      snprintf(what, sizeof what, "value of '%s' in preset '%s'", a->name, decl->name);
-      return not_constant(c, a->value, what,
-                          "preset values are constants: use parameters, compartments and numbers");
-    }
-  }
-  return SYN_OK;
+  name_table seen = {0}; /* names set so far: a preset may set every joint's copy */
+  syn_status s = SYN_OK;
+  for (size_t i = 0; i < decl->nassigns && s == SYN_OK; i++)
+    s = add_preset_assign(c, decl, &decl->assigns[i], pr, &seen);
+  syn_names_free(&seen);
+  return s;
 }
 
 /* Presets are read in the systemic context; values are evaluated at load. */
@@ -1437,11 +1563,33 @@ static const char *root_title(const syn_program *p) {
   return "";
 }
 
+/* A file of only comments and blank lines is valid syntax but no model (it
+ * passed `check` and then `run` found no states); refused as an empty file
+ * is. A file with declarations but no states is a library for import. */
+static syn_status check_nonempty_files(rctx *c) {
+  const syn_program *p = c->m->prog;
+  for (size_t f = 0; f < p->nfiles; f++) {
+    if (p->files[f].ndecls > 0) continue;
+    syn_span at = {p->files[f].file, 0, 0};
+    syn_status s = diag(c, at, "the file declares nothing: only comments and blank lines");
+    if (f + 1 < p->nfiles)
+      syn_error_hint(c->err, "an imported file declares parameters, states or lets; remove the "
+                             "import or fill the file");
+    else
+      syn_error_hint(c->err, "a model needs at least one state and its equation, e.g. "
+                             "'state X = 1' and 'd/dt X = -0.1 * X'");
+    return s;
+  }
+  return SYN_OK;
+}
+
 static syn_status resolve_passes(rctx *c) {
-  syn_status s = resolve_clock(c);
+  syn_status s = check_nonempty_files(c);
+  if (s == SYN_OK) s = resolve_clock(c);
   if (s == SYN_OK) s = declare_all(c);
   if (s != SYN_OK) return s;
-  size_t total = c->base[SYN_SYM_KIND_COUNT];
+  if (index_aggregates(&c->agg, c->m->prog) != 0) return oom(c);
+  size_t total = gid_count(c);
   c->refs = syn_calloc(total, sizeof *c->refs);
   c->nrefs = syn_calloc(total, sizeof *c->nrefs);
   c->caprefs = syn_calloc(total, sizeof *c->caprefs);
@@ -1467,7 +1615,10 @@ syn_status syn_model_resolve(syn_model *m, syn_error *err) {
   m->title = root_title(m->prog);
   syn_status s = resolve_passes(&c);
   if (c.refs)
-    for (size_t i = 0; i < c.base[SYN_SYM_KIND_COUNT]; i++) syn_free(c.refs[i]);
+    for (size_t i = 0; i < gid_count(&c); i++) syn_free(c.refs[i]);
+  agg_memo_free(&c.agg);
+  syn_names_free(&c.route_names);
+  syn_names_free(&c.preset_names);
   syn_free(c.refs);
   syn_free(c.nrefs);
   syn_free(c.caprefs);

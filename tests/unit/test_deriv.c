@@ -230,6 +230,10 @@ static void test_cone_columns_match_full_derivation(void **state) {
     uint32_t r = syn_dag_bin(&d, SYN_OP_SUB, next, own);
     if (i % 3 == 0) r = syn_dag_bin(&d, SYN_OP_ADD, r, shared);
     if (i % 4 == 1) r = syn_dag_bin(&d, SYN_OP_MAX, r, y[i + 2]);
+    if (i % 5 == 2) r = syn_dag_bin(&d, SYN_OP_ADD, r, syn_dag_un(&d, SYN_OP_FLOOR, y[i + 1]));
+    if (i % 5 == 3) /* y[i+1] only in the condition: no entry; y[i+2] in a branch */
+      r = syn_dag_bin(&d, SYN_OP_ADD, r,
+                      syn_dag_op(&d, SYN_OP_IF, syn_dag_bin(&d, SYN_OP_GT, y[i + 1], k), y[i + 2], k));
     roots[i] = r;
   }
   roots[N - 3] = roots[2];                       /* two states, one rhs */
@@ -254,10 +258,54 @@ static void test_cone_columns_match_full_derivation(void **state) {
       at++;
     }
     assert_int_equal(at, count);
+    assert_int_equal(syn_jac_cols_count(jc, j), count); /* counted without building */
     total += count;
   }
   assert_true(total > N); /* the ring really has off-diagonal entries */
   free(memo);
+  syn_jac_cols_destroy(jc);
+  syn_dag_free(&d);
+}
+
+/* A dense coupling (every root reads a balanced sum of all states, as
+ * sum(joint, X) builds it): columns and cones are long enough for the radix
+ * sorts, and every column has every row, in order, with the same nodes as
+ * the full derivation. */
+static void test_dense_columns(void **state) {
+  (void)state;
+  enum { N = 300 };
+  syn_dag d;
+  assert_int_equal(syn_dag_init(&d), 0);
+  uint32_t *y = malloc(N * sizeof *y), *roots = malloc(N * sizeof *roots);
+  uint32_t *want = malloc(N * sizeof *want), *rows = malloc(N * sizeof *rows);
+  uint32_t *vals = malloc(N * sizeof *vals), *level = malloc(N * sizeof *level);
+  assert_true(y && roots && want && rows && vals && level);
+  for (uint32_t i = 0; i < N; i++) level[i] = y[i] = syn_dag_state(&d, i);
+  for (size_t n = N; n > 1; n = (n + 1) / 2)
+    for (size_t i = 0; i < n; i += 2)
+      level[i / 2] = i + 1 < n ? syn_dag_bin(&d, SYN_OP_ADD, level[i], level[i + 1]) : level[i];
+  uint32_t k = syn_dag_param(&d, 0);
+  for (uint32_t i = 0; i < N; i++) /* -k y_i + sum * y_i: the diagonal differs */
+    roots[i] = syn_dag_bin(&d, SYN_OP_SUB, syn_dag_bin(&d, SYN_OP_MUL, level[0], y[i]),
+                           syn_dag_bin(&d, SYN_OP_MUL, k, y[i]));
+  syn_jac_cols *jc = syn_jac_cols_create(&d, roots, N);
+  assert_non_null(jc);
+  size_t n0 = d.n;
+  uint32_t *memo = malloc(n0 * sizeof *memo);
+  assert_non_null(memo);
+  for (uint32_t j = 0; j < N; j += 37) {
+    size_t count = 0;
+    assert_int_equal(syn_dag_derive(&d, roots, N, j, memo, n0, want), 0);
+    assert_int_equal(syn_jac_cols_get(jc, j, rows, vals, &count), 0);
+    assert_int_equal(count, N);
+    assert_int_equal(syn_jac_cols_count(jc, j), N);
+    for (uint32_t i = 0; i < N; i++) {
+      assert_int_equal(rows[i], i);
+      assert_int_equal(vals[i], want[i]);
+    }
+  }
+  free(memo);
+  free(y), free(roots), free(want), free(rows), free(vals), free(level);
   syn_jac_cols_destroy(jc);
   syn_dag_free(&d);
 }
@@ -269,6 +317,7 @@ int main(void) {
       cmocka_unit_test(test_binary_and_piecewise),
       cmocka_unit_test(test_structural_zeros),
       cmocka_unit_test(test_cone_columns_match_full_derivation),
+      cmocka_unit_test(test_dense_columns),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -476,6 +476,79 @@ static void test_max_over_many_joints(void **state) {
   syn_model_destroy(m512);
 }
 
+/* n joints of one state; every d/dt reads sum(joint, X) (a dense Jacobian). */
+static char *dense_text(size_t n) {
+  size_t cap = 200 + 8 * n;
+  char *text = malloc(cap), *p = text;
+  assert_non_null(text);
+  p += sprintf(p, "model \"dense\"\njoints");
+  for (size_t j = 0; j < n; j++) p += sprintf(p, " j%zu", j);
+  sprintf(p, "\nper joint {\n  state X = 1\n  d/dt X = -X + sum(joint, X) / %zu\n}\n", n);
+  return text;
+}
+
+/* A dense coupling has n^2 entries: 100 joints compile with all of them;
+ * 6000 joints (3.6x10^7) pass the bound of 2^25 and are refused, located at
+ * the state, before anything is built (it compiled for seconds into
+ * gigabytes, and at 10^5 joints never finished). */
+static void test_dense_coupling_bound(void **state) {
+  (void)state;
+  char *text = dense_text(100);
+  syn_model *m = NULL;
+  syn_error err;
+  assert_int_equal(syn_model_load_text("dense.model", text, strlen(text), &m, &err), SYN_OK);
+  syn_model_stats st;
+  syn_model_get_stats(m, &st);
+  assert_int_equal(st.jac_nnz, 100 * 100);
+  syn_model_destroy(m);
+  free(text);
+  text = dense_text(6000);
+  m = NULL;
+  assert_int_equal(syn_model_load_text("dense.model", text, strlen(text), &m, &err), SYN_ELIMIT);
+  assert_null(m);
+  assert_string_equal(err.message, "the Jacobian would have more than 33554432 nonzero entries: "
+                                   "6000 of the 6000 d/dt equations depend on 'j5592.X'");
+  assert_int_equal(err.line, 4);
+  assert_int_equal(err.col, 9);
+  assert_non_null(strstr(err.hint, "the Jacobian is dense (6000^2 entries; at most 5792 states"));
+  free(text);
+}
+
+/* An aggregate in a per-joint let and output (read in every joint's copy):
+ * built once, the same value everywhere, and a cycle through it is named
+ * as before. */
+static void test_aggregate_in_per_joint_lines(void **state) {
+  (void)state;
+  static const char *const SHARE =
+      "model \"share\"\njoints a b c\nper joint {\n  param w = 1\n  state X = 1\n"
+      "  let frac = X / sum(joint, X)\n  d/dt X = -0.1 * X\n  output share = frac * w\n}\n"
+      "output total = sum(joint, share)\n";
+  syn_model *m = load_text(SHARE);
+  syn_instance *inst = NULL;
+  syn_error err;
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_set(inst, "b.w", 2, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  double y[3] = {1, 2, 5}, out[4];
+  assert_int_equal(syn_instance_outputs(inst, 0, y, out, &err), SYN_OK);
+  assert_true(out[output_index(m, "a.share")] == 1.0 / 8);
+  assert_true(out[output_index(m, "b.share")] == 2 * (2.0 / 8));
+  assert_true(out[output_index(m, "c.share")] == 5.0 / 8);
+  assert_true(fabs(out[output_index(m, "total")] - 1.25) < 1e-15);
+  syn_model_stats st;
+  syn_model_get_stats(m, &st);
+  assert_int_equal(st.jac_nnz, 3); /* d/dt X does not read the aggregate */
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+  static const char *const CYCLE = "model \"c\"\njoints a b\nper joint {\n"
+                                   "  let p = sum(joint, q) + 1\n  let q = p * 2\n"
+                                   "  state X = 1\n  d/dt X = -X * p\n}\n";
+  m = NULL;
+  assert_int_equal(syn_model_load_text("c.model", CYCLE, strlen(CYCLE), &m, &err), SYN_EINPUT);
+  assert_string_equal(err.message, "cyclic definition: a.p -> a.q -> a.p");
+  assert_int_equal(err.line, 5);
+}
+
 /* Many joints times many per-joint lines: refused before allocating them. */
 static void test_replication_limit(void **state) {
   (void)state;
@@ -531,6 +604,8 @@ int main(void) {
       cmocka_unit_test(test_joints20_jacobian),
       cmocka_unit_test(test_joints20_runs_with_klu),
       cmocka_unit_test(test_max_over_many_joints),
+      cmocka_unit_test(test_dense_coupling_bound),
+      cmocka_unit_test(test_aggregate_in_per_joint_lines),
       cmocka_unit_test(test_replication_limit),
       cmocka_unit_test(test_allocation_failures),
   };

@@ -234,6 +234,17 @@ static void test_stray_characters(void **state) {
       {"x[1]", "unexpected character '['", "group expressions with '(' and ')'", 2},
       {"\x7f", "unexpected control character 0x7F", "", 1},
       {"a\x02", "unexpected control character 0x02", "", 2},
+      /* invisible characters are named by code point, not quoted as nothing */
+      {"a \xef\xbb\xbf", "unexpected invisible character U+FEFF (byte-order mark)",
+       "delete it (an editor or a copy from a web page put it there)", 3},
+      {"a\xe2\x80\x8b", "unexpected invisible character U+200B (zero-width space)",
+       "delete it (an editor or a copy from a web page put it there)", 2},
+      {"a\xc2\xa0+ b", "unexpected invisible character U+00A0 (no-break space)",
+       "type an ordinary space instead", 2},
+      {"a\xe2\x80\x83", "unexpected invisible character U+2003 (typographic space)",
+       "type an ordinary space instead", 2},
+      {"a\xe2\x80\xae", "unexpected invisible character U+202E (text-direction mark)",
+       "delete it (an editor or a copy from a web page put it there)", 2},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     lexed L;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "lang/ast.h"
 #include "lang/source.h"
 
 /* A scratch directory per test program run, removed at the end. */
@@ -34,6 +35,18 @@ static int remove_scratch(void **state) {
 
 static void scratch_path(char *buf, size_t size, const char *name) {
   snprintf(buf, size, "%s/%s", scratch, name);
+}
+
+static int mkdir_in_scratch(const char *name) {
+  char path[512];
+  scratch_path(path, sizeof path, name);
+  return mkdir(path, 0755);
+}
+
+/* A hard link (some file systems have none: then a copy of the symlink case). */
+static int link_or_skip(const char *from, const char *to) {
+  if (link(from, to) == 0) return 0;
+  return symlink(from, to);
 }
 
 static void write_file(const char *name, const char *data, size_t len) {
@@ -367,6 +380,104 @@ static void test_load_errors_located_at_import(void **state) {
   syn_srcset_destroy(s);
 }
 
+/* A UTF-8 byte-order mark at the start of a text is dropped (it made
+ * `unexpected character` at 1:1, shown as nothing), from memory and from
+ * disk; offsets and columns are those of the text after it. */
+static void test_byte_order_mark_dropped(void **state) {
+  (void)state;
+  syn_srcset *s = syn_srcset_create();
+  syn_error err;
+  uint32_t a = 99, b = 99;
+  assert_int_equal(syn_srcset_add_text(s, "a.model", "\xef\xbb\xbfparam x = 1\n", 15, &a, &err),
+                   SYN_OK);
+  assert_string_equal(syn_srcset_get(s, a)->text, "param x = 1\n");
+  assert_int_equal(syn_srcset_get(s, a)->len, 12);
+  char path[512];
+  write_file("bom.model", "\xef\xbb\xbfparam y = 2\n", 15);
+  scratch_path(path, sizeof path, "bom.model");
+  assert_int_equal(syn_srcset_load_file(s, path, NULL, &b, &err), SYN_OK);
+  assert_string_equal(syn_srcset_get(s, b)->text, "param y = 2\n");
+  syn_span y = {b, 6, 1};
+  int line = 0, col = 0;
+  syn_srcset_linecol(s, y, &line, &col);
+  assert_int_equal(line, 1);
+  assert_int_equal(col, 7);
+  write_file("bomonly.model", "\xef\xbb\xbf", 3);
+  scratch_path(path, sizeof path, "bomonly.model");
+  assert_int_equal(syn_srcset_load_file(s, path, NULL, NULL, &err), SYN_EINPUT);
+  assert_string_equal(err.message, "file is empty");
+  assert_int_equal(syn_srcset_add_text(s, "c.model", "\xef\xbb\xbf", 3, NULL, &err), SYN_EINPUT);
+  assert_string_equal(err.message, "file is empty");
+  /* only at the start: elsewhere it stays (the lexer names it) */
+  assert_int_equal(syn_srcset_add_text(s, "d.model", "a\xef\xbb\xbf", 4, &a, &err), SYN_OK);
+  assert_int_equal(syn_srcset_get(s, a)->len, 4);
+  syn_srcset_destroy(s);
+}
+
+/* A file is found by what it is, not how it is spelled: an absolute path,
+ * a symlink and a hard link to a loaded file find it. */
+static void test_find_by_identity(void **state) {
+  (void)state;
+  char path[512], link[512], hard[512], cwd[512];
+  write_file("id.model", "param k = 1\n", 12);
+  scratch_path(path, sizeof path, "id.model");
+  scratch_path(link, sizeof link, "id_link.model");
+  scratch_path(hard, sizeof hard, "id_hard.model");
+  assert_int_equal(symlink("id.model", link), 0);
+  assert_int_equal(link_or_skip(path, hard), 0);
+  syn_srcset *s = syn_srcset_create();
+  syn_error err;
+  uint32_t index = 99, found = 99;
+  assert_int_equal(syn_srcset_load_file(s, path, NULL, &index, &err), SYN_OK);
+  assert_true(syn_srcset_find(s, link, &found));
+  assert_int_equal(found, index);
+  found = 99;
+  assert_true(syn_srcset_find(s, hard, &found));
+  assert_int_equal(found, index);
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  assert_int_equal(chdir(scratch), 0);
+  found = 99;
+  assert_true(syn_srcset_find(s, "id.model", &found)); /* relative, from elsewhere */
+  assert_int_equal(found, index);
+  assert_false(syn_srcset_find(s, "gone.model", &found));
+  assert_int_equal(chdir(cwd), 0);
+  syn_srcset_destroy(s);
+}
+
+/* One library imported as "lib.model", by its absolute path, through a
+ * symlink and through "sub/../": loaded once (it was loaded four times:
+ * "'k' is already declared"). A file importing itself through a symlink is
+ * a cycle, not an endless chain. */
+static void test_import_same_file_by_other_paths(void **state) {
+  (void)state;
+  char root[512], text[2048], lib[512], selfp[512];
+  assert_int_equal(mkdir_in_scratch("imp"), 0);
+  assert_int_equal(mkdir_in_scratch("imp/sub"), 0);
+  write_file("imp/lib.model", "param k = 1\n", 12);
+  scratch_path(lib, sizeof lib, "imp/lib.model");
+  char link[512];
+  scratch_path(link, sizeof link, "imp/link.model");
+  assert_int_equal(symlink("lib.model", link), 0);
+  int n = snprintf(text, sizeof text,
+                   "import \"lib.model\"\nimport \"%s\"\nimport \"link.model\"\n"
+                   "import \"sub/../lib.model\"\nparam j = 2 * k\n", lib);
+  write_file("imp/root.model", text, (size_t)n);
+  scratch_path(root, sizeof root, "imp/root.model");
+  syn_program *p = NULL;
+  syn_error err;
+  if (syn_program_parse_file(root, &p, &err) != SYN_OK) fail_msg("%s", err.message);
+  assert_int_equal(p->nfiles, 2);
+  syn_program_destroy(p);
+  write_file("imp/self.model", "import \"me.model\"\nparam a = 1\n", 29);
+  char me[512];
+  scratch_path(me, sizeof me, "imp/me.model");
+  assert_int_equal(symlink("self.model", me), 0);
+  scratch_path(selfp, sizeof selfp, "imp/self.model");
+  assert_int_equal(syn_program_parse_file(selfp, &p, &err), SYN_EINPUT);
+  snprintf(text, sizeof text, "'%s' imports itself", selfp);
+  assert_string_equal(err.message, text);
+}
+
 static void check_resolve(const char *importer, const char *rel, const char *want) {
   char *got = syn_path_resolve(importer, rel);
   assert_non_null(got);
@@ -426,6 +537,9 @@ int main(void) {
       cmocka_unit_test(test_load_file_errors),
       cmocka_unit_test(test_load_file_too_big),
       cmocka_unit_test(test_load_errors_located_at_import),
+      cmocka_unit_test(test_byte_order_mark_dropped),
+      cmocka_unit_test(test_find_by_identity),
+      cmocka_unit_test(test_import_same_file_by_other_paths),
       cmocka_unit_test(test_path_resolve),
       cmocka_unit_test(test_out_of_memory),
   };
