@@ -9,6 +9,7 @@
 #include "synovia/result.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -97,6 +98,26 @@ void syn_result_destroy(syn_result *r) {
 
 /* Names are checked before anything is allocated, so a bad argument never
  * costs a cleanup. */
+static int compare_names(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Duplicates found by sorting the names (n log n: a model of 10^5 states
+ * spent most of `run` in a pairwise comparison). */
+static syn_status check_unique_names(size_t nseries, const syn_series_info *info,
+                                     syn_error *err) {
+  syn_status st = SYN_OK;
+  const char **names = syn_malloc((nseries ? nseries : 1) * sizeof *names);
+  if (names == NULL) return syn_error_set(err, SYN_ENOMEM, "result: out of memory");
+  for (size_t s = 0; s < nseries; s++) names[s] = info[s].name;
+  qsort(names, nseries, sizeof *names, compare_names);
+  for (size_t s = 1; s < nseries && st == SYN_OK; s++)
+    if (strcmp(names[s - 1], names[s]) == 0)
+      st = syn_error_set(err, SYN_EINVAL, "result: duplicate series name '%s'", names[s]);
+  syn_free(names);
+  return st;
+}
+
 static syn_status check_series_info(size_t nseries, const syn_series_info *info,
                                     syn_error *err) {
   if (nseries > 0 && info == NULL)
@@ -108,12 +129,8 @@ static syn_status check_series_info(size_t nseries, const syn_series_info *info,
     if (info[s].kind != SYN_SERIES_STATE && info[s].kind != SYN_SERIES_OUTPUT)
       return syn_error_set(err, SYN_EINVAL, "result: series '%s' has an unknown kind %d",
                            info[s].name, (int)info[s].kind);
-    for (size_t p = 0; p < s; p++)
-      if (strcmp(info[p].name, info[s].name) == 0)
-        return syn_error_set(err, SYN_EINVAL, "result: duplicate series name '%s'",
-                             info[s].name);
   }
-  return SYN_OK;
+  return check_unique_names(nseries, info, err);
 }
 
 /* Copies the descriptions into r->info (r->nseries counts the copied ones, so
