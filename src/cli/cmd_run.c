@@ -244,6 +244,7 @@ typedef struct run_state {
 } run_state;
 
 static void run_state_free(run_state *s) {
+  run_release_output();
   syn_h5_destroy(s->h5);
   syn_result_destroy(s->result);
   syn_instance_destroy(s->inst);
@@ -260,7 +261,7 @@ static syn_status open_output(run_state *s, const run_args *a, const char *comma
                          nf, paths, texts, NULL, NULL, NULL};
   s->out_path = a->output_path ? strdup(a->output_path) : run_default_output(a->model_path);
   if (s->out_path == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return syn_h5_create(s->out_path, &prov, &s->h5, err);
+  return run_create_output(s->out_path, &prov, &s->h5, err);
 }
 
 /* Everything after the arguments are parsed; returns the exit status. */
@@ -282,7 +283,7 @@ static int simulate(const run_args *a, const char *command_line) {
   if (open_output(&s, a, command_line, &err) != SYN_OK) goto print_fail;
   if (syn_run(s.inst, &opts, &s.result, &err) != SYN_OK) goto print_fail;
   if (syn_h5_write_arm(s.h5, "run", s.result, &err) != SYN_OK) goto print_fail;
-  if (syn_h5_commit(s.h5, &err) != SYN_OK) goto print_fail;
+  if (run_commit_output(s.h5, &err) != SYN_OK) goto print_fail;
   if (!a->quiet) print_summary(s.model, s.result, s.out_path);
   rc = CLI_OK;
   goto done;
