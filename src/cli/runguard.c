@@ -52,6 +52,14 @@ static void block_stop_signals(sigset_t *saved) {
   sigprocmask(SIG_BLOCK, &set, saved);
 }
 
+/* A signal ignored when synovia started (nohup, SIGINT in a script's
+ * background job) stays ignored, as the shell asked. */
+static void catch_unless_ignored(int sig, const struct sigaction *sa) {
+  struct sigaction old;
+  if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN) return;
+  sigaction(sig, sa, NULL);
+}
+
 /* Arms the guard for out_path (signals blocked by the caller). Without
  * memory for the names it stays unarmed: a signal then leaves the tmp file,
  * which the next run takes over. */
@@ -78,8 +86,8 @@ static void arm(const char *out_path) {
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
+  catch_unless_ignored(SIGINT, &sa);
+  catch_unless_ignored(SIGTERM, &sa);
 }
 
 syn_status run_create_output(const char *out_path, const syn_provenance *prov, syn_h5 **h,

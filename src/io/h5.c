@@ -127,7 +127,7 @@ static int open_locked_tmp(const syn_h5 *h, int *held) {
     int fd = open(h->tmp_path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
     if (fd < 0) return -1;
     struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) { /* probe_tmp says what it is */
       close(fd);
       errno = EINVAL;
       return -1;
@@ -164,11 +164,14 @@ static syn_status probe_tmp(syn_h5 *h, syn_error *err) {
       unlink(h->tmp_path);
       close(fd);
     }
+    struct stat ls; /* a FIFO (ENXIO), symlink (ELOOP), directory, device... */
+    int odd = lstat(h->tmp_path, &ls) == 0 && !S_ISREG(ls.st_mode);
     char *dir = syn_h5u_dir_of(h->path);
     syn_status st = syn_error_set(err, SYN_EIO, "cannot create HDF5 output '%s' in directory '%s': %s",
                                   h->tmp_path, dir ? dir : "?",
-                                  e == EINVAL ? "it exists and is not a regular file" : strerror(e));
-    syn_error_hint(err, e == EINVAL ? "remove it" : "check that the directory exists and is writable");
+                                  odd ? "it exists and is not a regular file" : strerror(e));
+    syn_error_hint(err, odd ? "remove it, or write to another file"
+                            : "check that the directory exists and is writable");
     syn_free(dir);
     return st;
   }

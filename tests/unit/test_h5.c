@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -481,7 +482,7 @@ enum { NT_SCALE = 101 };
 
 static syn_result *make_wide_result(size_t n) {
   syn_series_info *info = calloc(n, sizeof *info);
-  char (*names)[16] = calloc(n, sizeof *names);
+  char (*names)[24] = calloc(n, sizeof *names);
   assert_true(info != NULL && names != NULL);
   for (size_t s = 0; s < n; s++) {
     snprintf(names[s], sizeof names[s], "s%zu", s);
@@ -665,6 +666,68 @@ static void test_stale_tmp_is_replaced(void **state) {
   write_sample(f, "h");
   assert_false(exists(f->tmp));
   assert_true(H5Fis_hdf5(f->path) > 0);
+}
+
+/* While one process writes an output, another writer of the same output
+ * refuses, naming it, and leaves its tmp file alone (it used to truncate
+ * it); once the first is done the output is free again. */
+static void test_busy_tmp_is_refused(void **state) {
+  fixture *f = *state;
+  write_text(f->path, "old result\n");
+  int up[2], down[2];
+  assert_int_equal(pipe(up), 0);
+  assert_int_equal(pipe(down), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) { /* the first writer: holds the output until told to let go (or EOF) */
+    close(up[0]);
+    close(down[1]);
+    syn_h5 *h = NULL;
+    syn_error err;
+    char c = syn_h5_create(f->path, NULL, &h, &err) == SYN_OK ? 'y' : 'n';
+    if (write(up[1], &c, 1) != 1 || read(down[0], &c, 1) != 1) c = 'n';
+    syn_h5_destroy(h);
+    _exit(c == 'n');
+  }
+  close(up[1]);
+  close(down[0]);
+  char c = 0;
+  assert_int_equal(read(up[0], &c, 1), 1);
+  assert_int_equal(c, 'y');
+  syn_h5 *h = (syn_h5 *)&h;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_EINVAL);
+  assert_null(h);
+  char want[64];
+  snprintf(want, sizeof want, "is being written by process %ld", (long)pid);
+  if (strstr(err.message, want) == NULL) fail_msg("message: %s", err.message);
+  assert_true(exists(f->tmp));
+  assert_int_equal(write(down[1], "x", 1), 1);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  assert_false(exists(f->tmp)); /* the first writer removed its own */
+  assert_text(f->path, "old result\n");
+  write_sample(f, "h");
+  assert_true(H5Fis_hdf5(f->path) > 0);
+  close(up[0]);
+  close(down[1]);
+}
+
+/* A FIFO named like the tmp file is refused at once (opening it for
+ * writing used to block forever, waiting for a reader). */
+static void test_fifo_tmp_is_refused(void **state) {
+  fixture *f = *state;
+  assert_int_equal(mkfifo(f->tmp, 0600), 0);
+  alarm(20); /* a hang fails the test instead of stalling the suite */
+  syn_h5 *h = NULL;
+  syn_error err;
+  syn_status st = syn_h5_create(f->path, NULL, &h, &err);
+  alarm(0);
+  assert_int_equal(st, SYN_EIO);
+  assert_null(h);
+  if (strstr(err.message, "not a regular file") == NULL) fail_msg("message: %s", err.message);
+  assert_false(exists(f->path));
 }
 
 /* ---- errors ------------------------------------------------------------------------------ */
@@ -1402,6 +1465,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_scenario_provenance, setup, teardown),
       cmocka_unit_test_setup_teardown(test_alloc_failures_keep_writer_usable, setup, teardown),
       cmocka_unit_test_setup_teardown(test_disk_failure_is_reported, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_busy_tmp_is_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fifo_tmp_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_file_size_proportional_to_series, setup, teardown),
       cmocka_unit_test_setup_teardown(test_scale_attributes_match_h5ds, setup, teardown),
   };
