@@ -7,7 +7,8 @@
 #   make demo       run the built-in demonstration and draw its figure
 #   make install    install the program, synovia-plot, the Slurm templates,
 #                   models, examples and docs (PREFIX=/usr/local, DESTDIR)
-#   make bench      interpreter vs hand-written C, start-up cost, sweep throughput
+#   make bench      interpreter vs hand-written C, start-up cost, sweep throughput,
+#                   `run` on 10^4 and 10^5 states (time, memory, file size)
 #   make fuzz       run the libFuzzer harness (FUZZ_SECONDS, default 60)
 #   make fuzz-scenario  the same for the scenario parser and loader
 #   make valgrind   a full `synovia run` under valgrind
@@ -224,6 +225,7 @@ $(BENCH_BIN): tests/bench/bench.c $(LIB_release) | $(DEPS_STAMP)
 bench: $(BIN) $(BENCH_BIN)
 	@$(BENCH_BIN) tests/bench
 	@sh tests/bench/sweep.sh $(BIN)
+	@sh tests/bench/run_scale.sh $(BIN)
 
 valgrind: $(BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
