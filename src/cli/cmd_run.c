@@ -49,6 +49,9 @@ static const char run_help[] =
     "  --arm NAME             scenarios: run only this arm\n"
     "  -q, --quiet            print nothing but errors\n"
     "\n"
+    "SIGINT (Ctrl-C) or SIGTERM stop a run at once: its unfinished file is\n"
+    "removed, an older FILE is left as it was, and synovia ends by that signal.\n"
+    "\n"
     "Exit status: 0 success, 1 the model or the run failed, 2 bad usage.\n";
 
 enum { DEFAULT_T_END = 24, DEFAULT_INTERVALS = 100, TABLE_ROWS = 7, TABLE_COLUMNS = 6 };
