@@ -8,7 +8,8 @@
 #   make install    install the program, synovia-plot, the Slurm templates,
 #                   models, examples and docs (PREFIX=/usr/local, DESTDIR)
 #   make bench      interpreter vs hand-written C, start-up cost, sweep throughput,
-#                   the compiler's scaling (check at 10^3..10^5 states)
+#                   the compiler's scaling (check at 10^3..10^5 states), `run` on 10^4
+#                   and 10^5 states (time, memory, file size)
 #   make fuzz       run the libFuzzer harness (FUZZ_SECONDS, default 60)
 #   make fuzz-scenario  the same for the scenario parser and loader
 #   make valgrind   a full `synovia run` under valgrind
@@ -226,6 +227,7 @@ bench: $(BIN) $(BENCH_BIN)
 	@$(BENCH_BIN) tests/bench
 	@sh tests/bench/sweep.sh $(BIN)
 	@sh tests/bench/compiler.sh $(BIN)
+	@sh tests/bench/run_scale.sh $(BIN)
 
 valgrind: $(BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \

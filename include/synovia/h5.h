@@ -54,7 +54,13 @@ typedef struct syn_provenance {
 typedef struct syn_h5 syn_h5;
 
 /* Start writing <path>.tmp. Fails (nothing created) if the directory is not
- * writable or path is empty. */
+ * writable or path is empty, or if <path>.tmp exists and is not a regular
+ * file (SYN_EIO, "...: it exists and is not a regular file"). <path>.tmp is
+ * locked (fcntl) until commit has renamed it or destroy has removed it: while
+ * another process writes <path>, this fails with SYN_EINVAL ("HDF5 output
+ * 'x.h5' is being written by process 1234 (it holds 'x.h5.tmp')"); a
+ * <path>.tmp that nobody holds (its writer was killed) is taken over.
+ * Time, memory and file size grow linearly with the series written. */
 syn_status syn_h5_create(const char *path, const syn_provenance *prov, syn_h5 **out,
                          syn_error *err);
 

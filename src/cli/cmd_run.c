@@ -53,6 +53,9 @@ static const char run_help[] =
     "  --arm NAME             scenarios: run only this arm\n"
     "  -q, --quiet            print nothing but errors\n"
     "\n"
+    "SIGINT (Ctrl-C) or SIGTERM stop a run at once: its unfinished file is\n"
+    "removed, an older FILE is left as it was, and synovia ends by that signal.\n"
+    "\n"
     "Exit status: 0 success, 1 the model or the run failed, 2 bad usage.\n";
 
 enum { DEFAULT_T_END = 24, DEFAULT_INTERVALS = 100, TABLE_ROWS = 7, TABLE_COLUMNS = 6 };
@@ -239,6 +242,7 @@ typedef struct run_state {
 } run_state;
 
 static void run_state_free(run_state *s) {
+  run_release_output();
   syn_h5_destroy(s->h5);
   syn_result_destroy(s->result);
   syn_instance_destroy(s->inst);
@@ -252,7 +256,7 @@ static syn_status open_output(run_state *s, const char *command_line, syn_error 
   size_t nf = run_model_files(s->model, paths, texts, 0, SYN_MAX_PROVENANCE_FILES);
   syn_provenance prov = {syn_model_title(s->model), command_line, syn_model_sha256(s->model),
                          nf, paths, texts, NULL, NULL, NULL};
-  return syn_h5_create(s->out_path, &prov, &s->h5, err);
+  return run_create_output(s->out_path, &prov, &s->h5, err);
 }
 
 /* Everything after the arguments are parsed; returns the exit status. */
@@ -280,7 +284,7 @@ static int simulate(const run_args *a, const char *command_line) {
   if (open_output(&s, command_line, &err) != SYN_OK) goto print_fail;
   if (syn_run(s.inst, &opts, &s.result, &err) != SYN_OK) goto print_fail;
   if (syn_h5_write_arm(s.h5, "run", s.result, &err) != SYN_OK) goto print_fail;
-  if (syn_h5_commit(s.h5, &err) != SYN_OK) goto print_fail;
+  if (run_commit_output(s.h5, &err) != SYN_OK) goto print_fail;
   if (!a->quiet) print_summary(s.model, s.result, s.out_path);
   rc = CLI_OK;
   goto done;

@@ -34,6 +34,7 @@ typedef struct scenario_run {
 } scenario_run;
 
 static void scenario_run_free(scenario_run *r) {
+  run_release_output();
   syn_h5_destroy(r->h5);
   syn_scenario_destroy(r->sc);
   free(r->out_path);
@@ -101,7 +102,7 @@ static syn_status open_output(scenario_run *r, const char *command_line, syn_err
   const char *title = syn_scenario_title(r->sc)[0] ? syn_scenario_title(r->sc) : syn_model_title(m);
   syn_provenance prov = {title, command_line, syn_model_sha256(m), nf, paths, texts, NULL,
                          syn_scenario_sha256(r->sc), syn_scenario_path(r->sc)};
-  return syn_h5_create(r->out_path, &prov, &r->h5, err);
+  return run_create_output(r->out_path, &prov, &r->h5, err);
 }
 
 /* Rows of the comparison: the metrics, or without metrics the final values
@@ -268,7 +269,7 @@ int run_scenario(const run_args *a, const char *command_line, const run_hooks *h
   if (open_output(&r, command_line, &err) != SYN_OK) goto print_fail;
   for (size_t k = 0; k < r.narms; k++)
     if (!run_one_arm(&r, k, &opts, a)) goto done;
-  if (syn_h5_commit(r.h5, &err) != SYN_OK) goto print_fail;
+  if (run_commit_output(r.h5, &err) != SYN_OK) goto print_fail;
   if (!a->quiet) {
     print_header(&r);
     if (hooks && hooks->print) hooks->print(hooks->ctx, r.sc, r.arms, r.narms);

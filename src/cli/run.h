@@ -1,7 +1,8 @@
 /* synovia — what `synovia run` was asked, shared by the model and the
  * scenario paths of the command. Files, each calling only those below it:
  * cmd_run.c (the command) -> cmd_demo.c (no arguments: the demonstration)
- * -> cmd_scenario.c (a .scenario) -> runopts.c (option helpers). */
+ * -> cmd_scenario.c (a .scenario) -> runopts.c (option helpers), runguard.c
+ * (the output file and signals). */
 #ifndef SYN_CLI_RUN_H
 #define SYN_CLI_RUN_H
 
@@ -82,6 +83,15 @@ typedef struct run_hooks {
 /* The scenario path of `synovia run`; hooks may be NULL. Returns the exit
  * status. */
 int run_scenario(const run_args *a, const char *command_line, const run_hooks *hooks);
+
+/* The result file while it is written (runguard.c): syn_h5_create, after
+ * which a SIGINT or SIGTERM removes <out>.tmp, says so and ends the process
+ * by that signal; syn_h5_commit, after which they no longer touch it. Call
+ * run_release_output before syn_h5_destroy on every other path. */
+syn_status run_create_output(const char *out_path, const syn_provenance *prov, syn_h5 **h,
+                             syn_error *err);
+syn_status run_commit_output(syn_h5 *h, syn_error *err);
+void run_release_output(void);
 
 /* `synovia run` with no arguments: the built-in demonstration (src/cli/demo.h).
  * Returns the exit status. */

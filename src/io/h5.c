@@ -24,8 +24,11 @@
  * exit in H5F__close_cb (seen in test_h5's test_disk_failure_is_reported). With the core
  * driver HDF5 never does disk I/O, so it cannot fail that way; disk errors
  * come from our own write() with a real errno. The cost is memory: the file
- * image (compressed, so at most about the size of the results, which are in
- * memory anyway) plus one copy of it during commit. */
+ * image (about 2.4 times the data of series of 101 points, less for longer
+ * ones; the results are in memory anyway), written out from HDF5's own
+ * buffer without a copy (see "the file image" below). Everything grows
+ * linearly with the series: 10^5 series of 101 points take 9 s of CPU,
+ * 410 MB and a 194 MB file (docs/output-format.md, "Storage"). */
 #include "synovia/h5.h"
 
 #include <errno.h>
@@ -33,6 +36,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -44,6 +48,11 @@
 #include "base/alloc.h"
 #include "io/h5util.h"
 
+/* ISTORE_K: half the fan-out of a chunk index node (v1 B-tree). HDF5's 32
+ * makes a 2 KB node for every chunked dataset, most of a short series'
+ * bytes in the file; 2 makes it 176 bytes, and a series of 10^8 points
+ * (763 chunks of 1 MiB) is still found in 6 levels. */
+enum { ISTORE_K = 2, MDC_BYTES = 2 << 20, LOCK_ATTEMPTS = 8 };
 /* Chunks of at most 1 MiB: the default HDF5/h5py chunk cache [hdfgroup2021]. */
 
 /* The file-level /metrics table is gathered arm by arm (the results may be
@@ -60,12 +69,21 @@ typedef struct table_arm {
   double *value; /* [n] */
 } table_arm;
 
+/* The core driver's buffer, allocated through our callbacks (file_fapl) so
+ * that commit can write it out as it is instead of copying it first. */
+typedef struct image_buffer {
+  unsigned char *mem;
+  size_t size;
+  size_t failed; /* bytes of a failed allocation, 0 when none: reported as out of memory */
+} image_buffer;
+
 struct syn_h5 {
   char *path;     /* final name */
   char *tmp_path; /* <path>.tmp, written until commit */
   hid_t file;     /* < 0 when closed */
   hid_t arms;     /* the /arms group, < 0 when closed */
   int fd;         /* the open tmp file, -1 when none */
+  image_buffer image; /* the in-memory file: HDF5's core driver buffer */
   int committed;
   table_metric *metrics; /* the /metrics columns */
   size_t nmetrics, metrics_cap;
@@ -76,34 +94,174 @@ struct syn_h5 {
 
 /* ---- create ---------------------------------------------------------------------- */
 
-/* Creates the tmp file with open(2) first: that gives the real errno
- * (directory missing, not writable, read-only file system) that HDF5 would
- * bury in its stack. Nothing is created on failure. */
+/* The tmp file is locked (fcntl, whole file) from create until after the
+ * rename, or until destroy has removed it: a tmp nobody holds is stale (its
+ * writer was killed) and is taken over; a locked one belongs to a run still
+ * writing, so a second writer of the same output refuses instead of
+ * truncating it. The lock goes with the process, however it ends. */
+static syn_status refuse_locked(syn_h5 *h, int fd, syn_error *err) {
+  struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+  char pid[32] = "another process";
+  if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK && who.l_pid > 0)
+    snprintf(pid, sizeof pid, "process %ld", (long)who.l_pid);
+  syn_status st = syn_error_set(err, SYN_EINVAL,
+                                "HDF5 output '%s' is being written by %s (it holds '%s')",
+                                h->path, pid, h->tmp_path);
+  syn_error_hint(err, "wait for that run to finish, or write to another file");
+  return st;
+}
+
+/* 1 when fd is still the file named tmp_path (not removed or renamed by its
+ * previous owner between our open and our lock). */
+static int still_named(const syn_h5 *h, int fd) {
+  struct stat a, b;
+  return fstat(fd, &a) == 0 && stat(h->tmp_path, &b) == 0 && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino;
+}
+
+/* Opens and locks <path>.tmp; returns the fd, -1 with errno, or -2 when
+ * another process holds the lock (fd of that file in *held). */
+static int open_locked_tmp(const syn_h5 *h, int *held) {
+  for (int attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
+    /* O_NONBLOCK: a FIFO of that name fails here (ENXIO) instead of blocking */
+    int fd = open(h->tmp_path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0666);
+    if (fd < 0) return -1;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) { /* probe_tmp says what it is */
+      close(fd);
+      errno = EINVAL;
+      return -1;
+    }
+    struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &lk) != 0 && (errno == EACCES || errno == EAGAIN)) {
+      *held = fd;
+      return -2;
+    } /* other errors: a file system without locks; written unlocked, as HDF5 does */
+    if (still_named(h, fd)) return fd;
+    close(fd); /* its owner removed or renamed it meanwhile: open the name again */
+  }
+  errno = EAGAIN;
+  return -1;
+}
+
+/* Creates (or takes over a stale) tmp file with open(2) first: that gives the
+ * real errno (directory missing, not writable, read-only file system) that
+ * HDF5 would bury in its stack. Nothing is created on failure. */
 static syn_status probe_tmp(syn_h5 *h, syn_error *err) {
   struct stat stt;
   if (stat(h->path, &stt) == 0 && S_ISDIR(stt.st_mode))
     return syn_error_set(err, SYN_EINVAL, "HDF5 output '%s' is a directory", h->path);
-  int fd = open(h->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0666);
-  if (fd < 0) {
+  int held = -1;
+  int fd = open_locked_tmp(h, &held);
+  if (fd == -2) {
+    syn_status st = refuse_locked(h, held, err);
+    close(held);
+    return st;
+  }
+  if (fd < 0 || ftruncate(fd, 0) != 0) {
     int e = errno;
+    if (fd >= 0) { /* locked: ours to remove */
+      unlink(h->tmp_path);
+      close(fd);
+    }
+    struct stat ls; /* a FIFO (ENXIO), symlink (ELOOP), directory, device... */
+    int odd = lstat(h->tmp_path, &ls) == 0 && !S_ISREG(ls.st_mode);
     char *dir = syn_h5u_dir_of(h->path);
     syn_status st = syn_error_set(err, SYN_EIO, "cannot create HDF5 output '%s' in directory '%s': %s",
-                                  h->tmp_path, dir ? dir : "?", strerror(e));
-    syn_error_hint(err, "check that the directory exists and is writable");
+                                  h->tmp_path, dir ? dir : "?",
+                                  odd ? "it exists and is not a regular file" : strerror(e));
+    syn_error_hint(err, odd ? "remove it, or write to another file"
+                            : "check that the directory exists and is writable");
     syn_free(dir);
     return st;
   }
-  h->fd = fd; /* kept open: the image is written through it at commit */
+  h->fd = fd; /* kept open (and locked): the image is written through it at commit */
   return SYN_OK;
+}
+
+/* HDF5's metadata cache grows to 32 MiB by default, and what it held stays
+ * on HDF5's free lists: 48 MB of the 107 MB that 10^4 series cost. With the
+ * file in memory an evicted entry costs a memcpy into the image, so a small
+ * cache loses nothing (the sweep writer bounds its cache the same way). */
+static herr_t bound_metadata_cache(hid_t fapl) {
+  H5AC_cache_config_t c = {.version = H5AC__CURR_CACHE_CONFIG_VERSION};
+  if (H5Pget_mdc_config(fapl, &c) < 0) return -1;
+  c.set_initial_size = 1;
+  c.initial_size = MDC_BYTES / 2;
+  c.min_size = MDC_BYTES / 2;
+  c.max_size = MDC_BYTES;
+  return H5Pset_mdc_config(fapl, &c);
+}
+
+/* ---- the file image: HDF5's core driver keeps the file in a buffer it
+ * grows through these callbacks [hdfgroup2021]; recording where it is
+ * lets commit write the image straight from it. H5Fget_file_image would
+ * copy it first: a second image in memory at the peak (194 MB of 600 at
+ * 10^5 series). The buffer is HDF5's memory, taken with plain malloc as
+ * HDF5's own allocator does, not through syn_malloc: the test builds' failure
+ * injection must not reach HDF5's failure paths, which in 1.10.8 leak
+ * property lists when H5Fcreate cannot allocate the first block (the library
+ * then loops at exit: "infinite loop closing library"). A real failure is
+ * still reported as out of memory (image_status). */
+static void *image_malloc(size_t size, H5FD_file_image_op_t op, void *udata) {
+  image_buffer *b = udata;
+  void *p = malloc(size ? size : 1);
+  if (p == NULL) b->failed = size;
+  else if (op == H5FD_FILE_IMAGE_OP_FILE_OPEN) *b = (image_buffer){p, size, 0};
+  return p;
+}
+
+static void *image_memcpy(void *dest, const void *src, size_t size, H5FD_file_image_op_t op,
+                          void *udata) {
+  (void)op;
+  (void)udata;
+  return memcpy(dest, src, size);
+}
+
+static void *image_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata) {
+  image_buffer *b = udata;
+  void *p = realloc(ptr, size ? size : 1);
+  if (p == NULL) b->failed = size;
+  else if (op == H5FD_FILE_IMAGE_OP_FILE_RESIZE) *b = (image_buffer){p, size, 0};
+  return p;
+}
+
+static herr_t image_free(void *ptr, H5FD_file_image_op_t op, void *udata) {
+  image_buffer *b = udata;
+  if (ptr == b->mem && op == H5FD_FILE_IMAGE_OP_FILE_CLOSE) *b = (image_buffer){NULL, 0, 0};
+  free(ptr);
+  return 0;
+}
+
+/* An HDF5 failure that came from the image's memory is out of memory, as
+ * every other allocation failure of the writer: says so (and clears it). */
+static syn_status image_status(syn_h5 *h, syn_status st, syn_error *err) {
+  if (st == SYN_OK || h == NULL || h->image.failed == 0) return st;
+  st = syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory for %zu bytes of the file",
+                     h->path, h->image.failed);
+  h->image.failed = 0;
+  return st;
+}
+
+/* The callbacks' udata is the writer's image_buffer, shared by every copy of
+ * the property list (HDF5 copies it into the file's). */
+static void *image_udata_copy(void *udata) { return udata; }
+static herr_t image_udata_free(void *udata) {
+  (void)udata;
+  return 0;
 }
 
 /* The file access list: in memory (see the header comment), growing by
  * 1 MiB; a STRONG close degree so that closing the file closes everything in
  * it. No disk file means no file locking either [hdfgroup2021]. */
-static hid_t file_fapl(void) {
+static hid_t file_fapl(image_buffer *image) {
+  H5FD_file_image_callbacks_t cb = {image_malloc,     image_memcpy,     image_realloc, image_free,
+                                    image_udata_copy, image_udata_free, image};
   hid_t p = H5Pcreate(H5P_FILE_ACCESS);
   if (p < 0) return p;
   if (H5Pset_fapl_core(p, (size_t)1 << 20, 0) < 0) goto fail;
+  if (H5Pset_file_image_callbacks(p, &cb) < 0) goto fail;
+  if (bound_metadata_cache(p) < 0) goto fail;
   if (H5Pset_fclose_degree(p, H5F_CLOSE_STRONG) < 0) goto fail;
   return p;
 fail:
@@ -111,18 +269,30 @@ fail:
   return -1;
 }
 
+/* The in-memory file is named "<path>.tmp/in-memory", a name no file can
+ * have (<path>.tmp is a regular file): H5Fcreate first tries to open its
+ * name as an existing file (to find it among the open ones), and opening and
+ * closing the tmp file itself would drop our fcntl lock on it (POSIX locks
+ * go with any close of the file by the process). */
 static syn_status open_file(syn_h5 *h, syn_error *err) {
+  static const char suffix[] = "/in-memory";
   syn_status st = SYN_OK;
+  const size_t n = strlen(h->tmp_path);
+  char *name = syn_malloc(n + sizeof suffix);
+  if (name == NULL) return syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", h->path);
+  memcpy(name, h->tmp_path, n);
+  memcpy(name + n, suffix, sizeof suffix);
   hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-  hid_t fapl = file_fapl();
+  hid_t fapl = file_fapl(&h->image);
   unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
   if (fcpl < 0 || fapl < 0 || H5Pset_link_creation_order(fcpl, flags) < 0 ||
-      H5Pset_attr_creation_order(fcpl, flags) < 0 ||
-      (h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl)) < 0) {
+      H5Pset_attr_creation_order(fcpl, flags) < 0 || H5Pset_istore_k(fcpl, ISTORE_K) < 0 ||
+      (h->file = H5Fcreate(name, H5F_ACC_TRUNC, fcpl, fapl)) < 0) {
     st = syn_h5u_fail(h->path, err, "create the HDF5 file in memory");
   }
   if (fapl >= 0) H5Pclose(fapl);
   if (fcpl >= 0) H5Pclose(fcpl);
+  syn_free(name);
   return st;
 }
 
@@ -172,6 +342,7 @@ syn_status syn_h5_create(const char *path, const syn_provenance *prov, syn_h5 **
 nomem:
   st = syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", path);
 fail:
+  st = image_status(h, st, err);
   syn_h5_destroy(h);
   syn_h5u_quiet_end(&q);
   return st;
@@ -229,13 +400,98 @@ static herr_t write_group_attr(hid_t g, const syn_attr *a) {
   return -1;
 }
 
-static syn_status write_series(syn_h5 *h, hid_t g, hid_t dtime, const char *arm,
+/* ---- the time axis of an arm, attached to every series ---------------------------- */
+
+/* H5DSattach_scale reads the scale's REFERENCE_LIST (one entry per dataset
+ * attached so far), deletes it and writes it back one entry longer: N series
+ * cost N^2 in time, and the dropped copies stay in the file (40 000 series
+ * made an 8 GB file). So the series' side of the attachment, the attribute
+ * DIMENSION_LIST (a vlen of object references, one per axis), is written
+ * with each series, and the scale's REFERENCE_LIST once, with every series,
+ * when the arm is done. Both attributes have exactly the types HDF5's
+ * dimension-scale API (1.10) gives them, so H5DS, netCDF, h5py and xarray
+ * read them as if H5DSattach_scale had written them (test_h5 checks with
+ * H5DSis_attached). */
+
+/* An entry of REFERENCE_LIST, laid out as HDF5's own ds_list_t: the file type
+ * is this native compound, as H5DS writes it. */
+typedef struct scale_entry {
+  hobj_ref_t dataset;
+  int dimension;
+} scale_entry;
+
+typedef struct time_axis {
+  hid_t scale;         /* the arm's time dataset */
+  hobj_ref_t self;     /* a reference to it, the element of every DIMENSION_LIST */
+  hid_t dimlist_type;  /* vlen of object references */
+  hid_t one;           /* dataspace of one element (a 1-D dataset's DIMENSION_LIST) */
+  scale_entry *attached; /* [n] the series attached so far */
+  size_t n, cap;
+} time_axis;
+
+static void time_axis_close(time_axis *t) {
+  if (t->dimlist_type >= 0) H5Tclose(t->dimlist_type);
+  if (t->one >= 0) H5Sclose(t->one);
+  syn_free(t->attached);
+  t->dimlist_type = t->one = -1;
+  t->attached = NULL;
+}
+
+/* Prepares to attach up to n series to the scale dtime. Returns < 0 on an
+ * HDF5 failure, 1 when out of memory, 0 on success. */
+static int time_axis_open(time_axis *t, hid_t dtime, size_t n) {
+  const hsize_t one = 1;
+  memset(t, 0, sizeof *t);
+  t->scale = dtime;
+  t->dimlist_type = t->one = -1;
+  t->cap = n ? n : 1;
+  if ((t->attached = syn_calloc(t->cap, sizeof *t->attached)) == NULL) return 1;
+  if (H5Rcreate(&t->self, dtime, ".", H5R_OBJECT, -1) < 0 ||
+      (t->dimlist_type = H5Tvlen_create(H5T_STD_REF_OBJ)) < 0 ||
+      (t->one = H5Screate_simple(1, &one, NULL)) < 0)
+    return -1;
+  return 0;
+}
+
+/* The series' half: DIMENSION_LIST = {time}, and d noted for REFERENCE_LIST. */
+static herr_t time_axis_attach(time_axis *t, hid_t d) {
+  if (t->n >= t->cap) return -1;
+  hvl_t list = {1, &t->self};
+  hid_t a = H5Acreate2(d, "DIMENSION_LIST", t->dimlist_type, t->one, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t rc = a < 0 ? -1 : H5Awrite(a, t->dimlist_type, &list);
+  if (a >= 0 && H5Aclose(a) < 0) rc = -1;
+  if (rc >= 0) rc = H5Rcreate(&t->attached[t->n].dataset, d, ".", H5R_OBJECT, -1);
+  if (rc >= 0) t->attached[t->n++].dimension = 0;
+  return rc;
+}
+
+/* The scale's half: REFERENCE_LIST with every series attached, written once. */
+static herr_t time_axis_finish(time_axis *t) {
+  if (t->n == 0) return 0;
+  const hsize_t n = t->n;
+  herr_t rc = -1;
+  hid_t type = H5Tcreate(H5T_COMPOUND, sizeof(scale_entry));
+  hid_t space = H5Screate_simple(1, &n, NULL), a = -1;
+  if (type >= 0 && space >= 0 &&
+      H5Tinsert(type, "dataset", HOFFSET(scale_entry, dataset), H5T_STD_REF_OBJ) >= 0 &&
+      H5Tinsert(type, "dimension", HOFFSET(scale_entry, dimension), H5T_NATIVE_INT) >= 0 &&
+      (a = H5Acreate2(t->scale, "REFERENCE_LIST", type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
+    rc = H5Awrite(a, type, t->attached);
+  if (a >= 0 && H5Aclose(a) < 0) rc = -1;
+  if (space >= 0) H5Sclose(space);
+  if (type >= 0) H5Tclose(type);
+  return rc;
+}
+
+/* ---- series, parameters, tables --------------------------------------------------- */
+
+static syn_status write_series(syn_h5 *h, hid_t g, time_axis *axis, const char *arm,
                                const syn_result *r, size_t s, syn_error *err) {
   const syn_series_info *info = syn_result_info(r, s);
   const char *long_name = info->long_name[0] ? info->long_name : info->name;
   const char *kind = info->kind == SYN_SERIES_STATE ? "state" : "output";
   hid_t d = syn_h5u_write_f64(g, info->name, syn_result_ntimes(r), syn_result_series(r, s));
-  herr_t rc = d < 0 ? -1 : H5DSattach_scale(d, dtime, 0);
+  herr_t rc = d < 0 ? -1 : time_axis_attach(axis, d);
   if (rc >= 0) rc = syn_h5u_attr_string(d, "units", syn_h5u_cf_units(info->units));
   if (rc >= 0) rc = syn_h5u_attr_string(d, "long_name", long_name);
   if (rc >= 0) rc = syn_h5u_attr_string(d, "kind", kind);
@@ -416,6 +672,7 @@ static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *
                                   syn_error *err) {
   syn_status st = SYN_OK;
   hid_t g = -1, dtime = -1;
+  time_axis axis = {.dimlist_type = -1, .one = -1};
   if ((g = syn_h5u_create_group(h->arms, arm)) < 0) {
     st = syn_h5u_fail(h->path, err, "create group '/arms/%s'", arm);
     goto done;
@@ -434,12 +691,21 @@ static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *
     st = syn_h5u_fail(h->path, err, "write dataset '/arms/%s/time'", arm);
     goto done;
   }
+  int rc = time_axis_open(&axis, dtime, syn_result_nseries(r));
+  if (rc != 0) {
+    st = rc > 0 ? syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", h->path)
+                : syn_h5u_fail(h->path, err, "attach '/arms/%s/time'", arm);
+    goto done;
+  }
   for (size_t s = 0; s < syn_result_nseries(r) && st == SYN_OK; s++)
-    st = write_series(h, g, dtime, arm, r, s, err);
+    st = write_series(h, g, &axis, arm, r, s, err);
+  if (st == SYN_OK && time_axis_finish(&axis) < 0)
+    st = syn_h5u_fail(h->path, err, "attach '/arms/%s/time' to the series", arm);
   if (st == SYN_OK) st = write_params(h, g, arm, r, err);
   if (st == SYN_OK) st = write_doses(h, g, arm, r, err);
   if (st == SYN_OK) st = write_arm_metrics(h, g, arm, r, err);
 done:
+  time_axis_close(&axis);
   if (dtime >= 0) H5Dclose(dtime);
   if (g >= 0) H5Gclose(g);
   return st;
@@ -658,7 +924,7 @@ syn_status syn_h5_write_arm(syn_h5 *h, const char *arm, const syn_result *r, syn
   }
   staged_free(&sg);
   syn_h5u_quiet_end(&q);
-  return st;
+  return image_status(h, st, err);
 }
 
 /* ---- commit / destroy ------------------------------------------------------------ */
@@ -673,41 +939,25 @@ static herr_t close_file(syn_h5 *h) {
   return rc;
 }
 
-/* The image of the finished file, copied out of HDF5 (then closed). */
-static syn_status take_image(syn_h5 *h, unsigned char **image, size_t *size, syn_error *err) {
-  *image = NULL;
-  *size = 0;
+/* Writes the finished image to the tmp file from the core driver's buffer
+ * and syncs it. The image is the first H5Fget_file_image(NULL) bytes of the
+ * buffer, which is what H5Fget_file_image would copy (it patches nothing
+ * below superblock version 3, and this file has version 1); bytes past the
+ * buffer's end read as zeros there, as they do here through ftruncate. A
+ * failure leaves the file open: the commit can be tried again. */
+static syn_status write_image(syn_h5 *h, syn_error *err) {
   ssize_t n = -1;
-  if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0 || (n = H5Fget_file_image(h->file, NULL, 0)) <= 0)
+  if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0 || (n = H5Fget_file_image(h->file, NULL, 0)) <= 0 ||
+      h->image.mem == NULL)
     return syn_h5u_fail(h->path, err, "finish the file");
-  *image = syn_malloc((size_t)n);
-  if (*image == NULL)
-    return syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory for %zd bytes", h->path,
-                         n);
-  if (H5Fget_file_image(h->file, *image, (size_t)n) != n)
-    return syn_h5u_fail(h->path, err, "copy the file");
-  *size = (size_t)n;
-  if (close_file(h) < 0) return syn_h5u_fail(h->path, err, "close the file");
-  return SYN_OK;
-}
-
-/* Data on disk (fsync) before the rename makes the final name point at it. */
-static syn_status store_image(syn_h5 *h, const unsigned char *image, size_t size, syn_error *err) {
-  int rc = syn_h5u_write_all(h->fd, image, size);
-  if (rc == 0) rc = fsync(h->fd);
-  int e = errno;
-  if (close(h->fd) != 0 && rc == 0) {
-    rc = -1;
-    e = errno;
-  }
-  h->fd = -1;
+  const size_t have = (size_t)n < h->image.size ? (size_t)n : h->image.size;
+  int rc = lseek(h->fd, 0, SEEK_SET) == 0 && ftruncate(h->fd, 0) == 0 ? 0 : -1;
+  if (rc == 0) rc = syn_h5u_write_all(h->fd, h->image.mem, have);
+  if (rc == 0 && have < (size_t)n) rc = ftruncate(h->fd, (off_t)n);
+  if (rc == 0) rc = fsync(h->fd); /* data on disk before the rename points the name at it */
   if (rc != 0)
     return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot write '%s': %s", h->path,
-                         h->tmp_path, strerror(e));
-  if (rename(h->tmp_path, h->path) != 0)
-    return syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot rename '%s' to it: %s", h->path,
                          h->tmp_path, strerror(errno));
-  syn_h5u_sync_dir(h->path);
   return SYN_OK;
 }
 
@@ -716,17 +966,22 @@ syn_status syn_h5_commit(syn_h5 *h, syn_error *err) {
   if (h->committed || h->file < 0 || h->fd < 0)
     return syn_error_set(err, SYN_EINVAL, "HDF5 output '%s': already committed or closed",
                          h->path);
-  unsigned char *image = NULL;
-  size_t size = 0;
   syn_h5u_quiet q;
   syn_h5u_quiet_begin(&q);
   syn_status st = write_metrics_table(h, err);
-  if (st == SYN_OK) st = take_image(h, &image, &size, err);
+  if (st == SYN_OK) st = write_image(h, err);
+  if (st == SYN_OK && close_file(h) < 0) st = syn_h5u_fail(h->path, err, "close the file");
   syn_h5u_quiet_end(&q);
-  if (st == SYN_OK) st = store_image(h, image, size, err);
-  if (st == SYN_OK) h->committed = 1;
-  syn_free(image);
-  return st;
+  st = image_status(h, st, err);
+  if (st == SYN_OK && rename(h->tmp_path, h->path) != 0)
+    st = syn_error_set(err, SYN_EIO, "HDF5 output '%s': cannot rename '%s' to it: %s", h->path,
+                       h->tmp_path, strerror(errno));
+  if (st != SYN_OK) return st;
+  syn_h5u_sync_dir(h->path);
+  h->committed = 1;
+  close(h->fd); /* after the rename: the fd's lock guards the tmp name until then */
+  h->fd = -1;
+  return SYN_OK;
 }
 
 void syn_h5_destroy(syn_h5 *h) {
@@ -734,8 +989,10 @@ void syn_h5_destroy(syn_h5 *h) {
   syn_h5u_quiet q;
   syn_h5u_quiet_begin(&q);
   close_file(h);
-  if (h->fd >= 0) close(h->fd);
+  /* removed while still locked, so that no other writer can take it over
+   * between our unlink and our close */
   if (!h->committed && h->tmp_path != NULL) unlink(h->tmp_path);
+  if (h->fd >= 0) close(h->fd);
   syn_h5u_quiet_end(&q);
   free_table(h);
   syn_free(h->path);

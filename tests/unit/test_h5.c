@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -474,6 +475,127 @@ static void test_several_arms(void **state) {
   H5Fclose(file);
 }
 
+/* ---- many series: the writer scales linearly ------------------------------------------------ */
+
+/* n series of NT_SCALE smooth values each ("s0", "s1", ...), time in h. */
+enum { NT_SCALE = 101 };
+
+static syn_result *make_wide_result(size_t n) {
+  syn_series_info *info = calloc(n, sizeof *info);
+  char (*names)[24] = calloc(n, sizeof *names);
+  assert_true(info != NULL && names != NULL);
+  for (size_t s = 0; s < n; s++) {
+    snprintf(names[s], sizeof names[s], "s%zu", s);
+    info[s] = (syn_series_info){names[s], "mg", "", SYN_SERIES_STATE};
+  }
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_result_create(n, info, NT_SCALE, "h", &r, &err), SYN_OK);
+  double *v = calloc(n, sizeof *v);
+  assert_non_null(v);
+  for (size_t k = 0; k < NT_SCALE; k++) {
+    for (size_t s = 0; s < n; s++) v[s] = exp(-0.01 * (double)(s % 97 + 1) * (double)k);
+    assert_int_equal(syn_result_append(r, 0.24 * (double)k, v, &err), SYN_OK);
+  }
+  free(v);
+  free(names);
+  free(info);
+  return r;
+}
+
+static double file_bytes(const char *path) {
+  struct stat sb;
+  assert_int_equal(stat(path, &sb), 0);
+  return (double)sb.st_size;
+}
+
+/* Writes n series and returns the file's bytes per series; checks that the
+ * time axis is attached to the first, a middle and the last series, and that
+ * its REFERENCE_LIST names every series once. */
+static double bytes_per_series(const fixture *f, size_t n) {
+  syn_result *r = make_wide_result(n);
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t dtime = H5Dopen2(file, "arms/run/time", H5P_DEFAULT);
+  const size_t probe[] = {0, n / 2, n - 1};
+  for (size_t i = 0; i < 3; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "arms/run/s%zu", probe[i]);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    assert_true(H5DSis_attached(d, dtime, 0) > 0);
+    assert_int_equal(H5DSget_num_scales(d, 0), 1);
+    H5Dclose(d);
+  }
+  hid_t a = H5Aopen(dtime, "REFERENCE_LIST", H5P_DEFAULT);
+  hid_t sp = H5Aget_space(a);
+  assert_int_equal(H5Sget_simple_extent_npoints(sp), (hssize_t)n);
+  H5Sclose(sp);
+  H5Aclose(a);
+  H5Dclose(dtime);
+  H5Fclose(file);
+  return file_bytes(f->path) / (double)n;
+}
+
+/* 40 000 series once made an 8 GB file (H5DSattach_scale rewrote the time
+ * axis's REFERENCE_LIST at every series, and the old copies stayed): a
+ * file's size must grow with the data, so the bytes per series may not grow
+ * with the number of series. (Before the fix: 5.8 KB at 10^3, 7.9 KB at 10^4.) */
+static void test_file_size_proportional_to_series(void **state) {
+  fixture *f = *state;
+  double small = bytes_per_series(f, 1000);
+  double large = bytes_per_series(f, 10000);
+  if (!(large <= 1.1 * small))
+    fail_msg("%.0f bytes per series at 10^4 series, %.0f at 10^3", large, small);
+  /* and the overhead on the data stays bounded: 101 doubles are 808 bytes */
+  if (!(large <= 4.0 * 8 * NT_SCALE))
+    fail_msg("%.0f bytes per series of %d doubles", large, NT_SCALE);
+  assert_no_open_hdf5_objects();
+}
+
+/* The writer's DIMENSION_LIST and REFERENCE_LIST have exactly the types of
+ * HDF5's own H5DSattach_scale (netCDF and h5py read them by those types). */
+static void test_scale_attributes_match_h5ds(void **state) {
+  fixture *f = *state;
+  write_sample(f, "h");
+  char ref_path[200];
+  snprintf(ref_path, sizeof ref_path, "%s/h5ds.h5", f->dir);
+  hid_t rf = H5Fcreate(ref_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hsize_t n = 3;
+  hid_t sp = H5Screate_simple(1, &n, NULL);
+  hid_t rs = H5Dcreate2(rf, "x", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t rd = H5Dcreate2(rf, "y", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  assert_true(H5DSset_scale(rs, "x") >= 0 && H5DSattach_scale(rd, rs, 0) >= 0);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t ws = H5Dopen2(file, "arms/run/time", H5P_DEFAULT);
+  hid_t wd = H5Dopen2(file, "arms/run/IL6", H5P_DEFAULT);
+  const struct { hid_t mine, theirs; const char *attr; } pairs[] = {
+      {ws, rs, "REFERENCE_LIST"}, {wd, rd, "DIMENSION_LIST"}};
+  for (size_t i = 0; i < 2; i++) {
+    hid_t a = H5Aopen(pairs[i].mine, pairs[i].attr, H5P_DEFAULT);
+    hid_t b = H5Aopen(pairs[i].theirs, pairs[i].attr, H5P_DEFAULT);
+    hid_t ta = H5Aget_type(a), tb = H5Aget_type(b);
+    if (H5Tequal(ta, tb) <= 0) fail_msg("%s differs from H5DS's", pairs[i].attr);
+    H5Tclose(ta);
+    H5Tclose(tb);
+    H5Aclose(a);
+    H5Aclose(b);
+  }
+  H5Dclose(wd);
+  H5Dclose(ws);
+  H5Fclose(file);
+  H5Dclose(rd);
+  H5Dclose(rs);
+  H5Sclose(sp);
+  H5Fclose(rf);
+  assert_no_open_hdf5_objects();
+}
+
 /* ---- the tmp / rename protocol --------------------------------------------------------- */
 
 static void test_tmp_then_rename(void **state) {
@@ -544,6 +666,68 @@ static void test_stale_tmp_is_replaced(void **state) {
   write_sample(f, "h");
   assert_false(exists(f->tmp));
   assert_true(H5Fis_hdf5(f->path) > 0);
+}
+
+/* While one process writes an output, another writer of the same output
+ * refuses, naming it, and leaves its tmp file alone (it used to truncate
+ * it); once the first is done the output is free again. */
+static void test_busy_tmp_is_refused(void **state) {
+  fixture *f = *state;
+  write_text(f->path, "old result\n");
+  int up[2], down[2];
+  assert_int_equal(pipe(up), 0);
+  assert_int_equal(pipe(down), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) { /* the first writer: holds the output until told to let go (or EOF) */
+    close(up[0]);
+    close(down[1]);
+    syn_h5 *h = NULL;
+    syn_error err;
+    char c = syn_h5_create(f->path, NULL, &h, &err) == SYN_OK ? 'y' : 'n';
+    if (write(up[1], &c, 1) != 1 || read(down[0], &c, 1) != 1) c = 'n';
+    syn_h5_destroy(h);
+    _exit(c == 'n');
+  }
+  close(up[1]);
+  close(down[0]);
+  char c = 0;
+  assert_int_equal(read(up[0], &c, 1), 1);
+  assert_int_equal(c, 'y');
+  syn_h5 *h = (syn_h5 *)&h;
+  syn_error err;
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_EINVAL);
+  assert_null(h);
+  char want[64];
+  snprintf(want, sizeof want, "is being written by process %ld", (long)pid);
+  if (strstr(err.message, want) == NULL) fail_msg("message: %s", err.message);
+  assert_true(exists(f->tmp));
+  assert_int_equal(write(down[1], "x", 1), 1);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  assert_false(exists(f->tmp)); /* the first writer removed its own */
+  assert_text(f->path, "old result\n");
+  write_sample(f, "h");
+  assert_true(H5Fis_hdf5(f->path) > 0);
+  close(up[0]);
+  close(down[1]);
+}
+
+/* A FIFO named like the tmp file is refused at once (opening it for
+ * writing used to block forever, waiting for a reader). */
+static void test_fifo_tmp_is_refused(void **state) {
+  fixture *f = *state;
+  assert_int_equal(mkfifo(f->tmp, 0600), 0);
+  alarm(20); /* a hang fails the test instead of stalling the suite */
+  syn_h5 *h = NULL;
+  syn_error err;
+  syn_status st = syn_h5_create(f->path, NULL, &h, &err);
+  alarm(0);
+  assert_int_equal(st, SYN_EIO);
+  assert_null(h);
+  if (strstr(err.message, "not a regular file") == NULL) fail_msg("message: %s", err.message);
+  assert_false(exists(f->path));
 }
 
 /* ---- errors ------------------------------------------------------------------------------ */
@@ -1281,6 +1465,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_scenario_provenance, setup, teardown),
       cmocka_unit_test_setup_teardown(test_alloc_failures_keep_writer_usable, setup, teardown),
       cmocka_unit_test_setup_teardown(test_disk_failure_is_reported, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_busy_tmp_is_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fifo_tmp_is_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_file_size_proportional_to_series, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_scale_attributes_match_h5ds, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,6 +216,40 @@ static void test_params(void **state) {
   syn_result_destroy(r);
 }
 
+/* Thousands of parameters (a model of many joints): every name is kept and
+ * found again, every repeat refused, in any order, and far apart in the
+ * series of names a table that grows sees. */
+static void test_many_params(void **state) {
+  (void)state;
+  enum { N = 5000 };
+  syn_result *r = make_two(1);
+  syn_error err;
+  char name[32];
+  for (int i = 0; i < N; i++) {
+    snprintf(name, sizeof name, "j%d.k", (i * 7919) % N);
+    assert_int_equal(syn_result_add_param(r, name, "1/h", i, &err), SYN_OK);
+  }
+  for (int i = 0; i < N; i += 97) {
+    snprintf(name, sizeof name, "j%d.k", i);
+    assert_int_equal(syn_result_add_param(r, name, "", 0.0, &err), SYN_EINVAL);
+    assert_non_null(strstr(err.message, name));
+  }
+  assert_int_equal(syn_result_param_count(r), N);
+  const char *n = NULL;
+  double v = 0;
+  syn_result_param(r, N - 1, &n, NULL, &v);
+  snprintf(name, sizeof name, "j%d.k", ((N - 1) * 7919) % N);
+  assert_string_equal(n, name);
+  assert_true(v == N - 1);
+  syn_series_info many[3] = {{"b", "", "", SYN_SERIES_STATE}, {"a", "", "", SYN_SERIES_STATE},
+                             {"b", "", "", SYN_SERIES_OUTPUT}};
+  syn_result *d = (syn_result *)&d;
+  assert_int_equal(syn_result_create(3, many, 1, "h", &d, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "duplicate series name 'b'"));
+  assert_null(d);
+  syn_result_destroy(r);
+}
+
 static void test_create_errors(void **state) {
   (void)state;
   syn_result *r = (syn_result *)&r; /* must be reset to NULL on failure */
@@ -472,6 +506,7 @@ int main(void) {
       cmocka_unit_test(test_null_units_become_empty),
       cmocka_unit_test(test_attributes_replace),
       cmocka_unit_test(test_params),
+      cmocka_unit_test(test_many_params),
       cmocka_unit_test(test_create_errors),
       cmocka_unit_test(test_append_errors),
       cmocka_unit_test(test_attr_param_errors),
