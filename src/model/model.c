@@ -301,15 +301,6 @@ syn_status syn_model_parse_time(const syn_model *m, const char *text, double *ou
   return SYN_OK;
 }
 
-const char *syn_model_setting_units(const syn_model *m, const char *name) {
-  syn_symkind kind;
-  size_t index;
-  const name_entry *base = syn_names_get(&m->pj_names, name);
-  if (base != NULL) return m->sym[m->pj[base->index].kind][m->pj[base->index].copies[0]].units;
-  if (!syn_model_lookup(m, name, -1, &kind, &index)) return NULL;
-  return m->sym[kind][index].units;
-}
-
 syn_status syn_model_convert(const syn_model *m, const char *name, double value,
                              const char *unit, double *out, syn_error *err) {
   const char *target = name ? syn_model_setting_units(m, name) : NULL;

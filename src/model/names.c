@@ -106,3 +106,14 @@ int syn_model_lookup(const syn_model *m, const char *name, int joint, syn_symkin
   *index = e->index;
   return 1;
 }
+
+/* In names.c, below both model.c and resolve.c, which call it (presets are
+ * converted while the model is resolved). */
+const char *syn_model_setting_units(const syn_model *m, const char *name) {
+  syn_symkind kind;
+  size_t index;
+  const name_entry *base = syn_names_get(&m->pj_names, name);
+  if (base != NULL) return m->sym[m->pj[base->index].kind][m->pj[base->index].copies[0]].units;
+  if (!syn_model_lookup(m, name, -1, &kind, &index)) return NULL;
+  return m->sym[kind][index].units;
+}
