@@ -85,6 +85,7 @@ static syn_status no_memory(const rd *c) {
 static syn_status read_rc(const rd *c, int rc, const char *what, const char *where,
                           const char *name) {
   if (rc == -2) return no_memory(c);
+  if (rc <= -3) return syn_h5u_strings_fail("result file", c->r->path, rc, c->err, "'%s/%s'", where, name);
   if (rc < 0) return h5_failed(c->r->path, c->err, "%s '%s/%s'", what, where, name);
   return SYN_OK;
 }
@@ -198,6 +199,9 @@ static syn_status attr_text(const rd *c, hid_t obj, const char *where, const cha
     if (rc != 0) *out = "";
     if (rc == -2) st = no_memory(c);
     if (rc == -1) st = h5_failed(c->r->path, c->err, "read attribute '%s' of '%s'", name, where);
+    if (rc <= -3)
+      st = syn_h5u_strings_fail("result file", c->r->path, rc, c->err, "attribute '%s' of '%s'",
+                                name, where);
   }
   if (sp >= 0) H5Sclose(sp);
   if (t >= 0) H5Tclose(t);
@@ -481,6 +485,9 @@ static syn_status read_group_attr(const rd *c, const arm_ctx *x, hid_t at, const
     if (rc == -2) st = no_memory(c);
     if (rc == -1)
       st = h5_failed(c->r->path, c->err, "read attribute '%s' of '%s'", name, x->where);
+    if (rc <= -3)
+      st = syn_h5u_strings_fail("result file", c->r->path, rc, c->err, "attribute '%s' of '%s'",
+                                name, x->where);
   } else if (cls == H5T_FLOAT) {
     kinds[i] = SYN_H5_ATTR_REAL;
     if (H5Aread(at, H5T_NATIVE_DOUBLE, &reals[i]) < 0)

@@ -165,6 +165,8 @@ static syn_status read_string_ds(const rd *c, hid_t loc, const char *where, cons
   int rc = *out == NULL ? -2 : syn_h5u_read_strings(d, 0, *n, c->r->arena, *out);
   H5Dclose(d);
   if (rc == -2) return no_memory(c);
+  if (rc <= -3)
+    return syn_h5u_strings_fail("sweep file", c->r->path, rc, c->err, "'%s/%s'", where, name);
   if (rc < 0) return syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
   return SYN_OK;
 }
@@ -217,6 +219,9 @@ static syn_status attr_text(const rd *c, hid_t obj, const char *where, const cha
   int rc = syn_h5u_read_strings(a, 1, 1, c->r->arena, out);
   H5Aclose(a);
   if (rc == -2) return no_memory(c);
+  if (rc <= -3)
+    return syn_h5u_strings_fail("sweep file", c->r->path, rc, c->err, "attribute '%s' of '%s'",
+                                name, where[0] ? where : "/");
   if (rc < 0) return syn_h5s_fail(c->r->path, c->err, "read attribute '%s'", name);
   return SYN_OK;
 }

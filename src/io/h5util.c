@@ -30,7 +30,15 @@ enum { CHUNK_MAX_BYTES = 1 << 20, DEFLATE_LEVEL = 1 };
 
 /* ---- the HDF5 error stack -------------------------------------------------------- */
 
+/* H5dont_atexit: HDF5 1.10 keeps some of its own objects after it failed on
+ * a damaged file (with every one of ours closed), and its exit handler then
+ * prints "HDF5: infinite loop closing library" and a list of its
+ * interfaces. The handler is installed when the library starts, so this
+ * turns it off when it is the first HDF5 call of the process (every entry
+ * point of the io layer begins here); later it fails and changes nothing.
+ * Nothing is lost: every file is closed before its function returns. */
 void syn_h5u_quiet_begin(syn_h5u_quiet *q) {
+  (void)H5dont_atexit();
   q->saved = H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) >= 0;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
@@ -67,6 +75,15 @@ syn_status syn_h5u_failv(const char *noun, const char *path, syn_error *err, con
   return syn_error_set(err, SYN_EIO, "%s '%s': cannot %s", noun, path, what);
 }
 
+syn_status syn_h5u_fail_noun(const char *noun, const char *path, syn_error *err,
+                             const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  syn_status st = syn_h5u_failv(noun, path, err, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
 syn_status syn_h5u_fail(const char *path, syn_error *err, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -99,12 +116,28 @@ herr_t syn_h5u_attr_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mtype
   return rc;
 }
 
-/* Variable-length UTF-8 scalar: h5py reads it as str, netCDF as NC_STRING. */
+/* A fixed-length UTF-8 type of size bytes (at least 1), null-padded. */
+hid_t syn_h5u_utf8_fixed_type(size_t size) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  if (t < 0) return t;
+  if (H5Tset_size(t, size > 0 ? size : 1) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0 ||
+      H5Tset_strpad(t, H5T_STR_NULLPAD) < 0) {
+    H5Tclose(t);
+    return -1;
+  }
+  return t;
+}
+
+/* Fixed-length UTF-8 scalar of exactly the text's bytes (one NUL for ""):
+ * it lives in the object header, which HDF5 checksums, never in the global
+ * heap of variable-length strings, which it does not (and on whose damage
+ * HDF5 1.10 crashes). netCDF sees a text attribute, h5py bytes. */
 herr_t syn_h5u_attr_string(hid_t obj, const char *name, const char *value) {
-  hid_t t = syn_h5u_utf8_vlen_type();
-  if (t < 0) return -1;
   const char *v = value ? value : "";
-  herr_t rc = syn_h5u_attr_scalar(obj, name, t, t, &v);
+  const size_t len = strlen(v);
+  hid_t t = syn_h5u_utf8_fixed_type(len);
+  if (t < 0) return -1;
+  herr_t rc = syn_h5u_attr_scalar(obj, name, t, t, len > 0 ? v : "\0");
   H5Tclose(t);
   return rc;
 }
@@ -153,27 +186,29 @@ void syn_h5u_chunk_shape(int rank, const hsize_t *dims, hsize_t *chunk) {
   }
 }
 
-/* Dataset creation properties: attribute creation order always; for float64
- * data with no empty axis also chunks <= 1 MiB, shuffle + deflate(1) and a NaN
- * fill value. (Filters need chunks and chunks need every axis > 0, so an empty
- * series is stored contiguous; it still gets the NaN fill value.) */
+/* Dataset creation properties: attribute creation order always; for data
+ * with no empty axis chunks <= 1 MiB and a Fletcher-32 checksum of every
+ * chunk, so that a damaged file is an error rather than other numbers or
+ * other numbers (variable-length strings have their own: string_dcpl); float64
+ * also gets shuffle + deflate(1) before the checksum and a NaN fill value.
+ * (Filters need chunks and chunks need every axis > 0, so an empty dataset
+ * is stored contiguous; it still gets the NaN fill value.) */
 hid_t syn_h5u_dataset_dcpl(int is_f64, int rank, const hsize_t *dims) {
   hid_t p = H5Pcreate(H5P_DATASET_CREATE);
   if (p < 0) return p;
   if (H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
     goto fail;
-  if (is_f64) {
-    double fill = NAN;
-    if (H5Pset_fill_value(p, H5T_NATIVE_DOUBLE, &fill) < 0) goto fail;
-    hsize_t n = 1;
-    for (int k = 0; k < rank; k++) n *= dims[k];
-    if (n > 0) {
-      hsize_t chunk[2];
-      syn_h5u_chunk_shape(rank, dims, chunk);
-      if (H5Pset_chunk(p, rank, chunk) < 0 || H5Pset_shuffle(p) < 0 ||
-          H5Pset_deflate(p, DEFLATE_LEVEL) < 0)
-        goto fail;
-    }
+  double fill = NAN;
+  if (is_f64 && H5Pset_fill_value(p, H5T_NATIVE_DOUBLE, &fill) < 0) goto fail;
+  hsize_t n = 1;
+  for (int k = 0; k < rank; k++) n *= dims[k];
+  if (n > 0) {
+    hsize_t chunk[2];
+    syn_h5u_chunk_shape(rank, dims, chunk);
+    if (H5Pset_chunk(p, rank, chunk) < 0 ||
+        (is_f64 && (H5Pset_shuffle(p) < 0 || H5Pset_deflate(p, DEFLATE_LEVEL) < 0)) ||
+        H5Pset_fletcher32(p) < 0)
+      goto fail;
   }
   return p;
 fail:
@@ -193,21 +228,31 @@ herr_t syn_h5u_set_empty_string_fill(hid_t dcpl) {
   return rc;
 }
 
+/* A variable-length string dataset: contiguous, no filter (HDF5 cannot put a
+ * checksum on one, and the readers take its heap references as stored:
+ * syn_h5u_read_vlen_rows), fill value "". */
+static hid_t string_dcpl(void) {
+  hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+  if (p < 0) return p;
+  if (H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+      syn_h5u_set_empty_string_fill(p) < 0) {
+    H5Pclose(p);
+    return -1;
+  }
+  return p;
+}
+
 /* A dataset of rank 1 or 2 written from buf (which may be NULL when it is
- * empty). String and integer datasets are left contiguous: filters would
- * compress only the heap references of variable-length strings, and the
- * integer ones are short indices. Returns the open dataset or < 0. */
+ * empty), with the creation properties of syn_h5u_dataset_dcpl (strings:
+ * string_dcpl). Returns the open dataset or < 0. */
 hid_t syn_h5u_write_nd(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int is_f64,
                       int rank, const hsize_t *dims, const void *buf) {
   hid_t d = -1;
   hsize_t n = 1;
   for (int k = 0; k < rank; k++) n *= dims[k];
   hid_t sp = H5Screate_simple(rank, dims, NULL);
-  hid_t p = syn_h5u_dataset_dcpl(is_f64, rank, dims);
-  if (p >= 0 && H5Tis_variable_str(ftype) > 0 && syn_h5u_set_empty_string_fill(p) < 0) {
-    H5Pclose(p);
-    p = -1;
-  }
+  const int vlen = H5Tis_variable_str(ftype) > 0;
+  hid_t p = vlen ? string_dcpl() : syn_h5u_dataset_dcpl(is_f64, rank, dims);
   if (sp >= 0 && p >= 0) d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, p, H5P_DEFAULT);
   if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
     H5Dclose(d);
@@ -406,26 +451,323 @@ static herr_t obj_read(hid_t obj, int kind, hid_t mtype, void *buf) {
                           : H5Dread(obj, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
 }
 
-static int read_vlen_strings(hid_t obj, int kind, hid_t ftype, size_t n, syn_arena *a,
-                             const char **out) {
-  int rc = 0;
-  char **raw = syn_calloc(n, sizeof *raw);
-  hid_t m = H5Tcopy(H5T_C_S1);
-  if (raw == NULL) rc = -2;
-  hid_t stack = -1;
-  if (rc == 0 && (m < 0 || H5Tset_size(m, H5T_VARIABLE) < 0 ||
-                  H5Tset_cset(m, H5Tget_cset(ftype)) < 0 || obj_read(obj, kind, m, raw) < 0)) {
-    rc = -1;
-    stack = H5Eget_current_stack(); /* the cleanup below would clear it */
+/* ---- variable-length strings, read without HDF5's global heap code ----
+ *
+ * HDF5 1.10 follows a variable-length string's heap reference without
+ * checking it, and the global heap has no checksum: a damaged file crashes
+ * or hangs it (H5HG_read). So the readers never let HDF5 convert one. They
+ * take the references themselves, as stored (a 4-byte length, a file
+ * address, a 4-byte index; little-endian): from a contiguous dataset by
+ * reading its bytes, from a chunked one by H5Dread_chunk, checking the
+ * chunk's Fletcher-32 checksum when the dataset has one (every dataset
+ * synovia writes). Then each global heap collection ("GCOL", version 1, its
+ * size, then objects: 2-byte index, 2-byte reference count, 4 reserved
+ * bytes, the size, the data padded to 8 bytes; index 0 is the free space)
+ * is read with pread and walked with every offset checked against its
+ * size. Anything that does not fit is "damaged" (-3); a layout or filter
+ * this does not read (compression of the references, as older synovia
+ * files had in /status_reason) is -4. */
+
+typedef struct vlen_src {
+  int fd;
+  unsigned long long base;   /* the userblock: file addresses start after it */
+  unsigned long long fsize;  /* the file's size */
+  size_t sa, sl;             /* sizes of addresses and lengths in the file */
+  size_t esize;              /* bytes of one reference: 4 + sa + 4 */
+  unsigned long long caddr;  /* the collection in cbuf (0: none) */
+  unsigned char *cbuf;
+  size_t csize;
+} vlen_src;
+
+enum { VLEN_OK = 0, VLEN_HDF5 = -1, VLEN_NOMEM = -2, VLEN_DAMAGED = -3, VLEN_UNSUPPORTED = -4 };
+enum { GCOL_MAX_BYTES = 1 << 30 }; /* far above what a writer makes (a collection holds the
+                                      objects of one write, at least 4 KiB) */
+
+static unsigned long long get_le(const unsigned char *p, size_t n) {
+  unsigned long long v = 0;
+  for (size_t k = n; k-- > 0;) v = (v << 8) | p[k];
+  return v;
+}
+
+static int vlen_src_open(hid_t obj, vlen_src *v) {
+  int rc = VLEN_HDF5;
+  memset(v, 0, sizeof *v);
+  v->fd = -1;
+  hid_t f = H5Iget_file_id(obj);
+  hid_t fcpl = f < 0 ? -1 : H5Fget_create_plist(f);
+  hsize_t ub = 0;
+  void *handle = NULL;
+  struct stat sb;
+  if (fcpl >= 0 && H5Pget_sizes(fcpl, &v->sa, &v->sl) >= 0 && H5Pget_userblock(fcpl, &ub) >= 0 &&
+      H5Fget_vfd_handle(f, H5P_DEFAULT, &handle) >= 0 && handle != NULL) {
+    v->fd = *(int *)handle;
+    v->base = ub;
+    rc = fstat(v->fd, &sb) == 0 && v->sa >= 2 && v->sa <= 8 && v->sl >= 2 && v->sl <= 8
+             ? VLEN_OK
+             : VLEN_UNSUPPORTED;
+    v->fsize = (unsigned long long)sb.st_size;
+    v->esize = 4 + v->sa + 4;
   }
-  for (size_t i = 0; rc == 0 && i < n; i++)
-    if ((out[i] = syn_arena_strdup(a, raw[i] ? raw[i] : "")) == NULL) rc = -2;
-  for (size_t i = 0; raw != NULL && i < n; i++)
-    if (raw[i] != NULL) H5free_memory(raw[i]);
-  if (m >= 0) H5Tclose(m);
-  if (stack >= 0) H5Eset_current_stack(stack);
-  syn_free(raw);
+  if (fcpl >= 0) H5Pclose(fcpl);
+  if (f >= 0) H5Fclose(f);
   return rc;
+}
+
+static void vlen_src_close(vlen_src *v) { syn_free(v->cbuf); }
+
+static int pread_all(int fd, unsigned char *buf, size_t n, unsigned long long at) {
+  while (n > 0) {
+    ssize_t r = pread(fd, buf, n, (off_t)at);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1;
+    buf += r;
+    n -= (size_t)r;
+    at += (unsigned long long)r;
+  }
+  return 0;
+}
+
+/* The collection at file address addr into v->cbuf, checked for its
+ * signature, version and a size within the file. */
+static int load_collection(vlen_src *v, unsigned long long addr) {
+  unsigned char head[16 + 8];
+  const size_t hsize = 8 + v->sl;
+  if (addr == v->caddr && v->cbuf != NULL) return VLEN_OK;
+  const unsigned long long at = v->base + addr;
+  if (addr == 0 || at < addr || at >= v->fsize || v->fsize - at < hsize) return VLEN_DAMAGED;
+  if (pread_all(v->fd, head, hsize, at) < 0) return VLEN_DAMAGED;
+  const unsigned long long size = get_le(head + 8, v->sl);
+  if (memcmp(head, "GCOL", 4) != 0 || head[4] != 1 || size < hsize || size > GCOL_MAX_BYTES ||
+      size > v->fsize - at)
+    return VLEN_DAMAGED;
+  unsigned char *buf = syn_malloc((size_t)size);
+  if (buf == NULL) return VLEN_NOMEM;
+  if (pread_all(v->fd, buf, (size_t)size, at) < 0) {
+    syn_free(buf);
+    return VLEN_DAMAGED;
+  }
+  syn_free(v->cbuf);
+  v->cbuf = buf;
+  v->csize = (size_t)size;
+  v->caddr = addr;
+  return VLEN_OK;
+}
+
+/* The string of one reference: *s (not NUL-terminated) and *len. */
+static int follow_reference(vlen_src *v, const unsigned char *ref, const char **s, size_t *len) {
+  const unsigned long long n = get_le(ref, 4), addr = get_le(ref + 4, v->sa);
+  const unsigned long long idx = get_le(ref + 4 + v->sa, 4);
+  *s = "";
+  *len = 0;
+  if (n == 0) return VLEN_OK; /* "" (or a NULL string): nothing in the heap */
+  int rc = load_collection(v, addr);
+  if (rc != VLEN_OK) return rc;
+  const size_t ohead = 8 + v->sl;
+  for (size_t off = 8 + v->sl; off <= v->csize && v->csize - off >= ohead;) {
+    const unsigned long long oidx = get_le(v->cbuf + off, 2);
+    const unsigned long long size = get_le(v->cbuf + off + 8, v->sl);
+    if (oidx == 0) break; /* the free space ends the objects */
+    const size_t data = off + ohead;
+    if (size > v->csize - data) return VLEN_DAMAGED;
+    if (oidx == idx) {
+      if (size != n) return VLEN_DAMAGED;
+      *s = (const char *)v->cbuf + data;
+      *len = (size_t)size;
+      return VLEN_OK;
+    }
+    const size_t padded = (size_t)((size + 7) / 8 * 8);
+    if (padded > v->csize - data) return VLEN_DAMAGED;
+    off = data + padded;
+  }
+  return VLEN_DAMAGED;
+}
+
+/* HDF5's Fletcher-32 (H5_checksum_fletcher32). */
+static uint32_t fletcher32(const unsigned char *data, size_t nbytes) {
+  size_t len = nbytes / 2;
+  uint32_t sum1 = 0, sum2 = 0;
+  while (len) {
+    size_t tlen = len > 360 ? 360 : len;
+    len -= tlen;
+    do {
+      sum1 += (uint32_t)(((uint16_t)data[0]) << 8) | ((uint16_t)data[1]);
+      data += 2;
+      sum2 += sum1;
+    } while (--tlen);
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  if (nbytes % 2) {
+    sum1 += (uint32_t)(((uint16_t)*data) << 8);
+    sum2 += sum1;
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+  sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  return (sum2 << 16) | sum1;
+}
+
+/* 1 when the chunk's trailing checksum matches (either byte order, as
+ * HDF5 accepts). */
+static int checksum_fits(const unsigned char *buf, size_t n) {
+  const uint32_t want = fletcher32(buf, n - 4);
+  const uint32_t got = (uint32_t)get_le(buf + n - 4, 4);
+  const uint32_t rev = ((want & 0xff) << 24) | ((want & 0xff00) << 8) | ((want >> 8) & 0xff00) |
+                       (want >> 24);
+  return got == want || got == rev;
+}
+
+/* Whether the chunks carry a checksum (*fl): anything but Fletcher-32 in
+ * the pipeline is VLEN_UNSUPPORTED. */
+static int chunk_filters(hid_t dcpl, int *fl) {
+  int n = H5Pget_nfilters(dcpl);
+  *fl = 0;
+  if (n < 0) return VLEN_HDF5;
+  for (int k = 0; k < n; k++) {
+    unsigned flags = 0, conf = 0;
+    size_t nvals = 0;
+    H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)k, &flags, &nvals, NULL, 0, NULL, &conf);
+    if (id < 0) return VLEN_HDF5;
+    if (id != H5Z_FILTER_FLETCHER32) return VLEN_UNSUPPORTED;
+    *fl = 1;
+  }
+  return VLEN_OK;
+}
+
+/* The raw references of rows [first, first + count) of a 1-D chunked
+ * dataset into out (count * esize bytes; rows without storage stay 0: ""). */
+static int chunked_references(hid_t d, hid_t dcpl, const vlen_src *v, hsize_t first,
+                              hsize_t count, unsigned char *out) {
+  hsize_t rows = 0;
+  int fl = 0, rc = chunk_filters(dcpl, &fl);
+  if (rc != VLEN_OK) return rc;
+  if (H5Pget_chunk(dcpl, 1, &rows) != 1 || rows == 0) return VLEN_DAMAGED;
+  if (rows > ((size_t)GCOL_MAX_BYTES) / v->esize) return VLEN_DAMAGED;
+  const size_t cbytes = (size_t)rows * v->esize;
+  unsigned char *buf = syn_malloc(cbytes + 4);
+  if (buf == NULL) return VLEN_NOMEM;
+  memset(out, 0, (size_t)count * v->esize);
+  for (hsize_t c0 = first / rows * rows; rc == VLEN_OK && c0 < first + count; c0 += rows) {
+    hsize_t stored = 0;
+    uint32_t mask = 0;
+    if (H5Dget_chunk_storage_size(d, &c0, &stored) < 0 || stored == 0) continue; /* none */
+    const size_t want = cbytes + (fl ? 4 : 0);
+    if (stored != want) {
+      rc = VLEN_DAMAGED;
+      break;
+    }
+    if (H5Dread_chunk(d, H5P_DEFAULT, &c0, &mask, buf) < 0) {
+      rc = VLEN_HDF5;
+      break;
+    }
+    if (fl && (mask & 1u) == 0 && !checksum_fits(buf, want)) {
+      rc = VLEN_DAMAGED;
+      break;
+    }
+    const hsize_t lo = c0 > first ? c0 : first;
+    const hsize_t hi = c0 + rows < first + count ? c0 + rows : first + count;
+    memcpy(out + (size_t)(lo - first) * v->esize, buf + (size_t)(lo - c0) * v->esize,
+           (size_t)(hi - lo) * v->esize);
+  }
+  syn_free(buf);
+  return rc;
+}
+
+/* The raw references of rows [first, first + count) of a 1-D dataset. */
+static int read_references(hid_t d, const vlen_src *v, hsize_t first, hsize_t count,
+                           unsigned char *out) {
+  hid_t dcpl = H5Dget_create_plist(d);
+  if (dcpl < 0) return VLEN_HDF5;
+  const H5D_layout_t layout = H5Pget_layout(dcpl);
+  int rc = VLEN_UNSUPPORTED;
+  if (layout == H5D_CHUNKED) {
+    rc = chunked_references(d, dcpl, v, first, count, out);
+  } else if (layout == H5D_CONTIGUOUS) {
+    int fl = 0;
+    rc = chunk_filters(dcpl, &fl);
+    const haddr_t addr = rc == VLEN_OK ? H5Dget_offset(d) : HADDR_UNDEF;
+    const unsigned long long at = v->base + addr + first * v->esize;
+    const size_t n = (size_t)count * v->esize;
+    if (rc == VLEN_OK && addr == HADDR_UNDEF)
+      memset(out, 0, n); /* no storage yet: every row is the fill, "" */
+    else if (rc == VLEN_OK && (at < addr || at > v->fsize || v->fsize - at < n ||
+                               pread_all(v->fd, out, n, at) < 0))
+      rc = VLEN_DAMAGED;
+  }
+  H5Pclose(dcpl);
+  return rc;
+}
+
+/* The dataset's shape checked against what is asked: rank 1, at least
+ * first + count rows. */
+static int check_rows(hid_t d, hsize_t first, hsize_t count) {
+  hsize_t dim = 0;
+  hid_t sp = H5Dget_space(d);
+  const int rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+  const int got = rank == 1 && H5Sget_simple_extent_dims(sp, &dim, NULL) == 1;
+  if (sp >= 0) H5Sclose(sp);
+  if (rank < 0) return VLEN_HDF5;
+  return got && first <= dim && count <= dim - first ? VLEN_OK : VLEN_DAMAGED;
+}
+
+int syn_h5u_read_vlen_rows(hid_t d, size_t first, size_t count, syn_h5u_string_sink sink,
+                           void *data) {
+  vlen_src v;
+  int rc = check_rows(d, first, count);
+  if (rc != VLEN_OK || count == 0) return rc;
+  rc = vlen_src_open(d, &v);
+  unsigned char *refs = NULL;
+  if (rc == VLEN_OK && count > SIZE_MAX / v.esize) rc = VLEN_DAMAGED;
+  if (rc == VLEN_OK && (refs = syn_malloc(count * v.esize)) == NULL) rc = VLEN_NOMEM;
+  if (rc == VLEN_OK) rc = read_references(d, &v, first, count, refs);
+  for (size_t i = 0; rc == VLEN_OK && i < count; i++) {
+    const char *s;
+    size_t len;
+    rc = follow_reference(&v, refs + i * v.esize, &s, &len);
+    if (rc == VLEN_OK && sink(data, i, s, strnlen(s, len)) < 0) rc = VLEN_NOMEM;
+  }
+  syn_free(refs);
+  vlen_src_close(&v);
+  return rc;
+}
+
+const char *syn_h5u_strings_problem(int rc) {
+  switch (rc) {
+    case VLEN_DAMAGED: return "a text does not match the file's string heap";
+    case VLEN_UNSUPPORTED:
+      return "its text is stored as variable-length strings in a form this synovia does not "
+             "read (a file of an older synovia)";
+    default: return "";
+  }
+}
+
+syn_status syn_h5u_strings_fail(const char *noun, const char *path, int rc, syn_error *err,
+                                const char *fmt, ...) {
+  char what[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  if (rc == VLEN_NOMEM) return syn_error_set(err, SYN_ENOMEM, "%s '%s': out of memory", noun, path);
+  if (rc == VLEN_DAMAGED)
+    return syn_error_set(err, SYN_EIO, "%s '%s' is damaged: %s: %s", noun, path, what,
+                         syn_h5u_strings_problem(rc));
+  if (rc == VLEN_UNSUPPORTED)
+    return syn_error_set(err, SYN_EINVAL,
+                         "%s '%s' cannot be read: %s: %s (make it again with this synovia)", noun,
+                         path, what, syn_h5u_strings_problem(rc));
+  return syn_h5u_fail_noun(noun, path, err, "read %s", what);
+}
+
+typedef struct arena_sink {
+  syn_arena *a;
+  const char **out;
+} arena_sink;
+
+static int to_arena(void *data, size_t i, const char *s, size_t len) {
+  arena_sink *k = data;
+  return (k->out[i] = syn_arena_strndup(k->a, s, len)) == NULL ? -1 : 0;
 }
 
 /* Fixed-length strings (as other tools may write them), cut at the first NUL. */
@@ -457,8 +799,10 @@ int syn_h5u_read_strings(hid_t obj, int is_attr, size_t n, syn_arena *a, const c
   hid_t ft = obj_type(obj, kind);
   if (ft < 0) return -1;
   htri_t var = H5Tis_variable_str(ft);
+  arena_sink sink = {a, out};
   int rc = var < 0   ? -1
-           : var > 0 ? read_vlen_strings(obj, kind, ft, n, a, out)
+           : var > 0 ? (is_attr ? VLEN_UNSUPPORTED : syn_h5u_read_vlen_rows(obj, 0, n, to_arena,
+                                                                            &sink))
                      : read_fixed_strings(obj, kind, ft, n, a, out);
   hid_t stack = rc == -1 ? H5Eget_current_stack() : -1;
   H5Tclose(ft);

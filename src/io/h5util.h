@@ -38,15 +38,20 @@ syn_status syn_h5u_fail(const char *path, syn_error *err, const char *fmt, ...)
 syn_status syn_h5u_failv(const char *noun, const char *path, syn_error *err, const char *fmt,
                          va_list ap) __attribute__((format(printf, 4, 0)));
 
+syn_status syn_h5u_fail_noun(const char *noun, const char *path, syn_error *err,
+                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* The innermost (most specific) description on HDF5's error stack into buf,
  * "" when the stack is empty. Read it before the next HDF5 call clears it. */
 void syn_h5u_innermost(char *buf, size_t size);
 
 /* ---- attributes ---- */
 hid_t syn_h5u_utf8_vlen_type(void);
+hid_t syn_h5u_utf8_fixed_type(size_t size); /* null-padded, size >= 1 */
 herr_t syn_h5u_attr_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
                            const void *value);
-herr_t syn_h5u_attr_string(hid_t obj, const char *name, const char *value); /* vlen UTF-8 */
+/* Fixed-length UTF-8 of the text's length (never in the global heap). */
+herr_t syn_h5u_attr_string(hid_t obj, const char *name, const char *value);
 herr_t syn_h5u_attr_double(hid_t obj, const char *name, double value);
 herr_t syn_h5u_attr_int64(hid_t obj, const char *name, long long value);
 herr_t syn_h5u_attr_nan_fill(hid_t d); /* _FillValue = NaN (float64) */
@@ -57,7 +62,8 @@ hid_t syn_h5u_ordered_gcpl(void);
 hid_t syn_h5u_create_group(hid_t loc, const char *name);
 /* Chunk shape of at most 1 MiB of doubles, the last axis first. */
 void syn_h5u_chunk_shape(int rank, const hsize_t *dims, hsize_t *chunk);
-/* Attribute creation order; float64: chunks, shuffle + deflate(1), NaN fill. */
+/* Attribute creation order; no empty axis: chunks and Fletcher-32; float64
+ * also shuffle + deflate(1) and a NaN fill. */
 hid_t syn_h5u_dataset_dcpl(int is_f64, int rank, const hsize_t *dims);
 /* Datasets written whole from buf; return the open dataset or < 0. */
 hid_t syn_h5u_write_nd(hid_t loc, const char *name, hid_t ftype, hid_t mtype, int is_f64,
@@ -100,8 +106,37 @@ hid_t syn_h5u_open_read(const char *path, hid_t fapl, syn_h5u_open_failure *why)
 
 /* The n strings (variable or fixed length, "" for a null one) of a dataset
  * (is_attr 0) or an attribute (is_attr 1), read whole into arena copies.
- * Returns 0, -1 on an HDF5 error, -2 when out of memory. */
+ * Variable-length strings are read by syn_h5u_read_vlen_rows, never by
+ * HDF5; a variable-length attribute is not read at all (-4: HDF5 would
+ * follow its heap reference unchecked). Returns 0, -1 on an HDF5 error, -2
+ * when out of memory, -3 when the file is damaged, -4 when the strings are
+ * stored in a form this does not read (syn_h5u_strings_problem says which). */
 int syn_h5u_read_strings(hid_t obj, int is_attr, size_t n, syn_arena *a, const char **out);
+
+/* Receives string i of a read (s has len bytes, no NUL); < 0 stops it (no memory). */
+typedef int (*syn_h5u_string_sink)(void *data, size_t i, const char *s, size_t len);
+
+/* Rows [first, first + count) of the 1-D variable-length string dataset d,
+ * each handed to sink, read without HDF5's global heap code (which a
+ * damaged file crashes): the heap references as stored (contiguous, or
+ * chunked without filters, or with a Fletcher-32 checksum, which is checked), then each
+ * heap collection read and walked with every size checked. Returns 0, -1
+ * HDF5 error, -2 no memory, -3 damaged, -4 a layout or filter this does not
+ * read (compressed references). */
+int syn_h5u_read_vlen_rows(hid_t d, size_t first, size_t count, syn_h5u_string_sink sink,
+                           void *data);
+
+/* What -3 and -4 of the string readers mean, for a message ("" otherwise). */
+const char *syn_h5u_strings_problem(int rc);
+
+/* The error for a return code rc < 0 of the string readers, what being
+ * the strings' place ("'/arms/A/param'", "attribute 'units' of '/x'"):
+ *   -2 "<noun> '<path>': out of memory"                              SYN_ENOMEM
+ *   -3 "<noun> '<path>' is damaged: <what>: <problem>"                SYN_EIO
+ *   -4 "<noun> '<path>' cannot be read: <what>: <problem> (make ...)" SYN_EINVAL
+ *   -1 "<noun> '<path>': cannot read <what> (HDF5: <detail>)"         SYN_EIO */
+syn_status syn_h5u_strings_fail(const char *noun, const char *path, int rc, syn_error *err,
+                                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* The names of the links of group g in creation order (name order when the
  * group does not track it), into the arena. Returns 0, -1 on an HDF5 error,
