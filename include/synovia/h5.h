@@ -24,7 +24,9 @@
  *
  * The file is written as <path>.tmp and renamed to <path> by syn_h5_commit, so
  * a failure never leaves a partial file (or damages an old one) under <path>.
- * Strings are variable-length UTF-8; data are shuffle+deflate(1), NaN-filled,
+ * String datasets are variable-length UTF-8, text attributes fixed-length UTF-8
+ * (never in the unchecksummed global heap); data are shuffle+deflate(1), NaN-filled,
+ * with a Fletcher-32 checksum per chunk,
  * chunks <= 1 MiB; groups track creation order. */
 #ifndef SYNOVIA_H5_H
 #define SYNOVIA_H5_H
