@@ -67,6 +67,17 @@ static syn_status not_sweep(const rd *c, const char *fmt, ...) {
                        c->r->path, what);
 }
 
+/* Something the layout needs is there but cannot be read (a checksum that
+ * fails, a header or link that does not decode): "damaged", not "not a
+ * synovia sweep file". */
+static syn_status damaged(const rd *c, const char *where, const char *name) {
+  char detail[256];
+  syn_h5u_innermost(detail, sizeof detail);
+  return syn_error_set(c->err, SYN_EIO, "sweep file '%s' is damaged: cannot read '%s/%s'%s%s%s",
+                       c->r->path, where, name, detail[0] ? " (HDF5: " : "", detail,
+                       detail[0] ? ")" : "");
+}
+
 static syn_status no_memory(const rd *c) {
   return syn_error_set(c->err, SYN_ENOMEM, "sweep file '%s': out of memory", c->r->path);
 }
@@ -130,11 +141,15 @@ static hid_t open_ds(const rd *c, hid_t loc, const char *where, const char *name
                      int rank, const hsize_t *want, hsize_t *got, syn_status *st) {
   htri_t e = H5Lexists(loc, name, H5P_DEFAULT);
   if (e <= 0) {
-    *st = not_sweep(c, "no dataset '%s/%s'", where, name);
+    *st = e < 0 ? damaged(c, where, name) : not_sweep(c, "no dataset '%s/%s'", where, name);
     return -1;
   }
   hid_t d = H5Oopen(loc, name, H5P_DEFAULT);
-  if (d < 0 || H5Iget_type(d) != H5I_DATASET) {
+  if (d < 0) {
+    *st = damaged(c, where, name);
+    return -1;
+  }
+  if (H5Iget_type(d) != H5I_DATASET) {
     if (d >= 0) H5Oclose(d);
     *st = not_sweep(c, "'%s/%s' is not a dataset", where, name);
     return -1;
@@ -192,7 +207,9 @@ static syn_status read_f64_ds(const rd *c, hid_t loc, const char *where, const c
 static hid_t open_attr(const rd *c, hid_t obj, const char *where, const char *name,
                        H5T_class_t cls, syn_status *st) {
   *st = SYN_OK;
-  if (H5Aexists(obj, name) <= 0) return 0;
+  const htri_t e = H5Aexists(obj, name);
+  if (e < 0) *st = damaged(c, where, name);
+  if (e <= 0) return e < 0 ? -1 : 0;
   hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
   hid_t t = a < 0 ? -1 : H5Aget_type(a);
   hid_t sp = a < 0 ? -1 : H5Aget_space(a);
@@ -324,9 +341,15 @@ static syn_status read_root_attrs(const rd *c) {
 
 static syn_status read_provenance(const rd *c) {
   syn_provenance *p = &c->r->prov;
-  if (H5Lexists(c->r->file, "provenance", H5P_DEFAULT) <= 0) return SYN_OK;
-  hid_t g = H5Gopen2(c->r->file, "provenance", H5P_DEFAULT);
-  if (g < 0) return not_sweep(c, "'/provenance' is not a group");
+  const htri_t e = H5Lexists(c->r->file, "provenance", H5P_DEFAULT);
+  if (e <= 0) return e < 0 ? damaged(c, "", "provenance") : SYN_OK;
+  hid_t o = H5Oopen(c->r->file, "provenance", H5P_DEFAULT);
+  const int group = o >= 0 && H5Iget_type(o) == H5I_GROUP;
+  if (o >= 0) H5Oclose(o);
+  if (o < 0) return damaged(c, "", "provenance");
+  hid_t g = group ? H5Gopen2(c->r->file, "provenance", H5P_DEFAULT) : -1;
+  if (!group) return not_sweep(c, "'/provenance' is not a group");
+  if (g < 0) return damaged(c, "", "provenance");
   const char **paths = NULL, **texts = NULL;
   size_t n = 0;
   syn_status st = read_string_ds(c, g, "/provenance", "file", &n, 1, &paths);
@@ -427,7 +450,10 @@ static syn_status arm_series(const rd *c, hid_t g, const char *where, arm_desc *
   for (size_t k = 0; k < n; k++) {
     if (is_index_or_metric(links[k])) continue;
     hid_t d = H5Oopen(g, links[k], H5P_DEFAULT);
-    if (d < 0) continue;
+    if (d < 0) {
+      H5Dclose(dtime);
+      return damaged(c, where, links[k]);
+    }
     int series = 0;
     if (H5Iget_type(d) == H5I_DATASET) {
       hid_t sp = H5Dget_space(d);
@@ -534,7 +560,8 @@ static syn_status read_arms(const rd *c) {
   size_t narms = 0;
   arm_desc a0, a;
   char where[600];
-  if (H5Lexists(r->file, "arms", H5P_DEFAULT) <= 0) return not_sweep(c, "no group '/arms'");
+  const htri_t e = H5Lexists(r->file, "arms", H5P_DEFAULT);
+  if (e <= 0) return e < 0 ? damaged(c, "", "arms") : not_sweep(c, "no group '/arms'");
   hid_t garms = H5Gopen2(r->file, "arms", H5P_DEFAULT);
   if (garms < 0) return not_sweep(c, "'/arms' is not a group");
   syn_status st = link_names(c, garms, "/arms", &narms, &arms);
@@ -542,7 +569,11 @@ static syn_status read_arms(const rd *c) {
   for (size_t k = 0; k < narms && st == SYN_OK; k++) {
     snprintf(where, sizeof where, "/arms/%s", arms[k]);
     hid_t g = H5Oopen(garms, arms[k], H5P_DEFAULT);
-    if (g < 0 || H5Iget_type(g) != H5I_GROUP) {
+    if (g < 0) {
+      st = damaged(c, "/arms", arms[k]);
+      break;
+    }
+    if (H5Iget_type(g) != H5I_GROUP) {
       if (g >= 0) H5Oclose(g);
       st = not_sweep(c, "'%s' is not a group", where);
       break;
