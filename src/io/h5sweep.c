@@ -1166,7 +1166,11 @@ syn_status syn_h5sweep_commit(syn_h5sweep *h, syn_error *err) {
                          h->path);
   syn_h5u_quiet q;
   syn_h5u_quiet_begin(&q);
-  syn_status st = h->on_disk ? finish_on_disk(h, err) : store_image(h, err);
+  /* the reasons' checksum, for the readers (syn_h5u_seal_strings) */
+  syn_status st = syn_h5u_seal_strings(h->t.reason) < 0
+                      ? syn_h5u_fail(h->path, err, "seal dataset '/status_reason'")
+                      : SYN_OK;
+  if (st == SYN_OK) st = h->on_disk ? finish_on_disk(h, err) : store_image(h, err);
   syn_h5u_quiet_end(&q);
   if (st == SYN_OK && rename(h->tmp_path, h->path) != 0)
     st = syn_error_set(err, SYN_EIO, "HDF5 sweep output '%s': cannot rename '%s' to it: %s",

@@ -401,6 +401,10 @@ static syn_status read_root_tables(const rd *c) {
   htri_t var = t < 0 ? -1 : H5Tis_variable_str(t);
   if (t >= 0) H5Tclose(t);
   if (var <= 0) return not_sweep(c, "'/status_reason' does not hold variable-length strings");
+  const int rc = syn_h5u_check_seal(r->t.reason); /* read in rows later: checked whole here */
+  if (rc == -2) return no_memory(c);
+  if (rc <= -3) return syn_h5u_strings_fail("sweep file", r->path, rc, c->err, "'/status_reason'");
+  if (rc < 0) return syn_h5s_fail(r->path, c->err, "read '/status_reason'");
   return SYN_OK;
 }
 

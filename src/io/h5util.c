@@ -23,6 +23,7 @@
 #include <hdf5_hl.h>
 
 #include "base/alloc.h"
+#include "base/sha256.h"
 #include "synovia/version.h"
 
 /* Chunks of at most 1 MiB: the default HDF5/h5py chunk cache [hdfgroup2021]. */
@@ -304,20 +305,105 @@ static int any_null(size_t n, const char *const *v) {
   return 0;
 }
 
+/* ---- the seal of a string dataset ----
+ * The global heap that holds variable-length strings has no checksum, so a
+ * string dataset carries its own: the attribute text_sha256, the SHA-256 (hex)
+ * of its strings in row order, each followed by a NUL (a NULL string as "").
+ * The readers compare it after reading the strings (syn_h5u_read_strings,
+ * syn_h5u_check_seal): a flipped byte in a text is "damaged", not other text. */
+static const char SEAL_ATTR[] = "text_sha256";
+
+static void seal_add(syn_sha256 *h, const char *s, size_t len) {
+  syn_sha256_update(h, s, len);
+  syn_sha256_update(h, "", 1);
+}
+
+static herr_t write_seal(hid_t d, syn_sha256 *h) {
+  char hex[SYN_SHA256_HEX];
+  syn_sha256_hex(h, hex);
+  const htri_t e = H5Aexists(d, SEAL_ATTR);
+  if (e < 0 || (e > 0 && H5Adelete(d, SEAL_ATTR) < 0)) return -1;
+  return syn_h5u_attr_string(d, SEAL_ATTR, hex);
+}
+
+/* The dataset's seal into hex: 1, 0 when it has none, -1 when it cannot be read. */
+static int read_seal(hid_t d, char hex[SYN_SHA256_HEX]) {
+  const htri_t e = H5Aexists(d, SEAL_ATTR);
+  if (e <= 0) return e < 0 ? -1 : 0;
+  int rc = -1;
+  hid_t a = H5Aopen(d, SEAL_ATTR, H5P_DEFAULT);
+  hid_t t = a < 0 ? -1 : H5Aget_type(a);
+  hid_t m = syn_h5u_utf8_fixed_type(SYN_SHA256_HEX - 1);
+  memset(hex, 0, SYN_SHA256_HEX);
+  if (t >= 0 && m >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) == 0 &&
+      H5Tget_size(t) == SYN_SHA256_HEX - 1 && H5Aread(a, m, hex) >= 0)
+    rc = 1;
+  if (m >= 0) H5Tclose(m);
+  if (t >= 0) H5Tclose(t);
+  if (a >= 0) H5Aclose(a);
+  return rc;
+}
+
 /* NULL entries (and a NULL list) are written as "": never a NULL string in a
  * file (syn_h5u_set_empty_string_fill says why). Only a list with a NULL in
- * it is copied. */
+ * it is copied. Sealed (text_sha256, above). */
 hid_t syn_h5u_write_strings(hid_t loc, const char *name, size_t n, const char *const *v) {
   const char **copy = NULL;
   if (any_null(n, v)) {
     if ((copy = syn_calloc(n, sizeof *copy)) == NULL) return -1;
     for (size_t i = 0; i < n; i++) copy[i] = v != NULL && v[i] != NULL ? v[i] : "";
   }
+  const char *const *text = copy ? copy : v;
   hid_t t = syn_h5u_utf8_vlen_type();
-  hid_t d = t < 0 ? -1 : syn_h5u_write_1d(loc, name, t, t, 0, n, copy ? copy : v);
+  hid_t d = t < 0 ? -1 : syn_h5u_write_1d(loc, name, t, t, 0, n, text);
   if (t >= 0) H5Tclose(t);
+  syn_sha256 h;
+  syn_sha256_init(&h);
+  for (size_t i = 0; i < n; i++) seal_add(&h, text[i], strlen(text[i]));
+  if (d >= 0 && write_seal(d, &h) < 0) {
+    H5Dclose(d);
+    d = -1;
+  }
   syn_free(copy);
   return d;
+}
+
+enum { SEAL_WINDOW = 4096 }; /* rows read at a time by syn_h5u_seal_strings */
+
+/* Rows [first, first + count) of d hashed, as HDF5 reads them (a file of
+ * our own being written, not a damaged one). */
+static herr_t seal_rows(hid_t d, hid_t fs, hid_t t, hsize_t first, hsize_t count, char **buf,
+                        syn_sha256 *h) {
+  hid_t ms = H5Screate_simple(1, &count, NULL);
+  herr_t rc = ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, &first, NULL, &count, NULL);
+  for (hsize_t k = 0; k < count; k++) buf[k] = NULL;
+  if (rc >= 0) rc = H5Dread(d, t, ms, fs, H5P_DEFAULT, buf);
+  for (hsize_t k = 0; rc >= 0 && k < count; k++)
+    seal_add(h, buf[k] ? buf[k] : "", buf[k] ? strlen(buf[k]) : 0);
+  for (hsize_t k = 0; k < count; k++)
+    if (buf[k] != NULL) H5free_memory(buf[k]);
+  if (ms >= 0) H5Sclose(ms);
+  return rc;
+}
+
+herr_t syn_h5u_seal_strings(hid_t d) {
+  hsize_t n = 0;
+  hid_t fs = H5Dget_space(d);
+  hid_t t = syn_h5u_utf8_vlen_type();
+  char **buf = syn_malloc(SEAL_WINDOW * sizeof *buf);
+  herr_t rc = fs < 0 || t < 0 || buf == NULL || H5Sget_simple_extent_ndims(fs) != 1 ||
+                      H5Sget_simple_extent_dims(fs, &n, NULL) != 1
+                  ? -1
+                  : 0;
+  syn_sha256 h;
+  syn_sha256_init(&h);
+  for (hsize_t lo = 0; rc >= 0 && lo < n; lo += SEAL_WINDOW)
+    rc = seal_rows(d, fs, t, lo, n - lo < SEAL_WINDOW ? n - lo : SEAL_WINDOW, buf, &h);
+  if (rc >= 0) rc = write_seal(d, &h);
+  syn_free(buf);
+  if (t >= 0) H5Tclose(t);
+  if (fs >= 0) H5Sclose(fs);
+  return rc;
 }
 
 /* A float64 data variable: _FillValue = NaN of the dataset's own type. */
@@ -500,7 +586,14 @@ typedef struct vlen_src {
   size_t csize;
 } vlen_src;
 
-enum { VLEN_OK = 0, VLEN_HDF5 = -1, VLEN_NOMEM = -2, VLEN_DAMAGED = -3, VLEN_UNSUPPORTED = -4 };
+enum {
+  VLEN_OK = 0,
+  VLEN_HDF5 = -1,
+  VLEN_NOMEM = -2,
+  VLEN_DAMAGED = -3,
+  VLEN_UNSUPPORTED = -4,
+  VLEN_UNSEALED = -5 /* the strings do not match their seal */
+};
 enum { GCOL_MAX_BYTES = 1 << 30 }; /* far above what a writer makes (a collection holds the
                                       objects of one write, at least 4 KiB) */
 
@@ -756,6 +849,9 @@ int syn_h5u_read_vlen_rows(hid_t d, size_t first, size_t count, syn_h5u_string_s
 const char *syn_h5u_strings_problem(int rc) {
   switch (rc) {
     case VLEN_DAMAGED: return "a text does not match the file's string heap";
+    case VLEN_UNSEALED:
+      return "the text does not match its checksum (text_sha256): damaged, or changed after "
+             "synovia wrote it";
     case VLEN_UNSUPPORTED:
       return "its text is stored as variable-length strings in a form this synovia does not "
              "read (a file of an older synovia)";
@@ -771,7 +867,7 @@ syn_status syn_h5u_strings_fail(const char *noun, const char *path, int rc, syn_
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
   if (rc == VLEN_NOMEM) return syn_error_set(err, SYN_ENOMEM, "%s '%s': out of memory", noun, path);
-  if (rc == VLEN_DAMAGED)
+  if (rc == VLEN_DAMAGED || rc == VLEN_UNSEALED)
     return syn_error_set(err, SYN_EIO, "%s '%s' is damaged: %s: %s", noun, path, what,
                          syn_h5u_strings_problem(rc));
   if (rc == VLEN_UNSUPPORTED)
@@ -779,6 +875,38 @@ syn_status syn_h5u_strings_fail(const char *noun, const char *path, int rc, syn_
                          "%s '%s' cannot be read: %s: %s (make it again with this synovia)", noun,
                          path, what, syn_h5u_strings_problem(rc));
   return syn_h5u_fail_noun(noun, path, err, "read %s", what);
+}
+
+/* rc, or VLEN_UNSEALED when d has a seal and h (the strings read, finished
+ * here) does not match it. */
+static int seal_verdict(hid_t d, syn_sha256 *h, int rc) {
+  char want[SYN_SHA256_HEX], got[SYN_SHA256_HEX];
+  syn_sha256_hex(h, got);
+  if (rc != VLEN_OK) return rc;
+  const int has = read_seal(d, want);
+  if (has < 0) return VLEN_DAMAGED;
+  return has == 0 || strcmp(want, got) == 0 ? VLEN_OK : VLEN_UNSEALED;
+}
+
+static int to_seal(void *data, size_t i, const char *s, size_t len) {
+  (void)i;
+  seal_add(data, s, len);
+  return 0;
+}
+
+int syn_h5u_check_seal(hid_t d) {
+  hsize_t n = 0;
+  hid_t fs = H5Dget_space(d);
+  const int ok = fs >= 0 && H5Sget_simple_extent_ndims(fs) == 1 &&
+                 H5Sget_simple_extent_dims(fs, &n, NULL) == 1;
+  if (fs >= 0) H5Sclose(fs);
+  if (!ok) return VLEN_HDF5;
+  char want[SYN_SHA256_HEX];
+  const int has = read_seal(d, want);
+  if (has <= 0) return has < 0 ? VLEN_DAMAGED : VLEN_OK;
+  syn_sha256 h;
+  syn_sha256_init(&h);
+  return seal_verdict(d, &h, syn_h5u_read_vlen_rows(d, 0, (size_t)n, to_seal, &h));
 }
 
 typedef struct arena_sink {
@@ -825,6 +953,12 @@ int syn_h5u_read_strings(hid_t obj, int is_attr, size_t n, syn_arena *a, const c
            : var > 0 ? (is_attr ? VLEN_UNSUPPORTED : syn_h5u_read_vlen_rows(obj, 0, n, to_arena,
                                                                             &sink))
                      : read_fixed_strings(obj, kind, ft, n, a, out);
+  if (var > 0 && !is_attr && rc == VLEN_OK) { /* the strings against their seal */
+    syn_sha256 h;
+    syn_sha256_init(&h);
+    for (size_t i = 0; i < n; i++) seal_add(&h, out[i], strlen(out[i]));
+    rc = seal_verdict(obj, &h, rc);
+  }
   hid_t stack = rc == -1 ? H5Eget_current_stack() : -1;
   H5Tclose(ft);
   if (stack >= 0) H5Eset_current_stack(stack);

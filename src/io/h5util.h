@@ -72,8 +72,17 @@ hid_t syn_h5u_write_1d(hid_t loc, const char *name, hid_t ftype, hid_t mtype, in
                        size_t n, const void *buf);
 hid_t syn_h5u_write_f64(hid_t loc, const char *name, size_t n, const double *v);
 hid_t syn_h5u_write_i64(hid_t loc, const char *name, size_t n, const long long *v);
-/* vlen UTF-8, NULL entries written as "", fill value "". */
+/* vlen UTF-8, NULL entries written as "", fill value "", sealed: the
+ * attribute text_sha256 is the SHA-256 (hex) of the strings in row order,
+ * each followed by a NUL, which the readers check (the global heap that
+ * holds the strings has no checksum of its own). */
 hid_t syn_h5u_write_strings(hid_t loc, const char *name, size_t n, const char *const *v);
+/* (Re)writes the seal of a 1-D vlen string dataset from what it holds now
+ * (rows written one block at a time: /status_reason at commit). */
+herr_t syn_h5u_seal_strings(hid_t d);
+/* 0 when the strings of d match its seal (or it has none); -3 or -5 when
+ * not (damaged), -1 HDF5, -2 memory, -4 a form not read. Reads every row. */
+int syn_h5u_check_seal(hid_t d);
 /* Fill value "" (vlen UTF-8) on dataset creation properties: every vlen
  * string dataset has it, so no reader ever meets a NULL string. */
 herr_t syn_h5u_set_empty_string_fill(hid_t dcpl);
@@ -110,7 +119,8 @@ hid_t syn_h5u_open_read(const char *path, hid_t fapl, syn_h5u_open_failure *why)
  * HDF5; a variable-length attribute is not read at all (-4: HDF5 would
  * follow its heap reference unchecked). Returns 0, -1 on an HDF5 error, -2
  * when out of memory, -3 when the file is damaged, -4 when the strings are
- * stored in a form this does not read (syn_h5u_strings_problem says which). */
+ * stored in a form this does not read, -5 when a dataset's strings do not
+ * match its seal (syn_h5u_strings_problem says which). */
 int syn_h5u_read_strings(hid_t obj, int is_attr, size_t n, syn_arena *a, const char **out);
 
 /* Receives string i of a read (s has len bytes, no NUL); < 0 stops it (no memory). */
@@ -126,13 +136,13 @@ typedef int (*syn_h5u_string_sink)(void *data, size_t i, const char *s, size_t l
 int syn_h5u_read_vlen_rows(hid_t d, size_t first, size_t count, syn_h5u_string_sink sink,
                            void *data);
 
-/* What -3 and -4 of the string readers mean, for a message ("" otherwise). */
+/* What -3, -4 and -5 of the string readers mean, for a message ("" otherwise). */
 const char *syn_h5u_strings_problem(int rc);
 
 /* The error for a return code rc < 0 of the string readers, what being
  * the strings' place ("'/arms/A/param'", "attribute 'units' of '/x'"):
  *   -2 "<noun> '<path>': out of memory"                              SYN_ENOMEM
- *   -3 "<noun> '<path>' is damaged: <what>: <problem>"                SYN_EIO
+ *   -3, -5 "<noun> '<path>' is damaged: <what>: <problem>"            SYN_EIO
  *   -4 "<noun> '<path>' cannot be read: <what>: <problem> (make ...)" SYN_EINVAL
  *   -1 "<noun> '<path>': cannot read <what> (HDF5: <detail>)"         SYN_EIO */
 syn_status syn_h5u_strings_fail(const char *noun, const char *path, int rc, syn_error *err,
