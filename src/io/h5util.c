@@ -332,13 +332,11 @@ static int read_seal(hid_t d, char hex[SYN_SHA256_HEX]) {
   if (e <= 0) return e < 0 ? -1 : 0;
   int rc = -1;
   hid_t a = H5Aopen(d, SEAL_ATTR, H5P_DEFAULT);
-  hid_t t = a < 0 ? -1 : H5Aget_type(a);
-  hid_t m = syn_h5u_utf8_fixed_type(SYN_SHA256_HEX - 1);
+  hid_t t = a < 0 ? -1 : H5Aget_type(a); /* read as stored: any cset, 64 bytes */
   memset(hex, 0, SYN_SHA256_HEX);
-  if (t >= 0 && m >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) == 0 &&
-      H5Tget_size(t) == SYN_SHA256_HEX - 1 && H5Aread(a, m, hex) >= 0)
+  if (t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) == 0 &&
+      H5Tget_size(t) == SYN_SHA256_HEX - 1 && H5Aread(a, t, hex) >= 0)
     rc = 1;
-  if (m >= 0) H5Tclose(m);
   if (t >= 0) H5Tclose(t);
   if (a >= 0) H5Aclose(a);
   return rc;
