@@ -87,6 +87,16 @@ static syn_status damaged(const char *path, syn_error *err, const char *where, c
                        detail[0] ? " (HDF5: " : "", detail, detail[0] ? ")" : "");
 }
 
+/* A dataset written whole without storage for all of it (see
+ * syn_h5u_storage_complete). */
+static syn_status incomplete(const char *path, syn_error *err, const char *where,
+                             const char *name) {
+  return syn_error_set(err, SYN_EIO,
+                       "result file '%s' is damaged: '%s/%s' lacks some of its stored data (its "
+                       "chunk index is damaged)",
+                       path, where, name);
+}
+
 static syn_status no_memory(const rd *c) {
   return syn_error_set(c->err, SYN_ENOMEM, "result file '%s': out of memory", c->r->path);
 }
@@ -175,6 +185,8 @@ static syn_status read_numbers(const rd *c, hid_t loc, const char *where, const 
   double *v = syn_arena_alloc(c->r->arena, (*n ? *n : 1) * sizeof *v);
   if (v == NULL)
     st = no_memory(c);
+  else if (syn_h5u_storage_complete(d) != 1)
+    st = incomplete(c->r->path, c->err, where, name);
   else if (*n > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
     st = h5_failed(c->r->path, c->err, "read '%s/%s'", where, name);
   H5Dclose(d);
@@ -702,6 +714,10 @@ static syn_status read_series_values(const syn_h5_reader *r, const syn_h5_arm_in
   else if (length_1d(d) < 0 || (size_t)length_1d(d) != a->ntimes)
     st = syn_error_set(err, SYN_EINVAL, "result file '%s': '/arms/%s/%s' no longer has %zu values",
                        r->path, a->name, name, a->ntimes);
+  else if (syn_h5u_storage_complete(d) != 1)
+    st = syn_error_set(err, SYN_EIO,
+                       "result file '%s' is damaged: '/arms/%s/%s' lacks some of its stored data "
+                       "(its chunk index is damaged)", r->path, a->name, name);
   else if (a->ntimes > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
     st = h5_failed(r->path, err, "read '/arms/%s/%s'", a->name, name);
   if (d >= 0) H5Dclose(d);

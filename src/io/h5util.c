@@ -963,6 +963,43 @@ int syn_h5u_read_strings(hid_t obj, int is_attr, size_t n, syn_arena *a, const c
   return rc;
 }
 
+/* 1 when chunk i of d lies where a chunk can (inside the dataspace, on the
+ * chunk grid) and has storage; 0 when not (a damaged index); -1 HDF5. */
+static int chunk_in_place(hid_t d, hid_t sp, hsize_t i, int rank, const hsize_t *dims,
+                          const hsize_t *chunk) {
+  hsize_t at[H5S_MAX_RANK], size = 0;
+  unsigned mask = 0;
+  haddr_t addr = HADDR_UNDEF;
+  if (H5Dget_chunk_info(d, sp, i, at, &mask, &addr, &size) < 0) return -1;
+  int ok = addr != HADDR_UNDEF && size > 0;
+  for (int k = 0; ok && k < rank; k++) ok = at[k] < dims[k] && at[k] % chunk[k] == 0;
+  return ok;
+}
+
+int syn_h5u_storage_complete(hid_t d) {
+  hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK], n = 1, want = 1, have = 0;
+  hid_t p = H5Dget_create_plist(d), sp = H5Dget_space(d);
+  const int rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+  int rc = -1;
+  if (p < 0 || rank < 0 || rank > H5S_MAX_RANK || H5Sget_simple_extent_dims(sp, dims, NULL) < 0)
+    goto done;
+  for (int k = 0; k < rank; k++) n *= dims[k];
+  const H5D_layout_t layout = H5Pget_layout(p);
+  if (n == 0 || layout == H5D_COMPACT) {
+    rc = 1;
+  } else if (layout == H5D_CONTIGUOUS) {
+    rc = H5Dget_offset(d) != HADDR_UNDEF;
+  } else if (layout == H5D_CHUNKED && H5Pget_chunk(p, rank, chunk) == rank) {
+    for (int k = 0; k < rank; k++) want *= chunk[k] ? (dims[k] + chunk[k] - 1) / chunk[k] : 0;
+    rc = H5Dget_num_chunks(d, sp, &have) < 0 ? -1 : have == want;
+    for (hsize_t i = 0; rc == 1 && i < have; i++) rc = chunk_in_place(d, sp, i, rank, dims, chunk);
+  }
+done:
+  if (sp >= 0) H5Sclose(sp);
+  if (p >= 0) H5Pclose(p);
+  return rc;
+}
+
 /* The name of link k of g in the order given, into the arena (NULL with *rc). */
 static const char *link_name(hid_t g, hsize_t k, H5_index_t order, syn_arena *a, int *rc) {
   ssize_t n = H5Lget_name_by_idx(g, ".", order, H5_ITER_INC, k, NULL, 0, H5P_DEFAULT);

@@ -148,6 +148,13 @@ const char *syn_h5u_strings_problem(int rc);
 syn_status syn_h5u_strings_fail(const char *noun, const char *path, int rc, syn_error *err,
                                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* 1 when every value of dataset d has storage (contiguous with an address,
+ * or chunked with every chunk listed by its index), 0 when not, -1 when
+ * HDF5 fails. A dataset written whole that lacks storage is damaged: HDF5
+ * would read its missing chunks as the fill value (NaN), silently (a
+ * damaged chunk index). */
+int syn_h5u_storage_complete(hid_t d);
+
 /* The names of the links of group g in creation order (name order when the
  * group does not track it), into the arena. Returns 0, -1 on an HDF5 error,
  * -2 when out of memory. */
