@@ -563,9 +563,9 @@ static herr_t obj_read(hid_t obj, int kind, hid_t mtype, void *buf) {
  * or hangs it (H5HG_read). So the readers never let HDF5 convert one. They
  * take the references themselves, as stored (a 4-byte length, a file
  * address, a 4-byte index; little-endian): from a contiguous dataset by
- * reading its bytes, from a chunked one by H5Dread_chunk, checking the
- * chunk's Fletcher-32 checksum when the dataset has one (every dataset
- * synovia writes). Then each global heap collection ("GCOL", version 1, its
+ * reading its bytes, from a chunked one (unfiltered) by H5Dread_chunk, and
+ * never ask for the creation properties (HDF5 converts the "" fill value
+ * through the heap to make them). Then each global heap collection ("GCOL", version 1, its
  * size, then objects: 2-byte index, 2-byte reference count, 4 reserved
  * bytes, the size, the data padded to 8 bytes; index 0 is the free space)
  * is read with pread and walked with every offset checked against its
@@ -694,86 +694,51 @@ static int follow_reference(vlen_src *v, const unsigned char *ref, const char **
   return VLEN_DAMAGED;
 }
 
-/* HDF5's Fletcher-32 (H5_checksum_fletcher32). */
-static uint32_t fletcher32(const unsigned char *data, size_t nbytes) {
-  size_t len = nbytes / 2;
-  uint32_t sum1 = 0, sum2 = 0;
-  while (len) {
-    size_t tlen = len > 360 ? 360 : len;
-    len -= tlen;
-    do {
-      sum1 += (uint32_t)(((uint16_t)data[0]) << 8) | ((uint16_t)data[1]);
-      data += 2;
-      sum2 += sum1;
-    } while (--tlen);
-    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
-    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
-  }
-  if (nbytes % 2) {
-    sum1 += (uint32_t)(((uint16_t)*data) << 8);
-    sum2 += sum1;
-    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
-    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
-  }
-  sum1 = (sum1 & 0xffff) + (sum1 >> 16);
-  sum2 = (sum2 & 0xffff) + (sum2 >> 16);
-  return (sum2 << 16) | sum1;
-}
-
-/* 1 when the chunk's trailing checksum matches (either byte order, as
- * HDF5 accepts). */
-static int checksum_fits(const unsigned char *buf, size_t n) {
-  const uint32_t want = fletcher32(buf, n - 4);
-  const uint32_t got = (uint32_t)get_le(buf + n - 4, 4);
-  const uint32_t rev = ((want & 0xff) << 24) | ((want & 0xff00) << 8) | ((want >> 8) & 0xff00) |
-                       (want >> 24);
-  return got == want || got == rev;
-}
-
-/* Whether the chunks carry a checksum (*fl): anything but Fletcher-32 in
- * the pipeline is VLEN_UNSUPPORTED. */
-static int chunk_filters(hid_t dcpl, int *fl) {
-  int n = H5Pget_nfilters(dcpl);
-  *fl = 0;
-  if (n < 0) return VLEN_HDF5;
-  for (int k = 0; k < n; k++) {
-    unsigned flags = 0, conf = 0;
-    size_t nvals = 0;
-    H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)k, &flags, &nvals, NULL, 0, NULL, &conf);
-    if (id < 0) return VLEN_HDF5;
-    if (id != H5Z_FILTER_FLETCHER32) return VLEN_UNSUPPORTED;
-    *fl = 1;
-  }
-  return VLEN_OK;
+/* Rows per chunk of a chunked 1-D dataset of references, from its first
+ * chunk (chunks are stored whole, so an unfiltered one is rows * esize
+ * bytes): 0 when it has no chunk; VLEN_UNSUPPORTED when the size does not
+ * fit (filtered references: compressed, as in older synovia files). The
+ * creation property list is not asked: HDF5 converts a variable-length fill
+ * value ("") when it makes one, through the global heap (H5HG_read), which
+ * is what must not be reached. */
+static int chunk_rows(hid_t d, hid_t sp, const vlen_src *v, hsize_t *rows) {
+  hsize_t nchunks = 0, at = 0, size = 0;
+  unsigned mask = 0;
+  haddr_t addr = HADDR_UNDEF;
+  *rows = 0;
+  if (H5Dget_num_chunks(d, sp, &nchunks) < 0) return VLEN_HDF5;
+  if (nchunks == 0) return VLEN_OK;
+  if (H5Dget_chunk_info(d, sp, 0, &at, &mask, &addr, &size) < 0) return VLEN_HDF5;
+  if (size == 0 || size % v->esize != 0 || size > GCOL_MAX_BYTES) return VLEN_UNSUPPORTED;
+  *rows = size / v->esize;
+  return at % *rows == 0 ? VLEN_OK : VLEN_DAMAGED;
 }
 
 /* The raw references of rows [first, first + count) of a 1-D chunked
  * dataset into out (count * esize bytes; rows without storage stay 0: ""). */
-static int chunked_references(hid_t d, hid_t dcpl, const vlen_src *v, hsize_t first,
-                              hsize_t count, unsigned char *out) {
+static int chunked_references(hid_t d, const vlen_src *v, hsize_t first, hsize_t count,
+                              unsigned char *out) {
   hsize_t rows = 0;
-  int fl = 0, rc = chunk_filters(dcpl, &fl);
-  if (rc != VLEN_OK) return rc;
-  if (H5Pget_chunk(dcpl, 1, &rows) != 1 || rows == 0) return VLEN_DAMAGED;
-  if (rows > ((size_t)GCOL_MAX_BYTES) / v->esize) return VLEN_DAMAGED;
-  const size_t cbytes = (size_t)rows * v->esize;
-  unsigned char *buf = syn_malloc(cbytes + 4);
-  if (buf == NULL) return VLEN_NOMEM;
+  hid_t sp = H5Dget_space(d);
+  int rc = sp < 0 ? VLEN_HDF5 : chunk_rows(d, sp, v, &rows);
+  if (sp >= 0) H5Sclose(sp);
   memset(out, 0, (size_t)count * v->esize);
+  if (rc != VLEN_OK || rows == 0) return rc;
+  const size_t cbytes = (size_t)rows * v->esize;
+  unsigned char *buf = syn_malloc(cbytes);
+  if (buf == NULL) return VLEN_NOMEM;
   for (hsize_t c0 = first / rows * rows; rc == VLEN_OK && c0 < first + count; c0 += rows) {
     hsize_t stored = 0;
     uint32_t mask = 0;
-    if (H5Dget_chunk_storage_size(d, &c0, &stored) < 0 || stored == 0) continue; /* none */
-    const size_t want = cbytes + (fl ? 4 : 0);
-    if (stored != want) {
+    unsigned fmask = 0;
+    haddr_t addr = HADDR_UNDEF;
+    if (H5Dget_chunk_info_by_coord(d, &c0, &fmask, &addr, &stored) < 0 || addr == HADDR_UNDEF)
+      continue; /* no storage: the rows are "" */
+    if (stored != cbytes) {
       rc = VLEN_DAMAGED;
       break;
     }
     if (H5Dread_chunk(d, H5P_DEFAULT, &c0, &mask, buf) < 0) {
-      rc = VLEN_HDF5;
-      break;
-    }
-    if (fl && (mask & 1u) == 0 && !checksum_fits(buf, want)) {
       rc = VLEN_DAMAGED;
       break;
     }
@@ -786,29 +751,17 @@ static int chunked_references(hid_t d, hid_t dcpl, const vlen_src *v, hsize_t fi
   return rc;
 }
 
-/* The raw references of rows [first, first + count) of a 1-D dataset. */
+/* The raw references of rows [first, first + count) of a 1-D dataset:
+ * contiguous (an address: read from the file) or chunked. */
 static int read_references(hid_t d, const vlen_src *v, hsize_t first, hsize_t count,
                            unsigned char *out) {
-  hid_t dcpl = H5Dget_create_plist(d);
-  if (dcpl < 0) return VLEN_HDF5;
-  const H5D_layout_t layout = H5Pget_layout(dcpl);
-  int rc = VLEN_UNSUPPORTED;
-  if (layout == H5D_CHUNKED) {
-    rc = chunked_references(d, dcpl, v, first, count, out);
-  } else if (layout == H5D_CONTIGUOUS) {
-    int fl = 0;
-    rc = chunk_filters(dcpl, &fl);
-    const haddr_t addr = rc == VLEN_OK ? H5Dget_offset(d) : HADDR_UNDEF;
-    const unsigned long long at = v->base + addr + first * v->esize;
-    const size_t n = (size_t)count * v->esize;
-    if (rc == VLEN_OK && addr == HADDR_UNDEF)
-      memset(out, 0, n); /* no storage yet: every row is the fill, "" */
-    else if (rc == VLEN_OK && (at < addr || at > v->fsize || v->fsize - at < n ||
-                               pread_all(v->fd, out, n, at) < 0))
-      rc = VLEN_DAMAGED;
-  }
-  H5Pclose(dcpl);
-  return rc;
+  const haddr_t addr = H5Dget_offset(d);
+  if (addr == HADDR_UNDEF) return chunked_references(d, v, first, count, out);
+  const unsigned long long at = v->base + addr + first * v->esize;
+  const size_t n = (size_t)count * v->esize;
+  if (at < addr || at > v->fsize || v->fsize - at < n || pread_all(v->fd, out, n, at) < 0)
+    return VLEN_DAMAGED;
+  return VLEN_OK;
 }
 
 /* The dataset's shape checked against what is asked: rank 1, at least
@@ -963,21 +916,25 @@ int syn_h5u_read_strings(hid_t obj, int is_attr, size_t n, syn_arena *a, const c
   return rc;
 }
 
-/* 1 when chunk i of d lies where a chunk can (inside the dataspace, on the
- * chunk grid) and has storage; 0 when not (a damaged index); -1 HDF5. */
-static int chunk_in_place(hid_t d, hid_t sp, hsize_t i, int rank, const hsize_t *dims,
-                          const hsize_t *chunk) {
-  hsize_t at[H5S_MAX_RANK], size = 0;
-  unsigned mask = 0;
-  haddr_t addr = HADDR_UNDEF;
-  if (H5Dget_chunk_info(d, sp, i, at, &mask, &addr, &size) < 0) return -1;
-  int ok = addr != HADDR_UNDEF && size > 0;
-  for (int k = 0; ok && k < rank; k++) ok = at[k] < dims[k] && at[k] % chunk[k] == 0;
-  return ok;
+/* 1 when every chunk on the grid of d (rank 1 or 2) has storage, found by
+ * its coordinates (a chunk whose coordinates a damaged index changed is not
+ * found); 0 when one has none; -1 when HDF5 fails. */
+static int grid_complete(hid_t d, int rank, const hsize_t *dims, const hsize_t *chunk) {
+  hsize_t at[2] = {0, 0};
+  const hsize_t step1 = rank == 2 ? chunk[1] : 1, end1 = rank == 2 ? dims[1] : 1;
+  for (at[0] = 0; at[0] < dims[0]; at[0] += chunk[0])
+    for (at[1] = 0; at[1] < end1; at[1] += step1) {
+      unsigned mask = 0;
+      haddr_t addr = HADDR_UNDEF;
+      hsize_t size = 0;
+      if (H5Dget_chunk_info_by_coord(d, at, &mask, &addr, &size) < 0) return -1;
+      if (addr == HADDR_UNDEF || size == 0) return 0;
+    }
+  return 1;
 }
 
 int syn_h5u_storage_complete(hid_t d) {
-  hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK], n = 1, want = 1, have = 0;
+  hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK], n = 1;
   hid_t p = H5Dget_create_plist(d), sp = H5Dget_space(d);
   const int rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
   int rc = -1;
@@ -985,15 +942,13 @@ int syn_h5u_storage_complete(hid_t d) {
     goto done;
   for (int k = 0; k < rank; k++) n *= dims[k];
   const H5D_layout_t layout = H5Pget_layout(p);
-  if (n == 0 || layout == H5D_COMPACT) {
+  if (n == 0 || layout == H5D_COMPACT)
     rc = 1;
-  } else if (layout == H5D_CONTIGUOUS) {
+  else if (layout == H5D_CONTIGUOUS)
     rc = H5Dget_offset(d) != HADDR_UNDEF;
-  } else if (layout == H5D_CHUNKED && H5Pget_chunk(p, rank, chunk) == rank) {
-    for (int k = 0; k < rank; k++) want *= chunk[k] ? (dims[k] + chunk[k] - 1) / chunk[k] : 0;
-    rc = H5Dget_num_chunks(d, sp, &have) < 0 ? -1 : have == want;
-    for (hsize_t i = 0; rc == 1 && i < have; i++) rc = chunk_in_place(d, sp, i, rank, dims, chunk);
-  }
+  else if (layout == H5D_CHUNKED && rank <= 2 && H5Pget_chunk(p, rank, chunk) == rank &&
+           chunk[0] > 0 && (rank == 1 || chunk[1] > 0))
+    rc = grid_complete(d, rank, dims, chunk);
 done:
   if (sp >= 0) H5Sclose(sp);
   if (p >= 0) H5Pclose(p);

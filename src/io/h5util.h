@@ -129,8 +129,8 @@ typedef int (*syn_h5u_string_sink)(void *data, size_t i, const char *s, size_t l
 /* Rows [first, first + count) of the 1-D variable-length string dataset d,
  * each handed to sink, read without HDF5's global heap code (which a
  * damaged file crashes): the heap references as stored (contiguous, or
- * chunked without filters, or with a Fletcher-32 checksum, which is checked), then each
- * heap collection read and walked with every size checked. Returns 0, -1
+ * chunked without filters), then each heap collection read and walked with
+ * every size checked. Returns 0, -1
  * HDF5 error, -2 no memory, -3 damaged, -4 a layout or filter this does not
  * read (compressed references). */
 int syn_h5u_read_vlen_rows(hid_t d, size_t first, size_t count, syn_h5u_string_sink sink,
