@@ -366,7 +366,9 @@ hid_t syn_h5u_write_strings(hid_t loc, const char *name, size_t n, const char *c
   return d;
 }
 
-enum { SEAL_WINDOW = 4096 }; /* rows read at a time by syn_h5u_seal_strings */
+enum { SEAL_WINDOW = 256 }; /* rows read at a time by syn_h5u_seal_strings (on the stack:
+                               sealing allocates nothing of ours, so it cannot fail for
+                               want of memory after the rows were written) */
 
 /* Rows [first, first + count) of d hashed, as HDF5 reads them (a file of
  * our own being written, not a damaged one). */
@@ -388,8 +390,8 @@ herr_t syn_h5u_seal_strings(hid_t d) {
   hsize_t n = 0;
   hid_t fs = H5Dget_space(d);
   hid_t t = syn_h5u_utf8_vlen_type();
-  char **buf = syn_malloc(SEAL_WINDOW * sizeof *buf);
-  herr_t rc = fs < 0 || t < 0 || buf == NULL || H5Sget_simple_extent_ndims(fs) != 1 ||
+  char *buf[SEAL_WINDOW];
+  herr_t rc = fs < 0 || t < 0 || H5Sget_simple_extent_ndims(fs) != 1 ||
                       H5Sget_simple_extent_dims(fs, &n, NULL) != 1
                   ? -1
                   : 0;
@@ -398,7 +400,6 @@ herr_t syn_h5u_seal_strings(hid_t d) {
   for (hsize_t lo = 0; rc >= 0 && lo < n; lo += SEAL_WINDOW)
     rc = seal_rows(d, fs, t, lo, n - lo < SEAL_WINDOW ? n - lo : SEAL_WINDOW, buf, &h);
   if (rc >= 0) rc = write_seal(d, &h);
-  syn_free(buf);
   if (t >= 0) H5Tclose(t);
   if (fs >= 0) H5Sclose(fs);
   return rc;
