@@ -34,6 +34,7 @@
 #include "io/h5util.h"
 
 enum { CACHE_SLOTS = 521 };
+enum { CHUNK_WALK_MAX = 1 << 12 }; /* chunks checked per per-sample dataset (an O(n^2) walk) */
 enum { READER_MDC_BYTES = 1 << 20 }; /* HDF5's default number of chunk cache slots (a prime) */
 
 struct syn_h5sweep_reader {
@@ -76,6 +77,23 @@ static syn_status damaged(const rd *c, const char *where, const char *name) {
   return syn_error_set(c->err, SYN_EIO, "sweep file '%s' is damaged: cannot read '%s/%s'%s%s%s",
                        c->r->path, where, name, detail[0] ? " (HDF5: " : "", detail,
                        detail[0] ? ")" : "");
+}
+
+/* A dataset with a chunk its index misplaces, or (written whole) without
+ * storage for all of it: HDF5 would read the fill value there. */
+static syn_status incomplete(const rd *c, const char *where, const char *name) {
+  return syn_error_set(c->err, SYN_EIO,
+                       "sweep file '%s' is damaged: '%s/%s' lacks some of its stored data (its "
+                       "chunk index is damaged)",
+                       c->r->path, where, name);
+}
+
+/* The per-sample dataset d, checked for misplaced chunks (see
+ * syn_h5u_chunks_in_place; a part may lack rows, so not for completeness). */
+static syn_status rows_in_place(const rd *c, hid_t d, const char *where, const char *name) {
+  const int rc = syn_h5u_chunks_in_place(d, CHUNK_WALK_MAX);
+  if (rc < 0) return syn_h5s_fail(c->r->path, c->err, "list the chunks of '%s/%s'", where, name);
+  return rc == 1 ? SYN_OK : incomplete(c, where, name);
 }
 
 static syn_status no_memory(const rd *c) {
@@ -196,6 +214,7 @@ static syn_status read_f64_ds(const rd *c, hid_t loc, const char *where, const c
   *n = (size_t)got;
   *out = syn_arena_alloc(c->r->arena, (*n ? *n : 1) * sizeof **out);
   if (*out == NULL) st = no_memory(c);
+  if (st == SYN_OK && syn_h5u_storage_complete(d) != 1) st = incomplete(c, where, name);
   if (st == SYN_OK && *n > 0 &&
       H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
     st = syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
@@ -401,6 +420,9 @@ static syn_status read_root_tables(const rd *c) {
   htri_t var = t < 0 ? -1 : H5Tis_variable_str(t);
   if (t >= 0) H5Tclose(t);
   if (var <= 0) return not_sweep(c, "'/status_reason' does not hold variable-length strings");
+  if ((st = rows_in_place(c, r->t.param_value, "", "param_value")) != SYN_OK ||
+      (st = rows_in_place(c, r->t.status, "", "status")) != SYN_OK)
+    return st;
   const int rc = syn_h5u_check_seal(r->t.reason); /* read in rows later: checked whole here */
   if (rc == -2) return no_memory(c);
   if (rc <= -3) return syn_h5u_strings_fail("sweep file", r->path, rc, c->err, "'/status_reason'");
@@ -524,12 +546,15 @@ static syn_status open_arm_tables(const rd *c, hid_t g, const char *where, size_
   syn_status st = SYN_OK;
   const hsize_t mv[2] = {t->nsamples, t->nmetrics}, tv[2] = {t->nsamples, t->ntimes};
   if (t->nmetrics > 0 &&
-      (t->metric_value[a] = open_ds(c, g, where, "metric_value", KIND_NUM, 2, mv, NULL, &st)) < 0)
+      ((t->metric_value[a] = open_ds(c, g, where, "metric_value", KIND_NUM, 2, mv, NULL, &st)) <
+           0 ||
+       (st = rows_in_place(c, t->metric_value[a], where, "metric_value")) != SYN_OK))
     return st;
   for (size_t k = 0; k < t->nseries; k++) {
     const char *name = c->r->spec.series_names[k];
     if ((t->traj[a * t->nseries + k] = open_ds(c, g, where, name, KIND_NUM, 2, tv, NULL, &st)) <
-        0)
+            0 ||
+        (st = rows_in_place(c, t->traj[a * t->nseries + k], where, name)) != SYN_OK)
       return st;
   }
   return SYN_OK;
@@ -801,6 +826,7 @@ static syn_status read_index_table(const rd *c, hid_t g, const char *where, cons
   if (d < 0) return st;
   *out = syn_malloc((t->nmetrics * t->nparams + 1) * sizeof **out);
   if (*out == NULL) st = no_memory(c);
+  if (st == SYN_OK && syn_h5u_storage_complete(d) != 1) st = incomplete(c, where, name);
   if (st == SYN_OK && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
     st = syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
   H5Dclose(d);
@@ -820,6 +846,7 @@ static syn_status read_index_counts(const rd *c, hid_t g, const char *where, con
   unsigned long long *v = syn_malloc((n + 1) * sizeof *v);
   *out = syn_malloc((n + 1) * sizeof **out);
   if (v == NULL || *out == NULL) st = no_memory(c);
+  if (st == SYN_OK && syn_h5u_storage_complete(d) != 1) st = incomplete(c, where, name);
   if (st == SYN_OK && H5Dread(d, H5T_NATIVE_ULLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
     st = syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
   for (size_t m = 0; st == SYN_OK && m < n; m++) (*out)[m] = (size_t)v[m];

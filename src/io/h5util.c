@@ -956,6 +956,38 @@ done:
   return rc;
 }
 
+int syn_h5u_chunks_in_place(hid_t d, unsigned long long max_walk) {
+  hsize_t dims[H5S_MAX_RANK], chunk[H5S_MAX_RANK], nchunks = 0;
+  hid_t p = H5Dget_create_plist(d), sp = H5Dget_space(d);
+  const int rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+  int rc = -1;
+  if (p < 0 || rank < 0 || rank > H5S_MAX_RANK || H5Sget_simple_extent_dims(sp, dims, NULL) < 0)
+    goto done;
+  rc = 1;
+  if (H5Pget_layout(p) != H5D_CHUNKED) goto done;
+  if (H5Pget_chunk(p, rank, chunk) != rank || H5Dget_num_chunks(d, sp, &nchunks) < 0) {
+    rc = -1;
+    goto done;
+  }
+  for (int k = 0; k < rank; k++)
+    if (chunk[k] == 0) rc = 0;
+  for (hsize_t i = 0; rc == 1 && i < nchunks && i < max_walk; i++) {
+    hsize_t at[H5S_MAX_RANK], size = 0;
+    unsigned mask = 0;
+    haddr_t addr = HADDR_UNDEF;
+    if (H5Dget_chunk_info(d, sp, i, at, &mask, &addr, &size) < 0) {
+      rc = -1;
+      break;
+    }
+    rc = addr != HADDR_UNDEF && size > 0;
+    for (int k = 0; rc == 1 && k < rank; k++) rc = at[k] < dims[k] && at[k] % chunk[k] == 0;
+  }
+done:
+  if (sp >= 0) H5Sclose(sp);
+  if (p >= 0) H5Pclose(p);
+  return rc;
+}
+
 /* The name of link k of g in the order given, into the arena (NULL with *rc). */
 static const char *link_name(hid_t g, hsize_t k, H5_index_t order, syn_arena *a, int *rc) {
   ssize_t n = H5Lget_name_by_idx(g, ".", order, H5_ITER_INC, k, NULL, 0, H5P_DEFAULT);

@@ -155,6 +155,15 @@ syn_status syn_h5u_strings_fail(const char *noun, const char *path, int rc, syn_
  * damaged chunk index). */
 int syn_h5u_storage_complete(hid_t d);
 
+/* 1 when each of the first max_walk allocated chunks of d (not a string
+ * dataset: the creation properties are read) lies on the chunk grid inside
+ * the dataspace with storage; 0 when one does not (a damaged chunk index,
+ * whose chunk HDF5 would not find, reading the fill value instead); -1
+ * HDF5. For datasets that may lack chunks (a part's rows not written). The
+ * walk costs O(chunks^2) in HDF5 1.10 (each H5Dget_chunk_info walks the
+ * index from its start), hence max_walk. Contiguous: 1. */
+int syn_h5u_chunks_in_place(hid_t d, unsigned long long max_walk);
+
 /* The names of the links of group g in creation order (name order when the
  * group does not track it), into the arena. Returns 0, -1 on an HDF5 error,
  * -2 when out of memory. */
