@@ -333,6 +333,7 @@ typedef struct arm_ctx {
   hid_t g, dtime;
   char where[600];
   syn_h5_arm_info *a;
+  syn_h5u_scale_refs refs; /* the datasets attached to dtime */
 } arm_ctx;
 
 static syn_status read_time(const rd *c, arm_ctx *x) {
@@ -344,6 +345,9 @@ static syn_status read_time(const rd *c, arm_ctx *x) {
   if (st == SYN_OK && (x->dtime = H5Dopen2(x->g, "time", H5P_DEFAULT)) < 0)
     st = h5_failed(c->r->path, c->err, "open '%s/time'", x->where);
   if (st == SYN_OK) st = attr_text(c, x->dtime, x->where, "units", &a->time_units);
+  const int rc = st == SYN_OK ? syn_h5u_scale_refs_read(x->dtime, &x->refs) : 0;
+  if (rc == -2) st = no_memory(c);
+  if (rc == -1) st = damaged(c->r->path, c->err, x->where, "time");
   return st;
 }
 
@@ -354,7 +358,7 @@ static syn_status series_kind(const rd *c, const arm_ctx *x, hid_t d, int *is, i
   if (dataset_class(d) != H5T_FLOAT || length_1d(d) < 0) return SYN_OK;
   syn_status st = attr_text(c, d, x->where, "kind", &kind);
   if (st != SYN_OK || (strcmp(kind, "state") != 0 && strcmp(kind, "output") != 0)) return st;
-  const htri_t attached = H5DSis_attached(d, x->dtime, 0);
+  const int attached = syn_h5u_scale_refs_has(&x->refs, d, 0);
   if (attached < 0) return damaged(c->r->path, c->err, x->where, "time");
   *is = attached > 0;
   *output = strcmp(kind, "output") == 0;
@@ -604,7 +608,7 @@ static syn_status read_group_attrs(const rd *c, arm_ctx *x) {
 }
 
 static syn_status read_arm(const rd *c, hid_t garms, const char *name, syn_h5_arm_info *a) {
-  arm_ctx x = {-1, -1, {0}, a};
+  arm_ctx x = {-1, -1, {0}, a, {0, NULL, -1}};
   snprintf(x.where, sizeof x.where, "/arms/%s", name);
   a->name = name;
   a->time_units = "";
@@ -620,6 +624,7 @@ static syn_status read_arm(const rd *c, hid_t garms, const char *name, syn_h5_ar
   if (st == SYN_OK) st = read_doses(c, &x);
   if (st == SYN_OK) st = read_metrics(c, &x);
   if (st == SYN_OK) st = read_group_attrs(c, &x);
+  syn_h5u_scale_refs_free(&x.refs);
   if (x.dtime >= 0) H5Dclose(x.dtime);
   if (x.g >= 0) H5Gclose(x.g);
   return st;

@@ -79,8 +79,9 @@ static syn_status damaged(const rd *c, const char *where, const char *name) {
                        detail[0] ? ")" : "");
 }
 
-/* A dataset with a chunk its index misplaces, or (written whole) without
- * storage for all of it: HDF5 would read the fill value there. */
+/* A dataset with a chunk its index misplaces: HDF5 would read the fill value
+ * there. (Storage for all of it is not required: an index table of NaN, a
+ * part's rows not run, have none.) */
 static syn_status incomplete(const rd *c, const char *where, const char *name) {
   return syn_error_set(c->err, SYN_EIO,
                        "sweep file '%s' is damaged: '%s/%s' lacks some of its stored data (its "
@@ -88,8 +89,7 @@ static syn_status incomplete(const rd *c, const char *where, const char *name) {
                        c->r->path, where, name);
 }
 
-/* The per-sample dataset d, checked for misplaced chunks (see
- * syn_h5u_chunks_in_place; a part may lack rows, so not for completeness). */
+/* Dataset d checked for misplaced chunks (see syn_h5u_chunks_in_place). */
 static syn_status rows_in_place(const rd *c, hid_t d, const char *where, const char *name) {
   const int rc = syn_h5u_chunks_in_place(d, CHUNK_WALK_MAX);
   if (rc < 0) return syn_h5s_fail(c->r->path, c->err, "list the chunks of '%s/%s'", where, name);
@@ -214,7 +214,7 @@ static syn_status read_f64_ds(const rd *c, hid_t loc, const char *where, const c
   *n = (size_t)got;
   *out = syn_arena_alloc(c->r->arena, (*n ? *n : 1) * sizeof **out);
   if (*out == NULL) st = no_memory(c);
-  if (st == SYN_OK && syn_h5u_storage_complete(d) != 1) st = incomplete(c, where, name);
+  if (st == SYN_OK) st = rows_in_place(c, d, where, name);
   if (st == SYN_OK && *n > 0 &&
       H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
     st = syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
@@ -473,24 +473,31 @@ static syn_status arm_series(const rd *c, hid_t g, const char *where, arm_desc *
   a->series = links; /* filtered in place */
   hid_t dtime = H5Dopen2(g, "time", H5P_DEFAULT);
   if (dtime < 0) return syn_h5s_fail(c->r->path, c->err, "open '%s/time'", where);
-  for (size_t k = 0; k < n; k++) {
+  syn_h5u_scale_refs refs; /* not H5DSis_attached: see syn_h5u_scale_refs */
+  const int rc = syn_h5u_scale_refs_read(dtime, &refs);
+  if (rc == -2) st = no_memory(c);
+  if (rc == -1) st = damaged(c, where, "time");
+  for (size_t k = 0; k < n && st == SYN_OK; k++) {
     if (is_index_or_metric(links[k])) continue;
     hid_t d = H5Oopen(g, links[k], H5P_DEFAULT);
     if (d < 0) {
-      H5Dclose(dtime);
-      return damaged(c, where, links[k]);
+      st = damaged(c, where, links[k]);
+      break;
     }
     int series = 0;
     if (H5Iget_type(d) == H5I_DATASET) {
       hid_t sp = H5Dget_space(d);
-      series = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 2 && H5DSis_attached(d, dtime, 1) > 0;
+      series = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 2 ? syn_h5u_scale_refs_has(&refs, d, 1)
+                                                              : 0;
       if (sp >= 0) H5Sclose(sp);
     }
     H5Oclose(d);
-    if (series) a->series[a->nseries++] = links[k];
+    if (series < 0) st = damaged(c, where, links[k]);
+    if (series > 0) a->series[a->nseries++] = links[k];
   }
+  syn_h5u_scale_refs_free(&refs);
   H5Dclose(dtime);
-  return SYN_OK;
+  return st;
 }
 
 static syn_status describe_arm(const rd *c, hid_t g, const char *where, int first,
@@ -826,7 +833,7 @@ static syn_status read_index_table(const rd *c, hid_t g, const char *where, cons
   if (d < 0) return st;
   *out = syn_malloc((t->nmetrics * t->nparams + 1) * sizeof **out);
   if (*out == NULL) st = no_memory(c);
-  if (st == SYN_OK && syn_h5u_storage_complete(d) != 1) st = incomplete(c, where, name);
+  if (st == SYN_OK) st = rows_in_place(c, d, where, name);
   if (st == SYN_OK && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
     st = syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
   H5Dclose(d);
@@ -846,7 +853,7 @@ static syn_status read_index_counts(const rd *c, hid_t g, const char *where, con
   unsigned long long *v = syn_malloc((n + 1) * sizeof *v);
   *out = syn_malloc((n + 1) * sizeof **out);
   if (v == NULL || *out == NULL) st = no_memory(c);
-  if (st == SYN_OK && syn_h5u_storage_complete(d) != 1) st = incomplete(c, where, name);
+  if (st == SYN_OK) st = rows_in_place(c, d, where, name);
   if (st == SYN_OK && H5Dread(d, H5T_NATIVE_ULLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
     st = syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
   for (size_t m = 0; st == SYN_OK && m < n; m++) (*out)[m] = (size_t)v[m];

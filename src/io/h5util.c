@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -986,6 +987,72 @@ done:
   if (sp >= 0) H5Sclose(sp);
   if (p >= 0) H5Pclose(p);
   return rc;
+}
+
+/* ---- dimension scales, without DIMENSION_LIST ----
+ * H5DSis_attached reads the dataset's DIMENSION_LIST, a variable-length
+ * attribute (so through the global heap, which a damaged file makes HDF5
+ * crash or hang on). The scale's REFERENCE_LIST says the same from the other
+ * side and is a plain compound of (object reference, axis), in the scale's
+ * checksummed header: read once per scale, then looked up per dataset. */
+
+typedef struct ref_entry {
+  hobj_ref_t ref;
+  int dim;
+} ref_entry;
+
+static int cmp_ref(const void *a, const void *b) {
+  const ref_entry *x = a, *y = b;
+  if (x->ref != y->ref) return x->ref < y->ref ? -1 : 1;
+  return (x->dim > y->dim) - (x->dim < y->dim);
+}
+
+int syn_h5u_scale_refs_read(hid_t scale, syn_h5u_scale_refs *out) {
+  memset(out, 0, sizeof *out);
+  out->scale = scale;
+  const htri_t e = H5Aexists(scale, "REFERENCE_LIST");
+  if (e <= 0) return e < 0 ? -1 : 0;
+  int rc = -1;
+  hid_t a = H5Aopen(scale, "REFERENCE_LIST", H5P_DEFAULT);
+  hid_t sp = a < 0 ? -1 : H5Aget_space(a);
+  hid_t m = H5Tcreate(H5T_COMPOUND, sizeof(ref_entry));
+  const hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+  ref_entry *v = n > 0 ? syn_malloc((size_t)n * sizeof *v) : NULL;
+  if (m >= 0 && H5Tinsert(m, "dataset", HOFFSET(ref_entry, ref), H5T_STD_REF_OBJ) >= 0 &&
+      H5Tinsert(m, "dimension", HOFFSET(ref_entry, dim), H5T_NATIVE_INT) >= 0 && n >= 0) {
+    if (n > 0 && v == NULL)
+      rc = -2;
+    else if (n == 0 || H5Aread(a, m, v) >= 0)
+      rc = 0;
+  }
+  if (rc == 0 && n > 0) {
+    qsort(v, (size_t)n, sizeof *v, cmp_ref);
+    out->n = (size_t)n;
+    out->entries = v;
+    v = NULL;
+  }
+  syn_free(v);
+  if (m >= 0) H5Tclose(m);
+  if (sp >= 0) H5Sclose(sp);
+  if (a >= 0) H5Aclose(a);
+  return rc;
+}
+
+void syn_h5u_scale_refs_free(syn_h5u_scale_refs *r) {
+  syn_free(r->entries);
+  memset(r, 0, sizeof *r);
+}
+
+int syn_h5u_scale_refs_has(const syn_h5u_scale_refs *r, hid_t d, unsigned dim) {
+#if H5_VERSION_GE(1, 12, 0)
+  (void)r;
+  return H5DSis_attached(d, r->scale, dim); /* object tokens there: left to HDF5 */
+#else
+  H5O_info_t oi;
+  if (H5Oget_info2(d, &oi, H5O_INFO_BASIC) < 0) return -1;
+  const ref_entry key = {(hobj_ref_t)oi.addr, (int)dim};
+  return r->n > 0 && bsearch(&key, r->entries, r->n, sizeof key, cmp_ref) != NULL;
+#endif
 }
 
 /* The name of link k of g in the order given, into the arena (NULL with *rc). */

@@ -164,6 +164,20 @@ int syn_h5u_storage_complete(hid_t d);
  * index from its start), hence max_walk. Contiguous: 1. */
 int syn_h5u_chunks_in_place(hid_t d, unsigned long long max_walk);
 
+/* The datasets attached to a dimension scale, from its REFERENCE_LIST
+ * (never from their DIMENSION_LIST, a variable-length attribute that HDF5
+ * reads through the unchecked global heap: what H5DSis_attached does). */
+typedef struct syn_h5u_scale_refs {
+  size_t n;
+  void *entries; /* sorted (reference, axis) pairs */
+  hid_t scale;
+} syn_h5u_scale_refs;
+/* 0 (none when the scale has no REFERENCE_LIST), -1 HDF5, -2 no memory. */
+int syn_h5u_scale_refs_read(hid_t scale, syn_h5u_scale_refs *out);
+void syn_h5u_scale_refs_free(syn_h5u_scale_refs *r);
+/* 1 when axis dim of d is attached to the scale, 0 when not, -1 HDF5. */
+int syn_h5u_scale_refs_has(const syn_h5u_scale_refs *r, hid_t d, unsigned dim);
+
 /* The names of the links of group g in creation order (name order when the
  * group does not track it), into the arena. Returns 0, -1 on an HDF5 error,
  * -2 when out of memory. */
