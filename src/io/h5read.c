@@ -753,10 +753,12 @@ syn_status syn_h5_read_var(syn_h5_reader *r, size_t arm, size_t var, double *out
 
 /* ---- probe -------------------------------------------------------------------------- */
 
-/* " (HDF5: " with HDF5's innermost description in detail, or "" and "". */
-static const char *probe_detail(char *detail, size_t size) {
-  syn_h5u_innermost(detail, size);
-  return detail[0] ? " (HDF5: " : "";
+/* A probe that found /status or /arms named but unreadable. */
+static syn_status probe_damaged(const char *path, const char *name, syn_error *err) {
+  char detail[256];
+  syn_h5u_innermost(detail, sizeof detail);
+  return syn_error_set(err, SYN_EIO, "'%s' is damaged: cannot read '/%s'%s%s%s", path, name,
+                       detail[0] ? " (HDF5: " : "", detail, detail[0] ? ")" : "");
 }
 
 syn_status syn_h5_probe(const char *path, syn_h5_kind *kind, syn_error *err) {
@@ -766,7 +768,6 @@ syn_status syn_h5_probe(const char *path, syn_h5_kind *kind, syn_error *err) {
   syn_h5u_open_failure why = {0, 0, {0}};
   syn_status st = SYN_OK;
   int status = 0, arms = 0;
-  char detail[256];
   syn_h5u_quiet q;
   syn_h5u_quiet_begin(&q);
   hid_t f = open_hdf5(path, &why);
@@ -779,9 +780,7 @@ syn_status syn_h5_probe(const char *path, syn_h5_kind *kind, syn_error *err) {
                        why.detail[0] ? why.detail : "cannot open it");
   else if ((status = has_object(f, "status", H5I_DATASET)) < 0 ||
            (status == 0 && (arms = has_object(f, "arms", H5I_GROUP)) < 0))
-    st = syn_error_set(err, SYN_EIO, "'%s' is damaged: cannot read '/%s'%s%s%s", path,
-                       status < 0 ? "status" : "arms", probe_detail(detail, sizeof detail),
-                       detail, detail[0] ? ")" : "");
+    st = probe_damaged(path, status < 0 ? "status" : "arms", err);
   else if (status > 0) /* a sweep file has /arms too */
     *kind = SYN_H5_SWEEP;
   else if (arms > 0)

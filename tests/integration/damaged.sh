@@ -44,6 +44,26 @@ done
 check "an interrupted sweep left committed parts" sh -c 'ls long.h5.parts/*.h5 >/dev/null 2>&1'
 mv long.h5.parts parts.ref
 
+# A damaged header of /arms (run file) or /status (sweep file) is "damaged": it was "not a synovia
+# result: it has neither /arms nor /status", and a sweep file was taken for a run file.
+"$PYTHON" - <<'EOF2'
+import h5py
+for name, obj, out in (("run.h5", "arms", "hdr-run.h5"), ("sweep.h5", "status", "hdr-sweep.h5")):
+    with h5py.File(name, "r") as f:
+        at = h5py.h5o.get_info(f[obj].id).addr + 12   # inside the object header, after its prefix
+    b = bytearray(open(name, "rb").read())
+    b[at] ^= 0x10
+    open(out, "wb").write(b)
+EOF2
+for what in run:arms sweep:status; do
+  kind=${what%%:*} obj=${what#*:}
+  "$SYN" summary "hdr-$kind.h5" >hdr.out 2>&1; rc=$?
+  check "a $kind file whose /$obj header fails its checksum is called damaged (exit 1)" \
+    sh -c "test $rc -eq 1 && grep -q \"'hdr-$kind.h5' is damaged: cannot read '/$obj' (HDF5: .*checksum\" hdr.out && \
+      ! grep -q 'not a synovia result\\|arm .* has no\\|infinite loop' hdr.out"
+  grep -q "is damaged" hdr.out || sed 's/^/# /' hdr.out
+done
+
 SYN="$SYN" SEED=$SEED FLIPS=$FLIPS ZEROS=$ZEROS PART_FLIPS=$PART_FLIPS TIMEOUT=$TIMEOUT \
   N0=$TAP_N "$PYTHON" - <<'EOF'
 import difflib, os, re, random, shutil, subprocess, sys
