@@ -588,7 +588,7 @@ static herr_t obj_read(hid_t obj, int kind, hid_t mtype, void *buf) {
 
 typedef struct vlen_src {
   int fd;
-  unsigned long long base;   /* the userblock: file addresses start after it */
+  unsigned long long base;   /* the userblock: heap addresses start after it */
   unsigned long long fsize;  /* the file's size */
   size_t sa, sl;             /* sizes of addresses and lengths in the file */
   size_t esize;              /* bytes of one reference: 4 + sa + 4 */
@@ -773,9 +773,9 @@ static int chunked_references(hid_t d, const vlen_src *v, hsize_t first, hsize_t
  * contiguous (an address: read from the file) or chunked. */
 static int read_references(hid_t d, const vlen_src *v, hsize_t first, hsize_t count,
                            unsigned char *out) {
-  const haddr_t addr = H5Dget_offset(d);
+  const haddr_t addr = H5Dget_offset(d); /* in the file: the userblock counted already */
   if (addr == HADDR_UNDEF) return chunked_references(d, v, first, count, out);
-  const unsigned long long at = v->base + addr + first * v->esize;
+  const unsigned long long at = addr + first * v->esize;
   const size_t n = (size_t)count * v->esize;
   if (at < addr || at > v->fsize || v->fsize - at < n || pread_all(v->fd, out, n, at) < 0)
     return VLEN_DAMAGED;
