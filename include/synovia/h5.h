@@ -24,7 +24,9 @@
  *
  * The file is written as <path>.tmp and renamed to <path> by syn_h5_commit, so
  * a failure never leaves a partial file (or damages an old one) under <path>.
- * Strings are variable-length UTF-8; data are shuffle+deflate(1), NaN-filled,
+ * String datasets are variable-length UTF-8, text attributes fixed-length UTF-8
+ * (never in the unchecksummed global heap); data are shuffle+deflate(1), NaN-filled,
+ * with a Fletcher-32 checksum per chunk,
  * chunks <= 1 MiB; groups track creation order. */
 #ifndef SYNOVIA_H5_H
 #define SYNOVIA_H5_H
@@ -86,7 +88,10 @@ typedef enum syn_h5_kind {
  *   "cannot open 'x.h5': No such file or directory"                        (SYN_EIO)
  *   "'x.h5' is not an HDF5 file"                                           (SYN_EIO)
  *   "'x.h5' is truncated or damaged (HDF5: <detail>)"                      (SYN_EIO)
- *   "'x.h5' is not a synovia result: it has neither /arms nor /status"     (SYN_EINVAL) */
+ *   "'x.h5' is damaged: cannot read '/status' (HDF5: <detail>)"            (SYN_EIO)
+ *   "'x.h5' is not a synovia result: it has neither /arms nor /status"     (SYN_EINVAL)
+ * ("damaged" when /status or /arms is named but cannot be read: a checksum
+ * that fails, a header that does not decode; never taken for absent). */
 syn_status syn_h5_probe(const char *path, syn_h5_kind *kind, syn_error *err);
 
 typedef struct syn_h5_reader syn_h5_reader;
@@ -146,6 +151,10 @@ typedef struct syn_h5_arm_info {
  *   "result file 'x.h5': arm 'A' has no 'time' dataset"                   (SYN_EINVAL)
  *   "result file 'x.h5': <what is wrong>", e.g. "no dataset '/arms/A/param_value'" (SYN_EINVAL)
  *   "result file 'x.h5': cannot read '/arms/A/X' (HDF5: <detail>)"        (SYN_EIO)
+ *   "result file 'x.h5' is damaged: <what>" (an object, a chunk index or a
+ *     text that does not check out: see docs/output-format.md, Storage)   (SYN_EIO)
+ *   "result file 'x.h5' cannot be read: attribute 'title' of '/': its text
+ *     is stored as variable-length strings ... (an older synovia)"        (SYN_EINVAL)
  *   "result file 'x.h5': out of memory"                                    (SYN_ENOMEM)
  * A file written by an older or newer synovia with extra datasets or
  * attributes opens; what is not in this layout is ignored. The series of an

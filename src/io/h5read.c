@@ -77,6 +77,26 @@ static syn_status h5_failed(const char *path, syn_error *err, const char *fmt, .
   return st;
 }
 
+/* Something the layout needs is there but cannot be read: a checksum that
+ * fails, an object header or link that does not decode (SYN_EIO). */
+static syn_status damaged(const char *path, syn_error *err, const char *where, const char *name) {
+  char detail[256];
+  syn_h5u_innermost(detail, sizeof detail);
+  return syn_error_set(err, SYN_EIO, "result file '%s' is damaged: cannot read '%s%s%s'%s%s%s",
+                       path, where, where[0] && strcmp(where, "/") != 0 ? "/" : "", name,
+                       detail[0] ? " (HDF5: " : "", detail, detail[0] ? ")" : "");
+}
+
+/* A dataset written whole without storage for all of it (see
+ * syn_h5u_storage_complete). */
+static syn_status incomplete(const char *path, syn_error *err, const char *where,
+                             const char *name) {
+  return syn_error_set(err, SYN_EIO,
+                       "result file '%s' is damaged: '%s/%s' lacks some of its stored data (its "
+                       "chunk index is damaged)",
+                       path, where, name);
+}
+
 static syn_status no_memory(const rd *c) {
   return syn_error_set(c->err, SYN_ENOMEM, "result file '%s': out of memory", c->r->path);
 }
@@ -85,17 +105,21 @@ static syn_status no_memory(const rd *c) {
 static syn_status read_rc(const rd *c, int rc, const char *what, const char *where,
                           const char *name) {
   if (rc == -2) return no_memory(c);
+  if (rc <= -3) return syn_h5u_strings_fail("result file", c->r->path, rc, c->err, "'%s/%s'", where, name);
   if (rc < 0) return h5_failed(c->r->path, c->err, "%s '%s/%s'", what, where, name);
   return SYN_OK;
 }
 
 /* ---- small readers ------------------------------------------------------------------ */
 
-/* 1 when loc/name exists and is an object of the type given. */
+/* 1 when loc/name exists and is an object of the type given; 0 when it is
+ * absent or another kind of object; -1 when it cannot be told (the link or
+ * the object cannot be read: a damaged file, see damaged()). */
 static int has_object(hid_t loc, const char *name, H5I_type_t type) {
-  if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return 0;
+  const htri_t e = H5Lexists(loc, name, H5P_DEFAULT);
+  if (e <= 0) return e < 0 ? -1 : 0;
   hid_t o = H5Oopen(loc, name, H5P_DEFAULT);
-  if (o < 0) return 0;
+  if (o < 0) return -1;
   const int is = H5Iget_type(o) == type;
   H5Oclose(o);
   return is;
@@ -125,8 +149,10 @@ enum { NUMBERS, STRINGS };
 static hid_t open_column(const rd *c, hid_t loc, const char *where, const char *name, int kind,
                          size_t *n, int any, syn_status *st) {
   *st = SYN_OK;
-  if (!has_object(loc, name, H5I_DATASET)) {
-    *st = bad_layout(c, "no dataset '%s/%s'", where, name);
+  const int has = has_object(loc, name, H5I_DATASET);
+  if (has <= 0) {
+    *st = has < 0 ? damaged(c->r->path, c->err, where, name)
+                  : bad_layout(c, "no dataset '%s/%s'", where, name);
     return -1;
   }
   hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
@@ -159,6 +185,8 @@ static syn_status read_numbers(const rd *c, hid_t loc, const char *where, const 
   double *v = syn_arena_alloc(c->r->arena, (*n ? *n : 1) * sizeof *v);
   if (v == NULL)
     st = no_memory(c);
+  else if (syn_h5u_storage_complete(d) != 1)
+    st = incomplete(c->r->path, c->err, where, name);
   else if (*n > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
     st = h5_failed(c->r->path, c->err, "read '%s/%s'", where, name);
   H5Dclose(d);
@@ -184,7 +212,9 @@ static syn_status read_texts(const rd *c, hid_t loc, const char *where, const ch
 static syn_status attr_text(const rd *c, hid_t obj, const char *where, const char *name,
                             const char **out) {
   *out = "";
-  if (H5Aexists(obj, name) <= 0) return SYN_OK;
+  const htri_t e = H5Aexists(obj, name);
+  if (e < 0) return damaged(c->r->path, c->err, where, name);
+  if (e == 0) return SYN_OK;
   syn_status st = SYN_OK;
   hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
   hid_t t = a < 0 ? -1 : H5Aget_type(a);
@@ -198,6 +228,9 @@ static syn_status attr_text(const rd *c, hid_t obj, const char *where, const cha
     if (rc != 0) *out = "";
     if (rc == -2) st = no_memory(c);
     if (rc == -1) st = h5_failed(c->r->path, c->err, "read attribute '%s' of '%s'", name, where);
+    if (rc <= -3)
+      st = syn_h5u_strings_fail("result file", c->r->path, rc, c->err, "attribute '%s' of '%s'",
+                                name, where);
   }
   if (sp >= 0) H5Sclose(sp);
   if (t >= 0) H5Tclose(t);
@@ -234,10 +267,14 @@ static syn_status open_file(const rd *c) {
   if (c->r->file < 0)
     return syn_error_set(c->err, SYN_EIO, "result file '%s' is truncated or damaged (HDF5: %s)",
                          path, why.detail[0] ? why.detail : "cannot open it");
-  if (has_object(c->r->file, "status", H5I_DATASET))
+  const int status = has_object(c->r->file, "status", H5I_DATASET);
+  const int arms = status < 0 ? 0 : has_object(c->r->file, "arms", H5I_GROUP);
+  if (status < 0 || arms < 0)
+    return damaged(path, c->err, "/", status < 0 ? "status" : "arms");
+  if (status > 0)
     return syn_error_set(c->err, SYN_EINVAL,
                          "result file '%s' is a sweep file, not the result of a run", path);
-  if (!has_object(c->r->file, "arms", H5I_GROUP))
+  if (arms == 0)
     return syn_error_set(c->err, SYN_EINVAL,
                          "result file '%s' is not a synovia result: no group '/arms'", path);
   return SYN_OK;
@@ -274,9 +311,10 @@ static syn_status read_provenance(const rd *c) {
   syn_h5_file_info *f = &c->r->info;
   f->nfiles = 0;
   f->file_paths = f->file_texts = no_strings;
-  if (H5Lexists(c->r->file, "provenance", H5P_DEFAULT) <= 0) return SYN_OK;
-  if (!has_object(c->r->file, "provenance", H5I_GROUP))
-    return bad_layout(c, "'/provenance' is not a group");
+  const int has = has_object(c->r->file, "provenance", H5I_GROUP);
+  if (has < 0) return damaged(c->r->path, c->err, "/", "provenance");
+  if (has == 0 && H5Lexists(c->r->file, "provenance", H5P_DEFAULT) == 0) return SYN_OK;
+  if (has == 0) return bad_layout(c, "'/provenance' is not a group");
   hid_t g = H5Gopen2(c->r->file, "provenance", H5P_DEFAULT);
   if (g < 0) return h5_failed(c->r->path, c->err, "open '/provenance'");
   size_t n = 0;
@@ -295,16 +333,21 @@ typedef struct arm_ctx {
   hid_t g, dtime;
   char where[600];
   syn_h5_arm_info *a;
+  syn_h5u_scale_refs refs; /* the datasets attached to dtime */
 } arm_ctx;
 
 static syn_status read_time(const rd *c, arm_ctx *x) {
   syn_h5_arm_info *a = x->a;
-  if (!has_object(x->g, "time", H5I_DATASET))
-    return bad_layout(c, "arm '%s' has no 'time' dataset", a->name);
+  const int has = has_object(x->g, "time", H5I_DATASET);
+  if (has < 0) return damaged(c->r->path, c->err, x->where, "time");
+  if (has == 0) return bad_layout(c, "arm '%s' has no 'time' dataset", a->name);
   syn_status st = read_numbers(c, x->g, x->where, "time", &a->ntimes, 1, &a->times);
   if (st == SYN_OK && (x->dtime = H5Dopen2(x->g, "time", H5P_DEFAULT)) < 0)
     st = h5_failed(c->r->path, c->err, "open '%s/time'", x->where);
   if (st == SYN_OK) st = attr_text(c, x->dtime, x->where, "units", &a->time_units);
+  const int rc = st == SYN_OK ? syn_h5u_scale_refs_read(x->dtime, &x->refs) : 0;
+  if (rc == -2) st = no_memory(c);
+  if (rc == -1) st = damaged(c->r->path, c->err, x->where, "time");
   return st;
 }
 
@@ -312,11 +355,12 @@ static syn_status read_time(const rd *c, arm_ctx *x) {
 static syn_status series_kind(const rd *c, const arm_ctx *x, hid_t d, int *is, int *output) {
   const char *kind = "";
   *is = *output = 0;
-  if (dataset_class(d) != H5T_FLOAT || length_1d(d) < 0 || H5Aexists(d, "kind") <= 0)
-    return SYN_OK;
+  if (dataset_class(d) != H5T_FLOAT || length_1d(d) < 0) return SYN_OK;
   syn_status st = attr_text(c, d, x->where, "kind", &kind);
   if (st != SYN_OK || (strcmp(kind, "state") != 0 && strcmp(kind, "output") != 0)) return st;
-  *is = H5DSis_attached(d, x->dtime, 0) > 0;
+  const int attached = syn_h5u_scale_refs_has(&x->refs, d, 0);
+  if (attached < 0) return damaged(c->r->path, c->err, x->where, "time");
+  *is = attached > 0;
   *output = strcmp(kind, "output") == 0;
   return SYN_OK;
 }
@@ -339,7 +383,12 @@ static syn_status read_series(const rd *c, arm_ctx *x) {
     return no_memory(c);
   size_t nv = 0;
   for (size_t k = 0; k < n && st == SYN_OK; k++) {
-    if (strcmp(links[k], "time") == 0 || !has_object(x->g, links[k], H5I_DATASET)) continue;
+    const int has = strcmp(links[k], "time") == 0 ? 0 : has_object(x->g, links[k], H5I_DATASET);
+    if (has < 0) {
+      st = damaged(c->r->path, c->err, x->where, links[k]);
+      break;
+    }
+    if (has == 0) continue;
     hid_t d = H5Dopen2(x->g, links[k], H5P_DEFAULT);
     if (d < 0) {
       st = h5_failed(c->r->path, c->err, "open '%s/%s'", x->where, links[k]);
@@ -374,7 +423,9 @@ static syn_status read_params(const rd *c, arm_ctx *x) {
   a->nparams = 0;
   a->param_names = a->param_units = no_strings;
   a->param_values = no_numbers;
-  if (H5Lexists(x->g, "param", H5P_DEFAULT) <= 0) return SYN_OK;
+  const htri_t e = H5Lexists(x->g, "param", H5P_DEFAULT);
+  if (e < 0) return damaged(c->r->path, c->err, x->where, "param");
+  if (e == 0) return SYN_OK;
   size_t n = 0;
   syn_status st = read_texts(c, x->g, x->where, "param", &n, 1, &a->param_names);
   if (st == SYN_OK) st = read_numbers(c, x->g, x->where, "param_value", &n, 0, &a->param_values);
@@ -389,7 +440,9 @@ static syn_status read_doses(const rd *c, arm_ctx *x) {
   a->ndoses = 0;
   a->dose_time = a->dose_amount = a->dose_duration = no_numbers;
   a->dose_route = a->dose_target = a->dose_joint = a->dose_units = no_strings;
-  if (!has_object(x->g, "doses", H5I_GROUP)) return SYN_OK;
+  const int has = has_object(x->g, "doses", H5I_GROUP);
+  if (has < 0) return damaged(c->r->path, c->err, x->where, "doses");
+  if (has == 0) return SYN_OK;
   char where[620];
   snprintf(where, sizeof where, "%s/doses", x->where);
   hid_t g = H5Gopen2(x->g, "doses", H5P_DEFAULT);
@@ -413,7 +466,9 @@ static syn_status read_metrics(const rd *c, arm_ctx *x) {
   a->nmetrics = 0;
   a->metric_names = a->metric_units = a->metric_descriptions = no_strings;
   a->metric_values = no_numbers;
-  if (!has_object(x->g, "metric", H5I_DATASET)) return SYN_OK;
+  const int has = has_object(x->g, "metric", H5I_DATASET);
+  if (has < 0) return damaged(c->r->path, c->err, x->where, "metric");
+  if (has == 0) return SYN_OK;
   hid_t d = H5Dopen2(x->g, "metric", H5P_DEFAULT);
   const int names = d >= 0 && dataset_class(d) == H5T_STRING;
   if (d >= 0) H5Dclose(d);
@@ -481,6 +536,9 @@ static syn_status read_group_attr(const rd *c, const arm_ctx *x, hid_t at, const
     if (rc == -2) st = no_memory(c);
     if (rc == -1)
       st = h5_failed(c->r->path, c->err, "read attribute '%s' of '%s'", name, x->where);
+    if (rc <= -3)
+      st = syn_h5u_strings_fail("result file", c->r->path, rc, c->err, "attribute '%s' of '%s'",
+                                name, x->where);
   } else if (cls == H5T_FLOAT) {
     kinds[i] = SYN_H5_ATTR_REAL;
     if (H5Aread(at, H5T_NATIVE_DOUBLE, &reals[i]) < 0)
@@ -550,11 +608,13 @@ static syn_status read_group_attrs(const rd *c, arm_ctx *x) {
 }
 
 static syn_status read_arm(const rd *c, hid_t garms, const char *name, syn_h5_arm_info *a) {
-  arm_ctx x = {-1, -1, {0}, a};
+  arm_ctx x = {-1, -1, {0}, a, {0, NULL, -1}};
   snprintf(x.where, sizeof x.where, "/arms/%s", name);
   a->name = name;
   a->time_units = "";
-  if (!has_object(garms, name, H5I_GROUP)) return bad_layout(c, "'%s' is not a group", x.where);
+  const int has = has_object(garms, name, H5I_GROUP);
+  if (has < 0) return damaged(c->r->path, c->err, "/arms", name);
+  if (has == 0) return bad_layout(c, "'%s' is not a group", x.where);
   syn_status st = SYN_OK;
   if ((x.g = H5Gopen2(garms, name, H5P_DEFAULT)) < 0)
     st = h5_failed(c->r->path, c->err, "open '%s'", x.where);
@@ -564,6 +624,7 @@ static syn_status read_arm(const rd *c, hid_t garms, const char *name, syn_h5_ar
   if (st == SYN_OK) st = read_doses(c, &x);
   if (st == SYN_OK) st = read_metrics(c, &x);
   if (st == SYN_OK) st = read_group_attrs(c, &x);
+  syn_h5u_scale_refs_free(&x.refs);
   if (x.dtime >= 0) H5Dclose(x.dtime);
   if (x.g >= 0) H5Gclose(x.g);
   return st;
@@ -658,6 +719,10 @@ static syn_status read_series_values(const syn_h5_reader *r, const syn_h5_arm_in
   else if (length_1d(d) < 0 || (size_t)length_1d(d) != a->ntimes)
     st = syn_error_set(err, SYN_EINVAL, "result file '%s': '/arms/%s/%s' no longer has %zu values",
                        r->path, a->name, name, a->ntimes);
+  else if (syn_h5u_storage_complete(d) != 1)
+    st = syn_error_set(err, SYN_EIO,
+                       "result file '%s' is damaged: '/arms/%s/%s' lacks some of its stored data "
+                       "(its chunk index is damaged)", r->path, a->name, name);
   else if (a->ntimes > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
     st = h5_failed(r->path, err, "read '/arms/%s/%s'", a->name, name);
   if (d >= 0) H5Dclose(d);
@@ -688,12 +753,21 @@ syn_status syn_h5_read_var(syn_h5_reader *r, size_t arm, size_t var, double *out
 
 /* ---- probe -------------------------------------------------------------------------- */
 
+/* A probe that found /status or /arms named but unreadable. */
+static syn_status probe_damaged(const char *path, const char *name, syn_error *err) {
+  char detail[256];
+  syn_h5u_innermost(detail, sizeof detail);
+  return syn_error_set(err, SYN_EIO, "'%s' is damaged: cannot read '/%s'%s%s%s", path, name,
+                       detail[0] ? " (HDF5: " : "", detail, detail[0] ? ")" : "");
+}
+
 syn_status syn_h5_probe(const char *path, syn_h5_kind *kind, syn_error *err) {
   if (kind == NULL) return syn_error_set(err, SYN_EINVAL, "probe: no place for the kind");
   *kind = 0;
   if (path == NULL || path[0] == 0) return syn_error_set(err, SYN_EINVAL, "probe: empty file name");
   syn_h5u_open_failure why = {0, 0, {0}};
   syn_status st = SYN_OK;
+  int status = 0, arms = 0;
   syn_h5u_quiet q;
   syn_h5u_quiet_begin(&q);
   hid_t f = open_hdf5(path, &why);
@@ -704,9 +778,12 @@ syn_status syn_h5_probe(const char *path, syn_h5_kind *kind, syn_error *err) {
   else if (f < 0)
     st = syn_error_set(err, SYN_EIO, "'%s' is truncated or damaged (HDF5: %s)", path,
                        why.detail[0] ? why.detail : "cannot open it");
-  else if (has_object(f, "status", H5I_DATASET)) /* a sweep file has /arms too */
+  else if ((status = has_object(f, "status", H5I_DATASET)) < 0 ||
+           (status == 0 && (arms = has_object(f, "arms", H5I_GROUP)) < 0))
+    st = probe_damaged(path, status < 0 ? "status" : "arms", err);
+  else if (status > 0) /* a sweep file has /arms too */
     *kind = SYN_H5_SWEEP;
-  else if (has_object(f, "arms", H5I_GROUP))
+  else if (arms > 0)
     *kind = SYN_H5_RUN;
   else
     st = syn_error_set(err, SYN_EINVAL,

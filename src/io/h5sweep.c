@@ -283,10 +283,13 @@ static hid_t sample_dcpl(int rank, const hsize_t *chunk, hid_t fill_type, const 
                          int shuffle) {
   hid_t p = H5Pcreate(H5P_DATASET_CREATE);
   if (p < 0) return p;
-  const int vlen_fill = fill != NULL && H5Tis_variable_str(fill_type) > 0;
+  const int vlen = H5Tis_variable_str(fill_type) > 0, vlen_fill = fill != NULL && vlen;
+  /* vlen strings: no deflate on their heap references, which the readers
+   * take as stored (syn_h5u_read_vlen_rows) */
   if (H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
       H5Pset_chunk(p, rank, chunk) < 0 || (shuffle && H5Pset_shuffle(p) < 0) ||
-      H5Pset_deflate(p, 1) < 0 || (fill != NULL && H5Pset_fill_value(p, fill_type, fill) < 0) ||
+      (!vlen && H5Pset_deflate(p, 1) < 0) ||
+      (fill != NULL && H5Pset_fill_value(p, fill_type, fill) < 0) ||
       (vlen_fill && H5Pset_alloc_time(p, H5D_ALLOC_TIME_EARLY) < 0)) {
     H5Pclose(p);
     return -1;
@@ -1205,7 +1208,11 @@ syn_status syn_h5sweep_commit(syn_h5sweep *h, syn_error *err) {
                          h->path);
   syn_h5u_quiet q;
   syn_h5u_quiet_begin(&q);
-  syn_status st = h->on_disk ? finish_on_disk(h, err) : store_image(h, err);
+  /* the reasons' checksum, for the readers (syn_h5u_seal_strings) */
+  syn_status st = syn_h5u_seal_strings(h->t.reason) < 0
+                      ? syn_h5u_fail(h->path, err, "seal dataset '/status_reason'")
+                      : SYN_OK;
+  if (st == SYN_OK) st = h->on_disk ? finish_on_disk(h, err) : store_image(h, err);
   syn_h5u_quiet_end(&q);
   if (st == SYN_OK && rename(h->tmp_path, h->path) != 0)
     st = syn_error_set(err, SYN_EIO, "HDF5 sweep output '%s': cannot rename '%s' to it: %s",

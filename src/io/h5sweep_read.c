@@ -34,6 +34,7 @@
 #include "io/h5util.h"
 
 enum { CACHE_SLOTS = 521 };
+enum { CHUNK_WALK_MAX = 1 << 12 }; /* chunks checked per per-sample dataset (an O(n^2) walk) */
 enum { READER_MDC_BYTES = 1 << 20 }; /* HDF5's default number of chunk cache slots (a prime) */
 
 struct syn_h5sweep_reader {
@@ -65,6 +66,34 @@ static syn_status not_sweep(const rd *c, const char *fmt, ...) {
   va_end(ap);
   return syn_error_set(c->err, SYN_EINVAL, "sweep file '%s' is not a synovia sweep file: %s",
                        c->r->path, what);
+}
+
+/* Something the layout needs is there but cannot be read (a checksum that
+ * fails, a header or link that does not decode): "damaged", not "not a
+ * synovia sweep file". */
+static syn_status damaged(const rd *c, const char *where, const char *name) {
+  char detail[256];
+  syn_h5u_innermost(detail, sizeof detail);
+  return syn_error_set(c->err, SYN_EIO, "sweep file '%s' is damaged: cannot read '%s/%s'%s%s%s",
+                       c->r->path, where, name, detail[0] ? " (HDF5: " : "", detail,
+                       detail[0] ? ")" : "");
+}
+
+/* A dataset with a chunk its index misplaces: HDF5 would read the fill value
+ * there. (Storage for all of it is not required: an index table of NaN, a
+ * part's rows not run, have none.) */
+static syn_status incomplete(const rd *c, const char *where, const char *name) {
+  return syn_error_set(c->err, SYN_EIO,
+                       "sweep file '%s' is damaged: '%s/%s' lacks some of its stored data (its "
+                       "chunk index is damaged)",
+                       c->r->path, where, name);
+}
+
+/* Dataset d checked for misplaced chunks (see syn_h5u_chunks_in_place). */
+static syn_status rows_in_place(const rd *c, hid_t d, const char *where, const char *name) {
+  const int rc = syn_h5u_chunks_in_place(d, CHUNK_WALK_MAX);
+  if (rc < 0) return syn_h5s_fail(c->r->path, c->err, "list the chunks of '%s/%s'", where, name);
+  return rc == 1 ? SYN_OK : incomplete(c, where, name);
 }
 
 static syn_status no_memory(const rd *c) {
@@ -130,11 +159,15 @@ static hid_t open_ds(const rd *c, hid_t loc, const char *where, const char *name
                      int rank, const hsize_t *want, hsize_t *got, syn_status *st) {
   htri_t e = H5Lexists(loc, name, H5P_DEFAULT);
   if (e <= 0) {
-    *st = not_sweep(c, "no dataset '%s/%s'", where, name);
+    *st = e < 0 ? damaged(c, where, name) : not_sweep(c, "no dataset '%s/%s'", where, name);
     return -1;
   }
   hid_t d = H5Oopen(loc, name, H5P_DEFAULT);
-  if (d < 0 || H5Iget_type(d) != H5I_DATASET) {
+  if (d < 0) {
+    *st = damaged(c, where, name);
+    return -1;
+  }
+  if (H5Iget_type(d) != H5I_DATASET) {
     if (d >= 0) H5Oclose(d);
     *st = not_sweep(c, "'%s/%s' is not a dataset", where, name);
     return -1;
@@ -165,6 +198,8 @@ static syn_status read_string_ds(const rd *c, hid_t loc, const char *where, cons
   int rc = *out == NULL ? -2 : syn_h5u_read_strings(d, 0, *n, c->r->arena, *out);
   H5Dclose(d);
   if (rc == -2) return no_memory(c);
+  if (rc <= -3)
+    return syn_h5u_strings_fail("sweep file", c->r->path, rc, c->err, "'%s/%s'", where, name);
   if (rc < 0) return syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
   return SYN_OK;
 }
@@ -179,6 +214,7 @@ static syn_status read_f64_ds(const rd *c, hid_t loc, const char *where, const c
   *n = (size_t)got;
   *out = syn_arena_alloc(c->r->arena, (*n ? *n : 1) * sizeof **out);
   if (*out == NULL) st = no_memory(c);
+  if (st == SYN_OK) st = rows_in_place(c, d, where, name);
   if (st == SYN_OK && *n > 0 &&
       H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
     st = syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
@@ -190,7 +226,9 @@ static syn_status read_f64_ds(const rd *c, hid_t loc, const char *where, const c
 static hid_t open_attr(const rd *c, hid_t obj, const char *where, const char *name,
                        H5T_class_t cls, syn_status *st) {
   *st = SYN_OK;
-  if (H5Aexists(obj, name) <= 0) return 0;
+  const htri_t e = H5Aexists(obj, name);
+  if (e < 0) *st = damaged(c, where, name);
+  if (e <= 0) return e < 0 ? -1 : 0;
   hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
   hid_t t = a < 0 ? -1 : H5Aget_type(a);
   hid_t sp = a < 0 ? -1 : H5Aget_space(a);
@@ -217,6 +255,9 @@ static syn_status attr_text(const rd *c, hid_t obj, const char *where, const cha
   int rc = syn_h5u_read_strings(a, 1, 1, c->r->arena, out);
   H5Aclose(a);
   if (rc == -2) return no_memory(c);
+  if (rc <= -3)
+    return syn_h5u_strings_fail("sweep file", c->r->path, rc, c->err, "attribute '%s' of '%s'",
+                                name, where[0] ? where : "/");
   if (rc < 0) return syn_h5s_fail(c->r->path, c->err, "read attribute '%s'", name);
   return SYN_OK;
 }
@@ -319,9 +360,15 @@ static syn_status read_root_attrs(const rd *c) {
 
 static syn_status read_provenance(const rd *c) {
   syn_provenance *p = &c->r->prov;
-  if (H5Lexists(c->r->file, "provenance", H5P_DEFAULT) <= 0) return SYN_OK;
-  hid_t g = H5Gopen2(c->r->file, "provenance", H5P_DEFAULT);
-  if (g < 0) return not_sweep(c, "'/provenance' is not a group");
+  const htri_t e = H5Lexists(c->r->file, "provenance", H5P_DEFAULT);
+  if (e <= 0) return e < 0 ? damaged(c, "", "provenance") : SYN_OK;
+  hid_t o = H5Oopen(c->r->file, "provenance", H5P_DEFAULT);
+  const int group = o >= 0 && H5Iget_type(o) == H5I_GROUP;
+  if (o >= 0) H5Oclose(o);
+  if (o < 0) return damaged(c, "", "provenance");
+  hid_t g = group ? H5Gopen2(c->r->file, "provenance", H5P_DEFAULT) : -1;
+  if (!group) return not_sweep(c, "'/provenance' is not a group");
+  if (g < 0) return damaged(c, "", "provenance");
   const char **paths = NULL, **texts = NULL;
   size_t n = 0;
   syn_status st = read_string_ds(c, g, "/provenance", "file", &n, 1, &paths);
@@ -373,6 +420,13 @@ static syn_status read_root_tables(const rd *c) {
   htri_t var = t < 0 ? -1 : H5Tis_variable_str(t);
   if (t >= 0) H5Tclose(t);
   if (var <= 0) return not_sweep(c, "'/status_reason' does not hold variable-length strings");
+  if ((st = rows_in_place(c, r->t.param_value, "", "param_value")) != SYN_OK ||
+      (st = rows_in_place(c, r->t.status, "", "status")) != SYN_OK)
+    return st;
+  const int rc = syn_h5u_check_seal(r->t.reason); /* read in rows later: checked whole here */
+  if (rc == -2) return no_memory(c);
+  if (rc <= -3) return syn_h5u_strings_fail("sweep file", r->path, rc, c->err, "'/status_reason'");
+  if (rc < 0) return syn_h5s_fail(r->path, c->err, "read '/status_reason'");
   return SYN_OK;
 }
 
@@ -419,21 +473,31 @@ static syn_status arm_series(const rd *c, hid_t g, const char *where, arm_desc *
   a->series = links; /* filtered in place */
   hid_t dtime = H5Dopen2(g, "time", H5P_DEFAULT);
   if (dtime < 0) return syn_h5s_fail(c->r->path, c->err, "open '%s/time'", where);
-  for (size_t k = 0; k < n; k++) {
+  syn_h5u_scale_refs refs; /* not H5DSis_attached: see syn_h5u_scale_refs */
+  const int rc = syn_h5u_scale_refs_read(dtime, &refs);
+  if (rc == -2) st = no_memory(c);
+  if (rc == -1) st = damaged(c, where, "time");
+  for (size_t k = 0; k < n && st == SYN_OK; k++) {
     if (is_index_or_metric(links[k])) continue;
     hid_t d = H5Oopen(g, links[k], H5P_DEFAULT);
-    if (d < 0) continue;
+    if (d < 0) {
+      st = damaged(c, where, links[k]);
+      break;
+    }
     int series = 0;
     if (H5Iget_type(d) == H5I_DATASET) {
       hid_t sp = H5Dget_space(d);
-      series = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 2 && H5DSis_attached(d, dtime, 1) > 0;
+      series = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 2 ? syn_h5u_scale_refs_has(&refs, d, 1)
+                                                              : 0;
       if (sp >= 0) H5Sclose(sp);
     }
     H5Oclose(d);
-    if (series) a->series[a->nseries++] = links[k];
+    if (series < 0) st = damaged(c, where, links[k]);
+    if (series > 0) a->series[a->nseries++] = links[k];
   }
+  syn_h5u_scale_refs_free(&refs);
   H5Dclose(dtime);
-  return SYN_OK;
+  return st;
 }
 
 static syn_status describe_arm(const rd *c, hid_t g, const char *where, int first,
@@ -489,12 +553,15 @@ static syn_status open_arm_tables(const rd *c, hid_t g, const char *where, size_
   syn_status st = SYN_OK;
   const hsize_t mv[2] = {t->nsamples, t->nmetrics}, tv[2] = {t->nsamples, t->ntimes};
   if (t->nmetrics > 0 &&
-      (t->metric_value[a] = open_ds(c, g, where, "metric_value", KIND_NUM, 2, mv, NULL, &st)) < 0)
+      ((t->metric_value[a] = open_ds(c, g, where, "metric_value", KIND_NUM, 2, mv, NULL, &st)) <
+           0 ||
+       (st = rows_in_place(c, t->metric_value[a], where, "metric_value")) != SYN_OK))
     return st;
   for (size_t k = 0; k < t->nseries; k++) {
     const char *name = c->r->spec.series_names[k];
     if ((t->traj[a * t->nseries + k] = open_ds(c, g, where, name, KIND_NUM, 2, tv, NULL, &st)) <
-        0)
+            0 ||
+        (st = rows_in_place(c, t->traj[a * t->nseries + k], where, name)) != SYN_OK)
       return st;
   }
   return SYN_OK;
@@ -529,7 +596,8 @@ static syn_status read_arms(const rd *c) {
   size_t narms = 0;
   arm_desc a0, a;
   char where[600];
-  if (H5Lexists(r->file, "arms", H5P_DEFAULT) <= 0) return not_sweep(c, "no group '/arms'");
+  const htri_t e = H5Lexists(r->file, "arms", H5P_DEFAULT);
+  if (e <= 0) return e < 0 ? damaged(c, "", "arms") : not_sweep(c, "no group '/arms'");
   hid_t garms = H5Gopen2(r->file, "arms", H5P_DEFAULT);
   if (garms < 0) return not_sweep(c, "'/arms' is not a group");
   syn_status st = link_names(c, garms, "/arms", &narms, &arms);
@@ -537,7 +605,11 @@ static syn_status read_arms(const rd *c) {
   for (size_t k = 0; k < narms && st == SYN_OK; k++) {
     snprintf(where, sizeof where, "/arms/%s", arms[k]);
     hid_t g = H5Oopen(garms, arms[k], H5P_DEFAULT);
-    if (g < 0 || H5Iget_type(g) != H5I_GROUP) {
+    if (g < 0) {
+      st = damaged(c, "/arms", arms[k]);
+      break;
+    }
+    if (H5Iget_type(g) != H5I_GROUP) {
       if (g >= 0) H5Oclose(g);
       st = not_sweep(c, "'%s' is not a group", where);
       break;
@@ -761,6 +833,7 @@ static syn_status read_index_table(const rd *c, hid_t g, const char *where, cons
   if (d < 0) return st;
   *out = syn_malloc((t->nmetrics * t->nparams + 1) * sizeof **out);
   if (*out == NULL) st = no_memory(c);
+  if (st == SYN_OK) st = rows_in_place(c, d, where, name);
   if (st == SYN_OK && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
     st = syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
   H5Dclose(d);
@@ -780,6 +853,7 @@ static syn_status read_index_counts(const rd *c, hid_t g, const char *where, con
   unsigned long long *v = syn_malloc((n + 1) * sizeof *v);
   *out = syn_malloc((n + 1) * sizeof **out);
   if (v == NULL || *out == NULL) st = no_memory(c);
+  if (st == SYN_OK) st = rows_in_place(c, d, where, name);
   if (st == SYN_OK && H5Dread(d, H5T_NATIVE_ULLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
     st = syn_h5s_fail(c->r->path, c->err, "read '%s/%s'", where, name);
   for (size_t m = 0; st == SYN_OK && m < n; m++) (*out)[m] = (size_t)v[m];

@@ -5,6 +5,7 @@
  * writer and the reader, so neither calls the other. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <hdf5.h>
 
@@ -140,14 +141,33 @@ syn_status syn_h5s_read_block(const syn_h5s_tables *t, const char *path, size_t 
   return SYN_OK;
 }
 
+/* A reason as HDF5 would have allocated it (the callers release it with
+ * H5free_memory); "" stays NULL. */
+static int to_h5_memory(void *data, size_t i, const char *s, size_t len) {
+  char **out = data;
+  if (len == 0) return 0;
+  if ((out[i] = H5allocate_memory(len + 1, 0)) == NULL) return -1;
+  memcpy(out[i], s, len);
+  out[i][len] = 0;
+  return 0;
+}
+
 syn_status syn_h5s_read_reasons(const syn_h5s_tables *t, const char *path, size_t first,
                                 size_t count, char **out, syn_error *err) {
   syn_status st = check_range(t, path, first, count, err);
   if (st != SYN_OK || count == 0) return st;
   for (size_t k = 0; k < count; k++) out[k] = NULL;
-  hid_t m = syn_h5u_utf8_vlen_type();
-  if (m < 0 || syn_h5s_read_rows(t->reason, first, count, 0, 0, 0, m, out) < 0)
+  const int rc = syn_h5u_read_vlen_rows(t->reason, first, count, to_h5_memory, out);
+  if (rc == -2)
+    st = syn_error_set(err, SYN_ENOMEM, "sweep file '%s': out of memory", path);
+  else if (rc <= -3)
+    st = syn_h5u_strings_fail("sweep file", path, rc, err, "rows %zu..%zu of '/status_reason'",
+                              first, first + count - 1);
+  else if (rc < 0)
     st = read_fail(t->reason, path, first, count, err);
-  if (m >= 0) H5Tclose(m);
+  for (size_t k = 0; st != SYN_OK && k < count; k++) {
+    if (out[k] != NULL) H5free_memory(out[k]);
+    out[k] = NULL;
+  }
   return st;
 }

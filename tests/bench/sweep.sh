@@ -121,3 +121,17 @@ awk -v a="$rss_100000" -v b="$rss_300000" 'BEGIN {
   if (a !~ /^[0-9]+$/ || b !~ /^[0-9]+$/) { print "sweep, growth model: no growth figure (a run failed)"; exit }
   printf "sweep, growth model, rank 0 from 10^5 to 3x10^5 samples: %+.1f MiB (%.1f bytes per sample)\n", (b - a) / 1024, (b - a) * 1024 / 200000
 }'
+
+# Writing a result of many arms (issue 12 point 13; not a sweep, but `make bench` runs only
+# this script and the interpreter bench): the growth model's scenario with 100 and 800 arms,
+# written by this script. The time should grow in proportion to the arms (it was 0.66 s and
+# 6.7 s before the string writes got a transfer buffer sized to the data; 1.5 s at 800 after).
+for n in 100 800; do
+  { printf 'scenario "many arms"\nmodel "%s/tests/sweep/growth.model"\n' "$top"
+    printf 'simulate 0 d to 10 d every 1 d\n'
+    i=1; while [ $i -le $n ]; do printf 'arm "a%d"\n  set s = 0.%d\n' $i $((i % 9 + 1)); i=$((i + 1)); done
+    printf 'metric N_end = at(N, 10 d) "population at the end"\n'; } >"$TMP/arms$n.scenario"
+  t=$(seconds "$SYN" run "$TMP/arms$n.scenario" -o "$TMP/arms$n.h5")
+  printf 'run, growth model, %4d arms, one result file:            %6.2f s  %6.2f ms per arm\n' \
+    "$n" "$t" "$(awk -v t="$t" -v n="$n" 'BEGIN { print 1000 * t / n }')"
+done

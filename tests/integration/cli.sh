@@ -131,10 +131,10 @@ check "X follows 8 exp(-ln2 t / 6) to 1e-8" h5py "$TMP/r.h5" \
   "import numpy as np; t = f['arms/run/time'][:]; x = f['arms/run/X'][:]; \
    e = 8 * np.exp(-np.log(2) * t / 6); assert np.max(np.abs(x - e) / e) < 1e-8, np.max(np.abs(x - e) / e)" "$TMP/r.h5"
 check "units and kind are recorded" h5py "$TMP/r.h5" \
-  "d = f['arms/run/X']; assert d.attrs['units'] == 'pg/mL' and d.attrs['kind'] == 'state'; \
-   assert f['arms/run/fraction'].attrs['kind'] == 'output'; assert f['arms/run/time'].attrs['units'] == 'h'" "$TMP/r.h5"
+  "d = f['arms/run/X']; assert d.attrs['units'] == b'pg/mL' and d.attrs['kind'] == b'state'; \
+   assert f['arms/run/fraction'].attrs['kind'] == b'output'; assert f['arms/run/time'].attrs['units'] == b'h'" "$TMP/r.h5"
 check "provenance: command line, model text and hash" h5py "$TMP/r.h5" \
-  "import hashlib; a = f.attrs; assert '--t-end' in a['command_line']; \
+  "import hashlib; a = f.attrs; assert '--t-end' in a['command_line'].decode(); \
    assert len(a['model_sha256']) == 64; assert 'd/dt X = -k * X' in f['provenance/text'][0].decode()" "$TMP/r.h5"
 check "solver settings and statistics are recorded" h5py "$TMP/r.h5" \
   "a = f['arms/run'].attrs; assert a['rtol'] == 1e-10 and a['atol'] == 1e-12 and a['cvode_nsteps'] > 10" "$TMP/r.h5"

@@ -25,7 +25,7 @@ check "provenance: the scenario and its model" h5py "$TMP/s.h5" \
   "assert len(f.attrs['scenario_sha256']) == 64; p = [x.decode() for x in f['provenance/file'][:]]; \
    assert p[0].endswith('joint_demo.scenario') and p[1].endswith('joint_demo.model'), p" "$TMP/s.h5"
 check "baseline steady is recorded per arm" h5py "$TMP/s.h5" \
-  "assert f['arms/control'].attrs['baseline_method'] in ('kinsol', 'integration')" "$TMP/s.h5"
+  "assert f['arms/control'].attrs['baseline_method'] in (b'kinsol', b'integration')" "$TMP/s.h5"
 expect "--arm runs one arm" 0 "IA 50M MSCs" "$SYNOVIA" run $S --arm "IA 50M MSCs" -o "$TMP/one.h5"
 check "--arm: only that arm is in the file" h5py "$TMP/one.h5" "assert list(f['arms']) == ['IA 50M MSCs']" "$TMP/one.h5"
 expect "--arm unknown lists the arms" 2 "the scenario's arms: control, IA 10M MSCs, IA 50M MSCs" \

@@ -46,8 +46,8 @@ done
 check "pain VAS is declared in mm, cartilage volume in percent" "$PYTHON" -c "
 import h5py, sys
 g = h5py.File(sys.argv[1], 'r')['arms/control']
-assert g['knee.pain_VAS'].attrs['units'] == 'mm', g['knee.pain_VAS'].attrs['units']
-assert g['knee.cartilage_volume'].attrs['units'] == 'percent', g['knee.cartilage_volume'].attrs['units']
+assert g['knee.pain_VAS'].attrs['units'] == b'mm', g['knee.pain_VAS'].attrs['units']
+assert g['knee.cartilage_volume'].attrs['units'] == b'percent', g['knee.cartilage_volume'].attrs['units']
 " "$TMP/k.h5"
 check "the metric table gives cartilage_180d its unit" grep -q "^cartilage_180d  *percent  " "$TMP/k.out"
 check "... and so does the file" "$PYTHON" -c "

@@ -91,7 +91,7 @@ expect "one array task resubmitted alone (--array=5: a count of 1) is refused" 2
   SLURM_ARRAY_TASK_MIN=5 "$SYNOVIA" sweep $SW -q -o "$TMP/sl1.h5"
 check "... and writes nothing" test ! -e "$TMP/sl1.task-0000-of-0001.h5"
 check "the model_file attribute names the model, not the sweep" h5py "$TMP/serial.h5" "
-assert f.attrs['model_file'].endswith('growth.model'), f.attrs['model_file']"
+assert f.attrs['model_file'].endswith(b'growth.model'), f.attrs['model_file']"
 expect "merge refuses a missing shard" 1 "task 1 of 3 is missing" \
   "$SYNOVIA" merge -o "$TMP/m1.h5" "$TMP/sh.task-0000-of-0003.h5" "$TMP/sh.task-0002-of-0003.h5"
 expect "merge refuses a shard given twice" 1 "twice" \

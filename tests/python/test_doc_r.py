@@ -160,7 +160,7 @@ def check_rhdf5_run(out, v, tmp):
         assert v["arms"] == arms
         assert_array(v["hours"], g["time"][:], "hours")
         assert_array(v["msc"], g["knee_R.MSC"][:], "msc")
-        assert v["units"] == [g["knee_R.MSC"].attrs["units"]] == ["cells"]
+        assert v["units"] == [g["knee_R.MSC"].attrs["units"].decode()] == ["cells"]
         assert v["params@names"] == strs(g["param"])
         assert_array(v["params"], g["param_value"][:], "params")
         d = g["doses"]
@@ -170,7 +170,7 @@ def check_rhdf5_run(out, v, tmp):
         assert_array(v["metrics"], f["metrics/value"][:], "metrics")   # arm x metric after t()
         assert v["metrics@dimnames1"] == arms
         assert v["metrics@dimnames2"] == strs(f["metrics/metric"])
-        assert v["sha"] == [f.attrs["model_sha256"]]
+        assert v["sha"] == [f.attrs["model_sha256"].decode()]
         assert v["scenario"] == [f["provenance/text"].asstr()[0]]
         assert "knee_R.MSC" in v["tree$name"]
     assert out.startswith("cells 113 points; %s \n" % ", ".join(arms)), out
@@ -218,8 +218,8 @@ def check_hdf5r(out, v, tmp):
         assert v["X@dimnames2"] == strs(f["param"])
         assert_array(v["status"], f["status"][:], "status")
         assert v["reason"] == strs(f["status_reason"])
-        assert v["units"] == [f["arms/fast/N"].attrs["units"]]
-        assert v["design"] == [f.attrs["design"]] == ["lhs"]
+        assert v["units"] == [f["arms/fast/N"].attrs["units"].decode()]
+        assert v["design"] == [f.attrs["design"].decode()] == ["lhs"]
         assert_array(v["seed"], [float(f.attrs["seed"])], "seed")
     assert out.splitlines()[-1] == '[1] "slow"        "fast"        "fast - slow"', out
 
@@ -229,7 +229,7 @@ def check_ncdf4(out, v, tmp):
         g = f["arms/IV 100M"]
         assert_array(v["msc"], g["knee_R.MSC"][:], "msc")
         assert_array(v["hours"], g["time"][:], "hours")
-        assert v["units"] == ["cells"] and v["sha"] == [f.attrs["model_sha256"]]
+        assert v["units"] == ["cells"] and v["sha"] == [f.attrs["model_sha256"].decode()]
         assert_array(v["v"], f["metrics/value"][:].T, "metrics/value")  # metric x arm
         assert v["v@dimnames1"] == strs(f["metrics/metric"])
         assert v["v@dimnames2"] == strs(f["metrics/arm"])

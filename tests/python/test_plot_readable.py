@@ -41,8 +41,8 @@ def declared(path):
         g = next(iter(f["arms"].values()))
         for name, d in g.items():
             if isinstance(d, h5py.Dataset) and "kind" in d.attrs:
-                units = d.attrs["units"]
-                desc = d.attrs.get("long_name", name)
+                units = d.attrs["units"].decode()  # fixed-length UTF-8: bytes in h5py
+                desc = d.attrs["long_name"].decode() if "long_name" in d.attrs else name
                 joint = name.split(".", 1)[0] if "." in name else ""
                 out[name] = (f"{joint}: {desc}" if joint else desc,
                              "dimensionless" if units in ("1", "") else units)

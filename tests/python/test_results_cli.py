@@ -44,6 +44,22 @@ def strs(ds):
     return [x.decode() if isinstance(x, bytes) else x for x in ds[:]]
 
 
+def atext(v):
+    """An attribute's text: h5py gives a fixed-length string as bytes."""
+    return v.decode("utf-8") if isinstance(v, bytes) else v
+
+
+def reseal(ds):
+    """Rewrites the seal of an edited string dataset, as synovia writes it: text_sha256, the
+    SHA-256 of its strings in row order, each followed by a NUL (docs/output-format.md)."""
+    import hashlib
+    h = hashlib.sha256()
+    for v in ds.asstr()[:]:
+        h.update(v.encode("utf-8") + b"\0")
+    del ds.attrs["text_sha256"]
+    ds.attrs.create("text_sha256", np.bytes_(h.hexdigest()))
+
+
 def g6(v):
     """A value as the tables print it."""
     if math.isnan(v):
@@ -83,7 +99,7 @@ r_knees = run("summary", KNEES, "--width", "0")  # whole tables, one line per ro
 def _():
     assert r_knees.returncode == 0, r_knees.stderr
     with h5py.File(KNEES) as f:
-        a = f.attrs
+        a = {k: atext(v) for k, v in f.attrs.items()}
         assert a["title"] in r_knees.stdout
         assert "scenario    %s (sha256 %s" % (a["scenario_file"], a["scenario_sha256"][:12]) \
             in r_knees.stdout, r_knees.stdout
@@ -102,8 +118,8 @@ def _():
             g = f["arms"][name]
             t = g["time"][:]
             row = next(s for s in rows if s.strip().startswith(name))
-            assert "%g to %g %s" % (t[0], t[-1], g["time"].attrs["units"]) in row, row
-            assert " %d " % len(t) in row and "%d steps" % g.attrs["cvode_nsteps"] in row, row
+            assert "%g to %g %s" % (t[0], t[-1], atext(g["time"].attrs["units"])) in row, row
+            assert " %d " % len(t) in row and "%d steps" % atext(g.attrs["cvode_nsteps"]) in row, row
 
 
 @check("summary of a run file: the doses table lists every dose record")
@@ -137,7 +153,7 @@ def _():
     rows = section(r_plain.stdout, 'Series of arm "run"')
     with h5py.File(PLAIN) as f:
         g = f["arms/run"]
-        names = [k for k in g if g[k].attrs.get("kind") in ("state", "output")]
+        names = [k for k in g if atext(g[k].attrs.get("kind")) in ("state", "output")]
         assert len(rows) == 1 + len(names), rows
         for k in names:
             x = g[k][:]
@@ -166,8 +182,8 @@ def _():
 @check("summary of a sweep: the synovia version and date that wrote it")
 def _():
     with h5py.File(GROWTH) as f:
-        want = "written by  synovia %s on %s" % (f.attrs["synovia_version"],
-                                                 f.attrs["date_created"])
+        want = "written by  synovia %s on %s" % (atext(f.attrs["synovia_version"]),
+                                                 atext(f.attrs["date_created"]))
     assert want in r_growth.stdout, r_growth.stdout
 
 
@@ -271,7 +287,7 @@ def _():
             g = f["arms"][arm]
             t = g["time"][:]
             for k in g:
-                if g[k].attrs.get("kind") in ("state", "output"):
+                if atext(g[k].attrs.get("kind")) in ("state", "output"):
                     for ti, v in zip(t, g[k][:]):
                         want[(arm, k, float(ti))] = float(v)
     got = {(r["arm"], r["variable"], float(r["time"])): num(r["value"]) for r in rows}
@@ -307,12 +323,12 @@ def _():
     pv = {r["key"]: r["value"] for r in read_csv(os.path.join(KCSV, "provenance.csv"))}
     with h5py.File(KNEES) as f:
         g = f["arms"][list(f["arms"])[0]]
-        assert v["time"]["units"] == g["time"].attrs["units"] == pv["time_units"]
+        assert v["time"]["units"] == atext(g["time"].attrs["units"]) == pv["time_units"]
         for k in g:
-            if g[k].attrs.get("kind") in ("state", "output"):
-                assert v[k]["units"] == g[k].attrs["units"] and v[k]["kind"] == g[k].attrs["kind"]
+            if atext(g[k].attrs.get("kind")) in ("state", "output"):
+                assert v[k]["units"] == atext(g[k].attrs["units"]) and v[k]["kind"] == atext(g[k].attrs["kind"])
         for key in ("model_sha256", "scenario_sha256", "command_line", "title"):
-            assert pv[key] == f.attrs[key], key
+            assert pv[key] == atext(f.attrs[key]), key
 
 
 @check("export: pandas reads the tidy files exactly (a pivot gives one column per arm)")
@@ -480,7 +496,7 @@ def _():
     r = run("summary", LONGRUN, "--width", "0")
     assert r.returncode == 0, r.stderr
     with h5py.File(LONGRUN) as f:
-        title = f.attrs["title"]
+        title = atext(f.attrs["title"])
     assert len(title) > 3000 and "  title       %s\n" % title in r.stdout, len(title)
     assert '\nSeries of arm "%s" (t = 0 to 2 d)\n' % LONG_ARM in r.stdout
     out = os.path.join(TMP, "long.html")
@@ -502,7 +518,7 @@ def _():
             break
         text.append(s[14:])
     with h5py.File(LONGRUN) as f:
-        assert " ".join(text) == f.attrs["title"]
+        assert " ".join(text) == atext(f.attrs["title"])
     # a command line is never wrapped: it can be copied and run again
     assert any(s.startswith("  command ") and LONGRUN + " -q" in s for s in lines), lines[:8]
 
@@ -520,8 +536,8 @@ def _():
     with h5py.File(KNEE_OA) as f:
         g = f["arms/run"]
         for k in g:
-            if g[k].attrs.get("kind") in ("state", "output") and g[k].attrs["long_name"] != k:
-                assert " ".join(str(g[k].attrs["long_name"]).split()) in flat, k
+            if atext(g[k].attrs.get("kind")) in ("state", "output") and atext(g[k].attrs["long_name"]) != k:
+                assert " ".join(str(atext(g[k].attrs["long_name"])).split()) in flat, k
 
 
 @check("summary --width: a table too wide is wrapped or split, and each number is still shown")
@@ -560,12 +576,29 @@ def _():
         first = int(np.flatnonzero(f["status"][:] < 0)[0])
         long = "arm 'slow': " + "the solver gave up " * 160 + "at the end"
         f["status_reason"][first] = long
+        reseal(f["status_reason"])
     r = run("summary", path, "--width", "0")
     assert r.returncode == 0, r.stderr
     assert re.search(r"\n +%d  %s\n" % (first, re.escape(long)), r.stdout)
     d = os.path.join(TMP, "reason-csv")
     assert run("export", path, "--csv", d).returncode == 0
     assert read_csv(os.path.join(d, "samples.csv"))[first]["reason"] == long
+
+
+@check("summary: a string dataset changed after synovia wrote it (its seal no longer fits) is damaged")
+def _():
+    path = os.path.join(TMP, "unsealed.h5")
+    shutil.copy(GROWTH, path)
+    with h5py.File(path, "r+") as f:
+        f["status_reason"][0] = "not what the sweep wrote"
+    r = run("summary", path)
+    assert r.returncode == 1, r.stderr
+    assert "is damaged: '/status_reason': the text does not match its checksum" in r.stderr, r.stderr
+    shutil.copy(PLAIN, path)
+    with h5py.File(path, "r+") as f:
+        f["provenance/file"][0] = "other.model"
+    r = run("export", path, "--csv", os.path.join(TMP, "unsealed-csv"))
+    assert r.returncode == 1 and "'/provenance/file'" in r.stderr and "damaged" in r.stderr, r.stderr
 
 
 @check("export: samples.csv names every parameter even when the names pass 4096 characters")
@@ -575,6 +608,7 @@ def _():
     with h5py.File(path, "r+") as f:
         names = ["r_" + "a" * 2500, 'K, "the capacity" ' + "b" * 2500]
         f["param"][:] = names
+        reseal(f["param"])
     d = os.path.join(TMP, "longparams-csv")
     r = run("export", path, "--csv", d)
     if r.returncode != 0 and "param" in r.stderr:

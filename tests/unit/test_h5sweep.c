@@ -1239,11 +1239,11 @@ static void root_text(const char *path, const char *name, char *buf, size_t size
   assert_true(file >= 0);
   hid_t a = H5Aopen(file, name, H5P_DEFAULT);
   assert_true(a >= 0);
-  hid_t t = H5Aget_type(a);
-  char *v = NULL;
-  assert_true(H5Aread(a, t, &v) >= 0);
-  snprintf(buf, size, "%s", v ? v : "(null)");
-  H5free_memory(v);
+  hid_t t = H5Aget_type(a); /* fixed-length UTF-8 (issue 12) */
+  char *v = calloc(H5Tget_size(t) + 1, 1);
+  assert_true(H5Tis_variable_str(t) == 0 && v != NULL && H5Aread(a, t, v) >= 0);
+  snprintf(buf, size, "%s", v);
+  free(v);
   H5Tclose(t);
   H5Aclose(a);
   H5Fclose(file);
@@ -1580,11 +1580,11 @@ static void read_ds(hid_t file, const char *name, hid_t mtype, void *buf) {
 static void assert_attr_text(hid_t obj, const char *name, const char *want) {
   hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
   assert_true(a >= 0);
-  hid_t t = H5Aget_type(a);
-  char *v = NULL;
-  assert_true(H5Aread(a, t, &v) >= 0);
+  hid_t t = H5Aget_type(a); /* fixed-length UTF-8 (issue 12) */
+  char *v = calloc(H5Tget_size(t) + 1, 1);
+  assert_true(H5Tis_variable_str(t) == 0 && v != NULL && H5Aread(a, t, v) >= 0);
   assert_string_equal(v, want);
-  H5free_memory(v);
+  free(v);
   H5Tclose(t);
   H5Aclose(a);
 }
