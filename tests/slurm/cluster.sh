@@ -23,7 +23,7 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$1/munge.socket
+AuthInfo=socket=$1/munge.socket,cred_expire=30
 StateSaveLocation=$1/state
 SlurmdSpoolDir=$1/spool
 SlurmctldPidFile=$1/slurmctld.pid
