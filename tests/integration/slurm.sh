@@ -35,7 +35,8 @@ until_true() { n=0; until "$@"; do n=$((n + 1)); [ $n -lt 1200 ] || return 1; sl
 has_committed_part() { ls "$1"/*.h5 >/dev/null 2>&1; }
 no_tmp_parts() { ! ls "$1"/*.tmp >/dev/null 2>&1; }
 
-# A sweep long enough (a few seconds) for signals and locks to land mid-way.
+# A sweep long enough (a few seconds, on a fast machine too: a joint_demo
+# sample costs well under a millisecond) for signals and locks to land mid-way.
 long_sweep() { # file samples
   cat >"$1" <<EOF
 scenario "$top/examples/joint_demo.scenario"
@@ -45,7 +46,7 @@ vary lic_max uniform 0.5 1.5
 metrics IL6_auc_28d MSC_day28
 EOF
 }
-long_sweep "$TMP/long.sweep" 600
+long_sweep "$TMP/long.sweep" 6000
 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/long-ref.h5" >/dev/null 2>&1
 "$SYNOVIA" sweep $SW -q -o "$TMP/growth-ref.h5" >/dev/null 2>&1
 
@@ -222,8 +223,8 @@ scheck "a template that cannot find synovia says how to install it or pass SYNOV
   grep -q "synovia not found.*make install PREFIX=DIR.*SYNOVIA=" "$TMP/elsewhere/nf.out"
 
 # scontrol requeue of a running task: it resumes, and its log keeps both attempts.
-act long_sweep "$W/long.sweep" 1500
-act sh -c "cd '$W' && '$syn_abs' sweep long.sweep -q -o '$TMP/long1500.h5'"
+act long_sweep "$W/long.sweep" 12000
+act sh -c "cd '$W' && '$syn_abs' sweep long.sweep -q -o '$TMP/longref.h5'"
 act sh -c "cd '$W' && sbatch --parsable --array=0-1 scripts/slurm/sweep-array.sbatch long.sweep results/long.h5 >'$TMP/jid'"
 jid=$(cat "$TMP/jid" 2>/dev/null)
 act until_true test -e "$W/results/long.task-0000-of-0002.h5.lock"
@@ -251,12 +252,12 @@ scheck "requeued task: its first attempt stopped cleanly (status 3) and is still
 [ -n "$SKIPWHY" ] || first_attempt_stopped || requeue_story
 scheck "... the second attempt resumed and ended with status 0" second_attempt_done
 [ -n "$SKIPWHY" ] || second_attempt_done || requeue_story
-scheck "... and the merged file has the serial run's data" same "$TMP/long1500.h5" "$W/results/long.h5"
+scheck "... and the merged file has the serial run's data" same "$TMP/longref.h5" "$W/results/long.h5"
 
 # scancel of a running MPI job: Slurm signals every rank and srun passes it on
 # (SIGTERM twice, as at a hard time limit); the same command then resumes.
 act cp "$W/long.sweep" "$W/mlong.sweep"
-act sh -c "cd '$W' && '$syn_abs' sweep mlong.sweep -q -o '$TMP/mlong1500.h5'"
+act sh -c "cd '$W' && '$syn_abs' sweep mlong.sweep -q -o '$TMP/mlongref.h5'"
 act sh -c "cd '$W' && sbatch --parsable --ntasks=2 scripts/slurm/sweep-mpi.sbatch mlong.sweep results/mlong.h5 >'$TMP/jid'"
 jid=$(cat "$TMP/jid" 2>/dev/null)
 act until_true sh -c "ls '$W'/results/mlong.h5.parts/*.tmp >/dev/null 2>&1"
@@ -267,7 +268,7 @@ scheck "scancel of an MPI job: every rank kept what it finished (no unsaved part
 act sh -c "cd '$W' && sbatch --ntasks=2 scripts/slurm/sweep-mpi.sbatch mlong.sweep results/mlong.h5 >/dev/null"
 act until_true jobs_done
 scheck "... the same command again finishes it, with the serial run's data" \
-  same "$TMP/mlong1500.h5" "$W/results/mlong.h5"
+  same "$TMP/mlongref.h5" "$W/results/mlong.h5"
 
 # A hard time limit (--time=1, under 100 s: no early warning): Slurm sends
 # SIGTERM to every rank and srun sends it again. A sweep far too long for the
