@@ -221,8 +221,13 @@ BENCH_BIN := $(BUILD)/release/bench
 $(BENCH_BIN): tests/bench/bench.c $(LIB_release) | $(DEPS_STAMP)
 	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -Itests -o $@ $< $(LIB_release) $(LIBS)
 
-bench: $(BIN) $(BENCH_BIN)
+BENCH_INTERP := $(BUILD)/release/bench-interp
+$(BENCH_INTERP): tests/bench/interp.c $(LIB_release) | $(DEPS_STAMP)
+	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -o $@ $< $(LIB_release) $(LIBS)
+
+bench: $(BIN) $(BENCH_BIN) $(BENCH_INTERP)
 	@$(BENCH_BIN) tests/bench
+	@sh tests/bench/interp.sh $(BENCH_INTERP)
 	@sh tests/bench/sweep.sh $(BIN)
 
 valgrind: $(BIN)

@@ -1,13 +1,62 @@
 /* synovia — the bytecode interpreter (see vm.h). Model layer, hot path:
- * nothing here allocates, prints or looks at text. */
+ * nothing here allocates, prints or looks at text, except lowering, which
+ * runs once at compile time. */
 #include "model/vm.h"
 
 #include <string.h>
 
 #include "base/alloc.h"
 
+/* --- the plain form ------------------------------------------------------------------- */
+
+/* The codes the fast form dispatches on. */
+typedef enum fast_op {
+  F_ADD,
+  F_SUB,
+  F_MUL,
+  F_DIV,
+  F_NEG,
+  F_SQR,    /* a*a: a^2 */
+  F_RECIP,  /* 1/a: a^-1 */
+  F_POW,    /* syn_pow(a, b), exponent known only at run time */
+  F_MULADD, /* a*b + c */
+  F_MULSUB, /* a*b - c */
+  F_SUBMUL, /* c - a*b */
+  F_APPLY   /* any other op: syn_op_apply(sub, a, b, c) */
+} fast_op;
+
+typedef struct fast_insn {
+  uint16_t op, sub;
+  uint32_t d, a, b, c;
+} fast_insn;
+
+struct syn_fast {
+  fast_insn *code;
+  size_t n;
+  uint32_t *load_reg, *load_y; /* reg[load_reg[i]] = y[load_y[i]] */
+  size_t nload;
+  uint32_t *time_reg;          /* reg[time_reg[i]] = t */
+  size_t ntime;
+  uint32_t *store_out, *store_reg; /* out[store_out[i]] = reg[store_reg[i]] */
+  size_t nstore;
+  size_t npow;
+};
+
+static void fast_free(syn_fast *f) {
+  if (f == NULL) return;
+  syn_free(f->code);
+  syn_free(f->load_reg);
+  syn_free(f->load_y);
+  syn_free(f->time_reg);
+  syn_free(f->store_out);
+  syn_free(f->store_reg);
+  syn_free(f);
+}
+
 int syn_prog_emit(syn_prog *p, syn_op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t c,
                   uint32_t node) {
+  fast_free(p->fast); /* it no longer describes the program */
+  p->fast = NULL;
   size_t cap = p->cap;
   if (syn_grow((void **)&p->code, &cap, p->n + 1, sizeof *p->code) != 0) return -1;
   size_t cap2 = p->cap;
@@ -21,6 +70,7 @@ int syn_prog_emit(syn_prog *p, syn_op op, uint32_t dst, uint32_t a, uint32_t b, 
 
 void syn_prog_free(syn_prog *p) {
   if (p == NULL) return;
+  fast_free(p->fast);
   syn_free(p->code);
   syn_free(p->node);
   memset(p, 0, sizeof *p);
@@ -50,10 +100,222 @@ static inline void exec(const syn_insn *ins, double *restrict reg, const syn_vm_
   }
 }
 
+void syn_vm_step(const syn_insn *ins, double *reg, const syn_vm_io *io) { exec(ins, reg, io); }
+
+/* --- the fast form --------------------------------------------------------------------- */
+
+/* The rare ops, out of line so that the dispatch loop stays small. */
+static __attribute__((noinline)) double apply_rare(const fast_insn *ins, const double *reg) {
+  return syn_op_apply((syn_op)ins->sub, reg[ins->a], reg[ins->b], reg[ins->c]);
+}
+
+static __attribute__((noinline)) double pow_rare(double a, double b) { return syn_pow(a, b); }
+
+static void run_fast(const syn_fast *f, double *restrict reg, const syn_vm_io *io) {
+  const double *restrict y = io->y;
+  for (size_t i = 0; i < f->nload; i++) reg[f->load_reg[i]] = y[f->load_y[i]];
+  for (size_t i = 0; i < f->ntime; i++) reg[f->time_reg[i]] = io->t;
+  const fast_insn *ins = f->code, *end = f->code + f->n;
+  for (; ins < end; ins++) {
+    double r;
+    switch ((fast_op)ins->op) {
+      case F_ADD: r = reg[ins->a] + reg[ins->b]; break;
+      case F_SUB: r = reg[ins->a] - reg[ins->b]; break;
+      case F_MUL: r = reg[ins->a] * reg[ins->b]; break;
+      case F_DIV: r = reg[ins->a] / reg[ins->b]; break;
+      case F_NEG: r = -reg[ins->a]; break;
+      case F_SQR: r = reg[ins->a] * reg[ins->a]; break;
+      case F_RECIP: r = 1.0 / reg[ins->a]; break;
+      case F_POW: r = pow_rare(reg[ins->a], reg[ins->b]); break;
+      case F_MULADD: r = reg[ins->a] * reg[ins->b] + reg[ins->c]; break;
+      case F_MULSUB: r = reg[ins->a] * reg[ins->b] - reg[ins->c]; break;
+      case F_SUBMUL: r = reg[ins->c] - reg[ins->a] * reg[ins->b]; break;
+      default: r = apply_rare(ins, reg); break;
+    }
+    reg[ins->d] = r;
+  }
+  double *restrict out = io->out;
+  for (size_t i = 0; i < f->nstore; i++) out[f->store_out[i]] = reg[f->store_reg[i]];
+}
+
 void syn_vm_run(const syn_prog *p, double *reg, const syn_vm_io *io) {
+  if (p->fast != NULL) {
+    run_fast(p->fast, reg, io);
+    return;
+  }
   if (p->n == 0) return; /* an empty program may have no code array at all */
   const syn_insn *ins = p->code, *end = p->code + p->n;
   for (; ins < end; ins++) exec(ins, reg, io);
 }
 
-void syn_vm_step(const syn_insn *ins, double *reg, const syn_vm_io *io) { exec(ins, reg, io); }
+size_t syn_prog_fast_count(const syn_prog *p) { return p->fast ? p->fast->n : 0; }
+size_t syn_prog_fast_pow_calls(const syn_prog *p) { return p->fast ? p->fast->npow : 0; }
+
+/* --- lowering ---------------------------------------------------------------------------- */
+
+#define NONE UINT32_MAX
+
+typedef struct lower_ctx {
+  const syn_prog *p;
+  const double *reg_init;
+  const unsigned char *is_const;
+  size_t nregs;
+  uint32_t *writer;     /* per register: the instruction writing it, or NONE */
+  uint32_t *uses;       /* per register: operand and store reads */
+  unsigned char *fused; /* per instruction: a product folded into its one reader */
+  syn_fast *f;
+} lower_ctx;
+
+/* The registers an instruction reads (operands of arithmetic, a of STORE);
+ * -1 for an instruction the fast form has no place for. */
+static int reads(const syn_insn *ins, uint32_t r[3]) {
+  syn_op op = (syn_op)ins->op;
+  r[0] = ins->a, r[1] = ins->b, r[2] = ins->c;
+  if (op == SYN_OP_STORE) return 1;
+  if (op == SYN_OP_LOADY || op == SYN_OP_LOADT) return 0;
+  int n = op < SYN_OP_COUNT ? syn_op_arity(op) : 0;
+  return n > 0 ? n : -1; /* setup instructions, leaves, unknown codes */
+}
+
+/* Single assignment, every read after the write (or of a register the
+ * program does not write), registers in range: then loads can move to the
+ * front, stores to the end, and products into their reader. 0 or 1. */
+static int check_shape(lower_ctx *c) {
+  const syn_prog *p = c->p;
+  for (size_t r = 0; r < c->nregs; r++) c->writer[r] = NONE, c->uses[r] = 0;
+  for (size_t i = 0; i < p->n; i++) {
+    const syn_insn *ins = &p->code[i];
+    uint32_t r[3];
+    if (reads(ins, r) < 0 || p->n >= NONE) return 0;
+    if (ins->op == SYN_OP_STORE) continue;
+    if (ins->dst >= c->nregs || c->writer[ins->dst] != NONE) return 0;
+    c->writer[ins->dst] = (uint32_t)i;
+  }
+  for (size_t i = 0; i < p->n; i++) {
+    uint32_t r[3];
+    int n = reads(&p->code[i], r);
+    for (int k = 0; k < n; k++) {
+      if (r[k] >= c->nregs || (c->writer[r[k]] != NONE && c->writer[r[k]] >= i)) return 0;
+      c->uses[r[k]]++;
+    }
+  }
+  return 1;
+}
+
+/* Register r is a product only the instruction at hand reads: fold it in. */
+static int foldable(const lower_ctx *c, uint32_t r) {
+  uint32_t w = c->writer[r];
+  return w != NONE && c->p->code[w].op == SYN_OP_MUL && c->uses[r] == 1 && !c->fused[w];
+}
+
+static int const_is(const lower_ctx *c, uint32_t r, double v) {
+  return c->is_const[r] && c->reg_init[r] == v;
+}
+
+/* The fast instruction for plain instruction i (arithmetic). */
+static fast_insn translate(lower_ctx *c, size_t i) {
+  const syn_insn *ins = &c->p->code[i];
+  fast_insn f = {.op = F_APPLY, .sub = ins->op, .d = ins->dst, .a = ins->a, .b = ins->b, .c = ins->c};
+  switch ((syn_op)ins->op) {
+    case SYN_OP_ADD:
+    case SYN_OP_SUB: {
+      int sub = ins->op == SYN_OP_SUB;
+      uint32_t prod = NONE, other = NONE;
+      if (foldable(c, ins->a)) { /* a*b + c, a*b - c */
+        prod = ins->a, other = ins->b;
+        f.op = sub ? F_MULSUB : F_MULADD;
+      } else if (foldable(c, ins->b)) { /* c + a*b, c - a*b */
+        prod = ins->b, other = ins->a;
+        f.op = sub ? F_SUBMUL : F_MULADD;
+      }
+      if (prod == NONE) {
+        f.op = sub ? F_SUB : F_ADD;
+        break;
+      }
+      const syn_insn *m = &c->p->code[c->writer[prod]];
+      c->fused[c->writer[prod]] = 1;
+      f.a = m->a, f.b = m->b, f.c = other;
+      break;
+    }
+    case SYN_OP_MUL: f.op = F_MUL; break;
+    case SYN_OP_DIV: f.op = F_DIV; break;
+    case SYN_OP_NEG: f.op = F_NEG; break;
+    case SYN_OP_POW:
+      f.op = const_is(c, ins->b, 2.0) ? F_SQR : const_is(c, ins->b, -1.0) ? F_RECIP : F_POW;
+      break;
+    default: break;
+  }
+  return f;
+}
+
+/* Products are fused into their reader, which comes later: decide readers
+ * first (one scan, in order), then emit what is left. */
+static int emit_fast(lower_ctx *c) {
+  const syn_prog *p = c->p;
+  syn_fast *f = c->f;
+  fast_insn *tmp = syn_malloc((p->n + 1) * sizeof *tmp);
+  if (tmp == NULL) return -1;
+  for (size_t i = 0; i < p->n; i++) {
+    const syn_insn *ins = &p->code[i];
+    if (ins->op == SYN_OP_LOADY) {
+      f->load_reg[f->nload] = ins->dst, f->load_y[f->nload++] = ins->a;
+    } else if (ins->op == SYN_OP_LOADT) {
+      f->time_reg[f->ntime++] = ins->dst;
+    } else if (ins->op == SYN_OP_STORE) {
+      f->store_out[f->nstore] = ins->dst, f->store_reg[f->nstore++] = ins->a;
+    } else {
+      tmp[i] = translate(c, i);
+    }
+  }
+  for (size_t i = 0; i < p->n; i++) {
+    syn_op op = (syn_op)p->code[i].op;
+    if (op == SYN_OP_LOADY || op == SYN_OP_LOADT || op == SYN_OP_STORE || c->fused[i]) continue;
+    f->npow += tmp[i].op == F_POW;
+    f->code[f->n++] = tmp[i];
+  }
+  syn_free(tmp);
+  return 0;
+}
+
+static syn_fast *fast_alloc(size_t n) {
+  syn_fast *f = syn_calloc(1, sizeof *f);
+  if (f == NULL) return NULL;
+  size_t k = n + 1;
+  f->code = syn_malloc(k * sizeof *f->code);
+  f->load_reg = syn_malloc(k * sizeof *f->load_reg);
+  f->load_y = syn_malloc(k * sizeof *f->load_y);
+  f->time_reg = syn_malloc(k * sizeof *f->time_reg);
+  f->store_out = syn_malloc(k * sizeof *f->store_out);
+  f->store_reg = syn_malloc(k * sizeof *f->store_reg);
+  if (!f->code || !f->load_reg || !f->load_y || !f->time_reg || !f->store_out || !f->store_reg) {
+    fast_free(f);
+    return NULL;
+  }
+  return f;
+}
+
+int syn_prog_lower(syn_prog *p, const double *reg_init, const unsigned char *is_const,
+                   size_t nregs) {
+  lower_ctx c = {.p = p, .reg_init = reg_init, .is_const = is_const, .nregs = nregs};
+  int rc = -1;
+  fast_free(p->fast);
+  p->fast = NULL;
+  c.writer = syn_malloc((nregs + 1) * sizeof *c.writer);
+  c.uses = syn_malloc((nregs + 1) * sizeof *c.uses);
+  c.fused = syn_calloc(p->n + 1, 1);
+  if (c.writer == NULL || c.uses == NULL || c.fused == NULL) goto done;
+  rc = 0;
+  if (!check_shape(&c)) goto done;
+  rc = -1;
+  c.f = fast_alloc(p->n);
+  if (c.f == NULL || emit_fast(&c) != 0) goto done;
+  p->fast = c.f;
+  c.f = NULL;
+  rc = 0;
+done:
+  fast_free(c.f);
+  syn_free(c.writer);
+  syn_free(c.uses);
+  syn_free(c.fused);
+  return rc;
+}
