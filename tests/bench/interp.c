@@ -392,7 +392,7 @@ static int time_solves(const sys *s, double *hand, double *model) {
 /* calls evaluations of ode's rhs (jac = 0) or Jacobian over the points
  * (given in the ode's own state order); returns the sum of one entry so the
  * work cannot be optimised away. */
-static double micro_run(const syn_ode *ode, double (*pts)[MAXN], int calls, int jac,
+static __attribute__((noinline)) double micro_run(const syn_ode *ode, double (*pts)[MAXN], int calls, int jac,
                         double *buf) {
   double sink = 0.0;
   for (int c = 0; c < calls; c++) {
