@@ -9,23 +9,48 @@
 
 /* --- the plain form ------------------------------------------------------------------- */
 
+/* The four basic operations, in the order of the fused codes below. */
+#define FAST_ARITH(X) X(ADD, +) X(SUB, -) X(MUL, *) X(DIV, /)
+
+/* Fused pairs: an operation C whose operand is the result of an operation P
+ * that nothing else reads. C_P_L: d = (a P b) C c;  C_P_R: d = c C (a P b).
+ * The same two operations in the same order, each rounded: bit-identical to
+ * the two instructions (vm.c is compiled without contraction into FMA). */
+#define FAST_FUSED_P(X, C, cop) X(C, cop, ADD, +) X(C, cop, SUB, -) X(C, cop, MUL, *) X(C, cop, DIV, /)
+#define FAST_FUSED(X) \
+  FAST_FUSED_P(X, ADD, +) FAST_FUSED_P(X, SUB, -) FAST_FUSED_P(X, MUL, *) FAST_FUSED_P(X, DIV, /)
+
 /* The codes the fast form dispatches on. */
 typedef enum fast_op {
-  F_ADD,
-  F_SUB,
-  F_MUL,
-  F_DIV,
+#define FAST_ENUM_(name, op) F_##name,
+  FAST_ARITH(FAST_ENUM_)
+#undef FAST_ENUM_
   F_NEG,
   F_SQR,    /* a*a: a^2 */
   F_RECIP,  /* 1/a: a^-1 */
   F_POW,    /* syn_pow(a, b), exponent known only at run time */
-  F_MULADD, /* a*b + c */
-  F_MULSUB, /* a*b - c */
-  F_SUBMUL, /* c - a*b */
   F_APPLY,  /* any other op: syn_op_apply(sub, a, b, c) */
   F_END,    /* the last instruction */
+#define FAST_FUSED_ENUM_(C, cop, P, pop) F_##C##_##P##_L, F_##C##_##P##_R,
+  FAST_FUSED(FAST_FUSED_ENUM_)
+#undef FAST_FUSED_ENUM_
   F_COUNT
 } fast_op;
+
+/* ADD, SUB, MUL, DIV -> 0..3 (their place in FAST_ARITH), others -1. */
+static int arith_index(syn_op op) {
+  switch (op) {
+    case SYN_OP_ADD: return 0;
+    case SYN_OP_SUB: return 1;
+    case SYN_OP_MUL: return 2;
+    case SYN_OP_DIV: return 3;
+    default: return -1;
+  }
+}
+
+static fast_op fused_code(int consumer, int producer, int right) {
+  return (fast_op)(F_ADD_ADD_L + (consumer * 4 + producer) * 2 + right);
+}
 
 typedef struct fast_insn {
   uint16_t op, sub;
@@ -134,25 +159,33 @@ static __attribute__((noinline)) double pow_rare(double a, double b) { return sy
 static void run_code(const fast_insn *ins, double *restrict reg) {
 #if FAST_THREADED
   static const void *const table[F_COUNT] = {
-      &&L_F_ADD,    &&L_F_SUB,    &&L_F_MUL,    &&L_F_DIV,    &&L_F_NEG,   &&L_F_SQR,
-      &&L_F_RECIP,  &&L_F_POW,    &&L_F_MULADD, &&L_F_MULSUB, &&L_F_SUBMUL, &&L_F_APPLY,
-      &&L_F_END};
+#define FAST_LABEL_(name, op) [F_##name] = &&L_F_##name,
+      FAST_ARITH(FAST_LABEL_)
+#undef FAST_LABEL_
+      [F_NEG] = &&L_F_NEG, [F_SQR] = &&L_F_SQR, [F_RECIP] = &&L_F_RECIP, [F_POW] = &&L_F_POW,
+      [F_APPLY] = &&L_F_APPLY, [F_END] = &&L_F_END,
+#define FAST_FUSED_LABEL_(C, cop, P, pop) \
+  [F_##C##_##P##_L] = &&L_F_##C##_##P##_L, [F_##C##_##P##_R] = &&L_F_##C##_##P##_R,
+      FAST_FUSED(FAST_FUSED_LABEL_)
+#undef FAST_FUSED_LABEL_
+  };
   goto *table[ins->op];
 #else
   for (;; ins++) switch ((fast_op)ins->op) {
 #endif
-  CASE(F_ADD) R(d) = R(a) + R(b); NEXT;
-  CASE(F_SUB) R(d) = R(a) - R(b); NEXT;
-  CASE(F_MUL) R(d) = R(a) * R(b); NEXT;
-  CASE(F_DIV) R(d) = R(a) / R(b); NEXT;
+#define FAST_CASE_(name, op) CASE(F_##name) R(d) = R(a) op R(b); NEXT;
+  FAST_ARITH(FAST_CASE_)
+#undef FAST_CASE_
   CASE(F_NEG) R(d) = -R(a); NEXT;
   CASE(F_SQR) R(d) = R(a) * R(a); NEXT;
   CASE(F_RECIP) R(d) = 1.0 / R(a); NEXT;
   CASE(F_POW) R(d) = pow_rare(R(a), R(b)); NEXT;
-  CASE(F_MULADD) R(d) = R(a) * R(b) + R(c); NEXT;
-  CASE(F_MULSUB) R(d) = R(a) * R(b) - R(c); NEXT;
-  CASE(F_SUBMUL) R(d) = R(c) - R(a) * R(b); NEXT;
   CASE(F_APPLY) R(d) = apply_rare(ins, reg); NEXT;
+#define FAST_FUSED_CASE_(C, cop, P, pop)                 \
+  CASE(F_##C##_##P##_L) R(d) = (R(a) pop R(b)) cop R(c); NEXT; \
+  CASE(F_##C##_##P##_R) R(d) = R(c) cop (R(a) pop R(b)); NEXT;
+  FAST_FUSED(FAST_FUSED_CASE_)
+#undef FAST_FUSED_CASE_
   CASE(F_END) return;
 #if !FAST_THREADED
   }
@@ -198,7 +231,8 @@ typedef struct lower_ctx {
   size_t nregs;
   uint32_t *writer;     /* per register: the instruction writing it, or NONE */
   uint32_t *uses;       /* per register: operand and store reads */
-  unsigned char *fused; /* per instruction: a product folded into its one reader */
+  unsigned char *fused; /* per instruction: folded into its one reader */
+  unsigned char *absorbed; /* per instruction: it folded in an operand (so it cannot be folded) */
   syn_fast *f;
 } lower_ctx;
 
@@ -238,53 +272,49 @@ static int check_shape(lower_ctx *c) {
   return 1;
 }
 
-/* Register r is a product only the instruction at hand reads: fold it in. */
+/* Register r is the result of a basic operation (one that folded nothing in
+ * itself) that only the instruction at hand reads: it can be folded in. */
 static int foldable(const lower_ctx *c, uint32_t r) {
   uint32_t w = c->writer[r];
-  return w != NONE && c->p->code[w].op == SYN_OP_MUL && c->uses[r] == 1 && !c->fused[w];
+  return w != NONE && c->uses[r] == 1 && arith_index((syn_op)c->p->code[w].op) >= 0 &&
+         !c->fused[w] && !c->absorbed[w];
 }
 
 static int const_is(const lower_ctx *c, uint32_t r, double v) {
   return c->is_const[r] && c->reg_init[r] == v;
 }
 
-/* The fast instruction for plain instruction i (arithmetic). */
-static fast_insn translate(lower_ctx *c, size_t i) {
+/* A basic operation at i, folding in one operand when it can (the left one
+ * first). */
+static fast_insn translate_arith(lower_ctx *c, size_t i, int ci) {
   const syn_insn *ins = &c->p->code[i];
-  fast_insn f = {.op = F_APPLY, .sub = ins->op, .d = ins->dst, .a = ins->a, .b = ins->b, .c = ins->c};
-  switch ((syn_op)ins->op) {
-    case SYN_OP_ADD:
-    case SYN_OP_SUB: {
-      int sub = ins->op == SYN_OP_SUB;
-      uint32_t prod = NONE, other = NONE;
-      if (foldable(c, ins->a)) { /* a*b + c, a*b - c */
-        prod = ins->a, other = ins->b;
-        f.op = sub ? F_MULSUB : F_MULADD;
-      } else if (foldable(c, ins->b)) { /* c + a*b, c - a*b */
-        prod = ins->b, other = ins->a;
-        f.op = sub ? F_SUBMUL : F_MULADD;
-      }
-      if (prod == NONE) {
-        f.op = sub ? F_SUB : F_ADD;
-        break;
-      }
-      const syn_insn *m = &c->p->code[c->writer[prod]];
-      c->fused[c->writer[prod]] = 1;
-      f.a = m->a, f.b = m->b, f.c = other;
-      break;
-    }
-    case SYN_OP_MUL: f.op = F_MUL; break;
-    case SYN_OP_DIV: f.op = F_DIV; break;
-    case SYN_OP_NEG: f.op = F_NEG; break;
-    case SYN_OP_POW:
-      f.op = const_is(c, ins->b, 2.0) ? F_SQR : const_is(c, ins->b, -1.0) ? F_RECIP : F_POW;
-      break;
-    default: break;
+  fast_insn f = {.op = (uint16_t)ci, .d = ins->dst, .a = ins->a, .b = ins->b, .c = ins->c};
+  for (int right = 0; right < 2; right++) {
+    uint32_t r = right ? ins->b : ins->a;
+    if (!foldable(c, r)) continue;
+    const syn_insn *pr = &c->p->code[c->writer[r]];
+    c->fused[c->writer[r]] = 1;
+    c->absorbed[i] = 1;
+    f.op = (uint16_t)fused_code(ci, arith_index((syn_op)pr->op), right);
+    f.a = pr->a, f.b = pr->b, f.c = right ? ins->a : ins->b;
+    break;
   }
   return f;
 }
 
-/* Products are fused into their reader, which comes later: decide readers
+/* The fast instruction for plain instruction i (arithmetic). */
+static fast_insn translate(lower_ctx *c, size_t i) {
+  const syn_insn *ins = &c->p->code[i];
+  int ci = arith_index((syn_op)ins->op);
+  if (ci >= 0) return translate_arith(c, i, ci);
+  fast_insn f = {.op = F_APPLY, .sub = ins->op, .d = ins->dst, .a = ins->a, .b = ins->b, .c = ins->c};
+  if (ins->op == SYN_OP_NEG) f.op = F_NEG;
+  if (ins->op == SYN_OP_POW)
+    f.op = const_is(c, ins->b, 2.0) ? F_SQR : const_is(c, ins->b, -1.0) ? F_RECIP : F_POW;
+  return f;
+}
+
+/* An operation is fused into its reader, which comes later: decide readers
  * first (one scan, in order), then emit what is left. */
 static int emit_fast(lower_ctx *c) {
   const syn_prog *p = c->p;
@@ -340,7 +370,8 @@ int syn_prog_lower(syn_prog *p, const double *reg_init, const unsigned char *is_
   c.writer = syn_malloc((nregs + 1) * sizeof *c.writer);
   c.uses = syn_malloc((nregs + 1) * sizeof *c.uses);
   c.fused = syn_calloc(p->n + 1, 1);
-  if (c.writer == NULL || c.uses == NULL || c.fused == NULL) goto done;
+  c.absorbed = syn_calloc(p->n + 1, 1);
+  if (c.writer == NULL || c.uses == NULL || c.fused == NULL || c.absorbed == NULL) goto done;
   rc = 0;
   if (!check_shape(&c)) goto done;
   rc = -1;
@@ -354,5 +385,6 @@ done:
   syn_free(c.writer);
   syn_free(c.uses);
   syn_free(c.fused);
+  syn_free(c.absorbed);
   return rc;
 }

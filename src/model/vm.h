@@ -13,15 +13,16 @@
  *
  * This one-instruction-per-DAG-node form is what the diagnosis steps through
  * (explain.c). The hot programs (rhs, Jacobian, outputs) are also lowered
- * once, at compile time, into a faster form that computes the same values
+ * once, at compile time, into a faster form that computes the same bits
  * (syn_prog_lower): the loads of y and t become a copy before the code and
- * the stores a gather after it, so only arithmetic is dispatched; an
- * exponent known to be 2, 1 or -1 becomes a product, a copy or a division
- * (bit-identical to pow: see syn_pow in ops.h); a product used only by one
- * sum or difference is fused into it (a*b + c, a*b - c, c - a*b: the same
- * two roundings, no fused multiply-add); the rest dispatches through a
- * switch on a small dense set of codes. syn_vm_run uses the fast form when
- * there is one. Results are bit-identical to the plain form (test_vm). */
+ * the stores a gather after it, so only arithmetic is dispatched; a basic
+ * operation (+ - * /) whose result only one other basic operation reads is
+ * fused into it ((a*b) - c, c / (a + b): the same two roundings, no fused
+ * multiply-add); an exponent that is the constant 2 or -1 is a product or a
+ * division (see syn_pow in ops.h); rare ops are out of line. Dispatch is
+ * token-threaded (GCC, Clang) or a switch. syn_vm_run uses the fast form when
+ * there is one; it may leave the registers of fused results unwritten, which
+ * only the plain form reads (the diagnosis reruns it). Tests: test_vm. */
 #ifndef SYN_MODEL_VM_H
 #define SYN_MODEL_VM_H
 

@@ -216,6 +216,34 @@ static void test_fast_form_every_op(void **state) {
   syn_prog_free(&p);
 }
 
+/* Every fused pair: C(P(r0, r1), r2) and C(r2, P(r0, r1)) for the four
+ * basic operations, with P's result read only by C: one instruction, the
+ * same bits as the two. */
+static void test_fast_form_fused_pairs(void **state) {
+  (void)state;
+  static const syn_op basic[4] = {SYN_OP_ADD, SYN_OP_SUB, SYN_OP_MUL, SYN_OP_DIV};
+  syn_prog p = {0};
+  double init[5] = {0}, plain[1], fast[1];
+  unsigned char is_const[5] = {0};
+  for (int c = 0; c < 4; c++)
+    for (int pr = 0; pr < 4; pr++)
+      for (int right = 0; right < 2; right++)
+        for (int s = 0; s < SAMPLES; s++) {
+          double y[3] = {wild(), wild(), wild()};
+          p.n = 0;
+          for (uint32_t i = 0; i < 3; i++) assert_int_equal(syn_prog_emit(&p, SYN_OP_LOADY, i, i, 0, 0, i), 0);
+          assert_int_equal(syn_prog_emit(&p, basic[pr], 3, 0, 1, 0, 3), 0);
+          assert_int_equal(syn_prog_emit(&p, basic[c], 4, right ? 2 : 3, right ? 3 : 2, 0, 4), 0);
+          assert_int_equal(syn_prog_emit(&p, SYN_OP_STORE, 0, 4, 0, 0, UINT32_MAX), 0);
+          assert_int_equal(run_both(&p, init, is_const, 5, 0.0, y, plain, fast), 1);
+          if (!same_bits(plain[0], fast[0]))
+            fail_msg("%s of (%s of %a, %a) and %a (right %d): plain %a, fast %a",
+                     syn_op_spelling(basic[c]), syn_op_spelling(basic[pr]), y[0], y[1], y[2], right,
+                     plain[0], fast[0]);
+        }
+  syn_prog_free(&p);
+}
+
 /* Random single-assignment programs over every arithmetic op: loads, t,
  * constants, shared and single-use products (fused), stores of any
  * register (a load, a constant, twice the same). */
@@ -403,6 +431,7 @@ int main(void) {
       cmocka_unit_test(test_nan_propagates_through_min_max),
       cmocka_unit_test(test_time_and_setup_instructions),
       cmocka_unit_test(test_fast_form_every_op),
+      cmocka_unit_test(test_fast_form_fused_pairs),
       cmocka_unit_test(test_fast_form_random_programs),
       cmocka_unit_test(test_fast_form_declined),
       cmocka_unit_test(test_powers),
