@@ -7,6 +7,8 @@
 
 #include "base/alloc.h"
 
+#define NONE UINT32_MAX /* no register, no instruction */
+
 /* --- the plain form ------------------------------------------------------------------- */
 
 /* The four basic operations, in the order of the fused codes below. */
@@ -64,8 +66,10 @@ struct syn_fast {
   size_t nload;
   uint32_t *time_reg;          /* reg[time_reg[i]] = t */
   size_t ntime;
+  uint32_t load_base;           /* NONE, or: load i is y[i] into reg[load_base + i] */
   uint32_t *store_out, *store_reg; /* out[store_out[i]] = reg[store_reg[i]] */
   size_t nstore;
+  int store_in_order;           /* store_out[i] == i */
   size_t npow;
 };
 
@@ -198,23 +202,52 @@ static void run_code(const fast_insn *ins, double *restrict reg) {
 #pragma GCC diagnostic pop
 #endif
 
-static void run_fast(const syn_fast *f, double *restrict reg, const syn_vm_io *io) {
+/* 1 when the bits of v are not those of a finite double (exponent all ones):
+ * (bits & EXP) + 2^52 carries into the sign bit exactly then. OR-ed over the
+ * stores, it checks them all without a branch. */
+static inline uint64_t nonfinite_bit(double v) {
+  uint64_t u;
+  memcpy(&u, &v, sizeof u);
+  return ((u & 0x7ff0000000000000ULL) + (1ULL << 52)) >> 63;
+}
+
+static int run_fast(const syn_fast *f, double *restrict reg, const syn_vm_io *io) {
   const double *restrict y = io->y;
-  for (size_t i = 0; i < f->nload; i++) reg[f->load_reg[i]] = y[f->load_y[i]];
+  if (f->load_base != NONE) {
+    memcpy(reg + f->load_base, y, f->nload * sizeof *y);
+  } else {
+    for (size_t i = 0; i < f->nload; i++) reg[f->load_reg[i]] = y[f->load_y[i]];
+  }
   for (size_t i = 0; i < f->ntime; i++) reg[f->time_reg[i]] = io->t;
   run_code(f->code, reg);
   double *restrict out = io->out;
-  for (size_t i = 0; i < f->nstore; i++) out[f->store_out[i]] = reg[f->store_reg[i]];
+  uint64_t bad = 0;
+  if (f->store_in_order) {
+    for (size_t i = 0; i < f->nstore; i++) {
+      double v = reg[f->store_reg[i]];
+      out[i] = v;
+      bad |= nonfinite_bit(v);
+    }
+  } else {
+    for (size_t i = 0; i < f->nstore; i++) {
+      double v = reg[f->store_reg[i]];
+      out[f->store_out[i]] = v;
+      bad |= nonfinite_bit(v);
+    }
+  }
+  return bad == 0;
 }
 
-void syn_vm_run(const syn_prog *p, double *reg, const syn_vm_io *io) {
-  if (p->fast != NULL) {
-    run_fast(p->fast, reg, io);
-    return;
-  }
-  if (p->n == 0) return; /* an empty program may have no code array at all */
+int syn_vm_run(const syn_prog *p, double *reg, const syn_vm_io *io) {
+  if (p->fast != NULL) return run_fast(p->fast, reg, io);
+  if (p->n == 0) return 1; /* an empty program may have no code array at all */
   const syn_insn *ins = p->code, *end = p->code + p->n;
-  for (; ins < end; ins++) exec(ins, reg, io);
+  uint64_t bad = 0;
+  for (; ins < end; ins++) {
+    exec(ins, reg, io);
+    if (ins->op == SYN_OP_STORE) bad |= nonfinite_bit(reg[ins->a]);
+  }
+  return bad == 0;
 }
 
 size_t syn_prog_fast_count(const syn_prog *p) { return p->fast ? p->fast->n : 0; }
@@ -222,7 +255,6 @@ size_t syn_prog_fast_pow_calls(const syn_prog *p) { return p->fast ? p->fast->np
 
 /* --- lowering ---------------------------------------------------------------------------- */
 
-#define NONE UINT32_MAX
 
 typedef struct lower_ctx {
   const syn_prog *p;
@@ -340,6 +372,11 @@ static int emit_fast(lower_ctx *c) {
     f->code[f->n++] = tmp[i];
   }
   f->code[f->n] = (fast_insn){.op = F_END};
+  f->load_base = f->nload > 0 ? f->load_reg[0] : NONE;
+  for (size_t i = 0; i < f->nload && f->load_base != NONE; i++)
+    if (f->load_y[i] != i || f->load_reg[i] != f->load_base + i) f->load_base = NONE;
+  f->store_in_order = 1;
+  for (size_t i = 0; i < f->nstore; i++) f->store_in_order &= f->store_out[i] == i;
   syn_free(tmp);
   return 0;
 }

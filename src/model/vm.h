@@ -79,8 +79,8 @@ size_t syn_prog_fast_count(const syn_prog *p);
 /* How many dispatched instructions of the fast form call the C library's pow. */
 size_t syn_prog_fast_pow_calls(const syn_prog *p);
 
-/* Run a whole program. */
-void syn_vm_run(const syn_prog *p, double *reg, const syn_vm_io *io);
+/* Run a whole program; 1 when every value it stored is finite, else 0. */
+int syn_vm_run(const syn_prog *p, double *reg, const syn_vm_io *io);
 
 /* Run one instruction of the plain form (for the diagnosis, which checks after each). */
 void syn_vm_step(const syn_insn *ins, double *reg, const syn_vm_io *io);

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -340,6 +341,41 @@ static void test_fast_form_declined(void **state) {
   syn_prog_free(&p);
 }
 
+/* syn_vm_run says whether every stored value is finite, in both forms,
+ * with loads in order (copied as a block) or not, stores in order or not. */
+static void test_run_checks_stored_values(void **state) {
+  (void)state;
+  syn_prog p = {0};
+  double init[4] = {0}, out[4];
+  unsigned char is_const[4] = {0};
+  static const double finite[] = {DBL_MAX, -DBL_MAX, 0x1p-1074, 0.0, -0.0, 1.0};
+  static const double bad[] = {INFINITY, -INFINITY, NAN, -NAN};
+  for (int order = 0; order < 2; order++) {
+    p.n = 0;
+    for (uint32_t i = 0; i < 3; i++) { /* order 1: y[2], y[1], y[0] into r0, r1, r2 */
+      uint32_t src = order ? 2 - i : i;
+      assert_int_equal(syn_prog_emit(&p, SYN_OP_LOADY, i, src, 0, 0, i), 0);
+    }
+    assert_int_equal(syn_prog_emit(&p, SYN_OP_ADD, 3, 0, 1, 0, 3), 0);
+    for (uint32_t k = 0; k < 4; k++)
+      assert_int_equal(syn_prog_emit(&p, SYN_OP_STORE, order ? 3 - k : k, k, 0, 0, UINT32_MAX), 0);
+    for (int lowered = 0; lowered < 2; lowered++) {
+      assert_int_equal(syn_prog_lower(&p, init, is_const, lowered ? 4 : 0), 0);
+      assert_true((syn_prog_fast_count(&p) > 0) == lowered);
+      for (size_t a = 0; a < sizeof finite / sizeof *finite; a++)
+        for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+          double reg[4] = {0}, y[3] = {finite[a], finite[(a + 1) % 6], 1.0};
+          syn_vm_io io = {.y = y, .out = out};
+          int want = isfinite(y[0] + y[1]);
+          assert_int_equal(syn_vm_run(&p, reg, &io), want);
+          y[b % 3] = bad[b];
+          assert_int_equal(syn_vm_run(&p, reg, &io), 0);
+        }
+    }
+  }
+  syn_prog_free(&p);
+}
+
 /* x^2 is x*x and x^-1 is 1/x, bit for bit (glibc's pow misses the correctly
  * rounded result by one unit for about one operand in 1500); x^1 is x;
  * special values as pow defines them. */
@@ -434,6 +470,7 @@ int main(void) {
       cmocka_unit_test(test_fast_form_fused_pairs),
       cmocka_unit_test(test_fast_form_random_programs),
       cmocka_unit_test(test_fast_form_declined),
+      cmocka_unit_test(test_run_checks_stored_values),
       cmocka_unit_test(test_powers),
       cmocka_unit_test(test_model_programs_fast_form),
   };
