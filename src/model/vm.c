@@ -17,7 +17,8 @@
 /* Fused pairs: an operation C whose operand is the result of an operation P
  * that nothing else reads. C_P_L: d = (a P b) C c;  C_P_R: d = c C (a P b).
  * The same two operations in the same order, each rounded: bit-identical to
- * the two instructions (vm.c is compiled without contraction into FMA). */
+ * the two instructions (no contraction into a fused multiply-add: see the
+ * handlers). */
 #define FAST_FUSED_P(X, C, cop) X(C, cop, ADD, +) X(C, cop, SUB, -) X(C, cop, MUL, *) X(C, cop, DIV, /)
 #define FAST_FUSED(X) \
   FAST_FUSED_P(X, ADD, +) FAST_FUSED_P(X, SUB, -) FAST_FUSED_P(X, MUL, *) FAST_FUSED_P(X, DIV, /)
@@ -185,9 +186,19 @@ static void run_code(const fast_insn *ins, double *restrict reg) {
   CASE(F_RECIP) R(d) = 1.0 / R(a); NEXT;
   CASE(F_POW) R(d) = pow_rare(R(a), R(b)); NEXT;
   CASE(F_APPLY) R(d) = apply_rare(ins, reg); NEXT;
-#define FAST_FUSED_CASE_(C, cop, P, pop)                 \
-  CASE(F_##C##_##P##_L) R(d) = (R(a) pop R(b)) cop R(c); NEXT; \
-  CASE(F_##C##_##P##_R) R(d) = R(c) cop (R(a) pop R(b)); NEXT;
+  /* Two statements: ISO C contracts a*b + c into a fused multiply-add only
+   * within one expression (Clang's default); GCC's -std=c11 never does. */
+#define FAST_FUSED_CASE_(C, cop, P, pop)                         \
+  CASE(F_##C##_##P##_L) {                                        \
+    double t = R(a) pop R(b);                                    \
+    R(d) = t cop R(c);                                           \
+  }                                                              \
+  NEXT;                                                          \
+  CASE(F_##C##_##P##_R) {                                        \
+    double t = R(a) pop R(b);                                    \
+    R(d) = R(c) cop t;                                           \
+  }                                                              \
+  NEXT;
   FAST_FUSED(FAST_FUSED_CASE_)
 #undef FAST_FUSED_CASE_
   CASE(F_END) return;
