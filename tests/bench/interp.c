@@ -441,6 +441,7 @@ static int report(sys *s) {
          "trajectories at rtol 1e-10: %.3g\n",
          NPTS, rhs_diff, jac_diff, worst);
   if (!(rhs_diff < 1e-12 && jac_diff < 1e-12 && worst < 1e-4)) {
+    fflush(stdout);
     fprintf(stderr, "bench-interp: FAIL: %s: the two codes differ\n", s->name);
     return -1;
   }
