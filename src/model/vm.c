@@ -9,7 +9,13 @@
 
 #define NONE UINT32_MAX /* no register, no instruction */
 
-/* --- the plain form ------------------------------------------------------------------- */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/* --- the fast form's instructions ------------------------------------------------------ */
 
 /* The four basic operations, in the order of the fused codes below. */
 #define FAST_ARITH(X) X(ADD, +) X(SUB, -) X(MUL, *) X(DIV, /)
@@ -85,6 +91,8 @@ static void fast_free(syn_fast *f) {
   syn_free(f);
 }
 
+/* --- the plain form ------------------------------------------------------------------- */
+
 int syn_prog_emit(syn_prog *p, syn_op op, uint32_t dst, uint32_t a, uint32_t b, uint32_t c,
                   uint32_t node) {
   fast_free(p->fast); /* it no longer describes the program */
@@ -134,21 +142,22 @@ static inline void exec(const syn_insn *ins, double *restrict reg, const syn_vm_
 
 void syn_vm_step(const syn_insn *ins, double *reg, const syn_vm_io *io) { exec(ins, reg, io); }
 
-/* --- the fast form --------------------------------------------------------------------- */
+/* --- running the fast form ---------------------------------------------------------------- */
 
 /* The rare ops, out of line so that the dispatch loop stays small. */
-static __attribute__((noinline)) double apply_rare(const fast_insn *ins, const double *reg) {
+static NOINLINE double apply_rare(const fast_insn *ins, const double *reg) {
   return syn_op_apply((syn_op)ins->sub, reg[ins->a], reg[ins->b], reg[ins->c]);
 }
 
-static __attribute__((noinline)) double pow_rare(double a, double b) { return syn_pow(a, b); }
+static NOINLINE double pow_rare(double a, double b) { return syn_pow(a, b); }
 
 /* The dispatch loop. With GCC or Clang each handler jumps straight to the
  * next one through a table of label addresses ("token threading": no bounds
  * check, one indirect jump per instruction, each with its own history in the
  * branch predictor); the code ends with F_END. Elsewhere, a switch. Labels as
- * values are an extension, hence the local pragma (-Wpedantic). */
-#if defined(__GNUC__)
+ * values are an extension, hence the local pragma (-Wpedantic);
+ * -DSYN_VM_SWITCH builds the switch (test_vm passes with both). */
+#if defined(__GNUC__) && !defined(SYN_VM_SWITCH)
 #define FAST_THREADED 1
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
@@ -203,6 +212,7 @@ static void run_code(const fast_insn *ins, double *restrict reg) {
 #undef FAST_FUSED_CASE_
   CASE(F_END) return;
 #if !FAST_THREADED
+    default: return; /* F_COUNT: never emitted */
   }
 #endif
 }
