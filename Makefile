@@ -206,6 +206,15 @@ fuzz-scenario: $(FUZZ_SCN_BIN)
 	$(FUZZ_SCN_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -dict=tests/fuzz/scenario.dict \
 	  $(BUILD)/fuzz/new_scenario tests/fuzz/scenario_corpus
 
+# --- make bench: the interpreter against hand-written C (stiff20, HIRES) -------------
+BENCH_INTERP := $(BUILD)/release/bench-interp
+$(BENCH_INTERP): tests/bench/interp.c $(LIB_release) | $(DEPS_STAMP)
+	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -o $@ $< $(LIB_release) $(LIBS)
+bench: bench-interp
+bench-interp: $(BENCH_INTERP)
+	@sh tests/bench/interp.sh $(BENCH_INTERP)
+.PHONY: bench-interp
+
 # --- the suite ------------------------------------------------------------------------
 TEST_BINS := $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) \
              $(FUZZ_BIN) $(FUZZ_SCN_BIN)
