@@ -69,6 +69,7 @@ struct syn_metrics {
   int cur;              /* the slot the last value came from */
   int victim;           /* the next slot to reuse */
   syn_output_set *outset; /* the outputs some probe reads (NULL: none) */
+  size_t points;        /* interpolations so far (syn_metrics_points) */
   int any_exact;        /* some extreme or crossing probe reads a state */
   double *taylor;       /* (SYN_POLY_MAX + 1) x nstates: the step's Taylor coefficients */
   double t_ref;         /* ... about t_ref (the step's end) */
@@ -126,6 +127,7 @@ static syn_status value_at(syn_metrics *m, size_t series, double t, double *v, s
     m->slot_valid[k] = 0;
     syn_status st = syn_solver_interpolate(m->solver, t, slot_y(m, k), err);
     if (st != SYN_OK) return st;
+    m->points++;
     m->slot_t[k] = t;
     m->slot_valid[k] = 1;
     m->slot_has_out[k] = 0;
@@ -182,6 +184,8 @@ static syn_status make_output_set(syn_metrics *m, const syn_model *model, syn_er
   syn_free(which);
   return st;
 }
+
+size_t syn_metrics_points(const syn_metrics *m) { return m != NULL ? m->points : 0; }
 
 void syn_metrics_set_rtol(syn_metrics *m, double rtol) {
   if (m != NULL && rtol >= 0) m->rtol = rtol;

@@ -84,6 +84,11 @@ syn_status syn_metrics_step(const syn_solver *s, double t_prev, double t_now, vo
  * state y, so probes see the post-dose value there (at, extrema, crossings). */
 syn_status syn_metrics_jump(syn_metrics *m, double t, const double *y, syn_error *err);
 
+/* How many times the probes have read the interpolant at a point so far:
+ * each time inside a step is interpolated once, whatever the number of
+ * probes that read it (for tests and benchmarks). */
+size_t syn_metrics_points(const syn_metrics *m);
+
 /* Called once with the initial state before integrating, and once at the end. */
 syn_status syn_metrics_start(syn_metrics *m, double t0, const double *y0, syn_error *err);
 syn_status syn_metrics_finish(syn_metrics *m, syn_error *err);
