@@ -45,10 +45,6 @@
 
 enum { SYN_STEADY_DENSE_MAX = 2000, SYN_NAME_MAX = 64, SYN_WHY_MAX = 320 };
 
-/* At most this many checks of an integration to rest: from max_time * 1e-9
- * doubling to max_time is 31. */
-enum { SYN_REST_CHECKS = 40 };
-
 /* dgeev's workspace without eigenvectors: at least 3n; 4n lets it block a little. */
 enum { SYN_EIG_WORK = 4 };
 
@@ -379,6 +375,8 @@ static syn_status no_steady_state(steady_ws *w, const double *y, double T, size_
   return SYN_ESOLVER;
 }
 
+/* Integrate from the guess, checking at T = T0 * 2^k, until
+ * r(y) * max(T, 1) <= ftol or T = max_time. */
 /* The second convergence test: the scaled rate fell from prev_r (at T_prev)
  * to r (at T). Read as an exponential approach, its time constant is
  * tau = (T - T_prev) / ln(prev_r / r), and the drift still to come is about
@@ -393,92 +391,55 @@ static int decays_to_rest(double r, double prev_r, double T, double prev_T, doub
   return r * tau <= ftol;
 }
 
-/* The checks of one integration from the guess: what the last one saw. */
-typedef struct rest_check {
-  steady_ws *w;
-  syn_steady_info *info;
-  const double *T;      /* the check times, from the start */
-  size_t k;             /* the next check */
-  double *y;            /* the state at the last check */
-  size_t worst, prev_worst;
-  double prev_r, prev_T, prev_sign;
-  int sign_changes;
-  int settled;          /* the last check passed the test of steady.h */
-} rest_check;
-
-/* At check k (time t = w->t + T[k]): has the integration come to rest? A
- * pass ends the integration (SYN_EINTR, read as "settled" by the caller). */
-static syn_status check_rest(double t, const double *y, size_t n, void *ctx, syn_error *err) {
-  rest_check *c = ctx;
-  steady_ws *w = c->w;
-  double T = c->T[c->k++];
-  memcpy(c->y, y, n * sizeof *y);
-  if (eval_rates(w, y) != 0)
-    return syn_error_set(err, SYN_ENONFINITE, "the rates are not finite at t = %g", t);
-  double r = scaled_rate(w, y, &c->worst);
-  /* a state whose rate changes sign between checks is oscillating */
-  double sign = w->f[c->worst] > 0.0 ? 1.0 : -1.0;
-  if (c->worst == c->prev_worst && sign != c->prev_sign) c->sign_changes++;
-  c->prev_worst = c->worst;
-  c->prev_sign = sign;
-  c->info->residual = r;
-  c->info->t_integrated = T;
-  if (r * fmax(T, 1.0) <= w->o->ftol || decays_to_rest(r, c->prev_r, T, c->prev_T, w->o->ftol)) {
-    c->settled = 1;
-    return SYN_EINTR;
-  }
-  c->prev_r = r;
-  c->prev_T = T;
-  return SYN_OK;
-}
-
-/* The check times T = max_time * 1e-9 * 2^k up to max_time (from w->t), and
- * the times they fall at (in the first *n of t and T). Times that rounding
- * makes equal to the one before are left out. */
-static void check_times(const steady_ws *w, double *t, double *T, size_t *n) {
-  size_t k = 0;
-  for (double dt = w->o->max_time * 1e-9;; dt = fmin(2.0 * dt, w->o->max_time)) {
-    if (k == 0 || w->t + dt > t[k - 1]) {
-      t[k] = w->t + dt;
-      T[k++] = dt;
-    }
-    if (dt >= w->o->max_time || k == SYN_REST_CHECKS) break;
-  }
-  *n = k;
-}
-
-/* Integrate from the guess, checking at T = T0 * 2^k (check_rest), until
- * the test of steady.h holds or T = max_time. One pass of the solver over
- * every check time: the checks read its interpolant, so CVODE's steps (and
- * the factorisations they reuse) run on across them. */
 static syn_status integrate_to_rest(steady_ws *w, double *y, syn_steady_info *info,
                                     syn_error *err) {
   syn_solver *s = NULL;
   syn_error e;
-  double t_out[SYN_REST_CHECKS], T[SYN_REST_CHECKS];
-  size_t nchecks = 0;
-  rest_check c = {w, info, T, 0, y, 0, w->n, INFINITY, 0.0, 0.0, 0, 0};
-  info->method = "integration";
-  check_times(w, t_out, T, &nchecks);
   syn_status st = syn_solver_create(w->ode, &w->o->solver, w->t, w->guess, &s, &e);
+  double T = w->o->max_time * 1e-9;
+  size_t worst = 0, prev_worst = w->n;
+  double prev_r = INFINITY, prev_T = 0.0;
+  int sign_changes = 0;
+  double prev_sign = 0.0;
+  info->method = "integration";
   if (st != SYN_OK) {
     if (err != NULL) *err = e;
     return st;
   }
-  st = syn_solver_integrate(s, t_out, nchecks, NULL, 0, NULL, NULL, check_rest, &c, &e);
-  if (!c.settled && st != SYN_OK) syn_solver_state(s, y); /* where it got to */
-  if (c.settled) {
-    st = SYN_OK;
-  } else if (st == SYN_OK) { /* every check done, the last at max_time */
-    st = no_steady_state(w, y, T[nchecks - 1], c.worst, c.sign_changes >= 2, err);
-  } else if (st != SYN_ENOMEM && c.sign_changes >= 2 && eval_rates(w, y) == 0) {
-    /* an oscillation makes the solver work ever harder as T doubles */
-    scaled_rate(w, y, &c.worst);
-    st = no_steady_state(w, y, fmax(syn_solver_time(s) - w->t, 0.0), c.worst, 1, err);
-  } else {
-    syn_error_set(err, st, "no steady state found: integrating from the starting state "
-                           "failed: %.600s; %s", e.message, w->why_kinsol);
-    syn_error_hint(err, "%s", e.hint);
+  for (;;) {
+    double t_out = w->t + T;
+    st = syn_solver_integrate(s, &t_out, 1, NULL, 0, NULL, NULL, NULL, NULL, &e);
+    syn_solver_state(s, y);
+    if (st == SYN_OK && eval_rates(w, y) != 0)
+      st = syn_error_set(&e, SYN_ENONFINITE, "the rates are not finite at t = %g", t_out);
+    if (st != SYN_OK && st != SYN_ENOMEM && sign_changes >= 2 && eval_rates(w, y) == 0) {
+      /* an oscillation makes the solver work ever harder as T doubles */
+      scaled_rate(w, y, &worst);
+      st = no_steady_state(w, y, fmax(syn_solver_time(s) - w->t, 0.0), worst, 1, err);
+      break;
+    }
+    if (st != SYN_OK) {
+      syn_error_set(err, st, "no steady state found: integrating from the starting state "
+                             "failed: %.600s; %s", e.message, w->why_kinsol);
+      syn_error_hint(err, "%s", e.hint);
+      break;
+    }
+    double r = scaled_rate(w, y, &worst);
+    /* a state whose rate changes sign between checks is oscillating */
+    double sign = w->f[worst] > 0.0 ? 1.0 : -1.0;
+    if (worst == prev_worst && sign != prev_sign) sign_changes++;
+    prev_worst = worst;
+    prev_sign = sign;
+    info->residual = r;
+    info->t_integrated = T;
+    if (r * fmax(T, 1.0) <= w->o->ftol || decays_to_rest(r, prev_r, T, prev_T, w->o->ftol)) break;
+    prev_r = r;
+    prev_T = T;
+    if (T >= w->o->max_time) {
+      st = no_steady_state(w, y, T, worst, sign_changes >= 2, err);
+      break;
+    }
+    T = fmin(2.0 * T, w->o->max_time);
   }
   syn_solver_stats stats;
   syn_solver_get_stats(s, &stats);
