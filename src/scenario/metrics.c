@@ -28,8 +28,11 @@
  * jump then replaces. So "already below at t1" is decided by the first step
  * that covers part of the window (or by finish for an empty window).
  *
- * Outputs are evaluated from the interpolated state with syn_instance_outputs
- * into buffers allocated at create; nothing is allocated per step. */
+ * Each time inside a step is interpolated once, whatever the number of probes
+ * that read it (a few slots: the Gauss nodes of areas over the same range are
+ * shared). Outputs are evaluated from the interpolated state, only those the
+ * probes read (a syn_output_set), into buffers allocated at create; nothing
+ * is allocated per step. */
 #include "scenario/metrics.h"
 
 #include <math.h>

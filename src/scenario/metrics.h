@@ -27,7 +27,7 @@
  *     level, roots isolated between the zeros of the derivative (recursively)
  *     and refined by bisection. A dip of any width inside a step is seen.
  *   - of an output (a nonlinear function of the states, evaluated with
- *     syn_instance_outputs): 9 samples per step (clipped to the window), an
+ *     syn_instance_outputs_of): 9 samples per step (clipped to the window), an
  *     extremum bracketed by samples refined as the zero of the slope, a
  *     crossing bracketed by the first sample beyond the level refined by
  *     bisection. An excursion beyond the level that starts and ends between
