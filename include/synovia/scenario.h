@@ -126,7 +126,8 @@ typedef struct syn_arm_keep {
                                    A metric not computed is NaN in the result (its probes
                                    are not evaluated, nor warned about) */
   int series;                   /* 0: record no series on the grid (the result then has no
-                                   times; metrics, attributes and doses are still there) */
+                                   times; metrics, attributes and doses are still there, and
+                                   a non-finite output still fails the run) */
 } syn_arm_keep;
 
 /* syn_scenario_run_arm computing only what keep asks for (NULL: everything,

@@ -40,7 +40,9 @@ typedef struct arm_run {
   size_t *touched;     /* target states changed at the current stop */
   size_t next;         /* next event to apply */
   syn_metrics *metrics;
-  syn_result *result;  /* NULL in the reruns of later metric rounds */
+  syn_result *result;  /* NULL in the reruns of later metric rounds, or when the
+                          caller keeps no series */
+  int first_run;       /* round 0: the outputs are checked at every output time */
   double *values;      /* nstates + noutputs */
 } arm_run;
 
@@ -194,13 +196,14 @@ static syn_status on_stop(double t, double *y, size_t n, void *ctx, syn_error *e
 
 static syn_status on_output(double t, const double *y, size_t n, void *ctx, syn_error *err) {
   arm_run *r = ctx;
-  if (r->result == NULL) return SYN_OK;
+  /* a non-finite output fails the run, recorded or not (a sweep's status) */
+  if (!r->first_run) return SYN_OK;
   memcpy(r->values, y, n * sizeof *y);
   if (r->noutputs > 0) {
     syn_status st = syn_instance_outputs(r->inst, t, y, r->values + r->nstates, err);
     if (st != SYN_OK) return st;
   }
-  return syn_result_append(r->result, t, r->values, err);
+  return r->result ? syn_result_append(r->result, t, r->values, err) : SYN_OK;
 }
 
 /* ---- one run ----------------------------------------------------------------------------------- */
@@ -373,7 +376,10 @@ static syn_status run_rounds(arm_run *r, const syn_solver_opts *opts, const syn_
       }
     }
     if (st != SYN_OK) break;
-    if (round > 0) r->result = NULL; /* reruns record nothing */
+    if (round > 0) { /* reruns record and check nothing */
+      r->result = NULL;
+      r->first_run = 0;
+    }
     if (round > 0 && n == 0) continue;
     st = integrate_once(r, opts, probes, n, round == 0 ? stats : NULL, err);
     for (size_t k = 0; k < n && st == SYN_OK; k++) values[which[k]] = probes[k].value;
@@ -476,6 +482,7 @@ syn_status syn_scenario_run_arm_keep(const syn_scenario *s, size_t arm,
     st = syn_run_create_result(s->model, keep && !keep->series ? 1 : r.npts, &res->series, err);
   if (st == SYN_OK) st = take_warnings(&r, res, err);
   r.result = res && (keep == NULL || keep->series) ? res->series : NULL;
+  r.first_run = 1;
   if (st == SYN_OK) st = run_rounds(&r, &so, keep, values, &stats, res, err);
   r.result = NULL;
   if (st == SYN_OK) st = syn_run_add_attributes(res->series, &ro, &r.ode, &stats, r.inst, err);

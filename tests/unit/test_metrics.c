@@ -556,6 +556,15 @@ static void test_arm_keeps_some_metrics(void **state) {
   syn_arm_result_destroy(part);
   syn_arm_result_destroy(full);
   syn_scenario_destroy(s);
+  /* an output that is not finite at an output time fails the run, series or not */
+  write_text(dir, "o.model", outputs_text);
+  if (syn_scenario_load(path, &s, &err) != SYN_OK) fail_msg("scenario: %s", err.message);
+  keep = (syn_arm_keep){kept, 0};
+  assert_int_equal(syn_scenario_run_arm_keep(s, 0, NULL, NULL, 0, &keep, &part, &err),
+                   SYN_ENONFINITE);
+  assert_non_null(strstr(err.message, "output 'bad'"));
+  assert_null(part);
+  syn_scenario_destroy(s);
   snprintf(path, sizeof path, "%s/s.scenario", dir);
   unlink(path);
   snprintf(path, sizeof path, "%s/o.model", dir);
