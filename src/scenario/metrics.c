@@ -673,7 +673,12 @@ syn_status syn_metrics_step(const syn_solver *s, double t_prev, double t_now, vo
   forget_points(m);
   m->deg = -1;
   m->samp_valid = 0;
-  for (size_t i = 0; i < m->n && st == SYN_OK; i++) st = step_probe(m, i, t_prev, t_now, err);
+  /* areas first: their Gauss nodes stay in the slots for every area probe,
+   * before extrema and crossings read points of their own (the probes are
+   * independent: the order changes no value) */
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < m->n && st == SYN_OK; i++)
+      if ((m->probes[i].kind == PROBE_AUC) == (pass == 0)) st = step_probe(m, i, t_prev, t_now, err);
   m->solver = NULL;
   forget_points(m);
   if (t_now > m->reached) m->reached = t_now;

@@ -389,6 +389,20 @@ static void test_each_point_interpolated_once(void **state) {
   /* and the window's end, a point value read once for the three */
   assert_int_equal(syn_metrics_points(h.metrics), 3 * c.steps + 1);
   harness_close(&h);
+  /* an extreme read between two areas (its samples and slopes reading points
+   * of their own) costs the same as after them */
+  size_t points[2];
+  for (int k = 0; k < 2; k++) {
+    syn_probe q[] = {probe(PROBE_AUC, 1, 0.0, 10.0, 0), probe(PROBE_MAX, 2, 0.5, 9.0, 0),
+                     probe(PROBE_AUC, 2, 0.0, 10.0, 0)};
+    if (k == 1) q[1] = q[2], q[2] = probe(PROBE_MAX, 2, 0.5, 9.0, 0);
+    harness_open(&h, decay_text, q, 3);
+    harness_run(&h, t_out, 1, NULL, 0, 0, 0.0);
+    points[k] = syn_metrics_points(h.metrics);
+    harness_close(&h);
+  }
+  print_message("areas around an extreme: %zu points; before it: %zu\n", points[0], points[1]);
+  assert_int_equal(points[0], points[1]);
   for (size_t i = 0; i < 3; i++) {
     syn_probe one = p[i];
     harness_open(&h, decay_text, &one, 1);
