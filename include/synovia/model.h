@@ -208,8 +208,8 @@ syn_status syn_instance_outputs(syn_instance *inst, double t, const double *y, d
  * model's outputs) evaluates only those and what they depend on, with the
  * same operations in the same order as syn_instance_outputs (so the same
  * values). For callers that read a few outputs very often (metrics on the
- * solver's dense output). The set borrows nothing from m and serves any
- * instance of m. An index out of range -> SYN_EINVAL. */
+ * solver's dense output). It serves any instance of m, which must outlive
+ * it. An index out of range -> SYN_EINVAL. */
 typedef struct syn_output_set syn_output_set;
 syn_status syn_output_set_create(const syn_model *m, const size_t *outputs, size_t n,
                                  syn_output_set **out, syn_error *err);
