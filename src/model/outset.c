@@ -9,7 +9,9 @@
  * runs, in the same order: the values are the same bit for bit. Operands
  * are taken as read whatever the op (codegen fills unused ones with a
  * register that is valid anyway), which can only keep too much, never too
- * little. */
+ * little. It relies on one property of the bytecode (vm.h): an instruction
+ * other than STORE writes only reg[dst] (STORE only out[dst]); an op that
+ * wrote more would need its own case in needed_code. */
 #include <math.h>
 #include <string.h>
 
