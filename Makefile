@@ -238,6 +238,15 @@ bench: $(BIN) $(BENCH_BIN)
 	@sh tests/bench/compiler.sh $(BIN)
 	@sh tests/bench/run_scale.sh $(BIN)
 
+# A knee sample's cost split (baseline, arms, metrics): tests/bench/knee_split.c
+KNEE_SPLIT_BIN := $(BUILD)/release/bench_knee_split
+$(KNEE_SPLIT_BIN): tests/bench/knee_split.c $(LIB_release) | $(DEPS_STAMP)
+	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -o $@ $< $(LIB_release) $(LIBS)
+bench: bench-knee-split
+bench-knee-split: $(KNEE_SPLIT_BIN)
+	@$(KNEE_SPLIT_BIN)
+.PHONY: bench-knee-split
+
 valgrind: $(BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  $(BIN) run models/two_compartment.model -o $(BUILD)/valgrind.h5

@@ -204,6 +204,23 @@ void syn_instance_ode(syn_instance *inst, syn_ode *ode);
 syn_status syn_instance_outputs(syn_instance *inst, double t, const double *y, double *out,
                                 syn_error *err);
 
+/* Some of the outputs: a set made once (outputs[0..n), indices into the
+ * model's outputs) evaluates only those and what they depend on, with the
+ * same operations in the same order as syn_instance_outputs (so the same
+ * values). For callers that read a few outputs very often (metrics on the
+ * solver's dense output). It serves any instance of m, which must outlive
+ * it. An index out of range -> SYN_EINVAL. */
+typedef struct syn_output_set syn_output_set;
+syn_status syn_output_set_create(const syn_model *m, const size_t *outputs, size_t n,
+                                 syn_output_set **out, syn_error *err);
+void syn_output_set_destroy(syn_output_set *set); /* NULL allowed */
+
+/* As syn_instance_outputs for the outputs of set: writes those into
+ * out[noutputs] (indexed as always) and leaves the others as they were;
+ * SYN_ENONFINITE names the first of them that is not finite. */
+syn_status syn_instance_outputs_of(syn_instance *inst, const syn_output_set *set, double t,
+                                   const double *y, double *out, syn_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -40,7 +40,9 @@ typedef struct arm_run {
   size_t *touched;     /* target states changed at the current stop */
   size_t next;         /* next event to apply */
   syn_metrics *metrics;
-  syn_result *result;  /* NULL in the reruns of later metric rounds */
+  syn_result *result;  /* NULL in the reruns of later metric rounds, or when the
+                          caller keeps no series */
+  int first_run;       /* round 0: the outputs are checked at every output time */
   double *values;      /* nstates + noutputs */
 } arm_run;
 
@@ -194,13 +196,14 @@ static syn_status on_stop(double t, double *y, size_t n, void *ctx, syn_error *e
 
 static syn_status on_output(double t, const double *y, size_t n, void *ctx, syn_error *err) {
   arm_run *r = ctx;
-  if (r->result == NULL) return SYN_OK;
+  /* a non-finite output fails the run, recorded or not (a sweep's status) */
+  if (!r->first_run) return SYN_OK;
   memcpy(r->values, y, n * sizeof *y);
   if (r->noutputs > 0) {
     syn_status st = syn_instance_outputs(r->inst, t, y, r->values + r->nstates, err);
     if (st != SYN_OK) return st;
   }
-  return syn_result_append(r->result, t, r->values, err);
+  return r->result ? syn_result_append(r->result, t, r->values, err) : SYN_OK;
 }
 
 /* ---- one run ----------------------------------------------------------------------------------- */
@@ -335,10 +338,22 @@ static int make_probe(const syn_scenario *s, size_t i, const double *values, syn
   return ok && (c->level == NULL || !isnan(p->level));
 }
 
-/* Every round of probes; values[i] receives call i's value. Round 0's run
- * records the series (r->result) and its statistics. */
-static syn_status run_rounds(arm_run *r, const syn_solver_opts *opts, double *values,
-                             syn_solver_stats *stats, syn_arm_result *out, syn_error *err) {
+/* Is call i part of a metric the caller keeps? */
+static int call_kept(const syn_scenario *s, const syn_arm_keep *keep, size_t i) {
+  if (keep == NULL || keep->metrics == NULL) return 1;
+  for (size_t k = 0; k < s->nmetrics; k++)
+    if (i >= (size_t)(s->metrics[k].calls - s->calls) &&
+        i < (size_t)(s->metrics[k].calls - s->calls) + s->metrics[k].ncalls)
+      return keep->metrics[k] != 0;
+  return 0;
+}
+
+/* Every round of probes (of the metrics kept); values[i] receives call i's
+ * value. Round 0's run records the series (r->result, if kept) and its
+ * statistics. */
+static syn_status run_rounds(arm_run *r, const syn_solver_opts *opts, const syn_arm_keep *keep,
+                             double *values, syn_solver_stats *stats, syn_arm_result *out,
+                             syn_error *err) {
   const syn_scenario *s = r->s;
   syn_probe *probes = syn_calloc(s->ncalls + 1, sizeof *probes);
   size_t *which = syn_calloc(s->ncalls + 1, sizeof *which);
@@ -348,7 +363,7 @@ static syn_status run_rounds(arm_run *r, const syn_solver_opts *opts, double *va
   for (int round = 0; round <= last && st == SYN_OK; round++) {
     size_t n = 0;
     for (size_t i = 0; i < s->ncalls && st == SYN_OK; i++) {
-      if (s->calls[i].round != round) continue;
+      if (s->calls[i].round != round || !call_kept(s, keep, i)) continue;
       if (make_probe(s, i, values, &probes[n])) {
         which[n++] = i;
       } else {
@@ -361,7 +376,10 @@ static syn_status run_rounds(arm_run *r, const syn_solver_opts *opts, double *va
       }
     }
     if (st != SYN_OK) break;
-    if (round > 0) r->result = NULL; /* reruns record nothing */
+    if (round > 0) { /* reruns record and check nothing */
+      r->result = NULL;
+      r->first_run = 0;
+    }
     if (round > 0 && n == 0) continue;
     st = integrate_once(r, opts, probes, n, round == 0 ? stats : NULL, err);
     for (size_t k = 0; k < n && st == SYN_OK; k++) values[which[k]] = probes[k].value;
@@ -418,6 +436,13 @@ static syn_status take_warnings(arm_run *r, syn_arm_result *out, syn_error *err)
 syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_solver_opts *opts,
                                 const syn_override *ov, size_t nov, syn_arm_result **out,
                                 syn_error *err) {
+  return syn_scenario_run_arm_keep(s, arm, opts, ov, nov, NULL, out, err);
+}
+
+syn_status syn_scenario_run_arm_keep(const syn_scenario *s, size_t arm,
+                                     const syn_solver_opts *opts, const syn_override *ov,
+                                     size_t nov, const syn_arm_keep *keep,
+                                     syn_arm_result **out, syn_error *err) {
   syn_solver_opts so;
   syn_run_opts ro;
   syn_solver_stats stats;
@@ -452,10 +477,13 @@ syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_sol
   }
   if (st == SYN_OK) st = allocate_doses(&r, err);
   if (st == SYN_OK) st = find_start(&r, &so, &res->baseline, err);
-  if (st == SYN_OK) st = syn_run_create_result(s->model, r.npts, &res->series, err);
+  /* without series the result holds no times: room for one is enough */
+  if (st == SYN_OK)
+    st = syn_run_create_result(s->model, keep && !keep->series ? 1 : r.npts, &res->series, err);
   if (st == SYN_OK) st = take_warnings(&r, res, err);
-  r.result = res ? res->series : NULL;
-  if (st == SYN_OK) st = run_rounds(&r, &so, values, &stats, res, err);
+  r.result = res && (keep == NULL || keep->series) ? res->series : NULL;
+  r.first_run = 1;
+  if (st == SYN_OK) st = run_rounds(&r, &so, keep, values, &stats, res, err);
   r.result = NULL;
   if (st == SYN_OK) st = syn_run_add_attributes(res->series, &ro, &r.ode, &stats, r.inst, err);
   if (st == SYN_OK) st = add_arm_attributes(&r, &res->baseline, &stats, res->series, err);
