@@ -14,7 +14,8 @@
 #   make deps       install the missing Debian packages of the build and the
 #                   tests (as root) or say which (scripts/deps.sh)
 #   make deps-check check that includes respect the layering
-#   make clean
+#   make clean      remove the build, except the SUNDIALS build (a cache)
+#   make distclean  remove the whole build folder
 #
 # Build configurations live in build/<config>/: release (-O2), test (-O2 with
 # the test hooks of -DSYN_TESTING) and asan (ASan + UBSan, test hooks).
@@ -48,7 +49,7 @@ DEPS_TEST_GOALS := test build-for-test unit-bins tools fuzz fuzz-scenario valgri
 DEPS_PROFILE := $(if $(filter $(DEPS_TEST_GOALS),$(MAKECMDGOALS)),test,build)
 DEPS_STAMP := $(BUILD)/.deps-$(DEPS_PROFILE)-ok
 DEPS_RUN := DEPS_LOG=$(abspath $(BUILD))/deps.log scripts/deps.sh
-ifeq ($(filter clean deps deps-check,$(MAKECMDGOALS)),)
+ifeq ($(filter clean distclean deps deps-check,$(MAKECMDGOALS)),)
 ifeq ($(wildcard $(DEPS_STAMP)),)
 DEPS_RESULT := $(shell $(DEPS_RUN) $(DEPS_PROFILE) >&2 && mkdir -p $(BUILD) && touch $(DEPS_STAMP) && echo ok)
 ifneq ($(DEPS_RESULT),ok)
@@ -61,9 +62,47 @@ endif
 HDF5_PC      ?= hdf5-serial
 HDF5_CFLAGS  := $(shell pkg-config --cflags $(HDF5_PC) 2>/dev/null)
 HDF5_LIBS    := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null) -lhdf5_hl
-SUNDIALS_LIBS := -lsundials_cvode -lsundials_nvecserial -lsundials_sunmatrixdense \
-                 -lsundials_sunlinsoldense -lsundials_sunmatrixsparse -lsundials_sunlinsolklu \
-                 -lsundials_kinsol
+# SUNDIALS: by default Debian's source package of the version Debian 12 ships,
+# built optimised (-O2) and static into the build tree by scripts/sundials.sh
+# (Debian's own libsundials-dev is built without optimisation: 2-2.5x slower,
+# same results). Built once per build tree, again only when its version or
+# flags change; `make clean` keeps it (it is a cache of a third-party build),
+# `make distclean` drops it. Instead:
+#   SUNDIALS_DIR=system   Debian's shared libsundials-dev (make bench compares)
+#   SUNDIALS_DIR=/prefix  a site installation, SUNDIALS 6.x or 7.x (Spack, a
+#                         module): PREFIX/include and PREFIX/lib or lib64
+SUNDIALS_VERSION := 6.4.1
+SUNDIALS_DIR ?=
+SUN_NAMES := cvode kinsol sunlinsolklu sunlinsoldense sunmatrixsparse sunmatrixdense nvecserial
+ifeq ($(SUNDIALS_DIR),)
+SUN_PREFIX    := $(BUILD)/sundials/$(SUNDIALS_VERSION)
+SUN_STAMP     := $(SUN_PREFIX)/.stamp
+SUN_CFLAGS    := -I$(SUN_PREFIX)/include
+SUNDIALS_LIBS := $(patsubst %,$(SUN_PREFIX)/lib/libsundials_%.a,$(SUN_NAMES))
+else ifeq ($(SUNDIALS_DIR),system)
+SUN_CFLAGS    :=
+SUNDIALS_LIBS := $(patsubst %,-lsundials_%,$(SUN_NAMES))
+else
+SUN_LIBDIR    := $(firstword $(foreach d,lib64 lib,$(if $(wildcard $(SUNDIALS_DIR)/$(d)/libsundials_cvode.*),$(SUNDIALS_DIR)/$(d))))
+ifeq ($(wildcard $(SUNDIALS_DIR)/include/cvode/cvode.h),)
+$(error SUNDIALS_DIR=$(SUNDIALS_DIR) has no include/cvode/cvode.h (give the prefix of a SUNDIALS 6.x or 7.x installation, or SUNDIALS_DIR=system for Debian's))
+endif
+ifeq ($(SUN_LIBDIR),)
+$(error SUNDIALS_DIR=$(SUNDIALS_DIR) has no lib/ or lib64/ with libsundials_cvode (give the prefix of a SUNDIALS 6.x or 7.x installation))
+endif
+SUN_CFLAGS    := -I$(SUNDIALS_DIR)/include
+# 7.x puts what the packages share in libsundials_core
+SUNDIALS_LIBS := -L$(SUN_LIBDIR) -Wl,-rpath,$(abspath $(SUN_LIBDIR)) $(patsubst %,-lsundials_%,$(SUN_NAMES)) \
+                 $(if $(wildcard $(SUN_LIBDIR)/libsundials_core.*),-lsundials_core)
+endif
+# The objects that include SUNDIALS' headers; they are rebuilt when SUNDIALS_DIR
+# changes (the choice is kept in $(SUN_CHOICE)).
+SUN_USERS  := $(wildcard src/solve/*.c)
+SUN_CHOICE := $(BUILD)/.sundials-dir
+ifneq ($(filter clean distclean deps deps-check,$(MAKECMDGOALS)),)
+else ifneq ($(shell cat $(SUN_CHOICE) 2>/dev/null),$(or $(SUNDIALS_DIR),built))
+$(shell mkdir -p $(BUILD) && echo '$(or $(SUNDIALS_DIR),built)' >$(SUN_CHOICE))
+endif
 KLU_CFLAGS   := -I/usr/include/suitesparse
 KLU_LIBS     := -lklu
 GSL_LIBS     := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
@@ -71,7 +110,9 @@ GSL_LIBS     := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcbl
 # without mpirun too (syn_parallel_begin initialises MPI only under a launcher).
 MPI_CFLAGS   := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS     := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
-LIBS         := $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(MPI_LIBS) -llapacke -llapack \
+# --as-needed: the program records (and the loader loads at start-up) only
+# the shared libraries it calls.
+LIBS         := -Wl,--as-needed $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(MPI_LIBS) -llapacke -llapack \
                 -lnettle -lm
 
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null)
@@ -81,7 +122,7 @@ WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototyp
         -Wwrite-strings -Wcast-align -Wvla -Wdouble-promotion -Wformat=2 -Wundef \
         -Wold-style-definition -Wnull-dereference -Werror
 STD  := -std=c11 -D_POSIX_C_SOURCE=200809L
-INC  := -Iinclude -Isrc $(HDF5_CFLAGS) $(KLU_CFLAGS) $(MPI_CFLAGS)
+INC  := -Iinclude -Isrc $(SUN_CFLAGS) $(HDF5_CFLAGS) $(KLU_CFLAGS) $(MPI_CFLAGS)
 DEFS := -DSYN_GIT_REV='"$(GIT_REV)"'
 
 OPT_release := -O2 -g
@@ -110,7 +151,7 @@ LIB_asan    := $(BUILD)/asan/libsynovia.a
 BIN         := $(BUILD)/release/synovia
 BIN_asan    := $(BUILD)/asan/synovia
 
-.PHONY: all build-for-build build-for-test test demo install bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
+.PHONY: distclean all build-for-build build-for-test test demo install bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -154,6 +195,15 @@ $(eval $(call CONFIG_RULES,release))
 $(eval $(call CONFIG_RULES,test))
 $(eval $(call CONFIG_RULES,asan))
 
+# SUNDIALS is built before the objects that include it (only those: a build of
+# anything else does not wait for it); they are rebuilt when it is, or when
+# SUNDIALS_DIR changes, and the programs relinked through the library.
+ifneq ($(SUN_STAMP),)
+$(SUN_STAMP): scripts/sundials.sh | $(DEPS_STAMP)
+	@CC='$(CC)' scripts/sundials.sh $(SUN_PREFIX)
+endif
+$(foreach c,release test asan,$(call obj,$(c),$(SUN_USERS))): $(SUN_CHOICE) | $(SUN_STAMP)
+
 # The unit tests' shared helpers are objects only pattern rules name: without
 # this, make deletes them as intermediates after the build, and prints the rm
 # after the test summary.
@@ -185,7 +235,7 @@ FUZZ_BIN := $(BUILD)/fuzz/fuzz_model
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -DSYN_TESTING $(INC)
-$(FUZZ_BIN): tests/fuzz/fuzz_model.c $(LIB_SRC) | $(DEPS_STAMP)
+$(FUZZ_BIN): tests/fuzz/fuzz_model.c $(LIB_SRC) | $(DEPS_STAMP) $(SUN_STAMP)
 	@mkdir -p $(dir $@)
 	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_model.c $(LIB_SRC) $(LIBS)
 
@@ -195,7 +245,7 @@ fuzz: $(FUZZ_BIN)
 	  $(BUILD)/fuzz/new tests/fuzz/corpus
 
 FUZZ_SCN_BIN := $(BUILD)/fuzz/fuzz_scenario
-$(FUZZ_SCN_BIN): tests/fuzz/fuzz_scenario.c $(LIB_SRC) | $(DEPS_STAMP)
+$(FUZZ_SCN_BIN): tests/fuzz/fuzz_scenario.c $(LIB_SRC) | $(DEPS_STAMP) $(SUN_STAMP)
 	@mkdir -p $(dir $@)
 	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(LIBS)
 
@@ -258,5 +308,10 @@ install: $(BIN)
 deps-check:
 	@scripts/deps-check.sh
 
+# clean keeps the SUNDIALS build ($(BUILD)/sundials/, a cache; it is rebuilt
+# when its version or flags change); distclean removes it too.
 clean:
+	rm -rf $(filter-out $(BUILD)/sundials,$(wildcard $(BUILD)/* $(BUILD)/.[!.]*))
+
+distclean:
 	rm -rf $(BUILD)
