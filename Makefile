@@ -62,6 +62,29 @@ endif
 HDF5_PC      ?= hdf5-serial
 HDF5_CFLAGS  := $(shell pkg-config --cflags $(HDF5_PC) 2>/dev/null)
 HDF5_LIBS    := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null) -lhdf5_hl
+LAPACK_LIBS  := -llapacke -llapack
+# LINK=static (the default): HDF5 and LAPACK from Debian's static archives
+# (libhdf5-dev, liblapacke-dev, liblapack-dev, libblas-dev ship them). The
+# shared ones cost the loader 40 libraries at every start (HDF5's curl, ssl,
+# krb5, ldap, which synovia never calls; LAPACK's gfortran); static, only the
+# objects synovia calls are linked. LINK=shared: all shared, as before.
+LINK ?= static
+ifeq ($(LINK),static)
+HDF5_LIBDIR  := $(patsubst -L%,%,$(filter -L%,$(shell pkg-config --libs-only-L $(HDF5_PC) 2>/dev/null)))
+HDF5_A       := $(wildcard $(HDF5_LIBDIR)/libhdf5_hl.a $(HDF5_LIBDIR)/libhdf5.a)
+ifeq ($(words $(HDF5_A)),2)
+# libhdf5.settings' "Extra libraries"; --as-needed drops those not called
+HDF5_LIBS    := $(HDF5_A) -lcrypto -lcurl -lpthread -lsz -lz -ldl -lm
+endif
+MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null)
+LAPACK_A     := $(wildcard $(addprefix /usr/lib/$(MULTIARCH)/,liblapacke.a lapack/liblapack.a blas/libblas.a))
+ifeq ($(words $(LAPACK_A)),3)
+# LAPACK is Fortran: its run-time static too where installed (libgfortran-12-dev)
+FORTRAN_STATIC := -Wl,-Bstatic -lgfortran -lquadmath -Wl,-Bdynamic
+LAPACK_LIBS  := $(LAPACK_A) \
+                $(if $(filter /%,$(shell $(CC) -print-file-name=libgfortran.a)),$(FORTRAN_STATIC),-lgfortran)
+endif
+endif
 # SUNDIALS: by default Debian's source package of the version Debian 12 ships,
 # built optimised (-O2) and static into the build tree by scripts/sundials.sh
 # (Debian's own libsundials-dev is built without optimisation: 2-2.5x slower,
@@ -112,7 +135,7 @@ MPI_CFLAGS   := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS     := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 # --as-needed: the program records (and the loader loads at start-up) only
 # the shared libraries it calls.
-LIBS         := -Wl,--as-needed $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(MPI_LIBS) -llapacke -llapack \
+LIBS         := -Wl,--as-needed $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(MPI_LIBS) $(LAPACK_LIBS) \
                 -lnettle -lm
 
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null)
