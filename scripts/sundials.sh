@@ -61,7 +61,8 @@ CMAKE_ARGS="-DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE=$OPT
  -DBUILD_FORTRAN_MODULE_INTERFACE=OFF -DEXAMPLES_ENABLE_C=OFF -DEXAMPLES_ENABLE_CXX=OFF
  -DEXAMPLES_INSTALL=OFF -DSUNDIALS_TEST_UNITTESTS=OFF"
 cc=${CC:-cc}
-stamp_text="sundials $DEB_VERSION $OPT $(echo $CMAKE_ARGS) $($cc --version 2>/dev/null | head -n 1)"
+# the compiler's version line without its name (cc and gcc are the same compiler)
+stamp_text="sundials $DEB_VERSION $OPT $(echo $CMAKE_ARGS) $($cc --version 2>/dev/null | sed -n '1s/^[^ ]* //p')"
 export CC="$cc"
 
 if [ -f "$prefix/.stamp" ] && [ "$(cat "$prefix/.stamp")" = "$stamp_text" ]; then
