@@ -129,13 +129,15 @@ endif
 KLU_CFLAGS   := -I/usr/include/suitesparse
 KLU_LIBS     := -lklu
 GSL_LIBS     := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
-# MPI (Open MPI on Debian): only src/sweep/ includes mpi.h; the binary runs
-# without mpirun too (syn_parallel_begin initialises MPI only under a launcher).
+# MPI (Open MPI on Debian): only src/sweep/mpi/plugin.c calls it. It is a
+# small shared object linked with libmpi, embedded in the program, that
+# syn_parallel_begin loads only under a launcher (src/sweep/mpi_ops.h): the
+# program itself is not linked with MPI, so it does not load it at every start.
 MPI_CFLAGS   := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS     := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 # --as-needed: the program records (and the loader loads at start-up) only
 # the shared libraries it calls.
-LIBS         := -Wl,--as-needed $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(MPI_LIBS) $(LAPACK_LIBS) \
+LIBS         := -Wl,--as-needed $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) \
                 -lnettle -lm
 
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null)
@@ -162,6 +164,9 @@ DEMO_FILES := examples/knee_ia_vs_iv.scenario models/knee_oa.model models/parts/
               models/parts/joint_network.model models/parts/systemic.model
 DEMO_C   := $(BUILD)/gen/demo_files.c
 CLI_SRC  := $(wildcard src/cli/*.c) $(DEMO_C)
+# The MPI plugin and the C source holding its bytes (part of the library).
+MPI_PLUGIN   := $(BUILD)/mpi/synovia-mpi.so
+MPI_PLUGIN_C := $(BUILD)/gen/mpi_plugin.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 HELPER_SRC := $(wildcard tests/support/*.c)
@@ -189,6 +194,17 @@ $(DEMO_C): scripts/embed.sh Makefile $(DEMO_FILES)
 	@mkdir -p $(dir $@)
 	$(call step,GEN,$@) scripts/embed.sh $@ $(DEMO_FILES)
 
+$(MPI_PLUGIN): src/sweep/mpi/plugin.c src/sweep/mpi_ops.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call step,CC,$@) $(CC) $(STD) -O2 -fPIC -shared $(WARN) $(INC) -o $@ $< $(MPI_LIBS)
+
+$(MPI_PLUGIN_C): $(MPI_PLUGIN)
+	@mkdir -p $(dir $@)
+	$(call step,GEN,$@) { echo '/* Generated from $< (see src/sweep/mpi_ops.h) -- do not edit. */'; \
+	  echo '#include "sweep/mpi_ops.h"'; echo 'const unsigned char sweep_mpi_plugin[] = {'; \
+	  od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
+	  echo 'const size_t sweep_mpi_plugin_size = sizeof sweep_mpi_plugin;'; } >$@.tmp && mv $@.tmp $@
+
 deps:
 	@$(DEPS_RUN) test
 	@mkdir -p $(BUILD) && touch $(BUILD)/.deps-build-ok $(BUILD)/.deps-test-ok
@@ -199,7 +215,7 @@ $(BUILD)/$(1)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	$$(call step,CC,$$<) $$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) $(DEFS) -MMD -MP -c $$< -o $$@
 
-$(LIB_$(1)): $(call obj,$(1),$(LIB_SRC))
+$(LIB_$(1)): $(call obj,$(1),$(LIB_SRC) $(MPI_PLUGIN_C))
 	@mkdir -p $$(dir $$@)
 	$$(call step,AR,$$@) rm -f $$@ && ar rcs $$@ $$^
 
@@ -258,9 +274,9 @@ FUZZ_BIN := $(BUILD)/fuzz/fuzz_model
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -DSYN_TESTING $(INC)
-$(FUZZ_BIN): tests/fuzz/fuzz_model.c $(LIB_SRC) | $(DEPS_STAMP) $(SUN_STAMP)
+$(FUZZ_BIN): tests/fuzz/fuzz_model.c $(LIB_SRC) $(MPI_PLUGIN_C) | $(DEPS_STAMP) $(SUN_STAMP)
 	@mkdir -p $(dir $@)
-	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_model.c $(LIB_SRC) $(LIBS)
+	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_model.c $(LIB_SRC) $(MPI_PLUGIN_C) $(LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/new
@@ -268,9 +284,9 @@ fuzz: $(FUZZ_BIN)
 	  $(BUILD)/fuzz/new tests/fuzz/corpus
 
 FUZZ_SCN_BIN := $(BUILD)/fuzz/fuzz_scenario
-$(FUZZ_SCN_BIN): tests/fuzz/fuzz_scenario.c $(LIB_SRC) | $(DEPS_STAMP) $(SUN_STAMP)
+$(FUZZ_SCN_BIN): tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(MPI_PLUGIN_C) | $(DEPS_STAMP) $(SUN_STAMP)
 	@mkdir -p $(dir $@)
-	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(LIBS)
+	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(MPI_PLUGIN_C) $(LIBS)
 
 fuzz-scenario: $(FUZZ_SCN_BIN)
 	@mkdir -p $(BUILD)/fuzz/new_scenario

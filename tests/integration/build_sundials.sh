@@ -1,7 +1,7 @@
 # synovia — the build's own SUNDIALS and the program's start-up (docs/building.md):
 # the program is linked with the SUNDIALS built optimised from Debian's source
-# package (static), HDF5 and LAPACK static, so it loads none of the shared
-# libraries that only those brought; scripts/sundials.sh does nothing when its
+# package (static), HDF5 and LAPACK static, MPI in a plugin loaded only under
+# a launcher, so it loads none of the shared libraries that only those brought; scripts/sundials.sh does nothing when its
 # build is there with the same version and flags; SUNDIALS_DIR chooses another
 # SUNDIALS, with a clear message when it is not one; `make clean` keeps the
 # SUNDIALS build, `make distclean` does not.
@@ -19,6 +19,8 @@ check "nor HDF5's curl, ssl, krb5 and ldap (HDF5 static)" \
   sh -c '! grep -Eq "lib(hdf5|curl|ssl|gssapi_krb5|ldap)" "$1"' - "$TMP/ldd"
 check "nor LAPACK, BLAS, gfortran (LAPACK static)" \
   sh -c '! grep -Eq "lib(lapack|blas|gfortran|quadmath)" "$1"' - "$TMP/ldd"
+check "nor Open MPI (its plugin is loaded only under mpirun: tests/integration/sweep.sh)" \
+  sh -c '! grep -Eq "lib(mpi|open-rte|open-pal|hwloc|pmix|event)" "$1"' - "$TMP/ldd"
 
 # --- the SUNDIALS build: there, -O2, and cached
 check "SUNDIALS 6.4.1 is built in $prefix (-O2, CVODE, CVODES, KINSOL, KLU)" sh -c '
