@@ -63,6 +63,10 @@ HDF5_PC      ?= hdf5-serial
 HDF5_CFLAGS  := $(shell pkg-config --cflags $(HDF5_PC) 2>/dev/null)
 HDF5_LIBS    := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null) -lhdf5_hl
 LAPACK_LIBS  := -llapacke -llapack
+# LINK=shared links as before: every library shared, all of them (MPI too)
+# recorded and loaded at start-up whether called or not.
+LD_AS_NEEDED := -Wl,--as-needed
+MPI_LINKED   :=
 # LINK=static (the default): HDF5 and LAPACK from Debian's static archives
 # (libhdf5-dev, liblapacke-dev, liblapack-dev, libblas-dev ship them). The
 # shared ones cost the loader 40 libraries at every start (HDF5's curl, ssl,
@@ -84,6 +88,9 @@ FORTRAN_STATIC := -Wl,-Bstatic -lgfortran -lquadmath -Wl,-Bdynamic
 LAPACK_LIBS  := $(LAPACK_A) \
                 $(if $(filter /%,$(shell $(CC) -print-file-name=libgfortran.a)),$(FORTRAN_STATIC),-lgfortran)
 endif
+else
+LD_AS_NEEDED :=
+MPI_LINKED    = -Wl,--no-as-needed $(MPI_LIBS) -Wl,--as-needed
 endif
 # SUNDIALS: by default Debian's source package of the version Debian 12 ships,
 # built optimised (-O2) and static into the build tree by scripts/sundials.sh
@@ -135,10 +142,10 @@ GSL_LIBS     := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcbl
 # program itself is not linked with MPI, so it does not load it at every start.
 MPI_CFLAGS   := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS     := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
-# --as-needed: the program records (and the loader loads at start-up) only
-# the shared libraries it calls.
-LIBS         := -Wl,--as-needed $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) \
-                -lnettle -lm
+# --as-needed (Debian's gcc default, made explicit): the program records (and
+# the loader loads at start-up) only the shared libraries it calls.
+LIBS         := $(LD_AS_NEEDED) $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) \
+                $(MPI_LINKED) -lnettle -lm
 
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null)
 
@@ -179,7 +186,7 @@ LIB_asan    := $(BUILD)/asan/libsynovia.a
 BIN         := $(BUILD)/release/synovia
 BIN_asan    := $(BUILD)/asan/synovia
 
-.PHONY: distclean all build-for-build build-for-test test demo install bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
+.PHONY: bench-base distclean all build-for-build build-for-test test demo install bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -310,9 +317,22 @@ BENCH_BIN := $(BUILD)/release/bench
 $(BENCH_BIN): tests/bench/bench.c $(LIB_release) | $(DEPS_STAMP)
 	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -Itests -o $@ $< $(LIB_release) $(LIBS)
 
-bench: $(BIN) $(BENCH_BIN)
+# The same program and bench built as before this build had its own SUNDIALS
+# (Debian's libsundials-dev, every library shared), for the side by side.
+BENCH_BASE := $(BUILD)/bench-debian
+bench-base:
+	@if dpkg-query -W -f='$${Status}' libsundials-dev 2>/dev/null | grep -q "install ok installed"; then \
+	  $(MAKE) --no-print-directory BUILD=$(BENCH_BASE) SUNDIALS_DIR=system LINK=shared \
+	    $(BENCH_BASE)/release/synovia $(BENCH_BASE)/release/bench; \
+	else echo "bench: libsundials-dev is not installed: no side by side with Debian's SUNDIALS"; fi
+
+bench: $(BIN) $(BENCH_BIN) bench-base
+	@echo "== with the SUNDIALS of this build ($(or $(SUNDIALS_DIR),$(SUNDIALS_VERSION) -O2 static))"
 	@$(BENCH_BIN) tests/bench
+	@if [ -x $(BENCH_BASE)/release/bench ]; then \
+	  echo "== the same with Debian's SUNDIALS (unoptimised, shared)"; $(BENCH_BASE)/release/bench tests/bench; fi
 	@sh tests/bench/sweep.sh $(BIN)
+	@$(PYTHON) tests/bench/startup.py $(BIN) $(BENCH_BASE)/release/synovia
 
 valgrind: $(BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
