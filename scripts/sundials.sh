@@ -82,7 +82,7 @@ say() { echo "# $(date -u '+%H:%M:%S') $*" >>"$log"; }
 # --- the source files, each checked against its pinned SHA-256 --------------------
 have_all() {
   printf '%s\n' "$FILES" | while IFS='	' read -r f sum; do
-    echo "$sum  $dl/$f" | sha256sum -c --status - || return 1
+    echo "$sum  $dl/$f" | sha256sum -c --status - 2>/dev/null || return 1
   done
 }
 
