@@ -322,7 +322,7 @@ $(BENCH_BIN): tests/bench/bench.c $(LIB_release) | $(DEPS_STAMP)
 BENCH_BASE := $(BUILD)/bench-debian
 bench-base:
 	@if dpkg-query -W -f='$${Status}' libsundials-dev 2>/dev/null | grep -q "install ok installed"; then \
-	  $(MAKE) --no-print-directory BUILD=$(BENCH_BASE) SUNDIALS_DIR=system LINK=shared \
+	  $(MAKE) -s --no-print-directory BUILD=$(BENCH_BASE) SUNDIALS_DIR=system LINK=shared \
 	    $(BENCH_BASE)/release/synovia $(BENCH_BASE)/release/bench; \
 	else echo "bench: libsundials-dev is not installed: no side by side with Debian's SUNDIALS"; fi
 
