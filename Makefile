@@ -110,6 +110,9 @@ SUN_STAMP     := $(SUN_PREFIX)/.stamp
 SUN_CFLAGS    := -I$(SUN_PREFIX)/include
 SUNDIALS_LIBS := $(patsubst %,$(SUN_PREFIX)/lib/libsundials_%.a,$(SUN_NAMES))
 else ifeq ($(SUNDIALS_DIR),system)
+ifeq ($(filter clean distclean deps deps-check,$(MAKECMDGOALS))$(wildcard /usr/include/cvode/cvode.h),)
+$(error SUNDIALS_DIR=system: Debian's SUNDIALS is not installed (apt-get install libsundials-dev, as root))
+endif
 SUN_CFLAGS    :=
 SUNDIALS_LIBS := $(patsubst %,-lsundials_%,$(SUN_NAMES))
 else
