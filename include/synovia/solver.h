@@ -29,6 +29,10 @@ typedef struct syn_solver_opts {
   double rtol;              /* relative tolerance (default 1e-6) */
   double atol;              /* absolute tolerance for all states (default 1e-9) */
   const double *atol_vec;   /* per-state absolute tolerances (n), or NULL */
+  int atol_given;           /* 1 when the user set atol (a scenario's `solver atol`, --atol):
+                               it then replaces the model's state tolerances
+                               (syn_model_state_atols), which apply only when 0 (default);
+                               the solver itself does not read it */
   long max_steps;           /* per output interval (default 50000) */
   double max_step;          /* largest step, 0 = unlimited */
   double init_step;         /* first step, 0 = CVODE's estimate */

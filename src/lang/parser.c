@@ -6,6 +6,7 @@
  * whole grammar. The first error stops the parse. */
 #include "parser.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -503,8 +504,35 @@ static syn_status parse_value(parser *p, ast_decl *d) {
   return st;
 }
 
+/* atol = 'atol' NUMBER [ UNIT ]   (a state's absolute tolerance; 'atol' is a
+ * word only here, so it stays free as a name). Only a literal: the tolerance
+ * is fixed with the model, not computed from parameters a run may change. */
+static syn_status parse_atol(parser *p, ast_decl *d) {
+  syn_span kw = cur(p)->span;
+  syn_status st = advance(p);
+  if (st != SYN_OK) return st;
+  if (cur(p)->kind != TK_NUMBER) {
+    st = ts_expected(&p->ts, "a number after 'atol'");
+    syn_error_hint(p->err, "e.g. state MSC = 0 cells atol 1e-3 (the state's absolute tolerance, "
+                           "in its unit)");
+    return st;
+  }
+  st = parse_expr(p, &d->atol);
+  if (st != SYN_OK) return st;
+  if (d->atol->kind != AST_NUM) {
+    error_at(p, d->atol->span, SYN_EINPUT, "'atol' takes a number, optionally with a unit");
+    syn_error_hint(p->err, "e.g. state MSC = 0 cells atol 1e-3");
+    return SYN_EINPUT;
+  }
+  double v = d->atol->u.num.value;
+  if (!(v > 0) || !isfinite(v))
+    return error_at(p, syn_span_join(kw, d->atol->span), SYN_EINPUT,
+                    "'atol' must be a positive finite number (got %g)", v);
+  return SYN_OK;
+}
+
 /* named = ( 'compartment' | 'param' | 'let' | 'output' ) NAME value annotations
- * state = 'state' NAME [ 'in' NAME ] value annotations */
+ * state = 'state' NAME [ 'in' NAME ] value [ atol ] annotations */
 static syn_status parse_named(parser *p, ast_decl *d) {
   syn_status st = advance(p);
   if (st == SYN_OK) st = parse_name(p, &d->name, &d->name_span);
@@ -513,6 +541,7 @@ static syn_status parse_named(parser *p, ast_decl *d) {
     if (st == SYN_OK) st = parse_name(p, &d->compartment, &d->compartment_span);
   }
   if (st == SYN_OK) st = parse_value(p, d);
+  if (st == SYN_OK && d->kind == DECL_STATE && is_word(p, cur(p), "atol")) st = parse_atol(p, d);
   if (st == SYN_OK) st = parse_annotations(p, d);
   return st;
 }

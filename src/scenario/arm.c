@@ -44,6 +44,7 @@ typedef struct arm_run {
                           caller keeps no series */
   int first_run;       /* round 0: the outputs are checked at every output time */
   double *values;      /* nstates + noutputs */
+  double *atol;        /* the model's state tolerances, when the run uses them */
 } arm_run;
 
 /* ---- parameters and the start ---------------------------------------------------------- */
@@ -245,7 +246,8 @@ static syn_status allocate(arm_run *r, syn_error *err) {
   r->y0 = syn_calloc(r->nstates, sizeof *r->y0);
   r->grid = syn_calloc(r->npts, sizeof *r->grid);
   r->values = syn_calloc(r->nstates + r->noutputs, sizeof *r->values);
-  if (!r->y0 || !r->grid || !r->values)
+  r->atol = syn_calloc(r->nstates, sizeof *r->atol);
+  if (!r->y0 || !r->grid || !r->values || !r->atol)
     return syn_error_set(err, SYN_ENOMEM, "out of memory for arm '%s'", r->arm->name);
   return SYN_OK;
 }
@@ -304,6 +306,16 @@ static void release(arm_run *r) {
   syn_free(r->inf_dose);
   syn_free(r->running);
   syn_free(r->touched);
+  syn_free(r->atol);
+}
+
+/* The model's state tolerances (syn_model_state_atols) where the caller gave
+ * neither a vector nor an atol of its own. A model without any keeps the
+ * scalar tolerance, so its results do not change. */
+static void use_state_atols(arm_run *r, syn_solver_opts *so) {
+  if (so->atol_vec == NULL && !so->atol_given &&
+      syn_model_state_atols(r->s->model, so->atol, r->atol) > 0)
+    so->atol_vec = r->atol;
 }
 
 static void run_options(const syn_scenario *s, const syn_solver_opts *opts, syn_run_opts *o) {
@@ -470,6 +482,7 @@ syn_status syn_scenario_run_arm_keep(const syn_scenario *s, size_t arm,
   if (st == SYN_OK) st = syn_run_check_grid(&ro, s->show_unit, s->show_factor, err);
   if (st == SYN_OK) st = prepare_instance(&r, ov, nov, err);
   if (st == SYN_OK) st = allocate(&r, err);
+  if (st == SYN_OK) use_state_atols(&r, &so);
   if (st == SYN_OK) {
     syn_run_fill_grid(&ro, r.grid, r.npts);
     st = scn_schedule_build(r.arm, s->t_start, s->t_end, r.grid, r.npts, s->show_unit,
