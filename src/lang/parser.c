@@ -185,7 +185,9 @@ static syn_status parse_unit_term(parser *p, ast_unit *u, size_t *cap, int sign,
 static int unit_starts(parser *p) {
   const syn_token *t = cur(p);
   if (t->newline_before) return 0;
-  if (t->kind == TK_NAME) return 1; /* must be a unit; unknown ones are errors */
+  /* a name must be a unit (unknown ones are errors), except the word that
+   * starts a state's tolerance: `state X = 1 atol 1e-6` */
+  if (t->kind == TK_NAME) return !is_word(p, t, "atol");
   return t->kind == TK_SLASH && unit_at(p, peek(p, 1)) != NULL;
 }
 
@@ -482,7 +484,12 @@ static syn_status no_semicolon_hint(parser *p, syn_status st) {
 static syn_status expect_end(parser *p) {
   syn_tk k = cur(p)->kind;
   if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
-  return no_semicolon_hint(p, ts_expected(&p->ts, "end of line"));
+  int atol = is_word(p, cur(p), "atol");
+  syn_status st = no_semicolon_hint(p, ts_expected(&p->ts, "end of line"));
+  if (atol)
+    syn_error_hint(p->err, "only a state takes an absolute tolerance, right after its value: "
+                           "state X = 0 cells atol 1e-3");
+  return st;
 }
 
 /* annotations = [ STRING ] [ 'source' STRING ] */
