@@ -359,6 +359,13 @@ bench-knee-split: $(KNEE_SPLIT_BIN)
 	@$(KNEE_SPLIT_BIN)
 .PHONY: bench-knee-split
 
+# The states' own absolute tolerances against one scalar atol: steps per arm and
+# the metrics' error against an rtol 1e-10 reference (tests/bench/state_tol.py)
+bench: bench-state-tol
+bench-state-tol: $(BIN)
+	@$(PYTHON) tests/bench/state_tol.py $(BIN)
+.PHONY: bench-state-tol
+
 valgrind: $(BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  $(BIN) run models/two_compartment.model -o $(BUILD)/valgrind.h5
