@@ -487,8 +487,8 @@ static syn_status expect_end(parser *p) {
   int atol = is_word(p, cur(p), "atol");
   syn_status st = no_semicolon_hint(p, ts_expected(&p->ts, "end of line"));
   if (atol)
-    syn_error_hint(p->err, "only a state takes an absolute tolerance, right after its value: "
-                           "state X = 0 cells atol 1e-3");
+    syn_error_hint(p->err, "only a state takes an absolute tolerance, once, right after its "
+                           "value: state X = 0 cells atol 1e-3");
   return st;
 }
 
