@@ -29,6 +29,7 @@
 #include <sunmatrix/sunmatrix_sparse.h>
 
 #include "solve/linchoice.h"
+#include "solve/sun_compat.h"
 #include "synovia/model.h"
 #include "synovia/scenario.h"
 #include "synovia/solver.h"
@@ -202,7 +203,8 @@ static int side_by_side(const bench_case *c) {
     syn_linsol_estimate(c->ode.n, c->ode.colptr, c->ode.rowind, &cost, &err);
   te = (cpu_seconds() - te) / EST_REPS;
   printf("%s: %zu states, %zu entries in I - gamma*J, %zu in L+U (KLU), %.0f flops; the cost "
-         "model's analysis costs %.1f us (made at each solver creation under auto, below 100 states)\n",
+         "model's analysis costs %.1f us (made at each solver creation under auto, below 100 "
+         "states)\n",
          c->label, cost.n, cost.nnz, cost.lu_nnz, cost.flops, 1e6 * te);
   for (int k = 0; k < 2; k++)
     printf("  %-5s %8.3f ms CPU (nsteps %ld, nniters %ld, nlinsetups %ld)\n",
@@ -224,7 +226,7 @@ typedef struct kernel_times {
  * dominant I - gamma*J, like linchoice.c's stand-in. */
 static void fill_sparse(SUNMatrix A, size_t n, const int32_t *colptr, const int32_t *rowind) {
   sunindextype *cp = SUNSparseMatrix_IndexPointers(A), *ri = SUNSparseMatrix_IndexValues(A);
-  realtype *v = SUNSparseMatrix_Data(A);
+  sunrealtype *v = SUNSparseMatrix_Data(A);
   size_t p = 0;
   for (size_t j = 0; j < n; j++) {
     cp[j] = (sunindextype)p;
@@ -313,7 +315,8 @@ static int calibrate_row(SUNContext ctx, const char *name, size_t n, const int32
   }
   if (measure(ctx, n, colptr, rowind, &d, &k) != 0) return -1;
   printf("%s,%zu,%zu,%zu,%.0f,%.0f,%.1f,%.1f,%.1f,%.1f,%.0f,%.0f\n", name, c.n, c.nnz, c.lu_nnz,
-         c.flops, c.dense_updates, d.setup_ns, d.solve_ns, k.setup_ns, k.solve_ns, c.dense_ns, c.klu_ns);
+         c.flops, c.dense_updates, d.setup_ns, d.solve_ns, k.setup_ns, k.solve_ns, c.dense_ns,
+         c.klu_ns);
   return 0;
 }
 
@@ -344,9 +347,10 @@ static int calibrate(const char *dir) {
                                        "models/joint_demo.model"};
   static const char *const bench_models[] = {"stiff20.model", "hires.model"};
   SUNContext ctx;
-  if (SUNContext_Create(NULL, &ctx) != 0) return -1;
+  if (SUNContext_Create(SYN_SUN_COMM_NULL, &ctx) != 0) return -1;
   int rc = 0;
-  printf("pattern,n,nnz,lu_nnz,flops,dense_updates,dense_setup_ns,dense_solve_ns,klu_setup_ns,klu_solve_ns,"
+  printf("pattern,n,nnz,lu_nnz,flops,dense_updates,dense_setup_ns,dense_solve_ns,klu_setup_ns,"
+         "klu_solve_ns,"
          "model_dense_ns,model_klu_ns\n");
   for (size_t i = 0; i < sizeof models / sizeof *models + 2 && rc == 0; i++) {
     char path[1024];
