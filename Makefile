@@ -366,6 +366,15 @@ bench-state-tol: $(BIN)
 	@$(PYTHON) tests/bench/state_tol.py $(BIN)
 .PHONY: bench-state-tol
 
+# Dense LU against KLU and what `linear-solver auto` picks: tests/bench/linsolve.c
+LINSOLVE_BIN := $(BUILD)/release/bench_linsolve
+$(LINSOLVE_BIN): tests/bench/linsolve.c $(LIB_release) | $(DEPS_STAMP)
+	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -o $@ $< $(LIB_release) $(LIBS)
+bench: bench-linsolve
+bench-linsolve: $(LINSOLVE_BIN)
+	@$(LINSOLVE_BIN) tests/bench
+.PHONY: bench-linsolve
+
 valgrind: $(BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	  $(BIN) run models/two_compartment.model -o $(BUILD)/valgrind.h5
