@@ -16,7 +16,8 @@
 #   make deps       install the missing Debian packages of the build and the
 #                   tests (as root) or say which (scripts/deps.sh)
 #   make deps-check check that includes respect the layering
-#   make clean
+#   make clean      remove the build, except the SUNDIALS build (a cache)
+#   make distclean  remove the whole build folder
 #
 # Build configurations live in build/<config>/: release (-O2), test (-O2 with
 # the test hooks of -DSYN_TESTING) and asan (ASan + UBSan, test hooks).
@@ -50,7 +51,7 @@ DEPS_TEST_GOALS := test build-for-test unit-bins tools fuzz fuzz-scenario valgri
 DEPS_PROFILE := $(if $(filter $(DEPS_TEST_GOALS),$(MAKECMDGOALS)),test,build)
 DEPS_STAMP := $(BUILD)/.deps-$(DEPS_PROFILE)-ok
 DEPS_RUN := DEPS_LOG=$(abspath $(BUILD))/deps.log scripts/deps.sh
-ifeq ($(filter clean deps deps-check,$(MAKECMDGOALS)),)
+ifeq ($(filter clean distclean deps deps-check,$(MAKECMDGOALS)),)
 ifeq ($(wildcard $(DEPS_STAMP)),)
 DEPS_RESULT := $(shell $(DEPS_RUN) $(DEPS_PROFILE) >&2 && mkdir -p $(BUILD) && touch $(DEPS_STAMP) && echo ok)
 ifneq ($(DEPS_RESULT),ok)
@@ -63,18 +64,93 @@ endif
 HDF5_PC      ?= hdf5-serial
 HDF5_CFLAGS  := $(shell pkg-config --cflags $(HDF5_PC) 2>/dev/null)
 HDF5_LIBS    := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null) -lhdf5_hl
-SUNDIALS_LIBS := -lsundials_cvode -lsundials_nvecserial -lsundials_sunmatrixdense \
-                 -lsundials_sunlinsoldense -lsundials_sunmatrixsparse -lsundials_sunlinsolklu \
-                 -lsundials_kinsol
+LAPACK_LIBS  := -llapacke -llapack
+# LINK=shared links as before: every library shared, all of them (MPI too)
+# recorded and loaded at start-up whether called or not.
+LD_AS_NEEDED := -Wl,--as-needed
+MPI_LINKED   :=
+# LINK=static (the default): HDF5 and LAPACK from Debian's static archives
+# (libhdf5-dev, liblapacke-dev, liblapack-dev, libblas-dev ship them). The
+# shared ones cost the loader 40 libraries at every start (HDF5's curl, ssl,
+# krb5, ldap, which synovia never calls; LAPACK's gfortran); static, only the
+# objects synovia calls are linked. LINK=shared: all shared, as before.
+LINK ?= static
+ifeq ($(LINK),static)
+HDF5_LIBDIR  := $(patsubst -L%,%,$(filter -L%,$(shell pkg-config --libs-only-L $(HDF5_PC) 2>/dev/null)))
+HDF5_A       := $(wildcard $(HDF5_LIBDIR)/libhdf5_hl.a $(HDF5_LIBDIR)/libhdf5.a)
+ifeq ($(words $(HDF5_A)),2)
+# libhdf5.settings' "Extra libraries"; --as-needed drops those not called
+HDF5_LIBS    := $(HDF5_A) -lcrypto -lcurl -lpthread -lsz -lz -ldl -lm
+endif
+MULTIARCH    := $(shell $(CC) -print-multiarch 2>/dev/null)
+LAPACK_A     := $(wildcard $(addprefix /usr/lib/$(MULTIARCH)/,liblapacke.a lapack/liblapack.a blas/libblas.a))
+ifeq ($(words $(LAPACK_A)),3)
+# LAPACK is Fortran: its run-time static too where installed (libgfortran-12-dev)
+FORTRAN_STATIC := -Wl,-Bstatic -lgfortran -lquadmath -Wl,-Bdynamic
+LAPACK_LIBS  := $(LAPACK_A) \
+                $(if $(filter /%,$(shell $(CC) -print-file-name=libgfortran.a)),$(FORTRAN_STATIC),-lgfortran)
+endif
+else
+LD_AS_NEEDED :=
+MPI_LINKED    = -Wl,--no-as-needed $(MPI_LIBS) -Wl,--as-needed
+endif
+# SUNDIALS: by default Debian's source package of the version Debian 12 ships,
+# built optimised (-O2) and static into the build tree by scripts/sundials.sh
+# (Debian's own libsundials-dev is built without optimisation: 2-2.5x slower,
+# same results). Built once per build tree, again only when its version or
+# flags change; `make clean` keeps it (it is a cache of a third-party build),
+# `make distclean` drops it. Instead:
+#   SUNDIALS_DIR=system   Debian's shared libsundials-dev (make bench compares)
+#   SUNDIALS_DIR=/prefix  a site installation, SUNDIALS 6.x or 7.x (Spack, a
+#                         module): PREFIX/include and PREFIX/lib or lib64
+SUNDIALS_VERSION := 6.4.1
+SUNDIALS_DIR ?=
+SUN_NAMES := cvode kinsol sunlinsolklu sunlinsoldense sunmatrixsparse sunmatrixdense nvecserial
+ifeq ($(SUNDIALS_DIR),)
+SUN_PREFIX    := $(BUILD)/sundials/$(SUNDIALS_VERSION)
+SUN_STAMP     := $(SUN_PREFIX)/.stamp
+SUN_CFLAGS    := -I$(SUN_PREFIX)/include
+SUNDIALS_LIBS := $(patsubst %,$(SUN_PREFIX)/lib/libsundials_%.a,$(SUN_NAMES))
+else ifeq ($(SUNDIALS_DIR),system)
+ifeq ($(filter clean distclean deps deps-check,$(MAKECMDGOALS))$(wildcard /usr/include/cvode/cvode.h),)
+$(error SUNDIALS_DIR=system: Debian's SUNDIALS is not installed (apt-get install libsundials-dev, as root))
+endif
+SUN_CFLAGS    :=
+SUNDIALS_LIBS := $(patsubst %,-lsundials_%,$(SUN_NAMES))
+else
+SUN_LIBDIR    := $(firstword $(foreach d,lib64 lib,$(if $(wildcard $(SUNDIALS_DIR)/$(d)/libsundials_cvode.*),$(SUNDIALS_DIR)/$(d))))
+ifeq ($(wildcard $(SUNDIALS_DIR)/include/cvode/cvode.h),)
+$(error SUNDIALS_DIR=$(SUNDIALS_DIR) has no include/cvode/cvode.h (give the prefix of a SUNDIALS 6.x or 7.x installation, or SUNDIALS_DIR=system for Debian's))
+endif
+ifeq ($(SUN_LIBDIR),)
+$(error SUNDIALS_DIR=$(SUNDIALS_DIR) has no lib/ or lib64/ with libsundials_cvode (give the prefix of a SUNDIALS 6.x or 7.x installation))
+endif
+SUN_CFLAGS    := -I$(SUNDIALS_DIR)/include
+# 7.x puts what the packages share in libsundials_core
+SUNDIALS_LIBS := -L$(SUN_LIBDIR) -Wl,-rpath,$(abspath $(SUN_LIBDIR)) $(patsubst %,-lsundials_%,$(SUN_NAMES)) \
+                 $(if $(wildcard $(SUN_LIBDIR)/libsundials_core.*),-lsundials_core)
+endif
+# The objects that include SUNDIALS' headers; they are rebuilt when SUNDIALS_DIR
+# changes (the choice is kept in $(SUN_CHOICE)).
+SUN_USERS  := $(wildcard src/solve/*.c)
+SUN_CHOICE := $(BUILD)/.sundials-dir
+ifneq ($(filter clean distclean deps deps-check,$(MAKECMDGOALS)),)
+else ifneq ($(shell cat $(SUN_CHOICE) 2>/dev/null),$(or $(SUNDIALS_DIR),built))
+$(shell mkdir -p $(BUILD) && echo '$(or $(SUNDIALS_DIR),built)' >$(SUN_CHOICE))
+endif
 KLU_CFLAGS   := -I/usr/include/suitesparse
 KLU_LIBS     := -lklu
 GSL_LIBS     := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
-# MPI (Open MPI on Debian): only src/sweep/ includes mpi.h; the binary runs
-# without mpirun too (syn_parallel_begin initialises MPI only under a launcher).
+# MPI (Open MPI on Debian): only src/sweep/mpi/plugin.c calls it. It is a
+# small shared object linked with libmpi, embedded in the program, that
+# syn_parallel_begin loads only under a launcher (src/sweep/mpi_ops.h): the
+# program itself is not linked with MPI, so it does not load it at every start.
 MPI_CFLAGS   := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS     := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
-LIBS         := $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(MPI_LIBS) -llapacke -llapack \
-                -lnettle -lm
+# --as-needed (Debian's gcc default, made explicit): the program records (and
+# the loader loads at start-up) only the shared libraries it calls.
+LIBS         := $(LD_AS_NEEDED) $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) \
+                $(MPI_LINKED) -lnettle -lm
 
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null)
 
@@ -83,7 +159,7 @@ WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototyp
         -Wwrite-strings -Wcast-align -Wvla -Wdouble-promotion -Wformat=2 -Wundef \
         -Wold-style-definition -Wnull-dereference -Werror
 STD  := -std=c11 -D_POSIX_C_SOURCE=200809L
-INC  := -Iinclude -Isrc $(HDF5_CFLAGS) $(KLU_CFLAGS) $(MPI_CFLAGS)
+INC  := -Iinclude -Isrc $(SUN_CFLAGS) $(HDF5_CFLAGS) $(KLU_CFLAGS) $(MPI_CFLAGS)
 DEFS := -DSYN_GIT_REV='"$(GIT_REV)"'
 
 OPT_release := -O2 -g
@@ -100,6 +176,9 @@ DEMO_FILES := examples/knee_ia_vs_iv.scenario models/knee_oa.model models/parts/
               models/parts/joint_network.model models/parts/systemic.model
 DEMO_C   := $(BUILD)/gen/demo_files.c
 CLI_SRC  := $(wildcard src/cli/*.c) $(DEMO_C)
+# The MPI plugin and the C source holding its bytes (part of the library).
+MPI_PLUGIN   := $(BUILD)/mpi/synovia-mpi.so
+MPI_PLUGIN_C := $(BUILD)/gen/mpi_plugin.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 HELPER_SRC := $(wildcard tests/support/*.c)
@@ -112,7 +191,7 @@ LIB_asan    := $(BUILD)/asan/libsynovia.a
 BIN         := $(BUILD)/release/synovia
 BIN_asan    := $(BUILD)/asan/synovia
 
-.PHONY: all build-for-build build-for-test test demo install bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
+.PHONY: bench-base distclean all build-for-build build-for-test test demo install bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -127,6 +206,17 @@ $(DEMO_C): scripts/embed.sh Makefile $(DEMO_FILES)
 	@mkdir -p $(dir $@)
 	$(call step,GEN,$@) scripts/embed.sh $@ $(DEMO_FILES)
 
+$(MPI_PLUGIN): src/sweep/mpi/plugin.c src/sweep/mpi_ops.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call step,CC,$@) $(CC) $(STD) -O2 -fPIC -shared $(WARN) $(INC) -o $@ $< $(MPI_LIBS)
+
+$(MPI_PLUGIN_C): $(MPI_PLUGIN)
+	@mkdir -p $(dir $@)
+	$(call step,GEN,$@) { echo '/* Generated from $< (see src/sweep/mpi_ops.h) -- do not edit. */'; \
+	  echo '#include "sweep/mpi_ops.h"'; echo 'const unsigned char sweep_mpi_plugin[] = {'; \
+	  od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; \
+	  echo 'const size_t sweep_mpi_plugin_size = sizeof sweep_mpi_plugin;'; } >$@.tmp && mv $@.tmp $@
+
 deps:
 	@$(DEPS_RUN) test
 	@mkdir -p $(BUILD) && touch $(BUILD)/.deps-build-ok $(BUILD)/.deps-test-ok
@@ -137,7 +227,7 @@ $(BUILD)/$(1)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	$$(call step,CC,$$<) $$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) $(DEFS) -MMD -MP -c $$< -o $$@
 
-$(LIB_$(1)): $(call obj,$(1),$(LIB_SRC))
+$(LIB_$(1)): $(call obj,$(1),$(LIB_SRC) $(MPI_PLUGIN_C))
 	@mkdir -p $$(dir $$@)
 	$$(call step,AR,$$@) rm -f $$@ && ar rcs $$@ $$^
 
@@ -155,6 +245,15 @@ endef
 $(eval $(call CONFIG_RULES,release))
 $(eval $(call CONFIG_RULES,test))
 $(eval $(call CONFIG_RULES,asan))
+
+# SUNDIALS is built before the objects that include it (only those: a build of
+# anything else does not wait for it); they are rebuilt when it is, or when
+# SUNDIALS_DIR changes, and the programs relinked through the library.
+ifneq ($(SUN_STAMP),)
+$(SUN_STAMP): scripts/sundials.sh | $(DEPS_STAMP)
+	@CC='$(CC)' scripts/sundials.sh $(SUN_PREFIX)
+endif
+$(foreach c,release test asan,$(call obj,$(c),$(SUN_USERS))): $(SUN_CHOICE) | $(SUN_STAMP)
 
 # The unit tests' shared helpers are objects only pattern rules name: without
 # this, make deletes them as intermediates after the build, and prints the rm
@@ -187,9 +286,9 @@ FUZZ_BIN := $(BUILD)/fuzz/fuzz_model
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -DSYN_TESTING $(INC)
-$(FUZZ_BIN): tests/fuzz/fuzz_model.c $(LIB_SRC) | $(DEPS_STAMP)
+$(FUZZ_BIN): tests/fuzz/fuzz_model.c $(LIB_SRC) $(MPI_PLUGIN_C) | $(DEPS_STAMP) $(SUN_STAMP)
 	@mkdir -p $(dir $@)
-	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_model.c $(LIB_SRC) $(LIBS)
+	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_model.c $(LIB_SRC) $(MPI_PLUGIN_C) $(LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/new
@@ -197,14 +296,23 @@ fuzz: $(FUZZ_BIN)
 	  $(BUILD)/fuzz/new tests/fuzz/corpus
 
 FUZZ_SCN_BIN := $(BUILD)/fuzz/fuzz_scenario
-$(FUZZ_SCN_BIN): tests/fuzz/fuzz_scenario.c $(LIB_SRC) | $(DEPS_STAMP)
+$(FUZZ_SCN_BIN): tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(MPI_PLUGIN_C) | $(DEPS_STAMP) $(SUN_STAMP)
 	@mkdir -p $(dir $@)
-	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(LIBS)
+	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(MPI_PLUGIN_C) $(LIBS)
 
 fuzz-scenario: $(FUZZ_SCN_BIN)
 	@mkdir -p $(BUILD)/fuzz/new_scenario
 	$(FUZZ_SCN_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -dict=tests/fuzz/scenario.dict \
 	  $(BUILD)/fuzz/new_scenario tests/fuzz/scenario_corpus
+
+# --- make bench: the interpreter against hand-written C (stiff20, HIRES) -------------
+BENCH_INTERP := $(BUILD)/release/bench-interp
+$(BENCH_INTERP): tests/bench/interp.c $(LIB_release) | $(DEPS_STAMP)
+	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -o $@ $< $(LIB_release) $(LIBS)
+bench: bench-interp
+bench-interp: $(BENCH_INTERP)
+	@sh tests/bench/interp.sh $(BENCH_INTERP)
+.PHONY: bench-interp
 
 # --- the suite ------------------------------------------------------------------------
 TEST_BINS := $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) \
@@ -223,11 +331,49 @@ BENCH_BIN := $(BUILD)/release/bench
 $(BENCH_BIN): tests/bench/bench.c $(LIB_release) | $(DEPS_STAMP)
 	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -Itests -o $@ $< $(LIB_release) $(LIBS)
 
-bench: $(BIN) $(BENCH_BIN)
+# The same program and bench built as before this build had its own SUNDIALS
+# (Debian's libsundials-dev, every library shared), for the side by side.
+BENCH_BASE := $(BUILD)/bench-debian
+bench-base:
+	@if dpkg-query -W -f='$${Status}' libsundials-dev 2>/dev/null | grep -q "install ok installed"; then \
+	  $(MAKE) -s --no-print-directory BUILD=$(BENCH_BASE) SUNDIALS_DIR=system LINK=shared \
+	    $(BENCH_BASE)/release/synovia $(BENCH_BASE)/release/bench; \
+	else echo "bench: libsundials-dev is not installed: no side by side with Debian's SUNDIALS"; fi
+
+bench: $(BIN) $(BENCH_BIN) bench-base
+	@echo "== with the SUNDIALS of this build ($(or $(SUNDIALS_DIR),$(SUNDIALS_VERSION) -O2 static))"
 	@$(BENCH_BIN) tests/bench
+	@if [ -x $(BENCH_BASE)/release/bench ]; then \
+	  echo "== the same with Debian's SUNDIALS (unoptimised, shared)"; $(BENCH_BASE)/release/bench tests/bench; fi
 	@sh tests/bench/sweep.sh $(BIN)
 	@sh tests/bench/compiler.sh $(BIN)
 	@sh tests/bench/run_scale.sh $(BIN)
+	@$(PYTHON) tests/bench/startup.py $(BIN) $(BENCH_BASE)/release/synovia
+
+# A knee sample's cost split (baseline, arms, metrics): tests/bench/knee_split.c
+KNEE_SPLIT_BIN := $(BUILD)/release/bench_knee_split
+$(KNEE_SPLIT_BIN): tests/bench/knee_split.c $(LIB_release) | $(DEPS_STAMP)
+	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -o $@ $< $(LIB_release) $(LIBS)
+bench: bench-knee-split
+bench-knee-split: $(KNEE_SPLIT_BIN)
+	@$(KNEE_SPLIT_BIN)
+.PHONY: bench-knee-split
+
+# The states' own absolute tolerances against one scalar atol: steps per arm and
+# the metrics' error against an rtol 1e-10 reference (tests/bench/state_tol.py)
+bench: bench-state-tol
+bench-state-tol: $(BIN)
+	@$(PYTHON) tests/bench/state_tol.py $(BIN)
+.PHONY: bench-state-tol
+
+# Dense LU against KLU and what `linear-solver auto` picks: tests/bench/linsolve.c
+LINSOLVE_BIN := $(BUILD)/release/bench_linsolve
+$(LINSOLVE_BIN): tests/bench/linsolve.c $(LIB_release) | $(DEPS_STAMP)
+	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -o $@ $< $(LIB_release) $(LIBS)
+bench: bench-linsolve
+bench-linsolve: $(LINSOLVE_BIN)
+	@$(LINSOLVE_BIN) tests/bench
+.PHONY: bench-linsolve
 
 valgrind: $(BIN)
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
@@ -262,5 +408,10 @@ install: $(BIN)
 deps-check:
 	@scripts/deps-check.sh
 
+# clean keeps the SUNDIALS build ($(BUILD)/sundials/, a cache; it is rebuilt
+# when its version or flags change); distclean removes it too.
 clean:
+	rm -rf $(filter-out $(BUILD)/sundials,$(wildcard $(BUILD)/* $(BUILD)/.[!.]*))
+
+distclean:
 	rm -rf $(BUILD)

@@ -20,12 +20,14 @@ set -eu
 TABLE='build	make	runs the build (the Makefile)
 build	gcc	the C11 compiler
 build	pkg-config	finds the compiler and linker flags of HDF5, GSL and Open MPI
-build	libsundials-dev	CVODE and KINSOL: the ODE integrator and the steady-state solver
+build	cmake	configures the build of SUNDIALS (CVODE, KINSOL) from the Debian source package (scripts/sundials.sh)
+build	dpkg-dev	dpkg-source unpacks that source package and applies the Debian patches
 build	libsuitesparse-dev	KLU, the sparse linear solver for large models
 build	libgsl-dev	random numbers, quasi-random sequences and statistics of sweeps; the GSL cross-check integrator
 build	libhdf5-dev	writes and reads the result files (HDF5, NetCDF-4 compatible)
 build	nettle-dev	SHA-256 of models and configurations (provenance, resume)
 build	liblapacke-dev	eigenvalues that tell an attracting steady state from a saddle
+build	libgfortran-12-dev	the Fortran run-time of LAPACK as a static library (nothing more to load at start-up)
 build	libopenmpi-dev	sweeps over many processes (the program runs without mpirun too)
 build	openmpi-bin	mpirun, to run a sweep over several processes
 build	python3	runs scripts/synovia-plot
@@ -33,6 +35,7 @@ build	python3-numpy	arrays for scripts/synovia-plot
 build	python3-h5py	scripts/synovia-plot reads result files with it
 build	python3-matplotlib	scripts/synovia-plot draws the figures (the demo figure included)
 test	libcmocka-dev	the C unit tests
+test	libsundials-dev	the (unoptimised) SUNDIALS of Debian: make bench compares it with the optimised build side by side
 test	clang	the libFuzzer harnesses (make fuzz; the fuzz corpus replay)
 test	libclang-rt-14-dev	the sanitizer and libFuzzer runtimes of clang
 test	valgrind	a full run under valgrind (make valgrind and its test)

@@ -52,7 +52,22 @@ typedef struct syn_symbol {
                                default initial value (model clock units) */
   const char *joint;        /* declared in `per joint { … }`: this copy's joint; "" otherwise */
   const char *base;         /* the name without the joint: "TNF" for "knee_R.TNF" */
+  double atol;              /* states: the absolute tolerance the state declares
+                               (`atol 1e-3 cells`, in its unit), else SYN_CELLS_ATOL
+                               for a state in cells, else 0 (none: the solver's) */
 } syn_symbol;
+
+/* The absolute tolerance of a state in cells that declares none: a thousandth
+ * of a cell, far below any count that means something (a dose is 10^6–10^8
+ * cells; one cell is the smallest real change), yet 10^6 times looser than
+ * the solver's 1e-9, which made CVODE follow 10^7 cells to the last 10^-9. */
+#define SYN_CELLS_ATOL 1e-3
+
+/* Each state's absolute tolerance for a run: its own (syn_symbol.atol) where
+ * it has one, else `fallback` (the solver's scalar atol). out holds one value
+ * per state. Returns how many states have their own; 0 means every value is
+ * the fallback, and a caller keeps the scalar tolerance (results as before). */
+size_t syn_model_state_atols(const syn_model *m, double fallback, double *out);
 
 /* Load and compile. Errors are located (file:line:col) in err. */
 syn_status syn_model_load(const char *path, syn_model **out, syn_error *err);
@@ -203,6 +218,23 @@ void syn_instance_ode(syn_instance *inst, syn_ode *ode);
  * the values are still written. */
 syn_status syn_instance_outputs(syn_instance *inst, double t, const double *y, double *out,
                                 syn_error *err);
+
+/* Some of the outputs: a set made once (outputs[0..n), indices into the
+ * model's outputs) evaluates only those and what they depend on, with the
+ * same operations in the same order as syn_instance_outputs (so the same
+ * values). For callers that read a few outputs very often (metrics on the
+ * solver's dense output). It serves any instance of m, which must outlive
+ * it. An index out of range -> SYN_EINVAL. */
+typedef struct syn_output_set syn_output_set;
+syn_status syn_output_set_create(const syn_model *m, const size_t *outputs, size_t n,
+                                 syn_output_set **out, syn_error *err);
+void syn_output_set_destroy(syn_output_set *set); /* NULL allowed */
+
+/* As syn_instance_outputs for the outputs of set: writes those into
+ * out[noutputs] (indexed as always) and leaves the others as they were;
+ * SYN_ENONFINITE names the first of them that is not finite. */
+syn_status syn_instance_outputs_of(syn_instance *inst, const syn_output_set *set, double t,
+                                   const double *y, double *out, syn_error *err);
 
 #ifdef __cplusplus
 }

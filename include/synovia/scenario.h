@@ -119,6 +119,24 @@ syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_sol
                                 syn_error *err);
 void syn_arm_result_destroy(syn_arm_result *r); /* NULL allowed */
 
+/* What a caller keeps of an arm's result (a sweep keeps a few metrics and,
+ * unless it keeps trajectories, no series): the rest is not computed. */
+typedef struct syn_arm_keep {
+  const unsigned char *metrics; /* per scenario metric: nonzero to compute it; NULL: all.
+                                   A metric not computed is NaN in the result (its probes
+                                   are not evaluated, nor warned about) */
+  int series;                   /* 0: record no series on the grid (the result then has no
+                                   times; metrics, attributes and doses are still there, and
+                                   a non-finite output still fails the run) */
+} syn_arm_keep;
+
+/* syn_scenario_run_arm computing only what keep asks for (NULL: everything,
+ * as syn_scenario_run_arm). The metrics computed have the same values. */
+syn_status syn_scenario_run_arm_keep(const syn_scenario *s, size_t arm,
+                                     const syn_solver_opts *opts, const syn_override *ov,
+                                     size_t nov, const syn_arm_keep *keep,
+                                     syn_arm_result **out, syn_error *err);
+
 #ifdef __cplusplus
 }
 #endif

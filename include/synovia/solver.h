@@ -5,8 +5,10 @@
  * and reinitialises. Output times are hit exactly (CVODE interpolates inside
  * a step; it never steps past a stop time).
  *
- * Linear solver: dense LU for small systems, KLU (sparse) at or above
- * opts.klu_threshold states or when asked. The Jacobian comes from the
+ * Linear solver: dense or KLU (sparse) when asked; AUTO takes KLU at or
+ * above opts.klu_threshold states and, below, whichever a deterministic cost
+ * model of the Jacobian's pattern predicts is faster (dense without an
+ * exact Jacobian). The Jacobian comes from the
  * syn_ode when it has one, else from CVODE's difference quotients.
  *
  * Ownership: the solver borrows the syn_ode (and what it points to) for its
@@ -29,12 +31,17 @@ typedef struct syn_solver_opts {
   double rtol;              /* relative tolerance (default 1e-6) */
   double atol;              /* absolute tolerance for all states (default 1e-9) */
   const double *atol_vec;   /* per-state absolute tolerances (n), or NULL */
+  int atol_given;           /* 1 when the user set atol (a scenario's `solver atol`, --atol):
+                               it then replaces the model's state tolerances
+                               (syn_model_state_atols), which apply only when 0 (default);
+                               the solver itself does not read it */
   long max_steps;           /* per output interval (default 50000) */
   double max_step;          /* largest step, 0 = unlimited */
   double init_step;         /* first step, 0 = CVODE's estimate */
   int max_order;            /* BDF order limit 1..5 (default 5) */
   syn_linsol linsol;        /* default AUTO */
-  size_t klu_threshold;     /* AUTO picks KLU at >= this many states (default 100) */
+  size_t klu_threshold;     /* AUTO picks KLU at >= this many states (default 100); below,
+                               by the pattern's cost model */
   int use_jacobian;         /* 1 (default): use ode->jac when present */
 } syn_solver_opts;
 

@@ -131,6 +131,7 @@ const double *syn_sweep_times(const syn_sweep *sw);
 typedef struct syn_parallel {
   int rank, size; /* 0, 1 without MPI */
   int mpi;        /* 1 if MPI was initialised (call syn_parallel_end) */
+  const struct sweep_mpi_ops *mpi_ops; /* internal: MPI's functions, loaded by begin */
 } syn_parallel;
 
 syn_status syn_parallel_begin(int *argc, char ***argv, syn_parallel *p, syn_error *err);

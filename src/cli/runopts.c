@@ -56,12 +56,15 @@ static int parse_solver_options(const run_args *a, syn_solver_opts *o) {
   return 1;
 }
 
-/* Per-state tolerances: a vector the size of the state, owned by the caller. */
-static double *state_atols(const syn_model *m, const run_args *a, double global) {
+/* Per-state tolerances: a vector the size of the state, owned by the caller.
+ * --atol NAME=A over --atol A (or the scenario's) over the model's own state
+ * tolerances over the default. */
+static double *state_atols(const syn_model *m, const run_args *a, const syn_solver_opts *o) {
   size_t n = syn_model_count(m, SYN_SYM_STATE);
   double *v = malloc((n ? n : 1) * sizeof *v);
   if (v == NULL) return NULL;
-  for (size_t i = 0; i < n; i++) v[i] = global;
+  for (size_t i = 0; i < n; i++) v[i] = o->atol;
+  if (!o->atol_given) syn_model_state_atols(m, o->atol, v);
   for (size_t k = 0; k < a->natols; k++) {
     syn_symkind kind;
     size_t idx;
@@ -89,7 +92,7 @@ int run_solver_options(const syn_model *m, const run_args *a, syn_solver_opts *o
   *atol_vec = NULL;
   if (!parse_solver_options(a, o)) return 0;
   if (a->natols == 0) return 1;
-  if ((*atol_vec = state_atols(m, a, o->atol)) == NULL) return 0;
+  if ((*atol_vec = state_atols(m, a, o)) == NULL) return 0;
   o->atol_vec = *atol_vec;
   return 1;
 }

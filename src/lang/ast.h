@@ -53,7 +53,7 @@ typedef enum ast_decl_kind {
   DECL_IMPORT,       /* import "path"                 -> text (path as written), text_span */
   DECL_COMPARTMENT,  /* compartment NAME = expr [desc] [source "…"] */
   DECL_PARAM,        /* param NAME = expr [desc] [source "…"] */
-  DECL_STATE,        /* state NAME [in COMP] = expr [desc] [source "…"] */
+  DECL_STATE,        /* state NAME [in COMP] = expr [atol NUMBER [UNIT]] [desc] [source "…"] */
   DECL_LET,          /* let NAME = expr [desc] [source "…"] */
   DECL_DDT,          /* d/dt NAME = expr */
   DECL_OUTPUT,       /* output NAME = expr [desc] [source "…"] */
@@ -77,6 +77,7 @@ typedef struct ast_decl {
   ast_expr *value;        /* NULL for MODEL, TIME_UNIT, IMPORT */
   const char *compartment;/* STATE ... in COMP; NULL otherwise */
   syn_span compartment_span;
+  ast_expr *atol;         /* STATE ... atol 1e-3 cells: a positive number literal; NULL if none */
   const char *text;       /* MODEL title, TIME_UNIT symbol, IMPORT path */
   syn_span text_span;
   const char *description;/* NULL if none */

@@ -6,6 +6,7 @@
  * whole grammar. The first error stops the parse. */
 #include "parser.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -184,7 +185,9 @@ static syn_status parse_unit_term(parser *p, ast_unit *u, size_t *cap, int sign,
 static int unit_starts(parser *p) {
   const syn_token *t = cur(p);
   if (t->newline_before) return 0;
-  if (t->kind == TK_NAME) return 1; /* must be a unit; unknown ones are errors */
+  /* a name must be a unit (unknown ones are errors), except the word that
+   * starts a state's tolerance: `state X = 1 atol 1e-6` */
+  if (t->kind == TK_NAME) return !is_word(p, t, "atol");
   return t->kind == TK_SLASH && unit_at(p, peek(p, 1)) != NULL;
 }
 
@@ -481,7 +484,12 @@ static syn_status no_semicolon_hint(parser *p, syn_status st) {
 static syn_status expect_end(parser *p) {
   syn_tk k = cur(p)->kind;
   if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
-  return no_semicolon_hint(p, ts_expected(&p->ts, "end of line"));
+  int atol = is_word(p, cur(p), "atol");
+  syn_status st = no_semicolon_hint(p, ts_expected(&p->ts, "end of line"));
+  if (atol)
+    syn_error_hint(p->err, "only a state takes an absolute tolerance, once, right after its "
+                           "value: state X = 0 cells atol 1e-3");
+  return st;
 }
 
 /* annotations = [ STRING ] [ 'source' STRING ] */
@@ -503,8 +511,35 @@ static syn_status parse_value(parser *p, ast_decl *d) {
   return st;
 }
 
+/* atol = 'atol' NUMBER [ UNIT ]   (a state's absolute tolerance; 'atol' is a
+ * word only here, so it stays free as a name). Only a literal: the tolerance
+ * is fixed with the model, not computed from parameters a run may change. */
+static syn_status parse_atol(parser *p, ast_decl *d) {
+  syn_span kw = cur(p)->span;
+  syn_status st = advance(p);
+  if (st != SYN_OK) return st;
+  if (cur(p)->kind != TK_NUMBER) {
+    st = ts_expected(&p->ts, "a number after 'atol'");
+    syn_error_hint(p->err, "e.g. state MSC = 0 cells atol 1e-3 (the state's absolute tolerance, "
+                           "in its unit)");
+    return st;
+  }
+  st = parse_expr(p, &d->atol);
+  if (st != SYN_OK) return st;
+  if (d->atol->kind != AST_NUM) {
+    error_at(p, d->atol->span, SYN_EINPUT, "'atol' takes a number, optionally with a unit");
+    syn_error_hint(p->err, "e.g. state MSC = 0 cells atol 1e-3");
+    return SYN_EINPUT;
+  }
+  double v = d->atol->u.num.value;
+  if (!(v > 0) || !isfinite(v))
+    return error_at(p, syn_span_join(kw, d->atol->span), SYN_EINPUT,
+                    "'atol' must be a positive finite number (got %g)", v);
+  return SYN_OK;
+}
+
 /* named = ( 'compartment' | 'param' | 'let' | 'output' ) NAME value annotations
- * state = 'state' NAME [ 'in' NAME ] value annotations */
+ * state = 'state' NAME [ 'in' NAME ] value [ atol ] annotations */
 static syn_status parse_named(parser *p, ast_decl *d) {
   syn_status st = advance(p);
   if (st == SYN_OK) st = parse_name(p, &d->name, &d->name_span);
@@ -513,6 +548,7 @@ static syn_status parse_named(parser *p, ast_decl *d) {
     if (st == SYN_OK) st = parse_name(p, &d->compartment, &d->compartment_span);
   }
   if (st == SYN_OK) st = parse_value(p, d);
+  if (st == SYN_OK && d->kind == DECL_STATE && is_word(p, cur(p), "atol")) st = parse_atol(p, d);
   if (st == SYN_OK) st = parse_annotations(p, d);
   return st;
 }

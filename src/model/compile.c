@@ -9,6 +9,7 @@
  *   rhs     loads of y/t, the dynamic nodes, STORE ydot[i];
  *   jac     the same for the symbolic Jacobian's nonzeros (CSC order);
  *   out     the same for outputs.
+ * The last three are then lowered into the VM's fast form (vm.h).
  * Ascending node id is a topological order, so each program is emitted by
  * one scan over a reachability mark. */
 #include <stdlib.h>
@@ -286,6 +287,20 @@ static int build_register_image(syn_model *m) {
   return 0;
 }
 
+/* The fast forms of the hot programs (vm.h); setup runs once per instance
+ * and keeps its plain form. */
+static int lower_programs(syn_model *m) {
+  unsigned char *is_const = syn_calloc(m->nregs + 1, 1);
+  if (is_const == NULL) return -1;
+  for (size_t k = 0; k < m->nregs; k++) is_const[k] = m->dag.nodes[k].op == SYN_OP_CONST;
+  int rc = 0;
+  syn_prog *progs[3] = {&m->rhs, &m->jac, &m->out};
+  for (int i = 0; i < 3 && rc == 0; i++)
+    rc = syn_prog_lower(progs[i], m->reg_init, is_const, m->nregs);
+  syn_free(is_const);
+  return rc;
+}
+
 static int compile_all(cctx *c) {
   syn_model *m = c->m;
   size_t ns = m->nsym[SYN_SYM_STATE], no = m->nsym[SYN_SYM_OUTPUT];
@@ -304,7 +319,7 @@ static int compile_all(cctx *c) {
   if (emit_program(c, &m->rhs, rhs, ns)) goto done;
   if (emit_program(c, &m->jac, c->jac_nodes, c->njac)) goto done;
   if (emit_program(c, &m->out, outs, no)) goto done;
-  if (label_nodes(c, rhs, outs) || build_register_image(m)) goto done;
+  if (label_nodes(c, rhs, outs) || build_register_image(m) || lower_programs(m)) goto done;
   rc = 0;
 done:
   syn_free(rhs);

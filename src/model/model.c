@@ -325,6 +325,16 @@ syn_status syn_model_parse_setting(const syn_model *m, const char *name, const c
   return syn_model_convert(m, name, v, p, out, err);
 }
 
+size_t syn_model_state_atols(const syn_model *m, double fallback, double *out) {
+  size_t own = 0;
+  for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
+    double a = m->sym[SYN_SYM_STATE][i].atol;
+    out[i] = a > 0 ? a : fallback;
+    own += a > 0;
+  }
+  return own;
+}
+
 void syn_model_get_stats(const syn_model *m, syn_model_stats *st) {
   st->rhs_instructions = m->rhs.n;
   st->jac_instructions = m->jac.n;

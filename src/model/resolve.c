@@ -1554,6 +1554,33 @@ static syn_status convert_presets(rctx *c) {
   return SYN_OK;
 }
 
+/* Each state's absolute tolerance (syn_symbol.atol): the `atol` it declares,
+ * converted to its unit as a preset value is (another dimension refused,
+ * located); else the default for a state counted in cells. Needs the derived
+ * units. */
+static syn_status state_tolerances(rctx *c) {
+  syn_model *m = c->m;
+  c->joint = -1;
+  for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++) {
+    syn_symbol *sym = &m->sym[SYN_SYM_STATE][i];
+    const ast_expr *a = m->info[SYN_SYM_STATE][i].decl->atol;
+    if (a == NULL) {
+      if (strcmp(sym->units, "cells") == 0) sym->atol = SYN_CELLS_ATOL;
+      continue;
+    }
+    sym->atol = a->u.num.value;
+    if (a->u.num.unit == NULL) continue;
+    ualg u = units_of(c, a);
+    char unit[256];
+    u_render(&u, unit, sizeof unit);
+    syn_error e;
+    if (unit[0] != 0 && syn_unit_convert(sym->name, a->u.num.value, unit, sym->units, &sym->atol,
+                                         &e) != SYN_OK)
+      return diag(c, a->span, "atol of state '%s': %s", sym->name, e.message);
+  }
+  return SYN_OK;
+}
+
 /* --- driver ------------------------------------------------------------------ */
 
 static const char *root_title(const syn_program *p) {
@@ -1607,6 +1634,7 @@ static syn_status resolve_passes(rctx *c) {
   if (s == SYN_OK) s = order_definitions(c, 1);
   if (s == SYN_OK) s = derive_units(c);
   if (s == SYN_OK) s = convert_presets(c);
+  if (s == SYN_OK) s = state_tolerances(c);
   return s;
 }
 

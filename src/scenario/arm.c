@@ -40,8 +40,11 @@ typedef struct arm_run {
   size_t *touched;     /* target states changed at the current stop */
   size_t next;         /* next event to apply */
   syn_metrics *metrics;
-  syn_result *result;  /* NULL in the reruns of later metric rounds */
+  syn_result *result;  /* NULL in the reruns of later metric rounds, or when the
+                          caller keeps no series */
+  int first_run;       /* round 0: the outputs are checked at every output time */
   double *values;      /* nstates + noutputs */
+  double *atol;        /* the model's state tolerances, when the run uses them */
 } arm_run;
 
 /* ---- parameters and the start ---------------------------------------------------------- */
@@ -194,13 +197,14 @@ static syn_status on_stop(double t, double *y, size_t n, void *ctx, syn_error *e
 
 static syn_status on_output(double t, const double *y, size_t n, void *ctx, syn_error *err) {
   arm_run *r = ctx;
-  if (r->result == NULL) return SYN_OK;
+  /* a non-finite output fails the run, recorded or not (a sweep's status) */
+  if (!r->first_run) return SYN_OK;
   memcpy(r->values, y, n * sizeof *y);
   if (r->noutputs > 0) {
     syn_status st = syn_instance_outputs(r->inst, t, y, r->values + r->nstates, err);
     if (st != SYN_OK) return st;
   }
-  return syn_result_append(r->result, t, r->values, err);
+  return r->result ? syn_result_append(r->result, t, r->values, err) : SYN_OK;
 }
 
 /* ---- one run ----------------------------------------------------------------------------------- */
@@ -242,7 +246,8 @@ static syn_status allocate(arm_run *r, syn_error *err) {
   r->y0 = syn_calloc(r->nstates, sizeof *r->y0);
   r->grid = syn_calloc(r->npts, sizeof *r->grid);
   r->values = syn_calloc(r->nstates + r->noutputs, sizeof *r->values);
-  if (!r->y0 || !r->grid || !r->values)
+  r->atol = syn_calloc(r->nstates, sizeof *r->atol);
+  if (!r->y0 || !r->grid || !r->values || !r->atol)
     return syn_error_set(err, SYN_ENOMEM, "out of memory for arm '%s'", r->arm->name);
   return SYN_OK;
 }
@@ -301,6 +306,16 @@ static void release(arm_run *r) {
   syn_free(r->inf_dose);
   syn_free(r->running);
   syn_free(r->touched);
+  syn_free(r->atol);
+}
+
+/* The model's state tolerances (syn_model_state_atols) where the caller gave
+ * neither a vector nor an atol of its own. A model without any keeps the
+ * scalar tolerance, so its results do not change. */
+static void use_state_atols(arm_run *r, syn_solver_opts *so) {
+  if (so->atol_vec == NULL && !so->atol_given &&
+      syn_model_state_atols(r->s->model, so->atol, r->atol) > 0)
+    so->atol_vec = r->atol;
 }
 
 static void run_options(const syn_scenario *s, const syn_solver_opts *opts, syn_run_opts *o) {
@@ -335,10 +350,22 @@ static int make_probe(const syn_scenario *s, size_t i, const double *values, syn
   return ok && (c->level == NULL || !isnan(p->level));
 }
 
-/* Every round of probes; values[i] receives call i's value. Round 0's run
- * records the series (r->result) and its statistics. */
-static syn_status run_rounds(arm_run *r, const syn_solver_opts *opts, double *values,
-                             syn_solver_stats *stats, syn_arm_result *out, syn_error *err) {
+/* Is call i part of a metric the caller keeps? */
+static int call_kept(const syn_scenario *s, const syn_arm_keep *keep, size_t i) {
+  if (keep == NULL || keep->metrics == NULL) return 1;
+  for (size_t k = 0; k < s->nmetrics; k++)
+    if (i >= (size_t)(s->metrics[k].calls - s->calls) &&
+        i < (size_t)(s->metrics[k].calls - s->calls) + s->metrics[k].ncalls)
+      return keep->metrics[k] != 0;
+  return 0;
+}
+
+/* Every round of probes (of the metrics kept); values[i] receives call i's
+ * value. Round 0's run records the series (r->result, if kept) and its
+ * statistics. */
+static syn_status run_rounds(arm_run *r, const syn_solver_opts *opts, const syn_arm_keep *keep,
+                             double *values, syn_solver_stats *stats, syn_arm_result *out,
+                             syn_error *err) {
   const syn_scenario *s = r->s;
   syn_probe *probes = syn_calloc(s->ncalls + 1, sizeof *probes);
   size_t *which = syn_calloc(s->ncalls + 1, sizeof *which);
@@ -348,7 +375,7 @@ static syn_status run_rounds(arm_run *r, const syn_solver_opts *opts, double *va
   for (int round = 0; round <= last && st == SYN_OK; round++) {
     size_t n = 0;
     for (size_t i = 0; i < s->ncalls && st == SYN_OK; i++) {
-      if (s->calls[i].round != round) continue;
+      if (s->calls[i].round != round || !call_kept(s, keep, i)) continue;
       if (make_probe(s, i, values, &probes[n])) {
         which[n++] = i;
       } else {
@@ -361,7 +388,10 @@ static syn_status run_rounds(arm_run *r, const syn_solver_opts *opts, double *va
       }
     }
     if (st != SYN_OK) break;
-    if (round > 0) r->result = NULL; /* reruns record nothing */
+    if (round > 0) { /* reruns record and check nothing */
+      r->result = NULL;
+      r->first_run = 0;
+    }
     if (round > 0 && n == 0) continue;
     st = integrate_once(r, opts, probes, n, round == 0 ? stats : NULL, err);
     for (size_t k = 0; k < n && st == SYN_OK; k++) values[which[k]] = probes[k].value;
@@ -418,6 +448,13 @@ static syn_status take_warnings(arm_run *r, syn_arm_result *out, syn_error *err)
 syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_solver_opts *opts,
                                 const syn_override *ov, size_t nov, syn_arm_result **out,
                                 syn_error *err) {
+  return syn_scenario_run_arm_keep(s, arm, opts, ov, nov, NULL, out, err);
+}
+
+syn_status syn_scenario_run_arm_keep(const syn_scenario *s, size_t arm,
+                                     const syn_solver_opts *opts, const syn_override *ov,
+                                     size_t nov, const syn_arm_keep *keep,
+                                     syn_arm_result **out, syn_error *err) {
   syn_solver_opts so;
   syn_run_opts ro;
   syn_solver_stats stats;
@@ -445,6 +482,7 @@ syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_sol
   if (st == SYN_OK) st = syn_run_check_grid(&ro, s->show_unit, s->show_factor, err);
   if (st == SYN_OK) st = prepare_instance(&r, ov, nov, err);
   if (st == SYN_OK) st = allocate(&r, err);
+  if (st == SYN_OK) use_state_atols(&r, &so);
   if (st == SYN_OK) {
     syn_run_fill_grid(&ro, r.grid, r.npts);
     st = scn_schedule_build(r.arm, s->t_start, s->t_end, r.grid, r.npts, s->show_unit,
@@ -452,10 +490,13 @@ syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_sol
   }
   if (st == SYN_OK) st = allocate_doses(&r, err);
   if (st == SYN_OK) st = find_start(&r, &so, &res->baseline, err);
-  if (st == SYN_OK) st = syn_run_create_result(s->model, r.npts, &res->series, err);
+  /* without series the result holds no times: room for one is enough */
+  if (st == SYN_OK)
+    st = syn_run_create_result(s->model, keep && !keep->series ? 1 : r.npts, &res->series, err);
   if (st == SYN_OK) st = take_warnings(&r, res, err);
-  r.result = res ? res->series : NULL;
-  if (st == SYN_OK) st = run_rounds(&r, &so, values, &stats, res, err);
+  r.result = res && (keep == NULL || keep->series) ? res->series : NULL;
+  r.first_run = 1;
+  if (st == SYN_OK) st = run_rounds(&r, &so, keep, values, &stats, res, err);
   r.result = NULL;
   if (st == SYN_OK) st = syn_run_add_attributes(res->series, &ro, &r.ode, &stats, r.inst, err);
   if (st == SYN_OK) st = add_arm_attributes(&r, &res->baseline, &stats, res->series, err);

@@ -28,8 +28,11 @@
  * jump then replaces. So "already below at t1" is decided by the first step
  * that covers part of the window (or by finish for an empty window).
  *
- * Outputs are evaluated from the interpolated state with syn_instance_outputs
- * into buffers allocated at create; nothing is allocated per step. */
+ * Each time inside a step is interpolated once, whatever the number of probes
+ * that read it (a few slots: the Gauss nodes of areas over the same range are
+ * shared). Outputs are evaluated from the interpolated state, only those the
+ * probes read (a syn_output_set), into buffers allocated at create; nothing
+ * is allocated per step. */
 #include "scenario/metrics.h"
 
 #include <math.h>
@@ -40,7 +43,7 @@
 
 /* SYN_POLY_MAX: the highest interpolant degree read exactly (CVODE's BDF order
  * is at most 5, its Adams order at most 12). */
-enum { SYN_SAMPLES = 8, SYN_REFINE_ITERS = 200, SYN_POLY_MAX = 12 };
+enum { SYN_SAMPLES = 8, SYN_REFINE_ITERS = 200, SYN_POLY_MAX = 12, SYN_SLOTS = 4 };
 
 /* What one probe has gathered so far. */
 typedef struct probe_state {
@@ -59,9 +62,17 @@ struct syn_metrics {
   size_t nstates, noutputs;
   int any_output;       /* some probe reads an output */
   probe_state *ps;
-  double *y, *out;      /* workspace: state and outputs at cache_t */
-  double cache_t;
-  int cache_valid, cache_out;
+  /* Interpolated points of the current step, SYN_SLOTS of them (the three
+   * Gauss nodes that every area probe over the same range shares, and one
+   * more), plus slot SYN_SLOTS for a given state (start, jumps). Each holds
+   * the state and, once asked for, the outputs there. */
+  double *slot_y, *slot_out;       /* (SYN_SLOTS + 1) x nstates / x noutputs */
+  double slot_t[SYN_SLOTS + 1];
+  int slot_valid[SYN_SLOTS + 1], slot_has_out[SYN_SLOTS + 1];
+  int cur;              /* the slot the last value came from */
+  int victim;           /* the next slot to reuse */
+  syn_output_set *outset; /* the outputs some probe reads (NULL: none) */
+  size_t points;        /* interpolations so far (syn_metrics_points) */
   int any_exact;        /* some extreme or crossing probe reads a state */
   double *taylor;       /* (SYN_POLY_MAX + 1) x nstates: the step's Taylor coefficients */
   double t_ref;         /* ... about t_ref (the step's end) */
@@ -79,42 +90,64 @@ struct syn_metrics {
 
 static int is_output(const syn_metrics *m, size_t series) { return series >= m->nstates; }
 
-/* The series' value from the state in m->y at time t (outputs evaluated once
- * per time). A non-finite output is not an error here: its metrics become NaN. */
-static syn_status series_from_state(syn_metrics *m, size_t series, double t, double *v,
-                                    syn_error *err) {
+static double *slot_y(const syn_metrics *m, int k) { return m->slot_y + (size_t)k * m->nstates; }
+static double *slot_out(const syn_metrics *m, int k) {
+  return m->slot_out + (size_t)k * m->noutputs;
+}
+
+/* The series' value from the state in the current slot at its time (the
+ * outputs some probe reads evaluated once per slot). A non-finite output is
+ * not an error here: its metrics become NaN. */
+static syn_status series_from_state(syn_metrics *m, size_t series, double *v, syn_error *err) {
+  int k = m->cur;
   if (!is_output(m, series)) {
-    *v = m->y[series];
+    *v = slot_y(m, k)[series];
     return SYN_OK;
   }
-  if (!m->cache_out) {
-    syn_status st = syn_instance_outputs(m->inst, t, m->y, m->out, err);
+  if (!m->slot_has_out[k]) {
+    syn_status st = syn_instance_outputs_of(m->inst, m->outset, m->slot_t[k], slot_y(m, k),
+                                            slot_out(m, k), err);
     if (st != SYN_OK && st != SYN_ENONFINITE) return st;
-    m->cache_out = 1;
+    m->slot_has_out[k] = 1;
   }
-  *v = m->out[series - m->nstates];
+  *v = slot_out(m, k)[series - m->nstates];
   return SYN_OK;
 }
 
-/* The series at time t inside the current step, from the interpolant. */
-static syn_status value_at(syn_metrics *m, size_t series, double t, double *v, syn_error *err) {
-  if (!m->cache_valid || m->cache_t != t) {
-    syn_status st = syn_solver_interpolate(m->solver, t, m->y, err);
-    if (st != SYN_OK) return st;
-    m->cache_t = t;
-    m->cache_valid = 1;
-    m->cache_out = 0;
-  }
-  return series_from_state(m, series, t, v, err);
+static void forget_points(syn_metrics *m) {
+  for (int k = 0; k <= SYN_SLOTS; k++) m->slot_valid[k] = 0;
 }
 
-/* The series from a given state (start, jumps); invalidates the step cache. */
-static syn_status value_of_state(syn_metrics *m, size_t series, double t, const double *y,
-                                 double *v, syn_error *err) {
-  if (y != m->y) memcpy(m->y, y, m->nstates * sizeof *y);
-  m->cache_valid = 0;
-  m->cache_out = 0;
-  return series_from_state(m, series, t, v, err);
+/* The series at time t inside the current step, from the interpolant: each
+ * time is interpolated once while its slot lasts (probes visit the same
+ * Gauss nodes one after the other). */
+static syn_status value_at(syn_metrics *m, size_t series, double t, double *v, syn_error *err) {
+  int k = 0;
+  while (k < SYN_SLOTS && !(m->slot_valid[k] && m->slot_t[k] == t)) k++;
+  if (k == SYN_SLOTS) {
+    k = m->victim;
+    m->victim = (m->victim + 1) % SYN_SLOTS;
+    m->slot_valid[k] = 0;
+    syn_status st = syn_solver_interpolate(m->solver, t, slot_y(m, k), err);
+    if (st != SYN_OK) return st;
+    m->points++;
+    m->slot_t[k] = t;
+    m->slot_valid[k] = 1;
+    m->slot_has_out[k] = 0;
+  }
+  m->cur = k;
+  return series_from_state(m, series, v, err);
+}
+
+/* Take a given state (start, jumps) at time t; the interpolated points are
+ * void from here on. */
+static void take_state(syn_metrics *m, double t, const double *y) {
+  forget_points(m);
+  memcpy(slot_y(m, SYN_SLOTS), y, m->nstates * sizeof *y);
+  m->slot_t[SYN_SLOTS] = t;
+  m->slot_valid[SYN_SLOTS] = 1;
+  m->slot_has_out[SYN_SLOTS] = 0;
+  m->cur = SYN_SLOTS;
 }
 
 /* --- create / destroy ------------------------------------------------------------ */
@@ -143,6 +176,19 @@ static void reset_states(syn_metrics *m) {
     s->best = (double)NAN;
   }
 }
+
+/* The outputs the probes read: only those (and what they need) are evaluated. */
+static syn_status make_output_set(syn_metrics *m, const syn_model *model, syn_error *err) {
+  size_t *which = syn_calloc(m->n, sizeof *which), k = 0;
+  if (which == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory for the metrics");
+  for (size_t i = 0; i < m->n; i++)
+    if (is_output(m, m->probes[i].series)) which[k++] = m->probes[i].series - m->nstates;
+  syn_status st = syn_output_set_create(model, which, k, &m->outset, err);
+  syn_free(which);
+  return st;
+}
+
+size_t syn_metrics_points(const syn_metrics *m) { return m != NULL ? m->points : 0; }
 
 void syn_metrics_set_rtol(syn_metrics *m, double rtol) {
   if (m != NULL && rtol >= 0) m->rtol = rtol;
@@ -173,14 +219,16 @@ syn_status syn_metrics_create(syn_instance *inst, syn_probe *probes, size_t n,
     m->any_exact |= !is_output(m, probes[i].series) && probes[i].kind != PROBE_AUC &&
                     probes[i].kind != PROBE_AT && probes[i].kind != PROBE_CHANGE;
   }
+  if (st == SYN_OK && m->any_output) st = make_output_set(m, model, err);
   if (st != SYN_OK) goto fail;
   m->ps = syn_calloc(n > 0 ? n : 1, sizeof *m->ps);
-  m->y = syn_calloc(m->nstates > 0 ? m->nstates : 1, sizeof *m->y);
-  m->out = syn_calloc(m->noutputs > 0 ? m->noutputs : 1, sizeof *m->out);
+  m->slot_y = syn_calloc((SYN_SLOTS + 1) * (m->nstates > 0 ? m->nstates : 1), sizeof *m->slot_y);
+  m->slot_out = syn_calloc((SYN_SLOTS + 1) * (m->noutputs > 0 ? m->noutputs : 1),
+                           sizeof *m->slot_out);
   if (m->any_exact) m->taylor = syn_calloc((SYN_POLY_MAX + 1) * m->nstates, sizeof *m->taylor);
   if (m->any_output) m->samp_out = syn_calloc((SYN_SAMPLES + 1) * m->noutputs, sizeof *m->samp_out);
-  if (m->ps == NULL || m->y == NULL || m->out == NULL || (m->any_exact && m->taylor == NULL) ||
-      (m->any_output && m->samp_out == NULL)) {
+  if (m->ps == NULL || m->slot_y == NULL || m->slot_out == NULL ||
+      (m->any_exact && m->taylor == NULL) || (m->any_output && m->samp_out == NULL)) {
     st = syn_error_set(err, SYN_ENOMEM, "out of memory for the metrics");
     goto fail;
   }
@@ -195,8 +243,9 @@ fail:
 void syn_metrics_destroy(syn_metrics *m) {
   if (m == NULL) return;
   syn_free(m->ps);
-  syn_free(m->y);
-  syn_free(m->out);
+  syn_free(m->slot_y);
+  syn_free(m->slot_out);
+  syn_output_set_destroy(m->outset);
   syn_free(m->taylor);
   syn_free(m->samp_out);
   syn_free(m);
@@ -248,12 +297,13 @@ static void settle_start(const syn_probe *p, probe_state *s) {
 static syn_status point_from_state(syn_metrics *m, double t, const double *y, int is_jump,
                                    syn_error *err) {
   syn_status st = SYN_OK;
+  take_state(m, t, y);
   for (size_t i = 0; i < m->n && st == SYN_OK; i++) {
     const syn_probe *p = &m->probes[i];
     probe_state *s = &m->ps[i];
     if (t < p->t1 || t > p->t2) continue;
     double v;
-    st = value_of_state(m, p->series, t, y, &v, err);
+    st = series_from_state(m, p->series, &v, err);
     if (st != SYN_OK) break;
     if (t == p->t1) {
       s->v1 = v;
@@ -364,8 +414,9 @@ static syn_status sample_range(syn_metrics *m, size_t series, double lo, double 
   if (!(m->samp_valid && m->samp_lo == lo && m->samp_hi == hi)) {
     m->samp_valid = 0;
     for (int k = 0; k <= SYN_SAMPLES && st == SYN_OK; k++) {
-      st = value_at(m, series, t[k], &v[k], err); /* fills m->out */
-      memcpy(m->samp_out + (size_t)k * m->noutputs, m->out, m->noutputs * sizeof *m->out);
+      st = value_at(m, series, t[k], &v[k], err); /* fills the slot's outputs */
+      memcpy(m->samp_out + (size_t)k * m->noutputs, slot_out(m, m->cur),
+             m->noutputs * sizeof *m->samp_out);
     }
     if (st != SYN_OK) return st;
     m->samp_lo = lo, m->samp_hi = hi, m->samp_valid = 1;
@@ -619,12 +670,17 @@ syn_status syn_metrics_step(const syn_solver *s, double t_prev, double t_now, vo
   if (m == NULL || s == NULL)
     return syn_error_set(err, SYN_EINVAL, "syn_metrics_step: no metrics or no solver");
   m->solver = s;
-  m->cache_valid = 0;
+  forget_points(m);
   m->deg = -1;
   m->samp_valid = 0;
-  for (size_t i = 0; i < m->n && st == SYN_OK; i++) st = step_probe(m, i, t_prev, t_now, err);
+  /* areas first: their Gauss nodes stay in the slots for every area probe,
+   * before extrema and crossings read points of their own (the probes are
+   * independent: the order changes no value) */
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < m->n && st == SYN_OK; i++)
+      if ((m->probes[i].kind == PROBE_AUC) == (pass == 0)) st = step_probe(m, i, t_prev, t_now, err);
   m->solver = NULL;
-  m->cache_valid = 0;
+  forget_points(m);
   if (t_now > m->reached) m->reached = t_now;
   return st;
 }

@@ -27,7 +27,7 @@
  *     level, roots isolated between the zeros of the derivative (recursively)
  *     and refined by bisection. A dip of any width inside a step is seen.
  *   - of an output (a nonlinear function of the states, evaluated with
- *     syn_instance_outputs): 9 samples per step (clipped to the window), an
+ *     syn_instance_outputs_of): 9 samples per step (clipped to the window), an
  *     extremum bracketed by samples refined as the zero of the slope, a
  *     crossing bracketed by the first sample beyond the level refined by
  *     bisection. An excursion beyond the level that starts and ends between
@@ -83,6 +83,11 @@ syn_status syn_metrics_step(const syn_solver *s, double t_prev, double t_now, vo
 /* Called by the runner right after a dose was applied at time t with the new
  * state y, so probes see the post-dose value there (at, extrema, crossings). */
 syn_status syn_metrics_jump(syn_metrics *m, double t, const double *y, syn_error *err);
+
+/* How many times the probes have read the interpolant at a point so far:
+ * each time inside a step is interpolated once, whatever the number of
+ * probes that read it (for tests and benchmarks). */
+size_t syn_metrics_points(const syn_metrics *m);
 
 /* Called once with the initial state before integrating, and once at the end. */
 syn_status syn_metrics_start(syn_metrics *m, double t0, const double *y0, syn_error *err);

@@ -61,7 +61,10 @@ static syn_status apply_number(syn_solver_opts *o, syn_solver_setting k, const c
     return syn_error_set(err, SYN_EINVAL, "%s must be %s (got '%s')", settings[k].name,
                          settings[k].range, value);
   if (k == SYN_SETTING_RTOL) o->rtol = v;
-  else if (k == SYN_SETTING_ATOL) o->atol = v;
+  else if (k == SYN_SETTING_ATOL) {
+    o->atol = v;
+    o->atol_given = 1; /* the user's atol replaces the model's state tolerances */
+  }
   else o->max_steps = (long)v;
   return SYN_OK;
 }

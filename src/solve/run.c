@@ -222,7 +222,7 @@ syn_status syn_run(syn_instance *inst, const syn_run_opts *opts, syn_result **ou
                    syn_error *err) {
   syn_solver *solver = NULL;
   syn_result *result = NULL;
-  double *grid = NULL, *y0 = NULL;
+  double *grid = NULL, *y0 = NULL, *atol = NULL;
   run_ctx rc = {inst, NULL, 0, 0, NULL};
   syn_ode ode;
   syn_solver_stats stats;
@@ -242,8 +242,9 @@ syn_status syn_run(syn_instance *inst, const syn_run_opts *opts, syn_result **ou
 
   grid = syn_calloc(npts, sizeof *grid);
   y0 = syn_calloc(rc.nstates, sizeof *y0);
+  atol = syn_calloc(rc.nstates, sizeof *atol);
   rc.values = syn_calloc(rc.nstates + rc.noutputs, sizeof *rc.values);
-  if (grid == NULL || y0 == NULL || rc.values == NULL) {
+  if (grid == NULL || y0 == NULL || atol == NULL || rc.values == NULL) {
     st = syn_error_set(err, SYN_ENOMEM, "out of memory for a run of %zu points", npts);
     goto done;
   }
@@ -252,7 +253,12 @@ syn_status syn_run(syn_instance *inst, const syn_run_opts *opts, syn_result **ou
   syn_instance_initial(inst, y0);
 
   st = create_result(m, npts, &result, err);
-  if (st == SYN_OK) st = syn_solver_create(&ode, &opts->solver, opts->t_start, y0, &solver, err);
+  /* the model's state tolerances, unless the caller gave its own (see
+   * syn_solver_opts.atol_given); none declared: the scalar, as before */
+  syn_solver_opts so = opts->solver;
+  if (so.atol_vec == NULL && !so.atol_given && syn_model_state_atols(m, so.atol, atol) > 0)
+    so.atol_vec = atol;
+  if (st == SYN_OK) st = syn_solver_create(&ode, &so, opts->t_start, y0, &solver, err);
   if (st != SYN_OK) goto done;
   rc.result = result;
   st = syn_solver_integrate(solver, grid, npts, NULL, 0, NULL, NULL, on_output, &rc, err);
@@ -271,6 +277,7 @@ done:
   syn_result_destroy(result);
   syn_free(grid);
   syn_free(y0);
+  syn_free(atol);
   syn_free(rc.values);
   return st;
 }

@@ -43,6 +43,7 @@
 
 #include "base/alloc.h"
 #include "solve/dense_output.h"
+#include "solve/linchoice.h"
 #include "solve/sun_compat.h"
 
 /* --- SUNDIALS 6.x / 7.x shim ---------------------------------------------- */
@@ -318,9 +319,12 @@ static syn_status check_opts(const syn_ode *ode, const syn_solver_opts *o, syn_e
   return SYN_OK;
 }
 
-/* Dense or KLU: AUTO takes KLU for large systems, but only when an exact
- * Jacobian is at hand (KLU needs the pattern); asking for KLU without one is
- * refused. */
+/* Dense or KLU: AUTO takes KLU only when an exact Jacobian is at hand (KLU
+ * needs the pattern): always from klu_threshold states on, and below that
+ * when the cost model of the pattern (linchoice.c: counts from KLU's
+ * symbolic analysis, weights fitted once by measurement) says it is cheaper.
+ * Deterministic: the same pattern always gets the same solver. Asking for
+ * KLU without a Jacobian is refused. */
 static syn_status choose_linsol(const syn_ode *ode, const syn_solver_opts *o, int use_jac,
                                 syn_linsol *out, syn_error *err) {
   if (o->linsol == SYN_LINSOL_KLU) {
@@ -334,6 +338,11 @@ static syn_status choose_linsol(const syn_ode *ode, const syn_solver_opts *o, in
     *out = SYN_LINSOL_KLU;
   } else if (o->linsol == SYN_LINSOL_AUTO && use_jac && ode->n >= o->klu_threshold) {
     *out = SYN_LINSOL_KLU;
+  } else if (o->linsol == SYN_LINSOL_AUTO && use_jac) {
+    syn_linsol_cost cost;
+    syn_status st = syn_linsol_estimate(ode->n, ode->colptr, ode->rowind, &cost, err);
+    if (st != SYN_OK) return st;
+    *out = syn_linsol_cheaper(&cost);
   } else {
     *out = SYN_LINSOL_DENSE;
   }

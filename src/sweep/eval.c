@@ -19,6 +19,8 @@ struct syn_sweep_eval {
   double *params;     /* [nparams] */
   double *metrics;    /* [narms * nmetrics] */
   double *traj;       /* [narms * nseries * ntimes] or NULL */
+  unsigned char *kept; /* per scenario metric: 1 if the sweep keeps it */
+  syn_arm_keep keep;  /* what an arm computes: the metrics kept, series only for trajectories */
   char reason[SYN_ERROR_MSG_MAX + 128];
 };
 
@@ -41,11 +43,16 @@ syn_status syn_sweep_eval_create(const syn_sweep *sw, const syn_solver_opts *opt
   ev->params = syn_calloc(np ? np : 1, sizeof *ev->params);
   ev->metrics = syn_calloc(nm ? nm : 1, sizeof *ev->metrics);
   ev->traj = nt ? syn_calloc(nt, sizeof *ev->traj) : NULL;
-  if (!ev->ov || !ev->params || !ev->metrics || (nt && !ev->traj)) {
+  size_t nsm = syn_scenario_metric_count(sw->scenario);
+  ev->kept = syn_calloc(nsm ? nsm : 1, 1);
+  if (!ev->ov || !ev->params || !ev->metrics || (nt && !ev->traj) || !ev->kept) {
     syn_sweep_eval_destroy(ev);
     return syn_error_set(err, SYN_ENOMEM, "out of memory for a sweep sample");
   }
   for (size_t j = 0; j < np; j++) ev->ov[j].name = sw->param_names[j];
+  for (size_t m = 0; m < sw->nmetrics; m++)
+    if (sw->metrics[m] < nsm) ev->kept[sw->metrics[m]] = 1;
+  ev->keep = (syn_arm_keep){ev->kept, nt > 0};
   *out = ev;
   return SYN_OK;
 }
@@ -56,6 +63,7 @@ void syn_sweep_eval_destroy(syn_sweep_eval *ev) {
   syn_free(ev->params);
   syn_free(ev->metrics);
   syn_free(ev->traj);
+  syn_free(ev->kept);
   syn_free(ev);
 }
 
@@ -120,8 +128,8 @@ syn_status syn_sweep_eval_sample(syn_sweep_eval *ev, size_t i, syn_sweep_sample 
   for (size_t j = 0; j < sw->nparams; j++) ev->ov[j].value = ev->params[j];
   for (size_t k = 0; k < sw->nrun; k++) {
     syn_arm_result *res = NULL;
-    st = syn_scenario_run_arm(sw->scenario, sw->arms[k], ev->has_opts ? &ev->opts : NULL, ev->ov,
-                              sw->nparams, &res, &local);
+    st = syn_scenario_run_arm_keep(sw->scenario, sw->arms[k], ev->has_opts ? &ev->opts : NULL,
+                                   ev->ov, sw->nparams, &ev->keep, &res, &local);
     if (st == SYN_ENOMEM) {
       *err = local;
       return st;

@@ -1,17 +1,25 @@
-/* synovia — MPI for sweeps (sweep layer; the only file that includes mpi.h).
+/* synovia — MPI for sweeps (sweep layer).
  *
  * MPI is initialised only when a launcher started the process (mpirun,
  * mpiexec, srun): their environment variables say so. Otherwise the sweep
  * runs alone and MPI is never touched, so the same binary works on a laptop
- * without mpirun, and a plain `synovia run` never pays for MPI start-up.
+ * without mpirun, and a plain `synovia run` never pays for MPI start-up: not
+ * even the loading of Open MPI's libraries, for the MPI calls are in a plugin
+ * loaded here only under a launcher (mpi_ops.h says why and how).
  *
  * Messages are one small fixed-size struct (sweep_msg) sent as bytes: every
  * rank runs the same binary on the same platform, so no MPI datatype is
  * needed. An error (a syn_error, 3 KB) is sent apart, only when there is one. */
-#include <mpi.h>
+#define _GNU_SOURCE /* memfd_create */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "mpi_ops.h"
 #include "sweep_internal.h"
 
 /* Variables set by the launchers for each process they start. */
@@ -47,101 +55,120 @@ long syn_parallel_separate_copies(const syn_parallel *p) {
   return tasks > 1 && (p == NULL || p->size == 1) ? tasks : 0;
 }
 
+/* Write the embedded plugin to fd; 0 when all of it is written. */
+static int write_plugin(int fd) {
+  size_t done = 0;
+  while (done < sweep_mpi_plugin_size) {
+    ssize_t w = write(fd, sweep_mpi_plugin + done, sweep_mpi_plugin_size - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return -1;
+    done += (size_t)w;
+  }
+  return 0;
+}
+
+/* A file holding the plugin, for dlopen: an anonymous memory file, or where
+ * there is none (old kernels) a temporary file, unlinked at once (dlopen
+ * reopens it through /proc/self/fd). -1 on failure. */
+static int plugin_file(void) {
+  int fd = memfd_create("synovia-mpi", MFD_CLOEXEC);
+  if (fd < 0) {
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/synovia-mpi.XXXXXX", dir != NULL && *dir ? dir : "/tmp");
+    fd = mkstemp(path);
+    if (fd >= 0) unlink(path);
+  }
+  if (fd >= 0 && write_plugin(fd) != 0) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+/* Load the MPI plugin (and so libmpi) for good: Open MPI cannot be unloaded,
+ * and its own components need its symbols global (RTLD_GLOBAL). */
+static const sweep_mpi_ops *load_mpi(syn_error *err) {
+  int fd = plugin_file();
+  if (fd < 0) {
+    syn_error_set(err, SYN_EIO, "MPI could not be loaded (writing its plugin: %s)", strerror(errno));
+    return NULL;
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  void *lib = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+  close(fd);
+  const sweep_mpi_ops *ops = lib != NULL ? dlsym(lib, SWEEP_MPI_OPS_SYMBOL) : NULL;
+  if (ops == NULL) syn_error_set(err, SYN_EIO, "MPI could not be loaded (%s)", dlerror());
+  return ops;
+}
+
+static const sweep_mpi_ops *ops_of(const syn_parallel *p) { return p->mpi_ops; }
+
 syn_status syn_parallel_begin(int *argc, char ***argv, syn_parallel *p, syn_error *err) {
-  *p = (syn_parallel){0, 1, 0};
+  *p = (syn_parallel){0, 1, 0, NULL};
   if (!launched_by_mpi()) return SYN_OK;
-  int inited = 0;
-  MPI_Initialized(&inited);
-  if (!inited && MPI_Init(argc, argv) != MPI_SUCCESS)
+  const sweep_mpi_ops *ops = load_mpi(err);
+  if (ops == NULL) return SYN_EIO;
+  if (ops->init(argc, argv, &p->rank, &p->size) != 0)
     return syn_error_set(err, SYN_EIO, "MPI could not be initialised");
-  /* Errors come back as codes (the sweep reports them) instead of aborting. */
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  MPI_Comm_rank(MPI_COMM_WORLD, &p->rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &p->size);
   p->mpi = 1;
+  p->mpi_ops = ops;
   return SYN_OK;
 }
 
 void syn_parallel_end(syn_parallel *p) {
   if (p == NULL || !p->mpi) return;
-  MPI_Finalize();
+  ops_of(p)->finalize();
   p->mpi = 0;
 }
 
 int syn_parallel_agree(const syn_parallel *p, int ok) {
   if (p == NULL || !p->mpi || p->size < 2) return ok;
-  int mine = ok != 0, all = 0;
-  if (MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD) != MPI_SUCCESS) return 0;
+  int all = 0;
+  if (ops_of(p)->allreduce_min(ok != 0, &all) != 0) return 0;
   return all;
 }
 
 static int tag_of(sweep_msg_kind k) { return (int)k; }
 
 int sweep_mpi_send(const syn_parallel *p, int to, sweep_msg_kind kind, const sweep_msg *m) {
-  (void)p;
-  return MPI_Send(m, (int)sizeof *m, MPI_BYTE, to, tag_of(kind), MPI_COMM_WORLD) == MPI_SUCCESS
-             ? 0
-             : -1;
-}
-
-static int recv_from(int source, int tag, int *from, sweep_msg_kind *kind, sweep_msg *m) {
-  MPI_Status st;
-  if (MPI_Recv(m, (int)sizeof *m, MPI_BYTE, source, tag, MPI_COMM_WORLD, &st) != MPI_SUCCESS)
-    return -1;
-  if (from) *from = st.MPI_SOURCE;
-  if (kind) *kind = (sweep_msg_kind)st.MPI_TAG;
-  return 0;
+  return ops_of(p)->send(m, (int)sizeof *m, to, tag_of(kind));
 }
 
 int sweep_mpi_recv(const syn_parallel *p, int *from, sweep_msg_kind *kind, sweep_msg *m) {
-  (void)p;
-  return recv_from(MPI_ANY_SOURCE, MPI_ANY_TAG, from, kind, m);
+  int tag = 0;
+  if (ops_of(p)->recv(m, (int)sizeof *m, -1, -1, from, &tag) != 0) return -1;
+  if (kind) *kind = (sweep_msg_kind)tag;
+  return 0;
 }
 
 int sweep_mpi_poll(const syn_parallel *p, int source, int any_kind, sweep_msg_kind kind,
                    int *from, sweep_msg_kind *got, sweep_msg *m) {
-  (void)p;
-  int flag = 0, src = source < 0 ? MPI_ANY_SOURCE : source;
-  int tag = any_kind ? MPI_ANY_TAG : tag_of(kind);
-  MPI_Status st;
-  if (MPI_Iprobe(src, tag, MPI_COMM_WORLD, &flag, &st) != MPI_SUCCESS) return -1;
+  int flag = 0, src = -1, tag = -1;
+  if (ops_of(p)->iprobe(source, any_kind ? -1 : tag_of(kind), &flag, &src, &tag) != 0) return -1;
   if (!flag) return 0;
-  return recv_from(st.MPI_SOURCE, st.MPI_TAG, from, got, m) == 0 ? 1 : -1;
+  if (ops_of(p)->recv(m, (int)sizeof *m, src, tag, from, NULL) != 0) return -1;
+  if (got) *got = (sweep_msg_kind)tag;
+  return 1;
 }
 
-int sweep_mpi_wait(const syn_parallel *p) {
-  (void)p;
-  MPI_Status st;
-  return MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &st) == MPI_SUCCESS ? 0 : -1;
-}
+int sweep_mpi_wait(const syn_parallel *p) { return ops_of(p)->probe_any(); }
 
-int sweep_mpi_barrier(const syn_parallel *p) {
-  (void)p;
-  return MPI_Barrier(MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
-}
+int sweep_mpi_barrier(const syn_parallel *p) { return ops_of(p)->barrier(); }
 
 int sweep_mpi_bcast(const syn_parallel *p, sweep_msg *m) {
-  (void)p;
-  return MPI_Bcast(m, (int)sizeof *m, MPI_BYTE, 0, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
+  return ops_of(p)->bcast(m, (int)sizeof *m, 0);
 }
 
 int sweep_mpi_send_error(const syn_parallel *p, int to, const syn_error *e) {
-  (void)p;
-  return MPI_Send(e, (int)sizeof *e, MPI_BYTE, to, tag_of(SWEEP_MSG_ERROR), MPI_COMM_WORLD) ==
-                 MPI_SUCCESS
-             ? 0
-             : -1;
+  return ops_of(p)->send(e, (int)sizeof *e, to, tag_of(SWEEP_MSG_ERROR));
 }
 
 int sweep_mpi_recv_error(const syn_parallel *p, int from, syn_error *e) {
-  (void)p;
-  return MPI_Recv(e, (int)sizeof *e, MPI_BYTE, from, tag_of(SWEEP_MSG_ERROR), MPI_COMM_WORLD,
-                  MPI_STATUS_IGNORE) == MPI_SUCCESS
-             ? 0
-             : -1;
+  return ops_of(p)->recv(e, (int)sizeof *e, from, tag_of(SWEEP_MSG_ERROR), NULL, NULL);
 }
 
 int sweep_mpi_bcast_error(const syn_parallel *p, syn_error *e) {
-  (void)p;
-  return MPI_Bcast(e, (int)sizeof *e, MPI_BYTE, 0, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
+  return ops_of(p)->bcast(e, (int)sizeof *e, 0);
 }

@@ -671,7 +671,7 @@ syn_status syn_sweep_run(const syn_sweep *sw, const syn_sweep_run_opts *o,
   r.sw = sw;
   r.o = o;
   r.err = err;
-  r.par = o->par ? *o->par : (syn_parallel){0, 1, 0};
+  r.par = o->par ? *o->par : (syn_parallel){0, 1, 0, NULL};
   r.lock.fd = -1;
   r.t0 = now();
   syn_status st = setup(&r);

@@ -560,11 +560,20 @@ void sweep_run_config_hash(const syn_sweep *sw, const syn_solver_opts *o,
            o->rtol, o->atol, o->max_steps, o->max_step, o->init_step, o->max_order,
            syn_linsol_name(o->linsol), o->klu_threshold, o->use_jacobian);
   hash_string(&h, text);
-  size_t n = o->atol_vec ? syn_model_count(syn_scenario_model(sw->scenario), SYN_SYM_STATE) : 0;
+  const syn_model *m = syn_scenario_model(sw->scenario);
+  size_t n = o->atol_vec ? syn_model_count(m, SYN_SYM_STATE) : 0;
   for (size_t i = 0; i < n; i++) {
     snprintf(text, sizeof text, "atol[%zu] %.17g", i, o->atol_vec[i]);
     hash_string(&h, text);
   }
+  /* the model's state tolerances the arms will use (syn_model_state_atols):
+   * a model whose states have none hashes as before */
+  for (size_t i = 0; !o->atol_vec && !o->atol_given && i < syn_model_count(m, SYN_SYM_STATE); i++)
+    if (syn_model_symbol(m, SYN_SYM_STATE, i)->atol > 0) {
+      snprintf(text, sizeof text, "state atol[%zu] %.17g", i,
+               syn_model_symbol(m, SYN_SYM_STATE, i)->atol);
+      hash_string(&h, text);
+    }
   syn_sha256_hex(&h, out);
 }
 

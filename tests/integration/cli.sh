@@ -160,6 +160,21 @@ check "the existing result is untouched by failed runs" test "$(cksum <"$TMP/kee
 check "no temporary file left by a failed run" test ! -e "$TMP/keep.h5.tmp"
 
 expect "per-state atol and klu run" 0 "klu" "$SYNOVIA" run $M --atol X=1e-11 --linear-solver klu -o "$TMP/k.h5"
+# a state's own atol (here the default for cells) and the options over it: --atol NAME=A for
+# another state keeps it, --atol NAME=A and --atol A replace it
+printf 'time unit h\nstate C = 1e7 cells\nstate X = 1\nd/dt C = -C\nd/dt X = -0.1 * X\n' >"$TMP/cells.model"
+same_h5() { "$PYTHON" tests/support/h5same.py "$1" "$2" >/dev/null 2>&1; }
+"$SYNOVIA" run "$TMP/cells.model" -q -o "$TMP/c0.h5" >/dev/null 2>&1
+"$SYNOVIA" run "$TMP/cells.model" -q --atol X=1e-9 -o "$TMP/c1.h5" >/dev/null 2>&1
+"$SYNOVIA" run "$TMP/cells.model" -q --atol C=1e-3 --atol X=1e-9 -o "$TMP/c2.h5" >/dev/null 2>&1
+"$SYNOVIA" run "$TMP/cells.model" -q --atol 1e-9 -o "$TMP/c3.h5" >/dev/null 2>&1
+"$SYNOVIA" run "$TMP/cells.model" -q --atol X=1e-9 --atol C=1e-9 -o "$TMP/c4.h5" >/dev/null 2>&1
+check "--atol X=A for another state keeps the cells' own atol" same_h5 "$TMP/c0.h5" "$TMP/c1.h5"
+check "--atol C=1e-3 gives the cells' default exactly" same_h5 "$TMP/c0.h5" "$TMP/c2.h5"
+check "--atol A replaces the cells' own atol" sh -c "! $PYTHON tests/support/h5same.py '$TMP/c0.h5' '$TMP/c3.h5' >/dev/null 2>&1"
+check "--atol C=A replaces it for that state" h5py "$TMP/c4.h5" \
+  "import h5py; g = h5py.File('$TMP/c0.h5', 'r'); \
+   assert f['arms/run'].attrs['cvode_nsteps'] > g['arms/run'].attrs['cvode_nsteps']" "$TMP/c4.h5"
 expect "difference-quotient Jacobian run" 0 "difference quotients" "$SYNOVIA" run $M --no-jacobian -o "$TMP/n.h5"
 expect "the ASan build runs a full model cleanly" 0 "wrote" "$SYNOVIA_ASAN" run models/joint_demo.model \
   --t-end '28 d' -o "$TMP/asan.h5"

@@ -1,9 +1,11 @@
 #!/bin/sh
 # synovia — the compiler scales with the model (issue 12 §11), checked by
-# counts, not by time: `synovia check` on 10^4 states must cost under 10 times
+# counts, not by time: `synovia check` on 10^4 states must cost under 13 times
 # what 10^3 states cost, in peak memory (/usr/bin/time) and in instructions
 # executed (valgrind's callgrind: deterministic, whatever the machine's load).
-# Growth linear from a fixed base stays under 10; a quadratic part does not
+# Linear growth gives 10 (a star measured 10.04 at 10^4/10^3 and 3.02 at
+# 3x10^4/10^4: linear, with a fixed base too small to pull it under 10), n log n
+# 13.3; a quadratic part gives far more
 # (a per-joint output reading sum(joint, X): 54 times the memory, 1.6 GB at
 # 10^4 joints; a preset setting every state and a route into every state:
 # 20 times the instructions). Models: tests/bench/scale_model.sh. A dense
@@ -28,10 +30,10 @@ ratio() {
   what=$1 unit=$2 kind=$3 small=$4 large=$5
   if [ -z "$small" ] || [ -z "$large" ]; then
     not_ok "check $kind ($what): no figure; $(head -c 300 "$TMP/out")"
-  elif [ "$large" -lt $((10 * small)) ]; then
-    ok "check $kind: $what $large$unit at 10^4 states, $small$unit at 10^3 (under 10 x)"
+  elif [ "$large" -lt $((13 * small)) ]; then
+    ok "check $kind: $what $large$unit at 10^4 states, $small$unit at 10^3 (under 13 x)"
   else
-    not_ok "check $kind: $what $large$unit at 10^4 states, $small$unit at 10^3 (10 x or more: not linear)"
+    not_ok "check $kind: $what $large$unit at 10^4 states, $small$unit at 10^3 (13 x or more: not near-linear)"
   fi
 }
 

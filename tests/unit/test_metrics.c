@@ -6,7 +6,13 @@
  * exponential decay over windows that cut steps and across a bolus, the
  * Bateman peak (tmax = ln(ka/ke)/(ka-ke)), first crossing times, percent
  * change, and values at exact times. The output grid is deliberately coarse:
- * everything must come from the dense output. */
+ * everything must come from the dense output.
+ *
+ * Cost (issue 13): probes over one window read each point of a step once;
+ * a set of outputs (syn_output_set, what the probes use) gives the values of
+ * syn_instance_outputs bit for bit and leaves the other outputs alone; an arm
+ * run for a sweep (syn_scenario_run_arm_keep) computes only the metrics kept,
+ * with the values of a full run. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,11 +22,14 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "scenario/metrics.h"
 #include "synovia/model.h"
+#include "synovia/scenario.h"
 #include "synovia/solver.h"
 
 /* --- models --------------------------------------------------------------------- */
@@ -349,6 +358,287 @@ static void test_dip_inside_one_step(void **state) {
   harness_close(&h);
 }
 
+/* The metrics' step hook, counting the steps it is given. */
+typedef struct counted {
+  syn_metrics *m;
+  size_t steps;
+} counted;
+
+static syn_status counting_step(const syn_solver *s, double t_prev, double t_now, void *ctx,
+                                syn_error *err) {
+  counted *c = ctx;
+  c->steps++;
+  return syn_metrics_step(s, t_prev, t_now, c->m, err);
+}
+
+/* Three areas over one window (a state and two outputs): every Gauss node of
+ * a step is interpolated once for all of them (a one-entry cache read each
+ * node three times), and the areas are those of probes run one by one. */
+static void test_each_point_interpolated_once(void **state) {
+  (void)state;
+  syn_probe p[] = {probe(PROBE_AUC, 0, 0.0, 10.0, 0), probe(PROBE_AUC, 1, 0.0, 10.0, 0),
+                   probe(PROBE_AUC, 2, 0.0, 10.0, 0)};
+  const double t_out[] = {10.0};
+  harness h;
+  harness_open(&h, decay_text, p, 3);
+  counted c = {h.metrics, 0};
+  syn_solver_set_step_hook(h.solver, counting_step, &c);
+  harness_run(&h, t_out, 1, NULL, 0, 0, 0.0);
+  print_message("%zu steps, %zu points read\n", c.steps, syn_metrics_points(h.metrics));
+  assert_true(c.steps > 5);
+  /* and the window's end, a point value read once for the three */
+  assert_int_equal(syn_metrics_points(h.metrics), 3 * c.steps + 1);
+  harness_close(&h);
+  /* an extreme read between two areas (its samples and slopes reading points
+   * of their own) costs the same as after them */
+  size_t points[2];
+  for (int k = 0; k < 2; k++) {
+    syn_probe q[] = {probe(PROBE_AUC, 1, 0.0, 10.0, 0), probe(PROBE_MAX, 2, 0.5, 9.0, 0),
+                     probe(PROBE_AUC, 2, 0.0, 10.0, 0)};
+    if (k == 1) q[1] = q[2], q[2] = probe(PROBE_MAX, 2, 0.5, 9.0, 0);
+    harness_open(&h, decay_text, q, 3);
+    harness_run(&h, t_out, 1, NULL, 0, 0, 0.0);
+    points[k] = syn_metrics_points(h.metrics);
+    harness_close(&h);
+  }
+  print_message("areas around an extreme: %zu points; before it: %zu\n", points[0], points[1]);
+  assert_int_equal(points[0], points[1]);
+  for (size_t i = 0; i < 3; i++) {
+    syn_probe one = p[i];
+    harness_open(&h, decay_text, &one, 1);
+    harness_run(&h, t_out, 1, NULL, 0, 0, 0.0);
+    assert_true(one.value == p[i].value);
+    harness_close(&h);
+  }
+}
+
+/* Outputs with their own dependencies, one of them NaN (sqrt of a negative). */
+static const char outputs_text[] =
+    "model \"outputs\"\n"
+    "time unit h\n"
+    "param k = 0.5 /h \"elimination\"\n"
+    "state X = 100 \"amount\"\n"
+    "state Y = 3 \"other\"\n"
+    "d/dt X = -k * X\n"
+    "d/dt Y = -Y\n"
+    "let w = exp(X / 50) \"shared\"\n"
+    "output frac = X / 100 \"fraction left\"\n"
+    "output bad = sqrt(Y - 1000) \"NaN\"\n"
+    "output mix = w * Y + sin(X) \"nonlinear\"\n"
+    "output sq = w * w \"square\"\n";
+
+/* Outputs of many kinds sharing lets, time and constants: each on its own. */
+static const char many_text[] =
+    "model \"many\"\n"
+    "time unit h\n"
+    "param k = 0.5 /h \"rate\"\n"
+    "param K = 2 \"half point\"\n"
+    "state X = 3 \"x\"\n"
+    "state Y = 4 \"y\"\n"
+    "state Z = 0.25 \"z\"\n"
+    "d/dt X = -k * X\n"
+    "d/dt Y = k * X - k * Y\n"
+    "d/dt Z = -k * Z\n"
+    "let h = X^2 / (K^2 + X^2) \"hill\"\n"
+    "let g = if(Y > X, Y - X, X^3 - Y) \"branch\"\n"
+    "output o1 = h * Y \"1\"\n"
+    "output o2 = min(g, 5) + max(Z, 0.1) \"2\"\n"
+    "output o3 = exp(-Z) * sin(t / 1 h) + h^4 \"3\"\n"
+    "output o4 = sqrt(abs(g)) / (1 + h) \"4\"\n"
+    "output o5 = K * Z + log(X + 1) \"5\"\n";
+
+/* Each output alone, at several points, is the full evaluation's bit for bit
+ * (the pruning of the outputs program keeps what each one needs). */
+static void test_output_set_each_alone(void **state) {
+  (void)state;
+  syn_model *m = NULL;
+  syn_instance *inst = NULL;
+  syn_error err;
+  if (syn_model_load_text("m.model", many_text, strlen(many_text), &m, &err) != SYN_OK)
+    fail_msg("load: %s", err.message);
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  size_t no = syn_model_count(m, SYN_SYM_OUTPUT);
+  assert_int_equal(no, 5);
+  const double ys[3][3] = {{3.0, 4.0, 0.25}, {5.5, 1.25, 2.0}, {0.1, 0.2, 7.0}};
+  for (size_t p = 0; p < 3; p++) {
+    double all[5], one[5];
+    assert_int_equal(syn_instance_outputs(inst, 1.5 + p, ys[p], all, &err), SYN_OK);
+    for (size_t i = 0; i < no; i++) {
+      syn_output_set *set = NULL;
+      assert_int_equal(syn_output_set_create(m, &i, 1, &set, &err), SYN_OK);
+      /* every register left at another point: what the set needs, it computes */
+      double junk[5];
+      assert_int_equal(syn_instance_outputs(inst, 0.5, ys[(p + 1) % 3], junk, &err), SYN_OK);
+      assert_int_equal(syn_instance_outputs_of(inst, set, 1.5 + p, ys[p], one, &err), SYN_OK);
+      if (memcmp(&one[i], &all[i], sizeof *all) != 0)
+        fail_msg("output %zu at point %zu: %.17g alone, %.17g with all", i, p, one[i], all[i]);
+      syn_output_set_destroy(set);
+    }
+  }
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+/* A set of outputs computes its outputs exactly as syn_instance_outputs does
+ * and writes no other; a NaN among them is named; bad indices and a set of
+ * another model are refused; allocation failures leave nothing behind. */
+static void test_output_set(void **state) {
+  (void)state;
+  syn_model *m = NULL, *other = NULL;
+  syn_instance *inst = NULL;
+  syn_output_set *set = NULL;
+  syn_error err;
+  const double y[2] = {37.25, 1.5};
+  double all[4], some[4];
+  if (syn_model_load_text("o.model", outputs_text, strlen(outputs_text), &m, &err) != SYN_OK)
+    fail_msg("load: %s", err.message);
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_outputs(inst, 2.0, y, all, &err), SYN_ENONFINITE);
+  const size_t pick[] = {3, 2, 3};
+  assert_int_equal(syn_output_set_create(m, pick, 3, &set, &err), SYN_OK);
+  for (size_t i = 0; i < 4; i++) some[i] = -7.0;
+  assert_int_equal(syn_instance_outputs_of(inst, set, 2.0, y, some, &err), SYN_OK);
+  assert_memory_equal(&some[2], &all[2], 2 * sizeof *all); /* mix and sq, bit for bit */
+  assert_true(some[0] == -7.0 && some[1] == -7.0);          /* frac and bad untouched */
+  syn_output_set_destroy(set);
+
+  const size_t nan_one[] = {1, 0};
+  assert_int_equal(syn_output_set_create(m, nan_one, 2, &set, &err), SYN_OK);
+  assert_int_equal(syn_instance_outputs_of(inst, set, 2.0, y, some, &err), SYN_ENONFINITE);
+  assert_non_null(strstr(err.message, "output 'bad' is nan"));
+  assert_true(some[0] == all[0] && isnan(some[1]));
+  syn_output_set_destroy(set);
+
+  assert_int_equal(syn_output_set_create(m, NULL, 0, &set, &err), SYN_OK);
+  for (size_t i = 0; i < 4; i++) some[i] = -7.0;
+  assert_int_equal(syn_instance_outputs_of(inst, set, 2.0, y, some, &err), SYN_OK);
+  assert_true(some[0] == -7.0 && some[3] == -7.0);
+  syn_output_set_destroy(set);
+  set = NULL;
+
+  const size_t beyond[] = {4};
+  assert_int_equal(syn_output_set_create(m, beyond, 1, &set, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "the model has 4 outputs"));
+  assert_null(set);
+  assert_int_equal(syn_model_load_text("d.model", decay_text, strlen(decay_text), &other, &err),
+                   SYN_OK);
+  assert_int_equal(syn_output_set_create(other, nan_one + 1, 1, &set, &err), SYN_OK);
+  assert_int_equal(syn_instance_outputs_of(inst, set, 2.0, y, some, &err), SYN_EINVAL);
+  syn_output_set_destroy(set);
+  syn_output_set_destroy(NULL);
+
+  for (long k = 1; k < 20; k++) {
+    set = NULL;
+    syn_alloc_test_fail_after(k);
+    syn_status st = syn_output_set_create(m, pick, 3, &set, &err);
+    syn_alloc_test_fail_after(0);
+    if (st == SYN_OK) {
+      syn_output_set_destroy(set);
+      break;
+    }
+    assert_int_equal(st, SYN_ENOMEM);
+    assert_null(set);
+  }
+  syn_model_destroy(other);
+  syn_instance_destroy(inst);
+  syn_model_destroy(m);
+}
+
+/* --- an arm that keeps some metrics --------------------------------------------------- */
+
+/* outputs_text without its NaN output (an arm records every output). */
+static const char keep_model[] =
+    "model \"keep\"\n"
+    "time unit h\n"
+    "param k = 0.5 /h \"elimination\"\n"
+    "state X = 100 \"amount\"\n"
+    "state Y = 3 \"other\"\n"
+    "d/dt X = -k * X\n"
+    "d/dt Y = -Y\n"
+    "let w = exp(X / 50) \"shared\"\n"
+    "output frac = X / 100 \"fraction left\"\n"
+    "output mix = w * Y + sin(X) \"nonlinear\"\n"
+    "output sq = w * w \"square\"\n";
+
+static const char keep_scenario[] =
+    "scenario \"keep\"\n"
+    "model \"o.model\"\n"
+    "simulate 0 h to 10 h every 1 h\n"
+    "arm \"a\"\n"
+    "metric area = auc(X, 0 h, 8 h)\n"
+    "metric peak_mix = max(mix, 1 h, 9 h)\n"
+    "metric nowhere = at(frac, 0.5 * at(X, 0 h))\n"
+    "metric half = time_below(X, 0.5 * at(X, 0 h))\n";
+
+static void write_text(const char *dir, const char *name, const char *text) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static double metric_of(const syn_arm_result *r, size_t i) {
+  double v = -1.0;
+  syn_result_metric(r->series, i, NULL, NULL, NULL, &v);
+  return v;
+}
+
+/* A sweep keeps some metrics: those are the values of a full run, the others
+ * NaN and not warned about (the probe whose window is outside the run warns
+ * only when kept); without series the result has no times. */
+static void test_arm_keeps_some_metrics(void **state) {
+  (void)state;
+  char dir[] = "/tmp/test_metrics_XXXXXX", path[512];
+  assert_non_null(mkdtemp(dir));
+  write_text(dir, "o.model", keep_model);
+  write_text(dir, "s.scenario", keep_scenario);
+  snprintf(path, sizeof path, "%s/s.scenario", dir);
+  syn_scenario *s = NULL;
+  syn_arm_result *full = NULL, *part = NULL;
+  syn_error err;
+  if (syn_scenario_load(path, &s, &err) != SYN_OK) fail_msg("scenario: %s", err.message);
+  assert_int_equal(syn_scenario_run_arm(s, 0, NULL, NULL, 0, &full, &err), SYN_OK);
+  assert_int_equal(full->nwarnings, 1);
+  assert_int_equal(syn_result_ntimes(full->series), 11);
+  const unsigned char kept[] = {0, 1, 0, 1};
+  syn_arm_keep keep = {kept, 0};
+  assert_int_equal(syn_scenario_run_arm_keep(s, 0, NULL, NULL, 0, &keep, &part, &err), SYN_OK);
+  assert_int_equal(part->nwarnings, 0);
+  assert_int_equal(syn_result_ntimes(part->series), 0);
+  assert_int_equal(syn_result_metric_count(part->series), 4);
+  assert_true(isnan(metric_of(part, 0)) && isnan(metric_of(part, 2)));
+  assert_true(metric_of(part, 1) == metric_of(full, 1)); /* bit for bit */
+  assert_true(metric_of(part, 3) == metric_of(full, 3)); /* a nested metric: two rounds */
+  assert_true(isfinite(metric_of(full, 1)) && isfinite(metric_of(full, 3)));
+  syn_arm_result_destroy(part);
+  keep = (syn_arm_keep){NULL, 1};
+  assert_int_equal(syn_scenario_run_arm_keep(s, 0, NULL, NULL, 0, &keep, &part, &err), SYN_OK);
+  for (size_t i = 0; i < 4; i++)
+    if (i != 2) assert_true(metric_of(part, i) == metric_of(full, i));
+  assert_int_equal(syn_result_ntimes(part->series), 11);
+  syn_arm_result_destroy(part);
+  syn_arm_result_destroy(full);
+  syn_scenario_destroy(s);
+  /* an output that is not finite at an output time fails the run, series or not */
+  write_text(dir, "o.model", outputs_text);
+  if (syn_scenario_load(path, &s, &err) != SYN_OK) fail_msg("scenario: %s", err.message);
+  keep = (syn_arm_keep){kept, 0};
+  assert_int_equal(syn_scenario_run_arm_keep(s, 0, NULL, NULL, 0, &keep, &part, &err),
+                   SYN_ENONFINITE);
+  assert_non_null(strstr(err.message, "output 'bad'"));
+  assert_null(part);
+  syn_scenario_destroy(s);
+  snprintf(path, sizeof path, "%s/s.scenario", dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/o.model", dir);
+  unlink(path);
+  rmdir(dir);
+}
+
 /* No allocation during the run; bad probes are refused; allocation failures
  * at create leave nothing behind. */
 static void test_no_allocation_and_errors(void **state) {
@@ -377,7 +667,7 @@ static void test_no_allocation_and_errors(void **state) {
   assert_int_equal(syn_metrics_create(NULL, bad, 1, &m, &err), SYN_EINVAL);
   syn_metrics_destroy(NULL);
 
-  for (long k = 1; k < 10; k++) {
+  for (long k = 1; k < 30; k++) {
     syn_alloc_test_fail_after(k);
     syn_status st = syn_metrics_create(h.inst, p, 3, &m, &err);
     syn_alloc_test_fail_after(0);
@@ -401,6 +691,10 @@ int main(void) {
       cmocka_unit_test(test_doses_at_the_edges),
       cmocka_unit_test(test_dip_inside_one_step),
       cmocka_unit_test(test_no_allocation_and_errors),
+      cmocka_unit_test(test_each_point_interpolated_once),
+      cmocka_unit_test(test_output_set),
+      cmocka_unit_test(test_output_set_each_alone),
+      cmocka_unit_test(test_arm_keeps_some_metrics),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,6 +96,35 @@ static void test_derived_units(void **state) {
   syn_model_destroy(m);
 }
 
+/* A state's absolute tolerance: the declared one in the state's unit (1e-3
+ * ng on a state in pg is 1 pg), a state in cells without one gets
+ * SYN_CELLS_ATOL, any other none (0); syn_model_state_atols fills the rest
+ * with the fallback and counts the states that have their own. */
+static void test_state_tolerances(void **state) {
+  (void)state;
+  syn_model *m = load("state A = 0 pg atol 1e-3 ng\nstate C = 5 cells\n"
+                      "state D = 5 cells atol 0.5 \"declared\"\nstate X = 1\n"
+                      "joints a b\nper joint {\n  state M = 0 cells atol 2\n  d/dt M = -M\n}\n"
+                      "d/dt A = -A\nd/dt C = -C\nd/dt D = -D\nd/dt X = -X\n");
+  assert_true(fabs(sym(m, "A")->atol - 1.0) < 1e-15);
+  assert_true(sym(m, "C")->atol == SYN_CELLS_ATOL);
+  assert_true(sym(m, "D")->atol == 0.5);
+  assert_string_equal(sym(m, "D")->description, "declared");
+  assert_true(sym(m, "X")->atol == 0);
+  assert_true(sym(m, "a.M")->atol == 2 && sym(m, "b.M")->atol == 2);
+  size_t n = syn_model_count(m, SYN_SYM_STATE), x;
+  double v[8];
+  assert_int_equal(n, 6);
+  assert_int_equal(syn_model_state_atols(m, 1e-9, v), 5);
+  assert_true(syn_model_find(m, "X", NULL, &x));
+  assert_true(v[x] == 1e-9);
+  syn_model_destroy(m);
+  m = load("state X = 1 mg\nd/dt X = -X\n");
+  assert_int_equal(syn_model_state_atols(m, 1e-7, v), 0);
+  assert_true(v[0] == 1e-7);
+  syn_model_destroy(m);
+}
+
 /* Exponents that would overflow an int (each let squares the previous one)
  * and more distinct symbols than the unit algebra holds: the units are
  * unknown ("?"), never wrong, and the arithmetic never overflows (UBSan). */
@@ -719,6 +748,7 @@ static void test_allocation_failures_on_error_paths(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_symbols_and_metadata), cmocka_unit_test(test_derived_units),
+      cmocka_unit_test(test_state_tolerances),
       cmocka_unit_test(test_units_beyond_representation),
       cmocka_unit_test(test_time_conversion),
       cmocka_unit_test(test_setting_conversion),      cmocka_unit_test(test_rhs_jacobian_outputs),

@@ -313,6 +313,44 @@ static syn_result *run_chain(syn_instance *inst, syn_linsol linsol, const char *
 
 /* AUTO picks KLU at 100 states and more: a 150-state model compiled from text
  * runs through the sparse path and gives the dense answer. */
+static double run_steps(const syn_model *m, const syn_solver_opts *so, double *end) {
+  syn_instance *inst = instance(m);
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  o.t_end = 24;
+  o.every = 1;
+  o.solver = *so;
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(syn_run(inst, &o, &r, &err), SYN_OK);
+  *end = syn_result_series(r, 0)[24];
+  double steps = (double)find_attr(r, "cvode_nsteps")->i;
+  syn_result_destroy(r);
+  syn_instance_destroy(inst);
+  return steps;
+}
+
+/* A run takes the model's state tolerances (here the default for cells) as a
+ * vector of absolute tolerances, exactly as if the caller had given it; an
+ * atol the user gives (atol_given) replaces them, and so does a vector. */
+static void test_run_state_tolerances(void **state) {
+  (void)state;
+  syn_model *m = load("time unit h\nstate C = 1e7 cells\nd/dt C = -C\n");
+  syn_solver_opts model, vec, given;
+  syn_solver_opts_default(&model);
+  vec = given = model;
+  const double cells = SYN_CELLS_ATOL;
+  vec.atol_vec = &cells;
+  given.atol_given = 1;
+  double end_model, end_vec, end_given;
+  double s_model = run_steps(m, &model, &end_model);
+  double s_vec = run_steps(m, &vec, &end_vec);
+  double s_given = run_steps(m, &given, &end_given);
+  assert_true(s_model == s_vec && end_model == end_vec); /* the same run, bit for bit */
+  assert_true(s_given > s_model); /* 1e-9 cells: the decay followed much further down */
+  syn_model_destroy(m);
+}
+
 static void test_run_klu_auto(void **state) {
   (void)state;
   const size_t n = 150;
@@ -454,6 +492,7 @@ int main(void) {
       cmocka_unit_test(test_check_grid_messages),
       cmocka_unit_test(test_grid_long),
       cmocka_unit_test(test_run_decay),
+      cmocka_unit_test(test_run_state_tolerances),
       cmocka_unit_test(test_run_klu_auto),
       cmocka_unit_test(test_attributes_documented),
       cmocka_unit_test(test_run_errors),

@@ -129,6 +129,55 @@ static syn_arm_result *run_arm(const syn_scenario *s, size_t arm) {
   return r;
 }
 
+/* One arm's steps and end value of `name`, with opts (NULL: the scenario's). */
+static long arm_steps(const syn_scenario *s, const syn_solver_opts *o, const char *name,
+                      double *end) {
+  syn_error err;
+  syn_arm_result *r = NULL;
+  assert_int_equal(syn_scenario_run_arm(s, 0, o, NULL, 0, &r, &err), SYN_OK);
+  size_t i, n = syn_result_ntimes(r->series);
+  assert_true(syn_result_find(r->series, name, &i));
+  *end = syn_result_series(r->series, i)[n - 1];
+  long steps = -1;
+  for (size_t k = 0; k < syn_result_attr_count(r->series); k++)
+    if (strcmp(syn_result_attr(r->series, k)->key, "cvode_nsteps") == 0)
+      steps = (long)syn_result_attr(r->series, k)->i;
+  syn_arm_result_destroy(r);
+  return steps;
+}
+
+/* An arm takes the model's state tolerances (declared, or the default for
+ * cells) unless an atol is given: by the scenario's solver line or by the
+ * caller through the settings table (--atol). A vector the caller gives is
+ * used as it is. */
+static void test_state_tolerances(void **state) {
+  (void)state;
+  static const char model[] = "time unit h\nstate C = 0 cells\nstate X = 1 atol 1e-3\n"
+                              "d/dt C = -C\nd/dt X = -X\nroute IA -> C\n";
+  static const char arm[] = "model \"m.model\"\nsimulate 0 h to 24 h every 1 h\narm \"a\"\n  dose IA 1e7 cells at 0 h\n";
+  syn_scenario *s = load_ok(model, arm);
+  syn_solver_opts o, given;
+  syn_solver_opts_default(&o);
+  given = o;
+  assert_int_equal(syn_solver_setting_apply(&given, SYN_SETTING_ATOL, "1e-9", NULL), SYN_OK);
+  const double vec[2] = {SYN_CELLS_ATOL, 1e-3};
+  syn_solver_opts as_vec = o;
+  as_vec.atol_vec = vec;
+  double e_model, e_vec, e_given, e_file;
+  long s_model = arm_steps(s, NULL, "C", &e_model);
+  long s_vec = arm_steps(s, &as_vec, "C", &e_vec);
+  long s_given = arm_steps(s, &given, "C", &e_given);
+  assert_true(s_model == s_vec && e_model == e_vec);
+  assert_true(s_given > s_model);
+  syn_scenario_destroy(s);
+  char text[512];
+  snprintf(text, sizeof text, "solver atol 1e-9\n%s", arm);
+  s = load_ok(model, text);
+  long s_file = arm_steps(s, NULL, "C", &e_file);
+  assert_true(s_file == s_given && e_file == e_given);
+  syn_scenario_destroy(s);
+}
+
 static const double *series(const syn_arm_result *r, const char *name) {
   size_t i;
   assert_true(syn_result_find(r->series, name, &i));
@@ -942,6 +991,7 @@ static void test_allocation_failures(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_load_resolves),
+      cmocka_unit_test(test_state_tolerances),
       cmocka_unit_test(test_metric_units),
       cmocka_unit_test(test_errors_model_and_grid),
       cmocka_unit_test(test_errors_routes_and_joints),

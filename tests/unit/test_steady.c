@@ -9,7 +9,12 @@
  * systems without a steady state: constant growth, a centre and a limit
  * cycle (van der Pol), each with a clear message. Six-state linear systems
  * with known complex spectra check the stability test (its own QR
- * eigensolver); a Jacobian that is NaN at the root is refused cleanly. */
+ * eigensolver); a Jacobian that is NaN at the root is refused cleanly.
+ * Where the integration decides: a saddle KINSOL lands on, a conserved total
+ * with its exact (singular) Jacobian, a stable spiral reached by integration
+ * (integrated in one pass over the check times, CVODE's large BDF steps kept
+ * a spurious oscillation around it going); its checks are at the documented
+ * times max_time 1e-9 2^k. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -376,6 +381,104 @@ static void test_damped_oscillation_converges(void **state) {
   assert_true(fabs(y[0]) < 1e-12 && fabs(y[1]) < 1e-12);
 }
 
+/* T is one of the check times max_time * 1e-9 * 2^k (or max_time). */
+static void check_time_is_a_check(double T, double max_time) {
+  double k = log2(T / (max_time * 1e-9));
+  if (!(T == max_time || (k >= 0 && fabs(k - nearbyint(k)) < 1e-9)))
+    fail_msg("integrated %.17g: not a check time (k = %.17g)", T, k);
+}
+
+/* X' = X - X^3, Y' = -2 Y: a saddle at the origin (eigenvalues 1 and -2),
+ * stable nodes at (+-1, 0). From (0.01, 1) Newton lands on the saddle, which
+ * is refused (an eigenvalue with a positive real part); the integration goes
+ * to (1, 0). */
+static int saddle_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t, (void)ctx;
+  f[0] = y[0] - y[0] * y[0] * y[0];
+  f[1] = -2.0 * y[1];
+  return 0;
+}
+static int saddle_jac(double t, const double *y, double *j, void *ctx) {
+  (void)t, (void)ctx;
+  j[0] = 1.0 - 3.0 * y[0] * y[0], j[1] = 0.0, j[2] = 0.0, j[3] = -2.0;
+  return 0;
+}
+
+static void test_saddle_refused(void **state) {
+  (void)state;
+  syn_ode ode = ode2(saddle_rhs, saddle_jac, NULL);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y[2] = {0.01, 1.0};
+  steady_ok(&ode, y, &o, &info);
+  assert_string_equal(info.method, "integration");
+  check_close(y[0], 1.0, 1e-8, "X at the node");
+  assert_true(fabs(y[1]) < 1e-9);
+  check_time_is_a_check(info.t_integrated, o.max_time);
+  /* from the other side, the other node; next to a node, KINSOL's root */
+  y[0] = -0.01, y[1] = 1.0;
+  steady_ok(&ode, y, &o, &info);
+  check_close(y[0], -1.0, 1e-8, "X at the other node");
+  y[0] = 0.9, y[1] = 0.1;
+  steady_ok(&ode, y, &o, &info);
+  assert_string_equal(info.method, "kinsol");
+  check_close(y[0], 1.0, 1e-12, "X by KINSOL");
+}
+
+/* A <-> B with the exact Jacobian: a zero eigenvalue (the total is
+ * conserved), so KINSOL's answer cannot be judged; the integration keeps the
+ * total of the guess. */
+static int exchange_jac(double t, const double *y, double *j, void *ctx) {
+  (void)t, (void)y;
+  const sys *s = ctx;
+  j[0] = -s->p[0], j[1] = s->p[0], j[2] = s->p[1], j[3] = -s->p[1];
+  return 0;
+}
+
+static void test_conserved_total_exact_jacobian(void **state) {
+  (void)state;
+  sys s = {{0.2, 0.6, 0, 0}};
+  syn_ode ode = ode2(exchange_rhs, exchange_jac, &s);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y[2] = {1.0, 3.0};
+  steady_ok(&ode, y, &o, &info);
+  assert_string_equal(info.method, "integration");
+  check_close(y[0], 4.0 * 0.6 / 0.8, 1e-8, "A");
+  check_close(y[1], 4.0 * 0.2 / 0.8, 1e-8, "B");
+  check_time_is_a_check(info.t_integrated, o.max_time);
+}
+
+/* A stable spiral around (-1, -1) (eigenvalues -0.1 +- i): from (0, 0) KINSOL's
+ * root is negative, so not taken; the integration winds in (its rate changes
+ * sign check after check) and settles there: a damped oscillation is not a
+ * sustained one. */
+static int spiral_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t, (void)ctx;
+  double u = y[0] + 1.0, v = y[1] + 1.0;
+  f[0] = -0.1 * u - v;
+  f[1] = u - 0.1 * v;
+  return 0;
+}
+static int spiral_jac(double t, const double *y, double *j, void *ctx) {
+  (void)t, (void)y, (void)ctx;
+  j[0] = -0.1, j[1] = 1.0, j[2] = -1.0, j[3] = -0.1;
+  return 0;
+}
+
+static void test_spiral_settles_by_integration(void **state) {
+  (void)state;
+  syn_ode ode = ode2(spiral_rhs, spiral_jac, NULL);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y[2] = {0.0, 0.0};
+  steady_ok(&ode, y, &o, &info);
+  assert_string_equal(info.method, "integration");
+  check_close(y[0], -1.0, 1e-8, "X");
+  check_close(y[1], -1.0, 1e-8, "Y");
+  check_time_is_a_check(info.t_integrated, o.max_time);
+}
+
 static void test_bad_arguments(void **state) {
   (void)state;
   sys s = {{2.0, 3.0, 0, 0}};
@@ -547,6 +650,9 @@ int main(void) {
       cmocka_unit_test(test_no_steady_state_growth),
       cmocka_unit_test(test_no_steady_state_oscillation),
       cmocka_unit_test(test_damped_oscillation_converges),
+      cmocka_unit_test(test_saddle_refused),
+      cmocka_unit_test(test_conserved_total_exact_jacobian),
+      cmocka_unit_test(test_spiral_settles_by_integration),
       cmocka_unit_test(test_bad_arguments),
       cmocka_unit_test(test_spectrum_six_states),
       cmocka_unit_test(test_nan_jacobian_at_root),

@@ -27,6 +27,7 @@
 #include "base/alloc.h"
 #include "synovia/h5sweep.h"
 #include "synovia/sweep.h"
+#include "sweep/sweep_internal.h"
 
 static const double PI = 3.141592653589793;
 
@@ -355,6 +356,34 @@ static void test_units_label_the_values(void **state) {
   syn_sweep_destroy(sw);
   assert_true(converted);
   assert_true(labelled);
+}
+
+/* A run's configuration hash tells the model's state tolerances (cells:
+ * SYN_CELLS_ATOL) from an atol the user gives with the same value, which
+ * replaces them and gives other rows; a model without any hashes the same
+ * either way. */
+static void test_config_hash_state_tolerances(void **state) {
+  (void)state;
+  write_file("cells.model", "time unit d\nparam r = 0.5 /d\nstate N = 1e6 cells\nd/dt N = -r * N\n");
+  write_file("cells.scenario", "model \"cells.model\"\nsimulate 0 d to 10 d every 1 d\n"
+                               "arm \"a\"\nmetric N_end = at(N, 10 d)\n");
+  write_file("cells.sweep", "scenario \"cells.scenario\"\ndesign lhs 4 seed 3\n"
+                            "vary r uniform 0.1 1 /d\n");
+  copy_growth();
+  const char *paths[2] = {in_dir("cells.sweep"), in_dir("growth.sweep")};
+  for (int k = 0; k < 2; k++) {
+    syn_sweep *sw = load_ok(paths[k]);
+    syn_solver_opts model, given;
+    syn_solver_opts_default(&model);
+    given = model;
+    assert_int_equal(syn_solver_setting_apply(&given, SYN_SETTING_ATOL, "1e-9", NULL), SYN_OK);
+    char h_model[SYN_SHA256_HEX], h_given[SYN_SHA256_HEX];
+    sweep_run_config_hash(sw, &model, h_model);
+    sweep_run_config_hash(sw, &given, h_given);
+    if (k == 0) assert_string_not_equal(h_model, h_given);
+    else assert_string_equal(h_model, h_given);
+    syn_sweep_destroy(sw);
+  }
 }
 
 /* The configuration hash follows every text that decides the rows: the
@@ -1396,6 +1425,7 @@ int main(void) {
       cmocka_unit_test(test_units_hour_clock),
       cmocka_unit_test(test_units_label_the_values),
       cmocka_unit_test(test_config_hash),
+      cmocka_unit_test(test_config_hash_state_tolerances),
       cmocka_unit_test(test_load_errors_names),
       cmocka_unit_test(test_load_errors_difference),
       cmocka_unit_test(test_load_errors_compartment),

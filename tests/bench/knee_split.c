@@ -1,0 +1,152 @@
+/* synovia benchmark: where a knee sample's time goes (issue 13, points 3 and 4).
+ *
+ *   build/release/bench_knee_split
+ *
+ * A sample of a knee sweep (examples/knee_ia_vs_iv.scenario: `baseline
+ * steady`, three arms) is run as `synovia sweep` runs it: syn_scenario_run_arm_keep
+ * per arm, the metrics the sweep keeps (all five), no series. The same
+ * SAMPLES parameter sets (knee.severity spread over 0.04–0.09, potency 0.7–1.4,
+ * the range of tests/bench/sweep.sh's sweep) are run
+ *   A. as a sweep does: baseline + 3 arms + metrics;
+ *   B. keeping no metric: baseline + 3 arms (the metric hook not installed);
+ *   C. the baseline alone: syn_steady_state with the arm's parameters
+ *      (KINSOL, and the integration that confirms its root).
+ * The split: baseline C, arms' integration B - C, metrics A - B. Each variant
+ * loads the scenario afresh (its baseline cache starts empty) and is timed
+ * REPS times; the median is printed. Times are CPU time of this process
+ * (user + system), which a loaded machine disturbs less than wall time.
+ * Prints figures; asserts nothing. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "synovia/model.h"
+#include "synovia/scenario.h"
+#include "synovia/steady.h"
+
+enum { SAMPLES = 20, REPS = 5, NOV = 2 };
+
+static const char *const SCENARIO = "examples/knee_ia_vs_iv.scenario";
+/* the scenario's common `use` lines: the baseline alone is rebuilt with them */
+static const char *const PRESETS[] = {"effusive_OA", "UC_MSC"};
+
+static double cpu_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n) {
+  qsort(v, n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Sample i's parameters. */
+static void sample(size_t i, syn_override *ov) {
+  double u = (i + 0.5) / SAMPLES;
+  ov[0] = (syn_override){"knee.severity", 0.04 + 0.05 * u};
+  ov[1] = (syn_override){"potency", 0.7 + 0.7 * fmod(7.0 * u, 1.0)};
+}
+
+/* CPU seconds for every sample's arms (metrics kept: keep_metrics). */
+static int time_arms(int keep_metrics, double *secs) {
+  syn_scenario *s = NULL;
+  syn_error err;
+  if (syn_scenario_load(SCENARIO, &s, &err) != SYN_OK) {
+    fprintf(stderr, "bench: %s: %s\n", SCENARIO, err.message);
+    return -1;
+  }
+  size_t nm = syn_scenario_metric_count(s);
+  unsigned char *kept = calloc(nm + 1, 1);
+  int rc = kept ? 0 : -1;
+  for (size_t m = 0; m < nm && kept; m++) kept[m] = (unsigned char)keep_metrics;
+  syn_arm_keep keep = {kept, 0};
+  double t0 = cpu_seconds();
+  for (size_t i = 0; i < SAMPLES && rc == 0; i++) {
+    syn_override ov[NOV];
+    sample(i, ov);
+    for (size_t a = 0; a < syn_scenario_arm_count(s) && rc == 0; a++) {
+      syn_arm_result *res = NULL;
+      if (syn_scenario_run_arm_keep(s, a, NULL, ov, NOV, &keep, &res, &err) != SYN_OK) {
+        fprintf(stderr, "bench: %s, arm %zu: %s\n", SCENARIO, a, err.message);
+        rc = -1;
+      }
+      syn_arm_result_destroy(res);
+    }
+  }
+  *secs = cpu_seconds() - t0;
+  free(kept);
+  syn_scenario_destroy(s);
+  return rc;
+}
+
+/* CPU seconds for every sample's baseline alone; *method: the last one's. */
+static int time_baselines(double *secs, const char **method) {
+  syn_scenario *s = NULL;
+  syn_instance *inst = NULL;
+  syn_error err;
+  syn_ode ode;
+  double y[512], total = 0.0;
+  int rc = -1;
+  if (syn_scenario_load(SCENARIO, &s, &err) != SYN_OK) goto done;
+  for (size_t i = 0; i < SAMPLES; i++) {
+    syn_override ov[NOV];
+    sample(i, ov);
+    syn_status st = syn_instance_create(syn_scenario_model(s), &inst, &err);
+    for (size_t p = 0; p < sizeof PRESETS / sizeof *PRESETS && st == SYN_OK; p++)
+      st = syn_instance_use_preset(inst, PRESETS[p], &err);
+    for (size_t k = 0; k < NOV && st == SYN_OK; k++)
+      st = syn_instance_set(inst, ov[k].name, ov[k].value, &err);
+    if (st == SYN_OK) st = syn_instance_prepare(inst, &err);
+    if (st != SYN_OK) goto done;
+    syn_instance_ode(inst, &ode);
+    if (ode.n > sizeof y / sizeof *y) goto done;
+    syn_steady_opts so;
+    syn_steady_info si;
+    double t_start, t_end, every;
+    syn_steady_opts_default(&so);
+    syn_scenario_solver_opts(s, &so.solver);
+    syn_scenario_grid(s, &t_start, &t_end, &every);
+    syn_instance_initial(inst, y);
+    double t0 = cpu_seconds();
+    st = syn_steady_state(&ode, t_start, y, &so, &si, &err);
+    total += cpu_seconds() - t0;
+    *method = si.method;
+    syn_instance_destroy(inst);
+    inst = NULL;
+    if (st != SYN_OK) goto done;
+  }
+  *secs = total;
+  rc = 0;
+done:
+  if (rc != 0) fprintf(stderr, "bench: baseline: %s\n", err.message);
+  syn_instance_destroy(inst);
+  syn_scenario_destroy(s);
+  return rc;
+}
+
+int main(void) {
+  double a[REPS], b[REPS], c[REPS];
+  const char *method = "?";
+  for (int r = 0; r < REPS; r++)
+    if (time_arms(1, &a[r]) != 0 || time_arms(0, &b[r]) != 0 ||
+        time_baselines(&c[r], &method) != 0)
+      return 1;
+  double A = median(a, REPS) / SAMPLES, B = median(b, REPS) / SAMPLES,
+         C = median(c, REPS) / SAMPLES;
+  printf("knee sample (%s: baseline steady + 3 arms, 5 metrics kept, no series), CPU time, "
+         "median of %d runs of %d samples: %.2f ms, %.0f samples/s/core\n",
+         SCENARIO, REPS, SAMPLES, 1e3 * A, 1.0 / A);
+  printf("  split: baseline %.2f ms (%.0f %%, method %s: KINSOL + the integration that "
+         "confirms its root), arms' integration %.2f ms (%.0f %%), metrics %.2f ms (%.0f %%)\n",
+         1e3 * C, 100 * C / A, method, 1e3 * (B - C), 100 * (B - C) / A, 1e3 * (A - B),
+         100 * (A - B) / A);
+  return 0;
+}
