@@ -272,13 +272,27 @@ scheck "... the same command again finishes it, with the serial run's data" \
 
 # A hard time limit (--time=1, under 100 s: no early warning): Slurm sends
 # SIGTERM to every rank and srun sends it again. A sweep far too long for the
-# limit, so that the limit surely comes first; nothing it finished is lost.
-act sed 's/^design random [0-9]*/design random 200000/' "$W/long.sweep" >"$W/huge.sweep"
+# limit (2x10^6 samples: 200000 took about 100 s with the optimised build, so
+# close to the limit), so that the limit surely comes first; nothing it
+# finished is lost.
+act sed 's/^design random [0-9]*/design random 2000000/' "$W/long.sweep" >"$W/huge.sweep"
 act sh -c "cd '$W' && sbatch --parsable --ntasks=2 --time=1 scripts/slurm/sweep-mpi.sbatch huge.sweep results/huge.h5 >'$TMP/jid'"
 jid=$(cat "$TMP/jid" 2>/dev/null)
 act until_true jobs_done
-scheck "a hard time limit on an MPI job: every rank keeps what it finished, no unsaved part" \
-  sh -c "grep -q 'DUE TO TIME LIMIT' '$W/synovia-sweep-$jid.out' && grep -q 'interrupted: .* samples are done and kept' '$W/synovia-sweep-$jid.out' && ls '$W'/results/huge.h5.parts/*.h5 >/dev/null 2>&1 && ! ls '$W'/results/huge.h5.parts/*.tmp >/dev/null 2>&1"
+stopped_at_limit() { grep -q 'DUE TO TIME LIMIT' "$W/synovia-sweep-$jid.out"; }
+kept_at_limit() {
+  grep -q 'interrupted: .* samples are done and kept' "$W/synovia-sweep-$jid.out" &&
+    ls "$W"/results/huge.h5.parts/*.h5 >/dev/null 2>&1 && ! ls "$W"/results/huge.h5.parts/*.tmp >/dev/null 2>&1
+}
+limit_story() {
+  tail -n 15 "$W/synovia-sweep-$jid.out" 2>/dev/null | sed 's/^/# log: /'
+  ls -l "$W"/results/huge.h5* "$W"/results/huge.h5.parts 2>&1 | tail -n 8 | sed 's/^/# ls: /'
+  scontrol show job "$jid" 2>/dev/null | grep -E 'JobState|RunTime|TimeLimit|ExitCode' | sed 's/^/# job: /'
+}
+scheck "a hard time limit on an MPI job: Slurm stopped it there" stopped_at_limit
+[ -n "$SKIPWHY" ] || stopped_at_limit || limit_story
+scheck "... and every rank kept what it finished, no unsaved part" kept_at_limit
+[ -n "$SKIPWHY" ] || kept_at_limit || limit_story
 
 # Plain srun (no MPI plugin) is refused at once.
 act sh -c "cd '$W' && sbatch --ntasks=2 -o plain.out --wrap 'srun build/release/synovia sweep examples/virtual_population.sweep -o results/plain.h5' >/dev/null"

@@ -129,10 +129,12 @@ expect "a bad solver line in the scenario: located" 1 "solver.scenario:4:13: err
   sh -c "sed -i 's/rtol 1e-3/rtol -1/' '$TMP/solver.scenario' && '$SYNOVIA' sweep '$TMP/solver.sweep' -o '$TMP/bad.h5'"
 
 # --- interruption and resume --------------------------------------------------------
-# A longer sweep (the knee model's teaching scenario) so that signals land mid-way.
+# A longer sweep (the knee model's teaching scenario) so that signals land mid-way:
+# 3000 samples, a few seconds with the optimised build (400 ended before a
+# second --resume could start on a fresh machine).
 cat >"$TMP/long.sweep" <<EOF2
 scenario "$PWD/examples/joint_demo.scenario"
-design random 400 seed 9
+design random 3000 seed 9
 vary f_slow uniform 0.1 0.4
 vary lic_max uniform 0.5 1.5
 metrics IL6_auc_28d MSC_day28
@@ -244,7 +246,7 @@ import h5py, sys
 path, what = sys.argv[1], sys.argv[2]
 b = bytearray(open(path, 'rb').read())
 if what == 'text':
-    at = b.index(b'design random 400 seed 9') + 3
+    at = b.index(b'design random 3000 seed 9') + 3
 else:
     f = h5py.File(path, 'r'); ci = f['param_value'].id.get_chunk_info(0)
     at = f.userblock_size + ci.byte_offset + ci.size // 2; f.close()
@@ -324,7 +326,7 @@ fi
 if command -v script >/dev/null 2>&1; then
   script -qec "'$SYNOVIA' sweep '$TMP/long.sweep' -o '$TMP/tty.h5'" /dev/null >"$TMP/tty.out" 2>&1
   check "on a terminal: a progress line with done/total, rate and ETA" \
-    grep -q "400/400 samples (100.0%), [0-9.]*/s, ETA [0-9]*s, 0 failed" "$TMP/tty.out"
+    grep -q "3000/3000 samples (100.0%), [0-9.]*/s, ETA [0-9]*s, 0 failed" "$TMP/tty.out"
   "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/notty.h5" >"$TMP/notty.out" 2>&1
   check "not on a terminal: no progress line" sh -c "! grep -q 'ETA' '$TMP/notty.out'"
 else
