@@ -9,7 +9,8 @@
 #                   models, examples and docs (PREFIX=/usr/local, DESTDIR)
 #   make bench      interpreter vs hand-written C, start-up cost, sweep throughput,
 #                   the compiler's scaling (check at 10^3..10^5 states), `run` on 10^4
-#                   and 10^5 states (time, memory, file size)
+#                   and 10^5 states (time, memory, file size), HIRES against scipy
+#                   LSODA and R deSolve
 #   make fuzz       run the libFuzzer harness (FUZZ_SECONDS, default 60)
 #   make fuzz-scenario  the same for the scenario parser and loader
 #   make valgrind   a full `synovia run` under valgrind
@@ -313,6 +314,12 @@ bench: bench-interp
 bench-interp: $(BENCH_INTERP)
 	@sh tests/bench/interp.sh $(BENCH_INTERP)
 .PHONY: bench-interp
+# HIRES by synovia against scipy's LSODA and R's deSolve lsoda (skipped, saying
+# so, where they are not installed): tests/bench/hires_peers.py
+bench: bench-peers
+bench-peers: $(BENCH_INTERP)
+	@$(PYTHON) tests/bench/hires_peers.py $(BENCH_INTERP)
+.PHONY: bench-peers
 
 # --- the suite ------------------------------------------------------------------------
 TEST_BINS := $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) \
