@@ -39,92 +39,20 @@
 #include "synovia/solver.h"
 #include "synovia/steady.h"
 
+#include "stiff20.h"
+#include "timing.h"
+
 enum { NS = 24, NPTS = 201, REPS = 200, LOAD_REPS = 51, KNEE_REPS = 20, RA_REPS = 10 };
 
 /* --- the hand-written system -------------------------------------------------------- */
 
-/* State layout: 0 S, 1 Inh, 2..11 C1..C10, 12..17 R1..R6, 18..23 B1..B6. */
-#define IS 0
-#define II 1
-#define IC(i) (1 + (i))  /* i = 1..10 */
-#define IR(i) (11 + (i)) /* i = 1..6 */
-#define IB(i) (17 + (i)) /* i = 1..6 */
-
-static const char *const hand_names[NS] = {
-    "S",  "Inh", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10",
-    "R1", "R2",  "R3", "R4", "R5", "R6", "B1", "B2", "B3", "B4", "B5", "B6"};
-
-static const double k_S = 0.05, K_S = 1.0, K_B = 1e-3, K_C = 1.0, K_I = 2.0, s_I = 0.5,
-                    K_I10 = 1.0, k_Iu = 0.1, kon = 50.0, koff = 5.0, k_int = 0.5, k_syn = 0.2,
-                    k_deg = 0.1;
-static const double kc[11] = {0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 1000};
-
-static double hill2(double x, double K) { return x * x / (K * K + x * x); }
-static double dhill2(double x, double K) {
-  double d = K * K + x * x;
-  return 2.0 * x * K * K / (d * d);
-}
-
-/* The driver of cytokine i: S, then bound receptor B(i-1), then C(i-1). */
-static int driver_index(int i) { return i == 1 ? IS : i <= 7 ? IB(i - 1) : IC(i - 1); }
-static double driver_K(int i) { return i == 1 ? K_S : i <= 7 ? K_B : K_C; }
-
-static int hand_rhs(double t, const double *y, double *f, void *ctx) {
-  (void)t, (void)ctx;
-  double calm = K_I / (K_I + y[II]);
-  f[IS] = -k_S * y[IS];
-  f[II] = s_I * y[IC(10)] / (K_I10 + y[IC(10)]) - k_Iu * y[II];
-  for (int i = 1; i <= 10; i++) {
-    double s = 2.0 * kc[i];
-    f[IC(i)] = s * hill2(y[driver_index(i)], driver_K(i)) * calm - kc[i] * y[IC(i)];
-  }
-  for (int i = 1; i <= 6; i++) {
-    double bind = kon * y[IC(i)] * y[IR(i)] - koff * y[IB(i)];
-    f[IC(i)] -= bind;
-    f[IR(i)] = -bind + k_syn - k_deg * y[IR(i)];
-    f[IB(i)] = bind - k_int * y[IB(i)];
-  }
-  return 0;
-}
-
-/* Dense Jacobian, column-major: jv[j*NS + i] = d f_i / d y_j. */
-#define J(i, j) jv[(size_t)(j) * NS + (size_t)(i)]
-static int hand_jac(double t, const double *y, double *jv, void *ctx) {
-  (void)t, (void)ctx;
-  memset(jv, 0, NS * NS * sizeof *jv);
-  double I = y[II], calm = K_I / (K_I + I), dcalm = -K_I / ((K_I + I) * (K_I + I));
-  J(IS, IS) = -k_S;
-  J(II, IC(10)) = s_I * K_I10 / ((K_I10 + y[IC(10)]) * (K_I10 + y[IC(10)]));
-  J(II, II) = -k_Iu;
-  for (int i = 1; i <= 10; i++) {
-    double s = 2.0 * kc[i];
-    int d = driver_index(i);
-    J(IC(i), d) += s * dhill2(y[d], driver_K(i)) * calm;
-    J(IC(i), II) += s * hill2(y[d], driver_K(i)) * dcalm;
-    J(IC(i), IC(i)) += -kc[i];
-  }
-  for (int i = 1; i <= 6; i++) {
-    double C = y[IC(i)], R = y[IR(i)];
-    J(IC(i), IC(i)) += -kon * R;
-    J(IC(i), IR(i)) += -kon * C;
-    J(IC(i), IB(i)) += koff;
-    J(IR(i), IC(i)) = -kon * R;
-    J(IR(i), IR(i)) = -kon * C - k_deg;
-    J(IR(i), IB(i)) = koff;
-    J(IB(i), IC(i)) = kon * R;
-    J(IB(i), IR(i)) = kon * C;
-    J(IB(i), IB(i)) = -koff - k_int;
-  }
-  return 0;
-}
-#undef J
 
 static int32_t dense_colptr[NS + 1], dense_rowind[NS * NS];
 
 static void hand_ode(syn_ode *ode) {
   for (int j = 0; j <= NS; j++) dense_colptr[j] = j * NS;
   for (int k = 0; k < NS * NS; k++) dense_rowind[k] = k % NS;
-  syn_ode o = {NS, hand_rhs, hand_jac, NS * NS, dense_colptr, dense_rowind, NULL, hand_names,
+  syn_ode o = {NS, stiff20_rhs, stiff20_jac, NS * NS, dense_colptr, dense_rowind, NULL, stiff20_names,
                "h", NULL};
   *ode = o;
 }
@@ -136,22 +64,6 @@ static void hand_initial(double *y0) {
 }
 
 /* --- timing and solving ---------------------------------------------------------- */
-
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n) {
-  qsort(v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 typedef struct traj {
   size_t count;
@@ -491,8 +403,8 @@ static int load_model_ode(const char *dir, syn_model **m, syn_instance **inst, s
   for (int i = 0; i < NS; i++) { /* perm[hand index] = model index */
     size_t idx;
     syn_symkind kind;
-    if (!syn_model_find(*m, hand_names[i], &kind, &idx) || kind != SYN_SYM_STATE) {
-      fprintf(stderr, "bench: state %s missing from the model\n", hand_names[i]);
+    if (!syn_model_find(*m, stiff20_names[i], &kind, &idx) || kind != SYN_SYM_STATE) {
+      fprintf(stderr, "bench: state %s missing from the model\n", stiff20_names[i]);
       return -1;
     }
     perm[i] = (int)idx;
@@ -521,7 +433,7 @@ int main(int argc, char **argv) {
   if (load_model_ode(dir, &m, &inst, &mode, perm, my0) != 0) goto done;
   for (int i = 0; i < NS; i++)
     if (my0[perm[i]] != hy0[i]) {
-      fprintf(stderr, "bench: initial %s differs: %g vs %g\n", hand_names[i], my0[perm[i]], hy0[i]);
+      fprintf(stderr, "bench: initial %s differs: %g vs %g\n", stiff20_names[i], my0[perm[i]], hy0[i]);
       goto done;
     }
 

@@ -26,27 +26,13 @@
 #include "synovia/scenario.h"
 #include "synovia/steady.h"
 
+#include "timing.h"
+
 enum { SAMPLES = 20, REPS = 5, NOV = 2 };
 
 static const char *const SCENARIO = "examples/knee_ia_vs_iv.scenario";
 /* the scenario's common `use` lines: the baseline alone is rebuilt with them */
 static const char *const PRESETS[] = {"effusive_OA", "UC_MSC"};
-
-static double cpu_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n) {
-  qsort(v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* Sample i's parameters. */
 static void sample(size_t i, syn_override *ov) {

@@ -34,25 +34,11 @@
 #include "synovia/scenario.h"
 #include "synovia/solver.h"
 
+#include "timing.h"
+
 enum { REPS = 15, NPTS = 201, NSOLVERS = 3 };
 
 static const syn_linsol SOLVERS[NSOLVERS] = {SYN_LINSOL_DENSE, SYN_LINSOL_KLU, SYN_LINSOL_AUTO};
-
-static double cpu_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n) {
-  qsort(v, n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* --- one case: a scenario arm or a model solved on a grid ------------------------ */
 
