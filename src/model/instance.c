@@ -254,23 +254,30 @@ void syn_instance_ode(syn_instance *inst, syn_ode *ode) {
   };
 }
 
+/* Output i is not finite after `prog` ran into io->out: the error, with the
+ * diagnosis as its hint; the diagnosis reruns the programs, so `prog` is run
+ * again to put the caller's values back. Shared by syn_instance_outputs and
+ * syn_instance_outputs_of (outset.c). */
+syn_status syn_instance_nonfinite_output(syn_instance *inst, const syn_prog *prog,
+                                         syn_vm_io *io, size_t i, syn_error *err) {
+  const syn_model *m = inst->m;
+  syn_status s = syn_error_set(err, SYN_ENONFINITE, "output '%s' is %g at t = %g%s%s",
+                               m->sym[SYN_SYM_OUTPUT][i].name, syn_shown(io->out[i]), io->t,
+                               m->time_unit[0] ? " " : "", m->time_unit);
+  if (err != NULL) {
+    char why[SYN_ERROR_HINT_MAX];
+    if (syn_model_explain(inst, 1, io->t, io->y, why, sizeof why)) syn_error_hint(err, "%s", why);
+    syn_vm_run(prog, inst->reg, io);
+  }
+  return s;
+}
+
 syn_status syn_instance_outputs(syn_instance *inst, double t, const double *y, double *out,
                                 syn_error *err) {
   const syn_model *m = inst->m;
   syn_vm_io io = {.t = t, .y = y, .out = out};
   syn_vm_run(&m->out, inst->reg, &io);
-  for (size_t i = 0; i < m->nsym[SYN_SYM_OUTPUT]; i++) {
-    if (isfinite(out[i])) continue;
-    syn_status s = syn_error_set(err, SYN_ENONFINITE, "output '%s' is %g at t = %g%s%s",
-                                 m->sym[SYN_SYM_OUTPUT][i].name, syn_shown(out[i]), t,
-                                 m->time_unit[0] ? " " : "", m->time_unit);
-    if (err != NULL) {
-      char why[SYN_ERROR_HINT_MAX];
-      if (syn_model_explain(inst, 1, t, y, why, sizeof why)) syn_error_hint(err, "%s", why);
-      /* the diagnosis reran the program: put the caller's values back */
-      syn_vm_run(&m->out, inst->reg, &io);
-    }
-    return s;
-  }
+  for (size_t i = 0; i < m->nsym[SYN_SYM_OUTPUT]; i++)
+    if (!isfinite(out[i])) return syn_instance_nonfinite_output(inst, &m->out, &io, i, err);
   return SYN_OK;
 }

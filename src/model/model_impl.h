@@ -155,6 +155,9 @@ int syn_model_explain(syn_instance *inst, int which, double t, const double *y, 
  * (in evaluation order) that is not finite, or a compartment whose size is
  * not positive (the only finite *bad), 0 when all are good. */
 int syn_instance_run_setup(syn_instance *inst, syn_symkind *kind, size_t *index, double *bad);
+/* Reports output i as not finite after prog ran into io->out (instance.c). */
+syn_status syn_instance_nonfinite_output(syn_instance *inst, const syn_prog *prog,
+                                         syn_vm_io *io, size_t i, syn_error *err);
 
 /* For messages: printf shows the sign bit of a NaN ("-nan"); users see "nan". */
 static inline double syn_shown(double v) { return v != v ? fabs(v) : v; }

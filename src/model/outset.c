@@ -130,22 +130,10 @@ syn_status syn_instance_outputs_of(syn_instance *inst, const syn_output_set *set
   if (inst == NULL || set == NULL || set->m != inst->m)
     return syn_error_set(err, SYN_EINVAL, "syn_instance_outputs_of: no instance, or a set of "
                                           "outputs of another model");
-  const syn_model *m = inst->m;
   syn_vm_io io = {.t = t, .y = y, .out = out};
   syn_vm_run(&set->prog, inst->reg, &io);
-  for (size_t k = 0; k < set->n; k++) {
-    size_t i = set->outputs[k];
-    if (isfinite(out[i])) continue;
-    syn_status s = syn_error_set(err, SYN_ENONFINITE, "output '%s' is %g at t = %g%s%s",
-                                 m->sym[SYN_SYM_OUTPUT][i].name, syn_shown(out[i]), t,
-                                 m->time_unit[0] ? " " : "", m->time_unit);
-    if (err != NULL) {
-      char why[SYN_ERROR_HINT_MAX];
-      if (syn_model_explain(inst, 1, t, y, why, sizeof why)) syn_error_hint(err, "%s", why);
-      /* the diagnosis reran the programs: put the caller's values back */
-      syn_vm_run(&set->prog, inst->reg, &io);
-    }
-    return s;
-  }
+  for (size_t k = 0; k < set->n; k++)
+    if (!isfinite(out[set->outputs[k]]))
+      return syn_instance_nonfinite_output(inst, &set->prog, &io, set->outputs[k], err);
   return SYN_OK;
 }
