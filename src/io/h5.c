@@ -179,20 +179,6 @@ static syn_status probe_tmp(syn_h5 *h, syn_error *err) {
   return SYN_OK;
 }
 
-/* HDF5's metadata cache grows to 32 MiB by default, and what it held stays
- * on HDF5's free lists: 48 MB of the 107 MB that 10^4 series cost. With the
- * file in memory an evicted entry costs a memcpy into the image, so a small
- * cache loses nothing (the sweep writer bounds its cache the same way). */
-static herr_t bound_metadata_cache(hid_t fapl) {
-  H5AC_cache_config_t c = {.version = H5AC__CURR_CACHE_CONFIG_VERSION};
-  if (H5Pget_mdc_config(fapl, &c) < 0) return -1;
-  c.set_initial_size = 1;
-  c.initial_size = MDC_BYTES / 2;
-  c.min_size = MDC_BYTES / 2;
-  c.max_size = MDC_BYTES;
-  return H5Pset_mdc_config(fapl, &c);
-}
-
 /* ---- the file image: HDF5's core driver keeps the file in a buffer it
  * grows through these callbacks [hdfgroup2021]; recording where it is
  * lets commit write the image straight from it. H5Fget_file_image would
@@ -261,7 +247,11 @@ static hid_t file_fapl(image_buffer *image) {
   if (p < 0) return p;
   if (H5Pset_fapl_core(p, (size_t)1 << 20, 0) < 0) goto fail;
   if (H5Pset_file_image_callbacks(p, &cb) < 0) goto fail;
-  if (bound_metadata_cache(p) < 0) goto fail;
+  /* HDF5's metadata cache grows to 32 MiB by default, and what it held stays
+   * on HDF5's free lists: 48 MB of the 107 MB that 10^4 series cost. With the
+   * file in memory an evicted entry costs a memcpy into the image, so a small
+   * cache loses nothing (the sweep writer bounds its cache the same way). */
+  if (syn_h5u_bound_metadata_cache(p, MDC_BYTES) < 0) goto fail;
   if (H5Pset_fclose_degree(p, H5F_CLOSE_STRONG) < 0) goto fail;
   return p;
 fail:

@@ -186,16 +186,6 @@ static syn_status probe_tmp(syn_h5sweep *h, syn_error *err) {
   return SYN_OK;
 }
 
-herr_t syn_h5s_bound_metadata_cache(hid_t fapl, size_t max_bytes) {
-  H5AC_cache_config_t c = {.version = H5AC__CURR_CACHE_CONFIG_VERSION};
-  if (H5Pget_mdc_config(fapl, &c) < 0) return -1;
-  c.set_initial_size = 1;
-  c.initial_size = max_bytes / 2;
-  c.min_size = max_bytes / 2;
-  c.max_size = max_bytes;
-  return H5Pset_mdc_config(fapl, &c);
-}
-
 /* In memory: the core driver without backing store. On disk: sec2, file
  * locking where the file system has it (ignored where it does not
  * [hdfgroup2021], as on Lustre clients mounted without flock [lustre2015]).
@@ -210,7 +200,7 @@ static hid_t file_fapl(int on_disk) {
    * per dataset costs 240 MiB of a sweep keeping the trajectories of 3 arms
    * x 80 series, on every rank that writes. */
   if (on_disk && H5Pset_cache(p, 0, WRITER_CACHE_SLOTS, WRITER_CACHE_BYTES, 1.0) < 0) goto fail;
-  if (on_disk && syn_h5s_bound_metadata_cache(p, WRITER_MDC_BYTES) < 0) goto fail;
+  if (on_disk && syn_h5u_bound_metadata_cache(p, WRITER_MDC_BYTES) < 0) goto fail;
   if (H5Pset_fclose_degree(p, H5F_CLOSE_STRONG) < 0) goto fail;
   return p;
 fail:

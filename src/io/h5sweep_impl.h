@@ -76,9 +76,6 @@ size_t syn_h5s_writer_unmarked(const syn_h5sweep *h, size_t first, size_t end,
 syn_status syn_h5s_writer_attr_string(syn_h5sweep *h, const char *name, const char *value,
                                       syn_error *err);
 
-/* Bounds the metadata cache of files opened with fapl to max_bytes (HDF5's
- * default grows it up to 32 MiB per file as the file's metadata grows). */
-herr_t syn_h5s_bound_metadata_cache(hid_t fapl, size_t max_bytes);
 
 /* Opens a reader whose datasets each cache at most cache_bytes of chunks
  * (0: HDF5's default, 1 MiB): the merge keeps many parts open. */

@@ -294,7 +294,7 @@ static syn_status open_file(syn_h5sweep_reader *r, size_t cache_bytes, syn_error
   if (fapl >= 0 && H5Pset_file_locking(fapl, 1, 1) >= 0 &&
       H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0 &&
       (cache_bytes == 0 || (H5Pset_cache(fapl, 0, CACHE_SLOTS, cache_bytes, 0.75) >= 0 &&
-                            syn_h5s_bound_metadata_cache(fapl, READER_MDC_BYTES) >= 0)))
+                            syn_h5u_bound_metadata_cache(fapl, READER_MDC_BYTES) >= 0)))
     r->file = syn_h5u_open_read(r->path, fapl, &why);
   else
     syn_h5u_innermost(why.detail, sizeof why.detail);

@@ -1151,3 +1151,12 @@ void syn_h5u_sync_dir(const char *path) {
   syn_free(dir);
 }
 
+herr_t syn_h5u_bound_metadata_cache(hid_t fapl, size_t max_bytes) {
+  H5AC_cache_config_t c = {.version = H5AC__CURR_CACHE_CONFIG_VERSION};
+  if (H5Pget_mdc_config(fapl, &c) < 0) return -1;
+  c.set_initial_size = 1;
+  c.initial_size = max_bytes / 2;
+  c.min_size = max_bytes / 2;
+  c.max_size = max_bytes;
+  return H5Pset_mdc_config(fapl, &c);
+}

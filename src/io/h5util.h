@@ -189,4 +189,9 @@ void syn_h5u_iso8601_now(char *buf, size_t size);
 int syn_h5u_write_all(int fd, const unsigned char *buf, size_t n); /* 0 or -1 + errno */
 void syn_h5u_sync_dir(const char *path); /* fsync the directory of path (best effort) */
 
+/* Caps HDF5's metadata cache of files opened with fapl at max_bytes (the
+ * default cache grows to tens of MB with many objects); the run writer, the
+ * sweep writer and the sweep reader use it. Returns < 0 on failure. */
+herr_t syn_h5u_bound_metadata_cache(hid_t fapl, size_t max_bytes);
+
 #endif
