@@ -195,7 +195,7 @@ BIN_asan    := $(BUILD)/asan/synovia
 .PHONY: bench-base distclean all build-for-build build-for-test test demo install bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
 .DEFAULT_GOAL := all
 
-all: $(BIN)
+all: $(BIN) $(SO_LINKS)
 
 # Installs missing packages once (as root), or says what to install.
 $(DEPS_STAMP): scripts/deps.sh
@@ -247,6 +247,44 @@ $(eval $(call CONFIG_RULES,release))
 $(eval $(call CONFIG_RULES,test))
 $(eval $(call CONFIG_RULES,asan))
 
+# --- the shared library: libsynovia.so --------------------------------------------------
+# The same library objects again, position-independent and compiled with
+# -fvisibility=hidden: only what the public headers declare is exported (each
+# include/synovia/*.h wraps its declarations in `#pragma GCC visibility
+# push(default)`/pop), every internal function stays hidden, as Lua's LUAI_FUNC
+# does. -fno-semantic-interposition: calls inside the library bind to its own
+# functions, as in the program. A separate object set (build/release/pic/, ~10 s
+# of CPU), so the program and its static library are compiled exactly as before.
+# Linked with: SUNDIALS' static archives (built PIC by scripts/sundials.sh; kept
+# out of the dynamic table by --exclude-libs), and the shared HDF5 and LAPACK:
+# Debian's static archives of those are not PIC and cannot go into a shared
+# object. Versioned: libsynovia.so.MAJOR.MINOR.PATCH (version.h), soname
+# libsynovia.so.MAJOR, and the link-time name libsynovia.so (docs/c-api.md).
+syn_version_part = $(shell sed -n 's/^\#define SYN_VERSION_$(1) \([0-9][0-9]*\).*/\1/p' include/synovia/version.h)
+SO_MAJOR   := $(call syn_version_part,MAJOR)
+SO_VERSION := $(SO_MAJOR).$(call syn_version_part,MINOR).$(call syn_version_part,PATCH)
+SO_NAME    := libsynovia.so.$(SO_MAJOR)
+SO         := $(BUILD)/release/libsynovia.so.$(SO_VERSION)
+SO_LINKS   := $(BUILD)/release/$(SO_NAME) $(BUILD)/release/libsynovia.so
+pic = $(patsubst %.c,$(BUILD)/release/pic/%.o,$(1))
+PIC_FLAGS  := -fPIC -fvisibility=hidden -fno-semantic-interposition
+# What libsynovia.so is linked with besides SUNDIALS (also synovia.pc's Libs.private).
+SO_HDF5_LIBS := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null) -lhdf5_hl
+SO_DEPS    := $(KLU_LIBS) $(GSL_LIBS) $(SO_HDF5_LIBS) -llapacke -llapack -lnettle -lm
+SO_LDFLAGS := -shared -Wl,-soname,$(SO_NAME) -Wl,-z,defs -Wl,--as-needed -Wl,--exclude-libs,ALL
+
+$(BUILD)/release/pic/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(PIC_FLAGS) $(WARN) $(INC) $(DEFS) -MMD -MP -c $< -o $@
+-include $(patsubst %.c,$(BUILD)/release/pic/%.d,$(LIB_SRC))
+
+$(SO): $(call pic,$(LIB_SRC) $(MPI_PLUGIN_C))
+	$(call step,LD,$@) $(CC) $(OPT_release) $(SO_LDFLAGS) -o $@ $^ $(SUNDIALS_LIBS) $(SO_DEPS)
+$(SO_LINKS): $(SO)
+	$(call step,LN,$@) ln -sf $(notdir $<) $@
+lib: $(SO_LINKS)
+.PHONY: lib
+
 # SUNDIALS is built before the objects that include it (only those: a build of
 # anything else does not wait for it); they are rebuilt when it is, or when
 # SUNDIALS_DIR changes, and the programs relinked through the library.
@@ -255,6 +293,7 @@ $(SUN_STAMP): scripts/sundials.sh | $(DEPS_STAMP)
 	@CC='$(CC)' scripts/sundials.sh $(SUN_PREFIX)
 endif
 $(foreach c,release test asan,$(call obj,$(c),$(SUN_USERS))): $(SUN_CHOICE) | $(SUN_STAMP)
+$(call pic,$(SUN_USERS)): $(SUN_CHOICE) | $(SUN_STAMP)
 
 # The unit tests' shared helpers are objects only pattern rules name: without
 # this, make deletes them as intermediates after the build, and prints the rm

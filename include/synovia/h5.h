@@ -36,6 +36,8 @@
 #include "synovia/result.h"
 #include "synovia/status.h"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -179,4 +181,5 @@ syn_status syn_h5_read_var(syn_h5_reader *r, size_t arm, size_t var, double *out
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

@@ -64,6 +64,8 @@
 #include "synovia/h5.h"
 #include "synovia/status.h"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -372,4 +374,5 @@ syn_status syn_h5sweep_merge(const char *out_path, const char *const *parts, siz
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

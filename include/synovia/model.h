@@ -20,6 +20,8 @@
 #include "synovia/ode.h"
 #include "synovia/status.h"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -239,4 +241,5 @@ syn_status syn_instance_outputs_of(syn_instance *inst, const syn_output_set *set
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

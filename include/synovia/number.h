@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -28,4 +30,5 @@ int syn_number_parse(const char *text, double *out);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

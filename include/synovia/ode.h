@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -47,4 +49,5 @@ typedef struct syn_ode {
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

@@ -20,6 +20,8 @@
 
 #include "synovia/status.h"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -56,4 +58,5 @@ syn_status syn_path_check_input(const char *path, const char *what, syn_error *e
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

@@ -11,6 +11,8 @@
 
 #include "synovia/status.h"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -94,4 +96,5 @@ void syn_result_metric(const syn_result *r, size_t i, const char **name, const c
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

@@ -14,6 +14,8 @@
 #include "synovia/solver.h"
 #include "synovia/status.h"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -61,4 +63,5 @@ syn_status syn_run(syn_instance *inst, const syn_run_opts *opts, syn_result **ou
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

@@ -30,6 +30,8 @@
 #include "synovia/solver.h"
 #include "synovia/status.h"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -140,4 +142,5 @@ syn_status syn_scenario_run_arm_keep(const syn_scenario *s, size_t arm,
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

@@ -21,6 +21,8 @@
 #include "synovia/ode.h"
 #include "synovia/status.h"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -122,4 +124,5 @@ void syn_solver_get_stats(const syn_solver *s, syn_solver_stats *st);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -85,4 +87,5 @@ size_t syn_error_format(const syn_error *err, char *buf, size_t size);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

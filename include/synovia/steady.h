@@ -50,6 +50,8 @@
 #include "synovia/solver.h"
 #include "synovia/status.h"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -79,4 +81,5 @@ syn_status syn_steady_state(const syn_ode *ode, double t, double *y, const syn_s
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

@@ -31,6 +31,8 @@
 #include "synovia/solver.h"
 #include "synovia/status.h"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -231,4 +233,5 @@ syn_status syn_sweep_merge_files(const char *out_path, const char *const *parts,
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif

@@ -11,6 +11,8 @@
 #define SYN_VERSION_PATCH 0
 #define SYN_VERSION_STRING "0.1.0"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -22,4 +24,5 @@ const char *syn_version(void);
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif
