@@ -6,7 +6,9 @@
 #                   fuzz-corpus replay, CLI tests; ends with "N passed, N failed, N skipped"
 #   make demo       run the built-in demonstration and draw its figure
 #   make install    install the program, synovia-plot, the Slurm templates,
-#                   models, examples and docs (PREFIX=/usr/local, DESTDIR)
+#                   models, examples and docs, and the C library (libsynovia.so,
+#                   headers, synovia.pc; docs/c-api.md) (PREFIX=/usr/local, DESTDIR)
+#   make lib        build the shared library build/release/libsynovia.so (make does too)
 #   make bench      interpreter vs hand-written C, start-up cost, sweep throughput,
 #                   the compiler's scaling (check at 10^3..10^5 states), `run` on 10^4
 #                   and 10^5 states (time, memory, file size), HIRES against scipy
@@ -269,7 +271,8 @@ SO_LINKS   := $(BUILD)/release/$(SO_NAME) $(BUILD)/release/libsynovia.so
 pic = $(patsubst %.c,$(BUILD)/release/pic/%.o,$(1))
 PIC_FLAGS  := -fPIC -fvisibility=hidden -fno-semantic-interposition
 # What libsynovia.so is linked with besides SUNDIALS (also synovia.pc's Libs.private).
-SO_HDF5_LIBS := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null) -lhdf5_hl
+SO_HDF5_PC   := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null)
+SO_HDF5_LIBS := $(filter -L%,$(SO_HDF5_PC)) -lhdf5_hl $(filter-out -L%,$(SO_HDF5_PC))
 SO_DEPS    := $(KLU_LIBS) $(GSL_LIBS) $(SO_HDF5_LIBS) -llapacke -llapack -lnettle -lm
 SO_LDFLAGS := -shared -Wl,-soname,$(SO_NAME) -Wl,-z,defs -Wl,--as-needed -Wl,--exclude-libs,ALL
 
@@ -362,7 +365,7 @@ bench-peers: $(BENCH_INTERP)
 
 # --- the suite ------------------------------------------------------------------------
 TEST_BINS := $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) \
-             $(FUZZ_BIN) $(FUZZ_SCN_BIN)
+             $(FUZZ_BIN) $(FUZZ_SCN_BIN) $(SO_LINKS)
 # what ./synovia.sh builds (quietly, into a log) before it runs demo or test
 build-for-build: $(BIN)
 build-for-test: $(TEST_BINS)
@@ -431,13 +434,28 @@ valgrind: $(BIN)
 # (slurm/), the models and the examples (the scenarios' "../models/…" paths
 # hold there); PREFIX/share/doc/synovia: README.md and docs/. DESTDIR is
 # prepended to every path (staged installs, packages).
+# The C library: PREFIX/lib/libsynovia.so.MAJOR.MINOR.PATCH with its soname
+# and link-time symlinks, the public headers in PREFIX/include/synovia/, and
+# PREFIX/lib/pkgconfig/synovia.pc. LIBDIR (default PREFIX/lib, which Debian's
+# loader and pkg-config search under /usr/local) may name another, e.g.
+# LIBDIR=/usr/lib/x86_64-linux-gnu for PREFIX=/usr.
 PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
 DESTDIR ?=
+INST_LIB   := $(DESTDIR)$(LIBDIR)
+INST_INC   := $(DESTDIR)$(PREFIX)/include/synovia
 INST_BIN   := $(DESTDIR)$(PREFIX)/bin
 INST_SHARE := $(DESTDIR)$(PREFIX)/share/synovia
 INST_DOC   := $(DESTDIR)$(PREFIX)/share/doc/synovia
-INST_TREES := models models/parts examples examples/teaching
-install: $(BIN)
+INST_TREES := models models/parts examples examples/teaching examples/c
+install: $(BIN) $(SO) synovia.pc.in
+	$(call step,INST,$(INST_LIB)/$(notdir $(SO))) install -d $(INST_LIB)/pkgconfig $(INST_INC) && \
+	  install -m 755 $(SO) $(INST_LIB)/ && \
+	  ln -sf $(notdir $(SO)) $(INST_LIB)/$(SO_NAME) && \
+	  ln -sf $(notdir $(SO)) $(INST_LIB)/libsynovia.so && \
+	  install -m 644 include/synovia/*.h $(INST_INC)/ && \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(SO_VERSION)|g' \
+	    -e 's|@LIBS_PRIVATE@|$(strip $(SO_DEPS))|g' synovia.pc.in >$(INST_LIB)/pkgconfig/synovia.pc
 	$(call step,INST,$(INST_BIN)/synovia) install -d $(INST_BIN) && \
 	  install -m 755 $(BIN) $(INST_BIN)/synovia && \
 	  install -m 755 scripts/synovia-plot $(INST_BIN)/synovia-plot
