@@ -11,7 +11,8 @@
 # What: CVODE, CVODES (for the sensitivities to come), KINSOL, the serial
 # N_Vector, the dense and sparse SUNMatrix and the dense and KLU
 # SUNLinearSolver (KLU from Debian's libsuitesparse-dev), and what those pull
-# in; static libraries (PIC: the program is a PIE), installed in PREFIX.
+# in; static libraries, installed in PREFIX, position-independent (PIC: the
+# program is a PIE, and libsynovia.so links them into a shared object).
 #
 # Cached: PREFIX/.stamp holds the version and the flags; when they are those
 # below, nothing is done (a second run costs nothing). The downloaded source

@@ -57,6 +57,18 @@ check "no SUNDIALS symbol is exported" sh -c '! grep -Eq "^(CVode|KIN|N_V|SUN)" 
 nm -D --undefined-only "$lib" | awk '{ print $NF }' | grep -E '^(CVode|KIN|N_V|SUN|syn_)' >"$TMP/undef"
 check "it needs no SUNDIALS or synovia symbol from outside" test ! -s "$TMP/undef"
 
+readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\].*/\1/p' >"$TMP/needed"
+sed 's/^/# needs /' "$TMP/needed"
+check "it is not linked with MPI (only the plugin it loads under mpirun is)" \
+  sh -c '! grep -q "^libmpi" "$1"' - "$TMP/needed"
+if command -v c++ >/dev/null 2>&1; then
+  c++ -Wall -Wextra -Werror -Iinclude -fsyntax-only -x c++ "$TMP/all.c" >"$TMP/out" 2>&1
+  check "the public headers compile as C++ too (extern \"C\")" test $? -eq 0
+  sed 's/^/# /' "$TMP/out"
+else
+  ok "the public headers compile as C++ too # SKIP no c++ compiler"
+fi
+
 # --- the example against the build tree --------------------------------------------
 build_abs=$(cd "$BUILD/release" && pwd)
 WARN="-Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror"
