@@ -287,6 +287,14 @@ $(SO_LINKS): $(SO)
 	$(call step,LN,$@) ln -sf $(notdir $<) $@
 lib: $(SO_LINKS)
 .PHONY: lib
+# The program's own objects linked with libsynovia.so instead of the static
+# library (a test artifact): the CLI uses only the public API, so this links
+# only when the library exports all of it, and tests/integration/libapi.sh
+# checks that its result files are those of the program, bit for bit.
+SO_CLI := $(BUILD)/release/synovia-shared
+$(SO_CLI): $(call obj,release,$(CLI_SRC)) $(SO_LINKS)
+	$(call step,LD,$@) $(CC) $(OPT_release) -o $@ $(call obj,release,$(CLI_SRC)) \
+	  -L$(BUILD)/release -lsynovia -Wl,-rpath,$(abspath $(BUILD)/release) $(GSL_LIBS)
 
 # SUNDIALS is built before the objects that include it (only those: a build of
 # anything else does not wait for it); they are rebuilt when it is, or when
@@ -365,7 +373,7 @@ bench-peers: $(BENCH_INTERP)
 
 # --- the suite ------------------------------------------------------------------------
 TEST_BINS := $(BIN) $(BIN_asan) $(UNIT_test) $(UNIT_asan) $(TOOLS_test) $(TOOLS_asan) \
-             $(FUZZ_BIN) $(FUZZ_SCN_BIN) $(SO_LINKS)
+             $(FUZZ_BIN) $(FUZZ_SCN_BIN) $(SO_LINKS) $(SO_CLI)
 # what ./synovia.sh builds (quietly, into a log) before it runs demo or test
 build-for-build: $(BIN)
 build-for-test: $(TEST_BINS)

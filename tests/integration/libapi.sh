@@ -11,6 +11,8 @@
 #   with LD_LIBRARY_PATH), runs, and agrees with X0 e^(-k t); given a model
 #   whose law is not decay, it says so and fails (its check can fail);
 #   given a broken model, it prints a located error and fails;
+# - the program's own objects linked with the library instead of the static
+#   one write the same files, bit for bit, and the same error messages;
 # - the program itself still links the library statically.
 . tests/lib/tap.sh
 
@@ -150,6 +152,44 @@ check "it runs the installed exponential_decay.model and agrees with X0 e^(-k t)
   sh -c '[ "$1" -eq 0 ] && grep -q "agrees with X0 e^(-k t)" "$2"' - $? "$TMP/run.out"
 sed 's/^/# /' "$TMP/run.out"
 cd "$top" || exit 2
+
+# --- the whole program through it ------------------------------------------------------
+# The program's own objects linked with libsynovia.so (make's synovia-shared):
+# the CLI uses only the public API, so it links only when the library exports
+# all of it; its files must be the static program's, bit for bit (the
+# attributes naming the build's version and git revision aside: the two
+# programs' version.o may come from different commits in a reused build).
+make "$BUILD/release/synovia-shared" BUILD="$BUILD" >"$TMP/out" 2>&1
+rc=$?
+check "the program's objects link against libsynovia.so alone (synovia-shared)" test $rc -eq 0
+[ $rc -eq 0 ] || sed 's/^/# /' "$TMP/out"
+cat >"$TMP/same.py" <<'EOF'
+import sys
+sys.path.insert(0, "tests/support")
+import h5py
+import h5same
+h5same.VOLATILE |= {"source", "synovia_version"}
+with h5py.File(sys.argv[1], "r") as a, h5py.File(sys.argv[2], "r") as b:
+    d = h5same.differ(a, b)
+if d:
+    print("differ:", d)
+sys.exit(1 if d else 0)
+EOF
+for input in examples/knee_ia_vs_iv.scenario examples/two_knees.scenario models/robertson.model; do
+  rm -f "$TMP/static.h5" "$TMP/shared.h5"
+  "$SYNOVIA" run "$input" -q -o "$TMP/static.h5" >"$TMP/out" 2>&1 &&
+    "$BUILD/release/synovia-shared" run "$input" -q -o "$TMP/shared.h5" >>"$TMP/out" 2>&1 &&
+    "$PYTHON" "$TMP/same.py" "$TMP/static.h5" "$TMP/shared.h5" >>"$TMP/out" 2>&1
+  rc=$?
+  check "synovia run $input: through libsynovia.so, the same file bit for bit" test $rc -eq 0
+  [ $rc -eq 0 ] || sed 's/^/# /' "$TMP/out"
+done
+"$SYNOVIA" check "$TMP/bad.model" >"$TMP/static.err" 2>&1
+rc1=$?
+"$BUILD/release/synovia-shared" check "$TMP/bad.model" >"$TMP/shared.err" 2>&1
+rc2=$?
+check "synovia check on a broken model: the same message and exit status ($rc1) through it" \
+  sh -c '[ "$1" -eq "$2" ] && [ "$1" -ne 0 ] && cmp -s "$3" "$4"' - $rc1 $rc2 "$TMP/static.err" "$TMP/shared.err"
 
 # --- the program is not linked with it -------------------------------------------------
 check "the synovia program does not load libsynovia.so (static as before)" \
