@@ -197,7 +197,7 @@ BIN_asan    := $(BUILD)/asan/synovia
 .PHONY: bench-base distclean all build-for-build build-for-test test demo install bench fuzz fuzz-scenario valgrind deps deps-check clean unit-bins tools
 .DEFAULT_GOAL := all
 
-all: $(BIN) $(SO_LINKS)
+all: $(BIN)
 
 # Installs missing packages once (as root), or says what to install.
 $(DEPS_STAMP): scripts/deps.sh
@@ -286,6 +286,7 @@ $(SO): $(call pic,$(LIB_SRC) $(MPI_PLUGIN_C))
 $(SO_LINKS): $(SO)
 	$(call step,LN,$@) ln -sf $(notdir $<) $@
 lib: $(SO_LINKS)
+all: $(SO_LINKS)
 .PHONY: lib
 # The program's own objects linked with libsynovia.so instead of the static
 # library (a test artifact): the CLI uses only the public API, so this links
