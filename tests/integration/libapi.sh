@@ -132,6 +132,9 @@ pc=$prefix/lib/pkgconfig/synovia.pc
 check "installs lib/pkgconfig/synovia.pc, no @…@ left" \
   sh -c '[ -f "$1" ] && ! grep -q "@[A-Z_]*@" "$1"' - "$pc"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+pkg-config --validate synovia >"$TMP/out" 2>&1
+check "pkg-config --validate synovia accepts it" test $? -eq 0
+sed 's/^/# /' "$TMP/out"
 check "pkg-config --modversion synovia is $version" test "$(pkg-config --modversion synovia)" = "$version"
 flags=$(pkg-config --cflags --libs synovia)
 check "pkg-config --cflags --libs synovia names the installed include/ and lib/ ($flags)" \
