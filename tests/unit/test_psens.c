@@ -240,6 +240,35 @@ static void test_misuse(void **state) {
   fixture_close(&g);
 }
 
+/* Two workspaces on one syn_psens, prepared from two instances with other
+ * values, evaluated in turn: neither sees the other's values. */
+static void test_two_workspaces(void **state) {
+  (void)state;
+  fixture f;
+  const char *names[] = {"k"};
+  fixture_open(&f, "param k = 1\nparam c = k * k\nstate x = 1\nd/dt x = -c * x\n", names, 1);
+  syn_instance *inst2 = NULL;
+  syn_psens_work *w2 = NULL;
+  syn_error err;
+  assert_int_equal(syn_instance_create(f.m, &inst2, &err), SYN_OK);
+  assert_int_equal(syn_psens_work_create(f.ps, &w2, &err), SYN_OK);
+  assert_int_equal(syn_instance_set(f.inst, "k", 2.0, NULL), SYN_OK);
+  assert_int_equal(syn_instance_set(inst2, "k", 3.0, NULL), SYN_OK);
+  fixture_prepare(&f);
+  assert_int_equal(syn_instance_prepare(inst2, &err), SYN_OK);
+  assert_int_equal(syn_psens_prepare(w2, inst2, &err), SYN_OK);
+  double y = 1.0, v1 = 0, v2 = 0;
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(syn_psens_eval(f.w, f.inst, SYN_PSENS_DFDP, 0, &y, &v1, NULL), SYN_OK);
+    assert_int_equal(syn_psens_eval(w2, inst2, SYN_PSENS_DFDP, 0, &y, &v2, NULL), SYN_OK);
+    assert_true(v1 == -4.0); /* -2k x */
+    assert_true(v2 == -6.0);
+  }
+  syn_psens_work_destroy(w2);
+  syn_instance_destroy(inst2);
+  fixture_close(&f);
+}
+
 static void test_nonfinite(void **state) {
   (void)state;
   fixture f;
@@ -665,6 +694,7 @@ int main(void) {
       cmocka_unit_test(test_routes_and_joints),
       cmocka_unit_test(test_bad_names),
       cmocka_unit_test(test_misuse),
+      cmocka_unit_test(test_two_workspaces),
       cmocka_unit_test(test_nonfinite),
       cmocka_unit_test(test_no_allocation),
       cmocka_unit_test(test_allocation_failures),
