@@ -110,6 +110,16 @@ static syn_status resolve_name(const syn_model *m, const char *name, syn_symkind
   return SYN_OK;
 }
 
+/* name resolves to a symbol that free parameter `first` has already. */
+static syn_status given_twice(const char *name, const char *first, syn_error *err) {
+  int same = strcmp(name, first) == 0;
+  syn_status s = syn_error_set(err, SYN_EINVAL, "'%s' is given twice as a free parameter%s%s%s",
+                               name, same ? "" : " (also through '", same ? "" : first,
+                               same ? "" : "')");
+  syn_error_hint(err, "give each parameter once");
+  return s;
+}
+
 /* owner: per constant (then per state, past nconst) the free parameter that has it, or -1. */
 static syn_status resolve_free(syn_psens *ps, const char *const *names, int32_t *owner,
                                size_t *idx, syn_error *err) {
@@ -126,14 +136,7 @@ static syn_status resolve_free(syn_psens *ps, const char *const *names, int32_t 
     for (size_t i = 0; i < n; i++) {
       int st = ps->kind[k] == SYN_SYM_STATE;
       size_t slot = st ? m->nconst + idx[i] : syn_const_index(m, ps->kind[k], idx[i]);
-      if (owner[slot] >= 0) {
-        s = syn_error_set(err, SYN_EINVAL, "'%s' is given twice as a free parameter%s%s%s", name,
-                          strcmp(names[owner[slot]], name) ? " (also through '" : "",
-                          strcmp(names[owner[slot]], name) ? names[owner[slot]] : "",
-                          strcmp(names[owner[slot]], name) ? "')" : "");
-        syn_error_hint(err, "give each parameter once");
-        return s;
-      }
+      if (owner[slot] >= 0) return given_twice(name, ps->names[owner[slot]], err);
       owner[slot] = (int32_t)k;
       ps->seeds[k][i] = st ? (uint32_t)idx[i] : m->info[ps->kind[k]][idx[i]].node;
     }
