@@ -434,7 +434,7 @@ static void central(fd_run *r, const char *name, double v, size_t j, double *d[N
 static void compare(fd_run *r, double exact, double *d[NH], double *noise[NH], size_t row,
                     const char *what) {
   int best = 0;
-  double best_e = INFINITY;
+  double best_e = HUGE_VAL;
   for (int k = 0; k < NH; k++) { /* a step across a pole or out of the domain gives NaN */
     double e = fabs(exact - d[k][row]);
     if (e < best_e) best = k, best_e = e;
