@@ -98,9 +98,11 @@ syn_symkind syn_psens_kind(const syn_psens *ps, size_t k);
 
 void syn_psens_get_pattern(const syn_psens *ps, syn_psens_part part, syn_psens_pattern *pat);
 
-/* Compiled sizes (instructions of the plain bytecode, as syn_model_stats). */
+/* Compiled sizes: instructions of the plain bytecode (as syn_model_stats),
+ * and those the VM's fast form dispatches (0: none, the plain form runs). */
 typedef struct syn_psens_stats {
   size_t dfdp_instructions, doutdy_instructions, doutdp_instructions;
+  size_t dfdp_dispatched, doutdy_dispatched, doutdp_dispatched;
   size_t setup_instructions; /* the parts that depend on parameters only, run by prepare */
   size_t nnz[SYN_PSENS_PART_COUNT];
   size_t registers;

@@ -515,6 +515,9 @@ void syn_psens_get_stats(const syn_psens *ps, syn_psens_stats *st) {
   st->dfdp_instructions = ps->dfdp.n;
   st->doutdy_instructions = ps->doutdy.n;
   st->doutdp_instructions = ps->doutdp.n;
+  st->dfdp_dispatched = syn_prog_fast_count(&ps->dfdp);
+  st->doutdy_dispatched = syn_prog_fast_count(&ps->doutdy);
+  st->doutdp_dispatched = syn_prog_fast_count(&ps->doutdp);
   st->setup_instructions = ps->setup.n;
   for (int p = 0; p < SYN_PSENS_PART_COUNT; p++) st->nnz[p] = ps->pat[p].nnz;
   st->registers = ps->nregs;
