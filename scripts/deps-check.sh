@@ -32,7 +32,7 @@ allowed_public() { # layer -> layers whose public headers it may include
 public_layer() { # X of include/synovia/X.h -> its layer
   case $1 in
     status | version | number | path) echo base ;;
-    ode | model) echo model ;;
+    ode | model | psens) echo model ;;
     result | h5 | h5sweep) echo io ;;
     solver | steady | run) echo solve ;;
     scenario) echo scenario ;;

@@ -19,7 +19,9 @@
 #include "model/model_impl.h"
 
 typedef struct cctx {
-  syn_model *m;
+  syn_model *m;           /* NULL for an emitter (psens.c): the generic parts only */
+  const syn_dag *dag;     /* the DAG the programs come from (the model's, or an extension) */
+  syn_prog *setup;        /* where constant nodes go */
   syn_error *err;         /* set by a refusal; NULL message: out of memory */
   int refused;
   unsigned char *mark;    /* per node: reachable from the program being emitted */
@@ -37,7 +39,7 @@ typedef struct cctx {
  * (their operands were computed before them), which keeps building setup
  * linear in the size of the DAG. */
 static int mark_from(cctx *c, const uint32_t *roots, size_t nroots, int skip_emitted) {
-  const syn_dag *d = &c->m->dag;
+  const syn_dag *d = c->dag;
   for (size_t r = 0; r < nroots; r++) {
     size_t top = 0;
     if (syn_grow((void **)&c->stack, &c->stack_cap, 1, sizeof *c->stack)) return -1;
@@ -91,19 +93,19 @@ static int emit_node(syn_prog *p, const syn_dag *d, uint32_t k) {
 
 /* Emit into setup every constant op node of the (sorted) marked list not yet computed. */
 static int emit_constant_part(cctx *c) {
-  const syn_dag *d = &c->m->dag;
+  const syn_dag *d = c->dag;
   for (size_t i = 0; i < c->nlist; i++) {
     uint32_t k = c->list[i];
     if (c->emitted[k] || d->nodes[k].dyn) continue;
     c->emitted[k] = 1;
-    if (emit_node(&c->m->setup, d, k)) return -1;
+    if (emit_node(c->setup, d, k)) return -1;
   }
   return 0;
 }
 
 /* A program for roots: hoisted part into setup, dynamic part here, then stores. */
 static int emit_program(cctx *c, syn_prog *p, const uint32_t *roots, size_t nroots) {
-  const syn_dag *d = &c->m->dag;
+  const syn_dag *d = c->dag;
   if (mark_from(c, roots, nroots, 0)) return -1;
   sort_marked(c);
   if (emit_constant_part(c)) return -1;
@@ -167,7 +169,7 @@ static int emit_setup_definitions(cctx *c) {
  * aggregate over joints in a per-joint d/dt) makes n^2 entries: 3 GB and
  * minutes of compiling at 10^4 joints, 10^10 entries at 10^5. 2^25 entries
  * is a dense coupling of 5792 states. */
-enum { JAC_MAX_NNZ = 1 << 25 };
+enum { JAC_MAX_NNZ = SYN_DERIV_MAX_NNZ };
 
 /* Refuses a model whose Jacobian has more than JAC_MAX_NNZ entries, located
  * at the state whose column passes the bound: counted column by column
@@ -328,7 +330,7 @@ done:
 }
 
 syn_status syn_model_compile(syn_model *m, syn_error *err) {
-  cctx c = {.m = m, .err = err};
+  cctx c = {.m = m, .dag = &m->dag, .setup = &m->setup, .err = err};
   int rc = compile_all(&c);
   if (m->dag.failed) rc = -1;
   syn_free(c.mark);
@@ -338,4 +340,53 @@ syn_status syn_model_compile(syn_model *m, syn_error *err) {
   syn_free(c.jac_nodes);
   if (c.refused) return err->code;
   return rc ? syn_error_set(err, SYN_ENOMEM, "out of memory") : SYN_OK;
+}
+
+/* ---- programs over an extension of the model's DAG (psens.c) ------------ */
+
+struct syn_emitter {
+  cctx c;
+};
+
+syn_emitter *syn_emitter_create(const syn_dag *d, syn_prog *setup, const unsigned char *ready) {
+  syn_emitter *e = syn_calloc(1, sizeof *e);
+  if (e == NULL) return NULL;
+  e->c = (cctx){.dag = d, .setup = setup};
+  e->c.mark = syn_calloc(d->n + 1, 1);
+  e->c.emitted = syn_malloc(d->n + 1);
+  if (e->c.mark == NULL || e->c.emitted == NULL) {
+    syn_emitter_destroy(e);
+    return NULL;
+  }
+  memcpy(e->c.emitted, ready, d->n);
+  return e;
+}
+
+void syn_emitter_destroy(syn_emitter *e) {
+  if (e == NULL) return;
+  syn_free(e->c.mark);
+  syn_free(e->c.emitted);
+  syn_free(e->c.stack);
+  syn_free(e->c.list);
+  syn_free(e);
+}
+
+int syn_emitter_define(syn_emitter *e, uint32_t leaf, uint32_t expr, uint32_t cidx) {
+  cctx *c = &e->c;
+  if (syn_emitter_constants(e, &expr, 1)) return -1;
+  c->emitted[leaf] = 1;
+  return syn_prog_emit(c->setup, SYN_OP_SETP, leaf, expr, cidx, 0, DAG_NONE);
+}
+
+int syn_emitter_constants(syn_emitter *e, const uint32_t *roots, size_t n) {
+  cctx *c = &e->c;
+  if (mark_from(c, roots, n, 1)) return -1;
+  sort_marked(c);
+  int rc = emit_constant_part(c);
+  clear_marks(c);
+  return rc;
+}
+
+int syn_emitter_program(syn_emitter *e, syn_prog *p, const uint32_t *roots, size_t n) {
+  return emit_program(&e->c, p, roots, n);
 }

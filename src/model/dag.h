@@ -95,4 +95,26 @@ int syn_jac_cols_get(syn_jac_cols *c, uint32_t wrt, uint32_t *rows, uint32_t *va
  * memory (so the size of a Jacobian can be bounded before it is built). */
 size_t syn_jac_cols_count(syn_jac_cols *c, uint32_t wrt);
 
+/* Derivatives with respect to any leaves (the parameter derivatives, and
+ * the outputs' with respect to states), over cones like syn_jac_cols but
+ * through every node reachable from the roots, constant ones included.
+ * A link (link_leaf[i] <- link_expr[i]) says that the PARAM leaf is computed
+ * from the expression (a parameter defined from others): its derivative is
+ * the node link_fn returns for the expression's derivative de (called once
+ * per linked leaf and get, only when de is not the structural zero). */
+typedef struct syn_dcols syn_dcols;
+typedef uint32_t (*syn_dcols_link_fn)(void *ctx, uint32_t leaf, uint32_t de); /* DAG_NONE: OOM */
+syn_dcols *syn_dcols_create(syn_dag *d, const uint32_t *roots, size_t nroots,
+                            const uint32_t *link_leaf, const uint32_t *link_expr,
+                            size_t nlinks); /* NULL: OOM */
+void syn_dcols_destroy(syn_dcols *c); /* NULL allowed */
+/* The nonzero derivatives d roots[rows[k]] / d(seeds) = node vals[k], the
+ * seeds (leaves without a link, all with derivative 1: one parameter may be
+ * several leaves, as a per-joint name is) moving together; rows ascending,
+ * rows and vals with room for nroots. 0 / -1 (OOM). */
+int syn_dcols_get(syn_dcols *c, const uint32_t *seeds, size_t nseeds, syn_dcols_link_fn link_fn,
+                  void *ctx, uint32_t *rows, uint32_t *vals, size_t *count);
+/* The number of entries syn_dcols_get gives, without building them. */
+size_t syn_dcols_count(syn_dcols *c, const uint32_t *seeds, size_t nseeds);
+
 #endif

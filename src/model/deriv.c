@@ -421,3 +421,237 @@ int syn_jac_cols_get(syn_jac_cols *c, uint32_t wrt, uint32_t *rows, uint32_t *va
   *count = nent;
   return 0;
 }
+
+/* ---- derivatives with respect to any leaves: parameters ------------------
+
+ * The parameter derivatives (psens.c) differentiate the rhs, the outputs,
+ * the initial values and the route scales with respect to PARAM leaves, and
+ * the outputs with respect to states. Constants are not leaves of the
+ * expressions only: a parameter defined from others (`param c = a*b`) is a
+ * PARAM leaf that setup computes from its expression, so a "link" (leaf c
+ * <- expression of c) carries a derivative from the expression to the leaf,
+ * where the caller decides what the leaf's derivative is (a register of its
+ * own, since an override cuts the link at run time). Links break the rule
+ * that ascending id is an evaluation order (a leaf may be older than its
+ * expression), so the nodes get a topological position of their own. The
+ * cones, the users index and the count are those of syn_jac_cols, over
+ * every node reachable from the roots rather than the dynamic ones only. */
+struct syn_dcols {
+  syn_dag *d;
+  size_t n0;
+  uint32_t *link;      /* per node: the expression a linked leaf is computed from, else DAG_NONE */
+  uint32_t *pos;       /* per reachable node: its place in a topological order */
+  uint32_t *ustart, *users;
+  uint32_t *rstart, *rows;
+  uint32_t *memo;      /* derivative per node of the current cone, else DAG_NONE */
+  uint64_t *cone, *cone_tmp; /* (position << 32 | node) */
+  uint64_t *entries, *entries_tmp;
+  unsigned pos_bits, row_bits;
+  size_t nroots;
+};
+
+void syn_dcols_destroy(syn_dcols *c) {
+  if (c == NULL) return;
+  syn_free(c->link);
+  syn_free(c->pos);
+  syn_free(c->ustart);
+  syn_free(c->users);
+  syn_free(c->rstart);
+  syn_free(c->rows);
+  syn_free(c->memo);
+  syn_free(c->cone);
+  syn_free(c->cone_tmp);
+  syn_free(c->entries);
+  syn_free(c->entries_tmp);
+  syn_free(c);
+}
+
+/* The operands of node k, its link included: up to 4 (a, b, c, link). */
+static int dcols_operands(const syn_dcols *c, uint32_t k, uint32_t ops[4]) {
+  const dag_node *nd = &c->d->nodes[k];
+  int n = syn_op_arity((syn_op)nd->op);
+  ops[0] = nd->a, ops[1] = nd->b, ops[2] = nd->c;
+  if (c->link[k] != DAG_NONE) ops[n++] = c->link[k];
+  return n;
+}
+
+/* Depth-first postorder from the roots over operands and links: pos[k] is
+ * k's place (a topological order), DAG_NONE for nodes not reachable. */
+static int dcols_order(syn_dcols *c, const uint32_t *roots, size_t nroots) {
+  size_t cap = 64, top = 0;
+  uint32_t *stack = syn_malloc(cap * sizeof *stack), next = 0;
+  unsigned char *open = syn_calloc(c->n0 + 1, 1); /* children pushed, not yet placed */
+  int rc = stack && open ? 0 : -1;
+  for (size_t r = 0; r < nroots && rc == 0; r++) {
+    stack[top++] = roots[r];
+    while (top > 0 && rc == 0) {
+      uint32_t k = stack[top - 1];
+      if (c->pos[k] != DAG_NONE) { top--; continue; }
+      if (open[k]) {
+        open[k] = 0;
+        c->pos[k] = next++;
+        top--;
+        continue;
+      }
+      open[k] = 1;
+      uint32_t ops[4];
+      int n = dcols_operands(c, k, ops);
+      if (syn_grow((void **)&stack, &cap, top + 4, sizeof *stack) != 0) rc = -1;
+      for (int i = 0; i < n && rc == 0; i++)
+        if (c->pos[ops[i]] == DAG_NONE && !open[ops[i]]) stack[top++] = ops[i];
+    }
+  }
+  syn_free(stack);
+  syn_free(open);
+  return rc;
+}
+
+/* CSR of users (operand and link edges) of the reachable nodes. */
+static int dcols_index_users(syn_dcols *c) {
+  size_t nusers = 0;
+  for (size_t k = 0; k < c->n0; k++) {
+    if (c->pos[k] == DAG_NONE) continue;
+    uint32_t ops[4];
+    int n = dcols_operands(c, (uint32_t)k, ops);
+    for (int i = 0; i < n; i++) c->ustart[ops[i] + 1]++, nusers++;
+  }
+  for (size_t k = 0; k < c->n0; k++) c->ustart[k + 1] += c->ustart[k];
+  c->users = syn_malloc((nusers + 1) * sizeof *c->users);
+  uint32_t *fill = syn_malloc((c->n0 + 1) * sizeof *fill);
+  int rc = c->users && fill ? 0 : -1;
+  if (rc == 0) {
+    memcpy(fill, c->ustart, c->n0 * sizeof *fill);
+    for (size_t k = 0; k < c->n0; k++) {
+      if (c->pos[k] == DAG_NONE) continue;
+      uint32_t ops[4];
+      int n = dcols_operands(c, (uint32_t)k, ops);
+      for (int i = 0; i < n; i++) c->users[fill[ops[i]]++] = (uint32_t)k; /* x*x: listed twice */
+    }
+  }
+  syn_free(fill);
+  return rc;
+}
+
+syn_dcols *syn_dcols_create(syn_dag *d, const uint32_t *roots, size_t nroots,
+                            const uint32_t *link_leaf, const uint32_t *link_expr, size_t nlinks) {
+  syn_dcols *c = syn_calloc(1, sizeof *c);
+  if (c == NULL) return NULL;
+  c->d = d;
+  c->n0 = d->n;
+  c->nroots = nroots;
+  c->link = syn_malloc((c->n0 + 1) * sizeof *c->link);
+  c->pos = syn_malloc((c->n0 + 1) * sizeof *c->pos);
+  c->ustart = syn_calloc(c->n0 + 2, sizeof *c->ustart);
+  c->rstart = syn_calloc(c->n0 + 2, sizeof *c->rstart);
+  c->rows = syn_malloc((nroots + 1) * sizeof *c->rows);
+  c->memo = syn_malloc((c->n0 + 1) * sizeof *c->memo);
+  c->cone = syn_malloc((c->n0 + 1) * sizeof *c->cone);
+  c->cone_tmp = syn_malloc((c->n0 + 1) * sizeof *c->cone_tmp);
+  c->entries = syn_malloc((nroots + 1) * sizeof *c->entries);
+  c->entries_tmp = syn_malloc((nroots + 1) * sizeof *c->entries_tmp);
+  if (!c->link || !c->pos || !c->ustart || !c->rstart || !c->rows || !c->memo || !c->cone ||
+      !c->cone_tmp || !c->entries || !c->entries_tmp)
+    goto fail;
+  for (size_t k = 0; k < c->n0; k++) c->link[k] = c->pos[k] = c->memo[k] = DAG_NONE;
+  for (size_t i = 0; i < nlinks; i++) c->link[link_leaf[i]] = link_expr[i];
+  c->pos_bits = bit_width(c->n0);
+  c->row_bits = bit_width(nroots);
+  if (dcols_order(c, roots, nroots) != 0 || dcols_index_users(c) != 0) goto fail;
+  for (size_t i = 0; i < nroots; i++) c->rstart[roots[i] + 1]++;
+  for (size_t k = 0; k < c->n0; k++) c->rstart[k + 1] += c->rstart[k];
+  memcpy(c->memo, c->rstart, c->n0 * sizeof *c->memo); /* memo as fill cursor */
+  for (size_t i = 0; i < nroots; i++) c->rows[c->memo[roots[i]]++] = (uint32_t)i;
+  for (size_t k = 0; k < c->n0; k++) c->memo[k] = DAG_NONE;
+  return c;
+fail:
+  syn_dcols_destroy(c);
+  return NULL;
+}
+
+/* Whether user p passes on a nonzero derivative of its operand `from`: as
+ * propagates(), and a linked leaf always does. */
+static int dcols_propagates(const syn_dcols *c, uint32_t p, uint32_t from) {
+  return c->link[p] == from || propagates(&c->d->nodes[p], from);
+}
+
+/* The cone of the seeds (nodes depending on them), or with `nonzero` only
+ * the nodes whose derivative is not the structural zero; memo[k] = MARK. */
+static size_t dcols_cone(syn_dcols *c, const uint32_t *seeds, size_t nseeds, int nonzero) {
+  size_t n = 0, done = 0;
+  for (size_t s = 0; s < nseeds; s++) {
+    /* a seed that no root reaches has no derivative to pass on */
+    if (seeds[s] >= c->n0 || c->pos[seeds[s]] == DAG_NONE || c->memo[seeds[s]] == MARK) continue;
+    c->memo[seeds[s]] = MARK;
+    c->cone[n++] = seeds[s];
+  }
+  while (done < n) { /* the cone array doubles as the work list */
+    uint32_t k = (uint32_t)c->cone[done++];
+    for (uint32_t u = c->ustart[k]; u < c->ustart[k + 1]; u++) {
+      uint32_t p = c->users[u];
+      if (c->memo[p] == MARK || (nonzero && !dcols_propagates(c, p, k))) continue;
+      c->memo[p] = MARK;
+      c->cone[n++] = p;
+    }
+  }
+  return n;
+}
+
+size_t syn_dcols_count(syn_dcols *c, const uint32_t *seeds, size_t nseeds) {
+  size_t n = dcols_cone(c, seeds, nseeds, 1), count = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t k = (uint32_t)c->cone[i];
+    count += c->rstart[k + 1] - c->rstart[k];
+    c->memo[k] = DAG_NONE;
+  }
+  return count;
+}
+
+/* The derivative of cone node k from its operands' (memo; outside the cone: zero). */
+static uint32_t dcols_derive(syn_dcols *c, uint32_t k, syn_dcols_link_fn link_fn, void *ctx) {
+  syn_dag *d = c->d;
+  dag_node nd = d->nodes[k];
+  if (c->link[k] != DAG_NONE) { /* a linked leaf: the caller's node for it */
+    uint32_t de = c->memo[c->link[k]];
+    return de == DAG_NONE || de == d->zero ? d->zero : link_fn(ctx, k, de);
+  }
+  int ar = syn_op_arity((syn_op)nd.op);
+  if (ar == 0) return d->zero; /* a leaf that is not a seed */
+  uint32_t da = c->memo[nd.a] != DAG_NONE && c->memo[nd.a] != MARK ? c->memo[nd.a] : d->zero;
+  uint32_t db = ar >= 2 && c->memo[nd.b] != DAG_NONE && c->memo[nd.b] != MARK ? c->memo[nd.b] : d->zero;
+  uint32_t dc = ar >= 3 && c->memo[nd.c] != DAG_NONE && c->memo[nd.c] != MARK ? c->memo[nd.c] : d->zero;
+  if (da == d->zero && db == d->zero && dc == d->zero) return d->zero;
+  return derive_node(d, k, da, db, dc);
+}
+
+int syn_dcols_get(syn_dcols *c, const uint32_t *seeds, size_t nseeds, syn_dcols_link_fn link_fn,
+                  void *ctx, uint32_t *rows, uint32_t *vals, size_t *count) {
+  syn_dag *d = c->d;
+  *count = 0;
+  size_t n = dcols_cone(c, seeds, nseeds, 0), nent = 0;
+  for (size_t i = 0; i < n; i++) c->cone[i] |= (uint64_t)c->pos[(uint32_t)c->cone[i]] << 32;
+  sort_by_row(c->cone, c->cone_tmp, n, c->pos_bits); /* topological order */
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    uint32_t k = (uint32_t)c->cone[i];
+    /* a leaf without a link enters the cone only as a seed */
+    int seed = c->link[k] == DAG_NONE && syn_op_arity((syn_op)d->nodes[k].op) == 0;
+    uint32_t r = seed ? d->one : dcols_derive(c, k, link_fn, ctx);
+    if (r == DAG_NONE) rc = -1;
+    else c->memo[k] = r;
+  }
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    uint32_t k = (uint32_t)c->cone[i];
+    if (c->memo[k] == d->zero) continue;
+    for (uint32_t j = c->rstart[k]; j < c->rstart[k + 1]; j++)
+      c->entries[nent++] = (uint64_t)c->rows[j] << 32 | c->memo[k];
+  }
+  for (size_t i = 0; i < n; i++) c->memo[(uint32_t)c->cone[i]] = DAG_NONE;
+  if (rc != 0 || d->failed) return -1;
+  sort_by_row(c->entries, c->entries_tmp, nent, c->row_bits);
+  for (size_t i = 0; i < nent; i++) {
+    rows[i] = (uint32_t)(c->entries[i] >> 32);
+    vals[i] = (uint32_t)c->entries[i];
+  }
+  *count = nent;
+  return 0;
+}

@@ -146,6 +146,27 @@ syn_status syn_model_resolve(syn_model *m, syn_error *err);
 /* compile.c: Jacobian, programs, register image. */
 syn_status syn_model_compile(syn_model *m, syn_error *err);
 
+/* The most nonzero entries a symbolic derivative may have: the Jacobian
+ * (compile.c) and the parameter derivatives (psens.c). See compile.c. */
+enum { SYN_DERIV_MAX_NNZ = 1 << 25 };
+
+/* compile.c: programs over a DAG that extends a model's (psens.c), with the
+ * model's emission rules (constant nodes hoisted into setup, dynamic ones in
+ * the program, ascending id). ready[k] (d->n entries): node k's register
+ * holds its value before setup runs (the model's setup computed it); the DAG
+ * must be complete. Each function returns 0, or -1 (out of memory). */
+typedef struct syn_emitter syn_emitter;
+syn_emitter *syn_emitter_create(const syn_dag *d, syn_prog *setup, const unsigned char *ready);
+void syn_emitter_destroy(syn_emitter *e); /* NULL allowed */
+/* Setup: the constant part of expr, then SETP leaf <- expr (an override of
+ * constant cidx, io->pset[cidx], wins). The leaf counts as computed after. */
+int syn_emitter_define(syn_emitter *e, uint32_t leaf, uint32_t expr, uint32_t cidx);
+/* Setup: every constant node the roots need that is not computed yet. */
+int syn_emitter_constants(syn_emitter *e, const uint32_t *roots, size_t n);
+/* p: the dynamic nodes the roots need, then STORE out[i] = roots[i]; their
+ * constant part goes into setup. */
+int syn_emitter_program(syn_emitter *e, syn_prog *p, const uint32_t *roots, size_t n);
+
 /* explain.c: find the first instruction that turned finite inputs into a
  * non-finite value while running setup + the program `which` (0 rhs, 1 outputs). */
 int syn_model_explain(syn_instance *inst, int which, double t, const double *y, char *buf,
