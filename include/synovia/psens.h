@@ -55,6 +55,8 @@
 #include "synovia/model.h"
 #include "synovia/status.h"
 
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -131,4 +133,5 @@ syn_status syn_psens_eval(syn_psens_work *w, const syn_instance *inst, syn_psens
 #ifdef __cplusplus
 }
 #endif
+#pragma GCC visibility pop
 #endif
