@@ -69,6 +69,9 @@ typedef struct syn_steady_info {
   double residual;      /* r(y) = max_i |f_i(y)| / (rtol |y_i| + atol_i) at the end,
                            per clock unit */
   double t_integrated;  /* clock units integrated by the fallback (0 for kinsol) */
+  double t_confirmed;   /* kinsol: clock units the confirming integration ran before it
+                           stopped (its last check time; 0 if none ran) */
+  long confirm_steps;   /* kinsol: the confirming integration's steps */
 } syn_steady_info;
 
 /* y: in, the starting guess; out, the steady state. t: the time at which f is
