@@ -23,7 +23,17 @@
  *    that passes is confirmed by the integration of 2.: it is kept if the
  *    integration from the guess ends within 1000 ftol tolerance units of it
  *    (or does not settle within max_time); otherwise the integration's end
- *    is the answer (method "integration").
+ *    is the answer (method "integration"). The confirming integration also
+ *    stops, keeping the root c, once the trajectory is where c's
+ *    linearisation governs: at a check T, with x = y(T) - c and
+ *    e = x - J(c)^-1 f(y(T)) (the Newton step with c's Jacobian; e = 0 where
+ *    f is linear), |e_i| <= 0.1 (|x_i| + 1000 ftol tol_i) in every state, at
+ *    two checks in a row at least c's slowest time constant
+ *    (-1 / max Re eigenvalue) apart, with max_i |x_i| / tol_i not grown
+ *    between them. Near any other equilibrium s the test fails by the whole
+ *    of s - c (f(s) = 0), so a trajectory passing a saddle is not taken. The
+ *    answer is the same as when the integration runs on (c either way); only
+ *    the cost changes. Above 2000 states (no dense Jacobian) it runs on.
  *
  * Which steady state: with several, the one the untreated model settles into
  * from the guess (its declared initial values for `baseline steady`).

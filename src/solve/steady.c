@@ -16,7 +16,8 @@
  *    Newton can jump from the guess into another basin of attraction, so
  *    the root is then confirmed by integrating from the guess (2.): it is
  *    taken if the integration ends within SYN_BASIN_TOL tolerance units of
- *    it (or does not settle), the integration's end otherwise.
+ *    it (or does not settle), the integration's end otherwise; it stops
+ *    early, keeping the root, once in the root's linear regime (steady.h).
  * 2. Otherwise, integration with CVODE from the guess, checked at times
  *    growing geometrically (T = max_time * 1e-9 * 2^k) until the test of
  *    steady.h holds or max_time is reached.
