@@ -538,6 +538,36 @@ static void test_spiral_confirmed_in_linear_regime(void **state) {
   assert_true(info.t_confirmed < 100.0);
 }
 
+/* An attracting focus inside an unstable cycle inside a stable one:
+ * X' = g X - Y, Y' = g Y + X, g = -0.1 + r^2 - r^4 (r^2 = X^2 + Y^2): the
+ * origin is attracting (-0.1 +- i), the cycles are at r^2 = 0.113 (unstable)
+ * and 0.887 (stable). From (0.5, 0), r^2 = 0.25, the trajectory winds out
+ * onto the stable cycle. KINSOL's root is the origin; the confirming
+ * integration must never see it in the origin's linear regime (it runs to
+ * max_time, where the origin stands as documented: no other steady state
+ * was reached). */
+static int cycles_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t, (void)ctx;
+  double r2 = y[0] * y[0] + y[1] * y[1], g = -0.1 + r2 - r2 * r2;
+  f[0] = g * y[0] - y[1];
+  f[1] = g * y[1] + y[0];
+  return 0;
+}
+
+static void test_limit_cycle_never_confirmed_early(void **state) {
+  (void)state;
+  syn_ode ode = ode2(cycles_rhs, NULL, NULL);
+  syn_steady_opts o;
+  syn_steady_opts_default(&o);
+  o.max_time = 1e3;
+  syn_steady_info info;
+  double y[2] = {0.5, 0.0};
+  steady_ok(&ode, y, &o, &info);
+  print_message("  confirmed over %g h, %ld steps\n", info.t_confirmed, info.confirm_steps);
+  assert_string_equal(info.method, "kinsol");
+  assert_true(info.t_confirmed == o.max_time);
+}
+
 static void test_bad_arguments(void **state) {
   (void)state;
   sys s = {{2.0, 3.0, 0, 0}};
@@ -714,6 +744,7 @@ int main(void) {
       cmocka_unit_test(test_spiral_settles_by_integration),
       cmocka_unit_test(test_passing_a_saddle_not_accepted),
       cmocka_unit_test(test_spiral_confirmed_in_linear_regime),
+      cmocka_unit_test(test_limit_cycle_never_confirmed_early),
       cmocka_unit_test(test_bad_arguments),
       cmocka_unit_test(test_spectrum_six_states),
       cmocka_unit_test(test_nan_jacobian_at_root),
