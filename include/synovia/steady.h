@@ -28,9 +28,9 @@
  *    linearisation governs: at a check T, with x = y(T) - c and
  *    e = x - J(c)^-1 f(y(T)) (the Newton step with c's Jacobian; e = 0 where
  *    f is linear), |e_i| <= 0.1 (|x_i| + 1000 ftol tol_i) in every state, at
- *    two checks in a row at least c's slowest time constant
- *    (-1 / max Re eigenvalue) apart, with max_i |x_i| / tol_i not grown
- *    between them. Near any other equilibrium s the test fails by the whole
+ *    every check from some T' on to T, T' no earlier than c's slowest time
+ *    constant tau = -1 / (max Re eigenvalue) and T - T' >= tau, with
+ *    max_i |x_i| / tol_i not growing from check to check. Near any other equilibrium s the test fails by the whole
  *    of s - c (f(s) = 0), so a trajectory passing a saddle is not taken. The
  *    answer is the same as when the integration runs on (c either way); only
  *    the cost changes. Above 2000 states (no dense Jacobian) it runs on.

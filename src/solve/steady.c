@@ -327,6 +327,11 @@ static int accept_root(steady_ws *w, const double *y) {
              "the rates or the Jacobian are not finite at KINSOL's root");
     return 0;
   }
+  /* the eigenvalues first (judged below, after the distance): dense_solve's
+   * LU factors of J, left in w->lu, serve the confirming integration's
+   * linear test (linear_misfit) */
+  double max_re = 0.0, max_abs = 0.0;
+  int spectrum_failed = spectrum(w, &max_re, &max_abs) != 0;
   /* the distance to the exact root, in tolerance units */
   double *dx = w->eval; /* n doubles are enough here */
   if (eval_rates(w, y) != 0) return 0;
@@ -343,8 +348,7 @@ static int accept_root(steady_ws *w, const double *y) {
       return 0;
     }
   }
-  double max_re, max_abs;
-  if (spectrum(w, &max_re, &max_abs) != 0) {
+  if (spectrum_failed) {
     snprintf(w->why_kinsol, sizeof w->why_kinsol,
              "the eigenvalues of the Jacobian at KINSOL's root could not be computed");
     return 0;
@@ -405,26 +409,44 @@ static int decays_to_rest(double r, double prev_r, double T, double prev_T, doub
  * whole of s - c (f(s) = 0), so a trajectory near one is never taken. */
 static const double SYN_LINEAR_MISFIT = 0.1;
 
-/* J(c)'s LU factors into w->lu / w->piv for linear_misfit (w->jac holds J(c):
- * accept_root computed it there). 0 on success. */
-static int factor_root_jacobian(steady_ws *w) {
-  lapack_int n = (lapack_int)w->n;
-  memcpy(w->lu, w->jac, w->n * w->n * sizeof *w->lu);
-  return LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, n, n, w->lu, n, w->piv) == 0 ? 0 : -1;
+/* b := J(c)^-1 b from the LU factors accept_root left in w->lu (dgetrf's: row
+ * interchanges, unit lower L, upper U, column-major). Written out: LAPACK's
+ * dgetrs costs ten times as much for one right-hand side of this size, and
+ * it runs at every check. */
+static void lu_solve(const steady_ws *w, double *b) {
+  size_t n = w->n;
+  const double *a = w->lu;
+  for (size_t i = 0; i < n; i++) {
+    size_t p = (size_t)w->piv[i] - 1;
+    if (p != i) {
+      double t = b[i];
+      b[i] = b[p];
+      b[p] = t;
+    }
+  }
+  for (size_t j = 0; j < n; j++) {
+    double bj = b[j];
+    if (bj != 0.0)
+      for (size_t i = j + 1; i < n; i++) b[i] -= a[j * n + i] * bj;
+  }
+  for (size_t j = n; j-- > 0;) {
+    b[j] /= a[j * n + j];
+    double bj = b[j];
+    if (bj != 0.0)
+      for (size_t i = 0; i < j; i++) b[i] -= a[j * n + i] * bj;
+  }
 }
 
 /* How far y is from c's linear regime: with e = (y - c) - J(c)^-1 f(y) (zero
  * where f is linear), returns max_i |e_i| / (|y_i - c_i| + SYN_BASIN_TOL ftol
  * tol_i), tol_i at c, and *dist = max_i |y_i - c_i| / tol_i. w->f must hold
- * f(y), w->lu J(c)'s factors. Infinite if the solve fails. */
+ * f(y), w->lu J(c)'s LU factors. Infinite if anything is not finite. */
 static double linear_misfit(steady_ws *w, const double *y, const double *c, double *dist) {
   size_t n = w->n;
-  lapack_int ln = (lapack_int)n;
   double d = 0.0, worst = 0.0, floor = SYN_BASIN_TOL * w->o->ftol;
   *dist = INFINITY;
   memcpy(w->lin, w->f, n * sizeof *w->lin);
-  if (LAPACKE_dgetrs_work(LAPACK_COL_MAJOR, 'N', ln, 1, w->lu, ln, w->piv, w->lin, ln) != 0)
-    return INFINITY;
+  lu_solve(w, w->lin);
   for (size_t i = 0; i < n; i++) {
     double tol = tol_of(w, c, i), x = (y[i] - c[i]) / tol, e = x - w->lin[i] / tol;
     d = fmax(d, fabs(x));
@@ -435,23 +457,26 @@ static double linear_misfit(steady_ws *w, const double *y, const double *c, doub
   return worst;
 }
 
-/* The linear-regime test at the checks of the confirming integration: it
- * must hold at two checks in a row, T' and T, at least the slowest mode's
- * time constant apart (the trajectory has been seen in the regime, coming
- * closer, for as long as the slowest linear mode takes to shrink by e, not
- * at one passing instant), with c's distance not grown between them. */
+/* The linear-regime test at the checks of the confirming integration. It
+ * counts only from one slowest time constant of c (-1 / max Re eigenvalue)
+ * on: before that the slowest mode has not yet had time to move, so being
+ * near-linear says little about the way ahead. It must then hold at two checks
+ * in a row, T' and T, at least that time constant apart (the trajectory seen
+ * in the regime, coming closer, while the slowest linear mode shrinks by e;
+ * not at one passing instant), with c's distance not grown between them. */
 typedef struct linear_watch {
   int inside;       /* the test held at the previous check */
   double prev_dist; /* c's distance at the previous check */
-  double prev_T;    /* the previous check's time */
+  double run_start; /* when the current run of passing checks began */
 } linear_watch;
 
 static int in_linear_regime(steady_ws *w, const double *y, double T, const double *c,
                             linear_watch *lw) {
+  if (T < w->slow_time) return 0;
   double dist, misfit = linear_misfit(w, y, c, &dist);
   int inside = misfit <= SYN_LINEAR_MISFIT;
-  int settled = inside && lw->inside && dist <= lw->prev_dist && T - lw->prev_T >= w->slow_time;
-  if (!inside || !lw->inside || !(dist <= lw->prev_dist)) lw->prev_T = T; /* starts again */
+  int settled = inside && lw->inside && dist <= lw->prev_dist && T - lw->run_start >= w->slow_time;
+  if (!inside || !lw->inside || !(dist <= lw->prev_dist)) lw->run_start = T; /* starts again */
   lw->inside = inside;
   lw->prev_dist = dist;
   return settled;
@@ -539,7 +564,8 @@ static syn_status choose_basin(steady_ws *w, const double *cand, long iters, dou
   syn_error e;
   memset(&run, 0, sizeof run);
   int reached = 0;
-  const double *target = w->jac != NULL && factor_root_jacobian(w) == 0 ? cand : NULL;
+  /* the linear test needs J(c)'s factors, which accept_root leaves when dense */
+  const double *target = w->jac != NULL ? cand : NULL;
   syn_status st = integrate_to_rest(w, y, target, &reached, &run, &e);
   if (st == SYN_ENOMEM) {
     if (err != NULL) *err = e;
