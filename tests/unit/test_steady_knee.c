@@ -1,6 +1,9 @@
 /* synovia — syn_steady_state on the knee model (models/knee_oa.model), the
  * model whose steady baseline issue 13 made cheaper to confirm.
  *
+ * - The bistable knee (knee.severity 0.01, examples/teaching/
+ *   inflammation_switch): started healthy, its healthy steady state, where
+ *   the integration goes; started inflamed, no steady state, as before.
  * - The knee sweep's range (effusive_OA, knee.severity 0.04-0.09): the
  *   baseline is the state the untreated model's own integration from the
  *   start reaches (run here for 10^6 h with syn_solver; states compared to
@@ -105,6 +108,25 @@ static double baseline_is_where_integration_goes(const char *preset, double seve
   return v;
 }
 
+/* The bistable knee of examples/teaching/inflammation_switch (drive 0.01):
+ * started healthy (the declared values) it keeps its healthy steady state,
+ * the one its integration reaches (the confirming integration stops early
+ * there, in the root's linear regime); started inflamed (effusive_OA) it
+ * keeps drifting for 10^6 h and no steady baseline is found, as before. */
+static void test_bistable_knee(void **state) {
+  (void)state;
+  double healthy = baseline_is_where_integration_goes(NULL, 0.01);
+  assert_true(healthy < 100.0);
+  knee k;
+  knee_open(&k, "effusive_OA", 0.01);
+  syn_error err;
+  syn_status st = syn_steady_state(&k.ode, 0.0, k.y0, NULL, NULL, &err);
+  print_message("  started inflamed: %s\n", st == SYN_OK ? "a steady state" : err.message);
+  assert_int_equal(st, SYN_ESOLVER);
+  assert_non_null(strstr(err.message, "no steady state found"));
+  knee_close(&k);
+}
+
 /* The knee sweep's range: KINSOL's root, confirmed by an integration. */
 static void test_sweep_range_knee(void **state) {
   (void)state;
@@ -134,6 +156,7 @@ static void test_mild_knees_oscillate(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_bistable_knee),
       cmocka_unit_test(test_sweep_range_knee),
       cmocka_unit_test(test_mild_knees_oscillate),
   };
