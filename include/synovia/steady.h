@@ -30,10 +30,12 @@
  *    f is linear), |e_i| <= 0.1 (|x_i| + 1000 ftol tol_i) in every state, at
  *    every check from some T' on to T, T' no earlier than c's slowest time
  *    constant tau = -1 / (max Re eigenvalue) and T - T' >= tau, with
- *    max_i |x_i| / tol_i not growing from check to check. Near any other equilibrium s the test fails by the whole
- *    of s - c (f(s) = 0), so a trajectory passing a saddle is not taken. The
- *    answer is the same as when the integration runs on (c either way); only
- *    the cost changes. Above 2000 states (no dense Jacobian) it runs on.
+ *    max_i |x_i| / tol_i not growing from check to check. Near any other
+ *    equilibrium s the test fails by the whole of s - c (f(s) = 0), so a
+ *    trajectory passing a saddle is not taken. Run on, such a trajectory
+ *    would settle at c or not within max_time, c either way: only the cost
+ *    changes. Above 2000 states (no dense Jacobian) it runs on.
+ *    info->t_confirmed and confirm_steps say how far it ran.
  *
  * Which steady state: with several, the one the untreated model settles into
  * from the guess (its declared initial values for `baseline steady`).

@@ -460,10 +460,11 @@ static double linear_misfit(steady_ws *w, const double *y, const double *c, doub
 /* The linear-regime test at the checks of the confirming integration. It
  * counts only from one slowest time constant of c (-1 / max Re eigenvalue)
  * on: before that the slowest mode has not yet had time to move, so being
- * near-linear says little about the way ahead. It must then hold at two checks
- * in a row, T' and T, at least that time constant apart (the trajectory seen
- * in the regime, coming closer, while the slowest linear mode shrinks by e;
- * not at one passing instant), with c's distance not grown between them. */
+ * near-linear says little about the way ahead. It must then hold at every
+ * check from some T' to T, T - T' at least that time constant, with c's
+ * distance not growing from check to check (the trajectory seen in the
+ * regime, coming closer, while the slowest linear mode shrinks by e; not at
+ * one passing instant). */
 typedef struct linear_watch {
   int inside;       /* the test held at the previous check */
   double prev_dist; /* c's distance at the previous check */
@@ -475,8 +476,9 @@ static int in_linear_regime(steady_ws *w, const double *y, double T, const doubl
   if (T < w->slow_time) return 0;
   double dist, misfit = linear_misfit(w, y, c, &dist);
   int inside = misfit <= SYN_LINEAR_MISFIT;
-  int settled = inside && lw->inside && dist <= lw->prev_dist && T - lw->run_start >= w->slow_time;
-  if (!inside || !lw->inside || !(dist <= lw->prev_dist)) lw->run_start = T; /* starts again */
+  int going_on = inside && lw->inside && dist <= lw->prev_dist;
+  if (!going_on) lw->run_start = T; /* a run of passing checks starts (again) here */
+  int settled = going_on && T - lw->run_start >= w->slow_time;
   lw->inside = inside;
   lw->prev_dist = dist;
   return settled;
