@@ -23,7 +23,19 @@
  *    that passes is confirmed by the integration of 2.: it is kept if the
  *    integration from the guess ends within 1000 ftol tolerance units of it
  *    (or does not settle within max_time); otherwise the integration's end
- *    is the answer (method "integration").
+ *    is the answer (method "integration"). The confirming integration also
+ *    stops, keeping the root c, once the trajectory is where c's
+ *    linearisation governs: at a check T, with x = y(T) - c and
+ *    e = x - J(c)^-1 f(y(T)) (the Newton step with c's Jacobian; e = 0 where
+ *    f is linear), |e_i| <= 0.1 (|x_i| + 1000 ftol tol_i) in every state, at
+ *    every check from some T' on to T, T' no earlier than c's slowest time
+ *    constant tau = -1 / (max Re eigenvalue) and T - T' >= tau, with
+ *    max_i |x_i| / tol_i not growing from check to check. Near any other
+ *    equilibrium s the test fails by the whole of s - c (f(s) = 0), so a
+ *    trajectory passing a saddle is not taken. Run on, such a trajectory
+ *    would settle at c or not within max_time, c either way: only the cost
+ *    changes. Above 2000 states (no dense Jacobian) it runs on.
+ *    info->t_confirmed and confirm_steps say how far it ran.
  *
  * Which steady state: with several, the one the untreated model settles into
  * from the guess (its declared initial values for `baseline steady`).
@@ -71,6 +83,9 @@ typedef struct syn_steady_info {
   double residual;      /* r(y) = max_i |f_i(y)| / (rtol |y_i| + atol_i) at the end,
                            per clock unit */
   double t_integrated;  /* clock units integrated by the fallback (0 for kinsol) */
+  double t_confirmed;   /* kinsol: clock units the confirming integration ran before it
+                           stopped (its last check time; 0 if none ran) */
+  long confirm_steps;   /* kinsol: the confirming integration's steps */
 } syn_steady_info;
 
 /* y: in, the starting guess; out, the steady state. t: the time at which f is

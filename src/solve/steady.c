@@ -16,7 +16,8 @@
  *    Newton can jump from the guess into another basin of attraction, so
  *    the root is then confirmed by integrating from the guess (2.): it is
  *    taken if the integration ends within SYN_BASIN_TOL tolerance units of
- *    it (or does not settle), the integration's end otherwise.
+ *    it (or does not settle), the integration's end otherwise; it stops
+ *    early, keeping the root, once in the root's linear regime (steady.h).
  * 2. Otherwise, integration with CVODE from the guess, checked at times
  *    growing geometrically (T = max_time * 1e-9 * 2^k) until the test of
  *    steady.h holds or max_time is reached.
@@ -65,7 +66,10 @@ typedef struct steady_ws {
   double *lu;      /* a copy of J for elimination / eigenvalues */
   double *jval;    /* ode->nnz Jacobian values */
   double *eval;    /* (2 + SYN_EIG_WORK) n: eigenvalues (real, imaginary parts), LAPACK work */
+  double *lin;     /* n: J(c)^-1 f(y), the Newton step with a root's Jacobian */
   lapack_int *piv; /* LU pivots */
+  double slow_time; /* -1 / (largest real part of J's eigenvalues) at an accepted root:
+                       its slowest mode's time constant */
   char kin_msg[SYN_SUN_MSG_MAX]; /* KINSOL's last message (kept from stderr) */
   char why_kinsol[SYN_WHY_MAX]; /* why KINSOL's answer was not taken */
 } steady_ws;
@@ -323,6 +327,11 @@ static int accept_root(steady_ws *w, const double *y) {
              "the rates or the Jacobian are not finite at KINSOL's root");
     return 0;
   }
+  /* the eigenvalues first (judged below, after the distance): dense_solve's
+   * LU factors of J, left in w->lu, serve the confirming integration's
+   * linear test (linear_misfit) */
+  double max_re = 0.0, max_abs = 0.0;
+  int spectrum_failed = spectrum(w, &max_re, &max_abs) != 0;
   /* the distance to the exact root, in tolerance units */
   double *dx = w->eval; /* n doubles are enough here */
   if (eval_rates(w, y) != 0) return 0;
@@ -339,8 +348,7 @@ static int accept_root(steady_ws *w, const double *y) {
       return 0;
     }
   }
-  double max_re, max_abs;
-  if (spectrum(w, &max_re, &max_abs) != 0) {
+  if (spectrum_failed) {
     snprintf(w->why_kinsol, sizeof w->why_kinsol,
              "the eigenvalues of the Jacobian at KINSOL's root could not be computed");
     return 0;
@@ -352,6 +360,7 @@ static int accept_root(steady_ws *w, const double *y) {
              max_re, unit_of(w->ode));
     return 0;
   }
+  w->slow_time = -1.0 / max_re;
   return 1;
 }
 
@@ -391,8 +400,92 @@ static int decays_to_rest(double r, double prev_r, double T, double prev_T, doub
   return r * tau <= ftol;
 }
 
-static syn_status integrate_to_rest(steady_ws *w, double *y, syn_steady_info *info,
-                                    syn_error *err) {
+/* The confirming integration may stop early, once the trajectory is where the
+ * linearisation at KINSOL's root c governs (see steady.h): in every state, the
+ * Newton step from y with c's Jacobian, J(c)^-1 f(y), must match y - c to
+ * within SYN_LINEAR_MISFIT of |y_i - c_i| + SYN_BASIN_TOL ftol tol_i. A tenth:
+ * well inside what keeps each mode contracting (the perturbation must stay
+ * below the mode's damping), and at any other equilibrium s the misfit is the
+ * whole of s - c (f(s) = 0), so a trajectory near one is never taken. */
+static const double SYN_LINEAR_MISFIT = 0.1;
+
+/* b := J(c)^-1 b from the LU factors accept_root left in w->lu (dgetrf's: row
+ * interchanges, unit lower L, upper U, column-major). Written out: LAPACK's
+ * dgetrs costs ten times as much for one right-hand side of this size, and
+ * it runs at every check. */
+static void lu_solve(const steady_ws *w, double *b) {
+  size_t n = w->n;
+  const double *a = w->lu;
+  for (size_t i = 0; i < n; i++) {
+    size_t p = (size_t)w->piv[i] - 1;
+    if (p != i) {
+      double t = b[i];
+      b[i] = b[p];
+      b[p] = t;
+    }
+  }
+  for (size_t j = 0; j < n; j++) {
+    double bj = b[j];
+    if (bj != 0.0)
+      for (size_t i = j + 1; i < n; i++) b[i] -= a[j * n + i] * bj;
+  }
+  for (size_t j = n; j-- > 0;) {
+    b[j] /= a[j * n + j];
+    double bj = b[j];
+    if (bj != 0.0)
+      for (size_t i = 0; i < j; i++) b[i] -= a[j * n + i] * bj;
+  }
+}
+
+/* How far y is from c's linear regime: with e = (y - c) - J(c)^-1 f(y) (zero
+ * where f is linear), returns max_i |e_i| / (|y_i - c_i| + SYN_BASIN_TOL ftol
+ * tol_i), tol_i at c, and *dist = max_i |y_i - c_i| / tol_i. w->f must hold
+ * f(y), w->lu J(c)'s LU factors. Infinite if anything is not finite. */
+static double linear_misfit(steady_ws *w, const double *y, const double *c, double *dist) {
+  size_t n = w->n;
+  double d = 0.0, worst = 0.0, floor = SYN_BASIN_TOL * w->o->ftol;
+  *dist = INFINITY;
+  memcpy(w->lin, w->f, n * sizeof *w->lin);
+  lu_solve(w, w->lin);
+  for (size_t i = 0; i < n; i++) {
+    double tol = tol_of(w, c, i), x = (y[i] - c[i]) / tol, e = x - w->lin[i] / tol;
+    d = fmax(d, fabs(x));
+    worst = fmax(worst, fabs(e) / (fabs(x) + floor));
+    if (!isfinite(worst)) return INFINITY;
+  }
+  *dist = d;
+  return worst;
+}
+
+/* The linear-regime test at the checks of the confirming integration. It
+ * counts only from one slowest time constant of c (-1 / max Re eigenvalue)
+ * on: before that the slowest mode has not yet had time to move, so being
+ * near-linear says little about the way ahead. It must then hold at every
+ * check from some T' to T, T - T' at least that time constant, with c's
+ * distance not growing from check to check (the trajectory seen in the
+ * regime, coming closer, while the slowest linear mode shrinks by e; not at
+ * one passing instant). */
+typedef struct linear_watch {
+  int inside;       /* the test held at the previous check */
+  double prev_dist; /* c's distance at the previous check */
+  double run_start; /* when the current run of passing checks began */
+} linear_watch;
+
+static int in_linear_regime(steady_ws *w, const double *y, double T, const double *c,
+                            linear_watch *lw) {
+  if (T < w->slow_time) return 0;
+  double dist, misfit = linear_misfit(w, y, c, &dist);
+  int inside = misfit <= SYN_LINEAR_MISFIT;
+  int going_on = inside && lw->inside && dist <= lw->prev_dist;
+  if (!going_on) lw->run_start = T; /* a run of passing checks starts (again) here */
+  int settled = going_on && T - lw->run_start >= w->slow_time;
+  lw->inside = inside;
+  lw->prev_dist = dist;
+  return settled;
+}
+
+static syn_status integrate_to_rest(steady_ws *w, double *y, const double *target,
+                                    int *reached, syn_steady_info *info, syn_error *err) {
   syn_solver *s = NULL;
   syn_error e;
   syn_status st = syn_solver_create(w->ode, &w->o->solver, w->t, w->guess, &s, &e);
@@ -401,7 +494,9 @@ static syn_status integrate_to_rest(steady_ws *w, double *y, syn_steady_info *in
   double prev_r = INFINITY, prev_T = 0.0;
   int sign_changes = 0;
   double prev_sign = 0.0;
+  linear_watch watch = {0, INFINITY, 0.0};
   info->method = "integration";
+  if (reached != NULL) *reached = 0;
   if (st != SYN_OK) {
     if (err != NULL) *err = e;
     return st;
@@ -433,6 +528,10 @@ static syn_status integrate_to_rest(steady_ws *w, double *y, syn_steady_info *in
     info->residual = r;
     info->t_integrated = T;
     if (r * fmax(T, 1.0) <= w->o->ftol || decays_to_rest(r, prev_r, T, prev_T, w->o->ftol)) break;
+    if (target != NULL && in_linear_regime(w, y, T, target, &watch)) {
+      *reached = 1;
+      break;
+    }
     prev_r = r;
     prev_T = T;
     if (T >= w->o->max_time) {
@@ -466,12 +565,15 @@ static syn_status choose_basin(steady_ws *w, const double *cand, long iters, dou
   syn_steady_info run;
   syn_error e;
   memset(&run, 0, sizeof run);
-  syn_status st = integrate_to_rest(w, y, &run, &e);
+  int reached = 0;
+  /* the linear test needs J(c)'s factors, which accept_root leaves when dense */
+  const double *target = w->jac != NULL ? cand : NULL;
+  syn_status st = integrate_to_rest(w, y, target, &reached, &run, &e);
   if (st == SYN_ENOMEM) {
     if (err != NULL) *err = e;
     return st;
   }
-  if (st == SYN_OK && !same_equilibrium(w, y, cand)) {
+  if (st == SYN_OK && !reached && !same_equilibrium(w, y, cand)) {
     *info = run;
     return SYN_OK;
   }
@@ -480,6 +582,8 @@ static syn_status choose_basin(steady_ws *w, const double *cand, long iters, dou
   info->iterations = iters;
   info->residual = eval_rates(w, y) == 0 ? scaled_rate(w, y, NULL) : (double)INFINITY;
   info->t_integrated = 0.0;
+  info->t_confirmed = run.t_integrated;
+  info->confirm_steps = run.iterations;
   return SYN_OK;
 }
 
@@ -513,6 +617,7 @@ static void ws_free(steady_ws *w) {
   syn_free(w->lu);
   syn_free(w->jval);
   syn_free(w->eval);
+  syn_free(w->lin);
   syn_free(w->piv);
 }
 
@@ -526,8 +631,10 @@ static syn_status ws_alloc(steady_ws *w, syn_error *err) {
     w->jac = syn_calloc(n * n, sizeof *w->jac);
     w->lu = syn_calloc(n * n, sizeof *w->lu);
     w->eval = syn_calloc((2 + SYN_EIG_WORK) * n, sizeof *w->eval);
+    w->lin = syn_calloc(n, sizeof *w->lin);
     w->piv = syn_calloc(n, sizeof *w->piv);
-    if (w->jac == NULL || w->lu == NULL || w->eval == NULL || w->piv == NULL) goto oom;
+    if (w->jac == NULL || w->lu == NULL || w->eval == NULL || w->lin == NULL || w->piv == NULL)
+      goto oom;
   }
   return SYN_OK;
 oom:
@@ -574,7 +681,7 @@ syn_status syn_steady_state(const syn_ode *ode, double t, double *y, const syn_s
     snprintf(w.why_kinsol, sizeof w.why_kinsol, "KINSOL found no root either: %s",
              kin_reason(flag));
   /* integration from the guess; on failure y holds where it got to */
-  st = integrate_to_rest(&w, y, info, err);
+  st = integrate_to_rest(&w, y, NULL, NULL, info, err);
 done:
   syn_free(cand);
   ws_free(&w);

@@ -10,7 +10,8 @@
  *   A. as a sweep does: baseline + 3 arms + metrics;
  *   B. keeping no metric: baseline + 3 arms (the metric hook not installed);
  *   C. the baseline alone: syn_steady_state with the arm's parameters
- *      (KINSOL, and the integration that confirms its root).
+ *      (KINSOL, and the integration that confirms its root: its steps and
+ *      how far it ran are printed too, from syn_steady_info).
  * The split: baseline C, arms' integration B - C, metrics A - B. Each variant
  * loads the scenario afresh (its baseline cache starts empty) and is timed
  * REPS times; the median is printed. Times are CPU time of this process
@@ -73,8 +74,15 @@ static int time_arms(int keep_metrics, double *secs) {
   return rc;
 }
 
+/* What the baselines' confirming integrations did (syn_steady_info). */
+typedef struct confirm_tally {
+  long steps;     /* summed over the samples */
+  double t_sum;   /* clock units integrated, summed */
+  double t_min;   /* the earliest stop */
+} confirm_tally;
+
 /* CPU seconds for every sample's baseline alone; *method: the last one's. */
-static int time_baselines(double *secs, const char **method) {
+static int time_baselines(double *secs, const char **method, confirm_tally *ct) {
   syn_scenario *s = NULL;
   syn_instance *inst = NULL;
   syn_error err;
@@ -105,6 +113,9 @@ static int time_baselines(double *secs, const char **method) {
     st = syn_steady_state(&ode, t_start, y, &so, &si, &err);
     total += cpu_seconds() - t0;
     *method = si.method;
+    ct->steps += si.confirm_steps;
+    ct->t_sum += si.t_confirmed;
+    ct->t_min = fmin(ct->t_min, si.t_confirmed);
     syn_instance_destroy(inst);
     inst = NULL;
     if (st != SYN_OK) goto done;
@@ -121,10 +132,13 @@ done:
 int main(void) {
   double a[REPS], b[REPS], c[REPS];
   const char *method = "?";
-  for (int r = 0; r < REPS; r++)
+  confirm_tally ct = {0, 0.0, INFINITY};
+  for (int r = 0; r < REPS; r++) {
+    ct = (confirm_tally){0, 0.0, INFINITY};
     if (time_arms(1, &a[r]) != 0 || time_arms(0, &b[r]) != 0 ||
-        time_baselines(&c[r], &method) != 0)
+        time_baselines(&c[r], &method, &ct) != 0)
       return 1;
+  }
   double A = median(a, REPS) / SAMPLES, B = median(b, REPS) / SAMPLES,
          C = median(c, REPS) / SAMPLES;
   printf("knee sample (%s: baseline steady + 3 arms, 5 metrics kept, no series), CPU time, "
@@ -134,5 +148,9 @@ int main(void) {
          "confirms its root), arms' integration %.2f ms (%.0f %%), metrics %.2f ms (%.0f %%)\n",
          1e3 * C, 100 * C / A, method, 1e3 * (B - C), 100 * (B - C) / A, 1e3 * (A - B),
          100 * (A - B) / A);
+  printf("  baseline: %.2f ms, %.0f baselines/s/core; its confirming integration (steady.h: it "
+         "stops at rest or once in the root's linear regime) %.0f steps, %.3g h on average "
+         "(earliest stop %.3g h)\n",
+         1e3 * C, 1.0 / C, (double)ct.steps / SAMPLES, ct.t_sum / SAMPLES, ct.t_min);
   return 0;
 }

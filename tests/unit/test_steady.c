@@ -14,7 +14,10 @@
  * with its exact (singular) Jacobian, a stable spiral reached by integration
  * (integrated in one pass over the check times, CVODE's large BDF steps kept
  * a spurious oscillation around it going); its checks are at the documented
- * times max_time 1e-9 2^k. */
+ * times max_time 1e-9 2^k. KINSOL's root confirmed: a stable spiral is taken
+ * once its confirming integration is in the root's linear regime, well before
+ * rest; a trajectory that lingers next to a saddle and then leaves for the
+ * other node is not taken for KINSOL's node. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -479,6 +482,92 @@ static void test_spiral_settles_by_integration(void **state) {
   check_time_is_a_check(info.t_integrated, o.max_time);
 }
 
+/* X' = r X (1 - X)(X - a) + b Y^2, Y' = -Y (r 2, a 0.3, b 0.3508): nodes at
+ * (0, 0) and (1, 0), a saddle at (0.3, 0). From (0.15, 1) Newton lands on the
+ * node (1, 0), attracting; but the trajectory, kicked up by Y^2, climbs to
+ * within 3e-4 of the saddle (b is just below the 0.35090 that would carry it
+ * over), lingers there for some 10 h, and falls back to (0, 0). The
+ * confirmation must not take (1, 0): not on the way (the linear test at
+ * (1, 0) fails by the whole distance near the saddle), nor by skipping. */
+static int kicked_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t, (void)ctx;
+  f[0] = 2.0 * y[0] * (1.0 - y[0]) * (y[0] - 0.3) + 0.3508 * y[1] * y[1];
+  f[1] = -y[1];
+  return 0;
+}
+static int kicked_jac(double t, const double *y, double *j, void *ctx) {
+  (void)t, (void)ctx;
+  double x = y[0];
+  j[0] = 2.0 * (-3.0 * x * x + 2.0 * 1.3 * x - 0.3), j[1] = 0.0;
+  j[2] = 2.0 * 0.3508 * y[1], j[3] = -1.0;
+  return 0;
+}
+
+static void test_passing_a_saddle_not_accepted(void **state) {
+  (void)state;
+  syn_ode ode = ode2(kicked_rhs, kicked_jac, NULL);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y[2] = {0.15, 1.0};
+  steady_ok(&ode, y, &o, &info);
+  if (!(fabs(y[0]) <= 1e-9 && fabs(y[1]) <= 1e-9))
+    fail_msg("got (%g, %g) by %s, want the node (0, 0) the trajectory reaches", y[0], y[1],
+             info.method);
+  assert_string_equal(info.method, "integration");
+}
+
+/* The damped van der Pol (mu -0.3) from (0.5, 0): a stable focus at the
+ * origin, KINSOL's root. The confirming integration winds in and stops once
+ * it is where the linearisation governs (two checks in a row), long before
+ * the trajectory is at rest: at rest (r T <= 1, atol 1e-12) needs about
+ * 0.5 e^(-0.15 T) <= 1e-12 / T, T ~ 210 h; the linear regime (misfit
+ * mu X^2 / 10 within a tenth) is reached within a few tens of hours. */
+static void test_spiral_confirmed_in_linear_regime(void **state) {
+  (void)state;
+  sys s = {{-0.3, 0, 0, 0}};
+  syn_ode ode = ode2(vdp_rhs, vdp_jac, &s);
+  syn_steady_opts o = tight();
+  syn_steady_info info;
+  double y[2] = {0.5, 0.0};
+  steady_ok(&ode, y, &o, &info);
+  print_message("  confirmed over %g h, %ld steps\n", info.t_confirmed, info.confirm_steps);
+  assert_string_equal(info.method, "kinsol");
+  assert_true(y[0] == 0.0 && y[1] == 0.0);
+  assert_true(info.confirm_steps > 0);
+  check_time_is_a_check(info.t_confirmed, o.max_time);
+  assert_true(info.t_confirmed < 100.0);
+}
+
+/* An attracting focus inside an unstable cycle inside a stable one:
+ * X' = g X - Y, Y' = g Y + X, g = -0.1 + r^2 - r^4 (r^2 = X^2 + Y^2): the
+ * origin is attracting (-0.1 +- i), the cycles are at r^2 = 0.113 (unstable)
+ * and 0.887 (stable). From (0.5, 0), r^2 = 0.25, the trajectory winds out
+ * onto the stable cycle. KINSOL's root is the origin; the confirming
+ * integration must never see it in the origin's linear regime (it runs to
+ * max_time, where the origin stands as documented: no other steady state
+ * was reached). */
+static int cycles_rhs(double t, const double *y, double *f, void *ctx) {
+  (void)t, (void)ctx;
+  double r2 = y[0] * y[0] + y[1] * y[1], g = -0.1 + r2 - r2 * r2;
+  f[0] = g * y[0] - y[1];
+  f[1] = g * y[1] + y[0];
+  return 0;
+}
+
+static void test_limit_cycle_never_confirmed_early(void **state) {
+  (void)state;
+  syn_ode ode = ode2(cycles_rhs, NULL, NULL);
+  syn_steady_opts o;
+  syn_steady_opts_default(&o);
+  o.max_time = 1e3;
+  syn_steady_info info;
+  double y[2] = {0.5, 0.0};
+  steady_ok(&ode, y, &o, &info);
+  print_message("  confirmed over %g h, %ld steps\n", info.t_confirmed, info.confirm_steps);
+  assert_string_equal(info.method, "kinsol");
+  assert_true(info.t_confirmed == o.max_time);
+}
+
 static void test_bad_arguments(void **state) {
   (void)state;
   sys s = {{2.0, 3.0, 0, 0}};
@@ -653,6 +742,9 @@ int main(void) {
       cmocka_unit_test(test_saddle_refused),
       cmocka_unit_test(test_conserved_total_exact_jacobian),
       cmocka_unit_test(test_spiral_settles_by_integration),
+      cmocka_unit_test(test_passing_a_saddle_not_accepted),
+      cmocka_unit_test(test_spiral_confirmed_in_linear_regime),
+      cmocka_unit_test(test_limit_cycle_never_confirmed_early),
       cmocka_unit_test(test_bad_arguments),
       cmocka_unit_test(test_spectrum_six_states),
       cmocka_unit_test(test_nan_jacobian_at_root),
