@@ -55,6 +55,7 @@ typedef struct syn_symbol {
   double atol;              /* states: the absolute tolerance the state declares
                                (`atol 1e-3 cells`, in its unit), else SYN_CELLS_ATOL
                                for a state in cells, else 0 (none: the solver's) */
+  int atol_declared;        /* states: 1 when the state declares its `atol` */
 } syn_symbol;
 
 /* The absolute tolerance of a state in cells that declares none: a thousandth

@@ -145,6 +145,7 @@ static int copy_series_info(syn_result *r, size_t nseries, const syn_series_info
     syn_series_info *d = &r->info[s];
     r->nseries = s + 1;
     d->kind = info[s].kind;
+    d->atol = info[s].atol;
     d->name = syn_strdup(info[s].name);
     d->units = syn_strdup(or_empty(info[s].units));
     d->long_name = syn_strdup(or_empty(info[s].long_name));
@@ -233,6 +234,14 @@ const double *syn_result_times(const syn_result *r) { return r ? r->times : NULL
 
 const double *syn_result_series(const syn_result *r, size_t s) {
   return (r && s < r->nseries) ? r->data + s * r->cap : NULL;
+}
+
+syn_status syn_result_series_atol(syn_result *r, size_t s, double atol, syn_error *err) {
+  if (r == NULL || s >= r->nseries || !(atol > 0))
+    return syn_error_set(err, SYN_EINVAL, "syn_result_series_atol: no series %zu or atol %g not positive",
+                         s, atol);
+  r->info[s].atol = atol;
+  return SYN_OK;
 }
 
 int syn_result_find(const syn_result *r, const char *name, size_t *s) {

@@ -543,8 +543,13 @@ void sweep_solver_opts(const syn_sweep *sw, const syn_solver_opts *given, syn_so
     *o = *given;
     return;
   }
+  syn_sweep_solver_opts(sw, o);
+}
+
+void syn_sweep_solver_opts(const syn_sweep *sw, syn_solver_opts *o) {
   syn_solver_opts_default(o);
   syn_scenario_solver_opts(sw->scenario, o);
+  if (sw->natols > 0) o->atol_vec = sw->atol_vec;
 }
 
 void sweep_run_config_hash(const syn_sweep *sw, const syn_solver_opts *o,
@@ -579,8 +584,50 @@ void sweep_run_config_hash(const syn_sweep *sw, const syn_solver_opts *o,
 
 /* ---- load ------------------------------------------------------------------------ */
 
+/* Each `atol NAME = A [UNIT]` line: a state of the scenario's model, once,
+ * converted to the state's unit; then the per-state vector every sample
+ * runs with (the scenario's tolerances, these lines over them). */
+static syn_status resolve_atols(loader *L) {
+  syn_sweep *sw = L->sw;
+  const syn_model *m = syn_scenario_model(sw->scenario);
+  size_t n = L->ast->natols, ny = syn_model_count(m, SYN_SYM_STATE);
+  if (n == 0) return SYN_OK;
+  sw->atols = arena_array(L, n, sizeof *sw->atols);
+  sw->atol_vec = arena_array(L, ny ? ny : 1, sizeof *sw->atol_vec);
+  if (sw->atols == NULL || sw->atol_vec == NULL) return oom(L);
+  for (size_t i = 0; i < n; i++) {
+    const ast_state_atol *it = &L->ast->atols[i];
+    const ast_expr *e = it->value;
+    char unit[256] = "";
+    if (e->u.num.unit)
+      snprintf(unit, sizeof unit, "%.*s", (int)e->u.num.unit->span.len,
+               syn_span_text(L->src, e->u.num.unit->span));
+    syn_symkind kind;
+    size_t idx;
+    int is_state = syn_model_find(m, it->name, &kind, &idx) && kind == SYN_SYM_STATE;
+    if (syn_state_atol_resolve(m, it->name, e->u.num.value, unit, &sw->atols[i], L->err) != SYN_OK) {
+      L->err->code = SYN_EINPUT;
+      return relocate(L, is_state ? e->span : it->name_span);
+    }
+    for (size_t j = 0; j < i; j++)
+      if (sw->atols[j].state == sw->atols[i].state) {
+        int line, col;
+        syn_srcset_linecol(L->src, L->ast->atols[j].name_span, &line, &col);
+        return diag(L, it->name_span, "the atol of '%s' is already given on line %d", it->name,
+                    line);
+      }
+  }
+  sw->natols = n;
+  syn_solver_opts o;
+  syn_solver_opts_default(&o);
+  syn_scenario_solver_opts(sw->scenario, &o);
+  syn_state_atols_apply(m, &o, sw->atols, n, sw->atol_vec);
+  return SYN_OK;
+}
+
 static syn_status resolve(loader *L) {
   syn_status st = load_scenario(L);
+  if (st == SYN_OK) st = resolve_atols(L);
   if (st == SYN_OK && L->ast->design.kind == SWEEP_DESIGN_FILE) {
     st = resolve_design(L); /* the table names the parameters */
   } else if (st == SYN_OK) {

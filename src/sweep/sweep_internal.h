@@ -61,6 +61,11 @@ struct syn_sweep {
   const char **series_names, **series_units; /* arena */
   size_t ntimes;
   double *times;                /* arena */
+
+  syn_state_atol *atols;        /* arena: the `atol` lines, resolved */
+  size_t natols;
+  double *atol_vec;             /* arena, one per state when natols > 0: the scenario's
+                                   tolerances with these lines over them */
 };
 
 /* Reads a CSV table: a header of parameter names, then rows of numbers
