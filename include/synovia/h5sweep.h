@@ -3,7 +3,7 @@
  *
  * Layout (docs/output-format.md, "Sweep files"):
  *   /                      root attributes as in run files, plus sweep_sha256,
- *                          config_sha256, sweep_file, design, seed, base_seed,
+ *                          config_sha256, solver_config, sweep_file, design, seed, base_seed,
  *                          n_samples, design_n, second_order and morris_levels
  *                          (int64, when not 0) and, for a shard, task_index and
  *                          task_count
@@ -82,6 +82,9 @@ typedef struct syn_h5sweep_spec {
   const char *sweep_sha256;   /* hex of the sweep text; NULL or "" when unknown */
   const char *config_sha256;  /* hex of everything that decides the rows (resume and
                                  merge compare it); NULL or "" when unknown */
+  const char *solver_config;  /* the solver options the rows were computed with, as text
+                                 (rtol, atol, the linear solver asked for and used, the
+                                 states' own tolerances); NULL or "" when unknown */
   const char *sweep_file;     /* NULL or "" when none */
   const char *design;         /* "grid", "lhs", "saltelli", ...; NULL or "" when unknown */
   uint64_t seed, base_seed;

@@ -232,6 +232,7 @@ static herr_t attr_u64(hid_t obj, const char *name, uint64_t v) {
 static syn_status write_sweep_attrs(syn_h5sweep *h, const syn_h5sweep_spec *s, syn_error *err) {
   const char *txt[][2] = {{"sweep_sha256", s->sweep_sha256},
                           {"config_sha256", s->config_sha256},
+                          {"solver_config", s->solver_config},
                           {"sweep_file", s->sweep_file},
                           {"design", s->design}};
   for (size_t i = 0; i < sizeof txt / sizeof txt[0]; i++)

@@ -347,6 +347,7 @@ static syn_status read_root_attrs(const rd *c) {
     int absent_null;
   } text[] = {
       {"sweep_sha256", &s->sweep_sha256, 0},    {"config_sha256", &s->config_sha256, 0},
+      {"solver_config", &s->solver_config, 0},
       {"sweep_file", &s->sweep_file, 0},        {"design", &s->design, 0},
       {"title", &p->title, 0},                  {"command_line", &p->command_line, 0},
       {"model_sha256", &p->model_sha256, 0},    {"date_created", &p->created, 1},
