@@ -65,8 +65,8 @@ static void print_symbol(const syn_model *m, syn_symkind k, size_t i, int w) {
     printf("  %-*s  %12.6g %-13s", w, s->name, s->value, cli_units_shown(file_units(s)));
   else
     printf("  %-*s  = %-24s", w, s->name, s->expr);
-  if (s->kind == SYN_SYM_STATE) print_state_atol(m, i);
   if (s->kind == SYN_SYM_STATE && s->compartment[0]) printf(" in %s", s->compartment);
+  if (s->kind == SYN_SYM_STATE) print_state_atol(m, i);
   if (s->description[0]) printf("  %s", s->description);
   if (s->source[0]) printf("  [source: %s]", s->source);
   putchar('\n');
