@@ -389,6 +389,23 @@ static void show_progress(void *ctx, const syn_sweep_progress *p) {
   fflush(stderr);
 }
 
+/* The states whose absolute tolerance is not the scalar atol (their own,
+ * the cells default, `atol` lines, --atol NAME=A), as the samples use them. */
+static void print_state_atols(const syn_model *m, const syn_solver_opts *so) {
+  size_t n = syn_model_count(m, SYN_SYM_STATE), shown = 0;
+  double *v = malloc((n ? n : 1) * sizeof *v);
+  if (v == NULL) return;
+  syn_state_atols_apply(m, so, NULL, 0, v);
+  for (size_t i = 0; i < n; i++) {
+    if (v[i] == so->atol) continue;
+    const syn_symbol *sym = syn_model_symbol(m, SYN_SYM_STATE, i);
+    printf("%s %s %g%s%s", shown++ ? "," : "  state atol", sym->name, v[i], sym->units[0] ? " " : "",
+           sym->units);
+  }
+  if (shown) putchar('\n');
+  free(v);
+}
+
 static void print_plan(const syn_sweep *sw, const syn_sweep_run_opts *o, const syn_parallel *par,
                        const char *out) {
   size_t n = syn_sweep_count(sw), first, end;
@@ -413,6 +430,7 @@ static void print_plan(const syn_sweep *sw, const syn_sweep_run_opts *o, const s
   if (o->solver)
     printf("  solver     rtol %g, atol %g, linear-solver %s, max-steps %ld\n", o->solver->rtol,
            o->solver->atol, syn_linsol_name(o->solver->linsol), o->solver->max_steps);
+  if (o->solver) print_state_atols(syn_scenario_model(syn_sweep_scenario(sw)), o->solver);
   if (o->task_count)
     printf("  this task  %zu of %zu: samples %zu to %zu (%zu)\n", o->task_index, o->task_count,
            first, end - 1, end - first);

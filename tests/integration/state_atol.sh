@@ -109,6 +109,8 @@ check "another per-state atol: another configuration hash" "$PYTHON" -c "
 import h5py, sys
 a, b = (h5py.File(p, 'r').attrs['config_sha256'] for p in sys.argv[1:])
 assert a != b" "$TMP/w.h5" "$TMP/w2.h5"
+expect "sweep --dry-run shows the states' tolerances that are not the scalar one" 0 \
+  "state atol A 1e-07 mg/L, C 5 cells, D 1e-08 mg/L" "$SYNOVIA" sweep "$TMP/w.sweep" --dry-run --atol C=5
 expect "sweep --atol with an unknown state: refused, with the close one" 2 "unknown state 'Cx' (did you mean 'C'?)" \
   "$SYNOVIA" sweep "$TMP/w.sweep" -q -o "$TMP/bad.h5" --atol Cx=1
 sed 's/^atol C = 10 cells/atol Cx = 10 cells/' "$TMP/w.sweep" >"$TMP/bad.sweep"
