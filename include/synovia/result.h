@@ -22,8 +22,6 @@ typedef struct syn_series_info {
   const char *units;      /* "" allowed */
   const char *long_name;  /* description; "" allowed (the writer falls back to name) */
   syn_series_kind kind;
-  double atol;            /* states: the absolute tolerance the solver ran with, in units
-                             (syn_result_series_atol); 0: not recorded */
 } syn_series_info;
 
 typedef enum syn_attr_type { SYN_ATTR_STRING, SYN_ATTR_DOUBLE, SYN_ATTR_INT } syn_attr_type;
@@ -52,8 +50,11 @@ const char *syn_result_time_units(const syn_result *r);
 const syn_series_info *syn_result_info(const syn_result *r, size_t s);
 const double *syn_result_times(const syn_result *r);
 const double *syn_result_series(const syn_result *r, size_t s); /* ntimes values */
-/* Records the absolute tolerance series s (a state) was solved with (> 0). */
-syn_status syn_result_series_atol(syn_result *r, size_t s, double atol, syn_error *err);
+/* The absolute tolerance series s (a state) was solved with, in its units:
+ * set (> 0) by the runner, written as the dataset's `atol` attribute; 0 when
+ * not recorded (outputs). */
+syn_status syn_result_set_atol(syn_result *r, size_t s, double atol, syn_error *err);
+double syn_result_atol(const syn_result *r, size_t s);
 /* Index of a series by name; returns 1 and sets *s if found. */
 int syn_result_find(const syn_result *r, const char *name, size_t *s);
 

@@ -33,6 +33,7 @@ typedef struct metric_entry {
 struct syn_result {
   size_t nseries;
   syn_series_info *info; /* strings owned */
+  double *atol;          /* per series: the solver's atol (0: not recorded); NULL: none yet */
   char *time_units;
   size_t ntimes, cap;
   double *times; /* cap */
@@ -78,6 +79,7 @@ static void free_metric_strings(metric_entry *m) {
 void syn_result_destroy(syn_result *r) {
   if (r == NULL) return;
   free_info(r->info, r->nseries);
+  syn_free(r->atol);
   syn_free(r->time_units);
   syn_free(r->times);
   syn_free(r->data);
@@ -145,7 +147,6 @@ static int copy_series_info(syn_result *r, size_t nseries, const syn_series_info
     syn_series_info *d = &r->info[s];
     r->nseries = s + 1;
     d->kind = info[s].kind;
-    d->atol = info[s].atol;
     d->name = syn_strdup(info[s].name);
     d->units = syn_strdup(or_empty(info[s].units));
     d->long_name = syn_strdup(or_empty(info[s].long_name));
@@ -236,12 +237,18 @@ const double *syn_result_series(const syn_result *r, size_t s) {
   return (r && s < r->nseries) ? r->data + s * r->cap : NULL;
 }
 
-syn_status syn_result_series_atol(syn_result *r, size_t s, double atol, syn_error *err) {
+syn_status syn_result_set_atol(syn_result *r, size_t s, double atol, syn_error *err) {
   if (r == NULL || s >= r->nseries || !(atol > 0))
-    return syn_error_set(err, SYN_EINVAL, "syn_result_series_atol: no series %zu or atol %g not positive",
+    return syn_error_set(err, SYN_EINVAL, "syn_result_set_atol: no series %zu or atol %g not positive",
                          s, atol);
-  r->info[s].atol = atol;
+  if (r->atol == NULL && (r->atol = syn_calloc(r->nseries, sizeof *r->atol)) == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  r->atol[s] = atol;
   return SYN_OK;
+}
+
+double syn_result_atol(const syn_result *r, size_t s) {
+  return r != NULL && r->atol != NULL && s < r->nseries ? r->atol[s] : 0;
 }
 
 int syn_result_find(const syn_result *r, const char *name, size_t *s) {

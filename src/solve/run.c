@@ -176,7 +176,7 @@ static syn_status add_state_atols(syn_result *r, const syn_solver_opts *so, syn_
   syn_status s = SYN_OK;
   for (size_t i = 0, k = 0; i < syn_result_nseries(r) && s == SYN_OK; i++)
     if (syn_result_info(r, i)->kind == SYN_SERIES_STATE) {
-      s = syn_result_series_atol(r, i, so->atol_vec ? so->atol_vec[k] : so->atol, err);
+      s = syn_result_set_atol(r, i, so->atol_vec ? so->atol_vec[k] : so->atol, err);
       k++;
     }
   return s;

@@ -206,9 +206,9 @@ static void test_scenario_state_atols(void **state) {
   assert_int_equal(syn_scenario_run_arm(s, 0, NULL, NULL, 0, &r, &err), SYN_OK);
   size_t i;
   assert_true(syn_result_find(r->series, "X", &i));
-  assert_true(syn_result_info(r->series, i)->atol == 2e-3);
+  assert_true(syn_result_atol(r->series, i) == 2e-3);
   assert_true(syn_result_find(r->series, "Y", &i));
-  assert_true(syn_result_info(r->series, i)->atol == 1e-6);
+  assert_true(syn_result_atol(r->series, i) == 1e-6);
   syn_arm_result_destroy(r);
   /* a whole-run atol after them replaces them */
   assert_int_equal(syn_solver_setting_apply(&o, SYN_SETTING_ATOL, "1e-7", NULL), SYN_OK);
