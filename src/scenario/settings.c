@@ -158,6 +158,9 @@ syn_status syn_state_atol_resolve(const syn_model *m, const char *name, double v
     syn_status st = syn_unit_convert(name, value, unit, target, &v, err);
     if (st != SYN_OK) return st;
   }
+  if (!(v > 0) || !isfinite(v)) /* a conversion out of double's range */
+    return syn_error_set(err, SYN_EINVAL, "'atol' of %s is %g %s in its unit (%s): out of range",
+                         name, v, target, unit);
   out->state = idx;
   out->value = v;
   return SYN_OK;
