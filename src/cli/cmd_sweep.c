@@ -172,9 +172,10 @@ static int take_solver_option(int argc, char **argv, int *i, sweep_args *a) {
 
 /* The defaults, then the scenario's `solver` and `atol` lines and the
  * sweep's `atol` lines (sw NULL: none, to check the values early), then the
- * command line's; its --atol NAME=A into *atol_vec (malloc'd; NULL when none). */
-static int solver_options(const sweep_args *a, const syn_sweep *sw, syn_solver_opts *o,
-                          double **atol_vec) {
+ * command line's; its --atol NAME=A into *atol_vec (malloc'd; NULL when none).
+ * A bad --atol NAME=A is printed when report is set (rank 0). */
+static int solver_options(const sweep_args *a, const syn_sweep *sw, int report,
+                          syn_solver_opts *o, double **atol_vec) {
   *atol_vec = NULL;
   if (sw != NULL) syn_sweep_solver_opts(sw, o);
   else syn_solver_opts_default(o);
@@ -188,7 +189,7 @@ static int solver_options(const sweep_args *a, const syn_sweep *sw, syn_solver_o
   }
   if (sw == NULL || a->natols == 0) return 1;
   *atol_vec = run_state_atols("sweep", syn_scenario_model(syn_sweep_scenario(sw)), o, a->atols,
-                              a->natols);
+                              a->natols, report);
   o->atol_vec = *atol_vec;
   return *atol_vec != NULL;
 }
@@ -350,7 +351,7 @@ static int task_options(const sweep_args *a, syn_sweep_run_opts *o) {
 static int run_options(const sweep_args *a, syn_sweep_run_opts *o) {
   syn_solver_opts scratch;
   double *none;
-  if (!solver_options(a, NULL, &scratch, &none)) return 0; /* bad values before anything runs */
+  if (!solver_options(a, NULL, 1, &scratch, &none)) return 0; /* bad values before anything runs */
   if (!task_options(a, o)) return 0;
   if (a->block && !parse_count("--block", a->block, 1, &o->block)) return 0;
   if (a->bootstrap && !parse_count("--bootstrap", a->bootstrap, 0, &o->n_boot)) return 0;
@@ -562,7 +563,7 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
   syn_solver_opts solver;
   double *atol_vec = NULL;
   /* the values were checked above; the states named by --atol only now */
-  if (!solver_options(a, sw, &solver, &atol_vec)) {
+  if (!solver_options(a, sw, par->rank == 0, &solver, &atol_vec)) {
     syn_sweep_destroy(sw);
     free(out);
     return CLI_USAGE;

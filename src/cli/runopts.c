@@ -67,7 +67,7 @@ static int split_quantity(const char *text, double *v, const char **unit) {
 }
 
 double *run_state_atols(const char *cmd, const syn_model *m, const syn_solver_opts *o,
-                        const name_value *atols, size_t n) {
+                        const name_value *atols, size_t n, int report) {
   size_t ny = syn_model_count(m, SYN_SYM_STATE);
   double *v = malloc((ny ? ny : 1) * sizeof *v);
   syn_state_atol *ov = malloc((n ? n : 1) * sizeof *ov);
@@ -81,14 +81,15 @@ double *run_state_atols(const char *cmd, const syn_model *m, const syn_solver_op
     syn_error e;
     syn_error_clear(&e);
     if (!split_quantity(atols[k].value, &d, &unit)) {
-      cli_usage_error(cmd, "--atol '%s=%s': '%s' is not a positive number", atols[k].name,
-                      atols[k].value, atols[k].value);
+      if (report)
+        cli_usage_error(cmd, "--atol '%s=%s': '%s' is not a positive number", atols[k].name,
+                        atols[k].value, atols[k].value);
       goto fail;
     }
     if (syn_state_atol_resolve(m, atols[k].name, d, unit, &ov[k], &e) != SYN_OK) {
       char shown[512];
       snprintf(shown, sizeof shown, "%s=%s", atols[k].name, atols[k].value);
-      option_error("--atol", shown, &e);
+      if (report) option_error("--atol", shown, &e);
       goto fail;
     }
   }
@@ -106,7 +107,7 @@ int run_solver_options(const syn_model *m, const run_args *a, syn_solver_opts *o
   *atol_vec = NULL;
   if (!parse_solver_options(a, o)) return 0;
   if (a->natols == 0) return 1;
-  if ((*atol_vec = run_state_atols("run", m, o, a->atols, a->natols)) == NULL) return 0;
+  if ((*atol_vec = run_state_atols("run", m, o, a->atols, a->natols, 1)) == NULL) return 0;
   o->atol_vec = *atol_vec;
   return 1;
 }
