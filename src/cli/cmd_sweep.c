@@ -46,7 +46,7 @@ static const char sweep_help[] =
     "  --atol A              absolute tolerance for every state (default: a state's\n"
     "                        own atol, 1e-3 for cells, else 1e-9)\n"
     "  --atol STATE=A        absolute tolerance for one state (repeatable; A may have\n"
-    "                        a unit: --atol knee_R.MSC='1 cells')\n"
+    "                        a unit: --atol knee_R.MSC_F='1 cells')\n"
     "  --linear-solver KIND  auto (default), dense or klu (sparse)\n"
     "  --max-steps N         solver steps per output interval (default 50000)\n"
     "                        These override the scenario's `solver` line; they are part\n"
