@@ -3,7 +3,7 @@
  *
  * Layout (docs/output-format.md, "Sweep files"):
  *   /                      root attributes as in run files, plus sweep_sha256,
- *                          config_sha256, solver_config, sweep_file, design, seed, base_seed,
+ *                          config_sha256, sweep_file, design, seed, base_seed,
  *                          n_samples, design_n, second_order and morris_levels
  *                          (int64, when not 0) and, for a shard, task_index and
  *                          task_count
@@ -82,9 +82,6 @@ typedef struct syn_h5sweep_spec {
   const char *sweep_sha256;   /* hex of the sweep text; NULL or "" when unknown */
   const char *config_sha256;  /* hex of everything that decides the rows (resume and
                                  merge compare it); NULL or "" when unknown */
-  const char *solver_config;  /* the solver options the rows were computed with, as text
-                                 (rtol, atol, the linear solver asked for and used, the
-                                 states' own tolerances); NULL or "" when unknown */
   const char *sweep_file;     /* NULL or "" when none */
   const char *design;         /* "grid", "lhs", "saltelli", ...; NULL or "" when unknown */
   uint64_t seed, base_seed;
@@ -168,6 +165,10 @@ syn_status syn_h5sweep_flush(syn_h5sweep *h, syn_error *err);
 
 /* Finishes the file, fsyncs it and renames <path>.tmp to <path>. */
 syn_status syn_h5sweep_commit(syn_h5sweep *h, syn_error *err);
+/* The root attribute solver_config: the solver options the rows were
+ * computed with, as text (not part of the spec, so that the spec's layout
+ * stays as it is). Before the commit; NULL or "" writes nothing. */
+syn_status syn_h5sweep_write_solver_config(syn_h5sweep *h, const char *text, syn_error *err);
 
 /* Frees; if not committed, closes and removes <path>.tmp. NULL allowed. */
 void syn_h5sweep_destroy(syn_h5sweep *h);
@@ -274,6 +275,8 @@ const char *syn_h5sweep_reader_path(const syn_h5sweep_reader *r);
 /* The synovia version that wrote the file (root attribute synovia_version);
  * "" when the file has none. Owned by the reader. */
 const char *syn_h5sweep_reader_version(const syn_h5sweep_reader *r);
+/* The root attribute solver_config (syn_h5sweep_write_solver_config); "" when absent. */
+const char *syn_h5sweep_reader_solver_config(const syn_h5sweep_reader *r);
 
 /* Rows first .. first+count-1 (first + count <= nsamples). status [count];
  * params [count * nparams]; metrics [count * narms * nmetrics], arm-major per

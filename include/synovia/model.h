@@ -55,7 +55,6 @@ typedef struct syn_symbol {
   double atol;              /* states: the absolute tolerance the state declares
                                (`atol 1e-3 cells`, in its unit), else SYN_CELLS_ATOL
                                for a state in cells, else 0 (none: the solver's) */
-  int atol_declared;        /* states: 1 when the state declares its `atol` */
 } syn_symbol;
 
 /* The absolute tolerance of a state in cells that declares none: a thousandth
@@ -69,6 +68,9 @@ typedef struct syn_symbol {
  * per state. Returns how many states have their own; 0 means every value is
  * the fallback, and a caller keeps the scalar tolerance (results as before). */
 size_t syn_model_state_atols(const syn_model *m, double fallback, double *out);
+/* 1 when state i declares its `atol` (then syn_symbol.atol is that one), 0
+ * otherwise (the cells default, or none), or when there is no state i. */
+int syn_model_state_atol_declared(const syn_model *m, size_t i);
 
 /* Load and compile. Errors are located (file:line:col) in err. */
 syn_status syn_model_load(const char *path, syn_model **out, syn_error *err);

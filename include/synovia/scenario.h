@@ -101,7 +101,9 @@ int syn_solver_setting_find(const char *name, size_t n, syn_solver_setting *k);
 /* Sets k in o from its text as written ("1e-8", "klu"). SYN_EINVAL, o
  * unchanged: "rtol must be a positive number (got '-1')", "max-steps must be
  * a positive whole number (got '2.5')", "linear-solver must be one of auto,
- * dense or klu (got 'lu')". err may be NULL. */
+ * dense or klu (got 'lu')". err may be NULL. An atol (the whole run's) sets
+ * o->atol_given and clears o->atol_vec: it replaces the states' own
+ * tolerances and the per-state ones given before it. */
 syn_status syn_solver_setting_apply(syn_solver_opts *o, syn_solver_setting k, const char *value,
                                     syn_error *err);
 
@@ -119,8 +121,9 @@ typedef struct syn_state_atol {
 
 /* The override of state `name` by `value` written in `unit` (NULL or "":
  * the state's own unit). SYN_EINVAL, with a suggestion: "unknown state
- * 'Frag' (did you mean 'knee_R.Frag'?)" and the hint listing what may be
- * named; "'atol' must be a positive finite number (got -1)"; a unit of
+ * 'Fragg' (did you mean 'Frag'?)" and the hint listing the states; "'MSC'
+ * exists once per joint: name one copy, e.g. knee_L.MSC"; "'k' is not a state
+ * of the model"; "'atol' must be a positive finite number (got -1)"; a unit of
  * another dimension than the state's (syn_unit_convert's message). */
 syn_status syn_state_atol_resolve(const syn_model *m, const char *name, double value,
                                   const char *unit, syn_state_atol *out, syn_error *err);
@@ -141,9 +144,10 @@ const char *syn_scenario_solver_setting(const syn_scenario *s, syn_solver_settin
  * lines, o->atol_vec points to the scenario's per-state tolerances (owned by
  * the scenario: the defaults' 1e-9, the states' own or its `solver atol`, then
  * its lines); a later whole-run atol (syn_solver_setting_apply) drops it. */
-size_t syn_scenario_atol_count(const syn_scenario *s);
-const syn_state_atol *syn_scenario_atols(const syn_scenario *s); /* the `atol` lines, in order */
 void syn_scenario_solver_opts(const syn_scenario *s, syn_solver_opts *o);
+/* The scenario's `atol NAME = A [UNIT]` lines, resolved, in order. */
+size_t syn_scenario_atol_count(const syn_scenario *s);
+const syn_state_atol *syn_scenario_atols(const syn_scenario *s);
 
 /* Run arm `arm` with solver options opts (NULL: the defaults with the
  * scenario's `solver` settings, syn_scenario_solver_opts) and overrides. */

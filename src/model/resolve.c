@@ -1569,7 +1569,6 @@ static syn_status state_tolerances(rctx *c) {
       continue;
     }
     sym->atol = a->u.num.value;
-    sym->atol_declared = 1;
     if (a->u.num.unit == NULL) continue;
     ualg u = units_of(c, a);
     char unit[256];

@@ -177,6 +177,6 @@ void syn_state_atols_apply(const syn_model *m, const syn_solver_opts *o, const s
 
 const char *syn_state_atol_source(const syn_model *m, size_t i) {
   const syn_symbol *sym = syn_model_symbol(m, SYN_SYM_STATE, i);
-  if (sym->atol_declared) return "declared";
+  if (syn_model_state_atol_declared(m, i)) return "declared";
   return sym->atol > 0 ? "cells default" : "default";
 }

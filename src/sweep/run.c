@@ -253,7 +253,9 @@ static syn_status open_part(runner *r) {
   r->part_t0 = now();
   syn_h5sweep_spec spec = r->spec;
   spec.part = 1; /* read only by the merge: storage for its own rows only */
-  return syn_h5sweep_create(path, &spec, &r->part, r->err);
+  syn_status st = syn_h5sweep_create(path, &spec, &r->part, r->err);
+  if (st == SYN_OK) st = syn_h5sweep_write_solver_config(r->part, r->solver_config, r->err);
+  return st;
 }
 
 static syn_status commit_part(runner *r) {
@@ -633,7 +635,6 @@ static syn_status setup(runner *r) {
   sweep_solver_opts(r->sw, o->solver, &r->solver);
   st = sweep_run_config(r->sw, &r->solver, r->config_sha256, &r->solver_config, r->err);
   r->spec.config_sha256 = r->config_sha256;
-  r->spec.solver_config = r->solver_config;
   r->spec.task_index = o->task_index;
   r->spec.task_count = o->task_count;
   if (st == SYN_OK) st = syn_sweep_eval_create(r->sw, &r->solver, &r->ev, r->err);

@@ -865,7 +865,6 @@ void sweep_fill_spec(const syn_sweep *sw, const syn_provenance *prov, syn_h5swee
   spec->prov = prov;
   spec->sweep_sha256 = sw->sha256;
   spec->config_sha256 = sw->config_sha256;
-  spec->solver_config = sw->solver_config;
   spec->sweep_file = sw->path;
   spec->design = sw->design_name;
   spec->seed = sw->seed;

@@ -111,6 +111,14 @@ a, b = (h5py.File(p, 'r').attrs['config_sha256'] for p in sys.argv[1:])
 assert a != b" "$TMP/w.h5" "$TMP/w2.h5"
 expect "sweep --dry-run shows the states' tolerances that are not the scalar one" 0 \
   "state atol A 1e-07 mg/L, C 5 cells, D 1e-08 mg/L" "$SYNOVIA" sweep "$TMP/w.sweep" --dry-run --atol C=5
+"$SYNOVIA" sweep "$TMP/w.sweep" -q -o "$TMP/sh.h5" --task-index 0 --task-count 2 --atol C=5
+"$SYNOVIA" sweep "$TMP/w.sweep" -q -o "$TMP/sh.h5" --task-index 1 --task-count 2 --atol C=5
+"$SYNOVIA" merge "$TMP/sh.h5" -q >/dev/null 2>&1
+check "shards and their merge keep /solver_config" sh -c "
+  for f in '$TMP/sh.task-0000-of-0002.h5' '$TMP/sh.h5'; do
+    \"$PYTHON\" -c \"import h5py, sys; print(h5py.File(sys.argv[1], 'r').attrs['solver_config'].decode())\" \"\$f\" |
+      grep -q 'state atol C 5 cells' || exit 1
+  done"
 expect "sweep --atol with an unknown state: refused, with the close one" 2 "unknown state 'Cx' (did you mean 'C'?)" \
   "$SYNOVIA" sweep "$TMP/w.sweep" -q -o "$TMP/bad.h5" --atol Cx=1
 sed 's/^atol C = 10 cells/atol Cx = 10 cells/' "$TMP/w.sweep" >"$TMP/bad.sweep"
