@@ -5,8 +5,9 @@
  *   /                      root attributes as in run files, plus sweep_sha256,
  *                          config_sha256, sweep_file, design, seed, base_seed,
  *                          n_samples, design_n, second_order and morris_levels
- *                          (int64, when not 0) and, for a shard, task_index and
- *                          task_count
+ *                          (int64, when not 0), solver_config (text, when written:
+ *                          syn_h5sweep_write_solver_config) and, for a shard,
+ *                          task_index and task_count
  *   /provenance/{file,text} the input files, as in run files
  *   /sample                int64 (sample), dimension scale: the GLOBAL sample index
  *   /param                 vlen strings (param), dimension scale: parameter names
