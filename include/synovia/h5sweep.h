@@ -5,8 +5,9 @@
  *   /                      root attributes as in run files, plus sweep_sha256,
  *                          config_sha256, sweep_file, design, seed, base_seed,
  *                          n_samples, design_n, second_order and morris_levels
- *                          (int64, when not 0) and, for a shard, task_index and
- *                          task_count
+ *                          (int64, when not 0), solver_config (text, when written:
+ *                          syn_h5sweep_write_solver_config) and, for a shard,
+ *                          task_index and task_count
  *   /provenance/{file,text} the input files, as in run files
  *   /sample                int64 (sample), dimension scale: the GLOBAL sample index
  *   /param                 vlen strings (param), dimension scale: parameter names
@@ -167,6 +168,10 @@ syn_status syn_h5sweep_flush(syn_h5sweep *h, syn_error *err);
 
 /* Finishes the file, fsyncs it and renames <path>.tmp to <path>. */
 syn_status syn_h5sweep_commit(syn_h5sweep *h, syn_error *err);
+/* The root attribute solver_config: the solver options the rows were
+ * computed with, as text (not part of the spec, so that the spec's layout
+ * stays as it is). Before the commit; NULL or "" writes nothing. */
+syn_status syn_h5sweep_write_solver_config(syn_h5sweep *h, const char *text, syn_error *err);
 
 /* Frees; if not committed, closes and removes <path>.tmp. NULL allowed. */
 void syn_h5sweep_destroy(syn_h5sweep *h);
@@ -273,6 +278,8 @@ const char *syn_h5sweep_reader_path(const syn_h5sweep_reader *r);
 /* The synovia version that wrote the file (root attribute synovia_version);
  * "" when the file has none. Owned by the reader. */
 const char *syn_h5sweep_reader_version(const syn_h5sweep_reader *r);
+/* The root attribute solver_config (syn_h5sweep_write_solver_config); "" when absent. */
+const char *syn_h5sweep_reader_solver_config(const syn_h5sweep_reader *r);
 
 /* Rows first .. first+count-1 (first + count <= nsamples). status [count];
  * params [count * nparams]; metrics [count * narms * nmetrics], arm-major per

@@ -70,6 +70,9 @@ typedef struct syn_symbol {
  * per state. Returns how many states have their own; 0 means every value is
  * the fallback, and a caller keeps the scalar tolerance (results as before). */
 size_t syn_model_state_atols(const syn_model *m, double fallback, double *out);
+/* 1 when state i declares its `atol` (then syn_symbol.atol is that one), 0
+ * otherwise (the cells default, or none), or when there is no state i. */
+int syn_model_state_atol_declared(const syn_model *m, size_t i);
 
 /* Load and compile. Errors are located (file:line:col) in err. */
 syn_status syn_model_load(const char *path, syn_model **out, syn_error *err);

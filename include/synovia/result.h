@@ -52,6 +52,11 @@ const char *syn_result_time_units(const syn_result *r);
 const syn_series_info *syn_result_info(const syn_result *r, size_t s);
 const double *syn_result_times(const syn_result *r);
 const double *syn_result_series(const syn_result *r, size_t s); /* ntimes values */
+/* The absolute tolerance series s (a state) was solved with, in its units:
+ * set (> 0) by the runner, written as the dataset's `atol` attribute; 0 when
+ * not recorded (outputs). */
+syn_status syn_result_set_atol(syn_result *r, size_t s, double atol, syn_error *err);
+double syn_result_atol(const syn_result *r, size_t s);
 /* Index of a series by name; returns 1 and sets *s if found. */
 int syn_result_find(const syn_result *r, const char *name, size_t *s);
 

@@ -103,16 +103,53 @@ int syn_solver_setting_find(const char *name, size_t n, syn_solver_setting *k);
 /* Sets k in o from its text as written ("1e-8", "klu"). SYN_EINVAL, o
  * unchanged: "rtol must be a positive number (got '-1')", "max-steps must be
  * a positive whole number (got '2.5')", "linear-solver must be one of auto,
- * dense or klu (got 'lu')". err may be NULL. */
+ * dense or klu (got 'lu')". err may be NULL. An atol (the whole run's) sets
+ * o->atol_given and clears o->atol_vec: it replaces the states' own
+ * tolerances and the per-state ones given before it. */
 syn_status syn_solver_setting_apply(syn_solver_opts *o, syn_solver_setting k, const char *value,
                                     syn_error *err);
+
+/* ---- per-state absolute tolerances ---------------------------------------------------
+ * Where a state's atol comes from, each layer over the one before: the
+ * default (syn_solver_opts.atol, 1e-9), the state's own (syn_symbol.atol:
+ * declared, or SYN_CELLS_ATOL for cells), a whole-run atol (a scenario's
+ * `solver atol`, --atol A: it replaces every value below it), then per-state
+ * overrides (a scenario's or sweep's `atol NAME = A [UNIT]` line, --atol
+ * NAME=A), each over the ones before. */
+typedef struct syn_state_atol {
+  size_t state;  /* index among the model's states */
+  double value;  /* in the state's unit, > 0 and finite */
+} syn_state_atol;
+
+/* The override of state `name` by `value` written in `unit` (NULL or "":
+ * the state's own unit). SYN_EINVAL, with a suggestion: "unknown state
+ * 'Fragg' (did you mean 'Frag'?)" and the hint listing the states; "'MSC'
+ * exists once per joint: name one copy, e.g. knee_L.MSC"; "'k' is not a state
+ * of the model"; "'atol' must be a positive finite number (got -1)"; a unit of
+ * another dimension than the state's (syn_unit_convert's message). */
+syn_status syn_state_atol_resolve(const syn_model *m, const char *name, double value,
+                                  const char *unit, syn_state_atol *out, syn_error *err);
+/* Each state's tolerance (out: one per state) under o, then ov[0..nov) over
+ * them: o->atol_vec when set, else the state's own (unless o->atol_given),
+ * else o->atol. */
+void syn_state_atols_apply(const syn_model *m, const syn_solver_opts *o, const syn_state_atol *ov,
+                           size_t nov, double *out);
+/* Where state i's tolerance comes from in a model alone: "declared" (its
+ * `atol`), "cells default" (SYN_CELLS_ATOL) or "default" (the solver's). */
+const char *syn_state_atol_source(const syn_model *m, size_t i);
 
 /* The value the scenario's `solver` lines give setting k, as written; NULL
  * when they do not give it. */
 const char *syn_scenario_solver_setting(const syn_scenario *s, syn_solver_setting k);
 /* Applies the scenario's solver settings onto o (the others stay as they are):
- * the defaults, then the scenario, then the command line. */
+ * the defaults, then the scenario, then the command line. With `atol NAME = A`
+ * lines, o->atol_vec points to the scenario's per-state tolerances (owned by
+ * the scenario: the defaults' 1e-9, the states' own or its `solver atol`, then
+ * its lines); a later whole-run atol (syn_solver_setting_apply) drops it. */
 void syn_scenario_solver_opts(const syn_scenario *s, syn_solver_opts *o);
+/* The scenario's `atol NAME = A [UNIT]` lines, resolved, in order. */
+size_t syn_scenario_atol_count(const syn_scenario *s);
+const syn_state_atol *syn_scenario_atols(const syn_scenario *s);
 
 /* Run arm `arm` with solver options opts (NULL: the defaults with the
  * scenario's `solver` settings, syn_scenario_solver_opts) and overrides. */

@@ -61,6 +61,10 @@ const char *syn_sweep_sha256(const syn_sweep *sw);  /* of the sweep text */
  * same value, so another rtol is never mixed in. */
 const char *syn_sweep_config_sha256(const syn_sweep *sw);
 const syn_scenario *syn_sweep_scenario(const syn_sweep *sw); /* borrowed */
+/* The solver options a sweep runs with unless given others: the defaults,
+ * the scenario's `solver` and `atol` lines, then the sweep's `atol` lines
+ * (o->atol_vec then points into sw). A caller adds its own on top. */
+void syn_sweep_solver_opts(const syn_sweep *sw, syn_solver_opts *o);
 
 const char *syn_sweep_design_name(const syn_sweep *sw); /* "grid", ..., "file" */
 /* The CSV file of a `design file` sweep as the sweep names it (resolved

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "table.h"
 #include "synovia/model.h"
+#include "synovia/scenario.h"
 
 static const char info_help[] =
     "usage: synovia info MODEL [--markdown]\n"
@@ -48,12 +49,24 @@ static int has_value(syn_symkind k) {
   return k == SYN_SYM_COMPARTMENT || k == SYN_SYM_PARAM || k == SYN_SYM_STATE;
 }
 
-static void print_symbol(const syn_symbol *s, int w) {
+/* A state's absolute tolerance in a run without overrides, and where it
+ * comes from: "atol 0.001 cells (cells default)". */
+static void print_state_atol(const syn_model *m, size_t i) {
+  const syn_symbol *s = syn_model_symbol(m, SYN_SYM_STATE, i);
+  syn_solver_opts o;
+  syn_solver_opts_default(&o);
+  double a = s->atol > 0 ? s->atol : o.atol;
+  printf(" atol %g (%s)", a, syn_state_atol_source(m, i));
+}
+
+static void print_symbol(const syn_model *m, syn_symkind k, size_t i, int w) {
+  const syn_symbol *s = syn_model_symbol(m, k, i);
   if (has_value(s->kind))
     printf("  %-*s  %12.6g %-13s", w, s->name, s->value, cli_units_shown(file_units(s)));
   else
     printf("  %-*s  = %-24s", w, s->name, s->expr);
   if (s->kind == SYN_SYM_STATE && s->compartment[0]) printf(" in %s", s->compartment);
+  if (s->kind == SYN_SYM_STATE) print_state_atol(m, i);
   if (s->description[0]) printf("  %s", s->description);
   if (s->source[0]) printf("  [source: %s]", s->source);
   putchar('\n');
@@ -64,7 +77,7 @@ static void print_kind(const syn_model *m, syn_symkind k) {
   if (n == 0) return;
   printf("\n%s (%zu):\n", kind_heading(k), n);
   int w = name_width(m, k);
-  for (size_t i = 0; i < n; i++) print_symbol(syn_model_symbol(m, k, i), w);
+  for (size_t i = 0; i < n; i++) print_symbol(m, k, i, w);
 }
 
 static void print_joints_routes_presets(const syn_model *m) {

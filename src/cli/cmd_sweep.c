@@ -45,6 +45,8 @@ static const char sweep_help[] =
     "  --rtol R              relative tolerance of the solver (default 1e-6)\n"
     "  --atol A              absolute tolerance for every state (default: a state's\n"
     "                        own atol, 1e-3 for cells, else 1e-9)\n"
+    "  --atol STATE=A        absolute tolerance for one state (repeatable; A may have\n"
+    "                        a unit: --atol knee_R.MSC_F='1 cells')\n"
     "  --linear-solver KIND  auto (default), dense or klu (sparse)\n"
     "  --max-steps N         solver steps per output interval (default 50000)\n"
     "                        These override the scenario's `solver` line; they are part\n"
@@ -109,12 +111,45 @@ static void catch_signals(void) {
 
 /* ---- arguments ---------------------------------------------------------------------- */
 
+/* --atol NAME=A options a sweep takes (more belong in the sweep file). */
+enum { SWEEP_MAX_STATE_ATOLS = 64 };
+
 typedef struct sweep_args {
   const char *path, *output;
   const char *task_index, *task_count, *checkpoint, *block, *bootstrap;
   int resume, dry_run, quiet;
   const char *solver[SYN_SETTING_COUNT]; /* --rtol, --atol, ... as given; NULL: not given */
+  name_value atols[SWEEP_MAX_STATE_ATOLS]; /* --atol NAME=A, in order */
+  size_t natols;
 } sweep_args;
+
+/* --atol NAME=A: one state's tolerance (the name is cut at the '='). */
+static int add_state_atol(sweep_args *a, const char *text) {
+  const char *eq = strchr(text, '=');
+  if (eq == text || eq[1] == 0) {
+    cli_usage_error("sweep", "--atol '%s' is not NAME=VALUE", text);
+    return -1;
+  }
+  if (a->natols == SWEEP_MAX_STATE_ATOLS) {
+    cli_usage_error("sweep", "more than %d --atol NAME=A options (use `atol` lines in the sweep "
+                    "file)", SWEEP_MAX_STATE_ATOLS);
+    return -1;
+  }
+  char *name = malloc((size_t)(eq - text) + 1);
+  if (name == NULL) {
+    fputs("synovia: error: out of memory\n", stderr);
+    return -1;
+  }
+  memcpy(name, text, (size_t)(eq - text));
+  name[eq - text] = 0;
+  a->atols[a->natols++] = (name_value){"--atol", name, eq + 1};
+  return 1;
+}
+
+static void free_sweep_args(sweep_args *a) {
+  for (size_t i = 0; i < a->natols; i++) free(a->atols[i].name);
+  a->natols = 0;
+}
 
 /* The solver options, named as the settings of the one table
  * (syn_solver_setting): --rtol, --atol, --linear-solver, --max-steps. */
@@ -122,16 +157,28 @@ static int take_solver_option(int argc, char **argv, int *i, sweep_args *a) {
   for (int k = 0; k < SYN_SETTING_COUNT; k++) {
     char name[64];
     snprintf(name, sizeof name, "--%s", syn_solver_setting_name((syn_solver_setting)k));
-    int r = cli_take_value(argc, argv, i, name, "sweep", &a->solver[k]);
-    if (r != 0) return r;
+    const char *v = NULL;
+    int r = cli_take_value(argc, argv, i, name, "sweep", &v);
+    if (r <= 0) {
+      if (r < 0) return r;
+      continue;
+    }
+    if (k == SYN_SETTING_ATOL && strchr(v, '=') != NULL) return add_state_atol(a, v);
+    a->solver[k] = v;
+    return 1;
   }
   return 0;
 }
 
-/* The defaults, then the scenario's `solver` settings, then the command line's. */
-static int solver_options(const sweep_args *a, const syn_scenario *sc, syn_solver_opts *o) {
-  syn_solver_opts_default(o);
-  if (sc != NULL) syn_scenario_solver_opts(sc, o);
+/* The defaults, then the scenario's `solver` and `atol` lines and the
+ * sweep's `atol` lines (sw NULL: none, to check the values early), then the
+ * command line's; its --atol NAME=A into *atol_vec (malloc'd; NULL when none).
+ * A bad --atol NAME=A is printed when report is set (rank 0). */
+static int solver_options(const sweep_args *a, const syn_sweep *sw, int report,
+                          syn_solver_opts *o, double **atol_vec) {
+  *atol_vec = NULL;
+  if (sw != NULL) syn_sweep_solver_opts(sw, o);
+  else syn_solver_opts_default(o);
   for (int k = 0; k < SYN_SETTING_COUNT; k++) {
     syn_error e;
     if (a->solver[k] != NULL &&
@@ -140,7 +187,11 @@ static int solver_options(const sweep_args *a, const syn_scenario *sc, syn_solve
       return 0;
     }
   }
-  return 1;
+  if (sw == NULL || a->natols == 0) return 1;
+  *atol_vec = run_state_atols("sweep", syn_scenario_model(syn_sweep_scenario(sw)), o, a->atols,
+                              a->natols, report);
+  o->atol_vec = *atol_vec;
+  return *atol_vec != NULL;
 }
 
 static int take_sweep_option(int argc, char **argv, int *i, sweep_args *a) {
@@ -299,7 +350,8 @@ static int task_options(const sweep_args *a, syn_sweep_run_opts *o) {
 
 static int run_options(const sweep_args *a, syn_sweep_run_opts *o) {
   syn_solver_opts scratch;
-  if (!solver_options(a, NULL, &scratch)) return 0; /* bad values before anything runs */
+  double *none;
+  if (!solver_options(a, NULL, 1, &scratch, &none)) return 0; /* bad values before anything runs */
   if (!task_options(a, o)) return 0;
   if (a->block && !parse_count("--block", a->block, 1, &o->block)) return 0;
   if (a->bootstrap && !parse_count("--bootstrap", a->bootstrap, 0, &o->n_boot)) return 0;
@@ -338,6 +390,23 @@ static void show_progress(void *ctx, const syn_sweep_progress *p) {
   fflush(stderr);
 }
 
+/* The states whose absolute tolerance is not the scalar atol (their own,
+ * the cells default, `atol` lines, --atol NAME=A), as the samples use them. */
+static void print_state_atols(const syn_model *m, const syn_solver_opts *so) {
+  size_t n = syn_model_count(m, SYN_SYM_STATE), shown = 0;
+  double *v = malloc((n ? n : 1) * sizeof *v);
+  if (v == NULL) return;
+  syn_state_atols_apply(m, so, NULL, 0, v);
+  for (size_t i = 0; i < n; i++) {
+    if (v[i] == so->atol) continue;
+    const syn_symbol *sym = syn_model_symbol(m, SYN_SYM_STATE, i);
+    printf("%s %s %g%s%s", shown++ ? "," : "  state atol", sym->name, v[i], sym->units[0] ? " " : "",
+           sym->units);
+  }
+  if (shown) putchar('\n');
+  free(v);
+}
+
 static void print_plan(const syn_sweep *sw, const syn_sweep_run_opts *o, const syn_parallel *par,
                        const char *out) {
   size_t n = syn_sweep_count(sw), first, end;
@@ -362,6 +431,7 @@ static void print_plan(const syn_sweep *sw, const syn_sweep_run_opts *o, const s
   if (o->solver)
     printf("  solver     rtol %g, atol %g, linear-solver %s, max-steps %ld\n", o->solver->rtol,
            o->solver->atol, syn_linsol_name(o->solver->linsol), o->solver->max_steps);
+  if (o->solver) print_state_atols(syn_scenario_model(syn_sweep_scenario(sw)), o->solver);
   if (o->task_count)
     printf("  this task  %zu of %zu: samples %zu to %zu (%zu)\n", o->task_index, o->task_count,
            first, end - 1, end - first);
@@ -491,7 +561,13 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
   }
   int rc = CLI_OK;
   syn_solver_opts solver;
-  solver_options(a, syn_sweep_scenario(sw), &solver); /* the values were checked above */
+  double *atol_vec = NULL;
+  /* the values were checked above; the states named by --atol only now */
+  if (!solver_options(a, sw, par->rank == 0, &solver, &atol_vec)) {
+    syn_sweep_destroy(sw);
+    free(out);
+    return CLI_USAGE;
+  }
   o.solver = &solver;
   if (a->dry_run) {
     if (par->rank == 0) print_plan(sw, &o, par, target);
@@ -517,6 +593,7 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
     }
     rc = st == SYN_OK ? CLI_OK : st == SYN_EINTR ? CLI_INTERRUPTED : CLI_FAILED;
   }
+  free(atol_vec);
   free(out);
   syn_sweep_destroy(sw);
   return rc;
@@ -543,15 +620,20 @@ int cmd_sweep(int argc, char **argv, const char *command_line) {
   syn_parallel par;
   syn_error err;
   int rc = parse_sweep_args(argc, argv, &a);
-  if (rc != CLI_OK) return rc < 0 ? CLI_OK : rc;
+  if (rc != CLI_OK) {
+    free_sweep_args(&a);
+    return rc < 0 ? CLI_OK : rc;
+  }
   /* MPI is started after the arguments are known to be good and only here:
    * no other command pays for it. */
   if (syn_parallel_begin(NULL, NULL, &par, &err) != SYN_OK) {
     cli_print_error(&err);
+    free_sweep_args(&a);
     return CLI_FAILED;
   }
   rc = separate_copies_refused(&a, &par) ? CLI_FAILED : sweep_with(&a, &par, command_line);
   syn_parallel_end(&par);
+  free_sweep_args(&a);
   return rc;
 }
 

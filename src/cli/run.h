@@ -51,6 +51,14 @@ int run_check_grid(const syn_model *m, const syn_run_opts *o);
 int run_solver_options(const syn_model *m, const run_args *a, syn_solver_opts *o,
                        double **atol_vec);
 
+/* Per-state --atol NAME=A (A a number, optionally with a unit: "1 cells")
+ * over the tolerances o gives each state (syn_state_atols_apply): a vector
+ * of one value per state, malloc'd for the caller; NULL after printing a
+ * usage error of `synovia cmd` (an unknown state, with a suggestion) when
+ * report is set (one MPI rank of several prints it). */
+double *run_state_atols(const char *cmd, const syn_model *m, const syn_solver_opts *o,
+                        const name_value *atols, size_t n, int report);
+
 /* Apply every --set to inst; 0 after printing an error. */
 int run_apply_sets(const syn_model *m, syn_instance *inst, const run_args *a);
 

@@ -56,33 +56,48 @@ static int parse_solver_options(const run_args *a, syn_solver_opts *o) {
   return 1;
 }
 
-/* Per-state tolerances: a vector the size of the state, owned by the caller.
- * --atol NAME=A over --atol A (or the scenario's) over the model's own state
- * tolerances over the default. */
-static double *state_atols(const syn_model *m, const run_args *a, const syn_solver_opts *o) {
-  size_t n = syn_model_count(m, SYN_SYM_STATE);
-  double *v = malloc((n ? n : 1) * sizeof *v);
-  if (v == NULL) return NULL;
-  for (size_t i = 0; i < n; i++) v[i] = o->atol;
-  if (!o->atol_given) syn_model_state_atols(m, o->atol, v);
-  for (size_t k = 0; k < a->natols; k++) {
-    syn_symkind kind;
-    size_t idx;
-    double d;
-    if (!syn_model_find(m, a->atols[k].name, &kind, &idx) || kind != SYN_SYM_STATE) {
-      cli_usage_error("run", "--atol '%s=%s': '%s' is not a state of the model",
-                      a->atols[k].name, a->atols[k].value, a->atols[k].name);
-      goto fail;
-    }
-    if (!cli_parse_double(a->atols[k].value, &d) || d <= 0) {
-      cli_usage_error("run", "--atol '%s=%s': '%s' is not a positive number", a->atols[k].name,
-                      a->atols[k].value, a->atols[k].value);
-      goto fail;
-    }
-    v[idx] = d;
+/* "1e-6" or "1 cells": the number and the unit after it ("" when none). */
+static int split_quantity(const char *text, double *v, const char **unit) {
+  char *end = NULL;
+  *v = strtod(text, &end);
+  if (end == text) return 0;
+  while (*end == ' ') end++;
+  *unit = end;
+  return 1;
+}
+
+double *run_state_atols(const char *cmd, const syn_model *m, const syn_solver_opts *o,
+                        const name_value *atols, size_t n, int report) {
+  size_t ny = syn_model_count(m, SYN_SYM_STATE);
+  double *v = malloc((ny ? ny : 1) * sizeof *v);
+  syn_state_atol *ov = malloc((n ? n : 1) * sizeof *ov);
+  if (v == NULL || ov == NULL) {
+    fputs("synovia: error: out of memory\n", stderr);
+    goto fail;
   }
+  for (size_t k = 0; k < n; k++) {
+    double d;
+    const char *unit = "";
+    syn_error e;
+    syn_error_clear(&e);
+    if (!split_quantity(atols[k].value, &d, &unit)) {
+      if (report)
+        cli_usage_error(cmd, "--atol '%s=%s': '%s' is not a positive number", atols[k].name,
+                        atols[k].value, atols[k].value);
+      goto fail;
+    }
+    if (syn_state_atol_resolve(m, atols[k].name, d, unit, &ov[k], &e) != SYN_OK) {
+      char shown[512];
+      snprintf(shown, sizeof shown, "%s=%s", atols[k].name, atols[k].value);
+      if (report) option_error("--atol", shown, &e);
+      goto fail;
+    }
+  }
+  syn_state_atols_apply(m, o, ov, n, v);
+  free(ov);
   return v;
 fail:
+  free(ov);
   free(v);
   return NULL;
 }
@@ -92,7 +107,7 @@ int run_solver_options(const syn_model *m, const run_args *a, syn_solver_opts *o
   *atol_vec = NULL;
   if (!parse_solver_options(a, o)) return 0;
   if (a->natols == 0) return 1;
-  if ((*atol_vec = state_atols(m, a, o)) == NULL) return 0;
+  if ((*atol_vec = run_state_atols("run", m, o, a->atols, a->natols, 1)) == NULL) return 0;
   o->atol_vec = *atol_vec;
   return 1;
 }

@@ -485,6 +485,7 @@ static syn_status write_series(syn_h5 *h, hid_t g, time_axis *axis, const char *
   if (rc >= 0) rc = syn_h5u_attr_string(d, "units", syn_h5u_cf_units(info->units));
   if (rc >= 0) rc = syn_h5u_attr_string(d, "long_name", long_name);
   if (rc >= 0) rc = syn_h5u_attr_string(d, "kind", kind);
+  if (rc >= 0 && syn_result_atol(r, s) > 0) rc = syn_h5u_attr_double(d, "atol", syn_result_atol(r, s));
   if (rc >= 0) rc = syn_h5u_attr_nan_fill(d);
   if (d >= 0 && H5Dclose(d) < 0) rc = -1;
   if (rc < 0) return syn_h5u_fail(h->path, err, "write dataset '/arms/%s/%s'", arm, info->name);

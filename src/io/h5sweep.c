@@ -1191,6 +1191,21 @@ static syn_status finish_on_disk(syn_h5sweep *h, syn_error *err) {
   return SYN_OK;
 }
 
+syn_status syn_h5sweep_write_solver_config(syn_h5sweep *h, const char *text, syn_error *err) {
+  if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: NULL writer");
+  if (h->committed || h->file < 0)
+    return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output '%s': already committed or closed",
+                         h->path);
+  if (text == NULL || text[0] == 0) return SYN_OK;
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  syn_status st = syn_h5u_attr_string(h->file, "solver_config", text) < 0
+                      ? syn_h5u_fail(h->path, err, "write global attribute 'solver_config'")
+                      : SYN_OK;
+  syn_h5u_quiet_end(&q);
+  return st;
+}
+
 syn_status syn_h5sweep_commit(syn_h5sweep *h, syn_error *err) {
   if (h == NULL) return syn_error_set(err, SYN_EINVAL, "HDF5 sweep output: NULL writer");
   if (h->committed || h->file < 0)

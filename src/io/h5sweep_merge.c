@@ -487,7 +487,10 @@ static syn_status create_output(merge *m) {
   spec.task_index = m->o.task_index;
   spec.task_count = m->o.task_count;
   spec.memory_limit = m->o.memory_limit;
-  return syn_h5sweep_create(m->out_path, &spec, &m->h, m->err);
+  syn_status st = syn_h5sweep_create(m->out_path, &spec, &m->h, m->err);
+  if (st == SYN_OK)
+    st = syn_h5sweep_write_solver_config(m->h, syn_h5sweep_reader_solver_config(m->ref), m->err);
+  return st;
 }
 
 static syn_status run_merge(merge *m) {

@@ -45,6 +45,7 @@ struct syn_h5sweep_reader {
   syn_h5sweep_spec spec;
   syn_provenance prov;
   const char *version; /* root attribute synovia_version, "" when absent */
+  const char *solver_config; /* root attribute solver_config, "" when absent */
 };
 
 /* ---- errors ---------------------------------------------------------------------- */
@@ -347,6 +348,7 @@ static syn_status read_root_attrs(const rd *c) {
     int absent_null;
   } text[] = {
       {"sweep_sha256", &s->sweep_sha256, 0},    {"config_sha256", &s->config_sha256, 0},
+      {"solver_config", &c->r->solver_config, 0},
       {"sweep_file", &s->sweep_file, 0},        {"design", &s->design, 0},
       {"title", &p->title, 0},                  {"command_line", &p->command_line, 0},
       {"model_sha256", &p->model_sha256, 0},    {"date_created", &p->created, 1},
@@ -690,6 +692,10 @@ const char *syn_h5sweep_reader_path(const syn_h5sweep_reader *r) { return r ? r-
 
 const char *syn_h5sweep_reader_version(const syn_h5sweep_reader *r) {
   return r && r->version ? r->version : "";
+}
+
+const char *syn_h5sweep_reader_solver_config(const syn_h5sweep_reader *r) {
+  return r && r->solver_config ? r->solver_config : "";
 }
 
 const syn_h5s_tables *syn_h5s_reader_tables(const syn_h5sweep_reader *r) { return &r->t; }

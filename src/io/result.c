@@ -33,6 +33,7 @@ typedef struct metric_entry {
 struct syn_result {
   size_t nseries;
   syn_series_info *info; /* strings owned */
+  double *atol;          /* per series: the solver's atol (0: not recorded); NULL: none yet */
   char *time_units;
   size_t ntimes, cap;
   double *times; /* cap */
@@ -78,6 +79,7 @@ static void free_metric_strings(metric_entry *m) {
 void syn_result_destroy(syn_result *r) {
   if (r == NULL) return;
   free_info(r->info, r->nseries);
+  syn_free(r->atol);
   syn_free(r->time_units);
   syn_free(r->times);
   syn_free(r->data);
@@ -233,6 +235,20 @@ const double *syn_result_times(const syn_result *r) { return r ? r->times : NULL
 
 const double *syn_result_series(const syn_result *r, size_t s) {
   return (r && s < r->nseries) ? r->data + s * r->cap : NULL;
+}
+
+syn_status syn_result_set_atol(syn_result *r, size_t s, double atol, syn_error *err) {
+  if (r == NULL || s >= r->nseries || !(atol > 0))
+    return syn_error_set(err, SYN_EINVAL, "syn_result_set_atol: no series %zu or atol %g not positive",
+                         s, atol);
+  if (r->atol == NULL && (r->atol = syn_calloc(r->nseries, sizeof *r->atol)) == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  r->atol[s] = atol;
+  return SYN_OK;
+}
+
+double syn_result_atol(const syn_result *r, size_t s) {
+  return r != NULL && r->atol != NULL && s < r->nseries ? r->atol[s] : 0;
 }
 
 int syn_result_find(const syn_result *r, const char *name, size_t *s) {

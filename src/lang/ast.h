@@ -92,6 +92,15 @@ typedef struct ast_decl {
   size_t nnames;
 } ast_decl;
 
+/* `atol NAME = A [UNIT]` in a scenario or sweep file: one state's absolute
+ * tolerance over the model's (resolved by src/scenario/, syn_state_atol). */
+typedef struct ast_state_atol {
+  const char *name;         /* possibly qualified: knee_R.MSC */
+  syn_span name_span;
+  ast_expr *value;          /* AST_NUM, optionally with a unit */
+  syn_span span;            /* the `atol` keyword */
+} ast_state_atol;
+
 typedef struct ast_file {
   uint32_t file;          /* index in the source set */
   ast_decl *decls;

@@ -21,6 +21,7 @@
  *     dose IA 25e6 cells at 14 d every 28 d times 3 into knee_R
  *     set knee_R.severity = 1.5
  *   solver rtol 1e-8 linear-solver klu   # before the first arm: for every arm
+ *   atol knee_R.Frag = 1e-6 mg/mL        # before the first arm: one state's atol
  *   metric IL6_auc_28d = auc(IL6, 0 d, 28 d)     "IL-6 exposure over four weeks"
  *   metric time_to_half = time_below(TNF, 0.5 * at(TNF, 0 d))
  *
@@ -106,6 +107,8 @@ typedef struct syn_scenario_ast {
   size_t nmetrics;
   ast_solver_setting *solver; /* every `solver` line's settings, in order */
   size_t nsolver;
+  ast_state_atol *atols;    /* every `atol` line, in order */
+  size_t natols;
 } syn_scenario_ast;
 
 /* Parse a scenario file / text. Syntax errors are located like model errors. */

@@ -2,7 +2,7 @@
  * the model language's lexer in, a syn_scenario_ast out.
  *
  * The scenario words (scenario, simulate, to, every, baseline, arm, dose, at,
- * over, times, into, use, set, metric, steady, solver) are plain names to the lexer
+ * over, times, into, use, set, metric, steady, solver, atol) are plain names to the lexer
  * (they are not reserved in .model files), so this parser recognises them by
  * their text. Line oriented like the model parser: a statement ends at a
  * newline, except inside parentheses and right after a binary operator, ','
@@ -32,7 +32,7 @@ typedef struct sparser {
   syn_error *err;
   int depth;
   syn_scenario_ast *ast;
-  size_t common_cap, arms_cap, metrics_cap, items_cap, solver_cap;
+  size_t common_cap, arms_cap, metrics_cap, items_cap, solver_cap, atols_cap;
   int in_arm;        /* an `arm` line was seen and no metric since */
   int after_metric;  /* a metric line ended the last arm */
 } sparser;
@@ -319,10 +319,11 @@ static syn_status parse_expr(sparser *p, ast_expr **out) { return parse_subexpr(
 /* ---- statements ------------------------------------------------------------------ */
 
 static const char *const statement_words[] = {"scenario", "model", "simulate", "baseline", "arm",
-                                              "dose",     "use",   "set",      "metric",   "solver"};
+                                              "dose",     "use",   "set",      "metric",   "solver",
+                                              "atol"};
 
 static const char statement_list[] = "a line starts with scenario, model, simulate, baseline, "
-                                     "solver, arm, dose, use, set or metric";
+                                     "solver, atol, arm, dose, use, set or metric";
 
 static syn_status parse_string(sparser *p, const char **text, syn_span *span) {
   if (cur(p)->kind != TK_STRING) return ts_expected(&p->ts, "string");
@@ -675,6 +676,41 @@ static syn_status parse_solver(sparser *p, syn_span kw) {
   return st;
 }
 
+/* 'atol' qname '=' NUMBER [unit]   (before the first arm: one state's
+ * absolute tolerance for every arm) */
+static syn_status parse_atol(sparser *p, syn_span kw) {
+  syn_scenario_ast *a = p->ast;
+  if (a->narms > 0) {
+    error_at(p, kw, SYN_EINPUT, "'atol' after the first arm: a state's tolerance applies to every arm");
+    syn_error_hint(p->err, "move the atol line before the first arm");
+    return SYN_EINPUT;
+  }
+  if (syn_arena_grow(p->arena, (void **)&a->atols, &p->atols_cap, a->natols + 1, sizeof *a->atols) != 0)
+    return out_of_memory(p);
+  ast_state_atol *it = &a->atols[a->natols++];
+  memset(it, 0, sizeof *it);
+  it->span = kw;
+  syn_status st = advance(p);
+  if (st == SYN_OK && cur(p)->kind != TK_NAME) {
+    st = ts_expected(&p->ts, "the name of a state");
+    syn_error_hint(p->err, "e.g. atol knee_R.MSC = 1 cells (the state's absolute tolerance)");
+    return st;
+  }
+  if (st == SYN_OK) st = parse_qname(p, &it->name, &it->name_span);
+  if (st == SYN_OK && cur(p)->kind != TK_ASSIGN) return ts_expected(&p->ts, "'='");
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK && cur(p)->kind != TK_NUMBER) {
+    st = ts_expected(&p->ts, "a positive number, optionally with a unit");
+    syn_error_hint(p->err, "e.g. atol %s = 1e-6 (in the state's unit) or = 1 cells", it->name);
+    return st;
+  }
+  if (st == SYN_OK) st = parse_number(p, &it->value);
+  if (st == SYN_OK && !(it->value->u.num.value > 0))
+    return error_at(p, it->value->span, SYN_EINPUT, "'atol' must be a positive finite number (got %g)",
+                    it->value->u.num.value);
+  return st;
+}
+
 /* 'metric' NAME '=' expr [ STRING ] */
 static syn_status parse_metric(sparser *p) {
   syn_scenario_ast *a = p->ast;
@@ -736,6 +772,7 @@ static syn_status parse_statement(sparser *p, seen_once *seen) {
   if (is_word(p, t, "set")) return parse_set(p, kw);
   if (is_word(p, t, "metric")) return parse_metric(p);
   if (is_word(p, t, "solver")) return parse_solver(p, kw);
+  if (is_word(p, t, "atol")) return parse_atol(p, kw);
   return unknown_statement(p);
 }
 

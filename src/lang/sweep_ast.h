@@ -13,6 +13,7 @@
  *   arms "control" "IA UC-MSC"               # default: all its arms
  *   keep trajectories                        # default: metrics only
  *   difference "IA UC-MSC" "control"         # one more output arm: IA minus control
+ *   atol knee_R.MSC = 1 cells                # a state's atol over the scenario's
  *
  * The parser checks syntax and what one file can tell on its own (counts,
  * seeds, duplicates, which clauses go with which design). Parameter, metric
@@ -106,6 +107,8 @@ typedef struct syn_sweep_ast {
   syn_span keep_span;
   ast_sweep_diff *diffs;    /* in the order written */
   size_t ndiffs;
+  ast_state_atol *atols;    /* `atol NAME = A [UNIT]` lines, in the order written */
+  size_t natols;
 } syn_sweep_ast;
 
 /* Parse a sweep file / text. Syntax errors are located like model errors; on

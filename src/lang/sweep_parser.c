@@ -1,7 +1,7 @@
 /* synovia — the parser of .sweep files (see sweep_ast.h). Lang layer: the
  * model language's lexer in, a syn_sweep_ast out.
  *
- * The sweep words (sweep, scenario, design, vary, metrics, arms, keep, the
+ * The sweep words (sweep, scenario, design, vary, metrics, arms, keep, atol, the
  * design kinds, distributions and clauses) are plain names to the lexer, so
  * this parser recognises them by their text, like the scenario parser. One
  * statement per line. Distribution arguments are numbers, each with an
@@ -33,7 +33,7 @@ typedef struct wparser {
   syn_arena *arena;
   syn_error *err;
   syn_sweep_ast *ast;
-  size_t vary_cap;
+  size_t vary_cap, atols_cap;
   int has_design;
 } wparser;
 
@@ -259,9 +259,10 @@ static syn_status parse_pair(wparser *p, syn_span word, const char *say, ast_exp
 /* ---- statements ------------------------------------------------------------------------ */
 
 static const char *const statement_words[] = {"sweep", "scenario", "design",    "vary",
-                                              "metrics", "arms",     "keep", "difference"};
+                                              "metrics", "arms",     "keep", "difference",
+                                              "atol"};
 static const char statement_list[] =
-    "a line starts with sweep, scenario, design, vary, metrics, arms, keep or difference";
+    "a line starts with sweep, scenario, design, vary, metrics, arms, keep, difference or atol";
 
 static const char *const design_words[] = {"grid", "random", "lhs", "sobol",
                                            "saltelli", "morris", "file"};
@@ -626,6 +627,37 @@ static syn_status parse_keep(wparser *p, syn_span kw) {
   return st;
 }
 
+/* 'atol' qname '=' NUMBER [unit]   (one state's absolute tolerance, over the
+ * scenario's; the state and the unit are checked by src/sweep/) */
+static syn_status parse_atol(wparser *p) {
+  syn_sweep_ast *a = p->ast;
+  if (syn_arena_grow(p->arena, (void **)&a->atols, &p->atols_cap, a->natols + 1, sizeof *a->atols) != 0)
+    return out_of_memory(p);
+  ast_state_atol *it = &a->atols[a->natols++];
+  memset(it, 0, sizeof *it);
+  it->span = cur(p)->span;
+  syn_status st = advance(p);
+  if (st == SYN_OK && (cur(p)->kind != TK_NAME || !on_this_line(cur(p)))) {
+    st = ts_expected(&p->ts, "the name of a state");
+    syn_error_hint(p->err, "e.g. atol knee_R.MSC = 1 cells (the state's absolute tolerance)");
+    return st;
+  }
+  if (st == SYN_OK) st = parse_qname(p, &it->name, &it->name_span);
+  if (st == SYN_OK && (cur(p)->kind != TK_ASSIGN || !on_this_line(cur(p))))
+    return ts_expected(&p->ts, "'='");
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK && (cur(p)->kind != TK_NUMBER || !on_this_line(cur(p)))) {
+    st = ts_expected(&p->ts, "a positive number, optionally with a unit");
+    syn_error_hint(p->err, "e.g. atol %s = 1e-6 (in the state's unit) or = 1 cells", it->name);
+    return st;
+  }
+  if (st == SYN_OK) st = parse_value(p, &it->value);
+  if (st == SYN_OK && !(it->value->u.num.value > 0))
+    return error_at(p, it->value->span, SYN_EINPUT, "'atol' must be a positive finite number (got %g)",
+                    it->value->u.num.value);
+  return st;
+}
+
 static syn_status unknown_statement(wparser *p) {
   const syn_token *t = cur(p);
   const char *near =
@@ -654,6 +686,7 @@ static syn_status parse_statement(wparser *p) {
   if (is_word(p, t, "arms")) return parse_arms(p, kw);
   if (is_word(p, t, "keep")) return parse_keep(p, kw);
   if (is_word(p, t, "difference")) return parse_difference(p, kw);
+  if (is_word(p, t, "atol")) return parse_atol(p);
   return unknown_statement(p);
 }
 

@@ -335,6 +335,10 @@ size_t syn_model_state_atols(const syn_model *m, double fallback, double *out) {
   return own;
 }
 
+int syn_model_state_atol_declared(const syn_model *m, size_t i) {
+  return m != NULL && i < m->nsym[SYN_SYM_STATE] && m->info[SYN_SYM_STATE][i].decl->atol != NULL;
+}
+
 void syn_model_get_stats(const syn_model *m, syn_model_stats *st) {
   st->rhs_instructions = m->rhs.n;
   st->jac_instructions = m->jac.n;

@@ -483,6 +483,7 @@ syn_status syn_scenario_run_arm_keep(const syn_scenario *s, size_t arm,
   if (st == SYN_OK) st = prepare_instance(&r, ov, nov, err);
   if (st == SYN_OK) st = allocate(&r, err);
   if (st == SYN_OK) use_state_atols(&r, &so);
+  ro.solver.atol_vec = so.atol_vec; /* recorded with the result (the states' `atol`) */
   if (st == SYN_OK) {
     syn_run_fill_grid(&ro, r.grid, r.npts);
     st = scn_schedule_build(r.arm, s->t_start, s->t_end, r.grid, r.npts, s->show_unit,

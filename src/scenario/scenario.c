@@ -1029,6 +1029,53 @@ static syn_status resolve_solver(loader *L) {
   return SYN_OK;
 }
 
+/* ---- per-state tolerances ----------------------------------------------------------------- */
+
+/* The unit of an `atol` line's number as written ("" without one). */
+static void literal_unit(loader *L, const ast_expr *e, char *buf, size_t size) {
+  buf[0] = 0;
+  if (e->u.num.unit)
+    snprintf(buf, size, "%.*s", (int)e->u.num.unit->span.len,
+             syn_span_text(L->src, e->u.num.unit->span));
+}
+
+/* Each `atol NAME = A [UNIT]` line: a state, once, its value converted to
+ * the state's unit; then the per-state vector every arm runs with (the
+ * defaults, the model's own or the scenario's `solver atol`, these lines). */
+static syn_status resolve_atols(loader *L) {
+  const syn_scenario_ast *a = L->ast;
+  syn_scenario *s = L->s;
+  if (a->natols == 0) return SYN_OK;
+  size_t ny = syn_model_count(s->model, SYN_SYM_STATE);
+  s->atols = syn_calloc(a->natols, sizeof *s->atols);
+  s->atol_vec = syn_calloc(ny ? ny : 1, sizeof *s->atol_vec);
+  if (s->atols == NULL || s->atol_vec == NULL) return oom(L);
+  for (size_t i = 0; i < a->natols; i++) {
+    const ast_state_atol *it = &a->atols[i];
+    char unit[256];
+    syn_symkind kind;
+    size_t idx;
+    int is_state = syn_model_find(s->model, it->name, &kind, &idx) && kind == SYN_SYM_STATE;
+    literal_unit(L, it->value, unit, sizeof unit);
+    if (syn_state_atol_resolve(s->model, it->name, it->value->u.num.value, unit, &s->atols[i],
+                               L->err) != SYN_OK) {
+      L->err->code = SYN_EINPUT;
+      return relocate(L, is_state ? it->value->span : it->name_span);
+    }
+    for (size_t j = 0; j < i; j++)
+      if (s->atols[j].state == s->atols[i].state)
+        return diag(L, it->name_span, "the atol of '%s' is already given on line %d", it->name,
+                    line_of(L, a->atols[j].name_span));
+    s->natols = i + 1;
+  }
+  syn_solver_opts o;
+  syn_solver_opts_default(&o);
+  for (int k = 0; k < SYN_SETTING_COUNT; k++)
+    if (s->solver[k] != NULL) syn_solver_setting_apply(&o, (syn_solver_setting)k, s->solver[k], NULL);
+  syn_state_atols_apply(s->model, &o, s->atols, s->natols, s->atol_vec);
+  return SYN_OK;
+}
+
 /* ---- the public API ----------------------------------------------------------------------- */
 
 static syn_status hash_text(syn_scenario *s, syn_error *err) {
@@ -1064,6 +1111,7 @@ syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *er
   if (st == SYN_OK) st = load_model(&L);
   if (st == SYN_OK) st = resolve_grid(&L);
   if (st == SYN_OK) st = resolve_solver(&L);
+  if (st == SYN_OK) st = resolve_atols(&L);
   if (st == SYN_OK) st = resolve_arms(&L);
   if (st == SYN_OK) st = resolve_metrics(&L);
   if (st != SYN_OK) {
@@ -1089,6 +1137,8 @@ void syn_scenario_destroy(syn_scenario *s) {
   syn_model_destroy(s->model);
   syn_scenario_ast_destroy(s->ast);
   syn_free(s->calls);
+  syn_free(s->atols);
+  syn_free(s->atol_vec);
   syn_free(s->path);
   syn_free(s->sha256);
   baseline_cache_free(s->baselines);
@@ -1124,7 +1174,11 @@ void syn_scenario_solver_opts(const syn_scenario *s, syn_solver_opts *o) {
   for (int k = 0; k < SYN_SETTING_COUNT; k++)
     if (s->solver[k] != NULL)
       syn_solver_setting_apply(o, (syn_solver_setting)k, s->solver[k], NULL);
+  if (s->natols > 0) o->atol_vec = s->atol_vec;
 }
+
+size_t syn_scenario_atol_count(const syn_scenario *s) { return s->natols; }
+const syn_state_atol *syn_scenario_atols(const syn_scenario *s) { return s->atols; }
 
 size_t syn_scenario_arm_count(const syn_scenario *s) { return s->narms; }
 const char *syn_scenario_arm_name(const syn_scenario *s, size_t i) {

@@ -107,6 +107,10 @@ struct syn_scenario {
   scn_baseline_cache *baselines; /* owned; see scn_baseline_cache */
   const char *solver[SYN_SETTING_COUNT]; /* the `solver` lines' values as written (checked),
                                             NULL when not given */
+  syn_state_atol *atols;   /* owned: the `atol` lines, resolved, in order */
+  size_t natols;
+  double *atol_vec;        /* owned, one per state, when natols > 0: the tolerances every
+                              arm runs with unless the caller's options say otherwise */
 };
 
 /* --- schedule.c ------------------------------------------------------------------ */

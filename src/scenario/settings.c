@@ -7,8 +7,12 @@
  * names, the values accepted and the messages are the same everywhere. */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "base/alloc.h"
+#include "lang/suggest.h"
+#include "lang/units.h"
 #include "synovia/number.h"
 #include "synovia/scenario.h"
 
@@ -63,7 +67,8 @@ static syn_status apply_number(syn_solver_opts *o, syn_solver_setting k, const c
   if (k == SYN_SETTING_RTOL) o->rtol = v;
   else if (k == SYN_SETTING_ATOL) {
     o->atol = v;
-    o->atol_given = 1; /* the user's atol replaces the model's state tolerances */
+    o->atol_given = 1;    /* the user's atol replaces the model's state tolerances */
+    o->atol_vec = NULL;   /* and the per-state ones of the layers below it */
   }
   else o->max_steps = (long)v;
   return SYN_OK;
@@ -87,4 +92,91 @@ syn_status syn_solver_setting_apply(syn_solver_opts *o, syn_solver_setting k, co
     return syn_error_set(err, SYN_EINVAL, "no such solver setting");
   if (settings[k].kind == LINEAR_SOLVER) return apply_linear_solver(o, value, err);
   return apply_number(o, k, value, err);
+}
+
+/* ---- per-state absolute tolerances ----------------------------------------------------- */
+
+/* The hint after an unknown state: the states, up to a line's worth. */
+static void hint_states(const syn_model *m, syn_error *err) {
+  char list[200];
+  size_t len = 0, n = syn_model_count(m, SYN_SYM_STATE), i = 0;
+  list[0] = 0;
+  for (; i < n && len + strlen(syn_model_symbol(m, SYN_SYM_STATE, i)->name) + 8 < sizeof list; i++)
+    len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
+                            syn_model_symbol(m, SYN_SYM_STATE, i)->name);
+  syn_error_hint(err, "an atol names a state of the model: %s%s", list, i < n ? ", ..." : "");
+}
+
+static syn_status unknown_state(const syn_model *m, const char *name, syn_error *err) {
+  size_t n = syn_model_count(m, SYN_SYM_STATE);
+  syn_symkind kind;
+  size_t idx;
+  if (syn_model_find(m, name, &kind, &idx)) {
+    syn_status st = syn_error_set(err, SYN_EINVAL, "'%s' is not a state of the model", name);
+    syn_error_hint(err, "only states have an absolute tolerance (the solver's error weight)");
+    return st;
+  }
+  const char **names = syn_calloc(n + 1, sizeof *names);
+  if (names == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  const char *per_joint = NULL;
+  for (size_t i = 0; i < n; i++) {
+    const syn_symbol *sym = syn_model_symbol(m, SYN_SYM_STATE, i);
+    names[i] = sym->name;
+    if (per_joint == NULL && sym->joint && sym->joint[0] && strcmp(sym->base, name) == 0)
+      per_joint = sym->name;
+  }
+  const char *near = syn_suggest(name, strlen(name), names, n);
+  syn_status st;
+  if (per_joint) {
+    st = syn_error_set(err, SYN_EINVAL, "'%s' exists once per joint: name one copy, e.g. %s", name,
+                       per_joint);
+    syn_error_hint(err, "give each joint's copy its own atol line");
+  } else {
+    if (near) st = syn_error_set(err, SYN_EINVAL, "unknown state '%s' (did you mean '%s'?)", name, near);
+    else st = syn_error_set(err, SYN_EINVAL, "unknown state '%s'", name);
+    hint_states(m, err);
+  }
+  syn_free(names);
+  return st;
+}
+
+syn_status syn_state_atol_resolve(const syn_model *m, const char *name, double value,
+                                  const char *unit, syn_state_atol *out, syn_error *err) {
+  syn_symkind kind;
+  size_t idx;
+  if (!syn_model_find(m, name, &kind, &idx) || kind != SYN_SYM_STATE)
+    return unknown_state(m, name, err);
+  if (!(value > 0) || !isfinite(value)) {
+    syn_status st = syn_error_set(err, SYN_EINVAL, "'atol' must be a positive finite number (got %g)",
+                                  value);
+    syn_error_hint(err, "e.g. atol %s = 1e-6 %s", name, syn_model_symbol(m, SYN_SYM_STATE, idx)->units);
+    return st;
+  }
+  const char *target = syn_model_symbol(m, SYN_SYM_STATE, idx)->units;
+  double v = value;
+  if (unit != NULL && unit[0] != 0) {
+    syn_status st = syn_unit_convert(name, value, unit, target, &v, err);
+    if (st != SYN_OK) return st;
+  }
+  if (!(v > 0) || !isfinite(v)) /* a conversion out of double's range */
+    return syn_error_set(err, SYN_EINVAL, "'atol' of %s is %g %s in its unit (%s): out of range",
+                         name, v, target, unit);
+  out->state = idx;
+  out->value = v;
+  return SYN_OK;
+}
+
+void syn_state_atols_apply(const syn_model *m, const syn_solver_opts *o, const syn_state_atol *ov,
+                           size_t nov, double *out) {
+  size_t n = syn_model_count(m, SYN_SYM_STATE);
+  for (size_t i = 0; i < n; i++) out[i] = o->atol_vec ? o->atol_vec[i] : o->atol;
+  if (o->atol_vec == NULL && !o->atol_given) syn_model_state_atols(m, o->atol, out);
+  for (size_t k = 0; k < nov; k++)
+    if (ov[k].state < n) out[ov[k].state] = ov[k].value;
+}
+
+const char *syn_state_atol_source(const syn_model *m, size_t i) {
+  const syn_symbol *sym = syn_model_symbol(m, SYN_SYM_STATE, i);
+  if (syn_model_state_atol_declared(m, i)) return "declared";
+  return sym->atol > 0 ? "cells default" : "default";
 }

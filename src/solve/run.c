@@ -170,6 +170,18 @@ static syn_status create_result(const syn_model *m, size_t capacity, syn_result 
   return st;
 }
 
+/* Each state's absolute tolerance as the solver used it (per state, or the
+ * scalar): the `atol` attribute of its dataset in the result file. */
+static syn_status add_state_atols(syn_result *r, const syn_solver_opts *so, syn_error *err) {
+  syn_status s = SYN_OK;
+  for (size_t i = 0, k = 0; i < syn_result_nseries(r) && s == SYN_OK; i++)
+    if (syn_result_info(r, i)->kind == SYN_SERIES_STATE) {
+      s = syn_result_set_atol(r, i, so->atol_vec ? so->atol_vec[k] : so->atol, err);
+      k++;
+    }
+  return s;
+}
+
 static syn_status add_settings(syn_result *r, const syn_run_opts *o, const syn_ode *ode,
                                const syn_solver_stats *st, syn_error *err) {
   const syn_solver_opts *so = &o->solver;
@@ -183,6 +195,7 @@ static syn_status add_settings(syn_result *r, const syn_run_opts *o, const syn_o
   if (s == SYN_OK) s = syn_result_attr_double(r, "t_start", o->t_start, err);
   if (s == SYN_OK) s = syn_result_attr_double(r, "t_end", o->t_end, err);
   if (s == SYN_OK) s = syn_result_attr_double(r, "every", o->every, err);
+  if (s == SYN_OK) s = add_state_atols(r, so, err);
   return s;
 }
 
@@ -265,7 +278,9 @@ syn_status syn_run(syn_instance *inst, const syn_run_opts *opts, syn_result **ou
   if (st != SYN_OK) goto done;
 
   syn_solver_get_stats(solver, &stats);
-  st = add_settings(result, opts, &ode, &stats, err);
+  syn_run_opts used = *opts; /* with the state tolerances the solver ran with */
+  used.solver = so;
+  st = add_settings(result, &used, &ode, &stats, err);
   if (st == SYN_OK) st = add_stats(result, &stats, err);
   if (st == SYN_OK) st = add_params(result, inst, err);
   if (st == SYN_OK) {

@@ -52,6 +52,7 @@ typedef struct runner {
   sweep_lock lock;            /* rank 0: the output's, for the whole run */
   syn_solver_opts solver;     /* what every sample is solved with */
   char config_sha256[SYN_SHA256_HEX]; /* of the sweep and the solver options */
+  char *solver_config;        /* owned: the options as text (sweep_run_config) */
 
   /* rank 0 */
   unsigned char *done;        /* bit per sample of the range: finished before */
@@ -252,7 +253,9 @@ static syn_status open_part(runner *r) {
   r->part_t0 = now();
   syn_h5sweep_spec spec = r->spec;
   spec.part = 1; /* read only by the merge: storage for its own rows only */
-  return syn_h5sweep_create(path, &spec, &r->part, r->err);
+  syn_status st = syn_h5sweep_create(path, &spec, &r->part, r->err);
+  if (st == SYN_OK) st = syn_h5sweep_write_solver_config(r->part, r->solver_config, r->err);
+  return st;
 }
 
 static syn_status commit_part(runner *r) {
@@ -630,11 +633,11 @@ static syn_status setup(runner *r) {
   if (st != SYN_OK) return st;
   sweep_fill_spec(r->sw, &r->prov.prov, &r->spec);
   sweep_solver_opts(r->sw, o->solver, &r->solver);
-  sweep_run_config_hash(r->sw, &r->solver, r->config_sha256);
+  st = sweep_run_config(r->sw, &r->solver, r->config_sha256, &r->solver_config, r->err);
   r->spec.config_sha256 = r->config_sha256;
   r->spec.task_index = o->task_index;
   r->spec.task_count = o->task_count;
-  st = syn_sweep_eval_create(r->sw, &r->solver, &r->ev, r->err);
+  if (st == SYN_OK) st = syn_sweep_eval_create(r->sw, &r->solver, &r->ev, r->err);
   if (st == SYN_OK && r->par.rank == 0) {
     size_t n = r->end - r->first;
     r->done = syn_calloc(n / 8 + 1, 1);
@@ -647,6 +650,7 @@ static void teardown(runner *r) {
   syn_h5sweep_destroy(r->part); /* an uncommitted part is removed */
   syn_sweep_eval_destroy(r->ev);
   sweep_prov_free(&r->prov);
+  syn_free(r->solver_config);
   syn_free(r->done);
   sweep_lock_release(&r->lock);
 }

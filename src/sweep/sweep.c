@@ -522,7 +522,7 @@ static void hash_string(syn_sha256 *h, const char *s) {
 }
 
 /* Everything that decides the rows (not the task split, not the output name). */
-static void hash_config(syn_sweep *sw) {
+static syn_status hash_config(syn_sweep *sw, syn_error *err) {
   syn_sha256 h;
   syn_sha256_init(&h);
   hash_string(&h, "synovia sweep configuration 1");
@@ -535,7 +535,7 @@ static void hash_config(syn_sweep *sw) {
   syn_sha256_hex(&h, sw->files_sha256);
   syn_solver_opts o;
   sweep_solver_opts(sw, NULL, &o);
-  sweep_run_config_hash(sw, &o, sw->config_sha256);
+  return sweep_run_config(sw, &o, sw->config_sha256, &sw->solver_config, err);
 }
 
 void sweep_solver_opts(const syn_sweep *sw, const syn_solver_opts *given, syn_solver_opts *o) {
@@ -543,44 +543,158 @@ void sweep_solver_opts(const syn_sweep *sw, const syn_solver_opts *given, syn_so
     *o = *given;
     return;
   }
-  syn_solver_opts_default(o);
-  syn_scenario_solver_opts(sw->scenario, o);
+  syn_sweep_solver_opts(sw, o);
 }
 
-void sweep_run_config_hash(const syn_sweep *sw, const syn_solver_opts *o,
-                           char out[SYN_SHA256_HEX]) {
-  char text[400];
+void syn_sweep_solver_opts(const syn_sweep *sw, syn_solver_opts *o) {
+  syn_solver_opts_default(o);
+  syn_scenario_solver_opts(sw->scenario, o);
+  if (sw->natols > 0) o->atol_vec = sw->atol_vec;
+}
+
+/* The linear solver `auto` resolves to for this model (what a sample's
+ * solver takes: the choice depends on the Jacobian's pattern and the
+ * options, not on the values); the one asked for when not `auto`. */
+static syn_status resolved_linsol(const syn_sweep *sw, const syn_solver_opts *o, syn_linsol *out,
+                                  syn_error *err) {
+  const syn_model *m = syn_scenario_model(sw->scenario);
+  size_t n = syn_model_count(m, SYN_SYM_STATE);
+  syn_instance *inst = NULL;
+  syn_solver *solver = NULL;
+  syn_ode ode;
+  *out = o->linsol;
+  if (o->linsol != SYN_LINSOL_AUTO || n == 0) return SYN_OK;
+  double *y0 = syn_calloc(n, sizeof *y0);
+  syn_status st = y0 ? syn_instance_create(m, &inst, err) : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  if (st == SYN_OK) {
+    syn_instance_ode(inst, &ode);
+    syn_instance_initial(inst, y0);
+    st = syn_solver_create(&ode, o, 0.0, y0, &solver, err);
+  }
+  if (st == SYN_OK) {
+    syn_solver_stats stats;
+    syn_solver_get_stats(solver, &stats);
+    *out = stats.linsol;
+  }
+  syn_solver_destroy(solver);
+  syn_instance_destroy(inst);
+  syn_free(y0);
+  return st;
+}
+
+/* Appends to a growing text; 0 when out of memory. */
+static int text_add(char **text, size_t *len, size_t *cap, const char *piece) {
+  size_t n = strlen(piece);
+  if (*len + n + 1 > *cap) {
+    size_t c = (*cap ? *cap * 2 : 256) + n;
+    char *t = syn_realloc(*text, c);
+    if (t == NULL) return 0;
+    *text = t;
+    *cap = c;
+  }
+  memcpy(*text + *len, piece, n + 1);
+  *len += n;
+  return 1;
+}
+
+/* The solver options as text: every one that changes the rows, the linear
+ * solver asked for and the one it resolves to, and each state whose
+ * tolerance is not the scalar atol ("state atol MSC_blood 1 cells"). */
+static syn_status config_text(const syn_sweep *sw, const syn_solver_opts *o, char **out,
+                              syn_error *err) {
+  const syn_model *m = syn_scenario_model(sw->scenario);
+  syn_linsol used;
+  syn_status st = resolved_linsol(sw, o, &used, err);
+  if (st != SYN_OK) return st;
+  char line[400];
+  char *text = NULL;
+  size_t len = 0, cap = 0;
+  snprintf(line, sizeof line,
+           "rtol %.17g atol %.17g max_steps %ld max_step %.17g init_step %.17g max_order %d "
+           "linsol %s used %s klu_threshold %zu jacobian %d",
+           o->rtol, o->atol, o->max_steps, o->max_step, o->init_step, o->max_order,
+           syn_linsol_name(o->linsol), syn_linsol_name(used), o->klu_threshold, o->use_jacobian);
+  int ok = text_add(&text, &len, &cap, line);
+  size_t n = syn_model_count(m, SYN_SYM_STATE);
+  double *v = syn_calloc(n ? n : 1, sizeof *v);
+  ok = ok && v != NULL;
+  if (ok) syn_state_atols_apply(m, o, NULL, 0, v); /* what the arms run with */
+  for (size_t i = 0; ok && i < n; i++) {
+    if (v[i] == o->atol) continue;
+    const syn_symbol *sym = syn_model_symbol(m, SYN_SYM_STATE, i);
+    snprintf(line, sizeof line, "; state atol %s %.17g%s%s", sym->name, v[i],
+             sym->units[0] ? " " : "", sym->units);
+    ok = text_add(&text, &len, &cap, line);
+  }
+  syn_free(v);
+  if (!ok) {
+    syn_free(text);
+    return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  }
+  *out = text;
+  return SYN_OK;
+}
+
+syn_status sweep_run_config(const syn_sweep *sw, const syn_solver_opts *o,
+                            char hash[SYN_SHA256_HEX], char **text, syn_error *err) {
+  *text = NULL;
+  syn_status st = config_text(sw, o, text, err);
+  if (st != SYN_OK) return st;
   syn_sha256 h;
   syn_sha256_init(&h);
-  hash_string(&h, "synovia sweep run configuration 1");
+  hash_string(&h, "synovia sweep run configuration 2");
   hash_string(&h, sw->files_sha256);
-  snprintf(text, sizeof text,
-           "rtol %.17g atol %.17g max_steps %ld max_step %.17g init_step %.17g max_order %d "
-           "linsol %s klu_threshold %zu jacobian %d",
-           o->rtol, o->atol, o->max_steps, o->max_step, o->init_step, o->max_order,
-           syn_linsol_name(o->linsol), o->klu_threshold, o->use_jacobian);
-  hash_string(&h, text);
-  const syn_model *m = syn_scenario_model(sw->scenario);
-  size_t n = o->atol_vec ? syn_model_count(m, SYN_SYM_STATE) : 0;
-  for (size_t i = 0; i < n; i++) {
-    snprintf(text, sizeof text, "atol[%zu] %.17g", i, o->atol_vec[i]);
-    hash_string(&h, text);
-  }
-  /* the model's state tolerances the arms will use (syn_model_state_atols):
-   * a model whose states have none hashes as before */
-  for (size_t i = 0; !o->atol_vec && !o->atol_given && i < syn_model_count(m, SYN_SYM_STATE); i++)
-    if (syn_model_symbol(m, SYN_SYM_STATE, i)->atol > 0) {
-      snprintf(text, sizeof text, "state atol[%zu] %.17g", i,
-               syn_model_symbol(m, SYN_SYM_STATE, i)->atol);
-      hash_string(&h, text);
-    }
-  syn_sha256_hex(&h, out);
+  hash_string(&h, *text);
+  syn_sha256_hex(&h, hash);
+  return SYN_OK;
 }
 
 /* ---- load ------------------------------------------------------------------------ */
 
+/* Each `atol NAME = A [UNIT]` line: a state of the scenario's model, once,
+ * converted to the state's unit; then the per-state vector every sample
+ * runs with (the scenario's tolerances, these lines over them). */
+static syn_status resolve_atols(loader *L) {
+  syn_sweep *sw = L->sw;
+  const syn_model *m = syn_scenario_model(sw->scenario);
+  size_t n = L->ast->natols, ny = syn_model_count(m, SYN_SYM_STATE);
+  if (n == 0) return SYN_OK;
+  sw->atols = arena_array(L, n, sizeof *sw->atols);
+  sw->atol_vec = arena_array(L, ny ? ny : 1, sizeof *sw->atol_vec);
+  if (sw->atols == NULL || sw->atol_vec == NULL) return oom(L);
+  for (size_t i = 0; i < n; i++) {
+    const ast_state_atol *it = &L->ast->atols[i];
+    const ast_expr *e = it->value;
+    char unit[256] = "";
+    if (e->u.num.unit)
+      snprintf(unit, sizeof unit, "%.*s", (int)e->u.num.unit->span.len,
+               syn_span_text(L->src, e->u.num.unit->span));
+    syn_symkind kind;
+    size_t idx;
+    int is_state = syn_model_find(m, it->name, &kind, &idx) && kind == SYN_SYM_STATE;
+    if (syn_state_atol_resolve(m, it->name, e->u.num.value, unit, &sw->atols[i], L->err) != SYN_OK) {
+      L->err->code = SYN_EINPUT;
+      return relocate(L, is_state ? e->span : it->name_span);
+    }
+    for (size_t j = 0; j < i; j++)
+      if (sw->atols[j].state == sw->atols[i].state) {
+        int line, col;
+        syn_srcset_linecol(L->src, L->ast->atols[j].name_span, &line, &col);
+        return diag(L, it->name_span, "the atol of '%s' is already given on line %d", it->name,
+                    line);
+      }
+  }
+  sw->natols = n;
+  syn_solver_opts o;
+  syn_solver_opts_default(&o);
+  syn_scenario_solver_opts(sw->scenario, &o);
+  syn_state_atols_apply(m, &o, sw->atols, n, sw->atol_vec);
+  return SYN_OK;
+}
+
 static syn_status resolve(loader *L) {
   syn_status st = load_scenario(L);
+  if (st == SYN_OK) st = resolve_atols(L);
   if (st == SYN_OK && L->ast->design.kind == SWEEP_DESIGN_FILE) {
     st = resolve_design(L); /* the table names the parameters */
   } else if (st == SYN_OK) {
@@ -618,7 +732,11 @@ static syn_status load_sweep(const char *path, int plan_only, syn_sweep **out, s
     syn_sweep_destroy(sw);
     return st;
   }
-  hash_config(sw);
+  st = hash_config(sw, err);
+  if (st != SYN_OK) {
+    syn_sweep_destroy(sw);
+    return st;
+  }
   *out = sw;
   return SYN_OK;
 }
@@ -639,6 +757,7 @@ void syn_sweep_destroy(syn_sweep *sw) {
   sweep_table_free(&sw->table);
   syn_scenario_destroy(sw->scenario);
   syn_sweep_ast_destroy(sw->ast);
+  syn_free(sw->solver_config);
   syn_free(sw->path);
   syn_free(sw);
 }

@@ -32,7 +32,8 @@ struct syn_sweep {
   char sha256[SYN_SHA256_HEX];
   char files_sha256[SYN_SHA256_HEX];  /* the files and synovia's version */
   char config_sha256[SYN_SHA256_HEX]; /* ... and the default solver options with the
-                                         scenario's settings (sweep_run_config_hash) */
+                                         scenario's settings (sweep_run_config) */
+  char *solver_config;                /* owned: their text (sweep_run_config) */
   const char *design_name;
   uint64_t seed;
   size_t nsamples;
@@ -61,6 +62,11 @@ struct syn_sweep {
   const char **series_names, **series_units; /* arena */
   size_t ntimes;
   double *times;                /* arena */
+
+  syn_state_atol *atols;        /* arena: the `atol` lines, resolved */
+  size_t natols;
+  double *atol_vec;             /* arena, one per state when natols > 0: the scenario's
+                                   tolerances with these lines over them */
 };
 
 /* Reads a CSV table: a header of parameter names, then rows of numbers
@@ -85,11 +91,13 @@ void sweep_prov_free(sweep_prov *p);
 /* The solver options a run uses: given (the command line's, complete), else
  * the defaults with the scenario's `solver` settings. */
 void sweep_solver_opts(const syn_sweep *sw, const syn_solver_opts *given, syn_solver_opts *o);
-/* The configuration hash of a run's files: the sweep's (its files and
- * synovia's version) and every solver option that changes the rows, so a
- * part written with another rtol is not resumed nor merged. */
-void sweep_run_config_hash(const syn_sweep *sw, const syn_solver_opts *o,
-                           char out[SYN_SHA256_HEX]);
+/* The configuration of a run's files: its text (every solver option that
+ * changes the rows, with the linear solver asked for and the one `auto`
+ * resolves to, and the states' own tolerances; malloc'd into *text, the
+ * record /solver_config) and its hash (the sweep's files and synovia's
+ * version, and that text), which resume and merge compare. */
+syn_status sweep_run_config(const syn_sweep *sw, const syn_solver_opts *o,
+                            char hash[SYN_SHA256_HEX], char **text, syn_error *err);
 
 /* ---- one run of an output at a time (lock.c) ------------------------------------------ */
 

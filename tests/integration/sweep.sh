@@ -168,6 +168,8 @@ expect "--resume with a changed sweep is refused" 1 "another configuration" \
 cp "$TMP/long.bak" "$TMP/long.sweep"
 expect "--resume with another --rtol is refused" 1 "another configuration" \
   "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/kill.h5" --resume --rtol 1e-7
+expect "--resume with another per-state --atol is refused" 1 "another configuration" \
+  "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/kill.h5" --resume --atol F=1
 expect "--resume after SIGKILL" 0 "kept from before" "$SYNOVIA" sweep "$TMP/long.sweep" -o "$TMP/kill.h5" --resume
 check "after SIGKILL and --resume: the same data as the uninterrupted run" same "$TMP/ref.h5" "$TMP/kill.h5"
 $MPIRUN -np 2 "$SYNOVIA" sweep "$TMP/long.sweep" -q -o "$TMP/mk.h5" --checkpoint 0.1 >/dev/null 2>&1 &

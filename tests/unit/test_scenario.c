@@ -178,6 +178,78 @@ static void test_state_tolerances(void **state) {
   syn_scenario_destroy(s);
 }
 
+/* A scenario's `atol NAME = A [UNIT]` lines: converted to the state's unit,
+ * over the model's own and the scenario's `solver atol`; they reach the
+ * options (syn_scenario_solver_opts) and the result (each state's atol); a
+ * later whole-run atol drops them, as --atol A does. */
+static void test_scenario_state_atols(void **state) {
+  (void)state;
+  static const char model[] = "time unit h\nstate C = 0 cells\nstate X = 1 mg/L\n"
+                              "state Y = 1 mg/L atol 1e-6\nd/dt C = -C\nd/dt X = -X\n"
+                              "d/dt Y = -Y\nroute IA -> C\n";
+  static const char arm[] = "arm \"a\"\n  dose IA 1e7 cells at 0 h\n";
+  char text[512];
+  snprintf(text, sizeof text, "model \"m.model\"\nsimulate 0 h to 24 h every 1 h\n"
+                              "atol X = 2 ug/L\natol C = 1 cells\n%s", arm);
+  syn_scenario *s = load_ok(model, text);
+  assert_int_equal(syn_scenario_atol_count(s), 2);
+  assert_int_equal(syn_scenario_atols(s)[0].state, 1);
+  assert_true(syn_scenario_atols(s)[0].value == 2e-3);
+  syn_solver_opts o;
+  syn_solver_opts_default(&o);
+  syn_scenario_solver_opts(s, &o);
+  assert_non_null(o.atol_vec);
+  assert_true(o.atol_vec[0] == 1 && o.atol_vec[1] == 2e-3 && o.atol_vec[2] == 1e-6);
+  /* the result records them on the states (what the run file's `atol` attributes show) */
+  syn_error err;
+  syn_arm_result *r = NULL;
+  assert_int_equal(syn_scenario_run_arm(s, 0, NULL, NULL, 0, &r, &err), SYN_OK);
+  size_t i;
+  assert_true(syn_result_find(r->series, "X", &i));
+  assert_true(syn_result_atol(r->series, i) == 2e-3);
+  assert_true(syn_result_find(r->series, "Y", &i));
+  assert_true(syn_result_atol(r->series, i) == 1e-6);
+  syn_arm_result_destroy(r);
+  /* a whole-run atol after them replaces them */
+  assert_int_equal(syn_solver_setting_apply(&o, SYN_SETTING_ATOL, "1e-7", NULL), SYN_OK);
+  assert_null(o.atol_vec);
+  syn_scenario_destroy(s);
+  /* the scenario's own solver atol is below its atol lines */
+  snprintf(text, sizeof text, "model \"m.model\"\nsimulate 0 h to 24 h every 1 h\n"
+                              "solver atol 1e-10\natol X = 1e-4\n%s", arm);
+  s = load_ok(model, text);
+  syn_solver_opts_default(&o);
+  syn_scenario_solver_opts(s, &o);
+  assert_true(o.atol_vec[0] == 1e-10 && o.atol_vec[1] == 1e-4 && o.atol_vec[2] == 1e-10);
+  syn_scenario_destroy(s);
+}
+
+/* syn_state_atol_resolve: a state, in its unit; a suggestion for a near
+ * name; a parameter refused; another dimension refused. */
+static void test_state_atol_resolve(void **state) {
+  (void)state;
+  static const char model[] = "time unit h\nparam k = 1 /h\nstate Cells = 0 cells\n"
+                              "state X = 1 mg/L\nd/dt Cells = -k * Cells\nd/dt X = -k * X\n";
+  syn_scenario *s = load_ok(model, "model \"m.model\"\nsimulate 0 h to 1 h every 1 h\narm \"a\"\n");
+  const syn_model *m = syn_scenario_model(s);
+  syn_state_atol a;
+  syn_error err;
+  assert_int_equal(syn_state_atol_resolve(m, "X", 3, "g/L", &a, &err), SYN_OK);
+  assert_int_equal(a.state, 1);
+  assert_true(a.value == 3000);
+  assert_int_equal(syn_state_atol_resolve(m, "Cells", 2, NULL, &a, &err), SYN_OK);
+  assert_true(a.state == 0 && a.value == 2);
+  assert_int_equal(syn_state_atol_resolve(m, "Cels", 2, NULL, &a, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "unknown state 'Cels' (did you mean 'Cells'?)");
+  assert_int_equal(syn_state_atol_resolve(m, "k", 2, NULL, &a, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "'k' is not a state of the model");
+  assert_int_equal(syn_state_atol_resolve(m, "X", 2, "cells", &a, &err), SYN_EINVAL);
+  assert_int_equal(syn_state_atol_resolve(m, "X", 0, NULL, &a, &err), SYN_EINVAL);
+  assert_string_equal(syn_state_atol_source(m, 0), "cells default");
+  assert_string_equal(syn_state_atol_source(m, 1), "default");
+  syn_scenario_destroy(s);
+}
+
 static const double *series(const syn_arm_result *r, const char *name) {
   size_t i;
   assert_true(syn_result_find(r->series, name, &i));
@@ -992,6 +1064,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_load_resolves),
       cmocka_unit_test(test_state_tolerances),
+      cmocka_unit_test(test_scenario_state_atols),
+      cmocka_unit_test(test_state_atol_resolve),
       cmocka_unit_test(test_metric_units),
       cmocka_unit_test(test_errors_model_and_grid),
       cmocka_unit_test(test_errors_routes_and_joints),

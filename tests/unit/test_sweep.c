@@ -378,12 +378,53 @@ static void test_config_hash_state_tolerances(void **state) {
     given = model;
     assert_int_equal(syn_solver_setting_apply(&given, SYN_SETTING_ATOL, "1e-9", NULL), SYN_OK);
     char h_model[SYN_SHA256_HEX], h_given[SYN_SHA256_HEX];
-    sweep_run_config_hash(sw, &model, h_model);
-    sweep_run_config_hash(sw, &given, h_given);
+    char *t_model = NULL, *t_given = NULL;
+    assert_int_equal(sweep_run_config(sw, &model, h_model, &t_model, NULL), SYN_OK);
+    assert_int_equal(sweep_run_config(sw, &given, h_given, &t_given, NULL), SYN_OK);
     if (k == 0) assert_string_not_equal(h_model, h_given);
     else assert_string_equal(h_model, h_given);
+    /* the text says why: the state's own tolerance, in its unit */
+    if (k == 0) assert_non_null(strstr(t_model, "; state atol N 0.001 cells"));
+    assert_null(strstr(t_given, "state atol"));
+    syn_free(t_model);
+    syn_free(t_given);
     syn_sweep_destroy(sw);
   }
+}
+
+/* The configuration records the linear solver asked for and the one `auto`
+ * resolves to (a dense model here: `linsol auto used dense`), and the
+ * per-state tolerances of the sweep's `atol` lines and of a caller's vector;
+ * another per-state override is another configuration. */
+static void test_config_records_solver(void **state) {
+  (void)state;
+  write_file("cells.model", "time unit d\nparam r = 0.5 /d\nstate N = 1e6 cells\n"
+                            "state M = 1 mg/L\nd/dt N = -r * N\nd/dt M = -r * M\n");
+  write_file("cells.scenario", "model \"cells.model\"\nsimulate 0 d to 10 d every 1 d\n"
+                               "arm \"a\"\nmetric N_end = at(N, 10 d)\n");
+  write_file("cells.sweep", "scenario \"cells.scenario\"\ndesign lhs 4 seed 3\n"
+                            "vary r uniform 0.1 1 /d\natol M = 2 ug/L\n");
+  syn_sweep *sw = load_ok(in_dir("cells.sweep"));
+  syn_solver_opts o;
+  syn_sweep_solver_opts(sw, &o);
+  char h0[SYN_SHA256_HEX], h1[SYN_SHA256_HEX], h2[SYN_SHA256_HEX];
+  char *t0 = NULL, *t1 = NULL, *t2 = NULL;
+  assert_int_equal(sweep_run_config(sw, &o, h0, &t0, NULL), SYN_OK);
+  assert_string_equal(h0, syn_sweep_config_sha256(sw));
+  assert_non_null(strstr(t0, "linsol auto used dense"));
+  assert_non_null(strstr(t0, "; state atol N 0.001 cells; state atol M 0.002 mg/L"));
+  double v[2] = {5, 0.002};
+  o.atol_vec = v;
+  assert_int_equal(sweep_run_config(sw, &o, h1, &t1, NULL), SYN_OK);
+  assert_non_null(strstr(t1, "; state atol N 5 cells"));
+  assert_string_not_equal(h0, h1);
+  o.linsol = SYN_LINSOL_KLU;
+  assert_int_equal(sweep_run_config(sw, &o, h2, &t2, NULL), SYN_OK);
+  assert_non_null(strstr(t2, "linsol klu used klu"));
+  syn_free(t0);
+  syn_free(t1);
+  syn_free(t2);
+  syn_sweep_destroy(sw);
 }
 
 /* The configuration hash follows every text that decides the rows: the
@@ -1426,6 +1467,7 @@ int main(void) {
       cmocka_unit_test(test_units_label_the_values),
       cmocka_unit_test(test_config_hash),
       cmocka_unit_test(test_config_hash_state_tolerances),
+      cmocka_unit_test(test_config_records_solver),
       cmocka_unit_test(test_load_errors_names),
       cmocka_unit_test(test_load_errors_difference),
       cmocka_unit_test(test_load_errors_compartment),

@@ -232,8 +232,8 @@ static void test_errors_statements(void **state) {
                "t.sweep:1:1: error: unknown statement 'frobnicate'\n"
                "  frobnicate\n"
                "  ^~~~~~~~~~\n"
-               "  hint: a line starts with sweep, scenario, design, vary, metrics, arms, keep or "
-               "difference\n");
+               "  hint: a line starts with sweep, scenario, design, vary, metrics, arms, keep, "
+               "difference or atol\n");
   check_error("42\n", "expected a statement, found '42'", 1, 1);
   check_error("sweep\n", "expected the sweep's title (a string), found end of line", 1, 6);
   check_error("sweep \"a\"\nsweep \"b\"\n", "'sweep' is already given on line 1", 2, 1);
@@ -257,6 +257,30 @@ static void test_errors_statements(void **state) {
                    4, 6);
   check_after_head("keep states\n", "expected 'trajectories' after 'keep', found 'states'", 4, 6);
   check_after_head("keep trajectories\nkeep trajectories\n", "'keep' is already given on line 4", 5, 1);
+}
+
+/* `atol NAME = A [UNIT]`: kept with its unit (the state and the unit are
+ * checked by the sweep layer); the syntax errors located. */
+static void test_atol_lines(void **state) {
+  (void)state;
+  syn_error err;
+  char text[512];
+  snprintf(text, sizeof text, "%satol knee_R.MSC_F = 1 cells\natol X = 1e-6\n", head);
+  syn_sweep_ast *a = parse(text, &err, SYN_OK);
+  assert_int_equal(a->natols, 2);
+  assert_string_equal(a->atols[0].name, "knee_R.MSC_F");
+  assert_true(a->atols[0].value->u.num.value == 1);
+  assert_non_null(a->atols[0].value->u.num.unit);
+  assert_string_equal(a->atols[1].name, "X");
+  assert_null(a->atols[1].value->u.num.unit);
+  syn_sweep_ast_destroy(a);
+  check_after_head("atol\n", "expected the name of a state, found end of line", 4, 5);
+  check_after_head("atol X 1e-6\n", "expected '=', found '1e-6'", 4, 8);
+  check_after_head("atol X =\n", "expected a positive number, optionally with a unit, found end of line",
+                   4, 9);
+  check_after_head("atol X = 0\n", "'atol' must be a positive finite number (got 0)", 4, 10);
+  check_after_head("atol X = 1e-6 extra\n", "unknown unit 'extra'", 4, 15);
+  check_after_head("atol X = 1e-6 \"a\"\n", "expected end of line, found '\"a\"'", 4, 15);
 }
 
 static void test_errors_design(void **state) {
@@ -515,6 +539,7 @@ int main(void) {
       cmocka_unit_test(test_defaults_and_designs),
       cmocka_unit_test(test_errors_whole_file),
       cmocka_unit_test(test_errors_statements),
+      cmocka_unit_test(test_atol_lines),
       cmocka_unit_test(test_errors_design),
       cmocka_unit_test(test_errors_vary),
       cmocka_unit_test(test_difference),
