@@ -105,6 +105,17 @@ syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
                             const syn_problem_want *want, syn_problem_result *out,
                             syn_error *err);
 
+/* syn_problem_eval, then its result as syn_scenario_run_arm gives it (a new
+ * syn_arm_result to destroy: series on the grid, dose records, metrics,
+ * solver settings and statistics, baseline attributes, warnings), computing
+ * only what keep asks for (NULL: everything). This allocates the result:
+ * for callers that write arms out (`synovia run FILE.scenario` runs every
+ * arm through one problem, so arms with the same parameters find their
+ * steady baseline once). With a dose time free, the warnings are those of the
+ * doses as written. */
+syn_status syn_problem_eval_arm(syn_problem_ws *ws, size_t arm, const double *theta,
+                                const syn_arm_keep *keep, syn_arm_result **out, syn_error *err);
+
 /* The instance the last evaluation of arm ran with (its parameter values,
  * for the record); borrowed from the workspace. */
 const syn_instance *syn_problem_ws_instance(const syn_problem_ws *ws, size_t arm);

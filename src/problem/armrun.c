@@ -1,7 +1,7 @@
 /* synovia — running one arm of a scenario (problem layer; see
  * include/synovia/scenario.h, syn_scenario_run_arm): a one-shot compiled
- * problem whose free parameters are the overrides, evaluated once, its
- * workspace's buffers turned into a syn_arm_result (series, dose records,
+ * problem whose free parameters are the overrides, evaluated once
+ * (syn_problem_eval_arm), its workspace's buffers turned into a syn_arm_result (series, dose records,
  * metrics, solver settings and statistics, baseline, warnings). */
 #include <math.h>
 #include <stdio.h>
@@ -85,11 +85,11 @@ static syn_status take_warnings(const syn_scenario *s, const arm_ws *a,
   return st;
 }
 
-static syn_status fill_result(const syn_problem_ws *ws, const syn_problem_result *r,
+static syn_status fill_result(const syn_problem_ws *ws, size_t arm, const syn_problem_result *r,
                               const syn_arm_keep *keep, syn_arm_result *res, syn_error *err) {
   const syn_problem *p = ws->p;
   const syn_scenario *s = p->s;
-  const arm_ws *a = &ws->arms[0];
+  const arm_ws *a = &ws->arms[arm];
   res->baseline = r->baseline;
   /* without series the result holds no times: room for one is enough */
   syn_status st = syn_run_create_result(s->model, keep && !keep->series ? 1 : p->npts,
@@ -101,6 +101,24 @@ static syn_status fill_result(const syn_problem_ws *ws, const syn_problem_result
   if (st == SYN_OK) st = add_doses(a, res->series, err);
   if (st == SYN_OK) st = add_metrics(s, r->metrics, res->series, err);
   return st;
+}
+
+syn_status syn_problem_eval_arm(syn_problem_ws *ws, size_t arm, const double *theta,
+                                const syn_arm_keep *keep, syn_arm_result **out, syn_error *err) {
+  if (out == NULL) return syn_error_set(err, SYN_EINVAL, "syn_problem_eval_arm: no result pointer");
+  *out = NULL;
+  syn_problem_result r;
+  syn_problem_want want = {keep == NULL || keep->series, keep ? keep->metrics : NULL};
+  syn_arm_result *res = syn_calloc(1, sizeof *res);
+  syn_status st = res ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  if (st == SYN_OK) st = syn_problem_eval(ws, arm, theta, &want, &r, err);
+  if (st == SYN_OK) st = fill_result(ws, arm, &r, keep, res, err);
+  if (st != SYN_OK) {
+    syn_arm_result_destroy(res);
+    return st;
+  }
+  *out = res;
+  return SYN_OK;
 }
 
 syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_solver_opts *opts,
@@ -118,30 +136,21 @@ syn_status syn_scenario_run_arm_keep(const syn_scenario *s, size_t arm,
   *out = NULL;
   syn_problem *p = NULL;
   syn_problem_ws *ws = NULL;
-  syn_problem_result r;
   const char **names = syn_calloc(nov + 1, sizeof *names);
   double *theta = syn_calloc(nov + 1, sizeof *theta);
-  syn_arm_result *res = syn_calloc(1, sizeof *res);
-  syn_status st = names && theta && res ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  syn_status st = names && theta ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
   for (size_t i = 0; i < nov && st == SYN_OK; i++) {
     names[i] = ov[i].name;
     theta[i] = ov[i].value;
   }
   if (st == SYN_OK) st = syn_problem_create(s, &arm, 1, names, nov, opts, &p, err);
   if (st == SYN_OK) st = syn_problem_ws_create(p, &ws, err);
-  syn_problem_want want = {keep == NULL || keep->series, keep ? keep->metrics : NULL};
-  if (st == SYN_OK) st = syn_problem_eval(ws, 0, theta, &want, &r, err);
-  if (st == SYN_OK) st = fill_result(ws, &r, keep, res, err);
+  if (st == SYN_OK) st = syn_problem_eval_arm(ws, 0, theta, keep, out, err);
   syn_problem_ws_destroy(ws);
   syn_problem_destroy(p);
   syn_free(names);
   syn_free(theta);
-  if (st != SYN_OK) {
-    syn_arm_result_destroy(res);
-    return st;
-  }
-  *out = res;
-  return SYN_OK;
+  return st;
 }
 
 void syn_arm_result_destroy(syn_arm_result *r) {
