@@ -571,8 +571,12 @@ static void segment_stats(const syn_solver *s, syn_solver_stats *st) {
   CVodeGetNumSteps(s->cvode, &st->nsteps);
   CVodeGetNumRhsEvals(s->cvode, &st->nfevals);
   CVodeGetNumLinRhsEvals(s->cvode, &nfe_ls);
-  st->nfevals += nfe_ls; /* every right-hand side evaluation, difference quotients included */
   CVodeGetNumJacEvals(s->cvode, &st->njevals);
+  /* Before the first step after CVodeReInit the linear solver's counters
+   * still hold the last segment's (they are reset by the next CVode call):
+   * a segment without a step has made no evaluation. */
+  if (st->nsteps == 0) nfe_ls = st->njevals = 0;
+  st->nfevals += nfe_ls; /* every right-hand side evaluation, difference quotients included */
   CVodeGetNumLinSolvSetups(s->cvode, &st->nlinsetups);
   CVodeGetNumErrTestFails(s->cvode, &st->netfails);
   CVodeGetNumNonlinSolvIters(s->cvode, &st->nniters);

@@ -70,6 +70,8 @@ static const char decay_scenario[] =
     "  dose PO 5 mg at 1 h\n"
     "  dose PO 5 mg at 2 h over 1 h\n"
     "arm \"none\"\n"
+    "arm \"at zero\"\n"
+    "  dose IV 3 mg at 0 h\n"
     "metric auc_x = auc(x, 0 h, 24 h)\n"
     "metric x_max = max(x)\n"
     "metric half = time_below(x, 0.5 * max(x), tmax(x, 0 h, 24 h), 24 h)\n";
@@ -129,7 +131,7 @@ static void test_free_parameters_resolve(void **state) {
   syn_problem *p = make(s, names, 5);
   assert_int_equal(syn_problem_free_count(p), 5);
   assert_string_equal(syn_problem_free_name(p, 3), "dose:bolus:IV.amount");
-  assert_int_equal(syn_problem_arm_count(p), 3);
+  assert_int_equal(syn_problem_arm_count(p), 4);
   size_t nt = 0;
   const double *t = syn_problem_times(p, &nt);
   assert_int_equal(nt, 49);
@@ -231,7 +233,18 @@ static void test_eval_equals_syn_run(void **state) {
   syn_scenario_destroy(s);
 }
 
-/* The evaluation is syn_scenario_run_arm with overrides, bit for bit. */
+static long attr_int(const syn_result *r, const char *key) {
+  for (size_t i = 0; i < syn_result_attr_count(r); i++) {
+    const syn_attr *a = syn_result_attr(r, i);
+    if (strcmp(a->key, key) == 0 && a->type == SYN_ATTR_INT) return (long)a->i;
+  }
+  fail_msg("no attribute %s", key);
+  return -1;
+}
+
+/* The evaluation is syn_scenario_run_arm with overrides, bit for bit, and
+ * so are its solver statistics, the workspace's solvers reused (a dose at
+ * the start stops the solver before its first step). */
 static void test_eval_equals_run_arm(void **state) {
   (void)state;
   syn_scenario *s = load("m.model", decay_model, decay_scenario);
@@ -242,7 +255,8 @@ static void test_eval_equals_run_arm(void **state) {
   assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
   const double theta[] = {0.45, 3.5};
   const syn_override ov[] = {{"k", 0.45}, {"V", 3.5}};
-  for (size_t arm = 0; arm < 3; arm++) {
+  for (size_t i = 0; i < 8; i++) {
+    size_t arm = i % 4;
     syn_problem_result r;
     syn_arm_result *ar = NULL;
     assert_int_equal(syn_problem_eval(ws, arm, theta, NULL, &r, &err), SYN_OK);
@@ -257,6 +271,11 @@ static void test_eval_equals_run_arm(void **state) {
       syn_result_metric(ar->series, m, NULL, NULL, NULL, &v);
       assert_memory_equal(&v, &r.metrics[m], sizeof v);
     }
+    assert_int_equal(attr_int(ar->series, "cvode_nsteps"), r.stats.nsteps);
+    assert_int_equal(attr_int(ar->series, "cvode_nfevals"), r.stats.nfevals);
+    assert_int_equal(attr_int(ar->series, "cvode_njevals"), r.stats.njevals);
+    assert_int_equal(attr_int(ar->series, "cvode_nlinsetups"), r.stats.nlinsetups);
+    assert_int_equal(attr_int(ar->series, "cvode_nreinit"), r.stats.nreinit);
     syn_arm_result_destroy(ar);
   }
   syn_problem_ws_destroy(ws);
