@@ -1,7 +1,8 @@
 /* synovia — the compiled problem: a scenario's arms with a list of free
  * parameters, built once, evaluated many times by index.
  *
- * syn_problem_create resolves everything by name once: the arms, the free
+ * syn_problem_create (a scenario) or syn_problem_create_model (a plain model
+ * and a grid) resolves everything by name once: the arms, the free
  * parameters, the output grid, the dose schedules, the metric probes and the
  * solver options. A workspace (syn_problem_ws) holds everything one
  * evaluation needs: per arm an instance with the arm's settings, a solver, the
@@ -41,6 +42,8 @@
 
 #include <stddef.h>
 
+#include "synovia/result.h"
+#include "synovia/run.h"
 #include "synovia/scenario.h"
 #include "synovia/solver.h"
 #include "synovia/status.h"
@@ -62,6 +65,15 @@ syn_status syn_problem_create(const syn_scenario *s, const size_t *arms, size_t 
                               const char *const *names, size_t nfree,
                               const syn_solver_opts *opts, syn_problem **out, syn_error *err);
 void syn_problem_destroy(syn_problem *p); /* NULL allowed */
+
+/* A problem over a plain model (what `synovia run MODEL` runs): one arm
+ * ("run", index 0) from the model's declared values (free parameters on top)
+ * over the grid of opts with its solver options, no doses, no metrics.
+ * The model is borrowed. Errors: those of syn_run's grid check, unknown
+ * names. */
+syn_status syn_problem_create_model(const syn_model *m, const syn_run_opts *opts,
+                                    const char *const *names, size_t nfree, syn_problem **out,
+                                    syn_error *err);
 
 size_t syn_problem_arm_count(const syn_problem *p);
 size_t syn_problem_scenario_arm(const syn_problem *p, size_t arm); /* its index in the scenario */
@@ -115,6 +127,13 @@ syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
  * doses as written. */
 syn_status syn_problem_eval_arm(syn_problem_ws *ws, size_t arm, const double *theta,
                                 const syn_arm_keep *keep, syn_arm_result **out, syn_error *err);
+
+/* syn_problem_eval, then its result as syn_run gives it (a new syn_result
+ * to destroy: states and outputs on the grid, solver settings and
+ * statistics, the parameter table); for a model problem, bit for bit
+ * syn_run's on an instance with the same values. */
+syn_status syn_problem_eval_run(syn_problem_ws *ws, size_t arm, const double *theta,
+                                syn_result **out, syn_error *err);
 
 /* The instance the last evaluation of arm ran with (its parameter values,
  * for the record); borrowed from the workspace. */

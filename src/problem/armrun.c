@@ -153,6 +153,27 @@ syn_status syn_scenario_run_arm_keep(const syn_scenario *s, size_t arm,
   return st;
 }
 
+syn_status syn_problem_eval_run(syn_problem_ws *ws, size_t arm, const double *theta,
+                                syn_result **out, syn_error *err) {
+  if (out == NULL) return syn_error_set(err, SYN_EINVAL, "syn_problem_eval_run: no result pointer");
+  *out = NULL;
+  const syn_problem *p = ws ? ws->p : NULL;
+  syn_problem_result r;
+  syn_result *res = NULL;
+  syn_status st = syn_problem_eval(ws, arm, theta, NULL, &r, err);
+  if (st == SYN_OK) st = syn_run_create_result(p->s->model, p->npts, &res, err);
+  if (st == SYN_OK) st = add_series(p, &r, res, err);
+  if (st == SYN_OK)
+    st = syn_run_add_attributes(res, &p->ro, &ws->arms[arm].ode, &r.stats, ws->arms[arm].inst,
+                                err);
+  if (st != SYN_OK) {
+    syn_result_destroy(res);
+    return st;
+  }
+  *out = res;
+  return SYN_OK;
+}
+
 void syn_arm_result_destroy(syn_arm_result *r) {
   if (r == NULL) return;
   syn_result_destroy(r->series);

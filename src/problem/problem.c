@@ -308,8 +308,59 @@ syn_status syn_problem_create(const syn_scenario *s, const size_t *arms, size_t 
   return SYN_OK;
 }
 
+/* A plain model is a scenario of its own: one arm ("run") without doses,
+ * settings or metrics, the declared start, the grid of opts. The problem owns
+ * it (the model stays the caller's). */
+static syn_status make_model_scenario(syn_problem *p, const syn_model *m, const syn_run_opts *o,
+                                      syn_error *err) {
+  syn_scenario *s = syn_calloc(1, sizeof *s);
+  scn_arm *arm = s ? syn_calloc(1, sizeof *arm) : NULL;
+  if (arm == NULL) {
+    syn_free(s);
+    return syn_error_set(err, SYN_ENOMEM, "out of memory for the problem");
+  }
+  arm->name = "run";
+  s->model = (syn_model *)(uintptr_t)m; /* read only: never destroyed through s */
+  s->t_start = o->t_start;
+  s->t_end = o->t_end;
+  s->every = o->every;
+  s->arms = arm;
+  s->narms = 1;
+  s->max_round = -1;
+  s->clock = s->show_unit = syn_model_time_unit(m);
+  s->show_factor = 1.0;
+  p->own = s;
+  p->s = s;
+  return SYN_OK;
+}
+
+syn_status syn_problem_create_model(const syn_model *m, const syn_run_opts *opts,
+                                    const char *const *names, size_t nfree, syn_problem **out,
+                                    syn_error *err) {
+  if (out == NULL || m == NULL || opts == NULL || (nfree > 0 && names == NULL))
+    return syn_error_set(err, SYN_EINVAL,
+                         "syn_problem_create_model: no model, options, names or result pointer");
+  *out = NULL;
+  syn_problem *p = syn_calloc(1, sizeof *p);
+  if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory for the problem");
+  /* syn_run's order: the grid, then the states */
+  syn_status st = syn_run_check_grid(opts, syn_model_time_unit(m), 1.0, err);
+  if (st == SYN_OK) st = make_model_scenario(p, m, opts, err);
+  if (st == SYN_OK) st = take_arms(p, NULL, 0, err);
+  if (st == SYN_OK) st = take_grid(p, &opts->solver, err);
+  if (st == SYN_OK) st = take_free(p, names, nfree, err);
+  if (st != SYN_OK) {
+    syn_problem_destroy(p);
+    return st;
+  }
+  *out = p;
+  return SYN_OK;
+}
+
 void syn_problem_destroy(syn_problem *p) {
   if (p == NULL) return;
+  if (p->own != NULL) syn_free(p->own->arms);
+  syn_free(p->own);
   for (size_t i = 0; i < p->nfree; i++) {
     syn_free(p->fp[i].name);
     syn_free(p->fp[i].tkind);

@@ -40,7 +40,8 @@ struct fp_kind {
 };
 
 struct syn_problem {
-  const syn_scenario *s;  /* borrowed */
+  const syn_scenario *s;  /* borrowed, or own */
+  syn_scenario *own;      /* a plain model's (syn_problem_create_model), else NULL */
   size_t *arms;           /* scenario arm indices */
   size_t narms;
   free_param *fp;

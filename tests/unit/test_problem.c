@@ -423,6 +423,58 @@ static void test_no_allocation_per_eval(void **state) {
   syn_scenario_destroy(s);
 }
 
+/* A dose at the last output time adds a stop and no step: the statistics
+ * are those of the same arm without it (the last segment, without a step,
+ * counted the previous segment's Jacobian evaluations again). */
+static void test_stats_with_a_dose_at_the_end(void **state) {
+  (void)state;
+  syn_scenario *s = load("m.model", decay_model,
+                         "model \"m.model\"\nsimulate 0 h to 24 h every 1 h\n"
+                         "arm a\n  dose IV 10 mg at 2 h\n"
+                         "arm b\n  dose IV 10 mg at 2 h\n  dose IV 1 mg at 24 h\n");
+  syn_arm_result *a = NULL, *b = NULL;
+  syn_error err;
+  assert_int_equal(syn_scenario_run_arm(s, 0, NULL, NULL, 0, &a, &err), SYN_OK);
+  assert_int_equal(syn_scenario_run_arm(s, 1, NULL, NULL, 0, &b, &err), SYN_OK);
+  assert_int_equal(attr_int(b->series, "cvode_nreinit"), attr_int(a->series, "cvode_nreinit") + 1);
+  const char *same[] = {"cvode_nsteps", "cvode_nfevals", "cvode_njevals", "cvode_nlinsetups"};
+  for (size_t i = 0; i < 4; i++)
+    assert_int_equal(attr_int(b->series, same[i]), attr_int(a->series, same[i]));
+  syn_arm_result_destroy(a);
+  syn_arm_result_destroy(b);
+  syn_scenario_destroy(s);
+}
+
+/* Every allocation of creating a problem (free parameters of each kind), a
+ * workspace and evaluating may fail: SYN_ENOMEM, nothing leaked (ASan). */
+static void test_allocation_failures(void **state) {
+  (void)state;
+  syn_scenario *s = load("m.model", decay_model, decay_scenario);
+  const char *names[] = {"k", "V", "dose:two:PO:1.amount", "dose:two:PO:2.time"};
+  const double theta[] = {0.3, 2, 5, 2};
+  int ok = 0;
+  for (long n = 1; n < 100000 && !ok; n++) {
+    syn_error err;
+    syn_problem *p = NULL;
+    syn_problem_ws *ws = NULL;
+    syn_arm_result *ar = NULL;
+    syn_problem_result r;
+    syn_alloc_test_fail_after(n);
+    syn_status st = syn_problem_create(s, NULL, 0, names, 4, NULL, &p, &err);
+    if (st == SYN_OK) st = syn_problem_ws_create(p, &ws, &err);
+    if (st == SYN_OK) st = syn_problem_eval(ws, 1, theta, NULL, &r, &err);
+    if (st == SYN_OK) st = syn_problem_eval_arm(ws, 1, theta, NULL, &ar, &err);
+    syn_alloc_test_fail_after(0);
+    if (st == SYN_OK) ok = 1;
+    else assert_int_equal(st, SYN_ENOMEM);
+    syn_arm_result_destroy(ar);
+    syn_problem_ws_destroy(ws);
+    syn_problem_destroy(p);
+  }
+  assert_true(ok);
+  syn_scenario_destroy(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_free_parameters_resolve),
@@ -433,6 +485,8 @@ int main(void) {
       cmocka_unit_test(test_bad_values),
       cmocka_unit_test(test_two_workspaces_interleaved),
       cmocka_unit_test(test_no_allocation_per_eval),
+      cmocka_unit_test(test_stats_with_a_dose_at_the_end),
+      cmocka_unit_test(test_allocation_failures),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
