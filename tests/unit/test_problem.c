@@ -242,6 +242,56 @@ static long attr_int(const syn_result *r, const char *key) {
   return -1;
 }
 
+/* A plain model's problem (what `synovia run MODEL` runs) gives syn_run's
+ * result, bit for bit, values and attributes. */
+static void test_model_problem_equals_syn_run(void **state) {
+  (void)state;
+  syn_scenario *s = load("m.model", decay_model, decay_scenario);
+  const syn_model *m = syn_scenario_model(s);
+  syn_run_opts o;
+  syn_run_opts_default(&o);
+  o.t_end = 30;
+  o.every = 0.7;
+  const char *names[] = {"k", "x"};
+  const double theta[] = {0.25, 4};
+  syn_problem *p = NULL;
+  syn_problem_ws *ws = NULL;
+  syn_result *a = NULL, *b = NULL;
+  syn_instance *inst = NULL;
+  syn_error err;
+  assert_int_equal(syn_problem_create_model(m, &o, names, 2, &p, &err), SYN_OK);
+  assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
+  assert_int_equal(syn_problem_eval_run(ws, 0, theta, &a, &err), SYN_OK);
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_set(inst, "k", 0.25, &err), SYN_OK);
+  assert_int_equal(syn_instance_set(inst, "x", 4, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  assert_int_equal(syn_run(inst, &o, &b, &err), SYN_OK);
+  assert_int_equal(syn_result_ntimes(a), syn_result_ntimes(b));
+  assert_memory_equal(syn_result_times(a), syn_result_times(b), syn_result_ntimes(a) * sizeof(double));
+  for (size_t c = 0; c < 3; c++)
+    assert_memory_equal(syn_result_series(a, c), syn_result_series(b, c),
+                        syn_result_ntimes(a) * sizeof(double));
+  assert_int_equal(syn_result_attr_count(a), syn_result_attr_count(b));
+  for (size_t i = 0; i < syn_result_attr_count(a); i++) {
+    const syn_attr *x = syn_result_attr(a, i), *y = syn_result_attr(b, i);
+    assert_string_equal(x->key, y->key);
+    assert_true(x->type == y->type && x->i == y->i && memcmp(&x->d, &y->d, sizeof x->d) == 0);
+    if (x->type == SYN_ATTR_STRING) assert_string_equal(x->s, y->s);
+  }
+  /* the grid rule and its message are syn_run's */
+  syn_problem *q = NULL;
+  o.every = -1;
+  assert_int_equal(syn_problem_create_model(m, &o, NULL, 0, &q, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "the output spacing must be positive (found -1 h)");
+  syn_result_destroy(a);
+  syn_result_destroy(b);
+  syn_instance_destroy(inst);
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  syn_scenario_destroy(s);
+}
+
 /* The evaluation is syn_scenario_run_arm with overrides, bit for bit, and
  * so are its solver statistics, the workspace's solvers reused (a dose at
  * the start stops the solver before its first step). */
@@ -481,6 +531,7 @@ int main(void) {
       cmocka_unit_test(test_per_joint_name_drives_every_copy),
       cmocka_unit_test(test_eval_equals_syn_run),
       cmocka_unit_test(test_eval_equals_run_arm),
+      cmocka_unit_test(test_model_problem_equals_syn_run),
       cmocka_unit_test(test_dose_amount_and_time_closed_form),
       cmocka_unit_test(test_bad_values),
       cmocka_unit_test(test_two_workspaces_interleaved),
