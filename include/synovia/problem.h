@@ -93,6 +93,12 @@ typedef struct syn_problem_want {
                                    non-finite output still fails the evaluation) */
   const unsigned char *metrics; /* per scenario metric: nonzero to compute it; NULL: all
                                    (the others are NaN, their probes not run) */
+  const double *at;             /* nat times (clock units, non-decreasing, within the
+                                   simulation): every series there too, from the solver's
+                                   interpolant (the steps are those of the run without them),
+                                   at a dose time after the dose, as on the grid */
+  size_t nat;
+  double *at_values;            /* caller-owned [nat][nseries], row by row: filled */
 } syn_problem_want;
 
 /* What an evaluation gives (pointers into the workspace). */

@@ -124,6 +124,48 @@ static size_t apply_event(arm_ws *a, const scn_event *e, double *y, size_t ntouc
   return ntouched + 1;
 }
 
+/* ---- the caller's times ----------------------------------------------------------------- */
+
+/* The series at the caller's next time t from the state y there. */
+static syn_status record_at(syn_problem_ws *ws, double t, const double *y, syn_error *err) {
+  const syn_problem *p = ws->p;
+  double *row = ws->at_out + ws->at_next * p->nseries;
+  memcpy(row, y, p->nstates * sizeof *y);
+  ws->at_next++;
+  return p->noutputs > 0 ? syn_instance_outputs(ws->cur->inst, t, y, row + p->nstates, err)
+                         : SYN_OK;
+}
+
+/* The time of the next dose event not applied yet (INFINITY: none). */
+static double pending_stop(const arm_ws *a) {
+  return a->next < a->sched.nevents ? a->sched.events[a->next].t : (double)INFINITY;
+}
+
+/* The caller's times up to t_now from the step's interpolant, but not a
+ * time of a dose still to come (on_stop takes it, after the dose). */
+static syn_status on_step(const syn_solver *s, double t_prev, double t_now, void *ctx,
+                          syn_error *err) {
+  syn_problem_ws *ws = ctx;
+  syn_status st = ws->engine ? syn_metrics_step(s, t_prev, t_now, ws->engine, err) : SYN_OK;
+  double stop = pending_stop(ws->cur);
+  while (st == SYN_OK && ws->at_next < ws->nat && ws->at[ws->at_next] <= t_now &&
+         ws->at[ws->at_next] < stop) {
+    double t = ws->at[ws->at_next];
+    st = syn_solver_interpolate(s, t, ws->at_y, err);
+    if (st == SYN_OK) st = record_at(ws, t, ws->at_y, err);
+  }
+  return st;
+}
+
+/* The caller's times at the start, when no dose comes first there. */
+static syn_status at_start(syn_problem_ws *ws, double t0, syn_error *err) {
+  syn_status st = SYN_OK;
+  while (st == SYN_OK && ws->at_next < ws->nat && ws->at[ws->at_next] <= t0 &&
+         pending_stop(ws->cur) > t0)
+    st = record_at(ws, t0, ws->y0, err);
+  return st;
+}
+
 static syn_status on_stop(double t, double *y, size_t n, void *ctx, syn_error *err) {
   syn_problem_ws *ws = ctx;
   arm_ws *a = ws->cur;
@@ -132,7 +174,10 @@ static syn_status on_stop(double t, double *y, size_t n, void *ctx, syn_error *e
   while (a->next < a->sched.nevents && a->sched.events[a->next].t <= t)
     ntouched = apply_event(a, &a->sched.events[a->next++], y, ntouched);
   for (size_t i = 0; i < ntouched; i++) set_running_rate(a, a->touched[i]);
-  return ws->engine ? syn_metrics_jump(ws->engine, t, y, err) : SYN_OK;
+  syn_status st = ws->engine ? syn_metrics_jump(ws->engine, t, y, err) : SYN_OK;
+  while (st == SYN_OK && ws->at_next < ws->nat && ws->at[ws->at_next] <= t)
+    st = record_at(ws, t, y, err);
+  return st;
 }
 
 static syn_status on_output(double t, const double *y, size_t n, void *ctx, syn_error *err) {
@@ -218,13 +263,18 @@ static syn_status integrate_once(syn_problem_ws *ws, arm_ws *a, int round, size_
   if (st == SYN_OK && nprobes > 0) {
     ws->engine = a->round[round];
     st = syn_metrics_reset(ws->engine, ws->probes, nprobes, err);
-    if (st == SYN_OK) syn_solver_set_step_hook(a->solver, syn_metrics_step, ws->engine);
     if (st == SYN_OK) st = syn_metrics_start(ws->engine, p->s->t_start, ws->y0, err);
   }
+  ws->at_next = 0;
+  if (st == SYN_OK && ws->nat > 0) st = at_start(ws, p->s->t_start, err);
+  if (st == SYN_OK && (ws->engine || ws->nat > 0)) syn_solver_set_step_hook(a->solver, on_step, ws);
   if (st == SYN_OK)
     st = syn_solver_integrate(a->solver, p->grid, p->npts, a->sched.stops, a->sched.nstops,
                               on_stop, ws, on_output, ws, err);
   if (st == SYN_OK && ws->engine) st = syn_metrics_finish(ws->engine, err);
+  if (st == SYN_OK && ws->at_next < ws->nat)
+    st = syn_error_set(err, SYN_EINTERNAL, "%zu of the %zu times asked for were not reached",
+                       ws->nat - ws->at_next, ws->nat);
   if (st == SYN_OK && stats) syn_solver_get_stats(a->solver, stats);
   ws->engine = NULL;
   return st;
@@ -279,6 +329,7 @@ static syn_status run_rounds(syn_problem_ws *ws, arm_ws *a, const syn_problem_wa
     if (round > 0) { /* reruns record and check nothing */
       ws->record = 0;
       ws->check = 0;
+      ws->nat = 0;
     }
     if (round > 0 && n == 0) continue;
     st = integrate_once(ws, a, round, n, round == 0 ? stats : NULL, err);
@@ -302,7 +353,24 @@ static syn_status apply_theta(const syn_problem *p, arm_ws *a, const double *the
   return st;
 }
 
-static const syn_problem_want everything = {1, NULL};
+static const syn_problem_want everything = {1, NULL, NULL, 0, NULL};
+
+/* The caller's times: non-decreasing, inside the simulation, a buffer for them. */
+static syn_status check_times(const syn_problem *p, const syn_problem_want *w, syn_error *err) {
+  if (w->nat == 0) return SYN_OK;
+  if (w->at == NULL || w->at_values == NULL)
+    return syn_error_set(err, SYN_EINVAL, "syn_problem_eval: %zu times asked for, but no times "
+                                          "or no buffer for their values",
+                         w->nat);
+  for (size_t i = 0; i < w->nat; i++)
+    if (!(w->at[i] >= p->s->t_start && w->at[i] <= p->s->t_end) ||
+        (i > 0 && w->at[i] < w->at[i - 1]))
+      return syn_error_set(err, SYN_EINVAL,
+                           "time %zu asked for (%g) is %s", i, w->at[i],
+                           i > 0 && w->at[i] < w->at[i - 1] ? "before the one before it"
+                                                            : "outside the simulation");
+  return SYN_OK;
+}
 
 syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
                             const syn_problem_want *want, syn_problem_result *out,
@@ -316,7 +384,11 @@ syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
   if (want == NULL) want = &everything;
   memset(out, 0, sizeof *out);
   ws->cur = a;
-  syn_status st = apply_theta(p, a, theta, err);
+  ws->at = want->at;
+  ws->nat = want->nat;
+  ws->at_out = want->at_values;
+  syn_status st = check_times(p, want, err);
+  if (st == SYN_OK) st = apply_theta(p, a, theta, err);
   if (st == SYN_OK) st = syn_instance_prepare(a->inst, err);
   if (st == SYN_OK) st = prepare_doses(p, a, err);
   reset_doses(a); /* the start is the untreated state: no infusion of the last run */
@@ -332,5 +404,7 @@ syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
   out->ncalls = s->ncalls;
   out->doses_skipped = a->sched.nskipped;
   ws->cur = NULL;
+  ws->at = NULL;
+  ws->nat = 0;
   return st;
 }

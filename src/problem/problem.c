@@ -479,6 +479,7 @@ static syn_status make_buffers(const syn_problem *p, syn_problem_ws *ws, syn_err
   size_t nc = s->ncalls + 1;
   ws->y0 = syn_calloc(p->nstates, sizeof *ws->y0);
   ws->values = syn_calloc(p->nseries, sizeof *ws->values);
+  ws->at_y = syn_calloc(p->nseries, sizeof *ws->at_y);
   ws->series = syn_calloc(p->npts * p->nseries, sizeof *ws->series);
   ws->calls = syn_calloc(nc, sizeof *ws->calls);
   ws->metrics = syn_calloc(s->nmetrics + 1, sizeof *ws->metrics);
@@ -487,7 +488,7 @@ static syn_status make_buffers(const syn_problem *p, syn_problem_ws *ws, syn_err
   ws->which = syn_calloc(nc, sizeof *ws->which);
   ws->nkey = key_size(p);
   ws->key = syn_calloc(ws->nkey, sizeof *ws->key);
-  int ok = ws->y0 && ws->values && ws->series && ws->calls && ws->metrics && ws->no_window &&
+  int ok = ws->y0 && ws->values && ws->at_y && ws->series && ws->calls && ws->metrics && ws->no_window &&
            ws->probes && ws->which && ws->key;
   for (size_t i = 0; ok && i < PROBLEM_BASELINE_CACHE; i++) {
     ws->cache[i].key = syn_calloc(ws->nkey, sizeof *ws->cache[i].key);
@@ -522,6 +523,7 @@ void syn_problem_ws_destroy(syn_problem_ws *ws) {
   syn_free(ws->arms);
   syn_free(ws->y0);
   syn_free(ws->values);
+  syn_free(ws->at_y);
   syn_free(ws->series);
   syn_free(ws->calls);
   syn_free(ws->metrics);

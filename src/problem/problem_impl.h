@@ -103,6 +103,10 @@ struct syn_problem_ws {
   int record;             /* 0: outputs are not recorded (reruns, or no series asked) */
   int check;              /* 1: outputs are evaluated and checked (the first run) */
   size_t nrec;
+  const double *at;       /* the caller's times (syn_problem_want.at), during the first run */
+  double *at_out;
+  size_t nat, at_next;
+  double *at_y;           /* [nseries]: the state there */
 };
 
 #endif

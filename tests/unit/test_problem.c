@@ -388,6 +388,53 @@ static void test_dose_amount_and_time_closed_form(void **state) {
   syn_scenario_destroy(s);
 }
 
+/* The series at the caller's times: at grid times the grid's values, bit
+ * for bit (and asking changes no value of the grid's); off the grid the
+ * closed form; at the dose time the value after the dose; before it 0. */
+static void test_series_at_given_times(void **state) {
+  (void)state;
+  syn_scenario *s = load("m.model", decay_model, decay_scenario);
+  const char *names[] = {"dose:bolus:IV.time"};
+  syn_problem *p = make(s, names, 1);
+  syn_problem_ws *ws = NULL;
+  syn_error err;
+  assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
+  const double td = 3.3, A = 10, k = 0.3;
+  size_t nt = 0, ns = syn_problem_series_count(p);
+  syn_problem_times(p, &nt);
+  syn_problem_result plain, with;
+  assert_int_equal(syn_problem_eval(ws, 0, &td, NULL, &plain, &err), SYN_OK);
+  double *grid = malloc(nt * ns * sizeof *grid);
+  assert_non_null(grid);
+  memcpy(grid, plain.series, nt * ns * sizeof *grid);
+  double m[3];
+  memcpy(m, plain.metrics, sizeof m);
+  const double at[] = {0, 1.0, 3.3, 3.3, 3.31, 7.77, 12.5, 24};
+  double values[8 * 3];
+  syn_problem_want want = {1, NULL, at, 8, values};
+  assert_int_equal(syn_problem_eval(ws, 0, &td, &want, &with, &err), SYN_OK);
+  assert_memory_equal(with.series, grid, nt * ns * sizeof *grid);
+  assert_memory_equal(with.metrics, m, sizeof m);
+  assert_true(values[0 * 3] == 0 && values[1 * 3] == 0);
+  for (size_t i = 2; i < 8; i++) {
+    double want_x = A * exp(-k * (at[i] - td));
+    if (!(fabs(values[i * 3] - want_x) <= 1e-7 * A))
+      fail_msg("t %g: x %.12g, want %.12g", at[i], values[i * 3], want_x);
+    assert_true(values[i * 3 + 2] == values[i * 3] / 2); /* the output c = x / V */
+  }
+  assert_true(values[2 * 3] == A && values[3 * 3] == A); /* after the dose */
+  assert_memory_equal(&values[6 * 3], &grid[25 * ns], 3 * sizeof *values); /* 12.5 h */
+  assert_memory_equal(&values[7 * 3], &grid[48 * ns], 3 * sizeof *values); /* the end */
+  const double bad[] = {2, 1};
+  want = (syn_problem_want){1, NULL, bad, 2, values};
+  assert_int_equal(syn_problem_eval(ws, 0, &td, &want, &with, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "time 1 asked for (1) is before the one before it");
+  free(grid);
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  syn_scenario_destroy(s);
+}
+
 /* A value refused names the free parameter as given. */
 static void test_bad_values(void **state) {
   (void)state;
@@ -459,7 +506,9 @@ static void test_no_allocation_per_eval(void **state) {
   syn_error err;
   assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
   const unsigned char some[] = {0, 1, 1};
-  const syn_problem_want keep = {0, some};
+  const double at[] = {0.25, 5.5, 5.5, 23};
+  double at_values[4 * 3];
+  const syn_problem_want keep = {0, some, at, 4, at_values};
   long before = syn_alloc_test_count();
   for (int j = 0; j < 6; j++) {
     const double theta[] = {0.1 + 0.2 * j, 1 + j, 5 + j, 0.5 + 3 * j};
@@ -533,6 +582,7 @@ int main(void) {
       cmocka_unit_test(test_eval_equals_run_arm),
       cmocka_unit_test(test_model_problem_equals_syn_run),
       cmocka_unit_test(test_dose_amount_and_time_closed_form),
+      cmocka_unit_test(test_series_at_given_times),
       cmocka_unit_test(test_bad_values),
       cmocka_unit_test(test_two_workspaces_interleaved),
       cmocka_unit_test(test_no_allocation_per_eval),
