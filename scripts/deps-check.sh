@@ -1,6 +1,6 @@
 #!/bin/sh
 # synovia — check that #include edges respect the layering (docs/design.md):
-#   base <- lang <- model <- solve <- scenario <- sweep <- cli,  io uses only
+#   base <- lang <- model <- solve <- scenario <- problem <- sweep <- cli,  io uses only
 #   base, solve and above may use io.
 # Both kinds of include count: "layer/x.h" (a header inside src/) and the
 # public "synovia/X.h", which belongs to the layer of its module (the table in
@@ -19,13 +19,14 @@ allowed() { # layer -> layers whose headers it may include
     io) echo "base io" ;;
     solve) echo "base lang model io solve" ;;
     scenario) echo "base lang model io solve scenario" ;;
-    sweep) echo "base lang model io solve scenario sweep" ;;
+    problem) echo "base lang model io solve scenario problem" ;;
+    sweep) echo "base lang model io solve scenario problem sweep" ;;
     cli) echo "cli" ;;
   esac
 }
 allowed_public() { # layer -> layers whose public headers it may include
   case $1 in
-    cli) echo "base lang model io solve scenario sweep" ;;
+    cli) echo "base lang model io solve scenario problem sweep" ;;
     *) allowed "$1" ;;
   esac
 }
@@ -36,8 +37,9 @@ public_layer() { # X of include/synovia/X.h -> its layer
     result | h5 | h5sweep) echo io ;;
     solver | steady | run) echo solve ;;
     scenario) echo scenario ;;
+    problem) echo problem ;;
     sweep) echo sweep ;;
-    synovia) echo scenario ;;  # the umbrella: the highest layer it includes
+    synovia) echo problem ;;  # the umbrella: the highest layer it includes
     *) echo "" ;;
   esac
 }
@@ -61,7 +63,7 @@ check_file() { # file, its layer
     case " $ok " in *" $layer "*) ;; *) echo "$1: includes a header of layer '$layer' ($inc)"; bad=1 ;; esac
   done
 }
-for dir in base lang model io solve scenario sweep cli; do
+for dir in base lang model io solve scenario problem sweep cli; do
   for f in src/$dir/*.[ch]; do
     [ -f "$f" ] && check_file "$f" "$dir"
   done

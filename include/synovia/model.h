@@ -188,6 +188,14 @@ const syn_model *syn_instance_model(const syn_instance *inst);
  * its joint ("severity") sets every joint's copy; "knee_R.severity" one. */
 syn_status syn_instance_set(syn_instance *inst, const char *name, double value, syn_error *err);
 
+/* The same by symbol (kind COMPARTMENT, PARAM or STATE: its initial value;
+ * index as syn_model_symbol), with no name lookup: what a compiled problem
+ * (synovia/problem.h) does per evaluation. Same checks and messages as
+ * syn_instance_set, naming the symbol; an invalid kind or index -> SYN_EINVAL.
+ * No allocation. */
+syn_status syn_instance_set_index(syn_instance *inst, syn_symkind kind, size_t index, double value,
+                                  syn_error *err);
+
 /* Apply a preset's assignments (as syn_instance_set each). Unknown preset ->
  * SYN_EINVAL with did-you-mean. */
 syn_status syn_instance_use_preset(syn_instance *inst, const char *name, syn_error *err);

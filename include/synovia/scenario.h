@@ -152,7 +152,12 @@ size_t syn_scenario_atol_count(const syn_scenario *s);
 const syn_state_atol *syn_scenario_atols(const syn_scenario *s);
 
 /* Run arm `arm` with solver options opts (NULL: the defaults with the
- * scenario's `solver` settings, syn_scenario_solver_opts) and overrides. */
+ * scenario's `solver` settings, syn_scenario_solver_opts) and overrides.
+ * Each call is a one-shot compiled problem (synovia/problem.h, the overrides
+ * its free parameters): nothing is kept between calls, so a steady baseline
+ * is found anew each time, and the scenario is never changed (calls from
+ * several threads are fine). To run arms many times, make a problem and a
+ * workspace (which keeps the baselines it has found). */
 syn_status syn_scenario_run_arm(const syn_scenario *s, size_t arm, const syn_solver_opts *opts,
                                 const syn_override *ov, size_t nov, syn_arm_result **out,
                                 syn_error *err);

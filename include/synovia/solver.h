@@ -66,6 +66,13 @@ syn_status syn_solver_create(const syn_ode *ode, const syn_solver_opts *opts, do
                              const double *y0, syn_solver **out, syn_error *err);
 void syn_solver_destroy(syn_solver *s); /* NULL allowed */
 
+/* Start again at (t0, y0) with the same ODE and options, reusing the
+ * solver's memory (no allocation by synovia): the next integrate call runs
+ * as it would on a new solver (same steps, same values, statistics from 0,
+ * stops at t0 applied, no step hook). For callers that solve the same ODE
+ * many times (synovia/problem.h). */
+syn_status syn_solver_reinit(syn_solver *s, double t0, const double *y0, syn_error *err);
+
 /* Called at a stop time with the state there; may change y in place (a dose).
  * Return SYN_OK or an error (filled into err) to end the run. */
 typedef syn_status (*syn_stop_fn)(double t, double *y, size_t n, void *ctx, syn_error *err);

@@ -12,6 +12,7 @@
 #include "synovia/result.h"
 #include "synovia/run.h"
 #include "synovia/scenario.h"
+#include "synovia/problem.h"
 #include "synovia/steady.h"
 #include "synovia/h5.h"
 

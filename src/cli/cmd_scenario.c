@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "synovia/problem.h"
 #include "run.h"
 #include "table.h"
 
@@ -31,10 +32,17 @@ typedef struct scenario_run {
   size_t nrows;
   const char **row_names, **row_units;
   const run_hooks *hooks;
+  syn_problem *problem; /* every arm run, the --set names free: one workspace, so arms with
+                           the same parameters find their steady baseline once */
+  syn_problem_ws *ws;
+  double *theta;        /* the --set values */
 } scenario_run;
 
 static void scenario_run_free(scenario_run *r) {
   run_release_output();
+  syn_problem_ws_destroy(r->ws);
+  syn_problem_destroy(r->problem);
+  free(r->theta);
   syn_h5_destroy(r->h5);
   syn_scenario_destroy(r->sc);
   free(r->out_path);
@@ -213,6 +221,26 @@ static void print_warnings(const char *arm, const syn_arm_result *ar) {
     fprintf(stderr, "synovia: warning: arm '%s': %s\n", arm, ar->warnings[i]);
 }
 
+/* The problem every arm runs through. When it cannot be made, each arm runs
+ * on its own (syn_scenario_run_arm), which reports the reason as that arm's
+ * failure, as it always has. */
+static void start_problem(scenario_run *r, const syn_solver_opts *opts) {
+  const char **names = calloc(r->nov + 1, sizeof *names);
+  r->theta = calloc(r->nov + 1, sizeof *r->theta);
+  if (names == NULL || r->theta == NULL) {
+    free(names);
+    return;
+  }
+  for (size_t i = 0; i < r->nov; i++) {
+    names[i] = r->ov[i].name;
+    r->theta[i] = r->ov[i].value;
+  }
+  if (syn_problem_create(r->sc, r->arms, r->narms, names, r->nov, opts, &r->problem, NULL) ==
+      SYN_OK)
+    (void)syn_problem_ws_create(r->problem, &r->ws, NULL);
+  free(names);
+}
+
 /* Run one arm, write it, keep its row of the table. */
 static int run_one_arm(scenario_run *r, size_t k, const syn_solver_opts *opts, const run_args *a) {
   size_t arm = r->arms[k];
@@ -221,7 +249,9 @@ static int run_one_arm(scenario_run *r, size_t k, const syn_solver_opts *opts, c
   syn_error err;
   syn_error_clear(&err);
   int ok = 0;
-  if (syn_scenario_run_arm(r->sc, arm, opts, r->ov, r->nov, &ar, &err) != SYN_OK ||
+  syn_status st = r->ws ? syn_problem_eval_arm(r->ws, k, r->theta, NULL, &ar, &err)
+                        : syn_scenario_run_arm(r->sc, arm, opts, r->ov, r->nov, &ar, &err);
+  if (st != SYN_OK ||
       syn_h5_write_arm(r->h5, name, ar->series, &err) != SYN_OK) {
     fprintf(stderr, "synovia: arm '%s' failed:\n", name);
     cli_print_error(&err);
@@ -267,6 +297,7 @@ int run_scenario(const run_args *a, const char *command_line, const run_hooks *h
   if (!run_output_usable(r.out_path, syn_scenario_path(r.sc), syn_scenario_model(r.sc)))
     goto done;
   if (open_output(&r, command_line, &err) != SYN_OK) goto print_fail;
+  start_problem(&r, &opts);
   for (size_t k = 0; k < r.narms; k++)
     if (!run_one_arm(&r, k, &opts, a)) goto done;
   if (run_commit_output(r.h5, &err) != SYN_OK) goto print_fail;

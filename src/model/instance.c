@@ -96,6 +96,23 @@ syn_status syn_instance_set(syn_instance *inst, const char *name, double value, 
   return SYN_OK;
 }
 
+syn_status syn_instance_set_index(syn_instance *inst, syn_symkind kind, size_t index, double value,
+                                  syn_error *err) {
+  const syn_model *m = inst->m;
+  if ((kind != SYN_SYM_COMPARTMENT && kind != SYN_SYM_PARAM && kind != SYN_SYM_STATE) ||
+      index >= m->nsym[kind])
+    return syn_error_set(err, SYN_EINVAL, "syn_instance_set_index: no settable symbol %zu of kind %d",
+                         index, (int)kind);
+  const char *name = m->sym[kind][index].name;
+  if (!isfinite(value))
+    return syn_error_set(err, SYN_EINVAL, "value for '%s' is not finite (%g)", name, syn_shown(value));
+  if (kind == SYN_SYM_COMPARTMENT && !(value > 0))
+    return syn_error_set(err, SYN_EINVAL, "compartment '%s' must have a positive size (found %g)",
+                         name, value);
+  set_symbol(inst, kind, index, value);
+  return SYN_OK;
+}
+
 syn_status syn_instance_use_preset(syn_instance *inst, const char *name, syn_error *err) {
   const syn_model *m = inst->m;
   const char *best = NULL;

@@ -59,6 +59,8 @@ struct syn_metrics {
   syn_instance *inst;   /* borrowed */
   syn_probe *probes;    /* borrowed */
   size_t n;
+  size_t cap;            /* the most probes it holds (those given at create) */
+  unsigned char *readable; /* per output: read by a probe given at create (in outset) */
   size_t nstates, noutputs;
   int any_output;       /* some probe reads an output */
   probe_state *ps;
@@ -211,6 +213,7 @@ syn_status syn_metrics_create(syn_instance *inst, syn_probe *probes, size_t n,
   m->inst = inst;
   m->probes = probes;
   m->n = n;
+  m->cap = n;
   m->nstates = syn_model_count(model, SYN_SYM_STATE);
   m->noutputs = syn_model_count(model, SYN_SYM_OUTPUT);
   for (size_t i = 0; i < n && st == SYN_OK; i++) {
@@ -222,12 +225,15 @@ syn_status syn_metrics_create(syn_instance *inst, syn_probe *probes, size_t n,
   if (st == SYN_OK && m->any_output) st = make_output_set(m, model, err);
   if (st != SYN_OK) goto fail;
   m->ps = syn_calloc(n > 0 ? n : 1, sizeof *m->ps);
+  m->readable = syn_calloc(m->noutputs + 1, 1);
+  for (size_t i = 0; m->readable && i < n; i++)
+    if (is_output(m, probes[i].series)) m->readable[probes[i].series - m->nstates] = 1;
   m->slot_y = syn_calloc((SYN_SLOTS + 1) * (m->nstates > 0 ? m->nstates : 1), sizeof *m->slot_y);
   m->slot_out = syn_calloc((SYN_SLOTS + 1) * (m->noutputs > 0 ? m->noutputs : 1),
                            sizeof *m->slot_out);
   if (m->any_exact) m->taylor = syn_calloc((SYN_POLY_MAX + 1) * m->nstates, sizeof *m->taylor);
   if (m->any_output) m->samp_out = syn_calloc((SYN_SAMPLES + 1) * m->noutputs, sizeof *m->samp_out);
-  if (m->ps == NULL || m->slot_y == NULL || m->slot_out == NULL ||
+  if (m->ps == NULL || m->readable == NULL || m->slot_y == NULL || m->slot_out == NULL ||
       (m->any_exact && m->taylor == NULL) || (m->any_output && m->samp_out == NULL)) {
     st = syn_error_set(err, SYN_ENOMEM, "out of memory for the metrics");
     goto fail;
@@ -240,9 +246,46 @@ fail:
   return st;
 }
 
+/* Is every output probes[0..n) read in m's output set? */
+static int outputs_covered(const syn_metrics *m, const syn_probe *probes, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (is_output(m, probes[i].series) && !m->readable[probes[i].series - m->nstates])
+      return 0;
+  return 1;
+}
+
+syn_status syn_metrics_reset(syn_metrics *m, syn_probe *probes, size_t n, syn_error *err) {
+  if (m == NULL || (n > 0 && probes == NULL) || n > m->cap)
+    return syn_error_set(err, SYN_EINVAL, "syn_metrics_reset: no metrics, or more probes than "
+                                          "it was made for");
+  int any_output = 0, any_exact = 0;
+  syn_status st = SYN_OK;
+  for (size_t i = 0; i < n && st == SYN_OK; i++) {
+    st = check_probe(m, &probes[i], i, err);
+    any_output |= is_output(m, probes[i].series);
+    any_exact |= !is_output(m, probes[i].series) && probes[i].kind != PROBE_AUC &&
+                 probes[i].kind != PROBE_AT && probes[i].kind != PROBE_CHANGE;
+  }
+  if (st != SYN_OK) return st;
+  if ((any_output && !outputs_covered(m, probes, n)) || (any_exact && m->taylor == NULL))
+    return syn_error_set(err, SYN_EINVAL, "syn_metrics_reset: a probe reads what the metrics "
+                                          "were not made for");
+  m->probes = probes;
+  m->n = n;
+  m->any_output = any_output;
+  m->any_exact = any_exact;
+  m->points = 0;
+  m->started = 0;
+  m->solver = NULL;
+  forget_points(m);
+  reset_states(m);
+  return SYN_OK;
+}
+
 void syn_metrics_destroy(syn_metrics *m) {
   if (m == NULL) return;
   syn_free(m->ps);
+  syn_free(m->readable);
   syn_free(m->slot_y);
   syn_free(m->slot_out);
   syn_output_set_destroy(m->outset);

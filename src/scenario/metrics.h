@@ -69,6 +69,14 @@ syn_status syn_metrics_create(syn_instance *inst, syn_probe *probes, size_t n,
                               syn_metrics **out, syn_error *err);
 void syn_metrics_destroy(syn_metrics *m);
 
+/* Use m again, from scratch, for probes[0..n) (borrowed): n at most the
+ * number it was created with, and the outputs they read among the outputs
+ * its probes read then (so that nothing is allocated: a compiled problem
+ * creates one per round of probes with all of them, then resets it per
+ * evaluation with those whose windows are known). Values are as from a new
+ * syn_metrics. SYN_EINVAL when the probes do not fit. */
+syn_status syn_metrics_reset(syn_metrics *m, syn_probe *probes, size_t n, syn_error *err);
+
 /* The relative tolerance the run is integrated to (0, the default: none). A
  * `change` whose two values differ by less than it (relative to the larger)
  * is not resolved by the integration and is 0 exactly: an undosed arm at a

@@ -1100,8 +1100,7 @@ syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *er
   s->show_factor = 1;
   s->max_round = -1;
   L.s = s;
-  s->baselines = syn_calloc(1, sizeof *s->baselines);
-  syn_status st = (s->path = syn_strdup(path)) && s->baselines ? SYN_OK : oom(&L);
+  syn_status st = (s->path = syn_strdup(path)) ? SYN_OK : oom(&L);
   if (st == SYN_OK) st = syn_scenario_parse_file(path, &s->ast, L.err);
   if (st == SYN_OK) {
     L.ast = s->ast;
@@ -1122,16 +1121,6 @@ syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *er
   return SYN_OK;
 }
 
-/* The cache is created with the scenario (syn_scenario_load) and freed with it
- * here, so scenario.c never calls into arm.c, which runs arms and fills it. */
-static void baseline_cache_free(scn_baseline_cache *c) {
-  if (c == NULL) return;
-  for (size_t i = 0; i < SCN_BASELINE_CACHE; i++) {
-    syn_free(c->entry[i].key);
-    syn_free(c->entry[i].y);
-  }
-}
-
 void syn_scenario_destroy(syn_scenario *s) {
   if (s == NULL) return;
   syn_model_destroy(s->model);
@@ -1141,8 +1130,6 @@ void syn_scenario_destroy(syn_scenario *s) {
   syn_free(s->atol_vec);
   syn_free(s->path);
   syn_free(s->sha256);
-  baseline_cache_free(s->baselines);
-  syn_free(s->baselines);
   syn_free(s);
 }
 

@@ -2,7 +2,8 @@
  *
  * scenario.c builds it from the syntax tree (every name checked against the
  * model, every time in clock units); schedule.c turns an arm's doses into
- * sorted events; arm.c runs an arm. */
+ * sorted events; the problem layer (src/problem/) runs an arm. A scenario
+ * never changes after load: evaluations keep their state in a workspace. */
 #ifndef SYN_SCENARIO_IMPL_H
 #define SYN_SCENARIO_IMPL_H
 
@@ -64,26 +65,6 @@ typedef struct scn_metric {
   size_t ncalls;
 } scn_metric;
 
-/* Steady-state baselines already found, keyed by everything that decides
- * them (parameter and compartment values, declared initial state, start time,
- * solver options): arms that share their parameters, and the re-runs of an
- * arm for nested metrics, find the baseline once. The cache is the one part
- * of a scenario that running an arm changes (running arms of one scenario
- * from several threads at once is therefore not supported). */
-typedef struct scn_baseline_entry {
-  double *key;
-  size_t nkey;
-  double *y;
-  syn_baseline_info info;
-} scn_baseline_entry;
-
-enum { SCN_BASELINE_CACHE = 8 };
-
-typedef struct scn_baseline_cache {
-  scn_baseline_entry entry[SCN_BASELINE_CACHE];
-  size_t next; /* the slot to replace next */
-} scn_baseline_cache;
-
 struct syn_scenario {
   syn_scenario_ast *ast;   /* owned; literals in metric expressions hold clock values */
   syn_model *model;        /* owned */
@@ -104,7 +85,6 @@ struct syn_scenario {
                               when it has one (times written in days are shown in days),
                               else the clock */
   double show_factor;      /* clock units per show_unit */
-  scn_baseline_cache *baselines; /* owned; see scn_baseline_cache */
   const char *solver[SYN_SETTING_COUNT]; /* the `solver` lines' values as written (checked),
                                             NULL when not given */
   syn_state_atol *atols;   /* owned: the `atol` lines, resolved, in order */
@@ -135,6 +115,9 @@ typedef struct scn_schedule {
                          the written length when it ends after the simulation) */
   char **warnings;    /* doses skipped because they come after t_end */
   size_t nwarnings;
+  size_t nskipped;    /* doses skipped (after t_end) */
+  size_t capacity;    /* events the arrays hold (every dose of the arm, ends included) */
+  double *start;      /* scratch: per infusion, its start */
 } scn_schedule;
 
 /* Expand the arm's doses (repeats, infusion ends) into events inside
@@ -166,6 +149,13 @@ typedef struct scn_schedule {
 syn_status scn_schedule_build(const scn_arm *arm, double t_start, double t_end,
                               const double *grid, size_t npts, const char *unit, double factor,
                               scn_schedule *out, syn_error *err);
+/* The schedule of the same arm again with the doses' first times at[i]
+ * (clock units; repeats follow at + k * every), into s's arrays: nothing is
+ * allocated, no warning is written (nskipped counts the doses skipped).
+ * s must come from scn_schedule_build for this arm. */
+syn_status scn_schedule_refill(const scn_arm *arm, const double *at, double t_start,
+                               double t_end, const double *grid, size_t npts, scn_schedule *s,
+                               syn_error *err);
 void scn_schedule_free(scn_schedule *s);
 
 /* Append a copy of text to a list of warnings (*list of *n, grown by one);

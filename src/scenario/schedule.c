@@ -82,8 +82,9 @@ static double snap(const snapper *g, double t) {
   return t;
 }
 
-static syn_status expand(const scn_arm *arm, const snapper *g, const char *clock,
-                         double factor, scn_schedule *s, syn_error *err) {
+static syn_status expand(const scn_arm *arm, const double *at, const snapper *g,
+                         const char *clock, double factor, int warn, scn_schedule *s,
+                         syn_error *err) {
   double t_start = g->t_start, t_end = g->t_end;
   size_t seq = 0;
   syn_status st = SYN_OK;
@@ -92,7 +93,7 @@ static syn_status expand(const scn_arm *arm, const snapper *g, const char *clock
     long skipped = 0;
     double first_skipped = 0;
     for (long k = 0; k < d->times; k++) {
-      double t = snap(g, d->at + (double)k * d->every);
+      double t = snap(g, (at ? at[i] : d->at) + (double)k * d->every);
       if (t > t_end || t < t_start) { /* before the start is refused at load */
         if (skipped++ == 0) first_skipped = t;
         continue;
@@ -106,23 +107,21 @@ static syn_status expand(const scn_arm *arm, const snapper *g, const char *clock
             (scn_event){end, SCN_INFUSION_END, i, s->ninfusions, seq++};
       s->ninfusions++;
     }
-    if (skipped > 0) st = warn_skipped(s, d, skipped, first_skipped, t_end, clock, factor, err);
+    s->nskipped += (size_t)skipped;
+    if (skipped > 0 && warn)
+      st = warn_skipped(s, d, skipped, first_skipped, t_end, clock, factor, err);
   }
   return st;
 }
 
 /* Distinct stop times; an event within rounding of the previous stop joins
  * it (its time becomes that stop's). */
-static syn_status collect_stops(scn_schedule *s, double tol, syn_error *err) {
-  if (s->nevents == 0) return SYN_OK;
-  s->stops = syn_calloc(s->nevents, sizeof *s->stops);
-  if (s->stops == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory for the schedule");
+static void collect_stops(scn_schedule *s, double tol) {
   for (size_t i = 0; i < s->nevents; i++) {
     scn_event *e = &s->events[i];
     if (s->nstops > 0 && e->t - s->stops[s->nstops - 1] <= tol) e->t = s->stops[s->nstops - 1];
     else s->stops[s->nstops++] = e->t;
   }
-  return SYN_OK;
 }
 
 /* Each infusion's length as it is run: its end's time minus its start's,
@@ -130,43 +129,58 @@ static syn_status collect_stops(scn_schedule *s, double tol, syn_error *err) {
  * gives the amount whole (the written length may differ from it by a
  * rounding of the run's times). An infusion without an end (it runs past the
  * end of the simulation) keeps its written length. */
-static syn_status measure_infusions(const scn_arm *arm, scn_schedule *s, syn_error *err) {
-  if (s->ninfusions == 0) return SYN_OK;
-  double *start = syn_calloc(s->ninfusions, sizeof *start);
-  s->length = syn_calloc(s->ninfusions, sizeof *s->length);
-  syn_status st = SYN_OK;
-  if (start == NULL || s->length == NULL)
-    st = syn_error_set(err, SYN_ENOMEM, "out of memory for the schedule");
-  for (size_t i = 0; i < s->nevents && st == SYN_OK; i++) {
+static void measure_infusions(const scn_arm *arm, scn_schedule *s) {
+  for (size_t i = 0; i < s->nevents; i++) {
     const scn_event *e = &s->events[i];
     if (e->kind == SCN_INFUSION_START) {
-      start[e->infusion] = e->t;
+      s->start[e->infusion] = e->t;
       s->length[e->infusion] = arm->doses[e->dose].over;
     } else if (e->kind == SCN_INFUSION_END) { /* after its start: sorted, seq breaks ties */
-      s->length[e->infusion] = e->t - start[e->infusion];
+      s->length[e->infusion] = e->t - s->start[e->infusion];
     }
   }
-  syn_free(start);
+}
+
+/* The events of the arm's doses (first times at[], or as written when at is
+ * NULL) into s's arrays, which hold s->capacity events. */
+static syn_status fill(const scn_arm *arm, const double *at, double t_start, double t_end,
+                       const double *grid, size_t npts, const char *unit, double factor,
+                       int warn, scn_schedule *s, syn_error *err) {
+  snapper g = {t_start, t_end, SCN_SNAP_REL * fmax(fabs(t_start), fabs(t_end)), grid, npts};
+  s->nevents = s->nstops = s->ninfusions = s->nskipped = 0;
+  syn_status st = expand(arm, at, &g, unit ? unit : "", factor > 0 ? factor : 1.0, warn, s, err);
+  if (st == SYN_OK && s->nevents > 1)
+    qsort(s->events, s->nevents, sizeof *s->events, by_time_then_seq);
+  if (st == SYN_OK) collect_stops(s, g.tol);
+  if (st == SYN_OK) measure_infusions(arm, s);
   return st;
 }
 
 syn_status scn_schedule_build(const scn_arm *arm, double t_start, double t_end,
                               const double *grid, size_t npts, const char *unit, double factor,
                               scn_schedule *out, syn_error *err) {
-  snapper g = {t_start, t_end, SCN_SNAP_REL * fmax(fabs(t_start), fabs(t_end)), grid, npts};
   memset(out, 0, sizeof *out);
   size_t cap = count_events(arm);
   syn_status st = SYN_OK;
-  if (cap > 0 && (out->events = syn_calloc(cap, sizeof *out->events)) == NULL)
+  out->capacity = cap;
+  out->events = syn_calloc(cap + 1, sizeof *out->events);
+  out->stops = syn_calloc(cap + 1, sizeof *out->stops);
+  out->length = syn_calloc(cap + 1, sizeof *out->length);
+  out->start = syn_calloc(cap + 1, sizeof *out->start);
+  if (!out->events || !out->stops || !out->length || !out->start)
     st = syn_error_set(err, SYN_ENOMEM, "out of memory for %zu dose events", cap);
-  if (st == SYN_OK)
-    st = expand(arm, &g, unit ? unit : "", factor > 0 ? factor : 1.0, out, err);
-  if (st == SYN_OK && out->nevents > 1)
-    qsort(out->events, out->nevents, sizeof *out->events, by_time_then_seq);
-  if (st == SYN_OK) st = collect_stops(out, g.tol, err);
-  if (st == SYN_OK) st = measure_infusions(arm, out, err);
+  if (st == SYN_OK) st = fill(arm, NULL, t_start, t_end, grid, npts, unit, factor, 1, out, err);
   if (st != SYN_OK) scn_schedule_free(out);
   return st;
+}
+
+syn_status scn_schedule_refill(const scn_arm *arm, const double *at, double t_start,
+                               double t_end, const double *grid, size_t npts, scn_schedule *s,
+                               syn_error *err) {
+  if (s->events == NULL || count_events(arm) > s->capacity)
+    return syn_error_set(err, SYN_EINVAL, "scn_schedule_refill: the schedule was not built for "
+                                          "this arm");
+  return fill(arm, at, t_start, t_end, grid, npts, "", 1.0, 0, s, err);
 }
 
 void scn_schedule_free(scn_schedule *s) {
@@ -174,6 +188,7 @@ void scn_schedule_free(scn_schedule *s) {
   syn_free(s->events);
   syn_free(s->stops);
   syn_free(s->length);
+  syn_free(s->start);
   for (size_t i = 0; i < s->nwarnings; i++) syn_free(s->warnings[i]);
   syn_free(s->warnings);
   memset(s, 0, sizeof *s);

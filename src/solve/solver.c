@@ -514,6 +514,34 @@ fail:
   return st;
 }
 
+/* Back to the state syn_solver_create leaves, reusing every allocation:
+ * CVodeReInit resets CVODE's history and counters (as at a dose), and KLU's
+ * factorisation is dropped so the first one is a full factorisation again,
+ * as in a new solver (a refactorisation keeps the old pivots). */
+syn_status syn_solver_reinit(syn_solver *s, double t0, const double *y0, syn_error *err) {
+  if (s == NULL) return syn_error_set(err, SYN_EINVAL, "syn_solver_reinit: no solver");
+  syn_status st = check_initial(s->ode, t0, y0, err);
+  if (st != SYN_OK) return st;
+  memcpy(N_VGetArrayPointer(s->y), y0, s->ode->n * sizeof *y0);
+  s->t = t0;
+  s->started = 0;
+  s->hook = NULL;
+  s->hook_ctx = NULL;
+  s->reach = t0;
+  memset(&s->totals, 0, sizeof s->totals);
+  s->totals.linsol = s->linsol;
+  s->rhs_failing = s->rhs_failed_ever = s->jac_failing = 0;
+  s->cv_msg[0] = '\0';
+  if (s->linsol == SYN_LINSOL_KLU &&
+      SUNLinSol_KLUReInit(s->LS, s->A, (sunindextype)s->sp_nnz, SUNKLU_REINIT_PARTIAL) !=
+          SUNLS_SUCCESS)
+    return syn_error_set(err, SYN_EINTERNAL, "the sparse linear solver could not restart");
+  if (CVodeReInit(s->cvode, t0, s->y) != CV_SUCCESS)
+    return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %g: %s", t0,
+                         s->cv_msg);
+  return SYN_OK;
+}
+
 void syn_solver_destroy(syn_solver *s) {
   if (s == NULL) return;
   if (s->cvode != NULL) CVodeFree(&s->cvode);
@@ -543,8 +571,12 @@ static void segment_stats(const syn_solver *s, syn_solver_stats *st) {
   CVodeGetNumSteps(s->cvode, &st->nsteps);
   CVodeGetNumRhsEvals(s->cvode, &st->nfevals);
   CVodeGetNumLinRhsEvals(s->cvode, &nfe_ls);
-  st->nfevals += nfe_ls; /* every right-hand side evaluation, difference quotients included */
   CVodeGetNumJacEvals(s->cvode, &st->njevals);
+  /* Before the first step after CVodeReInit the linear solver's counters
+   * still hold the last segment's (they are reset by the next CVode call):
+   * a segment without a step has made no evaluation. */
+  if (st->nsteps == 0) nfe_ls = st->njevals = 0;
+  st->nfevals += nfe_ls; /* every right-hand side evaluation, difference quotients included */
   CVodeGetNumLinSolvSetups(s->cvode, &st->nlinsetups);
   CVodeGetNumErrTestFails(s->cvode, &st->netfails);
   CVodeGetNumNonlinSolvIters(s->cvode, &st->nniters);

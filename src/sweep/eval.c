@@ -1,28 +1,51 @@
 /* synovia — evaluating one sample of a sweep (sweep layer).
  *
- * The sample's values become overrides applied after each arm's own
- * settings; the arms run one after the other (the scenario keeps the
- * steady-state baseline they share). A sample that fails is a result, not
- * an error: its status and reason say why, its metrics are NaN. */
+ * One compiled problem (synovia/problem.h) over the arms run, the sweep's
+ * parameters its free parameters, and one workspace, per evaluator (one per
+ * process or thread): a sample's values are theta, applied after each arm's
+ * own settings; the arms run one after the other (the workspace keeps the
+ * steady-state baselines they share) with nothing resolved by name and
+ * nothing allocated. A sample that fails is a result, not an error: its
+ * status and reason say why, its metrics are NaN. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
+#include "synovia/problem.h"
 #include "sweep_internal.h"
 
 struct syn_sweep_eval {
   const syn_sweep *sw;
-  syn_solver_opts opts;
-  int has_opts;
-  syn_override *ov;   /* [nparams] */
+  syn_problem *problem;
+  syn_problem_ws *ws;
   double *params;     /* [nparams] */
   double *metrics;    /* [narms * nmetrics] */
   double *traj;       /* [narms * nseries * ntimes] or NULL */
+  size_t *series;     /* [nseries]: the problem's series of each sweep series (SIZE_MAX: none) */
   unsigned char *kept; /* per scenario metric: 1 if the sweep keeps it */
-  syn_arm_keep keep;  /* what an arm computes: the metrics kept, series only for trajectories */
+  syn_problem_want want; /* what an arm computes: the metrics kept, series only for trajectories */
   char reason[SYN_ERROR_MSG_MAX + 128];
 };
+
+/* The problem's index of series `name` (states, then outputs). */
+static size_t series_index(const syn_model *m, const char *name) {
+  syn_symkind kind;
+  size_t i;
+  if (!syn_model_find(m, name, &kind, &i)) return SIZE_MAX;
+  if (kind == SYN_SYM_STATE) return i;
+  if (kind == SYN_SYM_OUTPUT) return syn_model_count(m, SYN_SYM_STATE) + i;
+  return SIZE_MAX;
+}
+
+static syn_status make_problem(syn_sweep_eval *ev, const syn_solver_opts *opts, syn_error *err) {
+  const syn_sweep *sw = ev->sw;
+  syn_status st = syn_problem_create(sw->scenario, sw->arms, sw->nrun, sw->param_names,
+                                     sw->nparams, opts, &ev->problem, err);
+  if (st == SYN_OK) st = syn_problem_ws_create(ev->problem, &ev->ws, err);
+  return st;
+}
 
 syn_status syn_sweep_eval_create(const syn_sweep *sw, const syn_solver_opts *opts,
                                  syn_sweep_eval **out, syn_error *err) {
@@ -33,36 +56,40 @@ syn_status syn_sweep_eval_create(const syn_sweep *sw, const syn_solver_opts *opt
   syn_sweep_eval *ev = syn_calloc(1, sizeof *ev);
   if (ev == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
   ev->sw = sw;
-  if (opts) {
-    ev->opts = *opts;
-    ev->has_opts = 1;
-  }
   size_t np = sw->nparams, nm = sw->narms * sw->nmetrics;
   size_t nt = sw->narms * sw->nseries * sw->ntimes;
-  ev->ov = syn_calloc(np ? np : 1, sizeof *ev->ov);
   ev->params = syn_calloc(np ? np : 1, sizeof *ev->params);
   ev->metrics = syn_calloc(nm ? nm : 1, sizeof *ev->metrics);
   ev->traj = nt ? syn_calloc(nt, sizeof *ev->traj) : NULL;
+  ev->series = syn_calloc(sw->nseries + 1, sizeof *ev->series);
   size_t nsm = syn_scenario_metric_count(sw->scenario);
   ev->kept = syn_calloc(nsm ? nsm : 1, 1);
-  if (!ev->ov || !ev->params || !ev->metrics || (nt && !ev->traj) || !ev->kept) {
+  if (!ev->params || !ev->metrics || (nt && !ev->traj) || !ev->series || !ev->kept) {
     syn_sweep_eval_destroy(ev);
     return syn_error_set(err, SYN_ENOMEM, "out of memory for a sweep sample");
   }
-  for (size_t j = 0; j < np; j++) ev->ov[j].name = sw->param_names[j];
   for (size_t m = 0; m < sw->nmetrics; m++)
     if (sw->metrics[m] < nsm) ev->kept[sw->metrics[m]] = 1;
-  ev->keep = (syn_arm_keep){ev->kept, nt > 0};
+  for (size_t c = 0; c < sw->nseries; c++)
+    ev->series[c] = series_index(syn_scenario_model(sw->scenario), sw->series_names[c]);
+  ev->want = (syn_problem_want){nt > 0, ev->kept, NULL, 0, NULL};
+  syn_status st = make_problem(ev, opts, err);
+  if (st != SYN_OK) {
+    syn_sweep_eval_destroy(ev);
+    return st;
+  }
   *out = ev;
   return SYN_OK;
 }
 
 void syn_sweep_eval_destroy(syn_sweep_eval *ev) {
   if (ev == NULL) return;
-  syn_free(ev->ov);
+  syn_problem_ws_destroy(ev->ws);
+  syn_problem_destroy(ev->problem);
   syn_free(ev->params);
   syn_free(ev->metrics);
   syn_free(ev->traj);
+  syn_free(ev->series);
   syn_free(ev->kept);
   syn_free(ev);
 }
@@ -76,24 +103,20 @@ static int sample_status(syn_status st) {
 }
 
 /* Metrics of arm k into ev->metrics, in the sweep's order. */
-static void take_metrics(syn_sweep_eval *ev, size_t k, const syn_result *r) {
+static void take_metrics(syn_sweep_eval *ev, size_t k, const syn_problem_result *r) {
   const syn_sweep *sw = ev->sw;
-  for (size_t m = 0; m < sw->nmetrics; m++) {
-    double v = NAN;
-    if (sw->metrics[m] < syn_result_metric_count(r))
-      syn_result_metric(r, sw->metrics[m], NULL, NULL, NULL, &v);
-    ev->metrics[k * sw->nmetrics + m] = v;
-  }
+  size_t nsm = syn_scenario_metric_count(sw->scenario);
+  for (size_t m = 0; m < sw->nmetrics; m++)
+    ev->metrics[k * sw->nmetrics + m] = sw->metrics[m] < nsm ? r->metrics[sw->metrics[m]] : (double)NAN;
 }
 
-static void take_series(syn_sweep_eval *ev, size_t k, const syn_result *r) {
+static void take_series(syn_sweep_eval *ev, size_t k, const syn_problem_result *r) {
   const syn_sweep *sw = ev->sw;
-  size_t nt = syn_result_ntimes(r) < sw->ntimes ? syn_result_ntimes(r) : sw->ntimes;
+  size_t nt = r->ntimes < sw->ntimes ? r->ntimes : sw->ntimes;
   for (size_t c = 0; c < sw->nseries; c++) {
     double *dst = ev->traj + (k * sw->nseries + c) * sw->ntimes;
-    size_t s;
-    if (syn_result_find(r, sw->series_names[c], &s))
-      memcpy(dst, syn_result_series(r, s), nt * sizeof *dst);
+    if (ev->series[c] == SIZE_MAX) continue;
+    for (size_t t = 0; t < nt; t++) dst[t] = r->series[t * r->nseries + ev->series[c]];
   }
 }
 
@@ -125,11 +148,9 @@ syn_status syn_sweep_eval_sample(syn_sweep_eval *ev, size_t i, syn_sweep_sample 
   *out = (syn_sweep_sample){i, SYN_SWEEP_OK, ev->reason, ev->params, ev->metrics, ev->traj};
   syn_status st = syn_sweep_params(sw, i, ev->params, err);
   if (st != SYN_OK) return st;
-  for (size_t j = 0; j < sw->nparams; j++) ev->ov[j].value = ev->params[j];
   for (size_t k = 0; k < sw->nrun; k++) {
-    syn_arm_result *res = NULL;
-    st = syn_scenario_run_arm_keep(sw->scenario, sw->arms[k], ev->has_opts ? &ev->opts : NULL,
-                                   ev->ov, sw->nparams, &ev->keep, &res, &local);
+    syn_problem_result res;
+    st = syn_problem_eval(ev->ws, k, ev->params, &ev->want, &res, &local);
     if (st == SYN_ENOMEM) {
       *err = local;
       return st;
@@ -145,9 +166,8 @@ syn_status syn_sweep_eval_sample(syn_sweep_eval *ev, size_t i, syn_sweep_sample 
       if (ev->traj) fill_nan(ev->traj, sw->narms * sw->nseries * sw->ntimes);
       return SYN_OK;
     }
-    take_metrics(ev, k, res->series);
-    if (ev->traj) take_series(ev, k, res->series);
-    syn_arm_result_destroy(res);
+    take_metrics(ev, k, &res);
+    if (ev->traj) take_series(ev, k, &res);
   }
   take_differences(ev);
   return SYN_OK;

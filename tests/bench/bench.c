@@ -13,8 +13,8 @@
  * folder. Timings are printed, never asserted.
  *
  * Issue 4 (speed of the joint models), with the scenario API as the program
- * uses it (load once, syn_scenario_run_arm per arm; results stay in memory,
- * no HDF5):
+ * uses it (load once, one compiled problem, syn_problem_eval_arm per arm;
+ * results stay in memory, no HDF5):
  *   - every arm of examples/knee_ia_vs_iv.scenario, median of KNEE_REPS runs,
  *     and the steady-state baseline on its own (the same syn_steady_state call
  *     the arm makes), so the arm's integration is the difference (target: well
@@ -25,7 +25,15 @@
  *     between the two solutions at the end;
  *   - load + compile of models/ra.model (median of LOAD_REPS).
  *
- *   build/release/bench tests/bench issue4    only the issue-4 part */
+ * Issue 14 (the compiled problem, synovia/problem.h): every knee arm with
+ * k_fast free, a new value per repetition (so every run finds its steady
+ * baseline anew), as syn_scenario_run_arm (everything rebuilt per call, by
+ * name: the run the problem replaces) and as syn_problem_eval on one
+ * workspace; median CPU time (process CPU seconds) of PROBLEM_REPS each,
+ * alternated, their ratio, and whether the metrics agree bit for bit.
+ *
+ *   build/release/bench tests/bench issue4    only the issue-4 part
+ *   build/release/bench tests/bench issue14   only the issue-14 part */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -35,6 +43,7 @@
 #include <time.h>
 
 #include "synovia/model.h"
+#include "synovia/problem.h"
 #include "synovia/scenario.h"
 #include "synovia/solver.h"
 #include "synovia/steady.h"
@@ -42,7 +51,8 @@
 #include "stiff20.h"
 #include "timing.h"
 
-enum { NS = 24, NPTS = 201, REPS = 200, LOAD_REPS = 51, KNEE_REPS = 20, RA_REPS = 10 };
+enum { NS = 24, NPTS = 201, REPS = 200, LOAD_REPS = 51, KNEE_REPS = 20, RA_REPS = 10,
+       PROBLEM_REPS = 40 };
 
 /* --- the hand-written system -------------------------------------------------------- */
 
@@ -172,29 +182,40 @@ static int time_startup(const char *bench_dir) {
 static const char *const KNEE_SCENARIO = "examples/knee_ia_vs_iv.scenario";
 static const char *const RA_MODEL = "models/ra.model";
 
-/* Median wall time of one syn_scenario_run_arm; the last run's result is
- * kept in *keep when keep is not NULL. */
+/* Median wall time of one arm as the program runs it (syn_problem_eval_arm on
+ * one workspace, which keeps the steady baselines it has found); the last
+ * run's result is kept in *keep when keep is not NULL. */
 static int time_arm(const syn_scenario *s, size_t arm, const syn_solver_opts *o, int reps,
                     double *med, syn_arm_result **keep) {
   double t[KNEE_REPS > RA_REPS ? KNEE_REPS : RA_REPS];
+  syn_problem *p = NULL;
+  syn_problem_ws *ws = NULL;
+  syn_error err;
+  int rc = -1;
+  if (syn_problem_create(s, &arm, 1, NULL, 0, o, &p, &err) != SYN_OK ||
+      syn_problem_ws_create(p, &ws, &err) != SYN_OK)
+    goto fail;
   for (int r = 0; r < reps; r++) {
     syn_arm_result *res = NULL;
-    syn_error err;
     double t0 = now_seconds();
-    syn_status st = syn_scenario_run_arm(s, arm, o, NULL, 0, &res, &err);
+    syn_status st = syn_problem_eval_arm(ws, 0, NULL, NULL, &res, &err);
     t[r] = now_seconds() - t0;
-    if (st != SYN_OK) {
-      fprintf(stderr, "bench: %s, arm '%s': %s\n", syn_scenario_path(s),
-              syn_scenario_arm_name(s, arm), err.message);
-      return -1;
-    }
+    if (st != SYN_OK) goto fail;
     if (keep != NULL && r == reps - 1)
       *keep = res;
     else
       syn_arm_result_destroy(res);
   }
   *med = median(t, (size_t)reps);
-  return 0;
+  rc = 0;
+  goto done;
+fail:
+  fprintf(stderr, "bench: %s, arm '%s': %s\n", syn_scenario_path(s),
+          syn_scenario_arm_name(s, arm), err.message);
+done:
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  return rc;
 }
 
 static long long result_count(const syn_result *r, const char *key) {
@@ -286,7 +307,7 @@ static int bench_knee(void) {
          syn_scenario_baseline(s), KNEE_REPS);
   if (have_base == 0)
     printf("  steady-state baseline alone (method %s; syn_steady_state, i.e. KINSOL and the "
-           "integration that confirms its root): %.3f ms, once per parameter set: the scenario "
+           "integration that confirms its root): %.3f ms, once per parameter set: the workspace "
            "keeps baselines it has found, so the arms below (same parameters) reuse it\n",
            method, 1e3 * base);
   for (size_t a = 0; a < syn_scenario_arm_count(s); a++) {
@@ -383,6 +404,75 @@ static int bench_issue4(const char *dir) {
   return 0;
 }
 
+/* One arm: run k (CPU seconds into *run) and evaluation k (into *ev) with
+ * k_fast = base * (1 + k / 1000); 1 when the metrics differ in a bit. */
+static int time_problem_rep(const syn_scenario *s, size_t arm, syn_problem_ws *ws, double theta,
+                            double *run, double *ev, int *same) {
+  syn_error err;
+  syn_arm_result *res = NULL;
+  syn_problem_result r;
+  syn_override ov = {"k_fast", theta};
+  double t0 = cpu_seconds();
+  if (syn_scenario_run_arm(s, arm, NULL, &ov, 1, &res, &err) != SYN_OK) goto fail;
+  double t1 = cpu_seconds();
+  if (syn_problem_eval(ws, arm, &theta, NULL, &r, &err) != SYN_OK) goto fail;
+  double t2 = cpu_seconds();
+  *run = t1 - t0;
+  *ev = t2 - t1;
+  for (size_t m = 0; m < syn_result_metric_count(res->series); m++) {
+    double v;
+    syn_result_metric(res->series, m, NULL, NULL, NULL, &v);
+    *same &= memcmp(&v, &r.metrics[m], sizeof v) == 0;
+  }
+  syn_arm_result_destroy(res);
+  return 0;
+fail:
+  fprintf(stderr, "bench: problem: %s\n", err.message);
+  syn_arm_result_destroy(res);
+  return -1;
+}
+
+static int bench_problem(void) {
+  syn_scenario *s = NULL;
+  syn_problem *p = NULL;
+  syn_problem_ws *ws = NULL;
+  syn_error err;
+  const char *name = "k_fast";
+  int rc = -1;
+  if (syn_scenario_load(KNEE_SCENARIO, &s, &err) != SYN_OK ||
+      syn_problem_create(s, NULL, 0, &name, 1, NULL, &p, &err) != SYN_OK ||
+      syn_problem_ws_create(p, &ws, &err) != SYN_OK) {
+    fprintf(stderr, "bench: %s: %s\n", KNEE_SCENARIO, err.message);
+    goto done;
+  }
+  size_t index;
+  const syn_model *m = syn_scenario_model(s);
+  if (!syn_model_find(m, name, NULL, &index)) goto done;
+  double base = syn_model_symbol(m, SYN_SYM_PARAM, index)->value;
+  printf("issue 14: compiled problem on %s, k_fast free (new value per run, so each run finds "
+         "its steady baseline), median CPU time of %d runs per arm\n",
+         KNEE_SCENARIO, PROBLEM_REPS);
+  for (size_t a = 0; a < syn_scenario_arm_count(s); a++) {
+    double run[PROBLEM_REPS], ev[PROBLEM_REPS];
+    int same = 1;
+    for (int k = 0; k < PROBLEM_REPS; k++)
+      if (time_problem_rep(s, a, ws, base * (1 + 1e-3 * (a * PROBLEM_REPS + k + 1)), &run[k],
+                           &ev[k], &same) != 0)
+        goto done;
+    double mr = median(run, PROBLEM_REPS), me = median(ev, PROBLEM_REPS);
+    printf("  arm %-18s run (syn_scenario_run_arm) %.3f ms, problem evaluation %.3f ms: "
+           "ratio %.3f [target <= 1]; metrics %s\n",
+           syn_scenario_arm_name(s, a), 1e3 * mr, 1e3 * me, me / mr,
+           same ? "bit for bit the same" : "DIFFER");
+  }
+  rc = 0;
+done:
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  syn_scenario_destroy(s);
+  return rc;
+}
+
 /* --- main ------------------------------------------------------------------------------ */
 
 static int load_model_ode(const char *dir, syn_model **m, syn_instance **inst, syn_ode *ode,
@@ -426,6 +516,7 @@ int main(int argc, char **argv) {
   int only_issue4 = argc > 2 && strcmp(argv[2], "issue4") == 0;
 
   if (only_issue4) return bench_issue4(dir) == 0 ? 0 : 1;
+  if (argc > 2 && strcmp(argv[2], "issue14") == 0) return bench_problem() == 0 ? 0 : 1;
 
   for (int k = 0; k < NPTS; k++) grid[k] = (double)k;
   hand_ode(&hode);
@@ -478,7 +569,7 @@ int main(int argc, char **argv) {
   printf("  synovia:        median %.3f ms per solve (%d solves)\n", 1e3 * mm, REPS);
   printf("  ratio synovia / hand-written: %.2f (target <= 1.3)\n", mm / mh);
   if (time_startup(dir) != 0) goto done;
-  if (bench_issue4(dir) != 0) goto done;
+  if (bench_issue4(dir) != 0 || bench_problem() != 0) goto done;
   rc = 0;
 done:
   syn_instance_destroy(inst);

@@ -23,13 +23,13 @@ plant "a layer including one above it is caught" src/io/result.c '#include "swee
 plant "a public header of a layer above is caught" src/base/alloc.c '#include "synovia/sweep.h"' \
   "src/base/alloc.c: includes a header of layer 'sweep'"
 plant "io including the umbrella header (every layer) is caught" src/io/h5.c \
-  '#include "synovia/synovia.h"' "src/io/h5.c: includes a header of layer 'scenario'"
+  '#include "synovia/synovia.h"' "src/io/h5.c: includes a header of layer 'problem'"
 plant "a public header including one of a layer above is caught" include/synovia/h5.h \
   '#include "synovia/scenario.h"' "include/synovia/h5.h: includes a header of layer 'scenario'"
 plant "a public header missing from the layer table is caught" include/synovia/extra.h \
   '#include "synovia/status.h"' "include/synovia/extra.h: a public header with no layer"
-plant "mpi.h outside src/sweep is caught" src/scenario/arm.c '#include <mpi.h>' \
-  "src/scenario/arm.c: includes <mpi"
+plant "mpi.h outside src/sweep is caught" src/scenario/schedule.c '#include <mpi.h>' \
+  "src/scenario/schedule.c: includes <mpi"
 plant "hdf5.h outside src/io is caught" src/sweep/run.c '#include <hdf5.h>' \
   "src/sweep/run.c: includes <hdf5"
 plant "SUNDIALS outside src/solve is caught" src/model/vm.c '#include <cvode/cvode.h>' \

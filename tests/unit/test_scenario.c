@@ -1,5 +1,5 @@
 /* synovia — unit tests of scenarios (src/scenario/scenario.c, schedule.c,
- * arm.c): loading and resolution errors with their exact located messages,
+ * src/problem/armrun.c): loading and resolution errors with their exact located messages,
  * dose schedules (same time, t = 0, last output, overlapping infusions,
  * after the end, repeats), the output grid, presets and overrides, dose
  * records, metrics, and the closed forms of tests/scenario/ (one- and

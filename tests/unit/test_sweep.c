@@ -1430,7 +1430,9 @@ static void test_run_allocation_failures(void **state) {
     remove_tree(in_dir("small.h5.parts"));
     tried++;
   }
-  assert_true(tried > 400);
+  /* every allocation of the first 400 was made to fail (a run that allocates
+   * fewer, its samples allocating nothing, had each of them fail) */
+  assert_true(tried >= (total - 1 < 400 ? (size_t)(total - 1) : 400));
   /* and then it works */
   assert_int_equal(syn_sweep_run(sw, &o, &rep, &err), SYN_OK);
   syn_h5sweep_reader *rd = NULL;

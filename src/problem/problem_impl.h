@@ -1,0 +1,112 @@
+/* synovia — the compiled problem's insides (internal, problem layer; see
+ * include/synovia/problem.h).
+ *
+ * problem.c builds the problem (free parameters resolved through the one
+ * table of kinds) and the workspaces; eval.c evaluates an arm; armrun.c is
+ * syn_scenario_run_arm on top of it. */
+#ifndef SYN_PROBLEM_IMPL_H
+#define SYN_PROBLEM_IMPL_H
+
+#include <stddef.h>
+
+#include "scenario/metrics.h"
+#include "scenario/scenario_impl.h"
+#include "synovia/problem.h"
+#include "synovia/run.h"
+
+typedef struct fp_kind fp_kind;
+typedef struct arm_ws arm_ws;
+
+/* One free parameter, resolved. */
+typedef struct free_param {
+  const fp_kind *kind;
+  char *name;             /* as given (owned) */
+  size_t arm;             /* doses: the scenario arm; SIZE_MAX: every arm */
+  size_t dose;            /* doses: index in that arm's doses */
+  syn_symkind *tkind;     /* model values: the symbols it sets (owned) */
+  size_t *tindex;
+  size_t ntargets;
+} free_param;
+
+/* A kind of free parameter: how it is named, resolved and applied. One
+ * table (problem.c) holds them all. */
+struct fp_kind {
+  const char *what;       /* "model value", "dose amount", "dose time" */
+  /* 1 when name has this kind's form (the first kind that claims it resolves it) */
+  int (*claims)(const char *name);
+  syn_status (*resolve)(const syn_problem *p, const char *name, free_param *fp, syn_error *err);
+  /* Put value into the arm's workspace (it applies to that arm) */
+  syn_status (*apply)(arm_ws *a, const free_param *fp, double value, syn_error *err);
+};
+
+struct syn_problem {
+  const syn_scenario *s;  /* borrowed, or own */
+  syn_scenario *own;      /* a plain model's (syn_problem_create_model), else NULL */
+  size_t *arms;           /* scenario arm indices */
+  size_t narms;
+  free_param *fp;
+  size_t nfree;
+  syn_solver_opts opts;   /* resolved; atol_vec -> atol when the model's state tolerances apply */
+  double *atol;
+  syn_run_opts ro;        /* the grid and opts, for the record */
+  double *grid;
+  size_t npts;
+  size_t nstates, noutputs, nseries;
+};
+
+/* Per arm of the problem, in a workspace. */
+struct arm_ws {
+  const scn_arm *arm;
+  size_t scn_arm;         /* index in the scenario */
+  double t_start;         /* of the simulation */
+  syn_instance *inst;     /* the arm's settings applied; free parameters on top */
+  syn_ode ode;
+  syn_solver *solver;
+  scn_schedule sched;
+  int moves_doses;        /* a dose time of this arm is free: the schedule is refilled */
+  double *amount, *at;    /* per dose: the amount and first time as run */
+  double *dose_scale;     /* per dose: the route's scale */
+  size_t *inf_dose;       /* per infusion: its dose */
+  size_t *running;        /* infusions running now */
+  size_t nrunning;
+  size_t *touched;        /* target states changed at the current stop */
+  size_t next;            /* next event to apply */
+  syn_metrics **round;    /* per metric round: an engine for all its calls (NULL: none) */
+};
+
+/* Steady-state baselines found, keyed by everything that decides them. */
+typedef struct baseline_entry {
+  int used;
+  double *key, *y;
+  syn_baseline_info info;
+} baseline_entry;
+
+enum { PROBLEM_BASELINE_CACHE = 8 };
+
+struct syn_problem_ws {
+  const syn_problem *p;
+  arm_ws *arms;
+  double *y0;             /* [nstates]: the start */
+  double *values;         /* [nseries]: one output time */
+  double *series;         /* [npts][nseries] */
+  double *calls;          /* [ncalls]: metric call values */
+  double *metrics;        /* [nmetrics] */
+  unsigned char *no_window; /* [ncalls] */
+  syn_probe *probes;      /* [ncalls] */
+  size_t *which;          /* [ncalls] */
+  baseline_entry cache[PROBLEM_BASELINE_CACHE];
+  size_t nkey, cache_next;
+  double *key;            /* [nkey] */
+  /* during an evaluation */
+  arm_ws *cur;
+  syn_metrics *engine;    /* the probes of the current run, or NULL */
+  int record;             /* 0: outputs are not recorded (reruns, or no series asked) */
+  int check;              /* 1: outputs are evaluated and checked (the first run) */
+  size_t nrec;
+  const double *at;       /* the caller's times (syn_problem_want.at), during the first run */
+  double *at_out;
+  size_t nat, at_next;
+  double *at_y;           /* [nseries]: the state there */
+};
+
+#endif
