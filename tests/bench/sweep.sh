@@ -160,3 +160,21 @@ for n in 100 800; do
   printf 'run, growth model, %4d arms, one result file:            %6.2f s  %6.2f ms per arm\n' \
     "$n" "$t" "$(awk -v t="$t" -v n="$n" 'BEGIN { print 1000 * t / n }')"
 done
+
+# The sweep writer with many kept trajectories: a chain of 500 and 4000 states
+# (tests/bench/scale_model.sh), 2 arms, 2 samples, `keep trajectories` (2N
+# series). Each series is attached to /sample and its arm's time once, in
+# bulk: time and file size grow in proportion to N (attached one by one, the
+# 4000-state file took 4.4 s of CPU and 408 MB, 27 times the 500-state file per series).
+for n in 500 4000; do
+  sh "$top/tests/bench/scale_model.sh" chain "$n" >"$TMP/chain.model"
+  printf 'scenario "chain"\nmodel "%s"\nsimulate 0 h to 10 h every 5 h\narm "a"\narm "b"\n  set k = 0.2 /h\n' \
+    "$TMP/chain.model" >"$TMP/chain.scenario"
+  printf 'scenario "%s"\ndesign random 2 seed 1\nvary c uniform 0.001 0.002 /h\nkeep trajectories\n' \
+    "$TMP/chain.scenario" >"$TMP/chain.sweep"
+  rm -f "$TMP/chain.h5"
+  set -- $(wall_cpu "$SYN" sweep "$TMP/chain.sweep" -q -o "$TMP/chain.h5")
+  bytes=$(wc -c <"$TMP/chain.h5" 2>/dev/null || echo 0)
+  printf 'sweep writer, keep trajectories, chain of %4d states (2 arms, %5d series): %6.2f s CPU, %7.2f MB, %5.0f bytes per series\n' \
+    "$n" $((2 * n)) "$2" "$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')" "$(awk -v b="$bytes" -v n="$n" 'BEGIN { print b / (2 * n) }')"
+done
