@@ -1921,9 +1921,9 @@ static long kept_series_size(const fixture *f, size_t n) {
   char **names = calloc(n, sizeof *names);
   assert_non_null(names);
   for (size_t k = 0; k < n; k++) {
-    names[k] = malloc(16);
+    names[k] = malloc(24);
     assert_non_null(names[k]);
-    snprintf(names[k], 16, "s%zu", k);
+    snprintf(names[k], 24, "s%zu", k);
   }
   s.nseries = n;
   s.series_names = (const char *const *)names;
