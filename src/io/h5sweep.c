@@ -295,16 +295,38 @@ static hsize_t chunk_len(const syn_h5sweep *h, hsize_t dflt) {
   return h->chunk_rows > 0 ? min_h(n, h->chunk_rows) : n;
 }
 
-/* An empty per-sample dataset over the given scales (one per axis). */
+/* A failure of the bulk attachment (syn_h5u_scale_list: -2 is no memory). */
+static syn_status scale_fail(const syn_h5sweep *h, syn_error *err, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static syn_status scale_fail(const syn_h5sweep *h, syn_error *err, int rc, const char *fmt, ...) {
+  if (rc == -2)
+    return syn_error_set(err, SYN_ENOMEM, "HDF5 sweep output '%s': out of memory", h->path);
+  va_list ap;
+  va_start(ap, fmt);
+  syn_status st = syn_h5u_failv("HDF5 output", h->path, err, fmt, ap);
+  va_end(ap);
+  return st;
+}
+
+/* An empty per-sample dataset with a dimension scale on each axis: axis k
+ * in bulk on lists[k] (the sample axis, a trajectory's time: one entry per
+ * dataset, thousands with kept trajectories; see syn_h5u_scale_list), or,
+ * when lists[k] is NULL, by H5DSattach_scale on scales[k] (the short axes of
+ * parameters and metrics, which other datasets attach to that way). */
 static hid_t create_sample_ds(hid_t loc, const char *name, hid_t ftype, int rank,
                               const hsize_t *dims, const hsize_t *chunk, const void *fill,
-                              hid_t fill_type, int shuffle, const hid_t *scales) {
+                              hid_t fill_type, int shuffle, syn_h5u_scale_list *const *lists,
+                              const hid_t *scales) {
   hid_t d = -1;
   hid_t sp = H5Screate_simple(rank, dims, NULL);
   hid_t p = sample_dcpl(rank, chunk, fill_type, fill, shuffle);
   if (sp >= 0 && p >= 0) d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, p, H5P_DEFAULT);
+  if (d >= 0 && syn_h5u_scale_attach(d, rank, lists) != 0) {
+    H5Dclose(d);
+    d = -1;
+  }
   for (int k = 0; k < rank && d >= 0; k++) {
-    if (H5DSattach_scale(d, scales[k], (unsigned)k) < 0) {
+    if (lists[k] == NULL && H5DSattach_scale(d, scales[k], (unsigned)k) < 0) {
       H5Dclose(d);
       d = -1;
     }
@@ -316,13 +338,14 @@ static hid_t create_sample_ds(hid_t loc, const char *name, hid_t ftype, int rank
 
 /* float64 (sample, k) with NaN fill, chunks of <= 256 KiB of whole rows. */
 static hid_t create_table(const syn_h5sweep *h, hid_t loc, const char *name, size_t k,
-                          hid_t dsample, hid_t dk, const char *long_name) {
+                          syn_h5u_scale_list *sample, hid_t dk, const char *long_name) {
   const hsize_t dims[2] = {h->t.nsamples, k};
   const hsize_t chunk[2] = {chunk_len(h, ROW_CHUNK_BYTES / sizeof(double) / (k ? k : 1)), k};
   const double nan = NAN;
-  const hid_t scales[2] = {dsample, dk};
+  syn_h5u_scale_list *const lists[2] = {sample, NULL};
+  const hid_t scales[2] = {-1, dk};
   hid_t d = create_sample_ds(loc, name, H5T_IEEE_F64LE, 2, dims, chunk, &nan, H5T_NATIVE_DOUBLE,
-                             1, scales);
+                             1, lists, scales);
   if (d >= 0 && (syn_h5u_attr_string(d, "long_name", long_name) < 0 ||
                  syn_h5u_attr_nan_fill(d) < 0)) {
     H5Dclose(d);
@@ -443,8 +466,8 @@ static syn_status write_sample_scale(syn_h5sweep *h, hid_t *dsample, syn_error *
   return st;
 }
 
-static syn_status write_params(syn_h5sweep *h, const syn_h5sweep_spec *s, hid_t dsample,
-                               syn_error *err) {
+static syn_status write_params(syn_h5sweep *h, const syn_h5sweep_spec *s,
+                               syn_h5u_scale_list *sample, syn_error *err) {
   syn_status st = SYN_OK;
   hid_t dparam = -1;
   const char **units = units_list(s->nparams, s->param_units);
@@ -465,7 +488,7 @@ static syn_status write_params(syn_h5sweep *h, const syn_h5sweep_spec *s, hid_t 
     st = syn_h5u_fail(h->path, err, "write the parameter table");
     goto done;
   }
-  if ((h->t.param_value = create_table(h, h->file, "param_value", s->nparams, dsample, dparam,
+  if ((h->t.param_value = create_table(h, h->file, "param_value", s->nparams, sample, dparam,
                                        "parameter value of the sample (units in "
                                        "param_units)")) < 0)
     st = syn_h5u_fail(h->path, err, "create dataset '/param_value'");
@@ -490,12 +513,13 @@ static herr_t write_flags(hid_t d) {
 /* /status int8 (fill 0 = not_run; no _FillValue attribute, which xarray
  * would turn into NaN) and /status_reason vlen strings (fill "", but none in
  * a part: see syn_h5sweep_spec.part). */
-static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
+static syn_status write_status(syn_h5sweep *h, syn_h5u_scale_list *sample, syn_error *err) {
   const hsize_t n = h->t.nsamples;
+  syn_h5u_scale_list *const lists[1] = {sample};
   const hsize_t cs = chunk_len(h, STATUS_CHUNK), cr = chunk_len(h, REASON_CHUNK);
   const signed char zero = 0;
   h->t.status = create_sample_ds(h->file, "status", H5T_STD_I8LE, 1, &n, &cs, &zero,
-                                 H5T_NATIVE_SCHAR, 0, &dsample);
+                                 H5T_NATIVE_SCHAR, 0, lists, NULL);
   if (h->t.status < 0 ||
       syn_h5u_attr_string(h->t.status, "long_name", "outcome of the sample") < 0 ||
       write_flags(h->t.status) < 0)
@@ -504,7 +528,7 @@ static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
   hid_t t = syn_h5u_utf8_vlen_type();
   if (t >= 0)
     h->t.reason = create_sample_ds(h->file, "status_reason", t, 1, &n, &cr,
-                                   h->part ? NULL : &empty, t, 0, &dsample);
+                                   h->part ? NULL : &empty, t, 0, lists, NULL);
   if (t >= 0) H5Tclose(t);
   if (h->t.reason < 0 ||
       syn_h5u_attr_string(h->t.reason, "long_name", "why the sample failed (empty when ok)") < 0)
@@ -513,7 +537,7 @@ static syn_status write_status(syn_h5sweep *h, hid_t dsample, syn_error *err) {
 }
 
 static syn_status write_arm_metrics(syn_h5sweep *h, const syn_h5sweep_spec *s, size_t a,
-                                    hid_t g, hid_t dsample, syn_error *err) {
+                                    hid_t g, syn_h5u_scale_list *sample, syn_error *err) {
   if (s->nmetrics == 0) return SYN_OK;
   syn_status st = SYN_OK;
   const char *arm = s->arm_names[a];
@@ -525,7 +549,7 @@ static syn_status write_arm_metrics(syn_h5sweep *h, const syn_h5sweep_spec *s, s
   }
   if ((dmetric = string_scale(g, "metric", s->nmetrics, s->metric_names, "metric name")) < 0 ||
       column(g, "metric_units", dmetric, s->nmetrics, NULL, units, "units of metric_value") < 0 ||
-      (h->t.metric_value[a] = create_table(h, g, "metric_value", s->nmetrics, dsample, dmetric,
+      (h->t.metric_value[a] = create_table(h, g, "metric_value", s->nmetrics, sample, dmetric,
                                            "metric value of the sample")) < 0)
     st = syn_h5u_fail(h->path, err, "write the metrics of arm '%s'", arm);
 done:
@@ -535,7 +559,7 @@ done:
 }
 
 static syn_status write_arm_series(syn_h5sweep *h, const syn_h5sweep_spec *s, size_t a,
-                                   hid_t g, hid_t dsample, syn_error *err) {
+                                   hid_t g, syn_h5u_scale_list *sample, syn_error *err) {
   if (s->nseries == 0) return SYN_OK;
   const char *arm = s->arm_names[a];
   hid_t dtime = syn_h5u_write_f64(g, "time", s->ntimes, s->times);
@@ -548,13 +572,16 @@ static syn_status write_arm_series(syn_h5sweep *h, const syn_h5sweep_spec *s, si
   const hsize_t dims[2] = {h->t.nsamples, s->ntimes};
   const hsize_t chunk[2] = {chunk_len(h, TRAJ_CHUNK_ROWS),
                            min_h(s->ntimes, TRAJ_CHUNK_TIMES)};
-  const hid_t scales[2] = {dsample, dtime};
+  syn_h5u_scale_list time;
+  syn_h5u_scale_list *const lists[2] = {sample, &time};
   const double nan = NAN;
   syn_status st = SYN_OK;
+  int rc = syn_h5u_scale_list_open(&time, dtime, s->nseries);
+  if (rc != 0) st = scale_fail(h, err, rc, "write dataset '/arms/%s/time'", arm);
   for (size_t k = 0; k < s->nseries && st == SYN_OK; k++) {
     const char *name = s->series_names[k];
     hid_t d = create_sample_ds(g, name, H5T_IEEE_F64LE, 2, dims, chunk, &nan, H5T_NATIVE_DOUBLE,
-                               1, scales);
+                               1, lists, NULL);
     h->t.traj[a * s->nseries + k] = d;
     if (d < 0 ||
         syn_h5u_attr_string(d, "units", syn_h5u_cf_units(s->series_units ? s->series_units[k]
@@ -562,12 +589,15 @@ static syn_status write_arm_series(syn_h5sweep *h, const syn_h5sweep_spec *s, si
         syn_h5u_attr_string(d, "long_name", name) < 0 || syn_h5u_attr_nan_fill(d) < 0)
       st = syn_h5u_fail(h->path, err, "create dataset '/arms/%s/%s'", arm, name);
   }
+  if (st == SYN_OK && (rc = syn_h5u_scale_list_finish(&time)) != 0)
+    st = scale_fail(h, err, rc, "attach '/arms/%s/time' to the trajectories", arm);
+  syn_h5u_scale_list_free(&time);
   H5Dclose(dtime);
   return st;
 }
 
-static syn_status write_arms(syn_h5sweep *h, const syn_h5sweep_spec *s, hid_t dsample,
-                             syn_error *err) {
+static syn_status write_arms(syn_h5sweep *h, const syn_h5sweep_spec *s,
+                             syn_h5u_scale_list *sample, syn_error *err) {
   syn_status st = SYN_OK;
   hid_t arms = syn_h5u_create_group(h->file, "arms");
   if (arms < 0) return syn_h5u_fail(h->path, err, "create group '/arms'");
@@ -577,8 +607,8 @@ static syn_status write_arms(syn_h5sweep *h, const syn_h5sweep_spec *s, hid_t ds
       st = syn_h5u_fail(h->path, err, "create group '/arms/%s'", s->arm_names[a]);
       break;
     }
-    st = write_arm_metrics(h, s, a, g, dsample, err);
-    if (st == SYN_OK) st = write_arm_series(h, s, a, g, dsample, err);
+    st = write_arm_metrics(h, s, a, g, sample, err);
+    if (st == SYN_OK) st = write_arm_series(h, s, a, g, sample, err);
     H5Gclose(g);
   }
   H5Gclose(arms);
@@ -594,9 +624,18 @@ static syn_status build_file(syn_h5sweep *h, const syn_h5sweep_spec *s, syn_erro
   if (st == SYN_OK)
     st = syn_h5u_write_provenance(h->file, h->path, s->prov ? s->prov : &no_prov, err);
   if (st == SYN_OK) st = write_sample_scale(h, &dsample, err);
-  if (st == SYN_OK) st = write_params(h, s, dsample, err);
-  if (st == SYN_OK) st = write_status(h, dsample, err);
-  if (st == SYN_OK) st = write_arms(h, s, dsample, err);
+  /* Every per-sample dataset is attached to /sample, in bulk: param_value,
+   * status, status_reason, then per arm metric_value and the trajectories. */
+  syn_h5u_scale_list sample = {.scale = -1};
+  const size_t nattach = 3 + s->narms * ((s->nmetrics > 0) + s->nseries);
+  int rc = st == SYN_OK ? syn_h5u_scale_list_open(&sample, dsample, nattach) : 0;
+  if (rc != 0) st = scale_fail(h, err, rc, "write dataset '/sample'");
+  if (st == SYN_OK) st = write_params(h, s, &sample, err);
+  if (st == SYN_OK) st = write_status(h, &sample, err);
+  if (st == SYN_OK) st = write_arms(h, s, &sample, err);
+  if (st == SYN_OK && (rc = syn_h5u_scale_list_finish(&sample)) != 0)
+    st = scale_fail(h, err, rc, "attach '/sample' to the per-sample datasets");
+  syn_h5u_scale_list_free(&sample);
   if (dsample >= 0) H5Dclose(dsample);
   return st;
 }

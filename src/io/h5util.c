@@ -1081,6 +1081,107 @@ int syn_h5u_scale_refs_has(const syn_h5u_scale_refs *r, hid_t d, unsigned dim) {
 #endif
 }
 
+/* ---- dimension scales attached in bulk (see h5util.h) ---- */
+
+/* REFERENCE_LIST's type, H5DS's own (1.10): a native compound of (object
+ * reference, int axis), laid out as ref_entry. */
+static hid_t reflist_type(void) {
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(ref_entry));
+  if (t >= 0 && (H5Tinsert(t, "dataset", HOFFSET(ref_entry, ref), H5T_STD_REF_OBJ) < 0 ||
+                 H5Tinsert(t, "dimension", HOFFSET(ref_entry, dim), H5T_NATIVE_INT) < 0)) {
+    H5Tclose(t);
+    t = -1;
+  }
+  return t;
+}
+
+int syn_h5u_scale_list_open(syn_h5u_scale_list *l, hid_t scale, size_t expect) {
+  memset(l, 0, sizeof *l);
+  l->scale = scale;
+  if (syn_grow(&l->entries, &l->cap, expect ? expect : 1, sizeof(ref_entry)) != 0) return -2;
+  return H5Rcreate(&l->self, scale, ".", H5R_OBJECT, -1) < 0 ? -1 : 0;
+}
+
+static int scale_list_add(syn_h5u_scale_list *l, hid_t d, int dim) {
+  if (syn_grow(&l->entries, &l->cap, l->n + 1, sizeof(ref_entry)) != 0) return -2;
+  ref_entry *e = (ref_entry *)l->entries + l->n;
+  if (H5Rcreate(&e->ref, d, ".", H5R_OBJECT, -1) < 0) return -1;
+  e->dim = dim;
+  l->n++;
+  return 0;
+}
+
+int syn_h5u_scale_attach(hid_t d, int rank, syn_h5u_scale_list *const *lists) {
+  hvl_t list[H5S_MAX_RANK];
+  hobj_ref_t refs[H5S_MAX_RANK];
+  const hsize_t n = (hsize_t)rank;
+  if (rank < 1 || rank > H5S_MAX_RANK) return -1;
+  for (int k = 0; k < rank; k++) {
+    refs[k] = lists[k] ? lists[k]->self : 0;
+    list[k] = lists[k] ? (hvl_t){1, &refs[k]} : (hvl_t){0, NULL};
+  }
+  int rc = -1;
+  hid_t type = H5Tvlen_create(H5T_STD_REF_OBJ);
+  hid_t space = H5Screate_simple(1, &n, NULL), a = -1;
+  if (type >= 0 && space >= 0 &&
+      (a = H5Acreate2(d, "DIMENSION_LIST", type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+      H5Awrite(a, type, list) >= 0)
+    rc = 0;
+  if (a >= 0 && H5Aclose(a) < 0) rc = -1;
+  if (space >= 0) H5Sclose(space);
+  if (type >= 0) H5Tclose(type);
+  for (int k = 0; k < rank && rc == 0; k++)
+    if (lists[k]) rc = scale_list_add(lists[k], d, k);
+  return rc;
+}
+
+/* The entries REFERENCE_LIST already holds go in front of the list's (the
+ * attribute is then deleted, to be written again whole). */
+static int take_old_entries(syn_h5u_scale_list *l, hid_t type) {
+  const htri_t e = H5Aexists(l->scale, "REFERENCE_LIST");
+  if (e <= 0) return e < 0 ? -1 : 0;
+  hid_t a = H5Aopen(l->scale, "REFERENCE_LIST", H5P_DEFAULT);
+  hid_t sp = a < 0 ? -1 : H5Aget_space(a);
+  const hssize_t m = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+  int rc = m < 0 ? -1 : syn_grow(&l->entries, &l->cap, l->n + (size_t)m, sizeof(ref_entry)) ? -2 : 0;
+  if (rc == 0 && m > 0) {
+    ref_entry *v = l->entries;
+    memmove(v + m, v, l->n * sizeof *v);
+    rc = H5Aread(a, type, v) < 0 ? -1 : 0;
+    if (rc == 0) l->n += (size_t)m;
+  }
+  if (sp >= 0) H5Sclose(sp);
+  if (a >= 0 && H5Aclose(a) < 0) rc = -1;
+  if (rc == 0 && H5Adelete(l->scale, "REFERENCE_LIST") < 0) rc = -1;
+  return rc < 0 ? rc : 0;
+}
+
+int syn_h5u_scale_list_finish(syn_h5u_scale_list *l) {
+  if (l->n == 0) return 0;
+  int rc = -1;
+  hid_t type = reflist_type(), space = -1, a = -1;
+  if (type >= 0) rc = take_old_entries(l, type);
+  if (rc == 0) {
+    const hsize_t n = l->n;
+    rc = -1;
+    if ((space = H5Screate_simple(1, &n, NULL)) >= 0 &&
+        (a = H5Acreate2(l->scale, "REFERENCE_LIST", type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+        H5Awrite(a, type, l->entries) >= 0)
+      rc = 0;
+  }
+  if (a >= 0 && H5Aclose(a) < 0) rc = -1;
+  if (space >= 0) H5Sclose(space);
+  if (type >= 0) H5Tclose(type);
+  syn_h5u_scale_list_free(l);
+  return rc;
+}
+
+void syn_h5u_scale_list_free(syn_h5u_scale_list *l) {
+  syn_free(l->entries);
+  l->entries = NULL;
+  l->n = l->cap = 0;
+}
+
 /* The name of link k of g in the order given, into the arena (NULL with *rc). */
 static const char *link_name(hid_t g, hsize_t k, H5_index_t order, syn_arena *a, int *rc) {
   ssize_t n = H5Lget_name_by_idx(g, ".", order, H5_ITER_INC, k, NULL, 0, H5P_DEFAULT);

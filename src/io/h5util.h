@@ -178,6 +178,36 @@ void syn_h5u_scale_refs_free(syn_h5u_scale_refs *r);
 /* 1 when axis dim of d is attached to the scale, 0 when not, -1 HDF5. */
 int syn_h5u_scale_refs_has(const syn_h5u_scale_refs *r, hid_t d, unsigned dim);
 
+/* Dimension scales attached in bulk. H5DSattach_scale rewrites the scale's
+ * REFERENCE_LIST one entry longer at every attachment: N datasets cost N^2,
+ * and past 64 KiB (about 5000 entries) the list lives in dense attribute
+ * storage, where every dropped copy stays in the file (8000 kept series made
+ * a 360 MB sweep file). A scale list collects the scale's entries and writes
+ * REFERENCE_LIST once; each dataset gets its DIMENSION_LIST when attached.
+ * Both attributes have exactly the types HDF5's dimension-scale API (1.10)
+ * gives them, so H5DS, netCDF, h5py and xarray read them as if
+ * H5DSattach_scale had written them (the run writer's time axis, h5.c, does
+ * the same for 1-D series). */
+typedef struct syn_h5u_scale_list {
+  hid_t scale;        /* borrowed */
+  hobj_ref_t self;    /* a reference to the scale */
+  void *entries;      /* (dataset reference, axis) pairs, in attachment order */
+  size_t n, cap;
+} syn_h5u_scale_list;
+/* For the dimension scale `scale` (H5DSset_scale done), with room for
+ * `expect` attachments (more are allowed: the list grows). 0, -1 HDF5, -2 no
+ * memory; the list can be freed either way. */
+int syn_h5u_scale_list_open(syn_h5u_scale_list *l, hid_t scale, size_t expect);
+/* Writes DIMENSION_LIST of d (rank axes, none yet): axis k is attached to
+ * lists[k] (noted for its REFERENCE_LIST), or to nothing when lists[k] is
+ * NULL, for H5DSattach_scale to attach later. 0, -1 HDF5, -2 no memory. */
+int syn_h5u_scale_attach(hid_t d, int rank, syn_h5u_scale_list *const *lists);
+/* Writes the scale's REFERENCE_LIST once: the entries it already has (from
+ * H5DSattach_scale), then the list's. Then frees the list. 0, -1, -2. */
+int syn_h5u_scale_list_finish(syn_h5u_scale_list *l);
+/* Frees without writing (on failure). */
+void syn_h5u_scale_list_free(syn_h5u_scale_list *l);
+
 /* The names of the links of group g in creation order (name order when the
  * group does not track it), into the arena. Returns 0, -1 on an HDF5 error,
  * -2 when out of memory. */

@@ -2,14 +2,16 @@
 """make bench: one HIRES solve by synovia against the same solve by scipy's
 LSODA (solve_ivp) and R's deSolve lsoda, each at rtol 1e-6, atol 1e-9, 201
 output times over 0..321.8122, with the exact Jacobian given to all three.
-Median CPU time (user+sys) per solve, in one run. Prints, never asserts; a peer
-that is not installed is skipped, saying so (python3-scipy, r-cran-desolve).
+Median CPU time (user+sys) per solve, in one run: three rounds, each running
+every code in turn. Prints, never asserts; a peer that is not installed is
+skipped, saying so (python3-scipy, r-cran-desolve). A second bench-interp (an
+older build) is timed in the same rounds, for a before/after side by side.
 
 HIRES: E. Hairer, G. Wanner, Solving Ordinary Differential Equations II
 (Springer, 2nd ed. 1996), section IV.10; the same system as
 tests/bench/hires.model.
 
-    tests/bench/hires_peers.py build/release/bench-interp
+    tests/bench/hires_peers.py build/release/bench-interp [OLD/bench-interp]
 """
 import os
 import re
@@ -19,7 +21,7 @@ import sys
 import tempfile
 import time
 
-T_END, N_OUT, RTOL, ATOL, RUNS = 321.8122, 201, 1e-6, 1e-9, 15
+T_END, N_OUT, RTOL, ATOL, RUNS, ROUNDS = 321.8122, 201, 1e-6, 1e-9, 15, 3
 Y0 = [1, 0, 0, 0, 0, 0, 0, 0.0057]
 
 
@@ -120,20 +122,44 @@ def desolve_ms():
     return float(r.stdout.strip().splitlines()[-1]), None
 
 
+def median(v):
+    v = sorted(x for x in v if x is not None)
+    return v[len(v) // 2] if v else None
+
+
 def main():
     bench_interp = sys.argv[1] if len(sys.argv) > 1 else "build/release/bench-interp"
+    baseline = sys.argv[2] if len(sys.argv) > 2 else None
     print("HIRES against peers: one solve (rtol 1e-6, atol 1e-9, 201 outputs, exact Jacobian), "
-          "median CPU time (user+sys)")
-    ours = synovia_ms(bench_interp)
+          "median CPU time (user+sys) over %d rounds, each running every code in turn" % ROUNDS)
+    # Rounds, each code in turn in each: a change in the machine's load hits all alike.
+    runs = {"ours": [], "base": [], "scipy": [], "R": []}
+    why = {}
+    for _ in range(ROUNDS):
+        runs["ours"].append(synovia_ms(bench_interp))
+        if baseline:
+            runs["base"].append(synovia_ms(baseline))
+        for key, (ms, reason) in (("scipy", scipy_ms()), ("R", desolve_ms())):
+            runs[key].append(ms)
+            if ms is None:
+                why[key] = reason
+    ours, base = median(runs["ours"]), median(runs["base"])
     if ours is None:
         print("  synovia: no figure from %s" % bench_interp)
         return 1
     print("  synovia (bytecode, optimised SUNDIALS CVODE BDF): %8.3f ms" % ours)
-    for name, (ms, why) in (("scipy solve_ivp LSODA", scipy_ms()), ("R deSolve lsoda", desolve_ms())):
+    if baseline:
+        print("  synovia, baseline %s: %8.3f ms   baseline / this: %.3f" %
+              (baseline, base, base / ours) if base else "  synovia, baseline %s: no figure" % baseline)
+    for key, name in (("scipy", "scipy solve_ivp LSODA"), ("R", "R deSolve lsoda")):
+        ms = median(runs[key])
         if ms is None:
-            print("  %s: skipped: %s" % (name, why))
-        else:
-            print("  %-26s %8.3f ms   %s / synovia: %.1f x" % (name + ":", ms, name.split()[0], ms / ours))
+            print("  %s: skipped: %s" % (name, why.get(key, "no figure")))
+            continue
+        line = "  %-26s %8.3f ms   %s / synovia: %.1f x" % (name + ":", ms, name.split()[0], ms / ours)
+        if baseline and base:
+            line += " (baseline: %.1f x)" % (ms / base)
+        print(line)
     return 0
 
 

@@ -14,20 +14,45 @@ seconds() { # command... -> wall seconds on stdout
   s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
   awk -v s="$s" -v e="$e" 'BEGIN { print e - s }'
 }
+# command... -> "wall cpu" on stdout: elapsed seconds, and user+sys seconds of
+# the command and every process it waited for (mpirun waits for its ranks)
+wall_cpu() {
+  /usr/bin/time -f '%e %U %S' -o "$TMP/time" "$@" >/dev/null 2>&1 || echo "# failed: $*" >&2
+  awk 'NF == 3 && $1 ~ /^[0-9.]+$/ { w = $1; c = $2 + $3 } END { print (w == "" ? "?" : w), (c == "" ? "?" : c) }' "$TMP/time"
+}
 
 # The knee model's IA-vs-IV scenario (3 arms, baseline steady per sample).
-cat >"$TMP/knee.sweep" <<EOF2
+knee_sweep() { # samples seed -> sweep text on stdout
+  cat <<EOF2
 scenario "$top/examples/knee_ia_vs_iv.scenario"
-design random 400 seed 1
+design random $1 seed $2
 vary knee.severity  uniform    0.04 0.09
 vary potency        lognormal  0 0.3
 EOF2
-t1=$(seconds "$SYN" sweep "$TMP/knee.sweep" -q -o "$TMP/k1.h5")
-t2=$(seconds timeout 600 mpirun --oversubscribe -np 2 "$SYN" sweep "$TMP/knee.sweep" -q -o "$TMP/k2.h5")
-printf 'sweep, knee IA vs IV (3 arms, 400 samples), 1 process:  %6.2f s  %7.1f samples/s/core\n' \
-  "$t1" "$(awk -v t="$t1" 'BEGIN { print 400 / t }')"
-printf 'sweep, same, mpirun -np 2:                              %6.2f s  speed-up %.2f x (%d cores)\n' \
-  "$t2" "$(awk -v a="$t1" -v b="$t2" 'BEGIN { print a / b }')" "$(nproc)"
+}
+
+# The MPI speed-up: the same sweep in one process and under mpirun -np 2
+# (rank 0 manages and computes, so 2 ranks are 2 workers). Its size comes from
+# a short run: about SWEEP_SECONDS (default 8) of CPU in one process, several
+# seconds per rank, so that mpirun's start-up (~0.4 s) and the last blocks'
+# imbalance stay small next to the work (400 samples, about 1 s, read 0.98x).
+# Wall time is what MPI is for; the CPU time (user+sys of every process) says
+# how much work each run did, and the load average what else the machine ran.
+knee_sweep 200 3 >"$TMP/calib.sweep"
+set -- $(wall_cpu "$SYN" sweep "$TMP/calib.sweep" -q -o "$TMP/calib.h5")
+n=$(awk -v c="$2" -v t="${SWEEP_SECONDS:-8}" 'BEGIN {
+  n = (c + 0 > 0) ? t * 200 / c : 400; n = int((n + 199) / 200) * 200
+  print (n < 400 ? 400 : (n > 100000 ? 100000 : n)) }')
+knee_sweep "$n" 1 >"$TMP/knee.sweep"
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+set -- $(wall_cpu "$SYN" sweep "$TMP/knee.sweep" -q -o "$TMP/k1.h5")
+t1=$1 c1=$2
+set -- $(wall_cpu timeout 900 mpirun --oversubscribe -np 2 "$SYN" sweep "$TMP/knee.sweep" -q -o "$TMP/k2.h5")
+t2=$1 c2=$2
+printf 'sweep, knee IA vs IV (3 arms, %d samples), 1 process:  %6.2f s wall, %6.2f s CPU  %7.1f samples/s/core (CPU)\n' \
+  "$n" "$t1" "$c1" "$(awk -v n="$n" -v c="$c1" 'BEGIN { print (c + 0 > 0 ? n / c : 0) }')"
+printf 'sweep, same %d samples, mpirun -np 2:            %6.2f s wall, %6.2f s CPU  speed-up %.2f x (wall; %d cores, load average %s)\n' \
+  "$n" "$t2" "$c2" "$(awk -v a="$t1" -v b="$t2" 'BEGIN { print (b + 0 > 0 ? a / b : 0) }')" "$(nproc)" "$load"
 
 # The coordinator (issue 11 §4): rank 0's time per block handed back
 # (probe, receive, bookkeeping, the next block sent; waiting left out), as
@@ -45,11 +70,11 @@ EOF2
 timeout 600 mpirun --oversubscribe -np 3 "$SYN" sweep "$TMP/fast.sweep" -o "$TMP/f.h5" --block 1 \
   >"$TMP/fast.out" 2>&1 || sed 's/^/# /' "$TMP/fast.out"
 c_fast=$(coord_us "$TMP/fast.out")
-sed 's/design random 400 seed 1/design random 200 seed 2/' "$TMP/knee.sweep" >"$TMP/knee200.sweep"
+knee_sweep 200 2 >"$TMP/knee200.sweep"
 timeout 600 mpirun --oversubscribe -np 3 "$SYN" sweep "$TMP/knee200.sweep" -o "$TMP/k3.h5" --block 1 \
   >"$TMP/knee3.out" 2>&1 || sed 's/^/# /' "$TMP/knee3.out"
 c_knee=$(coord_us "$TMP/knee3.out")
-s_ms=$(awk -v t="$t1" 'BEGIN { printf "%.2f", 1000 * t / 400 }')
+s_ms=$(awk -v t="$c1" -v n="$n" 'BEGIN { printf "%.2f", 1000 * t / n }')
 printf 'sweep, coordinator: rank 0 per block handled, fast workers (-np 3, 4000 blocks): %s us\n' "$c_fast"
 printf 'sweep, coordinator: rank 0 per block handled, knee workers (-np 3, 200 blocks):  %s us\n' "$c_knee"
 # Rank 0 is a single server: N workers each hand back a block every B * s
@@ -134,4 +159,22 @@ for n in 100 800; do
   t=$(seconds "$SYN" run "$TMP/arms$n.scenario" -o "$TMP/arms$n.h5")
   printf 'run, growth model, %4d arms, one result file:            %6.2f s  %6.2f ms per arm\n' \
     "$n" "$t" "$(awk -v t="$t" -v n="$n" 'BEGIN { print 1000 * t / n }')"
+done
+
+# The sweep writer with many kept trajectories: a chain of 500 and 4000 states
+# (tests/bench/scale_model.sh), 2 arms, 2 samples, `keep trajectories` (2N
+# series). Each series is attached to /sample and its arm's time once, in
+# bulk: time and file size grow in proportion to N (attached one by one, the
+# 4000-state file took 4.4 s of CPU and 408 MB, 27 times the 500-state file per series).
+for n in 500 4000; do
+  sh "$top/tests/bench/scale_model.sh" chain "$n" >"$TMP/chain.model"
+  printf 'scenario "chain"\nmodel "%s"\nsimulate 0 h to 10 h every 5 h\narm "a"\narm "b"\n  set k = 0.2 /h\n' \
+    "$TMP/chain.model" >"$TMP/chain.scenario"
+  printf 'scenario "%s"\ndesign random 2 seed 1\nvary c uniform 0.001 0.002 /h\nkeep trajectories\n' \
+    "$TMP/chain.scenario" >"$TMP/chain.sweep"
+  rm -f "$TMP/chain.h5"
+  set -- $(wall_cpu "$SYN" sweep "$TMP/chain.sweep" -q -o "$TMP/chain.h5")
+  bytes=$(wc -c <"$TMP/chain.h5" 2>/dev/null || echo 0)
+  printf 'sweep writer, keep trajectories, chain of %4d states (2 arms, %5d series): %6.2f s CPU, %7.2f MB, %5.0f bytes per series\n' \
+    "$n" $((2 * n)) "$2" "$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')" "$(awk -v b="$bytes" -v n="$n" 'BEGIN { print b / (2 * n) }')"
 done

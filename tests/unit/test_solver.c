@@ -919,6 +919,24 @@ static void test_per_state_atol(void **state) {
                 err_vec, err_loose);
 }
 
+/* The solver computes CVODE's error weights itself (one pass: cv_ewt): a
+ * per-state atol holding one value everywhere must give the trajectory of
+ * that scalar atol (here the default, 1e-9) bit for bit. */
+static void test_atol_vector_of_one_value(void **state) {
+  (void)state;
+  syn_ode ode = {2, twoscale_rhs, NULL, 0, NULL, NULL, NULL, NULL, "h", NULL};
+  const double y0[2] = {1e-3, 1.0}, t_out[] = {0.0, 0.5, 1.0, 2.0, 5.0, 10.0};
+  const double atol[2] = {1e-9, 1e-9};
+  syn_solver_opts o;
+  syn_solver_opts_default(&o);
+  collect scalar, vec;
+  solve_grid(&ode, &o, 0.0, y0, t_out, 6, &scalar);
+  o.atol = 1e-3; /* not used: the vector is */
+  o.atol_vec = atol;
+  solve_grid(&ode, &o, 0.0, y0, t_out, 6, &vec);
+  for (size_t k = 0; k < 6; k++) assert_memory_equal(scalar.y[k], vec.y[k], 2 * sizeof(double));
+}
+
 /* --- failures ------------------------------------------------------------------------------ */
 
 /* A fast decay needs more than 5 steps to reach t = 10: with max_steps = 5 it stops. */
@@ -1433,6 +1451,7 @@ int main(void) {
       cmocka_unit_test(test_stats_accumulate),
       cmocka_unit_test(test_option_validation),
       cmocka_unit_test(test_per_state_atol),
+      cmocka_unit_test(test_atol_vector_of_one_value),
       cmocka_unit_test(test_too_much_work),
       cmocka_unit_test(test_nonfinite_rhs),
       cmocka_unit_test(test_fatal_rhs),
