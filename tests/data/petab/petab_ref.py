@@ -12,8 +12,11 @@ preequilibration, species in concentration units (hasOnlySubstanceUnits false), 
 compartments, assignment rules and initial assignments, no events, algebraic or rate rules.
 
     prob = load("tests/data/petab/Boehm_JProteomeRes2014/Boehm_JProteomeRes2014.yaml")
-    sim = simulate(prob)                 # {"time": ..., species and observables: arrays}
-    nllh(prob, sim["observables"])       # per measurement row, in the table's order
+    sim = simulate(prob)                 # {"time", "states", "observables"} at the measurement times
+    nllh(prob, sim["observables"])       # the sum over the measurement rows
+
+The tables alone (load(..., sbml=False)) need neither libsbml nor scipy: nllh() of another
+simulator's observables works without them.
 """
 import csv
 import math
@@ -150,8 +153,9 @@ def read_sbml(path):
 
 # --- the PEtab problem ----------------------------------------------------------------------
 
-def load(yaml_path):
-    """The problem: the SBML model, the parameter, observable and measurement tables."""
+def load(yaml_path, sbml=True):
+    """The problem: the SBML model (None when sbml is false: the tables alone need no libsbml),
+    the parameter, observable and measurement tables."""
     top = os.path.dirname(os.path.abspath(yaml_path))
     files = _yaml_files(yaml_path)
     if str(files.get("format_version")) != "1":
@@ -164,7 +168,7 @@ def load(yaml_path):
         return os.path.join(top, v[0])
 
     prob = {
-        "sbml": read_sbml(one("sbml_files")),
+        "sbml": read_sbml(one("sbml_files")) if sbml else None,
         "parameters": _rows(os.path.join(top, files["parameter_file"])),
         "observables": {r["observableId"]: r for r in _rows(one("observable_files"))},
         "measurements": _rows(one("measurement_files")),
