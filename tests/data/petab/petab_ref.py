@@ -78,13 +78,13 @@ def _init_ops():
     _BINARY.update({libsbml.AST_PLUS: "+", libsbml.AST_MINUS: "-", libsbml.AST_TIMES: "*",
                     libsbml.AST_DIVIDE: "/"})
     _FUNCS.update({libsbml.AST_FUNCTION_EXP: "math.exp", libsbml.AST_FUNCTION_LN: "math.log",
-                   libsbml.AST_FUNCTION_ABS: "abs", libsbml.AST_FUNCTION_ROOT: "math.sqrt"})
+                   libsbml.AST_FUNCTION_ABS: "abs"})
 
 
 def _py(node):
     """A MathML tree as a Python expression over a namespace of SBML ids (and t for time)."""
     ty = node.getType()
-    if ty in (libsbml.AST_INTEGER,):
+    if ty == libsbml.AST_INTEGER:
         return repr(float(node.getInteger()))
     if ty in (libsbml.AST_REAL, libsbml.AST_REAL_E, libsbml.AST_RATIONAL):
         return repr(float(node.getReal()))
