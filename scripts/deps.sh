@@ -48,6 +48,8 @@ test	python3-xarray	the files open in xarray as the docs show
 test	python3-h5netcdf	the h5netcdf engine of xarray
 test	python3-netcdf4	the netcdf4 engine of xarray and the netCDF4 module
 test	python3-pandas	the CSV export and the pandas examples of the docs
+test	python3-scipy	solve_ivp: the independent simulation of the PEtab benchmark that synovia is checked against (tests/python/test_boehm.py)
+test	python3-sbml5	libsbml: that independent simulation reads the SBML model of the benchmark with it
 test	slurm-wlm	a single-node Slurm cluster runs the job templates of scripts/slurm/
 test	munge	authentication for that Slurm cluster
 test	r-base-core	the R examples of docs/output-format.md
