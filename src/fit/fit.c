@@ -168,6 +168,7 @@ static syn_status relocate_extra(loader *L, const syn_model *plain, size_t npara
   long len = e->span > 0 ? e->span : 1;
   if (off + len > (long)ob->formula_span.len) len = (long)ob->formula_span.len - off;
   syn_span at = {ob->formula_span.file, ob->formula_span.off + (uint32_t)off, (uint32_t)len};
+  if (strstr(e->hint, " at line ") != NULL) e->hint[0] = 0; /* a place in the model's text */
   return syn_diag_relocate(e, L->src, at);
 }
 

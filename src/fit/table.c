@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/alloc.h"
 #include "base/arena.h"
@@ -147,11 +148,8 @@ static syn_status read_header(reader *r, fit_cell *cells, size_t n, syn_span lin
       syn_error_hint(r->err, "%s", column_list);
       return SYN_EINPUT;
     }
-    if (t->header[col].text != NULL) {
-      int l, c;
-      syn_srcset_linecol(r->src, t->header[col].span, &l, &c);
-      return diag(r, cells[i].span, "the column '%s' is already given (column %d)", name, c);
-    }
+    if (t->header[col].text != NULL)
+      return diag(r, cells[i].span, "'%s' repeats the column '%s'", name, t->header[col].text);
     if (unit != NULL && col != FIT_COL_TIME && col != FIT_COL_VALUE) {
       diag(r, cells[i].span, "a unit on the column '%s'", name);
       syn_error_hint(r->err, "units go on time and value (an sd or se is in the value's unit)");
@@ -249,6 +247,13 @@ syn_status fit_table_read(syn_fit_ast *ast, const char *fit_path, const ast_fit_
   if (path == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
   out->path = syn_arena_strdup(ast->arena, path);
   uint32_t index = 0;
+  struct stat sb;
+  if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
+    syn_free(path);
+    syn_diag(err, ast->sources, at->span, SYN_EINPUT, "the table \"%s\" is empty", at->path);
+    syn_error_hint(err, "a header line, then one row per measurement: %s", column_list);
+    return SYN_EINPUT;
+  }
   syn_status st = syn_srcset_load_file(ast->sources, path, &at->span, &index, err);
   syn_free(path);
   if (st != SYN_OK) return st;

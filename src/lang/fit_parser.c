@@ -4,8 +4,7 @@
  * The fit words (fit, scenario, data, observable, noise, estimate, fix,
  * optimizer, multistart and their clauses) are plain names to the lexer, so
  * this parser recognises them by their text, like the sweep parser. One
- * statement per line; an observable's expression may continue over lines
- * inside parentheses. Numbers are written as in sweeps: a value with an
+ * statement per line (an observable's expression too). Numbers are written as in sweeps: a value with an
  * optional unit, separated by spaces. The first error stops the parse. */
 #include "fit_ast.h"
 
@@ -329,13 +328,10 @@ static syn_status parse_observable(fparser *p) {
   if (st == SYN_OK && at_end(p))
     return ts_expected(&p->ts, "the observable's expression (states, outputs, parameters)");
   o.formula_span = cur(p)->span;
-  while (st == SYN_OK && !at_end(p)) {
-    if (cur(p)->kind == TK_LPAREN) p->ts.paren_depth++;
-    if (cur(p)->kind == TK_RPAREN && p->ts.paren_depth > 0) p->ts.paren_depth--;
+  while (st == SYN_OK && !at_end(p)) { /* to the end of the line: the compiler checks it */
     o.formula_span = syn_span_join(o.formula_span, cur(p)->span);
     st = advance(p);
   }
-  p->ts.paren_depth = 0;
   if (st != SYN_OK) return st;
   if ((o.formula = span_str(p, o.formula_span)) == NULL) return out_of_memory(p);
   if (syn_arena_grow(p->arena, (void **)&a->obs, &p->obs_cap, a->nobs + 1, sizeof *a->obs))
