@@ -136,6 +136,11 @@ static syn_status read_header(reader *r, fit_cell *cells, size_t n, syn_span lin
     const char *name, *unit;
     name_and_unit(r, cells[i].text, &name, &unit);
     if (name == NULL || (unit == NULL && strpbrk(cells[i].text, "([") != NULL)) return oom(r);
+    if (name[0] == 0) {
+      diag(r, cells[i].span, "column %zu has no name", i + 1);
+      syn_error_hint(r->err, "%s", column_list);
+      return SYN_EINPUT;
+    }
     int col = -1;
     for (size_t k = 0; k < NCOLUMN_NAMES && col < 0; k++)
       if (strcmp(name, column_names[k].name) == 0) col = (int)column_names[k].col;

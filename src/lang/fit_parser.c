@@ -201,13 +201,16 @@ static syn_status parse_value(fparser *p, int with_unit, ast_expr **out) {
 
 /* Exactly n plain numbers (no units) after `word`; `say` names them. */
 static syn_status parse_numbers(fparser *p, syn_span word, size_t n, const char *say,
-                                double *out) {
+                                double *out, syn_span *last) {
   size_t got = 0;
   syn_status st = SYN_OK;
   while (st == SYN_OK && got < n && number_starts(p)) {
     ast_expr *e = NULL;
     st = parse_value(p, 0, &e);
-    if (st == SYN_OK) out[got++] = e->u.num.value;
+    if (st == SYN_OK) {
+      out[got++] = e->u.num.value;
+      *last = e->span;
+    }
   }
   if (st != SYN_OK) return st;
   if (got < n || number_starts(p)) {
@@ -458,12 +461,13 @@ static syn_status parse_prior(fparser *p, ast_estimate *e) {
   syn_span word = cur(p)->span;
   e->prior.kind = (fit_prior_kind)(k + 1);
   double v[2] = {0, 0};
+  syn_span last = word;
   st = advance(p);
-  if (st == SYN_OK) st = parse_numbers(p, word, 2, prior_args[k], v);
+  if (st == SYN_OK) st = parse_numbers(p, word, 2, prior_args[k], v, &last);
   if (st != SYN_OK) return st;
   e->prior.a = v[0];
   e->prior.b = v[1];
-  e->prior.span = syn_span_join(e->prior.span, ts_peek(&p->ts, 0)->span);
+  e->prior.span = syn_span_join(e->prior.span, last);
   if ((e->prior.kind == FIT_PRIOR_NORMAL || e->prior.kind == FIT_PRIOR_LOGNORMAL) && !(v[1] > 0))
     return error_at(p, word, "the prior's %s must be positive (found %g)",
                     k == 0 ? "sd" : "sigma", v[1]);
@@ -471,7 +475,9 @@ static syn_status parse_prior(fparser *p, ast_estimate *e) {
     return error_at(p, word, "the uniform prior's low must be below its high (found %g %g)", v[0], v[1]);
   if (is_word(p, cur(p), "on") && on_this_line(cur(p))) {
     st = advance(p);
+    syn_span scale = cur(p)->span;
     if (st == SYN_OK) st = expect_word(p, "scale", "'scale' after 'on' (prior normal -2 1 on scale)");
+    if (st == SYN_OK) e->prior.span = syn_span_join(e->prior.span, scale);
     if (st == SYN_OK && e->prior.kind == FIT_PRIOR_LOGNORMAL)
       return with_hint(error_at(p, word, "a log-normal prior 'on scale'"), p,
                        "a log-normal prior is a normal prior of ln(x): write prior normal MU SIGMA "
@@ -545,8 +551,9 @@ static syn_status parse_estimate(fparser *p) {
         syn_suggest(tok_text(p, cur(p)), cur(p)->span.len, scale_words, NSCALES))
       return unknown_word(p, scale_words, NSCALES, "scale", scale_list);
     return with_hint(ts_expected(&p->ts, "'within' and the bounds"), p,
-                     "estimate NAME [lin|log|log10] within LOW HIGH [prior …] [start X]");
+                     "estimate NAME [per arm | for arm ARM] [lin|log|log10] within LOW HIGH [prior …] [start X]");
   }
+  syn_span within = cur(p)->span;
   if (st == SYN_OK) st = expect_word(p, "within", "'within' and the bounds (within 0.01 0.3)");
   if (st == SYN_OK) {
     /* within LO HI: a unit on the second number applies to the first too
@@ -556,7 +563,7 @@ static syn_status parse_estimate(fparser *p) {
     while (st == SYN_OK && n < 2 && number_starts(p)) st = parse_value(p, 1, &v[n++]);
     if (st != SYN_OK) return st;
     if (n < 2 || number_starts(p))
-      return error_at(p, n < 2 ? e->name_span : cur(p)->span,
+      return error_at(p, n < 2 ? within : cur(p)->span,
                       "'within' takes two numbers (the lower and upper bounds), found %s",
                       n == 0 ? "none" : n == 1 ? "one" : "more");
     if (v[0]->u.num.unit == NULL && v[1]->u.num.unit != NULL) v[0]->u.num.unit = v[1]->u.num.unit;
