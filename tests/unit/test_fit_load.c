@@ -24,6 +24,7 @@
 #include "synovia/fit.h"
 #include "synovia/model.h"
 #include "synovia/problem.h"
+#include "synovia/psens.h"
 
 static char dir[256];
 
@@ -195,6 +196,44 @@ static void test_observable_is_evaluated(void **state) {
   syn_fit_destroy(f);
 }
 
+/* An observable is an output like the model's own: psens differentiates it,
+ * here by an observable parameter (declared in the model by the fit). */
+static void test_observable_derivatives(void **state) {
+  (void)state;
+  syn_fit *f = load("scenario \"s.scenario\"\ndata \"d.csv\"\nobservable conc = scale * C\n"
+                    "  noise normal sd = 0.1\nestimate scale log within 0.1 10\n",
+                    "arm,time (h),observable,value\ntreated,0,conc,2\n");
+  const syn_model *m = syn_scenario_model(syn_fit_scenario(f));
+  const syn_fit_observable *o = syn_fit_observable_at(f, 0);
+  assert_int_equal(syn_fit_param_at(f, 0)->kind, SYN_FIT_MODEL);
+  const char *names[] = {"scale"};
+  syn_psens *ps = NULL;
+  syn_psens_work *w = NULL;
+  syn_instance *inst = NULL;
+  syn_error err;
+  assert_int_equal(syn_psens_create(m, names, 1, &ps, &err), SYN_OK);
+  assert_int_equal(syn_psens_work_create(ps, &w, &err), SYN_OK);
+  assert_int_equal(syn_instance_create(m, &inst, &err), SYN_OK);
+  assert_int_equal(syn_instance_prepare(inst, &err), SYN_OK);
+  assert_int_equal(syn_psens_prepare(w, inst, &err), SYN_OK);
+  syn_psens_pattern pat;
+  syn_psens_get_pattern(ps, SYN_PSENS_DOUTDP, &pat);
+  double y[1] = {10}, vals[8];
+  assert_true(pat.nnz <= 8);
+  assert_int_equal(syn_psens_eval(w, inst, SYN_PSENS_DOUTDP, 0, y, vals, &err), SYN_OK);
+  int found = 0;
+  for (int32_t k = pat.colptr[0]; k < pat.colptr[1]; k++)
+    if ((size_t)pat.rowind[k] == o->output) {
+      found = 1;
+      assert_true(fabs(vals[k] - 5) < 1e-12); /* d(scale * F * A / V)/d scale = 10 / 2 */
+    }
+  assert_true(found);
+  syn_instance_destroy(inst);
+  syn_psens_work_destroy(w);
+  syn_psens_destroy(ps);
+  syn_fit_destroy(f);
+}
+
 static void test_knee_example(void **state) {
   (void)state;
   syn_error err;
@@ -216,6 +255,7 @@ int main(void) {
       cmocka_unit_test(test_units_and_sd_forms),
       cmocka_unit_test(test_params_and_theta),
       cmocka_unit_test(test_observable_is_evaluated),
+      cmocka_unit_test(test_observable_derivatives),
       cmocka_unit_test(test_knee_example),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
