@@ -117,8 +117,8 @@ static double default_start(const ast_estimate *e) {
   return e->scale != FIT_SCALE_LIN && lo > 0 ? sqrt(lo * hi) : 0.5 * (lo + hi);
 }
 
-/* The lines appended to the model: observable parameters, then one output
- * per observable. first_obs_line: the extra line of the first output. */
+/* The lines appended to the model: observable parameters (nparam_lines of
+ * them), then one output per observable. */
 static syn_status extra_text(loader *L, const syn_model *plain, char **out, size_t *nparam_lines) {
   const syn_fit_ast *a = L->ast;
   syn_strbuf b = SYN_STRBUF_INIT;
@@ -624,13 +624,10 @@ static syn_status resolve_fixes(loader *L) {
       if (strcmp(a->est[j].name, x->name) == 0)
         return hint(diag(L, x->name_span, "'%s' is estimated on line %d and fixed here", x->name,
                          line_of(L, a->est[j].span)), L, "estimate it or fix it, not both");
-    if (!is_model_name(L->model, x->name) && strncmp(x->name, "dose:", 5) != 0) {
-      const syn_fit_ast *aa = L->ast;
-      (void)aa;
+    if (!is_model_name(L->model, x->name) && strncmp(x->name, "dose:", 5) != 0)
       return hint(diag(L, x->name_span, "unknown parameter '%s'", x->name), L,
                   "fix a model parameter, a state's initial value, a compartment or a dose "
                   "(\"dose:ARM:ROUTE.amount\")");
-    }
     syn_status st = check_settable(L, x->name, x->name_span);
     const ast_unit *u = x->value->u.num.unit;
     L->fix_values[i] = x->value->u.num.value;
@@ -648,7 +645,7 @@ static syn_status resolve_fixes(loader *L) {
 }
 
 /* A noise term: a constant (in the observable's unit) or an estimated noise parameter. */
-static syn_status noise_term(loader *L, const ast_observable *ao, const ast_fit_term *t, int prop,
+static syn_status noise_term(loader *L, const ast_observable *ao, const ast_fit_term *t,
                              syn_fit_term *out) {
   const syn_fit *f = L->f;
   out->param = SYN_FIT_NONE;
@@ -672,9 +669,6 @@ static syn_status noise_term(loader *L, const ast_observable *ao, const ast_fit_
     if (syn_unit_convert(o->name, t->value, unit_text(L, t->unit), o->units, &out->value, L->err) != SYN_OK)
       return syn_diag_relocate(L->err, L->src, t->unit->span);
   }
-  if (!(out->value > 0) && !(prop == 0 && out->value == 0))
-    return hint(diag(L, t->span, "the sd must be positive (found %g)", t->value), L,
-                "a zero or negative sd gives no likelihood");
   if (!(out->value > 0))
     return hint(diag(L, t->span, "the sd must be positive (found %g)", t->value), L,
                 "a zero or negative sd gives no likelihood");
@@ -687,8 +681,8 @@ static syn_status resolve_noise(loader *L) {
   for (size_t i = 0; i < a->nobs && st == SYN_OK; i++) {
     const ast_observable *ao = &a->obs[i];
     if (!ao->noise.given || ao->noise.from_data) continue;
-    st = noise_term(L, ao, &ao->noise.add, 0, &L->f->obs[i].add);
-    if (st == SYN_OK) st = noise_term(L, ao, &ao->noise.prop, 1, &L->f->obs[i].prop);
+    st = noise_term(L, ao, &ao->noise.add, &L->f->obs[i].add);
+    if (st == SYN_OK) st = noise_term(L, ao, &ao->noise.prop, &L->f->obs[i].prop);
   }
   return st;
 }
@@ -703,6 +697,20 @@ static size_t free_index(syn_fit *f, const char *name) {
 
 static void add_free(syn_fit *f, const char *name) {
   if (free_index(f, name) == SYN_FIT_NONE) f->free_names[f->nfree++] = name;
+}
+
+/* The symbol a settable name sets: itself, or for a per-joint name without
+ * its joint ("severity") the first joint's copy (all copies get one value). */
+static void find_setting(const syn_model *m, const char *name, syn_symkind *kind, size_t *index) {
+  if (syn_model_find(m, name, kind, index)) return;
+  static const syn_symkind kinds[] = {SYN_SYM_PARAM, SYN_SYM_COMPARTMENT, SYN_SYM_STATE};
+  for (size_t k = 0; k < 3; k++)
+    for (size_t i = 0; i < syn_model_count(m, kinds[k]); i++)
+      if (strcmp(syn_model_symbol(m, kinds[k], i)->base, name) == 0) {
+        *kind = kinds[k];
+        *index = i;
+        return;
+      }
 }
 
 /* The value arm k's own settings give a model value (for a parameter
@@ -721,13 +729,7 @@ static syn_status arm_value(loader *L, size_t arm, const char *name, double *out
   if (st == SYN_OK) {
     syn_symkind kind = SYN_SYM_PARAM;
     size_t index = 0;
-    int found = syn_model_find(L->model, name, &kind, &index);
-    for (size_t i = 0; !found && i < syn_model_count(L->model, SYN_SYM_PARAM) + syn_model_count(L->model, SYN_SYM_STATE); i++) {
-      size_t np = syn_model_count(L->model, SYN_SYM_PARAM);
-      kind = i < np ? SYN_SYM_PARAM : SYN_SYM_STATE;
-      index = i < np ? i : i - np;
-      found = strcmp(syn_model_symbol(L->model, kind, index)->base, name) == 0;
-    }
+    find_setting(L->model, name, &kind, &index);
     if (kind == SYN_SYM_STATE) {
       double *y0 = syn_calloc(syn_model_count(L->model, SYN_SYM_STATE), sizeof *y0);
       if (y0 == NULL) st = oom(L);

@@ -61,9 +61,46 @@ static syn_status oom(reader *r) { return syn_error_set(r->err, SYN_ENOMEM, "out
 
 static int blank(char c) { return c == ' ' || c == '\t'; }
 
-/* The cells of line [b, e): split at the separator, quotes removed, spaces
- * around a field trimmed. Returns the count (or -1 when out of memory,
- * -2 for an unterminated quote, its offset in *bad). */
+enum { SPLIT_OOM = -1, SPLIT_OPEN_QUOTE = -2, SPLIT_AFTER_QUOTE = -3 };
+
+/* A quoted field starting at *i (the quote): its text with "" as one quote,
+ * *i moved past the closing quote and the blanks after it. NULL with *why
+ * set when out of memory, the quote is not closed on its line, or other text
+ * follows it in the field. */
+static char *quoted_field(reader *r, size_t *i, size_t e, long *why) {
+  char *val = syn_arena_alloc(r->ast->arena, e - *i + 1);
+  size_t n = 0, k = *i + 1;
+  if (val == NULL) {
+    *why = SPLIT_OOM;
+    return NULL;
+  }
+  for (;;) {
+    if (k >= e) {
+      *why = SPLIT_OPEN_QUOTE;
+      return NULL;
+    }
+    if (r->text[k] == '"' && k + 1 < e && r->text[k + 1] == '"') {
+      val[n++] = '"';
+      k += 2;
+    } else if (r->text[k] == '"') {
+      k++;
+      break;
+    } else {
+      val[n++] = r->text[k++];
+    }
+  }
+  while (k < e && blank(r->text[k]) && r->text[k] != r->sep) k++;
+  *i = k;
+  if (k < e && r->text[k] != r->sep) {
+    *why = SPLIT_AFTER_QUOTE;
+    return NULL;
+  }
+  return val;
+}
+
+/* The cells of line [b, e): split at the separator, quotes removed, blanks
+ * around a field trimmed. Returns the count, or a SPLIT_ code (the offset of
+ * the bad quote in *bad). */
 static long split(reader *r, size_t b, size_t e, fit_cell **cells, size_t *cap, size_t *bad) {
   long n = 0;
   size_t i = b;
@@ -71,40 +108,22 @@ static long split(reader *r, size_t b, size_t e, fit_cell **cells, size_t *cap, 
     while (i < e && blank(r->text[i]) && r->text[i] != r->sep) i++;
     size_t start = i;
     char *val;
-    size_t vlen = 0;
     if (i < e && r->text[i] == '"') {
-      val = syn_arena_alloc(r->ast->arena, e - i + 1);
-      if (val == NULL) return -1;
-      i++;
-      for (;;) {
-        if (i >= e) {
-          *bad = start;
-          return -2;
-        }
-        if (r->text[i] == '"' && i + 1 < e && r->text[i + 1] == '"') {
-          val[vlen++] = '"';
-          i += 2;
-        } else if (r->text[i] == '"') {
-          i++;
-          break;
-        } else {
-          val[vlen++] = r->text[i++];
-        }
-      }
-      while (i < e && r->text[i] != r->sep) i++; /* text after the closing quote is ignored */
+      long why = 0;
+      *bad = start;
+      if ((val = quoted_field(r, &i, e, &why)) == NULL) return why;
     } else {
       while (i < e && r->text[i] != r->sep) i++;
       size_t end = i;
       while (end > start && blank(r->text[end - 1])) end--;
-      val = syn_arena_strndup(r->ast->arena, r->text + start, end - start);
-      if (val == NULL) return -1;
-      vlen = end - start;
+      if ((val = syn_arena_strndup(r->ast->arena, r->text + start, end - start)) == NULL)
+        return SPLIT_OOM;
     }
     size_t end = i;
     while (end > start && blank(r->text[end - 1])) end--;
-    if (syn_arena_grow(r->ast->arena, (void **)cells, cap, (size_t)n + 1, sizeof **cells)) return -1;
+    if (syn_arena_grow(r->ast->arena, (void **)cells, cap, (size_t)n + 1, sizeof **cells))
+      return SPLIT_OOM;
     (*cells)[n++] = (fit_cell){val, {r->file, (uint32_t)start, (uint32_t)(end - start)}};
-    (void)vlen;
     if (i >= e) return n;
     i++; /* the separator */
   }
@@ -202,12 +221,11 @@ static syn_status add_row(reader *r, fit_cell *cells, size_t n, const int *map, 
   return SYN_OK;
 }
 
-static syn_status read_lines(reader *r, size_t ncap) {
+static syn_status read_lines(reader *r) {
   fit_cell *cells = NULL;
   size_t cells_cap = 0, rows_cap = 0, ncols = 0;
   int *map = NULL, have_header = 0;
   syn_status st = SYN_OK;
-  (void)ncap;
   for (size_t b = 0; b < r->len && st == SYN_OK;) {
     size_t e = b;
     while (e < r->len && r->text[e] != '\n') e++;
@@ -224,8 +242,14 @@ static syn_status read_lines(reader *r, size_t ncap) {
     if (!have_header) r->sep = memchr(r->text + b, '\t', e - b) ? '\t' : ',';
     size_t bad = 0;
     long n = split(r, b, e, &cells, &cells_cap, &bad);
-    if (n == -1) return oom(r);
-    if (n == -2) return diag(r, (syn_span){r->file, (uint32_t)bad, 1}, "a quote that is not closed on its line");
+    if (n == SPLIT_OOM) return oom(r);
+    if (n == SPLIT_OPEN_QUOTE)
+      return diag(r, (syn_span){r->file, (uint32_t)bad, 1}, "a quote that is not closed on its line");
+    if (n == SPLIT_AFTER_QUOTE) {
+      diag(r, (syn_span){r->file, (uint32_t)bad, 1}, "text after the closing quote of a field");
+      syn_error_hint(r->err, "put the whole field in the quotes (\"Smith, 2020 (ITT)\")");
+      return SYN_EINPUT;
+    }
     if (!have_header) {
       st = read_header(r, cells, (size_t)n, line, &map);
       ncols = (size_t)n;
@@ -265,5 +289,5 @@ syn_status fit_table_read(syn_fit_ast *ast, const char *fit_path, const ast_fit_
   if (out->path == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
   const syn_source *f = syn_srcset_get(ast->sources, index);
   reader r = {ast, ast->sources, index, f->text, f->len, ',', err, out, 0};
-  return read_lines(&r, 0);
+  return read_lines(&r);
 }
