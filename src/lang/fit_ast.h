@@ -9,7 +9,7 @@
  *   observable IL6 = knee.IL6                  # an expression of the model
  *     noise lognormal sd = data                # the observable just above
  *   estimate severity log10 within 0.01 0.3 prior lognormal -3 1 start 0.06
- *   estimate sigma_pain lin within 0.1 5       # a noise parameter
+ *   estimate sigma_pain lin within 0.1 5       # a noise parameter (in a noise line)
  *   estimate placebo per arm lin within 0 2    # one parameter per arm
  *   fix k_MSC_IA = 0.02 /h
  *   optimizer lm
@@ -127,8 +127,7 @@ typedef struct syn_fit_ast {
   syn_span multistart_span;
 } syn_fit_ast;
 
-/* The names of scales, distributions and optimisers, for messages and
- * for src/fit/. */
+/* A scale's name as written ("lin", "log", "log10"), for messages. */
 const char *syn_fit_scale_name(fit_scale s);
 
 /* Parse a fit file / text. Syntax errors are located like model errors; on
