@@ -29,6 +29,19 @@ static const struct {
     {"observableId", FIT_COL_OBS}, {"measurement", FIT_COL_VALUE},
 };
 enum { NCOLUMN_NAMES = sizeof column_names / sizeof *column_names };
+/* PEtab measurement-table columns synovia does not read, and what to do. */
+static const struct {
+  const char *name, *hint;
+} petab_columns[] = {
+    {"noiseParameters", "give the sd in an 'sd' (or 'se') column and write the observable's "
+                        "noise as sd = data (docs/fitting.md)"},
+    {"observableParameters", "estimate the observable's parameters by name in the fit file"},
+    {"preequilibrationConditionId", "the scenario's `baseline steady` starts each arm at its "
+                                    "steady state"},
+    {"datasetId", "drop the column, or keep what it says in 'source'"},
+    {"replicateId", "drop the column, or keep what it says in 'source'"},
+};
+
 static const char column_list[] =
     "columns: arm, time, observable, value, sd or se (or sd with n), source "
     "(PEtab's simulationConditionId, observableId, measurement are accepted)";
@@ -163,6 +176,12 @@ static syn_status read_header(reader *r, fit_cell *cells, size_t n, syn_span lin
     int col = -1;
     for (size_t k = 0; k < NCOLUMN_NAMES && col < 0; k++)
       if (strcmp(name, column_names[k].name) == 0) col = (int)column_names[k].col;
+    for (size_t k = 0; col < 0 && k < sizeof petab_columns / sizeof *petab_columns; k++)
+      if (strcmp(name, petab_columns[k].name) == 0) {
+        diag(r, cells[i].span, "PEtab's column '%s' is not read by synovia", name);
+        syn_error_hint(r->err, "%s", petab_columns[k].hint);
+        return SYN_EINPUT;
+      }
     if (col < 0) {
       const char *names[NCOLUMN_NAMES];
       for (size_t k = 0; k < NCOLUMN_NAMES; k++) names[k] = column_names[k].name;
