@@ -180,7 +180,7 @@ OPT_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDOPT_asan  := -fsanitize=address,undefined
 
 # --- sources ------------------------------------------------------------------
-LIB_DIRS := base lang model io solve scenario problem sweep
+LIB_DIRS := base lang model io solve scenario problem sweep fit
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 # The built-in demonstration's files, embedded in the program (src/cli/demo.h).
 DEMO_FILES := examples/knee_ia_vs_iv.scenario models/knee_oa.model models/parts/msc_pk.model \

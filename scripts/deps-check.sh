@@ -1,6 +1,6 @@
 #!/bin/sh
 # synovia — check that #include edges respect the layering (docs/design.md):
-#   base <- lang <- model <- solve <- scenario <- problem <- sweep <- cli,  io uses only
+#   base <- lang <- model <- solve <- scenario <- problem <- sweep <- fit <- cli,  io uses only
 #   base, solve and above may use io.
 # Both kinds of include count: "layer/x.h" (a header inside src/) and the
 # public "synovia/X.h", which belongs to the layer of its module (the table in
@@ -21,12 +21,13 @@ allowed() { # layer -> layers whose headers it may include
     scenario) echo "base lang model io solve scenario" ;;
     problem) echo "base lang model io solve scenario problem" ;;
     sweep) echo "base lang model io solve scenario problem sweep" ;;
+    fit) echo "base lang model io solve scenario problem sweep fit" ;;
     cli) echo "cli" ;;
   esac
 }
 allowed_public() { # layer -> layers whose public headers it may include
   case $1 in
-    cli) echo "base lang model io solve scenario problem sweep" ;;
+    cli) echo "base lang model io solve scenario problem sweep fit" ;;
     *) allowed "$1" ;;
   esac
 }
@@ -39,6 +40,7 @@ public_layer() { # X of include/synovia/X.h -> its layer
     scenario) echo scenario ;;
     problem) echo problem ;;
     sweep) echo sweep ;;
+    fit) echo fit ;;
     synovia) echo problem ;;  # the umbrella: the highest layer it includes
     *) echo "" ;;
   esac
@@ -63,7 +65,7 @@ check_file() { # file, its layer
     case " $ok " in *" $layer "*) ;; *) echo "$1: includes a header of layer '$layer' ($inc)"; bad=1 ;; esac
   done
 }
-for dir in base lang model io solve scenario problem sweep cli; do
+for dir in base lang model io solve scenario problem sweep fit cli; do
   for f in src/$dir/*.[ch]; do
     [ -f "$f" ] && check_file "$f" "$dir"
   done

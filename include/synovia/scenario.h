@@ -39,6 +39,13 @@ extern "C" {
 typedef struct syn_scenario syn_scenario;
 
 syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *err);
+/* The same with model_extra (model-language lines, e.g. `output NAME = EXPR`)
+ * appended to the model's root file after a newline, as if written at its end:
+ * the fit layer's observables become outputs of the model (after its own, in
+ * the order written). NULL: syn_scenario_load. An error in those lines is
+ * located in the model file, past its last line. */
+syn_status syn_scenario_load_outputs(const char *path, const char *model_extra,
+                                     syn_scenario **out, syn_error *err);
 void syn_scenario_destroy(syn_scenario *s); /* NULL allowed */
 
 const char *syn_scenario_title(const syn_scenario *s);     /* "" if none */

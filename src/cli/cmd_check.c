@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "synovia/fit.h"
 #include "synovia/model.h"
 #include "synovia/scenario.h"
 #include "synovia/sweep.h"
@@ -14,7 +15,8 @@ static const char check_help[] =
     "Check model files without running them: syntax, names, units of time,\n"
     "equations and the symbolic Jacobian; and scenario files (.scenario): their\n"
     "model, arms, doses, presets and metrics; and sweep files (.sweep): their\n"
-    "scenario, parameters, units, distributions and design. Prints 'FILE: ok' with a summary, or\n"
+    "scenario, parameters, units, distributions and design; and fit files (.fit):\n"
+    "their scenario, data tables, observables, noise models and estimated parameters. Prints 'FILE: ok' with a summary, or\n"
     "the first error as 'file:line:col: error: …' with the source line.\n"
     "Exit status: 0 all files are valid, 1 a file has an error, 2 bad usage.\n";
 
@@ -50,6 +52,23 @@ static int check_sweep(const char *path) {
   return CLI_OK;
 }
 
+static int check_fit(const char *path) {
+  syn_error err;
+  syn_fit *fit = NULL;
+  syn_error_clear(&err);
+  if (syn_fit_load(path, &fit, &err) != SYN_OK) {
+    cli_print_error(&err);
+    return CLI_FAILED;
+  }
+  size_t nd = syn_fit_point_count(fit), no = syn_fit_observable_count(fit);
+  size_t np = syn_fit_param_count(fit), na = syn_fit_arm_count(fit);
+  printf("%s: ok (%zu data point%s, %zu observable%s, %zu estimated parameter%s, %zu arm%s; "
+         "scenario %s)\n", path, nd, nd == 1 ? "" : "s", no, no == 1 ? "" : "s", np,
+         np == 1 ? "" : "s", na, na == 1 ? "" : "s", syn_scenario_path(syn_fit_scenario(fit)));
+  syn_fit_destroy(fit);
+  return CLI_OK;
+}
+
 static int has_extension(const char *path, const char *ext) {
   size_t n = strlen(path), k = strlen(ext);
   return n > k && strcmp(path + n - k, ext) == 0;
@@ -58,6 +77,7 @@ static int has_extension(const char *path, const char *ext) {
 static int check_one(const char *path) {
   if (has_extension(path, ".scenario")) return check_scenario(path);
   if (has_extension(path, ".sweep")) return check_sweep(path);
+  if (has_extension(path, ".fit")) return check_fit(path);
   syn_error err;
   syn_model *m = NULL;
   syn_error_clear(&err);

@@ -30,6 +30,7 @@ typedef struct loader {
   const syn_srcset *src;
   syn_error *err;
   size_t calls_cap;
+  const char *model_extra; /* appended to the model's root file (syn_scenario_load_outputs) */
 } loader;
 
 /* ---- messages ---------------------------------------------------------------------- */
@@ -158,7 +159,21 @@ static syn_status load_model(loader *L) {
   syn_status st = syn_srcset_load_file(L->ast->sources, path, &a->model_span, &index, L->err);
   if (st == SYN_OK) {
     const syn_source *f = syn_srcset_get(L->ast->sources, index);
-    st = syn_model_load_text(path, f->text, f->len, &L->s->model, L->err);
+    if (L->model_extra == NULL) {
+      st = syn_model_load_text(path, f->text, f->len, &L->s->model, L->err);
+    } else {
+      size_t nx = strlen(L->model_extra);
+      char *text = syn_malloc(f->len + nx + 2);
+      if (text == NULL) {
+        st = oom(L);
+      } else {
+        memcpy(text, f->text, f->len);
+        text[f->len] = '\n';
+        memcpy(text + f->len + 1, L->model_extra, nx + 1);
+        st = syn_model_load_text(path, text, f->len + 1 + nx, &L->s->model, L->err);
+        syn_free(text);
+      }
+    }
   }
   syn_free(path);
   if (st == SYN_OK) L->s->clock = L->s->show_unit = syn_model_time_unit(L->s->model);
@@ -1090,8 +1105,13 @@ static syn_status hash_text(syn_scenario *s, syn_error *err) {
 }
 
 syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *err) {
+  return syn_scenario_load_outputs(path, NULL, out, err);
+}
+
+syn_status syn_scenario_load_outputs(const char *path, const char *model_extra,
+                                     syn_scenario **out, syn_error *err) {
   syn_error local;
-  loader L = {NULL, NULL, NULL, err ? err : &local, 0};
+  loader L = {NULL, NULL, NULL, err ? err : &local, 0, model_extra};
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no scenario path given");
   *out = NULL;
   syn_scenario *s = syn_calloc(1, sizeof *s);

@@ -13,6 +13,10 @@
 # second order) and examples/virtual_population.sweep (64 samples), written as
 # ia_iv_sobol.h5 and virtual_population.h5; a block that imports SALib is
 # skipped when SALib is not installed.
+# Fit files (docs/fitting.md): every ```fit block must pass `synovia check`
+# ("```fit NAME.fit" saves it under that name, "```csv NAME" and "```tsv
+# NAME" save its data tables), every ```fit-error block must be rejected
+# (exit 1) with a located message; the fit files under examples/fit/ must check.
 . tests/lib/tap.sh
 
 extract() { # file -> numbered block files in $TMP/blocks/<file>-N.model(-error)
@@ -22,7 +26,9 @@ extract() { # file -> numbered block files in $TMP/blocks/<file>-N.model(-error)
     /^```model[ \t]*$/       { n++; out=sprintf("%s/%s-%d.model", dir, base, n); inb=1; next }
     /^```scenario[ \t]*$/    { n++; out=sprintf("%s/%s-%d.scenario", dir, base, n); inb=1; next }
     /^```sweep[ \t]*$/       { n++; out=sprintf("%s/%s-%d.sweep", dir, base, n); inb=1; next }
-    /^```(sweep|csv) [A-Za-z0-9_.-]+[ \t]*$/ { out=dir "/" $2; inb=1; next }
+    /^```fit[ \t]*$/         { n++; out=sprintf("%s/%s-%d.fit", dir, base, n); inb=1; next }
+    /^```fit-error[ \t]*$/   { n++; out=sprintf("%s/%s-%d.err.fit", dir, base, n); inb=1; next }
+    /^```(sweep|csv|tsv|fit) [A-Za-z0-9_.-]+[ \t]*$/ { out=dir "/" $2; inb=1; next }
     /^```python[ \t]*$/ && py { n++; out=sprintf("%s/%s-%d.py", dir, base, n); inb=1; next }
     /^```/ && inb            { inb=0; close(out); next }
     inb                      { print > out }
@@ -81,7 +87,20 @@ for b in "$TMP"/blocks/*.py; do
   if (cd "$TMP/blocks" && "$PYTHON" "$b") >"$TMP/out" 2>&1; then ok "$name"
   else not_ok "$name"; sed 's/^/# /' "$TMP/out" | tail -15; fi
 done
-for m in models/*.model examples/*.model examples/*.scenario; do
+for b in "$TMP"/blocks/*.fit; do
+  [ -f "$b" ] || continue
+  case $b in
+  *.err.fit)
+    name="docs fit counter-example $(basename "$b" .err.fit) is rejected with a location"
+    "$SYNOVIA" check "$b" >"$TMP/out" 2>&1
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q ':[0-9]*:[0-9]*: error: ' "$TMP/out"; then ok "$name"; else not_ok "$name"; sed 's/^/# /' "$TMP/out"; fi ;;
+  *)
+    name="docs fit $(basename "$b" .fit) checks"
+    if "$SYNOVIA" check "$b" >"$TMP/out" 2>&1; then ok "$name"; else not_ok "$name"; sed 's/^/# /' "$TMP/out"; fi ;;
+  esac
+done
+for m in models/*.model examples/*.model examples/*.scenario examples/fit/*.fit; do
   [ -f "$m" ] || continue
   if "$SYNOVIA" check "$m" >"$TMP/out" 2>&1; then ok "check $m"; else not_ok "check $m"; sed 's/^/# /' "$TMP/out"; fi
 done
