@@ -340,6 +340,28 @@ fail:
 
 /* ---- arms ------------------------------------------------------------------------ */
 
+/* With sensitivities, the arm group holds the group `sensitivities`, and
+ * that group its own tables and the group `log` beside the series. */
+static const char *const sens_reserved[] = {"param", "param_value", "param_units",
+                                            "metric_gradient", "metric_gradient_log", "log"};
+
+static syn_status check_sens_name(const syn_h5 *h, const char *arm, const syn_result *r,
+                                  const char *name, syn_error *err) {
+  if (syn_result_sens_count(r) == 0) return SYN_OK;
+  if (strcmp(name, "sensitivities") == 0)
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 output '%s': series name '%s' in arm '%s' collides with the "
+                         "group 'sensitivities' the writer puts there",
+                         h->path, name, arm);
+  for (size_t k = 0; k < sizeof sens_reserved / sizeof sens_reserved[0]; k++)
+    if (strcmp(name, sens_reserved[k]) == 0)
+      return syn_error_set(err, SYN_EINVAL,
+                           "HDF5 output '%s': series name '%s' in arm '%s' collides with the "
+                           "%s 'sensitivities/%s' the writer puts there",
+                           h->path, name, arm, k == 5 ? "group" : "dataset", name);
+  return SYN_OK;
+}
+
 static syn_status check_arm(const syn_h5 *h, const char *arm, const syn_result *r,
                             syn_error *err) {
   if (h->committed || h->file < 0)
@@ -365,6 +387,8 @@ static syn_status check_arm(const syn_h5 *h, const char *arm, const syn_result *
   const int has_metrics = syn_result_metric_count(r) > 0;
   for (size_t s = 0; s < syn_result_nseries(r); s++) {
     const char *name = syn_result_info(r, s)->name;
+    syn_status st = check_sens_name(h, arm, r, name, err);
+    if (st != SYN_OK) return st;
     if (strchr(name, '/') != NULL || strcmp(name, ".") == 0)
       return syn_error_set(err, SYN_EINVAL,
                            "HDF5 output '%s': series name '%s' is not a valid dataset name",
@@ -659,6 +683,152 @@ done:
   return st;
 }
 
+/* ---- forward sensitivities: the group sensitivities/ of an arm --------------------- */
+
+/* The units of d(y)/d(p): "pg/mL per (1/h)", y's units alone for a
+ * dimensionless p (UDUNITS reads "per" as division). Into buf. */
+static void sens_units_one(char *buf, size_t size, const char *yu, const char *pu) {
+  if (pu == NULL || pu[0] == 0 || strcmp(pu, "1") == 0)
+    snprintf(buf, size, "%s", syn_h5u_cf_units(yu));
+  else
+    snprintf(buf, size, "%s per (%s)", syn_h5u_cf_units(yu), pu);
+}
+
+/* The `units` attribute of series s's (param x time) dataset: one unit when
+ * every parameter gives the same, else row k's unit as the k-th of a list
+ * joined by "; " (param_units says each row's parameter unit). NULL: no memory. */
+static char *sens_units(const syn_result *r, size_t s) {
+  const size_t n = syn_result_sens_count(r);
+  const char *yu = syn_result_info(r, s)->units, *first = NULL;
+  int same = 1;
+  size_t len = 1;
+  for (size_t k = 0; k < n; k++) {
+    const char *pu = NULL;
+    syn_result_sens_param(r, k, NULL, &pu, NULL);
+    if (k == 0) first = pu;
+    same &= strcmp(first, pu) == 0;
+    len += strlen(syn_h5u_cf_units(yu)) + strlen(pu) + 16;
+  }
+  char *out = syn_malloc(len), *at = out;
+  for (size_t k = 0; out != NULL && k < (same ? 1 : n); k++) {
+    const char *pu = NULL;
+    syn_result_sens_param(r, k, NULL, &pu, NULL);
+    if (k > 0) at += snprintf(at, len - (size_t)(at - out), "; ");
+    sens_units_one(at, len - (size_t)(at - out), yu, pu);
+    at += strlen(at);
+  }
+  return out;
+}
+
+/* One (param x time) dataset of series s: raw into g, or the log form into
+ * the group log/; attached to the local `param` and the arm's `time`. */
+static herr_t write_sens_series(hid_t g, hid_t dparam, hid_t dtime, const syn_result *r,
+                                size_t s, int log) {
+  const size_t n = syn_result_sens_count(r), nt = syn_result_ntimes(r);
+  const syn_series_info *info = syn_result_info(r, s);
+  const hsize_t dims[2] = {n, nt};
+  const double *block = log ? syn_result_sensitivity_log(r, s, 0) : syn_result_sensitivity(r, s, 0);
+  char long_name[600];
+  snprintf(long_name, sizeof long_name, log ? "d ln(%s) / d ln(param)" : "d(%s) / d(param)",
+           info->name);
+  char *units = log ? NULL : sens_units(r, s);
+  if (!log && units == NULL) return -1;
+  hid_t d = syn_h5u_write_nd(g, info->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 2, dims, block);
+  herr_t rc = d < 0 ? -1 : H5DSattach_scale(d, dparam, 0);
+  if (rc >= 0) rc = H5DSattach_scale(d, dtime, 1);
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "units", log ? "1" : units);
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "long_name", long_name);
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "series_units", syn_h5u_cf_units(info->units));
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "kind", info->kind == SYN_SERIES_STATE ? "state" : "output");
+  if (rc >= 0) rc = syn_h5u_attr_nan_fill(d);
+  if (d >= 0 && H5Dclose(d) < 0) rc = -1;
+  syn_free(units);
+  return rc;
+}
+
+/* param (the scale), param_value, param_units of sensitivities/. */
+static hid_t write_sens_params(hid_t g, const syn_result *r) {
+  const size_t n = syn_result_sens_count(r);
+  const char **names = syn_calloc(n, sizeof *names), **units = syn_calloc(n, sizeof *units);
+  double *values = syn_calloc(n, sizeof *values);
+  hid_t dparam = -1, dv = -1, du = -1;
+  herr_t rc = names && units && values ? 0 : -1;
+  for (size_t k = 0; rc >= 0 && k < n; k++) {
+    syn_result_sens_param(r, k, &names[k], &units[k], &values[k]);
+    units[k] = syn_h5u_cf_units(units[k]);
+  }
+  if (rc >= 0 && ((dparam = syn_h5u_write_strings(g, "param", n, names)) < 0 ||
+                  H5DSset_scale(dparam, "param") < 0 ||
+                  syn_h5u_attr_string(dparam, "long_name", "free parameter of the sensitivities") < 0))
+    rc = -1;
+  if (rc >= 0 && ((dv = syn_h5u_write_f64(g, "param_value", n, values)) < 0 ||
+                  H5DSattach_scale(dv, dparam, 0) < 0 || syn_h5u_attr_nan_fill(dv) < 0 ||
+                  syn_h5u_attr_string(dv, "long_name", "value of the parameter in the run") < 0))
+    rc = -1;
+  if (rc >= 0 && ((du = syn_h5u_write_strings(g, "param_units", n, units)) < 0 ||
+                  H5DSattach_scale(du, dparam, 0) < 0 ||
+                  syn_h5u_attr_string(du, "long_name", "units of param_value") < 0))
+    rc = -1;
+  if (dv >= 0) H5Dclose(dv);
+  if (du >= 0) H5Dclose(du);
+  if (rc < 0 && dparam >= 0) H5Dclose(dparam);
+  syn_free(names);
+  syn_free(units);
+  syn_free(values);
+  return rc < 0 ? -1 : dparam;
+}
+
+/* metric_gradient and metric_gradient_log (metric x param), on the arm's
+ * `metric` scale and the local `param`. */
+static herr_t write_metric_gradients(hid_t arm_g, hid_t g, hid_t dparam, const syn_result *r) {
+  const size_t nm = syn_result_metric_count(r), n = syn_result_sens_count(r);
+  const hsize_t dims[2] = {nm, n};
+  double *block = syn_malloc((nm > 0 && n > 0 ? nm * n : 1) * sizeof *block);
+  hid_t dmetric = block ? H5Dopen2(arm_g, "metric", H5P_DEFAULT) : -1;
+  herr_t rc = dmetric < 0 ? -1 : 0;
+  for (int log = 0; log < 2 && rc >= 0; log++) {
+    for (size_t i = 0; i < nm; i++)
+      memcpy(block + i * n, log ? syn_result_metric_gradient_log(r, i) : syn_result_metric_gradient(r, i),
+             n * sizeof *block);
+    const char *name = log ? "metric_gradient_log" : "metric_gradient";
+    hid_t d = syn_h5u_write_nd(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 2, dims, block);
+    rc = d < 0 ? -1 : H5DSattach_scale(d, dmetric, 0);
+    if (rc >= 0) rc = H5DSattach_scale(d, dparam, 1);
+    if (rc >= 0 && log) rc = syn_h5u_attr_string(d, "units", "1");
+    if (rc >= 0)
+      rc = syn_h5u_attr_string(d, "long_name", log ? "d ln(metric) / d ln(param)"
+                                                   : "d(metric) / d(param), in metric_units per "
+                                                     "param_units");
+    if (rc >= 0) rc = syn_h5u_attr_nan_fill(d);
+    if (d >= 0 && H5Dclose(d) < 0) rc = -1;
+  }
+  if (dmetric >= 0) H5Dclose(dmetric);
+  syn_free(block);
+  return rc;
+}
+
+/* The group sensitivities/ (and its log/) when the result has them. */
+static syn_status write_sensitivities(syn_h5 *h, hid_t arm_g, hid_t dtime, const char *arm,
+                                      const syn_result *r, syn_error *err) {
+  if (syn_result_sens_count(r) == 0) return SYN_OK;
+  hid_t g = syn_h5u_create_group(arm_g, "sensitivities");
+  hid_t dparam = g < 0 ? -1 : write_sens_params(g, r);
+  herr_t rc = dparam < 0 ? -1 : 0;
+  for (size_t s = 0; rc >= 0 && s < syn_result_nseries(r); s++)
+    rc = write_sens_series(g, dparam, dtime, r, s, 0);
+  if (rc >= 0 && syn_result_has_metric_gradients(r))
+    rc = write_metric_gradients(arm_g, g, dparam, r);
+  hid_t glog = rc < 0 ? -1 : syn_h5u_create_group(g, "log");
+  if (glog < 0) rc = -1;
+  for (size_t s = 0; rc >= 0 && s < syn_result_nseries(r); s++)
+    rc = write_sens_series(glog, dparam, dtime, r, s, 1);
+  if (glog >= 0) H5Gclose(glog);
+  if (dparam >= 0) H5Dclose(dparam);
+  if (g >= 0) H5Gclose(g);
+  if (rc < 0) return syn_h5u_fail(h->path, err, "write the sensitivities of arm '%s'", arm);
+  return SYN_OK;
+}
+
 static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *r,
                                   syn_error *err) {
   syn_status st = SYN_OK;
@@ -695,6 +865,7 @@ static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *
   if (st == SYN_OK) st = write_params(h, g, arm, r, err);
   if (st == SYN_OK) st = write_doses(h, g, arm, r, err);
   if (st == SYN_OK) st = write_arm_metrics(h, g, arm, r, err);
+  if (st == SYN_OK) st = write_sensitivities(h, g, dtime, arm, r, err);
 done:
   time_axis_close(&axis);
   if (dtime >= 0) H5Dclose(dtime);

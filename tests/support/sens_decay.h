@@ -7,7 +7,8 @@
  *   t = 0, 0.5, ..., 24 h;  k = 0.3 1/h, x0 = 5 pg/mL
  *   dx/dk = -x0 t e^(-kt),  dx/dx0 = e^(-kt),  dd/dk = -dx/dk,  dd/dx0 = 1 - e^(-kt)
  *   metrics x_auc = x0 (1 - e^(-kT)) / k and x_end = x0 e^(-kT), T = 24 h, with
- *   their exact gradients. Normalised: x_end ranks k (|-kT| = 7.2) before x0 (1),
+ *   their exact gradients. The parameter table has a third, fixed V = 2 mL
+ *   (so the arm's `param` and the sensitivities' `param` differ in length). Normalised: x_end ranks k (|-kT| = 7.2) before x0 (1),
  *   x_auc ranks x0 (1) before k (|-1 + kT e^(-kT)/(1 - e^(-kT))| = 0.9946). */
 #ifndef SYNOVIA_TESTS_SENS_DECAY_H
 #define SYNOVIA_TESTS_SENS_DECAY_H
@@ -68,6 +69,7 @@ static inline syn_status decay_result(int with_grad, syn_result **out, syn_error
   }
   if (st == SYN_OK) st = syn_result_add_param(r, "k", "1/h", DECAY_K, err);
   if (st == SYN_OK) st = syn_result_add_param(r, "x0", "pg/mL", DECAY_X0, err);
+  if (st == SYN_OK) st = syn_result_add_param(r, "V", "mL", 2.0, err); /* not free */
   if (st == SYN_OK)
     st = syn_result_add_metric(r, "x_auc", "pg/mL*h", "auc(x, 0 h, 24 h)", decay_metric(0), err);
   if (st == SYN_OK) st = syn_result_add_metric(r, "x_end", "pg/mL", "at(x, 24 h)", decay_metric(1), err);
