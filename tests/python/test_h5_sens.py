@@ -175,6 +175,21 @@ def main():
         assert close(float(rows[2][3]), -K * T_END, 1e-5), rows[2]
         assert "plain" not in lines[head[0]]
 
+    @check("synovia report shows the ranking; summary, export and report are clean under ASan")
+    def _():
+        out = os.path.join(tmpdir, "r.html")
+        r = subprocess.run([SYNOVIA, "report", path, "-o", out, "--no-figures"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert "Parameters ranked by their effect on the metrics" in open(out).read()
+        asan = os.path.join(BUILD, "asan", "synovia")
+        if not os.access(asan, os.X_OK):
+            raise SkipTest("%s is not built (make test builds it)" % asan)
+        for args in (["summary", path], ["export", path, "--csv", os.path.join(tmpdir, "csv")],
+                     ["report", path, "-o", out, "--no-figures"]):
+            r = subprocess.run([asan, *args], capture_output=True, text=True)
+            assert r.returncode == 0 and "Sanitizer" not in r.stderr, (args, r.stderr[-800:])
+
     def plotted(args, npanels):
         out = os.path.join(tmpdir, "fig-%d.png" % len(os.listdir(tmpdir)))
         r = subprocess.run([PLOT, path, "-o", out, *args], capture_output=True, text=True)
