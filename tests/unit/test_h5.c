@@ -564,6 +564,55 @@ static void test_file_size_proportional_to_series(void **state) {
   assert_no_open_hdf5_objects();
 }
 
+/* The same with sensitivities (2 parameters: every series also has a raw and
+ * a log (param x time) dataset on the time axis and the sensitivities' param
+ * axis): the bytes per series may not grow with the number of series.
+ * (Attached with H5DSattach_scale they did: 47 KB at 10^3 series, 115 KB at
+ * 4 x 10^3.) */
+static double sens_bytes_per_series(const fixture *f, size_t n) {
+  syn_result *r = make_wide_result(n);
+  syn_h5 *h = NULL;
+  syn_error err;
+  const char *const names[2] = {"a", "b"};
+  const double values[2] = {1.0, 2.0};
+  double *sens = calloc(2 * NT_SCALE * n, sizeof *sens);
+  assert_non_null(sens);
+  for (size_t i = 0; i < 2 * NT_SCALE * n; i++) sens[i] = sin(0.001 * (double)i);
+  assert_int_equal(syn_result_set_sensitivities(r, 2, names, NULL, values, sens, &err), SYN_OK);
+  free(sens);
+  assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "run", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  const char *const scales[2] = {"arms/run/time", "arms/run/sensitivities/param"};
+  const hssize_t attached[2] = {(hssize_t)(3 * n), (hssize_t)(2 * n + 2)};
+  for (size_t k = 0; k < 2; k++) { /* every dataset once in REFERENCE_LIST */
+    hid_t d = H5Dopen2(file, scales[k], H5P_DEFAULT);
+    hid_t a = H5Aopen(d, "REFERENCE_LIST", H5P_DEFAULT);
+    hid_t sp = H5Aget_space(a);
+    assert_int_equal(H5Sget_simple_extent_npoints(sp), attached[k]);
+    H5Sclose(sp);
+    H5Aclose(a);
+    H5Dclose(d);
+  }
+  H5Fclose(file);
+  return file_bytes(f->path) / (double)n;
+}
+
+static void test_sens_file_size_proportional_to_series(void **state) {
+  fixture *f = *state;
+  double small = sens_bytes_per_series(f, 300);
+  double large = sens_bytes_per_series(f, 3000);
+  if (!(large <= 1.1 * small))
+    fail_msg("%.0f bytes per series at 3000 series, %.0f at 300", large, small);
+  /* and the overhead stays bounded: a series and its 2 x 2 rows are 5 x 101 doubles */
+  if (!(large <= 3.0 * 5 * 8 * NT_SCALE))
+    fail_msg("%.0f bytes per series of 5 x %d doubles", large, NT_SCALE);
+  assert_no_open_hdf5_objects();
+}
+
 /* The writer's DIMENSION_LIST and REFERENCE_LIST have exactly the types of
  * HDF5's own H5DSattach_scale (netCDF and h5py read them by those types). */
 static void test_scale_attributes_match_h5ds(void **state) {
@@ -1474,6 +1523,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_busy_tmp_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fifo_tmp_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_file_size_proportional_to_series, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sens_file_size_proportional_to_series, setup, teardown),
       cmocka_unit_test_setup_teardown(test_scale_attributes_match_h5ds, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

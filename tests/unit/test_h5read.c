@@ -1025,6 +1025,51 @@ static void test_sensitivities_round_trip(void **state) {
   assert_no_open_hdf5_objects();
 }
 
+/* The (param x time) datasets and the gradients are attached to their scales
+ * as HDF5's dimension-scale API sees it (the writer writes REFERENCE_LIST
+ * itself, once per scale). */
+static void test_sensitivities_scales_attached(void **state) {
+  const fixture *f = *state;
+  write_decay(f->path);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t time = H5Dopen2(file, "/arms/decay/time", H5P_DEFAULT);
+  hid_t param = H5Dopen2(file, "/arms/decay/sensitivities/param", H5P_DEFAULT);
+  hid_t metric = H5Dopen2(file, "/arms/decay/metric", H5P_DEFAULT);
+  static const char *const two_d[] = {"x", "d", "log/x", "log/d"};
+  char name[128];
+  for (size_t k = 0; k < 4; k++) {
+    snprintf(name, sizeof name, "/arms/decay/sensitivities/%s", two_d[k]);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    assert_true(d >= 0);
+    assert_int_equal(H5DSis_attached(d, param, 0), 1);
+    assert_int_equal(H5DSis_attached(d, time, 1), 1);
+    assert_int_equal(H5DSget_num_scales(d, 0), 1);
+    H5Dclose(d);
+  }
+  static const char *const one_d[] = {"param_value", "param_units"};
+  for (size_t k = 0; k < 2; k++) {
+    snprintf(name, sizeof name, "/arms/decay/sensitivities/%s", one_d[k]);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    assert_int_equal(H5DSis_attached(d, param, 0), 1);
+    H5Dclose(d);
+  }
+  for (int log = 0; log < 2; log++) {
+    hid_t d = H5Dopen2(file, log ? "/arms/decay/sensitivities/metric_gradient_log"
+                                 : "/arms/decay/sensitivities/metric_gradient", H5P_DEFAULT);
+    assert_int_equal(H5DSis_attached(d, metric, 0), 1);
+    assert_int_equal(H5DSis_attached(d, param, 1), 1);
+    H5Dclose(d);
+  }
+  hid_t x = H5Dopen2(file, "/arms/decay/x", H5P_DEFAULT); /* the series keep theirs */
+  assert_int_equal(H5DSis_attached(x, time, 0), 1);
+  H5Dclose(x);
+  H5Dclose(metric);
+  H5Dclose(param);
+  H5Dclose(time);
+  H5Fclose(file);
+  assert_no_open_hdf5_objects();
+}
+
 /* Every allocation failure while opening a file with sensitivities is
  * reported (ENOMEM) with nothing left open or allocated (ASan). */
 static void test_sensitivities_alloc_failures(void **state) {
@@ -1113,6 +1158,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sensitivities_round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sensitivities_reserved_names, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sensitivities_scales_attached, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sensitivities_alloc_failures, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sensitivities_bad_shape, setup, teardown),
   };
