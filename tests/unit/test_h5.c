@@ -28,6 +28,7 @@
 #include <hdf5_hl.h>
 
 #include "base/alloc.h"
+#include "support/sens_decay.h"
 #include "support/tmpdir.h"
 #include "synovia/h5.h"
 #include "synovia/result.h"
@@ -610,6 +611,43 @@ static void test_sens_file_size_proportional_to_series(void **state) {
   /* and the overhead stays bounded: a series and its 2 x 2 rows are 5 x 101 doubles */
   if (!(large <= 3.0 * 5 * 8 * NT_SCALE))
     fail_msg("%.0f bytes per series of 5 x %d doubles", large, NT_SCALE);
+  assert_no_open_hdf5_objects();
+}
+
+/* Every allocation failure while writing an arm with sensitivities and
+ * metric gradients is ENOMEM, and the writer stays usable: the same arm then
+ * writes, and the file reads back with its sensitivities (ASan: no leak). */
+static void test_sens_alloc_failures_keep_writer_usable(void **state) {
+  fixture *f = *state;
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(decay_result(1, &r, &err), SYN_OK);
+  int failures = 0, done = 0;
+  for (long n = 1; n < 400 && !done; n++) {
+    syn_h5 *h = NULL;
+    assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+    syn_alloc_test_fail_after(n);
+    syn_status st = syn_h5_write_arm(h, "decay", r, &err);
+    syn_alloc_test_fail_after(0);
+    if (st == SYN_OK) {
+      done = 1;
+    } else {
+      if (st != SYN_ENOMEM) fail_msg("allocation %ld: %s: %s", n, syn_status_name(st), err.message);
+      failures++;
+      assert_int_equal(syn_h5_write_arm(h, "decay", r, &err), SYN_OK);
+    }
+    assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+    syn_h5_destroy(h);
+    assert_no_open_hdf5_objects();
+    syn_h5_reader *rd = NULL;
+    assert_int_equal(syn_h5_open(f->path, &rd, &err), SYN_OK);
+    assert_int_equal(syn_h5_reader_sens(rd, 0)->nparams, 2);
+    assert_int_equal(syn_h5_reader_sens(rd, 0)->nmetrics, 2);
+    syn_h5_reader_destroy(rd);
+  }
+  assert_true(done);
+  assert_true(failures > 3);
+  syn_result_destroy(r);
   assert_no_open_hdf5_objects();
 }
 
@@ -1524,6 +1562,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_fifo_tmp_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_file_size_proportional_to_series, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sens_file_size_proportional_to_series, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sens_alloc_failures_keep_writer_usable, setup, teardown),
       cmocka_unit_test_setup_teardown(test_scale_attributes_match_h5ds, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
