@@ -17,6 +17,12 @@
  *                         units (vlen strings)
  *      metric, metric_value  when the result has metrics: names (dimension scale),
  *                         values, with metric_units and metric_description
+ *      sensitivities/     when the result has sensitivities (synovia/result.h):
+ *                         `param` dimension scale (the free parameters), param_value,
+ *                         param_units; per series <name>(param, time) = d(series)/d(param),
+ *                         units "pg/mL per (1/h)"; metric_gradient(metric, param) and
+ *                         metric_gradient_log when the metrics have gradients
+ *         log/            per series <name>(param, time) = d ln(series) / d ln(param)
  *   /metrics              all arms' metrics at commit, when any arm has metrics:
  *                         `arm` and `metric` dimension scales, value(arm, metric)
  *                         (NaN where an arm lacks a metric), units(metric) and
@@ -177,6 +183,31 @@ const syn_h5_arm_info *syn_h5_reader_arm(const syn_h5_reader *r, size_t i);
  * SYN_EIO naming the dataset. */
 syn_status syn_h5_read_var(syn_h5_reader *r, size_t arm, size_t var, double *out,
                            syn_error *err);
+
+/* ---- sensitivities of an arm (docs/output-format.md, "Sensitivities") ---- */
+
+/* What syn_h5_open read of an arm's sensitivities/ group; owned by the reader. */
+typedef struct syn_h5_sens_info {
+  size_t nparams;                   /* the free parameters, in the file's order */
+  const char *const *param_names;
+  const double *param_values;
+  const char *const *param_units;   /* "1" for dimensionless */
+  const int *var_has;               /* [the arm's nvars]: 1 when sensitivities/<var> exists */
+  size_t nmetrics;                  /* the arm's nmetrics when the metrics have gradients, else 0 */
+  const double *metric_gradient;    /* [nmetrics][nparams] d(metric)/d(param) */
+  const double *metric_gradient_log;/* [nmetrics][nparams] d ln(metric)/d ln(param); NaN where
+                                       the metric is 0 or NaN */
+} syn_h5_sens_info;
+
+/* The sensitivities of arm `arm`; NULL when the arm has none (or arm is out of range). */
+const syn_h5_sens_info *syn_h5_reader_sens(const syn_h5_reader *r, size_t arm);
+
+/* d(var)/d(param) (normalised 0) or d ln(var)/d ln(param) (normalised 1) of
+ * arm `arm`: [nparams][ntimes] values into out. SYN_EINVAL when the arm has
+ * no sensitivities or var has none ("result file 'x.h5': arm 'A' has no
+ * sensitivities of 'X'"); a damaged chunk SYN_EIO naming the dataset. */
+syn_status syn_h5_read_sens(syn_h5_reader *r, size_t arm, size_t var, int normalised,
+                            double *out, syn_error *err);
 
 #ifdef __cplusplus
 }

@@ -98,6 +98,43 @@ size_t syn_result_metric_count(const syn_result *r);
 void syn_result_metric(const syn_result *r, size_t i, const char **name, const char **units,
                        const char **description, double *value);
 
+/* ---- forward sensitivities (optional) -------------------------------------------
+ * The local sensitivities of every series to nsens free parameters p_k (model
+ * parameters, initial values, dose amounts and times, named as `synovia run
+ * --set` names them: "k_fast", "knee_R.severity", "dose:ARM:ROUTE.amount"), on
+ * the result's time grid, and the gradients of its metrics. A result without
+ * them is written exactly as before (docs/output-format.md, "Sensitivities").
+ *
+ * syn_result_set_sensitivities: call after the last time point (the grid is
+ * then fixed: syn_result_append fails with SYN_EINVAL). names: nsens unique,
+ * non-empty; units: NULL, or entries NULL/"" for dimensionless; values: the
+ * p_k the run used. sens: [nsens][ntimes][nseries] (k, then time, then
+ * series), d(series)/d(p_k), copied. The normalised (log) sensitivities
+ * d ln y / d ln p = (p_k / y) * dy/dp_k are computed here: NaN where y = 0
+ * (undefined), 0 where p_k = 0 and y != 0. Setting them again replaces
+ * them and drops the metric gradients. nsens = 0 removes them. */
+syn_status syn_result_set_sensitivities(syn_result *r, size_t nsens, const char *const *names,
+                                        const char *const *units, const double *values,
+                                        const double *sens, syn_error *err);
+size_t syn_result_sens_count(const syn_result *r); /* 0: none */
+/* Parameter k < sens_count (NULLs and 0 otherwise); units "" when dimensionless. */
+void syn_result_sens_param(const syn_result *r, size_t k, const char **name, const char **units,
+                           double *value);
+/* d(series s)/d(p_k) and d ln(series s)/d ln(p_k) over time: [ntimes] values,
+ * NULL when s or k is out of range or there are no sensitivities. */
+const double *syn_result_sensitivity(const syn_result *r, size_t s, size_t k);
+const double *syn_result_sensitivity_log(const syn_result *r, size_t s, size_t k);
+
+/* The gradients of the metrics: dm [nmetrics][nsens], d(metric i)/d(p_k), for
+ * every metric added so far, after syn_result_set_sensitivities (which gives
+ * the p_k); copied. The normalised gradient is (p_k / m_i) * dm_i/dp_k, NaN
+ * where m_i is 0 or NaN. No metric can be added afterwards (SYN_EINVAL). */
+syn_status syn_result_set_metric_gradients(syn_result *r, const double *dm, syn_error *err);
+int syn_result_has_metric_gradients(const syn_result *r);
+/* [nsens] values for metric i, NULL when there are no gradients or i is out of range. */
+const double *syn_result_metric_gradient(const syn_result *r, size_t i);
+const double *syn_result_metric_gradient_log(const syn_result *r, size_t i);
+
 #ifdef __cplusplus
 }
 #endif

@@ -216,6 +216,76 @@ static void run_param_differences(cli_doc *d, syn_h5_reader *r, size_t narms) {
   if (any) cli_doc_table_end(d);
 }
 
+/* ---- sensitivities ---------------------------------------------------------------- */
+
+/* Orders the parameters of metric m by |d ln m / d ln p|, largest first (a
+ * NaN last; ties keep the file's order): an insertion sort, p is small. */
+static void rank_params(const syn_h5_sens_info *s, size_t m, size_t *order) {
+  const double *g = s->metric_gradient_log + m * s->nparams;
+  for (size_t i = 0; i < s->nparams; i++) {
+    size_t j = i;
+    for (; j > 0; j--) {
+      const double a = fabs(g[order[j - 1]]), b = fabs(g[i]);
+      if (!(isnan(a) ? !isnan(b) : b > a)) break;
+      order[j] = order[j - 1];
+    }
+    order[j] = i;
+  }
+}
+
+/* The units of d(metric)/d(param): "pg/mL per (1/h)", the metric's own for a
+ * dimensionless parameter. */
+static void gradient_units(char *buf, size_t size, const char *mu, const char *pu) {
+  const char *m = cli_units_shown(mu);
+  if (pu[0] == 0 || strcmp(pu, "1") == 0)
+    snprintf(buf, size, "%s", m);
+  else
+    snprintf(buf, size, "%s per (%s)", m, pu);
+}
+
+/* For each arm whose metrics have gradients: one table, the parameters of
+ * each metric ranked by |d ln metric / d ln param| (a 1 % change of the
+ * parameter changes the metric by about that many %). An arm with
+ * sensitivities but no gradients lists its parameters. */
+static syn_status run_sensitivities(cli_doc *d, syn_h5_reader *r, size_t narms, syn_error *err) {
+  for (size_t k = 0; k < narms; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    const syn_h5_sens_info *s = syn_h5_reader_sens(r, k);
+    if (s == NULL) continue;
+    if (s->nmetrics == 0) {
+      cli_doc_heading(d, "Sensitivities of arm \"%s\"", a->name);
+      cli_doc_fact_list(d, "parameters", s->param_names, s->nparams, "",
+                        " (no metric gradients)");
+      continue;
+    }
+    size_t *order = calloc(s->nparams ? s->nparams : 1, sizeof *order);
+    if (order == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+    cli_doc_heading(d, "Parameters ranked by their effect on the metrics of arm \"%s\"", a->name);
+    cli_doc_table_begin(d, "lrlrrl");
+    const char *head[] = {"metric", "rank", "parameter", "d ln m / d ln p", "d m / d p", "units"};
+    for (size_t c = 0; c < 6; c++) cli_doc_cell(d, head[c]);
+    for (size_t m = 0; m < s->nmetrics; m++) {
+      rank_params(s, m, order);
+      for (size_t i = 0; i < s->nparams; i++) {
+        const size_t p = order[i];
+        char units[256];
+        gradient_units(units, sizeof units, a->metric_units[m], s->param_units[p]);
+        cli_doc_cell(d, i == 0 ? a->metric_names[m] : "");
+        cli_doc_cellf(d, "%zu", i + 1);
+        cli_doc_cell(d, s->param_names[p]);
+        cli_doc_value(d, s->metric_gradient_log[m * s->nparams + p]);
+        cli_doc_value(d, s->metric_gradient[m * s->nparams + p]);
+        cli_doc_cell(d, units);
+      }
+    }
+    cli_doc_table_end(d);
+    cli_doc_note(d, "d ln m / d ln p: the %% change of the metric per %% change of the "
+                    "parameter (n/a where the metric is 0)");
+    free(order);
+  }
+  return SYN_OK;
+}
+
 static syn_status summarise_run(const char *path, cli_doc *d, syn_error *err) {
   syn_h5_reader *r = NULL;
   syn_status st = syn_h5_open(path, &r, err);
@@ -237,6 +307,7 @@ static syn_status summarise_run(const char *path, cli_doc *d, syn_error *err) {
       run_metrics(d, r, f->narms);
     else
       st = run_series(d, r, f->narms, err);
+    if (st == SYN_OK) st = run_sensitivities(d, r, f->narms, err);
   }
   syn_h5_reader_destroy(r);
   return st;

@@ -340,6 +340,28 @@ fail:
 
 /* ---- arms ------------------------------------------------------------------------ */
 
+/* With sensitivities, the arm group holds the group `sensitivities`, and
+ * that group its own tables and the group `log` beside the series. */
+static const char *const sens_reserved[] = {"param", "param_value", "param_units",
+                                            "metric_gradient", "metric_gradient_log", "log"};
+
+static syn_status check_sens_name(const syn_h5 *h, const char *arm, const syn_result *r,
+                                  const char *name, syn_error *err) {
+  if (syn_result_sens_count(r) == 0) return SYN_OK;
+  if (strcmp(name, "sensitivities") == 0)
+    return syn_error_set(err, SYN_EINVAL,
+                         "HDF5 output '%s': series name '%s' in arm '%s' collides with the "
+                         "group 'sensitivities' the writer puts there",
+                         h->path, name, arm);
+  for (size_t k = 0; k < sizeof sens_reserved / sizeof sens_reserved[0]; k++)
+    if (strcmp(name, sens_reserved[k]) == 0)
+      return syn_error_set(err, SYN_EINVAL,
+                           "HDF5 output '%s': series name '%s' in arm '%s' collides with the "
+                           "%s 'sensitivities/%s' the writer puts there",
+                           h->path, name, arm, k == 5 ? "group" : "dataset", name);
+  return SYN_OK;
+}
+
 static syn_status check_arm(const syn_h5 *h, const char *arm, const syn_result *r,
                             syn_error *err) {
   if (h->committed || h->file < 0)
@@ -365,6 +387,8 @@ static syn_status check_arm(const syn_h5 *h, const char *arm, const syn_result *
   const int has_metrics = syn_result_metric_count(r) > 0;
   for (size_t s = 0; s < syn_result_nseries(r); s++) {
     const char *name = syn_result_info(r, s)->name;
+    syn_status st = check_sens_name(h, arm, r, name, err);
+    if (st != SYN_OK) return st;
     if (strchr(name, '/') != NULL || strcmp(name, ".") == 0)
       return syn_error_set(err, SYN_EINVAL,
                            "HDF5 output '%s': series name '%s' is not a valid dataset name",
@@ -410,8 +434,9 @@ typedef struct scale_entry {
   int dimension;
 } scale_entry;
 
+/* The axis of one scale (the arm's time; the sensitivities' param). */
 typedef struct time_axis {
-  hid_t scale;         /* the arm's time dataset */
+  hid_t scale;         /* the scale dataset */
   hobj_ref_t self;     /* a reference to it, the element of every DIMENSION_LIST */
   hid_t dimlist_type;  /* vlen of object references */
   hid_t one;           /* dataspace of one element (a 1-D dataset's DIMENSION_LIST) */
@@ -452,6 +477,30 @@ static herr_t time_axis_attach(time_axis *t, hid_t d) {
   if (a >= 0 && H5Aclose(a) < 0) rc = -1;
   if (rc >= 0) rc = H5Rcreate(&t->attached[t->n].dataset, d, ".", H5R_OBJECT, -1);
   if (rc >= 0) t->attached[t->n++].dimension = 0;
+  return rc;
+}
+
+/* d noted for the scale's REFERENCE_LIST, on axis dim of d. */
+static herr_t time_axis_note(time_axis *t, hid_t d, int dim) {
+  if (t->n >= t->cap || H5Rcreate(&t->attached[t->n].dataset, d, ".", H5R_OBJECT, -1) < 0)
+    return -1;
+  t->attached[t->n++].dimension = dim;
+  return 0;
+}
+
+/* A 2-D dataset's half: DIMENSION_LIST = {rows' scale, columns' scale}, and d
+ * noted by both (the sensitivities: param x time). */
+static herr_t time_axis_attach_2d(time_axis *rows, time_axis *cols, hid_t d) {
+  const hsize_t two = 2;
+  hvl_t list[2] = {{1, &rows->self}, {1, &cols->self}};
+  hid_t sp = H5Screate_simple(1, &two, NULL);
+  hid_t a = sp < 0 ? -1 : H5Acreate2(d, "DIMENSION_LIST", rows->dimlist_type, sp, H5P_DEFAULT,
+                                     H5P_DEFAULT);
+  herr_t rc = a < 0 ? -1 : H5Awrite(a, rows->dimlist_type, list);
+  if (a >= 0 && H5Aclose(a) < 0) rc = -1;
+  if (sp >= 0) H5Sclose(sp);
+  if (rc >= 0) rc = time_axis_note(rows, d, 0);
+  if (rc >= 0) rc = time_axis_note(cols, d, 1);
   return rc;
 }
 
@@ -659,6 +708,191 @@ done:
   return st;
 }
 
+/* ---- forward sensitivities: the group sensitivities/ of an arm --------------------- */
+
+/* Return codes of the helpers below: 0, -1 HDF5 failed, -2 out of memory. */
+enum { SENS_NOMEM = -2 };
+
+/* The units of d(y)/d(p): "pg/mL per (1/h)", y's units alone for a
+ * dimensionless p (UDUNITS reads "per" as division). Into buf. */
+static void sens_units_one(char *buf, size_t size, const char *yu, const char *pu) {
+  if (pu == NULL || pu[0] == 0 || strcmp(pu, "1") == 0)
+    snprintf(buf, size, "%s", syn_h5u_cf_units(yu));
+  else
+    snprintf(buf, size, "%s per (%s)", syn_h5u_cf_units(yu), pu);
+}
+
+/* The `units` attribute of series s's (param x time) dataset: one unit when
+ * every parameter gives the same, else row k's unit as the k-th of a list
+ * joined by "; " (param_units says each row's parameter unit). NULL: no memory. */
+static char *sens_units(const syn_result *r, size_t s) {
+  const size_t n = syn_result_sens_count(r);
+  const char *yu = syn_result_info(r, s)->units, *first = NULL;
+  int same = 1;
+  size_t len = 1;
+  for (size_t k = 0; k < n; k++) {
+    const char *pu = NULL;
+    syn_result_sens_param(r, k, NULL, &pu, NULL);
+    if (k == 0) first = pu;
+    same &= strcmp(first, pu) == 0;
+    len += strlen(syn_h5u_cf_units(yu)) + strlen(pu) + 16;
+  }
+  char *out = syn_malloc(len), *at = out;
+  for (size_t k = 0; out != NULL && k < (same ? 1 : n); k++) {
+    const char *pu = NULL;
+    syn_result_sens_param(r, k, NULL, &pu, NULL);
+    if (k > 0) at += snprintf(at, len - (size_t)(at - out), "; ");
+    sens_units_one(at, len - (size_t)(at - out), yu, pu);
+    at += strlen(at);
+  }
+  return out;
+}
+
+/* One (param x time) dataset of series s: raw into g, or the log form into
+ * the group log/; attached to the sensitivities' `param` and the arm's `time`
+ * through their axes (REFERENCE_LIST written once, as for the series). */
+static int write_sens_series(hid_t g, time_axis *param, time_axis *time, const syn_result *r,
+                             size_t s, int log) {
+  const size_t n = syn_result_sens_count(r), nt = syn_result_ntimes(r);
+  const syn_series_info *info = syn_result_info(r, s);
+  const hsize_t dims[2] = {n, nt};
+  const double *block = log ? syn_result_sensitivity_log(r, s, 0) : syn_result_sensitivity(r, s, 0);
+  char long_name[600];
+  snprintf(long_name, sizeof long_name, log ? "d ln(%s) / d ln(param)" : "d(%s) / d(param)",
+           info->name);
+  char *units = log ? NULL : sens_units(r, s);
+  if (!log && units == NULL) return SENS_NOMEM;
+  hid_t d = syn_h5u_write_nd(g, info->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 2, dims, block);
+  herr_t rc = d < 0 ? -1 : time_axis_attach_2d(param, time, d);
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "units", log ? "1" : units);
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "long_name", long_name);
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "series_units", syn_h5u_cf_units(info->units));
+  if (rc >= 0) rc = syn_h5u_attr_string(d, "kind", info->kind == SYN_SERIES_STATE ? "state" : "output");
+  if (rc >= 0) rc = syn_h5u_attr_nan_fill(d);
+  if (d >= 0 && H5Dclose(d) < 0) rc = -1;
+  syn_free(units);
+  return rc < 0 ? -1 : 0;
+}
+
+/* param_value and param_units over the axis of `param`. */
+static int write_sens_param_columns(hid_t g, time_axis *param, const syn_result *r) {
+  const size_t n = syn_result_sens_count(r);
+  const char **units = syn_calloc(n, sizeof *units);
+  double *values = syn_calloc(n, sizeof *values);
+  hid_t dv = -1, du = -1;
+  int rc = units && values ? 0 : SENS_NOMEM;
+  for (size_t k = 0; rc == 0 && k < n; k++) {
+    syn_result_sens_param(r, k, NULL, &units[k], &values[k]);
+    units[k] = syn_h5u_cf_units(units[k]);
+  }
+  if (rc == 0 && ((dv = syn_h5u_write_f64(g, "param_value", n, values)) < 0 ||
+                  time_axis_attach(param, dv) < 0 || syn_h5u_attr_nan_fill(dv) < 0 ||
+                  syn_h5u_attr_string(dv, "long_name", "value of the parameter in the run") < 0))
+    rc = -1;
+  if (rc == 0 && ((du = syn_h5u_write_strings(g, "param_units", n, units)) < 0 ||
+                  time_axis_attach(param, du) < 0 ||
+                  syn_h5u_attr_string(du, "long_name", "units of param_value") < 0))
+    rc = -1;
+  if (dv >= 0 && H5Dclose(dv) < 0) rc = -1;
+  if (du >= 0 && H5Dclose(du) < 0) rc = -1;
+  syn_free(units);
+  syn_free(values);
+  return rc;
+}
+
+/* The scale `param` of sensitivities/ (the free parameters' names), or < 0
+ * (SENS_NOMEM when out of memory). */
+static hid_t write_sens_param_scale(hid_t g, const syn_result *r) {
+  const size_t n = syn_result_sens_count(r);
+  const char **names = syn_calloc(n, sizeof *names);
+  if (names == NULL) return SENS_NOMEM;
+  for (size_t k = 0; k < n; k++) syn_result_sens_param(r, k, &names[k], NULL, NULL);
+  hid_t d = syn_h5u_write_strings(g, "param", n, names);
+  if (d >= 0 && (H5DSset_scale(d, "param") < 0 ||
+                 syn_h5u_attr_string(d, "long_name", "free parameter of the sensitivities") < 0)) {
+    H5Dclose(d);
+    d = -1;
+  }
+  syn_free(names);
+  return d < 0 ? -1 : d;
+}
+
+/* Everything of sensitivities/ on the param and time axes: the tables, each
+ * series (raw, then log/). The param axis is finished here (REFERENCE_LIST
+ * once); the time axis by the caller. */
+static int write_sens_tables(hid_t g, hid_t dparam, time_axis *time, const syn_result *r) {
+  const size_t ns = syn_result_nseries(r);
+  time_axis param = {.dimlist_type = -1, .one = -1};
+  int rc = time_axis_open(&param, dparam, 2 + 2 * ns);
+  rc = rc > 0 ? SENS_NOMEM : rc < 0 ? -1 : write_sens_param_columns(g, &param, r);
+  for (size_t s = 0; rc == 0 && s < ns; s++) rc = write_sens_series(g, &param, time, r, s, 0);
+  hid_t glog = rc == 0 ? syn_h5u_create_group(g, "log") : -1;
+  if (rc == 0 && glog < 0) rc = -1;
+  for (size_t s = 0; rc == 0 && s < ns; s++) rc = write_sens_series(glog, &param, time, r, s, 1);
+  if (glog >= 0 && H5Gclose(glog) < 0) rc = -1;
+  if (rc == 0 && time_axis_finish(&param) < 0) rc = -1;
+  time_axis_close(&param);
+  return rc;
+}
+
+static syn_status sens_failed(syn_h5 *h, int rc, const char *what, const char *arm,
+                              syn_error *err) {
+  if (rc == SENS_NOMEM) return syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", h->path);
+  return syn_h5u_fail(h->path, err, "write the %s of arm '%s'", what, arm);
+}
+
+/* The group sensitivities/ (and its log/) when the result has them, attached
+ * to the arm's time axis `time` (not yet finished). */
+static syn_status write_sensitivities(syn_h5 *h, hid_t arm_g, time_axis *time, const char *arm,
+                                      const syn_result *r, syn_error *err) {
+  if (syn_result_sens_count(r) == 0) return SYN_OK;
+  hid_t g = syn_h5u_create_group(arm_g, "sensitivities");
+  hid_t dparam = g < 0 ? -1 : write_sens_param_scale(g, r);
+  int rc = dparam < 0 ? (int)dparam : write_sens_tables(g, dparam, time, r);
+  if (dparam >= 0 && H5Dclose(dparam) < 0 && rc == 0) rc = -1;
+  if (g >= 0 && H5Gclose(g) < 0 && rc == 0) rc = -1;
+  return rc == 0 ? SYN_OK : sens_failed(h, rc, "sensitivities", arm, err);
+}
+
+/* metric_gradient and metric_gradient_log (metric x param) in sensitivities/,
+ * on the arm's `metric` scale and the group's `param`, when the metrics have
+ * gradients. Written after the arm's metrics: two datasets, attached with
+ * H5DSattach_scale (two small rewrites of param's REFERENCE_LIST). */
+static syn_status write_metric_gradients(syn_h5 *h, hid_t arm_g, const char *arm,
+                                         const syn_result *r, syn_error *err) {
+  if (!syn_result_has_metric_gradients(r)) return SYN_OK;
+  const size_t nm = syn_result_metric_count(r), n = syn_result_sens_count(r);
+  const hsize_t dims[2] = {nm, n};
+  double *block = syn_malloc(nm * n * sizeof *block);
+  if (block == NULL) return sens_failed(h, SENS_NOMEM, "", arm, err);
+  hid_t g = H5Gopen2(arm_g, "sensitivities", H5P_DEFAULT);
+  hid_t dmetric = H5Dopen2(arm_g, "metric", H5P_DEFAULT);
+  hid_t dparam = g < 0 ? -1 : H5Dopen2(g, "param", H5P_DEFAULT);
+  int rc = dmetric < 0 || dparam < 0 ? -1 : 0;
+  for (int log = 0; log < 2 && rc == 0; log++) {
+    for (size_t i = 0; i < nm; i++)
+      memcpy(block + i * n, log ? syn_result_metric_gradient_log(r, i) : syn_result_metric_gradient(r, i),
+             n * sizeof *block);
+    const char *name = log ? "metric_gradient_log" : "metric_gradient";
+    hid_t d = syn_h5u_write_nd(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, 2, dims, block);
+    herr_t hr = d < 0 ? -1 : H5DSattach_scale(d, dmetric, 0);
+    if (hr >= 0) hr = H5DSattach_scale(d, dparam, 1);
+    if (hr >= 0 && log) hr = syn_h5u_attr_string(d, "units", "1");
+    if (hr >= 0)
+      hr = syn_h5u_attr_string(d, "long_name", log ? "d ln(metric) / d ln(param)"
+                                                   : "d(metric) / d(param), in metric_units per "
+                                                     "param_units");
+    if (hr >= 0) hr = syn_h5u_attr_nan_fill(d);
+    if (d >= 0 && H5Dclose(d) < 0) hr = -1;
+    rc = hr < 0 ? -1 : 0;
+  }
+  if (dparam >= 0) H5Dclose(dparam);
+  if (dmetric >= 0) H5Dclose(dmetric);
+  if (g >= 0) H5Gclose(g);
+  syn_free(block);
+  return rc == 0 ? SYN_OK : sens_failed(h, rc, "metric gradients", arm, err);
+}
+
 static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *r,
                                   syn_error *err) {
   syn_status st = SYN_OK;
@@ -682,7 +916,9 @@ static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *
     st = syn_h5u_fail(h->path, err, "write dataset '/arms/%s/time'", arm);
     goto done;
   }
-  int rc = time_axis_open(&axis, dtime, syn_result_nseries(r));
+  /* each series, and with sensitivities its raw and log (param x time) datasets */
+  const size_t nattach = syn_result_nseries(r) * (syn_result_sens_count(r) > 0 ? 3 : 1);
+  int rc = time_axis_open(&axis, dtime, nattach);
   if (rc != 0) {
     st = rc > 0 ? syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", h->path)
                 : syn_h5u_fail(h->path, err, "attach '/arms/%s/time'", arm);
@@ -690,11 +926,13 @@ static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *
   }
   for (size_t s = 0; s < syn_result_nseries(r) && st == SYN_OK; s++)
     st = write_series(h, g, &axis, arm, r, s, err);
+  if (st == SYN_OK) st = write_sensitivities(h, g, &axis, arm, r, err);
   if (st == SYN_OK && time_axis_finish(&axis) < 0)
     st = syn_h5u_fail(h->path, err, "attach '/arms/%s/time' to the series", arm);
   if (st == SYN_OK) st = write_params(h, g, arm, r, err);
   if (st == SYN_OK) st = write_doses(h, g, arm, r, err);
   if (st == SYN_OK) st = write_arm_metrics(h, g, arm, r, err);
+  if (st == SYN_OK) st = write_metric_gradients(h, g, arm, r, err);
 done:
   time_axis_close(&axis);
   if (dtime >= 0) H5Dclose(dtime);

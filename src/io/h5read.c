@@ -42,6 +42,7 @@ struct syn_h5_reader {
   syn_arena *arena; /* every string and array handed out */
   syn_h5_file_info info;
   syn_h5_arm_info *arms; /* [info.narms] */
+  const syn_h5_sens_info **sens; /* [info.narms]: NULL for an arm without sensitivities */
 };
 
 /* What reading needs at hand: the reader being built and the error. */
@@ -334,6 +335,7 @@ typedef struct arm_ctx {
   char where[600];
   syn_h5_arm_info *a;
   syn_h5u_scale_refs refs; /* the datasets attached to dtime */
+  const syn_h5_sens_info **sens; /* where the arm's sensitivities go (NULL: none) */
 } arm_ctx;
 
 static syn_status read_time(const rd *c, arm_ctx *x) {
@@ -607,8 +609,127 @@ static syn_status read_group_attrs(const rd *c, arm_ctx *x) {
   return st;
 }
 
-static syn_status read_arm(const rd *c, hid_t garms, const char *name, syn_h5_arm_info *a) {
-  arm_ctx x = {-1, -1, {0}, a, {0, NULL, -1}};
+/* ---- sensitivities/ --------------------------------------------------------------- */
+
+/* The dimensions of a 2-D floating-point dataset; 0, or -1 when it is not one. */
+static int dims_2d(hid_t d, hsize_t dims[2]) {
+  hid_t sp = H5Dget_space(d);
+  const int rank = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+  int rc = rank == 2 && dataset_class(d) == H5T_FLOAT ? 0 : -1;
+  if (rc == 0 && H5Sget_simple_extent_dims(sp, dims, NULL) < 0) rc = -1;
+  if (sp >= 0) H5Sclose(sp);
+  return rc;
+}
+
+/* Opens loc/name, which must be a float64 (rows x cols) dataset. */
+static hid_t open_matrix(const rd *c, hid_t loc, const char *where, const char *name,
+                         size_t rows, size_t cols, syn_status *st) {
+  hsize_t dims[2] = {0, 0};
+  *st = SYN_OK;
+  const int has = has_object(loc, name, H5I_DATASET);
+  if (has <= 0) {
+    *st = has < 0 ? damaged(c->r->path, c->err, where, name)
+                  : bad_layout(c, "no dataset '%s/%s'", where, name);
+    return -1;
+  }
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (d < 0)
+    *st = h5_failed(c->r->path, c->err, "open '%s/%s'", where, name);
+  else if (dims_2d(d, dims) != 0)
+    *st = bad_layout(c, "'%s/%s' is not a 2-D dataset of numbers", where, name);
+  else if (dims[0] != rows || dims[1] != cols)
+    *st = bad_layout(c, "'%s/%s' is %llu x %llu, not %zu x %zu", where, name,
+                     (unsigned long long)dims[0], (unsigned long long)dims[1], rows, cols);
+  if (*st != SYN_OK && d >= 0) {
+    H5Dclose(d);
+    d = -1;
+  }
+  return d;
+}
+
+/* A (rows x cols) float dataset into out (or into the arena when *out is NULL). */
+static syn_status read_matrix(const rd *c, hid_t loc, const char *where, const char *name,
+                              size_t rows, size_t cols, double **out) {
+  syn_status st;
+  hid_t d = open_matrix(c, loc, where, name, rows, cols, &st);
+  if (d < 0) return st;
+  const size_t cells = rows * cols;
+  if (*out == NULL && (*out = syn_arena_alloc(c->r->arena, (cells > 0 ? cells : 1) *
+                                                              sizeof **out)) == NULL)
+    st = no_memory(c);
+  else if (syn_h5u_storage_complete(d) != 1)
+    st = incomplete(c->r->path, c->err, where, name);
+  else if (cells > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
+    st = h5_failed(c->r->path, c->err, "read '%s/%s'", where, name);
+  H5Dclose(d);
+  return st;
+}
+
+/* Which series have a (param x time) dataset in g (of that shape, or the file is wrong). */
+static syn_status read_sens_vars(const rd *c, const arm_ctx *x, hid_t g, const char *where,
+                                 syn_h5_sens_info *s) {
+  const syn_h5_arm_info *a = x->a;
+  int *has = syn_arena_alloc(c->r->arena, (a->nvars ? a->nvars : 1) * sizeof *has);
+  if (has == NULL) return no_memory(c);
+  syn_status st = SYN_OK;
+  for (size_t v = 0; v < a->nvars && st == SYN_OK; v++) {
+    has[v] = has_object(g, a->var_names[v], H5I_DATASET);
+    if (has[v] < 0) st = damaged(c->r->path, c->err, where, a->var_names[v]);
+    if (has[v] <= 0) continue;
+    hid_t d = open_matrix(c, g, where, a->var_names[v], s->nparams, a->ntimes, &st);
+    if (d >= 0) H5Dclose(d);
+  }
+  s->var_has = has;
+  return st;
+}
+
+/* metric_gradient and metric_gradient_log, when there (over the arm's metrics). */
+static syn_status read_sens_gradients(const rd *c, const arm_ctx *x, hid_t g, const char *where,
+                                      syn_h5_sens_info *s) {
+  const int has = has_object(g, "metric_gradient", H5I_DATASET);
+  if (has < 0) return damaged(c->r->path, c->err, where, "metric_gradient");
+  if (has == 0) return SYN_OK;
+  double *raw = NULL, *lg = NULL;
+  syn_status st = read_matrix(c, g, where, "metric_gradient", x->a->nmetrics, s->nparams, &raw);
+  if (st == SYN_OK)
+    st = read_matrix(c, g, where, "metric_gradient_log", x->a->nmetrics, s->nparams, &lg);
+  if (st != SYN_OK) return st;
+  s->nmetrics = x->a->nmetrics;
+  s->metric_gradient = raw;
+  s->metric_gradient_log = lg;
+  return SYN_OK;
+}
+
+/* The group sensitivities/ of the arm: param, param_value, param_units, which
+ * series have them, the metric gradients. *x->sens stays NULL without it. */
+static syn_status read_sensitivities(const rd *c, arm_ctx *x) {
+  *x->sens = NULL;
+  const int has = has_object(x->g, "sensitivities", H5I_GROUP);
+  if (has < 0) return damaged(c->r->path, c->err, x->where, "sensitivities");
+  if (has == 0) return SYN_OK;
+  char where[620];
+  snprintf(where, sizeof where, "%s/sensitivities", x->where);
+  syn_h5_sens_info *s = syn_arena_alloc(c->r->arena, sizeof *s);
+  if (s == NULL) return no_memory(c);
+  memset(s, 0, sizeof *s);
+  s->metric_gradient = s->metric_gradient_log = no_numbers;
+  hid_t g = H5Gopen2(x->g, "sensitivities", H5P_DEFAULT);
+  if (g < 0) return h5_failed(c->r->path, c->err, "open '%s'", where);
+  size_t n = 0;
+  syn_status st = read_texts(c, g, where, "param", &n, 1, &s->param_names);
+  if (st == SYN_OK) st = read_numbers(c, g, where, "param_value", &n, 0, &s->param_values);
+  if (st == SYN_OK) st = read_texts(c, g, where, "param_units", &n, 0, &s->param_units);
+  s->nparams = n;
+  if (st == SYN_OK) st = read_sens_vars(c, x, g, where, s);
+  if (st == SYN_OK) st = read_sens_gradients(c, x, g, where, s);
+  H5Gclose(g);
+  if (st == SYN_OK) *x->sens = s;
+  return st;
+}
+
+static syn_status read_arm(const rd *c, hid_t garms, const char *name, syn_h5_arm_info *a,
+                           const syn_h5_sens_info **sens) {
+  arm_ctx x = {-1, -1, {0}, a, {0, NULL, -1}, sens};
   snprintf(x.where, sizeof x.where, "/arms/%s", name);
   a->name = name;
   a->time_units = "";
@@ -624,6 +745,7 @@ static syn_status read_arm(const rd *c, hid_t garms, const char *name, syn_h5_ar
   if (st == SYN_OK) st = read_doses(c, &x);
   if (st == SYN_OK) st = read_metrics(c, &x);
   if (st == SYN_OK) st = read_group_attrs(c, &x);
+  if (st == SYN_OK) st = read_sensitivities(c, &x);
   syn_h5u_scale_refs_free(&x.refs);
   if (x.dtime >= 0) H5Dclose(x.dtime);
   if (x.g >= 0) H5Gclose(x.g);
@@ -640,9 +762,11 @@ static syn_status read_arms(const rd *c) {
   syn_status st = rc == -2 ? no_memory(c)
                   : rc < 0 ? h5_failed(r->path, c->err, "list '/arms'")
                            : SYN_OK;
-  if (st == SYN_OK && (r->arms = syn_arena_alloc(r->arena, (n ? n : 1) * sizeof *r->arms)) == NULL)
+  if (st == SYN_OK && ((r->arms = syn_arena_alloc(r->arena, (n ? n : 1) * sizeof *r->arms)) == NULL ||
+                        (r->sens = syn_arena_alloc(r->arena, (n ? n : 1) * sizeof *r->sens)) == NULL))
     st = no_memory(c);
-  for (size_t k = 0; k < n && st == SYN_OK; k++) st = read_arm(c, garms, names[k], &r->arms[k]);
+  for (size_t k = 0; k < n && st == SYN_OK; k++)
+    st = read_arm(c, garms, names[k], &r->arms[k], &r->sens[k]);
   if (st == SYN_OK) r->info.narms = n;
   H5Gclose(garms);
   return st;
@@ -747,6 +871,49 @@ syn_status syn_h5_read_var(syn_h5_reader *r, size_t arm, size_t var, double *out
   syn_h5u_quiet q;
   syn_h5u_quiet_begin(&q);
   syn_status st = read_series_values(r, a, var, out, err);
+  syn_h5u_quiet_end(&q);
+  return st;
+}
+
+const syn_h5_sens_info *syn_h5_reader_sens(const syn_h5_reader *r, size_t arm) {
+  return r != NULL && arm < r->info.narms ? r->sens[arm] : NULL;
+}
+
+/* Reads /arms/<arm>/sensitivities[/log]/<var> whole into out. */
+static syn_status read_sens_values(const syn_h5_reader *r, const syn_h5_arm_info *a,
+                                   const syn_h5_sens_info *s, size_t var, int normalised,
+                                   double *out, syn_error *err) {
+  char where[620];
+  snprintf(where, sizeof where, "/arms/%s/sensitivities%s", a->name, normalised ? "/log" : "");
+  const rd c = {(syn_h5_reader *)r, err};
+  hid_t g = H5Gopen2(r->file, where, H5P_DEFAULT);
+  if (g < 0) return h5_failed(r->path, err, "open '%s'", where);
+  double *buf = out;
+  syn_status st = read_matrix(&c, g, where, a->var_names[var], s->nparams, a->ntimes, &buf);
+  H5Gclose(g);
+  return st;
+}
+
+syn_status syn_h5_read_sens(syn_h5_reader *r, size_t arm, size_t var, int normalised,
+                            double *out, syn_error *err) {
+  if (r == NULL) return syn_error_set(err, SYN_EINVAL, "result file: NULL reader");
+  if (arm >= r->info.narms)
+    return syn_error_set(err, SYN_EINVAL, "result file '%s': arm %zu is out of range (%zu arms)",
+                         r->path, arm, r->info.narms);
+  const syn_h5_arm_info *a = &r->arms[arm];
+  const syn_h5_sens_info *s = r->sens[arm];
+  if (var >= a->nvars)
+    return syn_error_set(err, SYN_EINVAL,
+                         "result file '%s': variable %zu is out of range (arm '%s' has %zu)",
+                         r->path, var, a->name, a->nvars);
+  if (s == NULL || !s->var_has[var])
+    return syn_error_set(err, SYN_EINVAL, "result file '%s': arm '%s' has no sensitivities of '%s'",
+                         r->path, a->name, a->var_names[var]);
+  if (out == NULL && a->ntimes * s->nparams > 0)
+    return syn_error_set(err, SYN_EINVAL, "result file '%s': no buffer for the values", r->path);
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  syn_status st = read_sens_values(r, a, s, var, normalised != 0, out, err);
   syn_h5u_quiet_end(&q);
   return st;
 }

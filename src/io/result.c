@@ -30,6 +30,19 @@ typedef struct metric_entry {
   double value;
 } metric_entry;
 
+/* The optional forward sensitivities: d and d ln of every series by every
+ * free parameter, stored [series][param][time] so that one series' block is
+ * the (param x time) dataset the HDF5 writer hands over as is; the metric
+ * gradients [metric][param]. */
+typedef struct sens_block {
+  size_t nsens, ntimes; /* ntimes: the grid they were given on */
+  char **names, **units;
+  double *values;
+  double *raw, *log;          /* nseries * nsens * ntimes */
+  size_t ngrad;               /* metrics with gradients (0: none) */
+  double *grad, *grad_log;    /* ngrad * nsens */
+} sens_block;
+
 struct syn_result {
   size_t nseries;
   syn_series_info *info; /* strings owned */
@@ -48,6 +61,7 @@ struct syn_result {
   size_t ndoses, doses_cap;
   metric_entry *metrics;
   size_t nmetrics, metrics_cap;
+  sens_block sens; /* nsens == 0: none */
 };
 
 /* NULL means "" for the optional text fields (units, descriptions). */
@@ -76,6 +90,25 @@ static void free_metric_strings(metric_entry *m) {
   syn_free(m->description);
 }
 
+static void free_grad(sens_block *b) {
+  syn_free(b->grad);
+  syn_free(b->grad_log);
+  b->grad = b->grad_log = NULL;
+  b->ngrad = 0;
+}
+
+static void free_sens(sens_block *b) {
+  for (size_t k = 0; b->names != NULL && k < b->nsens; k++) syn_free(b->names[k]);
+  for (size_t k = 0; b->units != NULL && k < b->nsens; k++) syn_free(b->units[k]);
+  syn_free(b->names);
+  syn_free(b->units);
+  syn_free(b->values);
+  syn_free(b->raw);
+  syn_free(b->log);
+  free_grad(b);
+  memset(b, 0, sizeof *b);
+}
+
 void syn_result_destroy(syn_result *r) {
   if (r == NULL) return;
   free_info(r->info, r->nseries);
@@ -98,6 +131,7 @@ void syn_result_destroy(syn_result *r) {
   syn_free(r->doses);
   for (size_t i = 0; i < r->nmetrics; i++) free_metric_strings(&r->metrics[i]);
   syn_free(r->metrics);
+  free_sens(&r->sens);
   syn_free(r);
 }
 
@@ -207,6 +241,10 @@ syn_status syn_result_append(syn_result *r, double t, const double *values, syn_
   if (r == NULL) return syn_error_set(err, SYN_EINVAL, "result: append to a NULL result");
   if (values == NULL && r->nseries > 0)
     return syn_error_set(err, SYN_EINVAL, "result: append at t=%g without values", t);
+  if (r->sens.nsens > 0)
+    return syn_error_set(err, SYN_EINVAL,
+                         "result: append at t=%g after the sensitivities were set (their grid "
+                         "is fixed: append every time point first)", t);
   if (!isfinite(t))
     return syn_error_set(err, SYN_EINVAL, "result: time point %zu is not finite (%g)",
                          r->ntimes, t);
@@ -452,6 +490,10 @@ syn_status syn_result_add_metric(syn_result *r, const char *name, const char *un
   if (r == NULL) return syn_error_set(err, SYN_EINVAL, "result: metric on a NULL result");
   if (name == NULL || name[0] == 0)
     return syn_error_set(err, SYN_EINVAL, "result: metric without a name");
+  if (r->sens.ngrad > 0)
+    return syn_error_set(err, SYN_EINVAL,
+                         "result: metric '%s' added after the metric gradients (add every "
+                         "metric first)", name);
   for (size_t i = 0; i < r->nmetrics; i++)
     if (strcmp(r->metrics[i].name, name) == 0)
       return syn_error_set(err, SYN_EINVAL, "result: duplicate metric '%s'", name);
@@ -477,4 +519,155 @@ void syn_result_metric(const syn_result *r, size_t i, const char **name, const c
   if (units) *units = m ? m->units : NULL;
   if (description) *description = m ? m->description : NULL;
   if (value) *value = m ? m->value : (double)NAN;
+}
+
+/* ---- forward sensitivities ------------------------------------------------------- */
+
+/* Names present, non-empty and unique (n is small: the free parameters). */
+static syn_status check_sens_names(size_t nsens, const char *const *names, syn_error *err) {
+  if (names == NULL) return syn_error_set(err, SYN_EINVAL, "result: %zu sensitivities but no parameter names", nsens);
+  for (size_t k = 0; k < nsens; k++) {
+    if (names[k] == NULL || names[k][0] == 0)
+      return syn_error_set(err, SYN_EINVAL, "result: sensitivity parameter %zu has no name", k);
+    for (size_t j = 0; j < k; j++)
+      if (strcmp(names[j], names[k]) == 0)
+        return syn_error_set(err, SYN_EINVAL, "result: duplicate sensitivity parameter '%s'",
+                             names[k]);
+  }
+  return SYN_OK;
+}
+
+/* (p / y) * dy/dp: NaN where y is 0 (the relative change is undefined). */
+static double normalised(double p, double y, double dydp) {
+  return y == 0.0 ? (double)NAN : p / y * dydp;
+}
+
+/* Copies sens [k][t][s] into b's [s][k][t] and the log form beside it. */
+static void take_sens(sens_block *b, const syn_result *r, const double *sens) {
+  const size_t nt = b->ntimes, nk = b->nsens;
+  for (size_t s = 0; s < r->nseries; s++) {
+    const double *y = r->data + s * r->cap;
+    for (size_t k = 0; k < nk; k++) {
+      double *raw = b->raw + (s * nk + k) * nt, *lg = b->log + (s * nk + k) * nt;
+      for (size_t t = 0; t < nt; t++) {
+        raw[t] = sens[(k * nt + t) * r->nseries + s];
+        lg[t] = normalised(b->values[k], y[t], raw[t]);
+      }
+    }
+  }
+}
+
+/* b filled from the arguments (names, units, values copied, the blocks
+ * allocated); -1 when out of memory (b then holds what to free). */
+static int build_sens(sens_block *b, size_t cells, size_t nsens, const char *const *names,
+                      const char *const *units, const double *values) {
+  b->names = syn_calloc(nsens, sizeof *b->names);
+  b->units = syn_calloc(nsens, sizeof *b->units);
+  b->values = syn_malloc(nsens * sizeof *b->values);
+  b->raw = syn_malloc((cells ? cells : 1) * sizeof *b->raw);
+  b->log = syn_malloc((cells ? cells : 1) * sizeof *b->log);
+  if (b->names == NULL || b->units == NULL || b->values == NULL || b->raw == NULL ||
+      b->log == NULL)
+    return -1;
+  b->nsens = nsens; /* free_sens walks the (calloc'ed) name arrays from here on */
+  for (size_t k = 0; k < nsens; k++) {
+    b->names[k] = syn_strdup(names[k]);
+    b->units[k] = syn_strdup(units ? or_empty(units[k]) : "");
+    b->values[k] = values[k];
+    if (b->names[k] == NULL || b->units[k] == NULL) return -1;
+  }
+  return 0;
+}
+
+syn_status syn_result_set_sensitivities(syn_result *r, size_t nsens, const char *const *names,
+                                        const char *const *units, const double *values,
+                                        const double *sens, syn_error *err) {
+  if (r == NULL) return syn_error_set(err, SYN_EINVAL, "result: sensitivities on a NULL result");
+  if (nsens == 0) {
+    free_sens(&r->sens);
+    return SYN_OK;
+  }
+  syn_status st = check_sens_names(nsens, names, err);
+  if (st != SYN_OK) return st;
+  if (values == NULL || (sens == NULL && r->ntimes * r->nseries > 0))
+    return syn_error_set(err, SYN_EINVAL, "result: sensitivities without %s",
+                         values == NULL ? "parameter values" : "values");
+  const size_t per = r->nseries * r->ntimes;
+  if (r->ntimes > 0 && (r->nseries > ((size_t)-1) / r->ntimes ||
+                        nsens > ((size_t)-1) / sizeof(double) / (per ? per : 1)))
+    return syn_error_set(err, SYN_ELIMIT, "result: %zu sensitivities of %zu series x %zu time "
+                         "points is too large", nsens, r->nseries, r->ntimes);
+  sens_block b = {0};
+  b.ntimes = r->ntimes;
+  if (build_sens(&b, per * nsens, nsens, names, units, values) != 0) {
+    free_sens(&b);
+    return syn_error_set(err, SYN_ENOMEM, "result: out of memory storing %zu sensitivities",
+                         nsens);
+  }
+  take_sens(&b, r, sens);
+  free_sens(&r->sens);
+  r->sens = b;
+  return SYN_OK;
+}
+
+size_t syn_result_sens_count(const syn_result *r) { return r ? r->sens.nsens : 0; }
+
+void syn_result_sens_param(const syn_result *r, size_t k, const char **name, const char **units,
+                           double *value) {
+  const int in = r != NULL && k < r->sens.nsens;
+  if (name) *name = in ? r->sens.names[k] : NULL;
+  if (units) *units = in ? r->sens.units[k] : NULL;
+  if (value) *value = in ? r->sens.values[k] : 0.0;
+}
+
+static const double *sens_row(const syn_result *r, const double *block, size_t s, size_t k) {
+  if (r == NULL || s >= r->nseries || k >= r->sens.nsens) return NULL;
+  return block + (s * r->sens.nsens + k) * r->sens.ntimes;
+}
+
+const double *syn_result_sensitivity(const syn_result *r, size_t s, size_t k) {
+  return sens_row(r, r ? r->sens.raw : NULL, s, k);
+}
+
+const double *syn_result_sensitivity_log(const syn_result *r, size_t s, size_t k) {
+  return sens_row(r, r ? r->sens.log : NULL, s, k);
+}
+
+syn_status syn_result_set_metric_gradients(syn_result *r, const double *dm, syn_error *err) {
+  if (r == NULL) return syn_error_set(err, SYN_EINVAL, "result: gradients on a NULL result");
+  sens_block *b = &r->sens;
+  if (b->nsens == 0)
+    return syn_error_set(err, SYN_EINVAL, "result: metric gradients without sensitivities "
+                         "(set the sensitivities first: they name the parameters)");
+  if (r->nmetrics == 0)
+    return syn_error_set(err, SYN_EINVAL, "result: metric gradients but no metrics");
+  if (dm == NULL) return syn_error_set(err, SYN_EINVAL, "result: metric gradients without values");
+  const size_t n = r->nmetrics * b->nsens;
+  double *g = syn_malloc(n * sizeof *g), *gl = syn_malloc(n * sizeof *gl);
+  if (g == NULL || gl == NULL) {
+    syn_free(g);
+    syn_free(gl);
+    return syn_error_set(err, SYN_ENOMEM, "result: out of memory storing metric gradients");
+  }
+  for (size_t i = 0; i < r->nmetrics; i++)
+    for (size_t k = 0; k < b->nsens; k++) {
+      const double m = r->metrics[i].value, d = dm[i * b->nsens + k];
+      g[i * b->nsens + k] = d;
+      gl[i * b->nsens + k] = isnan(m) ? (double)NAN : normalised(b->values[k], m, d);
+    }
+  free_grad(b);
+  b->grad = g;
+  b->grad_log = gl;
+  b->ngrad = r->nmetrics;
+  return SYN_OK;
+}
+
+int syn_result_has_metric_gradients(const syn_result *r) { return r != NULL && r->sens.ngrad > 0; }
+
+const double *syn_result_metric_gradient(const syn_result *r, size_t i) {
+  return r != NULL && i < r->sens.ngrad ? r->sens.grad + i * r->sens.nsens : NULL;
+}
+
+const double *syn_result_metric_gradient_log(const syn_result *r, size_t i) {
+  return r != NULL && i < r->sens.ngrad ? r->sens.grad_log + i * r->sens.nsens : NULL;
 }

@@ -132,10 +132,22 @@ def check_csv(out, v, tmp):
     assert out == "%d failed; %s\n" % (len(failed), failed[0]), out
 
 
+def check_netcdf_sens(out, v, tmp):
+    """sens.h5 (tests/tools/h5_sens_sample) through ncread, against h5py."""
+    with h5(os.path.join(tmp, "sens.h5")) as f:
+        g = f["arms/decay/sensitivities"]
+        assert_array(v["dx"], g["x"][:], "dx")
+        assert_array(v["dlogx"], g["log/x"][:], "dlogx")
+        assert_array(v["grad"], g["metric_gradient"][:], "grad")
+        want = "d x / d p at the end: %.6g %.6g\n" % (g["x"][0, -1], g["x"][1, -1])
+    assert out == want, (out, want)
+
+
 # (a string the block contains, its check)
 EXPECT = [
     ("pkg load netcdf", check_netcdf),
     ("growth_csv/samples.csv", check_csv),
+    ("sens.h5", check_netcdf_sens),
 ]
 
 

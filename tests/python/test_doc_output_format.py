@@ -9,6 +9,7 @@ The files (in a temporary folder, where the blocks run):
   growth.h5     synovia sweep of tests/sweep/growth.sweep + `difference "fast" "slow"`
                 and `keep trajectories` (60 lhs samples, those with r < 0 fail)
   ishigami.h5   synovia sweep tests/sweep/ishigami.sweep (saltelli: Sobol indices)
+  sens.h5       tests/tools/h5_sens_sample (exact sensitivities of x0 e^(-kt))
 
 Each block runs as its own /usr/bin/python3 process (as a reader would run it);
 a small wrapper then pickles the block's variables for the checks below. A
@@ -195,6 +196,18 @@ def check_sobol(out, v):
     assert len(out.splitlines()) == 4
 
 
+def check_sens(out, v):
+    """sens.h5 is tests/tools/h5_sens_sample's: x = 5 e^(-0.3 t) with its exact d/dk, d/dx0."""
+    import numpy as np
+    t = np.arange(49) * 0.5
+    assert list(v["params"]) == ["k", "x0"], v["params"]
+    assert np.allclose(v["dx"][0], -5.0 * t * np.exp(-0.3 * t), 1e-14, 0)
+    assert np.allclose(v["dx"][1], np.exp(-0.3 * t), 1e-14, 0)
+    assert np.allclose(v["dlogx"][0], -0.3 * t, 1e-12, 1e-15)
+    assert np.allclose(v["dx_dk"], v["dx"][0], 0, 0)
+    assert out.splitlines() == ["x_auc ['x0', 'k']", "x_end ['k', 'x0']"], out
+
+
 # (a string the block contains, its check; the check takes (stdout, variables[, folder]))
 EXPECT = [
     ('h5py.File("two_knees.h5"', check_h5py_run),
@@ -205,6 +218,7 @@ EXPECT = [
     ('tidy = pd.concat', check_pandas_run),
     ('df = pd.concat', check_pandas_sweep),
     ('h5py.File("ishigami.h5"', check_sobol),
+    ('h5py.File("sens.h5"', check_sens),
 ]
 
 
@@ -227,6 +241,16 @@ def make_files(tmp):
     with open(os.path.join(tmp, "growth.sweep"), "w", encoding="utf-8") as f:
         f.write(read("tests/sweep/growth.sweep") + 'difference "fast" "slow"\nkeep trajectories\n')
     made = True
+    # sensitivities: exact ones from tests/tools/h5_sens_sample (until a shipped run writes them)
+    tool = os.path.abspath(os.path.join(BUILD, "test", "tools", "h5_sens_sample"))
+    proc = subprocess.run([tool, os.path.join(tmp, "sens.h5")], capture_output=True, text=True) \
+        if os.access(tool, os.X_OK) else None
+    if proc is not None and proc.returncode == 0:
+        check("h5_sens_sample writes sens.h5")(lambda: None)
+    else:
+        made = False
+        fail("h5_sens_sample writes sens.h5",
+             proc.stderr if proc is not None else "%s is not built (make %s)" % (tool, tool))
     for name, args, cwd in runs:
         proc = synovia(args, cwd)
         ok = proc.returncode == 0 and os.path.exists(os.path.join(tmp, name))

@@ -242,6 +242,19 @@ def check_ncdf4(out, v, tmp):
     assert out == "cells %d %d ok\n" % (len(status), (status == 1).sum()), out
 
 
+def check_ncdf4_sens(out, v, tmp):
+    """sens.h5 (tests/tools/h5_sens_sample) read by ncdf4 against h5py: reversed axes."""
+    with h5(os.path.join(tmp, "sens.h5")) as f:
+        g = f["arms/decay/sensitivities"]
+        assert v["params"] == strs(g["param"]) == ["k", "x0"]
+        assert_array(v["dx"], g["x"][:].T, "dx")
+        assert_array(v["dlogx"], g["log/x"][:].T, "dlogx")
+        assert_array(v["grad_log"], g["metric_gradient_log"][:].T, "grad_log")
+        assert v["grad_log@dimnames1"] == ["k", "x0"]
+        assert v["grad_log@dimnames2"] == strs(f["arms/decay/metric"])
+    assert "x_auc" in out and "-7.2" in out, out
+
+
 # ---- beyond the doc: every package reads the reasons of a shard and a merged file --------
 
 READ_REASONS = r"""
@@ -288,6 +301,7 @@ EXPECT = [
     ('f  <- "growth.h5"', check_rhdf5_sweep),
     ('H5File$new("growth.h5"', check_hdf5r),
     ('nc_open("two_knees.h5")', check_ncdf4),
+    ('nc_open("sens.h5")', check_ncdf4_sens),
 ]
 
 

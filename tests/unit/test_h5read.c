@@ -24,6 +24,7 @@
 #include <hdf5_hl.h>
 
 #include "base/alloc.h"
+#include "support/sens_decay.h"
 #include "support/tmpdir.h"
 #include "synovia/h5.h"
 #include "synovia/h5sweep.h"
@@ -947,6 +948,198 @@ static void test_alloc_failures(void **state) {
   assert_no_open_hdf5_objects();
 }
 
+/* ---- sensitivities ------------------------------------------------------------------- */
+
+/* decay (tests/support/sens_decay.h) with gradients, decay2 without, plain
+ * without sensitivities: each read back bit for bit, the others say none. */
+static void write_decay(const char *path) {
+  syn_result *a = NULL, *b = NULL, *plain = make_result("h", NT, 1.0);
+  syn_h5 *h = NULL;
+  syn_error err;
+  assert_int_equal(decay_result(1, &a, &err), SYN_OK);
+  assert_int_equal(decay_result(0, &b, &err), SYN_OK);
+  assert_int_equal(syn_h5_create(path, NULL, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "decay", a, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "decay2", b, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "plain", plain, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(a);
+  syn_result_destroy(b);
+  syn_result_destroy(plain);
+}
+
+static void test_sensitivities_round_trip(void **state) {
+  const fixture *f = *state;
+  write_decay(f->path);
+  syn_h5_reader *rd = open_ok(f->path);
+  syn_error err;
+  const syn_h5_sens_info *s = syn_h5_reader_sens(rd, 0);
+  const syn_h5_arm_info *a = syn_h5_reader_arm(rd, 0);
+  assert_non_null(s);
+  assert_int_equal(a->nvars, 2);
+  assert_int_equal(a->nparams, 3); /* the table keeps the fixed V */
+  assert_int_equal(s->nparams, 2);
+  assert_string_equal(s->param_names[0], "k");
+  assert_string_equal(s->param_names[1], "x0");
+  assert_string_equal(s->param_units[0], "1/h");
+  assert_true(s->param_values[0] == DECAY_K && s->param_values[1] == DECAY_X0);
+  double out[DECAY_NSENS * DECAY_NT];
+  for (size_t v = 0; v < 2; v++) {
+    assert_true(s->var_has[v]);
+    const size_t series = strcmp(a->var_names[v], "x") == 0 ? 0 : 1;
+    assert_int_equal(syn_h5_read_sens(rd, 0, v, 0, out, &err), SYN_OK);
+    for (size_t p = 0; p < DECAY_NSENS; p++)
+      for (size_t i = 0; i < DECAY_NT; i++)
+        assert_true(same_bits(out[p * DECAY_NT + i], decay_sens(series, p, decay_time(i))));
+    assert_int_equal(syn_h5_read_sens(rd, 0, v, 1, out, &err), SYN_OK);
+    for (size_t p = 0; p < DECAY_NSENS; p++)
+      for (size_t i = 0; i < DECAY_NT; i++) {
+        const double t = decay_time(i), y = decay_value(series, t);
+        const double want = (p == 0 ? DECAY_K : DECAY_X0) / y * decay_sens(series, p, t);
+        if (y == 0)
+          assert_true(isnan(out[p * DECAY_NT + i]));
+        else
+          assert_true(fabs(out[p * DECAY_NT + i] - want) <= 1e-13 * (1 + fabs(want)));
+      }
+  }
+  assert_int_equal(s->nmetrics, 2);
+  for (size_t m = 0; m < 2; m++)
+    for (size_t p = 0; p < 2; p++) {
+      assert_true(same_bits(s->metric_gradient[m * 2 + p], decay_metric_grad(m, p)));
+      const double pv = p == 0 ? DECAY_K : DECAY_X0;
+      const double want = pv / decay_metric(m) * decay_metric_grad(m, p);
+      assert_true(fabs(s->metric_gradient_log[m * 2 + p] - want) <= 1e-13 * fabs(want));
+    }
+  const syn_h5_sens_info *s2 = syn_h5_reader_sens(rd, 1);
+  assert_non_null(s2);
+  assert_int_equal(s2->nmetrics, 0); /* no gradients */
+  assert_null(syn_h5_reader_sens(rd, 2));
+  assert_null(syn_h5_reader_sens(rd, 3));
+  assert_int_equal(syn_h5_read_sens(rd, 2, 0, 0, out, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "arm 'plain' has no sensitivities of 'IL6'"));
+  assert_int_equal(syn_h5_read_sens(rd, 0, 2, 0, out, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_read_sens(rd, 3, 0, 0, out, &err), SYN_EINVAL);
+  assert_int_equal(syn_h5_read_sens(rd, 0, 0, 0, NULL, &err), SYN_EINVAL);
+  syn_h5_reader_destroy(rd);
+  assert_no_open_hdf5_objects();
+}
+
+/* The (param x time) datasets and the gradients are attached to their scales
+ * as HDF5's dimension-scale API sees it (the writer writes REFERENCE_LIST
+ * itself, once per scale). */
+static void test_sensitivities_scales_attached(void **state) {
+  const fixture *f = *state;
+  write_decay(f->path);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t time = H5Dopen2(file, "/arms/decay/time", H5P_DEFAULT);
+  hid_t param = H5Dopen2(file, "/arms/decay/sensitivities/param", H5P_DEFAULT);
+  hid_t metric = H5Dopen2(file, "/arms/decay/metric", H5P_DEFAULT);
+  static const char *const two_d[] = {"x", "d", "log/x", "log/d"};
+  char name[128];
+  for (size_t k = 0; k < 4; k++) {
+    snprintf(name, sizeof name, "/arms/decay/sensitivities/%s", two_d[k]);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    assert_true(d >= 0);
+    assert_int_equal(H5DSis_attached(d, param, 0), 1);
+    assert_int_equal(H5DSis_attached(d, time, 1), 1);
+    assert_int_equal(H5DSget_num_scales(d, 0), 1);
+    H5Dclose(d);
+  }
+  static const char *const one_d[] = {"param_value", "param_units"};
+  for (size_t k = 0; k < 2; k++) {
+    snprintf(name, sizeof name, "/arms/decay/sensitivities/%s", one_d[k]);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    assert_int_equal(H5DSis_attached(d, param, 0), 1);
+    H5Dclose(d);
+  }
+  for (int log = 0; log < 2; log++) {
+    hid_t d = H5Dopen2(file, log ? "/arms/decay/sensitivities/metric_gradient_log"
+                                 : "/arms/decay/sensitivities/metric_gradient", H5P_DEFAULT);
+    assert_int_equal(H5DSis_attached(d, metric, 0), 1);
+    assert_int_equal(H5DSis_attached(d, param, 1), 1);
+    H5Dclose(d);
+  }
+  hid_t x = H5Dopen2(file, "/arms/decay/x", H5P_DEFAULT); /* the series keep theirs */
+  assert_int_equal(H5DSis_attached(x, time, 0), 1);
+  H5Dclose(x);
+  H5Dclose(metric);
+  H5Dclose(param);
+  H5Dclose(time);
+  H5Fclose(file);
+  assert_no_open_hdf5_objects();
+}
+
+/* Every allocation failure while opening a file with sensitivities is
+ * reported (ENOMEM) with nothing left open or allocated (ASan). */
+static void test_sensitivities_alloc_failures(void **state) {
+  const fixture *f = *state;
+  write_decay(f->path);
+  syn_h5_reader *r = NULL;
+  for (long n = 1; n < 10000; n++) {
+    syn_error err;
+    syn_alloc_test_fail_after(n);
+    syn_status st = syn_h5_open(f->path, &r, &err);
+    syn_alloc_test_fail_after(0);
+    if (st == SYN_OK) break;
+    if (st != SYN_ENOMEM) fail_msg("allocation %ld: %s: %s", n, syn_status_name(st), err.message);
+    assert_null(r);
+    assert_no_open_hdf5_objects();
+  }
+  assert_non_null(r);
+  assert_int_equal(syn_h5_reader_sens(r, 0)->nmetrics, 2);
+  syn_h5_reader_destroy(r);
+  assert_no_open_hdf5_objects();
+}
+
+/* A series named like what the writer puts into sensitivities/ is refused
+ * (named), before anything is written. */
+static void test_sensitivities_reserved_names(void **state) {
+  const fixture *f = *state;
+  static const char *const bad[] = {"sensitivities", "log", "metric_gradient"};
+  for (size_t b = 0; b < 3; b++) {
+    const syn_series_info info[1] = {{bad[b], "", "", SYN_SERIES_STATE}};
+    const char *const names[1] = {"p"};
+    const double p[1] = {1}, v[1] = {2}, sens[1] = {3};
+    syn_result *r = NULL;
+    syn_h5 *h = NULL;
+    syn_error err;
+    assert_int_equal(syn_result_create(1, info, 1, "h", &r, &err), SYN_OK);
+    assert_int_equal(syn_result_append(r, 0, v, &err), SYN_OK);
+    assert_int_equal(syn_result_set_sensitivities(r, 1, names, NULL, p, sens, &err), SYN_OK);
+    assert_int_equal(syn_h5_create(f->path, NULL, &h, &err), SYN_OK);
+    assert_int_equal(syn_h5_write_arm(h, "A", r, &err), SYN_EINVAL);
+    assert_non_null(strstr(err.message, "collides"));
+    assert_non_null(strstr(err.message, bad[b]));
+    syn_h5_destroy(h);
+    syn_result_destroy(r);
+  }
+  assert_no_open_hdf5_objects();
+}
+
+/* A (param x time) dataset of the wrong shape is one error naming it. */
+static void test_sensitivities_bad_shape(void **state) {
+  const fixture *f = *state;
+  write_decay(f->path);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDWR, H5P_DEFAULT);
+  assert_true(file >= 0);
+  assert_true(H5Ldelete(file, "/arms/decay/sensitivities/x", H5P_DEFAULT) >= 0);
+  const hsize_t dims[2] = {3, DECAY_NT};
+  hid_t sp = H5Screate_simple(2, dims, NULL);
+  hid_t d = H5Dcreate2(file, "/arms/decay/sensitivities/x", H5T_IEEE_F64LE, sp, H5P_DEFAULT,
+                       H5P_DEFAULT, H5P_DEFAULT);
+  assert_true(d >= 0);
+  H5Dclose(d);
+  H5Sclose(sp);
+  H5Fclose(file);
+  syn_h5_reader *rd = NULL;
+  syn_error err;
+  assert_int_equal(syn_h5_open(f->path, &rd, &err), SYN_EINVAL);
+  assert_null(rd);
+  assert_non_null(strstr(err.message, "'/arms/decay/sensitivities/x' is 3 x 49, not 2 x 49"));
+  assert_no_open_hdf5_objects();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_round_trip_scenario, setup, teardown),
@@ -963,6 +1156,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_hand_made_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_error_stack_stays_quiet, setup, teardown),
       cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sensitivities_round_trip, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sensitivities_reserved_names, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sensitivities_scales_attached, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sensitivities_alloc_failures, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sensitivities_bad_shape, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

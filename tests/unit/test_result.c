@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "synovia/result.h"
+#include "support/sens_decay.h"
 
 static const syn_series_info two_series[] = {
     {"IL6", "pg/mL", "interleukin-6", SYN_SERIES_STATE},
@@ -496,6 +497,132 @@ static void test_allocation_failures(void **state) {
   assert_true(saw_ok);
 }
 
+/* ---- forward sensitivities --------------------------------------------------------- */
+
+static void assert_close(double got, double want) {
+  assert_true(fabs(got - want) <= 1e-13 * (1.0 + fabs(want)));
+}
+
+/* The exact d/dk and d/dx0 of x0 e^(-kt) (and of x0 - x0 e^(-kt)) come back per
+ * series and parameter, with their normalised form (p/y) dy/dp. */
+static void test_sensitivities_exact(void **state) {
+  (void)state;
+  syn_result *r = NULL;
+  syn_error err;
+  assert_int_equal(decay_result(1, &r, &err), SYN_OK);
+  assert_int_equal(syn_result_sens_count(r), 2);
+  const char *name = NULL, *units = NULL;
+  double value = 0;
+  syn_result_sens_param(r, 0, &name, &units, &value);
+  assert_string_equal(name, "k");
+  assert_string_equal(units, "1/h");
+  assert_true(value == DECAY_K);
+  syn_result_sens_param(r, 1, &name, &units, &value);
+  assert_string_equal(name, "x0");
+  assert_true(value == DECAY_X0);
+  for (size_t s = 0; s < 2; s++)
+    for (size_t p = 0; p < 2; p++) {
+      const double *raw = syn_result_sensitivity(r, s, p), *lg = syn_result_sensitivity_log(r, s, p);
+      assert_non_null(raw);
+      assert_non_null(lg);
+      for (size_t i = 0; i < DECAY_NT; i++) {
+        const double t = decay_time(i), y = decay_value(s, t), pv = p == 0 ? DECAY_K : DECAY_X0;
+        assert_true(raw[i] == decay_sens(s, p, t)); /* copied bit for bit */
+        if (y == 0)
+          assert_true(isnan(lg[i]));
+        else
+          assert_close(lg[i], pv / y * decay_sens(s, p, t));
+      }
+    }
+  /* d ln x / d ln k = -k t, d ln x / d ln x0 = 1 */
+  assert_close(syn_result_sensitivity_log(r, 0, 0)[10], -DECAY_K * decay_time(10));
+  assert_close(syn_result_sensitivity_log(r, 0, 1)[10], 1.0);
+  assert_true(isnan(syn_result_sensitivity_log(r, 1, 0)[0])); /* d = 0 at t = 0 */
+  assert_null(syn_result_sensitivity(r, 2, 0));
+  assert_null(syn_result_sensitivity(r, 0, 2));
+  assert_true(syn_result_has_metric_gradients(r));
+  for (size_t m = 0; m < 2; m++)
+    for (size_t p = 0; p < 2; p++) {
+      const double pv = p == 0 ? DECAY_K : DECAY_X0;
+      assert_true(syn_result_metric_gradient(r, m)[p] == decay_metric_grad(m, p));
+      assert_close(syn_result_metric_gradient_log(r, m)[p],
+                   pv / decay_metric(m) * decay_metric_grad(m, p));
+    }
+  assert_close(syn_result_metric_gradient_log(r, 1)[0], -DECAY_K * DECAY_T);
+  assert_null(syn_result_metric_gradient(r, 2));
+  syn_result_destroy(r);
+}
+
+static void test_sensitivities_errors(void **state) {
+  (void)state;
+  syn_result *r = make_two(4);
+  syn_error err;
+  const double v[2] = {1, 2}, p[1] = {1}, sens[2] = {0, 0};
+  const char *const dup[2] = {"a", "a"}, *const one[1] = {"a"}, *const empty[1] = {""};
+  assert_int_equal(syn_result_append(r, 0, v, &err), SYN_OK);
+  assert_false(syn_result_has_metric_gradients(r));
+  assert_null(syn_result_sensitivity(r, 0, 0));
+  assert_int_equal(syn_result_set_metric_gradients(r, p, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "without sensitivities"));
+  assert_int_equal(syn_result_set_sensitivities(r, 2, dup, NULL, v, sens, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "duplicate sensitivity parameter 'a'"));
+  assert_int_equal(syn_result_set_sensitivities(r, 1, empty, NULL, p, sens, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_set_sensitivities(r, 1, NULL, NULL, p, sens, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_set_sensitivities(r, 1, one, NULL, NULL, sens, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_set_sensitivities(r, 1, one, NULL, p, NULL, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_set_sensitivities(NULL, 1, one, NULL, p, sens, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_sens_count(r), 0);
+  assert_int_equal(syn_result_set_sensitivities(r, 1, one, NULL, p, sens, &err), SYN_OK);
+  const char *units = NULL;
+  syn_result_sens_param(r, 0, NULL, &units, NULL);
+  assert_string_equal(units, ""); /* NULL units: dimensionless */
+  assert_int_equal(syn_result_append(r, 1, v, &err), SYN_EINVAL); /* the grid is fixed */
+  assert_non_null(strstr(err.message, "after the sensitivities"));
+  assert_int_equal(syn_result_ntimes(r), 1);
+  assert_int_equal(syn_result_set_metric_gradients(r, p, &err), SYN_EINVAL); /* no metrics */
+  assert_int_equal(syn_result_add_metric(r, "m", "", "", 2.0, &err), SYN_OK);
+  assert_int_equal(syn_result_set_metric_gradients(r, NULL, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_set_metric_gradients(r, p, &err), SYN_OK);
+  assert_int_equal(syn_result_add_metric(r, "late", "", "", 2.0, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "after the metric gradients"));
+  /* replaced: the gradients go with the old parameters */
+  assert_int_equal(syn_result_set_sensitivities(r, 1, one, NULL, p, sens, &err), SYN_OK);
+  assert_false(syn_result_has_metric_gradients(r));
+  assert_int_equal(syn_result_set_sensitivities(r, 0, NULL, NULL, NULL, NULL, &err), SYN_OK);
+  assert_int_equal(syn_result_sens_count(r), 0);
+  assert_int_equal(syn_result_append(r, 1, v, &err), SYN_OK); /* removed: grid free again */
+  syn_result_destroy(r);
+}
+
+/* Each allocation of set_sensitivities / set_metric_gradients failing in turn:
+ * SYN_ENOMEM, the result as it was, no leak (ASan). */
+static void test_sensitivities_allocation_failures(void **state) {
+  (void)state;
+  int saw_ok = 0;
+  const double v[2] = {1, 2}, p[2] = {1, 2}, sens[4] = {1, 2, 3, 4}, dm[2] = {5, 6};
+  const char *const names[2] = {"a", "b"}, *const units[2] = {"u", NULL};
+  for (long n = 1; n < 50 && !saw_ok; n++) {
+    syn_result *r = make_two(4);
+    syn_error err;
+    assert_int_equal(syn_result_append(r, 0, v, &err), SYN_OK);
+    assert_int_equal(syn_result_add_metric(r, "m", "", "", 2.0, &err), SYN_OK);
+    syn_alloc_test_fail_after(n);
+    syn_status st = syn_result_set_sensitivities(r, 2, names, units, p, sens, &err);
+    if (st == SYN_OK) st = syn_result_set_metric_gradients(r, dm, &err);
+    syn_alloc_test_fail_after(0);
+    if (st == SYN_OK) {
+      saw_ok = 1;
+      assert_true(syn_result_sensitivity(r, 1, 1)[0] == 4.0);
+      assert_true(syn_result_metric_gradient(r, 0)[1] == 6.0);
+    } else {
+      assert_int_equal(st, SYN_ENOMEM);
+      assert_false(syn_result_has_metric_gradients(r));
+    }
+    syn_result_destroy(r);
+  }
+  assert_true(saw_ok);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_create_and_accessors),
@@ -515,6 +642,9 @@ int main(void) {
       cmocka_unit_test(test_dose_errors),
       cmocka_unit_test(test_metrics),
       cmocka_unit_test(test_allocation_failures),
+      cmocka_unit_test(test_sensitivities_exact),
+      cmocka_unit_test(test_sensitivities_errors),
+      cmocka_unit_test(test_sensitivities_allocation_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
