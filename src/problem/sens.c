@@ -238,13 +238,16 @@ static int lu_factor(double *A, size_t n, size_t *piv) {
   return 0;
 }
 
+/* Solve with the factors: the row swaps first, in order (the factors' rows
+ * were swapped whole, so L is that of P A), then L and U. */
 static void lu_solve(const double *A, size_t n, const size_t *piv, double *b) {
   for (size_t j = 0; j < n; j++) {
     double tmp = b[piv[j]];
     b[piv[j]] = b[j];
     b[j] = tmp;
-    for (size_t i = j + 1; i < n; i++) b[i] -= A[j * n + i] * b[j];
   }
+  for (size_t j = 0; j < n; j++)
+    for (size_t i = j + 1; i < n; i++) b[i] -= A[j * n + i] * b[j];
   for (size_t j = n; j-- > 0;) {
     b[j] /= A[j * n + j];
     for (size_t i = 0; i < j; i++) b[i] -= A[j * n + i] * b[j];
@@ -274,8 +277,21 @@ static syn_status steady_start(syn_problem_ws *ws, arm_ws *a, syn_error *err) {
     return SYN_ESOLVER;
   }
   for (size_t k = 0; k < ws->ns; k++) {
-    for (size_t i = 0; i < n; i++) ws->S0p[k][i] = -ws->S0p[k][i];
-    lu_solve(ws->lu, n, ws->piv, ws->S0p[k]);
+    double *x = ws->S0p[k], *r = ws->Sbp[k];
+    for (size_t i = 0; i < n; i++) x[i] = r[i] = -x[i]; /* r keeps -df/dp */
+    lu_solve(ws->lu, n, ws->piv, x);
+    /* refinement: J is often badly conditioned (slow modes of the
+     * cartilage), and the start must be a fixed point of the sensitivity
+     * equations to the last digits, or the run drifts from it */
+    for (int it = 0; it < 2; it++) {
+      double *res = ws->Sdp[k];
+      memcpy(res, r, n * sizeof *res);
+      for (size_t j = 0; j < n; j++)
+        for (int32_t e = a->ode.colptr[j]; e < a->ode.colptr[j + 1]; e++)
+          res[a->ode.rowind[e]] -= a->jval[e] * x[j];
+      lu_solve(ws->lu, n, ws->piv, res);
+      for (size_t i = 0; i < n; i++) x[i] += res[i];
+    }
   }
   return SYN_OK;
 }
@@ -327,6 +343,17 @@ static int add_dfdp(double t, const double *y, double *const *fs, size_t ns, voi
   return 0;
 }
 
+/* dout/dy into ws->vals and dout/dp into ws->vals2 at (t, y). A derivative
+ * that is not finite (an output with sqrt(x) at x = 0) is no error: that
+ * output's sensitivity is NaN there, the run goes on. */
+static syn_status outputs_derivs(syn_problem_ws *ws, arm_ws *a, double t, const double *y,
+                                 syn_error *err) {
+  syn_status st = syn_psens_eval(a->pw, a->inst, SYN_PSENS_DOUTDY, t, y, ws->vals, err);
+  if (st == SYN_OK || st == SYN_ENONFINITE)
+    st = syn_psens_eval(a->pw, a->inst, SYN_PSENS_DOUTDP, t, y, ws->vals2, err);
+  return st == SYN_ENONFINITE ? SYN_OK : st;
+}
+
 /* The sensitivities of every series at (t, y) from S into rows dst(k) =
  * base + k * stride (the states' as they are; the outputs' by the chain rule). */
 static syn_status series_sens(syn_problem_ws *ws, arm_ws *a, double t, const double *y,
@@ -335,8 +362,7 @@ static syn_status series_sens(syn_problem_ws *ws, arm_ws *a, double t, const dou
   const syn_psens_pattern *dy = &p->pat[SYN_PSENS_DOUTDY], *dp = &p->pat[SYN_PSENS_DOUTDP];
   syn_status st = SYN_OK;
   if (p->noutputs > 0) {
-    st = syn_psens_eval(a->pw, a->inst, SYN_PSENS_DOUTDY, t, y, ws->vals, err);
-    if (st == SYN_OK) st = syn_psens_eval(a->pw, a->inst, SYN_PSENS_DOUTDP, t, y, ws->vals2, err);
+    st = outputs_derivs(ws, a, t, y, err);
     if (st != SYN_OK) return st;
   }
   for (size_t k = 0; k < ws->ns; k++) {
@@ -434,8 +460,7 @@ static syn_status point_grad(syn_problem_ws *ws, size_t series, double t, const 
   /* one output: its row of dout/dy and dout/dp */
   size_t o = series - p->nstates;
   const syn_psens_pattern *dy = &p->pat[SYN_PSENS_DOUTDY], *dp = &p->pat[SYN_PSENS_DOUTDP];
-  syn_status st = syn_psens_eval(a->pw, a->inst, SYN_PSENS_DOUTDY, t, y, ws->vals, err);
-  if (st == SYN_OK) st = syn_psens_eval(a->pw, a->inst, SYN_PSENS_DOUTDP, t, y, ws->vals2, err);
+  syn_status st = outputs_derivs(ws, a, t, y, err);
   if (st == SYN_OK) st = syn_instance_outputs(a->inst, t, y, ws->values + p->nstates, err);
   if (st != SYN_OK) return st;
   *x = ws->values[series];
@@ -462,7 +487,7 @@ static syn_status series_rate(syn_problem_ws *ws, size_t series, double t, const
     return SYN_OK;
   }
   const syn_psens_pattern *dy = &p->pat[SYN_PSENS_DOUTDY];
-  syn_status st = syn_psens_eval(ws->cur->pw, ws->cur->inst, SYN_PSENS_DOUTDY, t, y, ws->vals, err);
+  syn_status st = outputs_derivs(ws, ws->cur, t, y, err);
   double v = 0.0;
   for (size_t j = 0; j < p->nstates; j++)
     for (int32_t e = dy->colptr[j]; e < dy->colptr[j + 1]; e++)
@@ -613,10 +638,58 @@ static syn_status grad_step(const syn_solver *s, double t_prev, double t_now, vo
   return st;
 }
 
+/* The jump at t of series `series` made by the boluses of the doses whose
+ * time is free parameter sel[k] (0 when none moves here). */
+static syn_status moved_jump(syn_problem_ws *ws, size_t k, size_t series, double t,
+                             const double *y, double *jump, syn_error *err) {
+  const syn_problem *p = ws->p;
+  arm_ws *a = ws->cur;
+  int any = 0;
+  memset(ws->yy, 0, p->nstates * sizeof *ws->yy);
+  for (size_t e = ws->ev_lo; e < a->next; e++) {
+    const scn_event *ev = &a->sched.events[e];
+    if (ev->kind != SCN_BOLUS || !is_dose_param(p, a, ws->sel[k], ev->dose, 1)) continue;
+    ws->yy[a->arm->doses[ev->dose].state] += a->amount[ev->dose] * a->dose_scale[ev->dose];
+    any = 1;
+  }
+  *jump = 0.0;
+  if (!any) return SYN_OK;
+  if (series < p->nstates) {
+    *jump = ws->yy[series];
+    return SYN_OK;
+  }
+  /* an output: its value after minus before */
+  for (size_t i = 0; i < p->nstates; i++) ws->ydot[i] = y[i] - ws->yy[i];
+  double *before = ws->values + p->nstates, *after = ws->at_y + p->nstates;
+  syn_status st = syn_instance_outputs(a->inst, t, ws->ydot, before, err);
+  if (st == SYN_OK) st = syn_instance_outputs(a->inst, t, y, after, err);
+  *jump = after[series - p->nstates] - before[series - p->nstates];
+  return st;
+}
+
+/* An area over a window that a moving bolus crosses: by Leibniz's rule its
+ * derivative has, besides the integral of the sensitivity, minus the jump
+ * for every unit the bolus moves later. */
+static syn_status grad_area_jumps(syn_problem_ws *ws, double t, const double *y,
+                                  syn_error *err) {
+  syn_status st = SYN_OK;
+  for (size_t c = 0; c < ws->ngcalls && st == SYN_OK; c++) {
+    size_t i = ws->gcall[c];
+    const syn_probe *pr = &ws->gprobe[i];
+    if (pr->kind != PROBE_AUC || !(t > pr->t1 && t < pr->t2)) continue;
+    for (size_t k = 0; k < ws->ns && st == SYN_OK; k++) {
+      double jump = 0.0;
+      st = moved_jump(ws, k, pr->series, t, y, &jump, err);
+      call_grad(ws, i)[k] -= jump;
+    }
+  }
+  return st;
+}
+
 /* At the start (side 1) or after the doses at t: the points there. */
 static syn_status grad_jump(syn_problem_ws *ws, double t, const double *y, double *const *S,
                             syn_error *err) {
-  syn_status st = SYN_OK;
+  syn_status st = grad_area_jumps(ws, t, y, err);
   for (size_t c = 0; c < ws->ngcalls && st == SYN_OK; c++) {
     size_t i = ws->gcall[c];
     for (int which = 0; which < 2 && st == SYN_OK; which++)
@@ -626,6 +699,7 @@ static syn_status grad_jump(syn_problem_ws *ws, double t, const double *y, doubl
 }
 
 syn_status problem_grad_start(syn_problem_ws *ws, double t0, syn_error *err) {
+  ws->ev_lo = ws->cur->next = 0;
   /* a dose at the start comes first: its jump takes the points there */
   for (size_t e = 0; e < ws->cur->sched.nevents; e++)
     if (ws->cur->sched.events[e].t == t0) return SYN_OK;
