@@ -1108,8 +1108,14 @@ static void sens_free(syn_solver *s) {
 static syn_status sens_alloc(syn_solver *s, size_t ns, syn_error *err) {
   size_t n = s->ode->n;
   sens_free(s);
-  s->yS = N_VCloneVectorArray((int)ns, s->y);
-  s->dkyS = N_VCloneVectorArray((int)ns, s->y);
+  /* the sensitivities' vectors (and CVODES' own, cloned from them) use the
+   * fused vector operations: CVODES updates ns vectors at once per step;
+   * the states' vectors keep theirs, so plain runs are unchanged bit for bit */
+  N_Vector tmpl = N_VClone(s->y);
+  if (tmpl != NULL) N_VEnableFusedOps_Serial(tmpl, SUNTRUE);
+  s->yS = tmpl ? N_VCloneVectorArray((int)ns, tmpl) : NULL;
+  s->dkyS = tmpl ? N_VCloneVectorArray((int)ns, tmpl) : NULL;
+  if (tmpl != NULL) N_VDestroy(tmpl);
   s->sp = syn_calloc(ns, sizeof *s->sp);
   s->fsp = syn_calloc(ns, sizeof *s->fsp);
   s->jsens = syn_calloc(s->ode->nnz > 0 ? s->ode->nnz : 1, sizeof *s->jsens);
