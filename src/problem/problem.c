@@ -62,7 +62,7 @@ static syn_status resolve_value(const syn_problem *p, const char *name, free_par
   return st != SYN_OK ? st : syn_error_set(err, SYN_EINVAL, "'%s' cannot be a free parameter", name);
 }
 
-syn_status problem_apply_value(arm_ws *a, const free_param *fp, double v, syn_error *err) {
+static syn_status apply_value(arm_ws *a, const free_param *fp, double v, syn_error *err) {
   /* the checks of syn_instance_set, naming the parameter as the caller did */
   if (!isfinite(v))
     return syn_error_set(err, SYN_EINVAL, "value for '%s' is not finite (%g)", fp->name,
@@ -185,7 +185,7 @@ static syn_status resolve_dose(const syn_problem *p, const char *name, free_para
   return st;
 }
 
-syn_status problem_apply_amount(arm_ws *a, const free_param *fp, double v, syn_error *err) {
+static syn_status apply_amount(arm_ws *a, const free_param *fp, double v, syn_error *err) {
   if (a->scn_arm != fp->arm) return SYN_OK;
   if (!isfinite(v))
     return syn_error_set(err, SYN_EINVAL, "value for '%s' is not finite (%g)", fp->name,
@@ -194,13 +194,13 @@ syn_status problem_apply_amount(arm_ws *a, const free_param *fp, double v, syn_e
   return SYN_OK;
 }
 
-syn_status problem_apply_time(arm_ws *a, const free_param *fp, double v, syn_error *err);
+static syn_status apply_time(arm_ws *a, const free_param *fp, double v, syn_error *err);
 
 /* The kinds of free parameter; the first that claims a name resolves it. */
 static const fp_kind kinds[] = {
-    {"dose amount", claims_amount, resolve_dose, problem_apply_amount},
-    {"dose time", claims_time, resolve_dose, problem_apply_time},
-    {"model value", claims_value, resolve_value, problem_apply_value},
+    {FP_AMOUNT, "dose amount", claims_amount, resolve_dose, apply_amount},
+    {FP_TIME, "dose time", claims_time, resolve_dose, apply_time},
+    {FP_VALUE, "model value", claims_value, resolve_value, apply_value},
 };
 
 static syn_status unknown_dose_field(const char *name, syn_error *err) {
@@ -452,7 +452,7 @@ static syn_status make_arm(const syn_problem *p, syn_problem_ws *ws, size_t k, s
   if (!a->amount || !a->at || !a->dose_scale || !a->inf_dose || !a->running || !a->touched)
     return syn_error_set(err, SYN_ENOMEM, "out of memory for arm '%s'", a->arm->name);
   for (size_t i = 0; i < p->nfree; i++)
-    a->moves_doses |= p->fp[i].kind->apply == problem_apply_time && p->fp[i].arm == a->scn_arm;
+    a->moves_doses |= p->fp[i].kind->apply == apply_time && p->fp[i].arm == a->scn_arm;
   st = problem_sens_arm_create(p, a, err);
   return st == SYN_OK ? make_engines(p, a, ws->probes, err) : st;
 }
@@ -555,7 +555,7 @@ const syn_instance *syn_problem_ws_instance(const syn_problem_ws *ws, size_t arm
 
 /* A dose time inside the simulation or after it (then skipped, as a repeat
  * after the end is); before the start it would be a dose that never was. */
-syn_status problem_apply_time(arm_ws *a, const free_param *fp, double v, syn_error *err) {
+static syn_status apply_time(arm_ws *a, const free_param *fp, double v, syn_error *err) {
   if (a->scn_arm != fp->arm) return SYN_OK;
   if (!isfinite(v))
     return syn_error_set(err, SYN_EINVAL, "value for '%s' is not finite (%g)", fp->name,

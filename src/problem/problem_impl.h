@@ -31,7 +31,10 @@ typedef struct free_param {
 
 /* A kind of free parameter: how it is named, resolved and applied. One
  * table (problem.c) holds them all. */
+typedef enum fp_id { FP_AMOUNT, FP_TIME, FP_VALUE } fp_id;
+
 struct fp_kind {
+  fp_id id;               /* which kind (the sensitivities tell them apart) */
   const char *what;       /* "model value", "dose amount", "dose time" */
   /* 1 when name has this kind's form (the first kind that claims it resolves it) */
   int (*claims)(const char *name);
@@ -139,11 +142,6 @@ struct syn_problem_ws {
   syn_sens_stats sens_stats;
   size_t ev_lo, at_lo;    /* at a stop: the first event / caller's time applied there */
 };
-
-/* problem.c: how each kind applies its value (sens.c tells the kinds apart) */
-syn_status problem_apply_value(arm_ws *a, const free_param *fp, double v, syn_error *err);
-syn_status problem_apply_amount(arm_ws *a, const free_param *fp, double v, syn_error *err);
-syn_status problem_apply_time(arm_ws *a, const free_param *fp, double v, syn_error *err);
 
 /* sens.c */
 syn_status problem_sens_create(syn_problem *p, syn_error *err);

@@ -36,7 +36,7 @@ syn_status problem_sens_create(syn_problem *p, syn_error *err) {
   size_t n = 0;
   for (size_t i = 0; i < p->nfree; i++) {
     p->ps_col[i] = -1;
-    if (p->fp[i].kind->apply == problem_apply_value) {
+    if (p->fp[i].kind->id == FP_VALUE) {
       p->ps_col[i] = (long)n;
       names[n++] = p->fp[i].name;
     }
@@ -193,7 +193,7 @@ syn_status problem_sens_prepare(syn_problem_ws *ws, arm_ws *a, const double *the
 static int is_dose_param(const syn_problem *p, const arm_ws *a, size_t i, size_t d, int time) {
   const free_param *fp = &p->fp[i];
   return fp->arm == a->scn_arm && fp->dose == d &&
-         fp->kind->apply == (time ? problem_apply_time : problem_apply_amount);
+         fp->kind->id == (time ? FP_TIME : FP_AMOUNT);
 }
 
 /* ---- the start ----------------------------------------------------------------------------- */
