@@ -142,6 +142,10 @@ syn_status problem_sens_select(syn_problem_ws *ws, const syn_problem_want *w, sy
   const syn_problem *p = ws->p;
   ws->ns = 0;
   if (w->nsens == 0) return SYN_OK;
+  if (w->nat > 0 && w->sens_at_values == NULL)
+    return syn_error_set(err, SYN_EINVAL, "syn_problem_eval: sensitivities at %zu times asked "
+                                          "for, but no buffer for them (sens_at_values)",
+                         w->nat);
   if (w->nsens == SYN_PROBLEM_SENS_ALL) {
     for (size_t i = 0; i < p->nfree; i++) ws->sel[ws->ns++] = i;
     return SYN_OK;
@@ -151,16 +155,14 @@ syn_status problem_sens_select(syn_problem_ws *ws, const syn_problem_want *w, sy
                                           "%s", w->nsens,
                          w->sens == NULL ? "no list of them" : "more than the free parameters");
   for (size_t i = 0; i < w->nsens; i++) {
-    if (w->sens[i] >= p->nfree)
+    if (w->sens[i] >= p->nfree) {
+      ws->ns = 0;
       return syn_error_set(err, SYN_EINVAL, "syn_problem_eval: sensitivity %zu asked for by "
                                             "free parameter %zu, but there are %zu",
                            i, w->sens[i], p->nfree);
+    }
     ws->sel[ws->ns++] = w->sens[i];
   }
-  if (w->nat > 0 && w->sens_at_values == NULL)
-    return syn_error_set(err, SYN_EINVAL, "syn_problem_eval: sensitivities at %zu times asked "
-                                          "for, but no buffer for them (sens_at_values)",
-                         w->nat);
   return SYN_OK;
 }
 

@@ -7,6 +7,9 @@
  *     (the implicit-function start) in a and b; an infusion's amount;
  *   - the metrics' gradients against their closed forms;
  *   - the staggered and the simultaneous corrector, error control on and off;
+ *   - no allocation per evaluation after the first; bad requests' messages
+ *     (an index out of range, no list, no buffer for the caller's times:
+ *     the last one crashed before it was checked with "all");
  *   - central finite differences of the series and the metrics for every
  *     shipped model (models/NAME.model) and example scenario
  *     (examples/NAME.scenario) at random parameter points (fixed seed), rtol
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
 #include "scenario/scenario_impl.h"
 #include "synovia/problem.h"
 #include "synovia/run.h"
@@ -338,6 +342,72 @@ static void test_sens_at_times(void **state) {
     near(sv[i * 2 + 1], values[i * 2 + 1] / 10.0, 1e-9, "dA/dDose at", at[i]);
   }
   assert_true(sv[2 * 2 + 0] == 1.0); /* after the dose at 2 h */
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  syn_scenario_destroy(s);
+}
+
+/* After the first evaluation with sensitivities on an arm (CVODES' memory
+ * for them), evaluations allocate nothing: series, caller's times, metric
+ * gradients, doses moving, the steady start's derivative. */
+static void test_no_allocation_per_eval(void **state) {
+  (void)state;
+  syn_scenario *s = load(bateman_model, bateman_scenario);
+  const char *names[] = {"ka", "ke", "dose:oral:PO.amount", "dose:oral:PO.time"};
+  syn_problem *p = make(s, names, 4);
+  syn_problem_ws *ws = NULL;
+  syn_error err;
+  assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
+  const double at[] = {1.0, 2.5, 7.0};
+  double values[3 * 2], sv[4 * 3 * 2];
+  syn_problem_want w = {1, NULL, at, 3, values, NULL, SYN_PROBLEM_SENS_ALL, sv, NULL};
+  syn_problem_result r;
+  const double first[] = {0.9, 0.15, 12.0, 2.37};
+  assert_int_equal(syn_problem_eval(ws, 0, first, &w, &r, &err), SYN_OK);
+  long before = syn_alloc_test_count();
+  for (int j = 0; j < 5; j++) {
+    const double theta[] = {0.8 + 0.1 * j, 0.1 + 0.02 * j, 5 + j, 1 + 0.7 * j};
+    assert_int_equal(syn_problem_eval(ws, 0, theta, &w, &r, &err), SYN_OK);
+    assert_int_equal(syn_problem_eval(ws, 0, theta, NULL, &r, &err), SYN_OK);
+  }
+  assert_int_equal(syn_alloc_test_count(), before);
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  syn_scenario_destroy(s);
+}
+
+/* Bad requests: an index out of range, a list missing, no buffer for the
+ * caller's times; the workspace stays usable. */
+static void test_bad_requests(void **state) {
+  (void)state;
+  syn_scenario *s = load(bateman_model, bateman_scenario);
+  const char *names[] = {"ka"};
+  syn_problem *p = make(s, names, 1);
+  syn_problem_ws *ws = NULL;
+  syn_error err;
+  assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
+  const double theta[] = {1.0};
+  const size_t bad[] = {1};
+  syn_problem_result r;
+  syn_problem_want w = {1, NULL, NULL, 0, NULL, bad, 1, NULL, NULL};
+  assert_int_equal(syn_problem_eval(ws, 0, theta, &w, &r, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "syn_problem_eval: sensitivity 0 asked for by free parameter "
+                                   "1, but there are 1");
+  w = (syn_problem_want){1, NULL, NULL, 0, NULL, NULL, 1, NULL, NULL};
+  assert_int_equal(syn_problem_eval(ws, 0, theta, &w, &r, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "syn_problem_eval: 1 sensitivities asked for, but no list of "
+                                   "them");
+  const double at[] = {1.0};
+  double values[2];
+  w = (syn_problem_want){1, NULL, at, 1, values, NULL, SYN_PROBLEM_SENS_ALL, NULL, NULL};
+  assert_int_equal(syn_problem_eval(ws, 0, theta, &w, &r, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "syn_problem_eval: sensitivities at 1 times asked for, but no "
+                                   "buffer for them (sens_at_values)");
+  w.sens_at_values = values;
+  double sv[2];
+  w.sens_at_values = sv;
+  assert_int_equal(syn_problem_eval(ws, 0, theta, &w, &r, &err), SYN_OK);
+  assert_int_equal(r.nsens, 1);
   syn_problem_ws_destroy(ws);
   syn_problem_destroy(p);
   syn_scenario_destroy(s);
@@ -659,6 +729,8 @@ int main(void) {
       cmocka_unit_test(test_steady_baseline),
       cmocka_unit_test(test_corrector_choices),
       cmocka_unit_test(test_sens_at_times),
+      cmocka_unit_test(test_no_allocation_per_eval),
+      cmocka_unit_test(test_bad_requests),
       cmocka_unit_test(test_finite_differences_everywhere),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
