@@ -11,7 +11,8 @@
  * symbol index and runs one arm: no name is looked up and synovia allocates
  * nothing (CVODE's and KLU's own memory is reused too; a `baseline steady`
  * not found in the workspace's cache runs the steady-state solver, which does
- * allocate).
+ * allocate; so does an arm's first evaluation with sensitivities, or with
+ * another number of them: CVODES' memory for them, kept for the next).
  *
  * Free parameters, named once at creation:
  *   - a model value, as `synovia run --set` takes it: a parameter, a
@@ -129,7 +130,8 @@ typedef struct syn_problem_result {
   size_t nsens;                  /* how many; sens_index[k] is the free parameter of k */
   const size_t *sens_index;
   const double *sens;      /* [nsens][ntimes][nseries] d(series)/d(theta_k) on the grid */
-  const double *sens_at;   /* [nsens][nat][nseries] at the caller's times, if asked */
+  const double *sens_at;   /* [nsens][nat][nseries] at the caller's times, if asked
+                              (the caller's want.sens_at_values) */
   const double *dmetrics;  /* [nmetrics][nsens] gradients of the metrics (NaN: not
                               differentiable or not differentiated, docs/sensitivities.md) */
   syn_sens_stats sens_stats; /* of the run that gave sens */
