@@ -544,9 +544,9 @@ static int bench_sensitivities(void) {
           goto done;
       double mp = median(tp, SENS_REPS), ms = median(ts, SENS_REPS);
       printf("  %-12s error control %-3s plain %.2f ms (%ld steps), with 10 sensitivities "
-             "%.2f ms (%ld steps, %ld fS calls): ratio %.2f [target <= 5.5]\n",
+             "%.2f ms (%ld steps, %ld fS calls, %ld sensitivity Newton iterations; states %ld): ratio %.2f [target <= 5.5]\n",
              sim ? "simultaneous" : "staggered", ec ? "on" : "off", 1e3 * mp, pst.nsteps,
-             1e3 * ms, sst.nsteps, st.nfsevals, ms / mp);
+             1e3 * ms, sst.nsteps, st.nfsevals, st.nsniters, sst.nniters, ms / mp);
     }
   rc = 0;
 done:
