@@ -108,7 +108,7 @@ endif
 #                         module): PREFIX/include and PREFIX/lib or lib64
 SUNDIALS_VERSION := 6.4.1
 SUNDIALS_DIR ?=
-SUN_NAMES := cvode kinsol sunlinsolklu sunlinsoldense sunmatrixsparse sunmatrixdense nvecserial
+SUN_NAMES := cvodes kinsol sunlinsolklu sunlinsoldense sunmatrixsparse sunmatrixdense nvecserial
 ifeq ($(SUNDIALS_DIR),)
 SUN_PREFIX    := $(BUILD)/sundials/$(SUNDIALS_VERSION)
 SUN_STAMP     := $(SUN_PREFIX)/.stamp
@@ -121,12 +121,12 @@ endif
 SUN_CFLAGS    :=
 SUNDIALS_LIBS := $(patsubst %,-lsundials_%,$(SUN_NAMES))
 else
-SUN_LIBDIR    := $(firstword $(foreach d,lib64 lib,$(if $(wildcard $(SUNDIALS_DIR)/$(d)/libsundials_cvode.*),$(SUNDIALS_DIR)/$(d))))
+SUN_LIBDIR    := $(firstword $(foreach d,lib64 lib,$(if $(wildcard $(SUNDIALS_DIR)/$(d)/libsundials_cvodes.*),$(SUNDIALS_DIR)/$(d))))
 ifeq ($(wildcard $(SUNDIALS_DIR)/include/cvode/cvode.h),)
 $(error SUNDIALS_DIR=$(SUNDIALS_DIR) has no include/cvode/cvode.h (give the prefix of a SUNDIALS 6.x or 7.x installation, or SUNDIALS_DIR=system for Debian's))
 endif
 ifeq ($(SUN_LIBDIR),)
-$(error SUNDIALS_DIR=$(SUNDIALS_DIR) has no lib/ or lib64/ with libsundials_cvode (give the prefix of a SUNDIALS 6.x or 7.x installation))
+$(error SUNDIALS_DIR=$(SUNDIALS_DIR) has no lib/ or lib64/ with libsundials_cvodes (give the prefix of a SUNDIALS 6.x or 7.x installation))
 endif
 SUN_CFLAGS    := -I$(SUNDIALS_DIR)/include
 # 7.x puts what the packages share in libsundials_core

@@ -11,7 +11,8 @@
  * symbol index and runs one arm: no name is looked up and synovia allocates
  * nothing (CVODE's and KLU's own memory is reused too; a `baseline steady`
  * not found in the workspace's cache runs the steady-state solver, which does
- * allocate).
+ * allocate; so does an arm's first evaluation with sensitivities, or with
+ * another number of them: CVODES' memory for them, kept for the next).
  *
  * Free parameters, named once at creation:
  *   - a model value, as `synovia run --set` takes it: a parameter, a
@@ -101,7 +102,18 @@ typedef struct syn_problem_want {
                                    at a dose time after the dose, as on the grid */
   size_t nat;
   double *at_values;            /* caller-owned [nat][nseries], row by row: filled */
+  /* Forward sensitivities (docs/sensitivities.md): the free parameters
+   * sens[0..nsens) (indices, 0..nfree) to differentiate by; nsens
+   * SYN_PROBLEM_SENS_ALL: every free parameter in order (sens ignored); 0:
+   * none. The result then has sens (with the series), sens_at (with the
+   * caller's times) and dmetrics. */
+  const size_t *sens;
+  size_t nsens;
+  double *sens_at_values;       /* caller-owned [nsens][nat][nseries] when nat > 0 */
+  const syn_sens_opts *sens_opts; /* the corrector and error control; NULL: defaults */
 } syn_problem_want;
+
+#define SYN_PROBLEM_SENS_ALL ((size_t)-1)
 
 /* What an evaluation gives (pointers into the workspace). */
 typedef struct syn_problem_result {
@@ -114,6 +126,15 @@ typedef struct syn_problem_result {
   syn_solver_stats stats;        /* of the run that gave the series */
   syn_baseline_info baseline;    /* how the start was found */
   size_t doses_skipped;          /* doses after the end of the simulation */
+  /* With sensitivities asked (syn_problem_want.sens), else NULL / 0: */
+  size_t nsens;                  /* how many; sens_index[k] is the free parameter of k */
+  const size_t *sens_index;
+  const double *sens;      /* [nsens][ntimes][nseries] d(series)/d(theta_k) on the grid */
+  const double *sens_at;   /* [nsens][nat][nseries] at the caller's times, if asked
+                              (the caller's want.sens_at_values) */
+  const double *dmetrics;  /* [nmetrics][nsens] gradients of the metrics (NaN: not
+                              differentiable or not differentiated, docs/sensitivities.md) */
+  syn_sens_stats sens_stats; /* of the run that gave sens */
 } syn_problem_result;
 
 /* Evaluate arm `arm` (0..syn_problem_arm_count) with theta[0..nfree)

@@ -122,6 +122,67 @@ typedef syn_status (*syn_step_fn)(const syn_solver *s, double t_prev, double t_n
 void syn_solver_set_step_hook(syn_solver *s, syn_step_fn fn, void *ctx);
 syn_status syn_solver_interpolate(const syn_solver *s, double t, double *y, syn_error *err);
 
+/* Forward sensitivities (CVODES). With them on, the solver also integrates
+ * s_k = dy/dp_k for ns parameters: ds_k/dt = J s_k + df/dp_k, with J the
+ * ODE's exact Jacobian (ode->jac is required: no difference quotients) and
+ * df/dp_k added by the caller's dfdp callback. At a stop time, after every
+ * on_stop there, the jump callback gets the rates just before (fm, at the
+ * state and inputs before the stops) and after (fp) and changes the
+ * sensitivities in place (a bolus: s += d(amount)/dp; a moved event time:
+ * s += (fm - fp) dtau/dp). Output times and the step hook read them with
+ * syn_solver_sens_get.
+ *
+ * Options: the corrector (staggered, the default: the states' Newton
+ * iteration converges first, then the sensitivities' linear systems with the
+ * same Newton matrix; or simultaneous: one iteration for all), and whether
+ * the sensitivities take part in the local error test (on by default: their
+ * accuracy is then controlled like the states', with tolerances rtol and
+ * atol / |pbar_k| (CVodeSensEEtolerances); off, the steps are those of the
+ * states alone and the sensitivities' error is not estimated). */
+typedef struct syn_sens_opts {
+  int simultaneous;  /* 0 (default): staggered corrector; 1: simultaneous */
+  int error_control; /* 1 (default): sensitivities in the error test; 0: not */
+} syn_sens_opts;
+void syn_sens_opts_default(syn_sens_opts *o);
+
+/* Add df/dp_k at (t, y) to fs[k][0..n) for k < ns (fs holds J s_k already).
+ * Returns as the ODE's callbacks do (0, > 0 recoverable, < 0 fatal); must not
+ * allocate. */
+typedef int (*syn_sens_dfdp_fn)(double t, const double *y, double *const *fs, size_t ns,
+                                void *ctx);
+/* At a stop time t, once after all its stops: fm/fp the rates before/after,
+ * S[k][0..n) the sensitivities to change in place. */
+typedef syn_status (*syn_sens_jump_fn)(double t, const double *y, const double *fm,
+                                       const double *fp, double *const *S, size_t ns,
+                                       void *ctx, syn_error *err);
+
+/* Turn sensitivities on from the current time (call it right after
+ * syn_solver_create or syn_solver_reinit): S0[k][0..n) the start, pbar[k]
+ * > 0 the parameters' scales for the tolerances (NULL: 1), opts NULL: the
+ * defaults. The first call, and a call with another ns, allocates (CVODES'
+ * memory for ns sensitivities); later calls reuse it. syn_solver_reinit
+ * turns them off again (a plain run after a sensitivity run is as on a new
+ * solver). Errors: no exact Jacobian, ns 0, a non-finite start. */
+syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *S0,
+                                 const double *pbar, const syn_sens_opts *opts,
+                                 syn_sens_dfdp_fn dfdp, syn_sens_jump_fn jump, void *ctx,
+                                 syn_error *err);
+size_t syn_solver_sens_count(const syn_solver *s); /* 0 when off */
+/* The k-th time derivative (k = 0: the value) of the sensitivities at t into
+ * S[j][0..n), j < ns: at the solver's current time (k = 0) those it holds
+ * (after any jump there); inside a step hook, from CVODES' interpolant of the
+ * last step. SYN_EINVAL when off or outside the step. */
+syn_status syn_solver_sens_get(const syn_solver *s, double t, int k, double *const *S,
+                               syn_error *err);
+
+/* Sensitivity statistics since the last (re)start. */
+typedef struct syn_sens_stats {
+  long nfsevals;    /* calls of the sensitivity right-hand side */
+  long nsetfails;   /* error test failures due to sensitivities */
+  long nsniters, nsncfails; /* the sensitivities' nonlinear iterations and failures */
+} syn_sens_stats;
+void syn_solver_sens_stats(const syn_solver *s, syn_sens_stats *st);
+
 /* Current time and state of the solver. */
 double syn_solver_time(const syn_solver *s);
 void syn_solver_state(const syn_solver *s, double *y);

@@ -109,7 +109,7 @@ syn_status syn_problem_eval_arm(syn_problem_ws *ws, size_t arm, const double *th
   *out = NULL;
   syn_problem_result r;
   syn_problem_want want = {keep == NULL || keep->series, keep ? keep->metrics : NULL, NULL, 0,
-                          NULL};
+                          NULL, NULL, 0, NULL, NULL};
   syn_arm_result *res = syn_calloc(1, sizeof *res);
   syn_status st = res ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
   if (st == SYN_OK) st = syn_problem_eval(ws, arm, theta, &want, &r, err);

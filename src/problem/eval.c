@@ -153,6 +153,7 @@ static syn_status on_step(const syn_solver *s, double t_prev, double t_now, void
     double t = ws->at[ws->at_next];
     st = syn_solver_interpolate(s, t, ws->at_y, err);
     if (st == SYN_OK) st = record_at(ws, t, ws->at_y, err);
+    if (st == SYN_OK && ws->sens_run) st = problem_sens_at_step(ws, t, ws->at_y, ws->at_next - 1, err);
   }
   return st;
 }
@@ -161,8 +162,11 @@ static syn_status on_step(const syn_solver *s, double t_prev, double t_now, void
 static syn_status at_start(syn_problem_ws *ws, double t0, syn_error *err) {
   syn_status st = SYN_OK;
   while (st == SYN_OK && ws->at_next < ws->nat && ws->at[ws->at_next] <= t0 &&
-         pending_stop(ws->cur) > t0)
+         pending_stop(ws->cur) > t0) {
     st = record_at(ws, t0, ws->y0, err);
+    if (st == SYN_OK && ws->sens_run)
+      st = problem_sens_at_row(ws, t0, ws->y0, ws->S0p, ws->at_next - 1, err);
+  }
   return st;
 }
 
@@ -171,6 +175,8 @@ static syn_status on_stop(double t, double *y, size_t n, void *ctx, syn_error *e
   arm_ws *a = ws->cur;
   size_t ntouched = 0;
   (void)n;
+  ws->ev_lo = a->next; /* the events and the caller's times here: their sensitivities jump */
+  ws->at_lo = ws->at_next;
   while (a->next < a->sched.nevents && a->sched.events[a->next].t <= t)
     ntouched = apply_event(a, &a->sched.events[a->next++], y, ntouched);
   for (size_t i = 0; i < ntouched; i++) set_running_rate(a, a->touched[i]);
@@ -192,7 +198,7 @@ static syn_status on_output(double t, const double *y, size_t n, void *ctx, syn_
     if (st != SYN_OK) return st;
   }
   if (ws->record) ws->nrec++;
-  return SYN_OK;
+  return ws->record && ws->sens_run ? problem_sens_grid_row(ws, t, y, ws->nrec - 1, err) : SYN_OK;
 }
 
 /* No dose applied yet and no infusion running: every infusion's target
@@ -260,6 +266,7 @@ static syn_status integrate_once(syn_problem_ws *ws, arm_ws *a, int round, size_
   ws->engine = NULL;
   if (ws->record) ws->nrec = 0;
   syn_status st = syn_solver_reinit(a->solver, p->s->t_start, ws->y0, err);
+  if (st == SYN_OK && ws->sens_run) st = problem_sens_begin(ws, a, ws->sens_opts, err);
   if (st == SYN_OK && nprobes > 0) {
     ws->engine = a->round[round];
     st = syn_metrics_reset(ws->engine, ws->probes, nprobes, err);
@@ -276,6 +283,7 @@ static syn_status integrate_once(syn_problem_ws *ws, arm_ws *a, int round, size_
     st = syn_error_set(err, SYN_EINTERNAL, "%zu of the %zu times asked for were not reached",
                        ws->nat - ws->at_next, ws->nat);
   if (st == SYN_OK && stats) syn_solver_get_stats(a->solver, stats);
+  if (st == SYN_OK && ws->sens_run) syn_solver_sens_stats(a->solver, &ws->sens_stats);
   ws->engine = NULL;
   return st;
 }
@@ -286,7 +294,7 @@ static syn_status integrate_once(syn_problem_ws *ws, arm_ws *a, int round, size_
  * far. Returns 0 when they do not give a window inside the run. */
 static int make_probe(const syn_scenario *s, size_t i, const double *values, syn_probe *pr) {
   const scn_call *c = &s->calls[i];
-  *pr = (syn_probe){c->kind, c->series, s->t_start, s->t_end, 0.0, (double)NAN};
+  *pr = (syn_probe){c->kind, c->series, s->t_start, s->t_end, 0.0, (double)NAN, (double)NAN};
   if (c->t1) pr->t1 = scn_eval(s, c->t1, values);
   if (c->t2) pr->t2 = scn_eval(s, c->t2, values);
   if (c->level) pr->level = scn_eval(s, c->level, values);
@@ -303,6 +311,53 @@ static int call_kept(const syn_scenario *s, const unsigned char *keep, size_t i)
         i < (size_t)(s->metrics[k].calls - s->calls) + s->metrics[k].ncalls)
       return keep[k] != 0;
   return 0;
+}
+
+/* The metrics' gradients: one more run with sensitivities that reads them
+ * where each round-0 call was read (its window's edges, its argmax or
+ * crossing, the areas' Gauss points on every step). Calls of later rounds
+ * (windows or levels from other metrics) and calls without a value get NaN. */
+static syn_status grad_pass(syn_problem_ws *ws, arm_ws *a, const syn_problem_want *want,
+                            syn_error *err) {
+  const syn_problem *p = ws->p;
+  const syn_scenario *s = p->s;
+  ws->ngcalls = 0;
+  for (size_t i = 0; i < s->ncalls; i++) {
+    double *g = ws->dcalls + i * p->nfree;
+    int take = s->calls[i].round == 0 && call_kept(s, want->metrics, i) && !ws->no_window[i] &&
+               !isnan(ws->calls[i]);
+    for (size_t k = 0; k < ws->ns; k++) g[k] = take ? 0.0 : (double)NAN;
+    ws->gdone[2 * i] = ws->gdone[2 * i + 1] = 0;
+    ws->gdist[i] = (double)INFINITY;
+    if (!take) continue;
+    make_probe(s, i, ws->calls, &ws->gprobe[i]);
+    ws->gcall[ws->ngcalls++] = i;
+  }
+  if (ws->ngcalls == 0) return SYN_OK;
+  reset_doses(a);
+  ws->record = ws->check = 0;
+  ws->nat = 0;
+  syn_status st = syn_solver_reinit(a->solver, s->t_start, ws->y0, err);
+  if (st == SYN_OK) st = problem_sens_begin(ws, a, ws->sens_opts, err);
+  ws->grad = 1;
+  if (st == SYN_OK) st = problem_grad_start(ws, s->t_start, err);
+  if (st == SYN_OK) {
+    syn_solver_set_step_hook(a->solver, problem_grad_hook, ws);
+    st = syn_solver_integrate(a->solver, p->grid, p->npts, a->sched.stops, a->sched.nstops,
+                              on_stop, ws, on_output, ws, err);
+  }
+  ws->grad = 0;
+  /* a point never reached (a window the run did not cover): no gradient */
+  for (size_t c = 0; st == SYN_OK && c < ws->ngcalls; c++) {
+    size_t i = ws->gcall[c];
+    syn_probe_kind k = ws->gprobe[i].kind;
+    int need2 = k == PROBE_CHANGE;
+    if (k != PROBE_AUC && (!ws->gdone[2 * i] || (need2 && !ws->gdone[2 * i + 1])))
+      for (size_t j = 0; j < ws->ns; j++) ws->dcalls[i * p->nfree + j] = (double)NAN;
+    if (k == PROBE_CHANGE && ws->gx1[i] == 0.0)
+      for (size_t j = 0; j < ws->ns; j++) ws->dcalls[i * p->nfree + j] = (double)NAN;
+  }
+  return st;
 }
 
 /* Every round of probes (of the metrics kept); ws->calls[i] receives call
@@ -332,10 +387,20 @@ static syn_status run_rounds(syn_problem_ws *ws, arm_ws *a, const syn_problem_wa
       ws->nat = 0;
     }
     if (round > 0 && n == 0) continue;
+    ws->sens_run = round == 0 && ws->ns > 0;
     st = integrate_once(ws, a, round, n, round == 0 ? stats : NULL, err);
-    for (size_t k = 0; k < n && st == SYN_OK; k++) ws->calls[ws->which[k]] = ws->probes[k].value;
+    ws->sens_run = 0;
+    for (size_t k = 0; k < n && st == SYN_OK; k++) {
+      ws->calls[ws->which[k]] = ws->probes[k].value;
+      ws->call_where[ws->which[k]] = ws->probes[k].where;
+    }
   }
   ws->record = ws->check = 0;
+  if (st == SYN_OK && ws->ns > 0 && s->ncalls > 0) {
+    ws->sens_run = 1;
+    st = grad_pass(ws, a, want, err);
+    ws->sens_run = 0;
+  }
   return st;
 }
 
@@ -353,7 +418,7 @@ static syn_status apply_theta(const syn_problem *p, arm_ws *a, const double *the
   return st;
 }
 
-static const syn_problem_want everything = {1, NULL, NULL, 0, NULL};
+static const syn_problem_want everything = {1, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL};
 
 /* The caller's times: non-decreasing, inside the simulation, a buffer for them. */
 static syn_status check_times(const syn_problem *p, const syn_problem_want *w, syn_error *err) {
@@ -387,12 +452,18 @@ syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
   ws->at = want->at;
   ws->nat = want->nat;
   ws->at_out = want->at_values;
+  ws->sens_at = want->sens_at_values;
+  ws->sens_opts = want->sens_opts;
+  memset(&ws->sens_stats, 0, sizeof ws->sens_stats);
   syn_status st = check_times(p, want, err);
+  if (st == SYN_OK) st = problem_sens_select(ws, want, err);
   if (st == SYN_OK) st = apply_theta(p, a, theta, err);
   if (st == SYN_OK) st = syn_instance_prepare(a->inst, err);
   if (st == SYN_OK) st = prepare_doses(p, a, err);
+  if (st == SYN_OK && ws->ns > 0) st = problem_sens_prepare(ws, a, theta, err);
   reset_doses(a); /* the start is the untreated state: no infusion of the last run */
   if (st == SYN_OK) st = find_start(ws, a, &out->baseline, err);
+  if (st == SYN_OK && ws->ns > 0) st = problem_sens_start(ws, a, err);
   if (st == SYN_OK) st = run_rounds(ws, a, want, &out->stats, err);
   for (size_t i = 0; i < s->nmetrics; i++)
     ws->metrics[i] = st == SYN_OK ? scn_eval(s, s->metrics[i].value, ws->calls) : (double)NAN;
@@ -403,6 +474,15 @@ syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
   out->no_window = ws->no_window;
   out->ncalls = s->ncalls;
   out->doses_skipped = a->sched.nskipped;
+  if (st == SYN_OK && ws->ns > 0) {
+    if (s->nmetrics > 0) problem_grad_metrics(ws);
+    out->nsens = ws->ns;
+    out->sens_index = ws->sel;
+    out->sens = want->series ? ws->sens : NULL;
+    out->sens_at = want->nat > 0 ? ws->sens_at : NULL;
+    out->dmetrics = ws->dmetrics;
+    out->sens_stats = ws->sens_stats;
+  }
   ws->cur = NULL;
   ws->at = NULL;
   ws->nat = 0;

@@ -198,9 +198,9 @@ static syn_status apply_time(arm_ws *a, const free_param *fp, double v, syn_erro
 
 /* The kinds of free parameter; the first that claims a name resolves it. */
 static const fp_kind kinds[] = {
-    {"dose amount", claims_amount, resolve_dose, apply_amount},
-    {"dose time", claims_time, resolve_dose, apply_time},
-    {"model value", claims_value, resolve_value, apply_value},
+    {FP_AMOUNT, "dose amount", claims_amount, resolve_dose, apply_amount},
+    {FP_TIME, "dose time", claims_time, resolve_dose, apply_time},
+    {FP_VALUE, "model value", claims_value, resolve_value, apply_value},
 };
 
 static syn_status unknown_dose_field(const char *name, syn_error *err) {
@@ -301,6 +301,7 @@ syn_status syn_problem_create(const syn_scenario *s, const size_t *arms, size_t 
   syn_status st = take_arms(p, arms, narms, err);
   if (st == SYN_OK) st = take_grid(p, opts, err);
   if (st == SYN_OK) st = take_free(p, names, nfree, err);
+  if (st == SYN_OK) st = problem_sens_create(p, err);
   if (st != SYN_OK) {
     syn_problem_destroy(p);
     return st;
@@ -350,6 +351,7 @@ syn_status syn_problem_create_model(const syn_model *m, const syn_run_opts *opts
   if (st == SYN_OK) st = take_arms(p, NULL, 0, err);
   if (st == SYN_OK) st = take_grid(p, &opts->solver, err);
   if (st == SYN_OK) st = take_free(p, names, nfree, err);
+  if (st == SYN_OK) st = problem_sens_create(p, err);
   if (st != SYN_OK) {
     syn_problem_destroy(p);
     return st;
@@ -368,6 +370,8 @@ void syn_problem_destroy(syn_problem *p) {
     syn_free(p->fp[i].tindex);
   }
   syn_free(p->fp);
+  syn_psens_destroy(p->ps);
+  syn_free(p->ps_col);
   syn_free(p->arms);
   syn_free(p->grid);
   syn_free(p->atol);
@@ -413,7 +417,7 @@ static syn_status make_engines(const syn_problem *p, arm_ws *a, syn_probe *probe
     for (size_t i = 0; i < s->ncalls; i++)
       if (s->calls[i].round == r)
         probes[n++] = (syn_probe){s->calls[i].kind, s->calls[i].series, s->t_start, s->t_end,
-                                  0.0, (double)NAN};
+                                  0.0, (double)NAN, (double)NAN};
     if (n == 0) continue;
     st = syn_metrics_create(a->inst, probes, n, &a->round[r], err);
     if (st == SYN_OK) syn_metrics_set_rtol(a->round[r], p->opts.rtol);
@@ -449,13 +453,15 @@ static syn_status make_arm(const syn_problem *p, syn_problem_ws *ws, size_t k, s
     return syn_error_set(err, SYN_ENOMEM, "out of memory for arm '%s'", a->arm->name);
   for (size_t i = 0; i < p->nfree; i++)
     a->moves_doses |= p->fp[i].kind->apply == apply_time && p->fp[i].arm == a->scn_arm;
-  return make_engines(p, a, ws->probes, err);
+  st = problem_sens_arm_create(p, a, err);
+  return st == SYN_OK ? make_engines(p, a, ws->probes, err) : st;
 }
 
 static void free_arm(arm_ws *a, const syn_scenario *s) {
   int rounds = s->max_round < 0 ? 0 : s->max_round + 1;
   for (int r = 0; a->round && r < rounds; r++) syn_metrics_destroy(a->round[r]);
   syn_free(a->round);
+  problem_sens_arm_destroy(a);
   syn_solver_destroy(a->solver);
   syn_instance_destroy(a->inst);
   scn_schedule_free(&a->sched);
@@ -509,6 +515,7 @@ syn_status syn_problem_ws_create(const syn_problem *p, syn_problem_ws **out, syn
   ws->arms = syn_calloc(p->narms + 1, sizeof *ws->arms);
   syn_status st = ws->arms ? make_buffers(p, ws, err)
                            : syn_error_set(err, SYN_ENOMEM, "out of memory for a workspace");
+  if (st == SYN_OK) st = problem_sens_ws_create(p, ws, err);
   for (size_t k = 0; k < p->narms && st == SYN_OK; k++) st = make_arm(p, ws, k, err);
   if (st != SYN_OK) {
     syn_problem_ws_destroy(ws);
@@ -522,6 +529,7 @@ void syn_problem_ws_destroy(syn_problem_ws *ws) {
   if (ws == NULL) return;
   for (size_t k = 0; ws->arms && k < ws->p->narms; k++) free_arm(&ws->arms[k], ws->p->s);
   syn_free(ws->arms);
+  problem_sens_ws_destroy(ws);
   syn_free(ws->y0);
   syn_free(ws->values);
   syn_free(ws->at_y);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "scenario/metrics.h"
+#include "synovia/psens.h"
 #include "scenario/scenario_impl.h"
 #include "synovia/problem.h"
 #include "synovia/run.h"
@@ -30,7 +31,10 @@ typedef struct free_param {
 
 /* A kind of free parameter: how it is named, resolved and applied. One
  * table (problem.c) holds them all. */
+typedef enum fp_id { FP_AMOUNT, FP_TIME, FP_VALUE } fp_id;
+
 struct fp_kind {
+  fp_id id;               /* which kind (the sensitivities tell them apart) */
   const char *what;       /* "model value", "dose amount", "dose time" */
   /* 1 when name has this kind's form (the first kind that claims it resolves it) */
   int (*claims)(const char *name);
@@ -52,6 +56,10 @@ struct syn_problem {
   double *grid;
   size_t npts;
   size_t nstates, noutputs, nseries;
+  /* sensitivities (sens.c): the model values' exact derivatives */
+  syn_psens *ps;
+  syn_psens_pattern pat[SYN_PSENS_PART_COUNT];
+  long *ps_col;           /* per free parameter: its psens column, -1 for a dose's */
 };
 
 /* Per arm of the problem, in a workspace. */
@@ -72,6 +80,9 @@ struct arm_ws {
   size_t *touched;        /* target states changed at the current stop */
   size_t next;            /* next event to apply */
   syn_metrics **round;    /* per metric round: an engine for all its calls (NULL: none) */
+  syn_psens_work *pw;     /* sensitivities: prepared from inst per evaluation */
+  double *dsc;            /* [ndoses][nfree]: d(route scale)/dtheta_k of each dose */
+  double *jval;           /* the Jacobian's values (the steady start's derivative) */
 };
 
 /* Steady-state baselines found, keyed by everything that decides them. */
@@ -107,6 +118,52 @@ struct syn_problem_ws {
   double *at_out;
   size_t nat, at_next;
   double *at_y;           /* [nseries]: the state there */
+  /* sensitivities (sens.c) */
+  size_t *sel, ns;        /* this evaluation's: free parameter indices */
+  int sens_run;           /* the current run integrates them */
+  int grad;               /* the current run is the metrics' gradient pass */
+  double *sens;           /* [nfree][npts][nseries] */
+  double *sens_at;        /* the caller's [ns][nat][nseries] */
+  double *S0, *Sbuf, *Sdot; /* [nfree][nstates] each */
+  double **S0p, **Sbp, **Sdp;
+  double *pbar;
+  double *dmetrics;       /* [nmetrics][ns] */
+  double *dcalls;         /* [ncalls][nfree] */
+  double *call_where;     /* [ncalls]: the argmax / crossing of round-0 calls */
+  unsigned char *gdone;   /* [ncalls][2]: points taken in the gradient pass */
+  double *gdist, *gx1;    /* [ncalls] */
+  syn_probe *gprobe;      /* [ncalls]: windows of the gradient pass, by call */
+  size_t *gcall, ngcalls; /* the calls it differentiates */
+  double *vals, *vals2;   /* psens values */
+  double *lu;             /* [nstates]^2 */
+  size_t *piv;
+  double *ydot, *yddot, *yy, *gtmp;
+  const syn_sens_opts *sens_opts;
+  syn_sens_stats sens_stats;
+  size_t ev_lo, at_lo;    /* at a stop: the first event / caller's time applied there */
 };
+
+/* sens.c */
+syn_status problem_sens_create(syn_problem *p, syn_error *err);
+syn_status problem_sens_ws_create(const syn_problem *p, syn_problem_ws *ws, syn_error *err);
+void problem_sens_ws_destroy(syn_problem_ws *ws);
+syn_status problem_sens_arm_create(const syn_problem *p, arm_ws *a, syn_error *err);
+void problem_sens_arm_destroy(arm_ws *a);
+syn_status problem_sens_select(syn_problem_ws *ws, const syn_problem_want *w, syn_error *err);
+syn_status problem_sens_prepare(syn_problem_ws *ws, arm_ws *a, const double *theta,
+                                syn_error *err);
+syn_status problem_sens_start(syn_problem_ws *ws, arm_ws *a, syn_error *err);
+syn_status problem_sens_begin(syn_problem_ws *ws, arm_ws *a, const syn_sens_opts *opts,
+                              syn_error *err);
+syn_status problem_sens_grid_row(syn_problem_ws *ws, double t, const double *y, size_t row,
+                                 syn_error *err);
+syn_status problem_sens_at_row(syn_problem_ws *ws, double t, const double *y, double *const *S,
+                               size_t row, syn_error *err);
+syn_status problem_sens_at_step(syn_problem_ws *ws, double t, const double *y, size_t row,
+                                syn_error *err);
+syn_status problem_grad_start(syn_problem_ws *ws, double t0, syn_error *err);
+syn_status problem_grad_hook(const syn_solver *s, double t_prev, double t_now, void *ctx,
+                             syn_error *err);
+void problem_grad_metrics(syn_problem_ws *ws);
 
 #endif

@@ -753,6 +753,11 @@ static double final_value(const syn_metrics *m, const syn_probe *p, probe_state 
 
 syn_status syn_metrics_finish(syn_metrics *m, syn_error *err) {
   if (m == NULL) return syn_error_set(err, SYN_EINVAL, "syn_metrics_finish: no metrics");
-  for (size_t i = 0; i < m->n; i++) m->probes[i].value = final_value(m, &m->probes[i], &m->ps[i]);
+  for (size_t i = 0; i < m->n; i++) {
+    syn_probe *p = &m->probes[i];
+    p->value = final_value(m, p, &m->ps[i]);
+    p->where = (is_extreme(p->kind) || is_crossing(p->kind)) && m->ps[i].found ? m->ps[i].tbest
+                                                                              : (double)NAN;
+  }
   return SYN_OK;
 }

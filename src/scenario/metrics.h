@@ -59,6 +59,8 @@ typedef struct syn_probe {
   double t1, t2;   /* window (t1 = t2 = T for PROBE_AT), clock units */
   double level;    /* TIME_BELOW / TIME_ABOVE */
   double value;    /* out, after syn_metrics_finish; NaN when undefined */
+  double where;    /* out: the time of the extreme (max/min/tmax/tmin) or of the
+                      crossing (time_below/above); NaN otherwise (for gradients) */
 } syn_probe;
 
 typedef struct syn_metrics syn_metrics;

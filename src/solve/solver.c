@@ -33,7 +33,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cvode/cvode.h>
+#include <cvodes/cvodes.h>
 #include <nvector/nvector_serial.h>
 #include <sundials/sundials_types.h>
 #include <sundials/sundials_version.h>
@@ -95,7 +95,30 @@ struct syn_solver {
   int jac_fail_rc;
 
   char cv_msg[SYN_SUN_MSG_MAX]; /* CVODE's own last error text */
+
+  /* Forward sensitivities (syn_solver_sens_start): CVODES' memory for ns of
+   * them, kept across restarts; sens_on while this run integrates them. */
+  size_t ns;
+  int sens_on, sens_ism;
+  N_Vector *yS;              /* at the last returned time (after any jump there) */
+  N_Vector *dkyS;            /* interpolated (syn_solver_sens_get) */
+  double **sp, **fsp;        /* ns pointers into yS / into fS's output (no allocation per call) */
+  double *jsens;             /* ode->nnz Jacobian values for fS */
+  double *fm, *fp;           /* rates before / after a stop */
+  double *pbar;
+  syn_sens_dfdp_fn dfdp;
+  syn_sens_jump_fn jump;
+  void *sens_ctx;
+  syn_sens_stats sens_totals; /* of finished segments */
 };
+
+/* The sensitivity half of the segment loop (defined with the rest of it below). */
+static syn_status sens_take(syn_solver *s, double t, syn_error *err);
+static syn_status sens_stop_before(syn_solver *s, double t);
+static syn_status sens_stop_after(syn_solver *s, double t, syn_error *err);
+static syn_status sens_restart(syn_solver *s, double t, syn_error *err);
+static void sens_free(syn_solver *s);
+static void bank_sens_stats(syn_solver *s);
 
 /* --- small helpers ------------------------------------------------------------ */
 
@@ -583,11 +606,15 @@ syn_status syn_solver_reinit(syn_solver *s, double t0, const double *y0, syn_err
   if (CVodeReInit(s->cvode, t0, s->y) != CV_SUCCESS)
     return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %g: %s", t0,
                          s->cv_msg);
+  if (s->sens_on) CVodeSensToggleOff(s->cvode);
+  s->sens_on = 0;
+  memset(&s->sens_totals, 0, sizeof s->sens_totals);
   return SYN_OK;
 }
 
 void syn_solver_destroy(syn_solver *s) {
   if (s == NULL) return;
+  sens_free(s);
   if (s->cvode != NULL) CVodeFree(&s->cvode);
   if (s->LS != NULL) SUNLinSolFree(s->LS);
   if (s->A != NULL) SUNMatDestroy(s->A);
@@ -892,7 +919,7 @@ static syn_status advance(syn_solver *s, double tout, double tstop, int to_outpu
   }
   /* tout is reached exactly (interpolated or at the stop time). */
   s->t = tout;
-  return SYN_OK;
+  return s->sens_on ? sens_take(s, tout, err) : SYN_OK;
 }
 
 /* Hook mode: advance CVODE one internal step at a time until it has passed
@@ -938,7 +965,7 @@ static syn_status advance_steps(syn_solver *s, double tout, double tstop, int to
     return syn_error_set(err, SYN_EINTERNAL, "the solver could not interpolate at t = %g: %s",
                          tout, s->cv_msg);
   s->t = tout;
-  return SYN_OK;
+  return s->sens_on ? sens_take(s, tout, err) : SYN_OK;
 }
 
 /* Every stop at time t (from *j on) changes the state in turn; then one check
@@ -947,9 +974,16 @@ static syn_status apply_stops(syn_solver *s, double t, const double *t_stop, siz
                               size_t *j, syn_stop_fn on_stop, void *ctx, syn_error *err) {
   char tt[SYN_TIME_MAX], nm[SYN_NAME_MAX];
   double *y = N_VGetArrayPointer(s->y);
+  if (s->sens_on && sens_stop_before(s, t) != SYN_OK)
+    return syn_error_set(err, SYN_ENONFINITE, "the rates are not finite just before the change "
+                                              "at t = %s", time_text(s->ode, t, tt, sizeof tt));
   for (; *j < n_stop && t_stop[*j] == t; (*j)++) {
     if (on_stop == NULL) continue;
     syn_status st = on_stop(t, y, s->ode->n, ctx, err);
+    if (st != SYN_OK) return st;
+  }
+  if (s->sens_on) {
+    syn_status st = sens_stop_after(s, t, err);
     if (st != SYN_OK) return st;
   }
   for (size_t i = 0; i < s->ode->n; i++)
@@ -963,7 +997,7 @@ static syn_status apply_stops(syn_solver *s, double t, const double *t_stop, siz
     return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %s: %s",
                          time_text(s->ode, t, tt, sizeof tt), s->cv_msg);
   s->reach = t;
-  return SYN_OK;
+  return s->sens_on ? sens_restart(s, t, err) : SYN_OK;
 }
 
 /* The first stop this call applies: the first call after create applies
@@ -1058,3 +1092,219 @@ syn_status syn_solver_interpolate_deriv(const syn_solver *s, double t, int k, do
   memcpy(dky, N_VGetArrayPointer(s->dky), s->ode->n * sizeof *dky);
   return SYN_OK;
 }
+
+/* --- forward sensitivities ------------------------------------------------------ */
+
+void syn_sens_opts_default(syn_sens_opts *o) {
+  if (o == NULL) return;
+  o->simultaneous = 0;
+  o->error_control = 1;
+}
+
+/* fS for all sensitivities at once: J s_k from the exact sparse Jacobian
+ * (evaluated once per call for every k), then the caller adds df/dp_k. */
+static int cv_sens_rhs(int ns, sunrealtype t, N_Vector yv, N_Vector ydot, N_Vector *yS,
+                       N_Vector *ySdot, void *user, N_Vector tmp1, N_Vector tmp2) {
+  (void)ydot, (void)tmp1, (void)tmp2;
+  syn_solver *s = user;
+  const syn_ode *ode = s->ode;
+  const double *y = N_VGetArrayPointer(yv);
+  int rc = ode->jac(t, y, s->jsens, ode->ctx);
+  if (rc != 0) return rc;
+  size_t n = ode->n;
+  for (int k = 0; k < ns; k++) {
+    const double *sk = N_VGetArrayPointer(yS[k]);
+    double *fs = N_VGetArrayPointer(ySdot[k]);
+    memset(fs, 0, n * sizeof *fs);
+    for (size_t j = 0; j < n; j++) {
+      double sj = sk[j];
+      if (sj == 0.0) continue;
+      for (int32_t e = ode->colptr[j]; e < ode->colptr[j + 1]; e++)
+        fs[ode->rowind[e]] += s->jsens[e] * sj;
+    }
+    s->fsp[k] = fs;
+  }
+  rc = s->dfdp(t, y, s->fsp, (size_t)ns, s->sens_ctx);
+  for (int k = 0; rc == 0 && k < ns; k++)
+    for (size_t i = 0; i < n; i++)
+      if (!isfinite(s->fsp[k][i])) return 1; /* a smaller step, as for the states */
+  return rc;
+}
+
+static void sens_free(syn_solver *s) {
+  if (s->ns > 0 && s->cvode != NULL) CVodeSensFree(s->cvode);
+  if (s->yS != NULL) N_VDestroyVectorArray(s->yS, (int)s->ns);
+  if (s->dkyS != NULL) N_VDestroyVectorArray(s->dkyS, (int)s->ns);
+  syn_free(s->sp);
+  syn_free(s->fsp);
+  syn_free(s->jsens);
+  syn_free(s->fm);
+  syn_free(s->fp);
+  syn_free(s->pbar);
+  s->yS = s->dkyS = NULL;
+  s->sp = s->fsp = NULL;
+  s->jsens = s->fm = s->fp = s->pbar = NULL;
+  s->ns = 0;
+  s->sens_on = 0;
+}
+
+/* CVODES' memory for ns sensitivities (once; again for another ns). */
+static syn_status sens_alloc(syn_solver *s, size_t ns, syn_error *err) {
+  size_t n = s->ode->n;
+  sens_free(s);
+  /* the sensitivities' vectors (and CVODES' own, cloned from them) use the
+   * fused vector operations: CVODES updates ns vectors at once per step;
+   * the states' vectors keep theirs, so plain runs are unchanged bit for bit */
+  N_Vector tmpl = N_VClone(s->y);
+  if (tmpl != NULL) N_VEnableFusedOps_Serial(tmpl, SUNTRUE);
+  s->yS = tmpl ? N_VCloneVectorArray((int)ns, tmpl) : NULL;
+  s->dkyS = tmpl ? N_VCloneVectorArray((int)ns, tmpl) : NULL;
+  if (tmpl != NULL) N_VDestroy(tmpl);
+  s->sp = syn_calloc(ns, sizeof *s->sp);
+  s->fsp = syn_calloc(ns, sizeof *s->fsp);
+  s->jsens = syn_calloc(s->ode->nnz > 0 ? s->ode->nnz : 1, sizeof *s->jsens);
+  s->fm = syn_calloc(n, sizeof *s->fm);
+  s->fp = syn_calloc(n, sizeof *s->fp);
+  s->pbar = syn_calloc(ns, sizeof *s->pbar);
+  if (!s->yS || !s->dkyS || !s->sp || !s->fsp || !s->jsens || !s->fm || !s->fp || !s->pbar) {
+    sens_free(s);
+    return syn_error_set(err, SYN_ENOMEM, "out of memory for %zu sensitivities", ns);
+  }
+  s->ns = ns;
+  for (size_t k = 0; k < ns; k++) s->sp[k] = N_VGetArrayPointer(s->yS[k]);
+  return SYN_OK;
+}
+
+syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *S0,
+                                 const double *pbar, const syn_sens_opts *opts,
+                                 syn_sens_dfdp_fn dfdp, syn_sens_jump_fn jump, void *ctx,
+                                 syn_error *err) {
+  syn_sens_opts dflt;
+  char nm[SYN_NAME_MAX];
+  if (s == NULL || ns == 0 || S0 == NULL || dfdp == NULL)
+    return syn_error_set(err, SYN_EINVAL, "syn_solver_sens_start: no solver, no sensitivities, "
+                                          "no start or no df/dp");
+  if (!s->use_jac) {
+    syn_error_set(err, SYN_EINVAL, "sensitivities need the model's exact Jacobian, but %s",
+                  s->ode->jac == NULL ? "this ODE has none" : "use_jacobian is off");
+    syn_error_hint(err, "turn the symbolic Jacobian back on (drop --no-jacobian)");
+    return SYN_EINVAL;
+  }
+  if (opts == NULL) {
+    syn_sens_opts_default(&dflt);
+    opts = &dflt;
+  }
+  size_t n = s->ode->n;
+  for (size_t k = 0; k < ns; k++)
+    for (size_t i = 0; i < n; i++)
+      if (!isfinite(S0[k][i]))
+        return syn_error_set(err, SYN_ENONFINITE, "the start of sensitivity %zu of state %s is "
+                                                  "%g", k, state_name(s->ode, i, nm, sizeof nm),
+                             S0[k][i]);
+  int fresh = s->ns != ns;
+  syn_status st = fresh ? sens_alloc(s, ns, err) : SYN_OK;
+  if (st != SYN_OK) return st;
+  for (size_t k = 0; k < ns; k++) {
+    memcpy(s->sp[k], S0[k], n * sizeof **S0);
+    double b = pbar != NULL ? fabs(pbar[k]) : 1.0;
+    s->pbar[k] = isfinite(b) && b > 0.0 ? b : 1.0;
+  }
+  s->sens_ism = opts->simultaneous ? CV_SIMULTANEOUS : CV_STAGGERED;
+  s->dfdp = dfdp;
+  s->jump = jump;
+  s->sens_ctx = ctx;
+  s->cv_msg[0] = '\0';
+  int flag = fresh ? CVodeSensInit(s->cvode, (int)ns, s->sens_ism, cv_sens_rhs, s->yS)
+                   : CVodeSensReInit(s->cvode, s->sens_ism, s->yS);
+  if (flag == CV_SUCCESS) flag = CVodeSetSensParams(s->cvode, NULL, s->pbar, NULL);
+  if (flag == CV_SUCCESS) flag = CVodeSensEEtolerances(s->cvode);
+  if (flag == CV_SUCCESS) flag = CVodeSetSensErrCon(s->cvode, opts->error_control ? SUNTRUE : SUNFALSE);
+  if (flag != CV_SUCCESS) {
+    if (fresh) sens_free(s);
+    return syn_error_set(err, SYN_EINTERNAL, "CVODES refused the sensitivities: %s", s->cv_msg);
+  }
+  memset(&s->sens_totals, 0, sizeof s->sens_totals);
+  s->sens_on = 1;
+  return SYN_OK;
+}
+
+size_t syn_solver_sens_count(const syn_solver *s) { return s != NULL && s->sens_on ? s->ns : 0; }
+
+/* The sensitivities at tout, just reached. */
+static syn_status sens_take(syn_solver *s, double t, syn_error *err) {
+  if (CVodeGetSensDky(s->cvode, t, 0, s->yS) != CV_SUCCESS)
+    return syn_error_set(err, SYN_EINTERNAL, "the solver could not interpolate the "
+                                             "sensitivities at t = %g: %s", t, s->cv_msg);
+  return SYN_OK;
+}
+
+/* The rate just before the stops at t (inputs as they were). */
+static syn_status sens_stop_before(syn_solver *s, double t) {
+  const syn_ode *ode = s->ode;
+  if (ode->rhs(t, N_VGetArrayPointer(s->y), s->fm, ode->ctx) != 0) return SYN_ENONFINITE;
+  return SYN_OK;
+}
+
+/* After the stops at t: the rate after, and the caller's jump. */
+static syn_status sens_stop_after(syn_solver *s, double t, syn_error *err) {
+  const syn_ode *ode = s->ode;
+  const double *y = N_VGetArrayPointer(s->y);
+  if (ode->rhs(t, y, s->fp, ode->ctx) != 0)
+    return syn_error_set(err, SYN_ENONFINITE, "the rates are not finite just after the change "
+                                              "at t = %g", t);
+  syn_status st = s->jump != NULL ? s->jump(t, y, s->fm, s->fp, s->sp, s->ns, s->sens_ctx, err)
+                                  : SYN_OK;
+  for (size_t k = 0; st == SYN_OK && k < s->ns; k++)
+    for (size_t i = 0; i < ode->n; i++)
+      if (!isfinite(s->sp[k][i]))
+        return syn_error_set(err, SYN_ENONFINITE, "sensitivity %zu is not finite after the "
+                                                  "change at t = %g", k, t);
+  return st;
+}
+
+static syn_status sens_restart(syn_solver *s, double t, syn_error *err) {
+  bank_sens_stats(s);
+  if (CVodeSensReInit(s->cvode, s->sens_ism, s->yS) != CV_SUCCESS)
+    return syn_error_set(err, SYN_ESOLVER, "the solver could not restart the sensitivities at "
+                                           "t = %g: %s", t, s->cv_msg);
+  return SYN_OK;
+}
+
+syn_status syn_solver_sens_get(const syn_solver *s, double t, int k, double *const *S,
+                               syn_error *err) {
+  if (s == NULL || !s->sens_on || S == NULL || k < 0)
+    return syn_error_set(err, SYN_EINVAL, "syn_solver_sens_get: no sensitivities");
+  size_t n = s->ode->n;
+  if (k == 0 && t == s->t) {
+    for (size_t j = 0; j < s->ns; j++) memcpy(S[j], s->sp[j], n * sizeof **S);
+    return SYN_OK;
+  }
+  if (!isfinite(t) || CVodeGetSensDky(s->cvode, t, k, s->dkyS) != CV_SUCCESS)
+    return syn_error_set(err, SYN_EINVAL, "cannot interpolate the sensitivities at t = %g: "
+                                          "outside the solver's last step or above its order", t);
+  for (size_t j = 0; j < s->ns; j++) memcpy(S[j], N_VGetArrayPointer(s->dkyS[j]), n * sizeof **S);
+  return SYN_OK;
+}
+
+static void sens_segment_stats(const syn_solver *s, syn_sens_stats *st) {
+  memset(st, 0, sizeof *st);
+  if (!s->sens_on) return;
+  CVodeGetSensNumRhsEvals(s->cvode, &st->nfsevals);
+  CVodeGetSensNumErrTestFails(s->cvode, &st->nsetfails);
+  CVodeGetSensNumNonlinSolvIters(s->cvode, &st->nsniters);
+  CVodeGetSensNumNonlinSolvConvFails(s->cvode, &st->nsncfails);
+}
+
+void syn_solver_sens_stats(const syn_solver *s, syn_sens_stats *st) {
+  syn_sens_stats seg;
+  if (st == NULL) return;
+  memset(st, 0, sizeof *st);
+  if (s == NULL) return;
+  sens_segment_stats(s, &seg);
+  st->nfsevals = s->sens_totals.nfsevals + seg.nfsevals;
+  st->nsetfails = s->sens_totals.nsetfails + seg.nsetfails;
+  st->nsniters = s->sens_totals.nsniters + seg.nsniters;
+  st->nsncfails = s->sens_totals.nsncfails + seg.nsncfails;
+}
+
+static void bank_sens_stats(syn_solver *s) { syn_solver_sens_stats(s, &s->sens_totals); }

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include <cvode/cvode.h>
+#include <cvodes/cvodes.h>
 #include <kinsol/kinsol.h>
 
 #if SUNDIALS_VERSION_MAJOR >= 7

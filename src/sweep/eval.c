@@ -72,7 +72,7 @@ syn_status syn_sweep_eval_create(const syn_sweep *sw, const syn_solver_opts *opt
     if (sw->metrics[m] < nsm) ev->kept[sw->metrics[m]] = 1;
   for (size_t c = 0; c < sw->nseries; c++)
     ev->series[c] = series_index(syn_scenario_model(sw->scenario), sw->series_names[c]);
-  ev->want = (syn_problem_want){nt > 0, ev->kept, NULL, 0, NULL};
+  ev->want = (syn_problem_want){nt > 0, ev->kept, NULL, 0, NULL, NULL, 0, NULL, NULL};
   syn_status st = make_problem(ev, opts, err);
   if (st != SYN_OK) {
     syn_sweep_eval_destroy(ev);

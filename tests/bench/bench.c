@@ -33,7 +33,12 @@
  * alternated, their ratio, and whether the metrics agree bit for bit.
  *
  *   build/release/bench tests/bench issue4    only the issue-4 part
- *   build/release/bench tests/bench issue14   only the issue-14 part */
+ * Issue 14, sensitivities: the knee's IA arm with 10 free parameters, plain
+ * and with all ten forward sensitivities, per corrector and error control
+ * (bench_sensitivities): the CPU-time ratio against the target (1 + n)/2.
+ *
+ *   build/release/bench tests/bench issue14   only the issue-14 part
+ *   build/release/bench tests/bench issue14-sens   only its sensitivities */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -473,6 +478,84 @@ done:
   return rc;
 }
 
+/* Issue 14, sensitivities: the knee's IA arm with n = 10 free parameters,
+ * the series on the grid (no metrics), as a plain evaluation and with all
+ * ten sensitivities, for each corrector (staggered, simultaneous) with the
+ * sensitivities' error control on and off; median CPU time of SENS_REPS,
+ * alternated, and the ratio against the target (1 + n) / 2. The baseline
+ * is cached after the first run, so both sides time the integration. */
+enum { SENS_REPS = 5 };
+static const char *const SENS_NAMES[10] = {"k_TNF", "k_IL1", "k_IL6",   "k_act", "k_rest",
+                                           "a_cyt", "s_TNF", "s_IL6_0", "K_IL10", "k_MMP"};
+
+static int time_sens(syn_problem_ws *ws, size_t arm, const double *theta,
+                     const syn_problem_want *w, double *cpu, syn_sens_stats *st,
+                     syn_solver_stats *ss) {
+  syn_problem_result r;
+  syn_error err;
+  double t0 = cpu_seconds();
+  if (syn_problem_eval(ws, arm, theta, w, &r, &err) != SYN_OK) {
+    fprintf(stderr, "bench: %s\n", err.message);
+    return -1;
+  }
+  *cpu = cpu_seconds() - t0;
+  if (st) *st = r.sens_stats;
+  if (ss) *ss = r.stats;
+  return 0;
+}
+
+static int bench_sensitivities(void) {
+  syn_scenario *s = NULL;
+  syn_problem *p = NULL;
+  syn_problem_ws *ws = NULL;
+  syn_error err;
+  int rc = -1;
+  unsigned char none[256] = {0};
+  double theta[10];
+  if (syn_scenario_load(KNEE_SCENARIO, &s, &err) != SYN_OK ||
+      syn_problem_create(s, NULL, 0, SENS_NAMES, 10, NULL, &p, &err) != SYN_OK ||
+      syn_problem_ws_create(p, &ws, &err) != SYN_OK) {
+    fprintf(stderr, "bench: %s: %s\n", KNEE_SCENARIO, err.message);
+    goto done;
+  }
+  const syn_model *m = syn_scenario_model(s);
+  for (size_t i = 0; i < 10; i++) {
+    size_t index;
+    if (!syn_model_find(m, SENS_NAMES[i], NULL, &index)) goto done;
+    theta[i] = syn_model_symbol(m, SYN_SYM_PARAM, index)->value;
+  }
+  size_t arm = 1; /* IA 50M UC-MSC */
+  syn_problem_want plain = {1, none, NULL, 0, NULL, NULL, 0, NULL, NULL};
+  printf("issue 14: forward sensitivities on %s arm '%s', n = 10 free parameters, the series "
+         "on the grid; median CPU time of %d runs, alternated with the plain evaluation\n",
+         KNEE_SCENARIO, syn_scenario_arm_name(s, arm), SENS_REPS);
+  double warm;
+  if (time_sens(ws, arm, theta, &plain, &warm, NULL, NULL) != 0) goto done; /* the baseline */
+  for (int sim = 0; sim < 2; sim++)
+    for (int ec = 1; ec >= 0; ec--) {
+      syn_sens_opts o = {sim, ec};
+      syn_problem_want w = {1, none, NULL, 0, NULL, NULL, SYN_PROBLEM_SENS_ALL, NULL, &o};
+      double tp[SENS_REPS], ts[SENS_REPS];
+      syn_sens_stats st;
+      syn_solver_stats pst, sst;
+      for (int k = 0; k < SENS_REPS; k++)
+        if (time_sens(ws, arm, theta, &plain, &tp[k], NULL, &pst) != 0 ||
+            time_sens(ws, arm, theta, &w, &ts[k], &st, &sst) != 0)
+          goto done;
+      double mp = median(tp, SENS_REPS), ms = median(ts, SENS_REPS);
+      printf("  %-12s error control %-3s plain %.2f ms (%ld steps), with 10 sensitivities "
+             "%.2f ms (%ld steps, %ld fS calls, %ld sensitivity Newton iterations; states %ld): ratio %.2f [target <= 5.5]\n",
+             sim ? "simultaneous" : "staggered", ec ? "on" : "off", 1e3 * mp, pst.nsteps,
+             1e3 * ms, sst.nsteps, st.nfsevals, st.nsniters, sst.nniters, ms / mp);
+    }
+  rc = 0;
+done:
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  syn_scenario_destroy(s);
+  return rc;
+}
+
 /* --- main ------------------------------------------------------------------------------ */
 
 static int load_model_ode(const char *dir, syn_model **m, syn_instance **inst, syn_ode *ode,
@@ -516,7 +599,9 @@ int main(int argc, char **argv) {
   int only_issue4 = argc > 2 && strcmp(argv[2], "issue4") == 0;
 
   if (only_issue4) return bench_issue4(dir) == 0 ? 0 : 1;
-  if (argc > 2 && strcmp(argv[2], "issue14") == 0) return bench_problem() == 0 ? 0 : 1;
+  if (argc > 2 && strcmp(argv[2], "issue14") == 0)
+    return bench_problem() == 0 && bench_sensitivities() == 0 ? 0 : 1;
+  if (argc > 2 && strcmp(argv[2], "issue14-sens") == 0) return bench_sensitivities() == 0 ? 0 : 1;
 
   for (int k = 0; k < NPTS; k++) grid[k] = (double)k;
   hand_ode(&hode);
@@ -569,7 +654,7 @@ int main(int argc, char **argv) {
   printf("  synovia:        median %.3f ms per solve (%d solves)\n", 1e3 * mm, REPS);
   printf("  ratio synovia / hand-written: %.2f (target <= 1.3)\n", mm / mh);
   if (time_startup(dir) != 0) goto done;
-  if (bench_issue4(dir) != 0 || bench_problem() != 0) goto done;
+  if (bench_issue4(dir) != 0 || bench_problem() != 0 || bench_sensitivities() != 0) goto done;
   rc = 0;
 done:
   syn_instance_destroy(inst);

@@ -155,7 +155,7 @@ static void check_abs(double got, double want, double tol, const char *what) {
 }
 
 static syn_probe probe(syn_probe_kind kind, size_t series, double t1, double t2, double level) {
-  syn_probe p = {kind, series, t1, t2, level, 0.0};
+  syn_probe p = {kind, series, t1, t2, level, 0.0, (double)NAN};
   return p;
 }
 

@@ -411,7 +411,7 @@ static void test_series_at_given_times(void **state) {
   memcpy(m, plain.metrics, sizeof m);
   const double at[] = {0, 1.0, 3.3, 3.3, 3.31, 7.77, 12.5, 24};
   double values[8 * 3];
-  syn_problem_want want = {1, NULL, at, 8, values};
+  syn_problem_want want = {1, NULL, at, 8, values, NULL, 0, NULL, NULL};
   assert_int_equal(syn_problem_eval(ws, 0, &td, &want, &with, &err), SYN_OK);
   assert_memory_equal(with.series, grid, nt * ns * sizeof *grid);
   assert_memory_equal(with.metrics, m, sizeof m);
@@ -426,7 +426,7 @@ static void test_series_at_given_times(void **state) {
   assert_memory_equal(&values[6 * 3], &grid[25 * ns], 3 * sizeof *values); /* 12.5 h */
   assert_memory_equal(&values[7 * 3], &grid[48 * ns], 3 * sizeof *values); /* the end */
   const double bad[] = {2, 1};
-  want = (syn_problem_want){1, NULL, bad, 2, values};
+  want = (syn_problem_want){1, NULL, bad, 2, values, NULL, 0, NULL, NULL};
   assert_int_equal(syn_problem_eval(ws, 0, &td, &want, &with, &err), SYN_EINVAL);
   assert_string_equal(err.message, "time 1 asked for (1) is before the one before it");
   free(grid);
@@ -508,7 +508,7 @@ static void test_no_allocation_per_eval(void **state) {
   const unsigned char some[] = {0, 1, 1};
   const double at[] = {0.25, 5.5, 5.5, 23};
   double at_values[4 * 3];
-  const syn_problem_want keep = {0, some, at, 4, at_values};
+  const syn_problem_want keep = {0, some, at, 4, at_values, NULL, 0, NULL, NULL};
   long before = syn_alloc_test_count();
   for (int j = 0; j < 6; j++) {
     const double theta[] = {0.1 + 0.2 * j, 1 + j, 5 + j, 0.5 + 3 * j};
