@@ -337,9 +337,9 @@ static void test_model_route_auc(void **state) {
   syn_ode ode;
   syn_instance_ode(inst, &ode);
   syn_probe p[] = {
-      {PROBE_AUC, 0, 0.0, T, 0, 0},       {PROBE_AUC, 0, 3.3, 12.7, 0, 0},
-      {PROBE_AT, 0, 7.5, 7.5, 0, 0},      {PROBE_AT, 1, 10.0, 10.0, 0, 0},
-      {PROBE_MAX, 0, 0.5, 9.0, 0, 0},     {PROBE_AT, 0, T, T, 0, 0},
+      {PROBE_AUC, 0, 0.0, T, 0, 0, 0},       {PROBE_AUC, 0, 3.3, 12.7, 0, 0, 0},
+      {PROBE_AT, 0, 7.5, 7.5, 0, 0, 0},      {PROBE_AT, 1, 10.0, 10.0, 0, 0, 0},
+      {PROBE_MAX, 0, 0.5, 9.0, 0, 0, 0},     {PROBE_AT, 0, T, T, 0, 0, 0},
   };
   syn_metrics *mt = NULL;
   assert_int_equal(syn_metrics_create(inst, p, 6, &mt, &err), SYN_OK);
