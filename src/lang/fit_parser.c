@@ -661,7 +661,9 @@ static syn_status parse_multistart(fparser *p, syn_span kw) {
   return st;
 }
 
-static syn_status parse_statement(fparser *p) {
+/* One statement (ts_statement_fn). */
+static syn_status parse_statement(void *parser) {
+  fparser *p = parser;
   const syn_token *t = cur(p);
   syn_span kw = t->span;
   if (t->kind != TK_NAME) return with_hint(ts_expected(&p->ts, "a statement"), p, statement_list);
@@ -705,71 +707,45 @@ static syn_status check_complete(fparser *p) {
   return SYN_OK;
 }
 
-static syn_status parse_lines(fparser *p) {
-  syn_status st = SYN_OK;
-  if (cur(p)->kind == TK_ERROR) return ts_lex_error(&p->ts);
-  while (st == SYN_OK && cur(p)->kind != TK_EOF) {
-    if (cur(p)->kind != TK_NEWLINE) st = parse_statement(p);
-    if (st == SYN_OK && !at_end(p)) st = ts_expected(&p->ts, "end of line");
-    if (st == SYN_OK && cur(p)->kind == TK_NEWLINE) st = advance(p);
-  }
-  if (st == SYN_OK) st = check_complete(p);
-  return st;
-}
-
 /* ---- entry points ---------------------------------------------------------------------- */
 
-static syn_status parse_loaded(syn_fit_ast *a, syn_error *err) {
+static syn_status parse_loaded(void *ast, syn_error *err) {
   fparser *p = syn_calloc(1, sizeof *p);
   if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  ts_init(&p->ts, a->sources, a->file, err);
-  p->src = a->sources;
-  p->arena = a->arena;
+  p->ast = ast;
+  ts_init(&p->ts, p->ast->sources, p->ast->file, err);
+  p->src = p->ast->sources;
+  p->arena = p->ast->arena;
   p->err = err;
-  p->ast = a;
-  syn_status st = parse_lines(p);
+  syn_status st = ts_parse_lines(&p->ts, parse_statement, p);
+  if (st == SYN_OK) st = check_complete(p);
   syn_free(p);
   return st;
 }
 
-static syn_fit_ast *ast_create(void) {
+/* Parses `in` into a new AST in *out (NULL on failure). */
+static syn_status parse_input(const ts_input *in, syn_fit_ast **out, syn_error *err) {
+  *out = NULL;
   syn_fit_ast *a = syn_calloc(1, sizeof *a);
-  if (a == NULL) return NULL;
-  a->sources = syn_srcset_create();
-  a->arena = syn_arena_create();
-  if (a->sources == NULL || a->arena == NULL) {
+  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  ts_ast_shell shell = {&a->sources, &a->arena, &a->file};
+  syn_status st = ts_ast_fill(shell, in, parse_loaded, a, err);
+  if (st == SYN_OK)
+    *out = a;
+  else
     syn_fit_ast_destroy(a);
-    return NULL;
-  }
-  return a;
-}
-
-static syn_status finish(syn_fit_ast *a, syn_status st, syn_fit_ast **out, syn_error *err) {
-  if (st == SYN_OK) st = parse_loaded(a, err);
-  if (st != SYN_OK) {
-    syn_fit_ast_destroy(a);
-    return st;
-  }
-  *out = a;
-  return SYN_OK;
+  return st;
 }
 
 syn_status syn_fit_parse_file(const char *path, syn_fit_ast **out, syn_error *err) {
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no fit path given");
-  *out = NULL;
-  syn_fit_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_load_file(a->sources, path, NULL, &a->file, err), out, err);
+  return parse_input(&(ts_input){path, NULL, NULL, 0}, out, err);
 }
 
 syn_status syn_fit_parse_text(const char *name, const char *text, size_t len, syn_fit_ast **out,
                               syn_error *err) {
   if (out == NULL || text == NULL) return syn_error_set(err, SYN_EINVAL, "no fit text given");
-  *out = NULL;
-  syn_fit_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_add_text(a->sources, name ? name : "<text>", text, len, &a->file, err),
-                out, err);
+  return parse_input(&(ts_input){NULL, name, text, len}, out, err);
 }
 
 void syn_fit_ast_destroy(syn_fit_ast *f) {

@@ -25,6 +25,12 @@
 
 enum { UNARY_PRIORITY = 6 };
 
+/* The statements given at most once: whether they were, and where. */
+typedef struct seen_once {
+  int title, baseline;
+  syn_span title_span;
+} seen_once;
+
 typedef struct sparser {
   syn_tokstream ts;        /* tokens, lookahead, lexical errors */
   const syn_srcset *src;
@@ -35,6 +41,7 @@ typedef struct sparser {
   size_t common_cap, arms_cap, metrics_cap, items_cap, solver_cap, atols_cap;
   int in_arm;        /* an `arm` line was seen and no metric since */
   int after_metric;  /* a metric line ended the last arm */
+  seen_once seen;
 } sparser;
 
 /* ---- errors ------------------------------------------------------------------ */
@@ -330,12 +337,6 @@ static syn_status parse_string(sparser *p, const char **text, syn_span *span) {
   if (span) *span = cur(p)->span;
   if ((*text = ts_string_value(&p->ts, p->arena, cur(p))) == NULL) return out_of_memory(p);
   return advance(p);
-}
-
-static syn_status expect_end(sparser *p) {
-  syn_tk k = cur(p)->kind;
-  if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
-  return ts_expected(&p->ts, "end of line");
 }
 
 /* A statement that may be given once: `what` was already seen at `first`. */
@@ -749,12 +750,10 @@ static syn_status unknown_statement(sparser *p) {
   return SYN_EINPUT;
 }
 
-typedef struct seen_once {
-  int title, baseline;
-  syn_span title_span;
-} seen_once;
-
-static syn_status parse_statement(sparser *p, seen_once *seen) {
+/* One statement (ts_statement_fn). */
+static syn_status parse_statement(void *parser) {
+  sparser *p = parser;
+  seen_once *seen = &p->seen;
   const syn_token *t = cur(p);
   syn_span kw = t->span;
   if (t->kind == TK_MODEL) return parse_model(p, kw);
@@ -776,73 +775,44 @@ static syn_status parse_statement(sparser *p, seen_once *seen) {
   return unknown_statement(p);
 }
 
-static syn_status parse_lines(sparser *p) {
-  seen_once seen = {0, 0, {0, 0, 0}};
-  syn_status st = SYN_OK;
-  if (cur(p)->kind == TK_ERROR) return ts_lex_error(&p->ts);
-  while (st == SYN_OK && cur(p)->kind != TK_EOF) {
-    if (cur(p)->kind != TK_NEWLINE) st = parse_statement(p, &seen);
-    if (st == SYN_OK) st = expect_end(p);
-    if (st == SYN_OK && cur(p)->kind == TK_NEWLINE) st = advance(p);
-  }
-  return st;
-}
+/* ---- entry points ---------------------------------------------------------------------- */
 
-/* ---- entry points ------------------------------------------------------------------- */
-
-static syn_status parse_loaded(syn_scenario_ast *a, syn_error *err) {
+static syn_status parse_loaded(void *ast, syn_error *err) {
   sparser *p = syn_calloc(1, sizeof *p);
   if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  ts_init(&p->ts, a->sources, a->file, err);
-  p->src = a->sources;
-  p->arena = a->arena;
+  p->ast = ast;
+  ts_init(&p->ts, p->ast->sources, p->ast->file, err);
+  p->src = p->ast->sources;
+  p->arena = p->ast->arena;
   p->err = err;
-  p->ast = a;
-  syn_status st = parse_lines(p);
+  syn_status st = ts_parse_lines(&p->ts, parse_statement, p);
   syn_free(p);
   return st;
 }
 
-static syn_scenario_ast *ast_create(void) {
+/* Parses `in` into a new AST in *out (NULL on failure). */
+static syn_status parse_input(const ts_input *in, syn_scenario_ast **out, syn_error *err) {
+  *out = NULL;
   syn_scenario_ast *a = syn_calloc(1, sizeof *a);
-  if (a == NULL) return NULL;
-  a->sources = syn_srcset_create();
-  a->arena = syn_arena_create();
-  if (a->sources == NULL || a->arena == NULL) {
+  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  ts_ast_shell shell = {&a->sources, &a->arena, &a->file};
+  syn_status st = ts_ast_fill(shell, in, parse_loaded, a, err);
+  if (st == SYN_OK)
+    *out = a;
+  else
     syn_scenario_ast_destroy(a);
-    return NULL;
-  }
-  return a;
-}
-
-static syn_status finish(syn_scenario_ast *a, syn_status st, syn_scenario_ast **out,
-                         syn_error *err) {
-  if (st == SYN_OK) st = parse_loaded(a, err);
-  if (st != SYN_OK) {
-    syn_scenario_ast_destroy(a);
-    return st;
-  }
-  *out = a;
-  return SYN_OK;
+  return st;
 }
 
 syn_status syn_scenario_parse_file(const char *path, syn_scenario_ast **out, syn_error *err) {
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no scenario path given");
-  *out = NULL;
-  syn_scenario_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_load_file(a->sources, path, NULL, &a->file, err), out, err);
+  return parse_input(&(ts_input){path, NULL, NULL, 0}, out, err);
 }
 
 syn_status syn_scenario_parse_text(const char *name, const char *text, size_t len,
                                    syn_scenario_ast **out, syn_error *err) {
-  if (out == NULL || text == NULL)
-    return syn_error_set(err, SYN_EINVAL, "no scenario text given");
-  *out = NULL;
-  syn_scenario_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_add_text(a->sources, name ? name : "<text>", text, len, &a->file, err),
-                out, err);
+  if (out == NULL || text == NULL) return syn_error_set(err, SYN_EINVAL, "no scenario text given");
+  return parse_input(&(ts_input){NULL, name, text, len}, out, err);
 }
 
 void syn_scenario_ast_destroy(syn_scenario_ast *s) {

@@ -285,12 +285,6 @@ static int find_word(wparser *p, const syn_token *t, const char *const *words, s
   return -1;
 }
 
-static syn_status expect_end(wparser *p) {
-  syn_tk k = cur(p)->kind;
-  if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
-  return ts_expected(&p->ts, "end of line");
-}
-
 /* A statement that may be given once: it was already given at `first`. */
 static syn_status once(wparser *p, syn_span kw, int seen, syn_span first, const char *what) {
   if (!seen) return SYN_OK;
@@ -670,7 +664,9 @@ static syn_status unknown_statement(wparser *p) {
   return SYN_EINPUT;
 }
 
-static syn_status parse_statement(wparser *p) {
+/* One statement (ts_statement_fn). */
+static syn_status parse_statement(void *parser) {
+  wparser *p = parser;
   const syn_token *t = cur(p);
   syn_span kw = t->span;
   if (t->kind != TK_NAME) {
@@ -744,71 +740,45 @@ static syn_status check_complete(wparser *p) {
   return check_levels(p);
 }
 
-static syn_status parse_lines(wparser *p) {
-  syn_status st = SYN_OK;
-  if (cur(p)->kind == TK_ERROR) return ts_lex_error(&p->ts);
-  while (st == SYN_OK && cur(p)->kind != TK_EOF) {
-    if (cur(p)->kind != TK_NEWLINE) st = parse_statement(p);
-    if (st == SYN_OK) st = expect_end(p);
-    if (st == SYN_OK && cur(p)->kind == TK_NEWLINE) st = advance(p);
-  }
-  if (st == SYN_OK) st = check_complete(p);
-  return st;
-}
-
 /* ---- entry points ---------------------------------------------------------------------- */
 
-static syn_status parse_loaded(syn_sweep_ast *a, syn_error *err) {
+static syn_status parse_loaded(void *ast, syn_error *err) {
   wparser *p = syn_calloc(1, sizeof *p);
   if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  ts_init(&p->ts, a->sources, a->file, err);
-  p->src = a->sources;
-  p->arena = a->arena;
+  p->ast = ast;
+  ts_init(&p->ts, p->ast->sources, p->ast->file, err);
+  p->src = p->ast->sources;
+  p->arena = p->ast->arena;
   p->err = err;
-  p->ast = a;
-  syn_status st = parse_lines(p);
+  syn_status st = ts_parse_lines(&p->ts, parse_statement, p);
+  if (st == SYN_OK) st = check_complete(p);
   syn_free(p);
   return st;
 }
 
-static syn_sweep_ast *ast_create(void) {
+/* Parses `in` into a new AST in *out (NULL on failure). */
+static syn_status parse_input(const ts_input *in, syn_sweep_ast **out, syn_error *err) {
+  *out = NULL;
   syn_sweep_ast *a = syn_calloc(1, sizeof *a);
-  if (a == NULL) return NULL;
-  a->sources = syn_srcset_create();
-  a->arena = syn_arena_create();
-  if (a->sources == NULL || a->arena == NULL) {
+  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  ts_ast_shell shell = {&a->sources, &a->arena, &a->file};
+  syn_status st = ts_ast_fill(shell, in, parse_loaded, a, err);
+  if (st == SYN_OK)
+    *out = a;
+  else
     syn_sweep_ast_destroy(a);
-    return NULL;
-  }
-  return a;
-}
-
-static syn_status finish(syn_sweep_ast *a, syn_status st, syn_sweep_ast **out, syn_error *err) {
-  if (st == SYN_OK) st = parse_loaded(a, err);
-  if (st != SYN_OK) {
-    syn_sweep_ast_destroy(a);
-    return st;
-  }
-  *out = a;
-  return SYN_OK;
+  return st;
 }
 
 syn_status syn_sweep_parse_file(const char *path, syn_sweep_ast **out, syn_error *err) {
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no sweep path given");
-  *out = NULL;
-  syn_sweep_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_load_file(a->sources, path, NULL, &a->file, err), out, err);
+  return parse_input(&(ts_input){path, NULL, NULL, 0}, out, err);
 }
 
-syn_status syn_sweep_parse_text(const char *name, const char *text, size_t len,
-                                syn_sweep_ast **out, syn_error *err) {
+syn_status syn_sweep_parse_text(const char *name, const char *text, size_t len, syn_sweep_ast **out,
+                                syn_error *err) {
   if (out == NULL || text == NULL) return syn_error_set(err, SYN_EINVAL, "no sweep text given");
-  *out = NULL;
-  syn_sweep_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_add_text(a->sources, name ? name : "<text>", text, len, &a->file, err),
-                out, err);
+  return parse_input(&(ts_input){NULL, name, text, len}, out, err);
 }
 
 void syn_sweep_ast_destroy(syn_sweep_ast *s) {

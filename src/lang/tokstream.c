@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/arena.h"
+#include "source.h"
 
 void ts_init(syn_tokstream *ts, const syn_srcset *src, uint32_t file, syn_error *err) {
   memset(ts, 0, sizeof *ts);
@@ -100,4 +101,39 @@ const char *ts_string_value(const syn_tokstream *ts, syn_arena *arena, const syn
 
 syn_span syn_span_join(syn_span a, syn_span b) {
   return (syn_span){a.file, a.off, b.off + b.len - a.off};
+}
+
+/* ---- the frame of the line-oriented file parsers ----------------------------------------- */
+
+static int at_line_end(syn_tokstream *ts) {
+  syn_tk k = ts_peek(ts, 0)->kind;
+  return k == TK_NEWLINE || k == TK_EOF;
+}
+
+syn_status ts_parse_lines(syn_tokstream *ts, ts_statement_fn statement, void *parser) {
+  syn_status st = ts_lex_error(ts);
+  while (st == SYN_OK && ts_peek(ts, 0)->kind != TK_EOF) {
+    if (ts_peek(ts, 0)->kind != TK_NEWLINE) st = statement(parser);
+    if (st == SYN_OK && !at_line_end(ts)) st = ts_expected(ts, "end of line");
+    if (st == SYN_OK && ts_peek(ts, 0)->kind == TK_NEWLINE) st = ts_advance(ts);
+  }
+  return st;
+}
+
+static syn_status load_input(ts_ast_shell shell, const ts_input *in, syn_error *err) {
+  if (in->path != NULL)
+    return syn_srcset_load_file(*shell.sources, in->path, NULL, shell.file, err);
+  return syn_srcset_add_text(*shell.sources, in->name ? in->name : "<text>", in->text, in->len,
+                             shell.file, err);
+}
+
+syn_status ts_ast_fill(ts_ast_shell shell, const ts_input *in, ts_ast_parse_fn parse, void *ast,
+                       syn_error *err) {
+  *shell.sources = syn_srcset_create();
+  *shell.arena = syn_arena_create();
+  if (*shell.sources == NULL || *shell.arena == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  syn_status st = load_input(shell, in, err);
+  if (st == SYN_OK) st = parse(ast, err);
+  return st;
 }

@@ -1,6 +1,7 @@
 /* synovia — a token stream with lookahead over the lexer, shared by the model
- * parser (parser.c) and the scenario parser (scenario_parser.c) (internal,
- * lang layer).
+ * parser (parser.c) and the line-oriented file parsers (scenario_parser.c,
+ * sweep_parser.c, fit_parser.c), with the frame those three share: the loop
+ * over their lines and the making of their ASTs (internal, lang layer).
  *
  * A lexical error becomes a TK_ERROR token that repeats forever, and is
  * reported (its own message, in err) when the parser moves onto it, so a
@@ -58,5 +59,43 @@ syn_span syn_span_join(syn_span a, syn_span b);
 
 /* Is token t the word `word` (by its text)? */
 int ts_is_word(const syn_tokstream *ts, const syn_token *t, const char *word);
+
+/* ---- the frame of the line-oriented file parsers (scenario, sweep, fit) ----------------- */
+
+/* Parses one statement for the parser state `parser`; the current token is
+ * its first (never a newline or the end of the file). */
+typedef syn_status (*ts_statement_fn)(void *parser);
+
+/* Parses every line of the file: one statement a line (blank lines skipped),
+ * each followed by the end of its line ("expected end of line, found ..."
+ * otherwise). Stops at the first error; a lexical error at the very start is
+ * reported as such. */
+syn_status ts_parse_lines(syn_tokstream *ts, ts_statement_fn statement, void *parser);
+
+/* Where a file AST's text comes from: the file at `path`, or else `text`
+ * (`len` bytes), called `name` in messages (NULL: "<text>"). */
+typedef struct ts_input {
+  const char *path;
+  const char *name;
+  const char *text;
+  size_t len;
+} ts_input;
+
+/* The fields every file AST (syn_scenario_ast, syn_sweep_ast, syn_fit_ast)
+ * begins with, by address: its owned sources and arena, and its file. */
+typedef struct ts_ast_shell {
+  syn_srcset **sources;
+  syn_arena **arena;
+  uint32_t *file;
+} ts_ast_shell;
+
+/* Parses the loaded file of the AST `ast` (its parser's own state inside). */
+typedef syn_status (*ts_ast_parse_fn)(void *ast, syn_error *err);
+
+/* Fills a zeroed file AST: creates the shell's sources and arena, loads `in`
+ * into them, then parse(ast, err). On failure the AST holds what was made so
+ * far, and the caller destroys it (its destroy takes parts not yet made). */
+syn_status ts_ast_fill(ts_ast_shell shell, const ts_input *in, ts_ast_parse_fn parse, void *ast,
+                       syn_error *err);
 
 #endif
