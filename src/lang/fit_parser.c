@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -691,7 +692,9 @@ static syn_status missing(fparser *p, const char *msg, const char *hint) {
   return with_hint(error_at(p, (syn_span){p->ast->file, 0, 0}, "%s", msg), p, hint);
 }
 
-static syn_status check_complete(fparser *p) {
+/* The checks of the whole file (ts_language.complete). */
+static syn_status check_complete(void *parser) {
+  fparser *p = parser;
   const syn_fit_ast *a = p->ast;
   if (a->scenario_path == NULL)
     return missing(p, "the fit has no 'scenario' line",
@@ -709,31 +712,37 @@ static syn_status check_complete(fparser *p) {
 
 /* ---- entry points ---------------------------------------------------------------------- */
 
-static syn_status parse_loaded(void *ast, syn_error *err) {
-  fparser *p = syn_calloc(1, sizeof *p);
-  if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+_Static_assert(offsetof(fparser, ts) == 0, "tokstream.c finds the stream at the parser's start");
+
+/* The parser's shortcuts to its AST and stream (ts_language.begin). */
+static void begin(void *parser, void *ast) {
+  fparser *p = parser;
   p->ast = ast;
-  ts_init(&p->ts, p->ast->sources, p->ast->file, err);
-  p->src = p->ast->sources;
+  p->src = p->ts.src;
   p->arena = p->ast->arena;
-  p->err = err;
-  syn_status st = ts_parse_lines(&p->ts, parse_statement, p);
-  if (st == SYN_OK) st = check_complete(p);
-  syn_free(p);
-  return st;
+  p->err = p->ts.err;
 }
+
+/* The AST's sources, arena and file (ts_language.shell). */
+static ts_ast_shell shell(void *ast) {
+  syn_fit_ast *a = ast;
+  return (ts_ast_shell){&a->sources, &a->arena, &a->file};
+}
+
+/* The fit language for the shared frame of tokstream.c (the loop over the lines, the
+ * making and freeing of the AST). */
+static const ts_language language = {.parser_size = sizeof(fparser),
+                                      .ast_size = sizeof(syn_fit_ast),
+                                      .shell = shell,
+                                      .begin = begin,
+                                      .statement = parse_statement,
+                                      .complete = check_complete};
 
 /* Parses `in` into a new AST in *out (NULL on failure). */
 static syn_status parse_input(const ts_input *in, syn_fit_ast **out, syn_error *err) {
-  *out = NULL;
-  syn_fit_ast *a = syn_calloc(1, sizeof *a);
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  ts_ast_shell shell = {&a->sources, &a->arena, &a->file};
-  syn_status st = ts_ast_fill(shell, in, parse_loaded, a, err);
-  if (st == SYN_OK)
-    *out = a;
-  else
-    syn_fit_ast_destroy(a);
+  void *ast = NULL;
+  syn_status st = ts_parse_file(&language, in, &ast, err);
+  *out = ast;
   return st;
 }
 
@@ -748,9 +757,4 @@ syn_status syn_fit_parse_text(const char *name, const char *text, size_t len, sy
   return parse_input(&(ts_input){NULL, name, text, len}, out, err);
 }
 
-void syn_fit_ast_destroy(syn_fit_ast *f) {
-  if (f == NULL) return;
-  syn_srcset_destroy(f->sources);
-  syn_arena_destroy(f->arena);
-  syn_free(f);
-}
+void syn_fit_ast_destroy(syn_fit_ast *a) { ts_ast_destroy(&language, a); }

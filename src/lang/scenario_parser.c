@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -777,30 +778,37 @@ static syn_status parse_statement(void *parser) {
 
 /* ---- entry points ---------------------------------------------------------------------- */
 
-static syn_status parse_loaded(void *ast, syn_error *err) {
-  sparser *p = syn_calloc(1, sizeof *p);
-  if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+_Static_assert(offsetof(sparser, ts) == 0, "tokstream.c finds the stream at the parser's start");
+
+/* The parser's shortcuts to its AST and stream (ts_language.begin). */
+static void begin(void *parser, void *ast) {
+  sparser *p = parser;
   p->ast = ast;
-  ts_init(&p->ts, p->ast->sources, p->ast->file, err);
-  p->src = p->ast->sources;
+  p->src = p->ts.src;
   p->arena = p->ast->arena;
-  p->err = err;
-  syn_status st = ts_parse_lines(&p->ts, parse_statement, p);
-  syn_free(p);
-  return st;
+  p->err = p->ts.err;
 }
+
+/* The AST's sources, arena and file (ts_language.shell). */
+static ts_ast_shell shell(void *ast) {
+  syn_scenario_ast *a = ast;
+  return (ts_ast_shell){&a->sources, &a->arena, &a->file};
+}
+
+/* The scenario language for the shared frame of tokstream.c (the loop over the lines, the
+ * making and freeing of the AST). */
+static const ts_language language = {.parser_size = sizeof(sparser),
+                                      .ast_size = sizeof(syn_scenario_ast),
+                                      .shell = shell,
+                                      .begin = begin,
+                                      .statement = parse_statement,
+                                      .complete = NULL};
 
 /* Parses `in` into a new AST in *out (NULL on failure). */
 static syn_status parse_input(const ts_input *in, syn_scenario_ast **out, syn_error *err) {
-  *out = NULL;
-  syn_scenario_ast *a = syn_calloc(1, sizeof *a);
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  ts_ast_shell shell = {&a->sources, &a->arena, &a->file};
-  syn_status st = ts_ast_fill(shell, in, parse_loaded, a, err);
-  if (st == SYN_OK)
-    *out = a;
-  else
-    syn_scenario_ast_destroy(a);
+  void *ast = NULL;
+  syn_status st = ts_parse_file(&language, in, &ast, err);
+  *out = ast;
   return st;
 }
 
@@ -815,9 +823,4 @@ syn_status syn_scenario_parse_text(const char *name, const char *text, size_t le
   return parse_input(&(ts_input){NULL, name, text, len}, out, err);
 }
 
-void syn_scenario_ast_destroy(syn_scenario_ast *s) {
-  if (s == NULL) return;
-  syn_srcset_destroy(s->sources);
-  syn_arena_destroy(s->arena);
-  syn_free(s);
-}
+void syn_scenario_ast_destroy(syn_scenario_ast *a) { ts_ast_destroy(&language, a); }

@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -717,7 +718,9 @@ static syn_status check_levels(wparser *p) {
   return SYN_OK;
 }
 
-static syn_status check_complete(wparser *p) {
+/* The checks of the whole file (ts_language.complete). */
+static syn_status check_complete(void *parser) {
+  wparser *p = parser;
   const syn_sweep_ast *a = p->ast;
   if (a->scenario_path == NULL)
     return missing(p, "the sweep has no 'scenario' line",
@@ -742,31 +745,37 @@ static syn_status check_complete(wparser *p) {
 
 /* ---- entry points ---------------------------------------------------------------------- */
 
-static syn_status parse_loaded(void *ast, syn_error *err) {
-  wparser *p = syn_calloc(1, sizeof *p);
-  if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+_Static_assert(offsetof(wparser, ts) == 0, "tokstream.c finds the stream at the parser's start");
+
+/* The parser's shortcuts to its AST and stream (ts_language.begin). */
+static void begin(void *parser, void *ast) {
+  wparser *p = parser;
   p->ast = ast;
-  ts_init(&p->ts, p->ast->sources, p->ast->file, err);
-  p->src = p->ast->sources;
+  p->src = p->ts.src;
   p->arena = p->ast->arena;
-  p->err = err;
-  syn_status st = ts_parse_lines(&p->ts, parse_statement, p);
-  if (st == SYN_OK) st = check_complete(p);
-  syn_free(p);
-  return st;
+  p->err = p->ts.err;
 }
+
+/* The AST's sources, arena and file (ts_language.shell). */
+static ts_ast_shell shell(void *ast) {
+  syn_sweep_ast *a = ast;
+  return (ts_ast_shell){&a->sources, &a->arena, &a->file};
+}
+
+/* The sweep language for the shared frame of tokstream.c (the loop over the lines, the
+ * making and freeing of the AST). */
+static const ts_language language = {.parser_size = sizeof(wparser),
+                                      .ast_size = sizeof(syn_sweep_ast),
+                                      .shell = shell,
+                                      .begin = begin,
+                                      .statement = parse_statement,
+                                      .complete = check_complete};
 
 /* Parses `in` into a new AST in *out (NULL on failure). */
 static syn_status parse_input(const ts_input *in, syn_sweep_ast **out, syn_error *err) {
-  *out = NULL;
-  syn_sweep_ast *a = syn_calloc(1, sizeof *a);
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  ts_ast_shell shell = {&a->sources, &a->arena, &a->file};
-  syn_status st = ts_ast_fill(shell, in, parse_loaded, a, err);
-  if (st == SYN_OK)
-    *out = a;
-  else
-    syn_sweep_ast_destroy(a);
+  void *ast = NULL;
+  syn_status st = ts_parse_file(&language, in, &ast, err);
+  *out = ast;
   return st;
 }
 
@@ -781,9 +790,4 @@ syn_status syn_sweep_parse_text(const char *name, const char *text, size_t len, 
   return parse_input(&(ts_input){NULL, name, text, len}, out, err);
 }
 
-void syn_sweep_ast_destroy(syn_sweep_ast *s) {
-  if (s == NULL) return;
-  syn_srcset_destroy(s->sources);
-  syn_arena_destroy(s->arena);
-  syn_free(s);
-}
+void syn_sweep_ast_destroy(syn_sweep_ast *a) { ts_ast_destroy(&language, a); }

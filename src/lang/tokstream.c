@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/arena.h"
 #include "source.h"
 
@@ -127,13 +128,48 @@ static syn_status load_input(ts_ast_shell shell, const ts_input *in, syn_error *
                              shell.file, err);
 }
 
-syn_status ts_ast_fill(ts_ast_shell shell, const ts_input *in, ts_ast_parse_fn parse, void *ast,
-                       syn_error *err) {
+/* Parses the loaded file of `ast` with a parser state of its own. */
+static syn_status parse_loaded(const ts_language *lang, void *ast, ts_ast_shell shell,
+                               syn_error *err) {
+  void *parser = syn_calloc(1, lang->parser_size);
+  if (parser == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  syn_tokstream *ts = parser; /* the state's first member */
+  ts_init(ts, *shell.sources, *shell.file, err);
+  lang->begin(parser, ast);
+  syn_status st = ts_parse_lines(ts, lang->statement, parser);
+  if (st == SYN_OK && lang->complete != NULL) st = lang->complete(parser);
+  syn_free(parser);
+  return st;
+}
+
+/* Makes the shell's sources and arena, loads `in`, parses it. */
+static syn_status fill_ast(const ts_language *lang, const ts_input *in, void *ast, syn_error *err) {
+  ts_ast_shell shell = lang->shell(ast);
   *shell.sources = syn_srcset_create();
   *shell.arena = syn_arena_create();
   if (*shell.sources == NULL || *shell.arena == NULL)
     return syn_error_set(err, SYN_ENOMEM, "out of memory");
   syn_status st = load_input(shell, in, err);
-  if (st == SYN_OK) st = parse(ast, err);
+  if (st == SYN_OK) st = parse_loaded(lang, ast, shell, err);
   return st;
+}
+
+syn_status ts_parse_file(const ts_language *lang, const ts_input *in, void **ast, syn_error *err) {
+  *ast = NULL;
+  void *a = syn_calloc(1, lang->ast_size);
+  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  syn_status st = fill_ast(lang, in, a, err);
+  if (st == SYN_OK)
+    *ast = a;
+  else
+    ts_ast_destroy(lang, a);
+  return st;
+}
+
+void ts_ast_destroy(const ts_language *lang, void *ast) {
+  if (ast == NULL) return;
+  ts_ast_shell shell = lang->shell(ast);
+  syn_srcset_destroy(*shell.sources);
+  syn_arena_destroy(*shell.arena);
+  syn_free(ast);
 }

@@ -89,13 +89,23 @@ typedef struct ts_ast_shell {
   uint32_t *file;
 } ts_ast_shell;
 
-/* Parses the loaded file of the AST `ast` (its parser's own state inside). */
-typedef syn_status (*ts_ast_parse_fn)(void *ast, syn_error *err);
+/* One line-oriented file language: the sizes of its parser state and AST,
+ * and the callbacks ts_parse_file needs. */
+typedef struct ts_language {
+  size_t parser_size;                /* the parser state; its first member is its syn_tokstream */
+  size_t ast_size;                   /* the AST */
+  ts_ast_shell (*shell)(void *ast);  /* the AST's shell fields */
+  void (*begin)(void *parser, void *ast); /* points the parser (stream ready) at the AST */
+  ts_statement_fn statement;         /* one statement (see ts_parse_lines) */
+  ts_statement_fn complete;          /* checks of the whole file after its last line; NULL: none */
+} ts_language;
 
-/* Fills a zeroed file AST: creates the shell's sources and arena, loads `in`
- * into them, then parse(ast, err). On failure the AST holds what was made so
- * far, and the caller destroys it (its destroy takes parts not yet made). */
-syn_status ts_ast_fill(ts_ast_shell shell, const ts_input *in, ts_ast_parse_fn parse, void *ast,
-                       syn_error *err);
+/* Parses `in` as `lang` into a new zeroed AST: makes its sources and arena,
+ * loads the file or text, parses every line, then runs lang->complete. On
+ * success *ast is the AST; on failure NULL, with nothing left allocated. */
+syn_status ts_parse_file(const ts_language *lang, const ts_input *in, void **ast, syn_error *err);
+
+/* Frees an AST of `lang` (NULL: nothing), its shell's parts included. */
+void ts_ast_destroy(const ts_language *lang, void *ast);
 
 #endif
