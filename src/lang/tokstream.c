@@ -104,6 +104,21 @@ syn_span syn_span_join(syn_span a, syn_span b) {
   return (syn_span){a.file, a.off, b.off + b.len - a.off};
 }
 
+syn_status ts_qname(syn_tokstream *ts, syn_span *span) {
+  syn_span s = ts_peek(ts, 0)->span;
+  syn_status st = ts_advance(ts);
+  while (st == SYN_OK && ts_peek(ts, 0)->kind == TK_DOT && !ts_peek(ts, 0)->space_before &&
+         ts_peek(ts, 1)->kind == TK_NAME && !ts_peek(ts, 1)->space_before) {
+    st = ts_advance(ts);
+    if (st == SYN_OK) {
+      s = syn_span_join(s, ts_peek(ts, 0)->span);
+      st = ts_advance(ts);
+    }
+  }
+  if (st == SYN_OK) *span = s;
+  return st;
+}
+
 /* ---- the frame of the line-oriented file parsers ----------------------------------------- */
 
 static int at_line_end(syn_tokstream *ts) {

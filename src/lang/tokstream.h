@@ -60,6 +60,11 @@ syn_span syn_span_join(syn_span a, syn_span b);
 /* Is token t the word `word` (by its text)? */
 int ts_is_word(const syn_tokstream *ts, const syn_token *t, const char *word);
 
+/* A qualified name, NAME { '.' NAME } with no spaces around the dots, from
+ * the current token (a NAME) on: moves past it and sets *span to its whole
+ * text (only on success). */
+syn_status ts_qname(syn_tokstream *ts, syn_span *span);
+
 /* ---- the frame of the line-oriented file parsers (scenario, sweep, fit) ----------------- */
 
 /* Parses one statement for the parser state `parser`; the current token is
