@@ -25,36 +25,16 @@
 #include "synovia/model.h"
 #include "synovia/problem.h"
 #include "synovia/psens.h"
-
-static char dir[256];
+#include "support/scratch.h"
 
 static int setup_dir(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/test_fit_load_XXXXXX");
-  return mkdtemp(dir) == NULL;
+  return scratch_setup("test_fit_load");
 }
 
-static int remove_dir(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) != 0;
-}
-
-static const char *in_dir(const char *name) {
-  static char path[4][512];
-  static int k;
-  k = (k + 1) % 4;
-  snprintf(path[k], sizeof path[k], "%s/%s", dir, name);
-  return path[k];
-}
-
-static void write_file(const char *name, const char *text) {
-  FILE *f = fopen(in_dir(name), "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
+/* Short names for the scratch folder's helpers (tests/support/scratch.h). */
+static void write_file(const char *name, const char *text) { scratch_write(name, text); }
+static const char *in_dir(const char *name) { return scratch_path(name); }
 
 /* A one-compartment model on an hourly clock, two arms. */
 static void write_problem(void) {
@@ -258,5 +238,5 @@ int main(void) {
       cmocka_unit_test(test_observable_derivatives),
       cmocka_unit_test(test_knee_example),
   };
-  return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+  return cmocka_run_group_tests(tests, setup_dir, scratch_teardown);
 }
