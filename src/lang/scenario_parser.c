@@ -639,15 +639,21 @@ static syn_status parse_setting_value(sparser *p, ast_solver_setting *it) {
   return advance(p);
 }
 
+/* A line for every arm (`kw`) given after the first arm: `msg`, and `hint`. */
+static syn_status before_first_arm(sparser *p, syn_span kw, const char *msg, const char *hint) {
+  if (p->ast->narms == 0) return SYN_OK;
+  error_at(p, kw, SYN_EINPUT, "%s", msg);
+  syn_error_hint(p->ts.err, "%s", hint);
+  return SYN_EINPUT;
+}
+
 /* 'solver' setting value { setting value }   (before the first arm) */
 static syn_status parse_solver(sparser *p, syn_span kw) {
   syn_scenario_ast *a = p->ast;
-  if (a->narms > 0) {
-    error_at(p, kw, SYN_EINPUT, "'solver' after the first arm: solver settings apply to every arm");
-    syn_error_hint(p->ts.err, "move the solver line before the first arm");
-    return SYN_EINPUT;
-  }
-  syn_status st = advance(p);
+  syn_status st =
+      before_first_arm(p, kw, "'solver' after the first arm: solver settings apply to every arm",
+                       "move the solver line before the first arm");
+  if (st == SYN_OK) st = advance(p);
   if (st == SYN_OK && cur(p)->kind != TK_NAME) {
     st = ts_expected(&p->ts, "a solver setting");
     syn_error_hint(p->ts.err, "e.g. solver rtol 1e-8 atol 1e-10 linear-solver klu");
@@ -669,17 +675,16 @@ static syn_status parse_solver(sparser *p, syn_span kw) {
  * absolute tolerance for every arm) */
 static syn_status parse_atol(sparser *p, syn_span kw) {
   syn_scenario_ast *a = p->ast;
-  if (a->narms > 0) {
-    error_at(p, kw, SYN_EINPUT, "'atol' after the first arm: a state's tolerance applies to every arm");
-    syn_error_hint(p->ts.err, "move the atol line before the first arm");
-    return SYN_EINPUT;
-  }
+  syn_status st = before_first_arm(
+      p, kw, "'atol' after the first arm: a state's tolerance applies to every arm",
+      "move the atol line before the first arm");
+  if (st != SYN_OK) return st;
   if (syn_arena_grow(a->arena, (void **)&a->atols, &p->atols_cap, a->natols + 1, sizeof *a->atols) != 0)
     return out_of_memory(p);
   ast_state_atol *it = &a->atols[a->natols++];
   memset(it, 0, sizeof *it);
   it->span = kw;
-  syn_status st = advance(p);
+  st = advance(p);
   if (st == SYN_OK && cur(p)->kind != TK_NAME) {
     st = ts_expected(&p->ts, "the name of a state");
     syn_error_hint(p->ts.err, "e.g. atol knee_R.MSC = 1 cells (the state's absolute tolerance)");
