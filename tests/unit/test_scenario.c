@@ -554,7 +554,7 @@ static void test_schedule_allocation_failures(void **state) {
                        {.route = "IV", .amount = 2, .at = 0, .over = 4, .every = 3, .times = 4}};
   scn_arm arm = {"a", NULL, 0, doses, 2};
   int ok = 0;
-  for (long n = 0; n < 100 && !ok; n++) {
+  for (long n = 1; n < 100 && !ok; n++) {
     scn_schedule s;
     syn_error err;
     syn_alloc_test_fail_after(n);
@@ -1023,7 +1023,7 @@ static void test_allocation_failures(void **state) {
                            "metric m = time_below(A, 0.5 * max(A), 0 h, 4 h)\n");
   const char *path = scratch_path("s.scenario");
   int ok = 0;
-  for (long n = 0; n < 100000 && !ok; n++) {
+  for (long n = 1; n < 100000 && !ok; n++) {
     syn_error err;
     syn_scenario *s = NULL;
     syn_arm_result *r = NULL;
