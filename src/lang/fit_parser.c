@@ -728,13 +728,13 @@ static syn_status parse_input(const ts_input *in, syn_fit_ast **out, syn_error *
 
 syn_status syn_fit_parse_file(const char *path, syn_fit_ast **out, syn_error *err) {
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no fit path given");
-  return parse_input(&(ts_input){path, NULL, NULL, 0}, out, err);
+  return parse_input(&(ts_input){.path = path}, out, err);
 }
 
 syn_status syn_fit_parse_text(const char *name, const char *text, size_t len, syn_fit_ast **out,
                               syn_error *err) {
   if (out == NULL || text == NULL) return syn_error_set(err, SYN_EINVAL, "no fit text given");
-  return parse_input(&(ts_input){NULL, name, text, len}, out, err);
+  return parse_input(&(ts_input){.name = name, .text = text, .len = len}, out, err);
 }
 
 void syn_fit_ast_destroy(syn_fit_ast *a) { ts_ast_destroy(&language, a); }
