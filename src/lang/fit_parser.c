@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,9 +26,6 @@
 
 typedef struct fparser {
   syn_tokstream ts;
-  const syn_srcset *src;
-  syn_arena *arena;
-  syn_error *err;
   syn_fit_ast *ast;
   size_t data_cap, obs_cap, est_cap, fix_cap;
   const char *const *clauses; /* the words that end a number on the current line */
@@ -56,12 +54,12 @@ static syn_status error_at(fparser *p, syn_span at, const char *fmt, ...) {
 }
 
 static syn_status with_hint(syn_status st, fparser *p, const char *hint) {
-  syn_error_hint(p->err, "%s", hint);
+  syn_error_hint(p->ts.err, "%s", hint);
   return st;
 }
 
 static syn_status out_of_memory(fparser *p) {
-  return syn_error_set(p->err, SYN_ENOMEM, "out of memory");
+  return syn_error_set(p->ts.err, SYN_ENOMEM, "out of memory");
 }
 
 static const syn_token *peek(fparser *p, size_t k) { return ts_peek(&p->ts, k); }
@@ -71,7 +69,7 @@ static int is_word(fparser *p, const syn_token *t, const char *word) {
   return t->kind == TK_NAME && ts_is_word(&p->ts, t, word);
 }
 static const char *tok_text(fparser *p, const syn_token *t) {
-  return syn_span_text(p->src, t->span);
+  return syn_span_text(p->ts.src, t->span);
 }
 static int on_this_line(const syn_token *t) { return !t->newline_before; }
 static int at_end(fparser *p) {
@@ -81,12 +79,12 @@ static int at_end(fparser *p) {
 
 static int line_of(fparser *p, syn_span s) {
   int line, col;
-  syn_srcset_linecol(p->src, s, &line, &col);
+  syn_srcset_linecol(p->ts.src, s, &line, &col);
   return line;
 }
 
 static const char *span_str(fparser *p, syn_span s) {
-  return syn_arena_strndup(p->arena, syn_span_text(p->src, s), s.len);
+  return syn_arena_strndup(p->ast->arena, syn_span_text(p->ts.src, s), s.len);
 }
 
 static int find_word(fparser *p, const syn_token *t, const char *const *words, size_t n) {
@@ -124,27 +122,16 @@ static syn_status expect_word(fparser *p, const char *word, const char *what) {
 static syn_status parse_string(fparser *p, const char **text, syn_span *span, const char *what) {
   if (cur(p)->kind != TK_STRING || !on_this_line(cur(p))) return ts_expected(&p->ts, what);
   if (span) *span = cur(p)->span;
-  if ((*text = ts_string_value(&p->ts, p->arena, cur(p))) == NULL) return out_of_memory(p);
+  if ((*text = ts_string_value(&p->ts, p->ast->arena, cur(p))) == NULL) return out_of_memory(p);
   if ((*text)[0] == 0) return error_at(p, cur(p)->span, "the path is empty");
   return advance(p);
 }
 
 /* qname = NAME { '.' NAME }     (no spaces around the dots) */
 static syn_status parse_qname(fparser *p, const char **name, syn_span *span) {
-  syn_span s = cur(p)->span;
-  syn_status st = advance(p);
-  while (st == SYN_OK && cur(p)->kind == TK_DOT && !cur(p)->space_before &&
-         peek(p, 1)->kind == TK_NAME && !peek(p, 1)->space_before) {
-    st = advance(p);
-    if (st == SYN_OK) {
-      s = syn_span_join(s, cur(p)->span);
-      st = advance(p);
-    }
-  }
-  if (st != SYN_OK) return st;
-  *span = s;
-  if ((*name = span_str(p, s)) == NULL) return out_of_memory(p);
-  return SYN_OK;
+  syn_status st = ts_qname(&p->ts, span);
+  if (st == SYN_OK && (*name = span_str(p, *span)) == NULL) return out_of_memory(p);
+  return st;
 }
 
 /* A parameter's name: a qualified name or a string ("dose:IA:IA.amount"). */
@@ -152,7 +139,7 @@ static syn_status parse_param_name(fparser *p, const char **name, syn_span *span
                                    const char *what) {
   if (cur(p)->kind == TK_STRING && on_this_line(cur(p))) {
     *span = cur(p)->span;
-    if ((*name = ts_string_value(&p->ts, p->arena, cur(p))) == NULL) return out_of_memory(p);
+    if ((*name = ts_string_value(&p->ts, p->ast->arena, cur(p))) == NULL) return out_of_memory(p);
     if ((*name)[0] == 0) return error_at(p, *span, "the name is empty");
     return advance(p);
   }
@@ -163,7 +150,7 @@ static syn_status parse_param_name(fparser *p, const char **name, syn_span *span
 /* ---- numbers with units ---------------------------------------------------------------- */
 
 static syn_unit_parser unit_parser(fparser *p) {
-  return (syn_unit_parser){&p->ts, p->arena, p->clauses, p->nclauses};
+  return (syn_unit_parser){&p->ts, p->ast->arena, p->clauses, p->nclauses};
 }
 
 static int number_starts(fparser *p) {
@@ -175,7 +162,7 @@ static int number_starts(fparser *p) {
 
 /* value = [ '-' ] NUMBER [unit] */
 static syn_status parse_value(fparser *p, int with_unit, ast_expr **out) {
-  ast_expr *e = syn_arena_alloc(p->arena, sizeof *e);
+  ast_expr *e = syn_arena_alloc(p->ast->arena, sizeof *e);
   if (e == NULL) return out_of_memory(p);
   e->kind = AST_NUM;
   e->height = 1;
@@ -216,7 +203,7 @@ static syn_status parse_numbers(fparser *p, syn_span word, size_t n, const char 
   if (got < n || number_starts(p)) {
     syn_span at = got < n ? word : cur(p)->span;
     return error_at(p, at, "'%.*s' takes %s numbers (%s), found %s", (int)word.len,
-                    syn_span_text(p->src, word), n == 2 ? "two" : "more", say,
+                    syn_span_text(p->ts.src, word), n == 2 ? "two" : "more", say,
                     got == 0 ? "none" : got < n ? "fewer" : "more");
   }
   return SYN_OK;
@@ -229,7 +216,7 @@ static syn_status parse_count(fparser *p, const char *what, uint64_t *out) {
   if (t->kind == TK_MINUS || t->number != floor(t->number) || t->number < 1 || t->number > MAX_COUNT) {
     syn_span at = t->kind == TK_MINUS ? syn_span_join(t->span, peek(p, 1)->span) : t->span;
     return error_at(p, at, "%s must be a whole number, at least 1 (found %.*s)", what,
-                    (int)at.len, syn_span_text(p->src, at));
+                    (int)at.len, syn_span_text(p->ts.src, at));
   }
   *out = (uint64_t)t->number;
   return advance(p);
@@ -274,7 +261,7 @@ static syn_status parse_title(fparser *p, syn_span kw) {
   if (st == SYN_OK) st = advance(p);
   if (st == SYN_OK && (cur(p)->kind != TK_STRING || !on_this_line(cur(p))))
     return ts_expected(&p->ts, "the fit's title (a string)");
-  if (st == SYN_OK && (a->title = ts_string_value(&p->ts, p->arena, cur(p))) == NULL)
+  if (st == SYN_OK && (a->title = ts_string_value(&p->ts, p->ast->arena, cur(p))) == NULL)
     return out_of_memory(p);
   return st == SYN_OK ? advance(p) : st;
 }
@@ -302,7 +289,7 @@ static syn_status parse_data(fparser *p) {
     if (strcmp(a->data[i].path, d.path) == 0)
       return error_at(p, d.span, "the table \"%s\" is already read on line %d", d.path,
                       line_of(p, a->data[i].span));
-  if (syn_arena_grow(p->arena, (void **)&a->data, &p->data_cap, a->ndata + 1, sizeof *a->data))
+  if (syn_arena_grow(a->arena, (void **)&a->data, &p->data_cap, a->ndata + 1, sizeof *a->data))
     return out_of_memory(p);
   a->data[a->ndata++] = d;
   return SYN_OK;
@@ -337,7 +324,7 @@ static syn_status parse_observable(fparser *p) {
   }
   if (st != SYN_OK) return st;
   if ((o.formula = span_str(p, o.formula_span)) == NULL) return out_of_memory(p);
-  if (syn_arena_grow(p->arena, (void **)&a->obs, &p->obs_cap, a->nobs + 1, sizeof *a->obs))
+  if (syn_arena_grow(a->arena, (void **)&a->obs, &p->obs_cap, a->nobs + 1, sizeof *a->obs))
     return out_of_memory(p);
   a->obs[a->nobs++] = o;
   return SYN_OK;
@@ -503,7 +490,7 @@ static syn_status parse_arm_clause(fparser *p, ast_estimate *e) {
     if ((cur(p)->kind != TK_STRING && cur(p)->kind != TK_NAME) || !on_this_line(cur(p)))
       return ts_expected(&p->ts, "the arm's name (for arm \"placebo\")");
     e->arm_span = cur(p)->span;
-    e->arm = cur(p)->kind == TK_STRING ? ts_string_value(&p->ts, p->arena, cur(p))
+    e->arm = cur(p)->kind == TK_STRING ? ts_string_value(&p->ts, p->ast->arena, cur(p))
                                        : span_str(p, cur(p)->span);
     if (e->arm == NULL) return out_of_memory(p);
     st = advance(p);
@@ -527,7 +514,7 @@ static syn_status check_estimated_once(fparser *p, const ast_estimate *e) {
 /* 'estimate' NAME arms [SCALE] 'within' LO HI [prior] ['start' X] */
 static syn_status parse_estimate(fparser *p) {
   syn_fit_ast *a = p->ast;
-  if (syn_arena_grow(p->arena, (void **)&a->est, &p->est_cap, a->nest + 1, sizeof *a->est))
+  if (syn_arena_grow(a->arena, (void **)&a->est, &p->est_cap, a->nest + 1, sizeof *a->est))
     return out_of_memory(p);
   ast_estimate *e = &a->est[a->nest++];
   memset(e, 0, sizeof *e);
@@ -613,7 +600,7 @@ static syn_status parse_fix(fparser *p) {
     if (strcmp(a->fixes[i].name, f.name) == 0)
       return error_at(p, f.name_span, "'%s' is already fixed on line %d", f.name,
                       line_of(p, a->fixes[i].name_span));
-  if (syn_arena_grow(p->arena, (void **)&a->fixes, &p->fix_cap, a->nfixes + 1, sizeof *a->fixes))
+  if (syn_arena_grow(a->arena, (void **)&a->fixes, &p->fix_cap, a->nfixes + 1, sizeof *a->fixes))
     return out_of_memory(p);
   a->fixes[a->nfixes++] = f;
   return SYN_OK;
@@ -661,7 +648,9 @@ static syn_status parse_multistart(fparser *p, syn_span kw) {
   return st;
 }
 
-static syn_status parse_statement(fparser *p) {
+/* One statement (ts_statement_fn). */
+static syn_status parse_statement(void *parser) {
+  fparser *p = parser;
   const syn_token *t = cur(p);
   syn_span kw = t->span;
   if (t->kind != TK_NAME) return with_hint(ts_expected(&p->ts, "a statement"), p, statement_list);
@@ -689,7 +678,9 @@ static syn_status missing(fparser *p, const char *msg, const char *hint) {
   return with_hint(error_at(p, (syn_span){p->ast->file, 0, 0}, "%s", msg), p, hint);
 }
 
-static syn_status check_complete(fparser *p) {
+/* The checks of the whole file (ts_language.complete). */
+static syn_status check_complete(void *parser) {
+  fparser *p = parser;
   const syn_fit_ast *a = p->ast;
   if (a->scenario_path == NULL)
     return missing(p, "the fit has no 'scenario' line",
@@ -705,76 +696,45 @@ static syn_status check_complete(fparser *p) {
   return SYN_OK;
 }
 
-static syn_status parse_lines(fparser *p) {
-  syn_status st = SYN_OK;
-  if (cur(p)->kind == TK_ERROR) return ts_lex_error(&p->ts);
-  while (st == SYN_OK && cur(p)->kind != TK_EOF) {
-    if (cur(p)->kind != TK_NEWLINE) st = parse_statement(p);
-    if (st == SYN_OK && !at_end(p)) st = ts_expected(&p->ts, "end of line");
-    if (st == SYN_OK && cur(p)->kind == TK_NEWLINE) st = advance(p);
-  }
-  if (st == SYN_OK) st = check_complete(p);
-  return st;
-}
-
 /* ---- entry points ---------------------------------------------------------------------- */
 
-static syn_status parse_loaded(syn_fit_ast *a, syn_error *err) {
-  fparser *p = syn_calloc(1, sizeof *p);
-  if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  ts_init(&p->ts, a->sources, a->file, err);
-  p->src = a->sources;
-  p->arena = a->arena;
-  p->err = err;
-  p->ast = a;
-  syn_status st = parse_lines(p);
-  syn_free(p);
+_Static_assert(offsetof(fparser, ts) == 0, "tokstream.c finds the stream at the parser's start");
+
+/* Points the parser at its AST (ts_language.begin). */
+static void begin(void *parser, void *ast) { ((fparser *)parser)->ast = ast; }
+
+/* The AST's sources, arena and file (ts_language.shell). */
+static ts_ast_shell shell(void *ast) {
+  syn_fit_ast *a = ast;
+  return (ts_ast_shell){&a->sources, &a->arena, &a->file};
+}
+
+/* The fit language for the shared frame of tokstream.c (the loop over the lines, the
+ * making and freeing of the AST). */
+static const ts_language language = {.parser_size = sizeof(fparser),
+                                      .ast_size = sizeof(syn_fit_ast),
+                                      .shell = shell,
+                                      .begin = begin,
+                                      .statement = parse_statement,
+                                      .complete = check_complete};
+
+/* Parses `in` into a new AST in *out (NULL on failure). */
+static syn_status parse_input(const ts_input *in, syn_fit_ast **out, syn_error *err) {
+  void *ast = NULL;
+  syn_status st = ts_parse_file(&language, in, &ast, err);
+  *out = ast;
   return st;
-}
-
-static syn_fit_ast *ast_create(void) {
-  syn_fit_ast *a = syn_calloc(1, sizeof *a);
-  if (a == NULL) return NULL;
-  a->sources = syn_srcset_create();
-  a->arena = syn_arena_create();
-  if (a->sources == NULL || a->arena == NULL) {
-    syn_fit_ast_destroy(a);
-    return NULL;
-  }
-  return a;
-}
-
-static syn_status finish(syn_fit_ast *a, syn_status st, syn_fit_ast **out, syn_error *err) {
-  if (st == SYN_OK) st = parse_loaded(a, err);
-  if (st != SYN_OK) {
-    syn_fit_ast_destroy(a);
-    return st;
-  }
-  *out = a;
-  return SYN_OK;
 }
 
 syn_status syn_fit_parse_file(const char *path, syn_fit_ast **out, syn_error *err) {
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no fit path given");
-  *out = NULL;
-  syn_fit_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_load_file(a->sources, path, NULL, &a->file, err), out, err);
+  return parse_input(&(ts_input){.path = path}, out, err);
 }
 
 syn_status syn_fit_parse_text(const char *name, const char *text, size_t len, syn_fit_ast **out,
                               syn_error *err) {
   if (out == NULL || text == NULL) return syn_error_set(err, SYN_EINVAL, "no fit text given");
-  *out = NULL;
-  syn_fit_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_add_text(a->sources, name ? name : "<text>", text, len, &a->file, err),
-                out, err);
+  return parse_input(&(ts_input){.name = name, .text = text, .len = len}, out, err);
 }
 
-void syn_fit_ast_destroy(syn_fit_ast *f) {
-  if (f == NULL) return;
-  syn_srcset_destroy(f->sources);
-  syn_arena_destroy(f->arena);
-  syn_free(f);
-}
+void syn_fit_ast_destroy(syn_fit_ast *a) { ts_ast_destroy(&language, a); }

@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,16 +26,20 @@
 
 enum { UNARY_PRIORITY = 6 };
 
+/* The statements given at most once: whether they were, and where. */
+typedef struct seen_once {
+  int title, baseline;
+  syn_span title_span;
+} seen_once;
+
 typedef struct sparser {
   syn_tokstream ts;        /* tokens, lookahead, lexical errors */
-  const syn_srcset *src;
-  syn_arena *arena;
-  syn_error *err;
   int depth;
   syn_scenario_ast *ast;
   size_t common_cap, arms_cap, metrics_cap, items_cap, solver_cap, atols_cap;
   int in_arm;        /* an `arm` line was seen and no metric since */
   int after_metric;  /* a metric line ended the last arm */
+  seen_once seen;
 } sparser;
 
 /* ---- errors ------------------------------------------------------------------ */
@@ -52,7 +57,7 @@ static syn_status error_at(sparser *p, syn_span at, syn_status code, const char 
 }
 
 static syn_status out_of_memory(sparser *p) {
-  return syn_error_set(p->err, SYN_ENOMEM, "out of memory");
+  return syn_error_set(p->ts.err, SYN_ENOMEM, "out of memory");
 }
 
 /* ---- tokens -------------------------------------------------------------------- */
@@ -69,7 +74,7 @@ static int is_word(sparser *p, const syn_token *t, const char *word) {
 /* Expected `word`: a name close to it is taken for a misspelling of it. */
 static syn_status expected_word(sparser *p, const char *word, const char *what) {
   const syn_token *t = cur(p);
-  const char *text = syn_span_text(p->src, t->span);
+  const char *text = syn_span_text(p->ts.src, t->span);
   if (t->kind == TK_NAME && syn_suggest(text, t->span.len, &word, 1) != NULL)
     return error_at(p, t->span, SYN_EINPUT, "unexpected '%.*s' (did you mean '%s'?)",
                     (int)t->span.len, text, word);
@@ -82,13 +87,13 @@ static syn_status expect_word(sparser *p, const char *word, const char *what) {
 }
 
 static const char *span_str(sparser *p, syn_span s) {
-  return syn_arena_strndup(p->arena, syn_span_text(p->src, s), s.len);
+  return syn_arena_strndup(p->ast->arena, syn_span_text(p->ts.src, s), s.len);
 }
 
 
 static int line_of(sparser *p, syn_span s) {
   int line, col;
-  syn_srcset_linecol(p->src, s, &line, &col);
+  syn_srcset_linecol(p->ts.src, s, &line, &col);
   return line;
 }
 
@@ -102,7 +107,8 @@ static const char *const clause_words[] = {"to", "every", "at", "over", "times",
 
 /* Units after numbers: the shared unit parser, with this file's clause words. */
 static syn_unit_parser unit_parser(sparser *p) {
-  return (syn_unit_parser){&p->ts, p->arena, clause_words, sizeof clause_words / sizeof *clause_words};
+  return (syn_unit_parser){&p->ts, p->ast->arena, clause_words,
+                           sizeof clause_words / sizeof *clause_words};
 }
 
 static int unit_starts(sparser *p) {
@@ -118,7 +124,7 @@ static syn_status parse_unit(sparser *p, const ast_unit **out) {
 /* ---- expressions ---------------------------------------------------------------- */
 
 static ast_expr *new_expr(sparser *p, ast_kind kind, syn_span span) {
-  ast_expr *e = syn_arena_alloc(p->arena, sizeof *e);
+  ast_expr *e = syn_arena_alloc(p->ast->arena, sizeof *e);
   if (e == NULL) return NULL;
   e->kind = kind;
   e->span = span;
@@ -170,9 +176,9 @@ static syn_status parse_number(sparser *p, ast_expr **out) {
 
 static syn_status unclosed(sparser *p, syn_span open, const char *what) {
   int line, col;
-  syn_srcset_linecol(p->src, open, &line, &col);
+  syn_srcset_linecol(p->ts.src, open, &line, &col);
   syn_status st = ts_expected(&p->ts, what);
-  syn_error_hint(p->err, "the '(' at line %d, column %d is not closed", line, col);
+  syn_error_hint(p->ts.err, "the '(' at line %d, column %d is not closed", line, col);
   return st;
 }
 
@@ -190,7 +196,7 @@ static syn_status parse_args(sparser *p, ast_expr *call) {
     ast_expr *arg = NULL;
     st = parse_expr(p, &arg);
     if (st != SYN_OK) return st;
-    if (syn_arena_grow(p->arena, (void **)&call->u.call.args, &cap, call->u.call.nargs + 1,
+    if (syn_arena_grow(p->ast->arena, (void **)&call->u.call.args, &cap, call->u.call.nargs + 1,
                    sizeof *call->u.call.args) != 0)
       return out_of_memory(p);
     call->u.call.args[call->u.call.nargs++] = arg;
@@ -212,24 +218,13 @@ static syn_status parse_qname(sparser *p, const char **name, syn_span *span) {
   if (t->kind != TK_NAME) {
     syn_status st = ts_expected(&p->ts, "name");
     if (lex_is_keyword(t->kind))
-      syn_error_hint(p->err, "'%s' is a reserved word and cannot be used as a name",
+      syn_error_hint(p->ts.err, "'%s' is a reserved word and cannot be used as a name",
                      lex_kind_text(t->kind));
     return st;
   }
-  syn_span s = t->span;
-  syn_status st = advance(p);
-  while (st == SYN_OK && cur(p)->kind == TK_DOT && !cur(p)->space_before &&
-         peek(p, 1)->kind == TK_NAME && !peek(p, 1)->space_before) {
-    st = advance(p);
-    if (st == SYN_OK) {
-      s = syn_span_join(s, cur(p)->span);
-      st = advance(p);
-    }
-  }
-  if (st != SYN_OK) return st;
-  *span = s;
-  if ((*name = span_str(p, s)) == NULL) return out_of_memory(p);
-  return SYN_OK;
+  syn_status st = ts_qname(&p->ts, span);
+  if (st == SYN_OK && (*name = span_str(p, *span)) == NULL) return out_of_memory(p);
+  return st;
 }
 
 /* simple = number | qname | NAME args | '(' expr ')' */
@@ -263,7 +258,7 @@ static syn_status parse_simple(sparser *p, ast_expr **out) {
   }
   syn_status st = ts_expected(&p->ts, "expression");
   if (t->kind == TK_STRING)
-    syn_error_hint(p->err, "strings are descriptions; they cannot be used in a calculation");
+    syn_error_hint(p->ts.err, "strings are descriptions; they cannot be used in a calculation");
   return st;
 }
 
@@ -328,14 +323,8 @@ static const char statement_list[] = "a line starts with scenario, model, simula
 static syn_status parse_string(sparser *p, const char **text, syn_span *span) {
   if (cur(p)->kind != TK_STRING) return ts_expected(&p->ts, "string");
   if (span) *span = cur(p)->span;
-  if ((*text = ts_string_value(&p->ts, p->arena, cur(p))) == NULL) return out_of_memory(p);
+  if ((*text = ts_string_value(&p->ts, p->ast->arena, cur(p))) == NULL) return out_of_memory(p);
   return advance(p);
-}
-
-static syn_status expect_end(sparser *p) {
-  syn_tk k = cur(p)->kind;
-  if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
-  return ts_expected(&p->ts, "end of line");
 }
 
 /* A statement that may be given once: `what` was already seen at `first`. */
@@ -400,13 +389,13 @@ static syn_status parse_baseline(sparser *p, syn_span kw, int *seen) {
   }
   static const char *const words[] = {"steady"};
   const char *near = t->kind == TK_NAME
-                         ? syn_suggest(syn_span_text(p->src, t->span), t->span.len, words, 1)
+                         ? syn_suggest(syn_span_text(p->ts.src, t->span), t->span.len, words, 1)
                          : NULL;
   if (near)
     return error_at(p, t->span, SYN_EINPUT, "unknown baseline '%.*s' (did you mean 'steady'?)",
-                    (int)t->span.len, syn_span_text(p->src, t->span));
+                    (int)t->span.len, syn_span_text(p->ts.src, t->span));
   st = ts_expected(&p->ts, "'steady' or 0 after 'baseline'");
-  syn_error_hint(p->err, "baseline steady: start each arm from its untreated steady state; "
+  syn_error_hint(p->ts.err, "baseline steady: start each arm from its untreated steady state; "
                          "baseline 0: from the declared initial values");
   return st;
 }
@@ -440,14 +429,14 @@ static syn_status check_arm_name(sparser *p, const char *name, syn_span at) {
     }
   if (why == NULL) return SYN_OK;
   error_at(p, at, SYN_EINPUT, "an arm name %s", why);
-  syn_error_hint(p->err, "%s", hint);
+  syn_error_hint(p->ts.err, "%s", hint);
   return SYN_EINPUT;
 }
 
 /* 'arm' ( STRING | NAME ) */
 static syn_status parse_arm(sparser *p) {
   syn_scenario_ast *a = p->ast;
-  if (syn_arena_grow(p->arena, (void **)&a->arms, &p->arms_cap, a->narms + 1, sizeof *a->arms) != 0)
+  if (syn_arena_grow(a->arena, (void **)&a->arms, &p->arms_cap, a->narms + 1, sizeof *a->arms) != 0)
     return out_of_memory(p);
   ast_arm *arm = &a->arms[a->narms++];
   memset(arm, 0, sizeof *arm);
@@ -479,7 +468,7 @@ static ast_arm_item *new_item(sparser *p, ast_arm_item_kind kind) {
   } else {
     items = &a->common, n = &a->ncommon, cap = &p->common_cap;
   }
-  if (syn_arena_grow(p->arena, (void **)items, cap, *n + 1, sizeof **items) != 0) return NULL;
+  if (syn_arena_grow(p->ast->arena, (void **)items, cap, *n + 1, sizeof **items) != 0) return NULL;
   ast_arm_item *it = &(*items)[(*n)++];
   memset(it, 0, sizeof *it);
   it->kind = kind;
@@ -490,7 +479,7 @@ static ast_arm_item *new_item(sparser *p, ast_arm_item_kind kind) {
 static syn_status check_placement(sparser *p, syn_span kw, const char *what) {
   if (!p->after_metric) return SYN_OK;
   error_at(p, kw, SYN_EINPUT, "'%s' after a metric: it belongs to no arm", what);
-  syn_error_hint(p->err, "write arms (with their doses, use and set lines) before the metrics, "
+  syn_error_hint(p->ts.err, "write arms (with their doses, use and set lines) before the metrics, "
                          "or start a new arm here");
   return SYN_EINPUT;
 }
@@ -531,7 +520,7 @@ static syn_status check_times_literal(sparser *p, const ast_expr *e) {
   if (n >= 1 && n == floor(n)) return SYN_OK;
   error_at(p, e->span, SYN_EINPUT, "'times' must be a whole number of doses, at least 1 (found %g)",
            n);
-  syn_error_hint(p->err, "every P times N gives N doses, P apart; for a single dose leave out "
+  syn_error_hint(p->ts.err, "every P times N gives N doses, P apart; for a single dose leave out "
                          "'every' and 'times'");
   return SYN_EINPUT;
 }
@@ -555,7 +544,7 @@ static syn_status parse_dose_clauses(sparser *p, ast_dose *d) {
       if (st == SYN_OK) st = parse_expr(p, &d->every);
       if (st == SYN_OK && !is_word(p, cur(p), "times")) {
         st = expected_word(p, "times", "'times' and the number of doses after 'every'");
-        syn_error_hint(p->err, "repeated doses: dose IA 5 mg at 0 d every 7 d times 4");
+        syn_error_hint(p->ts.err, "repeated doses: dose IA 5 mg at 0 d every 7 d times 4");
         return st;
       }
       if (st == SYN_OK) st = advance(p);
@@ -563,7 +552,7 @@ static syn_status parse_dose_clauses(sparser *p, ast_dose *d) {
       if (st == SYN_OK) st = check_times_literal(p, d->times);
     } else if (is_word(p, t, "times")) {
       error_at(p, t->span, SYN_EINPUT, "'times' without 'every'");
-      syn_error_hint(p->err, "repeated doses: dose IA 5 mg at 0 d every 7 d times 4");
+      syn_error_hint(p->ts.err, "repeated doses: dose IA 5 mg at 0 d every 7 d times 4");
       return SYN_EINPUT;
     } else if (is_word(p, t, "into")) {
       if (d->into) return clause_twice(p, "into");
@@ -587,7 +576,7 @@ static syn_status parse_dose(sparser *p, syn_span kw) {
   if (st != SYN_OK) return st;
   if (!p->in_arm) {
     error_at(p, kw, SYN_EINPUT, "a dose before the first arm: doses belong to an arm");
-    syn_error_hint(p->err, "start an arm first, e.g. arm \"treated\"");
+    syn_error_hint(p->ts.err, "start an arm first, e.g. arm \"treated\"");
     return SYN_EINPUT;
   }
   ast_arm_item *it = new_item(p, ARM_DOSE);
@@ -604,7 +593,7 @@ static syn_status parse_dose(sparser *p, syn_span kw) {
   if (st == SYN_OK) st = parse_expr(p, &d->amount);
   if (st == SYN_OK && !is_word(p, cur(p), "at")) {
     st = expected_word(p, "at", "'at' and the time of the dose");
-    syn_error_hint(p->err, "e.g. dose IV 5 mg at 0 d");
+    syn_error_hint(p->ts.err, "e.g. dose IV 5 mg at 0 d");
     return st;
   }
   if (st == SYN_OK) st = advance(p);
@@ -642,7 +631,7 @@ static syn_status parse_setting_value(sparser *p, ast_solver_setting *it) {
     char what[160];
     snprintf(what, sizeof what, "the value of '%s'", it->name);
     st = ts_expected(&p->ts, what);
-    syn_error_hint(p->err, "e.g. solver rtol 1e-8 atol 1e-10 linear-solver klu");
+    syn_error_hint(p->ts.err, "e.g. solver rtol 1e-8 atol 1e-10 linear-solver klu");
     return st;
   }
   it->value_span = s;
@@ -650,22 +639,28 @@ static syn_status parse_setting_value(sparser *p, ast_solver_setting *it) {
   return advance(p);
 }
 
+/* A line for every arm (`kw`) given after the first arm: `msg`, and `hint`. */
+static syn_status before_first_arm(sparser *p, syn_span kw, const char *msg, const char *hint) {
+  if (p->ast->narms == 0) return SYN_OK;
+  error_at(p, kw, SYN_EINPUT, "%s", msg);
+  syn_error_hint(p->ts.err, "%s", hint);
+  return SYN_EINPUT;
+}
+
 /* 'solver' setting value { setting value }   (before the first arm) */
 static syn_status parse_solver(sparser *p, syn_span kw) {
   syn_scenario_ast *a = p->ast;
-  if (a->narms > 0) {
-    error_at(p, kw, SYN_EINPUT, "'solver' after the first arm: solver settings apply to every arm");
-    syn_error_hint(p->err, "move the solver line before the first arm");
-    return SYN_EINPUT;
-  }
-  syn_status st = advance(p);
+  syn_status st =
+      before_first_arm(p, kw, "'solver' after the first arm: solver settings apply to every arm",
+                       "move the solver line before the first arm");
+  if (st == SYN_OK) st = advance(p);
   if (st == SYN_OK && cur(p)->kind != TK_NAME) {
     st = ts_expected(&p->ts, "a solver setting");
-    syn_error_hint(p->err, "e.g. solver rtol 1e-8 atol 1e-10 linear-solver klu");
+    syn_error_hint(p->ts.err, "e.g. solver rtol 1e-8 atol 1e-10 linear-solver klu");
     return st;
   }
   while (st == SYN_OK && cur(p)->kind == TK_NAME) {
-    if (syn_arena_grow(p->arena, (void **)&a->solver, &p->solver_cap, a->nsolver + 1,
+    if (syn_arena_grow(a->arena, (void **)&a->solver, &p->solver_cap, a->nsolver + 1,
                        sizeof *a->solver) != 0)
       return out_of_memory(p);
     ast_solver_setting *it = &a->solver[a->nsolver++];
@@ -680,20 +675,19 @@ static syn_status parse_solver(sparser *p, syn_span kw) {
  * absolute tolerance for every arm) */
 static syn_status parse_atol(sparser *p, syn_span kw) {
   syn_scenario_ast *a = p->ast;
-  if (a->narms > 0) {
-    error_at(p, kw, SYN_EINPUT, "'atol' after the first arm: a state's tolerance applies to every arm");
-    syn_error_hint(p->err, "move the atol line before the first arm");
-    return SYN_EINPUT;
-  }
-  if (syn_arena_grow(p->arena, (void **)&a->atols, &p->atols_cap, a->natols + 1, sizeof *a->atols) != 0)
+  syn_status st = before_first_arm(
+      p, kw, "'atol' after the first arm: a state's tolerance applies to every arm",
+      "move the atol line before the first arm");
+  if (st != SYN_OK) return st;
+  if (syn_arena_grow(a->arena, (void **)&a->atols, &p->atols_cap, a->natols + 1, sizeof *a->atols) != 0)
     return out_of_memory(p);
   ast_state_atol *it = &a->atols[a->natols++];
   memset(it, 0, sizeof *it);
   it->span = kw;
-  syn_status st = advance(p);
+  st = advance(p);
   if (st == SYN_OK && cur(p)->kind != TK_NAME) {
     st = ts_expected(&p->ts, "the name of a state");
-    syn_error_hint(p->err, "e.g. atol knee_R.MSC = 1 cells (the state's absolute tolerance)");
+    syn_error_hint(p->ts.err, "e.g. atol knee_R.MSC = 1 cells (the state's absolute tolerance)");
     return st;
   }
   if (st == SYN_OK) st = parse_qname(p, &it->name, &it->name_span);
@@ -701,7 +695,7 @@ static syn_status parse_atol(sparser *p, syn_span kw) {
   if (st == SYN_OK) st = advance(p);
   if (st == SYN_OK && cur(p)->kind != TK_NUMBER) {
     st = ts_expected(&p->ts, "a positive number, optionally with a unit");
-    syn_error_hint(p->err, "e.g. atol %s = 1e-6 (in the state's unit) or = 1 cells", it->name);
+    syn_error_hint(p->ts.err, "e.g. atol %s = 1e-6 (in the state's unit) or = 1 cells", it->name);
     return st;
   }
   if (st == SYN_OK) st = parse_number(p, &it->value);
@@ -714,7 +708,7 @@ static syn_status parse_atol(sparser *p, syn_span kw) {
 /* 'metric' NAME '=' expr [ STRING ] */
 static syn_status parse_metric(sparser *p) {
   syn_scenario_ast *a = p->ast;
-  if (syn_arena_grow(p->arena, (void **)&a->metrics, &p->metrics_cap, a->nmetrics + 1,
+  if (syn_arena_grow(a->arena, (void **)&a->metrics, &p->metrics_cap, a->nmetrics + 1,
                  sizeof *a->metrics) != 0)
     return out_of_memory(p);
   ast_metric *m = &a->metrics[a->nmetrics++];
@@ -738,29 +732,27 @@ static syn_status parse_metric(sparser *p) {
 
 static syn_status unknown_statement(sparser *p) {
   const syn_token *t = cur(p);
-  const char *text = syn_span_text(p->src, t->span);
+  const char *text = syn_span_text(p->ts.src, t->span);
   const char *near = syn_suggest(text, t->span.len, statement_words,
                                  sizeof statement_words / sizeof *statement_words);
   if (near)
     return error_at(p, t->span, SYN_EINPUT, "unknown statement '%.*s' (did you mean '%s'?)",
                     (int)t->span.len, text, near);
   error_at(p, t->span, SYN_EINPUT, "unknown statement '%.*s'", (int)t->span.len, text);
-  syn_error_hint(p->err, "%s", statement_list);
+  syn_error_hint(p->ts.err, "%s", statement_list);
   return SYN_EINPUT;
 }
 
-typedef struct seen_once {
-  int title, baseline;
-  syn_span title_span;
-} seen_once;
-
-static syn_status parse_statement(sparser *p, seen_once *seen) {
+/* One statement (ts_statement_fn). */
+static syn_status parse_statement(void *parser) {
+  sparser *p = parser;
+  seen_once *seen = &p->seen;
   const syn_token *t = cur(p);
   syn_span kw = t->span;
   if (t->kind == TK_MODEL) return parse_model(p, kw);
   if (t->kind != TK_NAME) {
     syn_status st = ts_expected(&p->ts, "a statement");
-    syn_error_hint(p->err, "%s", statement_list);
+    syn_error_hint(p->ts.err, "%s", statement_list);
     return st;
   }
   if (is_word(p, t, "scenario")) return parse_title(p, kw, &seen->title, &seen->title_span);
@@ -776,78 +768,45 @@ static syn_status parse_statement(sparser *p, seen_once *seen) {
   return unknown_statement(p);
 }
 
-static syn_status parse_lines(sparser *p) {
-  seen_once seen = {0, 0, {0, 0, 0}};
-  syn_status st = SYN_OK;
-  if (cur(p)->kind == TK_ERROR) return ts_lex_error(&p->ts);
-  while (st == SYN_OK && cur(p)->kind != TK_EOF) {
-    if (cur(p)->kind != TK_NEWLINE) st = parse_statement(p, &seen);
-    if (st == SYN_OK) st = expect_end(p);
-    if (st == SYN_OK && cur(p)->kind == TK_NEWLINE) st = advance(p);
-  }
+/* ---- entry points ---------------------------------------------------------------------- */
+
+_Static_assert(offsetof(sparser, ts) == 0, "tokstream.c finds the stream at the parser's start");
+
+/* Points the parser at its AST (ts_language.begin). */
+static void begin(void *parser, void *ast) { ((sparser *)parser)->ast = ast; }
+
+/* The AST's sources, arena and file (ts_language.shell). */
+static ts_ast_shell shell(void *ast) {
+  syn_scenario_ast *a = ast;
+  return (ts_ast_shell){&a->sources, &a->arena, &a->file};
+}
+
+/* The scenario language for the shared frame of tokstream.c (the loop over the lines, the
+ * making and freeing of the AST). */
+static const ts_language language = {.parser_size = sizeof(sparser),
+                                      .ast_size = sizeof(syn_scenario_ast),
+                                      .shell = shell,
+                                      .begin = begin,
+                                      .statement = parse_statement,
+                                      .complete = NULL};
+
+/* Parses `in` into a new AST in *out (NULL on failure). */
+static syn_status parse_input(const ts_input *in, syn_scenario_ast **out, syn_error *err) {
+  void *ast = NULL;
+  syn_status st = ts_parse_file(&language, in, &ast, err);
+  *out = ast;
   return st;
-}
-
-/* ---- entry points ------------------------------------------------------------------- */
-
-static syn_status parse_loaded(syn_scenario_ast *a, syn_error *err) {
-  sparser *p = syn_calloc(1, sizeof *p);
-  if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  ts_init(&p->ts, a->sources, a->file, err);
-  p->src = a->sources;
-  p->arena = a->arena;
-  p->err = err;
-  p->ast = a;
-  syn_status st = parse_lines(p);
-  syn_free(p);
-  return st;
-}
-
-static syn_scenario_ast *ast_create(void) {
-  syn_scenario_ast *a = syn_calloc(1, sizeof *a);
-  if (a == NULL) return NULL;
-  a->sources = syn_srcset_create();
-  a->arena = syn_arena_create();
-  if (a->sources == NULL || a->arena == NULL) {
-    syn_scenario_ast_destroy(a);
-    return NULL;
-  }
-  return a;
-}
-
-static syn_status finish(syn_scenario_ast *a, syn_status st, syn_scenario_ast **out,
-                         syn_error *err) {
-  if (st == SYN_OK) st = parse_loaded(a, err);
-  if (st != SYN_OK) {
-    syn_scenario_ast_destroy(a);
-    return st;
-  }
-  *out = a;
-  return SYN_OK;
 }
 
 syn_status syn_scenario_parse_file(const char *path, syn_scenario_ast **out, syn_error *err) {
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no scenario path given");
-  *out = NULL;
-  syn_scenario_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_load_file(a->sources, path, NULL, &a->file, err), out, err);
+  return parse_input(&(ts_input){.path = path}, out, err);
 }
 
 syn_status syn_scenario_parse_text(const char *name, const char *text, size_t len,
                                    syn_scenario_ast **out, syn_error *err) {
-  if (out == NULL || text == NULL)
-    return syn_error_set(err, SYN_EINVAL, "no scenario text given");
-  *out = NULL;
-  syn_scenario_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_add_text(a->sources, name ? name : "<text>", text, len, &a->file, err),
-                out, err);
+  if (out == NULL || text == NULL) return syn_error_set(err, SYN_EINVAL, "no scenario text given");
+  return parse_input(&(ts_input){.name = name, .text = text, .len = len}, out, err);
 }
 
-void syn_scenario_ast_destroy(syn_scenario_ast *s) {
-  if (s == NULL) return;
-  syn_srcset_destroy(s->sources);
-  syn_arena_destroy(s->arena);
-  syn_free(s);
-}
+void syn_scenario_ast_destroy(syn_scenario_ast *a) { ts_ast_destroy(&language, a); }

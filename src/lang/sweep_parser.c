@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,9 +30,6 @@ enum { DIST_ARGS = 2 };
 
 typedef struct wparser {
   syn_tokstream ts; /* tokens, lookahead, lexical errors */
-  const syn_srcset *src;
-  syn_arena *arena;
-  syn_error *err;
   syn_sweep_ast *ast;
   size_t vary_cap, atols_cap;
   int has_design;
@@ -52,7 +50,7 @@ static syn_status error_at(wparser *p, syn_span at, syn_status code, const char 
 }
 
 static syn_status out_of_memory(wparser *p) {
-  return syn_error_set(p->err, SYN_ENOMEM, "out of memory");
+  return syn_error_set(p->ts.err, SYN_ENOMEM, "out of memory");
 }
 
 static const syn_token *peek(wparser *p, size_t k) { return ts_peek(&p->ts, k); }
@@ -62,7 +60,7 @@ static int is_word(wparser *p, const syn_token *t, const char *word) {
   return t->kind == TK_NAME && ts_is_word(&p->ts, t, word);
 }
 static const char *tok_text(wparser *p, const syn_token *t) {
-  return syn_span_text(p->src, t->span);
+  return syn_span_text(p->ts.src, t->span);
 }
 
 
@@ -88,39 +86,28 @@ static syn_status expect_word(wparser *p, const char *word, const char *what) {
 
 static int line_of(wparser *p, syn_span s) {
   int line, col;
-  syn_srcset_linecol(p->src, s, &line, &col);
+  syn_srcset_linecol(p->ts.src, s, &line, &col);
   return line;
 }
 
 
 static const char *span_str(wparser *p, syn_span s) {
-  return syn_arena_strndup(p->arena, syn_span_text(p->src, s), s.len);
+  return syn_arena_strndup(p->ast->arena, syn_span_text(p->ts.src, s), s.len);
 }
 
 
 static syn_status parse_string(wparser *p, const char **text, syn_span *span, const char *what) {
   if (cur(p)->kind != TK_STRING) return ts_expected(&p->ts, what);
   if (span) *span = cur(p)->span;
-  if ((*text = ts_string_value(&p->ts, p->arena, cur(p))) == NULL) return out_of_memory(p);
+  if ((*text = ts_string_value(&p->ts, p->ast->arena, cur(p))) == NULL) return out_of_memory(p);
   return advance(p);
 }
 
 /* qname = NAME { '.' NAME }     (no spaces around the dots) */
 static syn_status parse_qname(wparser *p, const char **name, syn_span *span) {
-  syn_span s = cur(p)->span;
-  syn_status st = advance(p);
-  while (st == SYN_OK && cur(p)->kind == TK_DOT && !cur(p)->space_before &&
-         peek(p, 1)->kind == TK_NAME && !peek(p, 1)->space_before) {
-    st = advance(p);
-    if (st == SYN_OK) {
-      s = syn_span_join(s, cur(p)->span);
-      st = advance(p);
-    }
-  }
-  if (st != SYN_OK) return st;
-  *span = s;
-  if ((*name = span_str(p, s)) == NULL) return out_of_memory(p);
-  return SYN_OK;
+  syn_status st = ts_qname(&p->ts, span);
+  if (st == SYN_OK && (*name = span_str(p, *span)) == NULL) return out_of_memory(p);
+  return st;
 }
 
 /* ---- whole numbers: counts and seeds ------------------------------------------------- */
@@ -165,7 +152,7 @@ static syn_status parse_seed(wparser *p, uint64_t *out, syn_span *span) {
   } else if (!ok) {
     return ts_expected(&p->ts, "the seed (seed 7)");
   }
-  const char *s = syn_span_text(p->src, at);
+  const char *s = syn_span_text(p->ts.src, at);
   uint64_t v = 0;
   for (uint32_t i = 0; ok && i < at.len; i++) {
     unsigned d = (unsigned)(s[i] - '0');
@@ -188,7 +175,7 @@ enum { NCLAUSE_WORDS = sizeof clause_words / sizeof *clause_words };
 
 /* Units after numbers: the shared unit parser, with this file's clause words. */
 static syn_unit_parser unit_parser(wparser *p) {
-  return (syn_unit_parser){&p->ts, p->arena, clause_words, NCLAUSE_WORDS};
+  return (syn_unit_parser){&p->ts, p->ast->arena, clause_words, NCLAUSE_WORDS};
 }
 
 static int unit_starts(wparser *p) {
@@ -211,7 +198,7 @@ static int number_starts(wparser *p) {
 
 /* value = [ '-' ] NUMBER [unit]    (the sign folded into the value) */
 static syn_status parse_value(wparser *p, ast_expr **out) {
-  ast_expr *e = syn_arena_alloc(p->arena, sizeof *e);
+  ast_expr *e = syn_arena_alloc(p->ast->arena, sizeof *e);
   if (e == NULL) return out_of_memory(p);
   e->kind = AST_NUM;
   e->height = 1;
@@ -248,7 +235,7 @@ static syn_status parse_pair(wparser *p, syn_span word, const char *say, ast_exp
     syn_span at = n < DIST_ARGS ? word : cur(p)->span;
     const char *count = n == 0 ? "none" : n == 1 ? "one" : "more";
     return error_at(p, at, SYN_EINPUT, "'%.*s' takes two numbers (%s), found %s",
-                    (int)word.len, syn_span_text(p->src, word), say, count);
+                    (int)word.len, syn_span_text(p->ts.src, word), say, count);
   }
   if (v[0]->u.num.unit == NULL && v[1]->u.num.unit != NULL) v[0]->u.num.unit = v[1]->u.num.unit;
   *a = v[0];
@@ -283,12 +270,6 @@ static int find_word(wparser *p, const syn_token *t, const char *const *words, s
   for (size_t i = 0; i < n; i++)
     if (is_word(p, t, words[i])) return (int)i;
   return -1;
-}
-
-static syn_status expect_end(wparser *p) {
-  syn_tk k = cur(p)->kind;
-  if (k == TK_NEWLINE || k == TK_EOF) return SYN_OK;
-  return ts_expected(&p->ts, "end of line");
 }
 
 /* A statement that may be given once: it was already given at `first`. */
@@ -340,7 +321,7 @@ static syn_status parse_morris_levels(wparser *p, ast_sweep_design *d) {
   if (d->kind != SWEEP_DESIGN_MORRIS) {
     error_at(p, cur(p)->span, SYN_EINPUT, "'levels' on the design line applies to morris designs only");
     if (d->kind == SWEEP_DESIGN_GRID)
-      syn_error_hint(p->err, "a grid takes its levels from the vary lines: "
+      syn_error_hint(p->ts.err, "a grid takes its levels from the vary lines: "
                              "vary dose loguniform 1e6 1e8 levels 3");
     return SYN_EINPUT;
   }
@@ -382,7 +363,7 @@ static syn_status unknown_design(wparser *p) {
   const syn_token *t = cur(p);
   if (t->kind != TK_NAME) {
     syn_status st = ts_expected(&p->ts, "the kind of design (design lhs 1000)");
-    syn_error_hint(p->err, "%s", design_list);
+    syn_error_hint(p->ts.err, "%s", design_list);
     return st;
   }
   const char *near = near_word(p, design_words, sizeof design_words / sizeof *design_words);
@@ -390,7 +371,7 @@ static syn_status unknown_design(wparser *p) {
     return error_at(p, t->span, SYN_EINPUT, "unknown design '%.*s' (did you mean '%s'?)",
                     (int)t->span.len, tok_text(p, t), near);
   error_at(p, t->span, SYN_EINPUT, "unknown design '%.*s'", (int)t->span.len, tok_text(p, t));
-  syn_error_hint(p->err, "%s", design_list);
+  syn_error_hint(p->ts.err, "%s", design_list);
   return SYN_EINPUT;
 }
 
@@ -422,7 +403,7 @@ static syn_status parse_design(wparser *p, syn_span kw) {
   if (st != SYN_OK) return st;
   if (d->kind == SWEEP_DESIGN_GRID && number_starts(p)) {
     error_at(p, cur(p)->span, SYN_EINPUT, "a grid design takes no N");
-    syn_error_hint(p->err, "its size is the product of the levels on the vary lines");
+    syn_error_hint(p->ts.err, "its size is the product of the levels on the vary lines");
     return SYN_EINPUT;
   }
   if (d->kind != SWEEP_DESIGN_GRID) {
@@ -438,7 +419,7 @@ static syn_status unknown_distribution(wparser *p) {
   const syn_token *t = cur(p);
   if (t->kind != TK_NAME) {
     syn_status st = ts_expected(&p->ts, "a distribution (vary potency uniform 0.3 1.0)");
-    syn_error_hint(p->err, "%s", dist_list);
+    syn_error_hint(p->ts.err, "%s", dist_list);
     return st;
   }
   const char *near = near_word(p, dist_words, sizeof dist_words / sizeof *dist_words);
@@ -446,7 +427,7 @@ static syn_status unknown_distribution(wparser *p) {
     return error_at(p, t->span, SYN_EINPUT, "unknown distribution '%.*s' (did you mean '%s'?)",
                     (int)t->span.len, tok_text(p, t), near);
   error_at(p, t->span, SYN_EINPUT, "unknown distribution '%.*s'", (int)t->span.len, tok_text(p, t));
-  syn_error_hint(p->err, "%s", dist_list);
+  syn_error_hint(p->ts.err, "%s", dist_list);
   return SYN_EINPUT;
 }
 
@@ -459,7 +440,7 @@ static syn_status parse_within(wparser *p, ast_vary *v) {
   const syn_token *t = cur(p);
   if (v->dist == SWEEP_DIST_UNIFORM || v->dist == SWEEP_DIST_LOGUNIFORM) {
     error_at(p, t->span, SYN_EINPUT, "'within' applies to normal and lognormal only");
-    syn_error_hint(p->err, "%s is bounded by its own low and high", dist_words[v->dist]);
+    syn_error_hint(p->ts.err, "%s is bounded by its own low and high", dist_words[v->dist]);
     return SYN_EINPUT;
   }
   if (v->lo) return clause_twice(p, "within");
@@ -508,7 +489,7 @@ static int number_starts_after_name(wparser *p) {
 /* 'vary' qname DIST value value clauses */
 static syn_status parse_vary(wparser *p) {
   syn_sweep_ast *a = p->ast;
-  if (syn_arena_grow(p->arena, (void **)&a->vary, &p->vary_cap, a->nvary + 1, sizeof *a->vary) != 0)
+  if (syn_arena_grow(a->arena, (void **)&a->vary, &p->vary_cap, a->nvary + 1, sizeof *a->vary) != 0)
     return out_of_memory(p);
   ast_vary *v = &a->vary[a->nvary++];
   memset(v, 0, sizeof *v);
@@ -539,7 +520,7 @@ static syn_status add_name(wparser *p, ast_sweep_name **list, size_t *n, size_t 
   for (size_t i = 0; i < *n; i++)
     if (strcmp((*list)[i].name, name) == 0)
       return error_at(p, span, SYN_EINPUT, "%s '%s' is listed twice", what, name);
-  if (syn_arena_grow(p->arena, (void **)list, cap, *n + 1, sizeof **list) != 0)
+  if (syn_arena_grow(p->ast->arena, (void **)list, cap, *n + 1, sizeof **list) != 0)
     return out_of_memory(p);
   (*list)[(*n)++] = (ast_sweep_name){name, span};
   return SYN_OK;
@@ -570,7 +551,7 @@ static syn_status arm_name(wparser *p, ast_sweep_name *out) {
   if (cur(p)->kind != TK_NAME && cur(p)->kind != TK_STRING)
     return ts_expected(&p->ts, "the name of an arm (difference \"IA\" \"control\")");
   out->span = cur(p)->span;
-  out->name = cur(p)->kind == TK_STRING ? ts_string_value(&p->ts, p->arena, cur(p))
+  out->name = cur(p)->kind == TK_STRING ? ts_string_value(&p->ts, p->ast->arena, cur(p))
                                         : span_str(p, out->span);
   if (out->name == NULL) return out_of_memory(p);
   if (out->name[0] == 0) return error_at(p, out->span, SYN_EINPUT, "the arm name is empty");
@@ -591,7 +572,7 @@ static syn_status parse_difference(wparser *p, syn_span kw) {
     if (strcmp(a->diffs[i].a.name, d.a.name) == 0 && strcmp(a->diffs[i].b.name, d.b.name) == 0)
       return error_at(p, kw, SYN_EINPUT, "this difference is already listed");
   size_t cap = a->ndiffs;
-  if (syn_arena_grow(p->arena, (void **)&a->diffs, &cap, a->ndiffs + 1, sizeof *a->diffs) != 0)
+  if (syn_arena_grow(a->arena, (void **)&a->diffs, &cap, a->ndiffs + 1, sizeof *a->diffs) != 0)
     return out_of_memory(p);
   a->diffs[a->ndiffs++] = d;
   return SYN_OK;
@@ -607,7 +588,8 @@ static syn_status parse_arms(wparser *p, syn_span kw) {
     return ts_expected(&p->ts, "the name of an arm (arms \"control\" \"treated\")");
   while (st == SYN_OK && (cur(p)->kind == TK_NAME || cur(p)->kind == TK_STRING)) {
     syn_span s = cur(p)->span;
-    const char *name = cur(p)->kind == TK_STRING ? ts_string_value(&p->ts, p->arena, cur(p)) : span_str(p, s);
+    const char *name = cur(p)->kind == TK_STRING ? ts_string_value(&p->ts, p->ast->arena, cur(p))
+                                                 : span_str(p, s);
     if (name == NULL) return out_of_memory(p);
     if (name[0] == 0) return error_at(p, s, SYN_EINPUT, "the arm name is empty");
     st = add_name(p, &a->arms, &a->narms, &cap, name, s, "arm");
@@ -631,7 +613,7 @@ static syn_status parse_keep(wparser *p, syn_span kw) {
  * scenario's; the state and the unit are checked by src/sweep/) */
 static syn_status parse_atol(wparser *p) {
   syn_sweep_ast *a = p->ast;
-  if (syn_arena_grow(p->arena, (void **)&a->atols, &p->atols_cap, a->natols + 1, sizeof *a->atols) != 0)
+  if (syn_arena_grow(a->arena, (void **)&a->atols, &p->atols_cap, a->natols + 1, sizeof *a->atols) != 0)
     return out_of_memory(p);
   ast_state_atol *it = &a->atols[a->natols++];
   memset(it, 0, sizeof *it);
@@ -639,7 +621,7 @@ static syn_status parse_atol(wparser *p) {
   syn_status st = advance(p);
   if (st == SYN_OK && (cur(p)->kind != TK_NAME || !on_this_line(cur(p)))) {
     st = ts_expected(&p->ts, "the name of a state");
-    syn_error_hint(p->err, "e.g. atol knee_R.MSC = 1 cells (the state's absolute tolerance)");
+    syn_error_hint(p->ts.err, "e.g. atol knee_R.MSC = 1 cells (the state's absolute tolerance)");
     return st;
   }
   if (st == SYN_OK) st = parse_qname(p, &it->name, &it->name_span);
@@ -648,7 +630,7 @@ static syn_status parse_atol(wparser *p) {
   if (st == SYN_OK) st = advance(p);
   if (st == SYN_OK && (cur(p)->kind != TK_NUMBER || !on_this_line(cur(p)))) {
     st = ts_expected(&p->ts, "a positive number, optionally with a unit");
-    syn_error_hint(p->err, "e.g. atol %s = 1e-6 (in the state's unit) or = 1 cells", it->name);
+    syn_error_hint(p->ts.err, "e.g. atol %s = 1e-6 (in the state's unit) or = 1 cells", it->name);
     return st;
   }
   if (st == SYN_OK) st = parse_value(p, &it->value);
@@ -666,16 +648,18 @@ static syn_status unknown_statement(wparser *p) {
     return error_at(p, t->span, SYN_EINPUT, "unknown statement '%.*s' (did you mean '%s'?)",
                     (int)t->span.len, tok_text(p, t), near);
   error_at(p, t->span, SYN_EINPUT, "unknown statement '%.*s'", (int)t->span.len, tok_text(p, t));
-  syn_error_hint(p->err, "%s", statement_list);
+  syn_error_hint(p->ts.err, "%s", statement_list);
   return SYN_EINPUT;
 }
 
-static syn_status parse_statement(wparser *p) {
+/* One statement (ts_statement_fn). */
+static syn_status parse_statement(void *parser) {
+  wparser *p = parser;
   const syn_token *t = cur(p);
   syn_span kw = t->span;
   if (t->kind != TK_NAME) {
     syn_status st = ts_expected(&p->ts, "a statement");
-    syn_error_hint(p->err, "%s", statement_list);
+    syn_error_hint(p->ts.err, "%s", statement_list);
     return st;
   }
   if (is_word(p, t, "sweep")) return parse_title(p, kw);
@@ -695,7 +679,7 @@ static syn_status parse_statement(wparser *p) {
 /* A missing statement is reported at the start of the file. */
 static syn_status missing(wparser *p, const char *msg, const char *hint) {
   error_at(p, (syn_span){p->ast->file, 0, 0}, SYN_EINPUT, "%s", msg);
-  syn_error_hint(p->err, "%s", hint);
+  syn_error_hint(p->ts.err, "%s", hint);
   return SYN_EINPUT;
 }
 
@@ -708,12 +692,12 @@ static syn_status check_levels(wparser *p) {
     if (grid && v->levels == 0) {
       error_at(p, v->name_span, SYN_EINPUT, "'%s' has no 'levels': a grid design needs them on every vary line",
                v->name);
-      syn_error_hint(p->err, "e.g. vary dose loguniform 1e6 1e8 levels 3 (1e6, 1e7, 1e8)");
+      syn_error_hint(p->ts.err, "e.g. vary dose loguniform 1e6 1e8 levels 3 (1e6, 1e7, 1e8)");
       return SYN_EINPUT;
     }
     if (!grid && v->levels != 0) {
       error_at(p, v->levels_span, SYN_EINPUT, "'levels' on a vary line needs a grid design");
-      syn_error_hint(p->err, "the design on line %d draws values from the distribution",
+      syn_error_hint(p->ts.err, "the design on line %d draws values from the distribution",
                      line_of(p, a->design.span));
       return SYN_EINPUT;
     }
@@ -721,7 +705,9 @@ static syn_status check_levels(wparser *p) {
   return SYN_OK;
 }
 
-static syn_status check_complete(wparser *p) {
+/* The checks of the whole file (ts_language.complete). */
+static syn_status check_complete(void *parser) {
+  wparser *p = parser;
   const syn_sweep_ast *a = p->ast;
   if (a->scenario_path == NULL)
     return missing(p, "the sweep has no 'scenario' line",
@@ -732,88 +718,57 @@ static syn_status check_complete(wparser *p) {
   if (a->design.kind == SWEEP_DESIGN_FILE) {
     if (a->nvary == 0) return SYN_OK;
     error_at(p, a->vary[0].name_span, SYN_EINPUT, "'vary' with a design file");
-    syn_error_hint(p->err, "the columns of the design file name the parameters and give their "
+    syn_error_hint(p->ts.err, "the columns of the design file name the parameters and give their "
                            "values");
     return SYN_EINPUT;
   }
   if (a->nvary == 0) {
     error_at(p, a->design.span, SYN_EINPUT, "the sweep varies nothing: no 'vary' line");
-    syn_error_hint(p->err, "e.g. vary potency uniform 0.3 1.0");
+    syn_error_hint(p->ts.err, "e.g. vary potency uniform 0.3 1.0");
     return SYN_EINPUT;
   }
   return check_levels(p);
 }
 
-static syn_status parse_lines(wparser *p) {
-  syn_status st = SYN_OK;
-  if (cur(p)->kind == TK_ERROR) return ts_lex_error(&p->ts);
-  while (st == SYN_OK && cur(p)->kind != TK_EOF) {
-    if (cur(p)->kind != TK_NEWLINE) st = parse_statement(p);
-    if (st == SYN_OK) st = expect_end(p);
-    if (st == SYN_OK && cur(p)->kind == TK_NEWLINE) st = advance(p);
-  }
-  if (st == SYN_OK) st = check_complete(p);
-  return st;
-}
-
 /* ---- entry points ---------------------------------------------------------------------- */
 
-static syn_status parse_loaded(syn_sweep_ast *a, syn_error *err) {
-  wparser *p = syn_calloc(1, sizeof *p);
-  if (p == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  ts_init(&p->ts, a->sources, a->file, err);
-  p->src = a->sources;
-  p->arena = a->arena;
-  p->err = err;
-  p->ast = a;
-  syn_status st = parse_lines(p);
-  syn_free(p);
+_Static_assert(offsetof(wparser, ts) == 0, "tokstream.c finds the stream at the parser's start");
+
+/* Points the parser at its AST (ts_language.begin). */
+static void begin(void *parser, void *ast) { ((wparser *)parser)->ast = ast; }
+
+/* The AST's sources, arena and file (ts_language.shell). */
+static ts_ast_shell shell(void *ast) {
+  syn_sweep_ast *a = ast;
+  return (ts_ast_shell){&a->sources, &a->arena, &a->file};
+}
+
+/* The sweep language for the shared frame of tokstream.c (the loop over the lines, the
+ * making and freeing of the AST). */
+static const ts_language language = {.parser_size = sizeof(wparser),
+                                      .ast_size = sizeof(syn_sweep_ast),
+                                      .shell = shell,
+                                      .begin = begin,
+                                      .statement = parse_statement,
+                                      .complete = check_complete};
+
+/* Parses `in` into a new AST in *out (NULL on failure). */
+static syn_status parse_input(const ts_input *in, syn_sweep_ast **out, syn_error *err) {
+  void *ast = NULL;
+  syn_status st = ts_parse_file(&language, in, &ast, err);
+  *out = ast;
   return st;
-}
-
-static syn_sweep_ast *ast_create(void) {
-  syn_sweep_ast *a = syn_calloc(1, sizeof *a);
-  if (a == NULL) return NULL;
-  a->sources = syn_srcset_create();
-  a->arena = syn_arena_create();
-  if (a->sources == NULL || a->arena == NULL) {
-    syn_sweep_ast_destroy(a);
-    return NULL;
-  }
-  return a;
-}
-
-static syn_status finish(syn_sweep_ast *a, syn_status st, syn_sweep_ast **out, syn_error *err) {
-  if (st == SYN_OK) st = parse_loaded(a, err);
-  if (st != SYN_OK) {
-    syn_sweep_ast_destroy(a);
-    return st;
-  }
-  *out = a;
-  return SYN_OK;
 }
 
 syn_status syn_sweep_parse_file(const char *path, syn_sweep_ast **out, syn_error *err) {
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no sweep path given");
-  *out = NULL;
-  syn_sweep_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_load_file(a->sources, path, NULL, &a->file, err), out, err);
+  return parse_input(&(ts_input){.path = path}, out, err);
 }
 
-syn_status syn_sweep_parse_text(const char *name, const char *text, size_t len,
-                                syn_sweep_ast **out, syn_error *err) {
+syn_status syn_sweep_parse_text(const char *name, const char *text, size_t len, syn_sweep_ast **out,
+                                syn_error *err) {
   if (out == NULL || text == NULL) return syn_error_set(err, SYN_EINVAL, "no sweep text given");
-  *out = NULL;
-  syn_sweep_ast *a = ast_create();
-  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
-  return finish(a, syn_srcset_add_text(a->sources, name ? name : "<text>", text, len, &a->file, err),
-                out, err);
+  return parse_input(&(ts_input){.name = name, .text = text, .len = len}, out, err);
 }
 
-void syn_sweep_ast_destroy(syn_sweep_ast *s) {
-  if (s == NULL) return;
-  syn_srcset_destroy(s->sources);
-  syn_arena_destroy(s->arena);
-  syn_free(s);
-}
+void syn_sweep_ast_destroy(syn_sweep_ast *a) { ts_ast_destroy(&language, a); }

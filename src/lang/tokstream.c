@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/arena.h"
+#include "source.h"
 
 void ts_init(syn_tokstream *ts, const syn_srcset *src, uint32_t file, syn_error *err) {
   memset(ts, 0, sizeof *ts);
@@ -100,4 +102,89 @@ const char *ts_string_value(const syn_tokstream *ts, syn_arena *arena, const syn
 
 syn_span syn_span_join(syn_span a, syn_span b) {
   return (syn_span){a.file, a.off, b.off + b.len - a.off};
+}
+
+syn_status ts_qname(syn_tokstream *ts, syn_span *span) {
+  syn_span s = ts_peek(ts, 0)->span;
+  syn_status st = ts_advance(ts);
+  while (st == SYN_OK && ts_peek(ts, 0)->kind == TK_DOT && !ts_peek(ts, 0)->space_before &&
+         ts_peek(ts, 1)->kind == TK_NAME && !ts_peek(ts, 1)->space_before) {
+    st = ts_advance(ts);
+    if (st == SYN_OK) {
+      s = syn_span_join(s, ts_peek(ts, 0)->span);
+      st = ts_advance(ts);
+    }
+  }
+  if (st == SYN_OK) *span = s;
+  return st;
+}
+
+/* ---- the frame of the line-oriented file parsers ----------------------------------------- */
+
+static int at_line_end(syn_tokstream *ts) {
+  syn_tk k = ts_peek(ts, 0)->kind;
+  return k == TK_NEWLINE || k == TK_EOF;
+}
+
+syn_status ts_parse_lines(syn_tokstream *ts, ts_statement_fn statement, void *parser) {
+  syn_status st = ts_lex_error(ts);
+  while (st == SYN_OK && ts_peek(ts, 0)->kind != TK_EOF) {
+    if (ts_peek(ts, 0)->kind != TK_NEWLINE) st = statement(parser);
+    if (st == SYN_OK && !at_line_end(ts)) st = ts_expected(ts, "end of line");
+    if (st == SYN_OK && ts_peek(ts, 0)->kind == TK_NEWLINE) st = ts_advance(ts);
+  }
+  return st;
+}
+
+static syn_status load_input(ts_ast_shell shell, const ts_input *in, syn_error *err) {
+  if (in->path != NULL)
+    return syn_srcset_load_file(*shell.sources, in->path, NULL, shell.file, err);
+  return syn_srcset_add_text(*shell.sources, in->name ? in->name : "<text>", in->text, in->len,
+                             shell.file, err);
+}
+
+/* Parses the loaded file of `ast` with a parser state of its own. */
+static syn_status parse_loaded(const ts_language *lang, void *ast, ts_ast_shell shell,
+                               syn_error *err) {
+  void *parser = syn_calloc(1, lang->parser_size);
+  if (parser == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  syn_tokstream *ts = parser; /* the state's first member */
+  ts_init(ts, *shell.sources, *shell.file, err);
+  lang->begin(parser, ast);
+  syn_status st = ts_parse_lines(ts, lang->statement, parser);
+  if (st == SYN_OK && lang->complete != NULL) st = lang->complete(parser);
+  syn_free(parser);
+  return st;
+}
+
+/* Makes the shell's sources and arena, loads `in`, parses it. */
+static syn_status fill_ast(const ts_language *lang, const ts_input *in, void *ast, syn_error *err) {
+  ts_ast_shell shell = lang->shell(ast);
+  *shell.sources = syn_srcset_create();
+  *shell.arena = syn_arena_create();
+  if (*shell.sources == NULL || *shell.arena == NULL)
+    return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  syn_status st = load_input(shell, in, err);
+  if (st == SYN_OK) st = parse_loaded(lang, ast, shell, err);
+  return st;
+}
+
+syn_status ts_parse_file(const ts_language *lang, const ts_input *in, void **ast, syn_error *err) {
+  *ast = NULL;
+  void *a = syn_calloc(1, lang->ast_size);
+  if (a == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  syn_status st = fill_ast(lang, in, a, err);
+  if (st == SYN_OK)
+    *ast = a;
+  else
+    ts_ast_destroy(lang, a);
+  return st;
+}
+
+void ts_ast_destroy(const ts_language *lang, void *ast) {
+  if (ast == NULL) return;
+  ts_ast_shell shell = lang->shell(ast);
+  syn_srcset_destroy(*shell.sources);
+  syn_arena_destroy(*shell.arena);
+  syn_free(ast);
 }

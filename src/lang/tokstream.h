@@ -1,6 +1,7 @@
 /* synovia — a token stream with lookahead over the lexer, shared by the model
- * parser (parser.c) and the scenario parser (scenario_parser.c) (internal,
- * lang layer).
+ * parser (parser.c) and the line-oriented file parsers (scenario_parser.c,
+ * sweep_parser.c, fit_parser.c), with the frame those three share: the loop
+ * over their lines and the making of their ASTs (internal, lang layer).
  *
  * A lexical error becomes a TK_ERROR token that repeats forever, and is
  * reported (its own message, in err) when the parser moves onto it, so a
@@ -58,5 +59,58 @@ syn_span syn_span_join(syn_span a, syn_span b);
 
 /* Is token t the word `word` (by its text)? */
 int ts_is_word(const syn_tokstream *ts, const syn_token *t, const char *word);
+
+/* A qualified name, NAME { '.' NAME } with no spaces around the dots, from
+ * the current token (a NAME) on: moves past it and sets *span to its whole
+ * text (only on success). */
+syn_status ts_qname(syn_tokstream *ts, syn_span *span);
+
+/* ---- the frame of the line-oriented file parsers (scenario, sweep, fit) ----------------- */
+
+/* Parses one statement for the parser state `parser`; the current token is
+ * its first (never a newline or the end of the file). */
+typedef syn_status (*ts_statement_fn)(void *parser);
+
+/* Parses every line of the file: one statement a line (blank lines skipped),
+ * each followed by the end of its line ("expected end of line, found ..."
+ * otherwise). Stops at the first error; a lexical error at the very start is
+ * reported as such. */
+syn_status ts_parse_lines(syn_tokstream *ts, ts_statement_fn statement, void *parser);
+
+/* Where a file AST's text comes from: the file at `path`, or else `text`
+ * (`len` bytes), called `name` in messages (NULL: "<text>"). */
+typedef struct ts_input {
+  const char *path;
+  const char *name;
+  const char *text;
+  size_t len;
+} ts_input;
+
+/* The fields every file AST (syn_scenario_ast, syn_sweep_ast, syn_fit_ast)
+ * begins with, by address: its owned sources and arena, and its file. */
+typedef struct ts_ast_shell {
+  syn_srcset **sources;
+  syn_arena **arena;
+  uint32_t *file;
+} ts_ast_shell;
+
+/* One line-oriented file language: the sizes of its parser state and AST,
+ * and the callbacks ts_parse_file needs. */
+typedef struct ts_language {
+  size_t parser_size;                /* the parser state; its first member is its syn_tokstream */
+  size_t ast_size;                   /* the AST */
+  ts_ast_shell (*shell)(void *ast);  /* the AST's shell fields */
+  void (*begin)(void *parser, void *ast); /* points the parser (stream ready) at the AST */
+  ts_statement_fn statement;         /* one statement (see ts_parse_lines) */
+  ts_statement_fn complete;          /* checks of the whole file after its last line; NULL: none */
+} ts_language;
+
+/* Parses `in` as `lang` into a new zeroed AST: makes its sources and arena,
+ * loads the file or text, parses every line, then runs lang->complete. On
+ * success *ast is the AST; on failure NULL, with nothing left allocated. */
+syn_status ts_parse_file(const ts_language *lang, const ts_input *in, void **ast, syn_error *err);
+
+/* Frees an AST of `lang` (NULL: nothing), its shell's parts included. */
+void ts_ast_destroy(const ts_language *lang, void *ast);
 
 #endif

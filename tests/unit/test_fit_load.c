@@ -21,40 +21,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
 #include "synovia/fit.h"
 #include "synovia/model.h"
 #include "synovia/problem.h"
 #include "synovia/psens.h"
-
-static char dir[256];
+#include "support/scratch.h"
 
 static int setup_dir(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/test_fit_load_XXXXXX");
-  return mkdtemp(dir) == NULL;
+  return scratch_setup("test_fit_load");
 }
 
-static int remove_dir(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) != 0;
-}
-
-static const char *in_dir(const char *name) {
-  static char path[4][512];
-  static int k;
-  k = (k + 1) % 4;
-  snprintf(path[k], sizeof path[k], "%s/%s", dir, name);
-  return path[k];
-}
-
-static void write_file(const char *name, const char *text) {
-  FILE *f = fopen(in_dir(name), "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
+/* Short names for the scratch folder's helpers (tests/support/scratch.h). */
+static void write_file(const char *name, const char *text) { scratch_write(name, text); }
+static const char *in_dir(const char *name) { return scratch_path(name); }
 
 /* A one-compartment model on an hourly clock, two arms. */
 static void write_problem(void) {
@@ -234,6 +215,34 @@ static void test_observable_derivatives(void **state) {
   syn_fit_destroy(f);
 }
 
+/* Allocation failures anywhere in the fit parser and the loader: SYN_ENOMEM,
+ * no fit, nothing leaked (the ASan build checks the leaks). */
+static void test_allocation_failures(void **state) {
+  (void)state;
+  write_problem();
+  write_file("f.fit", "fit \"trial\"\nscenario \"s.scenario\"\ndata \"d.csv\"\n"
+                      "observable conc = C\n  noise normal sd = data\n"
+                      "estimate k log within 0.01 1\nfix V = 2 L\n");
+  write_file("d.csv", "arm,time,observable,value,sd\ntreated,1 h,conc,1.5,0.1\n");
+  int ok = 0;
+  for (long n = 1; n < 100000 && !ok; n++) {
+    syn_error err;
+    syn_fit *f = NULL;
+    syn_alloc_test_fail_after(n);
+    syn_status st = syn_fit_load(in_dir("f.fit"), &f, &err);
+    syn_alloc_test_fail_after(-1);
+    if (st == SYN_OK) {
+      ok = 1;
+      syn_fit_destroy(f);
+    } else {
+      if (st != SYN_ENOMEM) fprintf(stderr, "after %ld allocations: %s\n", n, err.message);
+      assert_int_equal(st, SYN_ENOMEM);
+      assert_null(f);
+    }
+  }
+  assert_true(ok);
+}
+
 static void test_knee_example(void **state) {
   (void)state;
   syn_error err;
@@ -257,6 +266,7 @@ int main(void) {
       cmocka_unit_test(test_observable_is_evaluated),
       cmocka_unit_test(test_observable_derivatives),
       cmocka_unit_test(test_knee_example),
+      cmocka_unit_test(test_allocation_failures),
   };
-  return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+  return cmocka_run_group_tests(tests, setup_dir, scratch_teardown);
 }

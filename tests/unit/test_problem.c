@@ -21,29 +21,11 @@
 #include "synovia/problem.h"
 #include "synovia/run.h"
 #include "synovia/scenario.h"
-
-static char dir[256];
+#include "support/scratch.h"
 
 static int setup_dir(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/test_problem_XXXXXX");
-  return mkdtemp(dir) == NULL;
-}
-
-static int remove_dir(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) != 0;
-}
-
-static void write_file(const char *name, const char *text) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
+  return scratch_setup("test_problem");
 }
 
 /* x' = -k x with a bolus route, a compartment and an output */
@@ -95,13 +77,10 @@ static const char joint_scenario[] =
     "arm \"a\"\n";
 
 static syn_scenario *load(const char *model_name, const char *model, const char *scenario) {
-  char path[512];
   syn_error err;
   syn_scenario *s = NULL;
-  write_file(model_name, model);
-  write_file("s.scenario", scenario);
-  snprintf(path, sizeof path, "%s/s.scenario", dir);
-  if (syn_scenario_load(path, &s, &err) != SYN_OK) fail_msg("%s", err.message);
+  if (scratch_load_scenario(model_name, model, scenario, &s, &err) != SYN_OK)
+    fail_msg("%s", err.message);
   return s;
 }
 
@@ -589,5 +568,5 @@ int main(void) {
       cmocka_unit_test(test_stats_with_a_dose_at_the_end),
       cmocka_unit_test(test_allocation_failures),
   };
-  return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+  return cmocka_run_group_tests(tests, setup_dir, scratch_teardown);
 }

@@ -21,32 +21,17 @@
 #include "scenario/scenario_impl.h"
 #include "synovia/run.h"
 #include "synovia/scenario.h"
+#include "support/scratch.h"
 
 /* ---- files ----------------------------------------------------------------------------- */
 
-static char dir[256];
-
 static int setup_dir(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/test_scenario_XXXXXX");
-  return mkdtemp(dir) == NULL;
+  return scratch_setup("test_scenario");
 }
 
-static int remove_dir(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) != 0;
-}
-
-static void write_file(const char *name, const char *text) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
+/* Short names for the scratch folder's helpers (tests/support/scratch.h). */
+static void write_file(const char *name, const char *text) { scratch_write(name, text); }
 
 static const char pk_model[] =
     "time unit h\n"
@@ -79,12 +64,7 @@ static const char joint_model[] =
 
 /* Load a scenario written next to `model` (as m.model). */
 static syn_status load(const char *model, const char *scenario, syn_scenario **s, syn_error *err) {
-  char path[512];
-  write_file("m.model", model);
-  write_file("s.scenario", scenario);
-  snprintf(path, sizeof path, "%s/s.scenario", dir);
-  *s = NULL;
-  return syn_scenario_load(path, s, err);
+  return scratch_load_scenario("m.model", model, scenario, s, err);
 }
 
 static syn_scenario *load_ok(const char *model, const char *scenario) {
@@ -340,7 +320,7 @@ static void test_errors_model_and_grid(void **state) {
   (void)state;
   char missing[600];
   snprintf(missing, sizeof missing, "cannot open '%s/missing.model': No such file or directory",
-           dir);
+           scratch_dir());
   load_fails(pk_model, "model \"missing.model\"\n",
              missing, 1, 7);
   load_fails(pk_model, "simulate 0 to 1 every 1\narm a\n",
@@ -499,7 +479,7 @@ static void test_error_rendering(void **state) {
            "    dose IVV 1 mg at 0 h\n"
            "         ^~~\n"
            "  hint: the model's routes: IV, IVB, PO\n",
-           dir);
+           scratch_dir());
   assert_string_equal(buf, want);
 }
 
@@ -574,7 +554,7 @@ static void test_schedule_allocation_failures(void **state) {
                        {.route = "IV", .amount = 2, .at = 0, .over = 4, .every = 3, .times = 4}};
   scn_arm arm = {"a", NULL, 0, doses, 2};
   int ok = 0;
-  for (long n = 0; n < 100 && !ok; n++) {
+  for (long n = 1; n < 100 && !ok; n++) {
     scn_schedule s;
     syn_error err;
     syn_alloc_test_fail_after(n);
@@ -1037,14 +1017,13 @@ static void test_closed_form_two_compartment(void **state) {
 /* Allocation failures anywhere in load and run: SYN_ENOMEM, nothing leaked. */
 static void test_allocation_failures(void **state) {
   (void)state;
-  char path[512];
   write_file("m.model", pk_model);
   write_file("s.scenario", "model \"m.model\"\nsimulate 0 h to 4 h every 1 h\narm a\n"
                            " dose IV 1 at 0 over 1 h\n dose IV 1 at 3 every 6 h times 2\n"
                            "metric m = time_below(A, 0.5 * max(A), 0 h, 4 h)\n");
-  snprintf(path, sizeof path, "%s/s.scenario", dir);
+  const char *path = scratch_path("s.scenario");
   int ok = 0;
-  for (long n = 0; n < 100000 && !ok; n++) {
+  for (long n = 1; n < 100000 && !ok; n++) {
     syn_error err;
     syn_scenario *s = NULL;
     syn_arm_result *r = NULL;
@@ -1092,5 +1071,5 @@ int main(void) {
       cmocka_unit_test(test_closed_form_two_compartment),
       cmocka_unit_test(test_allocation_failures),
   };
-  return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+  return cmocka_run_group_tests(tests, setup_dir, scratch_teardown);
 }

@@ -272,7 +272,7 @@ static void test_lexical_error_and_file(void **state) {
 static void test_allocation_failures(void **state) {
   (void)state;
   int ok = 0;
-  for (long n = 0; n < 10000 && !ok; n++) {
+  for (long n = 1; n < 10000 && !ok; n++) {
     syn_error err;
     syn_scenario_ast *a = NULL;
     syn_alloc_test_fail_after(n);

@@ -28,44 +28,24 @@
 #include "synovia/h5sweep.h"
 #include "synovia/sweep.h"
 #include "sweep/sweep_internal.h"
+#include "support/scratch.h"
 
 static const double PI = 3.141592653589793;
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-static char dir[256];
-
 static int setup_dir(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/test_sweep_XXXXXX");
-  return mkdtemp(dir) == NULL;
+  return scratch_setup("test_sweep");
 }
 
-static int remove_dir(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) != 0;
-}
-
-static const char *in_dir(const char *name) {
-  static char path[4][512];
-  static int k;
-  k = (k + 1) % 4;
-  snprintf(path[k], sizeof path[k], "%s/%s", dir, name);
-  return path[k];
-}
+/* Short names for the scratch folder's helpers (tests/support/scratch.h). */
+static void write_file(const char *name, const char *text) { scratch_write(name, text); }
+static const char *in_dir(const char *name) { return scratch_path(name); }
 
 static int exists(const char *path) {
   struct stat st;
   return stat(path, &st) == 0;
-}
-
-static void write_file(const char *name, const char *text) {
-  FILE *f = fopen(in_dir(name), "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
 }
 
 /* The text of a file (malloc'd). */
@@ -85,7 +65,7 @@ static char *read_text(const char *path) {
 
 /* <dir>/<name> into a buffer of the caller (for paths kept across calls). */
 static const char *path_in(char *buf, size_t size, const char *name) {
-  snprintf(buf, size, "%s/%s", dir, name);
+  snprintf(buf, size, "%s/%s", scratch_dir(), name);
   return buf;
 }
 
@@ -540,7 +520,7 @@ static void load_fails(const char *text, const char *want) {
   /* "@" in `want` stands for the temporary folder */
   size_t k = 0;
   for (const char *p = want; *p && k + 300 < sizeof full; p++) {
-    if (*p == '@') k += (size_t)snprintf(full + k, sizeof full - k, "%s", dir);
+    if (*p == '@') k += (size_t)snprintf(full + k, sizeof full - k, "%s", scratch_dir());
     else full[k++] = *p;
   }
   full[k] = 0;
@@ -1487,5 +1467,5 @@ int main(void) {
       cmocka_unit_test(test_run_refuses_damaged_part_at_merge),
       cmocka_unit_test(test_run_allocation_failures),
   };
-  return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+  return cmocka_run_group_tests(tests, setup_dir, scratch_teardown);
 }

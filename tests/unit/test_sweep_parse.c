@@ -516,7 +516,7 @@ static void test_errors_difference(void **state) {
 static void test_allocation_failures(void **state) {
   (void)state;
   int ok = 0;
-  for (long n = 0; n < 10000 && !ok; n++) {
+  for (long n = 1; n < 10000 && !ok; n++) {
     syn_error err;
     syn_sweep_ast *a = NULL;
     syn_alloc_test_fail_after(n);
