@@ -1,0 +1,413 @@
+/* Unit tests of src/optim/ (include/synovia/optim.h): every type of the table
+ * on Rosenbrock, an exponential-decay least-squares problem with an exact
+ * optimum, a bound-active problem and an objective that fails in a region;
+ * the input checks. Each problem's evaluations per type are printed as TAP
+ * comments ("# optim ..."), the measurement docs/optimisers.md reports. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "synovia/optim.h"
+
+/* ---- Rosenbrock: r = (10 (x2 - x1^2), 1 - x1), f = 1/2 |r|^2 ------------------ */
+static int rosen_r(const double *x, double *r, double *jac, void *user) {
+  (void)user;
+  r[0] = 10 * (x[1] - x[0] * x[0]);
+  r[1] = 1 - x[0];
+  if (jac) {
+    jac[0] = -20 * x[0];
+    jac[1] = 10;
+    jac[2] = -1;
+    jac[3] = 0;
+  }
+  return 0;
+}
+
+static int rosen_f(const double *x, double *f, double *g, void *user) {
+  double r[2], j[4];
+  rosen_r(x, r, j, user);
+  *f = 0.5 * (r[0] * r[0] + r[1] * r[1]);
+  if (g) {
+    g[0] = j[0] * r[0] + j[2] * r[1];
+    g[1] = j[1] * r[0] + j[3] * r[1];
+  }
+  return 0;
+}
+
+/* ---- exponential decay: y_i = A exp(-k t_i) + b at 20 times, no noise ------- */
+enum { DECAY_M = 20 };
+static const double decay_truth[3] = {5.0, 0.7, 1.0};
+
+static double decay_t(size_t i) { return 0.5 * (double)i; }
+
+static int decay_r(const double *x, double *r, double *jac, void *user) {
+  (void)user;
+  for (size_t i = 0; i < DECAY_M; i++) {
+    double t = decay_t(i), e = exp(-x[1] * t), e0 = exp(-decay_truth[1] * t);
+    r[i] = x[0] * e + x[2] - (decay_truth[0] * e0 + decay_truth[2]);
+    if (jac) {
+      jac[i * 3 + 0] = e;
+      jac[i * 3 + 1] = -t * x[0] * e;
+      jac[i * 3 + 2] = 1;
+    }
+  }
+  return 0;
+}
+
+static int decay_f(const double *x, double *f, double *g, void *user) {
+  double r[DECAY_M], j[DECAY_M * 3];
+  decay_r(x, r, j, user);
+  double s = 0;
+  for (size_t i = 0; i < DECAY_M; i++) s += r[i] * r[i];
+  *f = 0.5 * s;
+  for (size_t c = 0; g != NULL && c < 3; c++) {
+    g[c] = 0;
+    for (size_t i = 0; i < DECAY_M; i++) g[c] += j[i * 3 + c] * r[i];
+  }
+  return 0;
+}
+
+/* ---- a problem whose optimum is on a bound: r = (x1 - 3, x2 + 2) with
+ *      x1 in [0, 2], x2 in [-1, 1]: the optimum (2, -1) on both bounds -------- */
+static int bound_r(const double *x, double *r, double *jac, void *user) {
+  (void)user;
+  r[0] = x[0] - 3;
+  r[1] = x[1] + 2;
+  if (jac) {
+    jac[0] = 1;
+    jac[1] = 0;
+    jac[2] = 0;
+    jac[3] = 1;
+  }
+  return 0;
+}
+
+static int bound_f(const double *x, double *f, double *g, void *user) {
+  double r[2];
+  bound_r(x, r, NULL, user);
+  *f = 0.5 * (r[0] * r[0] + r[1] * r[1]);
+  if (g) {
+    g[0] = r[0];
+    g[1] = r[1];
+  }
+  return 0;
+}
+
+/* ---- Rosenbrock failing in a region: the disc of radius 0.3 around (0, 0.5),
+ *      which lies across the straight line from the start to the optimum ------ */
+typedef struct fail_count {
+  size_t calls, failed;
+} fail_count;
+
+static int in_fail_region(const double *x) {
+  return (x[0] - 0.0) * (x[0] - 0.0) + (x[1] - 0.5) * (x[1] - 0.5) < 0.09;
+}
+
+static int failing_r(const double *x, double *r, double *jac, void *user) {
+  fail_count *c = user;
+  c->calls++;
+  if (in_fail_region(x)) {
+    c->failed++;
+    return 1;
+  }
+  return rosen_r(x, r, jac, NULL);
+}
+
+static int failing_f(const double *x, double *f, double *g, void *user) {
+  fail_count *c = user;
+  c->calls++;
+  if (in_fail_region(x)) {
+    c->failed++;
+    return 1;
+  }
+  return rosen_f(x, f, g, NULL);
+}
+
+static int always_fails(const double *x, double *f, double *g, void *user) {
+  (void)x, (void)f, (void)g, (void)user;
+  return 1;
+}
+
+static int always_fails_r(const double *x, double *r, double *jac, void *user) {
+  (void)x, (void)r, (void)jac, (void)user;
+  return 1;
+}
+
+/* ---- helpers ------------------------------------------------------------------------ */
+static syn_optim_result run_type(const syn_optim_type *t, const syn_optim_problem *p,
+                                 const syn_optim_settings *s, double *x) {
+  syn_optim *o = NULL;
+  syn_error e;
+  syn_optim_result res;
+  memset(&res, 0, sizeof res);
+  assert_int_equal(syn_optim_create(t, p->n, p->m, &o, &e), SYN_OK);
+  assert_int_equal(syn_optim_minimize(o, p, s, x, &res, &e), SYN_OK);
+  syn_optim_destroy(o);
+  return res;
+}
+
+static void report(const char *problem, const syn_optim_type *t, const syn_optim_result *r) {
+  printf("# optim %-9s %-7s %-18s evaluations %5zu iterations %5zu failures %3zu f %.3e |g| %.1e\n",
+         problem, syn_optim_type_name(t), syn_optim_status_name(r->status), r->evaluations,
+         r->iterations, r->failures, r->f, r->grad_norm);
+}
+
+static double max_abs_diff(const double *a, const double *b, size_t n) {
+  double d = 0;
+  for (size_t i = 0; i < n; i++) d = fmax(d, fabs(a[i] - b[i]));
+  return d;
+}
+
+/* ---- the tests -------------------------------------------------------------------------- */
+static void test_type_table(void **state) {
+  (void)state;
+  assert_int_equal(syn_optim_type_count(), 4);
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    const syn_optim_type *t = syn_optim_type_at(i);
+    assert_ptr_equal(syn_optim_type_find(syn_optim_type_name(t)), t);
+    assert_true(strlen(syn_optim_type_description(t)) > 0);
+  }
+  assert_null(syn_optim_type_at(syn_optim_type_count()));
+  assert_null(syn_optim_type_find("newton"));
+  assert_true(syn_optim_type_needs_residuals(syn_optim_lm));
+  assert_false(syn_optim_type_needs_residuals(syn_optim_lbfgs));
+  assert_true(syn_optim_type_needs_gradient(syn_optim_lbfgs));
+  assert_true(syn_optim_type_needs_gradient(syn_optim_slsqp));
+  assert_false(syn_optim_type_needs_gradient(syn_optim_bobyqa));
+  assert_string_equal(syn_optim_status_name(SYN_OPTIM_MAX_EVAL), "max-evaluations");
+  assert_string_equal(syn_optim_status_name((syn_optim_status)99), "unknown");
+}
+
+/* every type from (-1.2, 1) to (1, 1) within 1e-8; f is 0 there */
+static void test_rosenbrock(void **state) {
+  (void)state;
+  syn_optim_problem p = {.n = 2, .m = 2, .f = rosen_f, .residuals = rosen_r};
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  s.gtol = 1e-12;
+  s.xtol = 1e-12;
+  s.ftol = 0;
+  const double one[2] = {1, 1};
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    const syn_optim_type *t = syn_optim_type_at(i);
+    double x[2] = {-1.2, 1};
+    syn_optim_result r = run_type(t, &p, &s, x);
+    report("rosenbrock", t, &r);
+    assert_true(syn_optim_status_converged(r.status));
+    assert_true(max_abs_diff(x, one, 2) <= 1e-8);
+    assert_true(r.f <= 1e-16);
+    assert_true(r.evaluations > 0 && r.evaluations <= s.max_eval);
+  }
+}
+
+/* the decay's parameters recovered exactly (the data have no noise), from a
+ * start far off, by every type, with and without bounds around the truth */
+static void test_decay_exact(void **state) {
+  (void)state;
+  const double lo[3] = {0.1, 0.01, -10}, hi[3] = {50, 10, 10};
+  syn_optim_problem p = {.n = 3, .m = DECAY_M, .f = decay_f, .residuals = decay_r,
+                         .f_const = 1.5};
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  s.gtol = 1e-14;
+  s.xtol = 1e-14;
+  s.ftol = 0;
+  for (int bounded = 0; bounded < 2; bounded++) {
+    p.lower = bounded ? lo : NULL;
+    p.upper = bounded ? hi : NULL;
+    for (size_t i = 0; i < syn_optim_type_count(); i++) {
+      const syn_optim_type *t = syn_optim_type_at(i);
+      double x[3] = {1, 2, 0};
+      syn_optim_result r = run_type(t, &p, &s, x);
+      report(bounded ? "decay-bnd" : "decay", t, &r);
+      assert_true(syn_optim_status_converged(r.status));
+      assert_true(max_abs_diff(x, decay_truth, 3) <= 1e-6);
+      assert_true(fabs(r.f - 1.5) <= 1e-12); /* f_const reported in f */
+    }
+  }
+}
+
+/* the optimum on the bounds: reached (NLopt) or approached (LM) */
+static void test_bound_active(void **state) {
+  (void)state;
+  const double lo[2] = {0, -1}, hi[2] = {2, 1}, opt[2] = {2, -1};
+  syn_optim_problem p = {.n = 2, .m = 2, .f = bound_f, .residuals = bound_r,
+                         .lower = lo, .upper = hi};
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    const syn_optim_type *t = syn_optim_type_at(i);
+    double x[2] = {0.5, 0.5};
+    syn_optim_result r = run_type(t, &p, &s, x);
+    report("bound", t, &r);
+    assert_true(syn_optim_status_converged(r.status));
+    assert_true(x[0] <= 2 && x[1] >= -1); /* never outside */
+    assert_true(max_abs_diff(x, opt, 2) <= 1e-6);
+    /* the projected gradient: both components push outward, so 0 */
+    assert_true(r.grad_norm == 0 || isnan(r.grad_norm));
+  }
+  /* a start on the bound is allowed */
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    double x[2] = {0, 1};
+    syn_optim_result r = run_type(syn_optim_type_at(i), &p, &s, x);
+    assert_true(syn_optim_status_converged(r.status));
+    assert_true(max_abs_diff(x, opt, 2) <= 1e-6);
+  }
+}
+
+/* a region where the callback fails: the types go around it to (1, 1), or
+ * stop saying why; never a crash and never a point inside the region */
+static void test_failing_region(void **state) {
+  (void)state;
+  fail_count c;
+  syn_optim_problem p = {.n = 2, .m = 2, .f = failing_f, .residuals = failing_r, .user = &c};
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  const double one[2] = {1, 1};
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    const syn_optim_type *t = syn_optim_type_at(i);
+    memset(&c, 0, sizeof c);
+    double x[2] = {-0.6, 0.4};
+    syn_optim_result r = run_type(t, &p, &s, x);
+    report("failing", t, &r);
+    assert_int_equal(r.evaluations, c.calls);
+    assert_int_equal(r.failures, c.failed);
+    assert_false(in_fail_region(x));
+    if (syn_optim_status_converged(r.status))
+      assert_true(max_abs_diff(x, one, 2) <= 1e-5);
+    else
+      assert_non_null(strstr(r.message, "failed: "));
+  }
+}
+
+/* an objective that always fails: failed, with the reason; x unchanged */
+static void test_all_fail(void **state) {
+  (void)state;
+  syn_optim_problem p = {.n = 2, .m = 2, .f = always_fails, .residuals = always_fails_r};
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  s.max_failures = 5;
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    const syn_optim_type *t = syn_optim_type_at(i);
+    double x[2] = {0.25, 0.5};
+    syn_optim_result r = run_type(t, &p, &s, x);
+    report("all-fail", t, &r);
+    assert_int_equal(r.status, SYN_OPTIM_FAILED);
+    assert_true(strncmp(r.message, "failed: ", 8) == 0);
+    assert_true(x[0] == 0.25 && x[1] == 0.5);
+    assert_true(r.failures <= s.max_failures + 1);
+    assert_true(isnan(r.f));
+  }
+}
+
+/* the limits: max_eval is never exceeded; max_iter ends the run */
+static void test_limits(void **state) {
+  (void)state;
+  syn_optim_problem p = {.n = 2, .m = 2, .f = rosen_f, .residuals = rosen_r};
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    const syn_optim_type *t = syn_optim_type_at(i);
+    double x[2] = {-1.2, 1};
+    s.max_eval = 7;
+    s.max_iter = 1000;
+    syn_optim_result r = run_type(t, &p, &s, x);
+    assert_int_equal(r.status, SYN_OPTIM_MAX_EVAL);
+    assert_true(r.evaluations <= 7);
+    assert_true(r.f < 0.5 * (4.4 * 4.4 + 2.2 * 2.2)); /* the best point, not the start */
+    x[0] = -1.2, x[1] = 1;
+    s.max_eval = 10000;
+    s.max_iter = 2;
+    r = run_type(t, &p, &s, x);
+    assert_int_equal(r.status, SYN_OPTIM_MAX_ITER);
+    assert_int_equal(r.iterations, 2);
+  }
+}
+
+/* input the caller must fix: SYN_EINVAL with a message saying what to do,
+ * x untouched */
+static void test_bad_input(void **state) {
+  (void)state;
+  syn_optim *o = NULL;
+  syn_error e;
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  syn_optim_result r;
+  assert_int_equal(syn_optim_create(NULL, 2, 0, &o, &e), SYN_EINVAL);
+  assert_int_equal(syn_optim_create(syn_optim_lbfgs, 0, 0, &o, &e), SYN_EINVAL);
+  assert_int_equal(syn_optim_create(syn_optim_lm, 3, 2, &o, &e), SYN_EINVAL);
+  assert_non_null(strstr(e.message, "at least as many residuals as parameters"));
+  assert_null(o);
+
+  const char *names[2] = {"log10_kdeg", "x2"};
+  double lo[2] = {1, -1}, hi[2] = {0, 1};
+  syn_optim_problem p = {.n = 2, .m = 2, .f = rosen_f, .residuals = rosen_r, .lower = lo,
+                         .upper = hi, .names = names};
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    assert_int_equal(syn_optim_create(syn_optim_type_at(i), 2, 2, &o, &e), SYN_OK);
+    double x[2] = {0.5, 0};
+    lo[0] = 1, hi[0] = 0;
+    assert_int_equal(syn_optim_minimize(o, &p, &s, x, &r, &e), SYN_EINVAL);
+    assert_string_equal(e.message, "parameter 'log10_kdeg': the lower bound 1 is above the upper bound 0 (swap them)");
+    lo[0] = 0, hi[0] = 1;
+    x[1] = 2;
+    assert_int_equal(syn_optim_minimize(o, &p, &s, x, &r, &e), SYN_EINVAL);
+    assert_string_equal(e.message, "parameter 'x2': the start 2 is outside its bounds [-1, 1] (start inside them)");
+    assert_true(x[0] == 0.5 && x[1] == 2);
+    x[1] = NAN;
+    assert_int_equal(syn_optim_minimize(o, &p, &s, x, &r, &e), SYN_EINVAL);
+    assert_non_null(strstr(e.message, "is not a finite number"));
+    x[1] = 0;
+    s.gtol = -1;
+    assert_int_equal(syn_optim_minimize(o, &p, &s, x, &r, &e), SYN_EINVAL);
+    s.gtol = 1e-8;
+    p.n = 3;
+    assert_int_equal(syn_optim_minimize(o, &p, &s, x, &r, &e), SYN_EINVAL);
+    p.n = 2;
+    assert_int_equal(syn_optim_minimize(o, &p, &s, x, &r, &e), SYN_OK);
+    syn_optim_destroy(o);
+  }
+  /* LM without residuals */
+  p.residuals = NULL;
+  assert_int_equal(syn_optim_create(syn_optim_lm, 2, 2, &o, &e), SYN_OK);
+  double x[2] = {0.5, 0};
+  assert_int_equal(syn_optim_minimize(o, &p, &s, x, &r, &e), SYN_EINVAL);
+  assert_non_null(strstr(e.message, "needs residuals"));
+  syn_optim_destroy(o);
+  syn_optim_destroy(NULL);
+}
+
+/* the NLopt types on residuals alone (no f): f and its gradient from r, J */
+static void test_residuals_only(void **state) {
+  (void)state;
+  syn_optim_problem p = {.n = 3, .m = DECAY_M, .residuals = decay_r};
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  s.gtol = 1e-14;
+  s.xtol = 1e-14;
+  s.ftol = 0;
+  double x[3] = {1, 2, 0};
+  syn_optim_result r = run_type(syn_optim_lbfgs, &p, &s, x);
+  assert_true(syn_optim_status_converged(r.status));
+  assert_true(max_abs_diff(x, decay_truth, 3) <= 1e-6);
+}
+
+int main(void) {
+  gsl_set_error_handler_off(); /* as the program does (synovia/optim.h) */
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_type_table),    cmocka_unit_test(test_rosenbrock),
+      cmocka_unit_test(test_decay_exact),   cmocka_unit_test(test_bound_active),
+      cmocka_unit_test(test_failing_region), cmocka_unit_test(test_all_fail),
+      cmocka_unit_test(test_limits),        cmocka_unit_test(test_bad_input),
+      cmocka_unit_test(test_residuals_only),
+  };
+  return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
+}
