@@ -73,8 +73,9 @@ typedef struct syn_optim_problem {
   size_t m;                       /* residuals (0: none; >= n for LM) */
   syn_optim_fn f;                 /* needed by the types that do not use residuals */
   syn_optim_residual_fn residuals; /* needed by the least-squares types; NULL: none */
-  double f_const;                 /* f = 1/2 |r|^2 + f_const (the objective's
-                                     constant terms, reported in the result's f) */
+  double f_const;                 /* f = 1/2 |r|^2 + f_const where f is computed from the
+                                     residuals (the objective's constant terms, so the
+                                     result's f is the objective); f() includes it itself */
   const double *lower, *upper;    /* n bounds each (-/+INFINITY allowed); NULL: none */
   const char *const *names;       /* n names for messages; NULL: "x[i]" */
   void *user;                     /* passed to the callbacks */
@@ -125,6 +126,8 @@ typedef struct syn_optim_result {
                                NAN where the type never computes a gradient */
   size_t iterations;
   size_t evaluations;       /* calls of the callback (f or residuals) */
+  size_t derivative_evaluations; /* of them, those that asked for the gradient or the
+                                    Jacobian (the costly ones: sensitivities) */
   size_t failures;          /* of them, failed ones */
 } syn_optim_result;
 

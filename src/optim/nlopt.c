@@ -13,9 +13,9 @@
 
 #include "optim/optim_types.h"
 
-_Static_assert(NLOPT_LD_LBFGS == OPTIM_NLOPT_LD_LBFGS, "NLopt's LD_LBFGS number");
-_Static_assert(NLOPT_LN_BOBYQA == OPTIM_NLOPT_LN_BOBYQA, "NLopt's LN_BOBYQA number");
-_Static_assert(NLOPT_LD_SLSQP == OPTIM_NLOPT_LD_SLSQP, "NLopt's LD_SLSQP number");
+_Static_assert((int)NLOPT_LD_LBFGS == (int)OPTIM_NLOPT_LD_LBFGS, "NLopt's LD_LBFGS number");
+_Static_assert((int)NLOPT_LN_BOBYQA == (int)OPTIM_NLOPT_LN_BOBYQA, "NLopt's LN_BOBYQA number");
+_Static_assert((int)NLOPT_LD_SLSQP == (int)OPTIM_NLOPT_LD_SLSQP, "NLopt's LD_SLSQP number");
 
 syn_status optim_nlopt_create(syn_optim *o, syn_error *err) {
   if (o->n > 0xffffffffu)

@@ -185,9 +185,9 @@ static syn_status check_bounds(syn_optim *o, const syn_optim_problem *p, const d
                                syn_error *err) {
   char name[96];
   for (size_t i = 0; i < o->n; i++) {
-    double lo = p->lower ? p->lower[i] : -INFINITY, hi = p->upper ? p->upper[i] : INFINITY;
+    double lo = p->lower ? p->lower[i] : -HUGE_VAL, hi = p->upper ? p->upper[i] : HUGE_VAL;
     optim_name(o, i, name, sizeof name);
-    if (isnan(lo) || isnan(hi) || lo == INFINITY || hi == -INFINITY)
+    if (isnan(lo) || isnan(hi) || lo == HUGE_VAL || hi == -HUGE_VAL)
       return syn_error_set(err, SYN_EINVAL, "parameter '%s': bounds [%g, %g] are not usable (give finite bounds, or -/+infinity for none)", name, lo, hi);
     if (lo > hi)
       return syn_error_set(err, SYN_EINVAL, "parameter '%s': the lower bound %g is above the upper bound %g (swap them)", name, lo, hi);
@@ -215,7 +215,7 @@ void optim_stop(syn_optim *o, syn_optim_status st, const char *fmt, ...) {
 /* before a call: 1 if the evaluation limit forbids it (and stops the run) */
 static int eval_refused(syn_optim *o) {
   if (o->run.evaluations < o->run.s->max_eval) return 0;
-  optim_stop(o, SYN_OPTIM_MAX_EVAL, "%s (%zu)", status_find(SYN_OPTIM_MAX_EVAL)->text,
+  optim_stop(o, SYN_OPTIM_MAX_EVAL, "%s (%zu)", optim_status_text(SYN_OPTIM_MAX_EVAL),
              o->run.s->max_eval);
   return 1;
 }
@@ -240,6 +240,7 @@ int optim_eval_r(syn_optim *o, const double *x, double *r, double *jac) {
   if (eval_refused(o)) return 1;
   const syn_optim_problem *p = o->run.p;
   o->run.evaluations++;
+  o->run.derivative_evaluations += jac != NULL;
   if (p->residuals(x, r, jac, p->user) != 0 || !all_finite(r, p->m) ||
       (jac != NULL && !all_finite(jac, p->m * p->n)))
     return eval_failed(o);
@@ -269,6 +270,7 @@ int optim_eval_f(syn_optim *o, const double *x, double *f, double *g) {
   } else {
     if (eval_refused(o)) return 1;
     o->run.evaluations++;
+    o->run.derivative_evaluations += g != NULL;
     failed = p->f(x, f, g, p->user) != 0 || !isfinite(*f) || (g != NULL && !all_finite(g, p->n));
     if (failed) eval_failed(o);
   }
@@ -325,11 +327,30 @@ static void fill_result(const syn_optim *o, syn_optim_result *res) {
   snprintf(res->message, sizeof res->message, "%s", run->message);
   res->iterations = run->iterations;
   res->evaluations = run->evaluations;
+  res->derivative_evaluations = run->derivative_evaluations;
   res->failures = run->failures;
-  res->f = run->have_best ? run->best_f : NAN;
+  res->f = run->have_best ? run->best_f : (double)NAN;
   res->grad_norm = run->have_best && run->best_has_grad
                        ? optim_projected_norm(o, o->best_x, o->best_g, 1e-6)
-                       : NAN;
+                       : (double)NAN;
+}
+
+/* A step or f test met next to points that could not be computed may be the
+ * edge of the failing region, not a minimum (BOBYQA's models collapse there):
+ * unless the gradient is small, say so as stalled. */
+static void distrust_convergence_near_failures(syn_optim *o) {
+  optim_run *run = &o->run;
+  if (!run->stop || run->failures == 0 ||
+      (run->status != SYN_OPTIM_CONVERGED_STEP && run->status != SYN_OPTIM_CONVERGED_F))
+    return;
+  if (run->have_best && run->best_has_grad &&
+      optim_gradient_small(o, o->best_x, o->best_g, run->best_f, 1e-6))
+    return;
+  run->status = SYN_OPTIM_STALLED;
+  snprintf(run->message, sizeof run->message,
+           "stopped: no further progress next to %zu points where the objective could not be "
+           "computed (f = %g; perhaps not a minimum: try another start)",
+           run->failures, run->best_f);
 }
 
 syn_status syn_optim_minimize(syn_optim *o, const syn_optim_problem *p,
@@ -347,6 +368,7 @@ syn_status syn_optim_minimize(syn_optim *o, const syn_optim_problem *p,
   if (st == SYN_OK) st = check_bounds(o, p, x, err);
   if (st != SYN_OK) return st;
   o->type->minimize(o, x);
+  distrust_convergence_near_failures(o);
   if (!o->run.stop)
     optim_stop(o, SYN_OPTIM_FAILED, "failed: the optimiser %s ended without a reason (internal)",
                o->type->name);

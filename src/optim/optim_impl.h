@@ -30,7 +30,7 @@ typedef struct optim_run {
   const syn_optim_problem *p;
   const syn_optim_settings *s;
   const double *lo, *hi;    /* o->lo / o->hi: the bounds, +-INFINITY where none */
-  size_t evaluations, failures, iterations;
+  size_t evaluations, derivative_evaluations, failures, iterations;
   int stop;                 /* 1: a limit or a test ended the run (status, message set) */
   syn_optim_status status;
   char message[SYN_OPTIM_MESSAGE_MAX];

@@ -44,6 +44,7 @@ static int rosen_f(const double *x, double *f, double *g, void *user) {
 
 /* ---- exponential decay: y_i = A exp(-k t_i) + b at 20 times, no noise ------- */
 enum { DECAY_M = 20 };
+#define DECAY_CONST 1.5
 static const double decay_truth[3] = {5.0, 0.7, 1.0};
 
 static double decay_t(size_t i) { return 0.5 * (double)i; }
@@ -67,7 +68,7 @@ static int decay_f(const double *x, double *f, double *g, void *user) {
   decay_r(x, r, j, user);
   double s = 0;
   for (size_t i = 0; i < DECAY_M; i++) s += r[i] * r[i];
-  *f = 0.5 * s;
+  *f = 0.5 * s + DECAY_CONST; /* f is the whole objective; f_const is for residuals */
   for (size_t c = 0; g != NULL && c < 3; c++) {
     g[c] = 0;
     for (size_t i = 0; i < DECAY_M; i++) g[c] += j[i * 3 + c] * r[i];
@@ -101,34 +102,33 @@ static int bound_f(const double *x, double *f, double *g, void *user) {
   return 0;
 }
 
-/* ---- Rosenbrock failing in a region: the disc of radius 0.3 around (0, 0.5),
- *      which lies across the straight line from the start to the optimum ------ */
-typedef struct fail_count {
+/* ---- Rosenbrock failing in a region: a disc (centre, radius), or the wall
+ *      x1 > wall; the evaluated points are logged ------------------------------- */
+typedef struct fail_region {
+  double centre[2], radius, wall;
   size_t calls, failed;
-} fail_count;
+  size_t log_at;      /* the call whose point is kept in logged (1-based) */
+  double logged[2];
+} fail_region;
 
-static int in_fail_region(const double *x) {
-  return (x[0] - 0.0) * (x[0] - 0.0) + (x[1] - 0.5) * (x[1] - 0.5) < 0.09;
+static int in_fail_region(const fail_region *c, const double *x) {
+  double dx = x[0] - c->centre[0], dy = x[1] - c->centre[1];
+  return dx * dx + dy * dy < c->radius * c->radius || x[0] > c->wall;
+}
+
+static int note_call(fail_region *c, const double *x) {
+  if (++c->calls == c->log_at) memcpy(c->logged, x, sizeof c->logged);
+  if (!in_fail_region(c, x)) return 0;
+  c->failed++;
+  return 1;
 }
 
 static int failing_r(const double *x, double *r, double *jac, void *user) {
-  fail_count *c = user;
-  c->calls++;
-  if (in_fail_region(x)) {
-    c->failed++;
-    return 1;
-  }
-  return rosen_r(x, r, jac, NULL);
+  return note_call(user, x) ? 1 : rosen_r(x, r, jac, NULL);
 }
 
 static int failing_f(const double *x, double *f, double *g, void *user) {
-  fail_count *c = user;
-  c->calls++;
-  if (in_fail_region(x)) {
-    c->failed++;
-    return 1;
-  }
-  return rosen_f(x, f, g, NULL);
+  return note_call(user, x) ? 1 : rosen_f(x, f, g, NULL);
 }
 
 static int always_fails(const double *x, double *f, double *g, void *user) {
@@ -155,9 +155,10 @@ static syn_optim_result run_type(const syn_optim_type *t, const syn_optim_proble
 }
 
 static void report(const char *problem, const syn_optim_type *t, const syn_optim_result *r) {
-  printf("# optim %-9s %-7s %-18s evaluations %5zu iterations %5zu failures %3zu f %.3e |g| %.1e\n",
+  printf("# optim %-10s %-6s %-18s evaluations %5zu (with derivatives %4zu) iterations %4zu "
+         "failures %2zu f %.3e |g| %.1e\n",
          problem, syn_optim_type_name(t), syn_optim_status_name(r->status), r->evaluations,
-         r->iterations, r->failures, r->f, r->grad_norm);
+         r->derivative_evaluations, r->iterations, r->failures, r->f, r->grad_norm);
 }
 
 static double max_abs_diff(const double *a, const double *b, size_t n) {
@@ -205,6 +206,9 @@ static void test_rosenbrock(void **state) {
     assert_true(max_abs_diff(x, one, 2) <= 1e-8);
     assert_true(r.f <= 1e-16);
     assert_true(r.evaluations > 0 && r.evaluations <= s.max_eval);
+    assert_true(r.derivative_evaluations <= r.evaluations);
+    if (!syn_optim_type_needs_gradient(t) && !syn_optim_type_needs_residuals(t))
+      assert_int_equal(r.derivative_evaluations, 0);
   }
 }
 
@@ -214,12 +218,11 @@ static void test_decay_exact(void **state) {
   (void)state;
   const double lo[3] = {0.1, 0.01, -10}, hi[3] = {50, 10, 10};
   syn_optim_problem p = {.n = 3, .m = DECAY_M, .f = decay_f, .residuals = decay_r,
-                         .f_const = 1.5};
+                         .f_const = DECAY_CONST};
   syn_optim_settings s;
   syn_optim_settings_default(&s);
-  s.gtol = 1e-14;
-  s.xtol = 1e-14;
-  s.ftol = 0;
+  s.gtol = 1e-12;
+  s.ftol = 1e-15;
   for (int bounded = 0; bounded < 2; bounded++) {
     p.lower = bounded ? lo : NULL;
     p.upper = bounded ? hi : NULL;
@@ -229,6 +232,7 @@ static void test_decay_exact(void **state) {
       syn_optim_result r = run_type(t, &p, &s, x);
       report(bounded ? "decay-bnd" : "decay", t, &r);
       assert_true(syn_optim_status_converged(r.status));
+      printf("# decay error %.1e\n", max_abs_diff(x, decay_truth, 3));
       assert_true(max_abs_diff(x, decay_truth, 3) <= 1e-6);
       assert_true(fabs(r.f - 1.5) <= 1e-12); /* f_const reported in f */
     }
@@ -263,11 +267,13 @@ static void test_bound_active(void **state) {
   }
 }
 
-/* a region where the callback fails: the types go around it to (1, 1), or
- * stop saying why; never a crash and never a point inside the region */
+/* a region where the callback fails, on the way each type goes (a disc
+ * around its own 4th evaluated point, found by a first run): the type goes
+ * around it to (1, 1), or stops saying why; never a crash, never a point
+ * inside the region returned */
 static void test_failing_region(void **state) {
   (void)state;
-  fail_count c;
+  fail_region c;
   syn_optim_problem p = {.n = 2, .m = 2, .f = failing_f, .residuals = failing_r, .user = &c};
   syn_optim_settings s;
   syn_optim_settings_default(&s);
@@ -275,16 +281,51 @@ static void test_failing_region(void **state) {
   for (size_t i = 0; i < syn_optim_type_count(); i++) {
     const syn_optim_type *t = syn_optim_type_at(i);
     memset(&c, 0, sizeof c);
-    double x[2] = {-0.6, 0.4};
+    c.wall = HUGE_VAL;
+    c.log_at = 4;
+    double x[2] = {-1.2, 1};
+    run_type(t, &p, &s, x); /* no region yet: where does it go? */
+    double centre[2] = {c.logged[0], c.logged[1]};
+    memset(&c, 0, sizeof c);
+    c.wall = HUGE_VAL;
+    memcpy(c.centre, centre, sizeof c.centre);
+    c.radius = 0.05;
+    x[0] = -1.2, x[1] = 1;
     syn_optim_result r = run_type(t, &p, &s, x);
-    report("failing", t, &r);
+    report("disc", t, &r);
+    assert_true(c.failed >= 1); /* it did meet the region */
     assert_int_equal(r.evaluations, c.calls);
     assert_int_equal(r.failures, c.failed);
-    assert_false(in_fail_region(x));
-    if (syn_optim_status_converged(r.status))
+    assert_false(in_fail_region(&c, x));
+    if (syn_optim_status_converged(r.status)) {
       assert_true(max_abs_diff(x, one, 2) <= 1e-5);
-    else
-      assert_non_null(strstr(r.message, "failed: "));
+    } else {
+      assert_true(r.status == SYN_OPTIM_STALLED || r.status == SYN_OPTIM_FAILED);
+      assert_non_null(strstr(r.message, "could not be computed"));
+    }
+  }
+}
+
+/* a wall the optimum lies behind (x1 > 0.5 fails): no type may claim
+ * convergence; each stops at the wall saying why */
+static void test_failing_wall(void **state) {
+  (void)state;
+  fail_region c;
+  syn_optim_problem p = {.n = 2, .m = 2, .f = failing_f, .residuals = failing_r, .user = &c};
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    const syn_optim_type *t = syn_optim_type_at(i);
+    memset(&c, 0, sizeof c);
+    c.wall = 0.5;
+    double x[2] = {-1.2, 1};
+    syn_optim_result r = run_type(t, &p, &s, x);
+    report("wall", t, &r);
+    assert_true(c.failed >= 1);
+    assert_int_equal(r.failures, c.failed);
+    assert_true(x[0] <= 0.5);
+    assert_false(syn_optim_status_converged(r.status));
+    assert_non_null(strstr(r.message, "could not be computed"));
   }
 }
 
@@ -362,7 +403,7 @@ static void test_bad_input(void **state) {
     assert_int_equal(syn_optim_minimize(o, &p, &s, x, &r, &e), SYN_EINVAL);
     assert_string_equal(e.message, "parameter 'x2': the start 2 is outside its bounds [-1, 1] (start inside them)");
     assert_true(x[0] == 0.5 && x[1] == 2);
-    x[1] = NAN;
+    x[1] = (double)NAN;
     assert_int_equal(syn_optim_minimize(o, &p, &s, x, &r, &e), SYN_EINVAL);
     assert_non_null(strstr(e.message, "is not a finite number"));
     x[1] = 0;
@@ -405,7 +446,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_type_table),    cmocka_unit_test(test_rosenbrock),
       cmocka_unit_test(test_decay_exact),   cmocka_unit_test(test_bound_active),
-      cmocka_unit_test(test_failing_region), cmocka_unit_test(test_all_fail),
+      cmocka_unit_test(test_failing_region), cmocka_unit_test(test_failing_wall),
+      cmocka_unit_test(test_all_fail),
       cmocka_unit_test(test_limits),        cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_residuals_only),
   };
