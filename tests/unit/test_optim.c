@@ -15,6 +15,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "base/alloc.h"
 #include "synovia/optim.h"
 
 /* ---- Rosenbrock: r = (10 (x2 - x1^2), 1 - x1), f = 1/2 |r|^2 ------------------ */
@@ -441,6 +442,38 @@ static void test_residuals_only(void **state) {
   assert_true(max_abs_diff(x, decay_truth, 3) <= 1e-6);
 }
 
+/* allocation only at create: a minimisation makes none through the library's
+ * allocator (NLopt's own work arrays are NLopt's); every failed allocation at
+ * create is SYN_ENOMEM, nothing leaked (ASan) */
+static void test_allocation(void **state) {
+  (void)state;
+  syn_optim_problem p = {.n = 3, .m = DECAY_M, .f = decay_f, .residuals = decay_r};
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  syn_error e;
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    const syn_optim_type *t = syn_optim_type_at(i);
+    syn_optim *o = NULL;
+    long k = 1;
+    for (;; k++) {
+      syn_alloc_test_fail_after(k);
+      syn_status st = syn_optim_create(t, 3, DECAY_M, &o, &e);
+      syn_alloc_test_fail_after(0);
+      if (st == SYN_OK) break;
+      assert_int_equal(st, SYN_ENOMEM);
+      assert_null(o);
+    }
+    assert_true(k > 1);
+    double x[3] = {1, 2, 0};
+    syn_optim_result r;
+    long before = syn_alloc_test_count();
+    assert_int_equal(syn_optim_minimize(o, &p, &s, x, &r, &e), SYN_OK);
+    assert_int_equal(syn_alloc_test_count(), before);
+    assert_true(syn_optim_status_converged(r.status));
+    syn_optim_destroy(o);
+  }
+}
+
 int main(void) {
   gsl_set_error_handler_off(); /* as the program does (synovia/optim.h) */
   const struct CMUnitTest tests[] = {
@@ -449,7 +482,7 @@ int main(void) {
       cmocka_unit_test(test_failing_region), cmocka_unit_test(test_failing_wall),
       cmocka_unit_test(test_all_fail),
       cmocka_unit_test(test_limits),        cmocka_unit_test(test_bad_input),
-      cmocka_unit_test(test_residuals_only),
+      cmocka_unit_test(test_residuals_only), cmocka_unit_test(test_allocation),
   };
   return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
 }
