@@ -1,7 +1,7 @@
 /* synovia — optimisers (module optim; layer: uses only base, like io).
  *
  * One module, several algorithms, GSL-style: the algorithm is chosen by
- * passing a type (syn_optim_lm, syn_optim_lbfgs, ...). The type table in
+ * passing a type (syn_optim_lm(), syn_optim_lbfgs(), ...). The type table in
  * src/optim/optim.c is the one place a kind of optimiser is defined: its name
  * (the fit file's `optimizer` setting), whether it needs residuals and whether
  * it needs a gradient. docs/optimisers.md describes the types, the bounds
@@ -36,15 +36,17 @@ extern "C" {
 /* A kind of optimiser (opaque; the table lives in src/optim/optim.c). */
 typedef struct syn_optim_type syn_optim_type;
 
-/* Trust-region Levenberg-Marquardt on residuals (GSL multifit_nlinear, with
- * geodesic-free plain LM steps, QR solver); bounds by a sine transform. */
-extern const syn_optim_type *const syn_optim_lm;
-/* Limited-memory BFGS with bounds (NLopt NLOPT_LD_LBFGS); needs the gradient. */
-extern const syn_optim_type *const syn_optim_lbfgs;
-/* Sequential quadratic programming with bounds (NLopt NLOPT_LD_SLSQP). */
-extern const syn_optim_type *const syn_optim_slsqp;
-/* Gradient-free quadratic-model trust region with bounds (NLopt NLOPT_LN_BOBYQA). */
-extern const syn_optim_type *const syn_optim_bobyqa;
+/* The types (functions, not variables: the library exports functions only,
+ * tests/integration/libapi.sh). Never NULL.
+ * lm:     trust-region Levenberg-Marquardt on residuals (GSL multifit_nlinear,
+ *         plain LM steps, QR solver); bounds by a sine transform
+ * lbfgs:  limited-memory BFGS with bounds (NLopt NLOPT_LD_LBFGS); needs the gradient
+ * slsqp:  sequential quadratic programming with bounds (NLopt NLOPT_LD_SLSQP)
+ * bobyqa: gradient-free quadratic models in a trust region (NLopt NLOPT_LN_BOBYQA) */
+const syn_optim_type *syn_optim_lm(void);
+const syn_optim_type *syn_optim_lbfgs(void);
+const syn_optim_type *syn_optim_slsqp(void);
+const syn_optim_type *syn_optim_bobyqa(void);
 
 /* The types in table order (i < syn_optim_type_count()); NULL past the end. */
 size_t syn_optim_type_count(void);

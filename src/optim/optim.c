@@ -24,10 +24,10 @@ static const syn_optim_type types[] = {
 };
 enum { N_TYPES = sizeof types / sizeof types[0] };
 
-const syn_optim_type *const syn_optim_lm = &types[0];
-const syn_optim_type *const syn_optim_lbfgs = &types[1];
-const syn_optim_type *const syn_optim_slsqp = &types[2];
-const syn_optim_type *const syn_optim_bobyqa = &types[3];
+const syn_optim_type *syn_optim_lm(void) { return &types[0]; }
+const syn_optim_type *syn_optim_lbfgs(void) { return &types[1]; }
+const syn_optim_type *syn_optim_slsqp(void) { return &types[2]; }
+const syn_optim_type *syn_optim_bobyqa(void) { return &types[3]; }
 
 size_t syn_optim_type_count(void) { return N_TYPES; }
 const syn_optim_type *syn_optim_type_at(size_t i) { return i < N_TYPES ? &types[i] : NULL; }
@@ -96,7 +96,7 @@ void syn_optim_destroy(syn_optim *o) {
 }
 
 static syn_status check_sizes(const syn_optim_type *t, size_t n, size_t m, syn_error *err) {
-  if (t == NULL) return syn_error_set(err, SYN_EINVAL, "optimiser: no type given (use syn_optim_lm, syn_optim_lbfgs, ...)");
+  if (t == NULL) return syn_error_set(err, SYN_EINVAL, "optimiser: no type given (use syn_optim_lm(), syn_optim_lbfgs(), ...)");
   if (n == 0) return syn_error_set(err, SYN_EINVAL, "optimiser %s: no parameters to estimate (n = 0)", t->name);
   if (m > ((size_t)-1) / sizeof(double) / n)
     return syn_error_set(err, SYN_EINVAL, "optimiser %s: %zu residuals x %zu parameters is too large", t->name, m, n);

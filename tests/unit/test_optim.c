@@ -179,11 +179,11 @@ static void test_type_table(void **state) {
   }
   assert_null(syn_optim_type_at(syn_optim_type_count()));
   assert_null(syn_optim_type_find("newton"));
-  assert_true(syn_optim_type_needs_residuals(syn_optim_lm));
-  assert_false(syn_optim_type_needs_residuals(syn_optim_lbfgs));
-  assert_true(syn_optim_type_needs_gradient(syn_optim_lbfgs));
-  assert_true(syn_optim_type_needs_gradient(syn_optim_slsqp));
-  assert_false(syn_optim_type_needs_gradient(syn_optim_bobyqa));
+  assert_true(syn_optim_type_needs_residuals(syn_optim_lm()));
+  assert_false(syn_optim_type_needs_residuals(syn_optim_lbfgs()));
+  assert_true(syn_optim_type_needs_gradient(syn_optim_lbfgs()));
+  assert_true(syn_optim_type_needs_gradient(syn_optim_slsqp()));
+  assert_false(syn_optim_type_needs_gradient(syn_optim_bobyqa()));
   assert_string_equal(syn_optim_status_name(SYN_OPTIM_MAX_EVAL), "max-evaluations");
   assert_string_equal(syn_optim_status_name((syn_optim_status)99), "unknown");
 }
@@ -384,8 +384,8 @@ static void test_bad_input(void **state) {
   syn_optim_settings_default(&s);
   syn_optim_result r;
   assert_int_equal(syn_optim_create(NULL, 2, 0, &o, &e), SYN_EINVAL);
-  assert_int_equal(syn_optim_create(syn_optim_lbfgs, 0, 0, &o, &e), SYN_EINVAL);
-  assert_int_equal(syn_optim_create(syn_optim_lm, 3, 2, &o, &e), SYN_EINVAL);
+  assert_int_equal(syn_optim_create(syn_optim_lbfgs(), 0, 0, &o, &e), SYN_EINVAL);
+  assert_int_equal(syn_optim_create(syn_optim_lm(), 3, 2, &o, &e), SYN_EINVAL);
   assert_non_null(strstr(e.message, "at least as many residuals as parameters"));
   assert_null(o);
 
@@ -419,7 +419,7 @@ static void test_bad_input(void **state) {
   }
   /* LM without residuals */
   p.residuals = NULL;
-  assert_int_equal(syn_optim_create(syn_optim_lm, 2, 2, &o, &e), SYN_OK);
+  assert_int_equal(syn_optim_create(syn_optim_lm(), 2, 2, &o, &e), SYN_OK);
   double x[2] = {0.5, 0};
   assert_int_equal(syn_optim_minimize(o, &p, &s, x, &r, &e), SYN_EINVAL);
   assert_non_null(strstr(e.message, "needs residuals"));
@@ -437,7 +437,7 @@ static void test_residuals_only(void **state) {
   s.xtol = 1e-14;
   s.ftol = 0;
   double x[3] = {1, 2, 0};
-  syn_optim_result r = run_type(syn_optim_lbfgs, &p, &s, x);
+  syn_optim_result r = run_type(syn_optim_lbfgs(), &p, &s, x);
   assert_true(syn_optim_status_converged(r.status));
   assert_true(max_abs_diff(x, decay_truth, 3) <= 1e-6);
 }
