@@ -104,9 +104,12 @@ static int lm_df(const gsl_vector *z, void *data, gsl_matrix *J) {
   if (o->run.stop) return GSL_EBADFUNC;
   transform(o, s, z->data);
   if (optim_eval_r(o, s->x, s->r, s->jx) != 0) {
-    optim_stop(o, SYN_OPTIM_FAILED,
-               "failed: the Jacobian could not be computed at an accepted point (f = %g)",
-               o->run.best_f);
+    if (o->run.have_best)
+      optim_stop(o, SYN_OPTIM_FAILED,
+                 "failed: the Jacobian could not be computed at an accepted point (f = %g)",
+                 o->run.best_f);
+    else
+      optim_stop(o, SYN_OPTIM_FAILED, "failed: the residuals could not be computed at the start");
     return GSL_EBADFUNC;
   }
   for (size_t i = 0; i < o->m; i++)

@@ -348,9 +348,9 @@ static void distrust_convergence_near_failures(syn_optim *o) {
     return;
   run->status = SYN_OPTIM_STALLED;
   snprintf(run->message, sizeof run->message,
-           "stopped: no further progress next to %zu points where the objective could not be "
+           "stopped: no further progress next to %zu point%s where the objective could not be "
            "computed (f = %g; perhaps not a minimum: try another start)",
-           run->failures, run->best_f);
+           run->failures, run->failures == 1 ? "" : "s", run->best_f);
 }
 
 syn_status syn_optim_minimize(syn_optim *o, const syn_optim_problem *p,

@@ -160,6 +160,7 @@ static void report(const char *problem, const syn_optim_type *t, const syn_optim
          "failures %2zu f %.3e |g| %.1e\n",
          problem, syn_optim_type_name(t), syn_optim_status_name(r->status), r->evaluations,
          r->derivative_evaluations, r->iterations, r->failures, r->f, r->grad_norm);
+  if (!syn_optim_status_converged(r->status)) printf("#   %s\n", r->message);
 }
 
 static double max_abs_diff(const double *a, const double *b, size_t n) {
@@ -237,6 +238,27 @@ static void test_decay_exact(void **state) {
       assert_true(max_abs_diff(x, decay_truth, 3) <= 1e-6);
       assert_true(fabs(r.f - 1.5) <= 1e-12); /* f_const reported in f */
     }
+  }
+}
+
+/* a parameter fixed by equal bounds stays there; the others are recovered */
+static void test_fixed_parameter(void **state) {
+  (void)state;
+  const double lo[3] = {0.1, 0.01, 1}, hi[3] = {50, 10, 1};
+  syn_optim_problem p = {.n = 3, .m = DECAY_M, .f = decay_f, .residuals = decay_r,
+                         .f_const = DECAY_CONST, .lower = lo, .upper = hi};
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  s.gtol = 1e-12;
+  s.ftol = 1e-15;
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    const syn_optim_type *t = syn_optim_type_at(i);
+    double x[3] = {1, 2, 1};
+    syn_optim_result r = run_type(t, &p, &s, x);
+    report("fixed", t, &r);
+    assert_true(syn_optim_status_converged(r.status));
+    assert_true(x[2] == 1);
+    assert_true(max_abs_diff(x, decay_truth, 3) <= 1e-6);
   }
 }
 
@@ -479,6 +501,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_type_table),    cmocka_unit_test(test_rosenbrock),
       cmocka_unit_test(test_decay_exact),   cmocka_unit_test(test_bound_active),
+      cmocka_unit_test(test_fixed_parameter),
       cmocka_unit_test(test_failing_region), cmocka_unit_test(test_failing_wall),
       cmocka_unit_test(test_all_fail),
       cmocka_unit_test(test_limits),        cmocka_unit_test(test_bad_input),
