@@ -144,6 +144,10 @@ endif
 KLU_CFLAGS   := -I/usr/include/suitesparse
 KLU_LIBS     := -lklu
 GSL_LIBS     := $(shell pkg-config --libs gsl 2>/dev/null || echo -lgsl -lgslcblas)
+# NLopt (src/optim/nlopt.c): Debian ships it shared only (libnlopt-dev has no
+# .a); it needs only libm and libc, and --as-needed records it only in a
+# program that calls the optimisers.
+NLOPT_LIBS   := $(shell pkg-config --libs nlopt 2>/dev/null || echo -lnlopt)
 # MPI (Open MPI on Debian): only src/sweep/mpi/plugin.c calls it. It is a
 # small shared object linked with libmpi, embedded in the program, that
 # syn_parallel_begin loads only under a launcher (src/sweep/mpi_ops.h): the
@@ -152,7 +156,7 @@ MPI_CFLAGS   := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS     := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 # --as-needed (Debian's gcc default, made explicit): the program records (and
 # the loader loads at start-up) only the shared libraries it calls.
-LIBS         := $(LD_AS_NEEDED) $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) \
+LIBS         := $(LD_AS_NEEDED) $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) \
                 $(MPI_LINKED) -lnettle -lm
 
 # --- the git revision in syn_version() ---------------------------------------------
@@ -180,7 +184,7 @@ OPT_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDOPT_asan  := -fsanitize=address,undefined
 
 # --- sources ------------------------------------------------------------------
-LIB_DIRS := base lang model io solve scenario problem sweep fit
+LIB_DIRS := base lang model io optim solve scenario problem sweep fit
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 # The built-in demonstration's files, embedded in the program (src/cli/demo.h).
 DEMO_FILES := examples/knee_ia_vs_iv.scenario models/knee_oa.model models/parts/msc_pk.model \
@@ -281,7 +285,7 @@ PIC_FLAGS  := -fPIC -fvisibility=hidden -fno-semantic-interposition
 # What libsynovia.so is linked with besides SUNDIALS (also synovia.pc's Libs.private).
 SO_HDF5_PC   := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null)
 SO_HDF5_LIBS := $(filter -L%,$(SO_HDF5_PC)) -lhdf5_hl $(filter-out -L%,$(SO_HDF5_PC))
-SO_DEPS    := $(KLU_LIBS) $(GSL_LIBS) $(SO_HDF5_LIBS) -llapacke -llapack -lnettle -lm
+SO_DEPS    := $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(SO_HDF5_LIBS) -llapacke -llapack -lnettle -lm
 SO_LDFLAGS := -shared -Wl,-soname,$(SO_NAME) -Wl,-z,defs -Wl,--as-needed -Wl,--exclude-libs,ALL
 
 $(BUILD)/release/pic/%.o: %.c | $(DEPS_STAMP)

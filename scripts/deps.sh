@@ -23,7 +23,8 @@ build	pkg-config	finds the compiler and linker flags of HDF5, GSL and Open MPI
 build	cmake	configures the build of SUNDIALS (CVODE, KINSOL) from the Debian source package (scripts/sundials.sh)
 build	dpkg-dev	dpkg-source unpacks that source package and applies the Debian patches
 build	libsuitesparse-dev	KLU, the sparse linear solver for large models
-build	libgsl-dev	random numbers, quasi-random sequences and statistics of sweeps; the GSL cross-check integrator
+build	libgsl-dev	random numbers, quasi-random sequences and statistics of sweeps; the GSL cross-check integrator; the Levenberg-Marquardt optimiser
+build	libnlopt-dev	the bound-constrained optimisers of fits (L-BFGS, SLSQP, BOBYQA)
 build	libhdf5-dev	writes and reads the result files (HDF5, NetCDF-4 compatible)
 build	nettle-dev	SHA-256 of models and configurations (provenance, resume)
 build	liblapacke-dev	eigenvalues that tell an attracting steady state from a saddle
