@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "fit_impl.h"
 #include "synovia/objective.h"
 
@@ -103,7 +104,7 @@ syn_status syn_objective_create(const syn_fit *f, syn_objective **out, syn_error
   if (f == NULL || out == NULL)
     return syn_error_set(err, SYN_EINVAL, "syn_objective_create: no fit or no result pointer");
   *out = NULL;
-  syn_objective *o = calloc(1, sizeof *o);
+  syn_objective *o = syn_calloc(1, sizeof *o);
   if (o == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
   o->f = f;
   o->problem = f->problem;
@@ -112,15 +113,15 @@ syn_status syn_objective_create(const syn_fit *f, syn_objective **out, syn_error
   o->nseries = syn_problem_series_count(f->problem);
   size_t maxn = max_arm_points(f), nmet = syn_scenario_metric_count(f->scenario);
   size_t nf = o->nfree ? o->nfree : 1, np = o->nparams ? o->nparams : 1;
-  o->times = malloc((f->npoints ? f->npoints : 1) * sizeof *o->times);
-  o->sens = calloc(f->narms ? f->narms : 1, sizeof *o->sens);
-  o->sens_store = malloc((f->narms ? f->narms : 1) * 2 * nf * sizeof *o->sens_store);
-  o->xlin = malloc(np * sizeof *o->xlin);
-  o->dvdx = malloc(np * sizeof *o->dvdx);
-  o->theta = malloc(nf * sizeof *o->theta);
-  o->at_values = malloc((maxn ? maxn : 1) * o->nseries * sizeof *o->at_values);
-  o->sens_at = malloc(nf * (maxn ? maxn : 1) * o->nseries * sizeof *o->sens_at);
-  o->metrics = calloc(nmet ? nmet : 1, 1);
+  o->times = syn_malloc((f->npoints ? f->npoints : 1) * sizeof *o->times);
+  o->sens = syn_calloc(f->narms ? f->narms : 1, sizeof *o->sens);
+  o->sens_store = syn_malloc((f->narms ? f->narms : 1) * 2 * nf * sizeof *o->sens_store);
+  o->xlin = syn_malloc(np * sizeof *o->xlin);
+  o->dvdx = syn_malloc(np * sizeof *o->dvdx);
+  o->theta = syn_malloc(nf * sizeof *o->theta);
+  o->at_values = syn_malloc((maxn ? maxn : 1) * o->nseries * sizeof *o->at_values);
+  o->sens_at = syn_malloc(nf * (maxn ? maxn : 1) * o->nseries * sizeof *o->sens_at);
+  o->metrics = syn_calloc(nmet ? nmet : 1, 1);
   syn_status st = SYN_OK;
   if (!o->times || !o->sens || !o->sens_store || !o->xlin || !o->dvdx || !o->theta ||
       !o->at_values || !o->sens_at || !o->metrics)
@@ -139,16 +140,16 @@ syn_status syn_objective_create(const syn_fit *f, syn_objective **out, syn_error
 void syn_objective_destroy(syn_objective *o) {
   if (o == NULL) return;
   syn_problem_ws_destroy(o->ws);
-  free(o->times);
-  free(o->sens);
-  free(o->sens_store);
-  free(o->xlin);
-  free(o->dvdx);
-  free(o->theta);
-  free(o->at_values);
-  free(o->sens_at);
-  free(o->metrics);
-  free(o);
+  syn_free(o->times);
+  syn_free(o->sens);
+  syn_free(o->sens_store);
+  syn_free(o->xlin);
+  syn_free(o->dvdx);
+  syn_free(o->theta);
+  syn_free(o->at_values);
+  syn_free(o->sens_at);
+  syn_free(o->metrics);
+  syn_free(o);
 }
 
 /* x (parameter scale) to linear values and the scale derivatives. */
