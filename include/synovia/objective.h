@@ -67,6 +67,11 @@ typedef struct syn_objective_value {
 syn_status syn_objective_eval(syn_objective *o, const double *x, syn_objective_value *out,
                               double *grad, syn_error *err);
 
+/* How many sensitivities a gradient integrates in arm `arm`: the model
+ * values and doses an estimated parameter drives there (noise parameters
+ * need none; a dose of another arm is skipped). */
+size_t syn_objective_sens_count(const syn_objective *o, size_t arm);
+
 /* Scale conversions of one parameter's value (its declared scale). */
 double syn_objective_to_scale(const syn_fit_param *p, double v);
 double syn_objective_unscale(const syn_fit_param *p, double x);

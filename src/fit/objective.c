@@ -81,6 +81,15 @@ static size_t max_arm_points(const syn_fit *f) {
   return m;
 }
 
+/* A dose amount or time of another arm ("dose:ARM:…" not naming this one):
+ * it has no effect here (problem.h), so its sensitivity is zero and not
+ * integrated. */
+static int dose_of_other_arm(const char *free_name, const char *arm) {
+  if (strncmp(free_name, "dose:", 5) != 0) return 0;
+  size_t n = strlen(arm);
+  return !(strncmp(free_name + 5, arm, n) == 0 && free_name[5 + n] == ':');
+}
+
 /* The arms' sensitivity lists from the fit's theta map. */
 static void build_sens_lists(syn_objective *o) {
   const syn_fit *f = o->f;
@@ -92,7 +101,8 @@ static void build_sens_lists(syn_objective *o) {
     s->n = 0;
     for (size_t k = 0; k < o->nfree; k++) {
       size_t p = f->theta_param[a * o->nfree + k];
-      if (p == SYN_FIT_NONE) continue;
+      if (p == SYN_FIT_NONE || dose_of_other_arm(f->free_names[k], syn_fit_arm_name(f, a)))
+        continue;
       s->free_index[s->n] = k;
       s->param[s->n++] = p;
     }
@@ -150,6 +160,10 @@ void syn_objective_destroy(syn_objective *o) {
   syn_free(o->sens_at);
   syn_free(o->metrics);
   syn_free(o);
+}
+
+size_t syn_objective_sens_count(const syn_objective *o, size_t arm) {
+  return arm < o->f->narms ? o->sens[arm].n : 0;
 }
 
 /* x (parameter scale) to linear values and the scale derivatives. */

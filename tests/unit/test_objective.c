@@ -359,6 +359,15 @@ static void test_knee_gradient(void **state) {
   char *fit3 = replace(fit2, "data \"knee_trial.csv\"", data);
   write_file("knee.fit", fit3);
   syn_fit *f = load_path(in_dir("knee.fit"));
+  /* severity and the arm's w_p everywhere, the IA dose in its own arm only */
+  syn_objective *o = NULL;
+  syn_error err;
+  assert_int_equal(syn_objective_create(f, &o, &err), SYN_OK);
+  assert_string_equal(syn_fit_arm_name(f, 1), "IA 50M UC-MSC");
+  assert_int_equal(syn_objective_sens_count(o, 0), 2);
+  assert_int_equal(syn_objective_sens_count(o, 1), 3);
+  assert_int_equal(syn_objective_sens_count(o, 2), 2);
+  syn_objective_destroy(o);
   double worst = worst_gradient_error(f, 3, 14, 1e-3, syn_fit_param_count(f));
   printf("# knee_trial.fit: worst relative difference of the gradient %.2e\n", worst);
   assert_true(worst <= 1e-5);
