@@ -242,7 +242,8 @@ static syn_status eval_arm(syn_objective *o, size_t a, int sens, syn_error *err)
     /* Name the arm in front of the problem's message (cut to fit). */
     char msg[SYN_ERROR_MSG_MAX];
     int n = snprintf(msg, sizeof msg, "arm '%s': ", syn_fit_arm_name(f, a));
-    if (n > 0 && (size_t)n < sizeof msg) {
+    int named = n > 0 && strncmp(err->message, msg, (size_t)n) == 0; /* the problem's own */
+    if (!named && n > 0 && (size_t)n < sizeof msg) {
       size_t room = sizeof msg - (size_t)n;
       memcpy(msg + n, err->message, room - 1);
       msg[sizeof msg - 1] = 0;

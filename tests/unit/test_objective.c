@@ -340,14 +340,14 @@ static double worst_gradient_error(syn_fit *f, int npoints, uint64_t seed, doubl
   return worst;
 }
 
-/* examples/fit/knee_trial.fit with its scenario solved at rtol 1e-10
- * (copies of the fit file and the scenario in the scratch folder, pointing
- * back at the repository's model and data). */
-static void test_knee_gradient(void **state) {
-  (void)state;
+/* examples/fit/knee_trial.fit with its scenario solved at `rtol` (copies of
+ * the fit file and the scenario in the scratch folder, pointing back at the
+ * repository's model and data), with the edits edit[2k] -> edit[2k+1] of the
+ * fit file's text (nedits pairs). */
+static syn_fit *load_knee(const char *rtol, const char *const *edit, size_t nedits) {
   char cwd[400], model[512], data[512];
   assert_non_null(getcwd(cwd, sizeof cwd));
-  snprintf(model, sizeof model, "model \"%s/models/knee_oa.model\"\nsolver rtol 1e-10", cwd);
+  snprintf(model, sizeof model, "model \"%s/models/knee_oa.model\"\nsolver rtol %s", cwd, rtol);
   snprintf(data, sizeof data, "data \"%s/examples/fit/knee_trial.csv\"", cwd);
   char *sc = read_text("examples/knee_ia_vs_iv.scenario");
   char *sc2 = replace(sc, "model \"../models/knee_oa.model\"", model);
@@ -357,8 +357,23 @@ static void test_knee_gradient(void **state) {
   snprintf(scen_line, sizeof scen_line, "scenario \"%s\"", in_dir("knee.scenario"));
   char *fit2 = replace(fit, "scenario \"../knee_ia_vs_iv.scenario\"", scen_line);
   char *fit3 = replace(fit2, "data \"knee_trial.csv\"", data);
+  for (size_t k = 0; k < nedits; k++) {
+    char *next = replace(fit3, edit[2 * k], edit[2 * k + 1]);
+    free(fit3);
+    fit3 = next;
+  }
   write_file("knee.fit", fit3);
-  syn_fit *f = load_path(in_dir("knee.fit"));
+  free(sc);
+  free(sc2);
+  free(fit);
+  free(fit2);
+  free(fit3);
+  return load_path(in_dir("knee.fit"));
+}
+
+static void test_knee_gradient(void **state) {
+  (void)state;
+  syn_fit *f = load_knee("1e-10", NULL, 0);
   /* severity and the arm's w_p everywhere, the IA dose in its own arm only */
   syn_objective *o = NULL;
   syn_error err;
@@ -372,11 +387,88 @@ static void test_knee_gradient(void **state) {
   printf("# knee_trial.fit: worst relative difference of the gradient %.2e\n", worst);
   assert_true(worst <= 1e-5);
   syn_fit_destroy(f);
-  free(sc);
-  free(sc2);
-  free(fit);
-  free(fit2);
-  free(fit3);
+}
+
+/* The knee example with a fixed CRP sd and a normal prior on severity (so it
+ * has a residual form): the Jacobian of the residuals against central
+ * differences of the residuals at random points, and objective = 0.5 |r|^2
+ * + C with the gradient J^T r. At rtol 1e-12: a single residual's
+ * differences need it (the gradient, a sum, resolves at 1e-10). */
+static void test_knee_residual_jacobian(void **state) {
+  (void)state;
+  const char *const edits[] = {
+      "noise normal sd = sigma_CRP + rel_CRP * y\n", "noise normal sd = 0.3\n",
+      "estimate sigma_CRP log10 within 0.01 1\n", "",
+      "estimate rel_CRP lin within 0.01 0.5\n", "",
+      "prior lognormal -2.8 0.5", "prior normal 0.05 0.02"};
+  syn_fit *f = load_knee("1e-12", edits, 4);
+  char why[256];
+  assert_int_equal(syn_objective_residual_form(f, why, sizeof why), 1);
+  size_t np = syn_fit_param_count(f), nr = syn_objective_residual_count(f);
+  assert_int_equal(np, 5);
+  assert_int_equal(nr, syn_fit_point_count(f) + 1);
+  syn_objective *o = NULL;
+  syn_error err;
+  assert_int_equal(syn_objective_create(f, &o, &err), SYN_OK);
+  double *x = malloc(np * sizeof *x), *g = malloc(np * sizeof *g), *r = malloc(nr * sizeof *r);
+  double *J = malloc(nr * np * sizeof *J), *rp = malloc(nr * sizeof *rp), *rm = malloc(nr * sizeof *rm);
+  assert_true(x && g && r && J && rp && rm);
+  uint64_t seed = 14;
+  double worst = 0, h = 1e-3;
+  for (int p = 0; p < 2; p++) {
+    for (size_t j = 0; j < np; j++) {
+      const syn_fit_param *q = syn_fit_param_at(f, j);
+      double lo = syn_objective_to_scale(q, q->lower), hi = syn_objective_to_scale(q, q->upper);
+      x[j] = lo + (hi - lo) * (0.1 + 0.8 * uniform01(&seed));
+    }
+    double C, rr = 0;
+    syn_status rst = syn_objective_residuals(o, x, r, J, &C, &err);
+    if (rst != SYN_OK) fprintf(stderr, "%s\n", err.message);
+    assert_int_equal(rst, SYN_OK);
+    syn_objective_value v;
+    eval_ok(o, x, &v, g);
+    for (size_t i = 0; i < nr; i++) rr += r[i] * r[i];
+    assert_close(0.5 * rr + C, v.total, 1e-12);
+    for (size_t j = 0; j < np; j++) {
+      double jr = 0;
+      for (size_t i = 0; i < nr; i++) jr += J[i * np + j] * r[i];
+      assert_close(jr, g[j], 1e-9 * fmax(1.0, fabs(g[j])));
+    }
+    double jmax = 0;
+    for (size_t k = 0; k < nr * np; k++) jmax = fmax(jmax, fabs(J[k]));
+    for (size_t j = 0; j < np; j++) {
+      double x0 = x[j];
+      double d[2][400];
+      assert_true(nr <= 400);
+      for (int k = 0; k < 2; k++) { /* steps h and 2h, Richardson-extrapolated */
+        x[j] = x0 + h * (k + 1);
+        assert_int_equal(syn_objective_residuals(o, x, rp, NULL, NULL, &err), SYN_OK);
+        x[j] = x0 - h * (k + 1);
+        assert_int_equal(syn_objective_residuals(o, x, rm, NULL, NULL, &err), SYN_OK);
+        for (size_t i = 0; i < nr; i++) d[k][i] = (rp[i] - rm[i]) / (2 * h * (k + 1));
+      }
+      x[j] = x0;
+      for (size_t i = 0; i < nr; i++) {
+        double fd = (4 * d[0][i] - d[1][i]) / 3;
+        double e = fabs(J[i * np + j] - fd) / fmax(fabs(fd), 1e-3 * jmax);
+        if (e > worst) {
+          worst = e;
+          printf("# point %d residual %zu d/d %s: Jacobian %+.10e differences %+.10e relative %.1e\n",
+                 p, i, syn_fit_param_at(f, j)->name, J[i * np + j], fd, e);
+        }
+      }
+    }
+  }
+  printf("# knee residual Jacobian: worst relative difference %.2e\n", worst);
+  assert_true(worst <= 1e-5);
+  free(x);
+  free(g);
+  free(r);
+  free(J);
+  free(rp);
+  free(rm);
+  syn_objective_destroy(o);
+  syn_fit_destroy(f);
 }
 
 /* The six kinetic parameters at random points, the three noise sds at the
@@ -400,6 +492,7 @@ int main(void) {
       cmocka_unit_test(test_residuals),
       cmocka_unit_test(test_failure_then_usable_no_allocation),
       cmocka_unit_test(test_knee_gradient),
+      cmocka_unit_test(test_knee_residual_jacobian),
       cmocka_unit_test(test_boehm_gradient),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
