@@ -443,6 +443,15 @@ bench-knee-split: $(KNEE_SPLIT_BIN)
 	@$(KNEE_SPLIT_BIN)
 .PHONY: bench-knee-split
 
+# A fit's objective and gradient against a plain solve: tests/bench/fit_objective.c
+FIT_OBJ_BIN := $(BUILD)/release/bench_fit_objective
+$(FIT_OBJ_BIN): tests/bench/fit_objective.c tests/bench/timing.h $(LIB_release) | $(DEPS_STAMP)
+	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(WARN) $(INC) -Itests/bench -o $@ $< $(LIB_release) $(LIBS)
+bench: bench-fit-objective
+bench-fit-objective: $(FIT_OBJ_BIN)
+	@$(FIT_OBJ_BIN)
+.PHONY: bench-fit-objective
+
 # The states' own absolute tolerances against one scalar atol: steps per arm and
 # the metrics' error against an rtol 1e-10 reference (tests/bench/state_tol.py)
 bench: bench-state-tol

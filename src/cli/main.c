@@ -24,6 +24,7 @@ static const char usage_text[] =
     "  summary FILE    what a result file holds: provenance, arms or design, metrics\n"
     "  export FILE     write a result file as tidy CSV files (--csv DIR)\n"
     "  report FILE     one self-contained HTML report with figures (-o report.html)\n"
+    "  fit FILE.fit --evaluate  a fit's objective and gradient at one point\n"
     "  help [COMMAND]  show help for a command\n"
     "\n"
     "options:\n"
@@ -69,6 +70,7 @@ static int dispatch(int argc, char **argv, const char *command_line) {
   if (strcmp(cmd, "summary") == 0) return cmd_summary(argc - 2, argv + 2);
   if (strcmp(cmd, "export") == 0) return cmd_export(argc - 2, argv + 2);
   if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2, argv[0]);
+  if (strcmp(cmd, "fit") == 0) return cmd_fit(argc - 2, argv + 2);
   if (strcmp(cmd, "help") == 0) {
     if (argc < 3) {
       fputs(usage_text, stdout);
@@ -86,7 +88,7 @@ static int dispatch(int argc, char **argv, const char *command_line) {
     printf("synovia %s\n", syn_version());
     return CLI_OK;
   }
-  cli_usage_error("", "unknown command '%s' (commands: run, check, info, sweep, merge, summary, export, report, help)", cmd);
+  cli_usage_error("", "unknown command '%s' (commands: run, check, info, sweep, merge, summary, export, report, fit, help)", cmd);
   return CLI_USAGE;
 }
 
