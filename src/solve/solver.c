@@ -104,6 +104,7 @@ struct syn_solver {
   N_Vector *dkyS;            /* interpolated (syn_solver_sens_get) */
   double **sp, **fsp;        /* ns pointers into yS / into fS's output (no allocation per call) */
   double *jsens;             /* ode->nnz Jacobian values for fS */
+  int32_t *jrowptr, *jcol, *jent; /* the Jacobian's pattern by rows (fS gathers J s_k per row) */
   double *fm, *fp;           /* rates before / after a stop */
   double *pbar;
   syn_sens_dfdp_fn dfdp;
@@ -1102,7 +1103,10 @@ void syn_sens_opts_default(syn_sens_opts *o) {
 }
 
 /* fS for all sensitivities at once: J s_k from the exact sparse Jacobian
- * (evaluated once per call for every k), then the caller adds df/dp_k. */
+ * (evaluated once per call for every k), then the caller adds df/dp_k.
+ * J s_k is gathered row by row (the pattern by rows, columns ascending, built
+ * in sens_alloc): each fS[i] sums its products in the order the column-wise
+ * scatter did, without clearing fS first or storing it per product. */
 static int cv_sens_rhs(int ns, sunrealtype t, N_Vector yv, N_Vector ydot, N_Vector *yS,
                        N_Vector *ySdot, void *user, N_Vector tmp1, N_Vector tmp2) {
   (void)ydot, (void)tmp1, (void)tmp2;
@@ -1112,15 +1116,15 @@ static int cv_sens_rhs(int ns, sunrealtype t, N_Vector yv, N_Vector ydot, N_Vect
   int rc = ode->jac(t, y, s->jsens, ode->ctx);
   if (rc != 0) return rc;
   size_t n = ode->n;
+  const double *jv = s->jsens;
   for (int k = 0; k < ns; k++) {
     const double *sk = N_VGetArrayPointer(yS[k]);
     double *fs = N_VGetArrayPointer(ySdot[k]);
-    memset(fs, 0, n * sizeof *fs);
-    for (size_t j = 0; j < n; j++) {
-      double sj = sk[j];
-      if (sj == 0.0) continue;
-      for (int32_t e = ode->colptr[j]; e < ode->colptr[j + 1]; e++)
-        fs[ode->rowind[e]] += s->jsens[e] * sj;
+    for (size_t i = 0; i < n; i++) {
+      double acc = 0.0;
+      for (int32_t e = s->jrowptr[i]; e < s->jrowptr[i + 1]; e++)
+        acc += jv[s->jent[e]] * sk[s->jcol[e]];
+      fs[i] = acc;
     }
     s->fsp[k] = fs;
   }
@@ -1131,6 +1135,118 @@ static int cv_sens_rhs(int ns, sunrealtype t, N_Vector yv, N_Vector ydot, N_Vect
   return rc;
 }
 
+/* The Jacobian's pattern (by columns) by rows: for row i, entries
+ * jrowptr[i]..jrowptr[i+1] name their column (jcol) and their value's place
+ * in the column-wise values (jent), columns ascending. */
+static void pattern_by_rows(const syn_ode *ode, int32_t *rowptr, int32_t *col, int32_t *val) {
+  size_t n = ode->n;
+  memset(rowptr, 0, (n + 1) * sizeof *rowptr);
+  for (int32_t e = 0; e < ode->colptr[n]; e++) rowptr[ode->rowind[e] + 1]++;
+  for (size_t i = 0; i < n; i++) rowptr[i + 1] += rowptr[i];
+  for (size_t j = 0; j < n; j++)
+    for (int32_t e = ode->colptr[j]; e < ode->colptr[j + 1]; e++) {
+      int32_t r = ode->rowind[e], at = rowptr[r]++;
+      col[at] = (int32_t)j;
+      val[at] = e;
+    }
+  for (size_t i = n; i > 0; i--) rowptr[i] = rowptr[i - 1]; /* undo the fill's advance */
+  rowptr[0] = 0;
+}
+
+/* --- the sensitivity vectors' operations ---------------------------------------
+ * CVODES works on the ns sensitivity vectors (of only ode->n elements: 27 on
+ * the knee) with the serial N_Vector's loops, one element at a time. These
+ * replace the costliest ones on the sensitivity vectors only (the states'
+ * vectors keep SUNDIALS' own: plain runs are unchanged bit for bit), two
+ * elements per iteration so that the compiler pairs them in SIMD registers
+ * (-O2 vectorises such a pair, not the plain loop). Every element is computed
+ * with the same operations in the same order as N_VLinearSum_Serial,
+ * N_VScale_Serial and their vector-array forms do (their special cases are
+ * the general formula's, since x * 1 and x * -1 are exact, except c (x + y)
+ * and c (x - y)): the sensitivities are unchanged bit for bit too. */
+
+static void lin_ab(sunindextype n, double a, const double *x, double b, const double *y,
+                   double *z) { /* z = a x + b y */
+  sunindextype i = 0;
+  for (; i + 2 <= n; i += 2) {
+    double x0 = x[i], x1 = x[i + 1], y0 = y[i], y1 = y[i + 1];
+    z[i] = a * x0 + b * y0;
+    z[i + 1] = a * x1 + b * y1;
+  }
+  for (; i < n; i++) z[i] = a * x[i] + b * y[i];
+}
+
+static void lin_scaled(sunindextype n, double c, const double *x, double sign, const double *y,
+                       double *z) { /* z = c (x + sign y), sign = 1 or -1 */
+  sunindextype i = 0;
+  for (; i + 2 <= n; i += 2) {
+    double x0 = x[i], x1 = x[i + 1], y0 = y[i], y1 = y[i + 1];
+    z[i] = c * (x0 + sign * y0);
+    z[i + 1] = c * (x1 + sign * y1);
+  }
+  for (; i < n; i++) z[i] = c * (x[i] + sign * y[i]);
+}
+
+/* One vector of N_VLinearSum_Serial: which formula its cases come to. */
+static void lin_sum(sunindextype n, double a, const double *x, double b, const double *y,
+                    double *z) {
+  int unit = a == 1.0 || b == 1.0 || a == -1.0 || b == -1.0;
+  if (!unit && a == b) lin_scaled(n, a, x, 1.0, y, z);
+  else if (!unit && a == -b) lin_scaled(n, a, x, -1.0, y, z);
+  else lin_ab(n, a, x, b, y, z);
+}
+
+static void sens_linear_sum(sunrealtype a, N_Vector x, sunrealtype b, N_Vector y, N_Vector z) {
+  lin_sum(NV_LENGTH_S(z), a, NV_DATA_S(x), b, NV_DATA_S(y), NV_DATA_S(z));
+}
+
+static void sens_scale(sunrealtype c, N_Vector x, N_Vector z) {
+  sunindextype n = NV_LENGTH_S(z), i = 0;
+  const double *xd = NV_DATA_S(x);
+  double *zd = NV_DATA_S(z);
+  for (; i + 2 <= n; i += 2) {
+    double x0 = xd[i], x1 = xd[i + 1];
+    zd[i] = c * x0;
+    zd[i + 1] = c * x1;
+  }
+  for (; i < n; i++) zd[i] = c * xd[i];
+}
+
+static int sens_linear_sum_array(int nvec, sunrealtype a, N_Vector *X, sunrealtype b,
+                                 N_Vector *Y, N_Vector *Z) {
+  if (nvec < 1) return -1;
+  for (int v = 0; v < nvec; v++)
+    lin_sum(NV_LENGTH_S(Z[v]), a, NV_DATA_S(X[v]), b, NV_DATA_S(Y[v]), NV_DATA_S(Z[v]));
+  return 0;
+}
+
+/* Z[j][i] = a[j] X[i] + Y[j][i] (the Nordsieck array's update): per
+ * element a x + y, as N_VScaleAddMultiVectorArray_Serial computes it (its
+ * single-sum case goes through N_VLinearSum, whose formula for b = 1 is
+ * that one too). */
+static int sens_scale_add_multi_array(int nvec, int nsum, sunrealtype *a, N_Vector *X,
+                                      N_Vector **Y, N_Vector **Z) {
+  if (nvec < 1 || nsum < 1) return -1;
+  if (nvec == 1 && nsum > 1) return N_VScaleAddMulti_Serial(nsum, a, X[0], Y[0], Z[0]) == 0 ? 0 : -1;
+  for (int v = 0; v < nvec; v++)
+    for (int j = 0; j < nsum; j++)
+      if (nsum == 1) lin_sum(NV_LENGTH_S(X[v]), a[j], NV_DATA_S(X[v]), 1.0, NV_DATA_S(Y[j][v]),
+                             NV_DATA_S(Z[j][v]));
+      else lin_ab(NV_LENGTH_S(X[v]), a[j], NV_DATA_S(X[v]), 1.0, NV_DATA_S(Y[j][v]),
+                  NV_DATA_S(Z[j][v]));
+  return 0;
+}
+
+/* The template the sensitivity vectors are cloned from (CVODES clones its
+ * own from them, so they carry these operations too). */
+static void sens_vector_ops(N_Vector v) {
+  N_VEnableFusedOps_Serial(v, SUNTRUE);
+  v->ops->nvlinearsum = sens_linear_sum;
+  v->ops->nvscale = sens_scale;
+  v->ops->nvlinearsumvectorarray = sens_linear_sum_array;
+  v->ops->nvscaleaddmultivectorarray = sens_scale_add_multi_array;
+}
+
 static void sens_free(syn_solver *s) {
   if (s->ns > 0 && s->cvode != NULL) CVodeSensFree(s->cvode);
   if (s->yS != NULL) N_VDestroyVectorArray(s->yS, (int)s->ns);
@@ -1138,12 +1254,16 @@ static void sens_free(syn_solver *s) {
   syn_free(s->sp);
   syn_free(s->fsp);
   syn_free(s->jsens);
+  syn_free(s->jrowptr);
+  syn_free(s->jcol);
+  syn_free(s->jent);
   syn_free(s->fm);
   syn_free(s->fp);
   syn_free(s->pbar);
   s->yS = s->dkyS = NULL;
   s->sp = s->fsp = NULL;
   s->jsens = s->fm = s->fp = s->pbar = NULL;
+  s->jrowptr = s->jcol = s->jent = NULL;
   s->ns = 0;
   s->sens_on = 0;
 }
@@ -1153,25 +1273,31 @@ static syn_status sens_alloc(syn_solver *s, size_t ns, syn_error *err) {
   size_t n = s->ode->n;
   sens_free(s);
   /* the sensitivities' vectors (and CVODES' own, cloned from them) use the
-   * fused vector operations: CVODES updates ns vectors at once per step;
-   * the states' vectors keep theirs, so plain runs are unchanged bit for bit */
+   * fused vector operations (CVODES updates ns vectors at once per step) and
+   * the paired loops above; the states' vectors keep theirs */
   N_Vector tmpl = N_VClone(s->y);
-  if (tmpl != NULL) N_VEnableFusedOps_Serial(tmpl, SUNTRUE);
+  if (tmpl != NULL) sens_vector_ops(tmpl);
   s->yS = tmpl ? N_VCloneVectorArray((int)ns, tmpl) : NULL;
   s->dkyS = tmpl ? N_VCloneVectorArray((int)ns, tmpl) : NULL;
   if (tmpl != NULL) N_VDestroy(tmpl);
   s->sp = syn_calloc(ns, sizeof *s->sp);
   s->fsp = syn_calloc(ns, sizeof *s->fsp);
-  s->jsens = syn_calloc(s->ode->nnz > 0 ? s->ode->nnz : 1, sizeof *s->jsens);
+  size_t nnz = s->ode->nnz > 0 ? s->ode->nnz : 1;
+  s->jsens = syn_calloc(nnz, sizeof *s->jsens);
+  s->jrowptr = syn_calloc(n + 1, sizeof *s->jrowptr);
+  s->jcol = syn_calloc(nnz, sizeof *s->jcol);
+  s->jent = syn_calloc(nnz, sizeof *s->jent);
   s->fm = syn_calloc(n, sizeof *s->fm);
   s->fp = syn_calloc(n, sizeof *s->fp);
   s->pbar = syn_calloc(ns, sizeof *s->pbar);
-  if (!s->yS || !s->dkyS || !s->sp || !s->fsp || !s->jsens || !s->fm || !s->fp || !s->pbar) {
+  if (!s->yS || !s->dkyS || !s->sp || !s->fsp || !s->jsens || !s->jrowptr || !s->jcol ||
+      !s->jent || !s->fm || !s->fp || !s->pbar) {
     sens_free(s);
     return syn_error_set(err, SYN_ENOMEM, "out of memory for %zu sensitivities", ns);
   }
   s->ns = ns;
   for (size_t k = 0; k < ns; k++) s->sp[k] = N_VGetArrayPointer(s->yS[k]);
+  pattern_by_rows(s->ode, s->jrowptr, s->jcol, s->jent);
   return SYN_OK;
 }
 
