@@ -41,6 +41,7 @@
 #include <sunlinsol/sunlinsol_klu.h>
 #include <sunmatrix/sunmatrix_dense.h>
 #include <sunmatrix/sunmatrix_sparse.h>
+#include <sunnonlinsol/sunnonlinsol_newton.h>
 
 #include "base/alloc.h"
 #include "solve/dense_output.h"
@@ -105,6 +106,8 @@ struct syn_solver {
   double **sp, **fsp;        /* ns pointers into yS / into fS's output (no allocation per call) */
   double *jsens;             /* ode->nnz Jacobian values for fS */
   int32_t *jrowptr, *jcol, *jent; /* the Jacobian's pattern by rows (fS gathers J s_k per row) */
+  double *jrv;               /* its values in that order */
+  SUNNonlinearSolver nls_stg; /* the staggered corrector's Newton, on the sensitivities' vectors */
   double *fm, *fp;           /* rates before / after a stop */
   double *pbar;
   syn_sens_dfdp_fn dfdp;
@@ -1116,22 +1119,41 @@ static int cv_sens_rhs(int ns, sunrealtype t, N_Vector yv, N_Vector ydot, N_Vect
   int rc = ode->jac(t, y, s->jsens, ode->ctx);
   if (rc != 0) return rc;
   size_t n = ode->n;
-  const double *jv = s->jsens;
-  for (int k = 0; k < ns; k++) {
+  const int32_t *rp = s->jrowptr, *col = s->jcol;
+  double *v = s->jrv;
+  for (int32_t e = 0; e < rp[n]; e++) v[e] = s->jsens[s->jent[e]];
+  int k = 0;
+  for (; k + 2 <= ns; k += 2) { /* two at a time: each entry's value and column read once */
+    const double *s0 = N_VGetArrayPointer(yS[k]), *s1 = N_VGetArrayPointer(yS[k + 1]);
+    double *f0 = N_VGetArrayPointer(ySdot[k]), *f1 = N_VGetArrayPointer(ySdot[k + 1]);
+    for (size_t i = 0; i < n; i++) {
+      double a0 = 0.0, a1 = 0.0;
+      for (int32_t e = rp[i]; e < rp[i + 1]; e++) {
+        a0 += v[e] * s0[col[e]];
+        a1 += v[e] * s1[col[e]];
+      }
+      f0[i] = a0;
+      f1[i] = a1;
+    }
+    s->fsp[k] = f0;
+    s->fsp[k + 1] = f1;
+  }
+  for (; k < ns; k++) {
     const double *sk = N_VGetArrayPointer(yS[k]);
     double *fs = N_VGetArrayPointer(ySdot[k]);
     for (size_t i = 0; i < n; i++) {
       double acc = 0.0;
-      for (int32_t e = s->jrowptr[i]; e < s->jrowptr[i + 1]; e++)
-        acc += jv[s->jent[e]] * sk[s->jcol[e]];
+      for (int32_t e = rp[i]; e < rp[i + 1]; e++) acc += v[e] * sk[col[e]];
       fs[i] = acc;
     }
     s->fsp[k] = fs;
   }
   rc = s->dfdp(t, y, s->fsp, (size_t)ns, s->sens_ctx);
-  for (int k = 0; rc == 0 && k < ns; k++)
-    for (size_t i = 0; i < n; i++)
-      if (!isfinite(s->fsp[k][i])) return 1; /* a smaller step, as for the states */
+  /* 0 x is 0 for every finite x and NaN for an infinity or a NaN: one test */
+  double probe = 0.0;
+  for (k = 0; rc == 0 && k < ns; k++)
+    for (size_t i = 0; i < n; i++) probe += 0.0 * s->fsp[k][i];
+  if (rc == 0 && !isfinite(probe)) return 1; /* a smaller step, as for the states */
   return rc;
 }
 
@@ -1165,26 +1187,35 @@ static void pattern_by_rows(const syn_ode *ode, int32_t *rowptr, int32_t *col, i
  * the general formula's, since x * 1 and x * -1 are exact, except c (x + y)
  * and c (x - y)): the sensitivities are unchanged bit for bit too. */
 
+/* z = a x + b y; the unit cases without their (exact) products. */
+#define PAIRED(EXPR)                                                                           \
+  do {                                                                                         \
+    sunindextype i = 0;                                                                        \
+    for (; i + 2 <= n; i += 2) {                                                               \
+      double x0 = x[i], x1 = x[i + 1], y0 = y[i], y1 = y[i + 1];                               \
+      z[i] = EXPR(x0, y0);                                                                     \
+      z[i + 1] = EXPR(x1, y1);                                                                 \
+    }                                                                                          \
+    for (; i < n; i++) z[i] = EXPR(x[i], y[i]);                                                \
+  } while (0)
+#define SUM_XY(u, v) ((u) + (v))
+#define AX_Y(u, v) (a * (u) + (v))
+#define X_BY(u, v) ((u) + b * (v))
+#define AX_BY(u, v) (a * (u) + b * (v))
 static void lin_ab(sunindextype n, double a, const double *x, double b, const double *y,
-                   double *z) { /* z = a x + b y */
-  sunindextype i = 0;
-  for (; i + 2 <= n; i += 2) {
-    double x0 = x[i], x1 = x[i + 1], y0 = y[i], y1 = y[i + 1];
-    z[i] = a * x0 + b * y0;
-    z[i + 1] = a * x1 + b * y1;
-  }
-  for (; i < n; i++) z[i] = a * x[i] + b * y[i];
+                   double *z) {
+  if (a == 1.0 && b == 1.0) PAIRED(SUM_XY);
+  else if (b == 1.0) PAIRED(AX_Y);
+  else if (a == 1.0) PAIRED(X_BY);
+  else PAIRED(AX_BY);
 }
 
-static void lin_scaled(sunindextype n, double c, const double *x, double sign, const double *y,
-                       double *z) { /* z = c (x + sign y), sign = 1 or -1 */
-  sunindextype i = 0;
-  for (; i + 2 <= n; i += 2) {
-    double x0 = x[i], x1 = x[i + 1], y0 = y[i], y1 = y[i + 1];
-    z[i] = c * (x0 + sign * y0);
-    z[i + 1] = c * (x1 + sign * y1);
-  }
-  for (; i < n; i++) z[i] = c * (x[i] + sign * y[i]);
+#define C_SUM(u, v) (a * ((u) + (v)))
+#define C_DIFF(u, v) (a * ((u) - (v)))
+static void lin_scaled(sunindextype n, double a, const double *x, double sign, const double *y,
+                       double *z) { /* z = a (x + y) or a (x - y) (sign 1 or -1) */
+  if (sign > 0) PAIRED(C_SUM);
+  else PAIRED(C_DIFF);
 }
 
 /* One vector of N_VLinearSum_Serial: which formula its cases come to. */
@@ -1237,6 +1268,70 @@ static int sens_scale_add_multi_array(int nvec, int nsum, sunrealtype *a, N_Vect
   return 0;
 }
 
+/* One vector of N_VLinearCombination_Serial: c0 x0 (+ c1 x1 ...), the terms
+ * added element by element in the same order (its in-place cases are the
+ * same formula, c0 = 1 times z being z); a later term aliasing z goes to
+ * the serial loop, which reads z as updated. */
+enum { LC_MAX = 16 };
+static void lin_comb(sunindextype n, int nsum, const double *c, const double *const *x,
+                     double *z) {
+  if (nsum == 1) {
+    for (sunindextype i = 0; i < n; i++) z[i] = c[0] * x[0][i];
+    return;
+  }
+  if (nsum == 2) {
+    lin_sum(n, c[0], x[0], c[1], x[1], z);
+    return;
+  }
+  sunindextype i = 0;
+  for (; i + 2 <= n; i += 2) {
+    double z0 = c[0] * x[0][i], z1 = c[0] * x[0][i + 1];
+    for (int j = 1; j < nsum; j++) {
+      z0 += c[j] * x[j][i];
+      z1 += c[j] * x[j][i + 1];
+    }
+    z[i] = z0;
+    z[i + 1] = z1;
+  }
+  for (; i < n; i++) {
+    double zi = c[0] * x[0][i];
+    for (int j = 1; j < nsum; j++) zi += c[j] * x[j][i];
+    z[i] = zi;
+  }
+}
+
+static int sens_linear_combination(int nvec, sunrealtype *c, N_Vector *X, N_Vector z) {
+  const double *x[LC_MAX];
+  if (nvec < 1 || nvec > LC_MAX) return N_VLinearCombination_Serial(nvec, c, X, z);
+  for (int j = 0; j < nvec; j++) {
+    if (j > 0 && X[j] == z) return N_VLinearCombination_Serial(nvec, c, X, z);
+    x[j] = NV_DATA_S(X[j]);
+  }
+  lin_comb(NV_LENGTH_S(z), nvec, c, x, NV_DATA_S(z));
+  return 0;
+}
+
+static int sens_linear_combination_array(int nvec, int nsum, sunrealtype *c, N_Vector **X,
+                                         N_Vector *Z) {
+  const double *x[LC_MAX];
+  if (nvec < 1 || nsum < 1 || nsum > LC_MAX)
+    return N_VLinearCombinationVectorArray_Serial(nvec, nsum, c, X, Z);
+  for (int v = 0; v < nvec; v++)
+    for (int j = 1; j < nsum; j++)
+      if (X[j][v] == Z[v]) return N_VLinearCombinationVectorArray_Serial(nvec, nsum, c, X, Z);
+  for (int v = 0; v < nvec; v++) {
+    for (int j = 0; j < nsum; j++) x[j] = NV_DATA_S(X[j][v]);
+    lin_comb(NV_LENGTH_S(Z[v]), nsum, c, x, NV_DATA_S(Z[v]));
+  }
+  return 0;
+}
+
+static int sens_scale_array(int nvec, sunrealtype *c, N_Vector *X, N_Vector *Z) {
+  if (nvec < 1) return -1;
+  for (int v = 0; v < nvec; v++) sens_scale(c[v], X[v], Z[v]);
+  return 0;
+}
+
 /* The template the sensitivity vectors are cloned from (CVODES clones its
  * own from them, so they carry these operations too). */
 static void sens_vector_ops(N_Vector v) {
@@ -1245,10 +1340,17 @@ static void sens_vector_ops(N_Vector v) {
   v->ops->nvscale = sens_scale;
   v->ops->nvlinearsumvectorarray = sens_linear_sum_array;
   v->ops->nvscaleaddmultivectorarray = sens_scale_add_multi_array;
+  v->ops->nvlinearcombination = sens_linear_combination;
+  v->ops->nvlinearcombinationvectorarray = sens_linear_combination_array;
+  v->ops->nvscalevectorarray = sens_scale_array;
 }
 
 static void sens_free(syn_solver *s) {
   if (s->ns > 0 && s->cvode != NULL) CVodeSensFree(s->cvode);
+  /* CVODES keeps a pointer to it (not its own: it never frees or uses it
+   * again until the next CVodeSensInit, which replaces it: see sens_init) */
+  if (s->nls_stg != NULL) SUNNonlinSolFree(s->nls_stg);
+  s->nls_stg = NULL;
   if (s->yS != NULL) N_VDestroyVectorArray(s->yS, (int)s->ns);
   if (s->dkyS != NULL) N_VDestroyVectorArray(s->dkyS, (int)s->ns);
   syn_free(s->sp);
@@ -1257,12 +1359,13 @@ static void sens_free(syn_solver *s) {
   syn_free(s->jrowptr);
   syn_free(s->jcol);
   syn_free(s->jent);
+  syn_free(s->jrv);
   syn_free(s->fm);
   syn_free(s->fp);
   syn_free(s->pbar);
   s->yS = s->dkyS = NULL;
   s->sp = s->fsp = NULL;
-  s->jsens = s->fm = s->fp = s->pbar = NULL;
+  s->jsens = s->jrv = s->fm = s->fp = s->pbar = NULL;
   s->jrowptr = s->jcol = s->jent = NULL;
   s->ns = 0;
   s->sens_on = 0;
@@ -1287,11 +1390,12 @@ static syn_status sens_alloc(syn_solver *s, size_t ns, syn_error *err) {
   s->jrowptr = syn_calloc(n + 1, sizeof *s->jrowptr);
   s->jcol = syn_calloc(nnz, sizeof *s->jcol);
   s->jent = syn_calloc(nnz, sizeof *s->jent);
+  s->jrv = syn_calloc(nnz, sizeof *s->jrv);
   s->fm = syn_calloc(n, sizeof *s->fm);
   s->fp = syn_calloc(n, sizeof *s->fp);
   s->pbar = syn_calloc(ns, sizeof *s->pbar);
   if (!s->yS || !s->dkyS || !s->sp || !s->fsp || !s->jsens || !s->jrowptr || !s->jcol ||
-      !s->jent || !s->fm || !s->fp || !s->pbar) {
+      !s->jent || !s->jrv || !s->fm || !s->fp || !s->pbar) {
     sens_free(s);
     return syn_error_set(err, SYN_ENOMEM, "out of memory for %zu sensitivities", ns);
   }
@@ -1299,6 +1403,25 @@ static syn_status sens_alloc(syn_solver *s, size_t ns, syn_error *err) {
   for (size_t k = 0; k < ns; k++) s->sp[k] = N_VGetArrayPointer(s->yS[k]);
   pattern_by_rows(s->ode, s->jrowptr, s->jcol, s->jent);
   return SYN_OK;
+}
+
+/* CVODES' sensitivity memory for s->ns, fresh. The staggered corrector's
+ * Newton solver is ours: CVODES' default clones its vectors from the
+ * states' (SUNDIALS' serial loops); this one clones them from the
+ * sensitivities' (the paired loops above), and is otherwise the same solver
+ * with the same settings. CVODES is initialised staggered first, so that the
+ * solver it points to for that corrector is always this one, even after an
+ * earlier one was freed (sens_free); the simultaneous corrector keeps
+ * CVODES' own (freed and forgotten by CVodeSensFree). */
+static int sens_init(syn_solver *s) {
+  int flag = CVodeSensInit(s->cvode, (int)s->ns, CV_STAGGERED, cv_sens_rhs, s->yS);
+  if (flag == CV_SUCCESS) {
+    s->nls_stg = SUNNonlinSol_NewtonSens((int)s->ns, s->yS[0], s->sunctx);
+    flag = s->nls_stg != NULL ? CVodeSetNonlinearSolverSensStg(s->cvode, s->nls_stg) : CV_MEM_FAIL;
+  }
+  if (flag == CV_SUCCESS && s->sens_ism != CV_STAGGERED)
+    flag = CVodeSensReInit(s->cvode, s->sens_ism, s->yS);
+  return flag;
 }
 
 syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *S0,
@@ -1340,8 +1463,7 @@ syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *
   s->jump = jump;
   s->sens_ctx = ctx;
   s->cv_msg[0] = '\0';
-  int flag = fresh ? CVodeSensInit(s->cvode, (int)ns, s->sens_ism, cv_sens_rhs, s->yS)
-                   : CVodeSensReInit(s->cvode, s->sens_ism, s->yS);
+  int flag = fresh ? sens_init(s) : CVodeSensReInit(s->cvode, s->sens_ism, s->yS);
   if (flag == CV_SUCCESS) flag = CVodeSetSensParams(s->cvode, NULL, s->pbar, NULL);
   if (flag == CV_SUCCESS) flag = CVodeSensEEtolerances(s->cvode);
   if (flag == CV_SUCCESS) flag = CVodeSetSensErrCon(s->cvode, opts->error_control ? SUNTRUE : SUNFALSE);
