@@ -1191,10 +1191,13 @@ static void pattern_by_rows(const syn_ode *ode, int32_t *rowptr, int32_t *col, i
 #define PAIRED(EXPR)                                                                           \
   do {                                                                                         \
     sunindextype i = 0;                                                                        \
-    for (; i + 2 <= n; i += 2) {                                                               \
-      double x0 = x[i], x1 = x[i + 1], y0 = y[i], y1 = y[i + 1];                               \
+    for (; i + 4 <= n; i += 4) {                                                               \
+      double x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];                           \
+      double y0 = y[i], y1 = y[i + 1], y2 = y[i + 2], y3 = y[i + 3];                           \
       z[i] = EXPR(x0, y0);                                                                     \
       z[i + 1] = EXPR(x1, y1);                                                                 \
+      z[i + 2] = EXPR(x2, y2);                                                                 \
+      z[i + 3] = EXPR(x3, y3);                                                                 \
     }                                                                                          \
     for (; i < n; i++) z[i] = EXPR(x[i], y[i]);                                                \
   } while (0)
@@ -1252,13 +1255,12 @@ static int sens_linear_sum_array(int nvec, sunrealtype a, N_Vector *X, sunrealty
 }
 
 /* Z[j][i] = a[j] X[i] + Y[j][i] (the Nordsieck array's update): per
- * element a x + y, as N_VScaleAddMultiVectorArray_Serial computes it (its
- * single-sum case goes through N_VLinearSum, whose formula for b = 1 is
- * that one too). */
+ * element a x + y, as N_VScaleAddMultiVectorArray_Serial and
+ * N_VScaleAddMulti_Serial (its case of one vector) compute it, a single sum
+ * as N_VLinearSum. */
 static int sens_scale_add_multi_array(int nvec, int nsum, sunrealtype *a, N_Vector *X,
                                       N_Vector **Y, N_Vector **Z) {
   if (nvec < 1 || nsum < 1) return -1;
-  if (nvec == 1 && nsum > 1) return N_VScaleAddMulti_Serial(nsum, a, X[0], Y[0], Z[0]) == 0 ? 0 : -1;
   for (int v = 0; v < nvec; v++)
     for (int j = 0; j < nsum; j++)
       if (nsum == 1) lin_sum(NV_LENGTH_S(X[v]), a[j], NV_DATA_S(X[v]), 1.0, NV_DATA_S(Y[j][v]),
@@ -1326,6 +1328,12 @@ static int sens_linear_combination_array(int nvec, int nsum, sunrealtype *c, N_V
   return 0;
 }
 
+static void sens_const(sunrealtype c, N_Vector z) {
+  sunindextype n = NV_LENGTH_S(z);
+  double *zd = NV_DATA_S(z);
+  for (sunindextype i = 0; i < n; i++) zd[i] = c;
+}
+
 static int sens_scale_array(int nvec, sunrealtype *c, N_Vector *X, N_Vector *Z) {
   if (nvec < 1) return -1;
   for (int v = 0; v < nvec; v++) sens_scale(c[v], X[v], Z[v]);
@@ -1343,6 +1351,7 @@ static void sens_vector_ops(N_Vector v) {
   v->ops->nvlinearcombination = sens_linear_combination;
   v->ops->nvlinearcombinationvectorarray = sens_linear_combination_array;
   v->ops->nvscalevectorarray = sens_scale_array;
+  v->ops->nvconst = sens_const;
 }
 
 static void sens_free(syn_solver *s) {
