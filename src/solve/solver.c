@@ -1179,10 +1179,10 @@ static void pattern_by_rows(const syn_ode *ode, int32_t *rowptr, int32_t *col, i
  * CVODES works on the ns sensitivity vectors (of only ode->n elements: 27 on
  * the knee) with the serial N_Vector's loops, one element at a time. These
  * replace the costliest ones on the sensitivity vectors only (the states'
- * vectors keep SUNDIALS' own: plain runs are unchanged bit for bit), two
- * elements per iteration so that the compiler pairs them in SIMD registers
- * (-O2 vectorises such a pair, not the plain loop). Every element is computed
- * with the same operations in the same order as N_VLinearSum_Serial,
+ * vectors keep SUNDIALS' own: plain runs are unchanged bit for bit), two or
+ * four elements per iteration so that the compiler pairs them in SIMD
+ * registers (-O2 vectorises such groups, not the plain loop). Every element
+ * is computed with the same operations in the same order as N_VLinearSum_Serial,
  * N_VScale_Serial and their vector-array forms do (their special cases are
  * the general formula's, since x * 1 and x * -1 are exact, except c (x + y)
  * and c (x - y)): the sensitivities are unchanged bit for bit too. */
@@ -1220,6 +1220,14 @@ static void lin_scaled(sunindextype n, double a, const double *x, double sign, c
   if (sign > 0) PAIRED(C_SUM);
   else PAIRED(C_DIFF);
 }
+
+#undef C_SUM
+#undef C_DIFF
+#undef SUM_XY
+#undef AX_Y
+#undef X_BY
+#undef AX_BY
+#undef PAIRED
 
 /* One vector of N_VLinearSum_Serial: which formula its cases come to. */
 static void lin_sum(sunindextype n, double a, const double *x, double b, const double *y,
