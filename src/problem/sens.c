@@ -602,32 +602,65 @@ static syn_status take_point(syn_problem_ws *ws, size_t c, int which, double t, 
   return SYN_OK;
 }
 
-/* Every point of the calls inside (t_prev, t_now] (the left limit at a dose
- * at t_now), and the areas over the step by 3-point Gauss–Legendre. */
-static syn_status grad_step(const syn_solver *s, double t_prev, double t_now, void *ctx,
-                            syn_error *err) {
-  syn_problem_ws *ws = ctx;
-  syn_status st = SYN_OK;
+/* The window of area call i clipped to the step: lo < hi when it overlaps. */
+static void auc_span(const syn_probe *pr, double t_prev, double t_now, double *lo, double *hi) {
+  *lo = fmax(t_prev, pr->t1);
+  *hi = fmin(t_now, pr->t2);
+}
+
+/* The areas over the step by 3-point Gauss-Legendre. The calls whose windows
+ * clip the step alike share its points: the states and the sensitivities
+ * are interpolated once per point for all of them (each call still adds its
+ * three terms in the same order). */
+static syn_status grad_areas(const syn_solver *s, double t_prev, double t_now,
+                             syn_problem_ws *ws, syn_error *err) {
   static const double node = 0.77459666924148337704;
+  static const double wq[3] = {5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0};
+  syn_status st = SYN_OK;
   for (size_t c = 0; c < ws->ngcalls && st == SYN_OK; c++) {
-    size_t i = ws->gcall[c];
-    const syn_probe *pr = &ws->gprobe[i];
-    if (pr->kind == PROBE_AUC) {
-      double lo = fmax(t_prev, pr->t1), hi = fmin(t_now, pr->t2);
-      if (!(lo < hi)) continue;
-      double mid = 0.5 * (lo + hi), h = 0.5 * (hi - lo);
-      const double tq[3] = {mid - node * h, mid, mid + node * h};
-      const double wq[3] = {5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0};
-      for (int q = 0; q < 3 && st == SYN_OK; q++) {
+    const syn_probe *pr = &ws->gprobe[ws->gcall[c]];
+    double lo, hi, lo2, hi2;
+    if (pr->kind != PROBE_AUC) continue;
+    auc_span(pr, t_prev, t_now, &lo, &hi);
+    if (!(lo < hi)) continue;
+    int done = 0; /* an earlier call with this span did them all */
+    for (size_t b = 0; b < c && !done; b++) {
+      const syn_probe *pb = &ws->gprobe[ws->gcall[b]];
+      auc_span(pb, t_prev, t_now, &lo2, &hi2);
+      done = pb->kind == PROBE_AUC && lo2 == lo && hi2 == hi;
+    }
+    if (done) continue;
+    double mid = 0.5 * (lo + hi), h = 0.5 * (hi - lo);
+    const double tq[3] = {mid - node * h, mid, mid + node * h};
+    for (int q = 0; q < 3 && st == SYN_OK; q++) {
+      st = syn_solver_interpolate(s, tq[q], ws->yy, err);
+      if (st == SYN_OK) st = syn_solver_sens_get(s, tq[q], 0, ws->Sbp, err);
+      for (size_t d = c; d < ws->ngcalls && st == SYN_OK; d++) {
+        size_t i = ws->gcall[d];
+        const syn_probe *pd = &ws->gprobe[i];
         double x;
-        st = syn_solver_interpolate(s, tq[q], ws->yy, err);
-        if (st == SYN_OK) st = syn_solver_sens_get(s, tq[q], 0, ws->Sbp, err);
-        if (st == SYN_OK) st = point_grad(ws, pr->series, tq[q], ws->yy, ws->Sbp, ws->gtmp, &x, err);
+        if (pd->kind != PROBE_AUC) continue;
+        auc_span(pd, t_prev, t_now, &lo2, &hi2);
+        if (lo2 != lo || hi2 != hi) continue;
+        st = point_grad(ws, pd->series, tq[q], ws->yy, ws->Sbp, ws->gtmp, &x, err);
         for (size_t k = 0; st == SYN_OK && k < ws->ns; k++)
           call_grad(ws, i)[k] += h * wq[q] * ws->gtmp[k];
       }
-      continue;
     }
+  }
+  return st;
+}
+
+/* Every point of the calls inside (t_prev, t_now] (the left limit at a dose
+ * at t_now), and the areas over the step (grad_areas). */
+static syn_status grad_step(const syn_solver *s, double t_prev, double t_now, void *ctx,
+                            syn_error *err) {
+  syn_problem_ws *ws = ctx;
+  syn_status st = grad_areas(s, t_prev, t_now, ws, err);
+  for (size_t c = 0; c < ws->ngcalls && st == SYN_OK; c++) {
+    size_t i = ws->gcall[c];
+    const syn_probe *pr = &ws->gprobe[i];
+    if (pr->kind == PROBE_AUC) continue;
     for (int which = 0; which < 2 && st == SYN_OK; which++) {
       double t = grad_point(ws, i, which);
       if (!(t > t_prev && t <= t_now)) continue;

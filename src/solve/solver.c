@@ -41,6 +41,7 @@
 #include <sunlinsol/sunlinsol_klu.h>
 #include <sunmatrix/sunmatrix_dense.h>
 #include <sunmatrix/sunmatrix_sparse.h>
+#include <sunnonlinsol/sunnonlinsol_newton.h>
 
 #include "base/alloc.h"
 #include "solve/dense_output.h"
@@ -104,6 +105,9 @@ struct syn_solver {
   N_Vector *dkyS;            /* interpolated (syn_solver_sens_get) */
   double **sp, **fsp;        /* ns pointers into yS / into fS's output (no allocation per call) */
   double *jsens;             /* ode->nnz Jacobian values for fS */
+  int32_t *jrowptr, *jcol, *jent; /* the Jacobian's pattern by rows (fS gathers J s_k per row) */
+  double *jrv;               /* its values in that order */
+  SUNNonlinearSolver nls_stg; /* the staggered corrector's Newton, on the sensitivities' vectors */
   double *fm, *fp;           /* rates before / after a stop */
   double *pbar;
   syn_sens_dfdp_fn dfdp;
@@ -1102,7 +1106,10 @@ void syn_sens_opts_default(syn_sens_opts *o) {
 }
 
 /* fS for all sensitivities at once: J s_k from the exact sparse Jacobian
- * (evaluated once per call for every k), then the caller adds df/dp_k. */
+ * (evaluated once per call for every k), then the caller adds df/dp_k.
+ * J s_k is gathered row by row (the pattern by rows, columns ascending, built
+ * in sens_alloc): each fS[i] sums its products in the order the column-wise
+ * scatter did, without clearing fS first or storing it per product. */
 static int cv_sens_rhs(int ns, sunrealtype t, N_Vector yv, N_Vector ydot, N_Vector *yS,
                        N_Vector *ySdot, void *user, N_Vector tmp1, N_Vector tmp2) {
   (void)ydot, (void)tmp1, (void)tmp2;
@@ -1112,38 +1119,271 @@ static int cv_sens_rhs(int ns, sunrealtype t, N_Vector yv, N_Vector ydot, N_Vect
   int rc = ode->jac(t, y, s->jsens, ode->ctx);
   if (rc != 0) return rc;
   size_t n = ode->n;
-  for (int k = 0; k < ns; k++) {
+  const int32_t *rp = s->jrowptr, *col = s->jcol;
+  double *v = s->jrv;
+  for (int32_t e = 0; e < rp[n]; e++) v[e] = s->jsens[s->jent[e]];
+  int k = 0;
+  for (; k + 2 <= ns; k += 2) { /* two at a time: each entry's value and column read once */
+    const double *s0 = N_VGetArrayPointer(yS[k]), *s1 = N_VGetArrayPointer(yS[k + 1]);
+    double *f0 = N_VGetArrayPointer(ySdot[k]), *f1 = N_VGetArrayPointer(ySdot[k + 1]);
+    for (size_t i = 0; i < n; i++) {
+      double a0 = 0.0, a1 = 0.0;
+      for (int32_t e = rp[i]; e < rp[i + 1]; e++) {
+        a0 += v[e] * s0[col[e]];
+        a1 += v[e] * s1[col[e]];
+      }
+      f0[i] = a0;
+      f1[i] = a1;
+    }
+    s->fsp[k] = f0;
+    s->fsp[k + 1] = f1;
+  }
+  for (; k < ns; k++) {
     const double *sk = N_VGetArrayPointer(yS[k]);
     double *fs = N_VGetArrayPointer(ySdot[k]);
-    memset(fs, 0, n * sizeof *fs);
-    for (size_t j = 0; j < n; j++) {
-      double sj = sk[j];
-      if (sj == 0.0) continue;
-      for (int32_t e = ode->colptr[j]; e < ode->colptr[j + 1]; e++)
-        fs[ode->rowind[e]] += s->jsens[e] * sj;
+    for (size_t i = 0; i < n; i++) {
+      double acc = 0.0;
+      for (int32_t e = rp[i]; e < rp[i + 1]; e++) acc += v[e] * sk[col[e]];
+      fs[i] = acc;
     }
     s->fsp[k] = fs;
   }
   rc = s->dfdp(t, y, s->fsp, (size_t)ns, s->sens_ctx);
-  for (int k = 0; rc == 0 && k < ns; k++)
-    for (size_t i = 0; i < n; i++)
-      if (!isfinite(s->fsp[k][i])) return 1; /* a smaller step, as for the states */
+  /* 0 x is 0 for every finite x and NaN for an infinity or a NaN: one test */
+  double probe = 0.0;
+  for (k = 0; rc == 0 && k < ns; k++)
+    for (size_t i = 0; i < n; i++) probe += 0.0 * s->fsp[k][i];
+  if (rc == 0 && !isfinite(probe)) return 1; /* a smaller step, as for the states */
   return rc;
+}
+
+/* The Jacobian's pattern (by columns) by rows: for row i, entries
+ * jrowptr[i]..jrowptr[i+1] name their column (jcol) and their value's place
+ * in the column-wise values (jent), columns ascending. */
+static void pattern_by_rows(const syn_ode *ode, int32_t *rowptr, int32_t *col, int32_t *val) {
+  size_t n = ode->n;
+  memset(rowptr, 0, (n + 1) * sizeof *rowptr);
+  for (int32_t e = 0; e < ode->colptr[n]; e++) rowptr[ode->rowind[e] + 1]++;
+  for (size_t i = 0; i < n; i++) rowptr[i + 1] += rowptr[i];
+  for (size_t j = 0; j < n; j++)
+    for (int32_t e = ode->colptr[j]; e < ode->colptr[j + 1]; e++) {
+      int32_t r = ode->rowind[e], at = rowptr[r]++;
+      col[at] = (int32_t)j;
+      val[at] = e;
+    }
+  for (size_t i = n; i > 0; i--) rowptr[i] = rowptr[i - 1]; /* undo the fill's advance */
+  rowptr[0] = 0;
+}
+
+/* --- the sensitivity vectors' operations ---------------------------------------
+ * CVODES works on the ns sensitivity vectors (of only ode->n elements: 27 on
+ * the knee) with the serial N_Vector's loops, one element at a time. These
+ * replace the costliest ones on the sensitivity vectors only (the states'
+ * vectors keep SUNDIALS' own: plain runs are unchanged bit for bit), two or
+ * four elements per iteration so that the compiler pairs them in SIMD
+ * registers (-O2 vectorises such groups, not the plain loop). Every element
+ * is computed with the same operations in the same order as N_VLinearSum_Serial,
+ * N_VScale_Serial and their vector-array forms do (their special cases are
+ * the general formula's, since x * 1 and x * -1 are exact, except c (x + y)
+ * and c (x - y)): the sensitivities are unchanged bit for bit too. */
+
+/* z = a x + b y; the unit cases without their (exact) products. */
+#define PAIRED(EXPR)                                                                           \
+  do {                                                                                         \
+    sunindextype i = 0;                                                                        \
+    for (; i + 4 <= n; i += 4) {                                                               \
+      double x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];                           \
+      double y0 = y[i], y1 = y[i + 1], y2 = y[i + 2], y3 = y[i + 3];                           \
+      z[i] = EXPR(x0, y0);                                                                     \
+      z[i + 1] = EXPR(x1, y1);                                                                 \
+      z[i + 2] = EXPR(x2, y2);                                                                 \
+      z[i + 3] = EXPR(x3, y3);                                                                 \
+    }                                                                                          \
+    for (; i < n; i++) z[i] = EXPR(x[i], y[i]);                                                \
+  } while (0)
+#define SUM_XY(u, v) ((u) + (v))
+#define AX_Y(u, v) (a * (u) + (v))
+#define X_BY(u, v) ((u) + b * (v))
+#define AX_BY(u, v) (a * (u) + b * (v))
+static void lin_ab(sunindextype n, double a, const double *x, double b, const double *y,
+                   double *z) {
+  if (a == 1.0 && b == 1.0) PAIRED(SUM_XY);
+  else if (b == 1.0) PAIRED(AX_Y);
+  else if (a == 1.0) PAIRED(X_BY);
+  else PAIRED(AX_BY);
+}
+
+#define C_SUM(u, v) (a * ((u) + (v)))
+#define C_DIFF(u, v) (a * ((u) - (v)))
+static void lin_scaled(sunindextype n, double a, const double *x, double sign, const double *y,
+                       double *z) { /* z = a (x + y) or a (x - y) (sign 1 or -1) */
+  if (sign > 0) PAIRED(C_SUM);
+  else PAIRED(C_DIFF);
+}
+
+#undef C_SUM
+#undef C_DIFF
+#undef SUM_XY
+#undef AX_Y
+#undef X_BY
+#undef AX_BY
+#undef PAIRED
+
+/* One vector of N_VLinearSum_Serial: which formula its cases come to. */
+static void lin_sum(sunindextype n, double a, const double *x, double b, const double *y,
+                    double *z) {
+  int unit = a == 1.0 || b == 1.0 || a == -1.0 || b == -1.0;
+  if (!unit && a == b) lin_scaled(n, a, x, 1.0, y, z);
+  else if (!unit && a == -b) lin_scaled(n, a, x, -1.0, y, z);
+  else lin_ab(n, a, x, b, y, z);
+}
+
+static void sens_linear_sum(sunrealtype a, N_Vector x, sunrealtype b, N_Vector y, N_Vector z) {
+  lin_sum(NV_LENGTH_S(z), a, NV_DATA_S(x), b, NV_DATA_S(y), NV_DATA_S(z));
+}
+
+static void sens_scale(sunrealtype c, N_Vector x, N_Vector z) {
+  sunindextype n = NV_LENGTH_S(z), i = 0;
+  const double *xd = NV_DATA_S(x);
+  double *zd = NV_DATA_S(z);
+  for (; i + 2 <= n; i += 2) {
+    double x0 = xd[i], x1 = xd[i + 1];
+    zd[i] = c * x0;
+    zd[i + 1] = c * x1;
+  }
+  for (; i < n; i++) zd[i] = c * xd[i];
+}
+
+static int sens_linear_sum_array(int nvec, sunrealtype a, N_Vector *X, sunrealtype b,
+                                 N_Vector *Y, N_Vector *Z) {
+  if (nvec < 1) return -1;
+  for (int v = 0; v < nvec; v++)
+    lin_sum(NV_LENGTH_S(Z[v]), a, NV_DATA_S(X[v]), b, NV_DATA_S(Y[v]), NV_DATA_S(Z[v]));
+  return 0;
+}
+
+/* Z[j][i] = a[j] X[i] + Y[j][i] (the Nordsieck array's update): per
+ * element a x + y, as N_VScaleAddMultiVectorArray_Serial and
+ * N_VScaleAddMulti_Serial (its case of one vector) compute it, a single sum
+ * as N_VLinearSum. */
+static int sens_scale_add_multi_array(int nvec, int nsum, sunrealtype *a, N_Vector *X,
+                                      N_Vector **Y, N_Vector **Z) {
+  if (nvec < 1 || nsum < 1) return -1;
+  for (int v = 0; v < nvec; v++)
+    for (int j = 0; j < nsum; j++)
+      if (nsum == 1) lin_sum(NV_LENGTH_S(X[v]), a[j], NV_DATA_S(X[v]), 1.0, NV_DATA_S(Y[j][v]),
+                             NV_DATA_S(Z[j][v]));
+      else lin_ab(NV_LENGTH_S(X[v]), a[j], NV_DATA_S(X[v]), 1.0, NV_DATA_S(Y[j][v]),
+                  NV_DATA_S(Z[j][v]));
+  return 0;
+}
+
+/* One vector of N_VLinearCombination_Serial: c0 x0 (+ c1 x1 ...), the terms
+ * added element by element in the same order (its in-place cases are the
+ * same formula, c0 = 1 times z being z); a later term aliasing z goes to
+ * the serial loop, which reads z as updated. */
+enum { LC_MAX = 16 };
+static void lin_comb(sunindextype n, int nsum, const double *c, const double *const *x,
+                     double *z) {
+  if (nsum == 1) {
+    for (sunindextype i = 0; i < n; i++) z[i] = c[0] * x[0][i];
+    return;
+  }
+  if (nsum == 2) {
+    lin_sum(n, c[0], x[0], c[1], x[1], z);
+    return;
+  }
+  sunindextype i = 0;
+  for (; i + 2 <= n; i += 2) {
+    double z0 = c[0] * x[0][i], z1 = c[0] * x[0][i + 1];
+    for (int j = 1; j < nsum; j++) {
+      z0 += c[j] * x[j][i];
+      z1 += c[j] * x[j][i + 1];
+    }
+    z[i] = z0;
+    z[i + 1] = z1;
+  }
+  for (; i < n; i++) {
+    double zi = c[0] * x[0][i];
+    for (int j = 1; j < nsum; j++) zi += c[j] * x[j][i];
+    z[i] = zi;
+  }
+}
+
+static int sens_linear_combination(int nvec, sunrealtype *c, N_Vector *X, N_Vector z) {
+  const double *x[LC_MAX];
+  if (nvec < 1 || nvec > LC_MAX) return N_VLinearCombination_Serial(nvec, c, X, z);
+  for (int j = 0; j < nvec; j++) {
+    if (j > 0 && X[j] == z) return N_VLinearCombination_Serial(nvec, c, X, z);
+    x[j] = NV_DATA_S(X[j]);
+  }
+  lin_comb(NV_LENGTH_S(z), nvec, c, x, NV_DATA_S(z));
+  return 0;
+}
+
+static int sens_linear_combination_array(int nvec, int nsum, sunrealtype *c, N_Vector **X,
+                                         N_Vector *Z) {
+  const double *x[LC_MAX];
+  if (nvec < 1 || nsum < 1 || nsum > LC_MAX)
+    return N_VLinearCombinationVectorArray_Serial(nvec, nsum, c, X, Z);
+  for (int v = 0; v < nvec; v++)
+    for (int j = 1; j < nsum; j++)
+      if (X[j][v] == Z[v]) return N_VLinearCombinationVectorArray_Serial(nvec, nsum, c, X, Z);
+  for (int v = 0; v < nvec; v++) {
+    for (int j = 0; j < nsum; j++) x[j] = NV_DATA_S(X[j][v]);
+    lin_comb(NV_LENGTH_S(Z[v]), nsum, c, x, NV_DATA_S(Z[v]));
+  }
+  return 0;
+}
+
+static void sens_const(sunrealtype c, N_Vector z) {
+  sunindextype n = NV_LENGTH_S(z);
+  double *zd = NV_DATA_S(z);
+  for (sunindextype i = 0; i < n; i++) zd[i] = c;
+}
+
+static int sens_scale_array(int nvec, sunrealtype *c, N_Vector *X, N_Vector *Z) {
+  if (nvec < 1) return -1;
+  for (int v = 0; v < nvec; v++) sens_scale(c[v], X[v], Z[v]);
+  return 0;
+}
+
+/* The template the sensitivity vectors are cloned from (CVODES clones its
+ * own from them, so they carry these operations too). */
+static void sens_vector_ops(N_Vector v) {
+  N_VEnableFusedOps_Serial(v, SUNTRUE);
+  v->ops->nvlinearsum = sens_linear_sum;
+  v->ops->nvscale = sens_scale;
+  v->ops->nvlinearsumvectorarray = sens_linear_sum_array;
+  v->ops->nvscaleaddmultivectorarray = sens_scale_add_multi_array;
+  v->ops->nvlinearcombination = sens_linear_combination;
+  v->ops->nvlinearcombinationvectorarray = sens_linear_combination_array;
+  v->ops->nvscalevectorarray = sens_scale_array;
+  v->ops->nvconst = sens_const;
 }
 
 static void sens_free(syn_solver *s) {
   if (s->ns > 0 && s->cvode != NULL) CVodeSensFree(s->cvode);
+  /* CVODES keeps a pointer to it (not its own: it never frees or uses it
+   * again until the next CVodeSensInit, which replaces it: see sens_init) */
+  if (s->nls_stg != NULL) SUNNonlinSolFree(s->nls_stg);
+  s->nls_stg = NULL;
   if (s->yS != NULL) N_VDestroyVectorArray(s->yS, (int)s->ns);
   if (s->dkyS != NULL) N_VDestroyVectorArray(s->dkyS, (int)s->ns);
   syn_free(s->sp);
   syn_free(s->fsp);
   syn_free(s->jsens);
+  syn_free(s->jrowptr);
+  syn_free(s->jcol);
+  syn_free(s->jent);
+  syn_free(s->jrv);
   syn_free(s->fm);
   syn_free(s->fp);
   syn_free(s->pbar);
   s->yS = s->dkyS = NULL;
   s->sp = s->fsp = NULL;
-  s->jsens = s->fm = s->fp = s->pbar = NULL;
+  s->jsens = s->jrv = s->fm = s->fp = s->pbar = NULL;
+  s->jrowptr = s->jcol = s->jent = NULL;
   s->ns = 0;
   s->sens_on = 0;
 }
@@ -1153,26 +1393,52 @@ static syn_status sens_alloc(syn_solver *s, size_t ns, syn_error *err) {
   size_t n = s->ode->n;
   sens_free(s);
   /* the sensitivities' vectors (and CVODES' own, cloned from them) use the
-   * fused vector operations: CVODES updates ns vectors at once per step;
-   * the states' vectors keep theirs, so plain runs are unchanged bit for bit */
+   * fused vector operations (CVODES updates ns vectors at once per step) and
+   * the paired loops above; the states' vectors keep theirs */
   N_Vector tmpl = N_VClone(s->y);
-  if (tmpl != NULL) N_VEnableFusedOps_Serial(tmpl, SUNTRUE);
+  if (tmpl != NULL) sens_vector_ops(tmpl);
   s->yS = tmpl ? N_VCloneVectorArray((int)ns, tmpl) : NULL;
   s->dkyS = tmpl ? N_VCloneVectorArray((int)ns, tmpl) : NULL;
   if (tmpl != NULL) N_VDestroy(tmpl);
   s->sp = syn_calloc(ns, sizeof *s->sp);
   s->fsp = syn_calloc(ns, sizeof *s->fsp);
-  s->jsens = syn_calloc(s->ode->nnz > 0 ? s->ode->nnz : 1, sizeof *s->jsens);
+  size_t nnz = s->ode->nnz > 0 ? s->ode->nnz : 1;
+  s->jsens = syn_calloc(nnz, sizeof *s->jsens);
+  s->jrowptr = syn_calloc(n + 1, sizeof *s->jrowptr);
+  s->jcol = syn_calloc(nnz, sizeof *s->jcol);
+  s->jent = syn_calloc(nnz, sizeof *s->jent);
+  s->jrv = syn_calloc(nnz, sizeof *s->jrv);
   s->fm = syn_calloc(n, sizeof *s->fm);
   s->fp = syn_calloc(n, sizeof *s->fp);
   s->pbar = syn_calloc(ns, sizeof *s->pbar);
-  if (!s->yS || !s->dkyS || !s->sp || !s->fsp || !s->jsens || !s->fm || !s->fp || !s->pbar) {
+  if (!s->yS || !s->dkyS || !s->sp || !s->fsp || !s->jsens || !s->jrowptr || !s->jcol ||
+      !s->jent || !s->jrv || !s->fm || !s->fp || !s->pbar) {
     sens_free(s);
     return syn_error_set(err, SYN_ENOMEM, "out of memory for %zu sensitivities", ns);
   }
   s->ns = ns;
   for (size_t k = 0; k < ns; k++) s->sp[k] = N_VGetArrayPointer(s->yS[k]);
+  pattern_by_rows(s->ode, s->jrowptr, s->jcol, s->jent);
   return SYN_OK;
+}
+
+/* CVODES' sensitivity memory for s->ns, fresh. The staggered corrector's
+ * Newton solver is ours: CVODES' default clones its vectors from the
+ * states' (SUNDIALS' serial loops); this one clones them from the
+ * sensitivities' (the paired loops above), and is otherwise the same solver
+ * with the same settings. CVODES is initialised staggered first, so that the
+ * solver it points to for that corrector is always this one, even after an
+ * earlier one was freed (sens_free); the simultaneous corrector keeps
+ * CVODES' own (freed and forgotten by CVodeSensFree). */
+static int sens_init(syn_solver *s) {
+  int flag = CVodeSensInit(s->cvode, (int)s->ns, CV_STAGGERED, cv_sens_rhs, s->yS);
+  if (flag == CV_SUCCESS) {
+    s->nls_stg = SUNNonlinSol_NewtonSens((int)s->ns, s->yS[0], s->sunctx);
+    flag = s->nls_stg != NULL ? CVodeSetNonlinearSolverSensStg(s->cvode, s->nls_stg) : CV_MEM_FAIL;
+  }
+  if (flag == CV_SUCCESS && s->sens_ism != CV_STAGGERED)
+    flag = CVodeSensReInit(s->cvode, s->sens_ism, s->yS);
+  return flag;
 }
 
 syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *S0,
@@ -1214,8 +1480,7 @@ syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *
   s->jump = jump;
   s->sens_ctx = ctx;
   s->cv_msg[0] = '\0';
-  int flag = fresh ? CVodeSensInit(s->cvode, (int)ns, s->sens_ism, cv_sens_rhs, s->yS)
-                   : CVodeSensReInit(s->cvode, s->sens_ism, s->yS);
+  int flag = fresh ? sens_init(s) : CVodeSensReInit(s->cvode, s->sens_ism, s->yS);
   if (flag == CV_SUCCESS) flag = CVodeSetSensParams(s->cvode, NULL, s->pbar, NULL);
   if (flag == CV_SUCCESS) flag = CVodeSensEEtolerances(s->cvode);
   if (flag == CV_SUCCESS) flag = CVodeSetSensErrCon(s->cvode, opts->error_control ? SUNTRUE : SUNFALSE);
