@@ -3,7 +3,8 @@
  * A type is a row of the table in optim.c: its name, what it needs, and its
  * create/destroy/minimize functions (lm.c: GSL; nlopt.c: NLopt). The counting
  * of evaluations and failures, the stop flags, the best point and the
- * convergence tests are here, shared, so every type counts the same way. */
+ * convergence tests are declared here and live in run.c, shared, so every
+ * type counts the same way (run.c calls no other file of the module). */
 #ifndef SYN_OPTIM_IMPL_H
 #define SYN_OPTIM_IMPL_H
 
