@@ -36,6 +36,7 @@ typedef struct scenario_run {
                            the same parameters find their steady baseline once */
   syn_problem_ws *ws;
   double *theta;        /* the --set values */
+  int dose_sets;        /* a --set names a dose */
   run_sens sens;        /* --sensitivities, or the scenario's line; "all" expanded */
   const char **names;   /* the free parameters: the --set names, then the sensitivities' */
   size_t nfree;
@@ -64,6 +65,18 @@ static void scenario_run_free(scenario_run *r) {
   free(r->row_units);
 }
 
+/* --set 'dose:ARM:ROUTE.amount=A': A a number in the unit of the dose
+ * statement; '….time=T': T in clock units, or a time ("3 d"). */
+static int parse_dose_set(const syn_model *m, const name_value *set, double *v) {
+  size_t n = strlen(set->name);
+  if (n > 5 && strcmp(set->name + n - 5, ".time") == 0)
+    return run_parse_value(m, "--set", set->value, v);
+  if (cli_parse_double(set->value, v)) return 1;
+  fprintf(stderr, "synovia: error: --set '%s=%s': not a number (a dose's amount is a number "
+                  "in the unit its dose statement writes)\n", set->name, set->value);
+  return 0;
+}
+
 /* --set values converted to their names' declared units and checked on a
  * scratch instance, so a typo fails before the first arm runs. */
 static int parse_overrides(scenario_run *r, const run_args *a) {
@@ -75,6 +88,12 @@ static int parse_overrides(scenario_run *r, const run_args *a) {
   if (r->ov == NULL || syn_instance_create(m, &inst, &err) != SYN_OK) goto done;
   for (size_t k = 0; k < a->nsets; k++) {
     double v;
+    if (strncmp(a->sets[k].name, "dose:", 5) == 0) { /* checked with the problem */
+      if (!parse_dose_set(m, &a->sets[k], &v)) goto done;
+      r->ov[r->nov++] = (syn_override){a->sets[k].name, v};
+      r->dose_sets = 1;
+      continue;
+    }
     if (!run_parse_set(m, a->sets[k].name, a->sets[k].value, &v)) goto done;
     syn_error_clear(&err);
     if (syn_instance_set(inst, a->sets[k].name, v, &err) != SYN_OK) {
@@ -248,7 +267,8 @@ static int take_sens(scenario_run *r, const run_args *a) {
 
 static void print_option_error(const run_args *a, const char *name, const syn_error *err) {
   if (a->sensitivities) fprintf(stderr, "synovia: error: --sensitivities '%s': ", a->sensitivities);
-  else fprintf(stderr, "synovia: error: sensitivities '%s': ", name);
+  else if (name[0]) fprintf(stderr, "synovia: error: sensitivities '%s': ", name);
+  else fprintf(stderr, "synovia: error: ");
   fprintf(stderr, "%s\n", err->message);
   if (err->hint[0]) fprintf(stderr, "  hint: %s\n", err->hint);
 }
@@ -398,7 +418,7 @@ int run_scenario(const run_args *a, const char *command_line, const run_hooks *h
   syn_scenario_solver_opts(r.sc, &opts); /* the scenario's `solver` line; options override it */
   if (!run_solver_options(syn_scenario_model(r.sc), a, &opts, &r.atol_vec) ||
       !parse_overrides(&r, a) || !choose_arms(&r, a) || !take_sens(&r, a) ||
-      (r.sens.n > 0 && !make_sens_problem(&r, a, &opts)))
+      ((r.sens.n > 0 || r.dose_sets) && !make_sens_problem(&r, a, &opts)))
     goto done;
   rc = CLI_FAILED;
   if (!prepare_table(&r)) goto done;
