@@ -250,6 +250,22 @@ static void print_warnings(const char *arm, const syn_arm_result *ar) {
     fprintf(stderr, "synovia: warning: arm '%s': %s\n", arm, ar->warnings[i]);
 }
 
+/* Sensitivity name `name` applies to scenario arm `arm`: a model value, or one
+ * of that arm's doses. */
+static int applies_to(const scenario_run *r, const char *name, size_t arm) {
+  if (strncmp(name, "dose:", 5) != 0) return 1;
+  const char *arm_name = syn_scenario_arm_name(r->sc, arm);
+  size_t len = strlen(arm_name);
+  return strncmp(name + 5, arm_name, len) == 0 && name[5 + len] == ':';
+}
+
+/* A model value, or a dose of one of the arms run. */
+static int dose_of_arm_run(const scenario_run *r, const char *name) {
+  for (size_t k = 0; k < r->narms; k++)
+    if (applies_to(r, name, r->arms[k])) return 1;
+  return 0;
+}
+
 /* The parameters to differentiate by: --sensitivities, else the scenario's
  * `sensitivities` line (checked at load); "all" expanded over the arms run. */
 static int take_sens(scenario_run *r, const run_args *a) {
@@ -259,8 +275,11 @@ static int take_sens(scenario_run *r, const run_args *a) {
   if (a->sensitivities) ok = run_sens_parse(a->sensitivities, &given);
   for (size_t k = 0; k < given.n && ok; k++)
     ok = run_sens_add(&r->sens, given.names[k], m, r->sc, r->arms, r->narms);
-  for (size_t i = 0; !a->sensitivities && i < syn_scenario_sens_count(r->sc) && ok; i++)
-    ok = run_sens_add(&r->sens, syn_scenario_sens_name(r->sc, i), m, r->sc, r->arms, r->narms);
+  for (size_t i = 0; !a->sensitivities && i < syn_scenario_sens_count(r->sc) && ok; i++) {
+    const char *name = syn_scenario_sens_name(r->sc, i);
+    if (!dose_of_arm_run(r, name)) continue; /* the line's dose of an arm --arm left out */
+    ok = run_sens_add(&r->sens, name, m, r->sc, r->arms, r->narms);
+  }
   run_sens_free(&given);
   return ok;
 }
@@ -332,15 +351,6 @@ static void start_problem(scenario_run *r, const syn_solver_opts *opts) {
   free(names);
 }
 
-/* Sensitivity k applies to arm `arm`: a model value, or one of that arm's doses. */
-static int sens_applies(const scenario_run *r, size_t k, size_t arm) {
-  const char *name = r->sens.names[k];
-  if (strncmp(name, "dose:", 5) != 0) return 1;
-  const char *arm_name = syn_scenario_arm_name(r->sc, arm);
-  size_t len = strlen(arm_name);
-  return strncmp(name + 5, arm_name, len) == 0 && name[5 + len] == ':';
-}
-
 /* The arm's sensitivities and metric gradients (a second evaluation: the
  * series written are those of the run without them, bit for bit) into res. */
 static syn_status add_sensitivities(scenario_run *r, size_t k, syn_result *res, syn_error *err) {
@@ -352,7 +362,7 @@ static syn_status add_sensitivities(scenario_run *r, size_t k, syn_result *res, 
   syn_status st = names && units && values && sel ? SYN_OK
                                                   : syn_error_set(err, SYN_ENOMEM, "out of memory");
   for (size_t i = 0; i < n && st == SYN_OK; i++) {
-    if (!sens_applies(r, i, r->arms[k])) continue;
+    if (!applies_to(r, r->sens.names[i], r->arms[k])) continue;
     names[m] = r->sens.names[i];
     units[m] = syn_scenario_param_units(r->sc, names[m]);
     values[m] = theta[r->sens_index[i]];

@@ -195,6 +195,30 @@ def _():
         assert f["arms/iv"].attrs is not None
 
 
+@check("the scenario line with --arm: a dose of an arm not run is left out")
+def _():
+    out = os.path.join(TMP, "line_arm.h5")
+    run([scenario_with('sensitivities CL, "dose:iv:IV.amount"'), "--arm", "oral"], out)
+    with h5py.File(out, "r") as f:
+        assert list(f["arms"].keys()) == ["oral"]
+        assert [n.decode() for n in f["arms/oral/sensitivities/param"][()]] == ["CL"]
+
+
+@check("a dose's amount by --set on a scenario; a dose time's units; an unknown dose refused")
+def _():
+    base = os.path.join(TMP, "dose_base.h5")
+    moved = os.path.join(TMP, "dose_set.h5")
+    path = scenario_with("")
+    run([path], base)
+    run([path, "--set", "dose:iv:IV.amount=200", "--set", "dose:oral:oral.time=120 min"], moved)
+    with h5py.File(base, "r") as f, h5py.File(moved, "r") as g:
+        np.testing.assert_allclose(g["arms/iv/A"][()], 2 * f["arms/iv/A"][()], rtol=1e-6,
+                                   atol=1e-9)
+        t = g["arms/oral/time"][()]
+        assert np.all(g["arms/oral/A"][()][t <= 2] == 0) and g["arms/oral/A"][()][-1] > 0
+    refused([path, "--set", "dose:iv:IB.amount=2"], "arm 'iv' has no dose of 'IB'")
+
+
 @check("the scenario line: an unknown name is located, with did-you-mean")
 def _():
     path = scenario_with("sensitivities CL, kaa")
