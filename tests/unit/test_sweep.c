@@ -917,6 +917,23 @@ static void test_eval_dose_parameters(void **state) {
   }
   syn_sweep_eval_destroy(ev);
   syn_sweep_destroy(sw);
+  /* a design file's column */
+  write_file("d.csv", "dose:dosed:IV.amount,k\n7,0.1\n");
+  write_file("b.sweep", "scenario \"bolus.scenario\"\ndesign file \"d.csv\"\n");
+  sw = load_ok(in_dir("b.sweep"));
+  ev = eval_create(sw);
+  syn_sweep_sample one;
+  assert_int_equal(syn_sweep_eval_sample(ev, 0, &one, &err), SYN_OK);
+  close_to(one.metrics[0], 7 * exp(-0.1 * 9), 1e-6);
+  syn_sweep_eval_destroy(ev);
+  syn_sweep_destroy(sw);
+  write_file("d.csv", "dose:dosed:IW.amount\n7\n");
+  write_file("b.sweep", "scenario \"bolus.scenario\"\ndesign file \"d.csv\"\n");
+  syn_sweep *bad = NULL;
+  assert_int_not_equal(syn_sweep_load(in_dir("b.sweep"), &bad, &err), SYN_OK);
+  assert_null(bad);
+  assert_non_null(strstr(err.message, "d.csv:1: column 'dose:dosed:IW.amount': "
+                                      "'dose:dosed:IW.amount': arm 'dosed' has no dose of 'IW'"));
   load_fails("scenario \"bolus.scenario\"\ndesign random 5\n"
              "vary \"dose:dosed:IB.amount\" uniform 5 20\n",
              "@/b.sweep:3:6: error: 'dose:dosed:IB.amount': arm 'dosed' has no dose of 'IB' "
