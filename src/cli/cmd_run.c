@@ -312,30 +312,34 @@ static int take_model_sens(run_state *s, const run_args *a) {
  * the sensitivities' parameters free, the driver scenarios and sweeps run
  * through too; made before the output is opened, so a wrong name fails
  * first. A parameter only differentiated keeps the model's value. The --set
- * values were checked on s->inst already. 0 after printing a usage error. */
+ * values were checked on s->inst already. Returns the exit status so far:
+ * CLI_OK, CLI_USAGE (a name) or CLI_FAILED (the model), after printing why. */
 static int make_problem(run_state *s, const run_args *a, const syn_run_opts *opts) {
   syn_error err;
   syn_error_clear(&err);
   if (!run_free_names(a, &s->sens, &s->names, &s->nfree, &s->sens_index) ||
       (s->theta = calloc(s->nfree + 1, sizeof *s->theta)) == NULL) {
     fputs("synovia: error: out of memory\n", stderr);
-    return 0;
+    return CLI_FAILED;
   }
   for (size_t k = 0; k < a->nsets; k++)
-    if (!run_parse_set(s->model, a->sets[k].name, a->sets[k].value, &s->theta[k])) return 0;
+    if (!run_parse_set(s->model, a->sets[k].name, a->sets[k].value, &s->theta[k])) return CLI_USAGE;
   if (syn_problem_create_model(s->model, opts, s->names, s->nfree, &s->problem, &err) != SYN_OK) {
-    fprintf(stderr, "synovia: error: --sensitivities '%s': %s\n",
-            a->sensitivities ? a->sensitivities : "", err.message);
+    if (s->sens.n == 0) { /* not a name: the model itself (no states to solve) */
+      cli_print_error(&err);
+      return CLI_FAILED;
+    }
+    fprintf(stderr, "synovia: error: --sensitivities '%s': %s\n", a->sensitivities, err.message);
     if (err.hint[0]) fprintf(stderr, "  hint: %s\n", err.hint);
-    return 0;
+    return CLI_USAGE;
   }
   for (size_t k = a->nsets; k < s->nfree; k++)
     if (syn_problem_free_base(s->problem, 0, k, &s->theta[k], &err) != SYN_OK) {
       fprintf(stderr, "synovia: error: --sensitivities '%s': %s\n", s->names[k], err.message);
       if (err.hint[0]) fprintf(stderr, "  hint: %s\n", err.hint);
-      return 0;
+      return CLI_USAGE;
     }
-  return 1;
+  return CLI_OK;
 }
 
 /* The sensitivities of the run (a second evaluation: the series written are
@@ -379,9 +383,10 @@ static int simulate(const run_args *a, const char *command_line) {
   if (syn_instance_create(s.model, &s.inst, &err) != SYN_OK) goto print_fail;
   rc = CLI_USAGE;
   if (!run_apply_sets(s.model, s.inst, a) || !resolve_times(s.model, a, &opts) ||
-      !run_solver_options(s.model, a, &opts.solver, &s.atol_vec) || !take_model_sens(&s, a) ||
-      !make_problem(&s, a, &opts))
+      !run_solver_options(s.model, a, &opts.solver, &s.atol_vec) || !take_model_sens(&s, a))
     goto done;
+  rc = make_problem(&s, a, &opts);
+  if (rc != CLI_OK) goto done;
   rc = CLI_FAILED;
   if (syn_instance_prepare(s.inst, &err) != SYN_OK) goto print_fail;
   s.out_path = a->output_path ? strdup(a->output_path) : run_default_output(a->model_path);
