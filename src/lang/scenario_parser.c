@@ -748,7 +748,7 @@ static syn_status parse_sens_name(sparser *p, ast_sens_name *n) {
   }
   if (cur(p)->kind != TK_NAME) {
     syn_status st = ts_expected(&p->ts, "a parameter's name");
-    syn_error_hint(p->err, "e.g. sensitivities k_deg, knee_R.severity, \"dose:IA:IA.amount\" "
+    syn_error_hint(p->ts.err, "e.g. sensitivities k_deg, knee_R.severity, \"dose:IA:IA.amount\" "
                            "(a dose in quotes), or sensitivities all");
     return st;
   }
@@ -765,7 +765,7 @@ static syn_status parse_sensitivities(sparser *p, syn_span kw) {
   a->sens_span = kw;
   syn_status st = advance(p);
   while (st == SYN_OK) {
-    if (syn_arena_grow(p->arena, (void **)&a->sens, &p->sens_cap, a->nsens + 1, sizeof *a->sens) != 0)
+    if (syn_arena_grow(a->arena, (void **)&a->sens, &p->sens_cap, a->nsens + 1, sizeof *a->sens) != 0)
       return out_of_memory(p);
     st = parse_sens_name(p, &a->sens[a->nsens++]);
     if (st != SYN_OK || cur(p)->kind != TK_COMMA) break;
