@@ -516,7 +516,7 @@ static syn_status parse_vary(wparser *p) {
   if (st != SYN_OK) return st;
   if (cur(p)->kind == TK_STRING) { /* a dose: vary "dose:IA:IA.amount" loguniform 1e6 1e8 */
     v->name_span = cur(p)->span;
-    if ((v->name = ts_string_value(&p->ts, p->arena, cur(p))) == NULL) return out_of_memory(p);
+    if ((v->name = ts_string_value(&p->ts, a->arena, cur(p))) == NULL) return out_of_memory(p);
     st = advance(p);
   } else if (cur(p)->kind != TK_NAME) {
     return ts_expected(&p->ts, "the name of a parameter (vary potency uniform 0.3 1.0)");
