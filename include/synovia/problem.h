@@ -164,6 +164,19 @@ syn_status syn_problem_eval_arm(syn_problem_ws *ws, size_t arm, const double *th
 syn_status syn_problem_eval_run(syn_problem_ws *ws, size_t arm, const double *theta,
                                 syn_result **out, syn_error *err);
 
+/* The value free parameter k has in arm `arm` (0..syn_problem_arm_count)
+ * when the problem does not set it: the model's value after the scenario's
+ * common and the arm's own `set`/`use` lines (a derived parameter or an
+ * initial value as computed from them), or a dose's amount / first time as
+ * written (a dose of another arm: that arm's). What `synovia run
+ * --sensitivities` differentiates at for a parameter it does not --set.
+ * Reads nothing of any workspace (a scratch instance: it allocates).
+ * Errors: arm or k out of range; a per-joint name without its joint whose
+ * joints' copies differ in that arm (no one value: name a joint); a value
+ * the arm's settings make invalid (the message of syn_instance_prepare). */
+syn_status syn_problem_free_base(const syn_problem *p, size_t arm, size_t k, double *value,
+                                 syn_error *err);
+
 /* The instance the last evaluation of arm ran with (its parameter values,
  * for the record); borrowed from the workspace. */
 const syn_instance *syn_problem_ws_instance(const syn_problem_ws *ws, size_t arm);

@@ -64,6 +64,25 @@ const char *syn_scenario_arm_name(const syn_scenario *s, size_t i);
 syn_status syn_scenario_find_arm(const syn_scenario *s, const char *name, size_t *index,
                                  syn_error *err);
 
+/* The `sensitivities` line (docs/sensitivities.md): its names as written, 0
+ * without one. Checked at load: model values that can be set (as `set`
+ * takes them), doses of the scenario's arms ("dose:ARM:ROUTE[:K].amount" or
+ * ".time"), no name twice, the word all only alone. */
+size_t syn_scenario_sens_count(const syn_scenario *s);
+const char *syn_scenario_sens_name(const syn_scenario *s, size_t i);
+
+/* The doses of arm `arm` as free parameters (synovia/problem.h): dose k's
+ * name without its field into buf, "dose:ARM:ROUTE", or
+ * "dose:ARM:ROUTE:K" when the arm has several doses of ROUTE. Returns the
+ * arm's number of doses (buf untouched when k is not one of them). */
+size_t syn_scenario_dose_param(const syn_scenario *s, size_t arm, size_t k, char *buf,
+                               size_t size);
+
+/* The unit of free parameter `name`: a model value's declared unit, a dose
+ * amount's as its statement writes it, a dose time's the model clock; ""
+ * when dimensionless or not a name of the scenario. */
+const char *syn_scenario_param_units(const syn_scenario *s, const char *name);
+
 size_t syn_scenario_metric_count(const syn_scenario *s);
 const char *syn_scenario_metric_name(const syn_scenario *s, size_t i);
 const char *syn_scenario_metric_units(const syn_scenario *s, size_t i); /* "" if unknown */

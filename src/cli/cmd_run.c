@@ -45,6 +45,9 @@ static const char run_help[] =
     "                         initial value (repeatable); VALUE is in NAME's\n"
     "                         unit, or carries a unit converted to it:\n"
     "                         --set 't_half=20 min', --set 'V=500 mL'\n"
+    "                         For a scenario, also a dose's amount (in the unit\n"
+    "                         of its dose statement) or time: --set\n"
+    "                         'dose:IA:IA.amount=2e6' (docs/sensitivities.md)\n"
     "  --rtol R               relative tolerance (default 1e-6)\n"
     "  --atol A               absolute tolerance for every state (default: a state's\n"
     "                         own atol, 1e-3 for cells, else 1e-9)\n"
@@ -53,6 +56,18 @@ static const char run_help[] =
     "  --linear-solver KIND   auto (default), dense or klu (sparse)\n"
     "  --no-jacobian          difference quotients instead of the exact Jacobian\n"
     "  --arm NAME             scenarios: run only this arm\n"
+    "  --sensitivities P1,P2,...\n"
+    "                         also write d(series)/dP and the normalised\n"
+    "                         d ln(series)/d ln P of every state and output, and\n"
+    "                         the metrics' gradients, for these parameters: names\n"
+    "                         as --set takes them, and a scenario's doses,\n"
+    "                         'dose:ARM:ROUTE.amount' or '.time' (':K' after ROUTE\n"
+    "                         for its K-th dose). A parameter not --set is taken\n"
+    "                         at each arm's own value. 'all': every param and\n"
+    "                         compartment written as a number (not those computed\n"
+    "                         from others, nor initial values) and every dose's\n"
+    "                         amount and time of the arms run. Overrides a\n"
+    "                         scenario's 'sensitivities' line\n"
     "  -q, --quiet            print nothing but errors\n"
     "\n"
     "SIGINT (Ctrl-C) or SIGTERM stop a run at once: its unfinished file is\n"
@@ -100,6 +115,7 @@ static int take_valued(int argc, char **argv, int *i, run_args *a) {
       {"--every", offsetof(run_args, every)},        {"--rtol", offsetof(run_args, rtol)},
       {"--max-steps", offsetof(run_args, max_steps)},
       {"--linear-solver", offsetof(run_args, linsol)}, {"--arm", offsetof(run_args, arm)},
+      {"--sensitivities", offsetof(run_args, sensitivities)},
   };
   const char *v = NULL;
   for (size_t k = 0; k < sizeof simple / sizeof simple[0]; k++) {
@@ -241,10 +257,23 @@ typedef struct run_state {
   syn_h5 *h5;
   double *atol_vec;
   char *out_path;
+  syn_problem *problem;   /* the --set names and the sensitivities' free */
+  syn_problem_ws *ws;
+  const char **names;     /* the free parameters' names (borrowed strings) */
+  size_t nfree;
+  double *theta;
+  run_sens sens;
+  size_t *sens_index;     /* free parameter of each sensitivity */
 } run_state;
 
 static void run_state_free(run_state *s) {
   run_release_output();
+  syn_problem_ws_destroy(s->ws);
+  syn_problem_destroy(s->problem);
+  free(s->names);
+  free(s->theta);
+  free(s->sens_index);
+  run_sens_free(&s->sens);
   syn_h5_destroy(s->h5);
   syn_result_destroy(s->result);
   syn_instance_destroy(s->inst);
@@ -261,28 +290,84 @@ static syn_status open_output(run_state *s, const char *command_line, syn_error 
   return run_create_output(s->out_path, &prov, &s->h5, err);
 }
 
-/* The model run through a compiled problem (synovia/problem.h), the --set
- * values its free parameters: the driver scenarios and sweeps run through
- * too. The values were checked on s->inst already. */
-static syn_status run_model(run_state *s, const run_args *a, const syn_run_opts *opts,
-                            syn_error *err) {
-  const char **names = calloc(a->nsets + 1, sizeof *names);
-  double *theta = calloc(a->nsets + 1, sizeof *theta);
-  syn_problem *p = NULL;
-  syn_problem_ws *ws = NULL;
-  syn_status st = names && theta ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
-  for (size_t k = 0; k < a->nsets && st == SYN_OK; k++) {
-    names[k] = a->sets[k].name;
-    if (!run_parse_set(s->model, a->sets[k].name, a->sets[k].value, &theta[k]))
-      st = syn_error_set(err, SYN_EINVAL, "--set '%s': not a value", a->sets[k].name);
+/* --sensitivities on a plain model: every name but a dose's (a model has none). */
+static int take_model_sens(run_state *s, const run_args *a) {
+  run_sens given = {0};
+  int ok = a->sensitivities == NULL || run_sens_parse(a->sensitivities, &given);
+  for (size_t k = 0; k < given.n && ok; k++) {
+    if (strncmp(given.names[k], "dose:", 5) == 0) {
+      cli_usage_error("run", "--sensitivities '%s': a model has no doses (a dose is a "
+                             "scenario's: run a .scenario)", given.names[k]);
+      ok = 0;
+    } else if (!run_sens_add(&s->sens, given.names[k], s->model, NULL, NULL, 0)) {
+      fputs("synovia: error: out of memory\n", stderr);
+      ok = 0;
+    }
   }
-  if (st == SYN_OK) st = syn_problem_create_model(s->model, opts, names, a->nsets, &p, err);
-  if (st == SYN_OK) st = syn_problem_ws_create(p, &ws, err);
-  if (st == SYN_OK) st = syn_problem_eval_run(ws, 0, theta, &s->result, err);
-  syn_problem_ws_destroy(ws);
-  syn_problem_destroy(p);
-  free(names);
-  free(theta);
+  run_sens_free(&given);
+  return ok;
+}
+
+/* The model as a compiled problem (synovia/problem.h), the --set values and
+ * the sensitivities' parameters free, the driver scenarios and sweeps run
+ * through too; made before the output is opened, so a wrong name fails
+ * first. A parameter only differentiated keeps the model's value. The --set
+ * values were checked on s->inst already. Returns the exit status so far:
+ * CLI_OK, CLI_USAGE (a name) or CLI_FAILED (the model), after printing why. */
+static int make_problem(run_state *s, const run_args *a, const syn_run_opts *opts) {
+  syn_error err;
+  syn_error_clear(&err);
+  if (!run_free_names(a, &s->sens, &s->names, &s->nfree, &s->sens_index) ||
+      (s->theta = calloc(s->nfree + 1, sizeof *s->theta)) == NULL) {
+    fputs("synovia: error: out of memory\n", stderr);
+    return CLI_FAILED;
+  }
+  for (size_t k = 0; k < a->nsets; k++)
+    if (!run_parse_set(s->model, a->sets[k].name, a->sets[k].value, &s->theta[k])) return CLI_USAGE;
+  if (syn_problem_create_model(s->model, opts, s->names, s->nfree, &s->problem, &err) != SYN_OK) {
+    if (s->sens.n == 0) { /* not a name: the model itself (no states to solve) */
+      cli_print_error(&err);
+      return CLI_FAILED;
+    }
+    fprintf(stderr, "synovia: error: --sensitivities '%s': %s\n", a->sensitivities, err.message);
+    if (err.hint[0]) fprintf(stderr, "  hint: %s\n", err.hint);
+    return CLI_USAGE;
+  }
+  for (size_t k = a->nsets; k < s->nfree; k++)
+    if (syn_problem_free_base(s->problem, 0, k, &s->theta[k], &err) != SYN_OK) {
+      fprintf(stderr, "synovia: error: --sensitivities '%s': %s\n", s->names[k], err.message);
+      if (err.hint[0]) fprintf(stderr, "  hint: %s\n", err.hint);
+      return CLI_USAGE;
+    }
+  return CLI_OK;
+}
+
+/* The sensitivities of the run (a second evaluation: the series written are
+ * those of the run without them, bit for bit) into the result. */
+static syn_status add_sensitivities(run_state *s, syn_error *err) {
+  size_t n = s->sens.n;
+  const char **units = calloc(n + 1, sizeof *units);
+  double *values = calloc(n + 1, sizeof *values);
+  syn_problem_want want = {1, NULL, NULL, 0, NULL, s->sens_index, n, NULL, NULL};
+  syn_problem_result r;
+  syn_status st = units && values ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  for (size_t k = 0; k < n && st == SYN_OK; k++) {
+    units[k] = syn_model_setting_units(s->model, s->sens.names[k]);
+    values[k] = s->theta[s->sens_index[k]];
+  }
+  if (st == SYN_OK) st = syn_problem_eval(s->ws, 0, s->theta, &want, &r, err);
+  if (st == SYN_OK)
+    st = syn_result_set_sensitivities(s->result, n, (const char *const *)s->sens.names, units,
+                                      values, r.sens, err);
+  free(units);
+  free(values);
+  return st;
+}
+
+static syn_status run_model(run_state *s, syn_error *err) {
+  syn_status st = syn_problem_ws_create(s->problem, &s->ws, err);
+  if (st == SYN_OK) st = syn_problem_eval_run(s->ws, 0, s->theta, &s->result, err);
+  if (st == SYN_OK && s->sens.n > 0) st = add_sensitivities(s, err);
   return st;
 }
 
@@ -298,8 +383,10 @@ static int simulate(const run_args *a, const char *command_line) {
   if (syn_instance_create(s.model, &s.inst, &err) != SYN_OK) goto print_fail;
   rc = CLI_USAGE;
   if (!run_apply_sets(s.model, s.inst, a) || !resolve_times(s.model, a, &opts) ||
-      !run_solver_options(s.model, a, &opts.solver, &s.atol_vec))
+      !run_solver_options(s.model, a, &opts.solver, &s.atol_vec) || !take_model_sens(&s, a))
     goto done;
+  rc = make_problem(&s, a, &opts);
+  if (rc != CLI_OK) goto done;
   rc = CLI_FAILED;
   if (syn_instance_prepare(s.inst, &err) != SYN_OK) goto print_fail;
   s.out_path = a->output_path ? strdup(a->output_path) : run_default_output(a->model_path);
@@ -309,10 +396,13 @@ static int simulate(const run_args *a, const char *command_line) {
   }
   if (!run_output_usable(s.out_path, NULL, s.model)) goto done;
   if (open_output(&s, command_line, &err) != SYN_OK) goto print_fail;
-  if (run_model(&s, a, &opts, &err) != SYN_OK) goto print_fail;
+  if (run_model(&s, &err) != SYN_OK) goto print_fail;
   if (syn_h5_write_arm(s.h5, "run", s.result, &err) != SYN_OK) goto print_fail;
   if (run_commit_output(s.h5, &err) != SYN_OK) goto print_fail;
   if (!a->quiet) print_summary(s.model, s.result, s.out_path);
+  if (!a->quiet && s.sens.n > 0)
+    printf("wrote the sensitivities of %zu series to %zu parameter%s (d/dp and d ln/d ln p)\n",
+           syn_result_nseries(s.result), s.sens.n, s.sens.n == 1 ? "" : "s");
   rc = CLI_OK;
   goto done;
 print_fail:

@@ -36,6 +36,13 @@ typedef struct scenario_run {
                            the same parameters find their steady baseline once */
   syn_problem_ws *ws;
   double *theta;        /* the --set values */
+  int dose_sets;        /* a --set names a dose */
+  run_sens sens;        /* --sensitivities, or the scenario's line; "all" expanded */
+  const char **names;   /* the free parameters: the --set names, then the sensitivities' */
+  size_t nfree;
+  size_t *sens_index;   /* free parameter of each sensitivity */
+  double *arm_theta;    /* [narms][nfree]: theta of each arm (a sensitivity's parameter
+                           not --set at the arm's own value) */
 } scenario_run;
 
 static void scenario_run_free(scenario_run *r) {
@@ -43,6 +50,10 @@ static void scenario_run_free(scenario_run *r) {
   syn_problem_ws_destroy(r->ws);
   syn_problem_destroy(r->problem);
   free(r->theta);
+  run_sens_free(&r->sens);
+  free(r->names);
+  free(r->sens_index);
+  free(r->arm_theta);
   syn_h5_destroy(r->h5);
   syn_scenario_destroy(r->sc);
   free(r->out_path);
@@ -52,6 +63,18 @@ static void scenario_run_free(scenario_run *r) {
   free(r->table);
   free(r->row_names);
   free(r->row_units);
+}
+
+/* --set 'dose:ARM:ROUTE.amount=A': A a number in the unit of the dose
+ * statement; '….time=T': T in clock units, or a time ("3 d"). */
+static int parse_dose_set(const syn_model *m, const name_value *set, double *v) {
+  size_t n = strlen(set->name);
+  if (n > 5 && strcmp(set->name + n - 5, ".time") == 0)
+    return run_parse_value(m, "--set", set->value, v);
+  if (cli_parse_double(set->value, v)) return 1;
+  fprintf(stderr, "synovia: error: --set '%s=%s': not a number (a dose's amount is a number "
+                  "in the unit its dose statement writes)\n", set->name, set->value);
+  return 0;
 }
 
 /* --set values converted to their names' declared units and checked on a
@@ -65,6 +88,12 @@ static int parse_overrides(scenario_run *r, const run_args *a) {
   if (r->ov == NULL || syn_instance_create(m, &inst, &err) != SYN_OK) goto done;
   for (size_t k = 0; k < a->nsets; k++) {
     double v;
+    if (strncmp(a->sets[k].name, "dose:", 5) == 0) { /* checked with the problem */
+      if (!parse_dose_set(m, &a->sets[k], &v)) goto done;
+      r->ov[r->nov++] = (syn_override){a->sets[k].name, v};
+      r->dose_sets = 1;
+      continue;
+    }
     if (!run_parse_set(m, a->sets[k].name, a->sets[k].value, &v)) goto done;
     syn_error_clear(&err);
     if (syn_instance_set(inst, a->sets[k].name, v, &err) != SYN_OK) {
@@ -221,10 +250,91 @@ static void print_warnings(const char *arm, const syn_arm_result *ar) {
     fprintf(stderr, "synovia: warning: arm '%s': %s\n", arm, ar->warnings[i]);
 }
 
+/* Sensitivity name `name` applies to scenario arm `arm`: a model value, or one
+ * of that arm's doses. */
+static int applies_to(const scenario_run *r, const char *name, size_t arm) {
+  if (strncmp(name, "dose:", 5) != 0) return 1;
+  const char *arm_name = syn_scenario_arm_name(r->sc, arm);
+  size_t len = strlen(arm_name);
+  return strncmp(name + 5, arm_name, len) == 0 && name[5 + len] == ':';
+}
+
+/* A model value, or a dose of one of the arms run. */
+static int dose_of_arm_run(const scenario_run *r, const char *name) {
+  for (size_t k = 0; k < r->narms; k++)
+    if (applies_to(r, name, r->arms[k])) return 1;
+  return 0;
+}
+
+/* The parameters to differentiate by: --sensitivities, else the scenario's
+ * `sensitivities` line (checked at load); "all" expanded over the arms run. */
+static int take_sens(scenario_run *r, const run_args *a) {
+  const syn_model *m = syn_scenario_model(r->sc);
+  run_sens given = {0};
+  int ok = 1;
+  if (a->sensitivities) ok = run_sens_parse(a->sensitivities, &given);
+  for (size_t k = 0; k < given.n && ok; k++)
+    ok = run_sens_add(&r->sens, given.names[k], m, r->sc, r->arms, r->narms);
+  for (size_t i = 0; !a->sensitivities && i < syn_scenario_sens_count(r->sc) && ok; i++) {
+    const char *name = syn_scenario_sens_name(r->sc, i);
+    if (!dose_of_arm_run(r, name)) continue; /* the line's dose of an arm --arm left out */
+    ok = run_sens_add(&r->sens, name, m, r->sc, r->arms, r->narms);
+  }
+  run_sens_free(&given);
+  return ok;
+}
+
+static void print_option_error(const run_args *a, const char *name, const syn_error *err) {
+  if (a->sensitivities) fprintf(stderr, "synovia: error: --sensitivities '%s': ", a->sensitivities);
+  else if (name[0]) fprintf(stderr, "synovia: error: sensitivities '%s': ", name);
+  else fprintf(stderr, "synovia: error: ");
+  fprintf(stderr, "%s\n", err->message);
+  if (err->hint[0]) fprintf(stderr, "  hint: %s\n", err->hint);
+}
+
+/* Each arm's theta: the --set values, and a sensitivity's parameter not
+ * --set at that arm's own value (its `set`/`use` lines, its doses). */
+static int fill_arm_theta(scenario_run *r, const run_args *a) {
+  syn_error err;
+  syn_error_clear(&err);
+  r->arm_theta = calloc(r->narms * r->nfree + 1, sizeof *r->arm_theta);
+  if (r->arm_theta == NULL) return 0;
+  for (size_t k = 0; k < r->narms; k++)
+    for (size_t i = 0; i < r->nfree; i++) {
+      double *v = &r->arm_theta[k * r->nfree + i];
+      if (i < r->nov) *v = r->ov[i].value;
+      else if (syn_problem_free_base(r->problem, k, i, v, &err) != SYN_OK) {
+        print_option_error(a, r->names[i], &err);
+        return 0;
+      }
+    }
+  return 1;
+}
+
+/* With sensitivities, the problem every arm runs through, made before the
+ * output is opened: a wrong name is a usage error and nothing is written. */
+static int make_sens_problem(scenario_run *r, const run_args *a, const syn_solver_opts *opts) {
+  syn_error err;
+  syn_error_clear(&err);
+  if (!run_free_names(a, &r->sens, &r->names, &r->nfree, &r->sens_index)) return 0;
+  if (syn_problem_create(r->sc, r->arms, r->narms, r->names, r->nfree, opts, &r->problem, &err) !=
+      SYN_OK) {
+    print_option_error(a, "", &err);
+    return 0;
+  }
+  if (!fill_arm_theta(r, a)) return 0;
+  if (syn_problem_ws_create(r->problem, &r->ws, &err) != SYN_OK) {
+    cli_print_error(&err);
+    return 0;
+  }
+  return 1;
+}
+
 /* The problem every arm runs through. When it cannot be made, each arm runs
  * on its own (syn_scenario_run_arm), which reports the reason as that arm's
  * failure, as it always has. */
 static void start_problem(scenario_run *r, const syn_solver_opts *opts) {
+  if (r->problem) return; /* made already, with sensitivities */
   const char **names = calloc(r->nov + 1, sizeof *names);
   r->theta = calloc(r->nov + 1, sizeof *r->theta);
   if (names == NULL || r->theta == NULL) {
@@ -241,6 +351,37 @@ static void start_problem(scenario_run *r, const syn_solver_opts *opts) {
   free(names);
 }
 
+/* The arm's sensitivities and metric gradients (a second evaluation: the
+ * series written are those of the run without them, bit for bit) into res. */
+static syn_status add_sensitivities(scenario_run *r, size_t k, syn_result *res, syn_error *err) {
+  size_t n = r->sens.n, m = 0;
+  const double *theta = r->arm_theta + k * r->nfree;
+  const char **names = calloc(n + 1, sizeof *names), **units = calloc(n + 1, sizeof *units);
+  double *values = calloc(n + 1, sizeof *values);
+  size_t *sel = calloc(n + 1, sizeof *sel);
+  syn_status st = names && units && values && sel ? SYN_OK
+                                                  : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  for (size_t i = 0; i < n && st == SYN_OK; i++) {
+    if (!applies_to(r, r->sens.names[i], r->arms[k])) continue;
+    names[m] = r->sens.names[i];
+    units[m] = syn_scenario_param_units(r->sc, names[m]);
+    values[m] = theta[r->sens_index[i]];
+    sel[m++] = r->sens_index[i];
+  }
+  syn_problem_want want = {1, NULL, NULL, 0, NULL, sel, m, NULL, NULL};
+  syn_problem_result pr;
+  if (st == SYN_OK && m > 0) st = syn_problem_eval(r->ws, k, theta, &want, &pr, err);
+  if (st == SYN_OK && m > 0) st = syn_result_set_sensitivities(res, m, names, units, values,
+                                                               pr.sens, err);
+  if (st == SYN_OK && m > 0 && syn_scenario_metric_count(r->sc) > 0)
+    st = syn_result_set_metric_gradients(res, pr.dmetrics, err);
+  free(names);
+  free(units);
+  free(values);
+  free(sel);
+  return st;
+}
+
 /* Run one arm, write it, keep its row of the table. */
 static int run_one_arm(scenario_run *r, size_t k, const syn_solver_opts *opts, const run_args *a) {
   size_t arm = r->arms[k];
@@ -249,8 +390,10 @@ static int run_one_arm(scenario_run *r, size_t k, const syn_solver_opts *opts, c
   syn_error err;
   syn_error_clear(&err);
   int ok = 0;
-  syn_status st = r->ws ? syn_problem_eval_arm(r->ws, k, r->theta, NULL, &ar, &err)
+  const double *theta = r->arm_theta ? r->arm_theta + k * r->nfree : r->theta;
+  syn_status st = r->ws ? syn_problem_eval_arm(r->ws, k, theta, NULL, &ar, &err)
                         : syn_scenario_run_arm(r->sc, arm, opts, r->ov, r->nov, &ar, &err);
+  if (st == SYN_OK && r->sens.n > 0) st = add_sensitivities(r, k, ar->series, &err);
   if (st != SYN_OK ||
       syn_h5_write_arm(r->h5, name, ar->series, &err) != SYN_OK) {
     fprintf(stderr, "synovia: arm '%s' failed:\n", name);
@@ -284,7 +427,8 @@ int run_scenario(const run_args *a, const char *command_line, const run_hooks *h
   rc = CLI_USAGE;
   syn_scenario_solver_opts(r.sc, &opts); /* the scenario's `solver` line; options override it */
   if (!run_solver_options(syn_scenario_model(r.sc), a, &opts, &r.atol_vec) ||
-      !parse_overrides(&r, a) || !choose_arms(&r, a))
+      !parse_overrides(&r, a) || !choose_arms(&r, a) || !take_sens(&r, a) ||
+      ((r.sens.n > 0 || r.dose_sets) && !make_sens_problem(&r, a, &opts)))
     goto done;
   rc = CLI_FAILED;
   if (!prepare_table(&r)) goto done;
@@ -306,6 +450,10 @@ int run_scenario(const run_args *a, const char *command_line, const run_hooks *h
     if (hooks && hooks->print) hooks->print(hooks->ctx, r.sc, r.arms, r.narms);
     print_table(&r);
     printf("\nwrote %s\n", a->output_shown ? a->output_shown : r.out_path);
+    if (r.sens.n > 0)
+      printf("wrote each arm's sensitivities to %zu parameter%s (d/dp and d ln/d ln p%s)\n",
+             r.sens.n, r.sens.n == 1 ? "" : "s",
+             syn_scenario_metric_count(r.sc) ? ", and the metrics' gradients" : "");
   }
   rc = CLI_OK;
   goto done;

@@ -25,6 +25,7 @@ typedef struct run_args {
   size_t nsets, natols;
   const char *rtol, *atol, *max_steps, *linsol;
   const char *arm;
+  const char *sensitivities; /* --sensitivities P1,P2,… as typed, or NULL */
   const char *output_shown; /* the output path as the user knows it, for "wrote"
                                (NULL: output_path) */
   int no_jacobian, quiet;
@@ -61,6 +62,32 @@ double *run_state_atols(const char *cmd, const syn_model *m, const syn_solver_op
 
 /* Apply every --set to inst; 0 after printing an error. */
 int run_apply_sets(const syn_model *m, syn_instance *inst, const run_args *a);
+
+/* The parameters a run differentiates by (--sensitivities, or a scenario's
+ * `sensitivities` line): names as given, "all" expanded. */
+typedef struct run_sens {
+  char **names;
+  size_t n;
+} run_sens;
+
+/* "P1, P2,…" (--sensitivities) into out: names trimmed, none empty, none
+ * twice. 0 after printing a usage error. */
+int run_sens_parse(const char *text, run_sens *out);
+
+/* Add one name (copied); "all" adds every `param` and `compartment` of m
+ * whose value is written as a number (not computed from others), then,
+ * given a scenario, the amount and the time of every dose of its arms
+ * arms[0..narms). Names already there are not added again. 0 when out of
+ * memory. */
+int run_sens_add(run_sens *out, const char *name, const syn_model *m, const syn_scenario *sc,
+                 const size_t *arms, size_t narms);
+void run_sens_free(run_sens *s);
+
+/* The free parameters of a run: the --set names, then each sensitivity name
+ * not among them; sens_index[k]: the free parameter of sensitivity k (both
+ * malloc'd). 0 when out of memory. */
+int run_free_names(const run_args *a, const run_sens *sens, const char ***names, size_t *nfree,
+                   size_t **sens_index);
 
 /* "models/knee.model" -> "knee.h5" (in the current directory); caller frees. */
 char *run_default_output(const char *path);

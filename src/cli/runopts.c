@@ -148,6 +148,111 @@ int run_apply_sets(const syn_model *m, syn_instance *inst, const run_args *a) {
   return 1;
 }
 
+/* ---- --sensitivities ------------------------------------------------------------------ */
+
+static int sens_has(const run_sens *s, const char *name) {
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp(s->names[i], name) == 0) return 1;
+  return 0;
+}
+
+static int sens_push(run_sens *s, const char *name) {
+  char **grown = realloc(s->names, (s->n + 1) * sizeof *grown);
+  if (grown == NULL) return 0;
+  s->names = grown;
+  if ((s->names[s->n] = strdup(name)) == NULL) return 0;
+  s->n++;
+  return 1;
+}
+
+void run_sens_free(run_sens *s) {
+  for (size_t i = 0; i < s->n; i++) free(s->names[i]);
+  free(s->names);
+  s->names = NULL;
+  s->n = 0;
+}
+
+int run_sens_parse(const char *text, run_sens *out) {
+  const char *p = text;
+  for (;;) {
+    const char *comma = strchr(p, ',');
+    size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    while (len > 0 && (*p == ' ' || *p == '\t')) p++, len--;
+    while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) len--;
+    char name[512];
+    if (len == 0 || len >= sizeof name) {
+      cli_usage_error("run", "--sensitivities '%s': %s", text,
+                      len ? "a name is too long" : "an empty name (write P1,P2,… or all)");
+      return 0;
+    }
+    memcpy(name, p, len);
+    name[len] = 0;
+    if (sens_has(out, name)) {
+      cli_usage_error("run", "--sensitivities '%s': '%s' is given twice", text, name);
+      return 0;
+    }
+    if (!sens_push(out, name)) return 0;
+    if (comma == NULL) break;
+    p = comma + 1;
+  }
+  if (out->n > 1 && sens_has(out, "all")) {
+    cli_usage_error("run", "--sensitivities '%s': 'all' is every parameter: give it alone", text);
+    return 0;
+  }
+  return 1;
+}
+
+/* The model's parameters and compartments written as numbers. */
+static int add_model_values(run_sens *out, const syn_model *m) {
+  static const syn_symkind kinds[] = {SYN_SYM_PARAM, SYN_SYM_COMPARTMENT};
+  for (size_t k = 0; k < 2; k++)
+    for (size_t i = 0; i < syn_model_count(m, kinds[k]); i++) {
+      const syn_symbol *sym = syn_model_symbol(m, kinds[k], i);
+      double v;
+      if (syn_model_parse_value(m, sym->expr, &v, NULL) != SYN_OK || sens_has(out, sym->name))
+        continue;
+      if (!sens_push(out, sym->name)) return 0;
+    }
+  return 1;
+}
+
+static int add_doses(run_sens *out, const syn_scenario *sc, const size_t *arms, size_t narms) {
+  for (size_t k = 0; k < narms; k++) {
+    size_t nd = syn_scenario_dose_param(sc, arms[k], 0, NULL, 0);
+    for (size_t d = 0; d < nd; d++) {
+      char base[400], name[420];
+      syn_scenario_dose_param(sc, arms[k], d, base, sizeof base);
+      snprintf(name, sizeof name, "%s.amount", base);
+      if (!sens_has(out, name) && !sens_push(out, name)) return 0;
+      snprintf(name, sizeof name, "%s.time", base);
+      if (!sens_has(out, name) && !sens_push(out, name)) return 0;
+    }
+  }
+  return 1;
+}
+
+int run_sens_add(run_sens *out, const char *name, const syn_model *m, const syn_scenario *sc,
+                 const size_t *arms, size_t narms) {
+  if (strcmp(name, "all") != 0) return sens_has(out, name) || sens_push(out, name);
+  return add_model_values(out, m) && (sc == NULL || add_doses(out, sc, arms, narms));
+}
+
+int run_free_names(const run_args *a, const run_sens *sens, const char ***names, size_t *nfree,
+                   size_t **sens_index) {
+  *names = calloc(a->nsets + sens->n + 1, sizeof **names);
+  *sens_index = calloc(sens->n + 1, sizeof **sens_index);
+  if (*names == NULL || *sens_index == NULL) return 0;
+  *nfree = a->nsets;
+  for (size_t k = 0; k < a->nsets; k++) (*names)[k] = a->sets[k].name;
+  for (size_t k = 0; k < sens->n; k++) {
+    size_t i = 0;
+    while (i < *nfree && strcmp((*names)[i], sens->names[k]) != 0) i++;
+    if (i == *nfree) (*names)[(*nfree)++] = sens->names[k];
+    (*sens_index)[k] = i;
+  }
+  return 1;
+}
+
 /* "models/knee.model" -> "knee.h5" (in the current directory). */
 char *run_default_output(const char *model_path) {
   const char *base = strrchr(model_path, '/');

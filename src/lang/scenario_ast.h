@@ -86,6 +86,13 @@ typedef struct ast_solver_setting {
   syn_span value_span;
 } ast_solver_setting;
 
+/* One name of the `sensitivities` line: a model value (qualified name) or a
+ * dose as a string ("dose:IA:IA.amount"), or the word all. */
+typedef struct ast_sens_name {
+  const char *name;
+  syn_span span;
+} ast_sens_name;
+
 typedef enum ast_baseline { BASELINE_DECLARED = 0, BASELINE_STEADY = 1 } ast_baseline;
 
 typedef struct syn_scenario_ast {
@@ -109,6 +116,9 @@ typedef struct syn_scenario_ast {
   size_t nsolver;
   ast_state_atol *atols;    /* every `atol` line, in order */
   size_t natols;
+  ast_sens_name *sens;      /* the `sensitivities` line's names, in order (none: 0) */
+  size_t nsens;
+  syn_span sens_span;       /* its keyword */
 } syn_scenario_ast;
 
 /* Parse a scenario file / text. Syntax errors are located like model errors. */

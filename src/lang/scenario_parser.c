@@ -36,7 +36,7 @@ typedef struct sparser {
   syn_tokstream ts;        /* tokens, lookahead, lexical errors */
   int depth;
   syn_scenario_ast *ast;
-  size_t common_cap, arms_cap, metrics_cap, items_cap, solver_cap, atols_cap;
+  size_t common_cap, arms_cap, metrics_cap, items_cap, solver_cap, atols_cap, sens_cap;
   int in_arm;        /* an `arm` line was seen and no metric since */
   int after_metric;  /* a metric line ended the last arm */
   seen_once seen;
@@ -315,10 +315,11 @@ static syn_status parse_expr(sparser *p, ast_expr **out) { return parse_subexpr(
 
 static const char *const statement_words[] = {"scenario", "model", "simulate", "baseline", "arm",
                                               "dose",     "use",   "set",      "metric",   "solver",
-                                              "atol"};
+                                              "atol",     "sensitivities"};
 
 static const char statement_list[] = "a line starts with scenario, model, simulate, baseline, "
-                                     "solver, atol, arm, dose, use, set or metric";
+                                     "solver, atol, arm, dose, use, set, metric or "
+                                     "sensitivities";
 
 static syn_status parse_string(sparser *p, const char **text, syn_span *span) {
   if (cur(p)->kind != TK_STRING) return ts_expected(&p->ts, "string");
@@ -730,6 +731,43 @@ static syn_status parse_metric(sparser *p) {
   return st;
 }
 
+/* One name of a `sensitivities` line: a qualified name, or a string for a
+ * dose ("dose:IA:IA.amount": its colons are not a name's). Checked against
+ * the model when the scenario is loaded. */
+static syn_status parse_sens_name(sparser *p, ast_sens_name *n) {
+  if (cur(p)->kind == TK_STRING) {
+    syn_status st = parse_string(p, &n->name, &n->span);
+    if (st == SYN_OK && n->name[0] == 0) return error_at(p, n->span, SYN_EINPUT, "the name is empty");
+    return st;
+  }
+  if (cur(p)->kind != TK_NAME) {
+    syn_status st = ts_expected(&p->ts, "a parameter's name");
+    syn_error_hint(p->ts.err, "e.g. sensitivities k_deg, knee_R.severity, \"dose:IA:IA.amount\" "
+                           "(a dose in quotes), or sensitivities all");
+    return st;
+  }
+  return parse_qname(p, &n->name, &n->span);
+}
+
+/* 'sensitivities' name { ',' name }   (once; the parameters every arm's
+ * result is differentiated by, docs/sensitivities.md) */
+static syn_status parse_sensitivities(sparser *p, syn_span kw) {
+  syn_scenario_ast *a = p->ast;
+  if (a->nsens > 0)
+    return error_at(p, kw, SYN_EINPUT, "'sensitivities' is already given on line %d",
+                    line_of(p, a->sens_span));
+  a->sens_span = kw;
+  syn_status st = advance(p);
+  while (st == SYN_OK) {
+    if (syn_arena_grow(a->arena, (void **)&a->sens, &p->sens_cap, a->nsens + 1, sizeof *a->sens) != 0)
+      return out_of_memory(p);
+    st = parse_sens_name(p, &a->sens[a->nsens++]);
+    if (st != SYN_OK || cur(p)->kind != TK_COMMA) break;
+    st = advance(p);
+  }
+  return st;
+}
+
 static syn_status unknown_statement(sparser *p) {
   const syn_token *t = cur(p);
   const char *text = syn_span_text(p->ts.src, t->span);
@@ -765,6 +803,7 @@ static syn_status parse_statement(void *parser) {
   if (is_word(p, t, "metric")) return parse_metric(p);
   if (is_word(p, t, "solver")) return parse_solver(p, kw);
   if (is_word(p, t, "atol")) return parse_atol(p, kw);
+  if (is_word(p, t, "sensitivities")) return parse_sensitivities(p, kw);
   return unknown_statement(p);
 }
 

@@ -495,13 +495,20 @@ static syn_status parse_vary(wparser *p) {
   memset(v, 0, sizeof *v);
   syn_status st = advance(p);
   if (st != SYN_OK) return st;
-  if (cur(p)->kind != TK_NAME) return ts_expected(&p->ts, "the name of a parameter (vary potency uniform 0.3 1.0)");
+  if (cur(p)->kind == TK_STRING) { /* a dose: vary "dose:IA:IA.amount" loguniform 1e6 1e8 */
+    v->name_span = cur(p)->span;
+    if ((v->name = ts_string_value(&p->ts, a->arena, cur(p))) == NULL) return out_of_memory(p);
+    st = advance(p);
+  } else if (cur(p)->kind != TK_NAME) {
+    return ts_expected(&p->ts, "the name of a parameter (vary potency uniform 0.3 1.0)");
+  }
   /* `vary uniform 0 1`: the distribution where the name should be */
-  if (find_word(p, cur(p), dist_words, sizeof dist_words / sizeof *dist_words) >= 0 &&
+  if (st == SYN_OK && v->name == NULL &&
+      find_word(p, cur(p), dist_words, sizeof dist_words / sizeof *dist_words) >= 0 &&
       number_starts_after_name(p))
     return error_at(p, cur(p)->span, SYN_EINPUT,
                     "'vary' needs the parameter's name before the distribution");
-  st = parse_qname(p, &v->name, &v->name_span);
+  if (st == SYN_OK && v->name == NULL) st = parse_qname(p, &v->name, &v->name_span);
   if (st == SYN_OK) st = check_new_name(p, v);
   if (st != SYN_OK) return st;
   int k = find_word(p, cur(p), dist_words, sizeof dist_words / sizeof *dist_words);

@@ -566,3 +566,55 @@ static syn_status apply_time(arm_ws *a, const free_param *fp, double v, syn_erro
   a->at[fp->dose] = v;
   return SYN_OK;
 }
+
+/* ---- a free parameter's value in an arm when left alone ----------------------------------- */
+
+static double target_value(const syn_instance *inst, const double *y0, syn_symkind kind,
+                           size_t index) {
+  return kind == SYN_SYM_STATE ? y0[index] : syn_instance_value(inst, kind, index);
+}
+
+/* The model value's targets all hold one value in inst (a per-joint name
+ * without its joint drives every copy: they must agree). */
+static syn_status value_base(const syn_problem *p, const syn_instance *inst, const double *y0,
+                             const free_param *fp, const char *arm, double *value,
+                             syn_error *err) {
+  *value = target_value(inst, y0, fp->tkind[0], fp->tindex[0]);
+  for (size_t i = 1; i < fp->ntargets; i++) {
+    double v = target_value(inst, y0, fp->tkind[i], fp->tindex[i]);
+    if (v == *value) continue;
+    const syn_symbol *a = syn_model_symbol(p->s->model, fp->tkind[0], fp->tindex[0]);
+    const syn_symbol *b = syn_model_symbol(p->s->model, fp->tkind[i], fp->tindex[i]);
+    syn_status st = syn_error_set(err, SYN_EINVAL,
+                                  "'%s' has no one value in arm '%s': %s = %g, %s = %g", fp->name,
+                                  arm, a->name, *value, b->name, v);
+    syn_error_hint(err, "name one joint's copy ('%s')", a->name);
+    return st;
+  }
+  return SYN_OK;
+}
+
+syn_status syn_problem_free_base(const syn_problem *p, size_t arm, size_t k, double *value,
+                                 syn_error *err) {
+  if (p == NULL || value == NULL || arm >= p->narms || k >= p->nfree)
+    return syn_error_set(err, SYN_EINVAL, "syn_problem_free_base: no such arm or free parameter");
+  const free_param *fp = &p->fp[k];
+  const scn_arm *sa = &p->s->arms[p->arms[arm]];
+  if (fp->kind->id != FP_VALUE) {
+    const scn_dose *d = &p->s->arms[fp->arm].doses[fp->dose];
+    *value = fp->kind->id == FP_AMOUNT ? d->amount : d->at;
+    return SYN_OK;
+  }
+  syn_instance *inst = NULL;
+  double *y0 = syn_calloc(p->nstates + 1, sizeof *y0);
+  syn_status st = y0 ? syn_instance_create(p->s->model, &inst, err)
+                     : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  if (st == SYN_OK) st = apply_settings(inst, p->s->common, p->s->ncommon, err);
+  if (st == SYN_OK) st = apply_settings(inst, sa->settings, sa->nsettings, err);
+  if (st == SYN_OK) st = syn_instance_prepare(inst, err);
+  if (st == SYN_OK) syn_instance_initial(inst, y0);
+  if (st == SYN_OK) st = value_base(p, inst, y0, fp, sa->name, value, err);
+  syn_instance_destroy(inst);
+  syn_free(y0);
+  return st;
+}

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -1091,6 +1092,135 @@ static syn_status resolve_atols(loader *L) {
   return SYN_OK;
 }
 
+/* ---- the `sensitivities` line -------------------------------------------------------------- */
+
+/* The K-th (1-based) dose of route in arm, or the only one when k is 0;
+ * SIZE_MAX when there is none. *count: the arm's doses of route. */
+static size_t nth_dose(const scn_arm *arm, const char *route, size_t rlen, long k, size_t *count) {
+  size_t found = SIZE_MAX;
+  *count = 0;
+  for (size_t i = 0; i < arm->ndoses; i++) {
+    const scn_dose *d = &arm->doses[i];
+    if (strlen(d->route) != rlen || strncmp(d->route, route, rlen) != 0) continue;
+    if (++*count == (size_t)k || k == 0) found = i;
+  }
+  return k == 0 && *count > 1 ? SIZE_MAX : found;
+}
+
+/* "dose:ARM:ROUTE[:K].amount|.time" -> the arm, the dose and which field. */
+static syn_status find_dose_param(const syn_scenario *s, const char *name, size_t *arm,
+                                  size_t *dose, int *is_time, syn_error *err) {
+  const char *a = name + 5, *dot = strrchr(name, '.');
+  const char *c1 = dot ? memchr(a, ':', (size_t)(dot - a)) : NULL;
+  if (dot == NULL || (strcmp(dot, ".amount") != 0 && strcmp(dot, ".time") != 0) || c1 == NULL ||
+      c1 == a) {
+    syn_status st = syn_error_set(err, SYN_EINVAL, "'%s' is not a dose's name", name);
+    syn_error_hint(err, "name a dose dose:ARM:ROUTE.amount or dose:ARM:ROUTE.time, with :K "
+                        "after the route for the K-th dose of that route in the arm");
+    return st;
+  }
+  *is_time = strcmp(dot, ".time") == 0;
+  char armname[256];
+  snprintf(armname, sizeof armname, "%.*s", (int)(c1 - a), a);
+  syn_status st = syn_scenario_find_arm(s, armname, arm, err);
+  if (st != SYN_OK) return st;
+  const char *route = c1 + 1, *c2 = memchr(route, ':', (size_t)(dot - route));
+  size_t rlen = (size_t)((c2 ? c2 : dot) - route), count = 0;
+  long k = 0;
+  if (c2 != NULL) {
+    char *end = NULL;
+    k = strtol(c2 + 1, &end, 10);
+    if (end != dot || k < 1)
+      return syn_error_set(err, SYN_EINVAL, "'%s': the dose number after the route must be 1 "
+                                            "or more", name);
+  }
+  const scn_arm *sa = &s->arms[*arm];
+  *dose = nth_dose(sa, route, rlen, k, &count);
+  if (*dose != SIZE_MAX) return SYN_OK;
+  if (count == 0) {
+    const char *routes[64];
+    size_t n = 0;
+    for (size_t i = 0; i < sa->ndoses && n < 64; i++) routes[n++] = sa->doses[i].route;
+    char r[128];
+    snprintf(r, sizeof r, "%.*s", (int)rlen, route);
+    const char *near = syn_suggest(r, strlen(r), routes, n);
+    return syn_error_set(err, SYN_EINVAL, "arm '%s' has no dose of '%s'%s%s%s", sa->name, r,
+                         near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+  }
+  st = syn_error_set(err, SYN_EINVAL, "arm '%s' has %zu doses of '%.*s'%s", sa->name, count,
+                     (int)rlen, route, k > 0 ? ", not that many" : "");
+  syn_error_hint(err, "name one of them: dose:%s:%.*s:1 to :%zu (in the order written)",
+                 sa->name, (int)rlen, route, count);
+  return st;
+}
+
+/* One name: a dose of an arm, or a model value a scratch instance takes. */
+static syn_status check_sens_name(loader *L, syn_instance *scratch, const ast_sens_name *n) {
+  size_t arm, dose;
+  int is_time;
+  syn_status st = strncmp(n->name, "dose:", 5) == 0
+                      ? find_dose_param(L->s, n->name, &arm, &dose, &is_time, L->err)
+                      : syn_instance_set(scratch, n->name, 1.0, L->err);
+  if (st == SYN_OK || st == SYN_ENOMEM) return st;
+  L->err->code = SYN_EINPUT;
+  return relocate(L, n->span);
+}
+
+static syn_status resolve_sens(loader *L) {
+  const syn_scenario_ast *a = L->ast;
+  if (a->nsens == 0) return SYN_OK;
+  L->s->sens = syn_calloc(a->nsens, sizeof *L->s->sens);
+  syn_instance *scratch = NULL;
+  syn_status st = L->s->sens ? syn_instance_create(L->s->model, &scratch, L->err) : oom(L);
+  for (size_t i = 0; i < a->nsens && st == SYN_OK; i++) {
+    const ast_sens_name *n = &a->sens[i];
+    if (strcmp(n->name, "all") == 0 && a->nsens > 1)
+      st = diag(L, n->span, "'all' is every parameter: it goes alone on the line");
+    else if (strcmp(n->name, "all") != 0)
+      st = check_sens_name(L, scratch, n);
+    for (size_t j = 0; j < i && st == SYN_OK; j++)
+      if (strcmp(a->sens[j].name, n->name) == 0)
+        st = diag(L, n->span, "'%s' is given twice on the line", n->name);
+    if (st == SYN_OK) L->s->sens[L->s->nsens++] = n->name;
+  }
+  syn_instance_destroy(scratch);
+  return st;
+}
+
+size_t syn_scenario_sens_count(const syn_scenario *s) { return s ? s->nsens : 0; }
+const char *syn_scenario_sens_name(const syn_scenario *s, size_t i) {
+  return s && i < s->nsens ? s->sens[i] : NULL;
+}
+
+size_t syn_scenario_dose_param(const syn_scenario *s, size_t arm, size_t k, char *buf,
+                               size_t size) {
+  if (s == NULL || arm >= s->narms) return 0;
+  const scn_arm *a = &s->arms[arm];
+  if (k >= a->ndoses || buf == NULL || size == 0) return a->ndoses;
+  const char *route = a->doses[k].route;
+  size_t count = 0, nth = 0;
+  for (size_t i = 0; i < a->ndoses; i++)
+    if (strcmp(a->doses[i].route, route) == 0) {
+      count++;
+      if (i <= k) nth++;
+    }
+  if (count > 1) snprintf(buf, size, "dose:%s:%s:%zu", a->name, route, nth);
+  else snprintf(buf, size, "dose:%s:%s", a->name, route);
+  return a->ndoses;
+}
+
+const char *syn_scenario_param_units(const syn_scenario *s, const char *name) {
+  if (s == NULL || name == NULL) return "";
+  if (strncmp(name, "dose:", 5) != 0) {
+    const char *u = syn_model_setting_units(s->model, name);
+    return u ? u : "";
+  }
+  size_t arm, dose;
+  int is_time;
+  if (find_dose_param(s, name, &arm, &dose, &is_time, NULL) != SYN_OK) return "";
+  return is_time ? s->clock : s->arms[arm].doses[dose].units;
+}
+
 /* ---- the public API ----------------------------------------------------------------------- */
 
 static syn_status hash_text(syn_scenario *s, syn_error *err) {
@@ -1133,6 +1263,7 @@ syn_status syn_scenario_load_outputs(const char *path, const char *model_extra,
   if (st == SYN_OK) st = resolve_atols(&L);
   if (st == SYN_OK) st = resolve_arms(&L);
   if (st == SYN_OK) st = resolve_metrics(&L);
+  if (st == SYN_OK) st = resolve_sens(&L);
   if (st != SYN_OK) {
     syn_scenario_destroy(s);
     return st;
@@ -1148,6 +1279,7 @@ void syn_scenario_destroy(syn_scenario *s) {
   syn_free(s->calls);
   syn_free(s->atols);
   syn_free(s->atol_vec);
+  syn_free(s->sens);
   syn_free(s->path);
   syn_free(s->sha256);
   syn_free(s);

@@ -91,6 +91,8 @@ struct syn_scenario {
   size_t natols;
   double *atol_vec;        /* owned, one per state, when natols > 0: the tolerances every
                               arm runs with unless the caller's options say otherwise */
+  const char **sens;       /* owned array of AST strings: the `sensitivities` line, checked */
+  size_t nsens;
 };
 
 /* --- schedule.c ------------------------------------------------------------------ */

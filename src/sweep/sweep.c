@@ -9,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/arena.h"
+#include "synovia/problem.h"
 #include "synovia/synovia.h"
 #include "lang/source.h"
 #include "lang/suggest.h"
@@ -123,15 +124,39 @@ static const char *clock_label(loader *L, const ast_unit *u) {
  * declared unit (syn_model_convert: "0.3 /d" on a rate in 1/h, "500 mL" on a
  * volume in L; another dimension is refused), and the unit the values are
  * then in. */
+static int is_dose(const char *name) { return strncmp(name, "dose:", 5) == 0; }
+
+/* A dose's amount is in the unit of its dose statement (a unit written on
+ * the numbers must be that one); its time in clock units, or a time unit
+ * converted. The values are labelled with that unit. */
+static syn_status dose_unit_factor(loader *L, const ast_vary *v, const char *text, double *factor,
+                                   const char **unit, syn_span at) {
+  const syn_scenario *s = L->sw->scenario;
+  const syn_model *m = syn_scenario_model(s);
+  const char *declared = syn_scenario_param_units(s, v->name);
+  size_t n = strlen(v->name);
+  *unit = declared;
+  if (n > 5 && strcmp(v->name + n - 5, ".time") == 0) {
+    char one[272];
+    snprintf(one, sizeof one, "1 %s", text);
+    if (syn_model_parse_time(m, one, factor, L->err) != SYN_OK) return relocate(L, at);
+    return SYN_OK;
+  }
+  if (strcmp(text, declared) == 0) return SYN_OK;
+  return diag(L, at, "'%s' is in %s, the unit of its dose statement, not %s", v->name,
+              declared[0] ? declared : "no unit", text);
+}
+
 static syn_status unit_factor(loader *L, const ast_vary *v, const ast_expr *e, double *factor,
                               const char **unit) {
   const syn_model *m = syn_scenario_model(L->sw->scenario);
   *factor = 1;
-  *unit = "";
+  *unit = is_dose(v->name) ? syn_scenario_param_units(L->sw->scenario, v->name) : "";
   const ast_unit *u = e->u.num.unit;
   if (u == NULL) return SYN_OK;
   char text[256];
   snprintf(text, sizeof text, "%.*s", (int)u->span.len, syn_span_text(L->src, u->span));
+  if (is_dose(v->name)) return dose_unit_factor(L, v, text, factor, unit, u->span);
   syn_status st = syn_model_convert(m, v->name, 1.0, text, factor, L->err);
   if (st != SYN_OK) return relocate(L, u->span);
   /* "/d" on a rate in 1/h: only time is converted, and the written unit in
@@ -206,6 +231,7 @@ static void dist_range(const syn_dist *d, double *lo, double *hi) {
 /* The parameter can be set (a scratch instance takes it): unknown names get
  * the model's own did-you-mean, located at the vary line. */
 static syn_status check_settable(loader *L, syn_instance *inst, const ast_vary *v, double value) {
+  if (is_dose(v->name)) return SYN_OK; /* a dose: checked with the arms (check_doses) */
   syn_status st = syn_instance_set(inst, v->name, value, L->err);
   return st == SYN_OK ? SYN_OK : relocate(L, v->name_span);
 }
@@ -298,6 +324,10 @@ static syn_status resolve_table(loader *L) {
       double x = sw->table.v[i * sw->nparams + j];
       sw->param_lo[j] = fmin(sw->param_lo[j], x);
       sw->param_hi[j] = fmax(sw->param_hi[j], x);
+    }
+    if (is_dose(sw->param_names[j])) { /* checked with the arms (check_doses) */
+      sw->param_units[j] = syn_scenario_param_units(sw->scenario, sw->param_names[j]);
+      continue;
     }
     st = syn_instance_set(inst, sw->param_names[j], sw->table.v[j], L->err);
     if (st == SYN_OK) /* and the column's least value (a compartment's size must be > 0) */
@@ -692,6 +722,29 @@ static syn_status resolve_atols(loader *L) {
   return SYN_OK;
 }
 
+/* Every dose the sweep varies is a dose of an arm it runs (the problem's own
+ * resolution: did-you-mean for the arm and the route), the error at the
+ * vary line or the design file's header. */
+static syn_status check_doses(loader *L) {
+  syn_sweep *sw = L->sw;
+  syn_status st = SYN_OK;
+  for (size_t j = 0; j < sw->nparams && st == SYN_OK; j++) {
+    if (!is_dose(sw->param_names[j])) continue;
+    syn_problem *p = NULL;
+    st = syn_problem_create(sw->scenario, sw->arms, sw->nrun, &sw->param_names[j], 1, NULL, &p,
+                            L->err);
+    syn_problem_destroy(p);
+    if (st == SYN_OK || st == SYN_ENOMEM) continue;
+    L->err->code = SYN_EINPUT;
+    if (L->ast->design.kind != SWEEP_DESIGN_FILE) return relocate(L, L->ast->vary[j].name_span);
+    syn_error e = *L->err;
+    syn_error_set(L->err, e.code, "%s:%zu: column '%s': %s", sw->table.path,
+                  sw->table.header_line, sw->param_names[j], e.message);
+    if (e.hint[0]) syn_error_hint(L->err, "%s", e.hint);
+  }
+  return st;
+}
+
 static syn_status resolve(loader *L) {
   syn_status st = load_scenario(L);
   if (st == SYN_OK) st = resolve_atols(L);
@@ -702,6 +755,7 @@ static syn_status resolve(loader *L) {
     if (st == SYN_OK) st = resolve_design(L);
   }
   if (st == SYN_OK) st = resolve_arms(L);
+  if (st == SYN_OK) st = check_doses(L);
   if (st == SYN_OK) st = resolve_metrics(L);
   if (st == SYN_OK) st = resolve_series(L);
   return st;

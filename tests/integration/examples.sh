@@ -163,15 +163,15 @@ assert 0.08 < a < 0.18 and 0.3 < v < 0.42, (a, v)"
   ia_dose_grid)
     sweep_claim "ia_dose_grid: IA's IL-6 exposure falls with every step up in dose and in potency" "$r" "$o" \
       "assert ok.all(), s
-y = M('$IA', 'IL6_auc_28d').reshape(5, 3)      # [f_viable level, potency level]: the last varies fastest
-assert (np.diff(x('f_viable').reshape(5, 3), axis=0) > 0).all() and (np.diff(x('potency').reshape(5, 3), axis=1) > 0).all()
+y = M('$IA', 'IL6_auc_28d').reshape(5, 3)      # [dose level, potency level]: the last varies fastest
+assert (np.diff(x('dose:$IA:IA.amount').reshape(5, 3), axis=0) > 0).all() and (np.diff(x('potency').reshape(5, 3), axis=1) > 0).all()
 assert (np.diff(y, axis=0) < 0).all() and (np.diff(y, axis=1) < 0).all(), y"
     sweep_claim "ia_dose_grid: saturation (10M -> 100M cells lowers IL-6 exposure less than half as much as 1M -> 10M)" "$r" "$o" \
-      "y = M('$IA', 'IL6_auc_28d').reshape(5, 3); cells = 50e6 * x('f_viable').reshape(5, 3)[:, 0]
+      "y = M('$IA', 'IL6_auc_28d').reshape(5, 3); cells = x('dose:$IA:IA.amount').reshape(5, 3)[:, 0]
 assert np.allclose(cells[[0, 2, 4]], [1e6, 1e7, 1e8]), cells
 late, early = y[2] - y[4], y[0] - y[2]; assert (late > 0).all() and (late < 0.5 * early).all(), (early, late)"
     sweep_claim "ia_dose_grid: MSC exposure is proportional to the dose; the control depends on neither parameter" "$r" "$o" \
-      "e = M('$IA', 'MSC_exposure_28d') / x('f_viable'); assert np.allclose(e, e[0], rtol=1e-5), e
+      "e = M('$IA', 'MSC_exposure_28d') / x('dose:$IA:IA.amount'); assert np.allclose(e, e[0], rtol=1e-5), e
 for m in ('IL6_auc_28d', 'MSC_exposure_28d', 'pain_change_90d'): c = M('control', m); assert (c == c[0]).all(), m"
     ;;
   ia_iv_sobol)

@@ -172,6 +172,77 @@ static void test_per_joint_name_drives_every_copy(void **state) {
   syn_scenario_destroy(s);
 }
 
+/* A free parameter's value in each arm when the problem leaves it alone: the
+ * arm's own `set`/`use` lines (a derived parameter and an initial value as
+ * computed from them), a dose as written; a per-joint name whose copies
+ * differ has none. */
+static void test_free_base_per_arm(void **state) {
+  (void)state;
+  static const char model[] =
+      "time unit h\n"
+      "joints knee_L knee_R\n"
+      "param k = 0.3 /h\n"
+      "param k2 = 2 * k\n"
+      "param x0 = 4 mg\n"
+      "state x = x0 * k * 1 h\n"
+      "d/dt x = -k2 * x\n"
+      "route IV -> x\n"
+      "per joint {\n"
+      "  param severity = 1\n"
+      "  state M = 1\n"
+      "  d/dt M = -severity * M\n"
+      "}\n"
+      "preset fast { k = 0.5 }\n";
+  static const char scenario[] =
+      "scenario \"base\"\n"
+      "model \"b.model\"\n"
+      "simulate 0 h to 4 h every 1 h\n"
+      "set severity = 2\n"
+      "arm \"plain\"\n"
+      "  dose IV 10 mg at 3 h\n"
+      "arm \"fast\"\n"
+      "  use fast\n"
+      "  set knee_R.severity = 5\n"
+      "  dose IV 7 mg at 1 h\n";
+  syn_scenario *s = load("b.model", model, scenario);
+  const char *names[] = {"k", "k2", "x", "severity", "dose:fast:IV.amount", "dose:fast:IV.time"};
+  syn_problem *p = make(s, names, 6);
+  syn_error err;
+  double v = 0;
+  static const double plain[] = {0.3, 0.6, 1.2, 2, 7, 1};
+  for (size_t k = 0; k < 6; k++) {
+    assert_int_equal(syn_problem_free_base(p, 0, k, &v, &err), SYN_OK);
+    assert_true(fabs(v - plain[k]) <= 1e-15 * fabs(plain[k]));
+  }
+  static const double fast[] = {0.5, 1.0, 2.0, 0, 7, 1};
+  for (size_t k = 0; k < 6; k++) {
+    if (k == 3) continue;
+    assert_int_equal(syn_problem_free_base(p, 1, k, &v, &err), SYN_OK);
+    assert_true(fabs(v - fast[k]) <= 1e-15 * fabs(fast[k]));
+  }
+  assert_int_equal(syn_problem_free_base(p, 1, 3, &v, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "'severity' has no one value in arm 'fast': "
+                                   "knee_L.severity = 2, knee_R.severity = 5");
+  assert_int_equal(syn_problem_free_base(p, 2, 0, &v, &err), SYN_EINVAL);
+  assert_int_equal(syn_problem_free_base(p, 0, 6, &v, &err), SYN_EINVAL);
+  const char *one = "knee_R.severity";
+  syn_problem *q = make(s, &one, 1);
+  assert_int_equal(syn_problem_free_base(q, 1, 0, &v, &err), SYN_OK);
+  assert_true(v == 5);
+  syn_problem_destroy(q);
+  /* after an evaluation with other values: still the arm's own */
+  syn_problem_ws *ws = NULL;
+  assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
+  const double theta[] = {0.9, 1.1, 3, 4, 8, 2};
+  syn_problem_result r;
+  assert_int_equal(syn_problem_eval(ws, 0, theta, NULL, &r, &err), SYN_OK);
+  assert_int_equal(syn_problem_free_base(p, 0, 0, &v, &err), SYN_OK);
+  assert_true(v == 0.3);
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  syn_scenario_destroy(s);
+}
+
 /* ---- evaluation ------------------------------------------------------------------------------------ */
 
 /* Arm "none" (no doses) with k and y free equals syn_run of an instance set
@@ -557,6 +628,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_free_parameters_resolve),
       cmocka_unit_test(test_per_joint_name_drives_every_copy),
+      cmocka_unit_test(test_free_base_per_arm),
       cmocka_unit_test(test_eval_equals_syn_run),
       cmocka_unit_test(test_eval_equals_run_arm),
       cmocka_unit_test(test_model_problem_equals_syn_run),

@@ -345,6 +345,48 @@ static void test_errors_model_and_grid(void **state) {
   assert_int_equal(err.line, 1);
 }
 
+/* The `sensitivities` line is checked at load, each error at its name; the
+ * doses as free-parameter names and the parameters' units. */
+static void test_sensitivities_line_checked(void **state) {
+  (void)state;
+  static const char two[] = HEAD "arm a\n dose IV 2 mg at 1 h\n dose PO 1 mg at 0 h\n"
+                                 " dose PO 1 mg at 2 h\narm b\n";
+  char text[1024];
+  snprintf(text, sizeof text, "%ssensitivities k, \"dose:a:PO:2.time\", \"dose:a:IV.amount\"\n",
+           two);
+  syn_scenario *s = load_ok(pk_model, text);
+  assert_int_equal(syn_scenario_sens_count(s), 3);
+  assert_string_equal(syn_scenario_sens_name(s, 1), "dose:a:PO:2.time");
+  assert_null(syn_scenario_sens_name(s, 3));
+  char buf[64];
+  assert_int_equal(syn_scenario_dose_param(s, 0, 0, buf, sizeof buf), 3);
+  assert_string_equal(buf, "dose:a:IV");
+  syn_scenario_dose_param(s, 0, 2, buf, sizeof buf);
+  assert_string_equal(buf, "dose:a:PO:2");
+  assert_int_equal(syn_scenario_dose_param(s, 1, 0, buf, sizeof buf), 0);
+  assert_string_equal(syn_scenario_param_units(s, "k"), "1/h");
+  assert_string_equal(syn_scenario_param_units(s, "dose:a:IV.amount"), "mg");
+  assert_string_equal(syn_scenario_param_units(s, "dose:a:PO:2.time"), "h");
+  assert_string_equal(syn_scenario_param_units(s, "dose:a:XX.time"), "");
+  syn_scenario_destroy(s);
+  snprintf(text, sizeof text, "%ssensitivities kk\n", two);
+  load_fails(pk_model, text, "unknown name 'kk' (did you mean 'k'?)", 8, 15);
+  snprintf(text, sizeof text, "%ssensitivities k, C\n", two);
+  load_fails(pk_model, text, "'C' is an output and cannot be set", 8, 18);
+  snprintf(text, sizeof text, "%ssensitivities \"dose:c:IV.amount\"\n", two);
+  load_fails(pk_model, text, "unknown arm 'c'", 8, 15);
+  snprintf(text, sizeof text, "%ssensitivities \"dose:a:IB.amount\"\n", two);
+  load_fails(pk_model, text, "arm 'a' has no dose of 'IB' (did you mean 'IV'?)", 8, 15);
+  snprintf(text, sizeof text, "%ssensitivities \"dose:a:PO.amount\"\n", two);
+  load_fails(pk_model, text, "arm 'a' has 2 doses of 'PO'", 8, 15);
+  snprintf(text, sizeof text, "%ssensitivities \"dose:a:IV.amout\"\n", two);
+  load_fails(pk_model, text, "'dose:a:IV.amout' is not a dose's name", 8, 15);
+  snprintf(text, sizeof text, "%ssensitivities k, k\n", two);
+  load_fails(pk_model, text, "'k' is given twice on the line", 8, 18);
+  snprintf(text, sizeof text, "%ssensitivities all, k\n", two);
+  load_fails(pk_model, text, "'all' is every parameter: it goes alone on the line", 8, 15);
+}
+
 static void test_errors_routes_and_joints(void **state) {
   (void)state;
   load_fails(pk_model, HEAD "arm a\n dose IVV 1 at 0\n",
@@ -1048,6 +1090,7 @@ int main(void) {
       cmocka_unit_test(test_metric_units),
       cmocka_unit_test(test_errors_model_and_grid),
       cmocka_unit_test(test_errors_routes_and_joints),
+      cmocka_unit_test(test_sensitivities_line_checked),
       cmocka_unit_test(test_errors_doses),
       cmocka_unit_test(test_errors_dose_units),
       cmocka_unit_test(test_errors_settings),

@@ -200,6 +200,27 @@ static void test_errors_statements(void **state) {
               3, 1);
 }
 
+/* `sensitivities a, b.c, "dose:ARM:R.amount"`: names in order, spans; once. */
+static void test_sensitivities_line(void **state) {
+  (void)state;
+  syn_error err;
+  syn_scenario_ast *a = parse("sensitivities k, knee_R.severity , \"dose:IA arm:IA.amount\"\n"
+                              "arm \"x\"\n", &err, SYN_OK);
+  assert_int_equal(a->nsens, 3);
+  assert_string_equal(a->sens[0].name, "k");
+  assert_string_equal(a->sens[1].name, "knee_R.severity");
+  assert_string_equal(a->sens[2].name, "dose:IA arm:IA.amount");
+  syn_scenario_ast_destroy(a);
+  check_error("sensitivities\n", "expected a parameter's name, found end of line", 1, 14);
+  check_error("sensitivities k,\n", "expected a parameter's name, found end of line", 1, 17);
+  check_error("sensitivities k l\n", "expected end of line, found 'l'", 1, 17);
+  check_error("sensitivities \"\"\n", "the name is empty", 1, 15);
+  check_error("sensitivities k\nsensitivities l\n", "'sensitivities' is already given on line 1",
+              2, 1);
+  check_error("sensitivitys k\n", "unknown statement 'sensitivitys' (did you mean "
+                                  "'sensitivities'?)", 1, 1);
+}
+
 static void test_errors_simulate(void **state) {
   (void)state;
   check_error("simulate 0 d 180 d every 1 d\n",
@@ -297,6 +318,7 @@ int main(void) {
       cmocka_unit_test(test_clause_order_and_baseline),
       cmocka_unit_test(test_arm_after_metric),
       cmocka_unit_test(test_errors_statements),
+      cmocka_unit_test(test_sensitivities_line),
       cmocka_unit_test(test_errors_simulate),
       cmocka_unit_test(test_errors_dose),
       cmocka_unit_test(test_errors_dose_clauses),

@@ -863,6 +863,78 @@ static void test_eval_growth(void **state) {
   syn_sweep_destroy(sw);
 }
 
+
+/* A dose as a sweep parameter: x' = -k x with a bolus of A mg at T h into x,
+ * so x(10 h) = A e^(-k (10 - T)) in the dosed arm, whatever the other arm
+ * does; names checked against the arms run, the unit the dose statement's. */
+static void write_bolus(void) {
+  write_file("bolus.model", "time unit h\nparam k = 0.2 /h\nstate x = 0 mg\nd/dt x = -k * x\n"
+                            "route IV -> x\n");
+  write_file("bolus.scenario", "scenario \"bolus\"\nmodel \"bolus.model\"\n"
+                               "simulate 0 h to 10 h every 1 h\narm \"dosed\"\n"
+                               "  dose IV 10 mg at 1 h\narm \"other\"\n  dose IV 3 mg at 0 h\n"
+                               "metric x_end = at(x, 10 h)\n");
+}
+
+static void test_eval_dose_parameters(void **state) {
+  (void)state;
+  write_bolus();
+  write_file("b.sweep", "scenario \"bolus.scenario\"\ndesign grid\n"
+                        "vary \"dose:dosed:IV.amount\" uniform 5 20 mg levels 3\n"
+                        "vary \"dose:dosed:IV.time\" uniform 60 240 min levels 2\n");
+  syn_sweep *sw = load_ok(in_dir("b.sweep"));
+  syn_sweep_eval *ev = eval_create(sw);
+  syn_error err;
+  assert_int_equal(syn_sweep_count(sw), 6);
+  for (size_t i = 0; i < 6; i++) {
+    syn_sweep_sample smp;
+    assert_int_equal(syn_sweep_eval_sample(ev, i, &smp, &err), SYN_OK);
+    assert_int_equal(smp.status, SYN_SWEEP_OK);
+    double A = smp.params[0], T = smp.params[1];
+    assert_true(T == 1 || T == 4); /* minutes converted to the clock (h) */
+    close_to(smp.metrics[0], A * exp(-0.2 * (10 - T)), 1e-6);
+    close_to(smp.metrics[1], 3 * exp(-0.2 * 10), 1e-6); /* the other arm: as written */
+  }
+  syn_sweep_eval_destroy(ev);
+  syn_sweep_destroy(sw);
+  /* a design file's column */
+  write_file("d.csv", "dose:dosed:IV.amount,k\n7,0.1\n");
+  write_file("b.sweep", "scenario \"bolus.scenario\"\ndesign file \"d.csv\"\n");
+  sw = load_ok(in_dir("b.sweep"));
+  ev = eval_create(sw);
+  syn_sweep_sample one;
+  assert_int_equal(syn_sweep_eval_sample(ev, 0, &one, &err), SYN_OK);
+  close_to(one.metrics[0], 7 * exp(-0.1 * 9), 1e-6);
+  syn_sweep_eval_destroy(ev);
+  syn_sweep_destroy(sw);
+  write_file("d.csv", "dose:dosed:IW.amount\n7\n");
+  write_file("b.sweep", "scenario \"bolus.scenario\"\ndesign file \"d.csv\"\n");
+  syn_sweep *bad = NULL;
+  assert_int_not_equal(syn_sweep_load(in_dir("b.sweep"), &bad, &err), SYN_OK);
+  assert_null(bad);
+  assert_non_null(strstr(err.message, "d.csv:1: column 'dose:dosed:IW.amount': "
+                                      "'dose:dosed:IW.amount': arm 'dosed' has no dose of 'IW'"));
+  load_fails("scenario \"bolus.scenario\"\ndesign random 5\n"
+             "vary \"dose:dosed:IB.amount\" uniform 5 20\n",
+             "@/b.sweep:3:6: error: 'dose:dosed:IB.amount': arm 'dosed' has no dose of 'IB' "
+             "(did you mean 'IV'?)\n"
+             "  vary \"dose:dosed:IB.amount\" uniform 5 20\n"
+             "       ^~~~~~~~~~~~~~~~~~~~~~\n"
+             "  hint: the arm's doses go by IV\n");
+  load_fails("scenario \"bolus.scenario\"\ndesign random 5\narms \"other\"\n"
+             "vary \"dose:dosed:IV.amount\" uniform 5 20\n",
+             "@/b.sweep:4:6: error: 'dose:dosed:IV.amount': arm 'dosed' is not one of the "
+             "problem's arms\n"
+             "  vary \"dose:dosed:IV.amount\" uniform 5 20\n"
+             "       ^~~~~~~~~~~~~~~~~~~~~~\n");
+  load_fails("scenario \"bolus.scenario\"\ndesign random 5\n"
+             "vary \"dose:dosed:IV.amount\" uniform 5 20 g\n",
+             "@/b.sweep:3:42: error: 'dose:dosed:IV.amount' is in mg, the unit of its dose "
+             "statement, not g\n"
+             "  vary \"dose:dosed:IV.amount\" uniform 5 20 g\n"
+             "                                           ^\n");
+}
+
 /* A difference arm is its first arm minus its second, exactly, metric by
  * metric and point by point; NaN with the rest when the sample fails. */
 static void test_eval_difference(void **state) {
@@ -1455,6 +1527,7 @@ int main(void) {
       cmocka_unit_test(test_load_errors_compartment),
       cmocka_unit_test(test_load_errors_difference_names),
       cmocka_unit_test(test_load_plan),
+      cmocka_unit_test(test_eval_dose_parameters),
       cmocka_unit_test(test_load_errors_design_file),
       cmocka_unit_test(test_eval_growth),
       cmocka_unit_test(test_eval_difference),
