@@ -14,7 +14,10 @@
  *
  * Metrics whose arguments use other metrics (time_below(X, 0.5 * at(X, 0)))
  * are evaluated in rounds: each round is one more run of the arm (runs are
- * deterministic) with the probes whose arguments are known by then.
+ * deterministic) with the probes whose arguments are known by then. With
+ * sensitivities, the first run also takes the gradients of the calls read at
+ * points fixed before it (at, auc, change); extremes and crossings of round
+ * 0 take one more run with sensitivities (grad_pass).
  * Nothing here allocates: every buffer is the workspace's. */
 #include <math.h>
 #include <stdio.h>
