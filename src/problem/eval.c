@@ -14,7 +14,10 @@
  *
  * Metrics whose arguments use other metrics (time_below(X, 0.5 * at(X, 0)))
  * are evaluated in rounds: each round is one more run of the arm (runs are
- * deterministic) with the probes whose arguments are known by then.
+ * deterministic) with the probes whose arguments are known by then. With
+ * sensitivities, the first run also takes the gradients of the calls read at
+ * points fixed before it (at, auc, change); extremes and crossings of round
+ * 0 take one more run with sensitivities (grad_pass).
  * Nothing here allocates: every buffer is the workspace's. */
 #include <math.h>
 #include <stdio.h>
@@ -147,6 +150,7 @@ static syn_status on_step(const syn_solver *s, double t_prev, double t_now, void
                           syn_error *err) {
   syn_problem_ws *ws = ctx;
   syn_status st = ws->engine ? syn_metrics_step(s, t_prev, t_now, ws->engine, err) : SYN_OK;
+  if (st == SYN_OK && ws->grad) st = problem_grad_hook(s, t_prev, t_now, ws, err);
   double stop = pending_stop(ws->cur);
   while (st == SYN_OK && ws->at_next < ws->nat && ws->at[ws->at_next] <= t_now &&
          ws->at[ws->at_next] < stop) {
@@ -265,8 +269,10 @@ static syn_status integrate_once(syn_problem_ws *ws, arm_ws *a, int round, size_
   reset_doses(a);
   ws->engine = NULL;
   if (ws->record) ws->nrec = 0;
+  ws->runs++;
   syn_status st = syn_solver_reinit(a->solver, p->s->t_start, ws->y0, err);
   if (st == SYN_OK && ws->sens_run) st = problem_sens_begin(ws, a, ws->sens_opts, err);
+  if (st == SYN_OK && ws->grad) st = problem_grad_start(ws, p->s->t_start, err);
   if (st == SYN_OK && nprobes > 0) {
     ws->engine = a->round[round];
     st = syn_metrics_reset(ws->engine, ws->probes, nprobes, err);
@@ -274,7 +280,8 @@ static syn_status integrate_once(syn_problem_ws *ws, arm_ws *a, int round, size_
   }
   ws->at_next = 0;
   if (st == SYN_OK && ws->nat > 0) st = at_start(ws, p->s->t_start, err);
-  if (st == SYN_OK && (ws->engine || ws->nat > 0)) syn_solver_set_step_hook(a->solver, on_step, ws);
+  if (st == SYN_OK && (ws->engine || ws->nat > 0 || ws->grad))
+    syn_solver_set_step_hook(a->solver, on_step, ws);
   if (st == SYN_OK)
     st = syn_solver_integrate(a->solver, p->grid, p->npts, a->sched.stops, a->sched.nstops,
                               on_stop, ws, on_output, ws, err);
@@ -313,30 +320,73 @@ static int call_kept(const syn_scenario *s, const unsigned char *keep, size_t i)
   return 0;
 }
 
-/* The metrics' gradients: one more run with sensitivities that reads them
- * where each round-0 call was read (its window's edges, its argmax or
- * crossing, the areas' Gauss points on every step). Calls of later rounds
- * (windows or levels from other metrics) and calls without a value get NaN. */
+/* Calls read at points their window fixes before the run (its edges, the
+ * areas' Gauss points on every step): the first run takes their gradients,
+ * as it takes their values. Extremes and crossings are read where the run
+ * finds them, known only at its end: the gradient pass takes theirs. */
+static int read_at_fixed_points(syn_probe_kind k) {
+  return k == PROBE_AT || k == PROBE_AUC || k == PROBE_CHANGE;
+}
+
+/* Does the gradient pass (first = 0) or the first run (first = 1)
+ * differentiate call i? Calls of later rounds (windows or levels from other
+ * metrics) and calls without a value or a window get NaN. */
+static int grad_takes(const syn_problem_ws *ws, const syn_problem_want *want, size_t i,
+                      int first) {
+  const syn_scenario *s = ws->p->s;
+  return s->calls[i].round == 0 && call_kept(s, want->metrics, i) && !ws->no_window[i] &&
+         (first || !isnan(ws->calls[i])) &&
+         read_at_fixed_points(s->calls[i].kind) == (first != 0);
+}
+
+/* The calls the first run (first = 1: every call's gradient NaN but
+ * theirs) or the gradient pass differentiates, into ws->gcall. */
+static void grad_select(syn_problem_ws *ws, const syn_problem_want *want, int first) {
+  const syn_problem *p = ws->p;
+  ws->ngcalls = 0;
+  for (size_t i = 0; i < p->s->ncalls; i++) {
+    double *g = ws->dcalls + i * p->nfree;
+    int take = grad_takes(ws, want, i, first);
+    if (!take && !first) continue;
+    for (size_t k = 0; k < ws->ns; k++) g[k] = take ? 0.0 : (double)NAN;
+    if (!take) continue;
+    ws->gdone[2 * i] = ws->gdone[2 * i + 1] = 0;
+    ws->gdist[i] = (double)INFINITY;
+    make_probe(p->s, i, ws->calls, &ws->gprobe[i]);
+    ws->gcall[ws->ngcalls++] = i;
+  }
+}
+
+/* After a run that took gradients: no gradient for a point never reached
+ * (a window the run did not cover), a change from 0 or a call without a
+ * value. */
+static void grad_settle(syn_problem_ws *ws) {
+  const syn_problem *p = ws->p;
+  for (size_t c = 0; c < ws->ngcalls; c++) {
+    size_t i = ws->gcall[c];
+    syn_probe_kind k = ws->gprobe[i].kind;
+    int need2 = k == PROBE_CHANGE;
+    int none = (k != PROBE_AUC && (!ws->gdone[2 * i] || (need2 && !ws->gdone[2 * i + 1]))) ||
+               (k == PROBE_CHANGE && ws->gx1[i] == 0.0) || isnan(ws->calls[i]);
+    if (none)
+      for (size_t j = 0; j < ws->ns; j++) ws->dcalls[i * p->nfree + j] = (double)NAN;
+  }
+  ws->ngcalls = 0;
+}
+
+/* The gradients of the round-0 calls the first run could not take (extremes
+ * and crossings): one more run with sensitivities that reads them where
+ * each was read (its argmax or crossing). */
 static syn_status grad_pass(syn_problem_ws *ws, arm_ws *a, const syn_problem_want *want,
                             syn_error *err) {
   const syn_problem *p = ws->p;
   const syn_scenario *s = p->s;
-  ws->ngcalls = 0;
-  for (size_t i = 0; i < s->ncalls; i++) {
-    double *g = ws->dcalls + i * p->nfree;
-    int take = s->calls[i].round == 0 && call_kept(s, want->metrics, i) && !ws->no_window[i] &&
-               !isnan(ws->calls[i]);
-    for (size_t k = 0; k < ws->ns; k++) g[k] = take ? 0.0 : (double)NAN;
-    ws->gdone[2 * i] = ws->gdone[2 * i + 1] = 0;
-    ws->gdist[i] = (double)INFINITY;
-    if (!take) continue;
-    make_probe(s, i, ws->calls, &ws->gprobe[i]);
-    ws->gcall[ws->ngcalls++] = i;
-  }
+  grad_select(ws, want, 0);
   if (ws->ngcalls == 0) return SYN_OK;
   reset_doses(a);
   ws->record = ws->check = 0;
   ws->nat = 0;
+  ws->runs++;
   syn_status st = syn_solver_reinit(a->solver, s->t_start, ws->y0, err);
   if (st == SYN_OK) st = problem_sens_begin(ws, a, ws->sens_opts, err);
   ws->grad = 1;
@@ -347,16 +397,7 @@ static syn_status grad_pass(syn_problem_ws *ws, arm_ws *a, const syn_problem_wan
                               on_stop, ws, on_output, ws, err);
   }
   ws->grad = 0;
-  /* a point never reached (a window the run did not cover): no gradient */
-  for (size_t c = 0; st == SYN_OK && c < ws->ngcalls; c++) {
-    size_t i = ws->gcall[c];
-    syn_probe_kind k = ws->gprobe[i].kind;
-    int need2 = k == PROBE_CHANGE;
-    if (k != PROBE_AUC && (!ws->gdone[2 * i] || (need2 && !ws->gdone[2 * i + 1])))
-      for (size_t j = 0; j < ws->ns; j++) ws->dcalls[i * p->nfree + j] = (double)NAN;
-    if (k == PROBE_CHANGE && ws->gx1[i] == 0.0)
-      for (size_t j = 0; j < ws->ns; j++) ws->dcalls[i * p->nfree + j] = (double)NAN;
-  }
+  if (st == SYN_OK) grad_settle(ws);
   return st;
 }
 
@@ -388,12 +429,16 @@ static syn_status run_rounds(syn_problem_ws *ws, arm_ws *a, const syn_problem_wa
     }
     if (round > 0 && n == 0) continue;
     ws->sens_run = round == 0 && ws->ns > 0;
+    ws->grad = ws->sens_run && s->ncalls > 0;
+    if (ws->grad) grad_select(ws, want, 1);
     st = integrate_once(ws, a, round, n, round == 0 ? stats : NULL, err);
     ws->sens_run = 0;
     for (size_t k = 0; k < n && st == SYN_OK; k++) {
       ws->calls[ws->which[k]] = ws->probes[k].value;
       ws->call_where[ws->which[k]] = ws->probes[k].where;
     }
+    if (ws->grad && st == SYN_OK) grad_settle(ws);
+    ws->grad = 0;
   }
   ws->record = ws->check = 0;
   if (st == SYN_OK && ws->ns > 0 && s->ncalls > 0) {

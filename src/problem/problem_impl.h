@@ -141,6 +141,7 @@ struct syn_problem_ws {
   const syn_sens_opts *sens_opts;
   syn_sens_stats sens_stats;
   size_t ev_lo, at_lo;    /* at a stop: the first event / caller's time applied there */
+  size_t runs;            /* integrations of an arm so far (tests count the reruns) */
 };
 
 /* sens.c */

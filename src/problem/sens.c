@@ -14,9 +14,11 @@
  *     free dose time tau adds (f- - f+) dtau/dtheta (= 1: a repeated dose
  *     moves as a whole) for every event of that dose at that time;
  *   - outputs: dout/dy s_k + dout/dtheta_k (DOUTDY, DOUTDP).
- * Metric gradients come from a second sensitivity run that knows where each
- * round-0 metric is read (the window edges, the argmax, the crossing): see
- * grad_* below. Nothing here allocates per evaluation. */
+ * Metric gradients (grad_* below) are read by the step hook where each
+ * round-0 call is read: in the first run for the calls whose points the
+ * window fixes (at, auc, change), in a second sensitivity run for extremes
+ * and crossings (their argmax or crossing is known after the first). Nothing
+ * here allocates per evaluation. */
 #include <math.h>
 #include <string.h>
 

@@ -483,20 +483,33 @@ done:
  * ten sensitivities, for each corrector (staggered, simultaneous) with the
  * sensitivities' error control on and off; median CPU time of SENS_REPS,
  * alternated, and the ratio against the target (1 + n) / 2; then the
- * default with every metric and its gradient (a second run with
- * sensitivities). The baseline is cached after the first run, so both
- * sides time the integration. */
+ * default with every metric and its gradient (at, auc and change: taken in
+ * the same run as the series' sensitivities). Two blocks:
+ *   - cached baseline: theta fixed, so the steady baseline is solved once
+ *     (before timing) and both sides time the integration;
+ *   - new parameters each time: every evaluation scales theta[0] by
+ *     1 + 1e-6 k (k counts the evaluations, both sides alike), as in a fit or
+ *     a sweep, so the plain side includes the baseline's solve and the
+ *     sensitivity side the solve plus its implicit-function derivative. */
 enum { SENS_REPS = 5 };
 static const char *const SENS_NAMES[10] = {"k_TNF", "k_IL1", "k_IL6",   "k_act", "k_rest",
                                            "a_cyt", "s_TNF", "s_IL6_0", "K_IL10", "k_MMP"};
 
-static int time_sens(syn_problem_ws *ws, size_t arm, const double *theta,
-                     const syn_problem_want *w, double *cpu, syn_sens_stats *st,
+typedef struct sens_bench {
+  syn_problem_ws *ws;
+  size_t arm;
+  double theta[10], theta0; /* theta0: theta[0]'s value in the model */
+  int fresh;                /* 1: new parameters at every evaluation */
+  long evals;               /* the k of theta[0] * (1 + 1e-6 k) */
+} sens_bench;
+
+static int time_sens(sens_bench *b, const syn_problem_want *w, double *cpu, syn_sens_stats *st,
                      syn_solver_stats *ss) {
   syn_problem_result r;
   syn_error err;
+  if (b->fresh) b->theta[0] = b->theta0 * (1.0 + 1e-6 * (double)++b->evals);
   double t0 = cpu_seconds();
-  if (syn_problem_eval(ws, arm, theta, w, &r, &err) != SYN_OK) {
+  if (syn_problem_eval(b->ws, b->arm, b->theta, w, &r, &err) != SYN_OK) {
     fprintf(stderr, "bench: %s\n", err.message);
     return -1;
   }
@@ -506,33 +519,10 @@ static int time_sens(syn_problem_ws *ws, size_t arm, const double *theta,
   return 0;
 }
 
-static int bench_sensitivities(void) {
-  syn_scenario *s = NULL;
-  syn_problem *p = NULL;
-  syn_problem_ws *ws = NULL;
-  syn_error err;
-  int rc = -1;
-  unsigned char none[256] = {0};
-  double theta[10];
-  if (syn_scenario_load(KNEE_SCENARIO, &s, &err) != SYN_OK ||
-      syn_problem_create(s, NULL, 0, SENS_NAMES, 10, NULL, &p, &err) != SYN_OK ||
-      syn_problem_ws_create(p, &ws, &err) != SYN_OK) {
-    fprintf(stderr, "bench: %s: %s\n", KNEE_SCENARIO, err.message);
-    goto done;
-  }
-  const syn_model *m = syn_scenario_model(s);
-  for (size_t i = 0; i < 10; i++) {
-    size_t index;
-    if (!syn_model_find(m, SENS_NAMES[i], NULL, &index)) goto done;
-    theta[i] = syn_model_symbol(m, SYN_SYM_PARAM, index)->value;
-  }
-  size_t arm = 1; /* IA 50M UC-MSC */
+/* One block: every corrector and error control, then the metrics. */
+static int sens_block(sens_bench *b, size_t nmetrics) {
+  static const unsigned char none[256] = {0};
   syn_problem_want plain = {1, none, NULL, 0, NULL, NULL, 0, NULL, NULL};
-  printf("issue 14: forward sensitivities on %s arm '%s', n = 10 free parameters, the series "
-         "on the grid; median CPU time of %d runs, alternated with the plain evaluation\n",
-         KNEE_SCENARIO, syn_scenario_arm_name(s, arm), SENS_REPS);
-  double warm;
-  if (time_sens(ws, arm, theta, &plain, &warm, NULL, NULL) != 0) goto done; /* the baseline */
   for (int sim = 0; sim < 2; sim++)
     for (int ec = 1; ec >= 0; ec--) {
       syn_sens_opts o = {sim, ec};
@@ -541,31 +531,66 @@ static int bench_sensitivities(void) {
       syn_sens_stats st;
       syn_solver_stats pst, sst;
       for (int k = 0; k < SENS_REPS; k++)
-        if (time_sens(ws, arm, theta, &plain, &tp[k], NULL, &pst) != 0 ||
-            time_sens(ws, arm, theta, &w, &ts[k], &st, &sst) != 0)
-          goto done;
+        if (time_sens(b, &plain, &tp[k], NULL, &pst) != 0 ||
+            time_sens(b, &w, &ts[k], &st, &sst) != 0)
+          return -1;
       double mp = median(tp, SENS_REPS), ms = median(ts, SENS_REPS);
       printf("  %-12s error control %-3s plain %.2f ms (%ld steps), with 10 sensitivities "
              "%.2f ms (%ld steps, %ld fS calls, %ld sensitivity Newton iterations; states %ld): ratio %.2f [target <= 5.5]\n",
              sim ? "simultaneous" : "staggered", ec ? "on" : "off", 1e3 * mp, pst.nsteps,
              1e3 * ms, sst.nsteps, st.nfsevals, st.nsniters, sst.nniters, ms / mp);
     }
-  { /* the metrics too: their gradients take one more run with sensitivities */
-    syn_problem_want pm = {1, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL};
-    syn_problem_want wm = {1, NULL, NULL, 0, NULL, NULL, SYN_PROBLEM_SENS_ALL, NULL, NULL};
-    double tp[SENS_REPS], ts[SENS_REPS];
-    for (int k = 0; k < SENS_REPS; k++)
-      if (time_sens(ws, arm, theta, &pm, &tp[k], NULL, NULL) != 0 ||
-          time_sens(ws, arm, theta, &wm, &ts[k], NULL, NULL) != 0)
-        goto done;
-    double mp = median(tp, SENS_REPS), ms = median(ts, SENS_REPS);
-    printf("  default (staggered, error control on) with the %zu metrics and their gradients: "
-           "plain %.2f ms, with 10 sensitivities %.2f ms: ratio %.2f\n",
-           syn_scenario_metric_count(s), 1e3 * mp, 1e3 * ms, ms / mp);
+  /* the metrics too: their gradients (at, auc, change) come from the same run */
+  syn_problem_want pm = {1, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL};
+  syn_problem_want wm = {1, NULL, NULL, 0, NULL, NULL, SYN_PROBLEM_SENS_ALL, NULL, NULL};
+  double tp[SENS_REPS], ts[SENS_REPS];
+  for (int k = 0; k < SENS_REPS; k++)
+    if (time_sens(b, &pm, &tp[k], NULL, NULL) != 0 || time_sens(b, &wm, &ts[k], NULL, NULL) != 0)
+      return -1;
+  double mp = median(tp, SENS_REPS), ms = median(ts, SENS_REPS);
+  printf("  default (staggered, error control on) with the %zu metrics and their gradients: "
+         "plain %.2f ms, with 10 sensitivities %.2f ms: ratio %.2f\n",
+         nmetrics, 1e3 * mp, 1e3 * ms, ms / mp);
+  return 0;
+}
+
+static int bench_sensitivities(void) {
+  syn_scenario *s = NULL;
+  syn_problem *p = NULL;
+  sens_bench b = {NULL, 1 /* IA 50M UC-MSC */, {0}, 0.0, 0, 0};
+  syn_error err;
+  int rc = -1;
+  if (syn_scenario_load(KNEE_SCENARIO, &s, &err) != SYN_OK ||
+      syn_problem_create(s, NULL, 0, SENS_NAMES, 10, NULL, &p, &err) != SYN_OK ||
+      syn_problem_ws_create(p, &b.ws, &err) != SYN_OK) {
+    fprintf(stderr, "bench: %s: %s\n", KNEE_SCENARIO, err.message);
+    goto done;
   }
+  const syn_model *m = syn_scenario_model(s);
+  for (size_t i = 0; i < 10; i++) {
+    size_t index;
+    if (!syn_model_find(m, SENS_NAMES[i], NULL, &index)) goto done;
+    b.theta[i] = syn_model_symbol(m, SYN_SYM_PARAM, index)->value;
+  }
+  b.theta0 = b.theta[0];
+  static const unsigned char none[256] = {0};
+  syn_problem_want plain = {1, none, NULL, 0, NULL, NULL, 0, NULL, NULL};
+  printf("issue 14: forward sensitivities on %s arm '%s', n = 10 free parameters, the series "
+         "on the grid; median CPU time of %d runs, alternated with the plain evaluation\n",
+         KNEE_SCENARIO, syn_scenario_arm_name(s, b.arm), SENS_REPS);
+  double warm;
+  if (time_sens(&b, &plain, &warm, NULL, NULL) != 0) goto done; /* the baseline */
+  printf(" cached baseline (the same theta every time: the steady baseline solved once, "
+         "before timing):\n");
+  if (sens_block(&b, syn_scenario_metric_count(s)) != 0) goto done;
+  printf(" new parameters each time (theta[0] * (1 + 1e-6 k), k counting the evaluations: "
+         "the plain side solves the baseline, the sensitivity side solves it and its "
+         "derivative):\n");
+  b.fresh = 1;
+  if (sens_block(&b, syn_scenario_metric_count(s)) != 0) goto done;
   rc = 0;
 done:
-  syn_problem_ws_destroy(ws);
+  syn_problem_ws_destroy(b.ws);
   syn_problem_destroy(p);
   syn_scenario_destroy(s);
   return rc;
