@@ -3,8 +3,9 @@
  *   build/release/bench_knee_split
  *
  * A sample of a knee sweep (examples/knee_ia_vs_iv.scenario: `baseline
- * steady`, three arms) is run as `synovia sweep` runs it: syn_scenario_run_arm_keep
- * per arm, the metrics the sweep keeps (all five), no series. The same
+ * steady`, three arms) is run as `synovia sweep` runs it: one compiled problem
+ * (synovia/problem.h) and one workspace, syn_problem_eval per arm, the metrics
+ * the sweep keeps (all five), no series. The same
  * SAMPLES parameter sets (knee.severity spread over 0.04–0.09, potency 0.7–1.4,
  * the range of tests/bench/sweep.sh's sweep) are run
  *   A. as a sweep does: baseline + 3 arms + metrics;
@@ -13,7 +14,7 @@
  *      (KINSOL, and the integration that confirms its root: its steps and
  *      how far it ran are printed too, from syn_steady_info).
  * The split: baseline C, arms' integration B - C, metrics A - B. Each variant
- * loads the scenario afresh (its baseline cache starts empty) and is timed
+ * builds its problem afresh (its workspace's baseline cache starts empty) and is timed
  * REPS times; the median is printed. Times are CPU time of this process
  * (user + system), which a loaded machine disturbs less than wall time.
  * Prints figures; asserts nothing. */
@@ -24,6 +25,7 @@
 #include <time.h>
 
 #include "synovia/model.h"
+#include "synovia/problem.h"
 #include "synovia/scenario.h"
 #include "synovia/steady.h"
 
@@ -42,34 +44,50 @@ static void sample(size_t i, syn_override *ov) {
   ov[1] = (syn_override){"potency", 0.7 + 0.7 * fmod(7.0 * u, 1.0)};
 }
 
-/* CPU seconds for every sample's arms (metrics kept: keep_metrics). */
+/* CPU seconds for every sample's arms (metrics kept: keep_metrics), through
+ * one compiled problem and one workspace, the sample's values its free
+ * parameters, as a sweep's evaluator runs them (src/sweep/eval.c). */
 static int time_arms(int keep_metrics, double *secs) {
   syn_scenario *s = NULL;
+  syn_problem *p = NULL;
+  syn_problem_ws *ws = NULL;
   syn_error err;
-  if (syn_scenario_load(SCENARIO, &s, &err) != SYN_OK) {
+  const char *names[NOV];
+  int rc = -1;
+  unsigned char *kept = NULL;
+  syn_override ov[NOV];
+  sample(0, ov);
+  for (size_t k = 0; k < NOV; k++) names[k] = ov[k].name;
+  if (syn_scenario_load(SCENARIO, &s, &err) != SYN_OK ||
+      syn_problem_create(s, NULL, 0, names, NOV, NULL, &p, &err) != SYN_OK ||
+      syn_problem_ws_create(p, &ws, &err) != SYN_OK) {
     fprintf(stderr, "bench: %s: %s\n", SCENARIO, err.message);
-    return -1;
+    goto done;
   }
   size_t nm = syn_scenario_metric_count(s);
-  unsigned char *kept = calloc(nm + 1, 1);
-  int rc = kept ? 0 : -1;
-  for (size_t m = 0; m < nm && kept; m++) kept[m] = (unsigned char)keep_metrics;
-  syn_arm_keep keep = {kept, 0};
+  kept = calloc(nm + 1, 1);
+  if (kept == NULL) goto done;
+  for (size_t m = 0; m < nm; m++) kept[m] = (unsigned char)keep_metrics;
+  syn_problem_want want = {.series = 0, .metrics = kept};
+  rc = 0;
   double t0 = cpu_seconds();
   for (size_t i = 0; i < SAMPLES && rc == 0; i++) {
-    syn_override ov[NOV];
+    double theta[NOV];
     sample(i, ov);
-    for (size_t a = 0; a < syn_scenario_arm_count(s) && rc == 0; a++) {
-      syn_arm_result *res = NULL;
-      if (syn_scenario_run_arm_keep(s, a, NULL, ov, NOV, &keep, &res, &err) != SYN_OK) {
+    for (size_t k = 0; k < NOV; k++) theta[k] = ov[k].value;
+    for (size_t a = 0; a < syn_problem_arm_count(p) && rc == 0; a++) {
+      syn_problem_result res;
+      if (syn_problem_eval(ws, a, theta, &want, &res, &err) != SYN_OK) {
         fprintf(stderr, "bench: %s, arm %zu: %s\n", SCENARIO, a, err.message);
         rc = -1;
       }
-      syn_arm_result_destroy(res);
     }
   }
   *secs = cpu_seconds() - t0;
+done:
   free(kept);
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
   syn_scenario_destroy(s);
   return rc;
 }
