@@ -269,7 +269,10 @@ static int multistart(const char *path, const ms_opts *o) {
     }
     printf("%-6zu %-20.14g %-12zu %-12zu %s\n", k, res.f, res.iterations, res.evaluations,
            res.message);
-    if (res.status != SYN_OPTIM_FAILED && res.f < fbest) {
+    /* The returned x is the best point the run found, even when it stopped
+     * with a failure (NLopt's lbfgs reports one from rounding at a minimum):
+     * its status stays recorded in the table, its point still counts. */
+    if (isfinite(res.f) && res.f < fbest) {
       fbest = res.f;
       kbest = k;
       memcpy(best, x, np * sizeof *x);
