@@ -179,12 +179,18 @@ static const syn_optim_type *choose_type(const syn_fit *fit, const ms_opts *o) {
   return t;
 }
 
-/* Start k on the parameter scale: the design's point k mapped into the bounds;
- * start 0 takes the fit file's `start` values where given. */
-static int start_point(const syn_fit *fit, const char *design, uint64_t seed, size_t nstarts,
-                       size_t k, const double *lo, const double *hi, double *x, syn_error *err) {
-  size_t np = syn_fit_param_count(fit);
-  if (syn_sweep_design_unit(design, seed, nstarts, np, k, x, err) != SYN_OK) return 0;
+/* Start k on the parameter scale, mapped into the bounds from a point of the
+ * fit file's design; start 0 takes the fit file's `start` values where given.
+ * Start k must not depend on how many starts run (--starts), but an lhs point
+ * depends on the design's size: so the designs have the fit file's `starts`
+ * points each, start k is point k mod that of design k / that, whose seed is
+ * the seed plus the design's number. The file's first N starts are one LHS. */
+static int start_point(const syn_fit *fit, const char *design, uint64_t seed, size_t k,
+                       const double *lo, const double *hi, double *x, syn_error *err) {
+  size_t np = syn_fit_param_count(fit), block = syn_fit_starts(fit);
+  if (block == 0) block = 1;
+  if (syn_sweep_design_unit(design, seed + k / block, block, np, k % block, x, err) != SYN_OK)
+    return 0;
   for (size_t j = 0; j < np; j++) {
     const syn_fit_param *p = syn_fit_param_at(fit, j);
     x[j] = lo[j] + x[j] * (hi[j] - lo[j]);
@@ -261,7 +267,7 @@ static int multistart(const char *path, const ms_opts *o) {
     if (!o->quiet)
       fprintf(stderr, "\rsynovia fit: start %zu/%zu, best so far %.10g", k + 1, nstarts, fbest);
     syn_optim_result res;
-    if (!start_point(fit, syn_fit_start_design(fit), seed, nstarts, k, lo, hi, x, &err) ||
+    if (!start_point(fit, syn_fit_start_design(fit), seed, k, lo, hi, x, &err) ||
         syn_optim_minimize(opt, &prob, &s, x, &res, &err) != SYN_OK) {
       printf("%-6zu %-20s %-12s %-12s failed: %s\n", k, "nan", "0", "0", err.message);
       syn_error_clear(&err);
