@@ -96,6 +96,14 @@ int syn_sweep_keeps_trajectories(const syn_sweep *sw);
 /* Sample i's parameter values (model clock units) into x[param_count]. */
 syn_status syn_sweep_params(const syn_sweep *sw, size_t i, double *x, syn_error *err);
 
+/* Point i of an n-point design ("random", "lhs" or "sobol") in the unit cube
+ * of dims dimensions into u[dims], each coordinate in (0, 1): the sweep's own
+ * design code, for callers that draw starting points (synovia fit). random
+ * and sobol points depend on i (and the seed) only, not on n; an lhs point
+ * depends on n too (its strata). SYN_EINVAL for another name or i >= n. */
+syn_status syn_sweep_design_unit(const char *design, uint64_t seed, size_t n, size_t dims,
+                                 size_t i, double *u, syn_error *err);
+
 /* ---- evaluating samples ------------------------------------------------------------- */
 
 /* Per-thread/rank workspace: the buffers one sample fills. */

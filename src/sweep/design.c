@@ -20,11 +20,13 @@
  * input to a GSL call is checked first (dimensions, sequence length,
  * probabilities in [0, 1]). */
 #include "sweep/design.h"
+#include "synovia/sweep.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_qrng.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -596,4 +598,34 @@ syn_status syn_design_sample(const syn_design *d, size_t i, double *x, syn_error
   if (st != SYN_OK) return st;
   for (size_t j = 0; j < d->spec.dims; j++) x[j] = syn_dist_map(&d->dists[j], x[j]);
   return SYN_OK;
+}
+
+/* ---- a public entry for drawing points (synovia fit's starts) --------------- */
+
+syn_status syn_sweep_design_unit(const char *design, uint64_t seed, size_t n, size_t dims,
+                                 size_t i, double *u, syn_error *err) {
+  static const struct { const char *name; syn_design_kind kind; } kinds[] = {
+      {"random", SYN_DESIGN_RANDOM}, {"lhs", SYN_DESIGN_LHS}, {"sobol", SYN_DESIGN_SOBOL}};
+  size_t k = 0, nk = sizeof kinds / sizeof kinds[0];
+  while (k < nk && (design == NULL || strcmp(design, kinds[k].name) != 0)) k++;
+  if (k == nk)
+    return syn_error_set(err, SYN_EINVAL, "unknown design '%s' (random, lhs or sobol)",
+                         design ? design : "(null)");
+  if (dims == 0 || u == NULL)
+    return syn_error_set(err, SYN_EINVAL, "syn_sweep_design_unit: no dimensions");
+  syn_dist *dists = malloc(dims * sizeof *dists);
+  if (dists == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  for (size_t j = 0; j < dims; j++) dists[j] = (syn_dist){SYN_DIST_UNIFORM, 0.0, 1.0, 0, 0, 0};
+  syn_design_spec spec = {0};
+  spec.kind = kinds[k].kind;
+  spec.n = n;
+  spec.dims = dims;
+  spec.seed = seed;
+  spec.dists = dists;
+  syn_design *d = NULL;
+  syn_status st = syn_design_create(&spec, &d, err);
+  if (st == SYN_OK) st = syn_design_unit(d, i, u, err);
+  syn_design_destroy(d);
+  free(dists);
+  return st;
 }
