@@ -50,38 +50,53 @@ syn_status problem_sens_create(syn_problem *p, syn_error *err) {
   return st;
 }
 
+/* The workspace's sensitivity buffers are made by the first evaluation that
+ * asks for sensitivities (problem_sens_select), not with the workspace: a
+ * plain run needs none of them, and they grow with the grid times the series
+ * (the sensitivities' own copy) and, for a steady baseline, with the square
+ * of the states (its dense LU) — which a run of 10^5 states cannot afford
+ * and does not use. sens_ws_alloc makes those still missing (after a failure
+ * a later call tries again; the workspace frees them all); once all are
+ * there it allocates nothing. */
 syn_status problem_sens_ws_create(const syn_problem *p, syn_problem_ws *ws, syn_error *err) {
+  /* where each call's extreme or crossing was found: every run records it */
+  ws->call_where = syn_calloc(p->s->ncalls + 1, sizeof *ws->call_where);
+  if (ws->call_where == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  return SYN_OK;
+}
+
+static syn_status sens_ws_alloc(const syn_problem *p, syn_problem_ws *ws, syn_error *err) {
   size_t nf = p->nfree + 1, ny = p->nstates;
   size_t nmax = 1;
   for (int part = 0; part < SYN_PSENS_PART_COUNT; part++)
     if (p->pat[part].nnz > nmax) nmax = p->pat[part].nnz;
-  ws->sel = syn_calloc(nf, sizeof *ws->sel);
-  ws->sens = syn_calloc(nf * p->npts * p->nseries, sizeof *ws->sens);
-  ws->S0 = syn_calloc(nf * ny, sizeof *ws->S0);
-  ws->Sbuf = syn_calloc(nf * ny, sizeof *ws->Sbuf);
-  ws->Sdot = syn_calloc(nf * ny, sizeof *ws->Sdot);
-  ws->S0p = syn_calloc(nf, sizeof *ws->S0p);
-  ws->Sbp = syn_calloc(nf, sizeof *ws->Sbp);
-  ws->Sdp = syn_calloc(nf, sizeof *ws->Sdp);
-  ws->pbar = syn_calloc(nf, sizeof *ws->pbar);
-  ws->dmetrics = syn_calloc((p->s->nmetrics + 1) * nf, sizeof *ws->dmetrics);
-  ws->dcalls = syn_calloc((p->s->ncalls + 1) * nf, sizeof *ws->dcalls);
-  ws->call_where = syn_calloc(p->s->ncalls + 1, sizeof *ws->call_where);
-  ws->gdone = syn_calloc(2 * (p->s->ncalls + 1), 1);
-  ws->gdist = syn_calloc(p->s->ncalls + 1, sizeof *ws->gdist);
-  ws->vals = syn_calloc(nmax, sizeof *ws->vals);
-  ws->vals2 = syn_calloc(nmax, sizeof *ws->vals2);
-  ws->lu = syn_calloc(ny * ny, sizeof *ws->lu);
-  ws->piv = syn_calloc(ny, sizeof *ws->piv);
-  ws->gx1 = syn_calloc(p->s->ncalls + 1, sizeof *ws->gx1);
-  ws->gprobe = syn_calloc(p->s->ncalls + 1, sizeof *ws->gprobe);
-  ws->gcall = syn_calloc(p->s->ncalls + 1, sizeof *ws->gcall);
-  ws->ydot = syn_calloc(ny, sizeof *ws->ydot);
-  ws->yddot = syn_calloc(ny, sizeof *ws->yddot);
-  ws->yy = syn_calloc(ny, sizeof *ws->yy);
-  ws->gtmp = syn_calloc(nf, sizeof *ws->gtmp);
+  if (ws->sel == NULL) ws->sel = syn_calloc(nf, sizeof *ws->sel);
+  if (ws->sens == NULL) ws->sens = syn_calloc(nf * p->npts * p->nseries, sizeof *ws->sens);
+  if (ws->S0 == NULL) ws->S0 = syn_calloc(nf * ny, sizeof *ws->S0);
+  if (ws->Sbuf == NULL) ws->Sbuf = syn_calloc(nf * ny, sizeof *ws->Sbuf);
+  if (ws->Sdot == NULL) ws->Sdot = syn_calloc(nf * ny, sizeof *ws->Sdot);
+  if (ws->S0p == NULL) ws->S0p = syn_calloc(nf, sizeof *ws->S0p);
+  if (ws->Sbp == NULL) ws->Sbp = syn_calloc(nf, sizeof *ws->Sbp);
+  if (ws->Sdp == NULL) ws->Sdp = syn_calloc(nf, sizeof *ws->Sdp);
+  if (ws->pbar == NULL) ws->pbar = syn_calloc(nf, sizeof *ws->pbar);
+  if (ws->dmetrics == NULL) ws->dmetrics = syn_calloc((p->s->nmetrics + 1) * nf, sizeof *ws->dmetrics);
+  if (ws->dcalls == NULL) ws->dcalls = syn_calloc((p->s->ncalls + 1) * nf, sizeof *ws->dcalls);
+  if (ws->gdone == NULL) ws->gdone = syn_calloc(2 * (p->s->ncalls + 1), 1);
+  if (ws->gdist == NULL) ws->gdist = syn_calloc(p->s->ncalls + 1, sizeof *ws->gdist);
+  if (ws->vals == NULL) ws->vals = syn_calloc(nmax, sizeof *ws->vals);
+  if (ws->vals2 == NULL) ws->vals2 = syn_calloc(nmax, sizeof *ws->vals2);
+  size_t nlu = p->s->steady ? ny : 1; /* the dense LU of the steady start's derivative */
+  if (ws->lu == NULL) ws->lu = syn_calloc(nlu * nlu, sizeof *ws->lu);
+  if (ws->piv == NULL) ws->piv = syn_calloc(nlu, sizeof *ws->piv);
+  if (ws->gx1 == NULL) ws->gx1 = syn_calloc(p->s->ncalls + 1, sizeof *ws->gx1);
+  if (ws->gprobe == NULL) ws->gprobe = syn_calloc(p->s->ncalls + 1, sizeof *ws->gprobe);
+  if (ws->gcall == NULL) ws->gcall = syn_calloc(p->s->ncalls + 1, sizeof *ws->gcall);
+  if (ws->ydot == NULL) ws->ydot = syn_calloc(ny, sizeof *ws->ydot);
+  if (ws->yddot == NULL) ws->yddot = syn_calloc(ny, sizeof *ws->yddot);
+  if (ws->yy == NULL) ws->yy = syn_calloc(ny, sizeof *ws->yy);
+  if (ws->gtmp == NULL) ws->gtmp = syn_calloc(nf, sizeof *ws->gtmp);
   int ok = ws->sel && ws->sens && ws->S0 && ws->Sbuf && ws->Sdot && ws->S0p && ws->Sbp &&
-           ws->Sdp && ws->pbar && ws->dmetrics && ws->dcalls && ws->call_where && ws->gdone &&
+           ws->Sdp && ws->pbar && ws->dmetrics && ws->dcalls && ws->gdone &&
            ws->gdist && ws->vals && ws->vals2 && ws->lu && ws->piv && ws->gx1 && ws->gprobe && ws->gcall && ws->ydot &&
            ws->yddot && ws->yy && ws->gtmp;
   if (!ok) return syn_error_set(err, SYN_ENOMEM, "out of memory for the sensitivities");
@@ -93,32 +108,58 @@ syn_status problem_sens_ws_create(const syn_problem *p, syn_problem_ws *ws, syn_
   return SYN_OK;
 }
 
+/* Frees the buffers and leaves their pointers NULL (none made yet: nothing). */
 void problem_sens_ws_destroy(syn_problem_ws *ws) {
   syn_free(ws->sel);
+  ws->sel = NULL;
   syn_free(ws->sens);
+  ws->sens = NULL;
   syn_free(ws->S0);
+  ws->S0 = NULL;
   syn_free(ws->Sbuf);
+  ws->Sbuf = NULL;
   syn_free(ws->Sdot);
+  ws->Sdot = NULL;
   syn_free(ws->S0p);
+  ws->S0p = NULL;
   syn_free(ws->Sbp);
+  ws->Sbp = NULL;
   syn_free(ws->Sdp);
+  ws->Sdp = NULL;
   syn_free(ws->pbar);
+  ws->pbar = NULL;
   syn_free(ws->dmetrics);
+  ws->dmetrics = NULL;
   syn_free(ws->dcalls);
+  ws->dcalls = NULL;
   syn_free(ws->call_where);
+  ws->call_where = NULL;
   syn_free(ws->gdone);
+  ws->gdone = NULL;
   syn_free(ws->gdist);
+  ws->gdist = NULL;
   syn_free(ws->vals);
+  ws->vals = NULL;
   syn_free(ws->vals2);
+  ws->vals2 = NULL;
   syn_free(ws->lu);
+  ws->lu = NULL;
   syn_free(ws->piv);
+  ws->piv = NULL;
   syn_free(ws->gx1);
+  ws->gx1 = NULL;
   syn_free(ws->gprobe);
+  ws->gprobe = NULL;
   syn_free(ws->gcall);
+  ws->gcall = NULL;
   syn_free(ws->ydot);
+  ws->ydot = NULL;
   syn_free(ws->yddot);
+  ws->yddot = NULL;
   syn_free(ws->yy);
+  ws->yy = NULL;
   syn_free(ws->gtmp);
+  ws->gtmp = NULL;
 }
 
 syn_status problem_sens_arm_create(const syn_problem *p, arm_ws *a, syn_error *err) {
@@ -144,6 +185,8 @@ syn_status problem_sens_select(syn_problem_ws *ws, const syn_problem_want *w, sy
   const syn_problem *p = ws->p;
   ws->ns = 0;
   if (w->nsens == 0) return SYN_OK;
+  syn_status st = sens_ws_alloc(p, ws, err);
+  if (st != SYN_OK) return st;
   if (w->nat > 0 && w->sens_at_values == NULL)
     return syn_error_set(err, SYN_EINVAL, "syn_problem_eval: sensitivities at %zu times asked "
                                           "for, but no buffer for them (sens_at_values)",

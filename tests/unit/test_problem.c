@@ -572,6 +572,40 @@ static void test_no_allocation_per_eval(void **state) {
   syn_scenario_destroy(s);
 }
 
+/* A workspace makes its sensitivity buffers (which grow with the grid times
+ * the series, and with the square of the states for a steady start) only
+ * when an evaluation first asks for sensitivities: a plain run of 10^5
+ * states failed with "out of memory for the sensitivities" when they came
+ * with the workspace. The first such evaluation allocates (and, if that
+ * fails, says so and a later one tries again); later ones allocate nothing. */
+static void test_sensitivity_buffers_made_when_asked(void **state) {
+  (void)state;
+  syn_scenario *s = load("m.model", decay_model, decay_scenario);
+  const char *names[] = {"k"};
+  syn_problem *p = make(s, names, 1);
+  syn_problem_ws *ws = NULL;
+  syn_error err;
+  syn_problem_result r;
+  const double theta[] = {0.3};
+  const syn_problem_want sens = {.series = 1, .nsens = SYN_PROBLEM_SENS_ALL};
+  assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
+  long before = syn_alloc_test_count();
+  assert_int_equal(syn_problem_eval(ws, 0, theta, NULL, &r, &err), SYN_OK);
+  assert_int_equal(syn_alloc_test_count(), before); /* a plain evaluation: none */
+  syn_alloc_test_fail_after(1);
+  assert_int_equal(syn_problem_eval(ws, 0, theta, &sens, &r, &err), SYN_ENOMEM);
+  syn_alloc_test_fail_after(0);
+  assert_string_equal(err.message, "out of memory for the sensitivities");
+  assert_int_equal(syn_problem_eval(ws, 0, theta, &sens, &r, &err), SYN_OK);
+  assert_int_equal(r.nsens, 1);
+  before = syn_alloc_test_count();
+  assert_int_equal(syn_problem_eval(ws, 0, theta, &sens, &r, &err), SYN_OK);
+  assert_int_equal(syn_alloc_test_count(), before);
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  syn_scenario_destroy(s);
+}
+
 /* A dose at the last output time adds a stop and no step: the statistics
  * are those of the same arm without it (the last segment, without a step,
  * counted the previous segment's Jacobian evaluations again). */
@@ -637,6 +671,7 @@ int main(void) {
       cmocka_unit_test(test_bad_values),
       cmocka_unit_test(test_two_workspaces_interleaved),
       cmocka_unit_test(test_no_allocation_per_eval),
+      cmocka_unit_test(test_sensitivity_buffers_made_when_asked),
       cmocka_unit_test(test_stats_with_a_dose_at_the_end),
       cmocka_unit_test(test_allocation_failures),
   };
