@@ -1,0 +1,68 @@
+/* synovia — the HDF5 file of an estimation (`synovia fit FILE.fit -o OUT.h5`,
+ * docs/fitting.md "The fit file's output").
+ *
+ * Layout (NetCDF-4 readable; dimension scales `start`, `param`, `point`):
+ *   /                 root attributes as in run files (synovia_version,
+ *                     scenario_sha256, ...), plus kind = "fit", fit_file,
+ *                     fit_sha256 (of the fit file's text), optimizer, seed,
+ *                     best_start, best_objective, n_data
+ *   /provenance       the fit file's path and text (as run files keep theirs)
+ *   /start            int64 0..nstarts-1 (scale)
+ *   /param            the estimated parameters' names (scale)
+ *   /start_point      [start][param] where each start began (linear values)
+ *   /end_point        [start][param] where it ended (NaN: it failed)
+ *   /objective        [start] final objective (NaN: failed)
+ *   /status           [start] the optimiser's status text
+ *   /iterations, /evaluations  [start] int64
+ *   /estimate         [param] the best estimate (linear value); /scale,
+ *                     /lower, /upper [param]
+ *   /data/point       int64 0..npoints-1 (scale); /data/arm, /data/observable
+ *                     (strings), /data/time, /data/value, /data/sd,
+ *                     /data/fitted (the simulated observable at the best
+ *                     estimate), /data/residual (value - fitted), [point]
+ *
+ * The file is written whole to <path>.tmp and renamed over path only when
+ * complete: a failure leaves no file and an older one unchanged. */
+#ifndef SYNOVIA_H5FIT_H
+#define SYNOVIA_H5FIT_H
+
+#include <stddef.h>
+
+#include "synovia/h5.h"
+#include "synovia/status.h"
+
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Everything a fit file holds; the writer borrows every pointer. */
+typedef struct syn_h5fit_data {
+  const syn_provenance *prov;   /* files: the fit file first (its text) */
+  const char *fit_text;         /* hashed into fit_sha256 */
+  const char *optimizer;
+  unsigned long long seed;
+  size_t nstarts, nparam, npoints;
+  const char *const *param_name, *const *param_scale;  /* [nparam] */
+  const double *lower, *upper, *estimate;              /* [nparam], linear */
+  const double *start_point, *end_point;               /* [nstarts][nparam] */
+  const double *objective;                             /* [nstarts] */
+  const char *const *status;                           /* [nstarts] */
+  const long long *iterations, *evaluations;           /* [nstarts] */
+  size_t best_start;
+  double best_objective;
+  const char *const *arm, *const *observable;          /* [npoints] */
+  const double *time, *value, *sd, *fitted, *residual; /* [npoints] */
+} syn_h5fit_data;
+
+/* Writes d to path (via <path>.tmp, renamed at the end). Errors (SYN_EIO,
+ * "HDF5 output 'x.h5': cannot ..."): nothing is left at <path>.tmp and an
+ * existing path is unchanged. */
+syn_status syn_h5fit_write(const char *path, const syn_h5fit_data *d, syn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#pragma GCC visibility pop
+#endif
