@@ -61,6 +61,28 @@ typedef struct syn_h5fit_data {
  * existing path is unchanged. */
 syn_status syn_h5fit_write(const char *path, const syn_h5fit_data *d, syn_error *err);
 
+/* ---- reading a fit file back (synovia summary) ---- */
+
+/* 1 when path opens as HDF5 and its root attribute kind is "fit"; 0
+ * otherwise (errors are left to the reader a caller tries next). */
+int syn_h5fit_probe(const char *path);
+
+/* What summary shows of a fit file; every string non-NULL, owned by it. */
+typedef struct syn_h5fit_file {
+  const char *fit_file, *fit_sha256, *scenario_file, *scenario_sha256, *version, *optimizer;
+  size_t nstarts, nparam, npoints;
+  const char **param_name, **param_scale;   /* [nparam] */
+  double *estimate, *lower, *upper;         /* [nparam] */
+  double *objective;                        /* [nstarts] */
+  size_t best_start;
+  double best_objective;
+  void *arena_;                             /* private */
+} syn_h5fit_file;
+
+/* Errors: "fit file 'x.h5': cannot read '/objective' (HDF5: ...)" (SYN_EIO). */
+syn_status syn_h5fit_read(const char *path, syn_h5fit_file **out, syn_error *err);
+void syn_h5fit_file_destroy(syn_h5fit_file *f); /* NULL allowed */
+
 #ifdef __cplusplus
 }
 #endif

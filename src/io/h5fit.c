@@ -12,6 +12,7 @@
 
 #include <hdf5_hl.h>
 
+#include "base/arena.h"
 #include "base/sha256.h"
 #include "io/h5util.h"
 #include "synovia/h5fit.h"
@@ -137,4 +138,134 @@ syn_status syn_h5fit_write(const char *path, const syn_h5fit_data *d, syn_error 
   if (st != SYN_OK && file >= 0) unlink(tmp);
   free(tmp);
   return st;
+}
+
+/* ---- reading back ---------------------------------------------------------------- */
+
+int syn_h5fit_probe(const char *path) {
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  syn_h5u_open_failure why;
+  hid_t file = syn_h5u_open_read(path, H5P_DEFAULT, &why);
+  int yes = 0;
+  if (file >= 0 && H5Aexists(file, "kind") > 0) {
+    syn_arena *a = syn_arena_create();
+    hid_t at = H5Aopen(file, "kind", H5P_DEFAULT);
+    const char *kind = NULL;
+    if (a != NULL && at >= 0 && syn_h5u_read_strings(at, 1, 1, a, &kind) == 0)
+      yes = strcmp(kind, "fit") == 0;
+    if (at >= 0) H5Aclose(at);
+    syn_arena_destroy(a);
+  }
+  if (file >= 0) H5Fclose(file);
+  syn_h5u_quiet_end(&q);
+  return yes;
+}
+
+/* A root text attribute ("" when absent); 0 on failure. */
+static int read_root_text(hid_t file, const char *name, syn_arena *a, const char **out) {
+  *out = "";
+  if (H5Aexists(file, name) <= 0) return 1;
+  hid_t at = H5Aopen(file, name, H5P_DEFAULT);
+  int ok = at >= 0 && syn_h5u_read_strings(at, 1, 1, a, out) == 0;
+  if (at >= 0) H5Aclose(at);
+  return ok;
+}
+
+static int read_root_number(hid_t file, const char *name, hid_t mtype, void *out) {
+  hid_t at = H5Aopen(file, name, H5P_DEFAULT);
+  int ok = at >= 0 && H5Aread(at, mtype, out) >= 0;
+  if (at >= 0) H5Aclose(at);
+  return ok;
+}
+
+/* The length of a 1-D dataset (0 on failure, with *ok cleared). */
+static size_t dataset_length(hid_t file, const char *name, int *ok) {
+  hid_t d = H5Dopen2(file, name, H5P_DEFAULT), sp = d < 0 ? -1 : H5Dget_space(d);
+  hsize_t n = 0;
+  if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0)
+    *ok = 0;
+  if (sp >= 0) H5Sclose(sp);
+  if (d >= 0) H5Dclose(d);
+  return (size_t)n;
+}
+
+static double *read_f64(hid_t file, const char *name, size_t n, syn_arena *a) {
+  double *v = syn_arena_alloc(a, (n ? n : 1) * sizeof *v);
+  hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+  int ok = v != NULL && d >= 0 && (n == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                                     H5P_DEFAULT, v) >= 0);
+  if (d >= 0) H5Dclose(d);
+  return ok ? v : NULL;
+}
+
+static const char **read_texts(hid_t file, const char *name, size_t n, syn_arena *a) {
+  const char **v = syn_arena_alloc(a, (n ? n : 1) * sizeof *v);
+  hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+  int ok = v != NULL && d >= 0 && syn_h5u_read_strings(d, 0, n, a, v) == 0;
+  if (d >= 0) H5Dclose(d);
+  return ok ? v : NULL;
+}
+
+static const char *read_fit(hid_t file, syn_h5fit_file *f, syn_arena *a) {
+  int ok = 1;
+  long long best = 0, npt = 0;
+  if (!read_root_text(file, "fit_file", a, &f->fit_file) ||
+      !read_root_text(file, "fit_sha256", a, &f->fit_sha256) ||
+      !read_root_text(file, "scenario_file", a, &f->scenario_file) ||
+      !read_root_text(file, "scenario_sha256", a, &f->scenario_sha256) ||
+      !read_root_text(file, "synovia_version", a, &f->version) ||
+      !read_root_text(file, "optimizer", a, &f->optimizer))
+    return "root attributes";
+  if (!read_root_number(file, "best_start", H5T_NATIVE_LLONG, &best) ||
+      !read_root_number(file, "n_data", H5T_NATIVE_LLONG, &npt) ||
+      !read_root_number(file, "best_objective", H5T_NATIVE_DOUBLE, &f->best_objective))
+    return "root attributes best_start, n_data, best_objective";
+  f->best_start = (size_t)best;
+  f->npoints = (size_t)npt;
+  f->nstarts = dataset_length(file, "objective", &ok);
+  f->nparam = dataset_length(file, "param", &ok);
+  if (!ok) return "/objective and /param";
+  if ((f->param_name = read_texts(file, "param", f->nparam, a)) == NULL) return "/param";
+  if ((f->param_scale = read_texts(file, "scale", f->nparam, a)) == NULL) return "/scale";
+  if ((f->estimate = read_f64(file, "estimate", f->nparam, a)) == NULL) return "/estimate";
+  if ((f->lower = read_f64(file, "lower", f->nparam, a)) == NULL) return "/lower";
+  if ((f->upper = read_f64(file, "upper", f->nparam, a)) == NULL) return "/upper";
+  if ((f->objective = read_f64(file, "objective", f->nstarts, a)) == NULL) return "/objective";
+  return NULL;
+}
+
+syn_status syn_h5fit_read(const char *path, syn_h5fit_file **out, syn_error *err) {
+  *out = NULL;
+  syn_arena *a = syn_arena_create();
+  syn_h5fit_file *f = a ? syn_arena_alloc(a, sizeof *f) : NULL;
+  if (f == NULL) {
+    syn_arena_destroy(a);
+    return syn_error_set(err, SYN_ENOMEM, "fit file '%s': out of memory", path);
+  }
+  f->arena_ = a;
+  syn_h5u_quiet q;
+  syn_h5u_quiet_begin(&q);
+  syn_h5u_open_failure why;
+  hid_t file = syn_h5u_open_read(path, H5P_DEFAULT, &why);
+  syn_status st = SYN_OK;
+  const char *what = file < 0 ? "open it" : read_fit(file, f, a);
+  if (what != NULL) {
+    char detail[256];
+    syn_h5u_innermost(detail, sizeof detail);
+    st = syn_error_set(err, SYN_EIO, "fit file '%s': cannot read %s (HDF5: %s)", path, what,
+                       file < 0 ? why.detail : detail);
+  }
+  if (file >= 0) H5Fclose(file);
+  syn_h5u_quiet_end(&q);
+  if (st != SYN_OK) {
+    syn_arena_destroy(a);
+    return st;
+  }
+  *out = f;
+  return SYN_OK;
+}
+
+void syn_h5fit_file_destroy(syn_h5fit_file *f) {
+  if (f != NULL) syn_arena_destroy(f->arena_);
 }
