@@ -98,4 +98,12 @@ rc=$?
 check "-o a folder: refused before any work, one message" \
   sh -c "[ $rc -ne 0 ] && [ \$(grep -c 'error' '$TMP/dir.out') -eq 1 ] && ! grep -q '^start' '$TMP/dir.out'"
 sed 's/^/# /' "$TMP/dir.out"
+# docs/fitting.md's python block on the file its sh block writes.
+awk '/^## The fit.s output file/ { on = 1 } on && /^```python/ { inb = 1; next }
+     inb && /^```/ { exit } inb' docs/fitting.md >"$TMP/doc.py"
+cp "$TMP/knee.h5" "$TMP/knee_fit.h5"
+(cd "$TMP" && "$PYTHON" doc.py) >"$TMP/doc.out" 2>&1
+check "docs/fitting.md: the python block on the fit file runs" \
+  sh -c "[ -s '$TMP/doc.py' ] && grep -q '^AIC' '$TMP/doc.out'"
+tail -3 "$TMP/doc.out" | sed 's/^/# /'
 finish
