@@ -92,6 +92,11 @@ check "a broken fit file: exit 1, the existing output unchanged, no tmp left" \
   sh -c "[ $rc -eq 1 ] && cmp -s '$TMP/knee.h5' '$TMP/keep.h5' && [ ! -e '$TMP/keep.h5.tmp' ]"
 "$SYNOVIA" fit "$KNEE" --starts 0 -o "$TMP/keep.h5" >/dev/null 2>&1
 check "--starts 0: the existing output unchanged" cmp -s "$TMP/knee.h5" "$TMP/keep.h5"
+top=$(pwd)
+case $SYNOVIA in /*) syn=$SYNOVIA ;; *) syn=$top/$SYNOVIA ;; esac
+(cd "$TMP" && "$syn" fit "$top/$KNEE" --starts 1 -q >"$TMP/dflt.out" 2>&1)
+check "without -o: knee_trial.h5 in the current folder (as run names its output)" \
+  sh -c "[ -s '$TMP/knee_trial.h5' ] && grep -q '^wrote knee_trial.h5' '$TMP/dflt.out'"
 mkdir "$TMP/dir.h5"
 "$SYNOVIA" fit "$KNEE" --starts 1 -q -o "$TMP/dir.h5" >"$TMP/dir.out" 2>&1
 rc=$?
