@@ -1,6 +1,7 @@
-/* synovia fit FILE.fit --evaluate — the objective of a fit at one point: its
- * value, its parts and its gradient (include/synovia/objective.h). The
- * optimisers come later; until then --evaluate is the only mode. */
+/* synovia fit FILE.fit — serial multistart, whose starts and best estimate go
+ * to an HDF5 fit file (include/synovia/h5fit.h, written whole through
+ * OUT.tmp at the end); --evaluate: the objective of a fit at one point, its
+ * parts and its gradient (include/synovia/objective.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
@@ -40,7 +41,8 @@ static const char fit_help[] =
     "  -o, --output OUT  the fit's HDF5 file (default: FILE.h5 in the current\n"
     "                    folder; docs/fitting.md \"The fit's output file\")\n"
     "  -q                no progress line on stderr\n"
-    "Exit status: 0 evaluated, 1 the fit file or the evaluation failed, 2 bad usage.\n";
+    "Exit status: 0 evaluated or estimated (its file written), 1 the fit file, the\n"
+    "evaluation, every start or the output failed (nothing written), 2 bad usage.\n";
 
 /* Apply "NAME=VALUE" to x (parameter scale). */
 static int apply_at(const syn_fit *fit, const char *arg, double *x) {
