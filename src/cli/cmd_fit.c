@@ -17,7 +17,8 @@
 #include "synovia/sweep.h"
 
 static const char fit_help[] =
-    "usage: synovia fit FILE.fit [-o OUT.h5] [--starts N] [--seed S] [--optimizer NAME] [-q]\n"
+    "usage: synovia fit FILE.fit [-o OUT.h5] [--starts N] [--seed S] [--optimizer NAME]\n"
+    "                         [-q]\n"
     "       synovia fit FILE.fit --evaluate [--at NAME=VALUE]...\n"
     "\n"
     "Evaluate a fit's objective (docs/fitting.md): the negative log-likelihood of\n"
