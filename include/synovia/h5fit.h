@@ -6,7 +6,8 @@
  *                     scenario_sha256, ...), plus kind = "fit", fit_file,
  *                     fit_sha256 (of the fit file's text), optimizer, seed,
  *                     best_start, best_objective, n_data
- *   /provenance       the fit file's path and text (as run files keep theirs)
+ *   /provenance       the paths and texts of the fit file, the scenario and its
+ *                     model files (as run files keep theirs)
  *   /start            int64 0..nstarts-1 (scale)
  *   /param            the estimated parameters' names (scale)
  *   /start_point      [start][param] where each start began (linear values)
@@ -39,7 +40,7 @@ extern "C" {
 
 /* Everything a fit file holds; the writer borrows every pointer. */
 typedef struct syn_h5fit_data {
-  const syn_provenance *prov;   /* files: the fit file first (its text) */
+  const syn_provenance *prov;   /* files: the fit file first, then the scenario, the model */
   const char *fit_text;         /* hashed into fit_sha256 */
   const char *optimizer;
   unsigned long long seed;

@@ -282,6 +282,43 @@ done:
   return st;
 }
 
+/* The provenance of a fit file: the fit file, the scenario, its model files
+ * (root first), with their texts, as run files keep theirs. */
+typedef struct prov_files {
+  size_t n;
+  const char **paths;
+  char **texts; /* [0] borrowed (the fit text), the others owned */
+} prov_files;
+
+static void prov_files_free(prov_files *f) {
+  for (size_t i = 1; f->texts != NULL && i < f->n; i++) free(f->texts[i]);
+  free(f->paths);
+  free(f->texts);
+}
+
+static int provenance_files(const syn_fit *fit, char *fit_text, prov_files *f) {
+  const syn_scenario *sc = syn_fit_scenario(fit);
+  const syn_model *m = syn_scenario_model(sc);
+  size_t nm = syn_model_file_count(m);
+  f->paths = calloc(nm + 2, sizeof *f->paths);
+  f->texts = calloc(nm + 2, sizeof *f->texts);
+  if (f->paths == NULL || f->texts == NULL) {
+    fputs("synovia fit: error: out of memory\n", stderr);
+    return 0;
+  }
+  f->paths[0] = syn_fit_path(fit);
+  f->texts[0] = fit_text;
+  f->paths[1] = syn_scenario_path(sc);
+  for (size_t i = 0; i < nm; i++) f->paths[2 + i] = syn_model_file_path(m, i);
+  for (f->n = 1; f->n < nm + 2; f->n++)
+    if ((f->texts[f->n] = read_text(f->paths[f->n])) == NULL) {
+      fprintf(stderr, "synovia fit: error: %s: cannot read it again for the output file\n",
+              f->paths[f->n]);
+      return 0;
+    }
+  return 1;
+}
+
 /* The fit's HDF5 file: everything in memory, then one write through
  * <out>.tmp, renamed when complete (a failure leaves an older file intact). */
 static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_type *t,
@@ -293,6 +330,7 @@ static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_ty
   double *lo = malloc((np + 1) * sizeof *lo), *hi = malloc((np + 1) * sizeof *hi);
   double *cols = malloc((5 * npt + 1) * sizeof *cols);
   char *text = read_text(syn_fit_path(fit));
+  prov_files files = {0, NULL, NULL};
   int ok = 0;
   syn_error err;
   syn_error_clear(&err);
@@ -329,9 +367,10 @@ static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_ty
   }
   for (size_t i = 0; i < npt; i++) resid[i] = value[i] - fitted[i];
   const syn_scenario *sc = syn_fit_scenario(fit);
-  const char *paths[1] = {syn_fit_path(fit)}, *texts[1] = {text};
+  if (!provenance_files(fit, text, &files)) goto done;
   syn_provenance prov = {syn_fit_title(fit), o->command_line ? o->command_line : "",
-                         syn_model_sha256(syn_scenario_model(sc)), 1, paths, texts, NULL,
+                         syn_model_sha256(syn_scenario_model(sc)), files.n,
+                         (const char *const *)files.paths, (const char *const *)files.texts, NULL,
                          syn_scenario_sha256(sc), syn_scenario_path(sc)};
   syn_h5fit_data d = {&prov, text, syn_optim_type_name(t), (unsigned long long)seed, nstarts, np,
                       npt, pname, pscale, lo, hi, best, r->start, r->end, r->objective,
@@ -352,6 +391,7 @@ done:
   free(hi);
   free(cols);
   free(text);
+  prov_files_free(&files);
   return ok;
 }
 
