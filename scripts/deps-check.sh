@@ -36,7 +36,7 @@ public_layer() { # X of include/synovia/X.h -> its layer
   case $1 in
     status | version | number | path) echo base ;;
     ode | model | psens) echo model ;;
-    result | h5 | h5sweep) echo io ;;
+    result | h5 | h5sweep | h5fit) echo io ;;
     optim) echo optim ;;
     solver | steady | run) echo solve ;;
     scenario) echo scenario ;;

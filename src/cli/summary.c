@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "synovia/h5fit.h"
 #include "table.h"
 
 enum {
@@ -617,8 +618,93 @@ static syn_status summarise_sweep(const char *path, cli_doc *d, syn_error *err) 
   return st;
 }
 
+/* ---- fit files ------------------------------------------------------------------- */
+
+/* On the parameter's scale, so that a log parameter at 1e-7 of a lower bound
+ * 1e-6 is not "at" it: within 1e-6 of the bounds' span there. */
+static const char *at_bound(const char *scale, double v, double lo, double hi) {
+  int lg = strcmp(scale, "lin") != 0;
+  double x = lg ? log(v) : v, a = lg ? log(lo) : lo, b = lg ? log(hi) : hi;
+  double tol = 1e-6 * fabs(b - a);
+  return fabs(x - a) <= tol ? "lower" : fabs(x - b) <= tol ? "upper" : "";
+}
+
+static int compare_finals(const void *pa, const void *pb) {
+  double a = *(const double *)pa, b = *(const double *)pb;
+  if (isnan(a) || isnan(b)) return isnan(a) - isnan(b); /* failed starts last */
+  return (a > b) - (a < b);
+}
+
+/* The sorted final objectives (the waterfall) as rows of at most ten. */
+static void fit_waterfall(cli_doc *d, const syn_h5fit_file *f) {
+  double *v = malloc((f->nstarts + 1) * sizeof *v);
+  if (v == NULL) {
+    d->failed = 1;
+    return;
+  }
+  memcpy(v, f->objective, f->nstarts * sizeof *v);
+  qsort(v, f->nstarts, sizeof *v, compare_finals);
+  size_t near = 0, failed = 0;
+  for (size_t k = 0; k < f->nstarts; k++) {
+    if (isnan(v[k])) failed++;
+    else if (v[k] - f->best_objective <= 0.01) near++;
+  }
+  cli_doc_fact(d, "waterfall", "%zu of %zu start%s within 0.01 of the best, %zu failed", near,
+               f->nstarts, plural(f->nstarts), failed);
+  cli_doc_table_begin(d, "rr");
+  cli_doc_cell(d, "rank");
+  cli_doc_cell(d, "final objective");
+  for (size_t k = 0; k < f->nstarts; k++) {
+    cli_doc_cellf(d, "%zu", k + 1);
+    cli_doc_cellf(d, "%.10g", v[k]);
+  }
+  cli_doc_table_end(d);
+  free(v);
+}
+
+static syn_status summarise_fit(const char *path, cli_doc *d, syn_error *err) {
+  syn_h5fit_file *f = NULL;
+  syn_status st = syn_h5fit_read(path, &f, err);
+  if (st != SYN_OK) return st;
+  double k = (double)f->nparam, n = (double)f->npoints;
+  cli_doc_heading(d, "%s: a fit of %zu parameter%s to %zu data points, %zu start%s", path,
+                  f->nparam, plural(f->nparam), f->npoints, f->nstarts, plural(f->nstarts));
+  fact_file(d, "fit", f->fit_file, f->fit_sha256);
+  fact_file(d, "scenario", f->scenario_file, f->scenario_sha256);
+  cli_doc_fact(d, "written by", "synovia %s", f->version);
+  cli_doc_fact(d, "optimizer", "%s", f->optimizer);
+  cli_doc_fact(d, "best objective", "%.12g (start %zu)", f->best_objective, f->best_start);
+  cli_doc_fact(d, "AIC", "%.12g (2k + 2 nllh, k = %zu)", 2 * k + 2 * f->best_objective,
+               f->nparam);
+  cli_doc_fact(d, "BIC", "%.12g (k ln n + 2 nllh, n = %zu)", k * log(n) + 2 * f->best_objective,
+               f->npoints);
+  cli_doc_table_begin(d, "llrrrl");
+  const char *head[] = {"parameter", "scale", "value", "lower", "upper", "at bound"};
+  for (size_t c = 0; c < 6; c++) cli_doc_cell(d, head[c]);
+  for (size_t j = 0; j < f->nparam; j++) {
+    cli_doc_cell(d, f->param_name[j]);
+    cli_doc_cell(d, f->param_scale[j]);
+    cli_doc_cellf(d, "%.10g", f->estimate[j]);
+    cli_doc_cellf(d, "%g", f->lower[j]);
+    cli_doc_cellf(d, "%g", f->upper[j]);
+    cli_doc_cell(d, at_bound(f->param_scale[j], f->estimate[j], f->lower[j], f->upper[j]));
+  }
+  cli_doc_table_end(d);
+  fit_waterfall(d, f);
+  syn_h5fit_file_destroy(f);
+  return SYN_OK;
+}
+
 syn_status summary_build(const char *path, cli_doc *doc, syn_h5_kind *kind, syn_error *err) {
   syn_h5_kind k;
+  if (syn_h5fit_probe(path)) {
+    if (kind != NULL) /* report: not for fit files yet */
+      return syn_error_set(err, SYN_EINVAL, "'%s' is a fit file: 'synovia summary %s' shows it",
+                           path, path);
+    syn_status st = summarise_fit(path, doc, err);
+    if (st == SYN_OK && doc->failed) st = syn_error_set(err, SYN_ENOMEM, "out of memory");
+    return st;
+  }
   syn_status st = syn_h5_probe(path, &k, err);
   if (st != SYN_OK) return st;
   if (kind) *kind = k;

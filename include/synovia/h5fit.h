@@ -1,0 +1,91 @@
+/* synovia — the HDF5 file of an estimation (`synovia fit FILE.fit -o OUT.h5`,
+ * docs/fitting.md "The fit file's output").
+ *
+ * Layout (NetCDF-4 readable; dimension scales `start`, `param`, `point`):
+ *   /                 root attributes as in run files (synovia_version,
+ *                     scenario_sha256, ...), plus kind = "fit", fit_file,
+ *                     fit_sha256 (of the fit file's text), optimizer, seed,
+ *                     best_start, best_objective, n_data
+ *   /provenance       the paths and texts of the fit file, the scenario and its
+ *                     model files (as run files keep theirs)
+ *   /start            int64 0..nstarts-1 (scale)
+ *   /param            the estimated parameters' names (scale)
+ *   /start_point      [start][param] where each start began (linear values)
+ *   /end_point        [start][param] where it ended (NaN: it failed)
+ *   /objective        [start] final objective (NaN: failed)
+ *   /status           [start] the optimiser's status text
+ *   /iterations, /evaluations  [start] int64
+ *   /estimate         [param] the best estimate (linear value); /scale,
+ *                     /lower, /upper [param]
+ *   /data/point       int64 0..npoints-1 (scale); /data/arm, /data/observable
+ *                     (strings), /data/time, /data/value, /data/sd,
+ *                     /data/fitted (the simulated observable at the best
+ *                     estimate), /data/residual (value - fitted), [point]
+ *
+ * The file is written whole to <path>.tmp and renamed over path only when
+ * complete: a failure leaves no file and an older one unchanged. */
+#ifndef SYNOVIA_H5FIT_H
+#define SYNOVIA_H5FIT_H
+
+#include <stddef.h>
+
+#include "synovia/h5.h"
+#include "synovia/status.h"
+
+/* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
+#pragma GCC visibility push(default)
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Everything a fit file holds; the writer borrows every pointer. */
+typedef struct syn_h5fit_data {
+  const syn_provenance *prov;   /* files: the fit file first, then the scenario, the model */
+  const char *fit_text;         /* hashed into fit_sha256 */
+  const char *optimizer;
+  unsigned long long seed;
+  size_t nstarts, nparam, npoints;
+  const char *const *param_name, *const *param_scale;  /* [nparam] */
+  const double *lower, *upper, *estimate;              /* [nparam], linear */
+  const double *start_point, *end_point;               /* [nstarts][nparam] */
+  const double *objective;                             /* [nstarts] */
+  const char *const *status;                           /* [nstarts] */
+  const long long *iterations, *evaluations;           /* [nstarts] */
+  size_t best_start;
+  double best_objective;
+  const char *const *arm, *const *observable;          /* [npoints] */
+  const double *time, *value, *sd, *fitted, *residual; /* [npoints] */
+} syn_h5fit_data;
+
+/* Writes d to path (via <path>.tmp, renamed at the end). Errors (SYN_EIO,
+ * "HDF5 output 'x.h5': cannot ..."): nothing is left at <path>.tmp and an
+ * existing path is unchanged. */
+syn_status syn_h5fit_write(const char *path, const syn_h5fit_data *d, syn_error *err);
+
+/* ---- reading a fit file back (synovia summary) ---- */
+
+/* 1 when path opens as HDF5 and its root attribute kind is "fit"; 0
+ * otherwise (errors are left to the reader a caller tries next). */
+int syn_h5fit_probe(const char *path);
+
+/* What summary shows of a fit file; every string non-NULL, owned by it. */
+typedef struct syn_h5fit_file {
+  const char *fit_file, *fit_sha256, *scenario_file, *scenario_sha256, *version, *optimizer;
+  size_t nstarts, nparam, npoints;
+  const char **param_name, **param_scale;   /* [nparam] */
+  double *estimate, *lower, *upper;         /* [nparam] */
+  double *objective;                        /* [nstarts] */
+  size_t best_start;
+  double best_objective;
+  void *arena_;                             /* private */
+} syn_h5fit_file;
+
+/* Errors: "fit file 'x.h5': cannot read '/objective' (HDF5: ...)" (SYN_EIO). */
+syn_status syn_h5fit_read(const char *path, syn_h5fit_file **out, syn_error *err);
+void syn_h5fit_file_destroy(syn_h5fit_file *f); /* NULL allowed */
+
+#ifdef __cplusplus
+}
+#endif
+#pragma GCC visibility pop
+#endif
