@@ -20,7 +20,7 @@ int cmd_merge(int argc, char **argv, const char *command_line);
 int cmd_summary(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv, const char *argv0);
-int cmd_fit(int argc, char **argv);
+int cmd_fit(int argc, char **argv, const char *command_line);
 
 /* Print an error object as the library rendered it, prefixed with nothing:
  * "file:line:col: error: …" + source line + caret + hint. */

@@ -587,12 +587,12 @@ static int multistart_to_file(const char *path, ms_opts *o) {
   return rc;
 }
 
-int cmd_fit(int argc, char **argv) {
+int cmd_fit(int argc, char **argv, const char *command_line) {
   const char *path = NULL;
   const char **at = calloc((size_t)argc + 1, sizeof *at);
   size_t nat = 0;
   int evaluate_flag = 0, rc = CLI_USAGE;
-  ms_opts ms = {-1, -1, NULL, 0, NULL, NULL};
+  ms_opts ms = {-1, -1, NULL, 0, NULL, command_line};
   if (at == NULL) {
     fputs("synovia fit: error: out of memory\n", stderr);
     return CLI_FAILED;

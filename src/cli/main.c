@@ -70,7 +70,7 @@ static int dispatch(int argc, char **argv, const char *command_line) {
   if (strcmp(cmd, "summary") == 0) return cmd_summary(argc - 2, argv + 2);
   if (strcmp(cmd, "export") == 0) return cmd_export(argc - 2, argv + 2);
   if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2, argv[0]);
-  if (strcmp(cmd, "fit") == 0) return cmd_fit(argc - 2, argv + 2);
+  if (strcmp(cmd, "fit") == 0) return cmd_fit(argc - 2, argv + 2, command_line);
   if (strcmp(cmd, "help") == 0) {
     if (argc < 3) {
       fputs(usage_text, stdout);

@@ -62,6 +62,7 @@ with h5py.File(path, "r") as f:
     assert f["start_point"].shape == (3, f["param"].shape[0]) == f["end_point"].shape
     assert best == np.nanmin(obj) and int(f.attrs["best_start"]) == int(np.nanargmin(obj))
     assert f.attrs["fit_sha256"].decode() == hashlib.sha256(open(fit, "rb").read()).hexdigest()
+    assert " fit " in f.attrs["command_line"].decode()  # the command that wrote it
     d = f["data"]
     assert np.allclose(d["value"][:] - d["fitted"][:], d["residual"][:])
     assert len(f["status"]) == 3 and all(len(s) > 0 for s in f["status"].asstr()[:])
