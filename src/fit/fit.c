@@ -605,9 +605,10 @@ static syn_status resolve_params(loader *L) {
         p->name = e->name;
       } else {
         const char *an = syn_scenario_arm_name(f->scenario, f->arms[p->arm]);
-        char *nm = alloc(L, strlen(e->name) + strlen(an) + 3, 1);
+        size_t len = strlen(e->name) + strlen(an) + 3;
+        char *nm = alloc(L, len, 1);
         if (nm == NULL) return oom(L);
-        sprintf(nm, "%s[%s]", e->name, an);
+        snprintf(nm, len, "%s[%s]", e->name, an);
         p->name = nm;
       }
     }
