@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synovia/h5sweep.h"
 #include "synovia/scenario.h"
 #include "synovia/solver.h"
 #include "synovia/status.h"
@@ -225,6 +226,64 @@ typedef struct syn_sweep_report {
  * folder named like a part that is not a regular file, by name (SYN_EIO). */
 syn_status syn_sweep_run(const syn_sweep *sw, const syn_sweep_run_opts *o,
                          syn_sweep_report *report, syn_error *err);
+
+/* ---- jobs: what the runner evaluates per index ---------------------------------------- */
+
+/* The runner (syn_job_run) drives any job whose work is `count` independent
+ * rows, each a pure function of its index: it splits them among MPI ranks or
+ * job-array shards, writes them into part files of the sweep layout
+ * (h5sweep.h), commits, resumes and merges them. A sweep is one kind of job
+ * (its samples), a fit's multistart another (its starts: fit/multistart.h).
+ * The job describes its rows with an h5sweep spec: params are the row's
+ * inputs (a sample's values, a start point), the metrics of its arms the
+ * rest (a sweep's metrics, a start's end point and objective).
+ *
+ * Thread safety: eval is called by one thread of each process; every process
+ * (MPI rank) builds its own job. Strings and the spec are borrowed: they
+ * live as long as the run. */
+typedef struct syn_job {
+  const char *what;   /* "sweep", "fit": in messages ("... of this sweep") */
+  const char *noun;   /* "sample", "start": in messages and progress */
+  const char *inputs; /* what decides its rows, for a refused resume: "the sweep,
+                         scenario or model files, the solver options, or synovia" */
+  const syn_h5sweep_spec *spec; /* the rows' layout; nsamples is the count, config_sha256
+                                   what resume and merge compare; task fields ignored */
+  const char *config_text; /* the root attribute solver_config of its files; may be NULL */
+  /* Row i into *out (pointers valid until the next call). A failure of the row
+   * itself is its status and reason, not an error: errors are SYN_ENOMEM and
+   * bad arguments only, and stop the run. */
+  syn_status (*eval)(void *ctx, size_t i, syn_sweep_sample *out, syn_error *err);
+  /* Whole runs (not a shard), rank 0: the merged file, open before its
+   * commit, with its spec; e.g. a sweep's sensitivity indices. NULL: none. */
+  syn_status (*finish)(void *ctx, syn_h5sweep *merged, const syn_h5sweep_spec *spec,
+                       syn_error *err);
+  /* Whole runs, rank 0, under the output's lock and before the parts are
+   * removed: NULL, the merged rows are the output. Otherwise the rows are
+   * merged into <out>.rows (committed) and deliver writes `out` from them
+   * (a fit file from the starts); <out>.rows is removed afterwards, and a
+   * failure keeps the parts for a --resume. */
+  syn_status (*deliver)(void *ctx, const char *rows_path, const char *out, syn_error *err);
+  void *ctx;
+  /* SYN_OK; else this process could not build the job (the err passed to
+   * syn_job_run already says why): the run then fails on every MPI rank
+   * alike instead of leaving the others waiting. */
+  syn_status setup_status;
+} syn_job;
+
+/* Runs the job (or its shard) as syn_sweep_run runs a sweep: the same parts,
+ * lock, resume, MPI and signals; o->solver, n_boot and conf_level are the
+ * job's business (ignored here). Messages name the job's `what` and `noun`. */
+syn_status syn_job_run(const syn_job *job, const syn_sweep_run_opts *o,
+                       syn_sweep_report *report, syn_error *err);
+
+/* Joins shard files of a job into out_path as syn_sweep_merge_files does,
+ * then finish and deliver as at the end of syn_job_run. job->spec may be NULL
+ * (the shards' own spec is used); else the shards must have its
+ * config_sha256 and count (SYN_EINVAL naming the first shard that has not). */
+syn_status syn_job_merge_files(const syn_job *job, const char *out_path,
+                               const char *const *parts, size_t nparts,
+                               const char *command_line, syn_sweep_report *report,
+                               syn_error *err);
 
 /* The sample range [*first, *end) of shard `index` of `count` (contiguous,
  * sizes differing by at most one). */

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "indices.h"
@@ -191,9 +192,62 @@ syn_status sweep_write_indices(syn_h5sweep *h, const syn_h5sweep_spec *spec, siz
   return st;
 }
 
-syn_status syn_sweep_merge_files(const char *out_path, const char *const *parts, size_t nparts,
-                                 const char *command_line, size_t n_boot, double conf_level,
-                                 syn_sweep_report *report, syn_error *err) {
+syn_status sweep_job_finish(void *ctx, syn_h5sweep *merged, const syn_h5sweep_spec *spec,
+                            syn_error *err) {
+  const sweep_job_ctx *c = ctx;
+  return sweep_write_indices(merged, spec, c->n_boot, c->conf_level > 0 ? c->conf_level : 0.95,
+                             err);
+}
+
+/* <out>.rows: where a delivering job's rows are merged */
+static syn_status rows_path(const char *out, char *buf, size_t size, syn_error *err) {
+  int w = snprintf(buf, size, "%s.rows", out);
+  if (w < 0 || (size_t)w >= size)
+    return syn_error_set(err, SYN_ELIMIT, "the output name '%s' is too long", out);
+  return SYN_OK;
+}
+
+static syn_status deliver_rows(const syn_job *job, const char *rows, const char *out,
+                               syn_error *err) {
+  syn_status st = job->deliver(job->ctx, rows, out, err);
+  unlink(rows);
+  return st;
+}
+
+syn_status job_merge(const syn_job *job, const syn_h5sweep_spec *spec, const char *out,
+                     const char *const *parts, size_t nparts, const syn_h5sweep_merge_opts *mo,
+                     syn_error *err) {
+  int whole = mo->task_count == 0, deliver = whole && job->deliver != NULL;
+  char rows[1200];
+  syn_status st = deliver ? rows_path(out, rows, sizeof rows, err) : SYN_OK;
+  const char *target = deliver ? rows : out;
+  syn_h5sweep *h = NULL;
+  if (st == SYN_OK) st = syn_h5sweep_merge(target, parts, nparts, mo, &h, err);
+  if (st == SYN_OK && whole && job->finish) st = job->finish(job->ctx, h, spec, err);
+  if (st == SYN_OK) st = syn_h5sweep_commit(h, err);
+  syn_h5sweep_destroy(h);
+  if (st == SYN_OK && deliver) st = deliver_rows(job, rows, out, err);
+  return st;
+}
+
+/* The shards are of this job: its configuration and count. */
+static syn_status shards_of_job(const syn_job *job, const syn_h5sweep_spec *ps,
+                                const char *part, syn_error *err) {
+  if (job->spec == NULL) return SYN_OK;
+  const char *want = job->spec->config_sha256 ? job->spec->config_sha256 : "";
+  if (strcmp(ps->config_sha256 ? ps->config_sha256 : "", want) == 0 &&
+      ps->nsamples == job->spec->nsamples)
+    return SYN_OK;
+  syn_error_set(err, SYN_EINVAL, "'%s' was written by a %s with another configuration (%s, "
+                "or the number of %ss, changed since)", part, job->what, job->inputs, job->noun);
+  syn_error_hint(err, "merge the shards with the files and options they were run with");
+  return SYN_EINVAL;
+}
+
+syn_status syn_job_merge_files(const syn_job *job, const char *out_path,
+                               const char *const *parts, size_t nparts,
+                               const char *command_line, syn_sweep_report *report,
+                               syn_error *err) {
   syn_sweep_report local_rep;
   if (report == NULL) report = &local_rep;
   *report = (syn_sweep_report){0};
@@ -214,16 +268,20 @@ syn_status syn_sweep_merge_files(const char *out_path, const char *const *parts,
   mo.check_tasks = spec->task_count > 0;
   mo.memory_limit = 4 << 20; /* above 4 MiB straight to disk: memory flat in the samples */
   mo.command_line = command_line;
-  syn_h5sweep *h = NULL;
-  st = syn_h5sweep_merge(out_path, parts, nparts, &mo, &h, err);
-  if (st == SYN_OK)
-    st = sweep_write_indices(h, spec, n_boot,
-                             conf_level > 0 ? conf_level : 0.95, err);
-  if (st == SYN_OK) st = syn_h5sweep_commit(h, err);
+  st = shards_of_job(job, spec, parts[0], err);
+  if (st == SYN_OK) st = job_merge(job, spec, out_path, parts, nparts, &mo, err);
   report->total = spec->nsamples;
   snprintf(report->out_path, sizeof report->out_path, "%s", out_path);
-  syn_h5sweep_destroy(h);
   syn_h5sweep_reader_destroy(rd);
   sweep_lock_release(&lock);
   return st;
+}
+
+syn_status syn_sweep_merge_files(const char *out_path, const char *const *parts, size_t nparts,
+                                 const char *command_line, size_t n_boot, double conf_level,
+                                 syn_sweep_report *report, syn_error *err) {
+  sweep_job_ctx ctx = {NULL, n_boot, conf_level};
+  syn_job job = {"sweep", "sample", "", NULL, NULL, NULL, sweep_job_finish, NULL, &ctx,
+                 SYN_OK};
+  return syn_job_merge_files(&job, out_path, parts, nparts, command_line, report, err);
 }

@@ -41,7 +41,7 @@ static const double DEFAULT_CHECKPOINT = 30.0, DEFAULT_PROGRESS = 1.0, DEFAULT_C
 static const size_t DEFAULT_BOOT = 1000;
 
 typedef struct runner {
-  const syn_sweep *sw;
+  const syn_job *job;
   const syn_sweep_run_opts *o;
   syn_parallel par;
   syn_error *err;
@@ -50,9 +50,6 @@ typedef struct runner {
   char parts_dir[1100];
   uint64_t gen;               /* generation of this run's parts */
   sweep_lock lock;            /* rank 0: the output's, for the whole run */
-  syn_solver_opts solver;     /* what every sample is solved with */
-  char config_sha256[SYN_SHA256_HEX]; /* of the sweep and the solver options */
-  char *solver_config;        /* owned: the options as text (sweep_run_config) */
 
   /* rank 0 */
   unsigned char *done;        /* bit per sample of the range: finished before */
@@ -61,9 +58,7 @@ typedef struct runner {
   double t0, last_progress;
 
   /* every rank */
-  sweep_prov prov;
-  syn_h5sweep_spec spec;
-  syn_sweep_eval *ev;
+  syn_h5sweep_spec spec;      /* the job's, with this run's task */
   syn_h5sweep *part;
   size_t part_seq;
   double part_t0;
@@ -198,16 +193,15 @@ static syn_status absorb_part(runner *r, const char *path) {
   if (st == SYN_OK) st = syn_h5sweep_open(path, &rd, r->err);
   if (st != SYN_OK) return st;
   const syn_h5sweep_spec *ps = syn_h5sweep_reader_spec(rd);
-  if (strcmp(ps->config_sha256 ? ps->config_sha256 : "", r->config_sha256) != 0 ||
-      ps->nsamples != r->sw->nsamples) {
+  if (strcmp(ps->config_sha256 ? ps->config_sha256 : "", r->spec.config_sha256) != 0 ||
+      ps->nsamples != r->spec.nsamples) {
     st = syn_error_set(r->err, SYN_EINVAL,
-                       "cannot resume: '%s' was written by a sweep with another configuration "
-                       "(the sweep, scenario or model files, the solver options, or synovia, "
-                       "changed since)",
-                       path);
+                       "cannot resume: '%s' was written by a %s with another configuration "
+                       "(%s, changed since)",
+                       path, r->job->what, r->job->inputs);
     syn_error_hint(r->err, "rerun without --resume to start again (the old parts in '%s' must "
-                           "be deleted first), or restore the files the sweep was started with",
-                   r->parts_dir);
+                           "be deleted first), or restore the files the %s was started with",
+                   r->parts_dir, r->job->what);
   }
   for (size_t lo = r->first; st == SYN_OK && lo < r->end; lo += sizeof status) {
     size_t n = r->end - lo < sizeof status ? r->end - lo : sizeof status;
@@ -230,10 +224,10 @@ static syn_status prepare_parts(runner *r) {
   if (st != SYN_OK) return st;
   if (l.n > 0 && !r->o->resume) {
     st = syn_error_set(r->err, SYN_EINVAL,
-                       "'%s' holds %zu part%s of an earlier, unfinished run of this sweep",
-                       r->parts_dir, l.n, l.n == 1 ? "" : "s");
-    syn_error_hint(r->err, "add --resume to keep the samples they hold, or delete the folder "
-                           "to start again");
+                       "'%s' holds %zu part%s of an earlier, unfinished run of this %s",
+                       r->parts_dir, l.n, l.n == 1 ? "" : "s", r->job->what);
+    syn_error_hint(r->err, "add --resume to keep the %ss they hold, or delete the folder "
+                           "to start again", r->job->noun);
   }
   for (size_t i = 0; i < l.n && st == SYN_OK; i++) st = absorb_part(r, l.paths[i]);
   r->gen = l.max_gen + 1;
@@ -254,7 +248,7 @@ static syn_status open_part(runner *r) {
   syn_h5sweep_spec spec = r->spec;
   spec.part = 1; /* read only by the merge: storage for its own rows only */
   syn_status st = syn_h5sweep_create(path, &spec, &r->part, r->err);
-  if (st == SYN_OK) st = syn_h5sweep_write_solver_config(r->part, r->solver_config, r->err);
+  if (st == SYN_OK) st = syn_h5sweep_write_solver_config(r->part, r->job->config_text, r->err);
   return st;
 }
 
@@ -268,7 +262,7 @@ static syn_status commit_part(runner *r) {
 
 static syn_status run_sample(runner *r, size_t i) {
   syn_sweep_sample s;
-  syn_status st = syn_sweep_eval_sample(r->ev, i, &s, r->err);
+  syn_status st = r->job->eval(r->job->ctx, i, &s, r->err);
   if (st == SYN_OK && r->part == NULL) st = open_part(r);
   if (st == SYN_OK)
     st = syn_h5sweep_write_sample(r->part, i, s.params, s.status, s.reason, s.metrics, s.traj,
@@ -519,7 +513,8 @@ static syn_status run_worker(runner *r) {
 static syn_status agree_setup(runner *r, syn_status st) {
   if (!syn_parallel_agree(&r->par, st == SYN_OK)) {
     if (st == SYN_OK)
-      st = syn_error_set(r->err, SYN_EIO, "another MPI rank could not set the sweep up");
+      st = syn_error_set(r->err, SYN_EIO, "another MPI rank could not set the %s up",
+                         r->job->what);
     return st;
   }
   sweep_msg msg = {0};
@@ -567,7 +562,6 @@ static syn_status merge_parts(runner *r) {
     part_list_free(&l);
     return st;
   }
-  const char **paths = (const char **)l.paths;
   syn_h5sweep_merge_opts mo = {0};
   mo.require_first = r->first;
   mo.require_end = r->end;
@@ -575,13 +569,8 @@ static syn_status merge_parts(runner *r) {
   mo.task_index = r->o->task_index;
   mo.task_count = r->o->task_count;
   mo.memory_limit = MERGE_MEMORY;
-  syn_h5sweep *h = NULL;
-  st = syn_h5sweep_merge(r->final_path, paths, l.n, &mo, &h, r->err);
-  if (st == SYN_OK && r->o->task_count == 0)
-    st = sweep_write_indices(h, &r->spec, r->o->n_boot,
-                             r->o->conf_level > 0 ? r->o->conf_level : DEFAULT_CONF, r->err);
-  if (st == SYN_OK) st = syn_h5sweep_commit(h, r->err);
-  syn_h5sweep_destroy(h);
+  st = job_merge(r->job, &r->spec, r->final_path, (const char *const *)l.paths, l.n, &mo,
+                 r->err);
   if (st == SYN_OK) remove_parts(r->parts_dir, &l);
   part_list_free(&l);
   return st;
@@ -607,15 +596,17 @@ static syn_status lock_output(runner *r) {
 
 static syn_status setup(runner *r) {
   const syn_sweep_run_opts *o = r->o;
+  if (r->job->setup_status != SYN_OK) return r->job->setup_status;
+  size_t count = r->job->spec->nsamples;
   if (o->out_path == NULL || o->out_path[0] == 0)
     return syn_error_set(r->err, SYN_EINVAL, "no output file given");
   if (o->task_count > 0 && o->task_index >= o->task_count)
     return syn_error_set(r->err, SYN_EINVAL, "task index %zu is not below the task count %zu",
                          o->task_index, o->task_count);
-  if (o->task_count > r->sw->nsamples)
-    return syn_error_set(r->err, SYN_EINVAL, "%zu tasks for %zu samples: some would be empty",
-                         o->task_count, r->sw->nsamples);
-  syn_sweep_shard_range(r->sw->nsamples, o->task_index, o->task_count, &r->first, &r->end);
+  if (o->task_count > count)
+    return syn_error_set(r->err, SYN_EINVAL, "%zu tasks for %zu %ss: some would be empty",
+                         o->task_count, count, r->job->noun);
+  syn_sweep_shard_range(count, o->task_index, o->task_count, &r->first, &r->end);
   r->cursor = r->first;
   syn_status st = SYN_OK;
   if (o->task_count > 0)
@@ -629,16 +620,10 @@ static syn_status setup(runner *r) {
   snprintf(r->parts_dir, sizeof r->parts_dir, "%s.parts", r->final_path);
   if (r->par.rank == 0) st = lock_output(r);
   if (st != SYN_OK) return st;
-  st = sweep_prov_init(r->sw, o->command_line, &r->prov, r->err);
-  if (st != SYN_OK) return st;
-  sweep_fill_spec(r->sw, &r->prov.prov, &r->spec);
-  sweep_solver_opts(r->sw, o->solver, &r->solver);
-  st = sweep_run_config(r->sw, &r->solver, r->config_sha256, &r->solver_config, r->err);
-  r->spec.config_sha256 = r->config_sha256;
+  r->spec = *r->job->spec;
   r->spec.task_index = o->task_index;
   r->spec.task_count = o->task_count;
-  if (st == SYN_OK) st = syn_sweep_eval_create(r->sw, &r->solver, &r->ev, r->err);
-  if (st == SYN_OK && r->par.rank == 0) {
+  if (r->par.rank == 0) {
     size_t n = r->end - r->first;
     r->done = syn_calloc(n / 8 + 1, 1);
     if (r->done == NULL) st = syn_error_set(r->err, SYN_ENOMEM, "out of memory");
@@ -648,9 +633,6 @@ static syn_status setup(runner *r) {
 
 static void teardown(runner *r) {
   syn_h5sweep_destroy(r->part); /* an uncommitted part is removed */
-  syn_sweep_eval_destroy(r->ev);
-  sweep_prov_free(&r->prov);
-  syn_free(r->solver_config);
   syn_free(r->done);
   sweep_lock_release(&r->lock);
 }
@@ -658,21 +640,21 @@ static void teardown(runner *r) {
 static syn_status interrupted(runner *r, syn_sweep_report *rep) {
   rep->interrupted = 1;
   syn_error_set(r->err, SYN_EINTR,
-                "interrupted: %zu of %zu samples are done and kept in '%s'",
-                r->skipped + r->ndone, r->end - r->first, r->parts_dir);
-  syn_error_hint(r->err, "run the same command with --resume to finish the sweep");
+                "interrupted: %zu of %zu %ss are done and kept in '%s'",
+                r->skipped + r->ndone, r->end - r->first, r->job->noun, r->parts_dir);
+  syn_error_hint(r->err, "run the same command with --resume to finish the %s", r->job->what);
   return SYN_EINTR;
 }
 
-syn_status syn_sweep_run(const syn_sweep *sw, const syn_sweep_run_opts *o,
-                         syn_sweep_report *report, syn_error *err) {
+syn_status syn_job_run(const syn_job *job, const syn_sweep_run_opts *o,
+                       syn_sweep_report *report, syn_error *err) {
   syn_error local;
   syn_sweep_report rep_local;
   if (err == NULL) err = &local;
   if (report == NULL) report = &rep_local;
   *report = (syn_sweep_report){0};
   runner r = {0};
-  r.sw = sw;
+  r.job = job;
   r.o = o;
   r.err = err;
   r.par = o->par ? *o->par : (syn_parallel){0, 1, 0, NULL};

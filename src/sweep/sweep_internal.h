@@ -99,6 +99,29 @@ void sweep_solver_opts(const syn_sweep *sw, const syn_solver_opts *given, syn_so
 syn_status sweep_run_config(const syn_sweep *sw, const syn_solver_opts *o,
                             char hash[SYN_SHA256_HEX], char **text, syn_error *err);
 
+/* ---- a sweep as a job (sweep_job.c; finish in merge.c) ------------------------------- */
+
+/* The context of a sweep's job: its evaluator (NULL for a merge of shards)
+ * and what its indices are computed with. */
+typedef struct sweep_job_ctx {
+  syn_sweep_eval *ev;
+  size_t n_boot;
+  double conf_level;
+} sweep_job_ctx;
+
+/* syn_job.finish of sweeps: the Sobol or Morris indices (sweep_write_indices). */
+syn_status sweep_job_finish(void *ctx, syn_h5sweep *merged, const syn_h5sweep_spec *spec,
+                            syn_error *err);
+
+/* ---- merging a job's rows (merge.c) ------------------------------------------------- */
+
+/* The parts (checked) merged into out (or <out>.rows for a job that delivers),
+ * then the job's finish, the commit and its deliver, as syn_job describes.
+ * spec: of the merged rows (the job's, or the parts'). */
+syn_status job_merge(const syn_job *job, const syn_h5sweep_spec *spec, const char *out,
+                     const char *const *parts, size_t nparts, const syn_h5sweep_merge_opts *mo,
+                     syn_error *err);
+
 /* ---- one run of an output at a time (lock.c) ------------------------------------------ */
 
 /* An advisory fcntl lock on <target>.lock, which holds "pid N on host H". */
