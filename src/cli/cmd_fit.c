@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jobs.h"
 #include "run.h"
 #include "synovia/h5fit.h"
 #include "synovia/problem.h"
 #include "synovia/fit.h"
+#include "synovia/multistart.h"
 #include "synovia/objective.h"
 #include "synovia/optim.h"
 #include "synovia/sweep.h"
@@ -133,73 +135,17 @@ done:
   return rc;
 }
 
-/* ---- serial multistart ------------------------------------------------------ */
-
-typedef struct fit_ctx {
-  syn_objective *obj;
-  size_t n;
-} fit_ctx;
-
-static int f_cb(const double *x, double *f, double *grad, void *user) {
-  fit_ctx *c = user;
-  syn_error err;
-  syn_error_clear(&err);
-  syn_objective_value v;
-  if (syn_objective_eval(c->obj, x, &v, grad, &err) != SYN_OK) return 1;
-  *f = v.total;
-  return 0;
-}
-
-static int r_cb(const double *x, double *r, double *jac, void *user) {
-  fit_ctx *c = user;
-  syn_error err;
-  syn_error_clear(&err);
-  double constant;
-  return syn_objective_residuals(c->obj, x, r, jac, &constant, &err) != SYN_OK;
-}
+/* ---- multistart: the starts run by the library (synovia/multistart.h) ------------ */
 
 typedef struct ms_opts {
   long starts, seed;  /* -1: the fit file's */
   const char *optimizer;
-  int quiet;
+  int quiet, resume, merge;
+  const char *task_index, *task_count; /* as given; NULL: not given */
   const char *output; /* the HDF5 file written (checked before any work) */
   const char *command_line;
+  const syn_parallel *par;
 } ms_opts;
-
-/* What the starts gave, kept for the output file (linear values). */
-typedef struct ms_record {
-  double *start, *end, *objective;
-  char **status;
-  long long *iterations, *evaluations;
-} ms_record;
-
-static int record_alloc(ms_record *r, size_t nstarts, size_t np) {
-  size_t n = nstarts ? nstarts : 1, m = n * (np ? np : 1);
-  r->start = malloc(m * sizeof *r->start);
-  r->end = malloc(m * sizeof *r->end);
-  r->objective = malloc(n * sizeof *r->objective);
-  r->status = calloc(n, sizeof *r->status);
-  r->iterations = calloc(n, sizeof *r->iterations);
-  r->evaluations = calloc(n, sizeof *r->evaluations);
-  return r->start && r->end && r->objective && r->status && r->iterations && r->evaluations;
-}
-
-static void record_free(ms_record *r, size_t nstarts) {
-  for (size_t k = 0; r->status != NULL && k < nstarts; k++) free(r->status[k]);
-  free(r->start);
-  free(r->end);
-  free(r->objective);
-  free(r->status);
-  free(r->iterations);
-  free(r->evaluations);
-}
-
-static char *copy_text(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *c = malloc(n);
-  if (c != NULL) memcpy(c, s, n);
-  return c;
-}
 
 /* The whole text of a file (NULL when it cannot be read; caller frees). */
 static char *read_text(const char *path) {
@@ -322,8 +268,7 @@ static int provenance_files(const syn_fit *fit, char *fit_text, prov_files *f) {
 /* The fit's HDF5 file: everything in memory, then one write through
  * <out>.tmp, renamed when complete (a failure leaves an older file intact). */
 static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_type *t,
-                        uint64_t seed, size_t nstarts, const ms_record *r, const double *best,
-                        size_t kbest, double fbest) {
+                        uint64_t seed, const syn_multistart_table *r, const double *best) {
   size_t np = syn_fit_param_count(fit), npt = syn_fit_point_count(fit);
   const char **pname = malloc((np + 1) * sizeof *pname), **pscale = malloc((np + 1) * sizeof *pscale);
   const char **arm = malloc((npt + 1) * sizeof *arm), **obs = malloc((npt + 1) * sizeof *obs);
@@ -372,10 +317,11 @@ static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_ty
                          syn_model_sha256(syn_scenario_model(sc)), files.n,
                          (const char *const *)files.paths, (const char *const *)files.texts, NULL,
                          syn_scenario_sha256(sc), syn_scenario_path(sc)};
-  syn_h5fit_data d = {&prov, text, syn_optim_type_name(t), (unsigned long long)seed, nstarts, np,
-                      npt, pname, pscale, lo, hi, best, r->start, r->end, r->objective,
-                      (const char *const *)r->status, r->iterations, r->evaluations, kbest,
-                      fbest, arm, obs, time, value, sd, fitted, resid};
+  syn_h5fit_data d = {&prov, text, syn_optim_type_name(t), (unsigned long long)seed,
+                      r->nstarts, np, npt, pname, pscale, lo, hi, best, r->start, r->end,
+                      r->objective, (const char *const *)r->status, r->iterations,
+                      r->evaluations, r->best, r->best_objective, arm, obs, time, value, sd,
+                      fitted, resid};
   if (syn_h5fit_write(o->output, &d, &err) != SYN_OK) {
     fprintf(stderr, "synovia fit: error: %s\n", err.message);
     goto done;
@@ -395,184 +341,202 @@ done:
   return ok;
 }
 
-/* The optimiser: --optimizer, else the fit file's; LM needs the residual form,
- * so without it the gradient method (lbfgs) is used instead. */
-static const syn_optim_type *choose_type(const syn_fit *fit, const ms_opts *o) {
-  const char *name = o->optimizer ? o->optimizer : syn_fit_optimizer(fit);
-  const syn_optim_type *t = syn_optim_type_find(name);
-  if (t == NULL) {
-    const char *near = NULL;
-    for (size_t i = 0; i < syn_optim_type_count(); i++) {
-      const char *c = syn_optim_type_name(syn_optim_type_at(i));
-      if (strncmp(c, name, 2) == 0) near = c;
-    }
-    if (near)
-      cli_usage_error("fit", "unknown optimizer '%s' (did you mean '%s'? lm, lbfgs, slsqp or "
-                      "bobyqa)", name, near);
-    else
-      cli_usage_error("fit", "unknown optimizer '%s' (lm, lbfgs, slsqp or bobyqa)", name);
-    return NULL;
-  }
-  if (syn_optim_type_needs_residuals(t) && !syn_objective_residual_form(fit, NULL, 0))
-    t = syn_optim_lbfgs();
-  return t;
+/* What the fit file needs once the starts are merged (rank 0). */
+typedef struct deliver_ctx {
+  const syn_fit *fit;
+  const ms_opts *o;
+  const syn_optim_type *t;
+  uint64_t seed;
+  int all_failed; /* every start failed: nothing written, exit 1 */
+  int reported;   /* the failure was printed where it happened */
+} deliver_ctx;
+
+static void print_starts(const syn_multistart_table *t) {
+  printf("%-6s %-20s %-12s %-12s %s\n", "start", "objective", "iterations", "evaluations",
+         "status");
+  for (size_t k = 0; k < t->nstarts; k++)
+    printf("%-6zu %-20.14g %-12lld %-12lld %s\n", k, t->objective[k], t->iterations[k],
+           t->evaluations[k], t->status[k]);
 }
 
-/* Start k on the parameter scale, mapped into the bounds from a point of the
- * fit file's design; start 0 takes the fit file's `start` values where given.
- * Start k must not depend on how many starts run (--starts), but an lhs point
- * depends on the design's size: so the designs have the fit file's `starts`
- * points each, start k is point k mod that of design k / that, whose seed is
- * the seed plus the design's number. The file's first N starts are one LHS. */
-static int start_point(const syn_fit *fit, const char *design, uint64_t seed, size_t k,
-                       const double *lo, const double *hi, double *x, syn_error *err) {
-  size_t np = syn_fit_param_count(fit), block = syn_fit_starts(fit);
-  if (block == 0) block = 1;
-  if (syn_sweep_design_unit(design, seed + k / block, block, np, k % block, x, err) != SYN_OK)
-    return 0;
-  for (size_t j = 0; j < np; j++) {
+static void print_best(const syn_fit *fit, const syn_multistart_table *t) {
+  const double *best = t->end + t->best * t->nparams;
+  printf("best: objective %.14g (start %zu)\n", t->best_objective, t->best);
+  printf("%-32s %-6s %-16s %-12s %-12s\n", "parameter", "scale", "value", "lower", "upper");
+  for (size_t j = 0; j < t->nparams; j++) {
     const syn_fit_param *p = syn_fit_param_at(fit, j);
-    x[j] = lo[j] + x[j] * (hi[j] - lo[j]);
-    if (k == 0 && p->has_start) x[j] = syn_objective_to_scale(p, p->start);
+    printf("%-32s %-6s %-16.10g %-12g %-12g\n", p->name, scale_name(p->scale), best[j],
+           p->lower, p->upper);
   }
-  return 1;
+}
+
+/* The runner's end of a whole fit: the table of starts, the best estimate
+ * and the fit file. A failure to write keeps the starts for --resume. */
+static syn_status deliver_fit(void *ctx, const syn_multistart_table *t, const char *out,
+                              syn_error *err) {
+  deliver_ctx *c = ctx;
+  (void)out; /* c->o->output */
+  print_starts(t);
+  if (!isfinite(t->best_objective)) {
+    c->all_failed = 1;
+    return SYN_OK; /* a complete (if useless) result: nothing to resume */
+  }
+  print_best(c->fit, t);
+  if (write_output(c->fit, c->o, c->t, c->seed, t, t->end + t->best * t->nparams))
+    return SYN_OK;
+  c->reported = 1;
+  return syn_error_set(err, SYN_EIO, "the fit file was not written");
+}
+
+static void show_notice(void *ctx, const char *text) {
+  (void)ctx;
+  fprintf(stderr, "synovia fit: warning: %s\n", text);
+}
+
+/* The shards of OUT beside it, merged into the fit file. */
+static syn_status merge_shards(syn_multistart *ms, const ms_opts *o, deliver_ctx *dc,
+                               syn_sweep_report *rep, syn_error *err) {
+  size_t n = 0;
+  char **found = cli_find_shards(o->output, &n);
+  syn_status st = SYN_OK;
+  for (size_t i = 0; i < n && st == SYN_OK; i++)
+    if (!cli_input_usable(found[i], "shard file")) st = SYN_EINVAL;
+  if (st != SYN_OK) {
+    dc->reported = 1;
+  } else if (n == 0) {
+    st = syn_error_set(err, SYN_EINVAL, "no shard files of '%s' (%s) found beside it",
+                       o->output, "<name>.task-*-of-*.h5");
+    syn_error_hint(err, "did the tasks of the job array run? Their logs say why not");
+  } else {
+    st = syn_multistart_merge(ms, o->output, (const char *const *)found, n, deliver_fit, dc,
+                              rep, err);
+  }
+  cli_glob_free(found, n);
+  return st;
+}
+
+static syn_status run_starts(syn_multistart *ms, const ms_opts *o, deliver_ctx *dc,
+                             syn_sweep_report *rep, syn_error *err) {
+  syn_sweep_run_opts ro;
+  syn_sweep_run_opts_default(&ro);
+  ro.out_path = o->output;
+  ro.command_line = o->command_line;
+  ro.resume = o->resume;
+  ro.par = o->par;
+  ro.stop = cli_stop_flag();
+  ro.notice = show_notice;
+  ro.progress = !o->quiet && o->par->rank == 0 ? cli_show_progress : NULL;
+  ro.progress_ctx = (void *)"starts";
+  if (!cli_task_options("fit", o->task_index, o->task_count, &ro.task_index, &ro.task_count))
+    return SYN_EINVAL; /* checked before: cannot happen */
+  /* caught before the run takes the output's lock (as sweeps do) */
+  cli_catch_stop_signals();
+  syn_status st = syn_multistart_run(ms, &ro, deliver_fit, dc, rep, err);
+  if (ro.progress) fputc('\n', stderr);
+  return st;
+}
+
+/* What the run or merge says at its end (rank 0). */
+static int finish(const char *path, const deliver_ctx *dc, const syn_sweep_report *rep,
+                  syn_status st, const syn_error *err, const ms_opts *o) {
+  if (st != SYN_OK && !dc->reported) {
+    if (err->line > 0) cli_print_error(err);
+    else fprintf(stderr, "synovia fit: error: %s%s%s\n", err->message,
+                 err->hint[0] ? "\n  hint: " : "", err->hint);
+  }
+  if (st == SYN_EINTR) return CLI_INTERRUPTED;
+  if (st != SYN_OK) return CLI_FAILED;
+  if (dc->all_failed) {
+    fprintf(stderr, "synovia fit: error: %s: every start failed (see the table)\n", path);
+    return CLI_FAILED;
+  }
+  if (!o->merge && rep->out_path[0] && strcmp(rep->out_path, o->output) != 0)
+    printf("%zu starts of this task: %zu run now, %zu kept from before\nwrote %s\n", rep->total,
+           rep->ran, rep->skipped, rep->out_path);
+  return CLI_OK;
+}
+
+/* The optimiser asked for: --optimizer, else the fit file's (a usage error
+ * with a did-you-mean for an unknown name). */
+static int choose_type(const syn_fit *fit, const ms_opts *o, const syn_optim_type **out) {
+  const char *name = o->optimizer ? o->optimizer : syn_fit_optimizer(fit);
+  *out = syn_optim_type_find(name);
+  if (*out != NULL) return 1;
+  const char *near = NULL;
+  for (size_t i = 0; i < syn_optim_type_count(); i++) {
+    const char *c = syn_optim_type_name(syn_optim_type_at(i));
+    if (strncmp(c, name, 2) == 0) near = c;
+  }
+  if (near)
+    cli_usage_error("fit", "unknown optimizer '%s' (did you mean '%s'? lm, lbfgs, slsqp or "
+                    "bobyqa)", name, near);
+  else
+    cli_usage_error("fit", "unknown optimizer '%s' (lm, lbfgs, slsqp or bobyqa)", name);
+  return 0;
+}
+
+static int run_multistart(const syn_fit *fit, const ms_opts *o, const syn_optim_type *t) {
+  syn_error err;
+  syn_error_clear(&err);
+  syn_multistart *ms = NULL;
+  syn_multistart_opts mo = {o->starts > 0 ? (size_t)o->starts : 0, o->seed, t, o->command_line};
+  syn_status st = syn_multistart_create(fit, &mo, &ms, &err);
+  if (!syn_parallel_agree(o->par, st == SYN_OK)) {
+    if (o->par->rank == 0 && st != SYN_OK)
+      fprintf(stderr, "synovia fit: error: %s: %s\n", syn_fit_path(fit), err.message);
+    syn_multistart_destroy(ms);
+    return CLI_FAILED;
+  }
+  deliver_ctx dc = {fit, o, syn_multistart_type(ms), syn_multistart_seed(ms), 0, 0};
+  if (o->par->rank == 0)
+    printf("%s: %zu starts, optimizer %s, design %s, seed %llu\n", syn_fit_path(fit),
+           syn_multistart_count(ms), syn_optim_type_name(dc.t), syn_fit_start_design(fit),
+           (unsigned long long)dc.seed);
+  fflush(stdout);
+  syn_sweep_report rep = {0};
+  st = o->merge ? merge_shards(ms, o, &dc, &rep, &err) : run_starts(ms, o, &dc, &rep, &err);
+  int rc = o->par->rank == 0 ? finish(syn_fit_path(fit), &dc, &rep, st, &err, o)
+                             : (st == SYN_OK ? CLI_OK : st == SYN_EINTR ? CLI_INTERRUPTED
+                                                                        : CLI_FAILED);
+  syn_multistart_destroy(ms);
+  return rc;
+}
+
+/* The files a run writes besides OUT: a task's shard, and the lock. */
+static int side_files_usable(const syn_fit *fit, const ms_opts *o, size_t ti, size_t tc) {
+  char shard[1100], lock[1200];
+  syn_error err;
+  if (tc > 0 && syn_sweep_shard_path(o->output, ti, tc, shard, sizeof shard, &err) != SYN_OK) {
+    cli_print_error(&err);
+    return 0;
+  }
+  snprintf(lock, sizeof lock, "%s.lock", tc > 0 ? shard : o->output);
+  const char *path = syn_fit_path(fit);
+  return (tc == 0 || output_usable(fit, shard)) && cli_written_usable(lock, "lock file", &path, 1);
 }
 
 static int multistart(const char *path, const ms_opts *o) {
   syn_error err;
   syn_error_clear(&err);
   syn_fit *fit = NULL;
-  syn_objective *obj = NULL;
-  syn_optim *opt = NULL;
-  double *lo = NULL, *hi = NULL, *x = NULL, *best = NULL;
-  const char **names = NULL;
-  ms_record rec = {0};
-  size_t nstarts = 0;
-  int rc = CLI_FAILED;
-  if (syn_fit_load(path, &fit, &err) != SYN_OK) {
-    cli_print_error(&err);
-    goto done;
-  }
-  if (!output_usable(fit, o->output)) goto done;
-  const syn_optim_type *t = choose_type(fit, o);
-  if (t == NULL) {
-    rc = CLI_USAGE;
-    goto done;
-  }
-  size_t np = syn_fit_param_count(fit), m = syn_objective_residual_count(fit);
-  nstarts = o->starts >= 0 ? (size_t)o->starts : syn_fit_starts(fit);
-  uint64_t seed = o->seed >= 0 ? (uint64_t)o->seed : syn_fit_seed(fit);
-  lo = malloc((np + 1) * sizeof *lo);
-  hi = malloc((np + 1) * sizeof *hi);
-  x = malloc((np + 1) * sizeof *x);
-  best = malloc((np + 1) * sizeof *best);
-  names = malloc((np + 1) * sizeof *names);
-  if (!lo || !hi || !x || !best || !names || !record_alloc(&rec, nstarts, np)) {
-    fputs("synovia fit: error: out of memory\n", stderr);
-    goto done;
-  }
-  for (size_t j = 0; j < np; j++) {
-    const syn_fit_param *p = syn_fit_param_at(fit, j);
-    lo[j] = syn_objective_to_scale(p, p->lower);
-    hi[j] = syn_objective_to_scale(p, p->upper);
-    names[j] = p->name;
-  }
-  if (syn_objective_create(fit, &obj, &err) != SYN_OK ||
-      syn_optim_create(t, np, m, &opt, &err) != SYN_OK) {
-    fprintf(stderr, "synovia fit: error: %s: %s\n", path, err.message);
-    goto done;
-  }
-  fit_ctx ctx = {obj, np};
-  syn_optim_problem prob = {np, syn_optim_type_needs_residuals(t) ? m : 0, f_cb,
-                            syn_optim_type_needs_residuals(t) ? r_cb : NULL, 0.0, lo, hi,
-                            names, &ctx};
-  if (prob.residuals) { /* f_const: the objective's constant terms */
-    double *r = malloc((m ? m : 1) * sizeof *r);
-    if (r == NULL) { fputs("synovia fit: error: out of memory\n", stderr); goto done; }
-    syn_objective_default_x(fit, x);
-    syn_status st = syn_objective_residuals(obj, x, r, NULL, &prob.f_const, &err);
-    free(r);
-    if (st != SYN_OK) {
-      fprintf(stderr, "synovia fit: error: %s: %s\n", path, err.message);
-      goto done;
-    }
-  }
-  syn_optim_settings s;
-  syn_optim_settings_default(&s);
-  double fbest = INFINITY;
-  size_t kbest = 0;
-  printf("%s: %zu starts, optimizer %s, design %s, seed %llu\n", syn_fit_path(fit), nstarts,
-         syn_optim_type_name(t), syn_fit_start_design(fit), (unsigned long long)seed);
-  printf("%-6s %-20s %-12s %-12s %s\n", "start", "objective", "iterations", "evaluations",
-         "status");
-  for (size_t k = 0; k < nstarts; k++) {
-    if (!o->quiet)
-      fprintf(stderr, "\rsynovia fit: start %zu/%zu, best so far %.10g", k + 1, nstarts, fbest);
-    syn_optim_result res;
-    int started = start_point(fit, syn_fit_start_design(fit), seed, k, lo, hi, x, &err);
-    for (size_t j = 0; j < np; j++)
-      rec.start[k * np + j] = started ? syn_objective_unscale(syn_fit_param_at(fit, j), x[j]) : (double)NAN;
-    if (!started || syn_optim_minimize(opt, &prob, &s, x, &res, &err) != SYN_OK) {
-      printf("%-6zu %-20s %-12s %-12s failed: %s\n", k, "nan", "0", "0", err.message);
-      char why[sizeof err.message + 16];
-      snprintf(why, sizeof why, "failed: %s", err.message);
-      rec.status[k] = copy_text(why);
-      rec.objective[k] = NAN;
-      for (size_t j = 0; j < np; j++) rec.end[k * np + j] = NAN;
-      syn_error_clear(&err);
-      continue;
-    }
-    printf("%-6zu %-20.14g %-12zu %-12zu %s\n", k, res.f, res.iterations, res.evaluations,
-           res.message);
-    rec.status[k] = copy_text(res.message);
-    rec.objective[k] = res.f;
-    rec.iterations[k] = (long long)res.iterations;
-    rec.evaluations[k] = (long long)res.evaluations;
-    for (size_t j = 0; j < np; j++)
-      rec.end[k * np + j] = syn_objective_unscale(syn_fit_param_at(fit, j), x[j]);
-    /* The returned x is the best point the run found, even when it stopped
-     * with a failure (NLopt's lbfgs reports one from rounding at a minimum):
-     * its status stays recorded in the table, its point still counts. */
-    if (isfinite(res.f) && res.f < fbest) {
-      fbest = res.f;
-      kbest = k;
-      memcpy(best, x, np * sizeof *x);
-    }
-  }
-  if (!o->quiet) fputs("\n", stderr);
-  if (!isfinite(fbest)) {
-    fprintf(stderr, "synovia fit: error: %s: every start failed (see the table)\n", path);
-    goto done;
-  }
-  printf("best: objective %.14g (start %zu)\n", fbest, kbest);
-  printf("%-32s %-6s %-16s %-12s %-12s\n", "parameter", "scale", "value", "lower", "upper");
-  for (size_t j = 0; j < np; j++) {
-    const syn_fit_param *p = syn_fit_param_at(fit, j);
-    printf("%-32s %-6s %-16.10g %-12g %-12g\n", p->name, scale_name(p->scale),
-           syn_objective_unscale(p, best[j]), p->lower, p->upper);
-    best[j] = syn_objective_unscale(p, best[j]);
-  }
-  for (size_t k = 0; k < nstarts; k++)
-    if (rec.status[k] == NULL) {
-      fputs("synovia fit: error: out of memory\n", stderr);
-      goto done;
-    }
-  if (write_output(fit, o, t, seed, nstarts, &rec, best, kbest, fbest)) rc = CLI_OK;
-done:
-  record_free(&rec, nstarts);
-  syn_optim_destroy(opt);
-  syn_objective_destroy(obj);
+  const syn_optim_type *t = NULL;
+  size_t ti = 0, tc = 0;
+  int rank0 = o->par->rank == 0, rc = CLI_FAILED;
+  syn_status st = syn_fit_load(path, &fit, &err);
+  if (st != SYN_OK && rank0) cli_print_error(&err);
+  int ok = st == SYN_OK;
+  if (ok && !choose_type(fit, o, &t)) rc = CLI_USAGE, ok = 0;
+  if (ok && !cli_task_options("fit", o->task_index, o->task_count, &ti, &tc))
+    rc = CLI_USAGE, ok = 0;
+  if (ok && rank0) ok = output_usable(fit, o->output) && side_files_usable(fit, o, ti, tc);
+  if (syn_parallel_agree(o->par, ok)) rc = run_multistart(fit, o, t);
+  else if (rc == CLI_USAGE && !rank0) rc = CLI_USAGE;
   syn_fit_destroy(fit);
-  free(lo);
-  free(hi);
-  free(x);
-  free(best);
-  free(names);
   return rc;
 }
 
 /* The output named or defaulted, refused early ("-", a folder, an input)
- * before the fit file is even loaded, then multistart. */
+ * before the fit file is even loaded, then the multistart. */
 static int multistart_to_file(const char *path, ms_opts *o) {
   if (cli_refuse_stdout_h5("fit", o->output, "fit.h5")) return CLI_USAGE;
   char *dflt = o->output ? NULL : run_default_output(path);
@@ -581,9 +545,25 @@ static int multistart_to_file(const char *path, ms_opts *o) {
     return CLI_FAILED;
   }
   if (o->output == NULL) o->output = dflt;
-  int rc = cli_output_usable(o->output, &path, 1) ? multistart(path, o) : CLI_FAILED;
+  int usable = o->par->rank != 0 || cli_output_usable(o->output, &path, 1);
+  int rc = syn_parallel_agree(o->par, usable) ? multistart(path, o) : CLI_FAILED;
   o->output = NULL;
   free(dflt);
+  return rc;
+}
+
+/* MPI begins only for a multistart, after its arguments are known good. */
+static int multistart_parallel(const char *path, ms_opts *o) {
+  syn_parallel par;
+  syn_error err;
+  if (syn_parallel_begin(NULL, NULL, &par, &err) != SYN_OK) {
+    cli_print_error(&err);
+    return CLI_FAILED;
+  }
+  o->par = &par;
+  int rc = multistart_to_file(path, o);
+  syn_parallel_end(&par);
+  o->par = NULL;
   return rc;
 }
 
@@ -592,7 +572,7 @@ int cmd_fit(int argc, char **argv, const char *command_line) {
   const char **at = calloc((size_t)argc + 1, sizeof *at);
   size_t nat = 0;
   int evaluate_flag = 0, rc = CLI_USAGE;
-  ms_opts ms = {-1, -1, NULL, 0, NULL, command_line};
+  ms_opts ms = {-1, -1, NULL, 0, 0, 0, NULL, NULL, NULL, command_line, NULL};
   if (at == NULL) {
     fputs("synovia fit: error: out of memory\n", stderr);
     return CLI_FAILED;
@@ -609,6 +589,16 @@ int cmd_fit(int argc, char **argv, const char *command_line) {
       evaluate_flag = 1;
     } else if (strcmp(argv[i], "-q") == 0) {
       ms.quiet = 1;
+    } else if (strcmp(argv[i], "--resume") == 0) {
+      ms.resume = 1;
+    } else if (strcmp(argv[i], "--merge") == 0) {
+      ms.merge = 1;
+    } else if ((took = cli_take_value(argc, argv, &i, "--task-index", "fit", &value)) != 0) {
+      if (took < 0) goto done;
+      ms.task_index = value;
+    } else if ((took = cli_take_value(argc, argv, &i, "--task-count", "fit", &value)) != 0) {
+      if (took < 0) goto done;
+      ms.task_count = value;
     } else if ((took = cli_take_value(argc, argv, &i, "-o", "fit", &value)) != 0 ||
                (took = cli_take_value(argc, argv, &i, "--output", "fit", &value)) != 0) {
       if (took < 0) goto done;
@@ -644,7 +634,7 @@ int cmd_fit(int argc, char **argv, const char *command_line) {
   if (path == NULL) {
     cli_usage_error("fit", "no fit file given");
   } else if (!evaluate_flag) {
-    rc = multistart_to_file(path, &ms);
+    rc = multistart_parallel(path, &ms);
   } else {
     rc = evaluate(path, at, nat);
   }

@@ -1,13 +1,13 @@
 /* synovia — `synovia sweep FILE.sweep` and `synovia merge`: parameter sweeps,
  * alone, under mpirun/srun, or as Slurm job-array shards. */
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "jobs.h"
 #include "summary.h"
 #include "sweep_files.h"
 #include "run.h"
@@ -80,34 +80,7 @@ static const char merge_help[] =
     "  -q, --quiet           no summary\n"
     "  -h, --help            show this help\n";
 
-enum { CLI_INTERRUPTED = 3 };
 
-/* ---- signals: the handler only sets a flag the sweep polls between samples ---------- */
-
-/* SIGTERM and SIGUSR1 come from schedulers, often more than once for one stop
- * (at a hard time limit Slurm signals the job and srun signals its tasks
- * again), so repeating them only repeats the request: every rank still
- * finishes its sample and commits what is done. Only a person insists: a
- * second SIGINT (Ctrl-C twice) stops at once, like SIGKILL. */
-static volatile sig_atomic_t stop_flag = 0;
-
-static void on_signal(int sig) {
-  if (stop_flag && sig == SIGINT) {
-    signal(sig, SIG_DFL);
-    raise(sig);
-  }
-  stop_flag = 1;
-}
-
-static void catch_signals(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGUSR1, &sa, NULL);
-}
 
 /* ---- arguments ---------------------------------------------------------------------- */
 
@@ -246,106 +219,10 @@ static int parse_sweep_args(int argc, char **argv, sweep_args *a) {
   return CLI_OK;
 }
 
-static int parse_count(const char *option, const char *text, long min, size_t *out) {
-  long v;
-  if (!cli_parse_long(text, &v) || v < min) {
-    cli_usage_error("sweep", "%s must be a whole number of at least %ld (got '%s')", option, min,
-                    text);
-    return 0;
-  }
-  *out = (size_t)v;
-  return 1;
-}
-
-/* ---- the shard of a job-array task ------------------------------------------------ */
-
-/* Slurm's description of the job array this process is a task of. */
-typedef struct slurm_array {
-  long id, min, max, count, step;
-} slurm_array;
-
-/* 1 and *out when the variable holds a number; 1 and *out = fallback when it
- * is unset; 0 (after a usage error) when it holds anything else. */
-static int env_long(const char *name, long fallback, long *out) {
-  const char *text = getenv(name);
-  *out = fallback;
-  if (text == NULL) return 1;
-  if (cli_parse_long(text, out) && *out >= 0) return 1;
-  cli_usage_error("sweep", "%s is not a whole number (got '%s')", name, text);
-  return 0;
-}
-
-/* 1 with *in_array set when Slurm says this is an array task, 0 on bad values. */
-static int read_slurm_array(slurm_array *s, int *in_array) {
-  *in_array = getenv("SLURM_ARRAY_TASK_ID") != NULL;
-  if (!*in_array) return 1;
-  return env_long("SLURM_ARRAY_TASK_ID", 0, &s->id) &&
-         env_long("SLURM_ARRAY_TASK_COUNT", 1, &s->count) &&
-         env_long("SLURM_ARRAY_TASK_MIN", s->id, &s->min) &&
-         env_long("SLURM_ARRAY_TASK_STEP", 1, &s->step) &&
-         env_long("SLURM_ARRAY_TASK_MAX", s->min + (s->count - 1) * s->step, &s->max);
-}
-
-/* An array that numbers its tasks 0..N-1 (--array=0-15) is one split into N
- * shards. Any other numbering (--array=1-16, 0-30:2, one task resubmitted
- * alone as --array=5) does not say how many shards there are: it is refused
- * unless --task-count says it. */
-static int array_is_whole_split(const slurm_array *s) {
-  return s->min == 0 && s->step == 1 && s->max == s->count - 1;
-}
-
-static int task_from_array(const slurm_array *s, const char *count_text, size_t *i,
-                           size_t *n) {
-  if (count_text == NULL && !array_is_whole_split(s)) {
-    cli_usage_error("sweep",
-                    "this Slurm job array (tasks %ld to %ld, step %ld: %ld task%s) is not "
-                    "numbered 0 to N-1, so its task IDs are not the shards of one split. Submit "
-                    "the whole sweep as --array=0-(N-1); to rerun some tasks of a sweep of N "
-                    "tasks, give N: --task-count N (sweep-array.sbatch: TASKS=N), or pass "
-                    "--task-index and --task-count",
-                    s->min, s->max, s->step, s->count, s->count == 1 ? "" : "s");
-    return 0;
-  }
-  if (count_text == NULL) {
-    *n = (size_t)s->count;
-  } else if (!parse_count("--task-count", count_text, 1, n)) {
-    return 0;
-  } else if ((size_t)s->max >= *n) {
-    cli_usage_error("sweep", "the job array's task IDs go up to %ld, but --task-count is %zu: "
-                    "shards are numbered 0 to %zu", s->max, *n, *n - 1);
-    return 0;
-  }
-  *i = (size_t)s->id;
-  return 1;
-}
-
-/* --task-index/--task-count, else (or --task-count alone) Slurm's job-array
- * variables, never silently the wrong shard. */
+/* --task-index/--task-count, else Slurm's job-array variables (cli_task_options). */
 static int task_options(const sweep_args *a, syn_sweep_run_opts *o) {
-  const char *idx = a->task_index, *cnt = a->task_count;
-  slurm_array s = {0};
-  int in_array = 0;
-  size_t i, n;
-  if (idx == NULL && !read_slurm_array(&s, &in_array)) return 0;
-  if (idx == NULL && in_array) {
-    if (!task_from_array(&s, cnt, &i, &n)) return 0;
-  } else if (idx == NULL && cnt == NULL) {
-    return 1;
-  } else if (idx == NULL || cnt == NULL) {
-    cli_usage_error("sweep", "--task-index and --task-count go together (--task-count alone "
-                    "only in a Slurm job array, which gives the index)");
-    return 0;
-  } else if (!parse_count("--task-index", idx, 0, &i) ||
-             !parse_count("--task-count", cnt, 1, &n)) {
-    return 0;
-  }
-  if (i >= n) {
-    cli_usage_error("sweep", "task index %zu is outside the %zu tasks (0 to %zu)", i, n, n - 1);
-    return 0;
-  }
-  o->task_index = i;
-  o->task_count = n;
-  return 1;
+  return cli_task_options("sweep", a->task_index, a->task_count, &o->task_index,
+                          &o->task_count);
 }
 
 static int run_options(const sweep_args *a, syn_sweep_run_opts *o) {
@@ -353,8 +230,8 @@ static int run_options(const sweep_args *a, syn_sweep_run_opts *o) {
   double *none;
   if (!solver_options(a, NULL, 1, &scratch, &none)) return 0; /* bad values before anything runs */
   if (!task_options(a, o)) return 0;
-  if (a->block && !parse_count("--block", a->block, 1, &o->block)) return 0;
-  if (a->bootstrap && !parse_count("--bootstrap", a->bootstrap, 0, &o->n_boot)) return 0;
+  if (a->block && !cli_parse_count("sweep", "--block", a->block, 1, &o->block)) return 0;
+  if (a->bootstrap && !cli_parse_count("sweep", "--bootstrap", a->bootstrap, 0, &o->n_boot)) return 0;
   if (a->bootstrap && o->n_boot == 1) {
     cli_usage_error("sweep", "--bootstrap must be 0 (no intervals) or at least 2");
     return 0;
@@ -370,25 +247,6 @@ static int run_options(const sweep_args *a, syn_sweep_run_opts *o) {
 }
 
 /* ---- printing ---------------------------------------------------------------------- */
-
-static void format_duration(double s, char *buf, size_t n) {
-  if (!isfinite(s) || s < 0) snprintf(buf, n, "?");
-  else if (s < 60) snprintf(buf, n, "%.0fs", s);
-  else if (s < 3600) snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
-  else snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
-}
-
-static void show_progress(void *ctx, const syn_sweep_progress *p) {
-  (void)ctx;
-  size_t ran = p->done - p->skipped;
-  double rate = p->elapsed > 0 ? (double)ran / p->elapsed : 0;
-  char eta[32];
-  format_duration(rate > 0 ? (double)(p->total - p->done) / rate : (double)NAN, eta, sizeof eta);
-  fprintf(stderr, "\r  %zu/%zu samples (%.1f%%), %.1f/s, ETA %s, %zu failed   ", p->done,
-          p->total, p->total ? 100.0 * (double)p->done / (double)p->total : 100.0, rate, eta,
-          p->failed);
-  fflush(stderr);
-}
 
 /* The states whose absolute tolerance is not the scalar atol (their own,
  * the cells default, `atol` lines, --atol NAME=A), as the samples use them. */
@@ -456,7 +314,7 @@ static void print_plan(const syn_sweep *sw, const syn_sweep_run_opts *o, const s
 
 static void print_report(const syn_sweep_report *r) {
   char dur[32];
-  format_duration(r->seconds, dur, sizeof dur);
+  cli_format_duration(r->seconds, dur, sizeof dur);
   printf("%zu samples: %zu run now (%.1f/s), %zu kept from before, %zu failed, in %s\n", r->total,
          r->ran, r->seconds > 0 ? (double)r->ran / r->seconds : 0.0, r->skipped, r->failed, dur);
   printf("wrote %s\n", r->out_path);
@@ -575,14 +433,15 @@ static int sweep_with(const sweep_args *a, const syn_parallel *par, const char *
     o.out_path = out;
     o.notice = show_notice;
     o.command_line = command_line;
-    o.stop = &stop_flag;
+    o.stop = cli_stop_flag();
     o.par = par;
     int tty = !a->quiet && par->rank == 0 && isatty(STDERR_FILENO);
-    o.progress = tty ? show_progress : NULL;
+    o.progress = tty ? cli_show_progress : NULL;
+    o.progress_ctx = (void *)"samples";
     /* Caught before syn_sweep_run takes the output's lock: a stop landing just
      * after it (a Slurm requeue at start-up) must end the run as interrupted
      * (status 3), not kill it with the lock file left behind. */
-    catch_signals();
+    cli_catch_stop_signals();
     syn_sweep_report rep;
     st = syn_sweep_run(sw, &o, &rep, &err);
     if (tty) fputc('\n', stderr);
@@ -639,20 +498,6 @@ int cmd_sweep(int argc, char **argv, const char *command_line) {
 
 /* ---- merge ------------------------------------------------------------------------ */
 
-/* OUT.task-*-of-*.h5 beside OUT, sorted. */
-static char **find_shards(const char *out, size_t *n) {
-  char pattern[1100], probe[1100];
-  *n = 0;
-  syn_error err;
-  if (syn_sweep_shard_path(out, 0, 1, probe, sizeof probe, &err) != SYN_OK) return NULL;
-  /* probe is "<stem>.task-0000-of-0001<ext>": turn it into a glob */
-  char *t = strstr(probe, ".task-0000-of-0001");
-  if (t == NULL) return NULL;
-  snprintf(pattern, sizeof pattern, "%.*s.task-*-of-*%s", (int)(t - probe), probe,
-           t + strlen(".task-0000-of-0001"));
-  return cli_glob(pattern, n);
-}
-
 /* Before a merge reads anything: every part is a file (a FIFO would hang
  * it), and the output may be written and is none of them. */
 static int merge_files_usable(const char *out, const char *const *parts, size_t n) {
@@ -687,13 +532,13 @@ int cmd_merge(int argc, char **argv, const char *command_line) {
   }
   if (rc == CLI_OK && cli_refuse_stdout_h5("merge", output, "merged.h5")) rc = CLI_USAGE;
   size_t n_boot = 1000;
-  if (rc == CLI_OK && bootstrap && !parse_count("--bootstrap", bootstrap, 0, &n_boot))
+  if (rc == CLI_OK && bootstrap && !cli_parse_count("sweep", "--bootstrap", bootstrap, 0, &n_boot))
     rc = CLI_USAGE;
   char **found = NULL;
   size_t nfound = 0;
   if (rc == CLI_OK && output == NULL && nparts == 1) { /* synovia merge OUT.h5 */
     output = parts[0];
-    found = find_shards(output, &nfound);
+    found = cli_find_shards(output, &nfound);
     if (!merge_files_usable(output, (const char *const *)found, nfound) ||
         !cli_shards_complete(output, found, nfound)) {
       rc = CLI_FAILED;
