@@ -20,7 +20,8 @@
 
 static const char fit_help[] =
     "usage: synovia fit FILE.fit [-o OUT.h5] [--starts N] [--seed S] [--optimizer NAME]\n"
-    "                         [-q]\n"
+    "           [--resume] [--task-index I --task-count N] [--checkpoint S] [-q]\n"
+    "       synovia fit FILE.fit --merge [-o OUT.h5]\n"
     "       synovia fit FILE.fit --evaluate [--at NAME=VALUE]...\n"
     "\n"
     "Evaluate a fit's objective (docs/fitting.md): the negative log-likelihood of\n"
@@ -30,8 +31,8 @@ static const char fit_help[] =
     "Prints the objective, its parts (data, priors), a table of the parameters\n"
     "(name, scale, value, d objective / d scaled value) and whether the fit has\n"
     "a residual form for least-squares methods. Without --evaluate: estimate the\n"
-    "parameters from N starts (serial multistart) and print each start's outcome\n"
-    "and the best estimate.\n"
+    "parameters from N starts (multistart; under mpirun/srun rank 0 hands them\n"
+    "out, as sweeps do) and print each start's outcome and the best estimate.\n"
     "\n"
     "options:\n"
     "  --evaluate        evaluate the objective and its gradient at one point\n"
@@ -43,9 +44,17 @@ static const char fit_help[] =
     "  --optimizer NAME  lm, lbfgs, slsqp or bobyqa (default: the fit file's)\n"
     "  -o, --output OUT  the fit's HDF5 file (default: FILE.h5 in the current\n"
     "                    folder; docs/fitting.md \"The fit's output file\")\n"
+    "  --resume          keep the starts an interrupted run finished (OUT.parts/)\n"
+    "  --task-index I    run shard I (0-based) of --task-count N only, into\n"
+    "  --task-count N    OUT.task-000I-of-000N.h5 (in a Slurm job array: from\n"
+    "                    SLURM_ARRAY_TASK_ID/COUNT); join them with --merge\n"
+    "  --merge           join the shards OUT.task-*-of-*.h5 into the fit file OUT\n"
+    "  --checkpoint S    commit finished starts at least every S seconds (30)\n"
     "  -q                no progress line on stderr\n"
     "Exit status: 0 evaluated or estimated (its file written), 1 the fit file, the\n"
-    "evaluation, every start or the output failed (nothing written), 2 bad usage.\n";
+    "evaluation, every start or the output failed (nothing written), 2 bad usage,\n"
+    "3 interrupted (SIGINT, SIGTERM, SIGUSR1: the finished starts are kept; rerun\n"
+    "with --resume).\n";
 
 /* Apply "NAME=VALUE" to x (parameter scale). */
 static int apply_at(const syn_fit *fit, const char *arg, double *x) {
@@ -142,6 +151,7 @@ typedef struct ms_opts {
   const char *optimizer;
   int quiet, resume, merge;
   const char *task_index, *task_count; /* as given; NULL: not given */
+  double checkpoint;  /* seconds between part commits; 0: the runner's default */
   const char *output; /* the HDF5 file written (checked before any work) */
   const char *command_line;
   const syn_parallel *par;
@@ -422,6 +432,7 @@ static syn_status run_starts(syn_multistart *ms, const ms_opts *o, deliver_ctx *
   ro.out_path = o->output;
   ro.command_line = o->command_line;
   ro.resume = o->resume;
+  if (o->checkpoint > 0) ro.checkpoint = o->checkpoint;
   ro.par = o->par;
   ro.stop = cli_stop_flag();
   ro.notice = show_notice;
@@ -572,7 +583,7 @@ int cmd_fit(int argc, char **argv, const char *command_line) {
   const char **at = calloc((size_t)argc + 1, sizeof *at);
   size_t nat = 0;
   int evaluate_flag = 0, rc = CLI_USAGE;
-  ms_opts ms = {-1, -1, NULL, 0, 0, 0, NULL, NULL, NULL, command_line, NULL};
+  ms_opts ms = {-1, -1, NULL, 0, 0, 0, NULL, NULL, 0, NULL, command_line, NULL};
   if (at == NULL) {
     fputs("synovia fit: error: out of memory\n", stderr);
     return CLI_FAILED;
@@ -593,6 +604,13 @@ int cmd_fit(int argc, char **argv, const char *command_line) {
       ms.resume = 1;
     } else if (strcmp(argv[i], "--merge") == 0) {
       ms.merge = 1;
+    } else if ((took = cli_take_value(argc, argv, &i, "--checkpoint", "fit", &value)) != 0) {
+      if (took < 0) goto done;
+      if (!cli_parse_double(value, &ms.checkpoint) || !(ms.checkpoint > 0)) {
+        cli_usage_error("fit", "--checkpoint must be a positive number of seconds (got '%s')",
+                        value);
+        goto done;
+      }
     } else if ((took = cli_take_value(argc, argv, &i, "--task-index", "fit", &value)) != 0) {
       if (took < 0) goto done;
       ms.task_index = value;
