@@ -1,7 +1,8 @@
-/* synovia fit FILE.fit — serial multistart, whose starts and best estimate go
- * to an HDF5 fit file (include/synovia/h5fit.h, written whole through
- * OUT.tmp at the end); --evaluate: the objective of a fit at one point, its
- * parts and its gradient (include/synovia/objective.h). */
+/* synovia fit FILE.fit — a multistart (include/synovia/multistart.h: the starts
+ * run by the sweep runner, alone, under MPI or as job-array shards, resumable),
+ * whose starts and best estimate go to an HDF5 fit file (include/synovia/h5fit.h,
+ * written whole through OUT.tmp at the end); --evaluate: the objective of a fit
+ * at one point, its parts and its gradient (include/synovia/objective.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
@@ -151,6 +152,7 @@ typedef struct ms_opts {
   const char *optimizer;
   int quiet, resume, merge;
   const char *task_index, *task_count; /* as given; NULL: not given */
+  size_t task, tasks;  /* what they (or Slurm's array) say; tasks 0: the whole fit */
   double checkpoint;  /* seconds between part commits; 0: the runner's default */
   const char *output; /* the HDF5 file written (checked before any work) */
   const char *command_line;
@@ -438,8 +440,8 @@ static syn_status run_starts(syn_multistart *ms, const ms_opts *o, deliver_ctx *
   ro.notice = show_notice;
   ro.progress = !o->quiet && o->par->rank == 0 ? cli_show_progress : NULL;
   ro.progress_ctx = (void *)"starts";
-  if (!cli_task_options("fit", o->task_index, o->task_count, &ro.task_index, &ro.task_count))
-    return SYN_EINVAL; /* checked before: cannot happen */
+  ro.task_index = o->task;
+  ro.task_count = o->tasks;
   /* caught before the run takes the output's lock (as sweeps do) */
   cli_catch_stop_signals();
   syn_status st = syn_multistart_run(ms, &ro, deliver_fit, dc, rep, err);
@@ -450,11 +452,7 @@ static syn_status run_starts(syn_multistart *ms, const ms_opts *o, deliver_ctx *
 /* What the run or merge says at its end (rank 0). */
 static int finish(const char *path, const deliver_ctx *dc, const syn_sweep_report *rep,
                   syn_status st, const syn_error *err, const ms_opts *o) {
-  if (st != SYN_OK && !dc->reported) {
-    if (err->line > 0) cli_print_error(err);
-    else fprintf(stderr, "synovia fit: error: %s%s%s\n", err->message,
-                 err->hint[0] ? "\n  hint: " : "", err->hint);
-  }
+  if (st != SYN_OK && !dc->reported) cli_print_error(err);
   if (st == SYN_EINTR) return CLI_INTERRUPTED;
   if (st != SYN_OK) return CLI_FAILED;
   if (dc->all_failed) {
@@ -514,7 +512,8 @@ static int run_multistart(const syn_fit *fit, const ms_opts *o, const syn_optim_
 }
 
 /* The files a run writes besides OUT: a task's shard, and the lock. */
-static int side_files_usable(const syn_fit *fit, const ms_opts *o, size_t ti, size_t tc) {
+static int side_files_usable(const syn_fit *fit, const ms_opts *o) {
+  size_t ti = o->task, tc = o->tasks;
   char shard[1100], lock[1200];
   syn_error err;
   if (tc > 0 && syn_sweep_shard_path(o->output, ti, tc, shard, sizeof shard, &err) != SYN_OK) {
@@ -526,22 +525,21 @@ static int side_files_usable(const syn_fit *fit, const ms_opts *o, size_t ti, si
   return (tc == 0 || output_usable(fit, shard)) && cli_written_usable(lock, "lock file", &path, 1);
 }
 
-static int multistart(const char *path, const ms_opts *o) {
+static int multistart(const char *path, const ms_opts *given) {
   syn_error err;
   syn_error_clear(&err);
   syn_fit *fit = NULL;
   const syn_optim_type *t = NULL;
-  size_t ti = 0, tc = 0;
-  int rank0 = o->par->rank == 0, rc = CLI_FAILED;
+  ms_opts o = *given;
+  int rank0 = o.par->rank == 0, rc = CLI_FAILED;
   syn_status st = syn_fit_load(path, &fit, &err);
   if (st != SYN_OK && rank0) cli_print_error(&err);
   int ok = st == SYN_OK;
-  if (ok && !choose_type(fit, o, &t)) rc = CLI_USAGE, ok = 0;
-  if (ok && !cli_task_options("fit", o->task_index, o->task_count, &ti, &tc))
+  if (ok && (!choose_type(fit, &o, &t) ||
+             !cli_task_options("fit", o.task_index, o.task_count, &o.task, &o.tasks)))
     rc = CLI_USAGE, ok = 0;
-  if (ok && rank0) ok = output_usable(fit, o->output) && side_files_usable(fit, o, ti, tc);
-  if (syn_parallel_agree(o->par, ok)) rc = run_multistart(fit, o, t);
-  else if (rc == CLI_USAGE && !rank0) rc = CLI_USAGE;
+  if (ok && rank0) ok = output_usable(fit, o.output) && side_files_usable(fit, &o);
+  if (syn_parallel_agree(o.par, ok)) rc = run_multistart(fit, &o, t);
   syn_fit_destroy(fit);
   return rc;
 }
@@ -583,7 +581,7 @@ int cmd_fit(int argc, char **argv, const char *command_line) {
   const char **at = calloc((size_t)argc + 1, sizeof *at);
   size_t nat = 0;
   int evaluate_flag = 0, rc = CLI_USAGE;
-  ms_opts ms = {-1, -1, NULL, 0, 0, 0, NULL, NULL, 0, NULL, command_line, NULL};
+  ms_opts ms = {-1, -1, NULL, 0, 0, 0, NULL, NULL, 0, 0, 0, NULL, command_line, NULL};
   if (at == NULL) {
     fputs("synovia fit: error: out of memory\n", stderr);
     return CLI_FAILED;

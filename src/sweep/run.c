@@ -1,5 +1,8 @@
-/* synovia — running a whole sweep: serial, shard, MPI; parts, resume, merge
- * (sweep layer).
+/* synovia — the runner: a whole job (a sweep's samples, a fit's starts:
+ * syn_job), serial, shard, MPI; parts, resume, merge (sweep layer).
+ *
+ * Rows are called samples here, as a sweep's are; a job says what its own
+ * are called (syn_job.noun) in every message.
  *
  * Every process writes the samples it runs into its own part files in
  * <out>.parts/ (one HDF5 sweep file each, keyed by global sample index). A
@@ -11,7 +14,8 @@
  * .tmp, which resume deletes (under the output's lock, so never the .tmp of
  * a run still going). When every sample of the range is done, rank 0 merges
  * the parts into the final file (rows in sample order, so the data do not
- * depend on who ran what) and removes the folder.
+ * depend on who ran what; for a job that delivers, into <out>.rows, from
+ * which the job writes the final file) and removes the folder.
  *
  * Under MPI rank 0 is the manager and also computes: between its own
  * samples it answers the workers. Each worker holds up to two blocks (one
