@@ -80,8 +80,6 @@ static const char merge_help[] =
     "  -q, --quiet           no summary\n"
     "  -h, --help            show this help\n";
 
-
-
 /* ---- arguments ---------------------------------------------------------------------- */
 
 /* --atol NAME=A options a sweep takes (more belong in the sweep file). */
