@@ -294,6 +294,15 @@ scheck "a hard time limit on an MPI job: Slurm stopped it there" stopped_at_limi
 scheck "... and every rank kept what it finished, no unsaved part" kept_at_limit
 [ -n "$SKIPWHY" ] || kept_at_limit || limit_story
 
+# A fit's starts as a job array: each task runs its share (the index and count
+# from Slurm's array variables) with --resume, then --merge writes the fit file.
+act "$SYNOVIA" fit tests/data/fit_decay/decay.fit -q --starts 40 -o "$TMP/fit-serial.h5"
+act sh -c "cd '$W' && sbatch --array=0-1 -o fit-%a.out --wrap 'build/release/synovia fit tests/data/fit_decay/decay.fit -q --starts 40 -o fit.h5 --resume' >/dev/null"
+act until_true jobs_done
+act sh -c "cd '$W' && build/release/synovia fit tests/data/fit_decay/decay.fit -q --starts 40 -o fit.h5 --merge >fit-merge.out 2>&1"
+scheck "a fit as a Slurm job array (--array=0-1) joined by fit --merge: the serial fit file" \
+  same "$TMP/fit-serial.h5" "$W/fit.h5"
+
 # Plain srun (no MPI plugin) is refused at once.
 act sh -c "cd '$W' && sbatch --ntasks=2 -o plain.out --wrap 'srun build/release/synovia sweep examples/virtual_population.sweep -o results/plain.h5' >/dev/null"
 act until_true jobs_done
