@@ -82,18 +82,25 @@ static char *read_text(const char *path) {
   FILE *f = fopen(path, "rb");
   char *buf = NULL;
   size_t len = 0, cap = 0;
-  for (int more = f != NULL; more;) {
-    if (len + 4097 > cap) {
-      char *b = syn_realloc(buf, cap = 2 * cap + 8192);
-      if (b == NULL) break;
-      buf = b;
+  int ok = f != NULL;
+  for (int more = ok; more;) {
+    char *b = len + 4097 > cap ? syn_realloc(buf, cap = 2 * cap + 8192) : buf;
+    if (b == NULL) {
+      ok = 0;
+      break;
     }
+    buf = b;
     size_t got = fread(buf + len, 1, cap - len - 1, f);
     len += got;
     more = got > 0;
   }
+  if (f != NULL && ferror(f)) ok = 0;
   if (f != NULL) fclose(f);
-  if (buf != NULL && len + 1 <= cap) buf[len] = 0;
+  if (!ok) {
+    syn_free(buf);
+    return NULL;
+  }
+  buf[len] = 0;
   return buf;
 }
 

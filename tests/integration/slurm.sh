@@ -296,7 +296,7 @@ scheck "... and every rank kept what it finished, no unsaved part" kept_at_limit
 
 # A fit's starts as a job array: each task runs its share (the index and count
 # from Slurm's array variables) with --resume, then --merge writes the fit file.
-act "$SYNOVIA" fit tests/data/fit_decay/decay.fit -q --starts 40 -o "$TMP/fit-serial.h5"
+act "$SYNOVIA" fit tests/data/fit_decay/decay.fit -q --starts 40 -o "$TMP/fit-serial.h5" >/dev/null
 act sh -c "cd '$W' && sbatch --array=0-1 -o fit-%a.out --wrap 'build/release/synovia fit tests/data/fit_decay/decay.fit -q --starts 40 -o fit.h5 --resume' >/dev/null"
 act until_true jobs_done
 act sh -c "cd '$W' && build/release/synovia fit tests/data/fit_decay/decay.fit -q --starts 40 -o fit.h5 --merge >fit-merge.out 2>&1"
