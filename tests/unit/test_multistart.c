@@ -25,22 +25,12 @@
 #include "synovia/h5sweep.h"
 #include "synovia/multistart.h"
 #include "synovia/sweep.h"
+#include "support/tmpdir.h"
 
 static const char *FIT = "tests/data/fit_decay/decay.fit";
-static char dir[256];
+static int setup(void **state) { return syn_test_dir_setup(state, "test_multistart", "out.h5"); }
 
-static int setup_dir(void **state) {
-  (void)state;
-  snprintf(dir, sizeof dir, "/tmp/test_multistart_XXXXXX");
-  return mkdtemp(dir) == NULL;
-}
-
-static int remove_dir(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) != 0;
-}
+static const char *dir_of(void **state) { return ((const syn_test_dir *)*state)->dir; }
 
 /* ---- a toy job ------------------------------------------------------------------------ */
 
@@ -92,14 +82,13 @@ static syn_h5sweep_spec toy_spec(size_t n) {
 }
 
 static void test_toy_job_rows(void **state) {
-  (void)state;
   toy t = {0};
   syn_h5sweep_spec spec = toy_spec(10);
   syn_job job = {"toy", "row", "nothing", &spec, NULL, toy_eval, NULL, NULL, &t, SYN_OK};
   syn_sweep_run_opts o;
   syn_sweep_run_opts_default(&o);
   char out[300];
-  snprintf(out, sizeof out, "%s/toy.h5", dir);
+  snprintf(out, sizeof out, "%s/toy.h5", dir_of(state));
   o.out_path = out;
   syn_sweep_report rep;
   syn_error err;
@@ -125,14 +114,13 @@ static void test_toy_job_rows(void **state) {
 }
 
 static void test_toy_job_delivers(void **state) {
-  (void)state;
   toy t = {0};
   syn_h5sweep_spec spec = toy_spec(4);
   syn_job job = {"toy", "row", "nothing", &spec, NULL, toy_eval, NULL, toy_deliver, &t, SYN_OK};
   syn_sweep_run_opts o;
   syn_sweep_run_opts_default(&o);
   char out[300], rows[320];
-  snprintf(out, sizeof out, "%s/delivered.txt", dir);
+  snprintf(out, sizeof out, "%s/delivered.txt", dir_of(state));
   snprintf(rows, sizeof rows, "%s.rows", out);
   o.out_path = out;
   syn_error err;
@@ -213,7 +201,6 @@ static syn_status keep_table(void *ctx, const syn_multistart_table *t, const cha
 }
 
 static void test_run_reads_back_the_starts(void **state) {
-  (void)state;
   syn_fit *fit = NULL;
   syn_error err;
   assert_int_equal(syn_fit_load(FIT, &fit, &err), SYN_OK);
@@ -221,7 +208,7 @@ static void test_run_reads_back_the_starts(void **state) {
   syn_sweep_run_opts o;
   syn_sweep_run_opts_default(&o);
   char out[300];
-  snprintf(out, sizeof out, "%s/decay.h5", dir);
+  snprintf(out, sizeof out, "%s/decay.h5", dir_of(state));
   o.out_path = out;
   got g = {0};
   assert_int_equal(syn_multistart_run(ms, &o, keep_table, &g, NULL, &err), SYN_OK);
@@ -247,10 +234,11 @@ static void test_run_reads_back_the_starts(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_toy_job_rows),
-      cmocka_unit_test(test_toy_job_delivers),
+      cmocka_unit_test_setup_teardown(test_toy_job_rows, setup, syn_test_dir_teardown),
+      cmocka_unit_test_setup_teardown(test_toy_job_delivers, setup, syn_test_dir_teardown),
       cmocka_unit_test(test_start_is_a_function_of_k),
-      cmocka_unit_test(test_run_reads_back_the_starts),
+      cmocka_unit_test_setup_teardown(test_run_reads_back_the_starts, setup,
+                                      syn_test_dir_teardown),
   };
-  return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }
