@@ -135,6 +135,44 @@ syn_status syn_fisher_interval(const syn_fit *f, syn_objective *o, const double 
 syn_status syn_fisher_se(const syn_fit *f, syn_objective *o, const double *best, double *se,
                          char *why, size_t size, syn_error *err);
 
+/* ---- predictions and fitted curves (src/fit/predict.c) ------------------------
+ * A prediction (fit.h, syn_fit_prediction) is evaluated on the fit's
+ * scenario problem over every arm. Its interval is the RANGE OVER THE
+ * PROFILED PARAMETER VECTORS INSIDE THE THRESHOLD: the minimum and maximum of
+ * the prediction over the best estimate and every profile point whose
+ * objective is within best + threshold (1e-6 relative to the threshold
+ * allowed: the refined crossings sit on it; each a whole re-optimised parameter
+ * vector). It is an inner approximation of the profile-likelihood interval
+ * of the prediction (it only sees the directions the parameter profiles
+ * walked), exact when the prediction is monotone along one profiled
+ * parameter's profile path, as for a + b t* with t* = 0 on a straight line. */
+#define SYN_PREDICTION_METHOD "range over the profiled parameter vectors inside the threshold"
+
+/* est, lower, upper [syn_fit_prediction_count] (lower/upper NaN without
+ * profile points; a point whose evaluation fails is skipped, counted in
+ * *skipped, may be NULL). xbest linear values. Errors: the evaluation at
+ * the best estimate (its message), SYN_ENOMEM. */
+syn_status syn_fit_prediction_intervals(const syn_fit *f, const syn_uncertainty *u,
+                                        const double *xbest, double *est, double *lower,
+                                        double *upper, size_t *skipped, syn_error *err);
+
+/* The predictions at one point xlin (linear values): values [count]. */
+syn_status syn_fit_predict(const syn_fit *f, const double *xlin, double *values, syn_error *err);
+
+/* The fitted curves of every fit arm and observable at xlin (linear values),
+ * long format, rows sorted by arm, observable, time: nper + 1 times evenly
+ * from the simulation's start to its end, plus the arm's data times.
+ * Strings borrowed from the fit. */
+typedef struct syn_fit_curves {
+  size_t nrows;
+  const char **arm, **observable;   /* [nrows] */
+  double *time, *value;             /* [nrows] clock units, the observable's unit */
+} syn_fit_curves;
+
+syn_status syn_fit_curves_compute(const syn_fit *f, const double *xlin, size_t nper,
+                                  syn_fit_curves **out, syn_error *err);
+void syn_fit_curves_destroy(syn_fit_curves *c); /* NULL allowed */
+
 #ifdef __cplusplus
 }
 #endif

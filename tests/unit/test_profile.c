@@ -298,6 +298,73 @@ static void test_below_best_reported(void **state) {
   syn_fit_destroy(f);
 }
 
+/* Predictions on the line, in the arm with data and in one without (z
+ * starts at 1 h there): y(0) in "a" is the intercept a, y(0) in "b" minus
+ * y(0) in "a" the slope b; their intervals are a's and b's classical ones
+ * (the range over the profiled vectors holds the crossings). */
+static void test_prediction_line(void **state) {
+  (void)state;
+  write_file("m.model", line_model);
+  write_file("s.scenario", "model \"m.model\"\nsimulate 0 h to 5 h every 1 h\n"
+                           "solver rtol 1e-12 atol 1e-14\narm \"a\"\narm \"b\"\n  set z = 1 h\n"
+                           "metric y0 = at(y, 0 h)\n");
+  write_file("d.csv", line_data);
+  write_file("f.fit", "scenario \"s.scenario\"\ndata \"d.csv\"\nobservable yo = y\n"
+                      "  noise normal sd = 0.3\nestimate a lin within -20 20\n"
+                      "estimate b lin within -20 20\n"
+                      "predict \"intercept\" = y0 in \"a\"\n"
+                      "predict \"slope\" = y0 in \"b\" - y0 in \"a\"\n");
+  syn_error err;
+  syn_fit *f = NULL;
+  assert_int_equal(syn_fit_load(in_dir("f.fit"), &f, &err), SYN_OK);
+  assert_int_equal(syn_fit_prediction_count(f), 2);
+  assert_string_equal(syn_fit_prediction_at(f, 1)->formula, "y0 in \"b\" - y0 in \"a\"");
+  syn_objective *o = NULL;
+  assert_int_equal(syn_objective_create(f, &o, &err), SYN_OK);
+  double est[2], se[2], pe[2], lo[2], hi[2];
+  ols(0.3, est, se);
+  syn_uncertainty *u = compute(f, o, est, NULL);
+  size_t skipped = 99;
+  assert_int_equal(syn_fit_prediction_intervals(f, u, est, pe, lo, hi, &skipped, &err), SYN_OK);
+  assert_int_equal(skipped, 0);
+  double z = 1.959963984540054;
+  for (int j = 0; j < 2; j++) {
+    assert_close(pe[j], est[j], 1e-8);
+    assert_close(lo[j], est[j] - z * se[j], 1e-6);
+    assert_close(hi[j], est[j] + z * se[j], 1e-6);
+  }
+  /* without profiles: no interval */
+  assert_int_equal(syn_fit_prediction_intervals(f, NULL, est, pe, lo, hi, NULL, &err), SYN_OK);
+  assert_true(isnan(lo[0]) && isnan(hi[1]));
+  syn_uncertainty_destroy(u);
+  syn_objective_destroy(o);
+  syn_fit_destroy(f);
+}
+
+/* The fitted curves: every observable of the arm at the even times and the
+ * data times, the line's values there. */
+static void test_curves_line(void **state) {
+  (void)state;
+  syn_fit *f = load_fit(line_model,
+                        "observable yo = y\n  noise normal sd = 0.3\n"
+                        "estimate a lin within -20 20\nestimate b lin within -20 20\n",
+                        line_data);
+  double x[2] = {1.5, 0.75};
+  syn_fit_curves *c = NULL;
+  syn_error err;
+  assert_int_equal(syn_fit_curves_compute(f, x, 200, &c, &err), SYN_OK);
+  assert_int_equal(c->nrows, 201); /* the data times are on the even grid */
+  for (size_t r = 0; r < c->nrows; r++) {
+    assert_string_equal(c->arm[r], "a");
+    assert_string_equal(c->observable[r], "yo");
+    assert_close(c->value[r], 1.5 + 0.75 * c->time[r], 1e-9);
+    if (r) assert_true(c->time[r] > c->time[r - 1]);
+  }
+  assert_close(c->time[c->nrows - 1], 5.0, 0);
+  syn_fit_curves_destroy(c);
+  syn_fit_destroy(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_threshold),
@@ -306,6 +373,8 @@ int main(void) {
       cmocka_unit_test(test_product_structural),
       cmocka_unit_test(test_bound_practical),
       cmocka_unit_test(test_below_best_reported),
+      cmocka_unit_test(test_prediction_line),
+      cmocka_unit_test(test_curves_line),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
