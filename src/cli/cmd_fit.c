@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fit_uncertainty.h"
 #include "run.h"
 #include "synovia/h5fit.h"
 #include "synovia/problem.h"
@@ -18,7 +19,7 @@
 
 static const char fit_help[] =
     "usage: synovia fit FILE.fit [-o OUT.h5] [--starts N] [--seed S] [--optimizer NAME]\n"
-    "                         [-q]\n"
+    "                         [--no-profiles] [-q]\n"
     "       synovia fit FILE.fit --evaluate [--at NAME=VALUE]...\n"
     "\n"
     "Evaluate a fit's objective (docs/fitting.md): the negative log-likelihood of\n"
@@ -41,6 +42,8 @@ static const char fit_help[] =
     "  --optimizer NAME  lm, lbfgs, slsqp or bobyqa (default: the fit file's)\n"
     "  -o, --output OUT  the fit's HDF5 file (default: FILE.h5 in the current\n"
     "                    folder; docs/fitting.md \"The fit's output file\")\n"
+    "  --no-profiles     no profile likelihoods (the Fisher intervals, predictions\n"
+    "                    and fitted curves still go to the file)\n"
     "  -q                no progress line on stderr\n"
     "Exit status: 0 evaluated or estimated (its file written), 1 the fit file, the\n"
     "evaluation, every start or the output failed (nothing written), 2 bad usage.\n";
@@ -164,6 +167,7 @@ typedef struct ms_opts {
   int quiet;
   const char *output; /* the HDF5 file written (checked before any work) */
   const char *command_line;
+  int no_profiles;
 } ms_opts;
 
 /* What the starts gave, kept for the output file (linear values). */
@@ -323,7 +327,7 @@ static int provenance_files(const syn_fit *fit, char *fit_text, prov_files *f) {
  * <out>.tmp, renamed when complete (a failure leaves an older file intact). */
 static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_type *t,
                         uint64_t seed, size_t nstarts, const ms_record *r, const double *best,
-                        size_t kbest, double fbest) {
+                        size_t kbest, double fbest, const fit_unc *unc) {
   size_t np = syn_fit_param_count(fit), npt = syn_fit_point_count(fit);
   const char **pname = malloc((np + 1) * sizeof *pname), **pscale = malloc((np + 1) * sizeof *pscale);
   const char **arm = malloc((npt + 1) * sizeof *arm), **obs = malloc((npt + 1) * sizeof *obs);
@@ -375,7 +379,8 @@ static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_ty
   syn_h5fit_data d = {&prov, text, syn_optim_type_name(t), (unsigned long long)seed, nstarts, np,
                       npt, pname, pscale, lo, hi, best, r->start, r->end, r->objective,
                       (const char *const *)r->status, r->iterations, r->evaluations, kbest,
-                      fbest, arm, obs, time, value, sd, fitted, resid};
+                      fbest, arm, obs, time, value, sd, fitted, resid, NULL, NULL, NULL};
+  fit_uncertainty_attach(unc, &d);
   if (syn_h5fit_write(o->output, &d, &err) != SYN_OK) {
     fprintf(stderr, "synovia fit: error: %s\n", err.message);
     goto done;
@@ -557,7 +562,9 @@ static int multistart(const char *path, const ms_opts *o) {
       fputs("synovia fit: error: out of memory\n", stderr);
       goto done;
     }
-  if (write_output(fit, o, t, seed, nstarts, &rec, best, kbest, fbest)) rc = CLI_OK;
+  fit_unc *unc = fit_uncertainty_run(fit, obj, t, best, fbest, o->no_profiles, o->quiet);
+  if (unc && write_output(fit, o, t, seed, nstarts, &rec, best, kbest, fbest, unc)) rc = CLI_OK;
+  fit_uncertainty_free(unc);
 done:
   record_free(&rec, nstarts);
   syn_optim_destroy(opt);
@@ -592,7 +599,7 @@ int cmd_fit(int argc, char **argv, const char *command_line) {
   const char **at = calloc((size_t)argc + 1, sizeof *at);
   size_t nat = 0;
   int evaluate_flag = 0, rc = CLI_USAGE;
-  ms_opts ms = {-1, -1, NULL, 0, NULL, command_line};
+  ms_opts ms = {-1, -1, NULL, 0, NULL, command_line, 0};
   if (at == NULL) {
     fputs("synovia fit: error: out of memory\n", stderr);
     return CLI_FAILED;
@@ -607,6 +614,8 @@ int cmd_fit(int argc, char **argv, const char *command_line) {
     }
     if (strcmp(argv[i], "--evaluate") == 0) {
       evaluate_flag = 1;
+    } else if (strcmp(argv[i], "--no-profiles") == 0) {
+      ms.no_profiles = 1;
     } else if (strcmp(argv[i], "-q") == 0) {
       ms.quiet = 1;
     } else if ((took = cli_take_value(argc, argv, &i, "-o", "fit", &value)) != 0 ||
