@@ -9,6 +9,26 @@
 
 #include "synovia/profile.h"
 
+/* The threshold lives here, not in profile.c, which calls this file. */
+/* The standard normal quantile of q in (0, 1) by Newton's method on erfc
+ * (to rounding: the test compares intervals with the classical ones). */
+static double normal_quantile(double q) {
+  double z = 0;
+  for (int i = 0; i < 100; i++) {
+    double cdf = 0.5 * erfc(-z / sqrt(2.0)), pdf = exp(-0.5 * z * z) / 2.5066282746310002;
+    double dz = (cdf - q) / pdf;
+    z -= fmax(-1.0, fmin(1.0, dz));
+    if (fabs(dz) < 1e-15 * fmax(1.0, fabs(z))) break;
+  }
+  return z;
+}
+
+double syn_profile_threshold(double confidence) {
+  if (!(confidence > 0 && confidence < 1)) return NAN;
+  double z = normal_quantile(0.5 + 0.5 * confidence);
+  return 0.5 * z * z;
+}
+
 /* H = J^T J from the residuals' Jacobian at x. */
 static syn_status gauss_newton(const syn_fit *f, syn_objective *o, const double *x, double *h,
                                syn_error *err) {

@@ -17,25 +17,6 @@ const char *syn_identifiability_name(syn_identifiability c) {
   return (size_t)c < sizeof ident_names / sizeof *ident_names ? ident_names[c] : "unknown";
 }
 
-/* The standard normal quantile of q in (0, 1) by Newton's method on erfc
- * (to rounding: the test compares intervals with the classical ones). */
-static double normal_quantile(double q) {
-  double z = 0;
-  for (int i = 0; i < 100; i++) {
-    double cdf = 0.5 * erfc(-z / sqrt(2.0)), pdf = exp(-0.5 * z * z) / 2.5066282746310002;
-    double dz = (cdf - q) / pdf;
-    z -= fmax(-1.0, fmin(1.0, dz));
-    if (fabs(dz) < 1e-15 * fmax(1.0, fabs(z))) break;
-  }
-  return z;
-}
-
-double syn_profile_threshold(double confidence) {
-  if (!(confidence > 0 && confidence < 1)) return NAN;
-  double z = normal_quantile(0.5 + 0.5 * confidence);
-  return 0.5 * z * z;
-}
-
 void syn_profile_settings_default(syn_profile_settings *s) {
   s->confidence = 0.95;
   s->step_rise = syn_profile_threshold(0.95) / 5;
