@@ -35,7 +35,9 @@
  * fit has the residual form (Gauss-Newton), else central differences of the
  * exact gradient. The Wald interval x_j -/+ sqrt(chi2_1(confidence)
  * (H^-1)_jj), transformed back to linear values. A Hessian that is not
- * positive definite (Cholesky fails): NaN bounds and the reason in `why`.
+ * positive definite (Cholesky fails), or one that cannot be computed (an
+ * evaluation failing next to the best): NaN bounds and the reason in `why`
+ * (syn_uncertainty_compute goes on with the profiles).
  *
  * Values: parameter vectors given on the parameter scale (objective.h);
  * everything returned is linear (the target's unit) unless said otherwise.

@@ -2,6 +2,7 @@
  * intervals and identifiability classes (include/synovia/profile.h says the
  * algorithm and the rules). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -413,8 +414,15 @@ syn_status syn_uncertainty_compute(const syn_fit *f, syn_objective *o, const dou
   double *se = malloc((n + 1) * sizeof *se);
   syn_status st = P.u && se ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
   if (st == SYN_OK) st = prof_init(&P, o, best, pts, err);
-  if (st == SYN_OK)
-    st = syn_fisher_se(f, o, best, se, P.u->fisher_why, sizeof P.u->fisher_why, err);
+  if (st == SYN_OK) { /* a Hessian that cannot be computed is NaN bounds, not the end */
+    syn_error ferr;
+    syn_error_clear(&ferr);
+    if (syn_fisher_se(f, o, best, se, P.u->fisher_why, sizeof P.u->fisher_why, &ferr) != SYN_OK) {
+      for (size_t j = 0; j < n; j++) se[j] = NAN;
+      snprintf(P.u->fisher_why, sizeof P.u->fisher_why, "the Hessian could not be computed: %.200s",
+               ferr.message);
+    }
+  }
   double z = sqrt(2 * P.u->threshold);
   for (size_t j = 0; st == SYN_OK && j < n; j++) {
     const syn_fit_param *p = syn_fit_param_at(f, j);
