@@ -123,10 +123,10 @@ static int fill_views(fit_unc *c, const syn_fit *fit) {
 static void print_table(const fit_unc *c, const syn_fit *fit) {
   const syn_uncertainty *u = c->u;
   printf("uncertainty: %g %% intervals (objective rise %.6g)\n", 100 * u->confidence, u->threshold);
-  printf("%-32s %-14s %-14s %-14s %-14s %s\n", "parameter", "profile lower", "profile upper",
+  printf("  %-32s %-14s %-14s %-14s %-14s %s\n", "parameter", "profile lower", "profile upper",
          "Fisher lower", "Fisher upper", "identifiability");
   for (size_t j = 0; j < u->nparam; j++)
-    printf("%-32s %-14.8g %-14.8g %-14.8g %-14.8g %s\n", syn_fit_param_at(fit, j)->name,
+    printf("  %-32s %-14.8g %-14.8g %-14.8g %-14.8g %s\n", syn_fit_param_at(fit, j)->name,
            u->lower[j], u->upper[j], u->fisher_lower[j], u->fisher_upper[j],
            syn_identifiability_name(u->ident[j]));
   if (u->fisher_why[0]) printf("Fisher intervals: NaN: %s\n", u->fisher_why);
