@@ -42,7 +42,7 @@ public_layer() { # X of include/synovia/X.h -> its layer
     scenario) echo scenario ;;
     problem) echo problem ;;
     sweep) echo sweep ;;
-    fit | objective | multistart) echo fit ;;
+    fit | objective | multistart | profile) echo fit ;;
     synovia) echo problem ;;  # the umbrella: the highest layer it includes
     *) echo "" ;;
   esac

@@ -147,6 +147,39 @@ size_t syn_fit_starts(const syn_fit *f);          /* multistart N, 1 by default 
 const char *syn_fit_start_design(const syn_fit *f); /* "lhs" by default */
 uint64_t syn_fit_seed(const syn_fit *f);          /* 1 by default */
 
+/* Uncertainty settings (docs/fitting.md "Uncertainty"): the confidence of
+ * the intervals (`confidence`, 0.95 by default) and whether parameter j's
+ * profile is asked for (`profile all | none | NAME...`; all by default; a
+ * per-arm parameter's name profiles every copy). */
+double syn_fit_confidence(const syn_fit *f);
+int syn_fit_profiled(const syn_fit *f, size_t param);
+
+/* Predictions (`predict "NAME" = METRIC in "ARM" - METRIC in "ARM" ...`):
+ * sums and differences of the scenario's metrics in any of its arms (with
+ * data or not), in the metrics' common unit. */
+typedef struct syn_fit_pred_term {
+  int sign;         /* +1 or -1 */
+  size_t metric;    /* the scenario's metric index */
+  size_t arm;       /* the SCENARIO's arm index (an arm without data too) */
+} syn_fit_pred_term;
+
+typedef struct syn_fit_prediction {
+  const char *name, *formula, *units;   /* units "" when the metric has none */
+  const syn_fit_pred_term *terms;
+  size_t nterms;
+} syn_fit_prediction;
+
+size_t syn_fit_prediction_count(const syn_fit *f);
+const syn_fit_prediction *syn_fit_prediction_at(const syn_fit *f, size_t i);
+
+/* The problem over every arm of the scenario (same free parameters as
+ * syn_fit_problem; its arm index is the scenario's), built when the fit
+ * has predictions (NULL otherwise), and its theta for scenario arm `arm`
+ * as syn_fit_theta gives it for fit arms (an arm without data: the shared
+ * estimates, the fixed values, its own value of a per-arm parameter). */
+const syn_problem *syn_fit_scenario_problem(const syn_fit *f);
+void syn_fit_scenario_theta(const syn_fit *f, size_t arm, const double *x, double *theta);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,6 +21,18 @@
  *                     (strings), /data/time, /data/value, /data/sd,
  *                     /data/fitted (the simulated observable at the best
  *                     estimate), /data/residual (value - fitted), [point]
+ *   /uncertainty      (optional) attributes confidence, threshold, best_objective,
+ *                     lowest_objective (of the profiles' re-optimisations; below
+ *                     best_objective: the fit missed the optimum), profile_method;
+ *                     interval_lower/upper, identifiability, fisher_lower/upper
+ *                     (attributes method, note) [param]
+ *   /profile          (optional) point (scale), param, value, objective, status
+ *                     [point], x [point][param]: every profile point
+ *   /fitted           (optional) row (scale), arm, observable, time (attribute
+ *                     units), value [row]: the fitted curves, long format
+ *   /prediction       (optional) prediction (scale), name, formula, estimate,
+ *                     lower, upper, units, method [prediction]
+ * (the plotting contract: docs/fitting.md "The fit's output file")
  *
  * The file is written whole to <path>.tmp and renamed over path only when
  * complete: a failure leaves no file and an older one unchanged. */
@@ -37,6 +49,34 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The uncertainty of a fit (include/synovia/profile.h), as written. */
+typedef struct syn_h5fit_uncertainty {
+  double confidence, threshold, best_objective, lowest_objective;
+  const double *interval_lower, *interval_upper;  /* [nparam] linear; NaN: no crossing */
+  const char *const *identifiability;             /* [nparam] */
+  const double *fisher_lower, *fisher_upper;      /* [nparam] linear */
+  const char *fisher_note;                        /* "" or why the Fisher bounds are NaN */
+  size_t npoints;                                 /* profile points (0: no /profile) */
+  const long long *point_param;                   /* [npoints] */
+  const double *point_value, *point_objective;    /* [npoints] */
+  const char *const *point_status;                /* [npoints] */
+  const double *point_x;                          /* [npoints][nparam] linear */
+} syn_h5fit_uncertainty;
+
+typedef struct syn_h5fit_curves {
+  size_t nrows;
+  const char *const *arm, *const *observable;     /* [nrows] */
+  const double *time, *value;                     /* [nrows] */
+  const char *time_units;                         /* the model clock's */
+} syn_h5fit_curves;
+
+typedef struct syn_h5fit_predictions {
+  size_t n;
+  const char *const *name, *const *formula, *const *units;  /* [n] */
+  const double *estimate, *lower, *upper;                   /* [n] */
+  const char *method;
+} syn_h5fit_predictions;
 
 /* Everything a fit file holds; the writer borrows every pointer. */
 typedef struct syn_h5fit_data {
@@ -55,6 +95,9 @@ typedef struct syn_h5fit_data {
   double best_objective;
   const char *const *arm, *const *observable;          /* [npoints] */
   const double *time, *value, *sd, *fitted, *residual; /* [npoints] */
+  const syn_h5fit_uncertainty *unc;                    /* NULL: no /uncertainty, /profile */
+  const syn_h5fit_curves *curves;                      /* NULL: no /fitted */
+  const syn_h5fit_predictions *pred;                   /* NULL or n 0: no /prediction */
 } syn_h5fit_data;
 
 /* Writes d to path (via <path>.tmp, renamed at the end). Errors (SYN_EIO,
@@ -77,6 +120,18 @@ typedef struct syn_h5fit_file {
   double *objective;                        /* [nstarts] */
   size_t best_start;
   double best_objective;
+  /* /uncertainty (has_uncertainty 0: absent; the arrays NULL) */
+  int has_uncertainty;
+  double confidence, threshold, lowest_objective;
+  double *interval_lower, *interval_upper, *fisher_lower, *fisher_upper;  /* [nparam] */
+  const char **identifiability;             /* [nparam] */
+  const char *fisher_note;
+  size_t nprofile_points;                   /* 0 when there is no /profile */
+  /* /prediction (npred 0: absent) */
+  size_t npred;
+  const char **pred_name, **pred_formula, **pred_units;  /* [npred] */
+  double *pred_estimate, *pred_lower, *pred_upper;       /* [npred] */
+  const char *pred_method;
   void *arena_;                             /* private */
 } syn_h5fit_file;
 

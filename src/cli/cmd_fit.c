@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fit_uncertainty.h"
 #include "jobs.h"
 #include "run.h"
 #include "synovia/h5fit.h"
@@ -21,7 +22,8 @@
 
 static const char fit_help[] =
     "usage: synovia fit FILE.fit [-o OUT.h5] [--starts N] [--seed S] [--optimizer NAME]\n"
-    "           [--resume] [--task-index I --task-count N] [--checkpoint S] [-q]\n"
+    "           [--resume] [--task-index I --task-count N] [--checkpoint S]\n"
+    "           [--no-profiles] [-q]\n"
     "       synovia fit FILE.fit --merge [-o OUT.h5]\n"
     "       synovia fit FILE.fit --evaluate [--at NAME=VALUE]...\n"
     "\n"
@@ -51,6 +53,8 @@ static const char fit_help[] =
     "                    SLURM_ARRAY_TASK_ID/COUNT); join them with --merge\n"
     "  --merge           join the shards OUT.task-*-of-*.h5 into the fit file OUT\n"
     "  --checkpoint S    commit finished starts at least every S seconds (30)\n"
+    "  --no-profiles     no profile likelihoods (the Fisher intervals, predictions\n"
+    "                    and fitted curves still go to the file)\n"
     "  -q                no progress line on stderr\n"
     "Exit status: 0 evaluated or estimated (its file written), 1 the fit file, the\n"
     "evaluation, every start or the output failed (nothing written), 2 bad usage,\n"
@@ -157,6 +161,7 @@ typedef struct ms_opts {
   const char *output; /* the HDF5 file written (checked before any work) */
   const char *command_line;
   const syn_parallel *par;
+  int no_profiles;
 } ms_opts;
 
 /* The whole text of a file (NULL when it cannot be read; caller frees). */
@@ -280,7 +285,8 @@ static int provenance_files(const syn_fit *fit, char *fit_text, prov_files *f) {
 /* The fit's HDF5 file: everything in memory, then one write through
  * <out>.tmp, renamed when complete (a failure leaves an older file intact). */
 static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_type *t,
-                        uint64_t seed, const syn_multistart_table *r, const double *best) {
+                        uint64_t seed, const syn_multistart_table *r, const double *best,
+                        const fit_unc *unc) {
   size_t np = syn_fit_param_count(fit), npt = syn_fit_point_count(fit);
   const char **pname = malloc((np + 1) * sizeof *pname), **pscale = malloc((np + 1) * sizeof *pscale);
   const char **arm = malloc((npt + 1) * sizeof *arm), **obs = malloc((npt + 1) * sizeof *obs);
@@ -333,7 +339,8 @@ static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_ty
                       r->nstarts, np, npt, pname, pscale, lo, hi, best, r->start, r->end,
                       r->objective, (const char *const *)r->status, r->iterations,
                       r->evaluations, r->best, r->best_objective, arm, obs, time, value, sd,
-                      fitted, resid};
+                      fitted, resid, NULL, NULL, NULL};
+  fit_uncertainty_attach(unc, &d);
   if (syn_h5fit_write(o->output, &d, &err) != SYN_OK) {
     fprintf(stderr, "synovia fit: error: %s\n", err.message);
     goto done;
@@ -394,8 +401,18 @@ static syn_status deliver_fit(void *ctx, const syn_multistart_table *t, const ch
     return SYN_OK; /* a complete (if useless) result: nothing to resume */
   }
   print_best(c->fit, t);
-  if (write_output(c->fit, c->o, c->t, c->seed, t, t->end + t->best * t->nparams))
-    return SYN_OK;
+  const double *best = t->end + t->best * t->nparams;
+  syn_objective *obj = NULL;
+  fit_unc *unc = NULL;
+  int ok = 0;
+  syn_status st = syn_objective_create(c->fit, &obj, err);
+  if (st != SYN_OK) return st;
+  unc = fit_uncertainty_run(c->fit, obj, c->t, best, t->best_objective, c->o->no_profiles,
+                            c->o->quiet);
+  if (unc != NULL) ok = write_output(c->fit, c->o, c->t, c->seed, t, best, unc);
+  fit_uncertainty_free(unc);
+  syn_objective_destroy(obj);
+  if (ok) return SYN_OK;
   c->reported = 1;
   return syn_error_set(err, SYN_EIO, "the fit file was not written");
 }
@@ -581,7 +598,7 @@ int cmd_fit(int argc, char **argv, const char *command_line) {
   const char **at = calloc((size_t)argc + 1, sizeof *at);
   size_t nat = 0;
   int evaluate_flag = 0, rc = CLI_USAGE;
-  ms_opts ms = {-1, -1, NULL, 0, 0, 0, NULL, NULL, 0, 0, 0, NULL, command_line, NULL};
+  ms_opts ms = {-1, -1, NULL, 0, 0, 0, NULL, NULL, 0, 0, 0, NULL, command_line, NULL, 0};
   if (at == NULL) {
     fputs("synovia fit: error: out of memory\n", stderr);
     return CLI_FAILED;
@@ -596,6 +613,8 @@ int cmd_fit(int argc, char **argv, const char *command_line) {
     }
     if (strcmp(argv[i], "--evaluate") == 0) {
       evaluate_flag = 1;
+    } else if (strcmp(argv[i], "--no-profiles") == 0) {
+      ms.no_profiles = 1;
     } else if (strcmp(argv[i], "-q") == 0) {
       ms.quiet = 1;
     } else if (strcmp(argv[i], "--resume") == 0) {

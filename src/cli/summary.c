@@ -662,6 +662,49 @@ static void fit_waterfall(cli_doc *d, const syn_h5fit_file *f) {
   free(v);
 }
 
+/* The intervals and classes of /uncertainty (written by synovia fit). */
+static void fit_uncertainty(cli_doc *d, const syn_h5fit_file *f) {
+  if (!f->has_uncertainty) return;
+  cli_doc_fact(d, "uncertainty", "%g %% intervals: profile likelihood at the objective rise %.6g "
+               "(%zu profile points); Fisher information (Wald) at the best estimate",
+               100 * f->confidence, f->threshold, f->nprofile_points);
+  if (f->lowest_objective < f->best_objective - 1e-6 * fmax(1.0, fabs(f->best_objective)))
+    cli_doc_note(d, "warning: a profile found objective %.12g, below the best %.12g: the starts "
+                 "did not reach the optimum", f->lowest_objective, f->best_objective);
+  if (f->fisher_note[0]) cli_doc_note(d, "Fisher intervals NaN: %s", f->fisher_note);
+  cli_doc_table_begin(d, "lrrrrrl");
+  const char *head[] = {"parameter", "value", "profile lower", "profile upper", "Fisher lower",
+                        "Fisher upper", "identifiability"};
+  for (size_t c = 0; c < 7; c++) cli_doc_cell(d, head[c]);
+  for (size_t j = 0; j < f->nparam; j++) {
+    cli_doc_cell(d, f->param_name[j]);
+    cli_doc_cellf(d, "%.8g", f->estimate[j]);
+    cli_doc_cellf(d, "%.8g", f->interval_lower[j]);
+    cli_doc_cellf(d, "%.8g", f->interval_upper[j]);
+    cli_doc_cellf(d, "%.8g", f->fisher_lower[j]);
+    cli_doc_cellf(d, "%.8g", f->fisher_upper[j]);
+    cli_doc_cell(d, f->identifiability[j]);
+  }
+  cli_doc_table_end(d);
+}
+
+static void fit_predictions(cli_doc *d, const syn_h5fit_file *f) {
+  if (f->npred == 0) return;
+  cli_doc_fact(d, "predictions", "interval: %s", f->pred_method);
+  cli_doc_table_begin(d, "lrrrll");
+  const char *head[] = {"prediction", "estimate", "lower", "upper", "units", "formula"};
+  for (size_t c = 0; c < 6; c++) cli_doc_cell(d, head[c]);
+  for (size_t i = 0; i < f->npred; i++) {
+    cli_doc_cell(d, f->pred_name[i]);
+    cli_doc_cellf(d, "%.8g", f->pred_estimate[i]);
+    cli_doc_cellf(d, "%.8g", f->pred_lower[i]);
+    cli_doc_cellf(d, "%.8g", f->pred_upper[i]);
+    cli_doc_cell(d, f->pred_units[i]);
+    cli_doc_cell(d, f->pred_formula[i]);
+  }
+  cli_doc_table_end(d);
+}
+
 static syn_status summarise_fit(const char *path, cli_doc *d, syn_error *err) {
   syn_h5fit_file *f = NULL;
   syn_status st = syn_h5fit_read(path, &f, err);
@@ -690,6 +733,8 @@ static syn_status summarise_fit(const char *path, cli_doc *d, syn_error *err) {
     cli_doc_cell(d, at_bound(f->param_scale[j], f->estimate[j], f->lower[j], f->upper[j]));
   }
   cli_doc_table_end(d);
+  fit_uncertainty(d, f);
+  fit_predictions(d, f);
   fit_waterfall(d, f);
   syn_h5fit_file_destroy(f);
   return SYN_OK;

@@ -718,7 +718,7 @@ static void find_setting(const syn_model *m, const char *name, syn_symkind *kind
  * estimated for another arm only). */
 static syn_status arm_value(loader *L, size_t arm, const char *name, double *out) {
   const syn_scenario *s = L->f->scenario;
-  const scn_arm *A = &s->arms[L->f->arms[arm]];
+  const scn_arm *A = &s->arms[arm]; /* a scenario arm */
   syn_instance *inst = NULL;
   syn_status st = syn_instance_create(L->model, &inst, L->err);
   for (size_t i = 0; i < s->ncommon + A->nsettings && st == SYN_OK; i++) {
@@ -747,36 +747,46 @@ static syn_status arm_value(loader *L, size_t arm, const char *name, double *out
   return st;
 }
 
-static syn_status build_theta_map(loader *L) {
+/* The map from estimated parameters to the free ones of the scenario arms
+ * sarms[0..narms): per arm and free parameter the estimate giving it, else
+ * the fixed value or, for a parameter estimated for other arms only, this
+ * arm's own value. */
+static syn_status fill_theta_map(loader *L, const size_t *sarms, size_t narms, size_t **param_out,
+                                 double **value_out) {
   syn_fit *f = L->f;
   const syn_fit_ast *a = L->ast;
-  size_t n = f->narms * f->nfree;
-  f->theta_param = alloc(L, n, sizeof *f->theta_param);
-  f->theta_value = alloc(L, n, sizeof *f->theta_value);
-  if (f->theta_param == NULL || f->theta_value == NULL) return oom(L);
-  for (size_t k = 0; k < n; k++) f->theta_param[k] = SYN_FIT_NONE;
+  size_t n = narms * f->nfree;
+  size_t *param = *param_out = alloc(L, n, sizeof *param);
+  double *value = *value_out = alloc(L, n, sizeof *value);
+  if (param == NULL || value == NULL) return oom(L);
+  for (size_t k = 0; k < n; k++) param[k] = SYN_FIT_NONE;
   for (size_t i = 0; i < a->nfixes; i++)
-    for (size_t arm = 0; arm < f->narms; arm++)
-      f->theta_value[arm * f->nfree + free_index(f, a->fixes[i].name)] = L->fix_values[i];
+    for (size_t arm = 0; arm < narms; arm++)
+      value[arm * f->nfree + free_index(f, a->fixes[i].name)] = L->fix_values[i];
   for (size_t i = 0; i < f->nparams; i++) {
     syn_fit_param *p = &f->params[i];
     if (p->kind != SYN_FIT_MODEL) continue;
     p->free_index = free_index(f, p->target);
-    for (size_t arm = 0; arm < f->narms; arm++)
-      if (p->arm == SYN_FIT_NONE || p->arm == arm) f->theta_param[arm * f->nfree + p->free_index] = i;
+    for (size_t arm = 0; arm < narms; arm++)
+      if (p->arm == SYN_FIT_NONE || f->arms[p->arm] == sarms[arm])
+        param[arm * f->nfree + p->free_index] = i;
   }
   /* an estimate for some arms only: the others keep their own value */
   for (size_t i = 0; i < f->nparams; i++) {
     const syn_fit_param *p = &f->params[i];
     if (p->kind != SYN_FIT_MODEL || p->arm == SYN_FIT_NONE) continue;
-    for (size_t arm = 0; arm < f->narms; arm++) {
+    for (size_t arm = 0; arm < narms; arm++) {
       size_t k = arm * f->nfree + p->free_index;
-      if (f->theta_param[k] != SYN_FIT_NONE) continue;
-      syn_status st = arm_value(L, arm, p->target, &f->theta_value[k]);
+      if (param[k] != SYN_FIT_NONE) continue;
+      syn_status st = arm_value(L, sarms[arm], p->target, &value[k]);
       if (st != SYN_OK) return st;
     }
   }
   return SYN_OK;
+}
+
+static syn_status build_theta_map(loader *L) {
+  return fill_theta_map(L, L->f->arms, L->f->narms, &L->f->theta_param, &L->f->theta_value);
 }
 
 static syn_status build_problem(loader *L) {
@@ -791,6 +801,84 @@ static syn_status build_problem(loader *L) {
                                      &f->problem, L->err);
   if (st != SYN_OK) return syn_diag_relocate(L->err, L->src, a->scenario_span);
   return build_theta_map(L);
+}
+
+/* ---- uncertainty settings and predictions ------------------------------------------------- */
+
+/* `profile NAME`: the parameter of that name, or every per-arm copy of it. */
+static int names_param(const syn_fit_param *p, const char *name) {
+  size_t n = strlen(name);
+  return strcmp(p->name, name) == 0 || (strncmp(p->name, name, n) == 0 && p->name[n] == '[');
+}
+
+static syn_status resolve_profile(loader *L) {
+  syn_fit *f = L->f;
+  const syn_fit_ast *a = L->ast;
+  if ((f->profiled = alloc(L, f->nparams, 1)) == NULL) return oom(L);
+  for (size_t j = 0; j < f->nparams; j++) f->profiled[j] = a->profile == FIT_PROFILE_ALL;
+  for (size_t i = 0; i < a->nprofile; i++) {
+    int found = 0;
+    for (size_t j = 0; j < f->nparams; j++)
+      if (names_param(&f->params[j], a->profile_names[i])) f->profiled[j] = (unsigned char)(found = 1);
+    if (!found)
+      return hint(diag(L, a->profile_spans[i], "'%s' is not an estimated parameter",
+                       a->profile_names[i]),
+                  L, "profile names parameters of 'estimate' lines (or: profile all, profile none)");
+  }
+  return SYN_OK;
+}
+
+static syn_status resolve_term(loader *L, const ast_pred_term *t, syn_fit_pred_term *out,
+                               const char **units) {
+  const syn_scenario *s = L->f->scenario;
+  size_t nm = syn_scenario_metric_count(s), m = 0;
+  while (m < nm && strcmp(syn_scenario_metric_name(s, m), t->metric) != 0) m++;
+  if (m == nm) {
+    const char **names = alloc(L, nm, sizeof *names);
+    if (names == NULL) return oom(L);
+    for (size_t i = 0; i < nm; i++) names[i] = syn_scenario_metric_name(s, i);
+    const char *near = syn_suggest(t->metric, strlen(t->metric), names, nm);
+    if (near) return diag(L, t->metric_span, "unknown metric '%s' (did you mean '%s'?)", t->metric, near);
+    return hint(diag(L, t->metric_span, "unknown metric '%s'", t->metric), L,
+                nm ? "name one of the scenario's 'metric' lines" : "the scenario defines no metrics");
+  }
+  if (syn_scenario_find_arm(s, t->arm, &out->arm, L->err) != SYN_OK)
+    return syn_diag_relocate(L->err, L->src, t->arm_span);
+  out->sign = t->sign;
+  out->metric = m;
+  const char *u = syn_scenario_metric_units(s, m);
+  if (*units == NULL) *units = u;
+  else if (strcmp(*units, u) != 0)
+    return hint(diag(L, t->metric_span, "'%s' is in %s, the terms before it in %s", t->metric,
+                     u[0] ? u : "no unit", (*units)[0] ? *units : "no unit"),
+                L, "the terms of a prediction add up: give them one unit");
+  return SYN_OK;
+}
+
+static syn_status resolve_predictions(loader *L) {
+  syn_fit *f = L->f;
+  const syn_fit_ast *a = L->ast;
+  if (a->npreds == 0) return SYN_OK;
+  if ((f->preds = alloc(L, a->npreds, sizeof *f->preds)) == NULL) return oom(L);
+  for (size_t i = 0; i < a->npreds; i++) {
+    const ast_prediction *d = &a->preds[i];
+    syn_fit_pred_term *terms = alloc(L, d->nterms, sizeof *terms);
+    const char *units = NULL;
+    if (terms == NULL) return oom(L);
+    for (size_t k = 0; k < d->nterms; k++) {
+      syn_status st = resolve_term(L, &d->terms[k], &terms[k], &units);
+      if (st != SYN_OK) return st;
+    }
+    f->preds[f->npreds++] = (syn_fit_prediction){d->name, d->formula, units ? units : "", terms, d->nterms};
+  }
+  size_t ns = syn_scenario_arm_count(f->scenario);
+  size_t *all = alloc(L, ns, sizeof *all);
+  if (all == NULL) return oom(L);
+  for (size_t k = 0; k < ns; k++) all[k] = k;
+  syn_status st = syn_problem_create(f->scenario, NULL, 0, f->free_names, f->nfree, NULL,
+                                     &f->sproblem, L->err);
+  if (st != SYN_OK) return syn_diag_relocate(L->err, L->src, a->preds[0].name_span);
+  return fill_theta_map(L, all, ns, &f->stheta_param, &f->stheta_value);
 }
 
 /* ---- entry points ------------------------------------------------------------------------ */
@@ -814,6 +902,8 @@ syn_status syn_fit_load(const char *path, syn_fit **out, syn_error *err) {
   if (st == SYN_OK) st = resolve_fixes(&L);
   if (st == SYN_OK) st = resolve_noise(&L);
   if (st == SYN_OK) st = build_problem(&L);
+  if (st == SYN_OK) st = resolve_profile(&L);
+  if (st == SYN_OK) st = resolve_predictions(&L);
   if (st != SYN_OK) {
     syn_fit_destroy(f);
     return st;
@@ -825,6 +915,7 @@ syn_status syn_fit_load(const char *path, syn_fit **out, syn_error *err) {
 void syn_fit_destroy(syn_fit *f) {
   if (f == NULL) return;
   syn_problem_destroy(f->problem);
+  syn_problem_destroy(f->sproblem);
   syn_scenario_destroy(f->scenario);
   syn_fit_ast_destroy(f->ast);
   syn_free(f->path);
@@ -865,11 +956,32 @@ static double start_of(const syn_fit_param *p) {
   return p->scale != SYN_FIT_LIN ? sqrt(p->lower * p->upper) : 0.5 * (p->lower + p->upper);
 }
 
-void syn_fit_theta(const syn_fit *f, size_t arm, const double *x, double *theta) {
+static void theta_from(const syn_fit *f, const size_t *param, const double *value,
+                       const double *x, double *theta) {
   for (size_t j = 0; j < f->nfree; j++) {
-    size_t k = arm * f->nfree + j, p = f->theta_param[k];
-    theta[j] = p == SYN_FIT_NONE ? f->theta_value[k] : x ? x[p] : start_of(&f->params[p]);
+    size_t p = param[j];
+    theta[j] = p == SYN_FIT_NONE ? value[j] : x ? x[p] : start_of(&f->params[p]);
   }
+}
+
+void syn_fit_theta(const syn_fit *f, size_t arm, const double *x, double *theta) {
+  theta_from(f, f->theta_param + arm * f->nfree, f->theta_value + arm * f->nfree, x, theta);
+}
+
+void syn_fit_scenario_theta(const syn_fit *f, size_t arm, const double *x, double *theta) {
+  theta_from(f, f->stheta_param + arm * f->nfree, f->stheta_value + arm * f->nfree, x, theta);
+}
+
+const syn_problem *syn_fit_scenario_problem(const syn_fit *f) { return f->sproblem; }
+size_t syn_fit_prediction_count(const syn_fit *f) { return f->npreds; }
+const syn_fit_prediction *syn_fit_prediction_at(const syn_fit *f, size_t i) {
+  return i < f->npreds ? &f->preds[i] : NULL;
+}
+double syn_fit_confidence(const syn_fit *f) {
+  return f->ast->confidence > 0 ? f->ast->confidence : 0.95;
+}
+int syn_fit_profiled(const syn_fit *f, size_t param) {
+  return param < f->nparams && f->profiled[param];
 }
 
 const char *syn_fit_optimizer(const syn_fit *f) {

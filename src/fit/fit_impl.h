@@ -64,6 +64,12 @@ struct syn_fit {
   size_t nfree;
   size_t *theta_param;       /* [narms][nfree]: the parameter giving the value, or NONE */
   double *theta_value;       /* [narms][nfree]: the value when no parameter gives it */
+  unsigned char *profiled;   /* [nparams] */
+  syn_fit_prediction *preds;
+  size_t npreds;
+  syn_problem *sproblem;     /* owned: every scenario arm (with predictions only) */
+  size_t *stheta_param;      /* [scenario arms][nfree], as theta_param */
+  double *stheta_value;
 };
 
 #endif

@@ -105,6 +105,103 @@ static int write_data(hid_t file, const syn_h5fit_data *d) {
   return ok;
 }
 
+/* A dataset with a text attribute (d returned; closed on failure). */
+static hid_t with_text(hid_t d, const char *name, const char *text) {
+  if (d >= 0 && syn_h5u_attr_string(d, name, text) < 0) {
+    H5Dclose(d);
+    return -1;
+  }
+  return d;
+}
+
+/* An int64 index scale 0..n-1 named `name` in g (-1 on failure). */
+static hid_t index_scale(hid_t g, const char *name, size_t n) {
+  long long *idx = index_array(n);
+  hid_t d = idx ? syn_h5u_write_i64(g, name, n, idx) : -1;
+  free(idx);
+  if (d >= 0 && H5DSset_scale(d, name) < 0) {
+    H5Dclose(d);
+    return -1;
+  }
+  return d;
+}
+
+static int write_uncertainty(hid_t file, const syn_h5fit_data *d, hid_t dp) {
+  const syn_h5fit_uncertainty *u = d->unc;
+  hid_t g = syn_h5u_create_group(file, "uncertainty");
+  int ok = g >= 0 && syn_h5u_attr_double(g, "confidence", u->confidence) >= 0 &&
+           syn_h5u_attr_double(g, "threshold", u->threshold) >= 0 &&
+           syn_h5u_attr_double(g, "best_objective", u->best_objective) >= 0 &&
+           syn_h5u_attr_double(g, "lowest_objective", u->lowest_objective) >= 0 &&
+           syn_h5u_attr_string(g, "profile_method",
+                               "profile likelihood: each parameter stepped on its scale, the "
+                               "others re-optimised; crossings of best + threshold") >= 0;
+  if (ok) ok = attach_close(syn_h5u_write_f64(g, "interval_lower", d->nparam, u->interval_lower), dp, -1);
+  if (ok) ok = attach_close(syn_h5u_write_f64(g, "interval_upper", d->nparam, u->interval_upper), dp, -1);
+  if (ok) ok = attach_close(syn_h5u_write_strings(g, "identifiability", d->nparam, u->identifiability), dp, -1);
+  static const char method[] = "Fisher information (Wald) at the best estimate";
+  if (ok) ok = attach_close(with_text(with_text(syn_h5u_write_f64(g, "fisher_lower", d->nparam, u->fisher_lower), "method", method), "note", u->fisher_note), dp, -1);
+  if (ok) ok = attach_close(with_text(with_text(syn_h5u_write_f64(g, "fisher_upper", d->nparam, u->fisher_upper), "method", method), "note", u->fisher_note), dp, -1);
+  if (g >= 0) H5Gclose(g);
+  return ok;
+}
+
+static int write_profile(hid_t file, const syn_h5fit_data *d, hid_t dp) {
+  const syn_h5fit_uncertainty *u = d->unc;
+  hid_t g = syn_h5u_create_group(file, "profile"), s = g < 0 ? -1 : index_scale(g, "point", u->npoints);
+  int ok = s >= 0;
+  if (ok) ok = attach_close(syn_h5u_write_i64(g, "param", u->npoints, u->point_param), s, -1);
+  if (ok) ok = attach_close(syn_h5u_write_f64(g, "value", u->npoints, u->point_value), s, -1);
+  if (ok) ok = attach_close(syn_h5u_write_f64(g, "objective", u->npoints, u->point_objective), s, -1);
+  if (ok) ok = attach_close(syn_h5u_write_strings(g, "status", u->npoints, u->point_status), s, -1);
+  if (ok) ok = attach_close(write_2d(g, "x", u->npoints, d->nparam, u->point_x), s, dp);
+  if (s >= 0) H5Dclose(s);
+  if (g >= 0) H5Gclose(g);
+  return ok;
+}
+
+static int write_curves(hid_t file, const syn_h5fit_curves *c) {
+  hid_t g = syn_h5u_create_group(file, "fitted"), s = g < 0 ? -1 : index_scale(g, "row", c->nrows);
+  int ok = s >= 0;
+  if (ok) ok = attach_close(syn_h5u_write_strings(g, "arm", c->nrows, c->arm), s, -1);
+  if (ok) ok = attach_close(syn_h5u_write_strings(g, "observable", c->nrows, c->observable), s, -1);
+  if (ok) ok = attach_close(with_text(syn_h5u_write_f64(g, "time", c->nrows, c->time), "units", c->time_units), s, -1);
+  if (ok) ok = attach_close(syn_h5u_write_f64(g, "value", c->nrows, c->value), s, -1);
+  if (s >= 0) H5Dclose(s);
+  if (g >= 0) H5Gclose(g);
+  return ok;
+}
+
+static int write_predictions(hid_t file, const syn_h5fit_predictions *p) {
+  hid_t g = syn_h5u_create_group(file, "prediction"), s = g < 0 ? -1 : index_scale(g, "prediction", p->n);
+  const char **method = malloc(p->n * sizeof *method);
+  int ok = s >= 0 && method != NULL;
+  for (size_t i = 0; ok && i < p->n; i++) method[i] = p->method;
+  if (ok) ok = attach_close(syn_h5u_write_strings(g, "name", p->n, p->name), s, -1);
+  if (ok) ok = attach_close(syn_h5u_write_strings(g, "formula", p->n, p->formula), s, -1);
+  if (ok) ok = attach_close(syn_h5u_write_f64(g, "estimate", p->n, p->estimate), s, -1);
+  if (ok) ok = attach_close(syn_h5u_write_f64(g, "lower", p->n, p->lower), s, -1);
+  if (ok) ok = attach_close(syn_h5u_write_f64(g, "upper", p->n, p->upper), s, -1);
+  if (ok) ok = attach_close(syn_h5u_write_strings(g, "units", p->n, p->units), s, -1);
+  if (ok) ok = attach_close(syn_h5u_write_strings(g, "method", p->n, method), s, -1);
+  free(method);
+  if (s >= 0) H5Dclose(s);
+  if (g >= 0) H5Gclose(g);
+  return ok;
+}
+
+/* The optional groups; the param scale is reopened to attach to. */
+static int write_extras(hid_t file, const syn_h5fit_data *d) {
+  hid_t dp = H5Dopen2(file, "param", H5P_DEFAULT);
+  int ok = dp >= 0;
+  if (ok && d->unc) ok = write_uncertainty(file, d, dp);
+  if (ok && d->unc && d->unc->npoints) ok = write_profile(file, d, dp);
+  if (ok && d->curves) ok = write_curves(file, d->curves);
+  if (ok && d->pred && d->pred->n) ok = write_predictions(file, d->pred);
+  if (dp >= 0) H5Dclose(dp);
+  return ok;
+}
+
 syn_status syn_h5fit_write(const char *path, const syn_h5fit_data *d, syn_error *err) {
   size_t n = strlen(path);
   char *tmp = malloc(n + sizeof ".tmp");
@@ -129,6 +226,8 @@ syn_status syn_h5fit_write(const char *path, const syn_h5fit_data *d, syn_error 
       st = syn_h5u_fail(path, err, "write the root attributes");
     if (st == SYN_OK && !write_starts(file, d)) st = syn_h5u_fail(path, err, "write the starts");
     if (st == SYN_OK && !write_data(file, d)) st = syn_h5u_fail(path, err, "write the data");
+    if (st == SYN_OK && !write_extras(file, d))
+      st = syn_h5u_fail(path, err, "write the uncertainty, fitted curves or predictions");
     if (H5Fclose(file) < 0 && st == SYN_OK) st = syn_h5u_fail(path, err, "close '%s'", tmp);
   }
   syn_h5u_quiet_end(&q);
@@ -207,6 +306,56 @@ static const char **read_texts(hid_t file, const char *name, size_t n, syn_arena
   return ok ? v : NULL;
 }
 
+/* A text attribute of an object ("" when absent); 0 on failure. */
+static int read_text_attr(hid_t obj, const char *name, syn_arena *a, const char **out) {
+  *out = "";
+  if (H5Aexists(obj, name) <= 0) return 1;
+  hid_t at = H5Aopen(obj, name, H5P_DEFAULT);
+  int ok = at >= 0 && syn_h5u_read_strings(at, 1, 1, a, out) == 0;
+  if (at >= 0) H5Aclose(at);
+  return ok;
+}
+
+static const char *read_uncertainty(hid_t file, syn_h5fit_file *f, syn_arena *a) {
+  if (H5Lexists(file, "uncertainty", H5P_DEFAULT) <= 0) return NULL;
+  hid_t g = H5Gopen2(file, "uncertainty", H5P_DEFAULT), fl = -1;
+  int ok = g >= 0 && read_root_number(g, "confidence", H5T_NATIVE_DOUBLE, &f->confidence) &&
+           read_root_number(g, "threshold", H5T_NATIVE_DOUBLE, &f->threshold) &&
+           read_root_number(g, "lowest_objective", H5T_NATIVE_DOUBLE, &f->lowest_objective) &&
+           (f->interval_lower = read_f64(g, "interval_lower", f->nparam, a)) != NULL &&
+           (f->interval_upper = read_f64(g, "interval_upper", f->nparam, a)) != NULL &&
+           (f->fisher_lower = read_f64(g, "fisher_lower", f->nparam, a)) != NULL &&
+           (f->fisher_upper = read_f64(g, "fisher_upper", f->nparam, a)) != NULL &&
+           (f->identifiability = read_texts(g, "identifiability", f->nparam, a)) != NULL &&
+           (fl = H5Dopen2(g, "fisher_lower", H5P_DEFAULT)) >= 0 &&
+           read_text_attr(fl, "note", a, &f->fisher_note);
+  if (fl >= 0) H5Dclose(fl);
+  if (g >= 0) H5Gclose(g);
+  if (ok && H5Lexists(file, "profile", H5P_DEFAULT) > 0)
+    f->nprofile_points = dataset_length(file, "profile/point", &ok);
+  f->has_uncertainty = ok;
+  return ok ? NULL : "/uncertainty";
+}
+
+static const char *read_predictions(hid_t file, syn_h5fit_file *f, syn_arena *a) {
+  f->pred_method = "";
+  if (H5Lexists(file, "prediction", H5P_DEFAULT) <= 0) return NULL;
+  int ok = 1;
+  size_t n = dataset_length(file, "prediction/prediction", &ok);
+  const char **method = NULL;
+  ok = ok && (f->pred_name = read_texts(file, "prediction/name", n, a)) != NULL &&
+       (f->pred_formula = read_texts(file, "prediction/formula", n, a)) != NULL &&
+       (f->pred_units = read_texts(file, "prediction/units", n, a)) != NULL &&
+       (method = read_texts(file, "prediction/method", n, a)) != NULL &&
+       (f->pred_estimate = read_f64(file, "prediction/estimate", n, a)) != NULL &&
+       (f->pred_lower = read_f64(file, "prediction/lower", n, a)) != NULL &&
+       (f->pred_upper = read_f64(file, "prediction/upper", n, a)) != NULL;
+  if (!ok) return "/prediction";
+  f->npred = n;
+  if (n) f->pred_method = method[0];
+  return NULL;
+}
+
 static const char *read_fit(hid_t file, syn_h5fit_file *f, syn_arena *a) {
   int ok = 1;
   long long best = 0, npt = 0;
@@ -232,13 +381,15 @@ static const char *read_fit(hid_t file, syn_h5fit_file *f, syn_arena *a) {
   if ((f->lower = read_f64(file, "lower", f->nparam, a)) == NULL) return "/lower";
   if ((f->upper = read_f64(file, "upper", f->nparam, a)) == NULL) return "/upper";
   if ((f->objective = read_f64(file, "objective", f->nstarts, a)) == NULL) return "/objective";
-  return NULL;
+  const char *what = read_uncertainty(file, f, a);
+  return what ? what : read_predictions(file, f, a);
 }
 
 syn_status syn_h5fit_read(const char *path, syn_h5fit_file **out, syn_error *err) {
   *out = NULL;
   syn_arena *a = syn_arena_create();
   syn_h5fit_file *f = a ? syn_arena_alloc(a, sizeof *f) : NULL;
+  if (f != NULL) memset(f, 0, sizeof *f);
   if (f == NULL) {
     syn_arena_destroy(a);
     return syn_error_set(err, SYN_ENOMEM, "fit file '%s': out of memory", path);

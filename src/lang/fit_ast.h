@@ -14,6 +14,9 @@
  *   fix k_MSC_IA = 0.02 /h
  *   optimizer lm
  *   multistart 64 lhs seed 7
+ *   profile all                                # or none, or NAME...
+ *   confidence 0.95
+ *   predict "IL-6 AUC IA - IV" = auc_IL6 in "IA" - auc_IL6 in "IV"
  *
  * The parser checks syntax and what one file can tell on its own (a name
  * estimated twice, bounds reversed, a log scale on a non-positive bound, a
@@ -102,6 +105,27 @@ typedef struct ast_fit_path {
   syn_span span;
 } ast_fit_path;
 
+/* One term of a prediction: [+|-] METRIC in "ARM" */
+typedef struct ast_pred_term {
+  int sign;                /* +1 or -1 */
+  const char *metric;
+  syn_span metric_span;
+  const char *arm;
+  syn_span arm_span;
+} ast_pred_term;
+
+/* predict "NAME" = term { (+|-) term } */
+typedef struct ast_prediction {
+  const char *name;
+  syn_span name_span;
+  const char *formula;     /* the right-hand side as written */
+  syn_span formula_span;
+  ast_pred_term *terms;
+  size_t nterms;
+} ast_prediction;
+
+typedef enum fit_profile_mode { FIT_PROFILE_ALL, FIT_PROFILE_NONE, FIT_PROFILE_NAMES } fit_profile_mode;
+
 typedef struct syn_fit_ast {
   syn_srcset *sources;      /* owned: the fit file, then the data tables read by src/fit */
   struct syn_arena *arena;  /* owned: every node and string */
@@ -125,6 +149,15 @@ typedef struct syn_fit_ast {
   int has_seed;
   uint64_t seed;
   syn_span multistart_span;
+  fit_profile_mode profile;  /* FIT_PROFILE_ALL when no `profile` line */
+  const char **profile_names; /* FIT_PROFILE_NAMES: the parameters named */
+  syn_span *profile_spans;
+  size_t nprofile;
+  syn_span profile_span;     /* the `profile` keyword (len 0: no line) */
+  double confidence;         /* 0: not given (0.95) */
+  syn_span confidence_span;
+  ast_prediction *preds;
+  size_t npreds;
 } syn_fit_ast;
 
 /* A scale's name as written ("lin", "log", "log10"), for messages. */

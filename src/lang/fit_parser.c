@@ -27,7 +27,7 @@
 typedef struct fparser {
   syn_tokstream ts;
   syn_fit_ast *ast;
-  size_t data_cap, obs_cap, est_cap, fix_cap;
+  size_t data_cap, obs_cap, est_cap, fix_cap, pred_cap, prof_cap, prof_span_cap;
   const char *const *clauses; /* the words that end a number on the current line */
   size_t nclauses;
 } fparser;
@@ -243,10 +243,11 @@ static syn_status parse_seed(fparser *p, uint64_t *out) {
 /* ---- statements ------------------------------------------------------------------------ */
 
 static const char *const statement_words[] = {"fit", "scenario", "data", "observable", "noise",
-                                              "estimate", "fix", "optimizer", "multistart"};
+                                              "estimate", "fix", "optimizer", "multistart",
+                                              "profile", "confidence", "predict"};
 static const char statement_list[] =
-    "a line starts with fit, scenario, data, observable, noise, estimate, fix, optimizer or "
-    "multistart";
+    "a line starts with fit, scenario, data, observable, noise, estimate, fix, optimizer, "
+    "multistart, profile, confidence or predict";
 
 static syn_status once(fparser *p, syn_span kw, int seen, syn_span first, const char *what) {
   if (!seen) return SYN_OK;
@@ -648,6 +649,136 @@ static syn_status parse_multistart(fparser *p, syn_span kw) {
   return st;
 }
 
+/* 'profile' ( 'all' | 'none' | NAME { NAME } ) */
+static syn_status parse_profile(fparser *p, syn_span kw) {
+  syn_fit_ast *a = p->ast;
+  syn_status st = once(p, kw, a->profile_span.len != 0, a->profile_span, "profile");
+  a->profile_span = kw;
+  if (st == SYN_OK) st = advance(p);
+  if (st != SYN_OK) return st;
+  if (at_end(p))
+    return with_hint(ts_expected(&p->ts, "all, none or the parameters to profile"), p,
+                     "profile all, profile none or profile severity w_p");
+  if (is_word(p, cur(p), "all") || is_word(p, cur(p), "none")) {
+    a->profile = is_word(p, cur(p), "all") ? FIT_PROFILE_ALL : FIT_PROFILE_NONE;
+    st = advance(p);
+    if (st == SYN_OK && !at_end(p))
+      return error_at(p, cur(p)->span, "'profile %s' takes nothing after it",
+                      a->profile == FIT_PROFILE_ALL ? "all" : "none");
+    return st;
+  }
+  a->profile = FIT_PROFILE_NAMES;
+  while (st == SYN_OK && !at_end(p)) {
+    const char *name = NULL;
+    syn_span span;
+    st = parse_param_name(p, &name, &span, "an estimated parameter's name");
+    for (size_t i = 0; st == SYN_OK && i < a->nprofile; i++)
+      if (strcmp(a->profile_names[i], name) == 0)
+        return error_at(p, span, "'%s' is already named on this line", name);
+    if (st == SYN_OK && (syn_arena_grow(a->arena, (void **)&a->profile_names, &p->prof_cap,
+                                        a->nprofile + 1, sizeof *a->profile_names) ||
+                         syn_arena_grow(a->arena, (void **)&a->profile_spans, &p->prof_span_cap,
+                                        a->nprofile + 1, sizeof *a->profile_spans)))
+      return out_of_memory(p);
+    if (st == SYN_OK) {
+      a->profile_names[a->nprofile] = name;
+      a->profile_spans[a->nprofile] = span;
+      a->nprofile++;
+    }
+  }
+  return st;
+}
+
+/* 'confidence' NUMBER   (strictly between 0 and 1) */
+static syn_status parse_confidence(fparser *p, syn_span kw) {
+  syn_fit_ast *a = p->ast;
+  syn_status st = once(p, kw, a->confidence != 0, a->confidence_span, "confidence");
+  a->confidence_span = kw;
+  if (st == SYN_OK) st = advance(p);
+  ast_expr *e = NULL;
+  if (st == SYN_OK && !number_starts(p))
+    return ts_expected(&p->ts, "the confidence level (confidence 0.95)");
+  if (st == SYN_OK) st = parse_value(p, 0, &e);
+  if (st != SYN_OK) return st;
+  if (!(e->u.num.value > 0 && e->u.num.value < 1))
+    return with_hint(error_at(p, e->span, "the confidence must be between 0 and 1 (found %.*s)",
+                              (int)e->span.len, syn_span_text(p->ts.src, e->span)),
+                     p, "confidence 0.95 for 95 % intervals");
+  a->confidence = e->u.num.value;
+  if (!at_end(p)) return error_at(p, cur(p)->span, "'confidence' takes one number");
+  return SYN_OK;
+}
+
+/* term = METRIC 'in' STRING */
+static syn_status parse_pred_term(fparser *p, int sign, ast_pred_term *t) {
+  t->sign = sign;
+  if (cur(p)->kind != TK_NAME || !on_this_line(cur(p)))
+    return with_hint(ts_expected(&p->ts, "a metric of the scenario"), p,
+                     "predict \"AUC IA - IV\" = auc_IL6 in \"IA\" - auc_IL6 in \"IV\"");
+  t->metric_span = cur(p)->span;
+  if ((t->metric = span_str(p, t->metric_span)) == NULL) return out_of_memory(p);
+  syn_status st = advance(p);
+  if (st == SYN_OK && (cur(p)->kind != TK_IN || !on_this_line(cur(p))))
+    return with_hint(ts_expected(&p->ts, "'in' and the arm (auc_IL6 in \"IA\")"), p,
+                     "each metric names its arm: METRIC in \"ARM\"");
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK && (cur(p)->kind != TK_STRING || !on_this_line(cur(p))))
+    return ts_expected(&p->ts, "the arm's name (a string: in \"IA 50M UC-MSC\")");
+  if (st == SYN_OK) {
+    t->arm_span = cur(p)->span;
+    if ((t->arm = ts_string_value(&p->ts, p->ast->arena, cur(p))) == NULL) return out_of_memory(p);
+    st = advance(p);
+  }
+  return st;
+}
+
+/* 'predict' STRING '=' ['-'] term { ('+' | '-') term } */
+static syn_status parse_predict(fparser *p) {
+  syn_fit_ast *a = p->ast;
+  ast_prediction d;
+  memset(&d, 0, sizeof d);
+  syn_status st = advance(p);
+  if (st == SYN_OK && (cur(p)->kind != TK_STRING || !on_this_line(cur(p))))
+    return ts_expected(&p->ts, "the prediction's name (a string: predict \"IL-6 AUC IA - IV\" = ...)");
+  d.name_span = cur(p)->span;
+  if (st == SYN_OK && (d.name = ts_string_value(&p->ts, a->arena, cur(p))) == NULL)
+    return out_of_memory(p);
+  for (size_t i = 0; st == SYN_OK && i < a->npreds; i++)
+    if (strcmp(a->preds[i].name, d.name) == 0)
+      return error_at(p, d.name_span, "the prediction \"%s\" is already defined on line %d",
+                      d.name, line_of(p, a->preds[i].name_span));
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK && (cur(p)->kind != TK_ASSIGN || !on_this_line(cur(p))))
+    return ts_expected(&p->ts, "'=' and what to predict");
+  if (st == SYN_OK) st = advance(p);
+  if (st != SYN_OK) return st;
+  d.formula_span = cur(p)->span;
+  size_t cap = 0;
+  int sign = 1;
+  if (cur(p)->kind == TK_MINUS && on_this_line(cur(p))) {
+    sign = -1;
+    st = advance(p);
+  }
+  while (st == SYN_OK) {
+    if (syn_arena_grow(a->arena, (void **)&d.terms, &cap, d.nterms + 1, sizeof *d.terms))
+      return out_of_memory(p);
+    st = parse_pred_term(p, sign, &d.terms[d.nterms]);
+    if (st != SYN_OK) break;
+    d.formula_span = syn_span_join(d.formula_span, d.terms[d.nterms++].arm_span);
+    if (at_end(p)) break;
+    if (cur(p)->kind != TK_PLUS && cur(p)->kind != TK_MINUS)
+      return error_at(p, cur(p)->span, "'+' or '-' between the terms, or the end of the line");
+    sign = cur(p)->kind == TK_PLUS ? 1 : -1;
+    st = advance(p);
+  }
+  if (st != SYN_OK) return st;
+  if ((d.formula = span_str(p, d.formula_span)) == NULL) return out_of_memory(p);
+  if (syn_arena_grow(a->arena, (void **)&a->preds, &p->pred_cap, a->npreds + 1, sizeof *a->preds))
+    return out_of_memory(p);
+  a->preds[a->npreds++] = d;
+  return SYN_OK;
+}
+
 /* One statement (ts_statement_fn). */
 static syn_status parse_statement(void *parser) {
   fparser *p = parser;
@@ -663,6 +794,9 @@ static syn_status parse_statement(void *parser) {
   if (is_word(p, t, "fix")) return parse_fix(p);
   if (is_word(p, t, "optimizer")) return parse_optimizer(p, kw);
   if (is_word(p, t, "multistart")) return parse_multistart(p, kw);
+  if (is_word(p, t, "profile")) return parse_profile(p, kw);
+  if (is_word(p, t, "confidence")) return parse_confidence(p, kw);
+  if (is_word(p, t, "predict")) return parse_predict(p);
   const char *near = syn_suggest(tok_text(p, t), t->span.len, statement_words,
                                  sizeof statement_words / sizeof *statement_words);
   if (near)

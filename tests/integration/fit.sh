@@ -10,7 +10,7 @@ KNEE=examples/fit/knee_trial.fit
 BOEHM=tests/data/petab/Boehm_JProteomeRes2014/boehm2014.fit
 REF=138.22199693517703
 
-"$SYNOVIA" fit "$KNEE" --starts 3 -q -o "$TMP/knee.h5" >"$TMP/knee.out" 2>"$TMP/knee.err"
+"$SYNOVIA" fit "$KNEE" --starts 3 -q --no-profiles -o "$TMP/knee.h5" >"$TMP/knee.out" 2>"$TMP/knee.err"
 check "knee: 3 starts succeed" test $? -eq 0
 check "knee: a status for every start" \
   sh -c "[ \$(grep -Ec '^[0-2] +[-0-9.e+nai]+ +[0-9]+ +[0-9]+ +(converged|stopped|failed)' '$TMP/knee.out') -eq 3 ]"
@@ -25,12 +25,12 @@ check "knee: objective at the estimate ($best) <= at the truth ($truth) + 0.01" 
 check "knee: severity estimate within 20% of the truth 0.06" \
   awk '/^severity /{ v = $3 } END { exit !(v > 0.048 && v < 0.072) }' "$TMP/knee.out"
 
-"$SYNOVIA" fit "$KNEE" --starts 2 -o "$TMP/knee2.h5" >"$TMP/knee2.out" 2>"$TMP/knee2.err"
+"$SYNOVIA" fit "$KNEE" --starts 2 --no-profiles -o "$TMP/knee2.h5" >"$TMP/knee2.out" 2>"$TMP/knee2.err"
 check "knee: a progress line on stderr without -q" grep -q '2/2 starts (100.0%)' "$TMP/knee2.err"
 check "knee: start 0 is the same whatever N (the fit file's starts and design)" \
   sh -c "[ \"\$(grep '^0 ' '$TMP/knee.out')\" = \"\$(grep '^0 ' '$TMP/knee2.out')\" ]"
 
-"$SYNOVIA" fit "$BOEHM" --starts 10 --seed 1 -q -o "$TMP/boehm.h5" >"$TMP/boehm.out" 2>&1
+"$SYNOVIA" fit "$BOEHM" --starts 10 --seed 1 -q --no-profiles -o "$TMP/boehm.h5" >"$TMP/boehm.out" 2>&1
 n=$(awk -v r=$REF '/^[0-9]+ / { d = $2 - r; if (d < 0) d = -d; if (d <= 0.01) n++ } END { print n + 0 }' "$TMP/boehm.out")
 echo "# Boehm: $n of 10 seeded starts within 0.01 of $REF"
 check "Boehm: at least one of 10 seeded starts reaches $REF within 0.01" test "$n" -ge 1
@@ -95,11 +95,11 @@ check "a broken fit file: exit 1, the existing output unchanged, no tmp left" \
 check "--starts 0: the existing output unchanged" cmp -s "$TMP/knee.h5" "$TMP/keep.h5"
 top=$(pwd)
 case $SYNOVIA in /*) syn=$SYNOVIA ;; *) syn=$top/$SYNOVIA ;; esac
-(cd "$TMP" && "$syn" fit "$top/$KNEE" --starts 1 -q >"$TMP/dflt.out" 2>&1)
+(cd "$TMP" && "$syn" fit "$top/$KNEE" --starts 1 -q --no-profiles >"$TMP/dflt.out" 2>&1)
 check "without -o: knee_trial.h5 in the current folder (as run names its output)" \
   sh -c "[ -s '$TMP/knee_trial.h5' ] && grep -q '^wrote knee_trial.h5' '$TMP/dflt.out'"
 mkdir "$TMP/dir.h5"
-"$SYNOVIA" fit "$KNEE" --starts 1 -q -o "$TMP/dir.h5" >"$TMP/dir.out" 2>&1
+"$SYNOVIA" fit "$KNEE" --starts 1 -q --no-profiles -o "$TMP/dir.h5" >"$TMP/dir.out" 2>&1
 rc=$?
 check "-o a folder: refused before any work, one message" \
   sh -c "[ $rc -ne 0 ] && [ \$(grep -c 'error' '$TMP/dir.out') -eq 1 ] && ! grep -q '^start' '$TMP/dir.out'"
