@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""synovia bench — the optimisers compared on the fit problems, the numbers of
+docs/optimisers.md ("How the default was chosen") and docs/benchmarks.md
+(Boehm from 100 random starts).
+
+For each problem (examples/fit/knee_trial.fit, tests/bench/knee10/knee10.fit,
+tests/data/petab/Boehm_JProteomeRes2014/boehm2014.fit) and each optimiser of
+the table (lm, lbfgs, slsqp, bobyqa), `synovia fit --optimizer T --starts N`
+serially (the fit file's LHS design and seed, the same starts for every
+optimiser), and from its output file: how many starts reach the best value
+within 0.01 and within 1e-6 relative (the best: the lowest objective any
+optimiser found on that problem; for Boehm the published reference
+138.22199693517703, Boehm et al. 2014 / the PEtab benchmark collection), the
+spread of the objectives of those within 0.01, the median evaluations per start,
+the wall time per start (the run's wall time / N), and the statuses.
+Then Boehm with the default optimiser from 100 random starts inside the
+bounds (`multistart 100 random`). No timing is asserted: it prints.
+
+Usage: fit_optimisers.py SYNOVIA [--starts N] [--boehm-starts N] [--boehm100 N]
+       [--only PROBLEM]  (defaults 16, 10, 100)"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import h5py
+import numpy as np
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BOEHM_DIR = os.path.join(TOP, "tests/data/petab/Boehm_JProteomeRes2014")
+BOEHM_REF = 138.22199693517703
+PROBLEMS = [("knee_trial", os.path.join(TOP, "examples/fit/knee_trial.fit"), None),
+            ("knee10", os.path.join(TOP, "tests/bench/knee10/knee10.fit"), None),
+            ("boehm", os.path.join(BOEHM_DIR, "boehm2014.fit"), BOEHM_REF)]
+OPTIMISERS = ["lm", "lbfgs", "slsqp", "bobyqa"]
+
+
+def run_fit(synovia, fit, optimiser, starts, out):
+    args = [synovia, "fit", fit, "--starts", str(starts), "-q", "-o", out]
+    if optimiser:
+        args += ["--optimizer", optimiser]
+    t0 = time.perf_counter()
+    p = subprocess.run(args, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        return None, wall, p.stderr.strip().splitlines()[-1:] or ["exit %d" % p.returncode]
+    with h5py.File(out, "r") as f:
+        status = [s.decode() if isinstance(s, bytes) else str(s) for s in f["status"][:]]
+        res = {"objective": f["objective"][:], "evaluations": f["evaluations"][:],
+               "status": status}
+    return res, wall, None
+
+
+def status_word(s):
+    """the status's kind: converged, stalled, stopped (a limit), failed"""
+    for w in ("converged", "stalled", "failed"):
+        if s.startswith(w) or (w == "stalled" and "no further progress" in s):
+            return w
+    return "stopped" if s.startswith("stopped") else "other"
+
+
+def summarise(name, optimiser, res, wall, starts, best):
+    obj = res["objective"]
+    ok = np.isfinite(obj)
+    near = ok & (obj <= best + 0.01)
+    tight = ok & (np.abs(obj - best) <= 1e-6 * abs(best))
+    spread = (obj[near].max() - obj[near].min()) / abs(best) if near.sum() > 1 else 0.0
+    kinds = {}
+    for s in res["status"]:
+        kinds[status_word(s)] = kinds.get(status_word(s), 0) + 1
+    kind_text = " ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+    print(f"{name:11s} {optimiser:7s} {near.sum():3d}/{starts:<3d} {tight.sum():3d}/{starts:<3d} "
+          f"{spread:9.1e} {statistics.median(res['evaluations']):8.0f} {wall / starts:8.2f}  "
+          f"{kind_text}")
+
+
+def compare(synovia, tmp, starts, boehm_starts, only):
+    print("problem     optimiser reach  reach    spread  median   s per    statuses")
+    print("                     0.01   1e-6 rel  (rel)   evals    start")
+    for name, fit, ref in PROBLEMS:
+        if only and name != only:
+            continue
+        n = boehm_starts if name == "boehm" else starts
+        runs = {}
+        for t in OPTIMISERS:
+            res, wall, err = run_fit(synovia, fit, t, n, os.path.join(tmp, f"{name}_{t}.h5"))
+            runs[t] = (res, wall, err)
+        found = [np.nanmin(r[0]["objective"]) for r in runs.values() if r[0] is not None]
+        best = ref if ref is not None else min(found)
+        for t, (res, wall, err) in runs.items():
+            if res is None:
+                print(f"{name:11s} {t:7s} no result: {err[0] if err else ''}")
+            else:
+                summarise(name, t, res, wall, n, best)
+        print(f"{name:11s} best {best:.12g}" + (" (the published reference)" if ref else ""))
+    sys.stdout.flush()
+
+
+def boehm_random(synovia, tmp, starts):
+    """boehm2014.fit with `multistart N random`, its files by absolute path"""
+    text = open(os.path.join(BOEHM_DIR, "boehm2014.fit")).read()
+    text = text.replace('scenario "boehm2014.scenario"',
+                        f'scenario "{os.path.join(BOEHM_DIR, "boehm2014.scenario")}"')
+    text = text.replace('data "boehm2014.csv"', f'data "{os.path.join(BOEHM_DIR, "boehm2014.csv")}"')
+    text = re.sub(r"(?m)^multistart.*$", "", text) + f"\nmultistart {starts} random seed 1\n"
+    fit = os.path.join(tmp, "boehm_random.fit")
+    with open(fit, "w") as f:
+        f.write(text)
+    res, wall, err = run_fit(synovia, fit, None, starts, os.path.join(tmp, "boehm_random.h5"))
+    if res is None:
+        print(f"boehm, {starts} random starts: no result: {err}")
+        return
+    obj = res["objective"]
+    near = np.isfinite(obj) & (obj <= BOEHM_REF + 0.01)
+    print(f"boehm, {starts} random starts inside the bounds, the default optimiser: "
+          f"{near.sum()} reach {BOEHM_REF} within 0.01 (best {np.nanmin(obj):.10g}); "
+          f"{wall / starts:.2f} s per start, {wall:.0f} s in all; median evaluations "
+          f"{statistics.median(res['evaluations']):.0f}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("synovia")
+    ap.add_argument("--starts", type=int, default=16)
+    ap.add_argument("--boehm-starts", type=int, default=10)
+    ap.add_argument("--boehm100", type=int, default=100)
+    ap.add_argument("--only", default=None)
+    a = ap.parse_args()
+    print(f"== fit optimisers ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; serial)")
+    with tempfile.TemporaryDirectory() as tmp:
+        compare(a.synovia, tmp, a.starts, a.boehm_starts, a.only)
+        if a.boehm100 > 0 and (a.only in (None, "boehm")):
+            boehm_random(a.synovia, tmp, a.boehm100)
+
+
+if __name__ == "__main__":
+    main()
