@@ -452,6 +452,16 @@ bench-fit-objective: $(FIT_OBJ_BIN)
 	@$(FIT_OBJ_BIN)
 .PHONY: bench-fit-objective
 
+# The 10-parameter knee fit, 64 starts, serial and under mpirun -np 2
+# (tests/bench/fit_knee10.sh); the optimisers compared on the knee fits and
+# Boehm, and Boehm from 100 random starts (tests/bench/fit_optimisers.py;
+# docs/optimisers.md, docs/benchmarks.md)
+bench: bench-fit
+bench-fit: $(BIN)
+	@sh tests/bench/fit_knee10.sh $(BIN)
+	@$(PYTHON) tests/bench/fit_optimisers.py $(BIN)
+.PHONY: bench-fit
+
 # The states' own absolute tolerances against one scalar atol: steps per arm and
 # the metrics' error against an rtol 1e-10 reference (tests/bench/state_tol.py)
 bench: bench-state-tol

@@ -81,15 +81,28 @@ double syn_objective_unscale(const syn_fit_param *p, double x);
 void syn_objective_default_x(const syn_fit *f, double *x);
 
 /* --- The residual form (Gauss-Newton, Levenberg-Marquardt) ---------------
- * Allowed when no sigma depends on the parameters (sd from the data or a
- * constant, no proportional term) and every prior is normal (on the linear
- * or the scaled value) or uniform with its support containing the bounds (a
- * constant inside them). Then
+ * Every fit has one, except when a parameter has a uniform prior narrower
+ * than its bounds (not a constant inside them). Then
  *   objective = 0.5 * sum_i r_i^2 + C
- * with C independent of x, and the residuals are, per data point in
- * syn_fit_point order, r = (y - m) / sigma (normal) or (ln y - ln m) / sigma
- * (log-normal), then one per normal prior, in parameter order,
- * (v - a) / b (v the linear or the scaled value, as declared). */
+ * exactly, with C independent of x, and the residuals are, in this order:
+ *  - per data point in syn_fit_point order, r = (y - m) / sigma (normal) or
+ *    (ln y - ln m) / sigma (log-normal);
+ *  - per data point whose sigma depends on x (an estimated sd term, or a
+ *    proportional term: sigma = add + prop * y), in point order, the sigma
+ *    residual of Data2Dynamics (Raue et al. 2013, Bioinformatics 29:1162;
+ *    Kreutz 2016): e = sqrt(2 ln sigma + SYN_OBJECTIVE_LOG_SHIFT), so that
+ *    0.5 e^2 = ln sigma + SHIFT/2; points with a fixed sigma (from the data,
+ *    a constant) have none, as before;
+ *  - per normal prior, in parameter order, (u - a) / b (u the linear or the
+ *    scaled value, as declared); per log-normal prior two: (ln u - a) / b and
+ *    sqrt(2 ln u + SYN_OBJECTIVE_LOG_SHIFT) (its ln u term). Uniform priors
+ *    (constant inside the bounds) go into C.
+ * The condition for a real, non-zero sigma residual is sigma (or u) >
+ * exp(-SHIFT/2) = 1.4e-11: below it syn_objective_residuals fails
+ * (SYN_EINVAL, the point's line), as the objective fails for sigma <= 0. The
+ * gradient J^T r equals syn_objective_eval's exactly; J^T J is the usual
+ * Gauss-Newton approximation. */
+#define SYN_OBJECTIVE_LOG_SHIFT 50.0
 
 /* 1 if the fit allows the residual form; else 0, and why (size bytes; may
  * be NULL) says why not, naming the observable or the parameter. */

@@ -23,6 +23,7 @@
 #include "lang/units.h"
 #include "scenario/scenario_impl.h"
 #include "synovia/model.h"
+#include "synovia/optim.h"
 
 /* Below this share of its mass inside the bounds, a prior contradicts them. */
 #define PRIOR_MIN_MASS 0.01
@@ -881,6 +882,25 @@ static syn_status resolve_predictions(loader *L) {
   return fill_theta_map(L, all, ns, &f->stheta_param, &f->stheta_value);
 }
 
+/* The fit file's optimizer against the optimisers' table (the parser takes
+ * any word): an unknown name is located, with a did-you-mean and the list. */
+static syn_status check_optimizer(loader *L) {
+  const char *name = L->ast->optimizer;
+  if (name == NULL || syn_optim_type_find(name) != NULL) return SYN_OK;
+  const char *names[16];
+  char list[256] = "";
+  size_t n = 0;
+  for (; n < syn_optim_type_count() && n < 16; n++) {
+    names[n] = syn_optim_type_name(syn_optim_type_at(n));
+    size_t used = strlen(list);
+    snprintf(list + used, sizeof list - used, "%s%s", n ? ", " : "", names[n]);
+  }
+  const char *near = syn_suggest(name, strlen(name), names, n);
+  syn_status st = near ? diag(L, L->ast->optimizer_span, "unknown optimizer '%s' (did you mean '%s'?)", name, near)
+                       : diag(L, L->ast->optimizer_span, "unknown optimizer '%s'", name);
+  return hint(st, L, "optimizers: %s (docs/optimisers.md)", list);
+}
+
 /* ---- entry points ------------------------------------------------------------------------ */
 
 syn_status syn_fit_load(const char *path, syn_fit **out, syn_error *err) {
@@ -893,6 +913,7 @@ syn_status syn_fit_load(const char *path, syn_fit **out, syn_error *err) {
   syn_status st = (f->path = syn_strdup(path)) ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
   if (st == SYN_OK) st = syn_fit_parse_file(path, &f->ast, err);
   loader L = {f, f->ast, f->ast ? f->ast->sources : NULL, err, NULL, NULL, NULL, NULL};
+  if (st == SYN_OK) st = check_optimizer(&L);
   if (st == SYN_OK) st = load_scenario(&L);
   if (st == SYN_OK) st = resolve_observables(&L);
   if (st == SYN_OK) st = read_tables(&L);

@@ -37,6 +37,7 @@ struct syn_objective {
   double *at_values;      /* [max points of an arm][nseries] */
   double *sens_at;        /* [nfree][max points of an arm][nseries] */
   unsigned char *metrics; /* [nmetrics or 1]: all 0, no metric computed */
+  size_t *err_row;        /* [npoints]: the row of the point's sigma residual, or SYN_FIT_NONE */
 };
 
 /* What one data point contributes, from its simulated value y. */
@@ -45,6 +46,7 @@ typedef struct point_term {
   double dy;      /* its total derivative in y (through sigma too) */
   double dsigma;  /* its derivative in sigma, y fixed */
   double sigma;
+  double dsdy;    /* d sigma / dy (the proportional term) */
   double resid;   /* the residual (y - m) / sigma, or on ln */
   double dresid;  /* d resid / dy (sigma fixed) */
 } point_term;
@@ -110,6 +112,26 @@ static void build_sens_lists(syn_objective *o) {
   }
 }
 
+/* 1 if the sd of the observable's points changes with x: an estimated term,
+ * or a proportional one (through y). */
+static int sigma_varies(const syn_fit_observable *ob) {
+  return !ob->from_data &&
+         (ob->add.param != SYN_FIT_NONE || ob->prop.param != SYN_FIT_NONE || ob->prop.value != 0);
+}
+
+static size_t sigma_row_count(const syn_fit *f) {
+  size_t n = 0;
+  for (size_t i = 0; i < f->npoints; i++) n += sigma_varies(&f->obs[f->points[i].observable]);
+  return n;
+}
+
+/* The sigma residuals' rows: after the data points' own, in point order. */
+static void number_sigma_rows(syn_objective *o) {
+  size_t row = o->f->npoints;
+  for (size_t i = 0; i < o->f->npoints; i++)
+    o->err_row[i] = sigma_varies(&o->f->obs[o->f->points[i].observable]) ? row++ : SYN_FIT_NONE;
+}
+
 syn_status syn_objective_create(const syn_fit *f, syn_objective **out, syn_error *err) {
   if (f == NULL || out == NULL)
     return syn_error_set(err, SYN_EINVAL, "syn_objective_create: no fit or no result pointer");
@@ -132,9 +154,10 @@ syn_status syn_objective_create(const syn_fit *f, syn_objective **out, syn_error
   o->at_values = syn_malloc((maxn ? maxn : 1) * o->nseries * sizeof *o->at_values);
   o->sens_at = syn_malloc(nf * (maxn ? maxn : 1) * o->nseries * sizeof *o->sens_at);
   o->metrics = syn_calloc(nmet ? nmet : 1, 1);
+  o->err_row = syn_malloc((f->npoints ? f->npoints : 1) * sizeof *o->err_row);
   syn_status st = SYN_OK;
   if (!o->times || !o->sens || !o->sens_store || !o->xlin || !o->dvdx || !o->theta ||
-      !o->at_values || !o->sens_at || !o->metrics)
+      !o->at_values || !o->sens_at || !o->metrics || !o->err_row)
     st = syn_error_set(err, SYN_ENOMEM, "out of memory");
   if (st == SYN_OK) st = syn_problem_ws_create(f->problem, &o->ws, err);
   if (st != SYN_OK) {
@@ -143,6 +166,7 @@ syn_status syn_objective_create(const syn_fit *f, syn_objective **out, syn_error
   }
   for (size_t i = 0; i < f->npoints; i++) o->times[i] = f->points[i].time;
   build_sens_lists(o);
+  number_sigma_rows(o);
   *out = o;
   return SYN_OK;
 }
@@ -159,6 +183,7 @@ void syn_objective_destroy(syn_objective *o) {
   syn_free(o->at_values);
   syn_free(o->sens_at);
   syn_free(o->metrics);
+  syn_free(o->err_row);
   syn_free(o);
 }
 
@@ -201,6 +226,7 @@ static syn_status point_eval(const syn_objective *o, const syn_fit_point *pt, do
                          "(it must be positive)", pt->file, pt->line, ob->name, s, y);
   double dsdy = ob->from_data ? 0.0 : term_value(o, &ob->prop);
   t->sigma = s;
+  t->dsdy = dsdy;
   if (ob->dist == SYN_FIT_LOGNORMAL) {
     if (!(y > 0))
       return syn_error_set(err, SYN_EINVAL,
@@ -357,45 +383,90 @@ static int prior_constant_inside(const syn_fit_param *p) {
 }
 
 int syn_objective_residual_form(const syn_fit *f, char *why, size_t size) {
-  for (size_t i = 0; i < f->nobs; i++) {
-    const syn_fit_observable *ob = &f->obs[i];
-    if (ob->from_data) continue;
-    const char *what = ob->add.param != SYN_FIT_NONE    ? f->params[ob->add.param].name
-                       : ob->prop.param != SYN_FIT_NONE ? f->params[ob->prop.param].name
-                                                        : NULL;
-    if (what == NULL && ob->prop.value == 0) continue;
-    if (why)
-      snprintf(why, size,
-               what ? "the sd of observable '%s' depends on the estimated parameter '%s'"
-                    : "the sd of observable '%s' is proportional to its simulated value%s",
-               ob->name, what ? what : "");
-    return 0;
-  }
   for (size_t j = 0; j < f->nparams; j++) {
     const syn_fit_param *p = &f->params[j];
-    int ok = p->prior.kind == SYN_FIT_PRIOR_NONE || p->prior.kind == SYN_FIT_PRIOR_NORMAL ||
-             (p->prior.kind == SYN_FIT_PRIOR_UNIFORM && prior_constant_inside(p));
-    if (ok) continue;
+    if (p->prior.kind != SYN_FIT_PRIOR_UNIFORM || prior_constant_inside(p)) continue;
     if (why)
-      snprintf(why, size,
-               p->prior.kind == SYN_FIT_PRIOR_LOGNORMAL
-                   ? "parameter '%s' has a log-normal prior (its ln x term is not a square)"
-                   : "parameter '%s' has a uniform prior narrower than its bounds",
-               p->name);
+      snprintf(why, size, "parameter '%s' has a uniform prior narrower than its bounds", p->name);
     return 0;
   }
   if (why && size) why[0] = 0;
   return 1;
 }
 
-static size_t normal_prior_count(const syn_fit *f) {
+/* Rows of the priors: one for a normal prior, two for a log-normal one (its
+ * square and its ln u term). */
+static size_t prior_row_count(const syn_fit *f) {
   size_t n = 0;
-  for (size_t j = 0; j < f->nparams; j++) n += f->params[j].prior.kind == SYN_FIT_PRIOR_NORMAL;
+  for (size_t j = 0; j < f->nparams; j++) {
+    syn_fit_prior_kind k = f->params[j].prior.kind;
+    n += k == SYN_FIT_PRIOR_NORMAL ? 1 : k == SYN_FIT_PRIOR_LOGNORMAL ? 2 : 0;
+  }
   return n;
 }
 
 size_t syn_objective_residual_count(const syn_fit *f) {
-  return f->npoints + normal_prior_count(f);
+  return f->npoints + sigma_row_count(f) + prior_row_count(f);
+}
+
+/* The residual of a ln term: e = sqrt(2 ln s + SYN_OBJECTIVE_LOG_SHIFT), so
+ * that 0.5 e^2 = ln s + constant; and de/ds. Non-zero when s is too small for
+ * a real, non-zero e (s <= exp(-SHIFT/2)). */
+static int log_residual(double s, double *e, double *deds) {
+  double q = 2.0 * log(s) + SYN_OBJECTIVE_LOG_SHIFT;
+  if (!(q > 0) || !isfinite(q)) return 1;
+  *e = sqrt(q);
+  *deds = 1.0 / (*e * s);
+  return 0;
+}
+
+/* The Jacobian rows of a point whose sigma varies: the data residual's
+ * d(resid)/dx = dresid dy/dx - resid/s ds/dx and the sigma residual's
+ * de/dx = de/ds ds/dx, with ds/dx = dsdy dy/dx + the estimated sd terms. */
+static void sigma_point_jacobian(const syn_objective *o, size_t a, size_t i, double y,
+                                 const point_term *t, double deds, double *jr, double *je) {
+  const syn_fit_observable *ob = &o->f->obs[o->f->points[o->f->arm_first[a] + i].observable];
+  double wr = -t->resid / t->sigma;
+  add_point_gradient(o, a, i, ob->series, t->dresid + wr * t->dsdy, jr);
+  add_point_gradient(o, a, i, ob->series, deds * t->dsdy, je);
+  if (ob->add.param != SYN_FIT_NONE) {
+    double ds = o->dvdx[ob->add.param];
+    jr[ob->add.param] += wr * ds;
+    je[ob->add.param] += deds * ds;
+  }
+  if (ob->prop.param != SYN_FIT_NONE) {
+    double ds = y * o->dvdx[ob->prop.param];
+    jr[ob->prop.param] += wr * ds;
+    je[ob->prop.param] += deds * ds;
+  }
+}
+
+/* Point k's residuals (and Jacobian rows), its part of the constant. */
+static syn_status point_residuals(syn_objective *o, size_t a, size_t i, double *r, double *jac,
+                                  double *constant, syn_error *err) {
+  size_t k = o->f->arm_first[a] + i, np = o->nparams;
+  const syn_fit_point *pt = &o->f->points[k];
+  const syn_fit_observable *ob = &o->f->obs[pt->observable];
+  double y = o->at_values[i * o->nseries + ob->series];
+  point_term t;
+  syn_status st = point_eval(o, pt, y, &t, err);
+  if (st != SYN_OK) return st;
+  r[k] = t.resid;
+  *constant += t.value - 0.5 * t.resid * t.resid;
+  size_t row = o->err_row[k];
+  if (row == SYN_FIT_NONE) {
+    if (jac) add_point_gradient(o, a, i, ob->series, t.dresid, jac + k * np);
+    return SYN_OK;
+  }
+  double deds;
+  if (log_residual(t.sigma, &r[row], &deds) != 0)
+    return syn_error_set(err, SYN_EINVAL,
+                         "%s:%d: the sd of this %s point is %g, too small for the residual "
+                         "form (it needs sd > exp(-%g/2))", pt->file, pt->line, ob->name,
+                         t.sigma, SYN_OBJECTIVE_LOG_SHIFT);
+  *constant -= 0.5 * r[row] * r[row];
+  if (jac) sigma_point_jacobian(o, a, i, y, &t, deds, jac + k * np, jac + row * np);
+  return SYN_OK;
 }
 
 static syn_status data_residuals(syn_objective *o, double *r, double *jac, double *constant,
@@ -403,40 +474,52 @@ static syn_status data_residuals(syn_objective *o, double *r, double *jac, doubl
   const syn_fit *f = o->f;
   for (size_t a = 0; a < f->narms; a++) {
     syn_status st = eval_arm(o, a, jac != NULL, err);
+    for (size_t i = 0; st == SYN_OK && i < f->arm_count[a]; i++)
+      st = point_residuals(o, a, i, r, jac, constant, err);
     if (st != SYN_OK) return st;
-    size_t first = f->arm_first[a];
-    for (size_t i = 0; i < f->arm_count[a]; i++) {
-      const syn_fit_point *pt = &f->points[first + i];
-      const syn_fit_observable *ob = &f->obs[pt->observable];
-      double y = o->at_values[i * o->nseries + ob->series];
-      point_term t;
-      st = point_eval(o, pt, y, &t, err);
-      if (st != SYN_OK) return st;
-      r[first + i] = t.resid;
-      *constant += t.value - 0.5 * t.resid * t.resid;
-      if (jac) add_point_gradient(o, a, i, ob->series, t.dresid, jac + (first + i) * o->nparams);
-    }
   }
   return SYN_OK;
 }
 
-static void prior_residuals(const syn_objective *o, const double *x, double *r, double *jac,
-                            double *constant) {
-  size_t row = o->f->npoints;
+/* A log-normal prior's two rows: z = (ln u - a) / b and the ln u term. */
+static syn_status lognormal_prior_rows(const syn_objective *o, size_t j, double u, double dudx,
+                                       double *r, double *jac, size_t row, syn_error *err) {
+  const syn_fit_param *p = &o->f->params[j];
+  double deds;
+  if (!(u > 0) || log_residual(u, &r[row + 1], &deds) != 0)
+    return syn_error_set(err, SYN_EINVAL,
+                         "parameter '%s': the value %g is too small for the residual form of "
+                         "its log-normal prior (it needs > exp(-%g/2))",
+                         p->name, u, SYN_OBJECTIVE_LOG_SHIFT);
+  r[row] = (log(u) - p->prior.a) / p->prior.b;
+  if (jac) {
+    jac[row * o->nparams + j] = dudx / (u * p->prior.b);
+    jac[(row + 1) * o->nparams + j] = deds * dudx;
+  }
+  return SYN_OK;
+}
+
+static syn_status prior_residuals(const syn_objective *o, const double *x, double *r, double *jac,
+                                  double *constant, syn_error *err) {
+  size_t row = o->f->npoints + sigma_row_count(o->f);
   for (size_t j = 0; j < o->nparams; j++) {
     const syn_fit_param *p = &o->f->params[j];
-    double d;
-    double v = prior_term(p, o->xlin[j], x[j], o->dvdx[j], &d);
-    if (p->prior.kind != SYN_FIT_PRIOR_NORMAL) {
-      *constant += v;
-      continue;
+    double d, v = prior_term(p, o->xlin[j], x[j], o->dvdx[j], &d);
+    double u = p->prior.on_scale ? x[j] : o->xlin[j], dudx = p->prior.on_scale ? 1.0 : o->dvdx[j];
+    *constant += v;
+    if (p->prior.kind == SYN_FIT_PRIOR_NORMAL) {
+      r[row] = (u - p->prior.a) / p->prior.b;
+      if (jac) jac[row * o->nparams + j] = dudx / p->prior.b;
+      *constant -= 0.5 * r[row] * r[row];
+      row++;
+    } else if (p->prior.kind == SYN_FIT_PRIOR_LOGNORMAL) {
+      syn_status st = lognormal_prior_rows(o, j, u, dudx, r, jac, row, err);
+      if (st != SYN_OK) return st;
+      *constant -= 0.5 * (r[row] * r[row] + r[row + 1] * r[row + 1]);
+      row += 2;
     }
-    double u = p->prior.on_scale ? x[j] : o->xlin[j];
-    r[row] = (u - p->prior.a) / p->prior.b;
-    *constant += v - 0.5 * r[row] * r[row];
-    if (jac) jac[row * o->nparams + j] = (p->prior.on_scale ? 1.0 : o->dvdx[j]) / p->prior.b;
-    row++;
   }
+  return SYN_OK;
 }
 
 syn_status syn_objective_residuals(syn_objective *o, const double *x, double *r, double *jac,
@@ -451,8 +534,7 @@ syn_status syn_objective_residuals(syn_objective *o, const double *x, double *r,
   if (jac) memset(jac, 0, syn_objective_residual_count(o->f) * o->nparams * sizeof *jac);
   double c = 0;
   st = data_residuals(o, r, jac, &c, err);
-  if (st != SYN_OK) return st;
-  prior_residuals(o, x, r, jac, &c);
-  if (constant) *constant = c;
-  return SYN_OK;
+  if (st == SYN_OK) st = prior_residuals(o, x, r, jac, &c, err);
+  if (st == SYN_OK && constant) *constant = c;
+  return st;
 }

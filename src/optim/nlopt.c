@@ -59,9 +59,36 @@ static void set_bounds(syn_optim *o, nlopt_opt opt) {
   nlopt_set_upper_bounds(opt, o->hi);
 }
 
+/* NLopt gave up (FAILURE, ROUNDOFF_LIMITED: its line search found no
+ * decrease) or met its own test (SUCCESS, SLSQP): the projected gradient at
+ * the best point decides. Small: converged. Otherwise, with a gradient there,
+ * stalled with its norm shown (a point NLopt cannot improve is not a failure
+ * of the start); without one, NLopt's own test counts, or the start failed. */
+static void status_by_gradient(syn_optim *o, nlopt_result rc) {
+  const optim_run *run = &o->run;
+  int have_g = run->have_best && run->best_has_grad;
+  if (have_g && optim_gradient_small(o, o->best_x, o->best_g, run->best_f, 0))
+    optim_stop(o, SYN_OPTIM_CONVERGED_GRADIENT, "%s",
+               optim_status_text(SYN_OPTIM_CONVERGED_GRADIENT));
+  else if (rc == NLOPT_SUCCESS)
+    optim_stop(o, SYN_OPTIM_CONVERGED_F, "%s (NLopt %s: its own test)",
+               optim_status_text(SYN_OPTIM_CONVERGED_F), o->type->name);
+  else if (have_g)
+    optim_stop(o, SYN_OPTIM_STALLED,
+               "%s (NLopt %s: %s at f = %.10g, projected gradient %.3g)",
+               optim_status_text(SYN_OPTIM_STALLED), o->type->name, nlopt_result_to_string(rc),
+               run->best_f, optim_projected_norm(o, o->best_x, o->best_g, 0));
+  else if (rc == NLOPT_ROUNDOFF_LIMITED)
+    optim_stop(o, SYN_OPTIM_STALLED, "%s (NLopt: roundoff limited, f = %g)",
+               optim_status_text(SYN_OPTIM_STALLED), run->best_f);
+  else
+    optim_stop(o, SYN_OPTIM_FAILED, "failed: NLopt %s: %s%s", o->type->name,
+               nlopt_result_to_string(rc),
+               run->failures > 0 ? " (some points could not be computed)" : "");
+}
+
 /* NLopt's own ending -> a status, where the wrapper did not stop the run */
 static void status_of_result(syn_optim *o, nlopt_result rc) {
-  const char *name = o->type->name;
   switch (rc) {
   case NLOPT_FTOL_REACHED:
     optim_stop(o, SYN_OPTIM_CONVERGED_F, "%s", optim_status_text(SYN_OPTIM_CONVERGED_F));
@@ -75,25 +102,16 @@ static void status_of_result(syn_optim *o, nlopt_result rc) {
     return;
   case NLOPT_SUCCESS:
   case NLOPT_ROUNDOFF_LIMITED:
-    /* NLopt's own criterion (SLSQP) or no progress: the gradient decides */
-    if (o->run.have_best && o->run.best_has_grad &&
-        optim_gradient_small(o, o->best_x, o->best_g, o->run.best_f, 0))
-      optim_stop(o, SYN_OPTIM_CONVERGED_GRADIENT, "%s",
-                 optim_status_text(SYN_OPTIM_CONVERGED_GRADIENT));
-    else if (rc == NLOPT_SUCCESS)
-      optim_stop(o, SYN_OPTIM_CONVERGED_F, "%s (NLopt %s: its own test)",
-                 optim_status_text(SYN_OPTIM_CONVERGED_F), name);
-    else
-      optim_stop(o, SYN_OPTIM_STALLED, "%s (NLopt: roundoff limited, f = %g)",
-                 optim_status_text(SYN_OPTIM_STALLED), o->run.best_f);
+  case NLOPT_FAILURE:
+    status_by_gradient(o, rc);
     return;
   default:
     if (o->run.failures > 0)
       optim_stop(o, SYN_OPTIM_FAILED,
-                 "failed: NLopt %s: %s (%zu points could not be computed)", name,
+                 "failed: NLopt %s: %s (%zu points could not be computed)", o->type->name,
                  nlopt_result_to_string(rc), o->run.failures);
     else
-      optim_stop(o, SYN_OPTIM_FAILED, "failed: NLopt %s: %s", name,
+      optim_stop(o, SYN_OPTIM_FAILED, "failed: NLopt %s: %s", o->type->name,
                  nlopt_result_to_string(rc));
   }
 }

@@ -14,8 +14,10 @@ check "it prints the objective and its parts" \
 check "a gradient row per estimated parameter (7), with its scale" \
   sh -c "[ \$(grep -Ec '^(severity|w_p\\[|dose:|sigma_CRP|rel_CRP)' '$TMP/eval.out') -eq 7 ]"
 check "severity is on log10 at its start 0.04" grep -Eq '^severity +log10 +0\.04 ' "$TMP/eval.out"
-check "the residual form is refused, naming the estimated sd" \
-  grep -q "^residual form: no (the sd of observable 'CRP_serum' depends on the estimated parameter 'sigma_CRP')" "$TMP/eval.out"
+# 45 data rows, a sigma residual for each of the 15 CRP rows (estimated sd),
+# two for the log-normal prior on severity
+check "the residual form holds with the estimated sd: 45 + 15 + 2 residuals" \
+  grep -q "^residual form: yes (62 residuals)" "$TMP/eval.out"
 
 "$SYNOVIA" fit "$FIT" --evaluate --at severity=0.06 --at 'w_p[control]=0.2' >"$TMP/at.out" 2>&1
 check "--at applies the values" sh -c "grep -Eq '^severity +log10 +0\.06 ' '$TMP/at.out' && grep -Eq '^w_p\\[control\\] +lin +0\.2 ' '$TMP/at.out'"

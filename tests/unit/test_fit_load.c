@@ -114,7 +114,7 @@ static void test_params_and_theta(void **state) {
                     "estimate sigma log10 within 0.01 1\n"
                     "estimate rel lin within 0.01 0.5 prior uniform 0 1\n"
                     "fix A = 12 mg\n"
-                    "optimizer bfgs\nmultistart 16 sobol seed 3\n",
+                    "optimizer slsqp\nmultistart 16 sobol seed 3\n",
                     "arm,time (h),observable,value\nplacebo,1,conc,2\ntreated,1,conc,3\n");
   assert_int_equal(syn_fit_param_count(f), 7); /* k, V[placebo], V[treated], F[treated], dose, sigma, rel */
   const syn_fit_param *k = syn_fit_param_at(f, 0);
@@ -149,7 +149,7 @@ static void test_params_and_theta(void **state) {
   assert_true(fabs(theta[1] - 2.5) < 1e-15);
   assert_true(fabs(theta[3] - sqrt(10)) < 1e-12);
 
-  assert_string_equal(syn_fit_optimizer(f), "bfgs");
+  assert_string_equal(syn_fit_optimizer(f), "slsqp");
   assert_int_equal(syn_fit_starts(f), 16);
   assert_string_equal(syn_fit_start_design(f), "sobol");
   assert_int_equal(syn_fit_seed(f), 3);

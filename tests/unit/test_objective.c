@@ -172,11 +172,29 @@ static void test_closed_form_lognormal_estimated_sd(void **state) {
   assert_close(v.prior, prior, 1e-12);
   assert_close(g[0], r / s * (-1.0), 1e-8);            /* d ln y / dk = -1 */
   assert_close(g[1], (1 - r * r) + z / 0.5, 1e-8);     /* d/d ln s */
+  /* the residual form with the sigma residual sqrt(2 ln s + SHIFT) and the
+   * prior's, by hand: r, e, z; their Jacobian in (k, ln s) */
   char why[256];
-  assert_int_equal(syn_objective_residual_form(f, why, sizeof why), 0);
-  assert_non_null(strstr(why, "'sig'"));
-  double res[3];
-  assert_int_equal(syn_objective_residuals(o, x, res, NULL, NULL, &err), SYN_EINVAL);
+  assert_int_equal(syn_objective_residual_form(f, why, sizeof why), 1);
+  assert_int_equal(syn_objective_residual_count(f), 3);
+  double res[3], J[6], C;
+  assert_int_equal(syn_objective_residuals(o, x, res, J, &C, &err), SYN_OK);
+  double e = sqrt(2 * log(s) + SYN_OBJECTIVE_LOG_SHIFT);
+  assert_close(res[0], r, 1e-9);
+  assert_close(res[1], e, 1e-12);
+  assert_close(res[2], z, 1e-12);
+  assert_close(J[0], -1.0 / s, 1e-8);    /* d r / dk */
+  assert_close(J[1], -r, 1e-9);          /* d r / d ln s */
+  assert_close(J[2], 0, 1e-12);
+  assert_close(J[3], 1.0 / e, 1e-12);    /* d e / d ln s */
+  assert_close(J[5], 1.0 / 0.5, 1e-12);
+  assert_close(0.5 * (res[0] * res[0] + e * e + z * z) + C, v.total, 1e-12);
+  assert_close(C, 0.5 * LN_2PI + log(m) - 0.5 * SYN_OBJECTIVE_LOG_SHIFT + 0.5 * LN_2PI + log(0.5),
+               1e-12);
+  /* an sd below exp(-SHIFT/2): no real sigma residual, refused with the line */
+  double tiny[] = {k, -0.5 * SYN_OBJECTIVE_LOG_SHIFT - 1};
+  assert_int_equal(syn_objective_residuals(o, tiny, res, NULL, NULL, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "too small for the residual form"));
   syn_objective_destroy(o);
   syn_fit_destroy(f);
 }
@@ -198,8 +216,20 @@ static void test_closed_form_proportional_sd(void **state) {
   double dT_ds = (1 - r * r) / s, dT_dy = r / s + dT_ds * 0.1;
   assert_close(g[0], dT_dy * -y, 1e-8);
   assert_close(g[1], dT_ds, 1e-8);
+  /* the residual form: r and e = sqrt(2 ln s + SHIFT), s moving with k and a */
   char why[256];
-  assert_int_equal(syn_objective_residual_form(f, why, sizeof why), 0);
+  assert_int_equal(syn_objective_residual_form(f, why, sizeof why), 1);
+  assert_int_equal(syn_objective_residual_count(f), 2);
+  double res[2], J[4], C;
+  assert_int_equal(syn_objective_residuals(o, x, res, J, &C, &err), SYN_OK);
+  double e = sqrt(2 * log(s) + SYN_OBJECTIVE_LOG_SHIFT), dsdk = 0.1 * -y;
+  assert_close(res[0], r, 1e-9);
+  assert_close(res[1], e, 1e-12);
+  assert_close(J[0], -y / s - r / s * dsdk, 1e-8);
+  assert_close(J[1], -r / s, 1e-9);
+  assert_close(J[2], dsdk / (e * s), 1e-8);
+  assert_close(J[3], 1.0 / (e * s), 1e-9);
+  assert_close(0.5 * (res[0] * res[0] + e * e) + C, v.total, 1e-12);
   syn_objective_destroy(o);
   syn_fit_destroy(f);
 }
@@ -389,34 +419,27 @@ static void test_knee_gradient(void **state) {
   syn_fit_destroy(f);
 }
 
-/* The knee example with a fixed CRP sd and a normal prior on severity (so it
- * has a residual form): the Jacobian of the residuals against central
- * differences of the residuals at random points, and objective = 0.5 |r|^2
- * + C with the gradient J^T r. At rtol 1e-12: a single residual's
- * differences need it (the gradient, a sum, resolves at 1e-10). */
-static void test_knee_residual_jacobian(void **state) {
-  (void)state;
-  const char *const edits[] = {
-      "noise normal sd = sigma_CRP + rel_CRP * y\n", "noise normal sd = 0.3\n",
-      "estimate sigma_CRP log10 within 0.01 1\n", "",
-      "estimate rel_CRP lin within 0.01 0.5\n", "",
-      "prior lognormal -2.8 0.5", "prior normal 0.05 0.02"};
-  syn_fit *f = load_knee("1e-12", edits, 4);
-  char why[256];
-  assert_int_equal(syn_objective_residual_form(f, why, sizeof why), 1);
+/* The residual form against syn_objective_eval and finite differences at
+ * npoints random points (the first nrand parameters uniform on their scale
+ * inside the bounds, fixed seed; the others at their start):
+ * objective = 0.5 |r|^2 + C to rounding, the gradient J^T r, and the worst
+ * relative difference of the Jacobian against central differences of the
+ * residuals (Richardson-extrapolated; each entry relative to its size, or to
+ * 1e-3 of the largest entry when smaller), returned. */
+static double worst_residual_jacobian(syn_fit *f, int npoints, uint64_t seed, double h,
+                                      size_t nrand) {
   size_t np = syn_fit_param_count(f), nr = syn_objective_residual_count(f);
-  assert_int_equal(np, 5);
-  assert_int_equal(nr, syn_fit_point_count(f) + 1);
   syn_objective *o = NULL;
   syn_error err;
   assert_int_equal(syn_objective_create(f, &o, &err), SYN_OK);
   double *x = malloc(np * sizeof *x), *g = malloc(np * sizeof *g), *r = malloc(nr * sizeof *r);
   double *J = malloc(nr * np * sizeof *J), *rp = malloc(nr * sizeof *rp), *rm = malloc(nr * sizeof *rm);
-  assert_true(x && g && r && J && rp && rm);
-  uint64_t seed = 14;
-  double worst = 0, h = 1e-3;
-  for (int p = 0; p < 2; p++) {
-    for (size_t j = 0; j < np; j++) {
+  double *d = malloc(2 * nr * sizeof *d);
+  assert_true(x && g && r && J && rp && rm && d);
+  double worst = 0;
+  for (int p = 0; p < npoints; p++) {
+    syn_objective_default_x(f, x);
+    for (size_t j = 0; j < nrand; j++) {
       const syn_fit_param *q = syn_fit_param_at(f, j);
       double lo = syn_objective_to_scale(q, q->lower), hi = syn_objective_to_scale(q, q->upper);
       x[j] = lo + (hi - lo) * (0.1 + 0.8 * uniform01(&seed));
@@ -428,6 +451,7 @@ static void test_knee_residual_jacobian(void **state) {
     syn_objective_value v;
     eval_ok(o, x, &v, g);
     for (size_t i = 0; i < nr; i++) rr += r[i] * r[i];
+    printf("# point %d: objective %.15g, 0.5 |r|^2 + C %.15g\n", p, v.total, 0.5 * rr + C);
     assert_close(0.5 * rr + C, v.total, 1e-12);
     for (size_t j = 0; j < np; j++) {
       double jr = 0;
@@ -438,18 +462,16 @@ static void test_knee_residual_jacobian(void **state) {
     for (size_t k = 0; k < nr * np; k++) jmax = fmax(jmax, fabs(J[k]));
     for (size_t j = 0; j < np; j++) {
       double x0 = x[j];
-      double d[2][400];
-      assert_true(nr <= 400);
       for (int k = 0; k < 2; k++) { /* steps h and 2h, Richardson-extrapolated */
         x[j] = x0 + h * (k + 1);
         assert_int_equal(syn_objective_residuals(o, x, rp, NULL, NULL, &err), SYN_OK);
         x[j] = x0 - h * (k + 1);
         assert_int_equal(syn_objective_residuals(o, x, rm, NULL, NULL, &err), SYN_OK);
-        for (size_t i = 0; i < nr; i++) d[k][i] = (rp[i] - rm[i]) / (2 * h * (k + 1));
+        for (size_t i = 0; i < nr; i++) d[k * nr + i] = (rp[i] - rm[i]) / (2 * h * (k + 1));
       }
       x[j] = x0;
       for (size_t i = 0; i < nr; i++) {
-        double fd = (4 * d[0][i] - d[1][i]) / 3;
+        double fd = (4 * d[i] - d[nr + i]) / 3;
         double e = fabs(J[i * np + j] - fd) / fmax(fabs(fd), 1e-3 * jmax);
         if (e > worst) {
           worst = e;
@@ -459,15 +481,65 @@ static void test_knee_residual_jacobian(void **state) {
       }
     }
   }
-  printf("# knee residual Jacobian: worst relative difference %.2e\n", worst);
-  assert_true(worst <= 1e-5);
   free(x);
   free(g);
   free(r);
   free(J);
   free(rp);
   free(rm);
+  free(d);
   syn_objective_destroy(o);
+  return worst;
+}
+
+/* The knee example with a fixed CRP sd and a normal prior on severity: only
+ * the data points' residuals and the prior's. At rtol 1e-12: a single
+ * residual's differences need it (the gradient, a sum, resolves at 1e-10). */
+static void test_knee_residual_jacobian(void **state) {
+  (void)state;
+  const char *const edits[] = {
+      "noise normal sd = sigma_CRP + rel_CRP * y\n", "noise normal sd = 0.3\n",
+      "estimate sigma_CRP log10 within 0.01 1\n", "",
+      "estimate rel_CRP lin within 0.01 0.5\n", "",
+      "prior lognormal -2.8 0.5", "prior normal 0.05 0.02"};
+  syn_fit *f = load_knee("1e-12", edits, 4);
+  char why[256];
+  assert_int_equal(syn_objective_residual_form(f, why, sizeof why), 1);
+  assert_int_equal(syn_fit_param_count(f), 5);
+  assert_int_equal(syn_objective_residual_count(f), syn_fit_point_count(f) + 1);
+  double worst = worst_residual_jacobian(f, 2, 14, 1e-3, 5);
+  printf("# knee residual Jacobian: worst relative difference %.2e\n", worst);
+  assert_true(worst <= 1e-5);
+  syn_fit_destroy(f);
+}
+
+/* The knee example as shipped: the CRP sd estimated (sigma_CRP + rel_CRP y),
+ * a log-normal prior on severity: a sigma residual per CRP point and two
+ * rows for the prior. */
+static void test_knee_estimated_noise_residuals(void **state) {
+  (void)state;
+  syn_fit *f = load_knee("1e-12", NULL, 0);
+  size_t ncrp = 0;
+  for (size_t i = 0; i < syn_fit_point_count(f); i++)
+    ncrp += strcmp(syn_fit_observable_at(f, syn_fit_point_at(f, i)->observable)->name,
+                   "CRP_serum") == 0;
+  assert_true(ncrp > 0);
+  assert_int_equal(syn_objective_residual_count(f), syn_fit_point_count(f) + ncrp + 2);
+  double worst = worst_residual_jacobian(f, 2, 14, 1e-3, syn_fit_param_count(f));
+  printf("# knee (estimated CRP sd) residual Jacobian: worst relative difference %.2e\n", worst);
+  assert_true(worst <= 1e-5);
+  syn_fit_destroy(f);
+}
+
+/* Boehm: three estimated noise sds (the kinetic parameters random, the sds
+ * at their start). */
+static void test_boehm_residuals(void **state) {
+  (void)state;
+  syn_fit *f = load_path("tests/data/petab/Boehm_JProteomeRes2014/boehm2014.fit");
+  assert_int_equal(syn_objective_residual_count(f), 2 * syn_fit_point_count(f));
+  double worst = worst_residual_jacobian(f, 2, 16, 1e-2, 6);
+  printf("# boehm2014.fit residual Jacobian: worst relative difference %.2e\n", worst);
+  assert_true(worst <= 1e-5);
   syn_fit_destroy(f);
 }
 
@@ -493,6 +565,8 @@ int main(void) {
       cmocka_unit_test(test_failure_then_usable_no_allocation),
       cmocka_unit_test(test_knee_gradient),
       cmocka_unit_test(test_knee_residual_jacobian),
+      cmocka_unit_test(test_knee_estimated_noise_residuals),
+      cmocka_unit_test(test_boehm_residuals),
       cmocka_unit_test(test_boehm_gradient),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);

@@ -549,6 +549,40 @@ static void test_allocation(void **state) {
   }
 }
 
+/* ---- a Rosenbrock (+100) whose f is rounded to 1e-7 (as an ODE objective's is
+ * only as accurate as its solve) while its gradient is exact: near the
+ * minimum no line search finds a decrease, and NLopt ends with FAILURE or
+ * ROUNDOFF_LIMITED (or its own f test) where the gradient is still some
+ * 1e-4 and more. That is not a failed start: converged when the gradient passes gtol,
+ * else stalled with the gradient shown. */
+static int rounded_f(const double *x, double *f, double *g, void *user) {
+  double v;
+  rosen_f(x, &v, g, user);
+  *f = 100 + round(v * 1e7) * 1e-7;
+  return 0;
+}
+
+static void test_status_at_rounded_minimum(void **state) {
+  (void)state;
+  syn_optim_problem p = {.n = 2, .f = rounded_f};
+  syn_optim_settings s;
+  syn_optim_settings_default(&s);
+  s.gtol = 1e-12;
+  s.xtol = 0;
+  s.ftol = 0;
+  for (int loose = 0; loose < 2; loose++) {
+    if (loose) s.gtol = 1e-4; /* what the rounding allows: converged */
+    double x[2] = {-1.2, 1};
+    syn_optim_result r = run_type(syn_optim_lbfgs(), &p, &s, x);
+    report("rounded minimum", syn_optim_lbfgs(), &r);
+    printf("#   %s\n", r.message);
+    assert_true(fabs(r.f - 100) <= 1e-4);
+    assert_int_not_equal(r.status, SYN_OPTIM_FAILED);
+    if (r.status == SYN_OPTIM_STALLED) assert_non_null(strstr(r.message, "projected gradient"));
+    if (loose) assert_int_equal(r.status, SYN_OPTIM_CONVERGED_GRADIENT);
+  }
+}
+
 int main(void) {
   gsl_set_error_handler_off(); /* as the program does (synovia/optim.h) */
   const struct CMUnitTest tests[] = {
@@ -559,6 +593,7 @@ int main(void) {
       cmocka_unit_test(test_all_fail),
       cmocka_unit_test(test_limits),        cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_residuals_only), cmocka_unit_test(test_allocation),
+      cmocka_unit_test(test_status_at_rounded_minimum),
   };
   return cmocka_run_group_tests_name("optim", tests, NULL, NULL);
 }
