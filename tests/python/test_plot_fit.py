@@ -26,7 +26,7 @@ from scipy.optimize import minimize_scalar
 from scipy.stats import chi2
 
 from plotcheck import (check_image, error_case, figure_checks, figure_notes, finish,
-                       header_height, load_script, panel_axes, plot, png_size, report)
+                       header_height, load_script, panel_axes, plot, report)
 
 BUILD = os.environ.get("BUILD", "build")
 SYNOVIA = os.path.join(BUILD, "release", "synovia")
@@ -113,7 +113,8 @@ def profile_of(f, j, est, scales, lo, hi, thr, best):
                 theta = [0.0, 0.0]
                 theta[j], theta[k] = from_scale(x, scales[j]), from_scale(xk, scales[k])
                 return nllh(f, theta)
-            res = minimize_scalar(g, bounds=(to_scale(lo[k], scales[k]), to_scale(hi[k], scales[k])),
+            bounds = (to_scale(lo[k], scales[k]), to_scale(hi[k], scales[k]))
+            res = minimize_scalar(g, bounds=bounds,
                                   method="bounded", options={"xatol": 1e-9})
             theta = [0.0, 0.0]
             theta[j], theta[k] = from_scale(x, scales[j]), from_scale(res.x, scales[k])
@@ -256,7 +257,8 @@ def check_data_panels(mod, path, d, fitted):
     fig, panels = figure_checks(mod, path, "data panels", ["--show", "data"])
     want = [f"{a}: {o}" for o in OBSERVABLES for a in ARMS]
     report([p["title"] for p in panels] == want,
-           f"data: one panel per observable and arm, a row per observable {[p['title'] for p in panels]}")
+           "data: one panel per observable and arm, a row per observable "
+           f"{[p['title'] for p in panels]}")
     check_size(fig, "data", 2, 3)
     axes = by_title(fig)
     with h5py.File(path, "r") as f:
@@ -310,8 +312,8 @@ def check_data_panels(mod, path, d, fitted):
     notes = figure_notes(fig)
     report("log-normal (frac): value \u00d7 e^(\u00b1sd)" in notes
            and ("no /fitted" in notes) != fitted,
-           f"data: the notes say what the bars are{'' if fitted else ' and that /fitted is missing'}"
-           f" ({notes!r})")
+           "data: the notes say what the bars are"
+           f"{'' if fitted else ' and that /fitted is missing'} ({notes!r})")
     fig_in = tuple(fig.get_size_inches())
     mod.plt.close(fig)
     return fig_in
@@ -358,7 +360,8 @@ def check_profiles(mod, path, tmp):
     fig, panels = figure_checks(mod, path, "profiles", ["--show", "profiles"])
     axes = panel_axes(fig)
     report([p["title"].split("\n")[0] for p in panels] == ["r: identifiable", "K: identifiable"],
-           f"profiles: one panel per parameter, titled with its class {[p['title'] for p in panels]}")
+           "profiles: one panel per parameter, titled with its class "
+           f"{[p['title'] for p in panels]}")
     check_size(fig, "profiles", 2, 1)
     for j, ax in enumerate(axes):
         sel = pp == j
@@ -433,12 +436,14 @@ def check_auto(mod, path, tmp, fitted):
                   f"{key}: writes {ext} ({r.stdout.strip()})"):
             check_image(ext, out, fig_in, f"{key} {ext}")
     r = plot(path, "--arm", "fast", "--show", "data", "-o", os.path.join(tmp, "fast.png"))
-    report(r.returncode == 0 and ", 3 panels)" in r.stdout, f"--arm fast: 3 data panels ({r.stdout.strip()})")
+    report(r.returncode == 0 and ", 3 panels)" in r.stdout,
+           f"--arm fast: 3 data panels ({r.stdout.strip()})")
 
 
 def check_errors(path, bare, run, tmp):
     cases = [
-        ("--show profiles without /profile", [bare, "--show", "profiles"], "has no profiles (/profile)"),
+        ("--show profiles without /profile", [bare, "--show", "profiles"],
+         "has no profiles (/profile)"),
         ("--vars on a fit file", [path, "--vars", "N"], "--vars is not for fit files"),
         ("--sensitivities on a fit file", [path, "--sensitivities", "log"],
          "--sensitivities is not for fit files"),
@@ -446,7 +451,8 @@ def check_errors(path, bare, run, tmp):
          "is a fit file: --show indices needs a sweep file"),
         ("--show data on a run file", [run, "--show", "data"],
          "is a run file: --show data needs a fit file"),
-        ("unknown --arm", [path, "--arm", "fsat"], "unknown arm 'fsat' in --arm (did you mean 'fast'"),
+        ("unknown --arm", [path, "--arm", "fsat"],
+         "unknown arm 'fsat' in --arm (did you mean 'fast'"),
         ("--arm with --show waterfall", [path, "--arm", "fast", "--show", "waterfall"],
          "--arm chooses the data panels"),
     ]
@@ -476,7 +482,8 @@ def check_report(path, bare, tmp):
         imgs = images(html)
         alts = [a for a, _ in imgs]
         report(len(imgs) == n and alts[0].startswith("The data (error bars")
-               and alts[1].startswith("The waterfall") and (n == 2 or alts[2].startswith("Profile")),
+               and alts[1].startswith("The waterfall")
+               and (n == 2 or alts[2].startswith("Profile")),
                f"report {key}: the data, waterfall{' and profile' if n == 3 else ''} figures")
         report(all(base64.b64decode(b).decode().lstrip().startswith("<?xml") for _, b in imgs),
                f"report {key}: each figure an embedded SVG")
@@ -501,7 +508,8 @@ def check_run_sensitivities(tmp):
     alts = [a for a, _ in images(open(out).read())] if r.returncode == 0 else []
     report(len(alts) == 3 and alts[0].startswith("The arms compared")
            and all("d ln y / d ln p" in a for a in alts[1:])
-           and alts[1].endswith('of arm &quot;slow&quot;.') and alts[2].endswith('of arm &quot;fast&quot;.'),
+           and alts[1].endswith('of arm &quot;slow&quot;.')
+           and alts[2].endswith('of arm &quot;fast&quot;.'),
            f"report: a sensitivity figure per arm, named ({alts[1:]})")
     plain = os.path.join(tmp, "plain.h5")
     subprocess.run([SYNOVIA, "run", GROWTH, "-q", "-o", plain], capture_output=True)
