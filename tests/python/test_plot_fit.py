@@ -441,7 +441,13 @@ def check_auto(mod, path, tmp, fitted):
 
 
 def check_errors(path, bare, run, tmp):
+    unprofiled = os.path.join(tmp, "unprofiled.h5")
+    shutil.copyfile(path, unprofiled)
+    with h5py.File(unprofiled, "r+") as f:     # a /profile whose rows name no parameter
+        f["profile/param"][:] = 7
     cases = [
+        ("--show profiles, no parameter profiled", [unprofiled, "--show", "profiles"],
+         "has no profiles (/profile) of any parameter (r, K not profiled)"),
         ("--show profiles without /profile", [bare, "--show", "profiles"],
          "has no profiles (/profile)"),
         ("--vars on a fit file", [path, "--vars", "N"], "--vars is not for fit files"),
