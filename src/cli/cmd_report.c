@@ -6,6 +6,10 @@
  * summary's (summary.c, the same cli_doc `synovia summary` prints), the
  * input texts (model, scenario, sweep) are copied from the file's
  * /provenance, and the style sheet is inline. No script, no external link.
+ * A fit file (syn_h5fit_probe) gets its summary (estimates, fit quality,
+ * waterfall) and the figures of its data and fits, starts and profiles; a run
+ * file with sensitivities gets, besides its arms over time, the normalised
+ * sensitivities of each arm that has them.
  *
  * The plotting script is found, in order: --plot PATH, $SYNOVIA_PLOT, next
  * to the program (an installed bin/), or two levels up in scripts/ (the
@@ -28,6 +32,7 @@
 
 #include "cli.h"
 #include "summary.h"
+#include "synovia/h5fit.h"
 
 extern char **environ;
 
@@ -35,8 +40,8 @@ static const char report_help[] =
     "usage: synovia report FILE.h5 [-o REPORT.html] [--title T] [--no-figures]\n"
     "                      [--plot PATH]\n"
     "\n"
-    "Writes one self-contained HTML page about a result file (a run or a\n"
-    "sweep): its figures (drawn by scripts/synovia-plot, embedded as SVG), the\n"
+    "Writes one self-contained HTML page about a result file (a run, a sweep or\n"
+    "a fit): its figures (drawn by scripts/synovia-plot, embedded as SVG), the\n"
     "tables of `synovia summary`, the full text of the model, scenario and\n"
     "sweep files it was made from, and its provenance. The page needs no server\n"
     "and no network: open it in any browser, mail it, print it.\n"
@@ -50,9 +55,11 @@ static const char report_help[] =
     "                  then next to this program, then scripts/ of the source tree,\n"
     "                  then PATH)\n"
     "Figures: a run file gets the arms compared over time (every page of it, when\n"
-    "it has more than 12 panels); a sweep file gets\n"
-    "its Sobol or Morris indices (when computed), the metrics' distributions\n"
-    "by arm, and a metric against each parameter.\n"
+    "it has more than 12 panels) and the normalised sensitivities of each arm\n"
+    "that has them; a sweep file gets its Sobol or Morris indices (when\n"
+    "computed), the metrics' distributions by arm, and a metric against each\n"
+    "parameter; a fit file gets its data against the fitted curves, the\n"
+    "waterfall of its starts and its profiles (when computed).\n"
     "Exit status: 0, 1 (the file cannot be read or a figure cannot be drawn),\n"
     "2 (usage).\n";
 
@@ -62,22 +69,39 @@ typedef struct report_args {
 } report_args;
 
 typedef struct figure {
-  const char *show;    /* synovia-plot --show (NULL: default for a run file) */
-  const char *caption;
+  const char *show;     /* synovia-plot --show (NULL: the default of the file's kind) */
+  const char *sens_arm; /* --sensitivities log --arm A (NULL: not a sensitivity figure) */
+  const char *caption;  /* followed by the arm's name for a sensitivity figure */
+  const char *absent;   /* the script's error when the file has nothing for it: the
+                           figure is left out (NULL: every failure is an error) */
 } figure;
 
-static const figure run_figures[] = {
-    {NULL, "The arms compared over time: one colour per arm, doses marked on the time axis."},
-};
+static const figure run_figure = {
+    NULL, NULL, "The arms compared over time: one colour per arm, doses marked on the time axis.",
+    NULL};
+static const figure sens_figure = {
+    NULL, NULL, "Normalised sensitivities d ln y / d ln p, one panel per series, one line per "
+    "parameter, of arm ", NULL};
 static const figure sweep_figures[] = {
-    {"indices", "Sensitivity indices: which parameters drive each metric."},
-    {"distributions", "Each metric's distribution across the samples, by arm."},
-    {"scatter", "A metric against each parameter, one point per sample."},
+    {"indices", NULL, "Sensitivity indices: which parameters drive each metric.",
+     "has no sensitivity indices"},
+    {"distributions", NULL, "Each metric's distribution across the samples, by arm.", NULL},
+    {"scatter", NULL, "A metric against each parameter, one point per sample.", NULL},
+};
+static const figure fit_figures[] = {
+    {"data", NULL, "The data (error bars: their sd) against the fitted curves at the best "
+     "estimate, per arm and observable.", NULL},
+    {"waterfall", NULL, "The waterfall: every start's final objective, ranked, as its distance "
+     "to the best.", NULL},
+    {"profiles", NULL, "Profile likelihoods: the objective with each parameter held fixed and "
+     "the others re-optimised, the threshold, the interval and the identifiability class.",
+     "has no profiles"},
 };
 
 /* A figure of more than 12 panels comes in pages (synovia-plot --page K);
- * the report shows at most this many pages of one figure. */
-enum { MAX_PAGES = 16 };
+ * the report shows at most this many pages of one figure, and at most
+ * MAX_FIGURES figures (a run's own, then sensitivity figures of its arms). */
+enum { MAX_PAGES = 16, MAX_FIGURES = 16 };
 
 /* tmpdir/name; 0 when it does not fit (mkdtemp's names are short). */
 static int temp_path(char *buf, size_t size, const char *tmpdir, const char *name) {
@@ -157,22 +181,29 @@ typedef struct plot_io {
   char out[PATH_MAX], err[PATH_MAX];
 } plot_io;
 
-/* Runs `plot FILE [--show S] --page P -o svg`, its output and errors into
- * io's files. 1 when it succeeded and wrote the figure. */
-static int draw(const char *plot, const char *file, const char *show, int page, const char *svg,
+/* Runs `plot FILE [--show S] [--sensitivities log --arm A] --page P -o svg`,
+ * its output and errors into io's files. 1 when it succeeded and wrote the
+ * figure. */
+static int draw(const char *plot, const char *file, const figure *fig, int page, const char *svg,
                 const plot_io *io) {
   posix_spawn_file_actions_t fa;
   pid_t pid;
   int status = 0, ok = 0;
   char page_text[16];
-  const char *argv[10];
+  const char *argv[14];
   int n = 0;
   snprintf(page_text, sizeof page_text, "%d", page);
   argv[n++] = plot;
   argv[n++] = file;
-  if (show) {
+  if (fig->show) {
     argv[n++] = "--show";
-    argv[n++] = show;
+    argv[n++] = fig->show;
+  }
+  if (fig->sens_arm) {
+    argv[n++] = "--sensitivities";
+    argv[n++] = "log";
+    argv[n++] = "--arm";
+    argv[n++] = fig->sens_arm;
   }
   argv[n++] = "--page";
   argv[n++] = page_text;
@@ -268,22 +299,29 @@ static void page_nav(FILE *out, int figures, const sources *src) {
   fputs("</ul></nav>\n", out);
 }
 
+/* A figure's caption, escaped: its text, the arm of a sensitivity figure
+ * (of any length), and which page when there are several. */
+static void print_caption(FILE *out, const figure *fig, int page, int pages) {
+  cli_html_escape(out, fig->caption);
+  if (fig->sens_arm) {
+    fputs("&quot;", out);
+    cli_html_escape(out, fig->sens_arm);
+    fputs("&quot;.", out);
+  }
+  if (pages > 1) fprintf(out, " (page %d of %d)", page, pages);
+}
+
 /* One page of a figure; the caption says which page when there are several. */
 static int page_figure(FILE *out, const char *svg, const figure *fig, int page, int pages) {
-  char caption[512];
   FILE *in = fopen(svg, "rb");
   if (in == NULL) return 0;
-  if (pages > 1)
-    snprintf(caption, sizeof caption, "%s (page %d of %d)", fig->caption, page, pages);
-  else
-    snprintf(caption, sizeof caption, "%s", fig->caption);
   fputs("<figure>\n<img alt=\"", out);
-  cli_html_escape(out, caption);
+  print_caption(out, fig, page, pages);
   fputs("\" src=\"data:image/svg+xml;base64,", out);
   base64_file(out, in);
   fclose(in);
   fputs("\">\n<figcaption>", out);
-  cli_html_escape(out, caption);
+  print_caption(out, fig, page, pages);
   fputs("</figcaption>\n</figure>\n", out);
   return 1;
 }
@@ -391,21 +429,22 @@ static int draw_figures(const report_args *a, const char *argv0, const figure *f
     int page = 1, last = 1;
     for (; page <= last; page++) {
       figure_path(svg, sizeof svg, tmpdir, i, page);
-      if (!draw(plot, a->path, figs[i].show, page, svg, &io)) break;
+      if (!draw(plot, a->path, &figs[i], page, svg, &io)) break;
       if (page == 1) last = page_count(io.out);
       pages[i] = page;
     }
     if (page > last) continue;
     last_line(io.err, why, sizeof why);
-    /* A sweep without indices has no index figure: that one is skipped. */
-    if (figs[i].show && strcmp(figs[i].show, "indices") == 0 &&
-        strstr(why, "has no sensitivity indices")) continue;
+    /* A sweep without indices has no index figure, a fit without profiles no
+     * profile figure: that one is skipped. */
+    if (figs[i].absent && strstr(why, figs[i].absent)) continue;
     fprintf(stderr,
-            "synovia: error: cannot draw the figure%s%s of '%s' with %s: %s\n  hint: "
+            "synovia: error: cannot draw the figure%s%s%s of '%s' with %s: %s\n  hint: "
             "synovia-plot needs /usr/bin/python3 with h5py and matplotlib (Debian: "
             "python3-h5py python3-matplotlib); --no-figures writes the report without "
             "figures\n",
-            figs[i].show ? " --show " : "", figs[i].show ? figs[i].show : "", a->path, plot,
+            figs[i].show ? " --show " : "", figs[i].show ? figs[i].show : "",
+            figs[i].sens_arm ? " --sensitivities log" : "", a->path, plot,
             why[0] ? why : "it failed");
     remove(io.err);
     remove(io.out);
@@ -491,6 +530,42 @@ static void remove_tmpdir(const char *tmpdir, size_t nfigs, const int *pages) {
   rmdir(tmpdir);
 }
 
+/* The figures of the file: a run's arms over time and the sensitivities of
+ * each arm that has them; a sweep's or a fit's fixed list. Returns how many. */
+static size_t plan_figures(int fit, syn_h5_kind kind, const syn_h5_reader *run, figure *figs) {
+  const figure *fixed = fit ? fit_figures : sweep_figures;
+  size_t n = fit ? sizeof fit_figures / sizeof fit_figures[0]
+                 : sizeof sweep_figures / sizeof sweep_figures[0];
+  if (fit || kind == SYN_H5_SWEEP) {
+    memcpy(figs, fixed, n * sizeof *figs);
+    return n;
+  }
+  n = 0;
+  figs[n++] = run_figure;
+  size_t narms = run ? syn_h5_reader_file(run)->narms : 0;
+  for (size_t k = 0; k < narms && n < MAX_FIGURES; k++)
+    if (syn_h5_reader_sens(run, k) != NULL) {
+      figs[n] = sens_figure;
+      figs[n++].sens_arm = syn_h5_reader_arm(run, k)->name;
+    }
+  return n;
+}
+
+/* A fit file has no reader of its provenance texts here: its page is titled
+ * by the fit file it came from. */
+static char *fit_title(const char *path) {
+  syn_h5fit_file *f = NULL;
+  syn_error err;
+  char *title = NULL;
+  if (syn_h5fit_read(path, &f, &err) == SYN_OK && f->fit_file[0]) {
+    size_t n = strlen(f->fit_file) + sizeof "Fit of ";
+    title = malloc(n);
+    if (title) snprintf(title, n, "Fit of %s", f->fit_file);
+  }
+  syn_h5fit_file_destroy(f);
+  return title;
+}
+
 int cmd_report(int argc, char **argv, const char *argv0) {
   report_args a = {0};
   for (int i = 0; i < argc; i++)
@@ -506,24 +581,24 @@ int cmd_report(int argc, char **argv, const char *argv0) {
   sources src = {0};
   syn_error err;
   syn_h5_kind kind = SYN_H5_RUN;
-  int pages[8] = {0}, rc = CLI_FAILED;
-  char tmpdir[PATH_MAX] = "";
-  const figure *figs = run_figures;
-  size_t nfigs = sizeof run_figures / sizeof run_figures[0];
+  int pages[MAX_FIGURES] = {0}, rc = CLI_FAILED;
+  char tmpdir[PATH_MAX] = "", *title = NULL;
+  figure figs[MAX_FIGURES];
+  size_t nfigs = 0;
   if (out == NULL) goto done;
   const char *inputs[2] = {a.path, a.plot};
   if (!cli_input_usable(a.path, "result file") ||
       (strcmp(out, "-") != 0 && !cli_output_usable(out, inputs, a.plot ? 2 : 1)))
     goto done;
-  if (summary_build(a.path, &doc, &kind, &err) != SYN_OK ||
-      open_sources(a.path, kind, &o, &src, &err) != SYN_OK) {
+  int fit = syn_h5fit_probe(a.path);
+  /* summary_build takes a fit file only without asking its kind back */
+  if (summary_build(a.path, &doc, fit ? NULL : &kind, &err) != SYN_OK ||
+      (!fit && open_sources(a.path, kind, &o, &src, &err) != SYN_OK)) {
     cli_print_error(&err);
     goto done;
   }
-  if (kind == SYN_H5_SWEEP) {
-    figs = sweep_figures;
-    nfigs = sizeof sweep_figures / sizeof sweep_figures[0];
-  }
+  if (fit) src.title = title = fit_title(a.path);
+  nfigs = plan_figures(fit, kind, o.run, figs);
   if (!a.no_figures) {
     const char *base = getenv("TMPDIR");
     snprintf(tmpdir, sizeof tmpdir, "%s/synovia-report.XXXXXX", base && base[0] ? base : "/tmp");
@@ -548,6 +623,7 @@ done:
   syn_h5_reader_destroy(o.run);
   syn_h5sweep_reader_destroy(o.sweep);
   cli_doc_free(&doc);
+  free(title);
   free(out_path);
   return rc;
 }
