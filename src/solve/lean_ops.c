@@ -71,8 +71,22 @@ static void lin_sum(sunindextype n, double a, const double *x, double b, const d
   else lin_ab(n, a, x, b, y, z);
 }
 
+/* The commonest case, x + y (CVODE's predictor adds q (q + 1) / 2 pairs of
+ * its history at every step), goes straight to its loop. */
 static void lean_linear_sum(sunrealtype a, N_Vector x, sunrealtype b, N_Vector y, N_Vector z) {
-  lin_sum(NV_LENGTH_S(z), a, NV_DATA_S(x), b, NV_DATA_S(y), NV_DATA_S(z));
+  sunindextype n = NV_LENGTH_S(z), i = 0;
+  const double *xd = NV_DATA_S(x), *yd = NV_DATA_S(y);
+  double *zd = NV_DATA_S(z);
+  if (a != 1.0 || b != 1.0) {
+    lin_sum(n, a, xd, b, yd, zd);
+    return;
+  }
+  for (; i + 2 <= n; i += 2) {
+    double s0 = xd[i] + yd[i], s1 = xd[i + 1] + yd[i + 1];
+    zd[i] = s0;
+    zd[i + 1] = s1;
+  }
+  for (; i < n; i++) zd[i] = xd[i] + yd[i];
 }
 
 static void lean_scale(sunrealtype c, N_Vector x, N_Vector z) {
@@ -293,8 +307,9 @@ static inline __attribute__((always_inline)) void lu_solve_n(const double *restr
 
 enum { LU_SMALL = 8 };
 
+/* x = A^-1 b; the small case reads b into locals and writes x from them. */
 static void lu_solve_small(const double *restrict a, sunindextype n, const sunindextype *p,
-                           double *restrict b) {
+                           const double *b, double *x) {
   double w[LU_SMALL];
   for (sunindextype i = 0; i < n; i++) w[i] = b[i];
   switch (n) {
@@ -303,13 +318,19 @@ static void lu_solve_small(const double *restrict a, sunindextype n, const sunin
 #undef CASE
     default: break;
   }
-  for (sunindextype i = 0; i < n; i++) b[i] = w[i];
+  for (sunindextype i = 0; i < n; i++) x[i] = w[i];
 }
 
+/* x = A^-1 b (b and x may be the same array). */
 static void lu_solve(const double *restrict a, sunindextype n, const sunindextype *p,
-                     double *restrict b) {
-  if (n <= LU_SMALL) lu_solve_small(a, n, p, b);
-  else lu_solve_n(a, n, p, b);
+                     const double *b, double *x) {
+  if (n <= LU_SMALL) {
+    lu_solve_small(a, n, p, b, x);
+    return;
+  }
+  if (x != b)
+    for (sunindextype i = 0; i < n; i++) x[i] = b[i];
+  lu_solve_n(a, n, p, x);
 }
 
 /* The dense solver's own content (public in sunlinsol_dense.h, without an
@@ -329,15 +350,13 @@ static int lean_dense_setup(SUNLinearSolver S, SUNMatrix A) {
   return flag > 0 ? SUNLS_LUFACT_FAIL : SUNLS_SUCCESS;
 }
 
-/* x = A^-1 b (b is copied, as by N_VScale(1, b, x): 1 b is b). */
+/* x = A^-1 b (SUNLinSolSolve_Dense copies b into x by N_VScale(1, b, x),
+ * and 1 b is b). */
 static int lean_dense_solve(SUNLinearSolver S, SUNMatrix A, N_Vector x, N_Vector b,
                             sunrealtype tol) {
   (void)tol;
-  sunindextype n = SUNDenseMatrix_Rows(A);
-  double *xd = NV_DATA_S(x);
-  if (x != b)
-    for (sunindextype i = 0; i < n; i++) xd[i] = NV_DATA_S(b)[i];
-  lu_solve(SUNDenseMatrix_Data(A), n, pivots(S), xd);
+  lu_solve(SUNDenseMatrix_Data(A), SUNDenseMatrix_Rows(A), pivots(S), NV_DATA_S(b),
+           NV_DATA_S(x));
   set_last_flag(S, 0);
   return SUNLS_SUCCESS;
 }
