@@ -9,6 +9,11 @@
 #include <sunlinsol/sunlinsol_dense.h>
 #include <sunmatrix/sunmatrix_dense.h>
 
+/* Return codes: success is 0 in SUNDIALS 6 (SUNLS_SUCCESS, SUNMAT_SUCCESS) and
+ * 7 (SUN_SUCCESS, which replaced them); a bad argument is any other value. A
+ * zero pivot is the dense solver's own recoverable SUNLS_LUFACT_FAIL. */
+enum { LEAN_OK = 0, LEAN_BAD_ARG = -1 };
+
 /* --- vectors -------------------------------------------------------------------
  * CVODE works on vectors of only ode->n elements (27 on the knee, 8 for
  * HIRES) with the serial N_Vector's loops, one element at a time, behind a
@@ -347,7 +352,7 @@ static int lean_dense_setup(SUNLinearSolver S, SUNMatrix A) {
   sunindextype flag = lu_factor(SUNDenseMatrix_Data(A), SUNDenseMatrix_Rows(A),
                                 pivots(S));
   set_last_flag(S, flag);
-  return flag > 0 ? SUNLS_LUFACT_FAIL : SUNLS_SUCCESS;
+  return flag > 0 ? SUNLS_LUFACT_FAIL : LEAN_OK;
 }
 
 /* x = A^-1 b (SUNLinSolSolve_Dense copies b into x by N_VScale(1, b, x),
@@ -358,17 +363,17 @@ static int lean_dense_solve(SUNLinearSolver S, SUNMatrix A, N_Vector x, N_Vector
   lu_solve(SUNDenseMatrix_Data(A), SUNDenseMatrix_Rows(A), pivots(S), NV_DATA_S(b),
            NV_DATA_S(x));
   set_last_flag(S, 0);
-  return SUNLS_SUCCESS;
+  return LEAN_OK;
 }
 
 /* B = A (SUNMatCopy_Dense; both n x n, made alike by CVODE). */
 static int lean_dense_copy(SUNMatrix A, SUNMatrix B) {
   sunindextype size = SUNDenseMatrix_LData(A);
-  if (SUNDenseMatrix_LData(B) != size) return SUNMAT_ILL_INPUT;
+  if (SUNDenseMatrix_LData(B) != size) return LEAN_BAD_ARG;
   const double *restrict ad = SUNDenseMatrix_Data(A);
   double *restrict bd = SUNDenseMatrix_Data(B);
   for (sunindextype i = 0; i < size; i++) bd[i] = ad[i];
-  return SUNMAT_SUCCESS;
+  return LEAN_OK;
 }
 
 /* A = c A + I (SUNMatScaleAddI_Dense: each entry scaled, then 1 added to the
@@ -378,7 +383,7 @@ static int lean_dense_scale_add_i(sunrealtype c, SUNMatrix A) {
   double *ad = SUNDenseMatrix_Data(A);
   for (sunindextype k = 0; k < rows * cols; k++) ad[k] *= c;
   for (sunindextype j = 0; j < cols && j < rows; j++) ad[j * rows + j] += 1.0;
-  return SUNMAT_SUCCESS;
+  return LEAN_OK;
 }
 
 static void lean_matrix_ops(SUNMatrix A);
