@@ -30,7 +30,10 @@
  *    f is linear), |e_i| <= 0.1 (|x_i| + 1000 ftol tol_i) in every state, at
  *    every check from some T' on to T, T' no earlier than c's slowest time
  *    constant tau = -1 / (max Re eigenvalue) and T - T' >= tau, with
- *    max_i |x_i| / tol_i not growing from check to check. Near any other
+ *    max_i |x_i| / tol_i not growing from check to check. While such a run
+ *    is under way, the next check is at T' + tau if that comes before 2T.
+ *    The test is per state, not in a norm of x: a slow state far from c and
+ *    exactly linear would otherwise hide another one heading elsewhere. Near any other
  *    equilibrium s the test fails by the whole of s - c (f(s) = 0), so a
  *    trajectory passing a saddle is not taken. Run on, such a trajectory
  *    would settle at c or not within max_time, c either way: only the cost

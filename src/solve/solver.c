@@ -1,8 +1,9 @@
 /* synovia — the CVODE backend of syn_solver (solve layer; see include/synovia/solver.h).
  *
- * The only file that includes SUNDIALS headers. It owns a SUNContext, the
- * CVODE memory, the state vector and the linear solver, and adapts the
- * syn_ode callbacks to CVODE's (the 0 / > 0 / < 0 contract is the same).
+ * It owns a SUNContext, the CVODE memory, the state vector and the linear
+ * solver, and adapts the syn_ode callbacks to CVODE's (the 0 / > 0 / < 0
+ * contract is the same). The vectors and the dense solver carry the lean
+ * operations of lean_ops.c (the same results, bit for bit, for less).
  *
  * Segment loop: the output and stop times are merged; CVODE integrates with
  * its stop time set to the next stop (or the last output) so it never steps
@@ -45,6 +46,7 @@
 
 #include "base/alloc.h"
 #include "solve/dense_output.h"
+#include "solve/lean_ops.h"
 #include "solve/linchoice.h"
 #include "solve/sun_compat.h"
 
@@ -435,6 +437,7 @@ static syn_status setup_linear_solver(syn_solver *s, syn_error *err) {
   } else {
     s->A = SUNDenseMatrix(n, n, s->sunctx);
     if (s->A != NULL) s->LS = SUNLinSol_Dense(s->y, s->A, s->sunctx);
+    if (s->LS != NULL) syn_lean_dense_ops(s->LS, s->A);
   }
   if (s->A == NULL || s->LS == NULL)
     return syn_error_set(err, SYN_ENOMEM, "could not create the %s linear solver for %zu states",
@@ -516,11 +519,12 @@ static syn_status create_cvode(syn_solver *s, const double *y0, syn_error *err) 
     return syn_error_set(err, SYN_ENOMEM, "could not create the SUNDIALS context");
   }
   s->y = N_VNew_Serial((sunindextype)n, s->sunctx);
-  /* CVODE clones its vectors from y: with the serial vector's fused
-   * operations, a step's q+1-term updates (N_VScaleAddMulti, interpolation's
-   * N_VLinearCombination) are one loop instead of q+1 calls of N_VLinearSum;
-   * the same products and sums in the same order, so the same bits. */
-  if (s->y != NULL) N_VEnableFusedOps_Serial(s->y, SUNTRUE);
+  /* CVODE clones its vectors from y: with the fused operations, a step's
+   * q+1-term updates (N_VScaleAddMulti, interpolation's N_VLinearCombination)
+   * are one loop instead of q+1 calls of N_VLinearSum, and lean_ops.c's
+   * loops replace the serial vector's; the same products and sums in the
+   * same order, so the same bits. */
+  if (s->y != NULL) syn_lean_vector_ops(s->y);
   s->scratch1 = N_VNew_Serial((sunindextype)n, s->sunctx);
   s->scratch2 = N_VNew_Serial((sunindextype)n, s->sunctx);
   s->ystep = N_VNew_Serial((sunindextype)n, s->sunctx);
@@ -1175,193 +1179,6 @@ static void pattern_by_rows(const syn_ode *ode, int32_t *rowptr, int32_t *col, i
   rowptr[0] = 0;
 }
 
-/* --- the sensitivity vectors' operations ---------------------------------------
- * CVODES works on the ns sensitivity vectors (of only ode->n elements: 27 on
- * the knee) with the serial N_Vector's loops, one element at a time. These
- * replace the costliest ones on the sensitivity vectors only (the states'
- * vectors keep SUNDIALS' own: plain runs are unchanged bit for bit), two or
- * four elements per iteration so that the compiler pairs them in SIMD
- * registers (-O2 vectorises such groups, not the plain loop). Every element
- * is computed with the same operations in the same order as N_VLinearSum_Serial,
- * N_VScale_Serial and their vector-array forms do (their special cases are
- * the general formula's, since x * 1 and x * -1 are exact, except c (x + y)
- * and c (x - y)): the sensitivities are unchanged bit for bit too. */
-
-/* z = a x + b y; the unit cases without their (exact) products. */
-#define PAIRED(EXPR)                                                                           \
-  do {                                                                                         \
-    sunindextype i = 0;                                                                        \
-    for (; i + 4 <= n; i += 4) {                                                               \
-      double x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];                           \
-      double y0 = y[i], y1 = y[i + 1], y2 = y[i + 2], y3 = y[i + 3];                           \
-      z[i] = EXPR(x0, y0);                                                                     \
-      z[i + 1] = EXPR(x1, y1);                                                                 \
-      z[i + 2] = EXPR(x2, y2);                                                                 \
-      z[i + 3] = EXPR(x3, y3);                                                                 \
-    }                                                                                          \
-    for (; i < n; i++) z[i] = EXPR(x[i], y[i]);                                                \
-  } while (0)
-#define SUM_XY(u, v) ((u) + (v))
-#define AX_Y(u, v) (a * (u) + (v))
-#define X_BY(u, v) ((u) + b * (v))
-#define AX_BY(u, v) (a * (u) + b * (v))
-static void lin_ab(sunindextype n, double a, const double *x, double b, const double *y,
-                   double *z) {
-  if (a == 1.0 && b == 1.0) PAIRED(SUM_XY);
-  else if (b == 1.0) PAIRED(AX_Y);
-  else if (a == 1.0) PAIRED(X_BY);
-  else PAIRED(AX_BY);
-}
-
-#define C_SUM(u, v) (a * ((u) + (v)))
-#define C_DIFF(u, v) (a * ((u) - (v)))
-static void lin_scaled(sunindextype n, double a, const double *x, double sign, const double *y,
-                       double *z) { /* z = a (x + y) or a (x - y) (sign 1 or -1) */
-  if (sign > 0) PAIRED(C_SUM);
-  else PAIRED(C_DIFF);
-}
-
-#undef C_SUM
-#undef C_DIFF
-#undef SUM_XY
-#undef AX_Y
-#undef X_BY
-#undef AX_BY
-#undef PAIRED
-
-/* One vector of N_VLinearSum_Serial: which formula its cases come to. */
-static void lin_sum(sunindextype n, double a, const double *x, double b, const double *y,
-                    double *z) {
-  int unit = a == 1.0 || b == 1.0 || a == -1.0 || b == -1.0;
-  if (!unit && a == b) lin_scaled(n, a, x, 1.0, y, z);
-  else if (!unit && a == -b) lin_scaled(n, a, x, -1.0, y, z);
-  else lin_ab(n, a, x, b, y, z);
-}
-
-static void sens_linear_sum(sunrealtype a, N_Vector x, sunrealtype b, N_Vector y, N_Vector z) {
-  lin_sum(NV_LENGTH_S(z), a, NV_DATA_S(x), b, NV_DATA_S(y), NV_DATA_S(z));
-}
-
-static void sens_scale(sunrealtype c, N_Vector x, N_Vector z) {
-  sunindextype n = NV_LENGTH_S(z), i = 0;
-  const double *xd = NV_DATA_S(x);
-  double *zd = NV_DATA_S(z);
-  for (; i + 2 <= n; i += 2) {
-    double x0 = xd[i], x1 = xd[i + 1];
-    zd[i] = c * x0;
-    zd[i + 1] = c * x1;
-  }
-  for (; i < n; i++) zd[i] = c * xd[i];
-}
-
-static int sens_linear_sum_array(int nvec, sunrealtype a, N_Vector *X, sunrealtype b,
-                                 N_Vector *Y, N_Vector *Z) {
-  if (nvec < 1) return -1;
-  for (int v = 0; v < nvec; v++)
-    lin_sum(NV_LENGTH_S(Z[v]), a, NV_DATA_S(X[v]), b, NV_DATA_S(Y[v]), NV_DATA_S(Z[v]));
-  return 0;
-}
-
-/* Z[j][i] = a[j] X[i] + Y[j][i] (the Nordsieck array's update): per
- * element a x + y, as N_VScaleAddMultiVectorArray_Serial and
- * N_VScaleAddMulti_Serial (its case of one vector) compute it, a single sum
- * as N_VLinearSum. */
-static int sens_scale_add_multi_array(int nvec, int nsum, sunrealtype *a, N_Vector *X,
-                                      N_Vector **Y, N_Vector **Z) {
-  if (nvec < 1 || nsum < 1) return -1;
-  for (int v = 0; v < nvec; v++)
-    for (int j = 0; j < nsum; j++)
-      if (nsum == 1) lin_sum(NV_LENGTH_S(X[v]), a[j], NV_DATA_S(X[v]), 1.0, NV_DATA_S(Y[j][v]),
-                             NV_DATA_S(Z[j][v]));
-      else lin_ab(NV_LENGTH_S(X[v]), a[j], NV_DATA_S(X[v]), 1.0, NV_DATA_S(Y[j][v]),
-                  NV_DATA_S(Z[j][v]));
-  return 0;
-}
-
-/* One vector of N_VLinearCombination_Serial: c0 x0 (+ c1 x1 ...), the terms
- * added element by element in the same order (its in-place cases are the
- * same formula, c0 = 1 times z being z); a later term aliasing z goes to
- * the serial loop, which reads z as updated. */
-enum { LC_MAX = 16 };
-static void lin_comb(sunindextype n, int nsum, const double *c, const double *const *x,
-                     double *z) {
-  if (nsum == 1) {
-    for (sunindextype i = 0; i < n; i++) z[i] = c[0] * x[0][i];
-    return;
-  }
-  if (nsum == 2) {
-    lin_sum(n, c[0], x[0], c[1], x[1], z);
-    return;
-  }
-  sunindextype i = 0;
-  for (; i + 2 <= n; i += 2) {
-    double z0 = c[0] * x[0][i], z1 = c[0] * x[0][i + 1];
-    for (int j = 1; j < nsum; j++) {
-      z0 += c[j] * x[j][i];
-      z1 += c[j] * x[j][i + 1];
-    }
-    z[i] = z0;
-    z[i + 1] = z1;
-  }
-  for (; i < n; i++) {
-    double zi = c[0] * x[0][i];
-    for (int j = 1; j < nsum; j++) zi += c[j] * x[j][i];
-    z[i] = zi;
-  }
-}
-
-static int sens_linear_combination(int nvec, sunrealtype *c, N_Vector *X, N_Vector z) {
-  const double *x[LC_MAX];
-  if (nvec < 1 || nvec > LC_MAX) return N_VLinearCombination_Serial(nvec, c, X, z);
-  for (int j = 0; j < nvec; j++) {
-    if (j > 0 && X[j] == z) return N_VLinearCombination_Serial(nvec, c, X, z);
-    x[j] = NV_DATA_S(X[j]);
-  }
-  lin_comb(NV_LENGTH_S(z), nvec, c, x, NV_DATA_S(z));
-  return 0;
-}
-
-static int sens_linear_combination_array(int nvec, int nsum, sunrealtype *c, N_Vector **X,
-                                         N_Vector *Z) {
-  const double *x[LC_MAX];
-  if (nvec < 1 || nsum < 1 || nsum > LC_MAX)
-    return N_VLinearCombinationVectorArray_Serial(nvec, nsum, c, X, Z);
-  for (int v = 0; v < nvec; v++)
-    for (int j = 1; j < nsum; j++)
-      if (X[j][v] == Z[v]) return N_VLinearCombinationVectorArray_Serial(nvec, nsum, c, X, Z);
-  for (int v = 0; v < nvec; v++) {
-    for (int j = 0; j < nsum; j++) x[j] = NV_DATA_S(X[j][v]);
-    lin_comb(NV_LENGTH_S(Z[v]), nsum, c, x, NV_DATA_S(Z[v]));
-  }
-  return 0;
-}
-
-static void sens_const(sunrealtype c, N_Vector z) {
-  sunindextype n = NV_LENGTH_S(z);
-  double *zd = NV_DATA_S(z);
-  for (sunindextype i = 0; i < n; i++) zd[i] = c;
-}
-
-static int sens_scale_array(int nvec, sunrealtype *c, N_Vector *X, N_Vector *Z) {
-  if (nvec < 1) return -1;
-  for (int v = 0; v < nvec; v++) sens_scale(c[v], X[v], Z[v]);
-  return 0;
-}
-
-/* The template the sensitivity vectors are cloned from (CVODES clones its
- * own from them, so they carry these operations too). */
-static void sens_vector_ops(N_Vector v) {
-  N_VEnableFusedOps_Serial(v, SUNTRUE);
-  v->ops->nvlinearsum = sens_linear_sum;
-  v->ops->nvscale = sens_scale;
-  v->ops->nvlinearsumvectorarray = sens_linear_sum_array;
-  v->ops->nvscaleaddmultivectorarray = sens_scale_add_multi_array;
-  v->ops->nvlinearcombination = sens_linear_combination;
-  v->ops->nvlinearcombinationvectorarray = sens_linear_combination_array;
-  v->ops->nvscalevectorarray = sens_scale_array;
-  v->ops->nvconst = sens_const;
-}
-
 static void sens_free(syn_solver *s) {
   if (s->ns > 0 && s->cvode != NULL) CVodeSensFree(s->cvode);
   /* CVODES keeps a pointer to it (not its own: it never frees or uses it
@@ -1392,14 +1209,11 @@ static void sens_free(syn_solver *s) {
 static syn_status sens_alloc(syn_solver *s, size_t ns, syn_error *err) {
   size_t n = s->ode->n;
   sens_free(s);
-  /* the sensitivities' vectors (and CVODES' own, cloned from them) use the
-   * fused vector operations (CVODES updates ns vectors at once per step) and
-   * the paired loops above; the states' vectors keep theirs */
-  N_Vector tmpl = N_VClone(s->y);
-  if (tmpl != NULL) sens_vector_ops(tmpl);
-  s->yS = tmpl ? N_VCloneVectorArray((int)ns, tmpl) : NULL;
-  s->dkyS = tmpl ? N_VCloneVectorArray((int)ns, tmpl) : NULL;
-  if (tmpl != NULL) N_VDestroy(tmpl);
+  /* clones of y: the sensitivities' vectors (and CVODES' own, cloned from
+   * them) have its fused and lean operations (CVODES updates ns vectors at
+   * once per step) */
+  s->yS = N_VCloneVectorArray((int)ns, s->y);
+  s->dkyS = N_VCloneVectorArray((int)ns, s->y);
   s->sp = syn_calloc(ns, sizeof *s->sp);
   s->fsp = syn_calloc(ns, sizeof *s->fsp);
   size_t nnz = s->ode->nnz > 0 ? s->ode->nnz : 1;

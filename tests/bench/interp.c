@@ -6,6 +6,11 @@
  *   build/release/bench-interp tests/bench                 everything
  *   build/release/bench-interp tests/bench micro NAME N    only N rhs and N
  *                                Jacobian calls of each code (for callgrind)
+ *   build/release/bench-interp tests/bench solves NAME N   only N whole solves
+ *                                of the model, as timed (for a profiler)
+ *   build/release/bench-interp tests/bench dump NAME       the model's trajectory
+ *                                as timed, in hexadecimal (to compare two
+ *                                builds bit for bit)
  *
  * For each system:
  *   - the two codes must give the same right-hand side and Jacobian at every
@@ -387,6 +392,25 @@ int main(int argc, char **argv) {
       if (strcmp(argv[3], systems[k].name) == 0 && sample_points(&systems[k]) == 0 &&
           micro(&systems[k], calls > 0 ? calls : 1, &mt) == 0)
         rc = 0;
+    goto done;
+  }
+  if (argc > 4 && strcmp(argv[2], "solves") == 0) { /* for a profiler: no timing */
+    static traj tr;
+    for (int k = 0; k < 2; k++)
+      if (strcmp(argv[3], systems[k].name) == 0) {
+        rc = 0;
+        for (int r = 0; r < atoi(argv[4]) && rc == 0; r++) rc = solve(&systems[k], 1, 1e-6, 1e-9, &tr) ? 1 : 0;
+      }
+    goto done;
+  }
+  if (argc > 3 && strcmp(argv[2], "dump") == 0) {
+    static traj tr;
+    for (int k = 0; k < 2; k++)
+      if (strcmp(argv[3], systems[k].name) == 0 && solve(&systems[k], 1, 1e-6, 1e-9, &tr) == 0) {
+        rc = 0;
+        for (int p = 0; p < NPTS; p++)
+          for (size_t i = 0; i < systems[k].n; i++) printf("%a%c", tr.y[p][i], i + 1 < systems[k].n ? ' ' : '\n');
+      }
     goto done;
   }
   rc = 0;
