@@ -133,7 +133,7 @@ def boehm_random(synovia, tmp, starts, parts, optimiser):
     n = starts // parts
     procs = []
     for k in range(parts):
-        fit = os.path.join(tmp, f"boehm_random{k}.fit")
+        fit = os.path.join(tmp, f"boehm_random_{optimiser}{k}.fit")
         with open(fit, "w") as f:
             f.write(boehm_fit_text(n, k + 1))
         procs.append(fit)
