@@ -111,6 +111,17 @@ if command -v strace >/dev/null 2>&1; then
   check "... --resume finishes it" test $? -eq 0
   check "... into the same fit file, bit for bit" same "$TMP/serial.h5" "$TMP/res.h5"
   check "... nothing left beside it" clean "$TMP/res.h5"
+  # SIGTERM as the profiles' parts folder is made (the second mkdir, after the
+  # starts' own): the starts are all done, no walk yet: exit 3, both kept
+  strace -f -o /dev/null -e trace=mkdir,mkdirat -e inject=mkdir,mkdirat:signal=TERM:when=2 \
+    "$SYNOVIA" fit "$FIT" -q --starts 40 -o "$TMP/pres.h5" >/dev/null 2>"$TMP/pres1.err"
+  rc=$?
+  sed 's/^/# /' "$TMP/pres1.err"
+  check "SIGTERM as the profiles begin: exit 3, the starts and the walks' folder kept" \
+    sh -c "[ $rc -eq 3 ] && [ ! -e '$TMP/pres.h5' ] && grep -q 'of 4 profile walks are done' '$TMP/pres1.err' && [ -d '$TMP/pres.h5.parts' ] && [ -d '$TMP/pres.h5.profiles.parts' ]"
+  "$SYNOVIA" fit "$FIT" -q --starts 40 -o "$TMP/pres.h5" --resume >"$TMP/pres2.out" 2>&1
+  check "... --resume finishes it: the same fit file, bit for bit, nothing left beside it" \
+    sh -c "[ $? -eq 0 ] && $PYTHON tests/support/h5same.py '$TMP/serial.h5' '$TMP/pres.h5' >/dev/null && [ ! -e '$TMP/pres.h5.parts' ] && [ ! -e '$TMP/pres.h5.profiles.parts' ] && [ ! -e '$TMP/pres.h5.profiles.lock' ]"
 else
   ok "# SKIP strace is not installed (./synovia.sh test installs it)"
 fi
