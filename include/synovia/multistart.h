@@ -96,18 +96,23 @@ typedef syn_status (*syn_multistart_deliver)(void *ctx, const syn_multistart_tab
  * sweep runner, as syn_sweep_run runs a sweep (o->out_path the output; its
  * parts in <out>.parts/, its lock <out>.lock; stop, resume, progress, par).
  * A whole run then reads the merged starts and calls deliver(ctx, table,
- * out_path) on rank 0; a shard writes <stem>.task-I-of-N.h5 (sweep layout).
+ * out_path) on EVERY rank (under MPI a collective step, as syn_job says: the
+ * deliverer may run the profiles as another job on all the ranks; rank 0
+ * writes the output); a shard writes <stem>.task-I-of-N.h5 (sweep layout).
  * SYN_EINTR when stopped (report->interrupted). */
 syn_status syn_multistart_run(syn_multistart *ms, const syn_sweep_run_opts *o,
                               syn_multistart_deliver deliver, void *ctx,
                               syn_sweep_report *report, syn_error *err);
 
 /* Joins the shards of one multistart (this fit's configuration and count)
- * and delivers out_path, under its lock, as the end of a whole run does. */
+ * and delivers out_path, under its lock, as the end of a whole run does.
+ * par NULL: alone; under MPI every rank calls it (rank 0's shards are merged,
+ * then every rank delivers). */
 syn_status syn_multistart_merge(syn_multistart *ms, const char *out_path,
                                 const char *const *shards, size_t nshards,
                                 syn_multistart_deliver deliver, void *ctx,
-                                syn_sweep_report *report, syn_error *err);
+                                const syn_parallel *par, syn_sweep_report *report,
+                                syn_error *err);
 
 #ifdef __cplusplus
 }

@@ -52,6 +52,7 @@
 #include "synovia/objective.h"
 #include "synovia/optim.h"
 #include "synovia/status.h"
+#include "synovia/sweep.h"
 
 /* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
 #pragma GCC visibility push(default)
@@ -123,6 +124,51 @@ syn_status syn_uncertainty_compute(const syn_fit *f, syn_objective *o, const dou
                                    const syn_profile_settings *s, syn_uncertainty **out,
                                    syn_error *err);
 void syn_uncertainty_destroy(syn_uncertainty *u); /* NULL allowed */
+
+/* ---- profiles as a job of the sweep runner --------------------------------------
+ * Each side of each profiled parameter's profile (a walk) depends only on the
+ * best estimate, the settings and the Fisher step, so the walks are rows of
+ * a job of the sweep runner (sweep.h: syn_job), run like a fit's starts:
+ * serially, or under MPI spread over the ranks (rank 0 coordinates and
+ * walks), with part files, checkpoints, --resume and the output's lock
+ * (<out>.parts/, <out>.lock, <out>.rows for the output path given in the run
+ * options; nothing is written at <out> itself). Walk 2w is the lower side
+ * of the w-th profiled parameter, 2w + 1 its upper side. A row: params
+ * "parameter" (its index) and "direction" (-1, 1); arm "summary" (value: the
+ * crossing, linear, NaN: none; objective: the largest rise; status: the
+ * number of points) then arms "point_0001".."point_K" (K = max_steps +
+ * max_refine), each with value, objective, status (a syn_optim_status, -1
+ * "evaluated", -2 "failed"; NaN: no point) and "x NAME" per parameter, all
+ * linear. The record assembled from the rows is the one
+ * syn_uncertainty_compute makes (the same walks in the same order), whatever
+ * process ran which walk.
+ *
+ * Thread safety: one job per process (MPI rank), each with its own
+ * objective; create it on every rank alike. */
+typedef struct syn_profile_job syn_profile_job;
+
+/* The job of the profiles of the parameters with which[j] != 0 (NULL: all)
+ * around best_lin (linear values, objective fbest), and the Fisher intervals
+ * of all (computed here). base_sha256: what decides the fit (e.g.
+ * syn_multistart_config_sha256), part of the job's configuration hash with
+ * the best point, which and the settings. Errors as syn_uncertainty_compute. */
+syn_status syn_profile_job_create(const syn_fit *f, const double *best_lin, double fbest,
+                                  const unsigned char *which, const syn_profile_settings *s,
+                                  const char *base_sha256, syn_profile_job **out,
+                                  syn_error *err);
+void syn_profile_job_destroy(syn_profile_job *pj); /* NULL allowed */
+size_t syn_profile_job_count(const syn_profile_job *pj); /* walks: 2 per profiled parameter */
+const char *syn_profile_job_config_sha256(const syn_profile_job *pj);
+
+/* Runs the walks through the runner (o as for syn_multistart_run; a shard,
+ * o->task_count > 0, is refused: profiles run where the whole fit is
+ * delivered) and assembles the record into *out (every rank; caller
+ * destroys). No walks (nothing profiled): the record with the Fisher
+ * intervals alone, nothing run. SYN_EINTR when stopped (the walks done are
+ * kept for a resume); the runner's errors otherwise. */
+syn_status syn_profile_job_run(syn_profile_job *pj, const syn_sweep_run_opts *o,
+                               syn_uncertainty **out, syn_sweep_report *report,
+                               syn_error *err);
 
 /* The Fisher-information interval alone (fisher.c): lower/upper [nparam]
  * linear; why (size bytes) "" or the reason the bounds are NaN. Errors: a

@@ -257,11 +257,15 @@ typedef struct syn_job {
    * commit, with its spec; e.g. a sweep's sensitivity indices. NULL: none. */
   syn_status (*finish)(void *ctx, syn_h5sweep *merged, const syn_h5sweep_spec *spec,
                        syn_error *err);
-  /* Whole runs, rank 0, under the output's lock and before the parts are
-   * removed: NULL, the merged rows are the output. Otherwise the rows are
-   * merged into <out>.rows (committed) and deliver writes `out` from them
-   * (a fit file from the starts); <out>.rows is removed afterwards, and a
-   * failure keeps the parts for a --resume. */
+  /* Whole runs, under the output's lock and before the parts are removed:
+   * NULL, the merged rows are the output. Otherwise rank 0 merges the rows
+   * into <out>.rows (committed) and then EVERY rank calls deliver (under MPI
+   * a collective step: it may run another job with the same ranks, as a
+   * fit's profiles do, and must then be called alike on all of them); it
+   * writes `out` from the rows (a fit file from the starts, on rank 0) or
+   * keeps what it needs of them. <out>.rows is removed afterwards, and a
+   * failure (rank 0's outcome is every rank's) keeps the parts for a
+   * --resume. */
   syn_status (*deliver)(void *ctx, const char *rows_path, const char *out, syn_error *err);
   void *ctx;
   /* SYN_OK; else this process could not build the job (the err passed to
@@ -279,11 +283,14 @@ syn_status syn_job_run(const syn_job *job, const syn_sweep_run_opts *o,
 /* Joins shard files of a job into out_path as syn_sweep_merge_files does,
  * then finish and deliver as at the end of syn_job_run. job->spec may be NULL
  * (the shards' own spec is used); else the shards must have its
- * config_sha256 and count (SYN_EINVAL naming the first shard that has not). */
+ * config_sha256 and count (SYN_EINVAL naming the first shard that has not).
+ * par NULL: alone; under MPI every rank calls it (collective): rank 0 takes
+ * the lock and merges the parts it was given (the others' are ignored), then
+ * every rank delivers, as at the end of syn_job_run. */
 syn_status syn_job_merge_files(const syn_job *job, const char *out_path,
                                const char *const *parts, size_t nparts,
-                               const char *command_line, syn_sweep_report *report,
-                               syn_error *err);
+                               const char *command_line, const syn_parallel *par,
+                               syn_sweep_report *report, syn_error *err);
 
 /* The sample range [*first, *end) of shard `index` of `count` (contiguous,
  * sizes differing by at most one). */

@@ -35,7 +35,9 @@ static const char fit_help[] =
     "(name, scale, value, d objective / d scaled value) and whether the fit has\n"
     "a residual form for least-squares methods. Without --evaluate: estimate the\n"
     "parameters from N starts (multistart; under mpirun/srun rank 0 hands them\n"
-    "out, as sweeps do) and print each start's outcome and the best estimate.\n"
+    "out, as sweeps do) and print each start's outcome and the best estimate;\n"
+    "then the profiles, a second job of the same runner: each side of each\n"
+    "parameter's profile a row, spread over the MPI ranks too (docs/fitting.md).\n"
     "\n"
     "options:\n"
     "  --evaluate        evaluate the objective and its gradient at one point\n"
@@ -47,7 +49,8 @@ static const char fit_help[] =
     "  --optimizer NAME  lm, lbfgs, slsqp or bobyqa (default: the fit file's)\n"
     "  -o, --output OUT  the fit's HDF5 file (default: FILE.h5 in the current\n"
     "                    folder; docs/fitting.md \"The fit's output file\")\n"
-    "  --resume          keep the starts an interrupted run finished (OUT.parts/)\n"
+    "  --resume          keep the starts and profile walks an interrupted run\n"
+    "                    finished (OUT.parts/, OUT.profiles.parts/)\n"
     "  --task-index I    run shard I (0-based) of --task-count N only, into\n"
     "  --task-count N    OUT.task-000I-of-000N.h5 (in a Slurm job array: from\n"
     "                    SLURM_ARRAY_TASK_ID/COUNT); join them with --merge\n"
@@ -55,7 +58,7 @@ static const char fit_help[] =
     "  --checkpoint S    commit finished starts at least every S seconds (30)\n"
     "  --no-profiles     no profile likelihoods (the Fisher intervals, predictions\n"
     "                    and fitted curves still go to the file)\n"
-    "  -q                no progress line on stderr\n"
+    "  -q                no progress lines (starts, profile walks) on stderr\n"
     "Exit status: 0 evaluated or estimated (its file written), 1 the fit file, the\n"
     "evaluation, every start or the output failed (nothing written), 2 bad usage,\n"
     "3 interrupted (SIGINT, SIGTERM, SIGUSR1: the finished starts are kept; rerun\n"
@@ -366,8 +369,10 @@ typedef struct deliver_ctx {
   const ms_opts *o;
   const syn_optim_type *t;
   uint64_t seed;
+  const char *config_sha256; /* the multistart's */
   int all_failed; /* every start failed: nothing written, exit 1 */
   int reported;   /* the failure was printed where it happened */
+  int progress_open; /* the starts' progress line wants its newline */
 } deliver_ctx;
 
 static void print_starts(const syn_multistart_table *t) {
@@ -389,29 +394,39 @@ static void print_best(const syn_fit *fit, const syn_multistart_table *t) {
   }
 }
 
-/* The runner's end of a whole fit: the table of starts, the best estimate
- * and the fit file. A failure to write keeps the starts for --resume. */
+/* How the profiles run after the starts (the same ranks, flags and output). */
+static fit_unc_opts unc_opts(const deliver_ctx *c) {
+  const ms_opts *o = c->o;
+  return (fit_unc_opts){o->no_profiles, o->quiet, o->resume, o->output, c->config_sha256,
+                        o->command_line, o->checkpoint, o->par};
+}
+
+/* The runner's end of a whole fit, on every rank (a collective step: the
+ * profiles run as a job on all of them): the table of starts, the best
+ * estimate and, on rank 0, the fit file. A failure keeps the starts for
+ * --resume. */
 static syn_status deliver_fit(void *ctx, const syn_multistart_table *t, const char *out,
                               syn_error *err) {
   deliver_ctx *c = ctx;
+  int rank0 = c->o->par->rank == 0;
   (void)out; /* c->o->output */
-  print_starts(t);
+  if (rank0 && c->progress_open) fputc('\n', stderr);
+  c->progress_open = 0;
+  if (rank0) print_starts(t);
   if (!isfinite(t->best_objective)) {
     c->all_failed = 1;
     return SYN_OK; /* a complete (if useless) result: nothing to resume */
   }
-  print_best(c->fit, t);
+  if (rank0) print_best(c->fit, t);
+  fflush(stdout);
   const double *best = t->end + t->best * t->nparams;
-  syn_objective *obj = NULL;
   fit_unc *unc = NULL;
-  int ok = 0;
-  syn_status st = syn_objective_create(c->fit, &obj, err);
-  if (st != SYN_OK) return st;
-  unc = fit_uncertainty_run(c->fit, obj, c->t, best, t->best_objective, c->o->no_profiles,
-                            c->o->quiet);
-  if (unc != NULL) ok = write_output(c->fit, c->o, c->t, c->seed, t, best, unc);
+  fit_unc_opts uo = unc_opts(c);
+  syn_status st = fit_uncertainty_run(c->fit, c->t, best, t->best_objective, &uo, &unc,
+                                      &c->reported, err);
+  if (st != SYN_OK || !rank0) return st;
+  int ok = write_output(c->fit, c->o, c->t, c->seed, t, best, unc);
   fit_uncertainty_free(unc);
-  syn_objective_destroy(obj);
   if (ok) return SYN_OK;
   c->reported = 1;
   return syn_error_set(err, SYN_EIO, "the fit file was not written");
@@ -422,23 +437,28 @@ static void show_notice(void *ctx, const char *text) {
   fprintf(stderr, "synovia fit: warning: %s\n", text);
 }
 
-/* The shards of OUT beside it, merged into the fit file. */
+/* The shards of OUT beside it (found by rank 0), merged into the fit file;
+ * under MPI every rank takes part (the profiles run on all of them). */
 static syn_status merge_shards(syn_multistart *ms, const ms_opts *o, deliver_ctx *dc,
                                syn_sweep_report *rep, syn_error *err) {
   size_t n = 0;
-  char **found = cli_find_shards(o->output, &n);
+  int rank0 = o->par->rank == 0;
+  char **found = rank0 ? cli_find_shards(o->output, &n) : NULL;
   syn_status st = SYN_OK;
   for (size_t i = 0; i < n && st == SYN_OK; i++)
     if (!cli_input_usable(found[i], "shard file")) st = SYN_EINVAL;
   if (st != SYN_OK) {
     dc->reported = 1;
-  } else if (n == 0) {
+  } else if (rank0 && n == 0) {
     st = syn_error_set(err, SYN_EINVAL, "no shard files of '%s' (%s) found beside it",
                        o->output, "<name>.task-*-of-*.h5");
     syn_error_hint(err, "did the tasks of the job array run? Their logs say why not");
+  }
+  if (!syn_parallel_agree(o->par, st == SYN_OK)) {
+    if (st == SYN_OK) st = syn_error_set(err, SYN_EINVAL, "rank 0 found no shards to merge");
   } else {
     st = syn_multistart_merge(ms, o->output, (const char *const *)found, n, deliver_fit, dc,
-                              rep, err);
+                              o->par, rep, err);
   }
   cli_glob_free(found, n);
   return st;
@@ -461,8 +481,9 @@ static syn_status run_starts(syn_multistart *ms, const ms_opts *o, deliver_ctx *
   ro.task_count = o->tasks;
   /* caught before the run takes the output's lock (as sweeps do) */
   cli_catch_stop_signals();
+  dc->progress_open = ro.progress != NULL;
   syn_status st = syn_multistart_run(ms, &ro, deliver_fit, dc, rep, err);
-  if (ro.progress) fputc('\n', stderr);
+  if (dc->progress_open) fputc('\n', stderr);
   return st;
 }
 
@@ -513,7 +534,8 @@ static int run_multistart(const syn_fit *fit, const ms_opts *o, const syn_optim_
     syn_multistart_destroy(ms);
     return CLI_FAILED;
   }
-  deliver_ctx dc = {fit, o, syn_multistart_type(ms), syn_multistart_seed(ms), 0, 0};
+  deliver_ctx dc = {fit, o, syn_multistart_type(ms), syn_multistart_seed(ms),
+                    syn_multistart_config_sha256(ms), 0, 0, 0};
   if (o->par->rank == 0)
     printf("%s: %zu starts, optimizer %s, design %s, seed %llu\n", syn_fit_path(fit),
            syn_multistart_count(ms), syn_optim_type_name(dc.t), syn_fit_start_design(fit),

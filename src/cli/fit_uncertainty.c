@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobs.h"
 #include "synovia/profile.h"
 
 /* Number of even times per arm in the fitted curves (LAYOUT: >= 200). */
@@ -42,30 +43,50 @@ static int fail(const syn_fit *fit, const char *what, const syn_error *err) {
   return 0;
 }
 
-static int compute_profiles(fit_unc *c, const syn_fit *fit, syn_objective *obj,
-                            const syn_optim_type *t, const double *best, double fbest,
-                            int no_profiles) {
+/* The progress line of the walks, as the starts' (cli_show_progress). */
+static syn_status run_profile_job(fit_unc *c, syn_profile_job *pj, const fit_unc_opts *o,
+                                  syn_error *err) {
+  char out[1100];
+  snprintf(out, sizeof out, "%s.profiles", o->output);
+  syn_sweep_run_opts ro;
+  syn_sweep_run_opts_default(&ro);
+  ro.out_path = out;
+  ro.command_line = o->command_line;
+  ro.resume = o->resume;
+  if (o->checkpoint > 0) ro.checkpoint = o->checkpoint;
+  ro.par = o->par;
+  ro.stop = cli_stop_flag();
+  int show = !o->quiet && o->par->rank == 0 && syn_profile_job_count(pj) > 0;
+  ro.progress = show ? cli_show_progress : NULL;
+  ro.progress_ctx = (void *)"profile walks";
+  syn_status st = syn_profile_job_run(pj, &ro, &c->u, NULL, err);
+  if (show) fputc('\n', stderr);
+  return st;
+}
+
+static syn_status compute_profiles(fit_unc *c, const syn_fit *fit, const syn_optim_type *t,
+                                   const double *best, double fbest, const fit_unc_opts *o,
+                                   syn_error *err) {
   size_t np = syn_fit_param_count(fit);
   unsigned char *which = calloc(np + 1, 1);
-  double *x = malloc((np + 1) * sizeof *x);
   syn_profile_settings s;
   syn_profile_settings_default(&s);
   s.confidence = syn_fit_confidence(fit);
   s.step_rise = syn_profile_threshold(s.confidence) / 5;
   s.type = t;
-  syn_error err;
-  syn_error_clear(&err);
-  int ok = which != NULL && x != NULL;
-  for (size_t j = 0; ok && j < np; j++) {
-    which[j] = (unsigned char)(!no_profiles && syn_fit_profiled(fit, j));
-    x[j] = syn_objective_to_scale(syn_fit_param_at(fit, j), best[j]);
-  }
-  if (!ok) fputs("synovia fit: error: out of memory\n", stderr);
-  else if (syn_uncertainty_compute(fit, obj, x, fbest, which, &s, &c->u, &err) != SYN_OK)
-    ok = fail(fit, "profiles", &err);
+  syn_profile_job *pj = NULL;
+  syn_status st = which ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  for (size_t j = 0; st == SYN_OK && j < np; j++)
+    which[j] = (unsigned char)(!o->no_profiles && syn_fit_profiled(fit, j));
+  if (st == SYN_OK)
+    st = syn_profile_job_create(fit, best, fbest, which, &s, o->config_sha256, &pj, err);
+  /* every rank made its job alike, or none runs (the others would wait) */
+  if (!syn_parallel_agree(o->par, st == SYN_OK) && st == SYN_OK)
+    st = syn_error_set(err, SYN_EIO, "another MPI rank could not set the profiles up");
+  if (st == SYN_OK) st = run_profile_job(c, pj, o, err);
+  syn_profile_job_destroy(pj);
   free(which);
-  free(x);
-  return ok;
+  return st;
 }
 
 static int compute_predictions(fit_unc *c, const syn_fit *fit, const double *best) {
@@ -138,27 +159,33 @@ static void print_table(const fit_unc *c, const syn_fit *fit) {
            c->hp.lower[i], c->hp.upper[i], c->hp.units[i]);
 }
 
-fit_unc *fit_uncertainty_run(const syn_fit *fit, syn_objective *obj, const syn_optim_type *t,
-                             const double *best, double fbest, int no_profiles, int quiet) {
-  fit_unc *c = calloc(1, sizeof *c);
+/* Rank 0 after the profiles: predictions, curves, the writer's views, the table. */
+static int finish_rank0(fit_unc *c, const syn_fit *fit, const double *best) {
   syn_error err;
   syn_error_clear(&err);
-  if (c == NULL) {
-    fputs("synovia fit: error: out of memory\n", stderr);
-    return NULL;
-  }
-  if (!quiet && !no_profiles) fputs("synovia fit: profiles ...\n", stderr);
-  int ok = compute_profiles(c, fit, obj, t, best, fbest, no_profiles) &&
-           compute_predictions(c, fit, best);
+  int ok = compute_predictions(c, fit, best);
   if (ok && syn_fit_curves_compute(fit, best, CURVE_STEPS, &c->curves, &err) != SYN_OK)
     ok = fail(fit, "the fitted curves", &err);
   if (ok) ok = fill_views(c, fit);
-  if (!ok) {
-    fit_uncertainty_free(c);
-    return NULL;
+  if (ok) print_table(c, fit);
+  return ok;
+}
+
+syn_status fit_uncertainty_run(const syn_fit *fit, const syn_optim_type *t, const double *best,
+                               double fbest, const fit_unc_opts *o, fit_unc **out,
+                               int *printed, syn_error *err) {
+  *out = NULL;
+  fit_unc *c = calloc(1, sizeof *c);
+  syn_status st = c ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  int rank0 = o->par->rank == 0;
+  if (st == SYN_OK) st = compute_profiles(c, fit, t, best, fbest, o, err);
+  if (st == SYN_OK && rank0 && !finish_rank0(c, fit, best)) {
+    *printed = 1;
+    st = syn_error_set(err, SYN_EIO, "the fit file was not written");
   }
-  print_table(c, fit);
-  return c;
+  if (st != SYN_OK || !rank0) fit_uncertainty_free(c);
+  else *out = c;
+  return st;
 }
 
 void fit_uncertainty_attach(const fit_unc *c, syn_h5fit_data *d) {

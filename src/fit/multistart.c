@@ -507,8 +507,9 @@ syn_status syn_multistart_run(syn_multistart *ms, const syn_sweep_run_opts *o,
 syn_status syn_multistart_merge(syn_multistart *ms, const char *out_path,
                                 const char *const *shards, size_t nshards,
                                 syn_multistart_deliver deliver, void *ctx,
-                                syn_sweep_report *report, syn_error *err) {
+                                const syn_parallel *par, syn_sweep_report *report,
+                                syn_error *err) {
   syn_job job = make_job(ms, deliver, ctx);
-  return syn_job_merge_files(&job, out_path, shards, nshards, ms->prov.command_line, report,
-                             err);
+  return syn_job_merge_files(&job, out_path, shards, nshards, ms->prov.command_line, par,
+                             report, err);
 }

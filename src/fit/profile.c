@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/sha256.h"
+#include "synovia/h5sweep.h"
 #include "synovia/profile.h"
 
 static const char *const ident_names[] = {
@@ -291,19 +293,30 @@ static syn_identifiability classify(int down, int up, double max_rise, double fl
   return SYN_IDENT_PRACTICAL;
 }
 
-static syn_status profile_one(prof *P, size_t j, const double *best, double se, ppoint *pts,
-                              syn_error *err) {
+/* The first step of parameter j's walks (scale): the Fisher prediction for
+ * step_rise, else 1 % of the bounds' span. */
+static double first_step(const prof *P, size_t j, double se) {
   double span = P->hi[j] - P->lo[j];
   double step0 = isfinite(se) && se > 0 ? se * sqrt(2 * P->s->step_rise) : 0.01 * span;
-  step0 = fmin(fmax(step0, 1e-6 * fmax(span, 1e-12)), 0.25 * span);
-  double cross[2], max_rise = 0;
+  return fmin(fmax(step0, 1e-6 * fmax(span, 1e-12)), 0.25 * span);
+}
+
+/* A side's outcome into the record: its crossing (scale, NaN: none). */
+static void set_bound(syn_uncertainty *u, const syn_fit *f, size_t j, int dir, double cross) {
+  double v = isnan(cross) ? (double)NAN : syn_objective_unscale(syn_fit_param_at(f, j), cross);
+  if (dir < 0) u->lower[j] = v;
+  else u->upper[j] = v;
+}
+
+static syn_status profile_one(prof *P, size_t j, const double *best, double se, ppoint *pts,
+                              syn_error *err) {
+  double cross[2], max_rise = 0, step0 = first_step(P, j, se);
   syn_status st = SYN_OK;
-  for (int side = 0; side < 2 && st == SYN_OK; side++)
+  for (int side = 0; side < 2 && st == SYN_OK; side++) {
     st = walk(P, j, side ? 1 : -1, best, step0, &pts[0], &pts[1], &pts[2], &cross[side],
               &max_rise, err);
-  const syn_fit_param *p = syn_fit_param_at(P->f, j);
-  P->u->lower[j] = isnan(cross[0]) ? (double)NAN : syn_objective_unscale(p, cross[0]);
-  P->u->upper[j] = isnan(cross[1]) ? (double)NAN : syn_objective_unscale(p, cross[1]);
+    set_bound(P->u, P->f, j, side ? 1 : -1, cross[side]);
+  }
   P->u->ident[j] = classify(!isnan(cross[0]), !isnan(cross[1]), max_rise, P->s->flat_tol);
   return st;
 }
@@ -399,44 +412,386 @@ static syn_status prof_init(prof *P, syn_objective *o, const double *best, ppoin
   return n > 1 ? syn_optim_create(t, n - 1, m, &P->opt, err) : SYN_OK;
 }
 
+static syn_status check_settings(const syn_profile_settings *s, syn_error *err) {
+  if (!(s->confidence > 0 && s->confidence < 1) || !(s->step_rise > 0) || s->max_steps == 0)
+    return syn_error_set(err, SYN_EINVAL, "profile settings: confidence must be in (0, 1), "
+                         "step_rise positive, max_steps at least 1");
+  return SYN_OK;
+}
+
+/* The Fisher standard errors se[n] (NaN with the reason in u->fisher_why when
+ * the Hessian cannot be computed: not the end) and the Wald intervals. */
+static void fisher_part(prof *P, syn_objective *o, const double *best, double *se) {
+  size_t n = P->u->nparam;
+  syn_error ferr;
+  syn_error_clear(&ferr);
+  syn_uncertainty *u = P->u;
+  if (syn_fisher_se(P->f, o, best, se, u->fisher_why, sizeof u->fisher_why, &ferr) != SYN_OK) {
+    for (size_t j = 0; j < n; j++) se[j] = NAN;
+    snprintf(u->fisher_why, sizeof u->fisher_why, "the Hessian could not be computed: %.200s",
+             ferr.message);
+  }
+  double z = sqrt(2 * u->threshold);
+  for (size_t j = 0; j < n; j++) {
+    const syn_fit_param *p = syn_fit_param_at(P->f, j);
+    u->fisher_lower[j] = syn_objective_unscale(p, best[j] - z * se[j]);
+    u->fisher_upper[j] = syn_objective_unscale(p, best[j] + z * se[j]);
+  }
+}
+
+/* Everything a profile computation needs around best (scale): the record,
+ * the reduced problem, the three walk points and se[n]. */
+static syn_status prof_open(prof *P, const syn_fit *f, syn_objective *o,
+                            const syn_profile_settings *s, const double *best, double fbest,
+                            ppoint *pts, double **se, syn_error *err) {
+  size_t n = syn_fit_param_count(f);
+  *P = (prof){f, s, uncertainty_new(n, s->confidence, fbest), {0}, NULL, {0}, NULL, NULL, NULL,
+              NULL, NULL, NULL, 0};
+  for (int i = 0; i < 3; i++) pts[i] = (ppoint){0, 0, NULL};
+  *se = malloc((n + 1) * sizeof **se);
+  syn_status st = P->u && *se ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  if (st == SYN_OK) st = prof_init(P, o, best, pts, err);
+  if (st == SYN_OK) fisher_part(P, o, best, *se);
+  return st;
+}
+
+/* The record's points sorted and the check against the best. */
+static syn_status prof_close(syn_uncertainty *u, syn_error *err) {
+  if (!sort_points(u)) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  double fbest = u->best_objective;
+  u->below_best = u->lowest_objective < fbest - 1e-6 * fmax(1.0, fabs(fbest));
+  return SYN_OK;
+}
+
 syn_status syn_uncertainty_compute(const syn_fit *f, syn_objective *o, const double *best,
                                    double fbest, const unsigned char *which,
                                    const syn_profile_settings *s, syn_uncertainty **out,
                                    syn_error *err) {
   *out = NULL;
-  if (!(s->confidence > 0 && s->confidence < 1) || !(s->step_rise > 0) || s->max_steps == 0)
-    return syn_error_set(err, SYN_EINVAL, "profile settings: confidence must be in (0, 1), "
-                         "step_rise positive, max_steps at least 1");
+  syn_status st = check_settings(s, err);
+  if (st != SYN_OK) return st;
   size_t n = syn_fit_param_count(f);
-  prof P = {f, s, uncertainty_new(n, s->confidence, fbest), {0}, NULL, {0}, NULL, NULL, NULL,
-            NULL, NULL, NULL, 0};
-  ppoint pts[3] = {{0, 0, NULL}, {0, 0, NULL}, {0, 0, NULL}};
-  double *se = malloc((n + 1) * sizeof *se);
-  syn_status st = P.u && se ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
-  if (st == SYN_OK) st = prof_init(&P, o, best, pts, err);
-  if (st == SYN_OK) { /* a Hessian that cannot be computed is NaN bounds, not the end */
-    syn_error ferr;
-    syn_error_clear(&ferr);
-    if (syn_fisher_se(f, o, best, se, P.u->fisher_why, sizeof P.u->fisher_why, &ferr) != SYN_OK) {
-      for (size_t j = 0; j < n; j++) se[j] = NAN;
-      snprintf(P.u->fisher_why, sizeof P.u->fisher_why, "the Hessian could not be computed: %.200s",
-               ferr.message);
-    }
-  }
-  double z = sqrt(2 * P.u->threshold);
-  for (size_t j = 0; st == SYN_OK && j < n; j++) {
-    const syn_fit_param *p = syn_fit_param_at(f, j);
-    P.u->fisher_lower[j] = syn_objective_unscale(p, best[j] - z * se[j]);
-    P.u->fisher_upper[j] = syn_objective_unscale(p, best[j] + z * se[j]);
-  }
+  prof P;
+  ppoint pts[3];
+  double *se = NULL;
+  st = prof_open(&P, f, o, s, best, fbest, pts, &se, err);
   for (size_t j = 0; st == SYN_OK && j < n; j++)
     if (which == NULL || which[j]) st = profile_one(&P, j, best, se[j], pts, err);
-  if (st == SYN_OK && !sort_points(P.u)) st = syn_error_set(err, SYN_ENOMEM, "out of memory");
-  if (st == SYN_OK)
-    P.u->below_best = P.u->lowest_objective < fbest - 1e-6 * fmax(1.0, fabs(fbest));
+  if (st == SYN_OK) st = prof_close(P.u, err);
   prof_free(&P, pts);
   free(se);
   if (st != SYN_OK) syn_uncertainty_destroy(P.u);
   else *out = P.u;
+  return st;
+}
+
+/* ---- profiles as a job of the sweep runner --------------------------------------- */
+
+/* A walk's row (profile.h): params parameter, direction; arm "summary" then
+ * one arm per point slot, each with the metrics value, objective, status,
+ * then "x NAME" per parameter. */
+enum { W_VALUE, W_OBJECTIVE, W_STATUS, W_FIXED };
+static const char *const walk_fixed_metrics[W_FIXED] = {"value", "objective", "status"};
+static const char *const walk_param_names[2] = {"parameter", "direction"};
+/* The points' statuses that are not an optimiser's (codes below its list). */
+enum { PS_EVALUATED = -1, PS_FAILED = -2 };
+
+struct syn_profile_job {
+  const syn_fit *f;
+  syn_profile_settings s;
+  syn_objective *obj;
+  prof P;
+  ppoint pts[3];
+  double *best, *se;          /* [n] scale */
+  double fbest;
+  size_t n, nwalks, slots, nm; /* parameters, rows, point arms, metrics per arm */
+  size_t *walk_param;         /* [nwalks / 2] the profiled parameters */
+  double *row;                /* [(slots + 1) * nm] */
+  double params[2], plo[2], phi[2];
+  char **names;               /* [slots + 1 + n] owned: the arms', then "x NAME" */
+  const char **arm_names, **metric_names; /* [slots + 1], [nm] */
+  char config_sha256[SYN_SHA256_HEX];
+  syn_h5sweep_spec spec;
+  syn_uncertainty *result;    /* what the last run delivered */
+};
+
+static double status_code(const char *s) {
+  if (strcmp(s, "evaluated") == 0) return PS_EVALUATED;
+  for (int c = 0; c <= (int)SYN_OPTIM_FAILED; c++)
+    if (strcmp(s, syn_optim_status_name((syn_optim_status)c)) == 0) return c;
+  return PS_FAILED;
+}
+
+static const char *status_of_code(double c) {
+  if (c == PS_EVALUATED) return "evaluated";
+  if (!(c >= 0 && c <= (double)SYN_OPTIM_FAILED)) return "failed";
+  return syn_optim_status_name((syn_optim_status)(int)c);
+}
+
+size_t syn_profile_job_count(const syn_profile_job *pj) { return pj->nwalks; }
+const char *syn_profile_job_config_sha256(const syn_profile_job *pj) { return pj->config_sha256; }
+
+/* Walk i into pj->row: i / 2 the profiled parameter, i % 2 the side. */
+static syn_status eval_walk(void *ctx, size_t i, syn_sweep_sample *out, syn_error *err) {
+  syn_profile_job *pj = ctx;
+  size_t j = pj->walk_param[i / 2], n = pj->n, nm = pj->nm;
+  int dir = i % 2 ? 1 : -1;
+  syn_uncertainty *u = pj->P.u;
+  double cross, max_rise = 0;
+  u->npoints = 0;
+  syn_status st = walk(&pj->P, j, dir, pj->best, first_step(&pj->P, j, pj->se[j]), &pj->pts[0],
+                       &pj->pts[1], &pj->pts[2], &cross, &max_rise, err);
+  if (st == SYN_OK && u->npoints > pj->slots)
+    st = syn_error_set(err, SYN_ELIMIT, "a profile walk took %zu points (at most %zu)",
+                       u->npoints, pj->slots);
+  if (st != SYN_OK) return st;
+  for (size_t k = 0; k < (pj->slots + 1) * nm; k++) pj->row[k] = NAN;
+  set_bound(u, pj->f, j, dir, cross);
+  pj->row[W_VALUE] = dir < 0 ? u->lower[j] : u->upper[j];
+  pj->row[W_OBJECTIVE] = max_rise;
+  pj->row[W_STATUS] = (double)u->npoints;
+  for (size_t k = 0; k < u->npoints; k++) {
+    double *r = pj->row + (k + 1) * nm;
+    r[W_VALUE] = u->point_value[k];
+    r[W_OBJECTIVE] = u->point_objective[k];
+    r[W_STATUS] = status_code(u->point_status[k]);
+    memcpy(r + W_FIXED, u->point_x + k * n, n * sizeof *r);
+  }
+  pj->params[0] = (double)j;
+  pj->params[1] = dir;
+  *out = (syn_sweep_sample){i, SYN_SWEEP_OK, "", pj->params, pj->row, NULL};
+  return SYN_OK;
+}
+
+/* ---- the rows back into a syn_uncertainty ---------------------------------------- */
+
+/* Appends a point given in linear values (a row's) to Q's record. */
+static int append_linear(prof *Q, size_t j, const double *r) {
+  syn_uncertainty *u = Q->u;
+  if (u->npoints == Q->cap && !grow(Q)) return 0;
+  size_t k = u->npoints++, n = u->nparam;
+  u->point_param[k] = j;
+  u->point_value[k] = r[W_VALUE];
+  u->point_objective[k] = r[W_OBJECTIVE];
+  u->point_status[k] = status_of_code(r[W_STATUS]);
+  memcpy(u->point_x + k * n, r + W_FIXED, n * sizeof *r);
+  if (isfinite(r[W_OBJECTIVE]) && r[W_OBJECTIVE] < u->lowest_objective) {
+    u->lowest_objective = r[W_OBJECTIVE];
+    memcpy(u->lowest_x, r + W_FIXED, n * sizeof *r);
+  }
+  return 1;
+}
+
+/* Row i's walk into Q's record; max_rise[j] updated. */
+static syn_status absorb_walk(syn_profile_job *pj, prof *Q, syn_h5sweep_reader *rd, size_t i,
+                              double *max_rise, syn_error *err) {
+  double params[2];
+  signed char status;
+  syn_status st = syn_h5sweep_read_rows(rd, i, 1, params, &status, pj->row, NULL, err);
+  if (st != SYN_OK) return st;
+  size_t j = pj->walk_param[i / 2], npts = (size_t)pj->row[W_STATUS];
+  if (i % 2) Q->u->upper[j] = pj->row[W_VALUE];
+  else Q->u->lower[j] = pj->row[W_VALUE];
+  max_rise[j] = fmax(max_rise[j], pj->row[W_OBJECTIVE]);
+  for (size_t k = 0; k < npts && k < pj->slots; k++)
+    if (!append_linear(Q, j, pj->row + (k + 1) * pj->nm))
+      return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  return SYN_OK;
+}
+
+/* The whole record from the walks' rows (NULL: none ran), with the Fisher
+ * intervals computed at creation. */
+static syn_status assemble(syn_profile_job *pj, syn_h5sweep_reader *rd, syn_uncertainty **out,
+                           syn_error *err) {
+  size_t n = pj->n;
+  const syn_uncertainty *fu = pj->P.u;
+  prof Q = {pj->f, &pj->s, uncertainty_new(n, pj->s.confidence, pj->fbest), {0}, NULL, {0},
+            NULL, NULL, NULL, NULL, NULL, NULL, 0};
+  double *max_rise = calloc(n + 1, sizeof *max_rise);
+  syn_status st = Q.u && max_rise ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");
+  if (st == SYN_OK) {
+    memcpy(Q.u->fisher_lower, fu->fisher_lower, n * sizeof *fu->fisher_lower);
+    memcpy(Q.u->fisher_upper, fu->fisher_upper, n * sizeof *fu->fisher_upper);
+    memcpy(Q.u->fisher_why, fu->fisher_why, sizeof fu->fisher_why);
+  }
+  for (size_t i = 0; st == SYN_OK && rd != NULL && i < pj->nwalks; i++)
+    st = absorb_walk(pj, &Q, rd, i, max_rise, err);
+  for (size_t w = 0; st == SYN_OK && w < pj->nwalks / 2; w++) {
+    size_t j = pj->walk_param[w];
+    Q.u->ident[j] = classify(!isnan(Q.u->lower[j]), !isnan(Q.u->upper[j]), max_rise[j],
+                             pj->s.flat_tol);
+  }
+  if (st == SYN_OK) st = prof_close(Q.u, err);
+  free(max_rise);
+  if (st != SYN_OK) syn_uncertainty_destroy(Q.u);
+  else *out = Q.u;
+  return st;
+}
+
+static syn_status deliver_walks(void *ctx, const char *rows_path, const char *out,
+                                syn_error *err) {
+  syn_profile_job *pj = ctx;
+  syn_h5sweep_reader *rd = NULL;
+  (void)out; /* the record stays in memory: the caller writes it (a fit file) */
+  syn_uncertainty_destroy(pj->result);
+  pj->result = NULL;
+  syn_status st = syn_h5sweep_open(rows_path, &rd, err);
+  if (st == SYN_OK) st = assemble(pj, rd, &pj->result, err);
+  syn_h5sweep_reader_destroy(rd);
+  return st;
+}
+
+/* ---- creating and running the job ------------------------------------------------ */
+
+void syn_profile_job_destroy(syn_profile_job *pj) {
+  if (pj == NULL) return;
+  prof_free(&pj->P, pj->pts);
+  syn_uncertainty_destroy(pj->P.u);
+  syn_uncertainty_destroy(pj->result);
+  syn_objective_destroy(pj->obj);
+  for (size_t k = 0; pj->names != NULL && k < pj->slots + 1 + pj->n; k++) free(pj->names[k]);
+  free(pj->names);
+  free(pj->arm_names);
+  free(pj->metric_names);
+  free(pj->best);
+  free(pj->se);
+  free(pj->walk_param);
+  free(pj->row);
+  free(pj);
+}
+
+/* "<prefix><s>" or, for s NULL, "<prefix><k as %04zu>"; NULL without memory. */
+static char *name_of(const char *prefix, const char *s, size_t k) {
+  char num[32];
+  snprintf(num, sizeof num, "%04zu", k);
+  size_t len = strlen(prefix) + strlen(s ? s : num) + 1;
+  char *c = malloc(len);
+  if (c != NULL) snprintf(c, len, "%s%s", prefix, s ? s : num);
+  return c;
+}
+
+/* The arms' and metrics' names (profile.h's row layout). */
+static int make_names(syn_profile_job *pj) {
+  size_t na = pj->slots + 1, n = pj->n;
+  pj->names = calloc(na + n, sizeof *pj->names);
+  pj->arm_names = calloc(na, sizeof *pj->arm_names);
+  pj->metric_names = calloc(pj->nm, sizeof *pj->metric_names);
+  if (!pj->names || !pj->arm_names || !pj->metric_names) return 0;
+  for (size_t k = 0; k < na; k++) pj->names[k] = k ? name_of("point_", NULL, k) : name_of("summary", "", 0);
+  for (size_t j = 0; j < n; j++) pj->names[na + j] = name_of("x ", syn_fit_param_at(pj->f, j)->name, 0);
+  for (size_t k = 0; k < na + n; k++)
+    if (pj->names[k] == NULL) return 0;
+  for (size_t k = 0; k < na; k++) pj->arm_names[k] = pj->names[k];
+  for (size_t k = 0; k < W_FIXED; k++) pj->metric_names[k] = walk_fixed_metrics[k];
+  for (size_t j = 0; j < n; j++) pj->metric_names[W_FIXED + j] = pj->names[na + j];
+  return 1;
+}
+
+static void hash_double(syn_sha256 *h, double v) { syn_sha256_update(h, &v, sizeof v); }
+
+/* What decides the rows: the caller's hash (the fit's), the best point and
+ * objective, what is profiled and the settings. */
+static void make_hash(syn_profile_job *pj, const char *base_sha256, const unsigned char *which) {
+  syn_sha256 h;
+  syn_sha256_init(&h);
+  syn_sha256_update(&h, "profiles", 9);
+  syn_sha256_update(&h, base_sha256 ? base_sha256 : "", strlen(base_sha256 ? base_sha256 : ""));
+  for (size_t j = 0; j < pj->n; j++) hash_double(&h, pj->best[j]);
+  hash_double(&h, pj->fbest);
+  for (size_t j = 0; j < pj->n; j++) syn_sha256_update(&h, which && !which[j] ? "n" : "y", 1);
+  const syn_profile_settings *s = &pj->s;
+  double v[] = {s->confidence, s->step_rise, s->flat_tol, (double)s->max_steps,
+                (double)s->max_refine, s->crossing_tol};
+  for (size_t k = 0; k < sizeof v / sizeof *v; k++) hash_double(&h, v[k]);
+  const char *t = s->type ? syn_optim_type_name(s->type) : "default";
+  syn_sha256_update(&h, t, strlen(t));
+  syn_sha256_hex(&h, pj->config_sha256);
+}
+
+static void fill_walk_spec(syn_profile_job *pj) {
+  syn_h5sweep_spec *s = &pj->spec;
+  *s = (syn_h5sweep_spec){0};
+  s->config_sha256 = pj->config_sha256;
+  s->sweep_file = syn_fit_path(pj->f);
+  s->design = "";
+  s->nsamples = pj->nwalks;
+  s->nparams = 2;
+  s->param_names = walk_param_names;
+  pj->plo[0] = 0;
+  pj->phi[0] = (double)(pj->n - 1);
+  pj->plo[1] = -1;
+  pj->phi[1] = 1;
+  s->param_lower = pj->plo;
+  s->param_upper = pj->phi;
+  s->narms = pj->slots + 1;
+  s->arm_names = pj->arm_names;
+  s->nmetrics = pj->nm;
+  s->metric_names = pj->metric_names;
+}
+
+static syn_status job_setup(syn_profile_job *pj, const double *best_lin,
+                            const unsigned char *which, const char *base_sha256,
+                            syn_error *err) {
+  size_t n = pj->n = syn_fit_param_count(pj->f);
+  pj->best = malloc((n + 1) * sizeof *pj->best);
+  pj->walk_param = malloc((n + 1) * sizeof *pj->walk_param);
+  pj->slots = pj->s.max_steps + pj->s.max_refine;
+  pj->nm = W_FIXED + n;
+  pj->row = malloc((pj->slots + 1) * pj->nm * sizeof *pj->row);
+  if (!pj->best || !pj->walk_param || !pj->row || !make_names(pj))
+    return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  for (size_t j = 0; j < n; j++) {
+    pj->best[j] = syn_objective_to_scale(syn_fit_param_at(pj->f, j), best_lin[j]);
+    if (which == NULL || which[j]) {
+      pj->walk_param[pj->nwalks / 2] = j; /* its two sides: walks 2w and 2w + 1 */
+      pj->nwalks += 2;
+    }
+  }
+  make_hash(pj, base_sha256, which);
+  fill_walk_spec(pj);
+  syn_status st = syn_objective_create(pj->f, &pj->obj, err);
+  if (st == SYN_OK) st = prof_open(&pj->P, pj->f, pj->obj, &pj->s, pj->best, pj->fbest, pj->pts,
+                                   &pj->se, err);
+  return st;
+}
+
+syn_status syn_profile_job_create(const syn_fit *f, const double *best_lin, double fbest,
+                                  const unsigned char *which, const syn_profile_settings *s,
+                                  const char *base_sha256, syn_profile_job **out,
+                                  syn_error *err) {
+  *out = NULL;
+  syn_status st = check_settings(s, err);
+  if (st != SYN_OK) return st;
+  syn_profile_job *pj = calloc(1, sizeof *pj);
+  if (pj == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  pj->f = f;
+  pj->s = *s;
+  pj->fbest = fbest;
+  st = job_setup(pj, best_lin, which, base_sha256, err);
+  if (st != SYN_OK) syn_profile_job_destroy(pj);
+  else *out = pj;
+  return st;
+}
+
+syn_status syn_profile_job_run(syn_profile_job *pj, const syn_sweep_run_opts *o,
+                               syn_uncertainty **out, syn_sweep_report *report,
+                               syn_error *err) {
+  *out = NULL;
+  syn_status st = SYN_OK;
+  if (report != NULL) *report = (syn_sweep_report){0};
+  if (o->task_count > 0)
+    return syn_error_set(err, SYN_EINVAL, "profiles run whole, not as shards of a job array");
+  if (pj->nwalks > 0) {
+    syn_job job = {"fit's profiles", "profile walk",
+                   "the fit, its best estimate or the profile settings", &pj->spec, NULL,
+                   eval_walk, NULL, deliver_walks, pj, SYN_OK};
+    st = syn_job_run(&job, o, report, err);
+  } else {
+    st = assemble(pj, NULL, &pj->result, err);
+  }
+  if (st == SYN_OK) {
+    *out = pj->result;
+    pj->result = NULL;
+  }
   return st;
 }

@@ -207,13 +207,6 @@ static syn_status rows_path(const char *out, char *buf, size_t size, syn_error *
   return SYN_OK;
 }
 
-static syn_status deliver_rows(const syn_job *job, const char *rows, const char *out,
-                               syn_error *err) {
-  syn_status st = job->deliver(job->ctx, rows, out, err);
-  unlink(rows);
-  return st;
-}
-
 syn_status job_merge(const syn_job *job, const syn_h5sweep_spec *spec, const char *out,
                      const char *const *parts, size_t nparts, const syn_h5sweep_merge_opts *mo,
                      syn_error *err) {
@@ -226,7 +219,29 @@ syn_status job_merge(const syn_job *job, const syn_h5sweep_spec *spec, const cha
   if (st == SYN_OK && whole && job->finish) st = job->finish(job->ctx, h, spec, err);
   if (st == SYN_OK) st = syn_h5sweep_commit(h, err);
   syn_h5sweep_destroy(h);
-  if (st == SYN_OK && deliver) st = deliver_rows(job, rows, out, err);
+  return st;
+}
+
+syn_status job_share_status(const syn_parallel *par, syn_status st, syn_error *err) {
+  if (par == NULL || !par->mpi || par->size < 2) return st;
+  sweep_msg msg = {0};
+  msg.status = st;
+  if (sweep_mpi_bcast(par, &msg) != 0)
+    return syn_error_set(err, SYN_EIO, "MPI: a broadcast failed on rank %d", par->rank);
+  if (msg.status != SYN_OK && sweep_mpi_bcast_error(par, err) != 0)
+    return syn_error_set(err, SYN_EIO, "MPI: a broadcast failed on rank %d", par->rank);
+  return (syn_status)msg.status;
+}
+
+syn_status job_deliver(const syn_job *job, const syn_parallel *par, const char *out,
+                       syn_status st, syn_error *err) {
+  char rows[1200];
+  if (st == SYN_OK) st = rows_path(out, rows, sizeof rows, err);
+  st = job_share_status(par, st, err);
+  if (st != SYN_OK) return st;
+  st = job->deliver(job->ctx, rows, out, err);
+  st = job_share_status(par, st, err); /* every rank has read the rows */
+  if (par == NULL || par->rank == 0) unlink(rows);
   return st;
 }
 
@@ -244,23 +259,15 @@ static syn_status shards_of_job(const syn_job *job, const syn_h5sweep_spec *ps,
   return SYN_EINVAL;
 }
 
-syn_status syn_job_merge_files(const syn_job *job, const char *out_path,
-                               const char *const *parts, size_t nparts,
-                               const char *command_line, syn_sweep_report *report,
-                               syn_error *err) {
-  syn_sweep_report local_rep;
-  if (report == NULL) report = &local_rep;
-  *report = (syn_sweep_report){0};
+/* Rank 0: the shards (checked against the job) merged into out_path, or
+ * its rows for a job that delivers; *total their count. */
+static syn_status merge_shard_files(const syn_job *job, const char *out_path,
+                                    const char *const *parts, size_t nparts,
+                                    const char *command_line, size_t *total, syn_error *err) {
   if (nparts == 0) return syn_error_set(err, SYN_EINVAL, "no parts to merge");
-  sweep_lock lock; /* where the file system has no locks, the merge (short) goes on */
-  syn_status st = sweep_lock_take(out_path, &lock, err);
-  if (st != SYN_OK) return st;
   syn_h5sweep_reader *rd = NULL;
-  st = syn_h5sweep_open(parts[0], &rd, err);
-  if (st != SYN_OK) {
-    sweep_lock_release(&lock);
-    return st;
-  }
+  syn_status st = syn_h5sweep_open(parts[0], &rd, err);
+  if (st != SYN_OK) return st;
   const syn_h5sweep_spec *spec = syn_h5sweep_reader_spec(rd);
   syn_h5sweep_merge_opts mo = {0};
   mo.require_first = 0;
@@ -270,10 +277,28 @@ syn_status syn_job_merge_files(const syn_job *job, const char *out_path,
   mo.command_line = command_line;
   st = shards_of_job(job, spec, parts[0], err);
   if (st == SYN_OK) st = job_merge(job, spec, out_path, parts, nparts, &mo, err);
-  report->total = spec->nsamples;
-  snprintf(report->out_path, sizeof report->out_path, "%s", out_path);
+  *total = spec->nsamples;
   syn_h5sweep_reader_destroy(rd);
-  sweep_lock_release(&lock);
+  return st;
+}
+
+syn_status syn_job_merge_files(const syn_job *job, const char *out_path,
+                               const char *const *parts, size_t nparts,
+                               const char *command_line, const syn_parallel *par,
+                               syn_sweep_report *report, syn_error *err) {
+  syn_sweep_report local_rep;
+  if (report == NULL) report = &local_rep;
+  *report = (syn_sweep_report){0};
+  int rank0 = par == NULL || par->rank == 0;
+  sweep_lock lock; /* where the file system has no locks, the merge (short) goes on */
+  lock.fd = -1;
+  syn_status st = rank0 ? sweep_lock_take(out_path, &lock, err) : SYN_OK;
+  if (st == SYN_OK && rank0)
+    st = merge_shard_files(job, out_path, parts, nparts, command_line, &report->total, err);
+  if (job->deliver != NULL) st = job_deliver(job, par, out_path, st, err);
+  else st = job_share_status(par, st, err);
+  snprintf(report->out_path, sizeof report->out_path, "%s", out_path);
+  if (rank0) sweep_lock_release(&lock);
   return st;
 }
 
@@ -283,5 +308,5 @@ syn_status syn_sweep_merge_files(const char *out_path, const char *const *parts,
   sweep_job_ctx ctx = {NULL, n_boot, conf_level};
   syn_job job = {"sweep", "sample", "", NULL, NULL, NULL, sweep_job_finish, NULL, &ctx,
                  SYN_OK};
-  return syn_job_merge_files(&job, out_path, parts, nparts, command_line, report, err);
+  return syn_job_merge_files(&job, out_path, parts, nparts, command_line, NULL, report, err);
 }

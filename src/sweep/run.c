@@ -556,6 +556,9 @@ static syn_status share_outcome(runner *r, syn_status st) {
 
 /* ---- merging ----------------------------------------------------------------------- */
 
+/* A whole run of a job that writes its own output from the merged rows. */
+static int delivers(const runner *r) { return r->o->task_count == 0 && r->job->deliver != NULL; }
+
 static syn_status merge_parts(runner *r) {
   part_list l;
   syn_status st = list_parts(r->parts_dir, &l, r->err);
@@ -575,8 +578,20 @@ static syn_status merge_parts(runner *r) {
   mo.memory_limit = MERGE_MEMORY;
   st = job_merge(r->job, &r->spec, r->final_path, (const char *const *)l.paths, l.n, &mo,
                  r->err);
-  if (st == SYN_OK) remove_parts(r->parts_dir, &l);
+  if (st == SYN_OK && !delivers(r)) remove_parts(r->parts_dir, &l);
   part_list_free(&l);
+  return st;
+}
+
+/* Every rank: a delivering job's delivery; then rank 0 removes the parts
+ * (kept when it failed, for a --resume). */
+static syn_status deliver(runner *r, syn_status st) {
+  st = job_deliver(r->job, &r->par, r->final_path, st, r->err);
+  part_list l;
+  if (st == SYN_OK && r->par.rank == 0 && list_parts(r->parts_dir, &l, r->err) == SYN_OK) {
+    remove_parts(r->parts_dir, &l);
+    part_list_free(&l);
+  }
   return st;
 }
 
@@ -682,6 +697,8 @@ syn_status syn_job_run(const syn_job *job, const syn_sweep_run_opts *o,
     st = interrupted(&r, report);
   if (st == SYN_OK && r.par.rank == 0) st = merge_parts(&r);
   if (multi) st = share_outcome(&r, st);
+  if (started) report_progress(&r, 1); /* the rows' last line, before any delivery's own */
+  if (delivers(&r) && started) st = deliver(&r, st);
   report->total = r.end - r.first;
   report->ran = r.ndone;
   report->skipped = r.skipped;
@@ -689,7 +706,6 @@ syn_status syn_job_run(const syn_job *job, const syn_sweep_run_opts *o,
   report->interrupted = st == SYN_EINTR;
   snprintf(report->out_path, sizeof report->out_path, "%s", r.final_path);
   report->seconds = now() - r.t0;
-  if (started) report_progress(&r, 1);
   teardown(&r);
   return st;
 }

@@ -116,11 +116,23 @@ syn_status sweep_job_finish(void *ctx, syn_h5sweep *merged, const syn_h5sweep_sp
 /* ---- merging a job's rows (merge.c) ------------------------------------------------- */
 
 /* The parts (checked) merged into out (or <out>.rows for a job that delivers),
- * then the job's finish, the commit and its deliver, as syn_job describes.
- * spec: of the merged rows (the job's, or the parts'). */
+ * then the job's finish and the commit (rank 0). spec: of the merged rows
+ * (the job's, or the parts'). */
 syn_status job_merge(const syn_job *job, const syn_h5sweep_spec *spec, const char *out,
                      const char *const *parts, size_t nparts, const syn_h5sweep_merge_opts *mo,
                      syn_error *err);
+
+/* Rank 0's st becomes every rank's (with its error): collective under MPI;
+ * st itself without (par NULL or one rank). */
+syn_status job_share_status(const syn_parallel *par, syn_status st, syn_error *err);
+
+/* The end of a whole run of a delivering job, on EVERY rank (collective):
+ * rank 0's st (its merge into <out>.rows) is shared; if ok every rank calls
+ * job->deliver (which may itself run another job on all the ranks, as a
+ * fit's profiles do); the outcome is shared again and rank 0 removes the
+ * rows file. Returns the shared outcome. */
+syn_status job_deliver(const syn_job *job, const syn_parallel *par, const char *out,
+                       syn_status st, syn_error *err);
 
 /* ---- one run of an output at a time (lock.c) ------------------------------------------ */
 

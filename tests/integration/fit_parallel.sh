@@ -1,7 +1,8 @@
 #!/bin/sh
 # synovia fit's multistart on the sweep runner (issue 15 point 4): the same
-# starts, bit for bit, run serially, under mpirun -np 2, as two Slurm-style
-# job-array tasks joined by --merge, and killed (SIGTERM after the first part
+# starts and the same profiles (a second job of the runner, its walks spread
+# over the ranks), bit for bit, run serially, under mpirun -np 2, as two
+# Slurm-style job-array tasks joined by --merge (also under mpirun), and killed (SIGTERM after the first part
 # is committed) then resumed; the output's lock refuses a second fit into one
 # file; nothing is left beside the fit file. The fit is tests/data/fit_decay
 # (k and V of a bolus, milliseconds a start); its estimate is checked against
@@ -14,7 +15,23 @@ MPIRUN="mpirun --oversubscribe"
 # same A B: the two fit files hold the same data, bit for bit (tests/support/h5same.py)
 same() { "$PYTHON" tests/support/h5same.py "$1" "$2" >"$TMP/same" 2>&1 || { sed 's/^/# /' "$TMP/same"; false; }; }
 # nothing beside OUT: no tmp, rows, lock or parts
-clean() { test ! -e "$1.tmp" && test ! -e "$1.rows" && test ! -e "$1.lock" && test ! -e "$1.parts"; }
+clean() {
+  test ! -e "$1.tmp" && test ! -e "$1.rows" && test ! -e "$1.lock" && test ! -e "$1.parts" &&
+    test ! -e "$1.profiles.rows" && test ! -e "$1.profiles.lock" && test ! -e "$1.profiles.parts"
+}
+# same_profiles A B: /profile and /uncertainty hold points and are equal bit for bit
+same_profiles() {
+  "$PYTHON" - "$1" "$2" <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+assert a["profile/objective"].shape[0] > 4, "too few profile points"
+for g in ("profile", "uncertainty"):
+    for k in a[g]:
+        x, y = np.asarray(a[g][k][()]), np.asarray(b[g][k][()])
+        same = x.tobytes() == y.tobytes() if x.dtype.kind != "O" else list(x) == list(y)
+        assert same and x.shape == y.shape, f"/{g}/{k} differs"
+PY
+}
 
 "$SYNOVIA" fit "$FIT" -q --starts 40 -o "$TMP/serial.h5" >"$TMP/serial.out" 2>&1
 check "serial: 40 starts, exit 0" test $? -eq 0
@@ -36,9 +53,17 @@ print("# scipy k = %.10g V = %.10g; synovia k = %.10g V = %.10g" % (*res.x, est[
 sys.exit(0 if abs(est["k"] / res.x[0] - 1) < 1e-5 and abs(est["V"] / res.x[1] - 1) < 1e-5 else 1)
 PY
 
+"$SYNOVIA" fit "$FIT" --starts 40 -o "$TMP/loud.h5" >/dev/null 2>"$TMP/loud.err"
+check "without -q: a progress line for the profile walks (4 of 4)" \
+  sh -c "tr '\\r' '\\n' <'$TMP/loud.err' | grep -q '^ *4/4 profile walks'"
+check "with -q: no progress line" sh -c "! grep -q 'profile walks' '$TMP/serial.out'"
+
 $MPIRUN -np 2 "$SYNOVIA" fit "$FIT" -q --starts 40 -o "$TMP/mpi.h5" >"$TMP/mpi.out" 2>&1
 check "mpirun -np 2: exit 0" test $? -eq 0
 check "mpirun -np 2: the same fit file, bit for bit" same "$TMP/serial.h5" "$TMP/mpi.h5"
+check "mpirun -np 2: /profile and /uncertainty the same, bit for bit" \
+  same_profiles "$TMP/serial.h5" "$TMP/mpi.h5"
+check "mpirun -np 2: nothing left beside the fit file" clean "$TMP/mpi.h5"
 check "mpirun -np 2: the same table on stdout (rank 0 only)" \
   sh -c "diff '$TMP/serial.out' '$TMP/mpi.out' | grep -c '^[<>]' | grep -qx 2"
 
@@ -54,6 +79,11 @@ check "... each writes its shard" \
 "$SYNOVIA" fit "$FIT" -q --starts 40 -o "$TMP/arr.h5" --merge >"$TMP/merge.out" 2>&1
 check "--merge joins them: exit 0" test $? -eq 0
 check "... into the same fit file, bit for bit" same "$TMP/serial.h5" "$TMP/arr.h5"
+check "... nothing left beside it" clean "$TMP/arr.h5"
+rm -f "$TMP/arr.h5"
+$MPIRUN -np 2 "$SYNOVIA" fit "$FIT" -q --starts 40 -o "$TMP/arr.h5" --merge >"$TMP/mmerge.out" 2>&1
+check "--merge under mpirun -np 2 (the profiles on both ranks): exit 0" test $? -eq 0
+check "... the same fit file, bit for bit" same "$TMP/serial.h5" "$TMP/arr.h5"
 check "... nothing left beside it" clean "$TMP/arr.h5"
 rm -f "$TMP/arr.task-0001-of-0002.h5" "$TMP/arr.h5"
 "$SYNOVIA" fit "$FIT" -q --starts 40 -o "$TMP/arr.h5" --merge >"$TMP/merge1.out" 2>&1
@@ -81,6 +111,17 @@ if command -v strace >/dev/null 2>&1; then
   check "... --resume finishes it" test $? -eq 0
   check "... into the same fit file, bit for bit" same "$TMP/serial.h5" "$TMP/res.h5"
   check "... nothing left beside it" clean "$TMP/res.h5"
+  # SIGTERM as the profiles' parts folder is made (the second mkdir, after the
+  # starts' own): the starts are all done, no walk yet: exit 3, both kept
+  strace -f -o /dev/null -e trace=mkdir,mkdirat -e inject=mkdir,mkdirat:signal=TERM:when=2 \
+    "$SYNOVIA" fit "$FIT" -q --starts 40 -o "$TMP/pres.h5" >/dev/null 2>"$TMP/pres1.err"
+  rc=$?
+  sed 's/^/# /' "$TMP/pres1.err"
+  check "SIGTERM as the profiles begin: exit 3, the starts and the walks' folder kept" \
+    sh -c "[ $rc -eq 3 ] && [ ! -e '$TMP/pres.h5' ] && grep -q 'of 4 profile walks are done' '$TMP/pres1.err' && [ -d '$TMP/pres.h5.parts' ] && [ -d '$TMP/pres.h5.profiles.parts' ]"
+  "$SYNOVIA" fit "$FIT" -q --starts 40 -o "$TMP/pres.h5" --resume >"$TMP/pres2.out" 2>&1
+  check "... --resume finishes it: the same fit file, bit for bit, nothing left beside it" \
+    sh -c "[ $? -eq 0 ] && $PYTHON tests/support/h5same.py '$TMP/serial.h5' '$TMP/pres.h5' >/dev/null && [ ! -e '$TMP/pres.h5.parts' ] && [ ! -e '$TMP/pres.h5.profiles.parts' ] && [ ! -e '$TMP/pres.h5.profiles.lock' ]"
 else
   ok "# SKIP strace is not installed (./synovia.sh test installs it)"
 fi

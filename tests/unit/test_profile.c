@@ -11,7 +11,11 @@
  *   - an exponential decay where two parameters enter only as a product:
  *     one of them is structurally non-identifiable (a flat profile);
  *   - the line with a bound just below the estimate: no crossing on that
- *     side, practically non-identifiable.
+ *     side, practically non-identifiable;
+ *   - the profiles as a job of the sweep runner (one row per walk): on the
+ *     line the classical intervals again, and on the line and the product
+ *     problem the same record, bit for bit, as syn_uncertainty_compute;
+ *     nothing left beside the job's output path.
  * Run from the repository root. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -365,6 +369,106 @@ static void test_curves_line(void **state) {
   syn_fit_destroy(f);
 }
 
+/* The same record, bit for bit (NaN patterns included). */
+static void assert_same_record(const syn_uncertainty *a, const syn_uncertainty *b) {
+  size_t n = a->nparam;
+  assert_int_equal(a->npoints, b->npoints);
+  assert_memory_equal(a->lower, b->lower, n * sizeof *a->lower);
+  assert_memory_equal(a->upper, b->upper, n * sizeof *a->upper);
+  assert_memory_equal(a->ident, b->ident, n * sizeof *a->ident);
+  assert_memory_equal(a->fisher_lower, b->fisher_lower, n * sizeof *a->fisher_lower);
+  assert_memory_equal(a->fisher_upper, b->fisher_upper, n * sizeof *a->fisher_upper);
+  assert_string_equal(a->fisher_why, b->fisher_why);
+  assert_memory_equal(a->point_param, b->point_param, a->npoints * sizeof *a->point_param);
+  assert_memory_equal(a->point_value, b->point_value, a->npoints * sizeof *a->point_value);
+  assert_memory_equal(a->point_objective, b->point_objective,
+                      a->npoints * sizeof *a->point_objective);
+  assert_memory_equal(a->point_x, b->point_x, a->npoints * n * sizeof *a->point_x);
+  for (size_t k = 0; k < a->npoints; k++) assert_string_equal(a->point_status[k], b->point_status[k]);
+  assert_memory_equal(&a->lowest_objective, &b->lowest_objective, sizeof a->lowest_objective);
+  assert_int_equal(a->below_best, b->below_best);
+}
+
+/* The walks run by the runner (serially) into a record; best on the scale. */
+static syn_uncertainty *run_job(syn_fit *f, syn_objective *o, const double *best,
+                                const unsigned char *which, size_t walks) {
+  syn_profile_settings s;
+  syn_profile_settings_default(&s);
+  s.optim.gtol = 1e-12;
+  size_t n = syn_fit_param_count(f);
+  double lin[8];
+  for (size_t j = 0; j < n; j++) lin[j] = syn_objective_unscale(syn_fit_param_at(f, j), best[j]);
+  syn_profile_job *pj = NULL;
+  syn_error err;
+  syn_status st = syn_profile_job_create(f, lin, objective_at(o, best), which, &s, "test", &pj, &err);
+  if (st != SYN_OK) fprintf(stderr, "%s\n", err.message);
+  assert_int_equal(st, SYN_OK);
+  assert_int_equal(syn_profile_job_count(pj), walks);
+  syn_sweep_run_opts ro;
+  syn_sweep_run_opts_default(&ro);
+  ro.out_path = in_dir("walks");
+  syn_uncertainty *u = NULL;
+  st = syn_profile_job_run(pj, &ro, &u, NULL, &err);
+  if (st != SYN_OK) fprintf(stderr, "%s\n", err.message);
+  assert_int_equal(st, SYN_OK);
+  syn_profile_job_destroy(pj);
+  /* nothing beside the output path: no parts, rows or lock; nothing at it */
+  const char *left[] = {"walks", "walks.parts", "walks.rows", "walks.lock"};
+  for (size_t k = 0; k < 4; k++) assert_int_not_equal(access(in_dir(left[k]), F_OK), 0);
+  return u;
+}
+
+static void test_job_same_record(void **state) {
+  (void)state;
+  syn_fit *f = load_fit(line_model,
+                        "observable yo = y\n  noise normal sd = 0.3\n"
+                        "estimate a lin within -20 20\nestimate b lin within -20 20\n",
+                        line_data);
+  syn_objective *o = NULL;
+  syn_error err;
+  assert_int_equal(syn_objective_create(f, &o, &err), SYN_OK);
+  double est[2], se[2], z = 1.959963984540054;
+  ols(0.3, est, se);
+  syn_uncertainty *ju = run_job(f, o, est, NULL, 4), *u = compute(f, o, est, NULL);
+  for (int j = 0; j < 2; j++) {
+    assert_close(ju->lower[j], est[j] - z * se[j], 1e-6);
+    assert_close(ju->upper[j], est[j] + z * se[j], 1e-6);
+  }
+  assert_same_record(ju, u);
+  syn_uncertainty_destroy(ju);
+  syn_uncertainty_destroy(u);
+  syn_objective_destroy(o);
+  syn_fit_destroy(f);
+}
+
+static void test_job_structural_same_record(void **state) {
+  (void)state;
+  char data[512] = "arm,time (h),observable,value\n";
+  for (int i = 1; i <= 5; i++)
+    snprintf(data + strlen(data), sizeof data - strlen(data), "a,%d,yo,%.17g\n", i,
+             2 * exp(-0.5 * i));
+  syn_fit *f = load_fit("time unit h\nparam A = 1\nparam c = 1\nparam k = 0.5 /h\n"
+                        "state x = 1\nd/dt x = -k * x\noutput y = A * c * x\n",
+                        "observable yo = y\n  noise normal sd = 0.1\n"
+                        "estimate A log10 within 0.5 5\nestimate c log10 within 0.01 100\n"
+                        "estimate k log10 within 0.01 10\n",
+                        data);
+  syn_objective *o = NULL;
+  syn_error err;
+  assert_int_equal(syn_objective_create(f, &o, &err), SYN_OK);
+  double best[3] = {0.0, log10(2.0), log10(0.5)};
+  unsigned char which[3] = {1, 0, 1};
+  syn_uncertainty *ju = run_job(f, o, best, which, 4), *u = compute(f, o, best, which);
+  assert_int_equal(ju->ident[0], SYN_IDENT_STRUCTURAL);
+  assert_int_equal(ju->ident[1], SYN_IDENT_NOT_PROFILED);
+  assert_int_equal(ju->ident[2], SYN_IDENT_IDENTIFIABLE);
+  assert_same_record(ju, u);
+  syn_uncertainty_destroy(ju);
+  syn_uncertainty_destroy(u);
+  syn_objective_destroy(o);
+  syn_fit_destroy(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_threshold),
@@ -375,6 +479,8 @@ int main(void) {
       cmocka_unit_test(test_below_best_reported),
       cmocka_unit_test(test_prediction_line),
       cmocka_unit_test(test_curves_line),
+      cmocka_unit_test(test_job_same_record),
+      cmocka_unit_test(test_job_structural_same_record),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
