@@ -597,6 +597,11 @@ def check_report(path, bare, tmp):
                and "<td>r</td><td>log10</td>" in html and "<td>K</td><td>log</td>" in html
                and "Fit of " in html.split("</h1>")[0],
                f"report {key}: summary's estimate table and fit quality, titled by the fit file")
+        with h5py.File(h5, "r") as f:
+            row = [f"<td>{PREDICTION}</td>"] + [f'<td class="num">{f[k][0]:.8g}</td>' for k in
+                                                ("prediction/estimate", "prediction/lower",
+                                                 "prediction/upper")]
+        report("".join(row) in html, f"report {key}: the /prediction table ({''.join(row)})")
 
 
 def check_run_sensitivities(tmp):
