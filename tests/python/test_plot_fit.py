@@ -302,6 +302,25 @@ def check_observable_table(path):
             "sd_model": ["data", "data", f"{SD_COUNT:g}"]}
     report(table == want and scale, f"/observable: the fit file's observables, units and noise "
            f"models, a table with the scale observable ({table})")
+    # the other sd models as text: an estimated sd plus a proportional term, a fixed one in
+    # the log-normal share (no unit)
+    tmp = os.path.dirname(path)
+    text = open(os.path.join(tmp, "growth.fit")).read()
+    text = text.replace(f"noise normal sd = {SD_COUNT}", "noise normal sd = sig_c + 0.05 * y")
+    text = text.replace("noise lognormal sd = data", "noise lognormal sd = 0.1")
+    text = text.replace("estimate K", "estimate sig_c log within 0.1 2\nestimate K")
+    with open(os.path.join(tmp, "models.fit"), "w") as f:
+        f.write(text)
+    out = os.path.join(tmp, "models.h5")
+    r = subprocess.run([SYNOVIA, "fit", os.path.join(tmp, "models.fit"), "-q", "--no-profiles",
+                        "--starts", "1", "-o", out], capture_output=True, text=True)
+    sd = []
+    if r.returncode == 0:
+        with h5py.File(out, "r") as f:
+            sd = list(f["observable/sd_model"].asstr()[:])
+    report(sd == ["data", "0.1", "sig_c + 0.05 * y"],
+           f"/observable/sd_model: a fixed log-normal sd, an estimated sd plus a term in y ({sd} "
+           f"{r.stderr.strip()})")
 
 
 # ---- reading the file back as the checks need it
