@@ -87,22 +87,32 @@ def make_fit(tmp):
     return files
 
 
-def nllh(f, theta):
-    """The objective of docs/fitting.md, written out for the logistic closed form."""
-    r, K = theta
+def points(f):
+    """The data points of a fit file, read once: (speed s of the arm, time, value, the sd of
+    a normal point (the table's, or the fixed SD_COUNT), the sd of ln value of a log-normal
+    one, whether it is log-normal)."""
     arm, obs = f["data/arm"].asstr()[:], f["data/observable"].asstr()[:]
-    t, m, sd = f["data/time"][:], f["data/value"][:], f["data/sd"][:]
-    total = 0.0
-    for i in range(len(m)):
-        n = logistic(r, K, ARMS[arm[i]], t[i])
-        if obs[i] != "frac":
-            s = sd[i] if obs[i] == "N_obs" else SD_COUNT
-            total += 0.5 * math.log(2 * math.pi * s * s) + 0.5 * ((m[i] - n) / s) ** 2
-        else:
-            y, s = n / K, sd[i]      # the file's sd of a log-normal point is that of ln m
-            total += (0.5 * math.log(2 * math.pi * s * s) + math.log(m[i])
-                      + 0.5 * ((math.log(m[i]) - math.log(y)) / s) ** 2)
-    return total
+    sd = f["data/sd"][:]
+    return {"s": np.array([ARMS[a] for a in arm]), "t": f["data/time"][:],
+            "m": f["data/value"][:], "sd": np.where(obs == "N_count", SD_COUNT, sd),
+            "log": obs == "frac"}
+
+
+def residuals(d, theta):
+    """The residual form of the closed-form objective (docs/fitting.md: (m - y)/sd, or
+    (ln m - ln y)/sd for the log-normal share)."""
+    r, K = theta
+    n = logistic(r, K, d["s"], d["t"])
+    return np.where(d["log"], (np.log(d["m"]) - np.log(n / K)) / d["sd"],
+                    (d["m"] - n) / d["sd"])
+
+
+def nllh(d, theta):
+    """The objective of docs/fitting.md, written out for the logistic closed form (the file's
+    sd of a log-normal point is that of ln m, whose density carries 1/m)."""
+    rs = residuals(d, theta)
+    return float(np.sum(0.5 * np.log(2 * math.pi * d["sd"] ** 2) + 0.5 * rs ** 2
+                        + np.where(d["log"], np.log(d["m"]), 0.0)))
 
 
 def to_scale(v, scale):
@@ -135,24 +145,24 @@ def linear(x, scales):
     return [from_scale(v, s) for v, s in zip(x, scales)]
 
 
-def scipy_profile(f, j, v, scales, lo, hi):
+def scipy_profile(d, j, v, scales, lo, hi):
     """min over the other parameter of the objective with parameter j fixed at v (linear)."""
     k = 1 - j
 
     def g(xk):
         theta = [0.0, 0.0]
         theta[j], theta[k] = v, from_scale(xk, scales[k])
-        return nllh(f, theta)
+        return nllh(d, theta)
     res = minimize_scalar(g, bounds=(to_scale(lo[k], scales[k]), to_scale(hi[k], scales[k])),
                           method="bounded", options={"xatol": 1e-10})
     return float(res.fun)
 
 
-def scipy_crossing(f, j, est, side, scales, lo, hi, best):
+def scipy_crossing(d, j, est, side, scales, lo, hi, best):
     """Where scipy's profile of j crosses best + threshold on one side (brentq), NaN if the
     bound comes first."""
     def rise(x):
-        return scipy_profile(f, j, from_scale(x, scales[j]), scales, lo, hi) - best - THRESHOLD
+        return scipy_profile(d, j, from_scale(x, scales[j]), scales, lo, hi) - best - THRESHOLD
     a = to_scale(est[j], scales[j])
     b = to_scale(lo[j] if side < 0 else hi[j], scales[j])
     if rise(b) < 0:
@@ -160,27 +170,11 @@ def scipy_crossing(f, j, est, side, scales, lo, hi, best):
     return from_scale(brentq(rise, a, b, xtol=1e-12), scales[j])
 
 
-def residuals(f, theta):
-    """The residual form of the closed-form objective (docs/fitting.md: (m - y)/sd, or
-    (ln m - ln y)/sd for the log-normal share)."""
-    r, K = theta
-    arm, obs = f["data/arm"].asstr()[:], f["data/observable"].asstr()[:]
-    t, m, sd = f["data/time"][:], f["data/value"][:], f["data/sd"][:]
-    out = []
-    for i in range(len(m)):
-        n = logistic(r, K, ARMS[arm[i]], t[i])
-        if obs[i] == "frac":
-            out.append((math.log(m[i]) - math.log(n / K)) / sd[i])
-        else:
-            out.append((m[i] - n) / (sd[i] if obs[i] == "N_obs" else SD_COUNT))
-    return np.array(out)
-
-
-def scipy_fisher(f, est, scales):
+def scipy_fisher(d, est, scales):
     """The Wald interval from J^T J of the residuals on the scales (central differences)."""
     x0, h = scaled(est, scales), 1e-6
-    J = np.column_stack([(residuals(f, linear(x0 + h * e, scales))
-                          - residuals(f, linear(x0 - h * e, scales))) / (2 * h)
+    J = np.column_stack([(residuals(d, linear(x0 + h * e, scales))
+                          - residuals(d, linear(x0 - h * e, scales))) / (2 * h)
                          for e in np.eye(2)])
     half = np.sqrt(chi2.ppf(0.95, 1) * np.diag(np.linalg.inv(J.T @ J)))
     return linear(x0 - half, scales), linear(x0 + half, scales)
@@ -197,24 +191,25 @@ def independent_errors(path):
         scales = list(f["scale"].asstr()[:])
         lo, hi = f["lower"][:], f["upper"][:]
         best = float(f.attrs["best_objective"])
-        x_best = minimize(lambda x: nllh(f, linear(x, scales)), scaled(est, scales),
+        d = points(f)
+        x_best = minimize(lambda x: nllh(d, linear(x, scales)), scaled(est, scales),
                           method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12}).fun
-        err = {"objective at the estimate": abs(nllh(f, est) - best),
+        err = {"objective at the estimate": abs(nllh(d, est) - best),
                "the estimate is the minimum": best - x_best}
         u, p = f["uncertainty"], f["profile"]
         pp, pv, po = p["param"][:], p["value"][:], p["objective"][:]
-        err["profile points"] = max(abs(po[i] - scipy_profile(f, int(pp[i]), pv[i], scales,
+        err["profile points"] = max(abs(po[i] - scipy_profile(d, int(pp[i]), pv[i], scales,
                                                               lo, hi))
                                     for i in range(len(pp)) if math.isfinite(po[i]))
         worst = 0.0
         for j in range(2):
             for side, key in ((-1, "interval_lower"), (1, "interval_upper")):
-                mine = scipy_crossing(f, j, est, side, scales, lo, hi, best)
+                mine = scipy_crossing(d, j, est, side, scales, lo, hi, best)
                 theirs = float(u[key][j])
                 worst = max(worst, 0.0 if math.isnan(mine) and math.isnan(theirs)
                             else rel(theirs, mine) if not math.isnan(mine) else math.inf)
         err["profile interval"] = worst
-        flo, fhi = scipy_fisher(f, est, scales)
+        flo, fhi = scipy_fisher(d, est, scales)
         err["Fisher interval"] = max(max(rel(u["fisher_lower"][j], flo[j]),
                                          rel(u["fisher_upper"][j], fhi[j])) for j in range(2))
         fa, fo = f["fitted/arm"].asstr()[:], f["fitted/observable"].asstr()[:]
