@@ -32,6 +32,10 @@
  *                     units), value [row]: the fitted curves, long format
  *   /prediction       (optional) prediction (scale), name, formula, estimate,
  *                     lower, upper, units, method [prediction]
+ *   /observable       (optional) observable (scale), name, formula, units,
+ *                     distribution ("normal" | "lognormal"), sd_model (the
+ *                     noise model's sd as text: "data", "0.5 mg/L", "sigma",
+ *                     "0.1 + rel * y") [observable]
  * (the plotting contract: docs/fitting.md "The fit's output file")
  *
  * The file is written whole to <path>.tmp and renamed over path only when
@@ -78,6 +82,13 @@ typedef struct syn_h5fit_predictions {
   const char *method;
 } syn_h5fit_predictions;
 
+/* The fit's observables and their noise models (all [n]). */
+typedef struct syn_h5fit_observables {
+  size_t n;
+  const char *const *name, *const *formula, *const *units;  /* units: "" dimensionless */
+  const char *const *distribution, *const *sd_model;
+} syn_h5fit_observables;
+
 /* Everything a fit file holds; the writer borrows every pointer. */
 typedef struct syn_h5fit_data {
   const syn_provenance *prov;   /* files: the fit file first, then the scenario, the model */
@@ -98,6 +109,7 @@ typedef struct syn_h5fit_data {
   const syn_h5fit_uncertainty *unc;                    /* NULL: no /uncertainty, /profile */
   const syn_h5fit_curves *curves;                      /* NULL: no /fitted */
   const syn_h5fit_predictions *pred;                   /* NULL or n 0: no /prediction */
+  const syn_h5fit_observables *obs;                    /* NULL or n 0: no /observable */
 } syn_h5fit_data;
 
 /* Writes d to path (via <path>.tmp, renamed at the end). Errors (SYN_EIO,
@@ -132,6 +144,10 @@ typedef struct syn_h5fit_file {
   const char **pred_name, **pred_formula, **pred_units;  /* [npred] */
   double *pred_estimate, *pred_lower, *pred_upper;       /* [npred] */
   const char *pred_method;
+  /* /observable (nobs 0: absent) */
+  size_t nobs;
+  const char **obs_name, **obs_formula, **obs_units;     /* [nobs] */
+  const char **obs_distribution, **obs_sd_model;         /* [nobs] */
   void *arena_;                             /* private */
 } syn_h5fit_file;
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fit_observables.h"
 #include "fit_uncertainty.h"
 #include "jobs.h"
 #include "run.h"
@@ -296,11 +297,12 @@ static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_ty
   double *lo = malloc((np + 1) * sizeof *lo), *hi = malloc((np + 1) * sizeof *hi);
   double *cols = malloc((5 * npt + 1) * sizeof *cols);
   char *text = read_text(syn_fit_path(fit));
+  fit_obs_table *otab = fit_obs_table_create(fit);
   prov_files files = {0, NULL, NULL};
   int ok = 0;
   syn_error err;
   syn_error_clear(&err);
-  if (!pname || !pscale || !arm || !obs || !lo || !hi || !cols) {
+  if (!pname || !pscale || !arm || !obs || !lo || !hi || !cols || !otab) {
     fputs("synovia fit: error: out of memory\n", stderr);
     goto done;
   }
@@ -342,7 +344,7 @@ static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_ty
                       r->nstarts, np, npt, pname, pscale, lo, hi, best, r->start, r->end,
                       r->objective, (const char *const *)r->status, r->iterations,
                       r->evaluations, r->best, r->best_objective, arm, obs, time, value, sd,
-                      fitted, resid, NULL, NULL, NULL};
+                      fitted, resid, NULL, NULL, NULL, fit_obs_table_view(otab)};
   fit_uncertainty_attach(unc, &d);
   if (syn_h5fit_write(o->output, &d, &err) != SYN_OK) {
     fprintf(stderr, "synovia fit: error: %s\n", err.message);
@@ -359,6 +361,7 @@ done:
   free(hi);
   free(cols);
   free(text);
+  fit_obs_table_destroy(otab);
   prov_files_free(&files);
   return ok;
 }

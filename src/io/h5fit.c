@@ -190,6 +190,26 @@ static int write_predictions(hid_t file, const syn_h5fit_predictions *p) {
   return ok;
 }
 
+/* The observables as a table of strings, one row each (scale `observable`). */
+static int write_observables(hid_t file, const syn_h5fit_observables *o) {
+  hid_t g = syn_h5u_create_group(file, "observable");
+  hid_t s = g < 0 ? -1 : index_scale(g, "observable", o->n);
+  const struct {
+    const char *name;
+    const char *const *v;
+  } cols[] = {{"name", o->name},
+              {"formula", o->formula},
+              {"units", o->units},
+              {"distribution", o->distribution},
+              {"sd_model", o->sd_model}};
+  int ok = s >= 0;
+  for (size_t i = 0; ok && i < sizeof cols / sizeof cols[0]; i++)
+    ok = attach_close(syn_h5u_write_strings(g, cols[i].name, o->n, cols[i].v), s, -1);
+  if (s >= 0) H5Dclose(s);
+  if (g >= 0) H5Gclose(g);
+  return ok;
+}
+
 /* The optional groups; the param scale is reopened to attach to. */
 static int write_extras(hid_t file, const syn_h5fit_data *d) {
   hid_t dp = H5Dopen2(file, "param", H5P_DEFAULT);
@@ -198,6 +218,7 @@ static int write_extras(hid_t file, const syn_h5fit_data *d) {
   if (ok && d->unc && d->unc->npoints) ok = write_profile(file, d, dp);
   if (ok && d->curves) ok = write_curves(file, d->curves);
   if (ok && d->pred && d->pred->n) ok = write_predictions(file, d->pred);
+  if (ok && d->obs && d->obs->n) ok = write_observables(file, d->obs);
   if (dp >= 0) H5Dclose(dp);
   return ok;
 }
@@ -227,7 +248,8 @@ syn_status syn_h5fit_write(const char *path, const syn_h5fit_data *d, syn_error 
     if (st == SYN_OK && !write_starts(file, d)) st = syn_h5u_fail(path, err, "write the starts");
     if (st == SYN_OK && !write_data(file, d)) st = syn_h5u_fail(path, err, "write the data");
     if (st == SYN_OK && !write_extras(file, d))
-      st = syn_h5u_fail(path, err, "write the uncertainty, fitted curves or predictions");
+      st = syn_h5u_fail(path, err,
+                        "write the uncertainty, fitted curves, predictions or observables");
     if (H5Fclose(file) < 0 && st == SYN_OK) st = syn_h5u_fail(path, err, "close '%s'", tmp);
   }
   syn_h5u_quiet_end(&q);
@@ -356,6 +378,20 @@ static const char *read_predictions(hid_t file, syn_h5fit_file *f, syn_arena *a)
   return NULL;
 }
 
+static const char *read_observables(hid_t file, syn_h5fit_file *f, syn_arena *a) {
+  if (H5Lexists(file, "observable", H5P_DEFAULT) <= 0) return NULL;
+  int ok = 1;
+  size_t n = dataset_length(file, "observable/observable", &ok);
+  ok = ok && (f->obs_name = read_texts(file, "observable/name", n, a)) != NULL &&
+       (f->obs_formula = read_texts(file, "observable/formula", n, a)) != NULL &&
+       (f->obs_units = read_texts(file, "observable/units", n, a)) != NULL &&
+       (f->obs_distribution = read_texts(file, "observable/distribution", n, a)) != NULL &&
+       (f->obs_sd_model = read_texts(file, "observable/sd_model", n, a)) != NULL;
+  if (!ok) return "/observable";
+  f->nobs = n;
+  return NULL;
+}
+
 static const char *read_fit(hid_t file, syn_h5fit_file *f, syn_arena *a) {
   int ok = 1;
   long long best = 0, npt = 0;
@@ -382,7 +418,8 @@ static const char *read_fit(hid_t file, syn_h5fit_file *f, syn_arena *a) {
   if ((f->upper = read_f64(file, "upper", f->nparam, a)) == NULL) return "/upper";
   if ((f->objective = read_f64(file, "objective", f->nstarts, a)) == NULL) return "/objective";
   const char *what = read_uncertainty(file, f, a);
-  return what ? what : read_predictions(file, f, a);
+  if (what == NULL) what = read_predictions(file, f, a);
+  return what ? what : read_observables(file, f, a);
 }
 
 syn_status syn_h5fit_read(const char *path, syn_h5fit_file **out, syn_error *err) {

@@ -2,15 +2,19 @@
 error bars against the fitted curves per arm and observable, the waterfall of the starts and
 the profile likelihoods; and the report of a run file with sensitivities.
 
-The fit file is made by `synovia fit` on a small fit written here: the logistic growth of
+The fit files are made by `synovia fit` on a small fit written here: the logistic growth of
 tests/sweep/growth.scenario (arms "slow" and "fast") fitted to synthetic counts (normal, sd
 from the table), a log-normal share (sd from the table, turned into the sd of ln) and a
-normal count with a fixed sd (no sd in the table: no error bar). Its /uncertainty, /profile
-and /fitted groups are added here with h5py, as docs/fitting.md and LAYOUT.md specify them,
-computed independently with scipy on the logistic closed form (the profile re-optimises the
-other parameter, the interval interpolates the threshold crossings, the Fisher interval comes
-from a finite-difference Hessian); the file as synovia wrote it checks the figures without
-them. Every check compares what is drawn with the file's numbers. Speaks TAP."""
+normal count with a fixed sd (no sd in the table: no error bar); once with profiles (the
+default) and once with --no-profiles. What synovia wrote is first checked independently with
+scipy on the logistic closed form: the objective at the estimate and its minimum, every profile
+point's objective against the profile re-optimised by scipy, the profile interval against the
+crossings found by root finding on that profile, the Fisher interval against the Wald interval
+of the Gauss-Newton Hessian of the closed-form residuals, the /fitted curves against the closed
+form, and the /observable table against the fit file; a copy with one number moved must fail
+those checks. The figures are then tested from synovia's own groups, and from edited copies
+(spread and failed starts, a one-sided interval and a failed profile point, no /fitted, a unit).
+Every figure check compares what is drawn with the file's numbers. Speaks TAP."""
 import base64
 import math
 import os
@@ -22,7 +26,7 @@ import tempfile
 
 import h5py
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import brentq, minimize, minimize_scalar
 from scipy.stats import chi2
 
 from plotcheck import (check_image, error_case, figure_checks, figure_notes, finish,
@@ -32,9 +36,13 @@ BUILD = os.environ.get("BUILD", "build")
 SYNOVIA = os.path.join(BUILD, "release", "synovia")
 ASAN = os.path.join(BUILD, "asan", "synovia")
 GROWTH = os.path.abspath("tests/sweep/growth.scenario")
+# the fit's scenario: growth.scenario solved tightly, so that the independent checks below
+# compare synovia's numbers with the closed form to 1e-7, not to the default rtol 1e-6
+TIGHT = "solver rtol 1e-10 atol 1e-12\n"
 ARMS = {"slow": 0.5, "fast": 1.0}      # growth.scenario: set s = 0.5 in "slow"
 SD_N, SD_FRAC, SD_COUNT = 0.4, 0.1, 0.5
 OBSERVABLES = ["N_obs", "frac", "N_count"]
+PREDICTION = "N at 10 d, fast minus slow"
 
 
 def logistic(r, K, s, t):
@@ -43,6 +51,10 @@ def logistic(r, K, s, t):
 
 
 def make_fit(tmp):
+    text = open(GROWTH).read().replace('model "growth.model"',
+                                       f'model "{os.path.dirname(GROWTH)}/growth.model"')
+    with open(os.path.join(tmp, "growth.scenario"), "w") as f:
+        f.write(text.replace("simulate 0 d", TIGHT + "simulate 0 d", 1))
     rng = np.random.default_rng(3)
     rows = []
     for arm, s in ARMS.items():
@@ -57,36 +69,50 @@ def make_fit(tmp):
     with open(os.path.join(tmp, "growth.csv"), "w") as f:
         f.write("arm,time (d),observable,value,sd\n" + "\n".join(rows) + "\n")
     with open(os.path.join(tmp, "growth.fit"), "w") as f:
-        f.write(f'fit "Logistic growth in two arms"\nscenario "{GROWTH}"\ndata "growth.csv"\n'
+        f.write(f'fit "Logistic growth in two arms"\nscenario "growth.scenario"\ndata "growth.csv"\n'
                 "observable N_obs = N\n  noise normal sd = data\n"
                 "observable frac = half   # a share\n  noise lognormal sd = data\n"
                 f"observable N_count = N\n  noise normal sd = {SD_COUNT}\n"
                 "estimate r log10 within 0.05 5\nestimate K log within 2 50\n"
-                "multistart 6 lhs seed 2\n")
-    out = os.path.join(tmp, "growth.h5")
-    r = subprocess.run([SYNOVIA, "fit", os.path.join(tmp, "growth.fit"), "-q", "-o", out],
-                       capture_output=True, text=True)
-    return out if report(r.returncode == 0 and os.path.exists(out),
-                         f"synovia fit growth.fit writes the fit file ({r.stderr.strip()})") \
-        else None
+                "multistart 6 lhs seed 2\n"
+                f'predict "{PREDICTION}" = N_end in "fast" - N_end in "slow"\n')
+    files = []
+    for name, extra in (("growth.h5", []), ("noprof.h5", ["--no-profiles"])):
+        out = os.path.join(tmp, name)
+        r = subprocess.run([SYNOVIA, "fit", os.path.join(tmp, "growth.fit"), "-q", "-o", out]
+                           + extra, capture_output=True, text=True)
+        ok = report(r.returncode == 0 and os.path.exists(out),
+                    f"synovia fit growth.fit {' '.join(extra)} writes {name} ({r.stderr.strip()})")
+        files.append(out if ok else None)
+    return files
 
 
-def nllh(f, theta):
-    """The objective of docs/fitting.md, written out for the logistic closed form."""
-    r, K = theta
+def points(f):
+    """The data points of a fit file, read once: (speed s of the arm, time, value, the sd of
+    a normal point (the table's, or the fixed SD_COUNT), the sd of ln value of a log-normal
+    one, whether it is log-normal)."""
     arm, obs = f["data/arm"].asstr()[:], f["data/observable"].asstr()[:]
-    t, m, sd = f["data/time"][:], f["data/value"][:], f["data/sd"][:]
-    total = 0.0
-    for i in range(len(m)):
-        n = logistic(r, K, ARMS[arm[i]], t[i])
-        if obs[i] != "frac":
-            s = sd[i] if obs[i] == "N_obs" else SD_COUNT
-            total += 0.5 * math.log(2 * math.pi * s * s) + 0.5 * ((m[i] - n) / s) ** 2
-        else:
-            y, s = n / K, sd[i]      # the file's sd of a log-normal point is that of ln m
-            total += (0.5 * math.log(2 * math.pi * s * s) + math.log(m[i])
-                      + 0.5 * ((math.log(m[i]) - math.log(y)) / s) ** 2)
-    return total
+    sd = f["data/sd"][:]
+    return {"s": np.array([ARMS[a] for a in arm]), "t": f["data/time"][:],
+            "m": f["data/value"][:], "sd": np.where(obs == "N_count", SD_COUNT, sd),
+            "log": obs == "frac"}
+
+
+def residuals(d, theta):
+    """The residual form of the closed-form objective (docs/fitting.md: (m - y)/sd, or
+    (ln m - ln y)/sd for the log-normal share)."""
+    r, K = theta
+    n = logistic(r, K, d["s"], d["t"])
+    return np.where(d["log"], (np.log(d["m"]) - np.log(n / K)) / d["sd"],
+                    (d["m"] - n) / d["sd"])
+
+
+def nllh(d, theta):
+    """The objective of docs/fitting.md, written out for the logistic closed form (the file's
+    sd of a log-normal point is that of ln m, whose density carries 1/m)."""
+    rs = residuals(d, theta)
+    return float(np.sum(0.5 * np.log(2 * math.pi * d["sd"] ** 2) + 0.5 * rs ** 2
+                        + np.where(d["log"], np.log(d["m"]), 0.0)))
 
 
 def to_scale(v, scale):
@@ -97,112 +123,199 @@ def from_scale(x, scale):
     return 10.0 ** x if scale == "log10" else math.exp(x) if scale == "log" else x
 
 
-def profile_of(f, j, est, scales, lo, hi, thr, best):
-    """Points of the profile of parameter j: the other one re-optimised (scipy), stepping
-    0.02 on j's scale each way until the rise passes 1.5 x threshold or the bound."""
+THRESHOLD = chi2.ppf(0.95, 1) / 2.0
+# Tolerances of the independent checks (measured deviations in brackets). The fit's scenario
+# is solved at rtol 1e-10: a simulated value is right to about 1e-9 relative (2.4e-9), so a
+# curve within 1e-7, a prediction (N at 10 d of fast minus slow, about 10 x smaller than either)
+# within 1e-6 (5e-8), the objective, a sum of 36 terms, within 1e-6 (3e-8). A profile point's objective is the re-optimisation's, which stops at the optimiser's
+# tolerances: within 1e-5 of scipy's conditional minimum (1.4e-7). An interval end moves by an
+# objective error over the profile's slope at the crossing (about 2 x 1.92 / the half-width,
+# 50 to 500 here): 1e-6 relative (1.2e-9). The Fisher interval from J^T J of the sensitivities
+# against J^T J of central differences of the closed form (step 1e-6 on the scale: truncation
+# 1e-12, rounding 1e-10 relative): 1e-6 (7e-12).
+TOL_CURVE, TOL_PREDICTION, TOL_OBJECTIVE, TOL_POINT = 1e-7, 1e-6, 1e-6, 1e-5
+TOL_INTERVAL, TOL_FISHER = 1e-6, 1e-6
+
+
+def scaled(theta, scales):
+    return np.array([to_scale(v, s) for v, s in zip(theta, scales)])
+
+
+def linear(x, scales):
+    return [from_scale(v, s) for v, s in zip(x, scales)]
+
+
+def scipy_profile(d, j, v, scales, lo, hi):
+    """min over the other parameter of the objective with parameter j fixed at v (linear)."""
     k = 1 - j
-    pts = []
-    for direction in (-1, 1):
-        x = to_scale(est[j], scales[j])
-        while True:
-            x += direction * 0.02
-            lim = to_scale(lo[j] if direction < 0 else hi[j], scales[j])
-            if (x - lim) * direction > 0:
-                break
-            def g(xk):
-                theta = [0.0, 0.0]
-                theta[j], theta[k] = from_scale(x, scales[j]), from_scale(xk, scales[k])
-                return nllh(f, theta)
-            bounds = (to_scale(lo[k], scales[k]), to_scale(hi[k], scales[k]))
-            res = minimize_scalar(g, bounds=bounds,
-                                  method="bounded", options={"xatol": 1e-9})
-            theta = [0.0, 0.0]
-            theta[j], theta[k] = from_scale(x, scales[j]), from_scale(res.x, scales[k])
-            pts.append((theta[j], res.fun, theta))
-            if res.fun - best > 1.5 * thr:
-                break
-    pts.append((est[j], best, list(est)))
-    return sorted(pts, key=lambda p: p[0])
+
+    def g(xk):
+        theta = [0.0, 0.0]
+        theta[j], theta[k] = v, from_scale(xk, scales[k])
+        return nllh(d, theta)
+    res = minimize_scalar(g, bounds=(to_scale(lo[k], scales[k]), to_scale(hi[k], scales[k])),
+                          method="bounded", options={"xatol": 1e-10})
+    return float(res.fun)
 
 
-def crossing(pts, est, side, thr, best):
-    """Where the profile crosses best + thr on one side (linear interpolation), NaN if never."""
-    seq = [p for p in pts if (p[0] <= est if side < 0 else p[0] >= est)]
-    if side < 0:
-        seq = seq[::-1]
-    for a, b in zip(seq, seq[1:]):
-        ya, yb = a[1] - best, b[1] - best
-        if ya <= thr < yb:
-            return a[0] + (thr - ya) / (yb - ya) * (b[0] - a[0])
-    return math.nan
+def scipy_crossing(d, j, est, side, scales, lo, hi, best):
+    """Where scipy's profile of j crosses best + threshold on one side (brentq), NaN if the
+    bound comes first."""
+    def rise(x):
+        return scipy_profile(d, j, from_scale(x, scales[j]), scales, lo, hi) - best - THRESHOLD
+    a = to_scale(est[j], scales[j])
+    b = to_scale(lo[j] if side < 0 else hi[j], scales[j])
+    if rise(b) < 0:
+        return math.nan
+    return from_scale(brentq(rise, a, b, xtol=1e-12), scales[j])
 
 
-def add_layout_groups(path):
-    """Adds /uncertainty, /profile and /fitted: groups as LAYOUT.md / docs/fitting.md specify them,
-    computed here with scipy on the logistic closed form (not by synovia)."""
-    with h5py.File(path, "r+") as f:
+def scipy_fisher(d, est, scales):
+    """The Wald interval from J^T J of the residuals on the scales (central differences)."""
+    x0, h = scaled(est, scales), 1e-6
+    J = np.column_stack([(residuals(d, linear(x0 + h * e, scales))
+                          - residuals(d, linear(x0 - h * e, scales))) / (2 * h)
+                         for e in np.eye(2)])
+    half = np.sqrt(chi2.ppf(0.95, 1) * np.diag(np.linalg.inv(J.T @ J)))
+    return linear(x0 - half, scales), linear(x0 + half, scales)
+
+
+def rel(a, b):
+    return abs(a - b) / max(abs(b), 1e-300)
+
+
+def independent_errors(path):
+    """The largest deviations of what synovia wrote from the scipy computations, per kind."""
+    with h5py.File(path, "r") as f:
         est = [float(v) for v in f["estimate"][:]]
         scales = list(f["scale"].asstr()[:])
         lo, hi = f["lower"][:], f["upper"][:]
         best = float(f.attrs["best_objective"])
-        thr = chi2.ppf(0.95, 1) / 2.0
-        strs = h5py.string_dtype()
-        rows, ivl, ivu = [], [], []
+        d = points(f)
+        x_best = minimize(lambda x: nllh(d, linear(x, scales)), scaled(est, scales),
+                          method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12}).fun
+        err = {"objective at the estimate": abs(nllh(d, est) - best),
+               "the estimate is the minimum": best - x_best}
+        u, p = f["uncertainty"], f["profile"]
+        pp, pv, po = p["param"][:], p["value"][:], p["objective"][:]
+        err["profile points"] = max(abs(po[i] - scipy_profile(d, int(pp[i]), pv[i], scales,
+                                                              lo, hi))
+                                    for i in range(len(pp)) if math.isfinite(po[i]))
+        worst = 0.0
         for j in range(2):
-            pts = profile_of(f, j, est, scales, lo, hi, thr, best)
-            rows += [(j, p[0], p[1], p[2]) for p in pts]
-            ivl.append(crossing(pts, est[j], -1, thr, best))
-            ivu.append(crossing(pts, est[j], 1, thr, best))
-        # Fisher: the Hessian of the objective on the scales, by central differences
-        x0 = np.array([to_scale(v, s) for v, s in zip(est, scales)])
-        h, H = 1e-3, np.zeros((2, 2))
-        def F(x):
-            return nllh(f, [from_scale(x[i], scales[i]) for i in range(2)])
-        for a in range(2):
-            for b in range(2):
-                e_a, e_b = np.eye(2)[a] * h, np.eye(2)[b] * h
-                H[a, b] = (F(x0 + e_a + e_b) - F(x0 + e_a - e_b) - F(x0 - e_a + e_b)
-                           + F(x0 - e_a - e_b)) / (4 * h * h)
-        se = np.sqrt(np.diag(np.linalg.inv(H)))
-        g = f.create_group("uncertainty")
-        g.attrs["confidence"] = 0.95
-        g.attrs["threshold"] = thr
-        g.attrs["best_objective"] = best
-        g.create_dataset("interval_lower", data=np.array(ivl))
-        g.create_dataset("interval_upper", data=np.array(ivu))
-        cls = ["identifiable" if math.isfinite(a) and math.isfinite(b) else
-               "practically non-identifiable" for a, b in zip(ivl, ivu)]
-        g.create_dataset("identifiability", data=np.array(cls, dtype=object), dtype=strs)
-        fl = g.create_dataset("fisher_lower", data=np.array(
-            [from_scale(x0[i] - 1.959964 * se[i], scales[i]) for i in range(2)]))
-        g.create_dataset("fisher_upper", data=np.array(
-            [from_scale(x0[i] + 1.959964 * se[i], scales[i]) for i in range(2)]))
-        fl.attrs["method"] = "Fisher information (Wald) at the best estimate"
-        p = f.create_group("profile")
-        p.create_dataset("point", data=np.arange(len(rows), dtype=np.int64))
-        p.create_dataset("param", data=np.array([r[0] for r in rows], dtype=np.int64))
-        p.create_dataset("value", data=np.array([r[1] for r in rows]))
-        p.create_dataset("objective", data=np.array([r[2] for r in rows]))
-        p.create_dataset("status", data=np.array(["converged"] * len(rows), dtype=object),
-                         dtype=strs)
-        p.create_dataset("x", data=np.array([r[3] for r in rows]))
-        fa, fo, ft, fv = [], [], [], []
-        data_t = f["data/time"][:]
-        for arm, s in ARMS.items():
-            times = np.unique(np.concatenate([np.linspace(0.0, 10.0, 200), data_t]))
-            n = logistic(est[0], est[1], s, times)
-            for obs, y in (("N_obs", n), ("frac", n / est[1]), ("N_count", n)):
-                fa += [arm] * times.size
-                fo += [obs] * times.size
-                ft += list(times)
-                fv += list(y)
-        q = f.create_group("fitted")
-        q.create_dataset("row", data=np.arange(len(fa), dtype=np.int64))
-        q.create_dataset("arm", data=np.array(fa, dtype=object), dtype=strs)
-        q.create_dataset("observable", data=np.array(fo, dtype=object), dtype=strs)
-        q.create_dataset("time", data=np.array(ft)).attrs["units"] = "d"
-        q.create_dataset("value", data=np.array(fv))
-    return best, est
+            for side, key in ((-1, "interval_lower"), (1, "interval_upper")):
+                mine = scipy_crossing(d, j, est, side, scales, lo, hi, best)
+                theirs = float(u[key][j])
+                worst = max(worst, 0.0 if math.isnan(mine) and math.isnan(theirs)
+                            else rel(theirs, mine) if not math.isnan(mine) else math.inf)
+        err["profile interval"] = worst
+        flo, fhi = scipy_fisher(d, est, scales)
+        err["Fisher interval"] = max(max(rel(u["fisher_lower"][j], flo[j]),
+                                         rel(u["fisher_upper"][j], fhi[j])) for j in range(2))
+        fa, fo = f["fitted/arm"].asstr()[:], f["fitted/observable"].asstr()[:]
+        ft, fv = f["fitted/time"][:], f["fitted/value"][:]
+        n = logistic(est[0], est[1], np.array([ARMS[a] for a in fa]), ft)
+        want = np.where(fo == "frac", n / est[1], n)
+        err["fitted curves"] = float(np.max(np.abs(fv - want) / np.abs(want)))
+        err["prediction"] = prediction_error(f, est, best)
+    return err
+
+
+def n_end_difference(theta):
+    return float(logistic(theta[0], theta[1], ARMS["fast"], 10.0)
+                 - logistic(theta[0], theta[1], ARMS["slow"], 10.0))
+
+
+def prediction_error(f, est, best):
+    """The prediction and its range over the profile vectors inside the threshold
+    (docs/fitting.md, "Predictions"), in the closed form, against /prediction."""
+    g, p = f["prediction"], f["profile"]
+    inside = [p["x"][i] for i in range(p["param"].shape[0])
+              if p["objective"][i] <= best + float(f["uncertainty"].attrs["threshold"])]
+    vals = [n_end_difference(x) for x in inside] + [n_end_difference(est)]
+    names = list(g["name"].asstr()[:])
+    if names != [PREDICTION]:
+        return math.inf
+    return max(rel(g["estimate"][0], n_end_difference(est)), rel(g["lower"][0], min(vals)),
+               rel(g["upper"][0], max(vals)))
+
+
+TOLERANCES = {"objective at the estimate": TOL_OBJECTIVE, "the estimate is the minimum":
+              TOL_OBJECTIVE, "profile points": TOL_POINT, "profile interval": TOL_INTERVAL,
+              "Fisher interval": TOL_FISHER, "fitted curves": TOL_CURVE,
+              "prediction": TOL_PREDICTION}
+
+
+def check_independently(path, tmp):
+    """synovia's numbers against scipy's (each within its tolerance); a copy with an interval
+    end, a Fisher bound, a profile objective or a curve moved must fail."""
+    err = independent_errors(path)
+    for kind, e in err.items():
+        report(e <= TOLERANCES[kind], f"independent check: {kind}: deviation {e:.3g} "
+               f"(tolerance {TOLERANCES[kind]:g})")
+    with h5py.File(path, "r") as f:
+        nfit = f["fitted/row"].shape[0]
+        nt = int(np.sum((f["fitted/arm"].asstr()[:] == "slow")
+                        & (f["fitted/observable"].asstr()[:] == "N_obs")))
+        pp = f["profile/param"][:]
+        times = f["fitted/time"][:]
+        arms = f["fitted/arm"].asstr()[:]
+        data_t = np.unique(f["data/time"][:])
+    report(nt >= 200 and nfit == 6 * nt,
+           f"/fitted: {nt} times per arm and observable (>= 200), 6 curves")
+    sel = times[(arms == "slow")][:nt]
+    report(np.all(np.diff(sel) >= 0) and sel[0] == 0 and sel[-1] == 10
+           and all(np.any(sel == t) for t in data_t),
+           "/fitted: sorted, 0 to the last data time, the data times among them")
+    report(all(np.sum(pp == j) >= 4 for j in range(2)), "/profile: points of both parameters")
+    moved = os.path.join(tmp, "moved.h5")
+    edits = [("profile interval", "uncertainty/interval_upper", 1),
+             ("Fisher interval", "uncertainty/fisher_lower", 0),
+             ("profile points", "profile/objective", 1),
+             ("fitted curves", "fitted/value", nt // 2),
+             ("prediction", "prediction/upper", 0)]
+    for kind, name, i in edits:
+        shutil.copyfile(path, moved)
+        with h5py.File(moved, "r+") as f:
+            v = f[name][:]
+            step = 3 * TOLERANCES[kind] * max(abs(v[i]), 1.0)   # 3 x the tolerance, abs or rel
+            v[i] += step
+            f[name][:] = v
+        e = independent_errors(moved)[kind]
+        report(e > TOLERANCES[kind], f"independent check fails on a copy with {name}[{i}] "
+               f"moved by {step:.3g} ({kind}: {e:.3g})")
+
+
+def check_observable_table(path):
+    with h5py.File(path, "r") as f:
+        g = f.get("observable")
+        table = ({k: list(g[k].asstr()[:]) for k in ("name", "formula", "units", "distribution",
+                                                      "sd_model")} if g is not None else {})
+        scale = g is not None and g["observable"].attrs.get("CLASS") == b"DIMENSION_SCALE"
+    want = {"name": OBSERVABLES, "formula": ["N", "half", "N"], "units": ["", "", ""],
+            "distribution": ["normal", "lognormal", "normal"],
+            "sd_model": ["data", "data", f"{SD_COUNT:g}"]}
+    report(table == want and scale, f"/observable: the fit file's observables, units and noise "
+           f"models, a table with the scale observable ({table})")
+    # the other sd models as text: an estimated sd plus a proportional term, a fixed one in
+    # the log-normal share (no unit)
+    tmp = os.path.dirname(path)
+    text = open(os.path.join(tmp, "growth.fit")).read()
+    text = text.replace(f"noise normal sd = {SD_COUNT}", "noise normal sd = sig_c + 0.05 * y")
+    text = text.replace("noise lognormal sd = data", "noise lognormal sd = 0.1")
+    text = text.replace("estimate K", "estimate sig_c log within 0.1 2\nestimate K")
+    with open(os.path.join(tmp, "models.fit"), "w") as f:
+        f.write(text)
+    out = os.path.join(tmp, "models.h5")
+    r = subprocess.run([SYNOVIA, "fit", os.path.join(tmp, "models.fit"), "-q", "--no-profiles",
+                        "--starts", "1", "-o", out], capture_output=True, text=True)
+    sd = []
+    if r.returncode == 0:
+        with h5py.File(out, "r") as f:
+            sd = list(f["observable/sd_model"].asstr()[:])
+    report(sd == ["data", "0.1", "sig_c + 0.05 * y"],
+           f"/observable/sd_model: a fixed log-normal sd, an estimated sd plus a term in y ({sd} "
+           f"{r.stderr.strip()})")
 
 
 # ---- reading the file back as the checks need it
@@ -415,19 +528,19 @@ def check_profiles(mod, path, tmp):
     mod.plt.close(fig)
 
 
-def check_auto(mod, path, tmp, fitted):
-    fig, panels = figure_checks(mod, path, "auto" + ("" if fitted else " (bare file)"), [])
+def check_auto(mod, path, tmp, profiled):
+    fig, panels = figure_checks(mod, path, "auto" + ("" if profiled else " (--no-profiles)"), [])
     kinds = [p["kind"] for p in panels]
-    want = ["data"] * 6 + ["waterfall"] + (["profile"] * 2 if fitted else [])
-    report(kinds == want, f"auto: the data, the waterfall{', the profiles' if fitted else ''} "
+    want = ["data"] * 6 + ["waterfall"] + (["profile"] * 2 if profiled else [])
+    report(kinds == want, f"auto: the data, the waterfall{', the profiles' if profiled else ''} "
            f"({kinds})")
-    check_size(fig, "auto", 3 if fitted else 2, 4)
-    if not fitted:
+    check_size(fig, "auto", 3 if profiled else 2, 4)
+    if not profiled:
         report("the file has no profiles (/profile)" in figure_notes(fig),
                "auto without /profile: a note says so")
     fig_in = tuple(fig.get_size_inches())
     mod.plt.close(fig)
-    key = "full" if fitted else "bare"
+    key = "full" if profiled else "bare"
     for ext in (".png", ".svg", ".pdf"):
         out = os.path.join(tmp, f"{key}{ext}")
         r = plot(path, "-o", out)
@@ -498,6 +611,11 @@ def check_report(path, bare, tmp):
                and "<td>r</td><td>log10</td>" in html and "<td>K</td><td>log</td>" in html
                and "Fit of " in html.split("</h1>")[0],
                f"report {key}: summary's estimate table and fit quality, titled by the fit file")
+        with h5py.File(h5, "r") as f:
+            row = [f"<td>{PREDICTION}</td>"] + [f'<td class="num">{f[k][0]:.8g}</td>' for k in
+                                                ("prediction/estimate", "prediction/lower",
+                                                 "prediction/upper")]
+        report("".join(row) in html, f"report {key}: the /prediction table ({''.join(row)})")
 
 
 def check_run_sensitivities(tmp):
@@ -526,6 +644,40 @@ def check_run_sensitivities(tmp):
     return plain
 
 
+def without_fitted(path, tmp):
+    """A copy without /fitted, as a file from before the fitted curves has none."""
+    out = os.path.join(tmp, "nofitted.h5")
+    shutil.copyfile(path, out)
+    with h5py.File(out, "r+") as f:
+        del f["fitted"]
+    return out
+
+
+def check_units(mod, path, tmp):
+    """The y axes carry the units of /observable; without the table, no unit and normal."""
+    unit = os.path.join(tmp, "unit.h5")
+    shutil.copyfile(path, unit)
+    with h5py.File(unit, "r+") as f:
+        f["observable/units"][0] = "cells"
+    fig, _ = figure_checks(mod, unit, "units", ["--show", "data"])
+    axes = by_title(fig)
+    report(all(axes[f"{a}: N_obs"].get_ylabel() == "N_obs (cells)" for a in ARMS)
+           and all(axes[f"{a}: {o}"].get_ylabel() == o for a in ARMS for o in ("frac", "N_count")),
+           "units: the y label of an observable with a unit names it, the dimensionless none "
+           f"({[ax.get_ylabel() for ax in axes.values()]})")
+    notes = figure_notes(fig)
+    report(f"N_count: sd = {SD_COUNT:g}" in notes,
+           f"notes: the sd model of an observable without sds in the data ({notes!r})")
+    mod.plt.close(fig)
+    with h5py.File(unit, "r+") as f:
+        del f["observable"]
+    fig, _ = figure_checks(mod, unit, "no /observable", ["--show", "data"])
+    axes = by_title(fig)
+    report(all(axes[f"{a}: frac"].get_yscale() == "linear" for a in ARMS),
+           "without /observable every observable is normal (linear axis, value +- sd)")
+    mod.plt.close(fig)
+
+
 def main():
     if not os.access(SYNOVIA, os.X_OK):
         report(False, f"{SYNOVIA} exists (build it first)")
@@ -533,28 +685,28 @@ def main():
     mod = load_script()
     tmp = tempfile.mkdtemp(prefix="synovia-plot-fit-")
     try:
-        bare = make_fit(tmp)
-        if bare is None:
+        full, noprof = make_fit(tmp)
+        if full is None or noprof is None:
             return finish()
-        with h5py.File(bare, "r") as f:
-            mine, theirs = nllh(f, f["estimate"][:]), float(f.attrs["best_objective"])
-        report(abs(mine - theirs) < 1e-3,
-               f"the fixture's objective (scipy, closed form) at the estimate is synovia's "
-               f"({mine:.6f} vs {theirs:.6f})")
-        full = os.path.join(tmp, "full.h5")
-        shutil.copyfile(bare, full)
-        add_layout_groups(full)
+        check_observable_table(full)
+        check_independently(full, tmp)
+        with h5py.File(noprof, "r") as f:
+            report("profile" not in f and "fitted" in f and "observable" in f
+                   and list(f["uncertainty/identifiability"].asstr()[:]) == ["not profiled"] * 2,
+                   "--no-profiles: no /profile; /uncertainty (not profiled), /fitted, /observable")
+        nofitted = without_fitted(full, tmp)
         d = file_data(full)
         check_data_panels(mod, full, d, fitted=True)
-        check_data_panels(mod, bare, d, fitted=False)
+        check_data_panels(mod, nofitted, d, fitted=False)
+        check_units(mod, full, tmp)
         check_waterfall(mod, full, tmp)
         check_profiles(mod, full, tmp)
-        check_auto(mod, full, tmp, fitted=True)
-        check_auto(mod, bare, tmp, fitted=False)
+        check_auto(mod, full, tmp, profiled=True)
+        check_auto(mod, noprof, tmp, profiled=False)
         run = check_run_sensitivities(tmp)
         if run:
-            check_errors(full, bare, run, tmp)
-        check_report(full, bare, tmp)
+            check_errors(full, noprof, run, tmp)
+        check_report(full, noprof, tmp)
         if os.path.exists(ASAN):
             r = subprocess.run([ASAN, "report", full, "-o", os.path.join(tmp, "asan.html"),
                                 "--no-figures"], capture_output=True, text=True)
