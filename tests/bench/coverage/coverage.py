@@ -153,12 +153,13 @@ def read_fit(path):
 
 
 def config_id():
-    """What a cached result depends on: the fit file, the script (its truth,
-    noise and seed)."""
+    """What a cached result depends on: the fit file, the truth, the visits,
+    the noise and the seed."""
     h = hashlib.sha256()
-    for path in (TEMPLATE, os.path.abspath(__file__)):
-        with open(path, "rb") as f:
-            h.update(f.read())
+    with open(TEMPLATE, "rb") as f:
+        h.update(f.read())
+    h.update(repr((SEED, ARMS, VISITS_D, TRUTH, MODEL_VALUES, N_PATIENTS, IL6_SD_REL, PAIN_SD,
+                   CRP_REL)).encode())
     return h.hexdigest()[:16]
 
 
@@ -171,7 +172,7 @@ def fit_one(synovia, work, truth, r):
         with open(done) as f:
             res = json.load(f)
         if res.get("config") == config_id():
-            return res
+            return dict(res, cached=True)
     write_dataset(folder, dataset_rows(truth, r))
     fit_file = os.path.join(folder, "knee3.fit")
     t0 = time.monotonic()
@@ -197,12 +198,27 @@ def wilson(k, n, z=stats.norm.ppf(0.975)):
     return (c - h, c + h)
 
 
-def covers(lo, hi, bound_lo, bound_hi, x):
-    """A profile interval's side without a crossing (NaN) reaches its bound:
-    the confidence set is the whole side up to it."""
-    lo = bound_lo if math.isnan(lo) else lo
-    hi = bound_hi if math.isnan(hi) else hi
-    return lo <= x <= hi
+def sides(r, j, kind):
+    """A result's interval of parameter j (kind "profile" or "fisher"); a
+    profile side without a crossing (NaN) reaches its bound: the confidence
+    set is the whole side up to it."""
+    lo, hi = r[kind + "_lower"][j], r[kind + "_upper"][j]
+    if kind == "profile":
+        lo = r["lower_bound"][j] if math.isnan(lo) else lo
+        hi = r["upper_bound"][j] if math.isnan(hi) else hi
+    return lo, hi
+
+
+def misses(results, j, kind, x):
+    """'below/above': how often the truth was below / above the interval."""
+    below = sum(x < sides(r, j, kind)[0] for r in results)
+    above = sum(x > sides(r, j, kind)[1] for r in results)
+    return f"{below}/{above}"
+
+
+def median_interval(results, j, kind):
+    return (f"[{np.nanmedian([r[kind + '_lower'][j] for r in results]):.3g}, "
+            f"{np.nanmedian([r[kind + '_upper'][j] for r in results]):.3g}]")
 
 
 def rate(k, n):
@@ -217,26 +233,31 @@ def summarise(results):
              f"median {np.median([r['seconds'] for r in results]):.1f} s wall per fit "
              "(with profiles)", "",
              "| parameter | truth | mean estimate | bias | sd of estimates | profile coverage "
-             "[Wilson 95 %] | Fisher coverage [Wilson 95 %] | Fisher NaN | not identifiable |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "[Wilson 95 %] | misses below/above | median profile interval | Fisher coverage "
+             "[Wilson 95 %] | misses below/above | median Fisher interval | not identifiable |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    notes = []
     for j, name in enumerate(ok[0]["param"] if ok else []):
         x = TRUTH[name]
         est = np.array([r["estimate"][j] for r in ok])
-        prof = sum(covers(r["profile_lower"][j], r["profile_upper"][j], r["lower_bound"][j],
-                          r["upper_bound"][j], x) for r in ok)
-        fish = sum(r["fisher_lower"][j] <= x <= r["fisher_upper"][j] for r in ok)
+        cov = {k: sum(sides(r, j, k)[0] <= x <= sides(r, j, k)[1] for r in ok)
+               for k in ("profile", "fisher")}
         fnan = sum(math.isnan(r["fisher_lower"][j]) or math.isnan(r["fisher_upper"][j]) for r in ok)
         nonid = sum(r["identifiability"][j] != "identifiable" for r in ok)
         lines.append(f"| {name} | {x:g} | {est.mean():.4g} | {est.mean() - x:+.3g} "
-                     f"({(est.mean() - x) / x:+.1%}) | {est.std(ddof=1):.3g} | {rate(prof, n)} | "
-                     f"{rate(fish, n)} | {fnan} | {nonid} |")
+                     f"({(est.mean() - x) / x:+.1%}) | {est.std(ddof=1):.3g} | "
+                     + " | ".join(f"{rate(cov[k], n)} | {misses(ok, j, k, x)} | "
+                                  f"{median_interval(ok, j, k)}" for k in ("profile", "fisher"))
+                     + f" | {nonid} |")
+        if fnan:
+            notes.append(f"- {name}: {fnan} Fisher intervals NaN (not counted as covering)")
     tol = 1e-6
     at_opt = sum(r["best_objective"] <= r["objective_at_truth"] + tol for r in ok)
     lower = sum(r["lowest_objective"] < r["best_objective"] - tol * max(1, abs(r["best_objective"]))
                 for r in ok)
     chi = stats.chi2.ppf(LEVEL, len(TRUTH))
     joint = sum(2 * (r["objective_at_truth"] - r["best_objective"]) <= chi for r in ok)
-    lines += ["",
+    lines += [""] + notes + [
               f"- best objective <= objective at the truth (+{tol:g}): {at_opt}/{n}",
               f"- starts that failed: {sum(r['starts_failed'] for r in ok)}; fits whose best "
               f"value only one start reached (within 0.01): "
@@ -268,9 +289,10 @@ def main():
             print(f"\r{k}/{a.R} fits", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     results.sort(key=lambda r: r["dataset"])
+    cached = sum(r.get("cached", False) for r in results)
     head = (f"coverage study: {TEMPLATE[len(TOP) + 1:]}, datasets {a.first}..{a.first + a.R - 1} "
-            f"(seed {SEED}), {datetime.date.today().isoformat()}, "
-            f"{time.monotonic() - t0:.0f} s wall at {a.jobs} fits at a time")
+            f"(seed {SEED}), {datetime.date.today().isoformat()}: {a.R - cached} fitted in "
+            f"{time.monotonic() - t0:.0f} s wall at {a.jobs} at a time, {cached} from {a.work}")
     text = head + "\n\n" + summarise(results) + "\n"
     with open(os.path.join(a.work, "summary.md"), "w") as f:
         f.write(text)
