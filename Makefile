@@ -13,6 +13,8 @@
 #                   the compiler's scaling (check at 10^3..10^5 states), `run` on 10^4
 #                   and 10^5 states (time, memory, file size), HIRES against scipy
 #                   LSODA and R deSolve
+#   make coverage   recovery and interval coverage of `synovia fit` on R (100)
+#                   synthetic knee datasets (~20 min; docs/fitting.md)
 #   make fuzz       run the libFuzzer harness (FUZZ_SECONDS, default 60)
 #   make fuzz-scenario  the same for the scenario parser and loader
 #   make valgrind   a full `synovia run` under valgrind
@@ -461,6 +463,12 @@ bench-fit: $(BIN)
 	@sh tests/bench/fit_knee10.sh $(BIN)
 	@$(PYTHON) tests/bench/fit_optimisers.py $(BIN)
 .PHONY: bench-fit
+
+# Recovery and interval coverage of `synovia fit` over R synthetic knee datasets
+# (tests/bench/coverage/; ~20 min; not part of make test or make bench): R=100
+coverage: $(BIN)
+	@$(PYTHON) tests/bench/coverage/coverage.py -R $(or $(R),100) --synovia $(BIN)
+.PHONY: coverage
 
 # The states' own absolute tolerances against one scalar atol: steps per arm and
 # the metrics' error against an rtol 1e-10 reference (tests/bench/state_tol.py)
