@@ -5,7 +5,8 @@
  *   /                 root attributes as in run files (synovia_version,
  *                     scenario_sha256, ...), plus kind = "fit", fit_file,
  *                     fit_sha256 (of the fit file's text), optimizer, seed,
- *                     best_start, best_objective, n_data
+ *                     best_start, best_objective, n_data, chi2 (the data residuals'
+ *                     sum of squares, NaN: not computed)
  *   /provenance       the paths and texts of the fit file, the scenario and its
  *                     model files (as run files keep theirs)
  *   /start            int64 0..nstarts-1 (scale)
@@ -110,6 +111,8 @@ typedef struct syn_h5fit_data {
   const syn_h5fit_curves *curves;                      /* NULL: no /fitted */
   const syn_h5fit_predictions *pred;                   /* NULL or n 0: no /prediction */
   const syn_h5fit_observables *obs;                    /* NULL or n 0: no /observable */
+  double chi2;  /* the data residuals' sum of squares at the estimate (root attribute chi2;
+                   NaN: not computed), see syn_h5fit_file */
 } syn_h5fit_data;
 
 /* Writes d to path (via <path>.tmp, renamed at the end). Errors (SYN_EIO,
@@ -132,6 +135,9 @@ typedef struct syn_h5fit_file {
   double *objective;                        /* [nstarts] */
   size_t best_start;
   double best_objective;
+  double chi2;  /* sum over the data points of ((m - y) / sigma)^2 at the best estimate (ln m
+                   and ln y for log-normal observables); NaN where not computed (a fit
+                   without the residual form, a file written before the attribute) */
   /* /uncertainty (has_uncertainty 0: absent; the arrays NULL) */
   int has_uncertainty;
   double confidence, threshold, lowest_objective;

@@ -249,6 +249,31 @@ done:
   return st;
 }
 
+/* The data residuals' sum of squares at xlin (linear values): the first
+ * syn_fit_point_count residuals of the residual form, ((m - y) / sigma) or
+ * its log-normal counterpart; NaN when the fit has no residual form or they
+ * cannot be computed (summary then shows none). */
+static double data_chi2(const syn_fit *fit, const double *xlin) {
+  size_t np = syn_fit_param_count(fit), npt = syn_fit_point_count(fit);
+  size_t nr = syn_objective_residual_count(fit);
+  double *x = malloc((np + 1) * sizeof *x), *r = malloc((nr + 1) * sizeof *r), chi2 = NAN;
+  syn_objective *obj = NULL;
+  syn_error err;
+  syn_error_clear(&err);
+  if (x == NULL || r == NULL || !syn_objective_residual_form(fit, NULL, 0) || nr < npt ||
+      syn_objective_create(fit, &obj, &err) != SYN_OK)
+    goto done;
+  for (size_t j = 0; j < np; j++) x[j] = syn_objective_to_scale(syn_fit_param_at(fit, j), xlin[j]);
+  if (syn_objective_residuals(obj, x, r, NULL, NULL, &err) != SYN_OK) goto done;
+  chi2 = 0;
+  for (size_t i = 0; i < npt; i++) chi2 += r[i] * r[i];
+done:
+  syn_objective_destroy(obj);
+  free(x);
+  free(r);
+  return chi2;
+}
+
 /* The provenance of a fit file: the fit file, the scenario, its model files
  * (root first), with their texts, as run files keep theirs. */
 typedef struct prov_files {
@@ -344,7 +369,8 @@ static int write_output(const syn_fit *fit, const ms_opts *o, const syn_optim_ty
                       r->nstarts, np, npt, pname, pscale, lo, hi, best, r->start, r->end,
                       r->objective, (const char *const *)r->status, r->iterations,
                       r->evaluations, r->best, r->best_objective, arm, obs, time, value, sd,
-                      fitted, resid, NULL, NULL, NULL, fit_obs_table_view(otab)};
+                      fitted, resid, NULL, NULL, NULL, fit_obs_table_view(otab),
+                      data_chi2(fit, best)};
   fit_uncertainty_attach(unc, &d);
   if (syn_h5fit_write(o->output, &d, &err) != SYN_OK) {
     fprintf(stderr, "synovia fit: error: %s\n", err.message);

@@ -717,6 +717,9 @@ static syn_status summarise_fit(const char *path, cli_doc *d, syn_error *err) {
   cli_doc_fact(d, "written by", "synovia %s", f->version);
   cli_doc_fact(d, "optimizer", "%s", f->optimizer);
   cli_doc_fact(d, "best objective", "%.12g (start %zu)", f->best_objective, f->best_start);
+  if (isfinite(f->chi2))
+    cli_doc_fact(d, "chi2", "%.12g (sum of ((m - y)/sd)^2 over the %zu data points, logs for "
+                 "log-normal; degrees of freedom %g)", f->chi2, f->npoints, n - k);
   cli_doc_fact(d, "AIC", "%.12g (2k + 2 nllh, k = %zu)", 2 * k + 2 * f->best_objective,
                f->nparam);
   cli_doc_fact(d, "BIC", "%.12g (k ln n + 2 nllh, n = %zu)", k * log(n) + 2 * f->best_objective,

@@ -6,6 +6,7 @@
  * renaming keeps the rule every synovia output follows (a failure leaves an
  * older file of that name intact) without the run writer's journal. */
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@ static int write_root_attrs(hid_t file, const syn_h5fit_data *d) {
          syn_h5u_attr_int64(file, "seed", (long long)d->seed) >= 0 &&
          syn_h5u_attr_int64(file, "best_start", (long long)d->best_start) >= 0 &&
          syn_h5u_attr_double(file, "best_objective", d->best_objective) >= 0 &&
+         syn_h5u_attr_double(file, "chi2", d->chi2) >= 0 &&
          syn_h5u_attr_int64(file, "n_data", (long long)d->npoints) >= 0;
 }
 
@@ -406,6 +408,8 @@ static const char *read_fit(hid_t file, syn_h5fit_file *f, syn_arena *a) {
       !read_root_number(file, "n_data", H5T_NATIVE_LLONG, &npt) ||
       !read_root_number(file, "best_objective", H5T_NATIVE_DOUBLE, &f->best_objective))
     return "root attributes best_start, n_data, best_objective";
+  if (H5Aexists(file, "chi2") <= 0 || !read_root_number(file, "chi2", H5T_NATIVE_DOUBLE, &f->chi2))
+    f->chi2 = NAN; /* optional: files written before it */
   f->best_start = (size_t)best;
   f->npoints = (size_t)npt;
   f->nstarts = dataset_length(file, "objective", &ok);

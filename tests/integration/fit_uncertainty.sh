@@ -74,9 +74,12 @@ with h5py.File(sys.argv[1], "r") as f:
     fit = f["fitted"]
     tt, v = fit["time"][:], fit["value"][:]
     assert len(tt) >= 201 and np.allclose(v, est[0] + est[1] * tt, atol=1e-6)
+    # chi2: the least-squares residual sum of squares, independently
+    rss = np.sum(((y - X @ est) / sd) ** 2)
+    assert abs(f.attrs["chi2"] - rss) < 1e-8 * max(1.0, rss), (f.attrs["chi2"], rss)
 print("ok")
 PY
-check "line: profile, Fisher and prediction intervals = the classical ones (numpy, 1e-6)" \
+check "line: profile, Fisher and prediction intervals = the classical ones (numpy, 1e-6); chi2 = the RSS" \
   grep -q '^ok$' "$TMP/line.py"
 sed 's/^/# /' "$TMP/line.py" | tail -5
 

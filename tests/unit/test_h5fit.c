@@ -31,7 +31,7 @@ static syn_status write_fit(const char *path, const syn_h5fit_observables *obs) 
   syn_provenance prov = {"t", "", "", 1, paths, texts, NULL, "", "x.scenario"};
   syn_h5fit_data d = {&prov, "fit text", "lm", 1, 1, 1, 1, pname, pscale, lo, hi, est, est,
                       est, obj, status, iter, evals, 0, 3.0, arm, observable, t, v, sd, fitted,
-                      resid, NULL, NULL, NULL, obs};
+                      resid, NULL, NULL, NULL, obs, 2.5};
   syn_error err;
   return syn_h5fit_write(path, &d, &err);
 }
@@ -44,6 +44,7 @@ static void observables_read_back(void **state) {
   syn_error err;
   assert_int_equal(syn_h5fit_read(f->path, &h, &err), SYN_OK);
   assert_int_equal(h->nobs, 2);
+  assert_true(h->chi2 == 2.5);
   for (size_t i = 0; i < 2; i++) {
     assert_string_equal(h->obs_name[i], obs_name[i]);
     assert_string_equal(h->obs_formula[i], obs_formula[i]);
