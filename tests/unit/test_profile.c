@@ -33,47 +33,24 @@
 #include "synovia/objective.h"
 #include "synovia/profile.h"
 
-static char dir[256];
+#include "support/scratch.h"
 
 static int setup_dir(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/test_profile_XXXXXX");
-  return mkdtemp(dir) == NULL;
-}
-
-static int remove_dir(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) != 0;
-}
-
-static const char *in_dir(const char *name) {
-  static char path[4][512];
-  static int k;
-  k = (k + 1) % 4;
-  snprintf(path[k], sizeof path[k], "%s/%s", dir, name);
-  return path[k];
-}
-
-static void write_file(const char *name, const char *text) {
-  FILE *f = fopen(in_dir(name), "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
+  return scratch_setup("test_profile");
 }
 
 static syn_fit *load_fit(const char *model, const char *fit_lines, const char *data) {
-  write_file("m.model", model);
-  write_file("s.scenario", "model \"m.model\"\nsimulate 0 h to 5 h every 1 h\n"
+  scratch_write("m.model", model);
+  scratch_write("s.scenario", "model \"m.model\"\nsimulate 0 h to 5 h every 1 h\n"
                            "solver rtol 1e-12 atol 1e-14\narm \"a\"\n");
-  write_file("d.csv", data);
+  scratch_write("d.csv", data);
   char text[2048];
   snprintf(text, sizeof text, "scenario \"s.scenario\"\ndata \"d.csv\"\n%s", fit_lines);
-  write_file("f.fit", text);
+  scratch_write("f.fit", text);
   syn_error err;
   syn_fit *f = NULL;
-  syn_status st = syn_fit_load(in_dir("f.fit"), &f, &err);
+  syn_status st = syn_fit_load(scratch_path("f.fit"), &f, &err);
   if (st != SYN_OK) fprintf(stderr, "%s:%d: %s\n", err.file, err.line, err.message);
   assert_int_equal(st, SYN_OK);
   return f;
@@ -308,19 +285,19 @@ static void test_below_best_reported(void **state) {
  * (the range over the profiled vectors holds the crossings). */
 static void test_prediction_line(void **state) {
   (void)state;
-  write_file("m.model", line_model);
-  write_file("s.scenario", "model \"m.model\"\nsimulate 0 h to 5 h every 1 h\n"
+  scratch_write("m.model", line_model);
+  scratch_write("s.scenario", "model \"m.model\"\nsimulate 0 h to 5 h every 1 h\n"
                            "solver rtol 1e-12 atol 1e-14\narm \"a\"\narm \"b\"\n  set z = 1 h\n"
                            "metric y0 = at(y, 0 h)\n");
-  write_file("d.csv", line_data);
-  write_file("f.fit", "scenario \"s.scenario\"\ndata \"d.csv\"\nobservable yo = y\n"
+  scratch_write("d.csv", line_data);
+  scratch_write("f.fit", "scenario \"s.scenario\"\ndata \"d.csv\"\nobservable yo = y\n"
                       "  noise normal sd = 0.3\nestimate a lin within -20 20\n"
                       "estimate b lin within -20 20\n"
                       "predict \"intercept\" = y0 in \"a\"\n"
                       "predict \"slope\" = y0 in \"b\" - y0 in \"a\"\n");
   syn_error err;
   syn_fit *f = NULL;
-  assert_int_equal(syn_fit_load(in_dir("f.fit"), &f, &err), SYN_OK);
+  assert_int_equal(syn_fit_load(scratch_path("f.fit"), &f, &err), SYN_OK);
   assert_int_equal(syn_fit_prediction_count(f), 2);
   assert_string_equal(syn_fit_prediction_at(f, 1)->formula, "y0 in \"b\" - y0 in \"a\"");
   syn_objective *o = NULL;
@@ -406,7 +383,7 @@ static syn_uncertainty *run_job(syn_fit *f, syn_objective *o, const double *best
   assert_int_equal(syn_profile_job_count(pj), walks);
   syn_sweep_run_opts ro;
   syn_sweep_run_opts_default(&ro);
-  ro.out_path = in_dir("walks");
+  ro.out_path = scratch_path("walks");
   syn_uncertainty *u = NULL;
   st = syn_profile_job_run(pj, &ro, &u, NULL, &err);
   if (st != SYN_OK) fprintf(stderr, "%s\n", err.message);
@@ -414,7 +391,7 @@ static syn_uncertainty *run_job(syn_fit *f, syn_objective *o, const double *best
   syn_profile_job_destroy(pj);
   /* nothing beside the output path: no parts, rows or lock; nothing at it */
   const char *left[] = {"walks", "walks.parts", "walks.rows", "walks.lock"};
-  for (size_t k = 0; k < 4; k++) assert_int_not_equal(access(in_dir(left[k]), F_OK), 0);
+  for (size_t k = 0; k < 4; k++) assert_int_not_equal(access(scratch_path(left[k]), F_OK), 0);
   return u;
 }
 
@@ -482,5 +459,5 @@ int main(void) {
       cmocka_unit_test(test_job_same_record),
       cmocka_unit_test(test_job_structural_same_record),
   };
-  return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+  return cmocka_run_group_tests(tests, setup_dir, scratch_teardown);
 }
