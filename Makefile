@@ -130,7 +130,9 @@ endif
 ifeq ($(SUN_LIBDIR),)
 $(error SUNDIALS_DIR=$(SUNDIALS_DIR) has no lib/ or lib64/ with libsundials_cvodes (give the prefix of a SUNDIALS 6.x or 7.x installation))
 endif
-SUN_CFLAGS    := -I$(SUNDIALS_DIR)/include
+# -isystem: a site installation is third-party code; its headers need not build under our warnings
+# (7.5 tests __cplusplus in a header, which -Wundef refuses)
+SUN_CFLAGS    := -isystem $(SUNDIALS_DIR)/include
 # 7.x puts what the packages share in libsundials_core
 SUNDIALS_LIBS := -L$(SUN_LIBDIR) -Wl,-rpath,$(abspath $(SUN_LIBDIR)) $(patsubst %,-lsundials_%,$(SUN_NAMES)) \
                  $(if $(wildcard $(SUN_LIBDIR)/libsundials_core.*),-lsundials_core)

@@ -609,7 +609,7 @@ syn_status syn_solver_reinit(syn_solver *s, double t0, const double *y0, syn_err
   s->cv_msg[0] = '\0';
   if (s->linsol == SYN_LINSOL_KLU &&
       SUNLinSol_KLUReInit(s->LS, s->A, (sunindextype)s->sp_nnz, SUNKLU_REINIT_PARTIAL) !=
-          SUNLS_SUCCESS)
+          SYN_SUNLS_SUCCESS)
     return syn_error_set(err, SYN_EINTERNAL, "the sparse linear solver could not restart");
   if (CVodeReInit(s->cvode, t0, s->y) != CV_SUCCESS)
     return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %g: %s", t0,

@@ -12,8 +12,11 @@
 
 #if SUNDIALS_VERSION_MAJOR >= 7
 #define SYN_SUN_COMM_NULL SUN_COMM_NULL
+/* 7.x replaced the modules' own success codes (SUNLS_SUCCESS, SUNMAT_SUCCESS) by SUN_SUCCESS */
+#define SYN_SUNLS_SUCCESS SUN_SUCCESS
 #else
 #define SYN_SUN_COMM_NULL NULL
+#define SYN_SUNLS_SUCCESS SUNLS_SUCCESS
 #endif
 
 /* The size of a message buffer given to the capture functions. */

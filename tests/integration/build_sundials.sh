@@ -41,7 +41,7 @@ check "make does not rebuild it" sh -c '! grep -q sundials.sh "$1"' - "$TMP/out"
 make -n V=1 BUILD="$TMP/site" SUNDIALS_DIR="$(cd "$prefix" && pwd)" "$TMP/site/release/synovia" \
   >"$TMP/out" 2>&1
 check "SUNDIALS_DIR=PREFIX: compiles with PREFIX/include, links PREFIX/lib, builds no SUNDIALS" sh -c '
-  grep -q -- "-I$2/include .*-c src/solve/solver.c" "$1" && grep -q -- "-L$2/lib .*-lsundials_cvode" "$1" &&
+  grep -q -- "-isystem $2/include .*-c src/solve/solver.c" "$1" && grep -q -- "-L$2/lib .*-lsundials_cvode" "$1" &&
   ! grep -q sundials.sh "$1"' - "$TMP/out" "$(cd "$prefix" && pwd)"
 make BUILD="$TMP/site" SUNDIALS_DIR="$TMP/nowhere" >"$TMP/out" 2>&1
 rc=$?
