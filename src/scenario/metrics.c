@@ -32,7 +32,11 @@
  * that read it (a few slots: the Gauss nodes of areas over the same range are
  * shared). Outputs are evaluated from the interpolated state, only those the
  * probes read (a syn_output_set), into buffers allocated at create; nothing
- * is allocated per step. */
+ * is allocated per step. Inside a step only the outputs of the probes that
+ * read every step (areas, extrema, crossings) are evaluated: a point value
+ * (at, change) of another output evaluates the rest at its own time only.
+ * Both sets run the same instructions as the outputs program for what they
+ * share, so an output's value is the same bits whichever set gave it. */
 #include "scenario/metrics.h"
 
 #include <math.h>
@@ -70,10 +74,13 @@ struct syn_metrics {
    * the state and, once asked for, the outputs there. */
   double *slot_y, *slot_out;       /* (SYN_SLOTS + 1) x nstates / x noutputs */
   double slot_t[SYN_SLOTS + 1];
-  int slot_valid[SYN_SLOTS + 1], slot_has_out[SYN_SLOTS + 1];
+  int slot_valid[SYN_SLOTS + 1];
+  int slot_has_out[SYN_SLOTS + 1]; /* 0: no outputs yet, 1: stepset's, 2: outset's (all) */
   int cur;              /* the slot the last value came from */
   int victim;           /* the next slot to reuse */
   syn_output_set *outset; /* the outputs some probe reads (NULL: none) */
+  syn_output_set *stepset; /* ... some probe reads inside steps (NULL: none) */
+  unsigned char *in_step; /* per output: in stepset */
   size_t points;        /* interpolations so far (syn_metrics_points) */
   int any_exact;        /* some extreme or crossing probe reads a state */
   double *taylor;       /* (SYN_POLY_MAX + 1) x nstates: the step's Taylor coefficients */
@@ -97,22 +104,30 @@ static double *slot_out(const syn_metrics *m, int k) {
   return m->slot_out + (size_t)k * m->noutputs;
 }
 
+/* Does a probe of this kind read its series inside every step? */
+static int reads_steps(syn_probe_kind k) {
+  return k != PROBE_AT && k != PROBE_CHANGE;
+}
+
 /* The series' value from the state in the current slot at its time (the
- * outputs some probe reads evaluated once per slot). A non-finite output is
- * not an error here: its metrics become NaN. */
+ * outputs evaluated once per slot: those read inside steps, or all that some
+ * probe reads when the series is not among them). A non-finite output is not
+ * an error here: its metrics become NaN. */
 static syn_status series_from_state(syn_metrics *m, size_t series, double *v, syn_error *err) {
   int k = m->cur;
   if (!is_output(m, series)) {
     *v = slot_y(m, k)[series];
     return SYN_OK;
   }
-  if (!m->slot_has_out[k]) {
-    syn_status st = syn_instance_outputs_of(m->inst, m->outset, m->slot_t[k], slot_y(m, k),
-                                            slot_out(m, k), err);
+  size_t o = series - m->nstates;
+  int need = m->in_step[o] ? 1 : 2;
+  if (m->slot_has_out[k] < need) {
+    syn_status st = syn_instance_outputs_of(m->inst, need == 1 ? m->stepset : m->outset,
+                                            m->slot_t[k], slot_y(m, k), slot_out(m, k), err);
     if (st != SYN_OK && st != SYN_ENONFINITE) return st;
-    m->slot_has_out[k] = 1;
+    m->slot_has_out[k] = need;
   }
-  *v = slot_out(m, k)[series - m->nstates];
+  *v = slot_out(m, k)[o];
   return SYN_OK;
 }
 
@@ -179,13 +194,18 @@ static void reset_states(syn_metrics *m) {
   }
 }
 
-/* The outputs the probes read: only those (and what they need) are evaluated. */
-static syn_status make_output_set(syn_metrics *m, const syn_model *model, syn_error *err) {
-  size_t *which = syn_calloc(m->n, sizeof *which), k = 0;
+/* The outputs the probes read (all of them, or only those read inside steps:
+ * steps_only) into *set; only those (and what they need) are evaluated. NULL
+ * when there are none. */
+static syn_status make_output_set(syn_metrics *m, const syn_model *model, int steps_only,
+                                  syn_output_set **set, syn_error *err) {
+  size_t *which = syn_calloc(m->n + 1, sizeof *which), k = 0;
   if (which == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory for the metrics");
   for (size_t i = 0; i < m->n; i++)
-    if (is_output(m, m->probes[i].series)) which[k++] = m->probes[i].series - m->nstates;
-  syn_status st = syn_output_set_create(model, which, k, &m->outset, err);
+    if (is_output(m, m->probes[i].series) && (!steps_only || reads_steps(m->probes[i].kind)))
+      which[k++] = m->probes[i].series - m->nstates;
+  syn_status st = k > 0 ? syn_output_set_create(model, which, k, set, err) : SYN_OK;
+  for (size_t i = 0; i < k && steps_only; i++) m->in_step[which[i]] = 1;
   syn_free(which);
   return st;
 }
@@ -222,7 +242,14 @@ syn_status syn_metrics_create(syn_instance *inst, syn_probe *probes, size_t n,
     m->any_exact |= !is_output(m, probes[i].series) && probes[i].kind != PROBE_AUC &&
                     probes[i].kind != PROBE_AT && probes[i].kind != PROBE_CHANGE;
   }
-  if (st == SYN_OK && m->any_output) st = make_output_set(m, model, err);
+  if (st != SYN_OK) goto fail;
+  m->in_step = syn_calloc(m->noutputs + 1, 1);
+  if (m->in_step == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "out of memory for the metrics");
+    goto fail;
+  }
+  if (m->any_output) st = make_output_set(m, model, 0, &m->outset, err);
+  if (st == SYN_OK && m->any_output) st = make_output_set(m, model, 1, &m->stepset, err);
   if (st != SYN_OK) goto fail;
   m->ps = syn_calloc(n > 0 ? n : 1, sizeof *m->ps);
   m->readable = syn_calloc(m->noutputs + 1, 1);
@@ -289,6 +316,8 @@ void syn_metrics_destroy(syn_metrics *m) {
   syn_free(m->slot_y);
   syn_free(m->slot_out);
   syn_output_set_destroy(m->outset);
+  syn_output_set_destroy(m->stepset);
+  syn_free(m->in_step);
   syn_free(m->taylor);
   syn_free(m->samp_out);
   syn_free(m);

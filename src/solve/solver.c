@@ -529,6 +529,9 @@ static syn_status create_cvode(syn_solver *s, const double *y0, syn_error *err) 
   s->scratch2 = N_VNew_Serial((sunindextype)n, s->sunctx);
   s->ystep = N_VNew_Serial((sunindextype)n, s->sunctx);
   s->dky = N_VNew_Serial((sunindextype)n, s->sunctx);
+  /* interpolation (CVodeGetDky) combines CVODE's history into dky with dky's
+   * operations: the fused, lean ones, not q+1 N_VLinearSum calls */
+  if (s->dky != NULL) syn_lean_vector_ops(s->dky);
   s->cvode = CVodeCreate(CV_BDF, s->sunctx);
   if (s->y == NULL || s->scratch1 == NULL || s->scratch2 == NULL || s->ystep == NULL ||
       s->dky == NULL || s->cvode == NULL)

@@ -13,7 +13,11 @@
  *   C. the baseline alone: syn_steady_state with the arm's parameters
  *      (KINSOL, and the integration that confirms its root: its steps and
  *      how far it ran are printed too, from syn_steady_info).
- * The split: baseline C, arms' integration B - C, metrics A - B. Each variant
+ * The split: baseline C, arms' integration B - C, metrics A - B.
+ * Accuracy: A's metrics against the same samples solved with rtol 1e-10 and
+ * one atol of 1e-9 (the reference of tests/bench/state_tol.py): per metric the
+ * largest relative error over samples and arms, |x - ref| / max(|ref|, 1e-12
+ * max |ref| of that metric). Each variant
  * builds its problem afresh (its workspace's baseline cache starts empty) and is timed
  * REPS times; the median is printed. Times are CPU time of this process
  * (user + system), which a loaded machine disturbs less than wall time.
@@ -31,7 +35,7 @@
 
 #include "timing.h"
 
-enum { SAMPLES = 20, REPS = 5, NOV = 2 };
+enum { SAMPLES = 20, REPS = 5, NOV = 2, MAX_VALUES = 4096 };
 
 static const char *const SCENARIO = "examples/knee_ia_vs_iv.scenario";
 /* the scenario's common `use` lines: the baseline alone is rebuilt with them */
@@ -46,8 +50,11 @@ static void sample(size_t i, syn_override *ov) {
 
 /* CPU seconds for every sample's arms (metrics kept: keep_metrics), through
  * one compiled problem and one workspace, the sample's values its free
- * parameters, as a sweep's evaluator runs them (src/sweep/eval.c). */
-static int time_arms(int keep_metrics, double *secs) {
+ * parameters, as a sweep's evaluator runs them (src/sweep/eval.c); solver
+ * options opts (NULL: the scenario's). values (NULL: not wanted): every
+ * metric of every arm of every sample, *nvalues of them. */
+static int time_arms(int keep_metrics, const syn_solver_opts *opts, double *secs,
+                     double *values, size_t *nvalues) {
   syn_scenario *s = NULL;
   syn_problem *p = NULL;
   syn_problem_ws *ws = NULL;
@@ -59,7 +66,7 @@ static int time_arms(int keep_metrics, double *secs) {
   sample(0, ov);
   for (size_t k = 0; k < NOV; k++) names[k] = ov[k].name;
   if (syn_scenario_load(SCENARIO, &s, &err) != SYN_OK ||
-      syn_problem_create(s, NULL, 0, names, NOV, NULL, &p, &err) != SYN_OK ||
+      syn_problem_create(s, NULL, 0, names, NOV, opts, &p, &err) != SYN_OK ||
       syn_problem_ws_create(p, &ws, &err) != SYN_OK) {
     fprintf(stderr, "bench: %s: %s\n", SCENARIO, err.message);
     goto done;
@@ -69,6 +76,7 @@ static int time_arms(int keep_metrics, double *secs) {
   if (kept == NULL) goto done;
   for (size_t m = 0; m < nm; m++) kept[m] = (unsigned char)keep_metrics;
   syn_problem_want want = {.series = 0, .metrics = kept};
+  size_t nv = 0;
   rc = 0;
   double t0 = cpu_seconds();
   for (size_t i = 0; i < SAMPLES && rc == 0; i++) {
@@ -81,9 +89,12 @@ static int time_arms(int keep_metrics, double *secs) {
         fprintf(stderr, "bench: %s, arm %zu: %s\n", SCENARIO, a, err.message);
         rc = -1;
       }
+      for (size_t m = 0; values != NULL && rc == 0 && m < nm && nv < MAX_VALUES; m++)
+        values[nv++] = res.metrics[m];
     }
   }
   *secs = cpu_seconds() - t0;
+  if (nvalues != NULL) *nvalues = nv;
 done:
   free(kept);
   syn_problem_ws_destroy(ws);
@@ -147,13 +158,59 @@ done:
   return rc;
 }
 
+/* The largest relative error of each metric (nm of them, interleaved in
+ * x[0..n) and ref[0..n)) into err[0..nm). */
+static void metric_errors(const double *x, const double *ref, size_t n, size_t nm, double *err) {
+  for (size_t m = 0; m < nm; m++) {
+    double big = 0.0;
+    for (size_t i = m; i < n; i += nm) big = fmax(big, fabs(ref[i]));
+    err[m] = 0.0;
+    for (size_t i = m; i < n; i += nm) {
+      double scale = fmax(fabs(ref[i]), 1e-12 * big);
+      err[m] = fmax(err[m], fabs(x[i] - ref[i]) / (scale > 0.0 ? scale : 1.0));
+    }
+  }
+}
+
+/* The metrics at the default settings against the rtol 1e-10 reference. */
+static int print_accuracy(void) {
+  static double x[MAX_VALUES], ref[MAX_VALUES];
+  size_t n = 0, nref = 0;
+  double secs;
+  syn_scenario *s = NULL;
+  syn_error err;
+  if (syn_scenario_load(SCENARIO, &s, &err) != SYN_OK) return -1;
+  size_t nm = syn_scenario_metric_count(s);
+  syn_solver_opts o;
+  syn_solver_opts_default(&o);
+  syn_scenario_solver_opts(s, &o);
+  o.rtol = 1e-10;
+  o.atol = 1e-9;
+  o.atol_given = 1; /* one atol for every state, as state_tol.py's reference */
+  o.atol_vec = NULL;
+  int rc = time_arms(1, NULL, &secs, x, &n) == 0 && time_arms(1, &o, &secs, ref, &nref) == 0 &&
+                   n == nref && nm > 0 && nm <= 64
+               ? 0
+               : -1;
+  double e[64];
+  if (rc == 0) {
+    metric_errors(x, ref, n, nm, e);
+    printf("  metrics' accuracy (largest relative error over %d samples x arms against rtol "
+           "1e-10, atol 1e-9):", SAMPLES);
+    for (size_t m = 0; m < nm; m++) printf(" %s %.2g", syn_scenario_metric_name(s, m), e[m]);
+    printf("\n");
+  }
+  syn_scenario_destroy(s);
+  return rc;
+}
+
 int main(void) {
   double a[REPS], b[REPS], c[REPS];
   const char *method = "?";
   confirm_tally ct = {0, 0.0, INFINITY};
   for (int r = 0; r < REPS; r++) {
     ct = (confirm_tally){0, 0.0, INFINITY};
-    if (time_arms(1, &a[r]) != 0 || time_arms(0, &b[r]) != 0 ||
+    if (time_arms(1, NULL, &a[r], NULL, NULL) != 0 || time_arms(0, NULL, &b[r], NULL, NULL) != 0 ||
         time_baselines(&c[r], &method, &ct) != 0)
       return 1;
   }
@@ -170,5 +227,5 @@ int main(void) {
          "stops at rest or once in the root's linear regime) %.0f steps, %.3g h on average "
          "(earliest stop %.3g h)\n",
          1e3 * C, 1.0 / C, (double)ct.steps / SAMPLES, ct.t_sum / SAMPLES, ct.t_min);
-  return 0;
+  return print_accuracy() == 0 ? 0 : 1;
 }

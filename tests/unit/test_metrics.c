@@ -186,6 +186,32 @@ static void test_auc_decay(void **state) {
   harness_close(&h);
 }
 
+/* Inside steps only the outputs of areas, extrema and crossings are
+ * evaluated; a point value of another output at a time whose slot already
+ * holds those (here: the area's window end, 7.7) must evaluate the rest
+ * there, not read what the slot left. Values against the closed forms. */
+static void test_point_outputs_beside_step_outputs(void **state) {
+  (void)state;
+  syn_probe p[] = {
+      probe(PROBE_AUC, 1, 0.3, 7.7, 0),    probe(PROBE_AT, 2, 7.7, 7.7, 0),
+      probe(PROBE_CHANGE, 2, 1.2, 7.7, 0), probe(PROBE_AT, 1, 7.7, 7.7, 0),
+      probe(PROBE_MAX, 1, 2.0, 5.0, 0),    probe(PROBE_AT, 2, 4.25, 4.25, 0),
+  };
+  harness h;
+  harness_open(&h, decay_text, p, 6);
+  const double t_out[] = {10.0};
+  harness_run(&h, t_out, 1, NULL, 0, 0, 0.0);
+  double sq77 = decay(7.7) * decay(7.7), sq12 = decay(1.2) * decay(1.2);
+  check_rel(p[0].value, X0 / K * (exp(-K * 0.3) - exp(-K * 7.7)) / 100.0, 1e-9,
+            "auc frac [0.3, 7.7]");
+  check_rel(p[1].value, sq77, 1e-8, "at(sq, 7.7)");
+  check_rel(p[2].value, 100.0 * (sq77 - sq12) / sq12, 1e-8, "change(sq, 1.2, 7.7)");
+  check_rel(p[3].value, decay(7.7) / 100.0, 1e-9, "at(frac, 7.7)");
+  check_rel(p[4].value, decay(2.0) / 100.0, 1e-9, "max(frac, 2, 5)");
+  check_rel(p[5].value, decay(4.25) * decay(4.25), 1e-8, "at(sq, 4.25)");
+  harness_close(&h);
+}
+
 /* A bolus of 50 at t = 3: the area is the sum of the two pieces; at(), max and
  * change see the value after the dose at the dose time; the trough just
  * before the dose is the minimum, at the dose time. */
@@ -685,6 +711,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_auc_decay),
       cmocka_unit_test(test_auc_across_bolus),
+      cmocka_unit_test(test_point_outputs_beside_step_outputs),
       cmocka_unit_test(test_bateman_peak),
       cmocka_unit_test(test_time_below_above),
       cmocka_unit_test(test_bateman_crossing_and_points),
