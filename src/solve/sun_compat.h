@@ -2,7 +2,7 @@
  * the SUNDIALS 6.x / 7.x differences, and an error handler that keeps
  * SUNDIALS' last message in a buffer instead of printing it (library code
  * never prints). Written for SUNDIALS 6.x; 7.x is shimmed here (checked with
- * 6.4.1, the build's own, and 7.1.1 as a site installation: SUNDIALS_DIR, see
+ * 6.4.1, the build's own, and 7.1.1 and 7.5.0 as site installations: SUNDIALS_DIR, see
  * docs/building.md). */
 #ifndef SYN_SOLVE_SUN_COMPAT_H
 #define SYN_SOLVE_SUN_COMPAT_H
