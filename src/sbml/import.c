@@ -633,6 +633,18 @@ static syn_status emit_event(imp *I, Event_t *e, unsigned index, syn_strbuf *b) 
   return st;
 }
 
+/* A model with no differential equation (only rules) still runs: the model
+ * layer needs a state, and one that only counts time changes nothing. */
+static syn_status emit_clock_if_stateless(imp *I, syn_strbuf *b) {
+  for (size_t i = 0; i < I->nsym; i++)
+    if (I->sym[i].role == ROLE_STATE) return SYN_OK;
+  const char *n = imp_new_name(I, "sbml_clock");
+  if (n == NULL) return syn_error_set(I->err, SYN_ENOMEM, "out of memory");
+  syn_strbuf_appendf(b, "\n# the SBML model has no differential equation; this state keeps "
+                     "the time\nstate %s = 0  \"time since the start\"\nd/dt %s = 1\n", n, n);
+  return SYN_OK;
+}
+
 /* ---- the whole text ---------------------------------------------------------------------- */
 
 typedef syn_status (*emit_fn)(imp *I, int s, syn_strbuf *b);
@@ -664,6 +676,7 @@ static syn_status emit_all(imp *I, const char *sha, syn_strbuf *b) {
   }
   syn_status st = emit_section(I, "constants", ROLE_PARAM, emit_param, b);
   if (st == SYN_OK) st = emit_section(I, "states", ROLE_STATE, emit_state, b);
+  if (st == SYN_OK) st = emit_clock_if_stateless(I, b);
   if (st == SYN_OK) st = emit_section(I, "assignment rules", ROLE_OUTPUT, emit_output, b);
   if (st == SYN_OK) st = emit_section(I, "reaction rates", ROLE_LET, emit_reaction, b);
   for (size_t i = 0; st == SYN_OK && i < I->nsym; i++)

@@ -339,8 +339,8 @@ static syn_status put_rate_of(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
 
 static syn_status put_leaf(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
   switch (ASTNode_getType(m)) {
-  case AST_INTEGER: case AST_REAL: case AST_REAL_E: case AST_RATIONAL:
-  case AST_NAME_AVOGADRO:
+  case AST_INTEGER: imp_append_number(out, (double)ASTNode_getInteger(m)); return SYN_OK;
+  case AST_REAL: case AST_REAL_E: case AST_RATIONAL: case AST_NAME_AVOGADRO:
     imp_append_number(out, ASTNode_getReal(m));
     return SYN_OK;
   case AST_CONSTANT_PI: imp_append_number(out, 3.141592653589793); return SYN_OK;
