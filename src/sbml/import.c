@@ -3,6 +3,7 @@
  * (docs/sbml.md). Species are held as amounts; SBML's symbol of a species in
  * concentration is an output (amount / compartment) under the species' id. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,7 +192,8 @@ static syn_status collect_functions(imp *I) {
   for (unsigned i = 0; i < n; i++) {
     FunctionDefinition_t *f = Model_getFunctionDefinition(I->model, i);
     const ASTNode_t *l = FunctionDefinition_getMath(f);
-    if (l == NULL || ASTNode_getType(l) != AST_LAMBDA)
+    if (l == NULL) continue; /* L3V2: without math; a call of it is refused */
+    if (ASTNode_getType(l) != AST_LAMBDA)
       return imp_refuse(I, (const SBase_t *)f, "function '%s' has no lambda",
                         FunctionDefinition_getId(f));
     I->fn[I->nfn++] = (ifunc){FunctionDefinition_getId(f), l, (const SBase_t *)f, 0};
@@ -221,10 +223,10 @@ static syn_status collect_rules(imp *I) {
     if (s < 0) return SYN_EINPUT;
     if (I->sym[s].rule)
       return imp_refuse(I, el, "'%s' has two rules", I->sym[s].id);
+    if (Rule_getMath(r) == NULL) continue; /* L3V2: a rule without math does nothing */
     I->sym[s].rule = Rule_getMath(r);
     I->sym[s].rule_el = el;
     I->sym[s].role = Rule_isRate(r) ? ROLE_STATE : ROLE_OUTPUT;
-    if (I->sym[s].rule == NULL) return imp_refuse(I, el, "rule for '%s' has no math", I->sym[s].id);
   }
   for (unsigned i = 0; i < Model_getNumInitialAssignments(I->model); i++) {
     InitialAssignment_t *a = Model_getInitialAssignment(I->model, i);
@@ -293,9 +295,14 @@ static syn_status symbol_init_expr(imp *I, int s, syn_strbuf *b) {
   if (!y->has_value)
     return imp_refuse(I, y->el, "'%s' has no initial value (and no initial assignment)", y->id);
   imp_append_number(b, y->value);
-  if (y->kind != K_SPECIES || y->hosu == y->init_is_conc) return SYN_OK;
+  if (y->kind != K_SPECIES || y->hosu != y->init_is_conc) return SYN_OK;
   syn_strbuf_append(b, y->hosu ? " * " : " / ");
   return put_sym_init(I, y->comp, y->el, b);
+}
+
+/* A value given as a number in the symbol's own terms. */
+static int is_literal(const isym *y) {
+  return y->ia == NULL && y->has_value && !(y->kind == K_SPECIES && y->hosu == y->init_is_conc);
 }
 
 /* A species' amount at the start. */
@@ -327,7 +334,7 @@ const char *imp_init_text(imp *I, int s, const SBase_t *where) {
     imp_refuse_undefined(I, s, where);
     return NULL;
   }
-  if (y->role == ROLE_PARAM) return y->name;
+  if (y->role == ROLE_PARAM && !(is_literal(y) && !isfinite(y->value))) return y->name;
   if (y->busy) {
     imp_refuse(I, where, "the initial value of '%s' depends on itself", y->id);
     return NULL;
@@ -517,9 +524,11 @@ static const char *units_of(const isym *y) {
 static syn_status emit_param(imp *I, int s, syn_strbuf *b) {
   isym *y = &I->sym[s];
   if (y->undefined) return SYN_OK;
-  int literal = y->ia == NULL && y->has_value && !(y->kind == K_SPECIES && y->hosu != y->init_is_conc);
+  int literal = is_literal(y);
   int comp = y->kind == K_COMPARTMENT && literal && y->value > 0;
-  syn_strbuf_appendf(b, "%s %s = ", comp ? "compartment" : "param", y->name);
+  /* the language's constants are finite: an infinite or NaN one is a let */
+  const char *decl = comp ? "compartment" : literal && !isfinite(y->value) ? "let" : "param";
+  syn_strbuf_appendf(b, "%s %s = ", decl, y->name);
   syn_status st = symbol_init_expr(I, s, b);
   put_description(I, y, units_of(y), b);
   syn_strbuf_append(b, "\n");
