@@ -243,10 +243,12 @@ static syn_status assign_species_roles(imp *I) {
   for (size_t i = 0; i < I->nsym; i++) {
     isym *y = &I->sym[i];
     if (y->kind != K_SPECIES || y->rule) continue;
-    if (y->constant) {
+    if (y->constant && y->hosu) {
       y->role = ROLE_PARAM;
       continue;
     }
+    /* constant in concentration: its amount is constant (a state with
+     * d/dt 0), its concentration follows the compartment (case 01117) */
     y->role = ROLE_STATE;
     if (!y->hosu) y->state = (char *)1; /* named after all ids are (name_all) */
   }
@@ -327,6 +329,32 @@ static syn_status amount_init_expr(imp *I, int s, syn_strbuf *b) {
 
 static syn_status law_text(imp *I, int r, math_mode mode, syn_strbuf *b);
 
+/* The text of a number that is not finite contains this (imp_append_number):
+ * the language's params are finite, so such a constant is declared as a let. */
+#define NONFINITE "exp(1000)"
+
+/* A constant's declared value as text, memoised in init_text. */
+static const char *param_text(imp *I, int s) {
+  isym *y = &I->sym[s];
+  if (y->init_text) return y->init_text;
+  if (y->busy) {
+    imp_refuse(I, y->el, "the initial value of '%s' depends on itself", y->id);
+    return NULL;
+  }
+  y->busy = 1;
+  syn_strbuf b = SYN_STRBUF_INIT;
+  syn_status st = symbol_init_expr(I, s, &b);
+  y->busy = 0;
+  if (st == SYN_OK && b.failed) st = syn_error_set(I->err, SYN_ENOMEM, "out of memory");
+  if (st != SYN_OK) {
+    syn_strbuf_free(&b);
+    return NULL;
+  }
+  if (b.data == NULL) syn_strbuf_append(&b, "0");
+  y->init_text = b.data;
+  return y->init_text;
+}
+
 const char *imp_init_text(imp *I, int s, const SBase_t *where) {
   isym *y = &I->sym[s];
   if (y->init_text) return y->init_text;
@@ -334,7 +362,10 @@ const char *imp_init_text(imp *I, int s, const SBase_t *where) {
     imp_refuse_undefined(I, s, where);
     return NULL;
   }
-  if (y->role == ROLE_PARAM && !(is_literal(y) && !isfinite(y->value))) return y->name;
+  if (y->role == ROLE_PARAM) {
+    const char *d = param_text(I, s);
+    return d == NULL || strstr(d, NONFINITE) ? d : y->name;
+  }
   if (y->busy) {
     imp_refuse(I, where, "the initial value of '%s' depends on itself", y->id);
     return NULL;
@@ -405,7 +436,7 @@ static syn_status law_text(imp *I, int r, math_mode mode, syn_strbuf *b) {
 static void add_term(imp *I, SpeciesReference_t *r, const char *rate, int sign) {
   int sp = imp_find(I, SpeciesReference_getSpecies(r));
   isym *y = &I->sym[sp];
-  if (y->boundary || y->role != ROLE_STATE || y->rule) return;
+  if (y->boundary || y->constant || y->role != ROLE_STATE || y->rule) return;
   syn_strbuf b = SYN_STRBUF_INIT;
   if (y->rhs) syn_strbuf_append(&b, y->rhs);
   syn_strbuf_append(&b, sign > 0 ? (y->rhs ? " + " : "") : (y->rhs ? " - " : "-"));
@@ -524,12 +555,13 @@ static const char *units_of(const isym *y) {
 static syn_status emit_param(imp *I, int s, syn_strbuf *b) {
   isym *y = &I->sym[s];
   if (y->undefined) return SYN_OK;
-  int literal = is_literal(y);
-  int comp = y->kind == K_COMPARTMENT && literal && y->value > 0;
-  /* the language's constants are finite: an infinite or NaN one is a let */
-  const char *decl = comp ? "compartment" : literal && !isfinite(y->value) ? "let" : "param";
-  syn_strbuf_appendf(b, "%s %s = ", decl, y->name);
-  syn_status st = symbol_init_expr(I, s, b);
+  const char *text = param_text(I, s);
+  if (text == NULL) return I->err ? I->err->code : SYN_EINPUT;
+  int comp = y->kind == K_COMPARTMENT && is_literal(y) && y->value > 0;
+  /* the language's constants are finite: an infinite or NaN one is a let (the run refuses non-finite outputs) */
+  const char *decl = comp ? "compartment" : strstr(text, NONFINITE) ? "let" : "param";
+  syn_strbuf_appendf(b, "%s %s = %s", decl, y->name, text);
+  syn_status st = SYN_OK;
   put_description(I, y, units_of(y), b);
   syn_strbuf_append(b, "\n");
   return st;

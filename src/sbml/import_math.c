@@ -32,7 +32,7 @@ static const fn_map FN[] = {
     {AST_FUNCTION_ARCSIN, 1, "asin(%0)"},    {AST_FUNCTION_ARCTAN, 1, "atan(%0)"},
     {AST_FUNCTION_CEILING, 1, "ceil(%0)"},   {AST_FUNCTION_COS, 1, "cos(%0)"},
     {AST_FUNCTION_COSH, 1, "cosh(%0)"},      {AST_FUNCTION_EXP, 1, "exp(%0)"},
-    {AST_FUNCTION_FLOOR, 1, "floor(%0)"},    {AST_FUNCTION_LN, 1, "ln(%0)"},
+    {AST_FUNCTION_FLOOR, 1, "floor(%0)"},    {AST_FUNCTION_FACTORIAL, 1, "factorial(%0)"},    {AST_FUNCTION_LN, 1, "ln(%0)"},
     {AST_FUNCTION_SIN, 1, "sin(%0)"},        {AST_FUNCTION_SINH, 1, "sinh(%0)"},
     {AST_FUNCTION_TAN, 1, "tan(%0)"},        {AST_FUNCTION_TANH, 1, "tanh(%0)"},
     {AST_FUNCTION_SEC, 1, "1 / cos(%0)"},    {AST_FUNCTION_CSC, 1, "1 / sin(%0)"},
