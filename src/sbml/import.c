@@ -329,9 +329,12 @@ static syn_status amount_init_expr(imp *I, int s, syn_strbuf *b) {
 
 static syn_status law_text(imp *I, int r, math_mode mode, syn_strbuf *b);
 
-/* The text of a number that is not finite contains this (imp_append_number):
- * the language's params are finite, so such a constant is declared as a let. */
-#define NONFINITE "exp(1000)"
+/* A constant whose value is an infinity or NaN (imp_append_number's text):
+ * the language's params are finite, so it is declared as a let. */
+static int is_nonfinite_text(const char *t) {
+  return t && (!strcmp(t, "exp(1000)") || !strcmp(t, "(-exp(1000))") ||
+               !strcmp(t, "-(exp(1000))") || !strcmp(t, "(0 * exp(1000))"));
+}
 
 /* A constant's declared value as text, memoised in init_text. */
 static const char *param_text(imp *I, int s) {
@@ -364,7 +367,7 @@ const char *imp_init_text(imp *I, int s, const SBase_t *where) {
   }
   if (y->role == ROLE_PARAM) {
     const char *d = param_text(I, s);
-    return d == NULL || strstr(d, NONFINITE) ? d : y->name;
+    return d == NULL || is_nonfinite_text(d) ? d : y->name;
   }
   if (y->busy) {
     imp_refuse(I, where, "the initial value of '%s' depends on itself", y->id);
@@ -559,7 +562,7 @@ static syn_status emit_param(imp *I, int s, syn_strbuf *b) {
   if (text == NULL) return I->err ? I->err->code : SYN_EINPUT;
   int comp = y->kind == K_COMPARTMENT && is_literal(y) && y->value > 0;
   /* the language's constants are finite: an infinite or NaN one is a let (the run refuses non-finite outputs) */
-  const char *decl = comp ? "compartment" : strstr(text, NONFINITE) ? "let" : "param";
+  const char *decl = comp ? "compartment" : is_nonfinite_text(text) ? "let" : "param";
   syn_strbuf_appendf(b, "%s %s = %s", decl, y->name, text);
   syn_status st = SYN_OK;
   put_description(I, y, units_of(y), b);
@@ -633,6 +636,7 @@ static syn_status emit_species_views(imp *I, int s, syn_strbuf *b) {
 
 static syn_status emit_assignment(imp *I, EventAssignment_t *a, syn_strbuf *b) {
   const SBase_t *el = (const SBase_t *)a;
+  if (!EventAssignment_isSetMath(a)) return SYN_OK; /* L3V2: assigns nothing */
   int s = variable_of(I, EventAssignment_getVariable(a), el, "event assignment");
   if (s < 0) return SYN_EINPUT;
   isym *y = &I->sym[s];
@@ -653,14 +657,17 @@ static syn_status emit_event(imp *I, Event_t *e, unsigned index, syn_strbuf *b) 
   const char *name = imp_new_name(I, Event_isSetId(e) ? Event_getId(e) : want);
   Trigger_t *tr = Event_getTrigger(e);
   if (name == NULL) return syn_error_set(I->err, SYN_ENOMEM, "out of memory");
-  if (tr == NULL || !Trigger_isSetMath(tr)) return imp_refuse(I, el, "event without a trigger");
+  if (tr == NULL || !Trigger_isSetMath(tr)) { /* L3V2: never fires */
+    syn_strbuf_appendf(b, "# event %s has no trigger: it never fires\n", name);
+    return SYN_OK;
+  }
   syn_strbuf_appendf(b, "event %s when ", name);
   syn_status st = imp_math(I, Trigger_getMath(tr), MODE_DYN, (const SBase_t *)tr, b);
-  if (st == SYN_OK && Event_isSetDelay(e)) {
+  if (st == SYN_OK && Event_isSetDelay(e) && Delay_isSetMath(Event_getDelay(e))) {
     syn_strbuf_append(b, " delay ");
     st = imp_math(I, Delay_getMath(Event_getDelay(e)), MODE_DYN, el, b);
   }
-  if (st == SYN_OK && Event_isSetPriority(e)) {
+  if (st == SYN_OK && Event_isSetPriority(e) && Priority_isSetMath(Event_getPriority(e))) {
     syn_strbuf_append(b, " priority ");
     st = imp_math(I, Priority_getMath(Event_getPriority(e)), MODE_DYN, el, b);
   }

@@ -325,8 +325,12 @@ static syn_status put_rate_of(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
   const ASTNode_t *k = ASTNode_getChild(m, 0);
   if (ASTNode_getNumChildren(m) != 1 || ASTNode_getType(k) != AST_NAME)
     return imp_refuse(c->I, c->el, "rateOf takes one name");
+  if (find_local(c->I, ASTNode_getName(k)) >= 0) { /* a local parameter: a constant */
+    syn_strbuf_append(out, "0");
+    return SYN_OK;
+  }
   int s = imp_find(c->I, ASTNode_getName(k));
-  if (s < 0 || find_local(c->I, ASTNode_getName(k)) >= 0)
+  if (s < 0)
     return imp_refuse(c->I, c->el, "rateOf of '%s', which is not a model variable",
                       ASTNode_getName(k));
   if (c->mode == MODE_INIT)
