@@ -50,9 +50,13 @@ static syn_status read_errors(imp *I) {
   for (unsigned i = 0; i < n; i++) {
     const XMLError_t *e = (const XMLError_t *)SBMLDocument_getError(I->doc, i);
     if (!XMLError_isError(e) && !XMLError_isFatal(e)) continue;
-    char msg[SYN_ERROR_MSG_MAX - 64];
-    one_line(XMLError_getMessage(e), msg, sizeof msg);
+    char msg[SYN_ERROR_MSG_MAX - 64], hint[SYN_ERROR_HINT_MAX - 16];
+    one_line(XMLError_getShortMessage(e), msg, sizeof msg);
+    one_line(XMLError_getMessage(e), hint, sizeof hint);
+    char *dot = strstr(hint, ". ");
+    if (dot) dot[1] = '\0'; /* the first sentence */
     syn_error_set(I->err, SYN_EINPUT, "not a valid SBML file: %s", msg);
+    syn_error_hint(I->err, "libSBML: %s", hint);
     if (I->err) {
       snprintf(I->err->file, sizeof I->err->file, "%s", I->path);
       I->err->line = (int)XMLError_getLine(e);
@@ -60,6 +64,7 @@ static syn_status read_errors(imp *I) {
       if (I->err->line > 0 && I->err->col < 1) I->err->col = 1;
       I->err->span = 1;
       imp_source_line(I->path, I->err);
+      if (I->err->source_line[0] == '\0') I->err->line = I->err->col = 0; /* past the end */
     }
     return SYN_EINPUT;
   }
@@ -738,11 +743,12 @@ static syn_status emit_all(imp *I, const char *sha, syn_strbuf *b) {
 }
 
 static syn_status prepare(imp *I) {
-  syn_status st = read_errors(I);
+  /* packages first: a document of a package is also invalid as core */
+  syn_status st = I->level == 3 ? check_packages(I) : SYN_OK;
+  if (st == SYN_OK) st = read_errors(I);
   if (st == SYN_OK && (I->level < 2 || I->level > 3))
     st = imp_refuse(I, (const SBase_t *)I->doc, "SBML Level %u is not supported (Levels 2 "
                     "and 3 are)", I->level);
-  if (st == SYN_OK) st = check_packages(I);
   if (st == SYN_OK && I->model == NULL)
     st = imp_refuse(I, (const SBase_t *)I->doc, "the SBML document has no model");
   if (st == SYN_OK) st = collect_functions(I);

@@ -274,9 +274,7 @@ static syn_status put_call(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
     inner.env = env;
     inner.nenv = nb;
     f->busy = 1;
-    syn_strbuf_append(out, "(");
     s = tr(&inner, ASTNode_getChild(f->lambda, nb), out);
-    syn_strbuf_append(out, ")");
     f->busy = 0;
   }
   for (unsigned i = 0; args && i < nb; i++) syn_strbuf_free(&args[i]);
@@ -297,7 +295,7 @@ static syn_status put_name(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
   if (id == NULL) return imp_refuse(c->I, c->el, "malformed math: a name without a name");
   for (size_t i = 0; i < c->nenv; i++)
     if (c->env[i].name && strcmp(c->env[i].name, id) == 0) {
-      syn_strbuf_appendf(out, "(%s)", c->env[i].text);
+      put_operand(out, c->env[i].text, 1);
       return SYN_OK;
     }
   if (c->env != NULL)
