@@ -287,6 +287,8 @@ static syn_status name_all(imp *I) {
 
 /* ---- values at the start --------------------------------------------------------------- */
 
+static const char *imp_init_text(imp *I, int s, const SBase_t *where);
+
 static syn_status put_sym_init(imp *I, int s, const SBase_t *where, syn_strbuf *b) {
   const char *t = imp_init_text(I, s, where);
   if (t == NULL) return I->err ? I->err->code : SYN_EINPUT;
@@ -363,7 +365,8 @@ static const char *param_text(imp *I, int s) {
   return y->init_text;
 }
 
-const char *imp_init_text(imp *I, int s, const SBase_t *where) {
+/* The text of a symbol's value at the start, memoised (imp.init_text). */
+static const char *imp_init_text(imp *I, int s, const SBase_t *where) {
   isym *y = &I->sym[s];
   if (y->init_text) return y->init_text;
   if (y->undefined) {
@@ -493,7 +496,9 @@ static void put_balance(imp *I, const isym *y, syn_strbuf *b) {
   }
 }
 
-syn_status imp_rate_of(imp *I, int s, const SBase_t *where, syn_strbuf *out) {
+/* The time derivative of a symbol for rateOf, refused where it is not
+ * exact (imp.rate_of). */
+static syn_status imp_rate_of(imp *I, int s, const SBase_t *where, syn_strbuf *out) {
   isym *y = &I->sym[s];
   if (y->role == ROLE_PARAM) {
     syn_strbuf_append(out, "0");
@@ -791,6 +796,8 @@ syn_status syn_sbml_import(const char *path, char **model_text, size_t *len, syn
   I.path = path;
   I.err = err;
   I.model_cf = -1;
+  I.init_text = imp_init_text;
+  I.rate_of = imp_rate_of;
   char sha[SYN_SHA256_HEX];
   syn_strbuf b = SYN_STRBUF_INIT;
   syn_status st = file_sha256(&I, sha);

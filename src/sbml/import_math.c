@@ -313,7 +313,7 @@ static syn_status put_name(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
     syn_strbuf_append(out, c->I->sym[s].name);
     return SYN_OK;
   }
-  const char *t = imp_init_text(c->I, s, c->el);
+  const char *t = c->I->init_text(c->I, s, c->el);
   if (t == NULL) return c->I->err ? c->I->err->code : SYN_EINPUT;
   put_operand(out, t, 1);
   return SYN_OK;
@@ -334,7 +334,7 @@ static syn_status put_rate_of(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
   if (c->mode == MODE_INIT)
     return imp_refuse(c->I, c->el, "rateOf in an initial value is not supported");
   syn_strbuf_append(out, "(");
-  syn_status st = imp_rate_of(c->I, s, c->el, out);
+  syn_status st = c->I->rate_of(c->I, s, c->el, out);
   syn_strbuf_append(out, ")");
   return st;
 }
