@@ -445,6 +445,7 @@ bench: $(BIN) $(BENCH_BIN) bench-base
 	@sh tests/bench/compiler.sh $(BIN)
 	@sh tests/bench/run_scale.sh $(BIN)
 	@$(PYTHON) tests/bench/startup.py $(BIN) $(BENCH_BASE)/release/synovia
+	@sh tests/bench/sbml.sh $(BIN) $(PYTHON)
 
 # A knee sample's cost split (baseline, arms, metrics): tests/bench/knee_split.c
 KNEE_SPLIT_BIN := $(BUILD)/release/bench_knee_split
