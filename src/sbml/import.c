@@ -498,7 +498,40 @@ static void put_balance(imp *I, const isym *y, syn_strbuf *b) {
 
 /* The time derivative of a symbol for rateOf, refused where it is not
  * exact (imp.rate_of). */
-static syn_status imp_rate_of(imp *I, int s, const SBase_t *where, syn_strbuf *out) {
+/* A species' balance at the start: each reaction's rate there in place of its
+ * name. */
+static syn_status put_balance_init(imp *I, int sp, syn_strbuf *b) {
+  const char *cf = conversion_of(I, &I->sym[sp]);
+  syn_strbuf_append(b, "(0");
+  for (size_t i = 0; i < I->nsym; i++) {
+    if (I->sym[i].kind != K_REACTION) continue;
+    Reaction_t *r = reaction_of(I, (int)i);
+    for (unsigned side = 0; side < 2; side++) {
+      unsigned n = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
+      for (unsigned k = 0; k < n; k++) {
+        SpeciesReference_t *x = side ? Reaction_getProduct(r, k) : Reaction_getReactant(r, k);
+        if (imp_find(I, SpeciesReference_getSpecies(x)) != sp) continue;
+        const char *rate = imp_init_text(I, (int)i, (const SBase_t *)r);
+        if (rate == NULL) return I->err ? I->err->code : SYN_EINPUT;
+        syn_strbuf_append(b, side ? " + " : " - ");
+        if (SpeciesReference_isSetId(x)) {
+          const char *st = imp_init_text(I, imp_find(I, SpeciesReference_getId(x)), (const SBase_t *)x);
+          if (st == NULL) return I->err ? I->err->code : SYN_EINPUT;
+          syn_strbuf_appendf(b, "(%s)", st);
+        } else {
+          imp_append_number(b, SpeciesReference_isSetStoichiometry(x) ? SpeciesReference_getStoichiometry(x) : 1);
+        }
+        syn_strbuf_appendf(b, " * (%s)", rate);
+      }
+    }
+  }
+  syn_strbuf_append(b, ")");
+  if (cf) syn_strbuf_appendf(b, " * %s", cf);
+  return SYN_OK;
+}
+
+static syn_status imp_rate_of(imp *I, int s, math_mode mode, const SBase_t *where,
+                              syn_strbuf *out) {
   isym *y = &I->sym[s];
   if (y->role == ROLE_PARAM) {
     syn_strbuf_append(out, "0");
@@ -511,12 +544,16 @@ static syn_status imp_rate_of(imp *I, int s, const SBase_t *where, syn_strbuf *o
   y->derivative_busy = 1;
   syn_status st = SYN_OK;
   if (y->rule) {
-    st = imp_math(I, y->rule, MODE_DYN, y->rule_el, out);
+    st = imp_math(I, y->rule, mode, y->rule_el, out);
+  } else if (y->boundary || y->constant) {
+    syn_strbuf_append(out, "0");
   } else if (y->hosu) {
-    put_balance(I, y, out);
+    if (mode == MODE_DYN) put_balance(I, y, out);
+    else st = put_balance_init(I, s, out);
   } else if (I->sym[y->comp].role == ROLE_PARAM) {
     syn_strbuf_append(out, "(");
-    put_balance(I, y, out);
+    if (mode == MODE_DYN) put_balance(I, y, out);
+    else st = put_balance_init(I, s, out);
     syn_strbuf_appendf(out, ") / %s", I->sym[y->comp].name);
   } else {
     st = imp_refuse(I, where, "rateOf('%s'), a concentration in the varying compartment '%s', "

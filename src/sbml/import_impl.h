@@ -58,6 +58,8 @@ typedef struct ibind {      /* a bound variable of a function being inlined */
   const char *text;
 } ibind;
 
+typedef enum math_mode { MODE_DYN, MODE_INIT } math_mode;
+
 typedef struct imp imp;
 struct imp {
   const char *path;         /* the SBML file as the user named it */
@@ -79,10 +81,10 @@ struct imp {
    * only downward: import.c -> import_math.c; the recursion of initial
    * values through math goes through these). */
   const char *(*init_text)(struct imp *I, int s, const SBase_t *where);
-  syn_status (*rate_of)(struct imp *I, int s, const SBase_t *where, syn_strbuf *out);
+  syn_status (*rate_of)(struct imp *I, int s, math_mode mode, const SBase_t *where,
+                        syn_strbuf *out);
 };
 
-typedef enum math_mode { MODE_DYN, MODE_INIT } math_mode;
 
 /* Translate math into out (parenthesised as needed). el locates refusals. */
 syn_status imp_math(imp *I, const ASTNode_t *m, math_mode mode, const SBase_t *el,

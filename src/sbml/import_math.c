@@ -331,10 +331,8 @@ static syn_status put_rate_of(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
   if (s < 0)
     return imp_refuse(c->I, c->el, "rateOf of '%s', which is not a model variable",
                       ASTNode_getName(k));
-  if (c->mode == MODE_INIT)
-    return imp_refuse(c->I, c->el, "rateOf in an initial value is not supported");
   syn_strbuf_append(out, "(");
-  syn_status st = c->I->rate_of(c->I, s, c->el, out);
+  syn_status st = c->I->rate_of(c->I, s, c->mode, c->el, out);
   syn_strbuf_append(out, ")");
   return st;
 }
