@@ -71,8 +71,33 @@ static syn_status read_errors(imp *I) {
   return SYN_OK;
 }
 
-/* Packages change the meaning of a model (comp, fbc, qual, ...): refused.
- * layout and render only draw it. */
+/* How many times "PREFIX:" occurs in the file other than in its declaration
+ * (xmlns:PREFIX=) and its required flag (PREFIX:required=): 0 means the
+ * document declares the package but uses none of it (cases 01822, 01823). */
+static long package_uses(const char *path, const char *prefix) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL || prefix == NULL || *prefix == '\0') {
+    if (f) fclose(f);
+    return 1;
+  }
+  char tag[80], decl[96], req[96];
+  snprintf(tag, sizeof tag, "%s:", prefix);
+  snprintf(decl, sizeof decl, "xmlns:%s=", prefix);
+  snprintf(req, sizeof req, "%s:required=", prefix);
+  long uses = 0;
+  char line[65536];
+  while (fgets(line, sizeof line, f)) {
+    for (const char *p = strstr(line, tag); p; p = strstr(p + 1, tag)) {
+      int is_decl = p - line >= 6 && strncmp(p - 6, decl, strlen(decl)) == 0;
+      if (!is_decl && strncmp(p, req, strlen(req)) != 0) uses++;
+    }
+  }
+  fclose(f);
+  return uses;
+}
+
+/* Packages change the meaning of a model (comp, fbc, qual, ...): refused
+ * when the document uses them. layout and render only draw it. */
 static syn_status check_packages(imp *I) {
   const XMLNamespaces_t *ns = SBMLDocument_getNamespaces(I->doc);
   int n = ns ? XMLNamespaces_getLength(ns) : 0;
@@ -86,6 +111,10 @@ static syn_status check_packages(imp *I) {
     if (name[0] == '\0' || !strcmp(name, "core") || !strcmp(name, "layout") ||
         !strcmp(name, "render"))
       continue;
+    char *prefix = XMLNamespaces_getPrefix(ns, i);
+    long uses = package_uses(I->path, prefix);
+    free(prefix);
+    if (uses == 0) continue;
     imp_refuse(I, (const SBase_t *)I->doc, "the SBML package '%s' is not supported", name);
     syn_error_hint(I->err, "synovia imports SBML core (Levels 2 and 3) only");
     return SYN_EINPUT;
@@ -531,6 +560,26 @@ static syn_status put_balance_init(imp *I, int sp, syn_strbuf *b) {
 }
 
 static syn_status imp_rate_of(imp *I, int s, math_mode mode, const SBase_t *where,
+                              syn_strbuf *out);
+
+/* The rate of a concentration in a compartment with a rate rule. */
+static syn_status put_conc_rate(imp *I, int s, math_mode mode, const SBase_t *where,
+                                syn_strbuf *out) {
+  isym *y = &I->sym[s];
+  int c = y->comp;
+  const char *conc = mode == MODE_DYN ? y->name : imp_init_text(I, s, where);
+  const char *size = mode == MODE_DYN ? I->sym[c].name : imp_init_text(I, c, where);
+  if (conc == NULL || size == NULL) return I->err ? I->err->code : SYN_EINPUT;
+  syn_strbuf_append(out, "((");
+  syn_status st = mode == MODE_DYN ? SYN_OK : put_balance_init(I, s, out);
+  if (mode == MODE_DYN) put_balance(I, y, out);
+  syn_strbuf_appendf(out, ") - (%s) * (", conc);
+  if (st == SYN_OK) st = imp_rate_of(I, c, mode, where, out);
+  syn_strbuf_appendf(out, ")) / (%s)", size);
+  return st;
+}
+
+static syn_status imp_rate_of(imp *I, int s, math_mode mode, const SBase_t *where,
                               syn_strbuf *out) {
   isym *y = &I->sym[s];
   if (y->role == ROLE_PARAM) {
@@ -555,9 +604,12 @@ static syn_status imp_rate_of(imp *I, int s, math_mode mode, const SBase_t *wher
     if (mode == MODE_DYN) put_balance(I, y, out);
     else st = put_balance_init(I, s, out);
     syn_strbuf_appendf(out, ") / %s", I->sym[y->comp].name);
+  } else if (I->sym[y->comp].role == ROLE_STATE) {
+    /* d(n/C)/dt = (dn/dt - [S] dC/dt) / C, C with a rate rule */
+    st = put_conc_rate(I, s, mode, where, out);
   } else {
-    st = imp_refuse(I, where, "rateOf('%s'), a concentration in the varying compartment '%s', "
-                    "is not supported", y->id, I->sym[y->comp].id);
+    st = imp_refuse(I, where, "rateOf('%s'), a concentration in the compartment '%s' set by "
+                    "an assignment rule, is not supported", y->id, I->sym[y->comp].id);
   }
   I->sym[s].derivative_busy = 0;
   return st;
