@@ -473,10 +473,10 @@ static syn_status law_text(imp *I, int r, math_mode mode, syn_strbuf *b) {
 }
 
 /* One term of a species' balance: +/- stoichiometry * rate. */
-static void add_term(imp *I, SpeciesReference_t *r, const char *rate, int sign) {
+static syn_status add_term(imp *I, SpeciesReference_t *r, const char *rate, int sign) {
   int sp = imp_find(I, SpeciesReference_getSpecies(r));
   isym *y = &I->sym[sp];
-  if (y->boundary || y->constant || y->role != ROLE_STATE || y->rule) return;
+  if (y->boundary || y->constant || y->role != ROLE_STATE || y->rule) return SYN_OK;
   syn_strbuf b = SYN_STRBUF_INIT;
   if (y->rhs) syn_strbuf_append(&b, y->rhs);
   syn_strbuf_append(&b, sign > 0 ? (y->rhs ? " + " : "") : (y->rhs ? " - " : "-"));
@@ -488,8 +488,13 @@ static void add_term(imp *I, SpeciesReference_t *r, const char *rate, int sign) 
     syn_strbuf_append(&b, " * ");
   }
   syn_strbuf_append(&b, rate);
+  if (b.failed) {
+    syn_strbuf_free(&b);
+    return syn_error_set(I->err, SYN_ENOMEM, "out of memory");
+  }
   syn_free(y->rhs);
   y->rhs = b.data;
+  return SYN_OK;
 }
 
 static syn_status build_balances(imp *I) {
@@ -497,10 +502,12 @@ static syn_status build_balances(imp *I) {
     if (I->sym[i].kind != K_REACTION) continue;
     Reaction_t *r = reaction_of(I, (int)i);
     const char *rate = I->sym[i].name;
-    for (unsigned k = 0; k < Reaction_getNumReactants(r); k++)
-      add_term(I, Reaction_getReactant(r, k), rate, -1);
-    for (unsigned k = 0; k < Reaction_getNumProducts(r); k++)
-      add_term(I, Reaction_getProduct(r, k), rate, +1);
+    syn_status st = SYN_OK;
+    for (unsigned k = 0; st == SYN_OK && k < Reaction_getNumReactants(r); k++)
+      st = add_term(I, Reaction_getReactant(r, k), rate, -1);
+    for (unsigned k = 0; st == SYN_OK && k < Reaction_getNumProducts(r); k++)
+      st = add_term(I, Reaction_getProduct(r, k), rate, +1);
+    if (st != SYN_OK) return st;
   }
   return SYN_OK;
 }
@@ -638,6 +645,7 @@ static void put_description(imp *I, const isym *y, const char *units, syn_strbuf
   if (y->kind != K_LOCAL && strcmp(y->id, y->name) != 0)
     syn_strbuf_appendf(&d, "%sSBML id '%s'", d.len ? "; " : "", y->id);
   (void)I;
+  if (d.failed) b->failed = 1; /* reported with the whole text */
   if (d.len) {
     syn_strbuf_append(b, "  ");
     put_string(b, syn_strbuf_str(&d));

@@ -95,10 +95,14 @@ static void put_operand(syn_strbuf *out, const char *s, int before_slash) {
   syn_strbuf_appendf(out, "(%s)", s);
 }
 
+/* An argument's text into b (a scratch buffer: a failed allocation there is
+ * reported here, not left as a gap in the expression). */
 static syn_status child_text(ctx *c, const ASTNode_t *m, unsigned i, syn_strbuf *b) {
   const ASTNode_t *k = ASTNode_getChild(m, i);
   if (k == NULL) return imp_refuse(c->I, c->el, "malformed math: an argument is missing");
-  return tr(c, k, b);
+  syn_status s = tr(c, k, b);
+  if (s == SYN_OK && b->failed) s = syn_error_set(c->I->err, SYN_ENOMEM, "out of memory");
+  return s;
 }
 
 static syn_status put_template(ctx *c, const ASTNode_t *m, const fn_map *f, syn_strbuf *out) {
@@ -146,6 +150,7 @@ static syn_status put_nary(ctx *c, const ASTNode_t *m, const nary_map *n, syn_st
       syn_strbuf_append(out, ")");
       syn_strbuf_clear(&prev);
       syn_strbuf_append(&prev, syn_strbuf_str(&cur));
+      if (prev.failed) s = syn_error_set(c->I->err, SYN_ENOMEM, "out of memory");
     } else {
       if (i == 1) put_operand(out, syn_strbuf_str(&prev), 0);
       syn_strbuf_append(out, n->op);
@@ -180,6 +185,7 @@ static syn_status put_xor(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
     syn_strbuf_appendf(&next, "(%s) != ((%s) != 0)", syn_strbuf_str(&acc), syn_strbuf_str(&cur));
     syn_strbuf_free(&acc);
     acc = next;
+    if (s == SYN_OK && acc.failed) s = syn_error_set(c->I->err, SYN_ENOMEM, "out of memory");
   }
   if (s == SYN_OK) syn_strbuf_append(out, syn_strbuf_str(&acc));
   syn_strbuf_free(&acc);
