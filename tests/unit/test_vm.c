@@ -58,6 +58,14 @@ static double reference(syn_op op, double a, double b, double c) {
     case SYN_OP_COSH: return cosh(a);
     case SYN_OP_TANH: return tanh(a);
     case SYN_OP_SIGN: return (a > 0) - (a < 0);
+    case SYN_OP_FACTORIAL: /* n! by its definition; Gamma(a + 1) between the integers */
+      if (a < 0.0) return NAN;
+      if (a != floor(a) || a > 170.0) return tgamma(a + 1.0);
+      {
+        double f = 1.0;
+        for (int k = 2; k <= (int)a; k++) f *= k;
+        return f;
+      }
     case SYN_OP_ADD: return a + b;
     case SYN_OP_SUB: return a - b;
     case SYN_OP_MUL: return a * b;
@@ -109,13 +117,14 @@ static void test_every_op_against_libm(void **state) {
       if (op == SYN_OP_ASIN || op == SYN_OP_ACOS) y[0] = uniform() * 2.2 - 1.1;
       if (op == SYN_OP_POW && s % 2) y[1] = floor(uniform() * 9 - 4); /* integer powers of negatives */
       if (op == SYN_OP_EQ && s % 3 == 0) y[1] = y[0];
+      if (op == SYN_OP_FACTORIAL && s % 2) y[0] = floor(uniform() * 40); /* 0! ... 39! */
       double got = run_op(&p, (syn_op)op, y), want = reference((syn_op)op, y[0], y[1], y[2]);
       if (!same(got, want))
         fail_msg("%s(%g, %g, %g) = %g, libm says %g", syn_op_spelling((syn_op)op), y[0], y[1],
                  y[2], got, want);
     }
   }
-  assert_int_equal(tested, 35);
+  assert_int_equal(tested, 36);
   syn_prog_free(&p);
 }
 
