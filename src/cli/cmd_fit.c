@@ -302,7 +302,12 @@ static int provenance_files(const syn_fit *fit, char *fit_text, prov_files *f) {
   f->texts[0] = fit_text;
   f->paths[1] = syn_scenario_path(sc);
   for (size_t i = 0; i < nm; i++) f->paths[2 + i] = syn_model_file_path(m, i);
-  for (f->n = 1; f->n < nm + 2; f->n++)
+  /* The scenario as loaded: a PEtab problem's exists only in memory (docs/petab.md). */
+  if ((f->texts[1] = strdup(syn_scenario_text(sc))) == NULL) {
+    fputs("synovia fit: error: out of memory\n", stderr);
+    return 0;
+  }
+  for (f->n = 2; f->n < nm + 2; f->n++)
     if ((f->texts[f->n] = read_text(f->paths[f->n])) == NULL) {
       fprintf(stderr, "synovia fit: error: %s: cannot read it again for the output file\n",
               f->paths[f->n]);

@@ -473,7 +473,7 @@ static syn_status check_meas_row(tr *T, size_t r) {
     return at_cell(T, p, "pre-equilibrate every measurement or none (baseline steady is the scenario's)",
                    "preequilibrationConditionId: %s here but not in row 1", p.text[0] ? "given" : "empty");
   if (is_number(t.text, &v) && isinf(v))
-    return at_cell(T, t, "steady-state measurements (time inf) are not supported: give a finite time", "time: '%s'", t.text);
+    return at_cell(T, t, "give a finite time, or drop the row", "time: '%s' (a steady-state measurement) is not supported", t.text);
   syn_status st = number_at(T, &T->meas, r, ct, &v);
   if (st == SYN_OK && v < 0) st = at_cell(T, t, "times start at 0", "time: %g is negative", v);
   if (st == SYN_OK && v > T->tmax) T->tmax = v;

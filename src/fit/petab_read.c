@@ -100,6 +100,8 @@ static syn_status read_one(syn_srcset *src, const char *path, const syn_span *fr
                            size_t *cap, size_t *lcap, syn_error *err) {
   uint32_t file;
   syn_status st = syn_srcset_load_file(src, path, from, &file, err);
+  if (st != SYN_OK && err && err->hint[0] == 0)
+    syn_error_hint(err, "the problem file names this table: correct the path, relative to the problem file");
   if (st != SYN_OK) return st;
   const syn_source *so = syn_srcset_get(src, file);
   const char *text = so->text;
