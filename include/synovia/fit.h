@@ -180,6 +180,14 @@ const syn_fit_prediction *syn_fit_prediction_at(const syn_fit *f, size_t i);
 const syn_problem *syn_fit_scenario_problem(const syn_fit *f);
 void syn_fit_scenario_theta(const syn_fit *f, size_t arm, const double *x, double *theta);
 
+/* Write the fit as a PEtab v1 problem into folder dir (created if missing):
+ * problem.yaml, parameters.tsv, conditions.tsv, observables.tsv,
+ * measurements.tsv, the yaml naming the model file by its absolute path
+ * (docs/petab.md). Refused (SYN_EINVAL, nothing written): doses, presets,
+ * per-arm or dose parameters, arm or setting names that are not PEtab ids.
+ * Files of those names are replaced, each written whole then renamed. */
+syn_status syn_fit_export_petab(const syn_fit *f, const char *dir, syn_error *err);
+
 #ifdef __cplusplus
 }
 #endif

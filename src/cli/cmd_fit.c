@@ -733,3 +733,39 @@ done:
   free(at);
   return rc;
 }
+
+/* ---- synovia export --petab FILE -o DIR ----------------------------------------------------- */
+
+int cli_export_petab(int argc, char **argv) {
+  const char *path = NULL, *dir = NULL;
+  for (int i = 0; i < argc; i++) {
+    const char *v;
+    int got;
+    if (strcmp(argv[i], "--petab") == 0) continue;
+    if ((got = cli_take_value(argc, argv, &i, "-o", "export", &v)) != 0) {
+      if (got < 0) return CLI_USAGE;
+      dir = v;
+    } else if (argv[i][0] == '-' && argv[i][1] != 0) {
+      cli_usage_error("export", "--petab: unknown option '%s'", argv[i]);
+      return CLI_USAGE;
+    } else if (path != NULL) {
+      cli_usage_error("export", "--petab: one fit at a time ('%s' and '%s')", path, argv[i]);
+      return CLI_USAGE;
+    } else {
+      path = argv[i];
+    }
+  }
+  if (path == NULL || dir == NULL) {
+    cli_usage_error("export", "%s (synovia export --petab FILE.fit -o DIR)", path == NULL ? "which fit?" : "where to? give -o DIR");
+    return CLI_USAGE;
+  }
+  syn_error err;
+  syn_error_clear(&err);
+  syn_fit *fit = NULL;
+  syn_status st = syn_fit_load(path, &fit, &err);
+  if (st == SYN_OK) st = syn_fit_export_petab(fit, dir, &err);
+  if (st != SYN_OK) cli_print_error(&err);
+  else printf("wrote %s/problem.yaml and its tables\n", dir);
+  syn_fit_destroy(fit);
+  return st == SYN_OK ? CLI_OK : CLI_FAILED;
+}

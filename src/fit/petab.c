@@ -161,10 +161,18 @@ static syn_status unique_ids(tr *T, const pt_table *t, const char *col) {
   return SYN_OK;
 }
 
+/* Any symbol of the model (a formula may read lets and outputs too). */
 static int model_has(const tr *T, const char *name) {
   syn_symkind k;
   size_t i;
-  return syn_model_find(T->model, name, &k, &i) && k != SYN_SYM_OUTPUT;
+  return syn_model_find(T->model, name, &k, &i);
+}
+
+/* What a condition or `fix` may set: a parameter, compartment or initial value. */
+static int model_settable(const tr *T, const char *name) {
+  syn_symkind k;
+  size_t i;
+  return syn_model_find(T->model, name, &k, &i) && k != SYN_SYM_OUTPUT && k != SYN_SYM_LET;
 }
 
 static pt_param *param_of(tr *T, const char *id) {
@@ -578,7 +586,7 @@ static void write_params(tr *T) {
       syn_strbuf_appendf(&T->fit, "estimate %s %s within %.17g %.17g%s", p->id, p->scale, p->lower, p->upper, p->prior);
       if (p->has_nominal) syn_strbuf_appendf(&T->fit, " start %.17g", p->nominal);
       syn_strbuf_append(&T->fit, "\n");
-    } else if (model_has(T, p->id)) {
+    } else if (model_settable(T, p->id)) {
       syn_strbuf_appendf(&T->fit, "fix %s = %.17g\n", p->id, p->nominal);
     }
   }
@@ -629,7 +637,7 @@ static syn_status check_cond_columns(tr *T) {
   for (size_t c = 0; c < T->cond.ncols; c++) {
     const char *name = T->cond.head[c].text;
     if (strcmp(name, "conditionId") == 0 || strcmp(name, "conditionName") == 0) continue;
-    if (!model_has(T, name))
+    if (!model_settable(T, name))
       return at_cell(T, T->cond.head[c], "a condition column names a parameter, compartment or species of the model",
                      "the condition column '%s' is no symbol of the model", name);
     if (param_of(T, name))
