@@ -30,6 +30,7 @@
 #include "fit_impl.h"
 #include "petab.h"
 #include "synovia/model.h"
+#include "synovia/sbml.h"
 
 typedef struct pt_param {
   const char *id;
@@ -659,13 +660,9 @@ static syn_status read_conditions(tr *T) {
   return st;
 }
 
-static syn_status write_scenario(tr *T, const char *model_abs) {
+/* The scenario's arms (its head, naming the model, comes at loading). */
+static syn_status write_arms(tr *T) {
   syn_status st = SYN_OK;
-  double end = T->tmax > 0 ? T->tmax : 1;
-  syn_strbuf_appendf(&T->scen, "scenario \"PEtab problem\"\nmodel \"%s\"\nsimulate 0 to %.17g every %.17g\n",
-                     model_abs, end, end / 100);
-  syn_strbuf_append(&T->scen, "solver rtol 1e-10 atol 1e-14\n");
-  if (T->preeq) syn_strbuf_append(&T->scen, "baseline steady\n");
   long cid = petab_column(&T->cond, "conditionId");
   for (size_t r = 0; r < T->cond.nrows && st == SYN_OK; r++) {
     const char *id = petab_cell(&T->cond, r, cid).text;
@@ -679,8 +676,15 @@ static syn_status write_scenario(tr *T, const char *model_abs) {
 
 /* ---- the data table --------------------------------------------------------------------------- */
 
-static void write_data(tr *T) {
+/* The model's time unit; an imported SBML model without one gets "s"
+ * (model_for_scenario). */
+static const char *time_unit(const tr *T) {
   const char *u = syn_model_time_unit(T->model);
+  return u[0] == 0 && syn_sbml_is_sbml_path(T->files.paths[PT_MODEL][0]) ? "s" : u;
+}
+
+static void write_data(tr *T) {
+  const char *u = time_unit(T);
   long cs = petab_column(&T->meas, "simulationConditionId"), ct = petab_column(&T->meas, "time");
   long cm = petab_column(&T->meas, "measurement");
   if (u[0]) syn_strbuf_appendf(&T->data, "arm,time (%s),observable,value,source\n", u);
@@ -732,22 +736,65 @@ static syn_status relocate_points(tr *T, syn_fit *f) {
   return SYN_OK;
 }
 
+/* The model the scenario names: the model file itself, or for SBML its
+ * translation (the scenario loader reads model text only), written beside
+ * the other texts. */
+static syn_status model_for_scenario(tr *T, const char *dir, char *path, size_t size) {
+  const char *model = T->files.paths[PT_MODEL][0];
+  if (!syn_sbml_is_sbml_path(model)) {
+    char *abs = realpath(model, NULL);
+    if (abs == NULL) return syn_error_set(T->err, SYN_EIO, "cannot resolve the path of %s", model);
+    snprintf(path, size, "%s", abs);
+    free(abs);
+    return SYN_OK;
+  }
+  char *text = NULL;
+  syn_status st = syn_sbml_import(model, &text, NULL, T->err);
+  syn_strbuf b = SYN_STRBUF_INIT;
+  /* PEtab's times are numbers of the model's time unit; a fit table needs the
+   * unit's name. Without one from the import, SBML Level 2's default. */
+  if (st == SYN_OK && syn_model_time_unit(T->model)[0] == 0)
+    syn_strbuf_append(&b, "time unit s  # PEtab: times in the model's unit (docs/petab.md)\n");
+  if (st == SYN_OK) syn_strbuf_append(&b, text);
+  syn_sbml_free(text);
+  if (st == SYN_OK) st = write_file(T, dir, "model.model", &b, path, size);
+  syn_strbuf_free(&b);
+  return st;
+}
+
+/* The scenario: its head (the model, the grid to the last measurement, tight
+ * tolerances: docs/petab.md) and the arms. */
+static syn_status write_scenario(tr *T, const char *dir, const char *model, char *path, size_t size) {
+  syn_strbuf head = SYN_STRBUF_INIT;
+  double end = T->tmax > 0 ? T->tmax : 1;
+  syn_strbuf_appendf(&head, "scenario \"PEtab problem\"\nmodel \"%s\"\nsimulate 0 to %.17g every %.17g\n", model,
+                     end, end / 100);
+  syn_strbuf_append(&head, "solver rtol 1e-10 atol 1e-14\n");
+  if (T->preeq) syn_strbuf_append(&head, "baseline steady\n");
+  syn_strbuf_append(&head, syn_strbuf_str(&T->scen));
+  syn_status st = head.failed ? oom(T) : write_file(T, dir, "problem.scenario", &head, path, size);
+  syn_strbuf_free(&head);
+  return st;
+}
+
 static syn_status load_translation(tr *T, syn_fit **out) {
   const char *tmp = getenv("TMPDIR");
   char dir[PATH_MAX], fit[PATH_MAX], scen[PATH_MAX], data[PATH_MAX];
   snprintf(dir, sizeof dir, "%s/synovia-petab-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
   if (mkdtemp(dir) == NULL) return syn_error_set(T->err, SYN_EIO, "cannot make a temporary folder in %s", tmp && tmp[0] ? tmp : "/tmp");
-  fit[0] = scen[0] = data[0] = 0;
-  syn_status st = write_file(T, dir, "problem.fit", &T->fit, fit, sizeof fit);
-  if (st == SYN_OK) st = write_file(T, dir, "problem.scenario", &T->scen, scen, sizeof scen);
+  char model[PATH_MAX];
+  fit[0] = scen[0] = data[0] = model[0] = 0;
+  syn_status st = model_for_scenario(T, dir, model, sizeof model);
+  if (st == SYN_OK) st = write_scenario(T, dir, model, scen, sizeof scen);
+  if (st == SYN_OK) st = write_file(T, dir, "problem.fit", &T->fit, fit, sizeof fit);
   if (st == SYN_OK) st = write_file(T, dir, "data.csv", &T->data, data, sizeof data);
   if (st == SYN_OK && (st = syn_fit_load(fit, out, T->err)) != SYN_OK) translation_error(T, dir);
   if (st == SYN_OK && (st = relocate_points(T, *out)) != SYN_OK) {
     syn_fit_destroy(*out);
     *out = NULL;
   }
-  const char *made[] = {fit, scen, data};
-  for (size_t i = 0; i < 3; i++)
+  const char *made[] = {fit, scen, data, syn_sbml_is_sbml_path(T->files.paths[PT_MODEL][0]) ? model : ""};
+  for (size_t i = 0; i < 4; i++)
     if (made[i][0]) unlink(made[i]);
   rmdir(dir);
   return st;
@@ -764,13 +811,11 @@ static syn_status read_tables(tr *T) {
   return st;
 }
 
-static syn_status load_model(tr *T, char **abs) {
+static syn_status load_model(tr *T) {
   const char *path = T->files.paths[PT_MODEL][0];
   uint32_t index;
   syn_status st = syn_srcset_load_file(T->src, path, &T->files.spans[PT_MODEL][0], &index, T->err);
-  if (st == SYN_OK) st = syn_model_load(path, &T->model, T->err);
-  if (st == SYN_OK && (*abs = realpath(path, NULL)) == NULL)
-    st = syn_error_set(T->err, SYN_EIO, "cannot resolve the path of %s", path);
+  if (st == SYN_OK) st = syn_model_open(path, &T->model, T->err);
   return st;
 }
 
@@ -794,21 +839,19 @@ syn_status petab_fit_load(const char *path, syn_fit **out, syn_error *err) {
   tr T = {0};
   T.err = err;
   T.yaml = path;
-  char *model_abs = NULL;
   *out = NULL;
   syn_status st = (T.src = syn_srcset_create()) ? SYN_OK : oom(&T);
   if (st == SYN_OK) st = petab_files_read(T.src, path, &T.files, err);
   if (st == SYN_OK) st = read_tables(&T);
-  if (st == SYN_OK) st = load_model(&T, &model_abs);
+  if (st == SYN_OK) st = load_model(&T);
   if (st == SYN_OK) st = read_params(&T);
   if (st == SYN_OK) st = read_observables(&T);
   if (st == SYN_OK) st = read_conditions(&T);
   if (st == SYN_OK) st = read_measurements(&T);
-  if (st == SYN_OK) st = write_scenario(&T, model_abs);
+  if (st == SYN_OK) st = write_arms(&T);
   if (st == SYN_OK) st = write_fit(&T);
   if (st == SYN_OK) write_data(&T);
   if (st == SYN_OK) st = T.data.failed ? oom(&T) : load_translation(&T, out);
-  free(model_abs);
   tr_free(&T);
   return st;
 }
