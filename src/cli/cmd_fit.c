@@ -307,8 +307,11 @@ static int provenance_files(const syn_fit *fit, char *fit_text, prov_files *f) {
     fputs("synovia fit: error: out of memory\n", stderr);
     return 0;
   }
+  /* A model file as read from disk; a PEtab problem's SBML translation exists
+   * only in memory (docs/petab.md): its text as loaded. */
   for (f->n = 2; f->n < nm + 2; f->n++)
-    if ((f->texts[f->n] = read_text(f->paths[f->n])) == NULL) {
+    if ((f->texts[f->n] = read_text(f->paths[f->n])) == NULL &&
+        (f->texts[f->n] = strdup(syn_model_file_text(m, f->n - 2))) == NULL) {
       fprintf(stderr, "synovia fit: error: %s: cannot read it again for the output file\n",
               f->paths[f->n]);
       return 0;

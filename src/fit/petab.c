@@ -434,6 +434,9 @@ static int noise_clause(const char *f, char *out, size_t size, int *has_prop) {
     snprintf(slot, 128, "%s", atom);
     s = plus ? plus + 1 : s + n;
   }
+  double v;
+  if (is_number(prop, &v) && v == 0) prop[0] = 0;  /* "A + 0 * y": a placeholder's 0 */
+  if (prop[0] && is_number(add, &v) && v == 0) add[0] = 0;
   *has_prop = prop[0] != 0;
   if (add[0] && prop[0]) snprintf(out, size, "%s + %s * y", add, prop);
   else if (add[0]) snprintf(out, size, "%s", add);
@@ -562,7 +565,7 @@ static syn_status write_observable(tr *T, const pt_variant *v) {
                        lognormal ? "lognormal" : "normal", clause);
     for (const char *p = clause; *p;) {  /* the names of the noise clause are used */
       const char *e = p;
-      while (ident_char(*e)) e++;
+      while (ident_char(*e) && !(e == p && *e >= '0' && *e <= '9')) e++;
       if (e > p) {
         char name[160];
         snprintf(name, sizeof name, "%.*s", (int)(e - p), p);
@@ -619,6 +622,11 @@ static syn_status write_override(tr *T, size_t r, long c) {
   const char *col = T->cond.head[c].text;
   double v;
   if (cell.text[0] == 0 || strcmp(cell.text, "nan") == 0 || strcmp(cell.text, "NaN") == 0) return SYN_OK;
+  syn_symkind kind;
+  size_t index;
+  if (T->preeq && syn_model_find(T->model, col, &kind, &index) && kind == SYN_SYM_STATE)
+    return at_cell(T, cell, "after pre-equilibration the states start from the steady state: leave the cell empty (NaN)",
+                   "%s: a species value in a pre-equilibrated condition is not supported", col);
   if (!is_number(cell.text, &v)) {
     pt_param *p = param_of(T, cell.text);
     if (p == NULL)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# synovia — rejected fit files (tests/lang/reject_petab.tests) under the
+# synovia — rejected PEtab problems (tests/lang/reject_petab.tests) under the
 # ASan/UBSan build of tests/tools/lang_table, which loads each case's
 # f.yaml with syn_fit_load: every bad input gives one located message.
 # TAP, one line per case.
