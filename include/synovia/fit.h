@@ -10,6 +10,9 @@
  * whose free parameters are the model values, initial values and dose
  * amounts the fit estimates or fixes. Every error is one located message
  * (the fit file's FILE:LINE:COL, or a data table's FILE:LINE:COL).
+ * A path ending in .yaml or .yml is a PEtab v1 problem file instead
+ * (docs/petab.md): its tables are loaded into the same structures, each error
+ * located at its table's cell, and the fit's path is the problem file's.
  *
  * The estimated parameters form the vector x (linear scale, in the order of
  * syn_fit_param); syn_fit_theta maps x to the problem's free parameters of

@@ -21,7 +21,6 @@
 #include "lang/source.h"
 #include "lang/suggest.h"
 #include "lang/units.h"
-#include "petab.h"
 #include "scenario/scenario_impl.h"
 #include "synovia/model.h"
 #include "synovia/optim.h"
@@ -904,12 +903,11 @@ static syn_status check_optimizer(loader *L) {
 
 /* ---- entry points ------------------------------------------------------------------------ */
 
-syn_status syn_fit_load(const char *path, syn_fit **out, syn_error *err) {
+syn_status fit_file_load(const char *path, syn_fit **out, syn_error *err) {
   syn_error local;
   if (err == NULL) err = &local;
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no fit path given");
   *out = NULL;
-  if (petab_is_problem(path)) return petab_fit_load(path, out, err); /* docs/petab.md */
   syn_fit *f = syn_calloc(1, sizeof *f);
   if (f == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
   syn_status st = (f->path = syn_strdup(path)) ? SYN_OK : syn_error_set(err, SYN_ENOMEM, "out of memory");

@@ -796,7 +796,7 @@ static syn_status load_translation(tr *T, syn_fit **out) {
   if (st == SYN_OK) st = write_scenario(T, dir, model, scen, sizeof scen);
   if (st == SYN_OK) st = write_file(T, dir, "problem.fit", &T->fit, fit, sizeof fit);
   if (st == SYN_OK) st = write_file(T, dir, "data.csv", &T->data, data, sizeof data);
-  if (st == SYN_OK && (st = syn_fit_load(fit, out, T->err)) != SYN_OK) translation_error(T, dir);
+  if (st == SYN_OK && (st = fit_file_load(fit, out, T->err)) != SYN_OK) translation_error(T, dir);
   if (st == SYN_OK && (st = relocate_points(T, *out)) != SYN_OK) {
     syn_fit_destroy(*out);
     *out = NULL;
