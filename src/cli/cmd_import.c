@@ -63,7 +63,7 @@ static int write_model(const char *out, const char *in, const char *text, size_t
   if (!cli_output_usable(out, inputs, 1)) return CLI_FAILED;
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s.tmp", out);
-  FILE *f = cli_fopen_tmp(out);
+  FILE *f = cli_fopen_tmp(tmp);
   if (f == NULL) {
     fprintf(stderr, "synovia: error: cannot write '%s': %s\n", tmp, strerror(errno));
     return CLI_FAILED;

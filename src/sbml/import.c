@@ -3,6 +3,7 @@
  * (docs/sbml.md). Species are held as amounts; SBML's symbol of a species in
  * concentration is an output (amount / compartment) under the species' id. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,9 +50,13 @@ static syn_status read_errors(imp *I) {
   for (unsigned i = 0; i < n; i++) {
     const XMLError_t *e = (const XMLError_t *)SBMLDocument_getError(I->doc, i);
     if (!XMLError_isError(e) && !XMLError_isFatal(e)) continue;
-    char msg[SYN_ERROR_MSG_MAX - 64];
-    one_line(XMLError_getMessage(e), msg, sizeof msg);
+    char msg[SYN_ERROR_MSG_MAX - 64], hint[SYN_ERROR_HINT_MAX - 16];
+    one_line(XMLError_getShortMessage(e), msg, sizeof msg);
+    one_line(XMLError_getMessage(e), hint, sizeof hint);
+    char *dot = strstr(hint, ". ");
+    if (dot) dot[1] = '\0'; /* the first sentence */
     syn_error_set(I->err, SYN_EINPUT, "not a valid SBML file: %s", msg);
+    syn_error_hint(I->err, "libSBML: %s", hint);
     if (I->err) {
       snprintf(I->err->file, sizeof I->err->file, "%s", I->path);
       I->err->line = (int)XMLError_getLine(e);
@@ -59,6 +64,7 @@ static syn_status read_errors(imp *I) {
       if (I->err->line > 0 && I->err->col < 1) I->err->col = 1;
       I->err->span = 1;
       imp_source_line(I->path, I->err);
+      if (I->err->source_line[0] == '\0') I->err->line = I->err->col = 0; /* past the end */
     }
     return SYN_EINPUT;
   }
@@ -191,7 +197,8 @@ static syn_status collect_functions(imp *I) {
   for (unsigned i = 0; i < n; i++) {
     FunctionDefinition_t *f = Model_getFunctionDefinition(I->model, i);
     const ASTNode_t *l = FunctionDefinition_getMath(f);
-    if (l == NULL || ASTNode_getType(l) != AST_LAMBDA)
+    if (l == NULL) continue; /* L3V2: without math; a call of it is refused */
+    if (ASTNode_getType(l) != AST_LAMBDA)
       return imp_refuse(I, (const SBase_t *)f, "function '%s' has no lambda",
                         FunctionDefinition_getId(f));
     I->fn[I->nfn++] = (ifunc){FunctionDefinition_getId(f), l, (const SBase_t *)f, 0};
@@ -221,10 +228,10 @@ static syn_status collect_rules(imp *I) {
     if (s < 0) return SYN_EINPUT;
     if (I->sym[s].rule)
       return imp_refuse(I, el, "'%s' has two rules", I->sym[s].id);
+    if (Rule_getMath(r) == NULL) continue; /* L3V2: a rule without math does nothing */
     I->sym[s].rule = Rule_getMath(r);
     I->sym[s].rule_el = el;
     I->sym[s].role = Rule_isRate(r) ? ROLE_STATE : ROLE_OUTPUT;
-    if (I->sym[s].rule == NULL) return imp_refuse(I, el, "rule for '%s' has no math", I->sym[s].id);
   }
   for (unsigned i = 0; i < Model_getNumInitialAssignments(I->model); i++) {
     InitialAssignment_t *a = Model_getInitialAssignment(I->model, i);
@@ -241,10 +248,12 @@ static syn_status assign_species_roles(imp *I) {
   for (size_t i = 0; i < I->nsym; i++) {
     isym *y = &I->sym[i];
     if (y->kind != K_SPECIES || y->rule) continue;
-    if (y->constant) {
+    if (y->constant && y->hosu) {
       y->role = ROLE_PARAM;
       continue;
     }
+    /* constant in concentration: its amount is constant (a state with
+     * d/dt 0), its concentration follows the compartment (case 01117) */
     y->role = ROLE_STATE;
     if (!y->hosu) y->state = (char *)1; /* named after all ids are (name_all) */
   }
@@ -278,6 +287,8 @@ static syn_status name_all(imp *I) {
 
 /* ---- values at the start --------------------------------------------------------------- */
 
+static const char *imp_init_text(imp *I, int s, const SBase_t *where);
+
 static syn_status put_sym_init(imp *I, int s, const SBase_t *where, syn_strbuf *b) {
   const char *t = imp_init_text(I, s, where);
   if (t == NULL) return I->err ? I->err->code : SYN_EINPUT;
@@ -293,9 +304,14 @@ static syn_status symbol_init_expr(imp *I, int s, syn_strbuf *b) {
   if (!y->has_value)
     return imp_refuse(I, y->el, "'%s' has no initial value (and no initial assignment)", y->id);
   imp_append_number(b, y->value);
-  if (y->kind != K_SPECIES || y->hosu == y->init_is_conc) return SYN_OK;
+  if (y->kind != K_SPECIES || y->hosu != y->init_is_conc) return SYN_OK;
   syn_strbuf_append(b, y->hosu ? " * " : " / ");
   return put_sym_init(I, y->comp, y->el, b);
+}
+
+/* A value given as a number in the symbol's own terms. */
+static int is_literal(const isym *y) {
+  return y->ia == NULL && y->has_value && !(y->kind == K_SPECIES && y->hosu == y->init_is_conc);
 }
 
 /* A species' amount at the start. */
@@ -320,14 +336,47 @@ static syn_status amount_init_expr(imp *I, int s, syn_strbuf *b) {
 
 static syn_status law_text(imp *I, int r, math_mode mode, syn_strbuf *b);
 
-const char *imp_init_text(imp *I, int s, const SBase_t *where) {
+/* A constant whose value is an infinity or NaN (imp_append_number's text):
+ * the language's params are finite, so it is declared as a let. */
+static int is_nonfinite_text(const char *t) {
+  return t && (!strcmp(t, "exp(1000)") || !strcmp(t, "(-exp(1000))") ||
+               !strcmp(t, "-(exp(1000))") || !strcmp(t, "(0 * exp(1000))"));
+}
+
+/* A constant's declared value as text, memoised in init_text. */
+static const char *param_text(imp *I, int s) {
+  isym *y = &I->sym[s];
+  if (y->init_text) return y->init_text;
+  if (y->busy) {
+    imp_refuse(I, y->el, "the initial value of '%s' depends on itself", y->id);
+    return NULL;
+  }
+  y->busy = 1;
+  syn_strbuf b = SYN_STRBUF_INIT;
+  syn_status st = symbol_init_expr(I, s, &b);
+  y->busy = 0;
+  if (st == SYN_OK && b.failed) st = syn_error_set(I->err, SYN_ENOMEM, "out of memory");
+  if (st != SYN_OK) {
+    syn_strbuf_free(&b);
+    return NULL;
+  }
+  if (b.data == NULL) syn_strbuf_append(&b, "0");
+  y->init_text = b.data;
+  return y->init_text;
+}
+
+/* The text of a symbol's value at the start, memoised (imp.init_text). */
+static const char *imp_init_text(imp *I, int s, const SBase_t *where) {
   isym *y = &I->sym[s];
   if (y->init_text) return y->init_text;
   if (y->undefined) {
     imp_refuse_undefined(I, s, where);
     return NULL;
   }
-  if (y->role == ROLE_PARAM) return y->name;
+  if (y->role == ROLE_PARAM) {
+    const char *d = param_text(I, s);
+    return d == NULL || is_nonfinite_text(d) ? d : y->name;
+  }
   if (y->busy) {
     imp_refuse(I, where, "the initial value of '%s' depends on itself", y->id);
     return NULL;
@@ -398,7 +447,7 @@ static syn_status law_text(imp *I, int r, math_mode mode, syn_strbuf *b) {
 static void add_term(imp *I, SpeciesReference_t *r, const char *rate, int sign) {
   int sp = imp_find(I, SpeciesReference_getSpecies(r));
   isym *y = &I->sym[sp];
-  if (y->boundary || y->role != ROLE_STATE || y->rule) return;
+  if (y->boundary || y->constant || y->role != ROLE_STATE || y->rule) return;
   syn_strbuf b = SYN_STRBUF_INIT;
   if (y->rhs) syn_strbuf_append(&b, y->rhs);
   syn_strbuf_append(&b, sign > 0 ? (y->rhs ? " + " : "") : (y->rhs ? " - " : "-"));
@@ -447,7 +496,9 @@ static void put_balance(imp *I, const isym *y, syn_strbuf *b) {
   }
 }
 
-syn_status imp_rate_of(imp *I, int s, const SBase_t *where, syn_strbuf *out) {
+/* The time derivative of a symbol for rateOf, refused where it is not
+ * exact (imp.rate_of). */
+static syn_status imp_rate_of(imp *I, int s, const SBase_t *where, syn_strbuf *out) {
   isym *y = &I->sym[s];
   if (y->role == ROLE_PARAM) {
     syn_strbuf_append(out, "0");
@@ -517,10 +568,13 @@ static const char *units_of(const isym *y) {
 static syn_status emit_param(imp *I, int s, syn_strbuf *b) {
   isym *y = &I->sym[s];
   if (y->undefined) return SYN_OK;
-  int literal = y->ia == NULL && y->has_value && !(y->kind == K_SPECIES && y->hosu != y->init_is_conc);
-  int comp = y->kind == K_COMPARTMENT && literal && y->value > 0;
-  syn_strbuf_appendf(b, "%s %s = ", comp ? "compartment" : "param", y->name);
-  syn_status st = symbol_init_expr(I, s, b);
+  const char *text = param_text(I, s);
+  if (text == NULL) return I->err ? I->err->code : SYN_EINPUT;
+  int comp = y->kind == K_COMPARTMENT && is_literal(y) && y->value > 0;
+  /* the language's constants are finite: an infinite or NaN one is a let (the run refuses non-finite outputs) */
+  const char *decl = comp ? "compartment" : is_nonfinite_text(text) ? "let" : "param";
+  syn_strbuf_appendf(b, "%s %s = %s", decl, y->name, text);
+  syn_status st = SYN_OK;
   put_description(I, y, units_of(y), b);
   syn_strbuf_append(b, "\n");
   return st;
@@ -592,6 +646,7 @@ static syn_status emit_species_views(imp *I, int s, syn_strbuf *b) {
 
 static syn_status emit_assignment(imp *I, EventAssignment_t *a, syn_strbuf *b) {
   const SBase_t *el = (const SBase_t *)a;
+  if (!EventAssignment_isSetMath(a)) return SYN_OK; /* L3V2: assigns nothing */
   int s = variable_of(I, EventAssignment_getVariable(a), el, "event assignment");
   if (s < 0) return SYN_EINPUT;
   isym *y = &I->sym[s];
@@ -612,14 +667,17 @@ static syn_status emit_event(imp *I, Event_t *e, unsigned index, syn_strbuf *b) 
   const char *name = imp_new_name(I, Event_isSetId(e) ? Event_getId(e) : want);
   Trigger_t *tr = Event_getTrigger(e);
   if (name == NULL) return syn_error_set(I->err, SYN_ENOMEM, "out of memory");
-  if (tr == NULL || !Trigger_isSetMath(tr)) return imp_refuse(I, el, "event without a trigger");
+  if (tr == NULL || !Trigger_isSetMath(tr)) { /* L3V2: never fires */
+    syn_strbuf_appendf(b, "# event %s has no trigger: it never fires\n", name);
+    return SYN_OK;
+  }
   syn_strbuf_appendf(b, "event %s when ", name);
   syn_status st = imp_math(I, Trigger_getMath(tr), MODE_DYN, (const SBase_t *)tr, b);
-  if (st == SYN_OK && Event_isSetDelay(e)) {
+  if (st == SYN_OK && Event_isSetDelay(e) && Delay_isSetMath(Event_getDelay(e))) {
     syn_strbuf_append(b, " delay ");
     st = imp_math(I, Delay_getMath(Event_getDelay(e)), MODE_DYN, el, b);
   }
-  if (st == SYN_OK && Event_isSetPriority(e)) {
+  if (st == SYN_OK && Event_isSetPriority(e) && Priority_isSetMath(Event_getPriority(e))) {
     syn_strbuf_append(b, " priority ");
     st = imp_math(I, Priority_getMath(Event_getPriority(e)), MODE_DYN, el, b);
   }
@@ -690,11 +748,12 @@ static syn_status emit_all(imp *I, const char *sha, syn_strbuf *b) {
 }
 
 static syn_status prepare(imp *I) {
-  syn_status st = read_errors(I);
+  /* packages first: a document of a package is also invalid as core */
+  syn_status st = I->level == 3 ? check_packages(I) : SYN_OK;
+  if (st == SYN_OK) st = read_errors(I);
   if (st == SYN_OK && (I->level < 2 || I->level > 3))
     st = imp_refuse(I, (const SBase_t *)I->doc, "SBML Level %u is not supported (Levels 2 "
                     "and 3 are)", I->level);
-  if (st == SYN_OK) st = check_packages(I);
   if (st == SYN_OK && I->model == NULL)
     st = imp_refuse(I, (const SBase_t *)I->doc, "the SBML document has no model");
   if (st == SYN_OK) st = collect_functions(I);
@@ -737,6 +796,8 @@ syn_status syn_sbml_import(const char *path, char **model_text, size_t *len, syn
   I.path = path;
   I.err = err;
   I.model_cf = -1;
+  I.init_text = imp_init_text;
+  I.rate_of = imp_rate_of;
   char sha[SYN_SHA256_HEX];
   syn_strbuf b = SYN_STRBUF_INIT;
   syn_status st = file_sha256(&I, sha);

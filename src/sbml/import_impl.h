@@ -58,7 +58,8 @@ typedef struct ibind {      /* a bound variable of a function being inlined */
   const char *text;
 } ibind;
 
-typedef struct imp {
+typedef struct imp imp;
+struct imp {
   const char *path;         /* the SBML file as the user named it */
   SBMLDocument_t *doc;
   Model_t *model;
@@ -74,7 +75,12 @@ typedef struct imp {
   int model_cf;             /* the model's conversion factor symbol, -1 if none */
   syn_error *err;
   int local_begin, local_end; /* the reaction whose local parameters are in scope */
-} imp;
+  /* What the translator needs of the symbols, given by import.c (files call
+   * only downward: import.c -> import_math.c; the recursion of initial
+   * values through math goes through these). */
+  const char *(*init_text)(struct imp *I, int s, const SBase_t *where);
+  syn_status (*rate_of)(struct imp *I, int s, const SBase_t *where, syn_strbuf *out);
+};
 
 typedef enum math_mode { MODE_DYN, MODE_INIT } math_mode;
 
@@ -91,11 +97,6 @@ char *imp_new_name(imp *I, const char *want); /* unique, valid, recorded; NULL: 
 void imp_free_names(imp *I);
 void imp_append_number(syn_strbuf *b, double v);
 
-/* The text of a symbol's value at the start (import.c), memoised. */
-const char *imp_init_text(imp *I, int s, const SBase_t *where);
-/* The time derivative of a symbol, appended to out, for rateOf; refused
- * where it is not exact. */
-syn_status imp_rate_of(imp *I, int s, const SBase_t *where, syn_strbuf *out);
 
 /* Fill err->source_line with its line of the file at path. */
 void imp_source_line(const char *path, syn_error *err);

@@ -32,7 +32,7 @@ static const fn_map FN[] = {
     {AST_FUNCTION_ARCSIN, 1, "asin(%0)"},    {AST_FUNCTION_ARCTAN, 1, "atan(%0)"},
     {AST_FUNCTION_CEILING, 1, "ceil(%0)"},   {AST_FUNCTION_COS, 1, "cos(%0)"},
     {AST_FUNCTION_COSH, 1, "cosh(%0)"},      {AST_FUNCTION_EXP, 1, "exp(%0)"},
-    {AST_FUNCTION_FLOOR, 1, "floor(%0)"},    {AST_FUNCTION_LN, 1, "ln(%0)"},
+    {AST_FUNCTION_FLOOR, 1, "floor(%0)"},    {AST_FUNCTION_FACTORIAL, 1, "factorial(%0)"},    {AST_FUNCTION_LN, 1, "ln(%0)"},
     {AST_FUNCTION_SIN, 1, "sin(%0)"},        {AST_FUNCTION_SINH, 1, "sinh(%0)"},
     {AST_FUNCTION_TAN, 1, "tan(%0)"},        {AST_FUNCTION_TANH, 1, "tanh(%0)"},
     {AST_FUNCTION_SEC, 1, "1 / cos(%0)"},    {AST_FUNCTION_CSC, 1, "1 / sin(%0)"},
@@ -274,9 +274,7 @@ static syn_status put_call(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
     inner.env = env;
     inner.nenv = nb;
     f->busy = 1;
-    syn_strbuf_append(out, "(");
     s = tr(&inner, ASTNode_getChild(f->lambda, nb), out);
-    syn_strbuf_append(out, ")");
     f->busy = 0;
   }
   for (unsigned i = 0; args && i < nb; i++) syn_strbuf_free(&args[i]);
@@ -297,7 +295,7 @@ static syn_status put_name(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
   if (id == NULL) return imp_refuse(c->I, c->el, "malformed math: a name without a name");
   for (size_t i = 0; i < c->nenv; i++)
     if (c->env[i].name && strcmp(c->env[i].name, id) == 0) {
-      syn_strbuf_appendf(out, "(%s)", c->env[i].text);
+      put_operand(out, c->env[i].text, 1);
       return SYN_OK;
     }
   if (c->env != NULL)
@@ -315,7 +313,7 @@ static syn_status put_name(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
     syn_strbuf_append(out, c->I->sym[s].name);
     return SYN_OK;
   }
-  const char *t = imp_init_text(c->I, s, c->el);
+  const char *t = c->I->init_text(c->I, s, c->el);
   if (t == NULL) return c->I->err ? c->I->err->code : SYN_EINPUT;
   put_operand(out, t, 1);
   return SYN_OK;
@@ -325,14 +323,18 @@ static syn_status put_rate_of(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
   const ASTNode_t *k = ASTNode_getChild(m, 0);
   if (ASTNode_getNumChildren(m) != 1 || ASTNode_getType(k) != AST_NAME)
     return imp_refuse(c->I, c->el, "rateOf takes one name");
+  if (find_local(c->I, ASTNode_getName(k)) >= 0) { /* a local parameter: a constant */
+    syn_strbuf_append(out, "0");
+    return SYN_OK;
+  }
   int s = imp_find(c->I, ASTNode_getName(k));
-  if (s < 0 || find_local(c->I, ASTNode_getName(k)) >= 0)
+  if (s < 0)
     return imp_refuse(c->I, c->el, "rateOf of '%s', which is not a model variable",
                       ASTNode_getName(k));
   if (c->mode == MODE_INIT)
     return imp_refuse(c->I, c->el, "rateOf in an initial value is not supported");
   syn_strbuf_append(out, "(");
-  syn_status st = imp_rate_of(c->I, s, c->el, out);
+  syn_status st = c->I->rate_of(c->I, s, c->el, out);
   syn_strbuf_append(out, ")");
   return st;
 }

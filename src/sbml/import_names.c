@@ -17,7 +17,7 @@ static const char *const RESERVED[] = {
     "t", "event", "when", "delay", "priority", "transient", "initially", "values", "at",
     "execution", "exp", "log", "ln", "log10", "sqrt", "abs", "min", "max", "pow", "floor",
     "ceil", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "hill",
-    "inhibit", "sum", "mean", "d",
+    "inhibit", "sum", "mean", "factorial", "d",
 };
 
 static int is_reserved(const char *s) {
