@@ -686,10 +686,14 @@ static syn_status write_arms(tr *T) {
 
 /* The model's time unit; an imported SBML model without one gets "s"
  * (model_for_scenario). */
-static const char *time_unit(const tr *T) {
-  const char *u = syn_model_time_unit(T->model);
-  return u[0] == 0 && syn_sbml_is_sbml_path(T->files.paths[PT_MODEL][0]) ? "s" : u;
+/* 1 when the scenario cannot name the model file itself: an SBML model
+ * imported without a time unit, which a data table's times need. */
+static int needs_clock(const tr *T) {
+  return syn_sbml_is_sbml_path(T->files.paths[PT_MODEL][0]) && syn_model_time_unit(T->model)[0] == 0;
 }
+
+/* The data table's time unit: the model's, or the one model_for_scenario gives it. */
+static const char *time_unit(const tr *T) { return needs_clock(T) ? "s" : syn_model_time_unit(T->model); }
 
 static void write_data(tr *T) {
   const char *u = time_unit(T);
@@ -744,12 +748,12 @@ static syn_status relocate_points(tr *T, syn_fit *f) {
   return SYN_OK;
 }
 
-/* The model the scenario names: the model file itself, or for SBML its
- * translation (the scenario loader reads model text only), written beside
+/* The model the scenario names: the model file itself (SBML too), or the
+ * translation of an SBML model without a clock, given one and written beside
  * the other texts. */
 static syn_status model_for_scenario(tr *T, const char *dir, char *path, size_t size) {
   const char *model = T->files.paths[PT_MODEL][0];
-  if (!syn_sbml_is_sbml_path(model)) {
+  if (!needs_clock(T)) {
     char *abs = realpath(model, NULL);
     if (abs == NULL) return syn_error_set(T->err, SYN_EIO, "cannot resolve the path of %s", model);
     snprintf(path, size, "%s", abs);
@@ -761,7 +765,7 @@ static syn_status model_for_scenario(tr *T, const char *dir, char *path, size_t 
   syn_strbuf b = SYN_STRBUF_INIT;
   /* PEtab's times are numbers of the model's time unit; a fit table needs the
    * unit's name. Without one from the import, SBML Level 2's default. */
-  if (st == SYN_OK && syn_model_time_unit(T->model)[0] == 0)
+  if (st == SYN_OK)
     syn_strbuf_append(&b, "time unit s  # PEtab: times in the model's unit (docs/petab.md)\n");
   if (st == SYN_OK) syn_strbuf_append(&b, text);
   syn_sbml_free(text);
@@ -801,7 +805,7 @@ static syn_status load_translation(tr *T, syn_fit **out) {
     syn_fit_destroy(*out);
     *out = NULL;
   }
-  const char *made[] = {fit, scen, data, syn_sbml_is_sbml_path(T->files.paths[PT_MODEL][0]) ? model : ""};
+  const char *made[] = {fit, scen, data, needs_clock(T) ? model : ""};
   for (size_t i = 0; i < 4; i++)
     if (made[i][0]) unlink(made[i]);
   rmdir(dir);
