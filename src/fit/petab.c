@@ -29,6 +29,7 @@
 #include "base/strbuf.h"
 #include "fit_impl.h"
 #include "petab.h"
+#include "scenario/scenario_impl.h"
 #include "synovia/model.h"
 #include "synovia/sbml.h"
 
@@ -731,10 +732,13 @@ static syn_status translation_error(tr *T, const char *dir) {
   return e->code;
 }
 
-/* The fit names the problem file, each point its measurement row. */
+/* The fit and its scenario name the problem file (the translation is gone
+ * after loading), each point its measurement row. */
 static syn_status relocate_points(tr *T, syn_fit *f) {
   syn_free(f->path);
-  if ((f->path = syn_strdup(T->yaml)) == NULL) return oom(T);
+  syn_free(f->scenario->path);
+  f->scenario->path = syn_strdup(T->yaml);
+  if ((f->path = syn_strdup(T->yaml)) == NULL || f->scenario->path == NULL) return oom(T);
   long cd = petab_column(&T->meas, "datasetId");
   for (size_t i = 0; i < f->npoints; i++) {
     syn_fit_point *p = &f->points[i];
