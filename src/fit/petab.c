@@ -298,14 +298,16 @@ static int nth_value(const char *list, int k, char *buf, size_t size) {
   return 1;
 }
 
-/* A parameter-table id or a number as the formula should read it. */
-static int value_text(tr *T, const char *v, char *out, size_t size) {
+/* A parameter-table id or a number as the formula should read it: a fixed
+ * parameter by its name when the model has it (`fix` sets it), except in a
+ * noise formula (whose terms are numbers or estimated parameters). */
+static int value_text(tr *T, const char *v, int noise, char *out, size_t size) {
   double d;
   if (is_number(v, &d)) return snprintf(out, size, "(%.17g)", d), 1;
   pt_param *p = param_of(T, v);
   if (p == NULL) return 0;
   p->used = 1;
-  if (p->estimate || model_has(T, v)) snprintf(out, size, "%s", v);
+  if (p->estimate || (!noise && model_has(T, v))) snprintf(out, size, "%s", v);
   else snprintf(out, size, "(%.17g)", p->nominal);
   return 1;
 }
@@ -324,7 +326,7 @@ static syn_status placeholder(tr *T, const subst *s, const char *name, char *out
   if (!nth_value(s->values, (int)k, v, sizeof v))
     return at_cell(T, s->values_cell, "give one value per placeholder, separated by ;",
                    "%s: '%s' gives no value %ld for %s of observable '%s'", col, s->values, k, name, s->obs_id);
-  if (!value_text(T, v, out, size))
+  if (!value_text(T, v, s->noise, out, size))
     return at_cell(T, s->values_cell, "give a number or a parameterId of the parameter table",
                    "%s: '%s' is neither a number nor a parameter of the parameter table", col, v);
   return SYN_OK;
@@ -335,7 +337,7 @@ static syn_status name_text(tr *T, const subst *s, const char *name, char *out, 
   syn_status st = placeholder(T, s, name, out, size, &done);
   if (st != SYN_OK || done) return st;
   if (s->noise && strcmp(name, s->obs_id) == 0) return snprintf(out, size, "y"), SYN_OK;
-  if (param_of(T, name)) return value_text(T, name, out, size), SYN_OK;
+  if (param_of(T, name)) return value_text(T, name, s->noise, out, size), SYN_OK;
   if (model_has(T, name)) return snprintf(out, size, "%s", name), SYN_OK;
   if (strcmp(name, "time") == 0) return snprintf(out, size, "t"), SYN_OK;
   return at_cell(T, s->at, "add it to the parameter table, or correct the name",
@@ -541,6 +543,27 @@ static syn_status read_measurements(tr *T) {
 
 /* ---- the fit file --------------------------------------------------------------------------- */
 
+/* The names of a noise clause: estimated parameters (the fit's noise terms
+ * take those or numbers) or y. */
+static syn_status check_noise_names(tr *T, const char *clause, pt_cell at, const char *id) {
+  for (const char *p = clause; *p;) {
+    const char *e = p;
+    while (ident_char(*e) && !(e == p && *e >= '0' && *e <= '9')) e++;
+    if (e == p) {
+      p += number_len(p) ? number_len(p) : 1;
+      continue;
+    }
+    char name[160];
+    snprintf(name, sizeof name, "%.*s", (int)(e - p), p);
+    const pt_param *q = param_of(T, name);
+    if (strcmp(name, "y") != 0 && (q == NULL || !q->estimate))
+      return at_cell(T, at, "a noise formula may use numbers and estimated parameters of the parameter table only",
+                     "noiseFormula of '%s': '%s' is not an estimated parameter of the parameter table", id, name);
+    p = e;
+  }
+  return SYN_OK;
+}
+
 static syn_status write_observable(tr *T, const pt_variant *v) {
   long cf = petab_column(&T->obs, "observableFormula"), cn = petab_column(&T->obs, "noiseFormula");
   long cid = petab_column(&T->obs, "observableId"), ctr = petab_column(&T->obs, "observableTransformation");
@@ -564,20 +587,7 @@ static syn_status write_observable(tr *T, const pt_variant *v) {
   if (st == SYN_OK) {
     syn_strbuf_appendf(&T->fit, "observable %s = %s\n  noise %s sd = %s\n", v->name, syn_strbuf_str(&f),
                        lognormal ? "lognormal" : "normal", clause);
-    for (const char *p = clause; *p;) {  /* the names of the noise clause are used */
-      const char *e = p;
-      while (ident_char(*e) && !(e == p && *e >= '0' && *e <= '9')) e++;
-      if (e > p) {
-        char name[160];
-        snprintf(name, sizeof name, "%.*s", (int)(e - p), p);
-        if (param_of(T, name) == NULL && strcmp(name, "y") != 0)
-          st = at_cell(T, sn.at, "a noise formula may use numbers and parameters of the parameter table only",
-                       "noiseFormula of '%s': '%s' is not a parameter of the parameter table", id, name);
-        p = e;
-      } else {
-        p += number_len(p) ? number_len(p) : 1;
-      }
-    }
+    st = check_noise_names(T, clause, sn.at, id);
   }
   syn_strbuf_free(&f);
   syn_strbuf_free(&n);
