@@ -27,6 +27,7 @@ static const char fit_help[] =
     "           [--no-profiles] [-q]\n"
     "       synovia fit FILE.fit --merge [-o OUT.h5]\n"
     "       synovia fit FILE.fit --evaluate [--at NAME=VALUE]...\n"
+    "FILE.fit may be a PEtab v1 problem file, problem.yaml (docs/petab.md).\n"
     "\n"
     "Evaluate a fit's objective (docs/fitting.md): the negative log-likelihood of\n"
     "its data with PEtab's constant terms, plus the negative log-priors, at the\n"
