@@ -156,6 +156,9 @@ NLOPT_LIBS   := $(shell pkg-config --libs nlopt 2>/dev/null || echo -lnlopt)
 # small shared object linked with libmpi, embedded in the program, that
 # syn_parallel_begin loads only under a launcher (src/sweep/mpi_ops.h): the
 # program itself is not linked with MPI, so it does not load it at every start.
+# libyaml (src/fit/petab_read.c): the problem files of PEtab; shared, small,
+# needing only libc.
+YAML_LIBS    := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
 MPI_CFLAGS   := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS     := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 # --as-needed (Debian's gcc default, made explicit): the program records (and
@@ -171,7 +174,7 @@ else
 SBML_LIBS    := -lsbml
 endif
 LIBS         := $(LD_AS_NEEDED) $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) $(SBML_LIBS) \
-                $(MPI_LINKED) -lnettle -lm
+                $(YAML_LIBS) $(MPI_LINKED) -lnettle -lm
 
 # --- the git revision in syn_version() ---------------------------------------------
 # $(GIT_REV_H) defines SYN_GIT_REV: HEAD's short hash, "-dirty" when tracked
@@ -299,7 +302,7 @@ PIC_FLAGS  := -fPIC -fvisibility=hidden -fno-semantic-interposition
 # What libsynovia.so is linked with besides SUNDIALS (also synovia.pc's Libs.private).
 SO_HDF5_PC   := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null)
 SO_HDF5_LIBS := $(filter -L%,$(SO_HDF5_PC)) -lhdf5_hl $(filter-out -L%,$(SO_HDF5_PC))
-SO_DEPS    := $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(SO_HDF5_LIBS) -llapacke -llapack -lsbml -lnettle -lm
+SO_DEPS    := $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(YAML_LIBS) $(SO_HDF5_LIBS) -llapacke -llapack -lsbml -lnettle -lm
 SO_LDFLAGS := -shared -Wl,-soname,$(SO_NAME) -Wl,-z,defs -Wl,--as-needed -Wl,--exclude-libs,ALL
 
 $(BUILD)/release/pic/%.o: %.c | $(DEPS_STAMP)

@@ -25,6 +25,7 @@ build	dpkg-dev	dpkg-source unpacks that source package and applies the Debian pa
 build	libsuitesparse-dev	KLU, the sparse linear solver for large models
 build	libgsl-dev	random numbers, quasi-random sequences and statistics of sweeps; the GSL cross-check integrator; the Levenberg-Marquardt optimiser
 build	libnlopt-dev	the bound-constrained optimisers of fits (L-BFGS, SLSQP, BOBYQA)
+build	libyaml-dev	reads the problem files of PEtab (synovia fit problem.yaml)
 build	libhdf5-dev	writes and reads the result files (HDF5, NetCDF-4 compatible)
 build	nettle-dev	SHA-256 of models and configurations (provenance, resume)
 build	libsbml5-dev	reads SBML models (synovia import, and .xml models wherever a model is taken); its static library is linked

@@ -10,6 +10,9 @@
  * whose free parameters are the model values, initial values and dose
  * amounts the fit estimates or fixes. Every error is one located message
  * (the fit file's FILE:LINE:COL, or a data table's FILE:LINE:COL).
+ * A path ending in .yaml or .yml is a PEtab v1 problem file instead
+ * (docs/petab.md): its tables are loaded into the same structures, each error
+ * located at its table's cell, and the fit's path is the problem file's.
  *
  * The estimated parameters form the vector x (linear scale, in the order of
  * syn_fit_param); syn_fit_theta maps x to the problem's free parameters of
@@ -179,6 +182,14 @@ const syn_fit_prediction *syn_fit_prediction_at(const syn_fit *f, size_t i);
  * estimates, the fixed values, its own value of a per-arm parameter). */
 const syn_problem *syn_fit_scenario_problem(const syn_fit *f);
 void syn_fit_scenario_theta(const syn_fit *f, size_t arm, const double *x, double *theta);
+
+/* Write the fit as a PEtab v1 problem into folder dir (created if missing):
+ * problem.yaml, parameters.tsv, conditions.tsv, observables.tsv,
+ * measurements.tsv, the yaml naming the model file by its absolute path
+ * (docs/petab.md). Refused (SYN_EINVAL, nothing written): doses, presets,
+ * per-arm or dose parameters, arm or setting names that are not PEtab ids.
+ * Files of those names are replaced, each written whole then renamed. */
+syn_status syn_fit_export_petab(const syn_fit *f, const char *dir, syn_error *err);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,8 @@ int cmd_summary(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv, const char *argv0);
 int cmd_fit(int argc, char **argv, const char *command_line);
+/* synovia export --petab FILE -o DIR (cmd_fit.c; docs/petab.md). */
+int cli_export_petab(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 
 /* Print an error object as the library rendered it, prefixed with nothing:

@@ -17,7 +17,8 @@ static const char check_help[] =
     "equations and the symbolic Jacobian; and scenario files (.scenario): their\n"
     "model, arms, doses, presets and metrics; and sweep files (.sweep): their\n"
     "scenario, parameters, units, distributions and design; and fit files (.fit):\n"
-    "their scenario, data tables, observables, noise models and estimated parameters. Prints 'FILE: ok' with a summary, or\n"
+    "their scenario, data tables, observables, noise models and estimated parameters\n"
+    "(a PEtab v1 problem file, .yaml, too: docs/petab.md). Prints 'FILE: ok' with a summary, or\n"
     "the first error as 'file:line:col: error: …' with the source line.\n"
     "Exit status: 0 all files are valid, 1 a file has an error, 2 bad usage.\n";
 
@@ -53,6 +54,11 @@ static int check_sweep(const char *path) {
   return CLI_OK;
 }
 
+static int has_extension(const char *path, const char *ext) {
+  size_t n = strlen(path), k = strlen(ext);
+  return n > k && strcmp(path + n - k, ext) == 0;
+}
+
 static int check_fit(const char *path) {
   syn_error err;
   syn_fit *fit = NULL;
@@ -63,22 +69,21 @@ static int check_fit(const char *path) {
   }
   size_t nd = syn_fit_point_count(fit), no = syn_fit_observable_count(fit);
   size_t np = syn_fit_param_count(fit), na = syn_fit_arm_count(fit);
+  int petab = has_extension(path, ".yaml") || has_extension(path, ".yml");
+  const syn_scenario *sc = syn_fit_scenario(fit);
   printf("%s: ok (%zu data point%s, %zu observable%s, %zu estimated parameter%s, %zu arm%s; "
-         "scenario %s)\n", path, nd, nd == 1 ? "" : "s", no, no == 1 ? "" : "s", np,
-         np == 1 ? "" : "s", na, na == 1 ? "" : "s", syn_scenario_path(syn_fit_scenario(fit)));
+         "%s %s)\n", path, nd, nd == 1 ? "" : "s", no, no == 1 ? "" : "s", np,
+         np == 1 ? "" : "s", na, na == 1 ? "" : "s", petab ? "PEtab, model" : "scenario",
+         petab ? syn_model_file_path(syn_scenario_model(sc), 0) : syn_scenario_path(sc));
   syn_fit_destroy(fit);
   return CLI_OK;
-}
-
-static int has_extension(const char *path, const char *ext) {
-  size_t n = strlen(path), k = strlen(ext);
-  return n > k && strcmp(path + n - k, ext) == 0;
 }
 
 static int check_one(const char *path) {
   if (has_extension(path, ".scenario")) return check_scenario(path);
   if (has_extension(path, ".sweep")) return check_sweep(path);
-  if (has_extension(path, ".fit")) return check_fit(path);
+  if (has_extension(path, ".fit") || has_extension(path, ".yaml") || has_extension(path, ".yml"))
+    return check_fit(path);
   syn_error err;
   syn_model *m = NULL;
   syn_error_clear(&err);

@@ -24,6 +24,7 @@
 
 static const char export_help[] =
     "usage: synovia export FILE.h5 --csv DIR\n"
+    "       synovia export --petab FILE.fit -o DIR   (a fit as a PEtab v1 problem: docs/petab.md)\n"
     "\n"
     "Writes the result file as tidy CSV files into DIR (created if missing;\n"
     "files of the same names are replaced, nothing else is touched). Several\n"
@@ -533,6 +534,8 @@ static int make_dir(const char *dir) {
 
 int cmd_export(int argc, char **argv) {
   const char *path = NULL, *dir = NULL;
+  for (int i = 0; i < argc; i++)
+    if (strcmp(argv[i], "--petab") == 0) return cli_export_petab(argc, argv); /* a fit, not a result */
   for (int i = 0; i < argc; i++) {
     const char *v;
     int got;

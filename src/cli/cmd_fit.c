@@ -27,6 +27,7 @@ static const char fit_help[] =
     "           [--no-profiles] [-q]\n"
     "       synovia fit FILE.fit --merge [-o OUT.h5]\n"
     "       synovia fit FILE.fit --evaluate [--at NAME=VALUE]...\n"
+    "FILE.fit may be a PEtab v1 problem file, problem.yaml (docs/petab.md).\n"
     "\n"
     "Evaluate a fit's objective (docs/fitting.md): the negative log-likelihood of\n"
     "its data with PEtab's constant terms, plus the negative log-priors, at the\n"
@@ -302,8 +303,16 @@ static int provenance_files(const syn_fit *fit, char *fit_text, prov_files *f) {
   f->texts[0] = fit_text;
   f->paths[1] = syn_scenario_path(sc);
   for (size_t i = 0; i < nm; i++) f->paths[2 + i] = syn_model_file_path(m, i);
-  for (f->n = 1; f->n < nm + 2; f->n++)
-    if ((f->texts[f->n] = read_text(f->paths[f->n])) == NULL) {
+  /* The scenario as loaded: a PEtab problem's exists only in memory (docs/petab.md). */
+  if ((f->texts[1] = strdup(syn_scenario_text(sc))) == NULL) {
+    fputs("synovia fit: error: out of memory\n", stderr);
+    return 0;
+  }
+  /* A model file as read from disk; a PEtab problem's SBML translation exists
+   * only in memory (docs/petab.md): its text as loaded. */
+  for (f->n = 2; f->n < nm + 2; f->n++)
+    if ((f->texts[f->n] = read_text(f->paths[f->n])) == NULL &&
+        (f->texts[f->n] = strdup(syn_model_file_text(m, f->n - 2))) == NULL) {
       fprintf(stderr, "synovia fit: error: %s: cannot read it again for the output file\n",
               f->paths[f->n]);
       return 0;
@@ -727,4 +736,40 @@ int cmd_fit(int argc, char **argv, const char *command_line) {
 done:
   free(at);
   return rc;
+}
+
+/* ---- synovia export --petab FILE -o DIR ----------------------------------------------------- */
+
+int cli_export_petab(int argc, char **argv) {
+  const char *path = NULL, *dir = NULL;
+  for (int i = 0; i < argc; i++) {
+    const char *v;
+    int got;
+    if (strcmp(argv[i], "--petab") == 0) continue;
+    if ((got = cli_take_value(argc, argv, &i, "-o", "export", &v)) != 0) {
+      if (got < 0) return CLI_USAGE;
+      dir = v;
+    } else if (argv[i][0] == '-' && argv[i][1] != 0) {
+      cli_usage_error("export", "--petab: unknown option '%s'", argv[i]);
+      return CLI_USAGE;
+    } else if (path != NULL) {
+      cli_usage_error("export", "--petab: one fit at a time ('%s' and '%s')", path, argv[i]);
+      return CLI_USAGE;
+    } else {
+      path = argv[i];
+    }
+  }
+  if (path == NULL || dir == NULL) {
+    cli_usage_error("export", "%s (synovia export --petab FILE.fit -o DIR)", path == NULL ? "which fit?" : "where to? give -o DIR");
+    return CLI_USAGE;
+  }
+  syn_error err;
+  syn_error_clear(&err);
+  syn_fit *fit = NULL;
+  syn_status st = syn_fit_load(path, &fit, &err);
+  if (st == SYN_OK) st = syn_fit_export_petab(fit, dir, &err);
+  if (st != SYN_OK) cli_print_error(&err);
+  else printf("wrote %s/problem.yaml and its tables\n", dir);
+  syn_fit_destroy(fit);
+  return st == SYN_OK ? CLI_OK : CLI_FAILED;
 }

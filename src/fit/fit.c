@@ -903,7 +903,7 @@ static syn_status check_optimizer(loader *L) {
 
 /* ---- entry points ------------------------------------------------------------------------ */
 
-syn_status syn_fit_load(const char *path, syn_fit **out, syn_error *err) {
+syn_status fit_file_load(const char *path, syn_fit **out, syn_error *err) {
   syn_error local;
   if (err == NULL) err = &local;
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no fit path given");

@@ -46,6 +46,10 @@ typedef struct fit_table {
 syn_status fit_table_read(syn_fit_ast *ast, const char *fit_path, const ast_fit_path *at,
                           fit_table *out, syn_error *err);
 
+/* Load a .fit file (syn_fit_load's route for everything but PEtab's .yaml,
+ * fit_load.c; petab.c loads its translation with it). */
+syn_status fit_file_load(const char *path, syn_fit **out, syn_error *err);
+
 struct syn_fit {
   syn_fit_ast *ast;          /* owned: sources (fit file, tables) and the arena */
   char *path;

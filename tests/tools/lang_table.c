@@ -12,7 +12,7 @@
  *   %%FILE main.model        optional (default test.model); several allowed,
  *   ...text lines...         the first file is the one loaded (a .scenario
  *                            file is loaded with syn_scenario_load, a .fit
- *                            file with syn_fit_load)
+ *                            file or a PEtab .yaml with syn_fit_load)
  *   %%BYTES "a\x00b"         C-escaped content appended to the current file
  *   %%SIZE 5000000           the current file padded with comments to n bytes
  *   %%DIR lib.model          a directory instead of a file
@@ -59,7 +59,8 @@ typedef struct tcase {
  * loaded as a scenario (syn_scenario_load: parse, model, resolution). */
 static syn_status load(const char *path, syn_error *err) {
   size_t n = strlen(path);
-  if (n > 4 && strcmp(path + n - 4, ".fit") == 0) { /* a fit file: syn_fit_load */
+  if ((n > 4 && strcmp(path + n - 4, ".fit") == 0) ||
+      (n > 5 && strcmp(path + n - 5, ".yaml") == 0)) { /* a fit file or a PEtab problem: syn_fit_load */
     syn_fit *f = NULL;
     syn_status st = syn_fit_load(path, &f, err);
     syn_fit_destroy(f);
