@@ -161,6 +161,13 @@ MPI_LIBS     := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 LIBS         := $(LD_AS_NEEDED) $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) \
                 $(MPI_LINKED) -lnettle -lm
 
+# --- libSBML (src/sbml/: SBML export, branch i16exp) ----------------------------------
+# Debian's libsbml5-dev; its headers are in /usr/include/sbml (no extra -I). To be
+# merged with i16imp's entry for it in scripts/deps.sh.
+SBML_LIBS := $(shell pkg-config --libs libsbml 2>/dev/null || echo -lsbml)
+LIBS      += $(SBML_LIBS)
+# --- end of libSBML ---------------------------------------------------------------------
+
 # --- the git revision in syn_version() ---------------------------------------------
 # $(GIT_REV_H) defines SYN_GIT_REV: HEAD's short hash, "-dirty" when tracked
 # files differ from it ("" outside a git checkout). It is remade at every make
@@ -186,7 +193,7 @@ OPT_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LDOPT_asan  := -fsanitize=address,undefined
 
 # --- sources ------------------------------------------------------------------
-LIB_DIRS := base lang model io optim solve scenario problem sweep fit
+LIB_DIRS := base lang model sbml io optim solve scenario problem sweep fit
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 # The built-in demonstration's files, embedded in the program (src/cli/demo.h).
 DEMO_FILES := examples/knee_ia_vs_iv.scenario models/knee_oa.model models/parts/msc_pk.model \
@@ -288,6 +295,7 @@ PIC_FLAGS  := -fPIC -fvisibility=hidden -fno-semantic-interposition
 SO_HDF5_PC   := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null)
 SO_HDF5_LIBS := $(filter -L%,$(SO_HDF5_PC)) -lhdf5_hl $(filter-out -L%,$(SO_HDF5_PC))
 SO_DEPS    := $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(SO_HDF5_LIBS) -llapacke -llapack -lnettle -lm
+SO_DEPS    += $(SBML_LIBS) # libSBML (i16exp)
 SO_LDFLAGS := -shared -Wl,-soname,$(SO_NAME) -Wl,-z,defs -Wl,--as-needed -Wl,--exclude-libs,ALL
 
 $(BUILD)/release/pic/%.o: %.c | $(DEPS_STAMP)
