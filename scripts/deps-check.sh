@@ -1,6 +1,6 @@
 #!/bin/sh
 # synovia — check that #include edges respect the layering (docs/design.md):
-#   base <- lang <- model <- solve <- scenario <- problem <- sweep <- fit <- cli,  io uses only
+#   base <- lang <- model <- sbml <- solve <- scenario <- problem <- sweep <- fit <- cli,  io uses only
 #   base, solve and above may use io; optim (the optimisers) uses only base, fit uses it.
 # Both kinds of include count: "layer/x.h" (a header inside src/) and the
 # public "synovia/X.h", which belongs to the layer of its module (the table in
@@ -16,26 +16,28 @@ allowed() { # layer -> layers whose headers it may include
     base) echo "base" ;;
     lang) echo "base lang" ;;
     model) echo "base lang model" ;;
+    sbml) echo "base lang model sbml" ;;
     io) echo "base io" ;;
     optim) echo "base optim" ;;
-    solve) echo "base lang model io solve" ;;
-    scenario) echo "base lang model io solve scenario" ;;
-    problem) echo "base lang model io solve scenario problem" ;;
-    sweep) echo "base lang model io solve scenario problem sweep" ;;
-    fit) echo "base lang model io optim solve scenario problem sweep fit" ;;
+    solve) echo "base lang model sbml io solve" ;;
+    scenario) echo "base lang model sbml io solve scenario" ;;
+    problem) echo "base lang model sbml io solve scenario problem" ;;
+    sweep) echo "base lang model sbml io solve scenario problem sweep" ;;
+    fit) echo "base lang model sbml io optim solve scenario problem sweep fit" ;;
     cli) echo "cli" ;;
   esac
 }
 allowed_public() { # layer -> layers whose public headers it may include
   case $1 in
-    cli) echo "base lang model io optim solve scenario problem sweep fit" ;;
+    cli) echo "base lang model sbml io optim solve scenario problem sweep fit" ;;
     *) allowed "$1" ;;
   esac
 }
 public_layer() { # X of include/synovia/X.h -> its layer
   case $1 in
     status | version | number | path) echo base ;;
-    ode | model | psens) echo model ;;
+    ode | model | psens | exprtext) echo model ;;
+    sbml_export) echo sbml ;;
     result | h5 | h5sweep | h5fit) echo io ;;
     optim) echo optim ;;
     solver | steady | run) echo solve ;;
@@ -67,7 +69,7 @@ check_file() { # file, its layer
     case " $ok " in *" $layer "*) ;; *) echo "$1: includes a header of layer '$layer' ($inc)"; bad=1 ;; esac
   done
 }
-for dir in base lang model io optim solve scenario problem sweep fit cli; do
+for dir in base lang model sbml io optim solve scenario problem sweep fit cli; do
   for f in src/$dir/*.[ch]; do
     [ -f "$f" ] && check_file "$f" "$dir"
   done
@@ -92,6 +94,7 @@ out=$( { check_third 'cvode|sundials|sunlinsol|sunmatrix|nvector' '^src/solve/';
          check_third 'gsl/' '^src/(solve|sweep)/|^src/optim/lm\.c|^src/cli/(main|summary)\.c';
          check_third 'nlopt' '^src/optim/nlopt\.c';
          check_third 'nettle' '^src/base/sha256\.c';
+         check_third 'sbml/' '^src/sbml/';
          check_third 'lapacke' '^src/solve/steady\.c'; } )
 [ -n "$out" ] && { echo "$out"; bad=1; }
 [ $bad = 0 ] && echo "layering: ok"
