@@ -672,8 +672,11 @@ static int arm_doses(const syn_scenario *s, size_t arm, arm_export *e) {
   return 1;
 }
 
-/* The solver options of a steady start: the scenario's, then --rtol/--atol. */
-static int steady_opts(const syn_scenario *s, const sbml_args *a, syn_steady_opts *so) {
+/* The solver options of a steady start, as synovia run gives the scenario's
+ * problem: the scenario's, then --rtol/--atol, then the states' own
+ * tolerances (into atol, one per state) where neither gave an atol. */
+static int steady_opts(const syn_scenario *s, const sbml_args *a, syn_steady_opts *so,
+                       double *atol) {
   syn_error err;
   syn_steady_opts_default(so);
   syn_solver_opts_default(&so->solver);
@@ -685,6 +688,10 @@ static int steady_opts(const syn_scenario *s, const sbml_args *a, syn_steady_opt
       cli_usage_error("export", "%s", err.message);
       return 0;
     }
+  syn_solver_opts *o = &so->solver;
+  if (o->atol_vec == NULL && !o->atol_given &&
+      syn_model_state_atols(syn_scenario_model(s), o->atol, atol) > 0)
+    o->atol_vec = atol;
   return 1;
 }
 
@@ -698,8 +705,9 @@ static int arm_steady(const syn_scenario *s, const sbml_args *a, arm_export *e) 
   syn_steady_info info;
   syn_ode ode;
   syn_error err;
-  double *y = calloc(ns + 1, sizeof *y);
-  syn_status st = y && steady_opts(s, a, &so) ? syn_instance_create(m, &inst, &err) : SYN_EINVAL;
+  double *y = calloc(2 * ns + 1, sizeof *y);
+  syn_status st =
+      y && steady_opts(s, a, &so, y + ns) ? syn_instance_create(m, &inst, &err) : SYN_EINVAL;
   for (size_t k = 0; st == SYN_OK && k < e->nsettings; k++)
     st = e->settings[k].preset
              ? syn_instance_use_preset(inst, e->settings[k].preset, &err)
