@@ -158,15 +158,18 @@ MPI_CFLAGS   := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS     := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 # --as-needed (Debian's gcc default, made explicit): the program records (and
 # the loader loads at start-up) only the shared libraries it calls.
-LIBS         := $(LD_AS_NEEDED) $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) \
+# libSBML (src/sbml/, SBML import): Debian's static archive where it is
+# installed (libsbml5-dev ships libsbml-static.a), so the loader does not map
+# libsbml.so and its C++ run time's symbols at every start; its own
+# dependencies (libxml2, bz2, z, the C++ library) stay shared.
+SBML_A       := $(wildcard /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null)/libsbml-static.a)
+ifeq ($(LINK)$(words $(SBML_A)),static1)
+SBML_LIBS    := $(SBML_A) -lxml2 -lbz2 -lz -lstdc++
+else
+SBML_LIBS    := -lsbml
+endif
+LIBS         := $(LD_AS_NEEDED) $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) $(SBML_LIBS) \
                 $(MPI_LINKED) -lnettle -lm
-
-# --- libSBML (src/sbml/: SBML export, branch i16exp) ----------------------------------
-# Debian's libsbml5-dev; its headers are in /usr/include/sbml (no extra -I). To be
-# merged with i16imp's entry for it in scripts/deps.sh.
-SBML_LIBS := $(shell pkg-config --libs libsbml 2>/dev/null || echo -lsbml)
-LIBS      += $(SBML_LIBS)
-# --- end of libSBML ---------------------------------------------------------------------
 
 # --- the git revision in syn_version() ---------------------------------------------
 # $(GIT_REV_H) defines SYN_GIT_REV: HEAD's short hash, "-dirty" when tracked
@@ -294,8 +297,7 @@ PIC_FLAGS  := -fPIC -fvisibility=hidden -fno-semantic-interposition
 # What libsynovia.so is linked with besides SUNDIALS (also synovia.pc's Libs.private).
 SO_HDF5_PC   := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null)
 SO_HDF5_LIBS := $(filter -L%,$(SO_HDF5_PC)) -lhdf5_hl $(filter-out -L%,$(SO_HDF5_PC))
-SO_DEPS    := $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(SO_HDF5_LIBS) -llapacke -llapack -lnettle -lm
-SO_DEPS    += $(SBML_LIBS) # libSBML (i16exp)
+SO_DEPS    := $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(SO_HDF5_LIBS) -llapacke -llapack -lsbml -lnettle -lm
 SO_LDFLAGS := -shared -Wl,-soname,$(SO_NAME) -Wl,-z,defs -Wl,--as-needed -Wl,--exclude-libs,ALL
 
 $(BUILD)/release/pic/%.o: %.c | $(DEPS_STAMP)

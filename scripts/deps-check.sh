@@ -37,7 +37,7 @@ public_layer() { # X of include/synovia/X.h -> its layer
   case $1 in
     status | version | number | path) echo base ;;
     ode | model | psens | exprtext) echo model ;;
-    sbml_export) echo sbml ;;
+    sbml | sbml_export) echo sbml ;;
     result | h5 | h5sweep | h5fit) echo io ;;
     optim) echo optim ;;
     solver | steady | run) echo solve ;;
@@ -94,8 +94,8 @@ out=$( { check_third 'cvode|sundials|sunlinsol|sunmatrix|nvector' '^src/solve/';
          check_third 'gsl/' '^src/(solve|sweep)/|^src/optim/lm\.c|^src/cli/(main|summary)\.c';
          check_third 'nlopt' '^src/optim/nlopt\.c';
          check_third 'nettle' '^src/base/sha256\.c';
-         check_third 'sbml/' '^src/sbml/';
-         check_third 'lapacke' '^src/solve/steady\.c'; } )
+         check_third 'lapacke' '^src/solve/steady\.c';
+         check_third 'sbml/' '^src/sbml/'; } )
 [ -n "$out" ] && { echo "$out"; bad=1; }
 [ $bad = 0 ] && echo "layering: ok"
 exit $bad

@@ -7,6 +7,7 @@
 #include "synovia/status.h"
 #include "synovia/ode.h"
 #include "synovia/model.h"
+#include "synovia/sbml.h"
 #include "synovia/psens.h"
 #include "synovia/solver.h"
 #include "synovia/result.h"

@@ -21,6 +21,7 @@ int cmd_summary(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv, const char *argv0);
 int cmd_fit(int argc, char **argv, const char *command_line);
+int cmd_import(int argc, char **argv);
 
 /* Print an error object as the library rendered it, prefixed with nothing:
  * "file:line:col: error: …" + source line + caret + hint. */

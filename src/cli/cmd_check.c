@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "synovia/fit.h"
 #include "synovia/model.h"
+#include "synovia/sbml.h"
 #include "synovia/scenario.h"
 #include "synovia/sweep.h"
 
@@ -81,7 +82,7 @@ static int check_one(const char *path) {
   syn_error err;
   syn_model *m = NULL;
   syn_error_clear(&err);
-  if (syn_model_load(path, &m, &err) != SYN_OK) {
+  if (syn_model_open(path, &m, &err) != SYN_OK) {
     cli_print_error(&err);
     return CLI_FAILED;
   }

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "table.h"
 #include "synovia/model.h"
+#include "synovia/sbml.h"
 #include "synovia/scenario.h"
 
 static const char info_help[] =
@@ -192,7 +193,7 @@ int cmd_info(int argc, char **argv) {
   syn_error err;
   syn_model *m = NULL;
   syn_error_clear(&err);
-  if (syn_model_load(path, &m, &err) != SYN_OK) {
+  if (syn_model_open(path, &m, &err) != SYN_OK) {
     cli_print_error(&err);
     return CLI_FAILED;
   }

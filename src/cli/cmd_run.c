@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "synovia/problem.h"
+#include "synovia/sbml.h"
 #include "run.h"
 
 static const char run_help[] =
@@ -379,7 +380,7 @@ static int simulate(const run_args *a, const char *command_line) {
   int rc = CLI_FAILED;
   syn_run_opts opts;
   syn_run_opts_default(&opts);
-  if (syn_model_load(a->model_path, &s.model, &err) != SYN_OK) goto print_fail;
+  if (syn_model_open(a->model_path, &s.model, &err) != SYN_OK) goto print_fail;
   if (syn_instance_create(s.model, &s.inst, &err) != SYN_OK) goto print_fail;
   rc = CLI_USAGE;
   if (!run_apply_sets(s.model, s.inst, a) || !resolve_times(s.model, a, &opts) ||

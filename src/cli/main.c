@@ -25,12 +25,14 @@ static const char usage_text[] =
     "  export FILE     write a result file as tidy CSV files (--csv DIR)\n"
     "  report FILE     one self-contained HTML report with figures (-o report.html)\n"
     "  fit FILE.fit --evaluate  a fit's objective and gradient at one point\n"
+    "  import FILE.xml translate an SBML model into a model file (-o FILE.model)\n"
     "  help [COMMAND]  show help for a command\n"
     "\n"
     "options:\n"
     "  -h, --help      show this help\n"
     "  --version       print the version\n"
     "\n"
+    "Every command that takes a model also takes an SBML file (.xml).\n"
     "Every command takes --help. Documentation: README.md, docs/language.md,\n"
     "docs/output-format.md.\n";
 
@@ -71,6 +73,7 @@ static int dispatch(int argc, char **argv, const char *command_line) {
   if (strcmp(cmd, "export") == 0) return cmd_export(argc - 2, argv + 2);
   if (strcmp(cmd, "report") == 0) return cmd_report(argc - 2, argv + 2, argv[0]);
   if (strcmp(cmd, "fit") == 0) return cmd_fit(argc - 2, argv + 2, command_line);
+  if (strcmp(cmd, "import") == 0) return cmd_import(argc - 2, argv + 2);
   if (strcmp(cmd, "help") == 0) {
     if (argc < 3) {
       fputs(usage_text, stdout);
@@ -88,7 +91,7 @@ static int dispatch(int argc, char **argv, const char *command_line) {
     printf("synovia %s\n", syn_version());
     return CLI_OK;
   }
-  cli_usage_error("", "unknown command '%s' (commands: run, check, info, sweep, merge, summary, export, report, fit, help)", cmd);
+  cli_usage_error("", "unknown command '%s' (commands: run, check, info, sweep, merge, summary, export, report, fit, import, help)", cmd);
   return CLI_USAGE;
 }
 

@@ -16,6 +16,7 @@
   X(CEIL, 1, "ceil") X(SIN, 1, "sin") X(COS, 1, "cos") X(TAN, 1, "tan")      \
   X(ASIN, 1, "asin") X(ACOS, 1, "acos") X(ATAN, 1, "atan") X(SINH, 1, "sinh") \
   X(COSH, 1, "cosh") X(TANH, 1, "tanh") X(SIGN, 1, "sign")                   \
+  X(FACTORIAL, 1, "factorial")                                               \
   X(ADD, 2, "+") X(SUB, 2, "-") X(MUL, 2, "*") X(DIV, 2, "/") X(POW, 2, "^")  \
   X(LT, 2, "<") X(LE, 2, "<=") X(GT, 2, ">") X(GE, 2, ">=") X(EQ, 2, "==")   \
   X(NE, 2, "!=") X(AND, 2, "&&") X(OR, 2, "||") X(MIN, 2, "min") X(MAX, 2, "max") \
@@ -51,6 +52,19 @@ static inline double syn_pow(double a, double b) {
   return pow(a, b);
 }
 
+/* n! for n = 0, 1, 2, ... (SBML's factorial, exact where representable: a
+ * product of integers); Gamma(a + 1) between the integers, NaN below 0. Its
+ * derivative is taken as 0 (deriv.c: piecewise constant like floor), right on
+ * the integers it is defined on. */
+static inline double syn_factorial(double a) {
+  if (a >= 0.0 && a <= 170.0 && a == floor(a)) {
+    double f = 1.0;
+    for (double k = 2.0; k <= a; k += 1.0) f *= k;
+    return f;
+  }
+  return a < 0.0 ? (double)NAN : tgamma(a + 1.0);
+}
+
 /* The one definition of every arithmetic op, used by the VM and by constant
  * folding, so a folded constant is bit-identical to what the VM computes.
  * min/max propagate NaN (a NaN must not silently disappear); truth is != 0,
@@ -75,6 +89,7 @@ static inline double syn_op_apply(syn_op op, double a, double b, double c) {
     case SYN_OP_SINH: return sinh(a);
     case SYN_OP_COSH: return cosh(a);
     case SYN_OP_TANH: return tanh(a);
+    case SYN_OP_FACTORIAL: return syn_factorial(a);
     case SYN_OP_SIGN: return a > 0.0 ? 1.0 : a < 0.0 ? -1.0 : a; /* keeps 0 and NaN */
     case SYN_OP_ADD: return a + b;
     case SYN_OP_SUB: return a - b;

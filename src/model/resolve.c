@@ -37,6 +37,7 @@ static const fn_def FUNCTIONS[] = {
     {"atan", 1, 1, SYN_OP_ATAN, FN_OP},     {"sinh", 1, 1, SYN_OP_SINH, FN_OP},
     {"cosh", 1, 1, SYN_OP_COSH, FN_OP},     {"tanh", 1, 1, SYN_OP_TANH, FN_OP},
     {"hill", 3, 3, SYN_OP_POW, FN_HILL},    {"inhibit", 3, 3, SYN_OP_POW, FN_INHIBIT},
+    {"factorial", 1, 1, SYN_OP_FACTORIAL, FN_OP},
     {"if", 3, 3, SYN_OP_IF, FN_OP},
 };
 enum { NFUNCTIONS = sizeof FUNCTIONS / sizeof FUNCTIONS[0] };

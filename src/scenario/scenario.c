@@ -21,6 +21,7 @@
 #include "lang/units.h"
 #include "scenario_impl.h"
 #include "synovia/run.h"
+#include "synovia/sbml.h"
 
 /* More doses from one statement than this is a typo, not a regimen. */
 #define SCN_MAX_TIMES 1000000.0
@@ -158,24 +159,36 @@ static syn_status load_model(loader *L) {
   if (path == NULL) return oom(L);
   uint32_t index = 0;
   syn_status st = syn_srcset_load_file(L->ast->sources, path, &a->model_span, &index, L->err);
+  char *imported = NULL; /* an SBML model (docs/sbml.md): its translation */
+  const char *mtext = NULL;
+  size_t mlen = 0;
   if (st == SYN_OK) {
     const syn_source *f = syn_srcset_get(L->ast->sources, index);
+    mtext = f->text;
+    mlen = f->len;
+    if (syn_sbml_is_sbml_path(path)) {
+      st = syn_sbml_import(path, &imported, &mlen, L->err);
+      mtext = imported;
+    }
+  }
+  if (st == SYN_OK) {
     if (L->model_extra == NULL) {
-      st = syn_model_load_text(path, f->text, f->len, &L->s->model, L->err);
+      st = syn_model_load_text(path, mtext, mlen, &L->s->model, L->err);
     } else {
       size_t nx = strlen(L->model_extra);
-      char *text = syn_malloc(f->len + nx + 2);
+      char *text = syn_malloc(mlen + nx + 2);
       if (text == NULL) {
         st = oom(L);
       } else {
-        memcpy(text, f->text, f->len);
-        text[f->len] = '\n';
-        memcpy(text + f->len + 1, L->model_extra, nx + 1);
-        st = syn_model_load_text(path, text, f->len + 1 + nx, &L->s->model, L->err);
+        memcpy(text, mtext, mlen);
+        text[mlen] = '\n';
+        memcpy(text + mlen + 1, L->model_extra, nx + 1);
+        st = syn_model_load_text(path, text, mlen + 1 + nx, &L->s->model, L->err);
         syn_free(text);
       }
     }
   }
+  syn_sbml_free(imported);
   syn_free(path);
   if (st == SYN_OK) L->s->clock = L->s->show_unit = syn_model_time_unit(L->s->model);
   return st;
