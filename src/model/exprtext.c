@@ -28,7 +28,7 @@ static const char *const op_text[SYN_OP_COUNT] = {
     [SYN_OP_ATAN] = "atan",   [SYN_OP_SINH] = "sinh",   [SYN_OP_COSH] = "cosh",
     [SYN_OP_TANH] = "tanh",   [SYN_OP_MIN] = "min",     [SYN_OP_MAX] = "max",
     [SYN_OP_ADD] = " + ",     [SYN_OP_SUB] = " - ",     [SYN_OP_MUL] = " * ",
-    [SYN_OP_DIV] = " / ",     [SYN_OP_POW] = "^",       [SYN_OP_LT] = " < ",
+    [SYN_OP_DIV] = " / ",     [SYN_OP_POW] = " ^ ",      [SYN_OP_LT] = " < ",
     [SYN_OP_LE] = " <= ",     [SYN_OP_GT] = " > ",      [SYN_OP_GE] = " >= ",
     [SYN_OP_EQ] = " == ",     [SYN_OP_NE] = " != ",     [SYN_OP_AND] = " && ",
     [SYN_OP_OR] = " || ",
