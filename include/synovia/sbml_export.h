@@ -13,9 +13,10 @@
  * The document is checked with libSBML's consistency checks before it is
  * returned: an error there is an error of the export (SYN_EINTERNAL, with
  * libSBML's message), so a returned document has none (unit warnings may
- * remain). Not thread-safe across calls that share a model? It is: the
- * model is only read. Errors: SYN_ENOMEM, SYN_EINVAL (a bad option: an
- * unknown preset or name, a route out of range), SYN_EINTERNAL. */
+ * remain). The model is only read, but two exports should not run at once:
+ * libSBML's formula parser keeps its last error in a global. Errors:
+ * SYN_ENOMEM, SYN_EINVAL (a bad option: an unknown preset or name, a route
+ * out of range), SYN_EINTERNAL. */
 #ifndef SYNOVIA_SBML_EXPORT_H
 #define SYNOVIA_SBML_EXPORT_H
 

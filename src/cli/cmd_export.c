@@ -32,13 +32,14 @@ static const char export_help[] =
     "\n"
     "--sbml writes the model as SBML Level 3 Version 2 (docs/sbml-export.md):\n"
     "parameters, species and rate rules, lets and outputs as assignment rules,\n"
-    "joints unrolled, units where SBML has them. With a scenario and --arm, the\n"
-    "arm's presets and settings give the values, its doses become events, and a\n"
-    "steady baseline is solved first (with --rtol/--atol, as synovia run does).\n"
+    "joints unrolled, units where SBML has them. With a scenario (a .scenario\n"
+    "file) and --arm, the arm's presets and settings give the values, its doses\n"
+    "become events, and a steady baseline is solved first (with --rtol/--atol,\n"
+    "as synovia run does).\n"
     "-o - writes to standard output. The document passes libSBML's consistency\n"
     "checks or nothing is written.\n"
     "\n"
-    "Writes the result file as tidy CSV files into DIR (created if missing;\n"
+    "--csv writes the result file as tidy CSV files into DIR (created if missing;\n"
     "files of the same names are replaced, nothing else is touched). Several\n"
     "files need a folder: --csv - (standard output) is refused.\n"
     "A run file gives:\n"
@@ -618,14 +619,17 @@ static int sbml_take(int argc, char **argv, int *i, sbml_args *a) {
   return -1;
 }
 
+enum { HELP_SHOWN = -1 }; /* sbml_args_parse: --help was asked for and shown */
+
+/* --sbml's options into a: CLI_OK, HELP_SHOWN or CLI_USAGE (after the message). */
 static int sbml_args_parse(int argc, char **argv, sbml_args *a) {
-  for (int i = 0; i < argc; i++) {
-    if (cli_is_help(argv[i])) {
+  for (int i = 0; i < argc; i++)
+    if (cli_is_help(argv[i])) { /* also where it would be an option's value */
       fputs(export_help, stdout);
-      return CLI_OK + 10;
+      return HELP_SHOWN;
     }
+  for (int i = 0; i < argc; i++)
     if (sbml_take(argc, argv, &i, a) < 0) return CLI_USAGE;
-  }
   if (a->model == NULL || a->model[0] == 0 || a->out == NULL || a->out[0] == 0) {
     cli_usage_error("export", "%s (synovia export --sbml MODEL -o FILE.xml)",
                     a->out ? "which model? give --sbml MODEL" : "where to? give -o FILE.xml");
@@ -796,7 +800,7 @@ static int sbml_document(const sbml_args *a, char **xml) {
 static int export_sbml(int argc, char **argv) {
   sbml_args a = {0};
   int rc = sbml_args_parse(argc, argv, &a);
-  if (rc != CLI_OK) return rc == CLI_OK + 10 ? CLI_OK : rc;
+  if (rc != CLI_OK) return rc == HELP_SHOWN ? CLI_OK : rc;
   int scenario = is_scenario_path(a.model);
   if (scenario != (a.arm != NULL)) {
     cli_usage_error("export", scenario ? "'%s' is a scenario: say which arm to export with "

@@ -255,7 +255,9 @@ class Model:
             while pending and pending[0][0] <= t:
                 self.fire(t, V, pending.pop(0)[1])
             nxt = pending[0][0] if pending and pending[0][0] < t_end else t_end
-            seg = [x for x in times if t <= x <= nxt]
+            # a time at an event is recorded after it (as synovia does): by the next segment
+            seg = [x for x in times if t <= x < nxt or x == nxt == t_end]
+            seg = seg if seg and seg[-1] == nxt else seg + [nxt]
             y0 = np.array([V[s] for s in self.states], dtype=float)
             scale = np.maximum(np.abs(y0), 1.0)
             if nxt > t:
@@ -264,16 +266,12 @@ class Model:
                                 jac_sparsity=self.sparsity)
                 if not sol.success:
                     raise ReaderError("scipy: " + sol.message)
-                ys, ts = sol.y, sol.t
-                y_end = sol.y[:, -1] if len(sol.t) and sol.t[-1] == nxt else None
-                if y_end is None:
-                    end = solve_ivp(lambda tt, yy: self.rhs(tt, yy, V), (t, nxt), y0,
-                                    method="Radau", rtol=1e-10, atol=1e-14 * scale,
-                                    jac_sparsity=self.sparsity)
-                    y_end = end.y[:, -1]
+                ys, ts, y_end = sol.y, sol.t, sol.y[:, -1]
             else:
                 ys, ts, y_end = y0[:, None], np.array([t]), y0
             for j, tt in enumerate(ts):
+                if tt == nxt and nxt < t_end and nxt > t:
+                    continue  # recorded after the event, by the next segment
                 W = dict(V)
                 for i, s in enumerate(self.states):
                     W[s] = ys[i, j]
