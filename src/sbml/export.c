@@ -101,18 +101,6 @@ static syn_status set_notes(sbml_exporter *x, SBase_t *sb, const syn_symbol *sym
 
 /* --- math --------------------------------------------------------------------------------- */
 
-ASTNode_t *sbml_math(sbml_exporter *x, const char *formula, const char *what) {
-  ASTNode_t *ast = SBML_parseL3Formula(formula);
-  if (ast == NULL) {
-    char *why = SBML_getLastParseL3Error();
-    syn_error_set(x->err, SYN_EINTERNAL, "the formula of %s does not parse: %s", what,
-                  why ? why : "?");
-    syn_error_hint(x->err, "formula: %.300s", formula);
-    free(why);
-  }
-  return ast;
-}
-
 /* The text of a symbol's expression into *text (free it). */
 static syn_status expr_text(sbml_exporter *x, syn_symkind kind, size_t i, syn_expr_part part,
                             int *constant, char **text) {

@@ -45,7 +45,8 @@ int sbml_unit_is_concentration(const char *units);
 syn_status sbml_apply_settings(sbml_exporter *x);
 syn_status sbml_add_events(sbml_exporter *x);
 
-/* export.c: math from the formula text; NULL (error set in x->err) when it does not parse. */
+/* export_math.c: math from the formula text (the caller frees it); NULL (error set in
+ * x->err) when it does not parse. */
 ASTNode_t *sbml_math(sbml_exporter *x, const char *formula, const char *what);
 
 #endif
