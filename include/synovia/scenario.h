@@ -78,6 +78,26 @@ const char *syn_scenario_sens_name(const syn_scenario *s, size_t i);
 size_t syn_scenario_dose_param(const syn_scenario *s, size_t arm, size_t k, char *buf,
                                size_t size);
 
+/* The settings arm `arm` runs with, in the order a run applies them: the
+ * scenario's own `use`/`set` lines, then the arm's. Setting k is a `use`
+ * when *preset is set (the preset's name; *name NULL), else a `set` of *name
+ * to *value (the name as written, the value in its declared unit). Returns
+ * the number of settings; the outputs are untouched when k is not one. */
+size_t syn_scenario_setting(const syn_scenario *s, size_t arm, size_t k, const char **preset,
+                            const char **name, double *value);
+
+/* Dose statement k of arm `arm` as written, resolved: route (index of
+ * syn_model_route), amount (before the route's scale), first time, infusion
+ * length (0: a bolus), repeat interval and count, all times in clock units.
+ * Doses given at at + j * every, j < times. Returns the number of dose
+ * statements; *out untouched when k is not one. */
+typedef struct syn_dose_statement {
+  size_t route;
+  double amount, at, over, every;
+  long times;
+} syn_dose_statement;
+size_t syn_scenario_dose(const syn_scenario *s, size_t arm, size_t k, syn_dose_statement *out);
+
 /* The unit of free parameter `name`: a model value's declared unit, a dose
  * amount's as its statement writes it, a dose time's the model clock; ""
  * when dimensionless or not a name of the scenario. */

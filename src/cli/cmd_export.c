@@ -1,4 +1,5 @@
-/* synovia export FILE --csv DIR — a result file as tidy CSV files.
+/* synovia export FILE --csv DIR — a result file as tidy CSV files;
+ * synovia export --sbml MODEL -o FILE.xml [--arm NAME] — a model as SBML (at the end).
  *
  * Tidy: one observation per row, one variable per column, one table per
  * file; names and units in their own tables to join on. Numbers are written
@@ -20,13 +21,26 @@
 
 #include "cli.h"
 #include "synovia/h5sweep.h"
+#include "synovia/sbml_export.h"
+#include "synovia/steady.h"
 #include "synovia/synovia.h"
 
 static const char export_help[] =
     "usage: synovia export FILE.h5 --csv DIR\n"
+    "       synovia export --sbml MODEL -o FILE.xml\n"
+    "       synovia export --sbml SCENARIO --arm NAME -o FILE.xml [--rtol R] [--atol A]\n"
     "       synovia export --petab FILE.fit -o DIR   (a fit as a PEtab v1 problem: docs/petab.md)\n"
     "\n"
-    "Writes the result file as tidy CSV files into DIR (created if missing;\n"
+    "--sbml writes the model as SBML Level 3 Version 2 (docs/sbml-export.md):\n"
+    "parameters, species and rate rules, lets and outputs as assignment rules,\n"
+    "joints unrolled, units where SBML has them. With a scenario (a .scenario\n"
+    "file) and --arm, the arm's presets and settings give the values, its doses\n"
+    "become events, and a steady baseline is solved first (with --rtol/--atol,\n"
+    "as synovia run does).\n"
+    "-o - writes to standard output. The document passes libSBML's consistency\n"
+    "checks or nothing is written.\n"
+    "\n"
+    "--csv writes the result file as tidy CSV files into DIR (created if missing;\n"
     "files of the same names are replaced, nothing else is touched). Several\n"
     "files need a folder: --csv - (standard output) is refused.\n"
     "A run file gives:\n"
@@ -532,10 +546,15 @@ static int make_dir(const char *dir) {
   return ok;
 }
 
+static int export_sbml(int argc, char **argv);
+
 int cmd_export(int argc, char **argv) {
   const char *path = NULL, *dir = NULL;
-  for (int i = 0; i < argc; i++)
+  for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--petab") == 0) return cli_export_petab(argc, argv); /* a fit, not a result */
+    if (strcmp(argv[i], "--sbml") == 0 || strncmp(argv[i], "--sbml=", 7) == 0)
+      return export_sbml(argc, argv);
+  }
   for (int i = 0; i < argc; i++) {
     const char *v;
     int got;
@@ -583,4 +602,222 @@ int cmd_export(int argc, char **argv) {
   if (!ok) return CLI_FAILED;
   printf("wrote %zu CSV files into %s/\n", n, dir);
   return CLI_OK;
+}
+
+/* ---- SBML (synovia export --sbml) -------------------------------------------------- */
+
+typedef struct sbml_args {
+  const char *model, *out, *arm, *rtol, *atol;
+} sbml_args;
+
+static int sbml_take(int argc, char **argv, int *i, sbml_args *a) {
+  static const char *const names[] = {"--sbml", "-o", "--arm", "--rtol", "--atol"};
+  const char **slots[] = {&a->model, &a->out, &a->arm, &a->rtol, &a->atol};
+  for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+    int got = cli_take_value(argc, argv, i, names[k], "export", slots[k]);
+    if (got != 0) return got;
+  }
+  cli_usage_error("export", "%s '%s' with --sbml (synovia export --sbml MODEL -o FILE.xml)",
+                  argv[*i][0] == '-' ? "unknown option" : "unexpected argument", argv[*i]);
+  return -1;
+}
+
+enum { HELP_SHOWN = -1 }; /* sbml_args_parse: --help was asked for and shown */
+
+/* --sbml's options into a: CLI_OK, HELP_SHOWN or CLI_USAGE (after the message). */
+static int sbml_args_parse(int argc, char **argv, sbml_args *a) {
+  for (int i = 0; i < argc; i++)
+    if (cli_is_help(argv[i])) { /* also where it would be an option's value */
+      fputs(export_help, stdout);
+      return HELP_SHOWN;
+    }
+  for (int i = 0; i < argc; i++)
+    if (sbml_take(argc, argv, &i, a) < 0) return CLI_USAGE;
+  if (a->model == NULL || a->model[0] == 0 || a->out == NULL || a->out[0] == 0) {
+    cli_usage_error("export", "%s (synovia export --sbml MODEL -o FILE.xml)",
+                    a->out ? "which model? give --sbml MODEL" : "where to? give -o FILE.xml");
+    return CLI_USAGE;
+  }
+  return CLI_OK;
+}
+
+static int is_scenario_path(const char *path) {
+  size_t n = strlen(path);
+  return n > 9 && strcmp(path + n - 9, ".scenario") == 0;
+}
+
+/* What an arm adds to the export: settings (the steady start as state
+ * values too), doses expanded, a note. */
+typedef struct arm_export {
+  syn_sbml_setting *settings;
+  size_t nsettings;
+  syn_sbml_dose *doses;
+  size_t ndoses;
+  char note[1024];
+} arm_export;
+
+static void arm_export_free(arm_export *e) {
+  free(e->settings);
+  free(e->doses);
+}
+
+static int arm_doses(const syn_scenario *s, size_t arm, arm_export *e) {
+  syn_dose_statement d;
+  size_t n = syn_scenario_dose(s, arm, (size_t)-1, &d), total = 0;
+  for (size_t k = 0; k < n; k++) {
+    syn_scenario_dose(s, arm, k, &d);
+    total += (size_t)d.times;
+  }
+  e->doses = calloc(total + 1, sizeof *e->doses);
+  if (e->doses == NULL) return 0;
+  for (size_t k = 0; k < n; k++) {
+    syn_scenario_dose(s, arm, k, &d);
+    for (long j = 0; j < d.times; j++) /* the times the scenario gives them: at + j * every */
+      e->doses[e->ndoses++] = (syn_sbml_dose){d.at + (double)j * d.every, d.route, d.amount,
+                                              d.over};
+  }
+  return 1;
+}
+
+/* The solver options of a steady start, as synovia run gives the scenario's
+ * problem: the scenario's, then --rtol/--atol, then the states' own
+ * tolerances (into atol, one per state) where neither gave an atol. */
+static int steady_opts(const syn_scenario *s, const sbml_args *a, syn_steady_opts *so,
+                       double *atol) {
+  syn_error err;
+  syn_steady_opts_default(so);
+  syn_solver_opts_default(&so->solver);
+  syn_scenario_solver_opts(s, &so->solver);
+  const char *given[] = {a->rtol, a->atol};
+  const syn_solver_setting which[] = {SYN_SETTING_RTOL, SYN_SETTING_ATOL};
+  for (int k = 0; k < 2; k++)
+    if (given[k] && syn_solver_setting_apply(&so->solver, which[k], given[k], &err) != SYN_OK) {
+      cli_usage_error("export", "%s", err.message);
+      return 0;
+    }
+  syn_solver_opts *o = &so->solver;
+  if (o->atol_vec == NULL && !o->atol_given &&
+      syn_model_state_atols(syn_scenario_model(s), o->atol, atol) > 0)
+    o->atol_vec = atol;
+  return 1;
+}
+
+/* A steady baseline: the arm's settings on an instance, its steady state
+ * appended to e->settings as the states' values. */
+static int arm_steady(const syn_scenario *s, const sbml_args *a, arm_export *e) {
+  const syn_model *m = syn_scenario_model(s);
+  size_t ns = syn_model_count(m, SYN_SYM_STATE);
+  syn_instance *inst = NULL;
+  syn_steady_opts so;
+  syn_steady_info info;
+  syn_ode ode;
+  syn_error err;
+  double *y = calloc(2 * ns + 1, sizeof *y);
+  syn_status st =
+      y && steady_opts(s, a, &so, y + ns) ? syn_instance_create(m, &inst, &err) : SYN_EINVAL;
+  for (size_t k = 0; st == SYN_OK && k < e->nsettings; k++)
+    st = e->settings[k].preset
+             ? syn_instance_use_preset(inst, e->settings[k].preset, &err)
+             : syn_instance_set(inst, e->settings[k].name, e->settings[k].value, &err);
+  if (st == SYN_OK) st = syn_instance_prepare(inst, &err);
+  if (st == SYN_OK) {
+    syn_instance_ode(inst, &ode);
+    syn_instance_initial(inst, y);
+    double t0, t1, every;
+    syn_scenario_grid(s, &t0, &t1, &every);
+    st = syn_steady_state(&ode, t0, y, &so, &info, &err);
+  }
+  for (size_t i = 0; st == SYN_OK && i < ns; i++)
+    e->settings[e->nsettings++] =
+        (syn_sbml_setting){NULL, syn_model_symbol(m, SYN_SYM_STATE, i)->name, y[i]};
+  if (st != SYN_OK && y != NULL && st != SYN_EINVAL) cli_print_error(&err);
+  syn_instance_destroy(inst);
+  free(y);
+  return st == SYN_OK;
+}
+
+static int arm_collect(const syn_scenario *s, size_t arm, const sbml_args *a, arm_export *e) {
+  const syn_model *m = syn_scenario_model(s);
+  const char *preset, *name;
+  double value;
+  size_t n = syn_scenario_setting(s, arm, (size_t)-1, &preset, &name, &value);
+  int steady = strcmp(syn_scenario_baseline(s), "steady") == 0;
+  e->settings = calloc(n + syn_model_count(m, SYN_SYM_STATE) + 1, sizeof *e->settings);
+  if (e->settings == NULL || !arm_doses(s, arm, e)) {
+    fputs("synovia: error: out of memory\n", stderr);
+    return 0;
+  }
+  for (size_t k = 0; k < n; k++) {
+    syn_scenario_setting(s, arm, k, &preset, &name, &value);
+    e->settings[e->nsettings++] = (syn_sbml_setting){preset, name, value};
+  }
+  snprintf(e->note, sizeof e->note, "Arm '%s' of the scenario %s (baseline %s).",
+           syn_scenario_arm_name(s, arm), syn_scenario_path(s), syn_scenario_baseline(s));
+  return !steady || arm_steady(s, a, e);
+}
+
+/* The document, to FILE.tmp and renamed, or to standard output. */
+static int write_document(const char *out, const char *xml) {
+  if (strcmp(out, "-") == 0) return fputs(xml, stdout) >= 0 && fflush(stdout) == 0;
+  size_t n = strlen(out) + 5;
+  char *tmp = malloc(n);
+  FILE *f = tmp ? (snprintf(tmp, n, "%s.tmp", out), cli_fopen_tmp(tmp)) : NULL;
+  int ok = f != NULL && fputs(xml, f) >= 0;
+  if (f != NULL && fclose(f) != 0) ok = 0;
+  if (ok && rename(tmp, out) != 0) ok = 0;
+  if (!ok) {
+    fprintf(stderr, "synovia: error: cannot write '%s': %s\n", out, strerror(errno));
+    if (tmp) remove(tmp);
+  }
+  free(tmp);
+  return ok;
+}
+
+/* The model, or the arm's scenario; its export into *xml. */
+static int sbml_document(const sbml_args *a, char **xml) {
+  syn_error err;
+  syn_model *m = NULL;
+  syn_scenario *s = NULL;
+  arm_export e = {0};
+  size_t arm = 0;
+  int scenario = is_scenario_path(a->model);
+  syn_status st = scenario ? syn_scenario_load(a->model, &s, &err)
+                           : syn_model_load(a->model, &m, &err);
+  if (st == SYN_OK && scenario) st = syn_scenario_find_arm(s, a->arm, &arm, &err);
+  int ok = st == SYN_OK;
+  if (!ok) cli_print_error(&err);
+  if (ok && scenario) ok = arm_collect(s, arm, a, &e);
+  syn_sbml_options o = {e.settings, e.nsettings, e.doses, e.ndoses, e.note};
+  if (ok && syn_sbml_export(scenario ? syn_scenario_model(s) : m, scenario ? &o : NULL, xml,
+                            &err) != SYN_OK) {
+    fprintf(stderr, "synovia: error: %s: cannot export as SBML: ", a->model);
+    cli_print_error(&err);
+    ok = 0;
+  }
+  arm_export_free(&e);
+  syn_scenario_destroy(s);
+  syn_model_destroy(m);
+  return ok;
+}
+
+static int export_sbml(int argc, char **argv) {
+  sbml_args a = {0};
+  int rc = sbml_args_parse(argc, argv, &a);
+  if (rc != CLI_OK) return rc == HELP_SHOWN ? CLI_OK : rc;
+  int scenario = is_scenario_path(a.model);
+  if (scenario != (a.arm != NULL)) {
+    cli_usage_error("export", scenario ? "'%s' is a scenario: say which arm to export with "
+                                         "--arm NAME"
+                                       : "--arm needs a scenario, and '%s' is a model",
+                    a.model);
+    return CLI_USAGE;
+  }
+  if (!cli_input_usable(a.model, scenario ? "scenario" : "model") ||
+      (strcmp(a.out, "-") != 0 && !cli_output_usable(a.out, &a.model, 1)))
+    return CLI_FAILED;
+  char *xml = NULL;
+  int ok = sbml_document(&a, &xml) && write_document(a.out, xml);
+  free(xml);
+  if (ok && strcmp(a.out, "-") != 0) fprintf(stderr, "wrote %s\n", a.out);
+  return ok ? CLI_OK : CLI_FAILED;
 }

@@ -1222,6 +1222,29 @@ size_t syn_scenario_dose_param(const syn_scenario *s, size_t arm, size_t k, char
   return a->ndoses;
 }
 
+size_t syn_scenario_setting(const syn_scenario *s, size_t arm, size_t k, const char **preset,
+                            const char **name, double *value) {
+  if (s == NULL || arm >= s->narms) return 0;
+  const scn_arm *a = &s->arms[arm];
+  size_t n = s->ncommon + a->nsettings;
+  if (k >= n) return n;
+  const scn_setting *set = k < s->ncommon ? &s->common[k] : &a->settings[k - s->ncommon];
+  *preset = set->is_preset ? set->name : NULL;
+  *name = set->is_preset ? NULL : set->name;
+  *value = set->value;
+  return n;
+}
+
+size_t syn_scenario_dose(const syn_scenario *s, size_t arm, size_t k, syn_dose_statement *out) {
+  if (s == NULL || arm >= s->narms) return 0;
+  const scn_arm *a = &s->arms[arm];
+  if (k < a->ndoses) {
+    const scn_dose *d = &a->doses[k];
+    *out = (syn_dose_statement){d->route_index, d->amount, d->at, d->over, d->every, d->times};
+  }
+  return a->ndoses;
+}
+
 const char *syn_scenario_param_units(const syn_scenario *s, const char *name) {
   if (s == NULL || name == NULL) return "";
   if (strncmp(name, "dose:", 5) != 0) {
