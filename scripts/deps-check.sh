@@ -37,7 +37,7 @@ public_layer() { # X of include/synovia/X.h -> its layer
   case $1 in
     status | version | number | path) echo base ;;
     ode | model | psens | exprtext) echo model ;;
-    sbml | sbml_export) echo sbml ;;
+    sbml) echo sbml ;;
     result | h5 | h5sweep | h5fit) echo io ;;
     optim) echo optim ;;
     solver | steady | run) echo solve ;;

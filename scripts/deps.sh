@@ -28,7 +28,7 @@ build	libnlopt-dev	the bound-constrained optimisers of fits (L-BFGS, SLSQP, BOBY
 build	libyaml-dev	reads the problem files of PEtab (synovia fit problem.yaml)
 build	libhdf5-dev	writes and reads the result files (HDF5, NetCDF-4 compatible)
 build	nettle-dev	SHA-256 of models and configurations (provenance, resume)
-build	libsbml5-dev	reads SBML models (synovia import, and .xml models wherever a model is taken); its static library is linked
+build	libsbml5-dev	reads and writes SBML models (synovia import, .xml models wherever a model is taken, synovia export --sbml); its static library is linked
 build	liblapacke-dev	eigenvalues that tell an attracting steady state from a saddle
 build	libgfortran-12-dev	the Fortran run-time of LAPACK as a static library (nothing more to load at start-up)
 build	libopenmpi-dev	sweeps over many processes (the program runs without mpirun too)

@@ -1,4 +1,6 @@
-/* synovia — SBML import: an SBML file (Level 2 or 3, libSBML) as model text.
+/* synovia — SBML in and out (sbml layer, libSBML).
+ *
+ * Import: an SBML file (Level 2 or 3) as model text.
  *
  * syn_sbml_import translates an SBML document into the text of a synovia
  * model (docs/sbml.md): SBML ids become names (a reserved word gets a '_'
@@ -16,7 +18,27 @@
  * the .xml path); anything else goes to syn_model_load.
  *
  * Thread safety: both functions may run concurrently on different files.
- * Ownership: *model_text is the caller's, freed with syn_sbml_free. */
+ * Ownership: *model_text is the caller's, freed with syn_sbml_free.
+ *
+ * Export: a model as SBML Level 3 Version 2.
+ *
+ * The mapping (docs/sbml.md, Export): compartments -> compartments; params ->
+ * constant parameters; a state in a compartment -> a species (amount or
+ * concentration by its unit), any other state -> a parameter, each with a
+ * rate rule that is its d/dt; values that are expressions -> initial
+ * assignments; lets and outputs -> assignment rules; per-joint names
+ * unrolled ("knee_R.TNF" -> id knee_R__TNF, name "knee_R.TNF"); descriptions
+ * and sources -> names and notes; units -> unit definitions where they map.
+ * A state some route goes to gets a parameter ID_input (its infusion rate,
+ * 0) added to its rate rule. Doses (an arm of a scenario) become events.
+ *
+ * The document is checked with libSBML's consistency checks before it is
+ * returned: an error there is an error of the export (SYN_EINTERNAL, with
+ * libSBML's message), so a returned document has none (unit warnings may
+ * remain). The model is only read, but two exports should not run at once:
+ * libSBML's formula parser keeps its last error in a global. Errors:
+ * SYN_ENOMEM, SYN_EINVAL (a bad option: an unknown preset or name, a route
+ * out of range), SYN_EINTERNAL. */
 #ifndef SYNOVIA_SBML_H
 #define SYNOVIA_SBML_H
 
@@ -42,6 +64,39 @@ int syn_sbml_is_sbml_path(const char *path);
 
 /* Load a .model or an SBML file into a compiled model (syn_model_load). */
 syn_status syn_model_open(const char *path, syn_model **out, syn_error *err);
+
+/* One dose: `amount` (before the route's scale) by route `route`
+ * (syn_model_route index) at `time` (model clock); duration > 0: an infusion
+ * of amount over that many clock units, else a bolus. */
+typedef struct syn_sbml_dose {
+  double time;
+  size_t route;
+  double amount;
+  double duration;
+} syn_sbml_dose;
+
+/* A setting, applied in order before the run as a scenario applies them:
+ * preset != NULL: `use preset`; else `set name = value` (declared unit; a
+ * per-joint name without its joint sets every copy; a state: its initial
+ * value). A set value replaces the symbol's initial assignment. */
+typedef struct syn_sbml_setting {
+  const char *preset;
+  const char *name;
+  double value;
+} syn_sbml_setting;
+
+typedef struct syn_sbml_options {
+  const syn_sbml_setting *settings;
+  size_t nsettings;
+  const syn_sbml_dose *doses;
+  size_t ndoses;
+  const char *note; /* a paragraph added to the model's notes; NULL or "": none */
+} syn_sbml_options;
+
+/* The model (with o's settings and doses; o may be NULL) as an SBML L3V2
+ * document in *xml (malloc'd, NUL-terminated; free it). */
+syn_status syn_sbml_export(const syn_model *m, const syn_sbml_options *o, char **xml,
+                           syn_error *err);
 
 #ifdef __cplusplus
 }

@@ -21,7 +21,7 @@
 
 #include "cli.h"
 #include "synovia/h5sweep.h"
-#include "synovia/sbml_export.h"
+#include "synovia/sbml.h"
 #include "synovia/steady.h"
 #include "synovia/synovia.h"
 
@@ -31,7 +31,7 @@ static const char export_help[] =
     "       synovia export --sbml SCENARIO --arm NAME -o FILE.xml [--rtol R] [--atol A]\n"
     "       synovia export --petab FILE.fit -o DIR   (a fit as a PEtab v1 problem: docs/petab.md)\n"
     "\n"
-    "--sbml writes the model as SBML Level 3 Version 2 (docs/sbml-export.md):\n"
+    "--sbml writes the model as SBML Level 3 Version 2 (docs/sbml.md):\n"
     "parameters, species and rate rules, lets and outputs as assignment rules,\n"
     "joints unrolled, units where SBML has them. With a scenario (a .scenario\n"
     "file) and --arm, the arm's presets and settings give the values, its doses\n"

@@ -1,5 +1,5 @@
 /* synovia — a model as SBML Level 3 Version 2 (sbml layer; see
- * include/synovia/sbml_export.h and docs/sbml-export.md).
+ * include/synovia/sbml.h and docs/sbml.md, Export).
  *
  * Expressions come from the model layer as formula text (synovia/exprtext.h:
  * the values the solver computes, constants folded and printed to round-trip)

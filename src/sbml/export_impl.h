@@ -8,7 +8,7 @@
 
 #include "synovia/exprtext.h"
 #include "synovia/model.h"
-#include "synovia/sbml_export.h"
+#include "synovia/sbml.h"
 
 /* The ids given so far (open addressing; owned strings). */
 typedef struct sbml_idset {

@@ -15,7 +15,7 @@
 
 #include "synovia/exprtext.h"
 #include "synovia/model.h"
-#include "synovia/sbml_export.h"
+#include "synovia/sbml.h"
 
 static const char MODEL[] =
     "time unit h\n"
