@@ -942,7 +942,7 @@ static syn_status advance(syn_solver *s, double tout, double tstop, int to_outpu
     if (isfinite(tret) && tret >= t_from) s->t = tret;
     return diagnose_failure(s, flag, t_from, tout, to_output, err);
   }
-  if (flag == CV_ROOT_RETURN && tret < tout) { /* y is the state at the root */
+  if (flag == CV_ROOT_RETURN) { /* y is the state at the root */
     s->t = tret;
     *rooted = 1;
     return SYN_OK;
@@ -984,7 +984,7 @@ static syn_status advance_steps(syn_solver *s, double tout, double tstop, int to
       st = s->hook(s, t_prev, t_now, s->hook_ctx, err);
       if (st != SYN_OK) break;
     }
-    if (flag == CV_ROOT_RETURN && tret < tout) { /* ystep is the state at the root */
+    if (flag == CV_ROOT_RETURN) { /* ystep is the state at the root */
       N_VScale(1.0, s->ystep, s->y);
       s->t = tret;
       *rooted = 1;
@@ -1060,7 +1060,8 @@ static syn_status handle_events(syn_solver *s, int start, int rooted, syn_error 
     return syn_error_set(err, SYN_EINTERNAL, "the solver lost the root it found: %s", s->cv_msg);
   syn_status st = s->ode->events(s->t, y, start, rooted ? s->roots_found : NULL, &changed,
                                  &s->due, s->ode->ctx, err);
-  if (st != SYN_OK || !changed) return st;
+  /* CVODE may have stepped past a new due time already: restart here too */
+  if (st != SYN_OK || (!changed && !(s->due < cvode_time(s)))) return st;
   for (size_t i = 0; i < s->ode->n; i++)
     if (!isfinite(y[i]))
       return syn_error_set(err, SYN_ENONFINITE, "state %s is %g after an event at t = %s",
