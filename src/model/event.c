@@ -209,23 +209,27 @@ static long next_due(syn_instance *inst, double t, const double *y) {
 
 /* --- execution --------------------------------------------------------------- */
 
-/* New values of constants: every constant frozen at its current value, the
- * assigned ones changed, and the setup program rerun (lets and hoisted
- * constants follow; the instance's own initial values are not touched). */
+/* New values of constants: every constant frozen at its current value (in
+ * ev->pover: the instance's values at the first such execution of a run),
+ * the assigned ones changed, and the setup program rerun, so lets and
+ * hoisted constants follow. The instance's own values (inst->param, what
+ * syn_instance_value reports) and initial values are not touched. */
 static syn_status apply_constants(syn_instance *inst, const model_event *me, const double *v,
                                   double t, syn_error *err) {
   const syn_model *m = inst->m;
   ev_state *ev = &inst->ev;
-  memcpy(ev->pover, inst->param, m->nconst * sizeof *ev->pover);
-  for (size_t a = 0; a < me->nassigns; a++)
-    if (me->assigns[a].kind != SYN_SYM_STATE) ev->pover[me->assigns[a].index] = v[a];
   for (size_t a = 0; a < me->nassigns; a++)
     if (me->assigns[a].kind == SYN_SYM_COMPARTMENT && !(v[a] > 0)) {
       char what[SYN_ERROR_MSG_MAX];
-      snprintf(what, sizeof what, "event '%s' makes a compartment's size %g", me->name, v[a]);
+      snprintf(what, sizeof what, "event '%s' makes compartment '%s' %g", me->name,
+               me->decl->assigns[a].name, v[a]);
       return event_error(inst, t, err, what);
     }
-  syn_vm_io io = {.param = inst->param, .pset = ev->pset, .pover = ev->pover, .y0 = ev->y0,
+  if (!ev->dirty) memcpy(ev->pover, inst->param, m->nconst * sizeof *ev->pover);
+  for (size_t a = 0; a < me->nassigns; a++)
+    if (me->assigns[a].kind != SYN_SYM_STATE) ev->pover[me->assigns[a].index] = v[a];
+  /* SETP writes param[b] = over[b] here: the same array, the same values */
+  syn_vm_io io = {.param = ev->pover, .pset = ev->pset, .pover = ev->pover, .y0 = ev->y0,
                   .yset = inst->yset, .yover = inst->yover};
   syn_vm_run(&m->setup, inst->reg, &io);
   ev->dirty = 1;
@@ -271,9 +275,10 @@ static syn_status execute(syn_instance *inst, size_t k, double t, double *y, syn
   return st;
 }
 
-/* Back to the instance's own constants after a run whose events changed some. */
+/* Back to the instance's own constants after a run whose events changed some
+ * (the registers; inst->param never changed). */
 static void restore_constants(syn_instance *inst) {
-  syn_vm_io io = {.param = inst->param, .pset = inst->pset, .pover = inst->pover,
+  syn_vm_io io = {.param = inst->ev.pover, .pset = inst->pset, .pover = inst->pover,
                   .y0 = inst->ev.y0, .yset = inst->yset, .yover = inst->yover};
   syn_vm_run(&inst->m->setup, inst->reg, &io);
   inst->ev.dirty = 0;
