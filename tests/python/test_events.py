@@ -95,6 +95,45 @@ def _():
     close(r["v"], np.where(t < 7, 1, 8), rtol=0, atol=0)     # b + 1 at execution (t = 7)
 
 
+def redose_closed_form(t, doses, k=0.25):
+    """A of redose.model: exponential decay between jumps; +4 whenever A falls below 2 after
+    t = 0.5 (and at 0.5 itself, where A = 0 < 2 already), +10 at each dose."""
+    jumps, a, now = [], 0.0, 0.0
+    pending = sorted(doses)
+    while now < t[-1]:
+        cross = now + math.log(a / 2) / k if a > 2 else (0.5 if now < 0.5 else now)
+        nxt = min([cross] + pending)
+        a *= math.exp(-k * (nxt - now))
+        now = nxt
+        if pending and pending[0] == nxt:
+            pending.pop(0)
+            a += 10
+        else:
+            a += 4
+        jumps.append((now, a))
+        if len(jumps) > 1000:
+            break
+    out = []
+    for ti in t:
+        last = [(tj, aj) for tj, aj in jumps if tj <= ti]
+        out.append(last[-1][1] * math.exp(-k * (ti - last[-1][0])) if last else 0.0)
+    return np.array(out)
+
+
+@check("scenario arms: doses and events together (a dose triggers, events top up)")
+def _():
+    out = os.path.join(tmp, "redose.h5")
+    subprocess.run([SYNOVIA, "run", os.path.join(DATA, "redose.scenario"), "-o", out],
+                   check=True, stdout=subprocess.DEVNULL)
+    with h5py.File(out, "r") as f:
+        for arm, doses in (("one bolus", [1.0]), ("two boluses", [1.0, 12.0])):
+            g = f["arms"][arm]
+            t = g["time"][()]
+            close(g["A"][()], redose_closed_form(t, doses), rtol=1e-7)
+            # A rises above 8 only at a dose (a top-up reaches 6 at most)
+            close(g["hits"][()], [sum(d <= ti for d in doses) for ti in t], rtol=0, atol=0)
+
+
 @check("info lists the events")
 def _():
     out = subprocess.run([SYNOVIA, "info", os.path.join(DATA, "order.model")], check=True,
