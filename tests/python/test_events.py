@@ -9,7 +9,10 @@ compared with the solution written out by hand below:
   a transient delayed one cancelled, persistent ones executed with the values of their trigger,
   and `initially false` firing at the start;
 - order.model: two simultaneous events by priority, values at the trigger vs at execution, a
-  cascade at one time point.
+  cascade at one time point;
+- redose.scenario: doses and events in scenario arms;
+- sbml_*.model: four cases of the SBML Test Suite (../shared/testsuites/sbml-semantic; skipped
+  when it is absent) written by hand in the model language, against the case's results.
 Speaks TAP.
 """
 import math
@@ -22,7 +25,7 @@ import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from taplib import check, finish  # noqa: E402
+from taplib import SkipTest, check, finish  # noqa: E402
 
 BUILD = os.environ.get("BUILD", "build")
 SYNOVIA = os.path.join(BUILD, "release", "synovia")
@@ -132,6 +135,43 @@ def _():
             close(g["A"][()], redose_closed_form(t, doses), rtol=1e-7)
             # A rises above 8 only at a dose (a top-up reaches 6 at most)
             close(g["hits"][()], [sum(d <= ti for d in doses) for ti in t], rtol=0, atol=0)
+
+
+# ../shared/testsuites beside the checkout (CI), or beside its parent (a worktree)
+SUITE = next((p for p in (os.path.join(up, "shared", "testsuites", "sbml-semantic", "cases")
+                          for up in ("..", os.path.join("..", "..")))
+              if os.path.isdir(p)), os.path.join("..", "shared", "testsuites"))
+
+
+def settings(case):
+    out = {}
+    with open(os.path.join(SUITE, case, case + "-settings.txt")) as f:
+        for line in f:
+            if ":" in line:
+                key, value = line.split(":", 1)
+                out[key.strip()] = value.strip()
+    return out
+
+
+for case in ("00026", "00041", "00071", "00930"):
+    @check("SBML test suite case %s, translated by hand, within the case's tolerances" % case)
+    def _(case=case):
+        if not os.path.isdir(os.path.join(SUITE, case)):
+            raise SkipTest("the SBML test suite is not at " + SUITE)
+        st = settings(case)
+        dur, steps = float(st["duration"]), int(st["steps"])
+        want = np.genfromtxt(os.path.join(SUITE, case, case + "-results.csv"), delimiter=",",
+                             names=True)
+        out = os.path.join(tmp, case + ".h5")
+        subprocess.run([SYNOVIA, "run", os.path.join(DATA, "sbml_%s.model" % case), "-o", out,
+                        "--t-end", repr(dur), "--every", repr(dur / steps), "--rtol", "1e-10",
+                        "--atol", "1e-12"], check=True, stdout=subprocess.DEVNULL)
+        with h5py.File(out, "r") as f:
+            g = f["arms/run"]
+            close(g["time"][()], want["time"], rtol=1e-12, atol=1e-12)
+            for v in st["variables"].split(","):
+                v = v.strip()
+                close(g[v][()], want[v], rtol=float(st["relative"]), atol=float(st["absolute"]))
 
 
 @check("info lists the events")
