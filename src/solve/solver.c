@@ -1334,7 +1334,7 @@ syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *
   if (s->ode->events != NULL) {
     syn_error_set(err, SYN_EINVAL, "sensitivities across events are not supported yet: the model "
                                    "has events");
-    syn_error_hint(err, "use a derivative-free method, or a model without events");
+    syn_error_hint(err, "fit with optimizer bobyqa (it needs no gradient), or without the events");
     return SYN_EINVAL;
   }
   if (!s->use_jac) {
