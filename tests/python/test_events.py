@@ -10,7 +10,7 @@ compared with the solution written out by hand below:
   and `initially false` firing at the start;
 - order.model: two simultaneous events by priority, values at the trigger vs at execution, a
   cascade at one time point;
-- redose.scenario: doses and events in scenario arms;
+- redose.scenario, redose.sweep: doses and events in scenario arms, and over a sweep;
 - sbml_*.model: four cases of the SBML Test Suite (../shared/testsuites/sbml-semantic; skipped
   when it is absent) written by hand in the model language, against the case's results.
 Speaks TAP.
@@ -138,6 +138,19 @@ def _():
 
 
 # ../shared/testsuites beside the checkout (CI), or beside its parent (a worktree)
+@check("a sweep over k: every sample's A(20 h) is the closed form's")
+def _():
+    out = os.path.join(tmp, "redose_sweep.h5")
+    subprocess.run([SYNOVIA, "sweep", os.path.join(DATA, "redose.sweep"), "-o", out],
+                   check=True, stdout=subprocess.DEVNULL)
+    with h5py.File(out, "r") as f:
+        ks = f["param_value"][:, 0]
+        got = f["arms/one bolus/metric_value"][:, 0]
+    assert len(ks) == 6
+    want = [redose_closed_form(np.array([0.0, 20.0]), [1.0], k=k)[-1] for k in ks]
+    close(got, want, rtol=1e-7)
+
+
 SUITE = next((p for p in (os.path.join(up, "shared", "testsuites", "sbml-semantic", "cases")
                           for up in ("..", os.path.join("..", "..")))
               if os.path.isdir(p)), os.path.join("..", "shared", "testsuites"))
