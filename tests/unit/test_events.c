@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "synovia/problem.h"
 #include "synovia/run.h"
 #include "synovia/solver.h"
 
@@ -233,6 +234,38 @@ static void test_sensitivities_refused(void **state) {
   syn_model_destroy(m);
 }
 
+/* The same at the problem layer (fits): refused before any work, objective
+ * values without sensitivities still computed. */
+static void test_problem_sensitivities_refused(void **state) {
+  (void)state;
+  syn_model *m = load(reset_text);
+  syn_run_opts ro;
+  syn_run_opts_default(&ro);
+  ro.t_end = 5;
+  ro.every = 1;
+  const char *names[] = {"k"};
+  double theta[] = {0.5};
+  syn_problem *p = NULL;
+  syn_problem_ws *ws = NULL;
+  syn_error err;
+  assert_int_equal(syn_problem_create_model(m, &ro, names, 1, &p, &err), SYN_OK);
+  assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
+  syn_problem_want w = {.series = 1, .nsens = SYN_PROBLEM_SENS_ALL};
+  syn_problem_result r;
+  assert_int_equal(syn_problem_eval(ws, 0, theta, &w, &r, &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "the model has 1 event ('reset')"));
+  w.nsens = 0;
+  assert_int_equal(syn_problem_eval(ws, 0, theta, &w, &r, &err), SYN_OK);
+  assert_int_equal(r.ntimes, 6);
+  /* x(5), three resets (every ln(2)/0.5) later: 2 e^{-0.5 (5 mod 2 ln 2)} */
+  double want = 2 * exp(-0.5 * fmod(5, 2 * log(2)));
+  if (fabs(r.series[5 * r.nseries] - want) > 1e-5 * want)
+    fail_msg("x(5) = %.10g, not %.10g", r.series[5 * r.nseries], want);
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  syn_model_destroy(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_names_per_joint),
@@ -241,6 +274,7 @@ int main(void) {
       cmocka_unit_test(test_constants_restored),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_sensitivities_refused),
+      cmocka_unit_test(test_problem_sensitivities_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
