@@ -11,7 +11,7 @@ compared with the solution written out by hand below:
 - order.model: two simultaneous events by priority, values at the trigger vs at execution, a
   cascade at one time point;
 - redose.scenario, redose.sweep: doses and events in scenario arms, and over a sweep;
-- sbml_*.model: four cases of the SBML Test Suite (../shared/testsuites/sbml-semantic; skipped
+- sbml_*.model: four cases of the SBML Test Suite (the shared test suites' sbml-semantic; skipped
   when it is absent) written by hand in the model language, against the case's results.
 Speaks TAP.
 """
@@ -137,7 +137,7 @@ def _():
             close(g["hits"][()], [sum(d <= ti for d in doses) for ti in t], rtol=0, atol=0)
 
 
-# ../shared/testsuites beside the checkout (CI), or beside its parent (a worktree)
+# the shared test suites beside the checkout (CI), or beside its parent (a worktree)
 @check("a sweep over k: every sample's A(20 h) is the closed form's")
 def _():
     out = os.path.join(tmp, "redose_sweep.h5")
