@@ -177,6 +177,16 @@ double syn_model_preset_assign(const syn_model *m, size_t i, size_t k, const cha
 
 /* --- instances ------------------------------------------------------------ */
 
+/* Events (docs/language.md §12), in declaration order (a per-joint event once
+ * per joint, named JOINT.NAME). */
+size_t syn_model_event_count(const syn_model *m);
+const char *syn_model_event_name(const syn_model *m, size_t i); /* NULL if out of range */
+
+/* The executions of events in the instance's last run, in order: *t (model
+ * clock) and *event (index) point to the count entries, valid until the next
+ * run of the instance. At most 100000 are kept. */
+size_t syn_instance_event_log(const syn_instance *inst, const double **t, const uint32_t **event);
+
 syn_status syn_instance_create(const syn_model *m, syn_instance **out, syn_error *err);
 void syn_instance_destroy(syn_instance *inst); /* NULL allowed */
 const syn_model *syn_instance_model(const syn_instance *inst);

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "synovia/status.h"
+
 /* Exported from libsynovia.so; everything else is hidden (docs/c-api.md). */
 #pragma GCC visibility push(default)
 #ifdef __cplusplus
@@ -33,6 +35,19 @@ typedef int (*syn_ode_jac_fn)(double t, const double *y, double *jval, void *ctx
  * returns 1 if it found an explanation, 0 if not. Called outside the hot path. */
 typedef int (*syn_ode_explain_fn)(double t, const double *y, char *buf, size_t size, void *ctx);
 
+/* Optional, for events: nroots root functions g(t, y) whose sign changes the
+ * solver locates (CVODE's root-finding). Must not allocate. */
+typedef int (*syn_ode_roots_fn)(double t, const double *y, double *g, void *ctx);
+
+/* Optional, for events: called at t once at the start of a run (start = 1),
+ * at each root of the root functions (crossed[i]: +1 root function i crossed
+ * upwards, -1 downwards, 0 not; NULL elsewhere), at each due time it asked
+ * for and after each stop (dose). It may change y (then it sets *changed and the
+ * solver restarts at t) and values the right-hand side reads; *due is the
+ * next time it must be called at (INFINITY: none). An error stops the run. */
+typedef syn_status (*syn_ode_events_fn)(double t, double *y, int start, const int *crossed,
+                                        int *changed, double *due, void *ctx, syn_error *err);
+
 typedef struct syn_ode {
   size_t n;                 /* number of states */
   syn_ode_rhs_fn rhs;       /* required */
@@ -44,6 +59,9 @@ typedef struct syn_ode {
   const char *const *names; /* n state names for messages; may be NULL */
   const char *time_unit;    /* clock symbol for messages ("h"); may be NULL or "" */
   void *ctx;                /* passed to every callback */
+  size_t nroots;            /* root functions (0: none) */
+  syn_ode_roots_fn roots;   /* when nroots > 0 */
+  syn_ode_events_fn events; /* NULL: the system has no events */
 } syn_ode;
 
 #ifdef __cplusplus

@@ -16,7 +16,7 @@ static const char info_help[] =
     "Describe a model: its title and clock, the files it is built from (with the\n"
     "SHA-256 recorded in every result file), then compartments, parameters,\n"
     "states and outputs with their values, units, descriptions and sources,\n"
-    "and its joints, routes and presets.\n"
+    "and its joints, routes, presets and events.\n"
     "\n"
     "options:\n"
     "  --markdown   print the tables as Markdown (for docs/model.md)\n";
@@ -100,6 +100,12 @@ static void print_joints_routes_presets(const syn_model *m) {
   if (np > 0) {
     printf("\npresets (%zu):", np);
     for (size_t i = 0; i < np; i++) printf(" %s", syn_model_preset_name(m, i));
+    putchar('\n');
+  }
+  size_t ne = syn_model_event_count(m);
+  if (ne > 0) {
+    printf("\nevents (%zu):", ne);
+    for (size_t i = 0; i < ne; i++) printf(" %s", syn_model_event_name(m, i));
     putchar('\n');
   }
 }

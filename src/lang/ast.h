@@ -59,8 +59,19 @@ typedef enum ast_decl_kind {
   DECL_OUTPUT,       /* output NAME = expr [desc] [source "…"] */
   DECL_ROUTE,        /* route NAME -> TARGET [scale expr] [desc]  -> target, value = scale or NULL */
   DECL_PRESET,       /* preset NAME { NAME = expr ; … }            -> assigns */
-  DECL_JOINTS        /* joints A B C …                            -> names */
+  DECL_JOINTS,       /* joints A B C …                            -> names */
+  DECL_EVENT         /* event NAME when COND [options] { NAME = expr ; … }
+                        -> value = COND, delay, priority, event_flags, assigns */
 } ast_decl_kind;
+
+/* The options of an event (docs/language.md §12), as bits of event_flags. */
+enum {
+  AST_EVENT_TRANSIENT = 1,     /* `transient`: a pending execution is cancelled when the
+                                  condition turns false first (SBML persistent="false") */
+  AST_EVENT_INITIALLY_FALSE = 2, /* `initially false`: a condition true at the start fires */
+  AST_EVENT_AT_EXECUTION = 4   /* `values at execution`: right-hand sides evaluated when the
+                                  assignments are applied, not at the trigger */
+};
 
 /* One `NAME = expr` of a preset (NAME may be qualified: knee_R.severity). */
 typedef struct ast_assign {
@@ -85,11 +96,14 @@ typedef struct ast_decl {
   int per_joint;          /* 1 when declared inside `per joint { … }` */
   const char *target;     /* ROUTE: the state that receives doses */
   syn_span target_span;
-  ast_assign *assigns;    /* PRESET: its assignments */
+  ast_assign *assigns;    /* PRESET, EVENT: its assignments */
   size_t nassigns;
   const char **names;     /* JOINTS: the joint names, in order */
   syn_span *name_spans;
   size_t nnames;
+  ast_expr *delay;        /* EVENT: `delay EXPR`, or NULL */
+  ast_expr *priority;     /* EVENT: `priority EXPR`, or NULL */
+  unsigned event_flags;   /* EVENT: AST_EVENT_* bits */
 } ast_decl;
 
 /* `atol NAME = A [UNIT]` in a scenario or sweep file: one state's absolute

@@ -180,6 +180,8 @@ static syn_status parse_unit_term(parser *p, ast_unit *u, size_t *cap, int sign,
   return st;
 }
 
+static int is_event_option(parser *p, const syn_token *t);
+
 /* Does a unit start at the current token (right after a number)?
  * unit = ( SYM | '/' SYM ) [power] { ( '/' | '.' ) SYM [power] }   on one line */
 static int unit_starts(parser *p) {
@@ -187,7 +189,7 @@ static int unit_starts(parser *p) {
   if (t->newline_before) return 0;
   /* a name must be a unit (unknown ones are errors), except the word that
    * starts a state's tolerance: `state X = 1 atol 1e-6` */
-  if (t->kind == TK_NAME) return !is_word(p, t, "atol");
+  if (t->kind == TK_NAME) return !is_word(p, t, "atol") && !is_event_option(p, t);
   return t->kind == TK_SLASH && unit_at(p, peek(p, 1)) != NULL;
 }
 
@@ -446,11 +448,11 @@ static syn_status parse_expr(parser *p, ast_expr **out) { return parse_subexpr(p
 
 static const char *const decl_words[] = {"model", "time",  "import", "compartment",
                                          "param", "state", "let",    "output",
-                                         "route", "preset", "joints", "per"};
+                                         "route", "preset", "joints", "per", "event"};
 
 static const char decl_list[] =
     "a line starts with model, time unit, import, compartment, param, state, let, d/dt, "
-    "output, route, preset, joints or per joint";
+    "output, route, preset, joints, per joint or event";
 
 /* NAME, with a helpful message for reserved words. */
 static syn_status parse_name(parser *p, const char **name, syn_span *span) {
@@ -686,15 +688,12 @@ static syn_status parse_assign(parser *p, ast_decl *d, size_t *cap) {
   return st;
 }
 
-/* preset = 'preset' NAME '{' { assign ( ';' | NEWLINE ) } '}'   (over several lines) */
-static syn_status parse_preset(parser *p, ast_decl *d) {
+/* The assignments of a preset or an event: '{' { assign ( ';' | NEWLINE ) } '}'
+ * (the current token is '{'), over several lines. */
+static syn_status parse_assign_block(parser *p, ast_decl *d) {
   size_t cap = 0;
-  syn_status st = advance(p);
-  if (st == SYN_OK) st = parse_name(p, &d->name, &d->name_span);
-  if (st != SYN_OK) return st;
-  if (cur(p)->kind != TK_LBRACE) return ts_expected(&p->ts, "'{'");
   syn_span open = cur(p)->span;
-  st = advance(p);
+  syn_status st = advance(p);
   while (st == SYN_OK) {
     st = skip_separators(p);
     if (st != SYN_OK) return st;
@@ -706,6 +705,108 @@ static syn_status parse_preset(parser *p, ast_decl *d) {
     syn_tk k = cur(p)->kind;
     if (st == SYN_OK && k != TK_SEMI && k != TK_NEWLINE && k != TK_RBRACE)
       return k == TK_EOF ? unclosed_brace(p, open, "'}'") : ts_expected(&p->ts, "';', end of line or '}'");
+  }
+  return st;
+}
+
+/* preset = 'preset' NAME '{' { assign ( ';' | NEWLINE ) } '}'   (over several lines) */
+static syn_status parse_preset(parser *p, ast_decl *d) {
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = parse_name(p, &d->name, &d->name_span);
+  if (st != SYN_OK) return st;
+  if (cur(p)->kind != TK_LBRACE) return ts_expected(&p->ts, "'{'");
+  return parse_assign_block(p, d);
+}
+
+/* The words that may follow an event's condition (ordinary names elsewhere). */
+static const char *const event_options[] = {"delay", "priority", "transient", "initially",
+                                            "values"};
+
+static int is_event_option(parser *p, const syn_token *t) {
+  for (size_t i = 0; i < sizeof event_options / sizeof event_options[0]; i++)
+    if (is_word(p, t, event_options[i])) return 1;
+  return 0;
+}
+
+static syn_status option_twice(parser *p, syn_span at) {
+  return error_at(p, at, SYN_EINPUT, "event option '%.*s' is given twice", (int)at.len,
+                  syn_span_text(p->src, at));
+}
+
+/* `delay EXPR` or `priority EXPR` */
+static syn_status parse_event_expr(parser *p, ast_expr **out) {
+  if (*out != NULL) return option_twice(p, cur(p)->span);
+  syn_status st = advance(p);
+  return st == SYN_OK ? parse_expr(p, out) : st;
+}
+
+/* `WORD1 WORD2` where WORD2 is `yes` (sets flag) or `no` (clears it); twice is an error. */
+static syn_status parse_event_pair(parser *p, ast_decl *d, const char *mid, const char *yes,
+                                   const char *no, unsigned flag, unsigned *seen) {
+  syn_span at = cur(p)->span;
+  syn_status st = advance(p);
+  if (st == SYN_OK && mid != NULL) {
+    if (!is_word(p, cur(p), mid)) {
+      char what[64];
+      snprintf(what, sizeof what, "'%s'", mid);
+      return ts_expected(&p->ts, what);
+    }
+    st = advance(p);
+  }
+  if (st != SYN_OK) return st;
+  int on = is_word(p, cur(p), yes);
+  if (!on && !is_word(p, cur(p), no)) {
+    char what[64];
+    snprintf(what, sizeof what, "'%s' or '%s'", yes, no);
+    return ts_expected(&p->ts, what);
+  }
+  if (*seen & flag) return option_twice(p, at);
+  *seen |= flag;
+  if (on) d->event_flags |= flag;
+  return advance(p);
+}
+
+/* option = 'delay' expr | 'priority' expr | 'transient'
+ *        | 'initially' ( 'false' | 'true' ) | 'values' 'at' ( 'execution' | 'trigger' ) */
+static syn_status parse_event_option(parser *p, ast_decl *d, unsigned *seen) {
+  const syn_token *t = cur(p);
+  if (is_word(p, t, "delay")) return parse_event_expr(p, &d->delay);
+  if (is_word(p, t, "priority")) return parse_event_expr(p, &d->priority);
+  if (is_word(p, t, "initially"))
+    return parse_event_pair(p, d, NULL, "false", "true", AST_EVENT_INITIALLY_FALSE, seen);
+  if (is_word(p, t, "values"))
+    return parse_event_pair(p, d, "at", "execution", "trigger", AST_EVENT_AT_EXECUTION, seen);
+  if (*seen & AST_EVENT_TRANSIENT) return option_twice(p, t->span);
+  *seen |= AST_EVENT_TRANSIENT;
+  d->event_flags |= AST_EVENT_TRANSIENT;
+  return advance(p);
+}
+
+/* event = 'event' NAME 'when' expr { option } '{' { assign ( ';' | NEWLINE ) } '}' */
+static syn_status parse_event(parser *p, ast_decl *d) {
+  unsigned seen = 0;
+  syn_status st = advance(p);
+  if (st == SYN_OK) st = parse_name(p, &d->name, &d->name_span);
+  if (st == SYN_OK && !is_word(p, cur(p), "when")) {
+    st = ts_expected(&p->ts, "'when'");
+    syn_error_hint(p->err, "write 'event %s when CONDITION { NAME = value }'", d->name);
+    return st;
+  }
+  if (st == SYN_OK) st = advance(p);
+  if (st == SYN_OK) st = parse_expr(p, &d->value);
+  while (st == SYN_OK && is_event_option(p, cur(p))) st = parse_event_option(p, d, &seen);
+  if (st != SYN_OK) return st;
+  if (cur(p)->kind != TK_LBRACE) {
+    st = ts_expected(&p->ts, "an event option or '{'");
+    syn_error_hint(p->err, "the options are delay EXPR, priority EXPR, transient, initially false "
+                           "and values at execution");
+    return st;
+  }
+  syn_span open = cur(p)->span;
+  st = parse_assign_block(p, d);
+  if (st == SYN_OK && d->nassigns == 0) {
+    st = error_at(p, open, SYN_EINPUT, "event '%s' assigns nothing", d->name);
+    syn_error_hint(p->err, "write at least one assignment, e.g. { X = 0 }");
   }
   return st;
 }
@@ -739,6 +840,10 @@ static syn_status parse_joints(parser *p, ast_decl *d) {
   return st;
 }
 
+static int is_event(parser *p) {
+  return is_word(p, cur(p), "event") && peek(p, 1)->kind != TK_ASSIGN;
+}
+
 static int is_per_joint(parser *p) {
   return is_word(p, cur(p), "per") && peek(p, 1)->kind == TK_JOINT;
 }
@@ -767,7 +872,9 @@ static int decl_kind_of(parser *p, ast_decl_kind *kind) {
     case TK_ROUTE: *kind = DECL_ROUTE; return 1;
     case TK_PRESET: *kind = DECL_PRESET; return 1;
     case TK_JOINTS: *kind = DECL_JOINTS; return 1;
-    case TK_NAME: *kind = DECL_DDT; return is_ddt(p);
+    case TK_NAME:
+      *kind = is_event(p) ? DECL_EVENT : DECL_DDT;
+      return *kind == DECL_EVENT || is_ddt(p);
     default: return 0;
   }
 }
@@ -777,13 +884,14 @@ static syn_status parse_block(parser *p, ast_file *f, size_t *cap);
 /* What cannot appear inside `per joint { … }`. */
 static syn_status not_in_block(parser *p, ast_decl_kind kind) {
   if (kind == DECL_COMPARTMENT || kind == DECL_PARAM || kind == DECL_STATE ||
-      kind == DECL_LET || kind == DECL_DDT || kind == DECL_OUTPUT || kind == DECL_ROUTE)
+      kind == DECL_LET || kind == DECL_DDT || kind == DECL_OUTPUT || kind == DECL_ROUTE ||
+      kind == DECL_EVENT)
     return SYN_OK;
   const char *word = kind == DECL_DDT ? "d/dt" : lex_kind_text(cur(p)->kind);
   syn_status st = error_at(p, cur(p)->span, SYN_EINPUT, "'%s' cannot appear inside 'per joint'",
                            word);
   syn_error_hint(p->err, "a 'per joint' block holds compartment, param, state, let, d/dt, "
-                         "output and route declarations");
+                         "output, route and event declarations");
   return st;
 }
 
@@ -812,6 +920,7 @@ static syn_status parse_decl(parser *p, ast_file *f, size_t *cap) {
   switch (kind) {
     case DECL_ROUTE: return parse_route(p, d);
     case DECL_PRESET: return parse_preset(p, d);
+    case DECL_EVENT: return parse_event(p, d);
     case DECL_JOINTS: return parse_joints(p, d);
     case DECL_MODEL:
     case DECL_IMPORT: return parse_textual(p, d);

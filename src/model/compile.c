@@ -296,10 +296,32 @@ static int lower_programs(syn_model *m) {
   if (is_const == NULL) return -1;
   for (size_t k = 0; k < m->nregs; k++) is_const[k] = m->dag.nodes[k].op == SYN_OP_CONST;
   int rc = 0;
-  syn_prog *progs[3] = {&m->rhs, &m->jac, &m->out};
-  for (int i = 0; i < 3 && rc == 0; i++)
+  syn_prog *progs[4] = {&m->rhs, &m->jac, &m->out, &m->ev_roots};
+  for (int i = 0; i < 4 && rc == 0; i++)
     rc = syn_prog_lower(progs[i], m->reg_init, is_const, m->nregs);
   syn_free(is_const);
+  return rc;
+}
+
+/* The events' programs (model_impl.h): root functions, and per
+ * event its delay, priority and assigned values. */
+static int emit_event_programs(cctx *c) {
+  syn_model *m = c->m;
+  if (m->nevents == 0) return 0;
+  int rc = -1;
+  uint32_t *vals = syn_malloc((m->nvals + 1) * sizeof *vals);
+  if (vals == NULL) goto done;
+  for (size_t e = 0; e < m->nevents; e++) {
+    const model_event *ev = &m->events[e];
+    vals[ev->val0] = ev->delay;
+    vals[ev->val0 + 1] = ev->priority;
+    for (size_t a = 0; a < ev->nassigns; a++) vals[ev->val0 + 2 + a] = ev->assigns[a].node;
+  }
+  if (emit_program(c, &m->ev_roots, m->root_nodes, m->nroots) == 0 &&
+      emit_program(c, &m->ev_vals, vals, m->nvals) == 0)
+    rc = 0;
+done:
+  syn_free(vals);
   return rc;
 }
 
@@ -321,6 +343,7 @@ static int compile_all(cctx *c) {
   if (emit_program(c, &m->rhs, rhs, ns)) goto done;
   if (emit_program(c, &m->jac, c->jac_nodes, c->njac)) goto done;
   if (emit_program(c, &m->out, outs, no)) goto done;
+  if (emit_event_programs(c)) goto done;
   if (label_nodes(c, rhs, outs) || build_register_image(m) || lower_programs(m)) goto done;
   rc = 0;
 done:

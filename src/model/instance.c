@@ -17,6 +17,7 @@ void syn_instance_destroy(syn_instance *inst) {
   syn_free(inst->y0);
   syn_free(inst->yset);
   syn_free(inst->yover);
+  syn_events_free(inst);
   syn_free(inst);
 }
 
@@ -35,7 +36,7 @@ syn_status syn_instance_create(const syn_model *m, syn_instance **out, syn_error
   inst->yset = syn_calloc(ns + 1, 1);
   inst->yover = syn_calloc(ns + 1, sizeof *inst->yover);
   if (!inst->reg || !inst->param || !inst->pset || !inst->pover || !inst->y0 || !inst->yset ||
-      !inst->yover) {
+      !inst->yover || syn_events_alloc(inst) != 0) {
     syn_instance_destroy(inst);
     return syn_error_set(err, SYN_ENOMEM, "out of memory");
   }
@@ -269,6 +270,7 @@ void syn_instance_ode(syn_instance *inst, syn_ode *ode) {
       .time_unit = m->time_unit,
       .ctx = inst,
   };
+  syn_events_fill_ode(inst, ode);
 }
 
 /* Output i is not finite after `prog` ran into io->out: the error, with the

@@ -28,6 +28,10 @@ void syn_model_destroy(syn_model *m) {
   syn_prog_free(&m->rhs);
   syn_prog_free(&m->jac);
   syn_prog_free(&m->out);
+  syn_prog_free(&m->ev_roots);
+  syn_prog_free(&m->ev_vals);
+  syn_free(m->root_nodes);
+  syn_free(m->cond_ops);
   syn_free(m->reg_init);
   syn_free(m->const_order);
   syn_free(m->colptr);

@@ -67,6 +67,37 @@ typedef struct model_preset {
   size_t nassigns;
 } model_preset;
 
+/* One assignment of an event: a state's value or a constant's (PARAM leaf index). */
+typedef struct event_assign {
+  syn_symkind kind;      /* STATE, PARAM or COMPARTMENT */
+  uint32_t index;        /* state index, or syn_const_index for a constant */
+  uint32_t node;         /* DAG node of the value */
+} event_assign;
+
+/* An event (a per-joint one once per joint, named JOINT.NAME). Its values in
+ * the ev_vals program's output start at val0: the delay, the priority, then
+ * one per assignment. */
+/* A condition in postfix order over the root functions: a leaf compares root
+ * `root` (lhs - rhs) with 0 by op (LT ... NE); AND, OR, NOT combine. Evaluated
+ * from the root values, so at a root the crossing's direction can decide. */
+typedef struct cond_op {
+  uint8_t op;            /* SYN_OP_LT ... SYN_OP_NE, SYN_OP_AND, SYN_OP_OR, SYN_OP_NOT */
+  uint32_t root;
+} cond_op;
+
+typedef struct model_event {
+  const char *name;
+  const ast_decl *decl;
+  int32_t joint;         /* -1 systemic */
+  size_t cop0, ncop;     /* its condition: cond_ops[cop0 .. cop0 + ncop) */
+  uint32_t delay, priority; /* DAG nodes (constant 0 when not given) */
+  unsigned flags;        /* AST_EVENT_* */
+  int has_priority;
+  event_assign *assigns;
+  size_t nassigns;
+  size_t val0;
+} model_event;
+
 struct syn_model {
   syn_program *prog;     /* owns the sources and the AST */
   syn_arena *arena;      /* the model's own strings */
@@ -108,7 +139,48 @@ struct syn_model {
   int32_t *owner_rhs;     /* per DAG node: first state whose d/dt uses it, -1 */
   int32_t *owner_out;     /* per DAG node: first output that uses it, -1 */
   const char **node_name; /* per DAG node: the symbol it is the value of, or NULL */
+
+  /* events (event.c): the root functions (lhs - rhs of each comparison of
+   * every condition), then the programs that compute them, the conditions,
+   * and every event's delay, priority and assigned values */
+  model_event *events;
+  size_t nevents;
+  uint32_t *root_nodes;
+  size_t nroots, nroots_cap;
+  cond_op *cond_ops;
+  size_t ncond_ops, cond_ops_cap;
+  size_t nvals;           /* outputs of ev_vals */
+  size_t max_assigns;
+  int events_set_consts;  /* some event assigns a parameter or compartment */
+  syn_prog ev_roots, ev_vals;
 };
+
+/* The run-time state of the events of one instance (event.c). */
+typedef struct ev_pending {
+  double t;              /* when it executes */
+  uint32_t event;
+  uint32_t seq;          /* order of triggering, for ties */
+} ev_pending;
+
+typedef struct ev_state {
+  double *out;           /* nvals: the last ev_vals evaluation */
+  double *g;             /* nroots: root functions at the current point */
+  double *g_root;        /* nroots: their values where the last root was found */
+  signed char *force;    /* nroots: the sign a crossed root function has just past it */
+  unsigned char *stack;  /* ncond_ops: evaluation stack of a condition */
+  unsigned char *prev;   /* nevents: the condition's value at the last check */
+  ev_pending *pend;      /* pending executions (capacity cap) */
+  double *pend_vals;     /* cap x max_assigns: values at the trigger */
+  size_t npend, cap;
+  uint32_t seq;
+  unsigned char *pset;   /* nconst, all 1: constants frozen while events assign some */
+  double *pover;         /* nconst */
+  double *y0;            /* scratch for the setup program's initial values */
+  int dirty;             /* constants differ from the instance's settings */
+  double *log_t;         /* the executions of the run: time and event (log_cap) */
+  uint32_t *log_event;
+  size_t nlog, log_cap, log_dropped;
+} ev_state;
 
 struct syn_instance {
   const syn_model *m;
@@ -120,6 +192,7 @@ struct syn_instance {
   unsigned char *yset;
   double *yover;
   int prepared;
+  ev_state ev;      /* only when the model has events */
 };
 
 /* names.c */
@@ -179,6 +252,12 @@ int syn_instance_run_setup(syn_instance *inst, syn_symkind *kind, size_t *index,
 /* Reports output i as not finite after prog ran into io->out (instance.c). */
 syn_status syn_instance_nonfinite_output(syn_instance *inst, const syn_prog *prog,
                                          syn_vm_io *io, size_t i, syn_error *err);
+
+/* event.c: the instance's event state (allocated at create when the model has
+ * events; freed with it); the solver's callbacks (syn_instance_ode). */
+int syn_events_alloc(syn_instance *inst);
+void syn_events_free(syn_instance *inst);
+void syn_events_fill_ode(syn_instance *inst, syn_ode *ode);
 
 /* For messages: printf shows the sign bit of a NaN ("-nan"); users see "nan". */
 static inline double syn_shown(double v) { return v != v ? fabs(v) : v; }

@@ -169,6 +169,7 @@ typedef struct rctx {
   agg_memo agg;                        /* every aggregate of the program */
   name_table route_names;              /* route name -> index of its first route */
   name_table preset_names;             /* preset name -> index */
+  name_table event_names;              /* event name -> index */
 } rctx;
 
 static syn_status diag(rctx *c, syn_span sp, const char *fmt, ...)
@@ -255,6 +256,8 @@ static void walk_program_aggregates(agg_memo *a, const syn_program *p) {
     for (size_t d = 0; d < p->files[f].ndecls; d++) {
       const ast_decl *decl = &p->files[f].decls[d];
       walk_aggregates(a, decl->value);
+      walk_aggregates(a, decl->delay);
+      walk_aggregates(a, decl->priority);
       for (size_t i = 0; i < decl->nassigns; i++) walk_aggregates(a, decl->assigns[i].value);
     }
 }
@@ -1530,6 +1533,188 @@ static syn_status resolve_presets(rctx *c) {
   return SYN_OK;
 }
 
+
+/* --- pass 9b: events ------------------------------------------------------------ */
+
+/* A condition is a comparison, or comparisons joined by && || and !. */
+static int is_condition(const ast_expr *e) {
+  if (e->kind == AST_UNARY) return e->u.unary.op == AST_NOT && is_condition(e->u.unary.a);
+  if (e->kind != AST_BINARY) return 0;
+  ast_op op = e->u.binary.op;
+  if (op >= AST_LT && op <= AST_NE) return 1;
+  return (op == AST_AND || op == AST_OR) && is_condition(e->u.binary.a) &&
+         is_condition(e->u.binary.b);
+}
+
+static syn_status add_cond_op(rctx *c, syn_op op, uint32_t root) {
+  syn_model *m = c->m;
+  if (syn_grow((void **)&m->cond_ops, &m->cond_ops_cap, m->ncond_ops + 1, sizeof *m->cond_ops))
+    return oom(c);
+  m->cond_ops[m->ncond_ops++] = (cond_op){.op = (uint8_t)op, .root = root};
+  return SYN_OK;
+}
+
+/* The root functions of a condition (lhs - rhs of each of its comparisons)
+ * and the condition in postfix order over them. */
+static syn_status add_roots(rctx *c, const ast_expr *e) {
+  syn_model *m = c->m;
+  syn_status s;
+  if (e->kind == AST_UNARY) {
+    s = add_roots(c, e->u.unary.a);
+    return s ? s : add_cond_op(c, SYN_OP_NOT, 0);
+  }
+  if (e->u.binary.op == AST_AND || e->u.binary.op == AST_OR) {
+    s = add_roots(c, e->u.binary.a);
+    if (s == SYN_OK) s = add_roots(c, e->u.binary.b);
+    return s ? s : add_cond_op(c, binary_op(e->u.binary.op), 0);
+  }
+  uint32_t g = syn_dag_bin(&m->dag, SYN_OP_SUB, build_expr(c, e->u.binary.a),
+                           build_expr(c, e->u.binary.b));
+  if (g == DAG_NONE || syn_grow((void **)&m->root_nodes, &m->nroots_cap, m->nroots + 1,
+                                sizeof *m->root_nodes))
+    return oom(c);
+  syn_dag_set_span(&m->dag, g, e->span);
+  m->root_nodes[m->nroots++] = g;
+  return add_cond_op(c, binary_op(e->u.binary.op), (uint32_t)(m->nroots - 1));
+}
+
+static syn_status event_target(rctx *c, const model_event *ev, const ast_assign *a,
+                               event_assign *out) {
+  const syn_model *m = c->m;
+  syn_symkind k;
+  size_t i;
+  if (!lookup(c, a->name, &k, &i)) {
+    unsigned mask = (1u << SYN_SYM_COMPARTMENT) | (1u << SYN_SYM_PARAM) | (1u << SYN_SYM_STATE);
+    if (strchr(a->name, '.') != NULL) return unknown_qualified(c, a->name_span, a->name);
+    const char *sug = syn_names_suggest(m, a->name, mask);
+    if (sug)
+      return diag(c, a->name_span, "unknown name '%s' in event '%s' (did you mean '%s'?)",
+                  a->name, ev->decl->name, sug);
+    return diag(c, a->name_span, "unknown name '%s' in event '%s'", a->name, ev->decl->name);
+  }
+  if (k == SYN_SYM_LET || k == SYN_SYM_OUTPUT) {
+    syn_status s = diag(c, a->name_span, "event '%s' assigns '%s', which is %s %s",
+                        ev->decl->name, a->name, syn_kind_article(k), syn_kind_noun(k));
+    syn_error_hint(c->err, "an event assigns states, parameters and compartments");
+    return s;
+  }
+  *out = (event_assign){.kind = k,
+                        .index = (uint32_t)(k == SYN_SYM_STATE ? i : syn_const_index(m, k, i))};
+  return SYN_OK;
+}
+
+static syn_status event_assigns(rctx *c, model_event *ev) {
+  syn_model *m = c->m;
+  const ast_decl *decl = ev->decl;
+  ev->assigns = arena_array(c, decl->nassigns, sizeof *ev->assigns);
+  if (ev->assigns == NULL) return oom(c);
+  for (size_t a = 0; a < decl->nassigns; a++) {
+    event_assign *ea = &ev->assigns[a];
+    syn_status s = event_target(c, ev, &decl->assigns[a], ea);
+    if (s != SYN_OK) return s;
+    for (size_t b = 0; b < a; b++)
+      if (ev->assigns[b].kind == ea->kind && ev->assigns[b].index == ea->index)
+        return diag(c, decl->assigns[a].name_span, "'%s' is assigned twice in event '%s'",
+                    decl->assigns[a].name, decl->name);
+    if ((s = check_expr(c, decl->assigns[a].value, DAG_NONE, 0)) != SYN_OK) return s;
+    if ((ea->node = build_expr(c, decl->assigns[a].value)) == DAG_NONE) return oom(c);
+    m->events_set_consts |= ea->kind != SYN_SYM_STATE;
+  }
+  ev->nassigns = decl->nassigns;
+  if (ev->nassigns > m->max_assigns) m->max_assigns = ev->nassigns;
+  return SYN_OK;
+}
+
+/* The event's name: unique among the model's names and events. */
+static syn_status event_name(rctx *c, const ast_decl *decl, int j, const char **out) {
+  syn_model *m = c->m;
+  const char *name = decl->name;
+  syn_status s = bad_declared_name(c, decl, "event");
+  if (s != SYN_OK) return s;
+  if (j >= 0) {
+    size_t len = strlen(m->joints[j]) + strlen(decl->name) + 2;
+    char *q = syn_arena_alloc(m->arena, len);
+    if (q == NULL) return oom(c);
+    snprintf(q, len, "%s.%s", m->joints[j], decl->name);
+    name = q;
+  }
+  const name_entry *sym = syn_names_get(&m->names, name);
+  const name_entry *base = syn_names_get(&m->pj_names, name);
+  if (sym != NULL || base != NULL)
+    return already_declared(c, decl->name_span, name,
+                            sym ? m->info[sym->kind][sym->index].decl->name_span
+                                : m->pj[base->index].decl->name_span);
+  int rc = syn_names_put(&c->event_names, name, SYN_SYM_PARAM, (uint32_t)m->nevents);
+  if (rc < 0) return oom(c);
+  if (rc > 0)
+    return already_declared(c, decl->name_span, name,
+                            m->events[syn_names_get(&c->event_names, name)->index].decl->name_span);
+  *out = name;
+  return SYN_OK;
+}
+
+static syn_status event_expr(rctx *c, const ast_expr *e, uint32_t *node) {
+  if (e == NULL) {
+    *node = syn_dag_const(&c->m->dag, 0.0);
+    return *node == DAG_NONE ? oom(c) : SYN_OK;
+  }
+  syn_status s = check_expr(c, e, DAG_NONE, 0);
+  if (s != SYN_OK) return s;
+  *node = build_expr(c, e);
+  return *node == DAG_NONE ? oom(c) : SYN_OK;
+}
+
+/* One event in context j (-1 systemic, else joint j's copy). */
+static syn_status add_event(rctx *c, const ast_decl *decl, int j) {
+  syn_model *m = c->m;
+  model_event *ev = &m->events[m->nevents];
+  *ev = (model_event){.decl = decl, .joint = j, .flags = decl->event_flags,
+                      .has_priority = decl->priority != NULL, .val0 = m->nvals};
+  c->joint = j;
+  syn_status s = event_name(c, decl, j, &ev->name);
+  if (s == SYN_OK) s = check_expr(c, decl->value, DAG_NONE, 0);
+  if (s == SYN_OK && !is_condition(decl->value)) {
+    s = diag(c, decl->value->span, "the condition of event '%s' is not a comparison", decl->name);
+    syn_error_hint(c->err, "write a comparison such as 'X < 1' or 't >= 5 d', possibly joined "
+                           "with &&, || and !");
+  }
+  ev->cop0 = m->ncond_ops;
+  if (s == SYN_OK) s = add_roots(c, decl->value);
+  ev->ncop = m->ncond_ops - ev->cop0;
+  if (s == SYN_OK) s = event_expr(c, decl->delay, &ev->delay);
+  if (s == SYN_OK) s = event_expr(c, decl->priority, &ev->priority);
+  if (s == SYN_OK) s = event_assigns(c, ev);
+  c->joint = -1;
+  if (s != SYN_OK) return s;
+  m->nvals += 2 + ev->nassigns;
+  m->nevents++;
+  return SYN_OK;
+}
+
+/* Events in file order; one inside `per joint` once per joint. */
+static syn_status resolve_events(rctx *c) {
+  syn_model *m = c->m;
+  const syn_program *p = m->prog;
+  size_t n = 0;
+  for (size_t f = 0; f < p->nfiles; f++)
+    for (size_t d = 0; d < p->files[f].ndecls; d++) {
+      const ast_decl *decl = &p->files[f].decls[d];
+      if (decl->kind == DECL_EVENT) n += decl->per_joint ? m->njoints : 1;
+    }
+  m->events = arena_array(c, n, sizeof *m->events);
+  if (m->events == NULL) return oom(c);
+  for (size_t f = 0; f < p->nfiles; f++)
+    for (size_t d = 0; d < p->files[f].ndecls; d++) {
+      const ast_decl *decl = &p->files[f].decls[d];
+      if (decl->kind != DECL_EVENT) continue;
+      for (int j = ctx_first(decl); j < ctx_end(c, decl); j++) {
+        syn_status s = add_event(c, decl, j);
+        if (s != SYN_OK) return s;
+      }
+    }
+  return SYN_OK;
+}
+
 /* A preset value with a unit is converted to the declared unit of what it
  * sets (`V = 500 mL` on a volume in L is 0.5), as --set and a scenario's set
  * are (syn_unit_convert); another dimension is refused, located. Needs the
@@ -1632,6 +1817,7 @@ static syn_status resolve_passes(rctx *c) {
   if (s == SYN_OK) s = build_all(c);
   if (s == SYN_OK) s = resolve_routes(c);
   if (s == SYN_OK) s = resolve_presets(c);
+  if (s == SYN_OK) s = resolve_events(c);
   if (s == SYN_OK) s = order_definitions(c, 1);
   if (s == SYN_OK) s = derive_units(c);
   if (s == SYN_OK) s = convert_presets(c);
@@ -1648,6 +1834,7 @@ syn_status syn_model_resolve(syn_model *m, syn_error *err) {
   agg_memo_free(&c.agg);
   syn_names_free(&c.route_names);
   syn_names_free(&c.preset_names);
+  syn_names_free(&c.event_names);
   syn_free(c.refs);
   syn_free(c.nrefs);
   syn_free(c.caprefs);

@@ -87,6 +87,8 @@ static syn_status check_args(const syn_ode *ode, const double *y0, const double 
     return syn_error_set(err, SYN_EINVAL, "syn_gsl_integrate: missing argument");
   if (ode->jac != NULL && (ode->colptr == NULL || ode->rowind == NULL))
     return syn_error_set(err, SYN_EINVAL, "syn_gsl_integrate: Jacobian without a pattern");
+  if (ode->events != NULL) /* it has no root-finding: it would run past them */
+    return syn_error_set(err, SYN_EINVAL, "the GSL cross-check cannot run a model with events");
   for (size_t k = 0; k < n_out; k++)
     if (!(t_out[k] >= (k > 0 ? t_out[k - 1] : t0)))
       return syn_error_set(err, SYN_EINVAL, "syn_gsl_integrate: output times must not decrease");

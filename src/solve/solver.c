@@ -77,6 +77,8 @@ struct syn_solver {
 
   double t;                  /* last returned time */
   int started;               /* an integrate call has run: stops at t0 are done */
+  double due;                /* events: the next time they must be handled at (INFINITY) */
+  int *roots_found;          /* ode->nroots: CVodeGetRootInfo's directions */
 
   /* Dense output: with a hook, CVODE runs one step at a time. */
   syn_step_fn hook;
@@ -310,6 +312,9 @@ static syn_status check_ode(const syn_ode *ode, syn_error *err) {
   if (ode == NULL || ode->rhs == NULL)
     return syn_error_set(err, SYN_EINVAL, "the ODE has no right-hand side function");
   if (ode->n == 0) return syn_error_set(err, SYN_EINVAL, "the ODE has no states");
+  if (ode->nroots > 0 && (ode->roots == NULL || ode->events == NULL || ode->nroots > INT32_MAX))
+    return syn_error_set(err, SYN_EINVAL, "the ODE has root functions but no root or event "
+                                          "function");
   if (ode->jac != NULL) return check_pattern(ode, err);
   return SYN_OK;
 }
@@ -512,6 +517,12 @@ static syn_status check_initial(const syn_ode *ode, double t0, const double *y0,
   return SYN_OK;
 }
 
+/* The events' root functions (syn_ode.roots): CVODE locates their sign changes. */
+static int cv_roots(sunrealtype t, N_Vector yv, sunrealtype *g, void *user) {
+  const syn_solver *s = user;
+  return s->ode->roots(t, N_VGetArrayPointer(yv), g, s->ode->ctx);
+}
+
 static syn_status create_cvode(syn_solver *s, const double *y0, syn_error *err) {
   size_t n = s->ode->n;
   if (SUNContext_Create(SYN_SUN_COMM_NULL, &s->sunctx) != 0) {
@@ -541,6 +552,8 @@ static syn_status create_cvode(syn_solver *s, const double *y0, syn_error *err) 
   memcpy(N_VGetArrayPointer(s->y), y0, n * sizeof *y0);
   if (CVodeInit(s->cvode, cv_rhs, s->t, s->y) != CV_SUCCESS)
     return syn_error_set(err, SYN_ENOMEM, "CVODE initialisation failed: %s", s->cv_msg);
+  if (s->ode->nroots > 0 && CVodeRootInit(s->cvode, (int)s->ode->nroots, cv_roots) != CV_SUCCESS)
+    return syn_error_set(err, SYN_ENOMEM, "CVODE's root-finding could not start: %s", s->cv_msg);
   if (CVodeSetUserData(s->cvode, s) != CV_SUCCESS)
     return syn_error_set(err, SYN_EINTERNAL, "CVODE refused the user data: %s", s->cv_msg);
   return SYN_OK;
@@ -571,10 +584,12 @@ syn_status syn_solver_create(const syn_ode *ode, const syn_solver_opts *opts, do
   s->opts = *opts;
   s->opts.atol_vec = NULL;
   s->t = t0;
+  s->due = INFINITY;
   s->use_jac = opts->use_jacobian && ode->jac != NULL;
   s->fail_y = syn_calloc(ode->n, sizeof *s->fail_y);
   s->jval = syn_calloc(ode->nnz > 0 ? ode->nnz : 1, sizeof *s->jval);
-  if (s->fail_y == NULL || s->jval == NULL) {
+  s->roots_found = syn_calloc(ode->nroots + 1, sizeof *s->roots_found);
+  if (s->fail_y == NULL || s->jval == NULL || s->roots_found == NULL) {
     st = syn_error_set(err, SYN_ENOMEM, "out of memory creating the solver");
     goto fail;
   }
@@ -603,6 +618,7 @@ syn_status syn_solver_reinit(syn_solver *s, double t0, const double *y0, syn_err
   memcpy(N_VGetArrayPointer(s->y), y0, s->ode->n * sizeof *y0);
   s->t = t0;
   s->started = 0;
+  s->due = INFINITY;
   s->hook = NULL;
   s->hook_ctx = NULL;
   s->reach = t0;
@@ -641,6 +657,7 @@ void syn_solver_destroy(syn_solver *s) {
   syn_free(s->sp_rowind);
   syn_free(s->sp_map);
   syn_free(s->fail_y);
+  syn_free(s->roots_found);
   syn_free(s);
 }
 
@@ -914,7 +931,7 @@ static syn_status check_times(const syn_solver *s, const double *t_out, size_t n
 
 /* Advance CVODE to tout, never past tstop. On failure the solver's time and
  * state are where CVODE stopped (it returns both), so they stay consistent. */
-static syn_status advance(syn_solver *s, double tout, double tstop, int to_output,
+static syn_status advance(syn_solver *s, double tout, double tstop, int to_output, int *rooted,
                           syn_error *err) {
   sunrealtype tret = s->t;
   double t_from = s->t;
@@ -928,6 +945,11 @@ static syn_status advance(syn_solver *s, double tout, double tstop, int to_outpu
     if (isfinite(tret) && tret >= t_from) s->t = tret;
     return diagnose_failure(s, flag, t_from, tout, to_output, err);
   }
+  if (flag == CV_ROOT_RETURN) { /* y is the state at the root */
+    s->t = tret;
+    *rooted = 1;
+    return SYN_OK;
+  }
   /* tout is reached exactly (interpolated or at the stop time). */
   s->t = tout;
   return s->sens_on ? sens_take(s, tout, err) : SYN_OK;
@@ -940,7 +962,7 @@ static syn_status advance(syn_solver *s, double tout, double tstop, int to_outpu
  * same as without a hook. max_steps bounds the steps per call of this
  * function, like CVODE's own limit per output interval in normal mode. */
 static syn_status advance_steps(syn_solver *s, double tout, double tstop, int to_output,
-                                syn_error *err) {
+                                int *rooted, syn_error *err) {
   sunrealtype tret = s->t;
   double t_from = s->t;
   long steps = 0;
@@ -964,6 +986,12 @@ static syn_status advance_steps(syn_solver *s, double tout, double tstop, int to
       s->reach = t_now;
       st = s->hook(s, t_prev, t_now, s->hook_ctx, err);
       if (st != SYN_OK) break;
+    }
+    if (flag == CV_ROOT_RETURN) { /* ystep is the state at the root */
+      N_VScale(1.0, s->ystep, s->y);
+      s->t = tret;
+      *rooted = 1;
+      return SYN_OK;
     }
   }
   if (flag < 0 || st != SYN_OK) {
@@ -993,6 +1021,11 @@ static syn_status apply_stops(syn_solver *s, double t, const double *t_stop, siz
     syn_status st = on_stop(t, y, s->ode->n, ctx, err);
     if (st != SYN_OK) return st;
   }
+  if (s->ode->events != NULL) { /* a dose may trigger events */
+    int changed = 0;
+    syn_status st = s->ode->events(t, y, 0, NULL, &changed, &s->due, s->ode->ctx, err);
+    if (st != SYN_OK) return st;
+  }
   if (s->sens_on) {
     syn_status st = sens_stop_after(s, t, err);
     if (st != SYN_OK) return st;
@@ -1020,6 +1053,32 @@ static size_t first_stop(const syn_solver *s, const double *t_stop, size_t n_sto
   return j;
 }
 
+/* Events at the solver's time: a root, a due execution, or the start. When
+ * they change the state (or what the right-hand side reads), CVODE restarts. */
+static syn_status handle_events(syn_solver *s, int start, int rooted, syn_error *err) {
+  char tt[SYN_TIME_MAX], nm[SYN_NAME_MAX];
+  int changed = 0;
+  double *y = N_VGetArrayPointer(s->y);
+  if (rooted && CVodeGetRootInfo(s->cvode, s->roots_found) != CV_SUCCESS)
+    return syn_error_set(err, SYN_EINTERNAL, "the solver lost the root it found: %s", s->cv_msg);
+  syn_status st = s->ode->events(s->t, y, start, rooted ? s->roots_found : NULL, &changed,
+                                 &s->due, s->ode->ctx, err);
+  /* CVODE may have stepped past a new due time already: restart here too */
+  if (st != SYN_OK || (!changed && !(s->due < cvode_time(s)))) return st;
+  for (size_t i = 0; i < s->ode->n; i++)
+    if (!isfinite(y[i]))
+      return syn_error_set(err, SYN_ENONFINITE, "state %s is %g after an event at t = %s",
+                           state_name(s->ode, i, nm, sizeof nm), y[i],
+                           time_text(s->ode, s->t, tt, sizeof tt));
+  bank_segment_stats(s);
+  s->cv_msg[0] = '\0';
+  if (CVodeReInit(s->cvode, s->t, s->y) != CV_SUCCESS)
+    return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %s: %s",
+                         time_text(s->ode, s->t, tt, sizeof tt), s->cv_msg);
+  s->reach = s->t;
+  return SYN_OK;
+}
+
 syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out,
                                 const double *t_stop, size_t n_stop, syn_stop_fn on_stop,
                                 void *stop_ctx, syn_output_fn on_output, void *output_ctx,
@@ -1029,6 +1088,7 @@ syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out
   if (st != SYN_OK || n_out == 0) return st;
   double t_last = t_out[n_out - 1];
   size_t i = 0, j = first_stop(s, t_stop, n_stop);
+  if (!s->started && s->ode->events != NULL) st = handle_events(s, 1, 0, err);
   s->started = 1;
   s->reach = s->t;
   /* Stops after the last output are left for a later call. */
@@ -1036,13 +1096,20 @@ syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out
   while (i < n_out && st == SYN_OK) {
     int stop_next = j < n_stop && t_stop[j] <= t_out[i] && t_stop[j] <= t_last;
     double target = stop_next ? t_stop[j] : t_out[i];
+    /* a due event first; at a stop's time the stop handles it */
+    int due_next = s->due < target || (s->due == target && !stop_next && s->due > s->t);
+    if (due_next) target = s->due;
     /* CVODE must not step across the next stop (a jump), nor past the last output. */
     double tstop = (j < n_stop && t_stop[j] <= t_last) ? t_stop[j] : t_last;
+    tstop = fmin(tstop, fmax(s->due, s->t));
+    int rooted = 0;
     if (target > s->t)
-      st = s->hook != NULL ? advance_steps(s, target, tstop, !stop_next, err)
-                           : advance(s, target, tstop, !stop_next, err);
+      st = s->hook != NULL ? advance_steps(s, target, tstop, !stop_next, &rooted, err)
+                           : advance(s, target, tstop, !stop_next, &rooted, err);
     if (st != SYN_OK) break;
-    if (stop_next) {
+    if (rooted || due_next) {
+      st = handle_events(s, 0, rooted, err);
+    } else if (stop_next) {
       st = apply_stops(s, target, t_stop, n_stop, &j, on_stop, stop_ctx, err);
     } else {
       if (on_output != NULL)
@@ -1267,6 +1334,12 @@ syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *
   if (s == NULL || ns == 0 || S0 == NULL || dfdp == NULL)
     return syn_error_set(err, SYN_EINVAL, "syn_solver_sens_start: no solver, no sensitivities, "
                                           "no start or no df/dp");
+  if (s->ode->events != NULL) {
+    syn_error_set(err, SYN_EINVAL, "sensitivities across events are not supported yet: the model "
+                                   "has events");
+    syn_error_hint(err, "fit with optimizer bobyqa (it needs no gradient), or without the events");
+    return SYN_EINVAL;
+  }
   if (!s->use_jac) {
     syn_error_set(err, SYN_EINVAL, "sensitivities need the model's exact Jacobian, but %s",
                   s->ode->jac == NULL ? "this ODE has none" : "use_jacobian is off");

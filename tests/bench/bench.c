@@ -68,7 +68,7 @@ static void hand_ode(syn_ode *ode) {
   for (int j = 0; j <= NS; j++) dense_colptr[j] = j * NS;
   for (int k = 0; k < NS * NS; k++) dense_rowind[k] = k % NS;
   syn_ode o = {NS, stiff20_rhs, stiff20_jac, NS * NS, dense_colptr, dense_rowind, NULL, stiff20_names,
-               "h", NULL};
+               "h", NULL, 0, NULL, NULL};
   *ode = o;
 }
 

@@ -203,7 +203,7 @@ static double run_regimen(const modes *m, const regimen *r, double k10, double k
   pk_ctx c = {k10, k12, k21, 0.0, m->nstates, ev, nev, 0};
   syn_ode ode = {m->nstates, pk_rhs, pk_jac, m->nstates == 1 ? 1 : 4,
                  m->nstates == 1 ? pk1_colptr : pk2_colptr,
-                 m->nstates == 1 ? pk1_rowind : pk2_rowind, NULL, NULL, "h", &c};
+                 m->nstates == 1 ? pk1_rowind : pk2_rowind, NULL, NULL, "h", &c, 0, NULL, NULL};
   syn_solver_opts o;
   syn_solver_opts_default(&o);
   o.rtol = 1e-10;

@@ -127,7 +127,7 @@ static const char *const decay_names[] = {"X"};
 
 static syn_ode decay_ode(decay_ctx *c) {
   syn_ode o = {1, decay_rhs, decay_jac, 1, one_colptr, one_rowind, decay_explain, decay_names,
-               "h", c};
+               "h", c, 0, NULL, NULL};
   return o;
 }
 
@@ -259,7 +259,7 @@ static const char *const rober_names[] = {"y1", "y2", "y3"};
 
 static syn_ode rober_ode(void) {
   syn_ode o = {3, rober_rhs, rober_jac, 7, rober_colptr, rober_rowind, NULL, rober_names, "s",
-               NULL};
+               NULL, 0, NULL, NULL};
   return o;
 }
 
@@ -288,7 +288,7 @@ static void test_exponential_decay(void **state) {
 static void test_logistic(void **state) {
   (void)state;
   logistic_ctx c = {1.5, 10.0};
-  syn_ode ode = {1, logistic_rhs, logistic_jac, 1, one_colptr, one_rowind, NULL, NULL, "d", &c};
+  syn_ode ode = {1, logistic_rhs, logistic_jac, 1, one_colptr, one_rowind, NULL, NULL, "d", &c, 0, NULL, NULL};
   syn_solver_opts o;
   tight_opts(&o);
   const double t_out[] = {0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 10.0, 20.0};
@@ -308,7 +308,7 @@ static void test_logistic(void **state) {
 static syn_ode twocomp_ode(twocomp_ctx *c) {
   static const char *const names[] = {"depot", "central"};
   syn_ode o = {2, twocomp_rhs, twocomp_jac, 3, twocomp_colptr, twocomp_rowind, NULL, names, "h",
-               c};
+               c, 0, NULL, NULL};
   return o;
 }
 
@@ -342,7 +342,7 @@ static const double stiff_y0[SL_N] = {4.0, 3.0, 2.0, 1.0};
 
 static void stiff_ode_make(stiff_ctx *c, syn_ode *ode) {
   stiff_init(c);
-  syn_ode o = {SL_N, stiff_rhs, stiff_jac, 10, stiff_colptr, stiff_rowind, NULL, NULL, "h", c};
+  syn_ode o = {SL_N, stiff_rhs, stiff_jac, 10, stiff_colptr, stiff_rowind, NULL, NULL, "h", c, 0, NULL, NULL};
   *ode = o;
 }
 
@@ -551,7 +551,7 @@ static void test_gsl_agrees(void **state) {
   gsl_vs_cvode(&d, &o, &d_y0, d_t, 5, 1e-14, 1e-6, 1e-300, "decay");
 
   logistic_ctx lc = {1.5, 10.0};
-  syn_ode l = {1, logistic_rhs, NULL, 0, NULL, NULL, NULL, NULL, "", &lc};
+  syn_ode l = {1, logistic_rhs, NULL, 0, NULL, NULL, NULL, NULL, "", &lc, 0, NULL, NULL};
   const double l_t[] = {0.0, 1.0, 3.0, 6.0, 20.0}, l_y0 = 0.1;
   gsl_vs_cvode(&l, &o, &l_y0, l_t, 5, 1e-14, 1e-6, 1e-300, "logistic, no Jacobian");
 
@@ -894,7 +894,7 @@ static void test_per_state_atol(void **state) {
   (void)state;
   /* y1 = e^{-0.1t}; y0' = -2 y0 + 1e-12 e^{-0.1t}, y0(0) = 1e-12:
    * y0 = 1e-12/1.9 e^{-0.1t} + (1e-12 - 1e-12/1.9) e^{-2t}. */
-  syn_ode ode = {2, twoscale_rhs, NULL, 0, NULL, NULL, NULL, NULL, "h", NULL};
+  syn_ode ode = {2, twoscale_rhs, NULL, 0, NULL, NULL, NULL, NULL, "h", NULL, 0, NULL, NULL};
   const double y0[2] = {1e-12, 1.0}, t_out[] = {0.0, 1.0, 2.0, 5.0, 10.0};
   syn_solver_opts o;
   syn_solver_opts_default(&o);
@@ -924,7 +924,7 @@ static void test_per_state_atol(void **state) {
  * that scalar atol (here the default, 1e-9) bit for bit. */
 static void test_atol_vector_of_one_value(void **state) {
   (void)state;
-  syn_ode ode = {2, twoscale_rhs, NULL, 0, NULL, NULL, NULL, NULL, "h", NULL};
+  syn_ode ode = {2, twoscale_rhs, NULL, 0, NULL, NULL, NULL, NULL, "h", NULL, 0, NULL, NULL};
   const double y0[2] = {1e-3, 1.0}, t_out[] = {0.0, 0.5, 1.0, 2.0, 5.0, 10.0};
   const double atol[2] = {1e-9, 1e-9};
   syn_solver_opts o;
@@ -1290,7 +1290,7 @@ static int badjac_jac(double t, const double *y, double *j, void *ctx) {
 
 static syn_status run_badjac(badjac_ctx *c, syn_error *err) {
   syn_ode ode = {2, badjac_rhs, badjac_jac, 3, badjac_colptr, badjac_rowind, NULL,
-                 badjac_names, "h", c};
+                 badjac_names, "h", c, 0, NULL, NULL};
   const double y0[2] = {1.0, 0.0}, t_out[] = {0.5, 5.0};
   syn_solver *s = NULL;
   assert_int_equal(syn_solver_create(&ode, NULL, 0.0, y0, &s, err), SYN_OK);

@@ -137,13 +137,13 @@ static int vdp_jac(double t, const double *y, double *j, void *ctx) {
 }
 
 static syn_ode ode1(syn_ode_rhs_fn rhs, syn_ode_jac_fn jac, sys *s) {
-  syn_ode o = {1, rhs, jac, 1, one_colptr, one_rowind, NULL, xy_names, "h", s};
+  syn_ode o = {1, rhs, jac, 1, one_colptr, one_rowind, NULL, xy_names, "h", s, 0, NULL, NULL};
   if (jac == NULL) o.nnz = 0, o.colptr = NULL, o.rowind = NULL;
   return o;
 }
 
 static syn_ode ode2(syn_ode_rhs_fn rhs, syn_ode_jac_fn jac, sys *s) {
-  syn_ode o = {2, rhs, jac, 4, dense2_colptr, dense2_rowind, NULL, xy_names, "h", s};
+  syn_ode o = {2, rhs, jac, 4, dense2_colptr, dense2_rowind, NULL, xy_names, "h", s, 0, NULL, NULL};
   if (jac == NULL) o.nnz = 0, o.colptr = NULL, o.rowind = NULL;
   return o;
 }
@@ -298,7 +298,7 @@ static int exchange_slow_rhs(double t, const double *y, double *f, void *ctx) {
 static void test_slow_mode_settles_by_its_time_constant(void **state) {
   (void)state;
   static const char *const names[] = {"A", "B", "C"};
-  syn_ode ode = {3, exchange_slow_rhs, NULL, 0, NULL, NULL, NULL, names, "h", NULL};
+  syn_ode ode = {3, exchange_slow_rhs, NULL, 0, NULL, NULL, NULL, names, "h", NULL, 0, NULL, NULL};
   syn_steady_opts o;
   syn_steady_opts_default(&o);
   o.solver.rtol = 1e-6;
@@ -547,7 +547,7 @@ static int kicked_slow_jac(double t, const double *y, double *j, void *ctx) {
 static void test_slow_linear_state_does_not_hide_the_other_node(void **state) {
   (void)state;
   syn_ode ode = {3, kicked_slow_rhs, kicked_slow_jac, 9, dense3_colptr, dense3_rowind, NULL,
-                 xyz_names, "h", NULL};
+                 xyz_names, "h", NULL, 0, NULL, NULL};
   syn_steady_opts o = tight();
   syn_steady_info info;
   double y[3] = {0.15, 1.0, 1000.0};
@@ -714,7 +714,7 @@ static void lin6_make(lin6 *L, const double *re, const double *im) {
 
 static syn_ode ode6(lin6 *L) {
   syn_ode o = {N6, lin6_rhs, lin6_jac, N6 * N6, dense6_colptr, dense6_rowind, NULL, NULL,
-               "h", L};
+               "h", L, 0, NULL, NULL};
   return o;
 }
 
