@@ -29,6 +29,8 @@ build	libyaml-dev	reads the problem files of PEtab (synovia fit problem.yaml)
 build	libhdf5-dev	writes and reads the result files (HDF5, NetCDF-4 compatible)
 build	nettle-dev	SHA-256 of models and configurations (provenance, resume)
 build	libsbml5-dev	reads and writes SBML models (synovia import, .xml models wherever a model is taken, synovia export --sbml); its static library is linked
+build	libxml2-dev	the static archive of libSBML is linked with the XML parser it was built on
+build	libbz2-dev	the static archive of libSBML also reads bzip2-compressed SBML, so the link needs libbz2
 build	liblapacke-dev	eigenvalues that tell an attracting steady state from a saddle
 build	libgfortran-12-dev	the Fortran run-time of LAPACK as a static library (nothing more to load at start-up)
 build	libopenmpi-dev	sweeps over many processes (the program runs without mpirun too)
