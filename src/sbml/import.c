@@ -289,6 +289,22 @@ static syn_status assign_species_roles(imp *I) {
   return SYN_OK;
 }
 
+/* A parameter, compartment or stoichiometry an event changes is a state with
+ * d/dt 0: piecewise constant, and recorded at every output time like any
+ * state (a run records a param's declared value only). */
+static void hold_event_targets(imp *I) {
+  for (unsigned i = 0; i < Model_getNumEvents(I->model); i++) {
+    Event_t *e = Model_getEvent(I->model, i);
+    for (unsigned k = 0; k < Event_getNumEventAssignments(e); k++) {
+      EventAssignment_t *a = Event_getEventAssignment(e, k);
+      int s = EventAssignment_isSetMath(a) ? imp_find(I, EventAssignment_getVariable(a)) : -1;
+      isym *y = s >= 0 ? &I->sym[s] : NULL;
+      if (y && y->kind != K_SPECIES && y->role == ROLE_PARAM && !y->undefined)
+        y->role = ROLE_STATE; /* rule NULL: d/dt 0 (emit_state) */
+    }
+  }
+}
+
 static void mark_undefined(imp *I) {
   for (size_t i = 0; i < I->nsym; i++) {
     isym *y = &I->sym[i];
@@ -601,8 +617,8 @@ static syn_status imp_rate_of(imp *I, int s, math_mode mode, const SBase_t *wher
   syn_status st = SYN_OK;
   if (y->rule) {
     st = imp_math(I, y->rule, mode, y->rule_el, out);
-  } else if (y->boundary || y->constant) {
-    syn_strbuf_append(out, "0");
+  } else if (y->boundary || y->constant || y->kind != K_SPECIES) {
+    syn_strbuf_append(out, "0"); /* a species at rest, or a value only events change */
   } else if (y->hosu) {
     if (mode == MODE_DYN) put_balance(I, y, out);
     else st = put_balance_init(I, s, out);
@@ -695,6 +711,7 @@ static syn_status emit_state(imp *I, int s, syn_strbuf *b) {
   put_description(I, y, units_of(y), b);
   syn_strbuf_appendf(b, "\nd/dt %s = ", st_name);
   if (st == SYN_OK && amount) put_balance(I, y, b);
+  else if (st == SYN_OK && y->rule == NULL) syn_strbuf_append(b, "0"); /* held: events only */
   else if (st == SYN_OK) st = imp_math(I, y->rule, MODE_DYN, y->rule_el, b);
   syn_strbuf_append(b, "\n");
   if (st == SYN_OK && y->state && I->sym[y->comp].undefined)
@@ -861,6 +878,7 @@ static syn_status prepare(imp *I) {
   if (st == SYN_OK) st = collect_rules(I);
   if (st == SYN_OK) st = assign_species_roles(I);
   if (st == SYN_OK) mark_undefined(I);
+  if (st == SYN_OK) hold_event_targets(I);
   if (st == SYN_OK) st = name_all(I);
   if (st == SYN_OK) st = collect_locals(I);
   if (st == SYN_OK) st = build_balances(I);
