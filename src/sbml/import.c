@@ -774,6 +774,12 @@ static syn_status emit_assignment(imp *I, EventAssignment_t *a, syn_strbuf *b) {
   return st;
 }
 
+static int assigns_any(Event_t *e) {
+  for (unsigned k = 0; k < Event_getNumEventAssignments(e); k++)
+    if (EventAssignment_isSetMath(Event_getEventAssignment(e, k))) return 1;
+  return 0;
+}
+
 static syn_status emit_event(imp *I, Event_t *e, unsigned index, syn_strbuf *b) {
   const SBase_t *el = (const SBase_t *)e;
   char want[64];
@@ -785,8 +791,12 @@ static syn_status emit_event(imp *I, Event_t *e, unsigned index, syn_strbuf *b) 
     syn_strbuf_appendf(b, "# event %s has no trigger: it never fires\n", name);
     return SYN_OK;
   }
+  if (!assigns_any(e)) { /* L3V2: assignments without math change nothing */
+    syn_strbuf_appendf(b, "# event %s assigns nothing: it changes nothing\n", name);
+    return SYN_OK;
+  }
   syn_strbuf_appendf(b, "event %s when ", name);
-  syn_status st = imp_math(I, Trigger_getMath(tr), MODE_DYN, (const SBase_t *)tr, b);
+  syn_status st = imp_condition(I, Trigger_getMath(tr), (const SBase_t *)tr, b);
   if (st == SYN_OK && Event_isSetDelay(e) && Delay_isSetMath(Event_getDelay(e))) {
     syn_strbuf_append(b, " delay ");
     st = imp_math(I, Delay_getMath(Event_getDelay(e)), MODE_DYN, el, b);
