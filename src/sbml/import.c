@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "base/sha256.h"
 #include "import_impl.h"
+#include "lang/units.h"
 #include "synovia/sbml.h"
 
 /* ---- reading ----------------------------------------------------------------------- */
@@ -758,7 +759,41 @@ static syn_status emit_species_views(imp *I, int s, syn_strbuf *b) {
 
 /* ---- events (docs/language.md, `event`) -------------------------------------------------- */
 
-static syn_status emit_assignment(imp *I, EventAssignment_t *a, syn_strbuf *b) {
+/* The assignment of e to id (with math), or NULL. */
+static EventAssignment_t *assignment_to(Event_t *e, const char *id) {
+  for (unsigned k = 0; k < Event_getNumEventAssignments(e); k++) {
+    EventAssignment_t *a = Event_getEventAssignment(e, k);
+    if (EventAssignment_isSetMath(a) && !strcmp(EventAssignment_getVariable(a), id)) return a;
+  }
+  return NULL;
+}
+
+/* A species in concentration with a rate rule keeps its amount when an
+ * event resizes its compartment (SBML L3, cases 01505, 01506): its state, a
+ * concentration, is multiplied by C / C_new, also after an assignment of the
+ * same event (whose value is a concentration in the old size). Exact when the
+ * old size and the concentration are read when the event executes, as they
+ * are without a delay; a delayed event reading values at its trigger is
+ * refused. NULL: the species' compartment is not resized by e. */
+static EventAssignment_t *resize_of(imp *I, Event_t *e, const isym *y) {
+  if (y->kind != K_SPECIES || y->rule == NULL || y->role != ROLE_STATE || y->hosu) return NULL;
+  return assignment_to(e, I->sym[y->comp].id);
+}
+
+static syn_status put_rescale(imp *I, Event_t *e, EventAssignment_t *size, const isym *y,
+                              syn_strbuf *b) {
+  const SBase_t *el = (const SBase_t *)size;
+  if (Event_isSetDelay(e) && Event_getUseValuesFromTriggerTime(e))
+    return imp_refuse(I, el, "a delayed event resizes '%s', which holds '%s' in concentration "
+                      "with a rate rule (its amount at the execution is not translated)",
+                      I->sym[y->comp].id, y->id);
+  syn_strbuf_appendf(b, " * %s / (", I->sym[y->comp].name);
+  syn_status st = imp_math(I, EventAssignment_getMath(size), MODE_DYN, el, b);
+  syn_strbuf_append(b, ")");
+  return st;
+}
+
+static syn_status emit_assignment(imp *I, Event_t *e, EventAssignment_t *a, syn_strbuf *b) {
   const SBase_t *el = (const SBase_t *)a;
   if (!EventAssignment_isSetMath(a)) return SYN_OK; /* L3V2: assigns nothing */
   int s = variable_of(I, EventAssignment_getVariable(a), el, "event assignment");
@@ -768,9 +803,27 @@ static syn_status emit_assignment(imp *I, EventAssignment_t *a, syn_strbuf *b) {
     return imp_refuse(I, el, "an event assigns '%s', which has an assignment rule", y->id);
   syn_strbuf_appendf(b, "  %s = ", y->state ? y->state : y->name);
   if (y->state) syn_strbuf_append(b, "(");
+  EventAssignment_t *size = resize_of(I, e, y);
+  if (size) syn_strbuf_append(b, "(");
   syn_status st = imp_math(I, EventAssignment_getMath(a), MODE_DYN, el, b);
   if (y->state) syn_strbuf_appendf(b, ") * %s", I->sym[y->comp].name);
+  if (size) syn_strbuf_append(b, ")");
+  if (st == SYN_OK && size) st = put_rescale(I, e, size, y, b);
   syn_strbuf_append(b, "\n");
+  return st;
+}
+
+/* The species an event resizes without assigning them (resize_of). */
+static syn_status emit_rescales(imp *I, Event_t *e, syn_strbuf *b) {
+  syn_status st = SYN_OK;
+  for (size_t i = 0; st == SYN_OK && i < I->nsym; i++) {
+    isym *y = &I->sym[i];
+    EventAssignment_t *size = resize_of(I, e, y);
+    if (size == NULL || assignment_to(e, y->id)) continue;
+    syn_strbuf_appendf(b, "  %s = %s", y->name, y->name);
+    st = put_rescale(I, e, size, y, b);
+    syn_strbuf_append(b, "\n");
+  }
   return st;
 }
 
@@ -810,7 +863,8 @@ static syn_status emit_event(imp *I, Event_t *e, unsigned index, syn_strbuf *b) 
   if (!Event_getUseValuesFromTriggerTime(e)) syn_strbuf_append(b, " values at execution");
   syn_strbuf_append(b, " {\n");
   for (unsigned k = 0; st == SYN_OK && k < Event_getNumEventAssignments(e); k++)
-    st = emit_assignment(I, Event_getEventAssignment(e, k), b);
+    st = emit_assignment(I, e, Event_getEventAssignment(e, k), b);
+  if (st == SYN_OK) st = emit_rescales(I, e, b);
   syn_strbuf_append(b, "}\n");
   return st;
 }
@@ -825,6 +879,45 @@ static syn_status emit_clock_if_stateless(imp *I, syn_strbuf *b) {
   syn_strbuf_appendf(b, "\n# the SBML model has no differential equation; this state keeps "
                      "the time\nstate %s = 0  \"time since the start\"\nd/dt %s = 1\n", n, n);
   return SYN_OK;
+}
+
+/* ---- the clock ----------------------------------------------------------------------------- */
+
+/* The length in seconds of a unit definition that is a multiple of the
+ * second ((multiplier * 10^scale * second)^1), or 0. */
+static double definition_seconds(const UnitDefinition_t *ud) {
+  if (ud == NULL || UnitDefinition_getNumUnits(ud) != 1) return 0;
+  const Unit_t *u = UnitDefinition_getUnit((UnitDefinition_t *)ud, 0);
+  if (Unit_getKind(u) != UNIT_KIND_SECOND || Unit_getExponentAsDouble(u) != 1 ||
+      Unit_getOffset(u) != 0)
+    return 0;
+  return Unit_getMultiplier(u) * pow(10, Unit_getScale(u));
+}
+
+/* The SBML model's time unit in seconds: L3's timeUnits, L2's definition
+ * of `time` (else its default, the second); 0 when unknown. */
+static double model_time_seconds(imp *I) {
+  const char *id = I->level >= 3 ? (Model_isSetTimeUnits(I->model) ? Model_getTimeUnits(I->model)
+                                                                    : NULL)
+                                 : "time";
+  if (id == NULL) return 0;
+  const UnitDefinition_t *ud = Model_getUnitDefinitionById(I->model, id);
+  if (ud) return definition_seconds(ud);
+  return !strcmp(id, "second") || !strcmp(id, "time") ? 1 : 0; /* the base unit, L2's default */
+}
+
+/* `time unit X` when the model's time unit is one of the language's (s,
+ * min, h, d, wk, yr): numbers stay in the SBML model's unit either way, and
+ * with it times can be given with units and a fit's data table has one. */
+static void emit_time_unit(imp *I, syn_strbuf *b) {
+  double sec = model_time_seconds(I);
+  for (size_t i = 0; sec > 0 && i < syn_unit_count(); i++) {
+    const syn_unit_def *u = syn_unit_at(i);
+    if (u->kind == SYN_UNIT_TIME && fabs(u->seconds - sec) <= 1e-12 * sec) {
+      syn_strbuf_appendf(b, "time unit %s\n", u->canonical);
+      return;
+    }
+  }
 }
 
 /* ---- the whole text ---------------------------------------------------------------------- */
@@ -856,6 +949,7 @@ static syn_status emit_all(imp *I, const char *sha, syn_strbuf *b) {
     put_string(b, title);
     syn_strbuf_append(b, "\n");
   }
+  emit_time_unit(I, b);
   syn_status st = emit_section(I, "constants", ROLE_PARAM, emit_param, b);
   if (st == SYN_OK) st = emit_section(I, "states", ROLE_STATE, emit_state, b);
   if (st == SYN_OK) st = emit_clock_if_stateless(I, b);
