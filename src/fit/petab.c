@@ -695,10 +695,9 @@ static syn_status write_arms(tr *T) {
 
 /* ---- the data table --------------------------------------------------------------------------- */
 
-/* The model's time unit; an imported SBML model without one gets "s"
- * (model_for_scenario). */
-/* 1 when the scenario cannot name the model file itself: an SBML model
- * imported without a time unit, which a data table's times need. */
+/* 1 when the scenario cannot name the model file itself: an SBML model whose
+ * time unit the import could not name (docs/sbml.md), which a data table's
+ * times need; it gets "s" (model_for_scenario). */
 static int needs_clock(const tr *T) {
   return syn_sbml_is_sbml_path(T->files.paths[PT_MODEL][0]) && syn_model_time_unit(T->model)[0] == 0;
 }

@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "base/sha256.h"
 #include "import_impl.h"
+#include "lang/units.h"
 #include "synovia/sbml.h"
 
 /* ---- reading ----------------------------------------------------------------------- */
@@ -287,6 +288,22 @@ static syn_status assign_species_roles(imp *I) {
     if (!y->hosu) y->state = (char *)1; /* named after all ids are (name_all) */
   }
   return SYN_OK;
+}
+
+/* A parameter, compartment or stoichiometry an event changes is a state with
+ * d/dt 0: piecewise constant, and recorded at every output time like any
+ * state (a run records a param's declared value only). */
+static void hold_event_targets(imp *I) {
+  for (unsigned i = 0; i < Model_getNumEvents(I->model); i++) {
+    Event_t *e = Model_getEvent(I->model, i);
+    for (unsigned k = 0; k < Event_getNumEventAssignments(e); k++) {
+      EventAssignment_t *a = Event_getEventAssignment(e, k);
+      int s = EventAssignment_isSetMath(a) ? imp_find(I, EventAssignment_getVariable(a)) : -1;
+      isym *y = s >= 0 ? &I->sym[s] : NULL;
+      if (y && y->kind != K_SPECIES && y->role == ROLE_PARAM && !y->undefined)
+        y->role = ROLE_STATE; /* rule NULL: d/dt 0 (emit_state) */
+    }
+  }
 }
 
 static void mark_undefined(imp *I) {
@@ -601,8 +618,8 @@ static syn_status imp_rate_of(imp *I, int s, math_mode mode, const SBase_t *wher
   syn_status st = SYN_OK;
   if (y->rule) {
     st = imp_math(I, y->rule, mode, y->rule_el, out);
-  } else if (y->boundary || y->constant) {
-    syn_strbuf_append(out, "0");
+  } else if (y->boundary || y->constant || y->kind != K_SPECIES) {
+    syn_strbuf_append(out, "0"); /* a species at rest, or a value only events change */
   } else if (y->hosu) {
     if (mode == MODE_DYN) put_balance(I, y, out);
     else st = put_balance_init(I, s, out);
@@ -695,6 +712,7 @@ static syn_status emit_state(imp *I, int s, syn_strbuf *b) {
   put_description(I, y, units_of(y), b);
   syn_strbuf_appendf(b, "\nd/dt %s = ", st_name);
   if (st == SYN_OK && amount) put_balance(I, y, b);
+  else if (st == SYN_OK && y->rule == NULL) syn_strbuf_append(b, "0"); /* held: events only */
   else if (st == SYN_OK) st = imp_math(I, y->rule, MODE_DYN, y->rule_el, b);
   syn_strbuf_append(b, "\n");
   if (st == SYN_OK && y->state && I->sym[y->comp].undefined)
@@ -741,7 +759,41 @@ static syn_status emit_species_views(imp *I, int s, syn_strbuf *b) {
 
 /* ---- events (docs/language.md, `event`) -------------------------------------------------- */
 
-static syn_status emit_assignment(imp *I, EventAssignment_t *a, syn_strbuf *b) {
+/* The assignment of e to id (with math), or NULL. */
+static EventAssignment_t *assignment_to(Event_t *e, const char *id) {
+  for (unsigned k = 0; k < Event_getNumEventAssignments(e); k++) {
+    EventAssignment_t *a = Event_getEventAssignment(e, k);
+    if (EventAssignment_isSetMath(a) && !strcmp(EventAssignment_getVariable(a), id)) return a;
+  }
+  return NULL;
+}
+
+/* A species in concentration with a rate rule keeps its amount when an
+ * event resizes its compartment (SBML L3, cases 01505, 01506): its state, a
+ * concentration, is multiplied by C / C_new, also after an assignment of the
+ * same event (whose value is a concentration in the old size). Exact when the
+ * old size and the concentration are read when the event executes, as they
+ * are without a delay; a delayed event reading values at its trigger is
+ * refused. NULL: the species' compartment is not resized by e. */
+static EventAssignment_t *resize_of(imp *I, Event_t *e, const isym *y) {
+  if (y->kind != K_SPECIES || y->rule == NULL || y->role != ROLE_STATE || y->hosu) return NULL;
+  return assignment_to(e, I->sym[y->comp].id);
+}
+
+static syn_status put_rescale(imp *I, Event_t *e, EventAssignment_t *size, const isym *y,
+                              syn_strbuf *b) {
+  const SBase_t *el = (const SBase_t *)size;
+  if (Event_isSetDelay(e) && Event_getUseValuesFromTriggerTime(e))
+    return imp_refuse(I, el, "a delayed event resizes '%s', which holds '%s' in concentration "
+                      "with a rate rule (its amount at the execution is not translated)",
+                      I->sym[y->comp].id, y->id);
+  syn_strbuf_appendf(b, " * %s / (", I->sym[y->comp].name);
+  syn_status st = imp_math(I, EventAssignment_getMath(size), MODE_DYN, el, b);
+  syn_strbuf_append(b, ")");
+  return st;
+}
+
+static syn_status emit_assignment(imp *I, Event_t *e, EventAssignment_t *a, syn_strbuf *b) {
   const SBase_t *el = (const SBase_t *)a;
   if (!EventAssignment_isSetMath(a)) return SYN_OK; /* L3V2: assigns nothing */
   int s = variable_of(I, EventAssignment_getVariable(a), el, "event assignment");
@@ -751,10 +803,34 @@ static syn_status emit_assignment(imp *I, EventAssignment_t *a, syn_strbuf *b) {
     return imp_refuse(I, el, "an event assigns '%s', which has an assignment rule", y->id);
   syn_strbuf_appendf(b, "  %s = ", y->state ? y->state : y->name);
   if (y->state) syn_strbuf_append(b, "(");
+  EventAssignment_t *size = resize_of(I, e, y);
+  if (size) syn_strbuf_append(b, "(");
   syn_status st = imp_math(I, EventAssignment_getMath(a), MODE_DYN, el, b);
   if (y->state) syn_strbuf_appendf(b, ") * %s", I->sym[y->comp].name);
+  if (size) syn_strbuf_append(b, ")");
+  if (st == SYN_OK && size) st = put_rescale(I, e, size, y, b);
   syn_strbuf_append(b, "\n");
   return st;
+}
+
+/* The species an event resizes without assigning them (resize_of). */
+static syn_status emit_rescales(imp *I, Event_t *e, syn_strbuf *b) {
+  syn_status st = SYN_OK;
+  for (size_t i = 0; st == SYN_OK && i < I->nsym; i++) {
+    isym *y = &I->sym[i];
+    EventAssignment_t *size = resize_of(I, e, y);
+    if (size == NULL || assignment_to(e, y->id)) continue;
+    syn_strbuf_appendf(b, "  %s = %s", y->name, y->name);
+    st = put_rescale(I, e, size, y, b);
+    syn_strbuf_append(b, "\n");
+  }
+  return st;
+}
+
+static int assigns_any(Event_t *e) {
+  for (unsigned k = 0; k < Event_getNumEventAssignments(e); k++)
+    if (EventAssignment_isSetMath(Event_getEventAssignment(e, k))) return 1;
+  return 0;
 }
 
 static syn_status emit_event(imp *I, Event_t *e, unsigned index, syn_strbuf *b) {
@@ -768,8 +844,12 @@ static syn_status emit_event(imp *I, Event_t *e, unsigned index, syn_strbuf *b) 
     syn_strbuf_appendf(b, "# event %s has no trigger: it never fires\n", name);
     return SYN_OK;
   }
+  if (!assigns_any(e)) { /* L3V2: assignments without math change nothing */
+    syn_strbuf_appendf(b, "# event %s assigns nothing: it changes nothing\n", name);
+    return SYN_OK;
+  }
   syn_strbuf_appendf(b, "event %s when ", name);
-  syn_status st = imp_math(I, Trigger_getMath(tr), MODE_DYN, (const SBase_t *)tr, b);
+  syn_status st = imp_condition(I, Trigger_getMath(tr), (const SBase_t *)tr, b);
   if (st == SYN_OK && Event_isSetDelay(e) && Delay_isSetMath(Event_getDelay(e))) {
     syn_strbuf_append(b, " delay ");
     st = imp_math(I, Delay_getMath(Event_getDelay(e)), MODE_DYN, el, b);
@@ -783,7 +863,8 @@ static syn_status emit_event(imp *I, Event_t *e, unsigned index, syn_strbuf *b) 
   if (!Event_getUseValuesFromTriggerTime(e)) syn_strbuf_append(b, " values at execution");
   syn_strbuf_append(b, " {\n");
   for (unsigned k = 0; st == SYN_OK && k < Event_getNumEventAssignments(e); k++)
-    st = emit_assignment(I, Event_getEventAssignment(e, k), b);
+    st = emit_assignment(I, e, Event_getEventAssignment(e, k), b);
+  if (st == SYN_OK) st = emit_rescales(I, e, b);
   syn_strbuf_append(b, "}\n");
   return st;
 }
@@ -798,6 +879,45 @@ static syn_status emit_clock_if_stateless(imp *I, syn_strbuf *b) {
   syn_strbuf_appendf(b, "\n# the SBML model has no differential equation; this state keeps "
                      "the time\nstate %s = 0  \"time since the start\"\nd/dt %s = 1\n", n, n);
   return SYN_OK;
+}
+
+/* ---- the clock ----------------------------------------------------------------------------- */
+
+/* The length in seconds of a unit definition that is a multiple of the
+ * second ((multiplier * 10^scale * second)^1), or 0. */
+static double definition_seconds(const UnitDefinition_t *ud) {
+  if (ud == NULL || UnitDefinition_getNumUnits(ud) != 1) return 0;
+  const Unit_t *u = UnitDefinition_getUnit((UnitDefinition_t *)ud, 0);
+  if (Unit_getKind(u) != UNIT_KIND_SECOND || Unit_getExponentAsDouble(u) != 1 ||
+      Unit_getOffset(u) != 0)
+    return 0;
+  return Unit_getMultiplier(u) * pow(10, Unit_getScale(u));
+}
+
+/* The SBML model's time unit in seconds: L3's timeUnits, L2's definition
+ * of `time` (else its default, the second); 0 when unknown. */
+static double model_time_seconds(imp *I) {
+  const char *id = I->level >= 3 ? (Model_isSetTimeUnits(I->model) ? Model_getTimeUnits(I->model)
+                                                                    : NULL)
+                                 : "time";
+  if (id == NULL) return 0;
+  const UnitDefinition_t *ud = Model_getUnitDefinitionById(I->model, id);
+  if (ud) return definition_seconds(ud);
+  return !strcmp(id, "second") || !strcmp(id, "time") ? 1 : 0; /* the base unit, L2's default */
+}
+
+/* `time unit X` when the model's time unit is one of the language's (s,
+ * min, h, d, wk, yr): numbers stay in the SBML model's unit either way, and
+ * with it times can be given with units and a fit's data table has one. */
+static void emit_time_unit(imp *I, syn_strbuf *b) {
+  double sec = model_time_seconds(I);
+  for (size_t i = 0; sec > 0 && i < syn_unit_count(); i++) {
+    const syn_unit_def *u = syn_unit_at(i);
+    if (u->kind == SYN_UNIT_TIME && fabs(u->seconds - sec) <= 1e-12 * sec) {
+      syn_strbuf_appendf(b, "time unit %s\n", u->canonical);
+      return;
+    }
+  }
 }
 
 /* ---- the whole text ---------------------------------------------------------------------- */
@@ -829,6 +949,7 @@ static syn_status emit_all(imp *I, const char *sha, syn_strbuf *b) {
     put_string(b, title);
     syn_strbuf_append(b, "\n");
   }
+  emit_time_unit(I, b);
   syn_status st = emit_section(I, "constants", ROLE_PARAM, emit_param, b);
   if (st == SYN_OK) st = emit_section(I, "states", ROLE_STATE, emit_state, b);
   if (st == SYN_OK) st = emit_clock_if_stateless(I, b);
@@ -861,6 +982,7 @@ static syn_status prepare(imp *I) {
   if (st == SYN_OK) st = collect_rules(I);
   if (st == SYN_OK) st = assign_species_roles(I);
   if (st == SYN_OK) mark_undefined(I);
+  if (st == SYN_OK) hold_event_targets(I);
   if (st == SYN_OK) st = name_all(I);
   if (st == SYN_OK) st = collect_locals(I);
   if (st == SYN_OK) st = build_balances(I);

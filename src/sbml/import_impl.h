@@ -89,6 +89,9 @@ struct imp {
 /* Translate math into out (parenthesised as needed). el locates refusals. */
 syn_status imp_math(imp *I, const ASTNode_t *m, math_mode mode, const SBase_t *el,
                     syn_strbuf *out);
+/* An event's trigger as a condition of the language (comparisons joined by
+ * && || !): any other value x as (x) != 0. */
+syn_status imp_condition(imp *I, const ASTNode_t *m, const SBase_t *el, syn_strbuf *out);
 /* The same into a fresh string (NULL on error, err set). */
 char *imp_math_str(imp *I, const ASTNode_t *m, math_mode mode, const SBase_t *el);
 

@@ -254,9 +254,12 @@ static const ifunc *find_func(const imp *I, const char *id) {
   return NULL;
 }
 
-/* A call of a function definition: its body with the arguments in place of
- * its bound variables (the arguments translated in the caller's scope). */
-static syn_status put_call(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
+typedef syn_status (*body_fn)(ctx *c, const ASTNode_t *m, syn_strbuf *out);
+
+/* A call of a function definition: its body, translated by body (as a value,
+ * or as an event's condition), with the arguments in place of its bound
+ * variables (the arguments translated in the caller's scope). */
+static syn_status inline_call(ctx *c, const ASTNode_t *m, body_fn body, syn_strbuf *out) {
   const char *id = ASTNode_getName(m);
   ifunc *f = (ifunc *)find_func(c->I, id);
   if (f == NULL || f->lambda == NULL)
@@ -280,13 +283,17 @@ static syn_status put_call(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
     inner.env = env;
     inner.nenv = nb;
     f->busy = 1;
-    s = tr(&inner, ASTNode_getChild(f->lambda, nb), out);
+    s = body(&inner, ASTNode_getChild(f->lambda, nb), out);
     f->busy = 0;
   }
   for (unsigned i = 0; args && i < nb; i++) syn_strbuf_free(&args[i]);
   syn_free(args);
   syn_free(env);
   return s;
+}
+
+static syn_status put_call(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
+  return inline_call(c, m, tr, out);
 }
 
 /* A local parameter of the reaction in scope, by id, or -1. */
@@ -408,4 +415,80 @@ char *imp_math_str(imp *I, const ASTNode_t *m, math_mode mode, const SBase_t *el
   }
   if (b.data == NULL) syn_strbuf_append(&b, "");
   return b.data;
+}
+
+/* ---- event triggers: the language's conditions are comparisons joined by
+ * && || ! (docs/language.md, events); MathML's logic is kept as logic and
+ * any other value x becomes the comparison (x) != 0, true where x is. */
+
+static syn_status cond(ctx *c, const ASTNode_t *m, syn_strbuf *out);
+
+/* The children of m as conditions, joined by op. */
+static syn_status cond_join(ctx *c, const ASTNode_t *m, const char *op, const char *empty,
+                            syn_strbuf *out) {
+  unsigned k = ASTNode_getNumChildren(m);
+  if (k == 0) syn_strbuf_append(out, empty);
+  syn_status s = SYN_OK;
+  for (unsigned i = 0; i < k && s == SYN_OK; i++) {
+    syn_strbuf_append(out, i ? op : "");
+    syn_strbuf_append(out, "(");
+    s = cond(c, ASTNode_getChild(m, i), out);
+    syn_strbuf_append(out, ")");
+  }
+  return s;
+}
+
+/* xor: true when an odd number of the children are; folded pairwise as
+ * (a && !b) || (!a && b). */
+static syn_status cond_xor(ctx *c, const ASTNode_t *m, unsigned upto, syn_strbuf *out) {
+  if (upto == 0) {
+    syn_strbuf_append(out, "0 != 0");
+    return SYN_OK;
+  }
+  syn_strbuf a = SYN_STRBUF_INIT, b = SYN_STRBUF_INIT;
+  syn_status s = cond_xor(c, m, upto - 1, &a);
+  if (s == SYN_OK) s = cond(c, ASTNode_getChild(m, upto - 1), &b);
+  const char *x = syn_strbuf_str(&a), *y = syn_strbuf_str(&b);
+  if (s == SYN_OK)
+    syn_strbuf_appendf(out, "((%s) && !(%s)) || (!(%s) && (%s))", x, y, x, y);
+  if (s == SYN_OK && (a.failed || b.failed)) s = syn_error_set(c->I->err, SYN_ENOMEM, "out of memory");
+  syn_strbuf_free(&a);
+  syn_strbuf_free(&b);
+  return s;
+}
+
+static syn_status cond(ctx *c, const ASTNode_t *m, syn_strbuf *out) {
+  if (m == NULL) return imp_refuse(c->I, c->el, "math is missing");
+  ASTNodeType_t t = ASTNode_getType(m);
+  unsigned k = ASTNode_getNumChildren(m);
+  if ((is_relational(t) || t == AST_RELATIONAL_NEQ) && k >= 2) return tr(c, m, out);
+  switch (t) {
+  case AST_LOGICAL_AND: return cond_join(c, m, " && ", "1 != 0", out);
+  case AST_LOGICAL_OR: return cond_join(c, m, " || ", "0 != 0", out);
+  case AST_LOGICAL_XOR: return cond_xor(c, m, k, out);
+  case AST_FUNCTION: return inline_call(c, m, cond, out); /* a function of comparisons */
+  case AST_LOGICAL_NOT:
+  case AST_LOGICAL_IMPLIES:
+    if (k != (t == AST_LOGICAL_NOT ? 1u : 2u)) break;
+    syn_strbuf_append(out, "!(");
+    syn_status s = cond(c, ASTNode_getChild(m, 0), out);
+    syn_strbuf_append(out, ")");
+    if (s != SYN_OK || t == AST_LOGICAL_NOT) return s;
+    syn_strbuf_append(out, " || (");
+    s = cond(c, ASTNode_getChild(m, 1), out);
+    syn_strbuf_append(out, ")");
+    return s;
+  default: break;
+  }
+  syn_strbuf_append(out, "(");
+  syn_status s = tr(c, m, out);
+  syn_strbuf_append(out, ") != 0");
+  return s;
+}
+
+syn_status imp_condition(imp *I, const ASTNode_t *m, const SBase_t *el, syn_strbuf *out) {
+  ctx c = {I, MODE_DYN, el, NULL, 0, 0};
+  syn_status s = cond(&c, m, out);
+  if (s == SYN_OK && out->failed) s = syn_error_set(I->err, SYN_ENOMEM, "out of memory");
+  return s;
 }

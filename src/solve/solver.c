@@ -1063,8 +1063,12 @@ static syn_status handle_events(syn_solver *s, int start, int rooted, syn_error 
     return syn_error_set(err, SYN_EINTERNAL, "the solver lost the root it found: %s", s->cv_msg);
   syn_status st = s->ode->events(s->t, y, start, rooted ? s->roots_found : NULL, &changed,
                                  &s->due, s->ode->ctx, err);
-  /* CVODE may have stepped past a new due time already: restart here too */
-  if (st != SYN_OK || (!changed && !(s->due < cvode_time(s)))) return st;
+  /* CVODE may have stepped past a new due time already: restart here too.
+   * After a root, restart even when nothing changed: a condition's function
+   * that stays exactly 0 past its root (a state at rest on the threshold,
+   * SBML case 00354) is CVODE's "close roots" error on the next step, while a
+   * restart deactivates it until it moves off zero (CVODE's cvRcheck1). */
+  if (st != SYN_OK || (!changed && !rooted && !(s->due < cvode_time(s)))) return st;
   for (size_t i = 0; i < s->ode->n; i++)
     if (!isfinite(y[i]))
       return syn_error_set(err, SYN_ENONFINITE, "state %s is %g after an event at t = %s",

@@ -2,7 +2,9 @@
 # synovia — SBML import (docs/sbml.md): a model with a growing compartment,
 # a function definition, an assignment rule on the time and species in
 # amounts and in concentration, run from the .xml and from its imported
-# .model, checked against the analytic solution; the bad inputs refused with
+# .model, checked against the analytic solution; events (a parameter and a
+# compartment changed, triggers that are no comparison, the time unit); the
+# bad inputs refused with
 # one located message, exit 1, nothing written; import's overwrite rule; an
 # SBML model named by a scenario.
 . tests/lib/tap.sh
@@ -81,6 +83,30 @@ check "-o - writes the model to standard output" sh -c '"$1" import "$2" -o - | 
 "$SYNOVIA" import $D/decay.xml >/dev/null 2>&1
 check "no -o: a usage error (exit 2)" test $? -eq 2
 check "import --help" sh -c '"$1" import --help | grep -q "^usage: synovia import FILE.xml -o FILE.model"' - "$SYNOVIA"
+
+# events (events.xml): a parameter and a compartment an event changes are
+# states with d/dt 0; a trigger calling a function is inlined as a condition,
+# a trigger that is a number x is (x) != 0; resizing V keeps the amount of S
+# (in concentration, with a rate rule); the time unit is the hour. Analytic:
+# t < 1: k = 1, V = 2, S = 1 + t/2, m = 0; t > 1: k = 3, V = 4,
+# S = (1.5 * 2) / 4 + (t - 1)/2 (the amount kept), m = 7 (a cascade at t = 1).
+"$SYNOVIA" import $D/events.xml -o - >"$TMP/ev.model" 2>"$TMP/ev.err"
+check "events: the import declares the clock (timeUnits 3600 s): time unit h" grep -qx 'time unit h' "$TMP/ev.model"
+check "events: a parameter an event changes is a state with d/dt 0" \
+  sh -c 'grep -qx "state k = 1" "$1" && grep -qx "d/dt k = 0" "$1"' - "$TMP/ev.model"
+check "events: a trigger that is a number becomes a comparison" grep -qx 'event switch when (k - 1) != 0 {' "$TMP/ev.model"
+check "events: resizing V rescales the concentration S" grep -qx '  S = S \* V / (4)' "$TMP/ev.model"
+check "events: run the .xml" "$SYNOVIA" run $D/events.xml -o "$TMP/ev.h5" --t-end 1.8 --every 0.3 --rtol 1e-10 -q
+check "events: k, V, S, m agree with the analytic solution" "$PYTHON" - "$TMP/ev.h5" <<'PY'
+import sys, h5py, numpy as np
+a = h5py.File(sys.argv[1], "r")["arms/run"]
+t = a["time"][:]
+after = t > 1
+want = {"k": np.where(after, 3, 1), "V": np.where(after, 4, 2), "m": np.where(after, 7, 0),
+        "S": np.where(after, 0.75 + 0.5 * (t - 1), 1 + 0.5 * t)}
+bad = [k for k, v in want.items() if not np.allclose(a[k][:], v, rtol=1e-8, atol=1e-10)]
+sys.exit(1 if bad or len(t) != 7 else 0)
+PY
 
 # a scenario whose model line names the SBML file
 cp $D/decay.xml "$TMP/decay.xml"
