@@ -256,6 +256,8 @@ static syn_status prepare_doses(const syn_problem *p, arm_ws *a, syn_error *err)
   for (size_t i = 0; i < a->sched.nevents && st == SYN_OK; i++)
     if (a->sched.events[i].kind != SCN_INFUSION_END)
       st = check_delivered(s, a, &a->sched.events[i], err);
+  if (st == SYN_OK && s->ncond > 0)
+    st = scn_cdose_prepare(s, a->arm, a->amount, a->dose_scale, a->inst, err);
   return st;
 }
 
