@@ -104,7 +104,8 @@ static int line_of(sparser *p, syn_span s) {
 
 /* Words that end an expression inside a statement: a name right after a
  * number is a unit unless it is one of these. */
-static const char *const clause_words[] = {"to", "every", "at", "over", "times", "into"};
+static const char *const clause_words[] = {"to",    "every", "at",    "over",
+                                           "times", "into",  "after", "before"};
 
 /* Units after numbers: the shared unit parser, with this file's clause words. */
 static syn_unit_parser unit_parser(sparser *p) {
@@ -606,6 +607,7 @@ static syn_status parse_cdose_clauses(sparser *p, ast_dose *d) {
     if (is_word(p, t, "after") || is_word(p, t, "before")) {
       ast_expr **slot = is_word(p, t, "after") ? &d->after : &d->before;
       const char *word = slot == &d->after ? "after" : "before";
+      if (*slot) return clause_twice(p, word);
       st = advance(p);
       if (st == SYN_OK) st = cdose_expr_clause(p, slot, word);
     } else if (is_word(p, t, "at")) {
