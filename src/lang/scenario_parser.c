@@ -105,7 +105,7 @@ static int line_of(sparser *p, syn_span s) {
 /* Words that end an expression inside a statement: a name right after a
  * number is a unit unless it is one of these. */
 static const char *const clause_words[] = {"to",    "every", "at",    "over",
-                                           "times", "into",  "after", "before"};
+                                           "times", "into",  "after", "before", "when"};
 
 /* Units after numbers: the shared unit parser, with this file's clause words. */
 static syn_unit_parser unit_parser(sparser *p) {
