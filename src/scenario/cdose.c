@@ -81,14 +81,14 @@ int scn_cdose_append_text(char **buf, size_t *len, size_t *cap, const scn_cdose_
 }
 
 syn_status scn_cdose_prepare(const syn_scenario *s, const scn_arm *arm, const double *amount,
-                             const double *scale, syn_instance *inst, syn_error *err) {
+                             const double *scale, int on, syn_instance *inst, syn_error *err) {
   syn_status st = SYN_OK;
   size_t n = 0;
   for (size_t i = 0; i < arm->ndoses && st == SYN_OK; i++) {
     const scn_dose *d = &arm->doses[i];
     if (!d->is_cond) continue;
     size_t p = s->cond_param[d->cond];
-    st = syn_instance_set_index(inst, SYN_SYM_PARAM, p, 1.0, err);
+    st = syn_instance_set_index(inst, SYN_SYM_PARAM, p, on ? 1.0 : 0.0, err);
     if (st == SYN_OK)
       st = syn_instance_set_index(inst, SYN_SYM_PARAM, p + 1, amount[i] * scale[i], err);
     n++;

@@ -120,11 +120,11 @@ typedef struct scn_cdose_text {
 } scn_cdose_text;
 int scn_cdose_append_text(char **buf, size_t *len, size_t *cap, const scn_cdose_text *c);
 
-/* Before an arm runs: its own conditional doses switched on and each given
- * amount[i] * scale[i] (per dose of the arm, as the run gives it); the
- * instance is prepared again. */
+/* Before an arm runs: its own conditional doses switched on (on = 1; 0 while
+ * its untreated baseline is found) and each given amount[i] * scale[i] (per
+ * dose of the arm, as the run gives it); the instance is prepared again. */
 syn_status scn_cdose_prepare(const syn_scenario *s, const scn_arm *arm, const double *amount,
-                             const double *scale, syn_instance *inst, syn_error *err);
+                             const double *scale, int on, syn_instance *inst, syn_error *err);
 
 /* The arm's dose that model event `event` gives, or SIZE_MAX when it gives none. */
 size_t scn_cdose_of_event(const syn_scenario *s, const scn_arm *arm, size_t event);
