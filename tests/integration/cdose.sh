@@ -85,4 +85,25 @@ got=$(dose_times "$TMP/a.h5" "true at start")
   || not_ok "true at start: got '$got'"
 grep -q "arm 'most3': 3 conditional doses given" "$TMP/out" && ok "synovia run prints the count per arm" \
   || { not_ok "count printed"; sed 's/^/# /' "$TMP/out"; }
+# a sweep varies the conditional dose's amount: C at 48 h after the 3 re-doses, each of D
+# (C_peak = 1 + D / V), against superposition over the closed-form times
+cat >"$TMP/w.sweep" <<EOF2
+sweep "the re-dose's amount"
+scenario "a.scenario"
+design grid
+vary "dose:most3:IV:2.amount" uniform 50 150 mg levels 3
+arms "most3"
+metrics Cend
+EOF2
+printf 'metric Cend = at(C, 48 h)\n' >>"$TMP/a.scenario"
+if "$SYNOVIA" sweep "$TMP/w.sweep" -o "$TMP/w.h5" >"$TMP/out" 2>&1; then ok "a sweep over a conditional dose's amount runs"
+else not_ok "sweep"; sed 's/^/# /' "$TMP/out"; fi
+check "the sweep's values are the closed form for each amount" "$PYTHON" -c "
+import h5py, math, sys
+f = h5py.File(sys.argv[1], 'r'); k = 0.25
+for d, c in zip(f['param_value'][()].ravel(), f['arms/most3/metric_value'][()].ravel()):
+    t = [0, math.log(5) / k]
+    while len(t) < 4: t.append(t[-1] + math.log(1 + d / 20) / k)
+    want = 5 * math.exp(-k * 48) + sum(d / 20 * math.exp(-k * (48 - x)) for x in t[1:])
+    assert abs(c - want) <= 1e-6 * want, (d, c, want)" "$TMP/w.h5"
 finish
