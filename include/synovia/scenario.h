@@ -129,6 +129,8 @@ typedef struct syn_arm_result {
   syn_baseline_info baseline;
   char **warnings;      /* owned: e.g. "dose of IA at 200 d is after the end (180 d): skipped" */
   size_t nwarnings;
+  int has_cond_doses;   /* the arm has conditional doses (docs/scenarios.md) */
+  size_t cond_doses;    /* how many of them the run gave (also in the dose records) */
 } syn_arm_result;
 
 /* ---- solver settings by name ------------------------------------------------------

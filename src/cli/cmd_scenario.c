@@ -401,6 +401,9 @@ static int run_one_arm(scenario_run *r, size_t k, const syn_solver_opts *opts, c
     goto done;
   }
   if (!a->quiet) print_warnings(name, ar);
+  if (!a->quiet && ar->has_cond_doses)
+    printf("arm '%s': %zu conditional dose%s given\n", name, ar->cond_doses,
+           ar->cond_doses == 1 ? "" : "s");
   record_row_values(r, k, ar->series);
   if (r->hooks && r->hooks->arm_done) r->hooks->arm_done(r->hooks->ctx, r->sc, k, arm, ar->series);
   ok = 1;

@@ -45,6 +45,13 @@ typedef struct ast_dose {
   ast_expr *times;          /* number of doses (>= 1) when `every` is given */
   const char *into;         /* joint name; NULL when not given */
   syn_span into_span;
+  /* A conditional dose (`dose IA 50e6 cells when knee.pain_VAS > 50 after 90 d
+   * before 1 y at most 3 times every at least 28 d`, docs/scenarios.md): given
+   * each time the condition becomes true; `at` is NULL then. */
+  ast_expr *when;           /* the condition; NULL for a scheduled dose */
+  ast_expr *after, *before; /* the window; NULL when not given */
+  ast_expr *most;           /* `at most N times`; NULL: no limit */
+  ast_expr *apart;          /* `every at least P`; NULL: none */
 } ast_dose;
 
 /* What an arm (or the scenario, before its first arm) says, in order. */

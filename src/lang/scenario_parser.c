@@ -40,6 +40,7 @@ typedef struct sparser {
   int in_arm;        /* an `arm` line was seen and no metric since */
   int after_metric;  /* a metric line ended the last arm */
   seen_once seen;
+  int in_condition;  /* parsing a conditional dose's condition: comparisons, && || ! */
 } sparser;
 
 /* ---- errors ------------------------------------------------------------------ */
@@ -103,7 +104,8 @@ static int line_of(sparser *p, syn_span s) {
 
 /* Words that end an expression inside a statement: a name right after a
  * number is a unit unless it is one of these. */
-static const char *const clause_words[] = {"to", "every", "at", "over", "times", "into"};
+static const char *const clause_words[] = {"to",    "every", "at",    "over",
+                                           "times", "into",  "after", "before", "when"};
 
 /* Units after numbers: the shared unit parser, with this file's clause words. */
 static syn_unit_parser unit_parser(sparser *p) {
@@ -146,16 +148,32 @@ static const struct {
   unsigned char left, right;
 } priority[] = {
     [AST_ADD] = {4, 4}, [AST_SUB] = {4, 4}, [AST_MUL] = {5, 5}, [AST_DIV] = {5, 5},
-    [AST_POW] = {8, 7},
+    [AST_POW] = {8, 7}, [AST_LT] = {3, 3},  [AST_LE] = {3, 3},  [AST_GT] = {3, 3},
+    [AST_GE] = {3, 3},  [AST_EQ] = {3, 3},  [AST_NE] = {3, 3},  [AST_AND] = {2, 2},
+    [AST_OR] = {1, 1},
 };
 
-static int binary_op(syn_tk kind) {
+/* Arithmetic everywhere; comparisons and logic only in a condition (as the
+ * model language's events write them). */
+static int binary_op(const sparser *p, syn_tk kind) {
   switch (kind) {
     case TK_PLUS: return AST_ADD;
     case TK_MINUS: return AST_SUB;
     case TK_STAR: return AST_MUL;
     case TK_SLASH: return AST_DIV;
     case TK_CARET: return AST_POW;
+    default: break;
+  }
+  if (!p->in_condition) return -1;
+  switch (kind) {
+    case TK_LT: return AST_LT;
+    case TK_LE: return AST_LE;
+    case TK_GT: return AST_GT;
+    case TK_GE: return AST_GE;
+    case TK_EQEQ: return AST_EQ;
+    case TK_NE: return AST_NE;
+    case TK_AND: return AST_AND;
+    case TK_OR: return AST_OR;
     default: return -1;
   }
 }
@@ -268,7 +286,7 @@ static syn_status parse_unary(sparser *p, ast_expr **out) {
   syn_span at = cur(p)->span;
   ast_expr *e = new_expr(p, AST_UNARY, at);
   if (e == NULL) return out_of_memory(p);
-  e->u.unary.op = AST_NEG;
+  e->u.unary.op = cur(p)->kind == TK_BANG ? AST_NOT : AST_NEG;
   *out = e;
   syn_status st = advance(p);
   if (st == SYN_OK) st = parse_subexpr(p, &e->u.unary.a, UNARY_PRIORITY);
@@ -295,9 +313,11 @@ static syn_status parse_subexpr(sparser *p, ast_expr **out, unsigned limit) {
   if (++p->depth > SYN_MAX_NESTING)
     return error_at(p, cur(p)->span, SYN_ELIMIT,
                     "expression is nested too deeply (more than %d levels)", SYN_MAX_NESTING);
-  syn_status st = cur(p)->kind == TK_MINUS ? parse_unary(p, out) : parse_simple(p, out);
+  syn_tk k = cur(p)->kind;
+  syn_status st = k == TK_MINUS || (k == TK_BANG && p->in_condition) ? parse_unary(p, out)
+                                                                     : parse_simple(p, out);
   int op;
-  while (st == SYN_OK && (op = binary_op(cur(p)->kind)) >= 0 && priority[op].left > limit) {
+  while (st == SYN_OK && (op = binary_op(p, cur(p)->kind)) >= 0 && priority[op].left > limit) {
     syn_span at = cur(p)->span;
     ast_expr *right = NULL;
     st = advance(p);
@@ -571,6 +591,63 @@ static syn_status parse_dose_clauses(sparser *p, ast_dose *d) {
   return st;
 }
 
+/* One clause of a conditional dose that takes an expression: `after T`,
+ * `before T`, `at most N times`, `every at least P` (each once). */
+static syn_status cdose_expr_clause(sparser *p, ast_expr **slot, const char *word) {
+  if (*slot) return clause_twice(p, word);
+  return parse_expr(p, slot);
+}
+
+/* after the condition: { 'after' expr | 'before' expr | 'at' 'most' expr 'times'
+ * | 'every' 'at' 'least' expr | 'into' NAME } (each once). */
+static syn_status parse_cdose_clauses(sparser *p, ast_dose *d) {
+  syn_status st = SYN_OK;
+  while (st == SYN_OK) {
+    const syn_token *t = cur(p);
+    if (is_word(p, t, "after") || is_word(p, t, "before")) {
+      ast_expr **slot = is_word(p, t, "after") ? &d->after : &d->before;
+      const char *word = slot == &d->after ? "after" : "before";
+      if (*slot) return clause_twice(p, word);
+      st = advance(p);
+      if (st == SYN_OK) st = cdose_expr_clause(p, slot, word);
+    } else if (is_word(p, t, "at")) {
+      st = advance(p);
+      if (st == SYN_OK) st = expect_word(p, "most", "'most' (a conditional dose: at most N times)");
+      if (st == SYN_OK) st = cdose_expr_clause(p, &d->most, "at most");
+      if (st == SYN_OK) st = expect_word(p, "times", "'times' after 'at most N'");
+    } else if (is_word(p, t, "every")) {
+      st = advance(p);
+      if (st == SYN_OK) st = expect_word(p, "at", "'at least P' (a conditional dose: every at "
+                                                  "least 28 d)");
+      if (st == SYN_OK) st = expect_word(p, "least", "'least' (every at least 28 d)");
+      if (st == SYN_OK) st = cdose_expr_clause(p, &d->apart, "every at least");
+    } else if (is_word(p, t, "over")) {
+      st = advance(p);
+      if (st == SYN_OK) st = cdose_expr_clause(p, &d->over, "over");
+    } else if (is_word(p, t, "into")) {
+      if (d->into) return clause_twice(p, "into");
+      st = advance(p);
+      if (st == SYN_OK && cur(p)->kind != TK_NAME) return ts_expected(&p->ts, "the name of a joint");
+      d->into_span = cur(p)->span;
+      if (st == SYN_OK && (d->into = span_str(p, cur(p)->span)) == NULL) return out_of_memory(p);
+      if (st == SYN_OK) st = advance(p);
+    } else {
+      break;
+    }
+  }
+  return st;
+}
+
+/* 'dose' NAME expr 'when' expr cdose-clauses */
+static syn_status parse_cdose(sparser *p, ast_dose *d) {
+  syn_status st = advance(p);
+  p->in_condition = 1;
+  if (st == SYN_OK) st = parse_expr(p, &d->when);
+  p->in_condition = 0;
+  if (st == SYN_OK) st = parse_cdose_clauses(p, d);
+  return st;
+}
+
 /* 'dose' NAME expr 'at' expr clauses */
 static syn_status parse_dose(sparser *p, syn_span kw) {
   syn_status st = check_placement(p, kw, "dose");
@@ -592,6 +669,7 @@ static syn_status parse_dose(sparser *p, syn_span kw) {
   st = advance(p);
   if (st == SYN_OK && is_word(p, cur(p), "at")) return ts_expected(&p->ts, "the amount of the dose");
   if (st == SYN_OK) st = parse_expr(p, &d->amount);
+  if (st == SYN_OK && is_word(p, cur(p), "when")) return parse_cdose(p, d);
   if (st == SYN_OK && !is_word(p, cur(p), "at")) {
     st = expected_word(p, "at", "'at' and the time of the dose");
     syn_error_hint(p->ts.err, "e.g. dose IV 5 mg at 0 d");

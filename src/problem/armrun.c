@@ -19,7 +19,34 @@ static syn_status add_series(const syn_problem *p, const syn_problem_result *r, 
   return st;
 }
 
-static syn_status add_doses(const arm_ws *a, syn_result *res, syn_error *err) {
+/* The conditional doses the run gave (the model's event log), after the scheduled ones. */
+static syn_status add_cond_doses(const syn_scenario *s, const arm_ws *a, syn_result *res,
+                                 syn_error *err) {
+  const double *t = NULL;
+  const uint32_t *ev = NULL;
+  size_t n = s->ncond > 0 ? syn_instance_event_log(a->inst, &t, &ev) : 0;
+  syn_status st = SYN_OK;
+  for (size_t k = 0; k < n && st == SYN_OK; k++) {
+    size_t i = scn_cdose_of_event(s, a->arm, ev[k]);
+    if (i == SIZE_MAX) continue;
+    const scn_dose *d = &a->arm->doses[i];
+    syn_dose_record rec = {t[k], a->amount[i], 0, d->route, d->target, d->joint, d->units};
+    st = syn_result_add_dose(res, &rec, err);
+  }
+  return st;
+}
+
+/* The conditional doses the run gave, counted for the caller (syn_arm_result). */
+static void count_cond_doses(const syn_scenario *s, const arm_ws *a, syn_arm_result *out) {
+  const double *t = NULL;
+  const uint32_t *ev = NULL;
+  size_t n = s->ncond > 0 ? syn_instance_event_log(a->inst, &t, &ev) : 0;
+  for (size_t i = 0; i < a->arm->ndoses; i++) out->has_cond_doses |= a->arm->doses[i].is_cond;
+  for (size_t k = 0; k < n; k++) out->cond_doses += scn_cdose_of_event(s, a->arm, ev[k]) != SIZE_MAX;
+}
+
+static syn_status add_doses(const syn_scenario *s, const arm_ws *a, syn_result *res,
+                            syn_error *err) {
   syn_status st = SYN_OK;
   for (size_t i = 0; i < a->sched.nevents && st == SYN_OK; i++) {
     const scn_event *e = &a->sched.events[i];
@@ -29,7 +56,7 @@ static syn_status add_doses(const arm_ws *a, syn_result *res, syn_error *err) {
                            d->units};
     st = syn_result_add_dose(res, &rec, err);
   }
-  return st;
+  return st == SYN_OK ? add_cond_doses(s, a, res, err) : st;
 }
 
 static syn_status add_metrics(const syn_scenario *s, const double *values, syn_result *res,
@@ -98,7 +125,8 @@ static syn_status fill_result(const syn_problem_ws *ws, size_t arm, const syn_pr
   if (st == SYN_OK) st = add_series(p, r, res->series, err);
   if (st == SYN_OK) st = syn_run_add_attributes(res->series, &p->ro, &a->ode, &r->stats, a->inst, err);
   if (st == SYN_OK) st = add_arm_attributes(s, a, r, res->series, err);
-  if (st == SYN_OK) st = add_doses(a, res->series, err);
+  if (st == SYN_OK) st = add_doses(s, a, res->series, err);
+  if (st == SYN_OK) count_cond_doses(s, a, res);
   if (st == SYN_OK) st = add_metrics(s, r->metrics, res->series, err);
   return st;
 }

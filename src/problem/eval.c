@@ -256,6 +256,8 @@ static syn_status prepare_doses(const syn_problem *p, arm_ws *a, syn_error *err)
   for (size_t i = 0; i < a->sched.nevents && st == SYN_OK; i++)
     if (a->sched.events[i].kind != SCN_INFUSION_END)
       st = check_delivered(s, a, &a->sched.events[i], err);
+  if (st == SYN_OK && s->ncond > 0)
+    st = scn_cdose_prepare(s, a->arm, a->amount, a->dose_scale, 0, a->inst, err);
   return st;
 }
 
@@ -523,6 +525,9 @@ syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
   if (st == SYN_OK && ws->ns > 0) st = problem_sens_prepare(ws, a, theta, err);
   reset_doses(a); /* the start is the untreated state: no infusion of the last run */
   if (st == SYN_OK) st = find_start(ws, a, &out->baseline, err);
+  /* the baseline is untreated: conditional doses are switched on after it */
+  if (st == SYN_OK && s->ncond > 0)
+    st = scn_cdose_prepare(s, a->arm, a->amount, a->dose_scale, 1, a->inst, err);
   if (st == SYN_OK && ws->ns > 0) st = problem_sens_start(ws, a, err);
   if (st == SYN_OK) st = run_rounds(ws, a, want, &out->stats, err);
   for (size_t i = 0; i < s->nmetrics; i++)

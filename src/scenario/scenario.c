@@ -33,6 +33,7 @@ typedef struct loader {
   syn_error *err;
   size_t calls_cap;
   const char *model_extra; /* appended to the model's root file (syn_scenario_load_outputs) */
+  size_t ncond;            /* conditional doses resolved so far */
 } loader;
 
 /* ---- messages ---------------------------------------------------------------------- */
@@ -631,6 +632,15 @@ static syn_status check_deliverable(loader *L, const ast_dose *d, const scn_dose
   return SYN_OK;
 }
 
+/* A conditional dose: no schedule (times 0); the model's event cdose_K gives it. */
+static syn_status resolve_cond_dose(loader *L, scn_dose *out) {
+  out->is_cond = 1;
+  out->cond = L->ncond++;
+  out->at = L->s->t_start;
+  out->times = 0;
+  return SYN_OK;
+}
+
 static syn_status resolve_dose(loader *L, const ast_dose *d, scn_dose *out) {
   const syn_model *m = L->s->model;
   syn_status st = find_route(L, d, &out->route_index);
@@ -641,8 +651,197 @@ static syn_status resolve_dose(loader *L, const ast_dose *d, scn_dose *out) {
   out->state = r->state;
   out->target = syn_model_symbol(m, SYN_SYM_STATE, r->state)->name;
   st = resolve_amount(L, d, out);
+  if (st == SYN_OK && d->when) return resolve_cond_dose(L, out);
   if (st == SYN_OK) st = resolve_timing(L, d, out);
   if (st == SYN_OK) st = check_deliverable(L, d, out);
+  return st;
+}
+
+/* ---- conditional doses (cdose.c) ----------------------------------------------------------- */
+
+static int is_comparison(const ast_expr *e) {
+  if (e->kind != AST_BINARY) return 0;
+  ast_op op = e->u.binary.op;
+  return op == AST_LT || op == AST_LE || op == AST_GT || op == AST_GE || op == AST_EQ ||
+         op == AST_NE;
+}
+
+/* A comparison, or comparisons joined by && || and !, as an event's condition. */
+static int is_condition(const ast_expr *e) {
+  if (is_comparison(e)) return 1;
+  if (e->kind == AST_UNARY && e->u.unary.op == AST_NOT) return is_condition(e->u.unary.a);
+  if (e->kind == AST_BINARY && (e->u.binary.op == AST_AND || e->u.binary.op == AST_OR))
+    return is_condition(e->u.binary.a) && is_condition(e->u.binary.b);
+  return 0;
+}
+
+static syn_status unknown_cond_name(loader *L, const ast_expr *e) {
+  static const syn_symkind kinds[] = {SYN_SYM_STATE, SYN_SYM_OUTPUT, SYN_SYM_LET, SYN_SYM_PARAM,
+                                      SYN_SYM_COMPARTMENT};
+  const syn_model *m = L->s->model;
+  size_t n = 0, total = 0;
+  for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) total += syn_model_count(m, kinds[k]);
+  const char **names = syn_calloc(total + 1, sizeof *names);
+  if (names == NULL) return oom(L);
+  for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+    for (size_t i = 0; i < syn_model_count(m, kinds[k]); i++)
+      names[n++] = syn_model_symbol(m, kinds[k], i)->name;
+  const char *id = e->u.name.id, *near = syn_suggest(id, strlen(id), names, n);
+  if (near) diag(L, e->span, "unknown name '%s' in the condition (did you mean '%s'?)", id, near);
+  else diag(L, e->span, "unknown name '%s' in the condition", id);
+  syn_error_hint(L->err, "a condition reads the model's states, outputs, lets, parameters and t; "
+                         "a per-joint name with its joint (knee_R.pain)");
+  syn_free(names);
+  return SYN_EINPUT;
+}
+
+/* Every name of the condition is the model's (or t). Bounded by the parser's nesting limit. */
+static syn_status check_cond_names(loader *L, const ast_expr *e) {
+  syn_symkind kind;
+  size_t index;
+  switch (e->kind) {
+    case AST_NAME:
+      if (strcmp(e->u.name.id, "t") == 0 || syn_model_find(L->s->model, e->u.name.id, &kind, &index))
+        return SYN_OK;
+      return unknown_cond_name(L, e);
+    case AST_UNARY: return check_cond_names(L, e->u.unary.a);
+    case AST_BINARY: {
+      syn_status st = check_cond_names(L, e->u.binary.a);
+      return st == SYN_OK ? check_cond_names(L, e->u.binary.b) : st;
+    }
+    case AST_CALL:
+      for (size_t i = 0; i < e->u.call.nargs; i++)
+        if (check_cond_names(L, e->u.call.args[i]) != SYN_OK) return SYN_EINPUT;
+      return SYN_OK;
+    default: return SYN_OK;
+  }
+}
+
+static syn_status check_condition(loader *L, const ast_dose *d) {
+  if (!is_condition(d->when)) {
+    diag(L, d->when->span, "the condition of a conditional dose is not a comparison");
+    syn_error_hint(L->err, "e.g. dose IA 50e6 cells when knee.pain_VAS > 50; join comparisons "
+                           "with && || !");
+    return SYN_EINPUT;
+  }
+  return check_cond_names(L, d->when);
+}
+
+/* A time of the window, NAN when not given; inside the simulation. */
+static syn_status window_time(loader *L, const ast_expr *e, const char *word, double *v) {
+  *v = NAN;
+  if (e == NULL) return SYN_OK;
+  char u[32];
+  clock_suffix(L, u, sizeof u);
+  syn_status st = const_time(L, e, "the time", v);
+  if (st == SYN_OK && (*v > L->s->t_end || *v < L->s->t_start)) {
+    diag(L, e->span, "'%s %g%s' is outside the simulation (%g%s to %g%s)", word, shown(L, *v), u,
+         shown(L, L->s->t_start), u, shown(L, L->s->t_end), u);
+    syn_error_hint(L->err, "a conditional dose's window lies within the 'simulate' times");
+    return SYN_EINPUT;
+  }
+  return st;
+}
+
+static syn_status cond_limits(loader *L, const ast_dose *d, scn_cdose_text *c) {
+  char u[32];
+  clock_suffix(L, u, sizeof u);
+  double most = 0;
+  c->apart = 0;
+  syn_status st = window_time(L, d->after, "after", &c->after);
+  if (st == SYN_OK) st = window_time(L, d->before, "before", &c->before);
+  if (st == SYN_OK && !isnan(c->after) && !isnan(c->before) && !(c->before > c->after))
+    return diag(L, d->before->span, "'before' (%g%s) must come after 'after' (%g%s)",
+                shown(L, c->before), u, shown(L, c->after), u);
+  if (st == SYN_OK && d->most) st = const_value(L, d->most, 0, &most);
+  if (st == SYN_OK && d->most && !(most >= 1 && most == floor(most) && most <= SCN_MAX_TIMES))
+    return diag(L, d->most->span, "'at most' takes a whole number of doses from 1 to %.0f "
+                "(found %g)", SCN_MAX_TIMES, most);
+  c->most = (long)most;
+  if (st == SYN_OK && d->apart) st = const_time(L, d->apart, "the interval", &c->apart);
+  if (st == SYN_OK && d->apart && !(c->apart > 0))
+    return diag(L, d->apart->span, "the interval between doses must be positive (found %g%s)",
+                shown(L, c->apart), u);
+  if (st == SYN_OK && d->over) {
+    diag(L, d->over->span, "a conditional dose is a bolus: 'over' is not supported for it yet");
+    syn_error_hint(L->err, "leave out 'over D'");
+    return SYN_EINPUT;
+  }
+  return st;
+}
+
+/* The model text of one conditional dose, appended to *buf. */
+static syn_status cond_text(loader *L, const ast_dose *d, size_t k, char **buf, size_t *len,
+                            size_t *cap) {
+  const syn_model *m = L->s->model;
+  size_t route = 0;
+  syn_status st = find_route(L, d, &route);
+  if (st == SYN_OK) st = check_condition(L, d);
+  scn_cdose_text c = {.k = k, .clock = L->s->clock};
+  if (st == SYN_OK) st = cond_limits(L, d, &c);
+  if (st != SYN_OK) return st;
+  const syn_symbol *target = syn_model_symbol(m, SYN_SYM_STATE, syn_model_route(m, route)->state);
+  c.target = target->name;
+  c.unit = strcmp(target->units, "?") == 0 || strcmp(target->units, "1") == 0 ? "" : target->units;
+  c.cond = syn_span_text(L->src, d->when->span);
+  c.cond_len = d->when->span.len;
+  return scn_cdose_append_text(buf, len, cap, &c) == 0 ? SYN_OK : oom(L);
+}
+
+/* The model's parameters and event of each conditional dose, by name. */
+static syn_status find_cond_parts(loader *L) {
+  syn_scenario *s = L->s;
+  s->cond_event = syn_arena_alloc(L->ast->arena, s->ncond * sizeof *s->cond_event);
+  s->cond_param = syn_arena_alloc(L->ast->arena, s->ncond * sizeof *s->cond_param);
+  if (s->cond_event == NULL || s->cond_param == NULL) return oom(L);
+  size_t nev = syn_model_event_count(s->model);
+  for (size_t k = 0; k < s->ncond; k++) {
+    char name[64];
+    syn_symkind kind;
+    snprintf(name, sizeof name, "cdose_%zu_on", k + 1);
+    if (!syn_model_find(s->model, name, &kind, &s->cond_param[k]) || kind != SYN_SYM_PARAM)
+      return syn_error_set(L->err, SYN_EINVAL, "conditional dose %zu: no parameter %s", k + 1, name);
+    snprintf(name, sizeof name, "cdose_%zu", k + 1);
+    s->cond_event[k] = nev;
+    for (size_t e = 0; e < nev; e++)
+      if (strcmp(syn_model_event_name(s->model, e), name) == 0) s->cond_event[k] = e;
+  }
+  return SYN_OK;
+}
+
+/* The model again, with every conditional dose's event appended to its text
+ * (after any text the caller appends). */
+static syn_status reload_model(loader *L, char *text, size_t len, size_t cap) {
+  const char *outer = L->model_extra ? L->model_extra : "";
+  char *all = syn_malloc(strlen(outer) + len + 2);
+  if (all == NULL) return oom(L);
+  snprintf(all, strlen(outer) + len + 2, "%s\n%s", outer, text);
+  (void)cap;
+  const char *saved = L->model_extra;
+  syn_model_destroy(L->s->model);
+  L->s->model = NULL;
+  L->model_extra = all;
+  syn_status st = load_model(L);
+  L->model_extra = saved;
+  syn_free(all);
+  if (st == SYN_OK) choose_show_unit(L);
+  return st;
+}
+
+static syn_status add_cond_doses(loader *L) {
+  const syn_scenario_ast *a = L->ast;
+  char *text = NULL;
+  size_t len = 0, cap = 0, k = 0;
+  syn_status st = SYN_OK;
+  for (size_t i = 0; i < a->narms && st == SYN_OK; i++)
+    for (size_t j = 0; j < a->arms[i].nitems && st == SYN_OK; j++) {
+      const ast_arm_item *it = &a->arms[i].items[j];
+      if (it->kind == ARM_DOSE && it->dose.when) st = cond_text(L, &it->dose, ++k, &text, &len, &cap);
+    }
+  L->s->ncond = k;
+  if (st == SYN_OK && k > 0) st = reload_model(L, text, len, cap);
+  if (st == SYN_OK && k > 0) st = find_cond_parts(L);
+  syn_free(text);
   return st;
 }
 
@@ -1277,7 +1476,7 @@ syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *er
 syn_status syn_scenario_load_outputs(const char *path, const char *model_extra,
                                      syn_scenario **out, syn_error *err) {
   syn_error local;
-  loader L = {NULL, NULL, NULL, err ? err : &local, 0, model_extra};
+  loader L = {NULL, NULL, NULL, err ? err : &local, 0, model_extra, 0};
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no scenario path given");
   *out = NULL;
   syn_scenario *s = syn_calloc(1, sizeof *s);
@@ -1295,6 +1494,7 @@ syn_status syn_scenario_load_outputs(const char *path, const char *model_extra,
   }
   if (st == SYN_OK) st = load_model(&L);
   if (st == SYN_OK) st = resolve_grid(&L);
+  if (st == SYN_OK) st = add_cond_doses(&L);
   if (st == SYN_OK) st = resolve_solver(&L);
   if (st == SYN_OK) st = resolve_atols(&L);
   if (st == SYN_OK) st = resolve_arms(&L);

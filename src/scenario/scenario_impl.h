@@ -33,7 +33,12 @@ typedef struct scn_dose {
   double at;            /* first dose, clock units */
   double over;          /* infusion length; 0 for a bolus */
   double every;         /* repeat interval; 0 when given once */
-  long times;           /* number of doses (1 when given once) */
+  long times;           /* number of doses (1 when given once; 0 for a conditional dose,
+                           which the schedule does not hold) */
+  /* A conditional dose (cdose.c): given by the model event `cdose_K` (K = cond + 1)
+   * appended to the model at load, each time its condition becomes true. */
+  int is_cond;
+  size_t cond;          /* its index among the scenario's conditional doses */
 } scn_dose;
 
 typedef struct scn_arm {
@@ -93,7 +98,36 @@ struct syn_scenario {
                               arm runs with unless the caller's options say otherwise */
   const char **sens;       /* owned array of AST strings: the `sensitivities` line, checked */
   size_t nsens;
+  size_t ncond;            /* conditional doses over all arms */
+  size_t *cond_event;      /* arena, per conditional dose: its model event */
+  size_t *cond_param;      /* arena, per conditional dose: its parameters `cdose_K_on` and
+                              `cdose_K_amt` are cond_param[K] and cond_param[K] + 1 */
 };
+
+/* --- cdose.c: conditional doses ------------------------------------------------------- */
+
+/* The model text that gives conditional dose K (1-based) when cond becomes true:
+ * its parameters (`cdose_K_on`, `cdose_K_amt` in unit, `cdose_K_n`, `cdose_K_last`)
+ * and event `cdose_K`. after/before: the window (NAN: open), most: at most that
+ * many (0: no limit), apart: the shortest interval (0: none), all in clock units
+ * written with clock. Appended to buf (*len of *cap, grown); -1 out of memory. */
+typedef struct scn_cdose_text {
+  size_t k;
+  const char *cond, *target, *unit, *clock;
+  size_t cond_len;
+  double after, before, apart;
+  long most;
+} scn_cdose_text;
+int scn_cdose_append_text(char **buf, size_t *len, size_t *cap, const scn_cdose_text *c);
+
+/* Before an arm runs: its own conditional doses switched on (on = 1; 0 while
+ * its untreated baseline is found) and each given amount[i] * scale[i] (per
+ * dose of the arm, as the run gives it); the instance is prepared again. */
+syn_status scn_cdose_prepare(const syn_scenario *s, const scn_arm *arm, const double *amount,
+                             const double *scale, int on, syn_instance *inst, syn_error *err);
+
+/* The arm's dose that model event `event` gives, or SIZE_MAX when it gives none. */
+size_t scn_cdose_of_event(const syn_scenario *s, const scn_arm *arm, size_t event);
 
 /* --- schedule.c ------------------------------------------------------------------ */
 

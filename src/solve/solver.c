@@ -84,6 +84,9 @@ struct syn_solver {
   syn_step_fn hook;
   void *hook_ctx;
   double reach;              /* end of the last interval given to the hook (hook mode) */
+  int root_pending;          /* hook mode: a root CVODE returned after the output time asked
+                                for, held (state in ystep) until the outputs before it are out */
+  double root_t;
   syn_solver_stats totals;   /* counters of finished segments (before reinit) */
 
   /* Last failing right-hand side evaluation (for the non-finite diagnosis). */
@@ -619,6 +622,7 @@ syn_status syn_solver_reinit(syn_solver *s, double t0, const double *y0, syn_err
   s->t = t0;
   s->started = 0;
   s->due = INFINITY;
+  s->root_pending = 0;
   s->hook = NULL;
   s->hook_ctx = NULL;
   s->reach = t0;
@@ -955,6 +959,15 @@ static syn_status advance(syn_solver *s, double tout, double tstop, int to_outpu
   return s->sens_on ? sens_take(s, tout, err) : SYN_OK;
 }
 
+/* Hook mode: the root held in ystep becomes the solver's time and state. */
+static syn_status take_pending_root(syn_solver *s, int *rooted) {
+  N_VScale(1.0, s->ystep, s->y);
+  s->t = s->root_t;
+  s->root_pending = 0;
+  *rooted = 1;
+  return SYN_OK;
+}
+
 /* Hook mode: advance CVODE one internal step at a time until it has passed
  * tout (or reached tstop), giving each step's interval, clipped at tstop, to
  * the hook; then interpolate at tout exactly as CVODE's normal mode does. tout
@@ -972,7 +985,8 @@ static syn_status advance_steps(syn_solver *s, double tout, double tstop, int to
   s->rhs_failed_ever = 0;
   s->jac_failing = 0;
   int flag = CVodeSetStopTime(s->cvode, tstop);
-  while (flag >= 0 && s->reach < tout) {
+  if (s->root_pending && s->root_t <= tout) return take_pending_root(s, rooted);
+  while (flag >= 0 && s->reach < tout && !s->root_pending) {
     if (steps >= s->opts.max_steps) {
       flag = CV_TOO_MUCH_WORK;
       break;
@@ -988,10 +1002,11 @@ static syn_status advance_steps(syn_solver *s, double tout, double tstop, int to
       if (st != SYN_OK) break;
     }
     if (flag == CV_ROOT_RETURN) { /* ystep is the state at the root */
-      N_VScale(1.0, s->ystep, s->y);
-      s->t = tret;
-      *rooted = 1;
-      return SYN_OK;
+      s->root_pending = 1;
+      s->root_t = tret;
+      if (tret <= tout) return take_pending_root(s, rooted);
+      /* one step can pass the output time and find a root beyond it: the output
+         comes first, interpolated in that step (below), then the root */
     }
   }
   if (flag < 0 || st != SYN_OK) {

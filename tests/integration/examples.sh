@@ -101,6 +101,16 @@ assert o['IL6_auc_1y'] < m['control']['IL6_auc_1y']"
       "c = m['control']
 for n in c: assert close(c[n], c[n.rsplit('_', 1)[0] + '_d0']), n"
     ;;
+  retreat_on_relapse)
+    claim "retreat_on_relapse: the first re-injection comes when 'IA once' relapses (its relapse_time)" "$r" \
+      "t = h5py.File(sys.argv[1], 'r')['arms/re-treat on relapse/doses/time'][()]
+assert close(t[1], m['IA once']['relapse_time'], 1e-6), (t, m['IA once'])"
+    claim "retreat_on_relapse: 3 re-injections (the most allowed), months apart; less SF IL-6 over two years" "$r" \
+      "t = h5py.File(sys.argv[1], 'r')['arms/re-treat on relapse/doses/time'][()] / 24
+assert len(t) == 4 and all(b - a > 150 for a, b in zip(t[1:], t[2:])), t
+o, r = m['IA once'], m['re-treat on relapse']
+assert r['IL6_auc_2y'] < o['IL6_auc_2y'] and r['IL6_2y'] < 63 < o['IL6_2y'], (o, r)"
+    ;;
   *) not_ok "$1: no claim of its comment is tested (add one to tests/integration/examples.sh)" ;;
   esac
 }

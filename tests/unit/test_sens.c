@@ -626,6 +626,10 @@ static void fd_scenario(const char *path, worst *w) {
   syn_scenario *s = NULL;
   syn_error err;
   if (syn_scenario_load(path, &s, &err) != SYN_OK) fail_msg("%s: %s", path, err.message);
+  if (s->ncond > 0) { /* conditional doses are model events: sensitivities refused (cdose.sh) */
+    syn_scenario_destroy(s);
+    return;
+  }
   const syn_model *m = syn_scenario_model(s);
   const char *names[10];
   double theta[10];
