@@ -313,8 +313,20 @@ def consistency_errors(path):
     return [e.getMessage() for e in errs if e.getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
 
 
+SERIES = {}
+
+
 def synovia_series(src, arm=None, grid=()):
-    h5 = os.path.join(TMP, "run_%d.h5" % abs(hash((src, arm))))
+    """synovia run of src (one arm) at rtol 1e-10, once per source, arm and grid: the
+    independent simulation and the round trip compare with the same run."""
+    key = (src, arm, tuple(grid))
+    if key not in SERIES:
+        SERIES[key] = _synovia_series(src, arm, grid)
+    return SERIES[key]
+
+
+def _synovia_series(src, arm=None, grid=()):
+    h5 = os.path.join(TMP, "run_%d.h5" % abs(hash((src, arm, tuple(grid)))))
     p = run("run", src, "-o", h5, "--rtol", "1e-10", "--atol", "1e-14", *grid)
     assert p.returncode == 0, p.stderr
     with h5py.File(h5, "r") as f:
@@ -452,11 +464,68 @@ for scn in SCENARIOS:
 
         @check("%s, arm '%s': round trip (export, import, run)" % (scn, arm))
         def _(scn=scn, arm=arm, xml=xml):
-            if "<event " in open(xml, encoding="utf-8").read():
-                raise SkipTest("the arm's doses are events: importing them needs events in "
-                               "the model language (branch i16ev)")
             worst, where = round_trip(xml, synovia_series(scn, arm))
             progress("round trip %s:%s" % (os.path.basename(scn), arm), worst, where)
             assert worst <= 1, "error %.3g x the tolerance at %s" % (worst, where)
+
+# --- models with events: round trip against the source's run and the closed forms ---------------
+# (the closed forms of tests/python/test_events.py: reset.model's resets at n ln(2)/k, timed.model's
+# jump, parameter set by an event, delays, a transient execution cancelled, initially false;
+# order.model's priorities, values at trigger or execution and a cascade)
+
+EVENTS = "tests/data/events"
+EVENT_GRID = ["--t-end", "10", "--every", "0.25"]
+
+
+def events_close(got, want, rtol, atol):
+    got, want = np.asarray(got, float), np.asarray(want, float)
+    bad = np.abs(got - want) > atol + rtol * np.abs(want)
+    assert not bad.any(), "first mismatch at %d: %r vs %r" % (
+        np.argmax(bad), got[bad][0], want[bad][0])
+
+
+def closed_reset(r):
+    events_close(r["x"], 2 * np.exp(-0.5 * np.mod(r["time"], math.log(2) / 0.5)), 1e-7, 1e-9)
+
+
+def closed_timed(r):
+    t, k, k2 = r["time"], 0.5, 0.2
+    x = np.where(t < 5, 2 * np.exp(-k * t), (2 * np.exp(-5 * k) + 3) * np.exp(-k * (t - 5)))
+    events_close(r["x"], x, 1e-7, 1e-9)
+    events_close(r["u"], np.exp(-k2 * np.minimum(t, 2)), 1e-7, 1e-9)
+    events_close(r["y"], np.select([t < 4, t < 5, t < 10], [0, 10, 1000], 1010), 0, 0)
+    events_close(r["z"], np.full_like(t, 5), 0, 0)
+    events_close(r["zt"], np.zeros_like(t), 0, 0)
+
+
+def closed_order(r):
+    t = r["time"]
+    for v, before, after, at in (("w", 1, 4, 3), ("w2", 1, 5, 3), ("a", 0, 1, 4), ("b", 0, 7, 4),
+                                 ("v", 1, 8, 7)):
+        events_close(r[v], np.where(t < at, before, after), 0, 0)
+
+
+for name, closed in (("reset", closed_reset), ("timed", closed_timed), ("order", closed_order),
+                     ("redose", None), ("sbml_00026", None), ("sbml_00071", None)):
+    src = os.path.join(EVENTS, name + ".model")
+    xml = os.path.join(TMP, "events_%s.xml" % name)
+    if ONLY not in src:
+        continue
+
+    @check("%s: its events exported as SBML events, consistent; imported and run again: the "
+           "same trajectories%s" % (src, ", and the closed forms" if closed else ""))
+    def _(src=src, xml=xml, closed=closed):
+        export(src, xml)
+        errs = consistency_errors(xml)
+        assert not errs, errs[:3]
+        ref = synovia_series(src, None, EVENT_GRID)
+        worst, where = round_trip(xml, ref)
+        progress("round trip " + src, worst, where)
+        assert worst <= 1, "error %.3g x the tolerance at %s" % (worst, where)
+        if closed:
+            t = ref["time"]
+            grid = ["--t-start", repr(float(t[0])), "--t-end", repr(float(t[-1])),
+                    "--every", repr(float(t[1] - t[0]))]
+            closed(synovia_series(xml, None, grid))
 
 sys.exit(finish())
