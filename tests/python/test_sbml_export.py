@@ -188,15 +188,29 @@ class Model:
         return float(when), [(a.getVariable(), a.getMath()) for a in e.getListOfEventAssignments()]
 
     def _compile(self):
+        """rhs: the rates, with only the assignment rules they read (outputs are not needed
+        to integrate), as local variables; rules: every rule, into the dict V."""
         index = {s: i for i, s in enumerate(self.states)}
+        local = {v: "r%d" % k for k, v in enumerate(self.order)}
 
         def var(n):
             return "y[%d]" % index[n] if n in index else "V[%r]" % n
 
+        def var_local(n):
+            return "y[%d]" % index[n] if n in index else local.get(n) or "V[%r]" % n
+
+        needed = set()
+        for s in self.states:
+            names_in(self.rate[s], needed)
+        for v in reversed(self.order):  # the rules a needed rule reads are needed too
+            if v in needed:
+                names_in(self.assign[v], needed)
         lines = ["def rhs(t, y, V):"]
         for v in self.order:
-            lines.append("    V[%r] = %s" % (v, py(self.assign[v], var)))
-        lines.append("    return [%s]" % ", ".join(py(self.rate[s], var) for s in self.states))
+            if v in needed:
+                lines.append("    %s = %s" % (local[v], py(self.assign[v], var_local)))
+        lines.append("    return [%s]" % ", ".join(py(self.rate[s], var_local)
+                                                   for s in self.states))
         lines.append("def rules(t, y, V):")
         for v in self.order:
             lines.append("    V[%r] = %s" % (v, py(self.assign[v], var)))
