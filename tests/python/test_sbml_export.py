@@ -219,6 +219,7 @@ class Model:
         exec("\n".join(lines), ns)
         self.rhs, self.rules = ns["rhs"], ns["rules"]
         self.var = lambda n: "V[%r]" % n
+        self._code = {}
         self.sparsity = self._sparsity(index)
 
     def _sparsity(self, index):
@@ -241,19 +242,33 @@ class Model:
                     pattern[i, index[w]] = True
         return pattern
 
+    def code(self, ast):
+        """A MathML tree compiled once to a Python code object over V and t."""
+        key = id(ast)
+        if key not in self._code:
+            self._code[key] = (compile(py(ast, self.var), "<sbml>", "eval"), ast)
+        return self._code[key][0]
+
     def start(self, t0):
-        """Values at t0: initial assignments and rules until nothing changes."""
+        """Values at t0: initial assignments and rules, pass after pass until a pass changes
+        nothing (at most one pass per assignment, and two more)."""
         V = dict(self.value)
+        ns = {"np": np, "V": V, "t": t0}
+        steps = ([(v, self.code(ast)) for v, ast in self.initial.items()] +
+                 [(v, self.code(self.assign[v])) for v in self.order])
         for _ in range(len(self.initial) + len(self.assign) + 2):
-            for v, ast in self.initial.items():
-                V[v] = float(eval(py(ast, self.var), {"np": np, "V": V, "t": t0}))
-            for v in self.order:
-                V[v] = float(eval(py(self.assign[v], self.var), {"np": np, "V": V, "t": t0}))
+            changed = False
+            for v, c in steps:
+                new = float(eval(c, ns))
+                changed |= not (new == V.get(v) or (new != new and V.get(v) != V.get(v)))
+                V[v] = new
+            if not changed:
+                break
         return V
 
     def fire(self, t, V, assignments):
-        new = {v: float(eval(py(ast, self.var), {"np": np, "V": V, "t": t}))
-               for v, ast in assignments}
+        ns = {"np": np, "V": V, "t": t}
+        new = {v: float(eval(self.code(ast), ns)) for v, ast in assignments}
         V.update(new)
 
     def simulate(self, times):
