@@ -65,6 +65,26 @@ syn_status syn_expr_printer_symbol(syn_expr_printer *p, syn_symkind kind, size_t
 syn_status syn_expr_printer_route_scale(syn_expr_printer *p, size_t r, char **out,
                                         syn_error *err);
 
+/* Event e (syn_model_event_count) as text: what an SBML writer needs. */
+typedef struct syn_expr_event {
+  char *trigger;         /* the condition: comparisons joined with && || ! */
+  char *delay;           /* NULL when the event has no `delay` */
+  char *priority;        /* NULL when the event has no `priority` */
+  int persistent;        /* 0: `transient` */
+  int initial_value;     /* the condition's value just before the start: 0 with `initially false` */
+  int values_at_trigger; /* 0: `values at execution` */
+  size_t nassigns;
+  syn_symkind *kind;     /* per assignment: the target (STATE, PARAM or COMPARTMENT) ... */
+  size_t *index;         /* ... and its index among that kind (syn_model_symbol) */
+  char **value;          /* ... and the assigned value */
+} syn_expr_event;
+
+/* Fills *out (free it with syn_expr_event_free, also after an error).
+ * SYN_EINVAL for an event index out of range, SYN_ENOMEM. */
+syn_status syn_expr_printer_event(syn_expr_printer *p, size_t e, syn_expr_event *out,
+                                  syn_error *err);
+void syn_expr_event_free(syn_expr_event *ev);
+
 /* The shortest of %.15g, %.16g, %.17g that reads back as v, into buf (room
  * for 32 bytes). The printer writes numbers this way. */
 void syn_expr_number(double v, char *buf, size_t size);

@@ -196,6 +196,7 @@ static syn_status load_scenario(loader *L) {
   syn_status st = syn_srcset_load_file(L->ast->sources, path, &a->scenario_span, &index, L->err);
   if (st == SYN_OK) st = syn_scenario_load(path, &plain, L->err);
   if (st == SYN_OK) st = check_observable_names(L, syn_scenario_model(plain));
+  if (st == SYN_OK) f->model_plain_len = strlen(syn_model_file_text(syn_scenario_model(plain), 0));
   if (st == SYN_OK) st = extra_text(L, syn_scenario_model(plain), &extra, &nparam_lines);
   if (st == SYN_OK) {
     st = syn_scenario_load_outputs(path, extra, &f->scenario, L->err);

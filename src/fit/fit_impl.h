@@ -54,6 +54,7 @@ struct syn_fit {
   syn_fit_ast *ast;          /* owned: sources (fit file, tables) and the arena */
   char *path;
   syn_scenario *scenario;    /* owned: its model has the observables as outputs */
+  size_t model_plain_len;    /* the model's root text before those outputs (PEtab export) */
   syn_problem *problem;      /* owned */
   size_t *arms;              /* fit arm -> scenario arm */
   size_t narms;

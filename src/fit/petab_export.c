@@ -3,9 +3,9 @@
  * Everything is composed in memory and checked first (what PEtab v1 cannot
  * say is refused: doses, presets, per-arm parameters, estimated doses, arm
  * names that are not ids, dotted names in formulas); then the five files are
- * written as NAME.tmp and renamed when all are complete. The model is named
- * by its path (absolute): an SBML export of it is another command's. */
-#define _XOPEN_SOURCE 700 /* realpath */
+ * written as NAME.tmp and renamed when all are complete. The model goes with
+ * them as SBML (syn_sbml_export, model.xml), so that any PEtab tool reads it;
+ * the scenario's settings are the condition table's, not the model's. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,10 +18,11 @@
 #include "fit_impl.h"
 #include "scenario/scenario_impl.h"
 #include "synovia/model.h"
+#include "synovia/sbml.h"
 
-enum { EX_YAML, EX_PAR, EX_COND, EX_OBS, EX_MEAS, EX_COUNT };
+enum { EX_YAML, EX_PAR, EX_COND, EX_OBS, EX_MEAS, EX_MODEL, EX_COUNT };
 static const char *const ex_name[EX_COUNT] = {"problem.yaml", "parameters.tsv", "conditions.tsv",
-                                              "observables.tsv", "measurements.tsv"};
+                                              "observables.tsv", "measurements.tsv", "model.xml"};
 static const char *const scale_name[] = {"lin", "log", "log10"};
 
 static int is_id(const char *s) {
@@ -184,14 +185,27 @@ static void write_measurements(const syn_fit *f, syn_strbuf *b) {
   }
 }
 
-static syn_status write_yaml(const syn_fit *f, syn_strbuf *b, syn_error *err) {
-  char *model = realpath(syn_model_file_path(f->scenario->model, 0), NULL);
-  if (model == NULL) return syn_error_set(err, SYN_EIO, "cannot resolve the path of the model %s", syn_model_file_path(f->scenario->model, 0));
+static void write_yaml(syn_strbuf *b) {
   syn_strbuf_appendf(b, "format_version: 1\nparameter_file: %s\nproblems:\n- condition_files: [%s]\n  measurement_files: [%s]\n"
-                        "  observable_files: [%s]\n  sbml_files: ['%s']\n", ex_name[EX_PAR], ex_name[EX_COND],
-                     ex_name[EX_MEAS], ex_name[EX_OBS], model);
-  free(model);
-  return SYN_OK;
+                        "  observable_files: [%s]\n  sbml_files: [%s]\n", ex_name[EX_PAR], ex_name[EX_COND],
+                     ex_name[EX_MEAS], ex_name[EX_OBS], ex_name[EX_MODEL]);
+}
+
+/* The scenario's model as SBML Level 3 Version 2, with its declared values:
+ * the model as written, without the outputs the fit appended for its
+ * observables (PEtab's observables are not the model's). */
+static syn_status write_model(const syn_fit *f, syn_strbuf *b, syn_error *err) {
+  const syn_model *m = f->scenario->model;
+  char *xml = NULL;
+  syn_model *plain = NULL;
+  syn_sbml_options o = {.note = "the model of a PEtab problem written by synovia export --petab"};
+  syn_status st = syn_model_load_text(syn_model_file_path(m, 0), syn_model_file_text(m, 0),
+                                      f->model_plain_len, &plain, err);
+  if (st == SYN_OK) st = syn_sbml_export(plain, &o, &xml, err);
+  if (st == SYN_OK) syn_strbuf_append(b, xml);
+  free(xml);
+  syn_model_destroy(plain);
+  return st;
 }
 
 static syn_status write_all(const char *dir, syn_strbuf *b, syn_error *err) {
@@ -221,7 +235,8 @@ syn_status syn_fit_export_petab(const syn_fit *f, const char *dir, syn_error *er
   if (st == SYN_OK) st = write_observables(f, &b[EX_OBS], err);
   if (st == SYN_OK) st = write_conditions(f, &b[EX_COND], err);
   if (st == SYN_OK) write_measurements(f, &b[EX_MEAS]);
-  if (st == SYN_OK) st = write_yaml(f, &b[EX_YAML], err);
+  if (st == SYN_OK) st = write_model(f, &b[EX_MODEL], err);
+  if (st == SYN_OK) write_yaml(&b[EX_YAML]);
   for (size_t i = 0; i < EX_COUNT && st == SYN_OK; i++)
     if (b[i].failed) st = syn_error_set(err, SYN_ENOMEM, "out of memory");
   if (st == SYN_OK) st = write_all(dir, b, err);

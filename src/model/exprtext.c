@@ -196,15 +196,20 @@ void syn_expr_printer_destroy(syn_expr_printer *p) {
   syn_free(p);
 }
 
-/* The text of node root into a new string. */
-static syn_status print_root(syn_expr_printer *p, uint32_t root, char **out, syn_error *err) {
-  syn_strbuf_clear(&p->out);
-  put_num(p, root, root);
+/* The text built in p->out into a new string. */
+static syn_status take_text(syn_expr_printer *p, char **out, syn_error *err) {
   const char *s = syn_strbuf_str(&p->out);
   *out = p->out.failed ? NULL : malloc(strlen(s) + 1);
   if (*out == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
   memcpy(*out, s, strlen(s) + 1);
   return SYN_OK;
+}
+
+/* The text of node root into a new string. */
+static syn_status print_root(syn_expr_printer *p, uint32_t root, char **out, syn_error *err) {
+  syn_strbuf_clear(&p->out);
+  put_num(p, root, root);
+  return take_text(p, out, err);
 }
 
 static uint32_t root_of(const syn_model *m, syn_symkind kind, size_t i, syn_expr_part part) {
@@ -232,4 +237,112 @@ syn_status syn_expr_printer_route_scale(syn_expr_printer *p, size_t r, char **ou
     return syn_error_set(err, SYN_EINVAL, "syn_expr_printer_route_scale: no route %zu", r);
   uint32_t root = p->m->route_info[r].scale;
   return print_root(p, root == DAG_NONE ? p->m->dag.one : root, out, err);
+}
+
+/* --- events ------------------------------------------------------------------------------- */
+
+/* Lets inside an event's expressions are always written by name. */
+enum { NO_ROOT = UINT32_MAX };
+
+/* Where the condition subtree ending at postfix position k starts. */
+static size_t cond_start(const syn_model *m, const model_event *me, size_t k) {
+  uint8_t op = m->cond_ops[me->cop0 + k].op;
+  if (op == SYN_OP_NOT) return cond_start(m, me, k - 1);
+  if (op == SYN_OP_AND || op == SYN_OP_OR) return cond_start(m, me, cond_start(m, me, k - 1) - 1);
+  return k;
+}
+
+/* A comparison of root function g = lhs - rhs with 0: written `lhs OP rhs`
+ * when g is that subtraction (the same truth value for finite numbers, and
+ * what SBML readers find roots of), else `g OP 0`. */
+static void put_comparison(syn_expr_printer *p, const cond_op *op) {
+  uint32_t g = p->m->root_nodes[op->root];
+  const dag_node *n = &p->m->dag.nodes[g];
+  syn_strbuf_append(&p->out, "(");
+  put_num(p, n->op == SYN_OP_SUB ? n->a : g, NO_ROOT);
+  syn_strbuf_append(&p->out, op_text[op->op]);
+  if (n->op == SYN_OP_SUB) put_num(p, n->b, NO_ROOT);
+  else syn_strbuf_append(&p->out, "0");
+  syn_strbuf_append(&p->out, ")");
+}
+
+/* The condition subtree ending at postfix position k, infix. */
+static void put_cond(syn_expr_printer *p, const model_event *me, size_t k) {
+  const cond_op *op = &p->m->cond_ops[me->cop0 + k];
+  if (op->op == SYN_OP_NOT) {
+    syn_strbuf_append(&p->out, "!(");
+    put_cond(p, me, k - 1);
+    syn_strbuf_append(&p->out, ")");
+  } else if (op->op == SYN_OP_AND || op->op == SYN_OP_OR) {
+    size_t right = cond_start(p->m, me, k - 1);
+    syn_strbuf_append(&p->out, "(");
+    put_cond(p, me, right - 1);
+    syn_strbuf_append(&p->out, op_text[op->op]);
+    put_cond(p, me, k - 1);
+    syn_strbuf_append(&p->out, ")");
+  } else {
+    put_comparison(p, op);
+  }
+}
+
+static syn_status print_node(syn_expr_printer *p, uint32_t node, char **out, syn_error *err) {
+  syn_strbuf_clear(&p->out);
+  put_num(p, node, NO_ROOT);
+  return take_text(p, out, err);
+}
+
+/* An assignment's target as a symbol kind and index (a constant's is a PARAM
+ * leaf index: compartments first). */
+static void event_target(const syn_model *m, const event_assign *a, syn_symkind *kind,
+                         size_t *index) {
+  size_t ncomp = m->nsym[SYN_SYM_COMPARTMENT];
+  *kind = a->kind == SYN_SYM_STATE ? SYN_SYM_STATE
+          : a->index < ncomp      ? SYN_SYM_COMPARTMENT
+                                  : SYN_SYM_PARAM;
+  *index = *kind == SYN_SYM_PARAM ? a->index - ncomp : a->index;
+}
+
+static syn_status event_assignments(syn_expr_printer *p, const model_event *me,
+                                    syn_expr_event *out, syn_error *err) {
+  out->kind = calloc(me->nassigns + 1, sizeof *out->kind);
+  out->index = calloc(me->nassigns + 1, sizeof *out->index);
+  out->value = calloc(me->nassigns + 1, sizeof *out->value);
+  if (!out->kind || !out->index || !out->value)
+    return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  out->nassigns = me->nassigns;
+  syn_status st = SYN_OK;
+  for (size_t k = 0; st == SYN_OK && k < me->nassigns; k++) {
+    event_target(p->m, &me->assigns[k], &out->kind[k], &out->index[k]);
+    st = print_node(p, me->assigns[k].node, &out->value[k], err);
+  }
+  return st;
+}
+
+syn_status syn_expr_printer_event(syn_expr_printer *p, size_t e, syn_expr_event *out,
+                                  syn_error *err) {
+  memset(out, 0, sizeof *out);
+  if (e >= p->m->nevents)
+    return syn_error_set(err, SYN_EINVAL, "syn_expr_printer_event: no event %zu", e);
+  const model_event *me = &p->m->events[e];
+  out->persistent = !(me->flags & AST_EVENT_TRANSIENT);
+  out->initial_value = !(me->flags & AST_EVENT_INITIALLY_FALSE);
+  out->values_at_trigger = !(me->flags & AST_EVENT_AT_EXECUTION);
+  syn_strbuf_clear(&p->out);
+  put_cond(p, me, me->ncop - 1);
+  syn_status st = take_text(p, &out->trigger, err);
+  if (st == SYN_OK && me->decl->delay) st = print_node(p, me->delay, &out->delay, err);
+  if (st == SYN_OK && me->has_priority) st = print_node(p, me->priority, &out->priority, err);
+  return st == SYN_OK ? event_assignments(p, me, out, err) : st;
+}
+
+void syn_expr_event_free(syn_expr_event *ev) {
+  if (ev == NULL) return;
+  for (size_t k = 0; ev->value && k < ev->nassigns; k++) free(ev->value[k]);
+  free(ev->trigger);
+  free(ev->delay);
+  free(ev->priority);
+  free(ev->kind);
+  free(ev->index);
+  free(ev->value);
+  memset(ev, 0, sizeof *ev);
 }

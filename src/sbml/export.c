@@ -161,7 +161,8 @@ static syn_status add_compartment(sbml_exporter *x, size_t i) {
   double value;
   int number, u = unit_of(x, sym->units, unit, sizeof unit);
   if (c == NULL || u < 0 || !ok(Compartment_setId(c, x->id[SYN_SYM_COMPARTMENT][i])) ||
-      !ok(Compartment_setName(c, sym->name)) || !ok(Compartment_setConstant(c, 1)) ||
+      !ok(Compartment_setName(c, sym->name)) ||
+      !ok(Compartment_setConstant(c, !x->assigned[SYN_SYM_COMPARTMENT][i])) ||
       !ok(Compartment_setSpatialDimensions(c, 3)) ||
       (u > 0 && !ok(Compartment_setUnits(c, unit))))
     return refused(x, sym->name);
@@ -186,7 +187,8 @@ static Parameter_t *new_parameter(sbml_exporter *x, const char *id, const char *
 
 static syn_status add_param(sbml_exporter *x, size_t i) {
   const syn_symbol *sym = syn_model_symbol(x->m, SYN_SYM_PARAM, i);
-  Parameter_t *p = new_parameter(x, x->id[SYN_SYM_PARAM][i], sym->name, 1, sym->units);
+  Parameter_t *p = new_parameter(x, x->id[SYN_SYM_PARAM][i], sym->name,
+                                 !x->assigned[SYN_SYM_PARAM][i], sym->units);
   double value;
   int number;
   if (p == NULL) return SYN_EINTERNAL;
@@ -208,14 +210,14 @@ static int state_compartment(const syn_model *m, const syn_symbol *sym, size_t *
 
 /* A state in a compartment: a species, in amount or (unit per volume) in
  * concentration; the rate rule makes the species' value follow d/dt either
- * way. */
+ * way. In a compartment an event resizes, always in amount: SBML would
+ * rescale a concentration there, synovia keeps the state's value. */
 static SBase_t *state_species(sbml_exporter *x, size_t i, const syn_symbol *sym, double value) {
   size_t comp;
   Species_t *s = Model_createSpecies(x->model);
-  int conc = sbml_unit_is_concentration(sym->units);
-  if (s == NULL || !state_compartment(x->m, sym, &comp) ||
-      !ok(Species_setId(s, x->id[SYN_SYM_STATE][i])) ||
-      !ok(Species_setName(s, sym->name)) ||
+  if (s == NULL || !state_compartment(x->m, sym, &comp)) return NULL;
+  int conc = sbml_unit_is_concentration(sym->units) && !x->assigned[SYN_SYM_COMPARTMENT][comp];
+  if (!ok(Species_setId(s, x->id[SYN_SYM_STATE][i])) || !ok(Species_setName(s, sym->name)) ||
       !ok(Species_setCompartment(s, x->id[SYN_SYM_COMPARTMENT][comp])) ||
       !ok(Species_setHasOnlySubstanceUnits(s, !conc)) ||
       !ok(Species_setBoundaryCondition(s, 0)) || !ok(Species_setConstant(s, 0)) ||
@@ -338,8 +340,10 @@ static syn_status build(sbml_exporter *x) {
   syn_status st = make_ids(x);
   if (st == SYN_OK) st = sbml_apply_settings(x);
   if (st == SYN_OK) st = syn_expr_printer_create(x->m, &names, &x->printer, x->err);
+  if (st == SYN_OK) st = sbml_read_model_events(x);
   if (st == SYN_OK) st = describe_model(x);
   if (st == SYN_OK) st = add_symbols(x);
+  if (st == SYN_OK) st = sbml_add_model_events(x);
   if (st == SYN_OK) st = sbml_add_events(x);
   if (st == SYN_OK) st = check_document(x);
   return st;
@@ -353,6 +357,7 @@ static void exporter_free(sbml_exporter *x) {
   }
   syn_free(x->input_id);
   syn_free(x->input_varies);
+  sbml_free_model_events(x);
   syn_expr_printer_destroy(x->printer);
   sbml_idset_free(&x->used);
   if (x->doc) SBMLDocument_free(x->doc);

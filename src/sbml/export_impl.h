@@ -28,6 +28,9 @@ typedef struct sbml_exporter {
   unsigned char *set[SYN_SYM_KIND_COUNT]; /* per symbol: 1 when a setting gives its value */
   double *value[SYN_SYM_KIND_COUNT];      /* the value given */
   unsigned char *input_varies;   /* per state: an infusion changes its input */
+  syn_expr_event *events;        /* the model's events as text (nevents) */
+  size_t nevents;
+  unsigned char *assigned[SYN_SYM_KIND_COUNT]; /* per symbol: 1 when an event assigns it */
   syn_error *err;
 } sbml_exporter;
 
@@ -44,6 +47,13 @@ int sbml_unit_is_concentration(const char *units);
 /* export_events.c: the options' settings and doses. */
 syn_status sbml_apply_settings(sbml_exporter *x);
 syn_status sbml_add_events(sbml_exporter *x);
+
+/* export_model_events.c: the model's own events — read as text (marking what
+ * they assign, which is then not constant) before the symbols are added, and
+ * added after them; freed with the exporter. */
+syn_status sbml_read_model_events(sbml_exporter *x);
+syn_status sbml_add_model_events(sbml_exporter *x);
+void sbml_free_model_events(sbml_exporter *x);
 
 /* export_math.c: math from the formula text (the caller frees it); NULL (error set in
  * x->err) when it does not parse. */

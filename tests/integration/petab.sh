@@ -121,6 +121,10 @@ check "pre-equilibration: the objective is the closed form's at the steady state
 "$SYNOVIA" export --petab $D/boehm2014.fit -o "$TMP/rt1" >/dev/null 2>&1
 check "export --petab boehm2014.fit writes the problem and its four tables" \
   sh -c "cd '$TMP/rt1' && test -s problem.yaml && test -s parameters.tsv && test -s conditions.tsv && test -s observables.tsv && test -s measurements.tsv"
+check "the export writes the model as SBML into the folder and names it model.xml, no absolute path" \
+  sh -c "grep -q '^  sbml_files: \[model.xml\]\$' '$TMP/rt1/problem.yaml' && ! grep -q '/' '$TMP/rt1/problem.yaml' && grep -q '<sbml .*level=\"3\" .*version=\"2\"' '$TMP/rt1/model.xml'"
+check "the exported SBML has none of the fit's observables as model outputs" \
+  sh -c "! grep -q 'id=\"pSTAT5A\"' '$TMP/rt1/model.xml'"
 "$SYNOVIA" fit "$TMP/rt1/problem.yaml" --evaluate >"$TMP/rt1.out" 2>&1
 a=$(objective "$TMP/fit.out"); b=$(objective "$TMP/rt1.out")
 echo "# boehm2014.fit $a, its PEtab export $b"

@@ -37,8 +37,14 @@ check "a scenario's arm exports" test -s arm.xml
 check "its three doses are three events" test "$(grep -c '<event ' arm.xml)" -eq 3
 check "its note names the arm and the steady baseline" \
   grep -q "Arm .apos;IA every 4 weeks x3.apos; of the scenario .*baseline steady" arm.xml
+"$S" export --sbml tests/data/events/timed.model -o ev.xml 2>"$TMP/err"
+check "a model's seven events are seven SBML events" test "$(grep -c '<event ' ev.xml)" -eq 7
+check "transient and initially false: persistent and initialValue false" \
+  grep -q '<trigger initialValue="false" persistent="false">' ev.xml
+check "a delay is the event's delay; k2, which an event sets, is not constant" \
+  sh -c "grep -q '<delay>' ev.xml && grep -q 'id=\"k2\" name=\"k2\" value=\"0.2\" [^>]*constant=\"false\"' ev.xml"
 if "$PYTHON" -c 'import libsbml' 2>/dev/null; then
-  for f in tk.xml arm.xml; do
+  for f in tk.xml arm.xml ev.xml; do
     n=$("$PYTHON" -c '
 import sys, libsbml
 d = libsbml.readSBMLFromFile(sys.argv[1]); d.checkConsistency()

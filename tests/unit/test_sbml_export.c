@@ -140,6 +140,71 @@ static void test_document(void **state) {
   syn_model_destroy(m);
 }
 
+static const char EVENTS[] =
+    "time unit h\n"
+    "joints L R\n"
+    "compartment V = 2 L\n"
+    "param k = 0.5\n"
+    "let half = 0.5 * k\n"
+    "state C in V = 1 mg/L\n"
+    "d/dt C = -k * C\n"
+    "event low when C < half || !(t >= 1 d) delay 30 min priority 2 transient initially false "
+    "values at execution { C = 1 mg/L; k = 2 * k; V = 3 }\n"
+    "per joint {\n"
+    "  state X = 1\n"
+    "  d/dt X = -X\n"
+    "  event refill when X < 0.5 { X = 1 }\n"
+    "}\n";
+
+/* An event as text: the condition as written (lets by name, units in the clock), the
+ * options, the targets; and in the document. */
+static void test_events(void **state) {
+  (void)state;
+  syn_model *m = NULL;
+  syn_error err;
+  assert_int_equal(syn_model_load_text("e.model", EVENTS, strlen(EVENTS), &m, &err), SYN_OK);
+  syn_expr_printer *p = NULL;
+  syn_expr_names names = {name_of, input_of, m};
+  assert_int_equal(syn_expr_printer_create(m, &names, &p, &err), SYN_OK);
+  syn_expr_event ev;
+  assert_int_equal(syn_expr_printer_event(p, 0, &ev, &err), SYN_OK);
+  assert_string_equal(ev.trigger, "((id_C < id_half) || !((time >= 24)))");
+  assert_string_equal(ev.delay, "0.5");
+  assert_string_equal(ev.priority, "2");
+  assert_false(ev.persistent);
+  assert_false(ev.initial_value);
+  assert_false(ev.values_at_trigger);
+  assert_int_equal(ev.nassigns, 3);
+  assert_int_equal(ev.kind[0], SYN_SYM_STATE);
+  assert_int_equal(ev.kind[1], SYN_SYM_PARAM);
+  assert_int_equal(ev.kind[2], SYN_SYM_COMPARTMENT);
+  assert_string_equal(ev.value[1], "(id_k * 2)");
+  syn_expr_event_free(&ev);
+  assert_int_equal(syn_expr_printer_event(p, 2, &ev, &err), SYN_OK); /* R.refill */
+  assert_string_equal(ev.trigger, "(id_R_X < 0.5)");
+  assert_null(ev.delay);
+  assert_null(ev.priority);
+  assert_true(ev.persistent && ev.initial_value && ev.values_at_trigger);
+  syn_expr_event_free(&ev);
+  assert_int_equal(syn_expr_printer_event(p, 3, &ev, &err), SYN_EINVAL);
+  syn_expr_event_free(&ev);
+  syn_expr_printer_destroy(p);
+  char *xml = NULL;
+  assert_int_equal(syn_sbml_export(m, NULL, &xml, &err), SYN_OK);
+  assert_non_null(strstr(xml, "<event id=\"low\" name=\"low\" useValuesFromTriggerTime=\"false\">"));
+  assert_non_null(strstr(xml, "<trigger initialValue=\"false\" persistent=\"false\">"));
+  assert_non_null(strstr(xml, "<event id=\"R__refill\" name=\"R.refill\""));
+  assert_non_null(strstr(xml, "<delay>"));
+  assert_non_null(strstr(xml, "<priority>"));
+  assert_non_null(strstr(xml, "<eventAssignment variable=\"V\">"));
+  assert_non_null(strstr(xml, "id=\"k\" name=\"k\" value=\"0.5\" constant=\"false\""));
+  assert_non_null(strstr(xml, "constant=\"false\"")); /* V too */
+  /* C is in a compartment the event resizes: an amount, not a concentration */
+  assert_non_null(strstr(xml, "hasOnlySubstanceUnits=\"true\""));
+  free(xml);
+  syn_model_destroy(m);
+}
+
 static void test_bad_options(void **state) {
   (void)state;
   syn_model *m = load();
@@ -166,6 +231,7 @@ int main(void) {
       cmocka_unit_test(test_formula_text),
       cmocka_unit_test(test_document),
       cmocka_unit_test(test_bad_options),
+      cmocka_unit_test(test_events),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
