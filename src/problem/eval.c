@@ -482,20 +482,6 @@ static syn_status check_times(const syn_problem *p, const syn_problem_want *w, s
   return SYN_OK;
 }
 
-/* Sensitivities do not yet follow the jump conditions of events (the event
- * time moves with the parameters): refused rather than wrong, before any
- * work (also the baseline's steady state, which events may have changed). */
-static syn_status no_sens_across_events(const syn_problem *p, syn_error *err) {
-  const syn_model *m = p->s->model;
-  if (syn_model_event_count(m) == 0) return SYN_OK;
-  syn_status st = syn_error_set(err, SYN_EINVAL, "sensitivities across events are not supported "
-                                "yet: the model has %zu event%s ('%s'%s)",
-                                syn_model_event_count(m), syn_model_event_count(m) == 1 ? "" : "s",
-                                syn_model_event_name(m, 0), syn_model_event_count(m) > 1 ? ", ..." : "");
-  syn_error_hint(err, "fit with optimizer bobyqa (it needs no gradient), or without the events");
-  return st;
-}
-
 syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
                             const syn_problem_want *want, syn_problem_result *out,
                             syn_error *err) {
@@ -516,7 +502,8 @@ syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
   memset(&ws->sens_stats, 0, sizeof ws->sens_stats);
   syn_status st = check_times(p, want, err);
   if (st == SYN_OK) st = problem_sens_select(ws, want, err);
-  if (st == SYN_OK && ws->ns > 0) st = no_sens_across_events(p, err);
+  /* what the events' jump conditions do not support: refused before any work */
+  if (st == SYN_OK && ws->ns > 0) st = syn_psens_events_check(p->ps, err);
   if (st == SYN_OK) st = apply_theta(p, a, theta, err);
   if (st == SYN_OK) st = syn_instance_prepare(a->inst, err);
   if (st == SYN_OK) st = prepare_doses(p, a, err);
@@ -543,6 +530,7 @@ syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
     out->dmetrics = ws->dmetrics;
     out->sens_stats = ws->sens_stats;
   }
+  syn_psens_events_detach(a->inst);
   ws->cur = NULL;
   ws->at = NULL;
   ws->nat = 0;

@@ -1061,7 +1061,10 @@ static syn_status handle_events(syn_solver *s, int start, int rooted, syn_error 
   double *y = N_VGetArrayPointer(s->y);
   if (rooted && CVodeGetRootInfo(s->cvode, s->roots_found) != CV_SUCCESS)
     return syn_error_set(err, SYN_EINTERNAL, "the solver lost the root it found: %s", s->cv_msg);
-  syn_status st = s->ode->events(s->t, y, start, rooted ? s->roots_found : NULL, &changed,
+  /* the events update the sensitivities at the root in place (their jump) */
+  syn_status st = rooted && s->sens_on ? sens_take(s, s->t, err) : SYN_OK;
+  if (st != SYN_OK) return st;
+  st = s->ode->events(s->t, y, start, rooted ? s->roots_found : NULL, &changed,
                                  &s->due, s->ode->ctx, err);
   /* CVODE may have stepped past a new due time already: restart here too */
   if (st != SYN_OK || (!changed && !(s->due < cvode_time(s)))) return st;
@@ -1076,7 +1079,7 @@ static syn_status handle_events(syn_solver *s, int start, int rooted, syn_error 
     return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %s: %s",
                          time_text(s->ode, s->t, tt, sizeof tt), s->cv_msg);
   s->reach = s->t;
-  return SYN_OK;
+  return s->sens_on ? sens_restart(s, s->t, err) : SYN_OK;
 }
 
 syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out,
@@ -1334,12 +1337,6 @@ syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *
   if (s == NULL || ns == 0 || S0 == NULL || dfdp == NULL)
     return syn_error_set(err, SYN_EINVAL, "syn_solver_sens_start: no solver, no sensitivities, "
                                           "no start or no df/dp");
-  if (s->ode->events != NULL) {
-    syn_error_set(err, SYN_EINVAL, "sensitivities across events are not supported yet: the model "
-                                   "has events");
-    syn_error_hint(err, "fit with optimizer bobyqa (it needs no gradient), or without the events");
-    return SYN_EINVAL;
-  }
   if (!s->use_jac) {
     syn_error_set(err, SYN_EINVAL, "sensitivities need the model's exact Jacobian, but %s",
                   s->ode->jac == NULL ? "this ODE has none" : "use_jacobian is off");
@@ -1384,6 +1381,10 @@ syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *
 }
 
 size_t syn_solver_sens_count(const syn_solver *s) { return s != NULL && s->sens_on ? s->ns : 0; }
+
+double *const *syn_solver_sens_vectors(syn_solver *s) {
+  return s != NULL && s->sens_on ? s->sp : NULL;
+}
 
 /* The sensitivities at tout, just reached. */
 static syn_status sens_take(syn_solver *s, double t, syn_error *err) {
