@@ -84,6 +84,8 @@ struct syn_solver {
   syn_step_fn hook;
   void *hook_ctx;
   double reach;              /* end of the last interval given to the hook (hook mode) */
+  double root_held;          /* hook mode: a root CVODE returned past the output time, for the
+                              * next call (NaN: none; a restart forgets it) */
   syn_solver_stats totals;   /* counters of finished segments (before reinit) */
 
   /* Last failing right-hand side evaluation (for the non-finite diagnosis). */
@@ -580,6 +582,7 @@ syn_status syn_solver_create(const syn_ode *ode, const syn_solver_opts *opts, do
     st = syn_error_set(err, SYN_ENOMEM, "out of memory creating the solver");
     goto fail;
   }
+  s->root_held = (double)NAN;
   s->ode = ode;
   s->opts = *opts;
   s->opts.atol_vec = NULL;
@@ -618,6 +621,7 @@ syn_status syn_solver_reinit(syn_solver *s, double t0, const double *y0, syn_err
   memcpy(N_VGetArrayPointer(s->y), y0, s->ode->n * sizeof *y0);
   s->t = t0;
   s->started = 0;
+  s->root_held = (double)NAN;
   s->due = INFINITY;
   s->hook = NULL;
   s->hook_ctx = NULL;
@@ -955,6 +959,18 @@ static syn_status advance(syn_solver *s, double tout, double tstop, int to_outpu
   return s->sens_on ? sens_take(s, tout, err) : SYN_OK;
 }
 
+/* The root held back by advance_steps: the state there, from CVODE's last step. */
+static syn_status held_root(syn_solver *s, int *rooted, syn_error *err) {
+  double t = s->root_held;
+  s->root_held = (double)NAN;
+  if (CVodeGetDky(s->cvode, t, 0, s->y) != CV_SUCCESS)
+    return syn_error_set(err, SYN_EINTERNAL, "the solver could not interpolate at the root "
+                                             "t = %g: %s", t, s->cv_msg);
+  s->t = t;
+  *rooted = 1;
+  return SYN_OK;
+}
+
 /* Hook mode: advance CVODE one internal step at a time until it has passed
  * tout (or reached tstop), giving each step's interval, clipped at tstop, to
  * the hook; then interpolate at tout exactly as CVODE's normal mode does. tout
@@ -971,6 +987,8 @@ static syn_status advance_steps(syn_solver *s, double tout, double tstop, int to
   s->rhs_failing = 0;
   s->rhs_failed_ever = 0;
   s->jac_failing = 0;
+  if (s->root_held <= tout) /* CVODE has not moved since it returned that root */
+    return held_root(s, rooted, err);
   int flag = CVodeSetStopTime(s->cvode, tstop);
   while (flag >= 0 && s->reach < tout) {
     if (steps >= s->opts.max_steps) {
@@ -986,6 +1004,10 @@ static syn_status advance_steps(syn_solver *s, double tout, double tstop, int to
       s->reach = t_now;
       st = s->hook(s, t_prev, t_now, s->hook_ctx, err);
       if (st != SYN_OK) break;
+    }
+    if (flag == CV_ROOT_RETURN && tret > tout) { /* one-step mode may pass tout: it comes first */
+      s->root_held = tret;
+      break;
     }
     if (flag == CV_ROOT_RETURN) { /* ystep is the state at the root */
       N_VScale(1.0, s->ystep, s->y);
@@ -1037,6 +1059,7 @@ static syn_status apply_stops(syn_solver *s, double t, const double *t_stop, siz
                            time_text(s->ode, t, tt, sizeof tt));
   bank_segment_stats(s);
   s->cv_msg[0] = '\0';
+  s->root_held = (double)NAN;
   if (CVodeReInit(s->cvode, t, s->y) != CV_SUCCESS)
     return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %s: %s",
                          time_text(s->ode, t, tt, sizeof tt), s->cv_msg);
@@ -1075,6 +1098,7 @@ static syn_status handle_events(syn_solver *s, int start, int rooted, syn_error 
                            time_text(s->ode, s->t, tt, sizeof tt));
   bank_segment_stats(s);
   s->cv_msg[0] = '\0';
+  s->root_held = (double)NAN;
   if (CVodeReInit(s->cvode, s->t, s->y) != CV_SUCCESS)
     return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %s: %s",
                          time_text(s->ode, s->t, tt, sizeof tt), s->cv_msg);
