@@ -357,6 +357,18 @@ static void grad_select(syn_problem_ws *ws, const syn_problem_want *want, int fi
   }
 }
 
+/* An event execution inside an area's window, or at an extreme or a
+ * crossing: the gradient would need the jump's own term (Leibniz's rule for
+ * an event time that moves; the side of the jump), not computed yet — no
+ * gradient rather than a wrong one. */
+static int event_in_reach(const syn_problem_ws *ws, const syn_probe *pr) {
+  const double *te = NULL;
+  size_t n = syn_instance_event_log(ws->cur->inst, &te, NULL);
+  for (size_t e = 0; e < n; e++)
+    if (pr->kind == PROBE_AUC ? te[e] > pr->t1 && te[e] < pr->t2 : te[e] == pr->where) return 1;
+  return 0;
+}
+
 /* After a run that took gradients: no gradient for a point never reached
  * (a window the run did not cover), a change from 0 or a call without a
  * value. */
@@ -367,7 +379,8 @@ static void grad_settle(syn_problem_ws *ws) {
     syn_probe_kind k = ws->gprobe[i].kind;
     int need2 = k == PROBE_CHANGE;
     int none = (k != PROBE_AUC && (!ws->gdone[2 * i] || (need2 && !ws->gdone[2 * i + 1]))) ||
-               (k == PROBE_CHANGE && ws->gx1[i] == 0.0) || isnan(ws->calls[i]);
+               (k == PROBE_CHANGE && ws->gx1[i] == 0.0) || isnan(ws->calls[i]) ||
+               event_in_reach(ws, &ws->gprobe[i]);
     if (none)
       for (size_t j = 0; j < ws->ns; j++) ws->dcalls[i * p->nfree + j] = (double)NAN;
   }

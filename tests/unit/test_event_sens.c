@@ -5,7 +5,7 @@
  *     tau = ln(x0/c)/k, then every ln(2/c)/k, move with k, c and x0); a
  *     time-triggered assignment x = x + a at t > tp (tp, a, k); a delayed
  *     reset (the execution at tau + d moves with d and k); the metrics `at`
- *     and `auc` through the jumps;
+ *     through the jumps (`auc` over a window with a moving jump: NaN);
  *   - central differences (Richardson) of the whole run at rtol 1e-11 for
  *     events whose values read states (x = x + a*y), with a delay that
  *     depends on a parameter, values at the execution, and a cascade (an
@@ -181,21 +181,9 @@ static void test_reset_closed_form(void **state) {
   double x, d[3];
   reset_closed_form(7.0, k, c, x0, &x, d);
   for (size_t q = 0; q < 3; q++) near(r.dmetrics[0 * 3 + q], d[q], 1e-7, "d at(x, 7)", 7);
-  syn_error err;
-  /* auc's gradient against central differences of its own value (h 1e-5 q) */
-  syn_problem_want plain = {0, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL};
-  for (size_t q = 0; q < 3; q++) {
-    double tp[3] = {theta[0], theta[1], theta[2]}, tm[3] = {theta[0], theta[1], theta[2]};
-    double h = 1e-5 * theta[q];
-    tp[q] += h, tm[q] -= h;
-    assert_int_equal(syn_problem_eval(f.ws, 0, tp, &plain, &r, &err), SYN_OK);
-    double up = r.metrics[1];
-    assert_int_equal(syn_problem_eval(f.ws, 0, tm, &plain, &r, &err), SYN_OK);
-    double fd = (up - r.metrics[1]) / (2 * h);
-    syn_problem_result rs;
-    eval_all(f.ws, theta, &rs);
-    near(rs.dmetrics[1 * 3 + q], fd, 1e-6, "d auc(x, 0.5, 8)", 0);
-  }
+  /* auc over a window with resets: its gradient would need Leibniz's
+   * term for each moving jump, not computed yet: NaN, never a wrong value */
+  for (size_t q = 0; q < 3; q++) assert_true(isnan(r.dmetrics[1 * 3 + q]));
   drop(&f);
 }
 
@@ -335,7 +323,7 @@ static void test_finite_differences(void **state) {
   const double *tt = syn_problem_times(f.p, &nt);
   const double *events_t = NULL;
   double *sens = malloc(NP * n * sizeof *sens), dm[NP * 2];
-  double *yp = malloc(4 * n * sizeof *yp), mp[4][2];
+  double *yp = malloc(4 * n * sizeof *yp), mp[4][2] = {{0}};
   assert_non_null(sens);
   assert_non_null(yp);
   memcpy(sens, r.sens, NP * n * sizeof *sens);
@@ -366,7 +354,8 @@ static void test_finite_differences(void **state) {
         fail_msg("d series %zu / d %s at t = %g: %.10g, differences %.10g", i % nser, names[q],
                  tt[i / nser], sens[q * n + i], fd);
     }
-    for (int m = 0; m < 2; m++) {
+    assert_true(isnan(dm[1 * NP + q])); /* auc across events: not yet (see the reset test) */
+    for (int m = 0; m < 1; m++) {
       double fd = (8 * (mp[0][m] - mp[1][m]) - (mp[2][m] - mp[3][m])) / (12 * h);
       double e = fabs(dm[m * NP + q] - fd) / fmax(fabs(fd), 1e-6);
       worst_m = fmax(worst_m, e);
