@@ -12,6 +12,8 @@
  *     execution that triggers a second event at the same time);
  *   - what is not supported is refused with a message naming the event: an
  *     assignment to a parameter;
+ *   - a fit's objective (synovia fit) on a model with a reset: its gradient
+ *     against central differences of the objective;
  *   - no allocation per evaluation after the first.
  * Dropping the event-time term (f- - f+) dtau/dp, or the values' dependence
  * on the states, fails the closed forms. */
@@ -28,6 +30,8 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "synovia/fit.h"
+#include "synovia/objective.h"
 #include "synovia/problem.h"
 #include "synovia/scenario.h"
 
@@ -370,6 +374,55 @@ static void test_finite_differences(void **state) {
   drop(&f);
 }
 
+/* ---- a fit's gradient ------------------------------------------------------------------- */
+
+static double objective_at(syn_objective *o, const double *x, double *g) {
+  syn_objective_value v;
+  syn_error err;
+  if (syn_objective_eval(o, x, &v, g, &err) != SYN_OK) fail_msg("%s", err.message);
+  return v.total;
+}
+
+/* Data on both sides of the resets, k, c and the noise estimated: the
+ * objective's gradient (the series' sensitivities through the resets) against
+ * Richardson's central differences. */
+static void test_fit_gradient(void **state) {
+  (void)state;
+  write_file("m.model", reset_model);
+  write_file("s.scenario", "model \"m.model\"\nsimulate 0 h to 8 h every 0.5 h\n"
+                           "solver rtol 1e-11 atol 1e-13\narm \"a\"\n");
+  write_file("d.csv", "arm,time (h),observable,value\na,0.5,xo,1.7\na,1.5,xo,1.2\n"
+                      "a,2.5,xo,1.8\na,4,xo,1.3\na,6,xo,1.6\na,7.5,xo,1.1\n");
+  write_file("f.fit", "scenario \"s.scenario\"\ndata \"d.csv\"\n"
+                      "observable xo = x\n  noise normal sd = 0.3\n"
+                      "estimate k log10 within 0.05 5\nestimate c within 0.3 1.8\n");
+  char path[512];
+  snprintf(path, sizeof path, "%s/f.fit", dir);
+  syn_fit *f = NULL;
+  syn_objective *o = NULL;
+  syn_error err;
+  if (syn_fit_load(path, &f, &err) != SYN_OK) fail_msg("%s", err.message);
+  assert_int_equal(syn_objective_create(f, &o, &err), SYN_OK);
+  double x[2] = {log10(0.45), 0.8}, g[2];
+  objective_at(o, x, g);
+  for (size_t j = 0; j < 2; j++) {
+    double h = 1e-4, x0 = x[j], d[2];
+    for (int s2 = 0; s2 < 2; s2++) {
+      x[j] = x0 + h * (s2 + 1);
+      double up = objective_at(o, x, NULL);
+      x[j] = x0 - h * (s2 + 1);
+      d[s2] = (up - objective_at(o, x, NULL)) / (2 * h * (s2 + 1));
+    }
+    x[j] = x0;
+    double fd = (4 * d[0] - d[1]) / 3;
+    print_message("# fit gradient %zu: %.10g, differences %.10g\n", j, g[j], fd);
+    near(g[j], fd, 1e-6, "objective gradient", 0);
+    assert_true(fabs(fd) > 1e-2);
+  }
+  syn_objective_destroy(o);
+  syn_fit_destroy(f);
+}
+
 /* ---- refusals and allocation ------------------------------------------------------------- */
 
 static void test_refused(void **state) {
@@ -411,7 +464,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reset_closed_form), cmocka_unit_test(test_time_triggered),
       cmocka_unit_test(test_delayed),           cmocka_unit_test(test_finite_differences),
-      cmocka_unit_test(test_refused),           cmocka_unit_test(test_no_allocation_per_eval),
+      cmocka_unit_test(test_fit_gradient),      cmocka_unit_test(test_refused),
+      cmocka_unit_test(test_no_allocation_per_eval),
   };
   return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
