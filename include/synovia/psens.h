@@ -130,6 +130,26 @@ syn_status syn_psens_prepare(syn_psens_work *w, const syn_instance *inst, syn_er
 syn_status syn_psens_eval(syn_psens_work *w, const syn_instance *inst, syn_psens_part part,
                           double t, const double *y, double *vals, syn_error *err);
 
+/* Forward sensitivities across the events of a model (docs/sensitivities.md):
+ * the jump conditions of each execution (the event time moves with the
+ * parameters; the assigned values and the rates before and after change
+ * the sensitivities). syn_psens_events_check refuses, with a message naming
+ * the event, what is not supported: an event that assigns a parameter or a
+ * compartment. syn_psens_events_attach makes the events of inst (w prepared
+ * from it) update S[0..ns)[0..n), the sensitivities at the solver's current
+ * time, in place whenever syn_ode.events runs; col[k] is the free parameter
+ * of w (0..syn_psens_count) sensitivity k is with respect to, or -1 for one
+ * the model does not see (a dose's amount or time). S and col are borrowed
+ * until syn_psens_events_detach (or the instance's destruction), which must
+ * come before w is destroyed. Attach allocates (once per instance and
+ * largest ns); the updates do not. A grazing root (the condition touches 0
+ * without crossing) or a derivative that is not finite stops the run with
+ * an error. */
+syn_status syn_psens_events_check(const syn_psens *ps, syn_error *err);
+syn_status syn_psens_events_attach(syn_psens_work *w, syn_instance *inst, size_t ns,
+                                   double *const *S, const long *col, syn_error *err);
+void syn_psens_events_detach(syn_instance *inst); /* NULL allowed */
+
 #ifdef __cplusplus
 }
 #endif

@@ -168,6 +168,11 @@ syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *
                                  syn_sens_dfdp_fn dfdp, syn_sens_jump_fn jump, void *ctx,
                                  syn_error *err);
 size_t syn_solver_sens_count(const syn_solver *s); /* 0 when off */
+/* The sensitivities at the solver's current time, S[k][0..n), NULL when off:
+ * the ODE's events callback (syn_ode.events) may change them in place (their
+ * jump at an event; the solver restarts them after an event that changed
+ * the state). Valid until the next syn_solver_sens_start. */
+double *const *syn_solver_sens_vectors(syn_solver *s);
 /* The k-th time derivative (k = 0: the value) of the sensitivities at t into
  * S[j][0..n), j < ns: at the solver's current time (k = 0) those it holds
  * (after any jump there); inside a step hook, from CVODES' interpolant of the

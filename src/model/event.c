@@ -54,6 +54,7 @@ int syn_events_alloc(syn_instance *inst) {
 
 void syn_events_free(syn_instance *inst) {
   ev_state *ev = &inst->ev;
+  syn_event_sens_free(inst);
   syn_free(ev->out);
   syn_free(ev->g);
   syn_free(ev->g_root);
@@ -128,6 +129,7 @@ static void drop_pending(ev_state *ev, size_t k, size_t width) {
   ev->npend--;
   if (k == ev->npend) return;
   ev->pend[k] = ev->pend[ev->npend];
+  syn_event_sens_move(ev->sens, k, ev->npend, width);
   memcpy(&ev->pend_vals[k * width], &ev->pend_vals[ev->npend * width],
          width * sizeof *ev->pend_vals);
 }
@@ -154,7 +156,7 @@ static syn_status trigger(syn_instance *inst, size_t e, double t, const double *
   memcpy(&ev->pend_vals[ev->npend * width], &ev->out[me->val0 + 2],
          me->nassigns * sizeof *ev->pend_vals);
   ev->npend++;
-  return SYN_OK;
+  return syn_event_sens_trigger(inst, e, ev->npend - 1, t, y, err);
 }
 
 /* Conditions at (t, y): triggers on false -> true, cancels transient
@@ -264,13 +266,16 @@ static syn_status execute(syn_instance *inst, size_t k, double t, double *y, syn
                me->decl->assigns[a].name);
       return event_error(inst, t, err, what);
     }
+  syn_status st = syn_event_sens_before(inst, k, t, y, err);
+  if (st != SYN_OK) return st;
   log_execution(ev, t, ev->pend[k].event);
   int consts = 0;
   for (size_t a = 0; a < me->nassigns; a++) {
     if (me->assigns[a].kind == SYN_SYM_STATE) y[me->assigns[a].index] = v[a];
     else consts = 1;
   }
-  syn_status st = consts ? apply_constants(inst, me, v, t, err) : SYN_OK;
+  st = consts ? apply_constants(inst, me, v, t, err) : SYN_OK;
+  if (st == SYN_OK) st = syn_event_sens_after(inst, k, t, y, err);
   drop_pending(ev, k, width);
   return st;
 }
@@ -307,6 +312,7 @@ static syn_status ev_handle(double t, double *y, int start, const int *crossed, 
   syn_instance *inst = ctx;
   ev_state *ev = &inst->ev;
   if (start) start_run(inst);
+  syn_event_sens_begin(inst);
   if (crossed != NULL) ev_roots(t, y, ev->g_root, inst);
   for (size_t r = 0; r < inst->m->nroots; r++)
     ev->force[r] = (signed char)(crossed == NULL ? 0 : crossed[r] > 0 ? 1 : crossed[r] < 0 ? -1 : 0);

@@ -12,6 +12,7 @@
 #include "model/dag.h"
 #include "model/vm.h"
 #include "synovia/model.h"
+#include "synovia/psens.h"
 
 /* A name in the one namespace of a program. */
 typedef struct name_entry {
@@ -180,6 +181,7 @@ typedef struct ev_state {
   double *log_t;         /* the executions of the run: time and event (log_cap) */
   uint32_t *log_event;
   size_t nlog, log_cap, log_dropped;
+  struct ev_sens *sens;  /* forward sensitivities across the events (event_sens.c); NULL: none */
 } ev_state;
 
 struct syn_instance {
@@ -258,6 +260,31 @@ syn_status syn_instance_nonfinite_output(syn_instance *inst, const syn_prog *pro
 int syn_events_alloc(syn_instance *inst);
 void syn_events_free(syn_instance *inst);
 void syn_events_fill_ode(syn_instance *inst, syn_ode *ode);
+
+/* event_sens.c: the sensitivities' jump conditions, called by event.c when
+ * sensitivities are attached (syn_psens_events_attach): at the start of a
+ * handling (no shift of the time yet), at each trigger of event e queued in
+ * pending slot k (crossing: a root crossing triggered it), before and after
+ * each execution of slot k, and when the queue moves slot `from` to `to`
+ * (width: max_assigns + 1). */
+void syn_event_sens_begin(syn_instance *inst);
+syn_status syn_event_sens_trigger(syn_instance *inst, size_t e, size_t k, double t,
+                                  const double *y, syn_error *err);
+syn_status syn_event_sens_before(syn_instance *inst, size_t k, double t, const double *y,
+                                 syn_error *err);
+syn_status syn_event_sens_after(syn_instance *inst, size_t k, double t, const double *y,
+                                syn_error *err);
+void syn_event_sens_move(struct ev_sens *es, size_t to, size_t from, size_t width);
+void syn_event_sens_free(syn_instance *inst);
+
+/* psens.c: the events' derivatives at (t, y) into the workspace (0: one is
+ * not finite), and one row (the root functions 0..nroots, then the event
+ * values nroots + i) along a direction: sum_j d/dy_j (s_j + f_j dtau) +
+ * d/dt dtau + d/dp_col (s or f NULL: left out; col < 0: no parameter). */
+int syn_psens_event_eval(syn_psens_work *w, double t, const double *y);
+double syn_psens_event_row(const syn_psens_work *w, size_t row, const double *s, const double *f,
+                           double dtau, long col);
+const syn_instance *syn_psens_work_instance(const syn_psens_work *w);
 
 /* For messages: printf shows the sign bit of a NaN ("-nan"); users see "nan". */
 static inline double syn_shown(double v) { return v != v ? fabs(v) : v; }

@@ -57,6 +57,12 @@ struct syn_psens {
   dleaf *dleaves;         /* in creation order (dependency order) */
   size_t ndleaves, dleaves_cap;
   uint32_t next_index;    /* PARAM leaf index of the next D leaf */
+  /* the events' derivatives (event_sens.c): rows the root functions, then
+   * the event values (ev_vals: delay, priority, assigned values); columns
+   * the states, time, the free parameters; and the same entries by rows */
+  part_pattern evpat;
+  int32_t *ev_rowptr, *ev_ent, *ev_col;
+  syn_prog evd;
 };
 
 struct syn_psens_work {
@@ -64,6 +70,7 @@ struct syn_psens_work {
   const syn_instance *inst; /* prepared from, NULL before */
   double *reg;
   double *param;            /* scratch that SETP writes */
+  double *evv;              /* the events' derivatives at the last syn_psens_event_eval */
 };
 
 /* ---- names ------------------------------------------------------------------------------- */
@@ -302,6 +309,85 @@ done:
   return s;
 }
 
+/* The rows of the events' derivatives: root functions, then event values. */
+static uint32_t *event_rows(const syn_psens *ps) {
+  const syn_model *m = ps->m;
+  uint32_t *r = syn_malloc((m->nroots + m->nvals + 1) * sizeof *r);
+  if (r == NULL) return NULL;
+  for (size_t i = 0; i < m->nroots; i++) r[i] = m->root_nodes[i];
+  for (size_t e = 0; e < m->nevents; e++) {
+    const model_event *ev = &m->events[e];
+    r[m->nroots + ev->val0] = ev->delay;
+    r[m->nroots + ev->val0 + 1] = ev->priority;
+    for (size_t a = 0; a < ev->nassigns; a++) r[m->nroots + ev->val0 + 2 + a] = ev->assigns[a].node;
+  }
+  return r;
+}
+
+/* Column c of the events' derivatives: d rows / d seeds. */
+static int event_column(syn_psens *ps, syn_dcols *dc, size_t c, const uint32_t *seeds,
+                        size_t nseeds, uint32_t *rows, uint32_t *vals) {
+  size_t count = 0;
+  if (nseeds > 0 && syn_dcols_get(dc, seeds, nseeds, make_dleaf, ps, rows, vals, &count)) return -1;
+  for (size_t i = 0; i < count; i++)
+    if (pattern_add(&ps->evpat, rows[i], vals[i], 0)) return -1;
+  ps->evpat.colptr[c + 1] = (int32_t)ps->evpat.nnz;
+  return 0;
+}
+
+/* The same entries by rows (event_sens.c reads one row at a time). */
+static int event_by_rows(syn_psens *ps) {
+  part_pattern *p = &ps->evpat;
+  ps->ev_rowptr = syn_calloc(p->nrows + 2, sizeof *ps->ev_rowptr);
+  ps->ev_ent = syn_malloc((p->nnz + 1) * sizeof *ps->ev_ent);
+  ps->ev_col = syn_malloc((p->nnz + 1) * sizeof *ps->ev_col);
+  if (ps->ev_rowptr == NULL || ps->ev_ent == NULL || ps->ev_col == NULL) return -1;
+  for (size_t e = 0; e < p->nnz; e++) ps->ev_rowptr[p->rowind[e] + 2]++;
+  for (size_t r = 0; r < p->nrows; r++) ps->ev_rowptr[r + 2] += ps->ev_rowptr[r + 1];
+  for (size_t c = 0; c < p->ncols; c++)
+    for (int32_t e = p->colptr[c]; e < p->colptr[c + 1]; e++) {
+      int32_t i = ps->ev_rowptr[p->rowind[e] + 1]++;
+      ps->ev_ent[i] = e;
+      ps->ev_col[i] = (int32_t)c;
+    }
+  return 0;
+}
+
+/* d(root functions, event values) / d(states, t, free parameters). */
+static syn_status build_event_derivatives(syn_psens *ps, const int32_t *owner, syn_error *err) {
+  const syn_model *m = ps->m;
+  size_t ns = m->nsym[SYN_SYM_STATE], nrows = m->nroots + m->nvals;
+  if (m->nevents == 0) return SYN_OK;
+  syn_status s = syn_error_set(err, SYN_ENOMEM, "out of memory");
+  uint32_t *roots = event_rows(ps);
+  uint32_t *lleaf = syn_malloc((m->nconst + 1) * sizeof *lleaf);
+  uint32_t *lexpr = syn_malloc((m->nconst + 1) * sizeof *lexpr);
+  uint32_t *rows = syn_malloc((nrows + 1) * sizeof *rows);
+  uint32_t *vals = syn_malloc((nrows + 1) * sizeof *vals);
+  syn_dcols *dc = NULL;
+  if (!roots || !lleaf || !lexpr || !rows || !vals || pattern_init(&ps->evpat, nrows, ns + 1 + ps->nfree))
+    goto done;
+  dc = syn_dcols_create(&ps->dag, roots, nrows, lleaf, lexpr, param_links(ps, owner, lleaf, lexpr));
+  uint32_t time = syn_dag_time(&ps->dag);
+  if (dc == NULL || time == DAG_NONE) goto done;
+  for (size_t j = 0; j < ns; j++)
+    if (event_column(ps, dc, j, &m->info[SYN_SYM_STATE][j].node, 1, rows, vals)) goto done;
+  if (event_column(ps, dc, ns, &time, 1, rows, vals)) goto done;
+  for (size_t k = 0; k < ps->nfree; k++) {
+    size_t nseeds = ps->kind[k] == SYN_SYM_STATE ? 0 : ps->nseeds[k];
+    if (event_column(ps, dc, ns + 1 + k, ps->seeds[k], nseeds, rows, vals)) goto done;
+  }
+  if (event_by_rows(ps) == 0) s = SYN_OK;
+done:
+  syn_dcols_destroy(dc);
+  syn_free(roots);
+  syn_free(lleaf);
+  syn_free(lexpr);
+  syn_free(rows);
+  syn_free(vals);
+  return s;
+}
+
 /* d out / d y, column by column (the states), over the outputs' cones. */
 static syn_status build_output_jacobian(syn_psens *ps, syn_error *err) {
   const syn_model *m = ps->m;
@@ -376,6 +462,8 @@ static int emit_programs(syn_psens *ps) {
     rc = syn_emitter_constants(e, pat[SYN_PSENS_DY0DP].node, pat[SYN_PSENS_DY0DP].nnz);
   if (rc == 0)
     rc = syn_emitter_constants(e, pat[SYN_PSENS_DSCALEDP].node, pat[SYN_PSENS_DSCALEDP].nnz);
+  if (rc == 0 && ps->evpat.nnz > 0)
+    rc = syn_emitter_program(e, &ps->evd, ps->evpat.node, ps->evpat.nnz);
   syn_emitter_destroy(e);
   syn_free(ready);
   return rc;
@@ -396,9 +484,9 @@ static int finish(syn_psens *ps) {
   }
   for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++)
     if (m->input_node[i] != DAG_NONE) ps->inputs[ps->ninputs++] = m->input_node[i];
-  syn_prog *progs[3] = {&ps->dfdp, &ps->doutdy, &ps->doutdp};
+  syn_prog *progs[4] = {&ps->dfdp, &ps->doutdy, &ps->doutdp, &ps->evd};
   rc = 0;
-  for (int i = 0; i < 3 && rc == 0; i++)
+  for (int i = 0; i < 4 && rc == 0; i++)
     rc = syn_prog_lower(progs[i], ps->reg_init, is_const, ps->nregs);
 done:
   syn_free(is_const);
@@ -424,6 +512,14 @@ void syn_psens_destroy(syn_psens *ps) {
   syn_prog_free(&ps->dfdp);
   syn_prog_free(&ps->doutdy);
   syn_prog_free(&ps->doutdp);
+  syn_prog_free(&ps->evd);
+  syn_free(ps->evpat.colptr);
+  syn_free(ps->evpat.rowind);
+  syn_free(ps->evpat.node);
+  syn_free(ps->evpat.self);
+  syn_free(ps->ev_rowptr);
+  syn_free(ps->ev_ent);
+  syn_free(ps->ev_col);
   for (int p = 0; p < SYN_PSENS_PART_COUNT; p++) {
     syn_free(ps->pat[p].colptr);
     syn_free(ps->pat[p].rowind);
@@ -468,6 +564,7 @@ static syn_status build_psens(syn_psens *ps, const char *const *names, syn_error
   ps->next_index = (uint32_t)(m->nconst + m->nsym[SYN_SYM_STATE]);
   if (s == SYN_OK) s = build_param_derivatives(ps, owner, err);
   if (s == SYN_OK) s = build_output_jacobian(ps, err);
+  if (s == SYN_OK) s = build_event_derivatives(ps, owner, err);
   if (s == SYN_OK && (ps->dag.failed || emit_programs(ps) != 0 || finish(ps) != 0))
     s = syn_error_set(err, SYN_ENOMEM, "out of memory");
   syn_free(owner);
@@ -529,6 +626,7 @@ void syn_psens_work_destroy(syn_psens_work *w) {
   if (w == NULL) return;
   syn_free(w->reg);
   syn_free(w->param);
+  syn_free(w->evv);
   syn_free(w);
 }
 
@@ -540,7 +638,8 @@ syn_status syn_psens_work_create(const syn_psens *ps, syn_psens_work **out, syn_
   w->ps = ps;
   w->reg = syn_malloc((ps->nregs + 1) * sizeof *w->reg);
   w->param = syn_calloc(ps->m->nconst + 1, sizeof *w->param);
-  if (w->reg == NULL || w->param == NULL) {
+  w->evv = syn_calloc(ps->evpat.nnz + 1, sizeof *w->evv);
+  if (w->reg == NULL || w->param == NULL || w->evv == NULL) {
     syn_psens_work_destroy(w);
     return syn_error_set(err, SYN_ENOMEM, "out of memory");
   }
@@ -623,3 +722,35 @@ syn_status syn_psens_eval(syn_psens_work *w, const syn_instance *inst, syn_psens
   }
   return ok ? SYN_OK : nonfinite_value(ps, part, t, vals, err);
 }
+
+/* ---- the events' derivatives (event_sens.c) ------------------------------------------- */
+
+int syn_psens_event_eval(syn_psens_work *w, double t, const double *y) {
+  const syn_psens *ps = w->ps;
+  if (ps->evpat.nnz == 0) return 1;
+  for (size_t i = 0; i < ps->ninputs; i++) w->reg[ps->inputs[i]] = w->inst->reg[ps->inputs[i]];
+  syn_vm_io io = {.t = t, .y = y, .out = w->evv};
+  return syn_vm_run(&ps->evd, w->reg, &io);
+}
+
+/* Row `row` (model_impl.h) along a direction: sum_j d/dy_j (s_j + f_j dtau)
+ * + d/dt dtau + d/dp_col (s, f NULL: none; col < 0: none). */
+double syn_psens_event_row(const syn_psens_work *w, size_t row, const double *s, const double *f,
+                           double dtau, long col) {
+  const syn_psens *ps = w->ps;
+  const part_pattern *p = &ps->evpat;
+  size_t ns = ps->m->nsym[SYN_SYM_STATE];
+  double sum = 0.0;
+  if (p->nnz == 0) return 0.0;
+  for (int32_t i = ps->ev_rowptr[row]; i < ps->ev_rowptr[row + 1]; i++) {
+    int32_t e = ps->ev_ent[i];
+    size_t c = (size_t)ps->ev_col[i];
+    double d = w->evv[e];
+    if (c < ns) sum += d * ((s ? s[c] : 0.0) + (f ? f[c] * dtau : 0.0));
+    else if (c == ns) sum += d * dtau;
+    else if (col >= 0 && c == ns + 1 + (size_t)col) sum += d;
+  }
+  return sum;
+}
+
+const syn_instance *syn_psens_work_instance(const syn_psens_work *w) { return w->inst; }

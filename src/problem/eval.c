@@ -359,6 +359,18 @@ static void grad_select(syn_problem_ws *ws, const syn_problem_want *want, int fi
   }
 }
 
+/* An event execution inside an area's window, or at an extreme or a
+ * crossing: the gradient would need the jump's own term (Leibniz's rule for
+ * an event time that moves; the side of the jump), not computed yet — no
+ * gradient rather than a wrong one. */
+static int event_in_reach(const syn_problem_ws *ws, const syn_probe *pr) {
+  const double *te = NULL;
+  size_t n = syn_instance_event_log(ws->cur->inst, &te, NULL);
+  for (size_t e = 0; e < n; e++)
+    if (pr->kind == PROBE_AUC ? te[e] > pr->t1 && te[e] < pr->t2 : te[e] == pr->where) return 1;
+  return 0;
+}
+
 /* After a run that took gradients: no gradient for a point never reached
  * (a window the run did not cover), a change from 0 or a call without a
  * value. */
@@ -369,7 +381,8 @@ static void grad_settle(syn_problem_ws *ws) {
     syn_probe_kind k = ws->gprobe[i].kind;
     int need2 = k == PROBE_CHANGE;
     int none = (k != PROBE_AUC && (!ws->gdone[2 * i] || (need2 && !ws->gdone[2 * i + 1]))) ||
-               (k == PROBE_CHANGE && ws->gx1[i] == 0.0) || isnan(ws->calls[i]);
+               (k == PROBE_CHANGE && ws->gx1[i] == 0.0) || isnan(ws->calls[i]) ||
+               event_in_reach(ws, &ws->gprobe[i]);
     if (none)
       for (size_t j = 0; j < ws->ns; j++) ws->dcalls[i * p->nfree + j] = (double)NAN;
   }
@@ -484,20 +497,6 @@ static syn_status check_times(const syn_problem *p, const syn_problem_want *w, s
   return SYN_OK;
 }
 
-/* Sensitivities do not yet follow the jump conditions of events (the event
- * time moves with the parameters): refused rather than wrong, before any
- * work (also the baseline's steady state, which events may have changed). */
-static syn_status no_sens_across_events(const syn_problem *p, syn_error *err) {
-  const syn_model *m = p->s->model;
-  if (syn_model_event_count(m) == 0) return SYN_OK;
-  syn_status st = syn_error_set(err, SYN_EINVAL, "sensitivities across events are not supported "
-                                "yet: the model has %zu event%s ('%s'%s)",
-                                syn_model_event_count(m), syn_model_event_count(m) == 1 ? "" : "s",
-                                syn_model_event_name(m, 0), syn_model_event_count(m) > 1 ? ", ..." : "");
-  syn_error_hint(err, "fit with optimizer bobyqa (it needs no gradient), or without the events");
-  return st;
-}
-
 syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
                             const syn_problem_want *want, syn_problem_result *out,
                             syn_error *err) {
@@ -518,7 +517,8 @@ syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
   memset(&ws->sens_stats, 0, sizeof ws->sens_stats);
   syn_status st = check_times(p, want, err);
   if (st == SYN_OK) st = problem_sens_select(ws, want, err);
-  if (st == SYN_OK && ws->ns > 0) st = no_sens_across_events(p, err);
+  /* what the events' jump conditions do not support: refused before any work */
+  if (st == SYN_OK && ws->ns > 0) st = syn_psens_events_check(p->ps, err);
   if (st == SYN_OK) st = apply_theta(p, a, theta, err);
   if (st == SYN_OK) st = syn_instance_prepare(a->inst, err);
   if (st == SYN_OK) st = prepare_doses(p, a, err);
@@ -548,6 +548,7 @@ syn_status syn_problem_eval(syn_problem_ws *ws, size_t arm, const double *theta,
     out->dmetrics = ws->dmetrics;
     out->sens_stats = ws->sens_stats;
   }
+  syn_psens_events_detach(a->inst);
   ws->cur = NULL;
   ws->at = NULL;
   ws->nat = 0;

@@ -138,6 +138,7 @@ struct syn_problem_ws {
   double *lu;             /* [nstates]^2 */
   size_t *piv;
   double *ydot, *yddot, *yy, *gtmp;
+  long *evcol;            /* per sensitivity: its psens column or -1 (the events' jumps) */
   const syn_sens_opts *sens_opts;
   syn_sens_stats sens_stats;
   size_t ev_lo, at_lo;    /* at a stop: the first event / caller's time applied there */

@@ -95,10 +95,11 @@ static syn_status sens_ws_alloc(const syn_problem *p, syn_problem_ws *ws, syn_er
   if (ws->yddot == NULL) ws->yddot = syn_calloc(ny, sizeof *ws->yddot);
   if (ws->yy == NULL) ws->yy = syn_calloc(ny, sizeof *ws->yy);
   if (ws->gtmp == NULL) ws->gtmp = syn_calloc(nf, sizeof *ws->gtmp);
+  if (ws->evcol == NULL) ws->evcol = syn_calloc(nf, sizeof *ws->evcol);
   int ok = ws->sel && ws->sens && ws->S0 && ws->Sbuf && ws->Sdot && ws->S0p && ws->Sbp &&
            ws->Sdp && ws->pbar && ws->dmetrics && ws->dcalls && ws->gdone &&
            ws->gdist && ws->vals && ws->vals2 && ws->lu && ws->piv && ws->gx1 && ws->gprobe && ws->gcall && ws->ydot &&
-           ws->yddot && ws->yy && ws->gtmp;
+           ws->yddot && ws->yy && ws->gtmp && ws->evcol;
   if (!ok) return syn_error_set(err, SYN_ENOMEM, "out of memory for the sensitivities");
   for (size_t k = 0; k < nf; k++) {
     ws->S0p[k] = ws->S0 + k * ny;
@@ -160,6 +161,8 @@ void problem_sens_ws_destroy(syn_problem_ws *ws) {
   ws->yy = NULL;
   syn_free(ws->gtmp);
   ws->gtmp = NULL;
+  syn_free(ws->evcol);
+  ws->evcol = NULL;
 }
 
 syn_status problem_sens_arm_create(const syn_problem *p, arm_ws *a, syn_error *err) {
@@ -232,6 +235,7 @@ syn_status problem_sens_prepare(syn_problem_ws *ws, arm_ws *a, const double *the
   for (size_t k = 0; k < ws->ns; k++) {
     double v = theta != NULL ? fabs(theta[ws->sel[k]]) : 1.0;
     ws->pbar[k] = isfinite(v) && v > 0 ? v : 1.0;
+    ws->evcol[k] = p->ps_col[ws->sel[k]];
   }
   return SYN_OK;
 }
@@ -485,10 +489,16 @@ static syn_status on_jump(double t, const double *y, const double *fm, const dou
   return st;
 }
 
+/* The sensitivities on, and the model's events given them to jump (the
+ * events' own conditions, event_sens.c in the model layer). */
 syn_status problem_sens_begin(syn_problem_ws *ws, arm_ws *a, const syn_sens_opts *opts,
                               syn_error *err) {
-  return syn_solver_sens_start(a->solver, ws->ns, (const double *const *)ws->S0p, ws->pbar, opts,
-                               add_dfdp, on_jump, ws, err);
+  syn_status st = syn_solver_sens_start(a->solver, ws->ns, (const double *const *)ws->S0p,
+                                        ws->pbar, opts, add_dfdp, on_jump, ws, err);
+  if (st == SYN_OK && syn_model_event_count(ws->p->s->model) > 0)
+    st = syn_psens_events_attach(a->pw, a->inst, ws->ns, syn_solver_sens_vectors(a->solver),
+                                 ws->evcol, err);
+  return st;
 }
 
 /* ---- metric gradients ------------------------------------------------------------------------ */

@@ -84,9 +84,8 @@ struct syn_solver {
   syn_step_fn hook;
   void *hook_ctx;
   double reach;              /* end of the last interval given to the hook (hook mode) */
-  int root_pending;          /* hook mode: a root CVODE returned after the output time asked
-                                for, held (state in ystep) until the outputs before it are out */
-  double root_t;
+  double root_held;          /* hook mode: a root CVODE returned past the output time, for the
+                              * next call (NaN: none; a restart forgets it) */
   syn_solver_stats totals;   /* counters of finished segments (before reinit) */
 
   /* Last failing right-hand side evaluation (for the non-finite diagnosis). */
@@ -583,6 +582,7 @@ syn_status syn_solver_create(const syn_ode *ode, const syn_solver_opts *opts, do
     st = syn_error_set(err, SYN_ENOMEM, "out of memory creating the solver");
     goto fail;
   }
+  s->root_held = (double)NAN;
   s->ode = ode;
   s->opts = *opts;
   s->opts.atol_vec = NULL;
@@ -621,8 +621,8 @@ syn_status syn_solver_reinit(syn_solver *s, double t0, const double *y0, syn_err
   memcpy(N_VGetArrayPointer(s->y), y0, s->ode->n * sizeof *y0);
   s->t = t0;
   s->started = 0;
+  s->root_held = (double)NAN;
   s->due = INFINITY;
-  s->root_pending = 0;
   s->hook = NULL;
   s->hook_ctx = NULL;
   s->reach = t0;
@@ -959,11 +959,14 @@ static syn_status advance(syn_solver *s, double tout, double tstop, int to_outpu
   return s->sens_on ? sens_take(s, tout, err) : SYN_OK;
 }
 
-/* Hook mode: the root held in ystep becomes the solver's time and state. */
-static syn_status take_pending_root(syn_solver *s, int *rooted) {
-  N_VScale(1.0, s->ystep, s->y);
-  s->t = s->root_t;
-  s->root_pending = 0;
+/* The root held back by advance_steps: the state there, from CVODE's last step. */
+static syn_status held_root(syn_solver *s, int *rooted, syn_error *err) {
+  double t = s->root_held;
+  s->root_held = (double)NAN;
+  if (CVodeGetDky(s->cvode, t, 0, s->y) != CV_SUCCESS)
+    return syn_error_set(err, SYN_EINTERNAL, "the solver could not interpolate at the root "
+                                             "t = %g: %s", t, s->cv_msg);
+  s->t = t;
   *rooted = 1;
   return SYN_OK;
 }
@@ -984,9 +987,10 @@ static syn_status advance_steps(syn_solver *s, double tout, double tstop, int to
   s->rhs_failing = 0;
   s->rhs_failed_ever = 0;
   s->jac_failing = 0;
+  if (s->root_held <= tout) /* CVODE has not moved since it returned that root */
+    return held_root(s, rooted, err);
   int flag = CVodeSetStopTime(s->cvode, tstop);
-  if (s->root_pending && s->root_t <= tout) return take_pending_root(s, rooted);
-  while (flag >= 0 && s->reach < tout && !s->root_pending) {
+  while (flag >= 0 && s->reach < tout) {
     if (steps >= s->opts.max_steps) {
       flag = CV_TOO_MUCH_WORK;
       break;
@@ -1001,12 +1005,15 @@ static syn_status advance_steps(syn_solver *s, double tout, double tstop, int to
       st = s->hook(s, t_prev, t_now, s->hook_ctx, err);
       if (st != SYN_OK) break;
     }
+    if (flag == CV_ROOT_RETURN && tret > tout) { /* one-step mode may pass tout: it comes first */
+      s->root_held = tret;
+      break;
+    }
     if (flag == CV_ROOT_RETURN) { /* ystep is the state at the root */
-      s->root_pending = 1;
-      s->root_t = tret;
-      if (tret <= tout) return take_pending_root(s, rooted);
-      /* one step can pass the output time and find a root beyond it: the output
-         comes first, interpolated in that step (below), then the root */
+      N_VScale(1.0, s->ystep, s->y);
+      s->t = tret;
+      *rooted = 1;
+      return SYN_OK;
     }
   }
   if (flag < 0 || st != SYN_OK) {
@@ -1052,6 +1059,7 @@ static syn_status apply_stops(syn_solver *s, double t, const double *t_stop, siz
                            time_text(s->ode, t, tt, sizeof tt));
   bank_segment_stats(s);
   s->cv_msg[0] = '\0';
+  s->root_held = (double)NAN;
   if (CVodeReInit(s->cvode, t, s->y) != CV_SUCCESS)
     return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %s: %s",
                          time_text(s->ode, t, tt, sizeof tt), s->cv_msg);
@@ -1076,7 +1084,10 @@ static syn_status handle_events(syn_solver *s, int start, int rooted, syn_error 
   double *y = N_VGetArrayPointer(s->y);
   if (rooted && CVodeGetRootInfo(s->cvode, s->roots_found) != CV_SUCCESS)
     return syn_error_set(err, SYN_EINTERNAL, "the solver lost the root it found: %s", s->cv_msg);
-  syn_status st = s->ode->events(s->t, y, start, rooted ? s->roots_found : NULL, &changed,
+  /* the events update the sensitivities at the root in place (their jump) */
+  syn_status st = rooted && s->sens_on ? sens_take(s, s->t, err) : SYN_OK;
+  if (st != SYN_OK) return st;
+  st = s->ode->events(s->t, y, start, rooted ? s->roots_found : NULL, &changed,
                                  &s->due, s->ode->ctx, err);
   /* CVODE may have stepped past a new due time already: restart here too.
    * After a root, restart even when nothing changed: a condition's function
@@ -1091,11 +1102,12 @@ static syn_status handle_events(syn_solver *s, int start, int rooted, syn_error 
                            time_text(s->ode, s->t, tt, sizeof tt));
   bank_segment_stats(s);
   s->cv_msg[0] = '\0';
+  s->root_held = (double)NAN;
   if (CVodeReInit(s->cvode, s->t, s->y) != CV_SUCCESS)
     return syn_error_set(err, SYN_ESOLVER, "the solver could not restart at t = %s: %s",
                          time_text(s->ode, s->t, tt, sizeof tt), s->cv_msg);
   s->reach = s->t;
-  return SYN_OK;
+  return s->sens_on ? sens_restart(s, s->t, err) : SYN_OK;
 }
 
 syn_status syn_solver_integrate(syn_solver *s, const double *t_out, size_t n_out,
@@ -1353,12 +1365,6 @@ syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *
   if (s == NULL || ns == 0 || S0 == NULL || dfdp == NULL)
     return syn_error_set(err, SYN_EINVAL, "syn_solver_sens_start: no solver, no sensitivities, "
                                           "no start or no df/dp");
-  if (s->ode->events != NULL) {
-    syn_error_set(err, SYN_EINVAL, "sensitivities across events are not supported yet: the model "
-                                   "has events");
-    syn_error_hint(err, "fit with optimizer bobyqa (it needs no gradient), or without the events");
-    return SYN_EINVAL;
-  }
   if (!s->use_jac) {
     syn_error_set(err, SYN_EINVAL, "sensitivities need the model's exact Jacobian, but %s",
                   s->ode->jac == NULL ? "this ODE has none" : "use_jacobian is off");
@@ -1403,6 +1409,10 @@ syn_status syn_solver_sens_start(syn_solver *s, size_t ns, const double *const *
 }
 
 size_t syn_solver_sens_count(const syn_solver *s) { return s != NULL && s->sens_on ? s->ns : 0; }
+
+double *const *syn_solver_sens_vectors(syn_solver *s) {
+  return s != NULL && s->sens_on ? s->sp : NULL;
+}
 
 /* The sensitivities at tout, just reached. */
 static syn_status sens_take(syn_solver *s, double t, syn_error *err) {

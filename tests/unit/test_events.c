@@ -3,7 +3,9 @@
  * hand-written ODE (a bouncing ball, bounce times in closed form), the
  * execution log of a run, the constants an event changes (restored for the
  * next run, not reported as the instance's), and the errors: an endless
- * cascade, a negative delay, sensitivities across events. */
+ * cascade, a negative delay, sensitivities across events (accepted by the
+ * solver, computed by the problem layer: tests/unit/test_event_sens.c; an
+ * event assigning a parameter refused). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -214,8 +216,9 @@ static int no_dfdp(double t, const double *y, double *const *fs, size_t ns, void
   return 0;
 }
 
-/* Forward sensitivities would be wrong across a jump: refused. */
-static void test_sensitivities_refused(void **state) {
+/* The solver takes sensitivities with events: their jumps are the events
+ * callback's (syn_psens_events_attach). */
+static void test_sensitivities_accepted(void **state) {
   (void)state;
   syn_model *m = load(reset_text);
   syn_instance *inst = instance(m);
@@ -227,15 +230,16 @@ static void test_sensitivities_refused(void **state) {
   syn_error err;
   assert_int_equal(syn_solver_create(&ode, NULL, 0, y0, &s, &err), SYN_OK);
   assert_int_equal(syn_solver_sens_start(s, 1, S0, NULL, NULL, no_dfdp, NULL, NULL, &err),
-                   SYN_EINVAL);
-  assert_non_null(strstr(err.message, "sensitivities across events are not supported"));
+                   SYN_OK);
   syn_solver_destroy(s);
   syn_instance_destroy(inst);
   syn_model_destroy(m);
 }
 
-/* The same at the problem layer (fits): refused before any work, objective
- * values without sensitivities still computed. */
+/* At the problem layer (fits): the reset's sensitivities are computed
+ * (dx/dk = -t x, the resets' times moving with k); an event assigning a
+ * parameter is refused before any work, and values without sensitivities
+ * are still computed. */
 static void test_problem_sensitivities_refused(void **state) {
   (void)state;
   syn_model *m = load(reset_text);
@@ -252,8 +256,24 @@ static void test_problem_sensitivities_refused(void **state) {
   assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
   syn_problem_want w = {.series = 1, .nsens = SYN_PROBLEM_SENS_ALL};
   syn_problem_result r;
+  assert_int_equal(syn_problem_eval(ws, 0, theta, &w, &r, &err), SYN_OK);
+  double x5 = r.series[5 * r.nseries];
+  if (fabs(r.sens[5 * r.nseries] + 5 * x5) > 1e-4 * 5 * x5)
+    fail_msg("dx/dk(5) = %.10g, not %.10g", r.sens[5 * r.nseries], -5 * x5);
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  syn_model_destroy(m);
+  m = load("param k = 0.5\nstate x = 2\nd/dt x = -k * x\nevent slow when t > 1 { k = 0.1 }\n");
+  assert_int_equal(syn_problem_create_model(m, &ro, names, 1, &p, &err), SYN_OK);
+  assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
   assert_int_equal(syn_problem_eval(ws, 0, theta, &w, &r, &err), SYN_EINVAL);
-  assert_non_null(strstr(err.message, "the model has 1 event ('reset')"));
+  assert_non_null(strstr(err.message, "event 'slow' are not supported: it assigns parameter 'k'"));
+  syn_problem_ws_destroy(ws);
+  syn_problem_destroy(p);
+  syn_model_destroy(m);
+  m = load(reset_text);
+  assert_int_equal(syn_problem_create_model(m, &ro, names, 1, &p, &err), SYN_OK);
+  assert_int_equal(syn_problem_ws_create(p, &ws, &err), SYN_OK);
   w.nsens = 0;
   assert_int_equal(syn_problem_eval(ws, 0, theta, &w, &r, &err), SYN_OK);
   assert_int_equal(r.ntimes, 6);
@@ -273,7 +293,7 @@ int main(void) {
       cmocka_unit_test(test_log_of_resets),
       cmocka_unit_test(test_constants_restored),
       cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_sensitivities_refused),
+      cmocka_unit_test(test_sensitivities_accepted),
       cmocka_unit_test(test_problem_sensitivities_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
