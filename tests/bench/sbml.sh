@@ -1,7 +1,7 @@
 #!/bin/sh
 # synovia — SBML import for `make bench` (issue 16): CPU time and peak memory of
 # `synovia import` on the largest Level 3 model of the SBML Test Suite (when
-# $SYNOVIA_TESTSUITES or ../shared/testsuites has it) and on a generated model
+# $SYNOVIA_TESTSUITES, or the testsuites folder shared beside the checkout, has it) and on a generated model
 # of 1000 reactions (tests/bench/sbml_gen.py); and a BioModels-sized model
 # (500 species, 1000 reactions) imported, compiled and simulated: `synovia
 # check` (import + compile) and `synovia run` (import + compile + solve), each

@@ -28,7 +28,9 @@ cat >"$TMP/check.py" <<'EOF'
 import glob, os, re, sys
 
 TOP = sys.argv[1]
-OUTSIDE = re.compile(r"reference/|\.\./shared|/shared/|biology\.md|hpc\.md|peers\.md|style-anchors|MODEL\.md|DESIGN\.md")
+# (the published test suites beside the checkout, ../shared/testsuites — the SBML Test Suite,
+# the PEtab benchmarks — are test inputs a runner is pointed at, not notes: not reported)
+OUTSIDE = re.compile(r"reference/|\.\./shared(?!/testsuites)|/shared/(?!testsuites)|biology\.md|hpc\.md|peers\.md|style-anchors|MODEL\.md|DESIGN\.md")
 KEY = re.compile(r"\[([a-z][a-z0-9]*?((?:19|20)\d\d)[a-z]?)\]")
 LINK = re.compile(r"references\.md#([a-z0-9]+)")
 AUTHOR_YEAR = re.compile(r"\b[A-Z][\w'’-]+(?: et al\.?)?(?:/[A-Z][\w'’-]+)? ((?:19|20)\d\d)\b")
@@ -181,6 +183,7 @@ mkdir -p "$TMP/top/src/io" "$TMP/top/include/synovia" "$TMP/top/tests/python" \
 printf '/* ok */\nenum { CHUNK = 1 << 20 }; /* the chunk cache (hpc.md 1.5) */\n' >"$TMP/top/src/io/bad.c"
 printf '/* an estimator [nobody2001] */\n' >"$TMP/top/include/synovia/bad.h"
 printf 'import math\nTOL = 0.03  # see ../shared/reference/notes\n' >"$TMP/top/tests/python/test_bad.py"
+printf 'SUITE=${SYNOVIA_TESTSUITES:-../shared/testsuites}\n' >"$TMP/top/tests/integration/suite_ok.sh"
 printf '#!/bin/sh\n# DESIGN.md says so\n' >"$TMP/top/scripts/bad.sh"
 printf 'param a = 7 "a" source "Ishigami 1990: a"\n' >"$TMP/top/tests/sweep/bad.model"
 printf '/* cites [saltelli2010] and docs/design.md */\n' >"$TMP/top/src/io/good.c"
@@ -196,6 +199,8 @@ check "an entry without DOI, PMID or journal is reported" grep -q "^entry docs/r
 check "a planted note path in a C comment is reported with its line" grep -q '^outside src/io/bad.c:2: ' "$TMP/out"
 check "... in a Python test" grep -q '^outside tests/python/test_bad.py:2: ' "$TMP/out"
 check "... in a script" grep -q '^outside scripts/bad.sh:2: ' "$TMP/out"
+check "the published test suites beside the checkout are a test input, not a citation" \
+  sh -c '! grep -q "suite_ok.sh" "$1"' - "$TMP/out"
 check "a planted unknown key in a header is reported" grep -q '^key include/synovia/bad.h:1: \[nobody2001\]' "$TMP/out"
 check "a test model's bare 'Author Year' is reported" grep -q "^bare tests/sweep/bad.model:1: 'Ishigami 1990'" "$TMP/out"
 check "a known key and a design.md section in code are not reported" sh -c "! grep -q 'good.c:' '$TMP/out'"
