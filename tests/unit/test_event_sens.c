@@ -34,39 +34,18 @@
 #include "synovia/objective.h"
 #include "synovia/problem.h"
 #include "synovia/scenario.h"
-
-static char dir[256];
+#include "support/scratch.h"
 
 static int setup_dir(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/test_event_sens_XXXXXX");
-  return mkdtemp(dir) == NULL;
-}
-
-static int remove_dir(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) != 0;
-}
-
-static void write_file(const char *name, const char *text) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
+  return scratch_setup("test_event_sens");
 }
 
 static syn_scenario *load(const char *model, const char *scenario) {
-  char path[512];
   syn_error err;
   syn_scenario *s = NULL;
-  write_file("m.model", model);
-  write_file("s.scenario", scenario);
-  snprintf(path, sizeof path, "%s/s.scenario", dir);
-  if (syn_scenario_load(path, &s, &err) != SYN_OK) fail_msg("%s", err.message);
+  if (scratch_load_scenario("m.model", model, scenario, &s, &err) != SYN_OK)
+    fail_msg("%s", err.message);
   return s;
 }
 
@@ -388,20 +367,21 @@ static double objective_at(syn_objective *o, const double *x, double *g) {
  * Richardson's central differences. */
 static void test_fit_gradient(void **state) {
   (void)state;
-  write_file("m.model", reset_model);
-  write_file("s.scenario", "model \"m.model\"\nsimulate 0 h to 8 h every 0.5 h\n"
-                           "solver rtol 1e-11 atol 1e-13\narm \"a\"\n");
-  write_file("d.csv", "arm,time (h),observable,value\na,0.5,xo,1.7\na,1.5,xo,1.2\n"
-                      "a,2.5,xo,1.8\na,4,xo,1.3\na,6,xo,1.6\na,7.5,xo,1.1\n");
-  write_file("f.fit", "scenario \"s.scenario\"\ndata \"d.csv\"\n"
-                      "observable xo = x\n  noise normal sd = 0.3\n"
-                      "estimate k log10 within 0.05 5\nestimate c within 0.3 1.8\n");
-  char path[512];
-  snprintf(path, sizeof path, "%s/f.fit", dir);
+  scratch_write("m.model", reset_model);
+  scratch_write("s.scenario",
+                "model \"m.model\"\nsimulate 0 h to 8 h every 0.5 h\n"
+                "solver rtol 1e-11 atol 1e-13\narm \"a\"\n");
+  scratch_write("d.csv",
+                "arm,time (h),observable,value\na,0.5,xo,1.7\na,1.5,xo,1.2\n"
+                "a,2.5,xo,1.8\na,4,xo,1.3\na,6,xo,1.6\na,7.5,xo,1.1\n");
+  scratch_write("f.fit",
+                "scenario \"s.scenario\"\ndata \"d.csv\"\n"
+                "observable xo = x\n  noise normal sd = 0.3\n"
+                "estimate k log10 within 0.05 5\nestimate c within 0.3 1.8\n");
   syn_fit *f = NULL;
   syn_objective *o = NULL;
   syn_error err;
-  if (syn_fit_load(path, &f, &err) != SYN_OK) fail_msg("%s", err.message);
+  if (syn_fit_load(scratch_path("f.fit"), &f, &err) != SYN_OK) fail_msg("%s", err.message);
   assert_int_equal(syn_objective_create(f, &o, &err), SYN_OK);
   double x[2] = {log10(0.45), 0.8}, g[2];
   objective_at(o, x, g);
@@ -467,5 +447,5 @@ int main(void) {
       cmocka_unit_test(test_fit_gradient),      cmocka_unit_test(test_refused),
       cmocka_unit_test(test_no_allocation_per_eval),
   };
-  return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+  return cmocka_run_group_tests(tests, setup_dir, scratch_teardown);
 }

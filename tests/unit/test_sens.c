@@ -34,39 +34,18 @@
 #include "synovia/problem.h"
 #include "synovia/run.h"
 #include "synovia/scenario.h"
-
-static char dir[256];
+#include "support/scratch.h"
 
 static int setup_dir(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/test_sens_XXXXXX");
-  return mkdtemp(dir) == NULL;
-}
-
-static int remove_dir(void **state) {
-  (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) != 0;
-}
-
-static void write_file(const char *name, const char *text) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
+  return scratch_setup("test_sens");
 }
 
 static syn_scenario *load(const char *model, const char *scenario) {
-  char path[512];
   syn_error err;
   syn_scenario *s = NULL;
-  write_file("m.model", model);
-  write_file("s.scenario", scenario);
-  snprintf(path, sizeof path, "%s/s.scenario", dir);
-  if (syn_scenario_load(path, &s, &err) != SYN_OK) fail_msg("%s", err.message);
+  if (scratch_load_scenario("m.model", model, scenario, &s, &err) != SYN_OK)
+    fail_msg("%s", err.message);
   return s;
 }
 
@@ -737,5 +716,5 @@ int main(void) {
       cmocka_unit_test(test_bad_requests),
       cmocka_unit_test(test_finite_differences_everywhere),
   };
-  return cmocka_run_group_tests(tests, setup_dir, remove_dir);
+  return cmocka_run_group_tests(tests, setup_dir, scratch_teardown);
 }
