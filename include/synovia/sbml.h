@@ -67,12 +67,18 @@ syn_status syn_model_open(const char *path, syn_model **out, syn_error *err);
 
 /* One dose: `amount` (before the route's scale) by route `route`
  * (syn_model_route index) at `time` (model clock); duration > 0: an infusion
- * of amount over that many clock units, else a bolus. */
+ * of amount over that many clock units, else a bolus — an event at `time`.
+ * amount_param != NULL: a conditional dose, which the model's own event
+ * gives each time it fires by adding that parameter to the route's state
+ * (a scenario's `dose ... when`); the export gives the parameter the value
+ * amount × the route's scale (an initial assignment) and no event of its
+ * own; time and duration are not read. */
 typedef struct syn_sbml_dose {
   double time;
   size_t route;
   double amount;
   double duration;
+  const char *amount_param;
 } syn_sbml_dose;
 
 /* A setting, applied in order before the run as a scenario applies them:
@@ -91,6 +97,11 @@ typedef struct syn_sbml_options {
   const syn_sbml_dose *doses;
   size_t ndoses;
   const char *note; /* a paragraph added to the model's notes; NULL or "": none */
+  /* Names of model events left out of the document (a scenario's conditional
+   * doses of other arms, which cannot fire in this one); unknown names are
+   * an error. */
+  const char *const *omit_events;
+  size_t nomit_events;
 } syn_sbml_options;
 
 /* The model (with o's settings and doses; o may be NULL) as an SBML L3V2

@@ -90,11 +90,17 @@ size_t syn_scenario_setting(const syn_scenario *s, size_t arm, size_t k, const c
  * syn_model_route), amount (before the route's scale), first time, infusion
  * length (0: a bolus), repeat interval and count, all times in clock units.
  * Doses given at at + j * every, j < times. Returns the number of dose
- * statements; *out untouched when k is not one. */
+ * statements; *out untouched when k is not one.
+ * A conditional dose (`dose ... when`, docs/scenarios.md) has times 0: the
+ * model event `event` gives it each time it fires, while the model parameter
+ * `on_param` is 1 (the scenario sets it in this arm only), adding the model
+ * parameter `amount_param` (set to amount × the route's scale) to the route's
+ * state. A timed dose has all three SIZE_MAX. */
 typedef struct syn_dose_statement {
   size_t route;
   double amount, at, over, every;
   long times;
+  size_t event, on_param, amount_param; /* syn_model event and parameter indices */
 } syn_dose_statement;
 size_t syn_scenario_dose(const syn_scenario *s, size_t arm, size_t k, syn_dose_statement *out);
 

@@ -13,6 +13,7 @@
  * not the file exported. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -646,36 +647,68 @@ static int is_scenario_path(const char *path) {
   return n > 9 && strcmp(path + n - 9, ".scenario") == 0;
 }
 
-/* What an arm adds to the export: settings (the steady start as state
- * values too), doses expanded, a note. */
+/* What an arm adds to the export: settings (a conditional dose's switch, the
+ * steady start as state values too), doses expanded, the other arms'
+ * conditional doses left out, a note. */
 typedef struct arm_export {
   syn_sbml_setting *settings;
   size_t nsettings;
   syn_sbml_dose *doses;
   size_t ndoses;
+  const char **omit;
+  size_t nomit;
   char note[1024];
 } arm_export;
 
 static void arm_export_free(arm_export *e) {
   free(e->settings);
   free(e->doses);
+  free(e->omit);
 }
 
+static const char *param_name(const syn_scenario *s, size_t i) {
+  return syn_model_symbol(syn_scenario_model(s), SYN_SYM_PARAM, i)->name;
+}
+
+/* A conditional dose: its amount parameter and its switch on (settings has room). */
+static void arm_cond_dose(const syn_scenario *s, const syn_dose_statement *d, arm_export *e) {
+  e->doses[e->ndoses++] =
+      (syn_sbml_dose){d->at, d->route, d->amount, 0.0, param_name(s, d->amount_param)};
+  e->settings[e->nsettings++] = (syn_sbml_setting){NULL, param_name(s, d->on_param), 1.0};
+}
+
+/* The arm's doses, each timed one at the times the scenario gives it: at + j * every. */
 static int arm_doses(const syn_scenario *s, size_t arm, arm_export *e) {
   syn_dose_statement d;
   size_t n = syn_scenario_dose(s, arm, (size_t)-1, &d), total = 0;
   for (size_t k = 0; k < n; k++) {
     syn_scenario_dose(s, arm, k, &d);
-    total += (size_t)d.times;
+    total += (size_t)d.times + (d.event != SIZE_MAX);
   }
   e->doses = calloc(total + 1, sizeof *e->doses);
   if (e->doses == NULL) return 0;
   for (size_t k = 0; k < n; k++) {
     syn_scenario_dose(s, arm, k, &d);
-    for (long j = 0; j < d.times; j++) /* the times the scenario gives them: at + j * every */
-      e->doses[e->ndoses++] = (syn_sbml_dose){d.at + (double)j * d.every, d.route, d.amount,
-                                              d.over};
+    if (d.event != SIZE_MAX) arm_cond_dose(s, &d, e);
+    for (long j = 0; j < d.times; j++)
+      e->doses[e->ndoses++] =
+          (syn_sbml_dose){d.at + (double)j * d.every, d.route, d.amount, d.over, NULL};
   }
+  return 1;
+}
+
+/* The events of the other arms' conditional doses, which cannot fire in this one. */
+static int arm_omit(const syn_scenario *s, size_t arm, arm_export *e) {
+  syn_dose_statement d;
+  size_t total = 0;
+  for (size_t a = 0; a < syn_scenario_arm_count(s); a++)
+    total += syn_scenario_dose(s, a, (size_t)-1, &d);
+  e->omit = calloc(total + 1, sizeof *e->omit);
+  if (e->omit == NULL) return 0;
+  for (size_t a = 0; a < syn_scenario_arm_count(s); a++)
+    for (size_t k = 0; a != arm && k < syn_scenario_dose(s, a, (size_t)-1, &d); k++)
+      if (syn_scenario_dose(s, a, k, &d) && d.event != SIZE_MAX)
+        e->omit[e->nomit++] = syn_model_event_name(syn_scenario_model(s), d.event);
   return 1;
 }
 
@@ -742,8 +775,10 @@ static int arm_collect(const syn_scenario *s, size_t arm, const sbml_args *a, ar
   double value;
   size_t n = syn_scenario_setting(s, arm, (size_t)-1, &preset, &name, &value);
   int steady = strcmp(syn_scenario_baseline(s), "steady") == 0;
-  e->settings = calloc(n + syn_model_count(m, SYN_SYM_STATE) + 1, sizeof *e->settings);
-  if (e->settings == NULL || !arm_doses(s, arm, e)) {
+  syn_dose_statement d;
+  size_t room = n + syn_scenario_dose(s, arm, (size_t)-1, &d) + syn_model_count(m, SYN_SYM_STATE);
+  e->settings = calloc(room + 1, sizeof *e->settings);
+  if (e->settings == NULL || !arm_doses(s, arm, e) || !arm_omit(s, arm, e)) {
     fputs("synovia: error: out of memory\n", stderr);
     return 0;
   }
@@ -787,7 +822,7 @@ static int sbml_document(const sbml_args *a, char **xml) {
   int ok = st == SYN_OK;
   if (!ok) cli_print_error(&err);
   if (ok && scenario) ok = arm_collect(s, arm, a, &e);
-  syn_sbml_options o = {e.settings, e.nsettings, e.doses, e.ndoses, e.note};
+  syn_sbml_options o = {e.settings, e.nsettings, e.doses, e.ndoses, e.note, e.omit, e.nomit};
   if (ok && syn_sbml_export(scenario ? syn_scenario_model(s) : m, scenario ? &o : NULL, xml,
                             &err) != SYN_OK) {
     fprintf(stderr, "synovia: error: %s: cannot export as SBML: ", a->model);

@@ -50,7 +50,8 @@ static syn_status make_ids(sbml_exporter *x) {
   size_t ns = syn_model_count(m, SYN_SYM_STATE);
   x->input_id = syn_calloc(ns + 1, sizeof *x->input_id);
   x->input_varies = syn_calloc(ns + 1, 1);
-  if (!x->input_id || !x->input_varies) return nomem(x);
+  x->amount_of = syn_calloc(syn_model_count(m, SYN_SYM_PARAM) + 1, sizeof *x->amount_of);
+  if (!x->input_id || !x->input_varies || !x->amount_of) return nomem(x);
   for (size_t r = 0; r < syn_model_route_count(m); r++) {
     size_t s = syn_model_route(m, r)->state;
     if (x->input_id[s]) continue;
@@ -138,7 +139,9 @@ static syn_status value_or_assignment(sbml_exporter *x, syn_symkind kind, size_t
   if (x->set[kind][i]) return SYN_OK;
   int constant = 0;
   char *text = NULL;
-  syn_status st = expr_text(x, kind, i, SYN_EXPR_VALUE, &constant, &text);
+  const syn_sbml_dose *dose = kind == SYN_SYM_PARAM ? x->amount_of[i] : NULL;
+  syn_status st = dose ? sbml_dose_amount(x, dose, &text)
+                       : expr_text(x, kind, i, SYN_EXPR_VALUE, &constant, &text);
   if (st == SYN_OK && !constant) {
     *is_number = 0;
     st = add_math(x, RULE_INITIAL, x->id[kind][i], text, sym->name);
@@ -357,6 +360,7 @@ static void exporter_free(sbml_exporter *x) {
   }
   syn_free(x->input_id);
   syn_free(x->input_varies);
+  syn_free(x->amount_of);
   sbml_free_model_events(x);
   syn_expr_printer_destroy(x->printer);
   sbml_idset_free(&x->used);

@@ -71,21 +71,39 @@ static syn_status use_preset(sbml_exporter *x, const char *preset) {
   return syn_error_set(x->err, SYN_EINVAL, "unknown preset '%s'", preset);
 }
 
+/* A conditional dose's amount parameter: a parameter of the model, once. */
+static syn_status take_amount_param(sbml_exporter *x, size_t k, const syn_sbml_dose *d) {
+  syn_symkind kind;
+  size_t i;
+  if (!syn_model_find(x->m, d->amount_param, &kind, &i) || kind != SYN_SYM_PARAM)
+    return syn_error_set(x->err, SYN_EINVAL, "dose %zu: '%s' is not a parameter of the model",
+                         k + 1, d->amount_param);
+  if (x->amount_of[i] != NULL)
+    return syn_error_set(x->err, SYN_EINVAL, "dose %zu: parameter '%s' carries another dose",
+                         k + 1, d->amount_param);
+  x->amount_of[i] = d;
+  return SYN_OK;
+}
+
+static syn_status take_dose(sbml_exporter *x, size_t k, const syn_sbml_dose *d) {
+  int timed = d->amount_param == NULL;
+  if (d->route >= syn_model_route_count(x->m) || !isfinite(d->amount) ||
+      (timed && (!isfinite(d->time) || !(d->duration >= 0))))
+    return syn_error_set(x->err, SYN_EINVAL, "dose %zu: no such route, or a time, amount or "
+                                             "duration that is not a finite number", k + 1);
+  if (!timed) return take_amount_param(x, k, d);
+  if (d->duration > 0) x->input_varies[syn_model_route(x->m, d->route)->state] = 1;
+  return SYN_OK;
+}
+
 syn_status sbml_apply_settings(sbml_exporter *x) {
   syn_status st = SYN_OK;
   for (size_t k = 0; x->o && st == SYN_OK && k < x->o->nsettings; k++) {
     const syn_sbml_setting *s = &x->o->settings[k];
     st = s->preset ? use_preset(x, s->preset) : set_name(x, s->name, s->value);
   }
-  for (size_t k = 0; x->o && st == SYN_OK && k < x->o->ndoses; k++) {
-    const syn_sbml_dose *d = &x->o->doses[k];
-    if (d->route >= syn_model_route_count(x->m) || !isfinite(d->time) || !isfinite(d->amount) ||
-        !(d->duration >= 0))
-      st = syn_error_set(x->err, SYN_EINVAL, "dose %zu: no such route, or a time, amount or "
-                                             "duration that is not a finite number", k + 1);
-    else if (d->duration > 0)
-      x->input_varies[syn_model_route(x->m, d->route)->state] = 1;
-  }
+  for (size_t k = 0; x->o && st == SYN_OK && k < x->o->ndoses; k++)
+    st = take_dose(x, k, &x->o->doses[k]);
   return st;
 }
 
@@ -116,6 +134,7 @@ static change *list_changes(sbml_exporter *x, size_t *n) {
   for (size_t k = 0; c && k < o->ndoses; k++) {
     const syn_sbml_dose *d = &o->doses[k];
     size_t s = syn_model_route(x->m, d->route)->state;
+    if (d->amount_param != NULL) continue; /* the model's own event gives it */
     if (d->duration > 0) {
       double rate = d->amount / d->duration;
       c[(*n)++] = (change){d->time, s, 1, d->route, rate};
@@ -128,19 +147,39 @@ static change *list_changes(sbml_exporter *x, size_t *n) {
   return c;
 }
 
+/* "a * (scale)" of one dose amount by a route; a negative amount as " - |a| * (scale)" when
+ * it follows another term (sign), else as "-|a| * (scale)". */
+static syn_status dose_term(sbml_exporter *x, size_t route, double amount, int sign,
+                            syn_strbuf *b) {
+  char num[40], *scale = NULL;
+  syn_status st = syn_expr_printer_route_scale(x->printer, route, &scale, x->err);
+  if (st != SYN_OK) return st;
+  syn_expr_number(fabs(amount), num, sizeof num);
+  if (sign) syn_strbuf_appendf(b, " %c ", amount < 0 ? '-' : '+');
+  else if (amount < 0) syn_strbuf_append(b, "-");
+  syn_strbuf_appendf(b, "%s * (%s)", num, scale);
+  free(scale);
+  return SYN_OK;
+}
+
 /* VAR + a1 * (scale1) + a2 * (scale2) ... for changes c[0..n) of one variable. */
 static syn_status change_formula(sbml_exporter *x, const change *c, size_t n, syn_strbuf *b) {
   const char *var = c->input ? x->input_id[c->state] : x->id[SYN_SYM_STATE][c->state];
   syn_strbuf_append(b, var);
-  for (size_t k = 0; k < n; k++) {
-    char num[40], *scale = NULL;
-    syn_status st = syn_expr_printer_route_scale(x->printer, c[k].route, &scale, x->err);
-    if (st != SYN_OK) return st;
-    syn_expr_number(fabs(c[k].amount), num, sizeof num);
-    syn_strbuf_appendf(b, " %c %s * (%s)", c[k].amount < 0 ? '-' : '+', num, scale);
-    free(scale);
-  }
-  return b->failed ? syn_error_set(x->err, SYN_ENOMEM, "out of memory") : SYN_OK;
+  syn_status st = SYN_OK;
+  for (size_t k = 0; st == SYN_OK && k < n; k++) st = dose_term(x, c[k].route, c[k].amount, 1, b);
+  if (st == SYN_OK && b->failed) st = syn_error_set(x->err, SYN_ENOMEM, "out of memory");
+  return st;
+}
+
+syn_status sbml_dose_amount(sbml_exporter *x, const syn_sbml_dose *d, char **text) {
+  syn_strbuf b = SYN_STRBUF_INIT;
+  syn_status st = dose_term(x, d->route, d->amount, 0, &b);
+  if (st == SYN_OK && b.failed) st = syn_error_set(x->err, SYN_ENOMEM, "out of memory");
+  *text = st == SYN_OK ? syn_strdup(syn_strbuf_str(&b)) : NULL;
+  syn_strbuf_free(&b);
+  if (st == SYN_OK && *text == NULL) st = syn_error_set(x->err, SYN_ENOMEM, "out of memory");
+  return st;
 }
 
 static syn_status add_assignment(sbml_exporter *x, Event_t *ev, const change *c, size_t n) {

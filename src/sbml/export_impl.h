@@ -28,7 +28,10 @@ typedef struct sbml_exporter {
   unsigned char *set[SYN_SYM_KIND_COUNT]; /* per symbol: 1 when a setting gives its value */
   double *value[SYN_SYM_KIND_COUNT];      /* the value given */
   unsigned char *input_varies;   /* per state: an infusion changes its input */
+  const syn_sbml_dose **amount_of; /* per parameter: the conditional dose whose amount it
+                                      carries (an initial assignment), or NULL */
   syn_expr_event *events;        /* the model's events as text (nevents) */
+  unsigned char *omitted;        /* per model event: 1 when o->omit_events names it */
   size_t nevents;
   unsigned char *assigned[SYN_SYM_KIND_COUNT]; /* per symbol: 1 when an event assigns it */
   syn_error *err;
@@ -44,9 +47,11 @@ void sbml_idset_free(sbml_idset *ids);
 int sbml_unit_define(sbml_exporter *x, const char *units, char *id_out, size_t size);
 int sbml_unit_is_concentration(const char *units);
 
-/* export_events.c: the options' settings and doses. */
+/* export_events.c: the options' settings and doses; the initial assignment
+ * of a conditional dose's amount parameter (the formula into *text: free it). */
 syn_status sbml_apply_settings(sbml_exporter *x);
 syn_status sbml_add_events(sbml_exporter *x);
+syn_status sbml_dose_amount(sbml_exporter *x, const syn_sbml_dose *d, char **text);
 
 /* export_model_events.c: the model's own events — read as text (marking what
  * they assign, which is then not constant) before the symbols are added, and

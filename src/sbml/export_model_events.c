@@ -15,19 +15,34 @@
 
 static int ok(int code) { return code == LIBSBML_OPERATION_SUCCESS; }
 
+/* x->omitted from the options' names; an unknown name is an error. */
+static syn_status mark_omitted(sbml_exporter *x) {
+  size_t n = syn_model_event_count(x->m), nomit = x->o ? x->o->nomit_events : 0;
+  for (size_t k = 0; k < nomit; k++) {
+    size_t e = 0;
+    while (e < n && strcmp(syn_model_event_name(x->m, e), x->o->omit_events[k]) != 0) e++;
+    if (e == n)
+      return syn_error_set(x->err, SYN_EINVAL, "no event '%s' in the model to leave out",
+                           x->o->omit_events[k]);
+    x->omitted[e] = 1;
+  }
+  return SYN_OK;
+}
+
 syn_status sbml_read_model_events(sbml_exporter *x) {
   size_t n = syn_model_event_count(x->m);
   x->events = syn_calloc(n + 1, sizeof *x->events);
+  x->omitted = syn_calloc(n + 1, 1);
   for (int k = 0; k < SYN_SYM_KIND_COUNT; k++)
     x->assigned[k] = syn_calloc(syn_model_count(x->m, (syn_symkind)k) + 1, 1);
   for (int k = 0; k < SYN_SYM_KIND_COUNT; k++)
-    if (x->assigned[k] == NULL || x->events == NULL)
+    if (x->assigned[k] == NULL || x->events == NULL || x->omitted == NULL)
       return syn_error_set(x->err, SYN_ENOMEM, "out of memory");
-  syn_status st = SYN_OK;
+  syn_status st = mark_omitted(x);
   for (; st == SYN_OK && x->nevents < n; x->nevents++) {
     syn_expr_event *ev = &x->events[x->nevents];
     st = syn_expr_printer_event(x->printer, x->nevents, ev, x->err);
-    for (size_t a = 0; st == SYN_OK && a < ev->nassigns; a++)
+    for (size_t a = 0; st == SYN_OK && !x->omitted[x->nevents] && a < ev->nassigns; a++)
       x->assigned[ev->kind[a]][ev->index[a]] = 1;
   }
   return st;
@@ -37,6 +52,7 @@ void sbml_free_model_events(sbml_exporter *x) {
   for (size_t e = 0; x->events && e < syn_model_event_count(x->m); e++)
     syn_expr_event_free(&x->events[e]); /* all calloc'd: the unread ones are empty */
   syn_free(x->events);
+  syn_free(x->omitted);
   for (int k = 0; k < SYN_SYM_KIND_COUNT; k++) syn_free(x->assigned[k]);
 }
 
@@ -90,6 +106,7 @@ static syn_status add_model_event(sbml_exporter *x, size_t i) {
 
 syn_status sbml_add_model_events(sbml_exporter *x) {
   syn_status st = SYN_OK;
-  for (size_t i = 0; st == SYN_OK && i < x->nevents; i++) st = add_model_event(x, i);
+  for (size_t i = 0; st == SYN_OK && i < x->nevents; i++)
+    if (!x->omitted[i]) st = add_model_event(x, i);
   return st;
 }

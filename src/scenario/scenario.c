@@ -1439,7 +1439,13 @@ size_t syn_scenario_dose(const syn_scenario *s, size_t arm, size_t k, syn_dose_s
   const scn_arm *a = &s->arms[arm];
   if (k < a->ndoses) {
     const scn_dose *d = &a->doses[k];
-    *out = (syn_dose_statement){d->route_index, d->amount, d->at, d->over, d->every, d->times};
+    *out = (syn_dose_statement){d->route_index, d->amount, d->at,     d->over,
+                                d->every,       d->times,  SIZE_MAX, SIZE_MAX, SIZE_MAX};
+    if (d->is_cond) {
+      out->event = s->cond_event[d->cond];
+      out->on_param = s->cond_param[d->cond];
+      out->amount_param = s->cond_param[d->cond] + 1;
+    }
   }
   return a->ndoses;
 }

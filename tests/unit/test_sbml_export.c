@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,8 +128,8 @@ static void test_document(void **state) {
   free(xml);
   /* an arm: a preset replaces s (so X's initial assignment goes), two doses at once */
   syn_sbml_setting set[] = {{"high", NULL, 0}, {NULL, "L.X", 7}};
-  syn_sbml_dose doses[] = {{5, 0, 10, 0}, {5, 1, 20, 0}, {1, 1, 3, 2}};
-  syn_sbml_options o = {set, 2, doses, 3, "an arm"};
+  syn_sbml_dose doses[] = {{5, 0, 10, 0, NULL}, {5, 1, 20, 0, NULL}, {1, 1, 3, 2, NULL}};
+  syn_sbml_options o = {set, 2, doses, 3, "an arm", NULL, 0};
   assert_int_equal(syn_sbml_export(m, &o, &xml, &err), SYN_OK);
   assert_null(strstr(xml, "<initialAssignment symbol=\"L__X\">"));
   assert_non_null(strstr(xml, "<initialAssignment symbol=\"R__X\">"));
@@ -211,7 +212,7 @@ static void test_bad_options(void **state) {
   char *xml = NULL;
   syn_error err;
   syn_sbml_setting preset[] = {{"hihg", NULL, 0}};
-  syn_sbml_options o = {preset, 1, NULL, 0, NULL};
+  syn_sbml_options o = {preset, 1, NULL, 0, NULL, NULL, 0};
   assert_int_equal(syn_sbml_export(m, &o, &xml, &err), SYN_EINVAL);
   assert_string_equal(err.message, "unknown preset 'hihg'");
   assert_null(xml);
@@ -219,10 +220,57 @@ static void test_bad_options(void **state) {
   o.settings = let;
   assert_int_equal(syn_sbml_export(m, &o, &xml, &err), SYN_EINVAL);
   assert_non_null(strstr(err.message, "'above' is computed"));
-  syn_sbml_dose dose[] = {{1, 9, 1, 0}};
-  syn_sbml_options d = {NULL, 0, dose, 1, NULL};
+  syn_sbml_dose dose[] = {{1, 9, 1, 0, NULL}};
+  syn_sbml_options d = {NULL, 0, dose, 1, NULL, NULL, 0};
   assert_int_equal(syn_sbml_export(m, &d, &xml, &err), SYN_EINVAL);
   assert_null(xml);
+  dose[0] = (syn_sbml_dose){0, 0, 1, 0, "C"}; /* a conditional dose's amount: a parameter */
+  assert_int_equal(syn_sbml_export(m, &d, &xml, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "dose 1: 'C' is not a parameter of the model");
+  const char *omit[] = {"refill"};
+  syn_sbml_options e = {NULL, 0, NULL, 0, NULL, omit, 1};
+  assert_int_equal(syn_sbml_export(m, &e, &xml, &err), SYN_EINVAL);
+  assert_string_equal(err.message, "no event 'refill' in the model to leave out");
+  assert_null(xml);
+  syn_model_destroy(m);
+}
+
+/* A scenario's conditional dose, as the scenario layer appends it (src/scenario/cdose.c): in
+ * its arm the switch is set and the amount parameter carries amount x the route's scale; in
+ * another arm the event is left out. */
+static const char CDOSE[] =
+    "time unit h\n"
+    "param s = 0.5\n"
+    "state X = 1\n"
+    "d/dt X = -X\n"
+    "route IA -> X scale s\n"
+    "param cdose_1_on = 0\n"
+    "param cdose_1_amt = 0\n"
+    "event cdose_1 when X < 0.2 && cdose_1_on > 0.5 { X = X + cdose_1_amt }\n"
+    "event other when X < 0.1 { X = 1 }\n";
+
+static void test_conditional_dose(void **state) {
+  (void)state;
+  syn_model *m = NULL;
+  syn_error err;
+  char *xml = NULL;
+  assert_int_equal(syn_model_load_text("c.model", CDOSE, strlen(CDOSE), &m, &err), SYN_OK);
+  syn_sbml_setting on[] = {{NULL, "cdose_1_on", 1}};
+  syn_sbml_dose dose[] = {{NAN, 0, 8, NAN, "cdose_1_amt"}}; /* time and duration not read */
+  syn_sbml_options o = {on, 1, dose, 1, NULL, NULL, 0};
+  assert_int_equal(syn_sbml_export(m, &o, &xml, &err), SYN_OK);
+  assert_non_null(strstr(xml, "<initialAssignment symbol=\"cdose_1_amt\">"));
+  assert_non_null(strstr(xml, "<cn type=\"integer\"> 8 </cn>\n            <ci> s </ci>"));
+  assert_non_null(strstr(xml, "id=\"cdose_1_on\" name=\"cdose_1_on\" value=\"1\""));
+  assert_non_null(strstr(xml, "<event id=\"cdose_1\""));
+  assert_null(strstr(xml, "dose_event")); /* no timed event of its own */
+  free(xml);
+  const char *omit[] = {"cdose_1"};
+  syn_sbml_options other = {NULL, 0, NULL, 0, NULL, omit, 1};
+  assert_int_equal(syn_sbml_export(m, &other, &xml, &err), SYN_OK);
+  assert_null(strstr(xml, "<event id=\"cdose_1\""));
+  assert_non_null(strstr(xml, "<event id=\"other\""));
+  free(xml);
   syn_model_destroy(m);
 }
 
@@ -232,6 +280,7 @@ int main(void) {
       cmocka_unit_test(test_document),
       cmocka_unit_test(test_bad_options),
       cmocka_unit_test(test_events),
+      cmocka_unit_test(test_conditional_dose),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
