@@ -135,49 +135,62 @@ static int add_sym(imp *I, const char *id, isym_kind kind, const SBase_t *el) {
   return s;
 }
 
-static syn_status collect_compartments(imp *I) {
-  for (unsigned i = 0; i < Model_getNumCompartments(I->model); i++) {
-    Compartment_t *c = Model_getCompartment(I->model, i);
-    int s = add_sym(I, Compartment_getId(c), K_COMPARTMENT, (const SBase_t *)c);
-    if (s < 0) return I->err ? I->err->code : SYN_EINPUT;
-    I->sym[s].has_value = Compartment_isSetSize(c);
-    I->sym[s].value = Compartment_getSize(c);
-    I->sym[s].constant = Compartment_getConstant(c);
-  }
+/* Fills a symbol from its element (y->el): values, flags, references. */
+typedef syn_status (*fill_fn)(imp *I, isym *y);
+
+static syn_status fill_compartment(imp *I, isym *y) {
+  (void)I;
+  const Compartment_t *c = (const Compartment_t *)y->el;
+  y->has_value = Compartment_isSetSize(c);
+  y->value = Compartment_getSize(c);
+  y->constant = Compartment_getConstant(c);
   return SYN_OK;
 }
 
-static syn_status collect_species(imp *I) {
-  for (unsigned i = 0; i < Model_getNumSpecies(I->model); i++) {
-    Species_t *sp = Model_getSpecies(I->model, i);
-    int s = add_sym(I, Species_getId(sp), K_SPECIES, (const SBase_t *)sp);
-    if (s < 0) return I->err ? I->err->code : SYN_EINPUT;
-    isym *y = &I->sym[s];
-    y->hosu = Species_getHasOnlySubstanceUnits(sp);
-    y->boundary = Species_getBoundaryCondition(sp);
-    y->constant = Species_getConstant(sp);
-    y->init_is_conc = Species_isSetInitialConcentration(sp);
-    y->has_value = y->init_is_conc || Species_isSetInitialAmount(sp);
-    y->value = y->init_is_conc ? Species_getInitialConcentration(sp) : Species_getInitialAmount(sp);
-    y->conversion = Species_isSetConversionFactor(sp) ? Species_getConversionFactor(sp) : NULL;
-    y->comp = imp_find(I, Species_getCompartment(sp));
-    if (y->comp < 0 || I->sym[y->comp].kind != K_COMPARTMENT)
-      return imp_refuse(I, y->el, "species '%s' is in '%s', which is not a compartment", y->id,
-                        Species_getCompartment(sp));
-  }
+static syn_status fill_species(imp *I, isym *y) {
+  const Species_t *sp = (const Species_t *)y->el;
+  y->hosu = Species_getHasOnlySubstanceUnits(sp);
+  y->boundary = Species_getBoundaryCondition(sp);
+  y->constant = Species_getConstant(sp);
+  y->init_is_conc = Species_isSetInitialConcentration(sp);
+  y->has_value = y->init_is_conc || Species_isSetInitialAmount(sp);
+  y->value = y->init_is_conc ? Species_getInitialConcentration(sp) : Species_getInitialAmount(sp);
+  y->conversion = Species_isSetConversionFactor(sp) ? Species_getConversionFactor(sp) : NULL;
+  y->comp = imp_find(I, Species_getCompartment(sp));
+  if (y->comp < 0 || I->sym[y->comp].kind != K_COMPARTMENT)
+    return imp_refuse(I, y->el, "species '%s' is in '%s', which is not a compartment", y->id,
+                      Species_getCompartment(sp));
   return SYN_OK;
 }
 
-static syn_status collect_parameters(imp *I) {
-  for (unsigned i = 0; i < Model_getNumParameters(I->model); i++) {
-    Parameter_t *p = Model_getParameter(I->model, i);
-    int s = add_sym(I, Parameter_getId(p), K_PARAM, (const SBase_t *)p);
-    if (s < 0) return I->err ? I->err->code : SYN_EINPUT;
-    I->sym[s].has_value = Parameter_isSetValue(p);
-    I->sym[s].value = Parameter_getValue(p);
-    I->sym[s].constant = Parameter_getConstant(p);
-  }
+static syn_status fill_parameter(imp *I, isym *y) {
+  (void)I;
+  const Parameter_t *p = (const Parameter_t *)y->el;
+  y->has_value = Parameter_isSetValue(p);
+  y->value = Parameter_getValue(p);
+  y->constant = Parameter_getConstant(p);
   return SYN_OK;
+}
+
+/* Every element of a list as a symbol of one kind (compartments before species, which name
+ * theirs). */
+static syn_status collect(imp *I, ListOf_t *list, isym_kind kind, fill_fn fill) {
+  syn_status st = SYN_OK;
+  for (unsigned i = 0; st == SYN_OK && i < ListOf_size(list); i++) {
+    const SBase_t *el = ListOf_get(list, i);
+    int s = add_sym(I, SBase_getIdAttribute(el), kind, el);
+    st = s < 0 ? (I->err ? I->err->code : SYN_EINPUT) : fill(I, &I->sym[s]);
+  }
+  return st;
+}
+
+static syn_status collect_declarations(imp *I) {
+  syn_status st = collect(I, Model_getListOfCompartments(I->model), K_COMPARTMENT,
+                          fill_compartment);
+  if (st == SYN_OK) st = collect(I, Model_getListOfSpecies(I->model), K_SPECIES, fill_species);
+  if (st == SYN_OK)
+    st = collect(I, Model_getListOfParameters(I->model), K_PARAM, fill_parameter);
+  return st;
 }
 
 static syn_status collect_sref(imp *I, SpeciesReference_t *r) {
@@ -975,9 +988,7 @@ static syn_status prepare(imp *I) {
   if (st == SYN_OK && I->model == NULL)
     st = imp_refuse(I, (const SBase_t *)I->doc, "the SBML document has no model");
   if (st == SYN_OK) st = collect_functions(I);
-  if (st == SYN_OK) st = collect_compartments(I);
-  if (st == SYN_OK) st = collect_species(I);
-  if (st == SYN_OK) st = collect_parameters(I);
+  if (st == SYN_OK) st = collect_declarations(I);
   if (st == SYN_OK) st = collect_reactions(I);
   if (st == SYN_OK) st = collect_rules(I);
   if (st == SYN_OK) st = assign_species_roles(I);
