@@ -33,6 +33,7 @@ typedef struct loader {
   syn_error *err;
   size_t calls_cap;
   const char *model_extra; /* appended to the model's root file (syn_scenario_load_outputs) */
+  int extra_line;          /* the line of the model's text where model_extra starts */
   size_t ncond;            /* conditional doses resolved so far */
 } loader;
 
@@ -149,6 +150,13 @@ static syn_status const_time(loader *L, const ast_expr *e, const char *what, dou
 
 /* ---- the model and the grid ------------------------------------------------------------ */
 
+/* How many lines start within text[0..len): its newlines plus one. */
+static int count_lines(const char *text, size_t len) {
+  int n = 1;
+  for (size_t i = 0; i < len; i++) n += text[i] == '\n';
+  return n;
+}
+
 static syn_status load_model(loader *L) {
   const syn_scenario_ast *a = L->ast;
   if (a->model_path == NULL) {
@@ -183,6 +191,7 @@ static syn_status load_model(loader *L) {
       } else {
         memcpy(text, mtext, mlen);
         text[mlen] = '\n';
+        L->extra_line = count_lines(mtext, mlen) + 1;
         memcpy(text + mlen + 1, L->model_extra, nx + 1);
         st = syn_model_load_text(path, text, mlen + 1 + nx, &L->s->model, L->err);
         syn_free(text);
@@ -810,37 +819,91 @@ static syn_status find_cond_parts(loader *L) {
 }
 
 /* The model again, with every conditional dose's event appended to its text
- * (after any text the caller appends). */
-static syn_status reload_model(loader *L, char *text, size_t len, size_t cap) {
+ * (after any text the caller appends); *first_line: the model text's line
+ * where the appended events start. */
+static syn_status reload_model(loader *L, const char *text, size_t len, int *first_line) {
   const char *outer = L->model_extra ? L->model_extra : "";
   char *all = syn_malloc(strlen(outer) + len + 2);
   if (all == NULL) return oom(L);
   snprintf(all, strlen(outer) + len + 2, "%s\n%s", outer, text);
-  (void)cap;
   const char *saved = L->model_extra;
   syn_model_destroy(L->s->model);
   L->s->model = NULL;
   L->model_extra = all;
+  L->extra_line = 0;
   syn_status st = load_model(L);
+  *first_line = L->extra_line + count_lines(outer, strlen(outer));
   L->model_extra = saved;
   syn_free(all);
   if (st == SYN_OK) choose_show_unit(L);
   return st;
 }
 
+/* The byte offset in text of 1-based line and character column (UTF-8); -1 past its end. */
+static long text_offset(const char *text, int line, int col) {
+  const char *p = text;
+  for (int l = 1; l < line && p != NULL; l++) {
+    p = strchr(p, '\n');
+    if (p != NULL) p++;
+  }
+  for (int c = 1; p != NULL && *p && *p != '\n' && c < col; c++)
+    do p++;
+    while (((unsigned char)*p & 0xC0) == 0x80);
+  return p == NULL ? -1 : (long)(p - text);
+}
+
+/* An error the model found in the events appended for the conditional doses
+ * (text, from the model text's line first_line on), moved to the scenario: into
+ * the dose's condition where it falls there, else onto the condition as a whole. */
+static syn_status relocate_cond_error(loader *L, const char *text, int first_line,
+                                      const ast_dose *const *doses, size_t n) {
+  long at = L->err->line >= first_line ? text_offset(text, L->err->line - first_line + 1,
+                                                     L->err->col > 0 ? L->err->col : 1)
+                                       : -1;
+  for (size_t k = n; at >= 0 && k-- > 0;) {
+    char head[64];
+    snprintf(head, sizeof head, "event cdose_%zu when (", k + 1);
+    const char *h = strstr(text, head);
+    long cond = h ? (long)(h - text) + (long)strlen(head) : -1;
+    if (cond < 0 || at < (long)(h - text)) continue;
+    syn_span span = doses[k]->when->span;
+    if (at >= cond && at < cond + (long)span.len) {
+      uint32_t len = L->err->span > 0 ? (uint32_t)L->err->span : 1;
+      span.off += (uint32_t)(at - cond);
+      span.len = len < span.len - (uint32_t)(at - cond) ? len : span.len - (uint32_t)(at - cond);
+    }
+    return relocate(L, span);
+  }
+  return L->err->code;
+}
+
+static size_t count_cond_doses(const syn_scenario_ast *a) {
+  size_t n = 0;
+  for (size_t i = 0; i < a->narms; i++)
+    for (size_t j = 0; j < a->arms[i].nitems; j++)
+      n += a->arms[i].items[j].kind == ARM_DOSE && a->arms[i].items[j].dose.when != NULL;
+  return n;
+}
+
 static syn_status add_cond_doses(loader *L) {
   const syn_scenario_ast *a = L->ast;
+  size_t n = count_cond_doses(a), len = 0, cap = 0, k = 0;
+  if (n == 0) return SYN_OK;
+  const ast_dose **doses = syn_arena_alloc(L->ast->arena, n * sizeof *doses);
   char *text = NULL;
-  size_t len = 0, cap = 0, k = 0;
-  syn_status st = SYN_OK;
+  syn_status st = doses ? SYN_OK : oom(L);
   for (size_t i = 0; i < a->narms && st == SYN_OK; i++)
     for (size_t j = 0; j < a->arms[i].nitems && st == SYN_OK; j++) {
       const ast_arm_item *it = &a->arms[i].items[j];
-      if (it->kind == ARM_DOSE && it->dose.when) st = cond_text(L, &it->dose, ++k, &text, &len, &cap);
+      if (it->kind != ARM_DOSE || it->dose.when == NULL) continue;
+      doses[k] = &it->dose;
+      st = cond_text(L, &it->dose, ++k, &text, &len, &cap);
     }
   L->s->ncond = k;
-  if (st == SYN_OK && k > 0) st = reload_model(L, text, len, cap);
-  if (st == SYN_OK && k > 0) st = find_cond_parts(L);
+  int first_line = 0;
+  if (st == SYN_OK) st = reload_model(L, text, len, &first_line);
+  if (st == SYN_EINPUT) st = relocate_cond_error(L, text, first_line, doses, k);
+  if (st == SYN_OK) st = find_cond_parts(L);
   syn_free(text);
   return st;
 }
@@ -1482,7 +1545,7 @@ syn_status syn_scenario_load(const char *path, syn_scenario **out, syn_error *er
 syn_status syn_scenario_load_outputs(const char *path, const char *model_extra,
                                      syn_scenario **out, syn_error *err) {
   syn_error local;
-  loader L = {NULL, NULL, NULL, err ? err : &local, 0, model_extra, 0};
+  loader L = {NULL, NULL, NULL, err ? err : &local, 0, model_extra, 0, 0};
   if (out == NULL || path == NULL) return syn_error_set(err, SYN_EINVAL, "no scenario path given");
   *out = NULL;
   syn_scenario *s = syn_calloc(1, sizeof *s);
