@@ -13,6 +13,8 @@ independent objective on the parameters' scales.
 - noiseDistribution laplace with lin, log and log10: ln(2 b) + |T(m) - T(y)| / b + the same
   Jacobian terms (0, ln m, ln(m ln 10)); the fit falls back from lm to L-BFGS (no residual form).
 - `synovia export --petab` of each problem re-imports to the independent objective.
+- A fit file's `scale = data` / `sd = data` for the new models: the table's sd turned into the
+  sd of log10(value) (and a Laplace scale, sd / sqrt 2), checked the same way.
 Speaks TAP.
 """
 import math
@@ -281,6 +283,47 @@ def _():
     with open(os.path.join(TMP, "all-export", "observables.tsv")) as f:
         rows = [line.rstrip("\n").split("\t") for line in f][1:]
     assert [(r[3], r[4]) for r in rows] == [(o[1], o[2]) for o in TR_OBS], rows
+
+
+@check("a fit file's sd = data / scale = data with log10normal, laplace and log10laplace")
+def _():
+    d = os.path.join(TMP, "fitfile")
+    os.makedirs(d)
+    files = {
+        "m.model": "time unit h\nparam k = 0.3 /h\nparam p = 2 /h\nstate A = 4\nd/dt A = p - k * A\n"
+                   "output A1 = A\noutput A2 = A\n",
+        "s.scenario": 'model "m.model"\nsimulate 0 h to 10 h every 1 h\nsolver rtol 1e-10 atol 1e-14\n'
+                      'arm "a"\narm "b"\n  set p = 1\n',
+        "d.csv": "arm,time (h),observable,value,sd\na,1,oT,5.7,0.4\nb,3,oT,3.4,0.2\n"
+                 "a,2,oL,6.6,0.3\nb,5,oL,3.1,0.5\na,4,oLT,7.2,0.6\nb,2,oLT,3.9,0.1\n",
+        "f.fit": 'scenario "s.scenario"\ndata "d.csv"\nobservable oT = A\n  noise log10normal sd = data\n'
+                 'observable oL = A1\n  noise laplace scale = data\n'
+                 'observable oLT = A2\n  noise log10laplace scale = data\n'
+                 'estimate k log10 within 0.01 10\n'}
+    for name, text in files.items():
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+    rows = [line.split(",") for line in files["d.csv"].splitlines()[1:]]
+    ln10 = math.log(10)
+
+    def nllh(v):
+        f = 0.0
+        for arm, t, obs, m, sd in rows:
+            t, m, sd = float(t), float(m), float(sd)
+            y = A(t, v["k"], 2.0 if arm == "a" else 1.0)
+            s10 = math.sqrt(math.log1p((sd / m) ** 2)) / ln10
+            if obs == "oT":
+                r = (math.log10(m) - math.log10(y)) / s10
+                f += 0.5 * math.log(2 * math.pi * s10 ** 2) + 0.5 * r * r + math.log(m * ln10)
+            elif obs == "oL":
+                b = sd / math.sqrt(2)
+                f += math.log(2 * b) + abs(m - y) / b
+            else:
+                b = s10 / math.sqrt(2)
+                f += math.log(2 * b) + abs(math.log10(m) - math.log10(y)) / b + math.log(m * ln10)
+        return f
+
+    compare(os.path.join(d, "f.fit"), {"k": 0.27}, nllh)
 
 
 shutil.rmtree(TMP)
