@@ -45,7 +45,13 @@ typedef struct syn_fit syn_fit;
 #define SYN_FIT_NONE ((size_t)-1)
 
 typedef enum syn_fit_scale { SYN_FIT_LIN, SYN_FIT_LOG, SYN_FIT_LOG10 } syn_fit_scale;
-typedef enum syn_fit_dist { SYN_FIT_NORMAL, SYN_FIT_LOGNORMAL } syn_fit_dist;
+/* An observable's noise model: the density (normal or Laplace) of the
+ * residual T(y) - T(m), T the identity, ln or log10 (docs/fitting.md, The
+ * objective; PEtab's noiseDistribution and observableTransformation). */
+typedef enum syn_fit_dist {
+  SYN_FIT_NORMAL, SYN_FIT_LOGNORMAL, SYN_FIT_LOG10NORMAL,
+  SYN_FIT_LAPLACE, SYN_FIT_LOGLAPLACE, SYN_FIT_LOG10LAPLACE
+} syn_fit_dist;
 typedef enum syn_fit_prior_kind {
   SYN_FIT_PRIOR_NONE,
   SYN_FIT_PRIOR_NORMAL,    /* a = mean, b = sd */
@@ -105,12 +111,21 @@ typedef struct syn_fit_point {
   double time;            /* clock units */
   double value;           /* in the observable's unit */
   double sd;              /* the table's sd of the value (se, or sd / sqrt(n)), in the
-                             observable's unit; for log-normal noise the sd of ln(value)
-                             (sqrt(ln(1 + (sd/value)^2))); NaN when the table gives none */
+                             observable's unit; for a transformed noise model the sd of
+                             ln(value) (sqrt(ln(1 + (sd/value)^2))), or of log10(value)
+                             (that / ln 10); for a Laplace one the scale sd / sqrt(2) of
+                             that; NaN when the table gives none */
   const char *source;     /* the source column, verbatim; "" if none */
   const char *file;       /* the table and line it came from */
   int line;
 } syn_fit_point;
+
+/* A noise model's word in a fit file ("lognormal"), its transformation
+ * (SYN_FIT_LIN: none, SYN_FIT_LOG: ln, SYN_FIT_LOG10) and whether its density
+ * is Laplace's (1; its spread is the scale b) or the normal one (0; the sd). */
+const char *syn_fit_dist_name(syn_fit_dist d);
+syn_fit_scale syn_fit_dist_transform(syn_fit_dist d);
+int syn_fit_dist_laplace(syn_fit_dist d);
 
 syn_status syn_fit_load(const char *path, syn_fit **out, syn_error *err);
 void syn_fit_destroy(syn_fit *f); /* NULL allowed */
@@ -186,8 +201,11 @@ void syn_fit_scenario_theta(const syn_fit *f, size_t arm, const double *x, doubl
 /* Write the fit as a PEtab v1 problem into folder dir (created if missing):
  * problem.yaml, parameters.tsv, conditions.tsv, observables.tsv,
  * measurements.tsv, the yaml naming the model file by its absolute path
- * (docs/petab.md). Refused (SYN_EINVAL, nothing written): doses, presets,
- * per-arm or dose parameters, arm or setting names that are not PEtab ids.
+ * (docs/petab.md). A model value estimated for one arm, or under another
+ * name (a PEtab import's condition-specific parameter), becomes that name in
+ * the condition cells. Refused (SYN_EINVAL, nothing written): doses, presets,
+ * parameter names that are not PEtab ids (a per-arm copy's NAME[ARM]), dose
+ * parameters, arm or setting names that are not PEtab ids.
  * Files of those names are replaced, each written whole then renamed. */
 syn_status syn_fit_export_petab(const syn_fit *f, const char *dir, syn_error *err);
 

@@ -34,9 +34,10 @@
  *   /prediction       (optional) prediction (scale), name, formula, estimate,
  *                     lower, upper, units, method [prediction]
  *   /observable       (optional) observable (scale), name, formula, units,
- *                     distribution ("normal" | "lognormal"), sd_model (the
- *                     noise model's sd as text: "data", "0.5 mg/L", "sigma",
- *                     "0.1 + rel * y") [observable]
+ *                     distribution (syn_fit_dist_name: "normal", "lognormal",
+ *                     "log10normal", "laplace", "loglaplace", "log10laplace"),
+ *                     sd_model (the noise model's sd or Laplace scale as text:
+ *                     "data", "0.5 mg/L", "sigma", "0.1 + rel * y") [observable]
  * (the plotting contract: docs/fitting.md "The fit's output file")
  *
  * The file is written whole to <path>.tmp and renamed over path only when

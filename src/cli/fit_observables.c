@@ -9,9 +9,6 @@
 
 #include "fit_observables.h"
 
-/* The words of syn_fit_dist, as the fit file writes them. */
-static const char *const dist_words[] = {[SYN_FIT_NORMAL] = "normal",
-                                         [SYN_FIT_LOGNORMAL] = "lognormal"};
 
 struct fit_obs_table {
   syn_h5fit_observables view;
@@ -45,8 +42,8 @@ static int term_present(syn_fit_term t) { return t.param != SYN_FIT_NONE || t.va
 static char *sd_model_text(const syn_fit *fit, const syn_fit_observable *o) {
   enum { SIZE = 640 };
   char add[300], prop[300], *out = malloc(SIZE);
-  /* a constant sd carries the observable's unit; a log-normal sd has none */
-  const char *unit = o->dist == SYN_FIT_NORMAL && strcmp(o->units, "?") != 0 ? o->units : "";
+  /* a constant sd carries the observable's unit; a transformed value's sd has none */
+  const char *unit = syn_fit_dist_transform(o->dist) == SYN_FIT_LIN && strcmp(o->units, "?") != 0 ? o->units : "";
   if (out == NULL) return NULL;
   term_text(fit, o->add, unit, add, sizeof add);
   term_text(fit, o->prop, "", prop, sizeof prop);
@@ -66,7 +63,7 @@ static int fill_row(fit_obs_table *t, const syn_fit *fit, size_t i) {
   t->name[i] = o->name;
   t->formula[i] = o->formula;
   t->units[i] = o->units;
-  t->dist[i] = dist_words[o->dist];
+  t->dist[i] = syn_fit_dist_name(o->dist);
   return (t->sd[i] = sd_model_text(fit, o)) != NULL;
 }
 

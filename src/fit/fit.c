@@ -229,7 +229,7 @@ static syn_status resolve_observables(loader *L) {
     o->units = sym->units;
     o->output = index;
     o->series = nstates + index;
-    o->dist = a->obs[i].noise.dist == FIT_NOISE_LOGNORMAL ? SYN_FIT_LOGNORMAL : SYN_FIT_NORMAL;
+    o->dist = (syn_fit_dist)a->obs[i].noise.dist;
     o->from_data = !a->obs[i].noise.given || a->obs[i].noise.from_data;
     o->add.param = o->prop.param = SYN_FIT_NONE;
   }
@@ -365,6 +365,16 @@ static syn_status sd_cells(loader *L, const fit_row *row, double *sd) {
   return st;
 }
 
+/* A table's sd of value v as the noise model's spread: the sd of ln v or
+ * log10 v for a transformed model, and for a Laplace one its scale (the sd
+ * of a Laplace density is sqrt(2) times its scale). */
+static double data_spread(const fit_noise_kind *nk, double v, double sd) {
+  if (!isfinite(sd)) return sd;
+  if (nk->transform != FIT_SCALE_LIN) sd = sqrt(log1p((sd / v) * (sd / v)));
+  if (nk->transform == FIT_SCALE_LOG10) sd /= log(10.0);
+  return nk->laplace ? sd / sqrt(2.0) : sd;
+}
+
 static syn_status resolve_row(loader *L, const fit_table *t, const fit_row *row, syn_fit_point *p) {
   syn_fit *f = L->f;
   const fit_cell *cobs = &row->cell[FIT_COL_OBS];
@@ -391,11 +401,12 @@ static syn_status resolve_row(loader *L, const fit_table *t, const fit_row *row,
   if (st != SYN_OK) return st;
   p->value *= k;
   sd *= k;
-  if (o->dist == SYN_FIT_LOGNORMAL && !(p->value > 0))
-    return hint(diag(L, row->cell[FIT_COL_VALUE].span, "a value of %s with log-normal noise",
-                     row->cell[FIT_COL_VALUE].text), L,
-                "log-normal noise needs positive values: use normal noise for '%s'", o->name);
-  if (o->dist == SYN_FIT_LOGNORMAL && isfinite(sd)) sd = sqrt(log1p((sd / p->value) * (sd / p->value)));
+  const fit_noise_kind *nk = &fit_noise_kinds[o->dist];
+  if (nk->transform != FIT_SCALE_LIN && !(p->value > 0))
+    return hint(diag(L, row->cell[FIT_COL_VALUE].span, "a value of %s with %s noise",
+                     row->cell[FIT_COL_VALUE].text, nk->adjective), L,
+                "%s noise needs positive values: use normal noise for '%s'", nk->adjective, o->name);
+  sd = data_spread(nk, p->value, sd);
   p->sd = sd;
   if (o->from_data && !isfinite(sd))
     return hint(diag(L, row->cell[FIT_COL_OBS].span, "no sd for '%s', which takes its sd from the data",
@@ -665,15 +676,18 @@ static syn_status noise_term(loader *L, const ast_observable *ao, const ast_fit_
   }
   out->value = t->value;
   if (t->unit != NULL) {
-    if (ao->noise.dist == FIT_NOISE_LOGNORMAL)
-      return hint(diag(L, t->unit->span, "a unit on a log-normal sd"), L,
-                  "the log-normal sd is the sd of ln(y), without a unit");
+    const fit_noise_kind *nk = &fit_noise_kinds[ao->noise.dist];
+    if (nk->transform != FIT_SCALE_LIN)
+      return hint(diag(L, t->unit->span, "a unit on a %s %s", nk->adjective, nk->spread), L,
+                  "the %s %s is the %s of %s(y), without a unit", nk->adjective, nk->spread, nk->spread,
+                  nk->transform == FIT_SCALE_LOG ? "ln" : "log10");
     const syn_fit_observable *o = &f->obs[find_observable(f, ao->name)];
     if (syn_unit_convert(o->name, t->value, unit_text(L, t->unit), o->units, &out->value, L->err) != SYN_OK)
       return syn_diag_relocate(L->err, L->src, t->unit->span);
   }
   if (!(out->value > 0))
-    return hint(diag(L, t->span, "the sd must be positive (found %g)", t->value), L,
+    return hint(diag(L, t->span, "the %s must be positive (found %g)", fit_noise_kinds[ao->noise.dist].spread,
+                     t->value), L,
                 "a zero or negative sd gives no likelihood");
   return SYN_OK;
 }
@@ -689,6 +703,21 @@ static syn_status resolve_noise(loader *L) {
   }
   return st;
 }
+
+/* ---- noise models (fit_noise_kinds is their table) ---------------------------------------- */
+
+_Static_assert((int)SYN_FIT_LOG10LAPLACE + 1 == (int)FIT_NOISE_COUNT, "syn_fit_dist follows fit_dist");
+_Static_assert((int)SYN_FIT_LOG10 == (int)FIT_SCALE_LOG10, "syn_fit_scale follows fit_scale");
+
+const char *syn_fit_dist_name(syn_fit_dist d) {
+  return (unsigned)d < FIT_NOISE_COUNT ? fit_noise_kinds[d].word : "?";
+}
+
+syn_fit_scale syn_fit_dist_transform(syn_fit_dist d) {
+  return (unsigned)d < FIT_NOISE_COUNT ? (syn_fit_scale)fit_noise_kinds[d].transform : SYN_FIT_LIN;
+}
+
+int syn_fit_dist_laplace(syn_fit_dist d) { return (unsigned)d < FIT_NOISE_COUNT && fit_noise_kinds[d].laplace; }
 
 /* ---- the problem and the map x -> theta ------------------------------------------------- */
 

@@ -47,7 +47,7 @@ typedef struct point_term {
   double dsigma;  /* its derivative in sigma, y fixed */
   double sigma;
   double dsdy;    /* d sigma / dy (the proportional term) */
-  double resid;   /* the residual (y - m) / sigma, or on ln */
+  double resid;   /* the residual (T(y) - T(m)) / sigma, T the noise model's transformation */
   double dresid;  /* d resid / dy (sigma fixed) */
 } point_term;
 
@@ -214,6 +214,22 @@ static double point_sigma(const syn_objective *o, const syn_fit_observable *ob,
   return term_value(o, &ob->add) + term_value(o, &ob->prop) * y;
 }
 
+/* T(v) for the transformation tf (identity, ln, log10); with dT/dv in *d
+ * (when d) and ln |dT/dv|^-1 in *jac: the term the density of T(m) gains as
+ * a density of m (0, ln m, ln(m ln 10); PEtab v1's likelihoods). */
+static double transformed(syn_fit_scale tf, double v, double *d, double *jac) {
+  static const double LN10 = 2.302585092994045684;
+  if (tf == SYN_FIT_LIN) {
+    if (d) *d = 1.0;
+    *jac = 0.0;
+    return v;
+  }
+  double k = tf == SYN_FIT_LOG10 ? LN10 : 1.0;
+  if (d) *d = 1.0 / (v * k);
+  *jac = log(v * k);
+  return log(v) / k;
+}
+
 /* The point's term, or an error naming the point when y or sigma does not
  * allow one. */
 static syn_status point_eval(const syn_objective *o, const syn_fit_point *pt, double y,
@@ -227,22 +243,27 @@ static syn_status point_eval(const syn_objective *o, const syn_fit_point *pt, do
   double dsdy = ob->from_data ? 0.0 : term_value(o, &ob->prop);
   t->sigma = s;
   t->dsdy = dsdy;
-  if (ob->dist == SYN_FIT_LOGNORMAL) {
-    if (!(y > 0))
-      return syn_error_set(err, SYN_EINVAL,
-                           "%s:%d: the simulated %s is %g in arm '%s' (a log-normal observable "
-                           "needs positive values)", pt->file, pt->line, ob->name, y,
-                           syn_fit_arm_name(o->f, pt->arm));
-    t->resid = (log(y) - log(pt->value)) / s;
-    t->dresid = 1.0 / (y * s);
-    t->value = 0.5 * (LN_2PI + 2.0 * log(s)) + log(pt->value) + 0.5 * t->resid * t->resid;
+  syn_fit_scale tf = syn_fit_dist_transform(ob->dist);
+  if (tf != SYN_FIT_LIN && !(y > 0))
+    return syn_error_set(err, SYN_EINVAL,
+                         "%s:%d: the simulated %s is %g in arm '%s' (a %s observable needs "
+                         "positive values)", pt->file, pt->line, ob->name, y,
+                         syn_fit_arm_name(o->f, pt->arm), syn_fit_dist_name(ob->dist));
+  double jac, ty = transformed(tf, y, &t->dresid, &jac);
+  t->resid = (ty - transformed(tf, pt->value, NULL, &jac)) / s;  /* jac: of the data's m */
+  t->dresid /= s;
+  if (syn_fit_dist_laplace(ob->dist)) {
+    /* |r| has no derivative at r = 0: the gradient takes 0 there (a
+     * subgradient), and the fit has no residual form (L-BFGS, not lm). */
+    double a = fabs(t->resid), sign = t->resid > 0 ? 1.0 : t->resid < 0 ? -1.0 : 0.0;
+    t->value = log(2.0 * s) + jac + a;
+    t->dsigma = (1.0 - a) / s;
+    t->dy = sign * t->dresid + t->dsigma * dsdy;
   } else {
-    t->resid = (y - pt->value) / s;
-    t->dresid = 1.0 / s;
-    t->value = 0.5 * (LN_2PI + 2.0 * log(s)) + 0.5 * t->resid * t->resid;
+    t->value = 0.5 * (LN_2PI + 2.0 * log(s)) + jac + 0.5 * t->resid * t->resid;
+    t->dsigma = (1.0 - t->resid * t->resid) / s;
+    t->dy = t->resid * t->dresid + t->dsigma * dsdy;
   }
-  t->dsigma = (1.0 - t->resid * t->resid) / s;
-  t->dy = t->resid * t->dresid + t->dsigma * dsdy;
   return SYN_OK;
 }
 
@@ -383,6 +404,11 @@ static int prior_constant_inside(const syn_fit_param *p) {
 }
 
 int syn_objective_residual_form(const syn_fit *f, char *why, size_t size) {
+  for (size_t i = 0; i < f->nobs; i++) {
+    if (!syn_fit_dist_laplace(f->obs[i].dist)) continue;
+    if (why) snprintf(why, size, "observable '%s' has %s noise (|r| is no square)", f->obs[i].name, syn_fit_dist_name(f->obs[i].dist));
+    return 0;
+  }
   for (size_t j = 0; j < f->nparams; j++) {
     const syn_fit_param *p = &f->params[j];
     if (p->prior.kind != SYN_FIT_PRIOR_UNIFORM || prior_constant_inside(p)) continue;

@@ -42,6 +42,16 @@ typedef struct pt_param {
   int has_nominal;
   char prior[160];        /* the fit file's prior clause, "" if none */
   int used;
+  int in_formula;         /* named by an observable or noise formula */
+  /* Condition cells naming it (an estimated one: a condition-specific
+   * parameter, the fit's `estimate COLUMN for arm "CONDITION"`). */
+  size_t nbound;
+  const char *column;     /* the model symbol the first such cell sets */
+  const char *condition;  /* the first such cell's condition */
+  pt_cell cell;           /* the first such cell */
+  int bad_binding;        /* 1: a cell of another column names it too (bad_cell) */
+  pt_cell bad_cell;
+  const char *bad_column;
 } pt_param;
 
 typedef struct pt_variant {
@@ -307,6 +317,7 @@ static int value_text(tr *T, const char *v, int noise, char *out, size_t size) {
   pt_param *p = param_of(T, v);
   if (p == NULL) return 0;
   p->used = 1;
+  p->in_formula = 1;
   if (p->estimate || (!noise && model_has(T, v))) snprintf(out, size, "%s", v);
   else snprintf(out, size, "(%.17g)", p->nominal);
   return 1;
@@ -450,6 +461,16 @@ static int noise_clause(const char *f, char *out, size_t size, int *has_prop) {
 
 /* ---- observables and measurements ----------------------------------------------------------- */
 
+/* The noise model of a PEtab transformation and distribution (empty: lin,
+ * normal), or FIT_NOISE_COUNT. */
+static fit_dist noise_kind(const char *transformation, const char *distribution) {
+  const char *tf = transformation[0] ? transformation : "lin", *d = distribution[0] ? distribution : "normal";
+  for (size_t k = 0; k < FIT_NOISE_COUNT; k++)
+    if (strcmp(fit_noise_kinds[k].petab_transformation, tf) == 0 && strcmp(fit_noise_kinds[k].petab_distribution, d) == 0)
+      return (fit_dist)k;
+  return FIT_NOISE_COUNT;
+}
+
 static syn_status read_observables(tr *T) {
   syn_status st = require_columns(T, &T->obs, obs_cols);
   if (st == SYN_OK) st = unique_ids(T, &T->obs, "observableId");
@@ -460,11 +481,11 @@ static syn_status read_observables(tr *T) {
     if (model_has(T, id.text) || param_of(T, id.text))
       st = at_cell(T, id, "PEtab observable ids may not name model entities or parameters: rename it",
                    "observableId: '%s' is also a symbol of the model or a parameter", id.text);
-    else if (!(tf.text[0] == 0 || strcmp(tf.text, "lin") == 0 || strcmp(tf.text, "log") == 0))
-      st = at_cell(T, tf, "synovia's noise models are normal (lin) and log-normal (log); log10 is not supported",
+    else if (noise_kind(tf.text, "normal") == FIT_NOISE_COUNT)
+      st = at_cell(T, tf, "PEtab v1 transformations: lin, log, log10",
                    "observableTransformation: '%s' is not supported", tf.text);
-    else if (!(d.text[0] == 0 || strcmp(d.text, "normal") == 0))
-      st = at_cell(T, d, "synovia's objective has normal noise only (on the linear or log scale)",
+    else if (noise_kind("lin", d.text) == FIT_NOISE_COUNT)
+      st = at_cell(T, d, "PEtab v1 noise distributions: normal, laplace",
                    "noiseDistribution: '%s' is not supported", d.text);
   }
   return st;
@@ -577,16 +598,19 @@ static syn_status write_observable(tr *T, const pt_variant *v) {
   syn_status st = substitute(T, &so, so.at.text, &f);
   if (st == SYN_OK) st = substitute(T, &sn, sn.at.text, &n);
   char clause[400];
-  int has_prop = 0, lognormal = strcmp(petab_cell(&T->obs, v->obs, ctr).text, "log") == 0;
+  long cd = petab_column(&T->obs, "noiseDistribution");
+  pt_cell tf = petab_cell(&T->obs, v->obs, ctr);
+  const fit_noise_kind *kind = &fit_noise_kinds[noise_kind(tf.text, petab_cell(&T->obs, v->obs, cd).text)];
+  int has_prop = 0;
   if (st == SYN_OK && !noise_clause(syn_strbuf_str(&n), clause, sizeof clause, &has_prop))
     st = at_cell(T, sn.at, "synovia's noise models are sd = A, or A + B * OBSERVABLE (A, B numbers or estimated parameters)",
                  "noiseFormula of '%s': '%s' is not of the form A + B * %s", id, sn.at.text, id);
-  if (st == SYN_OK && lognormal && has_prop)
-    st = at_cell(T, sn.at, "a log-normal sd is relative already: give a constant or a parameter",
-                 "noiseFormula of '%s': a term in the observable with observableTransformation log", id);
+  if (st == SYN_OK && kind->transform != FIT_SCALE_LIN && has_prop)
+    st = at_cell(T, sn.at, "the noise of a transformed observable is relative already: give a constant or a parameter",
+                 "noiseFormula of '%s': a term in the observable with observableTransformation %s", id, tf.text);
   if (st == SYN_OK) {
-    syn_strbuf_appendf(&T->fit, "observable %s = %s\n  noise %s sd = %s\n", v->name, syn_strbuf_str(&f),
-                       lognormal ? "lognormal" : "normal", clause);
+    syn_strbuf_appendf(&T->fit, "observable %s = %s\n  noise %s %s = %s\n", v->name, syn_strbuf_str(&f),
+                       kind->word, kind->spread, clause);
     st = check_noise_names(T, clause, sn.at, id);
   }
   syn_strbuf_free(&f);
@@ -594,17 +618,51 @@ static syn_status write_observable(tr *T, const pt_variant *v) {
   return st;
 }
 
-static void write_params(tr *T) {
+static int condition_used(const tr *T, const char *id);
+
+static size_t conditions_used(const tr *T) {
+  long cid = petab_column(&T->cond, "conditionId");
+  size_t n = 0;
+  for (size_t r = 0; r < T->cond.nrows; r++) n += condition_used(T, petab_cell(&T->cond, r, cid).text);
+  return n;
+}
+
+/* What the fit estimates for p: p itself, or for a condition-specific
+ * parameter the model symbol its cells set, in its one condition (`for arm`)
+ * or in all of them (renamed p after loading: rename_params). */
+static syn_status estimate_target(tr *T, const pt_param *p, char *out, size_t size) {
+  if (p->nbound == 0) return snprintf(out, size, "%s", p->id), SYN_OK;
+  if (p->in_formula || model_has(T, p->id))
+    return at_cell(T, p->cell, "give the condition its own parameter id, used by nothing else",
+                   "%s: '%s' is a condition-specific parameter and also %s, which is not supported", p->column,
+                   p->id, p->in_formula ? "in an observable or noise formula" : "a symbol of the model");
+  if (p->bad_binding)
+    return at_cell(T, p->bad_cell, "give each condition column its own condition-specific parameters",
+                   "%s: '%s' sets '%s' here and '%s' in condition '%s', which is not supported", p->bad_column,
+                   p->id, p->bad_column, p->column, p->condition);
+  size_t nused = conditions_used(T);
+  if (p->nbound == nused) return snprintf(out, size, "%s", p->column), SYN_OK;
+  if (p->nbound == 1) return snprintf(out, size, "%s for arm \"%s\"", p->column, p->condition), SYN_OK;
+  return at_cell(T, p->cell, "give each condition its own parameter, or name this one in every simulated condition",
+                 "%s: '%s' is shared by %zu of the %zu simulated conditions, which is not supported", p->column,
+                 p->id, p->nbound, nused);
+}
+
+static syn_status write_params(tr *T) {
   for (size_t i = 0; i < T->npar; i++) {
     const pt_param *p = &T->params[i];
     if (p->estimate) {
-      syn_strbuf_appendf(&T->fit, "estimate %s %s within %.17g %.17g%s", p->id, p->scale, p->lower, p->upper, p->prior);
+      char target[400];
+      syn_status st = estimate_target(T, p, target, sizeof target);
+      if (st != SYN_OK) return st;
+      syn_strbuf_appendf(&T->fit, "estimate %s %s within %.17g %.17g%s", target, p->scale, p->lower, p->upper, p->prior);
       if (p->has_nominal) syn_strbuf_appendf(&T->fit, " start %.17g", p->nominal);
       syn_strbuf_append(&T->fit, "\n");
     } else if (model_settable(T, p->id)) {
       syn_strbuf_appendf(&T->fit, "fix %s = %.17g\n", p->id, p->nominal);
     }
   }
+  return SYN_OK;
 }
 
 static syn_status check_used(tr *T) {
@@ -622,11 +680,26 @@ static syn_status write_fit(tr *T) {
   syn_status st = SYN_OK;
   for (size_t v = 0; v < T->nvar && st == SYN_OK; v++) st = write_observable(T, &T->var[v]);
   if (st == SYN_OK) st = check_used(T);
-  if (st == SYN_OK) write_params(T);
+  if (st == SYN_OK) st = write_params(T);
   return T->fit.failed ? oom(T) : st;
 }
 
 /* ---- the scenario ---------------------------------------------------------------------------- */
+
+/* Condition row r's cell for column col names the estimated parameter p:
+ * checked when the fit is written (bound_estimate), once all are known. */
+static void bind_param(tr *T, pt_param *p, pt_cell cell, const char *col, size_t r) {
+  const char *cond = petab_cell(&T->cond, r, petab_column(&T->cond, "conditionId")).text;
+  if (p->nbound++ == 0) {
+    p->column = col;
+    p->condition = cond;
+    p->cell = cell;
+  } else if (!p->bad_binding && strcmp(p->column, col) != 0) {
+    p->bad_binding = 1;
+    p->bad_cell = cell;
+    p->bad_column = col;
+  }
+}
 
 static syn_status write_override(tr *T, size_t r, long c) {
   pt_cell cell = petab_cell(&T->cond, r, c);
@@ -643,10 +716,8 @@ static syn_status write_override(tr *T, size_t r, long c) {
     if (p == NULL)
       return at_cell(T, cell, "give a number or a parameterId of the parameter table",
                      "%s: '%s' is neither a number nor a parameter of the parameter table", col, cell.text);
-    if (p->estimate)
-      return at_cell(T, cell, "estimate the model's parameter itself, or fix this one (estimate 0)",
-                     "%s: '%s' is estimated; a condition-specific estimated parameter is not supported", col, cell.text);
     p->used = 1;
+    if (p->estimate) return bind_param(T, p, cell, col, r), SYN_OK;
     v = p->nominal;
   }
   syn_strbuf_appendf(&T->scen, "set %s = %.17g\n", col, v);
@@ -743,6 +814,20 @@ static syn_status translation_error(tr *T, const char *dir) {
 
 /* The fit and its scenario name the problem file (the translation is gone
  * after loading), each point its measurement row. */
+/* A condition-specific parameter is estimated as the model symbol it sets
+ * (write_params); it is reported by its PEtab id. The fit's parameters are
+ * the estimated rows in table order, one each. */
+static syn_status rename_params(tr *T, syn_fit *f) {
+  size_t k = 0;
+  for (size_t i = 0; i < T->npar && k < f->nparams; i++) {
+    if (!T->params[i].estimate) continue;
+    if (T->params[i].nbound > 0 && (f->params[k].name = syn_arena_strdup(f->ast->arena, T->params[i].id)) == NULL)
+      return oom(T);
+    k++;
+  }
+  return SYN_OK;
+}
+
 static syn_status relocate_points(tr *T, syn_fit *f) {
   syn_free(f->path);
   syn_free(f->scenario->path);
@@ -814,7 +899,8 @@ static syn_status load_translation(tr *T, syn_fit **out) {
   if (st == SYN_OK) st = write_file(T, dir, "problem.fit", &T->fit, fit, sizeof fit);
   if (st == SYN_OK) st = write_file(T, dir, "data.csv", &T->data, data, sizeof data);
   if (st == SYN_OK && (st = fit_file_load(fit, out, T->err)) != SYN_OK) translation_error(T, dir);
-  if (st == SYN_OK && (st = relocate_points(T, *out)) != SYN_OK) {
+  if (st == SYN_OK && (st = relocate_points(T, *out)) == SYN_OK) st = rename_params(T, *out);
+  if (st != SYN_OK && *out) {
     syn_fit_destroy(*out);
     *out = NULL;
   }

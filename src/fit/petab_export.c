@@ -83,7 +83,8 @@ static syn_status write_observables(const syn_fit *f, syn_strbuf *b, syn_error *
         syn_strbuf_appendf(b, " * %s", o->name);
       }
     }
-    syn_strbuf_appendf(b, "\t%s\tnormal\n", o->dist == SYN_FIT_LOGNORMAL ? "log" : "lin");
+    syn_strbuf_appendf(b, "\t%s\t%s\n", fit_noise_kinds[o->dist].petab_transformation,
+                       fit_noise_kinds[o->dist].petab_distribution);
   }
   return SYN_OK;
 }
@@ -102,11 +103,25 @@ static double nominal_of(const syn_fit_param *p) {
   return p->scale == SYN_FIT_LIN ? 0.5 * (p->lower + p->upper) : sqrt(p->lower * p->upper);
 }
 
+/* A condition-specific parameter: a model value estimated for one arm, or
+ * under another name than the value's (a PEtab import's, docs/petab.md); it
+ * goes to the condition table as its name in the arms it applies to. */
+static int condition_specific(const syn_fit_param *p) {
+  return p->kind == SYN_FIT_MODEL && (p->arm != SYN_FIT_NONE || strcmp(p->name, p->target) != 0);
+}
+
+/* 1 when an estimated parameter sets free parameter k in some arm. */
+static int estimated_free(const syn_fit *f, size_t k) {
+  for (size_t j = 0; j < f->nparams; j++)
+    if (f->params[j].free_index == k) return 1;
+  return 0;
+}
+
 static syn_status write_params(const syn_fit *f, syn_strbuf *b, syn_error *err) {
   syn_strbuf_append(b, "parameterId\tparameterScale\tlowerBound\tupperBound\tnominalValue\testimate\tobjectivePriorType\tobjectivePriorParameters\n");
   for (size_t j = 0; j < f->nparams; j++) {
     const syn_fit_param *p = &f->params[j];
-    if (p->arm != SYN_FIT_NONE || !is_id(p->name))
+    if (!is_id(p->name) || (condition_specific(p) && strncmp(p->target, "dose:", 5) == 0))
       return refuse(err, "the parameter", p->name, "PEtab v1 estimates one value per parameter id: estimate it for every arm");
     syn_strbuf_appendf(b, "%s\t%s\t%.17g\t%.17g\t%.17g\t1\t%s\t", p->name, scale_name[p->scale], p->lower, p->upper,
                        nominal_of(p), prior_type(&p->prior));
@@ -114,25 +129,31 @@ static syn_status write_params(const syn_fit *f, syn_strbuf *b, syn_error *err) 
     syn_strbuf_append(b, "\n");
   }
   for (size_t k = 0; k < f->nfree; k++) {  /* fixed values: the same in every arm */
-    if (f->theta_param[k] != SYN_FIT_NONE) continue;
+    if (estimated_free(f, k)) continue;
     double v = f->theta_value[k];
     syn_strbuf_appendf(b, "%s\tlin\t%.17g\t%.17g\t%.17g\t0\t\t\n", f->free_names[k], v, v, v);
   }
   return SYN_OK;
 }
 
-/* The columns of the condition table: every name an arm or the common part sets. */
+static size_t add_name(const char **names, size_t n, size_t max, const char *name) {
+  size_t k = 0;
+  while (k < n && strcmp(names[k], name) != 0) k++;
+  if (k == n && n < max) names[n++] = name;
+  return n;
+}
+
+/* The columns of the condition table: every name an arm or the common part
+ * sets, and what condition-specific parameters set. */
 static size_t setting_names(const syn_fit *f, const char **names, size_t max) {
   const syn_scenario *sc = f->scenario;
   size_t n = 0;
+  for (size_t j = 0; j < f->nparams; j++)
+    if (condition_specific(&f->params[j])) n = add_name(names, n, max, f->params[j].target);
   for (size_t a = 0; a <= f->narms; a++) {
     const scn_setting *s = a < f->narms ? sc->arms[f->arms[a]].settings : sc->common;
     size_t ns = a < f->narms ? sc->arms[f->arms[a]].nsettings : sc->ncommon;
-    for (size_t i = 0; i < ns; i++) {
-      size_t k = 0;
-      while (k < n && strcmp(names[k], s[i].name) != 0) k++;
-      if (k == n && n < max) names[n++] = s[i].name;
-    }
+    for (size_t i = 0; i < ns; i++) n = add_name(names, n, max, s[i].name);
   }
   return n;
 }
@@ -144,6 +165,15 @@ static int arm_setting(const syn_scenario *sc, const scn_arm *arm, const char *n
   for (size_t i = 0; i < arm->nsettings; i++)
     if (strcmp(arm->settings[i].name, name) == 0) *v = arm->settings[i].value, found = 1;
   return found;
+}
+
+/* The condition-specific parameter setting `name` in fit arm a, or NULL. */
+static const syn_fit_param *param_in_arm(const syn_fit *f, const char *name, size_t a) {
+  for (size_t j = 0; j < f->nparams; j++) {
+    const syn_fit_param *p = &f->params[j];
+    if (condition_specific(p) && strcmp(p->target, name) == 0 && (p->arm == SYN_FIT_NONE || p->arm == a)) return p;
+  }
+  return NULL;
 }
 
 static syn_status write_conditions(const syn_fit *f, syn_strbuf *b, syn_error *err) {
@@ -162,6 +192,11 @@ static syn_status write_conditions(const syn_fit *f, syn_strbuf *b, syn_error *e
     syn_strbuf_append(b, arm->name);
     for (size_t k = 0; k < n; k++) {
       double v = 0;
+      const syn_fit_param *p = param_in_arm(f, names[k], a);
+      if (p != NULL) {
+        syn_strbuf_appendf(b, "\t%s", p->name);
+        continue;
+      }
       if (!arm_setting(f->scenario, arm, names[k], &v) && syn_model_find(f->scenario->model, names[k], &kind, &idx))
         v = syn_model_symbol(f->scenario->model, kind, idx)->value;
       syn_strbuf_appendf(b, "\t%.17g", v);

@@ -32,7 +32,26 @@
 #include "ast.h"
 
 typedef enum fit_scale { FIT_SCALE_LIN, FIT_SCALE_LOG, FIT_SCALE_LOG10 } fit_scale;
-typedef enum fit_dist { FIT_NOISE_NORMAL, FIT_NOISE_LOGNORMAL } fit_dist;
+/* The noise models (fit_noise_kinds, fit_parser.c, is their one definition;
+ * syn_fit_dist follows the same order). */
+typedef enum fit_dist {
+  FIT_NOISE_NORMAL, FIT_NOISE_LOGNORMAL, FIT_NOISE_LOG10NORMAL,
+  FIT_NOISE_LAPLACE, FIT_NOISE_LOGLAPLACE, FIT_NOISE_LOG10LAPLACE, FIT_NOISE_COUNT
+} fit_dist;
+
+/* One noise model: the value's transformation (the residual is
+ * T(y) - T(m) for T = identity, ln or log10) and the density of that
+ * residual, with the words a fit file and PEtab v1 use for it. */
+typedef struct fit_noise_kind {
+  const char *word;          /* noise WORD ... */
+  const char *adjective;     /* in messages: "log-normal" */
+  const char *spread;        /* the word of its spread: sd (normal) or scale (Laplace) */
+  fit_scale transform;       /* FIT_SCALE_LIN, _LOG (ln) or _LOG10 */
+  int laplace;               /* 0: normal density, 1: Laplace */
+  const char *petab_transformation, *petab_distribution;
+} fit_noise_kind;
+
+extern const fit_noise_kind fit_noise_kinds[FIT_NOISE_COUNT];
 typedef enum fit_prior_kind {
   FIT_PRIOR_NONE,
   FIT_PRIOR_NORMAL,    /* mean sd */
@@ -49,7 +68,7 @@ typedef struct ast_fit_term {
   syn_span span;
 } ast_fit_term;
 
-/* noise DIST sd = data | A | B * y | A + B * y */
+/* noise DIST sd|scale = data | A | B * y | A + B * y */
 typedef struct ast_fit_noise {
   int given;
   fit_dist dist;

@@ -378,9 +378,29 @@ static syn_status parse_term(fparser *p, ast_fit_term *t, int *proportional) {
   return SYN_OK;
 }
 
-static const char *const dist_words[] = {"normal", "lognormal"};
+const fit_noise_kind fit_noise_kinds[FIT_NOISE_COUNT] = {
+    [FIT_NOISE_NORMAL] = {"normal", "normal", "sd", FIT_SCALE_LIN, 0, "lin", "normal"},
+    [FIT_NOISE_LOGNORMAL] = {"lognormal", "log-normal", "sd", FIT_SCALE_LOG, 0, "log", "normal"},
+    [FIT_NOISE_LOG10NORMAL] = {"log10normal", "log10-normal", "sd", FIT_SCALE_LOG10, 0, "log10", "normal"},
+    [FIT_NOISE_LAPLACE] = {"laplace", "Laplace", "scale", FIT_SCALE_LIN, 1, "lin", "laplace"},
+    [FIT_NOISE_LOGLAPLACE] = {"loglaplace", "log-Laplace", "scale", FIT_SCALE_LOG, 1, "log", "laplace"},
+    [FIT_NOISE_LOG10LAPLACE] = {"log10laplace", "log10-Laplace", "scale", FIT_SCALE_LOG10, 1, "log10", "laplace"}};
 
-/* 'noise' DIST 'sd' '=' ( 'data' | term [ '+' term ] ) */
+
+/* The noise model's word after 'noise' (its spread's word comes next). */
+static syn_status parse_dist(fparser *p, ast_fit_noise *n) {
+  const char *words[FIT_NOISE_COUNT];
+  for (size_t i = 0; i < FIT_NOISE_COUNT; i++) words[i] = fit_noise_kinds[i].word;
+  int k = find_word(p, cur(p), words, FIT_NOISE_COUNT);
+  if (k < 0 || !on_this_line(cur(p)))
+    return unknown_word(p, words, FIT_NOISE_COUNT, "noise distribution",
+                        "noise distributions: normal, lognormal, log10normal (sd = ...); laplace, "
+                        "loglaplace, log10laplace (scale = ...)");
+  n->dist = (fit_dist)k;
+  return advance(p);
+}
+
+/* 'noise' DIST ('sd' | 'scale') '=' ( 'data' | term [ '+' term ] ) */
 static syn_status parse_noise(fparser *p) {
   syn_fit_ast *a = p->ast;
   syn_span kw = cur(p)->span;
@@ -395,14 +415,12 @@ static syn_status parse_noise(fparser *p) {
   n->span = kw;
   syn_status st = advance(p);
   if (st != SYN_OK) return st;
-  int k = find_word(p, cur(p), dist_words, 2);
-  if (k < 0 || !on_this_line(cur(p)))
-    return unknown_word(p, dist_words, 2, "noise distribution", "noise distributions: normal, lognormal");
-  n->dist = (fit_dist)k;
-  st = advance(p);
-  if (st == SYN_OK) st = expect_word(p, "sd", "'sd' (noise normal sd = 0.2)");
+  st = parse_dist(p, n);
+  const fit_noise_kind *kind = &fit_noise_kinds[n->dist];
+  if (st == SYN_OK)
+    st = expect_word(p, kind->spread, kind->laplace ? "'scale' (noise laplace scale = 0.2)" : "'sd' (noise normal sd = 0.2)");
   if (st == SYN_OK && (cur(p)->kind != TK_ASSIGN || !on_this_line(cur(p))))
-    return ts_expected(&p->ts, "'=' after 'sd'");
+    return ts_expected(&p->ts, kind->laplace ? "'=' after 'scale'" : "'=' after 'sd'");
   if (st == SYN_OK) st = advance(p);
   if (st != SYN_OK) return st;
   if (is_word(p, cur(p), "data") && on_this_line(cur(p))) {
@@ -426,9 +444,11 @@ static syn_status parse_noise(fparser *p) {
     if (i == 1) return error_at(p, cur(p)->span, "the sd has at most two terms (a + b * y)");
     st = advance(p);
   }
-  if (st == SYN_OK && n->dist == FIT_NOISE_LOGNORMAL && n->prop.present)
-    return with_hint(error_at(p, n->prop.span, "a term in y with log-normal noise"), p,
-                     "a log-normal sd is the sd of ln(y), relative already: sd = 0.2");
+  if (st == SYN_OK && kind->transform != FIT_SCALE_LIN && n->prop.present) {
+    st = error_at(p, n->prop.span, "a term in y with %s noise", kind->adjective);
+    syn_error_hint(p->ts.err, "a %s %s is the %s of %s(y), relative already: %s = 0.2", kind->adjective,
+                   kind->spread, kind->spread, kind->transform == FIT_SCALE_LOG ? "ln" : "log10", kind->spread);
+  }
   return st;
 }
 

@@ -136,7 +136,7 @@ echo "# small problem $a, exported and re-imported $b"
 check "round trip of the small PEtab problem: the same objective (1e-12 relative)" close "$b" "$a" 1e-12
 
 # ---- nothing written on errors ------------------------------------------------------------------
-sed 's/\tlog\tnormal/\tlog\tlaplace/' "$S/obs.tsv" >"$TMP/bad_obs.tsv"
+sed 's/\tlog\tnormal/\tlog\tcauchy/' "$S/obs.tsv" >"$TMP/bad_obs.tsv"
 mkdir -p "$S/bad" && cp "$S"/*.tsv "$S/m.model" "$S/p.yaml" "$S/bad/" && cp "$TMP/bad_obs.tsv" "$S/bad/obs.tsv"
 "$SYNOVIA" fit "$S/bad/p.yaml" -o "$TMP/bad.h5" >"$TMP/bad.out" 2>&1
 rc=$?
