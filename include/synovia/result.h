@@ -90,6 +90,15 @@ syn_status syn_result_add_dose(syn_result *r, const syn_dose_record *d, syn_erro
 size_t syn_result_dose_count(const syn_result *r);
 const syn_dose_record *syn_result_dose(const syn_result *r, size_t i);
 
+/* Event executions: what the model's own events did in the run (written to
+ * /arms/<arm>/events), in the order executed: the time (clock units) and the
+ * event's name (copied). A conditional dose of a scenario is its event
+ * `cdose_K` here and a dose record too. */
+syn_status syn_result_add_event(syn_result *r, double time, const char *name, syn_error *err);
+size_t syn_result_event_count(const syn_result *r);
+/* Execution i: its time, and its event's name in *name (owned by r); NaN if i is not one. */
+double syn_result_event(const syn_result *r, size_t i, const char **name);
+
 /* Metrics of this arm (written per arm and gathered into the file's /metrics
  * table by the HDF5 writer). NaN is allowed (e.g. a threshold never crossed). */
 syn_status syn_result_add_metric(syn_result *r, const char *name, const char *units,

@@ -376,15 +376,17 @@ static syn_status check_arm(const syn_h5 *h, const char *arm, const syn_result *
     return syn_error_set(err, SYN_EINVAL,
                          "HDF5 output '%s': arm name '%s' is not a valid group name (no '/', not '.')",
                          h->path, arm);
-  /* the names the writer itself puts into an arm group: always the first
-   * four, the others when the result has doses / metrics */
-  static const char *const reserved[] = {
-      "time",   "param",        "param_value",  "param_units",       /* always */
-      "doses",                                                       /* with doses */
-      "metric", "metric_value", "metric_units", "metric_description" /* with metrics */
-  };
-  const size_t nreserved = 4 + (syn_result_dose_count(r) > 0 ? 1 : 0);
-  const int has_metrics = syn_result_metric_count(r) > 0;
+  /* the names the writer itself puts into an arm group, and when */
+  enum { ALWAYS, DOSES, EVENTS, METRICS };
+  static const struct {
+    const char *name;
+    int when;
+  } reserved[] = {{"time", ALWAYS},   {"param", ALWAYS},        {"param_value", ALWAYS},
+                  {"param_units", ALWAYS}, {"doses", DOSES},    {"events", EVENTS},
+                  {"metric", METRICS}, {"metric_value", METRICS}, {"metric_units", METRICS},
+                  {"metric_description", METRICS}};
+  const int present[] = {1, syn_result_dose_count(r) > 0, syn_result_event_count(r) > 0,
+                         syn_result_metric_count(r) > 0};
   for (size_t s = 0; s < syn_result_nseries(r); s++) {
     const char *name = syn_result_info(r, s)->name;
     syn_status st = check_sens_name(h, arm, r, name, err);
@@ -393,14 +395,15 @@ static syn_status check_arm(const syn_h5 *h, const char *arm, const syn_result *
       return syn_error_set(err, SYN_EINVAL,
                            "HDF5 output '%s': series name '%s' is not a valid dataset name",
                            h->path, name);
-    for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++) {
-      if (k >= nreserved && (k < 5 || !has_metrics)) continue;
-      if (strcmp(name, reserved[k]) == 0)
+    for (size_t k = 0; k < sizeof reserved / sizeof reserved[0]; k++)
+      if (present[reserved[k].when] && strcmp(name, reserved[k].name) == 0)
         return syn_error_set(err, SYN_EINVAL,
                              "HDF5 output '%s': series name '%s' in arm '%s' collides with the "
                              "%s '%s' the writer puts there",
-                             h->path, name, arm, k == 4 ? "group" : "dataset", reserved[k]);
-    }
+                             h->path, name, arm,
+                             reserved[k].when == DOSES || reserved[k].when == EVENTS ? "group"
+                                                                                     : "dataset",
+                             reserved[k].name);
   }
   return SYN_OK;
 }
@@ -671,6 +674,51 @@ done:
   return st;
 }
 
+/* The executions of the model's events in one arm: the group events/ with the
+ * dimension scale `event` (0-based, in the order executed), `time` and `name`.
+ * No group when no event was executed. */
+static syn_status write_events(syn_h5 *h, hid_t arm_g, const char *arm, const syn_result *r,
+                               syn_error *err) {
+  const size_t n = syn_result_event_count(r);
+  if (n == 0) return SYN_OK;
+  syn_status st = SYN_OK;
+  hid_t g = -1, dev = -1;
+  char where[512];
+  snprintf(where, sizeof where, "/arms/%s/events", arm);
+  long long *index = syn_calloc(n, sizeof *index);
+  double *time = syn_calloc(n, sizeof *time);
+  const char **name = syn_calloc(n, sizeof *name);
+  if (index == NULL || time == NULL || name == NULL) {
+    st = syn_error_set(err, SYN_ENOMEM, "HDF5 output '%s': out of memory", h->path);
+    goto done;
+  }
+  for (size_t i = 0; i < n; i++) {
+    index[i] = (long long)i;
+    time[i] = syn_result_event(r, i, &name[i]);
+  }
+  const column cols[] = {
+      {"time", time, NULL, syn_h5u_cf_units(syn_result_time_units(r)), "time of the execution"},
+      {"name", NULL, name, NULL, "the event executed"},
+  };
+  if ((g = syn_h5u_create_group(arm_g, "events")) < 0) {
+    st = syn_h5u_fail(h->path, err, "create group '%s'", where);
+    goto done;
+  }
+  if ((dev = syn_h5u_write_i64(g, "event", n, index)) < 0 || H5DSset_scale(dev, "event") < 0 ||
+      syn_h5u_attr_string(dev, "long_name", "event execution number (0-based)") < 0) {
+    st = syn_h5u_fail(h->path, err, "write dataset '%s/event'", where);
+    goto done;
+  }
+  st = write_columns(h, g, dev, where, n, cols, sizeof cols / sizeof cols[0], err);
+done:
+  if (dev >= 0) H5Dclose(dev);
+  if (g >= 0) H5Gclose(g);
+  syn_free(index);
+  syn_free(time);
+  syn_free(name);
+  return st;
+}
+
 /* The arm's own metrics: the dimension scale `metric` and metric_value,
  * metric_units, metric_description over it. Nothing when there are none. */
 static syn_status write_arm_metrics(syn_h5 *h, hid_t g, const char *arm, const syn_result *r,
@@ -931,6 +979,7 @@ static syn_status write_arm_group(syn_h5 *h, const char *arm, const syn_result *
     st = syn_h5u_fail(h->path, err, "attach '/arms/%s/time' to the series", arm);
   if (st == SYN_OK) st = write_params(h, g, arm, r, err);
   if (st == SYN_OK) st = write_doses(h, g, arm, r, err);
+  if (st == SYN_OK) st = write_events(h, g, arm, r, err);
   if (st == SYN_OK) st = write_arm_metrics(h, g, arm, r, err);
   if (st == SYN_OK) st = write_metric_gradients(h, g, arm, r, err);
 done:

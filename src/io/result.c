@@ -30,6 +30,12 @@ typedef struct metric_entry {
   double value;
 } metric_entry;
 
+/* One execution of a model event. */
+typedef struct event_entry {
+  double time; /* clock units */
+  char *name;  /* owned */
+} event_entry;
+
 /* The optional forward sensitivities: d and d ln of every series by every
  * free parameter, stored [series][param][time] so that one series' block is
  * the (param x time) dataset the HDF5 writer hands over as is; the metric
@@ -59,6 +65,8 @@ struct syn_result {
   size_t param_slots_cap; /* a power of two, at least twice nparams */
   syn_dose_record *doses; /* route, target, joint, units owned */
   size_t ndoses, doses_cap;
+  event_entry *events;    /* names owned */
+  size_t nevents, events_cap;
   metric_entry *metrics;
   size_t nmetrics, metrics_cap;
   sens_block sens; /* nsens == 0: none */
@@ -129,6 +137,8 @@ void syn_result_destroy(syn_result *r) {
   syn_free(r->param_slots);
   for (size_t i = 0; i < r->ndoses; i++) free_dose_strings(&r->doses[i]);
   syn_free(r->doses);
+  for (size_t i = 0; i < r->nevents; i++) syn_free(r->events[i].name);
+  syn_free(r->events);
   for (size_t i = 0; i < r->nmetrics; i++) free_metric_strings(&r->metrics[i]);
   syn_free(r->metrics);
   free_sens(&r->sens);
@@ -481,6 +491,35 @@ size_t syn_result_dose_count(const syn_result *r) { return r ? r->ndoses : 0; }
 
 const syn_dose_record *syn_result_dose(const syn_result *r, size_t i) {
   return (r && i < r->ndoses) ? &r->doses[i] : NULL;
+}
+
+/* ---- event executions ------------------------------------------------------------- */
+
+syn_status syn_result_add_event(syn_result *r, double time, const char *name, syn_error *err) {
+  if (r == NULL) return syn_error_set(err, SYN_EINVAL, "result: event on a NULL result");
+  if (name == NULL || name[0] == 0 || !isfinite(time))
+    return syn_error_set(err, SYN_EINVAL, "result: event execution %zu has no name or a "
+                         "non-finite time", r->nevents);
+  char *copy = syn_strdup(name);
+  void *p = r->events;
+  if (copy == NULL || syn_grow(&p, &r->events_cap, r->nevents + 1, sizeof *r->events) != 0) {
+    syn_free(copy);
+    return syn_error_set(err, SYN_ENOMEM, "result: out of memory storing event '%s'", name);
+  }
+  r->events = p;
+  r->events[r->nevents++] = (event_entry){time, copy};
+  return SYN_OK;
+}
+
+size_t syn_result_event_count(const syn_result *r) { return r ? r->nevents : 0; }
+
+double syn_result_event(const syn_result *r, size_t i, const char **name) {
+  if (r == NULL || i >= r->nevents) {
+    if (name) *name = NULL;
+    return (double)NAN;
+  }
+  if (name) *name = r->events[i].name;
+  return r->events[i].time;
 }
 
 /* ---- metrics ----------------------------------------------------------------------- */

@@ -231,6 +231,18 @@ static syn_status add_params(syn_result *r, const syn_instance *inst, syn_error 
 
 /* --- the run ---------------------------------------------------------------------------- */
 
+/* The executions of the model's events in the instance's last run. */
+static syn_status add_events(syn_result *r, const syn_instance *inst, syn_error *err) {
+  const double *t = NULL;
+  const uint32_t *ev = NULL;
+  const syn_model *m = syn_instance_model(inst);
+  size_t n = syn_instance_event_log(inst, &t, &ev);
+  syn_status s = SYN_OK;
+  for (size_t k = 0; k < n && s == SYN_OK; k++)
+    s = syn_result_add_event(r, t[k], syn_model_event_name(m, ev[k]), err);
+  return s;
+}
+
 syn_status syn_run(syn_instance *inst, const syn_run_opts *opts, syn_result **out,
                    syn_error *err) {
   syn_solver *solver = NULL;
@@ -283,6 +295,7 @@ syn_status syn_run(syn_instance *inst, const syn_run_opts *opts, syn_result **ou
   st = add_settings(result, &used, &ode, &stats, err);
   if (st == SYN_OK) st = add_stats(result, &stats, err);
   if (st == SYN_OK) st = add_params(result, inst, err);
+  if (st == SYN_OK) st = add_events(result, inst, err);
   if (st == SYN_OK) {
     *out = result;
     result = NULL;
@@ -312,5 +325,6 @@ syn_status syn_run_add_attributes(syn_result *r, const syn_run_opts *o, const sy
   syn_status s = add_settings(r, o, ode, st, err);
   if (s == SYN_OK) s = add_stats(r, st, err);
   if (s == SYN_OK) s = add_params(r, inst, err);
+  if (s == SYN_OK) s = add_events(r, inst, err);
   return s;
 }

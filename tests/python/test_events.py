@@ -10,6 +10,7 @@ compared with the solution written out by hand below:
   and `initially false` firing at the start;
 - order.model: two simultaneous events by priority, values at the trigger vs at execution, a
   cascade at one time point;
+- the result file's events/ group: every execution with its time, in the order applied;
 - redose.scenario, redose.sweep: doses and events in scenario arms, and over a sweep;
 - sbml_*.model: four cases of the SBML Test Suite (the shared test suites' sbml-semantic; skipped
   when it is absent) written by hand in the model language, against the case's results.
@@ -40,7 +41,12 @@ def run(name, *extra):
                     *extra], check=True, stdout=subprocess.DEVNULL)
     with h5py.File(out, "r") as f:
         g = f["arms/run"]
-        return {k: g[k][()] for k in g if k not in ("param", "param_value", "param_units")}
+        r = {k: g[k][()] for k in g if isinstance(g[k], h5py.Dataset)
+             and k not in ("param", "param_value", "param_units")}
+        if "events" in g:  # the executions, in order (docs/output-format.md)
+            r["events"] = [(float(t), n.decode()) for t, n in
+                           zip(g["events/time"][()], g["events/name"][()])]
+        return r
 
 
 def close(got, want, rtol=1e-7, atol=1e-9):
@@ -56,6 +62,21 @@ def _():
     k, period = 0.5, math.log(2) / 0.5
     t = r["time"]
     close(r["x"], 2 * np.exp(-k * np.mod(t, period)))
+
+
+@check("reset: the result file's events/ lists each reset at n ln2/k, in order")
+def _():
+    ev = run("reset")["events"]
+    period = math.log(2) / 0.5
+    assert [n for _, n in ev] == ["reset"] * 7, ev  # 7 periods of 1.386 in 10 days
+    close([t for t, _ in ev], [n * period for n in range(1, 8)], rtol=1e-8, atol=0)
+
+
+@check("order: events/ lists the executions in the order applied (priorities, cascade, delay)")
+def _():
+    ev = run("order")["events"]
+    assert ev == [(3.0, "plus_one"), (3.0, "doubled"), (3.0, "both"), (3.0, "both2"),
+                  (4.0, "first"), (4.0, "then"), (7.0, "at_exec")], ev
 
 
 @check("timed: a jump at t >= 5, a parameter set at t = 2, an output following it")

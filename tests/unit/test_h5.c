@@ -1080,6 +1080,48 @@ static void test_doses_group(void **state) {
   H5Fclose(file);
 }
 
+/* Event executions: the group events/ (scale `event`, `time` in the clock unit, `name`), in
+ * the order added; none in an arm without. */
+static void test_events_group(void **state) {
+  fixture *f = *state;
+  syn_result *r = make_result("h", NT), *none = make_result("h", NT);
+  syn_error err;
+  assert_int_equal(syn_result_add_event(r, 4.0, "reset", &err), SYN_OK);
+  assert_int_equal(syn_result_add_event(r, 2.5, "knee_R.flare", &err), SYN_OK);
+  syn_provenance prov = make_prov();
+  syn_h5 *h = NULL;
+  assert_int_equal(syn_h5_create(f->path, &prov, &h, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "with", r, &err), SYN_OK);
+  assert_int_equal(syn_h5_write_arm(h, "without", none, &err), SYN_OK);
+  assert_int_equal(syn_h5_commit(h, &err), SYN_OK);
+  syn_h5_destroy(h);
+  syn_result_destroy(r);
+  syn_result_destroy(none);
+  hid_t file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(file >= 0);
+  assert_false(has_link(file, "arms/without/events"));
+  hid_t g = H5Gopen2(file, "arms/with/events", H5P_DEFAULT);
+  assert_true(g >= 0);
+  long long index[2];
+  double tv[2];
+  char buf[32];
+  read_i64(g, "event", 2, index);
+  read_f64(g, "time", 2, tv);
+  assert_true(index[0] == 0 && index[1] == 1 && tv[0] == 4.0 && tv[1] == 2.5);
+  read_str_elem(g, "name", 2, 0, buf, sizeof buf);
+  assert_string_equal(buf, "reset");
+  read_str_elem(g, "name", 2, 1, buf, sizeof buf);
+  assert_string_equal(buf, "knee_R.flare");
+  assert_attached(g, "time", "event", 0);
+  assert_attached(g, "name", "event", 0);
+  hid_t d = H5Dopen2(g, "time", H5P_DEFAULT);
+  assert_str_attr(d, "units", "h");
+  H5Dclose(d);
+  assert_all_axes_scaled(g);
+  H5Gclose(g);
+  H5Fclose(file);
+}
+
 /* Three arms: A has m1 and m2, B has m3 and m2 (same units), C none. */
 static void write_metric_arms(const fixture *f) {
   syn_result *a = make_result("h", NT), *b = make_result("h", NT), *c = make_result("h", NT);
@@ -1549,6 +1591,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_bad_arms, setup, teardown),
       cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
       cmocka_unit_test_setup_teardown(test_doses_group, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_events_group, setup, teardown),
       cmocka_unit_test_setup_teardown(test_arm_metrics, setup, teardown),
       cmocka_unit_test_setup_teardown(test_metrics_table, setup, teardown),
       cmocka_unit_test_setup_teardown(test_metrics_table_chunks, setup, teardown),

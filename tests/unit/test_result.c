@@ -399,6 +399,36 @@ static void test_dose_errors(void **state) {
   syn_result_destroy(r);
 }
 
+/* Event executions: kept in the order added, names copied; a nameless one or a non-finite
+ * time refused and not kept. */
+static void test_events(void **state) {
+  (void)state;
+  syn_result *r = make_two(4);
+  syn_error err;
+  char name[16] = "reset";
+  const char *got = "x";
+  assert_int_equal(syn_result_event_count(r), 0);
+  assert_true(isnan(syn_result_event(r, 0, &got)));
+  assert_null(got);
+  assert_int_equal(syn_result_add_event(r, 3.0, name, &err), SYN_OK);
+  strcpy(name, "XX");
+  assert_int_equal(syn_result_add_event(r, 1.0, "knee_R.flare", &err), SYN_OK);
+  assert_int_equal(syn_result_add_event(r, NAN, "reset", &err), SYN_EINVAL);
+  assert_non_null(strstr(err.message, "non-finite time"));
+  assert_int_equal(syn_result_add_event(r, 1.0, "", &err), SYN_EINVAL);
+  assert_int_equal(syn_result_add_event(r, 1.0, NULL, &err), SYN_EINVAL);
+  assert_int_equal(syn_result_add_event(NULL, 1.0, "reset", &err), SYN_EINVAL);
+  assert_int_equal(syn_result_event_count(r), 2);
+  assert_true(syn_result_event(r, 0, &got) == 3.0);
+  assert_string_equal(got, "reset");
+  assert_true(syn_result_event(r, 1, &got) == 1.0);
+  assert_string_equal(got, "knee_R.flare");
+  for (int k = 0; k < 100; k++) /* growth */
+    assert_int_equal(syn_result_add_event(r, k, "tick", &err), SYN_OK);
+  assert_true(syn_result_event(r, 101, &got) == 99.0);
+  syn_result_destroy(r);
+}
+
 /* ---- metrics ------------------------------------------------------------------------ */
 
 static void test_metrics(void **state) {
@@ -639,6 +669,7 @@ int main(void) {
       cmocka_unit_test(test_attr_param_errors),
       cmocka_unit_test(test_null_accessors),
       cmocka_unit_test(test_doses),
+      cmocka_unit_test(test_events),
       cmocka_unit_test(test_dose_errors),
       cmocka_unit_test(test_metrics),
       cmocka_unit_test(test_allocation_failures),
