@@ -136,6 +136,9 @@ typedef struct syn_h5_arm_info {
   size_t ndoses;                    /* 0 when the arm has no doses/ group */
   const double *dose_time, *dose_amount, *dose_duration; /* clock units; amount as written */
   const char *const *dose_route, *const *dose_target, *const *dose_joint, *const *dose_units;
+  size_t nevents;                   /* 0 when the arm has no events/ group */
+  const double *event_time;         /* clock units, in the order applied */
+  const char *const *event_name;
   size_t nmetrics;                  /* 0 when the arm has no metrics */
   const char *const *metric_names;
   const double *metric_values;      /* NaN when undefined */

@@ -50,6 +50,7 @@ static const char export_help[] =
     "  metrics.csv     arm, metric, value, units, description\n"
     "  parameters.csv  arm, parameter, value, units\n"
     "  doses.csv       arm, time, route, amount, units, duration, target, joint\n"
+    "  events.csv      arm, time, event      the model's events executed, in order\n"
     "  provenance.csv  key, value (title, version, date, command, files, hashes)\n"
     "A sweep file gives:\n"
     "  samples.csv     sample, status, reason, then one column per parameter\n"
@@ -268,6 +269,19 @@ static int run_tables(exporter *e, syn_h5_reader *r, size_t narms) {
   return csv_close(e);
 }
 
+static int run_events(exporter *e, syn_h5_reader *r, size_t narms) {
+  if (!csv_open(e, "events", "arm,time,event")) return 0;
+  for (size_t k = 0; k < narms; k++) {
+    const syn_h5_arm_info *a = syn_h5_reader_arm(r, k);
+    for (size_t i = 0; i < a->nevents; i++) {
+      csv_text(e->out, a->name, 0);
+      csv_number(e->out, a->event_time[i], 0);
+      csv_text(e->out, a->event_name[i], 1);
+    }
+  }
+  return csv_close(e);
+}
+
 static int run_provenance(exporter *e, const syn_h5_file_info *f, const char *time_units) {
   if (!csv_open(e, "provenance", "key,value")) return 0;
   csv_fact(e->out, "kind", "run");
@@ -311,11 +325,12 @@ static int export_run(exporter *e, const char *path) {
   }
   const syn_h5_file_info *f = syn_h5_reader_file(r);
   const char *tu = f->narms ? syn_h5_reader_arm(r, 0)->time_units : "";
-  static const char *const names[] = {"series", "variables", "metrics", "parameters", "doses",
-                                      "provenance"};
+  static const char *const names[] = {"series", "variables", "metrics",   "parameters",
+                                      "doses",  "events",    "provenance"};
   int ok = outputs_usable(e, path, names, sizeof names / sizeof *names) &&
            run_series(e, r, f->narms) && run_variables(e, r, f->narms) &&
-           run_tables(e, r, f->narms) && run_provenance(e, f, tu);
+           run_tables(e, r, f->narms) && run_events(e, r, f->narms) &&
+           run_provenance(e, f, tu);
   syn_h5_reader_destroy(r);
   return ok;
 }

@@ -436,21 +436,31 @@ static syn_status read_params(const rd *c, arm_ctx *x) {
   return st;
 }
 
+/* The table group `name` of the arm, opened into *g with its path in where; *g < 0 (and
+ * SYN_OK) when the arm has none. */
+static syn_status open_table(const rd *c, const arm_ctx *x, const char *name, hid_t *g,
+                             char *where, size_t size) {
+  *g = -1;
+  const int has = has_object(x->g, name, H5I_GROUP);
+  if (has < 0) return damaged(c->r->path, c->err, x->where, name);
+  if (has == 0) return SYN_OK;
+  snprintf(where, size, "%s/%s", x->where, name);
+  *g = H5Gopen2(x->g, name, H5P_DEFAULT);
+  return *g < 0 ? h5_failed(c->r->path, c->err, "open '%s'", where) : SYN_OK;
+}
+
 /* The doses/ group: time, amount, duration, route, target, joint, units. */
 static syn_status read_doses(const rd *c, arm_ctx *x) {
   syn_h5_arm_info *a = x->a;
   a->ndoses = 0;
   a->dose_time = a->dose_amount = a->dose_duration = no_numbers;
   a->dose_route = a->dose_target = a->dose_joint = a->dose_units = no_strings;
-  const int has = has_object(x->g, "doses", H5I_GROUP);
-  if (has < 0) return damaged(c->r->path, c->err, x->where, "doses");
-  if (has == 0) return SYN_OK;
   char where[620];
-  snprintf(where, sizeof where, "%s/doses", x->where);
-  hid_t g = H5Gopen2(x->g, "doses", H5P_DEFAULT);
-  if (g < 0) return h5_failed(c->r->path, c->err, "open '%s'", where);
+  hid_t g;
+  syn_status st = open_table(c, x, "doses", &g, where, sizeof where);
+  if (st != SYN_OK || g < 0) return st;
   size_t n = 0;
-  syn_status st = read_numbers(c, g, where, "time", &n, 1, &a->dose_time);
+  st = read_numbers(c, g, where, "time", &n, 1, &a->dose_time);
   if (st == SYN_OK) st = read_numbers(c, g, where, "amount", &n, 0, &a->dose_amount);
   if (st == SYN_OK) st = read_numbers(c, g, where, "duration", &n, 0, &a->dose_duration);
   if (st == SYN_OK) st = read_texts(c, g, where, "route", &n, 0, &a->dose_route);
@@ -458,6 +468,24 @@ static syn_status read_doses(const rd *c, arm_ctx *x) {
   if (st == SYN_OK) st = read_texts(c, g, where, "joint", &n, 0, &a->dose_joint);
   if (st == SYN_OK) st = read_texts(c, g, where, "units", &n, 0, &a->dose_units);
   if (st == SYN_OK) a->ndoses = n;
+  H5Gclose(g);
+  return st;
+}
+
+/* The events/ group: time, name. */
+static syn_status read_events(const rd *c, arm_ctx *x) {
+  syn_h5_arm_info *a = x->a;
+  a->nevents = 0;
+  a->event_time = no_numbers;
+  a->event_name = no_strings;
+  char where[620];
+  hid_t g;
+  syn_status st = open_table(c, x, "events", &g, where, sizeof where);
+  if (st != SYN_OK || g < 0) return st;
+  size_t n = 0;
+  st = read_numbers(c, g, where, "time", &n, 1, &a->event_time);
+  if (st == SYN_OK) st = read_texts(c, g, where, "name", &n, 0, &a->event_name);
+  if (st == SYN_OK) a->nevents = n;
   H5Gclose(g);
   return st;
 }
@@ -743,6 +771,7 @@ static syn_status read_arm(const rd *c, hid_t garms, const char *name, syn_h5_ar
   if (st == SYN_OK) st = read_series(c, &x);
   if (st == SYN_OK) st = read_params(c, &x);
   if (st == SYN_OK) st = read_doses(c, &x);
+  if (st == SYN_OK) st = read_events(c, &x);
   if (st == SYN_OK) st = read_metrics(c, &x);
   if (st == SYN_OK) st = read_group_attrs(c, &x);
   if (st == SYN_OK) st = read_sensitivities(c, &x);

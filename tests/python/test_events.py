@@ -72,6 +72,18 @@ def _():
     close([t for t, _ in ev], [n * period for n in range(1, 8)], rtol=1e-8, atol=0)
 
 
+@check("export --csv: events.csv holds the same executions as events/ (arm, time, event)")
+def _():
+    ev = run("order")["events"]
+    out = os.path.join(tmp, "order_csv")
+    subprocess.run([SYNOVIA, "export", os.path.join(tmp, "order.h5"), "--csv", out], check=True,
+                   stdout=subprocess.DEVNULL)
+    with open(os.path.join(out, "events.csv"), encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split(",") for line in f]
+    assert rows[0] == ["arm", "time", "event"], rows[0]
+    assert [(float(t), n) for a, t, n in rows[1:] if a == "run"] == ev, rows
+
+
 @check("order: events/ lists the executions in the order applied (priorities, cascade, delay)")
 def _():
     ev = run("order")["events"]

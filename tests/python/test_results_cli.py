@@ -270,12 +270,13 @@ KCSV = os.path.join(TMP, "knees-csv")
 r_export = run("export", KNEES, "--csv", KCSV)
 
 
-@check("export of a run file: six CSV files, said on one line")
+@check("export of a run file: seven CSV files, said on one line")
 def _():
     assert r_export.returncode == 0, r_export.stderr
-    assert r_export.stdout == "wrote 6 CSV files into %s/\n" % KCSV, r_export.stdout
-    assert sorted(os.listdir(KCSV)) == ["doses.csv", "metrics.csv", "parameters.csv",
-                                        "provenance.csv", "series.csv", "variables.csv"]
+    assert r_export.stdout == "wrote 7 CSV files into %s/\n" % KCSV, r_export.stdout
+    assert sorted(os.listdir(KCSV)) == ["doses.csv", "events.csv", "metrics.csv",
+                                        "parameters.csv", "provenance.csv", "series.csv",
+                                        "variables.csv"]
 
 
 @check("export: series.csv holds every value of every series exactly (long format)")
