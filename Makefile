@@ -163,17 +163,21 @@ MPI_CFLAGS   := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS     := $(shell pkg-config --libs ompi-c 2>/dev/null || echo -lmpi)
 # --as-needed (Debian's gcc default, made explicit): the program records (and
 # the loader loads at start-up) only the shared libraries it calls.
-# libSBML (src/sbml/, SBML import): Debian's static archive where it is
-# installed (libsbml5-dev ships libsbml-static.a), so the loader does not map
-# libsbml.so and its C++ run time's symbols at every start; its own
-# dependencies (libxml2, bz2, z, the C++ library) stay shared.
+# libSBML (SBML import and export): only the SBML plugin calls it
+# (src/sbml/plugin/, sbml/plugin_ops.h), a shared object embedded in the
+# library and loaded on the first SBML import or export, so the program does
+# not run libSBML's C++ static initialisers, nor map libxml2 and the C++ run
+# time, at every start. The plugin is linked with Debian's static archive where
+# it is installed (libsbml5-dev ships libsbml-static.a, position-independent):
+# nothing more to install beside the program than libxml2 and libstdc++,
+# which it loads then; else (or with LINK=shared) with the shared libsbml.
 SBML_A       := $(wildcard /usr/lib/$(shell $(CC) -print-multiarch 2>/dev/null)/libsbml-static.a)
 ifeq ($(LINK)$(words $(SBML_A)),static1)
-SBML_LIBS    := $(SBML_A) -lxml2 -lbz2 -lz -lstdc++
+SBML_LIBS    := $(SBML_A) -lxml2 -lbz2 -lz -lstdc++ -lm
 else
 SBML_LIBS    := -lsbml
 endif
-LIBS         := $(LD_AS_NEEDED) $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) $(SBML_LIBS) \
+LIBS         := $(LD_AS_NEEDED) $(SUNDIALS_LIBS) $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(HDF5_LIBS) $(LAPACK_LIBS) \
                 $(YAML_LIBS) $(MPI_LINKED) -lnettle -lm
 
 # --- the git revision in syn_version() ---------------------------------------------
@@ -211,6 +215,12 @@ CLI_SRC  := $(wildcard src/cli/*.c) $(DEMO_C)
 # The MPI plugin and the C source holding its bytes (part of the library).
 MPI_PLUGIN   := $(BUILD)/mpi/synovia-mpi.so
 MPI_PLUGIN_C := $(BUILD)/gen/mpi_plugin.c
+# The SBML plugin (src/sbml/plugin/ with the pure code of base/status.c and
+# base/strbuf.c), one per configuration (the ASan build's is instrumented too),
+# and the C source that embeds its bytes (part of that configuration's library).
+SBML_PLUGIN_SRC := $(wildcard src/sbml/plugin/*.c) src/base/status.c src/base/strbuf.c
+sbml_plugin   = $(BUILD)/$(1)/sbml/synovia-sbml.so
+sbml_plugin_c = $(BUILD)/$(1)/gen/sbml_plugin.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 HELPER_SRC := $(wildcard tests/support/*.c)
@@ -254,12 +264,40 @@ deps:
 	@mkdir -p $(BUILD) && touch $(BUILD)/.deps-build-ok $(BUILD)/.deps-test-ok
 
 # --- per-configuration rules ----------------------------------------------------
+# The SBML plugin: position-independent objects in $(BUILD)/<config>/sbml/obj/,
+# linked with libSBML; everything but its table is local (sbml_plugin.map), and
+# -z defs: all it calls of synovia is in it (src/sbml/plugin/host.c). Its bytes
+# are embedded with .incbin (a C array of megabytes would take long to compile),
+# the path relative to the top, where make runs.
 define CONFIG_RULES
+$(BUILD)/$(1)/sbml/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	$$(call step,CC,$$<) $$(CC) $(STD) $(OPT_$(1)) -fPIC -fvisibility=hidden $(WARN) $(INC) -MMD -MP -c $$< -o $$@
+
+$(call sbml_plugin,$(1)): $(patsubst %.c,$(BUILD)/$(1)/sbml/obj/%.o,$(SBML_PLUGIN_SRC)) src/sbml/plugin/sbml_plugin.map
+	$$(call step,LD,$$@) $$(CC) $(OPT_$(1)) $(LDOPT_$(1)) -shared -Wl,-z,defs -Wl,--exclude-libs,ALL \
+	  -Wl,--version-script=src/sbml/plugin/sbml_plugin.map -Wl,-S -o $$@ $$(filter %.o,$$^) $(SBML_LIBS)
+
+$(call sbml_plugin_c,$(1)): $(call sbml_plugin,$(1))
+	@mkdir -p $$(dir $$@)
+	$$(call step,GEN,$$@) printf '%s\n' \
+	  '/* Generated: the bytes of $$< (see src/sbml/plugin_ops.h) -- do not edit. */' \
+	  '#include "sbml/plugin_ops.h"' \
+	  '_Static_assert(sizeof(size_t) == 8, "syn_sbml_plugin_size is written as a .quad");' \
+	  '__asm__(".section .rodata.syn_sbml_plugin, \"a\"\n.balign 64\n"' \
+	  '        ".globl syn_sbml_plugin\n.hidden syn_sbml_plugin\n.type syn_sbml_plugin, @object\n"' \
+	  '        "syn_sbml_plugin:\n.incbin \"$$<\"\nsyn_sbml_plugin_end:\n"' \
+	  '        ".size syn_sbml_plugin, syn_sbml_plugin_end - syn_sbml_plugin\n.balign 8\n"' \
+	  '        ".globl syn_sbml_plugin_size\n.hidden syn_sbml_plugin_size\n"' \
+	  '        ".type syn_sbml_plugin_size, @object\nsyn_sbml_plugin_size:\n"' \
+	  '        ".quad syn_sbml_plugin_end - syn_sbml_plugin\n.size syn_sbml_plugin_size, 8\n.previous\n");' \
+	  >$$@.tmp && mv $$@.tmp $$@
+
 $(BUILD)/$(1)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	$$(call step,CC,$$<) $$(CC) $(STD) $(OPT_$(1)) $(WARN) $(INC) $(DEFS) -MMD -MP -c $$< -o $$@
 
-$(LIB_$(1)): $(call obj,$(1),$(LIB_SRC) $(MPI_PLUGIN_C))
+$(LIB_$(1)): $(call obj,$(1),$(LIB_SRC) $(MPI_PLUGIN_C) $(call sbml_plugin_c,$(1)))
 	@mkdir -p $$(dir $$@)
 	$$(call step,AR,$$@) rm -f $$@ && ar rcs $$@ $$^
 
@@ -272,6 +310,7 @@ $(BUILD)/$(1)/tests/%: tests/unit/%.c $(call obj,$(1),$(HELPER_SRC)) $(LIB_$(1))
 	  $(call obj,$(1),$(HELPER_SRC)) $(LIB_$(1)) -lcmocka $(LIBS)
 
 -include $(patsubst %.c,$(BUILD)/$(1)/obj/%.d,$(LIB_SRC) $(CLI_SRC) $(HELPER_SRC))
+-include $(patsubst %.c,$(BUILD)/$(1)/sbml/obj/%.d,$(SBML_PLUGIN_SRC))
 -include $(patsubst %,$(BUILD)/$(1)/tests/%.d,$(UNIT_NAMES))
 endef
 $(eval $(call CONFIG_RULES,release))
@@ -302,7 +341,7 @@ PIC_FLAGS  := -fPIC -fvisibility=hidden -fno-semantic-interposition
 # What libsynovia.so is linked with besides SUNDIALS (also synovia.pc's Libs.private).
 SO_HDF5_PC   := $(shell pkg-config --libs $(HDF5_PC) 2>/dev/null)
 SO_HDF5_LIBS := $(filter -L%,$(SO_HDF5_PC)) -lhdf5_hl $(filter-out -L%,$(SO_HDF5_PC))
-SO_DEPS    := $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(YAML_LIBS) $(SO_HDF5_LIBS) -llapacke -llapack -lsbml -lnettle -lm
+SO_DEPS    := $(KLU_LIBS) $(GSL_LIBS) $(NLOPT_LIBS) $(YAML_LIBS) $(SO_HDF5_LIBS) -llapacke -llapack -lnettle -lm
 SO_LDFLAGS := -shared -Wl,-soname,$(SO_NAME) -Wl,-z,defs -Wl,--as-needed -Wl,--exclude-libs,ALL
 
 $(BUILD)/release/pic/%.o: %.c | $(DEPS_STAMP)
@@ -310,7 +349,7 @@ $(BUILD)/release/pic/%.o: %.c | $(DEPS_STAMP)
 	$(call step,CC,$@) $(CC) $(STD) $(OPT_release) $(PIC_FLAGS) $(WARN) $(INC) $(DEFS) -MMD -MP -c $< -o $@
 -include $(patsubst %.c,$(BUILD)/release/pic/%.d,$(LIB_SRC))
 
-$(SO): $(call pic,$(LIB_SRC) $(MPI_PLUGIN_C))
+$(SO): $(call pic,$(LIB_SRC) $(MPI_PLUGIN_C) $(call sbml_plugin_c,release))
 	$(call step,LD,$@) $(CC) $(OPT_release) $(SO_LDFLAGS) -o $@ $^ $(SUNDIALS_LIBS) $(SO_DEPS)
 $(SO_LINKS): $(SO)
 	$(call step,LN,$@) ln -sf $(notdir $<) $@
@@ -367,9 +406,9 @@ FUZZ_BIN := $(BUILD)/fuzz/fuzz_model
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=undefined -DSYN_TESTING $(INC)
-$(FUZZ_BIN): tests/fuzz/fuzz_model.c $(LIB_SRC) $(MPI_PLUGIN_C) | $(DEPS_STAMP) $(SUN_STAMP)
+$(FUZZ_BIN): tests/fuzz/fuzz_model.c $(LIB_SRC) $(MPI_PLUGIN_C) $(call sbml_plugin_c,release) | $(DEPS_STAMP) $(SUN_STAMP)
 	@mkdir -p $(dir $@)
-	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_model.c $(LIB_SRC) $(MPI_PLUGIN_C) $(LIBS)
+	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_model.c $(LIB_SRC) $(MPI_PLUGIN_C) $(call sbml_plugin_c,release) $(LIBS)
 
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz/new
@@ -377,9 +416,9 @@ fuzz: $(FUZZ_BIN)
 	  $(BUILD)/fuzz/new tests/fuzz/corpus
 
 FUZZ_SCN_BIN := $(BUILD)/fuzz/fuzz_scenario
-$(FUZZ_SCN_BIN): tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(MPI_PLUGIN_C) | $(DEPS_STAMP) $(SUN_STAMP)
+$(FUZZ_SCN_BIN): tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(MPI_PLUGIN_C) $(call sbml_plugin_c,release) | $(DEPS_STAMP) $(SUN_STAMP)
 	@mkdir -p $(dir $@)
-	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(MPI_PLUGIN_C) $(LIBS)
+	$(call step,CC,$@) clang $(FUZZ_CFLAGS) $(DEFS) -o $@ tests/fuzz/fuzz_scenario.c $(LIB_SRC) $(MPI_PLUGIN_C) $(call sbml_plugin_c,release) $(LIBS)
 
 fuzz-scenario: $(FUZZ_SCN_BIN)
 	@mkdir -p $(BUILD)/fuzz/new_scenario

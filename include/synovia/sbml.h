@@ -17,6 +17,12 @@
  * or ".sbml" (any case) is imported and then loaded as text (its name stays
  * the .xml path); anything else goes to syn_model_load.
  *
+ * libSBML is loaded on the first import or export of the process (once,
+ * also when that first call is made by several threads at once), not at
+ * start-up. If it cannot be loaded (a shared library it needs is missing),
+ * syn_sbml_import, syn_model_open of an SBML file and syn_sbml_export
+ * return SYN_EIO, the message saying why, every time they are called.
+ *
  * Thread safety: both functions may run concurrently on different files.
  * Ownership: *model_text is the caller's, freed with syn_sbml_free.
  *

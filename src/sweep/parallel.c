@@ -10,15 +10,11 @@
  * Messages are one small fixed-size struct (sweep_msg) sent as bytes: every
  * rank runs the same binary on the same platform, so no MPI datatype is
  * needed. An error (a syn_error, 3 KB) is sent apart, only when there is one. */
-#define _GNU_SOURCE /* memfd_create */
 #include <dlfcn.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "base/plugin.h"
 #include "mpi_ops.h"
 #include "sweep_internal.h"
 
@@ -55,51 +51,15 @@ long syn_parallel_separate_copies(const syn_parallel *p) {
   return tasks > 1 && (p == NULL || p->size == 1) ? tasks : 0;
 }
 
-/* Write the embedded plugin to fd; 0 when all of it is written. */
-static int write_plugin(int fd) {
-  size_t done = 0;
-  while (done < sweep_mpi_plugin_size) {
-    ssize_t w = write(fd, sweep_mpi_plugin + done, sweep_mpi_plugin_size - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return -1;
-    done += (size_t)w;
-  }
-  return 0;
-}
-
-/* A file holding the plugin, for dlopen: an anonymous memory file, or where
- * there is none (old kernels) a temporary file, unlinked at once (dlopen
- * reopens it through /proc/self/fd). -1 on failure. */
-static int plugin_file(void) {
-  int fd = memfd_create("synovia-mpi", MFD_CLOEXEC);
-  if (fd < 0) {
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/synovia-mpi.XXXXXX", dir != NULL && *dir ? dir : "/tmp");
-    fd = mkstemp(path);
-    if (fd >= 0) unlink(path);
-  }
-  if (fd >= 0 && write_plugin(fd) != 0) {
-    close(fd);
-    fd = -1;
-  }
-  return fd;
-}
-
 /* Load the MPI plugin (and so libmpi) for good: Open MPI cannot be unloaded,
  * and its own components need its symbols global (RTLD_GLOBAL). */
 static const sweep_mpi_ops *load_mpi(syn_error *err) {
-  int fd = plugin_file();
-  if (fd < 0) {
-    syn_error_set(err, SYN_EIO, "MPI could not be loaded (writing its plugin: %s)", strerror(errno));
-    return NULL;
-  }
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-  void *lib = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
-  close(fd);
+  char why[512];
+  void *lib = syn_plugin_open("synovia-mpi", sweep_mpi_plugin, sweep_mpi_plugin_size,
+                              RTLD_NOW | RTLD_GLOBAL, why, sizeof why);
   const sweep_mpi_ops *ops = lib != NULL ? dlsym(lib, SWEEP_MPI_OPS_SYMBOL) : NULL;
-  if (ops == NULL) syn_error_set(err, SYN_EIO, "MPI could not be loaded (%s)", dlerror());
+  if (lib != NULL && ops == NULL) snprintf(why, sizeof why, "%s", dlerror());
+  if (ops == NULL) syn_error_set(err, SYN_EIO, "MPI could not be loaded (%s)", why);
   return ops;
 }
 

@@ -1,6 +1,6 @@
 # synovia — the layering of docs/design.md holds (scripts/deps-check.sh, also
 # `make deps-check`): no file includes a header of a layer above it, and
-# SUNDIALS, HDF5, MPI, GSL, nettle and LAPACKE stay in their folders. Public
+# SUNDIALS, HDF5, MPI, GSL, nettle, LAPACKE and libSBML stay in their folders. Public
 # headers (synovia/X.h) count as headers of their module's layer. The check
 # itself is checked on a copy of the tree with one violation planted in each way.
 . tests/lib/tap.sh
@@ -34,4 +34,8 @@ plant "hdf5.h outside src/io is caught" src/sweep/run.c '#include <hdf5.h>' \
   "src/sweep/run.c: includes <hdf5"
 plant "SUNDIALS outside src/solve is caught" src/model/vm.c '#include <cvode/cvode.h>' \
   "src/model/vm.c: includes <cvode"
+plant "libSBML outside the SBML plugin is caught" src/sbml/load.c '#include <sbml/SBMLTypes.h>' \
+  "src/sbml/load.c: includes <sbml/"
+plant "a plugin (a layer's subfolder) including a layer above is caught" src/sbml/plugin/host.c \
+  '#include "sweep/design.h"' "src/sbml/plugin/host.c: includes a header of layer 'sweep'"
 finish

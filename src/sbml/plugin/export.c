@@ -10,7 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/strbuf.h"
-#include "sbml/export_impl.h"
+#include "export_impl.h"
 
 static const int SBML_LEVEL = 3, SBML_VERSION = 2;
 

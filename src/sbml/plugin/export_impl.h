@@ -1,5 +1,5 @@
 /* synovia — the SBML exporter's shared state (internal, sbml layer; the
- * files src/sbml/export*.c). */
+ * files src/sbml/plugin/export*.c, in the SBML plugin: sbml/plugin_ops.h). */
 #ifndef SYN_SBML_EXPORT_IMPL_H
 #define SYN_SBML_EXPORT_IMPL_H
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sbml/export_impl.h"
+#include "export_impl.h"
 
 /* symbol -> (multiplier * 10^scale * kind); a molar unit is also litre^-1. */
 typedef struct unit_row {

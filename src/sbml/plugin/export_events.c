@@ -18,7 +18,7 @@
 
 #include "base/alloc.h"
 #include "base/strbuf.h"
-#include "sbml/export_impl.h"
+#include "export_impl.h"
 
 /* --- settings ----------------------------------------------------------------------------- */
 

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "base/alloc.h"
-#include "sbml/export_impl.h"
+#include "export_impl.h"
 
 /* Words of the L3 formula syntax (compared ignoring case, as the parser
  * reads some of them). */

@@ -1,5 +1,6 @@
 /* synovia — SBML import, internal: the symbol table of one translation and
- * the MathML translator (import_math.c). Only src/sbml/ includes libSBML. */
+ * the MathML translator (import_math.c). Only the SBML plugin (src/sbml/plugin/,
+ * see sbml/plugin_ops.h) includes libSBML. */
 #ifndef SYN_SBML_IMPORT_IMPL_H
 #define SYN_SBML_IMPORT_IMPL_H
 

@@ -3,7 +3,7 @@
  * text does not parse (which would be a bug of the printer, model/exprtext.c). */
 #include <stdlib.h>
 
-#include "sbml/export_impl.h"
+#include "export_impl.h"
 
 ASTNode_t *sbml_math(sbml_exporter *x, const char *formula, const char *what) {
   ASTNode_t *ast = SBML_parseL3Formula(formula);

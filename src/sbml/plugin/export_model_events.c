@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "sbml/export_impl.h"
+#include "export_impl.h"
 
 static int ok(int code) { return code == LIBSBML_OPERATION_SUCCESS; }
 
