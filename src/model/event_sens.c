@@ -12,7 +12,13 @@
  *   s+        = dv/dp - f+ dtau_e/dp        (an assigned state)
  *   s+        = s- + (f- - f+) dtau_e/dp    (a state not assigned)
  *
- * with f-/f+ the rates just before/after the execution. A trigger that is
+ * with f-/f+ the rates just before/after the execution. A constant q an
+ * event assigns (a parameter, a compartment) is piecewise constant: its
+ * sensitivity jumps to dv/dp, kept as dq = dv/dp - (what the compiled parts
+ * count for q: its derivative through its definition at the start), which
+ * the rhs, the outputs (psens.c, syn_psens_events_add) and the rows above
+ * (syn_psens_event_row) add through their columns in q. After such an
+ * execution the workspace's registers follow the instance's. A trigger that is
  * no crossing (at the start, after a dose, in a cascade after another
  * execution) happens at a time that moves as the current one does: dtau/dp
  * is the shift of the last execution at this time (0 at the start or a dose).
@@ -64,7 +70,7 @@ static syn_status grow(syn_instance *inst, size_t ns, syn_error *err) {
   size_t n = inst->m->nsym[SYN_SYM_STATE];
   if (es->fm == NULL) es->fm = syn_calloc(n + 1, sizeof *es->fm);
   if (es->fp == NULL) es->fp = syn_calloc(n + 1, sizeof *es->fp);
-  if (ns > es->cap_ns || es->dtau == NULL) {
+  if (ns > es->cap_ns || es->dtau == NULL || es->dq == NULL) {
     syn_free(es->dtau);
     syn_free(es->pend);
     syn_free(es->dq);

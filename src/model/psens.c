@@ -911,7 +911,8 @@ syn_status syn_psens_events_eval(syn_psens_work *w, syn_psens_part part, double 
                                  const double *y, syn_error *err) {
   const syn_psens *ps = w->ps;
   int p = q_part(part);
-  if (p < 0 || ps->qpat[p].nnz == 0 || syn_event_sens_dq(w->inst, 0) == NULL) return SYN_OK;
+  if (p < 0 || ps->qpat[p].nnz == 0 || w->inst == NULL || syn_event_sens_dq(w->inst, 0) == NULL)
+    return SYN_OK;
   for (size_t i = 0; i < ps->ninputs; i++) w->reg[ps->inputs[i]] = w->inst->reg[ps->inputs[i]];
   syn_vm_io io = {.t = t, .y = y, .out = w->qv[p]};
   if (syn_vm_run(p == 0 ? &ps->dfdq : &ps->doutdq, w->reg, &io)) return SYN_OK;
@@ -924,7 +925,7 @@ void syn_psens_events_add(const syn_psens_work *w, syn_psens_part part, size_t k
                           size_t count, double *out) {
   const syn_psens *ps = w->ps;
   int p = q_part(part);
-  const double *dq = syn_event_sens_dq(w->inst, k);
+  const double *dq = w->inst != NULL ? syn_event_sens_dq(w->inst, k) : NULL;
   if (p < 0 || dq == NULL) return;
   const part_pattern *pat = &ps->qpat[p];
   for (size_t q = 0; q < ps->nq; q++) {
