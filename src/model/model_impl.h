@@ -263,7 +263,8 @@ void syn_events_fill_ode(syn_instance *inst, syn_ode *ode);
 
 /* event_sens.c: the sensitivities' jump conditions, called by event.c when
  * sensitivities are attached (syn_psens_events_attach): at the start of a
- * handling (no shift of the time yet), at each trigger of event e queued in
+ * handling (no shift of the time yet; `start`: of a run, the assigned
+ * constants' shifts 0 again), at each trigger of event e queued in
  * pending slot k (crossing: a root crossing triggered it), before and after
  * each execution of slot k, and when the queue moves slot `from` to `to`
  * (width: max_assigns + 1). */
