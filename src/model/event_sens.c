@@ -149,9 +149,22 @@ static int active(const syn_instance *inst) {
   return inst->ev.sens != NULL && inst->ev.sens->ns > 0;
 }
 
-const double *syn_event_sens_dq(const syn_instance *inst, size_t k) {
-  const struct ev_sens *es = inst->ev.sens;
-  return es != NULL && k < es->ns && es->nq > 0 ? es->dq + k * es->nq : NULL;
+/* Sensitivity k's shifts of the assigned constants, NULL when none. */
+static const double *shifts(const syn_psens_work *w, size_t k) {
+  const syn_instance *inst = syn_psens_work_instance(w);
+  const struct ev_sens *es = inst != NULL ? inst->ev.sens : NULL;
+  return es != NULL && es->w == w && k < es->ns && es->nq > 0 ? es->dq + k * es->nq : NULL;
+}
+
+syn_status syn_psens_events_eval(syn_psens_work *w, syn_psens_part part, double t,
+                                 const double *y, syn_error *err) {
+  return shifts(w, 0) != NULL ? syn_psens_q_eval(w, part, t, y, err) : SYN_OK;
+}
+
+void syn_psens_events_add(const syn_psens_work *w, syn_psens_part part, size_t k, size_t first,
+                          size_t count, double *out) {
+  const double *dq = shifts(w, k);
+  if (dq != NULL) syn_psens_q_add(w, part, dq, first, count, out);
 }
 
 /* At the start of a run the constants are the instance's again (event.c):

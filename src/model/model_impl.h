@@ -283,7 +283,7 @@ void syn_event_sens_free(syn_instance *inst);
  * values nroots + i) along a direction: sum_j d/dy_j (s_j + f_j dtau) +
  * d/dt dtau + d/dp_col (s or f NULL: left out; col < 0: no parameter). */
 int syn_psens_event_eval(syn_psens_work *w, double t, const double *y);
-/* dq: the sensitivity's shifts of the assigned constants (syn_event_sens_dq),
+/* dq: the sensitivity's shifts of the assigned constants (event_sens.c),
  * along which their columns count; NULL: none. */
 double syn_psens_event_row(const syn_psens_work *w, size_t row, const double *s, const double *f,
                            double dtau, long col, const double *dq);
@@ -301,9 +301,13 @@ const char *syn_psens_const_name(const syn_model *m, size_t c);
 /* The workspace's registers again from its instance's (after an execution
  * changed constants, or at the start of a run). */
 void syn_psens_refresh(syn_psens_work *w);
-/* event_sens.c: sensitivity k's dq (nq values: dq/dtheta now minus at the
- * start, for each assigned constant q), NULL when none is attached. */
-const double *syn_event_sens_dq(const syn_instance *inst, size_t k);
+/* The derivatives of part (DFDP, DOUTDP; others: nothing) in the assigned
+ * constants at (t, y) into the workspace; then sum_q d row / d q dq[q]
+ * added to out[r - first] for the rows r in [first, first + count). */
+syn_status syn_psens_q_eval(syn_psens_work *w, syn_psens_part part, double t, const double *y,
+                            syn_error *err);
+void syn_psens_q_add(const syn_psens_work *w, syn_psens_part part, const double *dq, size_t first,
+                     size_t count, double *out);
 const syn_instance *syn_psens_work_instance(const syn_psens_work *w);
 
 /* For messages: printf shows the sign bit of a NaN ("-nan"); users see "nan". */

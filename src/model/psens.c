@@ -907,12 +907,11 @@ static int q_part(syn_psens_part part) {
   return part == SYN_PSENS_DFDP ? 0 : part == SYN_PSENS_DOUTDP ? 1 : -1;
 }
 
-syn_status syn_psens_events_eval(syn_psens_work *w, syn_psens_part part, double t,
-                                 const double *y, syn_error *err) {
+syn_status syn_psens_q_eval(syn_psens_work *w, syn_psens_part part, double t, const double *y,
+                            syn_error *err) {
   const syn_psens *ps = w->ps;
   int p = q_part(part);
-  if (p < 0 || ps->qpat[p].nnz == 0 || w->inst == NULL || syn_event_sens_dq(w->inst, 0) == NULL)
-    return SYN_OK;
+  if (p < 0 || ps->qpat[p].nnz == 0) return SYN_OK;
   for (size_t i = 0; i < ps->ninputs; i++) w->reg[ps->inputs[i]] = w->inst->reg[ps->inputs[i]];
   syn_vm_io io = {.t = t, .y = y, .out = w->qv[p]};
   if (syn_vm_run(p == 0 ? &ps->dfdq : &ps->doutdq, w->reg, &io)) return SYN_OK;
@@ -921,12 +920,11 @@ syn_status syn_psens_events_eval(syn_psens_work *w, syn_psens_part part, double 
                        ps->m->time_unit);
 }
 
-void syn_psens_events_add(const syn_psens_work *w, syn_psens_part part, size_t k, size_t first,
-                          size_t count, double *out) {
+void syn_psens_q_add(const syn_psens_work *w, syn_psens_part part, const double *dq, size_t first,
+                     size_t count, double *out) {
   const syn_psens *ps = w->ps;
   int p = q_part(part);
-  const double *dq = w->inst != NULL ? syn_event_sens_dq(w->inst, k) : NULL;
-  if (p < 0 || dq == NULL) return;
+  if (p < 0) return;
   const part_pattern *pat = &ps->qpat[p];
   for (size_t q = 0; q < ps->nq; q++) {
     if (dq[q] == 0.0) continue;
