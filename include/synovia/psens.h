@@ -133,13 +133,19 @@ syn_status syn_psens_eval(syn_psens_work *w, const syn_instance *inst, syn_psens
 /* Forward sensitivities across the events of a model (docs/sensitivities.md):
  * the jump conditions of each execution (the event time moves with the
  * parameters; the assigned values and the rates before and after change
- * the sensitivities). syn_psens_events_check refuses, with a message naming
- * the event, what is not supported: an event that assigns a parameter or a
- * compartment. syn_psens_events_attach makes the events of inst (w prepared
- * from it) update S[0..ns)[0..n), the sensitivities at the solver's current
- * time, in place whenever syn_ode.events runs; col[k] is the free parameter
- * of w (0..syn_psens_count) sensitivity k is with respect to, or -1 for one
- * the model does not see (a dose's amount or time). S and col are borrowed
+ * the sensitivities). A parameter or a compartment an event assigns is
+ * piecewise constant: its own sensitivity jumps to the total derivative of
+ * the value assigned, and the parts through it (SYN_PSENS_DFDP and
+ * SYN_PSENS_DOUTDP, which count its derivative through its definition as at
+ * the start) need syn_psens_events_eval / syn_psens_events_add on top.
+ * syn_psens_events_check refuses, with a message naming the event, what is
+ * not supported: an event that assigns a constant whose value another
+ * constant (not free) is defined from. syn_psens_events_attach makes the
+ * events of inst (w prepared from it) update S[0..ns)[0..n), the
+ * sensitivities at the solver's current time, in place whenever
+ * syn_ode.events runs; col[k] is the free parameter of w
+ * (0..syn_psens_count) sensitivity k is with respect to, or -1 for one the
+ * model does not see (a dose's amount or time). S and col are borrowed
  * until syn_psens_events_detach (or the instance's destruction), which must
  * come before w is destroyed. Attach allocates (once per instance and
  * largest ns); the updates do not. A grazing root (the condition touches 0
@@ -148,6 +154,24 @@ syn_status syn_psens_eval(syn_psens_work *w, const syn_instance *inst, syn_psens
 syn_status syn_psens_events_check(const syn_psens *ps, syn_error *err);
 syn_status syn_psens_events_attach(syn_psens_work *w, syn_instance *inst, size_t ns,
                                    double *const *S, const long *col, syn_error *err);
+/* The derivatives of `part` (SYN_PSENS_DFDP or SYN_PSENS_DOUTDP; others:
+ * nothing) with respect to the constants events assign, at (t, y), into w;
+ * then, for attached sensitivity k, sum over them of d row / d q times q's
+ * sensitivity now minus at the start added to out[r - first] for the rows
+ * r in [first, first + count). Nothing to add (no such constant, nothing
+ * attached): no-ops. SYN_ENONFINITE: a derivative is not finite. */
+syn_status syn_psens_events_eval(syn_psens_work *w, syn_psens_part part, double t,
+                                 const double *y, syn_error *err);
+void syn_psens_events_add(const syn_psens_work *w, syn_psens_part part, size_t k, size_t first,
+                          size_t count, double *out);
+/* Called, while sensitivities are attached, just before (after = 0, dtau
+ * NULL) and just after (after = 1) each execution of an event at t, with the
+ * states there and each sensitivity's shift of the execution time
+ * dtau[0..ns) (for Leibniz's rule on integrals across it). Attach clears it;
+ * an error it returns stops the run. */
+typedef syn_status (*syn_psens_exec_fn)(void *ctx, int after, double t, const double *y,
+                                        const double *dtau, syn_error *err);
+void syn_psens_events_watch(syn_instance *inst, syn_psens_exec_fn fn, void *ctx);
 void syn_psens_events_detach(syn_instance *inst); /* NULL allowed */
 
 #ifdef __cplusplus

@@ -312,7 +312,7 @@ static syn_status ev_handle(double t, double *y, int start, const int *crossed, 
   syn_instance *inst = ctx;
   ev_state *ev = &inst->ev;
   if (start) start_run(inst);
-  syn_event_sens_begin(inst);
+  syn_event_sens_begin(inst, start);
   if (crossed != NULL) ev_roots(t, y, ev->g_root, inst);
   for (size_t r = 0; r < inst->m->nroots; r++)
     ev->force[r] = (signed char)(crossed == NULL ? 0 : crossed[r] > 0 ? 1 : crossed[r] < 0 ? -1 : 0);

@@ -12,7 +12,13 @@
  *   s+        = dv/dp - f+ dtau_e/dp        (an assigned state)
  *   s+        = s- + (f- - f+) dtau_e/dp    (a state not assigned)
  *
- * with f-/f+ the rates just before/after the execution. A trigger that is
+ * with f-/f+ the rates just before/after the execution. A constant q an
+ * event assigns (a parameter, a compartment) is piecewise constant: its
+ * sensitivity jumps to dv/dp, kept as dq = dv/dp - (what the compiled parts
+ * count for q: its derivative through its definition at the start), which
+ * the rhs, the outputs (psens.c, syn_psens_events_add) and the rows above
+ * (syn_psens_event_row) add through their columns in q. After such an
+ * execution the workspace's registers follow the instance's. A trigger that is
  * no crossing (at the start, after a dose, in a cascade after another
  * execution) happens at a time that moves as the current one does: dtau/dp
  * is the shift of the last execution at this time (0 at the start or a dose).
@@ -35,6 +41,10 @@ struct ev_sens {
   double *fm, *fp;   /* n: the rates before and after an execution */
   double *dtau;      /* cap_ns: the shift of the current time */
   double *pend;      /* ev.cap x (max_assigns + 1) x cap_ns: dv/dp, then dtau_e/dp */
+  size_t nq;         /* the constants events assign (psens.c) */
+  double *dq;        /* cap_ns x nq: dq/dp now minus at the start (what the parts count) */
+  syn_psens_exec_fn watch;
+  void *watch_ctx;
 };
 
 void syn_event_sens_free(syn_instance *inst) {
@@ -44,6 +54,7 @@ void syn_event_sens_free(syn_instance *inst) {
   syn_free(es->fp);
   syn_free(es->dtau);
   syn_free(es->pend);
+  syn_free(es->dq);
   syn_free(es);
   inst->ev.sens = NULL;
 }
@@ -59,31 +70,36 @@ static syn_status grow(syn_instance *inst, size_t ns, syn_error *err) {
   size_t n = inst->m->nsym[SYN_SYM_STATE];
   if (es->fm == NULL) es->fm = syn_calloc(n + 1, sizeof *es->fm);
   if (es->fp == NULL) es->fp = syn_calloc(n + 1, sizeof *es->fp);
-  if (ns > es->cap_ns || es->dtau == NULL) {
+  if (ns > es->cap_ns || es->dtau == NULL || es->dq == NULL) {
     syn_free(es->dtau);
     syn_free(es->pend);
+    syn_free(es->dq);
     es->cap_ns = ns > 0 ? ns : 1;
     es->dtau = syn_calloc(es->cap_ns, sizeof *es->dtau);
     es->pend = syn_calloc((inst->ev.cap + 1) * (inst->m->max_assigns + 1) * es->cap_ns,
                           sizeof *es->pend);
+    es->dq = syn_calloc(es->cap_ns * es->nq + 1, sizeof *es->dq);
   }
-  if (es->fm == NULL || es->fp == NULL || es->dtau == NULL || es->pend == NULL)
+  if (es->fm == NULL || es->fp == NULL || es->dtau == NULL || es->pend == NULL || es->dq == NULL)
     return syn_error_set(err, SYN_ENOMEM, "out of memory for the sensitivities across events");
   return SYN_OK;
 }
 
 syn_status syn_psens_events_check(const syn_psens *ps, syn_error *err) {
   const syn_model *m = syn_psens_model(ps);
+  long c = -1, q = -1;
+  if (!syn_psens_q_conflict(ps, &c, &q)) return SYN_OK;
   for (size_t e = 0; e < m->nevents; e++)
     for (size_t a = 0; a < m->events[e].nassigns; a++) {
-      if (m->events[e].assigns[a].kind == SYN_SYM_STATE) continue;
+      if (m->events[e].assigns[a].kind == SYN_SYM_STATE ||
+          m->events[e].assigns[a].index != (uint32_t)q)
+        continue;
       syn_status st = syn_error_set(err, SYN_EINVAL, "sensitivities across event '%s' are not "
-                                    "supported: it assigns %s '%s' (only states so far)",
-                                    m->events[e].name,
-                                    syn_kind_noun(m->events[e].assigns[a].kind),
-                                    m->events[e].decl->assigns[a].name);
-      syn_error_hint(err, "fit with optimizer bobyqa (it needs no gradient), or assign a state "
-                          "the right-hand side reads instead of the parameter");
+                                    "supported: it assigns '%s', which the definition of '%s' "
+                                    "reads", m->events[e].name, m->events[e].decl->assigns[a].name,
+                                    syn_psens_const_name(m, (size_t)c));
+      syn_error_hint(err, "make '%s' a free parameter, or fit with optimizer bobyqa (it needs no "
+                          "gradient)", syn_psens_const_name(m, (size_t)c));
       return st;
     }
   return SYN_OK;
@@ -100,15 +116,29 @@ syn_status syn_psens_events_attach(syn_psens_work *w, syn_instance *inst, size_t
   if (inst->m->nevents == 0) return SYN_OK;
   if (inst->ev.sens == NULL) inst->ev.sens = syn_calloc(1, sizeof *inst->ev.sens);
   if (inst->ev.sens == NULL) return syn_error_set(err, SYN_ENOMEM, "out of memory");
+  struct ev_sens *es = inst->ev.sens;
+  size_t nq = syn_psens_q_count(syn_psens_work_psens(w));
+  if (nq != es->nq) { /* another syn_psens: its own constants */
+    syn_free(es->dq);
+    es->dq = NULL;
+    es->nq = nq;
+  }
   syn_status st = grow(inst, ns, err);
   if (st != SYN_OK) return st;
-  struct ev_sens *es = inst->ev.sens;
   es->w = w;
   es->ns = ns;
   es->S = S;
   es->col = col;
+  es->watch = NULL;
   memset(es->dtau, 0, es->cap_ns * sizeof *es->dtau);
+  memset(es->dq, 0, es->cap_ns * es->nq * sizeof *es->dq);
   return SYN_OK;
+}
+
+void syn_psens_events_watch(syn_instance *inst, syn_psens_exec_fn fn, void *ctx) {
+  if (inst == NULL || inst->ev.sens == NULL) return;
+  inst->ev.sens->watch = fn;
+  inst->ev.sens->watch_ctx = ctx;
 }
 
 void syn_psens_events_detach(syn_instance *inst) {
@@ -119,8 +149,34 @@ static int active(const syn_instance *inst) {
   return inst->ev.sens != NULL && inst->ev.sens->ns > 0;
 }
 
-void syn_event_sens_begin(syn_instance *inst) {
-  if (active(inst)) memset(inst->ev.sens->dtau, 0, inst->ev.sens->ns * sizeof *inst->ev.sens->dtau);
+/* Sensitivity k's shifts of the assigned constants, NULL when none. */
+static const double *shifts(const syn_psens_work *w, size_t k) {
+  const syn_instance *inst = syn_psens_work_instance(w);
+  const struct ev_sens *es = inst != NULL ? inst->ev.sens : NULL;
+  return es != NULL && es->w == w && k < es->ns && es->nq > 0 ? es->dq + k * es->nq : NULL;
+}
+
+syn_status syn_psens_events_eval(syn_psens_work *w, syn_psens_part part, double t,
+                                 const double *y, syn_error *err) {
+  return shifts(w, 0) != NULL ? syn_psens_q_eval(w, part, t, y, err) : SYN_OK;
+}
+
+void syn_psens_events_add(const syn_psens_work *w, syn_psens_part part, size_t k, size_t first,
+                          size_t count, double *out) {
+  const double *dq = shifts(w, k);
+  if (dq != NULL) syn_psens_q_add(w, part, dq, first, count, out);
+}
+
+/* At the start of a run the constants are the instance's again (event.c):
+ * no shift yet, and the workspace's registers from them. */
+void syn_event_sens_begin(syn_instance *inst, int start) {
+  if (!active(inst)) return;
+  struct ev_sens *es = inst->ev.sens;
+  memset(es->dtau, 0, es->ns * sizeof *es->dtau);
+  if (start && es->nq > 0) {
+    memset(es->dq, 0, es->ns * es->nq * sizeof *es->dq);
+    syn_psens_refresh(es->w);
+  }
 }
 
 void syn_event_sens_move(struct ev_sens *es, size_t to, size_t from, size_t width) {
@@ -164,6 +220,10 @@ static long crossed_root(const syn_instance *inst, size_t e) {
   return -1;
 }
 
+static const double *dq_of(const struct ev_sens *es, size_t j) {
+  return es->nq > 0 ? es->dq + j * es->nq : NULL;
+}
+
 /* The values' total derivatives into slot k (at the trigger or the execution). */
 static void values_sens(syn_instance *inst, size_t e, size_t k) {
   struct ev_sens *es = inst->ev.sens;
@@ -173,7 +233,7 @@ static void values_sens(syn_instance *inst, size_t e, size_t k) {
   for (size_t a = 0; a < me->nassigns; a++) {
     double *dv = slot_row(inst, k, a);
     for (size_t j = 0; j < es->ns; j++)
-      dv[j] = syn_psens_event_row(es->w, row0 + a, es->S[j], es->fm, dte[j], es->col[j]);
+      dv[j] = syn_psens_event_row(es->w, row0 + a, es->S[j], es->fm, dte[j], es->col[j], dq_of(es, j));
   }
 }
 
@@ -186,7 +246,7 @@ syn_status syn_event_sens_trigger(syn_instance *inst, size_t e, size_t k, double
   syn_status st = derivs_at(inst, e, t, y, es->fm, err);
   if (st != SYN_OK) return st;
   long r = crossed_root(inst, e);
-  double rate = r >= 0 ? syn_psens_event_row(es->w, (size_t)r, NULL, es->fm, 1.0, -1) : 0.0;
+  double rate = r >= 0 ? syn_psens_event_row(es->w, (size_t)r, NULL, es->fm, 1.0, -1, NULL) : 0.0;
   if (r >= 0 && !(fabs(rate) > 0 && isfinite(rate))) {
     char what[SYN_ERROR_MSG_MAX];
     snprintf(what, sizeof what, "event '%s' fires where its condition touches its root without "
@@ -196,13 +256,15 @@ syn_status syn_event_sens_trigger(syn_instance *inst, size_t e, size_t k, double
   }
   double *dte = slot_row(inst, k, m->max_assigns);
   for (size_t j = 0; j < es->ns; j++)
-    dte[j] = r >= 0 ? -syn_psens_event_row(es->w, (size_t)r, es->S[j], NULL, 0.0, es->col[j]) / rate
+    dte[j] = r >= 0 ? -syn_psens_event_row(es->w, (size_t)r, es->S[j], NULL, 0.0, es->col[j],
+                                           dq_of(es, j)) / rate
                     : es->dtau[j];
   /* values at the trigger move with tau; the delay, evaluated there too,
    * adds its total derivative: dte becomes dtau_e */
   if (!(me->flags & AST_EVENT_AT_EXECUTION)) values_sens(inst, e, k);
   for (size_t j = 0; j < es->ns; j++)
-    dte[j] += syn_psens_event_row(es->w, m->nroots + me->val0, es->S[j], es->fm, dte[j], es->col[j]);
+    dte[j] += syn_psens_event_row(es->w, m->nroots + me->val0, es->S[j], es->fm, dte[j],
+                                  es->col[j], dq_of(es, j));
   return SYN_OK;
 }
 
@@ -210,9 +272,25 @@ syn_status syn_event_sens_before(syn_instance *inst, size_t k, double t, const d
                                  syn_error *err) {
   if (!active(inst)) return SYN_OK;
   size_t e = inst->ev.pend[k].event;
-  syn_status st = derivs_at(inst, e, t, y, inst->ev.sens->fm, err);
+  struct ev_sens *es = inst->ev.sens;
+  syn_status st = derivs_at(inst, e, t, y, es->fm, err);
   if (st == SYN_OK && (inst->m->events[e].flags & AST_EVENT_AT_EXECUTION)) values_sens(inst, e, k);
+  if (st == SYN_OK && es->watch != NULL) st = es->watch(es->watch_ctx, 0, t, y, NULL, err);
   return st;
+}
+
+/* An assigned constant's new shift: its value's total derivative minus what
+ * the parts count for it (its derivative through the definitions). */
+static void constants_after(struct ev_sens *es, const syn_instance *inst, size_t k) {
+  const model_event *me = &inst->m->events[inst->ev.pend[k].event];
+  const syn_psens *ps = syn_psens_work_psens(es->w);
+  for (size_t a = 0; a < me->nassigns; a++) {
+    if (me->assigns[a].kind == SYN_SYM_STATE) continue;
+    size_t q = (size_t)syn_psens_q_of(ps, me->assigns[a].index), row = syn_psens_q_row(ps, q);
+    for (size_t j = 0; j < es->ns; j++)
+      es->dq[j * es->nq + q] = slot_row(inst, k, a)[j] -
+                               syn_psens_event_row(es->w, row, NULL, NULL, 0.0, es->col[j], NULL);
+  }
 }
 
 syn_status syn_event_sens_after(syn_instance *inst, size_t k, double t, const double *y,
@@ -234,9 +312,13 @@ syn_status syn_event_sens_after(syn_instance *inst, size_t k, double t, const do
     for (size_t i = 0; i < n; i++) s[i] += (es->fm[i] - es->fp[i]) * dte[j];
     for (size_t a = 0; a < me->nassigns; a++) {
       size_t i = me->assigns[a].index;
-      s[i] = slot_row(inst, k, a)[j] - es->fp[i] * dte[j];
+      if (me->assigns[a].kind == SYN_SYM_STATE) s[i] = slot_row(inst, k, a)[j] - es->fp[i] * dte[j];
     }
     es->dtau[j] = dte[j]; /* a cascade from here moves with this execution */
   }
-  return SYN_OK;
+  if (es->nq > 0) {
+    constants_after(es, inst, k);
+    syn_psens_refresh(es->w); /* the constants this execution changed */
+  }
+  return es->watch != NULL ? es->watch(es->watch_ctx, 1, t, y, dte, err) : SYN_OK;
 }

@@ -263,11 +263,12 @@ void syn_events_fill_ode(syn_instance *inst, syn_ode *ode);
 
 /* event_sens.c: the sensitivities' jump conditions, called by event.c when
  * sensitivities are attached (syn_psens_events_attach): at the start of a
- * handling (no shift of the time yet), at each trigger of event e queued in
+ * handling (no shift of the time yet; `start`: of a run, the assigned
+ * constants' shifts 0 again), at each trigger of event e queued in
  * pending slot k (crossing: a root crossing triggered it), before and after
  * each execution of slot k, and when the queue moves slot `from` to `to`
  * (width: max_assigns + 1). */
-void syn_event_sens_begin(syn_instance *inst);
+void syn_event_sens_begin(syn_instance *inst, int start);
 syn_status syn_event_sens_trigger(syn_instance *inst, size_t e, size_t k, double t,
                                   const double *y, syn_error *err);
 syn_status syn_event_sens_before(syn_instance *inst, size_t k, double t, const double *y,
@@ -282,8 +283,31 @@ void syn_event_sens_free(syn_instance *inst);
  * values nroots + i) along a direction: sum_j d/dy_j (s_j + f_j dtau) +
  * d/dt dtau + d/dp_col (s or f NULL: left out; col < 0: no parameter). */
 int syn_psens_event_eval(syn_psens_work *w, double t, const double *y);
+/* dq: the sensitivity's shifts of the assigned constants (event_sens.c),
+ * along which their columns count; NULL: none. */
 double syn_psens_event_row(const syn_psens_work *w, size_t row, const double *s, const double *f,
-                           double dtau, long col);
+                           double dtau, long col, const double *dq);
+/* The constants events assign: how many, the q of constant cidx (-1: none),
+ * and the event row of q's own value (d q / d the free parameters, through
+ * the definitions: what the other parts count for q before any execution). */
+size_t syn_psens_q_count(const syn_psens *ps);
+long syn_psens_q_of(const syn_psens *ps, size_t cidx);
+size_t syn_psens_q_row(const syn_psens *ps, size_t q);
+const syn_psens *syn_psens_work_psens(const syn_psens_work *w);
+/* A constant c, not free, whose definition reads constant q that events
+ * assign (1), or none (0). */
+int syn_psens_q_conflict(const syn_psens *ps, long *c, long *q);
+const char *syn_psens_const_name(const syn_model *m, size_t c);
+/* The workspace's registers again from its instance's (after an execution
+ * changed constants, or at the start of a run). */
+void syn_psens_refresh(syn_psens_work *w);
+/* The derivatives of part (DFDP, DOUTDP; others: nothing) in the assigned
+ * constants at (t, y) into the workspace; then sum_q d row / d q dq[q]
+ * added to out[r - first] for the rows r in [first, first + count). */
+syn_status syn_psens_q_eval(syn_psens_work *w, syn_psens_part part, double t, const double *y,
+                            syn_error *err);
+void syn_psens_q_add(const syn_psens_work *w, syn_psens_part part, const double *dq, size_t first,
+                     size_t count, double *out);
 const syn_instance *syn_psens_work_instance(const syn_psens_work *w);
 
 /* For messages: printf shows the sign bit of a NaN ("-nan"); users see "nan". */

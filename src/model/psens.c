@@ -63,6 +63,16 @@ struct syn_psens {
   part_pattern evpat;
   int32_t *ev_rowptr, *ev_ent, *ev_col;
   syn_prog evd;
+  /* the constants events assign (event_sens.c): q = 0..nq, their leaves,
+   * and the derivatives of the rhs and the outputs with respect to each
+   * taken directly (no links: an execution freezes every other constant,
+   * so one defined from q no longer follows it) */
+  size_t nq;
+  long conflict_c, conflict_q; /* a constant not free defined from an assigned one (-1: none) */
+  uint32_t *qnode;
+  int32_t *qof;           /* nconst: the q of a constant, or -1 */
+  part_pattern qpat[2];   /* d rhs / d q (states x nq), d out / d q (outputs x nq) */
+  syn_prog dfdq, doutdq;
 };
 
 struct syn_psens_work {
@@ -71,6 +81,7 @@ struct syn_psens_work {
   double *reg;
   double *param;            /* scratch that SETP writes */
   double *evv;              /* the events' derivatives at the last syn_psens_event_eval */
+  double *qv[2];            /* d rhs / d q, d out / d q at the last syn_psens_events_eval */
 };
 
 /* ---- names ------------------------------------------------------------------------------- */
@@ -312,9 +323,10 @@ done:
 /* The rows of the events' derivatives: root functions, then event values. */
 static uint32_t *event_rows(const syn_psens *ps) {
   const syn_model *m = ps->m;
-  uint32_t *r = syn_malloc((m->nroots + m->nvals + 1) * sizeof *r);
+  uint32_t *r = syn_malloc((m->nroots + m->nvals + ps->nq + 1) * sizeof *r);
   if (r == NULL) return NULL;
   for (size_t i = 0; i < m->nroots; i++) r[i] = m->root_nodes[i];
+  for (size_t q = 0; q < ps->nq; q++) r[m->nroots + m->nvals + q] = ps->qnode[q];
   for (size_t e = 0; e < m->nevents; e++) {
     const model_event *ev = &m->events[e];
     r[m->nroots + ev->val0] = ev->delay;
@@ -353,10 +365,107 @@ static int event_by_rows(syn_psens *ps) {
   return 0;
 }
 
+/* The constants that events assign, each once, with its leaf. */
+static int collect_assigned(syn_psens *ps) {
+  const syn_model *m = ps->m;
+  size_t nc = m->nsym[SYN_SYM_COMPARTMENT];
+  ps->qof = syn_malloc((m->nconst + 1) * sizeof *ps->qof);
+  ps->qnode = syn_malloc((m->nconst + 1) * sizeof *ps->qnode);
+  if (ps->qof == NULL || ps->qnode == NULL) return -1;
+  for (size_t c = 0; c < m->nconst; c++) ps->qof[c] = -1;
+  for (size_t e = 0; e < m->nevents; e++)
+    for (size_t a = 0; a < m->events[e].nassigns; a++) {
+      const event_assign *as = &m->events[e].assigns[a];
+      if (as->kind == SYN_SYM_STATE || ps->qof[as->index] >= 0) continue;
+      const sym_info *si = as->index < nc ? &m->info[SYN_SYM_COMPARTMENT][as->index]
+                                          : &m->info[SYN_SYM_PARAM][as->index - nc];
+      ps->qof[as->index] = (int32_t)ps->nq;
+      ps->qnode[ps->nq++] = si->node == DAG_NONE ? ps->dag.zero : si->node;
+    }
+  return 0;
+}
+
+/* A constant, not free, whose definition reads one that events assign: its
+ * derivative leaf would follow the registers an execution changes, while the
+ * constant stays frozen (syn_psens_events_check refuses it). Children come
+ * before their parents in the DAG: one pass marks what reads which. */
+static int find_conflict(syn_psens *ps, const int32_t *owner) {
+  const syn_model *m = ps->m;
+  size_t nc = m->nsym[SYN_SYM_COMPARTMENT];
+  ps->conflict_c = ps->conflict_q = -1;
+  if (ps->nq == 0) return 0;
+  long *reads = syn_malloc((m->dag.n + 1) * sizeof *reads);
+  if (reads == NULL) return -1;
+  for (size_t i = 0; i < m->dag.n; i++) {
+    const dag_node *nd = &m->dag.nodes[i];
+    int arity = syn_op_arity((syn_op)nd->op);
+    reads[i] = nd->op == SYN_OP_PARAM && nd->a < m->nconst && ps->qof[nd->a] >= 0 ? (long)nd->a : -1;
+    if (arity >= 1 && reads[i] < 0 && nd->a < i) reads[i] = reads[nd->a];
+    if (arity >= 2 && reads[i] < 0 && nd->b < i) reads[i] = reads[nd->b];
+    if (arity >= 3 && reads[i] < 0 && nd->c < i) reads[i] = reads[nd->c];
+  }
+  for (size_t c = 0; c < m->nconst && ps->conflict_c < 0; c++) {
+    const sym_info *si = c < nc ? &m->info[SYN_SYM_COMPARTMENT][c] : &m->info[SYN_SYM_PARAM][c - nc];
+    if (owner[c] >= 0 || si->expr == DAG_NONE || si->expr >= m->dag.n || reads[si->expr] < 0)
+      continue;
+    ps->conflict_c = (long)c;
+    ps->conflict_q = reads[si->expr];
+  }
+  syn_free(reads);
+  return 0;
+}
+
+int syn_psens_q_conflict(const syn_psens *ps, long *c, long *q) {
+  *c = ps->conflict_c;
+  *q = ps->conflict_q;
+  return ps->conflict_c >= 0;
+}
+
+const char *syn_psens_const_name(const syn_model *m, size_t c) {
+  size_t nc = m->nsym[SYN_SYM_COMPARTMENT];
+  return c < nc ? m->sym[SYN_SYM_COMPARTMENT][c].name : m->sym[SYN_SYM_PARAM][c - nc].name;
+}
+
+/* d rhs / d q and d out / d q for the assigned constants q (no links). */
+static syn_status build_q_derivatives(syn_psens *ps, syn_error *err) {
+  const syn_model *m = ps->m;
+  size_t ns = m->nsym[SYN_SYM_STATE], no = m->nsym[SYN_SYM_OUTPUT];
+  syn_status s = syn_error_set(err, SYN_ENOMEM, "out of memory");
+  uint32_t *roots = syn_malloc((ns + no + 1) * sizeof *roots);
+  uint32_t *rows = syn_malloc((ns + no + 1) * sizeof *rows);
+  uint32_t *vals = syn_malloc((ns + no + 1) * sizeof *vals);
+  syn_dcols *dc = NULL;
+  if (collect_assigned(ps) != 0 || !roots || !rows || !vals ||
+      pattern_init(&ps->qpat[0], ns, ps->nq) || pattern_init(&ps->qpat[1], no, ps->nq))
+    goto done;
+  for (size_t i = 0; i < ns; i++) roots[i] = m->info[SYN_SYM_STATE][i].rhs;
+  for (size_t i = 0; i < no; i++) roots[ns + i] = m->info[SYN_SYM_OUTPUT][i].node;
+  if (ps->nq > 0 && (dc = syn_dcols_create(&ps->dag, roots, ns + no, NULL, NULL, 0)) == NULL)
+    goto done;
+  for (size_t q = 0; q < ps->nq; q++) {
+    size_t count = 0;
+    if (ps->qnode[q] != ps->dag.zero &&
+        syn_dcols_get(dc, &ps->qnode[q], 1, make_dleaf, ps, rows, vals, &count))
+      goto done;
+    for (size_t i = 0; i < count; i++) {
+      int out = rows[i] >= ns;
+      if (pattern_add(&ps->qpat[out], rows[i] - (out ? (uint32_t)ns : 0), vals[i], 0)) goto done;
+    }
+    for (int p = 0; p < 2; p++) ps->qpat[p].colptr[q + 1] = (int32_t)ps->qpat[p].nnz;
+  }
+  s = SYN_OK;
+done:
+  syn_dcols_destroy(dc);
+  syn_free(roots);
+  syn_free(rows);
+  syn_free(vals);
+  return s;
+}
+
 /* d(root functions, event values) / d(states, t, free parameters). */
 static syn_status build_event_derivatives(syn_psens *ps, const int32_t *owner, syn_error *err) {
   const syn_model *m = ps->m;
-  size_t ns = m->nsym[SYN_SYM_STATE], nrows = m->nroots + m->nvals;
+  size_t ns = m->nsym[SYN_SYM_STATE], nrows = m->nroots + m->nvals + ps->nq;
   if (m->nevents == 0) return SYN_OK;
   syn_status s = syn_error_set(err, SYN_ENOMEM, "out of memory");
   uint32_t *roots = event_rows(ps);
@@ -364,8 +473,9 @@ static syn_status build_event_derivatives(syn_psens *ps, const int32_t *owner, s
   uint32_t *lexpr = syn_malloc((m->nconst + 1) * sizeof *lexpr);
   uint32_t *rows = syn_malloc((nrows + 1) * sizeof *rows);
   uint32_t *vals = syn_malloc((nrows + 1) * sizeof *vals);
-  syn_dcols *dc = NULL;
-  if (!roots || !lleaf || !lexpr || !rows || !vals || pattern_init(&ps->evpat, nrows, ns + 1 + ps->nfree))
+  syn_dcols *dc = NULL, *dq = NULL;
+  if (!roots || !lleaf || !lexpr || !rows || !vals ||
+      pattern_init(&ps->evpat, nrows, ns + 1 + ps->nfree + ps->nq))
     goto done;
   dc = syn_dcols_create(&ps->dag, roots, nrows, lleaf, lexpr, param_links(ps, owner, lleaf, lexpr));
   uint32_t time = syn_dag_time(&ps->dag);
@@ -377,8 +487,13 @@ static syn_status build_event_derivatives(syn_psens *ps, const int32_t *owner, s
     size_t nseeds = ps->kind[k] == SYN_SYM_STATE ? 0 : ps->nseeds[k];
     if (event_column(ps, dc, ns + 1 + k, ps->seeds[k], nseeds, rows, vals)) goto done;
   }
+  /* the assigned constants' columns: their own uses only (no links) */
+  if (ps->nq > 0 && (dq = syn_dcols_create(&ps->dag, roots, nrows, NULL, NULL, 0)) == NULL) goto done;
+  for (size_t q = 0; q < ps->nq; q++)
+    if (event_column(ps, dq, ns + 1 + ps->nfree + q, &ps->qnode[q], 1, rows, vals)) goto done;
   if (event_by_rows(ps) == 0) s = SYN_OK;
 done:
+  syn_dcols_destroy(dq);
   syn_dcols_destroy(dc);
   syn_free(roots);
   syn_free(lleaf);
@@ -464,6 +579,10 @@ static int emit_programs(syn_psens *ps) {
     rc = syn_emitter_constants(e, pat[SYN_PSENS_DSCALEDP].node, pat[SYN_PSENS_DSCALEDP].nnz);
   if (rc == 0 && ps->evpat.nnz > 0)
     rc = syn_emitter_program(e, &ps->evd, ps->evpat.node, ps->evpat.nnz);
+  if (rc == 0 && ps->qpat[0].nnz > 0)
+    rc = syn_emitter_program(e, &ps->dfdq, ps->qpat[0].node, ps->qpat[0].nnz);
+  if (rc == 0 && ps->qpat[1].nnz > 0)
+    rc = syn_emitter_program(e, &ps->doutdq, ps->qpat[1].node, ps->qpat[1].nnz);
   syn_emitter_destroy(e);
   syn_free(ready);
   return rc;
@@ -484,9 +603,9 @@ static int finish(syn_psens *ps) {
   }
   for (size_t i = 0; i < m->nsym[SYN_SYM_STATE]; i++)
     if (m->input_node[i] != DAG_NONE) ps->inputs[ps->ninputs++] = m->input_node[i];
-  syn_prog *progs[4] = {&ps->dfdp, &ps->doutdy, &ps->doutdp, &ps->evd};
+  syn_prog *progs[6] = {&ps->dfdp, &ps->doutdy, &ps->doutdp, &ps->evd, &ps->dfdq, &ps->doutdq};
   rc = 0;
-  for (int i = 0; i < 4 && rc == 0; i++)
+  for (int i = 0; i < 6 && rc == 0; i++)
     rc = syn_prog_lower(progs[i], ps->reg_init, is_const, ps->nregs);
 done:
   syn_free(is_const);
@@ -513,6 +632,16 @@ void syn_psens_destroy(syn_psens *ps) {
   syn_prog_free(&ps->doutdy);
   syn_prog_free(&ps->doutdp);
   syn_prog_free(&ps->evd);
+  syn_prog_free(&ps->dfdq);
+  syn_prog_free(&ps->doutdq);
+  syn_free(ps->qnode);
+  syn_free(ps->qof);
+  for (int p = 0; p < 2; p++) {
+    syn_free(ps->qpat[p].colptr);
+    syn_free(ps->qpat[p].rowind);
+    syn_free(ps->qpat[p].node);
+    syn_free(ps->qpat[p].self);
+  }
   syn_free(ps->evpat.colptr);
   syn_free(ps->evpat.rowind);
   syn_free(ps->evpat.node);
@@ -564,6 +693,9 @@ static syn_status build_psens(syn_psens *ps, const char *const *names, syn_error
   ps->next_index = (uint32_t)(m->nconst + m->nsym[SYN_SYM_STATE]);
   if (s == SYN_OK) s = build_param_derivatives(ps, owner, err);
   if (s == SYN_OK) s = build_output_jacobian(ps, err);
+  if (s == SYN_OK) s = build_q_derivatives(ps, err);
+  if (s == SYN_OK && find_conflict(ps, owner) != 0)
+    s = syn_error_set(err, SYN_ENOMEM, "out of memory");
   if (s == SYN_OK) s = build_event_derivatives(ps, owner, err);
   if (s == SYN_OK && (ps->dag.failed || emit_programs(ps) != 0 || finish(ps) != 0))
     s = syn_error_set(err, SYN_ENOMEM, "out of memory");
@@ -627,6 +759,8 @@ void syn_psens_work_destroy(syn_psens_work *w) {
   syn_free(w->reg);
   syn_free(w->param);
   syn_free(w->evv);
+  syn_free(w->qv[0]);
+  syn_free(w->qv[1]);
   syn_free(w);
 }
 
@@ -639,7 +773,9 @@ syn_status syn_psens_work_create(const syn_psens *ps, syn_psens_work **out, syn_
   w->reg = syn_malloc((ps->nregs + 1) * sizeof *w->reg);
   w->param = syn_calloc(ps->m->nconst + 1, sizeof *w->param);
   w->evv = syn_calloc(ps->evpat.nnz + 1, sizeof *w->evv);
-  if (w->reg == NULL || w->param == NULL || w->evv == NULL) {
+  w->qv[0] = syn_calloc(ps->qpat[0].nnz + 1, sizeof *w->qv[0]);
+  w->qv[1] = syn_calloc(ps->qpat[1].nnz + 1, sizeof *w->qv[1]);
+  if (w->reg == NULL || w->param == NULL || w->evv == NULL || w->qv[0] == NULL || w->qv[1] == NULL) {
     syn_psens_work_destroy(w);
     return syn_error_set(err, SYN_ENOMEM, "out of memory");
   }
@@ -657,12 +793,18 @@ syn_status syn_psens_prepare(syn_psens_work *w, const syn_instance *inst, syn_er
   if (!inst->prepared)
     return syn_error_set(err, SYN_EINVAL, "the instance is not prepared (syn_instance_prepare "
                                           "comes before syn_psens_prepare)");
-  memcpy(w->reg, inst->reg, m->nregs * sizeof *w->reg);
-  memcpy(w->reg + m->nregs, ps->reg_init + m->nregs, (ps->nregs - m->nregs) * sizeof *w->reg);
-  syn_vm_io io = {.param = w->param, .pset = inst->pset, .pover = ps->zeros};
-  syn_vm_run(&ps->setup, w->reg, &io);
   w->inst = inst;
+  syn_psens_refresh(w);
   return SYN_OK;
+}
+
+void syn_psens_refresh(syn_psens_work *w) {
+  const syn_psens *ps = w->ps;
+  const syn_model *m = ps->m;
+  memcpy(w->reg, w->inst->reg, m->nregs * sizeof *w->reg);
+  memcpy(w->reg + m->nregs, ps->reg_init + m->nregs, (ps->nregs - m->nregs) * sizeof *w->reg);
+  syn_vm_io io = {.param = w->param, .pset = w->inst->pset, .pover = ps->zeros};
+  syn_vm_run(&ps->setup, w->reg, &io);
 }
 
 /* Names the first value of part that is not finite. */
@@ -736,7 +878,7 @@ int syn_psens_event_eval(syn_psens_work *w, double t, const double *y) {
 /* Row `row` (model_impl.h) along a direction: sum_j d/dy_j (s_j + f_j dtau)
  * + d/dt dtau + d/dp_col (s, f NULL: none; col < 0: none). */
 double syn_psens_event_row(const syn_psens_work *w, size_t row, const double *s, const double *f,
-                           double dtau, long col) {
+                           double dtau, long col, const double *dq) {
   const syn_psens *ps = w->ps;
   const part_pattern *p = &ps->evpat;
   size_t ns = ps->m->nsym[SYN_SYM_STATE];
@@ -749,8 +891,49 @@ double syn_psens_event_row(const syn_psens_work *w, size_t row, const double *s,
     if (c < ns) sum += d * ((s ? s[c] : 0.0) + (f ? f[c] * dtau : 0.0));
     else if (c == ns) sum += d * dtau;
     else if (col >= 0 && c == ns + 1 + (size_t)col) sum += d;
+    else if (dq != NULL && c >= ns + 1 + ps->nfree) sum += d * dq[c - (ns + 1 + ps->nfree)];
   }
   return sum;
 }
 
+size_t syn_psens_q_count(const syn_psens *ps) { return ps->nq; }
+long syn_psens_q_of(const syn_psens *ps, size_t cidx) { return ps->qof[cidx]; }
+size_t syn_psens_q_row(const syn_psens *ps, size_t q) {
+  return ps->m->nroots + ps->m->nvals + q;
+}
+
+/* The parts through the assigned constants: which program, pattern, buffer. */
+static int q_part(syn_psens_part part) {
+  return part == SYN_PSENS_DFDP ? 0 : part == SYN_PSENS_DOUTDP ? 1 : -1;
+}
+
+syn_status syn_psens_q_eval(syn_psens_work *w, syn_psens_part part, double t, const double *y,
+                            syn_error *err) {
+  const syn_psens *ps = w->ps;
+  int p = q_part(part);
+  if (p < 0 || ps->qpat[p].nnz == 0) return SYN_OK;
+  for (size_t i = 0; i < ps->ninputs; i++) w->reg[ps->inputs[i]] = w->inst->reg[ps->inputs[i]];
+  syn_vm_io io = {.t = t, .y = y, .out = w->qv[p]};
+  if (syn_vm_run(p == 0 ? &ps->dfdq : &ps->doutdq, w->reg, &io)) return SYN_OK;
+  return syn_error_set(err, SYN_ENONFINITE, "a derivative with respect to a value an event "
+                       "assigns is not finite at t = %g%s%s", t, ps->m->time_unit[0] ? " " : "",
+                       ps->m->time_unit);
+}
+
+void syn_psens_q_add(const syn_psens_work *w, syn_psens_part part, const double *dq, size_t first,
+                     size_t count, double *out) {
+  const syn_psens *ps = w->ps;
+  int p = q_part(part);
+  if (p < 0) return;
+  const part_pattern *pat = &ps->qpat[p];
+  for (size_t q = 0; q < ps->nq; q++) {
+    if (dq[q] == 0.0) continue;
+    for (int32_t e = pat->colptr[q]; e < pat->colptr[q + 1]; e++) {
+      size_t r = (size_t)pat->rowind[e];
+      if (r >= first && r < first + count) out[r - first] += w->qv[p][e] * dq[q];
+    }
+  }
+}
+
 const syn_instance *syn_psens_work_instance(const syn_psens_work *w) { return w->inst; }
+const syn_psens *syn_psens_work_psens(const syn_psens_work *w) { return w->ps; }

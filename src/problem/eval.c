@@ -359,15 +359,14 @@ static void grad_select(syn_problem_ws *ws, const syn_problem_want *want, int fi
   }
 }
 
-/* An event execution inside an area's window, or at an extreme or a
- * crossing: the gradient would need the jump's own term (Leibniz's rule for
- * an event time that moves; the side of the jump), not computed yet — no
- * gradient rather than a wrong one. */
+/* An event execution at an extreme or a crossing: the gradient would need
+ * the side of the jump, not computed yet — no gradient rather than a wrong
+ * one. (An area across an execution has Leibniz's term: sens.c.) */
 static int event_in_reach(const syn_problem_ws *ws, const syn_probe *pr) {
   const double *te = NULL;
   size_t n = syn_instance_event_log(ws->cur->inst, &te, NULL);
-  for (size_t e = 0; e < n; e++)
-    if (pr->kind == PROBE_AUC ? te[e] > pr->t1 && te[e] < pr->t2 : te[e] == pr->where) return 1;
+  for (size_t e = 0; e < n && pr->kind != PROBE_AUC; e++)
+    if (te[e] == pr->where) return 1;
   return 0;
 }
 

@@ -214,6 +214,28 @@ syn_status problem_sens_select(syn_problem_ws *ws, const syn_problem_want *w, sy
   return SYN_OK;
 }
 
+static int is_dose_param(const syn_problem *p, const arm_ws *a, size_t i, size_t d, int time);
+
+/* A conditional dose gives cdose_K_amt = amount x scale, a value set for
+ * the run (cdose.c): its derivative in theta (the dose's own amount, or a
+ * parameter in its route's scale) does not reach the event that gives it.
+ * Refused rather than a sensitivity without it. */
+static syn_status cond_dose_check(const syn_problem_ws *ws, const arm_ws *a, syn_error *err) {
+  const syn_problem *p = ws->p;
+  for (size_t d = 0; d < a->arm->ndoses; d++)
+    for (size_t k = 0; a->arm->doses[d].is_cond && k < ws->ns; k++) {
+      if (!is_dose_param(p, a, ws->sel[k], d, 0) && a->dsc[d * p->nfree + k] == 0.0) continue;
+      syn_status st = syn_error_set(err, SYN_EINVAL, "arm '%s': the sensitivity to '%s' through "
+                                    "the conditional dose by route %s (its amount, or its "
+                                    "route's scale) is not supported", a->arm->name,
+                                    p->fp[ws->sel[k]].name, a->arm->doses[d].route);
+      syn_error_hint(err, "leave '%s' out of the sensitivities, or fit with optimizer bobyqa "
+                          "(it needs no gradient)", p->fp[ws->sel[k]].name);
+      return st;
+    }
+  return SYN_OK;
+}
+
 /* The psens workspace from the prepared instance, and per dose and
  * sensitivity d(route scale)/dtheta. */
 syn_status problem_sens_prepare(syn_problem_ws *ws, arm_ws *a, const double *theta,
@@ -237,7 +259,7 @@ syn_status problem_sens_prepare(syn_problem_ws *ws, arm_ws *a, const double *the
     ws->pbar[k] = isfinite(v) && v > 0 ? v : 1.0;
     ws->evcol[k] = p->ps_col[ws->sel[k]];
   }
-  return SYN_OK;
+  return cond_dose_check(ws, a, err);
 }
 
 /* Is free parameter i the amount (the time) of dose d of arm a? */
@@ -376,10 +398,12 @@ static int add_dfdp(double t, const double *y, double *const *fs, size_t ns, voi
   const syn_psens_pattern *pat = &p->pat[SYN_PSENS_DFDP];
   if (pat->nnz > 0 && syn_psens_eval(a->pw, a->inst, SYN_PSENS_DFDP, t, y, ws->vals, NULL) != SYN_OK)
     return 1;
+  if (syn_psens_events_eval(a->pw, SYN_PSENS_DFDP, t, y, NULL) != SYN_OK) return 1;
   for (size_t k = 0; k < ns; k++) {
     long c = p->ps_col[ws->sel[k]];
     for (int32_t e = c >= 0 ? pat->colptr[c] : 0; c >= 0 && e < pat->colptr[c + 1]; e++)
       fs[k][pat->rowind[e]] += ws->vals[e];
+    syn_psens_events_add(a->pw, SYN_PSENS_DFDP, k, 0, p->nstates, fs[k]);
   }
   for (size_t r = 0; r < a->nrunning; r++) {
     size_t inf = a->running[r], d = a->inf_dose[inf];
@@ -402,6 +426,8 @@ static syn_status outputs_derivs(syn_problem_ws *ws, arm_ws *a, double t, const 
   syn_status st = syn_psens_eval(a->pw, a->inst, SYN_PSENS_DOUTDY, t, y, ws->vals, err);
   if (st == SYN_OK || st == SYN_ENONFINITE)
     st = syn_psens_eval(a->pw, a->inst, SYN_PSENS_DOUTDP, t, y, ws->vals2, err);
+  if (st == SYN_OK || st == SYN_ENONFINITE)
+    st = syn_psens_events_eval(a->pw, SYN_PSENS_DOUTDP, t, y, err);
   return st == SYN_ENONFINITE ? SYN_OK : st;
 }
 
@@ -427,6 +453,7 @@ static syn_status series_sens(syn_problem_ws *ws, arm_ws *a, double t, const dou
     long c = p->ps_col[ws->sel[k]];
     for (int32_t e = c >= 0 ? dp->colptr[c] : 0; c >= 0 && e < dp->colptr[c + 1]; e++)
       out[dp->rowind[e]] += ws->vals2[e];
+    syn_psens_events_add(a->pw, SYN_PSENS_DOUTDP, k, 0, p->noutputs, out);
   }
   return SYN_OK;
 }
@@ -489,6 +516,41 @@ static syn_status on_jump(double t, const double *y, const double *fm, const dou
   return st;
 }
 
+static double *call_grad(syn_problem_ws *ws, size_t i);
+
+/* The value of series `series` at (t, y) with the instance's current constants. */
+static syn_status series_value(syn_problem_ws *ws, size_t series, double t, const double *y,
+                               double *x, syn_error *err) {
+  const syn_problem *p = ws->p;
+  if (series < p->nstates) {
+    *x = y[series];
+    return SYN_OK;
+  }
+  syn_status st = syn_instance_outputs(ws->cur->inst, t, y, ws->values + p->nstates, err);
+  *x = ws->values[series];
+  return st;
+}
+
+/* A model event executed at t inside an area's window: by Leibniz's rule the
+ * area's derivative has, besides the integral of the sensitivity, the jump
+ * of the integrand times the execution's shift, (f(t-) - f(t+)) dtau/dtheta.
+ * Before the execution (after = 0) each area's integrand is kept in gx1. */
+static syn_status grad_event_jump(void *ctx, int after, double t, const double *y,
+                                  const double *dtau, syn_error *err) {
+  syn_problem_ws *ws = ctx;
+  syn_status st = SYN_OK;
+  for (size_t c = 0; c < ws->ngcalls && st == SYN_OK; c++) {
+    size_t i = ws->gcall[c];
+    const syn_probe *pr = &ws->gprobe[i];
+    double x = 0.0;
+    if (pr->kind != PROBE_AUC || !(t > pr->t1 && t < pr->t2)) continue;
+    st = series_value(ws, pr->series, t, y, after ? &x : &ws->gx1[i], err);
+    for (size_t k = 0; after && st == SYN_OK && k < ws->ns; k++)
+      call_grad(ws, i)[k] += (ws->gx1[i] - x) * dtau[k];
+  }
+  return st;
+}
+
 /* The sensitivities on, and the model's events given them to jump (the
  * events' own conditions, event_sens.c in the model layer). */
 syn_status problem_sens_begin(syn_problem_ws *ws, arm_ws *a, const syn_sens_opts *opts,
@@ -498,6 +560,8 @@ syn_status problem_sens_begin(syn_problem_ws *ws, arm_ws *a, const syn_sens_opts
   if (st == SYN_OK && syn_model_event_count(ws->p->s->model) > 0)
     st = syn_psens_events_attach(a->pw, a->inst, ws->ns, syn_solver_sens_vectors(a->solver),
                                  ws->evcol, err);
+  if (st == SYN_OK && ws->grad && syn_model_event_count(ws->p->s->model) > 0)
+    syn_psens_events_watch(a->inst, grad_event_jump, ws);
   return st;
 }
 
@@ -529,6 +593,7 @@ static syn_status point_grad(syn_problem_ws *ws, size_t series, double t, const 
     long c = p->ps_col[ws->sel[k]];
     for (int32_t e = c >= 0 ? dp->colptr[c] : 0; c >= 0 && e < dp->colptr[c + 1]; e++)
       if ((size_t)dp->rowind[e] == o) v += ws->vals2[e];
+    syn_psens_events_add(a->pw, SYN_PSENS_DOUTDP, k, o, 1, &v);
     g[k] = v;
   }
   return SYN_OK;

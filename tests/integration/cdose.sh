@@ -106,4 +106,27 @@ for d, c in zip(f['param_value'][()].ravel(), f['arms/most3/metric_value'][()].r
     while len(t) < 4: t.append(t[-1] + math.log(1 + d / 20) / k)
     want = 5 * math.exp(-k * 48) + sum(d / 20 * math.exp(-k * (48 - x)) for x in t[1:])
     assert abs(c - want) <= 1e-6 * want, (d, c, want)" "$TMP/w.h5"
+# sensitivities across the conditional doses (model events that assign parameters; docs/
+# sensitivities.md, Events): after the 3 re-doses, C(48 h) = C0 (1 + C0)^3 e^(-48 k) with
+# C0 = 100 mg / V (each crossing time moves with k = CL/V and C0), so dC/dCL = -48/V C and
+# dC/dV = (-1/V - 3 C0 / (V (1 + C0)) + 48 CL / V^2) C; the metric Cend's gradient too
+if "$SYNOVIA" run "$TMP/a.scenario" --arm most3 --sensitivities CL,V -o "$TMP/s.h5" >"$TMP/out" 2>&1
+then ok "sensitivities of an arm with conditional doses run"
+else not_ok "sensitivities run"; sed 's/^/# /' "$TMP/out"; fi
+check "dC/dCL and dC/dV at 48 h, and Cend's gradient, are the closed form's" "$PYTHON" -c "
+import h5py, math, sys
+f = h5py.File(sys.argv[1], 'r'); s = f['arms/most3/sensitivities']
+V, CL = 20.0, 5.0; k = CL / V; c0 = 100 / V
+c = c0 * (1 + c0) ** 3 * math.exp(-48 * k)
+want = [-48 / V * c, (-1 / V - 3 * c0 / (V * (1 + c0)) + 48 * CL / V ** 2) * c]
+got = s['C'][()][:, -1]; grad = s['metric_gradient'][()][-1, :]
+for g, m, w in zip(got, grad, want):
+    assert abs(g - w) <= 1e-6 * abs(w) and abs(m - w) <= 1e-6 * abs(w), (g, m, w)" "$TMP/s.h5"
+# a conditional dose's own amount: cdose_K_amt is set by the arm, its derivative does not
+# reach the event that gives it: refused, naming the arm and the parameter, nothing written
+"$SYNOVIA" run "$TMP/a.scenario" --arm most3 --sensitivities "dose:most3:IV:2.amount" \
+  -o "$TMP/r.h5" >"$TMP/out" 2>&1
+rc=$?
+check "a sensitivity to a conditional dose's amount is refused (the arm fails, nothing written)" \
+  sh -c 'test "$1" -ne 0 && grep -q "the sensitivity to .dose:most3:IV:2.amount. through the conditional dose by route IV" "$2" && test ! -e "$3"' - "$rc" "$TMP/out" "$TMP/r.h5"
 finish

@@ -10,13 +10,25 @@
  *     events whose values read states (x = x + a*y), with a delay that
  *     depends on a parameter, values at the execution, and a cascade (an
  *     execution that triggers a second event at the same time);
+ *   - events that assign parameters and compartments: a rate constant that an
+ *     event doubles when x < c (x, dx/dk, dx/dc, dx/dx0 in closed form: the
+ *     doubled k's own sensitivity jumps to 2 and its event time moves with k
+ *     and c), and central differences of a model whose repeated event assigns
+ *     a rate constant from a state, a compartment, a counter and the time
+ *     of its execution, which its condition reads (as a conditional dose's);
+ *   - auc across events: over a window holding three resets against the
+ *     closed form's derivative (Leibniz's term (x(tau-) - x(tau+)) dtau/dtheta
+ *     at each reset), and in the central differences;
  *   - what is not supported is refused with a message naming the event: an
- *     assignment to a parameter;
+ *     assignment to a parameter another (not free) is defined from;
  *   - a fit's objective (synovia fit) on a model with a reset: its gradient
  *     against central differences of the objective;
  *   - no allocation per evaluation after the first.
  * Dropping the event-time term (f- - f+) dtau/dp, or the values' dependence
- * on the states, fails the closed forms. */
+ * on the states, fails the closed forms. Dropping the jump of an assigned
+ * parameter's sensitivity (event_sens.c, constants_after) fails the doubled
+ * rate's closed form and its differences; dropping Leibniz's term of an
+ * area (sens.c, grad_event_jump) fails the reset's auc. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -135,6 +147,18 @@ static void reset_closed_form(double t, double k, double c, double x0, double *x
   d[2] = -*x * k * dphi_dx0;
 }
 
+/* The area under the reset solution over [lo, hi]: on each piece
+ * A e^(-k (t - s)) from s, A/k (e^(-k (a - s)) - e^(-k (b - s))). */
+static double reset_area(double lo, double hi, double k, double c, double x0) {
+  double tau1 = log(x0 / c) / k, T = log(2 / c) / k, sum = 0;
+  for (int n = 0; n < 64; n++) {
+    double s = n == 0 ? 0 : tau1 + (n - 1) * T, e = n == 0 ? tau1 : s + T, A = n == 0 ? x0 : 2;
+    double a = fmax(lo, s), b = fmin(hi, e);
+    if (a < b) sum += A / k * (exp(-k * (a - s)) - exp(-k * (b - s)));
+  }
+  return sum;
+}
+
 static void test_reset_closed_form(void **state) {
   (void)state;
   const char *names[] = {"k", "c", "x"};
@@ -164,9 +188,22 @@ static void test_reset_closed_form(void **state) {
   double x, d[3];
   reset_closed_form(7.0, k, c, x0, &x, d);
   for (size_t q = 0; q < 3; q++) near(r.dmetrics[0 * 3 + q], d[q], 1e-7, "d at(x, 7)", 7);
-  /* auc over a window with resets: its gradient would need Leibniz's
-   * term for each moving jump, not computed yet: NaN, never a wrong value */
-  for (size_t q = 0; q < 3; q++) assert_true(isnan(r.dmetrics[1 * 3 + q]));
+  /* auc over a window with three resets: the closed form's area, its
+   * derivative by Richardson's differences of the closed form (exact
+   * arithmetic but for rounding: 1e-10) */
+  near(r.metrics[1], reset_area(0.5, 8, k, c, x0), 1e-9, "auc(x, 0.5, 8)", 8);
+  for (size_t q = 0; q < 3; q++) {
+    double th[3] = {k, c, x0}, h = 1e-4 * th[q], v[4];
+    for (int j = 0; j < 4; j++) {
+      double u[3] = {k, c, x0};
+      u[q] += (j == 0 ? 1 : j == 1 ? -1 : j == 2 ? 2 : -2) * h;
+      v[j] = reset_area(0.5, 8, u[0], u[1], u[2]);
+    }
+    double want = (8 * (v[0] - v[1]) - (v[2] - v[3])) / (12 * h);
+    print_message("# auc across resets d/d%s: %.12g, closed form %.12g\n", names[q],
+                  r.dmetrics[1 * 3 + q], want);
+    near(r.dmetrics[1 * 3 + q], want, 1e-7, "d auc(x, 0.5, 8)", 8);
+  }
   drop(&f);
 }
 
@@ -337,8 +374,7 @@ static void test_finite_differences(void **state) {
         fail_msg("d series %zu / d %s at t = %g: %.10g, differences %.10g", i % nser, names[q],
                  tt[i / nser], sens[q * n + i], fd);
     }
-    assert_true(isnan(dm[1 * NP + q])); /* auc across events: not yet (see the reset test) */
-    for (int m = 0; m < 1; m++) {
+    for (int m = 0; m < 2; m++) { /* at(y, 6.05 h), and auc(z) across the executions */
       double fd = (8 * (mp[0][m] - mp[1][m]) - (mp[2][m] - mp[3][m])) / (12 * h);
       double e = fabs(dm[m * NP + q] - fd) / fmax(fabs(fd), 1e-6);
       worst_m = fmax(worst_m, e);
@@ -347,6 +383,178 @@ static void test_finite_differences(void **state) {
   }
   print_message("# events, series: worst relative error %.2g over %zu points; metrics %.2g\n",
                 worst, compared, worst_m);
+  assert_true(compared > NP * n * 9 / 10);
+  free(sens);
+  free(yp);
+  drop(&f);
+}
+
+/* ---- events that assign parameters and compartments ------------------------------------- */
+
+static const char double_model[] =
+    "time unit h\n"
+    "param k = 0.5 /h\n"
+    "param c = 1\n"
+    "state x = 2\n"
+    "d/dt x = -k * x\n"
+    "output kx = k * x\n"
+    "event faster when x < c { k = k * 2 }\n";
+
+static const char double_scenario[] =
+    "scenario \"double\"\n"
+    "model \"m.model\"\n"
+    "simulate 0 h to 4 h every 0.05 h\n"
+    "solver rtol 1e-11 atol 1e-13\n"
+    "arm \"none\"\n"
+    "metric a3 = at(kx, 3.5 h)\n"
+    "metric area = auc(kx, 0.2 h, 3.8 h)\n";
+
+/* x = x0 e^(-kt) until tau = ln(x0/c)/k, then c e^(-2k (t - tau)) =
+ * (x0/c)^2 c e^(-2kt): dx/dk = -t x before, -2t x after (tau moves with k:
+ * dtau/dk = -tau/k); dx/dc = 0 before, -x/c after; dx/dx0 = x/x0 before,
+ * 2x/x0 after. The output kx = k x (2k x after: its parameter is the
+ * doubled k, whose own sensitivity is 2 after tau). Keeping dk/dk = 1 after
+ * tau gives dx/dk = -t x - (t - tau) x there. */
+static void double_closed_form(double t, double k, double c, double x0, double *x, double d[3],
+                               double *o, double od[3]) {
+  double tau = log(x0 / c) / k;
+  int after = t >= tau;
+  *x = after ? c * exp(-2 * k * (t - tau)) : x0 * exp(-k * t);
+  d[0] = (after ? -2 : -1) * t * *x;
+  d[1] = after ? -*x / c : 0;
+  d[2] = (after ? 2 : 1) * *x / x0;
+  double kk = after ? 2 * k : k, dkk = after ? 2 : 1;
+  *o = kk * *x;
+  od[0] = dkk * *x + kk * d[0];
+  od[1] = kk * d[1];
+  od[2] = kk * d[2];
+}
+
+static void test_assigned_parameter_closed_form(void **state) {
+  (void)state;
+  const char *names[] = {"k", "c", "x"};
+  fixture f = make(double_model, double_scenario, names, 3);
+  const double theta[] = {0.45, 0.8, 3.0};
+  double k = theta[0], c = theta[1], x0 = theta[2], tau = log(x0 / c) / k;
+  assert_true(tau > 0.3 && tau < 3.5);
+  syn_problem_result r;
+  eval_all(f.ws, theta, &r);
+  size_t nt, checked = 0;
+  const double *t = syn_problem_times(f.p, &nt);
+  for (size_t i = 0; i < nt; i++) {
+    if (at_jump(t[i], &tau, 1)) continue;
+    double x, d[3], o, od[3];
+    double_closed_form(t[i], k, c, x0, &x, d, &o, od);
+    near(r.series[i * r.nseries], x, 1e-8, "x", t[i]);
+    near(r.series[i * r.nseries + 1], o, 1e-8, "kx", t[i]);
+    for (size_t q = 0; q < 3; q++) {
+      near(sens_at(&r, q, i, 0), d[q], 1e-7, names[q], t[i]);
+      near(sens_at(&r, q, i, 1), od[q], 1e-7, names[q], t[i]);
+    }
+    checked++;
+  }
+  assert_true(checked >= nt - 1);
+  double x, d[3], o, od[3];
+  double_closed_form(3.5, k, c, x0, &x, d, &o, od);
+  for (size_t q = 0; q < 3; q++) near(r.dmetrics[0 * 3 + q], od[q], 1e-7, "d at(kx, 3.5)", 3.5);
+  /* auc of kx: k x jumps at tau (k doubles); with A(u) its closed form,
+   * the area is A over [0.2, tau] plus 2k x over [tau, 3.8] */
+  for (size_t q = 0; q < 3; q++) {
+    double h = 1e-4 * theta[q], v[4];
+    for (int j = 0; j < 4; j++) {
+      double u[3] = {k, c, x0};
+      u[q] += (j == 0 ? 1 : j == 1 ? -1 : j == 2 ? 2 : -2) * h;
+      double tu = log(u[2] / u[1]) / u[0];
+      v[j] = u[2] * (exp(-u[0] * 0.2) - exp(-u[0] * tu)) +
+             u[1] * (1 - exp(-2 * u[0] * (3.8 - tu)));
+    }
+    double want = (8 * (v[0] - v[1]) - (v[2] - v[3])) / (12 * h);
+    near(r.dmetrics[1 * 3 + q], want, 1e-7, "d auc(kx, 0.2, 3.8)", 3.8);
+  }
+  drop(&f);
+}
+
+/* A repeated event that assigns a rate constant from a state, a
+ * compartment, a counter and the time of its execution, which its
+ * condition reads (t >= last + 0.7 h: the shape of a conditional dose). */
+static const char assign_model[] =
+    "time unit h\n"
+    "param k = 0.5 /h\n"
+    "param c = 1\n"
+    "param a = 1.5\n"
+    "param b = 0.3 /h\n"
+    "param n = 0\n"
+    "param last = -100 h\n"
+    "compartment V = 2\n"
+    "state x = 2\n"
+    "state y = 0.5\n"
+    "d/dt x = -k * x + 0.05 * y\n"
+    "d/dt y = b * x / V - 0.2 * y\n"
+    "output conc = y / V + n * 0.01\n"
+    "output fired = n\n"
+    "event refill when x < c && t >= last + 0.7 h {\n"
+    "  x = x + a; k = k * 1.2 + 0.05 * y; V = V * 1.1; n = n + 1; last = t }\n";
+
+static const char assign_scenario[] =
+    "scenario \"assign\"\n"
+    "model \"m.model\"\n"
+    "simulate 0 h to 9 h every 0.1 h\n"
+    "solver rtol 1e-11 atol 1e-13\n"
+    "arm \"none\"\n"
+    "metric a6 = at(conc, 6.05 h)\n"
+    "metric area = auc(conc, 0.5 h, 8.5 h)\n";
+
+static void test_assigned_finite_differences(void **state) {
+  (void)state;
+  const char *names[] = {"k", "c", "a", "b", "V", "x", "y"};
+  enum { NP = 7 };
+  fixture f = make(assign_model, assign_scenario, names, NP);
+  const double theta[NP] = {0.5, 1.0, 1.5, 0.3, 2.0, 2.0, 0.5};
+  syn_problem_result r;
+  eval_all(f.ws, theta, &r);
+  size_t n = r.ntimes * r.nseries, nser = r.nseries, nt;
+  const double *tt = syn_problem_times(f.p, &nt);
+  double *sens = malloc(NP * n * sizeof *sens), dm[NP * 2];
+  double *yp = malloc(4 * n * sizeof *yp), mp[4][2] = {{0}};
+  assert_non_null(sens);
+  assert_non_null(yp);
+  memcpy(sens, r.sens, NP * n * sizeof *sens);
+  memcpy(dm, r.dmetrics, sizeof dm);
+  /* the event really runs again and again (else this proves little) */
+  assert_true(r.series[(r.ntimes - 1) * nser + 3] >= 4);
+  double worst = 0, worst_m = 0;
+  size_t compared = 0;
+  for (size_t q = 0; q < NP; q++) {
+    double h = 5e-4 * fabs(theta[q]); /* the differences' noise (rtol / h) below 1e-6 */
+    const double steps[4] = {h, -h, 2 * h, -2 * h};
+    for (int j = 0; j < 4; j++) {
+      double th[NP];
+      memcpy(th, theta, sizeof th);
+      th[q] += steps[j];
+      eval_plain(&f, th, yp + j * n, mp[j]);
+    }
+    double scale = 0;
+    for (size_t i = 0; i < n; i++) scale = fmax(scale, fabs(sens[q * n + i]));
+    for (size_t i = 0; i < n; i++) {
+      double fd = (8 * (yp[i] - yp[n + i]) - (yp[2 * n + i] - yp[3 * n + i])) / (12 * h);
+      double one = (yp[i] - yp[n + i]) / (2 * h), two = (yp[2 * n + i] - yp[3 * n + i]) / (4 * h);
+      if (fabs(one - two) > 1e-3 * fmax(scale, 1e-9)) continue; /* a jump within 2h */
+      double e = fabs(sens[q * n + i] - fd) / fmax(scale, 1e-9);
+      worst = fmax(worst, e);
+      compared++;
+      if (e > 1e-5)
+        fail_msg("d series %zu / d %s at t = %g: %.10g, differences %.10g", i % nser, names[q],
+                 tt[i / nser], sens[q * n + i], fd);
+    }
+    for (int m = 0; m < 2; m++) {
+      double fd = (8 * (mp[0][m] - mp[1][m]) - (mp[2][m] - mp[3][m])) / (12 * h);
+      double e = fabs(dm[m * NP + q] - fd) / fmax(fabs(fd), 1e-6);
+      worst_m = fmax(worst_m, e);
+      if (e > 1e-5) fail_msg("d metric %d / d %s: %.10g, differences %.10g", m, names[q], dm[m * NP + q], fd);
+    }
+  }
+  print_message("# assigned constants, series: worst relative error %.2g over %zu points; "
+                "metrics %.2g\n", worst, compared, worst_m);
   assert_true(compared > NP * n * 9 / 10);
   free(sens);
   free(yp);
@@ -405,7 +613,11 @@ static void test_fit_gradient(void **state) {
 
 /* ---- refusals and allocation ------------------------------------------------------------- */
 
-static void test_refused(void **state) {
+/* An event that sets k at t = 1: dk/dk is 0 after it, so x = x0 e^(-k)
+ * e^(-0.1 (t - 1)) has dx/dk = -x there. A parameter another one (not
+ * free) is defined from is refused: that one's derivative would follow
+ * the registers an execution changes, while its value stays frozen. */
+static void test_set_and_refused(void **state) {
   (void)state;
   const char *model = "time unit h\nparam k = 0.5\nstate x = 2\nd/dt x = -k * x\n"
                       "event slow when t > 1 { k = 0.1 }\n";
@@ -414,13 +626,26 @@ static void test_refused(void **state) {
   syn_problem_result r;
   syn_error err;
   const double theta[] = {0.5};
+  eval_all(f.ws, theta, &r);
+  size_t nt;
+  const double *t = syn_problem_times(f.p, &nt);
+  for (size_t i = 0; i < nt; i++) {
+    double x = t[i] < 1 ? 2 * exp(-0.5 * t[i]) : 2 * exp(-0.5) * exp(-0.1 * (t[i] - 1));
+    near(sens_at(&r, 0, i, 0), t[i] < 1 ? -t[i] * x : -x, 1e-8, "dx/dk", t[i]);
+  }
+  drop(&f);
+  const char *defined = "time unit h\nparam k = 0.5\nparam k2 = 2 * k\nstate x = 2\n"
+                        "d/dt x = -k2 * x\nevent slow when t > 1 { k = 0.1 }\n";
+  const char *x0[] = {"x"};
+  f = make(defined, timed_scenario, x0, 1);
   syn_problem_want w = {1, NULL, NULL, 0, NULL, NULL, SYN_PROBLEM_SENS_ALL, NULL, NULL};
-  assert_int_equal(syn_problem_eval(f.ws, 0, theta, &w, &r, &err), SYN_EINVAL);
+  const double th[] = {2.0};
+  assert_int_equal(syn_problem_eval(f.ws, 0, th, &w, &r, &err), SYN_EINVAL);
   assert_string_equal(err.message, "sensitivities across event 'slow' are not supported: it "
-                                   "assigns parameter 'k' (only states so far)");
+                                   "assigns 'k', which the definition of 'k2' reads");
   /* a plain run still works */
   w.nsens = 0;
-  assert_int_equal(syn_problem_eval(f.ws, 0, theta, &w, &r, &err), SYN_OK);
+  assert_int_equal(syn_problem_eval(f.ws, 0, th, &w, &r, &err), SYN_OK);
   drop(&f);
 }
 
@@ -438,13 +663,28 @@ static void test_no_allocation_per_eval(void **state) {
   }
   assert_int_equal(syn_alloc_test_count(), before);
   drop(&f);
+  /* events that assign constants (their shifts, the workspace's refresh,
+   * the areas' jump terms) */
+  const char *an[] = {"k", "c", "V"};
+  f = make(assign_model, assign_scenario, an, 3);
+  const double a0[] = {0.5, 1.0, 2.0};
+  eval_all(f.ws, a0, &r);
+  before = syn_alloc_test_count();
+  for (int j = 0; j < 4; j++) {
+    const double theta[] = {0.5 + 0.01 * j, 1.0 - 0.01 * j, 2.0};
+    eval_all(f.ws, theta, &r);
+  }
+  assert_int_equal(syn_alloc_test_count(), before);
+  drop(&f);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reset_closed_form), cmocka_unit_test(test_time_triggered),
       cmocka_unit_test(test_delayed),           cmocka_unit_test(test_finite_differences),
-      cmocka_unit_test(test_fit_gradient),      cmocka_unit_test(test_refused),
+      cmocka_unit_test(test_fit_gradient),      cmocka_unit_test(test_set_and_refused),
+      cmocka_unit_test(test_assigned_parameter_closed_form),
+      cmocka_unit_test(test_assigned_finite_differences),
       cmocka_unit_test(test_no_allocation_per_eval),
   };
   return cmocka_run_group_tests(tests, setup_dir, scratch_teardown);

@@ -557,7 +557,9 @@ static size_t pick_params(const syn_model *m, const char **names, double *values
     double v = syn_instance_value(inst, SYN_SYM_PARAM, i);
     int dup = 0;
     for (size_t j = 0; j < n; j++) dup |= strcmp(names[j], name) == 0;
-    if (dup || v == 0.0) continue;
+    /* cdose_K_*: a conditional dose's switch, amount, count and last time,
+     * which the scenario sets and its event assigns */
+    if (dup || v == 0.0 || strncmp(name, "cdose_", 6) == 0) continue;
     names[n] = name;
     values[n++] = v * (0.8 + 0.4 * uniform());
   }
@@ -605,10 +607,6 @@ static void fd_scenario(const char *path, worst *w) {
   syn_scenario *s = NULL;
   syn_error err;
   if (syn_scenario_load(path, &s, &err) != SYN_OK) fail_msg("%s: %s", path, err.message);
-  if (s->ncond > 0) { /* conditional doses are model events: sensitivities refused (cdose.sh) */
-    syn_scenario_destroy(s);
-    return;
-  }
   const syn_model *m = syn_scenario_model(s);
   const char *names[10];
   double theta[10];
@@ -643,6 +641,13 @@ static void fd_scenario(const char *path, worst *w) {
     for (size_t i = 0; i < n; i++) print_message("#     %s = %.17g\n", names[i], theta[i]);
   fd_check(path, p, pfd, arm, theta, syn_scenario_metric_count(s), w);
   if (arm != 0) fd_check(path, p, pfd, 0, theta, syn_scenario_metric_count(s), w); /* undosed */
+  /* an arm with conditional doses: model events that assign parameters
+   * (cdose.c), their sensitivities through the jump conditions */
+  for (size_t a = 0; a < syn_scenario_arm_count(s); a++) {
+    int cond = 0;
+    for (size_t d = 0; d < s->arms[a].ndoses; d++) cond |= s->arms[a].doses[d].is_cond;
+    if (cond && a != arm && a != 0) fd_check(path, p, pfd, a, theta, syn_scenario_metric_count(s), w);
+  }
   syn_problem_destroy(p);
   syn_problem_destroy(pfd);
   syn_scenario_destroy(s);
