@@ -4,11 +4,38 @@ independent reader (below: libsbml's python bindings read the document, the Math
 Python right-hand side, scipy integrates it) against `synovia run` of the source.
 
 Nothing of synovia is used to simulate the SBML. The reader covers what the exporter writes
-(compartments, parameters, species, rate and assignment rules, initial assignments, events
-triggered at a time) and refuses anything else.
+(compartments, parameters, species, rate and assignment rules, initial assignments, events)
+and refuses anything else (reactions, function definitions, constraints, algebraic rules, a
+trigger that is not as below).
 
-Tolerances: both sides at rtol 1e-10 (synovia with --rtol 1e-10 --atol 1e-14; scipy's Radau
-with rtol 1e-10 and atol 1e-14 x the variable's scale). A point agrees when
+Events (class Simulation), as SBML L3V2 section 4.11 says:
+- a trigger is any and / or / xor / not of relations (lt, leq, gt, geq, eq, neq) between
+  expressions of time, states, parameters and assignment-rule variables; an event is
+  triggered when its trigger goes from false to true (initialValue is its value before the
+  start: an event whose trigger is true at the start is triggered there only if false);
+- each relation is watched: after every accepted step of scipy's Radau the relations are
+  evaluated; one that flipped is located by the Illinois method (bracketed secant) on the
+  difference of its sides, each point integrated again from the last accepted step (the
+  dense output only gives the first guess), to 1e-12 of the time (ROOT_RTOL); the first
+  located crossing that changes a trigger ends the step there and the integration restarts
+  from it. A relation `time op X` with X free of states and time is not searched: its X
+  is a stop of the integration (as are pending executions), and at time == X it has its
+  value just after X. Not seen: a relation that flips twice within one step, and eq / neq
+  between continuous quantities (they hold at an instant only, between steps);
+- a triggered event's delay and, with useValuesFromTriggerTime, its assignments' values
+  are evaluated at the trigger; it executes at trigger time + delay (0 without one);
+- at a time, the executions due are made one at a time: highest priority first (evaluated
+  then; an event without a priority after those with one; ties, which SBML leaves to
+  chance, in document order, as synovia does); after each the rules and triggers are
+  evaluated again, so that an execution can trigger others at the same time (a cascade)
+  and a non-persistent event whose trigger went false loses its pending executions;
+- a grid time at an event's time is recorded after it (as synovia records it), at the end
+  too. The simulator is checked against the closed forms of tests/data/events below, and
+  of a document built here (LOGIC_EVENTS) for or, not, xor, persistence and a cascade.
+
+Tolerances: both sides at rtol 1e-10 (synovia with --rtol 1e-10 --atol 1e-14, 1e-12 and 1e-16
+where an event depends on a state: function tolerances; scipy's Radau with rtol 1e-10 and
+atol 1e-14 x the variable's scale). A point agrees when
 |sbml - synovia| <= 1e-8 |synovia| + max(1e-8 x max|synovia| over the run, 1e-14): an
 absolute floor of 1e-8 of the variable's own range (a state that passes through zero, or
 decays from 1e7 to 1e-3, has no relative error to speak of there), and at least the runs'
@@ -16,6 +43,7 @@ atol 1e-14 (a variable that is zero up to rounding, such as a regulatory macroph
 of -6e-29 at a steady state without MSCs, is below what either solver resolves). Speaks TAP."""
 import glob
 import math
+import operator
 import os
 import re
 import subprocess
@@ -30,7 +58,8 @@ from taplib import SkipTest, check, finish  # noqa: E402
 try:
     import libsbml
     import h5py
-    from scipy.integrate import solve_ivp
+    from scipy.integrate import Radau, solve_ivp
+    from scipy.optimize import brentq
 except ImportError as e:  # pragma: no cover
     print("1..0 # SKIP %s" % e)
     sys.exit(0)
@@ -46,7 +75,8 @@ class ReaderError(Exception):
 
 
 class EventNotRead(ReaderError):
-    """An event this reader does not simulate (only `time >= T` triggers are read)."""
+    """An event this reader does not simulate (a trigger that is not a boolean combination
+    of relations)."""
 
 
 # --- MathML as Python -------------------------------------------------------------------------
@@ -71,6 +101,10 @@ def _ops():
 
 
 OPS = _ops()
+REL_OPS = {libsbml.AST_RELATIONAL_LT: operator.lt, libsbml.AST_RELATIONAL_LEQ: operator.le,
+           libsbml.AST_RELATIONAL_GT: operator.gt, libsbml.AST_RELATIONAL_GEQ: operator.ge,
+           libsbml.AST_RELATIONAL_EQ: operator.eq, libsbml.AST_RELATIONAL_NEQ: operator.ne}
+ROOT_RTOL = 1e-12  # a crossing's time, relative to the time (or the step, if longer)
 
 
 def py(node, var):
@@ -123,6 +157,11 @@ def names_in(node, out):
     for i in range(node.getNumChildren()):
         names_in(node.getChild(i), out)
     return out
+
+
+def reads_time(node):
+    return node.getType() == libsbml.AST_NAME_TIME or any(
+        reads_time(node.getChild(i)) for i in range(node.getNumChildren()))
 
 
 def topo(rules):
@@ -180,16 +219,8 @@ class Model:
         self.initial = {ia.getSymbol(): ia.getMath() for ia in m.getListOfInitialAssignments()}
         self.states = list(self.rate)
         self.order = topo(self.assign)
-        self.events = [self._event(e) for e in m.getListOfEvents()]
         self._compile()
-
-    def _event(self, e):
-        tr = e.getTrigger().getMath()
-        if (tr.getType() != libsbml.AST_RELATIONAL_GEQ or
-                tr.getChild(0).getType() != libsbml.AST_NAME_TIME):
-            raise EventNotRead("only events triggered by time >= T are read")
-        when = eval(py(tr.getChild(1), lambda n: "V[%r]" % n), {"np": np, "V": self.value})
-        return float(when), [(a.getVariable(), a.getMath()) for a in e.getListOfEventAssignments()]
+        self._events(m)
 
     def _compile(self):
         """rhs: the rates, with only the assignment rules they read (outputs are not needed
@@ -270,60 +301,275 @@ class Model:
                 break
         return V
 
-    def fire(self, t, V, assignments):
-        ns = {"np": np, "V": V, "t": t}
-        new = {v: float(eval(self.code(ast), ns)) for v, ast in assignments}
-        V.update(new)
+    def _events(self, m):
+        """The events, their relations (each distinct relation of a trigger once, as the
+        pair of its sides) and the relations whose crossing is a time known in advance."""
+        self.relations_ast, self._rel_key = [], {}
+        self.events = [Event(i, e, self) for i, e in enumerate(m.getListOfEvents())]
+        sides = ", ".join("(%s, %s)" % (py(a, self.var), py(b, self.var))
+                          for _, a, b in self.relations_ast)
+        self._sides = eval("lambda t, V: (%s%s)" % (sides, "," if sides else ""), {"np": np})
+        self.rel_ops = [REL_OPS[ty] for ty, _, _ in self.relations_ast]
+        self.thresholds = []  # (relation, code): `time op X`, X without states or time
+        self.just_after = {}  # relation: its value at time == X (as just after X)
+        moving = set(self.states) | set(self.assign)
+        for j, (ty, a, b) in enumerate(self.relations_ast):
+            for this, other, later in ((a, b, (1, 0)), (b, a, (0, 1))):
+                if (this.getType() == libsbml.AST_NAME_TIME and not reads_time(other) and
+                        not names_in(other, set()) & moving and j not in self.just_after):
+                    self.thresholds.append((j, self.code(other)))
+                    self.just_after[j] = REL_OPS[ty](*later)
 
-    def simulate(self, times):
+    def logic(self, node):
+        """A trigger as Python over R, the truth values of self.relations_ast."""
+        L, ty = libsbml, node.getType()
+        if ty in REL_OPS:
+            return "R[%d]" % self._relation(node)
+        kids = [self.logic(node.getChild(i)) for i in range(node.getNumChildren())]
+        if ty == L.AST_LOGICAL_AND:
+            return "(" + " and ".join(kids or ["True"]) + ")"
+        if ty == L.AST_LOGICAL_OR:
+            return "(" + " or ".join(kids or ["False"]) + ")"
+        if ty == L.AST_LOGICAL_XOR:
+            return "(sum(map(bool, [%s])) %% 2 == 1)" % ", ".join(kids)
+        if ty == L.AST_LOGICAL_NOT:
+            return "(not %s)" % kids[0]
+        if ty in (L.AST_CONSTANT_TRUE, L.AST_CONSTANT_FALSE):
+            return str(ty == L.AST_CONSTANT_TRUE)
+        raise EventNotRead("a trigger made of %s is not read (only and, or, xor, not of "
+                           "relations)" % libsbml.formulaToL3String(node))
+
+    def _relation(self, node):
+        key = libsbml.formulaToL3String(node)
+        if key not in self._rel_key:
+            if node.getNumChildren() != 2:
+                raise EventNotRead("a relation of %d arguments is not read: %s"
+                                   % (node.getNumChildren(), key))
+            self._rel_key[key] = len(self.relations_ast)
+            self.relations_ast.append((node.getType(), node.getChild(0), node.getChild(1)))
+        return self._rel_key[key]
+
+    def values(self, t, y, V):
+        """A copy of V with the states at y and every assignment rule at (t, y)."""
+        W = dict(V)
+        for i, s in enumerate(self.states):
+            W[s] = y[i]
+        return self.rules(t, y, W)
+
+    def relations(self, t, W):
+        """The relations' truth values and their sides' differences at t, values W. A
+        relation `time op X` at time == X has its value just after X: a trigger `time > X`
+        changes at X (as a root of time - X), and the integration stops exactly there."""
+        sides = self._sides(t, W)
+        R = [op(a, b) for op, (a, b) in zip(self.rel_ops, sides)]
+        for j, value in self.just_after.items():
+            if sides[j][0] == sides[j][1]:  # time is at X: simulated time only moves on
+                R[j] = value
+        return R, [float(a) - float(b) for a, b in sides]
+
+    def triggers(self, R):
+        return [bool(eval(e.trigger, {"R": R})) for e in self.events]
+
+    def simulate(self, times, rtol=1e-10, atol=1e-14):
         """Every state and rule value at times (sorted), the events applied; at an event's
-        time the value after it."""
-        t0, t_end = times[0], times[-1]
-        V = self.start(t0)
-        events = sorted(self.events, key=lambda e: e[0])
-        out = {v: np.empty(len(times)) for v in list(self.states) + self.order}
-        t, k = t0, 0
-        pending = [e for e in events if e[0] >= t0]
+        time the value after it (as synovia records it)."""
+        return Simulation(self, times, rtol, atol).run()
+
+
+class Event:
+    """One SBML event: its trigger over the relations' truth values R, its attributes, and
+    its delay, priority and assignments compiled over V and t."""
+
+    def __init__(self, index, e, model):
+        tr = e.getTrigger()
+        self.index, self.id = index, e.getId()
+        self.trigger = compile(model.logic(tr.getMath()), "<trigger>", "eval")
+        self.persistent, self.initial = tr.getPersistent(), tr.getInitialValue()
+        self.uvftt = e.getUseValuesFromTriggerTime()
+        self.delay = model.code(e.getDelay().getMath()) if e.isSetDelay() else None
+        self.priority = model.code(e.getPriority().getMath()) if e.isSetPriority() else None
+        self.assigns = [(a.getVariable(), model.code(a.getMath()))
+                        for a in e.getListOfEventAssignments()]
+
+
+class Simulation:
+    """One run of a Model (SBML L3V2 section 4.11): the values V at time t, each event's
+    trigger value when last evaluated, and the executions pending as (time, sequence,
+    event, values or None). Integrates from stop to stop (an execution's time, the time a
+    `time op X` relation flips, the end) and stops early where a trigger changes."""
+
+    def __init__(self, model, times, rtol, atol):
+        self.m, self.times, self.rtol, self.atol = model, list(times), rtol, atol
+        self.t = self.times[0]
+        self.V = model.start(self.t)
+        self.prev = [e.initial for e in model.events]
+        self.pending, self.seq, self.k = [], 0, 0
+        self.out = {v: np.empty(len(self.times)) for v in list(model.states) + model.order}
+        self.f = lambda tt, yy: model.rhs(tt, yy, self.V)
+        self.located = 0  # crossings located (for the report of the run's cost)
+        self.fired = []  # (time, event id) of each execution
+
+    def run(self):
+        t_end = self.times[-1]
+        self.process()
         while True:
-            while pending and pending[0][0] <= t:
-                self.fire(t, V, pending.pop(0)[1])
-            nxt = pending[0][0] if pending and pending[0][0] < t_end else t_end
-            # a time at an event is recorded after it (as synovia does): by the next segment
-            seg = [x for x in times if t <= x < nxt or x == nxt == t_end]
-            seg = seg if seg and seg[-1] == nxt else seg + [nxt]
-            y0 = np.array([V[s] for s in self.states], dtype=float)
-            scale = np.maximum(np.abs(y0), 1.0)
-            if nxt > t:
-                sol = solve_ivp(lambda tt, yy: self.rhs(tt, yy, V), (t, nxt), y0,
-                                method="Radau", t_eval=seg, rtol=1e-10, atol=1e-14 * scale,
-                                jac_sparsity=self.sparsity)
-                if not sol.success:
-                    raise ReaderError("scipy: " + sol.message)
-                ys, ts, y_end = sol.y, sol.t, sol.y[:, -1]
-            else:
-                ys, ts, y_end = y0[:, None], np.array([t]), y0
-            for j, tt in enumerate(ts):
-                if tt == nxt and nxt < t_end and nxt > t:
-                    continue  # recorded after the event, by the next segment
-                W = dict(V)
-                for i, s in enumerate(self.states):
-                    W[s] = ys[i, j]
-                self.rules(tt, ys[:, j], W)
-                if k < len(times) and tt == times[k]:
-                    for v in out:
-                        out[v][k] = W[v]
-                    k += 1
-            for i, s in enumerate(self.states):
-                V[s] = y_end[i]
-            t = nxt
-            if t >= t_end:
-                while pending and pending[0][0] <= t:  # a dose at the last time
-                    self.fire(t, V, pending.pop(0)[1])
-                    W = self.rules(t, np.array([V[s] for s in self.states]), dict(V))
-                    for v in out:
-                        out[v][len(times) - 1] = W[v]
+            self.record(lambda x: self.V, lambda x: x <= self.t)
+            if self.t >= t_end:
+                return self.out
+            self.integrate(*self.bound(t_end))
+            self.process()
+
+    def y(self):
+        return np.array([self.V[s] for s in self.m.states], dtype=float)
+
+    def ns(self):
+        return {"np": np, "V": self.V, "t": self.t}
+
+    def record(self, values_at, before):
+        """The grid times not yet recorded for which before(x) holds, from values_at(x)."""
+        while self.k < len(self.times) and before(self.times[self.k]):
+            W = values_at(self.times[self.k])
+            for v in self.out:
+                self.out[v][self.k] = W[v]
+            self.k += 1
+
+    def bound(self, t_end):
+        """The next stop after t, and the relations that flip exactly there (their
+        crossing needs no search): a pending execution, a `time op X` threshold, the end."""
+        ns, t = self.ns(), self.t
+        stops = [t_end] + [p[0] for p in self.pending if p[0] > t]
+        ahead = [(float(eval(c, ns)), j) for j, c in self.m.thresholds]
+        stops += [x for x, _ in ahead if x > t]
+        nxt = min(stops)
+        return nxt, {j for x, j in ahead if x == nxt}
+
+    def integrate(self, bound, flip_at_bound):
+        """From t to bound, or to the first time before it where a trigger changes."""
+        m = self.m
+        ta, ya = self.t, self.y()
+        self.atol_v = self.atol * np.maximum(np.abs(ya), 1.0)
+        solver = Radau(self.f, ta, ya, bound, rtol=self.rtol, atol=self.atol_v,
+                       jac_sparsity=m.sparsity)
+        watch = bool(m.relations_ast)
+        Ra = m.relations(ta, m.values(ta, ya, self.V))[0] if watch else []
+        while True:
+            msg = solver.step()
+            if solver.status == "failed":
+                raise ReaderError("scipy: %s at t = %r" % (msg, solver.t))
+            done = solver.status == "finished"
+            tb, yb, dense = (bound if done else solver.t), solver.y.copy(), solver.dense_output()
+            Rb = m.relations(tb, m.values(tb, yb, self.V))[0] if watch else []
+            changed = [j for j in range(len(Ra))
+                       if Ra[j] != Rb[j] and not (done and j in flip_at_bound)]
+            hit = self.first_change(ta, ya, tb, yb, changed, dense) if changed else None
+            stop = hit[0] if hit else tb
+            self.record(lambda x: m.values(x, dense(x), self.V), lambda x: x < stop)
+            if hit or done:
+                self.t, y = hit or (tb, yb)
+                self.V = m.values(self.t, y, self.V)
+                return
+            ta, ya, Ra = tb, yb, Rb
+
+    def first_change(self, ta, ya, tb, yb, changed, dense):
+        """The first crossing in (ta, tb] of a relation in changed where a trigger changes
+        (time, states), or None: crossings that change no trigger are passed."""
+        m = self.m
+        hits = sorted((self.locate(j, ta, ya, tb, yb, dense) for j in changed),
+                      key=lambda h: h[0])
+        for th, yh in hits:
+            if m.triggers(m.relations(th, m.values(th, yh, self.V))[0]) != self.prev:
+                return th, yh
+        return None
+
+    def reach(self, ta, ya, s):
+        """The states at s, integrated again from the accepted point (ta, ya)."""
+        if s == ta:
+            return ya
+        sol = solve_ivp(self.f, (ta, s), ya, method="Radau", rtol=self.rtol,
+                        atol=self.atol_v, jac_sparsity=self.m.sparsity)
+        if not sol.success:
+            raise ReaderError("scipy: " + sol.message)
+        return sol.y[:, -1]
+
+    def locate(self, j, ta, ya, tb, yb, dense):
+        """Where relation j flips in (ta, tb]: the bracket [lo, hi] (relation as at ta at lo,
+        flipped at hi) narrowed to ROOT_RTOL of the time by the Illinois method on the
+        sides' difference, each point integrated again from ta (the dense output only
+        gives the first guess); returns hi and the states there."""
+        m = self.m
+        self.located += 1
+
+        def at(s, y):
+            R, G = m.relations(s, m.values(s, y, self.V))
+            return R[j], G[j]
+
+        old, glo = at(ta, ya)
+        ghi = at(tb, yb)[1]
+        lo, hi, yhi = ta, tb, yb
+        tol = ROOT_RTOL * max(abs(ta), abs(tb), tb - ta)
+        r = 0.5 * (lo + hi)
+        if glo * ghi < 0:
+            r = brentq(lambda s: at(s, dense(s))[1], ta, tb, xtol=tol)
+        side = 0
+        for it in range(200):
+            if hi - lo <= tol:
                 break
-        return out
+            r = 0.5 * (lo + hi) if it > 60 or not lo < r < hi else r
+            r = min(max(r, lo + tol / 4), hi - tol / 4)
+            y = self.reach(ta, ya, r)
+            flipped, g = at(r, y)
+            if flipped != old:
+                hi, ghi, yhi = r, g, y
+                glo, side = (glo * 0.5 if side == 1 else glo), 1  # Illinois
+            else:
+                lo, glo = r, g
+                ghi, side = (ghi * 0.5 if side == -1 else ghi), -1
+            r = (lo * ghi - hi * glo) / (ghi - glo) if glo * ghi < 0 else 0.5 * (lo + hi)
+        return hi, yhi
+
+    def process(self):
+        """At t: the triggers evaluated, then the executions due, one at a time, highest
+        priority first (ties: document order), the triggers evaluated again after each
+        (a cascade adds executions; a non-persistent event whose trigger went false loses
+        its pending ones)."""
+        self.check_triggers()
+        for _ in range(100000):
+            due = [p for p in self.pending if p[0] <= self.t]
+            if not due:
+                return
+            p = min(due, key=self.rank)
+            self.pending.remove(p)
+            self.fired.append((self.t, p[2].id))
+            ns = self.ns()
+            new = p[3] if p[3] is not None else [(v, float(eval(c, ns))) for v, c in
+                                                 p[2].assigns]
+            for v, x in new:
+                self.V[v] = x
+            self.V = self.m.values(self.t, self.y(), self.V)
+            self.check_triggers()
+        raise ReaderError("events keep triggering each other at t = %r" % self.t)
+
+    def check_triggers(self):
+        now = self.m.triggers(self.m.relations(self.t, self.V)[0])
+        for e, was, cur in zip(self.m.events, self.prev, now):
+            if cur and not was:
+                self.schedule(e)
+            if not cur and not e.persistent:
+                self.pending = [p for p in self.pending if p[2] is not e]
+        self.prev = now
+
+    def schedule(self, e):
+        ns = self.ns()
+        delay = float(eval(e.delay, ns)) if e.delay is not None else 0.0
+        values = [(v, float(eval(c, ns))) for v, c in e.assigns] if e.uvftt else None
+        self.pending.append((self.t + delay, self.seq, e, values))
+        self.seq += 1
+
+    def rank(self, p):
+        """Highest priority first; an event without one after those with; ties in
+        document order, then in the order triggered."""
+        pr = float(eval(p[2].priority, self.ns())) if p[2].priority is not None else -math.inf
+        return (-pr, p[2].index, p[1])
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -332,15 +578,24 @@ def run(*args):
     return subprocess.run([SYNOVIA] + list(args), capture_output=True, text=True)
 
 
+STATE_EVENT = re.compile(r"^\s*event\s+\w+\s+when\s+(?!t\s*>=)", re.M)  # not `when t >= T`
+
+
 def tolerances(src):
     """The solver's tolerances for src: rtol 1e-10, atol 1e-14, and 100 times tighter for a
-    scenario with conditional doses. A dose given when a state crosses a threshold moves by
-    (state error) / (the state's slope) — near a slow relapse, 1e-10 in IL-6 moves the dose by
-    about 1e-10 of its time — and the cells' steep rise after it turns that shift into a
-    difference of 4e-8 relative (measured on retreat_on_relapse.scenario at 1e-10; 6e-10 at
-    1e-12): the comparisons' 1e-8 then checks the exported events, not the conditioning."""
-    if src.endswith(".scenario") and re.search(r"^\s*dose\b.*\bwhen\b",
-                                               open(src, encoding="utf-8").read(), re.M):
+    scenario with conditional doses or a model with an event on a state. A dose given when
+    a state crosses a threshold moves by (state error) / (the state's slope) — near a slow
+    relapse, 1e-10 in IL-6 moves the dose by about 1e-10 of its time — and the cells' steep
+    rise after it turns that shift into a difference of 4e-8 relative (measured on
+    retreat_on_relapse.scenario at 1e-10; 6e-10 at 1e-12): the comparisons' 1e-8 then
+    checks the exported events, not the conditioning. The same for a model with an event on
+    a state: each reset of docs' `x < 1` moves the next by its error, and after 17 resets in
+    24 d synovia at 1e-10 is 1.6e-8 off the closed form (0.75 x tolerance against the
+    independent simulator, which is 1.2e-11 off), at 1e-12 6e-10 off (0.03 x tolerance).
+    Measured on 2026-12-08."""
+    text = open(src, encoding="utf-8").read() if os.path.isfile(src) else ""
+    if ((src.endswith(".scenario") and re.search(r"^\s*dose\b.*\bwhen\b", text, re.M)) or
+            (src.endswith(".model") and STATE_EVENT.search(text))):
         return ["--rtol", "1e-12", "--atol", "1e-16"]
     return ["--rtol", "1e-10", "--atol", "1e-14"]
 
@@ -382,7 +637,16 @@ def _synovia_series(src, arm, grid, tol):
 
 
 def compare(sbml_path, series):
-    """The independent simulation of the SBML against synovia's series."""
+    """The independent simulation of the SBML against synovia's series, at rtol 1e-10 even
+    for a scenario with conditional doses (synovia runs those at 1e-12): a dose time is a
+    root of IL-6 - 63 on a slow relapse, ill-conditioned (a state error e moves it by e /
+    slope), yet the simulator's are right to 6e-13 of their time at 1e-10 (on
+    retreat_on_relapse.scenario, against synovia at --rtol 1e-14, whose dose times agree
+    with this simulator at 1e-13 to 3e-13): it integrates each root again from the last
+    accepted step. synovia at 1e-12 is further off (1.6e-7 h, 1e-11 of the time, at the third
+    dose), and that dominates the comparison's worst error: 0.15 x tolerance (knee.MSC_S,
+    just after a dose), 0.16 with this simulator at 1e-12 (which takes 26 s instead of 10 s).
+    Measured on 2026-12-08."""
     model = Model(sbml_path)
     sim = model.simulate(list(series["time"]))
     return worst_error(series, sim, {model.name[v]: v for v in sim})
@@ -488,11 +752,7 @@ for src in MODELS + DOCS:
             raise AssertionError("not exported")
         if run("run", src, "-o", os.path.join(TMP, "probe.h5")).returncode != 0:
             raise SkipTest("a library (no states) or a model that does not run alone")
-        try:
-            worst, where = compare(xml, synovia_series(src))
-        except EventNotRead as e:
-            raise SkipTest("%s: a model's own events are checked by the round trip above and "
-                           "the closed forms below" % e)
+        worst, where = compare(xml, synovia_series(src))
         summary.append((name, worst, where))
         progress(name, worst, where)
         assert worst <= 1, "error %.3g x the tolerance at %s" % (worst, where)
@@ -507,11 +767,7 @@ for scn in SCENARIOS:
             export(scn, xml, arm)
             errs = consistency_errors(xml)
             assert not errs, errs[:3]
-            try:
-                worst, where = compare(xml, synovia_series(scn, arm))
-            except EventNotRead as e:
-                raise SkipTest("%s: a conditional dose is checked by the round trip below "
-                               "and by tests/integration/cdose.sh" % e)
+            worst, where = compare(xml, synovia_series(scn, arm))
             summary.append(("%s:%s" % (os.path.basename(scn), arm), worst, where))
             progress("%s:%s" % (os.path.basename(scn), arm), worst, where)
             assert worst <= 1, "error %.3g x the tolerance at %s" % (worst, where)
@@ -529,6 +785,11 @@ for scn in SCENARIOS:
 
 EVENTS = "tests/data/events"
 EVENT_GRID = ["--t-end", "10", "--every", "0.25"]
+# The independent simulator (rtol 1e-10) against the closed forms: its values agree to 1e-10
+# relative, its reset times (a root of x - 1 located by integrating again) to 3.6e-14
+# relative. Measured on 2026-12-08.
+SIM_RTOL = 1e-9
+RESET_RTOL = 1e-12
 
 
 def events_close(got, want, rtol, atol):
@@ -538,29 +799,52 @@ def events_close(got, want, rtol, atol):
         np.argmax(bad), got[bad][0], want[bad][0])
 
 
-def closed_reset(r):
-    events_close(r["x"], 2 * np.exp(-0.5 * np.mod(r["time"], math.log(2) / 0.5)), 1e-7, 1e-9)
+def closed_reset(r, rtol=1e-7):
+    events_close(r["x"], 2 * np.exp(-0.5 * np.mod(r["time"], math.log(2) / 0.5)), rtol, 1e-9)
 
 
-def closed_timed(r):
+def closed_timed(r, rtol=1e-7):
     t, k, k2 = r["time"], 0.5, 0.2
     x = np.where(t < 5, 2 * np.exp(-k * t), (2 * np.exp(-5 * k) + 3) * np.exp(-k * (t - 5)))
-    events_close(r["x"], x, 1e-7, 1e-9)
-    events_close(r["u"], np.exp(-k2 * np.minimum(t, 2)), 1e-7, 1e-9)
+    events_close(r["x"], x, rtol, 1e-9)
+    events_close(r["u"], np.exp(-k2 * np.minimum(t, 2)), rtol, 1e-9)
     events_close(r["y"], np.select([t < 4, t < 5, t < 10], [0, 10, 1000], 1010), 0, 0)
     events_close(r["z"], np.full_like(t, 5), 0, 0)
     events_close(r["zt"], np.zeros_like(t), 0, 0)
 
 
-def closed_order(r):
+def closed_order(r, rtol=0):
     t = r["time"]
     for v, before, after, at in (("w", 1, 4, 3), ("w2", 1, 5, 3), ("a", 0, 1, 4), ("b", 0, 7, 4),
                                  ("v", 1, 8, 7)):
         events_close(r[v], np.where(t < at, before, after), 0, 0)
 
 
+def closed_redose(r, rtol=1e-7):
+    """Topped up from 0 to 4 at 0.5 h, then from 2 to 6 each time it falls to 2: at
+    0.5 + 4 ln(2) h, then every 4 ln(3) h."""
+    t, t1 = r["time"], 0.5 + 4 * math.log(2)
+    a = np.select([t < 0.5, t < t1], [0, 4 * np.exp(-0.25 * (t - 0.5))],
+                  6 * np.exp(-0.25 * np.mod(t - t1, 4 * math.log(3))))
+    events_close(r["A"], a, rtol, 1e-9)
+    events_close(r["hits"], np.zeros_like(t), 0, 0)
+
+
+def closed_suite(period):
+    """S1 falls from 1 as exp(-t), set back to 1 every period (ln 10, and 1 more with the
+    delay); S2 gains what S1 lost: 1 - exp(-period) a cycle."""
+    def closed(r, rtol=1e-7):
+        t = r["time"]
+        s1 = np.exp(-np.mod(t, period))
+        events_close(r["S1"], s1, rtol, 1e-9)
+        events_close(r["S2"], np.floor(t / period) * (1 - math.exp(-period)) + 1 - s1,
+                     rtol, 1e-9)
+    return closed
+
+
 for name, closed in (("reset", closed_reset), ("timed", closed_timed), ("order", closed_order),
-                     ("redose", None), ("sbml_00026", None), ("sbml_00071", None)):
+                     ("redose", closed_redose), ("sbml_00026", closed_suite(math.log(10))),
+                     ("sbml_00071", closed_suite(math.log(10) + 1))):
     src = os.path.join(EVENTS, name + ".model")
     xml = os.path.join(TMP, "events_%s.xml" % name)
     if ONLY not in src:
@@ -573,7 +857,7 @@ for name, closed in (("reset", closed_reset), ("timed", closed_timed), ("order",
         errs = consistency_errors(xml)
         assert not errs, errs[:3]
         ref = synovia_series(src, None, EVENT_GRID)
-        worst, where = round_trip(xml, ref)
+        worst, where = round_trip(xml, ref, src)
         progress("round trip " + src, worst, where)
         assert worst <= 1, "error %.3g x the tolerance at %s" % (worst, where)
         if closed:
@@ -581,5 +865,93 @@ for name, closed in (("reset", closed_reset), ("timed", closed_timed), ("order",
             grid = ["--t-start", repr(float(t[0])), "--t-end", repr(float(t[-1])),
                     "--every", repr(float(t[1] - t[0]))]
             closed(synovia_series(xml, None, grid))
+
+    @check("%s: the exported SBML simulated independently matches synovia run of the source%s"
+           % (src, " and the closed forms" if closed else ""))
+    def _(src=src, xml=xml, closed=closed):
+        ref = synovia_series(src, None, EVENT_GRID)
+        model = Model(xml)
+        sim = Simulation(model, list(ref["time"]), 1e-10, 1e-14)
+        got = sim.run()
+        worst, where = worst_error(ref, got, {model.name[v]: v for v in got})
+        progress("independent " + src, worst, where)
+        assert worst <= 1, "error %.3g x the tolerance at %s" % (worst, where)
+        if closed:
+            closed(dict({model.name[v]: got[v] for v in got}, time=ref["time"]), SIM_RTOL)
+        if closed is closed_reset:  # the resets found where x crosses 1: at n ln(2) / k
+            at = np.array([t for t, e in sim.fired if e == "reset"])
+            want = np.arange(1, len(at) + 1) * math.log(2) / 0.5
+            print("# resets at n ln(2)/k: %d, worst error %.3g relative"
+                  % (len(at), np.max(np.abs(at - want) / want)))
+            assert len(at) == 7, "%d resets" % len(at)
+            events_close(at, want, RESET_RTOL, 0)
+
+# --- the independent simulator on triggers the exporter does not write --------------------------
+# x' = x from 1, set back to 1 (and n to 1) when x >= 10: at ln 10, x = exp(t - ln 10) after.
+# Each event fires where its trigger becomes true; with x = exp(t - t_reset) every crossing is
+# a logarithm: or at x = 2.5, not(x < 3.7) at 3.7, xor(x > 1.2, x > 4.4) true on (1.2, 4.4]
+# (executed 0.5 later; its non-persistent twin, delayed by 2, is cancelled at 4.4 each time),
+# and `n > 0.5` cascades from the reset at its time.
+LOGIC_EVENTS = (  # id, trigger, persistent, delay, assignments
+    ("or_ev", "x > 2.5 || time > 100", True, None, [("k_or", "k_or + 1")]),
+    ("not_ev", "!(x < 3.7)", True, None, [("k_not", "k_not + 1")]),
+    ("xor_ev", "xor(x > 1.2, x > 4.4)", True, "0.5", [("k_xor", "k_xor + 1")]),
+    ("xor_np", "xor(x > 1.2, x > 4.4)", False, "2", [("k_np", "k_np + 1")]),
+    ("reset", "x >= 10", True, None, [("x", "1"), ("n", "n + 1")]),
+    ("cas", "n > 0.5", True, None, [("k_cas", "k_cas + 1")]),
+)
+
+
+def logic_doc(path):
+    doc = libsbml.SBMLDocument(3, 2)
+    m = doc.createModel()
+    m.setId("logic")
+    for pid, value in (("x", 1), ("n", 0), ("k_or", 0), ("k_not", 0), ("k_xor", 0),
+                       ("k_np", 0), ("k_cas", 0)):
+        p = m.createParameter()
+        p.setId(pid)
+        p.setValue(value)
+        p.setConstant(False)
+    rule = m.createRateRule()
+    rule.setVariable("x")
+    rule.setMath(libsbml.parseL3Formula("x"))
+    for eid, trigger, persistent, delay, assigns in LOGIC_EVENTS:
+        e = m.createEvent()
+        e.setId(eid)
+        e.setUseValuesFromTriggerTime(True)
+        tr = e.createTrigger()
+        tr.setMath(libsbml.parseL3Formula(trigger))
+        tr.setPersistent(persistent)
+        tr.setInitialValue(True)
+        if delay:
+            e.createDelay().setMath(libsbml.parseL3Formula(delay))
+        for var, formula in assigns:
+            a = e.createEventAssignment()
+            a.setVariable(var)
+            a.setMath(libsbml.parseL3Formula(formula))
+    libsbml.writeSBMLToFile(doc, path)
+    return path
+
+
+def check_logic():
+    """The executions (times to RESET_RTOL: 2.3e-13 measured on 2026-12-08) and x."""
+    xml = logic_doc(os.path.join(TMP, "logic.xml"))
+    assert not consistency_errors(xml), consistency_errors(xml)[:3]
+    times = np.linspace(0, 4, 81)
+    sim = Simulation(Model(xml), list(times), 1e-10, 1e-14)
+    got = sim.run()
+    r, ln = math.log(10), math.log
+    want = [(ln(1.2) + 0.5, "xor_ev"), (ln(2.5), "or_ev"), (ln(3.7), "not_ev"), (r, "reset"),
+            (r, "cas"), (r + ln(1.2) + 0.5, "xor_ev"), (r + ln(2.5), "or_ev"),
+            (r + ln(3.7), "not_ev")]
+    assert [e for _, e in sim.fired] == [e for _, e in want], sim.fired
+    events_close([t for t, _ in sim.fired], [t for t, _ in want], RESET_RTOL, 0)
+    events_close(got["x"], np.exp(np.where(times < r, times, times - r)), SIM_RTOL, 0)
+    assert sim.V["k_np"] == 0 and sim.V["k_cas"] == 1 and sim.V["n"] == 1, sim.V
+
+
+if ONLY in "logic events":
+    check("the independent simulator: or, not, xor triggers, a delay, a non-persistent "
+          "execution cancelled, a cascade: the closed forms")(check_logic)
 
 sys.exit(finish())
