@@ -616,6 +616,25 @@ static syn_status write_columns(syn_h5 *h, hid_t g, hid_t dim, const char *where
   return SYN_OK;
 }
 
+/* A table group `name` of the arm (where: its path, for messages): the
+ * dimension scale `scale` (0-based record numbers, index[0..n)) with its
+ * long_name, and the columns over it. */
+static syn_status write_table(syn_h5 *h, hid_t arm_g, const char *where, const char *name,
+                              const char *scale, const char *scale_long_name,
+                              const long long *index, size_t n, const column *cols,
+                              size_t ncols, syn_error *err) {
+  syn_status st = SYN_OK;
+  hid_t g = syn_h5u_create_group(arm_g, name), ds = -1;
+  if (g < 0) return syn_h5u_fail(h->path, err, "create group '%s'", where);
+  if ((ds = syn_h5u_write_i64(g, scale, n, index)) < 0 || H5DSset_scale(ds, scale) < 0 ||
+      syn_h5u_attr_string(ds, "long_name", scale_long_name) < 0)
+    st = syn_h5u_fail(h->path, err, "write dataset '%s/%s'", where, scale);
+  if (st == SYN_OK) st = write_columns(h, g, ds, where, n, cols, ncols, err);
+  if (ds >= 0) H5Dclose(ds);
+  H5Gclose(g);
+  return st;
+}
+
 /* The dose records of one arm: the group doses/ with the dimension scale
  * `dose` (0-based record numbers, in the order recorded) and one column per
  * field. No group when there are no doses. */
@@ -623,7 +642,6 @@ static syn_status write_doses(syn_h5 *h, hid_t arm_g, const char *arm, const syn
                               syn_error *err) {
   syn_status st = SYN_OK;
   const size_t n = syn_result_dose_count(r), m = n ? n : 1;
-  hid_t g = -1, ddose = -1;
   char where[512];
   snprintf(where, sizeof where, "/arms/%s/doses", arm);
   if (n == 0) return SYN_OK;
@@ -655,19 +673,9 @@ static syn_status write_doses(syn_h5 *h, hid_t arm_g, const char *arm, const syn
       {"joint", NULL, text + 2 * m, NULL, "joint (empty for a systemic route)"},
       {"units", NULL, text + 3 * m, NULL, "unit of amount as written (empty if none)"},
   };
-  if ((g = syn_h5u_create_group(arm_g, "doses")) < 0) {
-    st = syn_h5u_fail(h->path, err, "create group '%s'", where);
-    goto done;
-  }
-  if ((ddose = syn_h5u_write_i64(g, "dose", n, index)) < 0 || H5DSset_scale(ddose, "dose") < 0 ||
-      syn_h5u_attr_string(ddose, "long_name", "dose record number (0-based)") < 0) {
-    st = syn_h5u_fail(h->path, err, "write dataset '%s/dose'", where);
-    goto done;
-  }
-  st = write_columns(h, g, ddose, where, n, cols, sizeof cols / sizeof cols[0], err);
+  st = write_table(h, arm_g, where, "doses", "dose", "dose record number (0-based)", index, n,
+                   cols, sizeof cols / sizeof cols[0], err);
 done:
-  if (ddose >= 0) H5Dclose(ddose);
-  if (g >= 0) H5Gclose(g);
   syn_free(index);
   syn_free(num);
   syn_free(text);
@@ -682,7 +690,6 @@ static syn_status write_events(syn_h5 *h, hid_t arm_g, const char *arm, const sy
   const size_t n = syn_result_event_count(r);
   if (n == 0) return SYN_OK;
   syn_status st = SYN_OK;
-  hid_t g = -1, dev = -1;
   char where[512];
   snprintf(where, sizeof where, "/arms/%s/events", arm);
   long long *index = syn_calloc(n, sizeof *index);
@@ -700,19 +707,9 @@ static syn_status write_events(syn_h5 *h, hid_t arm_g, const char *arm, const sy
       {"time", time, NULL, syn_h5u_cf_units(syn_result_time_units(r)), "time of the execution"},
       {"name", NULL, name, NULL, "the event executed"},
   };
-  if ((g = syn_h5u_create_group(arm_g, "events")) < 0) {
-    st = syn_h5u_fail(h->path, err, "create group '%s'", where);
-    goto done;
-  }
-  if ((dev = syn_h5u_write_i64(g, "event", n, index)) < 0 || H5DSset_scale(dev, "event") < 0 ||
-      syn_h5u_attr_string(dev, "long_name", "event execution number (0-based)") < 0) {
-    st = syn_h5u_fail(h->path, err, "write dataset '%s/event'", where);
-    goto done;
-  }
-  st = write_columns(h, g, dev, where, n, cols, sizeof cols / sizeof cols[0], err);
+  st = write_table(h, arm_g, where, "events", "event", "event execution number (0-based)", index,
+                   n, cols, sizeof cols / sizeof cols[0], err);
 done:
-  if (dev >= 0) H5Dclose(dev);
-  if (g >= 0) H5Gclose(g);
   syn_free(index);
   syn_free(time);
   syn_free(name);
