@@ -49,3 +49,11 @@ syn_status scratch_load_scenario(const char *model_name, const char *model, cons
   *s = NULL;
   return syn_scenario_load(scratch_path("s.scenario"), s, err);
 }
+
+syn_scenario *scratch_scenario(const char *model, const char *scenario) {
+  syn_error err;
+  syn_scenario *s = NULL;
+  if (scratch_load_scenario("m.model", model, scenario, &s, &err) != SYN_OK)
+    fail_msg("%s", err.message);
+  return s;
+}

@@ -32,4 +32,8 @@ void scratch_write(const char *name, const char *text);
 syn_status scratch_load_scenario(const char *model_name, const char *model, const char *scenario,
                                  syn_scenario **s, syn_error *err);
 
+/* The same with the model as m.model; a scenario that does not load fails the test with
+ * its message. */
+syn_scenario *scratch_scenario(const char *model, const char *scenario);
+
 #endif

@@ -54,11 +54,7 @@ static int setup_dir(void **state) {
 }
 
 static syn_scenario *load(const char *model, const char *scenario) {
-  syn_error err;
-  syn_scenario *s = NULL;
-  if (scratch_load_scenario("m.model", model, scenario, &s, &err) != SYN_OK)
-    fail_msg("%s", err.message);
-  return s;
+  return scratch_scenario(model, scenario);
 }
 
 typedef struct fixture {
